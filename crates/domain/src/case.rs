@@ -1,0 +1,193 @@
+//! A case and the vocabulary that describes it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::FieldError;
+
+/// Defines a string-coded enum with its wire name and its Chinese label.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Parses user input for `field`, naming the allowed values on failure.
+            pub fn parse_field(field: &'static str, s: &str) -> Result<Self, FieldError> {
+                Self::parse(s.trim()).ok_or_else(|| {
+                    let allowed = [$($code),+].join(", ");
+                    FieldError::new(field, format!("无效的取值“{}”，可选：{allowed}", s.trim()),
+                        format!("invalid value '{}', expected one of: {allowed}", s.trim()))
+                })
+            }
+        }
+    };
+}
+
+coded_enum! {
+    /// Where a case is in the closed loop (DESIGN §4).
+    CaseState {
+        Received = "received" / "已受理",
+        Registered = "registered" / "已立案",
+        Rejected = "rejected" / "不予受理",
+        Merged = "merged" / "已合并",
+        Dispatched = "dispatched" / "已派遣",
+        InProgress = "in_progress" / "处置中",
+        Handled = "handled" / "已办结",
+        Verifying = "verifying" / "核查中",
+        Closed = "closed" / "已结案",
+    }
+}
+
+impl CaseState {
+    /// States from which nothing moves on except, for `Closed`, evaluation and reopening.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Rejected | Self::Merged | Self::Closed)
+    }
+
+    /// States in which a responsible unit still owes work, so deadlines are watched.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Self::Received | Self::Registered | Self::Dispatched | Self::InProgress
+        )
+    }
+}
+
+coded_enum! {
+    /// 诉求性质.
+    RequestType {
+        Consult = "consult" / "咨询",
+        Help = "help" / "求助",
+        Complaint = "complaint" / "投诉",
+        Report = "report" / "举报",
+        Suggestion = "suggestion" / "建议",
+        Praise = "praise" / "表扬",
+    }
+}
+
+coded_enum! {
+    Channel {
+        Web = "web" / "网站",
+        Mobile = "mobile" / "移动端",
+        Phone = "phone" / "电话",
+        GridPatrol = "grid_patrol" / "网格巡查",
+        Open311 = "open311" / "Open311",
+        Import = "import" / "导入",
+        OtherSystem = "other_system" / "其他系统",
+    }
+}
+
+coded_enum! {
+    Priority {
+        Normal = "normal" / "一般",
+        Urgent = "urgent" / "紧急",
+        Emergency = "emergency" / "特急",
+    }
+}
+
+coded_enum! {
+    /// The resident's satisfaction (满意度).
+    Satisfaction {
+        Satisfied = "satisfied" / "满意",
+        Basic = "basic" / "基本满意",
+        Dissatisfied = "dissatisfied" / "不满意",
+    }
+}
+
+impl Satisfaction {
+    /// Counted as satisfied in 满意率.
+    pub fn counts_as_satisfied(self) -> bool {
+        matches!(self, Self::Satisfied | Self::Basic)
+    }
+}
+
+coded_enum! {
+    /// How close a case is to its deadlines, maintained by the deadline worker.
+    DueStatus {
+        OnTime = "on_time" / "正常",
+        DueSoon = "due_soon" / "即将超期",
+        Overdue = "overdue" / "已超期",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub resolved: bool,
+    pub satisfaction: Satisfaction,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingExtension {
+    pub days: u32,
+    pub reason: String,
+}
+
+/// Where a case is. Region columns are denormalised so scope filters use plain indexes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Place {
+    pub district_code: Option<String>,
+    pub street_code: Option<String>,
+    pub community_code: Option<String>,
+    pub grid_code: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub address: Option<String>,
+}
+
+/// The current row of a case: everything the closed loop changes, rebuilt exactly by
+/// replaying the case's events (personal data is kept apart, see `personal`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub id: Uuid,
+    pub tracking_no: String,
+    pub state: CaseState,
+    pub category_code: String,
+    pub request_type: RequestType,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub description: String,
+    pub place: Place,
+    pub received_at: DateTime<Utc>,
+    pub response_due: DateTime<Utc>,
+    pub resolve_due: DateTime<Utc>,
+    pub lead_unit: Option<String>,
+    pub co_units: Vec<String>,
+    pub first_dispatched_at: Option<DateTime<Utc>>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub handled_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    pub reject_reason: Option<String>,
+    pub merged_into: Option<Uuid>,
+    pub pending_extension: Option<PendingExtension>,
+    pub return_count: u32,
+    pub reopen_count: u32,
+    pub supervision_count: u32,
+    pub escalated: bool,
+    pub evaluation: Option<Evaluation>,
+    pub due_status: DueStatus,
+    /// Number of events applied; the next event gets `version + 1` as its sequence number.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}

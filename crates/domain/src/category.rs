@@ -1,0 +1,140 @@
+//! The request category taxonomy: two levels, each category with a default responsible unit
+//! and its deadlines.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+
+/// A 2-digit top-level or 4-digit sub-category code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CategoryCode(pub String);
+
+impl CategoryCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub code: CategoryCode,
+    pub parent: Option<CategoryCode>,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The unit that acts by default, by name (e.g. 城市管理委员会); 街道办事处 means the
+    /// street office of the case's street.
+    pub default_unit: String,
+    pub response_hours: u32,
+    pub resolve_days: u32,
+}
+
+/// The name the taxonomy uses for "the street office of the case's street".
+pub const STREET_OFFICE: &str = "街道办事处";
+
+impl Category {
+    pub fn goes_to_street_office(&self) -> bool {
+        self.default_unit == STREET_OFFICE
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Taxonomy {
+    by_code: BTreeMap<String, Category>,
+}
+
+impl Taxonomy {
+    pub fn new(categories: impl IntoIterator<Item = Category>) -> Self {
+        Self {
+            by_code: categories
+                .into_iter()
+                .map(|c| (c.code.0.clone(), c))
+                .collect(),
+        }
+    }
+
+    /// The taxonomy shipped with the platform (`data/categories.csv`).
+    pub fn builtin() -> Self {
+        Self::new(
+            parse_category_csv(include_str!("../../../data/categories.csv"))
+                .expect("shipped taxonomy parses"),
+        )
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Category> {
+        self.by_code.get(code)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Category> {
+        self.by_code.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+
+    /// Validates a category code from user input.
+    pub fn lookup(&self, code: &str) -> Result<&Category, FieldError> {
+        self.get(code.trim()).ok_or_else(|| {
+            FieldError::new(
+                "category_code",
+                format!("未知的类别代码“{}”", code.trim()),
+                format!("unknown category code '{}'", code.trim()),
+            )
+        })
+    }
+}
+
+/// Parses `code,parent_code,name_zh,name_en,default_department,response_hours,resolve_days`.
+pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let c: Vec<&str> = line.split(',').collect();
+        if c.len() != 7 {
+            return Err(format!(
+                "line {}: expected 7 columns, found {}",
+                i + 1,
+                c.len()
+            ));
+        }
+        let num = |s: &str, what: &str| {
+            s.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("line {}: bad {what} '{s}'", i + 1))
+        };
+        out.push(Category {
+            code: CategoryCode(c[0].to_string()),
+            parent: (!c[1].is_empty()).then(|| CategoryCode(c[1].to_string())),
+            name_zh: c[2].to_string(),
+            name_en: c[3].to_string(),
+            default_unit: c[4].to_string(),
+            response_hours: num(c[5], "response_hours")?,
+            resolve_days: num(c[6], "resolve_days")?,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_taxonomy_has_both_levels() {
+        let t = Taxonomy::builtin();
+        assert_eq!(t.iter().filter(|c| c.parent.is_none()).count(), 18);
+        let lift = t.get("0501").unwrap();
+        assert_eq!(lift.response_hours, 2);
+        assert_eq!(lift.parent.as_ref().unwrap().as_str(), "05");
+        assert!(t.get("0102").unwrap().goes_to_street_office());
+        assert_eq!(t.lookup("9999").unwrap_err().field, "category_code");
+    }
+}

@@ -1,0 +1,93 @@
+//! The three rates (DESIGN §4), always shown with their formula and the counts behind them.
+
+use serde::Serialize;
+
+/// Counts over cases dispatched in a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RateCounts {
+    pub dispatched: i64,
+    pub responded_on_time: i64,
+    pub evaluated: i64,
+    pub resolved: i64,
+    pub satisfied: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rate {
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    pub numerator: i64,
+    pub denominator: i64,
+    /// numerator / denominator, or None when nothing is in the denominator.
+    pub value: Option<f64>,
+    pub formula_zh: &'static str,
+    pub formula_en: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    pub response: Rate,
+    pub resolution: Rate,
+    pub satisfaction: Rate,
+}
+
+fn ratio(n: i64, d: i64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+impl Rates {
+    pub fn from_counts(c: RateCounts) -> Self {
+        Self {
+            response: Rate {
+                name_zh: "响应率",
+                name_en: "response rate",
+                numerator: c.responded_on_time,
+                denominator: c.dispatched,
+                value: ratio(c.responded_on_time, c.dispatched),
+                formula_zh: "在响应时限内首次联系群众的案件数 / 派遣案件数",
+                formula_en: "cases whose first contact with the resident was before the response deadline / cases dispatched",
+            },
+            resolution: Rate {
+                name_zh: "解决率",
+                name_en: "resolution rate",
+                numerator: c.resolved,
+                denominator: c.evaluated,
+                value: ratio(c.resolved, c.evaluated),
+                formula_zh: "群众评价为已解决的案件数 / 已评价案件数",
+                formula_en: "cases the resident evaluated as resolved / cases evaluated",
+            },
+            satisfaction: Rate {
+                name_zh: "满意率",
+                name_en: "satisfaction rate",
+                numerator: c.satisfied,
+                denominator: c.evaluated,
+                value: ratio(c.satisfied, c.evaluated),
+                formula_zh: "评价为满意或基本满意的案件数 / 已评价案件数",
+                formula_en: "cases rated satisfied or basically satisfied / cases evaluated",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_divide_and_handle_empty_periods() {
+        let r = Rates::from_counts(RateCounts {
+            dispatched: 10,
+            responded_on_time: 9,
+            evaluated: 4,
+            resolved: 3,
+            satisfied: 2,
+        });
+        assert_eq!(r.response.value, Some(0.9));
+        assert_eq!(r.resolution.value, Some(0.75));
+        assert_eq!(r.satisfaction.value, Some(0.5));
+        assert_eq!(
+            Rates::from_counts(RateCounts::default()).response.value,
+            None
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Statistical division codes (统计用区划代码): 2 + 2 + 2 + 3 + 3 digits, and grid codes that
+//! extend a community code with a 3-digit serial.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionLevel {
+    Province,
+    City,
+    /// District or county (区/县), 6 digits.
+    County,
+    /// Street office or township (街道/乡镇), 9 digits.
+    Township,
+    /// Residents' or villagers' committee (社区/村), 12 digits.
+    Community,
+    /// A grid (网格) below a community, 15 digits.
+    Grid,
+}
+
+impl RegionLevel {
+    pub fn digits(self) -> usize {
+        match self {
+            Self::Province => 2,
+            Self::City => 4,
+            Self::County => 6,
+            Self::Township => 9,
+            Self::Community => 12,
+            Self::Grid => 15,
+        }
+    }
+
+    pub fn from_digits(len: usize) -> Option<Self> {
+        Some(match len {
+            2 => Self::Province,
+            4 => Self::City,
+            6 => Self::County,
+            9 => Self::Township,
+            12 => Self::Community,
+            15 => Self::Grid,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Province => "province",
+            Self::City => "city",
+            Self::County => "county",
+            Self::Township => "township",
+            Self::Community => "community",
+            Self::Grid => "grid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Province,
+            Self::City,
+            Self::County,
+            Self::Township,
+            Self::Community,
+            Self::Grid,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+}
+
+/// A region or grid code in its significant form: 2, 4, 6, 9, 12 or 15 digits.
+/// A 12-digit statistical code padded with zeros is shortened to its level
+/// (`110101000000` → `110101`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegionCode(String);
+
+impl RegionCode {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let invalid = || {
+            FieldError::new(
+                "region",
+                format!("区划代码“{s}”无效：应为2、4、6、9、12位数字（网格15位）"),
+                format!(
+                    "invalid region code '{s}': expected 2, 4, 6, 9 or 12 digits (15 for a grid)"
+                ),
+            )
+        };
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let significant = if s.len() == 12 { shorten_padded(s) } else { s };
+        RegionLevel::from_digits(significant.len()).ok_or_else(invalid)?;
+        Ok(Self(significant.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn level(&self) -> RegionLevel {
+        RegionLevel::from_digits(self.0.len()).expect("validated on construction")
+    }
+
+    /// The enclosing region at `level`, if this code is at or below it.
+    pub fn ancestor(&self, level: RegionLevel) -> Option<RegionCode> {
+        (level.digits() <= self.0.len()).then(|| RegionCode(self.0[..level.digits()].to_string()))
+    }
+
+    /// True when `other` is this region or lies inside it.
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        other.0.starts_with(&self.0)
+    }
+
+    /// The 12-digit statistical form (grids keep their 15 digits).
+    pub fn padded(&self) -> String {
+        if self.0.len() >= 12 {
+            self.0.clone()
+        } else {
+            format!("{:0<12}", self.0)
+        }
+    }
+}
+
+/// `110101001000` → `110101001`: drop the zero groups of the levels below.
+fn shorten_padded(s: &str) -> &str {
+    for level in [
+        RegionLevel::Province,
+        RegionLevel::City,
+        RegionLevel::County,
+        RegionLevel::Township,
+    ] {
+        if s[level.digits()..].bytes().all(|b| b == b'0') {
+            return &s[..level.digits()];
+        }
+    }
+    s
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RegionCode {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<RegionCode> for String {
+    fn from(c: RegionCode) -> Self {
+        c.0
+    }
+}
+
+/// A region as loaded from the reference CSV (`code,name,level,parent_code`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub code: RegionCode,
+    pub name: String,
+    pub level: RegionLevel,
+    pub parent: Option<RegionCode>,
+}
+
+/// Parses the region CSV format of `data/beijing-regions.csv`.
+pub fn parse_region_csv(text: &str) -> Result<Vec<Region>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').collect();
+        if cols.len() != 4 {
+            return Err(format!(
+                "line {}: expected 4 columns, found {}",
+                i + 1,
+                cols.len()
+            ));
+        }
+        let code = RegionCode::parse(cols[0]).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let level = match cols[2] {
+            "province" => RegionLevel::Province,
+            "city" => RegionLevel::City,
+            "county" => RegionLevel::County,
+            "township" => RegionLevel::Township,
+            "community" => RegionLevel::Community,
+            other => return Err(format!("line {}: unknown level '{other}'", i + 1)),
+        };
+        let parent = match cols[3].trim() {
+            "" => None,
+            p => Some(RegionCode::parse(p).map_err(|e| format!("line {}: {e}", i + 1))?),
+        };
+        out.push(Region {
+            code,
+            name: cols[1].to_string(),
+            level,
+            parent,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_codes_shorten_to_their_level() {
+        assert_eq!(
+            RegionCode::parse("110101000000").unwrap().as_str(),
+            "110101"
+        );
+        assert_eq!(
+            RegionCode::parse("110101001000").unwrap().as_str(),
+            "110101001"
+        );
+        assert_eq!(
+            RegionCode::parse("110101001001").unwrap().level(),
+            RegionLevel::Community
+        );
+        assert_eq!(
+            RegionCode::parse("110101").unwrap().padded(),
+            "110101000000"
+        );
+    }
+
+    #[test]
+    fn containment_follows_prefixes() {
+        let district = RegionCode::parse("110101").unwrap();
+        let community = RegionCode::parse("110101001001").unwrap();
+        let other = RegionCode::parse("110102001001").unwrap();
+        assert!(district.contains(&community));
+        assert!(!district.contains(&other));
+        assert_eq!(
+            community.ancestor(RegionLevel::Township).unwrap().as_str(),
+            "110101001"
+        );
+        assert_eq!(district.ancestor(RegionLevel::Community), None);
+    }
+
+    #[test]
+    fn malformed_codes_name_the_field() {
+        for bad in ["", "11a", "1101010", "1234567890123"] {
+            assert_eq!(RegionCode::parse(bad).unwrap_err().field, "region");
+        }
+    }
+
+    #[test]
+    fn reference_csv_parses() {
+        let regions = parse_region_csv(include_str!("../../../data/beijing-regions.csv")).unwrap();
+        assert_eq!(regions.len(), 7902);
+        let dongcheng_streets = regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::Township && r.code.as_str().starts_with("110101"))
+            .count();
+        assert_eq!(dongcheng_streets, 17);
+    }
+}

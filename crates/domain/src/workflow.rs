@@ -1,0 +1,962 @@
+//! The closed loop as a state machine: `decide` checks a move against the case, the actor
+//! and the table of DESIGN §4 and returns the event it causes; `evolve` applies an event to
+//! the case. Live moves and replays use the same `evolve`, so the row always equals the fold
+//! of its events.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::access::{Actor, Role, Scope};
+use crate::calendar::{deadlines, WorkCalendar};
+use crate::case::{
+    CaseRecord, CaseState, Channel, DueStatus, Evaluation, PendingExtension, Place, Priority,
+    RequestType, Satisfaction,
+};
+use crate::category::Taxonomy;
+use crate::FieldError;
+
+/// A move a person makes on a case, as posted to `/api/v1/cases/{id}/actions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Move {
+    /// 立案: accept the request as a case.
+    Register {
+        note: Option<String>,
+    },
+    /// 不予受理: out of scope or invalid.
+    Reject {
+        reason: String,
+    },
+    /// A duplicate: fold into another open case.
+    Merge {
+        into: Uuid,
+        reason: Option<String>,
+    },
+    /// 派遣 to a lead unit, optionally with co-handlers (协办).
+    Dispatch {
+        unit: String,
+        #[serde(default)]
+        co_units: Vec<String>,
+        note: Option<String>,
+    },
+    /// 改派: send a dispatched case to another unit.
+    Redispatch {
+        unit: String,
+        #[serde(default)]
+        co_units: Vec<String>,
+        reason: String,
+    },
+    /// 退单: the unit says the case is not theirs (before accepting, within the return window).
+    Return {
+        reason: String,
+    },
+    /// 签收: the lead unit accepts the case.
+    Accept,
+    /// 联系群众: contact with the resident; the first one is the "response".
+    Contact {
+        note: String,
+    },
+    /// 申请延期.
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    ApproveExtension {
+        note: Option<String>,
+    },
+    RejectExtension {
+        reason: String,
+    },
+    /// 督办, optionally escalated (升级督办).
+    Supervise {
+        note: String,
+        #[serde(default)]
+        escalate: bool,
+    },
+    /// 办结: the unit reports the result.
+    ReportHandled {
+        result: String,
+        #[serde(default)]
+        evidence: Vec<String>,
+    },
+    /// 核查: a grid worker or supervisor takes up verification.
+    StartVerification,
+    /// 核查结果: passed closes the case, failed sends it back to the unit (返工).
+    Verify {
+        passed: bool,
+        note: String,
+    },
+    /// 结案 without on-site verification.
+    Close {
+        note: Option<String>,
+    },
+    /// 评价: the resident (or an operator on a callback) evaluates a closed case.
+    Evaluate {
+        resolved: bool,
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
+    /// 重办 after an unresolved or dissatisfied evaluation.
+    Reopen {
+        reason: String,
+    },
+}
+
+/// Who may make a move, and from which states.
+struct Rule {
+    roles: &'static [Role],
+    resident: bool,
+    from: &'static [CaseState],
+}
+
+impl Move {
+    pub const NAMES: &'static [&'static str] = &[
+        "register",
+        "reject",
+        "merge",
+        "dispatch",
+        "redispatch",
+        "return",
+        "accept",
+        "contact",
+        "request_extension",
+        "approve_extension",
+        "reject_extension",
+        "supervise",
+        "report_handled",
+        "start_verification",
+        "verify",
+        "close",
+        "evaluate",
+        "reopen",
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Register { .. } => "register",
+            Self::Reject { .. } => "reject",
+            Self::Merge { .. } => "merge",
+            Self::Dispatch { .. } => "dispatch",
+            Self::Redispatch { .. } => "redispatch",
+            Self::Return { .. } => "return",
+            Self::Accept => "accept",
+            Self::Contact { .. } => "contact",
+            Self::RequestExtension { .. } => "request_extension",
+            Self::ApproveExtension { .. } => "approve_extension",
+            Self::RejectExtension { .. } => "reject_extension",
+            Self::Supervise { .. } => "supervise",
+            Self::ReportHandled { .. } => "report_handled",
+            Self::StartVerification => "start_verification",
+            Self::Verify { .. } => "verify",
+            Self::Close { .. } => "close",
+            Self::Evaluate { .. } => "evaluate",
+            Self::Reopen { .. } => "reopen",
+        }
+    }
+
+    pub fn label_zh(&self) -> &'static str {
+        label_zh(self.name())
+    }
+
+    fn rule(&self) -> Rule {
+        use CaseState::*;
+        use Role::*;
+        let r = |roles: &'static [Role], from: &'static [CaseState]| Rule {
+            roles,
+            resident: false,
+            from,
+        };
+        match self {
+            Self::Register { .. } => r(&[Dispatcher], &[Received]),
+            Self::Reject { .. } | Self::Merge { .. } => r(&[Dispatcher], &[Received, Registered]),
+            Self::Dispatch { .. } => r(&[Dispatcher], &[Registered]),
+            Self::Redispatch { .. } => r(&[Dispatcher], &[Dispatched, InProgress]),
+            Self::Return { .. } | Self::Accept => r(&[Handler], &[Dispatched]),
+            Self::Contact { .. } | Self::RequestExtension { .. } | Self::ReportHandled { .. } => {
+                r(&[Handler], &[InProgress])
+            }
+            Self::ApproveExtension { .. } | Self::RejectExtension { .. } => {
+                r(&[Supervisor], &[InProgress])
+            }
+            Self::Supervise { .. } => {
+                r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying])
+            }
+            Self::StartVerification => r(&[Supervisor, GridWorker], &[Handled]),
+            Self::Verify { .. } => r(&[Supervisor, GridWorker], &[Verifying]),
+            Self::Close { .. } => r(&[Supervisor], &[Handled]),
+            Self::Evaluate { .. } => Rule {
+                roles: &[Operator],
+                resident: true,
+                from: &[Closed],
+            },
+            Self::Reopen { .. } => r(&[Supervisor], &[Closed]),
+        }
+    }
+
+    /// The states this move may start from (for showing only the actions that apply).
+    pub fn allowed_from(&self) -> &'static [CaseState] {
+        self.rule().from
+    }
+
+    pub fn allowed_roles(&self) -> &'static [Role] {
+        self.rule().roles
+    }
+}
+
+/// The Chinese name of a move, for messages and pages.
+pub fn label_zh(name: &str) -> &'static str {
+    match name {
+        "register" => "立案",
+        "reject" => "不予受理",
+        "merge" => "合并",
+        "dispatch" => "派遣",
+        "redispatch" => "改派",
+        "return" => "退单",
+        "accept" => "签收",
+        "contact" => "联系群众",
+        "request_extension" => "申请延期",
+        "approve_extension" => "批准延期",
+        "reject_extension" => "驳回延期",
+        "supervise" => "督办",
+        "report_handled" => "办结",
+        "start_verification" => "开始核查",
+        "verify" => "核查",
+        "close" => "结案",
+        "evaluate" => "评价",
+        "reopen" => "重办",
+        _ => "操作",
+    }
+}
+
+/// What happened to a case. Each carries what `evolve` needs to rebuild the row, so a
+/// replay needs neither the calendar nor the taxonomy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Received {
+        tracking_no: String,
+        category_code: String,
+        request_type: RequestType,
+        priority: Priority,
+        channel: Channel,
+        description: String,
+        place: Place,
+        response_due: DateTime<Utc>,
+        resolve_due: DateTime<Utc>,
+    },
+    Registered {
+        note: Option<String>,
+    },
+    Rejected {
+        reason: String,
+    },
+    Merged {
+        into: Uuid,
+        reason: Option<String>,
+    },
+    Dispatched {
+        unit: String,
+        co_units: Vec<String>,
+        note: Option<String>,
+    },
+    Redispatched {
+        unit: String,
+        co_units: Vec<String>,
+        reason: String,
+    },
+    Returned {
+        unit: String,
+        reason: String,
+    },
+    Accepted {
+        unit: String,
+    },
+    Contacted {
+        note: String,
+    },
+    ExtensionRequested {
+        days: u32,
+        reason: String,
+    },
+    ExtensionApproved {
+        days: u32,
+        resolve_due: DateTime<Utc>,
+        note: Option<String>,
+    },
+    ExtensionRejected {
+        reason: String,
+    },
+    Supervised {
+        note: String,
+        escalate: bool,
+    },
+    Handled {
+        result: String,
+        evidence: Vec<String>,
+    },
+    VerificationStarted,
+    Verified {
+        passed: bool,
+        note: String,
+    },
+    Closed {
+        note: Option<String>,
+    },
+    Evaluated {
+        resolved: bool,
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
+    Reopened {
+        reason: String,
+        response_due: DateTime<Utc>,
+        resolve_due: DateTime<Utc>,
+    },
+    /// Written by the deadline worker when a case falls due soon or overdue.
+    DueStatusChanged {
+        due_status: DueStatus,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Received { .. } => "received",
+            Self::Registered { .. } => "registered",
+            Self::Rejected { .. } => "rejected",
+            Self::Merged { .. } => "merged",
+            Self::Dispatched { .. } => "dispatched",
+            Self::Redispatched { .. } => "redispatched",
+            Self::Returned { .. } => "returned",
+            Self::Accepted { .. } => "accepted",
+            Self::Contacted { .. } => "contacted",
+            Self::ExtensionRequested { .. } => "extension_requested",
+            Self::ExtensionApproved { .. } => "extension_approved",
+            Self::ExtensionRejected { .. } => "extension_rejected",
+            Self::Supervised { .. } => "supervised",
+            Self::Handled { .. } => "handled",
+            Self::VerificationStarted => "verification_started",
+            Self::Verified { .. } => "verified",
+            Self::Closed { .. } => "closed",
+            Self::Evaluated { .. } => "evaluated",
+            Self::Reopened { .. } => "reopened",
+            Self::DueStatusChanged { .. } => "due_status_changed",
+        }
+    }
+
+    /// The resident's timeline in plain words, or None for internal steps.
+    pub fn public_summary(&self) -> Option<(String, String)> {
+        let s = |zh: &str, en: &str| Some((zh.to_string(), en.to_string()));
+        match self {
+            Self::Received { .. } => s("您的诉求已受理", "Your request was received"),
+            Self::Registered { .. } => s(
+                "已立案，等待派遣",
+                "Registered as a case, awaiting dispatch",
+            ),
+            Self::Rejected { reason } => Some((
+                format!("不予受理：{reason}"),
+                format!("Not accepted: {reason}"),
+            )),
+            Self::Merged { .. } => s(
+                "与相同问题的诉求合并办理",
+                "Merged with a request about the same problem",
+            ),
+            Self::Dispatched { .. } | Self::Redispatched { .. } => {
+                s("已派遣至承办单位", "Sent to the responsible unit")
+            }
+            Self::Accepted { .. } => s(
+                "承办单位已签收，正在处置",
+                "The responsible unit has taken it on",
+            ),
+            Self::Contacted { .. } => s("承办单位已与您联系", "The responsible unit contacted you"),
+            Self::ExtensionApproved { .. } => s("办理时限已延长", "The deadline was extended"),
+            Self::Handled { result, .. } => {
+                Some((format!("已办结：{result}"), format!("Handled: {result}")))
+            }
+            Self::Verified { passed: true, .. } => s("核查通过", "Verified on site"),
+            Self::Verified { passed: false, .. } => s(
+                "核查未通过，重新处置",
+                "Verification failed; being handled again",
+            ),
+            Self::Closed { .. } => s("已结案，欢迎评价", "Closed; please evaluate"),
+            Self::Evaluated { .. } => s("您已评价", "You evaluated the case"),
+            Self::Reopened { .. } => s("根据您的评价重新办理", "Reopened after your evaluation"),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// "dispatcher", "resident", "system", …
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MoveError {
+    /// The actor's role may never make this move. (HTTP 403)
+    #[error("role {role} may not {action}")]
+    Forbidden { role: String, action: &'static str },
+    /// The move does not apply in the case's state. (HTTP 409)
+    #[error("cannot {action} a case in state {}", state.as_str())]
+    IllegalState {
+        state: CaseState,
+        action: &'static str,
+    },
+    /// The move applies to the state but a condition is not met. (HTTP 409)
+    #[error("{reason_en}")]
+    Conflict {
+        reason_zh: String,
+        reason_en: String,
+    },
+    /// A field of the move is invalid. (HTTP 422)
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+}
+
+impl MoveError {
+    fn conflict(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Conflict {
+            reason_zh: zh.into(),
+            reason_en: en.into(),
+        }
+    }
+
+    /// "中文 / English", naming the state and the move where that is the reason.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Forbidden { role, action } => {
+                format!(
+                    "角色“{role}”无权执行“{}” / role {role} may not {action}",
+                    label_zh(action)
+                )
+            }
+            Self::IllegalState { state, action } => format!(
+                "案件处于“{}”状态，不能执行“{}” / cannot {action} a case in state {}",
+                state.label_zh(),
+                label_zh(action),
+                state.as_str()
+            ),
+            Self::Conflict {
+                reason_zh,
+                reason_en,
+            } => format!("{reason_zh} / {reason_en}"),
+            Self::Invalid(e) => e.message(),
+        }
+    }
+}
+
+/// Policy and clock a decision needs.
+pub struct MoveContext<'a> {
+    pub now: DateTime<Utc>,
+    pub calendar: &'a WorkCalendar,
+    pub taxonomy: &'a Taxonomy,
+    /// How long after dispatch a unit may still return a case (退单时限).
+    pub return_window: Duration,
+    pub max_extension_days: u32,
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    let len = v.chars().count();
+    if len == 0 {
+        return Err(FieldError::new(field, "不能为空", "must not be empty"));
+    }
+    if len > max {
+        return Err(FieldError::new(
+            field,
+            format!("不能超过{max}个字符"),
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn optional_text(
+    field: &'static str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v, max).map(Some),
+    }
+}
+
+fn units(unit: &str, co_units: &[String]) -> Result<(String, Vec<String>), FieldError> {
+    let unit = text("unit", unit, 64)?;
+    let mut co: Vec<String> = Vec::new();
+    for u in co_units {
+        let u = text("co_units", u, 64)?;
+        if u == unit {
+            return Err(FieldError::new(
+                "co_units",
+                "协办单位不能与主办单位相同",
+                "a co-handler cannot also be the lead unit",
+            ));
+        }
+        if !co.contains(&u) {
+            co.push(u);
+        }
+    }
+    Ok((unit, co))
+}
+
+/// Checks `mv` by `actor` against `case` and returns the event it causes.
+/// The caller has already established that the case is within the actor's scope.
+pub fn decide(
+    case: &CaseRecord,
+    actor: &Actor,
+    mv: &Move,
+    ctx: &MoveContext,
+) -> Result<EventKind, MoveError> {
+    let rule = mv.rule();
+    let permitted = match actor {
+        Actor::Staff { role, .. } => rule.roles.contains(role),
+        Actor::Resident => rule.resident,
+        Actor::System => false,
+    };
+    if !permitted {
+        return Err(MoveError::Forbidden {
+            role: actor.kind().to_string(),
+            action: mv.name(),
+        });
+    }
+    if !rule.from.contains(&case.state) {
+        return Err(MoveError::IllegalState {
+            state: case.state,
+            action: mv.name(),
+        });
+    }
+    let lead_unit_only = || -> Result<String, MoveError> {
+        match (actor, &case.lead_unit) {
+            (
+                Actor::Staff {
+                    scope: Scope::Unit { unit },
+                    ..
+                },
+                Some(lead),
+            ) if unit == lead => Ok(lead.clone()),
+            _ => Err(MoveError::conflict(
+                "只有主办单位可以执行此操作",
+                "only the lead unit may do this",
+            )),
+        }
+    };
+    Ok(match mv {
+        Move::Register { note } => EventKind::Registered {
+            note: optional_text("note", note, 1000)?,
+        },
+        Move::Reject { reason } => EventKind::Rejected {
+            reason: text("reason", reason, 1000)?,
+        },
+        Move::Merge { into, reason } => {
+            if *into == case.id {
+                return Err(FieldError::new(
+                    "into",
+                    "不能与自身合并",
+                    "a case cannot be merged into itself",
+                )
+                .into());
+            }
+            EventKind::Merged {
+                into: *into,
+                reason: optional_text("reason", reason, 1000)?,
+            }
+        }
+        Move::Dispatch {
+            unit,
+            co_units,
+            note,
+        } => {
+            let (unit, co_units) = units(unit, co_units)?;
+            EventKind::Dispatched {
+                unit,
+                co_units,
+                note: optional_text("note", note, 1000)?,
+            }
+        }
+        Move::Redispatch {
+            unit,
+            co_units,
+            reason,
+        } => {
+            let (unit, co_units) = units(unit, co_units)?;
+            if case.lead_unit.as_deref() == Some(unit.as_str()) {
+                return Err(FieldError::new(
+                    "unit",
+                    "改派的单位与当前主办单位相同",
+                    "the case is already with this unit",
+                )
+                .into());
+            }
+            EventKind::Redispatched {
+                unit,
+                co_units,
+                reason: text("reason", reason, 1000)?,
+            }
+        }
+        Move::Return { reason } => {
+            let unit = lead_unit_only()?;
+            let dispatched_at = case.dispatched_at.unwrap_or(case.received_at);
+            if ctx.now - dispatched_at > ctx.return_window {
+                return Err(MoveError::conflict(
+                    format!(
+                        "已超过退单时限（派遣后{}小时内）",
+                        ctx.return_window.num_hours()
+                    ),
+                    format!(
+                        "the return window ({} hours after dispatch) has passed",
+                        ctx.return_window.num_hours()
+                    ),
+                ));
+            }
+            EventKind::Returned {
+                unit,
+                reason: text("reason", reason, 1000)?,
+            }
+        }
+        Move::Accept => EventKind::Accepted {
+            unit: lead_unit_only()?,
+        },
+        Move::Contact { note } => {
+            lead_unit_only()?;
+            EventKind::Contacted {
+                note: text("note", note, 1000)?,
+            }
+        }
+        Move::RequestExtension { days, reason } => {
+            lead_unit_only()?;
+            if case.pending_extension.is_some() {
+                return Err(MoveError::conflict(
+                    "已有待审批的延期申请",
+                    "an extension request is already pending",
+                ));
+            }
+            if *days == 0 || *days > ctx.max_extension_days {
+                return Err(FieldError::new(
+                    "days",
+                    format!("延期天数应为1到{}个工作日", ctx.max_extension_days),
+                    format!(
+                        "must be between 1 and {} working days",
+                        ctx.max_extension_days
+                    ),
+                )
+                .into());
+            }
+            EventKind::ExtensionRequested {
+                days: *days,
+                reason: text("reason", reason, 1000)?,
+            }
+        }
+        Move::ApproveExtension { note } => {
+            let pending = case.pending_extension.as_ref().ok_or_else(|| {
+                MoveError::conflict("没有待审批的延期申请", "no extension request is pending")
+            })?;
+            EventKind::ExtensionApproved {
+                days: pending.days,
+                resolve_due: ctx
+                    .calendar
+                    .add_working_days(case.resolve_due, pending.days),
+                note: optional_text("note", note, 1000)?,
+            }
+        }
+        Move::RejectExtension { reason } => {
+            if case.pending_extension.is_none() {
+                return Err(MoveError::conflict(
+                    "没有待审批的延期申请",
+                    "no extension request is pending",
+                ));
+            }
+            EventKind::ExtensionRejected {
+                reason: text("reason", reason, 1000)?,
+            }
+        }
+        Move::Supervise { note, escalate } => EventKind::Supervised {
+            note: text("note", note, 1000)?,
+            escalate: *escalate,
+        },
+        Move::ReportHandled { result, evidence } => {
+            lead_unit_only()?;
+            let evidence = evidence
+                .iter()
+                .map(|e| text("evidence", e, 500))
+                .collect::<Result<Vec<_>, _>>()?;
+            if evidence.len() > 20 {
+                return Err(FieldError::new("evidence", "最多20项", "at most 20 items").into());
+            }
+            EventKind::Handled {
+                result: text("result", result, 4000)?,
+                evidence,
+            }
+        }
+        Move::StartVerification => EventKind::VerificationStarted,
+        Move::Verify { passed, note } => EventKind::Verified {
+            passed: *passed,
+            note: text("note", note, 1000)?,
+        },
+        Move::Close { note } => EventKind::Closed {
+            note: optional_text("note", note, 1000)?,
+        },
+        Move::Evaluate {
+            resolved,
+            satisfaction,
+            comment,
+        } => {
+            if case
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| e.at >= case.closed_at.unwrap_or(e.at))
+            {
+                return Err(MoveError::conflict(
+                    "本轮办理已评价",
+                    "this case has already been evaluated",
+                ));
+            }
+            EventKind::Evaluated {
+                resolved: *resolved,
+                satisfaction: *satisfaction,
+                comment: optional_text("comment", comment, 1000)?,
+            }
+        }
+        Move::Reopen { reason } => {
+            let current = case
+                .evaluation
+                .as_ref()
+                .filter(|e| e.at >= case.closed_at.unwrap_or(e.at));
+            match current {
+                Some(e) if !e.resolved || e.satisfaction == Satisfaction::Dissatisfied => {}
+                _ => {
+                    return Err(MoveError::conflict(
+                        "只有评价为未解决或不满意的案件可以重办",
+                        "only a case evaluated as unresolved or dissatisfied can be reopened",
+                    ))
+                }
+            }
+            let category = ctx.taxonomy.lookup(&case.category_code)?;
+            let due = deadlines(ctx.calendar, category, case.priority, ctx.now);
+            EventKind::Reopened {
+                reason: text("reason", reason, 1000)?,
+                response_due: due.response_due,
+                resolve_due: due.resolve_due,
+            }
+        }
+    })
+}
+
+/// How close `case` is to its pending deadlines at `now`. A deadline is pending while the
+/// unit still owes the step it measures; a warning starts when a quarter of the time is left.
+pub fn due_status_at(case: &CaseRecord, now: DateTime<Utc>) -> DueStatus {
+    if !case.state.is_pending() {
+        return case.due_status;
+    }
+    let mut pending = vec![case.resolve_due];
+    if case.first_contact_at.is_none() {
+        pending.push(case.response_due);
+    }
+    let mut status = DueStatus::OnTime;
+    for due in pending {
+        if now > due {
+            return DueStatus::Overdue;
+        }
+        if (due - now) * 4 <= due - case.received_at {
+            status = DueStatus::DueSoon;
+        }
+    }
+    status
+}
+
+/// Applies an event. `case` is `None` only for the `Received` event that creates it.
+pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord, String> {
+    let at = event.at;
+    let mut c = match (case, &event.kind) {
+        (
+            None,
+            EventKind::Received {
+                tracking_no,
+                category_code,
+                request_type,
+                priority,
+                channel,
+                description,
+                place,
+                response_due,
+                resolve_due,
+            },
+        ) => CaseRecord {
+            id: event.case_id,
+            tracking_no: tracking_no.clone(),
+            state: CaseState::Received,
+            category_code: category_code.clone(),
+            request_type: *request_type,
+            priority: *priority,
+            channel: *channel,
+            description: description.clone(),
+            place: place.clone(),
+            received_at: at,
+            response_due: *response_due,
+            resolve_due: *resolve_due,
+            lead_unit: None,
+            co_units: Vec::new(),
+            first_dispatched_at: None,
+            dispatched_at: None,
+            first_contact_at: None,
+            handled_at: None,
+            closed_at: None,
+            result: None,
+            reject_reason: None,
+            merged_into: None,
+            pending_extension: None,
+            return_count: 0,
+            reopen_count: 0,
+            supervision_count: 0,
+            escalated: false,
+            evaluation: None,
+            due_status: DueStatus::OnTime,
+            version: 0,
+            updated_at: at,
+        },
+        (None, other) => {
+            return Err(format!(
+                "a case must start with a received event, not {}",
+                other.name()
+            ))
+        }
+        (Some(_), EventKind::Received { .. }) => {
+            return Err("a case can be received only once".into())
+        }
+        (Some(c), _) => c,
+    };
+    if event.seq != c.version + 1 {
+        return Err(format!(
+            "event {} out of order: expected sequence {}",
+            event.seq,
+            c.version + 1
+        ));
+    }
+    if c.state.is_pending() {
+        c.due_status = due_status_at(&c, at);
+    }
+    match &event.kind {
+        EventKind::Received { .. } => {}
+        EventKind::Registered { .. } => c.state = CaseState::Registered,
+        EventKind::Rejected { reason } => {
+            c.state = CaseState::Rejected;
+            c.reject_reason = Some(reason.clone());
+        }
+        EventKind::Merged { into, .. } => {
+            c.state = CaseState::Merged;
+            c.merged_into = Some(*into);
+        }
+        EventKind::Dispatched { unit, co_units, .. }
+        | EventKind::Redispatched { unit, co_units, .. } => {
+            c.state = CaseState::Dispatched;
+            c.lead_unit = Some(unit.clone());
+            c.co_units = co_units.clone();
+            c.first_dispatched_at.get_or_insert(at);
+            c.dispatched_at = Some(at);
+            c.pending_extension = None;
+        }
+        EventKind::Returned { .. } => {
+            c.state = CaseState::Registered;
+            c.lead_unit = None;
+            c.co_units.clear();
+            c.dispatched_at = None;
+            c.return_count += 1;
+        }
+        EventKind::Accepted { .. } => c.state = CaseState::InProgress,
+        EventKind::Contacted { .. } => {
+            c.first_contact_at.get_or_insert(at);
+        }
+        EventKind::ExtensionRequested { days, reason } => {
+            c.pending_extension = Some(PendingExtension {
+                days: *days,
+                reason: reason.clone(),
+            })
+        }
+        EventKind::ExtensionApproved { resolve_due, .. } => {
+            c.pending_extension = None;
+            c.resolve_due = *resolve_due;
+        }
+        EventKind::ExtensionRejected { .. } => c.pending_extension = None,
+        EventKind::Supervised { escalate, .. } => {
+            c.supervision_count += 1;
+            c.escalated |= escalate;
+        }
+        EventKind::Handled { result, .. } => {
+            c.state = CaseState::Handled;
+            c.result = Some(result.clone());
+            c.handled_at = Some(at);
+            c.pending_extension = None;
+        }
+        EventKind::VerificationStarted => c.state = CaseState::Verifying,
+        EventKind::Verified { passed: true, .. } => {
+            c.state = CaseState::Closed;
+            c.closed_at = Some(at);
+        }
+        EventKind::Verified { passed: false, .. } => c.state = CaseState::InProgress,
+        EventKind::Closed { .. } => {
+            c.state = CaseState::Closed;
+            c.closed_at = Some(at);
+        }
+        EventKind::Evaluated {
+            resolved,
+            satisfaction,
+            comment,
+        } => {
+            c.evaluation = Some(Evaluation {
+                resolved: *resolved,
+                satisfaction: *satisfaction,
+                comment: comment.clone(),
+                at,
+            })
+        }
+        EventKind::Reopened {
+            response_due,
+            resolve_due,
+            ..
+        } => {
+            c.state = CaseState::Dispatched;
+            c.reopen_count += 1;
+            c.response_due = *response_due;
+            c.resolve_due = *resolve_due;
+            c.dispatched_at = Some(at);
+            c.handled_at = None;
+            c.closed_at = None;
+            c.result = None;
+            c.due_status = DueStatus::OnTime;
+        }
+        EventKind::DueStatusChanged { due_status } => c.due_status = *due_status,
+    }
+    if c.state.is_pending() && !matches!(event.kind, EventKind::DueStatusChanged { .. }) {
+        c.due_status = due_status_at(&c, at);
+    }
+    c.version = event.seq;
+    c.updated_at = at;
+    Ok(c)
+}
+
+/// Rebuilds a case from its events, in order.
+pub fn replay<'a>(
+    events: impl IntoIterator<Item = &'a CaseEvent>,
+) -> Result<Option<CaseRecord>, String> {
+    let mut case = None;
+    for e in events {
+        case = Some(evolve(case, e)?);
+    }
+    Ok(case)
+}
+
+/// The deadline worker's decision for one case: an event when its due status has changed.
+pub fn due_status_change(case: &CaseRecord, now: DateTime<Utc>) -> Option<EventKind> {
+    let status = due_status_at(case, now);
+    (case.state.is_pending() && status != case.due_status)
+        .then_some(EventKind::DueStatusChanged { due_status: status })
+}

@@ -1,0 +1,164 @@
+-- Times are Unix milliseconds (UTC). Ids are UUIDv7 text, made in Rust, so they sort by time.
+
+CREATE TABLE regions (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    parent_code TEXT
+);
+
+CREATE TABLE categories (
+    code           TEXT PRIMARY KEY,
+    parent_code    TEXT,
+    name_zh        TEXT NOT NULL,
+    name_en        TEXT NOT NULL,
+    default_unit   TEXT NOT NULL,
+    response_hours INTEGER NOT NULL,
+    resolve_days   INTEGER NOT NULL
+);
+
+CREATE TABLE units (
+    id          TEXT PRIMARY KEY,
+    name_zh     TEXT NOT NULL,
+    name_en     TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    region_code TEXT NOT NULL
+);
+
+CREATE TABLE responsibilities (
+    category_code TEXT NOT NULL,
+    region_code   TEXT NOT NULL,
+    unit_id       TEXT NOT NULL REFERENCES units (id),
+    PRIMARY KEY (category_code, region_code)
+);
+
+CREATE TABLE calendar_days (
+    day  TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    expires_at INTEGER NOT NULL
+);
+
+CREATE TABLE cases (
+    id                    TEXT PRIMARY KEY,
+    tracking_no           TEXT NOT NULL UNIQUE,
+    query_code_hash       TEXT NOT NULL,
+    state                 TEXT NOT NULL,
+    category_code         TEXT NOT NULL,
+    request_type          TEXT NOT NULL,
+    priority              TEXT NOT NULL,
+    channel               TEXT NOT NULL,
+    description           TEXT NOT NULL,
+    district_code         TEXT,
+    street_code           TEXT,
+    community_code        TEXT,
+    grid_code             TEXT,
+    lat                   REAL,
+    lng                   REAL,
+    address               TEXT,
+    anonymous             INTEGER NOT NULL,
+    reporter_name_enc     BLOB,
+    reporter_phone_enc    BLOB,
+    reporter_name_masked  TEXT,
+    reporter_phone_masked TEXT,
+    received_at           INTEGER NOT NULL,
+    response_due          INTEGER NOT NULL,
+    resolve_due           INTEGER NOT NULL,
+    lead_unit             TEXT,
+    co_units              TEXT NOT NULL,
+    first_dispatched_at   INTEGER,
+    dispatched_at         INTEGER,
+    first_contact_at      INTEGER,
+    handled_at            INTEGER,
+    closed_at             INTEGER,
+    result                TEXT,
+    reject_reason         TEXT,
+    merged_into           TEXT,
+    pending_extension     TEXT,
+    return_count          INTEGER NOT NULL,
+    reopen_count          INTEGER NOT NULL,
+    supervision_count     INTEGER NOT NULL,
+    escalated             INTEGER NOT NULL,
+    eval_resolved         INTEGER,
+    eval_satisfaction     TEXT,
+    eval_comment          TEXT,
+    eval_at               INTEGER,
+    due_status            TEXT NOT NULL,
+    version               INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL
+);
+
+-- Queues: scope column + state, newest first (keyset on id).
+CREATE INDEX cases_district_queue  ON cases (district_code, state, id);
+CREATE INDEX cases_street_queue    ON cases (street_code, state, id);
+CREATE INDEX cases_community_queue ON cases (community_code, state, id);
+CREATE INDEX cases_grid_queue      ON cases (grid_code, state, id);
+CREATE INDEX cases_unit_queue      ON cases (lead_unit, state, id);
+CREATE INDEX cases_state_queue     ON cases (state, id);
+-- Rates: covering index over the period of dispatch.
+CREATE INDEX cases_rates ON cases (district_code, first_dispatched_at, first_contact_at, response_due, eval_resolved, eval_satisfaction);
+-- Deadline worker: pending cases by due status.
+CREATE INDEX cases_due ON cases (due_status, state, resolve_due);
+
+-- Co-handling units, for the handler's scope.
+CREATE TABLE case_co_units (
+    unit_id TEXT NOT NULL,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    PRIMARY KEY (unit_id, case_id)
+);
+
+CREATE TABLE case_events (
+    id         TEXT PRIMARY KEY,
+    case_id    TEXT NOT NULL REFERENCES cases (id),
+    seq        INTEGER NOT NULL,
+    at         INTEGER NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id   TEXT,
+    kind       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    UNIQUE (case_id, seq)
+);
+
+CREATE TABLE audit_log (
+    id         TEXT PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id   TEXT,
+    action     TEXT NOT NULL,
+    case_id    TEXT,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX audit_by_case ON audit_log (case_id, at);
+
+-- Events for other systems, written in the same transaction as the change.
+CREATE TABLE outbox (
+    id           TEXT PRIMARY KEY,
+    case_id      TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    topic        TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    published_at INTEGER
+);
+CREATE INDEX outbox_by_case ON outbox (case_id);
+
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);

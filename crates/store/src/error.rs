@@ -1,0 +1,23 @@
+use grassroots_domain::{FieldError, MoveError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Absent, or outside the caller's scope: the two are deliberately indistinguishable.
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// A write lost a race repeatedly; the caller may try again.
+    #[error("the case changed while this move was being made; try again")]
+    Contention,
+    #[error("personal data could not be decrypted: {0}")]
+    Crypto(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}

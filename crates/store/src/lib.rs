@@ -1,0 +1,121 @@
+//! Storage for grassroots: the [`Store`] trait, one method per use case, each owning its
+//! transaction; and its implementation over SQLite (embedded default) and PostgreSQL.
+//!
+//! A move writes the case row, its event, an audit entry and an outbox row in one
+//! transaction. Scope is applied in the queries: a case outside the caller's scope is
+//! reported as not found.
+
+pub mod auth;
+pub mod crypto;
+mod error;
+mod sql;
+pub mod types;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use grassroots_domain::workflow::{CaseEvent, Move, MoveContext};
+use grassroots_domain::{Actor, CaseRecord, Scope};
+use uuid::Uuid;
+
+pub use error::StoreError;
+pub use sql::{Backend, SqlStore, StoreOptions};
+pub use types::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    // Reference data -------------------------------------------------------------------
+
+    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<u64>;
+    async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64>;
+    async fn upsert_units(&self, units: &[Unit]) -> Result<u64>;
+    async fn upsert_responsibilities(&self, rows: &[Responsibility]) -> Result<u64>;
+    async fn replace_calendar(
+        &self,
+        days: &[grassroots_domain::calendar::CalendarDay],
+    ) -> Result<()>;
+    /// Taxonomy, calendar, units and responsibility matrix, as the rules need them.
+    async fn reference(&self) -> Result<Reference>;
+
+    // Staff and sessions ------------------------------------------------------------------
+
+    /// Creates or (when the username exists) updates a staff account.
+    async fn upsert_user(&self, user: &NewUser) -> Result<User>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
+    async fn create_session(
+        &self,
+        user_id: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user of a live session.
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // Cases -------------------------------------------------------------------------------
+
+    /// Takes in a new request. Returns once the case is durable.
+    async fn create_case(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase>;
+    /// A case within `scope`, with its events; `None` when absent or out of scope.
+    async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
+    async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;
+    /// Applies a move by a staff member within their scope.
+    async fn apply_move(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord>;
+    /// The resident's view, found by tracking number and query code.
+    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>>;
+    /// A resident's evaluation of their closed case.
+    async fn resident_evaluate(
+        &self,
+        tracking_no: &str,
+        query_code: &str,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord>;
+    /// Decrypts the reporter's personal data for a permitted actor, writing an audit entry.
+    async fn reveal(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RevealedPersonalData>;
+    async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>>;
+    async fn audit_entries(&self, case_id: Uuid) -> Result<Vec<AuditEntry>>;
+    async fn outbox_count(&self, case_id: Uuid) -> Result<i64>;
+    /// The row of a case as stored, without scope (for replay checks and workers).
+    async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>>;
+
+    // Statistics ------------------------------------------------------------------------
+
+    async fn rate_counts(
+        &self,
+        scope: &Scope,
+        filter: &RateFilter,
+    ) -> Result<grassroots_domain::rates::RateCounts>;
+
+    // Background work -------------------------------------------------------------------
+
+    /// Takes or renews the named lease for `holder`; false when another holder has it.
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<bool>;
+    /// Marks pending cases that fell due soon or overdue, one event each. Returns how many.
+    async fn tick_deadlines(&self, now: DateTime<Utc>, limit: i64) -> Result<usize>;
+
+    /// Loads cases exactly as given, bypassing intake (demo data and imports of history).
+    async fn insert_history(&self, cases: &[HistoricCase]) -> Result<()>;
+    async fn count_cases(&self) -> Result<i64>;
+}

@@ -1,0 +1,716 @@
+//! Cases: intake, reads within scope, moves, the resident's view, reveal of personal data.
+
+use chrono::{DateTime, Utc};
+use grassroots_domain::personal::{mask_name, mask_phone};
+use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move, MoveContext};
+use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Scope};
+use rand::Rng;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use super::rows::{
+    bind_mutable, category_clause, event_from_row, record_from_row, region_clause,
+    reporter_from_row, scope_clause, CASE_COLUMNS, MUTABLE_COLUMNS,
+};
+use super::{ms, to_stored_precision, Args, SqlStore};
+use crate::auth::digest;
+use crate::crypto::context;
+use crate::{
+    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewCase,
+    Result, RevealedPersonalData, StoreError,
+};
+
+/// How often a move is retried after losing a race for the same case.
+const MAX_ATTEMPTS: usize = 8;
+
+/// `YYMMDD` (Beijing date) and 8 random digits: readable over the phone, unguessable enough
+/// that the query code is the real secret.
+fn new_tracking_no(now: DateTime<Utc>) -> String {
+    let day = now
+        .with_timezone(&grassroots_domain::calendar::beijing())
+        .format("%y%m%d");
+    format!(
+        "{day}{:08}",
+        rand::thread_rng().gen_range(0..100_000_000u32)
+    )
+}
+
+fn new_query_code() -> String {
+    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
+}
+
+fn code_hash(tracking_no: &str, query_code: &str) -> String {
+    digest(&format!("{tracking_no}:{query_code}"))
+}
+
+/// Where a move finds its case: within a staff member's scope, or by the resident's codes.
+enum Locator<'a> {
+    Scoped(&'a Scope, Uuid),
+    Tracking(&'a str, &'a str),
+}
+
+struct Personal {
+    name_enc: Option<Vec<u8>>,
+    phone_enc: Option<Vec<u8>>,
+    name_masked: Option<String>,
+    phone_masked: Option<String>,
+}
+
+impl SqlStore {
+    fn seal_personal(&self, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
+        Personal {
+            name_enc: name.map(|n| self.cipher.seal(&context(id, "reporter_name"), n)),
+            phone_enc: phone.map(|p| self.cipher.seal(&context(id, "reporter_phone"), p)),
+            name_masked: name.map(mask_name),
+            phone_masked: phone.map(mask_phone),
+        }
+    }
+
+    async fn insert_case_row(
+        conn: &mut AnyConnection,
+        record: &CaseRecord,
+        query_code_hash: &str,
+        anonymous: bool,
+        personal: Personal,
+    ) -> Result<()> {
+        let immutable = [
+            "id",
+            "tracking_no",
+            "query_code_hash",
+            "request_type",
+            "channel",
+            "description",
+            "district_code",
+            "street_code",
+            "community_code",
+            "grid_code",
+            "lat",
+            "lng",
+            "address",
+            "anonymous",
+            "reporter_name_enc",
+            "reporter_phone_enc",
+            "reporter_name_masked",
+            "reporter_phone_masked",
+            "received_at",
+        ];
+        let columns: Vec<&str> = immutable.iter().chain(MUTABLE_COLUMNS).copied().collect();
+        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO cases ({}) VALUES ({})",
+            columns.join(", "),
+            placeholders.join(", ")
+        );
+        let p = &record.place;
+        let q = sqlx::query(&sql)
+            .bind(record.id.to_string())
+            .bind(record.tracking_no.clone())
+            .bind(query_code_hash.to_string())
+            .bind(record.request_type.as_str())
+            .bind(record.channel.as_str())
+            .bind(record.description.clone())
+            .bind(p.district_code.clone())
+            .bind(p.street_code.clone())
+            .bind(p.community_code.clone())
+            .bind(p.grid_code.clone())
+            .bind(p.lat)
+            .bind(p.lng)
+            .bind(p.address.clone())
+            .bind(i64::from(anonymous))
+            .bind(personal.name_enc)
+            .bind(personal.phone_enc)
+            .bind(personal.name_masked)
+            .bind(personal.phone_masked)
+            .bind(ms(record.received_at));
+        bind_mutable(q, record).execute(&mut *conn).await?;
+        Self::write_co_units(conn, record).await
+    }
+
+    async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
+        sqlx::query("DELETE FROM case_co_units WHERE case_id = $1")
+            .bind(record.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        for unit in &record.co_units {
+            sqlx::query("INSERT INTO case_co_units (unit_id, case_id) VALUES ($1, $2)")
+                .bind(unit.clone())
+                .bind(record.id.to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_event(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(event.id.to_string())
+        .bind(event.case_id.to_string())
+        .bind(event.seq)
+        .bind(ms(event.at))
+        .bind(event.actor_kind.clone())
+        .bind(event.actor_id.map(|u| u.to_string()))
+        .bind(event.kind.name())
+        .bind(serde_json::to_string(&event.kind).expect("events serialise"))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn insert_audit(
+        conn: &mut AnyConnection,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, case_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(ms(at))
+        .bind(actor.kind())
+        .bind(actor.user_id().map(|u| u.to_string()))
+        .bind(action.to_string())
+        .bind(case_id.map(|u| u.to_string()))
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The event, its audit entry and its outbox row: written with every change of a case.
+    async fn record_event(
+        conn: &mut AnyConnection,
+        after: &CaseRecord,
+        event: &CaseEvent,
+        actor: &Actor,
+    ) -> Result<()> {
+        Self::insert_event(conn, event).await?;
+        let audit_detail = serde_json::json!({ "event_id": event.id, "seq": event.seq, "state": after.state.as_str() });
+        Self::insert_audit(
+            conn,
+            event.at,
+            actor,
+            event.kind.name(),
+            Some(event.case_id),
+            audit_detail,
+        )
+        .await?;
+        let payload = serde_json::json!({
+            "event_id": event.id,
+            "case_id": event.case_id,
+            "tracking_no": after.tracking_no,
+            "seq": event.seq,
+            "at": event.at,
+            "actor_kind": event.actor_kind,
+            "state": after.state.as_str(),
+            "event": event.kind,
+        });
+        sqlx::query("INSERT INTO outbox (id, case_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(Uuid::now_v7().to_string())
+            .bind(event.case_id.to_string())
+            .bind(event.id.to_string())
+            .bind(format!("case.{}", event.kind.name()))
+            .bind(payload.to_string())
+            .bind(ms(event.at))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn create_case_impl(
+        &self,
+        mut new: NewCase,
+        actor: &Actor,
+    ) -> Result<CreatedCase> {
+        new.received_at = to_stored_precision(new.received_at);
+        new.response_due = to_stored_precision(new.response_due);
+        new.resolve_due = to_stored_precision(new.resolve_due);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let id = Uuid::now_v7();
+            let tracking_no = new_tracking_no(new.received_at);
+            let query_code = new_query_code();
+            let event = CaseEvent {
+                id: Uuid::now_v7(),
+                case_id: id,
+                seq: 1,
+                at: new.received_at,
+                actor_kind: actor.kind().to_string(),
+                actor_id: actor.user_id(),
+                kind: EventKind::Received {
+                    tracking_no: tracking_no.clone(),
+                    category_code: new.category_code.clone(),
+                    request_type: new.request_type,
+                    priority: new.priority,
+                    channel: new.channel,
+                    description: new.description.clone(),
+                    place: new.place.clone(),
+                    response_due: new.response_due,
+                    resolve_due: new.resolve_due,
+                },
+            };
+            let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
+            let personal = self.seal_personal(
+                id,
+                new.reporter_name.as_deref(),
+                new.reporter_phone.as_deref(),
+            );
+            let mut tx = self.write.begin().await?;
+            let inserted = Self::insert_case_row(
+                &mut tx,
+                &record,
+                &code_hash(&tracking_no, &query_code),
+                new.anonymous,
+                personal,
+            )
+            .await;
+            match inserted {
+                // A tracking number collision: draw another.
+                Err(StoreError::Database(sqlx::Error::Database(e)))
+                    if e.is_unique_violation() && attempt < 5 =>
+                {
+                    tx.rollback().await?;
+                    continue;
+                }
+                other => other?,
+            }
+            Self::record_event(&mut tx, &record, &event, actor).await?;
+            tx.commit().await?;
+            return Ok(CreatedCase {
+                id,
+                tracking_no,
+                query_code,
+                status: record.state,
+                response_due: record.response_due,
+                resolve_due: record.resolve_due,
+            });
+        }
+    }
+
+    async fn fetch_one(&self, sql: &str, args: Args) -> Result<Option<AnyRow>> {
+        Ok(args
+            .bind(sqlx::query(sql))
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    async fn locate(&self, locator: &Locator<'_>) -> Result<Option<AnyRow>> {
+        let mut args = Args::default();
+        let sql = match locator {
+            Locator::Scoped(scope, id) => {
+                let id = args.text(id.to_string());
+                let scope = scope_clause(scope, &mut args);
+                format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = {id} AND {scope}")
+            }
+            Locator::Tracking(tracking_no, code) => {
+                let t = args.text(*tracking_no);
+                let h = args.text(code_hash(tracking_no, code));
+                format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.tracking_no = {t} AND c.query_code_hash = {h}")
+            }
+        };
+        self.fetch_one(&sql, args).await
+    }
+
+    pub(crate) async fn events_of(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, seq, at, actor_kind, actor_id, payload FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn detail_of(&self, row: Option<AnyRow>) -> Result<Option<CaseDetail>> {
+        let Some(row) = row else { return Ok(None) };
+        let record = record_from_row(&row)?;
+        let events = self.events_of(record.id).await?;
+        Ok(Some(CaseDetail {
+            reporter: reporter_from_row(&row)?,
+            record,
+            events,
+        }))
+    }
+
+    pub(crate) async fn case_detail_impl(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> Result<Option<CaseDetail>> {
+        let row = self.locate(&Locator::Scoped(scope, id)).await?;
+        self.detail_of(row).await
+    }
+
+    pub(crate) async fn track_impl(
+        &self,
+        tracking_no: &str,
+        query_code: &str,
+    ) -> Result<Option<CaseDetail>> {
+        let row = self
+            .locate(&Locator::Tracking(tracking_no, query_code))
+            .await?;
+        self.detail_of(row).await
+    }
+
+    pub(crate) async fn case_record_impl(&self, id: Uuid) -> Result<Option<CaseRecord>> {
+        let row = self.locate(&Locator::Scoped(&Scope::All, id)).await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    pub(crate) async fn list_cases_impl(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage> {
+        let mut args = Args::default();
+        let mut conditions = vec![scope_clause(scope, &mut args)];
+        if !f.states.is_empty() {
+            let states: Vec<String> = f.states.iter().map(|s| args.text(s.as_str())).collect();
+            conditions.push(format!("c.state IN ({})", states.join(", ")));
+        }
+        if let Some(category) = &f.category {
+            conditions.push(category_clause(category, &mut args));
+        }
+        if let Some(unit) = &f.unit {
+            conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
+        }
+        if let Some(region) = &f.region {
+            conditions.push(region_clause(region, &mut args));
+        }
+        match f.overdue {
+            Some(true) => conditions.push("c.due_status = 'overdue'".into()),
+            Some(false) => conditions.push("c.due_status <> 'overdue'".into()),
+            None => {}
+        }
+        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let like = args.text(format!("%{escaped}%"));
+            let exact = args.text(text);
+            conditions.push(format!(
+                "(c.description LIKE {like} ESCAPE '\\' OR c.tracking_no = {exact})"
+            ));
+        }
+        if let Some(after) = f.after {
+            conditions.push(format!("c.id < {}", args.text(after.to_string())));
+        }
+        let limit = f.limit.clamp(1, 200);
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
+            conditions.join(" AND ")
+        );
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let cases = rows
+            .iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    record: record_from_row(row)?,
+                    reporter: reporter_from_row(row)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = (cases.len() == limit as usize)
+            .then(|| cases.last().map(|c| c.record.id))
+            .flatten();
+        Ok(CasePage { cases, next_cursor })
+    }
+
+    /// Checks a move's references that need the database: units and merge targets.
+    async fn check_references(&self, actor: &Actor, case: &CaseRecord, mv: &Move) -> Result<()> {
+        match mv {
+            Move::Dispatch { unit, co_units, .. } | Move::Redispatch { unit, co_units, .. } => {
+                for (field, u) in
+                    std::iter::once(("unit", unit)).chain(co_units.iter().map(|u| ("co_units", u)))
+                {
+                    let found = sqlx::query("SELECT id FROM units WHERE id = $1")
+                        .bind(u.trim().to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                    if found.is_none() {
+                        return Err(FieldError::new(
+                            field,
+                            format!("未知的单位“{u}”"),
+                            format!("unknown unit '{u}'"),
+                        )
+                        .into());
+                    }
+                }
+            }
+            Move::Merge { into, .. } => {
+                let scope = match actor {
+                    Actor::Staff { scope, .. } => scope.clone(),
+                    _ => Scope::All,
+                };
+                let target = self.locate(&Locator::Scoped(&scope, *into)).await?;
+                let target = target.as_ref().map(record_from_row).transpose()?;
+                match target {
+                    None => {
+                        return Err(FieldError::new(
+                            "into",
+                            "找不到要合并到的案件",
+                            "no such case to merge into",
+                        )
+                        .into());
+                    }
+                    Some(t) if matches!(t.state, CaseState::Rejected | CaseState::Merged) => {
+                        return Err(FieldError::new(
+                            "into",
+                            "目标案件已不予受理或已合并",
+                            "the target case was rejected or merged",
+                        )
+                        .into());
+                    }
+                    Some(t) if t.id == case.id => {}
+                    Some(_) => {}
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn transition(
+        &self,
+        locator: Locator<'_>,
+        actor: &Actor,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord> {
+        let ctx = &MoveContext {
+            now: to_stored_precision(ctx.now),
+            ..*ctx
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
+            let case = record_from_row(&row)?;
+            let kind = decide(&case, actor, mv, ctx)?;
+            self.check_references(actor, &case, mv).await?;
+            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now).await? {
+                return Ok(after);
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    /// Writes one event for `case` if its version is still current. `None` when another
+    /// writer got there first.
+    pub(super) async fn commit_event(
+        &self,
+        case: &CaseRecord,
+        kind: EventKind,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CaseRecord>> {
+        // Events of one case never go back in time, even if clocks of two servers disagree.
+        let at = to_stored_precision(at).max(case.updated_at);
+        let event = CaseEvent {
+            id: Uuid::now_v7(),
+            case_id: case.id,
+            seq: case.version + 1,
+            at,
+            actor_kind: actor.kind().to_string(),
+            actor_id: actor.user_id(),
+            kind,
+        };
+        let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
+        let assignments: Vec<String> = MUTABLE_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let n = MUTABLE_COLUMNS.len();
+        let sql = format!(
+            "UPDATE cases SET {} WHERE id = ${} AND version = ${}",
+            assignments.join(", "),
+            n + 1,
+            n + 2
+        );
+        let mut tx = self.write.begin().await?;
+        let updated = bind_mutable(sqlx::query(&sql), &after)
+            .bind(case.id.to_string())
+            .bind(case.version)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        if after.co_units != case.co_units {
+            Self::write_co_units(&mut tx, &after).await?;
+        }
+        Self::record_event(&mut tx, &after, &event, actor).await?;
+        tx.commit().await?;
+        Ok(Some(after))
+    }
+
+    pub(crate) async fn apply_move_impl(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord> {
+        let Actor::Staff { scope, .. } = actor else {
+            return Err(MoveError::Forbidden {
+                role: actor.kind().into(),
+                action: mv.name(),
+            }
+            .into());
+        };
+        self.transition(Locator::Scoped(scope, id), actor, mv, ctx)
+            .await
+    }
+
+    pub(crate) async fn resident_evaluate_impl(
+        &self,
+        tracking_no: &str,
+        code: &str,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord> {
+        if !matches!(mv, Move::Evaluate { .. }) {
+            return Err(MoveError::Forbidden {
+                role: "resident".into(),
+                action: mv.name(),
+            }
+            .into());
+        }
+        self.transition(
+            Locator::Tracking(tracking_no, code),
+            &Actor::Resident,
+            mv,
+            ctx,
+        )
+        .await
+    }
+
+    pub(crate) async fn reveal_impl(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RevealedPersonalData> {
+        let Actor::Staff { role, scope, .. } = actor else {
+            return Err(StoreError::NotFound);
+        };
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 500 {
+            return Err(FieldError::new(
+                "reason",
+                "请说明查看原因（2到500个字符）",
+                "state why you need it (2 to 500 characters)",
+            )
+            .into());
+        }
+        if !role.may_reveal_personal_data() {
+            return Err(MoveError::Forbidden {
+                role: role.as_str().into(),
+                action: "reveal",
+            }
+            .into());
+        }
+        let mut args = Args::default();
+        let idp = args.text(id.to_string());
+        let scope_sql = scope_clause(scope, &mut args);
+        let sql = format!("SELECT c.reporter_name_enc, c.reporter_phone_enc FROM cases c WHERE c.id = {idp} AND {scope_sql}");
+        let row = self
+            .fetch_one(&sql, args)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let open = |field: &str, col: &str| -> Result<Option<String>> {
+            row.try_get::<Option<Vec<u8>>, _>(col)?
+                .map(|sealed| {
+                    self.cipher
+                        .open(&context(id, field), &sealed)
+                        .map_err(StoreError::Crypto)
+                })
+                .transpose()
+        };
+        let revealed = RevealedPersonalData {
+            name: open("reporter_name", "reporter_name_enc")?,
+            phone: open("reporter_phone", "reporter_phone_enc")?,
+        };
+        let mut tx = self.write.begin().await?;
+        Self::insert_audit(
+            &mut tx,
+            now,
+            actor,
+            "reveal",
+            Some(id),
+            serde_json::json!({ "reason": reason, "fields": ["reporter_name", "reporter_phone"] }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(revealed)
+    }
+
+    pub(crate) async fn audit_entries_impl(&self, case_id: Uuid) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT id, at, actor_kind, actor_id, action, case_id, detail FROM audit_log WHERE case_id = $1 ORDER BY at, id")
+            .bind(case_id.to_string())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
+                Ok(AuditEntry {
+                    id: uuid(Some(r.try_get("id")?)).unwrap_or_default(),
+                    at: super::from_ms(r.try_get("at")?),
+                    actor_kind: r.try_get("actor_kind")?,
+                    actor_id: uuid(r.try_get("actor_id")?),
+                    action: r.try_get("action")?,
+                    case_id: uuid(r.try_get("case_id")?),
+                    detail: serde_json::from_str(&r.try_get::<String, _>("detail")?)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn outbox_count_impl(&self, case_id: Uuid) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE case_id = $1")
+                .bind(case_id.to_string())
+                .fetch_one(&self.read)
+                .await?
+                .try_get("n")?,
+        )
+    }
+
+    pub(crate) async fn count_cases_impl(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?)
+    }
+
+    pub(crate) async fn insert_history_impl(&self, cases: &[HistoricCase]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for h in cases {
+            let r = &h.record;
+            let personal = self.seal_personal(
+                r.id,
+                h.reporter_name.as_deref(),
+                h.reporter_phone.as_deref(),
+            );
+            Self::insert_case_row(
+                &mut tx,
+                r,
+                &code_hash(&r.tracking_no, &h.query_code),
+                h.anonymous,
+                personal,
+            )
+            .await?;
+            for e in &h.events {
+                Self::insert_event(&mut tx, e).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

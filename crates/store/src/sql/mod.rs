@@ -1,0 +1,349 @@
+//! The SQL implementation of [`Store`](crate::Store), over sqlx's `Any` driver so the same
+//! statements serve SQLite and PostgreSQL. What differs between the two lives in
+//! [`Backend`]: connection setup, migrations, and how writers are serialised.
+//!
+//! Writes use optimistic concurrency: a move reads the case, decides in the domain, then
+//! updates the row only if its version is unchanged, so concurrent writers (several server
+//! processes included) never interleave a case's events; the loser retries.
+
+mod cases;
+mod reference;
+mod rows;
+mod stats;
+mod users;
+mod workers;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::crypto::{Cipher, DataKey};
+use crate::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://…`
+    pub url: String,
+    pub key: DataKey,
+    /// Read connections (SQLite) or all connections (PostgreSQL).
+    pub max_connections: u32,
+}
+
+pub struct SqlStore {
+    backend: Backend,
+    /// SQLite allows one writer at a time: a single-connection pool queues writers in
+    /// process instead of letting them fight over the file lock. PostgreSQL shares `read`.
+    write: AnyPool,
+    read: AnyPool,
+    cipher: Cipher,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl SqlStore {
+    pub async fn open(options: StoreOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&options.url).ok_or_else(|| {
+            sqlx::Error::Configuration(
+                "database URL must start with sqlite:// or postgres://".into(),
+            )
+        })?;
+        let cipher = Cipher::new(&options.key);
+        match backend {
+            Backend::Sqlite => {
+                let url = if options.url.contains('?') {
+                    options.url.clone()
+                } else {
+                    format!("{}?mode=rwc", options.url)
+                };
+                let connect = AnyConnectOptions::from_str(&url)?;
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .min_connections(1)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL lets readers run beside the writer; FULL makes every
+                                // acknowledged commit durable across power loss.
+                                conn.execute("PRAGMA journal_mode = WAL").await?;
+                                conn.execute("PRAGMA synchronous = FULL").await?;
+                                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                                conn.execute("PRAGMA foreign_keys = ON").await?;
+                                conn.execute("PRAGMA cache_size = -65536").await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(connect.clone()).await?;
+                let read = pool(options.max_connections.max(1))
+                    .connect_with(connect)
+                    .await?;
+                Ok(Self {
+                    backend,
+                    write,
+                    read,
+                    cipher,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(&options.url)
+                    .await?;
+                Ok(Self {
+                    backend,
+                    write: pool.clone(),
+                    read: pool,
+                    cipher,
+                })
+            }
+        }
+    }
+
+    /// Applies this backend's migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Unix milliseconds, the stored form of every time.
+pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Times are kept to the millisecond, so what an event says equals what the row holds.
+pub(crate) fn to_stored_precision(
+    t: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    from_ms(ms(t))
+}
+
+pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+/// A value bound to a dynamically built statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Builds the `$n` placeholders both backends understand, collecting the values.
+#[derive(Debug, Default)]
+pub(crate) struct Args(Vec<Arg>);
+
+impl Args {
+    pub fn push(&mut self, arg: Arg) -> String {
+        self.0.push(arg);
+        format!("${}", self.0.len())
+    }
+
+    pub fn text(&mut self, s: impl Into<String>) -> String {
+        self.push(Arg::Text(s.into()))
+    }
+
+    pub fn int(&mut self, v: i64) -> String {
+        self.push(Arg::Int(v))
+    }
+
+    pub fn bind<'q>(
+        self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for a in self.0 {
+            q = match a {
+                Arg::Text(s) => q.bind(s),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        q
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<u64> {
+        self.upsert_regions_impl(regions).await
+    }
+    async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64> {
+        self.upsert_categories_impl(categories).await
+    }
+    async fn upsert_units(&self, units: &[crate::Unit]) -> Result<u64> {
+        self.upsert_units_impl(units).await
+    }
+    async fn upsert_responsibilities(&self, rows: &[crate::Responsibility]) -> Result<u64> {
+        self.upsert_responsibilities_impl(rows).await
+    }
+    async fn replace_calendar(
+        &self,
+        days: &[grassroots_domain::calendar::CalendarDay],
+    ) -> Result<()> {
+        self.replace_calendar_impl(days).await
+    }
+    async fn reference(&self) -> Result<crate::Reference> {
+        self.reference_impl().await
+    }
+
+    async fn upsert_user(&self, user: &crate::NewUser) -> Result<crate::User> {
+        self.upsert_user_impl(user).await
+    }
+    async fn user_by_username(&self, username: &str) -> Result<Option<crate::UserWithHash>> {
+        self.user_by_username_impl(username).await
+    }
+    async fn create_session(
+        &self,
+        user_id: uuid::Uuid,
+        token_hash: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.create_session_impl(user_id, token_hash, expires_at)
+            .await
+    }
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::User>> {
+        self.session_user_impl(token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.delete_session_impl(token_hash).await
+    }
+
+    async fn create_case(
+        &self,
+        new: crate::NewCase,
+        actor: &grassroots_domain::Actor,
+    ) -> Result<crate::CreatedCase> {
+        self.create_case_impl(new, actor).await
+    }
+    async fn case_detail(
+        &self,
+        scope: &grassroots_domain::Scope,
+        id: uuid::Uuid,
+    ) -> Result<Option<crate::CaseDetail>> {
+        self.case_detail_impl(scope, id).await
+    }
+    async fn list_cases(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::CaseFilter,
+    ) -> Result<crate::CasePage> {
+        self.list_cases_impl(scope, filter).await
+    }
+    async fn apply_move(
+        &self,
+        actor: &grassroots_domain::Actor,
+        id: uuid::Uuid,
+        mv: &grassroots_domain::Move,
+        ctx: &grassroots_domain::workflow::MoveContext<'_>,
+    ) -> Result<grassroots_domain::CaseRecord> {
+        self.apply_move_impl(actor, id, mv, ctx).await
+    }
+    async fn track(
+        &self,
+        tracking_no: &str,
+        query_code: &str,
+    ) -> Result<Option<crate::CaseDetail>> {
+        self.track_impl(tracking_no, query_code).await
+    }
+    async fn resident_evaluate(
+        &self,
+        tracking_no: &str,
+        query_code: &str,
+        mv: &grassroots_domain::Move,
+        ctx: &grassroots_domain::workflow::MoveContext<'_>,
+    ) -> Result<grassroots_domain::CaseRecord> {
+        self.resident_evaluate_impl(tracking_no, query_code, mv, ctx)
+            .await
+    }
+    async fn reveal(
+        &self,
+        actor: &grassroots_domain::Actor,
+        id: uuid::Uuid,
+        reason: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::RevealedPersonalData> {
+        self.reveal_impl(actor, id, reason, now).await
+    }
+    async fn case_events(&self, id: uuid::Uuid) -> Result<Vec<grassroots_domain::CaseEvent>> {
+        self.events_of(id).await
+    }
+    async fn audit_entries(&self, case_id: uuid::Uuid) -> Result<Vec<crate::AuditEntry>> {
+        self.audit_entries_impl(case_id).await
+    }
+    async fn outbox_count(&self, case_id: uuid::Uuid) -> Result<i64> {
+        self.outbox_count_impl(case_id).await
+    }
+    async fn case_record(&self, id: uuid::Uuid) -> Result<Option<grassroots_domain::CaseRecord>> {
+        self.case_record_impl(id).await
+    }
+
+    async fn rate_counts(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::RateFilter,
+    ) -> Result<grassroots_domain::rates::RateCounts> {
+        self.rate_counts_impl(scope, filter).await
+    }
+
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<bool> {
+        self.claim_lease_impl(name, holder, now, ttl).await
+    }
+    async fn tick_deadlines(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<usize> {
+        self.tick_deadlines_impl(now, limit).await
+    }
+
+    async fn insert_history(&self, cases: &[crate::HistoricCase]) -> Result<()> {
+        self.insert_history_impl(cases).await
+    }
+    async fn count_cases(&self) -> Result<i64> {
+        self.count_cases_impl().await
+    }
+}

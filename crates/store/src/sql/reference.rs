@@ -1,0 +1,181 @@
+//! Reference data: regions, categories, units, the responsibility matrix, the calendar.
+
+use grassroots_domain::calendar::{CalendarDay, DayKind};
+use grassroots_domain::category::{Category, CategoryCode};
+use grassroots_domain::region::Region;
+use grassroots_domain::{Taxonomy, WorkCalendar};
+use sqlx::Row;
+
+use super::SqlStore;
+use crate::{Reference, Responsibility, Result, StoreError, Unit};
+
+impl SqlStore {
+    pub(crate) async fn upsert_regions_impl(&self, regions: &[Region]) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        for r in regions {
+            sqlx::query(
+                "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code",
+            )
+            .bind(r.code.as_str().to_string())
+            .bind(r.name.clone())
+            .bind(r.level.as_str())
+            .bind(r.parent.as_ref().map(|p| p.as_str().to_string()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(regions.len() as u64)
+    }
+
+    pub(crate) async fn upsert_categories_impl(&self, categories: &[Category]) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        for c in categories {
+            sqlx::query(
+                "INSERT INTO categories (code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, \
+                 name_zh = excluded.name_zh, name_en = excluded.name_en, default_unit = excluded.default_unit, \
+                 response_hours = excluded.response_hours, resolve_days = excluded.resolve_days",
+            )
+            .bind(c.code.0.clone())
+            .bind(c.parent.as_ref().map(|p| p.0.clone()))
+            .bind(c.name_zh.clone())
+            .bind(c.name_en.clone())
+            .bind(c.default_unit.clone())
+            .bind(i64::from(c.response_hours))
+            .bind(i64::from(c.resolve_days))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(categories.len() as u64)
+    }
+
+    pub(crate) async fn upsert_units_impl(&self, units: &[Unit]) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        for u in units {
+            sqlx::query(
+                "INSERT INTO units (id, name_zh, name_en, kind, region_code) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
+                 kind = excluded.kind, region_code = excluded.region_code",
+            )
+            .bind(u.id.clone())
+            .bind(u.name_zh.clone())
+            .bind(u.name_en.clone())
+            .bind(u.kind.clone())
+            .bind(u.region_code.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(units.len() as u64)
+    }
+
+    pub(crate) async fn upsert_responsibilities_impl(
+        &self,
+        rows: &[Responsibility],
+    ) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO responsibilities (category_code, region_code, unit_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (category_code, region_code) DO UPDATE SET unit_id = excluded.unit_id",
+            )
+            .bind(r.category_code.clone())
+            .bind(r.region_code.clone())
+            .bind(r.unit_id.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    pub(crate) async fn replace_calendar_impl(&self, days: &[CalendarDay]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM calendar_days")
+            .execute(&mut *tx)
+            .await?;
+        for d in days {
+            sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
+                .bind(d.date.format("%Y-%m-%d").to_string())
+                .bind(d.kind.as_str())
+                .bind(d.name.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn reference_impl(&self) -> Result<Reference> {
+        let categories = sqlx::query(
+            "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days FROM categories ORDER BY code",
+        )
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Category {
+                code: CategoryCode(r.try_get("code")?),
+                parent: r.try_get::<Option<String>, _>("parent_code")?.map(CategoryCode),
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+                default_unit: r.try_get("default_unit")?,
+                response_hours: r.try_get::<i64, _>("response_hours")? as u32,
+                resolve_days: r.try_get::<i64, _>("resolve_days")? as u32,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let days = sqlx::query("SELECT day, kind, name FROM calendar_days")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                let day: String = r.try_get("day")?;
+                let kind: String = r.try_get("kind")?;
+                Ok(CalendarDay {
+                    date: chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                        .map_err(|_| StoreError::Corrupt(format!("calendar day {day}")))?,
+                    kind: DayKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("calendar kind {kind}")))?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let units =
+            sqlx::query("SELECT id, name_zh, name_en, kind, region_code FROM units ORDER BY id")
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Unit {
+                        id: r.try_get("id")?,
+                        name_zh: r.try_get("name_zh")?,
+                        name_en: r.try_get("name_en")?,
+                        kind: r.try_get("kind")?,
+                        region_code: r.try_get("region_code")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+        let responsibilities =
+            sqlx::query("SELECT category_code, region_code, unit_id FROM responsibilities")
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Responsibility {
+                        category_code: r.try_get("category_code")?,
+                        region_code: r.try_get("region_code")?,
+                        unit_id: r.try_get("unit_id")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+        Ok(Reference {
+            taxonomy: Taxonomy::new(categories),
+            calendar: WorkCalendar::new(days),
+            units,
+            responsibilities,
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! Mapping between case rows and domain records, and the scope filter every case query uses.
+
+use grassroots_domain::case::{Evaluation, PendingExtension, Place};
+use grassroots_domain::workflow::{CaseEvent, EventKind};
+use grassroots_domain::{
+    CaseRecord, CaseState, Channel, DueStatus, Priority, RegionLevel, RequestType, Satisfaction,
+    Scope,
+};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{from_ms, ms, Args};
+use crate::{MaskedReporter, StoreError};
+
+/// The columns `record_from_row` reads, prefixed for a `cases c` alias.
+pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.request_type, c.priority, c.channel, \
+    c.description, c.district_code, c.street_code, c.community_code, c.grid_code, c.lat, c.lng, c.address, \
+    c.received_at, c.response_due, c.resolve_due, c.lead_unit, c.co_units, c.first_dispatched_at, c.dispatched_at, \
+    c.first_contact_at, c.handled_at, c.closed_at, c.result, c.reject_reason, c.merged_into, c.pending_extension, \
+    c.return_count, c.reopen_count, c.supervision_count, c.escalated, c.eval_resolved, c.eval_satisfaction, \
+    c.eval_comment, c.eval_at, c.due_status, c.version, c.updated_at, \
+    c.anonymous, c.reporter_name_masked, c.reporter_phone_masked";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|_| corrupt("id", s))
+}
+
+fn coded<T>(parse: fn(&str) -> Option<T>, what: &str, s: String) -> Result<T, StoreError> {
+    parse(&s).ok_or_else(|| corrupt(what, &s))
+}
+
+pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
+    let opt_ms = |col: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        Ok(row.try_get::<Option<i64>, _>(col)?.map(from_ms))
+    };
+    let evaluation = match row.try_get::<Option<i64>, _>("eval_resolved")? {
+        None => None,
+        Some(resolved) => Some(Evaluation {
+            resolved: resolved != 0,
+            satisfaction: coded(
+                Satisfaction::parse,
+                "eval_satisfaction",
+                row.try_get("eval_satisfaction")?,
+            )?,
+            comment: row.try_get("eval_comment")?,
+            at: from_ms(row.try_get("eval_at")?),
+        }),
+    };
+    let pending_extension: Option<PendingExtension> =
+        match row.try_get::<Option<String>, _>("pending_extension")? {
+            None => None,
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|_| corrupt("pending_extension", &json))?)
+            }
+        };
+    let co_units: String = row.try_get("co_units")?;
+    Ok(CaseRecord {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        tracking_no: row.try_get("tracking_no")?,
+        state: coded(CaseState::parse, "state", row.try_get("state")?)?,
+        category_code: row.try_get("category_code")?,
+        request_type: coded(
+            RequestType::parse,
+            "request_type",
+            row.try_get("request_type")?,
+        )?,
+        priority: coded(Priority::parse, "priority", row.try_get("priority")?)?,
+        channel: coded(Channel::parse, "channel", row.try_get("channel")?)?,
+        description: row.try_get("description")?,
+        place: Place {
+            district_code: row.try_get("district_code")?,
+            street_code: row.try_get("street_code")?,
+            community_code: row.try_get("community_code")?,
+            grid_code: row.try_get("grid_code")?,
+            lat: row.try_get("lat")?,
+            lng: row.try_get("lng")?,
+            address: row.try_get("address")?,
+        },
+        received_at: from_ms(row.try_get("received_at")?),
+        response_due: from_ms(row.try_get("response_due")?),
+        resolve_due: from_ms(row.try_get("resolve_due")?),
+        lead_unit: row.try_get("lead_unit")?,
+        co_units: serde_json::from_str(&co_units).map_err(|_| corrupt("co_units", &co_units))?,
+        first_dispatched_at: opt_ms("first_dispatched_at")?,
+        dispatched_at: opt_ms("dispatched_at")?,
+        first_contact_at: opt_ms("first_contact_at")?,
+        handled_at: opt_ms("handled_at")?,
+        closed_at: opt_ms("closed_at")?,
+        result: row.try_get("result")?,
+        reject_reason: row.try_get("reject_reason")?,
+        merged_into: row
+            .try_get::<Option<String>, _>("merged_into")?
+            .map(|s| parse_uuid(&s))
+            .transpose()?,
+        pending_extension,
+        return_count: row.try_get::<i64, _>("return_count")? as u32,
+        reopen_count: row.try_get::<i64, _>("reopen_count")? as u32,
+        supervision_count: row.try_get::<i64, _>("supervision_count")? as u32,
+        escalated: row.try_get::<i64, _>("escalated")? != 0,
+        evaluation,
+        due_status: coded(DueStatus::parse, "due_status", row.try_get("due_status")?)?,
+        version: row.try_get("version")?,
+        updated_at: from_ms(row.try_get("updated_at")?),
+    })
+}
+
+pub fn reporter_from_row(row: &AnyRow) -> Result<MaskedReporter, StoreError> {
+    Ok(MaskedReporter {
+        anonymous: row.try_get::<i64, _>("anonymous")? != 0,
+        name: row.try_get("reporter_name_masked")?,
+        phone: row.try_get("reporter_phone_masked")?,
+    })
+}
+
+/// The columns a move may change, in the order `bind_mutable` binds them.
+pub const MUTABLE_COLUMNS: &[&str] = &[
+    "state",
+    "category_code",
+    "priority",
+    "response_due",
+    "resolve_due",
+    "lead_unit",
+    "co_units",
+    "first_dispatched_at",
+    "dispatched_at",
+    "first_contact_at",
+    "handled_at",
+    "closed_at",
+    "result",
+    "reject_reason",
+    "merged_into",
+    "pending_extension",
+    "return_count",
+    "reopen_count",
+    "supervision_count",
+    "escalated",
+    "eval_resolved",
+    "eval_satisfaction",
+    "eval_comment",
+    "eval_at",
+    "due_status",
+    "version",
+    "updated_at",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
+    let eval = c.evaluation.as_ref();
+    q.bind(c.state.as_str())
+        .bind(c.category_code.clone())
+        .bind(c.priority.as_str())
+        .bind(ms(c.response_due))
+        .bind(ms(c.resolve_due))
+        .bind(c.lead_unit.clone())
+        .bind(serde_json::to_string(&c.co_units).expect("strings serialise"))
+        .bind(c.first_dispatched_at.map(ms))
+        .bind(c.dispatched_at.map(ms))
+        .bind(c.first_contact_at.map(ms))
+        .bind(c.handled_at.map(ms))
+        .bind(c.closed_at.map(ms))
+        .bind(c.result.clone())
+        .bind(c.reject_reason.clone())
+        .bind(c.merged_into.map(|u| u.to_string()))
+        .bind(
+            c.pending_extension
+                .as_ref()
+                .map(|p| serde_json::to_string(p).expect("serialises")),
+        )
+        .bind(i64::from(c.return_count))
+        .bind(i64::from(c.reopen_count))
+        .bind(i64::from(c.supervision_count))
+        .bind(i64::from(c.escalated))
+        .bind(eval.map(|e| i64::from(e.resolved)))
+        .bind(eval.map(|e| e.satisfaction.as_str()))
+        .bind(eval.and_then(|e| e.comment.clone()))
+        .bind(eval.map(|e| ms(e.at)))
+        .bind(c.due_status.as_str())
+        .bind(c.version)
+        .bind(ms(c.updated_at))
+}
+
+pub fn event_from_row(row: &AnyRow) -> Result<CaseEvent, StoreError> {
+    let payload: String = row.try_get("payload")?;
+    let kind: EventKind = serde_json::from_str(&payload)
+        .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+    Ok(CaseEvent {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        case_id: parse_uuid(&row.try_get::<String, _>("case_id")?)?,
+        seq: row.try_get("seq")?,
+        at: from_ms(row.try_get("at")?),
+        actor_kind: row.try_get("actor_kind")?,
+        actor_id: row
+            .try_get::<Option<String>, _>("actor_id")?
+            .map(|s| parse_uuid(&s))
+            .transpose()?,
+        kind,
+    })
+}
+
+/// The SQL condition restricting cases (alias `c`) to a scope.
+pub fn scope_clause(scope: &Scope, args: &mut Args) -> String {
+    match scope {
+        Scope::All => "1=1".to_string(),
+        Scope::Regions { codes } => {
+            let parts: Vec<String> = codes.iter().map(|code| region_clause(code, args)).collect();
+            format!("({})", parts.join(" OR "))
+        }
+        Scope::Unit { unit } => {
+            let a = args.text(unit.clone());
+            let b = args.text(unit.clone());
+            format!("(c.lead_unit = {a} OR c.id IN (SELECT case_id FROM case_co_units WHERE unit_id = {b}))")
+        }
+        Scope::Grids { codes } => {
+            let placeholders: Vec<String> = codes.iter().map(|g| args.text(g.clone())).collect();
+            format!("c.grid_code IN ({})", placeholders.join(", "))
+        }
+    }
+}
+
+/// Cases located in a region, by the column of its level.
+pub fn region_clause(code: &grassroots_domain::RegionCode, args: &mut Args) -> String {
+    match code.level() {
+        RegionLevel::Province | RegionLevel::City => format!(
+            "c.district_code LIKE {}",
+            args.text(format!("{}%", code.as_str()))
+        ),
+        RegionLevel::County => format!("c.district_code = {}", args.text(code.as_str())),
+        RegionLevel::Township => format!("c.street_code = {}", args.text(code.as_str())),
+        RegionLevel::Community => format!("c.community_code = {}", args.text(code.as_str())),
+        RegionLevel::Grid => format!("c.grid_code = {}", args.text(code.as_str())),
+    }
+}
+
+/// Cases of a category; a top-level code includes its sub-categories.
+pub fn category_clause(code: &str, args: &mut Args) -> String {
+    if code.len() == 2 {
+        format!("c.category_code LIKE {}", args.text(format!("{code}%")))
+    } else {
+        format!("c.category_code = {}", args.text(code))
+    }
+}

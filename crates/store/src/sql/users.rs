@@ -1,0 +1,114 @@
+//! Staff accounts and sessions.
+
+use chrono::{DateTime, Utc};
+use grassroots_domain::{Role, Scope};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{ms, SqlStore};
+use crate::{NewUser, Result, StoreError, User, UserWithHash};
+
+fn user_from_row(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get("role")?;
+    let scope: String = r.try_get("scope")?;
+    let id: String = r.try_get("id")?;
+    Ok(User {
+        id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("user id {id}")))?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        scope: Scope::parse(&scope).map_err(|_| StoreError::Corrupt(format!("scope {scope}")))?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn upsert_user_impl(&self, u: &NewUser) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, password_hash, role, scope, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO UPDATE SET \
+             display_name = excluded.display_name, password_hash = excluded.password_hash, \
+             role = excluded.role, scope = excluded.scope",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(u.username.clone())
+        .bind(u.display_name.clone())
+        .bind(u.password_hash.clone())
+        .bind(u.role.as_str())
+        .bind(u.scope.to_spec())
+        .bind(ms(Utc::now()))
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "SELECT id, username, display_name, role, scope FROM users WHERE username = $1",
+        )
+        .bind(u.username.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        user_from_row(&row)
+    }
+
+    pub(crate) async fn user_by_username_impl(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserWithHash>> {
+        let row = sqlx::query("SELECT id, username, display_name, role, scope, password_hash FROM users WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            Ok(UserWithHash {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn create_session_impl(
+        &self,
+        user_id: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(ms(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash.to_string())
+            .bind(user_id.to_string())
+            .bind(ms(expires_at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn session_user_impl(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash.to_string())
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub(crate) async fn delete_session_impl(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

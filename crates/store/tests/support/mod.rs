@@ -1,0 +1,353 @@
+//! Test databases for both backends and a small world to run the closed loop in.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::calendar::deadlines;
+use grassroots_domain::case::Place;
+use grassroots_domain::workflow::{Move, MoveContext};
+use grassroots_domain::{
+    Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy,
+    WorkCalendar,
+};
+use grassroots_store::crypto::DataKey;
+use grassroots_store::{CaseFilter, CreatedCase, NewCase, SqlStore, Store, StoreOptions, Unit};
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+pub const UNIT_A: &str = "unit-a";
+pub const UNIT_B: &str = "unit-b";
+pub const GRID: &str = "110101001001001";
+
+pub struct TestDb {
+    pub store: Arc<SqlStore>,
+    pub sqlite_path: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grassroots.db");
+    let store = SqlStore::open(StoreOptions {
+        url: format!("sqlite://{}", path.display()),
+        key: DataKey::generate(),
+        max_connections: 4,
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    TestDb {
+        store: Arc::new(store),
+        sqlite_path: Some(path),
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
+pub async fn postgres_db() -> TestDb {
+    use sqlx::Connection;
+    let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL")
+        .expect("GRASSROOTS_TEST_POSTGRES_URL must name a PostgreSQL server to run the PostgreSQL conformance tests");
+    sqlx::any::install_default_drivers();
+    let name = format!("grassroots_test_{}", Uuid::now_v7().simple());
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+    let url = format!("{prefix}/{name}");
+    let store = SqlStore::open(StoreOptions {
+        url,
+        key: DataKey::generate(),
+        max_connections: 8,
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    TestDb {
+        store: Arc::new(store),
+        sqlite_path: None,
+        _dir: None,
+    }
+}
+
+#[macro_export]
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::support::sqlite_db().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "needs GRASSROOTS_TEST_POSTGRES_URL; .ci/run runs these"]
+                async fn $name() {
+                    super::$name(super::support::postgres_db().await).await
+                }
+            )*
+        }
+    };
+}
+
+pub fn staff(role: Role, scope: Scope) -> Actor {
+    Actor::Staff {
+        user_id: Uuid::now_v7(),
+        username: role.as_str().into(),
+        role,
+        scope,
+    }
+}
+
+pub fn scope_of(actor: &Actor) -> Scope {
+    match actor {
+        Actor::Staff { scope, .. } => scope.clone(),
+        _ => panic!("staff only"),
+    }
+}
+
+pub fn filter() -> CaseFilter {
+    CaseFilter {
+        limit: 50,
+        ..CaseFilter::default()
+    }
+}
+
+pub struct Fixture {
+    pub taxonomy: Taxonomy,
+    pub calendar: WorkCalendar,
+}
+
+impl Fixture {
+    pub async fn new(store: &dyn Store) -> Self {
+        let taxonomy = Taxonomy::builtin();
+        store
+            .upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>())
+            .await
+            .unwrap();
+        store
+            .replace_calendar(&WorkCalendar::builtin_days())
+            .await
+            .unwrap();
+        let unit = |id: &str| Unit {
+            id: id.into(),
+            name_zh: format!("单位{id}"),
+            name_en: id.into(),
+            kind: "department".into(),
+            region_code: "110101".into(),
+        };
+        store
+            .upsert_units(&[unit(UNIT_A), unit(UNIT_B), unit("unit-c")])
+            .await
+            .unwrap();
+        let reference = store.reference().await.unwrap();
+        Self {
+            taxonomy: reference.taxonomy,
+            calendar: reference.calendar,
+        }
+    }
+
+    pub fn ctx(&self, now: DateTime<Utc>) -> MoveContext<'_> {
+        MoveContext {
+            now,
+            calendar: &self.calendar,
+            taxonomy: &self.taxonomy,
+            return_window: Duration::hours(24),
+            max_extension_days: 15,
+        }
+    }
+
+    pub fn dispatcher(&self) -> Actor {
+        staff(Role::Dispatcher, Scope::parse("region:110101").unwrap())
+    }
+
+    pub fn supervisor(&self) -> Actor {
+        staff(Role::Supervisor, Scope::parse("region:110101").unwrap())
+    }
+
+    pub fn handler(&self, unit: &str) -> Actor {
+        staff(Role::Handler, Scope::Unit { unit: unit.into() })
+    }
+
+    pub async fn report(
+        &self,
+        store: &dyn Store,
+        description: &str,
+        phone: Option<&str>,
+    ) -> CreatedCase {
+        self.report_full(store, description, phone, Utc::now())
+            .await
+    }
+
+    pub async fn report_at(
+        &self,
+        store: &dyn Store,
+        description: &str,
+        at: DateTime<Utc>,
+    ) -> CreatedCase {
+        self.report_full(store, description, None, at).await
+    }
+
+    async fn report_full(
+        &self,
+        store: &dyn Store,
+        description: &str,
+        phone: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> CreatedCase {
+        let category = self.taxonomy.get("0302").unwrap();
+        let due = deadlines(&self.calendar, category, Priority::Normal, at);
+        let new = NewCase {
+            category_code: category.code.0.clone(),
+            request_type: RequestType::Complaint,
+            priority: Priority::Normal,
+            channel: Channel::Web,
+            description: description.into(),
+            place: Place {
+                district_code: Some("110101".into()),
+                street_code: Some("110101001".into()),
+                community_code: Some("110101001001".into()),
+                grid_code: Some(GRID.into()),
+                lat: Some(39.91),
+                lng: Some(116.40),
+                address: None,
+            },
+            reporter_name: phone.map(|_| "张三".to_string()),
+            reporter_phone: phone.map(str::to_string),
+            anonymous: phone.is_none(),
+            response_due: due.response_due,
+            resolve_due: due.resolve_due,
+            received_at: at,
+        };
+        store.create_case(new, &Actor::Resident).await.unwrap()
+    }
+
+    pub async fn dispatch_to(&self, store: &dyn Store, id: Uuid, unit: &str, co: &[&str]) {
+        let ctx = self.ctx(Utc::now());
+        store
+            .apply_move(&self.dispatcher(), id, &Move::Register { note: None }, &ctx)
+            .await
+            .unwrap();
+        let mv = Move::Dispatch {
+            unit: unit.into(),
+            co_units: co.iter().map(|s| s.to_string()).collect(),
+            note: None,
+        };
+        store
+            .apply_move(&self.dispatcher(), id, &mv, &ctx)
+            .await
+            .unwrap();
+    }
+}
+
+pub async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// The transitions DESIGN §4 allows (self-loops for moves that leave the state as it is).
+pub fn allowed_transition(from: CaseState, to: CaseState) -> bool {
+    use CaseState::*;
+    from == to && !matches!(from, Rejected | Merged)
+        || matches!(
+            (from, to),
+            (Received, Registered | Rejected | Merged)
+                | (Registered, Dispatched | Rejected | Merged)
+                | (Dispatched, InProgress | Registered)
+                | (InProgress, Handled | Dispatched)
+                | (Handled, Verifying | Closed)
+                | (Verifying, Closed | InProgress)
+                | (Closed, Dispatched)
+        )
+}
+
+pub fn sample_moves() -> Vec<Move> {
+    vec![
+        Move::Register { note: None },
+        Move::Reject {
+            reason: "不属于受理范围".into(),
+        },
+        Move::Reject { reason: "".into() },
+        Move::Dispatch {
+            unit: UNIT_A.into(),
+            co_units: vec![UNIT_B.into()],
+            note: None,
+        },
+        Move::Dispatch {
+            unit: "nowhere".into(),
+            co_units: vec![],
+            note: None,
+        },
+        Move::Redispatch {
+            unit: UNIT_B.into(),
+            co_units: vec![],
+            reason: "职责调整".into(),
+        },
+        Move::Return {
+            reason: "非本单位职责".into(),
+        },
+        Move::Accept,
+        Move::Contact {
+            note: "已电话联系".into(),
+        },
+        Move::RequestExtension {
+            days: 2,
+            reason: "需要协调".into(),
+        },
+        Move::RequestExtension {
+            days: 99,
+            reason: "太长".into(),
+        },
+        Move::ApproveExtension { note: None },
+        Move::RejectExtension {
+            reason: "理由不足".into(),
+        },
+        Move::Supervise {
+            note: "请加快".into(),
+            escalate: true,
+        },
+        Move::ReportHandled {
+            result: "已处理".into(),
+            evidence: vec![],
+        },
+        Move::StartVerification,
+        Move::Verify {
+            passed: true,
+            note: "通过".into(),
+        },
+        Move::Verify {
+            passed: false,
+            note: "未通过".into(),
+        },
+        Move::Close { note: None },
+        Move::Evaluate {
+            resolved: false,
+            satisfaction: Satisfaction::Dissatisfied,
+            comment: None,
+        },
+        Move::Reopen {
+            reason: "群众不满意".into(),
+        },
+    ]
+}
+
+/// A seeded generator so a failure repeats.
+pub struct SmallRng(rand::rngs::StdRng);
+
+impl SmallRng {
+    pub fn new(seed: u64) -> Self {
+        Self(rand::rngs::StdRng::seed_from_u64(seed))
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0.gen_range(0..n)
+    }
+}
