@@ -134,6 +134,8 @@ pub struct Evaluation {
     pub satisfaction: Satisfaction,
     pub comment: Option<String>,
     pub at: DateTime<Utc>,
+    /// Which round of handling this evaluates: the case's `reopen_count` at the time.
+    pub round: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +170,8 @@ pub struct CaseRecord {
     pub description: String,
     pub place: Place,
     pub received_at: DateTime<Utc>,
+    /// When the current deadlines started running: receipt, or the last reopening.
+    pub clock_started_at: DateTime<Utc>,
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
     pub lead_unit: Option<String>,

@@ -207,6 +207,68 @@ pub fn parse_region_csv(text: &str) -> Result<Vec<Region>, String> {
     Ok(out)
 }
 
+/// Finds regions named in free text, such as an address typed by a resident.
+#[derive(Debug, Clone, Default)]
+pub struct Gazetteer {
+    regions: Vec<Region>,
+}
+
+/// A community's name as people write it: 多福巷社区居委会 → 多福巷社区, 南口村委会 → 南口村.
+fn spoken_name(name: &str) -> &str {
+    name.strip_suffix("居委会")
+        .or_else(|| name.strip_suffix("委会"))
+        .unwrap_or(name)
+}
+
+impl Gazetteer {
+    pub fn new(regions: Vec<Region>) -> Self {
+        Self { regions }
+    }
+
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    pub fn get(&self, code: &RegionCode) -> Option<&Region> {
+        self.regions.iter().find(|r| &r.code == code)
+    }
+
+    /// The deepest region the text names without ambiguity: a community when exactly one
+    /// named community fits the named street (if any), else the named street, else the district.
+    pub fn locate_in_text(&self, text: &str) -> Option<RegionCode> {
+        let named = |level: RegionLevel| -> Vec<&Region> {
+            self.regions
+                .iter()
+                .filter(|r| {
+                    r.level == level
+                        && spoken_name(&r.name).chars().count() >= 2
+                        && text.contains(spoken_name(&r.name))
+                })
+                .collect()
+        };
+        let districts = named(RegionLevel::County);
+        let streets: Vec<&Region> = named(RegionLevel::Township)
+            .into_iter()
+            .filter(|s| districts.is_empty() || districts.iter().any(|d| d.code.contains(&s.code)))
+            .collect();
+        let communities: Vec<&Region> = named(RegionLevel::Community)
+            .into_iter()
+            .filter(|c| streets.is_empty() || streets.iter().any(|s| s.code.contains(&c.code)))
+            .filter(|c| districts.is_empty() || districts.iter().any(|d| d.code.contains(&c.code)))
+            .collect();
+        match (
+            communities.as_slice(),
+            streets.as_slice(),
+            districts.as_slice(),
+        ) {
+            ([one], _, _) => Some(one.code.clone()),
+            (_, [one], _) => Some(one.code.clone()),
+            (_, _, [one]) => Some(one.code.clone()),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +312,20 @@ mod tests {
         for bad in ["", "11a", "1101010", "1234567890123"] {
             assert_eq!(RegionCode::parse(bad).unwrap_err().field, "region");
         }
+    }
+
+    #[test]
+    fn addresses_name_their_region() {
+        let all = parse_region_csv(include_str!("../../../data/beijing-regions.csv")).unwrap();
+        let g = Gazetteer::new(all);
+        let at = |t: &str| g.locate_in_text(t).map(|c| c.as_str().to_string());
+        assert_eq!(
+            at("东华门街道多福巷社区3号楼门口").as_deref(),
+            Some("110101001001")
+        );
+        assert_eq!(at("多福巷社区南口").as_deref(), Some("110101001001"));
+        assert_eq!(at("东城区景山街道某胡同").as_deref(), Some("110101002"));
+        assert_eq!(at("一个没有地名的地址"), None);
     }
 
     #[test]

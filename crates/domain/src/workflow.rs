@@ -52,7 +52,7 @@ pub enum Move {
         reason: String,
     },
     /// 签收: the lead unit accepts the case.
-    Accept,
+    Accept {},
     /// 联系群众: contact with the resident; the first one is the "response".
     Contact {
         note: String,
@@ -81,7 +81,7 @@ pub enum Move {
         evidence: Vec<String>,
     },
     /// 核查: a grid worker or supervisor takes up verification.
-    StartVerification,
+    StartVerification {},
     /// 核查结果: passed closes the case, failed sends it back to the unit (返工).
     Verify {
         passed: bool,
@@ -140,14 +140,14 @@ impl Move {
             Self::Dispatch { .. } => "dispatch",
             Self::Redispatch { .. } => "redispatch",
             Self::Return { .. } => "return",
-            Self::Accept => "accept",
+            Self::Accept {} => "accept",
             Self::Contact { .. } => "contact",
             Self::RequestExtension { .. } => "request_extension",
             Self::ApproveExtension { .. } => "approve_extension",
             Self::RejectExtension { .. } => "reject_extension",
             Self::Supervise { .. } => "supervise",
             Self::ReportHandled { .. } => "report_handled",
-            Self::StartVerification => "start_verification",
+            Self::StartVerification {} => "start_verification",
             Self::Verify { .. } => "verify",
             Self::Close { .. } => "close",
             Self::Evaluate { .. } => "evaluate",
@@ -172,7 +172,7 @@ impl Move {
             Self::Reject { .. } | Self::Merge { .. } => r(&[Dispatcher], &[Received, Registered]),
             Self::Dispatch { .. } => r(&[Dispatcher], &[Registered]),
             Self::Redispatch { .. } => r(&[Dispatcher], &[Dispatched, InProgress]),
-            Self::Return { .. } | Self::Accept => r(&[Handler], &[Dispatched]),
+            Self::Return { .. } | Self::Accept {} => r(&[Handler], &[Dispatched]),
             Self::Contact { .. } | Self::RequestExtension { .. } | Self::ReportHandled { .. } => {
                 r(&[Handler], &[InProgress])
             }
@@ -182,7 +182,7 @@ impl Move {
             Self::Supervise { .. } => {
                 r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying])
             }
-            Self::StartVerification => r(&[Supervisor, GridWorker], &[Handled]),
+            Self::StartVerification {} => r(&[Supervisor, GridWorker], &[Handled]),
             Self::Verify { .. } => r(&[Supervisor, GridWorker], &[Verifying]),
             Self::Close { .. } => r(&[Supervisor], &[Handled]),
             Self::Evaluate { .. } => Rule {
@@ -623,7 +623,7 @@ pub fn decide(
                 reason: text("reason", reason, 1000)?,
             }
         }
-        Move::Accept => EventKind::Accepted {
+        Move::Accept {} => EventKind::Accepted {
             unit: lead_unit_only()?,
         },
         Move::Contact { note } => {
@@ -697,7 +697,7 @@ pub fn decide(
                 evidence,
             }
         }
-        Move::StartVerification => EventKind::VerificationStarted,
+        Move::StartVerification {} => EventKind::VerificationStarted,
         Move::Verify { passed, note } => EventKind::Verified {
             passed: *passed,
             note: text("note", note, 1000)?,
@@ -713,7 +713,7 @@ pub fn decide(
             if case
                 .evaluation
                 .as_ref()
-                .is_some_and(|e| e.at >= case.closed_at.unwrap_or(e.at))
+                .is_some_and(|e| e.round == case.reopen_count)
             {
                 return Err(MoveError::conflict(
                     "本轮办理已评价",
@@ -730,7 +730,7 @@ pub fn decide(
             let current = case
                 .evaluation
                 .as_ref()
-                .filter(|e| e.at >= case.closed_at.unwrap_or(e.at));
+                .filter(|e| e.round == case.reopen_count);
             match current {
                 Some(e) if !e.resolved || e.satisfaction == Satisfaction::Dissatisfied => {}
                 _ => {
@@ -766,7 +766,7 @@ pub fn due_status_at(case: &CaseRecord, now: DateTime<Utc>) -> DueStatus {
         if now > due {
             return DueStatus::Overdue;
         }
-        if (due - now) * 4 <= due - case.received_at {
+        if (due - now) * 4 <= due - case.clock_started_at {
             status = DueStatus::DueSoon;
         }
     }
@@ -801,6 +801,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             description: description.clone(),
             place: place.clone(),
             received_at: at,
+            clock_started_at: at,
             response_due: *response_due,
             resolve_due: *resolve_due,
             lead_unit: None,
@@ -901,7 +902,11 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.state = CaseState::Closed;
             c.closed_at = Some(at);
         }
-        EventKind::Verified { passed: false, .. } => c.state = CaseState::InProgress,
+        EventKind::Verified { passed: false, .. } => {
+            c.state = CaseState::InProgress;
+            c.handled_at = None;
+            c.result = None;
+        }
         EventKind::Closed { .. } => {
             c.state = CaseState::Closed;
             c.closed_at = Some(at);
@@ -916,6 +921,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
                 satisfaction: *satisfaction,
                 comment: comment.clone(),
                 at,
+                round: c.reopen_count,
             })
         }
         EventKind::Reopened {
@@ -931,6 +937,9 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.handled_at = None;
             c.closed_at = None;
             c.result = None;
+            // A new round: its response is measured afresh against the new deadlines.
+            c.first_contact_at = None;
+            c.clock_started_at = at;
             c.due_status = DueStatus::OnTime;
         }
         EventKind::DueStatusChanged { due_status } => c.due_status = *due_status,

@@ -28,7 +28,7 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
                 note: None,
             },
         ),
-        (f.handler(UNIT_A), Move::Accept),
+        (f.handler(UNIT_A), Move::Accept {}),
         (
             f.handler(UNIT_A),
             Move::Contact {
@@ -42,7 +42,7 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
                 evidence: vec![],
             },
         ),
-        (f.supervisor(), Move::StartVerification),
+        (f.supervisor(), Move::StartVerification {}),
         (
             f.supervisor(),
             Move::Verify {
@@ -111,7 +111,12 @@ async fn an_illegal_move_is_refused_and_changes_nothing(db: TestDb) {
     let c = f.report(s, "噪声扰民", None).await;
     let before = s.case_record(c.id).await.unwrap().unwrap();
     let err = s
-        .apply_move(&f.handler(UNIT_A), c.id, &Move::Accept, &f.ctx(Utc::now()))
+        .apply_move(
+            &f.handler(UNIT_A),
+            c.id,
+            &Move::Accept {},
+            &f.ctx(Utc::now()),
+        )
         .await
         .unwrap_err();
     // The handler's unit has no such case yet: not found, not "forbidden".
@@ -199,7 +204,7 @@ async fn scopes_hide_other_units_grids_and_regions(db: TestDb) {
         .cases
         .is_empty());
     assert!(matches!(
-        s.apply_move(&other, c.id, &Move::Accept, &ctx).await,
+        s.apply_move(&other, c.id, &Move::Accept {}, &ctx).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
@@ -210,7 +215,7 @@ async fn scopes_hide_other_units_grids_and_regions(db: TestDb) {
     let co = f.handler(UNIT_B);
     assert!(s.case_detail(&scope_of(&co), c.id).await.unwrap().is_some());
     assert!(matches!(
-        s.apply_move(&co, c.id, &Move::Accept, &ctx).await,
+        s.apply_move(&co, c.id, &Move::Accept {}, &ctx).await,
         Err(StoreError::Move(MoveError::Conflict { .. }))
     ));
     assert_eq!(
@@ -419,8 +424,13 @@ async fn concurrent_moves_on_one_case_serialise(db: TestDb) {
         let (s, f) = (s.clone(), f.clone());
         tasks.push(tokio::spawn(async move {
             let _ = i;
-            s.apply_move(&f.handler(UNIT_A), c.id, &Move::Accept, &f.ctx(Utc::now()))
-                .await
+            s.apply_move(
+                &f.handler(UNIT_A),
+                c.id,
+                &Move::Accept {},
+                &f.ctx(Utc::now()),
+            )
+            .await
         }));
     }
     let results: Vec<_> = futures_join(tasks).await;
@@ -533,7 +543,7 @@ async fn merge_reject_reopen_and_extension(db: TestDb) {
 
     f.dispatch_to(s, target.id, UNIT_A, &[]).await;
     let h = f.handler(UNIT_A);
-    s.apply_move(&h, target.id, &Move::Accept, &ctx)
+    s.apply_move(&h, target.id, &Move::Accept {}, &ctx)
         .await
         .unwrap();
     let before = s.case_record(target.id).await.unwrap().unwrap();

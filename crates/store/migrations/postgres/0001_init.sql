@@ -78,6 +78,7 @@ CREATE TABLE cases (
     reporter_name_masked  TEXT,
     reporter_phone_masked TEXT,
     received_at           BIGINT NOT NULL,
+    clock_started_at      BIGINT NOT NULL,
     response_due          BIGINT NOT NULL,
     resolve_due           BIGINT NOT NULL,
     lead_unit             TEXT,
@@ -99,6 +100,7 @@ CREATE TABLE cases (
     eval_satisfaction     TEXT,
     eval_comment          TEXT,
     eval_at               BIGINT,
+    eval_round            BIGINT,
     due_status            TEXT NOT NULL,
     version               BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL

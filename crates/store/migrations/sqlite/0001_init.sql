@@ -77,6 +77,7 @@ CREATE TABLE cases (
     reporter_name_masked  TEXT,
     reporter_phone_masked TEXT,
     received_at           INTEGER NOT NULL,
+    clock_started_at      INTEGER NOT NULL,
     response_due          INTEGER NOT NULL,
     resolve_due           INTEGER NOT NULL,
     lead_unit             TEXT,
@@ -98,6 +99,7 @@ CREATE TABLE cases (
     eval_satisfaction     TEXT,
     eval_comment          TEXT,
     eval_at               INTEGER,
+    eval_round            INTEGER,
     due_status            TEXT NOT NULL,
     version               INTEGER NOT NULL,
     updated_at            INTEGER NOT NULL

@@ -16,10 +16,10 @@ use crate::{MaskedReporter, StoreError};
 /// The columns `record_from_row` reads, prefixed for a `cases c` alias.
 pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.request_type, c.priority, c.channel, \
     c.description, c.district_code, c.street_code, c.community_code, c.grid_code, c.lat, c.lng, c.address, \
-    c.received_at, c.response_due, c.resolve_due, c.lead_unit, c.co_units, c.first_dispatched_at, c.dispatched_at, \
+    c.received_at, c.clock_started_at, c.response_due, c.resolve_due, c.lead_unit, c.co_units, c.first_dispatched_at, c.dispatched_at, \
     c.first_contact_at, c.handled_at, c.closed_at, c.result, c.reject_reason, c.merged_into, c.pending_extension, \
     c.return_count, c.reopen_count, c.supervision_count, c.escalated, c.eval_resolved, c.eval_satisfaction, \
-    c.eval_comment, c.eval_at, c.due_status, c.version, c.updated_at, \
+    c.eval_comment, c.eval_at, c.eval_round, c.due_status, c.version, c.updated_at, \
     c.anonymous, c.reporter_name_masked, c.reporter_phone_masked";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -49,6 +49,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
             )?,
             comment: row.try_get("eval_comment")?,
             at: from_ms(row.try_get("eval_at")?),
+            round: row.try_get::<i64, _>("eval_round")? as u32,
         }),
     };
     let pending_extension: Option<PendingExtension> =
@@ -82,6 +83,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
             address: row.try_get("address")?,
         },
         received_at: from_ms(row.try_get("received_at")?),
+        clock_started_at: from_ms(row.try_get("clock_started_at")?),
         response_due: from_ms(row.try_get("response_due")?),
         resolve_due: from_ms(row.try_get("resolve_due")?),
         lead_unit: row.try_get("lead_unit")?,
@@ -122,6 +124,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "state",
     "category_code",
     "priority",
+    "clock_started_at",
     "response_due",
     "resolve_due",
     "lead_unit",
@@ -143,6 +146,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "eval_satisfaction",
     "eval_comment",
     "eval_at",
+    "eval_round",
     "due_status",
     "version",
     "updated_at",
@@ -155,6 +159,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
     q.bind(c.state.as_str())
         .bind(c.category_code.clone())
         .bind(c.priority.as_str())
+        .bind(ms(c.clock_started_at))
         .bind(ms(c.response_due))
         .bind(ms(c.resolve_due))
         .bind(c.lead_unit.clone())
@@ -180,6 +185,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(eval.map(|e| e.satisfaction.as_str()))
         .bind(eval.and_then(|e| e.comment.clone()))
         .bind(eval.map(|e| ms(e.at)))
+        .bind(eval.map(|e| i64::from(e.round)))
         .bind(c.due_status.as_str())
         .bind(c.version)
         .bind(ms(c.updated_at))

@@ -41,8 +41,8 @@ impl SqlStore {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c WHERE c.state IN ('received', 'registered', 'dispatched', 'in_progress') AND ( \
                (c.due_status <> 'overdue' AND (c.resolve_due < $1 OR (c.first_contact_at IS NULL AND c.response_due < $1))) \
-               OR (c.due_status = 'on_time' AND ((3 * c.resolve_due + c.received_at) / 4 <= $1 \
-                   OR (c.first_contact_at IS NULL AND (3 * c.response_due + c.received_at) / 4 <= $1))) \
+               OR (c.due_status = 'on_time' AND ((3 * c.resolve_due + c.clock_started_at) / 4 <= $1 \
+                   OR (c.first_contact_at IS NULL AND (3 * c.response_due + c.clock_started_at) / 4 <= $1))) \
              ) ORDER BY c.resolve_due LIMIT {limit}"
         );
         let rows = sqlx::query(&sql)

@@ -295,7 +295,7 @@ pub fn sample_moves() -> Vec<Move> {
         Move::Return {
             reason: "非本单位职责".into(),
         },
-        Move::Accept,
+        Move::Accept {},
         Move::Contact {
             note: "已电话联系".into(),
         },
@@ -319,7 +319,7 @@ pub fn sample_moves() -> Vec<Move> {
             result: "已处理".into(),
             evidence: vec![],
         },
-        Move::StartVerification,
+        Move::StartVerification {},
         Move::Verify {
             passed: true,
             note: "通过".into(),
