@@ -1,1 +1,182 @@
-fn main() {}
+//! `grassroots`: serve the platform, load demo data, migrate, manage staff accounts.
+
+mod demo;
+mod serve;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use grassroots_domain::{Role, Scope};
+use grassroots_store::crypto::DataKey;
+use grassroots_store::{SqlStore, Store, StoreOptions};
+
+#[derive(Parser)]
+#[command(name = "grassroots", version, about = "基层治理一体化平台 / a platform for grassroots governance")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Where the embedded database, the key file and attachments live.
+    #[arg(long, global = true, env = "GRASSROOTS_DATA_DIR", default_value = "./grassroots-data")]
+    data_dir: PathBuf,
+    /// sqlite://FILE or postgres://…; default: grassroots.db in the data directory.
+    #[arg(long, global = true, env = "GRASSROOTS_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Address to serve on.
+    #[arg(long, global = true, env = "GRASSROOTS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Public endpoints: requests per minute per client address.
+    #[arg(long, global = true, env = "GRASSROOTS_PUBLIC_RATE_PER_MINUTE", default_value_t = 60)]
+    public_rate_per_minute: u32,
+    /// Public endpoints: burst size per client address.
+    #[arg(long, global = true, env = "GRASSROOTS_PUBLIC_BURST", default_value_t = 20)]
+    public_burst: u32,
+    /// Database connections.
+    #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
+    db_connections: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve an existing store.
+    Serve,
+    /// Create or reuse a store in the data directory, load the demo data, and serve.
+    Demo {
+        /// Password of every demo account.
+        #[arg(long, env = "GRASSROOTS_DEMO_PASSWORD", default_value = "grassroots-demo")]
+        demo_password: String,
+        /// Load the data and exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account (or update the one with this username).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// operator, dispatcher, handler, gridworker, supervisor, leader or admin.
+        #[arg(long)]
+        role: String,
+        /// all | region:CODE[,CODE] | unit:UNIT_ID | grid:GRID[,GRID]
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The password; also read from GRASSROOTS_USER_PASSWORD.
+        #[arg(long, env = "GRASSROOTS_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+impl Common {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("grassroots.db").display()))
+    }
+
+    /// Opens (creating the data directory and key if needed) and migrates the store.
+    pub async fn open_store(&self) -> anyhow::Result<Arc<SqlStore>> {
+        std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
+        let key = DataKey::load_or_create(std::env::var("GRASSROOTS_SECRET_KEY").ok().as_deref(), &self.data_dir)?;
+        let store =
+            SqlStore::open(StoreOptions { url: self.database_url(), key, max_connections: self.db_connections })
+                .await
+                .context("opening the database")?;
+        store.migrate().await.context("migrating the database")?;
+        Ok(Arc::new(store))
+    }
+
+    pub fn web_config(&self) -> grassroots_web::Config {
+        grassroots_web::Config {
+            public_rate: grassroots_web::RateLimit {
+                per_minute: self.public_rate_per_minute,
+                burst: self.public_burst,
+            },
+            ..grassroots_web::Config::default()
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GRASSROOTS_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let common = cli.common;
+    match cli.command {
+        Command::Serve => serve::run(&common, common.open_store().await?).await,
+        Command::Demo { demo_password, no_serve } => {
+            let store = common.open_store().await?;
+            let summary = demo::load(&*store, &demo_password).await?;
+            println!("{summary}");
+            if no_serve {
+                return Ok(());
+            }
+            println!(
+                "grassroots: http://{}/  (API: http://{}/api/v1, docs: http://{}/api/docs)",
+                common.listen, common.listen, common.listen
+            );
+            serve::run(&common, store).await
+        }
+        Command::Migrate => {
+            common.open_store().await?;
+            println!("migrations applied to {}", redact(&common.database_url()));
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, role, scope, display_name, password } } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role '{role}'"))?;
+            let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!(e.message()))?;
+            if !scope.fits(role) {
+                bail!("scope {} does not fit role {}", scope.to_spec(), role.as_str());
+            }
+            if password.chars().count() < 8 {
+                bail!("the password must have at least 8 characters");
+            }
+            let store = common.open_store().await?;
+            let user = store
+                .upsert_user(&grassroots_store::NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password_hash: grassroots_store::auth::hash_password(&password),
+                    role,
+                    scope,
+                })
+                .await?;
+            println!("user {} ({}, {}) saved", user.username, user.role.as_str(), user.scope.to_spec());
+            Ok(())
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

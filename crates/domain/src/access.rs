@@ -61,10 +61,7 @@ impl Role {
 
     /// Roles that may see a reporter's name and phone after stating a reason.
     pub fn may_reveal_personal_data(self) -> bool {
-        matches!(
-            self,
-            Self::Operator | Self::Dispatcher | Self::Handler | Self::Supervisor | Self::GridWorker
-        )
+        matches!(self, Self::Operator | Self::Dispatcher | Self::Handler | Self::Supervisor | Self::GridWorker)
     }
 
     /// Leaders work with aggregates: case data reaches them without any personal field.
@@ -91,9 +88,7 @@ impl Scope {
     /// Parses the command-line form: `all`, `region:110101[,110101001]`, `unit:ID`,
     /// `grid:110101001001001[,...]`.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let bad = |why_zh: &str, why_en: &str| {
-            FieldError::new("scope", why_zh.to_string(), why_en.to_string())
-        };
+        let bad = |why_zh: &str, why_en: &str| FieldError::new("scope", why_zh.to_string(), why_en.to_string());
         let s = s.trim();
         if s == "all" {
             return Ok(Self::All);
@@ -107,27 +102,16 @@ impl Scope {
         let list = || rest.split(',').map(str::trim).filter(|c| !c.is_empty());
         match kind {
             "region" => {
-                let codes = list()
-                    .map(RegionCode::parse)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let codes = list().map(RegionCode::parse).collect::<Result<Vec<_>, _>>()?;
                 if codes.is_empty() || codes.iter().any(|c| c.level() == RegionLevel::Grid) {
-                    return Err(bad(
-                        "需要至少一个区划代码（不含网格）",
-                        "needs at least one region code (not a grid)",
-                    ));
+                    return Err(bad("需要至少一个区划代码（不含网格）", "needs at least one region code (not a grid)"));
                 }
                 Ok(Self::Regions { codes })
             }
-            "unit" if !rest.trim().is_empty() => Ok(Self::Unit {
-                unit: rest.trim().to_string(),
-            }),
+            "unit" if !rest.trim().is_empty() => Ok(Self::Unit { unit: rest.trim().to_string() }),
             "grid" => {
                 let codes: Vec<String> = list().map(str::to_string).collect();
-                if codes.is_empty()
-                    || codes
-                        .iter()
-                        .any(|c| c.len() != 15 || !c.bytes().all(|b| b.is_ascii_digit()))
-                {
+                if codes.is_empty() || codes.iter().any(|c| c.len() != 15 || !c.bytes().all(|b| b.is_ascii_digit())) {
                     return Err(bad("网格代码应为15位数字", "grid codes have 15 digits"));
                 }
                 Ok(Self::Grids { codes })
@@ -139,14 +123,9 @@ impl Scope {
     pub fn to_spec(&self) -> String {
         match self {
             Self::All => "all".into(),
-            Self::Regions { codes } => format!(
-                "region:{}",
-                codes
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
+            Self::Regions { codes } => {
+                format!("region:{}", codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+            }
             Self::Unit { unit } => format!("unit:{unit}"),
             Self::Grids { codes } => format!("grid:{}", codes.join(",")),
         }
@@ -159,10 +138,9 @@ impl Scope {
             (Role::Handler, Self::Unit { .. }) => true,
             (Role::GridWorker, Self::Grids { .. }) => true,
             (Role::Admin, Self::All) => true,
-            (
-                Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader,
-                Self::Regions { .. } | Self::All,
-            ) => true,
+            (Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader, Self::Regions { .. } | Self::All) => {
+                true
+            }
             _ => false,
         }
     }
@@ -172,31 +150,15 @@ impl Scope {
         match self {
             Self::All => true,
             Self::Regions { codes } => {
-                let located = [
-                    &case.place.district_code,
-                    &case.place.street_code,
-                    &case.place.community_code,
-                ];
-                codes
-                    .iter()
-                    .any(|code| located.iter().any(|c| c.as_deref() == Some(code.as_str())))
+                let located = [&case.place.district_code, &case.place.street_code, &case.place.community_code];
+                codes.iter().any(|code| located.iter().any(|c| c.as_deref() == Some(code.as_str())))
                     || codes.iter().any(|code| {
                         code.level() < RegionLevel::County
-                            && case
-                                .place
-                                .district_code
-                                .as_deref()
-                                .is_some_and(|d| d.starts_with(code.as_str()))
+                            && case.place.district_code.as_deref().is_some_and(|d| d.starts_with(code.as_str()))
                     })
             }
-            Self::Unit { unit } => {
-                case.lead_unit.as_deref() == Some(unit) || case.co_units.iter().any(|u| u == unit)
-            }
-            Self::Grids { codes } => case
-                .place
-                .grid_code
-                .as_ref()
-                .is_some_and(|g| codes.contains(g)),
+            Self::Unit { unit } => case.lead_unit.as_deref() == Some(unit) || case.co_units.iter().any(|u| u == unit),
+            Self::Grids { codes } => case.place.grid_code.as_ref().is_some_and(|g| codes.contains(g)),
         }
     }
 }
@@ -247,12 +209,7 @@ mod tests {
 
     #[test]
     fn scope_specs_round_trip() {
-        for spec in [
-            "all",
-            "region:110101,110101001",
-            "unit:street-110101001",
-            "grid:110101001001001",
-        ] {
+        for spec in ["all", "region:110101,110101001", "unit:street-110101001", "grid:110101001001001"] {
             assert_eq!(Scope::parse(spec).unwrap().to_spec(), spec);
         }
         assert!(Scope::parse("region:").is_err());

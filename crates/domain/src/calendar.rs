@@ -6,9 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::case::Priority;
@@ -63,15 +61,12 @@ const WORKDAY_START: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
 
 impl WorkCalendar {
     pub fn new(days: impl IntoIterator<Item = CalendarDay>) -> Self {
-        Self {
-            exceptions: days.into_iter().map(|d| (d.date, d.kind)).collect(),
-        }
+        Self { exceptions: days.into_iter().map(|d| (d.date, d.kind)).collect() }
     }
 
     /// The calendar shipped with the platform (`data/calendar-cn.csv`).
     pub fn builtin_days() -> Vec<CalendarDay> {
-        parse_calendar_csv(include_str!("../../../data/calendar-cn.csv"))
-            .expect("shipped calendar parses")
+        parse_calendar_csv(include_str!("../../../data/calendar-cn.csv")).expect("shipped calendar parses")
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
@@ -120,17 +115,12 @@ pub fn parse_calendar_csv(text: &str) -> Result<Vec<CalendarDay>, String> {
             continue;
         }
         let c: Vec<&str> = line.splitn(3, ',').collect();
-        let date = NaiveDate::parse_from_str(c[0], "%Y-%m-%d")
-            .map_err(|e| format!("line {}: date: {e}", i + 1))?;
+        let date = NaiveDate::parse_from_str(c[0], "%Y-%m-%d").map_err(|e| format!("line {}: date: {e}", i + 1))?;
         let kind = c
             .get(1)
             .and_then(|k| DayKind::parse(k))
             .ok_or_else(|| format!("line {}: kind must be holiday or workday", i + 1))?;
-        out.push(CalendarDay {
-            date,
-            kind,
-            name: c.get(2).unwrap_or(&"").to_string(),
-        });
+        out.push(CalendarDay { date, kind, name: c.get(2).unwrap_or(&"").to_string() });
     }
     Ok(out)
 }
@@ -147,12 +137,7 @@ pub struct Deadlines {
 /// - normal: the category's response hours and resolution working days;
 /// - urgent: response within 2 hours at most, half the working days (at least one);
 /// - emergency: response within 2 hours, resolution within 24 clock hours.
-pub fn deadlines(
-    calendar: &WorkCalendar,
-    category: &Category,
-    priority: Priority,
-    start: DateTime<Utc>,
-) -> Deadlines {
+pub fn deadlines(calendar: &WorkCalendar, category: &Category, priority: Priority, start: DateTime<Utc>) -> Deadlines {
     let hours = |h: u32| start + Duration::hours(i64::from(h));
     match priority {
         Priority::Normal => Deadlines {
@@ -163,10 +148,7 @@ pub fn deadlines(
             response_due: hours(category.response_hours.min(2)),
             resolve_due: calendar.add_working_days(start, category.resolve_days.div_ceil(2).max(1)),
         },
-        Priority::Emergency => Deadlines {
-            response_due: hours(2),
-            resolve_due: hours(24),
-        },
+        Priority::Emergency => Deadlines { response_due: hours(2), resolve_due: hours(24) },
     }
 }
 
@@ -193,43 +175,24 @@ mod tests {
     fn holidays_are_skipped_and_make_up_days_count() {
         let c = cal();
         // National Day: 2026-09-30 (Wed) + 1 working day skips Oct 1–7 and lands on Thu Oct 8.
-        assert_eq!(
-            c.add_working_days(at("2026-09-30T15:00:00+08:00"), 1),
-            at("2026-10-08T15:00:00+08:00")
-        );
+        assert_eq!(c.add_working_days(at("2026-09-30T15:00:00+08:00"), 1), at("2026-10-08T15:00:00+08:00"));
         // Saturday 2026-10-10 is a make-up working day.
         assert!(c.is_working_day(NaiveDate::from_ymd_opt(2026, 10, 10).unwrap()));
-        assert_eq!(
-            c.add_working_days(at("2026-10-09T15:00:00+08:00"), 1),
-            at("2026-10-10T15:00:00+08:00")
-        );
+        assert_eq!(c.add_working_days(at("2026-10-09T15:00:00+08:00"), 1), at("2026-10-10T15:00:00+08:00"));
     }
 
     #[test]
     fn a_clock_starting_on_a_day_off_starts_next_working_morning() {
         // Sunday 2026-11-22 22:00 + 0 days = Monday 09:00; + 2 days = Wednesday 09:00.
-        assert_eq!(
-            cal().add_working_days(at("2026-11-22T22:00:00+08:00"), 0),
-            at("2026-11-23T09:00:00+08:00")
-        );
-        assert_eq!(
-            cal().add_working_days(at("2026-11-22T22:00:00+08:00"), 2),
-            at("2026-11-25T09:00:00+08:00")
-        );
+        assert_eq!(cal().add_working_days(at("2026-11-22T22:00:00+08:00"), 0), at("2026-11-23T09:00:00+08:00"));
+        assert_eq!(cal().add_working_days(at("2026-11-22T22:00:00+08:00"), 2), at("2026-11-25T09:00:00+08:00"));
     }
 
     #[test]
     fn a_custom_calendar_changes_deadlines() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let c = WorkCalendar::new([CalendarDay {
-            date: day,
-            kind: DayKind::Holiday,
-            name: "test".into(),
-        }]);
-        assert_eq!(
-            c.add_working_days(at("2026-11-20T10:00:00+08:00"), 1),
-            at("2026-11-24T10:00:00+08:00")
-        );
+        let c = WorkCalendar::new([CalendarDay { date: day, kind: DayKind::Holiday, name: "test".into() }]);
+        assert_eq!(c.add_working_days(at("2026-11-20T10:00:00+08:00"), 1), at("2026-11-24T10:00:00+08:00"));
     }
 
     #[test]

@@ -64,10 +64,7 @@ impl CaseState {
 
     /// States in which a responsible unit still owes work, so deadlines are watched.
     pub fn is_pending(self) -> bool {
-        matches!(
-            self,
-            Self::Received | Self::Registered | Self::Dispatched | Self::InProgress
-        )
+        matches!(self, Self::Received | Self::Registered | Self::Dispatched | Self::InProgress)
     }
 }
 
@@ -142,6 +139,13 @@ pub struct Evaluation {
 pub struct PendingExtension {
     pub days: u32,
     pub reason: String,
+}
+
+/// A tracking number: `YYMMDD` of the Beijing day of receipt and 8 digits, readable over the
+/// phone; `serial` should be random so numbers cannot be enumerated.
+pub fn tracking_no(received_at: DateTime<Utc>, serial: u32) -> String {
+    let day = received_at.with_timezone(&crate::calendar::beijing()).format("%y%m%d");
+    format!("{day}{:08}", serial % 100_000_000)
 }
 
 /// Where a case is. Region columns are denormalised so scope filters use plain indexes.

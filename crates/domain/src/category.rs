@@ -46,20 +46,12 @@ pub struct Taxonomy {
 
 impl Taxonomy {
     pub fn new(categories: impl IntoIterator<Item = Category>) -> Self {
-        Self {
-            by_code: categories
-                .into_iter()
-                .map(|c| (c.code.0.clone(), c))
-                .collect(),
-        }
+        Self { by_code: categories.into_iter().map(|c| (c.code.0.clone(), c)).collect() }
     }
 
     /// The taxonomy shipped with the platform (`data/categories.csv`).
     pub fn builtin() -> Self {
-        Self::new(
-            parse_category_csv(include_str!("../../../data/categories.csv"))
-                .expect("shipped taxonomy parses"),
-        )
+        Self::new(parse_category_csv(include_str!("../../../data/categories.csv")).expect("shipped taxonomy parses"))
     }
 
     pub fn get(&self, code: &str) -> Option<&Category> {
@@ -99,17 +91,10 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
         }
         let c: Vec<&str> = line.split(',').collect();
         if c.len() != 7 {
-            return Err(format!(
-                "line {}: expected 7 columns, found {}",
-                i + 1,
-                c.len()
-            ));
+            return Err(format!("line {}: expected 7 columns, found {}", i + 1, c.len()));
         }
-        let num = |s: &str, what: &str| {
-            s.trim()
-                .parse::<u32>()
-                .map_err(|_| format!("line {}: bad {what} '{s}'", i + 1))
-        };
+        let num =
+            |s: &str, what: &str| s.trim().parse::<u32>().map_err(|_| format!("line {}: bad {what} '{s}'", i + 1));
         out.push(Category {
             code: CategoryCode(c[0].to_string()),
             parent: (!c[1].is_empty()).then(|| CategoryCode(c[1].to_string())),

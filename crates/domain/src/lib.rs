@@ -30,23 +30,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: &'static str,
-        reason_zh: impl Into<String>,
-        reason_en: impl Into<String>,
-    ) -> Self {
-        Self {
-            field,
-            reason_zh: reason_zh.into(),
-            reason_en: reason_en.into(),
-        }
+    pub fn new(field: &'static str, reason_zh: impl Into<String>, reason_en: impl Into<String>) -> Self {
+        Self { field, reason_zh: reason_zh.into(), reason_en: reason_en.into() }
     }
 
     /// "字段 — 原因 / field — reason", the form every API error message takes.
     pub fn message(&self) -> String {
-        format!(
-            "{}：{} / {}: {}",
-            self.field, self.reason_zh, self.field, self.reason_en
-        )
+        format!("{}：{} / {}: {}", self.field, self.reason_zh, self.field, self.reason_en)
     }
 }

@@ -6,20 +6,9 @@ use crate::FieldError;
 /// Normalises a Chinese mobile (11 digits starting 1[3-9]) or landline (0 + area code +
 /// 7–8 digits) number; accepts spaces, dashes and a +86 / 86 prefix.
 pub fn normalize_phone(raw: &str) -> Result<String, FieldError> {
-    let digits: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits)
-        .to_string();
-    let digits = if digits.len() == 13 && digits.starts_with("86") {
-        digits[2..].to_string()
-    } else {
-        digits
-    };
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits).to_string();
+    let digits = if digits.len() == 13 && digits.starts_with("86") { digits[2..].to_string() } else { digits };
     let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     let b = digits.as_bytes();
     let mobile = all_digits && b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
@@ -63,11 +52,7 @@ pub fn validate_name(raw: &str) -> Result<String, FieldError> {
     let name = raw.trim();
     let len = name.chars().count();
     if len == 0 || len > 50 || name.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            "reporter_name",
-            "姓名应为1到50个字符",
-            "must be 1 to 50 characters",
-        ));
+        return Err(FieldError::new("reporter_name", "姓名应为1到50个字符", "must be 1 to 50 characters"));
     }
     Ok(name.to_string())
 }
@@ -90,11 +75,7 @@ mod tests {
         assert_eq!(normalize_phone("+86 138-1234-5678").unwrap(), "13812345678");
         assert_eq!(normalize_phone("010-64001234").unwrap(), "01064001234");
         for bad in ["12345", "23812345678", "1381234567x", "", "12812345678"] {
-            assert_eq!(
-                normalize_phone(bad).unwrap_err().field,
-                "reporter_phone",
-                "{bad}"
-            );
+            assert_eq!(normalize_phone(bad).unwrap_err().field, "reporter_phone", "{bad}");
         }
     }
 }

@@ -45,7 +45,8 @@ impl Rates {
                 denominator: c.dispatched,
                 value: ratio(c.responded_on_time, c.dispatched),
                 formula_zh: "在响应时限内首次联系群众的案件数 / 派遣案件数",
-                formula_en: "cases whose first contact with the resident was before the response deadline / cases dispatched",
+                formula_en:
+                    "cases whose first contact with the resident was before the response deadline / cases dispatched",
             },
             resolution: Rate {
                 name_zh: "解决率",
@@ -85,9 +86,6 @@ mod tests {
         assert_eq!(r.response.value, Some(0.9));
         assert_eq!(r.resolution.value, Some(0.75));
         assert_eq!(r.satisfaction.value, Some(0.5));
-        assert_eq!(
-            Rates::from_counts(RateCounts::default()).response.value,
-            None
-        );
+        assert_eq!(Rates::from_counts(RateCounts::default()).response.value, None);
     }
 }

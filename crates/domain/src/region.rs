@@ -58,16 +58,9 @@ impl RegionLevel {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Province,
-            Self::City,
-            Self::County,
-            Self::Township,
-            Self::Community,
-            Self::Grid,
-        ]
-        .into_iter()
-        .find(|l| l.as_str() == s)
+        [Self::Province, Self::City, Self::County, Self::Township, Self::Community, Self::Grid]
+            .into_iter()
+            .find(|l| l.as_str() == s)
     }
 }
 
@@ -85,9 +78,7 @@ impl RegionCode {
             FieldError::new(
                 "region",
                 format!("区划代码“{s}”无效：应为2、4、6、9、12位数字（网格15位）"),
-                format!(
-                    "invalid region code '{s}': expected 2, 4, 6, 9 or 12 digits (15 for a grid)"
-                ),
+                format!("invalid region code '{s}': expected 2, 4, 6, 9 or 12 digits (15 for a grid)"),
             )
         };
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -128,12 +119,7 @@ impl RegionCode {
 
 /// `110101001000` → `110101001`: drop the zero groups of the levels below.
 fn shorten_padded(s: &str) -> &str {
-    for level in [
-        RegionLevel::Province,
-        RegionLevel::City,
-        RegionLevel::County,
-        RegionLevel::Township,
-    ] {
+    for level in [RegionLevel::Province, RegionLevel::City, RegionLevel::County, RegionLevel::Township] {
         if s[level.digits()..].bytes().all(|b| b == b'0') {
             return &s[..level.digits()];
         }
@@ -178,11 +164,7 @@ pub fn parse_region_csv(text: &str) -> Result<Vec<Region>, String> {
         }
         let cols: Vec<&str> = line.split(',').collect();
         if cols.len() != 4 {
-            return Err(format!(
-                "line {}: expected 4 columns, found {}",
-                i + 1,
-                cols.len()
-            ));
+            return Err(format!("line {}: expected 4 columns, found {}", i + 1, cols.len()));
         }
         let code = RegionCode::parse(cols[0]).map_err(|e| format!("line {}: {e}", i + 1))?;
         let level = match cols[2] {
@@ -197,12 +179,7 @@ pub fn parse_region_csv(text: &str) -> Result<Vec<Region>, String> {
             "" => None,
             p => Some(RegionCode::parse(p).map_err(|e| format!("line {}: {e}", i + 1))?),
         };
-        out.push(Region {
-            code,
-            name: cols[1].to_string(),
-            level,
-            parent,
-        });
+        out.push(Region { code, name: cols[1].to_string(), level, parent });
     }
     Ok(out)
 }
@@ -215,9 +192,7 @@ pub struct Gazetteer {
 
 /// A community's name as people write it: 多福巷社区居委会 → 多福巷社区, 南口村委会 → 南口村.
 fn spoken_name(name: &str) -> &str {
-    name.strip_suffix("居委会")
-        .or_else(|| name.strip_suffix("委会"))
-        .unwrap_or(name)
+    name.strip_suffix("居委会").or_else(|| name.strip_suffix("委会")).unwrap_or(name)
 }
 
 impl Gazetteer {
@@ -240,9 +215,7 @@ impl Gazetteer {
             self.regions
                 .iter()
                 .filter(|r| {
-                    r.level == level
-                        && spoken_name(&r.name).chars().count() >= 2
-                        && text.contains(spoken_name(&r.name))
+                    r.level == level && spoken_name(&r.name).chars().count() >= 2 && text.contains(spoken_name(&r.name))
                 })
                 .collect()
         };
@@ -256,11 +229,7 @@ impl Gazetteer {
             .filter(|c| streets.is_empty() || streets.iter().any(|s| s.code.contains(&c.code)))
             .filter(|c| districts.is_empty() || districts.iter().any(|d| d.code.contains(&c.code)))
             .collect();
-        match (
-            communities.as_slice(),
-            streets.as_slice(),
-            districts.as_slice(),
-        ) {
+        match (communities.as_slice(), streets.as_slice(), districts.as_slice()) {
             ([one], _, _) => Some(one.code.clone()),
             (_, [one], _) => Some(one.code.clone()),
             (_, _, [one]) => Some(one.code.clone()),
@@ -275,22 +244,10 @@ mod tests {
 
     #[test]
     fn padded_codes_shorten_to_their_level() {
-        assert_eq!(
-            RegionCode::parse("110101000000").unwrap().as_str(),
-            "110101"
-        );
-        assert_eq!(
-            RegionCode::parse("110101001000").unwrap().as_str(),
-            "110101001"
-        );
-        assert_eq!(
-            RegionCode::parse("110101001001").unwrap().level(),
-            RegionLevel::Community
-        );
-        assert_eq!(
-            RegionCode::parse("110101").unwrap().padded(),
-            "110101000000"
-        );
+        assert_eq!(RegionCode::parse("110101000000").unwrap().as_str(), "110101");
+        assert_eq!(RegionCode::parse("110101001000").unwrap().as_str(), "110101001");
+        assert_eq!(RegionCode::parse("110101001001").unwrap().level(), RegionLevel::Community);
+        assert_eq!(RegionCode::parse("110101").unwrap().padded(), "110101000000");
     }
 
     #[test]
@@ -300,10 +257,7 @@ mod tests {
         let other = RegionCode::parse("110102001001").unwrap();
         assert!(district.contains(&community));
         assert!(!district.contains(&other));
-        assert_eq!(
-            community.ancestor(RegionLevel::Township).unwrap().as_str(),
-            "110101001"
-        );
+        assert_eq!(community.ancestor(RegionLevel::Township).unwrap().as_str(), "110101001");
         assert_eq!(district.ancestor(RegionLevel::Community), None);
     }
 
@@ -319,10 +273,7 @@ mod tests {
         let all = parse_region_csv(include_str!("../../../data/beijing-regions.csv")).unwrap();
         let g = Gazetteer::new(all);
         let at = |t: &str| g.locate_in_text(t).map(|c| c.as_str().to_string());
-        assert_eq!(
-            at("东华门街道多福巷社区3号楼门口").as_deref(),
-            Some("110101001001")
-        );
+        assert_eq!(at("东华门街道多福巷社区3号楼门口").as_deref(), Some("110101001001"));
         assert_eq!(at("多福巷社区南口").as_deref(), Some("110101001001"));
         assert_eq!(at("东城区景山街道某胡同").as_deref(), Some("110101002"));
         assert_eq!(at("一个没有地名的地址"), None);

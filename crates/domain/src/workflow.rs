@@ -10,8 +10,7 @@ use uuid::Uuid;
 use crate::access::{Actor, Role, Scope};
 use crate::calendar::{deadlines, WorkCalendar};
 use crate::case::{
-    CaseRecord, CaseState, Channel, DueStatus, Evaluation, PendingExtension, Place, Priority,
-    RequestType, Satisfaction,
+    CaseRecord, CaseState, Channel, DueStatus, Evaluation, PendingExtension, Place, Priority, RequestType, Satisfaction,
 };
 use crate::category::Taxonomy;
 use crate::FieldError;
@@ -160,38 +159,7 @@ impl Move {
     }
 
     fn rule(&self) -> Rule {
-        use CaseState::*;
-        use Role::*;
-        let r = |roles: &'static [Role], from: &'static [CaseState]| Rule {
-            roles,
-            resident: false,
-            from,
-        };
-        match self {
-            Self::Register { .. } => r(&[Dispatcher], &[Received]),
-            Self::Reject { .. } | Self::Merge { .. } => r(&[Dispatcher], &[Received, Registered]),
-            Self::Dispatch { .. } => r(&[Dispatcher], &[Registered]),
-            Self::Redispatch { .. } => r(&[Dispatcher], &[Dispatched, InProgress]),
-            Self::Return { .. } | Self::Accept {} => r(&[Handler], &[Dispatched]),
-            Self::Contact { .. } | Self::RequestExtension { .. } | Self::ReportHandled { .. } => {
-                r(&[Handler], &[InProgress])
-            }
-            Self::ApproveExtension { .. } | Self::RejectExtension { .. } => {
-                r(&[Supervisor], &[InProgress])
-            }
-            Self::Supervise { .. } => {
-                r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying])
-            }
-            Self::StartVerification {} => r(&[Supervisor, GridWorker], &[Handled]),
-            Self::Verify { .. } => r(&[Supervisor, GridWorker], &[Verifying]),
-            Self::Close { .. } => r(&[Supervisor], &[Handled]),
-            Self::Evaluate { .. } => Rule {
-                roles: &[Operator],
-                resident: true,
-                from: &[Closed],
-            },
-            Self::Reopen { .. } => r(&[Supervisor], &[Closed]),
-        }
+        rule(self.name())
     }
 
     /// The states this move may start from (for showing only the actions that apply).
@@ -202,6 +170,42 @@ impl Move {
     pub fn allowed_roles(&self) -> &'static [Role] {
         self.rule().roles
     }
+}
+
+/// The table of DESIGN §4: who may make each move, from which states.
+fn rule(name: &str) -> Rule {
+    use CaseState::*;
+    use Role::*;
+    let r = |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, from };
+    match name {
+        "register" => r(&[Dispatcher], &[Received]),
+        "reject" | "merge" => r(&[Dispatcher], &[Received, Registered]),
+        "dispatch" => r(&[Dispatcher], &[Registered]),
+        "redispatch" => r(&[Dispatcher], &[Dispatched, InProgress]),
+        "return" | "accept" => r(&[Handler], &[Dispatched]),
+        "contact" | "request_extension" | "report_handled" => r(&[Handler], &[InProgress]),
+        "approve_extension" | "reject_extension" => r(&[Supervisor], &[InProgress]),
+        "supervise" => r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
+        "start_verification" => r(&[Supervisor, GridWorker], &[Handled]),
+        "verify" => r(&[Supervisor, GridWorker], &[Verifying]),
+        "close" => r(&[Supervisor], &[Handled]),
+        "evaluate" => Rule { roles: &[Operator], resident: true, from: &[Closed] },
+        "reopen" => r(&[Supervisor], &[Closed]),
+        _ => r(&[], &[]),
+    }
+}
+
+/// The moves `role` may make on a case in `state` by the table (conditions such as "only
+/// the lead unit" are still checked when the move is made).
+pub fn open_actions(state: CaseState, role: Role) -> Vec<&'static str> {
+    Move::NAMES
+        .iter()
+        .copied()
+        .filter(|name| {
+            let r = rule(name);
+            r.roles.contains(&role) && r.from.contains(&state)
+        })
+        .collect()
 }
 
 /// The Chinese name of a move, for messages and pages.
@@ -350,35 +354,20 @@ impl EventKind {
         let s = |zh: &str, en: &str| Some((zh.to_string(), en.to_string()));
         match self {
             Self::Received { .. } => s("您的诉求已受理", "Your request was received"),
-            Self::Registered { .. } => s(
-                "已立案，等待派遣",
-                "Registered as a case, awaiting dispatch",
-            ),
-            Self::Rejected { reason } => Some((
-                format!("不予受理：{reason}"),
-                format!("Not accepted: {reason}"),
-            )),
-            Self::Merged { .. } => s(
-                "与相同问题的诉求合并办理",
-                "Merged with a request about the same problem",
-            ),
+            Self::Registered { .. } => s("已立案，等待派遣", "Registered as a case, awaiting dispatch"),
+            Self::Rejected { reason } => Some((format!("不予受理：{reason}"), format!("Not accepted: {reason}"))),
+            Self::Merged { .. } => s("与相同问题的诉求合并办理", "Merged with a request about the same problem"),
             Self::Dispatched { .. } | Self::Redispatched { .. } => {
                 s("已派遣至承办单位", "Sent to the responsible unit")
             }
-            Self::Accepted { .. } => s(
-                "承办单位已签收，正在处置",
-                "The responsible unit has taken it on",
-            ),
+            Self::Accepted { .. } => s("承办单位已签收，正在处置", "The responsible unit has taken it on"),
             Self::Contacted { .. } => s("承办单位已与您联系", "The responsible unit contacted you"),
             Self::ExtensionApproved { .. } => s("办理时限已延长", "The deadline was extended"),
-            Self::Handled { result, .. } => {
-                Some((format!("已办结：{result}"), format!("Handled: {result}")))
-            }
+            Self::Handled { result, .. } => Some((format!("已办结：{result}"), format!("Handled: {result}"))),
             Self::Verified { passed: true, .. } => s("核查通过", "Verified on site"),
-            Self::Verified { passed: false, .. } => s(
-                "核查未通过，重新处置",
-                "Verification failed; being handled again",
-            ),
+            Self::Verified { passed: false, .. } => {
+                s("核查未通过，重新处置", "Verification failed; being handled again")
+            }
             Self::Closed { .. } => s("已结案，欢迎评价", "Closed; please evaluate"),
             Self::Evaluated { .. } => s("您已评价", "You evaluated the case"),
             Self::Reopened { .. } => s("根据您的评价重新办理", "Reopened after your evaluation"),
@@ -406,16 +395,10 @@ pub enum MoveError {
     Forbidden { role: String, action: &'static str },
     /// The move does not apply in the case's state. (HTTP 409)
     #[error("cannot {action} a case in state {}", state.as_str())]
-    IllegalState {
-        state: CaseState,
-        action: &'static str,
-    },
+    IllegalState { state: CaseState, action: &'static str },
     /// The move applies to the state but a condition is not met. (HTTP 409)
     #[error("{reason_en}")]
-    Conflict {
-        reason_zh: String,
-        reason_en: String,
-    },
+    Conflict { reason_zh: String, reason_en: String },
     /// A field of the move is invalid. (HTTP 422)
     #[error(transparent)]
     Invalid(#[from] FieldError),
@@ -423,20 +406,14 @@ pub enum MoveError {
 
 impl MoveError {
     fn conflict(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::Conflict {
-            reason_zh: zh.into(),
-            reason_en: en.into(),
-        }
+        Self::Conflict { reason_zh: zh.into(), reason_en: en.into() }
     }
 
     /// "中文 / English", naming the state and the move where that is the reason.
     pub fn message(&self) -> String {
         match self {
             Self::Forbidden { role, action } => {
-                format!(
-                    "角色“{role}”无权执行“{}” / role {role} may not {action}",
-                    label_zh(action)
-                )
+                format!("角色“{role}”无权执行“{}” / role {role} may not {action}", label_zh(action))
             }
             Self::IllegalState { state, action } => format!(
                 "案件处于“{}”状态，不能执行“{}” / cannot {action} a case in state {}",
@@ -444,10 +421,7 @@ impl MoveError {
                 label_zh(action),
                 state.as_str()
             ),
-            Self::Conflict {
-                reason_zh,
-                reason_en,
-            } => format!("{reason_zh} / {reason_en}"),
+            Self::Conflict { reason_zh, reason_en } => format!("{reason_zh} / {reason_en}"),
             Self::Invalid(e) => e.message(),
         }
     }
@@ -479,11 +453,7 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldErr
     Ok(v.to_string())
 }
 
-fn optional_text(
-    field: &'static str,
-    value: &Option<String>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
+fn optional_text(field: &'static str, value: &Option<String>, max: usize) -> Result<Option<String>, FieldError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v, max).map(Some),
@@ -511,12 +481,7 @@ fn units(unit: &str, co_units: &[String]) -> Result<(String, Vec<String>), Field
 
 /// Checks `mv` by `actor` against `case` and returns the event it causes.
 /// The caller has already established that the case is within the actor's scope.
-pub fn decide(
-    case: &CaseRecord,
-    actor: &Actor,
-    mv: &Move,
-    ctx: &MoveContext,
-) -> Result<EventKind, MoveError> {
+pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) -> Result<EventKind, MoveError> {
     let rule = mv.rule();
     let permitted = match actor {
         Actor::Staff { role, .. } => rule.roles.contains(role),
@@ -524,70 +489,31 @@ pub fn decide(
         Actor::System => false,
     };
     if !permitted {
-        return Err(MoveError::Forbidden {
-            role: actor.kind().to_string(),
-            action: mv.name(),
-        });
+        return Err(MoveError::Forbidden { role: actor.kind().to_string(), action: mv.name() });
     }
     if !rule.from.contains(&case.state) {
-        return Err(MoveError::IllegalState {
-            state: case.state,
-            action: mv.name(),
-        });
+        return Err(MoveError::IllegalState { state: case.state, action: mv.name() });
     }
     let lead_unit_only = || -> Result<String, MoveError> {
         match (actor, &case.lead_unit) {
-            (
-                Actor::Staff {
-                    scope: Scope::Unit { unit },
-                    ..
-                },
-                Some(lead),
-            ) if unit == lead => Ok(lead.clone()),
-            _ => Err(MoveError::conflict(
-                "只有主办单位可以执行此操作",
-                "only the lead unit may do this",
-            )),
+            (Actor::Staff { scope: Scope::Unit { unit }, .. }, Some(lead)) if unit == lead => Ok(lead.clone()),
+            _ => Err(MoveError::conflict("只有主办单位可以执行此操作", "only the lead unit may do this")),
         }
     };
     Ok(match mv {
-        Move::Register { note } => EventKind::Registered {
-            note: optional_text("note", note, 1000)?,
-        },
-        Move::Reject { reason } => EventKind::Rejected {
-            reason: text("reason", reason, 1000)?,
-        },
+        Move::Register { note } => EventKind::Registered { note: optional_text("note", note, 1000)? },
+        Move::Reject { reason } => EventKind::Rejected { reason: text("reason", reason, 1000)? },
         Move::Merge { into, reason } => {
             if *into == case.id {
-                return Err(FieldError::new(
-                    "into",
-                    "不能与自身合并",
-                    "a case cannot be merged into itself",
-                )
-                .into());
+                return Err(FieldError::new("into", "不能与自身合并", "a case cannot be merged into itself").into());
             }
-            EventKind::Merged {
-                into: *into,
-                reason: optional_text("reason", reason, 1000)?,
-            }
+            EventKind::Merged { into: *into, reason: optional_text("reason", reason, 1000)? }
         }
-        Move::Dispatch {
-            unit,
-            co_units,
-            note,
-        } => {
+        Move::Dispatch { unit, co_units, note } => {
             let (unit, co_units) = units(unit, co_units)?;
-            EventKind::Dispatched {
-                unit,
-                co_units,
-                note: optional_text("note", note, 1000)?,
-            }
+            EventKind::Dispatched { unit, co_units, note: optional_text("note", note, 1000)? }
         }
-        Move::Redispatch {
-            unit,
-            co_units,
-            reason,
-        } => {
+        Move::Redispatch { unit, co_units, reason } => {
             let (unit, co_units) = units(unit, co_units)?;
             if case.lead_unit.as_deref() == Some(unit.as_str()) {
                 return Err(FieldError::new(
@@ -597,128 +523,73 @@ pub fn decide(
                 )
                 .into());
             }
-            EventKind::Redispatched {
-                unit,
-                co_units,
-                reason: text("reason", reason, 1000)?,
-            }
+            EventKind::Redispatched { unit, co_units, reason: text("reason", reason, 1000)? }
         }
         Move::Return { reason } => {
             let unit = lead_unit_only()?;
             let dispatched_at = case.dispatched_at.unwrap_or(case.received_at);
             if ctx.now - dispatched_at > ctx.return_window {
                 return Err(MoveError::conflict(
-                    format!(
-                        "已超过退单时限（派遣后{}小时内）",
-                        ctx.return_window.num_hours()
-                    ),
-                    format!(
-                        "the return window ({} hours after dispatch) has passed",
-                        ctx.return_window.num_hours()
-                    ),
+                    format!("已超过退单时限（派遣后{}小时内）", ctx.return_window.num_hours()),
+                    format!("the return window ({} hours after dispatch) has passed", ctx.return_window.num_hours()),
                 ));
             }
-            EventKind::Returned {
-                unit,
-                reason: text("reason", reason, 1000)?,
-            }
+            EventKind::Returned { unit, reason: text("reason", reason, 1000)? }
         }
-        Move::Accept {} => EventKind::Accepted {
-            unit: lead_unit_only()?,
-        },
+        Move::Accept {} => EventKind::Accepted { unit: lead_unit_only()? },
         Move::Contact { note } => {
             lead_unit_only()?;
-            EventKind::Contacted {
-                note: text("note", note, 1000)?,
-            }
+            EventKind::Contacted { note: text("note", note, 1000)? }
         }
         Move::RequestExtension { days, reason } => {
             lead_unit_only()?;
             if case.pending_extension.is_some() {
-                return Err(MoveError::conflict(
-                    "已有待审批的延期申请",
-                    "an extension request is already pending",
-                ));
+                return Err(MoveError::conflict("已有待审批的延期申请", "an extension request is already pending"));
             }
             if *days == 0 || *days > ctx.max_extension_days {
                 return Err(FieldError::new(
                     "days",
                     format!("延期天数应为1到{}个工作日", ctx.max_extension_days),
-                    format!(
-                        "must be between 1 and {} working days",
-                        ctx.max_extension_days
-                    ),
+                    format!("must be between 1 and {} working days", ctx.max_extension_days),
                 )
                 .into());
             }
-            EventKind::ExtensionRequested {
-                days: *days,
-                reason: text("reason", reason, 1000)?,
-            }
+            EventKind::ExtensionRequested { days: *days, reason: text("reason", reason, 1000)? }
         }
         Move::ApproveExtension { note } => {
-            let pending = case.pending_extension.as_ref().ok_or_else(|| {
-                MoveError::conflict("没有待审批的延期申请", "no extension request is pending")
-            })?;
+            let pending = case
+                .pending_extension
+                .as_ref()
+                .ok_or_else(|| MoveError::conflict("没有待审批的延期申请", "no extension request is pending"))?;
             EventKind::ExtensionApproved {
                 days: pending.days,
-                resolve_due: ctx
-                    .calendar
-                    .add_working_days(case.resolve_due, pending.days),
+                resolve_due: ctx.calendar.add_working_days(case.resolve_due, pending.days),
                 note: optional_text("note", note, 1000)?,
             }
         }
         Move::RejectExtension { reason } => {
             if case.pending_extension.is_none() {
-                return Err(MoveError::conflict(
-                    "没有待审批的延期申请",
-                    "no extension request is pending",
-                ));
+                return Err(MoveError::conflict("没有待审批的延期申请", "no extension request is pending"));
             }
-            EventKind::ExtensionRejected {
-                reason: text("reason", reason, 1000)?,
-            }
+            EventKind::ExtensionRejected { reason: text("reason", reason, 1000)? }
         }
-        Move::Supervise { note, escalate } => EventKind::Supervised {
-            note: text("note", note, 1000)?,
-            escalate: *escalate,
-        },
+        Move::Supervise { note, escalate } => {
+            EventKind::Supervised { note: text("note", note, 1000)?, escalate: *escalate }
+        }
         Move::ReportHandled { result, evidence } => {
             lead_unit_only()?;
-            let evidence = evidence
-                .iter()
-                .map(|e| text("evidence", e, 500))
-                .collect::<Result<Vec<_>, _>>()?;
+            let evidence = evidence.iter().map(|e| text("evidence", e, 500)).collect::<Result<Vec<_>, _>>()?;
             if evidence.len() > 20 {
                 return Err(FieldError::new("evidence", "最多20项", "at most 20 items").into());
             }
-            EventKind::Handled {
-                result: text("result", result, 4000)?,
-                evidence,
-            }
+            EventKind::Handled { result: text("result", result, 4000)?, evidence }
         }
         Move::StartVerification {} => EventKind::VerificationStarted,
-        Move::Verify { passed, note } => EventKind::Verified {
-            passed: *passed,
-            note: text("note", note, 1000)?,
-        },
-        Move::Close { note } => EventKind::Closed {
-            note: optional_text("note", note, 1000)?,
-        },
-        Move::Evaluate {
-            resolved,
-            satisfaction,
-            comment,
-        } => {
-            if case
-                .evaluation
-                .as_ref()
-                .is_some_and(|e| e.round == case.reopen_count)
-            {
-                return Err(MoveError::conflict(
-                    "本轮办理已评价",
-                    "this case has already been evaluated",
-                ));
+        Move::Verify { passed, note } => EventKind::Verified { passed: *passed, note: text("note", note, 1000)? },
+        Move::Close { note } => EventKind::Closed { note: optional_text("note", note, 1000)? },
+        Move::Evaluate { resolved, satisfaction, comment } => {
+            if case.evaluation.as_ref().is_some_and(|e| e.round == case.reopen_count) {
+                return Err(MoveError::conflict("本轮办理已评价", "this case has already been evaluated"));
             }
             EventKind::Evaluated {
                 resolved: *resolved,
@@ -727,10 +598,7 @@ pub fn decide(
             }
         }
         Move::Reopen { reason } => {
-            let current = case
-                .evaluation
-                .as_ref()
-                .filter(|e| e.round == case.reopen_count);
+            let current = case.evaluation.as_ref().filter(|e| e.round == case.reopen_count);
             match current {
                 Some(e) if !e.resolved || e.satisfaction == Satisfaction::Dissatisfied => {}
                 _ => {
@@ -824,23 +692,12 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             version: 0,
             updated_at: at,
         },
-        (None, other) => {
-            return Err(format!(
-                "a case must start with a received event, not {}",
-                other.name()
-            ))
-        }
-        (Some(_), EventKind::Received { .. }) => {
-            return Err("a case can be received only once".into())
-        }
+        (None, other) => return Err(format!("a case must start with a received event, not {}", other.name())),
+        (Some(_), EventKind::Received { .. }) => return Err("a case can be received only once".into()),
         (Some(c), _) => c,
     };
     if event.seq != c.version + 1 {
-        return Err(format!(
-            "event {} out of order: expected sequence {}",
-            event.seq,
-            c.version + 1
-        ));
+        return Err(format!("event {} out of order: expected sequence {}", event.seq, c.version + 1));
     }
     if c.state.is_pending() {
         c.due_status = due_status_at(&c, at);
@@ -856,8 +713,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.state = CaseState::Merged;
             c.merged_into = Some(*into);
         }
-        EventKind::Dispatched { unit, co_units, .. }
-        | EventKind::Redispatched { unit, co_units, .. } => {
+        EventKind::Dispatched { unit, co_units, .. } | EventKind::Redispatched { unit, co_units, .. } => {
             c.state = CaseState::Dispatched;
             c.lead_unit = Some(unit.clone());
             c.co_units = co_units.clone();
@@ -877,10 +733,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.first_contact_at.get_or_insert(at);
         }
         EventKind::ExtensionRequested { days, reason } => {
-            c.pending_extension = Some(PendingExtension {
-                days: *days,
-                reason: reason.clone(),
-            })
+            c.pending_extension = Some(PendingExtension { days: *days, reason: reason.clone() })
         }
         EventKind::ExtensionApproved { resolve_due, .. } => {
             c.pending_extension = None;
@@ -911,11 +764,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.state = CaseState::Closed;
             c.closed_at = Some(at);
         }
-        EventKind::Evaluated {
-            resolved,
-            satisfaction,
-            comment,
-        } => {
+        EventKind::Evaluated { resolved, satisfaction, comment } => {
             c.evaluation = Some(Evaluation {
                 resolved: *resolved,
                 satisfaction: *satisfaction,
@@ -924,11 +773,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
                 round: c.reopen_count,
             })
         }
-        EventKind::Reopened {
-            response_due,
-            resolve_due,
-            ..
-        } => {
+        EventKind::Reopened { response_due, resolve_due, .. } => {
             c.state = CaseState::Dispatched;
             c.reopen_count += 1;
             c.response_due = *response_due;
@@ -953,9 +798,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
 }
 
 /// Rebuilds a case from its events, in order.
-pub fn replay<'a>(
-    events: impl IntoIterator<Item = &'a CaseEvent>,
-) -> Result<Option<CaseRecord>, String> {
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Option<CaseRecord>, String> {
     let mut case = None;
     for e in events {
         case = Some(evolve(case, e)?);
@@ -966,6 +809,5 @@ pub fn replay<'a>(
 /// The deadline worker's decision for one case: an event when its due status has changed.
 pub fn due_status_change(case: &CaseRecord, now: DateTime<Utc>) -> Option<EventKind> {
     let status = due_status_at(case, now);
-    (case.state.is_pending() && status != case.due_status)
-        .then_some(EventKind::DueStatusChanged { due_status: status })
+    (case.state.is_pending() && status != case.due_status).then_some(EventKind::DueStatusChanged { due_status: status })
 }

@@ -8,20 +8,16 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::access::{Actor, Role, Scope};
 use grassroots_domain::calendar::{deadlines, WorkCalendar};
-use grassroots_domain::case::{
-    CaseRecord, CaseState, Channel, DueStatus, Place, Priority, RequestType, Satisfaction,
-};
+use grassroots_domain::case::{CaseRecord, CaseState, Channel, DueStatus, Place, Priority, RequestType, Satisfaction};
 use grassroots_domain::category::Taxonomy;
 use grassroots_domain::region::RegionCode;
 use grassroots_domain::workflow::{
-    decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move,
-    MoveContext, MoveError,
+    decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move, MoveContext, MoveError,
 };
 use uuid::Uuid;
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(Taxonomy::builtin);
-static CALENDAR: LazyLock<WorkCalendar> =
-    LazyLock::new(|| WorkCalendar::new(WorkCalendar::builtin_days()));
+static CALENDAR: LazyLock<WorkCalendar> = LazyLock::new(|| WorkCalendar::new(WorkCalendar::builtin_days()));
 
 const CASE_ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
 const LEAD: &str = "unit-lead";
@@ -46,21 +42,11 @@ fn ctx(now: DateTime<Utc>) -> MoveContext<'static> {
 
 fn staff(n: u128, role: Role, scope: Scope) -> Actor {
     assert!(scope.fits(role), "{scope:?} does not fit {role:?}");
-    Actor::Staff {
-        user_id: Uuid::from_u128(n),
-        username: format!("{}-{n}", role.as_str()),
-        role,
-        scope,
-    }
+    Actor::Staff { user_id: Uuid::from_u128(n), username: format!("{}-{n}", role.as_str()), role, scope }
 }
 
 fn regions(codes: &[&str]) -> Scope {
-    Scope::Regions {
-        codes: codes
-            .iter()
-            .map(|c| RegionCode::parse(c).unwrap())
-            .collect(),
-    }
+    Scope::Regions { codes: codes.iter().map(|c| RegionCode::parse(c).unwrap()).collect() }
 }
 
 fn operator() -> Actor {
@@ -73,13 +59,7 @@ fn handler(unit: &str) -> Actor {
     staff(3, Role::Handler, Scope::Unit { unit: unit.into() })
 }
 fn grid_worker() -> Actor {
-    staff(
-        4,
-        Role::GridWorker,
-        Scope::Grids {
-            codes: vec!["110101001001001".into()],
-        },
-    )
+    staff(4, Role::GridWorker, Scope::Grids { codes: vec!["110101001001001".into()] })
 }
 fn supervisor() -> Actor {
     staff(5, Role::Supervisor, regions(&["110101001"]))
@@ -133,11 +113,7 @@ impl Harness {
             },
         };
         let case = evolve(None, &received).unwrap();
-        Self {
-            case,
-            events: vec![received],
-            now: start,
-        }
+        Self { case, events: vec![received], now: start }
     }
 
     /// Category 0303 (24 h to respond, 7 working days to resolve), received Monday
@@ -171,8 +147,7 @@ impl Harness {
     #[track_caller]
     fn ok(&mut self, actor: &Actor, mv: Move) -> EventKind {
         let name = mv.name();
-        self.try_move(actor, mv)
-            .unwrap_or_else(|e| panic!("{name} by {} refused: {}", actor.kind(), e.message()))
+        self.try_move(actor, mv).unwrap_or_else(|e| panic!("{name} by {} refused: {}", actor.kind(), e.message()))
     }
 
     /// Asserts the move is refused and that nothing changed.
@@ -195,14 +170,7 @@ impl Harness {
 
     fn dispatched(mut self) -> Self {
         self.ok(&dispatcher(), Move::Register { note: None });
-        self.ok(
-            &dispatcher(),
-            Move::Dispatch {
-                unit: LEAD.into(),
-                co_units: vec![CO.into()],
-                note: None,
-            },
-        );
+        self.ok(&dispatcher(), Move::Dispatch { unit: LEAD.into(), co_units: vec![CO.into()], note: None });
         self
     }
 
@@ -214,39 +182,16 @@ impl Harness {
 
     fn closed(mut self) -> Self {
         self = self.in_progress();
-        self.ok(
-            &handler(LEAD),
-            Move::Contact {
-                note: text("called"),
-            },
-        );
+        self.ok(&handler(LEAD), Move::Contact { note: text("called") });
         self.advance(Duration::hours(3));
-        self.ok(
-            &handler(LEAD),
-            Move::ReportHandled {
-                result: text("fixed"),
-                evidence: vec![],
-            },
-        );
+        self.ok(&handler(LEAD), Move::ReportHandled { result: text("fixed"), evidence: vec![] });
         self.advance(Duration::hours(1));
         self.ok(&supervisor(), Move::Close { note: None });
         self
     }
 
-    fn evaluate(
-        &mut self,
-        actor: &Actor,
-        resolved: bool,
-        satisfaction: Satisfaction,
-    ) -> Result<EventKind, MoveError> {
-        self.try_move(
-            actor,
-            Move::Evaluate {
-                resolved,
-                satisfaction,
-                comment: None,
-            },
-        )
+    fn evaluate(&mut self, actor: &Actor, resolved: bool, satisfaction: Satisfaction) -> Result<EventKind, MoveError> {
+        self.try_move(actor, Move::Evaluate { resolved, satisfaction, comment: None })
     }
 }
 
@@ -280,11 +225,7 @@ fn the_move_table_matches_design() {
         ("request_extension", &[Handler], &[InProgress]),
         ("approve_extension", &[Supervisor], &[InProgress]),
         ("reject_extension", &[Supervisor], &[InProgress]),
-        (
-            "supervise",
-            &[Supervisor],
-            &[Dispatched, InProgress, Handled, Verifying],
-        ),
+        ("supervise", &[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
         ("report_handled", &[Handler], &[InProgress]),
         ("start_verification", &[Supervisor, GridWorker], &[Handled]),
         ("verify", &[Supervisor, GridWorker], &[Verifying]),
@@ -293,10 +234,7 @@ fn the_move_table_matches_design() {
         ("reopen", &[Supervisor], &[Closed]),
     ];
     let moves = one_of_each_move();
-    assert_eq!(
-        moves.iter().map(Move::name).collect::<Vec<_>>(),
-        Move::NAMES
-    );
+    assert_eq!(moves.iter().map(Move::name).collect::<Vec<_>>(), Move::NAMES);
     for (mv, (name, roles, from)) in moves.iter().zip(expect) {
         assert_eq!(mv.name(), *name);
         let mut got_roles = mv.allowed_roles().to_vec();
@@ -317,48 +255,21 @@ fn one_of_each_move() -> Vec<Move> {
     vec![
         Move::Register { note: None },
         Move::Reject { reason: text("r") },
-        Move::Merge {
-            into: Uuid::from_u128(9),
-            reason: None,
-        },
-        Move::Dispatch {
-            unit: LEAD.into(),
-            co_units: vec![],
-            note: None,
-        },
-        Move::Redispatch {
-            unit: OTHER.into(),
-            co_units: vec![],
-            reason: text("r"),
-        },
+        Move::Merge { into: Uuid::from_u128(9), reason: None },
+        Move::Dispatch { unit: LEAD.into(), co_units: vec![], note: None },
+        Move::Redispatch { unit: OTHER.into(), co_units: vec![], reason: text("r") },
         Move::Return { reason: text("r") },
         Move::Accept {},
         Move::Contact { note: text("n") },
-        Move::RequestExtension {
-            days: 1,
-            reason: text("r"),
-        },
+        Move::RequestExtension { days: 1, reason: text("r") },
         Move::ApproveExtension { note: None },
         Move::RejectExtension { reason: text("r") },
-        Move::Supervise {
-            note: text("n"),
-            escalate: false,
-        },
-        Move::ReportHandled {
-            result: text("r"),
-            evidence: vec![],
-        },
+        Move::Supervise { note: text("n"), escalate: false },
+        Move::ReportHandled { result: text("r"), evidence: vec![] },
         Move::StartVerification {},
-        Move::Verify {
-            passed: true,
-            note: text("n"),
-        },
+        Move::Verify { passed: true, note: text("n") },
         Move::Close { note: None },
-        Move::Evaluate {
-            resolved: true,
-            satisfaction: Satisfaction::Satisfied,
-            comment: None,
-        },
+        Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
         Move::Reopen { reason: text("r") },
     ]
 }
@@ -391,10 +302,7 @@ fn a_co_handler_cannot_accept() {
     assert!(e.message().contains("主办单位"), "{}", e.message());
     let e = h.refused(&handler(OTHER), Move::Accept {});
     assert!(is_conflict(&e), "{e:?}");
-    assert_eq!(
-        h.ok(&handler(LEAD), Move::Accept {}),
-        EventKind::Accepted { unit: LEAD.into() }
-    );
+    assert_eq!(h.ok(&handler(LEAD), Move::Accept {}), EventKind::Accepted { unit: LEAD.into() });
     assert_eq!(h.case.state, CaseState::InProgress);
 }
 
@@ -404,47 +312,23 @@ fn only_the_lead_unit_acts_on_an_accepted_case() {
     for unit in [CO, OTHER] {
         for mv in [
             Move::Contact { note: text("n") },
-            Move::RequestExtension {
-                days: 2,
-                reason: text("r"),
-            },
-            Move::ReportHandled {
-                result: text("r"),
-                evidence: vec![],
-            },
+            Move::RequestExtension { days: 2, reason: text("r") },
+            Move::ReportHandled { result: text("r"), evidence: vec![] },
         ] {
             let e = h.refused(&handler(unit), mv);
             assert!(is_conflict(&e), "{unit}: {e:?}");
         }
     }
     let mut h = Harness::standard().dispatched();
-    let e = h.refused(
-        &handler(CO),
-        Move::Return {
-            reason: text("not ours"),
-        },
-    );
+    let e = h.refused(&handler(CO), Move::Return { reason: text("not ours") });
     assert!(is_conflict(&e), "{e:?}");
 }
 
 #[test]
 fn a_handler_in_the_wrong_role_is_forbidden_not_conflicting() {
     let mut h = Harness::standard().dispatched();
-    let e = h.refused(
-        &handler(LEAD),
-        Move::Redispatch {
-            unit: OTHER.into(),
-            co_units: vec![],
-            reason: text("r"),
-        },
-    );
-    assert_eq!(
-        e,
-        MoveError::Forbidden {
-            role: "handler".into(),
-            action: "redispatch"
-        }
-    );
+    let e = h.refused(&handler(LEAD), Move::Redispatch { unit: OTHER.into(), co_units: vec![], reason: text("r") });
+    assert_eq!(e, MoveError::Forbidden { role: "handler".into(), action: "redispatch" });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -454,12 +338,7 @@ fn a_handler_in_the_wrong_role_is_forbidden_not_conflicting() {
 fn return_after_the_return_window_is_a_conflict() {
     let mut h = Harness::standard().dispatched();
     h.advance(Duration::hours(RETURN_WINDOW_HOURS) + Duration::seconds(1));
-    let e = h.refused(
-        &handler(LEAD),
-        Move::Return {
-            reason: text("not ours"),
-        },
-    );
+    let e = h.refused(&handler(LEAD), Move::Return { reason: text("not ours") });
     assert!(is_conflict(&e), "{e:?}");
     assert!(e.message().contains("24"), "{}", e.message());
 }
@@ -469,19 +348,8 @@ fn return_within_the_window_goes_back_to_the_dispatcher() {
     let mut h = Harness::standard().dispatched();
     // The window is inclusive: exactly 24 hours after dispatch is still in time.
     h.advance(Duration::hours(RETURN_WINDOW_HOURS));
-    let kind = h.ok(
-        &handler(LEAD),
-        Move::Return {
-            reason: text("  not ours  "),
-        },
-    );
-    assert_eq!(
-        kind,
-        EventKind::Returned {
-            unit: LEAD.into(),
-            reason: text("not ours")
-        }
-    );
+    let kind = h.ok(&handler(LEAD), Move::Return { reason: text("  not ours  ") });
+    assert_eq!(kind, EventKind::Returned { unit: LEAD.into(), reason: text("not ours") });
     assert_eq!(h.case.state, CaseState::Registered);
     assert_eq!(h.case.lead_unit, None);
     assert!(h.case.co_units.is_empty());
@@ -490,21 +358,9 @@ fn return_within_the_window_goes_back_to_the_dispatcher() {
     assert_eq!(h.case.return_count, 1);
     // Dispatched again, the window starts again.
     h.advance(Duration::hours(30));
-    h.ok(
-        &dispatcher(),
-        Move::Dispatch {
-            unit: OTHER.into(),
-            co_units: vec![],
-            note: None,
-        },
-    );
+    h.ok(&dispatcher(), Move::Dispatch { unit: OTHER.into(), co_units: vec![], note: None });
     h.advance(Duration::hours(2));
-    h.ok(
-        &handler(OTHER),
-        Move::Return {
-            reason: text("not ours either"),
-        },
-    );
+    h.ok(&handler(OTHER), Move::Return { reason: text("not ours either") });
     assert_eq!(h.case.return_count, 2);
     h.assert_replays();
 }
@@ -513,13 +369,7 @@ fn return_within_the_window_goes_back_to_the_dispatcher() {
 fn an_accepted_case_cannot_be_returned() {
     let mut h = Harness::standard().in_progress();
     let e = h.refused(&handler(LEAD), Move::Return { reason: text("r") });
-    assert_eq!(
-        e,
-        MoveError::IllegalState {
-            state: CaseState::InProgress,
-            action: "return"
-        }
-    );
+    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: "return" });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -528,88 +378,37 @@ fn an_accepted_case_cannot_be_returned() {
 #[test]
 fn request_extension_twice_is_a_conflict() {
     let mut h = Harness::standard().in_progress();
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 3,
-            reason: text("parts on order"),
-        },
-    );
-    let e = h.refused(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 2,
-            reason: text("again"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: 3, reason: text("parts on order") });
+    let e = h.refused(&handler(LEAD), Move::RequestExtension { days: 2, reason: text("again") });
     assert!(is_conflict(&e), "{e:?}");
     // Once decided, a new request is possible.
     h.ok(&supervisor(), Move::RejectExtension { reason: text("no") });
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 2,
-            reason: text("again"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: 2, reason: text("again") });
 }
 
 #[test]
 fn extension_days_are_bounded() {
     let mut h = Harness::standard().in_progress();
     for days in [0, MAX_EXTENSION_DAYS + 1] {
-        let e = h.refused(
-            &handler(LEAD),
-            Move::RequestExtension {
-                days,
-                reason: text("r"),
-            },
-        );
+        let e = h.refused(&handler(LEAD), Move::RequestExtension { days, reason: text("r") });
         assert_eq!(invalid_field(&e), "days");
     }
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: MAX_EXTENSION_DAYS,
-            reason: text("r"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: MAX_EXTENSION_DAYS, reason: text("r") });
 }
 
 #[test]
 fn approve_extension_moves_resolve_due_by_the_working_days() {
     let mut h = Harness::standard().in_progress();
     assert_eq!(h.case.resolve_due, at("2026-12-02T10:00:00+08:00"));
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 3,
-            reason: text("parts on order"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: 3, reason: text("parts on order") });
     assert_eq!(h.case.pending_extension.as_ref().map(|p| p.days), Some(3));
     h.advance(Duration::hours(5));
-    let kind = h.ok(
-        &supervisor(),
-        Move::ApproveExtension {
-            note: Some(text("ok")),
-        },
-    );
+    let kind = h.ok(&supervisor(), Move::ApproveExtension { note: Some(text("ok")) });
     // Wed 12-02 + 3 working days skips the weekend: Mon 12-07, same time of day.
     let want = at("2026-12-07T10:00:00+08:00");
-    assert_eq!(
-        kind,
-        EventKind::ExtensionApproved {
-            days: 3,
-            resolve_due: want,
-            note: Some(text("ok"))
-        }
-    );
+    assert_eq!(kind, EventKind::ExtensionApproved { days: 3, resolve_due: want, note: Some(text("ok")) });
     assert_eq!(h.case.resolve_due, want);
-    assert_eq!(
-        h.case.resolve_due,
-        CALENDAR.add_working_days(at("2026-12-02T10:00:00+08:00"), 3)
-    );
+    assert_eq!(h.case.resolve_due, CALENDAR.add_working_days(at("2026-12-02T10:00:00+08:00"), 3));
     assert_eq!(h.case.pending_extension, None);
     // Nothing left to approve.
     let e = h.refused(&supervisor(), Move::ApproveExtension { note: None });
@@ -622,16 +421,9 @@ fn approve_extension_respects_holidays_and_make_up_days() {
     // Category 0303 received Wed 2026-09-23 10:00: 7 working days skip the Mid-Autumn
     // holiday (Fri 09-25), the weekend and National Day (10-01..10-07) and end on the
     // make-up working Saturday 2026-10-10.
-    let mut h =
-        Harness::new("0303", Priority::Normal, at("2026-09-23T10:00:00+08:00")).in_progress();
+    let mut h = Harness::new("0303", Priority::Normal, at("2026-09-23T10:00:00+08:00")).in_progress();
     assert_eq!(h.case.resolve_due, at("2026-10-10T10:00:00+08:00"));
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 2,
-            reason: text("holiday"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: 2, reason: text("holiday") });
     h.ok(&supervisor(), Move::ApproveExtension { note: None });
     // Sunday 10-11 is off: Mon 10-12, Tue 10-13.
     assert_eq!(h.case.resolve_due, at("2026-10-13T10:00:00+08:00"));
@@ -640,29 +432,13 @@ fn approve_extension_respects_holidays_and_make_up_days() {
 #[test]
 fn a_redispatch_drops_a_pending_extension() {
     let mut h = Harness::standard().in_progress();
-    h.ok(
-        &handler(LEAD),
-        Move::RequestExtension {
-            days: 3,
-            reason: text("r"),
-        },
-    );
-    h.ok(
-        &dispatcher(),
-        Move::Redispatch {
-            unit: OTHER.into(),
-            co_units: vec![],
-            reason: text("wrong unit"),
-        },
-    );
+    h.ok(&handler(LEAD), Move::RequestExtension { days: 3, reason: text("r") });
+    h.ok(&dispatcher(), Move::Redispatch { unit: OTHER.into(), co_units: vec![], reason: text("wrong unit") });
     assert_eq!(h.case.pending_extension, None);
     assert_eq!(h.case.state, CaseState::Dispatched);
     assert_eq!(h.case.lead_unit.as_deref(), Some(OTHER));
     let e = h.refused(&handler(LEAD), Move::Accept {});
-    assert!(
-        is_conflict(&e),
-        "the former lead unit is no longer the lead: {e:?}"
-    );
+    assert!(is_conflict(&e), "the former lead unit is no longer the lead: {e:?}");
     h.ok(&handler(OTHER), Move::Accept {});
     let e = h.refused(&supervisor(), Move::ApproveExtension { note: None });
     assert!(is_conflict(&e), "{e:?}");
@@ -675,47 +451,26 @@ fn a_redispatch_drops_a_pending_extension() {
 fn evaluate_twice_in_one_round_is_refused() {
     let mut h = Harness::standard().closed();
     h.advance(Duration::hours(1));
-    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied)
-        .unwrap();
+    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied).unwrap();
     h.advance(Duration::hours(1));
-    let e = h
-        .evaluate(&Actor::Resident, true, Satisfaction::Satisfied)
-        .unwrap_err();
+    let e = h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap_err();
     assert!(is_conflict(&e), "{e:?}");
-    let e = h
-        .evaluate(&operator(), true, Satisfaction::Satisfied)
-        .unwrap_err();
-    assert!(
-        is_conflict(&e),
-        "an operator's callback counts for the same round: {e:?}"
-    );
+    let e = h.evaluate(&operator(), true, Satisfaction::Satisfied).unwrap_err();
+    assert!(is_conflict(&e), "an operator's callback counts for the same round: {e:?}");
     assert_eq!(h.case.evaluation.as_ref().map(|e| e.resolved), Some(false));
 
     // A new round after reopening may be evaluated again.
     h.advance(Duration::hours(1));
-    h.ok(
-        &supervisor(),
-        Move::Reopen {
-            reason: text("resident unhappy"),
-        },
-    );
+    h.ok(&supervisor(), Move::Reopen { reason: text("resident unhappy") });
     h.advance(Duration::hours(1));
     h.ok(&handler(LEAD), Move::Accept {});
     h.advance(Duration::hours(1));
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("fixed properly"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("fixed properly"), evidence: vec![] });
     h.advance(Duration::hours(1));
     h.ok(&supervisor(), Move::Close { note: None });
     h.advance(Duration::hours(1));
     h.evaluate(&operator(), true, Satisfaction::Basic).unwrap();
-    let e = h
-        .evaluate(&Actor::Resident, true, Satisfaction::Satisfied)
-        .unwrap_err();
+    let e = h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap_err();
     assert!(is_conflict(&e), "{e:?}");
     h.assert_replays();
 }
@@ -748,50 +503,23 @@ fn reopen_only_after_an_unresolved_or_dissatisfied_evaluation() {
         h.evaluate(&Actor::Resident, resolved, sat).unwrap();
         h.advance(Duration::minutes(10));
         let reopened_at = h.now;
-        let kind = h.ok(
-            &supervisor(),
-            Move::Reopen {
-                reason: text("again"),
-            },
-        );
-        let due = deadlines(
-            &CALENDAR,
-            TAXONOMY.get("0303").unwrap(),
-            Priority::Normal,
-            reopened_at,
-        );
+        let kind = h.ok(&supervisor(), Move::Reopen { reason: text("again") });
+        let due = deadlines(&CALENDAR, TAXONOMY.get("0303").unwrap(), Priority::Normal, reopened_at);
         assert_eq!(
             kind,
-            EventKind::Reopened {
-                reason: text("again"),
-                response_due: due.response_due,
-                resolve_due: due.resolve_due
-            }
+            EventKind::Reopened { reason: text("again"), response_due: due.response_due, resolve_due: due.resolve_due }
         );
         assert_eq!(h.case.state, CaseState::Dispatched);
         assert_eq!(h.case.reopen_count, 1);
         assert_eq!(h.case.lead_unit.as_deref(), Some(LEAD));
-        assert_eq!(
-            (
-                h.case.closed_at,
-                h.case.handled_at,
-                h.case.result.as_deref()
-            ),
-            (None, None, None)
-        );
+        assert_eq!((h.case.closed_at, h.case.handled_at, h.case.result.as_deref()), (None, None, None));
         assert_eq!(h.case.dispatched_at, Some(reopened_at));
         h.assert_replays();
 
         // The last round's evaluation does not allow a second reopen in the next round.
         h.advance(Duration::minutes(10));
         h.ok(&handler(LEAD), Move::Accept {});
-        h.ok(
-            &handler(LEAD),
-            Move::ReportHandled {
-                result: text("done"),
-                evidence: vec![],
-            },
-        );
+        h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
         h.advance(Duration::minutes(10));
         h.ok(&supervisor(), Move::Close { note: None });
         let e = h.refused(&supervisor(), Move::Reopen { reason: text("r") });
@@ -803,29 +531,13 @@ fn reopen_only_after_an_unresolved_or_dissatisfied_evaluation() {
 fn a_resident_can_evaluate_but_not_dispatch() {
     let mut h = Harness::standard();
     h.ok(&dispatcher(), Move::Register { note: None });
-    let e = h.refused(
-        &Actor::Resident,
-        Move::Dispatch {
-            unit: LEAD.into(),
-            co_units: vec![],
-            note: None,
-        },
-    );
-    assert_eq!(
-        e,
-        MoveError::Forbidden {
-            role: "resident".into(),
-            action: "dispatch"
-        }
-    );
+    let e = h.refused(&Actor::Resident, Move::Dispatch { unit: LEAD.into(), co_units: vec![], note: None });
+    assert_eq!(e, MoveError::Forbidden { role: "resident".into(), action: "dispatch" });
     // Not even the moves of the closed loop a resident cares about.
     for mv in [
         Move::Reopen { reason: text("r") },
         Move::Close { note: None },
-        Move::Supervise {
-            note: text("n"),
-            escalate: true,
-        },
+        Move::Supervise { note: text("n"), escalate: true },
     ] {
         let e = h.refused(&Actor::Resident, mv);
         assert!(matches!(e, MoveError::Forbidden { .. }), "{e:?}");
@@ -836,26 +548,15 @@ fn a_resident_can_evaluate_but_not_dispatch() {
     let kind = h
         .try_move(
             &Actor::Resident,
-            Move::Evaluate {
-                resolved: true,
-                satisfaction: Satisfaction::Satisfied,
-                comment: Some(text(" 谢谢 ")),
-            },
+            Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: Some(text(" 谢谢 ")) },
         )
         .unwrap();
     assert_eq!(
         kind,
-        EventKind::Evaluated {
-            resolved: true,
-            satisfaction: Satisfaction::Satisfied,
-            comment: Some(text("谢谢"))
-        }
+        EventKind::Evaluated { resolved: true, satisfaction: Satisfaction::Satisfied, comment: Some(text("谢谢")) }
     );
     let ev = h.case.evaluation.clone().unwrap();
-    assert_eq!(
-        (ev.resolved, ev.satisfaction, ev.at),
-        (true, Satisfaction::Satisfied, h.now)
-    );
+    assert_eq!((ev.resolved, ev.satisfaction, ev.at), (true, Satisfaction::Satisfied, h.now));
     assert_eq!(h.events.last().unwrap().actor_kind, "resident");
     assert_eq!(h.events.last().unwrap().actor_id, None);
     assert_eq!(h.case.state, CaseState::Closed);
@@ -864,16 +565,8 @@ fn a_resident_can_evaluate_but_not_dispatch() {
 #[test]
 fn a_resident_cannot_evaluate_before_closing() {
     let mut h = Harness::standard().in_progress();
-    let e = h
-        .evaluate(&Actor::Resident, true, Satisfaction::Satisfied)
-        .unwrap_err();
-    assert_eq!(
-        e,
-        MoveError::IllegalState {
-            state: CaseState::InProgress,
-            action: "evaluate"
-        }
-    );
+    let e = h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap_err();
+    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: "evaluate" });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -882,32 +575,14 @@ fn a_resident_cannot_evaluate_before_closing() {
 #[test]
 fn merge_into_itself_is_invalid() {
     let mut h = Harness::standard();
-    let e = h.refused(
-        &dispatcher(),
-        Move::Merge {
-            into: CASE_ID,
-            reason: None,
-        },
-    );
+    let e = h.refused(&dispatcher(), Move::Merge { into: CASE_ID, reason: None });
     assert_eq!(invalid_field(&e), "into");
-    h.ok(
-        &dispatcher(),
-        Move::Merge {
-            into: Uuid::from_u128(77),
-            reason: Some(text("  ")),
-        },
-    );
+    h.ok(&dispatcher(), Move::Merge { into: Uuid::from_u128(77), reason: Some(text("  ")) });
     assert_eq!(h.case.state, CaseState::Merged);
     assert_eq!(h.case.merged_into, Some(Uuid::from_u128(77)));
     // Merged is terminal.
     for mv in one_of_each_move() {
-        for actor in [
-            dispatcher(),
-            supervisor(),
-            handler(LEAD),
-            operator(),
-            Actor::Resident,
-        ] {
+        for actor in [dispatcher(), supervisor(), handler(LEAD), operator(), Actor::Resident] {
             assert!(decide(&h.case, &actor, &mv, &ctx(h.now)).is_err());
         }
     }
@@ -917,31 +592,14 @@ fn merge_into_itself_is_invalid() {
 fn empty_reasons_are_invalid_and_texts_are_trimmed() {
     let mut h = Harness::standard();
     for reason in ["", "   ", "\n\t"] {
-        let e = h.refused(
-            &dispatcher(),
-            Move::Reject {
-                reason: reason.into(),
-            },
-        );
+        let e = h.refused(&dispatcher(), Move::Reject { reason: reason.into() });
         assert_eq!(invalid_field(&e), "reason");
     }
-    let e = h.refused(
-        &dispatcher(),
-        Move::Reject {
-            reason: "长".repeat(1001),
-        },
-    );
+    let e = h.refused(&dispatcher(), Move::Reject { reason: "长".repeat(1001) });
     assert_eq!(invalid_field(&e), "reason");
     assert_eq!(
-        h.ok(
-            &dispatcher(),
-            Move::Reject {
-                reason: "长".repeat(1000)
-            }
-        ),
-        EventKind::Rejected {
-            reason: "长".repeat(1000)
-        }
+        h.ok(&dispatcher(), Move::Reject { reason: "长".repeat(1000) }),
+        EventKind::Rejected { reason: "长".repeat(1000) }
     );
     assert_eq!(h.case.reject_reason, Some("长".repeat(1000)));
 }
@@ -949,47 +607,15 @@ fn empty_reasons_are_invalid_and_texts_are_trimmed() {
 #[test]
 fn dispatch_checks_units() {
     let mut h = Harness::standard();
-    h.ok(
-        &dispatcher(),
-        Move::Register {
-            note: Some(text("   ")),
-        },
-    );
-    let e = h.refused(
-        &dispatcher(),
-        Move::Dispatch {
-            unit: " ".into(),
-            co_units: vec![],
-            note: None,
-        },
-    );
+    h.ok(&dispatcher(), Move::Register { note: Some(text("   ")) });
+    let e = h.refused(&dispatcher(), Move::Dispatch { unit: " ".into(), co_units: vec![], note: None });
     assert_eq!(invalid_field(&e), "unit");
-    let e = h.refused(
-        &dispatcher(),
-        Move::Dispatch {
-            unit: "u".repeat(65),
-            co_units: vec![],
-            note: None,
-        },
-    );
+    let e = h.refused(&dispatcher(), Move::Dispatch { unit: "u".repeat(65), co_units: vec![], note: None });
     assert_eq!(invalid_field(&e), "unit");
-    let e = h.refused(
-        &dispatcher(),
-        Move::Dispatch {
-            unit: LEAD.into(),
-            co_units: vec![format!(" {LEAD} ")],
-            note: None,
-        },
-    );
+    let e =
+        h.refused(&dispatcher(), Move::Dispatch { unit: LEAD.into(), co_units: vec![format!(" {LEAD} ")], note: None });
     assert_eq!(invalid_field(&e), "co_units");
-    let e = h.refused(
-        &dispatcher(),
-        Move::Dispatch {
-            unit: LEAD.into(),
-            co_units: vec!["".into()],
-            note: None,
-        },
-    );
+    let e = h.refused(&dispatcher(), Move::Dispatch { unit: LEAD.into(), co_units: vec!["".into()], note: None });
     assert_eq!(invalid_field(&e), "co_units");
     let kind = h.ok(
         &dispatcher(),
@@ -999,119 +625,41 @@ fn dispatch_checks_units() {
             note: None,
         },
     );
-    assert_eq!(
-        kind,
-        EventKind::Dispatched {
-            unit: LEAD.into(),
-            co_units: vec![CO.into(), OTHER.into()],
-            note: None
-        }
-    );
+    assert_eq!(kind, EventKind::Dispatched { unit: LEAD.into(), co_units: vec![CO.into(), OTHER.into()], note: None });
     // Redispatching to the unit that already has it is refused.
-    let e = h.refused(
-        &dispatcher(),
-        Move::Redispatch {
-            unit: LEAD.into(),
-            co_units: vec![],
-            reason: text("r"),
-        },
-    );
+    let e = h.refused(&dispatcher(), Move::Redispatch { unit: LEAD.into(), co_units: vec![], reason: text("r") });
     assert_eq!(invalid_field(&e), "unit");
-    h.ok(
-        &dispatcher(),
-        Move::Redispatch {
-            unit: CO.into(),
-            co_units: vec![LEAD.into()],
-            reason: text("r"),
-        },
-    );
-    assert_eq!(
-        (h.case.lead_unit.as_deref(), h.case.co_units.clone()),
-        (Some(CO), vec![LEAD.to_string()])
-    );
+    h.ok(&dispatcher(), Move::Redispatch { unit: CO.into(), co_units: vec![LEAD.into()], reason: text("r") });
+    assert_eq!((h.case.lead_unit.as_deref(), h.case.co_units.clone()), (Some(CO), vec![LEAD.to_string()]));
 }
 
 #[test]
 fn evidence_is_limited() {
     let mut h = Harness::standard().in_progress();
-    let e = h.refused(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("r"),
-            evidence: vec![text("photo"); 21],
-        },
-    );
+    let e = h.refused(&handler(LEAD), Move::ReportHandled { result: text("r"), evidence: vec![text("photo"); 21] });
     assert_eq!(invalid_field(&e), "evidence");
-    let e = h.refused(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("r"),
-            evidence: vec![text(" ")],
-        },
-    );
+    let e = h.refused(&handler(LEAD), Move::ReportHandled { result: text("r"), evidence: vec![text(" ")] });
     assert_eq!(invalid_field(&e), "evidence");
-    let e = h.refused(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: "x".repeat(4001),
-            evidence: vec![],
-        },
-    );
+    let e = h.refused(&handler(LEAD), Move::ReportHandled { result: "x".repeat(4001), evidence: vec![] });
     assert_eq!(invalid_field(&e), "result");
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: "x".repeat(4000),
-            evidence: vec![text("photo"); 20],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: "x".repeat(4000), evidence: vec![text("photo"); 20] });
     assert_eq!(h.case.state, CaseState::Handled);
 }
 
 #[test]
 fn failed_verification_sends_the_case_back_to_the_unit() {
     let mut h = Harness::standard().in_progress();
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("done"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&grid_worker(), Move::StartVerification {});
     assert_eq!(h.case.state, CaseState::Verifying);
-    h.ok(
-        &supervisor(),
-        Move::Supervise {
-            note: text("hurry"),
-            escalate: true,
-        },
-    );
+    h.ok(&supervisor(), Move::Supervise { note: text("hurry"), escalate: true });
     assert_eq!(h.case.state, CaseState::Verifying);
     assert!(h.case.escalated);
-    h.ok(
-        &grid_worker(),
-        Move::Verify {
-            passed: false,
-            note: text("still broken"),
-        },
-    );
+    h.ok(&grid_worker(), Move::Verify { passed: false, note: text("still broken") });
     assert_eq!(h.case.state, CaseState::InProgress);
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("done now"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("done now"), evidence: vec![] });
     h.ok(&supervisor(), Move::StartVerification {});
-    h.ok(
-        &supervisor(),
-        Move::Verify {
-            passed: true,
-            note: text("ok"),
-        },
-    );
+    h.ok(&supervisor(), Move::Verify { passed: true, note: text("ok") });
     assert_eq!(h.case.state, CaseState::Closed);
     assert_eq!(h.case.closed_at, Some(h.now));
     assert_eq!(h.case.result.as_deref(), Some("done now"));
@@ -1124,44 +672,20 @@ fn failed_verification_sends_the_case_back_to_the_unit() {
 #[test]
 fn moves_with_fields_deny_unknown_fields() {
     assert!(serde_json::from_str::<Move>(r#"{"action":"reject","reason":"r","x":1}"#).is_err());
-    assert!(
-        serde_json::from_str::<Move>(r#"{"action":"dispatch","unit":"u","units":["v"]}"#).is_err()
-    );
+    assert!(serde_json::from_str::<Move>(r#"{"action":"dispatch","unit":"u","units":["v"]}"#).is_err());
     assert!(serde_json::from_str::<Move>(r#"{"action":"fly"}"#).is_err());
     assert!(serde_json::from_str::<Move>(r#"{"action":"reject"}"#).is_err());
     assert!(serde_json::from_str::<Move>(r#"{"unit":"u"}"#).is_err());
     let mv: Move = serde_json::from_str(r#"{"action":"dispatch","unit":"u"}"#).unwrap();
-    assert_eq!(
-        mv,
-        Move::Dispatch {
-            unit: "u".into(),
-            co_units: vec![],
-            note: None
-        }
-    );
+    assert_eq!(mv, Move::Dispatch { unit: "u".into(), co_units: vec![], note: None });
     let mv: Move = serde_json::from_str(r#"{"action":"accept"}"#).unwrap();
     assert_eq!(mv, Move::Accept {});
     let mv: Move = serde_json::from_str(r#"{"action":"start_verification"}"#).unwrap();
     assert_eq!(mv, Move::StartVerification {});
     let mv: Move = serde_json::from_str(r#"{"action":"supervise","note":"n"}"#).unwrap();
-    assert_eq!(
-        mv,
-        Move::Supervise {
-            note: "n".into(),
-            escalate: false
-        }
-    );
-    let mv: Move =
-        serde_json::from_str(r#"{"action":"evaluate","resolved":false,"satisfaction":"basic"}"#)
-            .unwrap();
-    assert_eq!(
-        mv,
-        Move::Evaluate {
-            resolved: false,
-            satisfaction: Satisfaction::Basic,
-            comment: None
-        }
-    );
+    assert_eq!(mv, Move::Supervise { note: "n".into(), escalate: false });
+    let mv: Move = serde_json::from_str(r#"{"action":"evaluate","resolved":false,"satisfaction":"basic"}"#).unwrap();
+    assert_eq!(mv, Move::Evaluate { resolved: false, satisfaction: Satisfaction::Basic, comment: None });
 }
 
 /// serde ignores `deny_unknown_fields` for the unit variants of an internally tagged enum
@@ -1170,9 +694,7 @@ fn moves_with_fields_deny_unknown_fields() {
 #[test]
 fn moves_without_fields_deny_unknown_fields() {
     assert!(serde_json::from_str::<Move>(r#"{"action":"accept","x":1}"#).is_err());
-    assert!(
-        serde_json::from_str::<Move>(r#"{"action":"start_verification","passed":true}"#).is_err()
-    );
+    assert!(serde_json::from_str::<Move>(r#"{"action":"start_verification","passed":true}"#).is_err());
 }
 
 #[test]
@@ -1197,55 +719,29 @@ fn due_status_is_due_soon_in_the_last_quarter_and_overdue_after_the_deadline() {
 
     // Response deadline: 24 h, so the last quarter starts 18 h after receipt.
     assert_eq!(due_status_at(c, received), DueStatus::OnTime);
-    assert_eq!(
-        due_status_at(c, received + Duration::hours(18) - Duration::seconds(1)),
-        DueStatus::OnTime
-    );
-    assert_eq!(
-        due_status_at(c, received + Duration::hours(18)),
-        DueStatus::DueSoon
-    );
+    assert_eq!(due_status_at(c, received + Duration::hours(18) - Duration::seconds(1)), DueStatus::OnTime);
+    assert_eq!(due_status_at(c, received + Duration::hours(18)), DueStatus::DueSoon);
     assert_eq!(due_status_at(c, c.response_due), DueStatus::DueSoon);
-    assert_eq!(
-        due_status_at(c, c.response_due + Duration::seconds(1)),
-        DueStatus::Overdue
-    );
+    assert_eq!(due_status_at(c, c.response_due + Duration::seconds(1)), DueStatus::Overdue);
 
     // Once the resident was contacted, only the resolution deadline is watched.
     let mut contacted = c.clone();
     contacted.first_contact_at = Some(received + Duration::hours(1));
-    assert_eq!(
-        due_status_at(&contacted, c.response_due + Duration::hours(1)),
-        DueStatus::OnTime
-    );
+    assert_eq!(due_status_at(&contacted, c.response_due + Duration::hours(1)), DueStatus::OnTime);
     // 216 h from receipt to resolution: the last quarter is the final 54 h.
     let quarter = (c.resolve_due - received) / 4;
     assert_eq!(quarter, Duration::hours(54));
-    assert_eq!(
-        due_status_at(&contacted, c.resolve_due - quarter - Duration::seconds(1)),
-        DueStatus::OnTime
-    );
-    assert_eq!(
-        due_status_at(&contacted, c.resolve_due - quarter),
-        DueStatus::DueSoon
-    );
+    assert_eq!(due_status_at(&contacted, c.resolve_due - quarter - Duration::seconds(1)), DueStatus::OnTime);
+    assert_eq!(due_status_at(&contacted, c.resolve_due - quarter), DueStatus::DueSoon);
     assert_eq!(due_status_at(&contacted, c.resolve_due), DueStatus::DueSoon);
-    assert_eq!(
-        due_status_at(&contacted, c.resolve_due + Duration::seconds(1)),
-        DueStatus::Overdue
-    );
+    assert_eq!(due_status_at(&contacted, c.resolve_due + Duration::seconds(1)), DueStatus::Overdue);
 }
 
 #[test]
 fn the_deadline_worker_records_changes_once() {
     let mut h = Harness::standard().dispatched();
     let t = at("2026-11-24T05:00:00+08:00"); // 19 h after receipt, no contact yet
-    assert_eq!(
-        due_status_change(&h.case, t),
-        Some(EventKind::DueStatusChanged {
-            due_status: DueStatus::DueSoon
-        })
-    );
+    assert_eq!(due_status_change(&h.case, t), Some(EventKind::DueStatusChanged { due_status: DueStatus::DueSoon }));
     let event = CaseEvent {
         id: Uuid::from_u128(5000),
         case_id: CASE_ID,
@@ -1262,9 +758,7 @@ fn the_deadline_worker_records_changes_once() {
     assert_eq!(due_status_change(&h.case, t + Duration::hours(1)), None);
     assert_eq!(
         due_status_change(&h.case, t + Duration::hours(6)),
-        Some(EventKind::DueStatusChanged {
-            due_status: DueStatus::Overdue
-        })
+        Some(EventKind::DueStatusChanged { due_status: DueStatus::Overdue })
     );
     h.assert_replays();
 }
@@ -1280,35 +774,18 @@ fn due_status_change_is_none_for_closed_cases() {
     let mut stale = h.case.clone();
     stale.due_status = DueStatus::DueSoon;
     assert_eq!(due_status_change(&stale, h.now + Duration::days(365)), None);
-    assert_eq!(
-        due_status_at(&stale, h.now + Duration::days(365)),
-        DueStatus::DueSoon
-    );
+    assert_eq!(due_status_at(&stale, h.now + Duration::days(365)), DueStatus::DueSoon);
     // Nor for the other states in which no unit owes work.
     let mut h = Harness::standard();
-    h.ok(
-        &dispatcher(),
-        Move::Reject {
-            reason: text("out of scope"),
-        },
-    );
-    assert_eq!(
-        due_status_change(&h.case, h.now + Duration::days(365)),
-        None
-    );
+    h.ok(&dispatcher(), Move::Reject { reason: text("out of scope") });
+    assert_eq!(due_status_change(&h.case, h.now + Duration::days(365)), None);
 }
 
 #[test]
 fn a_late_handling_keeps_its_overdue_mark() {
     let mut h = Harness::standard().in_progress();
     h.advance(Duration::days(20));
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("late"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("late"), evidence: vec![] });
     assert_eq!(h.case.due_status, DueStatus::Overdue);
     assert_eq!(due_status_change(&h.case, h.now + Duration::days(1)), None);
     h.assert_replays();
@@ -1323,22 +800,13 @@ fn a_late_handling_keeps_its_overdue_mark() {
 fn a_reopened_case_starts_on_time() {
     let mut h = Harness::standard().closed();
     h.advance(Duration::days(30));
-    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied)
-        .unwrap();
+    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied).unwrap();
     h.advance(Duration::hours(1));
-    h.ok(
-        &supervisor(),
-        Move::Reopen {
-            reason: text("not fixed"),
-        },
-    );
+    h.ok(&supervisor(), Move::Reopen { reason: text("not fixed") });
     assert_eq!(h.case.state, CaseState::Dispatched);
     // 7 working days ahead, nothing of the new period used up: still on time.
     assert_eq!(h.case.due_status, DueStatus::OnTime);
-    assert_eq!(
-        due_status_change(&h.case, h.now + Duration::minutes(1)),
-        None
-    );
+    assert_eq!(due_status_change(&h.case, h.now + Duration::minutes(1)), None);
 }
 
 /// The round of an evaluation is told apart by timestamps (`evaluation.at >= closed_at`), so
@@ -1348,21 +816,13 @@ fn a_reopened_case_starts_on_time() {
 fn a_new_round_can_be_evaluated_even_at_the_same_instant() {
     let mut h = Harness::standard().closed();
     h.advance(Duration::hours(1));
-    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied)
-        .unwrap();
+    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied).unwrap();
     // The rest of the round happens within the same clock tick (e.g. a batch import).
     h.ok(&supervisor(), Move::Reopen { reason: text("r") });
     h.ok(&handler(LEAD), Move::Accept {});
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("done"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&supervisor(), Move::Close { note: None });
-    h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied)
-        .unwrap();
+    h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap();
 }
 
 /// A failed verification (返工) sends the case back to in_progress but keeps `handled_at` and
@@ -1370,21 +830,9 @@ fn a_new_round_can_be_evaluated_even_at_the_same_instant() {
 #[test]
 fn a_failed_verification_clears_the_handled_result() {
     let mut h = Harness::standard().in_progress();
-    h.ok(
-        &handler(LEAD),
-        Move::ReportHandled {
-            result: text("done"),
-            evidence: vec![],
-        },
-    );
+    h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&grid_worker(), Move::StartVerification {});
-    h.ok(
-        &grid_worker(),
-        Move::Verify {
-            passed: false,
-            note: text("still broken"),
-        },
-    );
+    h.ok(&grid_worker(), Move::Verify { passed: false, note: text("still broken") });
     assert_eq!(h.case.state, CaseState::InProgress);
     assert_eq!((h.case.handled_at, h.case.result.as_deref()), (None, None));
 }
@@ -1396,15 +844,9 @@ fn a_failed_verification_clears_the_handled_result() {
 fn a_reopened_case_watches_its_new_response_deadline() {
     let mut h = Harness::standard().closed();
     h.advance(Duration::hours(1));
-    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied)
-        .unwrap();
+    h.evaluate(&Actor::Resident, false, Satisfaction::Dissatisfied).unwrap();
     h.advance(Duration::hours(1));
-    h.ok(
-        &supervisor(),
-        Move::Reopen {
-            reason: text("not fixed"),
-        },
-    );
+    h.ok(&supervisor(), Move::Reopen { reason: text("not fixed") });
     let late = h.case.response_due + Duration::seconds(1);
     assert!(late < h.case.resolve_due);
     assert_eq!(due_status_at(&h.case, late), DueStatus::Overdue);

@@ -14,14 +14,11 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::access::{Actor, Role, Scope};
 use grassroots_domain::calendar::{deadlines, WorkCalendar};
-use grassroots_domain::case::{
-    CaseRecord, CaseState, Channel, DueStatus, Place, Priority, RequestType, Satisfaction,
-};
+use grassroots_domain::case::{CaseRecord, CaseState, Channel, DueStatus, Place, Priority, RequestType, Satisfaction};
 use grassroots_domain::category::Taxonomy;
 use grassroots_domain::region::RegionCode;
 use grassroots_domain::workflow::{
-    decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move,
-    MoveContext, MoveError,
+    decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move, MoveContext, MoveError,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -29,8 +26,7 @@ use proptest::test_runner::TestCaseError;
 use uuid::Uuid;
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(Taxonomy::builtin);
-static CALENDAR: LazyLock<WorkCalendar> =
-    LazyLock::new(|| WorkCalendar::new(WorkCalendar::builtin_days()));
+static CALENDAR: LazyLock<WorkCalendar> = LazyLock::new(|| WorkCalendar::new(WorkCalendar::builtin_days()));
 
 const CASE_ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
 const OTHER_CASE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
@@ -58,21 +54,11 @@ fn at(s: &str) -> DateTime<Utc> {
 // Actors: staff of every role with a scope that fits it, a resident and the system.
 
 fn staff(n: u128, role: Role, scope: Scope) -> Actor {
-    Actor::Staff {
-        user_id: Uuid::from_u128(n),
-        username: format!("{}-{n}", role.as_str()),
-        role,
-        scope,
-    }
+    Actor::Staff { user_id: Uuid::from_u128(n), username: format!("{}-{n}", role.as_str()), role, scope }
 }
 
 fn regions(codes: &[&str]) -> Scope {
-    Scope::Regions {
-        codes: codes
-            .iter()
-            .map(|c| RegionCode::parse(c).unwrap())
-            .collect(),
-    }
+    Scope::Regions { codes: codes.iter().map(|c| RegionCode::parse(c).unwrap()).collect() }
 }
 
 static ACTORS: LazyLock<Vec<Actor>> = LazyLock::new(|| {
@@ -82,13 +68,7 @@ static ACTORS: LazyLock<Vec<Actor>> = LazyLock::new(|| {
         staff(3, Role::Handler, Scope::Unit { unit: LEAD.into() }),
         staff(4, Role::Handler, Scope::Unit { unit: CO.into() }),
         staff(5, Role::Handler, Scope::Unit { unit: OTHER.into() }),
-        staff(
-            6,
-            Role::GridWorker,
-            Scope::Grids {
-                codes: vec!["110101001001001".into()],
-            },
-        ),
+        staff(6, Role::GridWorker, Scope::Grids { codes: vec!["110101001001001".into()] }),
         staff(7, Role::Supervisor, regions(&["110101001"])),
         staff(8, Role::Leader, regions(&["11"])),
         staff(9, Role::Admin, Scope::All),
@@ -99,11 +79,7 @@ static ACTORS: LazyLock<Vec<Actor>> = LazyLock::new(|| {
 
 fn handler_unit(actor: &Actor) -> Option<&str> {
     match actor {
-        Actor::Staff {
-            role: Role::Handler,
-            scope: Scope::Unit { unit },
-            ..
-        } => Some(unit),
+        Actor::Staff { role: Role::Handler, scope: Scope::Unit { unit }, .. } => Some(unit),
         _ => None,
     }
 }
@@ -144,12 +120,8 @@ fn spec_roles(kind: &str) -> (&'static [Role], bool) {
     use Role::*;
     match kind {
         "register" | "reject" | "merge" | "dispatch" | "redispatch" => (&[Dispatcher], false),
-        "return" | "accept" | "contact" | "request_extension" | "report_handled" => {
-            (&[Handler], false)
-        }
-        "approve_extension" | "reject_extension" | "supervise" | "close" | "reopen" => {
-            (&[Supervisor], false)
-        }
+        "return" | "accept" | "contact" | "request_extension" | "report_handled" => (&[Handler], false),
+        "approve_extension" | "reject_extension" | "supervise" | "close" | "reopen" => (&[Supervisor], false),
         "start_verification" | "verify" => (&[Supervisor, GridWorker], false),
         "evaluate" => (&[Operator], true),
         other => panic!("unknown move {other}"),
@@ -165,8 +137,7 @@ fn spec_from(kind: &str) -> &'static [CaseState] {
         "dispatch" => &[Registered],
         "redispatch" => &[Dispatched, InProgress],
         "return" | "accept" => &[Dispatched],
-        "contact" | "request_extension" | "report_handled" | "approve_extension"
-        | "reject_extension" => &[InProgress],
+        "contact" | "request_extension" | "report_handled" | "approve_extension" | "reject_extension" => &[InProgress],
         "supervise" => &[Dispatched, InProgress, Handled, Verifying],
         "start_verification" | "close" => &[Handled],
         "verify" => &[Verifying],
@@ -323,61 +294,28 @@ fn payload_strategy() -> impl Strategy<Value = Payload> {
 fn build_move(kind: &str, p: &Payload) -> Move {
     let text = p.text.render();
     let opt = p.opt_text.map(Text::render);
-    let unit = if p.long_unit {
-        TOO_LONG_UNIT.to_string()
-    } else {
-        UNIT_CHOICES[p.unit].to_string()
-    };
-    let co_units: Vec<String> = p
-        .co_units
-        .iter()
-        .map(|&i| CO_CHOICES[i].to_string())
-        .collect();
+    let unit = if p.long_unit { TOO_LONG_UNIT.to_string() } else { UNIT_CHOICES[p.unit].to_string() };
+    let co_units: Vec<String> = p.co_units.iter().map(|&i| CO_CHOICES[i].to_string()).collect();
     match kind {
         "register" => Move::Register { note: opt },
         "reject" => Move::Reject { reason: text },
-        "merge" => Move::Merge {
-            into: if p.self_merge { CASE_ID } else { OTHER_CASE },
-            reason: opt,
-        },
-        "dispatch" => Move::Dispatch {
-            unit,
-            co_units,
-            note: opt,
-        },
-        "redispatch" => Move::Redispatch {
-            unit,
-            co_units,
-            reason: text,
-        },
+        "merge" => Move::Merge { into: if p.self_merge { CASE_ID } else { OTHER_CASE }, reason: opt },
+        "dispatch" => Move::Dispatch { unit, co_units, note: opt },
+        "redispatch" => Move::Redispatch { unit, co_units, reason: text },
         "return" => Move::Return { reason: text },
         "accept" => Move::Accept {},
         "contact" => Move::Contact { note: text },
-        "request_extension" => Move::RequestExtension {
-            days: p.days,
-            reason: text,
-        },
+        "request_extension" => Move::RequestExtension { days: p.days, reason: text },
         "approve_extension" => Move::ApproveExtension { note: opt },
         "reject_extension" => Move::RejectExtension { reason: text },
-        "supervise" => Move::Supervise {
-            note: text,
-            escalate: p.flag,
-        },
-        "report_handled" => Move::ReportHandled {
-            result: text,
-            evidence: p.evidence.iter().map(|t| t.render()).collect(),
-        },
+        "supervise" => Move::Supervise { note: text, escalate: p.flag },
+        "report_handled" => {
+            Move::ReportHandled { result: text, evidence: p.evidence.iter().map(|t| t.render()).collect() }
+        }
         "start_verification" => Move::StartVerification {},
-        "verify" => Move::Verify {
-            passed: p.flag,
-            note: text,
-        },
+        "verify" => Move::Verify { passed: p.flag, note: text },
         "close" => Move::Close { note: opt },
-        "evaluate" => Move::Evaluate {
-            resolved: p.flag,
-            satisfaction: p.satisfaction,
-            comment: opt,
-        },
+        "evaluate" => Move::Evaluate { resolved: p.flag, satisfaction: p.satisfaction, comment: opt },
         "reopen" => Move::Reopen { reason: text },
         other => panic!("unknown move {other}"),
     }
@@ -397,14 +335,7 @@ fn forward_weight(kind: &str) -> usize {
 enum Step {
     /// Somebody tries a move. With `fit_state` the move is one the current state allows; with
     /// `fit_actor` the actor has a role that may make it.
-    Act {
-        fit_state: bool,
-        kind: Index,
-        fit_actor: bool,
-        actor: Index,
-        payload: Payload,
-        advance_secs: i64,
-    },
+    Act { fit_state: bool, kind: Index, fit_actor: bool, actor: Index, payload: Payload, advance_secs: i64 },
     /// The deadline worker looks at the case.
     Tick { advance_secs: i64 },
 }
@@ -452,16 +383,9 @@ struct Intake {
 fn intake_strategy() -> impl Strategy<Value = Intake> {
     // Starts spread over autumn 2026, across Mid-Autumn, National Day and make-up days.
     let base = at("2026-09-01T00:00:00+08:00");
-    (
-        any::<Index>(),
-        prop::sample::select(Priority::ALL),
-        0i64..120 * 24 * 60,
+    (any::<Index>(), prop::sample::select(Priority::ALL), 0i64..120 * 24 * 60).prop_map(
+        move |(category, priority, minutes)| Intake { category, priority, start: base + Duration::minutes(minutes) },
     )
-        .prop_map(move |(category, priority, minutes)| Intake {
-            category,
-            priority,
-            start: base + Duration::minutes(minutes),
-        })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -499,8 +423,7 @@ fn text_ok(s: &str, max: usize) -> bool {
 }
 
 fn opt_text_ok(s: &Option<String>, max: usize) -> bool {
-    s.as_deref()
-        .is_none_or(|s| s.trim().is_empty() || text_ok(s, max))
+    s.as_deref().is_none_or(|s| s.trim().is_empty() || text_ok(s, max))
 }
 
 fn units_ok(unit: &str, co: &[String]) -> bool {
@@ -524,32 +447,19 @@ impl Model {
                 need(*into != CASE_ID, Fault::Invalid);
                 need(opt_text_ok(reason, 1000), Fault::Invalid);
             }
-            Move::Dispatch {
-                unit,
-                co_units,
-                note,
-            } => {
+            Move::Dispatch { unit, co_units, note } => {
                 need(units_ok(unit, co_units), Fault::Invalid);
                 need(opt_text_ok(note, 1000), Fault::Invalid);
             }
-            Move::Redispatch {
-                unit,
-                co_units,
-                reason,
-            } => {
+            Move::Redispatch { unit, co_units, reason } => {
                 need(units_ok(unit, co_units), Fault::Invalid);
                 need(self.lead.as_deref() != Some(unit.trim()), Fault::Invalid);
                 need(text_ok(reason, 1000), Fault::Invalid);
             }
             Move::Return { reason } => {
                 need(is_lead, Fault::Conflict);
-                let since = self
-                    .dispatched_at
-                    .expect("a dispatched case has a dispatch time");
-                need(
-                    now - since <= Duration::hours(RETURN_WINDOW_HOURS),
-                    Fault::Conflict,
-                );
+                let since = self.dispatched_at.expect("a dispatched case has a dispatch time");
+                need(now - since <= Duration::hours(RETURN_WINDOW_HOURS), Fault::Conflict);
                 need(text_ok(reason, 1000), Fault::Invalid);
             }
             Move::Accept {} => need(is_lead, Fault::Conflict),
@@ -575,10 +485,7 @@ impl Model {
             Move::ReportHandled { result, evidence } => {
                 need(is_lead, Fault::Conflict);
                 need(text_ok(result, 4000), Fault::Invalid);
-                need(
-                    evidence.len() <= 20 && evidence.iter().all(|e| text_ok(e, 500)),
-                    Fault::Invalid,
-                );
+                need(evidence.len() <= 20 && evidence.iter().all(|e| text_ok(e, 500)), Fault::Invalid);
             }
             Move::StartVerification {} => {}
             Move::Verify { note, .. } => need(text_ok(note, 1000), Fault::Invalid),
@@ -588,9 +495,8 @@ impl Model {
                 need(opt_text_ok(comment, 1000), Fault::Invalid);
             }
             Move::Reopen { reason } => {
-                let reopenable = self
-                    .round_evaluation
-                    .is_some_and(|(resolved, sat)| !resolved || sat == Satisfaction::Dissatisfied);
+                let reopenable =
+                    self.round_evaluation.is_some_and(|(resolved, sat)| !resolved || sat == Satisfaction::Dissatisfied);
                 need(reopenable, Fault::Conflict);
                 need(text_ok(reason, 1000), Fault::Invalid);
             }
@@ -637,11 +543,7 @@ impl Model {
             }
             Move::ReportHandled { .. } => self.pending_days = None,
             Move::Verify { passed: true, .. } | Move::Close { .. } => self.round_evaluation = None,
-            Move::Evaluate {
-                resolved,
-                satisfaction,
-                ..
-            } => self.round_evaluation = Some((*resolved, *satisfaction)),
+            Move::Evaluate { resolved, satisfaction, .. } => self.round_evaluation = Some((*resolved, *satisfaction)),
             Move::Reopen { .. } => {
                 let due = deadlines(&CALENDAR, TAXONOMY.get(category).unwrap(), priority, now);
                 self.response_due = due.response_due;
@@ -662,111 +564,45 @@ impl Model {
             ("lead_unit", c.lead_unit == self.lead),
             ("co_units", c.co_units == self.co),
             ("dispatched_at", c.dispatched_at == self.dispatched_at),
-            (
-                "first_dispatched_at",
-                c.first_dispatched_at == self.first_dispatched_at,
-            ),
-            (
-                "first_contact_at",
-                c.first_contact_at == self.first_contact_at,
-            ),
-            (
-                "pending_extension",
-                c.pending_extension.as_ref().map(|p| p.days) == self.pending_days,
-            ),
+            ("first_dispatched_at", c.first_dispatched_at == self.first_dispatched_at),
+            ("first_contact_at", c.first_contact_at == self.first_contact_at),
+            ("pending_extension", c.pending_extension.as_ref().map(|p| p.days) == self.pending_days),
             ("response_due", c.response_due == self.response_due),
             ("resolve_due", c.resolve_due == self.resolve_due),
             ("return_count", c.return_count == self.return_count),
             ("reopen_count", c.reopen_count == self.reopen_count),
-            (
-                "supervision_count",
-                c.supervision_count == self.supervision_count,
-            ),
+            ("supervision_count", c.supervision_count == self.supervision_count),
             ("escalated", c.escalated == self.escalated),
             (
                 "evaluation",
-                self.round_evaluation.is_none_or(|(r, s)| {
-                    c.evaluation
-                        .as_ref()
-                        .is_some_and(|e| (e.resolved, e.satisfaction) == (r, s))
-                }),
+                self.round_evaluation
+                    .is_none_or(|(r, s)| c.evaluation.as_ref().is_some_and(|e| (e.resolved, e.satisfaction) == (r, s))),
             ),
         ];
-        let bad: Vec<&str> = checks
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(name, _)| *name)
-            .collect();
-        (!bad.is_empty()).then(|| {
-            format!("record differs from model in {bad:?}\nmodel: {self:#?}\nrecord: {c:#?}")
-        })
+        let bad: Vec<&str> = checks.iter().filter(|(_, ok)| !ok).map(|(name, _)| *name).collect();
+        (!bad.is_empty()).then(|| format!("record differs from model in {bad:?}\nmodel: {self:#?}\nrecord: {c:#?}"))
     }
 }
 
 /// Invariants every record must satisfy whatever happened before.
 fn invariants(c: &CaseRecord, events: &[CaseEvent]) -> Result<(), String> {
     use CaseState::*;
-    let with_unit = matches!(
-        c.state,
-        Dispatched | InProgress | Handled | Verifying | Closed
-    );
+    let with_unit = matches!(c.state, Dispatched | InProgress | Handled | Verifying | Closed);
     let checks = [
-        (
-            "version counts the events",
-            c.version == events.len() as i64,
-        ),
-        (
-            "updated_at is the last event's time",
-            Some(c.updated_at) == events.last().map(|e| e.at),
-        ),
-        (
-            "a lead unit exactly while with a unit",
-            c.lead_unit.is_some() == with_unit,
-        ),
-        (
-            "a dispatch time exactly while with a unit",
-            c.dispatched_at.is_some() == with_unit,
-        ),
-        (
-            "co-handlers only with a lead unit",
-            c.lead_unit.is_some() || c.co_units.is_empty(),
-        ),
-        (
-            "the lead unit is not a co-handler",
-            c.lead_unit.as_ref().is_none_or(|l| !c.co_units.contains(l)),
-        ),
-        (
-            "a pending extension only in progress",
-            c.pending_extension.is_none() || c.state == InProgress,
-        ),
-        (
-            "closed_at exactly when closed",
-            c.closed_at.is_some() == (c.state == Closed),
-        ),
-        (
-            "evaluations only once closed",
-            c.evaluation.is_none() || c.closed_at.is_some() || c.reopen_count > 0,
-        ),
-        (
-            "reject reason exactly when rejected",
-            c.reject_reason.is_some() == (c.state == Rejected),
-        ),
-        (
-            "merged_into exactly when merged",
-            c.merged_into.is_some() == (c.state == Merged),
-        ),
-        (
-            "a handled case has a result",
-            c.state != Handled || (c.result.is_some() && c.handled_at.is_some()),
-        ),
-        (
-            "escalation implies supervision",
-            !c.escalated || c.supervision_count > 0,
-        ),
-        (
-            "never dispatched before receipt",
-            c.first_dispatched_at.is_none_or(|d| d >= c.received_at),
-        ),
+        ("version counts the events", c.version == events.len() as i64),
+        ("updated_at is the last event's time", Some(c.updated_at) == events.last().map(|e| e.at)),
+        ("a lead unit exactly while with a unit", c.lead_unit.is_some() == with_unit),
+        ("a dispatch time exactly while with a unit", c.dispatched_at.is_some() == with_unit),
+        ("co-handlers only with a lead unit", c.lead_unit.is_some() || c.co_units.is_empty()),
+        ("the lead unit is not a co-handler", c.lead_unit.as_ref().is_none_or(|l| !c.co_units.contains(l))),
+        ("a pending extension only in progress", c.pending_extension.is_none() || c.state == InProgress),
+        ("closed_at exactly when closed", c.closed_at.is_some() == (c.state == Closed)),
+        ("evaluations only once closed", c.evaluation.is_none() || c.closed_at.is_some() || c.reopen_count > 0),
+        ("reject reason exactly when rejected", c.reject_reason.is_some() == (c.state == Rejected)),
+        ("merged_into exactly when merged", c.merged_into.is_some() == (c.state == Merged)),
+        ("a handled case has a result", c.state != Handled || (c.result.is_some() && c.handled_at.is_some())),
+        ("escalation implies supervision", !c.escalated || c.supervision_count > 0),
+        ("never dispatched before receipt", c.first_dispatched_at.is_none_or(|d| d >= c.received_at)),
     ];
     match checks.iter().find(|(_, ok)| !ok) {
         Some((what, _)) => Err(format!("invariant broken: {what}\nrecord: {c:#?}")),
@@ -843,10 +679,7 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
         escalated: false,
     };
     let mut now = intake.start;
-    let mut trace = vec![format!(
-        "received {} {:?} at {now}",
-        category, intake.priority
-    )];
+    let mut trace = vec![format!("received {} {:?} at {now}", category, intake.priority)];
     macro_rules! ensure {
         ($cond:expr, $($msg:tt)+) => {
             if !$cond {
@@ -867,17 +700,11 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                         "the worker missed a due status change"
                     ),
                     Some(kind) => {
-                        ensure!(
-                            case.state.is_pending(),
-                            "the worker wrote to a case that is not pending"
-                        );
+                        ensure!(case.state.is_pending(), "the worker wrote to a case that is not pending");
                         let EventKind::DueStatusChanged { due_status } = kind else {
                             return Err(format!("the worker produced {kind:?}"));
                         };
-                        ensure!(
-                            due_status != case.due_status,
-                            "the worker wrote an unchanged status"
-                        );
+                        ensure!(due_status != case.due_status, "the worker wrote an unchanged status");
                         let event = CaseEvent {
                             id: Uuid::from_u128(1_000 + events.len() as u128),
                             case_id: CASE_ID,
@@ -888,31 +715,15 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                             kind,
                         };
                         let next = evolve(Some(case.clone()), &event)?;
-                        ensure!(
-                            next.state == case.state,
-                            "a due status change moved the state"
-                        );
-                        ensure!(
-                            next.due_status == due_status,
-                            "the due status was not recorded"
-                        );
-                        ensure!(
-                            next.version == case.version + 1,
-                            "version did not advance by one"
-                        );
+                        ensure!(next.state == case.state, "a due status change moved the state");
+                        ensure!(next.due_status == due_status, "the due status was not recorded");
+                        ensure!(next.version == case.version + 1, "version did not advance by one");
                         events.push(event);
                         case = next;
                     }
                 }
             }
-            Step::Act {
-                fit_state,
-                kind,
-                fit_actor,
-                actor,
-                payload,
-                advance_secs,
-            } => {
+            Step::Act { fit_state, kind, fit_actor, actor, payload, advance_secs } => {
                 now += Duration::seconds(*advance_secs);
                 let kinds: Vec<&str> = if *fit_state {
                     KINDS
@@ -925,20 +736,16 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                     KINDS.to_vec()
                 };
                 // Rejected and merged cases allow nothing: pick from all moves.
-                let kinds = if kinds.is_empty() {
-                    KINDS.to_vec()
-                } else {
-                    kinds
-                };
+                let kinds = if kinds.is_empty() { KINDS.to_vec() } else { kinds };
                 let kind_name = *kind.get(&kinds);
                 let mv = build_move(kind_name, payload);
                 let candidates: Vec<&Actor> = if *fit_actor {
                     // The lead unit's handler twice, so handler moves often come from it.
-                    let mut v: Vec<&Actor> =
-                        ACTORS.iter().filter(|a| permitted(a, kind_name)).collect();
-                    if let Some(lead) = ACTORS.iter().find(|a| {
-                        handler_unit(a) == case.lead_unit.as_deref() && handler_unit(a).is_some()
-                    }) {
+                    let mut v: Vec<&Actor> = ACTORS.iter().filter(|a| permitted(a, kind_name)).collect();
+                    if let Some(lead) = ACTORS
+                        .iter()
+                        .find(|a| handler_unit(a) == case.lead_unit.as_deref() && handler_unit(a).is_some())
+                    {
                         if permitted(lead, kind_name) {
                             v.push(lead);
                         }
@@ -964,25 +771,15 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                 ));
 
                 // The move's name and its JSON form agree.
-                ensure!(
-                    mv.name() == kind_name,
-                    "Move::name is {} for {kind_name}",
-                    mv.name()
-                );
+                ensure!(mv.name() == kind_name, "Move::name is {} for {kind_name}", mv.name());
                 let json = serde_json::to_string(&mv).map_err(|e| e.to_string())?;
-                ensure!(
-                    serde_json::from_str::<Move>(&json).ok().as_ref() == Some(&mv),
-                    "{json} does not round-trip"
-                );
+                ensure!(serde_json::from_str::<Move>(&json).ok().as_ref() == Some(&mv), "{json} does not round-trip");
                 // `allowed_from` matches the table of DESIGN §4.
                 let mut from = mv.allowed_from().to_vec();
                 from.sort_by_key(|s| s.as_str());
                 let mut want = spec_from(kind_name).to_vec();
                 want.sort_by_key(|s| s.as_str());
-                ensure!(
-                    from == want,
-                    "allowed_from({kind_name}) is {from:?}, DESIGN says {want:?}"
-                );
+                ensure!(from == want, "allowed_from({kind_name}) is {from:?}, DESIGN says {want:?}");
 
                 let role_ok = permitted(actor, kind_name);
                 let state_ok = spec_from(kind_name).contains(&case.state);
@@ -996,42 +793,24 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                     mv.allowed_from().contains(&case.state)
                 );
                 if let Err(MoveError::IllegalState { state, action }) = &result {
-                    ensure!(
-                        *state == case.state && *action == kind_name,
-                        "IllegalState names {state:?} / {action}"
-                    );
+                    ensure!(*state == case.state && *action == kind_name, "IllegalState names {state:?} / {action}");
                 }
                 // Forbidden exactly when the role may never make it.
                 let forbidden = matches!(result, Err(MoveError::Forbidden { .. }));
-                ensure!(
-                    forbidden != role_ok,
-                    "Forbidden returned = {forbidden}, role permitted = {role_ok}"
-                );
+                ensure!(forbidden != role_ok, "Forbidden returned = {forbidden}, role permitted = {role_ok}");
                 if let Err(MoveError::Forbidden { role, action }) = &result {
-                    ensure!(
-                        role == actor.kind() && *action == kind_name,
-                        "Forbidden names {role} / {action}"
-                    );
+                    ensure!(role == actor.kind() && *action == kind_name, "Forbidden names {role} / {action}");
                 }
                 // Beyond role and state, the model predicts success or the kind of failure.
                 if role_ok && state_ok {
                     let faults = model.faults(actor, &mv, now);
                     match &result {
-                        Ok(_) => ensure!(
-                            faults.is_empty(),
-                            "accepted although the model expects {faults:?}"
-                        ),
+                        Ok(_) => ensure!(faults.is_empty(), "accepted although the model expects {faults:?}"),
                         Err(MoveError::Conflict { .. }) => {
-                            ensure!(
-                                faults.contains(&Fault::Conflict),
-                                "Conflict, the model expects {faults:?}"
-                            )
+                            ensure!(faults.contains(&Fault::Conflict), "Conflict, the model expects {faults:?}")
                         }
                         Err(MoveError::Invalid(_)) => {
-                            ensure!(
-                                faults.contains(&Fault::Invalid),
-                                "Invalid, the model expects {faults:?}"
-                            )
+                            ensure!(faults.contains(&Fault::Invalid), "Invalid, the model expects {faults:?}")
                         }
                         Err(other) => ensure!(false, "unexpected {other:?}"),
                     }
@@ -1066,16 +845,10 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                             actor_id: actor.user_id(),
                             kind,
                         };
-                        let next = evolve(Some(case.clone()), &event).map_err(|e| {
-                            format!("evolve refused a decided event: {e}\n{}", trace.join("\n"))
-                        })?;
+                        let next = evolve(Some(case.clone()), &event)
+                            .map_err(|e| format!("evolve refused a decided event: {e}\n{}", trace.join("\n")))?;
                         // (c) exactly one event, numbered after the previous version.
-                        ensure!(
-                            event.seq == before.version + 1,
-                            "seq {} after version {}",
-                            event.seq,
-                            before.version
-                        );
+                        ensure!(event.seq == before.version + 1, "seq {} after version {}", event.seq, before.version);
                         ensure!(
                             next.version == before.version + 1,
                             "version {} after {}",
@@ -1122,10 +895,7 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
         }
         // (d) the row always equals the fold of its events.
         match replay(&events) {
-            Ok(Some(rebuilt)) => ensure!(
-                rebuilt == case,
-                "replay differs\nreplayed: {rebuilt:#?}\ncurrent: {case:#?}"
-            ),
+            Ok(Some(rebuilt)) => ensure!(rebuilt == case, "replay differs\nreplayed: {rebuilt:#?}\ncurrent: {case:#?}"),
             other => ensure!(false, "replay failed: {other:?}"),
         }
     }
@@ -1134,18 +904,12 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
     let json = serde_json::to_string(&events).map_err(|e| e.to_string())?;
     let back: Vec<CaseEvent> = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     ensure!(back == events, "events changed through JSON");
-    ensure!(
-        replay(&back) == Ok(Some(case.clone())),
-        "replaying the JSON events differs"
-    );
+    ensure!(replay(&back) == Ok(Some(case.clone())), "replaying the JSON events differs");
     // Replay is strict: a gap or a duplicate in the sequence is refused.
     if events.len() > 2 {
         let mut gapped = events.clone();
         gapped.remove(1);
-        ensure!(
-            replay(&gapped).is_err(),
-            "a gap in the sequence was accepted"
-        );
+        ensure!(replay(&gapped).is_err(), "a gap in the sequence was accepted");
         let mut doubled = events.clone();
         doubled.insert(1, events[1].clone());
         ensure!(replay(&doubled).is_err(), "a duplicated event was accepted");
@@ -1163,10 +927,7 @@ fn short(mv: &Move) -> String {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
 }
 
 proptest! {
@@ -1192,33 +953,21 @@ proptest! {
 fn the_generator_reaches_every_move_and_state() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::deterministic_rng(Config::default().rng_algorithm),
-    );
-    let strategy = (
-        intake_strategy(),
-        prop::collection::vec(step_strategy(), 40),
-    );
+    let mut runner =
+        TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Config::default().rng_algorithm));
+    let strategy = (intake_strategy(), prop::collection::vec(step_strategy(), 40));
     let mut seen = Seen::default();
     for _ in 0..300 {
         let (intake, steps) = strategy.new_tree(&mut runner).unwrap().current();
         run(&intake, &steps, &mut seen).unwrap();
     }
     let count = |k: &str| seen.accepted.iter().filter(|a| **a == k).count();
-    eprintln!(
-        "accepted: {:?}",
-        KINDS.iter().map(|k| (*k, count(k))).collect::<Vec<_>>()
-    );
+    eprintln!("accepted: {:?}", KINDS.iter().map(|k| (*k, count(k))).collect::<Vec<_>>());
     for kind in KINDS {
         assert!(seen.accepted.contains(kind), "{kind} was never accepted");
     }
     for state in CaseState::ALL {
-        assert!(
-            seen.states.contains(state),
-            "{} was never reached",
-            state.as_str()
-        );
+        assert!(seen.states.contains(state), "{} was never reached", state.as_str());
     }
 }
 
@@ -1240,157 +989,46 @@ fn the_whole_loop_works_end_to_end_and_replays() {
     let s = |t: &str| t.to_string();
 
     let script: Vec<(i64, &Actor, Move, CaseState)> = vec![
-        (
-            600,
-            dispatcher,
-            Move::Register {
-                note: Some(s("属实")),
-            },
-            CaseState::Registered,
-        ),
-        (
-            600,
-            dispatcher,
-            Move::Dispatch {
-                unit: s(LEAD),
-                co_units: vec![s(CO)],
-                note: None,
-            },
-            CaseState::Dispatched,
-        ),
+        (600, dispatcher, Move::Register { note: Some(s("属实")) }, CaseState::Registered),
+        (600, dispatcher, Move::Dispatch { unit: s(LEAD), co_units: vec![s(CO)], note: None }, CaseState::Dispatched),
         (1800, lead, Move::Accept {}, CaseState::InProgress),
-        (
-            1800,
-            lead,
-            Move::Contact {
-                note: s("已电话联系"),
-            },
-            CaseState::InProgress,
-        ),
-        (
-            3600,
-            lead,
-            Move::RequestExtension {
-                days: 2,
-                reason: s("需要采购灯具"),
-            },
-            CaseState::InProgress,
-        ),
-        (
-            3600,
-            supervisor,
-            Move::ApproveExtension { note: None },
-            CaseState::InProgress,
-        ),
-        (
-            86_400,
-            supervisor,
-            Move::Supervise {
-                note: s("请加快"),
-                escalate: false,
-            },
-            CaseState::InProgress,
-        ),
+        (1800, lead, Move::Contact { note: s("已电话联系") }, CaseState::InProgress),
+        (3600, lead, Move::RequestExtension { days: 2, reason: s("需要采购灯具") }, CaseState::InProgress),
+        (3600, supervisor, Move::ApproveExtension { note: None }, CaseState::InProgress),
+        (86_400, supervisor, Move::Supervise { note: s("请加快"), escalate: false }, CaseState::InProgress),
         (
             86_400,
             lead,
-            Move::ReportHandled {
-                result: s("已更换灯泡"),
-                evidence: vec![s("photo-1")],
-            },
+            Move::ReportHandled { result: s("已更换灯泡"), evidence: vec![s("photo-1")] },
             CaseState::Handled,
         ),
         (3600, grid, Move::StartVerification {}, CaseState::Verifying),
-        (
-            3600,
-            grid,
-            Move::Verify {
-                passed: false,
-                note: s("仍不亮"),
-            },
-            CaseState::InProgress,
-        ),
-        (
-            7200,
-            lead,
-            Move::ReportHandled {
-                result: s("更换线路"),
-                evidence: vec![],
-            },
-            CaseState::Handled,
-        ),
-        (
-            3600,
-            supervisor,
-            Move::StartVerification {},
-            CaseState::Verifying,
-        ),
-        (
-            3600,
-            supervisor,
-            Move::Verify {
-                passed: true,
-                note: s("已亮"),
-            },
-            CaseState::Closed,
-        ),
+        (3600, grid, Move::Verify { passed: false, note: s("仍不亮") }, CaseState::InProgress),
+        (7200, lead, Move::ReportHandled { result: s("更换线路"), evidence: vec![] }, CaseState::Handled),
+        (3600, supervisor, Move::StartVerification {}, CaseState::Verifying),
+        (3600, supervisor, Move::Verify { passed: true, note: s("已亮") }, CaseState::Closed),
         (
             3600,
             &Actor::Resident,
-            Move::Evaluate {
-                resolved: true,
-                satisfaction: Satisfaction::Dissatisfied,
-                comment: Some(s("太慢")),
-            },
+            Move::Evaluate { resolved: true, satisfaction: Satisfaction::Dissatisfied, comment: Some(s("太慢")) },
             CaseState::Closed,
         ),
-        (
-            3600,
-            supervisor,
-            Move::Reopen {
-                reason: s("群众不满意"),
-            },
-            CaseState::Dispatched,
-        ),
+        (3600, supervisor, Move::Reopen { reason: s("群众不满意") }, CaseState::Dispatched),
         (600, lead, Move::Accept {}, CaseState::InProgress),
-        (
-            600,
-            lead,
-            Move::Contact {
-                note: s("上门说明"),
-            },
-            CaseState::InProgress,
-        ),
-        (
-            3600,
-            lead,
-            Move::ReportHandled {
-                result: s("已说明并致歉"),
-                evidence: vec![],
-            },
-            CaseState::Handled,
-        ),
-        (
-            3600,
-            supervisor,
-            Move::Close { note: None },
-            CaseState::Closed,
-        ),
+        (600, lead, Move::Contact { note: s("上门说明") }, CaseState::InProgress),
+        (3600, lead, Move::ReportHandled { result: s("已说明并致歉"), evidence: vec![] }, CaseState::Handled),
+        (3600, supervisor, Move::Close { note: None }, CaseState::Closed),
         (
             3600,
             operator,
-            Move::Evaluate {
-                resolved: true,
-                satisfaction: Satisfaction::Satisfied,
-                comment: None,
-            },
+            Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
             CaseState::Closed,
         ),
     ];
     for (secs, actor, mv, want) in script {
         now += Duration::seconds(secs);
-        let kind = decide(&case, actor, &mv, &ctx(now))
-            .unwrap_or_else(|e| panic!("{} refused: {}", mv.name(), e.message()));
+        let kind =
+            decide(&case, actor, &mv, &ctx(now)).unwrap_or_else(|e| panic!("{} refused: {}", mv.name(), e.message()));
         let event = CaseEvent {
             id: Uuid::from_u128(2_000 + events.len() as u128),
             case_id: CASE_ID,
@@ -1440,61 +1078,34 @@ fn the_whole_loop_works_end_to_end_and_replays() {
     assert_eq!(case.return_count, 0);
     assert_eq!(case.lead_unit.as_deref(), Some(LEAD));
     assert_eq!(case.co_units, vec![CO.to_string()]);
-    assert_eq!(
-        case.first_dispatched_at,
-        Some(start + Duration::seconds(1200))
-    );
+    assert_eq!(case.first_dispatched_at, Some(start + Duration::seconds(1200)));
     // A reopened round measures its response afresh: the contact that counts is the last one.
-    let last_contact = events
-        .iter()
-        .rev()
-        .find(|e| matches!(e.kind, EventKind::Contacted { .. }))
-        .map(|e| e.at);
+    let last_contact = events.iter().rev().find(|e| matches!(e.kind, EventKind::Contacted { .. })).map(|e| e.at);
     assert_eq!(case.first_contact_at, last_contact);
     assert_eq!(case.result.as_deref(), Some("已说明并致歉"));
     assert_eq!(case.closed_at, Some(now - Duration::seconds(3600)));
     let evaluation = case.evaluation.clone().unwrap();
-    assert_eq!(
-        (evaluation.resolved, evaluation.satisfaction, evaluation.at),
-        (true, Satisfaction::Satisfied, now)
-    );
+    assert_eq!((evaluation.resolved, evaluation.satisfaction, evaluation.at), (true, Satisfaction::Satisfied, now));
     assert_eq!(due_status_change(&case, now + Duration::days(100)), None);
     // Nothing more to do in this round.
     assert!(matches!(
         decide(
             &case,
             &Actor::Resident,
-            &Move::Evaluate {
-                resolved: true,
-                satisfaction: Satisfaction::Satisfied,
-                comment: None
-            },
+            &Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
             &ctx(now)
         ),
         Err(MoveError::Conflict { .. })
     ));
     assert!(matches!(
-        decide(
-            &case,
-            supervisor,
-            &Move::Reopen { reason: s("r") },
-            &ctx(now)
-        ),
+        decide(&case, supervisor, &Move::Reopen { reason: s("r") }, &ctx(now)),
         Err(MoveError::Conflict { .. })
     ));
     // The public timeline tells the resident every step that matters to them.
-    let public: Vec<String> = events
-        .iter()
-        .filter_map(|e| e.kind.public_summary())
-        .map(|(zh, _)| zh)
-        .collect();
+    let public: Vec<String> = events.iter().filter_map(|e| e.kind.public_summary()).map(|(zh, _)| zh).collect();
     assert!(public.first().is_some_and(|p| p.contains("受理")));
     assert!(public.iter().any(|p| p.contains("重新办理")));
     assert!(public.last().is_some_and(|p| p.contains("评价")));
     assert_eq!(due_status_at(&case, now), case.due_status);
-    assert_ne!(
-        case.due_status,
-        DueStatus::Overdue,
-        "the whole loop took well under the deadlines"
-    );
+    assert_ne!(case.due_status, DueStatus::Overdue, "the whole loop took well under the deadlines");
 }

@@ -51,32 +51,18 @@ pub struct Boundary {
 impl Boundary {
     pub fn contains(&self, lng: f64, lat: f64) -> bool {
         let (x0, y0, x1, y1) = self.bbox;
-        (x0..=x1).contains(&lng)
-            && (y0..=y1).contains(&lat)
-            && self.polygons.iter().any(|p| p.contains(lng, lat))
+        (x0..=x1).contains(&lng) && (y0..=y1).contains(&lat) && self.polygons.iter().any(|p| p.contains(lng, lat))
     }
 }
 
 fn ring(v: &Value, feature: usize) -> Result<Vec<(f64, f64)>, GeoError> {
-    let bad = |reason: &str| GeoError::Feature {
-        feature,
-        reason: reason.to_string(),
-    };
-    let points = v
-        .as_array()
-        .ok_or_else(|| bad("a ring must be an array of positions"))?;
+    let bad = |reason: &str| GeoError::Feature { feature, reason: reason.to_string() };
+    let points = v.as_array().ok_or_else(|| bad("a ring must be an array of positions"))?;
     let ring = points
         .iter()
-        .map(|p| {
-            match p.as_array().map(|a| {
-                (
-                    a.first().and_then(Value::as_f64),
-                    a.get(1).and_then(Value::as_f64),
-                )
-            }) {
-                Some((Some(x), Some(y))) => Ok((x, y)),
-                _ => Err(bad("a position must be [longitude, latitude]")),
-            }
+        .map(|p| match p.as_array().map(|a| (a.first().and_then(Value::as_f64), a.get(1).and_then(Value::as_f64))) {
+            Some((Some(x), Some(y))) => Ok((x, y)),
+            _ => Err(bad("a position must be [longitude, latitude]")),
         })
         .collect::<Result<Vec<_>, _>>()?;
     if ring.len() < 4 || ring.first() != ring.last() {
@@ -88,72 +74,47 @@ fn ring(v: &Value, feature: usize) -> Result<Vec<(f64, f64)>, GeoError> {
 /// Reads a FeatureCollection of Polygon / MultiPolygon features with `code` and `name` properties.
 pub fn parse_boundaries(geojson: &str) -> Result<Vec<Boundary>, GeoError> {
     let doc: Value = serde_json::from_str(geojson)?;
-    let features = doc["features"].as_array().ok_or(GeoError::Feature {
-        feature: 0,
-        reason: "no features array".into(),
-    })?;
+    let features =
+        doc["features"].as_array().ok_or(GeoError::Feature { feature: 0, reason: "no features array".into() })?;
     features
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let n = i + 1;
-            let bad = |reason: &str| GeoError::Feature {
-                feature: n,
-                reason: reason.to_string(),
-            };
+            let bad = |reason: &str| GeoError::Feature { feature: n, reason: reason.to_string() };
             let code = match &f["properties"]["code"] {
                 Value::String(s) => s.clone(),
                 Value::Number(x) => x.to_string(),
                 _ => return Err(bad("properties.code is missing")),
             };
-            let name = f["properties"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let name = f["properties"]["name"].as_str().unwrap_or_default().to_string();
             let coords = &f["geometry"]["coordinates"];
             let polygon_values: Vec<&Value> = match f["geometry"]["type"].as_str() {
                 Some("Polygon") => vec![coords],
-                Some("MultiPolygon") => coords
-                    .as_array()
-                    .ok_or_else(|| bad("coordinates must be an array"))?
-                    .iter()
-                    .collect(),
+                Some("MultiPolygon") => {
+                    coords.as_array().ok_or_else(|| bad("coordinates must be an array"))?.iter().collect()
+                }
                 _ => return Err(bad("geometry must be a Polygon or MultiPolygon")),
             };
             let polygons = polygon_values
                 .into_iter()
                 .map(|p| {
-                    let rings = p
-                        .as_array()
-                        .ok_or_else(|| bad("a polygon must be an array of rings"))?;
-                    Ok(Polygon {
-                        rings: rings.iter().map(|r| ring(r, n)).collect::<Result<_, _>>()?,
-                    })
+                    let rings = p.as_array().ok_or_else(|| bad("a polygon must be an array of rings"))?;
+                    Ok(Polygon { rings: rings.iter().map(|r| ring(r, n)).collect::<Result<_, _>>()? })
                 })
                 .collect::<Result<Vec<_>, GeoError>>()?;
             let mut bbox = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
             for (x, y) in polygons.iter().flat_map(|p| p.rings.iter().flatten()) {
-                bbox = (
-                    bbox.0.min(*x),
-                    bbox.1.min(*y),
-                    bbox.2.max(*x),
-                    bbox.3.max(*y),
-                );
+                bbox = (bbox.0.min(*x), bbox.1.min(*y), bbox.2.max(*x), bbox.3.max(*y));
             }
-            Ok(Boundary {
-                code,
-                name,
-                polygons,
-                bbox,
-            })
+            Ok(Boundary { code, name, polygons, bbox })
         })
         .collect()
 }
 
 /// The district boundaries of Beijing shipped with the platform.
 pub fn beijing_districts() -> Vec<Boundary> {
-    parse_boundaries(include_str!("../../../data/beijing-districts.geojson"))
-        .expect("shipped boundaries parse")
+    parse_boundaries(include_str!("../../../data/beijing-districts.geojson")).expect("shipped boundaries parse")
 }
 
 #[cfg(test)]
@@ -164,12 +125,7 @@ mod tests {
     fn places_points_in_real_districts() {
         let districts = beijing_districts();
         assert_eq!(districts.len(), 16);
-        let at = |lng, lat| {
-            districts
-                .iter()
-                .find(|d| d.contains(lng, lat))
-                .map(|d| d.code.as_str())
-        };
+        let at = |lng, lat| districts.iter().find(|d| d.contains(lng, lat)).map(|d| d.code.as_str());
         // 天安门 is in 东城区; 西单 in 西城区; the open sea is nowhere.
         assert_eq!(at(116.3975, 39.9087), Some("110101"));
         assert_eq!(at(116.3740, 39.9130), Some("110102"));
@@ -179,9 +135,7 @@ mod tests {
     #[test]
     fn holes_are_outside() {
         let square = |s: f64| vec![(0.0, 0.0), (s, 0.0), (s, s), (0.0, s), (0.0, 0.0)];
-        let p = Polygon {
-            rings: vec![square(10.0), square(2.0)],
-        };
+        let p = Polygon { rings: vec![square(10.0), square(2.0)] };
         assert!(p.contains(5.0, 5.0));
         assert!(!p.contains(1.0, 1.0));
     }

@@ -25,10 +25,7 @@ pub enum KeyError {
     #[error("GRASSROOTS_SECRET_KEY must be 32 bytes as base64 or 64 hex digits")]
     BadFormat,
     #[error("key file {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
 }
 
 impl DataKey {
@@ -67,10 +64,7 @@ impl DataKey {
             return Self::parse(v);
         }
         let path = data_dir.join("secret.key");
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| KeyError::Io { path: path.display().to_string(), source };
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -100,9 +94,7 @@ const NONCE_LEN: usize = 12;
 
 impl Cipher {
     pub fn new(key: &DataKey) -> Self {
-        Self {
-            aead: Aes256Gcm::new(&key.0),
-        }
+        Self { aead: Aes256Gcm::new(&key.0) }
     }
 
     /// nonce ‖ ciphertext ‖ tag
@@ -110,13 +102,7 @@ impl Cipher {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
             .aead
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: context,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: context })
             .expect("AES-GCM encryption of a short value cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -130,13 +116,7 @@ impl Cipher {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let plain = self
             .aead
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: body,
-                    aad: context,
-                },
-            )
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: context })
             .map_err(|_| "authentication failed (wrong key or tampered data)".to_string())?;
         String::from_utf8(plain).map_err(|_| "not UTF-8".to_string())
     }
@@ -159,14 +139,9 @@ mod tests {
         let id = uuid::Uuid::now_v7();
         let sealed = cipher.seal(&context(id, "phone"), "13812345678");
         assert!(!sealed.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(
-            cipher.open(&context(id, "phone"), &sealed).unwrap(),
-            "13812345678"
-        );
+        assert_eq!(cipher.open(&context(id, "phone"), &sealed).unwrap(), "13812345678");
         assert!(cipher.open(&context(id, "name"), &sealed).is_err());
-        assert!(Cipher::new(&DataKey::generate())
-            .open(&context(id, "phone"), &sealed)
-            .is_err());
+        assert!(Cipher::new(&DataKey::generate()).open(&context(id, "phone"), &sealed).is_err());
     }
 
     #[test]
@@ -178,10 +153,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secret.key"))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(format!("{a:?}").contains("redacted"));

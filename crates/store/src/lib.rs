@@ -33,10 +33,8 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64>;
     async fn upsert_units(&self, units: &[Unit]) -> Result<u64>;
     async fn upsert_responsibilities(&self, rows: &[Responsibility]) -> Result<u64>;
-    async fn replace_calendar(
-        &self,
-        days: &[grassroots_domain::calendar::CalendarDay],
-    ) -> Result<()>;
+    async fn regions(&self) -> Result<Vec<grassroots_domain::region::Region>>;
+    async fn replace_calendar(&self, days: &[grassroots_domain::calendar::CalendarDay]) -> Result<()>;
     /// Taxonomy, calendar, units and responsibility matrix, as the rules need them.
     async fn reference(&self) -> Result<Reference>;
 
@@ -45,12 +43,7 @@ pub trait Store: Send + Sync + 'static {
     /// Creates or (when the username exists) updates a staff account.
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
-    async fn create_session(
-        &self,
-        user_id: Uuid,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()>;
+    async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
     /// The user of a live session.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
@@ -63,13 +56,7 @@ pub trait Store: Send + Sync + 'static {
     async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;
     /// Applies a move by a staff member within their scope.
-    async fn apply_move(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        mv: &Move,
-        ctx: &MoveContext<'_>,
-    ) -> Result<CaseRecord>;
+    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord>;
     /// The resident's view, found by tracking number and query code.
     async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>>;
     /// A resident's evaluation of their closed case.
@@ -81,13 +68,7 @@ pub trait Store: Send + Sync + 'static {
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord>;
     /// Decrypts the reporter's personal data for a permitted actor, writing an audit entry.
-    async fn reveal(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<RevealedPersonalData>;
+    async fn reveal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<RevealedPersonalData>;
     async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>>;
     async fn audit_entries(&self, case_id: Uuid) -> Result<Vec<AuditEntry>>;
     async fn outbox_count(&self, case_id: Uuid) -> Result<i64>;
@@ -96,22 +77,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Statistics ------------------------------------------------------------------------
 
-    async fn rate_counts(
-        &self,
-        scope: &Scope,
-        filter: &RateFilter,
-    ) -> Result<grassroots_domain::rates::RateCounts>;
+    async fn rate_counts(&self, scope: &Scope, filter: &RateFilter) -> Result<grassroots_domain::rates::RateCounts>;
 
     // Background work -------------------------------------------------------------------
 
     /// Takes or renews the named lease for `holder`; false when another holder has it.
-    async fn claim_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: chrono::Duration,
-    ) -> Result<bool>;
+    async fn claim_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, ttl: chrono::Duration) -> Result<bool>;
     /// Marks pending cases that fell due soon or overdue, one event each. Returns how many.
     async fn tick_deadlines(&self, now: DateTime<Utc>, limit: i64) -> Result<usize>;
 

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use grassroots_domain::case::Place;
 use grassroots_domain::workflow::CaseEvent;
-use grassroots_domain::{
-    CaseRecord, CaseState, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar,
-};
+use grassroots_domain::{CaseRecord, CaseState, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -45,27 +43,17 @@ impl Reference {
     /// The unit responsible for `category_code` at the most specific region containing the
     /// place (community, then street, then district), falling back to the parent category.
     pub fn suggest_unit(&self, category_code: &str, place: &Place) -> Option<&Unit> {
-        let regions = [
-            &place.community_code,
-            &place.street_code,
-            &place.district_code,
-        ];
+        let regions = [&place.community_code, &place.street_code, &place.district_code];
         let mut category = Some(category_code.to_string());
         while let Some(code) = category {
             for region in regions.iter().filter_map(|r| r.as_deref()) {
-                if let Some(r) = self
-                    .responsibilities
-                    .iter()
-                    .find(|r| r.category_code == code && r.region_code == region)
+                if let Some(r) =
+                    self.responsibilities.iter().find(|r| r.category_code == code && r.region_code == region)
                 {
                     return self.unit(&r.unit_id);
                 }
             }
-            category = self
-                .taxonomy
-                .get(&code)
-                .and_then(|c| c.parent.as_ref())
-                .map(|p| p.as_str().to_string());
+            category = self.taxonomy.get(&code).and_then(|c| c.parent.as_ref()).map(|p| p.as_str().to_string());
         }
         None
     }

@@ -20,87 +20,35 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
     let id = created.id;
     let moves: Vec<(Actor, Move)> = vec![
         (f.dispatcher(), Move::Register { note: None }),
-        (
-            f.dispatcher(),
-            Move::Dispatch {
-                unit: UNIT_A.into(),
-                co_units: vec![UNIT_B.into()],
-                note: None,
-            },
-        ),
+        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
         (f.handler(UNIT_A), Move::Accept {}),
-        (
-            f.handler(UNIT_A),
-            Move::Contact {
-                note: "电话联系".into(),
-            },
-        ),
-        (
-            f.handler(UNIT_A),
-            Move::ReportHandled {
-                result: "已更换灯泡".into(),
-                evidence: vec![],
-            },
-        ),
+        (f.handler(UNIT_A), Move::Contact { note: "电话联系".into() }),
+        (f.handler(UNIT_A), Move::ReportHandled { result: "已更换灯泡".into(), evidence: vec![] }),
         (f.supervisor(), Move::StartVerification {}),
-        (
-            f.supervisor(),
-            Move::Verify {
-                passed: true,
-                note: "现场已亮".into(),
-            },
-        ),
+        (f.supervisor(), Move::Verify { passed: true, note: "现场已亮".into() }),
     ];
     for (actor, mv) in &moves {
-        s.apply_move(actor, id, mv, &f.ctx(Utc::now()))
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
+        s.apply_move(actor, id, mv, &f.ctx(Utc::now())).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
     }
-    let evaluate = Move::Evaluate {
-        resolved: true,
-        satisfaction: Satisfaction::Satisfied,
-        comment: Some("很快".into()),
-    };
-    let closed = s
-        .resident_evaluate(
-            &created.tracking_no,
-            &created.query_code,
-            &evaluate,
-            &f.ctx(Utc::now()),
-        )
-        .await
-        .unwrap();
+    let evaluate =
+        Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: Some("很快".into()) };
+    let closed =
+        s.resident_evaluate(&created.tracking_no, &created.query_code, &evaluate, &f.ctx(Utc::now())).await.unwrap();
     assert_eq!(closed.state, CaseState::Closed);
     assert!(closed.evaluation.as_ref().unwrap().resolved);
 
     let events = s.case_events(id).await.unwrap();
-    assert_eq!(
-        events.len(),
-        moves.len() + 2,
-        "received + each move + evaluation"
-    );
-    assert_eq!(
-        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=events.len() as i64).collect::<Vec<_>>()
-    );
+    assert_eq!(events.len(), moves.len() + 2, "received + each move + evaluation");
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=events.len() as i64).collect::<Vec<_>>());
     let audit = s.audit_entries(id).await.unwrap();
     assert_eq!(audit.len(), events.len());
     assert_eq!(s.outbox_count(id).await.unwrap(), events.len() as i64);
     let stored = s.case_record(id).await.unwrap().unwrap();
     assert_eq!(replay(&events).unwrap().unwrap(), stored);
 
-    let counts = s
-        .rate_counts(&Scope::All, &RateFilter::default())
-        .await
-        .unwrap();
+    let counts = s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap();
     assert_eq!(
-        (
-            counts.dispatched,
-            counts.responded_on_time,
-            counts.evaluated,
-            counts.resolved,
-            counts.satisfied
-        ),
+        (counts.dispatched, counts.responded_on_time, counts.evaluated, counts.resolved, counts.satisfied),
         (1, 1, 1, 1, 1)
     );
 }
@@ -110,26 +58,14 @@ async fn an_illegal_move_is_refused_and_changes_nothing(db: TestDb) {
     let f = Fixture::new(s).await;
     let c = f.report(s, "噪声扰民", None).await;
     let before = s.case_record(c.id).await.unwrap().unwrap();
-    let err = s
-        .apply_move(
-            &f.handler(UNIT_A),
-            c.id,
-            &Move::Accept {},
-            &f.ctx(Utc::now()),
-        )
-        .await
-        .unwrap_err();
+    let err = s.apply_move(&f.handler(UNIT_A), c.id, &Move::Accept {}, &f.ctx(Utc::now())).await.unwrap_err();
     // The handler's unit has no such case yet: not found, not "forbidden".
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     let err = s
         .apply_move(
             &f.dispatcher(),
             c.id,
-            &Move::Dispatch {
-                unit: UNIT_A.into(),
-                co_units: vec![],
-                note: None,
-            },
+            &Move::Dispatch { unit: UNIT_A.into(), co_units: vec![], note: None },
             &f.ctx(Utc::now()),
         )
         .await
@@ -141,45 +77,21 @@ async fn an_illegal_move_is_refused_and_changes_nothing(db: TestDb) {
         other => panic!("expected an illegal state, got {other:?}"),
     }
     let err = s
-        .apply_move(
-            &f.dispatcher(),
-            c.id,
-            &Move::Reject {
-                reason: "  ".into(),
-            },
-            &f.ctx(Utc::now()),
-        )
+        .apply_move(&f.dispatcher(), c.id, &Move::Reject { reason: "  ".into() }, &f.ctx(Utc::now()))
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Move(MoveError::Invalid(ref e)) if e.field == "reason"),
-        "{err:?}"
-    );
-    s.apply_move(
-        &f.dispatcher(),
-        c.id,
-        &Move::Register { note: None },
-        &f.ctx(Utc::now()),
-    )
-    .await
-    .unwrap();
+    assert!(matches!(err, StoreError::Move(MoveError::Invalid(ref e)) if e.field == "reason"), "{err:?}");
+    s.apply_move(&f.dispatcher(), c.id, &Move::Register { note: None }, &f.ctx(Utc::now())).await.unwrap();
     let err = s
         .apply_move(
             &f.dispatcher(),
             c.id,
-            &Move::Dispatch {
-                unit: "no-such-unit".into(),
-                co_units: vec![],
-                note: None,
-            },
+            &Move::Dispatch { unit: "no-such-unit".into(), co_units: vec![], note: None },
             &f.ctx(Utc::now()),
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Invalid(ref e) if e.field == "unit"),
-        "{err:?}"
-    );
+    assert!(matches!(err, StoreError::Invalid(ref e) if e.field == "unit"), "{err:?}");
     let after = s.case_record(c.id).await.unwrap().unwrap();
     assert_eq!(after.version, before.version + 1);
     assert_eq!(s.case_events(c.id).await.unwrap().len(), 2);
@@ -192,25 +104,10 @@ async fn scopes_hide_other_units_grids_and_regions(db: TestDb) {
     f.dispatch_to(s, c.id, UNIT_A, &[UNIT_B]).await;
     let other = f.handler("unit-c");
     let ctx = f.ctx(Utc::now());
-    assert!(s
-        .case_detail(&scope_of(&other), c.id)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(s
-        .list_cases(&scope_of(&other), &filter())
-        .await
-        .unwrap()
-        .cases
-        .is_empty());
-    assert!(matches!(
-        s.apply_move(&other, c.id, &Move::Accept {}, &ctx).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        s.reveal(&other, c.id, "回访需要", Utc::now()).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(s.case_detail(&scope_of(&other), c.id).await.unwrap().is_none());
+    assert!(s.list_cases(&scope_of(&other), &filter()).await.unwrap().cases.is_empty());
+    assert!(matches!(s.apply_move(&other, c.id, &Move::Accept {}, &ctx).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.reveal(&other, c.id, "回访需要", Utc::now()).await, Err(StoreError::NotFound)));
     // The co-handler sees the case but only the lead unit may accept it.
     let co = f.handler(UNIT_B);
     assert!(s.case_detail(&scope_of(&co), c.id).await.unwrap().is_some());
@@ -218,55 +115,18 @@ async fn scopes_hide_other_units_grids_and_regions(db: TestDb) {
         s.apply_move(&co, c.id, &Move::Accept {}, &ctx).await,
         Err(StoreError::Move(MoveError::Conflict { .. }))
     ));
-    assert_eq!(
-        s.list_cases(&scope_of(&f.handler(UNIT_A)), &filter())
-            .await
-            .unwrap()
-            .cases
-            .len(),
-        1
-    );
+    assert_eq!(s.list_cases(&scope_of(&f.handler(UNIT_A)), &filter()).await.unwrap().cases.len(), 1);
 
-    let grid_worker = staff(
-        Role::GridWorker,
-        Scope::Grids {
-            codes: vec![GRID.into()],
-        },
-    );
-    let elsewhere = staff(
-        Role::GridWorker,
-        Scope::Grids {
-            codes: vec!["110101001002001".into()],
-        },
-    );
-    assert!(s
-        .case_detail(&scope_of(&grid_worker), c.id)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(s
-        .case_detail(&scope_of(&elsewhere), c.id)
-        .await
-        .unwrap()
-        .is_none());
+    let grid_worker = staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] });
+    let elsewhere = staff(Role::GridWorker, Scope::Grids { codes: vec!["110101001002001".into()] });
+    assert!(s.case_detail(&scope_of(&grid_worker), c.id).await.unwrap().is_some());
+    assert!(s.case_detail(&scope_of(&elsewhere), c.id).await.unwrap().is_none());
     let other_district = staff(Role::Dispatcher, Scope::parse("region:110102").unwrap());
-    assert!(s
-        .case_detail(&scope_of(&other_district), c.id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(s.case_detail(&scope_of(&other_district), c.id).await.unwrap().is_none());
     let street = staff(Role::Dispatcher, Scope::parse("region:110101001").unwrap());
-    assert!(s
-        .case_detail(&scope_of(&street), c.id)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(s.case_detail(&scope_of(&street), c.id).await.unwrap().is_some());
     let city = staff(Role::Supervisor, Scope::parse("region:11").unwrap());
-    assert!(s
-        .case_detail(&scope_of(&city), c.id)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(s.case_detail(&scope_of(&city), c.id).await.unwrap().is_some());
 }
 
 async fn personal_data_is_masked_encrypted_and_revealed_with_audit(db: TestDb) {
@@ -284,17 +144,11 @@ async fn personal_data_is_masked_encrypted_and_revealed_with_audit(db: TestDb) {
     assert!(
         matches!(s.reveal(&f.dispatcher(), c.id, "", Utc::now()).await, Err(StoreError::Invalid(ref e)) if e.field == "reason")
     );
-    let revealed = s
-        .reveal(&f.dispatcher(), c.id, "需要回访群众", Utc::now())
-        .await
-        .unwrap();
+    let revealed = s.reveal(&f.dispatcher(), c.id, "需要回访群众", Utc::now()).await.unwrap();
     assert_eq!(revealed.phone.as_deref(), Some("13912345678"));
     assert_eq!(revealed.name.as_deref(), Some("张三"));
     let audit = s.audit_entries(c.id).await.unwrap();
-    let reveal = audit
-        .iter()
-        .find(|a| a.action == "reveal")
-        .expect("a reveal audit entry");
+    let reveal = audit.iter().find(|a| a.action == "reveal").expect("a reveal audit entry");
     assert_eq!(reveal.detail["reason"], "需要回访群众");
     assert_eq!(reveal.actor_kind, "dispatcher");
 
@@ -302,14 +156,8 @@ async fn personal_data_is_masked_encrypted_and_revealed_with_audit(db: TestDb) {
         db.store.close().await;
         let mut raw = std::fs::read(path).unwrap();
         raw.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
-        assert!(
-            raw.windows(4).any(|w| w == "楼道".as_bytes()[..4].as_ref()),
-            "sanity: the file holds the description"
-        );
-        assert!(
-            !raw.windows(11).any(|w| w == b"13912345678"),
-            "the phone number is in the database file in clear"
-        );
+        assert!(raw.windows(4).any(|w| w == "楼道".as_bytes()[..4].as_ref()), "sanity: the file holds the description");
+        assert!(!raw.windows(11).any(|w| w == b"13912345678"), "the phone number is in the database file in clear");
         assert!(
             !raw.windows("张三".len()).any(|w| w == "张三".as_bytes()),
             "the name is in the database file in clear"
@@ -325,19 +173,9 @@ async fn listing_filters_and_pages_by_keyset(db: TestDb) {
         ids.push(f.report(s, &format!("第{i}号 井盖丢失"), None).await.id);
     }
     let special = f.report(s, "共享单车乱停放", None).await.id;
-    s.apply_move(
-        &f.dispatcher(),
-        special,
-        &Move::Register { note: None },
-        &f.ctx(Utc::now()),
-    )
-    .await
-    .unwrap();
+    s.apply_move(&f.dispatcher(), special, &Move::Register { note: None }, &f.ctx(Utc::now())).await.unwrap();
     let mut seen = Vec::new();
-    let mut page_filter = CaseFilter {
-        limit: 3,
-        ..filter()
-    };
+    let mut page_filter = CaseFilter { limit: 3, ..filter() };
     loop {
         let page = s.list_cases(&Scope::All, &page_filter).await.unwrap();
         seen.extend(page.cases.iter().map(|c| c.record.id));
@@ -350,56 +188,14 @@ async fn listing_filters_and_pages_by_keyset(db: TestDb) {
     let mut sorted = seen.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(seen, sorted, "newest first, no duplicates");
-    let registered = s
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                states: vec![CaseState::Registered],
-                ..filter()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        registered
-            .cases
-            .iter()
-            .map(|c| c.record.id)
-            .collect::<Vec<_>>(),
-        vec![special]
-    );
-    let text = s
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                text: Some("单车".into()),
-                ..filter()
-            },
-        )
-        .await
-        .unwrap();
+    let registered =
+        s.list_cases(&Scope::All, &CaseFilter { states: vec![CaseState::Registered], ..filter() }).await.unwrap();
+    assert_eq!(registered.cases.iter().map(|c| c.record.id).collect::<Vec<_>>(), vec![special]);
+    let text = s.list_cases(&Scope::All, &CaseFilter { text: Some("单车".into()), ..filter() }).await.unwrap();
     assert_eq!(text.cases.len(), 1);
-    let by_category = s
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                category: Some("03".into()),
-                ..filter()
-            },
-        )
-        .await
-        .unwrap();
+    let by_category = s.list_cases(&Scope::All, &CaseFilter { category: Some("03".into()), ..filter() }).await.unwrap();
     assert_eq!(by_category.cases.len(), 8, "top-level 03 includes 0302");
-    let none = s
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                category: Some("0401".into()),
-                ..filter()
-            },
-        )
-        .await
-        .unwrap();
+    let none = s.list_cases(&Scope::All, &CaseFilter { category: Some("0401".into()), ..filter() }).await.unwrap();
     assert!(none.cases.is_empty());
 }
 
@@ -412,25 +208,15 @@ async fn concurrent_moves_on_one_case_serialise(db: TestDb) {
     for i in 0..6 {
         let (s, f) = (s.clone(), f.clone());
         tasks.push(tokio::spawn(async move {
-            let mv = Move::Supervise {
-                note: format!("督办{i}"),
-                escalate: false,
-            };
-            s.apply_move(&f.supervisor(), c.id, &mv, &f.ctx(Utc::now()))
-                .await
+            let mv = Move::Supervise { note: format!("督办{i}"), escalate: false };
+            s.apply_move(&f.supervisor(), c.id, &mv, &f.ctx(Utc::now())).await
         }));
     }
     for i in 0..3 {
         let (s, f) = (s.clone(), f.clone());
         tasks.push(tokio::spawn(async move {
             let _ = i;
-            s.apply_move(
-                &f.handler(UNIT_A),
-                c.id,
-                &Move::Accept {},
-                &f.ctx(Utc::now()),
-            )
-            .await
+            s.apply_move(&f.handler(UNIT_A), c.id, &Move::Accept {}, &f.ctx(Utc::now())).await
         }));
     }
     let results: Vec<_> = futures_join(tasks).await;
@@ -456,28 +242,9 @@ async fn deadline_marks_are_written_once_even_by_competing_workers(db: TestDb) {
     assert_eq!(s.tick_deadlines(now, 100).await.unwrap(), 0);
     let record = s.case_record(late.id).await.unwrap().unwrap();
     assert_eq!(record.due_status, DueStatus::Overdue);
-    assert_eq!(
-        s.case_record(fresh.id).await.unwrap().unwrap().due_status,
-        DueStatus::OnTime
-    );
-    let overdue = s
-        .list_cases(
-            &Scope::All,
-            &CaseFilter {
-                overdue: Some(true),
-                ..filter()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        overdue
-            .cases
-            .iter()
-            .map(|c| c.record.id)
-            .collect::<Vec<_>>(),
-        vec![late.id]
-    );
+    assert_eq!(s.case_record(fresh.id).await.unwrap().unwrap().due_status, DueStatus::OnTime);
+    let overdue = s.list_cases(&Scope::All, &CaseFilter { overdue: Some(true), ..filter() }).await.unwrap();
+    assert_eq!(overdue.cases.iter().map(|c| c.record.id).collect::<Vec<_>>(), vec![late.id]);
     let events = s.case_events(late.id).await.unwrap();
     assert_eq!(replay(&events).unwrap().unwrap(), record);
 }
@@ -488,18 +255,8 @@ async fn leases_go_to_one_holder_until_they_expire(db: TestDb) {
     let ttl = Duration::seconds(30);
     assert!(s.claim_lease("deadlines", "a", now, ttl).await.unwrap());
     assert!(!s.claim_lease("deadlines", "b", now, ttl).await.unwrap());
-    assert!(
-        s.claim_lease("deadlines", "a", now + Duration::seconds(10), ttl)
-            .await
-            .unwrap(),
-        "renewal"
-    );
-    assert!(
-        s.claim_lease("deadlines", "b", now + Duration::seconds(41), ttl)
-            .await
-            .unwrap(),
-        "after expiry"
-    );
+    assert!(s.claim_lease("deadlines", "a", now + Duration::seconds(10), ttl).await.unwrap(), "renewal");
+    assert!(s.claim_lease("deadlines", "b", now + Duration::seconds(41), ttl).await.unwrap(), "after expiry");
 }
 
 async fn merge_reject_reopen_and_extension(db: TestDb) {
@@ -509,120 +266,42 @@ async fn merge_reject_reopen_and_extension(db: TestDb) {
     let target = f.report(s, "垃圾未清运", None).await;
     let dup = f.report(s, "垃圾未清运（重复）", None).await;
     let bad = s
-        .apply_move(
-            &f.dispatcher(),
-            dup.id,
-            &Move::Merge {
-                into: uuid::Uuid::now_v7(),
-                reason: None,
-            },
-            &ctx,
-        )
+        .apply_move(&f.dispatcher(), dup.id, &Move::Merge { into: uuid::Uuid::now_v7(), reason: None }, &ctx)
         .await
         .unwrap_err();
-    assert!(
-        matches!(bad, StoreError::Invalid(ref e) if e.field == "into"),
-        "{bad:?}"
-    );
+    assert!(matches!(bad, StoreError::Invalid(ref e) if e.field == "into"), "{bad:?}");
     let merged = s
-        .apply_move(
-            &f.dispatcher(),
-            dup.id,
-            &Move::Merge {
-                into: target.id,
-                reason: Some("重复".into()),
-            },
-            &ctx,
-        )
+        .apply_move(&f.dispatcher(), dup.id, &Move::Merge { into: target.id, reason: Some("重复".into()) }, &ctx)
         .await
         .unwrap();
-    assert_eq!(
-        (merged.state, merged.merged_into),
-        (CaseState::Merged, Some(target.id))
-    );
+    assert_eq!((merged.state, merged.merged_into), (CaseState::Merged, Some(target.id)));
 
     f.dispatch_to(s, target.id, UNIT_A, &[]).await;
     let h = f.handler(UNIT_A);
-    s.apply_move(&h, target.id, &Move::Accept {}, &ctx)
-        .await
-        .unwrap();
+    s.apply_move(&h, target.id, &Move::Accept {}, &ctx).await.unwrap();
     let before = s.case_record(target.id).await.unwrap().unwrap();
-    s.apply_move(
-        &h,
-        target.id,
-        &Move::RequestExtension {
-            days: 3,
-            reason: "需协调物业".into(),
-        },
-        &ctx,
-    )
-    .await
-    .unwrap();
-    let approved = s
-        .apply_move(
-            &f.supervisor(),
-            target.id,
-            &Move::ApproveExtension { note: None },
-            &ctx,
-        )
-        .await
-        .unwrap();
+    s.apply_move(&h, target.id, &Move::RequestExtension { days: 3, reason: "需协调物业".into() }, &ctx).await.unwrap();
+    let approved =
+        s.apply_move(&f.supervisor(), target.id, &Move::ApproveExtension { note: None }, &ctx).await.unwrap();
     assert!(approved.resolve_due > before.resolve_due);
     s.apply_move(
         &h,
         target.id,
-        &Move::ReportHandled {
-            result: "已清运".into(),
-            evidence: vec!["photo:1".into()],
-        },
+        &Move::ReportHandled { result: "已清运".into(), evidence: vec!["photo:1".into()] },
         &ctx,
     )
     .await
     .unwrap();
-    s.apply_move(
-        &f.supervisor(),
-        target.id,
-        &Move::Close { note: None },
-        &ctx,
-    )
-    .await
-    .unwrap();
-    let eval = Move::Evaluate {
-        resolved: false,
-        satisfaction: Satisfaction::Dissatisfied,
-        comment: None,
-    };
-    s.resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx)
-        .await
-        .unwrap();
-    let again = s
-        .resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(again, StoreError::Move(MoveError::Conflict { .. })),
-        "{again:?}"
-    );
-    let wrong_code = s
-        .resident_evaluate(&target.tracking_no, "000000x", &eval, &ctx)
-        .await
-        .unwrap_err();
+    s.apply_move(&f.supervisor(), target.id, &Move::Close { note: None }, &ctx).await.unwrap();
+    let eval = Move::Evaluate { resolved: false, satisfaction: Satisfaction::Dissatisfied, comment: None };
+    s.resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx).await.unwrap();
+    let again = s.resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx).await.unwrap_err();
+    assert!(matches!(again, StoreError::Move(MoveError::Conflict { .. })), "{again:?}");
+    let wrong_code = s.resident_evaluate(&target.tracking_no, "000000x", &eval, &ctx).await.unwrap_err();
     assert!(matches!(wrong_code, StoreError::NotFound));
-    let reopened = s
-        .apply_move(
-            &f.supervisor(),
-            target.id,
-            &Move::Reopen {
-                reason: "群众不满意".into(),
-            },
-            &ctx,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (reopened.state, reopened.reopen_count),
-        (CaseState::Dispatched, 1)
-    );
+    let reopened =
+        s.apply_move(&f.supervisor(), target.id, &Move::Reopen { reason: "群众不满意".into() }, &ctx).await.unwrap();
+    assert_eq!((reopened.state, reopened.reopen_count), (CaseState::Dispatched, 1));
     let events = s.case_events(target.id).await.unwrap();
     assert_eq!(replay(&events).unwrap().unwrap(), reopened);
 }
@@ -651,27 +330,13 @@ async fn sessions_expire_and_end(db: TestDb) {
         .unwrap();
     assert_eq!(user.id, again.id, "upsert keeps the account");
     let now = Utc::now();
-    s.create_session(user.id, "live", now + Duration::hours(1))
-        .await
-        .unwrap();
-    s.create_session(user.id, "old", now - Duration::seconds(1))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.session_user("live", now).await.unwrap().unwrap().username,
-        "disp"
-    );
+    s.create_session(user.id, "live", now + Duration::hours(1)).await.unwrap();
+    s.create_session(user.id, "old", now - Duration::seconds(1)).await.unwrap();
+    assert_eq!(s.session_user("live", now).await.unwrap().unwrap().username, "disp");
     assert!(s.session_user("old", now).await.unwrap().is_none());
     s.delete_session("live").await.unwrap();
     assert!(s.session_user("live", now).await.unwrap().is_none());
-    assert_eq!(
-        s.user_by_username("disp")
-            .await
-            .unwrap()
-            .unwrap()
-            .password_hash,
-        "y"
-    );
+    assert_eq!(s.user_by_username("disp").await.unwrap().unwrap().password_hash, "y");
 }
 
 async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {
@@ -682,12 +347,7 @@ async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {
         f.handler(UNIT_A),
         f.handler(UNIT_B),
         f.supervisor(),
-        staff(
-            Role::GridWorker,
-            Scope::Grids {
-                codes: vec![GRID.into()],
-            },
-        ),
+        staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] }),
     ];
     let moves = sample_moves();
     let mut rng = SmallRng::new(7);
@@ -719,10 +379,7 @@ async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {
             }
         }
         let events = s.case_events(c.id).await.unwrap();
-        assert_eq!(
-            replay(&events).unwrap().unwrap(),
-            s.case_record(c.id).await.unwrap().unwrap()
-        );
+        assert_eq!(replay(&events).unwrap().unwrap(), s.case_record(c.id).await.unwrap().unwrap());
         assert_eq!(s.audit_entries(c.id).await.unwrap().len(), events.len());
         assert_eq!(s.outbox_count(c.id).await.unwrap(), events.len() as i64);
     }

@@ -1,1 +1,135 @@
+//! HTTP for grassroots: the JSON API under `/api/v1`, its OpenAPI document at `/api/docs`,
+//! staff authentication, and rate limiting of the public endpoints. Handlers are thin: they
+//! validate input into domain types, call the store, and map errors once (`error.rs`).
 
+mod auth;
+mod cases;
+pub mod error;
+mod extract;
+mod intake;
+mod ratelimit;
+mod stats;
+mod track;
+mod views;
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use grassroots_domain::region::Gazetteer;
+use grassroots_domain::workflow::MoveContext;
+use grassroots_geo::Boundary;
+use grassroots_store::{Reference, Store, StoreError};
+
+pub use ratelimit::RateLimit;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Requests per minute per client address on the public endpoints, with this burst.
+    pub public_rate: RateLimit,
+    pub session_ttl: chrono::Duration,
+    /// How long after dispatch a unit may return a case.
+    pub return_window: chrono::Duration,
+    pub max_extension_days: u32,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            public_rate: RateLimit { per_minute: 60, burst: 20 },
+            session_ttl: chrono::Duration::hours(12),
+            return_window: chrono::Duration::hours(24),
+            max_extension_days: 15,
+            secure_cookies: false,
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    reference: RwLock<Arc<Reference>>,
+    gazetteer: Gazetteer,
+    /// District boundaries of the districts this platform serves.
+    service_area: Vec<Boundary>,
+    limiter: ratelimit::Limiter,
+}
+
+impl AppState {
+    pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Arc<Self>, StoreError> {
+        let reference = store.reference().await?;
+        let regions = store.regions().await?;
+        let served: Vec<&str> = regions
+            .iter()
+            .filter(|r| r.level == grassroots_domain::RegionLevel::County)
+            .map(|r| r.code.as_str())
+            .collect();
+        let service_area =
+            grassroots_geo::beijing_districts().into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
+        Ok(Arc::new(Self {
+            store,
+            limiter: ratelimit::Limiter::new(config.public_rate),
+            config,
+            reference: RwLock::new(Arc::new(reference)),
+            gazetteer: Gazetteer::new(regions),
+            service_area,
+        }))
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads taxonomy, calendar and units after they change.
+    pub async fn refresh_reference(&self) -> Result<(), StoreError> {
+        let fresh = Arc::new(self.store.reference().await?);
+        *self.reference.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    pub fn move_context<'a>(&self, reference: &'a Reference, now: chrono::DateTime<chrono::Utc>) -> MoveContext<'a> {
+        MoveContext {
+            now,
+            calendar: &reference.calendar,
+            taxonomy: &reference.taxonomy,
+            return_window: self.config.return_window,
+            max_extension_days: self.config.max_extension_days,
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let public = Router::new()
+        .route("/api/v1/cases", post(intake::create_case))
+        .route("/api/v1/track/{tracking_no}", get(track::show))
+        .route("/api/v1/track/{tracking_no}/evaluation", post(track::evaluate))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public));
+    Router::new()
+        .merge(public)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/docs", get(openapi))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/me", get(auth::me))
+        .route("/api/v1/cases", get(cases::list))
+        .route("/api/v1/cases/{id}", get(cases::show))
+        .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route("/api/v1/cases/{id}/reveal", post(cases::reveal))
+        .route("/api/v1/reference", get(stats::reference))
+        .route("/api/v1/stats/rates", get(stats::rates))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+/// The OpenAPI 3.1 document describing `/api/v1`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}

@@ -10,30 +10,22 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::{
-    bind_mutable, category_clause, event_from_row, record_from_row, region_clause,
-    reporter_from_row, scope_clause, CASE_COLUMNS, MUTABLE_COLUMNS,
+    bind_mutable, category_clause, event_from_row, record_from_row, region_clause, reporter_from_row, scope_clause,
+    CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use super::{ms, to_stored_precision, Args, SqlStore};
 use crate::auth::digest;
 use crate::crypto::context;
 use crate::{
-    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewCase,
-    Result, RevealedPersonalData, StoreError,
+    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewCase, Result,
+    RevealedPersonalData, StoreError,
 };
 
 /// How often a move is retried after losing a race for the same case.
 const MAX_ATTEMPTS: usize = 8;
 
-/// `YYMMDD` (Beijing date) and 8 random digits: readable over the phone, unguessable enough
-/// that the query code is the real secret.
 fn new_tracking_no(now: DateTime<Utc>) -> String {
-    let day = now
-        .with_timezone(&grassroots_domain::calendar::beijing())
-        .format("%y%m%d");
-    format!(
-        "{day}{:08}",
-        rand::thread_rng().gen_range(0..100_000_000u32)
-    )
+    grassroots_domain::case::tracking_no(now, rand::thread_rng().gen_range(0..100_000_000u32))
 }
 
 fn new_query_code() -> String {
@@ -97,11 +89,7 @@ impl SqlStore {
         ];
         let columns: Vec<&str> = immutable.iter().chain(MUTABLE_COLUMNS).copied().collect();
         let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "INSERT INTO cases ({}) VALUES ({})",
-            columns.join(", "),
-            placeholders.join(", ")
-        );
+        let sql = format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
         let p = &record.place;
         let q = sqlx::query(&sql)
             .bind(record.id.to_string())
@@ -192,15 +180,7 @@ impl SqlStore {
     ) -> Result<()> {
         Self::insert_event(conn, event).await?;
         let audit_detail = serde_json::json!({ "event_id": event.id, "seq": event.seq, "state": after.state.as_str() });
-        Self::insert_audit(
-            conn,
-            event.at,
-            actor,
-            event.kind.name(),
-            Some(event.case_id),
-            audit_detail,
-        )
-        .await?;
+        Self::insert_audit(conn, event.at, actor, event.kind.name(), Some(event.case_id), audit_detail).await?;
         let payload = serde_json::json!({
             "event_id": event.id,
             "case_id": event.case_id,
@@ -211,23 +191,21 @@ impl SqlStore {
             "state": after.state.as_str(),
             "event": event.kind,
         });
-        sqlx::query("INSERT INTO outbox (id, case_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(Uuid::now_v7().to_string())
-            .bind(event.case_id.to_string())
-            .bind(event.id.to_string())
-            .bind(format!("case.{}", event.kind.name()))
-            .bind(payload.to_string())
-            .bind(ms(event.at))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (id, case_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(event.case_id.to_string())
+        .bind(event.id.to_string())
+        .bind(format!("case.{}", event.kind.name()))
+        .bind(payload.to_string())
+        .bind(ms(event.at))
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
-    pub(crate) async fn create_case_impl(
-        &self,
-        mut new: NewCase,
-        actor: &Actor,
-    ) -> Result<CreatedCase> {
+    pub(crate) async fn create_case_impl(&self, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
         new.received_at = to_stored_precision(new.received_at);
         new.response_due = to_stored_precision(new.response_due);
         new.resolve_due = to_stored_precision(new.resolve_due);
@@ -257,25 +235,14 @@ impl SqlStore {
                 },
             };
             let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
-            let personal = self.seal_personal(
-                id,
-                new.reporter_name.as_deref(),
-                new.reporter_phone.as_deref(),
-            );
+            let personal = self.seal_personal(id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
             let mut tx = self.write.begin().await?;
-            let inserted = Self::insert_case_row(
-                &mut tx,
-                &record,
-                &code_hash(&tracking_no, &query_code),
-                new.anonymous,
-                personal,
-            )
-            .await;
+            let inserted =
+                Self::insert_case_row(&mut tx, &record, &code_hash(&tracking_no, &query_code), new.anonymous, personal)
+                    .await;
             match inserted {
                 // A tracking number collision: draw another.
-                Err(StoreError::Database(sqlx::Error::Database(e)))
-                    if e.is_unique_violation() && attempt < 5 =>
-                {
+                Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() && attempt < 5 => {
                     tx.rollback().await?;
                     continue;
                 }
@@ -295,10 +262,7 @@ impl SqlStore {
     }
 
     async fn fetch_one(&self, sql: &str, args: Args) -> Result<Option<AnyRow>> {
-        Ok(args
-            .bind(sqlx::query(sql))
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(args.bind(sqlx::query(sql)).fetch_optional(&self.read).await?)
     }
 
     async fn locate(&self, locator: &Locator<'_>) -> Result<Option<AnyRow>> {
@@ -332,30 +296,16 @@ impl SqlStore {
         let Some(row) = row else { return Ok(None) };
         let record = record_from_row(&row)?;
         let events = self.events_of(record.id).await?;
-        Ok(Some(CaseDetail {
-            reporter: reporter_from_row(&row)?,
-            record,
-            events,
-        }))
+        Ok(Some(CaseDetail { reporter: reporter_from_row(&row)?, record, events }))
     }
 
-    pub(crate) async fn case_detail_impl(
-        &self,
-        scope: &Scope,
-        id: Uuid,
-    ) -> Result<Option<CaseDetail>> {
+    pub(crate) async fn case_detail_impl(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>> {
         let row = self.locate(&Locator::Scoped(scope, id)).await?;
         self.detail_of(row).await
     }
 
-    pub(crate) async fn track_impl(
-        &self,
-        tracking_no: &str,
-        query_code: &str,
-    ) -> Result<Option<CaseDetail>> {
-        let row = self
-            .locate(&Locator::Tracking(tracking_no, query_code))
-            .await?;
+    pub(crate) async fn track_impl(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>> {
+        let row = self.locate(&Locator::Tracking(tracking_no, query_code)).await?;
         self.detail_of(row).await
     }
 
@@ -386,15 +336,10 @@ impl SqlStore {
             None => {}
         }
         if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             let like = args.text(format!("%{escaped}%"));
             let exact = args.text(text);
-            conditions.push(format!(
-                "(c.description LIKE {like} ESCAPE '\\' OR c.tracking_no = {exact})"
-            ));
+            conditions.push(format!("(c.description LIKE {like} ESCAPE '\\' OR c.tracking_no = {exact})"));
         }
         if let Some(after) = f.after {
             conditions.push(format!("c.id < {}", args.text(after.to_string())));
@@ -407,16 +352,9 @@ impl SqlStore {
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         let cases = rows
             .iter()
-            .map(|row| {
-                Ok(CaseSummary {
-                    record: record_from_row(row)?,
-                    reporter: reporter_from_row(row)?,
-                })
-            })
+            .map(|row| Ok(CaseSummary { record: record_from_row(row)?, reporter: reporter_from_row(row)? }))
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = (cases.len() == limit as usize)
-            .then(|| cases.last().map(|c| c.record.id))
-            .flatten();
+        let next_cursor = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.record.id)).flatten();
         Ok(CasePage { cases, next_cursor })
     }
 
@@ -424,20 +362,15 @@ impl SqlStore {
     async fn check_references(&self, actor: &Actor, case: &CaseRecord, mv: &Move) -> Result<()> {
         match mv {
             Move::Dispatch { unit, co_units, .. } | Move::Redispatch { unit, co_units, .. } => {
-                for (field, u) in
-                    std::iter::once(("unit", unit)).chain(co_units.iter().map(|u| ("co_units", u)))
-                {
+                for (field, u) in std::iter::once(("unit", unit)).chain(co_units.iter().map(|u| ("co_units", u))) {
                     let found = sqlx::query("SELECT id FROM units WHERE id = $1")
                         .bind(u.trim().to_string())
                         .fetch_optional(&self.read)
                         .await?;
                     if found.is_none() {
-                        return Err(FieldError::new(
-                            field,
-                            format!("未知的单位“{u}”"),
-                            format!("unknown unit '{u}'"),
-                        )
-                        .into());
+                        return Err(
+                            FieldError::new(field, format!("未知的单位“{u}”"), format!("unknown unit '{u}'")).into()
+                        );
                     }
                 }
             }
@@ -450,12 +383,9 @@ impl SqlStore {
                 let target = target.as_ref().map(record_from_row).transpose()?;
                 match target {
                     None => {
-                        return Err(FieldError::new(
-                            "into",
-                            "找不到要合并到的案件",
-                            "no such case to merge into",
-                        )
-                        .into());
+                        return Err(
+                            FieldError::new("into", "找不到要合并到的案件", "no such case to merge into").into()
+                        );
                     }
                     Some(t) if matches!(t.state, CaseState::Rejected | CaseState::Merged) => {
                         return Err(FieldError::new(
@@ -481,10 +411,7 @@ impl SqlStore {
         mv: &Move,
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
-        let ctx = &MoveContext {
-            now: to_stored_precision(ctx.now),
-            ..*ctx
-        };
+        let ctx = &MoveContext { now: to_stored_precision(ctx.now), ..*ctx };
         for _ in 0..MAX_ATTEMPTS {
             let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
             let case = record_from_row(&row)?;
@@ -518,18 +445,10 @@ impl SqlStore {
             kind,
         };
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
-        let assignments: Vec<String> = MUTABLE_COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 1))
-            .collect();
+        let assignments: Vec<String> =
+            MUTABLE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
         let n = MUTABLE_COLUMNS.len();
-        let sql = format!(
-            "UPDATE cases SET {} WHERE id = ${} AND version = ${}",
-            assignments.join(", "),
-            n + 1,
-            n + 2
-        );
+        let sql = format!("UPDATE cases SET {} WHERE id = ${} AND version = ${}", assignments.join(", "), n + 1, n + 2);
         let mut tx = self.write.begin().await?;
         let updated = bind_mutable(sqlx::query(&sql), &after)
             .bind(case.id.to_string())
@@ -556,14 +475,9 @@ impl SqlStore {
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
         let Actor::Staff { scope, .. } = actor else {
-            return Err(MoveError::Forbidden {
-                role: actor.kind().into(),
-                action: mv.name(),
-            }
-            .into());
+            return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.name() }.into());
         };
-        self.transition(Locator::Scoped(scope, id), actor, mv, ctx)
-            .await
+        self.transition(Locator::Scoped(scope, id), actor, mv, ctx).await
     }
 
     pub(crate) async fn resident_evaluate_impl(
@@ -574,19 +488,9 @@ impl SqlStore {
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
         if !matches!(mv, Move::Evaluate { .. }) {
-            return Err(MoveError::Forbidden {
-                role: "resident".into(),
-                action: mv.name(),
-            }
-            .into());
+            return Err(MoveError::Forbidden { role: "resident".into(), action: mv.name() }.into());
         }
-        self.transition(
-            Locator::Tracking(tracking_no, code),
-            &Actor::Resident,
-            mv,
-            ctx,
-        )
-        .await
+        self.transition(Locator::Tracking(tracking_no, code), &Actor::Resident, mv, ctx).await
     }
 
     pub(crate) async fn reveal_impl(
@@ -609,27 +513,17 @@ impl SqlStore {
             .into());
         }
         if !role.may_reveal_personal_data() {
-            return Err(MoveError::Forbidden {
-                role: role.as_str().into(),
-                action: "reveal",
-            }
-            .into());
+            return Err(MoveError::Forbidden { role: role.as_str().into(), action: "reveal" }.into());
         }
         let mut args = Args::default();
         let idp = args.text(id.to_string());
         let scope_sql = scope_clause(scope, &mut args);
-        let sql = format!("SELECT c.reporter_name_enc, c.reporter_phone_enc FROM cases c WHERE c.id = {idp} AND {scope_sql}");
-        let row = self
-            .fetch_one(&sql, args)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let sql =
+            format!("SELECT c.reporter_name_enc, c.reporter_phone_enc FROM cases c WHERE c.id = {idp} AND {scope_sql}");
+        let row = self.fetch_one(&sql, args).await?.ok_or(StoreError::NotFound)?;
         let open = |field: &str, col: &str| -> Result<Option<String>> {
             row.try_get::<Option<Vec<u8>>, _>(col)?
-                .map(|sealed| {
-                    self.cipher
-                        .open(&context(id, field), &sealed)
-                        .map_err(StoreError::Crypto)
-                })
+                .map(|sealed| self.cipher.open(&context(id, field), &sealed).map_err(StoreError::Crypto))
                 .transpose()
         };
         let revealed = RevealedPersonalData {
@@ -665,47 +559,30 @@ impl SqlStore {
                     actor_id: uuid(r.try_get("actor_id")?),
                     action: r.try_get("action")?,
                     case_id: uuid(r.try_get("case_id")?),
-                    detail: serde_json::from_str(&r.try_get::<String, _>("detail")?)
-                        .unwrap_or_default(),
+                    detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
                 })
             })
             .collect()
     }
 
     pub(crate) async fn outbox_count_impl(&self, case_id: Uuid) -> Result<i64> {
-        Ok(
-            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE case_id = $1")
-                .bind(case_id.to_string())
-                .fetch_one(&self.read)
-                .await?
-                .try_get("n")?,
-        )
-    }
-
-    pub(crate) async fn count_cases_impl(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases")
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE case_id = $1")
+            .bind(case_id.to_string())
             .fetch_one(&self.read)
             .await?
             .try_get("n")?)
+    }
+
+    pub(crate) async fn count_cases_impl(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases").fetch_one(&self.read).await?.try_get("n")?)
     }
 
     pub(crate) async fn insert_history_impl(&self, cases: &[HistoricCase]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for h in cases {
             let r = &h.record;
-            let personal = self.seal_personal(
-                r.id,
-                h.reporter_name.as_deref(),
-                h.reporter_phone.as_deref(),
-            );
-            Self::insert_case_row(
-                &mut tx,
-                r,
-                &code_hash(&r.tracking_no, &h.query_code),
-                h.anonymous,
-                personal,
-            )
-            .await?;
+            let personal = self.seal_personal(r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref());
+            Self::insert_case_row(&mut tx, r, &code_hash(&r.tracking_no, &h.query_code), h.anonymous, personal).await?;
             for e in &h.events {
                 Self::insert_event(&mut tx, e).await?;
             }

@@ -64,18 +64,13 @@ impl SqlStore {
     pub async fn open(options: StoreOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(&options.url).ok_or_else(|| {
-            sqlx::Error::Configuration(
-                "database URL must start with sqlite:// or postgres://".into(),
-            )
+            sqlx::Error::Configuration("database URL must start with sqlite:// or postgres://".into())
         })?;
         let cipher = Cipher::new(&options.key);
         match backend {
             Backend::Sqlite => {
-                let url = if options.url.contains('?') {
-                    options.url.clone()
-                } else {
-                    format!("{}?mode=rwc", options.url)
-                };
+                let url =
+                    if options.url.contains('?') { options.url.clone() } else { format!("{}?mode=rwc", options.url) };
                 let connect = AnyConnectOptions::from_str(&url)?;
                 let pool = |max: u32| {
                     AnyPoolOptions::new()
@@ -96,15 +91,8 @@ impl SqlStore {
                         })
                 };
                 let write = pool(1).connect_with(connect.clone()).await?;
-                let read = pool(options.max_connections.max(1))
-                    .connect_with(connect)
-                    .await?;
-                Ok(Self {
-                    backend,
-                    write,
-                    read,
-                    cipher,
-                })
+                let read = pool(options.max_connections.max(1)).connect_with(connect).await?;
+                Ok(Self { backend, write, read, cipher })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -112,12 +100,7 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(&options.url)
                     .await?;
-                Ok(Self {
-                    backend,
-                    write: pool.clone(),
-                    read: pool,
-                    cipher,
-                })
+                Ok(Self { backend, write: pool.clone(), read: pool, cipher })
             }
         }
     }
@@ -143,9 +126,7 @@ pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
 }
 
 /// Times are kept to the millisecond, so what an event says equals what the row holds.
-pub(crate) fn to_stored_precision(
-    t: chrono::DateTime<chrono::Utc>,
-) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn to_stored_precision(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     from_ms(ms(t))
 }
 
@@ -210,10 +191,10 @@ impl crate::Store for SqlStore {
     async fn upsert_responsibilities(&self, rows: &[crate::Responsibility]) -> Result<u64> {
         self.upsert_responsibilities_impl(rows).await
     }
-    async fn replace_calendar(
-        &self,
-        days: &[grassroots_domain::calendar::CalendarDay],
-    ) -> Result<()> {
+    async fn regions(&self) -> Result<Vec<grassroots_domain::region::Region>> {
+        self.regions_impl().await
+    }
+    async fn replace_calendar(&self, days: &[grassroots_domain::calendar::CalendarDay]) -> Result<()> {
         self.replace_calendar_impl(days).await
     }
     async fn reference(&self) -> Result<crate::Reference> {
@@ -232,32 +213,19 @@ impl crate::Store for SqlStore {
         token_hash: &str,
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.create_session_impl(user_id, token_hash, expires_at)
-            .await
+        self.create_session_impl(user_id, token_hash, expires_at).await
     }
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<crate::User>> {
+    async fn session_user(&self, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<crate::User>> {
         self.session_user_impl(token_hash, now).await
     }
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.delete_session_impl(token_hash).await
     }
 
-    async fn create_case(
-        &self,
-        new: crate::NewCase,
-        actor: &grassroots_domain::Actor,
-    ) -> Result<crate::CreatedCase> {
+    async fn create_case(&self, new: crate::NewCase, actor: &grassroots_domain::Actor) -> Result<crate::CreatedCase> {
         self.create_case_impl(new, actor).await
     }
-    async fn case_detail(
-        &self,
-        scope: &grassroots_domain::Scope,
-        id: uuid::Uuid,
-    ) -> Result<Option<crate::CaseDetail>> {
+    async fn case_detail(&self, scope: &grassroots_domain::Scope, id: uuid::Uuid) -> Result<Option<crate::CaseDetail>> {
         self.case_detail_impl(scope, id).await
     }
     async fn list_cases(
@@ -276,11 +244,7 @@ impl crate::Store for SqlStore {
     ) -> Result<grassroots_domain::CaseRecord> {
         self.apply_move_impl(actor, id, mv, ctx).await
     }
-    async fn track(
-        &self,
-        tracking_no: &str,
-        query_code: &str,
-    ) -> Result<Option<crate::CaseDetail>> {
+    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<crate::CaseDetail>> {
         self.track_impl(tracking_no, query_code).await
     }
     async fn resident_evaluate(
@@ -290,8 +254,7 @@ impl crate::Store for SqlStore {
         mv: &grassroots_domain::Move,
         ctx: &grassroots_domain::workflow::MoveContext<'_>,
     ) -> Result<grassroots_domain::CaseRecord> {
-        self.resident_evaluate_impl(tracking_no, query_code, mv, ctx)
-            .await
+        self.resident_evaluate_impl(tracking_no, query_code, mv, ctx).await
     }
     async fn reveal(
         &self,
@@ -332,11 +295,7 @@ impl crate::Store for SqlStore {
     ) -> Result<bool> {
         self.claim_lease_impl(name, holder, now, ttl).await
     }
-    async fn tick_deadlines(
-        &self,
-        now: chrono::DateTime<chrono::Utc>,
-        limit: i64,
-    ) -> Result<usize> {
+    async fn tick_deadlines(&self, now: chrono::DateTime<chrono::Utc>, limit: i64) -> Result<usize> {
         self.tick_deadlines_impl(now, limit).await
     }
 

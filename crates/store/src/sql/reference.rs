@@ -3,6 +3,7 @@
 use grassroots_domain::calendar::{CalendarDay, DayKind};
 use grassroots_domain::category::{Category, CategoryCode};
 use grassroots_domain::region::Region;
+use grassroots_domain::{RegionCode, RegionLevel};
 use grassroots_domain::{Taxonomy, WorkCalendar};
 use sqlx::Row;
 
@@ -26,6 +27,29 @@ impl SqlStore {
         }
         tx.commit().await?;
         Ok(regions.len() as u64)
+    }
+
+    pub(crate) async fn regions_impl(&self) -> Result<Vec<Region>> {
+        let rows = sqlx::query("SELECT code, name, level, parent_code FROM regions ORDER BY code")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = r.try_get("code")?;
+                let level: String = r.try_get("level")?;
+                let bad = |what: &str| StoreError::Corrupt(format!("region {code}: {what}"));
+                Ok(Region {
+                    code: RegionCode::parse(&code).map_err(|_| bad("code"))?,
+                    name: r.try_get("name")?,
+                    level: RegionLevel::parse(&level).ok_or_else(|| bad("level"))?,
+                    parent: r
+                        .try_get::<Option<String>, _>("parent_code")?
+                        .map(|p| RegionCode::parse(&p))
+                        .transpose()
+                        .map_err(|_| bad("parent"))?,
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn upsert_categories_impl(&self, categories: &[Category]) -> Result<u64> {
@@ -71,10 +95,7 @@ impl SqlStore {
         Ok(units.len() as u64)
     }
 
-    pub(crate) async fn upsert_responsibilities_impl(
-        &self,
-        rows: &[Responsibility],
-    ) -> Result<u64> {
+    pub(crate) async fn upsert_responsibilities_impl(&self, rows: &[Responsibility]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         for r in rows {
             sqlx::query(
@@ -93,9 +114,7 @@ impl SqlStore {
 
     pub(crate) async fn replace_calendar_impl(&self, days: &[CalendarDay]) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM calendar_days")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM calendar_days").execute(&mut *tx).await?;
         for d in days {
             sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
                 .bind(d.date.format("%Y-%m-%d").to_string())
@@ -137,40 +156,37 @@ impl SqlStore {
                 Ok(CalendarDay {
                     date: chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
                         .map_err(|_| StoreError::Corrupt(format!("calendar day {day}")))?,
-                    kind: DayKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("calendar kind {kind}")))?,
+                    kind: DayKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("calendar kind {kind}")))?,
                     name: r.try_get("name")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let units =
-            sqlx::query("SELECT id, name_zh, name_en, kind, region_code FROM units ORDER BY id")
-                .fetch_all(&self.read)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(Unit {
-                        id: r.try_get("id")?,
-                        name_zh: r.try_get("name_zh")?,
-                        name_en: r.try_get("name_en")?,
-                        kind: r.try_get("kind")?,
-                        region_code: r.try_get("region_code")?,
-                    })
+        let units = sqlx::query("SELECT id, name_zh, name_en, kind, region_code FROM units ORDER BY id")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Unit {
+                    id: r.try_get("id")?,
+                    name_zh: r.try_get("name_zh")?,
+                    name_en: r.try_get("name_en")?,
+                    kind: r.try_get("kind")?,
+                    region_code: r.try_get("region_code")?,
                 })
-                .collect::<Result<Vec<_>>>()?;
-        let responsibilities =
-            sqlx::query("SELECT category_code, region_code, unit_id FROM responsibilities")
-                .fetch_all(&self.read)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(Responsibility {
-                        category_code: r.try_get("category_code")?,
-                        region_code: r.try_get("region_code")?,
-                        unit_id: r.try_get("unit_id")?,
-                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let responsibilities = sqlx::query("SELECT category_code, region_code, unit_id FROM responsibilities")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Responsibility {
+                    category_code: r.try_get("category_code")?,
+                    region_code: r.try_get("region_code")?,
+                    unit_id: r.try_get("unit_id")?,
                 })
-                .collect::<Result<Vec<_>>>()?;
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Reference {
             taxonomy: Taxonomy::new(categories),
             calendar: WorkCalendar::new(days),

@@ -3,8 +3,7 @@
 use grassroots_domain::case::{Evaluation, PendingExtension, Place};
 use grassroots_domain::workflow::{CaseEvent, EventKind};
 use grassroots_domain::{
-    CaseRecord, CaseState, Channel, DueStatus, Priority, RegionLevel, RequestType, Satisfaction,
-    Scope,
+    CaseRecord, CaseState, Channel, DueStatus, Priority, RegionLevel, RequestType, Satisfaction, Scope,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -42,34 +41,23 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         None => None,
         Some(resolved) => Some(Evaluation {
             resolved: resolved != 0,
-            satisfaction: coded(
-                Satisfaction::parse,
-                "eval_satisfaction",
-                row.try_get("eval_satisfaction")?,
-            )?,
+            satisfaction: coded(Satisfaction::parse, "eval_satisfaction", row.try_get("eval_satisfaction")?)?,
             comment: row.try_get("eval_comment")?,
             at: from_ms(row.try_get("eval_at")?),
             round: row.try_get::<i64, _>("eval_round")? as u32,
         }),
     };
-    let pending_extension: Option<PendingExtension> =
-        match row.try_get::<Option<String>, _>("pending_extension")? {
-            None => None,
-            Some(json) => {
-                Some(serde_json::from_str(&json).map_err(|_| corrupt("pending_extension", &json))?)
-            }
-        };
+    let pending_extension: Option<PendingExtension> = match row.try_get::<Option<String>, _>("pending_extension")? {
+        None => None,
+        Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("pending_extension", &json))?),
+    };
     let co_units: String = row.try_get("co_units")?;
     Ok(CaseRecord {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         tracking_no: row.try_get("tracking_no")?,
         state: coded(CaseState::parse, "state", row.try_get("state")?)?,
         category_code: row.try_get("category_code")?,
-        request_type: coded(
-            RequestType::parse,
-            "request_type",
-            row.try_get("request_type")?,
-        )?,
+        request_type: coded(RequestType::parse, "request_type", row.try_get("request_type")?)?,
         priority: coded(Priority::parse, "priority", row.try_get("priority")?)?,
         channel: coded(Channel::parse, "channel", row.try_get("channel")?)?,
         description: row.try_get("description")?,
@@ -95,10 +83,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         closed_at: opt_ms("closed_at")?,
         result: row.try_get("result")?,
         reject_reason: row.try_get("reject_reason")?,
-        merged_into: row
-            .try_get::<Option<String>, _>("merged_into")?
-            .map(|s| parse_uuid(&s))
-            .transpose()?,
+        merged_into: row.try_get::<Option<String>, _>("merged_into")?.map(|s| parse_uuid(&s)).transpose()?,
         pending_extension,
         return_count: row.try_get::<i64, _>("return_count")? as u32,
         reopen_count: row.try_get::<i64, _>("reopen_count")? as u32,
@@ -172,11 +157,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(c.result.clone())
         .bind(c.reject_reason.clone())
         .bind(c.merged_into.map(|u| u.to_string()))
-        .bind(
-            c.pending_extension
-                .as_ref()
-                .map(|p| serde_json::to_string(p).expect("serialises")),
-        )
+        .bind(c.pending_extension.as_ref().map(|p| serde_json::to_string(p).expect("serialises")))
         .bind(i64::from(c.return_count))
         .bind(i64::from(c.reopen_count))
         .bind(i64::from(c.supervision_count))
@@ -193,18 +174,15 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
 
 pub fn event_from_row(row: &AnyRow) -> Result<CaseEvent, StoreError> {
     let payload: String = row.try_get("payload")?;
-    let kind: EventKind = serde_json::from_str(&payload)
-        .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+    let kind: EventKind =
+        serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
     Ok(CaseEvent {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         case_id: parse_uuid(&row.try_get::<String, _>("case_id")?)?,
         seq: row.try_get("seq")?,
         at: from_ms(row.try_get("at")?),
         actor_kind: row.try_get("actor_kind")?,
-        actor_id: row
-            .try_get::<Option<String>, _>("actor_id")?
-            .map(|s| parse_uuid(&s))
-            .transpose()?,
+        actor_id: row.try_get::<Option<String>, _>("actor_id")?.map(|s| parse_uuid(&s)).transpose()?,
         kind,
     })
 }
@@ -232,10 +210,9 @@ pub fn scope_clause(scope: &Scope, args: &mut Args) -> String {
 /// Cases located in a region, by the column of its level.
 pub fn region_clause(code: &grassroots_domain::RegionCode, args: &mut Args) -> String {
     match code.level() {
-        RegionLevel::Province | RegionLevel::City => format!(
-            "c.district_code LIKE {}",
-            args.text(format!("{}%", code.as_str()))
-        ),
+        RegionLevel::Province | RegionLevel::City => {
+            format!("c.district_code LIKE {}", args.text(format!("{}%", code.as_str())))
+        }
         RegionLevel::County => format!("c.district_code = {}", args.text(code.as_str())),
         RegionLevel::Township => format!("c.street_code = {}", args.text(code.as_str())),
         RegionLevel::Community => format!("c.community_code = {}", args.text(code.as_str())),

@@ -9,16 +9,9 @@ use super::{ms, Args, SqlStore};
 use crate::{RateFilter, Result};
 
 impl SqlStore {
-    pub(crate) async fn rate_counts_impl(
-        &self,
-        scope: &Scope,
-        f: &RateFilter,
-    ) -> Result<RateCounts> {
+    pub(crate) async fn rate_counts_impl(&self, scope: &Scope, f: &RateFilter) -> Result<RateCounts> {
         let mut args = Args::default();
-        let mut conditions = vec![
-            scope_clause(scope, &mut args),
-            "c.first_dispatched_at IS NOT NULL".to_string(),
-        ];
+        let mut conditions = vec![scope_clause(scope, &mut args), "c.first_dispatched_at IS NOT NULL".to_string()];
         if let Some(region) = &f.region {
             conditions.push(region_clause(region, &mut args));
         }

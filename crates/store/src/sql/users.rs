@@ -40,31 +40,22 @@ impl SqlStore {
         .bind(ms(Utc::now()))
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query(
-            "SELECT id, username, display_name, role, scope FROM users WHERE username = $1",
-        )
-        .bind(u.username.clone())
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = sqlx::query("SELECT id, username, display_name, role, scope FROM users WHERE username = $1")
+            .bind(u.username.clone())
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         user_from_row(&row)
     }
 
-    pub(crate) async fn user_by_username_impl(
-        &self,
-        username: &str,
-    ) -> Result<Option<UserWithHash>> {
-        let row = sqlx::query("SELECT id, username, display_name, role, scope, password_hash FROM users WHERE username = $1")
-            .bind(username.to_string())
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| {
-            Ok(UserWithHash {
-                user: user_from_row(&r)?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        })
-        .transpose()
+    pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {
+        let row =
+            sqlx::query("SELECT id, username, display_name, role, scope, password_hash FROM users WHERE username = $1")
+                .bind(username.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        row.map(|r| Ok(UserWithHash { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
+            .transpose()
     }
 
     pub(crate) async fn create_session_impl(
@@ -74,10 +65,7 @@ impl SqlStore {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(ms(Utc::now()))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(Utc::now())).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
             .bind(token_hash.to_string())
             .bind(user_id.to_string())
@@ -88,11 +76,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn session_user_impl(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>> {
+    pub(crate) async fn session_user_impl(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",

@@ -33,11 +33,7 @@ impl SqlStore {
     /// Candidates are pending cases past a warning point (a quarter of the time left) or past
     /// a deadline whose mark is behind; each is re-checked by the domain and written with the
     /// same version guard as any move, so two workers can never mark a case twice.
-    pub(crate) async fn tick_deadlines_impl(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<usize> {
+    pub(crate) async fn tick_deadlines_impl(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c WHERE c.state IN ('received', 'registered', 'dispatched', 'in_progress') AND ( \
                (c.due_status <> 'overdue' AND (c.resolve_due < $1 OR (c.first_contact_at IS NULL AND c.response_due < $1))) \
@@ -45,19 +41,12 @@ impl SqlStore {
                    OR (c.first_contact_at IS NULL AND (3 * c.response_due + c.clock_started_at) / 4 <= $1))) \
              ) ORDER BY c.resolve_due LIMIT {limit}"
         );
-        let rows = sqlx::query(&sql)
-            .bind(ms(now))
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(&sql).bind(ms(now)).fetch_all(&self.read).await?;
         let mut marked = 0;
         for row in &rows {
             let case = record_from_row(row)?;
             if let Some(kind) = due_status_change(&case, now) {
-                if self
-                    .commit_event(&case, kind, &Actor::System, now)
-                    .await?
-                    .is_some()
-                {
+                if self.commit_event(&case, kind, &Actor::System, now).await?.is_some() {
                     marked += 1;
                 }
             }

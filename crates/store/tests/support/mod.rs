@@ -8,8 +8,7 @@ use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::Place;
 use grassroots_domain::workflow::{Move, MoveContext};
 use grassroots_domain::{
-    Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy,
-    WorkCalendar,
+    Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy, WorkCalendar,
 };
 use grassroots_store::crypto::DataKey;
 use grassroots_store::{CaseFilter, CreatedCase, NewCase, SqlStore, Store, StoreOptions, Unit};
@@ -37,11 +36,7 @@ pub async fn sqlite_db() -> TestDb {
     .await
     .unwrap();
     store.migrate().await.unwrap();
-    TestDb {
-        store: Arc::new(store),
-        sqlite_path: Some(path),
-        _dir: Some(dir),
-    }
+    TestDb { store: Arc::new(store), sqlite_path: Some(path), _dir: Some(dir) }
 }
 
 /// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
@@ -52,25 +47,12 @@ pub async fn postgres_db() -> TestDb {
     sqlx::any::install_default_drivers();
     let name = format!("grassroots_test_{}", Uuid::now_v7().simple());
     let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
     let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
     let url = format!("{prefix}/{name}");
-    let store = SqlStore::open(StoreOptions {
-        url,
-        key: DataKey::generate(),
-        max_connections: 8,
-    })
-    .await
-    .unwrap();
+    let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
     store.migrate().await.unwrap();
-    TestDb {
-        store: Arc::new(store),
-        sqlite_path: None,
-        _dir: None,
-    }
+    TestDb { store: Arc::new(store), sqlite_path: None, _dir: None }
 }
 
 #[macro_export]
@@ -97,12 +79,7 @@ macro_rules! conformance {
 }
 
 pub fn staff(role: Role, scope: Scope) -> Actor {
-    Actor::Staff {
-        user_id: Uuid::now_v7(),
-        username: role.as_str().into(),
-        role,
-        scope,
-    }
+    Actor::Staff { user_id: Uuid::now_v7(), username: role.as_str().into(), role, scope }
 }
 
 pub fn scope_of(actor: &Actor) -> Scope {
@@ -113,10 +90,7 @@ pub fn scope_of(actor: &Actor) -> Scope {
 }
 
 pub fn filter() -> CaseFilter {
-    CaseFilter {
-        limit: 50,
-        ..CaseFilter::default()
-    }
+    CaseFilter { limit: 50, ..CaseFilter::default() }
 }
 
 pub struct Fixture {
@@ -127,14 +101,8 @@ pub struct Fixture {
 impl Fixture {
     pub async fn new(store: &dyn Store) -> Self {
         let taxonomy = Taxonomy::builtin();
-        store
-            .upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>())
-            .await
-            .unwrap();
-        store
-            .replace_calendar(&WorkCalendar::builtin_days())
-            .await
-            .unwrap();
+        store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
+        store.replace_calendar(&WorkCalendar::builtin_days()).await.unwrap();
         let unit = |id: &str| Unit {
             id: id.into(),
             name_zh: format!("单位{id}"),
@@ -142,15 +110,9 @@ impl Fixture {
             kind: "department".into(),
             region_code: "110101".into(),
         };
-        store
-            .upsert_units(&[unit(UNIT_A), unit(UNIT_B), unit("unit-c")])
-            .await
-            .unwrap();
+        store.upsert_units(&[unit(UNIT_A), unit(UNIT_B), unit("unit-c")]).await.unwrap();
         let reference = store.reference().await.unwrap();
-        Self {
-            taxonomy: reference.taxonomy,
-            calendar: reference.calendar,
-        }
+        Self { taxonomy: reference.taxonomy, calendar: reference.calendar }
     }
 
     pub fn ctx(&self, now: DateTime<Utc>) -> MoveContext<'_> {
@@ -175,22 +137,11 @@ impl Fixture {
         staff(Role::Handler, Scope::Unit { unit: unit.into() })
     }
 
-    pub async fn report(
-        &self,
-        store: &dyn Store,
-        description: &str,
-        phone: Option<&str>,
-    ) -> CreatedCase {
-        self.report_full(store, description, phone, Utc::now())
-            .await
+    pub async fn report(&self, store: &dyn Store, description: &str, phone: Option<&str>) -> CreatedCase {
+        self.report_full(store, description, phone, Utc::now()).await
     }
 
-    pub async fn report_at(
-        &self,
-        store: &dyn Store,
-        description: &str,
-        at: DateTime<Utc>,
-    ) -> CreatedCase {
+    pub async fn report_at(&self, store: &dyn Store, description: &str, at: DateTime<Utc>) -> CreatedCase {
         self.report_full(store, description, None, at).await
     }
 
@@ -230,19 +181,9 @@ impl Fixture {
 
     pub async fn dispatch_to(&self, store: &dyn Store, id: Uuid, unit: &str, co: &[&str]) {
         let ctx = self.ctx(Utc::now());
-        store
-            .apply_move(&self.dispatcher(), id, &Move::Register { note: None }, &ctx)
-            .await
-            .unwrap();
-        let mv = Move::Dispatch {
-            unit: unit.into(),
-            co_units: co.iter().map(|s| s.to_string()).collect(),
-            note: None,
-        };
-        store
-            .apply_move(&self.dispatcher(), id, &mv, &ctx)
-            .await
-            .unwrap();
+        store.apply_move(&self.dispatcher(), id, &Move::Register { note: None }, &ctx).await.unwrap();
+        let mv = Move::Dispatch { unit: unit.into(), co_units: co.iter().map(|s| s.to_string()).collect(), note: None };
+        store.apply_move(&self.dispatcher(), id, &mv, &ctx).await.unwrap();
     }
 }
 
@@ -273,70 +214,26 @@ pub fn allowed_transition(from: CaseState, to: CaseState) -> bool {
 pub fn sample_moves() -> Vec<Move> {
     vec![
         Move::Register { note: None },
-        Move::Reject {
-            reason: "不属于受理范围".into(),
-        },
+        Move::Reject { reason: "不属于受理范围".into() },
         Move::Reject { reason: "".into() },
-        Move::Dispatch {
-            unit: UNIT_A.into(),
-            co_units: vec![UNIT_B.into()],
-            note: None,
-        },
-        Move::Dispatch {
-            unit: "nowhere".into(),
-            co_units: vec![],
-            note: None,
-        },
-        Move::Redispatch {
-            unit: UNIT_B.into(),
-            co_units: vec![],
-            reason: "职责调整".into(),
-        },
-        Move::Return {
-            reason: "非本单位职责".into(),
-        },
+        Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None },
+        Move::Dispatch { unit: "nowhere".into(), co_units: vec![], note: None },
+        Move::Redispatch { unit: UNIT_B.into(), co_units: vec![], reason: "职责调整".into() },
+        Move::Return { reason: "非本单位职责".into() },
         Move::Accept {},
-        Move::Contact {
-            note: "已电话联系".into(),
-        },
-        Move::RequestExtension {
-            days: 2,
-            reason: "需要协调".into(),
-        },
-        Move::RequestExtension {
-            days: 99,
-            reason: "太长".into(),
-        },
+        Move::Contact { note: "已电话联系".into() },
+        Move::RequestExtension { days: 2, reason: "需要协调".into() },
+        Move::RequestExtension { days: 99, reason: "太长".into() },
         Move::ApproveExtension { note: None },
-        Move::RejectExtension {
-            reason: "理由不足".into(),
-        },
-        Move::Supervise {
-            note: "请加快".into(),
-            escalate: true,
-        },
-        Move::ReportHandled {
-            result: "已处理".into(),
-            evidence: vec![],
-        },
+        Move::RejectExtension { reason: "理由不足".into() },
+        Move::Supervise { note: "请加快".into(), escalate: true },
+        Move::ReportHandled { result: "已处理".into(), evidence: vec![] },
         Move::StartVerification {},
-        Move::Verify {
-            passed: true,
-            note: "通过".into(),
-        },
-        Move::Verify {
-            passed: false,
-            note: "未通过".into(),
-        },
+        Move::Verify { passed: true, note: "通过".into() },
+        Move::Verify { passed: false, note: "未通过".into() },
         Move::Close { note: None },
-        Move::Evaluate {
-            resolved: false,
-            satisfaction: Satisfaction::Dissatisfied,
-            comment: None,
-        },
-        Move::Reopen {
-            reason: "群众不满意".into(),
-        },
+        Move::Evaluate { resolved: false, satisfaction: Satisfaction::Dissatisfied, comment: None },
+        Move::Reopen { reason: "群众不满意".into() },
     ]
 }
 

@@ -1,0 +1,524 @@
+//! Demo data: 东城区 with its real streets and communities, the category taxonomy, units and
+//! a responsibility matrix, staff accounts, and several hundred cases over the last 90 days
+//! that went through the closed loop by the same rules as live cases.
+//!
+//! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
+//! and cases are generated only into an empty store.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::calendar::deadlines;
+use grassroots_domain::case::{tracking_no, Place};
+use grassroots_domain::region::{parse_region_csv, Region};
+use grassroots_domain::workflow::{decide, due_status_change, evolve, CaseEvent, EventKind, Move, MoveContext};
+use grassroots_domain::{
+    Actor, CaseRecord, CaseState, Channel, Priority, RegionCode, RegionLevel, RequestType, Role, Satisfaction, Scope,
+    Taxonomy, WorkCalendar,
+};
+use grassroots_store::{HistoricCase, NewUser, Reference, Responsibility, Store, Unit, User};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+pub const DISTRICT: &str = "110101";
+const CASES: usize = 600;
+
+/// The district's regions from the shipped NBS table.
+pub fn district_regions() -> Vec<Region> {
+    parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
+        .expect("shipped regions parse")
+        .into_iter()
+        .filter(|r| r.code.as_str().starts_with(DISTRICT))
+        .collect()
+}
+
+/// Departments named in the taxonomy (`data/departments.csv`) and one street office per street.
+pub fn district_units(regions: &[Region]) -> Vec<Unit> {
+    let district_name =
+        regions.iter().find(|r| r.level == RegionLevel::County).map(|r| r.name.clone()).unwrap_or_default();
+    let mut units: Vec<Unit> = include_str!("../../../data/departments.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let c: Vec<&str> = line.split(',').collect();
+            (c.len() == 4).then(|| Unit {
+                id: format!("{DISTRICT}-{}", c[1]),
+                name_zh: format!("{district_name}{}", c[0]),
+                name_en: format!("Dongcheng {}", c[2]),
+                kind: c[3].to_string(),
+                region_code: DISTRICT.to_string(),
+            })
+        })
+        .collect();
+    units.extend(regions.iter().filter(|r| r.level == RegionLevel::Township).map(|street| Unit {
+        id: street_office_id(&street.code),
+        name_zh: format!("{}办事处", street.name),
+        name_en: format!("{} street office", street.code),
+        kind: "street_office".into(),
+        region_code: street.code.as_str().to_string(),
+    }));
+    units
+}
+
+pub fn street_office_id(street: &RegionCode) -> String {
+    format!("street-{}", street.as_str())
+}
+
+/// Each category goes to its default department for the district; street-level matters go
+/// to the street office of each street.
+pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Region]) -> Vec<Responsibility> {
+    let mut rows = Vec::new();
+    for category in taxonomy.iter() {
+        if category.goes_to_street_office() {
+            for street in regions.iter().filter(|r| r.level == RegionLevel::Township) {
+                rows.push(Responsibility {
+                    category_code: category.code.0.clone(),
+                    region_code: street.code.as_str().to_string(),
+                    unit_id: street_office_id(&street.code),
+                });
+            }
+        } else if let Some(unit) =
+            units.iter().find(|u| u.name_zh.ends_with(&category.default_unit) && u.kind != "street_office")
+        {
+            rows.push(Responsibility {
+                category_code: category.code.0.clone(),
+                region_code: DISTRICT.into(),
+                unit_id: unit.id.clone(),
+            });
+        }
+    }
+    rows
+}
+
+/// The grid each generated case is placed in until real grids exist: serial 001 of its community.
+fn grid_of(community: &RegionCode) -> String {
+    format!("{}001", community.as_str())
+}
+
+pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
+    let regions = district_regions();
+    let taxonomy = Taxonomy::builtin();
+    let units = district_units(&regions);
+    store.upsert_regions(&regions).await?;
+    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await?;
+    store.upsert_units(&units).await?;
+    store.upsert_responsibilities(&responsibility_matrix(&taxonomy, &units, &regions)).await?;
+    store.replace_calendar(&WorkCalendar::builtin_days()).await?;
+    let reference = store.reference().await?;
+
+    let users = demo_users(store, password, &units, &regions).await?;
+    let mut out = String::new();
+    writeln!(out, "东城区 demo: {} regions, {} categories, {} units", regions.len(), taxonomy.len(), units.len())?;
+    let existing = store.count_cases().await?;
+    let sample = if existing == 0 {
+        let generated = generate_cases(&reference, &regions, &users, Utc::now(), 20261126);
+        for chunk in generated.chunks(200) {
+            store.insert_history(chunk).await.context("loading demo cases")?;
+        }
+        writeln!(out, "generated {} cases over the last 90 days", generated.len())?;
+        generated
+            .iter()
+            .find(|c| c.record.state == CaseState::Closed && c.record.evaluation.is_none())
+            .map(|c| (c.record.tracking_no.clone(), c.query_code.clone()))
+    } else {
+        writeln!(out, "the store already holds {existing} cases; none generated")?;
+        None
+    };
+    writeln!(out, "accounts (password: {password}):")?;
+    for u in users.iter().filter(|u| u.role != Role::Handler) {
+        writeln!(out, "  {:<12} {:<10} {}", u.username, u.role.as_str(), u.scope.to_spec())?;
+    }
+    let handlers: Vec<&str> = users.iter().filter(|u| u.role == Role::Handler).map(|u| u.username.as_str()).collect();
+    writeln!(
+        out,
+        "  {} handler accounts, one per unit, e.g. {}",
+        handlers.len(),
+        handlers.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+    )?;
+    if let Some((no, code)) = sample {
+        writeln!(out, "a closed case to track and evaluate: tracking number {no}, query code {code}")?;
+    }
+    Ok(out)
+}
+
+async fn demo_users(
+    store: &dyn Store,
+    password: &str,
+    units: &[Unit],
+    regions: &[Region],
+) -> anyhow::Result<Vec<User>> {
+    // One hash for every demo account keeps loading fast; real accounts are hashed one by one.
+    let hash = grassroots_store::auth::hash_password(password);
+    let district = Scope::parse(&format!("region:{DISTRICT}")).map_err(|e| anyhow::anyhow!(e.message()))?;
+    let grids: Vec<String> =
+        regions.iter().filter(|r| r.level == RegionLevel::Community).take(12).map(|c| grid_of(&c.code)).collect();
+    let mut accounts = vec![
+        ("admin", "管理员", Role::Admin, Scope::All),
+        ("operator", "接诉员", Role::Operator, district.clone()),
+        ("dispatcher", "派单员", Role::Dispatcher, district.clone()),
+        ("supervisor", "督办员", Role::Supervisor, district.clone()),
+        ("leader", "区领导", Role::Leader, district),
+        ("gridworker", "网格员", Role::GridWorker, Scope::Grids { codes: grids }),
+    ]
+    .into_iter()
+    .map(|(u, n, r, s)| (u.to_string(), n.to_string(), r, s))
+    .collect::<Vec<_>>();
+    for unit in units {
+        accounts.push((
+            format!("handler-{}", unit.id),
+            format!("{}承办人", unit.name_zh),
+            Role::Handler,
+            Scope::Unit { unit: unit.id.clone() },
+        ));
+    }
+    let mut users = Vec::new();
+    for (username, display_name, role, scope) in accounts {
+        users.push(
+            store.upsert_user(&NewUser { username, display_name, password_hash: hash.clone(), role, scope }).await?,
+        );
+    }
+    Ok(users)
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡"];
+const GIVEN: &[&str] =
+    &["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "秀英", "建国", "淑珍"];
+
+/// Sample complaints in residents' words, by top-level category.
+fn description(category: &str, place: &str, rng: &mut StdRng) -> String {
+    let options: &[&str] = match &category[..2] {
+        "01" => &[
+            "小区门口垃圾两天没人清运，气味很大",
+            "胡同里有人乱堆建筑垃圾",
+            "路边有人占道摆摊卖水果",
+            "楼下饭馆油烟直排进窗户",
+        ],
+        "02" => &["夜里十一点后还在施工，噪音吵得睡不着", "楼下商铺音响声音太大", "广场舞音响太吵影响休息"],
+        "03" => &[
+            "路灯坏了好几天，晚上很黑",
+            "井盖松动，车过的时候响声很大",
+            "人行道地砖破损，老人容易绊倒",
+            "小区健身器材坏了",
+        ],
+        "04" => {
+            &["路口长期有车辆乱停，堵住消防通道", "公交站牌信息过期", "红绿灯时间太短过不去马路", "共享单车堆满人行道"]
+        }
+        "05" => &["电梯又坏了，家里老人下不了楼", "物业不管楼道卫生", "小区大门门禁坏了", "物业费收费标准不透明"],
+        "06" => &["家里停水了，没有通知", "小区突然停电", "楼道里有燃气味", "暖气不热，室温只有十四度"],
+        "07" => &["公租房申请进度咨询", "中介押金不退", "老旧小区改造什么时候开始"],
+        "08" => &["公司拖欠三个月工资", "单位不签劳动合同", "想咨询职业技能培训"],
+        "09" => &["孩子入学材料怎么准备", "校外培训机构退费难", "学校门口上下学时段拥堵"],
+        "10" => &["社区卫生服务中心排队时间太长", "疫苗接种预约咨询"],
+        "11" => &["社区养老驿站助餐服务不够", "老年卡补贴没到账"],
+        "12" => &["医保报销材料咨询", "低保申请进度咨询", "无障碍坡道被占用"],
+        "13" => &["餐馆后厨卫生差", "超市卖过期食品", "保健品推销骗老人"],
+        "14" => &["附近工地扬尘严重", "河道有异味", "小区树木枯死需要补种"],
+        "15" => &["楼顶私搭乱建", "一套房子住了十几个人，群租严重"],
+        "16" => &["楼上漏水邻居不处理", "家庭纠纷需要调解", "网购退货商家不理"],
+        "17" => &["楼道里堆放杂物堵住安全出口", "外墙瓷砖有脱落危险", "有人在楼道里给电动车充电"],
+        _ => &["建议在社区增加便民服务点", "感谢社区工作人员热心帮助"],
+    };
+    format!("{}{}", place, options[rng.gen_range(0..options.len())])
+}
+
+/// A point inside the district, by rejection sampling in its bounding box.
+fn random_point(district: &grassroots_geo::Boundary, rng: &mut StdRng) -> (f64, f64) {
+    let (x0, y0, x1, y1) = district.bbox;
+    loop {
+        let (lng, lat) = (rng.gen_range(x0..x1), rng.gen_range(y0..y1));
+        if district.contains(lng, lat) {
+            return (lat, lng);
+        }
+    }
+}
+
+/// Where a generated case stops, so every state of the loop is represented.
+const TARGETS: &[(CaseState, u32)] = &[
+    (CaseState::Received, 4),
+    (CaseState::Registered, 4),
+    (CaseState::Dispatched, 7),
+    (CaseState::InProgress, 12),
+    (CaseState::Handled, 5),
+    (CaseState::Verifying, 4),
+    (CaseState::Closed, 56),
+    (CaseState::Rejected, 5),
+    (CaseState::Merged, 3),
+];
+
+fn pick_target(rng: &mut StdRng) -> CaseState {
+    let total: u32 = TARGETS.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.gen_range(0..total);
+    for (state, weight) in TARGETS {
+        if roll < *weight {
+            return *state;
+        }
+        roll -= weight;
+    }
+    CaseState::Closed
+}
+
+struct Cast<'a> {
+    operator: Actor,
+    dispatcher: Actor,
+    supervisor: Actor,
+    users: &'a [User],
+}
+
+fn actor_of(user: &User) -> Actor {
+    Actor::Staff { user_id: user.id, username: user.username.clone(), role: user.role, scope: user.scope.clone() }
+}
+
+impl Cast<'_> {
+    fn handler(&self, unit: &str) -> Option<Actor> {
+        self.users.iter().find(|u| matches!(&u.scope, Scope::Unit { unit: x } if x == unit)).map(actor_of)
+    }
+}
+
+/// Simulates the loop for each case with the domain's own `decide` and `evolve`.
+pub fn generate_cases(
+    reference: &Reference,
+    regions: &[Region],
+    users: &[User],
+    now: DateTime<Utc>,
+    seed: u64,
+) -> Vec<HistoricCase> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = to_millis(now);
+    let by_role = |role: Role| users.iter().find(|u| u.role == role).map(actor_of).expect("demo role exists");
+    let cast = Cast {
+        operator: by_role(Role::Operator),
+        dispatcher: by_role(Role::Dispatcher),
+        supervisor: by_role(Role::Supervisor),
+        users,
+    };
+    let boundary =
+        grassroots_geo::beijing_districts().into_iter().find(|b| b.code == DISTRICT).expect("东城区 boundary");
+    let communities: Vec<&Region> = regions.iter().filter(|r| r.level == RegionLevel::Community).collect();
+    let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
+    let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
+    for _ in 0..CASES {
+        let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..90 * 24 * 60)));
+        let category = categories[rng.gen_range(0..categories.len())];
+        let community = communities[rng.gen_range(0..communities.len())];
+        let street = community.code.ancestor(RegionLevel::Township).expect("community has a street");
+        let (lat, lng) = random_point(&boundary, &mut rng);
+        let street_name = regions.iter().find(|r| r.code == street).map(|r| r.name.as_str()).unwrap_or_default();
+        let place = Place {
+            district_code: Some(DISTRICT.into()),
+            street_code: Some(street.as_str().into()),
+            community_code: Some(community.code.as_str().into()),
+            grid_code: Some(grid_of(&community.code)),
+            lat: Some(lat),
+            lng: Some(lng),
+            address: Some(format!("{street_name}{}", community.name.trim_end_matches("居委会"))),
+        };
+        let priority = match rng.gen_range(0..100) {
+            0..=2 => Priority::Emergency,
+            3..=12 => Priority::Urgent,
+            _ => Priority::Normal,
+        };
+        let due = deadlines(&reference.calendar, category, priority, received_at);
+        let anonymous = rng.gen_bool(0.2);
+        let (channel, actor) = match rng.gen_range(0..10) {
+            0..=3 => (Channel::Phone, cast.operator.clone()),
+            4..=6 => (Channel::Web, Actor::Resident),
+            _ => (Channel::Mobile, Actor::Resident),
+        };
+        let id = Uuid::now_v7();
+        let received = CaseEvent {
+            id: Uuid::now_v7(),
+            case_id: id,
+            seq: 1,
+            at: received_at,
+            actor_kind: actor.kind().into(),
+            actor_id: actor.user_id(),
+            kind: EventKind::Received {
+                tracking_no: tracking_no(received_at, rng.gen_range(0..100_000_000)),
+                category_code: category.code.0.clone(),
+                request_type: RequestType::ALL[rng.gen_range(0..4)],
+                priority,
+                channel,
+                description: description(&category.code.0, &place.address.clone().unwrap_or_default(), &mut rng),
+                place: place.clone(),
+                response_due: due.response_due,
+                resolve_due: due.resolve_due,
+            },
+        };
+        let record = evolve(None, &received).expect("a received event starts a case");
+        let merge_target = out.iter().rev().find(|c| !c.record.state.is_terminal()).map(|c| c.record.id);
+        let (record, events) =
+            simulate(record, vec![received], pick_target(&mut rng), merge_target, reference, &cast, now, &mut rng);
+        let name = format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
+        let phone = format!("1{}{:09}", [3, 5, 7, 8, 9][rng.gen_range(0..5)], rng.gen_range(0..1_000_000_000u32));
+        out.push(HistoricCase {
+            record,
+            events,
+            reporter_name: (!anonymous).then_some(name),
+            reporter_phone: (!anonymous).then_some(phone),
+            anonymous,
+            query_code: format!("{:06}", rng.gen_range(0..1_000_000)),
+        });
+    }
+    out
+}
+
+/// Moves the case toward `target`, one realistic delay at a time, stopping at `now`.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    mut record: CaseRecord,
+    mut events: Vec<CaseEvent>,
+    target: CaseState,
+    merge_target: Option<Uuid>,
+    reference: &Reference,
+    cast: &Cast,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> (CaseRecord, Vec<CaseEvent>) {
+    let mut at = record.received_at;
+    let suggested = reference.suggest_unit(&record.category_code, &record.place).map(|u| u.id.clone());
+    let mut contacted_this_round = false;
+    for _ in 0..40 {
+        if record.state == target && !(target == CaseState::Closed && record.evaluation.is_none() && rng.gen_bool(0.75))
+        {
+            break;
+        }
+        let handler = record.lead_unit.as_deref().and_then(|u| cast.handler(u));
+        let minutes = |rng: &mut StdRng, lo: i64, hi: i64| Duration::minutes(rng.gen_range(lo..hi));
+        let (actor, mv, delay) = match record.state {
+            CaseState::Received => match target {
+                CaseState::Rejected => (
+                    cast.dispatcher.clone(),
+                    Move::Reject { reason: "不属于本平台受理范围".into() },
+                    minutes(rng, 20, 240),
+                ),
+                CaseState::Merged if merge_target.is_some() => (
+                    cast.dispatcher.clone(),
+                    Move::Merge {
+                        into: merge_target.expect("checked"), reason: Some("同一问题的重复反映".into())
+                    },
+                    minutes(rng, 20, 240),
+                ),
+                _ => (cast.dispatcher.clone(), Move::Register { note: None }, minutes(rng, 10, 300)),
+            },
+            CaseState::Registered => {
+                let Some(unit) = suggested.clone() else { break };
+                (cast.dispatcher.clone(), Move::Dispatch { unit, co_units: vec![], note: None }, minutes(rng, 10, 180))
+            }
+            CaseState::Dispatched if record.return_count == 0 && rng.gen_bool(0.06) => (
+                handler.clone().expect("lead unit has a handler"),
+                Move::Return { reason: "不属于本单位职责".into() },
+                minutes(rng, 30, 600),
+            ),
+            CaseState::Dispatched => {
+                (handler.clone().expect("lead unit has a handler"), Move::Accept {}, minutes(rng, 20, 480))
+            }
+            CaseState::InProgress if !contacted_this_round => {
+                contacted_this_round = true;
+                // Most units call back well inside the response deadline; some are late.
+                let late = rng.gen_bool(0.12);
+                let window = (record.response_due - at).num_minutes().max(2);
+                let delay = if late {
+                    Duration::minutes(window + rng.gen_range(30..1440))
+                } else {
+                    Duration::minutes(rng.gen_range(1..window))
+                };
+                (
+                    handler.clone().expect("lead unit has a handler"),
+                    Move::Contact { note: "已电话联系群众，了解诉求".into() },
+                    delay,
+                )
+            }
+            CaseState::InProgress if record.pending_extension.is_some() => {
+                (cast.supervisor.clone(), Move::ApproveExtension { note: None }, minutes(rng, 60, 1440))
+            }
+            CaseState::InProgress if record.supervision_count == 0 && rng.gen_bool(0.1) => (
+                cast.supervisor.clone(),
+                Move::Supervise { note: "请尽快办理并反馈".into(), escalate: rng.gen_bool(0.2) },
+                minutes(rng, 60, 2880),
+            ),
+            CaseState::InProgress if rng.gen_bool(0.05) => (
+                handler.clone().expect("lead unit has a handler"),
+                Move::RequestExtension { days: rng.gen_range(2..6), reason: "需协调多个部门".into() },
+                minutes(rng, 60, 2880),
+            ),
+            CaseState::InProgress => {
+                let span = (record.resolve_due - at).num_minutes().max(60);
+                let delay = Duration::minutes(rng.gen_range(30..(span * 6 / 5).max(31)));
+                (
+                    handler.clone().expect("lead unit has a handler"),
+                    Move::ReportHandled {
+                        result: "已到现场处置完毕，并向群众反馈".into(), evidence: vec![]
+                    },
+                    delay,
+                )
+            }
+            CaseState::Handled => (cast.supervisor.clone(), Move::StartVerification {}, minutes(rng, 60, 1440)),
+            CaseState::Verifying => (
+                cast.supervisor.clone(),
+                Move::Verify { passed: rng.gen_bool(0.92), note: "现场核查".into() },
+                minutes(rng, 60, 1440),
+            ),
+            CaseState::Closed if record.evaluation.as_ref().is_none_or(|e| e.round < record.reopen_count) => {
+                let resolved = rng.gen_bool(0.86);
+                let satisfaction = match rng.gen_range(0..100) {
+                    0..=69 => Satisfaction::Satisfied,
+                    70..=87 => Satisfaction::Basic,
+                    _ => Satisfaction::Dissatisfied,
+                };
+                let comment =
+                    (!resolved || satisfaction == Satisfaction::Dissatisfied).then(|| "问题没有真正解决".to_string());
+                (cast.operator.clone(), Move::Evaluate { resolved, satisfaction, comment }, minutes(rng, 60, 4320))
+            }
+            CaseState::Closed
+                if record.reopen_count == 0
+                    && record.evaluation.as_ref().is_some_and(|e| !e.resolved)
+                    && rng.gen_bool(0.5) =>
+            {
+                contacted_this_round = false;
+                (cast.supervisor.clone(), Move::Reopen { reason: "群众评价未解决".into() }, minutes(rng, 60, 1440))
+            }
+            _ => break,
+        };
+        let when = at + delay;
+        if when > now {
+            break;
+        }
+        let ctx = MoveContext {
+            now: when,
+            calendar: &reference.calendar,
+            taxonomy: &reference.taxonomy,
+            return_window: Duration::hours(24),
+            max_extension_days: 15,
+        };
+        let Ok(kind) = decide(&record, &actor, &mv, &ctx) else { break };
+        let event = event_for(&record, &actor, kind, when);
+        record = evolve(Some(record), &event).expect("decided events apply");
+        events.push(event);
+        at = when;
+    }
+    if let Some(kind) = due_status_change(&record, now) {
+        let event = event_for(&record, &Actor::System, kind, now.max(at));
+        record = evolve(Some(record), &event).expect("deadline marks apply");
+        events.push(event);
+    }
+    (record, events)
+}
+
+fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<Utc>) -> CaseEvent {
+    CaseEvent {
+        id: Uuid::now_v7(),
+        case_id: record.id,
+        seq: record.version + 1,
+        at: to_millis(at),
+        actor_kind: actor.kind().into(),
+        actor_id: actor.user_id(),
+        kind,
+    }
+}
+
+/// Stored times have millisecond precision; generated ones are kept to it so replays match.
+fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}

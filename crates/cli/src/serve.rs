@@ -1,0 +1,56 @@
+//! The server and its background workers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use grassroots_store::Store;
+
+use crate::Common;
+
+/// How often the deadline worker looks for cases falling due.
+const DEADLINE_TICK: Duration = Duration::from_secs(30);
+
+pub async fn run(common: &Common, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let state = grassroots_web::AppState::new(store.clone(), common.web_config()).await?;
+    let app = grassroots_web::router(state);
+    tokio::spawn(deadline_worker(store));
+    let listener =
+        tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
+    tracing::info!(listen = %common.listen, "serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// Marks cases that fall due soon or overdue. Several servers may share a database: the
+/// lease keeps the work in one of them at a time, and the store's version guard would make
+/// a second marker harmless anyway.
+async fn deadline_worker(store: Arc<dyn Store>) {
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7());
+    let lease = chrono::Duration::seconds(DEADLINE_TICK.as_secs() as i64 * 3);
+    let mut tick = tokio::time::interval(DEADLINE_TICK);
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        match store.claim_lease("deadlines", &holder, now, lease).await {
+            Ok(true) => loop {
+                match store.tick_deadlines(Utc::now(), 500).await {
+                    Ok(0) => break,
+                    Ok(n) => tracing::info!(marked = n, "deadline marks"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deadline worker");
+                        break;
+                    }
+                }
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "deadline lease"),
+        }
+    }
+}

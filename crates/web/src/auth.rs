@@ -1,0 +1,121 @@
+//! Staff login: a password checked with argon2 opens a session whose token is both the API's
+//! bearer token and the web's session cookie. Only a digest of the token is stored.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use grassroots_domain::Actor;
+use grassroots_store::auth::{digest, new_token, verify_password};
+use grassroots_store::User;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "grassroots_session";
+
+/// A logged-in staff member.
+pub struct Staff {
+    pub user: User,
+    pub token: String,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            user_id: self.user.id,
+            username: self.user.username.clone(),
+            role: self.user.role,
+            scope: self.user.scope.clone(),
+        }
+    }
+}
+
+fn token_from(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+    }
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE).and_then(|r| r.strip_prefix('=')).map(str::to_string))
+}
+
+async fn staff_from(parts: &Parts, state: &AppState) -> Result<Option<Staff>, ApiError> {
+    let Some(token) = token_from(parts) else { return Ok(None) };
+    let user = state.store.session_user(&digest(&token), Utc::now()).await?.ok_or(ApiError::Unauthorized)?;
+    Ok(Some(Staff { user, token }))
+}
+
+impl FromRequestParts<Arc<AppState>> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        staff_from(parts, state).await?.ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Staff when a session is presented, nobody otherwise (a bad token is still refused).
+pub struct MaybeStaff(pub Option<Staff>);
+
+impl FromRequestParts<Arc<AppState>> for MaybeStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        Ok(Self(staff_from(parts, state).await?))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let found = state.store.user_by_username(req.username.trim()).await?;
+    // Verify against a fixed hash when the user is unknown, so timing does not tell.
+    let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
+        return Err(ApiError::Unauthorized);
+    };
+    let token = new_token();
+    let expires_at = Utc::now() + state.config.session_ttl;
+    state.store.create_session(user.id, &digest(&token), expires_at).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        state.config.session_ttl.num_seconds(),
+        if state.config.secure_cookies { "; Secure" } else { "" }
+    );
+    let body = json!({ "token": token, "expires_at": expires_at, "user": user });
+    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JrnFMX0Vb4xLbpGwcwQXDEqxsfnSl4yzHmRSwPZwSV0";
+
+pub async fn logout(State(state): State<Arc<AppState>>, staff: Staff) -> Result<Response, ApiError> {
+    state.store.delete_session(&digest(&staff.token)).await?;
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(SET_COOKIE, clear)], axum::http::StatusCode::NO_CONTENT).into_response())
+}
+
+pub async fn me(staff: Staff) -> Json<User> {
+    Json(staff.user)
+}

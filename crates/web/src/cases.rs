@@ -1,0 +1,127 @@
+//! Staff work on cases: the scoped queue, a case with its events, moves, and reveal.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::Utc;
+use grassroots_domain::workflow::Move;
+use grassroots_domain::{CaseState, RegionCode};
+use grassroots_store::CaseFilter;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::views::staff_case;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// One state or several, comma-separated.
+    state: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    region: Option<String>,
+    overdue: Option<bool>,
+    text: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+pub fn parse_case_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
+        message: format!("id：“{raw}”不是有效的案件编号 / id: '{raw}' is not a case id"),
+        field: Some("id".into()),
+    })
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let states = match p.state.as_deref().filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some(list) => list.split(',').map(|s| CaseState::parse_field("state", s)).collect::<Result<Vec<_>, _>>()?,
+    };
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field("limit", "每页1到100条", "must be between 1 and 100"));
+    }
+    let after = p
+        .after
+        .as_deref()
+        .map(|a| Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页游标", "not a valid cursor")))
+        .transpose()?;
+    let reference = state.reference();
+    if let Some(c) = &p.category {
+        reference.taxonomy.lookup(c)?;
+    }
+    let filter = CaseFilter {
+        states,
+        category: p.category,
+        unit: p.unit,
+        region: p.region.as_deref().map(RegionCode::parse).transpose()?,
+        overdue: p.overdue,
+        text: p.text,
+        after,
+        limit,
+    };
+    let page = state.store.list_cases(&staff.user.scope, &filter).await?;
+    let actor = staff.actor();
+    let cases: Vec<_> = page.cases.iter().map(|c| staff_case(&c.record, &c.reporter, &actor, &reference)).collect();
+    Ok(Json(json!({ "cases": cases, "next_cursor": page.next_cursor })))
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_case_id(&id)?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    let reference = state.reference();
+    let view = staff_case(&detail.record, &detail.reporter, &staff.actor(), &reference);
+    Ok(Json(json!({ "case": view, "events": detail.events })))
+}
+
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(mv): ApiJson<Move>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_case_id(&id)?;
+    let reference = state.reference();
+    let actor = staff.actor();
+    let record = state.store.apply_move(&actor, id, &mv, &state.move_context(&reference, Utc::now())).await?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?;
+    match detail {
+        Some(d) => {
+            Ok(Json(json!({ "case": staff_case(&d.record, &d.reporter, &actor, &reference), "events": d.events })))
+        }
+        // A move can take a case out of the actor's scope (a unit returning it).
+        None => Ok(Json(json!({ "case": { "id": record.id, "state": record.state, "version": record.version } }))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    reason: String,
+}
+
+pub async fn reveal(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RevealRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_case_id(&id)?;
+    let revealed = state.store.reveal(&staff.actor(), id, &req.reason, Utc::now()).await?;
+    Ok(Json(json!({ "reporter_name": revealed.name, "reporter_phone": revealed.phone, "audited": true })))
+}

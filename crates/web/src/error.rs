@@ -1,0 +1,111 @@
+//! Every error the API returns, mapped to HTTP once: `{"error": {"code", "message", "field"}}`.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use grassroots_domain::{FieldError, MoveError};
+use grassroots_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// Malformed request (bad JSON, bad path parameter).
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
+    Unauthorized,
+    Forbidden(String),
+    /// Absent or outside the caller's scope.
+    NotFound,
+    Conflict(String),
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Invalid {
+        field: String,
+        message: String,
+    },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
+    Internal,
+}
+
+impl ApiError {
+    pub fn invalid(e: FieldError) -> Self {
+        Self::Invalid { field: e.field.to_string(), message: e.message() }
+    }
+
+    pub fn field(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::invalid(FieldError::new(field, zh, en))
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        Self::invalid(e)
+    }
+}
+
+impl From<MoveError> for ApiError {
+    fn from(e: MoveError) -> Self {
+        match e {
+            MoveError::Forbidden { .. } => Self::Forbidden(e.message()),
+            MoveError::IllegalState { .. } | MoveError::Conflict { .. } => Self::Conflict(e.message()),
+            MoveError::Invalid(f) => Self::invalid(f),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Move(m) => m.into(),
+            StoreError::Invalid(f) => Self::invalid(f),
+            StoreError::Contention => Self::Conflict(
+                "案件正被他人同时处理，请重试 / the case changed while this move was being made; try again".into(),
+            ),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field) = match self {
+            Self::BadRequest { message, field } => (StatusCode::BAD_REQUEST, "bad_request", message, field),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "请先登录 / log in first".into(), None),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "不存在或无权查看 / not found".into(), None),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
+            Self::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大 / request body too large".into(), None)
+            }
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请以 application/json 提交 / send application/json".into(),
+                None,
+            ),
+            Self::Invalid { field, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message, Some(field))
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                let body = json!({ "error": { "code": "rate_limited", "message": "请求过于频繁，请稍后再试 / too many requests, try again later", "field": null } });
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after_secs.to_string())],
+                    axum::Json(body),
+                )
+                    .into_response();
+            }
+            Self::Internal => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误 / internal error".into(), None)
+            }
+        };
+        (status, axum::Json(json!({ "error": { "code": code, "message": message, "field": field } }))).into_response()
+    }
+}

@@ -1,0 +1,87 @@
+//! The three rates and the reference data clients need to fill forms.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use grassroots_domain::rates::Rates;
+use grassroots_domain::{RegionCode, Role};
+use grassroots_store::RateFilter;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateParams {
+    region: Option<String>,
+    unit: Option<String>,
+    category: Option<String>,
+    /// First day (YYYY-MM-DD, Beijing) or instant (RFC 3339), inclusive.
+    from: Option<String>,
+    /// Last day, inclusive, or an instant, exclusive.
+    to: Option<String>,
+}
+
+/// A day is the whole Beijing day; `end` moves a day to the start of the next one.
+fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD or an RFC 3339 time")
+    })?;
+    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Ok(grassroots_domain::calendar::beijing()
+        .from_local_datetime(&midnight)
+        .single()
+        .expect("fixed offset")
+        .with_timezone(&Utc))
+}
+
+pub async fn rates(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    ApiQuery(p): ApiQuery<RateParams>,
+) -> Result<Json<Value>, ApiError> {
+    if staff.user.role == Role::Operator {
+        return Err(ApiError::Forbidden("接诉员不查看统计 / operators have no statistics".into()));
+    }
+    let from = p.from.as_deref().map(|f| parse_time("from", f, false)).transpose()?;
+    let to = p.to.as_deref().map(|t| parse_time("to", t, true)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            return Err(ApiError::field("to", "结束日期应晚于开始日期", "must be after from"));
+        }
+    }
+    if let Some(c) = &p.category {
+        state.reference().taxonomy.lookup(c)?;
+    }
+    let filter = RateFilter {
+        region: p.region.as_deref().map(RegionCode::parse).transpose()?,
+        unit: p.unit,
+        category: p.category,
+        from,
+        to,
+    };
+    let counts = state.store.rate_counts(&staff.user.scope, &filter).await?;
+    Ok(Json(json!({
+        "filter": { "region": filter.region, "unit": filter.unit, "category": filter.category, "from": from, "to": to },
+        "counts": counts,
+        "rates": Rates::from_counts(counts),
+    })))
+}
+
+pub async fn reference(State(state): State<Arc<AppState>>, _staff: Staff) -> Json<Value> {
+    let r = state.reference();
+    Json(json!({
+        "categories": r.taxonomy.iter().collect::<Vec<_>>(),
+        "units": r.units,
+    }))
+}

@@ -1,0 +1,53 @@
+//! The resident's side: follow a case by tracking number and query code, and evaluate it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::Utc;
+use grassroots_domain::workflow::Move;
+use grassroots_domain::Satisfaction;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::views::{resident_case, ResidentCase};
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackParams {
+    code: String,
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    Path(tracking_no): Path<String>,
+    ApiQuery(p): ApiQuery<TrackParams>,
+) -> Result<Json<ResidentCase>, ApiError> {
+    let detail = state.store.track(tracking_no.trim(), p.code.trim()).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(resident_case(&detail.record, &detail.events, &state.reference())))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    code: String,
+    resolved: bool,
+    satisfaction: String,
+    comment: Option<String>,
+}
+
+pub async fn evaluate(
+    State(state): State<Arc<AppState>>,
+    Path(tracking_no): Path<String>,
+    ApiJson(req): ApiJson<EvaluationRequest>,
+) -> Result<Json<ResidentCase>, ApiError> {
+    let satisfaction = Satisfaction::parse_field("satisfaction", &req.satisfaction)?;
+    let mv = Move::Evaluate { resolved: req.resolved, satisfaction, comment: req.comment };
+    let reference = state.reference();
+    let (no, code) = (tracking_no.trim(), req.code.trim());
+    state.store.resident_evaluate(no, code, &mv, &state.move_context(&reference, Utc::now())).await?;
+    let detail = state.store.track(no, code).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(resident_case(&detail.record, &detail.events, &reference)))
+}
