@@ -299,8 +299,23 @@ pub fn generate_cases(
     let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
     let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
     for _ in 0..CASES {
-        let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..90 * 24 * 60)));
+        let target = pick_target(&mut rng);
         let category = categories[rng.gen_range(0..categories.len())];
+        let priority = match rng.gen_range(0..100) {
+            0..=2 => Priority::Emergency,
+            3..=12 => Priority::Urgent,
+            _ => Priority::Normal,
+        };
+        // Cases still open are mostly young for their deadlines; some linger and are overdue.
+        let span = deadlines(&reference.calendar, category, priority, now);
+        let (response_span, resolve_span) = (span.response_due - now, span.resolve_due - now);
+        let age = match target {
+            _ if rng.gen_bool(0.1) => Duration::days(90),
+            CaseState::Received | CaseState::Registered | CaseState::Dispatched => response_span * 3 / 4,
+            CaseState::InProgress | CaseState::Handled | CaseState::Verifying => resolve_span * 3 / 4,
+            _ => Duration::days(90),
+        };
+        let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..age.num_minutes().max(11))));
         let community = communities[rng.gen_range(0..communities.len())];
         let street = community.code.ancestor(RegionLevel::Township).expect("community has a street");
         let (lat, lng) = random_point(&boundary, &mut rng);
@@ -313,11 +328,6 @@ pub fn generate_cases(
             lat: Some(lat),
             lng: Some(lng),
             address: Some(format!("{street_name}{}", community.name.trim_end_matches("居委会"))),
-        };
-        let priority = match rng.gen_range(0..100) {
-            0..=2 => Priority::Emergency,
-            3..=12 => Priority::Urgent,
-            _ => Priority::Normal,
         };
         let due = deadlines(&reference.calendar, category, priority, received_at);
         let anonymous = rng.gen_bool(0.2);
@@ -348,8 +358,7 @@ pub fn generate_cases(
         };
         let record = evolve(None, &received).expect("a received event starts a case");
         let merge_target = out.iter().rev().find(|c| !c.record.state.is_terminal()).map(|c| c.record.id);
-        let (record, events) =
-            simulate(record, vec![received], pick_target(&mut rng), merge_target, reference, &cast, now, &mut rng);
+        let (record, events) = simulate(record, vec![received], target, merge_target, reference, &cast, now, &mut rng);
         let name = format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
         let phone = format!("1{}{:09}", [3, 5, 7, 8, 9][rng.gen_range(0..5)], rng.gen_range(0..1_000_000_000u32));
         out.push(HistoricCase {
@@ -380,8 +389,9 @@ fn simulate(
     let suggested = reference.suggest_unit(&record.category_code, &record.place).map(|u| u.id.clone());
     let mut contacted_this_round = false;
     for _ in 0..40 {
-        if record.state == target && !(target == CaseState::Closed && record.evaluation.is_none() && rng.gen_bool(0.75))
-        {
+        let evaluate_too = target == CaseState::Closed && record.evaluation.is_none() && rng.gen_bool(0.75);
+        let contact_first = target == CaseState::InProgress && record.first_contact_at.is_none();
+        if record.state == target && !evaluate_too && !contact_first {
             break;
         }
         let handler = record.lead_unit.as_deref().and_then(|u| cast.handler(u));

@@ -1,0 +1,65 @@
+//! Running the real binary: start it, talk plain HTTP/1.1 to it, kill it.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn grassroots(data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_grassroots"));
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .env("GRASSROOTS_LOG", "warn")
+        .env_remove("GRASSROOTS_DATABASE_URL")
+        .stdin(Stdio::null());
+    c
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `grassroots serve` and waits until it answers.
+pub fn serve(data_dir: &Path, port: u16) -> Child {
+    let child = grassroots(data_dir)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--public-rate-per-minute",
+            "100000000",
+            "--public-burst",
+            "100000000",
+            "serve",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while request(port, "GET", "/healthz", None).map(|r| r.0).ok() != Some(200) {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// One request on its own connection: (status, body).
+pub fn request(port: u16, method: &str, path: &str, json: Option<&str>) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = json.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status =
+        text.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status line"))?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((status, body))
+}
