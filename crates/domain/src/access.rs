@@ -14,6 +14,7 @@ pub enum Role {
     Operator,
     Dispatcher,
     Handler,
+    #[serde(rename = "gridworker")]
     GridWorker,
     Supervisor,
     Leader,

@@ -39,8 +39,9 @@ impl Staff {
 }
 
 fn token_from(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return v.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+    let bearer = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        return Some(token.trim().to_string());
     }
     parts
         .headers

@@ -39,6 +39,19 @@ pub fn parse_case_id(raw: &str) -> Result<Uuid, ApiError> {
     })
 }
 
+/// A category code given as a filter, checked against the taxonomy.
+pub fn category_param(reference: &grassroots_store::Reference, raw: &str) -> Result<String, ApiError> {
+    let code = raw.trim();
+    match reference.taxonomy.get(code) {
+        Some(c) => Ok(c.code.0.clone()),
+        None => Err(ApiError::field(
+            "category",
+            format!("未知的类别代码“{code}”"),
+            format!("unknown category code '{code}'"),
+        )),
+    }
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
     staff: Staff,
@@ -58,12 +71,10 @@ pub async fn list(
         .map(|a| Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页游标", "not a valid cursor")))
         .transpose()?;
     let reference = state.reference();
-    if let Some(c) = &p.category {
-        reference.taxonomy.lookup(c)?;
-    }
+    let category = p.category.as_deref().map(|c| category_param(&reference, c)).transpose()?;
     let filter = CaseFilter {
         states,
-        category: p.category,
+        category,
         unit: p.unit,
         region: p.region.as_deref().map(RegionCode::parse).transpose()?,
         overdue: p.overdue,

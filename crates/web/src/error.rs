@@ -17,6 +17,7 @@ pub enum ApiError {
     Forbidden(String),
     /// Absent or outside the caller's scope.
     NotFound,
+    MethodNotAllowed,
     Conflict(String),
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -80,6 +81,12 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "请先登录 / log in first".into(), None),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "不存在或无权查看 / not found".into(), None),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "不支持该请求方法 / method not allowed".into(),
+                None,
+            ),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             Self::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大 / request body too large".into(), None)

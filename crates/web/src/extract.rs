@@ -65,7 +65,9 @@ fn data_error(text: &str) -> ApiError {
         (backticked.clone().unwrap_or_default(), format!("unknown field '{}'", backticked.unwrap_or_default()))
     } else if detail.contains("missing field") {
         (backticked.clone().unwrap_or_default(), "is required".to_string())
-    } else if let Some((path, reason)) = detail.split_once(": ") {
+    } else if let Some((path, reason)) =
+        detail.split_once(": ").filter(|(p, _)| p.chars().all(|c| c.is_alphanumeric() || "_.[]".contains(c)))
+    {
         (path.trim().to_string(), reason.to_string())
     } else {
         (String::new(), detail.to_string())
@@ -101,6 +103,11 @@ mod tests {
         assert_eq!(
             field_of(data_error(&format!("{prefix}lat: invalid type: string \"x\", expected f64 at line 1 column 10"))),
             "lat"
+        );
+        // Inside an internally tagged enum serde gives no path: the body is named instead.
+        assert_eq!(
+            field_of(data_error(&format!("{prefix}invalid type: integer `5`, expected a string at line 1 column 30"))),
+            "body"
         );
     }
 }

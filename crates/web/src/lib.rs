@@ -123,6 +123,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/reference", get(stats::reference))
         .route("/api/v1/stats/rates", get(stats::rates))
         .fallback(|| async { error::ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
 }

@@ -60,13 +60,11 @@ pub async fn rates(
             return Err(ApiError::field("to", "结束日期应晚于开始日期", "must be after from"));
         }
     }
-    if let Some(c) = &p.category {
-        state.reference().taxonomy.lookup(c)?;
-    }
+    let category = p.category.as_deref().map(|c| crate::cases::category_param(&state.reference(), c)).transpose()?;
     let filter = RateFilter {
         region: p.region.as_deref().map(RegionCode::parse).transpose()?,
         unit: p.unit,
-        category: p.category,
+        category,
         from,
         to,
     };

@@ -21,6 +21,7 @@ pub struct StaffCase<'a> {
     pub category: Option<Label>,
     pub lead_unit_name: Option<String>,
     /// Masked; absent for roles that work with aggregates only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter: Option<&'a MaskedReporter>,
     /// The moves this caller may make now.
     pub actions: Vec<&'static str>,

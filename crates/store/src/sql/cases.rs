@@ -21,6 +21,9 @@ use crate::{
     RevealedPersonalData, StoreError,
 };
 
+/// The states in which deadlines are watched (`CaseState::is_pending`), as SQL.
+pub(super) const PENDING_STATES: &str = "'received', 'registered', 'dispatched', 'in_progress'";
+
 /// How often a move is retried after losing a race for the same case.
 const MAX_ATTEMPTS: usize = 8;
 
@@ -331,8 +334,9 @@ impl SqlStore {
             conditions.push(region_clause(region, &mut args));
         }
         match f.overdue {
-            Some(true) => conditions.push("c.due_status = 'overdue'".into()),
-            Some(false) => conditions.push("c.due_status <> 'overdue'".into()),
+            // Overdue means a unit still owes work past a deadline, not that it once did.
+            Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
+            Some(false) => conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))")),
             None => {}
         }
         if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::workflow::due_status_change;
 use grassroots_domain::Actor;
 
+use super::cases::PENDING_STATES;
 use super::rows::{record_from_row, CASE_COLUMNS};
 use super::{ms, SqlStore};
 use crate::Result;
@@ -35,7 +36,7 @@ impl SqlStore {
     /// same version guard as any move, so two workers can never mark a case twice.
     pub(crate) async fn tick_deadlines_impl(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.state IN ('received', 'registered', 'dispatched', 'in_progress') AND ( \
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.state IN ({PENDING_STATES}) AND ( \
                (c.due_status <> 'overdue' AND (c.resolve_due < $1 OR (c.first_contact_at IS NULL AND c.response_due < $1))) \
                OR (c.due_status = 'on_time' AND ((3 * c.resolve_due + c.clock_started_at) / 4 <= $1 \
                    OR (c.first_contact_at IS NULL AND (3 * c.response_due + c.clock_started_at) / 4 <= $1))) \
