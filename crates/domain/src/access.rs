@@ -135,15 +135,16 @@ impl Scope {
     /// Whether this kind of scope fits the role: handlers work for a unit, grid workers on
     /// grids, administrators everywhere, everybody else on regions.
     pub fn fits(&self, role: Role) -> bool {
-        match (role, self) {
-            (Role::Handler, Self::Unit { .. }) => true,
-            (Role::GridWorker, Self::Grids { .. }) => true,
-            (Role::Admin, Self::All) => true,
-            (Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader, Self::Regions { .. } | Self::All) => {
-                true
-            }
-            _ => false,
-        }
+        matches!(
+            (role, self),
+            (Role::Handler, Self::Unit { .. })
+                | (Role::GridWorker, Self::Grids { .. })
+                | (Role::Admin, Self::All)
+                | (
+                    Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader,
+                    Self::Regions { .. } | Self::All
+                )
+        )
     }
 
     /// The same rule the store applies in SQL, for one case in memory.

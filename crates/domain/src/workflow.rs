@@ -364,7 +364,9 @@ impl EventKind {
             Self::Contacted { .. } => s("承办单位已与您联系", "The responsible unit contacted you"),
             Self::ExtensionApproved { .. } => s("办理时限已延长", "The deadline was extended"),
             Self::Handled { result, .. } => Some((format!("已办结：{result}"), format!("Handled: {result}"))),
-            Self::Verified { passed: true, .. } => s("核查通过", "Verified on site"),
+            Self::Verified { passed: true, .. } => {
+                s("核查通过，已结案，欢迎评价", "Verified on site and closed; please evaluate")
+            }
             Self::Verified { passed: false, .. } => {
                 s("核查未通过，重新处置", "Verification failed; being handled again")
             }

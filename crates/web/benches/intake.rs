@@ -5,6 +5,7 @@
 //! 1. throughput: 64 clients posting as fast as they are answered;
 //! 2. latency at a fixed arrival rate of 300 reports per second (open loop: latency counts
 //!    from the scheduled send time, so a stall cannot hide behind queued requests).
+//!
 //! GRASSROOTS_BENCH_SECONDS sets each phase's length (default 15).
 
 use std::net::SocketAddr;

@@ -39,7 +39,14 @@ impl Staff {
 }
 
 fn token_from(parts: &Parts) -> Option<String> {
-    let bearer = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    let bearer = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token);
     if let Some(token) = bearer {
         return Some(token.trim().to_string());
     }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::Place;
 use grassroots_domain::personal::{normalize_phone, validate_name};
-use grassroots_domain::{Actor, Channel, Priority, RegionCode, RegionLevel, RequestType, Role};
+use grassroots_domain::{Actor, Channel, Priority, RegionCode, RegionLevel, RequestType, Role, Scope};
 use grassroots_store::NewCase;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -94,10 +94,16 @@ pub async fn create_case(
         },
         (Some(c), Some(_)) => Channel::parse_field("channel", c)?,
     };
-    let place = locate(&state, &req)?;
+    let mut place = locate(&state, &req)?;
+    // A grid worker on patrol reports from one of their grids.
+    if let Some(Scope::Grids { codes }) = staff.as_ref().map(|s| &s.user.scope) {
+        let in_community = place.community_code.as_ref().and_then(|c| codes.iter().find(|g| g.starts_with(c.as_str())));
+        place.grid_code = in_community.or(codes.first()).cloned();
+    }
 
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
     let (reporter_name, reporter_phone) = if req.anonymous {
-        if req.reporter_name.is_some() || req.reporter_phone.is_some() {
+        if given(&req.reporter_name) || given(&req.reporter_phone) {
             return Err(ApiError::field(
                 "anonymous",
                 "匿名反映时不能填写姓名和电话",

@@ -14,6 +14,16 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::views::{resident_case, ResidentCase};
 use crate::AppState;
 
+/// Tracking numbers are 14 digits; anything else names no case.
+fn check_tracking_no(raw: &str) -> Result<(), ApiError> {
+    let t = raw.trim();
+    if t.len() == 14 && t.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrackParams {
@@ -25,6 +35,7 @@ pub async fn show(
     Path(tracking_no): Path<String>,
     ApiQuery(p): ApiQuery<TrackParams>,
 ) -> Result<Json<ResidentCase>, ApiError> {
+    check_tracking_no(&tracking_no)?;
     let detail = state.store.track(tracking_no.trim(), p.code.trim()).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(resident_case(&detail.record, &detail.events, &state.reference())))
 }
@@ -43,6 +54,7 @@ pub async fn evaluate(
     Path(tracking_no): Path<String>,
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
+    check_tracking_no(&tracking_no)?;
     let satisfaction = Satisfaction::parse_field("satisfaction", &req.satisfaction)?;
     let mv = Move::Evaluate { resolved: req.resolved, satisfaction, comment: req.comment };
     let reference = state.reference();
