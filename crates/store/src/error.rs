@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A write lost a race repeatedly; the caller may try again.
     #[error("the case changed while this move was being made; try again")]
     Contention,
+    /// The write could not be made durable (the database is unreachable or failing).
+    #[error("the write could not be committed: {0}")]
+    Unavailable(String),
     #[error("personal data could not be decrypted: {0}")]
     Crypto(String),
     #[error("stored data is inconsistent: {0}")]

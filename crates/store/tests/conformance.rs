@@ -385,7 +385,28 @@ async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {
     }
 }
 
+async fn concurrent_reports_are_each_written_once(db: TestDb) {
+    let s = db.store.clone();
+    let f = Arc::new(Fixture::new(&*s).await);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let (s, f) = (s.clone(), f.clone());
+            tokio::spawn(async move { f.report(&*s, &format!("并发诉求{i}"), Some("13812345678")).await })
+        })
+        .collect();
+    let created = futures_join(tasks).await;
+    let tracking: std::collections::HashSet<_> = created.iter().map(|c| c.tracking_no.clone()).collect();
+    assert_eq!(tracking.len(), 200);
+    assert_eq!(s.count_cases().await.unwrap(), 200);
+    for c in &created {
+        let found = s.track(&c.tracking_no, &c.query_code).await.unwrap().expect("every acknowledged report is stored");
+        assert_eq!(found.events.len(), 1);
+        assert_eq!(s.outbox_count(c.id).await.unwrap(), 1);
+    }
+}
+
 conformance!(
+    concurrent_reports_are_each_written_once,
     full_loop_writes_one_event_audit_and_outbox_row_per_move,
     an_illegal_move_is_refused_and_changes_nothing,
     scopes_hide_other_units_grids_and_regions,

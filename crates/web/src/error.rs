@@ -28,6 +28,8 @@ pub enum ApiError {
     TooManyRequests {
         retry_after_secs: u64,
     },
+    /// The write was not committed; nothing was acknowledged.
+    Unavailable,
     Internal,
 }
 
@@ -66,6 +68,10 @@ impl From<StoreError> for ApiError {
             StoreError::Contention => Self::Conflict(
                 "案件正被他人同时处理，请重试 / the case changed while this move was being made; try again".into(),
             ),
+            StoreError::Unavailable(reason) => {
+                tracing::error!(%reason, "write not committed");
+                Self::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Internal
@@ -109,6 +115,12 @@ impl IntoResponse for ApiError {
                 )
                     .into_response();
             }
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "暂时无法保存，请稍后重试 / could not be saved; try again shortly".into(),
+                None,
+            ),
             Self::Internal => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误 / internal error".into(), None)
             }

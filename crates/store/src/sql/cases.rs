@@ -15,10 +15,9 @@ use super::rows::{
 };
 use super::{ms, to_stored_precision, Args, SqlStore};
 use crate::auth::digest;
-use crate::crypto::context;
+use crate::crypto::{context, Cipher};
 use crate::{
-    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewCase, Result,
-    RevealedPersonalData, StoreError,
+    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
 };
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL.
@@ -27,15 +26,15 @@ pub(super) const PENDING_STATES: &str = "'received', 'registered', 'dispatched',
 /// How often a move is retried after losing a race for the same case.
 const MAX_ATTEMPTS: usize = 8;
 
-fn new_tracking_no(now: DateTime<Utc>) -> String {
+pub(super) fn new_tracking_no(now: DateTime<Utc>) -> String {
     grassroots_domain::case::tracking_no(now, rand::thread_rng().gen_range(0..100_000_000u32))
 }
 
-fn new_query_code() -> String {
+pub(super) fn new_query_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
 }
 
-fn code_hash(tracking_no: &str, query_code: &str) -> String {
+pub(super) fn code_hash(tracking_no: &str, query_code: &str) -> String {
     digest(&format!("{tracking_no}:{query_code}"))
 }
 
@@ -45,7 +44,16 @@ enum Locator<'a> {
     Tracking(&'a str, &'a str),
 }
 
-struct Personal {
+pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
+    Personal {
+        name_enc: name.map(|n| cipher.seal(&context(id, "reporter_name"), n)),
+        phone_enc: phone.map(|p| cipher.seal(&context(id, "reporter_phone"), p)),
+        name_masked: name.map(mask_name),
+        phone_masked: phone.map(mask_phone),
+    }
+}
+
+pub(super) struct Personal {
     name_enc: Option<Vec<u8>>,
     phone_enc: Option<Vec<u8>>,
     name_masked: Option<String>,
@@ -53,16 +61,7 @@ struct Personal {
 }
 
 impl SqlStore {
-    fn seal_personal(&self, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
-        Personal {
-            name_enc: name.map(|n| self.cipher.seal(&context(id, "reporter_name"), n)),
-            phone_enc: phone.map(|p| self.cipher.seal(&context(id, "reporter_phone"), p)),
-            name_masked: name.map(mask_name),
-            phone_masked: phone.map(mask_phone),
-        }
-    }
-
-    async fn insert_case_row(
+    pub(super) async fn insert_case_row(
         conn: &mut AnyConnection,
         record: &CaseRecord,
         query_code_hash: &str,
@@ -115,6 +114,9 @@ impl SqlStore {
             .bind(personal.phone_masked)
             .bind(ms(record.received_at));
         bind_mutable(q, record).execute(&mut *conn).await?;
+        if record.co_units.is_empty() {
+            return Ok(());
+        }
         Self::write_co_units(conn, record).await
     }
 
@@ -175,7 +177,7 @@ impl SqlStore {
     }
 
     /// The event, its audit entry and its outbox row: written with every change of a case.
-    async fn record_event(
+    pub(super) async fn record_event(
         conn: &mut AnyConnection,
         after: &CaseRecord,
         event: &CaseEvent,
@@ -206,62 +208,6 @@ impl SqlStore {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
-
-    pub(crate) async fn create_case_impl(&self, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
-        new.received_at = to_stored_precision(new.received_at);
-        new.response_due = to_stored_precision(new.response_due);
-        new.resolve_due = to_stored_precision(new.resolve_due);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let id = Uuid::now_v7();
-            let tracking_no = new_tracking_no(new.received_at);
-            let query_code = new_query_code();
-            let event = CaseEvent {
-                id: Uuid::now_v7(),
-                case_id: id,
-                seq: 1,
-                at: new.received_at,
-                actor_kind: actor.kind().to_string(),
-                actor_id: actor.user_id(),
-                kind: EventKind::Received {
-                    tracking_no: tracking_no.clone(),
-                    category_code: new.category_code.clone(),
-                    request_type: new.request_type,
-                    priority: new.priority,
-                    channel: new.channel,
-                    description: new.description.clone(),
-                    place: new.place.clone(),
-                    response_due: new.response_due,
-                    resolve_due: new.resolve_due,
-                },
-            };
-            let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
-            let personal = self.seal_personal(id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
-            let mut tx = self.write.begin().await?;
-            let inserted =
-                Self::insert_case_row(&mut tx, &record, &code_hash(&tracking_no, &query_code), new.anonymous, personal)
-                    .await;
-            match inserted {
-                // A tracking number collision: draw another.
-                Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() && attempt < 5 => {
-                    tx.rollback().await?;
-                    continue;
-                }
-                other => other?,
-            }
-            Self::record_event(&mut tx, &record, &event, actor).await?;
-            tx.commit().await?;
-            return Ok(CreatedCase {
-                id,
-                tracking_no,
-                query_code,
-                status: record.state,
-                response_due: record.response_due,
-                resolve_due: record.resolve_due,
-            });
-        }
     }
 
     async fn fetch_one(&self, sql: &str, args: Args) -> Result<Option<AnyRow>> {
@@ -585,7 +531,7 @@ impl SqlStore {
         let mut tx = self.write.begin().await?;
         for h in cases {
             let r = &h.record;
-            let personal = self.seal_personal(r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref());
+            let personal = seal_personal(&self.cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref());
             Self::insert_case_row(&mut tx, r, &code_hash(&r.tracking_no, &h.query_code), h.anonymous, personal).await?;
             for e in &h.events {
                 Self::insert_event(&mut tx, e).await?;

@@ -7,6 +7,7 @@
 //! processes included) never interleave a case's events; the loser retries.
 
 mod cases;
+mod intake;
 mod reference;
 mod rows;
 mod stats;
@@ -55,6 +56,7 @@ pub struct SqlStore {
     write: AnyPool,
     read: AnyPool,
     cipher: Cipher,
+    intake: tokio::sync::mpsc::Sender<intake::IntakeJob>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -92,7 +94,8 @@ impl SqlStore {
                 };
                 let write = pool(1).connect_with(connect.clone()).await?;
                 let read = pool(options.max_connections.max(1)).connect_with(connect).await?;
-                Ok(Self { backend, write, read, cipher })
+                let intake = intake::spawn_writer(write.clone(), cipher.clone());
+                Ok(Self { backend, write, read, cipher, intake })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -100,7 +103,8 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(&options.url)
                     .await?;
-                Ok(Self { backend, write: pool.clone(), read: pool, cipher })
+                let intake = intake::spawn_writer(pool.clone(), cipher.clone());
+                Ok(Self { backend, write: pool.clone(), read: pool, cipher, intake })
             }
         }
     }

@@ -1,0 +1,150 @@
+//! Intake with group commit: reports queue for one writer task, which writes each waiting
+//! batch in a single transaction (one savepoint per report, so a bad report fails alone) and
+//! answers every report only after the commit. Durability stays per report; the cost of the
+//! commit's sync is shared by everyone who arrived meanwhile.
+
+use grassroots_domain::workflow::{evolve, CaseEvent, EventKind};
+use grassroots_domain::Actor;
+use sqlx::{AnyConnection, AnyPool};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::cases::{code_hash, new_query_code, new_tracking_no, seal_personal};
+use super::{to_stored_precision, SqlStore};
+use crate::crypto::Cipher;
+use crate::{CreatedCase, NewCase, Result, StoreError};
+
+/// The most reports one transaction takes.
+const MAX_BATCH: usize = 256;
+/// Reports waiting beyond this make callers wait to enqueue (back-pressure).
+const QUEUE: usize = 4096;
+
+pub(super) struct IntakeJob {
+    new: NewCase,
+    actor: Actor,
+    reply: oneshot::Sender<Result<CreatedCase>>,
+}
+
+pub(super) fn spawn_writer(pool: AnyPool, cipher: Cipher) -> mpsc::Sender<IntakeJob> {
+    let (tx, mut rx) = mpsc::channel::<IntakeJob>(QUEUE);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            write_batch(&pool, &cipher, batch).await;
+        }
+    });
+    tx
+}
+
+async fn write_batch(pool: &AnyPool, cipher: &Cipher, batch: Vec<IntakeJob>) {
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let reason = e.to_string();
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::Unavailable(reason.clone())));
+            }
+            return;
+        }
+    };
+    let mut written = Vec::with_capacity(batch.len());
+    for job in batch {
+        match insert_one(&mut tx, cipher, job.new, &job.actor).await {
+            Ok(created) => written.push((job.reply, created)),
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+            }
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (reply, created) in written {
+                let _ = reply.send(Ok(created));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "intake commit failed");
+            for (reply, _) in written {
+                let _ = reply.send(Err(StoreError::Unavailable(e.to_string())));
+            }
+        }
+    }
+}
+
+async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+    new.received_at = to_stored_precision(new.received_at);
+    new.response_due = to_stored_precision(new.response_due);
+    new.resolve_due = to_stored_precision(new.resolve_due);
+    for attempt in 1.. {
+        let id = Uuid::now_v7();
+        let tracking_no = new_tracking_no(new.received_at);
+        let query_code = new_query_code();
+        let event = CaseEvent {
+            id: Uuid::now_v7(),
+            case_id: id,
+            seq: 1,
+            at: new.received_at,
+            actor_kind: actor.kind().to_string(),
+            actor_id: actor.user_id(),
+            kind: EventKind::Received {
+                tracking_no: tracking_no.clone(),
+                category_code: new.category_code.clone(),
+                request_type: new.request_type,
+                priority: new.priority,
+                channel: new.channel,
+                description: new.description.clone(),
+                place: new.place.clone(),
+                response_due: new.response_due,
+                resolve_due: new.resolve_due,
+            },
+        };
+        let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
+        let personal = seal_personal(cipher, id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
+        sqlx::query("SAVEPOINT intake").execute(&mut *conn).await?;
+        let written = async {
+            SqlStore::insert_case_row(conn, &record, &code_hash(&tracking_no, &query_code), new.anonymous, personal)
+                .await?;
+            SqlStore::record_event(conn, &record, &event, actor).await
+        }
+        .await;
+        match written {
+            Ok(()) => {
+                sqlx::query("RELEASE SAVEPOINT intake").execute(&mut *conn).await?;
+                return Ok(CreatedCase {
+                    id,
+                    tracking_no,
+                    query_code,
+                    status: record.state,
+                    response_due: record.response_due,
+                    resolve_due: record.resolve_due,
+                });
+            }
+            Err(e) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT intake").execute(&mut *conn).await?;
+                let collision = matches!(&e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation());
+                // A tracking number collision: draw another.
+                if !(collision && attempt < 5) {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+impl SqlStore {
+    pub(crate) async fn create_case_impl(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+        let (reply, answer) = oneshot::channel();
+        self.intake
+            .send(IntakeJob { new, actor: actor.clone(), reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?
+    }
+}
