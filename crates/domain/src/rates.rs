@@ -6,6 +6,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RateCounts {
     pub dispatched: i64,
+    /// Dispatched cases whose response is settled: contact made, or the deadline passed.
+    /// A case still inside its response window has not failed yet and does not count.
+    pub response_due_or_made: i64,
     pub responded_on_time: i64,
     pub evaluated: i64,
     pub resolved: i64,
@@ -42,11 +45,10 @@ impl Rates {
                 name_zh: "响应率",
                 name_en: "response rate",
                 numerator: c.responded_on_time,
-                denominator: c.dispatched,
-                value: ratio(c.responded_on_time, c.dispatched),
-                formula_zh: "在响应时限内首次联系群众的案件数 / 派遣案件数",
-                formula_en:
-                    "cases whose first contact with the resident was before the response deadline / cases dispatched",
+                denominator: c.response_due_or_made,
+                value: ratio(c.responded_on_time, c.response_due_or_made),
+                formula_zh: "在响应时限内首次联系群众的案件数 / 已联系或已到响应时限的派遣案件数",
+                formula_en: "cases whose first contact with the resident was before the response deadline / cases dispatched whose contact was made or due",
             },
             resolution: Rate {
                 name_zh: "解决率",
@@ -77,7 +79,8 @@ mod tests {
     #[test]
     fn rates_divide_and_handle_empty_periods() {
         let r = Rates::from_counts(RateCounts {
-            dispatched: 10,
+            dispatched: 12,
+            response_due_or_made: 10,
             responded_on_time: 9,
             evaluated: 4,
             resolved: 3,

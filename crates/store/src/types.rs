@@ -176,6 +176,8 @@ pub struct RateFilter {
     pub category: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// The moment whose view is counted (when response deadlines are judged); now if absent.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 /// A case with its whole history, as loaded by the demo and by imports.

@@ -53,6 +53,18 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
     );
 }
 
+async fn response_rate_counts_a_case_once_its_response_is_made_or_due(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let c = f.report(s, "井盖缺失", None).await;
+    f.dispatch_to(s, c.id, UNIT_A, &[]).await;
+    let at = |t| RateFilter { as_of: Some(t), ..RateFilter::default() };
+    let within = s.rate_counts(&Scope::All, &at(Utc::now())).await.unwrap();
+    assert_eq!((within.dispatched, within.response_due_or_made, within.responded_on_time), (1, 0, 0));
+    let late = s.rate_counts(&Scope::All, &at(c.response_due + Duration::seconds(1))).await.unwrap();
+    assert_eq!((late.dispatched, late.response_due_or_made, late.responded_on_time), (1, 1, 0));
+}
+
 async fn an_illegal_move_is_refused_and_changes_nothing(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;
@@ -406,6 +418,7 @@ async fn concurrent_reports_are_each_written_once(db: TestDb) {
 }
 
 conformance!(
+    response_rate_counts_a_case_once_its_response_is_made_or_due,
     concurrent_reports_are_each_written_once,
     full_loop_writes_one_event_audit_and_outbox_row_per_move,
     an_illegal_move_is_refused_and_changes_nothing,

@@ -67,6 +67,7 @@ pub async fn rates(
         category,
         from,
         to,
+        as_of: None,
     };
     let counts = state.store.rate_counts(&staff.user.scope, &filter).await?;
     Ok(Json(json!({

@@ -27,8 +27,10 @@ impl SqlStore {
         if let Some(to) = f.to {
             conditions.push(format!("c.first_dispatched_at < {}", args.int(ms(to))));
         }
+        let as_of = args.int(ms(f.as_of.unwrap_or_else(chrono::Utc::now)));
         let sql = format!(
             "SELECT COUNT(*) AS dispatched, \
+             COUNT(*) FILTER (WHERE c.first_contact_at IS NOT NULL OR c.response_due <= {as_of}) AS response_due_or_made, \
              COUNT(*) FILTER (WHERE c.first_contact_at IS NOT NULL AND c.first_contact_at <= c.response_due) AS responded, \
              COUNT(c.eval_resolved) AS evaluated, \
              COUNT(*) FILTER (WHERE c.eval_resolved = 1) AS resolved, \
@@ -39,6 +41,7 @@ impl SqlStore {
         let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
         Ok(RateCounts {
             dispatched: row.try_get("dispatched")?,
+            response_due_or_made: row.try_get("response_due_or_made")?,
             responded_on_time: row.try_get("responded")?,
             evaluated: row.try_get("evaluated")?,
             resolved: row.try_get("resolved")?,
