@@ -38,6 +38,9 @@ pub struct Common {
     /// Public endpoints: burst size per client address.
     #[arg(long, global = true, env = "GRASSROOTS_PUBLIC_BURST", default_value_t = 20)]
     public_burst: u32,
+    /// Mark the session cookie Secure (serve behind HTTPS).
+    #[arg(long, global = true, env = "GRASSROOTS_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Database connections.
     #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
     db_connections: u32,
@@ -63,6 +66,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The working-day calendar (holidays and make-up working days).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Replace the calendar with a CSV file of `date,kind,name` lines (kind: holiday or
+    /// workday), like data/calendar-cn.csv. Running servers pick it up within a minute.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -110,6 +125,7 @@ impl Common {
                 per_minute: self.public_rate_per_minute,
                 burst: self.public_burst,
             },
+            secure_cookies: self.secure_cookies,
             ..grassroots_web::Config::default()
         }
     }
@@ -142,6 +158,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             common.open_store().await?;
             println!("migrations applied to {}", redact(&common.database_url()));
+            Ok(())
+        }
+        Command::Calendar { command: CalendarCommand::Import { file } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let days = grassroots_domain::calendar::parse_calendar_csv(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let store = common.open_store().await?;
+            store.replace_calendar(&days).await?;
+            println!("calendar replaced: {} days", days.len());
             Ok(())
         }
         Command::User { command: UserCommand::Add { username, role, scope, display_name, password } } => {

@@ -12,11 +12,14 @@ use crate::Common;
 
 /// How often the deadline worker looks for cases falling due.
 const DEADLINE_TICK: Duration = Duration::from_secs(30);
+/// How often reference data is reloaded from the database.
+const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 
 pub async fn run(common: &Common, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let state = grassroots_web::AppState::new(store.clone(), common.web_config()).await?;
-    let app = grassroots_web::router(state);
+    let app = grassroots_web::router(state.clone());
     tokio::spawn(deadline_worker(store));
+    tokio::spawn(reference_refresher(state));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
     tracing::info!(listen = %common.listen, "serving");
@@ -26,6 +29,19 @@ pub async fn run(common: &Common, store: Arc<dyn Store>) -> anyhow::Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// Reloads taxonomy, calendar and units so that changes made elsewhere (another process,
+/// `grassroots calendar import`) take effect without a restart.
+async fn reference_refresher(state: Arc<grassroots_web::AppState>) {
+    let mut tick = tokio::time::interval(REFERENCE_REFRESH);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.refresh_reference().await {
+            tracing::warn!(error = %e, "reloading reference data");
+        }
+    }
 }
 
 /// Marks cases that fall due soon or overdue. Several servers may share a database: the

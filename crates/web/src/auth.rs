@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
@@ -38,10 +39,9 @@ impl Staff {
     }
 }
 
-fn token_from(parts: &Parts) -> Option<String> {
+pub fn token_from(headers: &HeaderMap) -> Option<String> {
     // The scheme name is case-insensitive (RFC 9110 §11.1).
-    let bearer = parts
-        .headers
+    let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
@@ -50,8 +50,7 @@ fn token_from(parts: &Parts) -> Option<String> {
     if let Some(token) = bearer {
         return Some(token.trim().to_string());
     }
-    parts
-        .headers
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -60,7 +59,7 @@ fn token_from(parts: &Parts) -> Option<String> {
 }
 
 async fn staff_from(parts: &Parts, state: &AppState) -> Result<Option<Staff>, ApiError> {
-    let Some(token) = token_from(parts) else { return Ok(None) };
+    let Some(token) = token_from(&parts.headers) else { return Ok(None) };
     let user = state.store.session_user(&digest(&token), Utc::now()).await?.ok_or(ApiError::Unauthorized)?;
     Ok(Some(Staff { user, token }))
 }

@@ -112,6 +112,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public));
     Router::new()
         .merge(public)
+        .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/docs", get(openapi))
         .route("/api/v1/auth/logout", post(auth::logout))
@@ -126,6 +127,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
+}
+
+/// Until the web pages exist, the root says where the API is.
+async fn index() -> &'static str {
+    "grassroots 基层治理一体化平台\n\n\
+     JSON API / 接口: /api/v1\n\
+     OpenAPI document / 接口文档: /api/docs\n\
+     Report a problem / 反映问题: POST /api/v1/cases\n\
+     Track a case / 查询办理进度: GET /api/v1/track/{tracking_no}?code={query_code}\n"
 }
 
 /// The OpenAPI 3.1 document describing `/api/v1`.

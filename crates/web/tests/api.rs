@@ -172,6 +172,25 @@ async fn public_intake_is_rate_limited_per_client_address(app: TestApp) {
     assert_eq!(app.get("/api/v1/cases").send().await.status, 401);
 }
 
+async fn operators_with_a_live_session_are_not_limited_by_their_address(app: TestApp) {
+    let app =
+        app.with_config(Config { public_rate: RateLimit { per_minute: 1, burst: 2 }, ..Default::default() }).await;
+    let operator = app.login("operator").await; // takes one token of the address's bucket
+    let body = json!({ "description": "来电反映路灯坏了", "address": "东华门街道多福巷社区" });
+    for _ in 0..4 {
+        let res = app.post("/api/v1/cases").bearer(&operator).json(&body).send().await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    assert_eq!(app.post("/api/v1/cases").json(&body).send().await.status, 201, "the last anonymous token");
+    assert_eq!(app.post("/api/v1/cases").json(&body).send().await.status, 429);
+    assert_eq!(
+        app.post("/api/v1/cases").bearer("forged").json(&body).send().await.status,
+        429,
+        "a dead token is limited"
+    );
+    assert_eq!(app.case_count().await, 5);
+}
+
 async fn staff_log_in_by_password_with_token_or_cookie_and_log_out(app: TestApp) {
     let res = app.get("/api/v1/cases").send().await;
     assert_eq!(res.status, 401);
@@ -700,6 +719,7 @@ api_tests!(
     a_resident_report_is_received_placed_and_given_deadlines,
     invalid_reports_name_the_field_and_create_nothing,
     public_intake_is_rate_limited_per_client_address,
+    operators_with_a_live_session_are_not_limited_by_their_address,
     staff_log_in_by_password_with_token_or_cookie_and_log_out,
     a_case_goes_round_the_closed_loop_through_the_api,
     illegal_moves_are_refused_and_change_nothing,
