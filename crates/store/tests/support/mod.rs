@@ -1,8 +1,5 @@
 //! Test databases for both backends and a small world to run the closed loop in.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::Place;
@@ -10,50 +7,16 @@ use grassroots_domain::workflow::{Move, MoveContext};
 use grassroots_domain::{
     Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy, WorkCalendar,
 };
-use grassroots_store::crypto::DataKey;
-use grassroots_store::{CaseFilter, CreatedCase, NewCase, SqlStore, Store, StoreOptions, Unit};
+use grassroots_store::{CaseFilter, CreatedCase, NewCase, Store, Unit};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
+
+mod db;
+pub use db::*;
 
 pub const UNIT_A: &str = "unit-a";
 pub const UNIT_B: &str = "unit-b";
 pub const GRID: &str = "110101001001001";
-
-pub struct TestDb {
-    pub store: Arc<SqlStore>,
-    pub sqlite_path: Option<PathBuf>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-pub async fn sqlite_db() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("grassroots.db");
-    let store = SqlStore::open(StoreOptions {
-        url: format!("sqlite://{}", path.display()),
-        key: DataKey::generate(),
-        max_connections: 4,
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), sqlite_path: Some(path), _dir: Some(dir) }
-}
-
-/// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
-pub async fn postgres_db() -> TestDb {
-    use sqlx::Connection;
-    let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL")
-        .expect("GRASSROOTS_TEST_POSTGRES_URL must name a PostgreSQL server to run the PostgreSQL conformance tests");
-    sqlx::any::install_default_drivers();
-    let name = format!("grassroots_test_{}", Uuid::now_v7().simple());
-    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-    let url = format!("{prefix}/{name}");
-    let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
-    store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), sqlite_path: None, _dir: None }
-}
 
 #[macro_export]
 macro_rules! conformance {

@@ -12,13 +12,16 @@ use std::sync::{Arc, OnceLock};
 use grassroots_domain::case::Place;
 use grassroots_domain::region::parse_region_csv;
 use grassroots_domain::{Actor, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
-use grassroots_store::crypto::DataKey;
-use grassroots_store::{CreatedCase, NewCase, NewUser, SqlStore, Store, StoreOptions, Unit};
+use grassroots_store::{CreatedCase, NewCase, NewUser, SqlStore, Store, Unit};
 use grassroots_web::Config;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
+
+#[path = "../../../store/tests/support/db.rs"]
+mod db;
+pub use db::*;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const DISTRICT: &str = "110101";
@@ -38,43 +41,6 @@ pub const NAME: &str = "张三";
 pub const PHONE: &str = "13812345678";
 pub const MASKED_NAME: &str = "张*";
 pub const MASKED_PHONE: &str = "138****5678";
-
-/// Which database a test runs on, kept alive as long as the app.
-pub struct TestDb {
-    pub store: Arc<SqlStore>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-pub async fn sqlite_db() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("grassroots.db");
-    let store = SqlStore::open(StoreOptions {
-        url: format!("sqlite://{}", path.display()),
-        key: DataKey::generate(),
-        max_connections: 4,
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), _dir: Some(dir) }
-}
-
-/// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
-pub async fn postgres_db() -> TestDb {
-    use sqlx::Connection;
-    let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL")
-        .expect("GRASSROOTS_TEST_POSTGRES_URL must name a PostgreSQL server to run the PostgreSQL API tests");
-    sqlx::any::install_default_drivers();
-    let name = format!("grassroots_test_{}", Uuid::now_v7().simple());
-    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    admin.close().await.unwrap();
-    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-    let url = format!("{prefix}/{name}");
-    let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
-    store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), _dir: None }
-}
 
 /// Generates each test once per backend: `mod sqlite` always runs, `mod postgres` is ignored
 /// unless asked for and then needs GRASSROOTS_TEST_POSTGRES_URL (it fails without it).

@@ -1,0 +1,45 @@
+//! Test databases for both backends, shared by the store's and the web's integration tests
+//! (the web tests include this file by path).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use grassroots_store::crypto::DataKey;
+use grassroots_store::{SqlStore, StoreOptions};
+use uuid::Uuid;
+
+pub struct TestDb {
+    pub store: Arc<SqlStore>,
+    pub sqlite_path: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grassroots.db");
+    let store = SqlStore::open(StoreOptions {
+        url: format!("sqlite://{}", path.display()),
+        key: DataKey::generate(),
+        max_connections: 4,
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    TestDb { store: Arc::new(store), sqlite_path: Some(path), _dir: Some(dir) }
+}
+
+/// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
+pub async fn postgres_db() -> TestDb {
+    use sqlx::Connection;
+    let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL")
+        .expect("GRASSROOTS_TEST_POSTGRES_URL must name a PostgreSQL server to run the PostgreSQL tests");
+    sqlx::any::install_default_drivers();
+    let name = format!("grassroots_test_{}", Uuid::now_v7().simple());
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+    let url = format!("{prefix}/{name}");
+    let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
+    store.migrate().await.unwrap();
+    TestDb { store: Arc::new(store), sqlite_path: None, _dir: None }
+}
