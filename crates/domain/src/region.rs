@@ -106,15 +106,6 @@ impl RegionCode {
     pub fn contains(&self, other: &RegionCode) -> bool {
         other.0.starts_with(&self.0)
     }
-
-    /// The 12-digit statistical form (grids keep their 15 digits).
-    pub fn padded(&self) -> String {
-        if self.0.len() >= 12 {
-            self.0.clone()
-        } else {
-            format!("{:0<12}", self.0)
-        }
-    }
 }
 
 /// `110101001000` → `110101001`: drop the zero groups of the levels below.
@@ -200,14 +191,6 @@ impl Gazetteer {
         Self { regions }
     }
 
-    pub fn regions(&self) -> &[Region] {
-        &self.regions
-    }
-
-    pub fn get(&self, code: &RegionCode) -> Option<&Region> {
-        self.regions.iter().find(|r| &r.code == code)
-    }
-
     /// The deepest region the text names without ambiguity: a community when exactly one
     /// named community fits the named street (if any), else the named street, else the district.
     pub fn locate_in_text(&self, text: &str) -> Option<RegionCode> {
@@ -247,7 +230,6 @@ mod tests {
         assert_eq!(RegionCode::parse("110101000000").unwrap().as_str(), "110101");
         assert_eq!(RegionCode::parse("110101001000").unwrap().as_str(), "110101001");
         assert_eq!(RegionCode::parse("110101001001").unwrap().level(), RegionLevel::Community);
-        assert_eq!(RegionCode::parse("110101").unwrap().padded(), "110101000000");
     }
 
     #[test]

@@ -417,7 +417,50 @@ async fn concurrent_reports_are_each_written_once(db: TestDb) {
     }
 }
 
+/// The store's SQL scope filter and the domain's `Scope::covers` are the same rule.
+async fn sql_scopes_agree_with_the_domain_rule(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let mut ids = Vec::new();
+    for (i, (unit, co)) in [(UNIT_A, vec![]), (UNIT_B, vec![UNIT_A]), ("unit-c", vec![UNIT_B])].into_iter().enumerate()
+    {
+        let c = f.report(s, &format!("范围测试{i}"), None).await;
+        f.dispatch_to(s, c.id, unit, &co).await;
+        ids.push(c.id);
+    }
+    ids.push(f.report(s, "未派遣", None).await.id);
+    let scopes = [
+        Scope::All,
+        Scope::parse("region:11").unwrap(),
+        Scope::parse("region:110101").unwrap(),
+        Scope::parse("region:110102").unwrap(),
+        Scope::parse("region:110101001").unwrap(),
+        Scope::parse("region:110101002,110101001001").unwrap(),
+        Scope::parse("region:110101001002").unwrap(),
+        Scope::Unit { unit: UNIT_A.into() },
+        Scope::Unit { unit: UNIT_B.into() },
+        Scope::Unit { unit: "unit-c".into() },
+        Scope::Unit { unit: "nobody".into() },
+        Scope::Grids { codes: vec![GRID.into()] },
+        Scope::Grids { codes: vec!["110101001002001".into(), "110101002001001".into()] },
+    ];
+    for scope in &scopes {
+        for id in &ids {
+            let record = s.case_record(*id).await.unwrap().unwrap();
+            let visible = s.case_detail(scope, *id).await.unwrap().is_some();
+            assert_eq!(visible, scope.covers(&record), "{} on case of {:?}", scope.to_spec(), record.lead_unit);
+        }
+        let mut covered = 0;
+        for id in &ids {
+            covered += usize::from(scope.covers(&s.case_record(*id).await.unwrap().unwrap()));
+        }
+        let listed = s.list_cases(scope, &filter()).await.unwrap().cases.len();
+        assert_eq!(listed, covered, "{}", scope.to_spec());
+    }
+}
+
 conformance!(
+    sql_scopes_agree_with_the_domain_rule,
     response_rate_counts_a_case_once_its_response_is_made_or_due,
     concurrent_reports_are_each_written_once,
     full_loop_writes_one_event_audit_and_outbox_row_per_move,
