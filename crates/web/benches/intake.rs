@@ -6,7 +6,8 @@
 //! 2. latency at a fixed arrival rate of 300 reports per second (open loop: latency counts
 //!    from the scheduled send time, so a stall cannot hide behind queued requests).
 //!
-//! GRASSROOTS_BENCH_SECONDS sets each phase's length (default 15).
+//! GRASSROOTS_BENCH_SECONDS sets each phase's length (default 15);
+//! GRASSROOTS_BENCH_DATABASE_URL=postgres://… runs it on an empty PostgreSQL database.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,7 +59,9 @@ fn report(name: &str, mut ms: Vec<f64>, seconds: f64) {
 async fn main() {
     let seconds: u64 = std::env::var("GRASSROOTS_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(15);
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
+    // GRASSROOTS_BENCH_DATABASE_URL=postgres://… measures PostgreSQL instead (an empty database).
+    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("grassroots.db").display()));
     let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
     store.migrate().await.unwrap();
     let regions: Vec<_> = parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
@@ -79,7 +82,7 @@ async fn main() {
     });
     let url: Arc<str> = format!("http://{addr}/api/v1/cases").into();
     let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http();
-    println!("intake on SQLite (WAL, synchronous=FULL), server and clients in one process on this machine");
+    println!("intake on {:?}, server and clients in one process on this machine", store.backend());
 
     // 1. Throughput.
     let end = Instant::now() + Duration::from_secs(seconds);
