@@ -49,6 +49,10 @@ impl Default for Config {
     }
 }
 
+/// Ten tries at a tracking number's query code, then one a minute: a resident who mistypes is
+/// not hindered, guessing a 6-digit code takes years.
+const QUERY_CODE_ATTEMPTS: RateLimit = RateLimit { per_minute: 1, burst: 10 };
+
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
@@ -57,6 +61,8 @@ pub struct AppState {
     /// District boundaries of the districts this platform serves.
     service_area: Vec<Boundary>,
     limiter: ratelimit::Limiter,
+    /// Attempts at a tracking number's query code, wherever they come from.
+    code_attempts: ratelimit::Limiter<String>,
 }
 
 impl AppState {
@@ -73,6 +79,7 @@ impl AppState {
         Ok(Arc::new(Self {
             store,
             limiter: ratelimit::Limiter::new(config.public_rate),
+            code_attempts: ratelimit::Limiter::new(QUERY_CODE_ATTEMPTS),
             config,
             reference: RwLock::new(Arc::new(reference)),
             gazetteer: Gazetteer::new(regions),

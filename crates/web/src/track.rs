@@ -14,14 +14,18 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::views::{resident_case, ResidentCase};
 use crate::AppState;
 
-/// Tracking numbers are 14 digits; anything else names no case.
-fn check_tracking_no(raw: &str) -> Result<(), ApiError> {
+/// Tracking numbers are 14 digits; anything else names no case. Each attempt at a number's
+/// query code takes a token of that number's bucket, so codes cannot be guessed from many
+/// addresses at once.
+fn check_tracking_no(state: &AppState, raw: &str) -> Result<(), ApiError> {
     let t = raw.trim();
-    if t.len() == 14 && t.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound)
+    if t.len() != 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::NotFound);
     }
+    state
+        .code_attempts
+        .check(t.to_string(), std::time::Instant::now())
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,7 +39,7 @@ pub async fn show(
     Path(tracking_no): Path<String>,
     ApiQuery(p): ApiQuery<TrackParams>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    check_tracking_no(&tracking_no)?;
+    check_tracking_no(&state, &tracking_no)?;
     let detail = state.store.track(tracking_no.trim(), p.code.trim()).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(resident_case(&detail.record, &detail.events, &state.reference())))
 }
@@ -54,7 +58,7 @@ pub async fn evaluate(
     Path(tracking_no): Path<String>,
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    check_tracking_no(&tracking_no)?;
+    check_tracking_no(&state, &tracking_no)?;
     let satisfaction = Satisfaction::parse_field("satisfaction", &req.satisfaction)?;
     let mv = Move::Evaluate { resolved: req.resolved, satisfaction, comment: req.comment };
     let reference = state.reference();

@@ -714,7 +714,21 @@ async fn a_rejected_value_does_not_change_which_field_is_named(app: TestApp) {
     }
 }
 
+async fn query_codes_cannot_be_guessed_at_length(app: TestApp) {
+    let created = app.report(&json!({ "description": "路灯坏了", "address": "东华门街道多福巷社区" })).await;
+    let no = created["tracking_no"].as_str().unwrap().to_string();
+    let code = created["query_code"].as_str().unwrap();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for _ in 0..10 {
+        assert_eq!(app.get(&format!("/api/v1/track/{no}?code={wrong}")).send().await.status, 404);
+    }
+    let res = app.get(&format!("/api/v1/track/{no}?code={code}")).send().await;
+    assert_eq!(res.status, 429, "even the right code waits once the number's attempts are spent");
+    assert!(res.header("retry-after").is_some());
+}
+
 api_tests!(
+    query_codes_cannot_be_guessed_at_length,
     health_check_and_openapi_document_are_served,
     a_resident_report_is_received_placed_and_given_deadlines,
     invalid_reports_name_the_field_and_create_nothing,
