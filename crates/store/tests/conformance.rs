@@ -459,7 +459,29 @@ async fn sql_scopes_agree_with_the_domain_rule(db: TestDb) {
     }
 }
 
+async fn two_cases_cannot_be_merged_into_each_other(db: TestDb) {
+    let s = db.store.clone();
+    let f = Arc::new(Fixture::new(&*s).await);
+    for round in 0..5 {
+        let a = f.report(&*s, &format!("重复反映A{round}"), None).await.id;
+        let b = f.report(&*s, &format!("重复反映B{round}"), None).await.id;
+        let merge = |from: uuid::Uuid, into: uuid::Uuid| {
+            let (s, f) = (s.clone(), f.clone());
+            tokio::spawn(async move {
+                s.apply_move(&f.dispatcher(), from, &Move::Merge { into, reason: None }, &f.ctx(Utc::now())).await
+            })
+        };
+        let results = futures_join(vec![merge(a, b), merge(b, a)]).await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(matches!(loser, StoreError::Invalid(e) if e.field == "into"), "{loser:?}");
+        let states = [s.case_record(a).await.unwrap().unwrap().state, s.case_record(b).await.unwrap().unwrap().state];
+        assert_eq!(states.iter().filter(|st| **st == CaseState::Merged).count(), 1, "{states:?}");
+    }
+}
+
 conformance!(
+    two_cases_cannot_be_merged_into_each_other,
     sql_scopes_agree_with_the_domain_rule,
     response_rate_counts_a_case_once_its_response_is_made_or_due,
     concurrent_reports_are_each_written_once,

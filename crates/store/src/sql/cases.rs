@@ -20,6 +20,14 @@ use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
 };
 
+/// Errors after which the same transaction may simply be tried again: PostgreSQL's
+/// serialization failure and deadlock, SQLite's busy and locked.
+fn is_transient(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517"))
+}
+
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL.
 pub(super) const PENDING_STATES: &str = "'received', 'registered', 'dispatched', 'in_progress'";
 
@@ -363,7 +371,11 @@ impl SqlStore {
             let case = record_from_row(&row)?;
             let kind = decide(&case, actor, mv, ctx)?;
             self.check_references(actor, mv).await?;
-            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now).await? {
+            let live_target = match mv {
+                Move::Merge { into, .. } => Some(*into),
+                _ => None,
+            };
+            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target).await? {
                 return Ok(after);
             }
         }
@@ -371,13 +383,15 @@ impl SqlStore {
     }
 
     /// Writes one event for `case` if its version is still current. `None` when another
-    /// writer got there first.
+    /// writer got there first (or the database asks for a retry). `live_target` names a case
+    /// that must still be open when this commits (the target of a merge).
     pub(super) async fn commit_event(
         &self,
         case: &CaseRecord,
         kind: EventKind,
         actor: &Actor,
         at: DateTime<Utc>,
+        live_target: Option<Uuid>,
     ) -> Result<Option<CaseRecord>> {
         // Events of one case never go back in time, even if clocks of two servers disagree.
         let at = to_stored_precision(at).max(case.updated_at);
@@ -391,26 +405,71 @@ impl SqlStore {
             kind,
         };
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
+        let mut tx = self.write.begin().await?;
+        match Self::write_event(&mut tx, case, &after, &event, actor, live_target).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            Err(StoreError::Database(e)) if is_transient(&e) => {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
+        match tx.commit().await {
+            Ok(()) => Ok(Some(after)),
+            Err(e) if is_transient(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The statements of one change; false when the case's version moved on.
+    async fn write_event(
+        conn: &mut AnyConnection,
+        before: &CaseRecord,
+        after: &CaseRecord,
+        event: &CaseEvent,
+        actor: &Actor,
+        live_target: Option<Uuid>,
+    ) -> Result<bool> {
         let assignments: Vec<String> =
             MUTABLE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
         let n = MUTABLE_COLUMNS.len();
         let sql = format!("UPDATE cases SET {} WHERE id = ${} AND version = ${}", assignments.join(", "), n + 1, n + 2);
-        let mut tx = self.write.begin().await?;
-        let updated = bind_mutable(sqlx::query(&sql), &after)
-            .bind(case.id.to_string())
-            .bind(case.version)
-            .execute(&mut *tx)
+        let updated = bind_mutable(sqlx::query(&sql), after)
+            .bind(before.id.to_string())
+            .bind(before.version)
+            .execute(&mut *conn)
             .await?;
         if updated.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(None);
+            return Ok(false);
         }
-        if after.co_units != case.co_units {
-            Self::write_co_units(&mut tx, &after).await?;
+        if let Some(target) = live_target {
+            // Locks the target row until commit, so two cases cannot be merged into each other.
+            let live =
+                sqlx::query("UPDATE cases SET version = version WHERE id = $1 AND state NOT IN ('rejected', 'merged')")
+                    .bind(target.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            if live.rows_affected() == 0 {
+                return Err(FieldError::new(
+                    "into",
+                    "目标案件已不予受理或已合并",
+                    "the target case was rejected or merged",
+                )
+                .into());
+            }
         }
-        Self::record_event(&mut tx, &after, &event, actor).await?;
-        tx.commit().await?;
-        Ok(Some(after))
+        if after.co_units != before.co_units {
+            Self::write_co_units(conn, after).await?;
+        }
+        Self::record_event(conn, after, event, actor).await?;
+        Ok(true)
     }
 
     pub(crate) async fn apply_move_impl(

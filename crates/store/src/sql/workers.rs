@@ -47,7 +47,7 @@ impl SqlStore {
         for row in &rows {
             let case = record_from_row(row)?;
             if let Some(kind) = due_status_change(&case, now) {
-                if self.commit_event(&case, kind, &Actor::System, now).await?.is_some() {
+                if self.commit_event(&case, kind, &Actor::System, now, None).await?.is_some() {
                     marked += 1;
                 }
             }
