@@ -64,11 +64,6 @@ impl Role {
     pub fn may_reveal_personal_data(self) -> bool {
         matches!(self, Self::Operator | Self::Dispatcher | Self::Handler | Self::Supervisor | Self::GridWorker)
     }
-
-    /// Leaders work with aggregates: case data reaches them without any personal field.
-    pub fn sees_personal_fields(self) -> bool {
-        !matches!(self, Self::Leader)
-    }
 }
 
 /// What part of the city a staff account works on.

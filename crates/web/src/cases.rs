@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
 use grassroots_domain::workflow::Move;
-use grassroots_domain::{CaseState, RegionCode};
+use grassroots_domain::{CaseState, RegionCode, Role};
 use grassroots_store::CaseFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -52,11 +52,23 @@ pub fn category_param(reference: &grassroots_store::Reference, raw: &str) -> Res
     }
 }
 
+/// Leaders work with aggregates (DESIGN §2): individual cases, with their places, words and
+/// reporters, are not theirs to read.
+fn works_on_cases(staff: &Staff) -> Result<(), ApiError> {
+    if staff.user.role == Role::Leader {
+        return Err(ApiError::Forbidden(
+            "领导查看统计汇总，不查看单个案件 / leaders see aggregates, not individual cases".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
+    works_on_cases(&staff)?;
     let states = match p.state.as_deref().filter(|s| !s.is_empty()) {
         None => Vec::new(),
         Some(list) => list.split(',').map(|s| CaseState::parse_field("state", s)).collect::<Result<Vec<_>, _>>()?,
@@ -93,6 +105,7 @@ pub async fn show(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
     let reference = state.reference();

@@ -20,9 +20,8 @@ pub struct StaffCase<'a> {
     pub state_label: &'static str,
     pub category: Option<Label>,
     pub lead_unit_name: Option<String>,
-    /// Masked; absent for roles that work with aggregates only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reporter: Option<&'a MaskedReporter>,
+    /// Masked; revealed only through the audited reveal.
+    pub reporter: &'a MaskedReporter,
     /// The moves this caller may make now.
     pub actions: Vec<&'static str>,
 }
@@ -42,7 +41,7 @@ pub fn staff_case<'a>(
             .get(&record.category_code)
             .map(|c| Label { zh: c.name_zh.clone(), en: c.name_en.clone() }),
         lead_unit_name: record.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone()),
-        reporter: role.sees_personal_fields().then_some(reporter),
+        reporter,
         actions: open_actions(record.state, role),
     }
 }
