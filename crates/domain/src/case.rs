@@ -182,7 +182,11 @@ pub struct CaseRecord {
     pub co_units: Vec<String>,
     pub first_dispatched_at: Option<DateTime<Utc>>,
     pub dispatched_at: Option<DateTime<Utc>>,
+    /// The first contact with the resident in the current round (a reopening starts a new one).
     pub first_contact_at: Option<DateTime<Utc>>,
+    /// Whether the case's very first contact came before its response deadline, kept for the
+    /// response rate whatever later rounds do. `None` until the first contact.
+    pub responded_on_time: Option<bool>,
     pub handled_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub result: Option<String>,

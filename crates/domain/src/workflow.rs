@@ -679,6 +679,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             first_dispatched_at: None,
             dispatched_at: None,
             first_contact_at: None,
+            responded_on_time: None,
             handled_at: None,
             closed_at: None,
             result: None,
@@ -733,6 +734,9 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
         EventKind::Accepted { .. } => c.state = CaseState::InProgress,
         EventKind::Contacted { .. } => {
             c.first_contact_at.get_or_insert(at);
+            if c.responded_on_time.is_none() {
+                c.responded_on_time = Some(at <= c.response_due);
+            }
         }
         EventKind::ExtensionRequested { days, reason } => {
             c.pending_extension = Some(PendingExtension { days: *days, reason: reason.clone() })

@@ -92,6 +92,7 @@ fn synthetic_case(i: usize, now: DateTime<Utc>, categories: &[String], rng: &mut
         first_dispatched_at,
         dispatched_at: first_dispatched_at,
         first_contact_at,
+        responded_on_time: first_contact_at.map(|t| t <= received_at + Duration::hours(24)),
         handled_at: None,
         closed_at: closed.then(|| received_at + Duration::days(7)),
         result: None,

@@ -480,7 +480,37 @@ async fn two_cases_cannot_be_merged_into_each_other(db: TestDb) {
     }
 }
 
+async fn a_late_first_response_stays_late_after_a_reopening(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let t0 = Utc::now() - Duration::days(10);
+    let c = f.report_at(s, "井盖松动", t0).await; // category 0302: respond within 2 hours
+    let at = |minutes: i64| f.ctx(t0 + Duration::minutes(minutes));
+    let h = f.handler(UNIT_A);
+    let steps: Vec<(Actor, Move, i64)> = vec![
+        (f.dispatcher(), Move::Register { note: None }, 1),
+        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![], note: None }, 2),
+        (h.clone(), Move::Accept {}, 3),
+        (h.clone(), Move::Contact { note: "迟到的回访".into() }, 300),
+        (h.clone(), Move::ReportHandled { result: "已处理".into(), evidence: vec![] }, 360),
+        (f.supervisor(), Move::Close { note: None }, 420),
+    ];
+    for (actor, mv, minutes) in &steps {
+        s.apply_move(actor, c.id, mv, &at(*minutes)).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
+    }
+    let eval = Move::Evaluate { resolved: false, satisfaction: Satisfaction::Dissatisfied, comment: None };
+    s.resident_evaluate(&c.tracking_no, &c.query_code, &eval, &at(480)).await.unwrap();
+    s.apply_move(&f.supervisor(), c.id, &Move::Reopen { reason: "未解决".into() }, &at(540)).await.unwrap();
+    s.apply_move(&h, c.id, &Move::Accept {}, &at(541)).await.unwrap();
+    let again = s.apply_move(&h, c.id, &Move::Contact { note: "及时回访".into() }, &at(545)).await.unwrap();
+    assert!(again.first_contact_at.unwrap() <= again.response_due, "the new round's contact is on time");
+    assert_eq!(again.responded_on_time, Some(false), "the case's first response was late");
+    let counts = s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap();
+    assert_eq!((counts.response_due_or_made, counts.responded_on_time), (1, 0));
+}
+
 conformance!(
+    a_late_first_response_stays_late_after_a_reopening,
     two_cases_cannot_be_merged_into_each_other,
     sql_scopes_agree_with_the_domain_rule,
     response_rate_counts_a_case_once_its_response_is_made_or_due,

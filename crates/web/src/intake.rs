@@ -95,10 +95,17 @@ pub async fn create_case(
         (Some(c), Some(_)) => Channel::parse_field("channel", c)?,
     };
     let mut place = locate(&state, &req)?;
-    // A grid worker on patrol reports from one of their grids.
+    // A grid worker on patrol reports from one of their grids: the one in the named
+    // community, else their first; the case's regions are those of that grid.
     if let Some(Scope::Grids { codes }) = staff.as_ref().map(|s| &s.user.scope) {
         let in_community = place.community_code.as_ref().and_then(|c| codes.iter().find(|g| g.starts_with(c.as_str())));
-        place.grid_code = in_community.or(codes.first()).cloned();
+        if let Some(grid) = in_community.or(codes.first()) {
+            let code = |digits: usize| Some(grid[..digits].to_string());
+            place.district_code = code(RegionLevel::County.digits());
+            place.street_code = code(RegionLevel::Township.digits());
+            place.community_code = code(RegionLevel::Community.digits());
+            place.grid_code = Some(grid.clone());
+        }
     }
 
     let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
@@ -195,14 +202,20 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
     let named = address.and_then(|a| state.gazetteer.locate_in_text(a));
     // An address naming a region in another district than the coordinates is ignored.
     let named = named.filter(|n| district.as_ref().is_none_or(|d| d.contains(n)));
-    let region = named.or(district).or_else(|| {
-        // Unplaced requests go to the command centre of the only served district, if one.
-        match state.service_area.as_slice() {
-            [only] => RegionCode::parse(&only.code).ok(),
-            _ => None,
+    // An address naming no region goes to the command centre of the served district; where
+    // several are served, the resident is asked to say where.
+    let region = match (named.or(district), state.service_area.as_slice()) {
+        (Some(region), _) => region,
+        (None, [only]) => RegionCode::parse(&only.code)?,
+        (None, _) => {
+            return Err(ApiError::field(
+                "address",
+                "无法确定位置：请在地图上选择，或写明街道、社区",
+                "cannot tell where this is: pick the place on the map or name the street and community",
+            ))
         }
-    });
-    let level = |l: RegionLevel| region.as_ref().and_then(|r| r.ancestor(l)).map(|c| c.as_str().to_string());
+    };
+    let level = |l: RegionLevel| region.ancestor(l).map(|c| c.as_str().to_string());
     Ok(Place {
         district_code: level(RegionLevel::County),
         street_code: level(RegionLevel::Township),

@@ -16,7 +16,7 @@ use crate::{MaskedReporter, StoreError};
 pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.request_type, c.priority, c.channel, \
     c.description, c.district_code, c.street_code, c.community_code, c.grid_code, c.lat, c.lng, c.address, \
     c.received_at, c.clock_started_at, c.response_due, c.resolve_due, c.lead_unit, c.co_units, c.first_dispatched_at, c.dispatched_at, \
-    c.first_contact_at, c.handled_at, c.closed_at, c.result, c.reject_reason, c.merged_into, c.pending_extension, \
+    c.first_contact_at, c.responded_on_time, c.handled_at, c.closed_at, c.result, c.reject_reason, c.merged_into, c.pending_extension, \
     c.return_count, c.reopen_count, c.supervision_count, c.escalated, c.eval_resolved, c.eval_satisfaction, \
     c.eval_comment, c.eval_at, c.eval_round, c.due_status, c.version, c.updated_at, \
     c.anonymous, c.reporter_name_masked, c.reporter_phone_masked";
@@ -79,6 +79,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         first_dispatched_at: opt_ms("first_dispatched_at")?,
         dispatched_at: opt_ms("dispatched_at")?,
         first_contact_at: opt_ms("first_contact_at")?,
+        responded_on_time: row.try_get::<Option<i64>, _>("responded_on_time")?.map(|v| v != 0),
         handled_at: opt_ms("handled_at")?,
         closed_at: opt_ms("closed_at")?,
         result: row.try_get("result")?,
@@ -117,6 +118,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "first_dispatched_at",
     "dispatched_at",
     "first_contact_at",
+    "responded_on_time",
     "handled_at",
     "closed_at",
     "result",
@@ -152,6 +154,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(c.first_dispatched_at.map(ms))
         .bind(c.dispatched_at.map(ms))
         .bind(c.first_contact_at.map(ms))
+        .bind(c.responded_on_time.map(i64::from))
         .bind(c.handled_at.map(ms))
         .bind(c.closed_at.map(ms))
         .bind(c.result.clone())

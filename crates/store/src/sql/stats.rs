@@ -30,8 +30,8 @@ impl SqlStore {
         let as_of = args.int(ms(f.as_of.unwrap_or_else(chrono::Utc::now)));
         let sql = format!(
             "SELECT COUNT(*) AS dispatched, \
-             COUNT(*) FILTER (WHERE c.first_contact_at IS NOT NULL OR c.response_due <= {as_of}) AS response_due_or_made, \
-             COUNT(*) FILTER (WHERE c.first_contact_at IS NOT NULL AND c.first_contact_at <= c.response_due) AS responded, \
+             COUNT(*) FILTER (WHERE c.responded_on_time IS NOT NULL OR c.response_due <= {as_of}) AS response_due_or_made, \
+             COUNT(*) FILTER (WHERE c.responded_on_time = 1) AS responded, \
              COUNT(c.eval_resolved) AS evaluated, \
              COUNT(*) FILTER (WHERE c.eval_resolved = 1) AS resolved, \
              COUNT(*) FILTER (WHERE c.eval_satisfaction IN ('satisfied', 'basic')) AS satisfied \
