@@ -22,7 +22,7 @@ pub fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What the database keeps of a token or query code: a leak of the table grants nothing.
+/// What the database keeps of a session token: a leak of the table grants no session.
 pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -9,6 +9,8 @@ use std::path::Path;
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
 use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
 
 /// The data-encryption key. Its `Debug` never shows the key.
 #[derive(Clone)]
@@ -84,17 +86,32 @@ impl DataKey {
     }
 }
 
-/// Encrypts and decrypts personal fields.
+/// Encrypts and decrypts personal fields, and keys the tags of query codes.
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
+    /// HMAC key for query codes, derived from the data key: a leaked table of tags cannot be
+    /// searched for the 6-digit codes without it.
+    code_key: [u8; 32],
 }
 
 const NONCE_LEN: usize = 12;
 
 impl Cipher {
     pub fn new(key: &DataKey) -> Self {
-        Self { aead: Aes256Gcm::new(&key.0) }
+        let mut derive = Sha256::new();
+        derive.update(b"grassroots query codes v1");
+        derive.update(key.0.as_slice());
+        Self { aead: Aes256Gcm::new(&key.0), code_key: derive.finalize().into() }
+    }
+
+    /// What the database keeps of a case's query code.
+    pub fn query_code_tag(&self, tracking_no: &str, query_code: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.code_key).expect("HMAC takes any key length");
+        mac.update(tracking_no.as_bytes());
+        mac.update(b":");
+        mac.update(query_code.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// nonce ‖ ciphertext ‖ tag
@@ -142,6 +159,15 @@ mod tests {
         assert_eq!(cipher.open(&context(id, "phone"), &sealed).unwrap(), "13812345678");
         assert!(cipher.open(&context(id, "name"), &sealed).is_err());
         assert!(Cipher::new(&DataKey::generate()).open(&context(id, "phone"), &sealed).is_err());
+    }
+
+    #[test]
+    fn query_code_tags_depend_on_the_key() {
+        let key = DataKey::generate();
+        let tag = Cipher::new(&key).query_code_tag("26112600000001", "123456");
+        assert_eq!(tag, Cipher::new(&key).query_code_tag("26112600000001", "123456"));
+        assert_ne!(tag, Cipher::new(&key).query_code_tag("26112600000001", "123457"));
+        assert_ne!(tag, Cipher::new(&DataKey::generate()).query_code_tag("26112600000001", "123456"));
     }
 
     #[test]

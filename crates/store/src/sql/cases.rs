@@ -14,7 +14,6 @@ use super::rows::{
     CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use super::{ms, to_stored_precision, Args, SqlStore};
-use crate::auth::digest;
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -40,10 +39,6 @@ pub(super) fn new_tracking_no(now: DateTime<Utc>) -> String {
 
 pub(super) fn new_query_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
-}
-
-pub(super) fn code_hash(tracking_no: &str, query_code: &str) -> String {
-    digest(&format!("{tracking_no}:{query_code}"))
 }
 
 /// Where a move finds its case: within a staff member's scope, or by the resident's codes.
@@ -232,7 +227,7 @@ impl SqlStore {
             }
             Locator::Tracking(tracking_no, code) => {
                 let t = args.text(*tracking_no);
-                let h = args.text(code_hash(tracking_no, code));
+                let h = args.text(self.cipher.query_code_tag(tracking_no, code));
                 format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.tracking_no = {t} AND c.query_code_hash = {h}")
             }
         };
@@ -587,7 +582,14 @@ impl SqlStore {
         for h in cases {
             let r = &h.record;
             let personal = seal_personal(&self.cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref());
-            Self::insert_case_row(&mut tx, r, &code_hash(&r.tracking_no, &h.query_code), h.anonymous, personal).await?;
+            Self::insert_case_row(
+                &mut tx,
+                r,
+                &self.cipher.query_code_tag(&r.tracking_no, &h.query_code),
+                h.anonymous,
+                personal,
+            )
+            .await?;
             for e in &h.events {
                 Self::insert_event(&mut tx, e).await?;
             }

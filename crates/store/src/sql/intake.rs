@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::cases::{code_hash, new_query_code, new_tracking_no, seal_personal};
+use super::cases::{new_query_code, new_tracking_no, seal_personal};
 use super::{to_stored_precision, SqlStore};
 use crate::crypto::Cipher;
 use crate::{CreatedCase, NewCase, Result, StoreError};
@@ -108,8 +108,14 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
         let personal = seal_personal(cipher, id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
         sqlx::query("SAVEPOINT intake").execute(&mut *conn).await?;
         let written = async {
-            SqlStore::insert_case_row(conn, &record, &code_hash(&tracking_no, &query_code), new.anonymous, personal)
-                .await?;
+            SqlStore::insert_case_row(
+                conn,
+                &record,
+                &cipher.query_code_tag(&tracking_no, &query_code),
+                new.anonymous,
+                personal,
+            )
+            .await?;
             SqlStore::record_event(conn, &record, &event, actor).await
         }
         .await;
