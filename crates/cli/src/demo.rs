@@ -105,7 +105,10 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await?;
     store.upsert_units(&units).await?;
     store.upsert_responsibilities(&responsibility_matrix(&taxonomy, &units, &regions)).await?;
-    store.replace_calendar(&WorkCalendar::builtin_days()).await?;
+    // A calendar an administrator has imported is kept.
+    if store.reference().await?.calendar.is_empty() {
+        store.replace_calendar(&WorkCalendar::builtin_days()).await?;
+    }
     let reference = store.reference().await?;
 
     let users = demo_users(store, password, &units, &regions).await?;
@@ -114,9 +117,8 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let existing = store.count_cases().await?;
     let sample = if existing == 0 {
         let generated = generate_cases(&reference, &regions, &users, Utc::now(), 20261126);
-        for chunk in generated.chunks(200) {
-            store.insert_history(chunk).await.context("loading demo cases")?;
-        }
+        // One transaction: an interrupted first run leaves no half-loaded history behind.
+        store.insert_history(&generated).await.context("loading demo cases")?;
         writeln!(out, "generated {} cases over the last 90 days", generated.len())?;
         generated
             .iter()
@@ -173,11 +175,16 @@ async fn demo_users(
             Scope::Unit { unit: unit.id.clone() },
         ));
     }
+    // Accounts that exist keep their passwords (an administrator may have changed them).
     let mut users = Vec::new();
     for (username, display_name, role, scope) in accounts {
-        users.push(
-            store.upsert_user(&NewUser { username, display_name, password_hash: hash.clone(), role, scope }).await?,
-        );
+        let user = match store.user_by_username(&username).await? {
+            Some(existing) => existing.user,
+            None => {
+                store.upsert_user(&NewUser { username, display_name, password_hash: hash.clone(), role, scope }).await?
+            }
+        };
+        users.push(user);
     }
     Ok(users)
 }
@@ -336,9 +343,9 @@ pub fn generate_cases(
             4..=6 => (Channel::Web, Actor::Resident),
             _ => (Channel::Mobile, Actor::Resident),
         };
-        let id = Uuid::now_v7();
+        let id = id_at(received_at);
         let received = CaseEvent {
-            id: Uuid::now_v7(),
+            id: id_at(received_at),
             case_id: id,
             seq: 1,
             at: received_at,
@@ -518,7 +525,7 @@ fn simulate(
 
 fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<Utc>) -> CaseEvent {
     CaseEvent {
-        id: Uuid::now_v7(),
+        id: id_at(at),
         case_id: record.id,
         seq: record.version + 1,
         at: to_millis(at),
@@ -526,6 +533,12 @@ fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<U
         actor_id: actor.user_id(),
         kind,
     }
+}
+
+/// A UUIDv7 carrying `t`, so generated cases sort by when they were received, like live ones.
+fn id_at(t: DateTime<Utc>) -> Uuid {
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp() as u64, t.timestamp_subsec_nanos());
+    Uuid::new_v7(ts)
 }
 
 /// Stored times have millisecond precision; generated ones are kept to it so replays match.

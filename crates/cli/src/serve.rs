@@ -58,7 +58,13 @@ async fn deadline_worker(store: Arc<dyn Store>) {
             Ok(true) => loop {
                 match store.tick_deadlines(Utc::now(), 500).await {
                     Ok(0) => break,
-                    Ok(n) => tracing::info!(marked = n, "deadline marks"),
+                    Ok(n) => {
+                        tracing::info!(marked = n, "deadline marks");
+                        // A long catch-up keeps its lease alive, or stops if it was lost.
+                        if !matches!(store.claim_lease("deadlines", &holder, Utc::now(), lease).await, Ok(true)) {
+                            break;
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "deadline worker");
                         break;

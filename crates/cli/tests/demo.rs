@@ -30,9 +30,13 @@ async fn demo_loads_once_and_its_cases_replay() {
     let mut states = HashSet::new();
     let (mut overdue, mut evaluated) = (0, 0);
     let mut filter = CaseFilter { limit: 200, ..CaseFilter::default() };
+    let mut previous = None;
     loop {
         let page = store.list_cases(&Scope::All, &filter).await.unwrap();
         for c in &page.cases {
+            // Newest first by id is newest first by receipt, as for live cases.
+            assert!(previous.is_none_or(|p| p >= c.record.received_at), "ids follow receipt times");
+            previous = Some(c.record.received_at);
             let events = store.case_events(c.record.id).await.unwrap();
             assert_eq!(replay(&events).unwrap().as_ref(), Some(&c.record), "case {}", c.record.tracking_no);
             states.insert(c.record.state);

@@ -69,6 +69,11 @@ impl WorkCalendar {
         parse_calendar_csv(include_str!("../../../data/calendar-cn.csv")).expect("shipped calendar parses")
     }
 
+    /// True when no holiday or make-up day is configured.
+    pub fn is_empty(&self) -> bool {
+        self.exceptions.is_empty()
+    }
+
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         match self.exceptions.get(&date) {
             Some(DayKind::Holiday) => false,

@@ -40,7 +40,7 @@ pub trait Store: Send + Sync + 'static {
 
     // Staff and sessions ------------------------------------------------------------------
 
-    /// Creates or (when the username exists) updates a staff account.
+    /// Creates or (when the username exists) updates a staff account, ending its sessions.
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
     async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;

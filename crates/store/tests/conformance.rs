@@ -349,6 +349,17 @@ async fn sessions_expire_and_end(db: TestDb) {
     s.delete_session("live").await.unwrap();
     assert!(s.session_user("live", now).await.unwrap().is_none());
     assert_eq!(s.user_by_username("disp").await.unwrap().unwrap().password_hash, "y");
+
+    s.create_session(user.id, "before-change", now + Duration::hours(1)).await.unwrap();
+    let changed = grassroots_store::NewUser {
+        username: "disp".into(),
+        display_name: "派单员".into(),
+        password_hash: "z".into(),
+        role: Role::Dispatcher,
+        scope: Scope::parse("region:110101").unwrap(),
+    };
+    s.upsert_user(&changed).await.unwrap();
+    assert!(s.session_user("before-change", now).await.unwrap().is_none(), "a changed account logs in again");
 }
 
 async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {

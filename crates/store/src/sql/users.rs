@@ -25,6 +25,11 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
 impl SqlStore {
     pub(crate) async fn upsert_user_impl(&self, u: &NewUser) -> Result<User> {
         let mut tx = self.write.begin().await?;
+        // A changed account (password, role, scope) logs in again.
+        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)")
+            .bind(u.username.clone())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO users (id, username, display_name, password_hash, role, scope, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO UPDATE SET \
