@@ -195,17 +195,40 @@ fn rule(name: &str) -> Rule {
     }
 }
 
-/// The moves `role` may make on a case in `state` by the table (conditions such as "only
-/// the lead unit" are still checked when the move is made).
-pub fn open_actions(state: CaseState, role: Role) -> Vec<&'static str> {
+/// The moves `actor` may make on `case` now, asked of `decide` itself with a well-formed
+/// example of each move: the table, the lead unit, a pending extension, the evaluation round.
+/// (A merge's target and a dispatch's unit are checked when the move is made.)
+pub fn open_actions(case: &CaseRecord, actor: &Actor, ctx: &MoveContext) -> Vec<&'static str> {
     Move::NAMES
         .iter()
         .copied()
-        .filter(|name| {
-            let r = rule(name);
-            r.roles.contains(&role) && r.from.contains(&state)
-        })
+        .filter(|name| matches!(decide(case, actor, &example(name), ctx), Ok(_) | Err(MoveError::Invalid(_))))
         .collect()
+}
+
+/// A well-formed move of each name, for `open_actions`.
+fn example(name: &str) -> Move {
+    let text = || "-".to_string();
+    match name {
+        "register" => Move::Register { note: None },
+        "reject" => Move::Reject { reason: text() },
+        "merge" => Move::Merge { into: Uuid::nil(), reason: None },
+        "dispatch" => Move::Dispatch { unit: text(), co_units: vec![], note: None },
+        "redispatch" => Move::Redispatch { unit: "\u{2}".into(), co_units: vec![], reason: text() },
+        "return" => Move::Return { reason: text() },
+        "accept" => Move::Accept {},
+        "contact" => Move::Contact { note: text() },
+        "request_extension" => Move::RequestExtension { days: 1, reason: text() },
+        "approve_extension" => Move::ApproveExtension { note: None },
+        "reject_extension" => Move::RejectExtension { reason: text() },
+        "supervise" => Move::Supervise { note: text(), escalate: false },
+        "report_handled" => Move::ReportHandled { result: text(), evidence: vec![] },
+        "start_verification" => Move::StartVerification {},
+        "verify" => Move::Verify { passed: true, note: text() },
+        "close" => Move::Close { note: None },
+        "evaluate" => Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
+        _ => Move::Reopen { reason: text() },
+    }
 }
 
 /// The Chinese name of a move, for messages and pages.
@@ -816,4 +839,69 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Opt
 pub fn due_status_change(case: &CaseRecord, now: DateTime<Utc>) -> Option<EventKind> {
     let status = due_status_at(case, now);
     (case.state.is_pending() && status != case.due_status).then_some(EventKind::DueStatusChanged { due_status: status })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Place;
+
+    fn actor(role: Role, scope: Scope) -> Actor {
+        Actor::Staff { user_id: Uuid::nil(), username: role.as_str().into(), role, scope }
+    }
+
+    #[test]
+    fn open_actions_follow_decide_not_just_the_table() {
+        let (taxonomy, calendar) = (Taxonomy::builtin(), WorkCalendar::default());
+        let now = chrono::Utc::now();
+        let ctx = MoveContext {
+            now,
+            calendar: &calendar,
+            taxonomy: &taxonomy,
+            return_window: Duration::hours(24),
+            max_extension_days: 15,
+        };
+        let received = CaseEvent {
+            id: Uuid::nil(),
+            case_id: Uuid::from_u128(1),
+            seq: 1,
+            at: now,
+            actor_kind: "resident".into(),
+            actor_id: None,
+            kind: EventKind::Received {
+                tracking_no: "26112600000001".into(),
+                category_code: "0301".into(),
+                request_type: RequestType::Complaint,
+                priority: Priority::Normal,
+                channel: Channel::Web,
+                description: "路灯不亮".into(),
+                place: Place::default(),
+                response_due: now + Duration::hours(24),
+                resolve_due: now + Duration::days(3),
+            },
+        };
+        let mut case = evolve(None, &received).unwrap();
+        let dispatcher = actor(Role::Dispatcher, Scope::All);
+        let lead = actor(Role::Handler, Scope::Unit { unit: "a".into() });
+        let co = actor(Role::Handler, Scope::Unit { unit: "b".into() });
+        for mv in
+            [Move::Register { note: None }, Move::Dispatch { unit: "a".into(), co_units: vec!["b".into()], note: None }]
+        {
+            let kind = decide(&case, &dispatcher, &mv, &ctx).unwrap();
+            let event = CaseEvent {
+                id: Uuid::nil(),
+                case_id: case.id,
+                seq: case.version + 1,
+                at: now,
+                actor_kind: "dispatcher".into(),
+                actor_id: None,
+                kind,
+            };
+            case = evolve(Some(case), &event).unwrap();
+        }
+        assert_eq!(open_actions(&case, &lead, &ctx), vec!["return", "accept"]);
+        assert!(open_actions(&case, &co, &ctx).is_empty(), "a co-handler cannot accept or return");
+        assert_eq!(open_actions(&case, &dispatcher, &ctx), vec!["redispatch"]);
+        assert!(open_actions(&case, &Actor::Resident, &ctx).is_empty());
+    }
 }

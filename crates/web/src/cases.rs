@@ -96,7 +96,9 @@ pub async fn list(
     };
     let page = state.store.list_cases(&staff.user.scope, &filter).await?;
     let actor = staff.actor();
-    let cases: Vec<_> = page.cases.iter().map(|c| staff_case(&c.record, &c.reporter, &actor, &reference)).collect();
+    let ctx = state.move_context(&reference, Utc::now());
+    let cases: Vec<_> =
+        page.cases.iter().map(|c| staff_case(&c.record, &c.reporter, &actor, &ctx, &reference)).collect();
     Ok(Json(json!({ "cases": cases, "next_cursor": page.next_cursor })))
 }
 
@@ -109,7 +111,8 @@ pub async fn show(
     let id = parse_case_id(&id)?;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
     let reference = state.reference();
-    let view = staff_case(&detail.record, &detail.reporter, &staff.actor(), &reference);
+    let ctx = state.move_context(&reference, Utc::now());
+    let view = staff_case(&detail.record, &detail.reporter, &staff.actor(), &ctx, &reference);
     Ok(Json(json!({ "case": view, "events": detail.events })))
 }
 
@@ -122,11 +125,13 @@ pub async fn act(
     let id = parse_case_id(&id)?;
     let reference = state.reference();
     let actor = staff.actor();
-    let record = state.store.apply_move(&actor, id, &mv, &state.move_context(&reference, Utc::now())).await?;
+    let ctx = state.move_context(&reference, Utc::now());
+    let record = state.store.apply_move(&actor, id, &mv, &ctx).await?;
     let detail = state.store.case_detail(&staff.user.scope, id).await?;
     match detail {
         Some(d) => {
-            Ok(Json(json!({ "case": staff_case(&d.record, &d.reporter, &actor, &reference), "events": d.events })))
+            let view = staff_case(&d.record, &d.reporter, &actor, &ctx, &reference);
+            Ok(Json(json!({ "case": view, "events": d.events })))
         }
         // A move can take a case out of the actor's scope (a unit returning it).
         None => Ok(Json(json!({ "case": { "id": record.id, "state": record.state, "version": record.version } }))),

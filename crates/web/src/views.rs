@@ -2,8 +2,8 @@
 //! residents (state and timeline in plain words, nothing personal).
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::workflow::{open_actions, CaseEvent};
-use grassroots_domain::{Actor, CaseRecord, Role};
+use grassroots_domain::workflow::{open_actions, CaseEvent, MoveContext};
+use grassroots_domain::{Actor, CaseRecord};
 use grassroots_store::{MaskedReporter, Reference};
 use serde::Serialize;
 
@@ -30,9 +30,9 @@ pub fn staff_case<'a>(
     record: &'a CaseRecord,
     reporter: &'a MaskedReporter,
     actor: &Actor,
+    ctx: &MoveContext,
     reference: &Reference,
 ) -> StaffCase<'a> {
-    let role = actor.role().unwrap_or(Role::Leader);
     StaffCase {
         record,
         state_label: record.state.label_zh(),
@@ -42,7 +42,7 @@ pub fn staff_case<'a>(
             .map(|c| Label { zh: c.name_zh.clone(), en: c.name_en.clone() }),
         lead_unit_name: record.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone()),
         reporter,
-        actions: open_actions(record.state, role),
+        actions: open_actions(record, actor, ctx),
     }
 }
 
