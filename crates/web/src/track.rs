@@ -9,6 +9,8 @@ use grassroots_domain::workflow::Move;
 use grassroots_domain::Satisfaction;
 use serde::Deserialize;
 
+use grassroots_store::CaseDetail;
+
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::views::{resident_case, ResidentCase};
@@ -41,7 +43,16 @@ pub async fn show(
 ) -> Result<Json<ResidentCase>, ApiError> {
     check_tracking_no(&state, &tracking_no)?;
     let detail = state.store.track(tracking_no.trim(), p.code.trim()).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(resident_case(&detail.record, &detail.events, &state.reference())))
+    resident_view(&state, detail).await
+}
+
+/// The resident's view; a merged request follows the case it was merged into.
+async fn resident_view(state: &AppState, detail: CaseDetail) -> Result<Json<ResidentCase>, ApiError> {
+    let merged_into = match detail.record.merged_into {
+        Some(target) => state.store.case_record(target).await?,
+        None => None,
+    };
+    Ok(Json(resident_case(&detail.record, &detail.events, merged_into.as_ref(), &state.reference())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,5 +76,5 @@ pub async fn evaluate(
     let (no, code) = (tracking_no.trim(), req.code.trim());
     state.store.resident_evaluate(no, code, &mv, &state.move_context(&reference, Utc::now())).await?;
     let detail = state.store.track(no, code).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(resident_case(&detail.record, &detail.events, &reference)))
+    resident_view(&state, detail).await
 }

@@ -68,9 +68,37 @@ pub struct ResidentCase {
     pub timeline: Vec<TimelineEntry>,
     pub evaluation: Option<grassroots_domain::case::Evaluation>,
     pub can_evaluate: bool,
+    /// For a request merged into another about the same problem: how that one is going.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled_with: Option<MergedProgress>,
 }
 
-pub fn resident_case(record: &CaseRecord, events: &[CaseEvent], reference: &Reference) -> ResidentCase {
+/// The progress of the case a request was merged into, without anything of its reporter.
+#[derive(Serialize)]
+pub struct MergedProgress {
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub resolve_due: DateTime<Utc>,
+    pub result: Option<String>,
+}
+
+impl From<&CaseRecord> for MergedProgress {
+    fn from(target: &CaseRecord) -> Self {
+        Self {
+            state: target.state.as_str(),
+            state_label: target.state.label_zh(),
+            resolve_due: target.resolve_due,
+            result: target.result.clone(),
+        }
+    }
+}
+
+pub fn resident_case(
+    record: &CaseRecord,
+    events: &[CaseEvent],
+    merged_into: Option<&CaseRecord>,
+    reference: &Reference,
+) -> ResidentCase {
     let evaluated_this_round = record.evaluation.as_ref().is_some_and(|e| e.round == record.reopen_count);
     ResidentCase {
         tracking_no: record.tracking_no.clone(),
@@ -92,5 +120,6 @@ pub fn resident_case(record: &CaseRecord, events: &[CaseEvent], reference: &Refe
             .collect(),
         evaluation: record.evaluation.clone(),
         can_evaluate: record.state == grassroots_domain::CaseState::Closed && !evaluated_this_round,
+        handled_with: merged_into.map(MergedProgress::from),
     }
 }

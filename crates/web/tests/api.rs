@@ -720,7 +720,26 @@ async fn query_codes_cannot_be_guessed_at_length(app: TestApp) {
     assert!(res.header("retry-after").is_some());
 }
 
+async fn a_merged_request_follows_the_case_it_was_merged_into(app: TestApp) {
+    let first = app.report(&json!({ "description": "路灯坏了", "address": "东华门街道多福巷社区" })).await;
+    let again = app.report(&json!({ "description": "同一盏路灯坏了", "address": "东华门街道多福巷社区" })).await;
+    let dispatcher = app.login("dispatcher").await;
+    let into = first["id"].as_str().unwrap();
+    let res = app.act(&dispatcher, again["id"].as_str().unwrap(), &json!({ "action": "merge", "into": into })).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(app.act(&dispatcher, into, &json!({ "action": "register" })).await.status, 200);
+    let (no, code) = (again["tracking_no"].as_str().unwrap(), again["query_code"].as_str().unwrap());
+    let view = app.get(&format!("/api/v1/track/{no}?code={code}")).send().await.json();
+    assert_eq!(view["state"], "merged");
+    assert_eq!(view["handled_with"]["state"], "registered", "{view}");
+    assert!(
+        !view.to_string().contains(first["tracking_no"].as_str().unwrap()),
+        "the other case's number stays private"
+    );
+}
+
 api_tests!(
+    a_merged_request_follows_the_case_it_was_merged_into,
     query_codes_cannot_be_guessed_at_length,
     health_check_and_openapi_document_are_served,
     a_resident_report_is_received_placed_and_given_deadlines,

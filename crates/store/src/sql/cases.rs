@@ -292,7 +292,9 @@ impl SqlStore {
             let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             let like = args.text(format!("%{escaped}%"));
             let exact = args.text(text);
-            conditions.push(format!("(c.description LIKE {like} ESCAPE '\\' OR c.tracking_no = {exact})"));
+            // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+            conditions
+                .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
         }
         if let Some(after) = f.after {
             conditions.push(format!("c.id < {}", args.text(after.to_string())));
