@@ -603,6 +603,14 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
         }
         Move::ReportHandled { result, evidence } => {
             lead_unit_only()?;
+            // 先联系后办结: the resident hears from the unit before it reports the case handled
+            // (for an anonymous report, the contact note says that nobody could be reached).
+            if case.first_contact_at.is_none() {
+                return Err(MoveError::conflict(
+                    "请先记录与群众的联系，再报告办结",
+                    "record contact with the resident before reporting the case handled",
+                ));
+            }
             let evidence = evidence.iter().map(|e| text("evidence", e, 500)).collect::<Result<Vec<_>, _>>()?;
             if evidence.len() > 20 {
                 return Err(FieldError::new("evidence", "最多20项", "at most 20 items").into());

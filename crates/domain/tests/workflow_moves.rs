@@ -465,6 +465,7 @@ fn evaluate_twice_in_one_round_is_refused() {
     h.advance(Duration::hours(1));
     h.ok(&handler(LEAD), Move::Accept {});
     h.advance(Duration::hours(1));
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("fixed properly"), evidence: vec![] });
     h.advance(Duration::hours(1));
     h.ok(&supervisor(), Move::Close { note: None });
@@ -519,6 +520,7 @@ fn reopen_only_after_an_unresolved_or_dissatisfied_evaluation() {
         // The last round's evaluation does not allow a second reopen in the next round.
         h.advance(Duration::minutes(10));
         h.ok(&handler(LEAD), Move::Accept {});
+        h.ok(&handler(LEAD), Move::Contact { note: text("called") });
         h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
         h.advance(Duration::minutes(10));
         h.ok(&supervisor(), Move::Close { note: None });
@@ -636,6 +638,7 @@ fn dispatch_checks_units() {
 #[test]
 fn evidence_is_limited() {
     let mut h = Harness::standard().in_progress();
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     let e = h.refused(&handler(LEAD), Move::ReportHandled { result: text("r"), evidence: vec![text("photo"); 21] });
     assert_eq!(invalid_field(&e), "evidence");
     let e = h.refused(&handler(LEAD), Move::ReportHandled { result: text("r"), evidence: vec![text(" ")] });
@@ -649,6 +652,7 @@ fn evidence_is_limited() {
 #[test]
 fn failed_verification_sends_the_case_back_to_the_unit() {
     let mut h = Harness::standard().in_progress();
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&grid_worker(), Move::StartVerification {});
     assert_eq!(h.case.state, CaseState::Verifying);
@@ -657,6 +661,7 @@ fn failed_verification_sends_the_case_back_to_the_unit() {
     assert!(h.case.escalated);
     h.ok(&grid_worker(), Move::Verify { passed: false, note: text("still broken") });
     assert_eq!(h.case.state, CaseState::InProgress);
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("done now"), evidence: vec![] });
     h.ok(&supervisor(), Move::StartVerification {});
     h.ok(&supervisor(), Move::Verify { passed: true, note: text("ok") });
@@ -785,6 +790,7 @@ fn due_status_change_is_none_for_closed_cases() {
 fn a_late_handling_keeps_its_overdue_mark() {
     let mut h = Harness::standard().in_progress();
     h.advance(Duration::days(20));
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("late"), evidence: vec![] });
     assert_eq!(h.case.due_status, DueStatus::Overdue);
     assert_eq!(due_status_change(&h.case, h.now + Duration::days(1)), None);
@@ -820,6 +826,7 @@ fn a_new_round_can_be_evaluated_even_at_the_same_instant() {
     // The rest of the round happens within the same clock tick (e.g. a batch import).
     h.ok(&supervisor(), Move::Reopen { reason: text("r") });
     h.ok(&handler(LEAD), Move::Accept {});
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&supervisor(), Move::Close { note: None });
     h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap();
@@ -830,6 +837,7 @@ fn a_new_round_can_be_evaluated_even_at_the_same_instant() {
 #[test]
 fn a_failed_verification_clears_the_handled_result() {
     let mut h = Harness::standard().in_progress();
+    h.ok(&handler(LEAD), Move::Contact { note: text("called") });
     h.ok(&handler(LEAD), Move::ReportHandled { result: text("done"), evidence: vec![] });
     h.ok(&grid_worker(), Move::StartVerification {});
     h.ok(&grid_worker(), Move::Verify { passed: false, note: text("still broken") });

@@ -484,6 +484,7 @@ impl Model {
             Move::Supervise { note, .. } => need(text_ok(note, 1000), Fault::Invalid),
             Move::ReportHandled { result, evidence } => {
                 need(is_lead, Fault::Conflict);
+                need(self.first_contact_at.is_some(), Fault::Conflict);
                 need(text_ok(result, 4000), Fault::Invalid);
                 need(evidence.len() <= 20 && evidence.iter().all(|e| text_ok(e, 500)), Fault::Invalid);
             }

@@ -296,6 +296,7 @@ async fn merge_reject_reopen_and_extension(db: TestDb) {
     let approved =
         s.apply_move(&f.supervisor(), target.id, &Move::ApproveExtension { note: None }, &ctx).await.unwrap();
     assert!(approved.resolve_due > before.resolve_due);
+    s.apply_move(&h, target.id, &Move::Contact { note: "已联系".into() }, &ctx).await.unwrap();
     s.apply_move(
         &h,
         target.id,
