@@ -468,6 +468,17 @@ async fn sql_scopes_agree_with_the_domain_rule(db: TestDb) {
         }
         let listed = s.list_cases(scope, &filter()).await.unwrap().cases.len();
         assert_eq!(listed, covered, "{}", scope.to_spec());
+        // A region filter inside or outside the scope narrows it, never widens it.
+        for region in ["110101001", "110101", "11", "110102"] {
+            let region = grassroots_domain::RegionCode::parse(region).unwrap();
+            let within = CaseFilter { region: Some(region.clone()), ..filter() };
+            let listed = s.list_cases(scope, &within).await.unwrap().cases.len();
+            // Every fixture case is in the same place, so the region holds all of them or none.
+            let region_scope = Scope::Regions { codes: vec![region.clone()] };
+            let holds = region_scope.covers(&s.case_record(ids[0]).await.unwrap().unwrap());
+            let in_region = if holds { covered } else { 0 };
+            assert_eq!(listed, in_region, "{} within {}", scope.to_spec(), region.as_str());
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::{
-    bind_mutable, category_clause, event_from_row, record_from_row, region_clause, reporter_from_row, scope_clause,
-    CASE_COLUMNS, MUTABLE_COLUMNS,
+    bind_mutable, category_clause, event_from_row, record_from_row, reporter_from_row, scope_clause,
+    scoped_region_clauses, CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use super::{ms, to_stored_precision, Args, SqlStore};
 use crate::crypto::{context, Cipher};
@@ -268,7 +268,7 @@ impl SqlStore {
 
     pub(crate) async fn list_cases_impl(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage> {
         let mut args = Args::default();
-        let mut conditions = vec![scope_clause(scope, &mut args)];
+        let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), &mut args);
         if !f.states.is_empty() {
             let states: Vec<String> = f.states.iter().map(|s| args.text(s.as_str())).collect();
             conditions.push(format!("c.state IN ({})", states.join(", ")));
@@ -278,9 +278,6 @@ impl SqlStore {
         }
         if let Some(unit) = &f.unit {
             conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
-        }
-        if let Some(region) = &f.region {
-            conditions.push(region_clause(region, &mut args));
         }
         match f.overdue {
             // Overdue means a unit still owes work past a deadline, not that it once did.

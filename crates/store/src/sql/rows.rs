@@ -3,7 +3,7 @@
 use grassroots_domain::case::{Evaluation, PendingExtension, Place};
 use grassroots_domain::workflow::{CaseEvent, EventKind};
 use grassroots_domain::{
-    CaseRecord, CaseState, Channel, DueStatus, Priority, RegionLevel, RequestType, Satisfaction, Scope,
+    CaseRecord, CaseState, Channel, DueStatus, Priority, RegionCode, RegionLevel, RequestType, Satisfaction, Scope,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -208,6 +208,28 @@ pub fn scope_clause(scope: &Scope, args: &mut Args) -> String {
             format!("c.grid_code IN ({})", placeholders.join(", "))
         }
     }
+}
+
+/// The conditions for cases in `scope` and, if given, in `region`. When the region lies
+/// inside the scope, the scope adds nothing and is left out, so the query can use the
+/// region's own index.
+pub fn scoped_region_clauses(scope: &Scope, region: Option<&RegionCode>, args: &mut Args) -> Vec<String> {
+    let implied = match (scope, region) {
+        (Scope::All, _) => true,
+        (Scope::Regions { codes }, Some(r)) => codes.iter().any(|c| c.contains(r)),
+        _ => false,
+    };
+    let mut clauses = Vec::new();
+    if !implied {
+        clauses.push(scope_clause(scope, args));
+    }
+    if let Some(r) = region {
+        clauses.push(region_clause(r, args));
+    }
+    if clauses.is_empty() {
+        clauses.push("1=1".into());
+    }
+    clauses
 }
 
 /// Cases located in a region, by the column of its level.

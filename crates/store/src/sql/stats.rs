@@ -4,17 +4,15 @@ use grassroots_domain::rates::RateCounts;
 use grassroots_domain::Scope;
 use sqlx::Row;
 
-use super::rows::{category_clause, region_clause, scope_clause};
+use super::rows::{category_clause, scoped_region_clauses};
 use super::{ms, Args, SqlStore};
 use crate::{RateFilter, Result};
 
 impl SqlStore {
     pub(crate) async fn rate_counts_impl(&self, scope: &Scope, f: &RateFilter) -> Result<RateCounts> {
         let mut args = Args::default();
-        let mut conditions = vec![scope_clause(scope, &mut args), "c.first_dispatched_at IS NOT NULL".to_string()];
-        if let Some(region) = &f.region {
-            conditions.push(region_clause(region, &mut args));
-        }
+        let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), &mut args);
+        conditions.push("c.first_dispatched_at IS NOT NULL".to_string());
         if let Some(unit) = &f.unit {
             conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
         }
