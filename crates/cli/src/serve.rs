@@ -15,7 +15,9 @@ const DEADLINE_TICK: Duration = Duration::from_secs(30);
 /// How often reference data is reloaded from the database.
 const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 
-pub async fn run(common: &Common, store: Arc<dyn Store>) -> anyhow::Result<()> {
+pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
+    tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
+    let store: Arc<dyn Store> = store;
     let state = grassroots_web::AppState::new(store.clone(), common.web_config()).await?;
     let app = grassroots_web::router(state.clone());
     tokio::spawn(deadline_worker(store));

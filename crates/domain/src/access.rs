@@ -60,9 +60,10 @@ impl Role {
         }
     }
 
-    /// Roles that may see a reporter's name and phone after stating a reason.
+    /// Roles that may see a reporter's name and phone after stating a reason (administrators
+    /// too, DESIGN §2: "personal data only through audited reveal"); leaders never do.
     pub fn may_reveal_personal_data(self) -> bool {
-        matches!(self, Self::Operator | Self::Dispatcher | Self::Handler | Self::Supervisor | Self::GridWorker)
+        !matches!(self, Self::Leader)
     }
 }
 

@@ -532,7 +532,16 @@ async fn a_late_first_response_stays_late_after_a_reopening(db: TestDb) {
     assert_eq!((counts.response_due_or_made, counts.responded_on_time), (1, 0));
 }
 
+async fn commits_are_synced_to_disk(db: TestDb) {
+    let expected = match db.store.backend() {
+        grassroots_store::Backend::Sqlite => "wal, synchronous=2",
+        grassroots_store::Backend::Postgres => "synchronous_commit=on",
+    };
+    assert_eq!(db.store.durability().await.unwrap(), expected);
+}
+
 conformance!(
+    commits_are_synced_to_disk,
     a_late_first_response_stays_late_after_a_reopening,
     two_cases_cannot_be_merged_into_each_other,
     sql_scopes_agree_with_the_domain_rule,

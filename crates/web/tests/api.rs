@@ -466,9 +466,19 @@ async fn scope_hides_cases_of_other_units_and_grids_and_leaders_see_no_personal_
     assert!(app.store.audit_entries(id_uuid).await.unwrap().iter().all(|e| e.action != "reveal"));
     assert_eq!(app.act(&leader, &id, &json!({ "action": "supervise", "note": "加快" })).await.status, 403);
 
-    // The administrator sees everything.
+    // The administrator sees everything, masked, and reaches personal data only through an
+    // audited reveal.
     let admin = app.login("admin").await;
     assert_eq!(app.get("/api/v1/cases").bearer(&admin).send().await.json()["cases"].as_array().unwrap().len(), 2);
+    let res = app
+        .post(&format!("/api/v1/cases/{id}/reveal"))
+        .bearer(&admin)
+        .json(&json!({ "reason": "核查投诉" }))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let audit = app.store.audit_entries(id_uuid).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "reveal" && e.actor_kind == "admin"), "{audit:?}");
 }
 
 async fn personal_data_is_masked_and_revealed_only_with_a_reason_and_an_audit_entry(app: TestApp) {

@@ -118,6 +118,24 @@ impl SqlStore {
         Ok(())
     }
 
+    /// How commits are made durable, read from the connection that writes: SQLite
+    /// `wal, synchronous=2` (FULL: every commit synced), PostgreSQL `synchronous_commit=on`.
+    pub async fn durability(&self) -> Result<String> {
+        use sqlx::Row;
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.write.acquire().await?;
+                let journal: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await?.try_get(0)?;
+                let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await?.try_get(0)?;
+                format!("{journal}, synchronous={sync}")
+            }
+            Backend::Postgres => {
+                let on: String = sqlx::query("SHOW synchronous_commit").fetch_one(&self.write).await?.try_get(0)?;
+                format!("synchronous_commit={on}")
+            }
+        })
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
