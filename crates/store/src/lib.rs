@@ -43,7 +43,12 @@ pub trait Store: Send + Sync + 'static {
     /// Creates or (when the username exists) updates a staff account, ending its sessions.
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
+    /// Opens a session and writes a `login` audit entry, in one transaction.
     async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
+    /// Writes a `login_failed` audit entry naming the username that was tried.
+    async fn record_failed_login(&self, username: &str, at: DateTime<Utc>) -> Result<()>;
+    /// The newest audit entries of every kind, newest first.
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>>;
     /// The user of a live session.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;

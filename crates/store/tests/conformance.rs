@@ -540,7 +540,28 @@ async fn commits_are_synced_to_disk(db: TestDb) {
     assert_eq!(db.store.durability().await.unwrap(), expected);
 }
 
+async fn logins_and_failed_logins_are_audited(db: TestDb) {
+    let s = &*db.store;
+    let user = s
+        .upsert_user(&grassroots_store::NewUser {
+            username: "li".into(),
+            display_name: "李".into(),
+            password_hash: "x".into(),
+            role: Role::Supervisor,
+            scope: Scope::parse("region:110101").unwrap(),
+        })
+        .await
+        .unwrap();
+    s.record_failed_login("li", Utc::now()).await.unwrap();
+    s.create_session(user.id, "token", Utc::now() + Duration::hours(1)).await.unwrap();
+    let audit = s.recent_audit(10).await.unwrap();
+    let actions: Vec<_> = audit.iter().map(|a| (a.action.as_str(), a.actor_kind.as_str(), a.actor_id)).collect();
+    assert_eq!(actions, vec![("login", "supervisor", Some(user.id)), ("login_failed", "anonymous", None)]);
+    assert_eq!(audit[1].detail["username"], "li");
+}
+
 conformance!(
+    logins_and_failed_logins_are_audited,
     commits_are_synced_to_disk,
     a_late_first_response_stays_late_after_a_reopening,
     two_cases_cannot_be_merged_into_each_other,

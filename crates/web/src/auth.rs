@@ -100,6 +100,7 @@ pub async fn login(
     let password = req.password.clone();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
+        state.store.record_failed_login(req.username.trim(), Utc::now()).await?;
         return Err(ApiError::Unauthorized);
     };
     let token = new_token();

@@ -41,6 +41,21 @@ pub(super) fn new_query_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
 }
 
+const AUDIT_COLUMNS: &str = "id, at, actor_kind, actor_id, action, case_id, detail";
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
+    let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
+    Ok(AuditEntry {
+        id: uuid(Some(r.try_get("id")?)).unwrap_or_default(),
+        at: super::from_ms(r.try_get("at")?),
+        actor_kind: r.try_get("actor_kind")?,
+        actor_id: uuid(r.try_get("actor_id")?),
+        action: r.try_get("action")?,
+        case_id: uuid(r.try_get("case_id")?),
+        detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
+    })
+}
+
 /// Where a move finds its case: within a staff member's scope, or by the resident's codes.
 enum Locator<'a> {
     Scoped(&'a Scope, Uuid),
@@ -164,13 +179,27 @@ impl SqlStore {
         case_id: Option<Uuid>,
         detail: serde_json::Value,
     ) -> Result<()> {
+        Self::insert_audit_row(conn, at, actor.kind(), actor.user_id(), action, case_id, detail).await
+    }
+
+    /// An audit entry by kind of actor: a role, "resident", "system", or "anonymous" for
+    /// someone not yet known (a failed login).
+    pub(super) async fn insert_audit_row(
+        conn: &mut AnyConnection,
+        at: DateTime<Utc>,
+        actor_kind: &str,
+        actor_id: Option<Uuid>,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, case_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(Uuid::now_v7().to_string())
         .bind(ms(at))
-        .bind(actor.kind())
-        .bind(actor.user_id().map(|u| u.to_string()))
+        .bind(actor_kind.to_string())
+        .bind(actor_id.map(|u| u.to_string()))
         .bind(action.to_string())
         .bind(case_id.map(|u| u.to_string()))
         .bind(detail.to_string())
@@ -544,24 +573,19 @@ impl SqlStore {
     }
 
     pub(crate) async fn audit_entries_impl(&self, case_id: Uuid) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT id, at, actor_kind, actor_id, action, case_id, detail FROM audit_log WHERE case_id = $1 ORDER BY at, id")
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE case_id = $1 ORDER BY at, id"))
             .bind(case_id.to_string())
             .fetch_all(&self.read)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
-                Ok(AuditEntry {
-                    id: uuid(Some(r.try_get("id")?)).unwrap_or_default(),
-                    at: super::from_ms(r.try_get("at")?),
-                    actor_kind: r.try_get("actor_kind")?,
-                    actor_id: uuid(r.try_get("actor_id")?),
-                    action: r.try_get("action")?,
-                    case_id: uuid(r.try_get("case_id")?),
-                    detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    pub(crate) async fn recent_audit_impl(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     pub(crate) async fn outbox_count_impl(&self, case_id: Uuid) -> Result<i64> {

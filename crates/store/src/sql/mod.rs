@@ -237,6 +237,12 @@ impl crate::Store for SqlStore {
     ) -> Result<()> {
         self.create_session_impl(user_id, token_hash, expires_at).await
     }
+    async fn record_failed_login(&self, username: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        self.record_failed_login_impl(username, at).await
+    }
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<crate::AuditEntry>> {
+        self.recent_audit_impl(limit).await
+    }
     async fn session_user(&self, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<crate::User>> {
         self.session_user_impl(token_hash, now).await
     }

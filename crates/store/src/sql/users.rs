@@ -1,7 +1,7 @@
 //! Staff accounts and sessions.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::{Role, Scope};
+use grassroots_domain::{Actor, Role, Scope};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
@@ -77,8 +77,29 @@ impl SqlStore {
             .bind(ms(expires_at))
             .execute(&mut *tx)
             .await?;
+        let row = sqlx::query("SELECT id, username, display_name, role, scope FROM users WHERE id = $1")
+            .bind(user_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let user = user_from_row(&row)?;
+        let actor = Actor::Staff { user_id, username: user.username.clone(), role: user.role, scope: user.scope };
+        Self::insert_audit(
+            &mut tx,
+            Utc::now(),
+            &actor,
+            "login",
+            None,
+            serde_json::json!({ "username": user.username }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    pub(crate) async fn record_failed_login_impl(&self, username: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.write.acquire().await?;
+        let detail = serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
+        Self::insert_audit_row(&mut conn, at, "anonymous", None, "login_failed", None, detail).await
     }
 
     pub(crate) async fn session_user_impl(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
