@@ -23,6 +23,12 @@ pub enum Move {
     Register {
         note: Option<String>,
     },
+    /// 改类: correct the category or priority before dispatch; deadlines follow.
+    Reclassify {
+        category_code: Option<String>,
+        priority: Option<Priority>,
+        reason: String,
+    },
     /// 不予受理: out of scope or invalid.
     Reject {
         reason: String,
@@ -112,6 +118,7 @@ struct Rule {
 impl Move {
     pub const NAMES: &'static [&'static str] = &[
         "register",
+        "reclassify",
         "reject",
         "merge",
         "dispatch",
@@ -134,6 +141,7 @@ impl Move {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Register { .. } => "register",
+            Self::Reclassify { .. } => "reclassify",
             Self::Reject { .. } => "reject",
             Self::Merge { .. } => "merge",
             Self::Dispatch { .. } => "dispatch",
@@ -179,6 +187,7 @@ fn rule(name: &str) -> Rule {
     let r = |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, from };
     match name {
         "register" => r(&[Dispatcher], &[Received]),
+        "reclassify" => r(&[Dispatcher], &[Received, Registered]),
         "reject" | "merge" => r(&[Dispatcher], &[Received, Registered]),
         "dispatch" => r(&[Dispatcher], &[Registered]),
         "redispatch" => r(&[Dispatcher], &[Dispatched, InProgress]),
@@ -211,6 +220,7 @@ fn example(name: &str) -> Move {
     let text = || "-".to_string();
     match name {
         "register" => Move::Register { note: None },
+        "reclassify" => Move::Reclassify { category_code: None, priority: Some(Priority::Normal), reason: text() },
         "reject" => Move::Reject { reason: text() },
         "merge" => Move::Merge { into: Uuid::nil(), reason: None },
         "dispatch" => Move::Dispatch { unit: text(), co_units: vec![], note: None },
@@ -235,6 +245,7 @@ fn example(name: &str) -> Move {
 pub fn label_zh(name: &str) -> &'static str {
     match name {
         "register" => "立案",
+        "reclassify" => "改类",
         "reject" => "不予受理",
         "merge" => "合并",
         "dispatch" => "派遣",
@@ -274,6 +285,14 @@ pub enum EventKind {
     },
     Registered {
         note: Option<String>,
+    },
+    /// The category or priority was corrected; the deadlines are those they give.
+    Reclassified {
+        category_code: String,
+        priority: Priority,
+        response_due: DateTime<Utc>,
+        resolve_due: DateTime<Utc>,
+        reason: String,
     },
     Rejected {
         reason: String,
@@ -351,6 +370,7 @@ impl EventKind {
         match self {
             Self::Received { .. } => "received",
             Self::Registered { .. } => "registered",
+            Self::Reclassified { .. } => "reclassified",
             Self::Rejected { .. } => "rejected",
             Self::Merged { .. } => "merged",
             Self::Dispatched { .. } => "dispatched",
@@ -527,6 +547,26 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
     };
     Ok(match mv {
         Move::Register { note } => EventKind::Registered { note: optional_text("note", note, 1000)? },
+        Move::Reclassify { category_code, priority, reason } => {
+            if category_code.is_none() && priority.is_none() {
+                return Err(FieldError::new(
+                    "category_code",
+                    "请给出新的类别或紧急程度",
+                    "give a new category or priority",
+                )
+                .into());
+            }
+            let category = ctx.taxonomy.lookup(category_code.as_deref().unwrap_or(&case.category_code))?;
+            let priority = priority.unwrap_or(case.priority);
+            let due = deadlines(ctx.calendar, category, priority, case.clock_started_at);
+            EventKind::Reclassified {
+                category_code: category.code.0.clone(),
+                priority,
+                response_due: due.response_due,
+                resolve_due: due.resolve_due,
+                reason: text("reason", reason, 1000)?,
+            }
+        }
         Move::Reject { reason } => EventKind::Rejected { reason: text("reason", reason, 1000)? },
         Move::Merge { into, reason } => {
             if *into == case.id {
@@ -739,6 +779,12 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
     match &event.kind {
         EventKind::Received { .. } => {}
         EventKind::Registered { .. } => c.state = CaseState::Registered,
+        EventKind::Reclassified { category_code, priority, response_due, resolve_due, .. } => {
+            c.category_code = category_code.clone();
+            c.priority = *priority;
+            c.response_due = *response_due;
+            c.resolve_due = *resolve_due;
+        }
         EventKind::Rejected { reason } => {
             c.state = CaseState::Rejected;
             c.reject_reason = Some(reason.clone());

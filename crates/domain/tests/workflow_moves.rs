@@ -215,6 +215,7 @@ fn the_move_table_matches_design() {
     use Role::*;
     let expect: &[(&str, &[Role], &[CaseState])] = &[
         ("register", &[Dispatcher], &[Received]),
+        ("reclassify", &[Dispatcher], &[Received, Registered]),
         ("reject", &[Dispatcher], &[Received, Registered]),
         ("merge", &[Dispatcher], &[Received, Registered]),
         ("dispatch", &[Dispatcher], &[Registered]),
@@ -254,6 +255,7 @@ fn the_move_table_matches_design() {
 fn one_of_each_move() -> Vec<Move> {
     vec![
         Move::Register { note: None },
+        Move::Reclassify { category_code: None, priority: Some(Priority::Urgent), reason: text("r") },
         Move::Reject { reason: text("r") },
         Move::Merge { into: Uuid::from_u128(9), reason: None },
         Move::Dispatch { unit: LEAD.into(), co_units: vec![], note: None },
@@ -272,6 +274,37 @@ fn one_of_each_move() -> Vec<Move> {
         Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
         Move::Reopen { reason: text("r") },
     ]
+}
+
+#[test]
+fn reclassifying_before_dispatch_recomputes_the_deadlines_from_receipt() {
+    let mut h = Harness::standard();
+    let received_at = h.case.received_at;
+    let e = h.refused(&dispatcher(), Move::Reclassify { category_code: None, priority: None, reason: text("r") });
+    assert_eq!(invalid_field(&e), "category_code");
+    let e = h.refused(
+        &dispatcher(),
+        Move::Reclassify { category_code: Some("9999".into()), priority: None, reason: text("r") },
+    );
+    assert_eq!(invalid_field(&e), "category_code");
+    h.ok(
+        &dispatcher(),
+        Move::Reclassify {
+            category_code: Some("0602".into()),
+            priority: Some(Priority::Emergency),
+            reason: text("停电"),
+        },
+    );
+    assert_eq!((h.case.category_code.as_str(), h.case.priority), ("0602", Priority::Emergency));
+    assert_eq!(h.case.response_due, received_at + Duration::hours(2));
+    assert_eq!(h.case.resolve_due, received_at + Duration::hours(24));
+    h.assert_replays();
+    h = h.dispatched();
+    let e = h.refused(
+        &dispatcher(),
+        Move::Reclassify { category_code: None, priority: Some(Priority::Normal), reason: text("r") },
+    );
+    assert!(matches!(e, MoveError::IllegalState { .. }), "only before dispatch: {e:?}");
 }
 
 #[test]

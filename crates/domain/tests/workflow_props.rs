@@ -96,6 +96,7 @@ fn describe(actor: &Actor) -> String {
 
 const KINDS: &[&str] = &[
     "register",
+    "reclassify",
     "reject",
     "merge",
     "dispatch",
@@ -119,7 +120,7 @@ const KINDS: &[&str] = &[
 fn spec_roles(kind: &str) -> (&'static [Role], bool) {
     use Role::*;
     match kind {
-        "register" | "reject" | "merge" | "dispatch" | "redispatch" => (&[Dispatcher], false),
+        "register" | "reclassify" | "reject" | "merge" | "dispatch" | "redispatch" => (&[Dispatcher], false),
         "return" | "accept" | "contact" | "request_extension" | "report_handled" => (&[Handler], false),
         "approve_extension" | "reject_extension" | "supervise" | "close" | "reopen" => (&[Supervisor], false),
         "start_verification" | "verify" => (&[Supervisor, GridWorker], false),
@@ -133,7 +134,7 @@ fn spec_from(kind: &str) -> &'static [CaseState] {
     use CaseState::*;
     match kind {
         "register" => &[Received],
-        "reject" | "merge" => &[Received, Registered],
+        "reject" | "merge" | "reclassify" => &[Received, Registered],
         "dispatch" => &[Registered],
         "redispatch" => &[Dispatched, InProgress],
         "return" | "accept" => &[Dispatched],
@@ -160,6 +161,8 @@ const ALLOWED_TRANSITIONS: &[(CaseState, CaseState)] = {
     use CaseState::*;
     &[
         (Received, Registered),
+        (Received, Received),     // reclassify
+        (Registered, Registered), // reclassify
         (Received, Rejected),
         (Received, Merged),
         (Registered, Dispatched),
@@ -201,6 +204,7 @@ fn spec_target(mv: &Move, before: CaseState) -> CaseState {
         | Move::ApproveExtension { .. }
         | Move::RejectExtension { .. }
         | Move::Supervise { .. }
+        | Move::Reclassify { .. }
         | Move::Evaluate { .. } => before,
     }
 }
@@ -291,6 +295,9 @@ fn payload_strategy() -> impl Strategy<Value = Payload> {
         )
 }
 
+/// New categories a reclassification may name: real ones, an unknown one, or none.
+const RECLASSIFY_CATEGORIES: &[Option<&str>] = &[Some("0301"), Some("0601"), Some("1702"), Some("9999"), None];
+
 fn build_move(kind: &str, p: &Payload) -> Move {
     let text = p.text.render();
     let opt = p.opt_text.map(Text::render);
@@ -298,6 +305,11 @@ fn build_move(kind: &str, p: &Payload) -> Move {
     let co_units: Vec<String> = p.co_units.iter().map(|&i| CO_CHOICES[i].to_string()).collect();
     match kind {
         "register" => Move::Register { note: opt },
+        "reclassify" => Move::Reclassify {
+            category_code: RECLASSIFY_CATEGORIES[p.unit % RECLASSIFY_CATEGORIES.len()].map(str::to_string),
+            priority: p.flag.then(|| Priority::ALL[p.days as usize % Priority::ALL.len()]),
+            reason: text,
+        },
         "reject" => Move::Reject { reason: text },
         "merge" => Move::Merge { into: if p.self_merge { CASE_ID } else { OTHER_CASE }, reason: opt },
         "dispatch" => Move::Dispatch { unit, co_units, note: opt },
@@ -326,7 +338,7 @@ fn build_move(kind: &str, p: &Payload) -> Move {
 /// so that sequences get further round the loop.
 fn forward_weight(kind: &str) -> usize {
     match kind {
-        "reject" | "merge" | "supervise" => 1,
+        "reject" | "merge" | "supervise" | "reclassify" => 1,
         _ => 8,
     }
 }
@@ -394,6 +406,10 @@ fn intake_strategy() -> impl Strategy<Value = Intake> {
 #[derive(Debug, Clone)]
 struct Model {
     state: CaseState,
+    category: String,
+    priority: Priority,
+    /// When the current deadlines started: receipt, or the last reopening.
+    clock_start: DateTime<Utc>,
     lead: Option<String>,
     co: Vec<String>,
     dispatched_at: Option<DateTime<Utc>>,
@@ -442,6 +458,11 @@ impl Model {
         let is_lead = handler_unit(actor).is_some() && handler_unit(actor) == self.lead.as_deref();
         match mv {
             Move::Register { note } => need(opt_text_ok(note, 1000), Fault::Invalid),
+            Move::Reclassify { category_code, priority, reason } => {
+                need(category_code.is_some() || priority.is_some(), Fault::Invalid);
+                need(category_code.as_deref().is_none_or(|c| TAXONOMY.get(c).is_some()), Fault::Invalid);
+                need(text_ok(reason, 1000), Fault::Invalid);
+            }
             Move::Reject { reason } => need(text_ok(reason, 1000), Fault::Invalid),
             Move::Merge { into, reason } => {
                 need(*into != CASE_ID, Fault::Invalid);
@@ -506,7 +527,7 @@ impl Model {
     }
 
     /// Applies an accepted move.
-    fn apply(&mut self, mv: &Move, now: DateTime<Utc>, category: &str, priority: Priority) {
+    fn apply(&mut self, mv: &Move, now: DateTime<Utc>) {
         self.state = spec_target(mv, self.state);
         match mv {
             Move::Dispatch { unit, co_units, .. } | Move::Redispatch { unit, co_units, .. } => {
@@ -545,8 +566,20 @@ impl Model {
             Move::ReportHandled { .. } => self.pending_days = None,
             Move::Verify { passed: true, .. } | Move::Close { .. } => self.round_evaluation = None,
             Move::Evaluate { resolved, satisfaction, .. } => self.round_evaluation = Some((*resolved, *satisfaction)),
+            Move::Reclassify { category_code, priority, .. } => {
+                if let Some(c) = category_code {
+                    self.category = c.clone();
+                }
+                if let Some(p) = priority {
+                    self.priority = *p;
+                }
+                let due = deadlines(&CALENDAR, TAXONOMY.get(&self.category).unwrap(), self.priority, self.clock_start);
+                self.response_due = due.response_due;
+                self.resolve_due = due.resolve_due;
+            }
             Move::Reopen { .. } => {
-                let due = deadlines(&CALENDAR, TAXONOMY.get(category).unwrap(), priority, now);
+                self.clock_start = now;
+                let due = deadlines(&CALENDAR, TAXONOMY.get(&self.category).unwrap(), self.priority, now);
                 self.response_due = due.response_due;
                 self.resolve_due = due.resolve_due;
                 self.dispatched_at = Some(now);
@@ -560,8 +593,10 @@ impl Model {
 
     /// Differences between the model and the record, if any.
     fn mismatch(&self, c: &CaseRecord) -> Option<String> {
-        let checks: [(&str, bool); 14] = [
+        let checks: [(&str, bool); 16] = [
             ("state", c.state == self.state),
+            ("category_code", c.category_code == self.category),
+            ("priority", c.priority == self.priority),
             ("lead_unit", c.lead_unit == self.lead),
             ("co_units", c.co_units == self.co),
             ("dispatched_at", c.dispatched_at == self.dispatched_at),
@@ -665,6 +700,9 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
     let mut events = vec![received];
     let mut model = Model {
         state: CaseState::Received,
+        category: category.clone(),
+        priority: intake.priority,
+        clock_start: intake.start,
         lead: None,
         co: Vec::new(),
         dispatched_at: None,
@@ -880,7 +918,7 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                             );
                         }
                         case = next;
-                        model.apply(&mv, now, &category, intake.priority);
+                        model.apply(&mv, now);
                         if let Some(diff) = model.mismatch(&case) {
                             ensure!(false, "{diff}");
                         }

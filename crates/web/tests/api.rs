@@ -83,7 +83,7 @@ async fn a_resident_report_is_received_placed_and_given_deadlines(app: TestApp) 
     assert_eq!(case["place"]["street_code"], STREET);
     assert_eq!(case["place"]["community_code"], COMMUNITY);
     assert_eq!(case["place"]["address"], "东华门街道多福巷社区");
-    assert_eq!(case["actions"], json!(["register", "reject", "merge"]));
+    assert_eq!(case["actions"], json!(["register", "reclassify", "reject", "merge"]));
     assert_eq!(body["events"].as_array().unwrap().len(), 1);
     assert_eq!(body["events"][0]["kind"]["kind"], "received");
 }
@@ -748,7 +748,26 @@ async fn a_merged_request_follows_the_case_it_was_merged_into(app: TestApp) {
     );
 }
 
+async fn a_dispatcher_corrects_category_and_priority_and_the_deadlines_follow(app: TestApp) {
+    let created = app.report(&json!({ "description": "家里停电了", "address": "东华门街道多福巷社区" })).await;
+    let id = created["id"].as_str().unwrap();
+    let dispatcher = app.login("dispatcher").await;
+    let body =
+        json!({ "action": "reclassify", "category_code": "0602", "priority": "emergency", "reason": "实为停电" });
+    let res = app.act(&dispatcher, id, &body).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let case = &res.json()["case"];
+    assert_eq!((case["category_code"].as_str(), case["priority"].as_str()), (Some("0602"), Some("emergency")));
+    let received = chrono::DateTime::parse_from_rfc3339(case["received_at"].as_str().unwrap()).unwrap();
+    let response_due = chrono::DateTime::parse_from_rfc3339(case["response_due"].as_str().unwrap()).unwrap();
+    assert_eq!(response_due - received, chrono::Duration::hours(2), "emergency: respond within 2 hours of receipt");
+    let bad =
+        app.act(&dispatcher, id, &json!({ "action": "reclassify", "category_code": "9999", "reason": "x" })).await;
+    assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("category_code")));
+}
+
 api_tests!(
+    a_dispatcher_corrects_category_and_priority_and_the_deadlines_follow,
     a_merged_request_follows_the_case_it_was_merged_into,
     query_codes_cannot_be_guessed_at_length,
     health_check_and_openapi_document_are_served,
