@@ -28,24 +28,17 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         .unwrap()
         .iter()
         .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .filter(|(method, _)| ["get", "post", "put", "patch", "delete"].contains(&method.as_str()))
         .collect();
-    for (method, path) in [
-        ("get", "/healthz"),
-        ("get", "/api/docs"),
-        ("post", "/api/v1/cases"),
-        ("get", "/api/v1/cases"),
-        ("get", "/api/v1/cases/{id}"),
-        ("post", "/api/v1/cases/{id}/actions"),
-        ("post", "/api/v1/cases/{id}/reveal"),
-        ("get", "/api/v1/track/{tracking_no}"),
-        ("post", "/api/v1/track/{tracking_no}/evaluation"),
-        ("post", "/api/v1/auth/login"),
-        ("post", "/api/v1/auth/logout"),
-        ("get", "/api/v1/auth/me"),
-        ("get", "/api/v1/reference"),
-        ("get", "/api/v1/stats/rates"),
-    ] {
-        assert!(documented.contains(&(method.to_string(), path.to_string())), "{method} {path} is not documented");
+    // Every documented operation is served: no 404 or 405 from the router (tests/openapi.rs
+    // checks the other direction, that the document lists every route).
+    for (method, path) in &documented {
+        let concrete = path.replace("{id}", &Uuid::nil().to_string()).replace("{tracking_no}", "26010100000000");
+        let res = match method.as_str() {
+            "get" => app.get(&concrete).send().await,
+            _ => app.post(&concrete).json(&json!({})).send().await,
+        };
+        assert!(![404, 405].contains(&res.status), "{method} {path}: {} {}", res.status, res.text());
     }
 
     let res = app.get("/no/such/page").send().await;
