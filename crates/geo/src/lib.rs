@@ -3,6 +3,9 @@
 //! Boundaries come from GeoJSON (EPSG:4490, within a metre of WGS-84). Points are
 //! (longitude, latitude) as GeoJSON orders them.
 
+mod index;
+
+pub use index::{GridIndex, GridShape};
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +23,18 @@ pub struct Polygon {
 }
 
 impl Polygon {
+    /// (min lng, min lat, max lng, max lat) of the outer ring; `None` for an empty polygon.
+    pub fn bbox(&self) -> Option<(f64, f64, f64, f64)> {
+        let outer = self.rings.first().filter(|r| !r.is_empty())?;
+        Some(outer.iter().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |(x0, y0, x1, y1), &(x, y)| {
+            (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
+        }))
+    }
+
     /// Even-odd rule over all rings, so holes are excluded.
     pub fn contains(&self, lng: f64, lat: f64) -> bool {
         let mut inside = false;
-        for ring in &self.rings {
+        for ring in self.rings.iter().filter(|r| !r.is_empty()) {
             let mut j = ring.len() - 1;
             for i in 0..ring.len() {
                 let (xi, yi) = ring[i];
