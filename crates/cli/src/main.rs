@@ -66,11 +66,23 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Load reference data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The working-day calendar (holidays and make-up working days).
     Calendar {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Regions from a CSV of `code,name,level,parent_code` (like data/beijing-regions.csv).
+    /// Importing again updates in place; a renamed region keeps its former name.
+    Regions { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", redact(&common.database_url()));
             Ok(())
         }
+        Command::Import { command: ImportCommand::Regions { file } } => import_regions(&common, &file).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)
@@ -192,6 +205,35 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Parses the whole file first, so a bad line stops the import before anything is written;
+/// then writes it in transactions of a few thousand regions, with a progress bar.
+async fn import_regions(common: &Common, file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let regions =
+        grassroots_domain::region::parse_region_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let store = common.open_store().await?;
+    let bar = indicatif::ProgressBar::new(regions.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} regions  {per_sec}  eta {eta}")
+            .expect("a valid template"),
+    );
+    let mut total = grassroots_store::RegionImport::default();
+    for chunk in regions.chunks(5000) {
+        let done = store.upsert_regions(chunk).await?;
+        total.written += done.written;
+        total.renamed += done.renamed;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    println!(
+        "{} regions read: {} added or changed ({} renamed, former names kept), {} unchanged",
+        regions.len(),
+        total.written,
+        total.renamed,
+        regions.len() as u64 - total.written
+    );
+    Ok(())
 }
 
 /// A database URL without its password, for messages.

@@ -65,3 +65,39 @@ async fn calendar_import_replaces_the_working_day_calendar() {
     let calendar = open(dir.path()).await.reference().await.unwrap().calendar;
     assert!(!calendar.is_working_day(day("2027-01-01")), "a refused file changes nothing");
 }
+
+#[tokio::test]
+async fn import_regions_updates_in_place_and_refuses_a_bad_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regions.csv");
+    let import = || grassroots(dir.path()).args(["import", "regions"]).arg(&file).output().unwrap();
+    std::fs::write(
+        &file,
+        "code,name,level,parent_code\n110101,东城区,county,1101\n110101001,东华门街道,township,110101\n",
+    )
+    .unwrap();
+    let first = import();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("2 added or changed"));
+    std::fs::write(
+        &file,
+        "code,name,level,parent_code\n110101,东城区,county,1101\n110101001,东华门新街道,township,110101\n",
+    )
+    .unwrap();
+    let again = import();
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("1 added or changed (1 renamed"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    std::fs::write(&file, "code,name,level,parent_code\n110101002,景山街道,township,110101\n11010x,坏,county,1101\n")
+        .unwrap();
+    let bad = import();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 3"), "{}", String::from_utf8_lossy(&bad.stderr));
+    let store = open(dir.path()).await;
+    let codes: Vec<String> = store.regions().await.unwrap().iter().map(|r| r.code.as_str().to_string()).collect();
+    assert_eq!(codes, vec!["110101", "110101001"], "nothing of the bad file was written");
+    assert_eq!(store.region_names("110101001").await.unwrap().len(), 1);
+}

@@ -29,7 +29,10 @@ pub trait Store: Send + Sync + 'static {
 
     // Reference data -------------------------------------------------------------------
 
-    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<u64>;
+    /// Adds or updates regions in one transaction; a renamed region's old name is kept.
+    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<RegionImport>;
+    /// A region's former names, oldest first, with when each was replaced.
+    async fn region_names(&self, code: &str) -> Result<Vec<(String, DateTime<Utc>)>>;
     async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64>;
     async fn upsert_units(&self, units: &[Unit]) -> Result<u64>;
     async fn upsert_responsibilities(&self, rows: &[Responsibility]) -> Result<u64>;

@@ -18,6 +18,15 @@ pub struct Unit {
     pub region_code: String,
 }
 
+/// What an import of regions changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RegionImport {
+    /// Regions added or changed (name, level or parent).
+    pub written: u64,
+    /// Of those, regions whose name changed; the old name is kept in the history.
+    pub renamed: u64,
+}
+
 /// One line of the responsibility matrix (派单目录): category × region → unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Responsibility {

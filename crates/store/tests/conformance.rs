@@ -560,7 +560,24 @@ async fn logins_and_failed_logins_are_audited(db: TestDb) {
     assert_eq!(audit[1].detail["username"], "li");
 }
 
+async fn region_imports_update_in_place_and_keep_former_names(db: TestDb) {
+    use grassroots_domain::region::parse_region_csv;
+    let s = &*db.store;
+    let csv = "code,name,level,parent_code\n110101,东城区,county,1101\n110101001,东华门街道,township,110101\n";
+    let regions = parse_region_csv(csv).unwrap();
+    assert_eq!(s.upsert_regions(&regions).await.unwrap(), grassroots_store::RegionImport { written: 2, renamed: 0 });
+    assert_eq!(s.upsert_regions(&regions).await.unwrap(), grassroots_store::RegionImport { written: 0, renamed: 0 });
+    let renamed = parse_region_csv(&csv.replace("东华门街道", "东华门新街道")).unwrap();
+    assert_eq!(s.upsert_regions(&renamed).await.unwrap(), grassroots_store::RegionImport { written: 1, renamed: 1 });
+    let now = s.regions().await.unwrap();
+    assert_eq!(now.iter().find(|r| r.code.as_str() == "110101001").unwrap().name, "东华门新街道");
+    let history = s.region_names("110101001").await.unwrap();
+    assert_eq!(history.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), vec!["东华门街道"]);
+    assert!(s.region_names("110101").await.unwrap().is_empty());
+}
+
 conformance!(
+    region_imports_update_in_place_and_keep_former_names,
     logins_and_failed_logins_are_audited,
     commits_are_synced_to_disk,
     a_late_first_response_stays_late_after_a_reopening,

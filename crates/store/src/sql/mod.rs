@@ -201,8 +201,11 @@ impl crate::Store for SqlStore {
         self.backend
     }
 
-    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<u64> {
+    async fn upsert_regions(&self, regions: &[grassroots_domain::region::Region]) -> Result<crate::RegionImport> {
         self.upsert_regions_impl(regions).await
+    }
+    async fn region_names(&self, code: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.region_names_impl(code).await
     }
     async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64> {
         self.upsert_categories_impl(categories).await

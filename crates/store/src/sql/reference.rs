@@ -8,25 +8,50 @@ use grassroots_domain::{Taxonomy, WorkCalendar};
 use sqlx::Row;
 
 use super::SqlStore;
-use crate::{Reference, Responsibility, Result, StoreError, Unit};
+use crate::{Reference, RegionImport, Responsibility, Result, StoreError, Unit};
 
 impl SqlStore {
-    pub(crate) async fn upsert_regions_impl(&self, regions: &[Region]) -> Result<u64> {
+    pub(crate) async fn upsert_regions_impl(&self, regions: &[Region]) -> Result<RegionImport> {
+        let now = super::ms(chrono::Utc::now());
         let mut tx = self.write.begin().await?;
+        let mut import = RegionImport::default();
         for r in regions {
-            sqlx::query(
-                "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code",
+            let code = r.code.as_str().to_string();
+            // The old name goes to the history before the new one replaces it.
+            let renamed = sqlx::query(
+                "INSERT INTO region_names (code, name, replaced_at) \
+                 SELECT code, name, $2 FROM regions WHERE code = $1 AND name <> $3",
             )
-            .bind(r.code.as_str().to_string())
+            .bind(code.clone())
+            .bind(now)
+            .bind(r.name.clone())
+            .execute(&mut *tx)
+            .await?;
+            let written = sqlx::query(
+                "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code \
+                 WHERE regions.name <> excluded.name OR regions.level <> excluded.level \
+                 OR COALESCE(regions.parent_code, '') <> COALESCE(excluded.parent_code, '')",
+            )
+            .bind(code)
             .bind(r.name.clone())
             .bind(r.level.as_str())
             .bind(r.parent.as_ref().map(|p| p.as_str().to_string()))
             .execute(&mut *tx)
             .await?;
+            import.renamed += renamed.rows_affected();
+            import.written += written.rows_affected();
         }
         tx.commit().await?;
-        Ok(regions.len() as u64)
+        Ok(import)
+    }
+
+    pub(crate) async fn region_names_impl(&self, code: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        let rows = sqlx::query("SELECT name, replaced_at FROM region_names WHERE code = $1 ORDER BY replaced_at")
+            .bind(code.to_string())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("name")?, super::from_ms(r.try_get("replaced_at")?)))).collect()
     }
 
     pub(crate) async fn regions_impl(&self) -> Result<Vec<Region>> {

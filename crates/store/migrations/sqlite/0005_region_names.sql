@@ -1,0 +1,7 @@
+-- Former names of regions: a renamed street or community keeps its history.
+CREATE TABLE region_names (
+    code        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    replaced_at INTEGER NOT NULL,
+    PRIMARY KEY (code, replaced_at, name)
+);
