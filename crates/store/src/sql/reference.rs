@@ -11,39 +11,58 @@ use super::SqlStore;
 use crate::{Reference, RegionImport, Responsibility, Result, StoreError, Unit};
 
 impl SqlStore {
+    /// Set-based: the regions go to a staging table in multi-row statements, then one
+    /// statement keeps the former names of renamed regions and one writes the changes.
     pub(crate) async fn upsert_regions_impl(&self, regions: &[Region]) -> Result<RegionImport> {
+        /// Rows per INSERT: 4 parameters each, well inside both backends' limits.
+        const ROWS: usize = 200;
         let now = super::ms(chrono::Utc::now());
         let mut tx = self.write.begin().await?;
-        let mut import = RegionImport::default();
-        for r in regions {
-            let code = r.code.as_str().to_string();
-            // The old name goes to the history before the new one replaces it.
-            let renamed = sqlx::query(
-                "INSERT INTO region_names (code, name, replaced_at) \
-                 SELECT code, name, $2 FROM regions WHERE code = $1 AND name <> $3",
-            )
-            .bind(code.clone())
-            .bind(now)
-            .bind(r.name.clone())
-            .execute(&mut *tx)
-            .await?;
-            let written = sqlx::query(
-                "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code \
-                 WHERE regions.name <> excluded.name OR regions.level <> excluded.level \
-                 OR COALESCE(regions.parent_code, '') <> COALESCE(excluded.parent_code, '')",
-            )
-            .bind(code)
-            .bind(r.name.clone())
-            .bind(r.level.as_str())
-            .bind(r.parent.as_ref().map(|p| p.as_str().to_string()))
-            .execute(&mut *tx)
-            .await?;
-            import.renamed += renamed.rows_affected();
-            import.written += written.rows_affected();
+        sqlx::query(
+            "CREATE TEMP TABLE IF NOT EXISTS region_staging \
+             (code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL, parent_code TEXT)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM region_staging").execute(&mut *tx).await?;
+        for rows in regions.chunks(ROWS) {
+            let placeholders: Vec<String> = (0..rows.len())
+                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+                .collect();
+            // A code given twice in one import: the last line wins.
+            let sql = format!(
+                "INSERT INTO region_staging (code, name, level, parent_code) VALUES {} \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for r in rows {
+                q = q
+                    .bind(r.code.as_str().to_string())
+                    .bind(r.name.clone())
+                    .bind(r.level.as_str())
+                    .bind(r.parent.as_ref().map(|p| p.as_str().to_string()));
+            }
+            q.execute(&mut *tx).await?;
         }
+        let renamed = sqlx::query(
+            "INSERT INTO region_names (code, name, replaced_at) \
+             SELECT r.code, r.name, $1 FROM regions r JOIN region_staging s ON s.code = r.code WHERE r.name <> s.name",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let written = sqlx::query(
+            "INSERT INTO regions (code, name, level, parent_code) SELECT code, name, level, parent_code FROM region_staging WHERE true \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code \
+             WHERE regions.name <> excluded.name OR regions.level <> excluded.level \
+             OR COALESCE(regions.parent_code, '') <> COALESCE(excluded.parent_code, '')",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM region_staging").execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(import)
+        Ok(RegionImport { written: written.rows_affected(), renamed: renamed.rows_affected() })
     }
 
     pub(crate) async fn region_names_impl(&self, code: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
