@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
-use grassroots_domain::case::{tracking_no, Place};
+use grassroots_domain::case::{to_millis, tracking_no, Place};
 use grassroots_domain::region::{parse_region_csv, Region};
 use grassroots_domain::workflow::{decide, due_status_change, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{
@@ -539,9 +539,4 @@ fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<U
 fn id_at(t: DateTime<Utc>) -> Uuid {
     let ts = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp() as u64, t.timestamp_subsec_nanos());
     Uuid::new_v7(ts)
-}
-
-/// Stored times have millisecond precision; generated ones are kept to it so replays match.
-fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }

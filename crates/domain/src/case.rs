@@ -141,11 +141,22 @@ pub struct PendingExtension {
     pub reason: String,
 }
 
+/// Case times are kept to the millisecond, the precision both stores hold, so that what an
+/// event says equals what the row holds.
+pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
 /// A tracking number: `YYMMDD` of the Beijing day of receipt and 8 digits, readable over the
 /// phone; `serial` should be random so numbers cannot be enumerated.
 pub fn tracking_no(received_at: DateTime<Utc>, serial: u32) -> String {
     let day = received_at.with_timezone(&crate::calendar::beijing()).format("%y%m%d");
     format!("{day}{:08}", serial % 100_000_000)
+}
+
+/// Whether `s` has the form of a tracking number (14 digits).
+pub fn is_tracking_no(s: &str) -> bool {
+    s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Where a case is. Region columns are denormalised so scope filters use plain indexes.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use grassroots_domain::case::{tracking_no, Evaluation, Place};
+use grassroots_domain::case::{to_millis, tracking_no, Evaluation, Place};
 use grassroots_domain::workflow::{CaseEvent, EventKind};
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction, Scope, Taxonomy,
@@ -44,9 +44,7 @@ fn pick_state(rng: &mut StdRng) -> CaseState {
 
 /// A year of one district's cases: 17 streets, 10 communities each, 40 units.
 fn synthetic_case(i: usize, now: DateTime<Utc>, categories: &[String], rng: &mut StdRng) -> HistoricCase {
-    let received_at =
-        DateTime::from_timestamp_millis((now - Duration::minutes(rng.gen_range(0..365 * 24 * 60))).timestamp_millis())
-            .unwrap();
+    let received_at = to_millis(now - Duration::minutes(rng.gen_range(0..365 * 24 * 60)));
     let street = format!("110101{:03}", rng.gen_range(1..=17));
     let community = format!("{street}{:03}", rng.gen_range(1..=10));
     let state = pick_state(rng);

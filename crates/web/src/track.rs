@@ -21,7 +21,7 @@ use crate::AppState;
 /// addresses at once.
 fn check_tracking_no(state: &AppState, raw: &str) -> Result<(), ApiError> {
     let t = raw.trim();
-    if t.len() != 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
+    if !grassroots_domain::case::is_tracking_no(t) {
         return Err(ApiError::NotFound);
     }
     state

@@ -13,7 +13,9 @@ use super::rows::{
     bind_mutable, category_clause, event_from_row, record_from_row, reporter_from_row, scope_clause,
     scoped_region_clauses, CASE_COLUMNS, MUTABLE_COLUMNS,
 };
-use super::{ms, to_stored_precision, Args, SqlStore};
+use grassroots_domain::case::to_millis;
+
+use super::{ms, Args, SqlStore};
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -27,7 +29,8 @@ fn is_transient(e: &sqlx::Error) -> bool {
         .is_some_and(|code| matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517"))
 }
 
-/// The states in which deadlines are watched (`CaseState::is_pending`), as SQL.
+/// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
+/// because SQLite uses the overdue partial indexes only when the query repeats their text.
 pub(super) const PENDING_STATES: &str = "'received', 'registered', 'dispatched', 'in_progress'";
 
 /// How often a move is retried after losing a race for the same case.
@@ -388,7 +391,7 @@ impl SqlStore {
         mv: &Move,
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
-        let ctx = &MoveContext { now: to_stored_precision(ctx.now), ..*ctx };
+        let ctx = &MoveContext { now: to_millis(ctx.now), ..*ctx };
         for _ in 0..MAX_ATTEMPTS {
             let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
             let case = record_from_row(&row)?;
@@ -417,7 +420,7 @@ impl SqlStore {
         live_target: Option<Uuid>,
     ) -> Result<Option<CaseRecord>> {
         // Events of one case never go back in time, even if clocks of two servers disagree.
-        let at = to_stored_precision(at).max(case.updated_at);
+        let at = to_millis(at).max(case.updated_at);
         let event = CaseEvent {
             id: Uuid::now_v7(),
             case_id: case.id,
@@ -619,5 +622,17 @@ impl SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use grassroots_domain::CaseState;
+
+    #[test]
+    fn pending_states_in_sql_are_the_domain_s() {
+        let quoted: Vec<String> =
+            CaseState::ALL.iter().filter(|s| s.is_pending()).map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(super::PENDING_STATES, quoted.join(", "));
     }
 }

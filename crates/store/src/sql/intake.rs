@@ -10,7 +10,9 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::cases::{new_query_code, new_tracking_no, seal_personal};
-use super::{to_stored_precision, SqlStore};
+use grassroots_domain::case::to_millis;
+
+use super::SqlStore;
 use crate::crypto::Cipher;
 use crate::{CreatedCase, NewCase, Result, StoreError};
 
@@ -78,9 +80,9 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, batch: Vec<IntakeJob>) {
 }
 
 async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
-    new.received_at = to_stored_precision(new.received_at);
-    new.response_due = to_stored_precision(new.response_due);
-    new.resolve_due = to_stored_precision(new.resolve_due);
+    new.received_at = to_millis(new.received_at);
+    new.response_due = to_millis(new.response_due);
+    new.resolve_due = to_millis(new.resolve_due);
     for attempt in 1.. {
         let id = Uuid::now_v7();
         let tracking_no = new_tracking_no(new.received_at);

@@ -147,11 +147,6 @@ pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-/// Times are kept to the millisecond, so what an event says equals what the row holds.
-pub(crate) fn to_stored_precision(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    from_ms(ms(t))
-}
-
 pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
