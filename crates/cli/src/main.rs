@@ -80,9 +80,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Regions from a CSV of `code,name,level,parent_code` (like data/beijing-regions.csv).
-    /// Importing again updates in place; a renamed region keeps its former name.
-    Regions { file: PathBuf },
+    /// Regions from CSV files: `code,name,level,parent_code` (like data/beijing-regions.csv),
+    /// or the china-division package's provinces/cities/areas/streets/villages.csv (level and
+    /// parent from the code). Every file is checked before anything is written. Importing
+    /// again updates in place; a renamed region keeps its former name.
+    Regions {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -172,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", redact(&common.database_url()));
             Ok(())
         }
-        Command::Import { command: ImportCommand::Regions { file } } => import_regions(&common, &file).await,
+        Command::Import { command: ImportCommand::Regions { files } } => import_regions(&common, &files).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)
@@ -209,10 +214,15 @@ async fn main() -> anyhow::Result<()> {
 
 /// Parses the whole file first, so a bad line stops the import before anything is written;
 /// then writes it in transactions of a few thousand regions, with a progress bar.
-async fn import_regions(common: &Common, file: &std::path::Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let regions =
-        grassroots_domain::region::parse_region_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+async fn import_regions(common: &Common, files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut regions = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        regions.extend(
+            grassroots_domain::region::parse_region_csv(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
+        );
+    }
     let store = common.open_store().await?;
     let bar = indicatif::ProgressBar::new(regions.len() as u64).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} regions  {per_sec}  eta {eta}")

@@ -102,6 +102,15 @@ impl RegionCode {
         (level.digits() <= self.0.len()).then(|| RegionCode(self.0[..level.digits()].to_string()))
     }
 
+    /// The region one level up (a grid's community, a community's street…); `None` for a province.
+    pub fn parent(&self) -> Option<RegionCode> {
+        let digits = self.0.len();
+        [RegionLevel::Community, RegionLevel::Township, RegionLevel::County, RegionLevel::City, RegionLevel::Province]
+            .into_iter()
+            .find(|l| l.digits() < digits)
+            .and_then(|l| self.ancestor(l))
+    }
+
     /// True when `other` is this region or lies inside it.
     pub fn contains(&self, other: &RegionCode) -> bool {
         other.0.starts_with(&self.0)
@@ -146,31 +155,48 @@ pub struct Region {
     pub parent: Option<RegionCode>,
 }
 
-/// Parses the region CSV format of `data/beijing-regions.csv`.
+/// Parses a region CSV. Two layouts are understood, told apart by the header:
+/// `code,name,level,parent_code` (data/beijing-regions.csv), and the files of the
+/// china-division package (`provinces.csv` … `villages.csv`: `code,name,` then parent codes),
+/// whose level and parent follow from the code itself. Errors name the line.
 pub fn parse_region_csv(text: &str) -> Result<Vec<Region>, String> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(code_at), Some(name_at)) = (column("code"), column("name")) else {
+        return Err("line 1: the header must name the columns code and name".into());
+    };
+    let explicit = column("level").zip(column("parent_code"));
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
+    for record in reader.records() {
+        let record = record.map_err(|e| match e.position() {
+            Some(p) => format!("line {}: {e}", p.line()),
+            None => e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let code = RegionCode::parse(field(code_at)).map_err(|e| format!("line {line}: {e}"))?;
+        let name = field(name_at);
+        if name.is_empty() {
+            return Err(format!("line {line}: the name is empty"));
         }
-        let cols: Vec<&str> = line.split(',').collect();
-        if cols.len() != 4 {
-            return Err(format!("line {}: expected 4 columns, found {}", i + 1, cols.len()));
+        let (level, parent) = match explicit {
+            Some((level_at, parent_at)) => {
+                let level = RegionLevel::parse(field(level_at))
+                    .filter(|l| *l != RegionLevel::Grid)
+                    .ok_or_else(|| format!("line {line}: unknown level '{}'", field(level_at)))?;
+                let parent = match field(parent_at) {
+                    "" => None,
+                    p => Some(RegionCode::parse(p).map_err(|e| format!("line {line}: {e}"))?),
+                };
+                (level, parent)
+            }
+            None => (code.level(), code.parent()),
+        };
+        if level == RegionLevel::Grid || level != code.level() {
+            return Err(format!("line {line}: code {code} does not have the digits of a {} region", level.as_str()));
         }
-        let code = RegionCode::parse(cols[0]).map_err(|e| format!("line {}: {e}", i + 1))?;
-        let level = match cols[2] {
-            "province" => RegionLevel::Province,
-            "city" => RegionLevel::City,
-            "county" => RegionLevel::County,
-            "township" => RegionLevel::Township,
-            "community" => RegionLevel::Community,
-            other => return Err(format!("line {}: unknown level '{other}'", i + 1)),
-        };
-        let parent = match cols[3].trim() {
-            "" => None,
-            p => Some(RegionCode::parse(p).map_err(|e| format!("line {}: {e}", i + 1))?),
-        };
-        out.push(Region { code, name: cols[1].to_string(), level, parent });
+        out.push(Region { code, name: name.to_string(), level, parent });
     }
     Ok(out)
 }
@@ -259,6 +285,28 @@ mod tests {
         assert_eq!(at("多福巷社区南口").as_deref(), Some("110101001001"));
         assert_eq!(at("东城区景山街道某胡同").as_deref(), Some("110101002"));
         assert_eq!(at("一个没有地名的地址"), None);
+    }
+
+    #[test]
+    fn china_division_files_parse_with_levels_and_parents_from_codes() {
+        let villages = "code,name,streetCode,provinceCode,cityCode,areaCode\n\
+                        110101001001,\"多福巷社区居委会\",110101001,11,1101,110101\n";
+        let regions = parse_region_csv(villages).unwrap();
+        assert_eq!(regions[0].name, "多福巷社区居委会");
+        assert_eq!(regions[0].level, RegionLevel::Community);
+        assert_eq!(regions[0].parent.as_ref().unwrap().as_str(), "110101001");
+        let cities = parse_region_csv("code,name,provinceCode\n1101,\"市辖区\",11\n").unwrap();
+        assert_eq!(cities[0].parent.as_ref().unwrap().as_str(), "11");
+        assert_eq!(parse_region_csv("code,name\n11,北京市\n").unwrap()[0].parent, None);
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        let err = parse_region_csv("code,name,level,parent_code\n11,北京市,province,\n1101x,市辖区,city,11\n").unwrap_err();
+        assert!(err.starts_with("line 3:"), "{err}");
+        let err = parse_region_csv("code,name,level,parent_code\n110101,东城区,township,1101\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("township"), "{err}");
+        assert!(parse_region_csv("id,title\n1,x\n").unwrap_err().contains("code and name"));
     }
 
     #[test]
