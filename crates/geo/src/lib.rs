@@ -3,6 +3,7 @@
 //! Boundaries come from GeoJSON (EPSG:4490, within a metre of WGS-84). Points are
 //! (longitude, latitude) as GeoJSON orders them.
 
+pub mod grids;
 mod index;
 
 pub use index::{GridIndex, GridShape};
@@ -29,6 +30,18 @@ impl Polygon {
         Some(outer.iter().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |(x0, y0, x1, y1), &(x, y)| {
             (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
         }))
+    }
+
+    pub fn to_geo(&self) -> geo::Polygon {
+        let line = |ring: &Vec<(f64, f64)>| geo::LineString::from(ring.clone());
+        let mut rings = self.rings.iter();
+        let outer = rings.next().map(line).unwrap_or_else(|| geo::LineString::new(vec![]));
+        geo::Polygon::new(outer, rings.map(line).collect())
+    }
+
+    pub fn from_geo(p: &geo::Polygon) -> Self {
+        let ring = |l: &geo::LineString| l.coords().map(|c| (c.x, c.y)).collect();
+        Self { rings: std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect() }
     }
 
     /// Even-odd rule over all rings, so holes are excluded.
@@ -82,8 +95,48 @@ fn ring(v: &Value, feature: usize) -> Result<Vec<(f64, f64)>, GeoError> {
     Ok(ring)
 }
 
+/// Reads a GeoJSON Polygon or MultiPolygon geometry; `feature` numbers errors.
+pub fn parse_geometry(geometry: &Value, feature: usize) -> Result<Vec<Polygon>, GeoError> {
+    let bad = |reason: &str| GeoError::Feature { feature, reason: reason.to_string() };
+    let coords = &geometry["coordinates"];
+    let polygon_values: Vec<&Value> = match geometry["type"].as_str() {
+        Some("Polygon") => vec![coords],
+        Some("MultiPolygon") => coords.as_array().ok_or_else(|| bad("coordinates must be an array"))?.iter().collect(),
+        _ => return Err(bad("geometry must be a Polygon or MultiPolygon")),
+    };
+    if polygon_values.is_empty() {
+        return Err(bad("the geometry has no polygon"));
+    }
+    polygon_values
+        .into_iter()
+        .map(|p| {
+            let rings = p.as_array().filter(|r| !r.is_empty()).ok_or_else(|| bad("a polygon must be an array of rings"))?;
+            Ok(Polygon { rings: rings.iter().map(|r| ring(r, feature)).collect::<Result<_, _>>()? })
+        })
+        .collect()
+}
+
+/// The GeoJSON MultiPolygon geometry of `polygons`, as stored.
+pub fn geometry_json(polygons: &[Polygon]) -> Value {
+    let coords: Vec<Vec<Vec<[f64; 2]>>> =
+        polygons.iter().map(|p| p.rings.iter().map(|r| r.iter().map(|&(x, y)| [x, y]).collect()).collect()).collect();
+    serde_json::json!({ "type": "MultiPolygon", "coordinates": coords })
+}
+
+impl Boundary {
+    pub fn new(code: String, name: String, polygons: Vec<Polygon>) -> Self {
+        let mut bbox = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (x, y) in polygons.iter().flat_map(|p| p.rings.iter().flatten()) {
+            bbox = (bbox.0.min(*x), bbox.1.min(*y), bbox.2.max(*x), bbox.3.max(*y));
+        }
+        Self { code, name, polygons, bbox }
+    }
+}
+
 /// Reads a FeatureCollection of Polygon / MultiPolygon features with `code` and `name` properties.
+/// Polygons must be valid (closed rings, no self-intersection).
 pub fn parse_boundaries(geojson: &str) -> Result<Vec<Boundary>, GeoError> {
+    use geo::Validation;
     let doc: Value = serde_json::from_str(geojson)?;
     let features =
         doc["features"].as_array().ok_or(GeoError::Feature { feature: 0, reason: "no features array".into() })?;
@@ -92,33 +145,18 @@ pub fn parse_boundaries(geojson: &str) -> Result<Vec<Boundary>, GeoError> {
         .enumerate()
         .map(|(i, f)| {
             let n = i + 1;
-            let bad = |reason: &str| GeoError::Feature { feature: n, reason: reason.to_string() };
+            let bad = |reason: String| GeoError::Feature { feature: n, reason };
             let code = match &f["properties"]["code"] {
                 Value::String(s) => s.clone(),
                 Value::Number(x) => x.to_string(),
-                _ => return Err(bad("properties.code is missing")),
+                _ => return Err(bad("properties.code is missing".into())),
             };
             let name = f["properties"]["name"].as_str().unwrap_or_default().to_string();
-            let coords = &f["geometry"]["coordinates"];
-            let polygon_values: Vec<&Value> = match f["geometry"]["type"].as_str() {
-                Some("Polygon") => vec![coords],
-                Some("MultiPolygon") => {
-                    coords.as_array().ok_or_else(|| bad("coordinates must be an array"))?.iter().collect()
-                }
-                _ => return Err(bad("geometry must be a Polygon or MultiPolygon")),
-            };
-            let polygons = polygon_values
-                .into_iter()
-                .map(|p| {
-                    let rings = p.as_array().ok_or_else(|| bad("a polygon must be an array of rings"))?;
-                    Ok(Polygon { rings: rings.iter().map(|r| ring(r, n)).collect::<Result<_, _>>()? })
-                })
-                .collect::<Result<Vec<_>, GeoError>>()?;
-            let mut bbox = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-            for (x, y) in polygons.iter().flat_map(|p| p.rings.iter().flatten()) {
-                bbox = (bbox.0.min(*x), bbox.1.min(*y), bbox.2.max(*x), bbox.3.max(*y));
+            let polygons = parse_geometry(&f["geometry"], n)?;
+            if let Err(e) = grids::to_multi(&polygons).check_validation() {
+                return Err(bad(format!("the boundary is not valid: {e}")));
             }
-            Ok(Boundary { code, name, polygons, bbox })
+            Ok(Boundary::new(code, name, polygons))
         })
         .collect()
 }
