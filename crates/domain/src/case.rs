@@ -42,6 +42,16 @@ macro_rules! coded_enum {
 }
 
 coded_enum! {
+    /// How intake placed a case (定位方式).
+    LocatedBy {
+        Point = "point" / "坐标落入网格",
+        Address = "address" / "按地址中的地名",
+        Patrol = "patrol" / "网格员所在网格",
+        OutsideGrids = "outside_grids" / "不在任何网格内，转区指挥中心",
+    }
+}
+
+coded_enum! {
     /// Where a case is in the closed loop (DESIGN §4).
     CaseState {
         Received = "received" / "已受理",
@@ -169,6 +179,9 @@ pub struct Place {
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub address: Option<String>,
+    /// How the place was found; `None` for history loaded without it.
+    #[serde(default)]
+    pub located_by: Option<LocatedBy>,
 }
 
 /// The current row of a case: everything the closed loop changes, rebuilt exactly by
@@ -204,6 +217,9 @@ pub struct CaseRecord {
     pub reject_reason: Option<String>,
     pub merged_into: Option<Uuid>,
     pub pending_extension: Option<PendingExtension>,
+    /// Closed by the grid worker who found the problem (就地解决), never dispatched.
+    #[serde(default)]
+    pub resolved_on_spot: bool,
     pub return_count: u32,
     pub reopen_count: u32,
     pub supervision_count: u32,

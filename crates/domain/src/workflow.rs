@@ -85,6 +85,10 @@ pub enum Move {
         #[serde(default)]
         evidence: Vec<String>,
     },
+    /// 就地解决: a grid worker fixed the problem they found on patrol, and closes it at once.
+    ResolveOnSpot {
+        result: String,
+    },
     /// 核查: a grid worker or supervisor takes up verification.
     StartVerification {},
     /// 核查结果: passed closes the case, failed sends it back to the unit (返工).
@@ -131,6 +135,7 @@ impl Move {
         "reject_extension",
         "supervise",
         "report_handled",
+        "resolve_on_spot",
         "start_verification",
         "verify",
         "close",
@@ -154,6 +159,7 @@ impl Move {
             Self::RejectExtension { .. } => "reject_extension",
             Self::Supervise { .. } => "supervise",
             Self::ReportHandled { .. } => "report_handled",
+            Self::ResolveOnSpot { .. } => "resolve_on_spot",
             Self::StartVerification {} => "start_verification",
             Self::Verify { .. } => "verify",
             Self::Close { .. } => "close",
@@ -195,6 +201,7 @@ fn rule(name: &str) -> Rule {
         "contact" | "request_extension" | "report_handled" => r(&[Handler], &[InProgress]),
         "approve_extension" | "reject_extension" => r(&[Supervisor], &[InProgress]),
         "supervise" => r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
+        "resolve_on_spot" => r(&[GridWorker], &[Received]),
         "start_verification" => r(&[Supervisor, GridWorker], &[Handled]),
         "verify" => r(&[Supervisor, GridWorker], &[Verifying]),
         "close" => r(&[Supervisor], &[Handled]),
@@ -233,6 +240,7 @@ fn example(name: &str) -> Move {
         "reject_extension" => Move::RejectExtension { reason: text() },
         "supervise" => Move::Supervise { note: text(), escalate: false },
         "report_handled" => Move::ReportHandled { result: text(), evidence: vec![] },
+        "resolve_on_spot" => Move::ResolveOnSpot { result: text() },
         "start_verification" => Move::StartVerification {},
         "verify" => Move::Verify { passed: true, note: text() },
         "close" => Move::Close { note: None },
@@ -258,6 +266,7 @@ pub fn label_zh(name: &str) -> &'static str {
         "reject_extension" => "驳回延期",
         "supervise" => "督办",
         "report_handled" => "办结",
+        "resolve_on_spot" => "就地解决",
         "start_verification" => "开始核查",
         "verify" => "核查",
         "close" => "结案",
@@ -341,6 +350,9 @@ pub enum EventKind {
         result: String,
         evidence: Vec<String>,
     },
+    ResolvedOnSpot {
+        result: String,
+    },
     VerificationStarted,
     Verified {
         passed: bool,
@@ -383,6 +395,7 @@ impl EventKind {
             Self::ExtensionRejected { .. } => "extension_rejected",
             Self::Supervised { .. } => "supervised",
             Self::Handled { .. } => "handled",
+            Self::ResolvedOnSpot { .. } => "resolved_on_spot",
             Self::VerificationStarted => "verification_started",
             Self::Verified { .. } => "verified",
             Self::Closed { .. } => "closed",
@@ -407,6 +420,9 @@ impl EventKind {
             Self::Contacted { .. } => s("承办单位已与您联系", "The responsible unit contacted you"),
             Self::ExtensionApproved { .. } => s("办理时限已延长", "The deadline was extended"),
             Self::Handled { result, .. } => Some((format!("已办结：{result}"), format!("Handled: {result}"))),
+            Self::ResolvedOnSpot { result } => {
+                Some((format!("网格员已现场解决：{result}"), format!("Fixed on the spot by the grid worker: {result}")))
+            }
             Self::Verified { passed: true, .. } => {
                 s("核查通过，已结案，欢迎评价", "Verified on site and closed; please evaluate")
             }
@@ -657,6 +673,15 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
             }
             EventKind::Handled { result: text("result", result, 4000)?, evidence }
         }
+        Move::ResolveOnSpot { result } => {
+            if case.channel != Channel::GridPatrol {
+                return Err(MoveError::conflict(
+                    "只有网格员巡查上报的问题可以就地解决",
+                    "only problems reported on grid patrol can be resolved on the spot",
+                ));
+            }
+            EventKind::ResolvedOnSpot { result: text("result", result, 4000)? }
+        }
         Move::StartVerification {} => EventKind::VerificationStarted,
         Move::Verify { passed, note } => EventKind::Verified { passed: *passed, note: text("note", note, 1000)? },
         Move::Close { note } => EventKind::Closed { note: optional_text("note", note, 1000)? },
@@ -757,6 +782,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             reject_reason: None,
             merged_into: None,
             pending_extension: None,
+            resolved_on_spot: false,
             return_count: 0,
             reopen_count: 0,
             supervision_count: 0,
@@ -833,6 +859,13 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.handled_at = Some(at);
             c.pending_extension = None;
         }
+        EventKind::ResolvedOnSpot { result } => {
+            c.state = CaseState::Closed;
+            c.result = Some(result.clone());
+            c.handled_at = Some(at);
+            c.closed_at = Some(at);
+            c.resolved_on_spot = true;
+        }
         EventKind::VerificationStarted => c.state = CaseState::Verifying,
         EventKind::Verified { passed: true, .. } => {
             c.state = CaseState::Closed;
@@ -857,11 +890,15 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             })
         }
         EventKind::Reopened { response_due, resolve_due, .. } => {
-            c.state = CaseState::Dispatched;
+            // Back to its unit; a case the grid worker had fixed on the spot never had one, so
+            // it waits for dispatch like any registered case.
+            let unit_known = c.lead_unit.is_some();
+            c.state = if unit_known { CaseState::Dispatched } else { CaseState::Registered };
+            c.dispatched_at = unit_known.then_some(at);
+            c.resolved_on_spot = false;
             c.reopen_count += 1;
             c.response_due = *response_due;
             c.resolve_due = *resolve_due;
-            c.dispatched_at = Some(at);
             c.handled_at = None;
             c.closed_at = None;
             c.result = None;

@@ -107,6 +107,7 @@ impl Harness {
                     lat: None,
                     lng: None,
                     address: Some("东华门街道".into()),
+                    located_by: None,
                 },
                 response_due: due.response_due,
                 resolve_due: due.resolve_due,
@@ -228,6 +229,7 @@ fn the_move_table_matches_design() {
         ("reject_extension", &[Supervisor], &[InProgress]),
         ("supervise", &[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
         ("report_handled", &[Handler], &[InProgress]),
+        ("resolve_on_spot", &[GridWorker], &[Received]),
         ("start_verification", &[Supervisor, GridWorker], &[Handled]),
         ("verify", &[Supervisor, GridWorker], &[Verifying]),
         ("close", &[Supervisor], &[Handled]),
@@ -268,6 +270,7 @@ fn one_of_each_move() -> Vec<Move> {
         Move::RejectExtension { reason: text("r") },
         Move::Supervise { note: text("n"), escalate: false },
         Move::ReportHandled { result: text("r"), evidence: vec![] },
+        Move::ResolveOnSpot { result: "已现场清理".into() },
         Move::StartVerification {},
         Move::Verify { passed: true, note: text("n") },
         Move::Close { note: None },
@@ -891,4 +894,28 @@ fn a_reopened_case_watches_its_new_response_deadline() {
     let late = h.case.response_due + Duration::seconds(1);
     assert!(late < h.case.resolve_due);
     assert_eq!(due_status_at(&h.case, late), DueStatus::Overdue);
+}
+
+#[test]
+fn a_patrol_report_can_be_resolved_on_the_spot_and_a_phone_case_cannot() {
+    let mut phone = Harness::standard();
+    let err = phone.refused(&grid_worker(), Move::ResolveOnSpot { result: text("已清理") });
+    assert!(is_conflict(&err), "{err:?}");
+
+    let mut patrol = Harness::standard();
+    patrol.case.channel = Channel::GridPatrol;
+    if let EventKind::Received { channel, .. } = &mut patrol.events[0].kind {
+        *channel = Channel::GridPatrol;
+    }
+    assert_eq!(invalid_field(&patrol.refused(&grid_worker(), Move::ResolveOnSpot { result: text(" ") })), "result");
+    assert!(matches!(
+        patrol.refused(&dispatcher(), Move::ResolveOnSpot { result: text("x") }),
+        MoveError::Forbidden { .. }
+    ));
+    patrol.ok(&grid_worker(), Move::ResolveOnSpot { result: text("已现场清理堆物") });
+    assert_eq!(patrol.case.state, CaseState::Closed);
+    assert!(patrol.case.resolved_on_spot);
+    assert_eq!(patrol.case.lead_unit, None);
+    assert_eq!(patrol.case.closed_at, Some(patrol.now));
+    patrol.assert_replays();
 }

@@ -109,6 +109,7 @@ const KINDS: &[&str] = &[
     "reject_extension",
     "supervise",
     "report_handled",
+    "resolve_on_spot",
     "start_verification",
     "verify",
     "close",
@@ -124,6 +125,7 @@ fn spec_roles(kind: &str) -> (&'static [Role], bool) {
         "return" | "accept" | "contact" | "request_extension" | "report_handled" => (&[Handler], false),
         "approve_extension" | "reject_extension" | "supervise" | "close" | "reopen" => (&[Supervisor], false),
         "start_verification" | "verify" => (&[Supervisor, GridWorker], false),
+        "resolve_on_spot" => (&[GridWorker], false),
         "evaluate" => (&[Operator], true),
         other => panic!("unknown move {other}"),
     }
@@ -133,7 +135,7 @@ fn spec_roles(kind: &str) -> (&'static [Role], bool) {
 fn spec_from(kind: &str) -> &'static [CaseState] {
     use CaseState::*;
     match kind {
-        "register" => &[Received],
+        "register" | "resolve_on_spot" => &[Received],
         "reject" | "merge" | "reclassify" => &[Received, Registered],
         "dispatch" => &[Registered],
         "redispatch" => &[Dispatched, InProgress],
@@ -161,6 +163,7 @@ const ALLOWED_TRANSITIONS: &[(CaseState, CaseState)] = {
     use CaseState::*;
     &[
         (Received, Registered),
+        (Received, Closed), // resolved on the spot
         (Received, Received),     // reclassify
         (Registered, Registered), // reclassify
         (Received, Rejected),
@@ -181,23 +184,27 @@ const ALLOWED_TRANSITIONS: &[(CaseState, CaseState)] = {
         (Verifying, InProgress), // verification failed (返工)
         (Verifying, Verifying),  // supervise
         (Closed, Dispatched),    // reopen
+        (Closed, Registered),    // reopen of a case resolved on the spot
         (Closed, Closed),        // evaluate
     ]
 };
 
 /// The state a given accepted move leads to.
-fn spec_target(mv: &Move, before: CaseState) -> CaseState {
+/// `has_unit`: whether the case has a lead unit (a reopened case goes back to it, if any).
+fn spec_target(mv: &Move, before: CaseState, has_unit: bool) -> CaseState {
     use CaseState::*;
     match mv {
         Move::Register { .. } => Registered,
         Move::Reject { .. } => Rejected,
         Move::Merge { .. } => Merged,
-        Move::Dispatch { .. } | Move::Redispatch { .. } | Move::Reopen { .. } => Dispatched,
+        Move::Dispatch { .. } | Move::Redispatch { .. } => Dispatched,
+        Move::Reopen { .. } if has_unit => Dispatched,
+        Move::Reopen { .. } => Registered,
         Move::Return { .. } => Registered,
         Move::Accept {} => InProgress,
         Move::ReportHandled { .. } => Handled,
         Move::StartVerification {} => Verifying,
-        Move::Verify { passed: true, .. } | Move::Close { .. } => Closed,
+        Move::Verify { passed: true, .. } | Move::Close { .. } | Move::ResolveOnSpot { .. } => Closed,
         Move::Verify { passed: false, .. } => InProgress,
         Move::Contact { .. }
         | Move::RequestExtension { .. }
@@ -324,6 +331,7 @@ fn build_move(kind: &str, p: &Payload) -> Move {
         "report_handled" => {
             Move::ReportHandled { result: text, evidence: p.evidence.iter().map(|t| t.render()).collect() }
         }
+        "resolve_on_spot" => Move::ResolveOnSpot { result: text },
         "start_verification" => Move::StartVerification {},
         "verify" => Move::Verify { passed: p.flag, note: text },
         "close" => Move::Close { note: opt },
@@ -338,7 +346,7 @@ fn build_move(kind: &str, p: &Payload) -> Move {
 /// so that sequences get further round the loop.
 fn forward_weight(kind: &str) -> usize {
     match kind {
-        "reject" | "merge" | "supervise" | "reclassify" => 1,
+        "reject" | "merge" | "supervise" | "reclassify" | "resolve_on_spot" => 1,
         _ => 8,
     }
 }
@@ -390,13 +398,20 @@ struct Intake {
     category: Index,
     priority: Priority,
     start: DateTime<Utc>,
+    /// Reported by a grid worker on patrol rather than by phone.
+    patrol: bool,
 }
 
 fn intake_strategy() -> impl Strategy<Value = Intake> {
     // Starts spread over autumn 2026, across Mid-Autumn, National Day and make-up days.
     let base = at("2026-09-01T00:00:00+08:00");
-    (any::<Index>(), prop::sample::select(Priority::ALL), 0i64..120 * 24 * 60).prop_map(
-        move |(category, priority, minutes)| Intake { category, priority, start: base + Duration::minutes(minutes) },
+    (any::<Index>(), prop::sample::select(Priority::ALL), 0i64..120 * 24 * 60, any::<bool>()).prop_map(
+        move |(category, priority, minutes, patrol)| Intake {
+            category,
+            priority,
+            start: base + Duration::minutes(minutes),
+            patrol,
+        },
     )
 }
 
@@ -424,6 +439,8 @@ struct Model {
     reopen_count: u32,
     supervision_count: u32,
     escalated: bool,
+    patrol: bool,
+    resolved_on_spot: bool,
 }
 
 /// How a move should fail.
@@ -509,6 +526,10 @@ impl Model {
                 need(text_ok(result, 4000), Fault::Invalid);
                 need(evidence.len() <= 20 && evidence.iter().all(|e| text_ok(e, 500)), Fault::Invalid);
             }
+            Move::ResolveOnSpot { result } => {
+                need(self.patrol, Fault::Conflict);
+                need(text_ok(result, 4000), Fault::Invalid);
+            }
             Move::StartVerification {} => {}
             Move::Verify { note, .. } => need(text_ok(note, 1000), Fault::Invalid),
             Move::Close { note } => need(opt_text_ok(note, 1000), Fault::Invalid),
@@ -528,7 +549,7 @@ impl Model {
 
     /// Applies an accepted move.
     fn apply(&mut self, mv: &Move, now: DateTime<Utc>) {
-        self.state = spec_target(mv, self.state);
+        self.state = spec_target(mv, self.state, self.lead.is_some());
         match mv {
             Move::Dispatch { unit, co_units, .. } | Move::Redispatch { unit, co_units, .. } => {
                 let lead = unit.trim().to_string();
@@ -565,6 +586,7 @@ impl Model {
             }
             Move::ReportHandled { .. } => self.pending_days = None,
             Move::Verify { passed: true, .. } | Move::Close { .. } => self.round_evaluation = None,
+            Move::ResolveOnSpot { .. } => self.resolved_on_spot = true,
             Move::Evaluate { resolved, satisfaction, .. } => self.round_evaluation = Some((*resolved, *satisfaction)),
             Move::Reclassify { category_code, priority, .. } => {
                 if let Some(c) = category_code {
@@ -578,11 +600,12 @@ impl Model {
                 self.resolve_due = due.resolve_due;
             }
             Move::Reopen { .. } => {
+                self.resolved_on_spot = false;
                 self.clock_start = now;
                 let due = deadlines(&CALENDAR, TAXONOMY.get(&self.category).unwrap(), self.priority, now);
                 self.response_due = due.response_due;
                 self.resolve_due = due.resolve_due;
-                self.dispatched_at = Some(now);
+                self.dispatched_at = self.lead.is_some().then_some(now);
                 self.reopen_count += 1;
                 self.round_evaluation = None;
                 self.first_contact_at = None;
@@ -593,7 +616,8 @@ impl Model {
 
     /// Differences between the model and the record, if any.
     fn mismatch(&self, c: &CaseRecord) -> Option<String> {
-        let checks: [(&str, bool); 16] = [
+        let checks: [(&str, bool); 17] = [
+            ("resolved_on_spot", c.resolved_on_spot == self.resolved_on_spot),
             ("state", c.state == self.state),
             ("category_code", c.category_code == self.category),
             ("priority", c.priority == self.priority),
@@ -623,7 +647,8 @@ impl Model {
 /// Invariants every record must satisfy whatever happened before.
 fn invariants(c: &CaseRecord, events: &[CaseEvent]) -> Result<(), String> {
     use CaseState::*;
-    let with_unit = matches!(c.state, Dispatched | InProgress | Handled | Verifying | Closed);
+    // A case resolved on the spot was closed by the grid worker without ever going to a unit.
+    let with_unit = matches!(c.state, Dispatched | InProgress | Handled | Verifying | Closed) && !c.resolved_on_spot;
     let checks = [
         ("version counts the events", c.version == events.len() as i64),
         ("updated_at is the last event's time", Some(c.updated_at) == events.last().map(|e| e.at)),
@@ -637,6 +662,7 @@ fn invariants(c: &CaseRecord, events: &[CaseEvent]) -> Result<(), String> {
         ("reject reason exactly when rejected", c.reject_reason.is_some() == (c.state == Rejected)),
         ("merged_into exactly when merged", c.merged_into.is_some() == (c.state == Merged)),
         ("a handled case has a result", c.state != Handled || (c.result.is_some() && c.handled_at.is_some())),
+        ("resolved on the spot only when closed", !c.resolved_on_spot || c.state == Closed || c.reopen_count > 0),
         ("escalation implies supervision", !c.escalated || c.supervision_count > 0),
         ("never dispatched before receipt", c.first_dispatched_at.is_none_or(|d| d >= c.received_at)),
     ];
@@ -654,7 +680,7 @@ fn category_of(intake: &Intake) -> String {
     intake.category.get(&categories).code.as_str().to_string()
 }
 
-fn received_event(category: &str, priority: Priority, start: DateTime<Utc>) -> CaseEvent {
+fn received_event(category: &str, priority: Priority, start: DateTime<Utc>, channel: Channel) -> CaseEvent {
     let category = TAXONOMY.get(category).unwrap();
     let due = deadlines(&CALENDAR, category, priority, start);
     CaseEvent {
@@ -669,7 +695,7 @@ fn received_event(category: &str, priority: Priority, start: DateTime<Utc>) -> C
             category_code: category.code.as_str().into(),
             request_type: RequestType::Complaint,
             priority,
-            channel: Channel::Phone,
+            channel,
             description: "小区门口路灯不亮".into(),
             place: Place {
                 district_code: Some("110101".into()),
@@ -679,6 +705,7 @@ fn received_event(category: &str, priority: Priority, start: DateTime<Utc>) -> C
                 lat: Some(39.9042),
                 lng: Some(116.4074),
                 address: Some("东华门街道".into()),
+                located_by: None,
             },
             response_due: due.response_due,
             resolve_due: due.resolve_due,
@@ -695,7 +722,8 @@ struct Seen {
 
 fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
     let category = category_of(intake);
-    let received = received_event(&category, intake.priority, intake.start);
+    let channel = if intake.patrol { Channel::GridPatrol } else { Channel::Phone };
+    let received = received_event(&category, intake.priority, intake.start, channel);
     let mut case = evolve(None, &received)?;
     let mut events = vec![received];
     let mut model = Model {
@@ -716,6 +744,8 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
         reopen_count: 0,
         supervision_count: 0,
         escalated: false,
+        patrol: intake.patrol,
+        resolved_on_spot: false,
     };
     let mut now = intake.start;
     let mut trace = vec![format!("received {} {:?} at {now}", category, intake.priority)];
@@ -904,10 +934,10 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                             next.state.as_str()
                         );
                         ensure!(
-                            next.state == spec_target(&mv, before.state),
+                            next.state == spec_target(&mv, before.state, before.lead_unit.is_some()),
                             "{kind_name} led to {}, expected {}",
                             next.state.as_str(),
-                            spec_target(&mv, before.state).as_str()
+                            spec_target(&mv, before.state, before.lead_unit.is_some()).as_str()
                         );
                         // A pending case's due status is current after every move.
                         if next.state.is_pending() {
@@ -1016,7 +1046,7 @@ fn the_generator_reaches_every_move_and_state() {
 #[test]
 fn the_whole_loop_works_end_to_end_and_replays() {
     let start = at("2026-11-23T10:00:00+08:00");
-    let received = received_event("0303", Priority::Normal, start);
+    let received = received_event("0303", Priority::Normal, start, Channel::Phone);
     let mut case = evolve(None, &received).unwrap();
     let mut events = vec![received];
     let mut now = start;
