@@ -143,6 +143,16 @@ impl Scope {
         )
     }
 
+    /// Whether a grid (15-digit code) lies within this scope; a unit's scope holds no grids.
+    pub fn covers_grid(&self, grid: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Regions { codes } => codes.iter().any(|c| grid.starts_with(c.as_str())),
+            Self::Unit { .. } => false,
+            Self::Grids { codes } => codes.iter().any(|c| c == grid),
+        }
+    }
+
     /// The same rule the store applies in SQL, for one case in memory.
     pub fn covers(&self, case: &CaseRecord) -> bool {
         match self {

@@ -302,7 +302,8 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let err = parse_region_csv("code,name,level,parent_code\n11,北京市,province,\n1101x,市辖区,city,11\n").unwrap_err();
+        let err =
+            parse_region_csv("code,name,level,parent_code\n11,北京市,province,\n1101x,市辖区,city,11\n").unwrap_err();
         assert!(err.starts_with("line 3:"), "{err}");
         let err = parse_region_csv("code,name,level,parent_code\n110101,东城区,township,1101\n").unwrap_err();
         assert!(err.contains("line 2") && err.contains("township"), "{err}");

@@ -163,7 +163,7 @@ const ALLOWED_TRANSITIONS: &[(CaseState, CaseState)] = {
     use CaseState::*;
     &[
         (Received, Registered),
-        (Received, Closed), // resolved on the spot
+        (Received, Closed),       // resolved on the spot
         (Received, Received),     // reclassify
         (Registered, Registered), // reclassify
         (Received, Rejected),

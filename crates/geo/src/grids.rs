@@ -181,7 +181,9 @@ pub fn plan_grids(features: Vec<GridFeature>, districts: &[Boundary]) -> Result<
         for (f, area_m2, centroid) in grids {
             let code = match f.code {
                 Some(c) => c,
-                None => serials.next().ok_or_else(|| bad(f.feature, format!("community {community} has over 999 grids")))?,
+                None => {
+                    serials.next().ok_or_else(|| bad(f.feature, format!("community {community} has over 999 grids")))?
+                }
             };
             plan.grids.push(PlannedGrid {
                 code,

@@ -110,7 +110,8 @@ pub fn parse_geometry(geometry: &Value, feature: usize) -> Result<Vec<Polygon>, 
     polygon_values
         .into_iter()
         .map(|p| {
-            let rings = p.as_array().filter(|r| !r.is_empty()).ok_or_else(|| bad("a polygon must be an array of rings"))?;
+            let rings =
+                p.as_array().filter(|r| !r.is_empty()).ok_or_else(|| bad("a polygon must be an array of rings"))?;
             Ok(Polygon { rings: rings.iter().map(|r| ring(r, feature)).collect::<Result<_, _>>()? })
         })
         .collect()

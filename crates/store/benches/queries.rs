@@ -70,6 +70,7 @@ fn synthetic_case(i: usize, now: DateTime<Utc>, categories: &[String], rng: &mut
         lat: None,
         lng: None,
         address: None,
+        located_by: None,
     };
     let record = CaseRecord {
         id,
@@ -97,6 +98,7 @@ fn synthetic_case(i: usize, now: DateTime<Utc>, categories: &[String], rng: &mut
         reject_reason: None,
         merged_into: None,
         pending_extension: None,
+        resolved_on_spot: false,
         return_count: 0,
         reopen_count: 0,
         supervision_count: 0,

@@ -41,6 +41,40 @@ pub trait Store: Send + Sync + 'static {
     /// Taxonomy, calendar, units and responsibility matrix, as the rules need them.
     async fn reference(&self) -> Result<Reference>;
 
+    // Grid management -----------------------------------------------------------------
+
+    /// Adds or replaces region boundaries (GeoJSON geometries) in one transaction.
+    async fn upsert_boundaries(&self, rows: &[BoundaryRow]) -> Result<u64>;
+    async fn boundaries(&self) -> Result<Vec<BoundaryRow>>;
+    /// In one transaction, makes the grids of `communities` exactly `grids` (all or nothing).
+    async fn replace_grids(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport>;
+    async fn grids(&self) -> Result<Vec<GridRow>>;
+    /// A value that changes whenever the grids change, so indexes know when to rebuild.
+    async fn grids_stamp(&self) -> Result<String>;
+    /// The grid workers assigned to a grid (through their accounts' scope).
+    async fn grid_workers(&self, grid_code: &str) -> Result<Vec<User>>;
+    async fn households(&self, grid_code: &str) -> Result<Vec<Household>>;
+    /// Registers households of a grid by label; existing labels are left alone. Returns how many were new.
+    async fn add_households(&self, grid_code: &str, labels: &[String]) -> Result<u64>;
+    /// Logs a household visit by a grid worker within their grids.
+    async fn record_visit(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit>;
+    /// A grid's visits, newest first; `NotFound` outside the scope.
+    async fn visits(&self, scope: &Scope, grid_code: &str, limit: i64) -> Result<Vec<Visit>>;
+    /// Visit coverage of the grids whose code starts with `within` (a region code).
+    async fn coverage(&self, within: &str, now: DateTime<Utc>) -> Result<Vec<GridCoverage>>;
+    async fn attachments(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>>;
+    /// An attachment's media type and bytes; `NotFound` outside the scope.
+    async fn attachment(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)>;
+    /// Cases received in the filter's period, per region of `level`, within the scope.
+    async fn region_counts(
+        &self,
+        scope: &Scope,
+        level: grassroots_domain::RegionLevel,
+        filter: &RateFilter,
+    ) -> Result<Vec<RegionCount>>;
+    /// The newest located cases in the filter's period, as map points.
+    async fn case_points(&self, scope: &Scope, filter: &RateFilter, limit: i64) -> Result<Vec<CasePoint>>;
+
     // Staff and sessions ------------------------------------------------------------------
 
     /// Creates or (when the username exists) updates a staff account, ending its sessions.

@@ -107,6 +107,8 @@ pub struct NewCase {
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    /// Photos, stored with the case in the same transaction.
+    pub attachments: Vec<NewAttachment>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,4 +200,121 @@ pub struct HistoricCase {
     pub reporter_phone: Option<String>,
     pub anonymous: bool,
     pub query_code: String,
+}
+
+/// A region's boundary as stored: a GeoJSON MultiPolygon geometry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundaryRow {
+    pub code: String,
+    pub name: String,
+    pub geometry: serde_json::Value,
+}
+
+/// A grid (网格) as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridRow {
+    /// Community code + 3-digit serial.
+    pub code: String,
+    pub community_code: String,
+    pub name: String,
+    /// GeoJSON MultiPolygon.
+    pub geometry: serde_json::Value,
+    pub area_m2: f64,
+    /// (lng, lat)
+    pub centroid: (f64, f64),
+    /// Generated for a demo, not surveyed.
+    pub synthetic: bool,
+}
+
+/// What a grid import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GridImport {
+    pub added: u64,
+    pub updated: u64,
+    /// Grids of the imported communities that the new layer no longer has.
+    pub removed: u64,
+}
+
+/// A household (户) a grid worker visits; the label is an address within the grid, not a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Household {
+    pub id: Uuid,
+    pub grid_code: String,
+    pub label: String,
+}
+
+/// Which household a visit was to: one on record, or one named for the first time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HouseholdRef {
+    Id(Uuid),
+    Label(String),
+}
+
+/// A household visit (走访) as a grid worker logs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVisit {
+    pub grid_code: String,
+    pub household: HouseholdRef,
+    pub visited_on: chrono::NaiveDate,
+    pub topic: String,
+    pub follow_up: Option<String>,
+    /// The case the visit raised, if any.
+    pub case_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Visit {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub household_label: String,
+    pub grid_code: String,
+    pub worker: String,
+    pub visited_on: chrono::NaiveDate,
+    pub topic: String,
+    pub follow_up: Option<String>,
+    pub case_id: Option<Uuid>,
+}
+
+/// How many of a grid's households were visited recently (走访覆盖率).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GridCoverage {
+    pub grid_code: String,
+    pub households: i64,
+    pub visited_30_days: i64,
+    pub visited_90_days: i64,
+}
+
+/// A photo or other file attached to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentInfo {
+    pub id: Uuid,
+    pub media_type: String,
+    pub size: i64,
+}
+
+/// Cases counted per region of one level, for maps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionCount {
+    pub code: String,
+    pub total: i64,
+    pub pending: i64,
+    pub overdue: i64,
+}
+
+/// A case as a point on a map: nothing personal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CasePoint {
+    pub id: Uuid,
+    pub lng: f64,
+    pub lat: f64,
+    pub state: CaseState,
+    pub overdue: bool,
+    pub category_code: String,
 }

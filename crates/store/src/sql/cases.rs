@@ -103,6 +103,7 @@ impl SqlStore {
             "lat",
             "lng",
             "address",
+            "located_by",
             "anonymous",
             "reporter_name_enc",
             "reporter_phone_enc",
@@ -128,6 +129,7 @@ impl SqlStore {
             .bind(p.lat)
             .bind(p.lng)
             .bind(p.address.clone())
+            .bind(p.located_by.map(|l| l.as_str()))
             .bind(i64::from(anonymous))
             .bind(personal.name_enc)
             .bind(personal.phone_enc)

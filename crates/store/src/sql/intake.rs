@@ -118,6 +118,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
                 personal,
             )
             .await?;
+            SqlStore::insert_attachments(conn, id, &new.attachments, new.received_at).await?;
             SqlStore::record_event(conn, &record, &event, actor).await
         }
         .await;

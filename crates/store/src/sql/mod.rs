@@ -7,6 +7,7 @@
 //! processes included) never interleave a case's events; the loser retries.
 
 mod cases;
+mod grids;
 mod intake;
 mod reference;
 mod rows;
@@ -219,6 +220,76 @@ impl crate::Store for SqlStore {
     }
     async fn reference(&self) -> Result<crate::Reference> {
         self.reference_impl().await
+    }
+
+    async fn upsert_boundaries(&self, rows: &[crate::BoundaryRow]) -> Result<u64> {
+        self.upsert_boundaries_impl(rows).await
+    }
+    async fn boundaries(&self) -> Result<Vec<crate::BoundaryRow>> {
+        self.boundaries_impl().await
+    }
+    async fn replace_grids(&self, communities: &[String], grids: &[crate::GridRow]) -> Result<crate::GridImport> {
+        self.replace_grids_impl(communities, grids).await
+    }
+    async fn grids(&self) -> Result<Vec<crate::GridRow>> {
+        self.grids_impl().await
+    }
+    async fn grids_stamp(&self) -> Result<String> {
+        self.grids_stamp_impl().await
+    }
+    async fn grid_workers(&self, grid_code: &str) -> Result<Vec<crate::User>> {
+        self.grid_workers_impl(grid_code).await
+    }
+    async fn households(&self, grid_code: &str) -> Result<Vec<crate::Household>> {
+        self.households_impl(grid_code).await
+    }
+    async fn add_households(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
+        self.add_households_impl(grid_code, labels).await
+    }
+    async fn record_visit(
+        &self,
+        actor: &grassroots_domain::Actor,
+        visit: &crate::NewVisit,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Visit> {
+        self.record_visit_impl(actor, visit, at).await
+    }
+    async fn visits(&self, scope: &grassroots_domain::Scope, grid_code: &str, limit: i64) -> Result<Vec<crate::Visit>> {
+        self.visits_impl(scope, grid_code, limit).await
+    }
+    async fn coverage(&self, within: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<crate::GridCoverage>> {
+        self.coverage_impl(within, now).await
+    }
+    async fn attachments(
+        &self,
+        scope: &grassroots_domain::Scope,
+        case_id: uuid::Uuid,
+    ) -> Result<Vec<crate::AttachmentInfo>> {
+        self.attachments_impl(scope, case_id).await
+    }
+    async fn attachment(
+        &self,
+        scope: &grassroots_domain::Scope,
+        case_id: uuid::Uuid,
+        id: uuid::Uuid,
+    ) -> Result<(String, Vec<u8>)> {
+        self.attachment_impl(scope, case_id, id).await
+    }
+    async fn region_counts(
+        &self,
+        scope: &grassroots_domain::Scope,
+        level: grassroots_domain::RegionLevel,
+        filter: &crate::RateFilter,
+    ) -> Result<Vec<crate::RegionCount>> {
+        self.region_counts_impl(scope, level, filter).await
+    }
+    async fn case_points(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::RateFilter,
+        limit: i64,
+    ) -> Result<Vec<crate::CasePoint>> {
+        self.case_points_impl(scope, filter, limit).await
     }
 
     async fn upsert_user(&self, user: &crate::NewUser) -> Result<crate::User> {

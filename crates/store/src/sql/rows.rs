@@ -1,6 +1,6 @@
 //! Mapping between case rows and domain records, and the scope filter every case query uses.
 
-use grassroots_domain::case::{Evaluation, PendingExtension, Place};
+use grassroots_domain::case::{Evaluation, LocatedBy, PendingExtension, Place};
 use grassroots_domain::workflow::{CaseEvent, EventKind};
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RegionCode, RegionLevel, RequestType, Satisfaction, Scope,
@@ -19,7 +19,7 @@ pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c
     c.first_contact_at, c.responded_on_time, c.handled_at, c.closed_at, c.result, c.reject_reason, c.merged_into, c.pending_extension, \
     c.return_count, c.reopen_count, c.supervision_count, c.escalated, c.eval_resolved, c.eval_satisfaction, \
     c.eval_comment, c.eval_at, c.eval_round, c.due_status, c.version, c.updated_at, \
-    c.anonymous, c.reporter_name_masked, c.reporter_phone_masked";
+    c.anonymous, c.reporter_name_masked, c.reporter_phone_masked, c.located_by, c.resolved_on_spot";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
@@ -69,6 +69,10 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
             lat: row.try_get("lat")?,
             lng: row.try_get("lng")?,
             address: row.try_get("address")?,
+            located_by: row
+                .try_get::<Option<String>, _>("located_by")?
+                .map(|s| coded(LocatedBy::parse, "located_by", s))
+                .transpose()?,
         },
         received_at: from_ms(row.try_get("received_at")?),
         clock_started_at: from_ms(row.try_get("clock_started_at")?),
@@ -86,6 +90,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         reject_reason: row.try_get("reject_reason")?,
         merged_into: row.try_get::<Option<String>, _>("merged_into")?.map(|s| parse_uuid(&s)).transpose()?,
         pending_extension,
+        resolved_on_spot: row.try_get::<i64, _>("resolved_on_spot")? != 0,
         return_count: row.try_get::<i64, _>("return_count")? as u32,
         reopen_count: row.try_get::<i64, _>("reopen_count")? as u32,
         supervision_count: row.try_get::<i64, _>("supervision_count")? as u32,
@@ -125,6 +130,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "reject_reason",
     "merged_into",
     "pending_extension",
+    "resolved_on_spot",
     "return_count",
     "reopen_count",
     "supervision_count",
@@ -161,6 +167,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(c.reject_reason.clone())
         .bind(c.merged_into.map(|u| u.to_string()))
         .bind(c.pending_extension.as_ref().map(|p| serde_json::to_string(p).expect("serialises")))
+        .bind(i64::from(c.resolved_on_spot))
         .bind(i64::from(c.return_count))
         .bind(i64::from(c.reopen_count))
         .bind(i64::from(c.supervision_count))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{ms, SqlStore};
 use crate::{NewUser, Result, StoreError, User, UserWithHash};
 
-fn user_from_row(r: &AnyRow) -> Result<User> {
+pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
     let scope: String = r.try_get("scope")?;
     let id: String = r.try_get("id")?;
@@ -49,8 +49,10 @@ impl SqlStore {
             .bind(u.username.clone())
             .fetch_one(&mut *tx)
             .await?;
+        let user = user_from_row(&row)?;
+        Self::sync_grid_workers(&mut tx, &user).await?;
         tx.commit().await?;
-        user_from_row(&row)
+        Ok(user)
     }
 
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {

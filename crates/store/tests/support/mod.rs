@@ -1,4 +1,6 @@
 //! Test databases for both backends and a small world to run the closed loop in.
+// Shared by several test binaries, each of which uses only part of it.
+#![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
@@ -7,7 +9,7 @@ use grassroots_domain::workflow::{Move, MoveContext};
 use grassroots_domain::{
     Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy, WorkCalendar,
 };
-use grassroots_store::{CaseFilter, CreatedCase, NewCase, Store, Unit};
+use grassroots_store::{CaseFilter, CreatedCase, NewAttachment, NewCase, Store, Unit};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
@@ -108,6 +110,12 @@ impl Fixture {
         self.report_full(store, description, None, at).await
     }
 
+    pub async fn report_with_photo(&self, store: &dyn Store, description: &str, png: Vec<u8>) -> CreatedCase {
+        let mut new = self.new_case(description, None, Utc::now());
+        new.attachments = vec![NewAttachment { media_type: "image/png".into(), bytes: png }];
+        store.create_case(new, &Actor::Resident).await.unwrap()
+    }
+
     async fn report_full(
         &self,
         store: &dyn Store,
@@ -115,9 +123,13 @@ impl Fixture {
         phone: Option<&str>,
         at: DateTime<Utc>,
     ) -> CreatedCase {
+        store.create_case(self.new_case(description, phone, at), &Actor::Resident).await.unwrap()
+    }
+
+    fn new_case(&self, description: &str, phone: Option<&str>, at: DateTime<Utc>) -> NewCase {
         let category = self.taxonomy.get("0302").unwrap();
         let due = deadlines(&self.calendar, category, Priority::Normal, at);
-        let new = NewCase {
+        NewCase {
             category_code: category.code.0.clone(),
             request_type: RequestType::Complaint,
             priority: Priority::Normal,
@@ -131,6 +143,7 @@ impl Fixture {
                 lat: Some(39.91),
                 lng: Some(116.40),
                 address: None,
+                located_by: None,
             },
             reporter_name: phone.map(|_| "张三".to_string()),
             reporter_phone: phone.map(str::to_string),
@@ -138,8 +151,8 @@ impl Fixture {
             response_due: due.response_due,
             resolve_due: due.resolve_due,
             received_at: at,
-        };
-        store.create_case(new, &Actor::Resident).await.unwrap()
+            attachments: vec![],
+        }
     }
 
     pub async fn dispatch_to(&self, store: &dyn Store, id: Uuid, unit: &str, co: &[&str]) {

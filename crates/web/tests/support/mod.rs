@@ -250,6 +250,7 @@ impl TestApp {
                 lat: None,
                 lng: None,
                 address: None,
+                located_by: None,
             },
             reporter_name: Some(NAME.into()),
             reporter_phone: Some(PHONE.into()),
@@ -257,6 +258,7 @@ impl TestApp {
             response_due: due.response_due,
             resolve_due: due.resolve_due,
             received_at: now,
+            attachments: vec![],
         };
         self.store.create_case(new, &Actor::Resident).await.unwrap()
     }

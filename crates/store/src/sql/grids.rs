@@ -1,0 +1,513 @@
+//! Grid management: boundaries, grids and their workers, households and visits, case
+//! attachments, and the per-region counts and points maps are drawn from.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use grassroots_domain::{Actor, CaseState, Scope};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use super::cases::PENDING_STATES;
+use super::rows::{category_clause, scoped_region_clauses};
+use super::{ms, Args, SqlStore};
+use crate::{
+    AttachmentInfo, BoundaryRow, CasePoint, GridCoverage, GridImport, GridRow, Household, HouseholdRef, NewAttachment,
+    NewVisit, RateFilter, RegionCount, Result, StoreError, User, Visit,
+};
+
+fn json_column(r: &AnyRow, column: &str) -> Result<serde_json::Value> {
+    let text: String = r.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn uuid_column(r: &AnyRow, column: &str) -> Result<Uuid> {
+    let text: String = r.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
+}
+
+fn grid_from_row(r: &AnyRow) -> Result<GridRow> {
+    Ok(GridRow {
+        code: r.try_get("code")?,
+        community_code: r.try_get("community_code")?,
+        name: r.try_get("name")?,
+        geometry: json_column(r, "geometry")?,
+        area_m2: r.try_get("area_m2")?,
+        centroid: (r.try_get("centroid_lng")?, r.try_get("centroid_lat")?),
+        synthetic: r.try_get::<i64, _>("synthetic")? != 0,
+    })
+}
+
+/// Beijing's calendar date of a moment: visits are dated as the worker lives them.
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&grassroots_domain::calendar::beijing()).date_naive()
+}
+
+impl SqlStore {
+    pub(crate) async fn upsert_boundaries_impl(&self, rows: &[BoundaryRow]) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let now = ms(Utc::now());
+        for b in rows {
+            sqlx::query(
+                "INSERT INTO region_boundaries (code, name, geometry, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, geometry = excluded.geometry, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(b.code.clone())
+            .bind(b.name.clone())
+            .bind(b.geometry.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    pub(crate) async fn boundaries_impl(&self) -> Result<Vec<BoundaryRow>> {
+        let rows = sqlx::query("SELECT code, name, geometry FROM region_boundaries ORDER BY code")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BoundaryRow {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    geometry: json_column(r, "geometry")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One transaction: the grids of the named communities become exactly `grids`.
+    pub(crate) async fn replace_grids_impl(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport> {
+        let mut tx = self.write.begin().await?;
+        let now = ms(Utc::now());
+        let incoming: BTreeSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
+        let mut result = GridImport::default();
+        for community in communities {
+            let existing = sqlx::query("SELECT code FROM grids WHERE community_code = $1")
+                .bind(community.clone())
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in existing {
+                let code: String = row.try_get("code")?;
+                if !incoming.contains(code.as_str()) {
+                    sqlx::query("DELETE FROM grids WHERE code = $1").bind(code).execute(&mut *tx).await?;
+                    result.removed += 1;
+                }
+            }
+        }
+        for g in grids {
+            let existed = sqlx::query("SELECT 1 FROM grids WHERE code = $1")
+                .bind(g.code.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            sqlx::query(
+                "INSERT INTO grids (code, community_code, name, geometry, area_m2, centroid_lng, centroid_lat, \
+                 synthetic, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (code) DO UPDATE SET \
+                 community_code = excluded.community_code, name = excluded.name, geometry = excluded.geometry, \
+                 area_m2 = excluded.area_m2, centroid_lng = excluded.centroid_lng, \
+                 centroid_lat = excluded.centroid_lat, synthetic = excluded.synthetic, updated_at = excluded.updated_at",
+            )
+            .bind(g.code.clone())
+            .bind(g.community_code.clone())
+            .bind(g.name.clone())
+            .bind(g.geometry.to_string())
+            .bind(g.area_m2)
+            .bind(g.centroid.0)
+            .bind(g.centroid.1)
+            .bind(i64::from(g.synthetic))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if existed {
+                result.updated += 1;
+            } else {
+                result.added += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    pub(crate) async fn grids_impl(&self) -> Result<Vec<GridRow>> {
+        let rows = sqlx::query(
+            "SELECT code, community_code, name, geometry, area_m2, centroid_lng, centroid_lat, synthetic \
+             FROM grids ORDER BY code",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(grid_from_row).collect()
+    }
+
+    /// Changes whenever a grid is added, changed or removed.
+    pub(crate) async fn grids_stamp_impl(&self) -> Result<String> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM grids")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(format!("{}:{}", row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("latest")?))
+    }
+
+    pub(crate) async fn grid_workers_impl(&self, grid_code: &str) -> Result<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM grid_workers w \
+             JOIN users u ON u.id = w.user_id WHERE w.grid_code = $1 ORDER BY u.username",
+        )
+        .bind(grid_code.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(super::users::user_from_row).collect()
+    }
+
+    /// Keeps `grid_workers` in step with a grid worker's scope (inside the account's transaction).
+    pub(crate) async fn sync_grid_workers(conn: &mut AnyConnection, user: &User) -> Result<()> {
+        sqlx::query("DELETE FROM grid_workers WHERE user_id = $1")
+            .bind(user.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        if let Scope::Grids { codes } = &user.scope {
+            for code in codes {
+                sqlx::query("INSERT INTO grid_workers (grid_code, user_id) VALUES ($1, $2)")
+                    .bind(code.clone())
+                    .bind(user.id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn households_impl(&self, grid_code: &str) -> Result<Vec<Household>> {
+        let rows = sqlx::query("SELECT id, grid_code, label FROM households WHERE grid_code = $1 ORDER BY label")
+            .bind(grid_code.to_string())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Household {
+                    id: uuid_column(r, "id")?,
+                    grid_code: r.try_get("grid_code")?,
+                    label: r.try_get("label")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn add_households_impl(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let mut added = 0;
+        for label in labels {
+            added += sqlx::query(
+                "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (grid_code, label) DO NOTHING",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(grid_code.to_string())
+            .bind(label.clone())
+            .bind(ms(Utc::now()))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Logs a visit by a grid worker to a household of one of their grids (a household named
+    /// for the first time is recorded); grids outside the worker's scope are not found.
+    pub(crate) async fn record_visit_impl(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit> {
+        let Actor::Staff { user_id, username, scope, .. } = actor else { return Err(StoreError::NotFound) };
+        if !scope.covers_grid(&visit.grid_code) {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write.begin().await?;
+        if sqlx::query("SELECT 1 FROM grids WHERE code = $1")
+            .bind(visit.grid_code.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        let household = match &visit.household {
+            HouseholdRef::Id(id) => {
+                let row = sqlx::query("SELECT id, grid_code, label FROM households WHERE id = $1 AND grid_code = $2")
+                    .bind(id.to_string())
+                    .bind(visit.grid_code.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| {
+                        grassroots_domain::FieldError::new(
+                            "household",
+                            "本网格没有该住户",
+                            "no such household in this grid",
+                        )
+                    })?;
+                Household { id: *id, grid_code: visit.grid_code.clone(), label: row.try_get("label")? }
+            }
+            HouseholdRef::Label(label) => {
+                sqlx::query(
+                    "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (grid_code, label) DO NOTHING",
+                )
+                .bind(Uuid::now_v7().to_string())
+                .bind(visit.grid_code.clone())
+                .bind(label.clone())
+                .bind(ms(at))
+                .execute(&mut *tx)
+                .await?;
+                let row = sqlx::query("SELECT id FROM households WHERE grid_code = $1 AND label = $2")
+                    .bind(visit.grid_code.clone())
+                    .bind(label.clone())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Household { id: uuid_column(&row, "id")?, grid_code: visit.grid_code.clone(), label: label.clone() }
+            }
+        };
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO visits (id, household_id, grid_code, worker_id, visited_on, topic, follow_up, case_id, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.to_string())
+        .bind(household.id.to_string())
+        .bind(visit.grid_code.clone())
+        .bind(user_id.to_string())
+        .bind(visit.visited_on.to_string())
+        .bind(visit.topic.clone())
+        .bind(visit.follow_up.clone())
+        .bind(visit.case_id.map(|c| c.to_string()))
+        .bind(ms(at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Visit {
+            id,
+            household_id: household.id,
+            household_label: household.label,
+            grid_code: visit.grid_code.clone(),
+            worker: username.clone(),
+            visited_on: visit.visited_on,
+            topic: visit.topic.clone(),
+            follow_up: visit.follow_up.clone(),
+            case_id: visit.case_id,
+        })
+    }
+
+    pub(crate) async fn visits_impl(&self, scope: &Scope, grid_code: &str, limit: i64) -> Result<Vec<Visit>> {
+        if !scope.covers_grid(grid_code) {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT v.id, v.household_id, h.label, v.grid_code, u.username, v.visited_on, v.topic, v.follow_up, \
+             v.case_id FROM visits v JOIN households h ON h.id = v.household_id \
+             LEFT JOIN users u ON u.id = v.worker_id WHERE v.grid_code = $1 \
+             ORDER BY v.visited_on DESC, v.id DESC LIMIT $2",
+        )
+        .bind(grid_code.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let day: String = r.try_get("visited_on")?;
+                Ok(Visit {
+                    id: uuid_column(r, "id")?,
+                    household_id: uuid_column(r, "household_id")?,
+                    household_label: r.try_get("label")?,
+                    grid_code: r.try_get("grid_code")?,
+                    worker: r.try_get::<Option<String>, _>("username")?.unwrap_or_default(),
+                    visited_on: day.parse().map_err(|_| StoreError::Corrupt(format!("visited_on: {day}")))?,
+                    topic: r.try_get("topic")?,
+                    follow_up: r.try_get("follow_up")?,
+                    case_id: r.try_get::<Option<String>, _>("case_id")?.and_then(|c| Uuid::parse_str(&c).ok()),
+                })
+            })
+            .collect()
+    }
+
+    /// Visit coverage of every grid whose code starts with `within`, as of `now`.
+    pub(crate) async fn coverage_impl(&self, within: &str, now: DateTime<Utc>) -> Result<Vec<GridCoverage>> {
+        let today = local_date(now);
+        let since = |days: i64| (today - chrono::Duration::days(days - 1)).to_string();
+        let rows = sqlx::query(
+            "SELECT g.code, \
+               (SELECT COUNT(*) FROM households h WHERE h.grid_code = g.code) AS households, \
+               (SELECT COUNT(DISTINCT v.household_id) FROM visits v WHERE v.grid_code = g.code AND v.visited_on >= $1 \
+                  AND v.visited_on <= $3) AS v30, \
+               (SELECT COUNT(DISTINCT v.household_id) FROM visits v WHERE v.grid_code = g.code AND v.visited_on >= $2 \
+                  AND v.visited_on <= $3) AS v90 \
+             FROM grids g WHERE g.code LIKE $4 ORDER BY g.code",
+        )
+        .bind(since(30))
+        .bind(since(90))
+        .bind(today.to_string())
+        .bind(format!("{within}%"))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GridCoverage {
+                    grid_code: r.try_get("code")?,
+                    households: r.try_get("households")?,
+                    visited_30_days: r.try_get("v30")?,
+                    visited_90_days: r.try_get("v90")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn insert_attachments(
+        conn: &mut AnyConnection,
+        case_id: Uuid,
+        attachments: &[NewAttachment],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        for a in attachments {
+            sqlx::query(
+                "INSERT INTO attachments (id, case_id, media_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(case_id.to_string())
+            .bind(a.media_type.clone())
+            .bind(a.bytes.clone())
+            .bind(ms(at))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the case is within the scope (the attachment queries share the case's rule).
+    async fn case_in_scope(&self, scope: &Scope, case_id: Uuid) -> Result<bool> {
+        let mut args = Args::default();
+        let clause = super::rows::scope_clause(scope, &mut args);
+        let id = args.text(case_id.to_string());
+        let sql = format!("SELECT 1 FROM cases c WHERE c.id = {id} AND {clause}");
+        Ok(args.bind(sqlx::query(&sql)).fetch_optional(&self.read).await?.is_some())
+    }
+
+    pub(crate) async fn attachments_impl(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>> {
+        if !self.case_in_scope(scope, case_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        let rows =
+            sqlx::query("SELECT id, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id")
+                .bind(case_id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachmentInfo {
+                    id: uuid_column(r, "id")?,
+                    media_type: r.try_get("media_type")?,
+                    size: r.try_get::<i64, _>("size")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn attachment_impl(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
+        if !self.case_in_scope(scope, case_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query("SELECT media_type, bytes FROM attachments WHERE id = $1 AND case_id = $2")
+            .bind(id.to_string())
+            .bind(case_id.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((row.try_get("media_type")?, row.try_get("bytes")?))
+    }
+
+    /// Cases received in the period, counted per region of `level` (street, community or grid).
+    pub(crate) async fn region_counts_impl(
+        &self,
+        scope: &Scope,
+        level: grassroots_domain::RegionLevel,
+        filter: &RateFilter,
+    ) -> Result<Vec<RegionCount>> {
+        use grassroots_domain::RegionLevel as L;
+        let column = match level {
+            L::County => "c.district_code",
+            L::Township => "c.street_code",
+            L::Community => "c.community_code",
+            L::Grid => "c.grid_code",
+            L::Province | L::City => {
+                return Err(grassroots_domain::FieldError::new("level", "不支持的层级", "unsupported level").into())
+            }
+        };
+        let mut args = Args::default();
+        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
+        period(filter, &mut args, &mut conditions);
+        conditions.push(format!("{column} IS NOT NULL"));
+        let sql = format!(
+            "SELECT {column} AS code, COUNT(*) AS total, \
+             SUM(CASE WHEN c.state IN ({PENDING_STATES}) THEN 1 ELSE 0 END) AS pending, \
+             SUM(CASE WHEN c.due_status = 'overdue' THEN 1 ELSE 0 END) AS overdue \
+             FROM cases c WHERE {} GROUP BY {column} ORDER BY {column}",
+            conditions.join(" AND ")
+        );
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RegionCount {
+                    code: r.try_get("code")?,
+                    total: r.try_get("total")?,
+                    pending: r.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
+                    overdue: r.try_get::<Option<i64>, _>("overdue")?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// The newest located cases of the period, as map points.
+    pub(crate) async fn case_points_impl(
+        &self,
+        scope: &Scope,
+        filter: &RateFilter,
+        limit: i64,
+    ) -> Result<Vec<CasePoint>> {
+        let mut args = Args::default();
+        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
+        period(filter, &mut args, &mut conditions);
+        conditions.push("c.lat IS NOT NULL AND c.lng IS NOT NULL".into());
+        let limit = args.int(limit);
+        let sql = format!(
+            "SELECT c.id, c.lng, c.lat, c.state, c.due_status, c.category_code FROM cases c WHERE {} \
+             ORDER BY c.id DESC LIMIT {limit}",
+            conditions.join(" AND ")
+        );
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?;
+                Ok(CasePoint {
+                    id: uuid_column(r, "id")?,
+                    lng: r.try_get("lng")?,
+                    lat: r.try_get("lat")?,
+                    overdue: state.is_pending() && r.try_get::<String, _>("due_status")? == "overdue",
+                    state,
+                    category_code: r.try_get("category_code")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Received within the filter's period and of its category, if given.
+fn period(filter: &RateFilter, args: &mut Args, conditions: &mut Vec<String>) {
+    if let Some(from) = filter.from {
+        conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
+    }
+    if let Some(to) = filter.to {
+        conditions.push(format!("c.received_at < {}", args.int(ms(to))));
+    }
+    if let Some(category) = &filter.category {
+        conditions.push(category_clause(category, args));
+    }
+}
