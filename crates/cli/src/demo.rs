@@ -2,22 +2,31 @@
 //! a responsibility matrix, staff accounts, and several hundred cases over the last 90 days
 //! that went through the closed loop by the same rules as live cases.
 //!
+//! Grids are synthetic (no public source has grid polygons): a lattice cut to 东城区's real
+//! boundary, each cell given to one of the district's real communities along a Hilbert curve so
+//! that a community's grids, and a street's communities, lie together. One grid worker per
+//! community; households and three months of visits.
+//!
 //! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
-//! and cases are generated only into an empty store.
+//! and grids, visits and cases are generated only into an empty store.
 
 use std::fmt::Write as _;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
-use grassroots_domain::case::{to_millis, tracking_no, Place};
-use grassroots_domain::region::{parse_region_csv, Region};
+use grassroots_domain::case::{to_millis, tracking_no, LocatedBy, Place};
+use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
 use grassroots_domain::workflow::{decide, due_status_change, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{
     Actor, CaseRecord, CaseState, Channel, Priority, RegionCode, RegionLevel, RequestType, Role, Satisfaction, Scope,
     Taxonomy, WorkCalendar,
 };
-use grassroots_store::{HistoricCase, NewUser, Reference, Responsibility, Store, Unit, User};
+use grassroots_geo::grids::{lattice_cells, plan_grids, GridFeature};
+use grassroots_geo::{geometry_json, parse_geometry, Boundary, Polygon};
+use grassroots_store::{
+    BoundaryRow, GridRow, HistoricCase, HistoricVisit, NewUser, Reference, Responsibility, Store, Unit, User,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -92,9 +101,81 @@ pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Reg
     rows
 }
 
-/// The grid each generated case is placed in until real grids exist: serial 001 of its community.
-fn grid_of(community: &RegionCode) -> String {
-    format!("{}001", community.as_str())
+/// Cells of the synthetic grids: about 350 m × 350 m at Beijing's latitude.
+const GRID_CELL: (f64, f64) = (0.0041, 0.00315);
+
+fn dongcheng_boundary() -> Boundary {
+    grassroots_geo::beijing_districts().into_iter().find(|b| b.code == DISTRICT).expect("东城区 boundary")
+}
+
+/// Position of a point along a Hilbert curve over `bbox`: points close on the curve are close
+/// on the map, so consecutive runs of cells form compact areas.
+fn hilbert_key((x0, y0, x1, y1): (f64, f64, f64, f64), (x, y): (f64, f64)) -> u64 {
+    const N: u64 = 1 << 16;
+    let scale = |v: f64, lo: f64, hi: f64| (((v - lo) / (hi - lo)).clamp(0.0, 1.0) * (N - 1) as f64) as u64;
+    let (mut x, mut y) = (scale(x, x0, x1), scale(y, y0, y1));
+    let mut d = 0;
+    let mut s = N / 2;
+    while s > 0 {
+        let rx = u64::from(x & s > 0);
+        let ry = u64::from(y & s > 0);
+        d += s * s * ((3 * rx) ^ ry);
+        if ry == 0 {
+            if rx == 1 {
+                x = N - 1 - x;
+                y = N - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s /= 2;
+    }
+    d
+}
+
+/// The synthetic grid layer of 东城区, numbered and checked like an imported one.
+pub fn synthetic_grids(regions: &[Region]) -> anyhow::Result<Vec<GridRow>> {
+    let boundary = dongcheng_boundary();
+    let mut cells: Vec<(u64, Vec<Polygon>)> = lattice_cells(&boundary, GRID_CELL)
+        .into_iter()
+        .map(|polygons| {
+            let (x0, y0, x1, y1) = polygons[0].bbox().expect("a cell has an outline");
+            (hilbert_key(boundary.bbox, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)), polygons)
+        })
+        .collect();
+    cells.sort_by_key(|(key, _)| *key);
+    let mut communities: Vec<&Region> = regions.iter().filter(|r| r.level == RegionLevel::Community).collect();
+    communities.sort_by(|a, b| a.code.cmp(&b.code));
+    let (n, m) = (cells.len(), communities.len());
+    anyhow::ensure!(n >= m, "fewer cells than communities");
+    let features = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, polygons))| GridFeature {
+            feature: i + 1,
+            code: None,
+            community: communities[i * m / n].code.to_string(),
+            name: None,
+            polygons,
+        })
+        .collect();
+    let plan = plan_grids(features, &[boundary])?;
+    Ok(plan
+        .grids
+        .into_iter()
+        .map(|g| {
+            let community =
+                regions.iter().find(|r| r.code.as_str() == g.community).map_or("", |r| spoken_name(&r.name));
+            GridRow {
+                name: format!("{community}第{}网格", g.code[12..].trim_start_matches('0')),
+                geometry: geometry_json(&g.polygons),
+                code: g.code,
+                community_code: g.community,
+                area_m2: g.area_m2,
+                centroid: g.centroid,
+                synthetic: true,
+            }
+        })
+        .collect())
 }
 
 pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
@@ -110,16 +191,34 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         store.replace_calendar(&WorkCalendar::builtin_days()).await?;
     }
     let reference = store.reference().await?;
-
-    let users = demo_users(store, password, &units, &regions).await?;
+    let boundaries: Vec<BoundaryRow> = grassroots_geo::beijing_districts()
+        .into_iter()
+        .map(|b| BoundaryRow { geometry: geometry_json(&b.polygons), code: b.code, name: b.name })
+        .collect();
+    store.upsert_boundaries(&boundaries).await?;
     let mut out = String::new();
     writeln!(out, "东城区 demo: {} regions, {} categories, {} units", regions.len(), taxonomy.len(), units.len())?;
+    let in_district =
+        |grids: Vec<GridRow>| -> Vec<GridRow> { grids.into_iter().filter(|g| g.code.starts_with(DISTRICT)).collect() };
+    if in_district(store.grids().await?).is_empty() {
+        let communities: Vec<String> =
+            regions.iter().filter(|r| r.level == RegionLevel::Community).map(|r| r.code.to_string()).collect();
+        let generated = synthetic_grids(&regions)?;
+        store.replace_grids(&communities, &generated).await.context("loading demo grids")?;
+        writeln!(out, "generated {} synthetic grids inside the real district boundary", generated.len())?;
+    }
+    let grids = in_district(store.grids().await?);
+
+    let users = demo_users(store, password, &units, &regions, &grids).await?;
     let existing = store.count_cases().await?;
     let sample = if existing == 0 {
-        let generated = generate_cases(&reference, &regions, &users, Utc::now(), 20261126);
+        let generated = generate_cases(&reference, &grids, &users, Utc::now(), 20261126);
         // One transaction: an interrupted first run leaves no half-loaded history behind.
         store.insert_history(&generated).await.context("loading demo cases")?;
         writeln!(out, "generated {} cases over the last 90 days", generated.len())?;
+        let (households, visits) = generate_visits(&grids, &users, Utc::now(), 20261126);
+        store.insert_visit_history(&households, &visits).await.context("loading demo visits")?;
+        writeln!(out, "registered {} households and {} visits", households.len(), visits.len())?;
         generated
             .iter()
             .find(|c| c.record.state == CaseState::Closed && c.record.evaluation.is_none())
@@ -129,7 +228,8 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         None
     };
     writeln!(out, "accounts (password: {password}):")?;
-    for u in users.iter().filter(|u| u.role != Role::Handler) {
+    let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
+    for u in users.iter().filter(|u| !many(u)) {
         writeln!(out, "  {:<12} {:<10} {}", u.username, u.role.as_str(), u.scope.to_spec())?;
     }
     let handlers: Vec<&str> = users.iter().filter(|u| u.role == Role::Handler).map(|u| u.username.as_str()).collect();
@@ -139,6 +239,8 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         handlers.len(),
         handlers.iter().take(3).copied().collect::<Vec<_>>().join(", ")
     )?;
+    let workers = users.iter().filter(|u| u.username.starts_with("gridworker-")).count();
+    writeln!(out, "  {workers} more grid workers, one per community: gridworker-<community code>")?;
     if let Some((no, code)) = sample {
         writeln!(out, "a closed case to track and evaluate: tracking number {no}, query code {code}")?;
     }
@@ -150,23 +252,35 @@ async fn demo_users(
     password: &str,
     units: &[Unit],
     regions: &[Region],
+    grids: &[GridRow],
 ) -> anyhow::Result<Vec<User>> {
     // One hash for every demo account keeps loading fast; real accounts are hashed one by one.
     let hash = grassroots_store::auth::hash_password(password);
     let district = Scope::parse(&format!("region:{DISTRICT}")).map_err(|e| anyhow::anyhow!(e.message()))?;
-    let grids: Vec<String> =
-        regions.iter().filter(|r| r.level == RegionLevel::Community).take(12).map(|c| grid_of(&c.code)).collect();
+    let grids_of = |community: &RegionCode| -> Vec<String> {
+        grids.iter().filter(|g| g.community_code == community.as_str()).map(|g| g.code.clone()).collect()
+    };
+    let mut communities = regions.iter().filter(|r| r.level == RegionLevel::Community);
+    let first = communities.next().context("the district has communities")?;
     let mut accounts = vec![
         ("admin", "管理员", Role::Admin, Scope::All),
         ("operator", "接诉员", Role::Operator, district.clone()),
         ("dispatcher", "派单员", Role::Dispatcher, district.clone()),
         ("supervisor", "督办员", Role::Supervisor, district.clone()),
         ("leader", "区领导", Role::Leader, district),
-        ("gridworker", "网格员", Role::GridWorker, Scope::Grids { codes: grids }),
+        ("gridworker", "网格员", Role::GridWorker, Scope::Grids { codes: grids_of(&first.code) }),
     ]
     .into_iter()
     .map(|(u, n, r, s)| (u.to_string(), n.to_string(), r, s))
     .collect::<Vec<_>>();
+    for community in communities {
+        accounts.push((
+            format!("gridworker-{}", community.code),
+            format!("{}网格员", spoken_name(&community.name)),
+            Role::GridWorker,
+            Scope::Grids { codes: grids_of(&community.code) },
+        ));
+    }
     for unit in units {
         accounts.push((
             format!("handler-{}", unit.id),
@@ -230,12 +344,12 @@ fn description(category: &str, place: &str, rng: &mut StdRng) -> String {
     format!("{}{}", place, options[rng.gen_range(0..options.len())])
 }
 
-/// A point inside the district, by rejection sampling in its bounding box.
-fn random_point(district: &grassroots_geo::Boundary, rng: &mut StdRng) -> (f64, f64) {
-    let (x0, y0, x1, y1) = district.bbox;
+/// A point inside an area, by rejection sampling in its bounding box.
+fn random_point(area: &Boundary, rng: &mut StdRng) -> (f64, f64) {
+    let (x0, y0, x1, y1) = area.bbox;
     loop {
         let (lng, lat) = (rng.gen_range(x0..x1), rng.gen_range(y0..y1));
-        if district.contains(lng, lat) {
+        if area.contains(lng, lat) {
             return (lat, lng);
         }
     }
@@ -286,7 +400,7 @@ impl Cast<'_> {
 /// Simulates the loop for each case with the domain's own `decide` and `evolve`.
 pub fn generate_cases(
     reference: &Reference,
-    regions: &[Region],
+    grids: &[GridRow],
     users: &[User],
     now: DateTime<Utc>,
     seed: u64,
@@ -300,9 +414,20 @@ pub fn generate_cases(
         supervisor: by_role(Role::Supervisor),
         users,
     };
-    let boundary =
-        grassroots_geo::beijing_districts().into_iter().find(|b| b.code == DISTRICT).expect("东城区 boundary");
-    let communities: Vec<&Region> = regions.iter().filter(|r| r.level == RegionLevel::Community).collect();
+    let shapes: Vec<(&GridRow, Boundary)> = grids
+        .iter()
+        .map(|g| {
+            let polygons = parse_geometry(&g.geometry, 0).expect("stored grids are valid");
+            (g, Boundary::new(g.code.clone(), g.name.clone(), polygons))
+        })
+        .collect();
+    let worker_of = |grid: &str| {
+        users
+            .iter()
+            .find(|u| matches!(&u.scope, Scope::Grids { codes } if codes.iter().any(|c| c == grid)))
+            .map(actor_of)
+    };
+    let regions = district_regions();
     let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
     let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
     for _ in 0..CASES {
@@ -323,22 +448,36 @@ pub fn generate_cases(
             _ => Duration::days(90),
         };
         let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..age.num_minutes().max(11))));
-        let community = communities[rng.gen_range(0..communities.len())];
-        let street = community.code.ancestor(RegionLevel::Township).expect("community has a street");
-        let (lat, lng) = random_point(&boundary, &mut rng);
-        let street_name = regions.iter().find(|r| r.code == street).map(|r| r.name.as_str()).unwrap_or_default();
+        let (grid, shape) = &shapes[rng.gen_range(0..shapes.len())];
+        let worker = worker_of(&grid.code);
+        // Some problems are found by the grid worker on patrol; some reports give an address only.
+        let patrol = worker.is_some() && rng.gen_bool(0.12);
+        let address_only = !patrol && rng.gen_bool(0.15);
+        let (lat, lng) = random_point(shape, &mut rng);
+        let name_of = |code: &str| regions.iter().find(|r| r.code.as_str() == code).map(|r| spoken_name(&r.name));
+        let address = format!(
+            "{}{}",
+            name_of(&grid.code[..9]).unwrap_or_default(),
+            name_of(&grid.community_code).unwrap_or_default()
+        );
         let place = Place {
             district_code: Some(DISTRICT.into()),
-            street_code: Some(street.as_str().into()),
-            community_code: Some(community.code.as_str().into()),
-            grid_code: Some(grid_of(&community.code)),
-            lat: Some(lat),
-            lng: Some(lng),
-            address: Some(format!("{street_name}{}", community.name.trim_end_matches("居委会"))),
+            street_code: Some(grid.code[..9].into()),
+            community_code: Some(grid.community_code.clone()),
+            grid_code: (!address_only).then(|| grid.code.clone()),
+            lat: (!address_only).then_some(lat),
+            lng: (!address_only).then_some(lng),
+            address: Some(address),
+            located_by: Some(match (patrol, address_only) {
+                (true, _) => LocatedBy::Patrol,
+                (_, true) => LocatedBy::Address,
+                _ => LocatedBy::Point,
+            }),
         };
         let due = deadlines(&reference.calendar, category, priority, received_at);
         let anonymous = rng.gen_bool(0.2);
         let (channel, actor) = match rng.gen_range(0..10) {
+            _ if patrol => (Channel::GridPatrol, worker.clone().expect("a patrol has its grid worker")),
             0..=3 => (Channel::Phone, cast.operator.clone()),
             4..=6 => (Channel::Web, Actor::Resident),
             _ => (Channel::Mobile, Actor::Resident),
@@ -365,7 +504,13 @@ pub fn generate_cases(
         };
         let record = evolve(None, &received).expect("a received event starts a case");
         let merge_target = out.iter().rev().find(|c| !c.record.state.is_terminal()).map(|c| c.record.id);
-        let (record, events) = simulate(record, vec![received], target, merge_target, reference, &cast, now, &mut rng);
+        let (record, events) = match worker {
+            // Half of what grid workers find on patrol they fix there and then (就地解决).
+            Some(worker) if patrol && rng.gen_bool(0.5) => {
+                resolve_on_spot(record, received, &worker, reference, now, &mut rng)
+            }
+            _ => simulate(record, vec![received], target, merge_target, reference, &cast, now, &mut rng),
+        };
         let name = format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
         let phone = format!("1{}{:09}", [3, 5, 7, 8, 9][rng.gen_range(0..5)], rng.gen_range(0..1_000_000_000u32));
         out.push(HistoricCase {
@@ -378,6 +523,70 @@ pub fn generate_cases(
         });
     }
     out
+}
+
+const VISIT_TOPICS: &[&str] =
+    &["独居老人探访", "政策宣传", "矛盾纠纷排查", "安全隐患排查", "人口信息核实", "困难群众帮扶", "征求意见建议"];
+
+/// Households of every grid (labelled by building, unit and flat; nothing personal) and three
+/// months of visits by the grid's worker, reaching about half the households.
+pub fn generate_visits(
+    grids: &[GridRow],
+    users: &[User],
+    now: DateTime<Utc>,
+    seed: u64,
+) -> (Vec<(String, String)>, Vec<HistoricVisit>) {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5a5a);
+    let today = now.with_timezone(&grassroots_domain::calendar::beijing()).date_naive();
+    let (mut households, mut visits) = (Vec::new(), Vec::new());
+    for grid in grids {
+        let worker =
+            users.iter().find(|u| matches!(&u.scope, Scope::Grids { codes } if codes.iter().any(|c| *c == grid.code)));
+        let buildings = rng.gen_range(3..9);
+        for building in 1..=buildings {
+            for flat in 1..=rng.gen_range(8..16) {
+                let label = format!("{building}号楼{}单元{}0{}", 1 + flat / 8, 1 + flat % 6, 1 + flat % 2);
+                let Some(worker) = worker else {
+                    households.push((grid.code.clone(), label));
+                    continue;
+                };
+                for _ in 0..[0, 0, 1, 1, 2][rng.gen_range(0..5)] {
+                    visits.push(HistoricVisit {
+                        grid_code: grid.code.clone(),
+                        household_label: label.clone(),
+                        worker_id: worker.id,
+                        visited_on: today - Duration::days(rng.gen_range(0..90)),
+                        topic: VISIT_TOPICS[rng.gen_range(0..VISIT_TOPICS.len())].into(),
+                        follow_up: rng.gen_bool(0.1).then(|| "需再次上门跟进".to_string()),
+                    });
+                }
+                households.push((grid.code.clone(), label));
+            }
+        }
+    }
+    households.sort();
+    households.dedup();
+    (households, visits)
+}
+
+/// A patrol report closed by the grid worker who found it, shortly after reporting it.
+fn resolve_on_spot(
+    record: CaseRecord,
+    received: CaseEvent,
+    worker: &Actor,
+    reference: &Reference,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> (CaseRecord, Vec<CaseEvent>) {
+    let at = to_millis(record.received_at + Duration::minutes(rng.gen_range(5..60)));
+    if at > now {
+        return (record, vec![received]);
+    }
+    let mv = Move::ResolveOnSpot { result: "已现场处置，问题已解决".into() };
+    let kind = decide(&record, worker, &mv, &context(reference, at)).expect("a grid worker may resolve their report");
+    let event = event_for(&record, worker, kind, at);
+    let resolved = evolve(Some(record), &event).expect("the event applies");
+    (resolved, vec![received, event])
 }
 
 /// Moves the case toward `target`, one realistic delay at a time, stopping at `now`.
@@ -502,14 +711,7 @@ fn simulate(
         if when > now {
             break;
         }
-        let ctx = MoveContext {
-            now: when,
-            calendar: &reference.calendar,
-            taxonomy: &reference.taxonomy,
-            return_window: Duration::hours(24),
-            max_extension_days: 15,
-        };
-        let Ok(kind) = decide(&record, &actor, &mv, &ctx) else { break };
+        let Ok(kind) = decide(&record, &actor, &mv, &context(reference, when)) else { break };
         let event = event_for(&record, &actor, kind, when);
         record = evolve(Some(record), &event).expect("decided events apply");
         events.push(event);
@@ -521,6 +723,16 @@ fn simulate(
         events.push(event);
     }
     (record, events)
+}
+
+fn context(reference: &Reference, now: DateTime<Utc>) -> MoveContext<'_> {
+    MoveContext {
+        now,
+        calendar: &reference.calendar,
+        taxonomy: &reference.taxonomy,
+        return_window: Duration::hours(24),
+        max_extension_days: 15,
+    }
 }
 
 fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<Utc>) -> CaseEvent {

@@ -33,8 +33,9 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     Ok(())
 }
 
-/// Reloads taxonomy, calendar and units so that changes made elsewhere (another process,
-/// `grassroots calendar import`) take effect without a restart.
+/// Reloads taxonomy, calendar and units, and rebuilds the grid index when grids or boundaries
+/// change, so that changes made elsewhere (another process, `grassroots calendar import`,
+/// `grassroots import grids`) take effect without a restart.
 async fn reference_refresher(state: Arc<grassroots_web::AppState>) {
     let mut tick = tokio::time::interval(REFERENCE_REFRESH);
     tick.tick().await;
@@ -42,6 +43,11 @@ async fn reference_refresher(state: Arc<grassroots_web::AppState>) {
         tick.tick().await;
         if let Err(e) = state.refresh_reference().await {
             tracing::warn!(error = %e, "reloading reference data");
+        }
+        match state.refresh_places().await {
+            Ok(true) => tracing::info!(grids = state.placer().grid_count(), "grid index rebuilt"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "reloading grids"),
         }
     }
 }

@@ -208,7 +208,7 @@ pub struct Gazetteer {
 }
 
 /// A community's name as people write it: 多福巷社区居委会 → 多福巷社区, 南口村委会 → 南口村.
-fn spoken_name(name: &str) -> &str {
+pub fn spoken_name(name: &str) -> &str {
     name.strip_suffix("居委会").or_else(|| name.strip_suffix("委会")).unwrap_or(name)
 }
 

@@ -20,7 +20,6 @@ pub struct GridFeature {
     /// The 12-digit community the grid belongs to.
     pub community: String,
     pub name: Option<String>,
-    pub households: Option<u32>,
     pub polygons: Vec<Polygon>,
 }
 
@@ -30,7 +29,6 @@ pub struct PlannedGrid {
     pub code: String,
     pub community: String,
     pub name: Option<String>,
-    pub households: Option<u32>,
     pub polygons: Vec<Polygon>,
     pub area_m2: f64,
     /// (lng, lat) of the centroid.
@@ -75,8 +73,7 @@ fn bad(feature: usize, reason: impl Into<String>) -> GeoError {
 }
 
 /// Reads a FeatureCollection of grid polygons. Each feature needs `properties.community`
-/// (12 digits) or `properties.code` (15 digits: community + serial); `name` and `households`
-/// are optional. Rings must be closed and polygons valid (no self-intersection, holes inside).
+/// (12 digits) or `properties.code` (15 digits: community + serial); `name` is optional. Rings must be closed and polygons valid (no self-intersection, holes inside).
 pub fn parse_grids(geojson: &str) -> Result<Vec<GridFeature>, GeoError> {
     let doc: Value = serde_json::from_str(geojson)?;
     let features = doc["features"].as_array().ok_or_else(|| bad(0, "the document has no features array"))?;
@@ -113,14 +110,6 @@ pub fn parse_grids(geojson: &str) -> Result<Vec<GridFeature>, GeoError> {
                 (None, Some(code)) => code[..12].to_string(),
                 (None, None) => return Err(bad(n, "properties.community (or properties.code) is missing")),
             };
-            let households = match &props["households"] {
-                Value::Null => None,
-                v => Some(
-                    v.as_u64()
-                        .and_then(|h| u32::try_from(h).ok())
-                        .ok_or_else(|| bad(n, "properties.households must be a whole number"))?,
-                ),
-            };
             let polygons = parse_geometry(&f["geometry"], n)?;
             for (p, polygon) in polygons.iter().enumerate() {
                 if let Some((x0, y0, x1, y1)) = polygon.bbox() {
@@ -132,7 +121,7 @@ pub fn parse_grids(geojson: &str) -> Result<Vec<GridFeature>, GeoError> {
                     return Err(bad(n, format!("polygon {} is not valid: {e}", p + 1)));
                 }
             }
-            Ok(GridFeature { feature: n, code, community, name: text("name"), households, polygons })
+            Ok(GridFeature { feature: n, code, community, name: text("name"), polygons })
         })
         .collect()
 }
@@ -189,7 +178,6 @@ pub fn plan_grids(features: Vec<GridFeature>, districts: &[Boundary]) -> Result<
                 code,
                 community: community.clone(),
                 name: f.name,
-                households: f.households,
                 polygons: f.polygons,
                 area_m2,
                 centroid,
@@ -471,7 +459,6 @@ mod tests {
                 code: None,
                 community: "110101001001".into(),
                 name: None,
-                households: None,
                 polygons,
             })
             .collect();

@@ -5,6 +5,7 @@
 
 pub mod grids;
 mod index;
+pub mod placement;
 
 pub use index::{GridIndex, GridShape};
 use serde_json::Value;

@@ -49,13 +49,16 @@ pub trait Store: Send + Sync + 'static {
     /// In one transaction, makes the grids of `communities` exactly `grids` (all or nothing).
     async fn replace_grids(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport>;
     async fn grids(&self) -> Result<Vec<GridRow>>;
-    /// A value that changes whenever the grids change, so indexes know when to rebuild.
+    /// A value that changes whenever grids, boundaries or the set of regions change, so the
+    /// in-memory placement index knows when to rebuild.
     async fn grids_stamp(&self) -> Result<String>;
     /// The grid workers assigned to a grid (through their accounts' scope).
     async fn grid_workers(&self, grid_code: &str) -> Result<Vec<User>>;
     async fn households(&self, grid_code: &str) -> Result<Vec<Household>>;
     /// Registers households of a grid by label; existing labels are left alone. Returns how many were new.
     async fn add_households(&self, grid_code: &str, labels: &[String]) -> Result<u64>;
+    /// Loads households (grid, label) and past visits in one transaction (demo data, imports).
+    async fn insert_visit_history(&self, households: &[(String, String)], visits: &[HistoricVisit]) -> Result<()>;
     /// Logs a household visit by a grid worker within their grids.
     async fn record_visit(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit>;
     /// A grid's visits, newest first; `NotFound` outside the scope.

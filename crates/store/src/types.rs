@@ -1,7 +1,7 @@
 //! What goes in and out of the store.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::case::Place;
+use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::workflow::CaseEvent;
 use grassroots_domain::{CaseRecord, CaseState, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
 use serde::{Deserialize, Serialize};
@@ -49,23 +49,57 @@ impl Reference {
         self.units.iter().find(|u| u.id == id)
     }
 
-    /// The unit responsible for `category_code` at the most specific region containing the
-    /// place (community, then street, then district), falling back to the parent category.
+    /// The unit responsible for `category_code` at the place, with the reason (see `suggest`).
     pub fn suggest_unit(&self, category_code: &str, place: &Place) -> Option<&Unit> {
-        let regions = [&place.community_code, &place.street_code, &place.district_code];
+        self.suggest(category_code, place).map(|s| s.unit)
+    }
+
+    /// Who should act on a case, and why. A case outside every grid goes to its district's
+    /// command centre; otherwise the responsibility matrix decides, the most specific line
+    /// winning: grid, then community, street, district; a sub-category before its parent.
+    pub fn suggest(&self, category_code: &str, place: &Place) -> Option<Suggestion<'_>> {
+        if place.located_by == Some(LocatedBy::OutsideGrids) {
+            let district = place.district_code.as_deref()?;
+            let unit = self.units.iter().find(|u| u.kind == COMMAND_CENTRE && u.region_code == district)?;
+            return Some(Suggestion {
+                unit,
+                why_zh: "不在任何网格内，由区指挥中心处置".into(),
+                why_en: "outside every grid: the district command centre takes it".into(),
+            });
+        }
+        let regions = [&place.grid_code, &place.community_code, &place.street_code, &place.district_code];
         let mut category = Some(category_code.to_string());
         while let Some(code) = category {
             for region in regions.iter().filter_map(|r| r.as_deref()) {
                 if let Some(r) =
                     self.responsibilities.iter().find(|r| r.category_code == code && r.region_code == region)
                 {
-                    return self.unit(&r.unit_id);
+                    let unit = self.unit(&r.unit_id)?;
+                    return Some(Suggestion {
+                        unit,
+                        why_zh: format!("派单目录：类别{code}在区划{region}由{}承办", unit.name_zh),
+                        why_en: format!(
+                            "responsibility matrix: category {code} in region {region} goes to {}",
+                            unit.name_en
+                        ),
+                    });
                 }
             }
             category = self.taxonomy.get(&code).and_then(|c| c.parent.as_ref()).map(|p| p.as_str().to_string());
         }
         None
     }
+}
+
+/// The kind of unit that takes what no other is responsible for (区指挥中心).
+pub const COMMAND_CENTRE: &str = "command_centre";
+
+/// A unit suggested for dispatch, with the reason in both languages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion<'a> {
+    pub unit: &'a Unit,
+    pub why_zh: String,
+    pub why_en: String,
 }
 
 #[derive(Debug, Clone)]
@@ -317,4 +351,15 @@ pub struct CasePoint {
     pub state: CaseState,
     pub overdue: bool,
     pub category_code: String,
+}
+
+/// A past visit, as loaded by the demo and by imports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricVisit {
+    pub grid_code: String,
+    pub household_label: String,
+    pub worker_id: Uuid,
+    pub visited_on: chrono::NaiveDate,
+    pub topic: String,
+    pub follow_up: Option<String>,
 }

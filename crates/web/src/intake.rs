@@ -7,9 +7,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use grassroots_domain::calendar::deadlines;
-use grassroots_domain::case::Place;
+use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::personal::{normalize_phone, validate_name};
-use grassroots_domain::{Actor, Channel, Priority, RegionCode, RegionLevel, RequestType, Role, Scope};
+use grassroots_domain::{Actor, Channel, Priority, RegionCode, RequestType, Role, Scope};
+use grassroots_geo::placement::{place_in, Unplaced};
 use grassroots_store::NewCase;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -95,16 +96,14 @@ pub async fn create_case(
         (Some(c), Some(_)) => Channel::parse_field("channel", c)?,
     };
     let mut place = locate(&state, &req)?;
-    // A grid worker on patrol reports from one of their grids: the one in the named
-    // community, else their first; the case's regions are those of that grid.
+    // A grid worker on patrol reports from their grids: a point in a grid places the case
+    // there; otherwise it goes to their grid in the named community, else their first.
     if let Some(Scope::Grids { codes }) = staff.as_ref().map(|s| &s.user.scope) {
         let in_community = place.community_code.as_ref().and_then(|c| codes.iter().find(|g| g.starts_with(c.as_str())));
-        if let Some(grid) = in_community.or(codes.first()) {
-            let code = |digits: usize| Some(grid[..digits].to_string());
-            place.district_code = code(RegionLevel::County.digits());
-            place.street_code = code(RegionLevel::Township.digits());
-            place.community_code = code(RegionLevel::Community.digits());
-            place.grid_code = Some(grid.clone());
+        if let Some(grid) = in_community.or(codes.first()).filter(|_| place.grid_code.is_none()) {
+            let grid = RegionCode::parse(grid)?;
+            place = Place { lat: place.lat, lng: place.lng, address: place.address, ..place_in(&grid) };
+            place.located_by = Some(LocatedBy::Patrol);
         }
     }
 
@@ -139,6 +138,7 @@ pub async fn create_case(
         response_due: due.response_due,
         resolve_due: due.resolve_due,
         received_at: now,
+        attachments: Vec::new(),
     };
     let created = state.store.create_case(new, &actor).await?;
     let local = |t: chrono::DateTime<Utc>| {
@@ -159,8 +159,8 @@ pub async fn create_case(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// Places the request by coordinates (which must fall in a served district) and by the
-/// region names in its address.
+/// Places the request by its coordinates (which must fall in a served district) and, failing
+/// a grid, by the region names in its address.
 fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
     let address = req.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
     if let Some(a) = address {
@@ -168,7 +168,7 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
             return Err(ApiError::field("address", "地址不能超过200个字符", "must be at most 200 characters"));
         }
     }
-    let district = match (req.lat, req.lng) {
+    let point = match (req.lat, req.lng) {
         (Some(lat), Some(lng)) => {
             if !(-90.0..=90.0).contains(&lat) {
                 return Err(ApiError::field("lat", "纬度应在-90到90之间", "latitude must be between -90 and 90"));
@@ -176,17 +176,7 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
             if !(-180.0..=180.0).contains(&lng) {
                 return Err(ApiError::field("lng", "经度应在-180到180之间", "longitude must be between -180 and 180"));
             }
-            let inside = state.service_area.iter().find(|b| b.contains(lng, lat));
-            match inside {
-                Some(b) => Some(RegionCode::parse(&b.code)?),
-                None => {
-                    return Err(ApiError::field(
-                        "lat",
-                        "坐标不在本平台服务范围内",
-                        "the coordinates are outside the service area",
-                    ))
-                }
-            }
+            Some((lng, lat))
         }
         (Some(_), None) => return Err(ApiError::field("lng", "请同时提供经度和纬度", "give lng together with lat")),
         (None, Some(_)) => return Err(ApiError::field("lat", "请同时提供经度和纬度", "give lat together with lng")),
@@ -199,30 +189,14 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
         }
         (None, None) => None,
     };
-    let named = address.and_then(|a| state.gazetteer.locate_in_text(a));
-    // An address naming a region in another district than the coordinates is ignored.
-    let named = named.filter(|n| district.as_ref().is_none_or(|d| d.contains(n)));
-    // An address naming no region goes to the command centre of the served district; where
-    // several are served, the resident is asked to say where.
-    let region = match (named.or(district), state.service_area.as_slice()) {
-        (Some(region), _) => region,
-        (None, [only]) => RegionCode::parse(&only.code)?,
-        (None, _) => {
-            return Err(ApiError::field(
-                "address",
-                "无法确定位置：请在地图上选择，或写明街道、社区",
-                "cannot tell where this is: pick the place on the map or name the street and community",
-            ))
+    state.placer().place(point, address).map_err(|e| match e {
+        Unplaced::OutsideServiceArea => {
+            ApiError::field("lat", "坐标不在本平台服务范围内", "the coordinates are outside the service area")
         }
-    };
-    let level = |l: RegionLevel| region.ancestor(l).map(|c| c.as_str().to_string());
-    Ok(Place {
-        district_code: level(RegionLevel::County),
-        street_code: level(RegionLevel::Township),
-        community_code: level(RegionLevel::Community),
-        grid_code: None,
-        lat: req.lat,
-        lng: req.lng,
-        address: address.map(str::to_string),
+        Unplaced::Unknown => ApiError::field(
+            "address",
+            "无法确定位置：请在地图上选择，或写明街道、社区",
+            "cannot tell where this is: pick the place on the map or name the street and community",
+        ),
     })
 }

@@ -17,9 +17,9 @@ use std::sync::{Arc, RwLock};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use grassroots_domain::region::Gazetteer;
 use grassroots_domain::workflow::MoveContext;
-use grassroots_geo::Boundary;
+use grassroots_geo::placement::Placer;
+use grassroots_geo::{parse_geometry, Boundary, GridShape};
 use grassroots_store::{Reference, Store, StoreError};
 
 pub use ratelimit::RateLimit;
@@ -57,9 +57,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
     reference: RwLock<Arc<Reference>>,
-    gazetteer: Gazetteer,
-    /// District boundaries of the districts this platform serves.
-    service_area: Vec<Boundary>,
+    /// Grids, served districts and region names, with the stamp they were loaded at.
+    places: RwLock<(Arc<Placer>, String)>,
     limiter: ratelimit::Limiter,
     /// Attempts at a tracking number's query code, wherever they come from.
     code_attempts: ratelimit::Limiter<String>,
@@ -68,23 +67,31 @@ pub struct AppState {
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Arc<Self>, StoreError> {
         let reference = store.reference().await?;
-        let regions = store.regions().await?;
-        let served: Vec<&str> = regions
-            .iter()
-            .filter(|r| r.level == grassroots_domain::RegionLevel::County)
-            .map(|r| r.code.as_str())
-            .collect();
-        let service_area =
-            grassroots_geo::beijing_districts().into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
+        let places = load_places(&*store).await?;
         Ok(Arc::new(Self {
             store,
             limiter: ratelimit::Limiter::new(config.public_rate),
             code_attempts: ratelimit::Limiter::new(QUERY_CODE_ATTEMPTS),
             config,
             reference: RwLock::new(Arc::new(reference)),
-            gazetteer: Gazetteer::new(regions),
-            service_area,
+            places: RwLock::new(places),
         }))
+    }
+
+    pub fn placer(&self) -> Arc<Placer> {
+        self.places.read().unwrap_or_else(|e| e.into_inner()).0.clone()
+    }
+
+    /// Rebuilds the placement index when grids, boundaries or regions have changed.
+    /// Returns whether it did.
+    pub async fn refresh_places(&self) -> Result<bool, StoreError> {
+        let stamp = self.store.grids_stamp().await?;
+        if self.places.read().unwrap_or_else(|e| e.into_inner()).1 == stamp {
+            return Ok(false);
+        }
+        let fresh = load_places(&*self.store).await?;
+        *self.places.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(true)
     }
 
     pub fn reference(&self) -> Arc<Reference> {
@@ -107,6 +114,37 @@ impl AppState {
             max_extension_days: self.config.max_extension_days,
         }
     }
+}
+
+/// The placement index as the store holds it now: the served districts (those with regions,
+/// bounded by stored boundaries or, where none were imported, the shipped Beijing ones), the
+/// grids, and the region names.
+async fn load_places(store: &dyn Store) -> Result<(Arc<Placer>, String), StoreError> {
+    let stamp = store.grids_stamp().await?;
+    let regions = store.regions().await?;
+    let served: Vec<&str> =
+        regions.iter().filter(|r| r.level == grassroots_domain::RegionLevel::County).map(|r| r.code.as_str()).collect();
+    let stored = store.boundaries().await?;
+    let boundaries: Vec<Boundary> = if stored.is_empty() {
+        grassroots_geo::beijing_districts()
+    } else {
+        stored
+            .into_iter()
+            .map(|b| Ok(Boundary::new(b.code, b.name, parse_geometry(&b.geometry, 0).map_err(corrupt)?)))
+            .collect::<Result<_, StoreError>>()?
+    };
+    let districts = boundaries.into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
+    let grids = store
+        .grids()
+        .await?
+        .into_iter()
+        .map(|g| Ok(GridShape { polygons: parse_geometry(&g.geometry, 0).map_err(corrupt)?, code: g.code }))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((Arc::new(Placer::new(districts, grids, regions)), stamp))
+}
+
+fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
+    StoreError::Corrupt(format!("stored geometry: {e}"))
 }
 
 /// The whole HTTP application.

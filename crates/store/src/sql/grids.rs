@@ -13,8 +13,8 @@ use super::cases::PENDING_STATES;
 use super::rows::{category_clause, scoped_region_clauses};
 use super::{ms, Args, SqlStore};
 use crate::{
-    AttachmentInfo, BoundaryRow, CasePoint, GridCoverage, GridImport, GridRow, Household, HouseholdRef, NewAttachment,
-    NewVisit, RateFilter, RegionCount, Result, StoreError, User, Visit,
+    AttachmentInfo, BoundaryRow, CasePoint, GridCoverage, GridImport, GridRow, HistoricVisit, Household, HouseholdRef,
+    NewAttachment, NewVisit, RateFilter, RegionCount, Result, StoreError, User, Visit,
 };
 
 fn json_column(r: &AnyRow, column: &str) -> Result<serde_json::Value> {
@@ -143,12 +143,17 @@ impl SqlStore {
         rows.iter().map(grid_from_row).collect()
     }
 
-    /// Changes whenever a grid is added, changed or removed.
+    /// Changes whenever a grid or boundary is added, changed or removed, or regions are added.
     pub(crate) async fn grids_stamp_impl(&self) -> Result<String> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM grids")
-            .fetch_one(&self.read)
-            .await?;
-        Ok(format!("{}:{}", row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("latest")?))
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM grids) AS grids, (SELECT COALESCE(MAX(updated_at), 0) FROM grids) AS g, \
+             (SELECT COUNT(*) FROM region_boundaries) AS boundaries, \
+             (SELECT COALESCE(MAX(updated_at), 0) FROM region_boundaries) AS b, (SELECT COUNT(*) FROM regions) AS regions",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        let n = |c: &str| row.try_get::<i64, _>(c);
+        Ok(format!("{}:{}:{}:{}:{}", n("grids")?, n("g")?, n("boundaries")?, n("b")?, n("regions")?))
     }
 
     pub(crate) async fn grid_workers_impl(&self, grid_code: &str) -> Result<Vec<User>> {
@@ -214,6 +219,48 @@ impl SqlStore {
         }
         tx.commit().await?;
         Ok(added)
+    }
+
+    pub(crate) async fn insert_visit_history_impl(
+        &self,
+        households: &[(String, String)],
+        visits: &[HistoricVisit],
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let now = ms(Utc::now());
+        let labels =
+            households.iter().cloned().chain(visits.iter().map(|v| (v.grid_code.clone(), v.household_label.clone())));
+        for (grid_code, label) in labels {
+            sqlx::query(
+                "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (grid_code, label) DO NOTHING",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(grid_code)
+            .bind(label)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for v in visits {
+            sqlx::query(
+                "INSERT INTO visits (id, household_id, grid_code, worker_id, visited_on, topic, follow_up, case_id, \
+                 created_at) SELECT $1, h.id, h.grid_code, $2, $3, $4, $5, NULL, $6 FROM households h \
+                 WHERE h.grid_code = $7 AND h.label = $8",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(v.worker_id.to_string())
+            .bind(v.visited_on.to_string())
+            .bind(v.topic.clone())
+            .bind(v.follow_up.clone())
+            .bind(now)
+            .bind(v.grid_code.clone())
+            .bind(v.household_label.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Logs a visit by a grid worker to a household of one of their grids (a household named

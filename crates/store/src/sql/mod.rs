@@ -246,6 +246,13 @@ impl crate::Store for SqlStore {
     async fn add_households(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
         self.add_households_impl(grid_code, labels).await
     }
+    async fn insert_visit_history(
+        &self,
+        households: &[(String, String)],
+        visits: &[crate::HistoricVisit],
+    ) -> Result<()> {
+        self.insert_visit_history_impl(households, visits).await
+    }
     async fn record_visit(
         &self,
         actor: &grassroots_domain::Actor,
