@@ -1,6 +1,7 @@
 //! `grassroots`: serve the platform, load demo data, migrate, manage staff accounts.
 
 mod demo;
+mod import;
 mod serve;
 
 use std::path::PathBuf;
@@ -87,6 +88,21 @@ enum ImportCommand {
     Regions {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Region boundaries from a GeoJSON FeatureCollection whose features carry `code` and
+    /// `name` (like data/beijing-districts.geojson). All or nothing.
+    Boundaries { file: PathBuf },
+    /// Grid polygons from a GeoJSON FeatureCollection: each feature names its `community`
+    /// (12 digits) or its grid `code` (15 digits), optionally a `name`. Grids without a code are
+    /// numbered west→east, north→south within their community. The file is checked whole
+    /// (closed rings, valid polygons, inside the district) before anything is written; overlaps
+    /// and gaps are reported with their size. The grids of the communities in the file are
+    /// replaced in one transaction.
+    Grids {
+        file: PathBuf,
+        /// Mark the grids as synthetic (generated, not surveyed).
+        #[arg(long)]
+        synthetic: bool,
     },
 }
 
@@ -177,7 +193,15 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", redact(&common.database_url()));
             Ok(())
         }
-        Command::Import { command: ImportCommand::Regions { files } } => import_regions(&common, &files).await,
+        Command::Import { command: ImportCommand::Regions { files } } => {
+            import::regions(&*common.open_store().await?, &files).await
+        }
+        Command::Import { command: ImportCommand::Boundaries { file } } => {
+            import::boundaries(&*common.open_store().await?, &file).await
+        }
+        Command::Import { command: ImportCommand::Grids { file, synthetic } } => {
+            import::grids(&*common.open_store().await?, &file, synthetic).await
+        }
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)
@@ -210,40 +234,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Parses the whole file first, so a bad line stops the import before anything is written;
-/// then writes it in transactions of a few thousand regions, with a progress bar.
-async fn import_regions(common: &Common, files: &[PathBuf]) -> anyhow::Result<()> {
-    let mut regions = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        regions.extend(
-            grassroots_domain::region::parse_region_csv(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
-        );
-    }
-    let store = common.open_store().await?;
-    let bar = indicatif::ProgressBar::new(regions.len() as u64).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} regions  {per_sec}  eta {eta}")
-            .expect("a valid template"),
-    );
-    let mut total = grassroots_store::RegionImport::default();
-    for chunk in regions.chunks(5000) {
-        let done = store.upsert_regions(chunk).await?;
-        total.written += done.written;
-        total.renamed += done.renamed;
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    println!(
-        "{} regions read: {} added or changed ({} renamed, former names kept), {} unchanged",
-        regions.len(),
-        total.written,
-        total.renamed,
-        regions.len() as u64 - total.written
-    );
-    Ok(())
 }
 
 /// A database URL without its password, for messages.

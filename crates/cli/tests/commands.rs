@@ -101,3 +101,85 @@ async fn import_regions_updates_in_place_and_refuses_a_bad_file_whole() {
     assert_eq!(codes, vec!["110101", "110101001"], "nothing of the bad file was written");
     assert_eq!(store.region_names("110101001").await.unwrap().len(), 1);
 }
+
+/// A GeoJSON layer of square grids (lng, lat of the south-west corner, side in degrees).
+fn grid_layer(features: &[(&str, f64, f64, f64)]) -> String {
+    let fs: Vec<String> = features
+        .iter()
+        .map(|(props, x, y, s)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{{props}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+                x + s,
+                x + s,
+                y + s,
+                y + s
+            )
+        })
+        .collect();
+    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, fs.join(","))
+}
+
+#[tokio::test]
+async fn import_boundaries_and_grids_checks_the_layer_whole_and_numbers_the_grids() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], file: &std::path::Path| grassroots(dir.path()).args(args).arg(file).output().unwrap();
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let regions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/beijing-regions.csv");
+    let districts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/beijing-districts.geojson");
+    assert!(run(&["import", "regions"], &regions).status.success());
+
+    let grids = dir.path().join("grids.geojson");
+    // Near 天安门 in 东城区: two grids side by side in 多福巷社区, a third overlapping the second.
+    let c = r#""community":"110101001001""#;
+    std::fs::write(&grids, grid_layer(&[(c, 116.400, 39.910, 0.002), (c, 116.402, 39.910, 0.002)])).unwrap();
+    let no_boundaries = run(&["import", "grids"], &grids);
+    assert!(!no_boundaries.status.success());
+    assert!(text(&no_boundaries).contains("import boundaries"), "{}", text(&no_boundaries));
+    let loaded = run(&["import", "boundaries"], &districts);
+    assert!(loaded.status.success(), "{}", text(&loaded));
+    assert!(text(&loaded).contains("16 boundaries"));
+
+    // One bad feature refuses the whole file.
+    std::fs::write(
+        &grids,
+        grid_layer(&[(c, 116.400, 39.910, 0.002), (r#""community":"110101999999""#, 116.402, 39.910, 0.002)]),
+    )
+    .unwrap();
+    let unknown = run(&["import", "grids"], &grids);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("feature 2") && text(&unknown).contains("110101999999"), "{}", text(&unknown));
+    // A grid in 西城区 is outside its community's district.
+    std::fs::write(&grids, grid_layer(&[(c, 116.400, 39.910, 0.002), (c, 116.360, 39.910, 0.002)])).unwrap();
+    let outside = run(&["import", "grids"], &grids);
+    assert!(
+        text(&outside).contains("feature 2") && text(&outside).contains("outside its district"),
+        "{}",
+        text(&outside)
+    );
+    let store = open(dir.path()).await;
+    assert!(store.grids().await.unwrap().is_empty(), "nothing of a refused file is written");
+
+    std::fs::write(
+        &grids,
+        grid_layer(&[(c, 116.402, 39.910, 0.002), (c, 116.400, 39.910, 0.002), (c, 116.403, 39.911, 0.002)]),
+    )
+    .unwrap();
+    let ok = run(&["import", "grids", "--synthetic"], &grids);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let report = text(&ok);
+    assert!(
+        report.contains("1 overlapping pair(s), 9") && report.contains("110101001001001 × 110101001001003"),
+        "{report}"
+    );
+    assert!(report.contains("gaps"), "the rest of 东城区 is uncovered: {report}");
+    assert!(report.contains("3 added"), "{report}");
+    let stored = store.grids().await.unwrap();
+    let codes: Vec<&str> = stored.iter().map(|g| g.code.as_str()).collect();
+    assert_eq!(codes, ["110101001001001", "110101001001002", "110101001001003"]);
+    // Reading order: the northern grid first, then the southern row west to east.
+    assert!(stored[0].centroid.1 > stored[1].centroid.1);
+    assert!(stored[1].centroid.0 < stored[2].centroid.0);
+    assert!(stored.iter().all(|g| g.synthetic && g.name.starts_with("多福巷社区第")));
+}

@@ -1,0 +1,147 @@
+//! `grassroots import …`: reference data and grid layers from files. Every file is read and
+//! checked whole before anything is written, and each write is one transaction (regions: a few
+//! thousand per transaction, each region written at most once, so a rerun completes the job).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use grassroots_domain::region::{parse_region_csv, spoken_name};
+use grassroots_domain::RegionLevel;
+use grassroots_geo::grids::{parse_grids, plan_grids, GridPlan};
+use grassroots_geo::{geometry_json, parse_boundaries, parse_geometry, Boundary};
+use grassroots_store::{BoundaryRow, GridRow, RegionImport, Store};
+
+fn read(file: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+}
+
+/// Regions from CSV files, with a progress bar.
+pub async fn regions(store: &dyn Store, files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut regions = Vec::new();
+    for file in files {
+        regions.extend(parse_region_csv(&read(file)?).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?);
+    }
+    let bar = indicatif::ProgressBar::new(regions.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} regions  {per_sec}  eta {eta}")
+            .expect("a valid template"),
+    );
+    let mut total = RegionImport::default();
+    for chunk in regions.chunks(5000) {
+        let done = store.upsert_regions(chunk).await?;
+        total.written += done.written;
+        total.renamed += done.renamed;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    println!(
+        "{} regions read: {} added or changed ({} renamed, former names kept), {} unchanged",
+        regions.len(),
+        total.written,
+        total.renamed,
+        regions.len() as u64 - total.written
+    );
+    Ok(())
+}
+
+/// Region boundaries; each feature's code must be a known region.
+pub async fn boundaries(store: &dyn Store, file: &Path) -> anyhow::Result<()> {
+    let parsed = parse_boundaries(&read(file)?).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let known: BTreeSet<String> = store.regions().await?.into_iter().map(|r| r.code.to_string()).collect();
+    for (i, b) in parsed.iter().enumerate() {
+        if !known.contains(&b.code) {
+            bail!("{}: feature {}: region {} is not known; import regions first", file.display(), i + 1, b.code);
+        }
+    }
+    let rows: Vec<BoundaryRow> = parsed
+        .into_iter()
+        .map(|b| BoundaryRow { geometry: geometry_json(&b.polygons), code: b.code, name: b.name })
+        .collect();
+    let written = store.upsert_boundaries(&rows).await?;
+    println!("{written} boundaries loaded; running servers use them within a minute");
+    Ok(())
+}
+
+/// A grid layer, checked against the stored district boundaries and regions.
+pub async fn grids(store: &dyn Store, file: &Path, synthetic: bool) -> anyhow::Result<()> {
+    let at = |e: grassroots_geo::GeoError| anyhow::anyhow!("{}: {e}", file.display());
+    let features = parse_grids(&read(file)?).map_err(at)?;
+    let regions = store.regions().await?;
+    for f in &features {
+        let known = regions.iter().any(|r| r.level == RegionLevel::Community && r.code.as_str() == f.community);
+        if !known {
+            bail!("{}: feature {}: community {} is not a known region", file.display(), f.feature, f.community);
+        }
+    }
+    let districts = store
+        .boundaries()
+        .await?
+        .into_iter()
+        .map(|b| Ok(Boundary::new(b.code, b.name, parse_geometry(&b.geometry, 0)?)))
+        .collect::<Result<Vec<_>, grassroots_geo::GeoError>>()
+        .context("stored boundaries")?;
+    if districts.is_empty() {
+        bail!("no district boundaries are loaded: run `grassroots import boundaries FILE` first");
+    }
+    let plan = plan_grids(features, &districts).map_err(at)?;
+    print!("{}", report(&plan));
+    let communities: Vec<String> =
+        plan.grids.iter().map(|g| g.community.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let rows: Vec<GridRow> = plan
+        .grids
+        .into_iter()
+        .map(|g| {
+            let community =
+                regions.iter().find(|r| r.code.as_str() == g.community).map_or("", |r| spoken_name(&r.name));
+            GridRow {
+                name: g.name.unwrap_or_else(|| format!("{community}第{}网格", g.code[12..].trim_start_matches('0'))),
+                geometry: geometry_json(&g.polygons),
+                code: g.code,
+                community_code: g.community,
+                area_m2: g.area_m2,
+                centroid: g.centroid,
+                synthetic,
+            }
+        })
+        .collect();
+    let done = store.replace_grids(&communities, &rows).await?;
+    println!(
+        "{} grids in {} communities: {} added, {} updated, {} removed; running servers use them within a minute",
+        rows.len(),
+        communities.len(),
+        done.added,
+        done.updated,
+        done.removed
+    );
+    Ok(())
+}
+
+/// What the checks found short of refusing the layer: overlaps, gaps, edges outside.
+fn report(plan: &GridPlan) -> String {
+    const SHOWN: usize = 10;
+    let mut out = String::new();
+    let total = |areas: &mut dyn Iterator<Item = f64>| areas.sum::<f64>();
+    if !plan.overlaps.is_empty() {
+        let sum = total(&mut plan.overlaps.iter().map(|o| o.area_m2));
+        let _ = writeln!(out, "网格重叠 overlaps: {} overlapping pair(s), {sum:.0} m² in all", plan.overlaps.len());
+        for o in plan.overlaps.iter().take(SHOWN) {
+            let _ = writeln!(out, "  {} × {}: {:.0} m²", o.a, o.b, o.area_m2);
+        }
+    }
+    if !plan.gaps.is_empty() {
+        let sum = total(&mut plan.gaps.iter().map(|g| g.area_m2));
+        let _ = writeln!(
+            out,
+            "网格空隙 gaps (district ground no grid covers): {} piece(s), {sum:.0} m² in all",
+            plan.gaps.len()
+        );
+        for g in plan.gaps.iter().take(SHOWN) {
+            let _ = writeln!(out, "  district {}: {:.0} m² near ({:.5}, {:.5})", g.district, g.area_m2, g.at.0, g.at.1);
+        }
+    }
+    for (grid, area) in plan.outside.iter().take(SHOWN) {
+        let _ = writeln!(out, "  {grid}: {area:.0} m² lies just outside its district (under 1% of the grid)");
+    }
+    out
+}
