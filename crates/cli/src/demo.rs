@@ -387,6 +387,11 @@ struct Cast<'a> {
     users: &'a [User],
 }
 
+/// The grid worker whose account covers `grid`.
+fn worker_of<'a>(users: &'a [User], grid: &str) -> Option<&'a User> {
+    users.iter().find(|u| matches!(&u.scope, Scope::Grids { codes } if codes.iter().any(|c| c == grid)))
+}
+
 fn actor_of(user: &User) -> Actor {
     Actor::Staff { user_id: user.id, username: user.username.clone(), role: user.role, scope: user.scope.clone() }
 }
@@ -421,12 +426,6 @@ pub fn generate_cases(
             (g, Boundary::new(g.code.clone(), g.name.clone(), polygons))
         })
         .collect();
-    let worker_of = |grid: &str| {
-        users
-            .iter()
-            .find(|u| matches!(&u.scope, Scope::Grids { codes } if codes.iter().any(|c| c == grid)))
-            .map(actor_of)
-    };
     let regions = district_regions();
     let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
     let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
@@ -449,7 +448,7 @@ pub fn generate_cases(
         };
         let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..age.num_minutes().max(11))));
         let (grid, shape) = &shapes[rng.gen_range(0..shapes.len())];
-        let worker = worker_of(&grid.code);
+        let worker = worker_of(users, &grid.code).map(actor_of);
         // Some problems are found by the grid worker on patrol; some reports give an address only.
         let patrol = worker.is_some() && rng.gen_bool(0.12);
         let address_only = !patrol && rng.gen_bool(0.15);
@@ -540,8 +539,7 @@ pub fn generate_visits(
     let today = now.with_timezone(&grassroots_domain::calendar::beijing()).date_naive();
     let (mut households, mut visits) = (Vec::new(), Vec::new());
     for grid in grids {
-        let worker =
-            users.iter().find(|u| matches!(&u.scope, Scope::Grids { codes } if codes.iter().any(|c| *c == grid.code)));
+        let worker = worker_of(users, &grid.code);
         let buildings = rng.gen_range(3..9);
         for building in 1..=buildings {
             for flat in 1..=rng.gen_range(8..16) {

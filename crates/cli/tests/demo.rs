@@ -24,8 +24,25 @@ async fn demo_loads_once_and_its_cases_replay() {
     let store = Arc::new(SqlStore::open(StoreOptions { url, key, max_connections: 2 }).await.unwrap());
     assert_eq!(store.count_cases().await.unwrap(), 600, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
-    assert_eq!(reference.units.len(), 22 + 17);
+    assert_eq!(reference.units.len(), 23 + 17, "departments, the command centre, street offices");
     assert_eq!(store.regions().await.unwrap().len(), 1 + 17 + 169);
+
+    // Synthetic grids cover the district: every community has one, each has its grid worker,
+    // and a second run generated none.
+    let grids = store.grids().await.unwrap();
+    assert!((200..600).contains(&grids.len()), "{} grids", grids.len());
+    assert!(grids.iter().all(|g| g.synthetic && g.code.len() == 15 && g.code.starts_with(&g.community_code)));
+    let communities: HashSet<&str> = grids.iter().map(|g| g.community_code.as_str()).collect();
+    assert_eq!(communities.len(), 169);
+    for g in grids.iter().step_by(37) {
+        assert_eq!(store.grid_workers(&g.code).await.unwrap().len(), 1, "grid {}", g.code);
+    }
+    let coverage = store.coverage("110101", chrono::Utc::now()).await.unwrap();
+    let (households, visited): (i64, i64) =
+        coverage.iter().fold((0, 0), |(h, v), c| (h + c.households, v + c.visited_90_days));
+    assert!(households > 10_000 && visited * 10 > households * 3, "{visited} of {households} households visited");
+    let patrol = store.patrol_counts(&Scope::All, &grassroots_store::RateFilter::default()).await.unwrap();
+    assert!(patrol.reports > 0 && patrol.resolved_on_spot > 0, "{patrol:?}");
 
     let mut states = HashSet::new();
     let (mut overdue, mut evaluated) = (0, 0);

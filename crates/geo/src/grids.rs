@@ -131,7 +131,7 @@ pub fn parse_grids(geojson: &str) -> Result<Vec<GridFeature>, GeoError> {
 /// Refuses a grid outside every known district boundary or mostly outside its own.
 pub fn plan_grids(features: Vec<GridFeature>, districts: &[Boundary]) -> Result<GridPlan, GeoError> {
     let mut plan = GridPlan::default();
-    let mut by_community: BTreeMap<String, Vec<(GridFeature, f64, (f64, f64))>> = BTreeMap::new();
+    let mut by_community: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
     for f in features {
         let district_code = &f.community[..6];
         let district = districts
@@ -190,9 +190,12 @@ pub fn plan_grids(features: Vec<GridFeature>, districts: &[Boundary]) -> Result<
     Ok(plan)
 }
 
+/// A grid feature with its area (m²) and centroid (lng, lat).
+type Measured = (GridFeature, f64, (f64, f64));
+
 /// Sorts a community's grids into reading order: rows from north to south (a row is as tall
 /// as the community's typical grid), west to east within a row.
-fn reading_order(grids: &mut [(GridFeature, f64, (f64, f64))]) {
+fn reading_order(grids: &mut [Measured]) {
     let mut heights: Vec<f64> = grids
         .iter()
         .filter_map(|(f, _, _)| {

@@ -75,6 +75,8 @@ pub trait Store: Send + Sync + 'static {
         level: grassroots_domain::RegionLevel,
         filter: &RateFilter,
     ) -> Result<Vec<RegionCount>>;
+    /// Patrol reports received in the filter's period, and how many were resolved on the spot.
+    async fn patrol_counts(&self, scope: &Scope, filter: &RateFilter) -> Result<PatrolCounts>;
     /// The newest located cases in the filter's period, as map points.
     async fn case_points(&self, scope: &Scope, filter: &RateFilter, limit: i64) -> Result<Vec<CasePoint>>;
 

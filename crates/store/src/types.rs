@@ -363,3 +363,13 @@ pub struct HistoricVisit {
     pub topic: String,
     pub follow_up: Option<String>,
 }
+
+/// What grid workers found on patrol in a period, counted apart from the three rates (which
+/// cover dispatched cases only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PatrolCounts {
+    /// Cases reported on grid patrol.
+    pub reports: i64,
+    /// Of those, closed by the grid worker on the spot (就地解决).
+    pub resolved_on_spot: i64,
+}

@@ -39,7 +39,7 @@ async fn a_grid_import_replaces_the_grids_of_its_communities_only(db: TestDb) {
     // A new layer for community 1 only: grid 002 is gone, 001 changes, community 2 is untouched.
     let mut changed = grid("110101001001001", 116.40);
     changed.name = "东华门一网格".into();
-    let second = s.replace_grids(&[c1.clone()], &[changed]).await.unwrap();
+    let second = s.replace_grids(std::slice::from_ref(&c1), &[changed]).await.unwrap();
     assert_eq!((second.added, second.updated, second.removed), (0, 1, 1));
     let codes: Vec<String> = s.grids().await.unwrap().into_iter().map(|g| g.code).collect();
     assert_eq!(codes, ["110101001001001", "110101001002001"]);

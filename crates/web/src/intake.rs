@@ -11,30 +11,30 @@ use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::personal::{normalize_phone, validate_name};
 use grassroots_domain::{Actor, Channel, Priority, RegionCode, RequestType, Role, Scope};
 use grassroots_geo::placement::{place_in, Unplaced};
-use grassroots_store::NewCase;
+use grassroots_store::{CreatedCase, NewAttachment, NewCase};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::MaybeStaff;
+use crate::auth::{MaybeStaff, Staff};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
-    description: String,
-    category_code: Option<String>,
-    request_type: Option<String>,
-    priority: Option<String>,
-    lat: Option<f64>,
-    lng: Option<f64>,
-    address: Option<String>,
-    reporter_name: Option<String>,
-    reporter_phone: Option<String>,
+    pub description: String,
+    pub category_code: Option<String>,
+    pub request_type: Option<String>,
+    pub priority: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
     #[serde(default)]
-    anonymous: bool,
-    channel: Option<String>,
+    pub anonymous: bool,
+    pub channel: Option<String>,
 }
 
 /// The category for requests whose reporter did not choose one (其他).
@@ -45,6 +45,19 @@ pub async fn create_case(
     MaybeStaff(staff): MaybeStaff,
     ApiJson(req): ApiJson<IntakeRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let created = take_in(&state, staff.as_ref(), req, None, Vec::new()).await?;
+    Ok((StatusCode::CREATED, Json(created_body(&created))))
+}
+
+/// Validates a report and makes it a case: placed by `place` when the caller knows it (a visit
+/// in a grid), else by its coordinates and address.
+pub(crate) async fn take_in(
+    state: &AppState,
+    staff: Option<&Staff>,
+    req: IntakeRequest,
+    place: Option<Place>,
+    attachments: Vec<NewAttachment>,
+) -> Result<CreatedCase, ApiError> {
     let reference = state.reference();
     let actor = match &staff {
         Some(s) if s.user.role == Role::Operator || s.user.role == Role::GridWorker => s.actor(),
@@ -79,7 +92,7 @@ pub async fn create_case(
             return Err(ApiError::field("priority", "紧急程度由工作人员确定", "priority is set by staff"))
         }
     };
-    let channel = match (&req.channel, &staff) {
+    let channel = match (&req.channel, staff) {
         (None, None) => Channel::Web,
         (None, Some(s)) if s.user.role == Role::GridWorker => Channel::GridPatrol,
         (None, Some(_)) => Channel::Phone,
@@ -95,7 +108,10 @@ pub async fn create_case(
         },
         (Some(c), Some(_)) => Channel::parse_field("channel", c)?,
     };
-    let mut place = locate(&state, &req)?;
+    let mut place = match place {
+        Some(p) => p,
+        None => locate(state, &req)?,
+    };
     // A grid worker on patrol reports from their grids: a point in a grid places the case
     // there; otherwise it goes to their grid in the named community, else their first.
     if let Some(Scope::Grids { codes }) = staff.as_ref().map(|s| &s.user.scope) {
@@ -138,13 +154,17 @@ pub async fn create_case(
         response_due: due.response_due,
         resolve_due: due.resolve_due,
         received_at: now,
-        attachments: Vec::new(),
+        attachments,
     };
-    let created = state.store.create_case(new, &actor).await?;
+    Ok(state.store.create_case(new, &actor).await?)
+}
+
+/// The answer to a report: tracking number, query code, and when to expect what.
+fn created_body(created: &CreatedCase) -> Value {
     let local = |t: chrono::DateTime<Utc>| {
         t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
     };
-    let body = json!({
+    json!({
         "id": created.id,
         "tracking_no": created.tracking_no,
         "query_code": created.query_code,
@@ -155,8 +175,7 @@ pub async fn create_case(
             "已受理，请记下受理编号和查询码。我们将在{}前与您联系，{}前办结。 / Received. Keep the tracking number and query code. We will respond by {} and resolve by {} (Beijing time).",
             local(created.response_due), local(created.resolve_due), local(created.response_due), local(created.resolve_due)
         ),
-    });
-    Ok((StatusCode::CREATED, Json(body)))
+    })
 }
 
 /// Places the request by its coordinates (which must fall in a served district) and, failing
@@ -199,4 +218,100 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
             "cannot tell where this is: pick the place on the map or name the street and community",
         ),
     })
+}
+
+/// Photos a patrol report may carry, and how large each may be.
+const MAX_PHOTOS: usize = 6;
+const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// The image type of `bytes` by their first bytes, whatever the client claims.
+fn photo_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// 巡查上报: a grid worker reports a problem found on patrol, as a multipart form with its
+/// position and photos; with `resolved_on_spot` and a `result` the case is closed at once
+/// (就地解决). The case is durable before the closing move is tried, so a refused closing
+/// never loses the report.
+pub async fn patrol(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    mut form: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if staff.user.role != Role::GridWorker {
+        return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()));
+    }
+    let mut req = IntakeRequest { channel: Some(Channel::GridPatrol.as_str().into()), ..IntakeRequest::default() };
+    let (mut on_spot, mut result, mut photos) = (false, None, Vec::new());
+    let bad_form = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest {
+        message: format!("表单无法读取 / the form cannot be read: {e}"),
+        field: None,
+    };
+    while let Some(field) = form.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(bad_form)?;
+            if photos.len() == MAX_PHOTOS {
+                return Err(ApiError::field("photo", "最多6张照片", "at most 6 photos"));
+            }
+            if bytes.len() > MAX_PHOTO_BYTES {
+                return Err(ApiError::field("photo", "每张照片不能超过5MB", "each photo must be at most 5 MB"));
+            }
+            let media_type = photo_type(&bytes).ok_or_else(|| {
+                ApiError::field("photo", "照片应为JPEG、PNG或WebP格式", "photos must be JPEG, PNG or WebP")
+            })?;
+            photos.push(NewAttachment { media_type: media_type.into(), bytes: bytes.to_vec() });
+            continue;
+        }
+        let text = field.text().await.map_err(bad_form)?;
+        let number = |field: &'static str| {
+            text.trim().parse::<f64>().map_err(|_| ApiError::field(field, "应为数字", "must be a number"))
+        };
+        match name.as_str() {
+            "description" => req.description = text,
+            "category_code" => req.category_code = Some(text),
+            "address" => req.address = Some(text),
+            "lat" => req.lat = Some(number("lat")?),
+            "lng" => req.lng = Some(number("lng")?),
+            "priority" => req.priority = Some(text),
+            "request_type" => req.request_type = Some(text),
+            "resolved_on_spot" => on_spot = matches!(text.trim(), "true" | "on" | "1"),
+            "result" => result = Some(text),
+            other => {
+                return Err(ApiError::BadRequest {
+                    message: format!("未知字段“{other}” / unknown field '{other}'"),
+                    field: Some(other.to_string()),
+                })
+            }
+        }
+    }
+    let result = match (on_spot, result.as_deref().map(str::trim)) {
+        (true, None | Some("")) => {
+            return Err(ApiError::field(
+                "result",
+                "就地解决时请说明处置结果",
+                "say what was done when resolving on the spot",
+            ))
+        }
+        (true, Some(r)) => Some(r.to_string()),
+        (false, _) => None,
+    };
+    let photo_count = photos.len();
+    let created = take_in(&state, Some(&staff), req, None, photos).await?;
+    let mut body = created_body(&created);
+    body["photos"] = json!(photo_count);
+    if let Some(result) = result {
+        let reference = state.reference();
+        let ctx = state.move_context(&reference, Utc::now());
+        let mv = grassroots_domain::Move::ResolveOnSpot { result };
+        let record = state.store.apply_move(&staff.actor(), created.id, &mv, &ctx).await?;
+        body["status"] = json!(record.state);
+        body["resolved_on_spot"] = json!(record.resolved_on_spot);
+    }
+    Ok((StatusCode::CREATED, Json(body)))
 }

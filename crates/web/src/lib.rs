@@ -6,6 +6,7 @@ mod auth;
 mod cases;
 pub mod error;
 mod extract;
+mod grids;
 mod intake;
 mod ratelimit;
 mod stats;
@@ -147,6 +148,9 @@ fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
     StoreError::Corrupt(format!("stored geometry: {e}"))
 }
 
+/// A patrol report with its photos (6 × 5 MB) and form fields.
+const PATROL_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
 /// The whole HTTP application.
 pub fn router(state: Arc<AppState>) -> Router {
     let public = Router::new()
@@ -166,6 +170,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/cases/{id}", get(cases::show))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
         .route("/api/v1/cases/{id}/reveal", post(cases::reveal))
+        .route("/api/v1/cases/{id}/attachments", get(grids::attachments))
+        .route("/api/v1/cases/{id}/attachments/{attachment}", get(grids::attachment))
+        .route("/api/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PATROL_BODY_LIMIT)))
+        .route("/api/v1/grids", get(grids::list))
+        .route("/api/v1/grids/{code}", get(grids::show))
+        .route("/api/v1/grids/{code}/visits", get(grids::visits).post(grids::record_visit))
+        .route("/api/v1/stats/coverage", get(grids::coverage))
         .route("/api/v1/reference", get(stats::reference))
         .route("/api/v1/stats/rates", get(stats::rates))
         .fallback(|| async { error::ApiError::NotFound })

@@ -70,10 +70,17 @@ pub async fn rates(
         as_of: None,
     };
     let counts = state.store.rate_counts(&staff.user.scope, &filter).await?;
+    // Patrol reports are counted by when they were received, and not by unit: a case fixed on
+    // the spot never went to one.
+    let patrol = match filter.unit {
+        None => Some(state.store.patrol_counts(&staff.user.scope, &filter).await?),
+        Some(_) => None,
+    };
     Ok(Json(json!({
         "filter": { "region": filter.region, "unit": filter.unit, "category": filter.category, "from": from, "to": to },
         "counts": counts,
         "rates": Rates::from_counts(counts),
+        "patrol": patrol,
     })))
 }
 

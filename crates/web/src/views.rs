@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::workflow::{open_actions, CaseEvent, MoveContext};
-use grassroots_domain::{Actor, CaseRecord};
+use grassroots_domain::{Actor, CaseRecord, CaseState};
 use grassroots_store::{MaskedReporter, Reference};
 use serde::Serialize;
 
@@ -24,6 +24,16 @@ pub struct StaffCase<'a> {
     pub reporter: &'a MaskedReporter,
     /// The moves this caller may make now.
     pub actions: Vec<&'static str>,
+    /// Before dispatch: the unit the responsibility matrix names, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<SuggestedUnit>,
+}
+
+#[derive(Serialize)]
+pub struct SuggestedUnit {
+    pub unit: String,
+    pub unit_name: String,
+    pub why: Label,
 }
 
 pub fn staff_case<'a>(
@@ -43,6 +53,14 @@ pub fn staff_case<'a>(
         lead_unit_name: record.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone()),
         reporter,
         actions: open_actions(record, actor, ctx),
+        suggestion: matches!(record.state, CaseState::Received | CaseState::Registered)
+            .then(|| reference.suggest(&record.category_code, &record.place))
+            .flatten()
+            .map(|s| SuggestedUnit {
+                unit: s.unit.id.clone(),
+                unit_name: s.unit.name_zh.clone(),
+                why: Label { zh: s.why_zh, en: s.why_en },
+            }),
     }
 }
 

@@ -14,7 +14,7 @@ use super::rows::{category_clause, scoped_region_clauses};
 use super::{ms, Args, SqlStore};
 use crate::{
     AttachmentInfo, BoundaryRow, CasePoint, GridCoverage, GridImport, GridRow, HistoricVisit, Household, HouseholdRef,
-    NewAttachment, NewVisit, RateFilter, RegionCount, Result, StoreError, User, Visit,
+    NewAttachment, NewVisit, PatrolCounts, RateFilter, RegionCount, Result, StoreError, User, Visit,
 };
 
 fn json_column(r: &AnyRow, column: &str) -> Result<serde_json::Value> {
@@ -509,6 +509,19 @@ impl SqlStore {
                 })
             })
             .collect()
+    }
+
+    pub(crate) async fn patrol_counts_impl(&self, scope: &Scope, filter: &RateFilter) -> Result<PatrolCounts> {
+        let mut args = Args::default();
+        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
+        period(filter, &mut args, &mut conditions);
+        conditions.push("c.channel = 'grid_patrol'".into());
+        let sql = format!(
+            "SELECT COUNT(*) AS reports, COUNT(*) FILTER (WHERE c.resolved_on_spot = 1) AS on_spot FROM cases c WHERE {}",
+            conditions.join(" AND ")
+        );
+        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        Ok(PatrolCounts { reports: row.try_get("reports")?, resolved_on_spot: row.try_get("on_spot")? })
     }
 
     /// The newest located cases of the period, as map points.

@@ -290,6 +290,13 @@ impl crate::Store for SqlStore {
     ) -> Result<Vec<crate::RegionCount>> {
         self.region_counts_impl(scope, level, filter).await
     }
+    async fn patrol_counts(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::RateFilter,
+    ) -> Result<crate::PatrolCounts> {
+        self.patrol_counts_impl(scope, filter).await
+    }
     async fn case_points(
         &self,
         scope: &grassroots_domain::Scope,

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use grassroots_domain::case::Place;
 use grassroots_domain::region::parse_region_csv;
 use grassroots_domain::{Actor, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
-use grassroots_store::{CreatedCase, NewCase, NewUser, SqlStore, Store, Unit};
+use grassroots_store::{CreatedCase, GridRow, NewCase, NewUser, SqlStore, Store, Unit};
 use grassroots_web::Config;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,9 +32,29 @@ pub const COMMUNITY: &str = "110101001001";
 pub const UNIT_A: &str = "dept-a";
 pub const UNIT_B: &str = "dept-b";
 pub const STREET_OFFICE: &str = "street-110101001";
+pub const COMMAND_CENTRE: &str = "command-centre";
 /// The grid of `gridworker`; `gridworker-other` works on `OTHER_GRID`.
 pub const GRID: &str = "110101001001001";
 pub const OTHER_GRID: &str = "110101001002001";
+/// Points inside `GRID` (by 天安门) and `OTHER_GRID` just east of it, and one in 东城区 outside
+/// every grid: (lng, lat).
+pub const IN_GRID: (f64, f64) = (116.3975, 39.9087);
+pub const IN_OTHER_GRID: (f64, f64) = (116.4025, 39.9075);
+pub const OUTSIDE_GRIDS: (f64, f64) = (116.4170, 39.9290);
+
+/// A square test grid of 0.005° with its south-west corner at (lng, lat).
+fn test_grid(code: &str, lng: f64, lat: f64) -> GridRow {
+    let ring = [[lng, lat], [lng + 0.005, lat], [lng + 0.005, lat + 0.005], [lng, lat + 0.005], [lng, lat]];
+    GridRow {
+        code: code.into(),
+        community_code: code[..12].into(),
+        name: format!("测试网格{code}"),
+        geometry: serde_json::json!({ "type": "MultiPolygon", "coordinates": [[ring]] }),
+        area_m2: 230_000.0,
+        centroid: (lng + 0.0025, lat + 0.0025),
+        synthetic: true,
+    }
+}
 
 /// The reporter of `resident_report`.
 pub const NAME: &str = "张三";
@@ -107,7 +127,15 @@ async fn seed(store: &dyn Store) {
             unit(UNIT_A, "东城区城市管理委员会", "department", DISTRICT),
             unit(UNIT_B, "东城区住房和城乡建设委员会", "department", DISTRICT),
             unit(STREET_OFFICE, "东华门街道办事处", "street_office", STREET),
+            unit(COMMAND_CENTRE, "东城区城市运行管理服务指挥中心", "command_centre", DISTRICT),
         ])
+        .await
+        .unwrap();
+    store
+        .replace_grids(
+            &[COMMUNITY.into(), OTHER_GRID[..12].into()],
+            &[test_grid(GRID, 116.395, 39.905), test_grid(OTHER_GRID, 116.400, 39.905)],
+        )
         .await
         .unwrap();
     for (username, role, scope) in ACCOUNTS {
@@ -230,7 +258,7 @@ impl TestApp {
         self.store.count_cases().await.unwrap()
     }
 
-    /// A case placed in a grid, which intake does not do yet: written through the store.
+    /// A case placed in a grid, written through the store (with the reporter's name and phone).
     pub async fn grid_case(&self, grid: &str) -> CreatedCase {
         let reference = self.store.reference().await.unwrap();
         let category = reference.taxonomy.get("0301").unwrap();
@@ -289,6 +317,31 @@ impl<'a> Req<'a> {
 
     pub fn json(self, body: &Value) -> Self {
         self.body_with_type("application/json", body.to_string().into_bytes())
+    }
+
+    /// A multipart/form-data body of text fields and (field, file name, bytes) files.
+    pub fn multipart(self, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Self {
+        const BOUNDARY: &str = "grassroots-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                     content-type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.body_with_type(&format!("multipart/form-data; boundary={BOUNDARY}"), body)
     }
 
     pub fn body_with_type(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {

@@ -1,0 +1,274 @@
+//! Grid work over JSON: grids and their workers, household visits (走访) and their coverage,
+//! patrol statistics, and case photos.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use grassroots_domain::{RegionCode, Role};
+use grassroots_geo::placement::place_in;
+use grassroots_store::{GridRow, HouseholdRef, NewVisit, RateFilter};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Staff;
+use crate::cases::parse_case_id;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::intake::{take_in, IntakeRequest};
+use crate::AppState;
+
+/// The grid of `code` if the caller's scope covers it; otherwise not found, like a case.
+async fn grid_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<GridRow, ApiError> {
+    if !staff.user.scope.covers_grid(code) {
+        return Err(ApiError::NotFound);
+    }
+    state.store.grids().await?.into_iter().find(|g| g.code == code).ok_or(ApiError::NotFound)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// A region code: the grids inside it.
+    within: Option<String>,
+}
+
+/// The grids the caller may see, without their outlines (the maps draw those).
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let within = p.within.as_deref().map(RegionCode::parse).transpose()?;
+    let grids: Vec<Value> = state
+        .store
+        .grids()
+        .await?
+        .into_iter()
+        .filter(|g| staff.user.scope.covers_grid(&g.code))
+        .filter(|g| within.as_ref().is_none_or(|w| g.code.starts_with(w.as_str())))
+        .map(|g| {
+            json!({
+                "code": g.code, "name": g.name, "community_code": g.community_code,
+                "area_m2": g.area_m2.round(), "centroid": [g.centroid.0, g.centroid.1], "synthetic": g.synthetic,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "grids": grids })))
+}
+
+/// A grid: its outline, workers, households and visit coverage, and the rates of its cases.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let grid = grid_in_scope(&state, &staff, &code).await?;
+    let workers: Vec<Value> = state
+        .store
+        .grid_workers(&code)
+        .await?
+        .into_iter()
+        .map(|u| json!({ "username": u.username, "display_name": u.display_name }))
+        .collect();
+    let now = Utc::now();
+    let coverage = state.store.coverage(&code, now).await?.into_iter().next();
+    let region = Some(RegionCode::parse(&code)?);
+    let last_90_days =
+        RateFilter { region: region.clone(), from: Some(now - chrono::Duration::days(90)), ..RateFilter::default() };
+    let counts = state.store.rate_counts(&staff.user.scope, &last_90_days).await?;
+    let patrol = state.store.patrol_counts(&staff.user.scope, &last_90_days).await?;
+    Ok(Json(json!({
+        "grid": grid,
+        "workers": workers,
+        "coverage": coverage,
+        "last_90_days": {
+            "counts": counts,
+            "rates": grassroots_domain::rates::Rates::from_counts(counts),
+            "patrol": patrol,
+        },
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitRequest {
+    /// A household on record…
+    household_id: Option<String>,
+    /// …or one named for the first time (building, unit, flat; no personal names).
+    household_label: Option<String>,
+    /// Beijing date; today when absent.
+    visited_on: Option<String>,
+    topic: String,
+    follow_up: Option<String>,
+    /// A problem the visit raised, taken in as a case of this grid.
+    raise_case: Option<RaisedCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaisedCase {
+    description: String,
+    category_code: Option<String>,
+}
+
+fn short_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ApiError::field(
+            field,
+            format!("请填写（最多{max}个字符）"),
+            format!("required, at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// 走访: a grid worker logs a household visit in one of their grids, and may raise a case.
+pub async fn record_visit(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<VisitRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if staff.user.role != Role::GridWorker {
+        return Err(ApiError::Forbidden("只有网格员记录走访 / only grid workers log visits".into()));
+    }
+    let grid = grid_in_scope(&state, &staff, &code).await?;
+    let household = match (req.household_id.as_deref(), req.household_label.as_deref()) {
+        (Some(id), None) => HouseholdRef::Id(
+            uuid::Uuid::parse_str(id.trim())
+                .map_err(|_| ApiError::field("household_id", "住户编号无效", "not a household id"))?,
+        ),
+        (None, Some(label)) => HouseholdRef::Label(short_text("household_label", label, 60)?),
+        _ => {
+            return Err(ApiError::field(
+                "household_id",
+                "请选择住户（household_id）或填写门牌（household_label），二选一",
+                "give either household_id or household_label",
+            ))
+        }
+    };
+    let today = Utc::now().with_timezone(&grassroots_domain::calendar::beijing()).date_naive();
+    let visited_on = match req.visited_on.as_deref() {
+        None => today,
+        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d <= today && *d > today - chrono::Duration::days(366))
+            .ok_or_else(|| {
+                ApiError::field(
+                    "visited_on",
+                    "日期应为YYYY-MM-DD，且在一年之内、不晚于今天",
+                    "a date YYYY-MM-DD within the past year",
+                )
+            })?,
+    };
+    let topic = short_text("topic", &req.topic, 100)?;
+    let follow_up = req
+        .follow_up
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| short_text("follow_up", f, 1000))
+        .transpose()?;
+    // The case first: once it is durable the visit can name it; a failed visit loses no report.
+    let created = match req.raise_case {
+        Some(raised) => {
+            let report = IntakeRequest {
+                description: raised.description,
+                category_code: raised.category_code,
+                address: Some(format!("{}（走访发现）", grid.name)),
+                ..IntakeRequest::default()
+            };
+            let place = grassroots_domain::case::Place {
+                located_by: Some(grassroots_domain::case::LocatedBy::Patrol),
+                address: report.address.clone(),
+                ..place_in(&RegionCode::parse(&grid.code)?)
+            };
+            Some(take_in(&state, Some(&staff), report, Some(place), Vec::new()).await?)
+        }
+        None => None,
+    };
+    let visit = NewVisit {
+        grid_code: grid.code.clone(),
+        household,
+        visited_on,
+        topic,
+        follow_up,
+        case_id: created.as_ref().map(|c| c.id),
+    };
+    let visit = state.store.record_visit(&staff.actor(), &visit, Utc::now()).await?;
+    let case = created.map(|c| json!({ "id": c.id, "tracking_no": c.tracking_no, "status": c.status }));
+    Ok((StatusCode::CREATED, Json(json!({ "visit": visit, "case": case }))))
+}
+
+pub async fn visits(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    grid_in_scope(&state, &staff, &code).await?;
+    let visits = state.store.visits(&staff.user.scope, &code, 200).await?;
+    let households = state.store.households(&code).await?;
+    Ok(Json(json!({ "visits": visits, "households": households })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageParams {
+    region: Option<String>,
+}
+
+/// 走访覆盖率 per grid: the share of each grid's households visited in the last 30 and 90 days.
+pub async fn coverage(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    ApiQuery(p): ApiQuery<CoverageParams>,
+) -> Result<Json<Value>, ApiError> {
+    let region = p.region.as_deref().map(RegionCode::parse).transpose()?;
+    let within = region.as_ref().map_or("", RegionCode::as_str);
+    let grids: Vec<Value> = state
+        .store
+        .coverage(within, Utc::now())
+        .await?
+        .into_iter()
+        .filter(|c| staff.user.scope.covers_grid(&c.grid_code))
+        .map(|c| {
+            let share = |n: i64| (c.households > 0).then(|| n as f64 / c.households as f64);
+            json!({
+                "grid_code": c.grid_code, "households": c.households,
+                "visited_30_days": c.visited_30_days, "coverage_30_days": share(c.visited_30_days),
+                "visited_90_days": c.visited_90_days, "coverage_90_days": share(c.visited_90_days),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "formula_zh": "走访覆盖率 = 期内走访过的住户数 ÷ 网格登记住户数",
+        "formula_en": "coverage = households visited in the period ÷ households registered in the grid",
+        "grids": grids,
+    })))
+}
+
+/// The photos of a case, within the caller's scope.
+pub async fn attachments(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_case_id(&id)?;
+    let list = state.store.attachments(&staff.user.scope, id).await?;
+    Ok(Json(json!({ "attachments": list })))
+}
+
+pub async fn attachment(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = parse_case_id(&id)?;
+    let attachment = uuid::Uuid::parse_str(&attachment).map_err(|_| ApiError::NotFound)?;
+    let (media_type, bytes) = state.store.attachment(&staff.user.scope, id, attachment).await?;
+    Ok(([(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, max-age=3600".to_string())], bytes))
+}
