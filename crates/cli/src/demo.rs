@@ -159,23 +159,7 @@ pub fn synthetic_grids(regions: &[Region]) -> anyhow::Result<Vec<GridRow>> {
         })
         .collect();
     let plan = plan_grids(features, &[boundary])?;
-    Ok(plan
-        .grids
-        .into_iter()
-        .map(|g| {
-            let community =
-                regions.iter().find(|r| r.code.as_str() == g.community).map_or("", |r| spoken_name(&r.name));
-            GridRow {
-                name: format!("{community}第{}网格", g.code[12..].trim_start_matches('0')),
-                geometry: geometry_json(&g.polygons),
-                code: g.code,
-                community_code: g.community,
-                area_m2: g.area_m2,
-                centroid: g.centroid,
-                synthetic: true,
-            }
-        })
-        .collect())
+    Ok(crate::import::grid_rows(plan.grids, regions, true))
 }
 
 pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use grassroots_domain::region::{parse_region_csv, spoken_name};
+use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
 use grassroots_domain::RegionLevel;
-use grassroots_geo::grids::{parse_grids, plan_grids, GridPlan};
+use grassroots_geo::grids::{parse_grids, plan_grids, GridPlan, PlannedGrid};
 use grassroots_geo::{geometry_json, parse_boundaries, parse_geometry, Boundary};
 use grassroots_store::{BoundaryRow, GridRow, RegionImport, Store};
 
@@ -115,6 +115,26 @@ pub async fn grids(store: &dyn Store, file: &Path, synthetic: bool) -> anyhow::R
         done.removed
     );
     Ok(())
+}
+
+/// Grids as stored; a grid without a name is called after its community: 多福巷社区第1网格.
+pub fn grid_rows(grids: Vec<PlannedGrid>, regions: &[Region], synthetic: bool) -> Vec<GridRow> {
+    grids
+        .into_iter()
+        .map(|g| {
+            let community =
+                regions.iter().find(|r| r.code.as_str() == g.community).map_or("", |r| spoken_name(&r.name));
+            GridRow {
+                name: g.name.unwrap_or_else(|| format!("{community}第{}网格", g.code[12..].trim_start_matches('0'))),
+                geometry: geometry_json(&g.polygons),
+                code: g.code,
+                community_code: g.community,
+                area_m2: g.area_m2,
+                centroid: g.centroid,
+                synthetic,
+            }
+        })
+        .collect()
 }
 
 /// What the checks found short of refusing the layer: overlaps, gaps, edges outside.

@@ -49,6 +49,7 @@ pub trait Store: Send + Sync + 'static {
     /// In one transaction, makes the grids of `communities` exactly `grids` (all or nothing).
     async fn replace_grids(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport>;
     async fn grids(&self) -> Result<Vec<GridRow>>;
+    async fn grid(&self, code: &str) -> Result<Option<GridRow>>;
     /// A value that changes whenever grids, boundaries or the set of regions change, so the
     /// in-memory placement index knows when to rebuild.
     async fn grids_stamp(&self) -> Result<String>;

@@ -26,7 +26,7 @@ async fn grid_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<Gr
     if !staff.user.scope.covers_grid(code) {
         return Err(ApiError::NotFound);
     }
-    state.store.grids().await?.into_iter().find(|g| g.code == code).ok_or(ApiError::NotFound)
+    state.store.grid(code).await?.ok_or(ApiError::NotFound)
 }
 
 #[derive(Debug, Deserialize)]

@@ -143,6 +143,17 @@ impl SqlStore {
         rows.iter().map(grid_from_row).collect()
     }
 
+    pub(crate) async fn grid_impl(&self, code: &str) -> Result<Option<GridRow>> {
+        let row = sqlx::query(
+            "SELECT code, community_code, name, geometry, area_m2, centroid_lng, centroid_lat, synthetic \
+             FROM grids WHERE code = $1",
+        )
+        .bind(code.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(grid_from_row).transpose()
+    }
+
     /// Changes whenever a grid or boundary is added, changed or removed, or regions are added.
     pub(crate) async fn grids_stamp_impl(&self) -> Result<String> {
         let row = sqlx::query(
@@ -201,21 +212,31 @@ impl SqlStore {
             .collect()
     }
 
+    /// Registers a household unless its grid already has that label; returns 1 when new.
+    async fn insert_household(
+        conn: &mut AnyConnection,
+        grid_code: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (grid_code, label) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(grid_code.to_string())
+        .bind(label.to_string())
+        .bind(ms(at))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+    }
+
     pub(crate) async fn add_households_impl(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let mut added = 0;
         for label in labels {
-            added += sqlx::query(
-                "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (grid_code, label) DO NOTHING",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(grid_code.to_string())
-            .bind(label.clone())
-            .bind(ms(Utc::now()))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            added += Self::insert_household(&mut tx, grid_code, label, Utc::now()).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -231,16 +252,7 @@ impl SqlStore {
         let labels =
             households.iter().cloned().chain(visits.iter().map(|v| (v.grid_code.clone(), v.household_label.clone())));
         for (grid_code, label) in labels {
-            sqlx::query(
-                "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (grid_code, label) DO NOTHING",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(grid_code)
-            .bind(label)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            Self::insert_household(&mut tx, &grid_code, &label, Utc::now()).await?;
         }
         for v in visits {
             sqlx::query(
@@ -296,16 +308,7 @@ impl SqlStore {
                 Household { id: *id, grid_code: visit.grid_code.clone(), label: row.try_get("label")? }
             }
             HouseholdRef::Label(label) => {
-                sqlx::query(
-                    "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (grid_code, label) DO NOTHING",
-                )
-                .bind(Uuid::now_v7().to_string())
-                .bind(visit.grid_code.clone())
-                .bind(label.clone())
-                .bind(ms(at))
-                .execute(&mut *tx)
-                .await?;
+                Self::insert_household(&mut tx, &visit.grid_code, label, at).await?;
                 let row = sqlx::query("SELECT id FROM households WHERE grid_code = $1 AND label = $2")
                     .bind(visit.grid_code.clone())
                     .bind(label.clone())

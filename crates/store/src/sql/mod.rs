@@ -234,6 +234,9 @@ impl crate::Store for SqlStore {
     async fn grids(&self) -> Result<Vec<crate::GridRow>> {
         self.grids_impl().await
     }
+    async fn grid(&self, code: &str) -> Result<Option<crate::GridRow>> {
+        self.grid_impl(code).await
+    }
     async fn grids_stamp(&self) -> Result<String> {
         self.grids_stamp_impl().await
     }
