@@ -75,6 +75,10 @@ pub fn street_office_id(street: &RegionCode) -> String {
     format!("street-{}", street.as_str())
 }
 
+/// Categories the demo dispatches without a dispatcher: a missing manhole cover (井盖) is a
+/// danger with one obvious owner.
+const AUTO_DISPATCHED: &[&str] = &["0302"];
+
 /// Each category goes to its default department for the district; street-level matters go
 /// to the street office of each street.
 pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Region]) -> Vec<Responsibility> {
@@ -86,6 +90,7 @@ pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Reg
                     category_code: category.code.0.clone(),
                     region_code: street.code.as_str().to_string(),
                     unit_id: street_office_id(&street.code),
+                    auto_dispatch: AUTO_DISPATCHED.contains(&category.code.as_str()),
                 });
             }
         } else if let Some(unit) =
@@ -95,6 +100,7 @@ pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Reg
                 category_code: category.code.0.clone(),
                 region_code: DISTRICT.into(),
                 unit_id: unit.id.clone(),
+                auto_dispatch: AUTO_DISPATCHED.contains(&category.code.as_str()),
             });
         }
     }

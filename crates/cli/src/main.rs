@@ -104,6 +104,12 @@ enum ImportCommand {
         #[arg(long)]
         synthetic: bool,
     },
+    /// The responsibility matrix (派单目录) from CSV: `category_code,region_code,unit_id` and
+    /// optionally `auto_dispatch` (yes/no). The region may be a district, street, community or
+    /// grid; the most specific line wins. Lines with `auto_dispatch` yes register and dispatch
+    /// matching cases as they arrive. Checked whole, then written in one transaction; a line
+    /// for the same category and region replaces the stored one.
+    Responsibilities { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +207,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { command: ImportCommand::Grids { file, synthetic } } => {
             import::grids(&*common.open_store().await?, &file, synthetic).await
+        }
+        Command::Import { command: ImportCommand::Responsibilities { file } } => {
+            import::responsibilities(&*common.open_store().await?, &file).await
         }
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

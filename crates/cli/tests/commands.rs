@@ -183,3 +183,52 @@ async fn import_boundaries_and_grids_checks_the_layer_whole_and_numbers_the_grid
     assert!(stored[1].centroid.0 < stored[2].centroid.0);
     assert!(stored.iter().all(|g| g.synthetic && g.name.starts_with("多福巷社区第")));
 }
+
+#[tokio::test]
+async fn import_responsibilities_checks_every_line_then_loads_the_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let regions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/beijing-regions.csv");
+    assert!(grassroots(dir.path()).args(["import", "regions"]).arg(&regions).output().unwrap().status.success());
+    let store = open(dir.path()).await;
+    let taxonomy = grassroots_domain::Taxonomy::builtin();
+    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
+    let unit = grassroots_store::Unit {
+        id: "cgw".into(),
+        name_zh: "东城区城市管理委员会".into(),
+        name_en: "Urban management".into(),
+        kind: "department".into(),
+        region_code: "110101".into(),
+    };
+    store.upsert_units(&[unit]).await.unwrap();
+    let matrix = dir.path().join("matrix.csv");
+    let import = |body: &str| {
+        std::fs::write(&matrix, body).unwrap();
+        grassroots(dir.path()).args(["import", "responsibilities"]).arg(&matrix).output().unwrap()
+    };
+
+    // One bad line refuses the file, naming the line and the field.
+    for (body, expected) in [
+        ("category_code,region_code,unit_id\n0302,110101,cgw\n0302,110101,nobody\n", "line 3: unit_id"),
+        ("category_code,region_code,unit_id\n9999,110101,cgw\n", "line 2: category_code"),
+        ("category_code,region_code,unit_id\n0302,110101999,cgw\n", "line 2: region_code"),
+        ("category_code,region_code,unit_id,auto_dispatch\n0302,110101,cgw,maybe\n", "line 2: auto_dispatch"),
+        ("category,region_code,unit_id\n0302,110101,cgw\n", "category_code, region_code and unit_id"),
+    ] {
+        let out = import(body);
+        assert!(!out.status.success(), "{body}");
+        assert!(text(&out).contains(expected), "{body}: {}", text(&out));
+    }
+    assert!(store.reference().await.unwrap().responsibilities.is_empty(), "nothing of a refused file is written");
+
+    let ok = import("category_code,region_code,unit_id,auto_dispatch\n0302,110101,cgw,yes\n03,110101001,cgw,\n");
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("2 matrix lines loaded (1 dispatch automatically)"), "{}", text(&ok));
+    let mut lines = store.reference().await.unwrap().responsibilities;
+    lines.sort_by(|a, b| a.category_code.cmp(&b.category_code));
+    let read: Vec<(&str, &str, bool)> =
+        lines.iter().map(|l| (l.category_code.as_str(), l.region_code.as_str(), l.auto_dispatch)).collect();
+    assert_eq!(read, [("03", "110101001", false), ("0302", "110101", true)]);
+}

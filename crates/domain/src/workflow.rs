@@ -116,6 +116,8 @@ pub enum Move {
 struct Rule {
     roles: &'static [Role],
     resident: bool,
+    /// The platform itself may make it: auto-dispatch rules register and dispatch.
+    system: bool,
     from: &'static [CaseState],
 }
 
@@ -190,12 +192,12 @@ impl Move {
 fn rule(name: &str) -> Rule {
     use CaseState::*;
     use Role::*;
-    let r = |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, from };
+    let r = |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, system: false, from };
     match name {
-        "register" => r(&[Dispatcher], &[Received]),
+        "register" => Rule { system: true, ..r(&[Dispatcher], &[Received]) },
         "reclassify" => r(&[Dispatcher], &[Received, Registered]),
         "reject" | "merge" => r(&[Dispatcher], &[Received, Registered]),
-        "dispatch" => r(&[Dispatcher], &[Registered]),
+        "dispatch" => Rule { system: true, ..r(&[Dispatcher], &[Registered]) },
         "redispatch" => r(&[Dispatcher], &[Dispatched, InProgress]),
         "return" | "accept" => r(&[Handler], &[Dispatched]),
         "contact" | "request_extension" | "report_handled" => r(&[Handler], &[InProgress]),
@@ -205,7 +207,7 @@ fn rule(name: &str) -> Rule {
         "start_verification" => r(&[Supervisor, GridWorker], &[Handled]),
         "verify" => r(&[Supervisor, GridWorker], &[Verifying]),
         "close" => r(&[Supervisor], &[Handled]),
-        "evaluate" => Rule { roles: &[Operator], resident: true, from: &[Closed] },
+        "evaluate" => Rule { resident: true, ..r(&[Operator], &[Closed]) },
         "reopen" => r(&[Supervisor], &[Closed]),
         _ => r(&[], &[]),
     }
@@ -547,7 +549,7 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
     let permitted = match actor {
         Actor::Staff { role, .. } => rule.roles.contains(role),
         Actor::Resident => rule.resident,
-        Actor::System => false,
+        Actor::System => rule.system,
     };
     if !permitted {
         return Err(MoveError::Forbidden { role: actor.kind().to_string(), action: mv.name() });

@@ -311,10 +311,13 @@ fn reclassifying_before_dispatch_recomputes_the_deadlines_from_receipt() {
 }
 
 #[test]
-fn leaders_admins_and_the_system_make_no_moves() {
+fn leaders_and_admins_make_no_moves_and_the_system_only_registers_and_dispatches() {
     let h = Harness::standard().closed();
     for actor in [leader(), admin(), Actor::System] {
         for mv in one_of_each_move() {
+            if matches!(actor, Actor::System) && matches!(mv.name(), "register" | "dispatch") {
+                continue;
+            }
             let err = decide(&h.case, &actor, &mv, &ctx(h.now)).unwrap_err();
             assert!(
                 matches!(&err, MoveError::Forbidden { role, action } if role == actor.kind() && *action == mv.name()),
@@ -324,6 +327,13 @@ fn leaders_admins_and_the_system_make_no_moves() {
             );
         }
     }
+    // What auto-dispatch rules do: register a new case, then dispatch it.
+    let mut h = Harness::standard();
+    h.ok(&Actor::System, Move::Register { note: Some(text("自动派遣规则")) });
+    assert_eq!(h.case.state, CaseState::Registered);
+    h.ok(&Actor::System, Move::Dispatch { unit: LEAD.into(), co_units: vec![], note: None });
+    assert_eq!((h.case.state, h.case.lead_unit.as_deref()), (CaseState::Dispatched, Some(LEAD)));
+    h.assert_replays();
 }
 
 // ---------------------------------------------------------------------------------------

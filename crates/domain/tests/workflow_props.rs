@@ -154,7 +154,8 @@ fn permitted(actor: &Actor, kind: &str) -> bool {
     match actor {
         Actor::Staff { role, .. } => roles.contains(role),
         Actor::Resident => resident,
-        Actor::System => false,
+        // Auto-dispatch rules: the platform registers and dispatches, nothing else.
+        Actor::System => matches!(kind, "register" | "dispatch"),
     }
 }
 

@@ -279,7 +279,7 @@ fn gaps(grids: &[PlannedGrid], districts: &[Boundary]) -> Vec<Gap> {
 /// Area in m²: planar area in degrees² scaled by the length of a degree at the polygon's
 /// latitude (within 0.1% of the geodesic area for anything the size of a district), and
 /// indifferent to the rings' winding, which polygon operations do not promise.
-trait AreaM2 {
+pub(crate) trait AreaM2 {
     fn area_m2(&self) -> f64;
 }
 
@@ -310,7 +310,7 @@ pub(crate) fn to_multi(polygons: &[Polygon]) -> geo::MultiPolygon {
 pub fn lattice_cells(boundary: &Boundary, cell: (f64, f64)) -> Vec<Vec<Polygon>> {
     let (x0, y0, x1, y1) = boundary.bbox;
     let area = to_multi(&boundary.polygons);
-    let full = |x: f64, y: f64| rectangle(x, y, cell).area_m2();
+    let full = |x: f64, y: f64| Polygon::rectangle(x, y, cell).to_geo().area_m2();
     let columns = ((x1 - x0) / cell.0).ceil() as usize;
     let rows = ((y1 - y0) / cell.1).ceil() as usize;
     // cells[row][column], north row first.
@@ -319,7 +319,7 @@ pub fn lattice_cells(boundary: &Boundary, cell: (f64, f64)) -> Vec<Vec<Polygon>>
             (0..columns)
                 .map(|c| {
                     let (x, y) = (x0 + c as f64 * cell.0, y1 - (r + 1) as f64 * cell.1);
-                    let cut = area.intersection(&rectangle(x, y, cell));
+                    let cut = area.intersection(&Polygon::rectangle(x, y, cell).to_geo());
                     (cut.area_m2() >= NOISE_M2).then_some(cut)
                 })
                 .collect()
@@ -343,10 +343,6 @@ pub fn lattice_cells(boundary: &Boundary, cell: (f64, f64)) -> Vec<Vec<Polygon>>
         }
     }
     cells.into_iter().flatten().flatten().map(|m| m.0.iter().map(Polygon::from_geo).collect()).collect()
-}
-
-fn rectangle(x: f64, y: f64, (w, h): (f64, f64)) -> geo::Polygon {
-    geo::Rect::new(geo::coord! { x: x, y: y }, geo::coord! { x: x + w, y: y + h }).to_polygon()
 }
 
 #[cfg(test)]

@@ -70,8 +70,8 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    fn square(x: f64, y: f64, size: f64) -> Polygon {
-        Polygon { rings: vec![vec![(x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)]] }
+    fn square(x: f64, y: f64, side: f64) -> Polygon {
+        Polygon::rectangle(x, y, (side, side))
     }
 
     #[test]

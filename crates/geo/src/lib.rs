@@ -3,6 +3,7 @@
 //! Boundaries come from GeoJSON (EPSG:4490, within a metre of WGS-84). Points are
 //! (longitude, latitude) as GeoJSON orders them.
 
+pub mod atlas;
 pub mod grids;
 mod index;
 pub mod placement;
@@ -25,6 +26,11 @@ pub struct Polygon {
 }
 
 impl Polygon {
+    /// The rectangle with its south-west corner at (`x`, `y`), `w` wide and `h` high.
+    pub fn rectangle(x: f64, y: f64, (w, h): (f64, f64)) -> Self {
+        Self { rings: vec![vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]] }
+    }
+
     /// (min lng, min lat, max lng, max lat) of the outer ring; `None` for an empty polygon.
     pub fn bbox(&self) -> Option<(f64, f64, f64, f64)> {
         let outer = self.rings.first().filter(|r| !r.is_empty())?;
@@ -127,12 +133,18 @@ pub fn geometry_json(polygons: &[Polygon]) -> Value {
 
 impl Boundary {
     pub fn new(code: String, name: String, polygons: Vec<Polygon>) -> Self {
-        let mut bbox = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for (x, y) in polygons.iter().flat_map(|p| p.rings.iter().flatten()) {
-            bbox = (bbox.0.min(*x), bbox.1.min(*y), bbox.2.max(*x), bbox.3.max(*y));
-        }
-        Self { code, name, polygons, bbox }
+        Self { code, name, bbox: bbox_of(&polygons), polygons }
     }
+}
+
+/// (min lng, min lat, max lng, max lat) over all the polygons' points.
+pub fn bbox_of(polygons: &[Polygon]) -> (f64, f64, f64, f64) {
+    polygons
+        .iter()
+        .flat_map(|p| p.rings.iter().flatten())
+        .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |(x0, y0, x1, y1), &(x, y)| {
+            (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
+        })
 }
 
 /// Reads a FeatureCollection of Polygon / MultiPolygon features with `code` and `name` properties.

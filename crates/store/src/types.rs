@@ -33,6 +33,8 @@ pub struct Responsibility {
     pub category_code: String,
     pub region_code: String,
     pub unit_id: String,
+    /// Cases this line matches are registered and dispatched by the platform on arrival.
+    pub auto_dispatch: bool,
 }
 
 /// Reference data the rules need, loaded once and refreshed when it changes.
@@ -65,6 +67,8 @@ impl Reference {
                 unit,
                 why_zh: "不在任何网格内，由区指挥中心处置".into(),
                 why_en: "outside every grid: the district command centre takes it".into(),
+                // Where a case is matters here, and nobody has looked yet.
+                auto_dispatch: false,
             });
         }
         let regions = [&place.grid_code, &place.community_code, &place.street_code, &place.district_code];
@@ -82,6 +86,7 @@ impl Reference {
                             "responsibility matrix: category {code} in region {region} goes to {}",
                             unit.name_en
                         ),
+                        auto_dispatch: r.auto_dispatch,
                     });
                 }
             }
@@ -100,6 +105,8 @@ pub struct Suggestion<'a> {
     pub unit: &'a Unit,
     pub why_zh: String,
     pub why_en: String,
+    /// The matrix line says to dispatch without waiting for a dispatcher.
+    pub auto_dispatch: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -50,12 +50,17 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = bearer {
         return Some(token.trim().to_string());
     }
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE).and_then(|r| r.strip_prefix('=')).map(str::to_string))
+        .find_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')).map(str::to_string))
 }
 
 async fn staff_from(parts: &Parts, state: &AppState) -> Result<Option<Staff>, ApiError> {
@@ -94,14 +99,30 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let found = state.store.user_by_username(req.username.trim()).await?;
+    let session = open_session(&state, &req.username, &req.password).await?.ok_or(ApiError::Unauthorized)?;
+    let body = json!({ "token": session.token, "expires_at": session.expires_at, "user": session.user });
+    Ok(([(SET_COOKIE, session.cookie)], Json(body)).into_response())
+}
+
+/// A session just opened, with the cookie that carries it.
+pub struct OpenedSession {
+    pub user: User,
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub cookie: String,
+}
+
+/// Checks a username and password and opens a session; `None` when they do not match (the
+/// failure is recorded).
+pub async fn open_session(state: &AppState, username: &str, password: &str) -> Result<Option<OpenedSession>, ApiError> {
+    let found = state.store.user_by_username(username.trim()).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
-    let password = req.password.clone();
+    let password = password.to_string();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
-        state.store.record_failed_login(req.username.trim(), Utc::now()).await?;
-        return Err(ApiError::Unauthorized);
+        state.store.record_failed_login(username.trim(), Utc::now()).await?;
+        return Ok(None);
     };
     let token = new_token();
     let expires_at = Utc::now() + state.config.session_ttl;
@@ -111,17 +132,20 @@ pub async fn login(
         state.config.session_ttl.num_seconds(),
         if state.config.secure_cookies { "; Secure" } else { "" }
     );
-    let body = json!({ "token": token, "expires_at": expires_at, "user": user });
-    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
+    Ok(Some(OpenedSession { user, token, expires_at, cookie }))
 }
 
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JrnFMX0Vb4xLbpGwcwQXDEqxsfnSl4yzHmRSwPZwSV0";
 
 pub async fn logout(State(state): State<Arc<AppState>>, staff: Staff) -> Result<Response, ApiError> {
+    Ok(([(SET_COOKIE, close_session(&state, &staff).await?)], axum::http::StatusCode::NO_CONTENT).into_response())
+}
+
+/// Ends the session; returns the cookie that clears it in the browser.
+pub async fn close_session(state: &AppState, staff: &Staff) -> Result<String, ApiError> {
     state.store.delete_session(&digest(&staff.token)).await?;
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok(([(SET_COOKIE, clear)], axum::http::StatusCode::NO_CONTENT).into_response())
+    Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
 }
 
 pub async fn me(staff: Staff) -> Json<User> {

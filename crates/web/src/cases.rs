@@ -54,7 +54,7 @@ pub fn category_param(reference: &grassroots_store::Reference, raw: &str) -> Res
 
 /// Leaders work with aggregates (DESIGN §2): individual cases, with their places, words and
 /// reporters, are not theirs to read.
-fn works_on_cases(staff: &Staff) -> Result<(), ApiError> {
+pub(crate) fn works_on_cases(staff: &Staff) -> Result<(), ApiError> {
     if staff.user.role == Role::Leader {
         return Err(ApiError::Forbidden(
             "领导查看统计汇总，不查看单个案件 / leaders see aggregates, not individual cases".into(),

@@ -20,7 +20,10 @@ pub enum ApiError {
     MethodNotAllowed,
     Conflict(String),
     PayloadTooLarge,
-    UnsupportedMediaType,
+    /// The body is not of the media type this endpoint reads.
+    UnsupportedMediaType {
+        expected: &'static str,
+    },
     Invalid {
         field: String,
         message: String,
@@ -97,10 +100,10 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大 / request body too large".into(), None)
             }
-            Self::UnsupportedMediaType => (
+            Self::UnsupportedMediaType { expected } => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "请以 application/json 提交 / send application/json".into(),
+                format!("请以 {expected} 提交 / send {expected}"),
                 None,
             ),
             Self::Invalid { field, message } => {

@@ -17,7 +17,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType { expected: "application/json" });
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::PayloadTooLarge)?;
         if has_nul_escape(&bytes) {
@@ -33,7 +33,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ),
                 field: None,
             }),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::UnsupportedMediaType { expected: "application/json" })
+            }
             Err(JsonRejection::BytesRejection(_)) => Err(ApiError::PayloadTooLarge),
             Err(_) => Err(ApiError::BadRequest {
                 message: "无法读取请求体 / unreadable request body".into(),

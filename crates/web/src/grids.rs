@@ -15,14 +15,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Staff;
-use crate::cases::parse_case_id;
+use crate::cases::{parse_case_id, works_on_cases};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::intake::{take_in, IntakeRequest};
+use crate::intake::{dispatch_automatically, take_in, IntakeRequest};
 use crate::AppState;
 
 /// The grid of `code` if the caller's scope covers it; otherwise not found, like a case.
-async fn grid_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<GridRow, ApiError> {
+pub(crate) async fn grid_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<GridRow, ApiError> {
     if !staff.user.scope.covers_grid(code) {
         return Err(ApiError::NotFound);
     }
@@ -42,7 +42,12 @@ pub async fn list(
     staff: Staff,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let within = p.within.as_deref().map(RegionCode::parse).transpose()?;
+    let within = p
+        .within
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::Invalid { field: "within".into(), message: e.message() })?;
     let grids: Vec<Value> = state
         .store
         .grids()
@@ -187,7 +192,9 @@ pub async fn record_visit(
                 address: report.address.clone(),
                 ..place_in(&RegionCode::parse(&grid.code)?)
             };
-            Some(take_in(&state, Some(&staff), report, Some(place), Vec::new()).await?)
+            let mut created = take_in(&state, Some(&staff), report, Some(place), Vec::new()).await?;
+            dispatch_automatically(&state, &mut created).await?;
+            Some(created)
         }
         None => None,
     };
@@ -257,6 +264,7 @@ pub async fn attachments(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
     let list = state.store.attachments(&staff.user.scope, id).await?;
     Ok(Json(json!({ "attachments": list })))
@@ -267,6 +275,7 @@ pub async fn attachment(
     staff: Staff,
     Path((id, attachment)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
+    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
     let attachment = uuid::Uuid::parse_str(&attachment).map_err(|_| ApiError::NotFound)?;
     let (media_type, bytes) = state.store.attachment(&staff.user.scope, id, attachment).await?;

@@ -9,7 +9,7 @@ use chrono::Utc;
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::personal::{normalize_phone, validate_name};
-use grassroots_domain::{Actor, Channel, Priority, RegionCode, RequestType, Role, Scope};
+use grassroots_domain::{Actor, Channel, Move, Priority, RegionCode, RequestType, Role, Scope};
 use grassroots_geo::placement::{place_in, Unplaced};
 use grassroots_store::{CreatedCase, NewAttachment, NewCase};
 use serde::Deserialize;
@@ -45,8 +45,35 @@ pub async fn create_case(
     MaybeStaff(staff): MaybeStaff,
     ApiJson(req): ApiJson<IntakeRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let created = take_in(&state, staff.as_ref(), req, None, Vec::new()).await?;
+    let mut created = take_in(&state, staff.as_ref(), req, None, Vec::new()).await?;
+    dispatch_automatically(&state, &mut created).await?;
     Ok((StatusCode::CREATED, Json(created_body(&created))))
+}
+
+/// 自动派遣: when the responsibility matrix line that matches a new case says so, the platform
+/// registers and dispatches it at once. The case is already durable: if a move fails, the
+/// case simply waits for a dispatcher.
+pub(crate) async fn dispatch_automatically(state: &AppState, created: &mut CreatedCase) -> Result<(), ApiError> {
+    let reference = state.reference();
+    let Some(record) = state.store.case_record(created.id).await? else { return Ok(()) };
+    let Some(line) = reference.suggest(&record.category_code, &record.place).filter(|s| s.auto_dispatch) else {
+        return Ok(());
+    };
+    let ctx = state.move_context(&reference, Utc::now());
+    let note = Some(format!("自动派遣 / auto-dispatch: {}", line.why_zh));
+    let register = Move::Register { note: note.clone() };
+    let dispatch = Move::Dispatch { unit: line.unit.id.clone(), co_units: Vec::new(), note };
+    let moved = match state.store.apply_move(&Actor::System, created.id, &register, &ctx).await {
+        Ok(_) => state.store.apply_move(&Actor::System, created.id, &dispatch, &ctx).await,
+        Err(e) => Err(e),
+    };
+    match moved {
+        Ok(record) => created.status = record.state,
+        Err(e) => {
+            tracing::warn!(case = %created.id, error = %e, "auto-dispatch failed; the case waits for a dispatcher")
+        }
+    }
+    Ok(())
 }
 
 /// Validates a report and makes it a case: placed by `place` when the caller knows it (a visit
@@ -220,6 +247,9 @@ fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
     })
 }
 
+/// The longest result a move accepts (the workflow's limit, checked before the case exists).
+const MAX_RESULT_CHARS: usize = 4000;
+
 /// Photos a patrol report may carry, and how large each may be.
 const MAX_PHOTOS: usize = 6;
 const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -241,16 +271,19 @@ fn photo_type(bytes: &[u8]) -> Option<&'static str> {
 pub async fn patrol(
     State(state): State<Arc<AppState>>,
     staff: Staff,
-    mut form: axum::extract::Multipart,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if staff.user.role != Role::GridWorker {
         return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()));
     }
+    let mut form = form.map_err(|_| ApiError::UnsupportedMediaType { expected: "multipart/form-data" })?;
     let mut req = IntakeRequest { channel: Some(Channel::GridPatrol.as_str().into()), ..IntakeRequest::default() };
     let (mut on_spot, mut result, mut photos) = (false, None, Vec::new());
-    let bad_form = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest {
-        message: format!("表单无法读取 / the form cannot be read: {e}"),
-        field: None,
+    let bad_form = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => {
+            ApiError::BadRequest { message: format!("表单无法读取 / the form cannot be read: {e}"), field: None }
+        }
     };
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -283,9 +316,9 @@ pub async fn patrol(
             "resolved_on_spot" => on_spot = matches!(text.trim(), "true" | "on" | "1"),
             "result" => result = Some(text),
             other => {
-                return Err(ApiError::BadRequest {
+                return Err(ApiError::Invalid {
+                    field: other.to_string(),
                     message: format!("未知字段“{other}” / unknown field '{other}'"),
-                    field: Some(other.to_string()),
                 })
             }
         }
@@ -298,17 +331,34 @@ pub async fn patrol(
                 "say what was done when resolving on the spot",
             ))
         }
+        (true, Some(r)) if r.chars().count() > MAX_RESULT_CHARS => {
+            return Err(ApiError::field("result", "处置结果不能超过4000个字符", "must be at most 4000 characters"))
+        }
         (true, Some(r)) => Some(r.to_string()),
         (false, _) => None,
     };
+    // Checked before the case exists: a worker closes on the spot only in their own grids.
+    if let (Some(_), Some(lat), Some(lng)) = (&result, req.lat, req.lng) {
+        let grid = state.placer().place(Some((lng, lat)), None).ok().and_then(|p| p.grid_code);
+        if grid.is_some_and(|g| !staff.user.scope.covers_grid(&g)) {
+            return Err(ApiError::field(
+                "resolved_on_spot",
+                "该位置在他人负责的网格内，请上报而不要就地解决",
+                "the place lies in another worker's grid: report it without resolving on the spot",
+            ));
+        }
+    }
     let photo_count = photos.len();
-    let created = take_in(&state, Some(&staff), req, None, photos).await?;
+    let mut created = take_in(&state, Some(&staff), req, None, photos).await?;
+    if result.is_none() {
+        dispatch_automatically(&state, &mut created).await?;
+    }
     let mut body = created_body(&created);
     body["photos"] = json!(photo_count);
     if let Some(result) = result {
         let reference = state.reference();
         let ctx = state.move_context(&reference, Utc::now());
-        let mv = grassroots_domain::Move::ResolveOnSpot { result };
+        let mv = Move::ResolveOnSpot { result };
         let record = state.store.apply_move(&staff.actor(), created.id, &mv, &ctx).await?;
         body["status"] = json!(record.state);
         body["resolved_on_spot"] = json!(record.resolved_on_spot);

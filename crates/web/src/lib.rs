@@ -8,17 +8,21 @@ pub mod error;
 mod extract;
 mod grids;
 mod intake;
+mod pages;
 mod ratelimit;
 mod stats;
+mod svg;
 mod track;
 mod views;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use grassroots_domain::workflow::MoveContext;
+use grassroots_geo::atlas::Atlas;
 use grassroots_geo::placement::Placer;
 use grassroots_geo::{parse_geometry, Boundary, GridShape};
 use grassroots_store::{Reference, Store, StoreError};
@@ -59,7 +63,7 @@ pub struct AppState {
     pub config: Config,
     reference: RwLock<Arc<Reference>>,
     /// Grids, served districts and region names, with the stamp they were loaded at.
-    places: RwLock<(Arc<Placer>, String)>,
+    places: RwLock<Places>,
     limiter: ratelimit::Limiter,
     /// Attempts at a tracking number's query code, wherever they come from.
     code_attempts: ratelimit::Limiter<String>,
@@ -80,14 +84,18 @@ impl AppState {
     }
 
     pub fn placer(&self) -> Arc<Placer> {
-        self.places.read().unwrap_or_else(|e| e.into_inner()).0.clone()
+        self.places.read().unwrap_or_else(|e| e.into_inner()).placer.clone()
+    }
+
+    pub fn atlas(&self) -> Arc<Atlas> {
+        self.places.read().unwrap_or_else(|e| e.into_inner()).atlas.clone()
     }
 
     /// Rebuilds the placement index when grids, boundaries or regions have changed.
     /// Returns whether it did.
     pub async fn refresh_places(&self) -> Result<bool, StoreError> {
         let stamp = self.store.grids_stamp().await?;
-        if self.places.read().unwrap_or_else(|e| e.into_inner()).1 == stamp {
+        if self.places.read().unwrap_or_else(|e| e.into_inner()).stamp == stamp {
             return Ok(false);
         }
         let fresh = load_places(&*self.store).await?;
@@ -117,10 +125,18 @@ impl AppState {
     }
 }
 
-/// The placement index as the store holds it now: the served districts (those with regions,
+/// Where things are, as loaded from the store at `stamp`: the placement index and the maps'
+/// outlines.
+struct Places {
+    placer: Arc<Placer>,
+    atlas: Arc<Atlas>,
+    stamp: String,
+}
+
+/// The places as the store holds them now: the served districts (those with regions,
 /// bounded by stored boundaries or, where none were imported, the shipped Beijing ones), the
 /// grids, and the region names.
-async fn load_places(store: &dyn Store) -> Result<(Arc<Placer>, String), StoreError> {
+async fn load_places(store: &dyn Store) -> Result<Places, StoreError> {
     let stamp = store.grids_stamp().await?;
     let regions = store.regions().await?;
     let served: Vec<&str> =
@@ -134,14 +150,24 @@ async fn load_places(store: &dyn Store) -> Result<(Arc<Placer>, String), StoreEr
             .map(|b| Ok(Boundary::new(b.code, b.name, parse_geometry(&b.geometry, 0).map_err(corrupt)?)))
             .collect::<Result<_, StoreError>>()?
     };
-    let districts = boundaries.into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
-    let grids = store
-        .grids()
-        .await?
-        .into_iter()
-        .map(|g| Ok(GridShape { polygons: parse_geometry(&g.geometry, 0).map_err(corrupt)?, code: g.code }))
+    let districts: Vec<Boundary> = boundaries.into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
+    let rows = store.grids().await?;
+    let grids = rows
+        .iter()
+        .map(|g| Ok(GridShape { polygons: parse_geometry(&g.geometry, 0).map_err(corrupt)?, code: g.code.clone() }))
         .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((Arc::new(Placer::new(districts, grids, regions)), stamp))
+    // Names for the outlines only: the regions table may hold the whole country.
+    let grid_names: HashMap<&str, &str> = rows.iter().map(|g| (g.code.as_str(), g.name.as_str())).collect();
+    let drawn: HashSet<&str> = rows.iter().flat_map(|g| [g.code.get(..9), g.code.get(..12)]).flatten().collect();
+    let region_names: HashMap<&str, &str> = regions
+        .iter()
+        .filter(|r| drawn.contains(r.code.as_str()))
+        .map(|r| (r.code.as_str(), r.name.as_str()))
+        .collect();
+    let atlas = Atlas::new(&districts, &grids, |code| {
+        grid_names.get(code).or_else(|| region_names.get(code)).map(|n| n.to_string())
+    });
+    Ok(Places { placer: Arc::new(Placer::new(districts, grids, regions)), atlas: Arc::new(atlas), stamp })
 }
 
 fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
@@ -158,11 +184,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/track/{tracking_no}", get(track::show))
         .route("/api/v1/track/{tracking_no}/evaluation", post(track::evaluate))
         .route("/api/v1/auth/login", post(auth::login))
+        .route("/login", get(pages::login_form).post(pages::login))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public));
     Router::new()
         .merge(public)
         .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/assets/app.css", get(pages::stylesheet))
+        .route("/lang/{to}", get(pages::switch_lang))
+        .route("/logout", post(pages::logout))
+        .route("/map", get(pages::map::show))
+        .route("/grids/{code}", get(pages::grid::show))
         .route("/api/docs", get(openapi))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
@@ -191,7 +223,8 @@ async fn index() -> &'static str {
      JSON API / 接口: /api/v1\n\
      OpenAPI document / 接口文档: /api/docs\n\
      Report a problem / 反映问题: POST /api/v1/cases\n\
-     Track a case / 查询办理进度: GET /api/v1/track/{tracking_no}?code={query_code}\n"
+     Track a case / 查询办理进度: GET /api/v1/track/{tracking_no}?code={query_code}\n\
+     Staff / 工作人员: /login, then the map / 地图: /map\n"
 }
 
 /// The OpenAPI 3.1 document describing `/api/v1`.

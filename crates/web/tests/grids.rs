@@ -3,6 +3,7 @@
 
 mod support;
 
+use grassroots_store::Store;
 use serde_json::json;
 use support::*;
 
@@ -73,6 +74,14 @@ async fn a_patrol_report_carries_photos_and_can_be_resolved_on_the_spot(app: Tes
     assert_eq!(not_a_photo.json()["error"]["field"], "photo");
     let no_result = post(fields(&[("resolved_on_spot", "true")]), vec![], &worker).await;
     assert_eq!(no_result.json()["error"]["field"], "result");
+    let unknown = post(fields(&[("colour", "red")]), vec![], &worker).await;
+    assert_eq!((unknown.status, unknown.error_field().as_deref()), (422, Some("colour")));
+    let long: &'static str = "长".repeat(4001).leak();
+    let too_long = post(fields(&[("resolved_on_spot", "true"), ("result", long)]), vec![], &worker).await;
+    assert_eq!((too_long.status, too_long.error_field().as_deref()), (422, Some("result")));
+    let as_json = app.post("/api/v1/patrol").bearer(&worker).json(&json!({ "description": "x" })).send().await;
+    assert_eq!(as_json.status, 415);
+    assert!(as_json.json()["error"]["message"].as_str().unwrap().contains("multipart/form-data"));
     let handler = app.login("handler-a").await;
     assert_eq!(post(fields(&[]), vec![], &handler).await.status, 403);
     assert_eq!(app.case_count().await, before);
@@ -108,9 +117,10 @@ async fn a_patrol_report_carries_photos_and_can_be_resolved_on_the_spot(app: Tes
     assert!(photo.headers.iter().any(|(n, v)| n == "content-type" && v == "image/png"));
     let other = app.login("gridworker-other").await;
     assert_eq!(app.get(&format!("/api/v1/cases/{id}/attachments")).bearer(&other).send().await.status, 404);
+    let leader = app.login("leader").await;
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}/attachments")).bearer(&leader).send().await.status, 403);
 
     // Counted apart from the three rates.
-    let leader = app.login("leader").await;
     let stats = app.get("/api/v1/stats/rates").bearer(&leader).send().await.json();
     assert_eq!(stats["patrol"]["reports"], 1);
     assert_eq!(stats["patrol"]["resolved_on_spot"], 1);
@@ -168,7 +178,62 @@ async fn visits_are_logged_in_the_workers_grids_and_shown_as_coverage(app: TestA
     assert_eq!(listed["grids"].as_array().unwrap().len(), 1, "a grid worker lists their own grids");
 }
 
+async fn cases_matching_an_auto_dispatch_line_are_dispatched_on_arrival(app: TestApp) {
+    let line = |category: &str, region: &str, unit: &str, auto_dispatch: bool| grassroots_store::Responsibility {
+        category_code: category.into(),
+        region_code: region.into(),
+        unit_id: unit.into(),
+        auto_dispatch,
+    };
+    app.store
+        .upsert_responsibilities(&[line("0302", COMMUNITY, UNIT_A, true), line("0301", COMMUNITY, UNIT_B, false)])
+        .await
+        .unwrap();
+    // Reference data is read when the server starts (and by its refresher).
+    let app = app.with_config(grassroots_web::Config::default()).await;
+    let at = |category: &str, (lng, lat): (f64, f64)| json!({ "description": "井盖缺失", "category_code": category, "lat": lat, "lng": lng });
+
+    let auto = app.report(&at("0302", IN_GRID)).await;
+    assert_eq!(auto["status"], "dispatched");
+    let case = case_as(&app, "handler-a", auto["id"].as_str().unwrap()).await;
+    assert_eq!((case["state"].as_str(), case["lead_unit"].as_str()), (Some("dispatched"), Some(UNIT_A)));
+    let events = app.store.case_events(uuid::Uuid::parse_str(auto["id"].as_str().unwrap()).unwrap()).await.unwrap();
+    let by_system: Vec<&str> = events.iter().filter(|e| e.actor_kind == "system").map(|e| e.kind.name()).collect();
+    assert_eq!(by_system, ["registered", "dispatched"]);
+
+    // A line without auto-dispatch only suggests; a case the line does not cover waits too.
+    let suggested = app.report(&at("0301", IN_GRID)).await;
+    assert_eq!(suggested["status"], "received");
+    let case = case_as(&app, "dispatcher", suggested["id"].as_str().unwrap()).await;
+    assert_eq!(case["suggestion"]["unit"], UNIT_B);
+    let elsewhere = app.report(&at("0302", IN_OTHER_GRID)).await;
+    assert_eq!(elsewhere["status"], "received");
+
+    // A patrol report the worker fixes on the spot is closed, not dispatched.
+    let worker = app.login("gridworker").await;
+    let (lng, lat) = (IN_GRID.0.to_string(), IN_GRID.1.to_string());
+    let fields = [
+        ("description", "井盖松动"),
+        ("category_code", "0302"),
+        ("lng", lng.as_str()),
+        ("lat", lat.as_str()),
+        ("resolved_on_spot", "true"),
+        ("result", "已复位固定"),
+    ];
+    let res = app.post("/api/v1/patrol").bearer(&worker).multipart(&fields, &[]).send().await;
+    assert_eq!((res.status, res.json()["status"].as_str()), (201, Some("closed")), "{}", res.text());
+    // Not in another worker's grid, though: refused before anything is written.
+    let before = app.case_count().await;
+    let (lng, lat) = (IN_OTHER_GRID.0.to_string(), IN_OTHER_GRID.1.to_string());
+    let mut elsewhere = fields;
+    (elsewhere[2], elsewhere[3]) = (("lng", lng.as_str()), ("lat", lat.as_str()));
+    let res = app.post("/api/v1/patrol").bearer(&worker).multipart(&elsewhere, &[]).send().await;
+    assert_eq!((res.status, res.error_field().as_deref()), (422, Some("resolved_on_spot")), "{}", res.text());
+    assert_eq!(app.case_count().await, before);
+}
+
 api_tests!(
+    cases_matching_an_auto_dispatch_line_are_dispatched_on_arrival,
     reports_are_routed_by_grid_then_address_and_outside_grids_go_to_the_command_centre,
     a_patrol_report_carries_photos_and_can_be_resolved_on_the_spot,
     visits_are_logged_in_the_workers_grids_and_shown_as_coverage,

@@ -14,6 +14,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/cases/{id}"),
     ("post", "/api/v1/cases/{id}/actions"),
     ("post", "/api/v1/cases/{id}/reveal"),
+    ("get", "/api/v1/cases/{id}/attachments"),
+    ("get", "/api/v1/cases/{id}/attachments/{attachment}"),
+    ("post", "/api/v1/patrol"),
+    ("get", "/api/v1/grids"),
+    ("get", "/api/v1/grids/{code}"),
+    ("get", "/api/v1/grids/{code}/visits"),
+    ("post", "/api/v1/grids/{code}/visits"),
     ("get", "/api/v1/track/{tracking_no}"),
     ("post", "/api/v1/track/{tracking_no}/evaluation"),
     ("post", "/api/v1/auth/login"),
@@ -21,6 +28,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/auth/me"),
     ("get", "/api/v1/reference"),
     ("get", "/api/v1/stats/rates"),
+    ("get", "/api/v1/stats/coverage"),
 ];
 
 /// Routes anyone may call, without a staff session.

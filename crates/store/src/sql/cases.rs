@@ -507,8 +507,11 @@ impl SqlStore {
         mv: &Move,
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
-        let Actor::Staff { scope, .. } = actor else {
-            return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.name() }.into());
+        let scope = match actor {
+            Actor::Staff { scope, .. } => scope,
+            // The platform's own moves (auto-dispatch) reach every case; the rules limit them.
+            Actor::System => &Scope::All,
+            Actor::Resident => return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.name() }.into()),
         };
         self.transition(Locator::Scoped(scope, id), actor, mv, ctx).await
     }

@@ -143,12 +143,14 @@ impl SqlStore {
         let mut tx = self.write.begin().await?;
         for r in rows {
             sqlx::query(
-                "INSERT INTO responsibilities (category_code, region_code, unit_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT (category_code, region_code) DO UPDATE SET unit_id = excluded.unit_id",
+                "INSERT INTO responsibilities (category_code, region_code, unit_id, auto_dispatch) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (category_code, region_code) \
+                 DO UPDATE SET unit_id = excluded.unit_id, auto_dispatch = excluded.auto_dispatch",
             )
             .bind(r.category_code.clone())
             .bind(r.region_code.clone())
             .bind(r.unit_id.clone())
+            .bind(i64::from(r.auto_dispatch))
             .execute(&mut *tx)
             .await?;
         }
@@ -219,18 +221,20 @@ impl SqlStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let responsibilities = sqlx::query("SELECT category_code, region_code, unit_id FROM responsibilities")
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Responsibility {
-                    category_code: r.try_get("category_code")?,
-                    region_code: r.try_get("region_code")?,
-                    unit_id: r.try_get("unit_id")?,
+        let responsibilities =
+            sqlx::query("SELECT category_code, region_code, unit_id, auto_dispatch FROM responsibilities")
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Responsibility {
+                        category_code: r.try_get("category_code")?,
+                        region_code: r.try_get("region_code")?,
+                        unit_id: r.try_get("unit_id")?,
+                        auto_dispatch: r.try_get::<i64, _>("auto_dispatch")? != 0,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
         Ok(Reference {
             taxonomy: Taxonomy::new(categories),
             calendar: WorkCalendar::new(days),

@@ -1,0 +1,244 @@
+//! A grid's page (网格): its worker, its cases, its visits and its rates, with a map of the
+//! grid among its neighbours.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::Html;
+use chrono::Utc;
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::rates::{Rate, Rates};
+use grassroots_domain::{RegionCode, RegionLevel, Role};
+use grassroots_store::{CaseFilter, RateFilter};
+
+use super::map::case_dot;
+use super::{percent, Chrome, Lang, PageError, PageStaff};
+use crate::grids::grid_in_scope;
+use crate::svg::{Area, Frame, Map, Palette};
+use crate::AppState;
+
+/// How far around the grid its map reaches, as a share of the grid's size.
+const SURROUNDINGS: f64 = 0.6;
+const LISTED: u32 = 20;
+
+pub struct Worker {
+    pub name: String,
+    pub username: String,
+}
+
+pub struct RateLine {
+    pub name: String,
+    pub value: String,
+    pub numerator: i64,
+    pub denominator: i64,
+    pub formula: String,
+}
+
+pub struct CaseLine {
+    pub tracking_no: String,
+    pub category: String,
+    pub state: String,
+    pub overdue: bool,
+    pub received: String,
+    pub on_spot: bool,
+    pub description: String,
+}
+
+pub struct VisitLine {
+    pub date: String,
+    pub household: String,
+    pub topic: String,
+    pub follow_up: String,
+    pub worker: String,
+    pub raised_case: bool,
+}
+
+#[derive(Template)]
+#[template(path = "grid.html")]
+struct GridPage {
+    lang: Lang,
+    chrome: Chrome,
+    name: String,
+    code: String,
+    community: String,
+    street: String,
+    map_href: String,
+    synthetic: bool,
+    area_km2: String,
+    workers: Vec<Worker>,
+    svg: String,
+    households: i64,
+    coverage_30: String,
+    coverage_90: String,
+    rates: Vec<RateLine>,
+    patrol_reports: i64,
+    patrol_on_spot: i64,
+    cases: Vec<CaseLine>,
+    visits: Vec<VisitLine>,
+    /// Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
+    individual_cases: bool,
+}
+
+fn rate_line(rate: &Rate, lang: &Lang) -> RateLine {
+    RateLine {
+        name: lang.t(rate.name_zh, rate.name_en).to_string(),
+        value: percent(rate.value),
+        numerator: rate.numerator,
+        denominator: rate.denominator,
+        formula: lang.t(rate.formula_zh, rate.formula_en).to_string(),
+    }
+}
+
+fn clip(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(chars).collect::<String>())
+    }
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    Path(code): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let grid = grid_in_scope(&state, &staff, &code).await?;
+    let region = RegionCode::parse(&grid.code)?;
+    let scope = &staff.user.scope;
+    let now = Utc::now();
+    let atlas = state.atlas();
+    let name_of = |level: RegionLevel| {
+        region.ancestor(level).and_then(|c| atlas.outline(c.as_str()).map(|o| o.name.clone())).unwrap_or_default()
+    };
+
+    let workers = state
+        .store
+        .grid_workers(&grid.code)
+        .await?
+        .into_iter()
+        .map(|u| Worker { name: u.display_name, username: u.username })
+        .collect();
+    let coverage = state.store.coverage(&grid.code, now).await?.into_iter().next();
+    let (households, coverage_30, coverage_90) = coverage.map_or((0, percent(None), percent(None)), |c| {
+        let share = |n: i64| percent((c.households > 0).then(|| n as f64 / c.households as f64));
+        (c.households, share(c.visited_30_days), share(c.visited_90_days))
+    });
+    let last_90_days =
+        RateFilter { region: Some(region.clone()), from: Some(now - chrono::Duration::days(90)), ..Default::default() };
+    let rates = Rates::from_counts(state.store.rate_counts(scope, &last_90_days).await?);
+    let patrol = state.store.patrol_counts(scope, &last_90_days).await?;
+    let reference = state.reference();
+
+    // Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
+    let individual_cases = staff.user.role != Role::Leader;
+    let (cases, visits) = if individual_cases {
+        let page = state
+            .store
+            .list_cases(scope, &CaseFilter { region: Some(region.clone()), limit: LISTED, ..Default::default() })
+            .await?;
+        let cases: Vec<CaseLine> = page
+            .cases
+            .iter()
+            .map(|c| {
+                let r = &c.record;
+                CaseLine {
+                    tracking_no: r.tracking_no.clone(),
+                    category: reference
+                        .taxonomy
+                        .get(&r.category_code)
+                        .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
+                    state: lang.t(r.state.label_zh(), r.state.as_str()).to_string(),
+                    overdue: r.due_status == grassroots_domain::DueStatus::Overdue,
+                    received: r.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
+                    on_spot: r.resolved_on_spot,
+                    description: clip(&r.description, 60),
+                }
+            })
+            .collect();
+        let visits: Vec<VisitLine> = state
+            .store
+            .visits(scope, &grid.code, LISTED.into())
+            .await?
+            .into_iter()
+            .map(|v| VisitLine {
+                date: v.visited_on.to_string(),
+                household: v.household_label,
+                topic: v.topic,
+                follow_up: v.follow_up.unwrap_or_default(),
+                worker: v.worker,
+                raised_case: v.case_id.is_some(),
+            })
+            .collect();
+        (cases, visits)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    // The grid, highlighted, among the grids of its street that fall in the frame.
+    let svg = match atlas.outline(&grid.code) {
+        Some(here) => {
+            let (w, s, e, n) = here.bbox;
+            let (dx, dy) = ((e - w) * SURROUNDINGS, (n - s) * SURROUNDINGS);
+            let bbox = (w - dx, s - dy, e + dx, n + dy);
+            let street = region.ancestor(RegionLevel::Township).unwrap_or_else(|| region.clone());
+            let areas = atlas
+                .grids_within(&street)
+                .into_iter()
+                .filter(|g| g.bbox.0 < bbox.2 && g.bbox.2 > bbox.0 && g.bbox.1 < bbox.3 && g.bbox.3 > bbox.1)
+                .map(|g| {
+                    let is_here = g.code == region;
+                    Area {
+                        polygons: &g.polygons,
+                        fill: if is_here { Palette::Greens.colours()[1] } else { "#f7f7f7" },
+                        href: (!is_here).then(|| format!("/grids/{}", g.code.as_str())),
+                        title: g.name.clone(),
+                        label: None,
+                    }
+                })
+                .collect();
+            let points =
+                if individual_cases { state.store.case_points(scope, &last_90_days, 500).await? } else { Vec::new() };
+            Map {
+                frame: Frame::fit(bbox, 640.0),
+                label: grid.name.clone(),
+                areas,
+                lines: Vec::new(),
+                dots: points.iter().map(|p| case_dot(p, &reference, &lang)).collect(),
+            }
+            .to_svg()
+        }
+        None => String::new(),
+    };
+
+    let community_code = region.parent().map(|c| c.as_str().to_string()).unwrap_or_default();
+    let page = GridPage {
+        name: grid.name.clone(),
+        code: grid.code.clone(),
+        community: name_of(RegionLevel::Community),
+        street: name_of(RegionLevel::Township),
+        map_href: format!("/map?region={community_code}"),
+        synthetic: grid.synthetic,
+        area_km2: format!("{:.2}", grid.area_m2 / 1e6),
+        workers,
+        svg,
+        households,
+        coverage_30,
+        coverage_90,
+        rates: [&rates.response, &rates.resolution, &rates.satisfaction]
+            .into_iter()
+            .map(|r| rate_line(r, &lang))
+            .collect(),
+        patrol_reports: patrol.reports,
+        patrol_on_spot: patrol.resolved_on_spot,
+        cases,
+        visits,
+        individual_cases,
+        chrome: Chrome::new(lang, Some(&staff), &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}

@@ -1,0 +1,378 @@
+//! The map (地图): a region with its streets, communities or grids shaded by case volume,
+//! overdue share or visit coverage, the grids drawn inside, cases as points, and the figures
+//! behind the shading in a table. Clicking a region zooms into it; a grid opens its page.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Html;
+use chrono::Utc;
+use grassroots_domain::access::Scope;
+use grassroots_domain::{RegionCode, RegionLevel, Role};
+use grassroots_geo::atlas::{Atlas, Outline};
+use grassroots_store::{RateFilter, RegionCount};
+use serde::Deserialize;
+
+use super::{encode, percent, Chrome, Lang, PageError, PageStaff};
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::svg::{Area, Classes, Dot, DotKind, Frame, Map, Palette, NO_DATA};
+use crate::AppState;
+
+/// The newest cases drawn as points; more would hide the shading.
+const MAX_POINTS: i64 = 2000;
+const PERIODS: [u32; 4] = [7, 30, 90, 365];
+
+/// What the shading shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shade {
+    Volume,
+    Overdue,
+    Coverage,
+}
+
+impl Shade {
+    const ALL: [Shade; 3] = [Shade::Volume, Shade::Overdue, Shade::Coverage];
+
+    fn parse(s: Option<&str>) -> Result<Self, ApiError> {
+        match s.unwrap_or("volume") {
+            "volume" => Ok(Self::Volume),
+            "overdue" => Ok(Self::Overdue),
+            "coverage" => Ok(Self::Coverage),
+            _ => Err(ApiError::field("shade", "可选：volume, overdue, coverage", "one of: volume, overdue, coverage")),
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Volume => "volume",
+            Self::Overdue => "overdue",
+            Self::Coverage => "coverage",
+        }
+    }
+
+    pub fn label(&self, lang: &Lang) -> &'static str {
+        match self {
+            Self::Volume => lang.t("案件量", "case volume"),
+            Self::Overdue => lang.t("超期占比", "overdue share"),
+            Self::Coverage => lang.t("走访覆盖率", "visit coverage"),
+        }
+    }
+
+    fn palette(self) -> Palette {
+        match self {
+            Self::Volume => Palette::Blues,
+            Self::Overdue => Palette::Reds,
+            Self::Coverage => Palette::Greens,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapParams {
+    region: Option<String>,
+    shade: Option<String>,
+    days: Option<u32>,
+}
+
+/// One region of the map, with the figures behind its shading.
+pub struct RegionRow {
+    pub name: String,
+    pub code: String,
+    pub href: String,
+    pub total: i64,
+    pub pending: i64,
+    pub overdue: i64,
+    pub overdue_share: String,
+    pub households: i64,
+    pub coverage: String,
+}
+
+pub struct LegendEntry {
+    pub colour: &'static str,
+    pub range: String,
+}
+
+pub struct Crumb {
+    pub name: String,
+    pub href: String,
+}
+
+pub struct Choice {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    lang: Lang,
+    chrome: Chrome,
+    title: String,
+    crumbs: Vec<Crumb>,
+    shade_label: &'static str,
+    shades: Vec<Choice>,
+    periods: Vec<Choice>,
+    days: u32,
+    coverage_days: u32,
+    svg: String,
+    legend: Vec<LegendEntry>,
+    rows: Vec<RegionRow>,
+    /// What the table's rows are: streets, communities or grids.
+    rows_are: &'static str,
+    points: usize,
+    points_capped: bool,
+    individual_cases: bool,
+}
+
+/// Where a staff member's map opens: their own region, else the first district served.
+fn home_region(scope: &Scope, atlas: &Atlas, districts: &[grassroots_geo::Boundary]) -> Option<RegionCode> {
+    let own = match scope {
+        Scope::Regions { codes } => codes.first().cloned(),
+        Scope::Grids { codes } => codes.first().and_then(|g| RegionCode::parse(g).ok()).and_then(|g| g.parent()),
+        Scope::All | Scope::Unit { .. } => None,
+    };
+    own.filter(|c| atlas.outline(c.as_str()).is_some())
+        .or_else(|| districts.iter().find_map(|d| RegionCode::parse(&d.code).ok()))
+}
+
+fn map_href(region: &str, shade: Shade, days: u32) -> String {
+    format!("/map?{}", encode(&[("region", region), ("shade", shade.as_str()), ("days", &days.to_string())]))
+}
+
+fn level_rows_label(level: RegionLevel) -> &'static str {
+    match level {
+        RegionLevel::County => "街道 / streets",
+        RegionLevel::Township => "社区 / communities",
+        _ => "网格 / grids",
+    }
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    ApiQuery(p): ApiQuery<MapParams>,
+) -> Result<Html<String>, PageError> {
+    let shade = Shade::parse(p.shade.as_deref())?;
+    let days = p.days.unwrap_or(30);
+    if !PERIODS.contains(&days) {
+        return Err(ApiError::field("days", "可选：7, 30, 90, 365", "one of: 7, 30, 90, 365").into());
+    }
+    let atlas = state.atlas();
+    let placer = state.placer();
+    let region = match p.region.as_deref() {
+        Some(code) => RegionCode::parse(code)?,
+        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::NotFound)?,
+    };
+    let here = atlas.outline(region.as_str()).ok_or(ApiError::NotFound)?;
+    let scope = &staff.user.scope;
+    let now = Utc::now();
+    let filter = RateFilter {
+        region: Some(region.clone()),
+        from: Some(now - chrono::Duration::days(days.into())),
+        ..Default::default()
+    };
+
+    // The regions shaded: one level down, or the region alone when nothing lies below it.
+    let mut children = atlas.children(&region);
+    let child_level = children.first().map_or(region.level(), |c| c.code.level());
+    if children.is_empty() {
+        children.push(here);
+    }
+    let counts: HashMap<String, RegionCount> = state
+        .store
+        .region_counts(scope, child_level, &filter)
+        .await?
+        .into_iter()
+        .map(|c| (c.code.clone(), c))
+        .collect();
+    // Coverage: 30 days for periods up to a month, else 90.
+    let coverage_days = if days <= 30 { 30 } else { 90 };
+    let mut visited: HashMap<&str, (i64, i64)> = HashMap::new();
+    for c in state.store.coverage(region.as_str(), now).await? {
+        if !scope.covers_grid(&c.grid_code) {
+            continue;
+        }
+        if let Some(child) = children.iter().find(|o| c.grid_code.starts_with(o.code.as_str())) {
+            let entry = visited.entry(child.code.as_str()).or_default();
+            entry.0 += c.households;
+            entry.1 += if coverage_days == 30 { c.visited_30_days } else { c.visited_90_days };
+        }
+    }
+
+    let rows: Vec<RegionRow> = children
+        .iter()
+        .map(|o| {
+            let c = counts.get(o.code.as_str());
+            let (total, pending, overdue) = c.map_or((0, 0, 0), |c| (c.total, c.pending, c.overdue));
+            let (households, seen) = visited.get(o.code.as_str()).copied().unwrap_or_default();
+            RegionRow {
+                name: o.name.clone(),
+                code: o.code.as_str().to_string(),
+                href: if o.code.level() == RegionLevel::Grid {
+                    format!("/grids/{}", o.code.as_str())
+                } else {
+                    map_href(o.code.as_str(), shade, days)
+                },
+                total,
+                pending,
+                overdue,
+                overdue_share: percent((total > 0).then(|| overdue as f64 / total as f64)),
+                households,
+                coverage: percent((households > 0).then(|| seen as f64 / households as f64)),
+            }
+        })
+        .collect();
+    let value_of = |row: &RegionRow| -> Option<f64> {
+        match shade {
+            Shade::Volume => Some(row.total as f64),
+            Shade::Overdue => (row.total > 0).then(|| row.overdue as f64 / row.total as f64),
+            Shade::Coverage => {
+                let (households, seen) = visited.get(row.code.as_str()).copied().unwrap_or_default();
+                (households > 0).then(|| seen as f64 / households as f64)
+            }
+        }
+    };
+    let classes = match shade {
+        Shade::Volume => Classes::counts(rows.iter().map(|r| r.total).max().unwrap_or(0) as f64),
+        Shade::Overdue | Shade::Coverage => Classes::shares(),
+    };
+    let colours = shade.palette().colours();
+    let figure = |v: Option<f64>| match (shade, v) {
+        (_, None) => lang.t("无数据", "no data").to_string(),
+        (Shade::Volume, Some(v)) => format!("{v:.0} {}", lang.t("件", "cases")),
+        (_, Some(v)) => percent(Some(v)),
+    };
+    let label_names = children.len() <= 40;
+    let areas: Vec<Area> = children
+        .iter()
+        .zip(&rows)
+        .map(|(o, row)| {
+            let value = value_of(row);
+            Area {
+                polygons: &o.polygons,
+                fill: value.map_or(NO_DATA, |v| colours[classes.class_of(v)]),
+                href: (o.code != region).then(|| row.href.clone()),
+                title: format!("{}：{} {}", o.name, shade.label(&lang), figure(value)),
+                label: label_names.then(|| (short_name(&o.name).to_string(), o.label_at)),
+            }
+        })
+        .collect();
+    // Inside a district or a street the grids are drawn too, thin, over the shading.
+    let lines: Vec<&[grassroots_geo::Polygon]> =
+        if matches!(region.level(), RegionLevel::County | RegionLevel::Township) {
+            atlas.grids_within(&region).into_iter().map(|g| g.polygons.as_slice()).collect()
+        } else {
+            Vec::new()
+        };
+    // Leaders work with aggregates (DESIGN §2): no individual cases, not even as points.
+    let individual_cases = staff.user.role != Role::Leader;
+    let points = if individual_cases { state.store.case_points(scope, &filter, MAX_POINTS).await? } else { Vec::new() };
+    let reference = state.reference();
+    let dots = points.iter().map(|p| case_dot(p, &reference, &lang)).collect();
+    let map = Map {
+        frame: Frame::fit(here.bbox, 800.0),
+        label: format!("{} — {}", here.name, shade.label(&lang)),
+        areas,
+        lines,
+        dots,
+    };
+
+    let legend = (0..5)
+        .map(|i| {
+            let (lo, hi) = (classes.bounds[i], classes.bounds[i + 1]);
+            let range = match shade {
+                Shade::Volume => format!("{lo:.0}–{hi:.0}"),
+                _ => format!("{}–{}", percent(Some(lo)), percent(Some(hi))),
+            };
+            LegendEntry { colour: colours[i], range }
+        })
+        .collect();
+    let crumbs = crumbs(&atlas, &region, shade, days);
+    let page = MapPage {
+        title: here.name.clone(),
+        crumbs,
+        shade_label: shade.label(&lang),
+        shades: Shade::ALL
+            .iter()
+            .map(|s| Choice {
+                label: s.label(&lang).to_string(),
+                href: map_href(region.as_str(), *s, days),
+                current: *s == shade,
+            })
+            .collect(),
+        periods: PERIODS
+            .iter()
+            .map(|d| Choice {
+                label: format!("{d}{}", lang.t("天", " days")),
+                href: map_href(region.as_str(), shade, *d),
+                current: *d == days,
+            })
+            .collect(),
+        days,
+        coverage_days,
+        svg: map.to_svg(),
+        legend,
+        rows,
+        rows_are: level_rows_label(region.level()),
+        points: points.len(),
+        points_capped: points.len() as i64 == MAX_POINTS,
+        individual_cases,
+        chrome: Chrome::new(lang, Some(&staff), &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// A case as a dot: category and state in its title, nothing personal.
+pub fn case_dot(p: &grassroots_store::CasePoint, reference: &grassroots_store::Reference, lang: &Lang) -> Dot {
+    let category =
+        reference.taxonomy.get(&p.category_code).map_or(p.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
+    let state = lang.t(p.state.label_zh(), p.state.as_str());
+    let (kind, due) = if p.overdue {
+        (DotKind::Overdue, lang.t("（超期）", " (overdue)"))
+    } else if p.state.is_pending() {
+        (DotKind::Pending, "")
+    } else {
+        (DotKind::Finished, "")
+    };
+    Dot { lng: p.lng, lat: p.lat, kind, title: format!("{category} · {state}{due}") }
+}
+
+/// 「东华门街道」 is written 「东华门」 on the map, where space is short.
+fn short_name(name: &str) -> &str {
+    ["街道办事处", "街道", "社区居委会", "社区", "地区"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix).filter(|s| !s.is_empty()))
+        .unwrap_or(name)
+}
+
+/// District › street › community links above the map.
+fn crumbs(atlas: &Atlas, region: &RegionCode, shade: Shade, days: u32) -> Vec<Crumb> {
+    [RegionLevel::County, RegionLevel::Township, RegionLevel::Community]
+        .into_iter()
+        .filter_map(|l| region.ancestor(l))
+        .filter_map(|code| atlas.outline(code.as_str()).map(|o: &Outline| (code, o)))
+        .map(|(code, o)| Crumb { name: o.name.clone(), href: map_href(code.as_str(), shade, days) })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_names_drop_the_kind_of_region() {
+        assert_eq!(short_name("东华门街道"), "东华门");
+        assert_eq!(short_name("多福巷社区"), "多福巷");
+        assert_eq!(short_name("街道"), "街道");
+        assert_eq!(short_name("多福巷社区第1网格"), "多福巷社区第1网格");
+    }
+}

@@ -1,0 +1,338 @@
+//! Server-rendered pages (askama templates in `crates/web/templates`). They work without
+//! JavaScript and load nothing from elsewhere. Text is Chinese by default, English when the
+//! `lang` cookie says so; every label is written in both, next to each other, in the templates.
+//!
+//! Staff pages share the API's session cookie. Forms post only from this site: the `Origin`
+//! and `Sec-Fetch-Site` headers are checked on every form post, and the cookie is `SameSite`.
+
+pub mod grid;
+pub mod map;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use grassroots_store::StoreError;
+use serde::Deserialize;
+
+use crate::auth::{close_session, cookie, open_session, MaybeStaff, Staff};
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::AppState;
+
+const LANG_COOKIE: &str = "lang";
+
+/// The language pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The text in this language, from the pair every label is written as.
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
+
+    /// For `<html lang>`.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Self::Zh => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(match cookie(&parts.headers, LANG_COOKIE).as_deref() {
+            Some("en") => Self::En,
+            _ => Self::Zh,
+        })
+    }
+}
+
+/// What the frame around every page needs: who is logged in and where the page is, for the
+/// language switch to come back to.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, staff: Option<&Staff>, parts_uri: &axum::http::Uri) -> Self {
+        Self {
+            lang,
+            user: staff.map(|s| s.user.display_name.clone()),
+            here: parts_uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
+        }
+    }
+
+    /// The link that switches to the other language and comes back here.
+    pub fn switch_href(&self) -> String {
+        let to = match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        };
+        format!("/lang/{to}?{}", encode(&[("back", &self.here)]))
+    }
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// A staff member on a page; without a session the browser is sent to log in and come back.
+pub struct PageStaff(pub Staff);
+
+impl FromRequestParts<Arc<AppState>> for PageStaff {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map_or("/map", |p| p.as_str()).to_string();
+        match MaybeStaff::from_request_parts(parts, state).await {
+            Ok(MaybeStaff(Some(staff))) => Ok(Self(staff)),
+            // No session, or one that expired or was ended.
+            Ok(MaybeStaff(None)) | Err(ApiError::Unauthorized) => Err(PageError::Login { next }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// Log in first, then come back to `next`.
+    Login {
+        next: String,
+    },
+    Api(ApiError),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<grassroots_domain::FieldError> for PageError {
+    fn from(e: grassroots_domain::FieldError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template failed");
+        Self::Api(ApiError::Internal)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = match self {
+            Self::Login { next } => return see_other(&format!("/login?{}", encode(&[("next", &next)])), None),
+            Self::Api(e) => e,
+        };
+        // The API's mapping decides status and wording; the page shows them.
+        let api = e.into_response();
+        let status = api.status();
+        let message = match status {
+            StatusCode::NOT_FOUND => "不存在或无权查看 / not found, or not yours to see".to_string(),
+            StatusCode::FORBIDDEN => "无权进行此操作 / not allowed".to_string(),
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                "请求有误，请检查链接或输入 / the request is not valid; check the link or the input".to_string()
+            }
+            StatusCode::SERVICE_UNAVAILABLE => "暂时无法处理，请稍后重试 / unavailable; try again shortly".to_string(),
+            _ => "服务器内部错误 / internal error".to_string(),
+        };
+        let page = ErrorPage { status: status.as_u16(), message };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => status.into_response(),
+        }
+    }
+}
+
+/// 303 to a path on this site, optionally setting a cookie.
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response();
+    if let Some(c) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(SET_COOKIE, c);
+    }
+    response
+}
+
+/// Only paths on this site: `//host` and `/\host` would leave it.
+fn local_path(raw: Option<&str>, fallback: &str) -> String {
+    match raw {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p.to_string(),
+        _ => fallback.to_string(),
+    }
+}
+
+/// Refuses form posts from other sites: `Sec-Fetch-Site` when the browser sends it, else
+/// `Origin` against `Host`. Requests with neither (not from a browser) carry no cookie of a
+/// victim's, so they pass.
+pub fn check_same_origin(headers: &HeaderMap) -> Result<(), PageError> {
+    let forbidden = || PageError::Api(ApiError::Forbidden("跨站提交被拒绝 / cross-site form post refused".into()));
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return if site == "same-origin" || site == "none" { Ok(()) } else { Err(forbidden()) };
+    }
+    let Some(origin) = headers.get(ORIGIN) else { return Ok(()) };
+    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, host)| host);
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(forbidden()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    chrome: Chrome,
+    next: String,
+    username: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginParams {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    lang: Lang,
+    uri: axum::http::Uri,
+    ApiQuery(p): ApiQuery<LoginParams>,
+) -> Result<Html<String>, PageError> {
+    let page = LoginPage {
+        lang,
+        chrome: Chrome::new(lang, None, &uri),
+        next: local_path(p.next.as_deref(), "/map"),
+        username: String::new(),
+        error: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    let next = local_path(form.next.as_deref(), "/map");
+    if let Some(session) = open_session(&state, &form.username, &form.password).await? {
+        return Ok(see_other(&next, Some(session.cookie)));
+    }
+    let page = LoginPage {
+        lang,
+        chrome: Chrome::new(lang, None, &uri),
+        next,
+        username: form.username,
+        error: Some(lang.t("用户名或密码不正确", "wrong username or password")),
+    };
+    Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+}
+
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    PageStaff(staff): PageStaff,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    let cleared = close_session(&state, &staff).await?;
+    Ok(see_other("/login", Some(cleared)))
+}
+
+#[derive(Deserialize)]
+pub struct LangParams {
+    back: Option<String>,
+}
+
+/// Switches the language for a year and goes back to the page.
+pub async fn switch_lang(Path(to): Path<String>, ApiQuery(p): ApiQuery<LangParams>) -> Response {
+    let value = if to == "en" { "en" } else { "zh" };
+    let cookie = format!("{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax");
+    see_other(&local_path(p.back.as_deref(), "/"), Some(cookie))
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/app.css"),
+    )
+}
+
+/// A share as a whole percentage, or a dash when there is nothing to share.
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".to_string(), |s| format!("{:.0}%", s * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path(Some("/grids/1?x=1"), "/map"), "/grids/1?x=1");
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", ""] {
+            assert_eq!(local_path(Some(bad), "/map"), "/map", "{bad}");
+        }
+        assert_eq!(local_path(None, "/map"), "/map");
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            h
+        };
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "same-origin")])).is_ok());
+        assert!(check_same_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_err());
+        assert!(check_same_origin(&headers(&[("origin", "http://a.test:8080"), ("host", "a.test:8080")])).is_ok());
+        assert!(check_same_origin(&headers(&[("origin", "http://evil.test"), ("host", "a.test:8080")])).is_err());
+        assert!(check_same_origin(&headers(&[("origin", "null"), ("host", "a.test")])).is_err());
+        assert!(check_same_origin(&headers(&[])).is_ok(), "no browser, no cookie to abuse");
+    }
+}

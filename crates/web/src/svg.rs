@@ -1,0 +1,310 @@
+//! Maps drawn on the server as SVG: no tiles, no script, nothing fetched from elsewhere, so
+//! they work on a closed network and without JavaScript. Regions are links (clicking one
+//! zooms into it) with a `<title>` that names them and their figure.
+
+use std::fmt::Write;
+
+use grassroots_geo::Polygon;
+
+/// Projects (lng, lat) into the picture: an equirectangular projection scaled by the cosine
+/// of the middle latitude, which keeps a district's shape true to within a fraction of a
+/// percent.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    west: f64,
+    north: f64,
+    /// Picture units per degree of longitude and of latitude.
+    per_lng: f64,
+    per_lat: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+const MARGIN: f64 = 8.0;
+
+impl Frame {
+    /// A frame `width` units wide showing `bbox` (min lng, min lat, max lng, max lat).
+    pub fn fit(bbox: (f64, f64, f64, f64), width: f64) -> Self {
+        let (w, s, e, n) = bbox;
+        let squash = ((s + n) / 2.0).to_radians().cos().max(0.1);
+        let span_lng = (e - w).max(1e-6);
+        let span_lat = (n - s).max(1e-6);
+        // As wide as the picture, unless that makes it taller than 1.2 × its width: then as
+        // tall as that, centred.
+        let per_lng = ((width - 2.0 * MARGIN) / span_lng).min((1.2 * width - 2.0 * MARGIN) * squash / span_lat);
+        let per_lat = per_lng / squash;
+        Self {
+            west: w - (width / per_lng - span_lng) / 2.0,
+            north: n + MARGIN / per_lat,
+            per_lng,
+            per_lat,
+            width,
+            height: span_lat * per_lat + 2.0 * MARGIN,
+        }
+    }
+
+    pub fn xy(&self, lng: f64, lat: f64) -> (f64, f64) {
+        ((lng - self.west) * self.per_lng, (self.north - lat) * self.per_lat)
+    }
+
+    /// An SVG path of the polygons, holes included (drawn with `fill-rule="evenodd"`).
+    pub fn path(&self, polygons: &[Polygon]) -> String {
+        let mut d = String::new();
+        for ring in polygons.iter().flat_map(|p| &p.rings) {
+            let mut last = None;
+            for (i, &(lng, lat)) in ring.iter().enumerate() {
+                let (x, y) = self.xy(lng, lat);
+                let point = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
+                // Points closer than a tenth of a unit add bytes, not shape.
+                if last == Some(point) {
+                    continue;
+                }
+                let _ = write!(d, "{}{} {}", if i == 0 { 'M' } else { 'L' }, tenths(point.0), tenths(point.1));
+                last = Some(point);
+            }
+            d.push('Z');
+        }
+        d
+    }
+}
+
+fn tenths(v: i64) -> String {
+    if v % 10 == 0 {
+        (v / 10).to_string()
+    } else {
+        format!("{:.1}", v as f64 / 10.0)
+    }
+}
+
+/// Escapes text for SVG content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a map's shading measures, with its colours (ColorBrewer's sequential schemes, light
+/// to dark, chosen to stay distinct for colour-blind readers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Palette {
+    Blues,
+    Reds,
+    Greens,
+}
+
+impl Palette {
+    pub fn colours(self) -> [&'static str; 5] {
+        match self {
+            Self::Blues => ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+            Self::Reds => ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"],
+            Self::Greens => ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
+        }
+    }
+}
+
+/// Colour for regions without a figure (no households, no cases to share).
+pub const NO_DATA: &str = "#e8e8e8";
+
+/// Five classes over [0, max]: equal steps, the top class closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classes {
+    pub bounds: [f64; 6],
+}
+
+impl Classes {
+    /// For shares: 0–20 %, …, 80–100 %.
+    pub fn shares() -> Self {
+        Self { bounds: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] }
+    }
+
+    /// For counts: five equal steps up to the largest, rounded up to a multiple of 5.
+    pub fn counts(max: f64) -> Self {
+        let top = (max / 5.0).ceil().max(1.0) * 5.0;
+        Self { bounds: std::array::from_fn(|i| top * i as f64 / 5.0) }
+    }
+
+    pub fn class_of(&self, value: f64) -> usize {
+        self.bounds[1..5].iter().take_while(|&&b| value >= b).count()
+    }
+}
+
+/// A region on the map.
+pub struct Area<'a> {
+    pub polygons: &'a [Polygon],
+    pub fill: &'static str,
+    /// Where clicking it goes.
+    pub href: Option<String>,
+    /// Its name and figure, shown on hover and read by screen readers.
+    pub title: String,
+    /// Written on the map at this point, when given.
+    pub label: Option<(String, (f64, f64))>,
+}
+
+/// How a case is marked: overdue cases stand out, finished ones recede.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotKind {
+    Overdue,
+    Pending,
+    Finished,
+}
+
+pub struct Dot {
+    pub lng: f64,
+    pub lat: f64,
+    pub kind: DotKind,
+    pub title: String,
+}
+
+/// A whole map: shaded areas, thin outlines on top of them (grids inside a street), dots.
+pub struct Map<'a> {
+    pub frame: Frame,
+    pub label: String,
+    pub areas: Vec<Area<'a>>,
+    pub lines: Vec<&'a [Polygon]>,
+    pub dots: Vec<Dot>,
+}
+
+impl Map<'_> {
+    pub fn to_svg(&self) -> String {
+        let f = &self.frame;
+        let mut svg = String::with_capacity(64 * 1024);
+        let _ = write!(
+            svg,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" class="map" role="group" aria-label="{}">"#,
+            f.width,
+            f.height,
+            escape(&self.label)
+        );
+        for area in &self.areas {
+            let title = escape(&area.title);
+            let path = format!(
+                r##"<path d="{}" fill="{}" fill-rule="evenodd" stroke="#444" stroke-width="1.2"><title>{title}</title></path>"##,
+                f.path(area.polygons),
+                area.fill
+            );
+            match &area.href {
+                Some(href) => {
+                    let _ = write!(svg, r#"<a href="{}" aria-label="{title}">{path}</a>"#, escape(href));
+                }
+                None => svg.push_str(&path),
+            }
+        }
+        if !self.lines.is_empty() {
+            svg.push_str(r##"<g fill="none" stroke="#777" stroke-width="0.4" pointer-events="none">"##);
+            for polygons in &self.lines {
+                let _ = write!(svg, r#"<path d="{}"/>"#, f.path(polygons));
+            }
+            svg.push_str("</g>");
+        }
+        // Labels after the lines so that nothing is drawn over them.
+        svg.push_str(r#"<g class="labels" pointer-events="none" text-anchor="middle">"#);
+        for area in &self.areas {
+            if let Some((text, (lng, lat))) = &area.label {
+                let (x, y) = f.xy(*lng, *lat);
+                let _ = write!(svg, r#"<text x="{x:.1}" y="{y:.1}">{}</text>"#, escape(text));
+            }
+        }
+        svg.push_str("</g>");
+        for dot in &self.dots {
+            let (x, y) = f.xy(dot.lng, dot.lat);
+            let (fill, r) = match dot.kind {
+                DotKind::Overdue => ("#c00000", 4.0),
+                DotKind::Pending => ("#f0a000", 3.2),
+                DotKind::Finished => ("#808080", 2.4),
+            };
+            let _ = write!(
+                svg,
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="{fill}" stroke="#fff" stroke-width="0.8"><title>{}</title></circle>"##,
+                escape(&dot.title)
+            );
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, side: f64) -> Polygon {
+        Polygon::rectangle(x, y, (side, side))
+    }
+
+    #[test]
+    fn the_frame_keeps_shapes_true_and_north_up() {
+        // Wide: it fills the width.
+        let f = Frame::fit((116.0, 40.0, 116.2, 40.1), 800.0);
+        let (x0, y0) = f.xy(116.0, 40.0);
+        let (x1, y1) = f.xy(116.2, 40.1);
+        assert!((x0 - MARGIN).abs() < 1e-9 && (x1 - (800.0 - MARGIN)).abs() < 1e-9);
+        assert!(y1 < y0, "north is up");
+        // A degree of latitude is longer than one of longitude at 40°N by 1/cos 40°.
+        let ratio = ((y0 - y1) / 0.1) / ((x1 - x0) / 0.2);
+        let expected = 1.0 / 40.05f64.to_radians().cos();
+        assert!((ratio - expected).abs() < 1e-3, "ratio {ratio}");
+        assert!((f.height - (y0 - y1 + 2.0 * MARGIN)).abs() < 1e-9);
+
+        // Tall: 1.2 × the width high, centred, the same proportions.
+        let f = Frame::fit((116.0, 40.0, 116.05, 40.1), 800.0);
+        let (x0, y0) = f.xy(116.0, 40.0);
+        let (x1, y1) = f.xy(116.05, 40.1);
+        assert!((f.height - 960.0).abs() < 1e-9 && (y1 - MARGIN).abs() < 1e-9);
+        assert!((x0 - (800.0 - x1)).abs() < 1e-9, "centred: {x0} {x1}");
+        let ratio = ((y0 - y1) / 0.1) / ((x1 - x0) / 0.05);
+        assert!((ratio - expected).abs() < 1e-3, "ratio {ratio}");
+    }
+
+    #[test]
+    fn paths_close_rings_and_drop_repeated_points() {
+        let f = Frame::fit((0.0, 0.0, 1.0, 1.0), 100.0);
+        let mut p = square(0.0, 0.0, 1.0);
+        p.rings[0].insert(1, (0.0, 0.0));
+        assert_eq!(f.path(&[p]), "M8 92L92 92L92 8L8 8L8 92Z");
+    }
+
+    #[test]
+    fn classes_split_counts_and_shares() {
+        let c = Classes::counts(23.0);
+        assert_eq!(c.bounds, [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]);
+        assert_eq!((c.class_of(0.0), c.class_of(4.9), c.class_of(5.0), c.class_of(23.0)), (0, 0, 1, 4));
+        let s = Classes::shares();
+        assert_eq!((s.class_of(0.19), s.class_of(0.2), s.class_of(1.0)), (0, 1, 4));
+        assert_eq!(Classes::counts(0.0).bounds[5], 5.0, "an empty map still has a scale");
+    }
+
+    #[test]
+    fn regions_are_links_and_text_is_escaped() {
+        let square = [square(116.0, 40.0, 0.1)];
+        let map = Map {
+            frame: Frame::fit((116.0, 40.0, 116.1, 40.1), 400.0),
+            label: "东城区 <map>".into(),
+            areas: vec![Area {
+                polygons: &square,
+                fill: Palette::Blues.colours()[2],
+                href: Some("/map?region=110101001&shade=volume".into()),
+                title: "东华门街道: 12 件 & more".into(),
+                label: Some(("东华门".into(), (116.05, 40.05))),
+            }],
+            lines: vec![&square],
+            dots: vec![Dot { lng: 116.05, lat: 40.05, kind: DotKind::Overdue, title: "A\"1".into() }],
+        };
+        let svg = map.to_svg();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains(r#"aria-label="东城区 &lt;map&gt;""#));
+        assert!(svg.contains(r#"<a href="/map?region=110101001&amp;shade=volume""#));
+        assert!(svg.contains("<title>东华门街道: 12 件 &amp; more</title>"));
+        assert!(svg.contains(r##"fill="#6baed6""##));
+        assert!(svg.contains(">东华门</text>"));
+        assert!(svg.contains(r##"fill="#c00000""##) && svg.contains("<title>A&quot;1</title>"));
+    }
+}

@@ -1,0 +1,169 @@
+//! The server-rendered pages: login and logout, the language switch, the map and the grid
+//! page, each on both backends.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+fn session(token: &str) -> String {
+    format!("grassroots_session={token}")
+}
+
+/// The page's HTML with `&` in attributes written one way (askama writes `&#38;`).
+fn html_of(res: Response) -> String {
+    res.text().replace("&#38;", "&amp;")
+}
+
+/// The table row of the page that links to `href`.
+fn row_linking<'a>(html: &'a str, href: &str) -> &'a str {
+    let at = html.find(&format!("<th scope=\"row\"><a href=\"{href}\"")).unwrap_or_else(|| panic!("no row for {href}"));
+    let start = html[..at].rfind("<tr>").expect("a row");
+    let end = at + html[at..].find("</tr>").expect("the row's end");
+    &html[start..end]
+}
+
+async fn staff_log_in_and_out_through_the_login_page(app: TestApp) {
+    let res = app.get("/map?shade=coverage").send().await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.header("location"), Some("/login?next=%2Fmap%3Fshade%3Dcoverage"));
+    let form = app.get("/login?next=%2Fmap").send().await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains(r#"<label for="username">用户名</label>"#));
+
+    let login = |body: String, origin: &'static str| {
+        app.post("/login").header("origin", origin).body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let here: &'static str = Box::leak(format!("http://{}", app.addr).into_boxed_str());
+    // A wrong password: the form again, 401, the username kept and the error beside it.
+    let wrong = login("username=leader&password=nope&next=%2Fmap".into(), here).send().await;
+    assert_eq!(wrong.status, 401);
+    let html = wrong.text();
+    assert!(html.contains(r#"value="leader""#) && html.contains("用户名或密码不正确"), "{html}");
+    assert!(wrong.header("set-cookie").is_none());
+    // Another site's form is refused before the password is even checked.
+    let forged = login(format!("username=leader&password={}", enc(PASSWORD)), "http://evil.example").send().await;
+    assert_eq!(forged.status, 403);
+
+    let ok = login(format!("username=leader&password={}&next=%2Fmap", enc(PASSWORD)), here).send().await;
+    assert_eq!((ok.status, ok.header("location")), (303, Some("/map")));
+    let cookie = ok.header("set-cookie").expect("a session cookie").split(';').next().unwrap().to_string();
+    assert!(ok.header("set-cookie").unwrap().contains("HttpOnly"));
+    let map = app.get("/map").header("cookie", &cookie).send().await;
+    assert_eq!(map.status, 200, "{}", map.text());
+    // Somewhere else is not followed after login.
+    let away = login(format!("username=leader&password={}&next=%2F%2Fevil.example", enc(PASSWORD)), here).send().await;
+    assert_eq!(away.header("location"), Some("/map"));
+
+    let out = app.post("/logout").header("cookie", &cookie).header("origin", here).send().await;
+    assert_eq!((out.status, out.header("location")), (303, Some("/login")));
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(app.get("/map").header("cookie", &cookie).send().await.status, 303, "the session has ended");
+}
+
+async fn the_language_switch_is_remembered_and_stays_on_the_site(app: TestApp) {
+    let res = app.get("/lang/en?back=%2Fmap%3Fdays%3D90").send().await;
+    assert_eq!((res.status, res.header("location")), (303, Some("/map?days=90")));
+    assert!(res.header("set-cookie").unwrap().starts_with("lang=en;"));
+    assert!(res.header("set-cookie").unwrap().contains("Max-Age=31536000"));
+    let away = app.get("/lang/zh?back=%2F%2Fevil.example").send().await;
+    assert_eq!(away.header("location"), Some("/"));
+    assert!(away.header("set-cookie").unwrap().starts_with("lang=zh;"));
+
+    let english = app.get("/login").header("cookie", "lang=en").send().await.text();
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("Staff login"));
+    assert!(english.contains(r#"href="/lang/zh?back=%2Flogin""#), "the switch back comes back here");
+}
+
+async fn the_map_shades_regions_and_zooms_down_to_grids(app: TestApp) {
+    let (lng, lat) = IN_GRID;
+    app.report(&json!({ "description": "井盖缺失", "category_code": "0301", "lng": lng, "lat": lat })).await;
+    let leader = session(&app.login("leader").await);
+
+    // The leader's own district, its streets shaded and linked.
+    let html = html_of(app.get("/map").header("cookie", &leader).send().await);
+    assert!(html.contains("<h1>东城区"), "the leader's region opens");
+    assert!(html.contains("<svg") && html.contains("</svg>"));
+    let street = format!("/map?region={STREET}&amp;shade=volume&amp;days=30");
+    let row = row_linking(&html, &street);
+    assert!(row.contains(">东华门街道</a>") && row.contains(r#"<td class="num">1</td>"#), "{row}");
+    assert!(html.contains(&format!(r#"<a href="{street}" aria-label="东华门街道：案件量 1 件">"#)));
+    assert!(!html.contains("<circle"), "leaders see aggregates, not individual cases");
+    let supervisor = session(&app.login("supervisor").await);
+    let html = app.get(&format!("/map?region={DISTRICT}")).header("cookie", &supervisor).send().await.text();
+    assert!(html.contains("<circle") && html.contains("<title>路灯 · 已受理</title>"), "the case is a point");
+
+    // Down to the community, whose grids link to their pages; the case counts in its grid.
+    let html = app.get(&format!("/map?region={COMMUNITY}")).header("cookie", &leader).send().await.text();
+    let row = row_linking(&html, &format!("/grids/{GRID}"));
+    assert!(row.contains(r#"<td class="num">1</td>"#), "{row}");
+    assert!(html.contains(&format!("/map?region={STREET}")), "the breadcrumb leads back up");
+
+    // Shading by overdue share and coverage: shares in the legend; English when asked.
+    let html = app.get("/map?shade=overdue&days=90").header("cookie", &leader).send().await.text();
+    assert!(html.contains("超期占比") && html.contains("80%–100%"));
+    let english = app
+        .get(&format!("/map?region={STREET}&shade=coverage"))
+        .header("cookie", &format!("{leader}; lang=en"))
+        .send()
+        .await
+        .text();
+    assert!(english.contains("visit coverage") && english.contains("Households"));
+
+    // Bad parameters name themselves; an unknown region is not found.
+    let bad = app.get("/map?shade=colourful").header("cookie", &leader).send().await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("<h1>422</h1>"));
+    assert_eq!(app.get("/map?days=3").header("cookie", &leader).send().await.status, 422);
+    assert_eq!(app.get("/map?region=110102").header("cookie", &leader).send().await.status, 404);
+
+    // A handler of a unit sees the map, but not cases that are not theirs.
+    let handler = session(&app.login("handler-a").await);
+    let html = html_of(app.get(&format!("/map?region={DISTRICT}")).header("cookie", &handler).send().await);
+    assert!(!html.contains("<circle"), "no case of theirs");
+    assert!(row_linking(&html, &street).contains(r#"<td class="num">0</td>"#));
+}
+
+async fn the_grid_page_shows_its_worker_cases_visits_and_rates(app: TestApp) {
+    let worker = app.login("gridworker").await;
+    let visit = app
+        .post(&format!("/api/v1/grids/{GRID}/visits"))
+        .bearer(&worker)
+        .json(&json!({ "household_label": "3号楼2单元402", "topic": "独居老人探访", "follow_up": "下周再访" }))
+        .send()
+        .await;
+    assert_eq!(visit.status, 201, "{}", visit.text());
+    let case = app.grid_case(GRID).await;
+
+    let supervisor = session(&app.login("supervisor").await);
+    let res = app.get(&format!("/grids/{GRID}")).header("cookie", &supervisor).send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let html = res.text();
+    assert!(html.contains("测试gridworker"), "its worker");
+    assert!(html.contains(&case.tracking_no), "its case");
+    assert!(html.contains("独居老人探访") && html.contains("下周再访") && html.contains("3号楼2单元402"), "its visit");
+    assert!(html.contains("响应率") && html.contains("在响应时限内首次联系群众"), "the rates with their formulas");
+    assert!(html.contains(&format!(r#"<a href="/grids/{OTHER_GRID}""#)), "the neighbouring grid links to its page");
+
+    // Another grid's worker and a unit's handler are told it is not found.
+    for who in ["gridworker-other", "handler-a"] {
+        let cookie = session(&app.login(who).await);
+        let res = app.get(&format!("/grids/{GRID}")).header("cookie", &cookie).send().await;
+        assert_eq!(res.status, 404, "{who}");
+        assert!(res.text().contains("不存在或无权查看"));
+    }
+    // A leader sees the grid's figures, not its cases and visits.
+    let leader = session(&app.login("leader").await);
+    let html = app.get(&format!("/grids/{GRID}")).header("cookie", &leader).send().await.text();
+    assert!(html.contains("测试gridworker") && html.contains("在响应时限内首次联系群众"));
+    assert!(!html.contains(&case.tracking_no) && !html.contains("独居老人探访") && html.contains("领导查看汇总数据"));
+    let english = app.get(&format!("/grids/{GRID}")).header("cookie", &format!("{supervisor}; lang=en")).send().await;
+    assert!(english.text().contains("Grid workers") && english.text().contains("Recent visits"));
+}
+
+api_tests!(
+    staff_log_in_and_out_through_the_login_page,
+    the_language_switch_is_remembered_and_stays_on_the_site,
+    the_map_shades_regions_and_zooms_down_to_grids,
+    the_grid_page_shows_its_worker_cases_visits_and_rates,
+);
