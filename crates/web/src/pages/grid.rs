@@ -19,7 +19,7 @@ use crate::grids::grid_in_scope;
 use crate::svg::{Area, Frame, Map, Palette};
 use crate::AppState;
 
-/// How far around the grid its map reaches, as a share of the grid's size.
+/// How far around the grid its map reaches, as a share of the grid's larger side.
 const SURROUNDINGS: f64 = 0.6;
 const LISTED: u32 = 20;
 
@@ -181,9 +181,12 @@ pub async fn show(
     // The grid, highlighted, among the grids of its street that fall in the frame.
     let svg = match atlas.outline(&grid.code) {
         Some(here) => {
+            // A square of ground around the grid, however long and thin the grid is.
             let (w, s, e, n) = here.bbox;
-            let (dx, dy) = ((e - w) * SURROUNDINGS, (n - s) * SURROUNDINGS);
-            let bbox = (w - dx, s - dy, e + dx, n + dy);
+            let squash = ((s + n) / 2.0).to_radians().cos();
+            let half = ((e - w) * squash).max(n - s) * (0.5 + SURROUNDINGS);
+            let (x, y) = ((w + e) / 2.0, (s + n) / 2.0);
+            let bbox = (x - half / squash, y - half, x + half / squash, y + half);
             let street = region.ancestor(RegionLevel::Township).unwrap_or_else(|| region.clone());
             let areas = atlas
                 .grids_within(&street)
