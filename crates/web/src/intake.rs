@@ -37,6 +37,38 @@ pub struct IntakeRequest {
     pub channel: Option<String>,
 }
 
+impl IntakeRequest {
+    /// Sets a field from a form (multipart or urlencoded); an empty value is no value.
+    /// Unknown names are refused, naming the field.
+    pub(crate) fn set_form_field(&mut self, name: &str, text: String) -> Result<(), ApiError> {
+        let given = (!text.trim().is_empty()).then_some(text);
+        let number = |field: &'static str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| t.trim().parse::<f64>().map_err(|_| ApiError::field(field, "应为数字", "must be a number")))
+                .transpose()
+        };
+        match name {
+            "description" => self.description = given.unwrap_or_default(),
+            "category_code" => self.category_code = given,
+            "address" => self.address = given,
+            "lat" => self.lat = number("lat", &given)?,
+            "lng" => self.lng = number("lng", &given)?,
+            "priority" => self.priority = given,
+            "request_type" => self.request_type = given,
+            "reporter_name" => self.reporter_name = given,
+            "reporter_phone" => self.reporter_phone = given,
+            "anonymous" => self.anonymous = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
+            other => {
+                return Err(ApiError::Invalid {
+                    field: other.to_string(),
+                    message: format!("未知字段“{other}” / unknown field '{other}'"),
+                })
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The category for requests whose reporter did not choose one (其他).
 const UNSORTED_CATEGORY: &str = "18";
 
@@ -254,6 +286,50 @@ const MAX_RESULT_CHARS: usize = 4000;
 const MAX_PHOTOS: usize = 6;
 const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
+/// A multipart form read whole: its text fields in order, and its photos, checked.
+pub(crate) struct ReadForm {
+    pub fields: Vec<(String, String)>,
+    pub photos: Vec<NewAttachment>,
+}
+
+/// Reads a `multipart/form-data` body whose files are photos (`photo` parts): at most six,
+/// 5 MB each, JPEG, PNG or WebP by their bytes. An empty file part (a form whose file input
+/// was left empty) is no photo.
+pub(crate) async fn read_form(
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<ReadForm, ApiError> {
+    let mut form = form.map_err(|_| ApiError::UnsupportedMediaType { expected: "multipart/form-data" })?;
+    let bad_form = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => {
+            ApiError::BadRequest { message: format!("表单无法读取 / the form cannot be read: {e}"), field: None }
+        }
+    };
+    let mut read = ReadForm { fields: Vec::new(), photos: Vec::new() };
+    while let Some(field) = form.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "photo" {
+            read.fields.push((name, field.text().await.map_err(bad_form)?));
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(bad_form)?;
+        if bytes.is_empty() {
+            continue;
+        }
+        if read.photos.len() == MAX_PHOTOS {
+            return Err(ApiError::field("photo", "最多6张照片", "at most 6 photos"));
+        }
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(ApiError::field("photo", "每张照片不能超过5MB", "each photo must be at most 5 MB"));
+        }
+        let media_type = photo_type(&bytes).ok_or_else(|| {
+            ApiError::field("photo", "照片应为JPEG、PNG或WebP格式", "photos must be JPEG, PNG or WebP")
+        })?;
+        read.photos.push(NewAttachment { media_type: media_type.into(), bytes: bytes.to_vec() });
+    }
+    Ok(read)
+}
+
 /// The image type of `bytes` by their first bytes, whatever the client claims.
 fn photo_type(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
@@ -276,51 +352,14 @@ pub async fn patrol(
     if staff.user.role != Role::GridWorker {
         return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()));
     }
-    let mut form = form.map_err(|_| ApiError::UnsupportedMediaType { expected: "multipart/form-data" })?;
+    let form = read_form(form).await?;
     let mut req = IntakeRequest { channel: Some(Channel::GridPatrol.as_str().into()), ..IntakeRequest::default() };
-    let (mut on_spot, mut result, mut photos) = (false, None, Vec::new());
-    let bad_form = |e: axum::extract::multipart::MultipartError| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        _ => {
-            ApiError::BadRequest { message: format!("表单无法读取 / the form cannot be read: {e}"), field: None }
-        }
-    };
-    while let Some(field) = form.next_field().await.map_err(bad_form)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photo" {
-            let bytes = field.bytes().await.map_err(bad_form)?;
-            if photos.len() == MAX_PHOTOS {
-                return Err(ApiError::field("photo", "最多6张照片", "at most 6 photos"));
-            }
-            if bytes.len() > MAX_PHOTO_BYTES {
-                return Err(ApiError::field("photo", "每张照片不能超过5MB", "each photo must be at most 5 MB"));
-            }
-            let media_type = photo_type(&bytes).ok_or_else(|| {
-                ApiError::field("photo", "照片应为JPEG、PNG或WebP格式", "photos must be JPEG, PNG or WebP")
-            })?;
-            photos.push(NewAttachment { media_type: media_type.into(), bytes: bytes.to_vec() });
-            continue;
-        }
-        let text = field.text().await.map_err(bad_form)?;
-        let number = |field: &'static str| {
-            text.trim().parse::<f64>().map_err(|_| ApiError::field(field, "应为数字", "must be a number"))
-        };
+    let (mut on_spot, mut result) = (false, None);
+    for (name, text) in form.fields {
         match name.as_str() {
-            "description" => req.description = text,
-            "category_code" => req.category_code = Some(text),
-            "address" => req.address = Some(text),
-            "lat" => req.lat = Some(number("lat")?),
-            "lng" => req.lng = Some(number("lng")?),
-            "priority" => req.priority = Some(text),
-            "request_type" => req.request_type = Some(text),
             "resolved_on_spot" => on_spot = matches!(text.trim(), "true" | "on" | "1"),
             "result" => result = Some(text),
-            other => {
-                return Err(ApiError::Invalid {
-                    field: other.to_string(),
-                    message: format!("未知字段“{other}” / unknown field '{other}'"),
-                })
-            }
+            _ => req.set_form_field(&name, text)?,
         }
     }
     let result = match (on_spot, result.as_deref().map(str::trim)) {
@@ -348,8 +387,8 @@ pub async fn patrol(
             ));
         }
     }
-    let photo_count = photos.len();
-    let mut created = take_in(&state, Some(&staff), req, None, photos).await?;
+    let photo_count = form.photos.len();
+    let mut created = take_in(&state, Some(&staff), req, None, form.photos).await?;
     if result.is_none() {
         dispatch_automatically(&state, &mut created).await?;
     }

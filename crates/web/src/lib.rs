@@ -174,8 +174,8 @@ fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
     StoreError::Corrupt(format!("stored geometry: {e}"))
 }
 
-/// A patrol report with its photos (6 × 5 MB) and form fields.
-const PATROL_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// A report with its photos (6 × 5 MB) and form fields.
+const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
 /// The whole HTTP application.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -184,11 +184,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/track/{tracking_no}", get(track::show))
         .route("/api/v1/track/{tracking_no}/evaluation", post(track::evaluate))
         .route("/api/v1/auth/login", post(auth::login))
-        .route("/login", get(pages::login_form).post(pages::login))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public));
+    // Form posts of the public pages count against the same limit; reading pages does not.
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
     Router::new()
         .merge(public)
-        .route("/", get(index))
+        .route("/", get(pages::portal::home))
+        .route("/login", get(pages::login_form).merge(post(pages::login).route_layer(limited())))
+        .route("/report", get(pages::portal::report_place))
+        .route("/report/map.svg", get(pages::portal::picker_svg))
+        .route(
+            "/report/details",
+            get(pages::portal::report_details).merge(
+                post(pages::portal::submit_report)
+                    .route_layer(limited())
+                    .layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
+            ),
+        )
+        .route("/track", get(pages::portal::track_form).merge(post(pages::portal::track).route_layer(limited())))
+        .route("/public", get(pages::portal::public_cases))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/lang/{to}", get(pages::switch_lang))
@@ -204,7 +218,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/cases/{id}/reveal", post(cases::reveal))
         .route("/api/v1/cases/{id}/attachments", get(grids::attachments))
         .route("/api/v1/cases/{id}/attachments/{attachment}", get(grids::attachment))
-        .route("/api/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PATROL_BODY_LIMIT)))
+        .route("/api/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)))
         .route("/api/v1/grids", get(grids::list))
         .route("/api/v1/grids/{code}", get(grids::show))
         .route("/api/v1/grids/{code}/visits", get(grids::visits).post(grids::record_visit))
@@ -215,16 +229,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
-}
-
-/// Until the web pages exist, the root says where the API is.
-async fn index() -> &'static str {
-    "grassroots 基层治理一体化平台\n\n\
-     JSON API / 接口: /api/v1\n\
-     OpenAPI document / 接口文档: /api/docs\n\
-     Report a problem / 反映问题: POST /api/v1/cases\n\
-     Track a case / 查询办理进度: GET /api/v1/track/{tracking_no}?code={query_code}\n\
-     Staff / 工作人员: /login, then the map / 地图: /map\n"
 }
 
 /// The OpenAPI 3.1 document describing `/api/v1`.

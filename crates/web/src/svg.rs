@@ -47,6 +47,11 @@ impl Frame {
         ((lng - self.west) * self.per_lng, (self.north - lat) * self.per_lat)
     }
 
+    /// The (lng, lat) under a point of the picture: where a click on the map fell.
+    pub fn lng_lat(&self, x: f64, y: f64) -> (f64, f64) {
+        (self.west + x / self.per_lng, self.north - y / self.per_lat)
+    }
+
     /// An SVG path of the polygons, holes included (drawn with `fill-rule="evenodd"`).
     pub fn path(&self, polygons: &[Polygon]) -> String {
         let mut d = String::new();
@@ -155,6 +160,8 @@ pub enum DotKind {
     Overdue,
     Pending,
     Finished,
+    /// The place a resident has chosen on the map.
+    Chosen,
 }
 
 pub struct Dot {
@@ -220,6 +227,7 @@ impl Map<'_> {
                 DotKind::Overdue => ("#c00000", 4.0),
                 DotKind::Pending => ("#f0a000", 3.2),
                 DotKind::Finished => ("#808080", 2.4),
+                DotKind::Chosen => ("#0b57a4", 7.0),
             };
             let _ = write!(
                 svg,
@@ -262,6 +270,11 @@ mod tests {
         assert!((x0 - (800.0 - x1)).abs() < 1e-9, "centred: {x0} {x1}");
         let ratio = ((y0 - y1) / 0.1) / ((x1 - x0) / 0.05);
         assert!((ratio - expected).abs() < 1e-3, "ratio {ratio}");
+
+        // A click finds the place it was drawn at.
+        let (x, y) = f.xy(116.0123, 40.0456);
+        let (lng, lat) = f.lng_lat(x, y);
+        assert!((lng - 116.0123).abs() < 1e-12 && (lat - 40.0456).abs() < 1e-12);
     }
 
     #[test]

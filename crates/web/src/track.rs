@@ -41,18 +41,35 @@ pub async fn show(
     Path(tracking_no): Path<String>,
     ApiQuery(p): ApiQuery<TrackParams>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    check_tracking_no(&state, &tracking_no)?;
-    let detail = state.store.track(tracking_no.trim(), p.code.trim()).await?.ok_or(ApiError::NotFound)?;
-    resident_view(&state, detail).await
+    Ok(Json(find_case(&state, &tracking_no, &p.code).await?))
+}
+
+/// The case with this tracking number and query code, as its resident sees it. Attempts are
+/// limited per number; a wrong pair is not found.
+pub(crate) async fn find_case(state: &AppState, tracking_no: &str, code: &str) -> Result<ResidentCase, ApiError> {
+    check_tracking_no(state, tracking_no)?;
+    let detail = state.store.track(tracking_no.trim(), code.trim()).await?.ok_or(ApiError::NotFound)?;
+    resident_view(state, detail).await
+}
+
+/// Records the resident's evaluation of their case.
+pub(crate) async fn evaluate_case(state: &AppState, tracking_no: &str, code: &str, mv: &Move) -> Result<(), ApiError> {
+    check_tracking_no(state, tracking_no)?;
+    let reference = state.reference();
+    state
+        .store
+        .resident_evaluate(tracking_no.trim(), code.trim(), mv, &state.move_context(&reference, Utc::now()))
+        .await?;
+    Ok(())
 }
 
 /// The resident's view; a merged request follows the case it was merged into.
-async fn resident_view(state: &AppState, detail: CaseDetail) -> Result<Json<ResidentCase>, ApiError> {
+async fn resident_view(state: &AppState, detail: CaseDetail) -> Result<ResidentCase, ApiError> {
     let merged_into = match detail.record.merged_into {
         Some(target) => state.store.case_record(target).await?,
         None => None,
     };
-    Ok(Json(resident_case(&detail.record, &detail.events, merged_into.as_ref(), &state.reference())))
+    Ok(resident_case(&detail.record, &detail.events, merged_into.as_ref(), &state.reference()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,12 +86,8 @@ pub async fn evaluate(
     Path(tracking_no): Path<String>,
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    check_tracking_no(&state, &tracking_no)?;
     let satisfaction = Satisfaction::parse_field("satisfaction", &req.satisfaction)?;
     let mv = Move::Evaluate { resolved: req.resolved, satisfaction, comment: req.comment };
-    let reference = state.reference();
-    let (no, code) = (tracking_no.trim(), req.code.trim());
-    state.store.resident_evaluate(no, code, &mv, &state.move_context(&reference, Utc::now())).await?;
-    let detail = state.store.track(no, code).await?.ok_or(ApiError::NotFound)?;
-    resident_view(&state, detail).await
+    evaluate_case(&state, &tracking_no, &req.code, &mv).await?;
+    Ok(Json(find_case(&state, &tracking_no, &req.code).await?))
 }

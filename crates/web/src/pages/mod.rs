@@ -7,6 +7,7 @@
 
 pub mod grid;
 pub mod map;
+pub mod portal;
 
 use std::sync::Arc;
 

@@ -1,0 +1,733 @@
+//! The resident portal (群众端), no login: report a problem — place it by clicking a map drawn
+//! by the server or by an address, then describe it — follow a case with its tracking number
+//! and query code and evaluate it, and see recent cases without anything personal.
+//!
+//! The map works without JavaScript: it is an `<input type="image">`, so a click submits its
+//! position in the picture, and the server turns that back into a place.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use chrono::{DateTime, Utc};
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::case::Place;
+use grassroots_domain::workflow::Move;
+use grassroots_domain::{RegionCode, RegionLevel, Satisfaction};
+use grassroots_geo::atlas::Atlas;
+use grassroots_geo::placement::Unplaced;
+use grassroots_geo::Polygon;
+use grassroots_store::Reference;
+use serde::Deserialize;
+
+use super::{check_same_origin, encode, Chrome, Lang, PageError};
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::intake::{dispatch_automatically, read_form, take_in, IntakeRequest};
+use crate::svg::{Area, Dot, DotKind, Frame, Map, Palette};
+use crate::views::ResidentCase;
+use crate::AppState;
+
+/// The picker is drawn this many CSS pixels wide on every screen, so that a click's position
+/// in it can be turned back into a place (the stylesheet fixes its width).
+const PICKER_WIDTH: f64 = 340.0;
+/// After a click the picker shows this much ground around the point (degrees of latitude).
+const ZOOMED_SPAN: f64 = 0.012;
+
+fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[derive(Template)]
+#[template(path = "portal_home.html")]
+struct HomePage {
+    lang: Lang,
+    chrome: Chrome,
+}
+
+pub async fn home(lang: Lang, uri: Uri) -> Result<Html<String>, PageError> {
+    Ok(Html(HomePage { lang, chrome: Chrome::new(lang, None, &uri) }.render()?))
+}
+
+// Placing the report ---------------------------------------------------------------------
+
+/// (west, south, east, north)
+type Bbox = (f64, f64, f64, f64);
+
+fn service_bbox(state: &AppState) -> Option<Bbox> {
+    let placer = state.placer();
+    placer.districts().iter().map(|d| d.bbox).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+}
+
+fn bbox_param(b: Bbox) -> String {
+    format!("{:.5},{:.5},{:.5},{:.5}", b.0, b.1, b.2, b.3)
+}
+
+/// A frame sent back by the browser: four numbers inside the service area's box.
+fn parse_bbox(raw: &str, service: Bbox) -> Result<Bbox, ApiError> {
+    let bad = || ApiError::field("frame", "地图范围无效", "not a map frame");
+    let v: Vec<f64> = raw.split(',').map(|n| n.trim().parse::<f64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let [w, s, e, n] = v[..] else { return Err(bad()) };
+    let margin = 0.05;
+    let inside = w < e
+        && s < n
+        && w >= service.0 - margin
+        && s >= service.1 - margin
+        && e <= service.2 + margin
+        && n <= service.3 + margin;
+    inside.then_some((w, s, e, n)).ok_or_else(bad)
+}
+
+/// A square of ground around a point.
+fn around((lng, lat): (f64, f64)) -> Bbox {
+    let half_lat = ZOOMED_SPAN / 2.0;
+    let half_lng = half_lat / lat.to_radians().cos();
+    (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat)
+}
+
+/// The names of the district, street, community and grid of a place, for the resident to check.
+fn place_names(atlas: &Atlas, place: &Place) -> String {
+    [&place.district_code, &place.street_code, &place.community_code, &place.grid_code]
+        .into_iter()
+        .flatten()
+        .filter_map(|code| atlas.outline(code).map(|o| o.name.clone()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceParams {
+    #[serde(rename = "spot.x")]
+    x: Option<f64>,
+    #[serde(rename = "spot.y")]
+    y: Option<f64>,
+    frame: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report_place.html")]
+struct PlacePage {
+    lang: Lang,
+    chrome: Chrome,
+    frame: String,
+    picker_src: String,
+    picker_height: u32,
+    chosen: Option<Chosen>,
+    error: Option<&'static str>,
+}
+
+pub struct Chosen {
+    pub names: String,
+    pub continue_href: String,
+}
+
+/// Step one: where is it? A click on the map picks a point and zooms in around it; another
+/// click refines it.
+pub async fn report_place(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    ApiQuery(p): ApiQuery<PlaceParams>,
+) -> Result<Html<String>, PageError> {
+    let service = service_bbox(&state).ok_or(ApiError::NotFound)?;
+    let mut frame = p.frame.as_deref().map(|f| parse_bbox(f, service)).transpose()?.unwrap_or(service);
+    let (mut chosen, mut mark, mut error) = (None, None, None);
+    if let (Some(x), Some(y)) = (p.x, p.y) {
+        let point = Frame::fit(frame, PICKER_WIDTH).lng_lat(x, y);
+        match state.placer().place(Some(point), None) {
+            Ok(place) => {
+                chosen = Some(Chosen {
+                    names: place_names(&state.atlas(), &place),
+                    continue_href: format!(
+                        "/report/details?{}",
+                        encode(&[("lng", &format!("{:.6}", point.0)), ("lat", &format!("{:.6}", point.1))])
+                    ),
+                });
+                mark = Some(point);
+                frame = around(point);
+            }
+            Err(Unplaced::OutsideServiceArea | Unplaced::Unknown) => {
+                error =
+                    Some(lang.t(
+                        "所点位置不在本平台服务范围内，请重新选择",
+                        "That place is outside the area served; pick again",
+                    ))
+            }
+        }
+    }
+    let picker = Frame::fit(frame, PICKER_WIDTH);
+    let mut query = vec![("frame", bbox_param(frame))];
+    if let Some((lng, lat)) = mark {
+        query.push(("mark", format!("{lng:.6},{lat:.6}")));
+    }
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = PlacePage {
+        frame: bbox_param(frame),
+        picker_src: format!("/report/map.svg?{}", encode(&pairs)),
+        picker_height: picker.height.round() as u32,
+        chosen,
+        error,
+        chrome: Chrome::new(lang, None, &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickerParams {
+    frame: String,
+    mark: Option<String>,
+}
+
+/// The picture the resident clicks: districts, streets with their names, grids when zoomed
+/// in, and the chosen point.
+pub async fn picker_svg(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(p): ApiQuery<PickerParams>,
+) -> Result<Response, ApiError> {
+    let service = service_bbox(&state).ok_or(ApiError::NotFound)?;
+    let frame = parse_bbox(&p.frame, service)?;
+    let mark = match p.mark.as_deref() {
+        Some(m) => {
+            let bad = || ApiError::field("mark", "位置无效", "not a position");
+            let (lng, lat) = m.split_once(',').ok_or_else(bad)?;
+            Some((lng.trim().parse::<f64>().map_err(|_| bad())?, lat.trim().parse::<f64>().map_err(|_| bad())?))
+        }
+        None => None,
+    };
+    let atlas = state.atlas();
+    let placer = state.placer();
+    let overlaps = |b: Bbox| b.0 < frame.2 && b.2 > frame.0 && b.1 < frame.3 && b.3 > frame.1;
+    let zoomed = frame.3 - frame.1 < 3.0 * ZOOMED_SPAN;
+    let mut areas = Vec::new();
+    let mut lines: Vec<&[Polygon]> = Vec::new();
+    for district in placer.districts().iter().filter(|d| overlaps(d.bbox)) {
+        areas.push(Area {
+            polygons: &district.polygons,
+            fill: "#f4f1ea",
+            href: None,
+            title: district.name.clone(),
+            label: None,
+        });
+        let Ok(code) = RegionCode::parse(&district.code) else { continue };
+        for street in atlas.children(&code).into_iter().filter(|s| overlaps(s.bbox)) {
+            areas.push(Area {
+                polygons: &street.polygons,
+                fill: Palette::Blues.colours()[0],
+                href: None,
+                title: street.name.clone(),
+                label: Some((street.name.clone(), street.label_at)),
+            });
+            if zoomed {
+                lines.extend(
+                    atlas
+                        .grids_within(&street.code)
+                        .into_iter()
+                        .filter(|g| overlaps(g.bbox))
+                        .map(|g| g.polygons.as_slice()),
+                );
+            }
+        }
+    }
+    let dots = mark
+        .map(|(lng, lat)| Dot { lng, lat, kind: DotKind::Chosen, title: "选择的位置 / chosen place".into() })
+        .into_iter()
+        .collect();
+    let map = Map { frame: Frame::fit(frame, PICKER_WIDTH), label: "地图 / map".into(), areas, lines, dots };
+    Ok(([(CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (CACHE_CONTROL, "public, max-age=300")], map.to_svg())
+        .into_response())
+}
+
+// Describing it ---------------------------------------------------------------------------
+
+/// A category to choose, under its top-level group.
+pub struct CategoryGroup {
+    pub name: String,
+    pub options: Vec<(String, String)>,
+}
+
+fn category_groups(reference: &Reference, lang: &Lang) -> Vec<CategoryGroup> {
+    let taxonomy = &reference.taxonomy;
+    taxonomy
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(|top| {
+            let subs: Vec<(String, String)> = taxonomy
+                .iter()
+                .filter(|c| c.parent.as_ref() == Some(&top.code))
+                .map(|c| (c.code.as_str().to_string(), lang.t(&c.name_zh, &c.name_en).to_string()))
+                .collect();
+            let options = if subs.is_empty() {
+                vec![(top.code.as_str().to_string(), lang.t(&top.name_zh, &top.name_en).to_string())]
+            } else {
+                subs
+            };
+            CategoryGroup { name: lang.t(&top.name_zh, &top.name_en).to_string(), options }
+        })
+        .collect()
+}
+
+/// What the resident typed, kept when the form comes back with an error.
+#[derive(Default)]
+pub struct ReportInput {
+    pub category_code: String,
+    pub description: String,
+    pub address: String,
+    pub lng: String,
+    pub lat: String,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub anonymous: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report_details.html")]
+struct DetailsPage {
+    lang: Lang,
+    chrome: Chrome,
+    groups: Vec<CategoryGroup>,
+    input: ReportInput,
+    place_names: String,
+    picker_src: String,
+    /// The field in error and its message.
+    error: Option<(String, String)>,
+    photos_lost: bool,
+}
+
+impl DetailsPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// An error on a field the form does not show (the place, the request as a whole).
+    fn general_error(&self) -> Option<&str> {
+        const SHOWN: [&str; 7] =
+            ["category_code", "description", "address", "photo", "reporter_name", "reporter_phone", "anonymous"];
+        self.error.as_ref().filter(|(f, _)| !SHOWN.contains(&f.as_str())).map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailsParams {
+    lng: Option<f64>,
+    lat: Option<f64>,
+}
+
+fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> DetailsPage {
+    let point = input.lng.parse::<f64>().ok().zip(input.lat.parse::<f64>().ok());
+    let (place_names, picker_src) = match point.map(|p| (p, state.placer().place(Some(p), None))) {
+        Some(((lng, lat), Ok(place))) => (
+            place_names(&state.atlas(), &place),
+            format!(
+                "/report/map.svg?{}",
+                encode(&[("frame", &bbox_param(around((lng, lat)))), ("mark", &format!("{lng:.6},{lat:.6}"))])
+            ),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    DetailsPage {
+        groups: category_groups(&state.reference(), &lang),
+        input,
+        place_names,
+        picker_src,
+        error: None,
+        photos_lost: false,
+        chrome: Chrome::new(lang, None, uri),
+        lang,
+    }
+}
+
+/// Step two: what is it, and who to tell.
+pub async fn report_details(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    ApiQuery(p): ApiQuery<DetailsParams>,
+) -> Result<Html<String>, PageError> {
+    let input = ReportInput {
+        lng: p.lng.map(|v| format!("{v:.6}")).unwrap_or_default(),
+        lat: p.lat.map(|v| format!("{v:.6}")).unwrap_or_default(),
+        ..ReportInput::default()
+    };
+    Ok(Html(details_page(&state, lang, &uri, input).render()?))
+}
+
+#[derive(Template)]
+#[template(path = "report_done.html")]
+struct DonePage {
+    lang: Lang,
+    chrome: Chrome,
+    tracking_no: String,
+    query_code: String,
+    response_due: String,
+    resolve_due: String,
+    photos: usize,
+}
+
+/// Takes the report in, or shows the form again with what was typed and the error beside its
+/// field (photos must be chosen again: browsers cannot refill a file input).
+pub async fn submit_report(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    let mut input = ReportInput::default();
+    let result = async {
+        let form = read_form(form).await;
+        // Keep what was typed even when the photos were refused.
+        let (fields, photos) = match form {
+            Ok(f) => (f.fields, Ok(f.photos)),
+            Err(e) => (Vec::new(), Err(e)),
+        };
+        let mut req = IntakeRequest::default();
+        for (name, text) in fields {
+            match name.as_str() {
+                "category_code" => input.category_code = text.clone(),
+                "description" => input.description = text.clone(),
+                "address" => input.address = text.clone(),
+                "lng" => input.lng = text.clone(),
+                "lat" => input.lat = text.clone(),
+                "reporter_name" => input.reporter_name = text.clone(),
+                "reporter_phone" => input.reporter_phone = text.clone(),
+                "anonymous" => input.anonymous = true,
+                _ => {}
+            }
+            req.set_form_field(&name, text)?;
+        }
+        let photos = photos?;
+        let count = photos.len();
+        let mut created = take_in(&state, None, req, None, photos).await?;
+        dispatch_automatically(&state, &mut created).await?;
+        Ok::<_, ApiError>((created, count))
+    }
+    .await;
+    match result {
+        Ok((created, photos)) => {
+            let page = DonePage {
+                tracking_no: created.tracking_no,
+                query_code: created.query_code,
+                response_due: local_time(created.response_due),
+                resolve_due: local_time(created.resolve_due),
+                photos,
+                chrome: Chrome::new(lang, None, &uri),
+                lang,
+            };
+            Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
+        }
+        Err(ApiError::Invalid { field, message }) => {
+            let mut page = details_page(&state, lang, &uri, input);
+            page.error = Some((field, bilingual(&message, &lang)));
+            page.photos_lost = true;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The part of a "中文 / English" message in the page's language.
+pub fn bilingual(message: &str, lang: &Lang) -> String {
+    match message.split_once(" / ") {
+        Some((zh, en)) => lang.t(zh, en).to_string(),
+        None => message.to_string(),
+    }
+}
+
+// Following a case ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    lang: Lang,
+    chrome: Chrome,
+    tracking_no: String,
+    code: String,
+    error: Option<String>,
+    case: Option<TrackedCase>,
+    thanks: bool,
+}
+
+/// A case as the resident sees it, with its words in the page's language.
+pub struct TrackedCase {
+    pub state: String,
+    pub category: String,
+    pub received: String,
+    pub response_due: String,
+    pub resolve_due: String,
+    pub result: Option<String>,
+    pub timeline: Vec<(String, String)>,
+    pub evaluation: Option<String>,
+    pub can_evaluate: bool,
+    pub handled_with: Option<String>,
+}
+
+fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
+    let state = grassroots_domain::CaseState::parse(case.state)
+        .map_or(case.state.to_string(), |s| lang.t(s.label_zh(), s.as_str()).to_string());
+    TrackedCase {
+        state,
+        category: case.category.map(|c| lang.t(&c.zh, &c.en).to_string()).unwrap_or_default(),
+        received: local_time(case.received_at),
+        response_due: local_time(case.response_due),
+        resolve_due: local_time(case.resolve_due),
+        result: case.result,
+        timeline: case.timeline.into_iter().map(|t| (local_time(t.at), lang.t(&t.zh, &t.en).to_string())).collect(),
+        evaluation: case.evaluation.map(|e| {
+            let resolved =
+                if e.resolved { lang.t("已解决", "resolved") } else { lang.t("未解决", "not resolved") };
+            format!("{resolved} · {}", lang.t(e.satisfaction.label_zh(), e.satisfaction.as_str()))
+        }),
+        can_evaluate: case.can_evaluate,
+        handled_with: case
+            .handled_with
+            .map(|m| format!("{} · {}", lang.t(m.state_label, m.state), m.result.unwrap_or_default())),
+    }
+}
+
+pub async fn track_form(lang: Lang, uri: Uri) -> Result<Html<String>, PageError> {
+    let page = TrackPage {
+        tracking_no: String::new(),
+        code: String::new(),
+        error: None,
+        case: None,
+        thanks: false,
+        chrome: Chrome::new(lang, None, &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct TrackForm {
+    tracking_no: String,
+    code: String,
+    /// Present when the evaluation form was sent.
+    resolved: Option<String>,
+    satisfaction: Option<String>,
+    comment: Option<String>,
+}
+
+/// Shows a case to whoever has its number and code; with an evaluation, records it first.
+pub async fn track(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<TrackForm>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    let (no, code) = (form.tracking_no.trim().to_string(), form.code.trim().to_string());
+    let mut page = TrackPage {
+        tracking_no: no.clone(),
+        code: code.clone(),
+        error: None,
+        case: None,
+        thanks: false,
+        chrome: Chrome::new(lang, None, &uri),
+        lang,
+    };
+    let evaluation = match (form.resolved.as_deref(), form.satisfaction.as_deref()) {
+        (None, None) => None,
+        (resolved, satisfaction) => Some((resolved == Some("yes"), satisfaction.unwrap_or_default())),
+    };
+    let outcome = async {
+        if let Some((resolved, satisfaction)) = evaluation {
+            let satisfaction = Satisfaction::parse_field("satisfaction", satisfaction)?;
+            let comment = form.comment.filter(|c| !c.trim().is_empty());
+            let mv = Move::Evaluate { resolved, satisfaction, comment };
+            crate::track::evaluate_case(&state, &no, &code, &mv).await?;
+        }
+        crate::track::find_case(&state, &no, &code).await
+    }
+    .await;
+    let status = match outcome {
+        Ok(case) => {
+            page.thanks = evaluation.is_some();
+            page.case = Some(tracked(case, &lang));
+            StatusCode::OK
+        }
+        Err(ApiError::NotFound) => {
+            page.error =
+                Some(lang.t("受理编号或查询码不正确", "no case has this tracking number and query code").to_string());
+            StatusCode::NOT_FOUND
+        }
+        Err(ApiError::Invalid { message, .. } | ApiError::Conflict(message)) => {
+            page.error = Some(bilingual(&message, &lang));
+            page.case = crate::track::find_case(&state, &no, &code).await.ok().map(|c| tracked(c, &lang));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+// Recent cases in public ------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicParams {
+    category: Option<String>,
+    street: Option<String>,
+    after: Option<String>,
+}
+
+pub struct PublicCase {
+    pub category: String,
+    pub place: String,
+    pub state: String,
+    pub received: String,
+}
+
+#[derive(Template)]
+#[template(path = "public_cases.html")]
+struct PublicPage {
+    lang: Lang,
+    chrome: Chrome,
+    groups: Vec<CategoryGroup>,
+    streets: Vec<(String, String)>,
+    category: String,
+    street: String,
+    cases: Vec<PublicCase>,
+    older_href: Option<String>,
+    svg: String,
+}
+
+/// Public points are rounded to about 100 m: where a problem is matters to neighbours, the
+/// exact door does not.
+fn rounded(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+const PUBLIC_PAGE: u32 = 30;
+
+/// Recent cases for everyone: category, street and community, state and date — never the
+/// description, the address or anything of the reporter.
+pub async fn public_cases(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    ApiQuery(p): ApiQuery<PublicParams>,
+) -> Result<Html<String>, PageError> {
+    let reference = state.reference();
+    let category = p.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(code) = category {
+        reference.taxonomy.lookup(code)?;
+    }
+    let street = p.street.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(RegionCode::parse).transpose()?;
+    if street.as_ref().is_some_and(|s| s.level() != RegionLevel::Township) {
+        return Err(ApiError::field("street", "应为街道代码（9位）", "a street code (9 digits)").into());
+    }
+    let after = p
+        .after
+        .as_deref()
+        .map(|a| uuid::Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页位置", "not a page cursor")))
+        .transpose()?;
+    let filter = grassroots_store::CaseFilter {
+        category: category.map(str::to_string),
+        region: street.clone(),
+        after,
+        limit: PUBLIC_PAGE,
+        ..Default::default()
+    };
+    let everything = grassroots_domain::Scope::All;
+    let page = state.store.list_cases(&everything, &filter).await?;
+    let atlas = state.atlas();
+    let name = |code: &Option<String>| code.as_deref().and_then(|c| atlas.outline(c)).map(|o| o.name.clone());
+    let cases = page
+        .cases
+        .iter()
+        .map(|c| {
+            let r = &c.record;
+            PublicCase {
+                category: reference
+                    .taxonomy
+                    .get(&r.category_code)
+                    .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
+                place: [name(&r.place.street_code), name(&r.place.community_code)]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                state: lang.t(r.state.label_zh(), r.state.as_str()).to_string(),
+                received: local_time(r.received_at),
+            }
+        })
+        .collect();
+    let older_href = page.next_cursor.map(|cursor| {
+        let cursor = cursor.to_string();
+        let mut pairs = vec![("after", cursor.as_str())];
+        if let Some(c) = category {
+            pairs.push(("category", c));
+        }
+        if let Some(s) = &street {
+            pairs.push(("street", s.as_str()));
+        }
+        format!("/public?{}", encode(&pairs))
+    });
+
+    // The map: the district's streets, and the last 90 days' cases as rounded points.
+    let placer = state.placer();
+    let district = placer.districts().first();
+    let svg = match district {
+        Some(d) => {
+            let code = RegionCode::parse(&d.code)?;
+            let streets = atlas.children(&code);
+            let rates = grassroots_store::RateFilter {
+                region: street.clone().or(Some(code.clone())),
+                category: category.map(str::to_string),
+                from: Some(Utc::now() - chrono::Duration::days(90)),
+                ..Default::default()
+            };
+            let points = state.store.case_points(&everything, &rates, 1000).await?;
+            let areas = streets
+                .iter()
+                .map(|s| Area {
+                    polygons: &s.polygons,
+                    fill: Palette::Blues.colours()[0],
+                    href: Some(format!("/public?{}", encode(&[("street", s.code.as_str())]))),
+                    title: s.name.clone(),
+                    label: Some((s.name.clone(), s.label_at)),
+                })
+                .collect();
+            let dots = points
+                .iter()
+                .map(|pt| {
+                    let kind = if pt.state.is_pending() { DotKind::Pending } else { DotKind::Finished };
+                    let category = reference
+                        .taxonomy
+                        .get(&pt.category_code)
+                        .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
+                    let state = lang.t(pt.state.label_zh(), pt.state.as_str());
+                    Dot { lng: rounded(pt.lng), lat: rounded(pt.lat), kind, title: format!("{category} · {state}") }
+                })
+                .collect();
+            Map { frame: Frame::fit(d.bbox, 600.0), label: d.name.clone(), areas, lines: Vec::new(), dots }.to_svg()
+        }
+        None => String::new(),
+    };
+    let streets = district
+        .and_then(|d| RegionCode::parse(&d.code).ok())
+        .map(|code| atlas.children(&code).iter().map(|s| (s.code.as_str().to_string(), s.name.clone())).collect())
+        .unwrap_or_default();
+    let page = PublicPage {
+        groups: category_groups(&reference, &lang),
+        streets,
+        category: category.unwrap_or_default().to_string(),
+        street: street.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        cases,
+        older_href,
+        svg,
+        chrome: Chrome::new(lang, None, &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}

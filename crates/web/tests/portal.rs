@@ -1,0 +1,195 @@
+//! The resident portal through its pages: placing a report on the server-drawn map, the form
+//! and its errors, the answer with the tracking number, following and rating a case, and the
+//! public list — each on both backends.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+/// The value of `name="…" value="…"` or of an element with `id="…"`, from a page.
+fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> &'a str {
+    let at = html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}"));
+    let rest = &html[at..];
+    let start = rest.find(&format!("{attr}=\"")).expect("the attribute") + attr.len() + 2;
+    &rest[start..start + rest[start..].find('"').unwrap()]
+}
+
+fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no #{id}")) + id.len() + 6;
+    &html[at..at + html[at..].find('<').unwrap()]
+}
+
+fn here(app: &TestApp) -> String {
+    format!("http://{}", app.addr)
+}
+
+async fn a_resident_places_a_report_on_the_map_and_gets_a_tracking_number(app: TestApp) {
+    let home = app.get("/").send().await;
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains(r#"href="/report""#));
+
+    // Step one: the whole district; a click in its middle picks a place and zooms in.
+    let page = app.get("/report").send().await.text();
+    let frame = attr_after(&page, r#"name="frame""#, "value").to_string();
+    assert!(page.contains(r#"<input type="image" name="spot""#));
+    let svg = app.get(&format!("/report/map.svg?frame={}", enc(&frame))).send().await;
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml; charset=utf-8"));
+    assert!(svg.text().starts_with("<svg"));
+    let clicked = app.get(&format!("/report?frame={}&spot.x=170&spot.y=200", enc(&frame))).send().await.text();
+    assert!(clicked.contains("东城区"), "the chosen place is named");
+    let next = attr_after(&clicked, r#"class="button""#, "href").replace("&#38;", "&");
+    assert!(next.starts_with("/report/details?lng=116.") && next.contains("&lat=39."), "{next}");
+    assert_ne!(attr_after(&clicked, r#"name="frame""#, "value"), frame, "zoomed in around the point");
+    // Far outside the district: said so, nothing chosen.
+    let outside = app.get(&format!("/report?frame={}&spot.x=2&spot.y=2", enc(&frame))).send().await.text();
+    assert!(outside.contains("不在本平台服务范围内") && !outside.contains(r#"class="button""#));
+
+    // Step two, at a point in a grid: the grid is named; the report goes in with a photo.
+    let (lng, lat) = IN_GRID;
+    let form = app.get(&format!("/report/details?lng={lng}&lat={lat}")).send().await.text();
+    assert!(form.contains("多福巷社区第1网格") || form.contains(GRID), "the grid is named: {form}");
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    let (lng, lat) = (lng.to_string(), lat.to_string());
+    let fields = [
+        ("lng", lng.as_str()),
+        ("lat", lat.as_str()),
+        ("category_code", "0301"),
+        ("description", "路灯不亮已经三天了"),
+        ("address", ""),
+        ("reporter_name", ""),
+        ("reporter_phone", PHONE),
+    ];
+    let before = app.case_count().await;
+    let done = app
+        .post("/report/details")
+        .header("origin", &here(&app))
+        .multipart(&fields, &[("photo", "lamp.png", png), ("photo", "", b"")])
+        .send()
+        .await;
+    assert_eq!(done.status, 201, "{}", done.text());
+    let html = done.text();
+    let (no, code) = (text_of(&html, "tracking-no").to_string(), text_of(&html, "query-code").to_string());
+    assert_eq!((no.len(), code.len()), (14, 6));
+    assert!(html.contains("照片: 1"), "one photo; the empty file part is none");
+    assert_eq!(app.case_count().await, before + 1);
+
+    // Following it: the number and code show its state and timeline.
+    let tracked = app
+        .post("/track")
+        .header("origin", &here(&app))
+        .body_with_type("application/x-www-form-urlencoded", format!("tracking_no={no}&code={code}"))
+        .send()
+        .await;
+    assert_eq!(tracked.status, 200, "{}", tracked.text());
+    let html = tracked.text();
+    assert!(text_of(&html, "case-state").contains("已受理"));
+    assert!(html.contains("您的诉求已受理") && !html.contains(PHONE), "the timeline, nothing personal");
+}
+
+async fn form_errors_keep_the_input_and_name_the_field(app: TestApp) {
+    let before = app.case_count().await;
+    let fields = [
+        ("lng", ""),
+        ("lat", ""),
+        ("category_code", "0301"),
+        ("description", "  "),
+        ("address", "东华门街道多福巷社区5号"),
+        ("reporter_name", "张三"),
+        ("reporter_phone", PHONE),
+    ];
+    let res = app.post("/report/details").header("origin", &here(&app)).multipart(&fields, &[]).send().await;
+    assert_eq!(res.status, 422);
+    let html = res.text();
+    assert!(html.contains(r#"id="description-error""#), "the error sits by its field");
+    assert!(html.contains(r#"aria-describedby="description-error""#));
+    assert!(html.contains(r#"value="东华门街道多福巷社区5号""#) && html.contains(&format!(r#"value="{PHONE}""#)));
+    assert!(html.contains(r#"<option value="0301" selected>"#), "the category stays chosen");
+    // A phone that is not one, and a photo that is not an image: named too.
+    let mut bad_phone = fields;
+    bad_phone[3] = ("description", "井盖丢了");
+    bad_phone[6] = ("reporter_phone", "12345");
+    let res = app.post("/report/details").header("origin", &here(&app)).multipart(&bad_phone, &[]).send().await;
+    assert!(res.text().contains(r#"id="reporter_phone-error""#), "{}", res.text());
+    let res = app
+        .post("/report/details")
+        .header("origin", &here(&app))
+        .multipart(&fields, &[("photo", "x.txt", b"not an image")])
+        .send()
+        .await;
+    assert!(res.text().contains(r#"id="photo-error""#));
+    // Another site's form is refused.
+    let forged =
+        app.post("/report/details").header("origin", "http://evil.example").multipart(&fields, &[]).send().await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.case_count().await, before, "nothing was created");
+
+    let wrong = app
+        .post("/track")
+        .body_with_type("application/x-www-form-urlencoded", "tracking_no=26010100000000&code=000000")
+        .send()
+        .await;
+    assert_eq!(wrong.status, 404);
+    assert!(wrong.text().contains("受理编号或查询码不正确") && wrong.text().contains(r#"value="26010100000000""#));
+}
+
+async fn a_closed_case_is_rated_through_the_tracking_page(app: TestApp) {
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    let (no, code) = (created["tracking_no"].as_str().unwrap(), created["query_code"].as_str().unwrap());
+    let (dispatcher, handler, supervisor) =
+        (app.login("dispatcher").await, app.login("handler-a").await, app.login("supervisor").await);
+    for (token, mv) in [
+        (&dispatcher, json!({ "action": "register" })),
+        (&dispatcher, json!({ "action": "dispatch", "unit": UNIT_A })),
+        (&handler, json!({ "action": "accept" })),
+        (&handler, json!({ "action": "contact", "note": "已电话联系" })),
+        (&handler, json!({ "action": "report_handled", "result": "已更换灯泡" })),
+        (&supervisor, json!({ "action": "close" })),
+    ] {
+        app.act_ok(token, id, &mv).await;
+    }
+    let track = |body: String| {
+        app.post("/track").header("origin", &here(&app)).body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let html = track(format!("tracking_no={no}&code={code}")).send().await.text();
+    assert!(html.contains("已更换灯泡") && html.contains(r#"name="satisfaction" value="satisfied""#));
+    let bad = track(format!("tracking_no={no}&code={code}&resolved=yes&satisfaction=great")).send().await;
+    assert_eq!(bad.status, 422);
+    let rated =
+        track(format!("tracking_no={no}&code={code}&resolved=yes&satisfaction=satisfied&comment=%E5%BE%88%E5%BF%AB"))
+            .send()
+            .await;
+    assert_eq!(rated.status, 200, "{}", rated.text());
+    let html = rated.text();
+    assert!(html.contains("感谢您的评价") && html.contains("已解决 · 满意"));
+    assert!(!html.contains(r#"name="satisfaction""#), "rated once per round");
+    let stored = app.get(&format!("/api/v1/track/{no}?code={code}")).send().await.json();
+    assert_eq!(stored["evaluation"]["satisfaction"], "satisfied");
+}
+
+async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestApp) {
+    let (lng, lat) = IN_GRID;
+    app.report(&json!({ "description": "楼道里堆满杂物，张三家门口", "category_code": "1701", "lng": lng, "lat": lat,
+        "reporter_name": NAME, "reporter_phone": PHONE }))
+        .await;
+    app.report(&json!({ "description": "路灯不亮", "category_code": "0301", "lng": lng, "lat": lat })).await;
+    let html = app.get("/public").send().await.text();
+    assert!(html.contains("东华门街道"), "the street");
+    for personal in [NAME, PHONE, MASKED_PHONE, "张三家门口", "路灯不亮"] {
+        assert!(!html.contains(personal), "shows {personal}");
+    }
+    assert_eq!(html.matches("<tr><td>").count(), 2);
+    assert_eq!(html.matches("<circle").count(), 2, "the cases are points on the map");
+    let filtered = app.get("/public?category=0301").send().await.text();
+    assert_eq!(filtered.matches("<tr><td>").count(), 1);
+    assert_eq!(app.get("/public?street=110101").send().await.status, 422);
+    assert_eq!(app.get("/public?category=9999").send().await.status, 422);
+}
+
+api_tests!(
+    a_resident_places_a_report_on_the_map_and_gets_a_tracking_number,
+    form_errors_keep_the_input_and_name_the_field,
+    a_closed_case_is_rated_through_the_tracking_page,
+    the_public_list_shows_recent_cases_without_anything_personal,
+);
