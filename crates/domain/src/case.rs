@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use crate::FieldError;
 
-/// Defines a string-coded enum with its wire name and its Chinese label.
+/// Defines a string-coded enum with its wire name and its Chinese and English labels.
 macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $zh:literal / $en:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -23,6 +23,10 @@ macro_rules! coded_enum {
 
             pub fn label_zh(self) -> &'static str {
                 match self { $($name::$variant => $zh),+ }
+            }
+
+            pub fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
             }
 
             pub fn parse(s: &str) -> Option<Self> {
@@ -44,25 +48,25 @@ macro_rules! coded_enum {
 coded_enum! {
     /// How intake placed a case (定位方式).
     LocatedBy {
-        Point = "point" / "坐标落入网格",
-        Address = "address" / "按地址中的地名",
-        Patrol = "patrol" / "网格员所在网格",
-        OutsideGrids = "outside_grids" / "不在任何网格内，转区指挥中心",
+        Point = "point" / "坐标落入网格" / "point in a grid",
+        Address = "address" / "按地址中的地名" / "by the place names in the address",
+        Patrol = "patrol" / "网格员所在网格" / "the grid worker's grid",
+        OutsideGrids = "outside_grids" / "不在任何网格内，转区指挥中心" / "outside every grid: to the district command centre",
     }
 }
 
 coded_enum! {
     /// Where a case is in the closed loop (DESIGN §4).
     CaseState {
-        Received = "received" / "已受理",
-        Registered = "registered" / "已立案",
-        Rejected = "rejected" / "不予受理",
-        Merged = "merged" / "已合并",
-        Dispatched = "dispatched" / "已派遣",
-        InProgress = "in_progress" / "处置中",
-        Handled = "handled" / "已办结",
-        Verifying = "verifying" / "核查中",
-        Closed = "closed" / "已结案",
+        Received = "received" / "已受理" / "received",
+        Registered = "registered" / "已立案" / "registered",
+        Rejected = "rejected" / "不予受理" / "rejected",
+        Merged = "merged" / "已合并" / "merged",
+        Dispatched = "dispatched" / "已派遣" / "dispatched",
+        InProgress = "in_progress" / "处置中" / "in progress",
+        Handled = "handled" / "已办结" / "handled",
+        Verifying = "verifying" / "核查中" / "being verified",
+        Closed = "closed" / "已结案" / "closed",
     }
 }
 
@@ -81,41 +85,41 @@ impl CaseState {
 coded_enum! {
     /// 诉求性质.
     RequestType {
-        Consult = "consult" / "咨询",
-        Help = "help" / "求助",
-        Complaint = "complaint" / "投诉",
-        Report = "report" / "举报",
-        Suggestion = "suggestion" / "建议",
-        Praise = "praise" / "表扬",
+        Consult = "consult" / "咨询" / "consult",
+        Help = "help" / "求助" / "help",
+        Complaint = "complaint" / "投诉" / "complaint",
+        Report = "report" / "举报" / "report",
+        Suggestion = "suggestion" / "建议" / "suggestion",
+        Praise = "praise" / "表扬" / "praise",
     }
 }
 
 coded_enum! {
     Channel {
-        Web = "web" / "网站",
-        Mobile = "mobile" / "移动端",
-        Phone = "phone" / "电话",
-        GridPatrol = "grid_patrol" / "网格巡查",
-        Open311 = "open311" / "Open311",
-        Import = "import" / "导入",
-        OtherSystem = "other_system" / "其他系统",
+        Web = "web" / "网站" / "website",
+        Mobile = "mobile" / "移动端" / "mobile",
+        Phone = "phone" / "电话" / "phone",
+        GridPatrol = "grid_patrol" / "网格巡查" / "grid patrol",
+        Open311 = "open311" / "Open311" / "Open311",
+        Import = "import" / "导入" / "import",
+        OtherSystem = "other_system" / "其他系统" / "other system",
     }
 }
 
 coded_enum! {
     Priority {
-        Normal = "normal" / "一般",
-        Urgent = "urgent" / "紧急",
-        Emergency = "emergency" / "特急",
+        Normal = "normal" / "一般" / "normal",
+        Urgent = "urgent" / "紧急" / "urgent",
+        Emergency = "emergency" / "特急" / "emergency",
     }
 }
 
 coded_enum! {
     /// The resident's satisfaction (满意度).
     Satisfaction {
-        Satisfied = "satisfied" / "满意",
-        Basic = "basic" / "基本满意",
-        Dissatisfied = "dissatisfied" / "不满意",
+        Satisfied = "satisfied" / "满意" / "satisfied",
+        Basic = "basic" / "基本满意" / "mostly satisfied",
+        Dissatisfied = "dissatisfied" / "不满意" / "dissatisfied",
     }
 }
 
@@ -129,9 +133,9 @@ impl Satisfaction {
 coded_enum! {
     /// How close a case is to its deadlines, maintained by the deadline worker.
     DueStatus {
-        OnTime = "on_time" / "正常",
-        DueSoon = "due_soon" / "即将超期",
-        Overdue = "overdue" / "已超期",
+        OnTime = "on_time" / "正常" / "on time",
+        DueSoon = "due_soon" / "即将超期" / "due soon",
+        Overdue = "overdue" / "已超期" / "overdue",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod personal;
+pub mod queue;
 pub mod rates;
 pub mod region;
 pub mod workflow;

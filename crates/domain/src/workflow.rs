@@ -278,6 +278,33 @@ pub fn label_zh(name: &str) -> &'static str {
     }
 }
 
+/// The English name of a move.
+pub fn label_en(name: &str) -> &'static str {
+    match name {
+        "register" => "Register",
+        "reclassify" => "Reclassify",
+        "reject" => "Reject",
+        "merge" => "Merge",
+        "dispatch" => "Dispatch",
+        "redispatch" => "Redispatch",
+        "return" => "Return",
+        "accept" => "Accept",
+        "contact" => "Contact the resident",
+        "request_extension" => "Request an extension",
+        "approve_extension" => "Approve the extension",
+        "reject_extension" => "Refuse the extension",
+        "supervise" => "Supervise",
+        "report_handled" => "Report the result",
+        "resolve_on_spot" => "Resolve on the spot",
+        "start_verification" => "Start verification",
+        "verify" => "Verify",
+        "close" => "Close",
+        "evaluate" => "Evaluate",
+        "reopen" => "Reopen",
+        _ => "Action",
+    }
+}
+
 /// What happened to a case. Each carries what `evolve` needs to rebuild the row, so a
 /// replay needs neither the calendar nor the taxonomy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -404,6 +431,35 @@ impl EventKind {
             Self::Evaluated { .. } => "evaluated",
             Self::Reopened { .. } => "reopened",
             Self::DueStatusChanged { .. } => "due_status_changed",
+        }
+    }
+
+    /// What happened, in Chinese and English, as staff read it in a case's history.
+    pub fn label(&self) -> (&'static str, &'static str) {
+        match self.name() {
+            "received" => ("受理", "received"),
+            "registered" => ("立案", "registered"),
+            "reclassified" => ("改类", "reclassified"),
+            "rejected" => ("不予受理", "rejected"),
+            "merged" => ("合并", "merged"),
+            "dispatched" => ("派遣", "dispatched"),
+            "redispatched" => ("改派", "redispatched"),
+            "returned" => ("退单", "returned by the unit"),
+            "accepted" => ("签收", "accepted by the unit"),
+            "contacted" => ("联系群众", "resident contacted"),
+            "extension_requested" => ("申请延期", "extension requested"),
+            "extension_approved" => ("批准延期", "extension approved"),
+            "extension_rejected" => ("驳回延期", "extension refused"),
+            "supervised" => ("督办", "supervised"),
+            "handled" => ("办结", "handled"),
+            "resolved_on_spot" => ("就地解决", "resolved on the spot"),
+            "verification_started" => ("开始核查", "verification started"),
+            "verified" => ("核查", "verified"),
+            "closed" => ("结案", "closed"),
+            "evaluated" => ("评价", "evaluated"),
+            "reopened" => ("重办", "reopened"),
+            "due_status_changed" => ("时限提醒", "deadline status changed"),
+            _ => ("事件", "event"),
         }
     }
 

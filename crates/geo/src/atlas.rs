@@ -93,6 +93,15 @@ impl Atlas {
             .collect()
     }
 
+    /// The grids whose box overlaps `bbox` (west, south, east, north).
+    pub fn grids_overlapping(&self, bbox: (f64, f64, f64, f64)) -> Vec<&Outline> {
+        self.outlines
+            .values()
+            .filter(|o| o.code.level() == RegionLevel::Grid)
+            .filter(|o| o.bbox.0 < bbox.2 && o.bbox.2 > bbox.0 && o.bbox.1 < bbox.3 && o.bbox.3 > bbox.1)
+            .collect()
+    }
+
     /// The grids inside `code`, by code.
     pub fn grids_within(&self, code: &RegionCode) -> Vec<&Outline> {
         self.outlines
@@ -149,6 +158,9 @@ mod tests {
             atlas.children(&RegionCode::parse("110101001").unwrap()).iter().map(|o| o.code.as_str()).collect();
         assert_eq!(communities, ["110101001001", "110101001002"]);
         assert_eq!(atlas.grids_within(&district).len(), 4);
+        let near: Vec<&str> =
+            atlas.grids_overlapping((116.405, 39.905, 116.415, 39.915)).iter().map(|o| o.code.as_str()).collect();
+        assert_eq!(near, ["110101001001001", "110101001001002", "110101001002001"]);
         assert!(atlas.children(&RegionCode::parse("110101001001001").unwrap()).is_empty());
     }
 }

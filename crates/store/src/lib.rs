@@ -103,6 +103,12 @@ pub trait Store: Send + Sync + 'static {
     /// A case within `scope`, with its events; `None` when absent or out of scope.
     async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;
+    /// How many cases each of the role's workbench queues holds, within the scope.
+    async fn queue_counts(
+        &self,
+        scope: &Scope,
+        role: grassroots_domain::Role,
+    ) -> Result<Vec<(grassroots_domain::queue::Queue, i64)>>;
     /// Applies a move by a staff member within their scope.
     async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord>;
     /// The resident's view, found by tracking number and query code.

@@ -192,6 +192,9 @@ pub struct CaseFilter {
     pub unit: Option<String>,
     pub region: Option<grassroots_domain::RegionCode>,
     pub overdue: Option<bool>,
+    /// A workbench queue, as it stands for this role.
+    #[serde(skip)]
+    pub queue: Option<(grassroots_domain::queue::Queue, grassroots_domain::Role)>,
     pub text: Option<String>,
     /// Keyset cursor: the id of the last case of the previous page.
     pub after: Option<Uuid>,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
+use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{CaseState, RegionCode, Role};
 use grassroots_store::CaseFilter;
@@ -27,9 +28,24 @@ pub struct ListParams {
     unit: Option<String>,
     region: Option<String>,
     overdue: Option<bool>,
+    /// A workbench queue of the caller's role.
+    queue: Option<String>,
     text: Option<String>,
     after: Option<String>,
     limit: Option<u32>,
+}
+
+/// A queue named in a request, as it stands for the caller's role.
+pub fn queue_param(staff: &Staff, raw: &str) -> Result<(Queue, Role), ApiError> {
+    let role = staff.user.role;
+    Queue::parse(raw.trim()).filter(|q| Queue::for_role(role).contains(q)).map(|q| (q, role)).ok_or_else(|| {
+        let allowed: Vec<&str> = Queue::for_role(role).iter().map(|q| q.as_str()).collect();
+        ApiError::field(
+            "queue",
+            format!("该角色的队列为：{}", allowed.join(", ")),
+            format!("this role's queues are: {}", allowed.join(", ")),
+        )
+    })
 }
 
 pub fn parse_case_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -90,6 +106,7 @@ pub async fn list(
         unit: p.unit,
         region: p.region.as_deref().map(RegionCode::parse).transpose()?,
         overdue: p.overdue,
+        queue: p.queue.as_deref().map(|q| queue_param(&staff, q)).transpose()?,
         text: p.text,
         after,
         limit,
@@ -100,6 +117,17 @@ pub async fn list(
     let cases: Vec<_> =
         page.cases.iter().map(|c| staff_case(&c.record, &c.reporter, &actor, &ctx, &reference)).collect();
     Ok(Json(json!({ "cases": cases, "next_cursor": page.next_cursor })))
+}
+
+/// The caller's workbench queues and how many cases each holds.
+pub async fn queues(State(state): State<Arc<AppState>>, staff: Staff) -> Result<Json<Value>, ApiError> {
+    works_on_cases(&staff)?;
+    let counts = state.store.queue_counts(&staff.user.scope, staff.user.role).await?;
+    let queues: Vec<Value> = counts
+        .into_iter()
+        .map(|(q, count)| json!({ "queue": q.as_str(), "label": { "zh": q.label_zh(), "en": q.label_en() }, "count": count }))
+        .collect();
+    Ok(Json(json!({ "queues": queues })))
 }
 
 pub async fn show(

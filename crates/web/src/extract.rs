@@ -119,7 +119,7 @@ fn nul_error(field: &str) -> ApiError {
 
 /// Turns serde's message into a field error: `unknown field `x``, `missing field `x``, or a
 /// path prefix `x: invalid type …`.
-fn data_error(text: &str) -> ApiError {
+pub(crate) fn data_error(text: &str) -> ApiError {
     let detail = ["target type: ", "query string: "]
         .iter()
         .find_map(|p| text.split_once(p).map(|(_, rest)| rest))

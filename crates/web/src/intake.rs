@@ -167,6 +167,9 @@ pub(crate) async fn take_in(
         },
         (Some(c), Some(_)) => Channel::parse_field("channel", c)?,
     };
+    if req.address.as_deref().is_some_and(|a| a.trim().chars().count() > 200) {
+        return Err(ApiError::field("address", "地址不能超过200个字符", "must be at most 200 characters"));
+    }
     let mut place = match place {
         Some(p) => p,
         None => locate(state, &req)?,
@@ -241,11 +244,6 @@ fn created_body(created: &CreatedCase) -> Value {
 /// a grid, by the region names in its address.
 fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
     let address = req.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    if let Some(a) = address {
-        if a.chars().count() > 200 {
-            return Err(ApiError::field("address", "地址不能超过200个字符", "must be at most 200 characters"));
-        }
-    }
     let point = match (req.lat, req.lng) {
         (Some(lat), Some(lng)) => {
             if !(-90.0..=90.0).contains(&lat) {
@@ -349,16 +347,37 @@ pub async fn patrol(
     staff: Staff,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let patrolled = take_patrol(&state, &staff, read_form(form).await?).await?;
+    let mut body = created_body(&patrolled.created);
+    body["photos"] = json!(patrolled.photos);
+    if let Some(record) = patrolled.closed {
+        body["status"] = json!(record.state);
+        body["resolved_on_spot"] = json!(record.resolved_on_spot);
+    }
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// A patrol report taken in: its case, how many photos it carries, and — resolved on the
+/// spot — the closed case.
+pub(crate) struct Patrolled {
+    pub created: CreatedCase,
+    pub photos: usize,
+    pub closed: Option<grassroots_domain::CaseRecord>,
+}
+
+/// 巡查上报 from a form, for the API and the grid worker's page alike. Without coordinates
+/// the report may name one of the worker's grids (`grid`).
+pub(crate) async fn take_patrol(state: &AppState, staff: &Staff, form: ReadForm) -> Result<Patrolled, ApiError> {
     if staff.user.role != Role::GridWorker {
         return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()));
     }
-    let form = read_form(form).await?;
     let mut req = IntakeRequest { channel: Some(Channel::GridPatrol.as_str().into()), ..IntakeRequest::default() };
-    let (mut on_spot, mut result) = (false, None);
+    let (mut on_spot, mut result, mut grid) = (false, None, None);
     for (name, text) in form.fields {
         match name.as_str() {
             "resolved_on_spot" => on_spot = matches!(text.trim(), "true" | "on" | "1"),
             "result" => result = Some(text),
+            "grid" => grid = Some(text.trim().to_string()).filter(|g| !g.is_empty()),
             _ => req.set_form_field(&name, text)?,
         }
     }
@@ -387,20 +406,26 @@ pub async fn patrol(
             ));
         }
     }
-    let photo_count = form.photos.len();
-    let mut created = take_in(&state, Some(&staff), req, None, form.photos).await?;
-    if result.is_none() {
-        dispatch_automatically(&state, &mut created).await?;
-    }
-    let mut body = created_body(&created);
-    body["photos"] = json!(photo_count);
-    if let Some(result) = result {
-        let reference = state.reference();
-        let ctx = state.move_context(&reference, Utc::now());
-        let mv = Move::ResolveOnSpot { result };
-        let record = state.store.apply_move(&staff.actor(), created.id, &mv, &ctx).await?;
-        body["status"] = json!(record.state);
-        body["resolved_on_spot"] = json!(record.resolved_on_spot);
-    }
-    Ok((StatusCode::CREATED, Json(body)))
+    let place = match grid.filter(|_| req.lat.is_none()) {
+        Some(code) if staff.user.scope.covers_grid(&code) => {
+            let grid = RegionCode::parse(&code)?;
+            Some(Place { located_by: Some(LocatedBy::Patrol), address: req.address.clone(), ..place_in(&grid) })
+        }
+        Some(_) => return Err(ApiError::field("grid", "不是您负责的网格", "not one of your grids")),
+        None => None,
+    };
+    let photos = form.photos.len();
+    let mut created = take_in(state, Some(staff), req, place, form.photos).await?;
+    let closed = match result {
+        Some(result) => {
+            let reference = state.reference();
+            let ctx = state.move_context(&reference, Utc::now());
+            Some(state.store.apply_move(&staff.actor(), created.id, &Move::ResolveOnSpot { result }, &ctx).await?)
+        }
+        None => {
+            dispatch_automatically(state, &mut created).await?;
+            None
+        }
+    };
+    Ok(Patrolled { created, photos, closed })
 }

@@ -11,6 +11,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/docs"),
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
+    ("get", "/api/v1/queues"),
     ("get", "/api/v1/cases/{id}"),
     ("post", "/api/v1/cases/{id}/actions"),
     ("post", "/api/v1/cases/{id}/reveal"),

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::personal::{mask_name, mask_phone};
+use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move, MoveContext};
-use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Scope};
+use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Role, Scope};
 use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -63,6 +64,20 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
 enum Locator<'a> {
     Scoped(&'a Scope, Uuid),
     Tracking(&'a str, &'a str),
+}
+
+/// The SQL form of `Queue::holds` (literals only: nothing here comes from a user).
+fn queue_condition(queue: Queue, role: Role) -> String {
+    let states: Vec<String> = queue.states(role).iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let extra = match queue {
+        Queue::ToDispatch => " AND c.return_count = 0",
+        Queue::Returned => " AND c.return_count > 0",
+        Queue::DueSoon => " AND c.due_status = 'due_soon'",
+        Queue::Overdue => " AND c.due_status = 'overdue'",
+        Queue::Mine if role == Role::Supervisor => " AND (c.state <> 'in_progress' OR c.pending_extension IS NOT NULL)",
+        Queue::ToRegister | Queue::Mine => "",
+    };
+    format!("(c.state IN ({}){extra})", states.join(", "))
 }
 
 pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
@@ -319,6 +334,9 @@ impl SqlStore {
             Some(false) => conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))")),
             None => {}
         }
+        if let Some((queue, role)) = f.queue {
+            conditions.push(queue_condition(queue, role));
+        }
         if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             let like = args.text(format!("%{escaped}%"));
@@ -342,6 +360,29 @@ impl SqlStore {
             .collect::<Result<Vec<_>>>()?;
         let next_cursor = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.record.id)).flatten();
         Ok(CasePage { cases, next_cursor })
+    }
+
+    pub(crate) async fn queue_counts_impl(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
+        let queues = Queue::for_role(role);
+        if queues.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = Args::default();
+        let mut conditions = scoped_region_clauses(scope, None, &mut args);
+        // Every queue holds open cases only: the index on state keeps this fast at any size.
+        conditions.push(format!("c.state IN ({PENDING_STATES}, 'handled', 'verifying')"));
+        let sums: Vec<String> = queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS q{i}", queue_condition(*q, role)))
+            .collect();
+        let sql = format!("SELECT {} FROM cases c WHERE {}", sums.join(", "), conditions.join(" AND "));
+        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| Ok((*q, row.try_get::<Option<i64>, _>(format!("q{i}").as_str())?.unwrap_or(0))))
+            .collect()
     }
 
     /// Checks a move's references that need the database: units and merge targets.

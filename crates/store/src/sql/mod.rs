@@ -349,6 +349,13 @@ impl crate::Store for SqlStore {
     ) -> Result<crate::CasePage> {
         self.list_cases_impl(scope, filter).await
     }
+    async fn queue_counts(
+        &self,
+        scope: &grassroots_domain::Scope,
+        role: grassroots_domain::Role,
+    ) -> Result<Vec<(grassroots_domain::queue::Queue, i64)>> {
+        self.queue_counts_impl(scope, role).await
+    }
     async fn apply_move(
         &self,
         actor: &grassroots_domain::Actor,

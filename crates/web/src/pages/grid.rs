@@ -151,7 +151,7 @@ pub async fn show(
                         .taxonomy
                         .get(&r.category_code)
                         .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
-                    state: lang.t(r.state.label_zh(), r.state.as_str()).to_string(),
+                    state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
                     overdue: r.due_status == grassroots_domain::DueStatus::Overdue,
                     received: r.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
                     on_spot: r.resolved_on_spot,
@@ -187,11 +187,9 @@ pub async fn show(
             let half = ((e - w) * squash).max(n - s) * (0.5 + SURROUNDINGS);
             let (x, y) = ((w + e) / 2.0, (s + n) / 2.0);
             let bbox = (x - half / squash, y - half, x + half / squash, y + half);
-            let street = region.ancestor(RegionLevel::Township).unwrap_or_else(|| region.clone());
             let areas = atlas
-                .grids_within(&street)
+                .grids_overlapping(bbox)
                 .into_iter()
-                .filter(|g| g.bbox.0 < bbox.2 && g.bbox.2 > bbox.0 && g.bbox.1 < bbox.3 && g.bbox.3 > bbox.1)
                 .map(|g| {
                     let is_here = g.code == region;
                     Area {

@@ -335,7 +335,7 @@ pub async fn show(
 pub fn case_dot(p: &grassroots_store::CasePoint, reference: &grassroots_store::Reference, lang: &Lang) -> Dot {
     let category =
         reference.taxonomy.get(&p.category_code).map_or(p.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
-    let state = lang.t(p.state.label_zh(), p.state.as_str());
+    let state = lang.t(p.state.label_zh(), p.state.label_en());
     let (kind, due) = if p.overdue {
         (DotKind::Overdue, lang.t("（超期）", " (overdue)"))
     } else if p.state.is_pending() {

@@ -6,8 +6,10 @@
 //! and `Sec-Fetch-Site` headers are checked on every form post, and the cookie is `SameSite`.
 
 pub mod grid;
+pub mod intake;
 pub mod map;
 pub mod portal;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -181,7 +183,7 @@ impl IntoResponse for PageError {
 }
 
 /// 303 to a path on this site, optionally setting a cookie.
-fn see_other(to: &str, cookie: Option<String>) -> Response {
+pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response();
     if let Some(c) = cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().insert(SET_COOKIE, c);
@@ -293,6 +295,13 @@ pub async fn switch_lang(Path(to): Path<String>, ApiQuery(p): ApiQuery<LangParam
     let value = if to == "en" { "en" } else { "zh" };
     let cookie = format!("{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax");
     see_other(&local_path(p.back.as_deref(), "/"), Some(cookie))
+}
+
+pub async fn script() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/app.js"),
+    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -252,7 +252,7 @@ pub struct CategoryGroup {
     pub options: Vec<(String, String)>,
 }
 
-fn category_groups(reference: &Reference, lang: &Lang) -> Vec<CategoryGroup> {
+pub(crate) fn category_groups(reference: &Reference, lang: &Lang) -> Vec<CategoryGroup> {
     let taxonomy = &reference.taxonomy;
     taxonomy
         .iter()
@@ -472,7 +472,7 @@ pub struct TrackedCase {
 
 fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
     let state = grassroots_domain::CaseState::parse(case.state)
-        .map_or(case.state.to_string(), |s| lang.t(s.label_zh(), s.as_str()).to_string());
+        .map_or(case.state.to_string(), |s| lang.t(s.label_zh(), s.label_en()).to_string());
     TrackedCase {
         state,
         category: case.category.map(|c| lang.t(&c.zh, &c.en).to_string()).unwrap_or_default(),
@@ -484,7 +484,7 @@ fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
         evaluation: case.evaluation.map(|e| {
             let resolved =
                 if e.resolved { lang.t("已解决", "resolved") } else { lang.t("未解决", "not resolved") };
-            format!("{resolved} · {}", lang.t(e.satisfaction.label_zh(), e.satisfaction.as_str()))
+            format!("{resolved} · {}", lang.t(e.satisfaction.label_zh(), e.satisfaction.label_en()))
         }),
         can_evaluate: case.can_evaluate,
         handled_with: case
@@ -657,7 +657,7 @@ pub async fn public_cases(
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" · "),
-                state: lang.t(r.state.label_zh(), r.state.as_str()).to_string(),
+                state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
                 received: local_time(r.received_at),
             }
         })
@@ -706,7 +706,7 @@ pub async fn public_cases(
                         .taxonomy
                         .get(&pt.category_code)
                         .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
-                    let state = lang.t(pt.state.label_zh(), pt.state.as_str());
+                    let state = lang.t(pt.state.label_zh(), pt.state.label_en());
                     Dot { lng: rounded(pt.lng), lat: rounded(pt.lat), kind, title: format!("{category} · {state}") }
                 })
                 .collect();

@@ -1,0 +1,249 @@
+//! Staff taking problems in: the hotline operator's form for phone calls (登记来电), built for
+//! the keyboard, and the grid worker's patrol report (巡查上报) for a phone.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use grassroots_domain::{Priority, RequestType, Role, Scope};
+
+use super::portal::{bilingual, category_groups, CategoryGroup};
+use super::{check_same_origin, Chrome, Lang, PageError, PageStaff};
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::intake::{dispatch_automatically, read_form, take_in, take_patrol, IntakeRequest};
+use crate::AppState;
+
+/// What was typed into a staff form, kept when it comes back with an error.
+#[derive(Default)]
+pub struct Typed(Vec<(String, String)>);
+
+impl Typed {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.get(name) == value
+    }
+}
+
+/// A form's error: the field it is about and what to say.
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, PageError> {
+    match e {
+        ApiError::Invalid { field, message } => Ok(FormError { field, message: bilingual(&message, lang) }),
+        other => Err(other.into()),
+    }
+}
+
+fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> String) -> Vec<(String, String)> {
+    all.iter().map(|v| (code(*v).to_string(), label(*v))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    lang: Lang,
+    chrome: Chrome,
+    groups: Vec<CategoryGroup>,
+    priorities: Vec<(String, String)>,
+    types: Vec<(String, String)>,
+    typed: Typed,
+    error: Option<FormError>,
+}
+
+impl IntakePage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+fn intake_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Typed) -> IntakePage {
+    IntakePage {
+        groups: category_groups(&state.reference(), &lang),
+        priorities: choices(Priority::ALL, Priority::as_str, |p| lang.t(p.label_zh(), p.label_en()).to_string()),
+        types: choices(RequestType::ALL, RequestType::as_str, |t| lang.t(t.label_zh(), t.label_en()).to_string()),
+        typed,
+        error: None,
+        chrome: Chrome::new(lang, Some(staff), uri),
+        lang,
+    }
+}
+
+fn operator_only(staff: &Staff) -> Result<(), PageError> {
+    if staff.user.role != Role::Operator {
+        return Err(ApiError::Forbidden("只有接诉员登记来电 / only operators take calls".into()).into());
+    }
+    Ok(())
+}
+
+pub async fn intake_form(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+) -> Result<Html<String>, PageError> {
+    operator_only(&staff)?;
+    Ok(Html(intake_page(&state, &staff, lang, &uri, Typed::default()).render()?))
+}
+
+#[derive(Template)]
+#[template(path = "taken.html")]
+struct TakenPage {
+    lang: Lang,
+    chrome: Chrome,
+    id: String,
+    tracking_no: String,
+    query_code: String,
+    status: String,
+    again_href: &'static str,
+    again_label: String,
+    photos: usize,
+}
+
+/// A call taken in; the number and code to read to the caller, and on to the next call.
+pub async fn take_call(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    operator_only(&staff)?;
+    let typed = Typed(fields.clone());
+    let taken = async {
+        let mut req = IntakeRequest::default();
+        for (name, value) in fields {
+            req.set_form_field(&name, value)?;
+        }
+        let mut created = take_in(&state, Some(&staff), req, None, Vec::new()).await?;
+        dispatch_automatically(&state, &mut created).await?;
+        Ok::<_, ApiError>(created)
+    }
+    .await;
+    match taken {
+        Ok(created) => {
+            let page = TakenPage {
+                id: created.id.to_string(),
+                tracking_no: created.tracking_no,
+                query_code: created.query_code,
+                status: lang.t(created.status.label_zh(), created.status.label_en()).to_string(),
+                again_href: "/intake",
+                again_label: lang.t("下一个来电", "Next call").to_string(),
+                photos: 0,
+                chrome: Chrome::new(lang, Some(&staff), &uri),
+                lang,
+            };
+            Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
+        }
+        Err(e) => {
+            let mut page = intake_page(&state, &staff, lang, &uri, typed);
+            page.error = Some(form_error(e, &lang)?);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+// Patrol --------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "patrol.html")]
+struct PatrolPage {
+    lang: Lang,
+    chrome: Chrome,
+    grids: Vec<(String, String)>,
+    groups: Vec<CategoryGroup>,
+    typed: Typed,
+    error: Option<FormError>,
+}
+
+impl PatrolPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+fn patrol_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Typed) -> PatrolPage {
+    let atlas = state.atlas();
+    let grids = match &staff.user.scope {
+        Scope::Grids { codes } => {
+            codes.iter().map(|c| (c.clone(), atlas.outline(c).map_or(c.clone(), |o| o.name.clone()))).collect()
+        }
+        _ => Vec::new(),
+    };
+    PatrolPage {
+        grids,
+        groups: category_groups(&state.reference(), &lang),
+        typed,
+        error: None,
+        chrome: Chrome::new(lang, Some(staff), uri),
+        lang,
+    }
+}
+
+fn grid_worker_only(staff: &Staff) -> Result<(), PageError> {
+    if staff.user.role != Role::GridWorker {
+        return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()).into());
+    }
+    Ok(())
+}
+
+pub async fn patrol_form(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+) -> Result<Html<String>, PageError> {
+    grid_worker_only(&staff)?;
+    Ok(Html(patrol_page(&state, &staff, lang, &uri, Typed::default()).render()?))
+}
+
+pub async fn report_patrol(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    grid_worker_only(&staff)?;
+    let form = read_form(form).await;
+    let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
+    let outcome = match form {
+        Ok(form) => take_patrol(&state, &staff, form).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(done) => {
+            let status = done.closed.as_ref().map_or(done.created.status, |r| r.state);
+            let page = TakenPage {
+                id: done.created.id.to_string(),
+                tracking_no: done.created.tracking_no,
+                query_code: done.created.query_code,
+                status: lang.t(status.label_zh(), status.label_en()).to_string(),
+                again_href: "/patrol",
+                again_label: lang.t("继续上报", "Report another").to_string(),
+                photos: done.photos,
+                chrome: Chrome::new(lang, Some(&staff), &uri),
+                lang,
+            };
+            Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
+        }
+        Err(e) => {
+            let mut page = patrol_page(&state, &staff, lang, &uri, typed);
+            page.error = Some(form_error(e, &lang)?);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}

@@ -1,0 +1,649 @@
+//! The staff workbench (工作台): the queues of the caller's role with their counts, filters and
+//! paging; and the case page — facts, place, deadlines, timeline, photos, the reporter masked
+//! with an audited reveal, and the moves this role may make now, each a form asking for what
+//! the move needs.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use chrono::{DateTime, Utc};
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::queue::Queue;
+use grassroots_domain::workflow::{label_en, label_zh, open_actions, Move};
+use grassroots_domain::{CaseRecord, Priority, RegionCode, Role, Satisfaction};
+use grassroots_geo::atlas::Atlas;
+use grassroots_store::{CaseDetail, CaseFilter, Reference};
+use serde::Deserialize;
+use serde_json::{Map as JsonMap, Value};
+
+use super::portal::bilingual;
+use super::{check_same_origin, encode, see_other, Chrome, Lang, PageError, PageStaff};
+use crate::auth::Staff;
+use crate::cases::{category_param, parse_case_id, queue_param, works_on_cases};
+use crate::error::ApiError;
+use crate::extract::{data_error, ApiQuery};
+use crate::svg::{Area, Dot, DotKind, Frame, Map};
+use crate::AppState;
+
+const PAGE_SIZE: u32 = 50;
+
+fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%m-%d %H:%M").to_string()
+}
+
+/// "3天5小时" left, or how long overdue; and whether it is.
+pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>, lang: &Lang) -> (String, bool) {
+    let minutes = (due - now).num_minutes();
+    let (d, h, m) = (minutes.abs() / 1440, minutes.abs() % 1440 / 60, minutes.abs() % 60);
+    let span = match (d, h) {
+        (0, 0) => format!("{m}{}", lang.t("分钟", " min")),
+        (0, _) => format!("{h}{}{m}{}", lang.t("小时", " h "), lang.t("分钟", " min")),
+        _ => format!("{d}{}{h}{}", lang.t("天", " d "), lang.t("小时", " h")),
+    };
+    if minutes >= 0 {
+        (format!("{}{span}", lang.t("剩余", "")) + lang.t("", " left"), false)
+    } else {
+        (format!("{}{span}", lang.t("超期", "overdue by ")), true)
+    }
+}
+
+fn place_line(atlas: &Atlas, record: &CaseRecord) -> String {
+    let p = &record.place;
+    [&p.street_code, &p.community_code, &p.grid_code]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| atlas.outline(c).map(|o| o.name.clone()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn category_name(reference: &Reference, code: &str, lang: &Lang) -> String {
+    reference.taxonomy.get(code).map_or(code.to_string(), |c| lang.t(&c.name_zh, &c.name_en).to_string())
+}
+
+fn unit_name(reference: &Reference, id: &str, lang: &Lang) -> String {
+    reference.unit(id).map_or(id.to_string(), |u| lang.t(&u.name_zh, &u.name_en).to_string())
+}
+
+// The queues ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkParams {
+    queue: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    text: Option<String>,
+    after: Option<String>,
+}
+
+pub struct QueueTab {
+    pub label: String,
+    pub count: i64,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct Row {
+    pub href: String,
+    pub tracking_no: String,
+    pub category: String,
+    pub place: String,
+    pub state: String,
+    pub due: String,
+    pub overdue: bool,
+    pub received: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "work.html")]
+struct WorkPage {
+    lang: Lang,
+    chrome: Chrome,
+    queue: String,
+    queue_label: String,
+    tabs: Vec<QueueTab>,
+    category: String,
+    region: String,
+    text: String,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+    intake: bool,
+    patrol: bool,
+}
+
+pub async fn queues(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    ApiQuery(p): ApiQuery<WorkParams>,
+) -> Result<Response, PageError> {
+    if staff.user.role == Role::Leader {
+        // Leaders work with aggregates.
+        return Ok(see_other("/map", None));
+    }
+    let role = staff.user.role;
+    let queue = match p.queue.as_deref() {
+        Some(q) => queue_param(&staff, q)?.0,
+        None => *Queue::for_role(role).first().ok_or(ApiError::NotFound)?,
+    };
+    let reference = state.reference();
+    let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (category, region, text) = (keep(&p.category), keep(&p.region), keep(&p.text));
+    let filter = CaseFilter {
+        queue: Some((queue, role)),
+        category: category.as_deref().map(|c| category_param(&reference, c)).transpose()?,
+        region: region.as_deref().map(RegionCode::parse).transpose()?,
+        text: text.clone(),
+        after: p
+            .after
+            .as_deref()
+            .map(|a| {
+                uuid::Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页位置", "not a page cursor"))
+            })
+            .transpose()?,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    let page = state.store.list_cases(&staff.user.scope, &filter).await?;
+    let counts = state.store.queue_counts(&staff.user.scope, role).await?;
+    let href = |q: Queue, after: Option<String>| {
+        let mut pairs = vec![("queue", q.as_str().to_string())];
+        for (k, v) in [("category", &category), ("region", &region), ("text", &text)] {
+            if let Some(v) = v {
+                pairs.push((k, v.clone()));
+            }
+        }
+        if let Some(a) = after {
+            pairs.push(("after", a));
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        format!("/work?{}", encode(&pairs))
+    };
+    let now = Utc::now();
+    let atlas = state.atlas();
+    let rows = page
+        .cases
+        .iter()
+        .map(|c| {
+            let r = &c.record;
+            let due = if r.first_contact_at.is_none() && r.state.is_pending() { r.response_due } else { r.resolve_due };
+            let (due, overdue) = if r.state.is_pending() { time_left(due, now, &lang) } else { (String::new(), false) };
+            Row {
+                href: format!("/cases/{}", r.id),
+                tracking_no: r.tracking_no.clone(),
+                category: category_name(&reference, &r.category_code, &lang),
+                place: place_line(&atlas, r),
+                state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+                due,
+                overdue,
+                received: local_time(r.received_at),
+                description: r.description.chars().take(40).collect(),
+            }
+        })
+        .collect();
+    let page = WorkPage {
+        queue: queue.as_str().to_string(),
+        queue_label: lang.t(queue.label_zh(), queue.label_en()).to_string(),
+        tabs: counts
+            .iter()
+            .map(|(q, count)| QueueTab {
+                label: lang.t(q.label_zh(), q.label_en()).to_string(),
+                count: *count,
+                href: href(*q, None),
+                current: *q == queue,
+            })
+            .collect(),
+        next_href: page.next_cursor.map(|c| href(queue, Some(c.to_string()))),
+        first_href: filter.after.map(|_| href(queue, None)),
+        category: category.unwrap_or_default(),
+        region: region.unwrap_or_default(),
+        text: text.unwrap_or_default(),
+        rows,
+        intake: role == Role::Operator,
+        patrol: role == Role::GridWorker,
+        chrome: Chrome::new(lang, Some(&staff), &uri),
+        lang,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+// The case page ---------------------------------------------------------------------------
+
+/// A field of an action's form.
+pub enum Field {
+    Text { name: &'static str, label: String, required: bool, long: bool },
+    Number { name: &'static str, label: String },
+    Choice { name: &'static str, label: String, options: Vec<(String, String)>, selected: String },
+    YesNo { name: &'static str, label: String },
+}
+
+pub struct ActionForm {
+    pub action: &'static str,
+    pub label: String,
+    pub fields: Vec<Field>,
+    /// A hint shown above the form (the dispatch suggestion and its reason).
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    /// What was typed, when the form comes back with an error.
+    pub values: Vec<(String, String)>,
+}
+
+impl ActionForm {
+    pub fn value(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference, lang: &Lang) -> ActionForm {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let text = |name, label: String, required| Field::Text { name, label, required, long: true };
+    let units = || -> Vec<(String, String)> {
+        reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect()
+    };
+    let suggestion = reference.suggest(&record.category_code, &record.place);
+    let mut hint = None;
+    let fields = match action {
+        "register" | "approve_extension" | "close" => vec![text("note", t("备注（可选）", "Note (optional)"), false)],
+        "reclassify" => vec![
+            Field::Choice {
+                name: "category_code",
+                label: t("类别", "Category"),
+                options: reference
+                    .taxonomy
+                    .iter()
+                    .map(|c| {
+                        (c.code.as_str().to_string(), format!("{} {}", c.code.as_str(), lang.t(&c.name_zh, &c.name_en)))
+                    })
+                    .collect(),
+                selected: record.category_code.clone(),
+            },
+            Field::Choice {
+                name: "priority",
+                label: t("紧急程度", "Priority"),
+                options: Priority::ALL
+                    .iter()
+                    .map(|p| (p.as_str().to_string(), lang.t(p.label_zh(), p.label_en()).to_string()))
+                    .collect(),
+                selected: record.priority.as_str().to_string(),
+            },
+            text("reason", t("原因", "Reason"), true),
+        ],
+        "reject" | "return" | "reject_extension" | "reopen" => vec![text("reason", t("原因", "Reason"), true)],
+        "merge" => vec![
+            Field::Text {
+                name: "into",
+                label: t("并入的案件编号（ID）", "Merge into case (id)"),
+                required: true,
+                long: false,
+            },
+            text("reason", t("原因（可选）", "Reason (optional)"), false),
+        ],
+        "dispatch" | "redispatch" => {
+            if let Some(s) = &suggestion {
+                hint = Some(format!(
+                    "{}：{}（{}）",
+                    t("建议派往", "Suggested unit"),
+                    lang.t(&s.unit.name_zh, &s.unit.name_en),
+                    lang.t(&s.why_zh, &s.why_en)
+                ));
+            }
+            let selected = match action {
+                "dispatch" => suggestion.as_ref().map(|s| s.unit.id.clone()).unwrap_or_default(),
+                _ => String::new(),
+            };
+            vec![
+                Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units(), selected },
+                Field::Text {
+                    name: "co_units",
+                    label: t(
+                        "协办单位（可选，单位编号，逗号分隔）",
+                        "Co-handlers (optional: unit ids, comma-separated)",
+                    ),
+                    required: false,
+                    long: false,
+                },
+                if action == "dispatch" {
+                    text("note", t("备注（可选）", "Note (optional)"), false)
+                } else {
+                    text("reason", t("改派原因", "Reason for redispatch"), true)
+                },
+            ]
+        }
+        "contact" => vec![text("note", t("联系情况", "How the resident was contacted"), true)],
+        "request_extension" => vec![
+            Field::Number { name: "days", label: t("延期工作日数", "Working days more") },
+            text("reason", t("原因", "Reason"), true),
+        ],
+        "supervise" => vec![
+            text("note", t("督办意见", "Supervision note"), true),
+            Field::YesNo { name: "escalate", label: t("升级督办", "Escalate") },
+        ],
+        "report_handled" | "resolve_on_spot" => vec![text("result", t("处置结果", "Result"), true)],
+        "verify" => vec![
+            Field::YesNo { name: "passed", label: t("核查通过", "Passed") },
+            text("note", t("核查情况", "What was found"), true),
+        ],
+        "evaluate" => vec![
+            Field::YesNo { name: "resolved", label: t("群众认为已解决", "The resident says it is resolved") },
+            Field::Choice {
+                name: "satisfaction",
+                label: t("满意度", "Satisfaction"),
+                options: Satisfaction::ALL
+                    .iter()
+                    .map(|s| (s.as_str().to_string(), lang.t(s.label_zh(), s.label_en()).to_string()))
+                    .collect(),
+                selected: String::new(),
+            },
+            text("comment", t("群众意见（可选）", "Comment (optional)"), false),
+        ],
+        // accept, start_verification: nothing to ask.
+        _ => Vec::new(),
+    };
+    ActionForm {
+        action,
+        label: lang.t(label_zh(action), label_en(action)).to_string(),
+        fields,
+        hint,
+        error: None,
+        values: Vec::new(),
+    }
+}
+
+/// A form's fields as the JSON the API takes for a move: numbers and yes/no as such,
+/// co-handlers as a list, empty fields left out.
+fn move_from_form(fields: &[(String, String)]) -> Result<Move, ApiError> {
+    let mut body = JsonMap::new();
+    for (name, value) in fields {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let json = match name.as_str() {
+            "days" => Value::from(
+                value.parse::<u32>().map_err(|_| ApiError::field("days", "应为正整数", "must be a whole number"))?,
+            ),
+            "passed" | "resolved" | "escalate" => Value::Bool(matches!(value, "yes" | "true" | "on")),
+            "co_units" => Value::Array(
+                value.split([',', '，', ' ']).filter(|u| !u.is_empty()).map(|u| Value::from(u.trim())).collect(),
+            ),
+            _ => Value::from(value),
+        };
+        body.insert(name.clone(), json);
+    }
+    serde_json::from_value(Value::Object(body)).map_err(|e| data_error(&e.to_string()))
+}
+
+pub struct Photo {
+    pub src: String,
+}
+
+pub struct TimelineLine {
+    pub at: String,
+    pub what: String,
+    pub who: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    lang: Lang,
+    chrome: Chrome,
+    id: String,
+    tracking_no: String,
+    category: String,
+    state: String,
+    priority: String,
+    channel: String,
+    request_type: String,
+    description: String,
+    address: String,
+    place: String,
+    located_by: String,
+    lead_unit: String,
+    co_units: String,
+    received: String,
+    response_due: String,
+    response_left: String,
+    response_overdue: bool,
+    resolve_due: String,
+    resolve_left: String,
+    resolve_overdue: bool,
+    pending: bool,
+    result: String,
+    reporter_name: String,
+    reporter_phone: String,
+    anonymous: bool,
+    revealed: bool,
+    may_reveal: bool,
+    reveal_error: Option<String>,
+    svg: String,
+    photos: Vec<Photo>,
+    timeline: Vec<TimelineLine>,
+    actions: Vec<ActionForm>,
+    extension: Option<String>,
+}
+
+/// The words of an event for staff: what happened and its notes.
+fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &Lang) -> TimelineLine {
+    let (zh, en) = e.kind.label();
+    // Notes, reasons, results and units, whatever the event carries.
+    let payload = serde_json::to_value(&e.kind).unwrap_or(Value::Null);
+    let detail = ["unit", "note", "reason", "result", "days", "comment", "due_status"]
+        .iter()
+        .filter_map(|k| match payload.get(*k) {
+            Some(Value::String(s)) if *k == "unit" => Some(unit_name(reference, s, lang)),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(format!("{n} {}", lang.t("个工作日", "working days"))),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    TimelineLine { at: local_time(e.at), what: lang.t(zh, en).to_string(), who: e.actor_kind.clone(), detail }
+}
+
+async fn case_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    detail: CaseDetail,
+) -> Result<CasePage, PageError> {
+    let reference = state.reference();
+    let atlas = state.atlas();
+    let r = &detail.record;
+    let now = Utc::now();
+    let ctx = state.move_context(&reference, now);
+    let actions =
+        open_actions(r, &staff.actor(), &ctx).into_iter().map(|a| action_form(a, r, &reference, &lang)).collect();
+    let photos = state
+        .store
+        .attachments(&staff.user.scope, r.id)
+        .await?
+        .into_iter()
+        .map(|a| Photo { src: format!("/api/v1/cases/{}/attachments/{}", r.id, a.id) })
+        .collect();
+    let svg = match (r.place.lng, r.place.lat) {
+        (Some(lng), Some(lat)) => spot_map(&atlas, (lng, lat)),
+        _ => String::new(),
+    };
+    let (response_left, response_overdue) = time_left(r.response_due, now, &lang);
+    let (resolve_left, resolve_overdue) = time_left(r.resolve_due, now, &lang);
+    Ok(CasePage {
+        id: r.id.to_string(),
+        tracking_no: r.tracking_no.clone(),
+        category: format!("{} {}", r.category_code, category_name(&reference, &r.category_code, &lang)),
+        state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+        priority: lang.t(r.priority.label_zh(), r.priority.label_en()).to_string(),
+        channel: lang.t(r.channel.label_zh(), r.channel.label_en()).to_string(),
+        request_type: lang.t(r.request_type.label_zh(), r.request_type.label_en()).to_string(),
+        description: r.description.clone(),
+        address: r.place.address.clone().unwrap_or_default(),
+        place: place_line(&atlas, r),
+        located_by: r.place.located_by.map(|l| lang.t(l.label_zh(), l.label_en()).to_string()).unwrap_or_default(),
+        lead_unit: r.lead_unit.as_deref().map(|u| unit_name(&reference, u, &lang)).unwrap_or_default(),
+        co_units: r.co_units.iter().map(|u| unit_name(&reference, u, &lang)).collect::<Vec<_>>().join("、"),
+        received: local_time(r.received_at),
+        response_due: local_time(r.response_due),
+        response_left: if r.first_contact_at.is_none() {
+            response_left
+        } else {
+            lang.t("已联系", "contacted").to_string()
+        },
+        response_overdue: response_overdue && r.first_contact_at.is_none(),
+        resolve_due: local_time(r.resolve_due),
+        resolve_left,
+        resolve_overdue,
+        pending: r.state.is_pending(),
+        result: r.result.clone().unwrap_or_default(),
+        reporter_name: detail.reporter.name.clone().unwrap_or_default(),
+        reporter_phone: detail.reporter.phone.clone().unwrap_or_default(),
+        anonymous: detail.reporter.anonymous,
+        revealed: false,
+        may_reveal: staff.user.role.may_reveal_personal_data() && !detail.reporter.anonymous,
+        reveal_error: None,
+        svg,
+        photos,
+        timeline: detail.events.iter().map(|e| event_line(e, &reference, &lang)).collect(),
+        actions,
+        extension: r.pending_extension.as_ref().map(|x| {
+            format!(
+                "{} {} {}：{}",
+                lang.t("申请延期", "Extension requested:"),
+                x.days,
+                lang.t("个工作日", "working days"),
+                x.reason
+            )
+        }),
+        chrome: Chrome::new(lang, Some(staff), uri),
+        lang,
+    })
+}
+
+/// The ground around a case's point, its grids drawn, the point marked.
+fn spot_map(atlas: &Atlas, (lng, lat): (f64, f64)) -> String {
+    let half_lat = 0.004;
+    let half_lng = half_lat / lat.to_radians().cos();
+    let frame = (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat);
+    let areas = atlas
+        .grids_overlapping(frame)
+        .into_iter()
+        .map(|g| Area { polygons: &g.polygons, fill: "#f4f7fb", href: None, title: g.name.clone(), label: None })
+        .collect();
+    Map {
+        frame: Frame::fit(frame, 320.0),
+        label: "位置 / place".into(),
+        areas,
+        lines: Vec::new(),
+        dots: vec![Dot { lng, lat, kind: DotKind::Chosen, title: "案件位置 / the case's place".into() }],
+    }
+    .to_svg()
+}
+
+pub async fn show_case(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    works_on_cases(&staff)?;
+    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Html(case_page(&state, &staff, lang, &uri, detail).await?.render()?))
+}
+
+/// Makes a move from its form; back to the case page, or — the move refused — the page again
+/// with the error beside the form and what was typed.
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    works_on_cases(&staff)?;
+    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    let action = fields.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let reference = state.reference();
+    let ctx = state.move_context(&reference, Utc::now());
+    let outcome = match move_from_form(&fields) {
+        Ok(mv) => state.store.apply_move(&staff.actor(), id, &mv, &ctx).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let (status, message) = match outcome {
+        Ok(_) => {
+            // A move can take the case out of the actor's scope (a unit returning it).
+            return Ok(match state.store.case_detail(&staff.user.scope, id).await? {
+                Some(_) => see_other(&format!("/cases/{id}"), None),
+                None => see_other("/work", None),
+            });
+        }
+        Err(ApiError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(ApiError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        Err(ApiError::Forbidden(message)) => (StatusCode::FORBIDDEN, message),
+        Err(e) => return Err(e.into()),
+    };
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
+    let message = bilingual(&message, &lang);
+    match page.actions.iter_mut().find(|a| a.action == action) {
+        Some(form) => {
+            form.error = Some(message);
+            form.values = fields.into_iter().filter(|(k, _)| k != "action").collect();
+        }
+        None => page.reveal_error = Some(message),
+    }
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    reason: String,
+}
+
+/// Shows the reporter's name and phone on this page only, after recording why (audited).
+pub async fn reveal(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    works_on_cases(&staff)?;
+    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    let revealed = state.store.reveal(&staff.actor(), id, &form.reason, Utc::now()).await;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
+    let status = match revealed.map_err(ApiError::from) {
+        Ok(data) => {
+            page.reporter_name = data.name.unwrap_or_default();
+            page.reporter_phone = data.phone.unwrap_or_default();
+            page.revealed = true;
+            StatusCode::OK
+        }
+        Err(ApiError::Invalid { message, .. } | ApiError::Forbidden(message)) => {
+            page.reveal_error = Some(bilingual(&message, &lang));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Personal data is not to be kept in caches.
+    let mut response = (status, Html(page.render()?)).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,183 @@
+//! The staff workbench through its pages: queues with counts, the case page and its action
+//! forms round the closed loop, scope, the audited reveal, the operator's call form and the
+//! grid worker's patrol form — each on both backends.
+
+mod support;
+
+use grassroots_store::Store;
+use support::*;
+
+fn session(token: &str) -> String {
+    format!("grassroots_session={token}")
+}
+
+struct Desk<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    origin: String,
+}
+
+impl<'a> Desk<'a> {
+    async fn of(app: &'a TestApp, who: &str) -> Self {
+        Self { app, cookie: session(&app.login(who).await), origin: format!("http://{}", app.addr) }
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.app.get(path).header("cookie", &self.cookie).send().await
+    }
+
+    async fn post(&self, path: &str, form: &str) -> Response {
+        self.app
+            .post(path)
+            .header("cookie", &self.cookie)
+            .header("origin", &self.origin)
+            .body_with_type("application/x-www-form-urlencoded", form.to_string())
+            .send()
+            .await
+    }
+
+    /// Makes a move through the case page's form and expects to be sent back to the case.
+    async fn act(&self, id: &str, form: &str) {
+        let res = self.post(&format!("/cases/{id}/act"), form).await;
+        assert_eq!(res.status, 303, "{form}: {}", res.text());
+        assert_eq!(res.header("location"), Some(format!("/cases/{id}").as_str()));
+    }
+}
+
+async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let dispatcher = Desk::of(&app, "dispatcher").await;
+
+    // The dispatcher's queues, with counts; the new case waits to be registered.
+    let work = dispatcher.get("/work").await;
+    assert_eq!(work.status, 200);
+    let html = work.text();
+    assert!(html.contains(r#"aria-current="page">待立案 <span class="count">1</span>"#), "{html}");
+    assert!(html.contains(&format!(r#"<a href="/cases/{id}">"#)));
+    let api = app.get("/api/v1/queues").bearer(&app.login("dispatcher").await).send().await.json();
+    assert_eq!(api["queues"][0]["queue"], "to_register");
+    assert_eq!(api["queues"][0]["count"], 1);
+
+    // The case page: facts, masked reporter, and only this role's moves.
+    let page = dispatcher.get(&format!("/cases/{id}")).await.text();
+    assert!(page.contains(MASKED_PHONE) && !page.contains(PHONE));
+    assert!(page.contains(r#"name="action" value="register""#) && !page.contains(r#"value="accept""#));
+    dispatcher.act(&id, "action=register&note=%E5%B1%9E%E5%AE%9E").await;
+    let queued = dispatcher.get("/work?queue=to_dispatch").await.text();
+    assert!(queued.contains(&format!("/cases/{id}")), "now waiting for dispatch");
+    dispatcher.act(&id, &format!("action=dispatch&unit={UNIT_A}&co_units=&note=")).await;
+
+    // Another unit's handler cannot open the page; the lead unit's can and works it.
+    let other = Desk::of(&app, "handler-b").await;
+    assert_eq!(other.get(&format!("/cases/{id}")).await.status, 404);
+    let handler = Desk::of(&app, "handler-a").await;
+    assert!(handler.get("/work").await.text().contains(&format!("/cases/{id}")), "in the unit's queue");
+    handler.act(&id, "action=accept").await;
+    // A move missing what it needs: the page again, the error by its form, nothing changed.
+    let refused = handler.post(&format!("/cases/{id}/act"), "action=contact&note=").await;
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains(r#"id="contact-error""#) && html.contains("note"), "{html}");
+    assert_eq!(app.stored_state(&id).await.0, "in_progress");
+    handler.act(&id, "action=contact&note=%E5%B7%B2%E7%94%B5%E8%AF%9D%E8%81%94%E7%B3%BB").await;
+    handler.act(&id, "action=report_handled&result=%E5%B7%B2%E4%BF%AE%E5%A5%BD").await;
+    let supervisor = Desk::of(&app, "supervisor").await;
+    assert!(supervisor.get("/work").await.text().contains(&format!("/cases/{id}")), "to check and close");
+    supervisor.act(&id, "action=close&note=").await;
+    assert_eq!(app.stored_state(&id).await.0, "closed");
+    let page = supervisor.get(&format!("/cases/{id}")).await.text();
+    for step in ["立案", "派遣", "签收", "联系群众", "办结", "结案"] {
+        assert!(page.contains(step), "the timeline shows {step}");
+    }
+
+    // Another site's form is refused.
+    let forged = app
+        .post(&format!("/cases/{id}/act"))
+        .header("cookie", &supervisor.cookie)
+        .header("origin", "http://evil.example")
+        .body_with_type("application/x-www-form-urlencoded", "action=reopen&reason=x")
+        .send()
+        .await;
+    assert_eq!(forged.status, 403);
+    // Leaders are sent to the map.
+    let leader = Desk::of(&app, "leader").await;
+    assert_eq!(leader.get("/work").await.header("location"), Some("/map"));
+}
+
+async fn the_reporter_is_revealed_only_with_a_reason_and_audited(app: TestApp) {
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    let dispatcher = Desk::of(&app, "dispatcher").await;
+    let refused = dispatcher.post(&format!("/cases/{id}/reveal"), "reason=").await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains(r#"id="reveal-error""#) && !refused.text().contains(PHONE));
+    let shown = dispatcher.post(&format!("/cases/{id}/reveal"), "reason=%E5%9B%9E%E8%AE%BF%E6%A0%B8%E5%AE%9E").await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.header("cache-control"), Some("no-store"));
+    assert!(shown.text().contains(PHONE) && shown.text().contains(NAME));
+    let audit = app.store.audit_entries(uuid::Uuid::parse_str(id).unwrap()).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "reveal"), "{audit:?}");
+}
+
+async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) {
+    let operator = Desk::of(&app, "operator").await;
+    let form = operator.get("/intake").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains(r#"id="reporter_phone" name="reporter_phone" value="" inputmode="tel" autofocus"#));
+    let before = app.case_count().await;
+    let missing =
+        operator.post("/intake", &format!("reporter_phone={PHONE}&category_code=0301&description=&address=")).await;
+    assert_eq!(missing.status, 422);
+    let html = missing.text();
+    assert!(html.contains(r#"id="description-error""#) && html.contains(&format!(r#"value="{PHONE}""#)));
+    assert!(html.contains(r#"<option value="0301" selected>"#));
+    assert_eq!(app.case_count().await, before);
+    let taken = operator
+        .post(
+            "/intake",
+            &format!(
+                "reporter_phone={PHONE}&reporter_name=&category_code=0301&request_type=complaint&priority=urgent&description={}&address={}",
+                enc("路灯不亮"),
+                enc("东华门街道多福巷社区")
+            ),
+        )
+        .await;
+    assert_eq!(taken.status, 201, "{}", taken.text());
+    assert!(taken.text().contains(r#"id="tracking-no""#) && taken.text().contains(r#"href="/intake""#));
+    assert_eq!(app.case_count().await, before + 1);
+    assert_eq!(Desk::of(&app, "dispatcher").await.get("/intake").await.status, 403);
+
+    let worker = Desk::of(&app, "gridworker").await;
+    let form = worker.get("/patrol").await.text();
+    assert!(form.contains(&format!(r#"<option value="{GRID}""#)) && !form.contains(OTHER_GRID), "their grids only");
+    let patrol = |grid: &'static str| {
+        app.post("/patrol").header("cookie", &worker.cookie).header("origin", &worker.origin).multipart(
+            &[
+                ("grid", grid),
+                ("lat", ""),
+                ("lng", ""),
+                ("address", "3号楼东侧"),
+                ("category_code", "1701"),
+                ("description", "消防通道堆放杂物"),
+                ("resolved_on_spot", "on"),
+                ("result", "已清理"),
+            ],
+            &[],
+        )
+    };
+    let elsewhere = patrol(OTHER_GRID).send().await;
+    assert_eq!(elsewhere.status, 422);
+    assert!(elsewhere.text().contains(r#"id="grid-error""#) && elsewhere.text().contains("3号楼东侧"));
+    let done = patrol(GRID).send().await;
+    assert_eq!(done.status, 201, "{}", done.text());
+    assert!(done.text().contains("已结案"), "closed on the spot");
+    assert_eq!(worker.get("/patrol").await.status, 200);
+    assert_eq!(Desk::of(&app, "operator").await.get("/patrol").await.status, 403);
+}
+
+api_tests!(
+    a_case_goes_round_the_loop_through_the_workbench_pages,
+    the_reporter_is_revealed_only_with_a_reason_and_audited,
+    operators_take_calls_and_grid_workers_report_from_patrol,
+);
