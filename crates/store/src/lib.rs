@@ -132,6 +132,15 @@ pub trait Store: Send + Sync + 'static {
     // Statistics ------------------------------------------------------------------------
 
     async fn rate_counts(&self, scope: &Scope, filter: &RateFilter) -> Result<grassroots_domain::rates::RateCounts>;
+    /// The same counts per group, in one query; groups without dispatched cases are absent.
+    async fn rate_counts_by(
+        &self,
+        scope: &Scope,
+        filter: &RateFilter,
+        grouping: Grouping,
+    ) -> Result<Vec<(String, grassroots_domain::rates::RateCounts)>>;
+    /// Cases received in the period per group: total, still pending, pending and overdue.
+    async fn case_counts_by(&self, scope: &Scope, filter: &RateFilter, grouping: Grouping) -> Result<Vec<RegionCount>>;
 
     // Background work -------------------------------------------------------------------
 

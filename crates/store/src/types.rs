@@ -352,6 +352,16 @@ pub struct RegionCount {
     pub overdue: i64,
 }
 
+/// How statistics are split: by street, by lead unit, by top-level category, or by week from
+/// the period's start (key 0 is its first week).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Street,
+    Unit,
+    TopCategory,
+    Week,
+}
+
 /// A case as a point on a map: nothing personal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CasePoint {

@@ -216,6 +216,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/logout", post(pages::logout))
         .route("/map", get(pages::map::show))
         .route("/work", get(pages::work::queues))
+        .route("/dashboard", get(pages::dashboard::show))
         .route("/cases/{id}", get(pages::work::show_case))
         .route("/cases/{id}/act", post(pages::work::act))
         .route("/cases/{id}/reveal", post(pages::work::reveal))

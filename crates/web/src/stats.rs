@@ -29,7 +29,7 @@ pub struct RateParams {
 }
 
 /// A day is the whole Beijing day; `end` moves a day to the start of the next one.
-fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
+pub(crate) fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Ok(t.with_timezone(&Utc));
     }

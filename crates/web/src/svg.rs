@@ -240,6 +240,109 @@ impl Map<'_> {
     }
 }
 
+/// Horizontal bars, one per row: label, value, and the value as written beside the bar.
+pub fn bar_chart(label: &str, rows: &[(String, f64, String)], colour: &str) -> String {
+    const WIDTH: f64 = 560.0;
+    const LABEL: f64 = 170.0;
+    const ROW: f64 = 24.0;
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1e-9);
+    let height = ROW * rows.len() as f64 + 4.0;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="chart" role="img" aria-label="{}">"#,
+        escape(label)
+    );
+    for (i, (name, value, text)) in rows.iter().enumerate() {
+        let y = 2.0 + ROW * i as f64;
+        let w = (WIDTH - LABEL - 70.0) * value / max;
+        let _ = write!(
+            svg,
+            r#"<text x="{:.0}" y="{:.1}" text-anchor="end">{}</text><rect x="{LABEL}" y="{:.1}" width="{w:.1}" height="{:.0}" fill="{colour}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}">{}</text>"#,
+            LABEL - 6.0,
+            y + ROW * 0.68,
+            escape(name),
+            y + 3.0,
+            ROW - 6.0,
+            escape(name),
+            escape(text),
+            LABEL + w + 4.0,
+            y + ROW * 0.68,
+            escape(text)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Lines of shares (0–1) over periods, one per series; gaps where a period has no figure.
+pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<Option<f64>>)]) -> String {
+    const WIDTH: f64 = 560.0;
+    const HEIGHT: f64 = 220.0;
+    const LEFT: f64 = 40.0;
+    const BOTTOM: f64 = 30.0;
+    let (plot_w, plot_h) = (WIDTH - LEFT - 10.0, HEIGHT - BOTTOM - 10.0);
+    let x = |i: usize| LEFT + plot_w * (i as f64 + 0.5) / periods.len().max(1) as f64;
+    let y = |v: f64| 10.0 + plot_h * (1.0 - v);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" aria-label="{}">"#,
+        escape(label)
+    );
+    for share in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{:.0}" y1="{:.1}" y2="{:.1}" stroke="#ddd"/><text x="{:.0}" y="{:.1}" text-anchor="end">{:.0}%</text>"##,
+            WIDTH - 10.0,
+            y(share),
+            y(share),
+            LEFT - 4.0,
+            y(share) + 4.0,
+            share * 100.0
+        );
+    }
+    for (i, period) in periods.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.0}" text-anchor="middle">{}</text>"#,
+            x(i),
+            HEIGHT - 10.0,
+            escape(period)
+        );
+    }
+    for (name, colour, values) in series {
+        // A run of figures is one line; a period without one breaks it.
+        let mut d = String::new();
+        let mut drawing = false;
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    let _ = write!(d, "{}{:.1} {:.1}", if drawing { 'L' } else { 'M' }, x(i), y(*v));
+                    drawing = true;
+                }
+                None => drawing = false,
+            }
+        }
+        let _ = write!(
+            svg,
+            r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"><title>{}</title></path>"#,
+            escape(name)
+        );
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                let _ = write!(
+                    svg,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{} {}: {:.0}%</title></circle>"#,
+                    x(i),
+                    y(*v),
+                    escape(name),
+                    escape(&periods[i]),
+                    v * 100.0
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +396,19 @@ mod tests {
         let s = Classes::shares();
         assert_eq!((s.class_of(0.19), s.class_of(0.2), s.class_of(1.0)), (0, 1, 4));
         assert_eq!(Classes::counts(0.0).bounds[5], 5.0, "an empty map still has a scale");
+    }
+
+    #[test]
+    fn charts_scale_to_the_largest_value_and_break_lines_at_gaps() {
+        let bars = bar_chart("x", &[("a".into(), 10.0, "10".into()), ("b<".into(), 5.0, "5".into())], "#333");
+        assert!(bars.contains(r#"width="320.0""#) && bars.contains(r#"width="160.0""#), "{bars}");
+        assert!(bars.contains("b&lt;"));
+        let periods = vec!["W1".to_string(), "W2".into(), "W3".into()];
+        let lines = line_chart("y", &periods, &[("响应率".into(), "#000", vec![Some(1.0), None, Some(0.5)])]);
+        // Two separate runs: each starts with a move.
+        let d = lines.split(r#"<path d=""#).nth(1).unwrap().split('"').next().unwrap();
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert!(lines.contains("响应率 W3: 50%"));
     }
 
     #[test]

@@ -161,7 +161,37 @@ async fn the_grid_page_shows_its_worker_cases_visits_and_rates(app: TestApp) {
     assert!(english.text().contains("Grid workers") && english.text().contains("Recent visits"));
 }
 
+async fn the_dashboard_counts_the_rates_per_street_and_unit(app: TestApp) {
+    let leader = session(&app.login("leader").await);
+    let empty = app.get("/dashboard").header("cookie", &leader).send().await;
+    assert_eq!(empty.status, 200, "{}", empty.text());
+    assert!(empty.text().contains(r#"<strong id="dispatched">0</strong>"#));
+
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    let (dispatcher, handler) = (app.login("dispatcher").await, app.login("handler-a").await);
+    app.act_ok(&dispatcher, id, &json!({ "action": "register" })).await;
+    app.act_ok(&dispatcher, id, &json!({ "action": "dispatch", "unit": UNIT_A })).await;
+    app.act_ok(&handler, id, &json!({ "action": "accept" })).await;
+    app.act_ok(&handler, id, &json!({ "action": "contact", "note": "已联系" })).await;
+
+    let html = app.get("/dashboard").header("cookie", &leader).send().await.text();
+    assert!(html.contains(r#"<strong id="dispatched">1</strong>"#), "{html}");
+    assert!(html.contains(r#"<p class="big-number" data-rate="1">100%</p>"#), "responded in time");
+    assert!(html.contains("东华门街道</a></th><td class=\"num\">1</td>"), "per street");
+    assert!(html.contains("东城区城市管理委员会</th><td class=\"num\">1</td>"), "per unit");
+    assert!(html.contains("<svg") && html.contains("三率周趋势"));
+    // A period before the case: nothing.
+    let before = app.get("/dashboard?from=2025-01-01&to=2025-01-31").header("cookie", &leader).send().await.text();
+    assert!(before.contains(r#"<strong id="dispatched">0</strong>"#));
+    assert_eq!(app.get("/dashboard?from=2025-13-01").header("cookie", &leader).send().await.status, 422);
+    assert_eq!(app.get("/dashboard?from=2020-01-01&to=2025-01-01").header("cookie", &leader).send().await.status, 422);
+    let operator = session(&app.login("operator").await);
+    assert_eq!(app.get("/dashboard").header("cookie", &operator).send().await.status, 403);
+}
+
 api_tests!(
+    the_dashboard_counts_the_rates_per_street_and_unit,
     staff_log_in_and_out_through_the_login_page,
     the_language_switch_is_remembered_and_stays_on_the_site,
     the_map_shades_regions_and_zooms_down_to_grids,

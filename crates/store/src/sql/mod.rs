@@ -406,6 +406,22 @@ impl crate::Store for SqlStore {
     ) -> Result<grassroots_domain::rates::RateCounts> {
         self.rate_counts_impl(scope, filter).await
     }
+    async fn rate_counts_by(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::RateFilter,
+        grouping: crate::Grouping,
+    ) -> Result<Vec<(String, grassroots_domain::rates::RateCounts)>> {
+        self.rate_counts_by_impl(scope, filter, grouping).await
+    }
+    async fn case_counts_by(
+        &self,
+        scope: &grassroots_domain::Scope,
+        filter: &crate::RateFilter,
+        grouping: crate::Grouping,
+    ) -> Result<Vec<crate::RegionCount>> {
+        self.case_counts_by_impl(scope, filter, grouping).await
+    }
 
     async fn claim_lease(
         &self,

@@ -131,7 +131,7 @@ struct MapPage {
 }
 
 /// Where a staff member's map opens: their own region, else the first district served.
-fn home_region(scope: &Scope, atlas: &Atlas, districts: &[grassroots_geo::Boundary]) -> Option<RegionCode> {
+pub(crate) fn home_region(scope: &Scope, atlas: &Atlas, districts: &[grassroots_geo::Boundary]) -> Option<RegionCode> {
     let own = match scope {
         Scope::Regions { codes } => codes.first().cloned(),
         Scope::Grids { codes } => codes.first().and_then(|g| RegionCode::parse(g).ok()).and_then(|g| g.parent()),

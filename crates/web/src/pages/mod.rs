@@ -5,6 +5,7 @@
 //! Staff pages share the API's session cookie. Forms post only from this site: the `Origin`
 //! and `Sec-Fetch-Site` headers are checked on every form post, and the cookie is `SameSite`.
 
+pub mod dashboard;
 pub mod grid;
 pub mod intake;
 pub mod map;
@@ -71,6 +72,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 pub struct Chrome {
     pub lang: Lang,
     pub user: Option<String>,
+    role: Option<grassroots_domain::Role>,
     pub here: String,
 }
 
@@ -79,8 +81,18 @@ impl Chrome {
         Self {
             lang,
             user: staff.map(|s| s.user.display_name.clone()),
+            role: staff.map(|s| s.user.role),
             here: parts_uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
         }
+    }
+
+    /// Leaders work with aggregates only; operators have no statistics.
+    pub fn has_workbench(&self) -> bool {
+        self.role.is_some_and(|r| r != grassroots_domain::Role::Leader)
+    }
+
+    pub fn has_dashboard(&self) -> bool {
+        self.role.is_some_and(|r| r != grassroots_domain::Role::Operator)
     }
 
     /// The link that switches to the other language and comes back here.
