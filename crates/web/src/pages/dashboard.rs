@@ -175,7 +175,7 @@ pub async fn show(
         .into_iter()
         .map(|(id, c)| RateRow { name: unit_name(&id), href: None, dispatched: c.dispatched, cells: cells(c) })
         .collect();
-    units.sort_by(|a, b| b.dispatched.cmp(&a.dispatched));
+    units.sort_by_key(|u| std::cmp::Reverse(u.dispatched));
 
     // Weekly trend from the first day of the period.
     let weeks = ((to_day - from_day).num_days() / 7 + 1) as usize;
@@ -201,7 +201,7 @@ pub async fn show(
 
     // Categories by volume, overdue cases by unit.
     let mut by_category = state.store.case_counts_by(scope, &filter, Grouping::TopCategory).await?;
-    by_category.sort_by(|a, b| b.total.cmp(&a.total));
+    by_category.sort_by_key(|c| std::cmp::Reverse(c.total));
     let category_rows: Vec<(String, f64, String)> = by_category
         .iter()
         .take(12)
@@ -213,7 +213,7 @@ pub async fn show(
         .collect();
     let mut by_unit = state.store.case_counts_by(scope, &filter, Grouping::Unit).await?;
     by_unit.retain(|u| u.overdue > 0);
-    by_unit.sort_by(|a, b| b.overdue.cmp(&a.overdue));
+    by_unit.sort_by_key(|u| std::cmp::Reverse(u.overdue));
     let overdue_rows: Vec<(String, f64, String)> =
         by_unit.iter().take(12).map(|u| (unit_name(&u.code), u.overdue as f64, u.overdue.to_string())).collect();
 
