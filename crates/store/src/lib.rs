@@ -86,6 +86,8 @@ pub trait Store: Send + Sync + 'static {
     /// Creates or (when the username exists) updates a staff account, ending its sessions.
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
+    /// Every staff account, by username.
+    async fn users(&self) -> Result<Vec<User>>;
     /// Opens a session and writes a `login` audit entry, in one transaction.
     async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
     /// Writes a `login_failed` audit entry naming the username that was tried.

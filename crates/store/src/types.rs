@@ -42,6 +42,8 @@ pub struct Responsibility {
 pub struct Reference {
     pub taxonomy: Taxonomy,
     pub calendar: WorkCalendar,
+    /// The days the calendar is made of, with their names (for its administration).
+    pub calendar_days: Vec<grassroots_domain::calendar::CalendarDay>,
     pub units: Vec<Unit>,
     pub responsibilities: Vec<Responsibility>,
 }

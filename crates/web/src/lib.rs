@@ -217,6 +217,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/map", get(pages::map::show))
         .route("/work", get(pages::work::queues))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))
+        .route("/admin/{section}", get(pages::admin::show).post(pages::admin::save))
         .route("/cases/{id}", get(pages::work::show_case))
         .route("/cases/{id}/act", post(pages::work::act))
         .route("/cases/{id}/reveal", post(pages::work::reveal))

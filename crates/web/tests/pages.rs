@@ -3,6 +3,7 @@
 
 mod support;
 
+use grassroots_store::Store;
 use serde_json::json;
 use support::*;
 
@@ -190,7 +191,82 @@ async fn the_dashboard_counts_the_rates_per_street_and_unit(app: TestApp) {
     assert_eq!(app.get("/dashboard").header("cookie", &operator).send().await.status, 403);
 }
 
+async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar(app: TestApp) {
+    let admin = session(&app.login("admin").await);
+    let origin = format!("http://{}", app.addr);
+    let save = |section: &str, body: String| {
+        app.post(&format!("/admin/{section}"))
+            .header("cookie", &admin)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let users = app.get("/admin/users").header("cookie", &admin).send().await;
+    assert_eq!(users.status, 200);
+    assert!(users.text().contains("handler-a") && users.text().contains("unit:dept-a"));
+
+    // A new account: checked whole; the password is never written back into the page.
+    let bad = save(
+        "users",
+        "username=new-op&display_name=%E6%96%B0&role=operator&scope=region:1101x&password=longenough".into(),
+    )
+    .send()
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains(r#"id="f-scope-error""#) && !bad.text().contains("longenough"));
+    assert!(bad.text().contains(r#"value="new-op""#), "what was typed stays");
+    let ok = save(
+        "users",
+        "username=new-op&display_name=%E6%96%B0&role=operator&scope=region:110101&password=longenough".into(),
+    )
+    .send()
+    .await;
+    assert_eq!((ok.status, ok.header("location")), (303, Some("/admin/users?saved=1")));
+    let login =
+        app.post("/api/v1/auth/login").json(&json!({ "username": "new-op", "password": "longenough" })).send().await;
+    assert_eq!(login.status, 200, "the new operator logs in");
+
+    // A unit, then a matrix line to it with auto-dispatch, and a deadline changed.
+    let unit = save(
+        "units",
+        format!("id=dept-c&name_zh={}&name_en=Parks&kind=department&region_code={DISTRICT}", enc("东城区园林绿化局")),
+    )
+    .send()
+    .await;
+    assert_eq!(unit.status, 303);
+    let line = save("matrix", format!("category_code=0301&region_code={COMMUNITY}&unit_id=dept-c&auto_dispatch=yes"))
+        .send()
+        .await;
+    assert_eq!(line.status, 303, "{}", line.text());
+    let unknown =
+        save("matrix", "category_code=0301&region_code=110101999&unit_id=dept-c&auto_dispatch=no".into()).send().await;
+    assert!(unknown.text().contains(r#"id="f-region_code-error""#));
+    let deadline = save("categories", "code=0301&response_hours=8&resolve_days=3".into()).send().await;
+    assert_eq!(deadline.status, 303);
+    assert_eq!(save("categories", "code=0301&response_hours=0&resolve_days=3".into()).send().await.status, 422);
+    // The server uses them at once: a street-light report there is dispatched to the new unit.
+    let created = app
+        .report(&json!({ "description": "路灯不亮", "category_code": "0301", "address": "东华门街道多福巷社区" }))
+        .await;
+    assert_eq!(created["status"], "dispatched");
+    let reference = app.store.reference().await.unwrap();
+    assert_eq!(reference.taxonomy.get("0301").map(|c| c.response_hours), Some(8));
+
+    // A holiday added, then removed.
+    let day = save("calendar", format!("date=2026-12-31&kind=holiday&name={}", enc("跨年"))).send().await;
+    assert_eq!(day.status, 303);
+    let page = app.get("/admin/calendar").header("cookie", &admin).send().await.text();
+    assert!(page.contains("2026-12-31") && page.contains("跨年"));
+    save("calendar", "date=2026-12-31&kind=remove&name=".into()).send().await;
+    assert!(!app.get("/admin/calendar").header("cookie", &admin).send().await.text().contains("2026-12-31"));
+
+    // Only administrators.
+    let dispatcher = session(&app.login("dispatcher").await);
+    assert_eq!(app.get("/admin/users").header("cookie", &dispatcher).send().await.status, 403);
+    assert_eq!(app.get("/admin/nothing").header("cookie", &admin).send().await.status, 404);
+}
+
 api_tests!(
+    administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar,
     the_dashboard_counts_the_rates_per_street_and_unit,
     staff_log_in_and_out_through_the_login_page,
     the_language_switch_is_remembered_and_stays_on_the_site,

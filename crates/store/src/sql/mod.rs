@@ -315,6 +315,9 @@ impl crate::Store for SqlStore {
     async fn user_by_username(&self, username: &str) -> Result<Option<crate::UserWithHash>> {
         self.user_by_username_impl(username).await
     }
+    async fn users(&self) -> Result<Vec<crate::User>> {
+        self.users_impl().await
+    }
     async fn create_session(
         &self,
         user_id: uuid::Uuid,

@@ -192,7 +192,7 @@ impl SqlStore {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let days = sqlx::query("SELECT day, kind, name FROM calendar_days")
+        let days = sqlx::query("SELECT day, kind, name FROM calendar_days ORDER BY day")
             .fetch_all(&self.read)
             .await?
             .iter()
@@ -237,7 +237,8 @@ impl SqlStore {
                 .collect::<Result<Vec<_>>>()?;
         Ok(Reference {
             taxonomy: Taxonomy::new(categories),
-            calendar: WorkCalendar::new(days),
+            calendar: WorkCalendar::new(days.clone()),
+            calendar_days: days,
             units,
             responsibilities,
         })

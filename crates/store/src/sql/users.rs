@@ -55,6 +55,15 @@ impl SqlStore {
         Ok(user)
     }
 
+    pub(crate) async fn users_impl(&self) -> Result<Vec<User>> {
+        sqlx::query("SELECT id, username, display_name, role, scope FROM users ORDER BY username")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect()
+    }
+
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {
         let row =
             sqlx::query("SELECT id, username, display_name, role, scope, password_hash FROM users WHERE username = $1")

@@ -10,39 +10,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use grassroots_domain::{Priority, RequestType, Role, Scope};
 
-use super::portal::{bilingual, category_groups, CategoryGroup};
-use super::{check_same_origin, Chrome, Lang, PageError, PageStaff};
+use super::portal::{category_groups, CategoryGroup};
+use super::{check_same_origin, form_error, Chrome, FormError, Lang, PageError, PageStaff, Typed};
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::intake::{dispatch_automatically, read_form, take_in, take_patrol, IntakeRequest};
 use crate::AppState;
-
-/// What was typed into a staff form, kept when it comes back with an error.
-#[derive(Default)]
-pub struct Typed(Vec<(String, String)>);
-
-impl Typed {
-    pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-    }
-
-    pub fn is(&self, name: &str, value: &str) -> bool {
-        self.get(name) == value
-    }
-}
-
-/// A form's error: the field it is about and what to say.
-pub struct FormError {
-    pub field: String,
-    pub message: String,
-}
-
-fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, PageError> {
-    match e {
-        ApiError::Invalid { field, message } => Ok(FormError { field, message: bilingual(&message, lang) }),
-        other => Err(other.into()),
-    }
-}
 
 fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> String) -> Vec<(String, String)> {
     all.iter().map(|v| (code(*v).to_string(), label(*v))).collect()

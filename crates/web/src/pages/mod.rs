@@ -5,6 +5,7 @@
 //! Staff pages share the API's session cookie. Forms post only from this site: the `Origin`
 //! and `Sec-Fetch-Site` headers are checked on every form post, and the cookie is `SameSite`.
 
+pub mod admin;
 pub mod dashboard;
 pub mod grid;
 pub mod intake;
@@ -89,6 +90,10 @@ impl Chrome {
     /// Leaders work with aggregates only; operators have no statistics.
     pub fn has_workbench(&self) -> bool {
         self.role.is_some_and(|r| r != grassroots_domain::Role::Leader)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Some(grassroots_domain::Role::Admin)
     }
 
     pub fn has_dashboard(&self) -> bool {
@@ -321,6 +326,33 @@ pub async fn stylesheet() -> impl IntoResponse {
         [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/app.css"),
     )
+}
+
+/// What was typed into a staff form, kept when it comes back with an error.
+#[derive(Default)]
+pub struct Typed(Vec<(String, String)>);
+
+impl Typed {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.get(name) == value
+    }
+}
+
+/// A form's error: the field it is about and what to say.
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, PageError> {
+    match e {
+        ApiError::Invalid { field, message } => Ok(FormError { field, message: portal::bilingual(&message, lang) }),
+        other => Err(other.into()),
+    }
 }
 
 /// A share as a whole percentage, or a dash when there is nothing to share.

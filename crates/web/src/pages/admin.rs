@@ -1,0 +1,502 @@
+//! Administration (系统管理), for administrators: staff accounts with their roles and scopes,
+//! units, categories and their deadlines, the responsibility matrix, and the working-day
+//! calendar. Every form is checked whole before anything is written; running servers pick
+//! up reference data at once (this one) or within a minute (others).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use grassroots_domain::calendar::{CalendarDay, DayKind};
+use grassroots_domain::{FieldError, RegionCode, Role, Scope};
+use grassroots_store::auth::hash_password;
+use grassroots_store::{NewUser, Responsibility, Unit};
+
+use super::{check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed};
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The sections of administration, as the tabs show them.
+const SECTIONS: [(&str, &str, &str); 5] = [
+    ("users", "人员与权限", "Staff"),
+    ("units", "承办单位", "Units"),
+    ("categories", "类别与时限", "Categories"),
+    ("matrix", "派单目录", "Responsibility matrix"),
+    ("calendar", "工作日历", "Calendar"),
+];
+
+/// The unit kinds the platform knows.
+const UNIT_KINDS: [&str; 4] = ["department", "street_office", "command_centre", "other"];
+
+fn admin_only(staff: &Staff) -> Result<(), PageError> {
+    if staff.user.role != Role::Admin {
+        return Err(
+            ApiError::Forbidden("只有管理员可以进行系统管理 / administration is for administrators".into()).into()
+        );
+    }
+    Ok(())
+}
+
+fn bad(field: &'static str, zh: &str, en: &str) -> ApiError {
+    ApiError::field(field, zh.to_string(), en.to_string())
+}
+
+fn text(typed: &Typed, field: &'static str, max: usize) -> Result<String, ApiError> {
+    let v = typed.get(field).trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ApiError::field(
+            field,
+            format!("请填写（最多{max}个字符）"),
+            format!("required, at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn number(typed: &Typed, field: &'static str, range: std::ops::RangeInclusive<u32>) -> Result<u32, ApiError> {
+    typed.get(field).trim().parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        ApiError::field(
+            field,
+            format!("应为{}到{}之间的整数", range.start(), range.end()),
+            format!("a whole number from {} to {}", range.start(), range.end()),
+        )
+    })
+}
+
+/// A row of one of the administration tables.
+pub struct Line {
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    lang: Lang,
+    chrome: Chrome,
+    section: &'static str,
+    tabs: Vec<(String, String, bool)>,
+    heading: String,
+    columns: Vec<String>,
+    lines: Vec<Line>,
+    form: Vec<Input>,
+    typed: Typed,
+    error: Option<FormError>,
+    saved: bool,
+}
+
+impl AdminPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    fn general_error(&self) -> Option<&str> {
+        self.error.as_ref().filter(|e| !self.form.iter().any(|i| i.name == e.field)).map(|e| e.message.as_str())
+    }
+}
+
+/// A field of a section's form.
+pub struct Input {
+    pub name: &'static str,
+    pub label: String,
+    /// Choices for a select; free text when empty.
+    pub options: Vec<(String, String)>,
+    pub secret: bool,
+}
+
+fn input(name: &'static str, label: String) -> Input {
+    Input { name, label, options: Vec::new(), secret: false }
+}
+
+fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'static str) -> Result<AdminPage, PageError> {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let reference = state.reference();
+    let (heading, columns, lines, form): (String, Vec<String>, Vec<Line>, Vec<Input>) = match section {
+        "users" => (
+            t("人员与权限", "Staff and their access"),
+            vec![t("用户名", "Username"), t("姓名", "Name"), t("角色", "Role"), t("范围", "Scope")],
+            Vec::new(),
+            vec![
+                input("username", t("用户名", "Username")),
+                input("display_name", t("姓名", "Name")),
+                Input {
+                    options: Role::ALL
+                        .iter()
+                        .map(|r| (r.as_str().to_string(), lang.t(r.label_zh(), r.as_str()).to_string()))
+                        .collect(),
+                    ..input("role", t("角色", "Role"))
+                },
+                input(
+                    "scope",
+                    t(
+                        "范围（all / region:110101 / unit:ID / grid:编码）",
+                        "Scope (all / region:110101 / unit:ID / grid:CODE)",
+                    ),
+                ),
+                Input {
+                    secret: true,
+                    ..input(
+                        "password",
+                        t(
+                            "密码（新账号必填，至少8位；留空则不改）",
+                            "Password (new accounts; 8+ characters; blank keeps it)",
+                        ),
+                    )
+                },
+            ],
+        ),
+        "units" => (
+            t("承办单位", "Units"),
+            vec![
+                t("编号", "Id"),
+                t("名称", "Name"),
+                t("英文名", "English name"),
+                t("类型", "Kind"),
+                t("区划", "Region"),
+            ],
+            reference
+                .units
+                .iter()
+                .map(|u| Line {
+                    cells: vec![
+                        u.id.clone(),
+                        u.name_zh.clone(),
+                        u.name_en.clone(),
+                        u.kind.clone(),
+                        u.region_code.clone(),
+                    ],
+                })
+                .collect(),
+            vec![
+                input("id", t("编号（小写字母、数字、-）", "Id (lower-case letters, digits, -)")),
+                input("name_zh", t("名称", "Name")),
+                input("name_en", t("英文名", "English name")),
+                Input {
+                    options: UNIT_KINDS.iter().map(|k| (k.to_string(), k.to_string())).collect(),
+                    ..input("kind", t("类型", "Kind"))
+                },
+                input("region_code", t("服务区划代码", "Region served (code)")),
+            ],
+        ),
+        "categories" => (
+            t("类别与时限", "Categories and their deadlines"),
+            vec![
+                t("代码", "Code"),
+                t("名称", "Name"),
+                t("响应时限（小时）", "Respond within (hours)"),
+                t("办结时限（工作日）", "Resolve within (working days)"),
+                t("默认承办", "Default unit"),
+            ],
+            reference
+                .taxonomy
+                .iter()
+                .map(|c| Line {
+                    cells: vec![
+                        c.code.as_str().to_string(),
+                        lang.t(&c.name_zh, &c.name_en).to_string(),
+                        c.response_hours.to_string(),
+                        c.resolve_days.to_string(),
+                        c.default_unit.clone(),
+                    ],
+                })
+                .collect(),
+            vec![
+                Input {
+                    options: reference
+                        .taxonomy
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.code.as_str().to_string(),
+                                format!("{} {}", c.code.as_str(), lang.t(&c.name_zh, &c.name_en)),
+                            )
+                        })
+                        .collect(),
+                    ..input("code", t("类别", "Category"))
+                },
+                input("response_hours", t("响应时限（小时，1–720）", "Respond within (hours, 1–720)")),
+                input("resolve_days", t("办结时限（工作日，1–365）", "Resolve within (working days, 1–365)")),
+            ],
+        ),
+        "matrix" => (
+            t("派单目录", "Responsibility matrix"),
+            vec![
+                t("类别", "Category"),
+                t("区划/网格", "Region or grid"),
+                t("承办单位", "Unit"),
+                t("自动派遣", "Auto-dispatch"),
+            ],
+            reference
+                .responsibilities
+                .iter()
+                .map(|r| Line {
+                    cells: vec![
+                        r.category_code.clone(),
+                        r.region_code.clone(),
+                        reference
+                            .unit(&r.unit_id)
+                            .map_or(r.unit_id.clone(), |u| lang.t(&u.name_zh, &u.name_en).to_string()),
+                        if r.auto_dispatch { t("是", "yes") } else { String::new() },
+                    ],
+                })
+                .collect(),
+            vec![
+                input("category_code", t("类别代码", "Category code")),
+                input(
+                    "region_code",
+                    t("区划或网格代码（越具体越优先）", "Region or grid code (the most specific wins)"),
+                ),
+                Input {
+                    options: reference
+                        .units
+                        .iter()
+                        .map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string()))
+                        .collect(),
+                    ..input("unit_id", t("承办单位", "Unit"))
+                },
+                Input {
+                    options: vec![
+                        ("no".into(), t("否", "no")),
+                        ("yes".into(), t("是：到达即派遣", "yes: dispatch on arrival")),
+                    ],
+                    ..input("auto_dispatch", t("自动派遣", "Auto-dispatch"))
+                },
+            ],
+        ),
+        _ => (
+            t("工作日历", "Working-day calendar"),
+            vec![t("日期", "Date"), t("类型", "Kind"), t("名称", "Name")],
+            reference
+                .calendar_days
+                .iter()
+                .map(|d| Line {
+                    cells: vec![
+                        d.date.to_string(),
+                        match d.kind {
+                            DayKind::Holiday => t("节假日", "holiday"),
+                            DayKind::Workday => t("调休上班", "working weekend day"),
+                        },
+                        d.name.clone(),
+                    ],
+                })
+                .collect(),
+            vec![
+                input("date", t("日期（YYYY-MM-DD）", "Date (YYYY-MM-DD)")),
+                Input {
+                    options: vec![
+                        ("holiday".into(), t("节假日", "holiday")),
+                        ("workday".into(), t("调休上班", "working weekend day")),
+                        ("remove".into(), t("删除此日", "remove this day")),
+                    ],
+                    ..input("kind", t("类型", "Kind"))
+                },
+                input("name", t("名称（如 春节）", "Name (e.g. Spring Festival)")),
+            ],
+        ),
+    };
+    Ok(AdminPage {
+        section,
+        tabs: SECTIONS
+            .iter()
+            .map(|(key, zh, en)| (format!("/admin/{key}"), lang.t(zh, en).to_string(), *key == section))
+            .collect(),
+        heading,
+        columns,
+        lines,
+        form,
+        typed: Typed::default(),
+        error: None,
+        saved: false,
+        chrome: Chrome::new(lang, Some(staff), uri),
+        lang,
+    })
+}
+
+fn section_of(name: &str) -> Result<&'static str, PageError> {
+    SECTIONS.iter().map(|(key, _, _)| *key).find(|key| *key == name).ok_or_else(|| ApiError::NotFound.into())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ShowParams {
+    saved: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    Path(section): Path<String>,
+    crate::extract::ApiQuery(p): crate::extract::ApiQuery<ShowParams>,
+) -> Result<Html<String>, PageError> {
+    admin_only(&staff)?;
+    let section = section_of(&section)?;
+    let mut page = page(&state, &staff, lang, &uri, section)?;
+    if section == "users" {
+        page.lines = users_lines(&state, &lang).await?;
+    }
+    page.saved = p.saved.is_some();
+    Ok(Html(page.render()?))
+}
+
+async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| Line {
+            cells: vec![
+                u.username,
+                u.display_name,
+                lang.t(u.role.label_zh(), u.role.as_str()).to_string(),
+                u.scope.to_spec(),
+            ],
+        })
+        .collect())
+}
+
+/// Saves a section's form; back to the section, or the form again with its error.
+pub async fn save(
+    State(state): State<Arc<AppState>>,
+    PageStaff(staff): PageStaff,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(section): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_same_origin(&headers)?;
+    admin_only(&staff)?;
+    let section = section_of(&section)?;
+    let typed = Typed(fields);
+    let saved = match section {
+        "users" => save_user(&state, &typed).await,
+        "units" => save_unit(&state, &typed).await,
+        "categories" => save_category(&state, &typed).await,
+        "matrix" => save_line(&state, &typed).await,
+        _ => save_day(&state, &typed).await,
+    };
+    match saved {
+        Ok(()) => {
+            state.refresh_reference().await?;
+            Ok(see_other(&format!("/admin/{section}?saved=1"), None))
+        }
+        Err(e) => {
+            let mut page = page(&state, &staff, lang, &uri, section)?;
+            if section == "users" {
+                page.lines = users_lines(&state, &lang).await?;
+            }
+            page.error = Some(form_error(e, &lang)?);
+            // Passwords are never written back into a page.
+            page.typed = Typed(typed.0.into_iter().filter(|(k, _)| k != "password").collect());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+async fn save_user(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+    let username = typed.get("username").trim().to_string();
+    let valid = (2..=40).contains(&username.len())
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+    if !valid {
+        return Err(bad("username", "2到40位小写字母、数字或 - _ .", "2 to 40 lower-case letters, digits or - _ ."));
+    }
+    let display_name = text(typed, "display_name", 40)?;
+    let role = Role::parse(typed.get("role").trim()).ok_or_else(|| bad("role", "请选择角色", "choose a role"))?;
+    let scope =
+        Scope::parse(typed.get("scope").trim()).map_err(|e| ApiError::invalid(FieldError { field: "scope", ..e }))?;
+    let password = typed.get("password");
+    let existing = state.store.user_by_username(&username).await?;
+    let password_hash = match (password.is_empty(), existing) {
+        (true, Some(user)) => user.password_hash,
+        (true, None) => return Err(bad("password", "新账号需要密码", "a new account needs a password")),
+        (false, _) if password.chars().count() < 8 => {
+            return Err(bad("password", "密码至少8位", "at least 8 characters"))
+        }
+        (false, _) => {
+            let password = password.to_string();
+            tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)?
+        }
+    };
+    state.store.upsert_user(&NewUser { username, display_name, password_hash, role, scope }).await?;
+    Ok(())
+}
+
+async fn save_unit(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+    let id = typed.get("id").trim().to_string();
+    if !(2..=60).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(bad("id", "2到60位小写字母、数字或 -", "2 to 60 lower-case letters, digits or -"));
+    }
+    let kind = typed.get("kind").trim();
+    if !UNIT_KINDS.contains(&kind) {
+        return Err(bad("kind", "请选择类型", "choose a kind"));
+    }
+    let unit = Unit {
+        id,
+        name_zh: text(typed, "name_zh", 60)?,
+        name_en: text(typed, "name_en", 120)?,
+        kind: kind.to_string(),
+        region_code: RegionCode::parse(typed.get("region_code").trim())
+            .map_err(|e| ApiError::invalid(FieldError { field: "region_code", ..e }))?
+            .as_str()
+            .to_string(),
+    };
+    state.store.upsert_units(&[unit]).await?;
+    Ok(())
+}
+
+async fn save_category(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+    let reference = state.reference();
+    let mut category = reference
+        .taxonomy
+        .get(typed.get("code").trim())
+        .cloned()
+        .ok_or_else(|| bad("code", "请选择类别", "choose a category"))?;
+    category.response_hours = number(typed, "response_hours", 1..=720)?;
+    category.resolve_days = number(typed, "resolve_days", 1..=365)?;
+    state.store.upsert_categories(&[category]).await?;
+    Ok(())
+}
+
+async fn save_line(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+    let reference = state.reference();
+    let category_code = typed.get("category_code").trim().to_string();
+    if reference.taxonomy.get(&category_code).is_none() {
+        return Err(bad("category_code", "未知的类别代码", "unknown category code"));
+    }
+    let region_code = typed.get("region_code").trim().to_string();
+    let known = state.atlas().outline(&region_code).is_some()
+        || state.store.regions().await?.iter().any(|r| r.code.as_str() == region_code);
+    if !known {
+        return Err(bad("region_code", "未知的区划或网格代码", "not a known region or grid"));
+    }
+    let unit_id = typed.get("unit_id").trim().to_string();
+    if reference.unit(&unit_id).is_none() {
+        return Err(bad("unit_id", "请选择承办单位", "choose a unit"));
+    }
+    let line = Responsibility { category_code, region_code, unit_id, auto_dispatch: typed.is("auto_dispatch", "yes") };
+    state.store.upsert_responsibilities(&[line]).await?;
+    Ok(())
+}
+
+async fn save_day(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+    let date = NaiveDate::parse_from_str(typed.get("date").trim(), "%Y-%m-%d")
+        .map_err(|_| bad("date", "日期格式应为YYYY-MM-DD", "a date YYYY-MM-DD"))?;
+    let mut days: Vec<CalendarDay> =
+        state.reference().calendar_days.iter().filter(|d| d.date != date).cloned().collect();
+    match typed.get("kind").trim() {
+        "remove" => {}
+        kind => {
+            let kind = DayKind::parse(kind).ok_or_else(|| bad("kind", "请选择类型", "choose a kind"))?;
+            days.push(CalendarDay { date, kind, name: text(typed, "name", 40)? });
+        }
+    }
+    days.sort_by_key(|d| d.date);
+    state.store.replace_calendar(&days).await?;
+    Ok(())
+}
