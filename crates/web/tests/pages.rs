@@ -182,6 +182,10 @@ async fn the_dashboard_counts_the_rates_per_street_and_unit(app: TestApp) {
     assert!(html.contains("东华门街道</a></th><td class=\"num\">1</td>"), "per street");
     assert!(html.contains("东城区城市管理委员会</th><td class=\"num\">1</td>"), "per unit");
     assert!(html.contains("<svg") && html.contains("三率周趋势"));
+    assert!(html.contains("<title>东华门街道：1 件</title>"), "the map shades the street by volume");
+    let overdue = app.get("/dashboard?shade=overdue").header("cookie", &leader).send().await.text();
+    assert!(overdue.contains("<title>东华门街道：0%</title>"), "and by overdue share");
+    assert_eq!(app.get("/dashboard?shade=pink").header("cookie", &leader).send().await.status, 422);
     // A period before the case: nothing.
     let before = app.get("/dashboard?from=2025-01-01&to=2025-01-31").header("cookie", &leader).send().await.text();
     assert!(before.contains(r#"<strong id="dispatched">0</strong>"#));

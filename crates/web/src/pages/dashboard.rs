@@ -20,7 +20,7 @@ use super::{encode, percent, Chrome, Lang, PageError, PageStaff};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::stats::parse_time;
-use crate::svg::{bar_chart, line_chart};
+use crate::svg::{bar_chart, line_chart, Area, Classes, Frame, Map, Palette, NO_DATA};
 use crate::AppState;
 
 /// The longest period the dashboard shows at once.
@@ -32,6 +32,8 @@ pub struct DashboardParams {
     region: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// What the map shades: `volume` (default) or `overdue`.
+    shade: Option<String>,
 }
 
 /// One rate with what it is made of.
@@ -75,6 +77,10 @@ struct DashboardPage {
     categories: String,
     overdue: String,
     map_href: String,
+    map: String,
+    shade_overdue: bool,
+    shade_hrefs: (String, String),
+    legend: Vec<(&'static str, String)>,
 }
 
 fn cells(counts: RateCounts) -> Vec<RateCell> {
@@ -217,7 +223,82 @@ pub async fn show(
     let overdue_rows: Vec<(String, f64, String)> =
         by_unit.iter().take(12).map(|u| (unit_name(&u.code), u.overdue as f64, u.overdue.to_string())).collect();
 
+    // The map: the streets (or whatever lies one level down) shaded by volume or overdue share.
+    let shade_overdue = match p.shade.as_deref() {
+        None | Some("volume") => false,
+        Some("overdue") => true,
+        Some(_) => return Err(ApiError::field("shade", "可选：volume, overdue", "one of: volume, overdue").into()),
+    };
+    let children = atlas.children(&region);
+    let by_street = state.store.case_counts_by(scope, &filter, Grouping::Street).await?;
+    let by_community = if region.level() == RegionLevel::Township {
+        state.store.region_counts(scope, RegionLevel::Community, &filter).await?
+    } else {
+        Vec::new()
+    };
+    let figures = |code: &str| by_street.iter().chain(&by_community).find(|c| c.code == code);
+    let (classes, colours) = if shade_overdue {
+        (Classes::shares(), Palette::Reds.colours())
+    } else {
+        let max = children.iter().filter_map(|c| figures(c.code.as_str())).map(|c| c.total).max().unwrap_or(0);
+        (Classes::counts(max as f64), Palette::Blues.colours())
+    };
+    let areas = children
+        .iter()
+        .map(|c| {
+            let f = figures(c.code.as_str());
+            let value = match (shade_overdue, f) {
+                (false, f) => Some(f.map_or(0, |f| f.total) as f64),
+                (true, Some(f)) if f.total > 0 => Some(f.overdue as f64 / f.total as f64),
+                (true, _) => None,
+            };
+            let figure = match value {
+                None => lang.t("无数据", "no data").to_string(),
+                Some(v) if shade_overdue => percent(Some(v)),
+                Some(v) => format!("{v:.0} {}", lang.t("件", "cases")),
+            };
+            Area {
+                polygons: &c.polygons,
+                fill: value.map_or(NO_DATA, |v| colours[classes.class_of(v)]),
+                href: (c.code.level() != RegionLevel::Grid).then(|| href(c.code.as_str())),
+                title: format!("{}：{figure}", c.name),
+                label: Some((c.name.clone(), c.label_at)),
+            }
+        })
+        .collect::<Vec<_>>();
+    let map = match atlas.outline(region.as_str()) {
+        Some(here) if !areas.is_empty() => Map {
+            frame: Frame::fit(here.bbox, 560.0),
+            label: here.name.clone(),
+            areas,
+            lines: Vec::new(),
+            dots: Vec::new(),
+        }
+        .to_svg(),
+        _ => String::new(),
+    };
+    let legend = (0..5)
+        .map(|i| {
+            let (lo, hi) = (classes.bounds[i], classes.bounds[i + 1]);
+            let range = if shade_overdue {
+                format!("{}–{}", percent(Some(lo)), percent(Some(hi)))
+            } else {
+                format!("{lo:.0}–{hi:.0}")
+            };
+            (colours[i], range)
+        })
+        .collect();
+    let shade_href = |shade: &str| {
+        let mut pairs = vec![("region", region.as_str()), ("shade", shade)];
+        pairs.extend(period.iter().map(|(k, v)| (*k, v.as_str())));
+        format!("/dashboard?{}", encode(&pairs))
+    };
+
     let page = DashboardPage {
+        map,
+        shade_overdue,
+        shade_hrefs: (shade_href("volume"), shade_href("overdue")),
+        legend,
         title: atlas.outline(region.as_str()).map_or(region.as_str().to_string(), |o| o.name.clone()),
         region: region.as_str().to_string(),
         from: from_day.to_string(),
