@@ -62,6 +62,18 @@ impl Role {
 
     /// Roles that may see a reporter's name and phone after stating a reason (administrators
     /// too, DESIGN §2: "personal data only through audited reveal"); leaders never do.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Dispatcher => "dispatcher",
+            Self::Handler => "handler",
+            Self::GridWorker => "grid worker",
+            Self::Supervisor => "supervisor",
+            Self::Leader => "leader",
+            Self::Admin => "administrator",
+        }
+    }
+
     pub fn may_reveal_personal_data(self) -> bool {
         !matches!(self, Self::Leader)
     }

@@ -9,12 +9,14 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::case::{to_millis, tracking_no, Evaluation, Place};
+use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::{CaseEvent, EventKind};
+use grassroots_domain::Role;
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction, Scope, Taxonomy,
 };
 use grassroots_store::crypto::DataKey;
-use grassroots_store::{CaseFilter, HistoricCase, RateFilter, SqlStore, Store, StoreOptions};
+use grassroots_store::{CaseFilter, Grouping, HistoricCase, RateFilter, SqlStore, Store, StoreOptions};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -274,6 +276,70 @@ async fn main() {
         async move { s.rate_counts(&scope, &filter).await.unwrap().dispatched as usize }
     })
     .await;
+
+    // The workbench: queue counts and queue pages per role.
+    let roles = [Role::Dispatcher, Role::Supervisor, Role::Handler];
+    measure("workbench: queue counts, district dispatcher / supervisor", 100, |i| {
+        let (s, scope, role) = (&store, district.clone(), roles[i % 2]);
+        async move { s.queue_counts(&scope, role).await.unwrap().len() }
+    })
+    .await;
+    measure("workbench: queue counts, a unit's handler", 100, |i| {
+        let scope = Scope::Unit { unit: format!("unit-{:02}", i % 40) };
+        let s = &store;
+        async move { s.queue_counts(&scope, Role::Handler).await.unwrap().len() }
+    })
+    .await;
+    let queues = [Queue::ToRegister, Queue::ToDispatch, Queue::Returned, Queue::DueSoon, Queue::Overdue];
+    measure("workbench: dispatcher's queue page (to register … overdue)", 200, |i| {
+        let f = CaseFilter {
+            queue: Some((queues[i % queues.len()], Role::Dispatcher)),
+            limit: 50,
+            ..CaseFilter::default()
+        };
+        let (s, scope) = (&store, district.clone());
+        async move { s.list_cases(&scope, &f).await.unwrap().cases.len() }
+    })
+    .await;
+    measure("workbench: supervisor's 'mine', 5 pages deep", 50, |_| {
+        let (s, scope) = (&store, district.clone());
+        async move {
+            let mut f = CaseFilter { queue: Some((Queue::Mine, Role::Supervisor)), limit: 50, ..CaseFilter::default() };
+            let mut n = 0;
+            for _ in 0..5 {
+                let page = s.list_cases(&scope, &f).await.unwrap();
+                n = page.cases.len();
+                f.after = page.next_cursor;
+            }
+            n
+        }
+    })
+    .await;
+
+    // The dashboard: the grouped figures of a district over 30 and 90 days.
+    for days in [30, 90] {
+        let filter = RateFilter {
+            region: Some("110101".parse_region()),
+            from: Some(now - Duration::days(days)),
+            to: Some(now),
+            ..RateFilter::default()
+        };
+        for (name, grouping) in [("street", Grouping::Street), ("unit", Grouping::Unit), ("week", Grouping::Week)] {
+            measure(&format!("dashboard: rates per {name}, district, {days} days"), 20, |_| {
+                let (s, scope, f) = (&store, district.clone(), filter.clone());
+                async move { s.rate_counts_by(&scope, &f, grouping).await.unwrap().len() }
+            })
+            .await;
+        }
+        measure(&format!("dashboard: cases per category and per unit, district, {days} days"), 20, |_| {
+            let (s, scope, f) = (&store, district.clone(), filter.clone());
+            async move {
+                s.case_counts_by(&scope, &f, Grouping::TopCategory).await.unwrap().len()
+                    + s.case_counts_by(&scope, &f, Grouping::Unit).await.unwrap().len()
+            }
+        })
+        .await;
+    }
 }
 
 trait ParseRegion {

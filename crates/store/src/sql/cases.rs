@@ -67,17 +67,19 @@ enum Locator<'a> {
 }
 
 /// The SQL form of `Queue::holds` (literals only: nothing here comes from a user).
-fn queue_condition(queue: Queue, role: Role) -> String {
-    let states: Vec<String> = queue.states(role).iter().map(|s| format!("'{}'", s.as_str())).collect();
+fn queue_condition(queue: Queue, role: Role, state: CaseState) -> String {
     let extra = match queue {
         Queue::ToDispatch => " AND c.return_count = 0",
         Queue::Returned => " AND c.return_count > 0",
         Queue::DueSoon => " AND c.due_status = 'due_soon'",
         Queue::Overdue => " AND c.due_status = 'overdue'",
-        Queue::Mine if role == Role::Supervisor => " AND (c.state <> 'in_progress' OR c.pending_extension IS NOT NULL)",
+        Queue::Mine if role == Role::Supervisor && state == CaseState::InProgress => {
+            " AND c.pending_extension IS NOT NULL"
+        }
         Queue::ToRegister | Queue::Mine => "",
     };
-    format!("(c.state IN ({}){extra})", states.join(", "))
+    // One state at a time, as an equality: each reads its own index, partial ones included.
+    format!("(c.state = '{}'{extra})", state.as_str())
 }
 
 pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
@@ -316,43 +318,74 @@ impl SqlStore {
     }
 
     pub(crate) async fn list_cases_impl(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage> {
-        let mut args = Args::default();
-        let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), &mut args);
-        if !f.states.is_empty() {
-            let states: Vec<String> = f.states.iter().map(|s| args.text(s.as_str())).collect();
-            conditions.push(format!("c.state IN ({})", states.join(", ")));
-        }
-        if let Some(category) = &f.category {
-            conditions.push(category_clause(category, &mut args));
-        }
-        if let Some(unit) = &f.unit {
-            conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
-        }
-        match f.overdue {
-            // Overdue means a unit still owes work past a deadline, not that it once did.
-            Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
-            Some(false) => conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))")),
-            None => {}
-        }
-        if let Some((queue, role)) = f.queue {
-            conditions.push(queue_condition(queue, role));
-        }
-        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            let like = args.text(format!("%{escaped}%"));
-            let exact = args.text(text);
-            // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
-            conditions
-                .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
-        }
-        if let Some(after) = f.after {
-            conditions.push(format!("c.id < {}", args.text(after.to_string())));
+        // Several states at once are read state by state, each walking its (…, state, id)
+        // index newest first, and merged: one query over all of them would sort every match.
+        let mut states: Vec<CaseState> = match f.queue {
+            Some((queue, role)) => queue.states(role).to_vec(),
+            None => f.states.clone(),
+        };
+        if f.queue.is_some() && !f.states.is_empty() {
+            states.retain(|s| f.states.contains(s));
         }
         let limit = f.limit.clamp(1, 200);
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-            conditions.join(" AND ")
-        );
+        let mut args = Args::default();
+        let conditions_for = |state: Option<CaseState>, args: &mut Args| -> Vec<String> {
+            let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), args);
+            match (state, f.queue) {
+                (Some(state), Some((queue, role))) => conditions.push(queue_condition(queue, role, state)),
+                (Some(state), None) => conditions.push(format!("c.state = '{}'", state.as_str())),
+                (None, _) => {}
+            }
+            if let Some(category) = &f.category {
+                conditions.push(category_clause(category, args));
+            }
+            if let Some(unit) = &f.unit {
+                conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
+            }
+            match f.overdue {
+                // Overdue means a unit still owes work past a deadline, not that it once did.
+                Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
+                Some(false) => {
+                    conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))"))
+                }
+                None => {}
+            }
+            if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let like = args.text(format!("%{escaped}%"));
+                let exact = args.text(text);
+                // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+                conditions
+                    .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
+            }
+            if let Some(after) = f.after {
+                conditions.push(format!("c.id < {}", args.text(after.to_string())));
+            }
+            conditions
+        };
+        let sql = if states.len() == 1 {
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
+                conditions_for(Some(states[0]), &mut args).join(" AND ")
+            )
+        } else if states.len() > 1 {
+            let arms: Vec<String> = states
+                .iter()
+                .enumerate()
+                .map(|(i, state)| {
+                    format!(
+                        "SELECT * FROM (SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}) AS arm{i}",
+                        conditions_for(Some(*state), &mut args).join(" AND ")
+                    )
+                })
+                .collect();
+            format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
+        } else {
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
+                conditions_for(None, &mut args).join(" AND ")
+            )
+        };
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         let cases = rows
             .iter()
@@ -363,26 +396,53 @@ impl SqlStore {
     }
 
     pub(crate) async fn queue_counts_impl(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
-        let queues = Queue::for_role(role);
-        if queues.is_empty() {
-            return Ok(Vec::new());
+        // One count per queue and state: each walks its own index (state, due status, returned
+        // or extension), where one query summing over every open case would read them all.
+        let mut counts = Vec::new();
+        for queue in Queue::for_role(role) {
+            let mut n = 0;
+            for state in queue.states(role) {
+                n += match queue {
+                    // Registered cases not returned: all registered ones, less the few returned
+                    // (counting "never returned" directly would read every registered row).
+                    Queue::ToDispatch => {
+                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
+                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
+                    }
+                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
+                };
+            }
+            counts.push((*queue, n));
         }
-        let mut args = Args::default();
-        let mut conditions = scoped_region_clauses(scope, None, &mut args);
-        // Every queue holds open cases only: the index on state keeps this fast at any size.
-        conditions.push(format!("c.state IN ({PENDING_STATES}, 'handled', 'verifying')"));
-        let sums: Vec<String> = queues
-            .iter()
-            .enumerate()
-            .map(|(i, q)| format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS q{i}", queue_condition(*q, role)))
-            .collect();
-        let sql = format!("SELECT {} FROM cases c WHERE {}", sums.join(", "), conditions.join(" AND "));
-        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
-        queues
-            .iter()
-            .enumerate()
-            .map(|(i, q)| Ok((*q, row.try_get::<Option<i64>, _>(format!("q{i}").as_str())?.unwrap_or(0))))
-            .collect()
+        Ok(counts)
+    }
+
+    /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
+    /// are those it leads and those it co-handles, counted apart: each part walks an index,
+    /// where one OR over both would read every case meeting the condition.
+    async fn count_in(&self, scope: &Scope, condition: &str) -> Result<i64> {
+        let parts: Vec<(String, Args)> = match scope {
+            Scope::Unit { unit } => {
+                let mut lead = Args::default();
+                let led = format!("c.lead_unit = {}", lead.text(unit.clone()));
+                let mut co = Args::default();
+                let (a, b) = (co.text(unit.clone()), co.text(unit.clone()));
+                let co_handled =
+                    format!("c.id IN (SELECT case_id FROM case_co_units WHERE unit_id = {a}) AND c.lead_unit <> {b}");
+                vec![(led, lead), (co_handled, co)]
+            }
+            _ => {
+                let mut args = Args::default();
+                let clauses = scoped_region_clauses(scope, None, &mut args);
+                vec![(if clauses.is_empty() { "1=1".to_string() } else { clauses.join(" AND ") }, args)]
+            }
+        };
+        let mut n = 0;
+        for (clause, args) in parts {
+            let sql = format!("SELECT COUNT(*) AS n FROM cases c WHERE {clause} AND {condition}");
+            n += args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?.try_get::<i64, _>("n")?;
+        }
+        Ok(n)
     }
 
     /// Checks a move's references that need the database: units and merge targets.

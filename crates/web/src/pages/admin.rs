@@ -126,7 +126,7 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
                 Input {
                     options: Role::ALL
                         .iter()
-                        .map(|r| (r.as_str().to_string(), lang.t(r.label_zh(), r.as_str()).to_string()))
+                        .map(|r| (r.as_str().to_string(), lang.t(r.label_zh(), r.label_en()).to_string()))
                         .collect(),
                     ..input("role", t("角色", "Role"))
                 },
@@ -353,7 +353,7 @@ async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageErr
             cells: vec![
                 u.username,
                 u.display_name,
-                lang.t(u.role.label_zh(), u.role.as_str()).to_string(),
+                lang.t(u.role.label_zh(), u.role.label_en()).to_string(),
                 u.scope.to_spec(),
             ],
         })

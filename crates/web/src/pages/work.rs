@@ -447,7 +447,13 @@ fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &La
         })
         .collect::<Vec<_>>()
         .join(" · ");
-    TimelineLine { at: local_time(e.at), what: lang.t(zh, en).to_string(), who: e.actor_kind.clone(), detail }
+    let who = match (e.actor_kind.as_str(), Role::parse(&e.actor_kind)) {
+        (_, Some(role)) => lang.t(role.label_zh(), role.label_en()).to_string(),
+        ("resident", _) => lang.t("群众", "resident").to_string(),
+        ("system", _) => lang.t("系统", "the platform").to_string(),
+        (other, None) => other.to_string(),
+    };
+    TimelineLine { at: local_time(e.at), what: lang.t(zh, en).to_string(), who, detail }
 }
 
 async fn case_page(
