@@ -16,7 +16,7 @@ async fn queues_hold_what_the_domain_says(db: TestDb) {
     let f = Fixture::new(s).await;
     let ctx = f.ctx(Utc::now());
     let dispatcher = f.dispatcher();
-    let (a, b) = (f.handler(UNIT_A), f.handler(UNIT_B));
+    let a = f.handler(UNIT_A);
     let mut ids = Vec::new();
     for i in 0..10 {
         ids.push(f.report(s, &format!("诉求{i}"), None).await.id);
