@@ -8,44 +8,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { startDemo } from './server.mjs';
 
-const BIN = process.env.GRASSROOTS_BIN ?? resolve(import.meta.dirname, '../../target/debug/grassroots');
 const PASSWORD = 'grassroots-demo';
 const PHONE = { width: 390, height: 844 };
 const DESK = { width: 1280, height: 900 };
 
-let server, browser, base, dataDir;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-    s.on('error', fail);
-  });
-}
-
-async function waitForServer(url, seconds) {
-  for (let i = 0; i < seconds * 4; i++) {
-    try { if ((await fetch(`${url}/healthz`)).ok) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the server did not come up at ${url}`);
-}
+let demo, browser, base;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = mkdtempSync(join(tmpdir(), 'grassroots-browser-'));
-  server = spawn(BIN, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--public-burst', '500', 'demo'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitForServer(base, 180);
+  demo = await startDemo();
+  base = demo.base;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -54,8 +28,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  demo?.stop();
 });
 
 async function session(viewport, username) {

@@ -1,0 +1,55 @@
+// Accessibility: axe-core (from npm, injected into the page under test) checks the resident
+// pages and the staff pages for serious and critical WCAG 2 A/AA violations.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { startDemo } from './server.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let demo, browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function violations(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('resident pages have no serious accessibility violations', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  for (const path of ['/', '/report', '/report/details', '/track', '/public', '/login']) {
+    await page.goto(`${demo.base}${path}`);
+    assert.deepEqual(await violations(page), [], path);
+  }
+});
+
+test('staff pages have no serious accessibility violations', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${demo.base}/login`);
+  await page.fill('#username', 'admin');
+  await page.fill('#password', demo.password);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type="submit"]')]);
+  await page.goto(`${demo.base}/work`);
+  const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix']) {
+    await page.goto(`${demo.base}${path}`);
+    assert.deepEqual(await violations(page), [], path);
+  }
+});

@@ -1,0 +1,44 @@
+// Starts the demo on a free port in a fresh data directory, for the browser tests.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = process.env.GRASSROOTS_BIN ?? resolve(import.meta.dirname, '../../target/debug/grassroots');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+    s.on('error', fail);
+  });
+}
+
+async function waitForServer(url, seconds) {
+  for (let i = 0; i < seconds * 4; i++) {
+    try { if ((await fetch(`${url}/healthz`)).ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the server did not come up at ${url}`);
+}
+
+/** The demo platform, serving; `stop()` ends it and removes its data. */
+export async function startDemo() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'grassroots-browser-'));
+  const server = spawn(BIN, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--public-burst', '500', 'demo'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForServer(base, 180);
+  return {
+    base,
+    password: 'grassroots-demo',
+    stop() {
+      server.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
