@@ -66,7 +66,14 @@ async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     dispatcher.act(&id, "action=register&note=%E5%B1%9E%E5%AE%9E").await;
     let queued = dispatcher.get("/work?queue=to_dispatch").await.text();
     assert!(queued.contains(&format!("/cases/{id}")), "now waiting for dispatch");
-    dispatcher.act(&id, &format!("action=dispatch&unit={UNIT_A}&co_units=&note=")).await;
+    dispatcher
+        .act(&id, &format!("action=dispatch&unit={UNIT_A}&co_units={STREET_OFFICE}&co_units={COMMAND_CENTRE}&note="))
+        .await;
+    let page = dispatcher.get(&format!("/cases/{id}")).await.text();
+    assert!(
+        page.contains("东华门街道办事处") && page.contains("东城区城市运行管理服务指挥中心"),
+        "co-handlers chosen in a list"
+    );
 
     // Another unit's handler cannot open the page; the lead unit's can and works it.
     let other = Desk::of(&app, "handler-b").await;
@@ -100,6 +107,16 @@ async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
         .send()
         .await;
     assert_eq!(forged.status, 403);
+    // A duplicate is merged by naming the other case's tracking number.
+    let duplicate = app.resident_report().await;
+    let dup_id = duplicate["id"].as_str().unwrap().to_string();
+    let original = app.resident_report().await;
+    let other_no = original["tracking_no"].as_str().unwrap();
+    let unknown = dispatcher.post(&format!("/cases/{dup_id}/act"), "action=merge&into=26010100000000&reason=").await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.text().contains(r#"id="merge-error""#) && unknown.text().contains("26010100000000"));
+    dispatcher.act(&dup_id, &format!("action=merge&into={other_no}&reason=%E9%87%8D%E5%A4%8D")).await;
+    assert_eq!(app.stored_state(&dup_id).await.0, "merged");
     // Leaders are sent to the map.
     let leader = Desk::of(&app, "leader").await;
     assert_eq!(leader.get("/work").await.header("location"), Some("/map"));

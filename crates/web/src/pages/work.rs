@@ -219,10 +219,32 @@ pub async fn queues(
 
 /// A field of an action's form.
 pub enum Field {
-    Text { name: &'static str, label: String, required: bool, long: bool },
-    Number { name: &'static str, label: String },
-    Choice { name: &'static str, label: String, options: Vec<(String, String)>, selected: String },
-    YesNo { name: &'static str, label: String },
+    Text {
+        name: &'static str,
+        label: String,
+        required: bool,
+        long: bool,
+    },
+    Number {
+        name: &'static str,
+        label: String,
+    },
+    Choice {
+        name: &'static str,
+        label: String,
+        options: Vec<(String, String)>,
+        selected: String,
+    },
+    /// Several may be chosen (co-handling units).
+    Several {
+        name: &'static str,
+        label: String,
+        options: Vec<(String, String)>,
+    },
+    YesNo {
+        name: &'static str,
+        label: String,
+    },
 }
 
 pub struct ActionForm {
@@ -239,6 +261,11 @@ pub struct ActionForm {
 impl ActionForm {
     pub fn value(&self, name: &str) -> &str {
         self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether `value` was among the choices sent for `name`.
+    pub fn chosen(&self, name: &str, value: &str) -> bool {
+        self.values.iter().any(|(k, v)| k == name && v == value)
     }
 }
 
@@ -280,7 +307,7 @@ fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference,
         "merge" => vec![
             Field::Text {
                 name: "into",
-                label: t("并入的案件编号（ID）", "Merge into case (id)"),
+                label: t("并入的案件（受理编号）", "Merge into the case (tracking number)"),
                 required: true,
                 long: false,
             },
@@ -301,14 +328,10 @@ fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference,
             };
             vec![
                 Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units(), selected },
-                Field::Text {
+                Field::Several {
                     name: "co_units",
-                    label: t(
-                        "协办单位（可选，单位编号，逗号分隔）",
-                        "Co-handlers (optional: unit ids, comma-separated)",
-                    ),
-                    required: false,
-                    long: false,
+                    label: t("协办单位（可选，可多选）", "Co-handling units (optional, several allowed)"),
+                    options: units(),
                 },
                 if action == "dispatch" {
                     text("note", t("备注（可选）", "Note (optional)"), false)
@@ -371,9 +394,13 @@ fn move_from_form(fields: &[(String, String)]) -> Result<Move, ApiError> {
                 value.parse::<u32>().map_err(|_| ApiError::field("days", "应为正整数", "must be a whole number"))?,
             ),
             "passed" | "resolved" | "escalate" => Value::Bool(matches!(value, "yes" | "true" | "on")),
-            "co_units" => Value::Array(
-                value.split([',', '，', ' ']).filter(|u| !u.is_empty()).map(|u| Value::from(u.trim())).collect(),
-            ),
+            // A multiple choice arrives once per chosen unit.
+            "co_units" => {
+                if let Value::Array(units) = body.entry("co_units").or_insert_with(|| Value::Array(Vec::new())) {
+                    units.push(Value::from(value));
+                }
+                continue;
+            }
             _ => Value::from(value),
         };
         body.insert(name.clone(), json);
@@ -584,25 +611,46 @@ pub async fn act(
     let action = fields.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
     let reference = state.reference();
     let ctx = state.move_context(&reference, Utc::now());
+    let fields = match tracking_no_to_id(&state, &staff, fields).await {
+        Ok(fields) => fields,
+        Err((fields, e)) => return refused(&state, &staff, lang, &uri, id, &action, fields, e).await,
+    };
     let outcome = match move_from_form(&fields) {
         Ok(mv) => state.store.apply_move(&staff.actor(), id, &mv, &ctx).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
-    let (status, message) = match outcome {
+    match outcome {
         Ok(_) => {
             // A move can take the case out of the actor's scope (a unit returning it).
-            return Ok(match state.store.case_detail(&staff.user.scope, id).await? {
+            Ok(match state.store.case_detail(&staff.user.scope, id).await? {
                 Some(_) => see_other(&format!("/cases/{id}"), None),
                 None => see_other("/work", None),
-            });
+            })
         }
-        Err(ApiError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message),
-        Err(ApiError::Conflict(message)) => (StatusCode::CONFLICT, message),
-        Err(ApiError::Forbidden(message)) => (StatusCode::FORBIDDEN, message),
-        Err(e) => return Err(e.into()),
+        Err(e) => refused(&state, &staff, lang, &uri, id, &action, fields, e).await,
+    }
+}
+
+/// The case page again after a refused move: the reason beside its form, what was typed kept.
+#[allow(clippy::too_many_arguments)]
+async fn refused(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    id: uuid::Uuid,
+    action: &str,
+    fields: Vec<(String, String)>,
+    error: ApiError,
+) -> Result<Response, PageError> {
+    let (status, message) = match error {
+        ApiError::Invalid { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, message),
+        ApiError::Conflict(message) => (StatusCode::CONFLICT, message),
+        ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
+        e => return Err(e.into()),
     };
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
-    let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
+    let mut page = case_page(state, staff, lang, uri, detail).await?;
     let message = bilingual(&message, &lang);
     match page.actions.iter_mut().find(|a| a.action == action) {
         Some(form) => {
@@ -612,6 +660,32 @@ pub async fn act(
         None => page.reveal_error = Some(message),
     }
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// A merge names its target by tracking number, as staff know cases; the move takes its id.
+/// A number outside the caller's scope is no case.
+async fn tracking_no_to_id(
+    state: &AppState,
+    staff: &Staff,
+    mut fields: Vec<(String, String)>,
+) -> Result<Vec<(String, String)>, (Vec<(String, String)>, ApiError)> {
+    let Some(pos) = fields.iter().position(|(k, v)| k == "into" && grassroots_domain::case::is_tracking_no(v.trim()))
+    else {
+        return Ok(fields);
+    };
+    let no = fields[pos].1.trim().to_string();
+    let filter = CaseFilter { text: Some(no.clone()), limit: 5, ..Default::default() };
+    let found = match state.store.list_cases(&staff.user.scope, &filter).await {
+        Ok(page) => page.cases.into_iter().find(|c| c.record.tracking_no == no),
+        Err(e) => return Err((fields, e.into())),
+    };
+    match found {
+        Some(case) => {
+            fields[pos].1 = case.record.id.to_string();
+            Ok(fields)
+        }
+        None => Err((fields, ApiError::field("into", "没有这个受理编号的案件", "no case has this tracking number"))),
+    }
 }
 
 #[derive(Deserialize)]
