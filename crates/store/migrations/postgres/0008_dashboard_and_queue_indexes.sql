@@ -10,4 +10,13 @@ CREATE INDEX cases_rates ON cases (district_code, first_dispatched_at, responded
 CREATE INDEX cases_due_district ON cases (district_code, due_status, state, id);
 CREATE INDEX cases_due_unit ON cases (lead_unit, due_status, state, id);
 CREATE INDEX cases_district_returns ON cases (district_code, state, return_count, id);
-CREATE INDEX cases_district_extensions ON cases (district_code, state, pending_extension);
+
+-- Whether an extension waits for a supervisor, as a flag the index can hold (the request
+-- itself is JSON).
+ALTER TABLE cases ADD COLUMN extension_pending BIGINT NOT NULL DEFAULT 0;
+UPDATE cases SET extension_pending = 1 WHERE pending_extension IS NOT NULL;
+CREATE INDEX cases_district_extensions ON cases (district_code, extension_pending, state, id);
+
+-- Cases received in a period per street, category or unit (the dashboard's volumes, the
+-- map's shading), read from the index alone.
+CREATE INDEX cases_received ON cases (district_code, received_at, street_code, category_code, lead_unit, state, due_status);

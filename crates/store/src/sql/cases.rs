@@ -73,9 +73,7 @@ fn queue_condition(queue: Queue, role: Role, state: CaseState) -> String {
         Queue::Returned => " AND c.return_count > 0",
         Queue::DueSoon => " AND c.due_status = 'due_soon'",
         Queue::Overdue => " AND c.due_status = 'overdue'",
-        Queue::Mine if role == Role::Supervisor && state == CaseState::InProgress => {
-            " AND c.pending_extension IS NOT NULL"
-        }
+        Queue::Mine if role == Role::Supervisor && state == CaseState::InProgress => " AND c.extension_pending = 1",
         Queue::ToRegister | Queue::Mine => "",
     };
     // One state at a time, as an equality: each reads its own index, partial ones included.

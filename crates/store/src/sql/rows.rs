@@ -130,6 +130,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "reject_reason",
     "merged_into",
     "pending_extension",
+    "extension_pending",
     "resolved_on_spot",
     "return_count",
     "reopen_count",
@@ -167,6 +168,7 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(c.reject_reason.clone())
         .bind(c.merged_into.map(|u| u.to_string()))
         .bind(c.pending_extension.as_ref().map(|p| serde_json::to_string(p).expect("serialises")))
+        .bind(i64::from(c.pending_extension.is_some()))
         .bind(i64::from(c.resolved_on_spot))
         .bind(i64::from(c.return_count))
         .bind(i64::from(c.reopen_count))
