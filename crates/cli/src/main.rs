@@ -77,6 +77,24 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Keys of the systems that call the platform (Open311 clients and others).
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Issue a key; the key itself is printed once, on the last line, and only its digest kept.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// The keys issued, with their ids and whether they were revoked.
+    List,
+    /// Revoke a key by its id; calls with it are refused from then on.
+    Revoke { id: uuid::Uuid },
 }
 
 #[derive(Subcommand)]
@@ -210,6 +228,31 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
             import::responsibilities(&*common.open_store().await?, &file).await
+        }
+        Command::Apikey { command } => {
+            let store = common.open_store().await?;
+            match command {
+                ApikeyCommand::Create { name } => {
+                    let key = grassroots_store::auth::new_token();
+                    let created = store
+                        .create_api_key(&name, &grassroots_store::auth::digest(&key), chrono::Utc::now())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("key {} for {} created; keep it, it is not shown again:", created.id, created.name);
+                    println!("{key}");
+                }
+                ApikeyCommand::List => {
+                    for k in store.api_keys().await? {
+                        let state = k.revoked_at.map_or("active".to_string(), |t| format!("revoked {t}"));
+                        println!("{}  {}  created {}  {state}", k.id, k.name, k.created_at);
+                    }
+                }
+                ApikeyCommand::Revoke { id } => {
+                    store.revoke_api_key(id, chrono::Utc::now()).await.with_context(|| format!("key {id}"))?;
+                    println!("key {id} revoked");
+                }
+            }
+            Ok(())
         }
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

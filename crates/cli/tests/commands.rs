@@ -232,3 +232,26 @@ async fn import_responsibilities_checks_every_line_then_loads_the_matrix() {
         lines.iter().map(|l| (l.category_code.as_str(), l.region_code.as_str(), l.auto_dispatch)).collect();
     assert_eq!(read, [("03", "110101001", false), ("0302", "110101", true)]);
 }
+
+#[tokio::test]
+async fn apikey_create_prints_the_key_last_and_keeps_only_its_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| grassroots(dir.path()).arg("apikey").args(args).output().unwrap();
+    let created = run(&["create", "--name", "城市服务App"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let out = String::from_utf8(created.stdout).unwrap();
+    let key = out.lines().last().unwrap().trim().to_string();
+    assert!(key.len() >= 32, "{out}");
+    let store = open(dir.path()).await;
+    let digest = grassroots_store::auth::digest(&key);
+    let found = store.api_key_by_hash(&digest).await.unwrap().expect("the key is known by its digest");
+    assert_eq!(found.name, "城市服务App");
+    assert!(store.api_key_by_hash(&key).await.unwrap().is_none(), "the key itself is not stored");
+
+    let listed = String::from_utf8(run(&["list"]).stdout).unwrap();
+    assert!(listed.contains(&found.id.to_string()) && listed.contains("active") && !listed.contains(&key));
+    assert!(run(&["revoke", &found.id.to_string()]).status.success());
+    assert!(store.api_key_by_hash(&digest).await.unwrap().is_none(), "a revoked key opens nothing");
+    assert!(!run(&["revoke", &found.id.to_string()]).status.success(), "revoked once");
+    assert!(!run(&["create", "--name", " "]).status.success(), "a key needs a name");
+}

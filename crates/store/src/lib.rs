@@ -88,6 +88,16 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
     /// Every staff account, by username.
     async fn users(&self) -> Result<Vec<User>>;
+
+    // Keys of other systems -----------------------------------------------------------------
+
+    /// Records a new key by the digest of its secret.
+    async fn create_api_key(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<ApiKey>;
+    /// The key with this digest, unless it was revoked.
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>>;
+    async fn api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Revokes a key; `NotFound` if there is none with this id.
+    async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;
     /// Opens a session and writes a `login` audit entry, in one transaction.
     async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
     /// Writes a `login_failed` audit entry naming the username that was tried.

@@ -111,6 +111,15 @@ pub struct Suggestion<'a> {
     pub auto_dispatch: bool,
 }
 
+/// A key another system uses to call the platform, as listed (the key itself is never kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: String,

@@ -318,6 +318,23 @@ impl crate::Store for SqlStore {
     async fn users(&self) -> Result<Vec<crate::User>> {
         self.users_impl().await
     }
+    async fn create_api_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::ApiKey> {
+        self.create_api_key_impl(name, key_hash, now).await
+    }
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<crate::ApiKey>> {
+        self.api_key_by_hash_impl(key_hash).await
+    }
+    async fn api_keys(&self) -> Result<Vec<crate::ApiKey>> {
+        self.api_keys_impl().await
+    }
+    async fn revoke_api_key(&self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        self.revoke_api_key_impl(id, now).await
+    }
     async fn create_session(
         &self,
         user_id: uuid::Uuid,

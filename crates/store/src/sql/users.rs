@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{ms, SqlStore};
-use crate::{NewUser, Result, StoreError, User, UserWithHash};
+use crate::{ApiKey, NewUser, Result, StoreError, User, UserWithHash};
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -62,6 +62,58 @@ impl SqlStore {
             .iter()
             .map(user_from_row)
             .collect()
+    }
+
+    pub(crate) async fn create_api_key_impl(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<ApiKey> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(grassroots_domain::FieldError::new(
+                "name",
+                "请填写名称（最多100个字符）",
+                "required, at most 100 characters",
+            )
+            .into());
+        }
+        let id = Uuid::now_v7();
+        sqlx::query("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(name.to_string())
+            .bind(key_hash.to_string())
+            .bind(ms(now))
+            .execute(&self.write)
+            .await?;
+        Ok(ApiKey { id, name: name.to_string(), created_at: super::from_ms(ms(now)), revoked_at: None })
+    }
+
+    pub(crate) async fn api_key_by_hash_impl(&self, key_hash: &str) -> Result<Option<ApiKey>> {
+        sqlx::query("SELECT id, name, created_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(key_hash.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(api_key_from_row)
+            .transpose()
+    }
+
+    pub(crate) async fn api_keys_impl(&self) -> Result<Vec<ApiKey>> {
+        sqlx::query("SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+
+    pub(crate) async fn revoke_api_key_impl(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {
@@ -132,4 +184,14 @@ impl SqlStore {
             .await?;
         Ok(())
     }
+}
+
+fn api_key_from_row(row: &AnyRow) -> Result<ApiKey> {
+    let id: String = row.try_get("id")?;
+    Ok(ApiKey {
+        id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("api key id {id}")))?,
+        name: row.try_get("name")?,
+        created_at: super::from_ms(row.try_get("created_at")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(super::from_ms),
+    })
 }

@@ -410,6 +410,13 @@ async fn save_user(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
     let role = Role::parse(typed.get("role").trim()).ok_or_else(|| bad("role", "请选择角色", "choose a role"))?;
     let scope =
         Scope::parse(typed.get("scope").trim()).map_err(|e| ApiError::invalid(FieldError { field: "scope", ..e }))?;
+    if !scope.fits(role) {
+        return Err(bad(
+            "scope",
+            "范围与角色不符（如承办人须为 unit:单位）",
+            "the scope does not fit the role (a handler needs unit:ID)",
+        ));
+    }
     let password = typed.get("password");
     let existing = state.store.user_by_username(&username).await?;
     let password_hash = match (password.is_empty(), existing) {
