@@ -207,6 +207,9 @@ pub struct CaseFilter {
     #[serde(skip)]
     pub queue: Option<(grassroots_domain::queue::Queue, grassroots_domain::Role)>,
     pub text: Option<String>,
+    /// Received in [from, to).
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
     /// Keyset cursor: the id of the last case of the previous page.
     pub after: Option<Uuid>,
     pub limit: u32,

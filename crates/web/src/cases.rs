@@ -107,6 +107,8 @@ pub async fn list(
         region: p.region.as_deref().map(RegionCode::parse).transpose()?,
         overdue: p.overdue,
         queue: p.queue.as_deref().map(|q| queue_param(&staff, q)).transpose()?,
+        received_from: None,
+        received_to: None,
         text: p.text,
         after,
         limit,

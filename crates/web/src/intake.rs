@@ -35,6 +35,10 @@ pub struct IntakeRequest {
     #[serde(default)]
     pub anonymous: bool,
     pub channel: Option<String>,
+    /// The channel of an exchange endpoint (Open311) the report came through; never read
+    /// from a request body.
+    #[serde(skip)]
+    pub client_channel: Option<Channel>,
 }
 
 impl IntakeRequest {
@@ -152,7 +156,7 @@ pub(crate) async fn take_in(
         }
     };
     let channel = match (&req.channel, staff) {
-        (None, None) => Channel::Web,
+        (None, None) => req.client_channel.unwrap_or(Channel::Web),
         (None, Some(s)) if s.user.role == Role::GridWorker => Channel::GridPatrol,
         (None, Some(_)) => Channel::Phone,
         (Some(c), None) => match Channel::parse_field("channel", c)? {

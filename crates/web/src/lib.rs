@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod grids;
 mod intake;
+mod open311;
 mod pages;
 mod ratelimit;
 mod stats;
@@ -203,6 +204,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/track", get(pages::portal::track_form).merge(post(pages::portal::track).route_layer(limited())))
         .route("/public", get(pages::portal::public_cases))
+        .route("/open311/v2/{file}", get(open311::resource).merge(post(open311::post_request).route_layer(limited())))
+        .route("/open311/v2/services/{file}", get(open311::service_definition))
+        .route("/open311/v2/requests/{file}", get(open311::request))
+        .route("/open311/v2/tokens/{file}", get(open311::token))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/assets/app.js", get(pages::script))

@@ -348,7 +348,17 @@ impl SqlStore {
                 }
                 None => {}
             }
-            if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            if let Some(from) = f.received_from {
+                conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
+            }
+            if let Some(to) = f.received_to {
+                conditions.push(format!("c.received_at < {}", args.int(ms(to))));
+            }
+            let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+            // A tracking number is looked up by its unique index, not searched for in every text.
+            if let Some(no) = text.filter(|t| grassroots_domain::case::is_tracking_no(t)) {
+                conditions.push(format!("c.tracking_no = {}", args.text(no)));
+            } else if let Some(text) = text {
                 let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                 let like = args.text(format!("%{escaped}%"));
                 let exact = args.text(text);

@@ -1,0 +1,503 @@
+//! Open311 GeoReport v2 at `/open311/v2` (http://wiki.open311.org/GeoReport_v2), in JSON and
+//! XML by the path's extension. Services are the taxonomy's categories; requests are cases,
+//! identified by their tracking number; a posted request enters the closed loop like any
+//! other (channel Open311). Nothing of a reporter is ever given out, and a request's
+//! description only to callers with a key.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::{CaseRecord, CaseState, Channel, Scope};
+use grassroots_store::auth::digest;
+use grassroots_store::{CaseFilter, Reference};
+
+use crate::error::ApiError;
+use crate::intake::{dispatch_automatically, take_in, IntakeRequest};
+use crate::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Xml,
+}
+
+/// `requests.json` → ("requests", Json); anything else names no resource.
+fn split_format(file: &str) -> Result<(&str, Format), Open311Error> {
+    match file.rsplit_once('.') {
+        Some((name, "json")) => Ok((name, Format::Json)),
+        Some((name, "xml")) => Ok((name, Format::Xml)),
+        _ => Err(Open311Error::new(Format::Json, 404, "unknown resource; add .json or .xml")),
+    }
+}
+
+/// An error as the specification writes them: a list of code and description.
+#[derive(Debug)]
+pub struct Open311Error {
+    format: Format,
+    code: u16,
+    description: String,
+}
+
+impl Open311Error {
+    fn new(format: Format, code: u16, description: impl Into<String>) -> Self {
+        Self { format, code, description: description.into() }
+    }
+
+    fn from_api(format: Format, e: ApiError) -> Self {
+        match e {
+            ApiError::Invalid { field, message } => Self::new(format, 400, format!("{field}: {message}")),
+            ApiError::BadRequest { message, .. } => Self::new(format, 400, message),
+            ApiError::NotFound => Self::new(format, 404, "not found"),
+            ApiError::Forbidden(m) => Self::new(format, 403, m),
+            ApiError::TooManyRequests { .. } => Self::new(format, 429, "too many requests"),
+            ApiError::Unavailable => Self::new(format, 503, "could not be saved; try again shortly"),
+            _ => Self::new(format, 500, "internal error"),
+        }
+    }
+}
+
+impl IntoResponse for Open311Error {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let item = vec![("code", Value::Int(i64::from(self.code))), ("description", Value::Text(self.description))];
+        (status, render(self.format, "errors", "error", vec![item])).into_response()
+    }
+}
+
+/// A field's value, for both formats.
+enum Value {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+type Item = Vec<(&'static str, Value)>;
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A list of items as a JSON array of objects or an XML root of elements.
+fn render(format: Format, root: &str, element: &str, items: Vec<Item>) -> Response {
+    let (content_type, body) = body(format, root, element, items);
+    ([(CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn body(format: Format, root: &str, element: &str, items: Vec<Item>) -> (&'static str, String) {
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = items
+                .into_iter()
+                .map(|item| {
+                    let object = item.into_iter().map(|(k, v)| {
+                        let v = match v {
+                            Value::Text(s) => serde_json::Value::from(s),
+                            Value::Int(n) => serde_json::Value::from(n),
+                            Value::Float(x) => serde_json::Value::from(x),
+                            Value::Bool(b) => serde_json::Value::from(b),
+                            Value::Null => serde_json::Value::Null,
+                        };
+                        (k.to_string(), v)
+                    });
+                    serde_json::Value::Object(object.collect())
+                })
+                .collect();
+            ("application/json; charset=utf-8", serde_json::Value::Array(list).to_string())
+        }
+        Format::Xml => {
+            let mut xml = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{root}>");
+            for item in items {
+                xml.push_str(&format!("<{element}>"));
+                for (k, v) in item {
+                    let text = match v {
+                        Value::Text(s) => xml_escape(&s),
+                        Value::Int(n) => n.to_string(),
+                        Value::Float(x) => x.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => String::new(),
+                    };
+                    xml.push_str(&format!("<{k}>{text}</{k}>"));
+                }
+                xml.push_str(&format!("</{element}>"));
+            }
+            xml.push_str(&format!("</{root}>"));
+            ("text/xml; charset=utf-8", xml)
+        }
+    }
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// `GET /open311/v2/{discovery|services|requests}.{json|xml}`
+pub async fn resource(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, Open311Error> {
+    let (name, format) = split_format(&file)?;
+    match name {
+        "discovery" => Ok(discovery(format)),
+        "services" => Ok(services(format, &state.reference())),
+        "requests" => requests(&state, format, query.as_deref().unwrap_or("")).await,
+        _ => Err(Open311Error::new(format, 404, format!("no resource {name}"))),
+    }
+}
+
+fn discovery(format: Format) -> Response {
+    let endpoint = vec![
+        ("specification", Value::Text("http://wiki.open311.org/GeoReport_v2".into())),
+        ("url", Value::Text("/open311/v2".into())),
+        ("changeset", Value::Text("2026-11-27T00:00:00+08:00".into())),
+        ("type", Value::Text("production".into())),
+        ("formats", Value::Text("text/xml, application/json".into())),
+    ];
+    match format {
+        Format::Json => {
+            let body = serde_json::json!({
+                "changeset": "2026-11-27T00:00:00+08:00",
+                "contact": "基层治理一体化平台 / grassroots",
+                "key_service": "API keys are issued by the platform's administrators (grassroots apikey create).",
+                "endpoints": [{
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": "/open311/v2",
+                    "changeset": "2026-11-27T00:00:00+08:00",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }],
+            });
+            ([(CONTENT_TYPE, "application/json; charset=utf-8")], body.to_string()).into_response()
+        }
+        Format::Xml => {
+            let mut xml = String::from(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<discovery><changeset>2026-11-27T00:00:00+08:00</changeset>\
+                 <contact>基层治理一体化平台 / grassroots</contact>\
+                 <key_service>API keys are issued by the platform's administrators.</key_service><endpoints><endpoint>",
+            );
+            for (k, v) in endpoint {
+                if let Value::Text(t) = v {
+                    if k == "formats" {
+                        xml.push_str("<formats><format>text/xml</format><format>application/json</format></formats>");
+                    } else {
+                        xml.push_str(&format!("<{k}>{}</{k}>", xml_escape(&t)));
+                    }
+                }
+            }
+            xml.push_str("</endpoint></endpoints></discovery>");
+            ([(CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
+        }
+    }
+}
+
+/// One service per category that cases are filed under: the sub-categories, and top-level
+/// categories without any.
+fn services(format: Format, reference: &Reference) -> Response {
+    let taxonomy = &reference.taxonomy;
+    let items = taxonomy
+        .iter()
+        .filter(|c| c.parent.is_some() || !taxonomy.iter().any(|s| s.parent.as_ref() == Some(&c.code)))
+        .map(|c| {
+            let group = c
+                .parent
+                .as_ref()
+                .and_then(|p| taxonomy.get(p.as_str()))
+                .map_or(c.name_zh.clone(), |p| p.name_zh.clone());
+            vec![
+                ("service_code", Value::Text(c.code.as_str().to_string())),
+                ("service_name", Value::Text(c.name_zh.clone())),
+                ("description", Value::Text(c.name_en.clone())),
+                ("metadata", Value::Bool(false)),
+                ("type", Value::Text("realtime".into())),
+                ("keywords", Value::Text(String::new())),
+                ("group", Value::Text(group)),
+            ]
+        })
+        .collect();
+    render(format, "services", "service", items)
+}
+
+/// `GET /open311/v2/services/{code}.{format}`: no service has attributes here.
+pub async fn service_definition(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+) -> Result<Response, Open311Error> {
+    let (code, format) = split_format(&file)?;
+    let known = state.reference().taxonomy.get(code).is_some();
+    Err(Open311Error::new(
+        format,
+        404,
+        if known { "this service has no attributes (metadata is false)" } else { "no such service_code" },
+    ))
+}
+
+/// Open311's two states: a case is closed once nothing more will happen to it.
+fn status(state: CaseState) -> &'static str {
+    if state.is_terminal() {
+        "closed"
+    } else {
+        "open"
+    }
+}
+
+fn request_item(r: &CaseRecord, reference: &Reference, with_description: bool) -> Item {
+    let category = reference.taxonomy.get(&r.category_code);
+    let unit = r.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone());
+    let text = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+    vec![
+        ("service_request_id", Value::Text(r.tracking_no.clone())),
+        ("status", Value::Text(status(r.state).into())),
+        ("status_notes", Value::Text(format!("{} / {}", r.state.label_zh(), r.state.label_en()))),
+        ("service_name", text(category.map(|c| c.name_zh.clone()))),
+        ("service_code", Value::Text(r.category_code.clone())),
+        ("description", if with_description { Value::Text(r.description.clone()) } else { Value::Null }),
+        ("agency_responsible", text(unit)),
+        ("service_notice", Value::Null),
+        ("requested_datetime", Value::Text(iso(r.received_at))),
+        ("updated_datetime", Value::Text(iso(r.updated_at))),
+        ("expected_datetime", Value::Text(iso(r.resolve_due))),
+        ("address", text(r.place.address.clone())),
+        ("address_id", Value::Null),
+        ("zipcode", Value::Null),
+        ("lat", r.place.lat.map_or(Value::Null, Value::Float)),
+        ("long", r.place.lng.map_or(Value::Null, Value::Float)),
+        ("media_url", Value::Null),
+    ]
+}
+
+/// Whether the call carries a valid key (`api_key`, in the query or the form).
+async fn keyed(state: &AppState, key: Option<&str>) -> Result<bool, ApiError> {
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => Ok(state.store.api_key_by_hash(&digest(k)).await?.is_some()),
+        None => Ok(false),
+    }
+}
+
+const DEFAULT_WINDOW_DAYS: i64 = 90;
+const MAX_PAGE_SIZE: u32 = 200;
+
+/// `GET requests`: by ids, or by service, period (the last 90 days by default) and status,
+/// newest first, paged with `page` and `page_size`.
+async fn requests(state: &AppState, format: Format, query: &str) -> Result<Response, Open311Error> {
+    let bad = |m: &str| Open311Error::new(format, 400, m);
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|_| bad("the query string cannot be read"))?;
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    let with_description = keyed(state, get("api_key")).await.map_err(|e| Open311Error::from_api(format, e))?;
+    let reference = state.reference();
+    let everything = Scope::All;
+    if let Some(ids) = get("service_request_id") {
+        let mut items = Vec::new();
+        for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            if let Some(r) = by_tracking_no(state, id).await.map_err(|e| Open311Error::from_api(format, e))? {
+                items.push(request_item(&r, &reference, with_description));
+            }
+        }
+        return Ok(render(format, "service_requests", "request", items));
+    }
+    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
+        get(name)
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.with_timezone(&Utc))
+                    .or_else(|_| {
+                        NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| {
+                            beijing()
+                                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+                                .unwrap()
+                                .with_timezone(&Utc)
+                        })
+                    })
+                    .map_err(|_| bad(&format!("{name}: expected a w3c date-time such as 2026-11-01T00:00:00+08:00")))
+            })
+            .transpose()
+    };
+    let end = date("end_date")?.unwrap_or_else(Utc::now);
+    let start = date("start_date")?.unwrap_or(end - chrono::Duration::days(DEFAULT_WINDOW_DAYS));
+    if start >= end {
+        return Err(bad("end_date must be after start_date"));
+    }
+    let states: Vec<CaseState> = match get("status") {
+        None => Vec::new(),
+        Some(list) => {
+            let mut states = Vec::new();
+            for s in list.split(',').map(str::trim) {
+                match s {
+                    "open" => states.extend(CaseState::ALL.iter().filter(|s| !s.is_terminal())),
+                    "closed" => states.extend(CaseState::ALL.iter().filter(|s| s.is_terminal())),
+                    _ => return Err(bad("status: open or closed")),
+                }
+            }
+            states
+        }
+    };
+    let category = match get("service_code") {
+        Some(code) if reference.taxonomy.get(code).is_some() => Some(code.to_string()),
+        Some(_) => return Err(bad("service_code: no such service")),
+        None => None,
+    };
+    let number = |name: &str, default: u32| -> Result<u32, Open311Error> {
+        get(name).map_or(Ok(default), |v| {
+            v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| bad(&format!("{name}: a whole number from 1")))
+        })
+    };
+    let page = number("page", 1)?;
+    let page_size = number("page_size", 50)?.min(MAX_PAGE_SIZE);
+    // Keyset pages underneath: walk to the requested one (pages are short and few are read).
+    let mut filter = CaseFilter {
+        states,
+        category,
+        received_from: Some(start),
+        received_to: Some(end),
+        limit: page_size,
+        ..Default::default()
+    };
+    let mut found = Vec::new();
+    for _ in 0..page {
+        let page =
+            state.store.list_cases(&everything, &filter).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
+        found = page.cases;
+        match page.next_cursor {
+            Some(cursor) => filter.after = Some(cursor),
+            None => {
+                filter.after = None;
+                break;
+            }
+        }
+    }
+    let items = found.iter().map(|c| request_item(&c.record, &reference, with_description)).collect();
+    Ok(render(format, "service_requests", "request", items))
+}
+
+async fn by_tracking_no(state: &AppState, no: &str) -> Result<Option<CaseRecord>, ApiError> {
+    if !grassroots_domain::case::is_tracking_no(no) {
+        return Ok(None);
+    }
+    let filter = CaseFilter { text: Some(no.to_string()), limit: 1, ..Default::default() };
+    Ok(state.store.list_cases(&Scope::All, &filter).await?.cases.into_iter().next().map(|c| c.record))
+}
+
+/// `GET requests/{id}.{format}` and `GET tokens/{token}.{format}`.
+pub async fn request(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, Open311Error> {
+    let (id, format) = split_format(&file)?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let key = params.iter().find(|(k, _)| k == "api_key").map(|(_, v)| v.as_str());
+    let with_description = keyed(&state, key).await.map_err(|e| Open311Error::from_api(format, e))?;
+    let record = by_tracking_no(&state, id)
+        .await
+        .map_err(|e| Open311Error::from_api(format, e))?
+        .ok_or_else(|| Open311Error::new(format, 404, format!("no service request {id}")))?;
+    Ok(render(format, "service_requests", "request", vec![request_item(&record, &state.reference(), with_description)]))
+}
+
+/// Requests get their id at once, so no token is ever pending.
+pub async fn token(Path(file): Path<String>) -> Result<Response, Open311Error> {
+    let (token, format) = split_format(&file)?;
+    Err(Open311Error::new(
+        format,
+        404,
+        format!("no pending token {token}: requests get their service_request_id at once"),
+    ))
+}
+
+/// `POST requests.{format}` (form-encoded): a new request, which needs an API key.
+pub async fn post_request(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Open311Error> {
+    let (name, format) = split_format(&file)?;
+    if name != "requests" {
+        return Err(Open311Error::new(format, 404, format!("no resource {name}")));
+    }
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    let err = |e: ApiError| Open311Error::from_api(format, e);
+    if !keyed(&state, get("api_key")).await.map_err(err)? {
+        return Err(Open311Error::new(format, 403, "api_key is missing, unknown or revoked"));
+    }
+    let reference = state.reference();
+    let service = get("service_code").ok_or_else(|| Open311Error::new(format, 400, "service_code is required"))?;
+    let category = reference
+        .taxonomy
+        .get(service)
+        .ok_or_else(|| Open311Error::new(format, 400, "service_code: no such service"))?;
+    // No service has attributes, so any attribute is one the definition does not have.
+    if let Some((k, _)) = fields.iter().find(|(k, _)| k.starts_with("attribute[")) {
+        return Err(Open311Error::new(format, 400, format!("{k}: service {service} has no such attribute")));
+    }
+    let description = get("description").map_or_else(|| category.name_zh.clone(), str::to_string);
+    if description.chars().count() > 4000 {
+        return Err(Open311Error::new(format, 400, "description: at most 4000 characters"));
+    }
+    let number = |name: &str| {
+        get(name)
+            .map(|v| v.parse::<f64>().map_err(|_| Open311Error::new(format, 400, format!("{name}: not a number"))))
+            .transpose()
+    };
+    let name = [get("first_name"), get("last_name")].into_iter().flatten().collect::<Vec<_>>().join("");
+    let req = IntakeRequest {
+        description,
+        category_code: Some(category.code.as_str().to_string()),
+        lat: number("lat")?,
+        lng: number("long")?,
+        address: get("address_string").map(str::to_string),
+        reporter_name: (!name.is_empty()).then_some(name),
+        reporter_phone: get("phone").map(str::to_string),
+        client_channel: Some(Channel::Open311),
+        ..IntakeRequest::default()
+    };
+    if req.lat.is_some() != req.lng.is_some() {
+        return Err(Open311Error::new(format, 400, "lat and long go together"));
+    }
+    let mut created = take_in(&state, None, req, None, Vec::new()).await.map_err(err)?;
+    dispatch_automatically(&state, &mut created).await.map_err(err)?;
+    let item = vec![
+        ("service_request_id", Value::Text(created.tracking_no.clone())),
+        (
+            "service_notice",
+            Value::Text(format!(
+                "已受理，将于{}前答复 / received; a response is due by {}",
+                iso(created.response_due),
+                iso(created.response_due)
+            )),
+        ),
+        ("account_id", Value::Null),
+    ];
+    Ok((StatusCode::CREATED, render(format, "service_requests", "request", vec![item])).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_are_named_with_their_format() {
+        assert_eq!(split_format("requests.json").unwrap(), ("requests", Format::Json));
+        assert_eq!(split_format("26112736291941.xml").unwrap(), ("26112736291941", Format::Xml));
+        assert!(split_format("requests.html").is_err() && split_format("requests").is_err());
+    }
+
+    #[test]
+    fn xml_lists_escape_their_text() {
+        let item = vec![("description", Value::Text("a < b & \"c\"".into())), ("code", Value::Int(400))];
+        let (content_type, xml) = body(Format::Xml, "errors", "error", vec![item]);
+        assert_eq!(content_type, "text/xml; charset=utf-8");
+        assert!(xml.ends_with(
+            "<errors><error><description>a &lt; b &amp; &quot;c&quot;</description><code>400</code></error></errors>"
+        ));
+        let (_, json) = body(Format::Json, "errors", "error", vec![vec![("code", Value::Int(403))]]);
+        assert_eq!(json, r#"[{"code":403}]"#);
+    }
+}

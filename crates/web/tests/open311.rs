@@ -1,0 +1,113 @@
+//! Open311 GeoReport v2 at /open311/v2, in both formats and on both backends: discovery,
+//! services, posting with a key, reading requests by id and by filters, and the errors.
+
+mod support;
+
+use grassroots_store::Store;
+use serde_json::Value;
+use support::*;
+
+const KEY: &str = "test-open311-key-0123456789abcdef";
+
+async fn keyed(app: &TestApp) {
+    app.store.create_api_key("测试客户端", &grassroots_store::auth::digest(KEY), chrono::Utc::now()).await.unwrap();
+}
+
+fn form<'a>(app: &'a TestApp, file: &str, body: &str) -> Req<'a> {
+    app.post(&format!("/open311/v2/{file}")).body_with_type("application/x-www-form-urlencoded", body.to_string())
+}
+
+async fn discovery_and_services_in_both_formats(app: TestApp) {
+    let json = app.get("/open311/v2/discovery.json").send().await;
+    assert_eq!(json.status, 200);
+    assert_eq!(json.json()["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+    let xml = app.get("/open311/v2/discovery.xml").send().await;
+    assert_eq!(xml.header("content-type"), Some("text/xml; charset=utf-8"));
+    assert!(xml.text().contains("<format>application/json</format>"));
+
+    let services = app.get("/open311/v2/services.json").send().await.json();
+    let lights = services.as_array().unwrap().iter().find(|s| s["service_code"] == "0301").expect("路灯").clone();
+    assert_eq!((lights["service_name"].as_str(), lights["group"].as_str()), (Some("路灯"), Some("市政设施")));
+    assert_eq!(lights["metadata"], false);
+    assert!(!services.as_array().unwrap().iter().any(|s| s["service_code"] == "03"), "groups are not services");
+    let xml = app.get("/open311/v2/services.xml").send().await.text();
+    assert!(xml.contains("<service><service_code>0301</service_code><service_name>路灯</service_name>"));
+
+    let definition = app.get("/open311/v2/services/0301.json").send().await;
+    assert_eq!(definition.status, 404);
+    assert_eq!(definition.json()[0]["code"], 404);
+    assert_eq!(app.get("/open311/v2/services.html").send().await.status, 404);
+    assert_eq!(app.get("/open311/v2/tokens/abc.xml").send().await.status, 404);
+}
+
+async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
+    keyed(&app).await;
+    let (lng, lat) = IN_GRID;
+    let body = |key: &str, extra: &str| {
+        format!(
+            "api_key={key}&service_code=0301&lat={lat}&long={lng}&description={}&first_name=%E5%BC%A0&last_name=%E4%B8%89&phone={PHONE}{extra}",
+            enc("路灯不亮")
+        )
+    };
+    let before = app.case_count().await;
+    let refused = form(&app, "requests.json", &body("wrong", "")).send().await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.json()[0]["code"], 403);
+    let xml_refused = form(&app, "requests.xml", &body("", "")).send().await;
+    assert!(xml_refused.text().contains("<errors><error><code>403</code>"));
+    let attribute = form(&app, "requests.json", &body(KEY, "&attribute%5Bcolour%5D=red")).send().await;
+    assert_eq!(attribute.status, 400);
+    assert!(attribute.json()[0]["description"].as_str().unwrap().contains("attribute[colour]"));
+    let unknown =
+        form(&app, "requests.json", &format!("api_key={KEY}&service_code=9999&address_string=x")).send().await;
+    assert_eq!(unknown.status, 400);
+    let nowhere = form(&app, "requests.json", &format!("api_key={KEY}&service_code=0301")).send().await;
+    assert_eq!(nowhere.status, 400, "a place is needed");
+    assert_eq!(app.case_count().await, before, "refused requests create nothing");
+
+    let created = form(&app, "requests.json", &body(KEY, "")).send().await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()[0]["service_request_id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 14);
+    let xml = form(&app, "requests.xml", &body(KEY, "")).send().await;
+    assert!(xml.text().contains("<service_requests><request><service_request_id>"), "{}", xml.text());
+
+    // The same case the staff see: channel Open311, placed in its grid, reporter masked.
+    let dispatcher = app.login("dispatcher").await;
+    let listed = app.get(&format!("/api/v1/cases?text={id}")).bearer(&dispatcher).send().await.json();
+    let case = &listed["cases"][0];
+    assert_eq!((case["channel"].as_str(), case["place"]["grid_code"].as_str()), (Some("open311"), Some(GRID)));
+    assert_eq!(case["reporter"]["phone"], MASKED_PHONE);
+
+    // Read back: public fields only; the description to key holders.
+    let read = app.get(&format!("/open311/v2/requests/{id}.json")).send().await.json();
+    let r = &read[0];
+    assert_eq!((r["status"].as_str(), r["service_code"].as_str()), (Some("open"), Some("0301")));
+    assert!(r["requested_datetime"].as_str().unwrap().ends_with("+08:00"));
+    assert_eq!(r["description"], Value::Null);
+    assert!(!read.to_string().contains(PHONE) && !read.to_string().contains("张三"));
+    let keyed_read = app.get(&format!("/open311/v2/requests/{id}.json?api_key={KEY}")).send().await.json();
+    assert_eq!(keyed_read[0]["description"], "路灯不亮");
+    let xml = app.get(&format!("/open311/v2/requests/{id}.xml")).send().await.text();
+    assert!(xml.contains(&format!("<service_request_id>{id}</service_request_id><status>open</status>")));
+    assert_eq!(app.get("/open311/v2/requests/26010100000000.json").send().await.status, 404);
+
+    // By filters: service, status, period and pages.
+    let open = app.get("/open311/v2/requests.json?service_code=0301&status=open").send().await.json();
+    assert_eq!(open.as_array().unwrap().len(), 2);
+    let closed = app.get("/open311/v2/requests.json?status=closed").send().await.json();
+    assert!(closed.as_array().unwrap().is_empty());
+    let second = app.get("/open311/v2/requests.json?page_size=1&page=2").send().await.json();
+    assert_eq!(second.as_array().unwrap().len(), 1);
+    assert_ne!(second[0]["service_request_id"], open[0]["service_request_id"], "page 2 is the older one");
+    let future =
+        app.get("/open311/v2/requests.json?start_date=2099-01-01T00:00:00Z&end_date=2099-02-01T00:00:00Z").send().await;
+    assert!(future.json().as_array().unwrap().is_empty());
+    let by_ids =
+        app.get(&format!("/open311/v2/requests.json?service_request_id={id},26010100000000")).send().await.json();
+    assert_eq!(by_ids.as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/open311/v2/requests.json?status=pending").send().await.status, 400);
+    assert_eq!(app.get("/open311/v2/requests.json?start_date=yesterday").send().await.status, 400);
+}
+
+api_tests!(discovery_and_services_in_both_formats, a_posted_request_enters_the_loop_and_is_read_back);
