@@ -77,6 +77,8 @@ enum Value {
     Float(f64),
     Bool(bool),
     Null,
+    /// Nested items, each an element of this name in XML.
+    List(&'static str, Vec<Item>),
 }
 
 type Item = Vec<(&'static str, Value)>;
@@ -93,45 +95,55 @@ fn render(format: Format, root: &str, element: &str, items: Vec<Item>) -> Respon
 
 fn body(format: Format, root: &str, element: &str, items: Vec<Item>) -> (&'static str, String) {
     match format {
-        Format::Json => {
-            let list: Vec<serde_json::Value> = items
-                .into_iter()
-                .map(|item| {
-                    let object = item.into_iter().map(|(k, v)| {
-                        let v = match v {
-                            Value::Text(s) => serde_json::Value::from(s),
-                            Value::Int(n) => serde_json::Value::from(n),
-                            Value::Float(x) => serde_json::Value::from(x),
-                            Value::Bool(b) => serde_json::Value::from(b),
-                            Value::Null => serde_json::Value::Null,
-                        };
-                        (k.to_string(), v)
-                    });
-                    serde_json::Value::Object(object.collect())
-                })
-                .collect();
-            ("application/json; charset=utf-8", serde_json::Value::Array(list).to_string())
-        }
+        Format::Json => ("application/json; charset=utf-8", json_list(items).to_string()),
         Format::Xml => {
-            let mut xml = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{root}>");
-            for item in items {
-                xml.push_str(&format!("<{element}>"));
-                for (k, v) in item {
+            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+            xml_list(&mut xml, root, element, items);
+            ("text/xml; charset=utf-8", xml)
+        }
+    }
+}
+
+fn json_list(items: Vec<Item>) -> serde_json::Value {
+    let objects = items.into_iter().map(|item| {
+        let object = item.into_iter().map(|(k, v)| {
+            let v = match v {
+                Value::Text(s) => serde_json::Value::from(s),
+                Value::Int(n) => serde_json::Value::from(n),
+                Value::Float(x) => serde_json::Value::from(x),
+                Value::Bool(b) => serde_json::Value::from(b),
+                Value::Null => serde_json::Value::Null,
+                Value::List(_, nested) => json_list(nested),
+            };
+            (k.to_string(), v)
+        });
+        serde_json::Value::Object(object.collect())
+    });
+    serde_json::Value::Array(objects.collect())
+}
+
+fn xml_list(xml: &mut String, root: &str, element: &str, items: Vec<Item>) {
+    xml.push_str(&format!("<{root}>"));
+    for item in items {
+        xml.push_str(&format!("<{element}>"));
+        for (k, v) in item {
+            match v {
+                Value::List(inner, nested) => xml_list(xml, k, inner, nested),
+                v => {
                     let text = match v {
                         Value::Text(s) => xml_escape(&s),
                         Value::Int(n) => n.to_string(),
                         Value::Float(x) => x.to_string(),
                         Value::Bool(b) => b.to_string(),
-                        Value::Null => String::new(),
+                        _ => String::new(),
                     };
                     xml.push_str(&format!("<{k}>{text}</{k}>"));
                 }
-                xml.push_str(&format!("</{element}>"));
             }
-            xml.push_str(&format!("</{root}>"));
-            ("text/xml; charset=utf-8", xml)
         }
+        xml.push_str(&format!("</{element}>"));
     }
+    xml.push_str(&format!("</{root}>"));
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -399,7 +411,25 @@ pub async fn request(
         .await
         .map_err(|e| Open311Error::from_api(format, e))?
         .ok_or_else(|| Open311Error::new(format, 404, format!("no service request {id}")))?;
-    Ok(render(format, "service_requests", "request", vec![request_item(&record, &state.reference(), with_description)]))
+    let mut item = request_item(&record, &state.reference(), with_description);
+    // The common extension: the request's history of updates, in the resident's words.
+    if params.iter().any(|(k, v)| k == "extensions" && v == "true") {
+        let events = state.store.case_events(record.id).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
+        let notes = events
+            .iter()
+            .filter_map(|e| {
+                e.kind.public_summary().map(|(zh, en)| {
+                    vec![
+                        ("datetime", Value::Text(iso(e.at))),
+                        ("type", Value::Text(e.kind.name().into())),
+                        ("summary", Value::Text(format!("{zh} / {en}"))),
+                    ]
+                })
+            })
+            .collect();
+        item.push(("notes", Value::List("note", notes)));
+    }
+    Ok(render(format, "service_requests", "request", vec![item]))
 }
 
 /// Requests get their id at once, so no token is ever pending.

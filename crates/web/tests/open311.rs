@@ -91,6 +91,12 @@ async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
     let xml = app.get(&format!("/open311/v2/requests/{id}.xml")).send().await.text();
     assert!(xml.contains(&format!("<service_request_id>{id}</service_request_id><status>open</status>")));
     assert_eq!(app.get("/open311/v2/requests/26010100000000.json").send().await.status, 404);
+    // The update history, as the common extension gives it.
+    let history = app.get(&format!("/open311/v2/requests/{id}.json?extensions=true")).send().await.json();
+    assert_eq!(history[0]["notes"][0]["type"], "received");
+    assert!(history[0]["notes"][0]["summary"].as_str().unwrap().contains("已受理"));
+    let xml = app.get(&format!("/open311/v2/requests/{id}.xml?extensions=true")).send().await.text();
+    assert!(xml.contains("<notes><note><datetime>"), "{xml}");
 
     // By filters: service, status, period and pages.
     let open = app.get("/open311/v2/requests.json?service_code=0301&status=open").send().await.json();
