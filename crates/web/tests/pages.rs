@@ -263,6 +263,26 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
     save("calendar", "date=2026-12-31&kind=remove&name=".into()).send().await;
     assert!(!app.get("/admin/calendar").header("cookie", &admin).send().await.text().contains("2026-12-31"));
 
+    // An Open311 key: shown once, usable at once, revoked from the same page.
+    let issued = save("apikeys", format!("name={}&revoke=", enc("城市服务App"))).send().await;
+    assert_eq!(issued.status, 200);
+    assert_eq!(issued.header("cache-control"), Some("no-store"));
+    let html = issued.text();
+    let key = html.split(r#"<code id="new-key">"#).nth(1).unwrap().split('<').next().unwrap().to_string();
+    let post = |key: &str| {
+        app.post("/open311/v2/requests.json").body_with_type(
+            "application/x-www-form-urlencoded",
+            format!("api_key={key}&service_code=0301&address_string={}", enc("东华门街道多福巷社区")),
+        )
+    };
+    assert_eq!(post(&key).send().await.status, 201);
+    let listed = app.get("/admin/apikeys").header("cookie", &admin).send().await.text();
+    assert!(listed.contains("城市服务App") && !listed.contains(&key), "the key itself is never listed");
+    let id = app.store.api_keys().await.unwrap()[0].id;
+    assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 200);
+    assert_eq!(post(&key).send().await.status, 403, "revoked");
+    assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 422, "revoked once");
+
     // Only administrators.
     let dispatcher = session(&app.login("dispatcher").await);
     assert_eq!(app.get("/admin/users").header("cookie", &dispatcher).send().await.status, 403);

@@ -22,12 +22,13 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.
-const SECTIONS: [(&str, &str, &str); 5] = [
+const SECTIONS: [(&str, &str, &str); 6] = [
     ("users", "人员与权限", "Staff"),
     ("units", "承办单位", "Units"),
     ("categories", "类别与时限", "Categories"),
     ("matrix", "派单目录", "Responsibility matrix"),
     ("calendar", "工作日历", "Calendar"),
+    ("apikeys", "接口密钥", "API keys"),
 ];
 
 /// The unit kinds the platform knows.
@@ -87,6 +88,8 @@ struct AdminPage {
     typed: Typed,
     error: Option<FormError>,
     saved: bool,
+    /// Shown once: a key just issued.
+    new_key: Option<String>,
 }
 
 impl AdminPage {
@@ -267,6 +270,18 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
                 },
             ],
         ),
+        "apikeys" => (
+            t("其他系统的接口密钥（Open311等）", "Keys of other systems (Open311 and others)"),
+            vec![t("编号", "Id"), t("名称", "Name"), t("签发", "Issued"), t("状态", "State")],
+            Vec::new(),
+            vec![
+                input("name", t("新密钥的名称（签发新密钥时填写）", "Name of a new key (to issue one)")),
+                Input {
+                    options: Vec::new(),
+                    ..input("revoke", t("吊销的密钥编号（吊销时填写）", "Id of a key to revoke (to revoke one)"))
+                },
+            ],
+        ),
         _ => (
             t("工作日历", "Working-day calendar"),
             vec![t("日期", "Date"), t("类型", "Kind"), t("名称", "Name")],
@@ -311,6 +326,7 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
         typed: Typed::default(),
         error: None,
         saved: false,
+        new_key: None,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
     })
@@ -336,11 +352,39 @@ pub async fn show(
     admin_only(&staff)?;
     let section = section_of(&section)?;
     let mut page = page(&state, &staff, lang, &uri, section)?;
-    if section == "users" {
-        page.lines = users_lines(&state, &lang).await?;
-    }
+    page.lines = section_lines(&state, &lang, section).await?.unwrap_or(page.lines);
     page.saved = p.saved.is_some();
     Ok(Html(page.render()?))
+}
+
+/// The lines of the sections read from the store rather than the reference data.
+async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<Option<Vec<Line>>, PageError> {
+    Ok(match section {
+        "users" => Some(users_lines(state, lang).await?),
+        "apikeys" => Some(
+            state
+                .store
+                .api_keys()
+                .await?
+                .into_iter()
+                .map(|k| Line {
+                    cells: vec![
+                        k.id.to_string(),
+                        k.name,
+                        k.created_at
+                            .with_timezone(&grassroots_domain::calendar::beijing())
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                        match k.revoked_at {
+                            Some(_) => lang.t("已吊销", "revoked").to_string(),
+                            None => lang.t("有效", "active").to_string(),
+                        },
+                    ],
+                })
+                .collect(),
+        ),
+        _ => None,
+    })
 }
 
 async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
@@ -374,12 +418,16 @@ pub async fn save(
     admin_only(&staff)?;
     let section = section_of(&section)?;
     let typed = Typed(fields);
+    if section == "apikeys" {
+        return save_api_key(&state, &staff, lang, &uri, typed).await;
+    }
     let saved = match section {
         "users" => save_user(&state, &typed).await,
         "units" => save_unit(&state, &typed).await,
         "categories" => save_category(&state, &typed).await,
         "matrix" => save_line(&state, &typed).await,
-        _ => save_day(&state, &typed).await,
+        "calendar" => save_day(&state, &typed).await,
+        _ => Err(ApiError::NotFound),
     };
     match saved {
         Ok(()) => {
@@ -388,15 +436,65 @@ pub async fn save(
         }
         Err(e) => {
             let mut page = page(&state, &staff, lang, &uri, section)?;
-            if section == "users" {
-                page.lines = users_lines(&state, &lang).await?;
-            }
+            page.lines = section_lines(&state, &lang, section).await?.unwrap_or(page.lines);
             page.error = Some(form_error(e, &lang)?);
             // Passwords are never written back into a page.
             page.typed = Typed(typed.0.into_iter().filter(|(k, _)| k != "password").collect());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
     }
+}
+
+/// Issues a key (shown once on the page that answers, never again) or revokes one.
+async fn save_api_key(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    let mut page = page(state, staff, lang, uri, "apikeys")?;
+    let outcome = match (typed.get("revoke").trim(), typed.get("name").trim()) {
+        ("", "") => Err(bad(
+            "name",
+            "请填写新密钥的名称，或要吊销的密钥编号",
+            "name a new key, or give the id of one to revoke",
+        )),
+        ("", name) => {
+            let key = grassroots_store::auth::new_token();
+            match state.store.create_api_key(name, &grassroots_store::auth::digest(&key), chrono::Utc::now()).await {
+                Ok(_) => {
+                    page.new_key = Some(key);
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        (id, _) => match uuid::Uuid::parse_str(id) {
+            Ok(id) => state.store.revoke_api_key(id, chrono::Utc::now()).await.map_err(|e| match e {
+                grassroots_store::StoreError::NotFound => {
+                    bad("revoke", "没有这个有效密钥", "no active key has this id")
+                }
+                e => e.into(),
+            }),
+            Err(_) => Err(bad("revoke", "密钥编号无效", "not a key id")),
+        },
+    };
+    let status = match outcome {
+        Ok(()) => {
+            page.saved = true;
+            StatusCode::OK
+        }
+        Err(e) => {
+            page.error = Some(form_error(e, &lang)?);
+            page.typed = typed;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    page.lines = section_lines(state, &lang, "apikeys").await?.unwrap_or_default();
+    let mut response = (status, Html(page.render()?)).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 async fn save_user(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
