@@ -1,6 +1,7 @@
 //! `grassroots`: serve the platform, load demo data, migrate, manage staff accounts.
 
 mod demo;
+mod export;
 mod import;
 mod serve;
 
@@ -77,10 +78,44 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Write data out for other systems.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Keys of the systems that call the platform (Open311 clients and others).
     Apikey {
         #[command(subcommand)]
         command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Cases as CSV or JSON lines, newest first, personal data masked; written a page at a
+    /// time, so any number of cases fits in constant memory.
+    Cases {
+        /// csv or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only cases in these states (comma-separated).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this category (a top-level code includes its sub-categories).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this region (district, street, community or grid code).
+        #[arg(long)]
+        region: Option<String>,
+        /// Received on or after this day (YYYY-MM-DD, Beijing time).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Received on or before this day.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -228,6 +263,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
             import::responsibilities(&*common.open_store().await?, &file).await
+        }
+        Command::Export { command: ExportCommand::Cases { format, state, category, region, from, to, output } } => {
+            export::cases(
+                &*common.open_store().await?,
+                export::Options { format, state, category, region, from, to, output },
+            )
+            .await
         }
         Command::Apikey { command } => {
             let store = common.open_store().await?;

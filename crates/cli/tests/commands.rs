@@ -255,3 +255,51 @@ async fn apikey_create_prints_the_key_last_and_keeps_only_its_digest() {
     assert!(!run(&["revoke", &found.id.to_string()]).status.success(), "revoked once");
     assert!(!run(&["create", "--name", " "]).status.success(), "a key needs a name");
 }
+
+#[tokio::test]
+async fn export_cases_writes_every_case_masked_in_either_format() {
+    use grassroots_domain::{Actor, Channel, Priority, RequestType};
+    let dir = tempfile::tempdir().unwrap();
+    assert!(grassroots(dir.path()).arg("migrate").output().unwrap().status.success());
+    let store = open(dir.path()).await;
+    let taxonomy = grassroots_domain::Taxonomy::builtin();
+    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
+    let now = chrono::Utc::now();
+    // More than one export page, so the walk goes on past the first.
+    let total = grassroots_store::export::PAGE as usize + 5;
+    for i in 0..total {
+        let case = grassroots_store::NewCase {
+            category_code: "0301".into(),
+            request_type: RequestType::Complaint,
+            priority: Priority::Normal,
+            channel: Channel::Phone,
+            description: format!("路灯不亮，第{i}件"),
+            place: grassroots_domain::case::Place { district_code: Some("110101".into()), ..Default::default() },
+            reporter_name: Some("张三".into()),
+            reporter_phone: Some("13812345678".into()),
+            anonymous: false,
+            response_due: now + chrono::Duration::hours(24),
+            resolve_due: now + chrono::Duration::days(7),
+            received_at: now - chrono::Duration::minutes(i as i64),
+            attachments: vec![],
+        };
+        store.create_case(case, &Actor::Resident).await.unwrap();
+    }
+    let export = |args: &[&str]| grassroots(dir.path()).args(["export", "cases"]).args(args).output().unwrap();
+    let csv = export(&[]);
+    assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(text.lines().count(), total + 1, "a header and every case");
+    assert!(text.contains("138****5678") && !text.contains("13812345678") && !text.contains("张三"));
+    let file = dir.path().join("cases.jsonl");
+    let jsonl = export(&["--format", "jsonl", "--state", "received", "--output", file.to_str().unwrap()]);
+    assert!(jsonl.status.success());
+    let written = std::fs::read_to_string(&file).unwrap();
+    let first: serde_json::Value = serde_json::from_str(written.lines().next().unwrap()).unwrap();
+    assert_eq!(first["description"], format!("路灯不亮，第{}件", total - 1), "the newest recorded first");
+    assert_eq!(written.lines().count(), total);
+    assert!(!export(&["--format", "xml"]).status.success());
+    assert!(!export(&["--state", "lost"]).status.success());
+    let old = export(&["--to", "2020-01-01"]);
+    assert_eq!(String::from_utf8(old.stdout).unwrap().lines().count(), 1, "the header only");
+}

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod crypto;
 mod error;
+pub mod export;
 mod sql;
 pub mod types;
 

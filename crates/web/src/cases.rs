@@ -184,3 +184,72 @@ pub async fn reveal(
     let revealed = state.store.reveal(&staff.actor(), id, &req.reason, Utc::now()).await?;
     Ok(Json(json!({ "reporter_name": revealed.name, "reporter_phone": revealed.phone, "audited": true })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    /// csv (default) or jsonl.
+    format: Option<String>,
+    state: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    /// Received on or after this day (YYYY-MM-DD, Beijing time).
+    from: Option<String>,
+    /// Received on or before this day.
+    to: Option<String>,
+}
+
+/// The caller's cases as CSV or JSON lines, streamed a page at a time (constant memory at any
+/// size), personal data masked.
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use futures_util::StreamExt;
+    use grassroots_store::export::{header, rows, ExportFormat, Walk};
+
+    works_on_cases(&staff)?;
+    let format = ExportFormat::parse(p.format.as_deref().unwrap_or("csv"))
+        .ok_or_else(|| ApiError::field("format", "可选：csv, jsonl", "one of: csv, jsonl"))?;
+    let reference = state.reference();
+    let states = match p.state.as_deref().filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some(list) => list.split(',').map(|s| CaseState::parse_field("state", s)).collect::<Result<Vec<_>, _>>()?,
+    };
+    let day = |field: &'static str, raw: &Option<String>, end: bool| {
+        raw.as_deref().map(|d| crate::stats::parse_time(field, d.trim(), end)).transpose()
+    };
+    let filter = CaseFilter {
+        states,
+        category: p.category.as_deref().map(|c| category_param(&reference, c)).transpose()?,
+        region: p.region.as_deref().map(RegionCode::parse).transpose()?,
+        received_from: day("from", &p.from, false)?,
+        received_to: day("to", &p.to, true)?,
+        ..CaseFilter::default()
+    };
+    let scope = staff.user.scope.clone();
+    let first = axum::body::Bytes::from(header(format));
+    let pages = futures_util::stream::unfold(Some(Walk::new(filter)), move |walk| {
+        let (state, scope, reference) = (state.clone(), scope.clone(), reference.clone());
+        async move {
+            let mut walk = walk?;
+            match walk.next(&*state.store, &scope).await {
+                Ok(Some(page)) => Some((Ok(axum::body::Bytes::from(rows(format, &page, &reference))), Some(walk))),
+                Ok(None) => None,
+                // The status is sent already: the stream stops and the client sees it cut short.
+                Err(e) => {
+                    tracing::error!(error = %e, "export stopped");
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
+            }
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(pages);
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, format.media_type()), (axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}

@@ -233,6 +233,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/queues", get(cases::queues))
+        .route("/api/v1/export/cases", get(cases::export))
         .route("/api/v1/cases/{id}", get(cases::show))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
         .route("/api/v1/cases/{id}/reveal", post(cases::reveal))

@@ -759,7 +759,38 @@ async fn a_dispatcher_corrects_category_and_priority_and_the_deadlines_follow(ap
     assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("category_code")));
 }
 
+async fn cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked(app: TestApp) {
+    for _ in 0..3 {
+        app.resident_report().await;
+    }
+    let dispatcher = app.login("dispatcher").await;
+    let csv = app.get("/api/v1/export/cases").bearer(&dispatcher).send().await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = csv.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("tracking_no,state,category_code,category_name"));
+    assert_eq!(lines.len(), 4, "a header and three cases: {text}");
+    assert!(text.contains(MASKED_PHONE) && !text.contains(PHONE) && !text.contains(NAME), "masked");
+    let jsonl = app.get("/api/v1/export/cases?format=jsonl&state=received").bearer(&dispatcher).send().await;
+    assert_eq!(jsonl.header("content-type"), Some("application/x-ndjson"));
+    let rows: Vec<serde_json::Value> = jsonl.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["state"], "received");
+    assert_eq!(rows[0]["tracking_no"].as_str().unwrap().len(), 14);
+    let none = app.get("/api/v1/export/cases?state=closed").bearer(&dispatcher).send().await.text();
+    assert_eq!(none.lines().count(), 1, "the header only");
+    // Scope: another unit's handler exports nothing of these; leaders export nothing at all.
+    let handler = app.login("handler-b").await;
+    assert_eq!(app.get("/api/v1/export/cases").bearer(&handler).send().await.text().lines().count(), 1);
+    let leader = app.login("leader").await;
+    assert_eq!(app.get("/api/v1/export/cases").bearer(&leader).send().await.status, 403);
+    let bad = app.get("/api/v1/export/cases?format=xml").bearer(&dispatcher).send().await;
+    assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("format")));
+}
+
 api_tests!(
+    cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked,
     a_dispatcher_corrects_category_and_priority_and_the_deadlines_follow,
     a_merged_request_follows_the_case_it_was_merged_into,
     query_codes_cannot_be_guessed_at_length,

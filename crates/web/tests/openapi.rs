@@ -12,6 +12,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/queues"),
+    ("get", "/api/v1/export/cases"),
     ("get", "/api/v1/cases/{id}"),
     ("post", "/api/v1/cases/{id}/actions"),
     ("post", "/api/v1/cases/{id}/reveal"),

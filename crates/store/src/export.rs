@@ -1,0 +1,163 @@
+//! Cases written out for other systems: CSV or JSON lines, one case per row, personal data
+//! masked. Rows are written page by page from a keyset walk, so an export of any size holds
+//! one page in memory.
+
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::Scope;
+
+use crate::{CaseFilter, CaseSummary, Reference, Result, Store};
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    JsonLines,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "csv" => Some(Self::Csv),
+            "jsonl" | "ndjson" => Some(Self::JsonLines),
+            _ => None,
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::JsonLines => "application/x-ndjson",
+        }
+    }
+}
+
+/// The columns, in order; the CSV header and the JSON keys.
+pub const COLUMNS: [&str; 26] = [
+    "tracking_no",
+    "state",
+    "category_code",
+    "category_name",
+    "request_type",
+    "priority",
+    "channel",
+    "received_at",
+    "response_due",
+    "resolve_due",
+    "district_code",
+    "street_code",
+    "community_code",
+    "grid_code",
+    "address",
+    "lat",
+    "lng",
+    "lead_unit",
+    "first_contact_at",
+    "handled_at",
+    "closed_at",
+    "result",
+    "evaluation_resolved",
+    "evaluation_satisfaction",
+    "reporter_masked",
+    "description",
+];
+
+fn row(case: &CaseSummary, reference: &Reference) -> Vec<String> {
+    let r = &case.record;
+    let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&beijing()).to_rfc3339();
+    let opt_time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time).unwrap_or_default();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let reporter = if case.reporter.anonymous {
+        "匿名".to_string()
+    } else {
+        [case.reporter.name.clone(), case.reporter.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+    };
+    vec![
+        r.tracking_no.clone(),
+        r.state.as_str().to_string(),
+        r.category_code.clone(),
+        reference.taxonomy.get(&r.category_code).map(|c| c.name_zh.clone()).unwrap_or_default(),
+        r.request_type.as_str().to_string(),
+        r.priority.as_str().to_string(),
+        r.channel.as_str().to_string(),
+        time(r.received_at),
+        time(r.response_due),
+        time(r.resolve_due),
+        text(&r.place.district_code),
+        text(&r.place.street_code),
+        text(&r.place.community_code),
+        text(&r.place.grid_code),
+        text(&r.place.address),
+        r.place.lat.map(|v| v.to_string()).unwrap_or_default(),
+        r.place.lng.map(|v| v.to_string()).unwrap_or_default(),
+        text(&r.lead_unit),
+        opt_time(r.first_contact_at),
+        opt_time(r.handled_at),
+        opt_time(r.closed_at),
+        text(&r.result),
+        r.evaluation.as_ref().map(|e| e.resolved.to_string()).unwrap_or_default(),
+        r.evaluation.as_ref().map(|e| e.satisfaction.as_str().to_string()).unwrap_or_default(),
+        reporter,
+        r.description.clone(),
+    ]
+}
+
+/// The header of an export (CSV only; JSON lines have none).
+pub fn header(format: ExportFormat) -> Vec<u8> {
+    match format {
+        ExportFormat::Csv => csv_line(&COLUMNS.map(str::to_string)),
+        ExportFormat::JsonLines => Vec::new(),
+    }
+}
+
+fn csv_line(fields: &[String]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = writer.write_record(fields);
+    writer.into_inner().unwrap_or_default()
+}
+
+/// One page of cases as export bytes.
+pub fn rows(format: ExportFormat, cases: &[CaseSummary], reference: &Reference) -> Vec<u8> {
+    let mut out = Vec::new();
+    for case in cases {
+        let fields = row(case, reference);
+        match format {
+            ExportFormat::Csv => out.extend(csv_line(&fields)),
+            ExportFormat::JsonLines => {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    COLUMNS.iter().zip(fields).map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect();
+                out.extend(serde_json::Value::Object(object).to_string().into_bytes());
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
+/// Rows per page of the walk.
+pub const PAGE: u32 = 1000;
+
+/// A walk through the cases of a filter, newest first, a page at a time.
+pub struct Walk {
+    filter: CaseFilter,
+    done: bool,
+}
+
+impl Walk {
+    pub fn new(filter: CaseFilter) -> Self {
+        Self { filter: CaseFilter { limit: PAGE, after: None, ..filter }, done: false }
+    }
+
+    /// The next page; `None` once every case has been read.
+    pub async fn next(&mut self, store: &dyn Store, scope: &Scope) -> Result<Option<Vec<CaseSummary>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = store.list_cases(scope, &self.filter).await?;
+        match page.next_cursor {
+            Some(cursor) => self.filter.after = Some(cursor),
+            None => self.done = true,
+        }
+        Ok((!page.cases.is_empty()).then_some(page.cases))
+    }
+}
