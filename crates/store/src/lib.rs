@@ -37,6 +37,8 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_categories(&self, categories: &[grassroots_domain::Category]) -> Result<u64>;
     async fn upsert_units(&self, units: &[Unit]) -> Result<u64>;
     async fn upsert_responsibilities(&self, rows: &[Responsibility]) -> Result<u64>;
+    /// Removes the matrix line for this category and region; `NotFound` if there is none.
+    async fn delete_responsibility(&self, category_code: &str, region_code: &str) -> Result<()>;
     async fn regions(&self) -> Result<Vec<grassroots_domain::region::Region>>;
     async fn replace_calendar(&self, days: &[grassroots_domain::calendar::CalendarDay]) -> Result<()>;
     /// Taxonomy, calendar, units and responsibility matrix, as the rules need them.

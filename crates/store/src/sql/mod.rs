@@ -212,6 +212,9 @@ impl crate::Store for SqlStore {
     async fn upsert_responsibilities(&self, rows: &[crate::Responsibility]) -> Result<u64> {
         self.upsert_responsibilities_impl(rows).await
     }
+    async fn delete_responsibility(&self, category_code: &str, region_code: &str) -> Result<()> {
+        self.delete_responsibility_impl(category_code, region_code).await
+    }
     async fn regions(&self) -> Result<Vec<grassroots_domain::region::Region>> {
         self.regions_impl().await
     }

@@ -158,6 +158,18 @@ impl SqlStore {
         Ok(rows.len() as u64)
     }
 
+    pub(crate) async fn delete_responsibility_impl(&self, category_code: &str, region_code: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM responsibilities WHERE category_code = $1 AND region_code = $2")
+            .bind(category_code.to_string())
+            .bind(region_code.to_string())
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub(crate) async fn replace_calendar_impl(&self, days: &[CalendarDay]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM calendar_days").execute(&mut *tx).await?;

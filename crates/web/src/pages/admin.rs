@@ -571,6 +571,15 @@ async fn save_category(state: &AppState, typed: &Typed) -> Result<(), ApiError> 
 async fn save_line(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
     let reference = state.reference();
     let category_code = typed.get("category_code").trim().to_string();
+    if typed.is("do", "remove") {
+        let region_code = typed.get("region_code").trim();
+        return state.store.delete_responsibility(&category_code, region_code).await.map_err(|e| match e {
+            grassroots_store::StoreError::NotFound => {
+                bad("region_code", "派单目录中没有这一行（类别与区划）", "no matrix line has this category and region")
+            }
+            e => e.into(),
+        });
+    }
     if reference.taxonomy.get(&category_code).is_none() {
         return Err(bad("category_code", "未知的类别代码", "unknown category code"));
     }
