@@ -90,7 +90,9 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
     /// Every staff account, by username.
-    async fn users(&self) -> Result<Vec<User>>;
+    async fn users(&self) -> Result<Vec<StaffAccount>>;
+    /// Disables an account (ending its sessions; it can no longer log in) or enables it again.
+    async fn set_user_disabled(&self, username: &str, disabled: bool, now: DateTime<Utc>) -> Result<()>;
 
     // Keys of other systems -----------------------------------------------------------------
 

@@ -138,6 +138,14 @@ pub struct User {
     pub scope: Scope,
 }
 
+/// A staff account as administrators list them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffAccount {
+    pub user: User,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct UserWithHash {
     pub user: User,

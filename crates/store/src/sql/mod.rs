@@ -318,8 +318,16 @@ impl crate::Store for SqlStore {
     async fn user_by_username(&self, username: &str) -> Result<Option<crate::UserWithHash>> {
         self.user_by_username_impl(username).await
     }
-    async fn users(&self) -> Result<Vec<crate::User>> {
+    async fn users(&self) -> Result<Vec<crate::StaffAccount>> {
         self.users_impl().await
+    }
+    async fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.set_user_disabled_impl(username, disabled, now).await
     }
     async fn create_api_key(
         &self,

@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{ms, SqlStore};
-use crate::{ApiKey, NewUser, Result, StoreError, User, UserWithHash};
+use crate::{ApiKey, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -55,13 +55,43 @@ impl SqlStore {
         Ok(user)
     }
 
-    pub(crate) async fn users_impl(&self) -> Result<Vec<User>> {
-        sqlx::query("SELECT id, username, display_name, role, scope FROM users ORDER BY username")
+    pub(crate) async fn users_impl(&self) -> Result<Vec<StaffAccount>> {
+        sqlx::query("SELECT id, username, display_name, role, scope, disabled_at FROM users ORDER BY username")
             .fetch_all(&self.read)
             .await?
             .iter()
-            .map(user_from_row)
+            .map(|r| {
+                Ok(StaffAccount {
+                    user: user_from_row(r)?,
+                    disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                })
+            })
             .collect()
+    }
+
+    pub(crate) async fn set_user_disabled_impl(
+        &self,
+        username: &str,
+        disabled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2")
+            .bind(disabled.then(|| ms(now)))
+            .bind(username.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)")
+                .bind(username.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn create_api_key_impl(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<ApiKey> {
@@ -117,11 +147,13 @@ impl SqlStore {
     }
 
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {
-        let row =
-            sqlx::query("SELECT id, username, display_name, role, scope, password_hash FROM users WHERE username = $1")
-                .bind(username.to_string())
-                .fetch_optional(&self.read)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, username, display_name, role, scope, password_hash FROM users \
+                 WHERE username = $1 AND disabled_at IS NULL",
+        )
+        .bind(username.to_string())
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| Ok(UserWithHash { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
             .transpose()
     }
@@ -168,7 +200,7 @@ impl SqlStore {
     pub(crate) async fn session_user_impl(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash.to_string())
         .bind(ms(now))

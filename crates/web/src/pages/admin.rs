@@ -121,7 +121,7 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
     let (heading, columns, lines, form): (String, Vec<String>, Vec<Line>, Vec<Input>) = match section {
         "users" => (
             t("人员与权限", "Staff and their access"),
-            vec![t("用户名", "Username"), t("姓名", "Name"), t("角色", "Role"), t("范围", "Scope")],
+            vec![t("用户名", "Username"), t("姓名", "Name"), t("角色", "Role"), t("范围", "Scope"), t("状态", "State")],
             Vec::new(),
             vec![
                 input("username", t("用户名", "Username")),
@@ -393,12 +393,13 @@ async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageErr
         .users()
         .await?
         .into_iter()
-        .map(|u| Line {
+        .map(|a| Line {
             cells: vec![
-                u.username,
-                u.display_name,
-                lang.t(u.role.label_zh(), u.role.label_en()).to_string(),
-                u.scope.to_spec(),
+                a.user.username,
+                a.user.display_name,
+                lang.t(a.user.role.label_zh(), a.user.role.label_en()).to_string(),
+                a.user.scope.to_spec(),
+                if a.disabled { lang.t("已停用", "disabled") } else { lang.t("启用", "active") }.to_string(),
             ],
         })
         .collect())
@@ -422,7 +423,7 @@ pub async fn save(
         return save_api_key(&state, &staff, lang, &uri, typed).await;
     }
     let saved = match section {
-        "users" => save_user(&state, &typed).await,
+        "users" => save_user(&state, &staff, &typed).await,
         "units" => save_unit(&state, &typed).await,
         "categories" => save_category(&state, &typed).await,
         "matrix" => save_line(&state, &typed).await,
@@ -497,7 +498,7 @@ async fn save_api_key(
     Ok(response)
 }
 
-async fn save_user(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+async fn save_user(state: &AppState, staff: &Staff, typed: &Typed) -> Result<(), ApiError> {
     let username = typed.get("username").trim().to_string();
     let valid = (2..=40).contains(&username.len())
         && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
@@ -528,7 +529,12 @@ async fn save_user(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
             tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)?
         }
     };
-    state.store.upsert_user(&NewUser { username, display_name, password_hash, role, scope }).await?;
+    let disabled = typed.is("state", "disabled");
+    if disabled && username == staff.user.username {
+        return Err(bad("state", "不能停用自己的账号", "you cannot disable your own account"));
+    }
+    state.store.upsert_user(&NewUser { username: username.clone(), display_name, password_hash, role, scope }).await?;
+    state.store.set_user_disabled(&username, disabled, chrono::Utc::now()).await?;
     Ok(())
 }
 
