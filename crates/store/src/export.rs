@@ -109,10 +109,20 @@ pub fn header(format: ExportFormat) -> Vec<u8> {
     }
 }
 
+/// A cell a spreadsheet would run as a formula is written as text (a leading `'`): residents'
+/// and staff's words must not become commands on the desk that opens the file.
+fn defused(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
 fn csv_line(fields: &[String]) -> Vec<u8> {
+    let fields: Vec<String> = fields.iter().map(|f| defused(f)).collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail.
-    let _ = writer.write_record(fields);
+    let _ = writer.write_record(&fields);
     writer.into_inner().unwrap_or_default()
 }
 
@@ -159,5 +169,17 @@ impl Walk {
             None => self.done = true,
         }
         Ok((!page.cases.is_empty()).then_some(page.cases))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_look_like_formulas_are_written_as_text() {
+        let line =
+            String::from_utf8(csv_line(&["=HYPERLINK(\"http://x\")".into(), "-1".into(), "路灯".into()])).unwrap();
+        assert_eq!(line, "\"'=HYPERLINK(\"\"http://x\"\")\",'-1,路灯\n");
     }
 }

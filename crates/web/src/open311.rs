@@ -11,7 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::{CaseRecord, CaseState, Channel, Scope};
 use grassroots_store::auth::digest;
@@ -260,7 +260,14 @@ fn status(state: CaseState) -> &'static str {
     }
 }
 
-fn request_item(r: &CaseRecord, reference: &Reference, with_description: bool) -> Item {
+/// Without a key, points are rounded to about 100 m, as on the public pages.
+fn rounded(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// A request as callers see it. Without a key (`keyed` false) there is no description and no
+/// address (both are the resident's own words), and the point is rounded.
+fn request_item(r: &CaseRecord, reference: &Reference, keyed: bool) -> Item {
     let category = reference.taxonomy.get(&r.category_code);
     let unit = r.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone());
     let text = |v: Option<String>| v.map_or(Value::Null, Value::Text);
@@ -270,17 +277,17 @@ fn request_item(r: &CaseRecord, reference: &Reference, with_description: bool) -
         ("status_notes", Value::Text(format!("{} / {}", r.state.label_zh(), r.state.label_en()))),
         ("service_name", text(category.map(|c| c.name_zh.clone()))),
         ("service_code", Value::Text(r.category_code.clone())),
-        ("description", if with_description { Value::Text(r.description.clone()) } else { Value::Null }),
+        ("description", if keyed { Value::Text(r.description.clone()) } else { Value::Null }),
         ("agency_responsible", text(unit)),
         ("service_notice", Value::Null),
         ("requested_datetime", Value::Text(iso(r.received_at))),
         ("updated_datetime", Value::Text(iso(r.updated_at))),
         ("expected_datetime", Value::Text(iso(r.resolve_due))),
-        ("address", text(r.place.address.clone())),
+        ("address", if keyed { text(r.place.address.clone()) } else { Value::Null }),
         ("address_id", Value::Null),
         ("zipcode", Value::Null),
-        ("lat", r.place.lat.map_or(Value::Null, Value::Float)),
-        ("long", r.place.lng.map_or(Value::Null, Value::Float)),
+        ("lat", r.place.lat.map_or(Value::Null, |v| Value::Float(if keyed { v } else { rounded(v) }))),
+        ("long", r.place.lng.map_or(Value::Null, |v| Value::Float(if keyed { v } else { rounded(v) }))),
         ("media_url", Value::Null),
     ]
 }
@@ -295,6 +302,8 @@ async fn keyed(state: &AppState, key: Option<&str>) -> Result<bool, ApiError> {
 
 const DEFAULT_WINDOW_DAYS: i64 = 90;
 const MAX_PAGE_SIZE: u32 = 200;
+/// How deep pages may reach into one listing.
+const MAX_DEPTH: u64 = 10_000;
 
 /// `GET requests`: by ids, or by service, period (the last 90 days by default) and status,
 /// newest first, paged with `page` and `page_size`.
@@ -316,21 +325,19 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
         return Ok(render(format, "service_requests", "request", items));
     }
     let date = |name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
-        get(name)
-            .map(|v| {
-                DateTime::parse_from_rfc3339(v)
-                    .map(|t| t.with_timezone(&Utc))
-                    .or_else(|_| {
-                        NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| {
-                            beijing()
-                                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-                                .unwrap()
-                                .with_timezone(&Utc)
-                        })
-                    })
-                    .map_err(|_| bad(&format!("{name}: expected a w3c date-time such as 2026-11-01T00:00:00+08:00")))
-            })
-            .transpose()
+        let Some(v) = get(name) else { return Ok(None) };
+        // An unencoded `+` of a time zone arrives as a space.
+        let v = v.replace(' ', "+");
+        let parsed = DateTime::parse_from_rfc3339(&v).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
+            let day = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok()?;
+            beijing().from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single().map(|t| t.with_timezone(&Utc))
+        });
+        match parsed {
+            Some(t) if (2000..=2100).contains(&t.year()) => Ok(Some(t)),
+            _ => Err(bad(&format!(
+                "{name}: expected a w3c date-time between 2000 and 2100, such as 2026-11-01T00:00:00+08:00"
+            ))),
+        }
     };
     let end = date("end_date")?.unwrap_or_else(Utc::now);
     let start = date("start_date")?.unwrap_or(end - chrono::Duration::days(DEFAULT_WINDOW_DAYS));
@@ -351,11 +358,10 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
             states
         }
     };
-    let category = match get("service_code") {
-        Some(code) if reference.taxonomy.get(code).is_some() => Some(code.to_string()),
-        Some(_) => return Err(bad("service_code: no such service")),
-        None => None,
-    };
+    let codes: Vec<&str> = get("service_code").map(|c| c.split(',').map(str::trim).collect()).unwrap_or_default();
+    if let Some(unknown) = codes.iter().find(|c| reference.taxonomy.get(c).is_none()) {
+        return Err(bad(&format!("service_code: no such service {unknown}")));
+    }
     let number = |name: &str, default: u32| -> Result<u32, Open311Error> {
         get(name).map_or(Ok(default), |v| {
             v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| bad(&format!("{name}: a whole number from 1")))
@@ -363,25 +369,42 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
     };
     let page = number("page", 1)?;
     let page_size = number("page_size", 50)?.min(MAX_PAGE_SIZE);
-    // Keyset pages underneath: walk to the requested one (pages are short and few are read).
-    let mut filter = CaseFilter {
-        states,
-        category,
-        received_from: Some(start),
-        received_to: Some(end),
-        limit: page_size,
-        ..Default::default()
-    };
+    if u64::from(page) * u64::from(page_size) > MAX_DEPTH {
+        return Err(bad(&format!("page × page_size may reach {MAX_DEPTH} requests at most; narrow the dates instead")));
+    }
+    // Keyset pages underneath, one service code after the other when several are given: walk
+    // to the requested page; past the end it is empty.
     let mut found = Vec::new();
-    for _ in 0..page {
-        let page =
-            state.store.list_cases(&everything, &filter).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
-        found = page.cases;
-        match page.next_cursor {
-            Some(cursor) => filter.after = Some(cursor),
-            None => {
-                filter.after = None;
-                break;
+    let mut skip = u64::from(page - 1) * u64::from(page_size);
+    let categories: Vec<Option<String>> =
+        if codes.is_empty() { vec![None] } else { codes.iter().map(|c| Some(c.to_string())).collect() };
+    'codes: for category in categories {
+        let mut filter = CaseFilter {
+            states: states.clone(),
+            category,
+            received_from: Some(start),
+            received_to: Some(end),
+            limit: MAX_PAGE_SIZE,
+            ..Default::default()
+        };
+        loop {
+            let batch = state
+                .store
+                .list_cases(&everything, &filter)
+                .await
+                .map_err(|e| Open311Error::from_api(format, e.into()))?;
+            for case in batch.cases {
+                if skip > 0 {
+                    skip -= 1;
+                } else if found.len() < page_size as usize {
+                    found.push(case);
+                } else {
+                    break 'codes;
+                }
+            }
+            match batch.next_cursor {
+                Some(cursor) => filter.after = Some(cursor),
+                None => break,
             }
         }
     }

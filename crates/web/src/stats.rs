@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::rates::Rates;
 use grassroots_domain::{RegionCode, Role};
 use grassroots_store::RateFilter;
@@ -30,19 +30,30 @@ pub struct RateParams {
 
 /// A day is the whole Beijing day; `end` moves a day to the start of the next one.
 pub(crate) fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
+    let bad = || {
+        ApiError::field(
+            field,
+            "日期格式应为YYYY-MM-DD（2000至2100年）",
+            "expected a date YYYY-MM-DD (years 2000 to 2100) or an RFC 3339 time",
+        )
+    };
+    let time = match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad())?;
+            let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
+            grassroots_domain::calendar::beijing()
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(bad)?)
+                .single()
+                .ok_or_else(bad)?
+                .with_timezone(&Utc)
+        }
+    };
+    // Far-off years are typing slips, and arithmetic on them would overflow.
+    if !(2000..=2100).contains(&time.year()) {
+        return Err(bad());
     }
-    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD or an RFC 3339 time")
-    })?;
-    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(grassroots_domain::calendar::beijing()
-        .from_local_datetime(&midnight)
-        .single()
-        .expect("fixed offset")
-        .with_timezone(&Utc))
+    Ok(time)
 }
 
 pub async fn rates(

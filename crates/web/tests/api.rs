@@ -787,6 +787,11 @@ async fn cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked(app
     assert_eq!(app.get("/api/v1/export/cases").bearer(&leader).send().await.status, 403);
     let bad = app.get("/api/v1/export/cases?format=xml").bearer(&dispatcher).send().await;
     assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("format")));
+    let far = app.get("/api/v1/export/cases?from=-262143-01-01").bearer(&dispatcher).send().await;
+    assert_eq!((far.status, far.error_field().as_deref()), (422, Some("from")));
+    // A queue asked for states it does not hold has nothing in it.
+    let mismatch = app.get("/api/v1/cases?queue=to_register&state=closed").bearer(&dispatcher).send().await.json();
+    assert!(mismatch["cases"].as_array().unwrap().is_empty());
 }
 
 api_tests!(

@@ -85,9 +85,11 @@ async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
     assert_eq!((r["status"].as_str(), r["service_code"].as_str()), (Some("open"), Some("0301")));
     assert!(r["requested_datetime"].as_str().unwrap().ends_with("+08:00"));
     assert_eq!(r["description"], Value::Null);
+    assert_eq!(r["lat"].as_f64(), Some(((IN_GRID.1) * 1000.0).round() / 1000.0), "rounded without a key");
     assert!(!read.to_string().contains(PHONE) && !read.to_string().contains("张三"));
     let keyed_read = app.get(&format!("/open311/v2/requests/{id}.json?api_key={KEY}")).send().await.json();
     assert_eq!(keyed_read[0]["description"], "路灯不亮");
+    assert_eq!(keyed_read[0]["lat"].as_f64(), Some(IN_GRID.1), "exact with a key");
     let xml = app.get(&format!("/open311/v2/requests/{id}.xml")).send().await.text();
     assert!(xml.contains(&format!("<service_request_id>{id}</service_request_id><status>open</status>")));
     assert_eq!(app.get("/open311/v2/requests/26010100000000.json").send().await.status, 404);
@@ -113,6 +115,15 @@ async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
         app.get(&format!("/open311/v2/requests.json?service_request_id={id},26010100000000")).send().await.json();
     assert_eq!(by_ids.as_array().unwrap().len(), 1);
     assert_eq!(app.get("/open311/v2/requests.json?status=pending").send().await.status, 400);
+    let past_the_end = app.get("/open311/v2/requests.json?page_size=2&page=2").send().await.json();
+    assert!(past_the_end.as_array().unwrap().is_empty(), "past the end: nothing");
+    assert_eq!(app.get("/open311/v2/requests.json?page_size=200&page=1000").send().await.status, 400);
+    let several = app.get("/open311/v2/requests.json?service_code=0301,0302").send().await.json();
+    assert_eq!(several.as_array().unwrap().len(), 2);
+    // An unencoded + of a time zone arrives as a space; far-off years are refused, not a crash.
+    let plus = app.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00+08:00").send().await;
+    assert_eq!(plus.status, 200, "{}", plus.text());
+    assert_eq!(app.get("/open311/v2/requests.json?start_date=-262143-01-01").send().await.status, 400);
     assert_eq!(app.get("/open311/v2/requests.json?start_date=yesterday").send().await.status, 400);
 }
 

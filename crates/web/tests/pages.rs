@@ -67,6 +67,8 @@ async fn the_language_switch_is_remembered_and_stays_on_the_site(app: TestApp) {
     assert_eq!((res.status, res.header("location")), (303, Some("/map?days=90")));
     assert!(res.header("set-cookie").unwrap().starts_with("lang=en;"));
     assert!(res.header("set-cookie").unwrap().contains("Max-Age=31536000"));
+    let tab = app.get("/lang/zh?back=/%09/evil.example").send().await;
+    assert_eq!(tab.header("location"), Some("/"), "a tab would make //evil.example");
     let away = app.get("/lang/zh?back=%2F%2Fevil.example").send().await;
     assert_eq!(away.header("location"), Some("/"));
     assert!(away.header("set-cookie").unwrap().starts_with("lang=zh;"));
@@ -190,6 +192,7 @@ async fn the_dashboard_counts_the_rates_per_street_and_unit(app: TestApp) {
     let before = app.get("/dashboard?from=2025-01-01&to=2025-01-31").header("cookie", &leader).send().await.text();
     assert!(before.contains(r#"<strong id="dispatched">0</strong>"#));
     assert_eq!(app.get("/dashboard?from=2025-13-01").header("cookie", &leader).send().await.status, 422);
+    assert_eq!(app.get("/dashboard?to=-262143-01-10").header("cookie", &leader).send().await.status, 422);
     assert_eq!(app.get("/dashboard?from=2020-01-01&to=2025-01-01").header("cookie", &leader).send().await.status, 422);
     let operator = session(&app.login("operator").await);
     assert_eq!(app.get("/dashboard").header("cookie", &operator).send().await.status, 403);

@@ -324,6 +324,10 @@ impl SqlStore {
         };
         if f.queue.is_some() && !f.states.is_empty() {
             states.retain(|s| f.states.contains(s));
+            if states.is_empty() {
+                // The queue holds none of the states asked for.
+                return Ok(CasePage { cases: Vec::new(), next_cursor: None });
+            }
         }
         let limit = f.limit.clamp(1, 200);
         let mut args = Args::default();

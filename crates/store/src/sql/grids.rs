@@ -497,7 +497,7 @@ impl SqlStore {
         let sql = format!(
             "SELECT {column} AS code, COUNT(*) AS total, \
              SUM(CASE WHEN c.state IN ({PENDING_STATES}) THEN 1 ELSE 0 END) AS pending, \
-             SUM(CASE WHEN c.due_status = 'overdue' THEN 1 ELSE 0 END) AS overdue \
+             SUM(CASE WHEN c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}) THEN 1 ELSE 0 END) AS overdue \
              FROM cases c WHERE {} GROUP BY {column} ORDER BY {column}",
             conditions.join(" AND ")
         );

@@ -529,12 +529,19 @@ async fn save_user(state: &AppState, staff: &Staff, typed: &Typed) -> Result<(),
             tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)?
         }
     };
-    let disabled = typed.is("state", "disabled");
-    if disabled && username == staff.user.username {
+    // The stored state is kept unless the form changes it.
+    let disabled = match typed.get("state") {
+        "disabled" => Some(true),
+        "active" => Some(false),
+        _ => None,
+    };
+    if disabled == Some(true) && username == staff.user.username {
         return Err(bad("state", "不能停用自己的账号", "you cannot disable your own account"));
     }
     state.store.upsert_user(&NewUser { username: username.clone(), display_name, password_hash, role, scope }).await?;
-    state.store.set_user_disabled(&username, disabled, chrono::Utc::now()).await?;
+    if let Some(disabled) = disabled {
+        state.store.set_user_disabled(&username, disabled, chrono::Utc::now()).await?;
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Html;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::rates::{RateCounts, Rates};
 use grassroots_domain::{RegionCode, RegionLevel, Role};
@@ -111,7 +111,15 @@ pub async fn show(
     let day = |field: &'static str, raw: Option<&str>, default: NaiveDate| -> Result<NaiveDate, ApiError> {
         match raw.map(str::trim).filter(|r| !r.is_empty()) {
             Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
-                .map_err(|_| ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD")),
+                .ok()
+                .filter(|d| (2000..=2100).contains(&d.year()))
+                .ok_or_else(|| {
+                    ApiError::field(
+                        field,
+                        "日期格式应为YYYY-MM-DD（2000至2100年）",
+                        "a date YYYY-MM-DD, years 2000 to 2100",
+                    )
+                }),
             None => Ok(default),
         }
     };

@@ -152,7 +152,7 @@ pub async fn show(
                         .get(&r.category_code)
                         .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
                     state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-                    overdue: r.due_status == grassroots_domain::DueStatus::Overdue,
+                    overdue: r.due_status == grassroots_domain::DueStatus::Overdue && r.state.is_pending(),
                     received: r.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
                     on_spot: r.resolved_on_spot,
                     description: clip(&r.description, 60),

@@ -210,8 +210,11 @@ pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
 
 /// Only paths on this site: `//host` and `/\host` would leave it.
 fn local_path(raw: Option<&str>, fallback: &str) -> String {
+    // Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/host` would
+    // become `//host`: any of those, or whitespace, and the path is not followed.
+    let suspicious = |p: &str| p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     match raw {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p.to_string(),
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !suspicious(p) => p.to_string(),
         _ => fallback.to_string(),
     }
 }
@@ -367,7 +370,9 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(local_path(Some("/grids/1?x=1"), "/map"), "/grids/1?x=1");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", ""] {
+        for bad in
+            ["//evil.example", "/\\evil.example", "https://evil.example", "", "/\t/evil.example", "/\n/evil", "/ /x"]
+        {
             assert_eq!(local_path(Some(bad), "/map"), "/map", "{bad}");
         }
         assert_eq!(local_path(None, "/map"), "/map");
