@@ -197,10 +197,15 @@ pub struct ExportParams {
     from: Option<String>,
     /// Received on or before this day.
     to: Option<String>,
+    /// Reporters' names and phones in full; needs `reason`, and every case's reveal is audited.
+    #[serde(default)]
+    reveal: bool,
+    reason: Option<String>,
 }
 
 /// The caller's cases as CSV or JSON lines, streamed a page at a time (constant memory at any
-/// size), personal data masked.
+/// size), personal data masked — or, with `reveal` and a reason, in full, each case's reveal
+/// audited as a reveal on its page would be.
 pub async fn export(
     State(state): State<Arc<AppState>>,
     staff: Staff,
@@ -229,13 +234,38 @@ pub async fn export(
         received_to: day("to", &p.to, true)?,
         ..CaseFilter::default()
     };
+    // Checked before the first byte: once streaming, a refusal could only cut the file short.
+    let reveal = match (p.reveal, p.reason.as_deref().map(str::trim).filter(|r| !r.is_empty())) {
+        (false, _) => None,
+        (true, _) if !staff.user.role.may_reveal_personal_data() => {
+            return Err(ApiError::Forbidden("该角色不能查看个人信息 / this role may not see personal data".into()))
+        }
+        (true, None) => {
+            return Err(ApiError::field(
+                "reason",
+                "导出完整个人信息须说明原因",
+                "state why the full personal data is exported",
+            ))
+        }
+        (true, Some(reason)) if !(2..=500).contains(&reason.chars().count()) => {
+            return Err(ApiError::field("reason", "原因应为2到500个字符", "2 to 500 characters"))
+        }
+        (true, Some(reason)) => Some((staff.actor(), reason.to_string())),
+    };
     let scope = staff.user.scope.clone();
     let first = axum::body::Bytes::from(header(format));
     let pages = futures_util::stream::unfold(Some(Walk::new(filter)), move |walk| {
-        let (state, scope, reference) = (state.clone(), scope.clone(), reference.clone());
+        let (state, scope, reference, reveal) = (state.clone(), scope.clone(), reference.clone(), reveal.clone());
         async move {
             let mut walk = walk?;
-            match walk.next(&*state.store, &scope).await {
+            let page = match walk.next(&*state.store, &scope).await {
+                Ok(Some(mut page)) => match &reveal {
+                    Some((actor, reason)) => revealed(&state, actor, reason, &mut page).await.map(|()| Some(page)),
+                    None => Ok(Some(page)),
+                },
+                other => other,
+            };
+            match page {
                 Ok(Some(page)) => Some((Ok(axum::body::Bytes::from(rows(format, &page, &reference))), Some(walk))),
                 Ok(None) => None,
                 // The status is sent already: the stream stops and the client sees it cut short.
@@ -252,4 +282,20 @@ pub async fn export(
         axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Replaces the masked reporters of a page by the full ones, through the audited reveal.
+async fn revealed(
+    state: &AppState,
+    actor: &grassroots_domain::Actor,
+    reason: &str,
+    page: &mut [grassroots_store::CaseSummary],
+) -> Result<(), grassroots_store::StoreError> {
+    let now = Utc::now();
+    for case in page.iter_mut().filter(|c| !c.reporter.anonymous) {
+        let full = state.store.reveal(actor, case.record.id, reason, now).await?;
+        case.reporter.name = full.name;
+        case.reporter.phone = full.phone;
+    }
+    Ok(())
 }

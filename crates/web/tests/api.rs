@@ -787,6 +787,19 @@ async fn cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked(app
     assert_eq!(app.get("/api/v1/export/cases").bearer(&leader).send().await.status, 403);
     let bad = app.get("/api/v1/export/cases?format=xml").bearer(&dispatcher).send().await;
     assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("format")));
+    // In full only with a reason, and each case's reveal is audited.
+    let no_reason = app.get("/api/v1/export/cases?reveal=true").bearer(&dispatcher).send().await;
+    assert_eq!((no_reason.status, no_reason.error_field().as_deref()), (422, Some("reason")));
+    let full = app
+        .get(&format!("/api/v1/export/cases?reveal=true&reason={}", enc("回访核实")))
+        .bearer(&dispatcher)
+        .send()
+        .await;
+    assert_eq!(full.status, 200);
+    let text = full.text();
+    assert!(text.contains(PHONE) && text.contains(NAME), "{text}");
+    let audited = app.store.recent_audit(50).await.unwrap().iter().filter(|a| a.action == "reveal").count();
+    assert_eq!(audited, 3, "one audited reveal per case");
     let far = app.get("/api/v1/export/cases?from=-262143-01-01").bearer(&dispatcher).send().await;
     assert_eq!((far.status, far.error_field().as_deref()), (422, Some("from")));
     // A queue asked for states it does not hold has nothing in it.
