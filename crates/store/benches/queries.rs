@@ -290,6 +290,12 @@ async fn main() {
         async move { s.queue_counts(&scope, Role::Handler).await.unwrap().len() }
     })
     .await;
+    measure("workbench: queue counts, a street's dispatcher", 50, |i| {
+        let scope = Scope::parse(&format!("region:110101{:03}", i % 17 + 1)).unwrap();
+        let s = &store;
+        async move { s.queue_counts(&scope, Role::Dispatcher).await.unwrap().len() }
+    })
+    .await;
     let queues = [Queue::ToRegister, Queue::ToDispatch, Queue::Returned, Queue::DueSoon, Queue::Overdue];
     measure("workbench: dispatcher's queue page (to register … overdue)", 200, |i| {
         let f = CaseFilter {
@@ -298,6 +304,16 @@ async fn main() {
             ..CaseFilter::default()
         };
         let (s, scope) = (&store, district.clone());
+        async move { s.list_cases(&scope, &f).await.unwrap().cases.len() }
+    })
+    .await;
+    measure("workbench: a street dispatcher's queue page (to register … overdue)", 100, |i| {
+        let f = CaseFilter {
+            queue: Some((queues[i % queues.len()], Role::Dispatcher)),
+            limit: 50,
+            ..CaseFilter::default()
+        };
+        let (s, scope) = (&store, Scope::parse(&format!("region:110101{:03}", i % 17 + 1)).unwrap());
         async move { s.list_cases(&scope, &f).await.unwrap().cases.len() }
     })
     .await;
