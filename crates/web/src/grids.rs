@@ -120,7 +120,7 @@ pub struct RaisedCase {
     category_code: Option<String>,
 }
 
-fn short_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
+pub(crate) fn short_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max {
         return Err(ApiError::field(

@@ -19,6 +19,7 @@ use grassroots_store::{CaseFilter, Reference};
 
 use crate::error::ApiError;
 use crate::intake::{dispatch_automatically, take_in, IntakeRequest};
+use crate::pages::portal::rounded;
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,13 +261,8 @@ fn status(state: CaseState) -> &'static str {
     }
 }
 
-/// Without a key, points are rounded to about 100 m, as on the public pages.
-fn rounded(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
 /// A request as callers see it. Without a key (`keyed` false) there is no description and no
-/// address (both are the resident's own words), and the point is rounded.
+/// address (both are the resident's own words), and the point is rounded as on the public pages.
 fn request_item(r: &CaseRecord, reference: &Reference, keyed: bool) -> Item {
     let category = reference.taxonomy.get(&r.category_code);
     let unit = r.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone());

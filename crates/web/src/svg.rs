@@ -81,6 +81,13 @@ fn tenths(v: i64) -> String {
     }
 }
 
+/// A square of ground `2 × half` degrees of latitude tall around a point, as a box
+/// (west, south, east, north) that looks square on the map.
+pub fn square_around((lng, lat): (f64, f64), half: f64) -> (f64, f64, f64, f64) {
+    let half_lng = half / lat.to_radians().cos();
+    (lng - half_lng, lat - half, lng + half_lng, lat + half)
+}
+
 /// Escapes text for SVG content and attribute values.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

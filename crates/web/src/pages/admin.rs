@@ -19,6 +19,7 @@ use grassroots_store::{NewUser, Responsibility, Unit};
 use super::{check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed};
 use crate::auth::Staff;
 use crate::error::ApiError;
+use crate::grids::short_text;
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.
@@ -48,15 +49,7 @@ fn bad(field: &'static str, zh: &str, en: &str) -> ApiError {
 }
 
 fn text(typed: &Typed, field: &'static str, max: usize) -> Result<String, ApiError> {
-    let v = typed.get(field).trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::field(
-            field,
-            format!("请填写（最多{max}个字符）"),
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
+    short_text(field, typed.get(field), max)
 }
 
 fn number(typed: &Typed, field: &'static str, range: std::ops::RangeInclusive<u32>) -> Result<u32, ApiError> {
@@ -597,8 +590,8 @@ async fn save_line(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
         return Err(bad("category_code", "未知的类别代码", "unknown category code"));
     }
     let region_code = typed.get("region_code").trim().to_string();
-    let known = state.atlas().outline(&region_code).is_some()
-        || state.store.regions().await?.iter().any(|r| r.code.as_str() == region_code);
+    let known =
+        state.atlas().outline(&region_code).is_some() || !state.store.region_names(&region_code).await?.is_empty();
     if !known {
         return Err(bad("region_code", "未知的区划或网格代码", "not a known region or grid"));
     }

@@ -16,7 +16,7 @@ use grassroots_store::{Grouping, RateFilter};
 use serde::Deserialize;
 
 use super::map::home_region;
-use super::{encode, percent, Chrome, Lang, PageError, PageStaff};
+use super::{category_name, encode, percent, unit_name, Chrome, Lang, PageError, PageStaff};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::stats::parse_time;
@@ -157,11 +157,14 @@ pub async fn show(
         })
         .collect();
     let period = [("from", from_day.to_string()), ("to", to_day.to_string())];
-    let href = |region: &str| {
+    // A dashboard link for a region, with this period and, when given, a shading.
+    let link = |region: &str, shade: Option<&str>| {
         let mut pairs = vec![("region", region)];
+        pairs.extend(shade.map(|s| ("shade", s)));
         pairs.extend(period.iter().map(|(k, v)| (*k, v.as_str())));
         format!("/dashboard?{}", encode(&pairs))
     };
+    let href = |region: &str| link(region, None);
 
     // Per street, in a district's dashboard.
     let streets = if region.level() == RegionLevel::County {
@@ -180,8 +183,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let unit_name =
-        |id: &str| reference.unit(id).map_or(id.to_string(), |u| lang.t(&u.name_zh, &u.name_en).to_string());
+    let unit_name = |id: &str| unit_name(&reference, id, &lang);
     let mut units: Vec<RateRow> = state
         .store
         .rate_counts_by(scope, &filter, Grouping::Unit)
@@ -219,11 +221,7 @@ pub async fn show(
     let category_rows: Vec<(String, f64, String)> = by_category
         .iter()
         .take(12)
-        .map(|c| {
-            let name =
-                reference.taxonomy.get(&c.code).map_or(c.code.clone(), |t| lang.t(&t.name_zh, &t.name_en).to_string());
-            (name, c.total as f64, c.total.to_string())
-        })
+        .map(|c| (category_name(&reference, &c.code, &lang), c.total as f64, c.total.to_string()))
         .collect();
     let mut by_unit = state.store.case_counts_by(scope, &filter, Grouping::Unit).await?;
     by_unit.retain(|u| u.overdue > 0);
@@ -238,13 +236,13 @@ pub async fn show(
         Some(_) => return Err(ApiError::field("shade", "可选：volume, overdue", "one of: volume, overdue").into()),
     };
     let children = atlas.children(&region);
-    let by_street = state.store.case_counts_by(scope, &filter, Grouping::Street).await?;
-    let by_community = if region.level() == RegionLevel::Township {
-        state.store.region_counts(scope, RegionLevel::Community, &filter).await?
-    } else {
-        Vec::new()
+    // One count for the level drawn: a district's streets, a street's communities.
+    let drawn = match region.level() {
+        RegionLevel::County => state.store.case_counts_by(scope, &filter, Grouping::Street).await?,
+        RegionLevel::Township => state.store.region_counts(scope, RegionLevel::Community, &filter).await?,
+        _ => Vec::new(),
     };
-    let figures = |code: &str| by_street.iter().chain(&by_community).find(|c| c.code == code);
+    let figures = |code: &str| drawn.iter().find(|c| c.code == code);
     let (classes, colours) = if shade_overdue {
         (Classes::shares(), Palette::Reds.colours())
     } else {
@@ -296,11 +294,7 @@ pub async fn show(
             (colours[i], range)
         })
         .collect();
-    let shade_href = |shade: &str| {
-        let mut pairs = vec![("region", region.as_str()), ("shade", shade)];
-        pairs.extend(period.iter().map(|(k, v)| (*k, v.as_str())));
-        format!("/dashboard?{}", encode(&pairs))
-    };
+    let shade_href = |shade: &str| link(region.as_str(), Some(shade));
 
     let page = DashboardPage {
         map,

@@ -8,15 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Html;
 use chrono::Utc;
-use grassroots_domain::calendar::beijing;
 use grassroots_domain::rates::{Rate, Rates};
 use grassroots_domain::{RegionCode, RegionLevel, Role};
 use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
-use super::{percent, Chrome, Lang, PageError, PageStaff};
+use super::{beijing_minutes, category_name, percent, Chrome, Lang, PageError, PageStaff};
 use crate::grids::grid_in_scope;
-use crate::svg::{Area, Frame, Map, Palette};
+use crate::svg::{square_around, Area, Frame, Map, Palette};
 use crate::AppState;
 
 /// How far around the grid its map reaches, as a share of the grid's larger side.
@@ -147,13 +146,10 @@ pub async fn show(
                 let r = &c.record;
                 CaseLine {
                     tracking_no: r.tracking_no.clone(),
-                    category: reference
-                        .taxonomy
-                        .get(&r.category_code)
-                        .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
+                    category: category_name(&reference, &r.category_code, &lang),
                     state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
                     overdue: r.due_status == grassroots_domain::DueStatus::Overdue && r.state.is_pending(),
-                    received: r.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
+                    received: beijing_minutes(r.received_at),
                     on_spot: r.resolved_on_spot,
                     description: clip(&r.description, 60),
                 }
@@ -185,8 +181,7 @@ pub async fn show(
             let (w, s, e, n) = here.bbox;
             let squash = ((s + n) / 2.0).to_radians().cos();
             let half = ((e - w) * squash).max(n - s) * (0.5 + SURROUNDINGS);
-            let (x, y) = ((w + e) / 2.0, (s + n) / 2.0);
-            let bbox = (x - half / squash, y - half, x + half / squash, y + half);
+            let bbox = square_around(((w + e) / 2.0, (s + n) / 2.0), half);
             let areas = atlas
                 .grids_overlapping(bbox)
                 .into_iter()

@@ -358,6 +358,31 @@ pub fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, PageError> {
     }
 }
 
+/// A time as residents and staff read it: Beijing time to the minute.
+pub fn beijing_minutes(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The names of these regions and grids, as far as the atlas knows them, joined.
+pub fn place_names(atlas: &grassroots_geo::atlas::Atlas, codes: &[&Option<String>]) -> String {
+    codes
+        .iter()
+        .filter_map(|c| c.as_deref())
+        .filter_map(|c| atlas.outline(c).map(|o| o.name.clone()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A category's name in the page's language, or its code when the taxonomy lacks it.
+pub fn category_name(reference: &grassroots_store::Reference, code: &str, lang: &Lang) -> String {
+    reference.taxonomy.get(code).map_or(code.to_string(), |c| lang.t(&c.name_zh, &c.name_en).to_string())
+}
+
+/// A unit's name in the page's language, or its id when unknown.
+pub fn unit_name(reference: &grassroots_store::Reference, id: &str, lang: &Lang) -> String {
+    reference.unit(id).map_or(id.to_string(), |u| lang.t(&u.name_zh, &u.name_en).to_string())
+}
+
 /// A share as a whole percentage, or a dash when there is nothing to share.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), |s| format!("{:.0}%", s * 100.0))

@@ -13,8 +13,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
-use chrono::{DateTime, Utc};
-use grassroots_domain::calendar::beijing;
+use chrono::Utc;
 use grassroots_domain::case::Place;
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{RegionCode, RegionLevel, Satisfaction};
@@ -24,11 +23,11 @@ use grassroots_geo::Polygon;
 use grassroots_store::Reference;
 use serde::Deserialize;
 
-use super::{check_same_origin, encode, Chrome, Lang, PageError};
+use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang, PageError};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::intake::{dispatch_automatically, read_form, take_in, IntakeRequest};
-use crate::svg::{Area, Dot, DotKind, Frame, Map, Palette};
+use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
 use crate::AppState;
 
@@ -37,10 +36,6 @@ use crate::AppState;
 const PICKER_WIDTH: f64 = 340.0;
 /// After a click the picker shows this much ground around the point (degrees of latitude).
 const ZOOMED_SPAN: f64 = 0.012;
-
-fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string()
-}
 
 #[derive(Template)]
 #[template(path = "portal_home.html")]
@@ -82,21 +77,14 @@ fn parse_bbox(raw: &str, service: Bbox) -> Result<Bbox, ApiError> {
     inside.then_some((w, s, e, n)).ok_or_else(bad)
 }
 
-/// A square of ground around a point.
-fn around((lng, lat): (f64, f64)) -> Bbox {
-    let half_lat = ZOOMED_SPAN / 2.0;
-    let half_lng = half_lat / lat.to_radians().cos();
-    (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat)
+/// The ground the picker shows around a chosen point.
+fn around(point: (f64, f64)) -> Bbox {
+    square_around(point, ZOOMED_SPAN / 2.0)
 }
 
 /// The names of the district, street, community and grid of a place, for the resident to check.
-fn place_names(atlas: &Atlas, place: &Place) -> String {
-    [&place.district_code, &place.street_code, &place.community_code, &place.grid_code]
-        .into_iter()
-        .flatten()
-        .filter_map(|code| atlas.outline(code).map(|o| o.name.clone()))
-        .collect::<Vec<_>>()
-        .join(" · ")
+fn names_of(atlas: &Atlas, place: &Place) -> String {
+    place_names(atlas, &[&place.district_code, &place.street_code, &place.community_code, &place.grid_code])
 }
 
 #[derive(Deserialize)]
@@ -142,7 +130,7 @@ pub async fn report_place(
         match state.placer().place(Some(point), None) {
             Ok(place) => {
                 chosen = Some(Chosen {
-                    names: place_names(&state.atlas(), &place),
+                    names: names_of(&state.atlas(), &place),
                     continue_href: format!(
                         "/report/details?{}",
                         encode(&[("lng", &format!("{:.6}", point.0)), ("lat", &format!("{:.6}", point.1))])
@@ -324,7 +312,7 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
     let point = input.lng.parse::<f64>().ok().zip(input.lat.parse::<f64>().ok());
     let (place_names, picker_src) = match point.map(|p| (p, state.placer().place(Some(p), None))) {
         Some(((lng, lat), Ok(place))) => (
-            place_names(&state.atlas(), &place),
+            names_of(&state.atlas(), &place),
             format!(
                 "/report/map.svg?{}",
                 encode(&[("frame", &bbox_param(around((lng, lat)))), ("mark", &format!("{lng:.6},{lat:.6}"))])
@@ -416,8 +404,8 @@ pub async fn submit_report(
             let page = DonePage {
                 tracking_no: created.tracking_no,
                 query_code: created.query_code,
-                response_due: local_time(created.response_due),
-                resolve_due: local_time(created.resolve_due),
+                response_due: beijing_minutes(created.response_due),
+                resolve_due: beijing_minutes(created.resolve_due),
                 photos,
                 chrome: Chrome::new(lang, None, &uri),
                 lang,
@@ -476,11 +464,15 @@ fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
     TrackedCase {
         state,
         category: case.category.map(|c| lang.t(&c.zh, &c.en).to_string()).unwrap_or_default(),
-        received: local_time(case.received_at),
-        response_due: local_time(case.response_due),
-        resolve_due: local_time(case.resolve_due),
+        received: beijing_minutes(case.received_at),
+        response_due: beijing_minutes(case.response_due),
+        resolve_due: beijing_minutes(case.resolve_due),
         result: case.result,
-        timeline: case.timeline.into_iter().map(|t| (local_time(t.at), lang.t(&t.zh, &t.en).to_string())).collect(),
+        timeline: case
+            .timeline
+            .into_iter()
+            .map(|t| (beijing_minutes(t.at), lang.t(&t.zh, &t.en).to_string()))
+            .collect(),
         evaluation: case.evaluation.map(|e| {
             let resolved =
                 if e.resolved { lang.t("已解决", "resolved") } else { lang.t("未解决", "not resolved") };
@@ -603,7 +595,7 @@ struct PublicPage {
 
 /// Public points are rounded to about 100 m: where a problem is matters to neighbours, the
 /// exact door does not.
-fn rounded(v: f64) -> f64 {
+pub(crate) fn rounded(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
@@ -641,24 +633,16 @@ pub async fn public_cases(
     let everything = grassroots_domain::Scope::All;
     let page = state.store.list_cases(&everything, &filter).await?;
     let atlas = state.atlas();
-    let name = |code: &Option<String>| code.as_deref().and_then(|c| atlas.outline(c)).map(|o| o.name.clone());
     let cases = page
         .cases
         .iter()
         .map(|c| {
             let r = &c.record;
             PublicCase {
-                category: reference
-                    .taxonomy
-                    .get(&r.category_code)
-                    .map_or(r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
-                place: [name(&r.place.street_code), name(&r.place.community_code)]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · "),
+                category: category_name(&reference, &r.category_code, &lang),
+                place: place_names(&atlas, &[&r.place.street_code, &r.place.community_code]),
                 state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-                received: local_time(r.received_at),
+                received: beijing_minutes(r.received_at),
             }
         })
         .collect();

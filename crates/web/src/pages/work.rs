@@ -21,12 +21,14 @@ use serde::Deserialize;
 use serde_json::{Map as JsonMap, Value};
 
 use super::portal::bilingual;
-use super::{check_same_origin, encode, see_other, Chrome, Lang, PageError, PageStaff};
+use super::{
+    category_name, check_same_origin, encode, place_names, see_other, unit_name, Chrome, Lang, PageError, PageStaff,
+};
 use crate::auth::Staff;
 use crate::cases::{category_param, parse_case_id, queue_param, works_on_cases};
 use crate::error::ApiError;
 use crate::extract::{data_error, ApiQuery};
-use crate::svg::{Area, Dot, DotKind, Frame, Map};
+use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map};
 use crate::AppState;
 
 const PAGE_SIZE: u32 = 50;
@@ -53,20 +55,7 @@ pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>, lang: &Lang) -> (String
 
 fn place_line(atlas: &Atlas, record: &CaseRecord) -> String {
     let p = &record.place;
-    [&p.street_code, &p.community_code, &p.grid_code]
-        .into_iter()
-        .flatten()
-        .filter_map(|c| atlas.outline(c).map(|o| o.name.clone()))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-fn category_name(reference: &Reference, code: &str, lang: &Lang) -> String {
-    reference.taxonomy.get(code).map_or(code.to_string(), |c| lang.t(&c.name_zh, &c.name_en).to_string())
-}
-
-fn unit_name(reference: &Reference, id: &str, lang: &Lang) -> String {
-    reference.unit(id).map_or(id.to_string(), |u| lang.t(&u.name_zh, &u.name_en).to_string())
+    place_names(atlas, &[&p.street_code, &p.community_code, &p.grid_code])
 }
 
 // The queues ------------------------------------------------------------------------------
@@ -563,9 +552,7 @@ async fn case_page(
 
 /// The ground around a case's point, its grids drawn, the point marked.
 fn spot_map(atlas: &Atlas, (lng, lat): (f64, f64)) -> String {
-    let half_lat = 0.004;
-    let half_lng = half_lat / lat.to_radians().cos();
-    let frame = (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat);
+    let frame = square_around((lng, lat), 0.004);
     let areas = atlas
         .grids_overlapping(frame)
         .into_iter()
