@@ -43,6 +43,10 @@ pub struct Common {
     /// Mark the session cookie Secure (serve behind HTTPS).
     #[arg(long, global = true, env = "GRASSROOTS_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// NATS server to publish case events to, on the JetStream stream GRASSROOTS
+    /// (e.g. nats://127.0.0.1:4222); none if not given.
+    #[arg(long, global = true, env = "GRASSROOTS_NATS_URL")]
+    nats_url: Option<String>,
     /// Database connections.
     #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
     db_connections: u32,
@@ -163,6 +167,23 @@ enum ImportCommand {
     /// matching cases as they arrive. Checked whole, then written in one transaction; a line
     /// for the same category and region replaces the stored one.
     Responsibilities { file: PathBuf },
+    /// Historical cases from another hotline system: a CSV or JSON-lines file and a JSON
+    /// mapping file naming the column of each field (see DEVELOPERS.md, "Importing cases").
+    /// Every row is checked first and each bad one reported (row, field, column, reason); by
+    /// default one bad row imports nothing. Cases are written in batches of 10,000, each with
+    /// its external id, so importing the same file again creates nothing twice.
+    Cases {
+        file: PathBuf,
+        /// The mapping file (JSON).
+        #[arg(long)]
+        mapping: PathBuf,
+        /// csv or jsonl; by default from the file's extension.
+        #[arg(long)]
+        format: Option<String>,
+        /// Import the good rows and skip the bad ones (still listed).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +284,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
             import::responsibilities(&*common.open_store().await?, &file).await
+        }
+        Command::Import { command: ImportCommand::Cases { file, mapping, format, skip_invalid } } => {
+            import::cases::cases(
+                common.open_store().await?,
+                import::cases::Options { file, mapping, format, skip_invalid },
+            )
+            .await
         }
         Command::Export { command: ExportCommand::Cases { format, state, category, region, from, to, output } } => {
             export::cases(

@@ -20,7 +20,12 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     let store: Arc<dyn Store> = store;
     let state = grassroots_web::AppState::new(store.clone(), common.web_config()).await?;
     let app = grassroots_web::router(state.clone());
-    tokio::spawn(deadline_worker(store));
+    tokio::spawn(deadline_worker(store.clone()));
+    let relay = grassroots_relay::Relay::new(store, common.nats_url.as_deref()).await?;
+    if let Some(url) = &common.nats_url {
+        tracing::info!(nats = %url, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
+    }
+    tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(reference_refresher(state));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;

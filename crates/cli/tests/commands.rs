@@ -184,15 +184,11 @@ async fn import_boundaries_and_grids_checks_the_layer_whole_and_numbers_the_grid
     assert!(stored.iter().all(|g| g.synthetic && g.name.starts_with("多福巷社区第")));
 }
 
-#[tokio::test]
-async fn import_responsibilities_checks_every_line_then_loads_the_matrix() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = |o: &std::process::Output| {
-        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-    };
+/// Beijing's regions, the built-in categories and one unit, `cgw`, in a new store.
+async fn beijing_with_one_unit(dir: &std::path::Path) -> SqlStore {
     let regions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/beijing-regions.csv");
-    assert!(grassroots(dir.path()).args(["import", "regions"]).arg(&regions).output().unwrap().status.success());
-    let store = open(dir.path()).await;
+    assert!(grassroots(dir).args(["import", "regions"]).arg(&regions).output().unwrap().status.success());
+    let store = open(dir).await;
     let taxonomy = grassroots_domain::Taxonomy::builtin();
     store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
     let unit = grassroots_store::Unit {
@@ -203,6 +199,16 @@ async fn import_responsibilities_checks_every_line_then_loads_the_matrix() {
         region_code: "110101".into(),
     };
     store.upsert_units(&[unit]).await.unwrap();
+    store
+}
+
+#[tokio::test]
+async fn import_responsibilities_checks_every_line_then_loads_the_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let store = beijing_with_one_unit(dir.path()).await;
     let matrix = dir.path().join("matrix.csv");
     let import = |body: &str| {
         std::fs::write(&matrix, body).unwrap();
@@ -302,4 +308,117 @@ async fn export_cases_writes_every_case_masked_in_either_format() {
     assert!(!export(&["--state", "lost"]).status.success());
     let old = export(&["--to", "2020-01-01"]);
     assert_eq!(String::from_utf8(old.stdout).unwrap().lines().count(), 1, "the header only");
+}
+
+#[tokio::test]
+async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = beijing_with_one_unit(dir.path()).await;
+    let mapping = dir.path().join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"source": "old-12345",
+            "columns": {"external_id": "工单编号", "received_at": "受理时间", "category": "分类",
+                        "description": "内容", "lat": "纬度", "lng": "经度", "region": "区划",
+                        "reporter_phone": "电话", "unit": "承办单位", "closed_at": "办结时间",
+                        "result": "结果", "resolved": "是否解决", "satisfaction": "满意度"},
+            "values": {"satisfaction": {"非常满意": "satisfied"}}}"#,
+    )
+    .unwrap();
+    let header = "工单编号,受理时间,分类,内容,纬度,经度,区划,电话,承办单位,办结时间,结果,是否解决,满意度\n";
+    let good = [
+        "A1,2025-03-01 08:00:00,0301,路灯不亮,39.915,116.41,,13812345678,东城区城市管理委员会,2025-03-02 10:00:00,已修复,是,非常满意",
+        "A2,2025-03-01 09:30,路灯,井盖缺失,,,110101001,,cgw,,,,",
+    ];
+    let csv = dir.path().join("cases.csv");
+    let run = |extra: &[&str]| {
+        let out = grassroots(dir.path())
+            .args(["import", "cases"])
+            .arg(&csv)
+            .arg("--mapping")
+            .arg(&mapping)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let bad = [
+        "A3,2025-13-01 08:00,0301,坏时间,39.915,116.41,,,,,,,",
+        "A4,2025-03-01 08:00,0301,单位不明,39.915,116.41,,,城建局,,,,",
+        "A5,2025-03-01 08:00,0301,未办结却有结果,,,110101,,,,已修复,,",
+        "A1,2025-03-01 08:00,0301,重复编号,,,110101,,,,,,",
+        "A6,2025-03-01 08:00,0301,只有纬度,39.9,,,,,,,,",
+    ];
+    std::fs::write(&csv, format!("{header}{}\n{}\n", good.join("\n"), bad.join("\n"))).unwrap();
+    let (ok, out) = run(&[]);
+    assert!(!ok, "{out}");
+    for expected in [
+        "row 4: received_at (column 受理时间)",
+        "row 5: unit (column 承办单位)",
+        "row 6: result (column 结果)",
+        "row 7: external_id (column 工单编号)",
+        "row 8: lng (column 经度)",
+        "5 bad rows",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    assert_eq!(store.count_cases().await.unwrap(), 0, "one bad row imports nothing");
+
+    let (ok, out) = run(&["--skip-invalid"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 cases imported from old-12345") && out.contains("5 bad rows skipped"), "{out}");
+    let (ok, out) = run(&["--skip-invalid"]);
+    assert!(ok && out.contains("0 cases imported") && out.contains("2 imported before"), "{out}");
+    assert_eq!(store.count_cases().await.unwrap(), 2, "a second import creates nothing twice");
+
+    let page = store
+        .list_cases(&grassroots_domain::Scope::All, &grassroots_store::CaseFilter { limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    let closed = page.cases.iter().find(|c| c.record.description == "路灯不亮").unwrap();
+    let r = &closed.record;
+    assert_eq!(r.state, grassroots_domain::CaseState::Closed);
+    assert_eq!(r.channel, grassroots_domain::Channel::Import);
+    assert_eq!(r.lead_unit.as_deref(), Some("cgw"));
+    assert_eq!(r.place.district_code.as_deref(), Some("110101"));
+    let evaluation = r.evaluation.as_ref().unwrap();
+    assert!(evaluation.resolved && evaluation.satisfaction == grassroots_domain::Satisfaction::Satisfied);
+    assert_eq!(closed.reporter.phone.as_deref(), Some("138****5678"));
+    let events: Vec<&str> = store.case_events(r.id).await.unwrap().iter().map(|e| e.kind.name()).collect();
+    assert_eq!(events, ["received", "imported", "evaluated"]);
+    let open = page.cases.iter().find(|c| c.record.description == "井盖缺失").unwrap();
+    assert_eq!(open.record.state, grassroots_domain::CaseState::Dispatched, "an open case with its unit");
+    assert_eq!(open.record.place.street_code.as_deref(), Some("110101001"));
+    assert_eq!(open.record.category_code, "0301", "a category given by its name");
+
+    // JSON lines through the same mapping.
+    let jsonl = dir.path().join("more.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"工单编号\": \"B1\", \"受理时间\": \"2025-04-01T08:00:00+08:00\", \"分类\": \"0301\", \"内容\": \"灯杆倾斜\", \"区划\": 110101}\n\nnot json\n",
+    )
+    .unwrap();
+    let out =
+        grassroots(dir.path()).args(["import", "cases"]).arg(&jsonl).arg("--mapping").arg(&mapping).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("row 3: ") && text.contains("not a JSON object"), "{text}");
+    let out = grassroots(dir.path())
+        .args(["import", "cases", "--skip-invalid"])
+        .arg(&jsonl)
+        .arg("--mapping")
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 cases imported"), "{out:?}");
+
+    std::fs::write(
+        &mapping,
+        r#"{"source": "x", "columns": {"external_id": "a", "received_at": "b", "category": "c", "desc": "d"}}"#,
+    )
+    .unwrap();
+    let (ok, out) = run(&[]);
+    assert!(!ok && out.contains("unknown field 'desc'"), "{out}");
 }

@@ -16,6 +16,7 @@ macro_rules! coded_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const CODES: &'static [&'static str] = &[$($code),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
@@ -31,6 +32,11 @@ macro_rules! coded_enum {
 
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The value whose code or Chinese label is `s`, as other systems' data may give either.
+            pub fn parse_code_or_label(s: &str) -> Option<Self> {
+                Self::parse(s).or_else(|| Self::ALL.iter().copied().find(|v| v.label_zh() == s))
             }
 
             /// Parses user input for `field`, naming the allowed values on failure.

@@ -404,6 +404,16 @@ pub enum EventKind {
     DueStatusChanged {
         due_status: DueStatus,
     },
+    /// A case brought over from another hotline system (`grassroots import cases`), with what
+    /// that system recorded of its handling. `at` is when it closed there, else its receipt.
+    Imported {
+        source: String,
+        external_id: String,
+        unit: Option<String>,
+        responded_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        result: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -431,36 +441,14 @@ impl EventKind {
             Self::Evaluated { .. } => "evaluated",
             Self::Reopened { .. } => "reopened",
             Self::DueStatusChanged { .. } => "due_status_changed",
+            Self::Imported { .. } => "imported",
         }
     }
 
     /// What happened, in Chinese and English, as staff read it in a case's history.
     pub fn label(&self) -> (&'static str, &'static str) {
-        match self.name() {
-            "received" => ("受理", "received"),
-            "registered" => ("立案", "registered"),
-            "reclassified" => ("改类", "reclassified"),
-            "rejected" => ("不予受理", "rejected"),
-            "merged" => ("合并", "merged"),
-            "dispatched" => ("派遣", "dispatched"),
-            "redispatched" => ("改派", "redispatched"),
-            "returned" => ("退单", "returned by the unit"),
-            "accepted" => ("签收", "accepted by the unit"),
-            "contacted" => ("联系群众", "resident contacted"),
-            "extension_requested" => ("申请延期", "extension requested"),
-            "extension_approved" => ("批准延期", "extension approved"),
-            "extension_rejected" => ("驳回延期", "extension refused"),
-            "supervised" => ("督办", "supervised"),
-            "handled" => ("办结", "handled"),
-            "resolved_on_spot" => ("就地解决", "resolved on the spot"),
-            "verification_started" => ("开始核查", "verification started"),
-            "verified" => ("核查", "verified"),
-            "closed" => ("结案", "closed"),
-            "evaluated" => ("评价", "evaluated"),
-            "reopened" => ("重办", "reopened"),
-            "due_status_changed" => ("时限提醒", "deadline status changed"),
-            _ => ("事件", "event"),
-        }
+        let name = self.name();
+        EVENT_LABELS.iter().find(|(n, _, _)| *n == name).map_or(("事件", "event"), |(_, zh, en)| (*zh, *en))
     }
 
     /// The resident's timeline in plain words, or None for internal steps.
@@ -490,10 +478,41 @@ impl EventKind {
             Self::Closed { .. } => s("已结案，欢迎评价", "Closed; please evaluate"),
             Self::Evaluated { .. } => s("您已评价", "You evaluated the case"),
             Self::Reopened { .. } => s("根据您的评价重新办理", "Reopened after your evaluation"),
+            Self::Imported { .. } => {
+                s("办理记录由原热线系统迁入", "The record was moved over from the former hotline system")
+            }
             _ => None,
         }
     }
 }
+
+/// Every kind of event by name, with what it means in Chinese and English as staff read it in
+/// a case's history. The names are also the topics other systems subscribe to (`case.NAME`).
+pub const EVENT_LABELS: &[(&str, &str, &str)] = &[
+    ("received", "受理", "received"),
+    ("registered", "立案", "registered"),
+    ("reclassified", "改类", "reclassified"),
+    ("rejected", "不予受理", "rejected"),
+    ("merged", "合并", "merged"),
+    ("dispatched", "派遣", "dispatched"),
+    ("redispatched", "改派", "redispatched"),
+    ("returned", "退单", "returned by the unit"),
+    ("accepted", "签收", "accepted by the unit"),
+    ("contacted", "联系群众", "resident contacted"),
+    ("extension_requested", "申请延期", "extension requested"),
+    ("extension_approved", "批准延期", "extension approved"),
+    ("extension_rejected", "驳回延期", "extension refused"),
+    ("supervised", "督办", "supervised"),
+    ("handled", "办结", "handled"),
+    ("resolved_on_spot", "就地解决", "resolved on the spot"),
+    ("verification_started", "开始核查", "verification started"),
+    ("verified", "核查", "verified"),
+    ("closed", "结案", "closed"),
+    ("evaluated", "评价", "evaluated"),
+    ("reopened", "重办", "reopened"),
+    ("due_status_changed", "时限提醒", "deadline status changed"),
+    ("imported", "从其他系统导入", "imported from another system"),
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseEvent {
@@ -966,6 +985,25 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
             c.due_status = DueStatus::OnTime;
         }
         EventKind::DueStatusChanged { due_status } => c.due_status = *due_status,
+        EventKind::Imported { unit, responded_at, closed_at, result, .. } => {
+            // Imported as the other system left it: handled by `unit`, closed or still open.
+            if let Some(unit) = unit {
+                c.lead_unit = Some(unit.clone());
+                c.first_dispatched_at = Some(c.received_at);
+                c.dispatched_at = Some(c.received_at);
+                c.state = CaseState::Dispatched;
+            }
+            if let Some(responded) = responded_at {
+                c.first_contact_at = Some(*responded);
+                c.responded_on_time = Some(*responded <= c.response_due);
+            }
+            if let Some(closed) = closed_at {
+                c.state = CaseState::Closed;
+                c.handled_at = Some(*closed);
+                c.closed_at = Some(*closed);
+                c.result = result.clone();
+            }
+        }
     }
     if c.state.is_pending() && !matches!(event.kind, EventKind::DueStatusChanged { .. }) {
         c.due_status = due_status_at(&c, at);

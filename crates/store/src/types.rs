@@ -268,6 +268,70 @@ pub struct HistoricCase {
     pub query_code: String,
 }
 
+/// A case from another hotline system, known there by `external_id`.
+#[derive(Debug, Clone)]
+pub struct ImportedCase {
+    pub external_id: String,
+    pub case: HistoricCase,
+}
+
+/// What one batch of an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportBatch {
+    pub added: u64,
+    /// Imported before from the same source: left as they are.
+    pub already_imported: u64,
+}
+
+/// Another system's subscription to case events, delivered to `url` signed with its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub name: String,
+    pub url: String,
+    /// Topics (`case.dispatched`, …); empty: every event.
+    pub topics: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// The delivery target NATS JetStream stands for, beside the webhooks' ids.
+pub const NATS_TARGET: &str = "nats";
+
+/// One event on its way to one target (a webhook's id, or `nats`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub target: String,
+    /// The case event's id: the same at every attempt and for every target.
+    pub event_id: Uuid,
+    pub case_id: Uuid,
+    pub seq: i64,
+    pub topic: String,
+    /// The event as JSON.
+    pub payload: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// How one attempt to deliver went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered { status: Option<u16> },
+    Failed { status: Option<u16>, error: String, retry_at: DateTime<Utc> },
+}
+
+/// An attempt as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryAttempt {
+    pub at: DateTime<Utc>,
+    pub event_id: Uuid,
+    pub topic: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
 /// A region's boundary as stored: a GeoJSON MultiPolygon geometry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BoundaryRow {

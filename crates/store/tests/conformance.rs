@@ -576,7 +576,114 @@ async fn region_imports_update_in_place_and_keep_former_names(db: TestDb) {
     assert!(s.region_names("110101").await.unwrap().is_empty());
 }
 
+/// An imported case as `grassroots import cases` builds it: received, then imported closed by
+/// `UNIT_A`, its tracking number given.
+fn imported(i: usize, tracking_no: &str) -> grassroots_store::ImportedCase {
+    use grassroots_domain::case::Place;
+    use grassroots_domain::workflow::{evolve, CaseEvent, EventKind};
+    use grassroots_domain::{Channel, Priority, RequestType};
+    // Stored times are milliseconds, as the importer's are (whole seconds).
+    let at = grassroots_domain::case::to_millis(Utc::now() - Duration::days(30) + Duration::seconds(i as i64));
+    let id = uuid::Uuid::now_v7();
+    let event = |seq, at, kind| CaseEvent {
+        id: uuid::Uuid::now_v7(),
+        case_id: id,
+        seq,
+        at,
+        actor_kind: "system".into(),
+        actor_id: None,
+        kind,
+    };
+    let received = event(
+        1,
+        at,
+        EventKind::Received {
+            tracking_no: tracking_no.into(),
+            category_code: "0301".into(),
+            request_type: RequestType::Help,
+            priority: Priority::Normal,
+            channel: Channel::Import,
+            description: format!("旧系统工单{i}"),
+            place: Place { district_code: Some("110101".into()), ..Place::default() },
+            response_due: at + Duration::hours(24),
+            resolve_due: at + Duration::days(7),
+        },
+    );
+    let closed_at = at + Duration::days(2);
+    let done = event(
+        2,
+        closed_at,
+        EventKind::Imported {
+            source: "old".into(),
+            external_id: format!("GD{i}"),
+            unit: Some(UNIT_A.into()),
+            responded_at: Some(at + Duration::hours(1)),
+            closed_at: Some(closed_at),
+            result: Some("已处理".into()),
+        },
+    );
+    let record = evolve(evolve(None, &received).ok(), &done).unwrap();
+    grassroots_store::ImportedCase {
+        external_id: format!("GD{i}"),
+        case: grassroots_store::HistoricCase {
+            record,
+            events: vec![received, done],
+            reporter_name: Some("李四".into()),
+            reporter_phone: Some("13900001111".into()),
+            anonymous: false,
+            query_code: "123456".into(),
+        },
+    }
+}
+
+async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let taken = f.report(s, "已有的诉求", None).await.tracking_no;
+    // More cases than one multi-row statement holds, one with a number a stored case has and
+    // two sharing another.
+    let mut cases: Vec<_> = (0..700).map(|i| imported(i, &format!("250101{i:08}"))).collect();
+    cases[10] = imported(10, &taken);
+    cases[20] = imported(20, "25010100000021");
+    let now = Utc::now();
+    let first = s.import_cases("old", cases.clone(), now).await.unwrap();
+    assert_eq!(first, grassroots_store::ImportBatch { added: 700, already_imported: 0 });
+    assert_eq!(s.count_cases().await.unwrap(), 701);
+
+    let mut all = Vec::new();
+    let mut filter = CaseFilter { limit: 200, ..CaseFilter::default() };
+    loop {
+        let page = s.list_cases(&Scope::All, &filter).await.unwrap();
+        all.extend(page.cases);
+        match page.next_cursor {
+            Some(after) => filter.after = Some(after),
+            None => break,
+        }
+    }
+    let numbers: std::collections::HashSet<&str> = all.iter().map(|c| c.record.tracking_no.as_str()).collect();
+    assert_eq!(numbers.len(), 701, "every case has its own tracking number");
+    let redrawn = all.iter().find(|c| c.record.description == "旧系统工单10").unwrap();
+    assert_ne!(redrawn.record.tracking_no, taken);
+    let events = s.case_events(redrawn.record.id).await.unwrap();
+    assert_eq!(replay(&events).unwrap().unwrap(), s.case_record(redrawn.record.id).await.unwrap().unwrap());
+    let record = &redrawn.record;
+    assert_eq!(
+        (record.state, record.lead_unit.as_deref(), record.responded_on_time),
+        (CaseState::Closed, Some(UNIT_A), Some(true))
+    );
+    assert_eq!(redrawn.reporter.phone.as_deref(), Some("139****1111"));
+
+    // Again, and again from another source: the first creates nothing, the second all.
+    let again = s.import_cases("old", cases[..300].to_vec(), now).await.unwrap();
+    assert_eq!(again, grassroots_store::ImportBatch { added: 0, already_imported: 300 });
+    assert_eq!(s.count_cases().await.unwrap(), 701);
+    let same_ids_elsewhere: Vec<_> = (0..5).map(|i| imported(i, &format!("250102{i:08}"))).collect();
+    let other = s.import_cases("other", same_ids_elsewhere, now).await.unwrap();
+    assert_eq!(other.added, 5);
+}
+
 conformance!(
+    imports_create_each_external_id_once_and_draw_free_tracking_numbers,
     region_imports_update_in_place_and_keep_former_names,
     logins_and_failed_logins_are_audited,
     commits_are_synced_to_disk,

@@ -171,6 +171,12 @@ async fn load_places(store: &dyn Store) -> Result<Places, StoreError> {
     Ok(Places { placer: Arc::new(Placer::new(districts, grids, regions)), atlas: Arc::new(atlas), stamp })
 }
 
+/// The placer of the stored districts, grids and region names, for work outside the server
+/// (bulk imports).
+pub async fn placer(store: &dyn Store) -> Result<Arc<Placer>, StoreError> {
+    Ok(load_places(store).await?.placer)
+}
+
 fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
     StoreError::Corrupt(format!("stored geometry: {e}"))
 }

@@ -286,6 +286,33 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
     assert_eq!(post(&key).send().await.status, 403, "revoked");
     assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 422, "revoked once");
 
+    // A webhook: the secret shown once and kept sealed; a bad URL or topic refused by field.
+    let refused = save("webhooks", format!("name=x&url={}&topics=&disable=", enc("ftp://example.org"))).send().await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains(r#"id="f-url-error""#), "the error sits at the URL field");
+    let refused =
+        save("webhooks", format!("name=x&url={}&topics=case.lost&disable=", enc("http://example.org/h"))).send().await;
+    assert_eq!(refused.status, 422);
+    assert!(app.store.webhooks().await.unwrap().is_empty(), "nothing refused is kept");
+    let body = format!(
+        "name={}&url={}&topics={}&disable=",
+        enc("市级平台"),
+        enc("https://example.org/hook"),
+        enc("case.dispatched, case.closed")
+    );
+    let made = save("webhooks", body).send().await;
+    assert_eq!((made.status, made.header("cache-control")), (200, Some("no-store")));
+    let html = made.text();
+    let secret = html.split(r#"<code id="new-key">"#).nth(1).unwrap().split('<').next().unwrap().to_string();
+    let hook = app.store.webhooks().await.unwrap().remove(0);
+    assert_eq!(hook.topics, ["case.dispatched", "case.closed"]);
+    assert_eq!(app.store.webhook_secret(hook.id).await.unwrap(), Some(secret.clone()));
+    let listed = app.get("/admin/webhooks").header("cookie", &admin).send().await.text();
+    assert!(listed.contains("https://example.org/hook") && !listed.contains(&secret), "the secret is never listed");
+    assert!(listed.contains("投递记录") || listed.contains("Delivery log"));
+    assert_eq!(save("webhooks", format!("name=&url=&topics=&disable={}", hook.id)).send().await.status, 200);
+    assert!(app.store.webhooks().await.unwrap()[0].disabled_at.is_some());
+
     // Only administrators.
     let dispatcher = session(&app.login("dispatcher").await);
     assert_eq!(app.get("/admin/users").header("cookie", &dispatcher).send().await.status, 403);

@@ -12,11 +12,11 @@ use uuid::Uuid;
 
 use super::rows::{
     bind_mutable, category_clause, event_from_row, record_from_row, reporter_from_row, scope_clause,
-    scoped_region_clauses, CASE_COLUMNS, MUTABLE_COLUMNS,
+    scoped_region_clauses, AnyQuery, CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use grassroots_domain::case::to_millis;
 
-use super::{ms, Args, SqlStore};
+use super::{ms, rows_per_statement, value_lists, Args, SqlStore};
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -96,6 +96,64 @@ pub(super) struct Personal {
     phone_masked: Option<String>,
 }
 
+/// A case as first written: its record, the tag of its query code and its reporter, sealed.
+pub(super) struct NewCaseRow<'a> {
+    pub record: &'a CaseRecord,
+    pub query_code_hash: String,
+    pub anonymous: bool,
+    pub personal: Personal,
+}
+
+/// The columns written once, when a case is received; `MUTABLE_COLUMNS` follow them.
+const IMMUTABLE_COLUMNS: [&str; 20] = [
+    "id",
+    "tracking_no",
+    "query_code_hash",
+    "request_type",
+    "channel",
+    "description",
+    "district_code",
+    "street_code",
+    "community_code",
+    "grid_code",
+    "lat",
+    "lng",
+    "address",
+    "located_by",
+    "anonymous",
+    "reporter_name_enc",
+    "reporter_phone_enc",
+    "reporter_name_masked",
+    "reporter_phone_masked",
+    "received_at",
+];
+
+fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
+    let (record, p) = (row.record, &row.record.place);
+    let q = q
+        .bind(record.id.to_string())
+        .bind(record.tracking_no.clone())
+        .bind(row.query_code_hash)
+        .bind(record.request_type.as_str())
+        .bind(record.channel.as_str())
+        .bind(record.description.clone())
+        .bind(p.district_code.clone())
+        .bind(p.street_code.clone())
+        .bind(p.community_code.clone())
+        .bind(p.grid_code.clone())
+        .bind(p.lat)
+        .bind(p.lng)
+        .bind(p.address.clone())
+        .bind(p.located_by.map(|l| l.as_str()))
+        .bind(i64::from(row.anonymous))
+        .bind(row.personal.name_enc)
+        .bind(row.personal.phone_enc)
+        .bind(row.personal.name_masked)
+        .bind(row.personal.phone_masked)
+        .bind(ms(record.received_at));
+    bind_mutable(q, record)
+}
+
 impl SqlStore {
     pub(super) async fn insert_case_row(
         conn: &mut AnyConnection,
@@ -104,58 +162,33 @@ impl SqlStore {
         anonymous: bool,
         personal: Personal,
     ) -> Result<()> {
-        let immutable = [
-            "id",
-            "tracking_no",
-            "query_code_hash",
-            "request_type",
-            "channel",
-            "description",
-            "district_code",
-            "street_code",
-            "community_code",
-            "grid_code",
-            "lat",
-            "lng",
-            "address",
-            "located_by",
-            "anonymous",
-            "reporter_name_enc",
-            "reporter_phone_enc",
-            "reporter_name_masked",
-            "reporter_phone_masked",
-            "received_at",
-        ];
-        let columns: Vec<&str> = immutable.iter().chain(MUTABLE_COLUMNS).copied().collect();
-        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
-        let p = &record.place;
-        let q = sqlx::query(&sql)
-            .bind(record.id.to_string())
-            .bind(record.tracking_no.clone())
-            .bind(query_code_hash.to_string())
-            .bind(record.request_type.as_str())
-            .bind(record.channel.as_str())
-            .bind(record.description.clone())
-            .bind(p.district_code.clone())
-            .bind(p.street_code.clone())
-            .bind(p.community_code.clone())
-            .bind(p.grid_code.clone())
-            .bind(p.lat)
-            .bind(p.lng)
-            .bind(p.address.clone())
-            .bind(p.located_by.map(|l| l.as_str()))
-            .bind(i64::from(anonymous))
-            .bind(personal.name_enc)
-            .bind(personal.phone_enc)
-            .bind(personal.name_masked)
-            .bind(personal.phone_masked)
-            .bind(ms(record.received_at));
-        bind_mutable(q, record).execute(&mut *conn).await?;
-        if record.co_units.is_empty() {
-            return Ok(());
+        let row = NewCaseRow { record, query_code_hash: query_code_hash.to_string(), anonymous, personal };
+        Self::insert_case_rows(conn, vec![row]).await
+    }
+
+    /// Writes new cases a few hundred to a statement: bulk imports spend their time here.
+    pub(super) async fn insert_case_rows(conn: &mut AnyConnection, rows: Vec<NewCaseRow<'_>>) -> Result<()> {
+        let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
+        let with_co_units: Vec<&CaseRecord> =
+            rows.iter().map(|r| r.record).filter(|r| !r.co_units.is_empty()).collect();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<NewCaseRow> = rows.by_ref().take(rows_per_statement(columns.len())).collect();
+            let sql = format!(
+                "INSERT INTO cases ({}) VALUES {}",
+                columns.join(", "),
+                value_lists(columns.len(), chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for row in chunk {
+                q = bind_case_row(q, row);
+            }
+            q.execute(&mut *conn).await?;
         }
-        Self::write_co_units(conn, record).await
+        for record in with_co_units {
+            Self::write_co_units(conn, record).await?;
+        }
+        Ok(())
     }
 
     async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
@@ -174,20 +207,30 @@ impl SqlStore {
     }
 
     async fn insert_event(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(event.id.to_string())
-        .bind(event.case_id.to_string())
-        .bind(event.seq)
-        .bind(ms(event.at))
-        .bind(event.actor_kind.clone())
-        .bind(event.actor_id.map(|u| u.to_string()))
-        .bind(event.kind.name())
-        .bind(serde_json::to_string(&event.kind).expect("events serialise"))
-        .execute(&mut *conn)
-        .await?;
+        Self::insert_events(conn, std::slice::from_ref(event)).await
+    }
+
+    pub(super) async fn insert_events(conn: &mut AnyConnection, events: &[CaseEvent]) -> Result<()> {
+        const COLUMNS: usize = 8;
+        for chunk in events.chunks(rows_per_statement(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload) VALUES {}",
+                value_lists(COLUMNS, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for event in chunk {
+                q = q
+                    .bind(event.id.to_string())
+                    .bind(event.case_id.to_string())
+                    .bind(event.seq)
+                    .bind(ms(event.at))
+                    .bind(event.actor_kind.clone())
+                    .bind(event.actor_id.map(|u| u.to_string()))
+                    .bind(event.kind.name())
+                    .bind(serde_json::to_string(&event.kind).expect("events serialise"));
+            }
+            q.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
@@ -723,23 +766,32 @@ impl SqlStore {
 
     pub(crate) async fn insert_history_impl(&self, cases: &[HistoricCase]) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        for h in cases {
-            let r = &h.record;
-            let personal = seal_personal(&self.cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref());
-            Self::insert_case_row(
-                &mut tx,
-                r,
-                &self.cipher.query_code_tag(&r.tracking_no, &h.query_code),
-                h.anonymous,
-                personal,
-            )
-            .await?;
-            for e in &h.events {
-                Self::insert_event(&mut tx, e).await?;
-            }
-        }
+        Self::insert_historic(&mut tx, &self.cipher, cases).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Cases with their whole history, as one batch of multi-row statements.
+    pub(super) async fn insert_historic(
+        conn: &mut AnyConnection,
+        cipher: &Cipher,
+        cases: &[HistoricCase],
+    ) -> Result<()> {
+        let rows = cases
+            .iter()
+            .map(|h| {
+                let r = &h.record;
+                NewCaseRow {
+                    record: r,
+                    query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
+                    anonymous: h.anonymous,
+                    personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
+                }
+            })
+            .collect();
+        Self::insert_case_rows(conn, rows).await?;
+        let events: Vec<CaseEvent> = cases.iter().flat_map(|h| h.events.iter().cloned()).collect();
+        Self::insert_events(conn, &events).await
     }
 }
 

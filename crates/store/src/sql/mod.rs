@@ -8,8 +8,10 @@
 
 mod cases;
 mod grids;
+mod imports;
 mod intake;
 mod reference;
+mod relay;
 mod rows;
 mod stats;
 mod users;
@@ -143,9 +145,55 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// Sets `column` of the row `id` of `table` to `now` where it is still empty (a revocation,
+    /// a stop); `NotFound` when there is no such row or it is set already. Names are literals.
+    pub(crate) async fn stamp_once(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        id: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} IS NULL");
+        let done = sqlx::query(&sql).bind(ms(now)).bind(id.to_string()).execute(&self.write).await?;
+        if done.rows_affected() == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
 /// Unix milliseconds, the stored form of every time.
 pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// Bound values per multi-row statement. Far below SQLite's limit (32,766) on purpose: sqlx
+/// looks each parameter's name up in a list that SQLite scans from the start, so a statement's
+/// binding time grows with the square of its parameters (at 2,000 binding took most of an
+/// import's time; at 16,000, thirty times more).
+const VALUES_PER_STATEMENT: usize = 400;
+
+/// How many rows of `columns` values one multi-row statement may carry.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (VALUES_PER_STATEMENT / columns).max(1)
+}
+
+/// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values.
+pub(crate) fn value_lists(columns: usize, rows: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 6);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", r * columns + c + 1));
+        }
+        out.push(')');
+    }
+    out
 }
 
 pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
@@ -470,7 +518,60 @@ impl crate::Store for SqlStore {
     async fn insert_history(&self, cases: &[crate::HistoricCase]) -> Result<()> {
         self.insert_history_impl(cases).await
     }
+    async fn import_cases(
+        &self,
+        source: &str,
+        cases: Vec<crate::ImportedCase>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::ImportBatch> {
+        self.import_cases_impl(source, cases, now).await
+    }
     async fn count_cases(&self) -> Result<i64> {
         self.count_cases_impl().await
+    }
+    async fn create_webhook(
+        &self,
+        name: &str,
+        url: &str,
+        topics: &[String],
+        secret: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Webhook> {
+        self.create_webhook_impl(name, url, topics, secret, now).await
+    }
+    async fn webhooks(&self) -> Result<Vec<crate::Webhook>> {
+        self.webhooks_impl().await
+    }
+    async fn webhook_secret(&self, id: uuid::Uuid) -> Result<Option<String>> {
+        self.webhook_secret_impl(id).await
+    }
+    async fn disable_webhook(&self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        self.disable_webhook_impl(id, now).await
+    }
+    async fn fan_out(&self, nats: bool, limit: i64, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        self.fan_out_impl(nats, limit, now).await
+    }
+    async fn due_deliveries(
+        &self,
+        target: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<crate::Delivery>> {
+        self.due_deliveries_impl(target, now, limit).await
+    }
+    async fn record_attempt(
+        &self,
+        delivery: &crate::Delivery,
+        outcome: &crate::AttemptOutcome,
+        duration_ms: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.record_attempt_impl(delivery, outcome, duration_ms, now).await
+    }
+    async fn delivery_attempts(&self, target: &str, limit: i64) -> Result<Vec<crate::DeliveryAttempt>> {
+        self.delivery_attempts_impl(target, limit).await
+    }
+    async fn undelivered(&self, target: &str) -> Result<i64> {
+        self.undelivered_impl(target).await
     }
 }

@@ -146,7 +146,7 @@ pub const MUTABLE_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
     let eval = c.evaluation.as_ref();

@@ -135,15 +135,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn revoke_api_key_impl(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(ms(now))
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        self.stamp_once("api_keys", "revoked_at", id, now).await
     }
 
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {

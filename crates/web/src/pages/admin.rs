@@ -23,13 +23,14 @@ use crate::grids::short_text;
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.
-const SECTIONS: [(&str, &str, &str); 6] = [
+const SECTIONS: [(&str, &str, &str); 7] = [
     ("users", "人员与权限", "Staff"),
     ("units", "承办单位", "Units"),
     ("categories", "类别与时限", "Categories"),
     ("matrix", "派单目录", "Responsibility matrix"),
     ("calendar", "工作日历", "Calendar"),
     ("apikeys", "接口密钥", "API keys"),
+    ("webhooks", "事件推送", "Webhooks"),
 ];
 
 /// The unit kinds the platform knows.
@@ -81,8 +82,10 @@ struct AdminPage {
     typed: Typed,
     error: Option<FormError>,
     saved: bool,
-    /// Shown once: a key just issued.
-    new_key: Option<String>,
+    /// Shown once: a key or secret just issued, with what it is.
+    new_key: Option<(String, String)>,
+    /// A second table under the form: its heading, columns and lines (the delivery log).
+    log: Option<(String, Vec<String>, Vec<Line>)>,
 }
 
 impl AdminPage {
@@ -263,6 +266,30 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
                 },
             ],
         ),
+        "webhooks" => (
+            t("向其他系统推送工单事件（Webhook）", "Case events pushed to other systems (webhooks)"),
+            vec![
+                t("编号", "Id"),
+                t("名称", "Name"),
+                t("地址", "URL"),
+                t("事件", "Events"),
+                t("状态", "State"),
+                t("待投递", "Waiting"),
+            ],
+            Vec::new(),
+            vec![
+                input("name", t("新订阅的名称", "Name of a new subscription")),
+                input("url", t("接收地址（http:// 或 https://）", "Receiving URL (http:// or https://)")),
+                input(
+                    "topics",
+                    t(
+                        "事件（逗号分隔，如 case.dispatched,case.closed；留空为全部）",
+                        "Events (comma-separated, e.g. case.dispatched,case.closed; blank: all)",
+                    ),
+                ),
+                input("disable", t("停用的订阅编号（停用时填写）", "Id of a subscription to stop (to stop one)")),
+            ],
+        ),
         "apikeys" => (
             t("其他系统的接口密钥（Open311等）", "Keys of other systems (Open311 and others)"),
             vec![t("编号", "Id"), t("名称", "Name"), t("签发", "Issued"), t("状态", "State")],
@@ -320,6 +347,7 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
         error: None,
         saved: false,
         new_key: None,
+        log: None,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
     })
@@ -346,6 +374,7 @@ pub async fn show(
     let section = section_of(&section)?;
     let mut page = page(&state, &staff, lang, &uri, section)?;
     page.lines = section_lines(&state, &lang, section).await?.unwrap_or(page.lines);
+    page.log = section_log(&state, &lang, section).await?;
     page.saved = p.saved.is_some();
     Ok(Html(page.render()?))
 }
@@ -354,6 +383,7 @@ pub async fn show(
 async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<Option<Vec<Line>>, PageError> {
     Ok(match section {
         "users" => Some(users_lines(state, lang).await?),
+        "webhooks" => Some(webhook_lines(state, lang).await?),
         "apikeys" => Some(
             state
                 .store
@@ -378,6 +408,72 @@ async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<O
         ),
         _ => None,
     })
+}
+
+fn minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn webhook_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
+    let mut lines = Vec::new();
+    for hook in state.store.webhooks().await? {
+        let waiting = state.store.undelivered(&hook.id.to_string()).await?;
+        lines.push(Line {
+            cells: vec![
+                hook.id.to_string(),
+                hook.name,
+                hook.url,
+                if hook.topics.is_empty() { lang.t("全部", "all").to_string() } else { hook.topics.join(", ") },
+                match hook.disabled_at {
+                    Some(t) => format!("{} {}", lang.t("已停用", "stopped"), minute(t)),
+                    None => lang.t("启用", "active").to_string(),
+                },
+                waiting.to_string(),
+            ],
+        });
+    }
+    Ok(lines)
+}
+
+/// The delivery log under the webhooks: each subscription's latest attempts.
+async fn section_log(
+    state: &AppState,
+    lang: &Lang,
+    section: &str,
+) -> Result<Option<(String, Vec<String>, Vec<Line>)>, PageError> {
+    if section != "webhooks" {
+        return Ok(None);
+    }
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let mut lines = Vec::new();
+    for hook in state.store.webhooks().await? {
+        for a in state.store.delivery_attempts(&hook.id.to_string(), 50).await? {
+            lines.push(Line {
+                cells: vec![
+                    minute(a.at),
+                    hook.name.clone(),
+                    a.topic,
+                    a.event_id.to_string(),
+                    a.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                    match a.error {
+                        Some(e) => format!("{}：{e}", t("失败，将重试", "failed, will retry")),
+                        None => t("已送达", "delivered"),
+                    },
+                    format!("{} ms", a.duration_ms),
+                ],
+            });
+        }
+    }
+    let columns = vec![
+        t("时间", "At"),
+        t("订阅", "Subscription"),
+        t("事件", "Event"),
+        t("事件编号", "Event id"),
+        t("状态码", "Status"),
+        t("结果", "Outcome"),
+        t("耗时", "Took"),
+    ];
+    Ok(Some((t("投递记录（每个订阅最近50次）", "Delivery log (the latest 50 per subscription)"), columns, lines)))
 }
 
 async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
@@ -414,6 +510,9 @@ pub async fn save(
     let typed = Typed(fields);
     if section == "apikeys" {
         return save_api_key(&state, &staff, lang, &uri, typed).await;
+    }
+    if section == "webhooks" {
+        return save_webhook(&state, &staff, lang, &uri, typed).await;
     }
     let saved = match section {
         "users" => save_user(&state, &staff, &typed).await,
@@ -458,7 +557,14 @@ async fn save_api_key(
             let key = grassroots_store::auth::new_token();
             match state.store.create_api_key(name, &grassroots_store::auth::digest(&key), chrono::Utc::now()).await {
                 Ok(_) => {
-                    page.new_key = Some(key);
+                    page.new_key = Some((
+                        lang.t(
+                            "新密钥（只显示这一次，请妥善保存）",
+                            "The new key (shown only this once; keep it safe)",
+                        )
+                        .into(),
+                        key,
+                    ));
                     Ok(())
                 }
                 Err(e) => Err(e.into()),
@@ -474,6 +580,70 @@ async fn save_api_key(
             Err(_) => Err(bad("revoke", "密钥编号无效", "not a key id")),
         },
     };
+    answer_once(state, lang, page, outcome, typed).await
+}
+
+/// Subscribes a receiver (its signing secret shown once on the page that answers) or stops one.
+async fn save_webhook(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    let mut page = page(state, staff, lang, uri, "webhooks")?;
+    let outcome = match (typed.get("disable").trim(), typed.get("name").trim()) {
+        ("", "") => Err(bad(
+            "name",
+            "请填写新订阅的名称，或要停用的订阅编号",
+            "name a new subscription, or give the id of one to stop",
+        )),
+        ("", name) => {
+            let topics: Vec<String> = typed
+                .get("topics")
+                .split([',', '，'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+            let secret = grassroots_store::auth::new_token();
+            match state.store.create_webhook(name, typed.get("url"), &topics, &secret, chrono::Utc::now()).await {
+                Ok(_) => {
+                    page.new_key = Some((
+                        lang.t(
+                            "签名密钥（只显示这一次；接收方用它校验 X-Grassroots-Signature）",
+                            "The signing secret (shown only this once; the receiver checks X-Grassroots-Signature with it)",
+                        )
+                        .into(),
+                        secret,
+                    ));
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        (id, _) => match uuid::Uuid::parse_str(id) {
+            Ok(id) => state.store.disable_webhook(id, chrono::Utc::now()).await.map_err(|e| match e {
+                grassroots_store::StoreError::NotFound => {
+                    bad("disable", "没有这个启用的订阅", "no active subscription has this id")
+                }
+                e => e.into(),
+            }),
+            Err(_) => Err(bad("disable", "订阅编号无效", "not a subscription id")),
+        },
+    };
+    answer_once(state, lang, page, outcome, typed).await
+}
+
+/// The page again after a form that may have made a secret to show this once: saved, or the
+/// error at its field; never cached.
+async fn answer_once(
+    state: &AppState,
+    lang: Lang,
+    mut page: AdminPage,
+    outcome: Result<(), ApiError>,
+    typed: Typed,
+) -> Result<Response, PageError> {
     let status = match outcome {
         Ok(()) => {
             page.saved = true;
@@ -485,7 +655,8 @@ async fn save_api_key(
             StatusCode::UNPROCESSABLE_ENTITY
         }
     };
-    page.lines = section_lines(state, &lang, "apikeys").await?.unwrap_or_default();
+    page.lines = section_lines(state, &lang, page.section).await?.unwrap_or_default();
+    page.log = section_log(state, &lang, page.section).await?;
     let mut response = (status, Html(page.render()?)).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(response)

@@ -2,6 +2,8 @@
 //! checked whole before anything is written, and each write is one transaction (regions: a few
 //! thousand per transaction, each region written at most once, so a rerun completes the job).
 
+pub mod cases;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,221 @@
+//! The outbox relay: case events, written to the outbox in the same transaction as the change,
+//! delivered to other systems at least once.
+//!
+//! Each round fans new outbox rows out into deliveries (one per subscribed webhook, and one for
+//! NATS JetStream when configured), then sends what is due, the earliest undelivered event of
+//! each case first, so a receiver sees each case's events in order. A failed attempt is logged
+//! and retried with exponential backoff (5 s doubling to 10 min) for as long as it takes: a
+//! receiver that was down gets everything once it is back. Every message carries the event's
+//! id, the same at every attempt, for de-duplication.
+//!
+//! Webhooks are POSTed as JSON with `X-Grassroots-Event` (topic), `X-Grassroots-Event-Id`,
+//! `X-Grassroots-Timestamp` (Unix seconds) and `X-Grassroots-Signature: sha256=HEX`, the
+//! HMAC-SHA256 of `TIMESTAMP.BODY` with the subscription's secret. NATS messages go to
+//! `grassroots.case.EVENT` on the stream `GRASSROOTS`, with `Nats-Msg-Id` = the event id.
+
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use grassroots_store::{AttemptOutcome, Delivery, Store, StoreError, Webhook, NATS_TARGET};
+use hmac::{Hmac, Mac};
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use sha2::Sha256;
+
+/// The stream NATS events are kept in, and the subjects it holds.
+pub const STREAM: &str = "GRASSROOTS";
+const SUBJECTS: &str = "grassroots.>";
+/// How long a receiver has to answer.
+const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// Outbox rows fanned out, and deliveries sent per target, per round.
+const BATCH: i64 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("NATS at {url}: {reason}")]
+    Nats { url: String, reason: String },
+}
+
+/// The wait before attempt `attempts + 1`: 5 s, doubling, at most 10 minutes.
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::seconds(5 * (1_i64 << attempts.clamp(0, 7))).min(Duration::minutes(10))
+}
+
+/// `sha256=HEX`: the HMAC-SHA256 of `TIMESTAMP.BODY` under the subscription's secret.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
+
+pub struct Relay {
+    store: Arc<dyn Store>,
+    http: HttpClient,
+    nats: Option<async_nats::jetstream::Context>,
+}
+
+impl Relay {
+    /// A relay for webhooks, and for NATS JetStream at `nats_url` if given (the stream is
+    /// created there if it is missing).
+    pub async fn new(store: Arc<dyn Store>, nats_url: Option<&str>) -> Result<Self, RelayError> {
+        let https =
+            hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+        let http = Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let nats = match nats_url {
+            Some(url) => Some(connect_nats(url).await?),
+            None => None,
+        };
+        Ok(Self { store, http, nats })
+    }
+
+    /// One round at `now`: fan out new events, then make every attempt that is due. Returns
+    /// the number of outbox rows and attempts handled, so a caller can go on while there is work.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let mut done = self.store.fan_out(self.nats.is_some(), BATCH, now).await?;
+        let hooks: Vec<Webhook> =
+            self.store.webhooks().await?.into_iter().filter(|w| w.disabled_at.is_none()).collect();
+        let mut rounds = Vec::new();
+        for hook in &hooks {
+            rounds.push(self.deliver_webhook(hook, now));
+        }
+        for attempts in futures_util::future::join_all(rounds).await {
+            done += attempts?;
+        }
+        if let Some(jetstream) = &self.nats {
+            done += self.deliver_nats(jetstream, now).await?;
+        }
+        Ok(done)
+    }
+
+    /// Runs rounds for ever, one process at a time across servers (a lease), resting a second
+    /// when there is nothing to do.
+    pub async fn run(self, holder: String) {
+        loop {
+            let now = Utc::now();
+            let worked = match self.store.claim_lease("outbox-relay", &holder, now, Duration::seconds(30)).await {
+                Ok(true) => self.run_once(now).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "outbox relay");
+                    0
+                }),
+                Ok(false) => 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay lease");
+                    0
+                }
+            };
+            if worked == 0 {
+                tokio::time::sleep(StdDuration::from_secs(1)).await;
+            }
+        }
+    }
+
+    async fn deliver_webhook(&self, hook: &Webhook, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let target = hook.id.to_string();
+        let due = self.store.due_deliveries(&target, now, BATCH).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let secret = self.store.webhook_secret(hook.id).await?.unwrap_or_default();
+        for delivery in &due {
+            let started = Instant::now();
+            let outcome = self.post(hook, &secret, delivery).await;
+            self.record(delivery, outcome, started, now).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn post(&self, hook: &Webhook, secret: &str, d: &Delivery) -> Result<u16, (Option<u16>, String)> {
+        let timestamp = Utc::now().timestamp();
+        let body = Bytes::from(d.payload.clone());
+        let request = hyper::Request::post(&hook.url)
+            .header("content-type", "application/json")
+            .header("user-agent", "grassroots-relay")
+            .header("x-grassroots-event", &d.topic)
+            .header("x-grassroots-event-id", d.event_id.to_string())
+            .header("x-grassroots-timestamp", timestamp.to_string())
+            .header("x-grassroots-signature", signature(secret, timestamp, &body))
+            .body(Full::new(body))
+            .map_err(|e| (None, format!("bad request: {e}")))?;
+        match tokio::time::timeout(TIMEOUT, self.http.request(request)).await {
+            Err(_) => Err((None, format!("no answer within {} s", TIMEOUT.as_secs()))),
+            Ok(Err(e)) => Err((None, format!("{e}"))),
+            Ok(Ok(response)) if response.status().is_success() => Ok(response.status().as_u16()),
+            Ok(Ok(response)) => {
+                let status = response.status();
+                Err((Some(status.as_u16()), format!("answered {status}")))
+            }
+        }
+    }
+
+    async fn deliver_nats(
+        &self,
+        jetstream: &async_nats::jetstream::Context,
+        now: DateTime<Utc>,
+    ) -> Result<usize, RelayError> {
+        let due = self.store.due_deliveries(NATS_TARGET, now, BATCH).await?;
+        for delivery in &due {
+            let started = Instant::now();
+            let outcome = publish(jetstream, delivery).await.map(|()| 0).map_err(|e| (None, e));
+            self.record(delivery, outcome, started, now).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn record(
+        &self,
+        delivery: &Delivery,
+        outcome: Result<u16, (Option<u16>, String)>,
+        started: Instant,
+        now: DateTime<Utc>,
+    ) -> Result<(), RelayError> {
+        let outcome = match outcome {
+            Ok(status) => AttemptOutcome::Delivered { status: (status != 0).then_some(status) },
+            Err((status, error)) => {
+                AttemptOutcome::Failed { status, error, retry_at: now + backoff(delivery.attempts) }
+            }
+        };
+        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        Ok(self.store.record_attempt(delivery, &outcome, elapsed, now).await?)
+    }
+}
+
+async fn connect_nats(url: &str) -> Result<async_nats::jetstream::Context, RelayError> {
+    let fail = |reason: String| RelayError::Nats { url: url.to_string(), reason };
+    let client = async_nats::connect(url).await.map_err(|e| fail(e.to_string()))?;
+    let jetstream = async_nats::jetstream::new(client);
+    jetstream
+        .get_or_create_stream(async_nats::jetstream::stream::Config {
+            name: STREAM.to_string(),
+            subjects: vec![SUBJECTS.to_string()],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(jetstream)
+}
+
+/// Publishes one event and waits for the stream's acknowledgement; the message id lets the
+/// stream drop a repeat sent after an acknowledgement was lost.
+async fn publish(jetstream: &async_nats::jetstream::Context, d: &Delivery) -> Result<(), String> {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", d.event_id.to_string().as_str());
+    let subject = format!("grassroots.{}", d.topic);
+    let ack = jetstream
+        .publish_with_headers(subject, headers, Bytes::from(d.payload.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::timeout(TIMEOUT, ack)
+        .await
+        .map_err(|_| "no acknowledgement".to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
