@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Other systems' subscriptions to case events (also on the admin page).
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +139,31 @@ enum ApikeyCommand {
     List,
     /// Revoke a key by its id; calls with it are refused from then on.
     Revoke { id: uuid::Uuid },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Subscribe a receiver to case events; its signing secret is printed once, on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// http:// or https:// URL the events are POSTed to.
+        #[arg(long)]
+        url: String,
+        /// Topics, comma-separated (case.dispatched,case.closed); every event if not given.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// The subscriptions, with the events waiting for each.
+    List,
+    /// Stop a subscription; its waiting events are not sent.
+    Disable { id: uuid::Uuid },
+    /// A subscription's latest delivery attempts, newest first.
+    Log {
+        id: uuid::Uuid,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -320,6 +350,42 @@ async fn main() -> anyhow::Result<()> {
                 ApikeyCommand::Revoke { id } => {
                     store.revoke_api_key(id, chrono::Utc::now()).await.with_context(|| format!("key {id}"))?;
                     println!("key {id} revoked");
+                }
+            }
+            Ok(())
+        }
+        Command::Webhook { command } => {
+            let store = common.open_store().await?;
+            match command {
+                WebhookCommand::Add { name, url, events } => {
+                    let secret = grassroots_store::auth::new_token();
+                    let events: Vec<String> =
+                        events.iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
+                    let hook = store
+                        .create_webhook(&name, &url, &events, &secret, chrono::Utc::now())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("webhook {} for {} subscribed; its signing secret, not shown again:", hook.id, hook.url);
+                    println!("{secret}");
+                }
+                WebhookCommand::List => {
+                    for hook in store.webhooks().await? {
+                        let waiting = store.undelivered(&hook.id.to_string()).await?;
+                        let state = hook.disabled_at.map_or("active".to_string(), |t| format!("stopped {t}"));
+                        let topics = if hook.topics.is_empty() { "all events".into() } else { hook.topics.join(",") };
+                        println!("{}  {}  {}  {topics}  {state}  {waiting} waiting", hook.id, hook.name, hook.url);
+                    }
+                }
+                WebhookCommand::Disable { id } => {
+                    store.disable_webhook(id, chrono::Utc::now()).await.with_context(|| format!("webhook {id}"))?;
+                    println!("webhook {id} stopped");
+                }
+                WebhookCommand::Log { id, limit } => {
+                    for a in store.delivery_attempts(&id.to_string(), limit).await? {
+                        let status = a.status.map_or("-".to_string(), |s| s.to_string());
+                        let outcome = a.error.unwrap_or_else(|| "delivered".into());
+                        println!("{}  {}  {}  {status}  {outcome}  {} ms", a.at, a.topic, a.event_id, a.duration_ms);
+                    }
                 }
             }
             Ok(())
