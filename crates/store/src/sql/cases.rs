@@ -177,7 +177,7 @@ impl SqlStore {
             let sql = format!(
                 "INSERT INTO cases ({}) VALUES {}",
                 columns.join(", "),
-                value_lists(columns.len(), chunk.len())
+                value_lists(conn, columns.len(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for row in chunk {
@@ -215,7 +215,7 @@ impl SqlStore {
         for chunk in events.chunks(rows_per_statement(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload) VALUES {}",
-                value_lists(COLUMNS, chunk.len())
+                value_lists(conn, COLUMNS, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for event in chunk {

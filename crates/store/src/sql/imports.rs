@@ -7,7 +7,7 @@ use grassroots_domain::workflow::EventKind;
 use sqlx::{AnyConnection, Row};
 
 use super::cases::new_tracking_no;
-use super::{ms, rows_per_statement, value_lists, Args, SqlStore};
+use super::{ms, rows_per_statement, value_lists, Args, SqlStore, IN_LIST};
 use crate::{HistoricCase, ImportBatch, ImportedCase, Result, StoreError};
 
 /// How often a batch draws tracking numbers again before giving up: each draw leaves only
@@ -48,7 +48,7 @@ impl SqlStore {
         for chunk in links.chunks(rows_per_statement(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO case_imports (source, external_id, case_id, imported_at) VALUES {}",
-                value_lists(COLUMNS, chunk.len())
+                value_lists(&tx, COLUMNS, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for (external_id, case) in chunk {
@@ -71,7 +71,7 @@ impl SqlStore {
         cases: &[ImportedCase],
     ) -> Result<HashSet<String>> {
         let mut known = HashSet::new();
-        for chunk in cases.chunks(rows_per_statement(1) - 1) {
+        for chunk in cases.chunks(IN_LIST) {
             let mut args = Args::default();
             let source = args.text(source);
             let list: Vec<String> = chunk.iter().map(|c| args.text(c.external_id.clone())).collect();
@@ -91,7 +91,7 @@ impl SqlStore {
     async fn draw_free_tracking_numbers(conn: &mut AnyConnection, cases: &mut [HistoricCase]) -> Result<()> {
         for _ in 0..MAX_DRAWS {
             let mut taken = HashSet::new();
-            for chunk in cases.chunks(rows_per_statement(1)) {
+            for chunk in cases.chunks(IN_LIST) {
                 let mut args = Args::default();
                 let list: Vec<String> = chunk.iter().map(|c| args.text(c.record.tracking_no.clone())).collect();
                 let sql = format!("SELECT tracking_no FROM cases WHERE tracking_no IN ({})", list.join(", "));

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{from_ms, ms, rows_per_statement, value_lists, Args, SqlStore};
+use super::{from_ms, ms, rows_per_statement, value_lists, Args, SqlStore, IN_LIST};
 use crate::crypto::context;
 use crate::{AttemptOutcome, Delivery, DeliveryAttempt, Result, StoreError, Webhook, NATS_TARGET};
 
@@ -177,7 +177,7 @@ impl SqlStore {
             let sql = format!(
                 "INSERT INTO deliveries (id, target, outbox_id, event_id, case_id, seq, topic, attempts, \
                  next_attempt_at, created_at) VALUES {} ON CONFLICT (target, event_id) DO NOTHING",
-                value_lists(COLUMNS, chunk.len())
+                value_lists(&tx, COLUMNS, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for (target, outbox_id, event_id, case_id, seq, topic) in chunk {
@@ -195,7 +195,7 @@ impl SqlStore {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in handled.chunks(rows_per_statement(1) - 1) {
+        for chunk in handled.chunks(IN_LIST) {
             let mut args = Args::default();
             let at = args.int(ms(now));
             let ids: Vec<String> = chunk.iter().map(|id| args.text(id.clone())).collect();
