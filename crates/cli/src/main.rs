@@ -134,6 +134,13 @@ enum ApikeyCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// The key may read requests in full but not post them.
+        #[arg(long)]
+        read_only: bool,
+        /// Only within this region (district, street or community code): posts there, and
+        /// reads in full only the requests there.
+        #[arg(long)]
+        region: Option<String>,
     },
     /// The keys issued, with their ids and whether they were revoked.
     List,
@@ -332,10 +339,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Apikey { command } => {
             let store = common.open_store().await?;
             match command {
-                ApikeyCommand::Create { name } => {
+                ApikeyCommand::Create { name, read_only, region } => {
+                    if let Some(r) = &region {
+                        let known = store.regions().await?.iter().any(|known| known.code.as_str() == r.trim());
+                        anyhow::ensure!(known, "--region: {r} is not a known region");
+                    }
                     let key = grassroots_store::auth::new_token();
+                    let scope = grassroots_store::KeyScope { read_only, region };
                     let created = store
-                        .create_api_key(&name, &grassroots_store::auth::digest(&key), chrono::Utc::now())
+                        .create_api_key(&name, &grassroots_store::auth::digest(&key), &scope, chrono::Utc::now())
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("key {} for {} created; keep it, it is not shown again:", created.id, created.name);
@@ -344,7 +356,9 @@ async fn main() -> anyhow::Result<()> {
                 ApikeyCommand::List => {
                     for k in store.api_keys().await? {
                         let state = k.revoked_at.map_or("active".to_string(), |t| format!("revoked {t}"));
-                        println!("{}  {}  created {}  {state}", k.id, k.name, k.created_at);
+                        let may = if k.may_post { "post+read" } else { "read" };
+                        let region = k.region.as_deref().unwrap_or("everywhere");
+                        println!("{}  {}  {may}  {region}  created {}  {state}", k.id, k.name, k.created_at);
                     }
                 }
                 ApikeyCommand::Revoke { id } => {

@@ -260,6 +260,12 @@ async fn apikey_create_prints_the_key_last_and_keeps_only_its_digest() {
     assert!(store.api_key_by_hash(&digest).await.unwrap().is_none(), "a revoked key opens nothing");
     assert!(!run(&["revoke", &found.id.to_string()]).status.success(), "revoked once");
     assert!(!run(&["create", "--name", " "]).status.success(), "a key needs a name");
+    let unknown = run(&["create", "--name", "区级App", "--region", "110199"]);
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("--region"));
+    let reader = run(&["create", "--name", "只读", "--read-only"]);
+    assert!(reader.status.success());
+    let listed = String::from_utf8(run(&["list"]).stdout).unwrap();
+    assert!(listed.lines().any(|l| l.contains("只读") && l.contains("  read  everywhere")), "{listed}");
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ pub trait Store: Send + Sync + 'static {
     // Keys of other systems -----------------------------------------------------------------
 
     /// Records a new key by the digest of its secret.
-    async fn create_api_key(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<ApiKey>;
+    async fn create_api_key(&self, name: &str, key_hash: &str, scope: &KeyScope, now: DateTime<Utc>) -> Result<ApiKey>;
     /// The key with this digest, unless it was revoked.
     async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>>;
     async fn api_keys(&self) -> Result<Vec<ApiKey>>;

@@ -116,8 +116,31 @@ pub struct Suggestion<'a> {
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,
+    /// May post requests; otherwise it only reads them in full.
+    pub may_post: bool,
+    /// The region (a district, street or community code) whose cases it may post and read in
+    /// full; every region when `None`.
+    pub region: Option<String>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKey {
+    /// Whether the key's region holds a case placed at `place`.
+    pub fn covers(&self, place: &grassroots_domain::case::Place) -> bool {
+        let Some(region) = &self.region else { return true };
+        [&place.district_code, &place.street_code, &place.community_code, &place.grid_code]
+            .into_iter()
+            .flatten()
+            .any(|code| code == region)
+    }
+}
+
+/// What a new key may do (see `ApiKey`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyScope {
+    pub read_only: bool,
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone)]

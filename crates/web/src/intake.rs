@@ -246,7 +246,7 @@ fn created_body(created: &CreatedCase) -> Value {
 
 /// Places the request by its coordinates (which must fall in a served district) and, failing
 /// a grid, by the region names in its address.
-fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
+pub(crate) fn locate(state: &AppState, req: &IntakeRequest) -> Result<Place, ApiError> {
     let address = req.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let point = match (req.lat, req.lng) {
         (Some(lat), Some(lng)) => {

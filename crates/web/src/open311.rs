@@ -15,10 +15,10 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::{CaseRecord, CaseState, Channel, Scope};
 use grassroots_store::auth::digest;
-use grassroots_store::{CaseFilter, Reference};
+use grassroots_store::{ApiKey, CaseFilter, Reference};
 
 use crate::error::ApiError;
-use crate::intake::{dispatch_automatically, take_in, IntakeRequest};
+use crate::intake::{dispatch_automatically, locate, take_in, IntakeRequest};
 use crate::pages::portal::rounded;
 use crate::AppState;
 
@@ -288,12 +288,17 @@ fn request_item(r: &CaseRecord, reference: &Reference, keyed: bool) -> Item {
     ]
 }
 
-/// Whether the call carries a valid key (`api_key`, in the query or the form).
-async fn keyed(state: &AppState, key: Option<&str>) -> Result<bool, ApiError> {
+/// The valid key the call carries (`api_key`, in the query or the form), if any.
+async fn key_of(state: &AppState, key: Option<&str>) -> Result<Option<ApiKey>, ApiError> {
     match key.map(str::trim).filter(|k| !k.is_empty()) {
-        Some(k) => Ok(state.store.api_key_by_hash(&digest(k)).await?.is_some()),
-        None => Ok(false),
+        Some(k) => Ok(state.store.api_key_by_hash(&digest(k)).await?),
+        None => Ok(None),
     }
+}
+
+/// Whether the caller sees the request in full: with a key whose region holds it.
+fn in_full(key: &Option<ApiKey>, record: &CaseRecord) -> bool {
+    key.as_ref().is_some_and(|k| k.covers(&record.place))
 }
 
 const DEFAULT_WINDOW_DAYS: i64 = 90;
@@ -308,14 +313,14 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(query).map_err(|_| bad("the query string cannot be read"))?;
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
-    let with_description = keyed(state, get("api_key")).await.map_err(|e| Open311Error::from_api(format, e))?;
+    let key = key_of(state, get("api_key")).await.map_err(|e| Open311Error::from_api(format, e))?;
     let reference = state.reference();
     let everything = Scope::All;
     if let Some(ids) = get("service_request_id") {
         let mut items = Vec::new();
         for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             if let Some(r) = by_tracking_no(state, id).await.map_err(|e| Open311Error::from_api(format, e))? {
-                items.push(request_item(&r, &reference, with_description));
+                items.push(request_item(&r, &reference, in_full(&key, &r)));
             }
         }
         return Ok(render(format, "service_requests", "request", items));
@@ -404,7 +409,7 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
             }
         }
     }
-    let items = found.iter().map(|c| request_item(&c.record, &reference, with_description)).collect();
+    let items = found.iter().map(|c| request_item(&c.record, &reference, in_full(&key, &c.record))).collect();
     Ok(render(format, "service_requests", "request", items))
 }
 
@@ -425,12 +430,12 @@ pub async fn request(
     let (id, format) = split_format(&file)?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let key = params.iter().find(|(k, _)| k == "api_key").map(|(_, v)| v.as_str());
-    let with_description = keyed(&state, key).await.map_err(|e| Open311Error::from_api(format, e))?;
+    let key = key_of(&state, key).await.map_err(|e| Open311Error::from_api(format, e))?;
     let record = by_tracking_no(&state, id)
         .await
         .map_err(|e| Open311Error::from_api(format, e))?
         .ok_or_else(|| Open311Error::new(format, 404, format!("no service request {id}")))?;
-    let mut item = request_item(&record, &state.reference(), with_description);
+    let mut item = request_item(&record, &state.reference(), in_full(&key, &record));
     // The common extension: the request's history of updates, in the resident's words.
     if params.iter().any(|(k, v)| k == "extensions" && v == "true") {
         let events = state.store.case_events(record.id).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
@@ -473,8 +478,11 @@ pub async fn post_request(
     }
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
     let err = |e: ApiError| Open311Error::from_api(format, e);
-    if !keyed(&state, get("api_key")).await.map_err(err)? {
+    let Some(key) = key_of(&state, get("api_key")).await.map_err(err)? else {
         return Err(Open311Error::new(format, 403, "api_key is missing, unknown or revoked"));
+    };
+    if !key.may_post {
+        return Err(Open311Error::new(format, 403, "api_key may read requests but not post them"));
     }
     let reference = state.reference();
     let service = get("service_code").ok_or_else(|| Open311Error::new(format, 400, "service_code is required"))?;
@@ -510,7 +518,12 @@ pub async fn post_request(
     if req.lat.is_some() != req.lng.is_some() {
         return Err(Open311Error::new(format, 400, "lat and long go together"));
     }
-    let mut created = take_in(&state, None, req, None, Vec::new()).await.map_err(err)?;
+    let place = locate(&state, &req).map_err(err)?;
+    if !key.covers(&place) {
+        let region = key.region.as_deref().unwrap_or_default();
+        return Err(Open311Error::new(format, 403, format!("api_key may post only requests within region {region}")));
+    }
+    let mut created = take_in(&state, None, req, Some(place), Vec::new()).await.map_err(err)?;
     dispatch_automatically(&state, &mut created).await.map_err(err)?;
     let item = vec![
         ("service_request_id", Value::Text(created.tracking_no.clone())),

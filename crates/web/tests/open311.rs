@@ -10,7 +10,10 @@ use support::*;
 const KEY: &str = "test-open311-key-0123456789abcdef";
 
 async fn keyed(app: &TestApp) {
-    app.store.create_api_key("测试客户端", &grassroots_store::auth::digest(KEY), chrono::Utc::now()).await.unwrap();
+    app.store
+        .create_api_key("测试客户端", &grassroots_store::auth::digest(KEY), &Default::default(), chrono::Utc::now())
+        .await
+        .unwrap();
 }
 
 fn form<'a>(app: &'a TestApp, file: &str, body: &str) -> Req<'a> {
@@ -127,4 +130,61 @@ async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
     assert_eq!(app.get("/open311/v2/requests.json?start_date=yesterday").send().await.status, 400);
 }
 
-api_tests!(discovery_and_services_in_both_formats, a_posted_request_enters_the_loop_and_is_read_back);
+async fn keys_are_held_to_what_they_may_do_and_where(app: TestApp) {
+    let street = &GRID[..9];
+    let other_street = if street.ends_with('1') { "110101002" } else { "110101001" };
+    let issue = |key: &'static str, read_only: bool, region: Option<&str>| {
+        let scope = grassroots_store::KeyScope { read_only, region: region.map(str::to_string) };
+        let store = app.store.clone();
+        async move {
+            store.create_api_key(key, &grassroots_store::auth::digest(key), &scope, chrono::Utc::now()).await.unwrap()
+        }
+    };
+    issue("reader-key-0123456789abcdef", true, None).await;
+    issue("street-key-0123456789abcdef", false, Some(street)).await;
+    issue("elsewhere-key-0123456789abcdef", false, Some(other_street)).await;
+    let (lng, lat) = IN_GRID;
+    let post = |key: &str| {
+        form(
+            &app,
+            "requests.json",
+            &format!("api_key={key}&service_code=0301&lat={lat}&long={lng}&description={}", enc("路灯不亮")),
+        )
+    };
+    let before = app.case_count().await;
+    let read_only = post("reader-key-0123456789abcdef").send().await;
+    assert_eq!(read_only.status, 403);
+    assert!(read_only.json()[0]["description"].as_str().unwrap().contains("may read"), "{}", read_only.text());
+    let elsewhere = post("elsewhere-key-0123456789abcdef").send().await;
+    assert_eq!(elsewhere.status, 403);
+    assert!(elsewhere.json()[0]["description"].as_str().unwrap().contains(other_street));
+    assert_eq!(app.case_count().await, before, "refused posts create nothing");
+    let made = post("street-key-0123456789abcdef").send().await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let id = made.json()[0]["service_request_id"].as_str().unwrap().to_string();
+
+    for (key, description) in [
+        ("street-key-0123456789abcdef", Value::from("路灯不亮")),
+        ("reader-key-0123456789abcdef", Value::from("路灯不亮")),
+        ("elsewhere-key-0123456789abcdef", Value::Null),
+    ] {
+        let read = app.get(&format!("/open311/v2/requests/{id}.json?api_key={key}")).send().await.json();
+        assert_eq!(read[0]["description"], description, "{key}: in full only within its region");
+    }
+    let refused = app
+        .store
+        .create_api_key(
+            "x",
+            "digest",
+            &grassroots_store::KeyScope { read_only: false, region: Some("abc".into()) },
+            chrono::Utc::now(),
+        )
+        .await;
+    assert!(refused.is_err(), "a region must be a region code");
+}
+
+api_tests!(
+    discovery_and_services_in_both_formats,
+    a_posted_request_enters_the_loop_and_is_read_back,
+    keys_are_held_to_what_they_may_do_and_where
+);

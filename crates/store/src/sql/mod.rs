@@ -388,9 +388,10 @@ impl crate::Store for SqlStore {
         &self,
         name: &str,
         key_hash: &str,
+        scope: &crate::KeyScope,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::ApiKey> {
-        self.create_api_key_impl(name, key_hash, now).await
+        self.create_api_key_impl(name, key_hash, scope, now).await
     }
     async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<crate::ApiKey>> {
         self.api_key_by_hash_impl(key_hash).await

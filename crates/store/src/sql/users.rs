@@ -94,7 +94,13 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn create_api_key_impl(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<ApiKey> {
+    pub(crate) async fn create_api_key_impl(
+        &self,
+        name: &str,
+        key_hash: &str,
+        scope: &crate::KeyScope,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(grassroots_domain::FieldError::new(
@@ -104,29 +110,47 @@ impl SqlStore {
             )
             .into());
         }
+        let region = match scope.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => Some(grassroots_domain::RegionCode::parse(r)?.as_str().to_string()),
+            None => None,
+        };
         let id = Uuid::now_v7();
-        sqlx::query("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(name.to_string())
-            .bind(key_hash.to_string())
-            .bind(ms(now))
-            .execute(&self.write)
-            .await?;
-        Ok(ApiKey { id, name: name.to_string(), created_at: super::from_ms(ms(now)), revoked_at: None })
+        sqlx::query(
+            "INSERT INTO api_keys (id, name, key_hash, created_at, may_post, region) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(name.to_string())
+        .bind(key_hash.to_string())
+        .bind(ms(now))
+        .bind(i64::from(!scope.read_only))
+        .bind(region.clone())
+        .execute(&self.write)
+        .await?;
+        Ok(ApiKey {
+            id,
+            name: name.to_string(),
+            may_post: !scope.read_only,
+            region,
+            created_at: super::from_ms(ms(now)),
+            revoked_at: None,
+        })
     }
 
     pub(crate) async fn api_key_by_hash_impl(&self, key_hash: &str) -> Result<Option<ApiKey>> {
-        sqlx::query("SELECT id, name, created_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(key_hash.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(api_key_from_row)
-            .transpose()
+        sqlx::query(
+            "SELECT id, name, may_post, region, created_at, revoked_at FROM api_keys \
+             WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(key_hash.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(api_key_from_row)
+        .transpose()
     }
 
     pub(crate) async fn api_keys_impl(&self) -> Result<Vec<ApiKey>> {
-        sqlx::query("SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at")
+        sqlx::query("SELECT id, name, may_post, region, created_at, revoked_at FROM api_keys ORDER BY created_at")
             .fetch_all(&self.read)
             .await?
             .iter()
@@ -215,6 +239,8 @@ fn api_key_from_row(row: &AnyRow) -> Result<ApiKey> {
     Ok(ApiKey {
         id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("api key id {id}")))?,
         name: row.try_get("name")?,
+        may_post: row.try_get::<i64, _>("may_post")? != 0,
+        region: row.try_get("region")?,
         created_at: super::from_ms(row.try_get("created_at")?),
         revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(super::from_ms),
     })

@@ -292,10 +292,31 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
         ),
         "apikeys" => (
             t("其他系统的接口密钥（Open311等）", "Keys of other systems (Open311 and others)"),
-            vec![t("编号", "Id"), t("名称", "Name"), t("签发", "Issued"), t("状态", "State")],
+            vec![
+                t("编号", "Id"),
+                t("名称", "Name"),
+                t("权限", "May"),
+                t("区域", "Region"),
+                t("签发", "Issued"),
+                t("状态", "State"),
+            ],
             Vec::new(),
             vec![
                 input("name", t("新密钥的名称（签发新密钥时填写）", "Name of a new key (to issue one)")),
+                Input {
+                    options: vec![
+                        ("post".into(), t("提交并完整查看诉求", "post requests and read them in full")),
+                        ("read".into(), t("只完整查看诉求", "only read requests in full")),
+                    ],
+                    ..input("may", t("权限", "May"))
+                },
+                input(
+                    "region",
+                    t(
+                        "区域代码（只能提交、完整查看此区域的诉求；留空为全部）",
+                        "Region code (posts and reads in full only there; blank: everywhere)",
+                    ),
+                ),
                 Input {
                     options: Vec::new(),
                     ..input("revoke", t("吊销的密钥编号（吊销时填写）", "Id of a key to revoke (to revoke one)"))
@@ -394,6 +415,13 @@ async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<O
                     cells: vec![
                         k.id.to_string(),
                         k.name,
+                        if k.may_post {
+                            lang.t("提交与查看", "post and read")
+                        } else {
+                            lang.t("只查看", "read only")
+                        }
+                        .to_string(),
+                        k.region.unwrap_or_else(|| lang.t("全部", "everywhere").to_string()),
                         k.created_at
                             .with_timezone(&grassroots_domain::calendar::beijing())
                             .format("%Y-%m-%d %H:%M")
@@ -555,7 +583,29 @@ async fn save_api_key(
         )),
         ("", name) => {
             let key = grassroots_store::auth::new_token();
-            match state.store.create_api_key(name, &grassroots_store::auth::digest(&key), chrono::Utc::now()).await {
+            let scope = grassroots_store::KeyScope {
+                read_only: typed.is("may", "read"),
+                region: Some(typed.get("region").trim().to_string()).filter(|r| !r.is_empty()),
+            };
+            let known = match &scope.region {
+                Some(r) => state.atlas().outline(r).is_some() || !state.store.region_names(r).await?.is_empty(),
+                None => true,
+            };
+            if !known {
+                return answer_once(
+                    state,
+                    lang,
+                    page,
+                    Err(bad("region", "未知的区划代码", "not a known region")),
+                    typed,
+                )
+                .await;
+            }
+            match state
+                .store
+                .create_api_key(name, &grassroots_store::auth::digest(&key), &scope, chrono::Utc::now())
+                .await
+            {
                 Ok(_) => {
                     page.new_key = Some((
                         lang.t(
