@@ -23,7 +23,8 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(deadline_worker(store.clone()));
     let relay = grassroots_relay::Relay::new(store, common.nats_url.as_deref()).await?;
     if let Some(url) = &common.nats_url {
-        tracing::info!(nats = %url, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
+        let nats = grassroots_relay::redacted(url);
+        tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(reference_refresher(state));

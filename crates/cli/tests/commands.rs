@@ -397,6 +397,9 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     assert_eq!(events, ["received", "imported", "evaluated"]);
     let open = page.cases.iter().find(|c| c.record.description == "井盖缺失").unwrap();
     assert_eq!(open.record.state, grassroots_domain::CaseState::Dispatched, "an open case with its unit");
+    assert_eq!(open.record.due_status, grassroots_domain::DueStatus::Overdue, "marked as due now, not at receipt");
+    let history: Vec<&str> = store.case_events(open.record.id).await.unwrap().iter().map(|e| e.kind.name()).collect();
+    assert_eq!(history, ["received", "imported", "due_status_changed"]);
     assert_eq!(open.record.place.street_code.as_deref(), Some("110101001"));
     assert_eq!(open.record.category_code, "0301", "a category given by its name");
 
@@ -404,13 +407,14 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let jsonl = dir.path().join("more.jsonl");
     std::fs::write(
         &jsonl,
-        "{\"工单编号\": \"B1\", \"受理时间\": \"2025-04-01T08:00:00+08:00\", \"分类\": \"0301\", \"内容\": \"灯杆倾斜\", \"区划\": 110101}\n\nnot json\n",
+        "{\"工单编号\": \"B1\", \"受理时间\": \"2025-04-01T08:00:00+08:00\", \"分类\": \"0301\", \"内容\": \"灯杆倾斜\", \"区划\": 110101}\n\nnot json\n{\"工单编号\": \"B2\", \"受理时间\": \"2025-04-01 08:00\", \"分类\": \"0301\", \"内容\": \"a\\u0000b\", \"区划\": \"110101\"}\n",
     )
     .unwrap();
     let out =
         grassroots(dir.path()).args(["import", "cases"]).arg(&jsonl).arg("--mapping").arg(&mapping).output().unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && text.contains("row 3: ") && text.contains("not a JSON object"), "{text}");
+    assert!(text.contains("row 4: description (column 内容)") && text.contains("NUL"), "{text}");
     let out = grassroots(dir.path())
         .args(["import", "cases", "--skip-invalid"])
         .arg(&jsonl)

@@ -31,6 +31,11 @@ const SUBJECTS: &str = "grassroots.>";
 const TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Outbox rows fanned out, and deliveries sent per target, per round.
 const BATCH: i64 = 500;
+/// How long the relay holds its lease, renewed every round.
+const LEASE: i64 = 30;
+/// A round starts no attempt after this long, so that with the last attempt's timeout it ends
+/// well within the lease and no other server's relay overlaps it.
+const ROUND: StdDuration = StdDuration::from_secs(15);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -38,6 +43,17 @@ pub enum RelayError {
     Store(#[from] StoreError),
     #[error("NATS at {url}: {reason}")]
     Nats { url: String, reason: String },
+}
+
+/// The URL without a user or password, for logs and errors.
+pub fn redacted(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://…@{host}")
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// The wait before attempt `attempts + 1`: 5 s, doubling, at most 10 minutes.
@@ -60,18 +76,32 @@ type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy
 pub struct Relay {
     store: Arc<dyn Store>,
     http: HttpClient,
-    nats: Option<async_nats::jetstream::Context>,
+    nats: Option<Nats>,
+}
+
+/// The NATS connection, made in the background and retried, and whether the stream is known to
+/// exist yet: a server starts and serves while NATS is down, and its events wait.
+struct Nats {
+    jetstream: async_nats::jetstream::Context,
+    stream_ready: tokio::sync::OnceCell<()>,
 }
 
 impl Relay {
     /// A relay for webhooks, and for NATS JetStream at `nats_url` if given (the stream is
-    /// created there if it is missing).
+    /// created there if it is missing). Connecting to NATS goes on in the background.
     pub async fn new(store: Arc<dyn Store>, nats_url: Option<&str>) -> Result<Self, RelayError> {
         let https =
             hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
         let http = Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
         let nats = match nats_url {
-            Some(url) => Some(connect_nats(url).await?),
+            Some(url) => {
+                let client = async_nats::ConnectOptions::new()
+                    .retry_on_initial_connect()
+                    .connect(url)
+                    .await
+                    .map_err(|e| RelayError::Nats { url: redacted(url), reason: e.to_string() })?;
+                Some(Nats { jetstream: async_nats::jetstream::new(client), stream_ready: tokio::sync::OnceCell::new() })
+            }
             None => None,
         };
         Ok(Self { store, http, nats })
@@ -80,20 +110,23 @@ impl Relay {
     /// One round at `now`: fan out new events, then make every attempt that is due. Returns
     /// the number of outbox rows and attempts handled, so a caller can go on while there is work.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let ends = Instant::now() + ROUND;
         let mut done = self.store.fan_out(self.nats.is_some(), BATCH, now).await?;
         let hooks: Vec<Webhook> =
             self.store.webhooks().await?.into_iter().filter(|w| w.disabled_at.is_none()).collect();
-        let mut rounds = Vec::new();
-        for hook in &hooks {
-            rounds.push(self.deliver_webhook(hook, now));
-        }
-        for attempts in futures_util::future::join_all(rounds).await {
+        // Each target goes at its own pace: a slow receiver holds back only its own events.
+        let webhooks = futures_util::future::join_all(hooks.iter().map(|hook| self.deliver_webhook(hook, now, ends)));
+        let nats = async {
+            match &self.nats {
+                Some(nats) => self.deliver_nats(nats, now, ends).await,
+                None => Ok(0),
+            }
+        };
+        let (webhooks, nats) = tokio::join!(webhooks, nats);
+        for attempts in webhooks {
             done += attempts?;
         }
-        if let Some(jetstream) = &self.nats {
-            done += self.deliver_nats(jetstream, now).await?;
-        }
-        Ok(done)
+        Ok(done + nats?)
     }
 
     /// Runs rounds for ever, one process at a time across servers (a lease), resting a second
@@ -101,7 +134,7 @@ impl Relay {
     pub async fn run(self, holder: String) {
         loop {
             let now = Utc::now();
-            let worked = match self.store.claim_lease("outbox-relay", &holder, now, Duration::seconds(30)).await {
+            let worked = match self.store.claim_lease("outbox-relay", &holder, now, Duration::seconds(LEASE)).await {
                 Ok(true) => self.run_once(now).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "outbox relay");
                     0
@@ -118,19 +151,21 @@ impl Relay {
         }
     }
 
-    async fn deliver_webhook(&self, hook: &Webhook, now: DateTime<Utc>) -> Result<usize, RelayError> {
+    async fn deliver_webhook(&self, hook: &Webhook, now: DateTime<Utc>, ends: Instant) -> Result<usize, RelayError> {
         let target = hook.id.to_string();
         let due = self.store.due_deliveries(&target, now, BATCH).await?;
         if due.is_empty() {
             return Ok(0);
         }
         let secret = self.store.webhook_secret(hook.id).await?.unwrap_or_default();
-        for delivery in &due {
+        let mut attempts = 0;
+        for delivery in due.iter().take_while(|_| Instant::now() < ends) {
             let started = Instant::now();
             let outcome = self.post(hook, &secret, delivery).await;
             self.record(delivery, outcome, started, now).await?;
+            attempts += 1;
         }
-        Ok(due.len())
+        Ok(attempts)
     }
 
     async fn post(&self, hook: &Webhook, secret: &str, d: &Delivery) -> Result<u16, (Option<u16>, String)> {
@@ -156,18 +191,24 @@ impl Relay {
         }
     }
 
-    async fn deliver_nats(
-        &self,
-        jetstream: &async_nats::jetstream::Context,
-        now: DateTime<Utc>,
-    ) -> Result<usize, RelayError> {
+    async fn deliver_nats(&self, nats: &Nats, now: DateTime<Utc>, ends: Instant) -> Result<usize, RelayError> {
         let due = self.store.due_deliveries(NATS_TARGET, now, BATCH).await?;
-        for delivery in &due {
-            let started = Instant::now();
-            let outcome = publish(jetstream, delivery).await.map(|()| 0).map_err(|e| (None, e));
-            self.record(delivery, outcome, started, now).await?;
+        if due.is_empty() {
+            return Ok(0);
         }
-        Ok(due.len())
+        if let Err(e) = nats.stream_ready.get_or_try_init(|| ensure_stream(&nats.jetstream)).await {
+            // Not reachable yet: the events wait, unattempted, for the next round.
+            tracing::warn!(error = %e, "NATS JetStream");
+            return Ok(0);
+        }
+        let mut attempts = 0;
+        for delivery in due.iter().take_while(|_| Instant::now() < ends) {
+            let started = Instant::now();
+            let outcome = publish(&nats.jetstream, delivery).await.map(|()| 0).map_err(|e| (None, e));
+            self.record(delivery, outcome, started, now).await?;
+            attempts += 1;
+        }
+        Ok(attempts)
     }
 
     async fn record(
@@ -179,8 +220,9 @@ impl Relay {
     ) -> Result<(), RelayError> {
         let outcome = match outcome {
             Ok(status) => AttemptOutcome::Delivered { status: (status != 0).then_some(status) },
+            // From when it failed, not when the round began: a round may be long.
             Err((status, error)) => {
-                AttemptOutcome::Failed { status, error, retry_at: now + backoff(delivery.attempts) }
+                AttemptOutcome::Failed { status, error, retry_at: now.max(Utc::now()) + backoff(delivery.attempts) }
             }
         };
         let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -188,19 +230,19 @@ impl Relay {
     }
 }
 
-async fn connect_nats(url: &str) -> Result<async_nats::jetstream::Context, RelayError> {
-    let fail = |reason: String| RelayError::Nats { url: url.to_string(), reason };
-    let client = async_nats::connect(url).await.map_err(|e| fail(e.to_string()))?;
-    let jetstream = async_nats::jetstream::new(client);
-    jetstream
-        .get_or_create_stream(async_nats::jetstream::stream::Config {
-            name: STREAM.to_string(),
-            subjects: vec![SUBJECTS.to_string()],
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    Ok(jetstream)
+/// Creates the stream if it is missing.
+async fn ensure_stream(jetstream: &async_nats::jetstream::Context) -> Result<(), String> {
+    let config = async_nats::jetstream::stream::Config {
+        name: STREAM.to_string(),
+        subjects: vec![SUBJECTS.to_string()],
+        ..Default::default()
+    };
+    let creating = jetstream.get_or_create_stream(config);
+    match tokio::time::timeout(TIMEOUT, creating).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer".into()),
+    }
 }
 
 /// Publishes one event and waits for the stream's acknowledgement; the message id lets the
@@ -218,4 +260,21 @@ async fn publish(jetstream: &async_nats::jetstream::Context, d: &Delivery) -> Re
         .map_err(|_| "no acknowledgement".to_string())?
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials_in_logs() {
+        assert_eq!(redacted("nats://relay:s3cret@10.0.0.5:4222"), "nats://…@10.0.0.5:4222");
+        assert_eq!(redacted("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+    }
+
+    #[test]
+    fn backoff_doubles_from_five_seconds_to_ten_minutes() {
+        let waits: Vec<i64> = (0..9).map(|a| backoff(a).num_seconds()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600]);
+    }
 }

@@ -193,7 +193,8 @@ pub trait Store: Send + Sync + 'static {
     /// Returns the rows handled.
     async fn fan_out(&self, nats: bool, limit: i64, now: DateTime<Utc>) -> Result<usize>;
     /// Deliveries to `target` whose time has come, each the earliest undelivered event of its
-    /// case for that target, so each case's events arrive in order.
+    /// case for that target, so each case's events arrive in order; none of a case with events
+    /// not yet fanned out, which may come before.
     async fn due_deliveries(&self, target: &str, now: DateTime<Utc>, limit: i64) -> Result<Vec<Delivery>>;
     async fn record_attempt(
         &self,

@@ -128,11 +128,14 @@ pub struct ApiKey {
 impl ApiKey {
     /// Whether the key's region holds a case placed at `place`.
     pub fn covers(&self, place: &grassroots_domain::case::Place) -> bool {
+        use grassroots_domain::RegionCode;
         let Some(region) = &self.region else { return true };
-        [&place.district_code, &place.street_code, &place.community_code, &place.grid_code]
+        let Ok(region) = RegionCode::parse(region) else { return false };
+        [&place.grid_code, &place.community_code, &place.street_code, &place.district_code]
             .into_iter()
             .flatten()
-            .any(|code| code == region)
+            .find_map(|code| RegionCode::parse(code).ok())
+            .is_some_and(|deepest| region.contains(&deepest))
     }
 }
 
@@ -501,4 +504,47 @@ pub struct PatrolCounts {
     pub reports: i64,
     /// Of those, closed by the grid worker on the spot (就地解决).
     pub resolved_on_spot: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grassroots_domain::case::Place;
+
+    fn key(region: Option<&str>) -> ApiKey {
+        ApiKey {
+            id: Uuid::nil(),
+            name: "k".into(),
+            may_post: true,
+            region: region.map(str::to_string),
+            created_at: DateTime::default(),
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_key_covers_the_places_within_its_region_at_any_level() {
+        let place = Place {
+            district_code: Some("110101".into()),
+            street_code: Some("110101001".into()),
+            community_code: Some("110101001001".into()),
+            grid_code: Some("110101001001001".into()),
+            ..Place::default()
+        };
+        for (region, covers) in [
+            (None, true),
+            (Some("1101"), true),
+            (Some("110101"), true),
+            (Some("110101001"), true),
+            (Some("110101002"), false),
+            (Some("110102"), false),
+        ] {
+            assert_eq!(key(region).covers(&place), covers, "{region:?}");
+        }
+        let district_only = Place { district_code: Some("110101".into()), ..Place::default() };
+        assert!(
+            !key(Some("110101001")).covers(&district_only),
+            "a street key does not cover a case placed only in its district"
+        );
+    }
 }

@@ -16,7 +16,8 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use grassroots_domain::calendar::{beijing, deadlines};
 use grassroots_domain::case::{tracking_no, Place};
-use grassroots_domain::workflow::evolve;
+use grassroots_domain::personal::normalize_phone;
+use grassroots_domain::workflow::{due_status_change, evolve};
 use grassroots_domain::{CaseEvent, Category, Channel, EventKind, Priority, RegionCode, RequestType, Satisfaction};
 use grassroots_geo::placement::{place_in, Placer, Unplaced};
 use grassroots_store::{HistoricCase, ImportBatch, ImportedCase, Reference, Store};
@@ -183,8 +184,19 @@ enum Format {
 
 /// Reads rows from either format into mapped values, counting the bytes read for the bar.
 enum Rows {
-    Csv { reader: csv::Reader<CountingReader>, at: Vec<(Field, usize)>, number: u64 },
-    JsonLines { lines: std::io::Lines<BufReader<CountingReader>>, columns: Vec<(Field, String)>, number: u64 },
+    Csv {
+        reader: csv::Reader<CountingReader>,
+        at: Vec<(Field, usize)>,
+        number: u64,
+        broken: bool,
+    },
+    JsonLines {
+        lines: std::io::Lines<BufReader<CountingReader>>,
+        columns: Vec<(Field, String)>,
+        number: u64,
+        /// Set after a read error other than a line that is not UTF-8: the file ends there.
+        broken: bool,
+    },
 }
 
 struct CountingReader {
@@ -220,12 +232,13 @@ impl Rows {
                     };
                     at.push((*field, i));
                 }
-                Ok(Rows::Csv { reader, at, number: 1 })
+                Ok(Rows::Csv { reader, at, number: 1, broken: false })
             }
             Format::JsonLines => Ok(Rows::JsonLines {
                 lines: BufReader::with_capacity(1 << 16, counting).lines(),
                 columns: mapping.columns.clone(),
                 number: 0,
+                broken: false,
             }),
         }
     }
@@ -236,16 +249,25 @@ impl Rows {
         let blank = || vec![None; FIELDS.len()];
         let present = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
         match self {
-            Rows::Csv { reader, at, number } => {
+            Rows::Csv { reader, at, number, broken } => {
+                if *broken {
+                    return None;
+                }
                 let mut record = csv::StringRecord::new();
                 *number += 1;
                 let n = *number;
                 match reader.read_record(&mut record) {
                     Ok(false) => None,
-                    Err(e) => Some((
-                        n,
-                        Err(Problem { field: None, zh: format!("无法读取：{e}"), en: format!("unreadable: {e}") }),
-                    )),
+                    Err(e) => {
+                        // A record that is not UTF-8 is skipped; a file that fails to read ends.
+                        *broken = e.is_io_error();
+                        Some((
+                            n,
+                            Err(Problem {
+                                field: None, zh: format!("无法读取：{e}"), en: format!("unreadable: {e}")
+                            }),
+                        ))
+                    }
                     Ok(true) => {
                         let mut values = blank();
                         for (field, i) in at.iter() {
@@ -255,18 +277,22 @@ impl Rows {
                     }
                 }
             }
-            Rows::JsonLines { lines, columns, number } => loop {
+            Rows::JsonLines { lines, columns, number, broken } => loop {
+                if *broken {
+                    return None;
+                }
                 *number += 1;
                 let n = *number;
                 let line = match lines.next()? {
                     Ok(line) => line,
                     Err(e) => {
+                        *broken = e.kind() != std::io::ErrorKind::InvalidData;
                         return Some((
                             n,
                             Err(Problem {
                                 field: None, zh: format!("无法读取：{e}"), en: format!("unreadable: {e}")
                             }),
-                        ))
+                        ));
                     }
                 };
                 if line.trim().is_empty() {
@@ -317,6 +343,11 @@ impl Converter<'_> {
     fn convert(&self, row: &Row) -> Result<ImportedCase, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut note = |p: Problem| problems.push(p);
+        for (field, _) in FIELDS {
+            if row.get(field).is_some_and(|v| v.contains('\0')) {
+                note(problem(field, "含有空字符（\\0）", "contains a NUL character"));
+            }
+        }
         for field in REQUIRED {
             if self.value(row, field).is_none() {
                 note(problem(field, "必填，不能为空", "required, but empty"));
@@ -385,9 +416,8 @@ impl Converter<'_> {
             note(p);
             None
         });
-        let reporter_phone = self.short(row, Field::ReporterPhone, 32).unwrap_or_else(|p| {
-            note(p);
-            None
+        let reporter_phone = self.value(row, Field::ReporterPhone).and_then(|v| {
+            normalize_phone(v).map_err(|e| note(problem(Field::ReporterPhone, e.reason_zh, e.reason_en))).ok()
         });
         let closed = closed_at.is_some() || row.get(Field::ClosedAt).is_some();
         if !closed {
@@ -470,11 +500,26 @@ impl Converter<'_> {
                 kind: EventKind::Evaluated { resolved, satisfaction, comment: None },
             });
         }
+        // An open case is marked as due now, as the deadline worker would: with its mark in the
+        // history, the worker finds nothing to change, and writes no outbox row, for it.
         let mut record = None;
         for event in &events {
             record = Some(evolve(record, event).map_err(|e| vec![Problem { field: None, zh: e.clone(), en: e }])?);
         }
-        let record = record.expect("a received event makes a case");
+        let mut record = record.expect("a received event makes a case");
+        if let Some(kind) = due_status_change(&record, self.now) {
+            let marked = CaseEvent {
+                id: id_at(self.now),
+                case_id: id,
+                seq: record.version + 1,
+                at: self.now,
+                actor_kind: "system".into(),
+                actor_id: None,
+                kind,
+            };
+            record = evolve(Some(record), &marked).map_err(|e| vec![Problem { field: None, zh: e.clone(), en: e }])?;
+            events.push(marked);
+        }
         let anonymous = reporter_name.is_none() && reporter_phone.is_none();
         let query_code = format!("{:06}", rng.gen_range(0..1_000_000u32));
         Ok(ImportedCase {

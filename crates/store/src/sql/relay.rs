@@ -218,6 +218,7 @@ impl SqlStore {
              WHERE d.target = $1 AND d.delivered_at IS NULL AND d.next_attempt_at <= $2 \
                AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target = d.target AND e.case_id = d.case_id \
                                AND e.delivered_at IS NULL AND e.seq < d.seq) \
+               AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.case_id = d.case_id AND u.published_at IS NULL) \
              ORDER BY d.next_attempt_at, d.created_at, d.seq LIMIT $3",
         )
         .bind(target.to_string())

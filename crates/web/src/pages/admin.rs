@@ -587,8 +587,16 @@ async fn save_api_key(
                 read_only: typed.is("may", "read"),
                 region: Some(typed.get("region").trim().to_string()).filter(|r| !r.is_empty()),
             };
+            // A region the platform serves: in one of its districts, or one containing them.
             let known = match &scope.region {
-                Some(r) => state.atlas().outline(r).is_some() || !state.store.region_names(r).await?.is_empty(),
+                Some(r) => RegionCode::parse(r).is_ok_and(|r| {
+                    state
+                        .placer()
+                        .districts()
+                        .iter()
+                        .filter_map(|d| RegionCode::parse(&d.code).ok())
+                        .any(|d| d.contains(&r) || r.contains(&d))
+                }),
                 None => true,
             };
             if !known {
@@ -596,7 +604,7 @@ async fn save_api_key(
                     state,
                     lang,
                     page,
-                    Err(bad("region", "未知的区划代码", "not a known region")),
+                    Err(bad("region", "不是本平台服务范围内的区划代码", "not a region this platform serves")),
                     typed,
                 )
                 .await;
