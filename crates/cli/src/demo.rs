@@ -736,7 +736,7 @@ fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<U
 }
 
 /// A UUIDv7 carrying `t`, so generated cases sort by when they were received, like live ones.
-fn id_at(t: DateTime<Utc>) -> Uuid {
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp() as u64, t.timestamp_subsec_nanos());
+pub(crate) fn id_at(t: DateTime<Utc>) -> Uuid {
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp().max(0) as u64, t.timestamp_subsec_nanos());
     Uuid::new_v7(ts)
 }

@@ -47,12 +47,9 @@ pub enum RelayError {
 
 /// The URL without a user or password, for logs and errors.
 pub fn redacted(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => {
-            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-            format!("{scheme}://…@{host}")
-        }
-        _ => url.to_string(),
+    match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.rsplit_once('@')?.1))) {
+        Some((scheme, host)) => format!("{scheme}://…@{host}"),
+        None => url.to_string(),
     }
 }
 
@@ -70,6 +67,9 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256={hex}")
 }
+
+/// How an attempt went: the HTTP status when there is one, and why it failed.
+type Attempt = Result<Option<u16>, (Option<u16>, String)>;
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
 
@@ -168,7 +168,7 @@ impl Relay {
         Ok(attempts)
     }
 
-    async fn post(&self, hook: &Webhook, secret: &str, d: &Delivery) -> Result<u16, (Option<u16>, String)> {
+    async fn post(&self, hook: &Webhook, secret: &str, d: &Delivery) -> Attempt {
         let timestamp = Utc::now().timestamp();
         let body = Bytes::from(d.payload.clone());
         let request = hyper::Request::post(&hook.url)
@@ -183,7 +183,7 @@ impl Relay {
         match tokio::time::timeout(TIMEOUT, self.http.request(request)).await {
             Err(_) => Err((None, format!("no answer within {} s", TIMEOUT.as_secs()))),
             Ok(Err(e)) => Err((None, format!("{e}"))),
-            Ok(Ok(response)) if response.status().is_success() => Ok(response.status().as_u16()),
+            Ok(Ok(response)) if response.status().is_success() => Ok(Some(response.status().as_u16())),
             Ok(Ok(response)) => {
                 let status = response.status();
                 Err((Some(status.as_u16()), format!("answered {status}")))
@@ -204,7 +204,7 @@ impl Relay {
         let mut attempts = 0;
         for delivery in due.iter().take_while(|_| Instant::now() < ends) {
             let started = Instant::now();
-            let outcome = publish(&nats.jetstream, delivery).await.map(|()| 0).map_err(|e| (None, e));
+            let outcome = publish(&nats.jetstream, delivery).await.map(|()| None).map_err(|e| (None, e));
             self.record(delivery, outcome, started, now).await?;
             attempts += 1;
         }
@@ -214,12 +214,12 @@ impl Relay {
     async fn record(
         &self,
         delivery: &Delivery,
-        outcome: Result<u16, (Option<u16>, String)>,
+        outcome: Attempt,
         started: Instant,
         now: DateTime<Utc>,
     ) -> Result<(), RelayError> {
         let outcome = match outcome {
-            Ok(status) => AttemptOutcome::Delivered { status: (status != 0).then_some(status) },
+            Ok(status) => AttemptOutcome::Delivered { status },
             // From when it failed, not when the round began: a round may be long.
             Err((status, error)) => {
                 AttemptOutcome::Failed { status, error, retry_at: now.max(Utc::now()) + backoff(delivery.attempts) }

@@ -21,9 +21,10 @@ use grassroots_domain::workflow::{due_status_change, evolve};
 use grassroots_domain::{CaseEvent, Category, Channel, EventKind, Priority, RegionCode, RequestType, Satisfaction};
 use grassroots_geo::placement::{place_in, Placer, Unplaced};
 use grassroots_store::{HistoricCase, ImportBatch, ImportedCase, Reference, Store};
+
+use crate::demo::id_at;
 use rand::Rng;
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// Cases written per transaction.
 const BATCH: usize = 10_000;
@@ -357,20 +358,14 @@ impl Converter<'_> {
         if external_id.chars().count() > 100 {
             note(problem(Field::ExternalId, "不能超过100个字符", "at most 100 characters"));
         }
-        let received_at = self.time(row, Field::ReceivedAt, None).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
+        let received_at = self.time(row, Field::ReceivedAt, None).map_err(&mut note).ok().flatten();
         let category = self.value(row, Field::Category).and_then(|v| {
             self.category(v).or_else(|| {
                 note(problem(Field::Category, format!("未知的分类“{v}”"), format!("unknown category '{v}'")));
                 None
             })
         });
-        let description = self.text(row, Field::Description).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
+        let description = self.text(row, Field::Description).map_err(&mut note).ok().flatten();
         let request_type = self.coded(row, Field::RequestType, RequestType::parse_code_or_label, RequestType::CODES);
         let priority = self.coded(row, Field::Priority, Priority::parse_code_or_label, Priority::CODES);
         let channel = self.coded(row, Field::Channel, Channel::parse_code_or_label, Channel::CODES);
@@ -382,10 +377,7 @@ impl Converter<'_> {
                 (None, None, None, None)
             }
         };
-        let place = self.place(row).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
+        let place = self.place(row).map_err(&mut note).ok().flatten();
         let unit = self.value(row, Field::Unit).and_then(|v| {
             let unit = self.reference.units.iter().find(|u| u.id == v || u.name_zh == v).map(|u| u.id.clone());
             if unit.is_none() {
@@ -393,18 +385,9 @@ impl Converter<'_> {
             }
             unit
         });
-        let responded_at = self.time(row, Field::RespondedAt, received_at).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
-        let closed_at = self.time(row, Field::ClosedAt, received_at).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
-        let result = self.text(row, Field::Result).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
+        let responded_at = self.time(row, Field::RespondedAt, received_at).map_err(&mut note).ok().flatten();
+        let closed_at = self.time(row, Field::ClosedAt, received_at).map_err(&mut note).ok().flatten();
+        let result = self.text(row, Field::Result).map_err(&mut note).ok().flatten();
         let resolved = self.value(row, Field::Resolved).and_then(|v| {
             let parsed = parse_yes_no(v);
             if parsed.is_none() {
@@ -412,10 +395,7 @@ impl Converter<'_> {
             }
             parsed
         });
-        let reporter_name = self.short(row, Field::ReporterName, 50).unwrap_or_else(|p| {
-            note(p);
-            None
-        });
+        let reporter_name = self.short(row, Field::ReporterName, 50).map_err(&mut note).ok().flatten();
         let reporter_phone = self.value(row, Field::ReporterPhone).and_then(|v| {
             normalize_phone(v).map_err(|e| note(problem(Field::ReporterPhone, e.reason_zh, e.reason_en))).ok()
         });
@@ -673,12 +653,6 @@ fn parse_time(v: &str) -> Option<DateTime<Utc>> {
     ];
     let local = FORMS.iter().find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())?;
     beijing().from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc))
-}
-
-/// A time-ordered id at `t`, so imported cases sort among the others by when they came in.
-fn id_at(t: DateTime<Utc>) -> Uuid {
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp().max(0) as u64, t.timestamp_subsec_nanos());
-    Uuid::new_v7(ts)
 }
 
 fn report(row: u64, p: &Problem, mapping: &Mapping) {

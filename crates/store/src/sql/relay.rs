@@ -8,13 +8,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::rows::parse_uuid;
 use super::{from_ms, ms, rows_per_statement, value_lists, Args, SqlStore, IN_LIST};
 use crate::crypto::context;
 use crate::{AttemptOutcome, Delivery, DeliveryAttempt, Result, StoreError, Webhook, NATS_TARGET};
-
-fn parse_uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id {s}: {e}")))
-}
 
 fn webhook_from_row(r: &AnyRow) -> Result<Webhook> {
     let topics: String = r.try_get("topics")?;

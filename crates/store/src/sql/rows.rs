@@ -25,7 +25,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| corrupt("id", s))
 }
 

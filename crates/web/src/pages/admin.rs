@@ -16,7 +16,9 @@ use grassroots_domain::{FieldError, RegionCode, Role, Scope};
 use grassroots_store::auth::hash_password;
 use grassroots_store::{NewUser, Responsibility, Unit};
 
-use super::{check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed};
+use super::{
+    beijing_minutes, check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed,
+};
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::grids::short_text;
@@ -422,10 +424,7 @@ async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<O
                         }
                         .to_string(),
                         k.region.unwrap_or_else(|| lang.t("全部", "everywhere").to_string()),
-                        k.created_at
-                            .with_timezone(&grassroots_domain::calendar::beijing())
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string(),
+                        beijing_minutes(k.created_at),
                         match k.revoked_at {
                             Some(_) => lang.t("已吊销", "revoked").to_string(),
                             None => lang.t("有效", "active").to_string(),
@@ -436,10 +435,6 @@ async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<O
         ),
         _ => None,
     })
-}
-
-fn minute(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 async fn webhook_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
@@ -453,7 +448,7 @@ async fn webhook_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageE
                 hook.url,
                 if hook.topics.is_empty() { lang.t("全部", "all").to_string() } else { hook.topics.join(", ") },
                 match hook.disabled_at {
-                    Some(t) => format!("{} {}", lang.t("已停用", "stopped"), minute(t)),
+                    Some(t) => format!("{} {}", lang.t("已停用", "stopped"), beijing_minutes(t)),
                     None => lang.t("启用", "active").to_string(),
                 },
                 waiting.to_string(),
@@ -478,7 +473,7 @@ async fn section_log(
         for a in state.store.delivery_attempts(&hook.id.to_string(), 50).await? {
             lines.push(Line {
                 cells: vec![
-                    minute(a.at),
+                    beijing_minutes(a.at),
                     hook.name.clone(),
                     a.topic,
                     a.event_id.to_string(),
