@@ -220,6 +220,12 @@ enum ImportCommand {
         /// Import the good rows and skip the bad ones (still listed).
         #[arg(long)]
         skip_invalid: bool,
+        /// The cases table's secondary indexes while writing: `auto` sets them aside for a
+        /// large import (100,000 cases or more, and at least half as many as are stored) and
+        /// builds them again at the end; `rebuild` always does; `keep` never does, so the
+        /// platform's lists stay fast during the import.
+        #[arg(long, value_enum, default_value = "auto")]
+        indexes: import::cases::Indexes,
     },
 }
 
@@ -283,12 +289,16 @@ impl Common {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // A bulk import's statements are slow by nature: sqlx's slow-statement warnings would
+    // only break up its progress bars.
+    let quiet_sqlx = matches!(cli.command, Command::Import { command: ImportCommand::Cases { .. } });
+    let default_filter = if quiet_sqlx { "info,sqlx=error" } else { "info,sqlx=warn" };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GRASSROOTS_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("GRASSROOTS_LOG").unwrap_or_else(|_| default_filter.into()),
         )
         .init();
-    let cli = Cli::parse();
     let common = cli.common;
     match cli.command {
         Command::Serve => serve::run(&common, common.open_store().await?).await,
@@ -322,10 +332,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
             import::responsibilities(&*common.open_store().await?, &file).await
         }
-        Command::Import { command: ImportCommand::Cases { file, mapping, format, skip_invalid } } => {
+        Command::Import { command: ImportCommand::Cases { file, mapping, format, skip_invalid, indexes } } => {
             import::cases::cases(
                 common.open_store().await?,
-                import::cases::Options { file, mapping, format, skip_invalid },
+                import::cases::Options { file, mapping, format, skip_invalid, indexes },
             )
             .await
         }

@@ -173,6 +173,16 @@ pub trait Store: Send + Sync + 'static {
     /// twice. A tracking number already taken is drawn again.
     async fn import_cases(&self, source: &str, cases: Vec<ImportedCase>, now: DateTime<Utc>) -> Result<ImportBatch>;
     async fn count_cases(&self) -> Result<i64>;
+    /// How many cases were imported from `source`.
+    async fn count_imported(&self, source: &str) -> Result<i64>;
+    /// For a bulk import: drops the cases table's secondary indexes, which are faster to build
+    /// again at the end than to keep up to date case by case. Their definitions are kept in the
+    /// same transaction, so `migrate` builds them again if the import stops before
+    /// `restore_case_indexes`. Returns how many were set aside. Queries stay correct meanwhile,
+    /// only slower.
+    async fn set_aside_case_indexes(&self, now: DateTime<Utc>) -> Result<usize>;
+    /// Builds again the indexes set aside; returns how many it built.
+    async fn restore_case_indexes(&self) -> Result<usize>;
 
     // Event delivery: webhooks and NATS (sql/relay.rs).
     /// Checks the URL (http or https) and topics (`case.EVENT`); the secret is kept sealed.

@@ -649,6 +649,7 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
     let first = s.import_cases("old", cases.clone(), now).await.unwrap();
     assert_eq!(first, grassroots_store::ImportBatch { added: 700, already_imported: 0 });
     assert_eq!(s.count_cases().await.unwrap(), 701);
+    assert_eq!((s.count_imported("old").await.unwrap(), s.count_imported("other").await.unwrap()), (700, 0));
 
     let mut all = Vec::new();
     let mut filter = CaseFilter { limit: 200, ..CaseFilter::default() };
@@ -682,7 +683,34 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
     assert_eq!(other.added, 5);
 }
 
+async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let now = Utc::now();
+    let aside = s.set_aside_case_indexes(now).await.unwrap();
+    assert!(aside >= 19, "the queue, rate and due indexes are set aside: {aside}");
+    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), 0, "nothing is left to set aside");
+
+    // Meanwhile the store works as ever, only slower: imports, reports and lists.
+    let cases = (0..50).map(|i| imported(i, &format!("250103{i:08}"))).collect();
+    assert_eq!(s.import_cases("old", cases, now).await.unwrap().added, 50);
+    f.report(s, "导入期间的新诉求", None).await;
+    let listed = s.list_cases(&Scope::All, &CaseFilter { limit: 100, ..CaseFilter::default() }).await.unwrap();
+    assert_eq!(listed.cases.len(), 51);
+
+    assert_eq!(s.restore_case_indexes().await.unwrap(), aside);
+    assert_eq!(s.restore_case_indexes().await.unwrap(), 0, "each is built once");
+    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), aside, "every index came back");
+
+    // An import that stopped before restoring them: opening the store builds them again.
+    s.migrate().await.unwrap();
+    assert_eq!(s.restore_case_indexes().await.unwrap(), 0);
+    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), aside, "migrate built every index again");
+    assert_eq!(s.restore_case_indexes().await.unwrap(), aside);
+}
+
 conformance!(
+    indexes_set_aside_for_a_bulk_import_come_back,
     imports_create_each_external_id_once_and_draw_free_tracking_numbers,
     region_imports_update_in_place_and_keep_former_names,
     logins_and_failed_logins_are_audited,

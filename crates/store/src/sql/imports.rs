@@ -17,6 +17,15 @@ const MAX_DRAWS: usize = 10;
 /// The connection that imports: a 1 GiB page cache, statement journals in memory.
 const BULK_PRAGMAS: [&str; 2] = ["PRAGMA cache_size = -1048576", "PRAGMA temp_store = MEMORY"];
 
+/// The secondary indexes of the cases table, by name, with the statement that creates each:
+/// all but those of the primary key and the UNIQUE constraints, which the import needs.
+const SQLITE_CASE_INDEXES: &str = "SELECT name, sql AS definition FROM sqlite_master \
+     WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL ORDER BY name";
+const POSTGRES_CASE_INDEXES: &str = "SELECT i.relname::text AS name, pg_get_indexdef(i.oid) AS definition \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+     WHERE x.indrelid = 'cases'::regclass \
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1";
+
 impl SqlStore {
     pub(crate) async fn import_cases_impl(
         &self,
@@ -24,14 +33,10 @@ impl SqlStore {
         cases: Vec<ImportedCase>,
         now: DateTime<Utc>,
     ) -> Result<ImportBatch> {
-        if self.backend == crate::Backend::Sqlite {
-            // A bulk load touches every index of the cases table all over: with the usual
-            // 64 MiB cache it slows to a crawl past a few hundred thousand cases; and each
-            // multi-row statement keeps a journal of its own, written to a file unless in memory.
-            for pragma in BULK_PRAGMAS {
-                sqlx::query(pragma).execute(&self.write).await?;
-            }
-        }
+        // A bulk load touches every index of the cases table all over: with the usual 64 MiB
+        // cache it slows to a crawl past a few hundred thousand cases; and each multi-row
+        // statement keeps a journal of its own, written to a file unless in memory.
+        self.sqlite_pragmas(&BULK_PRAGMAS).await?;
         let mut tx = self.write.begin().await?;
         let offered = cases.len() as u64;
         let known = Self::imported_before(&mut tx, source, &cases).await?;
@@ -63,6 +68,83 @@ impl SqlStore {
         tx.commit().await?;
         let added = fresh.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })
+    }
+
+    pub(crate) async fn count_imported_impl(&self, source: &str) -> Result<i64> {
+        let sql = "SELECT COUNT(*) AS n FROM case_imports WHERE source = $1";
+        Ok(sqlx::query(sql).bind(source.to_string()).fetch_one(&self.read).await?.try_get("n")?)
+    }
+
+    /// Drops the cases table's secondary indexes, recording their definitions in the same
+    /// transaction. Returns how many.
+    pub(crate) async fn set_aside_case_indexes_impl(&self, now: DateTime<Utc>) -> Result<usize> {
+        let mut tx = self.write.begin().await?;
+        let indexes = self.case_indexes(&mut tx).await?;
+        for (name, definition) in &indexes {
+            let mut args = Args::default();
+            let sql = format!(
+                "INSERT INTO set_aside_indexes (name, definition, set_aside_at) VALUES ({}, {}, {})",
+                args.text(name.clone()),
+                args.text(definition.clone()),
+                args.int(ms(now))
+            );
+            args.bind(sqlx::query(&sql)).execute(&mut *tx).await?;
+            sqlx::query(&format!("DROP INDEX \"{name}\"")).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(indexes.len())
+    }
+
+    /// Builds again every index set aside and not yet rebuilt, in one transaction. Returns
+    /// how many it built.
+    pub(crate) async fn restore_case_indexes_impl(&self) -> Result<usize> {
+        let set_aside: Vec<(String, String)> =
+            sqlx::query("SELECT name, definition FROM set_aside_indexes ORDER BY name")
+                .fetch_all(&self.write)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("name")?, row.try_get("definition")?)))
+                .collect::<Result<_>>()?;
+        if set_aside.is_empty() {
+            return Ok(0);
+        }
+        self.sqlite_pragmas(&BULK_PRAGMAS).await?;
+        let mut tx = self.write.begin().await?;
+        let present: HashSet<String> = self.case_indexes(&mut tx).await?.into_iter().map(|(name, _)| name).collect();
+        let mut built = 0;
+        for (name, definition) in &set_aside {
+            if !present.contains(name) {
+                sqlx::query(definition).execute(&mut *tx).await?;
+                built += 1;
+            }
+        }
+        sqlx::query("DELETE FROM set_aside_indexes").execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.sqlite_pragmas(&[super::USUAL_CACHE]).await?;
+        Ok(built)
+    }
+
+    async fn case_indexes(&self, conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+        let sql = match self.backend {
+            crate::Backend::Sqlite => SQLITE_CASE_INDEXES,
+            crate::Backend::Postgres => POSTGRES_CASE_INDEXES,
+        };
+        sqlx::query(sql)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("name")?, row.try_get("definition")?)))
+            .collect()
+    }
+
+    /// Runs the pragmas on the connection that writes, on SQLite only.
+    async fn sqlite_pragmas(&self, pragmas: &[&str]) -> Result<()> {
+        if self.backend == crate::Backend::Sqlite {
+            for pragma in pragmas {
+                sqlx::query(pragma).execute(&self.write).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn imported_before(

@@ -62,6 +62,9 @@ pub struct SqlStore {
     intake: tokio::sync::mpsc::Sender<intake::IntakeJob>,
 }
 
+/// The page cache of every SQLite connection, 64 MiB (bulk imports raise it for a while).
+pub(crate) const USUAL_CACHE: &str = "PRAGMA cache_size = -65536";
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -90,7 +93,7 @@ impl SqlStore {
                                 conn.execute("PRAGMA synchronous = FULL").await?;
                                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                                 conn.execute("PRAGMA foreign_keys = ON").await?;
-                                conn.execute("PRAGMA cache_size = -65536").await?;
+                                conn.execute(USUAL_CACHE).await?;
                                 Ok(())
                             })
                         })
@@ -112,11 +115,16 @@ impl SqlStore {
         }
     }
 
-    /// Applies this backend's migrations.
+    /// Applies this backend's migrations, and builds again any index a bulk import set aside
+    /// and did not live to restore.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
+        }
+        let rebuilt = self.restore_case_indexes_impl().await?;
+        if rebuilt > 0 {
+            tracing::warn!(rebuilt, "built again the case indexes an unfinished bulk import had set aside");
         }
         Ok(())
     }
@@ -536,6 +544,15 @@ impl crate::Store for SqlStore {
     }
     async fn count_cases(&self) -> Result<i64> {
         self.count_cases_impl().await
+    }
+    async fn count_imported(&self, source: &str) -> Result<i64> {
+        self.count_imported_impl(source).await
+    }
+    async fn set_aside_case_indexes(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        self.set_aside_case_indexes_impl(now).await
+    }
+    async fn restore_case_indexes(&self) -> Result<usize> {
+        self.restore_case_indexes_impl().await
     }
     async fn create_webhook(
         &self,
