@@ -16,7 +16,7 @@ use super::rows::{
 };
 use grassroots_domain::case::to_millis;
 
-use super::{ms, rows_per_statement, value_lists, Args, SqlStore};
+use super::{insert_rows, ms, Args, SqlStore};
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -171,20 +171,8 @@ impl SqlStore {
         let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
         let with_co_units: Vec<&CaseRecord> =
             rows.iter().map(|r| r.record).filter(|r| !r.co_units.is_empty()).collect();
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<NewCaseRow> = rows.by_ref().take(rows_per_statement(columns.len())).collect();
-            let sql = format!(
-                "INSERT INTO cases ({}) VALUES {}",
-                columns.join(", "),
-                value_lists(conn, columns.len(), chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                q = bind_case_row(q, row);
-            }
-            q.execute(&mut *conn).await?;
-        }
+        let head = format!("INSERT INTO cases ({})", columns.join(", "));
+        insert_rows(conn, &head, columns.len(), "", rows, bind_case_row).await?;
         for record in with_co_units {
             Self::write_co_units(conn, record).await?;
         }
@@ -211,27 +199,18 @@ impl SqlStore {
     }
 
     pub(super) async fn insert_events(conn: &mut AnyConnection, events: &[CaseEvent]) -> Result<()> {
-        const COLUMNS: usize = 8;
-        for chunk in events.chunks(rows_per_statement(COLUMNS)) {
-            let sql = format!(
-                "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload) VALUES {}",
-                value_lists(conn, COLUMNS, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for event in chunk {
-                q = q
-                    .bind(event.id.to_string())
-                    .bind(event.case_id.to_string())
-                    .bind(event.seq)
-                    .bind(ms(event.at))
-                    .bind(event.actor_kind.clone())
-                    .bind(event.actor_id.map(|u| u.to_string()))
-                    .bind(event.kind.name())
-                    .bind(serde_json::to_string(&event.kind).expect("events serialise"));
-            }
-            q.execute(&mut *conn).await?;
-        }
-        Ok(())
+        let head = "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload)";
+        insert_rows(conn, head, 8, "", events, |q, event| {
+            q.bind(event.id.to_string())
+                .bind(event.case_id.to_string())
+                .bind(event.seq)
+                .bind(ms(event.at))
+                .bind(event.actor_kind.clone())
+                .bind(event.actor_id.map(|u| u.to_string()))
+                .bind(event.kind.name())
+                .bind(serde_json::to_string(&event.kind).expect("events serialise"))
+        })
+        .await
     }
 
     pub(super) async fn insert_audit(

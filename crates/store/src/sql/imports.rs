@@ -7,7 +7,7 @@ use grassroots_domain::workflow::EventKind;
 use sqlx::{AnyConnection, Row};
 
 use super::cases::new_tracking_no;
-use super::{ms, rows_per_statement, value_lists, Args, SqlStore, IN_LIST};
+use super::{insert_rows, ms, Args, SqlStore, IN_LIST};
 use crate::{HistoricCase, ImportBatch, ImportedCase, Result, StoreError};
 
 /// How often a batch draws tracking numbers again before giving up: each draw leaves only
@@ -48,23 +48,12 @@ impl SqlStore {
             .unzip();
         Self::draw_free_tracking_numbers(&mut tx, &mut fresh).await?;
         Self::insert_historic(&mut tx, &self.cipher, &fresh).await?;
-        const COLUMNS: usize = 4;
-        let links: Vec<(&String, &HistoricCase)> = external_ids.iter().zip(&fresh).collect();
-        for chunk in links.chunks(rows_per_statement(COLUMNS)) {
-            let sql = format!(
-                "INSERT INTO case_imports (source, external_id, case_id, imported_at) VALUES {}",
-                value_lists(&tx, COLUMNS, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for (external_id, case) in chunk {
-                q = q
-                    .bind(source.to_string())
-                    .bind((*external_id).clone())
-                    .bind(case.record.id.to_string())
-                    .bind(ms(now));
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let links = external_ids.into_iter().zip(&fresh);
+        let head = "INSERT INTO case_imports (source, external_id, case_id, imported_at)";
+        insert_rows(&mut tx, head, 4, "", links, |q, (external_id, case)| {
+            q.bind(source.to_string()).bind(external_id).bind(case.record.id.to_string()).bind(ms(now))
+        })
+        .await?;
         tx.commit().await?;
         let added = fresh.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })

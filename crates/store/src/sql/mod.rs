@@ -183,16 +183,41 @@ const VALUES_PER_STATEMENT: usize = 4_000;
 pub(crate) const IN_LIST: usize = 400;
 
 /// How many rows of `columns` values one multi-row statement may carry.
-pub(crate) fn rows_per_statement(columns: usize) -> usize {
+fn rows_per_statement(columns: usize) -> usize {
     (VALUES_PER_STATEMENT / columns).max(1)
+}
+
+/// Inserts `rows` with multi-row statements, `{head} VALUES (…), (…) {tail}`, each row bound by
+/// `bind`, as many rows to a statement as `rows_per_statement` allows.
+pub(crate) async fn insert_rows<T>(
+    conn: &mut sqlx::AnyConnection,
+    head: &str,
+    columns: usize,
+    tail: &str,
+    rows: impl IntoIterator<Item = T, IntoIter: ExactSizeIterator>,
+    bind: impl for<'s> Fn(rows::AnyQuery<'s>, T) -> rows::AnyQuery<'s>,
+) -> Result<()> {
+    let mut rows = rows.into_iter();
+    let per_statement = rows_per_statement(columns).min(rows.len());
+    let anonymous = conn.backend_name() == "SQLite";
+    let statement = |n: usize| format!("{head} VALUES {} {tail}", value_lists(anonymous, columns, n));
+    let (full, last) = (statement(per_statement), statement(rows.len() % per_statement.max(1)));
+    while rows.len() > 0 {
+        let n = rows.len().min(per_statement);
+        let mut q = sqlx::query(if n == per_statement { &full } else { &last });
+        for row in rows.by_ref().take(n) {
+            q = bind(q, row);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The placeholders of `rows` rows of `columns` values: `($1, $2), ($3, $4)`, or on SQLite
 /// `(?, ?), (?, ?)`. sqlx looks each numbered parameter up by name in a list SQLite scans from
 /// the start, so binding a statement of n numbered parameters takes n² steps (at 2,000 it was
 /// the largest cost in stack samples of a bulk import); anonymous ones are bound in order.
-pub(crate) fn value_lists(conn: &sqlx::AnyConnection, columns: usize, rows: usize) -> String {
-    let anonymous = conn.backend_name() == "SQLite";
+fn value_lists(anonymous: bool, columns: usize, rows: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 6);
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ", (" });

@@ -9,7 +9,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::rows::parse_uuid;
-use super::{from_ms, ms, rows_per_statement, value_lists, Args, SqlStore, IN_LIST};
+use super::{from_ms, insert_rows, ms, Args, SqlStore, IN_LIST};
 use crate::crypto::context;
 use crate::{AttemptOutcome, Delivery, DeliveryAttempt, Result, StoreError, Webhook, NATS_TARGET};
 
@@ -169,29 +169,22 @@ impl SqlStore {
             }
             handled.push(outbox_id);
         }
-        const COLUMNS: usize = 10;
-        for chunk in deliveries.chunks(rows_per_statement(COLUMNS)) {
-            let sql = format!(
-                "INSERT INTO deliveries (id, target, outbox_id, event_id, case_id, seq, topic, attempts, \
-                 next_attempt_at, created_at) VALUES {} ON CONFLICT (target, event_id) DO NOTHING",
-                value_lists(&tx, COLUMNS, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for (target, outbox_id, event_id, case_id, seq, topic) in chunk {
-                q = q
-                    .bind(Uuid::now_v7().to_string())
-                    .bind(target.clone())
-                    .bind(outbox_id.clone())
-                    .bind(event_id.clone())
-                    .bind(case_id.clone())
-                    .bind(*seq)
-                    .bind(topic.clone())
-                    .bind(0_i64)
-                    .bind(ms(now))
-                    .bind(ms(now));
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let head = "INSERT INTO deliveries (id, target, outbox_id, event_id, case_id, seq, topic, attempts, \
+                    next_attempt_at, created_at)";
+        let tail = "ON CONFLICT (target, event_id) DO NOTHING";
+        insert_rows(&mut tx, head, 10, tail, deliveries, |q, (target, outbox_id, event_id, case_id, seq, topic)| {
+            q.bind(Uuid::now_v7().to_string())
+                .bind(target)
+                .bind(outbox_id)
+                .bind(event_id)
+                .bind(case_id)
+                .bind(seq)
+                .bind(topic)
+                .bind(0_i64)
+                .bind(ms(now))
+                .bind(ms(now))
+        })
+        .await?;
         for chunk in handled.chunks(IN_LIST) {
             let mut args = Args::default();
             let at = args.int(ms(now));
