@@ -478,7 +478,7 @@ pub fn generate_cases(
             seq: 1,
             at: received_at,
             actor_kind: actor.kind().into(),
-            actor_id: actor.user_id(),
+            actor_id: actor.id(),
             kind: EventKind::Received {
                 tracking_no: tracking_no(received_at, rng.gen_range(0..100_000_000)),
                 category_code: category.code.0.clone(),
@@ -730,7 +730,7 @@ fn event_for(record: &CaseRecord, actor: &Actor, kind: EventKind, at: DateTime<U
         seq: record.version + 1,
         at: to_millis(at),
         actor_kind: actor.kind().into(),
-        actor_id: actor.user_id(),
+        actor_id: actor.id(),
         kind,
     }
 }

@@ -196,6 +196,11 @@ pub enum Actor {
     Resident,
     /// The platform itself (deadline worker).
     System,
+    /// Another system, reporting through an Open311 API key: it may take in requests, and make
+    /// no move on a case.
+    ApiKey {
+        key_id: Uuid,
+    },
 }
 
 impl Actor {
@@ -206,19 +211,22 @@ impl Actor {
         }
     }
 
-    pub fn user_id(&self) -> Option<Uuid> {
+    /// The staff member's user id or the API key's id, as recorded in events and audit entries.
+    pub fn id(&self) -> Option<Uuid> {
         match self {
             Self::Staff { user_id, .. } => Some(*user_id),
-            _ => None,
+            Self::ApiKey { key_id } => Some(*key_id),
+            Self::Resident | Self::System => None,
         }
     }
 
-    /// "dispatcher", "resident" or "system", as recorded in events and audit entries.
+    /// "dispatcher", "resident", "system" or "api_key", as recorded in events and audit entries.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Staff { role, .. } => role.as_str(),
             Self::Resident => "resident",
             Self::System => "system",
+            Self::ApiKey { .. } => "api_key",
         }
     }
 }

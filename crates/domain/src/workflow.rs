@@ -625,6 +625,7 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
         Actor::Staff { role, .. } => rule.roles.contains(role),
         Actor::Resident => rule.resident,
         Actor::System => rule.system,
+        Actor::ApiKey { .. } => false,
     };
     if !permitted {
         return Err(MoveError::Forbidden { role: actor.kind().to_string(), action: mv.name() });

@@ -137,7 +137,7 @@ impl Harness {
             seq: self.case.version + 1,
             at: self.now,
             actor_kind: actor.kind().into(),
-            actor_id: actor.user_id(),
+            actor_id: actor.id(),
             kind: kind.clone(),
         };
         self.case = evolve(Some(self.case.clone()), &event).unwrap();

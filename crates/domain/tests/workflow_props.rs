@@ -74,6 +74,7 @@ static ACTORS: LazyLock<Vec<Actor>> = LazyLock::new(|| {
         staff(9, Role::Admin, Scope::All),
         Actor::Resident,
         Actor::System,
+        Actor::ApiKey { key_id: Uuid::from_u128(10) },
     ]
 });
 
@@ -156,6 +157,8 @@ fn permitted(actor: &Actor, kind: &str) -> bool {
         Actor::Resident => resident,
         // Auto-dispatch rules: the platform registers and dispatches, nothing else.
         Actor::System => matches!(kind, "register" | "dispatch"),
+        // Another system reports through its API key and makes no move on a case.
+        Actor::ApiKey { .. } => false,
     }
 }
 
@@ -912,7 +915,7 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                             seq: case.version + 1,
                             at: now,
                             actor_kind: actor.kind().into(),
-                            actor_id: actor.user_id(),
+                            actor_id: actor.id(),
                             kind,
                         };
                         let next = evolve(Some(case.clone()), &event)
@@ -1105,7 +1108,7 @@ fn the_whole_loop_works_end_to_end_and_replays() {
             seq: case.version + 1,
             at: now,
             actor_kind: actor.kind().into(),
-            actor_id: actor.user_id(),
+            actor_id: actor.id(),
             kind,
         };
         case = evolve(Some(case), &event).unwrap();

@@ -39,6 +39,10 @@ pub struct IntakeRequest {
     /// from a request body.
     #[serde(skip)]
     pub client_channel: Option<Channel>,
+    /// The API key an exchange endpoint's report came with, recorded as the reporter of the
+    /// case; never read from a request body.
+    #[serde(skip)]
+    pub client_key: Option<uuid::Uuid>,
 }
 
 impl IntakeRequest {
@@ -131,7 +135,7 @@ pub(crate) async fn take_in(
                 s.user.role.as_str()
             )))
         }
-        None => Actor::Resident,
+        None => req.client_key.map_or(Actor::Resident, |key_id| Actor::ApiKey { key_id }),
     };
 
     let description = req.description.trim();

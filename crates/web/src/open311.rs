@@ -513,6 +513,7 @@ pub async fn post_request(
         reporter_name: (!name.is_empty()).then_some(name),
         reporter_phone: get("phone").map(str::to_string),
         client_channel: Some(Channel::Open311),
+        client_key: Some(key.id),
         ..IntakeRequest::default()
     };
     if req.lat.is_some() != req.lng.is_some() {

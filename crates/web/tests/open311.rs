@@ -141,7 +141,7 @@ async fn keys_are_held_to_what_they_may_do_and_where(app: TestApp) {
         }
     };
     issue("reader-key-0123456789abcdef", true, None).await;
-    issue("street-key-0123456789abcdef", false, Some(street)).await;
+    let street_key = issue("street-key-0123456789abcdef", false, Some(street)).await;
     issue("elsewhere-key-0123456789abcdef", false, Some(other_street)).await;
     let (lng, lat) = IN_GRID;
     let post = |key: &str| {
@@ -162,6 +162,15 @@ async fn keys_are_held_to_what_they_may_do_and_where(app: TestApp) {
     let made = post("street-key-0123456789abcdef").send().await;
     assert_eq!(made.status, 201, "{}", made.text());
     let id = made.json()[0]["service_request_id"].as_str().unwrap().to_string();
+    let filter = grassroots_store::CaseFilter { limit: 500, ..Default::default() };
+    let cases = app.store.list_cases(&grassroots_domain::Scope::All, &filter).await.unwrap().cases;
+    let case = cases.iter().find(|c| c.record.tracking_no == id).unwrap();
+    let received = &app.store.case_events(case.record.id).await.unwrap()[0];
+    assert_eq!(
+        (received.actor_kind.as_str(), received.actor_id),
+        ("api_key", Some(street_key.id)),
+        "the key that posted is recorded as the reporter"
+    );
 
     for (key, description) in [
         ("street-key-0123456789abcdef", Value::from("路灯不亮")),

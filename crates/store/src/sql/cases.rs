@@ -221,7 +221,7 @@ impl SqlStore {
         case_id: Option<Uuid>,
         detail: serde_json::Value,
     ) -> Result<()> {
-        Self::insert_audit_row(conn, at, actor.kind(), actor.user_id(), action, case_id, detail).await
+        Self::insert_audit_row(conn, at, actor.kind(), actor.id(), action, case_id, detail).await
     }
 
     /// An audit entry by kind of actor: a role, "resident", "system", or "anonymous" for
@@ -564,7 +564,7 @@ impl SqlStore {
             seq: case.version + 1,
             at,
             actor_kind: actor.kind().to_string(),
-            actor_id: actor.user_id(),
+            actor_id: actor.id(),
             kind,
         };
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
@@ -646,7 +646,9 @@ impl SqlStore {
             Actor::Staff { scope, .. } => scope,
             // The platform's own moves (auto-dispatch) reach every case; the rules limit them.
             Actor::System => &Scope::All,
-            Actor::Resident => return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.name() }.into()),
+            Actor::Resident | Actor::ApiKey { .. } => {
+                return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.name() }.into())
+            }
         };
         self.transition(Locator::Scoped(scope, id), actor, mv, ctx).await
     }

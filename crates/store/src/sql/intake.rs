@@ -93,7 +93,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
             seq: 1,
             at: new.received_at,
             actor_kind: actor.kind().to_string(),
-            actor_id: actor.user_id(),
+            actor_id: actor.id(),
             kind: EventKind::Received {
                 tracking_no: tracking_no.clone(),
                 category_code: new.category_code.clone(),

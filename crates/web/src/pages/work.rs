@@ -467,6 +467,7 @@ fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &La
         (_, Some(role)) => lang.t(role.label_zh(), role.label_en()).to_string(),
         ("resident", _) => lang.t("群众", "resident").to_string(),
         ("system", _) => lang.t("系统", "the platform").to_string(),
+        ("api_key", _) => lang.t("其他系统（接口密钥）", "another system (API key)").to_string(),
         (other, None) => other.to_string(),
     };
     TimelineLine { at: local_time(e.at), what: lang.t(zh, en).to_string(), who, detail }
