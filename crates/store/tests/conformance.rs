@@ -681,6 +681,15 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
     let same_ids_elsewhere: Vec<_> = (0..5).map(|i| imported(i, &format!("250102{i:08}"))).collect();
     let other = s.import_cases("other", same_ids_elsewhere, now).await.unwrap();
     assert_eq!(other.added, 5);
+
+    // The same new cases imported twice at once: each batch reads what is taken before its
+    // transaction and checks again within it, so each case is created once.
+    let before = s.count_cases().await.unwrap();
+    let twice: Vec<_> = (0..100).map(|i| imported(1000 + i, &format!("250104{i:08}"))).collect();
+    let (a, b) = tokio::join!(s.import_cases("race", twice.clone(), now), s.import_cases("race", twice, now));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.added + b.added, a.already_imported + b.already_imported), (100, 100), "{a:?} {b:?}");
+    assert_eq!(s.count_cases().await.unwrap(), before + 100);
 }
 
 async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {

@@ -8,7 +8,7 @@
 //! skips what is already in and creates nothing twice. A large import sets the cases table's
 //! secondary indexes aside while it writes and builds them again at the end (`Indexes`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -768,44 +768,38 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
         );
     }
 
-    // Second pass: write the good rows in batches, each written by a task of its own while
-    // this one reads and converts the next.
+    // Second pass: write the good rows in batches. Each batch is written by a task of its own
+    // while this one reads and converts the next; two may be on their way at once, the later
+    // one getting its statements ready while the earlier one writes.
     read.store(0, std::sync::atomic::Ordering::Relaxed);
     let mut rows = Rows::open(&o.file, format, &mapping, read.clone())?;
     let importing = bar(size, "importing");
     let written: anyhow::Result<ImportBatch> = async {
         let mut total = ImportBatch::default();
-        let mut writing: Option<tokio::task::JoinHandle<grassroots_store::Result<ImportBatch>>> = None;
+        let mut writing: VecDeque<tokio::task::JoinHandle<grassroots_store::Result<ImportBatch>>> = VecDeque::new();
         loop {
             let mut batch = Vec::with_capacity(BATCH);
-            let mut done = false;
             while batch.len() < BATCH {
-                let Some((number, row)) = rows.next_row() else {
-                    done = true;
-                    break;
-                };
+                let Some((number, row)) = rows.next_row() else { break };
                 let Ok(case) = row.map_err(|p| vec![p]).and_then(|row| converter.convert(&row)) else { continue };
                 if first_row_of.get(&case.external_id) == Some(&number) {
                     batch.push(case);
                 }
             }
-            if let Some(previous) = writing.take() {
-                let written = previous.await?.map_err(|e| anyhow::anyhow!("writing cases: {e}"))?;
+            let done = batch.len() < BATCH;
+            if !batch.is_empty() {
+                let (store, source) = (store.clone(), mapping.source.clone());
+                writing.push_back(tokio::spawn(async move { store.import_cases(&source, batch, Utc::now()).await }));
+            }
+            while writing.len() > usize::from(!done) {
+                let Some(earliest) = writing.pop_front() else { break };
+                let written = earliest.await?.map_err(|e| anyhow::anyhow!("writing cases: {e}"))?;
                 total.added += written.added;
                 total.already_imported += written.already_imported;
                 importing.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
                 importing.set_message(format!("{} imported", total.added));
             }
-            if !batch.is_empty() {
-                let (store, source) = (store.clone(), mapping.source.clone());
-                writing = Some(tokio::spawn(async move { store.import_cases(&source, batch, Utc::now()).await }));
-            }
             if done {
-                if let Some(last) = writing.take() {
-                    let written = last.await?.map_err(|e| anyhow::anyhow!("writing cases: {e}"))?;
-                    total.added += written.added;
-                    total.already_imported += written.already_imported;
-                }
                 return Ok(total);
             }
         }

@@ -16,7 +16,7 @@ use super::rows::{
 };
 use grassroots_domain::case::to_millis;
 
-use super::{insert_rows, ms, Args, SqlStore};
+use super::{insert_rows, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -128,6 +128,20 @@ const IMMUTABLE_COLUMNS: [&str; 20] = [
     "received_at",
 ];
 
+const EVENTS_HEAD: &str = "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload)";
+const EVENT_COLUMNS: usize = 8;
+
+fn bind_event<'q>(q: AnyQuery<'q>, event: &CaseEvent) -> AnyQuery<'q> {
+    q.bind(event.id.to_string())
+        .bind(event.case_id.to_string())
+        .bind(event.seq)
+        .bind(ms(event.at))
+        .bind(event.actor_kind.clone())
+        .bind(event.actor_id.map(|u| u.to_string()))
+        .bind(event.kind.name())
+        .bind(serde_json::to_string(&event.kind).expect("events serialise"))
+}
+
 fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
     let (record, p) = (row.record, &row.record.place);
     let q = q
@@ -199,18 +213,7 @@ impl SqlStore {
     }
 
     pub(super) async fn insert_events(conn: &mut AnyConnection, events: &[CaseEvent]) -> Result<()> {
-        let head = "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload)";
-        insert_rows(conn, head, 8, "", events, |q, event| {
-            q.bind(event.id.to_string())
-                .bind(event.case_id.to_string())
-                .bind(event.seq)
-                .bind(ms(event.at))
-                .bind(event.actor_kind.clone())
-                .bind(event.actor_id.map(|u| u.to_string()))
-                .bind(event.kind.name())
-                .bind(serde_json::to_string(&event.kind).expect("events serialise"))
-        })
-        .await
+        insert_rows(conn, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event).await
     }
 
     pub(super) async fn insert_audit(
@@ -758,21 +761,37 @@ impl SqlStore {
         cipher: &Cipher,
         cases: &[HistoricCase],
     ) -> Result<()> {
-        let rows = cases
-            .iter()
-            .map(|h| {
-                let r = &h.record;
-                NewCaseRow {
-                    record: r,
-                    query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
-                    anonymous: h.anonymous,
-                    personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
-                }
-            })
-            .collect();
-        Self::insert_case_rows(conn, rows).await?;
-        let events: Vec<CaseEvent> = cases.iter().flat_map(|h| h.events.iter().cloned()).collect();
-        Self::insert_events(conn, &events).await
+        let anonymous = conn.backend_name() == "SQLite";
+        for inserts in Self::historic_inserts(anonymous, cipher, cases.iter())? {
+            inserts.execute(conn).await?;
+        }
+        for case in cases.iter().filter(|h| !h.record.co_units.is_empty()) {
+            Self::write_co_units(conn, &case.record).await?;
+        }
+        Ok(())
+    }
+
+    /// The statements that insert the cases' rows and their events, built ahead of their
+    /// transaction. Co-handling units are left to `write_co_units`.
+    pub(super) fn historic_inserts<'a>(
+        anonymous: bool,
+        cipher: &Cipher,
+        cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
+    ) -> Result<[Inserts; 2]> {
+        let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
+        let rows = cases.clone().map(|h| {
+            let r = &h.record;
+            NewCaseRow {
+                record: r,
+                query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
+                anonymous: h.anonymous,
+                personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
+            }
+        });
+        let head = format!("INSERT INTO cases ({})", columns.join(", "));
+        let case_rows = Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)?;
+        let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
+        Ok([case_rows, Inserts::build(anonymous, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event)?])
     }
 }
 

@@ -7,8 +7,8 @@ use grassroots_domain::workflow::EventKind;
 use sqlx::{AnyConnection, Row};
 
 use super::cases::new_tracking_no;
-use super::{insert_rows, ms, Args, SqlStore, IN_LIST};
-use crate::{HistoricCase, ImportBatch, ImportedCase, Result, StoreError};
+use super::{ms, Args, Inserts, SqlStore, IN_LIST};
+use crate::{ImportBatch, ImportedCase, Result, StoreError};
 
 /// How often a batch draws tracking numbers again before giving up: each draw leaves only
 /// numbers already taken, a handful in a million.
@@ -30,33 +30,57 @@ impl SqlStore {
     pub(crate) async fn import_cases_impl(
         &self,
         source: &str,
-        cases: Vec<ImportedCase>,
+        mut cases: Vec<ImportedCase>,
         now: DateTime<Utc>,
     ) -> Result<ImportBatch> {
+        let offered = cases.len() as u64;
+        // Read what is taken and build the statements before the transaction, so that a
+        // batch gets ready while the one before it is being written...
+        let mut reader = self.read.acquire().await?;
+        Self::leave_out_known(&mut reader, source, &mut cases).await?;
+        drop(reader);
+        let mut inserts = self.import_inserts(source, &cases, now)?;
         // A bulk load touches every index of the cases table all over: with the usual 64 MiB
         // cache it slows to a crawl past a few hundred thousand cases; and each multi-row
         // statement keeps a journal of its own, written to a file unless in memory.
         self.sqlite_pragmas(&BULK_PRAGMAS).await?;
         let mut tx = self.write.begin().await?;
-        let offered = cases.len() as u64;
-        let known = Self::imported_before(&mut tx, source, &cases).await?;
-        let mut seen = HashSet::new();
-        let (external_ids, mut fresh): (Vec<String>, Vec<HistoricCase>) = cases
-            .into_iter()
-            .filter(|c| !known.contains(&c.external_id) && seen.insert(c.external_id.clone()))
-            .map(|c| (c.external_id, c.case))
-            .unzip();
-        Self::draw_free_tracking_numbers(&mut tx, &mut fresh).await?;
-        Self::insert_historic(&mut tx, &self.cipher, &fresh).await?;
-        let links = external_ids.into_iter().zip(&fresh);
-        let head = "INSERT INTO case_imports (source, external_id, case_id, imported_at)";
-        insert_rows(&mut tx, head, 4, "", links, |q, (external_id, case)| {
-            q.bind(source.to_string()).bind(external_id).bind(case.record.id.to_string()).bind(ms(now))
-        })
-        .await?;
+        if self.backend == crate::Backend::Postgres {
+            // PostgreSQL runs writers side by side: imports take turns, so that each sees
+            // what the one before it wrote. (SQLite has one writer at a time anyway.)
+            sqlx::query("LOCK TABLE case_imports IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        }
+        // ...and check again within it, for a writer that came in between.
+        if Self::leave_out_known(&mut tx, source, &mut cases).await? {
+            inserts = self.import_inserts(source, &cases, now)?;
+        }
+        for statements in inserts {
+            statements.execute(&mut tx).await?;
+        }
         tx.commit().await?;
-        let added = fresh.len() as u64;
+        let added = cases.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })
+    }
+
+    /// Leaves out the cases imported from `source` before (and repeats within the batch), and
+    /// draws new tracking numbers for those already taken. Returns whether anything changed.
+    async fn leave_out_known(conn: &mut AnyConnection, source: &str, cases: &mut Vec<ImportedCase>) -> Result<bool> {
+        let known = Self::imported_before(conn, source, cases).await?;
+        let (before, mut seen) = (cases.len(), HashSet::new());
+        cases.retain(|c| !known.contains(&c.external_id) && seen.insert(c.external_id.clone()));
+        let redrawn = Self::draw_free_tracking_numbers(conn, cases).await?;
+        Ok(cases.len() != before || redrawn > 0)
+    }
+
+    /// The statements that write the cases, their events and their external ids.
+    fn import_inserts(&self, source: &str, cases: &[ImportedCase], now: DateTime<Utc>) -> Result<Vec<Inserts>> {
+        let anonymous = self.backend == crate::Backend::Sqlite;
+        let mut inserts = Vec::from(Self::historic_inserts(anonymous, &self.cipher, cases.iter().map(|c| &c.case))?);
+        let head = "INSERT INTO case_imports (source, external_id, case_id, imported_at)";
+        inserts.push(Inserts::build(anonymous, head, 4, "", cases, |q, c| {
+            q.bind(source.to_string()).bind(c.external_id.clone()).bind(c.case.record.id.to_string()).bind(ms(now))
+        })?);
+        Ok(inserts)
     }
 
     pub(crate) async fn count_imported_impl(&self, source: &str) -> Result<i64> {
@@ -162,20 +186,21 @@ impl SqlStore {
     }
 
     /// Gives a new random tracking number to every case whose number is taken, by a stored
-    /// case or by an earlier one of the batch.
-    async fn draw_free_tracking_numbers(conn: &mut AnyConnection, cases: &mut [HistoricCase]) -> Result<()> {
+    /// case or by an earlier one of the batch. Returns how many it gave.
+    async fn draw_free_tracking_numbers(conn: &mut AnyConnection, cases: &mut [ImportedCase]) -> Result<usize> {
+        let mut redrawn = 0;
         for _ in 0..MAX_DRAWS {
             let mut taken = HashSet::new();
             for chunk in cases.chunks(IN_LIST) {
                 let mut args = Args::default();
-                let list: Vec<String> = chunk.iter().map(|c| args.text(c.record.tracking_no.clone())).collect();
+                let list: Vec<String> = chunk.iter().map(|c| args.text(c.case.record.tracking_no.clone())).collect();
                 let sql = format!("SELECT tracking_no FROM cases WHERE tracking_no IN ({})", list.join(", "));
                 for row in args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
                     taken.insert(row.try_get::<String, _>("tracking_no")?);
                 }
             }
             let mut clashes = 0;
-            for case in cases.iter_mut() {
+            for case in cases.iter_mut().map(|c| &mut c.case) {
                 if taken.insert(case.record.tracking_no.clone()) {
                     continue;
                 }
@@ -189,8 +214,9 @@ impl SqlStore {
                 case.record.tracking_no = number;
             }
             if clashes == 0 {
-                return Ok(());
+                return Ok(redrawn);
             }
+            redrawn += clashes;
         }
         Err(StoreError::Corrupt("no free tracking numbers left for the imported cases".into()))
     }

@@ -187,30 +187,59 @@ fn rows_per_statement(columns: usize) -> usize {
     (VALUES_PER_STATEMENT / columns).max(1)
 }
 
-/// Inserts `rows` with multi-row statements, `{head} VALUES (…), (…) {tail}`, each row bound by
-/// `bind`, as many rows to a statement as `rows_per_statement` allows.
+/// Multi-row INSERT statements with their values bound, ready to run. Built outside a
+/// transaction, they keep the copying and serialising of a bulk load out of it.
+pub(crate) struct Inserts {
+    /// The statement with as many rows as one may carry, and the one with the rows left over.
+    full: String,
+    last: String,
+    statements: Vec<(bool, sqlx::any::AnyArguments<'static>)>,
+}
+
+impl Inserts {
+    /// `{head} VALUES (…), (…) {tail}` for `rows`, each bound by `bind`, as many rows to a
+    /// statement as `rows_per_statement` allows. `anonymous`: SQLite's `?` placeholders.
+    pub(crate) fn build<T>(
+        anonymous: bool,
+        head: &str,
+        columns: usize,
+        tail: &str,
+        rows: impl IntoIterator<Item = T, IntoIter: ExactSizeIterator>,
+        bind: impl Fn(rows::AnyQuery<'static>, T) -> rows::AnyQuery<'static>,
+    ) -> Result<Self> {
+        use sqlx::Execute;
+        let mut rows = rows.into_iter();
+        let per_statement = rows_per_statement(columns).min(rows.len());
+        let statement = |n: usize| format!("{head} VALUES {} {tail}", value_lists(anonymous, columns, n));
+        let (full, last) = (statement(per_statement), statement(rows.len() % per_statement.max(1)));
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement.max(1)));
+        while rows.len() > 0 {
+            let n = rows.len().min(per_statement);
+            let mut q = rows.by_ref().take(n).fold(sqlx::query(""), &bind);
+            let args = q.take_arguments().map_err(sqlx::Error::Encode)?.unwrap_or_default();
+            statements.push((n == per_statement, args));
+        }
+        Ok(Self { full, last, statements })
+    }
+
+    pub(crate) async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        for (full, args) in self.statements {
+            sqlx::query_with(if full { &self.full } else { &self.last }, args).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Inserts `rows` with multi-row statements (see `Inserts::build`).
 pub(crate) async fn insert_rows<T>(
     conn: &mut sqlx::AnyConnection,
     head: &str,
     columns: usize,
     tail: &str,
     rows: impl IntoIterator<Item = T, IntoIter: ExactSizeIterator>,
-    bind: impl for<'s> Fn(rows::AnyQuery<'s>, T) -> rows::AnyQuery<'s>,
+    bind: impl Fn(rows::AnyQuery<'static>, T) -> rows::AnyQuery<'static>,
 ) -> Result<()> {
-    let mut rows = rows.into_iter();
-    let per_statement = rows_per_statement(columns).min(rows.len());
-    let anonymous = conn.backend_name() == "SQLite";
-    let statement = |n: usize| format!("{head} VALUES {} {tail}", value_lists(anonymous, columns, n));
-    let (full, last) = (statement(per_statement), statement(rows.len() % per_statement.max(1)));
-    while rows.len() > 0 {
-        let n = rows.len().min(per_statement);
-        let mut q = sqlx::query(if n == per_statement { &full } else { &last });
-        for row in rows.by_ref().take(n) {
-            q = bind(q, row);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    Inserts::build(conn.backend_name() == "SQLite", head, columns, tail, rows, bind)?.execute(conn).await
 }
 
 /// The placeholders of `rows` rows of `columns` values: `($1, $2), ($3, $4)`, or on SQLite
