@@ -68,6 +68,14 @@ async fn deadline_worker(store: Arc<dyn Store>) {
     loop {
         tick.tick().await;
         let now = Utc::now();
+        // Indexes an import set aside and did not live to build again (its lease ran out).
+        match store.restore_case_indexes(&holder, now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::warn!(rebuilt = n, "built again the case indexes an unfinished bulk import had set aside")
+            }
+            Err(e) => tracing::warn!(error = %e, "building set-aside case indexes"),
+        }
         match store.claim_lease("deadlines", &holder, now, lease).await {
             Ok(true) => loop {
                 match store.tick_deadlines(Utc::now(), 500).await {

@@ -378,7 +378,11 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     assert!(ok, "{out}");
     assert!(out.contains("2 cases imported from old-12345") && out.contains("5 bad rows skipped"), "{out}");
     assert!(out.contains("indexes of the cases table set aside"), "{out}");
-    assert_eq!(store.restore_case_indexes().await.unwrap(), 0, "the import built them again itself");
+    assert_eq!(
+        store.restore_case_indexes("test", chrono::Utc::now()).await.unwrap(),
+        0,
+        "the import built them itself"
+    );
     let (ok, out) = run(&["--skip-invalid"]);
     assert!(ok && out.contains("0 cases imported") && out.contains("2 imported before"), "{out}");
     assert_eq!(store.count_cases().await.unwrap(), 2, "a second import creates nothing twice");

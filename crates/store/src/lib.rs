@@ -175,14 +175,17 @@ pub trait Store: Send + Sync + 'static {
     async fn count_cases(&self) -> Result<i64>;
     /// How many cases were imported from `source`.
     async fn count_imported(&self, source: &str) -> Result<i64>;
-    /// For a bulk import: drops the cases table's secondary indexes, which are faster to build
-    /// again at the end than to keep up to date case by case. Their definitions are kept in the
-    /// same transaction, so `migrate` builds them again if the import stops before
-    /// `restore_case_indexes`. Returns how many were set aside. Queries stay correct meanwhile,
-    /// only slower.
-    async fn set_aside_case_indexes(&self, now: DateTime<Utc>) -> Result<usize>;
-    /// Builds again the indexes set aside; returns how many it built.
-    async fn restore_case_indexes(&self) -> Result<usize>;
+    /// For a bulk import by `holder`: drops the cases table's secondary indexes, which are
+    /// faster to build again at the end than to keep up to date case by case, and takes the
+    /// lease `BULK_IMPORT_LEASE` (renew it with `claim_lease` and `bulk_import_ttl`). Their
+    /// definitions are kept in the same transaction, so if the import stops before
+    /// `restore_case_indexes`, `migrate` or a server builds them again once the lease has run
+    /// out. Returns how many were set aside: none while another import holds the lease.
+    /// Queries stay correct meanwhile, only slower.
+    async fn set_aside_case_indexes(&self, holder: &str, now: DateTime<Utc>) -> Result<usize>;
+    /// Builds again the indexes set aside, unless another holder has the lease; returns how
+    /// many it built.
+    async fn restore_case_indexes(&self, holder: &str, now: DateTime<Utc>) -> Result<usize>;
 
     // Event delivery: webhooks and NATS (sql/relay.rs).
     /// Checks the URL (http or https) and topics (`case.EVENT`); the secret is kept sealed.

@@ -324,6 +324,15 @@ pub struct Webhook {
 /// The delivery target NATS JetStream stands for, beside the webhooks' ids.
 pub const NATS_TARGET: &str = "nats";
 
+/// Held by an import while the cases table's indexes are set aside; renewed with each batch.
+pub const BULK_IMPORT_LEASE: &str = "bulk-import";
+
+/// How long the bulk-import lease lasts unrenewed: a stopped import's indexes are built again
+/// by the next `migrate` (or a running server) once it has passed.
+pub fn bulk_import_ttl() -> chrono::Duration {
+    chrono::Duration::minutes(2)
+}
+
 /// One event on its way to one target (a webhook's id, or `nats`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {

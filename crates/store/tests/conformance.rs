@@ -645,6 +645,7 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
     let mut cases: Vec<_> = (0..700).map(|i| imported(i, &format!("250101{i:08}"))).collect();
     cases[10] = imported(10, &taken);
     cases[20] = imported(20, "25010100000021");
+    cases[30].case.record.co_units = vec![UNIT_B.into()];
     let now = Utc::now();
     let first = s.import_cases("old", cases.clone(), now).await.unwrap();
     assert_eq!(first, grassroots_store::ImportBatch { added: 700, already_imported: 0 });
@@ -673,6 +674,9 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
         (CaseState::Closed, Some(UNIT_A), Some(true))
     );
     assert_eq!(redrawn.reporter.phone.as_deref(), Some("139****1111"));
+    let co_handled = Scope::Unit { unit: UNIT_B.into() };
+    let seen_by_b = s.list_cases(&co_handled, &CaseFilter { limit: 10, ..CaseFilter::default() }).await.unwrap();
+    assert!(seen_by_b.cases.iter().any(|c| c.record.description == "旧系统工单30"), "a co-handling unit sees its case");
 
     // Again, and again from another source: the first creates nothing, the second all.
     let again = s.import_cases("old", cases[..300].to_vec(), now).await.unwrap();
@@ -696,9 +700,10 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;
     let now = Utc::now();
-    let aside = s.set_aside_case_indexes(now).await.unwrap();
+    let aside = s.set_aside_case_indexes("import-a", now).await.unwrap();
     assert!(aside >= 19, "the queue, rate and due indexes are set aside: {aside}");
-    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), 0, "nothing is left to set aside");
+    assert_eq!(s.set_aside_case_indexes("import-a", now).await.unwrap(), 0, "nothing is left to set aside");
+    assert_eq!(s.set_aside_case_indexes("import-b", now).await.unwrap(), 0, "one import at a time");
 
     // Meanwhile the store works as ever, only slower: imports, reports and lists.
     let cases = (0..50).map(|i| imported(i, &format!("250103{i:08}"))).collect();
@@ -707,15 +712,24 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
     let listed = s.list_cases(&Scope::All, &CaseFilter { limit: 100, ..CaseFilter::default() }).await.unwrap();
     assert_eq!(listed.cases.len(), 51);
 
-    assert_eq!(s.restore_case_indexes().await.unwrap(), aside);
-    assert_eq!(s.restore_case_indexes().await.unwrap(), 0, "each is built once");
-    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), aside, "every index came back");
-
-    // An import that stopped before restoring them: opening the store builds them again.
+    // Another process opening the store leaves them to the import, which holds the lease.
     s.migrate().await.unwrap();
-    assert_eq!(s.restore_case_indexes().await.unwrap(), 0);
-    assert_eq!(s.set_aside_case_indexes(now).await.unwrap(), aside, "migrate built every index again");
-    assert_eq!(s.restore_case_indexes().await.unwrap(), aside);
+    assert_eq!(s.restore_case_indexes("server", now).await.unwrap(), 0);
+    assert_eq!(s.restore_case_indexes("import-a", now).await.unwrap(), aside);
+    assert_eq!(s.restore_case_indexes("import-a", now).await.unwrap(), 0, "each is built once");
+
+    // An import that stopped before restoring them: once its lease has run out, the next
+    // process to open the store builds them again.
+    let stopped = now - Duration::minutes(3);
+    assert_eq!(
+        s.set_aside_case_indexes("import-b", stopped).await.unwrap(),
+        aside,
+        "all came back; the lease was let go"
+    );
+    assert_eq!(s.restore_case_indexes("server", stopped).await.unwrap(), 0, "not while its lease runs");
+    s.migrate().await.unwrap();
+    assert_eq!(s.set_aside_case_indexes("import-c", now).await.unwrap(), aside, "migrate built every index again");
+    assert_eq!(s.restore_case_indexes("import-c", now).await.unwrap(), aside);
 }
 
 conformance!(

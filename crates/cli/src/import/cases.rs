@@ -21,7 +21,7 @@ use grassroots_domain::personal::normalize_phone;
 use grassroots_domain::workflow::{due_status_change, evolve};
 use grassroots_domain::{CaseEvent, Category, Channel, EventKind, Priority, RegionCode, RequestType, Satisfaction};
 use grassroots_geo::placement::{place_in, Placer, Unplaced};
-use grassroots_store::{HistoricCase, ImportBatch, ImportedCase, Reference, Store};
+use grassroots_store::{bulk_import_ttl, HistoricCase, ImportBatch, ImportedCase, Reference, Store, BULK_IMPORT_LEASE};
 
 use crate::demo::id_at;
 use rand::Rng;
@@ -757,8 +757,9 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
 
     // Cases imported before are skipped, so they count as stored, not as new.
     let imported_before = u64::try_from(store.count_imported(&mapping.source).await?).unwrap_or(0);
+    let holder = format!("import-{}-{}", std::process::id(), uuid::Uuid::now_v7());
     let set_aside = if o.indexes.set_aside(good.saturating_sub(imported_before), store.count_cases().await?) {
-        store.set_aside_case_indexes(Utc::now()).await?
+        store.set_aside_case_indexes(&holder, Utc::now()).await?
     } else {
         0
     };
@@ -772,11 +773,11 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
     // while this one reads and converts the next; two may be on their way at once, the later
     // one getting its statements ready while the earlier one writes.
     read.store(0, std::sync::atomic::Ordering::Relaxed);
-    let mut rows = Rows::open(&o.file, format, &mapping, read.clone())?;
     let importing = bar(size, "importing");
+    let mut writing: VecDeque<tokio::task::JoinHandle<grassroots_store::Result<ImportBatch>>> = VecDeque::new();
     let written: anyhow::Result<ImportBatch> = async {
+        let mut rows = Rows::open(&o.file, format, &mapping, read.clone())?;
         let mut total = ImportBatch::default();
-        let mut writing: VecDeque<tokio::task::JoinHandle<grassroots_store::Result<ImportBatch>>> = VecDeque::new();
         loop {
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
@@ -798,6 +799,9 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
                 total.already_imported += written.already_imported;
                 importing.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
                 importing.set_message(format!("{} imported", total.added));
+                if set_aside > 0 {
+                    store.claim_lease(BULK_IMPORT_LEASE, &holder, Utc::now(), bulk_import_ttl()).await?;
+                }
             }
             if done {
                 return Ok(total);
@@ -805,15 +809,25 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
         }
     }
     .await;
+    // After a failed write, the batch still on its way ends before the indexes are rebuilt.
+    for left in writing {
+        let _ = left.await;
+    }
     importing.finish_and_clear();
     if set_aside > 0 {
         // Also after a failed write: the cases written so far are committed and need them.
         let building =
             indicatif::ProgressBar::new_spinner().with_message(format!("building {set_aside} indexes again"));
         building.enable_steady_tick(std::time::Duration::from_millis(200));
-        let built = store.restore_case_indexes().await;
+        let built = store.restore_case_indexes(&holder, Utc::now()).await;
         building.finish_and_clear();
-        built.context("building the case indexes again (the next start of grassroots builds them)")?;
+        if let Err(e) = built {
+            let why = "building the case indexes again failed (the next start of grassroots builds them)";
+            return Err(match written {
+                Ok(_) => anyhow::anyhow!("{why}: {e}"),
+                Err(w) => w.context(format!("{why}: {e}")),
+            });
+        }
     }
     let total = written?;
     println!(

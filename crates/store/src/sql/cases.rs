@@ -193,7 +193,7 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
+    pub(super) async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
         sqlx::query("DELETE FROM case_co_units WHERE case_id = $1")
             .bind(record.id.to_string())
             .execute(&mut *conn)

@@ -122,7 +122,8 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
-        let rebuilt = self.restore_case_indexes_impl().await?;
+        let holder = format!("migrate-{}", uuid::Uuid::now_v7());
+        let rebuilt = self.restore_case_indexes_impl(&holder, chrono::Utc::now()).await?;
         if rebuilt > 0 {
             tracing::warn!(rebuilt, "built again the case indexes an unfinished bulk import had set aside");
         }
@@ -602,11 +603,11 @@ impl crate::Store for SqlStore {
     async fn count_imported(&self, source: &str) -> Result<i64> {
         self.count_imported_impl(source).await
     }
-    async fn set_aside_case_indexes(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
-        self.set_aside_case_indexes_impl(now).await
+    async fn set_aside_case_indexes(&self, holder: &str, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        self.set_aside_case_indexes_impl(holder, now).await
     }
-    async fn restore_case_indexes(&self) -> Result<usize> {
-        self.restore_case_indexes_impl().await
+    async fn restore_case_indexes(&self, holder: &str, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        self.restore_case_indexes_impl(holder, now).await
     }
     async fn create_webhook(
         &self,
