@@ -414,7 +414,7 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let jsonl = dir.path().join("more.jsonl");
     std::fs::write(
         &jsonl,
-        "{\"工单编号\": \"B1\", \"受理时间\": \"2025-04-01T08:00:00+08:00\", \"分类\": \"0301\", \"内容\": \"灯杆倾斜\", \"区划\": 110101}\n\nnot json\n{\"工单编号\": \"B2\", \"受理时间\": \"2025-04-01 08:00\", \"分类\": \"0301\", \"内容\": \"a\\u0000b\", \"区划\": \"110101\"}\n",
+        "{\"工单编号\": \"B1\", \"受理时间\": \"2025-04-01T08:00:00+08:00\", \"分类\": \"0301\", \"内容\": \"灯杆倾斜\", \"区划\": 110101}\n\nnot json\n{\"工单编号\": \"B2\", \"受理时间\": \"2025-04-01 08:00\", \"分类\": \"0301\", \"内容\": \"a\\u0000b\", \"区划\": \"110101\"}\n{\"工单编号\": 123456789012345678901234, \"受理时间\": \"2025-04-01 08:00\", \"分类\": \"0301\", \"内容\": \"长编号\", \"区划\": \"110101\"}\n",
     )
     .unwrap();
     let out =
@@ -422,6 +422,7 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && text.contains("row 3: ") && text.contains("not a JSON object"), "{text}");
     assert!(text.contains("row 4: description (column 内容)") && text.contains("NUL"), "{text}");
+    assert!(text.contains("row 5: external_id (column 工单编号)") && text.contains("as text"), "{text}");
     let out = grassroots(dir.path())
         .args(["import", "cases", "--skip-invalid"])
         .arg(&jsonl)

@@ -345,6 +345,14 @@ impl Rows {
                     values[*field as usize] = match object.get(column) {
                         None | Some(serde_json::Value::Null) => None,
                         Some(serde_json::Value::String(s)) => present(s),
+                        // Whole numbers past 20 digits arrive rounded to a float: two such ids
+                        // could become one.
+                        Some(serde_json::Value::Number(x)) if *field == Field::ExternalId && x.is_f64() => {
+                            let zh = "数字编号应为不超过20位的整数，更长的请写成文本";
+                            let en =
+                                "a numeric id must be a whole number of at most 20 digits: give longer ids as text";
+                            return Some((n, Err(problem(Field::ExternalId, zh, en))));
+                        }
                         Some(other) => Some(other.to_string()),
                     };
                 }
