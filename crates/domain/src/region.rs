@@ -222,23 +222,22 @@ pub fn spoken_name(name: &str) -> &str {
 impl Gazetteer {
     pub fn new(regions: Vec<Region>) -> Self {
         let mut pattern_of: HashMap<&str, usize> = HashMap::new();
-        let mut named: Vec<Vec<usize>> = Vec::new();
+        let (mut patterns, mut named): (Vec<&str>, Vec<Vec<usize>>) = (Vec::new(), Vec::new());
         for (i, region) in regions.iter().enumerate() {
             let name = spoken_name(&region.name);
             if name.chars().count() < 2 {
                 continue;
             }
             let pattern = *pattern_of.entry(name).or_insert_with(|| {
+                patterns.push(name);
                 named.push(Vec::new());
                 named.len() - 1
             });
             named[pattern].push(i);
         }
-        let mut patterns: Vec<(&str, usize)> = pattern_of.into_iter().collect();
-        patterns.sort_by_key(|&(_, p)| p);
         // Building fails only past the automaton's size limits (billions of states), far
         // beyond any country's region names.
-        let names = AhoCorasick::new(patterns.iter().map(|&(name, _)| name)).expect("region names fit an automaton");
+        let names = AhoCorasick::new(patterns).expect("region names fit an automaton");
         Self { regions, names, named }
     }
 

@@ -16,7 +16,7 @@ use super::rows::{
 };
 use grassroots_domain::case::to_millis;
 
-use super::{insert_rows, ms, Args, Inserts, SqlStore};
+use super::{anonymous_placeholders, insert_rows, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
 use crate::{
     AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
@@ -182,18 +182,27 @@ impl SqlStore {
 
     /// Writes new cases a few hundred to a statement: bulk imports spend their time here.
     pub(super) async fn insert_case_rows(conn: &mut AnyConnection, rows: Vec<NewCaseRow<'_>>) -> Result<()> {
+        let records: Vec<&CaseRecord> = rows.iter().map(|r| r.record).collect();
+        Self::case_row_inserts(anonymous_placeholders(conn), rows.into_iter())?.execute(conn).await?;
+        Self::write_all_co_units(conn, &records).await
+    }
+
+    /// The statements that insert new cases' rows; their co-handling units are written apart.
+    fn case_row_inserts<'a>(anonymous: bool, rows: impl ExactSizeIterator<Item = NewCaseRow<'a>>) -> Result<Inserts> {
         let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
-        let with_co_units: Vec<&CaseRecord> =
-            rows.iter().map(|r| r.record).filter(|r| !r.co_units.is_empty()).collect();
         let head = format!("INSERT INTO cases ({})", columns.join(", "));
-        insert_rows(conn, &head, columns.len(), "", rows, bind_case_row).await?;
-        for record in with_co_units {
+        Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)
+    }
+
+    /// The co-handling units of new cases, for those that have any.
+    pub(super) async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
+        for record in records.iter().filter(|r| !r.co_units.is_empty()) {
             Self::write_co_units(conn, record).await?;
         }
         Ok(())
     }
 
-    pub(super) async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
+    async fn write_co_units(conn: &mut AnyConnection, record: &CaseRecord) -> Result<()> {
         sqlx::query("DELETE FROM case_co_units WHERE case_id = $1")
             .bind(record.id.to_string())
             .execute(&mut *conn)
@@ -761,14 +770,11 @@ impl SqlStore {
         cipher: &Cipher,
         cases: &[HistoricCase],
     ) -> Result<()> {
-        let anonymous = conn.backend_name() == "SQLite";
-        for inserts in Self::historic_inserts(anonymous, cipher, cases.iter())? {
+        for inserts in Self::historic_inserts(anonymous_placeholders(conn), cipher, cases.iter())? {
             inserts.execute(conn).await?;
         }
-        for case in cases.iter().filter(|h| !h.record.co_units.is_empty()) {
-            Self::write_co_units(conn, &case.record).await?;
-        }
-        Ok(())
+        let records: Vec<&CaseRecord> = cases.iter().map(|h| &h.record).collect();
+        Self::write_all_co_units(conn, &records).await
     }
 
     /// The statements that insert the cases' rows and their events, built ahead of their
@@ -778,7 +784,6 @@ impl SqlStore {
         cipher: &Cipher,
         cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
     ) -> Result<[Inserts; 2]> {
-        let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
         let rows = cases.clone().map(|h| {
             let r = &h.record;
             NewCaseRow {
@@ -788,8 +793,7 @@ impl SqlStore {
                 personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
             }
         });
-        let head = format!("INSERT INTO cases ({})", columns.join(", "));
-        let case_rows = Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)?;
+        let case_rows = Self::case_row_inserts(anonymous, rows)?;
         let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
         Ok([case_rows, Inserts::build(anonymous, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event)?])
     }

@@ -26,6 +26,11 @@ const POSTGRES_CASE_INDEXES: &str = "SELECT i.relname::text AS name, pg_get_inde
      WHERE x.indrelid = 'cases'::regclass \
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1";
 
+/// Indexes as (name, definition) rows.
+fn names_and_definitions(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<(String, String)>> {
+    rows.iter().map(|row| Ok((row.try_get("name")?, row.try_get("definition")?))).collect()
+}
+
 impl SqlStore {
     pub(crate) async fn import_cases_impl(
         &self,
@@ -57,9 +62,8 @@ impl SqlStore {
         for statements in inserts {
             statements.execute(&mut tx).await?;
         }
-        for case in cases.iter().map(|c| &c.case).filter(|h| !h.record.co_units.is_empty()) {
-            Self::write_co_units(&mut tx, &case.record).await?;
-        }
+        let records: Vec<_> = cases.iter().map(|c| &c.case.record).collect();
+        Self::write_all_co_units(&mut tx, &records).await?;
         tx.commit().await?;
         let added = cases.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })
@@ -119,13 +123,8 @@ impl SqlStore {
     /// index at a time. Returns how many it built; none while another holder has the
     /// bulk-import lease (an import still writing).
     pub(crate) async fn restore_case_indexes_impl(&self, holder: &str, now: DateTime<Utc>) -> Result<usize> {
-        let set_aside: Vec<(String, String)> =
-            sqlx::query("SELECT name, definition FROM set_aside_indexes ORDER BY name")
-                .fetch_all(&self.read)
-                .await?
-                .iter()
-                .map(|row| Ok((row.try_get("name")?, row.try_get("definition")?)))
-                .collect::<Result<_>>()?;
+        let rows = sqlx::query("SELECT name, definition FROM set_aside_indexes ORDER BY name").fetch_all(&self.read);
+        let set_aside = names_and_definitions(rows.await?)?;
         if set_aside.is_empty() || !self.claim_lease_impl(BULK_IMPORT_LEASE, holder, now, bulk_import_ttl()).await? {
             return Ok(0);
         }
@@ -158,12 +157,7 @@ impl SqlStore {
             crate::Backend::Sqlite => SQLITE_CASE_INDEXES,
             crate::Backend::Postgres => POSTGRES_CASE_INDEXES,
         };
-        sqlx::query(sql)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("name")?, row.try_get("definition")?)))
-            .collect()
+        names_and_definitions(sqlx::query(sql).fetch_all(&mut *conn).await?)
     }
 
     /// Runs the pragmas on the connection that writes, on SQLite only.

@@ -231,6 +231,12 @@ impl Inserts {
     }
 }
 
+/// Whether the connection takes anonymous placeholders (`?`, SQLite) in multi-row statements:
+/// see `value_lists`.
+pub(crate) fn anonymous_placeholders(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
+}
+
 /// Inserts `rows` with multi-row statements (see `Inserts::build`).
 pub(crate) async fn insert_rows<T>(
     conn: &mut sqlx::AnyConnection,
@@ -240,7 +246,7 @@ pub(crate) async fn insert_rows<T>(
     rows: impl IntoIterator<Item = T, IntoIter: ExactSizeIterator>,
     bind: impl Fn(rows::AnyQuery<'static>, T) -> rows::AnyQuery<'static>,
 ) -> Result<()> {
-    Inserts::build(conn.backend_name() == "SQLite", head, columns, tail, rows, bind)?.execute(conn).await
+    Inserts::build(anonymous_placeholders(conn), head, columns, tail, rows, bind)?.execute(conn).await
 }
 
 /// The placeholders of `rows` rows of `columns` values: `($1, $2), ($3, $4)`, or on SQLite
