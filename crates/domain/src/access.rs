@@ -60,8 +60,6 @@ impl Role {
         }
     }
 
-    /// Roles that may see a reporter's name and phone after stating a reason (administrators
-    /// too, DESIGN §2: "personal data only through audited reveal"); leaders never do.
     pub fn label_en(self) -> &'static str {
         match self {
             Self::Operator => "operator",
@@ -74,8 +72,76 @@ impl Role {
         }
     }
 
-    pub fn may_reveal_personal_data(self) -> bool {
-        !matches!(self, Self::Leader)
+    /// What this role may do: one row per role, so a new role is one line.
+    pub fn capabilities(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData],
+            Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            Self::GridWorker => {
+                &[TakeInRequests, ReportOnPatrol, RecordVisits, WorkOnCases, RevealPersonalData, ViewStatistics]
+            }
+            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
+            Self::Leader => &[ViewStatistics],
+            // Administrators see personal data only through the audited reveal (DESIGN §2).
+            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, Administer],
+        }
+    }
+
+    pub fn may(self, capability: Capability) -> bool {
+        self.capabilities().contains(&capability)
+    }
+}
+
+/// What a staff member may do beyond the moves of the closed loop (which `workflow`'s rule
+/// table governs per case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Record a request on someone's behalf (a caller, a problem seen on patrol), setting its
+    /// priority; not limited by the public rate limit.
+    TakeInRequests,
+    /// The operator's form for phone calls.
+    AnswerCalls,
+    /// Report a problem found on patrol, with photos, and resolve it on the spot.
+    ReportOnPatrol,
+    /// Log household visits in one's grids.
+    RecordVisits,
+    /// Read individual cases (lists, pages, photos, exports, points on maps) and act on them.
+    WorkOnCases,
+    /// See a reporter's name and phone after stating why (audited).
+    RevealPersonalData,
+    /// The three rates, dashboards and other figures.
+    ViewStatistics,
+    /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
+    Administer,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 8] = [
+        Self::TakeInRequests,
+        Self::AnswerCalls,
+        Self::ReportOnPatrol,
+        Self::RecordVisits,
+        Self::WorkOnCases,
+        Self::RevealPersonalData,
+        Self::ViewStatistics,
+        Self::Administer,
+    ];
+
+    /// Why a role without it is refused, in Chinese and English.
+    pub fn refusal(self) -> (&'static str, &'static str) {
+        match self {
+            Self::TakeInRequests => ("该角色不能登记诉求", "this role cannot take in requests"),
+            Self::AnswerCalls => ("只有接诉员可以登记来电", "only operators take calls"),
+            Self::ReportOnPatrol => ("只有网格员可以巡查上报", "only grid workers report on patrol"),
+            Self::RecordVisits => ("只有网格员可以记录走访", "only grid workers record visits"),
+            Self::WorkOnCases => ("领导查看统计汇总，不查看单个案件", "leaders see aggregates, not individual cases"),
+            Self::RevealPersonalData => ("该角色不能查看个人信息", "this role may not see personal data"),
+            Self::ViewStatistics => ("接诉员不查看统计", "operators have no statistics"),
+            Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
+        }
     }
 }
 
@@ -243,6 +309,39 @@ mod tests {
         assert!(Scope::parse("region:").is_err());
         assert!(Scope::parse("grid:123").is_err());
         assert!(Scope::parse("planet:earth").is_err());
+    }
+
+    #[test]
+    fn each_role_may_do_exactly_its_row() {
+        use Capability::*;
+        // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
+        //  RevealPersonalData, ViewStatistics, Administer])
+        let table: [(Role, [bool; 8]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false]),
+            (Role::Dispatcher, [false, false, false, false, true, true, true, false]),
+            (Role::Handler, [false, false, false, false, true, true, true, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true]),
+        ];
+        assert_eq!(table.len(), Role::ALL.len());
+        let order = [
+            TakeInRequests,
+            AnswerCalls,
+            ReportOnPatrol,
+            RecordVisits,
+            WorkOnCases,
+            RevealPersonalData,
+            ViewStatistics,
+            Administer,
+        ];
+        assert_eq!(order, Capability::ALL);
+        for (role, row) in table {
+            for (capability, expected) in order.iter().zip(row) {
+                assert_eq!(role.may(*capability), expected, "{} {capability:?}", role.as_str());
+            }
+        }
     }
 
     #[test]

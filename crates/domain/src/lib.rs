@@ -11,15 +11,16 @@ pub mod category;
 pub mod personal;
 pub mod queue;
 pub mod rates;
+pub mod reference;
 pub mod region;
 pub mod workflow;
 
-pub use access::{Actor, Role, Scope};
+pub use access::{Actor, Capability, Role, Scope};
 pub use calendar::WorkCalendar;
 pub use case::{CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction};
 pub use category::{Category, CategoryCode, Taxonomy};
 pub use region::{RegionCode, RegionLevel};
-pub use workflow::{CaseEvent, EventKind, Move, MoveError};
+pub use workflow::{CaseEvent, EventKind, Move, MoveError, MoveKind};
 
 /// A field-level validation failure: which field, and why, in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -112,197 +112,209 @@ pub enum Move {
     },
 }
 
-/// Who may make a move, and from which states.
-struct Rule {
-    roles: &'static [Role],
-    resident: bool,
-    /// The platform itself may make it: auto-dispatch rules register and dispatch.
-    system: bool,
-    from: &'static [CaseState],
+/// The kinds of move, one per variant of [`Move`]: what the rule table, the labels and the
+/// pages work with when no move has been made yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveKind {
+    Register,
+    Reclassify,
+    Reject,
+    Merge,
+    Dispatch,
+    Redispatch,
+    Return,
+    Accept,
+    Contact,
+    RequestExtension,
+    ApproveExtension,
+    RejectExtension,
+    Supervise,
+    ReportHandled,
+    ResolveOnSpot,
+    StartVerification,
+    Verify,
+    Close,
+    Evaluate,
+    Reopen,
 }
 
-impl Move {
-    pub const NAMES: &'static [&'static str] = &[
-        "register",
-        "reclassify",
-        "reject",
-        "merge",
-        "dispatch",
-        "redispatch",
-        "return",
-        "accept",
-        "contact",
-        "request_extension",
-        "approve_extension",
-        "reject_extension",
-        "supervise",
-        "report_handled",
-        "resolve_on_spot",
-        "start_verification",
-        "verify",
-        "close",
-        "evaluate",
-        "reopen",
+/// Who may make a move, and from which states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub roles: &'static [Role],
+    /// A resident may make it on their own case (found by tracking number and query code).
+    pub resident: bool,
+    /// The platform itself may make it: auto-dispatch rules register and dispatch.
+    pub system: bool,
+    pub from: &'static [CaseState],
+}
+
+impl MoveKind {
+    /// Every kind, in the order of the closed loop.
+    pub const ALL: [MoveKind; 20] = [
+        Self::Register,
+        Self::Reclassify,
+        Self::Reject,
+        Self::Merge,
+        Self::Dispatch,
+        Self::Redispatch,
+        Self::Return,
+        Self::Accept,
+        Self::Contact,
+        Self::RequestExtension,
+        Self::ApproveExtension,
+        Self::RejectExtension,
+        Self::Supervise,
+        Self::ReportHandled,
+        Self::ResolveOnSpot,
+        Self::StartVerification,
+        Self::Verify,
+        Self::Close,
+        Self::Evaluate,
+        Self::Reopen,
     ];
 
-    pub fn name(&self) -> &'static str {
+    /// The name the API uses (`"action"` of a move).
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Register { .. } => "register",
-            Self::Reclassify { .. } => "reclassify",
-            Self::Reject { .. } => "reject",
-            Self::Merge { .. } => "merge",
-            Self::Dispatch { .. } => "dispatch",
-            Self::Redispatch { .. } => "redispatch",
-            Self::Return { .. } => "return",
-            Self::Accept {} => "accept",
-            Self::Contact { .. } => "contact",
-            Self::RequestExtension { .. } => "request_extension",
-            Self::ApproveExtension { .. } => "approve_extension",
-            Self::RejectExtension { .. } => "reject_extension",
-            Self::Supervise { .. } => "supervise",
-            Self::ReportHandled { .. } => "report_handled",
-            Self::ResolveOnSpot { .. } => "resolve_on_spot",
-            Self::StartVerification {} => "start_verification",
-            Self::Verify { .. } => "verify",
-            Self::Close { .. } => "close",
-            Self::Evaluate { .. } => "evaluate",
-            Self::Reopen { .. } => "reopen",
+            Self::Register => "register",
+            Self::Reclassify => "reclassify",
+            Self::Reject => "reject",
+            Self::Merge => "merge",
+            Self::Dispatch => "dispatch",
+            Self::Redispatch => "redispatch",
+            Self::Return => "return",
+            Self::Accept => "accept",
+            Self::Contact => "contact",
+            Self::RequestExtension => "request_extension",
+            Self::ApproveExtension => "approve_extension",
+            Self::RejectExtension => "reject_extension",
+            Self::Supervise => "supervise",
+            Self::ReportHandled => "report_handled",
+            Self::ResolveOnSpot => "resolve_on_spot",
+            Self::StartVerification => "start_verification",
+            Self::Verify => "verify",
+            Self::Close => "close",
+            Self::Evaluate => "evaluate",
+            Self::Reopen => "reopen",
         }
     }
 
-    pub fn label_zh(&self) -> &'static str {
-        label_zh(self.name())
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    fn rule(&self) -> Rule {
-        rule(self.name())
+    /// The move's name in Chinese and English, for messages and pages.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Register => ("立案", "Register"),
+            Self::Reclassify => ("改类", "Reclassify"),
+            Self::Reject => ("不予受理", "Reject"),
+            Self::Merge => ("合并", "Merge"),
+            Self::Dispatch => ("派遣", "Dispatch"),
+            Self::Redispatch => ("改派", "Redispatch"),
+            Self::Return => ("退单", "Return"),
+            Self::Accept => ("签收", "Accept"),
+            Self::Contact => ("联系群众", "Contact the resident"),
+            Self::RequestExtension => ("申请延期", "Request an extension"),
+            Self::ApproveExtension => ("批准延期", "Approve the extension"),
+            Self::RejectExtension => ("驳回延期", "Refuse the extension"),
+            Self::Supervise => ("督办", "Supervise"),
+            Self::ReportHandled => ("办结", "Report the result"),
+            Self::ResolveOnSpot => ("就地解决", "Resolve on the spot"),
+            Self::StartVerification => ("开始核查", "Start verification"),
+            Self::Verify => ("核查", "Verify"),
+            Self::Close => ("结案", "Close"),
+            Self::Evaluate => ("评价", "Evaluate"),
+            Self::Reopen => ("重办", "Reopen"),
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        self.label().0
+    }
+
+    /// The table of DESIGN §4: who may make each move, from which states.
+    pub fn rule(self) -> Rule {
+        use CaseState::*;
+        use Role::*;
+        let r =
+            |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, system: false, from };
+        match self {
+            Self::Register => Rule { system: true, ..r(&[Dispatcher], &[Received]) },
+            Self::Reclassify | Self::Reject | Self::Merge => r(&[Dispatcher], &[Received, Registered]),
+            Self::Dispatch => Rule { system: true, ..r(&[Dispatcher], &[Registered]) },
+            Self::Redispatch => r(&[Dispatcher], &[Dispatched, InProgress]),
+            Self::Return | Self::Accept => r(&[Handler], &[Dispatched]),
+            Self::Contact | Self::RequestExtension | Self::ReportHandled => r(&[Handler], &[InProgress]),
+            Self::ApproveExtension | Self::RejectExtension => r(&[Supervisor], &[InProgress]),
+            Self::Supervise => r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
+            Self::ResolveOnSpot => r(&[GridWorker], &[Received]),
+            Self::StartVerification => r(&[Supervisor, GridWorker], &[Handled]),
+            Self::Verify => r(&[Supervisor, GridWorker], &[Verifying]),
+            Self::Close => r(&[Supervisor], &[Handled]),
+            Self::Evaluate => Rule { resident: true, ..r(&[Operator], &[Closed]) },
+            Self::Reopen => r(&[Supervisor], &[Closed]),
+        }
+    }
+}
+
+impl std::fmt::Display for MoveKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Move {
+    pub fn kind(&self) -> MoveKind {
+        match self {
+            Self::Register { .. } => MoveKind::Register,
+            Self::Reclassify { .. } => MoveKind::Reclassify,
+            Self::Reject { .. } => MoveKind::Reject,
+            Self::Merge { .. } => MoveKind::Merge,
+            Self::Dispatch { .. } => MoveKind::Dispatch,
+            Self::Redispatch { .. } => MoveKind::Redispatch,
+            Self::Return { .. } => MoveKind::Return,
+            Self::Accept {} => MoveKind::Accept,
+            Self::Contact { .. } => MoveKind::Contact,
+            Self::RequestExtension { .. } => MoveKind::RequestExtension,
+            Self::ApproveExtension { .. } => MoveKind::ApproveExtension,
+            Self::RejectExtension { .. } => MoveKind::RejectExtension,
+            Self::Supervise { .. } => MoveKind::Supervise,
+            Self::ReportHandled { .. } => MoveKind::ReportHandled,
+            Self::ResolveOnSpot { .. } => MoveKind::ResolveOnSpot,
+            Self::StartVerification {} => MoveKind::StartVerification,
+            Self::Verify { .. } => MoveKind::Verify,
+            Self::Close { .. } => MoveKind::Close,
+            Self::Evaluate { .. } => MoveKind::Evaluate,
+            Self::Reopen { .. } => MoveKind::Reopen,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    pub fn label_zh(&self) -> &'static str {
+        self.kind().label_zh()
     }
 
     /// The states this move may start from (for showing only the actions that apply).
     pub fn allowed_from(&self) -> &'static [CaseState] {
-        self.rule().from
+        self.kind().rule().from
     }
 
     pub fn allowed_roles(&self) -> &'static [Role] {
-        self.rule().roles
+        self.kind().rule().roles
     }
 }
 
-/// The table of DESIGN §4: who may make each move, from which states.
-fn rule(name: &str) -> Rule {
-    use CaseState::*;
-    use Role::*;
-    let r = |roles: &'static [Role], from: &'static [CaseState]| Rule { roles, resident: false, system: false, from };
-    match name {
-        "register" => Rule { system: true, ..r(&[Dispatcher], &[Received]) },
-        "reclassify" => r(&[Dispatcher], &[Received, Registered]),
-        "reject" | "merge" => r(&[Dispatcher], &[Received, Registered]),
-        "dispatch" => Rule { system: true, ..r(&[Dispatcher], &[Registered]) },
-        "redispatch" => r(&[Dispatcher], &[Dispatched, InProgress]),
-        "return" | "accept" => r(&[Handler], &[Dispatched]),
-        "contact" | "request_extension" | "report_handled" => r(&[Handler], &[InProgress]),
-        "approve_extension" | "reject_extension" => r(&[Supervisor], &[InProgress]),
-        "supervise" => r(&[Supervisor], &[Dispatched, InProgress, Handled, Verifying]),
-        "resolve_on_spot" => r(&[GridWorker], &[Received]),
-        "start_verification" => r(&[Supervisor, GridWorker], &[Handled]),
-        "verify" => r(&[Supervisor, GridWorker], &[Verifying]),
-        "close" => r(&[Supervisor], &[Handled]),
-        "evaluate" => Rule { resident: true, ..r(&[Operator], &[Closed]) },
-        "reopen" => r(&[Supervisor], &[Closed]),
-        _ => r(&[], &[]),
-    }
-}
-
-/// The moves `actor` may make on `case` now, asked of `decide` itself with a well-formed
-/// example of each move: the table, the lead unit, a pending extension, the evaluation round.
-/// (A merge's target and a dispatch's unit are checked when the move is made.)
-pub fn open_actions(case: &CaseRecord, actor: &Actor, ctx: &MoveContext) -> Vec<&'static str> {
-    Move::NAMES
-        .iter()
-        .copied()
-        .filter(|name| matches!(decide(case, actor, &example(name), ctx), Ok(_) | Err(MoveError::Invalid(_))))
-        .collect()
-}
-
-/// A well-formed move of each name, for `open_actions`.
-fn example(name: &str) -> Move {
-    let text = || "-".to_string();
-    match name {
-        "register" => Move::Register { note: None },
-        "reclassify" => Move::Reclassify { category_code: None, priority: Some(Priority::Normal), reason: text() },
-        "reject" => Move::Reject { reason: text() },
-        "merge" => Move::Merge { into: Uuid::nil(), reason: None },
-        "dispatch" => Move::Dispatch { unit: text(), co_units: vec![], note: None },
-        "redispatch" => Move::Redispatch { unit: "\u{2}".into(), co_units: vec![], reason: text() },
-        "return" => Move::Return { reason: text() },
-        "accept" => Move::Accept {},
-        "contact" => Move::Contact { note: text() },
-        "request_extension" => Move::RequestExtension { days: 1, reason: text() },
-        "approve_extension" => Move::ApproveExtension { note: None },
-        "reject_extension" => Move::RejectExtension { reason: text() },
-        "supervise" => Move::Supervise { note: text(), escalate: false },
-        "report_handled" => Move::ReportHandled { result: text(), evidence: vec![] },
-        "resolve_on_spot" => Move::ResolveOnSpot { result: text() },
-        "start_verification" => Move::StartVerification {},
-        "verify" => Move::Verify { passed: true, note: text() },
-        "close" => Move::Close { note: None },
-        "evaluate" => Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
-        _ => Move::Reopen { reason: text() },
-    }
-}
-
-/// The Chinese name of a move, for messages and pages.
-pub fn label_zh(name: &str) -> &'static str {
-    match name {
-        "register" => "立案",
-        "reclassify" => "改类",
-        "reject" => "不予受理",
-        "merge" => "合并",
-        "dispatch" => "派遣",
-        "redispatch" => "改派",
-        "return" => "退单",
-        "accept" => "签收",
-        "contact" => "联系群众",
-        "request_extension" => "申请延期",
-        "approve_extension" => "批准延期",
-        "reject_extension" => "驳回延期",
-        "supervise" => "督办",
-        "report_handled" => "办结",
-        "resolve_on_spot" => "就地解决",
-        "start_verification" => "开始核查",
-        "verify" => "核查",
-        "close" => "结案",
-        "evaluate" => "评价",
-        "reopen" => "重办",
-        _ => "操作",
-    }
-}
-
-/// The English name of a move.
-pub fn label_en(name: &str) -> &'static str {
-    match name {
-        "register" => "Register",
-        "reclassify" => "Reclassify",
-        "reject" => "Reject",
-        "merge" => "Merge",
-        "dispatch" => "Dispatch",
-        "redispatch" => "Redispatch",
-        "return" => "Return",
-        "accept" => "Accept",
-        "contact" => "Contact the resident",
-        "request_extension" => "Request an extension",
-        "approve_extension" => "Approve the extension",
-        "reject_extension" => "Refuse the extension",
-        "supervise" => "Supervise",
-        "report_handled" => "Report the result",
-        "resolve_on_spot" => "Resolve on the spot",
-        "start_verification" => "Start verification",
-        "verify" => "Verify",
-        "close" => "Close",
-        "evaluate" => "Evaluate",
-        "reopen" => "Reopen",
-        _ => "Action",
-    }
+/// The moves `actor` may make on `case` now: those whose preconditions hold (the table, the
+/// lead unit, a pending extension, the evaluation round, …). What the move then carries is
+/// checked when it is made.
+pub fn open_actions(case: &CaseRecord, actor: &Actor, ctx: &MoveContext) -> Vec<MoveKind> {
+    MoveKind::ALL.into_iter().filter(|kind| may_make(case, actor, *kind, ctx).is_ok()).collect()
 }
 
 /// What happened to a case. Each carries what `evolve` needs to rebuild the row, so a
@@ -530,10 +542,10 @@ pub struct CaseEvent {
 pub enum MoveError {
     /// The actor's role may never make this move. (HTTP 403)
     #[error("role {role} may not {action}")]
-    Forbidden { role: String, action: &'static str },
+    Forbidden { role: String, action: MoveKind },
     /// The move does not apply in the case's state. (HTTP 409)
     #[error("cannot {action} a case in state {}", state.as_str())]
-    IllegalState { state: CaseState, action: &'static str },
+    IllegalState { state: CaseState, action: MoveKind },
     /// The move applies to the state but a condition is not met. (HTTP 409)
     #[error("{reason_en}")]
     Conflict { reason_zh: String, reason_en: String },
@@ -551,12 +563,12 @@ impl MoveError {
     pub fn message(&self) -> String {
         match self {
             Self::Forbidden { role, action } => {
-                format!("角色“{role}”无权执行“{}” / role {role} may not {action}", label_zh(action))
+                format!("角色“{role}”无权执行“{}” / role {role} may not {action}", action.label_zh())
             }
             Self::IllegalState { state, action } => format!(
                 "案件处于“{}”状态，不能执行“{}” / cannot {action} a case in state {}",
                 state.label_zh(),
-                label_zh(action),
+                action.label_zh(),
                 state.as_str()
             ),
             Self::Conflict { reason_zh, reason_en } => format!("{reason_zh} / {reason_en}"),
@@ -617,10 +629,18 @@ fn units(unit: &str, co_units: &[String]) -> Result<(String, Vec<String>), Field
     Ok((unit, co))
 }
 
-/// Checks `mv` by `actor` against `case` and returns the event it causes.
-/// The caller has already established that the case is within the actor's scope.
+/// Checks `mv` by `actor` against `case` and returns the event it causes: first the move's
+/// preconditions (`may_make`), then what it carries. The caller has already established that
+/// the case is within the actor's scope.
 pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) -> Result<EventKind, MoveError> {
-    let rule = mv.rule();
+    may_make(case, actor, mv.kind(), ctx)?;
+    event_of(case, mv, ctx)
+}
+
+/// Whether `actor` may make a move of this kind on `case` now, whatever it will carry: the
+/// table (role and state), then the conditions of the case and the clock.
+pub fn may_make(case: &CaseRecord, actor: &Actor, kind: MoveKind, ctx: &MoveContext) -> Result<(), MoveError> {
+    let rule = kind.rule();
     let permitted = match actor {
         Actor::Staff { role, .. } => rule.roles.contains(role),
         Actor::Resident => rule.resident,
@@ -628,17 +648,86 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
         Actor::ApiKey { .. } => false,
     };
     if !permitted {
-        return Err(MoveError::Forbidden { role: actor.kind().to_string(), action: mv.name() });
+        return Err(MoveError::Forbidden { role: actor.kind().to_string(), action: kind });
     }
     if !rule.from.contains(&case.state) {
-        return Err(MoveError::IllegalState { state: case.state, action: mv.name() });
+        return Err(MoveError::IllegalState { state: case.state, action: kind });
     }
-    let lead_unit_only = || -> Result<String, MoveError> {
-        match (actor, &case.lead_unit) {
-            (Actor::Staff { scope: Scope::Unit { unit }, .. }, Some(lead)) if unit == lead => Ok(lead.clone()),
-            _ => Err(MoveError::conflict("只有主办单位可以执行此操作", "only the lead unit may do this")),
-        }
+    let lead_unit_only = || match (actor, &case.lead_unit) {
+        (Actor::Staff { scope: Scope::Unit { unit }, .. }, Some(lead)) if unit == lead => Ok(()),
+        _ => Err(MoveError::conflict("只有主办单位可以执行此操作", "only the lead unit may do this")),
     };
+    let no_pending_extension = || match case.pending_extension {
+        None => Err(MoveError::conflict("没有待审批的延期申请", "no extension request is pending")),
+        Some(_) => Ok(()),
+    };
+    match kind {
+        MoveKind::Return => {
+            lead_unit_only()?;
+            let dispatched_at = case.dispatched_at.unwrap_or(case.received_at);
+            if ctx.now - dispatched_at > ctx.return_window {
+                return Err(MoveError::conflict(
+                    format!("已超过退单时限（派遣后{}小时内）", ctx.return_window.num_hours()),
+                    format!("the return window ({} hours after dispatch) has passed", ctx.return_window.num_hours()),
+                ));
+            }
+            Ok(())
+        }
+        MoveKind::Accept | MoveKind::Contact => lead_unit_only(),
+        MoveKind::RequestExtension => {
+            lead_unit_only()?;
+            match case.pending_extension {
+                Some(_) => Err(MoveError::conflict("已有待审批的延期申请", "an extension request is already pending")),
+                None => Ok(()),
+            }
+        }
+        MoveKind::ApproveExtension | MoveKind::RejectExtension => no_pending_extension(),
+        MoveKind::ReportHandled => {
+            lead_unit_only()?;
+            // 先联系后办结: the resident hears from the unit before it reports the case handled
+            // (for an anonymous report, the contact note says that nobody could be reached).
+            match case.first_contact_at {
+                None => Err(MoveError::conflict(
+                    "请先记录与群众的联系，再报告办结",
+                    "record contact with the resident before reporting the case handled",
+                )),
+                Some(_) => Ok(()),
+            }
+        }
+        MoveKind::ResolveOnSpot if case.channel != Channel::GridPatrol => Err(MoveError::conflict(
+            "只有网格员巡查上报的问题可以就地解决",
+            "only problems reported on grid patrol can be resolved on the spot",
+        )),
+        MoveKind::Evaluate if case.evaluation.as_ref().is_some_and(|e| e.round == case.reopen_count) => {
+            Err(MoveError::conflict("本轮办理已评价", "this case has already been evaluated"))
+        }
+        MoveKind::Reopen => {
+            let current = case.evaluation.as_ref().filter(|e| e.round == case.reopen_count);
+            match current {
+                Some(e) if !e.resolved || e.satisfaction == Satisfaction::Dissatisfied => Ok(()),
+                _ => Err(MoveError::conflict(
+                    "只有评价为未解决或不满意的案件可以重办",
+                    "only a case evaluated as unresolved or dissatisfied can be reopened",
+                )),
+            }
+        }
+        MoveKind::Register
+        | MoveKind::Reclassify
+        | MoveKind::Reject
+        | MoveKind::Merge
+        | MoveKind::Dispatch
+        | MoveKind::Redispatch
+        | MoveKind::Supervise
+        | MoveKind::ResolveOnSpot
+        | MoveKind::StartVerification
+        | MoveKind::Verify
+        | MoveKind::Close
+        | MoveKind::Evaluate => Ok(()),
+    }
+}
+
+/// The event a permitted move causes, once what it carries is checked.
+fn event_of(case: &CaseRecord, mv: &Move, ctx: &MoveContext) -> Result<EventKind, MoveError> {
     Ok(match mv {
         Move::Register { note } => EventKind::Registered { note: optional_text("note", note, 1000)? },
         Move::Reclassify { category_code, priority, reason } => {
@@ -685,26 +774,11 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
             EventKind::Redispatched { unit, co_units, reason: text("reason", reason, 1000)? }
         }
         Move::Return { reason } => {
-            let unit = lead_unit_only()?;
-            let dispatched_at = case.dispatched_at.unwrap_or(case.received_at);
-            if ctx.now - dispatched_at > ctx.return_window {
-                return Err(MoveError::conflict(
-                    format!("已超过退单时限（派遣后{}小时内）", ctx.return_window.num_hours()),
-                    format!("the return window ({} hours after dispatch) has passed", ctx.return_window.num_hours()),
-                ));
-            }
-            EventKind::Returned { unit, reason: text("reason", reason, 1000)? }
+            EventKind::Returned { unit: lead_unit(case)?, reason: text("reason", reason, 1000)? }
         }
-        Move::Accept {} => EventKind::Accepted { unit: lead_unit_only()? },
-        Move::Contact { note } => {
-            lead_unit_only()?;
-            EventKind::Contacted { note: text("note", note, 1000)? }
-        }
+        Move::Accept {} => EventKind::Accepted { unit: lead_unit(case)? },
+        Move::Contact { note } => EventKind::Contacted { note: text("note", note, 1000)? },
         Move::RequestExtension { days, reason } => {
-            lead_unit_only()?;
-            if case.pending_extension.is_some() {
-                return Err(MoveError::conflict("已有待审批的延期申请", "an extension request is already pending"));
-            }
             if *days == 0 || *days > ctx.max_extension_days {
                 return Err(FieldError::new(
                     "days",
@@ -716,74 +790,34 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
             EventKind::ExtensionRequested { days: *days, reason: text("reason", reason, 1000)? }
         }
         Move::ApproveExtension { note } => {
-            let pending = case
-                .pending_extension
-                .as_ref()
-                .ok_or_else(|| MoveError::conflict("没有待审批的延期申请", "no extension request is pending"))?;
+            let days = case.pending_extension.as_ref().map_or(0, |p| p.days);
             EventKind::ExtensionApproved {
-                days: pending.days,
-                resolve_due: ctx.calendar.add_working_days(case.resolve_due, pending.days),
+                days,
+                resolve_due: ctx.calendar.add_working_days(case.resolve_due, days),
                 note: optional_text("note", note, 1000)?,
             }
         }
-        Move::RejectExtension { reason } => {
-            if case.pending_extension.is_none() {
-                return Err(MoveError::conflict("没有待审批的延期申请", "no extension request is pending"));
-            }
-            EventKind::ExtensionRejected { reason: text("reason", reason, 1000)? }
-        }
+        Move::RejectExtension { reason } => EventKind::ExtensionRejected { reason: text("reason", reason, 1000)? },
         Move::Supervise { note, escalate } => {
             EventKind::Supervised { note: text("note", note, 1000)?, escalate: *escalate }
         }
         Move::ReportHandled { result, evidence } => {
-            lead_unit_only()?;
-            // 先联系后办结: the resident hears from the unit before it reports the case handled
-            // (for an anonymous report, the contact note says that nobody could be reached).
-            if case.first_contact_at.is_none() {
-                return Err(MoveError::conflict(
-                    "请先记录与群众的联系，再报告办结",
-                    "record contact with the resident before reporting the case handled",
-                ));
-            }
             let evidence = evidence.iter().map(|e| text("evidence", e, 500)).collect::<Result<Vec<_>, _>>()?;
             if evidence.len() > 20 {
                 return Err(FieldError::new("evidence", "最多20项", "at most 20 items").into());
             }
             EventKind::Handled { result: text("result", result, 4000)?, evidence }
         }
-        Move::ResolveOnSpot { result } => {
-            if case.channel != Channel::GridPatrol {
-                return Err(MoveError::conflict(
-                    "只有网格员巡查上报的问题可以就地解决",
-                    "only problems reported on grid patrol can be resolved on the spot",
-                ));
-            }
-            EventKind::ResolvedOnSpot { result: text("result", result, 4000)? }
-        }
+        Move::ResolveOnSpot { result } => EventKind::ResolvedOnSpot { result: text("result", result, 4000)? },
         Move::StartVerification {} => EventKind::VerificationStarted,
         Move::Verify { passed, note } => EventKind::Verified { passed: *passed, note: text("note", note, 1000)? },
         Move::Close { note } => EventKind::Closed { note: optional_text("note", note, 1000)? },
-        Move::Evaluate { resolved, satisfaction, comment } => {
-            if case.evaluation.as_ref().is_some_and(|e| e.round == case.reopen_count) {
-                return Err(MoveError::conflict("本轮办理已评价", "this case has already been evaluated"));
-            }
-            EventKind::Evaluated {
-                resolved: *resolved,
-                satisfaction: *satisfaction,
-                comment: optional_text("comment", comment, 1000)?,
-            }
-        }
+        Move::Evaluate { resolved, satisfaction, comment } => EventKind::Evaluated {
+            resolved: *resolved,
+            satisfaction: *satisfaction,
+            comment: optional_text("comment", comment, 1000)?,
+        },
         Move::Reopen { reason } => {
-            let current = case.evaluation.as_ref().filter(|e| e.round == case.reopen_count);
-            match current {
-                Some(e) if !e.resolved || e.satisfaction == Satisfaction::Dissatisfied => {}
-                _ => {
-                    return Err(MoveError::conflict(
-                        "只有评价为未解决或不满意的案件可以重办",
-                        "only a case evaluated as unresolved or dissatisfied can be reopened",
-                    ))
-                }
-            }
             let category = ctx.taxonomy.lookup(&case.category_code)?;
             let due = deadlines(ctx.calendar, category, case.priority, ctx.now);
             EventKind::Reopened {
@@ -793,6 +827,11 @@ pub fn decide(case: &CaseRecord, actor: &Actor, mv: &Move, ctx: &MoveContext) ->
             }
         }
     })
+}
+
+/// The lead unit a unit's move is recorded against (`may_make` has checked the actor is it).
+fn lead_unit(case: &CaseRecord) -> Result<String, MoveError> {
+    case.lead_unit.clone().ok_or_else(|| MoveError::conflict("案件没有主办单位", "the case has no lead unit"))
 }
 
 /// How close `case` is to its pending deadlines at `now`. A deadline is pending while the
@@ -1087,9 +1126,9 @@ mod tests {
             };
             case = evolve(Some(case), &event).unwrap();
         }
-        assert_eq!(open_actions(&case, &lead, &ctx), vec!["return", "accept"]);
+        assert_eq!(open_actions(&case, &lead, &ctx), vec![MoveKind::Return, MoveKind::Accept]);
         assert!(open_actions(&case, &co, &ctx).is_empty(), "a co-handler cannot accept or return");
-        assert_eq!(open_actions(&case, &dispatcher, &ctx), vec!["redispatch"]);
+        assert_eq!(open_actions(&case, &dispatcher, &ctx), vec![MoveKind::Redispatch]);
         assert!(open_actions(&case, &Actor::Resident, &ctx).is_empty());
     }
 }

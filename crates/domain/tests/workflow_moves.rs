@@ -13,6 +13,7 @@ use grassroots_domain::category::Taxonomy;
 use grassroots_domain::region::RegionCode;
 use grassroots_domain::workflow::{
     decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move, MoveContext, MoveError,
+    MoveKind,
 };
 use uuid::Uuid;
 
@@ -237,7 +238,7 @@ fn the_move_table_matches_design() {
         ("reopen", &[Supervisor], &[Closed]),
     ];
     let moves = one_of_each_move();
-    assert_eq!(moves.iter().map(Move::name).collect::<Vec<_>>(), Move::NAMES);
+    assert_eq!(moves.iter().map(Move::kind).collect::<Vec<_>>(), MoveKind::ALL);
     for (mv, (name, roles, from)) in moves.iter().zip(expect) {
         assert_eq!(mv.name(), *name);
         let mut got_roles = mv.allowed_roles().to_vec();
@@ -320,7 +321,7 @@ fn leaders_and_admins_make_no_moves_and_the_system_only_registers_and_dispatches
             }
             let err = decide(&h.case, &actor, &mv, &ctx(h.now)).unwrap_err();
             assert!(
-                matches!(&err, MoveError::Forbidden { role, action } if role == actor.kind() && *action == mv.name()),
+                matches!(&err, MoveError::Forbidden { role, action } if role == actor.kind() && *action == mv.kind()),
                 "{} {}: {err:?}",
                 actor.kind(),
                 mv.name()
@@ -374,7 +375,7 @@ fn only_the_lead_unit_acts_on_an_accepted_case() {
 fn a_handler_in_the_wrong_role_is_forbidden_not_conflicting() {
     let mut h = Harness::standard().dispatched();
     let e = h.refused(&handler(LEAD), Move::Redispatch { unit: OTHER.into(), co_units: vec![], reason: text("r") });
-    assert_eq!(e, MoveError::Forbidden { role: "handler".into(), action: "redispatch" });
+    assert_eq!(e, MoveError::Forbidden { role: "handler".into(), action: MoveKind::Redispatch });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -415,7 +416,7 @@ fn return_within_the_window_goes_back_to_the_dispatcher() {
 fn an_accepted_case_cannot_be_returned() {
     let mut h = Harness::standard().in_progress();
     let e = h.refused(&handler(LEAD), Move::Return { reason: text("r") });
-    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: "return" });
+    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: MoveKind::Return });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -580,7 +581,7 @@ fn a_resident_can_evaluate_but_not_dispatch() {
     let mut h = Harness::standard();
     h.ok(&dispatcher(), Move::Register { note: None });
     let e = h.refused(&Actor::Resident, Move::Dispatch { unit: LEAD.into(), co_units: vec![], note: None });
-    assert_eq!(e, MoveError::Forbidden { role: "resident".into(), action: "dispatch" });
+    assert_eq!(e, MoveError::Forbidden { role: "resident".into(), action: MoveKind::Dispatch });
     // Not even the moves of the closed loop a resident cares about.
     for mv in [
         Move::Reopen { reason: text("r") },
@@ -614,7 +615,7 @@ fn a_resident_can_evaluate_but_not_dispatch() {
 fn a_resident_cannot_evaluate_before_closing() {
     let mut h = Harness::standard().in_progress();
     let e = h.evaluate(&Actor::Resident, true, Satisfaction::Satisfied).unwrap_err();
-    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: "evaluate" });
+    assert_eq!(e, MoveError::IllegalState { state: CaseState::InProgress, action: MoveKind::Evaluate });
 }
 
 // ---------------------------------------------------------------------------------------

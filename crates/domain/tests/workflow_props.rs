@@ -18,7 +18,8 @@ use grassroots_domain::case::{CaseRecord, CaseState, Channel, DueStatus, Place, 
 use grassroots_domain::category::Taxonomy;
 use grassroots_domain::region::RegionCode;
 use grassroots_domain::workflow::{
-    decide, due_status_at, due_status_change, evolve, replay, CaseEvent, EventKind, Move, MoveContext, MoveError,
+    decide, due_status_at, due_status_change, evolve, open_actions, replay, CaseEvent, EventKind, Move, MoveContext,
+    MoveError,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -866,14 +867,21 @@ fn run(intake: &Intake, steps: &[Step], seen: &mut Seen) -> Result<(), String> {
                     mv.allowed_from().contains(&case.state)
                 );
                 if let Err(MoveError::IllegalState { state, action }) = &result {
-                    ensure!(*state == case.state && *action == kind_name, "IllegalState names {state:?} / {action}");
+                    ensure!(
+                        *state == case.state && action.as_str() == kind_name,
+                        "IllegalState names {state:?} / {action}"
+                    );
                 }
                 // Forbidden exactly when the role may never make it.
                 let forbidden = matches!(result, Err(MoveError::Forbidden { .. }));
                 ensure!(forbidden != role_ok, "Forbidden returned = {forbidden}, role permitted = {role_ok}");
                 if let Err(MoveError::Forbidden { role, action }) = &result {
-                    ensure!(role == actor.kind() && *action == kind_name, "Forbidden names {role} / {action}");
+                    ensure!(role == actor.kind() && action.as_str() == kind_name, "Forbidden names {role} / {action}");
                 }
+                // The actions offered are exactly the moves refused for nothing but what they carry.
+                let offered = open_actions(&before, actor, &ctx(now)).contains(&mv.kind());
+                let only_payload = matches!(result, Ok(_) | Err(MoveError::Invalid(_)));
+                ensure!(offered == only_payload, "offered = {offered}, but decide gave {result:?}");
                 // Beyond role and state, the model predicts success or the kind of failure.
                 if role_ok && state_ok {
                     let faults = model.faults(actor, &mv, now);

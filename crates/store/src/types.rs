@@ -1,22 +1,12 @@
 //! What goes in and out of the store.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::case::{LocatedBy, Place};
+use grassroots_domain::case::Place;
+pub use grassroots_domain::reference::{Reference, Responsibility, Suggestion, Unit, COMMAND_CENTRE};
 use grassroots_domain::workflow::CaseEvent;
-use grassroots_domain::{CaseRecord, CaseState, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
+use grassroots_domain::{CaseRecord, CaseState, Channel, Priority, RequestType, Role, Scope};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// A responsible unit (承办单位): a department, street office, utility or company.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unit {
-    pub id: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub kind: String,
-    /// The region it serves (a district for departments, a street for street offices).
-    pub region_code: String,
-}
 
 /// What an import of regions changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -25,90 +15,6 @@ pub struct RegionImport {
     pub written: u64,
     /// Of those, regions whose name changed; the old name is kept in the history.
     pub renamed: u64,
-}
-
-/// One line of the responsibility matrix (派单目录): category × region → unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Responsibility {
-    pub category_code: String,
-    pub region_code: String,
-    pub unit_id: String,
-    /// Cases this line matches are registered and dispatched by the platform on arrival.
-    pub auto_dispatch: bool,
-}
-
-/// Reference data the rules need, loaded once and refreshed when it changes.
-#[derive(Debug, Clone, Default)]
-pub struct Reference {
-    pub taxonomy: Taxonomy,
-    pub calendar: WorkCalendar,
-    /// The days the calendar is made of, with their names (for its administration).
-    pub calendar_days: Vec<grassroots_domain::calendar::CalendarDay>,
-    pub units: Vec<Unit>,
-    pub responsibilities: Vec<Responsibility>,
-}
-
-impl Reference {
-    pub fn unit(&self, id: &str) -> Option<&Unit> {
-        self.units.iter().find(|u| u.id == id)
-    }
-
-    /// The unit responsible for `category_code` at the place, with the reason (see `suggest`).
-    pub fn suggest_unit(&self, category_code: &str, place: &Place) -> Option<&Unit> {
-        self.suggest(category_code, place).map(|s| s.unit)
-    }
-
-    /// Who should act on a case, and why. A case outside every grid goes to its district's
-    /// command centre; otherwise the responsibility matrix decides, the most specific line
-    /// winning: grid, then community, street, district; a sub-category before its parent.
-    pub fn suggest(&self, category_code: &str, place: &Place) -> Option<Suggestion<'_>> {
-        if place.located_by == Some(LocatedBy::OutsideGrids) {
-            let district = place.district_code.as_deref()?;
-            let unit = self.units.iter().find(|u| u.kind == COMMAND_CENTRE && u.region_code == district)?;
-            return Some(Suggestion {
-                unit,
-                why_zh: "不在任何网格内，由区指挥中心处置".into(),
-                why_en: "outside every grid: the district command centre takes it".into(),
-                // Where a case is matters here, and nobody has looked yet.
-                auto_dispatch: false,
-            });
-        }
-        let regions = [&place.grid_code, &place.community_code, &place.street_code, &place.district_code];
-        let mut category = Some(category_code.to_string());
-        while let Some(code) = category {
-            for region in regions.iter().filter_map(|r| r.as_deref()) {
-                if let Some(r) =
-                    self.responsibilities.iter().find(|r| r.category_code == code && r.region_code == region)
-                {
-                    let unit = self.unit(&r.unit_id)?;
-                    return Some(Suggestion {
-                        unit,
-                        why_zh: format!("派单目录：类别{code}在区划{region}由{}承办", unit.name_zh),
-                        why_en: format!(
-                            "responsibility matrix: category {code} in region {region} goes to {}",
-                            unit.name_en
-                        ),
-                        auto_dispatch: r.auto_dispatch,
-                    });
-                }
-            }
-            category = self.taxonomy.get(&code).and_then(|c| c.parent.as_ref()).map(|p| p.as_str().to_string());
-        }
-        None
-    }
-}
-
-/// The kind of unit that takes what no other is responsible for (区指挥中心).
-pub const COMMAND_CENTRE: &str = "command_centre";
-
-/// A unit suggested for dispatch, with the reason in both languages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Suggestion<'a> {
-    pub unit: &'a Unit,
-    pub why_zh: String,
-    pub why_en: String,
-    /// The matrix line says to dispatch without waiting for a dispatcher.
-    pub auto_dispatch: bool,
 }
 
 /// A key another system uses to call the platform, as listed (the key itself is never kept).

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use grassroots_domain::Actor;
+use grassroots_domain::{Actor, Capability};
 use grassroots_store::auth::{digest, new_token, verify_password};
 use grassroots_store::User;
 use serde::Deserialize;
@@ -29,6 +29,19 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Refuses (403, saying why) unless the staff member's role has the capability.
+    pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
+        if self.user.role.may(capability) {
+            return Ok(());
+        }
+        let (zh, en) = capability.refusal();
+        Err(ApiError::Forbidden(format!("{zh} / {en}")))
+    }
+
+    pub fn may(&self, capability: Capability) -> bool {
+        self.user.role.may(capability)
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::Staff {
             user_id: self.user.id,

@@ -7,7 +7,7 @@ use axum::Json;
 use chrono::Utc;
 use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::Move;
-use grassroots_domain::{CaseState, RegionCode, Role};
+use grassroots_domain::{Capability, CaseState, RegionCode, Role};
 use grassroots_store::CaseFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -71,12 +71,7 @@ pub fn category_param(reference: &grassroots_store::Reference, raw: &str) -> Res
 /// Leaders work with aggregates (DESIGN §2): individual cases, with their places, words and
 /// reporters, are not theirs to read.
 pub(crate) fn works_on_cases(staff: &Staff) -> Result<(), ApiError> {
-    if staff.user.role == Role::Leader {
-        return Err(ApiError::Forbidden(
-            "领导查看统计汇总，不查看单个案件 / leaders see aggregates, not individual cases".into(),
-        ));
-    }
-    Ok(())
+    staff.require(Capability::WorkOnCases)
 }
 
 pub async fn list(
@@ -181,6 +176,7 @@ pub async fn reveal(
     ApiJson(req): ApiJson<RevealRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_case_id(&id)?;
+    staff.require(Capability::RevealPersonalData)?;
     let revealed = state.store.reveal(&staff.actor(), id, &req.reason, Utc::now()).await?;
     Ok(Json(json!({ "reporter_name": revealed.name, "reporter_phone": revealed.phone, "audited": true })))
 }
@@ -237,8 +233,8 @@ pub async fn export(
     // Checked before the first byte: once streaming, a refusal could only cut the file short.
     let reveal = match (p.reveal, p.reason.as_deref().map(str::trim).filter(|r| !r.is_empty())) {
         (false, _) => None,
-        (true, _) if !staff.user.role.may_reveal_personal_data() => {
-            return Err(ApiError::Forbidden("该角色不能查看个人信息 / this role may not see personal data".into()))
+        (true, _) if !staff.may(Capability::RevealPersonalData) => {
+            return Err(staff.require(Capability::RevealPersonalData).unwrap_err())
         }
         (true, None) => {
             return Err(ApiError::field(

@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{NaiveDate, Utc};
-use grassroots_domain::{RegionCode, Role};
+use grassroots_domain::{Capability, RegionCode};
 use grassroots_geo::placement::place_in;
 use grassroots_store::{GridRow, HouseholdRef, NewVisit, RateFilter};
 use serde::Deserialize;
@@ -139,7 +139,7 @@ pub async fn record_visit(
     Path(code): Path<String>,
     ApiJson(req): ApiJson<VisitRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if staff.user.role != Role::GridWorker {
+    if !staff.may(Capability::RecordVisits) {
         return Err(ApiError::Forbidden("只有网格员记录走访 / only grid workers log visits".into()));
     }
     let grid = grid_in_scope(&state, &staff, &code).await?;

@@ -9,7 +9,7 @@ use chrono::Utc;
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::personal::{normalize_phone, validate_name};
-use grassroots_domain::{Actor, Channel, Move, Priority, RegionCode, RequestType, Role, Scope};
+use grassroots_domain::{Actor, Capability, Channel, Move, Priority, RegionCode, RequestType, Scope};
 use grassroots_geo::placement::{place_in, Unplaced};
 use grassroots_store::{CreatedCase, NewAttachment, NewCase};
 use serde::Deserialize;
@@ -127,13 +127,9 @@ pub(crate) async fn take_in(
 ) -> Result<CreatedCase, ApiError> {
     let reference = state.reference();
     let actor = match &staff {
-        Some(s) if s.user.role == Role::Operator || s.user.role == Role::GridWorker => s.actor(),
         Some(s) => {
-            return Err(ApiError::Forbidden(format!(
-                "角色“{}”不能登记诉求 / role {} cannot take in requests",
-                s.user.role.label_zh(),
-                s.user.role.as_str()
-            )))
+            s.require(Capability::TakeInRequests)?;
+            s.actor()
         }
         None => req.client_key.map_or(Actor::Resident, |key_id| Actor::ApiKey { key_id }),
     };
@@ -161,7 +157,7 @@ pub(crate) async fn take_in(
     };
     let channel = match (&req.channel, staff) {
         (None, None) => req.client_channel.unwrap_or(Channel::Web),
-        (None, Some(s)) if s.user.role == Role::GridWorker => Channel::GridPatrol,
+        (None, Some(s)) if s.may(Capability::ReportOnPatrol) => Channel::GridPatrol,
         (None, Some(_)) => Channel::Phone,
         (Some(c), None) => match Channel::parse_field("channel", c)? {
             c @ (Channel::Web | Channel::Mobile) => c,
@@ -376,9 +372,7 @@ pub(crate) struct Patrolled {
 /// 巡查上报 from a form, for the API and the grid worker's page alike. Without coordinates
 /// the report may name one of the worker's grids (`grid`).
 pub(crate) async fn take_patrol(state: &AppState, staff: &Staff, form: ReadForm) -> Result<Patrolled, ApiError> {
-    if staff.user.role != Role::GridWorker {
-        return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()));
-    }
+    staff.require(Capability::ReportOnPatrol)?;
     let mut req = IntakeRequest { channel: Some(Channel::GridPatrol.as_str().into()), ..IntakeRequest::default() };
     let (mut on_spot, mut result, mut grid) = (false, None, None);
     for (name, text) in form.fields {

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use grassroots_domain::Role;
+use grassroots_domain::Capability;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -77,7 +77,7 @@ pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next
     if let Some(token) = crate::auth::token_from(req.headers()).filter(|_| intake) {
         let digest = grassroots_store::auth::digest(&token);
         if let Ok(Some(user)) = state.store.session_user(&digest, chrono::Utc::now()).await {
-            if matches!(user.role, Role::Operator | Role::GridWorker) {
+            if user.role.may(Capability::TakeInRequests) {
                 return next.run(req).await;
             }
         }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::rates::Rates;
-use grassroots_domain::{RegionCode, Role};
+use grassroots_domain::{Capability, RegionCode};
 use grassroots_store::RateFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -61,9 +61,7 @@ pub async fn rates(
     staff: Staff,
     ApiQuery(p): ApiQuery<RateParams>,
 ) -> Result<Json<Value>, ApiError> {
-    if staff.user.role == Role::Operator {
-        return Err(ApiError::Forbidden("接诉员不查看统计 / operators have no statistics".into()));
-    }
+    staff.require(Capability::ViewStatistics)?;
     let from = p.from.as_deref().map(|f| parse_time("from", f, false)).transpose()?;
     let to = p.to.as_deref().map(|t| parse_time("to", t, true)).transpose()?;
     if let (Some(f), Some(t)) = (from, to) {

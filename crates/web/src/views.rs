@@ -23,7 +23,7 @@ pub struct StaffCase<'a> {
     /// Masked; revealed only through the audited reveal.
     pub reporter: &'a MaskedReporter,
     /// The moves this caller may make now.
-    pub actions: Vec<&'static str>,
+    pub actions: Vec<grassroots_domain::MoveKind>,
     /// Before dispatch: the unit the responsibility matrix names, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<SuggestedUnit>,

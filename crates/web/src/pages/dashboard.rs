@@ -11,7 +11,7 @@ use axum::response::Html;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::rates::{RateCounts, Rates};
-use grassroots_domain::{RegionCode, RegionLevel, Role};
+use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::{Grouping, RateFilter};
 use serde::Deserialize;
 
@@ -98,9 +98,7 @@ pub async fn show(
     uri: Uri,
     ApiQuery(p): ApiQuery<DashboardParams>,
 ) -> Result<Html<String>, PageError> {
-    if staff.user.role == Role::Operator {
-        return Err(ApiError::Forbidden("接诉员不查看统计 / operators have no statistics".into()).into());
-    }
+    staff.require(Capability::ViewStatistics)?;
     let atlas = state.atlas();
     let placer = state.placer();
     let region = match p.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {

@@ -9,7 +9,7 @@ use axum::http::Uri;
 use axum::response::Html;
 use chrono::Utc;
 use grassroots_domain::rates::{Rate, Rates};
-use grassroots_domain::{RegionCode, RegionLevel, Role};
+use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
@@ -133,7 +133,7 @@ pub async fn show(
     let reference = state.reference();
 
     // Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
-    let individual_cases = staff.user.role != Role::Leader;
+    let individual_cases = staff.may(Capability::WorkOnCases);
     let (cases, visits) = if individual_cases {
         let page = state
             .store

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
-use grassroots_domain::{Priority, RequestType, Role, Scope};
+use grassroots_domain::{Capability, Priority, RequestType, Scope};
 
 use super::portal::{category_groups, CategoryGroup};
 use super::{check_same_origin, form_error, Chrome, FormError, Lang, PageError, PageStaff, Typed};
@@ -51,20 +51,13 @@ fn intake_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
     }
 }
 
-fn operator_only(staff: &Staff) -> Result<(), PageError> {
-    if staff.user.role != Role::Operator {
-        return Err(ApiError::Forbidden("只有接诉员登记来电 / only operators take calls".into()).into());
-    }
-    Ok(())
-}
-
 pub async fn intake_form(
     State(state): State<Arc<AppState>>,
     PageStaff(staff): PageStaff,
     lang: Lang,
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
-    operator_only(&staff)?;
+    staff.require(Capability::AnswerCalls)?;
     Ok(Html(intake_page(&state, &staff, lang, &uri, Typed::default()).render()?))
 }
 
@@ -92,7 +85,7 @@ pub async fn take_call(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     check_same_origin(&headers)?;
-    operator_only(&staff)?;
+    staff.require(Capability::AnswerCalls)?;
     let typed = Typed(fields.clone());
     let taken = async {
         let mut req = IntakeRequest::default();
@@ -164,20 +157,13 @@ fn patrol_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
     }
 }
 
-fn grid_worker_only(staff: &Staff) -> Result<(), PageError> {
-    if staff.user.role != Role::GridWorker {
-        return Err(ApiError::Forbidden("只有网格员可以巡查上报 / only grid workers report on patrol".into()).into());
-    }
-    Ok(())
-}
-
 pub async fn patrol_form(
     State(state): State<Arc<AppState>>,
     PageStaff(staff): PageStaff,
     lang: Lang,
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
-    grid_worker_only(&staff)?;
+    staff.require(Capability::ReportOnPatrol)?;
     Ok(Html(patrol_page(&state, &staff, lang, &uri, Typed::default()).render()?))
 }
 
@@ -190,7 +176,7 @@ pub async fn report_patrol(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
     check_same_origin(&headers)?;
-    grid_worker_only(&staff)?;
+    staff.require(Capability::ReportOnPatrol)?;
     let form = read_form(form).await;
     let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
     let outcome = match form {

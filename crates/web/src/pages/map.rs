@@ -11,7 +11,7 @@ use axum::http::Uri;
 use axum::response::Html;
 use chrono::Utc;
 use grassroots_domain::access::Scope;
-use grassroots_domain::{RegionCode, RegionLevel, Role};
+use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_geo::atlas::{Atlas, Outline};
 use grassroots_store::{RateFilter, RegionCount};
 use serde::Deserialize;
@@ -273,7 +273,7 @@ pub async fn show(
             Vec::new()
         };
     // Leaders work with aggregates (DESIGN §2): no individual cases, not even as points.
-    let individual_cases = staff.user.role != Role::Leader;
+    let individual_cases = staff.may(Capability::WorkOnCases);
     let points = if individual_cases { state.store.case_points(scope, &filter, MAX_POINTS).await? } else { Vec::new() };
     let reference = state.reference();
     let dots = points.iter().map(|p| case_dot(p, &reference, &lang)).collect();

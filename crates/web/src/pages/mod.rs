@@ -87,17 +87,21 @@ impl Chrome {
         }
     }
 
-    /// Leaders work with aggregates only; operators have no statistics.
+    /// Whether the page's user may do this: the header shows only what they may use.
+    pub fn may(&self, capability: grassroots_domain::Capability) -> bool {
+        self.role.is_some_and(|r| r.may(capability))
+    }
+
     pub fn has_workbench(&self) -> bool {
-        self.role.is_some_and(|r| r != grassroots_domain::Role::Leader)
+        self.may(grassroots_domain::Capability::WorkOnCases)
     }
 
     pub fn is_admin(&self) -> bool {
-        self.role == Some(grassroots_domain::Role::Admin)
+        self.may(grassroots_domain::Capability::Administer)
     }
 
     pub fn has_dashboard(&self) -> bool {
-        self.role.is_some_and(|r| r != grassroots_domain::Role::Operator)
+        self.may(grassroots_domain::Capability::ViewStatistics)
     }
 
     /// The link that switches to the other language and comes back here.

@@ -13,12 +13,12 @@ use axum::Form;
 use chrono::{DateTime, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::queue::Queue;
-use grassroots_domain::workflow::{label_en, label_zh, open_actions, Move};
-use grassroots_domain::{CaseRecord, Priority, RegionCode, Role, Satisfaction};
+use grassroots_domain::workflow::{open_actions, Move, MoveKind};
+use grassroots_domain::{Capability, CaseRecord, Priority, RegionCode, Role, Satisfaction};
 use grassroots_geo::atlas::Atlas;
 use grassroots_store::{CaseDetail, CaseFilter, Reference};
 use serde::Deserialize;
-use serde_json::{Map as JsonMap, Value};
+use serde_json::Value;
 
 use super::portal::bilingual;
 use super::{
@@ -27,7 +27,7 @@ use super::{
 use crate::auth::Staff;
 use crate::cases::{category_param, parse_case_id, queue_param, works_on_cases};
 use crate::error::ApiError;
-use crate::extract::{data_error, ApiQuery};
+use crate::extract::ApiQuery;
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map};
 use crate::AppState;
 
@@ -114,7 +114,7 @@ pub async fn queues(
     uri: Uri,
     ApiQuery(p): ApiQuery<WorkParams>,
 ) -> Result<Response, PageError> {
-    if staff.user.role == Role::Leader {
+    if !staff.may(Capability::WorkOnCases) {
         // Leaders work with aggregates.
         return Ok(see_other("/map", None));
     }
@@ -196,8 +196,8 @@ pub async fn queues(
         region: region.unwrap_or_default(),
         text: text.unwrap_or_default(),
         rows,
-        intake: role == Role::Operator,
-        patrol: role == Role::GridWorker,
+        intake: staff.may(Capability::AnswerCalls),
+        patrol: staff.may(Capability::ReportOnPatrol),
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
@@ -237,7 +237,7 @@ pub enum Field {
 }
 
 pub struct ActionForm {
-    pub action: &'static str,
+    pub action: MoveKind,
     pub label: String,
     pub fields: Vec<Field>,
     /// A hint shown above the form (the dispatch suggestion and its reason).
@@ -258,42 +258,17 @@ impl ActionForm {
     }
 }
 
-fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference, lang: &Lang) -> ActionForm {
+fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, lang: &Lang) -> ActionForm {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     let text = |name, label: String, required| Field::Text { name, label, required, long: true };
-    let units = || -> Vec<(String, String)> {
-        reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect()
-    };
-    let suggestion = reference.suggest(&record.category_code, &record.place);
+    let note = || text("note", t("备注（可选）", "Note (optional)"), false);
+    let reason = || text("reason", t("原因", "Reason"), true);
     let mut hint = None;
-    let fields = match action {
-        "register" | "approve_extension" | "close" => vec![text("note", t("备注（可选）", "Note (optional)"), false)],
-        "reclassify" => vec![
-            Field::Choice {
-                name: "category_code",
-                label: t("类别", "Category"),
-                options: reference
-                    .taxonomy
-                    .iter()
-                    .map(|c| {
-                        (c.code.as_str().to_string(), format!("{} {}", c.code.as_str(), lang.t(&c.name_zh, &c.name_en)))
-                    })
-                    .collect(),
-                selected: record.category_code.clone(),
-            },
-            Field::Choice {
-                name: "priority",
-                label: t("紧急程度", "Priority"),
-                options: Priority::ALL
-                    .iter()
-                    .map(|p| (p.as_str().to_string(), lang.t(p.label_zh(), p.label_en()).to_string()))
-                    .collect(),
-                selected: record.priority.as_str().to_string(),
-            },
-            text("reason", t("原因", "Reason"), true),
-        ],
-        "reject" | "return" | "reject_extension" | "reopen" => vec![text("reason", t("原因", "Reason"), true)],
-        "merge" => vec![
+    let fields = match kind {
+        MoveKind::Register | MoveKind::ApproveExtension | MoveKind::Close => vec![note()],
+        MoveKind::Reclassify => reclassify_fields(record, reference, lang, reason()),
+        MoveKind::Reject | MoveKind::Return | MoveKind::RejectExtension | MoveKind::Reopen => vec![reason()],
+        MoveKind::Merge => vec![
             Field::Text {
                 name: "into",
                 label: t("并入的案件（受理编号）", "Merge into the case (tracking number)"),
@@ -302,7 +277,8 @@ fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference,
             },
             text("reason", t("原因（可选）", "Reason (optional)"), false),
         ],
-        "dispatch" | "redispatch" => {
+        MoveKind::Dispatch | MoveKind::Redispatch => {
+            let suggestion = reference.suggest(&record.category_code, &record.place);
             if let Some(s) = &suggestion {
                 hint = Some(format!(
                     "{}：{}（{}）",
@@ -311,39 +287,36 @@ fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference,
                     lang.t(&s.why_zh, &s.why_en)
                 ));
             }
-            let selected = match action {
-                "dispatch" => suggestion.as_ref().map(|s| s.unit.id.clone()).unwrap_or_default(),
-                _ => String::new(),
+            let units: Vec<(String, String)> =
+                reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect();
+            let (selected, last) = match kind {
+                MoveKind::Dispatch => (suggestion.map(|s| s.unit.id.clone()).unwrap_or_default(), note()),
+                _ => (String::new(), text("reason", t("改派原因", "Reason for redispatch"), true)),
             };
             vec![
-                Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units(), selected },
+                Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units.clone(), selected },
                 Field::Several {
                     name: "co_units",
                     label: t("协办单位（可选，可多选）", "Co-handling units (optional, several allowed)"),
-                    options: units(),
+                    options: units,
                 },
-                if action == "dispatch" {
-                    text("note", t("备注（可选）", "Note (optional)"), false)
-                } else {
-                    text("reason", t("改派原因", "Reason for redispatch"), true)
-                },
+                last,
             ]
         }
-        "contact" => vec![text("note", t("联系情况", "How the resident was contacted"), true)],
-        "request_extension" => vec![
-            Field::Number { name: "days", label: t("延期工作日数", "Working days more") },
-            text("reason", t("原因", "Reason"), true),
-        ],
-        "supervise" => vec![
+        MoveKind::Contact => vec![text("note", t("联系情况", "How the resident was contacted"), true)],
+        MoveKind::RequestExtension => {
+            vec![Field::Number { name: "days", label: t("延期工作日数", "Working days more") }, reason()]
+        }
+        MoveKind::Supervise => vec![
             text("note", t("督办意见", "Supervision note"), true),
             Field::YesNo { name: "escalate", label: t("升级督办", "Escalate") },
         ],
-        "report_handled" | "resolve_on_spot" => vec![text("result", t("处置结果", "Result"), true)],
-        "verify" => vec![
+        MoveKind::ReportHandled | MoveKind::ResolveOnSpot => vec![text("result", t("处置结果", "Result"), true)],
+        MoveKind::Verify => vec![
             Field::YesNo { name: "passed", label: t("核查通过", "Passed") },
             text("note", t("核查情况", "What was found"), true),
         ],
-        "evaluate" => vec![
+        MoveKind::Evaluate => vec![
             Field::YesNo { name: "resolved", label: t("群众认为已解决", "The resident says it is resolved") },
             Field::Choice {
                 name: "satisfaction",
@@ -356,45 +329,110 @@ fn action_form(action: &'static str, record: &CaseRecord, reference: &Reference,
             },
             text("comment", t("群众意见（可选）", "Comment (optional)"), false),
         ],
-        // accept, start_verification: nothing to ask.
-        _ => Vec::new(),
+        MoveKind::Accept | MoveKind::StartVerification => Vec::new(),
     };
-    ActionForm {
-        action,
-        label: lang.t(label_zh(action), label_en(action)).to_string(),
-        fields,
-        hint,
-        error: None,
-        values: Vec::new(),
+    let (zh, en) = kind.label();
+    ActionForm { action: kind, label: lang.t(zh, en).to_string(), fields, hint, error: None, values: Vec::new() }
+}
+
+/// The category and priority to change to, and why.
+fn reclassify_fields(record: &CaseRecord, reference: &Reference, lang: &Lang, reason: Field) -> Vec<Field> {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    vec![
+        Field::Choice {
+            name: "category_code",
+            label: t("类别", "Category"),
+            options: reference
+                .taxonomy
+                .iter()
+                .map(|c| {
+                    (c.code.as_str().to_string(), format!("{} {}", c.code.as_str(), lang.t(&c.name_zh, &c.name_en)))
+                })
+                .collect(),
+            selected: record.category_code.clone(),
+        },
+        Field::Choice {
+            name: "priority",
+            label: t("紧急程度", "Priority"),
+            options: Priority::ALL
+                .iter()
+                .map(|p| (p.as_str().to_string(), lang.t(p.label_zh(), p.label_en()).to_string()))
+                .collect(),
+            selected: record.priority.as_str().to_string(),
+        },
+        reason,
+    ]
+}
+
+/// The values of a posted action form, by field name; empty fields count as not given.
+struct Posted<'a>(&'a [(String, String)]);
+
+impl Posted<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string())
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.optional(name).unwrap_or_default()
+    }
+
+    fn yes(&self, name: &str) -> bool {
+        self.optional(name).is_some_and(|v| matches!(v.as_str(), "yes" | "true" | "on"))
+    }
+
+    /// Every value of a field sent several times (a multiple choice).
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()).collect()
     }
 }
 
-/// A form's fields as the JSON the API takes for a move: numbers and yes/no as such,
-/// co-handlers as a list, empty fields left out.
-fn move_from_form(fields: &[(String, String)]) -> Result<Move, ApiError> {
-    let mut body = JsonMap::new();
-    for (name, value) in fields {
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
+/// The move an action form asks for, read by the fields `action_form` gives it.
+fn move_from_form(kind: MoveKind, fields: &[(String, String)]) -> Result<Move, ApiError> {
+    let form = Posted(fields);
+    Ok(match kind {
+        MoveKind::Register => Move::Register { note: form.optional("note") },
+        MoveKind::Reclassify => Move::Reclassify {
+            category_code: form.optional("category_code"),
+            priority: form.optional("priority").map(|p| Priority::parse_field("priority", &p)).transpose()?,
+            reason: form.text("reason"),
+        },
+        MoveKind::Reject => Move::Reject { reason: form.text("reason") },
+        MoveKind::Merge => Move::Merge {
+            into: uuid::Uuid::parse_str(&form.text("into"))
+                .map_err(|_| ApiError::field("into", "请填写受理编号", "give the case's tracking number"))?,
+            reason: form.optional("reason"),
+        },
+        MoveKind::Dispatch => {
+            Move::Dispatch { unit: form.text("unit"), co_units: form.all("co_units"), note: form.optional("note") }
         }
-        let json = match name.as_str() {
-            "days" => Value::from(
-                value.parse::<u32>().map_err(|_| ApiError::field("days", "应为正整数", "must be a whole number"))?,
-            ),
-            "passed" | "resolved" | "escalate" => Value::Bool(matches!(value, "yes" | "true" | "on")),
-            // A multiple choice arrives once per chosen unit.
-            "co_units" => {
-                if let Value::Array(units) = body.entry("co_units").or_insert_with(|| Value::Array(Vec::new())) {
-                    units.push(Value::from(value));
-                }
-                continue;
-            }
-            _ => Value::from(value),
-        };
-        body.insert(name.clone(), json);
-    }
-    serde_json::from_value(Value::Object(body)).map_err(|e| data_error(&e.to_string()))
+        MoveKind::Redispatch => {
+            Move::Redispatch { unit: form.text("unit"), co_units: form.all("co_units"), reason: form.text("reason") }
+        }
+        MoveKind::Return => Move::Return { reason: form.text("reason") },
+        MoveKind::Accept => Move::Accept {},
+        MoveKind::Contact => Move::Contact { note: form.text("note") },
+        MoveKind::RequestExtension => Move::RequestExtension {
+            days: form
+                .text("days")
+                .parse()
+                .map_err(|_| ApiError::field("days", "应为正整数", "must be a whole number"))?,
+            reason: form.text("reason"),
+        },
+        MoveKind::ApproveExtension => Move::ApproveExtension { note: form.optional("note") },
+        MoveKind::RejectExtension => Move::RejectExtension { reason: form.text("reason") },
+        MoveKind::Supervise => Move::Supervise { note: form.text("note"), escalate: form.yes("escalate") },
+        MoveKind::ReportHandled => Move::ReportHandled { result: form.text("result"), evidence: Vec::new() },
+        MoveKind::ResolveOnSpot => Move::ResolveOnSpot { result: form.text("result") },
+        MoveKind::StartVerification => Move::StartVerification {},
+        MoveKind::Verify => Move::Verify { passed: form.yes("passed"), note: form.text("note") },
+        MoveKind::Close => Move::Close { note: form.optional("note") },
+        MoveKind::Evaluate => Move::Evaluate {
+            resolved: form.yes("resolved"),
+            satisfaction: Satisfaction::parse_field("satisfaction", &form.text("satisfaction"))?,
+            comment: form.optional("comment"),
+        },
+        MoveKind::Reopen => Move::Reopen { reason: form.text("reason") },
+    })
 }
 
 pub struct Photo {
@@ -531,7 +569,7 @@ async fn case_page(
         reporter_phone: detail.reporter.phone.clone().unwrap_or_default(),
         anonymous: detail.reporter.anonymous,
         revealed: false,
-        may_reveal: staff.user.role.may_reveal_personal_data() && !detail.reporter.anonymous,
+        may_reveal: staff.may(Capability::RevealPersonalData) && !detail.reporter.anonymous,
         reveal_error: None,
         svg,
         photos,
@@ -596,14 +634,17 @@ pub async fn act(
     check_same_origin(&headers)?;
     works_on_cases(&staff)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
-    let action = fields.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let action = fields.iter().find(|(k, _)| k == "action").and_then(|(_, v)| MoveKind::parse(v.trim()));
     let reference = state.reference();
     let ctx = state.move_context(&reference, Utc::now());
     let fields = match tracking_no_to_id(&state, &staff, fields).await {
         Ok(fields) => fields,
-        Err((fields, e)) => return refused(&state, &staff, lang, &uri, id, &action, fields, e).await,
+        Err((fields, e)) => return refused(&state, &staff, lang, &uri, id, action, fields, e).await,
     };
-    let outcome = match move_from_form(&fields) {
+    let mv = action
+        .ok_or_else(|| ApiError::field("action", "未知的操作", "unknown action"))
+        .and_then(|kind| move_from_form(kind, &fields));
+    let outcome = match mv {
         Ok(mv) => state.store.apply_move(&staff.actor(), id, &mv, &ctx).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
@@ -615,7 +656,7 @@ pub async fn act(
                 None => see_other("/work", None),
             })
         }
-        Err(e) => refused(&state, &staff, lang, &uri, id, &action, fields, e).await,
+        Err(e) => refused(&state, &staff, lang, &uri, id, action, fields, e).await,
     }
 }
 
@@ -627,7 +668,7 @@ async fn refused(
     lang: Lang,
     uri: &Uri,
     id: uuid::Uuid,
-    action: &str,
+    action: Option<MoveKind>,
     fields: Vec<(String, String)>,
     error: ApiError,
 ) -> Result<Response, PageError> {
@@ -640,7 +681,7 @@ async fn refused(
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
     let mut page = case_page(state, staff, lang, uri, detail).await?;
     let message = bilingual(&message, &lang);
-    match page.actions.iter_mut().find(|a| a.action == action) {
+    match page.actions.iter_mut().find(|a| Some(a.action) == action) {
         Some(form) => {
             form.error = Some(message);
             form.values = fields.into_iter().filter(|(k, _)| k != "action").collect();
@@ -694,6 +735,7 @@ pub async fn reveal(
     check_same_origin(&headers)?;
     works_on_cases(&staff)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    staff.require(Capability::RevealPersonalData)?;
     let revealed = state.store.reveal(&staff.actor(), id, &form.reason, Utc::now()).await;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
     let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
