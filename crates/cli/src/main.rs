@@ -12,7 +12,8 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::DataKey;
-use grassroots_store::{SqlStore, Store, StoreOptions};
+use grassroots_store::prelude::*;
+use grassroots_store::{SqlStore, StoreOptions};
 
 #[derive(Parser)]
 #[command(name = "grassroots", version, about = "基层治理一体化平台 / a platform for grassroots governance")]

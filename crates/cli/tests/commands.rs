@@ -3,7 +3,8 @@
 mod support;
 
 use grassroots_store::crypto::DataKey;
-use grassroots_store::{SqlStore, Store, StoreOptions};
+use grassroots_store::prelude::*;
+use grassroots_store::{SqlStore, StoreOptions};
 use support::grassroots;
 
 async fn open(dir: &std::path::Path) -> SqlStore {

@@ -3,13 +3,14 @@
 
 mod support;
 
+use grassroots_store::prelude::*;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use grassroots_domain::workflow::replay;
 use grassroots_domain::{CaseState, DueStatus, Scope};
 use grassroots_store::crypto::DataKey;
-use grassroots_store::{CaseFilter, SqlStore, Store, StoreOptions};
+use grassroots_store::{CaseFilter, SqlStore, StoreOptions};
 use support::grassroots;
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod db;
 
+use grassroots_store::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 

@@ -4,6 +4,7 @@
 //! target/bench-data, reused by later runs; set GRASSROOTS_BENCH_CASES to change the size)
 //! and prints latency percentiles.
 
+use grassroots_store::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,7 +17,7 @@ use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction, Scope, Taxonomy,
 };
 use grassroots_store::crypto::DataKey;
-use grassroots_store::{CaseFilter, Grouping, HistoricCase, RateFilter, SqlStore, Store, StoreOptions};
+use grassroots_store::{CaseFilter, Grouping, HistoricCase, RateFilter, SqlStore, StoreOptions};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;

@@ -4,6 +4,8 @@
 
 mod support;
 
+use grassroots_store::prelude::*;
+use grassroots_store::Inspect;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};

@@ -6,7 +6,8 @@ mod support;
 
 use chrono::{Duration, Utc};
 use grassroots_domain::{Actor, RegionLevel, Role, Scope};
-use grassroots_store::{GridRow, HouseholdRef, NewUser, NewVisit, RateFilter, Store, StoreError};
+use grassroots_store::prelude::*;
+use grassroots_store::{GridRow, HouseholdRef, NewUser, NewVisit, RateFilter, StoreError};
 use serde_json::json;
 use support::*;
 

@@ -8,7 +8,8 @@ use chrono::{Duration, Utc};
 use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{Role, Scope};
-use grassroots_store::{CaseFilter, Store};
+use grassroots_store::prelude::*;
+use grassroots_store::CaseFilter;
 use support::*;
 
 async fn queues_hold_what_the_domain_says(db: TestDb) {

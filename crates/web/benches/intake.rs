@@ -9,6 +9,7 @@
 //! GRASSROOTS_BENCH_SECONDS sets each phase's length (default 15);
 //! GRASSROOTS_BENCH_DATABASE_URL=postgres://… runs it on an empty PostgreSQL database.
 
+use grassroots_store::prelude::*;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

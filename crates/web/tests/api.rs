@@ -5,9 +5,10 @@
 
 mod support;
 
+use grassroots_store::prelude::*;
+use grassroots_store::Inspect;
 use std::collections::HashSet;
 
-use grassroots_store::Store;
 use grassroots_web::{Config, RateLimit};
 use serde_json::{json, Value};
 use support::*;

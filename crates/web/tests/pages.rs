@@ -3,7 +3,7 @@
 
 mod support;
 
-use grassroots_store::Store;
+use grassroots_store::prelude::*;
 use serde_json::json;
 use support::*;
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use grassroots_store::Store;
+use grassroots_store::Inspect;
 use support::*;
 
 fn session(token: &str) -> String {

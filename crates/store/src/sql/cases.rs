@@ -16,10 +16,15 @@ use super::rows::{
 };
 use grassroots_domain::case::to_millis;
 
+use super::intake::IntakeJob;
+use super::rows::uuid_column;
 use super::{anonymous_placeholders, insert_rows, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
+use tokio::sync::oneshot;
+
 use crate::{
-    AuditEntry, CaseDetail, CaseFilter, CasePage, CaseSummary, HistoricCase, Result, RevealedPersonalData, StoreError,
+    AttachmentInfo, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase,
+    Result, RevealedPersonalData, StoreError,
 };
 
 /// Errors after which the same transaction may simply be tried again: PostgreSQL's
@@ -43,21 +48,6 @@ pub(super) fn new_tracking_no(now: DateTime<Utc>) -> String {
 
 pub(super) fn new_query_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
-}
-
-const AUDIT_COLUMNS: &str = "id, at, actor_kind, actor_id, action, case_id, detail";
-
-fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
-    let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
-    Ok(AuditEntry {
-        id: uuid(Some(r.try_get("id")?)).unwrap_or_default(),
-        at: super::from_ms(r.try_get("at")?),
-        actor_kind: r.try_get("actor_kind")?,
-        actor_id: uuid(r.try_get("actor_id")?),
-        action: r.try_get("action")?,
-        case_id: uuid(r.try_get("case_id")?),
-        detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
-    })
 }
 
 /// Where a move finds its case: within a staff member's scope, or by the resident's codes.
@@ -169,6 +159,46 @@ fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
 }
 
 impl SqlStore {
+    pub(crate) async fn insert_attachments(
+        conn: &mut AnyConnection,
+        case_id: Uuid,
+        attachments: &[NewAttachment],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        for a in attachments {
+            sqlx::query(
+                "INSERT INTO attachments (id, case_id, media_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(case_id.to_string())
+            .bind(a.media_type.clone())
+            .bind(a.bytes.clone())
+            .bind(ms(at))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the case is within the scope (the attachment queries share the case's rule).
+    async fn case_in_scope(&self, scope: &Scope, case_id: Uuid) -> Result<bool> {
+        let mut args = Args::default();
+        let clause = super::rows::scope_clause(scope, &mut args);
+        let id = args.text(case_id.to_string());
+        let sql = format!("SELECT 1 FROM cases c WHERE c.id = {id} AND {clause}");
+        Ok(args.bind(sqlx::query(&sql)).fetch_optional(&self.read).await?.is_some())
+    }
+
+    async fn events_of(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, seq, at, actor_kind, actor_id, payload FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     pub(super) async fn insert_case_row(
         conn: &mut AnyConnection,
         record: &CaseRecord,
@@ -317,150 +347,11 @@ impl SqlStore {
         self.fetch_one(&sql, args).await
     }
 
-    pub(crate) async fn events_of(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, seq, at, actor_kind, actor_id, payload FROM case_events WHERE case_id = $1 ORDER BY seq",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(event_from_row).collect()
-    }
-
     async fn detail_of(&self, row: Option<AnyRow>) -> Result<Option<CaseDetail>> {
         let Some(row) = row else { return Ok(None) };
         let record = record_from_row(&row)?;
         let events = self.events_of(record.id).await?;
         Ok(Some(CaseDetail { reporter: reporter_from_row(&row)?, record, events }))
-    }
-
-    pub(crate) async fn case_detail_impl(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>> {
-        let row = self.locate(&Locator::Scoped(scope, id)).await?;
-        self.detail_of(row).await
-    }
-
-    pub(crate) async fn track_impl(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>> {
-        let row = self.locate(&Locator::Tracking(tracking_no, query_code)).await?;
-        self.detail_of(row).await
-    }
-
-    pub(crate) async fn case_record_impl(&self, id: Uuid) -> Result<Option<CaseRecord>> {
-        let row = self.locate(&Locator::Scoped(&Scope::All, id)).await?;
-        row.as_ref().map(record_from_row).transpose()
-    }
-
-    pub(crate) async fn list_cases_impl(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage> {
-        // Several states at once are read state by state, each walking its (…, state, id)
-        // index newest first, and merged: one query over all of them would sort every match.
-        let mut states: Vec<CaseState> = match f.queue {
-            Some((queue, role)) => queue.states(role).to_vec(),
-            None => f.states.clone(),
-        };
-        if f.queue.is_some() && !f.states.is_empty() {
-            states.retain(|s| f.states.contains(s));
-            if states.is_empty() {
-                // The queue holds none of the states asked for.
-                return Ok(CasePage { cases: Vec::new(), next_cursor: None });
-            }
-        }
-        let limit = f.limit.clamp(1, 200);
-        let mut args = Args::default();
-        let conditions_for = |state: Option<CaseState>, args: &mut Args| -> Vec<String> {
-            let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), args);
-            match (state, f.queue) {
-                (Some(state), Some((queue, role))) => conditions.push(queue_condition(queue, role, state)),
-                (Some(state), None) => conditions.push(format!("c.state = '{}'", state.as_str())),
-                (None, _) => {}
-            }
-            if let Some(category) = &f.category {
-                conditions.push(category_clause(category, args));
-            }
-            if let Some(unit) = &f.unit {
-                conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
-            }
-            match f.overdue {
-                // Overdue means a unit still owes work past a deadline, not that it once did.
-                Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
-                Some(false) => {
-                    conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))"))
-                }
-                None => {}
-            }
-            if let Some(from) = f.received_from {
-                conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
-            }
-            if let Some(to) = f.received_to {
-                conditions.push(format!("c.received_at < {}", args.int(ms(to))));
-            }
-            let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-            // A tracking number is looked up by its unique index, not searched for in every text.
-            if let Some(no) = text.filter(|t| grassroots_domain::case::is_tracking_no(t)) {
-                conditions.push(format!("c.tracking_no = {}", args.text(no)));
-            } else if let Some(text) = text {
-                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                let like = args.text(format!("%{escaped}%"));
-                let exact = args.text(text);
-                // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
-                conditions
-                    .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
-            }
-            if let Some(after) = f.after {
-                conditions.push(format!("c.id < {}", args.text(after.to_string())));
-            }
-            conditions
-        };
-        let sql = if states.len() == 1 {
-            format!(
-                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-                conditions_for(Some(states[0]), &mut args).join(" AND ")
-            )
-        } else if states.len() > 1 {
-            let arms: Vec<String> = states
-                .iter()
-                .enumerate()
-                .map(|(i, state)| {
-                    format!(
-                        "SELECT * FROM (SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}) AS arm{i}",
-                        conditions_for(Some(*state), &mut args).join(" AND ")
-                    )
-                })
-                .collect();
-            format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
-        } else {
-            format!(
-                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-                conditions_for(None, &mut args).join(" AND ")
-            )
-        };
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        let cases = rows
-            .iter()
-            .map(|row| Ok(CaseSummary { record: record_from_row(row)?, reporter: reporter_from_row(row)? }))
-            .collect::<Result<Vec<_>>>()?;
-        let next_cursor = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.record.id)).flatten();
-        Ok(CasePage { cases, next_cursor })
-    }
-
-    pub(crate) async fn queue_counts_impl(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
-        // One count per queue and state: each walks its own index (state, due status, returned
-        // or extension), where one query summing over every open case would read them all.
-        let mut counts = Vec::new();
-        for queue in Queue::for_role(role) {
-            let mut n = 0;
-            for state in queue.states(role) {
-                n += match queue {
-                    // Registered cases not returned: all registered ones, less the few returned
-                    // (counting "never returned" directly would read every registered row).
-                    Queue::ToDispatch => {
-                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
-                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
-                    }
-                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
-                };
-            }
-            counts.push((*queue, n));
-        }
-        Ok(counts)
     }
 
     /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
@@ -647,13 +538,172 @@ impl SqlStore {
         Ok(true)
     }
 
-    pub(crate) async fn apply_move_impl(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        mv: &Move,
-        ctx: &MoveContext<'_>,
-    ) -> Result<CaseRecord> {
+    /// Cases with their whole history, as one batch of multi-row statements.
+    pub(super) async fn insert_historic(
+        conn: &mut AnyConnection,
+        cipher: &Cipher,
+        cases: &[HistoricCase],
+    ) -> Result<()> {
+        for inserts in Self::historic_inserts(anonymous_placeholders(conn), cipher, cases.iter())? {
+            inserts.execute(conn).await?;
+        }
+        let records: Vec<&CaseRecord> = cases.iter().map(|h| &h.record).collect();
+        Self::write_all_co_units(conn, &records).await
+    }
+
+    /// The statements that insert the cases' rows and their events, built ahead of their
+    /// transaction. Co-handling units are left to `write_co_units`.
+    pub(super) fn historic_inserts<'a>(
+        anonymous: bool,
+        cipher: &Cipher,
+        cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
+    ) -> Result<[Inserts; 2]> {
+        let rows = cases.clone().map(|h| {
+            let r = &h.record;
+            NewCaseRow {
+                record: r,
+                query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
+                anonymous: h.anonymous,
+                personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
+            }
+        });
+        let case_rows = Self::case_row_inserts(anonymous, rows)?;
+        let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
+        Ok([case_rows, Inserts::build(anonymous, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event)?])
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::CaseStore for SqlStore {
+    async fn create_case(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+        let (reply, answer) = oneshot::channel();
+        self.intake
+            .send(IntakeJob { new, actor: actor.clone(), reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?
+    }
+
+    async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>> {
+        let row = self.locate(&Locator::Scoped(scope, id)).await?;
+        self.detail_of(row).await
+    }
+
+    async fn list_cases(&self, scope: &Scope, f: &CaseFilter) -> Result<CasePage> {
+        // Several states at once are read state by state, each walking its (…, state, id)
+        // index newest first, and merged: one query over all of them would sort every match.
+        let mut states: Vec<CaseState> = match f.queue {
+            Some((queue, role)) => queue.states(role).to_vec(),
+            None => f.states.clone(),
+        };
+        if f.queue.is_some() && !f.states.is_empty() {
+            states.retain(|s| f.states.contains(s));
+            if states.is_empty() {
+                // The queue holds none of the states asked for.
+                return Ok(CasePage { cases: Vec::new(), next_cursor: None });
+            }
+        }
+        let limit = f.limit.clamp(1, 200);
+        let mut args = Args::default();
+        let conditions_for = |state: Option<CaseState>, args: &mut Args| -> Vec<String> {
+            let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), args);
+            match (state, f.queue) {
+                (Some(state), Some((queue, role))) => conditions.push(queue_condition(queue, role, state)),
+                (Some(state), None) => conditions.push(format!("c.state = '{}'", state.as_str())),
+                (None, _) => {}
+            }
+            if let Some(category) = &f.category {
+                conditions.push(category_clause(category, args));
+            }
+            if let Some(unit) = &f.unit {
+                conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
+            }
+            match f.overdue {
+                // Overdue means a unit still owes work past a deadline, not that it once did.
+                Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
+                Some(false) => {
+                    conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))"))
+                }
+                None => {}
+            }
+            if let Some(from) = f.received_from {
+                conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
+            }
+            if let Some(to) = f.received_to {
+                conditions.push(format!("c.received_at < {}", args.int(ms(to))));
+            }
+            let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+            // A tracking number is looked up by its unique index, not searched for in every text.
+            if let Some(no) = text.filter(|t| grassroots_domain::case::is_tracking_no(t)) {
+                conditions.push(format!("c.tracking_no = {}", args.text(no)));
+            } else if let Some(text) = text {
+                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let like = args.text(format!("%{escaped}%"));
+                let exact = args.text(text);
+                // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+                conditions
+                    .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
+            }
+            if let Some(after) = f.after {
+                conditions.push(format!("c.id < {}", args.text(after.to_string())));
+            }
+            conditions
+        };
+        let sql = if states.len() == 1 {
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
+                conditions_for(Some(states[0]), &mut args).join(" AND ")
+            )
+        } else if states.len() > 1 {
+            let arms: Vec<String> = states
+                .iter()
+                .enumerate()
+                .map(|(i, state)| {
+                    format!(
+                        "SELECT * FROM (SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}) AS arm{i}",
+                        conditions_for(Some(*state), &mut args).join(" AND ")
+                    )
+                })
+                .collect();
+            format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
+        } else {
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
+                conditions_for(None, &mut args).join(" AND ")
+            )
+        };
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let cases = rows
+            .iter()
+            .map(|row| Ok(CaseSummary { record: record_from_row(row)?, reporter: reporter_from_row(row)? }))
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.record.id)).flatten();
+        Ok(CasePage { cases, next_cursor })
+    }
+
+    async fn queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
+        // One count per queue and state: each walks its own index (state, due status, returned
+        // or extension), where one query summing over every open case would read them all.
+        let mut counts = Vec::new();
+        for queue in Queue::for_role(role) {
+            let mut n = 0;
+            for state in queue.states(role) {
+                n += match queue {
+                    // Registered cases not returned: all registered ones, less the few returned
+                    // (counting "never returned" directly would read every registered row).
+                    Queue::ToDispatch => {
+                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
+                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
+                    }
+                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
+                };
+            }
+            counts.push((*queue, n));
+        }
+        Ok(counts)
+    }
+
+    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord> {
         let scope = match actor {
             Actor::Staff { scope, .. } => scope,
             // The platform's own moves (auto-dispatch) reach every case; the rules limit them.
@@ -665,7 +715,12 @@ impl SqlStore {
         self.transition(Locator::Scoped(scope, id), actor, mv, ctx).await
     }
 
-    pub(crate) async fn resident_evaluate_impl(
+    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>> {
+        let row = self.locate(&Locator::Tracking(tracking_no, query_code)).await?;
+        self.detail_of(row).await
+    }
+
+    async fn resident_evaluate(
         &self,
         tracking_no: &str,
         code: &str,
@@ -678,13 +733,7 @@ impl SqlStore {
         self.transition(Locator::Tracking(tracking_no, code), &Actor::Resident, mv, ctx).await
     }
 
-    pub(crate) async fn reveal_impl(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<RevealedPersonalData> {
+    async fn reveal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<RevealedPersonalData> {
         let Actor::Staff { scope, .. } = actor else {
             return Err(StoreError::NotFound);
         };
@@ -726,73 +775,46 @@ impl SqlStore {
         Ok(revealed)
     }
 
-    pub(crate) async fn audit_entries_impl(&self, case_id: Uuid) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE case_id = $1 ORDER BY at, id"))
-            .bind(case_id.to_string())
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(audit_from_row).collect()
+    async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
+        self.events_of(id).await
     }
 
-    pub(crate) async fn recent_audit_impl(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
-            .bind(limit.clamp(1, 1000))
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(audit_from_row).collect()
+    async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>> {
+        let row = self.locate(&Locator::Scoped(&Scope::All, id)).await?;
+        row.as_ref().map(record_from_row).transpose()
     }
 
-    pub(crate) async fn outbox_count_impl(&self, case_id: Uuid) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE case_id = $1")
-            .bind(case_id.to_string())
-            .fetch_one(&self.read)
-            .await?
-            .try_get("n")?)
-    }
-
-    pub(crate) async fn count_cases_impl(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases").fetch_one(&self.read).await?.try_get("n")?)
-    }
-
-    pub(crate) async fn insert_history_impl(&self, cases: &[HistoricCase]) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        Self::insert_historic(&mut tx, &self.cipher, cases).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Cases with their whole history, as one batch of multi-row statements.
-    pub(super) async fn insert_historic(
-        conn: &mut AnyConnection,
-        cipher: &Cipher,
-        cases: &[HistoricCase],
-    ) -> Result<()> {
-        for inserts in Self::historic_inserts(anonymous_placeholders(conn), cipher, cases.iter())? {
-            inserts.execute(conn).await?;
+    async fn attachments(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>> {
+        if !self.case_in_scope(scope, case_id).await? {
+            return Err(StoreError::NotFound);
         }
-        let records: Vec<&CaseRecord> = cases.iter().map(|h| &h.record).collect();
-        Self::write_all_co_units(conn, &records).await
+        let rows =
+            sqlx::query("SELECT id, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id")
+                .bind(case_id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachmentInfo {
+                    id: uuid_column(r, "id")?,
+                    media_type: r.try_get("media_type")?,
+                    size: r.try_get::<i64, _>("size")?,
+                })
+            })
+            .collect()
     }
 
-    /// The statements that insert the cases' rows and their events, built ahead of their
-    /// transaction. Co-handling units are left to `write_co_units`.
-    pub(super) fn historic_inserts<'a>(
-        anonymous: bool,
-        cipher: &Cipher,
-        cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
-    ) -> Result<[Inserts; 2]> {
-        let rows = cases.clone().map(|h| {
-            let r = &h.record;
-            NewCaseRow {
-                record: r,
-                query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
-                anonymous: h.anonymous,
-                personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
-            }
-        });
-        let case_rows = Self::case_row_inserts(anonymous, rows)?;
-        let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
-        Ok([case_rows, Inserts::build(anonymous, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event)?])
+    async fn attachment(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
+        if !self.case_in_scope(scope, case_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query("SELECT media_type, bytes FROM attachments WHERE id = $1 AND case_id = $2")
+            .bind(id.to_string())
+            .bind(case_id.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((row.try_get("media_type")?, row.try_get("bytes")?))
     }
 }
 

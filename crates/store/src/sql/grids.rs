@@ -4,27 +4,20 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use grassroots_domain::{Actor, CaseState, Scope};
+use grassroots_domain::{Actor, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use super::cases::PENDING_STATES;
-use super::rows::{category_clause, scoped_region_clauses};
-use super::{ms, Args, SqlStore};
+use super::rows::uuid_column;
+use super::{ms, SqlStore};
 use crate::{
-    AttachmentInfo, BoundaryRow, CasePoint, GridCoverage, GridImport, GridRow, HistoricVisit, Household, HouseholdRef,
-    NewAttachment, NewVisit, PatrolCounts, RateFilter, RegionCount, Result, StoreError, User, Visit,
+    BoundaryRow, GridCoverage, GridImport, GridRow, Household, HouseholdRef, NewVisit, Result, StoreError, User, Visit,
 };
 
 fn json_column(r: &AnyRow, column: &str) -> Result<serde_json::Value> {
     let text: String = r.try_get(column)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-}
-
-fn uuid_column(r: &AnyRow, column: &str) -> Result<Uuid> {
-    let text: String = r.try_get(column)?;
-    Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
 }
 
 fn grid_from_row(r: &AnyRow) -> Result<GridRow> {
@@ -45,7 +38,48 @@ fn local_date(t: DateTime<Utc>) -> NaiveDate {
 }
 
 impl SqlStore {
-    pub(crate) async fn upsert_boundaries_impl(&self, rows: &[BoundaryRow]) -> Result<u64> {
+    /// Keeps `grid_workers` in step with a grid worker's scope (inside the account's transaction).
+    pub(crate) async fn sync_grid_workers(conn: &mut AnyConnection, user: &User) -> Result<()> {
+        sqlx::query("DELETE FROM grid_workers WHERE user_id = $1")
+            .bind(user.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        if let Scope::Grids { codes } = &user.scope {
+            for code in codes {
+                sqlx::query("INSERT INTO grid_workers (grid_code, user_id) VALUES ($1, $2)")
+                    .bind(code.clone())
+                    .bind(user.id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers a household unless its grid already has that label; returns 1 when new.
+    pub(super) async fn insert_household(
+        conn: &mut AnyConnection,
+        grid_code: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (grid_code, label) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(grid_code.to_string())
+        .bind(label.to_string())
+        .bind(ms(at))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::GridStore for SqlStore {
+    async fn upsert_boundaries(&self, rows: &[BoundaryRow]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let now = ms(Utc::now());
         for b in rows {
@@ -65,7 +99,7 @@ impl SqlStore {
         Ok(rows.len() as u64)
     }
 
-    pub(crate) async fn boundaries_impl(&self) -> Result<Vec<BoundaryRow>> {
+    async fn boundaries(&self) -> Result<Vec<BoundaryRow>> {
         let rows = sqlx::query("SELECT code, name, geometry FROM region_boundaries ORDER BY code")
             .fetch_all(&self.read)
             .await?;
@@ -81,7 +115,7 @@ impl SqlStore {
     }
 
     /// One transaction: the grids of the named communities become exactly `grids`.
-    pub(crate) async fn replace_grids_impl(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport> {
+    async fn replace_grids(&self, communities: &[String], grids: &[GridRow]) -> Result<GridImport> {
         let mut tx = self.write.begin().await?;
         let now = ms(Utc::now());
         let incoming: BTreeSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
@@ -133,7 +167,7 @@ impl SqlStore {
         Ok(result)
     }
 
-    pub(crate) async fn grids_impl(&self) -> Result<Vec<GridRow>> {
+    async fn grids(&self) -> Result<Vec<GridRow>> {
         let rows = sqlx::query(
             "SELECT code, community_code, name, geometry, area_m2, centroid_lng, centroid_lat, synthetic \
              FROM grids ORDER BY code",
@@ -143,7 +177,7 @@ impl SqlStore {
         rows.iter().map(grid_from_row).collect()
     }
 
-    pub(crate) async fn grid_impl(&self, code: &str) -> Result<Option<GridRow>> {
+    async fn grid(&self, code: &str) -> Result<Option<GridRow>> {
         let row = sqlx::query(
             "SELECT code, community_code, name, geometry, area_m2, centroid_lng, centroid_lat, synthetic \
              FROM grids WHERE code = $1",
@@ -155,7 +189,7 @@ impl SqlStore {
     }
 
     /// Changes whenever a grid or boundary is added, changed or removed, or regions are added.
-    pub(crate) async fn grids_stamp_impl(&self) -> Result<String> {
+    async fn grids_stamp(&self) -> Result<String> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM grids) AS grids, (SELECT COALESCE(MAX(updated_at), 0) FROM grids) AS g, \
              (SELECT COUNT(*) FROM region_boundaries) AS boundaries, \
@@ -167,7 +201,7 @@ impl SqlStore {
         Ok(format!("{}:{}:{}:{}:{}", n("grids")?, n("g")?, n("boundaries")?, n("b")?, n("regions")?))
     }
 
-    pub(crate) async fn grid_workers_impl(&self, grid_code: &str) -> Result<Vec<User>> {
+    async fn grid_workers(&self, grid_code: &str) -> Result<Vec<User>> {
         let rows = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM grid_workers w \
              JOIN users u ON u.id = w.user_id WHERE w.grid_code = $1 ORDER BY u.username",
@@ -175,28 +209,10 @@ impl SqlStore {
         .bind(grid_code.to_string())
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(super::users::user_from_row).collect()
+        rows.iter().map(super::identity::user_from_row).collect()
     }
 
-    /// Keeps `grid_workers` in step with a grid worker's scope (inside the account's transaction).
-    pub(crate) async fn sync_grid_workers(conn: &mut AnyConnection, user: &User) -> Result<()> {
-        sqlx::query("DELETE FROM grid_workers WHERE user_id = $1")
-            .bind(user.id.to_string())
-            .execute(&mut *conn)
-            .await?;
-        if let Scope::Grids { codes } = &user.scope {
-            for code in codes {
-                sqlx::query("INSERT INTO grid_workers (grid_code, user_id) VALUES ($1, $2)")
-                    .bind(code.clone())
-                    .bind(user.id.to_string())
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn households_impl(&self, grid_code: &str) -> Result<Vec<Household>> {
+    async fn households(&self, grid_code: &str) -> Result<Vec<Household>> {
         let rows = sqlx::query("SELECT id, grid_code, label FROM households WHERE grid_code = $1 ORDER BY label")
             .bind(grid_code.to_string())
             .fetch_all(&self.read)
@@ -212,27 +228,7 @@ impl SqlStore {
             .collect()
     }
 
-    /// Registers a household unless its grid already has that label; returns 1 when new.
-    async fn insert_household(
-        conn: &mut AnyConnection,
-        grid_code: &str,
-        label: &str,
-        at: DateTime<Utc>,
-    ) -> Result<u64> {
-        Ok(sqlx::query(
-            "INSERT INTO households (id, grid_code, label, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (grid_code, label) DO NOTHING",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(grid_code.to_string())
-        .bind(label.to_string())
-        .bind(ms(at))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
-    }
-
-    pub(crate) async fn add_households_impl(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
+    async fn add_households(&self, grid_code: &str, labels: &[String]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let mut added = 0;
         for label in labels {
@@ -242,42 +238,9 @@ impl SqlStore {
         Ok(added)
     }
 
-    pub(crate) async fn insert_visit_history_impl(
-        &self,
-        households: &[(String, String)],
-        visits: &[HistoricVisit],
-    ) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        let now = ms(Utc::now());
-        let labels =
-            households.iter().cloned().chain(visits.iter().map(|v| (v.grid_code.clone(), v.household_label.clone())));
-        for (grid_code, label) in labels {
-            Self::insert_household(&mut tx, &grid_code, &label, Utc::now()).await?;
-        }
-        for v in visits {
-            sqlx::query(
-                "INSERT INTO visits (id, household_id, grid_code, worker_id, visited_on, topic, follow_up, case_id, \
-                 created_at) SELECT $1, h.id, h.grid_code, $2, $3, $4, $5, NULL, $6 FROM households h \
-                 WHERE h.grid_code = $7 AND h.label = $8",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(v.worker_id.to_string())
-            .bind(v.visited_on.to_string())
-            .bind(v.topic.clone())
-            .bind(v.follow_up.clone())
-            .bind(now)
-            .bind(v.grid_code.clone())
-            .bind(v.household_label.clone())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Logs a visit by a grid worker to a household of one of their grids (a household named
     /// for the first time is recorded); grids outside the worker's scope are not found.
-    pub(crate) async fn record_visit_impl(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit> {
+    async fn record_visit(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit> {
         let Actor::Staff { user_id, username, scope, .. } = actor else { return Err(StoreError::NotFound) };
         if !scope.covers_grid(&visit.grid_code) {
             return Err(StoreError::NotFound);
@@ -347,7 +310,7 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn visits_impl(&self, scope: &Scope, grid_code: &str, limit: i64) -> Result<Vec<Visit>> {
+    async fn visits(&self, scope: &Scope, grid_code: &str, limit: i64) -> Result<Vec<Visit>> {
         if !scope.covers_grid(grid_code) {
             return Err(StoreError::NotFound);
         }
@@ -380,7 +343,7 @@ impl SqlStore {
     }
 
     /// Visit coverage of every grid whose code starts with `within`, as of `now`.
-    pub(crate) async fn coverage_impl(&self, within: &str, now: DateTime<Utc>) -> Result<Vec<GridCoverage>> {
+    async fn coverage(&self, within: &str, now: DateTime<Utc>) -> Result<Vec<GridCoverage>> {
         let today = local_date(now);
         let since = |days: i64| (today - chrono::Duration::days(days - 1)).to_string();
         let rows = sqlx::query(
@@ -408,169 +371,5 @@ impl SqlStore {
                 })
             })
             .collect()
-    }
-
-    pub(crate) async fn insert_attachments(
-        conn: &mut AnyConnection,
-        case_id: Uuid,
-        attachments: &[NewAttachment],
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        for a in attachments {
-            sqlx::query(
-                "INSERT INTO attachments (id, case_id, media_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(case_id.to_string())
-            .bind(a.media_type.clone())
-            .bind(a.bytes.clone())
-            .bind(ms(at))
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Whether the case is within the scope (the attachment queries share the case's rule).
-    async fn case_in_scope(&self, scope: &Scope, case_id: Uuid) -> Result<bool> {
-        let mut args = Args::default();
-        let clause = super::rows::scope_clause(scope, &mut args);
-        let id = args.text(case_id.to_string());
-        let sql = format!("SELECT 1 FROM cases c WHERE c.id = {id} AND {clause}");
-        Ok(args.bind(sqlx::query(&sql)).fetch_optional(&self.read).await?.is_some())
-    }
-
-    pub(crate) async fn attachments_impl(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>> {
-        if !self.case_in_scope(scope, case_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        let rows =
-            sqlx::query("SELECT id, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id")
-                .bind(case_id.to_string())
-                .fetch_all(&self.read)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachmentInfo {
-                    id: uuid_column(r, "id")?,
-                    media_type: r.try_get("media_type")?,
-                    size: r.try_get::<i64, _>("size")?,
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn attachment_impl(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
-        if !self.case_in_scope(scope, case_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        let row = sqlx::query("SELECT media_type, bytes FROM attachments WHERE id = $1 AND case_id = $2")
-            .bind(id.to_string())
-            .bind(case_id.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok((row.try_get("media_type")?, row.try_get("bytes")?))
-    }
-
-    /// Cases received in the period, counted per region of `level` (street, community or grid).
-    pub(crate) async fn region_counts_impl(
-        &self,
-        scope: &Scope,
-        level: grassroots_domain::RegionLevel,
-        filter: &RateFilter,
-    ) -> Result<Vec<RegionCount>> {
-        use grassroots_domain::RegionLevel as L;
-        let column = match level {
-            L::County => "c.district_code",
-            L::Township => "c.street_code",
-            L::Community => "c.community_code",
-            L::Grid => "c.grid_code",
-            L::Province | L::City => {
-                return Err(grassroots_domain::FieldError::new("level", "不支持的层级", "unsupported level").into())
-            }
-        };
-        let mut args = Args::default();
-        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
-        period(filter, &mut args, &mut conditions);
-        conditions.push(format!("{column} IS NOT NULL"));
-        let sql = format!(
-            "SELECT {column} AS code, COUNT(*) AS total, \
-             SUM(CASE WHEN c.state IN ({PENDING_STATES}) THEN 1 ELSE 0 END) AS pending, \
-             SUM(CASE WHEN c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}) THEN 1 ELSE 0 END) AS overdue \
-             FROM cases c WHERE {} GROUP BY {column} ORDER BY {column}",
-            conditions.join(" AND ")
-        );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RegionCount {
-                    code: r.try_get("code")?,
-                    total: r.try_get("total")?,
-                    pending: r.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
-                    overdue: r.try_get::<Option<i64>, _>("overdue")?.unwrap_or(0),
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) async fn patrol_counts_impl(&self, scope: &Scope, filter: &RateFilter) -> Result<PatrolCounts> {
-        let mut args = Args::default();
-        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
-        period(filter, &mut args, &mut conditions);
-        conditions.push("c.channel = 'grid_patrol'".into());
-        let sql = format!(
-            "SELECT COUNT(*) AS reports, COUNT(*) FILTER (WHERE c.resolved_on_spot = 1) AS on_spot FROM cases c WHERE {}",
-            conditions.join(" AND ")
-        );
-        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
-        Ok(PatrolCounts { reports: row.try_get("reports")?, resolved_on_spot: row.try_get("on_spot")? })
-    }
-
-    /// The newest located cases of the period, as map points.
-    pub(crate) async fn case_points_impl(
-        &self,
-        scope: &Scope,
-        filter: &RateFilter,
-        limit: i64,
-    ) -> Result<Vec<CasePoint>> {
-        let mut args = Args::default();
-        let mut conditions = scoped_region_clauses(scope, filter.region.as_ref(), &mut args);
-        period(filter, &mut args, &mut conditions);
-        conditions.push("c.lat IS NOT NULL AND c.lng IS NOT NULL".into());
-        let limit = args.int(limit);
-        let sql = format!(
-            "SELECT c.id, c.lng, c.lat, c.state, c.due_status, c.category_code FROM cases c WHERE {} \
-             ORDER BY c.id DESC LIMIT {limit}",
-            conditions.join(" AND ")
-        );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| {
-                let state: String = r.try_get("state")?;
-                let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?;
-                Ok(CasePoint {
-                    id: uuid_column(r, "id")?,
-                    lng: r.try_get("lng")?,
-                    lat: r.try_get("lat")?,
-                    overdue: state.is_pending() && r.try_get::<String, _>("due_status")? == "overdue",
-                    state,
-                    category_code: r.try_get("category_code")?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Received within the filter's period and of its category, if given.
-fn period(filter: &RateFilter, args: &mut Args, conditions: &mut Vec<String>) {
-    if let Some(from) = filter.from {
-        conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
-    }
-    if let Some(to) = filter.to {
-        conditions.push(format!("c.received_at < {}", args.int(ms(to))));
-    }
-    if let Some(category) = &filter.category {
-        conditions.push(category_clause(category, args));
     }
 }

@@ -22,9 +22,9 @@ const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 
 pub(super) struct IntakeJob {
-    new: NewCase,
-    actor: Actor,
-    reply: oneshot::Sender<Result<CreatedCase>>,
+    pub new: NewCase,
+    pub actor: Actor,
+    pub reply: oneshot::Sender<Result<CreatedCase>>,
 }
 
 pub(super) fn spawn_writer(pool: AnyPool, cipher: Cipher) -> mpsc::Sender<IntakeJob> {
@@ -147,13 +147,4 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
     unreachable!("the loop returns")
 }
 
-impl SqlStore {
-    pub(crate) async fn create_case_impl(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase> {
-        let (reply, answer) = oneshot::channel();
-        self.intake
-            .send(IntakeJob { new, actor: actor.clone(), reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?
-    }
-}
+impl SqlStore {}

@@ -10,10 +10,13 @@ use sqlx::Row;
 use super::SqlStore;
 use crate::{Reference, RegionImport, Responsibility, Result, StoreError, Unit};
 
-impl SqlStore {
+impl SqlStore {}
+
+#[async_trait::async_trait]
+impl crate::ReferenceStore for SqlStore {
     /// Set-based: the regions go to a staging table in multi-row statements, then one
     /// statement keeps the former names of renamed regions and one writes the changes.
-    pub(crate) async fn upsert_regions_impl(&self, regions: &[Region]) -> Result<RegionImport> {
+    async fn upsert_regions(&self, regions: &[Region]) -> Result<RegionImport> {
         /// Rows per INSERT: 4 parameters each, well inside both backends' limits.
         const ROWS: usize = 200;
         let now = super::ms(chrono::Utc::now());
@@ -65,7 +68,7 @@ impl SqlStore {
         Ok(RegionImport { written: written.rows_affected(), renamed: renamed.rows_affected() })
     }
 
-    pub(crate) async fn region_names_impl(&self, code: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+    async fn region_names(&self, code: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
         let rows = sqlx::query("SELECT name, replaced_at FROM region_names WHERE code = $1 ORDER BY replaced_at")
             .bind(code.to_string())
             .fetch_all(&self.read)
@@ -73,7 +76,7 @@ impl SqlStore {
         rows.iter().map(|r| Ok((r.try_get("name")?, super::from_ms(r.try_get("replaced_at")?)))).collect()
     }
 
-    pub(crate) async fn regions_impl(&self) -> Result<Vec<Region>> {
+    async fn regions(&self) -> Result<Vec<Region>> {
         let rows = sqlx::query("SELECT code, name, level, parent_code FROM regions ORDER BY code")
             .fetch_all(&self.read)
             .await?;
@@ -96,7 +99,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn upsert_categories_impl(&self, categories: &[Category]) -> Result<u64> {
+    async fn upsert_categories(&self, categories: &[Category]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         for c in categories {
             sqlx::query(
@@ -119,7 +122,7 @@ impl SqlStore {
         Ok(categories.len() as u64)
     }
 
-    pub(crate) async fn upsert_units_impl(&self, units: &[Unit]) -> Result<u64> {
+    async fn upsert_units(&self, units: &[Unit]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         for u in units {
             sqlx::query(
@@ -139,7 +142,7 @@ impl SqlStore {
         Ok(units.len() as u64)
     }
 
-    pub(crate) async fn upsert_responsibilities_impl(&self, rows: &[Responsibility]) -> Result<u64> {
+    async fn upsert_responsibilities(&self, rows: &[Responsibility]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         for r in rows {
             sqlx::query(
@@ -158,7 +161,7 @@ impl SqlStore {
         Ok(rows.len() as u64)
     }
 
-    pub(crate) async fn delete_responsibility_impl(&self, category_code: &str, region_code: &str) -> Result<()> {
+    async fn delete_responsibility(&self, category_code: &str, region_code: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM responsibilities WHERE category_code = $1 AND region_code = $2")
             .bind(category_code.to_string())
             .bind(region_code.to_string())
@@ -170,7 +173,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn replace_calendar_impl(&self, days: &[CalendarDay]) -> Result<()> {
+    async fn replace_calendar(&self, days: &[CalendarDay]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM calendar_days").execute(&mut *tx).await?;
         for d in days {
@@ -185,7 +188,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn reference_impl(&self) -> Result<Reference> {
+    async fn reference(&self) -> Result<Reference> {
         let categories = sqlx::query(
             "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days FROM categories ORDER BY code",
         )

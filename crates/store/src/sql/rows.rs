@@ -10,7 +10,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{from_ms, ms, Args};
-use crate::{MaskedReporter, StoreError};
+use crate::{AuditEntry, MaskedReporter, Result, StoreError};
 
 /// The columns `record_from_row` reads, prefixed for a `cases c` alias.
 pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.request_type, c.priority, c.channel, \
@@ -261,4 +261,24 @@ pub fn category_clause(code: &str, args: &mut Args) -> String {
     } else {
         format!("c.category_code = {}", args.text(code))
     }
+}
+
+pub(super) fn uuid_column(r: &AnyRow, column: &str) -> Result<Uuid> {
+    let text: String = r.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
+}
+
+pub(super) const AUDIT_COLUMNS: &str = "id, at, actor_kind, actor_id, action, case_id, detail";
+
+pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
+    let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
+    Ok(AuditEntry {
+        id: uuid(Some(r.try_get("id")?)).unwrap_or_default(),
+        at: super::from_ms(r.try_get("at")?),
+        actor_kind: r.try_get("actor_kind")?,
+        actor_id: uuid(r.try_get("actor_id")?),
+        action: r.try_get("action")?,
+        case_id: uuid(r.try_get("case_id")?),
+        detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
+    })
 }

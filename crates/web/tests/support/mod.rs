@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use grassroots_store::prelude::*;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 

@@ -9,14 +9,11 @@ use super::rows::{record_from_row, CASE_COLUMNS};
 use super::{ms, SqlStore};
 use crate::Result;
 
-impl SqlStore {
-    pub(crate) async fn claim_lease_impl(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: Duration,
-    ) -> Result<bool> {
+impl SqlStore {}
+
+#[async_trait::async_trait]
+impl crate::JobStore for SqlStore {
+    async fn claim_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
@@ -34,7 +31,7 @@ impl SqlStore {
     /// Candidates are pending cases past a warning point (a quarter of the time left) or past
     /// a deadline whose mark is behind; each is re-checked by the domain and written with the
     /// same version guard as any move, so two workers can never mark a case twice.
-    pub(crate) async fn tick_deadlines_impl(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
+    async fn tick_deadlines(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c WHERE c.state IN ({PENDING_STATES}) AND ( \
                (c.due_status <> 'overdue' AND (c.resolve_due < $1 OR (c.first_contact_at IS NULL AND c.response_due < $1))) \

@@ -60,8 +60,11 @@ fn secret_context(id: Uuid) -> Vec<u8> {
     context(id, "webhook_secret")
 }
 
-impl SqlStore {
-    pub(crate) async fn create_webhook_impl(
+impl SqlStore {}
+
+#[async_trait::async_trait]
+impl crate::OutboxStore for SqlStore {
+    async fn create_webhook(
         &self,
         name: &str,
         url: &str,
@@ -103,14 +106,14 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn webhooks_impl(&self) -> Result<Vec<Webhook>> {
+    async fn webhooks(&self) -> Result<Vec<Webhook>> {
         let rows = sqlx::query("SELECT id, name, url, topics, created_at, disabled_at FROM webhooks ORDER BY id")
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(webhook_from_row).collect()
     }
 
-    pub(crate) async fn webhook_secret_impl(&self, id: Uuid) -> Result<Option<String>> {
+    async fn webhook_secret(&self, id: Uuid) -> Result<Option<String>> {
         let Some(row) = sqlx::query("SELECT secret_enc FROM webhooks WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.read)
@@ -122,11 +125,11 @@ impl SqlStore {
         self.cipher.open(&secret_context(id), &sealed).map(Some).map_err(StoreError::Corrupt)
     }
 
-    pub(crate) async fn disable_webhook_impl(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    async fn disable_webhook(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
         self.stamp_once("webhooks", "disabled_at", id, now).await
     }
 
-    pub(crate) async fn fan_out_impl(&self, nats: bool, limit: i64, now: DateTime<Utc>) -> Result<usize> {
+    async fn fan_out(&self, nats: bool, limit: i64, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write.begin().await?;
         let rows = sqlx::query(
             "SELECT id, case_id, event_id, topic, payload, created_at FROM outbox \
@@ -196,12 +199,7 @@ impl SqlStore {
         Ok(handled.len())
     }
 
-    pub(crate) async fn due_deliveries_impl(
-        &self,
-        target: &str,
-        now: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<Delivery>> {
+    async fn due_deliveries(&self, target: &str, now: DateTime<Utc>, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
             "SELECT d.id, d.target, d.event_id, d.case_id, d.seq, d.topic, d.attempts, o.payload \
              FROM deliveries d JOIN outbox o ON o.id = d.outbox_id \
@@ -232,7 +230,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn record_attempt_impl(
+    async fn record_attempt(
         &self,
         delivery: &Delivery,
         outcome: &AttemptOutcome,
@@ -276,7 +274,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn delivery_attempts_impl(&self, target: &str, limit: i64) -> Result<Vec<DeliveryAttempt>> {
+    async fn delivery_attempts(&self, target: &str, limit: i64) -> Result<Vec<DeliveryAttempt>> {
         let rows = sqlx::query(
             "SELECT at, event_id, topic, status, error, duration_ms FROM delivery_attempts \
              WHERE target = $1 ORDER BY at DESC, id DESC LIMIT $2",
@@ -299,7 +297,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn undelivered_impl(&self, target: &str) -> Result<i64> {
+    async fn undelivered(&self, target: &str) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM deliveries WHERE target = $1 AND delivered_at IS NULL")
             .bind(target.to_string())
             .fetch_one(&self.read)

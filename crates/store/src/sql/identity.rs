@@ -6,8 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::rows::{audit_from_row, AUDIT_COLUMNS};
 use super::{ms, SqlStore};
-use crate::{ApiKey, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
+use crate::{ApiKey, AuditEntry, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -22,8 +23,23 @@ pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     })
 }
 
-impl SqlStore {
-    pub(crate) async fn upsert_user_impl(&self, u: &NewUser) -> Result<User> {
+impl SqlStore {}
+
+fn api_key_from_row(row: &AnyRow) -> Result<ApiKey> {
+    let id: String = row.try_get("id")?;
+    Ok(ApiKey {
+        id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("api key id {id}")))?,
+        name: row.try_get("name")?,
+        may_post: row.try_get::<i64, _>("may_post")? != 0,
+        region: row.try_get("region")?,
+        created_at: super::from_ms(row.try_get("created_at")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(super::from_ms),
+    })
+}
+
+#[async_trait::async_trait]
+impl crate::IdentityStore for SqlStore {
+    async fn upsert_user(&self, u: &NewUser) -> Result<User> {
         let mut tx = self.write.begin().await?;
         // A changed account (password, role, scope) logs in again.
         sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)")
@@ -55,7 +71,19 @@ impl SqlStore {
         Ok(user)
     }
 
-    pub(crate) async fn users_impl(&self) -> Result<Vec<StaffAccount>> {
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>> {
+        let row = sqlx::query(
+            "SELECT id, username, display_name, role, scope, password_hash FROM users \
+                 WHERE username = $1 AND disabled_at IS NULL",
+        )
+        .bind(username.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| Ok(UserWithHash { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
+            .transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<StaffAccount>> {
         sqlx::query("SELECT id, username, display_name, role, scope, disabled_at FROM users ORDER BY username")
             .fetch_all(&self.read)
             .await?
@@ -69,12 +97,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn set_user_disabled_impl(
-        &self,
-        username: &str,
-        disabled: bool,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn set_user_disabled(&self, username: &str, disabled: bool, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2")
             .bind(disabled.then(|| ms(now)))
@@ -94,7 +117,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn create_api_key_impl(
+    async fn create_api_key(
         &self,
         name: &str,
         key_hash: &str,
@@ -136,7 +159,7 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn api_key_by_hash_impl(&self, key_hash: &str) -> Result<Option<ApiKey>> {
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>> {
         sqlx::query(
             "SELECT id, name, may_post, region, created_at, revoked_at FROM api_keys \
              WHERE key_hash = $1 AND revoked_at IS NULL",
@@ -149,7 +172,7 @@ impl SqlStore {
         .transpose()
     }
 
-    pub(crate) async fn api_keys_impl(&self) -> Result<Vec<ApiKey>> {
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
         sqlx::query("SELECT id, name, may_post, region, created_at, revoked_at FROM api_keys ORDER BY created_at")
             .fetch_all(&self.read)
             .await?
@@ -158,28 +181,11 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn revoke_api_key_impl(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
         self.stamp_once("api_keys", "revoked_at", id, now).await
     }
 
-    pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserWithHash>> {
-        let row = sqlx::query(
-            "SELECT id, username, display_name, role, scope, password_hash FROM users \
-                 WHERE username = $1 AND disabled_at IS NULL",
-        )
-        .bind(username.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| Ok(UserWithHash { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
-            .transpose()
-    }
-
-    pub(crate) async fn create_session_impl(
-        &self,
-        user_id: Uuid,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(Utc::now())).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
@@ -207,13 +213,21 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn record_failed_login_impl(&self, username: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn record_failed_login(&self, username: &str, at: DateTime<Utc>) -> Result<()> {
         let mut conn = self.write.acquire().await?;
         let detail = serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
         Self::insert_audit_row(&mut conn, at, "anonymous", None, "login_failed", None, detail).await
     }
 
-    pub(crate) async fn session_user_impl(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.role, u.scope FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
@@ -225,23 +239,11 @@ impl SqlStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    pub(crate) async fn delete_session_impl(&self, token_hash: &str) -> Result<()> {
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash.to_string())
             .execute(&self.write)
             .await?;
         Ok(())
     }
-}
-
-fn api_key_from_row(row: &AnyRow) -> Result<ApiKey> {
-    let id: String = row.try_get("id")?;
-    Ok(ApiKey {
-        id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("api key id {id}")))?,
-        name: row.try_get("name")?,
-        may_post: row.try_get::<i64, _>("may_post")? != 0,
-        region: row.try_get("region")?,
-        created_at: super::from_ms(row.try_get("created_at")?),
-        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(super::from_ms),
-    })
 }

@@ -1,0 +1,49 @@
+//! Cases: intake, reads within scope, moves, the resident's view, reveal of personal data, photos.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use grassroots_domain::workflow::MoveContext;
+use grassroots_domain::Actor;
+use grassroots_domain::CaseEvent;
+use grassroots_domain::CaseRecord;
+use grassroots_domain::Move;
+use grassroots_domain::Scope;
+use uuid::Uuid;
+
+use crate::{AttachmentInfo, CaseDetail, CaseFilter, CasePage, CreatedCase, NewCase, Result, RevealedPersonalData};
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Takes in a new request. Returns once the case is durable.
+    async fn create_case(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase>;
+    /// A case within `scope`, with its events; `None` when absent or out of scope.
+    async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
+    async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;
+    /// How many cases each of the role's workbench queues holds, within the scope.
+    async fn queue_counts(
+        &self,
+        scope: &Scope,
+        role: grassroots_domain::Role,
+    ) -> Result<Vec<(grassroots_domain::queue::Queue, i64)>>;
+    /// Applies a move by a staff member within their scope.
+    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord>;
+    /// The resident's view, found by tracking number and query code.
+    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>>;
+    /// A resident's evaluation of their closed case.
+    async fn resident_evaluate(
+        &self,
+        tracking_no: &str,
+        query_code: &str,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord>;
+    /// Decrypts the reporter's personal data for a permitted actor, writing an audit entry.
+    async fn reveal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<RevealedPersonalData>;
+    /// A case's events in order, without scope (for workers and exchange endpoints).
+    async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>>;
+    /// The row of a case as stored, without scope (for replay checks and workers).
+    async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>>;
+    async fn attachments(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>>;
+    /// An attachment's media type and bytes; `NotFound` outside the scope.
+    async fn attachment(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)>;
+}
