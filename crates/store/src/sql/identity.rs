@@ -23,8 +23,6 @@ pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     })
 }
 
-impl SqlStore {}
-
 fn api_key_from_row(row: &AnyRow) -> Result<ApiKey> {
     let id: String = row.try_get("id")?;
     Ok(ApiKey {

@@ -146,5 +146,3 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
     }
     unreachable!("the loop returns")
 }
-
-impl SqlStore {}

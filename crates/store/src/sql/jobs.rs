@@ -9,8 +9,6 @@ use super::rows::{record_from_row, CASE_COLUMNS};
 use super::{ms, SqlStore};
 use crate::Result;
 
-impl SqlStore {}
-
 #[async_trait::async_trait]
 impl crate::JobStore for SqlStore {
     async fn claim_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {

@@ -60,8 +60,6 @@ fn secret_context(id: Uuid) -> Vec<u8> {
     context(id, "webhook_secret")
 }
 
-impl SqlStore {}
-
 #[async_trait::async_trait]
 impl crate::OutboxStore for SqlStore {
     async fn create_webhook(

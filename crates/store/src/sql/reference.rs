@@ -10,8 +10,6 @@ use sqlx::Row;
 use super::SqlStore;
 use crate::{Reference, RegionImport, Responsibility, Result, StoreError, Unit};
 
-impl SqlStore {}
-
 #[async_trait::async_trait]
 impl crate::ReferenceStore for SqlStore {
     /// Set-based: the regions go to a staging table in multi-row statements, then one
