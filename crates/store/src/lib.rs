@@ -6,6 +6,8 @@
 //! transaction. Scope is applied in the queries: a case outside the caller's scope is
 //! reported as not found.
 
+extern crate self as grassroots_store;
+
 pub mod auth;
 mod cases;
 pub mod crypto;
@@ -27,7 +29,7 @@ pub use error::StoreError;
 pub use grids::GridStore;
 pub use history::HistoryStore;
 pub use identity::IdentityStore;
-pub use inspect::Inspect;
+pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use outbox::OutboxStore;
 pub use reference::ReferenceStore;

@@ -174,7 +174,9 @@ pub struct AuditEntry {
     pub actor_kind: String,
     pub actor_id: Option<Uuid>,
     pub action: String,
-    pub case_id: Option<Uuid>,
+    /// What the entry is about: an aggregate's type (`case`, …) and id.
+    pub subject_type: Option<String>,
+    pub subject_id: Option<Uuid>,
     pub detail: serde_json::Value,
 }
 
@@ -246,7 +248,8 @@ pub struct Delivery {
     pub target: String,
     /// The case event's id: the same at every attempt and for every target.
     pub event_id: Uuid,
-    pub case_id: Uuid,
+    /// The aggregate (a case, …) whose events go out in order.
+    pub aggregate_id: Uuid,
     pub seq: i64,
     pub topic: String,
     /// The event as JSON.

@@ -528,7 +528,7 @@ async fn personal_data_is_masked_and_revealed_only_with_a_reason_and_an_audit_en
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor_kind, "dispatcher");
     assert_eq!(audit[0].actor_id.map(|u| u.to_string()), Some(dispatcher_id));
-    assert_eq!(audit[0].case_id, Some(id_uuid));
+    assert_eq!((audit[0].subject_type.as_deref(), audit[0].subject_id), (Some("case"), Some(id_uuid)));
     assert_eq!(audit[0].detail["reason"], "回访核实情况");
     assert!(!audit[0].detail.to_string().contains(PHONE));
     // Nobody's view changed: the next read is masked again.

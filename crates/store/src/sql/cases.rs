@@ -11,14 +11,15 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::{
-    bind_mutable, category_clause, event_from_row, record_from_row, reporter_from_row, scope_clause,
-    scoped_region_clauses, AnyQuery, CASE_COLUMNS, MUTABLE_COLUMNS,
+    bind_mutable, category_clause, record_from_row, reporter_from_row, scope_clause, scoped_region_clauses, AnyQuery,
+    CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use grassroots_domain::case::to_millis;
 
+use super::events::{self, Change, EventRow, Subject};
 use super::intake::IntakeJob;
 use super::rows::uuid_column;
-use super::{anonymous_placeholders, insert_rows, ms, Args, Inserts, SqlStore};
+use super::{anonymous_placeholders, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
 use tokio::sync::oneshot;
 
@@ -26,14 +27,6 @@ use crate::{
     AttachmentInfo, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase,
     Result, RevealedPersonalData, StoreError,
 };
-
-/// Errors after which the same transaction may simply be tried again: PostgreSQL's
-/// serialization failure and deadlock, SQLite's busy and locked.
-fn is_transient(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|code| matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517"))
-}
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
 /// because SQLite uses the overdue partial indexes only when the query repeats their text.
@@ -118,18 +111,41 @@ const IMMUTABLE_COLUMNS: [&str; 20] = [
     "received_at",
 ];
 
-const EVENTS_HEAD: &str = "INSERT INTO case_events (id, case_id, seq, at, actor_kind, actor_id, kind, payload)";
-const EVENT_COLUMNS: usize = 8;
+/// The aggregate type of cases in the events, audit and outbox tables.
+pub(super) const CASE: &str = "case";
 
-fn bind_event<'q>(q: AnyQuery<'q>, event: &CaseEvent) -> AnyQuery<'q> {
-    q.bind(event.id.to_string())
-        .bind(event.case_id.to_string())
-        .bind(event.seq)
-        .bind(ms(event.at))
-        .bind(event.actor_kind.clone())
-        .bind(event.actor_id.map(|u| u.to_string()))
-        .bind(event.kind.name())
-        .bind(serde_json::to_string(&event.kind).expect("events serialise"))
+/// A case's event as the events table holds it.
+pub(super) fn event_row(event: &CaseEvent) -> EventRow {
+    EventRow {
+        id: event.id,
+        subject: Subject { kind: CASE, id: event.case_id },
+        seq: event.seq,
+        at: event.at,
+        actor_kind: event.actor_kind.clone(),
+        actor_id: event.actor_id,
+        name: event.kind.name(),
+        payload: serde_json::to_string(&event.kind).expect("events serialise"),
+    }
+}
+
+/// What every change of a case writes besides its row: the event, an audit entry naming the
+/// state reached, and the outbox row other systems receive.
+pub(super) fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a Actor) -> Change<'a> {
+    Change {
+        event: event_row(event),
+        actor,
+        audit: serde_json::json!({ "state": after.state.as_str() }),
+        publish: Some(serde_json::json!({
+            "event_id": event.id,
+            "case_id": event.case_id,
+            "tracking_no": after.tracking_no,
+            "seq": event.seq,
+            "at": event.at,
+            "actor_kind": event.actor_kind,
+            "state": after.state.as_str(),
+            "event": event.kind,
+        })),
+    }
 }
 
 fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
@@ -190,13 +206,23 @@ impl SqlStore {
     }
 
     async fn events_of(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, seq, at, actor_kind, actor_id, payload FROM case_events WHERE case_id = $1 ORDER BY seq",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(event_from_row).collect()
+        let stored = events::events_of(&self.read, CASE, id).await?;
+        stored
+            .into_iter()
+            .map(|e| {
+                let kind: EventKind = serde_json::from_str(&e.payload)
+                    .map_err(|err| StoreError::Corrupt(format!("event payload: {err}")))?;
+                Ok(CaseEvent {
+                    id: e.id,
+                    case_id: e.aggregate_id,
+                    seq: e.seq,
+                    at: e.at,
+                    actor_kind: e.actor_kind,
+                    actor_id: e.actor_id,
+                    kind,
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn insert_case_row(
@@ -244,85 +270,6 @@ impl SqlStore {
                 .execute(&mut *conn)
                 .await?;
         }
-        Ok(())
-    }
-
-    async fn insert_event(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
-        Self::insert_events(conn, std::slice::from_ref(event)).await
-    }
-
-    pub(super) async fn insert_events(conn: &mut AnyConnection, events: &[CaseEvent]) -> Result<()> {
-        insert_rows(conn, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event).await
-    }
-
-    pub(super) async fn insert_audit(
-        conn: &mut AnyConnection,
-        at: DateTime<Utc>,
-        actor: &Actor,
-        action: &str,
-        case_id: Option<Uuid>,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        Self::insert_audit_row(conn, at, actor.kind(), actor.id(), action, case_id, detail).await
-    }
-
-    /// An audit entry by kind of actor: a role, "resident", "system", or "anonymous" for
-    /// someone not yet known (a failed login).
-    pub(super) async fn insert_audit_row(
-        conn: &mut AnyConnection,
-        at: DateTime<Utc>,
-        actor_kind: &str,
-        actor_id: Option<Uuid>,
-        action: &str,
-        case_id: Option<Uuid>,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, case_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(ms(at))
-        .bind(actor_kind.to_string())
-        .bind(actor_id.map(|u| u.to_string()))
-        .bind(action.to_string())
-        .bind(case_id.map(|u| u.to_string()))
-        .bind(detail.to_string())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
-    /// The event, its audit entry and its outbox row: written with every change of a case.
-    pub(super) async fn record_event(
-        conn: &mut AnyConnection,
-        after: &CaseRecord,
-        event: &CaseEvent,
-        actor: &Actor,
-    ) -> Result<()> {
-        Self::insert_event(conn, event).await?;
-        let audit_detail = serde_json::json!({ "event_id": event.id, "seq": event.seq, "state": after.state.as_str() });
-        Self::insert_audit(conn, event.at, actor, event.kind.name(), Some(event.case_id), audit_detail).await?;
-        let payload = serde_json::json!({
-            "event_id": event.id,
-            "case_id": event.case_id,
-            "tracking_no": after.tracking_no,
-            "seq": event.seq,
-            "at": event.at,
-            "actor_kind": event.actor_kind,
-            "state": after.state.as_str(),
-            "event": event.kind,
-        });
-        sqlx::query(
-            "INSERT INTO outbox (id, case_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(event.case_id.to_string())
-        .bind(event.id.to_string())
-        .bind(format!("case.{}", event.kind.name()))
-        .bind(payload.to_string())
-        .bind(ms(event.at))
-        .execute(&mut *conn)
-        .await?;
         Ok(())
     }
 
@@ -472,26 +419,8 @@ impl SqlStore {
         };
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
         let mut tx = self.write.begin().await?;
-        match Self::write_event(&mut tx, case, &after, &event, actor, live_target).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tx.rollback().await?;
-                return Ok(None);
-            }
-            Err(StoreError::Database(e)) if is_transient(&e) => {
-                tx.rollback().await?;
-                return Ok(None);
-            }
-            Err(e) => {
-                tx.rollback().await?;
-                return Err(e);
-            }
-        }
-        match tx.commit().await {
-            Ok(()) => Ok(Some(after)),
-            Err(e) if is_transient(&e) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let written = Self::write_event(&mut tx, case, &after, &event, actor, live_target).await;
+        events::finish(tx, written.map(|current| current.then_some(after))).await
     }
 
     /// The statements of one change; false when the case's version moved on.
@@ -534,7 +463,7 @@ impl SqlStore {
         if after.co_units != before.co_units {
             Self::write_co_units(conn, after).await?;
         }
-        Self::record_event(conn, after, event, actor).await?;
+        events::record(conn, &case_change(after, event, actor)).await?;
         Ok(true)
     }
 
@@ -569,7 +498,8 @@ impl SqlStore {
         });
         let case_rows = Self::case_row_inserts(anonymous, rows)?;
         let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
-        Ok([case_rows, Inserts::build(anonymous, EVENTS_HEAD, EVENT_COLUMNS, "", events, bind_event)?])
+        let events: Vec<EventRow> = events.into_iter().map(event_row).collect();
+        Ok([case_rows, events::event_inserts(anonymous, &events)?])
     }
 }
 
@@ -762,12 +692,12 @@ impl crate::CaseStore for SqlStore {
             phone: open("reporter_phone", "reporter_phone_enc")?,
         };
         let mut tx = self.write.begin().await?;
-        Self::insert_audit(
+        events::audit(
             &mut tx,
             now,
             actor,
             "reveal",
-            Some(id),
+            Some(Subject { kind: CASE, id }),
             serde_json::json!({ "reason": reason, "fields": ["reporter_name", "reporter_phone"] }),
         )
         .await?;

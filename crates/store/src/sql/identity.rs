@@ -198,7 +198,7 @@ impl crate::IdentityStore for SqlStore {
             .await?;
         let user = user_from_row(&row)?;
         let actor = Actor::Staff { user_id, username: user.username.clone(), role: user.role, scope: user.scope };
-        Self::insert_audit(
+        super::events::audit(
             &mut tx,
             Utc::now(),
             &actor,
@@ -214,7 +214,7 @@ impl crate::IdentityStore for SqlStore {
     async fn record_failed_login(&self, username: &str, at: DateTime<Utc>) -> Result<()> {
         let mut conn = self.write.acquire().await?;
         let detail = serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
-        Self::insert_audit_row(&mut conn, at, "anonymous", None, "login_failed", None, detail).await
+        super::events::audit_as(&mut conn, at, "anonymous", None, "login_failed", None, detail).await
     }
 
     async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {

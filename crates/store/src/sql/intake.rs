@@ -119,7 +119,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
             )
             .await?;
             SqlStore::insert_attachments(conn, id, &new.attachments, new.received_at).await?;
-            SqlStore::record_event(conn, &record, &event, actor).await
+            super::events::record(conn, &super::cases::case_change(&record, &event, actor)).await
         }
         .await;
         match written {

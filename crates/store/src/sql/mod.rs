@@ -7,6 +7,7 @@
 //! processes included) never interleave a case's events; the loser retries.
 
 mod cases;
+mod events;
 mod grids;
 mod history;
 mod identity;

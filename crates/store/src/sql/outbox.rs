@@ -130,7 +130,7 @@ impl crate::OutboxStore for SqlStore {
     async fn fan_out(&self, nats: bool, limit: i64, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write.begin().await?;
         let rows = sqlx::query(
-            "SELECT id, case_id, event_id, topic, payload, created_at FROM outbox \
+            "SELECT id, aggregate_id, event_id, topic, payload, created_at FROM outbox \
              WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1",
         )
         .bind(limit)
@@ -149,7 +149,7 @@ impl crate::OutboxStore for SqlStore {
                 Ok((r.try_get::<String, _>("id")?, topics, r.try_get::<i64, _>("created_at")?))
             })
             .collect::<Result<Vec<_>>>()?;
-        // (target, outbox id, event id, case id, seq, topic)
+        // (target, outbox id, event id, aggregate id, seq, topic)
         let mut deliveries: Vec<(String, String, String, String, i64, String)> = Vec::new();
         let mut handled = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -165,26 +165,33 @@ impl crate::OutboxStore for SqlStore {
                 .map(|(id, _, _)| id.clone())
                 .chain(nats.then(|| NATS_TARGET.to_string()));
             for target in targets {
-                let (event_id, case_id) = (row.try_get("event_id")?, row.try_get("case_id")?);
-                deliveries.push((target, outbox_id.clone(), event_id, case_id, seq, topic.clone()));
+                let (event_id, aggregate_id) = (row.try_get("event_id")?, row.try_get("aggregate_id")?);
+                deliveries.push((target, outbox_id.clone(), event_id, aggregate_id, seq, topic.clone()));
             }
             handled.push(outbox_id);
         }
-        let head = "INSERT INTO deliveries (id, target, outbox_id, event_id, case_id, seq, topic, attempts, \
+        let head = "INSERT INTO deliveries (id, target, outbox_id, event_id, aggregate_id, seq, topic, attempts, \
                     next_attempt_at, created_at)";
         let tail = "ON CONFLICT (target, event_id) DO NOTHING";
-        insert_rows(&mut tx, head, 10, tail, deliveries, |q, (target, outbox_id, event_id, case_id, seq, topic)| {
-            q.bind(Uuid::now_v7().to_string())
-                .bind(target)
-                .bind(outbox_id)
-                .bind(event_id)
-                .bind(case_id)
-                .bind(seq)
-                .bind(topic)
-                .bind(0_i64)
-                .bind(ms(now))
-                .bind(ms(now))
-        })
+        insert_rows(
+            &mut tx,
+            head,
+            10,
+            tail,
+            deliveries,
+            |q, (target, outbox_id, event_id, aggregate_id, seq, topic)| {
+                q.bind(Uuid::now_v7().to_string())
+                    .bind(target)
+                    .bind(outbox_id)
+                    .bind(event_id)
+                    .bind(aggregate_id)
+                    .bind(seq)
+                    .bind(topic)
+                    .bind(0_i64)
+                    .bind(ms(now))
+                    .bind(ms(now))
+            },
+        )
         .await?;
         for chunk in handled.chunks(IN_LIST) {
             let mut args = Args::default();
@@ -199,12 +206,12 @@ impl crate::OutboxStore for SqlStore {
 
     async fn due_deliveries(&self, target: &str, now: DateTime<Utc>, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
-            "SELECT d.id, d.target, d.event_id, d.case_id, d.seq, d.topic, d.attempts, o.payload \
+            "SELECT d.id, d.target, d.event_id, d.aggregate_id, d.seq, d.topic, d.attempts, o.payload \
              FROM deliveries d JOIN outbox o ON o.id = d.outbox_id \
              WHERE d.target = $1 AND d.delivered_at IS NULL AND d.next_attempt_at <= $2 \
-               AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target = d.target AND e.case_id = d.case_id \
+               AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.target = d.target AND e.aggregate_id = d.aggregate_id \
                                AND e.delivered_at IS NULL AND e.seq < d.seq) \
-               AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.case_id = d.case_id AND u.published_at IS NULL) \
+               AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.aggregate_id = d.aggregate_id AND u.published_at IS NULL) \
              ORDER BY d.next_attempt_at, d.created_at, d.seq LIMIT $3",
         )
         .bind(target.to_string())
@@ -218,7 +225,7 @@ impl crate::OutboxStore for SqlStore {
                     id: parse_uuid(&r.try_get::<String, _>("id")?)?,
                     target: r.try_get("target")?,
                     event_id: parse_uuid(&r.try_get::<String, _>("event_id")?)?,
-                    case_id: parse_uuid(&r.try_get::<String, _>("case_id")?)?,
+                    aggregate_id: parse_uuid(&r.try_get::<String, _>("aggregate_id")?)?,
                     seq: r.try_get("seq")?,
                     topic: r.try_get("topic")?,
                     payload: r.try_get("payload")?,

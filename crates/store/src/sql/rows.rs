@@ -1,7 +1,6 @@
 //! Mapping between case rows and domain records, and the scope filter every case query uses.
 
 use grassroots_domain::case::{Evaluation, LocatedBy, PendingExtension, Place};
-use grassroots_domain::workflow::{CaseEvent, EventKind};
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RegionCode, RegionLevel, RequestType, Satisfaction, Scope,
 };
@@ -184,21 +183,6 @@ pub fn bind_mutable<'q>(q: AnyQuery<'q>, c: &CaseRecord) -> AnyQuery<'q> {
         .bind(ms(c.updated_at))
 }
 
-pub fn event_from_row(row: &AnyRow) -> Result<CaseEvent, StoreError> {
-    let payload: String = row.try_get("payload")?;
-    let kind: EventKind =
-        serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
-    Ok(CaseEvent {
-        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-        case_id: parse_uuid(&row.try_get::<String, _>("case_id")?)?,
-        seq: row.try_get("seq")?,
-        at: from_ms(row.try_get("at")?),
-        actor_kind: row.try_get("actor_kind")?,
-        actor_id: row.try_get::<Option<String>, _>("actor_id")?.map(|s| parse_uuid(&s)).transpose()?,
-        kind,
-    })
-}
-
 /// The SQL condition restricting cases (alias `c`) to a scope.
 pub fn scope_clause(scope: &Scope, args: &mut Args) -> String {
     match scope {
@@ -268,7 +252,7 @@ pub(super) fn uuid_column(r: &AnyRow, column: &str) -> Result<Uuid> {
     Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
 }
 
-pub(super) const AUDIT_COLUMNS: &str = "id, at, actor_kind, actor_id, action, case_id, detail";
+pub(super) const AUDIT_COLUMNS: &str = "id, at, actor_kind, actor_id, action, subject_type, subject_id, detail";
 
 pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
     let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
@@ -278,7 +262,8 @@ pub(super) fn audit_from_row(r: &AnyRow) -> Result<AuditEntry> {
         actor_kind: r.try_get("actor_kind")?,
         actor_id: uuid(r.try_get("actor_id")?),
         action: r.try_get("action")?,
-        case_id: uuid(r.try_get("case_id")?),
+        subject_type: r.try_get("subject_type")?,
+        subject_id: uuid(r.try_get("subject_id")?),
         detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
     })
 }
