@@ -508,7 +508,7 @@ pub fn generate_cases(
             reporter_name: (!anonymous).then_some(name),
             reporter_phone: (!anonymous).then_some(phone),
             anonymous,
-            query_code: format!("{:06}", rng.gen_range(0..1_000_000)),
+            query_code: grassroots_domain::case::query_code(rng.gen()),
         });
     }
     out

@@ -8,12 +8,13 @@ mod serve;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use grassroots_domain::{Role, Scope};
+use grassroots_app::accounts::{self, AccountForm};
+use grassroots_app::keys::{self, KeyRequest};
+use grassroots_app::{webhooks, AppError, Platform};
 use grassroots_store::crypto::DataKey;
-use grassroots_store::prelude::*;
-use grassroots_store::{SqlStore, StoreOptions};
+use grassroots_store::{SqlStore, Store, StoreOptions};
 
 #[derive(Parser)]
 #[command(name = "grassroots", version, about = "基层治理一体化平台 / a platform for grassroots governance")]
@@ -276,6 +277,12 @@ impl Common {
         Ok(Arc::new(store))
     }
 
+    /// The store, opened and migrated, with the reference data and places the use cases need.
+    pub async fn open_platform(&self) -> anyhow::Result<Arc<Platform>> {
+        let store: Arc<dyn Store> = self.open_store().await?;
+        Ok(Platform::new(store, grassroots_app::Settings::default()).await?)
+    }
+
     pub fn web_config(&self) -> grassroots_web::Config {
         grassroots_web::Config {
             public_rate: grassroots_web::RateLimit {
@@ -283,7 +290,6 @@ impl Common {
                 burst: self.public_burst,
             },
             secure_cookies: self.secure_cookies,
-            ..grassroots_web::Config::default()
         }
     }
 }
@@ -331,7 +337,7 @@ async fn main() -> anyhow::Result<()> {
             import::grids(&*common.open_store().await?, &file, synthetic).await
         }
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
-            import::responsibilities(&*common.open_store().await?, &file).await
+            import::responsibilities(&*common.open_platform().await?, &file).await
         }
         Command::Import { command: ImportCommand::Cases { file, mapping, format, skip_invalid, indexes } } => {
             import::cases::cases(
@@ -347,106 +353,90 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Apikey { command } => {
-            let store = common.open_store().await?;
-            match command {
-                ApikeyCommand::Create { name, read_only, region } => {
-                    if let Some(r) = &region {
-                        let known = store.regions().await?.iter().any(|known| known.code.as_str() == r.trim());
-                        anyhow::ensure!(known, "--region: {r} is not a known region");
-                    }
-                    let key = grassroots_store::auth::new_token();
-                    let scope = grassroots_store::KeyScope { read_only, region };
-                    let created = store
-                        .create_api_key(&name, &grassroots_store::auth::digest(&key), &scope, chrono::Utc::now())
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("key {} for {} created; keep it, it is not shown again:", created.id, created.name);
-                    println!("{key}");
-                }
-                ApikeyCommand::List => {
-                    for k in store.api_keys().await? {
-                        let state = k.revoked_at.map_or("active".to_string(), |t| format!("revoked {t}"));
-                        let may = if k.may_post { "post+read" } else { "read" };
-                        let region = k.region.as_deref().unwrap_or("everywhere");
-                        println!("{}  {}  {may}  {region}  created {}  {state}", k.id, k.name, k.created_at);
-                    }
-                }
-                ApikeyCommand::Revoke { id } => {
-                    store.revoke_api_key(id, chrono::Utc::now()).await.with_context(|| format!("key {id}"))?;
-                    println!("key {id} revoked");
-                }
-            }
-            Ok(())
-        }
-        Command::Webhook { command } => {
-            let store = common.open_store().await?;
-            match command {
-                WebhookCommand::Add { name, url, events } => {
-                    let secret = grassroots_store::auth::new_token();
-                    let events: Vec<String> =
-                        events.iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
-                    let hook = store
-                        .create_webhook(&name, &url, &events, &secret, chrono::Utc::now())
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("webhook {} for {} subscribed; its signing secret, not shown again:", hook.id, hook.url);
-                    println!("{secret}");
-                }
-                WebhookCommand::List => {
-                    for hook in store.webhooks().await? {
-                        let waiting = store.undelivered(&hook.id.to_string()).await?;
-                        let state = hook.disabled_at.map_or("active".to_string(), |t| format!("stopped {t}"));
-                        let topics = if hook.topics.is_empty() { "all events".into() } else { hook.topics.join(",") };
-                        println!("{}  {}  {}  {topics}  {state}  {waiting} waiting", hook.id, hook.name, hook.url);
-                    }
-                }
-                WebhookCommand::Disable { id } => {
-                    store.disable_webhook(id, chrono::Utc::now()).await.with_context(|| format!("webhook {id}"))?;
-                    println!("webhook {id} stopped");
-                }
-                WebhookCommand::Log { id, limit } => {
-                    for a in store.delivery_attempts(&id.to_string(), limit).await? {
-                        let status = a.status.map_or("-".to_string(), |s| s.to_string());
-                        let outcome = a.error.unwrap_or_else(|| "delivered".into());
-                        println!("{}  {}  {}  {status}  {outcome}  {} ms", a.at, a.topic, a.event_id, a.duration_ms);
-                    }
-                }
-            }
-            Ok(())
-        }
+        Command::Apikey { command } => apikey(&*common.open_platform().await?, command).await,
+        Command::Webhook { command } => webhook(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let store = common.open_store().await?;
-            store.replace_calendar(&days).await?;
+            grassroots_app::reference::replace_calendar(&*common.open_platform().await?, &days)
+                .await
+                .map_err(refused)?;
             println!("calendar replaced: {} days", days.len());
             Ok(())
         }
         Command::User { command: UserCommand::Add { username, role, scope, display_name, password } } => {
-            let role = Role::parse(&role).with_context(|| format!("unknown role '{role}'"))?;
-            let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!(e.message()))?;
-            if !scope.fits(role) {
-                bail!("scope {} does not fit role {}", scope.to_spec(), role.as_str());
-            }
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
-            let store = common.open_store().await?;
-            let user = store
-                .upsert_user(&grassroots_store::NewUser {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
-                    username,
-                    password_hash: grassroots_store::auth::hash_password(&password),
-                    role,
-                    scope,
-                })
-                .await?;
+            let form = AccountForm { username, display_name, role, scope, password: Some(password), disabled: None };
+            let user = accounts::save(&*common.open_platform().await?, None, form).await.map_err(refused)?;
             println!("user {} ({}, {}) saved", user.username, user.role.as_str(), user.scope.to_spec());
             Ok(())
         }
     }
+}
+
+/// A use case's refusal as the command line reports it: the field and the reason in both
+/// languages.
+fn refused(e: AppError) -> anyhow::Error {
+    match e.field() {
+        Some(field) => anyhow::anyhow!("--{}: {}", field.replace('_', "-"), e.text()),
+        None => anyhow::anyhow!("{}", e.text()),
+    }
+}
+
+async fn apikey(platform: &Platform, command: ApikeyCommand) -> anyhow::Result<()> {
+    match command {
+        ApikeyCommand::Create { name, read_only, region } => {
+            let issued = keys::issue(platform, KeyRequest { name, read_only, region }).await.map_err(refused)?;
+            println!("key {} for {} created; keep it, it is not shown again:", issued.key.id, issued.key.name);
+            println!("{}", issued.secret);
+        }
+        ApikeyCommand::List => {
+            for k in platform.store.api_keys().await? {
+                let state = k.revoked_at.map_or("active".to_string(), |t| format!("revoked {t}"));
+                let may = if k.may_post { "post+read" } else { "read" };
+                let region = k.region.as_deref().unwrap_or("everywhere");
+                println!("{}  {}  {may}  {region}  created {}  {state}", k.id, k.name, k.created_at);
+            }
+        }
+        ApikeyCommand::Revoke { id } => {
+            keys::revoke(platform, id).await.map_err(refused).with_context(|| format!("key {id}"))?;
+            println!("key {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn webhook(platform: &Platform, command: WebhookCommand) -> anyhow::Result<()> {
+    match command {
+        WebhookCommand::Add { name, url, events } => {
+            let done = webhooks::subscribe(platform, &name, &url, &events.join(",")).await.map_err(refused)?;
+            println!(
+                "webhook {} for {} subscribed; its signing secret, not shown again:",
+                done.webhook.id, done.webhook.url
+            );
+            println!("{}", done.secret);
+        }
+        WebhookCommand::List => {
+            for hook in platform.store.webhooks().await? {
+                let waiting = platform.store.undelivered(&hook.id.to_string()).await?;
+                let state = hook.disabled_at.map_or("active".to_string(), |t| format!("stopped {t}"));
+                let topics = if hook.topics.is_empty() { "all events".into() } else { hook.topics.join(",") };
+                println!("{}  {}  {}  {topics}  {state}  {waiting} waiting", hook.id, hook.name, hook.url);
+            }
+        }
+        WebhookCommand::Disable { id } => {
+            webhooks::stop(platform, id).await.map_err(refused).with_context(|| format!("webhook {id}"))?;
+            println!("webhook {id} stopped");
+        }
+        WebhookCommand::Log { id, limit } => {
+            for a in platform.store.delivery_attempts(&id.to_string(), limit).await? {
+                let status = a.status.map_or("-".to_string(), |s| s.to_string());
+                let outcome = a.error.unwrap_or_else(|| "delivered".into());
+                println!("{}  {}  {}  {status}  {outcome}  {} ms", a.at, a.topic, a.event_id, a.duration_ms);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for messages.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
+use grassroots_app::{Platform, Settings};
 use grassroots_store::Store;
 
 use crate::Common;
@@ -18,7 +19,8 @@ const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
     let store: Arc<dyn Store> = store;
-    let state = grassroots_web::AppState::new(store.clone(), common.web_config()).await?;
+    let platform = Platform::new(store.clone(), Settings::default()).await?;
+    let state = grassroots_web::AppState::new(platform.clone(), common.web_config());
     let app = grassroots_web::router(state.clone());
     tokio::spawn(deadline_worker(store.clone()));
     let relay = grassroots_relay::Relay::new(store, common.nats_url.as_deref()).await?;
@@ -27,7 +29,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
-    tokio::spawn(reference_refresher(state));
+    tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
     tracing::info!(listen = %common.listen, "serving");
@@ -42,7 +44,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
 /// Reloads taxonomy, calendar and units, and rebuilds the grid index when grids or boundaries
 /// change, so that changes made elsewhere (another process, `grassroots calendar import`,
 /// `grassroots import grids`) take effect without a restart.
-async fn reference_refresher(state: Arc<grassroots_web::AppState>) {
+async fn reference_refresher(state: Arc<Platform>) {
     let mut tick = tokio::time::interval(REFERENCE_REFRESH);
     tick.tick().await;
     loop {

@@ -174,6 +174,12 @@ pub fn tracking_no(received_at: DateTime<Utc>, serial: u32) -> String {
     format!("{day}{:08}", serial % 100_000_000)
 }
 
+/// A query code (查询码) from a random draw: six digits, given once to the reporter and kept
+/// only as a keyed digest.
+pub fn query_code(draw: u32) -> String {
+    format!("{:06}", draw % 1_000_000)
+}
+
 /// Whether `s` has the form of a tracking number (14 digits).
 pub fn is_tracking_no(s: &str) -> bool {
     s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit())

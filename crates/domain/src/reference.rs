@@ -19,6 +19,10 @@ pub struct Unit {
     pub region_code: String,
 }
 
+/// The kinds of unit the platform knows: departments, street offices, the district command
+/// centre that takes what no other is responsible for, and others (utilities, companies).
+pub const UNIT_KINDS: [&str; 4] = ["department", "street_office", COMMAND_CENTRE, "other"];
+
 /// One line of the responsibility matrix (派单目录): category × region → unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Responsibility {

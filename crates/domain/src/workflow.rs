@@ -559,21 +559,26 @@ impl MoveError {
         Self::Conflict { reason_zh: zh.into(), reason_en: en.into() }
     }
 
-    /// "中文 / English", naming the state and the move where that is the reason.
-    pub fn message(&self) -> String {
+    /// What went wrong in Chinese and English, naming the state and the move where that is the
+    /// reason.
+    pub fn texts(&self) -> (String, String) {
         match self {
             Self::Forbidden { role, action } => {
-                format!("角色“{role}”无权执行“{}” / role {role} may not {action}", action.label_zh())
+                (format!("角色“{role}”无权执行“{}”", action.label_zh()), format!("role {role} may not {action}"))
             }
-            Self::IllegalState { state, action } => format!(
-                "案件处于“{}”状态，不能执行“{}” / cannot {action} a case in state {}",
-                state.label_zh(),
-                action.label_zh(),
-                state.as_str()
+            Self::IllegalState { state, action } => (
+                format!("案件处于“{}”状态，不能执行“{}”", state.label_zh(), action.label_zh()),
+                format!("cannot {action} a case in state {}", state.as_str()),
             ),
-            Self::Conflict { reason_zh, reason_en } => format!("{reason_zh} / {reason_en}"),
-            Self::Invalid(e) => e.message(),
+            Self::Conflict { reason_zh, reason_en } => (reason_zh.clone(), reason_en.clone()),
+            Self::Invalid(e) => (format!("{}：{}", e.field, e.reason_zh), format!("{}: {}", e.field, e.reason_en)),
         }
+    }
+
+    /// "中文 / English".
+    pub fn message(&self) -> String {
+        let (zh, en) = self.texts();
+        format!("{zh} / {en}")
     }
 }
 

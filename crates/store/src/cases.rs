@@ -37,7 +37,8 @@ pub trait CaseStore: Send + Sync {
         mv: &Move,
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord>;
-    /// Decrypts the reporter's personal data for a permitted actor, writing an audit entry.
+    /// Decrypts the reporter's personal data of a case in the actor's scope, writing an audit
+    /// entry with the reason (the use case has checked that the actor may, and why).
     async fn reveal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<RevealedPersonalData>;
     /// A case's events in order, without scope (for workers and exchange endpoints).
     async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>>;

@@ -70,6 +70,18 @@ pub struct User {
     pub scope: Scope,
 }
 
+impl User {
+    /// The staff member as the rules see them acting.
+    pub fn actor(&self) -> grassroots_domain::Actor {
+        grassroots_domain::Actor::Staff {
+            user_id: self.id,
+            username: self.username.clone(),
+            role: self.role,
+            scope: self.scope.clone(),
+        }
+    }
+}
+
 /// A staff account as administrators list them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffAccount {

@@ -75,7 +75,8 @@ async fn main() {
     store.replace_calendar(&WorkCalendar::builtin_days()).await.unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
     let config = Config { public_rate: RateLimit { per_minute: u32::MAX, burst: u32::MAX }, ..Config::default() };
-    let app = grassroots_web::router(AppState::new(store.clone(), config).await.unwrap());
+    let platform = grassroots_app::Platform::new(store.clone(), grassroots_app::Settings::default()).await.unwrap();
+    let app = grassroots_web::router(AppState::new(platform, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

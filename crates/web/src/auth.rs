@@ -9,9 +9,8 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
+use grassroots_app::accounts;
 use grassroots_domain::{Actor, Capability};
-use grassroots_store::auth::{digest, new_token, verify_password};
 use grassroots_store::User;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,12 +42,7 @@ impl Staff {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor::Staff {
-            user_id: self.user.id,
-            username: self.user.username.clone(),
-            role: self.user.role,
-            scope: self.user.scope.clone(),
-        }
+        self.user.actor()
     }
 }
 
@@ -78,7 +72,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 async fn staff_from(parts: &Parts, state: &AppState) -> Result<Option<Staff>, ApiError> {
     let Some(token) = token_from(&parts.headers) else { return Ok(None) };
-    let user = state.store.session_user(&digest(&token), Utc::now()).await?.ok_or(ApiError::Unauthorized)?;
+    let user = accounts::session_user(state, &token).await?.ok_or(ApiError::Unauthorized)?;
     Ok(Some(Staff { user, token }))
 }
 
@@ -121,35 +115,22 @@ pub async fn login(
 pub struct OpenedSession {
     pub user: User,
     pub token: String,
-    pub expires_at: chrono::DateTime<Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
     pub cookie: String,
 }
 
-/// Checks a username and password and opens a session; `None` when they do not match (the
-/// failure is recorded).
+/// Checks a username and password and opens a session with its cookie; `None` when they do
+/// not match (the failure is audited).
 pub async fn open_session(state: &AppState, username: &str, password: &str) -> Result<Option<OpenedSession>, ApiError> {
-    let found = state.store.user_by_username(username.trim()).await?;
-    // Verify against a fixed hash when the user is unknown, so timing does not tell.
-    let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
-    let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
-        state.store.record_failed_login(username.trim(), Utc::now()).await?;
-        return Ok(None);
-    };
-    let token = new_token();
-    let expires_at = Utc::now() + state.config.session_ttl;
-    state.store.create_session(user.id, &digest(&token), expires_at).await?;
+    let Some(session) = accounts::log_in(state, username, password).await? else { return Ok(None) };
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        state.config.session_ttl.num_seconds(),
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.token,
+        state.settings.session_ttl.num_seconds(),
         if state.config.secure_cookies { "; Secure" } else { "" }
     );
-    Ok(Some(OpenedSession { user, token, expires_at, cookie }))
+    Ok(Some(OpenedSession { user: session.user, token: session.token, expires_at: session.expires_at, cookie }))
 }
-
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JrnFMX0Vb4xLbpGwcwQXDEqxsfnSl4yzHmRSwPZwSV0";
 
 pub async fn logout(State(state): State<Arc<AppState>>, staff: Staff) -> Result<Response, ApiError> {
     Ok(([(SET_COOKIE, close_session(&state, &staff).await?)], axum::http::StatusCode::NO_CONTENT).into_response())
@@ -157,7 +138,7 @@ pub async fn logout(State(state): State<Arc<AppState>>, staff: Staff) -> Result<
 
 /// Ends the session; returns the cookie that clears it in the browser.
 pub async fn close_session(state: &AppState, staff: &Staff) -> Result<String, ApiError> {
-    state.store.delete_session(&digest(&staff.token)).await?;
+    accounts::log_out(state, &staff.token).await?;
     Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
 }
 

@@ -13,6 +13,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use grassroots_app::cases::FullExport;
+use grassroots_app::AppError;
+
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
@@ -148,10 +151,9 @@ pub async fn act(
     ApiJson(mv): ApiJson<Move>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_case_id(&id)?;
-    let reference = state.reference();
-    let actor = staff.actor();
+    let record = grassroots_app::cases::act(&state, &staff.user, id, &mv).await?;
+    let (reference, actor) = (state.reference(), staff.actor());
     let ctx = state.move_context(&reference, Utc::now());
-    let record = state.store.apply_move(&actor, id, &mv, &ctx).await?;
     let detail = state.store.case_detail(&staff.user.scope, id).await?;
     match detail {
         Some(d) => {
@@ -176,8 +178,7 @@ pub async fn reveal(
     ApiJson(req): ApiJson<RevealRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_case_id(&id)?;
-    staff.require(Capability::RevealPersonalData)?;
-    let revealed = state.store.reveal(&staff.actor(), id, &req.reason, Utc::now()).await?;
+    let revealed = grassroots_app::cases::reveal(&state, &staff.user, id, Some(&req.reason)).await?;
     Ok(Json(json!({ "reporter_name": revealed.name, "reporter_phone": revealed.phone, "audited": true })))
 }
 
@@ -231,35 +232,19 @@ pub async fn export(
         ..CaseFilter::default()
     };
     // Checked before the first byte: once streaming, a refusal could only cut the file short.
-    let reveal = match (p.reveal, p.reason.as_deref().map(str::trim).filter(|r| !r.is_empty())) {
-        (false, _) => None,
-        (true, _) if !staff.may(Capability::RevealPersonalData) => {
-            return Err(staff.require(Capability::RevealPersonalData).unwrap_err())
-        }
-        (true, None) => {
-            return Err(ApiError::field(
-                "reason",
-                "导出完整个人信息须说明原因",
-                "state why the full personal data is exported",
-            ))
-        }
-        (true, Some(reason)) if !(2..=500).contains(&reason.chars().count()) => {
-            return Err(ApiError::field("reason", "原因应为2到500个字符", "2 to 500 characters"))
-        }
-        (true, Some(reason)) => Some((staff.actor(), reason.to_string())),
-    };
+    let reveal = p.reveal.then(|| FullExport::allow(&staff.user, p.reason.as_deref())).transpose()?;
     let scope = staff.user.scope.clone();
     let first = axum::body::Bytes::from(header(format));
     let pages = futures_util::stream::unfold(Some(Walk::new(filter)), move |walk| {
         let (state, scope, reference, reveal) = (state.clone(), scope.clone(), reference.clone(), reveal.clone());
         async move {
             let mut walk = walk?;
-            let page = match walk.next(&*state.store, &scope).await {
+            let page: Result<_, AppError> = match walk.next(&*state.store, &scope).await {
                 Ok(Some(mut page)) => match &reveal {
-                    Some((actor, reason)) => revealed(&state, actor, reason, &mut page).await.map(|()| Some(page)),
+                    Some(full) => full.reveal_page(&state, &mut page).await.map(|()| Some(page)),
                     None => Ok(Some(page)),
                 },
-                other => other,
+                other => other.map_err(AppError::from),
             };
             match page {
                 Ok(Some(page)) => Some((Ok(axum::body::Bytes::from(rows(format, &page, &reference))), Some(walk))),
@@ -278,20 +263,4 @@ pub async fn export(
         axum::body::Body::from_stream(body),
     )
         .into_response())
-}
-
-/// Replaces the masked reporters of a page by the full ones, through the audited reveal.
-async fn revealed(
-    state: &AppState,
-    actor: &grassroots_domain::Actor,
-    reason: &str,
-    page: &mut [grassroots_store::CaseSummary],
-) -> Result<(), grassroots_store::StoreError> {
-    let now = Utc::now();
-    for case in page.iter_mut().filter(|c| !c.reporter.anonymous) {
-        let full = state.store.reveal(actor, case.record.id, reason, now).await?;
-        case.reporter.name = full.name;
-        case.reporter.phone = full.phone;
-    }
-    Ok(())
 }

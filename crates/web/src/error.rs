@@ -2,6 +2,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use grassroots_app::AppError;
 use grassroots_domain::{FieldError, MoveError};
 use grassroots_store::StoreError;
 use serde_json::json;
@@ -64,21 +65,21 @@ impl From<MoveError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let text = e.text();
         match e {
-            StoreError::NotFound => Self::NotFound,
-            StoreError::Move(m) => m.into(),
-            StoreError::Invalid(f) => Self::invalid(f),
-            StoreError::Contention => Self::Conflict(
-                "案件正被他人同时处理，请重试 / the case changed while this move was being made; try again".into(),
-            ),
-            StoreError::Unavailable(reason) => {
-                tracing::error!(%reason, "write not committed");
-                Self::Unavailable
-            }
-            other => {
-                tracing::error!(error = %other, "store failure");
-                Self::Internal
-            }
+            AppError::Invalid { field, .. } => Self::Invalid { field, message: text.to_string() },
+            AppError::Forbidden(_) => Self::Forbidden(text.to_string()),
+            AppError::NotFound => Self::NotFound,
+            AppError::Conflict(_) => Self::Conflict(text.to_string()),
+            AppError::TooManyAttempts { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            AppError::Unavailable(_) => Self::Unavailable,
+            AppError::Internal(_) => Self::Internal,
         }
     }
 }

@@ -7,10 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{NaiveDate, Utc};
-use grassroots_domain::{Capability, RegionCode};
-use grassroots_geo::placement::place_in;
-use grassroots_store::{GridRow, HouseholdRef, NewVisit, RateFilter};
+use chrono::Utc;
+use grassroots_app::visits::{self, RaisedCase, VisitLog};
+use grassroots_domain::RegionCode;
+use grassroots_store::RateFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -18,16 +18,7 @@ use crate::auth::Staff;
 use crate::cases::{parse_case_id, works_on_cases};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::intake::{dispatch_automatically, take_in, IntakeRequest};
 use crate::AppState;
-
-/// The grid of `code` if the caller's scope covers it; otherwise not found, like a case.
-pub(crate) async fn grid_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<GridRow, ApiError> {
-    if !staff.user.scope.covers_grid(code) {
-        return Err(ApiError::NotFound);
-    }
-    state.store.grid(code).await?.ok_or(ApiError::NotFound)
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,7 +62,7 @@ pub async fn show(
     staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let grid = grid_in_scope(&state, &staff, &code).await?;
+    let grid = visits::grid_in_scope(&state, &staff.user, &code).await?;
     let workers: Vec<Value> = state
         .store
         .grid_workers(&code)
@@ -110,26 +101,14 @@ pub struct VisitRequest {
     topic: String,
     follow_up: Option<String>,
     /// A problem the visit raised, taken in as a case of this grid.
-    raise_case: Option<RaisedCase>,
+    raise_case: Option<RaisedCaseRequest>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RaisedCase {
+pub struct RaisedCaseRequest {
     description: String,
     category_code: Option<String>,
-}
-
-pub(crate) fn short_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::field(
-            field,
-            format!("请填写（最多{max}个字符）"),
-            format!("required, at most {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 /// 走访: a grid worker logs a household visit in one of their grids, and may raise a case.
@@ -139,74 +118,15 @@ pub async fn record_visit(
     Path(code): Path<String>,
     ApiJson(req): ApiJson<VisitRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !staff.may(Capability::RecordVisits) {
-        return Err(ApiError::Forbidden("只有网格员记录走访 / only grid workers log visits".into()));
-    }
-    let grid = grid_in_scope(&state, &staff, &code).await?;
-    let household = match (req.household_id.as_deref(), req.household_label.as_deref()) {
-        (Some(id), None) => HouseholdRef::Id(
-            uuid::Uuid::parse_str(id.trim())
-                .map_err(|_| ApiError::field("household_id", "住户编号无效", "not a household id"))?,
-        ),
-        (None, Some(label)) => HouseholdRef::Label(short_text("household_label", label, 60)?),
-        _ => {
-            return Err(ApiError::field(
-                "household_id",
-                "请选择住户（household_id）或填写门牌（household_label），二选一",
-                "give either household_id or household_label",
-            ))
-        }
+    let log = VisitLog {
+        household_id: req.household_id,
+        household_label: req.household_label,
+        visited_on: req.visited_on,
+        topic: req.topic,
+        follow_up: req.follow_up,
+        raise_case: req.raise_case.map(|r| RaisedCase { description: r.description, category_code: r.category_code }),
     };
-    let today = Utc::now().with_timezone(&grassroots_domain::calendar::beijing()).date_naive();
-    let visited_on = match req.visited_on.as_deref() {
-        None => today,
-        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(|d| *d <= today && *d > today - chrono::Duration::days(366))
-            .ok_or_else(|| {
-                ApiError::field(
-                    "visited_on",
-                    "日期应为YYYY-MM-DD，且在一年之内、不晚于今天",
-                    "a date YYYY-MM-DD within the past year",
-                )
-            })?,
-    };
-    let topic = short_text("topic", &req.topic, 100)?;
-    let follow_up = req
-        .follow_up
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())
-        .map(|f| short_text("follow_up", f, 1000))
-        .transpose()?;
-    // The case first: once it is durable the visit can name it; a failed visit loses no report.
-    let created = match req.raise_case {
-        Some(raised) => {
-            let report = IntakeRequest {
-                description: raised.description,
-                category_code: raised.category_code,
-                address: Some(format!("{}（走访发现）", grid.name)),
-                ..IntakeRequest::default()
-            };
-            let place = grassroots_domain::case::Place {
-                located_by: Some(grassroots_domain::case::LocatedBy::Patrol),
-                address: report.address.clone(),
-                ..place_in(&RegionCode::parse(&grid.code)?)
-            };
-            let mut created = take_in(&state, Some(&staff), report, Some(place), Vec::new()).await?;
-            dispatch_automatically(&state, &mut created).await?;
-            Some(created)
-        }
-        None => None,
-    };
-    let visit = NewVisit {
-        grid_code: grid.code.clone(),
-        household,
-        visited_on,
-        topic,
-        follow_up,
-        case_id: created.as_ref().map(|c| c.id),
-    };
-    let visit = state.store.record_visit(&staff.actor(), &visit, Utc::now()).await?;
+    let (visit, created) = visits::record(&state, &staff.user, &code, log).await?;
     let case = created.map(|c| json!({ "id": c.id, "tracking_no": c.tracking_no, "status": c.status }));
     Ok((StatusCode::CREATED, Json(json!({ "visit": visit, "case": case }))))
 }
@@ -216,7 +136,7 @@ pub async fn visits(
     staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    grid_in_scope(&state, &staff, &code).await?;
+    visits::grid_in_scope(&state, &staff.user, &code).await?;
     let visits = state.store.visits(&staff.user.scope, &code, 200).await?;
     let households = state.store.households(&code).await?;
     Ok(Json(json!({ "visits": visits, "households": households })))

@@ -16,169 +16,50 @@ mod svg;
 mod track;
 mod views;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use grassroots_domain::workflow::MoveContext;
-use grassroots_geo::atlas::Atlas;
-use grassroots_geo::placement::Placer;
-use grassroots_geo::{parse_geometry, Boundary, GridShape};
-use grassroots_store::{Reference, Store, StoreError};
+use grassroots_app::{Limiter, Platform};
 
-pub use ratelimit::RateLimit;
+pub use grassroots_app::RateLimit;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Requests per minute per client address on the public endpoints, with this burst.
     pub public_rate: RateLimit,
-    pub session_ttl: chrono::Duration,
-    /// How long after dispatch a unit may return a case.
-    pub return_window: chrono::Duration,
-    pub max_extension_days: u32,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            public_rate: RateLimit { per_minute: 60, burst: 20 },
-            session_ttl: chrono::Duration::hours(12),
-            return_window: chrono::Duration::hours(24),
-            max_extension_days: 15,
-            secure_cookies: false,
-        }
+        Self { public_rate: RateLimit { per_minute: 60, burst: 20 }, secure_cookies: false }
     }
 }
 
-/// Ten tries at a tracking number's query code, then one a minute: a resident who mistypes is
-/// not hindered, guessing a 6-digit code takes years.
-const QUERY_CODE_ATTEMPTS: RateLimit = RateLimit { per_minute: 1, burst: 10 };
-
+/// What every handler reaches: the platform the use cases run on, and the HTTP layer's own
+/// settings and per-address limiter.
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub platform: Arc<Platform>,
     pub config: Config,
-    reference: RwLock<Arc<Reference>>,
-    /// Grids, served districts and region names, with the stamp they were loaded at.
-    places: RwLock<Places>,
-    limiter: ratelimit::Limiter,
-    /// Attempts at a tracking number's query code, wherever they come from.
-    code_attempts: ratelimit::Limiter<String>,
+    limiter: Limiter,
 }
 
 impl AppState {
-    pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Arc<Self>, StoreError> {
-        let reference = store.reference().await?;
-        let places = load_places(&*store).await?;
-        Ok(Arc::new(Self {
-            store,
-            limiter: ratelimit::Limiter::new(config.public_rate),
-            code_attempts: ratelimit::Limiter::new(QUERY_CODE_ATTEMPTS),
-            config,
-            reference: RwLock::new(Arc::new(reference)),
-            places: RwLock::new(places),
-        }))
-    }
-
-    pub fn placer(&self) -> Arc<Placer> {
-        self.places.read().unwrap_or_else(|e| e.into_inner()).placer.clone()
-    }
-
-    pub fn atlas(&self) -> Arc<Atlas> {
-        self.places.read().unwrap_or_else(|e| e.into_inner()).atlas.clone()
-    }
-
-    /// Rebuilds the placement index when grids, boundaries or regions have changed.
-    /// Returns whether it did.
-    pub async fn refresh_places(&self) -> Result<bool, StoreError> {
-        let stamp = self.store.grids_stamp().await?;
-        if self.places.read().unwrap_or_else(|e| e.into_inner()).stamp == stamp {
-            return Ok(false);
-        }
-        let fresh = load_places(&*self.store).await?;
-        *self.places.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        Ok(true)
-    }
-
-    pub fn reference(&self) -> Arc<Reference> {
-        self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Reloads taxonomy, calendar and units after they change.
-    pub async fn refresh_reference(&self) -> Result<(), StoreError> {
-        let fresh = Arc::new(self.store.reference().await?);
-        *self.reference.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        Ok(())
-    }
-
-    pub fn move_context<'a>(&self, reference: &'a Reference, now: chrono::DateTime<chrono::Utc>) -> MoveContext<'a> {
-        MoveContext {
-            now,
-            calendar: &reference.calendar,
-            taxonomy: &reference.taxonomy,
-            return_window: self.config.return_window,
-            max_extension_days: self.config.max_extension_days,
-        }
+    pub fn new(platform: Arc<Platform>, config: Config) -> Arc<Self> {
+        Arc::new(Self { platform, limiter: Limiter::new(config.public_rate), config })
     }
 }
 
-/// Where things are, as loaded from the store at `stamp`: the placement index and the maps'
-/// outlines.
-struct Places {
-    placer: Arc<Placer>,
-    atlas: Arc<Atlas>,
-    stamp: String,
-}
+impl std::ops::Deref for AppState {
+    type Target = Platform;
 
-/// The places as the store holds them now: the served districts (those with regions,
-/// bounded by stored boundaries or, where none were imported, the shipped Beijing ones), the
-/// grids, and the region names.
-async fn load_places(store: &dyn Store) -> Result<Places, StoreError> {
-    let stamp = store.grids_stamp().await?;
-    let regions = store.regions().await?;
-    let served: Vec<&str> =
-        regions.iter().filter(|r| r.level == grassroots_domain::RegionLevel::County).map(|r| r.code.as_str()).collect();
-    let stored = store.boundaries().await?;
-    let boundaries: Vec<Boundary> = if stored.is_empty() {
-        grassroots_geo::beijing_districts()
-    } else {
-        stored
-            .into_iter()
-            .map(|b| Ok(Boundary::new(b.code, b.name, parse_geometry(&b.geometry, 0).map_err(corrupt)?)))
-            .collect::<Result<_, StoreError>>()?
-    };
-    let districts: Vec<Boundary> = boundaries.into_iter().filter(|b| served.contains(&b.code.as_str())).collect();
-    let rows = store.grids().await?;
-    let grids = rows
-        .iter()
-        .map(|g| Ok(GridShape { polygons: parse_geometry(&g.geometry, 0).map_err(corrupt)?, code: g.code.clone() }))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    // Names for the outlines only: the regions table may hold the whole country.
-    let grid_names: HashMap<&str, &str> = rows.iter().map(|g| (g.code.as_str(), g.name.as_str())).collect();
-    let drawn: HashSet<&str> = rows.iter().flat_map(|g| [g.code.get(..9), g.code.get(..12)]).flatten().collect();
-    let region_names: HashMap<&str, &str> = regions
-        .iter()
-        .filter(|r| drawn.contains(r.code.as_str()))
-        .map(|r| (r.code.as_str(), r.name.as_str()))
-        .collect();
-    let atlas = Atlas::new(&districts, &grids, |code| {
-        grid_names.get(code).or_else(|| region_names.get(code)).map(|n| n.to_string())
-    });
-    Ok(Places { placer: Arc::new(Placer::new(districts, grids, regions)), atlas: Arc::new(atlas), stamp })
-}
-
-/// The placer of the stored districts, grids and region names, for work outside the server
-/// (bulk imports).
-pub async fn placer(store: &dyn Store) -> Result<Arc<Placer>, StoreError> {
-    Ok(load_places(store).await?.placer)
-}
-
-fn corrupt(e: grassroots_geo::GeoError) -> StoreError {
-    StoreError::Corrupt(format!("stored geometry: {e}"))
+    fn deref(&self) -> &Platform {
+        &self.platform
+    }
 }
 
 /// A report with its photos (6 × 5 MB) and form fields.

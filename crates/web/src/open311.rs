@@ -13,14 +13,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
-use grassroots_domain::{CaseRecord, CaseState, Channel, Scope};
+use grassroots_domain::{CaseRecord, CaseState, Scope};
 use grassroots_store::auth::digest;
 use grassroots_store::{ApiKey, CaseFilter, Reference};
 
 use crate::error::ApiError;
-use crate::intake::{dispatch_automatically, locate, take_in, IntakeRequest};
 use crate::pages::portal::rounded;
 use crate::AppState;
+use grassroots_app::intake::{self, Report, Reporter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -481,9 +481,6 @@ pub async fn post_request(
     let Some(key) = key_of(&state, get("api_key")).await.map_err(err)? else {
         return Err(Open311Error::new(format, 403, "api_key is missing, unknown or revoked"));
     };
-    if !key.may_post {
-        return Err(Open311Error::new(format, 403, "api_key may read requests but not post them"));
-    }
     let reference = state.reference();
     let service = get("service_code").ok_or_else(|| Open311Error::new(format, 400, "service_code is required"))?;
     let category = reference
@@ -494,38 +491,27 @@ pub async fn post_request(
     if let Some((k, _)) = fields.iter().find(|(k, _)| k.starts_with("attribute[")) {
         return Err(Open311Error::new(format, 400, format!("{k}: service {service} has no such attribute")));
     }
-    let description = get("description").map_or_else(|| category.name_zh.clone(), str::to_string);
-    if description.chars().count() > 4000 {
-        return Err(Open311Error::new(format, 400, "description: at most 4000 characters"));
-    }
     let number = |name: &str| {
         get(name)
             .map(|v| v.parse::<f64>().map_err(|_| Open311Error::new(format, 400, format!("{name}: not a number"))))
             .transpose()
     };
+    let (lat, lng) = (number("lat")?, number("long")?);
+    if lat.is_some() != lng.is_some() {
+        return Err(Open311Error::new(format, 400, "lat and long go together"));
+    }
     let name = [get("first_name"), get("last_name")].into_iter().flatten().collect::<Vec<_>>().join("");
-    let req = IntakeRequest {
-        description,
+    let report = Report {
+        description: get("description").map_or_else(|| category.name_zh.clone(), str::to_string),
         category_code: Some(category.code.as_str().to_string()),
-        lat: number("lat")?,
-        lng: number("long")?,
+        lat,
+        lng,
         address: get("address_string").map(str::to_string),
         reporter_name: (!name.is_empty()).then_some(name),
         reporter_phone: get("phone").map(str::to_string),
-        client_channel: Some(Channel::Open311),
-        client_key: Some(key.id),
-        ..IntakeRequest::default()
+        ..Report::default()
     };
-    if req.lat.is_some() != req.lng.is_some() {
-        return Err(Open311Error::new(format, 400, "lat and long go together"));
-    }
-    let place = locate(&state, &req).map_err(err)?;
-    if !key.covers(&place) {
-        let region = key.region.as_deref().unwrap_or_default();
-        return Err(Open311Error::new(format, 403, format!("api_key may post only requests within region {region}")));
-    }
-    let mut created = take_in(&state, None, req, Some(place), Vec::new()).await.map_err(err)?;
-    dispatch_automatically(&state, &mut created).await.map_err(err)?;
+    let created = intake::submit(&state, Reporter::System(&key), report).await.map_err(|e| err(e.into()))?;
     let item = vec![
         ("service_request_id", Value::Text(created.tracking_no.clone())),
         (

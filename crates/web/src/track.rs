@@ -4,31 +4,13 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::Utc;
-use grassroots_domain::workflow::Move;
-use grassroots_domain::Satisfaction;
+use grassroots_app::track::{self, Evaluation};
 use serde::Deserialize;
-
-use grassroots_store::CaseDetail;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::views::{resident_case, ResidentCase};
 use crate::AppState;
-
-/// Tracking numbers are 14 digits; anything else names no case. Each attempt at a number's
-/// query code takes a token of that number's bucket, so codes cannot be guessed from many
-/// addresses at once.
-fn check_tracking_no(state: &AppState, raw: &str) -> Result<(), ApiError> {
-    let t = raw.trim();
-    if !grassroots_domain::case::is_tracking_no(t) {
-        return Err(ApiError::NotFound);
-    }
-    state
-        .code_attempts
-        .check(t.to_string(), std::time::Instant::now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,32 +26,12 @@ pub async fn show(
     Ok(Json(find_case(&state, &tracking_no, &p.code).await?))
 }
 
-/// The case with this tracking number and query code, as its resident sees it. Attempts are
-/// limited per number; a wrong pair is not found.
+/// The case with this tracking number and query code, as its resident sees it (for the API
+/// and the tracking page alike).
 pub(crate) async fn find_case(state: &AppState, tracking_no: &str, code: &str) -> Result<ResidentCase, ApiError> {
-    check_tracking_no(state, tracking_no)?;
-    let detail = state.store.track(tracking_no.trim(), code.trim()).await?.ok_or(ApiError::NotFound)?;
-    resident_view(state, detail).await
-}
-
-/// Records the resident's evaluation of their case.
-pub(crate) async fn evaluate_case(state: &AppState, tracking_no: &str, code: &str, mv: &Move) -> Result<(), ApiError> {
-    check_tracking_no(state, tracking_no)?;
-    let reference = state.reference();
-    state
-        .store
-        .resident_evaluate(tracking_no.trim(), code.trim(), mv, &state.move_context(&reference, Utc::now()))
-        .await?;
-    Ok(())
-}
-
-/// The resident's view; a merged request follows the case it was merged into.
-async fn resident_view(state: &AppState, detail: CaseDetail) -> Result<ResidentCase, ApiError> {
-    let merged_into = match detail.record.merged_into {
-        Some(target) => state.store.case_record(target).await?,
-        None => None,
-    };
-    Ok(resident_case(&detail.record, &detail.events, merged_into.as_ref(), &state.reference()))
+    let tracked = track::find(state, tracking_no, code).await?;
+    let d = &tracked.detail;
+    Ok(resident_case(&d.record, &d.events, tracked.merged_into.as_ref(), &state.reference()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,8 +48,7 @@ pub async fn evaluate(
     Path(tracking_no): Path<String>,
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    let satisfaction = Satisfaction::parse_field("satisfaction", &req.satisfaction)?;
-    let mv = Move::Evaluate { resolved: req.resolved, satisfaction, comment: req.comment };
-    evaluate_case(&state, &tracking_no, &req.code, &mv).await?;
+    let evaluation = Evaluation { resolved: req.resolved, satisfaction: req.satisfaction, comment: req.comment };
+    track::evaluate(&state, &tracking_no, &req.code, evaluation).await?;
     Ok(Json(find_case(&state, &tracking_no, &req.code).await?))
 }

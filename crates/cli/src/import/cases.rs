@@ -537,7 +537,7 @@ impl Converter<'_> {
             events.push(marked);
         }
         let anonymous = reporter_name.is_none() && reporter_phone.is_none();
-        let query_code = format!("{:06}", rng.gen_range(0..1_000_000u32));
+        let query_code = grassroots_domain::case::query_code(rng.gen());
         Ok(ImportedCase {
             external_id,
             case: HistoricCase { record, events, reporter_name, reporter_phone, anonymous, query_code },
@@ -721,7 +721,8 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
     let format = format_of(&o)?;
     let size = std::fs::metadata(&o.file).with_context(|| format!("reading {}", o.file.display()))?.len();
     let reference = store.reference().await?;
-    let placer = grassroots_web::placer(&*store).await?;
+    let platform = grassroots_app::Platform::new(store.clone(), grassroots_app::Settings::default()).await?;
+    let placer = platform.placer();
     let converter = Converter { mapping: &mapping, reference: &reference, placer: &placer, now: Utc::now() };
 
     // First pass: check every row; keep the row of each external id to catch repeats.

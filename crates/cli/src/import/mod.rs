@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use grassroots_app::reference;
+use grassroots_app::{AppError, Platform};
 use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
 use grassroots_domain::RegionLevel;
 use grassroots_geo::grids::{parse_grids, plan_grids, GridPlan, PlannedGrid};
@@ -169,12 +171,10 @@ fn report(plan: &GridPlan) -> String {
 }
 
 /// The responsibility matrix (派单目录) from CSV: `category_code,region_code,unit_id` and
-/// optionally `auto_dispatch` (yes/no). Every line is checked against the stored categories,
-/// regions, grids and units before the lines are written, in one transaction.
-pub async fn responsibilities(store: &dyn Store, file: &Path) -> anyhow::Result<()> {
-    let reference = store.reference().await?;
-    let regions: BTreeSet<String> = store.regions().await?.into_iter().map(|r| r.code.to_string()).collect();
-    let grids: BTreeSet<String> = store.grids().await?.into_iter().map(|g| g.code).collect();
+/// optionally `auto_dispatch` (yes/no). Every line is checked as the administration page
+/// checks one (a known category, region or grid, and unit) before any is written, in one
+/// transaction.
+pub async fn responsibilities(platform: &Platform, file: &Path) -> anyhow::Result<()> {
     let text = read(file)?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().with_context(|| format!("{}: the header line", file.display()))?.clone();
@@ -190,30 +190,27 @@ pub async fn responsibilities(store: &dyn Store, file: &Path) -> anyhow::Result<
         let line = i + 2;
         let record = record.with_context(|| format!("{}: line {line}", file.display()))?;
         let field = |at: usize| record.get(at).unwrap_or_default().to_string();
-        let bad = |name: &str, why: String| anyhow::anyhow!("{}: line {line}: {name}: {why}", file.display());
-        let row = grassroots_store::Responsibility {
+        rows.push(grassroots_store::Responsibility {
             category_code: field(category),
             region_code: field(region),
             unit_id: field(unit),
             auto_dispatch: match auto.map(field).as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("" | "no" | "false" | "0") => false,
                 Some("yes" | "true" | "1") => true,
-                Some(other) => return Err(bad("auto_dispatch", format!("'{other}' is not yes or no"))),
+                Some(other) => bail!("{}: line {line}: auto_dispatch: '{other}' is not yes or no", file.display()),
             },
-        };
-        if reference.taxonomy.get(&row.category_code).is_none() {
-            return Err(bad("category_code", format!("{} is not a known category", row.category_code)));
-        }
-        if !regions.contains(&row.region_code) && !grids.contains(&row.region_code) {
-            return Err(bad("region_code", format!("{} is not a known region or grid", row.region_code)));
-        }
-        if reference.unit(&row.unit_id).is_none() {
-            return Err(bad("unit_id", format!("{} is not a known unit", row.unit_id)));
-        }
-        rows.push(row);
+        });
     }
-    let written = store.upsert_responsibilities(&rows).await?;
     let automatic = rows.iter().filter(|r| r.auto_dispatch).count();
+    let written = reference::save_matrix_lines(platform, rows).await.map_err(|(i, e)| {
+        let line = i + 2;
+        match e {
+            AppError::Invalid { field, reason } => {
+                anyhow::anyhow!("{}: line {line}: {field}: {reason}", file.display())
+            }
+            other => anyhow::anyhow!("{}: line {line}: {}", file.display(), other.text()),
+        }
+    })?;
     println!(
         "{written} matrix lines loaded ({automatic} dispatch automatically); running servers use them within a minute"
     );

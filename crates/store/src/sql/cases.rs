@@ -40,7 +40,7 @@ pub(super) fn new_tracking_no(now: DateTime<Utc>) -> String {
 }
 
 pub(super) fn new_query_code() -> String {
-    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
+    grassroots_domain::case::query_code(rand::thread_rng().gen())
 }
 
 /// Where a move finds its case: within a staff member's scope, or by the resident's codes.
@@ -667,15 +667,6 @@ impl crate::CaseStore for SqlStore {
         let Actor::Staff { scope, .. } = actor else {
             return Err(StoreError::NotFound);
         };
-        let reason = reason.trim();
-        if reason.chars().count() < 2 || reason.chars().count() > 500 {
-            return Err(FieldError::new(
-                "reason",
-                "请说明查看原因（2到500个字符）",
-                "state why you need it (2 to 500 characters)",
-            )
-            .into());
-        }
         let mut args = Args::default();
         let idp = args.text(id.to_string());
         let scope_sql = scope_clause(scope, &mut args);

@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use super::SqlStore;
 use crate::{Reference, RegionImport, Responsibility, Result, StoreError, Unit};
+use sqlx::any::AnyRow;
 
 #[async_trait::async_trait]
 impl crate::ReferenceStore for SqlStore {
@@ -78,23 +79,7 @@ impl crate::ReferenceStore for SqlStore {
         let rows = sqlx::query("SELECT code, name, level, parent_code FROM regions ORDER BY code")
             .fetch_all(&self.read)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let code: String = r.try_get("code")?;
-                let level: String = r.try_get("level")?;
-                let bad = |what: &str| StoreError::Corrupt(format!("region {code}: {what}"));
-                Ok(Region {
-                    code: RegionCode::parse(&code).map_err(|_| bad("code"))?,
-                    name: r.try_get("name")?,
-                    level: RegionLevel::parse(&level).ok_or_else(|| bad("level"))?,
-                    parent: r
-                        .try_get::<Option<String>, _>("parent_code")?
-                        .map(|p| RegionCode::parse(&p))
-                        .transpose()
-                        .map_err(|_| bad("parent"))?,
-                })
-            })
-            .collect()
+        rows.iter().map(region_from_row).collect()
     }
 
     async fn upsert_categories(&self, categories: &[Category]) -> Result<u64> {
@@ -169,6 +154,35 @@ impl crate::ReferenceStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn set_calendar_day(&self, date: chrono::NaiveDate, day: Option<(DayKind, String)>) -> Result<()> {
+        let date = date.format("%Y-%m-%d").to_string();
+        match day {
+            None => {
+                sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(date).execute(&self.write).await?;
+            }
+            Some((kind, name)) => {
+                sqlx::query(
+                    "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
+                     ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                )
+                .bind(date)
+                .bind(kind.as_str())
+                .bind(name)
+                .execute(&self.write)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn region(&self, code: &str) -> Result<Option<Region>> {
+        let row = sqlx::query("SELECT code, name, level, parent_code FROM regions WHERE code = $1")
+            .bind(code.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(region_from_row).transpose()
     }
 
     async fn replace_calendar(&self, days: &[CalendarDay]) -> Result<()> {
@@ -256,4 +270,20 @@ impl crate::ReferenceStore for SqlStore {
             responsibilities,
         })
     }
+}
+
+fn region_from_row(r: &AnyRow) -> Result<Region> {
+    let code: String = r.try_get("code")?;
+    let level: String = r.try_get("level")?;
+    let bad = |what: &str| StoreError::Corrupt(format!("region {code}: {what}"));
+    Ok(Region {
+        code: RegionCode::parse(&code).map_err(|_| bad("code"))?,
+        name: r.try_get("name")?,
+        level: RegionLevel::parse(&level).ok_or_else(|| bad("level"))?,
+        parent: r
+            .try_get::<Option<String>, _>("parent_code")?
+            .map(|p| RegionCode::parse(&p))
+            .transpose()
+            .map_err(|_| bad("parent"))?,
+    })
 }

@@ -11,17 +11,20 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use chrono::NaiveDate;
-use grassroots_domain::calendar::{CalendarDay, DayKind};
-use grassroots_domain::{FieldError, RegionCode, Role, Scope};
-use grassroots_store::auth::hash_password;
-use grassroots_store::{NewUser, Responsibility, Unit};
+use grassroots_app::accounts::{self, AccountForm};
+use grassroots_app::keys::{self, KeyRequest};
+use grassroots_app::reference::{self, DayChange};
+use grassroots_app::{webhooks, AppError};
+use grassroots_domain::calendar::DayKind;
+use grassroots_domain::reference::UNIT_KINDS;
+use grassroots_domain::{Capability, Role};
+use grassroots_store::{Responsibility, Unit};
 
 use super::{
     beijing_minutes, check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed,
 };
 use crate::auth::Staff;
 use crate::error::ApiError;
-use crate::grids::short_text;
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.
@@ -35,34 +38,12 @@ const SECTIONS: [(&str, &str, &str); 7] = [
     ("webhooks", "事件推送", "Webhooks"),
 ];
 
-/// The unit kinds the platform knows.
-const UNIT_KINDS: [&str; 4] = ["department", "street_office", "command_centre", "other"];
-
 fn admin_only(staff: &Staff) -> Result<(), PageError> {
-    if staff.user.role != Role::Admin {
-        return Err(
-            ApiError::Forbidden("只有管理员可以进行系统管理 / administration is for administrators".into()).into()
-        );
-    }
-    Ok(())
+    Ok(staff.require(Capability::Administer)?)
 }
 
-fn bad(field: &'static str, zh: &str, en: &str) -> ApiError {
-    ApiError::field(field, zh.to_string(), en.to_string())
-}
-
-fn text(typed: &Typed, field: &'static str, max: usize) -> Result<String, ApiError> {
-    short_text(field, typed.get(field), max)
-}
-
-fn number(typed: &Typed, field: &'static str, range: std::ops::RangeInclusive<u32>) -> Result<u32, ApiError> {
-    typed.get(field).trim().parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-        ApiError::field(
-            field,
-            format!("应为{}到{}之间的整数", range.start(), range.end()),
-            format!("a whole number from {} to {}", range.start(), range.end()),
-        )
-    })
+fn bad(field: &'static str, zh: &str, en: &str) -> AppError {
+    AppError::invalid(field, zh, en)
 }
 
 /// A row of one of the administration tables.
@@ -543,17 +524,14 @@ pub async fn save(
         "categories" => save_category(&state, &typed).await,
         "matrix" => save_line(&state, &typed).await,
         "calendar" => save_day(&state, &typed).await,
-        _ => Err(ApiError::NotFound),
+        _ => Err(AppError::NotFound),
     };
     match saved {
-        Ok(()) => {
-            state.refresh_reference().await?;
-            Ok(see_other(&format!("/admin/{section}?saved=1"), None))
-        }
+        Ok(()) => Ok(see_other(&format!("/admin/{section}?saved=1"), None)),
         Err(e) => {
             let mut page = page(&state, &staff, lang, &uri, section)?;
             page.lines = section_lines(&state, &lang, section).await?.unwrap_or(page.lines);
-            page.error = Some(form_error(e, &lang)?);
+            page.error = Some(form_error(e.into(), &lang)?);
             // Passwords are never written back into a page.
             page.typed = Typed(typed.0.into_iter().filter(|(k, _)| k != "password").collect());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
@@ -577,60 +555,20 @@ async fn save_api_key(
             "name a new key, or give the id of one to revoke",
         )),
         ("", name) => {
-            let key = grassroots_store::auth::new_token();
-            let scope = grassroots_store::KeyScope {
+            let request = KeyRequest {
+                name: name.to_string(),
                 read_only: typed.is("may", "read"),
-                region: Some(typed.get("region").trim().to_string()).filter(|r| !r.is_empty()),
+                region: Some(typed.get("region").to_string()),
             };
-            // A region the platform serves: in one of its districts, or one containing them.
-            let known = match &scope.region {
-                Some(r) => RegionCode::parse(r).is_ok_and(|r| {
-                    state
-                        .placer()
-                        .districts()
-                        .iter()
-                        .filter_map(|d| RegionCode::parse(&d.code).ok())
-                        .any(|d| d.contains(&r) || r.contains(&d))
-                }),
-                None => true,
-            };
-            if !known {
-                return answer_once(
-                    state,
-                    lang,
-                    page,
-                    Err(bad("region", "不是本平台服务范围内的区划代码", "not a region this platform serves")),
-                    typed,
-                )
-                .await;
-            }
-            match state
-                .store
-                .create_api_key(name, &grassroots_store::auth::digest(&key), &scope, chrono::Utc::now())
-                .await
-            {
-                Ok(_) => {
-                    page.new_key = Some((
-                        lang.t(
-                            "新密钥（只显示这一次，请妥善保存）",
-                            "The new key (shown only this once; keep it safe)",
-                        )
-                        .into(),
-                        key,
-                    ));
-                    Ok(())
-                }
-                Err(e) => Err(e.into()),
-            }
+            keys::issue(state, request).await.map(|issued| {
+                let what =
+                    lang.t("新密钥（只显示这一次，请妥善保存）", "The new key (shown only this once; keep it safe)");
+                page.new_key = Some((what.into(), issued.secret));
+            })
         }
         (id, _) => match uuid::Uuid::parse_str(id) {
-            Ok(id) => state.store.revoke_api_key(id, chrono::Utc::now()).await.map_err(|e| match e {
-                grassroots_store::StoreError::NotFound => {
-                    bad("revoke", "没有这个有效密钥", "no active key has this id")
-                }
-                e => e.into(),
-            }),
-            Err(_) => Err(bad("revoke", "密钥编号无效", "not a key id")),
+            Ok(id) => keys::revoke(state, id).await,
+            Err(_) => Err(AppError::invalid("revoke", "密钥编号无效", "not a key id")),
         },
     };
     answer_once(state, lang, page, outcome, typed).await
@@ -651,38 +589,16 @@ async fn save_webhook(
             "请填写新订阅的名称，或要停用的订阅编号",
             "name a new subscription, or give the id of one to stop",
         )),
-        ("", name) => {
-            let topics: Vec<String> = typed
-                .get("topics")
-                .split([',', '，'])
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect();
-            let secret = grassroots_store::auth::new_token();
-            match state.store.create_webhook(name, typed.get("url"), &topics, &secret, chrono::Utc::now()).await {
-                Ok(_) => {
-                    page.new_key = Some((
-                        lang.t(
-                            "签名密钥（只显示这一次；接收方用它校验 X-Grassroots-Signature）",
-                            "The signing secret (shown only this once; the receiver checks X-Grassroots-Signature with it)",
-                        )
-                        .into(),
-                        secret,
-                    ));
-                    Ok(())
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
+        ("", name) => webhooks::subscribe(state, name, typed.get("url"), typed.get("topics")).await.map(|done| {
+            let what = lang.t(
+                "签名密钥（只显示这一次；接收方用它校验 X-Grassroots-Signature）",
+                "The signing secret (shown only this once; the receiver checks X-Grassroots-Signature with it)",
+            );
+            page.new_key = Some((what.into(), done.secret));
+        }),
         (id, _) => match uuid::Uuid::parse_str(id) {
-            Ok(id) => state.store.disable_webhook(id, chrono::Utc::now()).await.map_err(|e| match e {
-                grassroots_store::StoreError::NotFound => {
-                    bad("disable", "没有这个启用的订阅", "no active subscription has this id")
-                }
-                e => e.into(),
-            }),
-            Err(_) => Err(bad("disable", "订阅编号无效", "not a subscription id")),
+            Ok(id) => webhooks::stop(state, id).await,
+            Err(_) => Err(AppError::invalid("disable", "订阅编号无效", "not a subscription id")),
         },
     };
     answer_once(state, lang, page, outcome, typed).await
@@ -694,7 +610,7 @@ async fn answer_once(
     state: &AppState,
     lang: Lang,
     mut page: AdminPage,
-    outcome: Result<(), ApiError>,
+    outcome: Result<(), AppError>,
     typed: Typed,
 ) -> Result<Response, PageError> {
     let status = match outcome {
@@ -703,7 +619,7 @@ async fn answer_once(
             StatusCode::OK
         }
         Err(e) => {
-            page.error = Some(form_error(e, &lang)?);
+            page.error = Some(form_error(e.into(), &lang)?);
             page.typed = typed;
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -715,132 +631,64 @@ async fn answer_once(
     Ok(response)
 }
 
-async fn save_user(state: &AppState, staff: &Staff, typed: &Typed) -> Result<(), ApiError> {
-    let username = typed.get("username").trim().to_string();
-    let valid = (2..=40).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-    if !valid {
-        return Err(bad("username", "2到40位小写字母、数字或 - _ .", "2 to 40 lower-case letters, digits or - _ ."));
-    }
-    let display_name = text(typed, "display_name", 40)?;
-    let role = Role::parse(typed.get("role").trim()).ok_or_else(|| bad("role", "请选择角色", "choose a role"))?;
-    let scope =
-        Scope::parse(typed.get("scope").trim()).map_err(|e| ApiError::invalid(FieldError { field: "scope", ..e }))?;
-    if !scope.fits(role) {
-        return Err(bad(
-            "scope",
-            "范围与角色不符（如承办人须为 unit:单位）",
-            "the scope does not fit the role (a handler needs unit:ID)",
-        ));
-    }
-    let password = typed.get("password");
-    let existing = state.store.user_by_username(&username).await?;
-    let password_hash = match (password.is_empty(), existing) {
-        (true, Some(user)) => user.password_hash,
-        (true, None) => return Err(bad("password", "新账号需要密码", "a new account needs a password")),
-        (false, _) if password.chars().count() < 8 => {
-            return Err(bad("password", "密码至少8位", "at least 8 characters"))
-        }
-        (false, _) => {
-            let password = password.to_string();
-            tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::Internal)?
-        }
+async fn save_user(state: &AppState, staff: &Staff, typed: &Typed) -> Result<(), AppError> {
+    let form = AccountForm {
+        username: typed.get("username").to_string(),
+        display_name: Some(typed.get("display_name").to_string()),
+        role: typed.get("role").to_string(),
+        scope: typed.get("scope").to_string(),
+        password: Some(typed.get("password").to_string()),
+        // The stored state is kept unless the form changes it.
+        disabled: match typed.get("state") {
+            "disabled" => Some(true),
+            "active" => Some(false),
+            _ => None,
+        },
     };
-    // The stored state is kept unless the form changes it.
-    let disabled = match typed.get("state") {
-        "disabled" => Some(true),
-        "active" => Some(false),
-        _ => None,
-    };
-    if disabled == Some(true) && username == staff.user.username {
-        return Err(bad("state", "不能停用自己的账号", "you cannot disable your own account"));
-    }
-    state.store.upsert_user(&NewUser { username: username.clone(), display_name, password_hash, role, scope }).await?;
-    if let Some(disabled) = disabled {
-        state.store.set_user_disabled(&username, disabled, chrono::Utc::now()).await?;
-    }
-    Ok(())
+    accounts::save(state, Some(&staff.user), form).await.map(|_| ())
 }
 
-async fn save_unit(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
-    let id = typed.get("id").trim().to_string();
-    if !(2..=60).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(bad("id", "2到60位小写字母、数字或 -", "2 to 60 lower-case letters, digits or -"));
-    }
-    let kind = typed.get("kind").trim();
-    if !UNIT_KINDS.contains(&kind) {
-        return Err(bad("kind", "请选择类型", "choose a kind"));
-    }
+async fn save_unit(state: &AppState, typed: &Typed) -> Result<(), AppError> {
     let unit = Unit {
-        id,
-        name_zh: text(typed, "name_zh", 60)?,
-        name_en: text(typed, "name_en", 120)?,
-        kind: kind.to_string(),
-        region_code: RegionCode::parse(typed.get("region_code").trim())
-            .map_err(|e| ApiError::invalid(FieldError { field: "region_code", ..e }))?
-            .as_str()
-            .to_string(),
+        id: typed.get("id").to_string(),
+        name_zh: typed.get("name_zh").to_string(),
+        name_en: typed.get("name_en").to_string(),
+        kind: typed.get("kind").to_string(),
+        region_code: typed.get("region_code").to_string(),
     };
-    state.store.upsert_units(&[unit]).await?;
-    Ok(())
+    reference::save_unit(state, unit).await
 }
 
-async fn save_category(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
-    let reference = state.reference();
-    let mut category = reference
-        .taxonomy
-        .get(typed.get("code").trim())
-        .cloned()
-        .ok_or_else(|| bad("code", "请选择类别", "choose a category"))?;
-    category.response_hours = number(typed, "response_hours", 1..=720)?;
-    category.resolve_days = number(typed, "resolve_days", 1..=365)?;
-    state.store.upsert_categories(&[category]).await?;
-    Ok(())
+async fn save_category(state: &AppState, typed: &Typed) -> Result<(), AppError> {
+    let number = |field: &'static str| {
+        typed.get(field).trim().parse::<u32>().map_err(|_| AppError::invalid(field, "应为整数", "a whole number"))
+    };
+    reference::save_deadlines(state, typed.get("code"), number("response_hours")?, number("resolve_days")?).await
 }
 
-async fn save_line(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
-    let reference = state.reference();
-    let category_code = typed.get("category_code").trim().to_string();
+async fn save_line(state: &AppState, typed: &Typed) -> Result<(), AppError> {
+    let (category_code, region_code) = (typed.get("category_code"), typed.get("region_code"));
     if typed.is("do", "remove") {
-        let region_code = typed.get("region_code").trim();
-        return state.store.delete_responsibility(&category_code, region_code).await.map_err(|e| match e {
-            grassroots_store::StoreError::NotFound => {
-                bad("region_code", "派单目录中没有这一行（类别与区划）", "no matrix line has this category and region")
-            }
-            e => e.into(),
-        });
+        return reference::remove_matrix_line(state, category_code, region_code).await;
     }
-    if reference.taxonomy.get(&category_code).is_none() {
-        return Err(bad("category_code", "未知的类别代码", "unknown category code"));
-    }
-    let region_code = typed.get("region_code").trim().to_string();
-    let known =
-        state.atlas().outline(&region_code).is_some() || !state.store.region_names(&region_code).await?.is_empty();
-    if !known {
-        return Err(bad("region_code", "未知的区划或网格代码", "not a known region or grid"));
-    }
-    let unit_id = typed.get("unit_id").trim().to_string();
-    if reference.unit(&unit_id).is_none() {
-        return Err(bad("unit_id", "请选择承办单位", "choose a unit"));
-    }
-    let line = Responsibility { category_code, region_code, unit_id, auto_dispatch: typed.is("auto_dispatch", "yes") };
-    state.store.upsert_responsibilities(&[line]).await?;
-    Ok(())
+    let line = Responsibility {
+        category_code: category_code.to_string(),
+        region_code: region_code.to_string(),
+        unit_id: typed.get("unit_id").to_string(),
+        auto_dispatch: typed.is("auto_dispatch", "yes"),
+    };
+    reference::save_matrix_lines(state, vec![line]).await.map(|_| ()).map_err(|(_, e)| e)
 }
 
-async fn save_day(state: &AppState, typed: &Typed) -> Result<(), ApiError> {
+async fn save_day(state: &AppState, typed: &Typed) -> Result<(), AppError> {
     let date = NaiveDate::parse_from_str(typed.get("date").trim(), "%Y-%m-%d")
-        .map_err(|_| bad("date", "日期格式应为YYYY-MM-DD", "a date YYYY-MM-DD"))?;
-    let mut days: Vec<CalendarDay> =
-        state.reference().calendar_days.iter().filter(|d| d.date != date).cloned().collect();
-    match typed.get("kind").trim() {
-        "remove" => {}
-        kind => {
-            let kind = DayKind::parse(kind).ok_or_else(|| bad("kind", "请选择类型", "choose a kind"))?;
-            days.push(CalendarDay { date, kind, name: text(typed, "name", 40)? });
-        }
-    }
-    days.sort_by_key(|d| d.date);
-    state.store.replace_calendar(&days).await?;
-    Ok(())
+        .map_err(|_| AppError::invalid("date", "日期格式应为YYYY-MM-DD", "a date YYYY-MM-DD"))?;
+    let change = match typed.get("kind").trim() {
+        "remove" => DayChange::Remove,
+        kind => DayChange::Set {
+            kind: DayKind::parse(kind).ok_or_else(|| AppError::invalid("kind", "请选择类型", "choose a kind"))?,
+            name: typed.get("name").to_string(),
+        },
+    };
+    reference::set_calendar_day(state, date, change).await
 }

@@ -14,9 +14,9 @@ use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
 use super::{beijing_minutes, category_name, percent, Chrome, Lang, PageError, PageStaff};
-use crate::grids::grid_in_scope;
 use crate::svg::{square_around, Area, Frame, Map, Palette};
 use crate::AppState;
+use grassroots_app::visits::grid_in_scope;
 
 /// How far around the grid its map reaches, as a share of the grid's larger side.
 const SURROUNDINGS: f64 = 0.6;
@@ -105,7 +105,7 @@ pub async fn show(
     uri: Uri,
     Path(code): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let grid = grid_in_scope(&state, &staff, &code).await?;
+    let grid = grid_in_scope(&state, &staff.user, &code).await?;
     let region = RegionCode::parse(&grid.code)?;
     let scope = &staff.user.scope;
     let now = Utc::now();

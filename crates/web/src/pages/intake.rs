@@ -14,8 +14,10 @@ use super::portal::{category_groups, CategoryGroup};
 use super::{check_same_origin, form_error, Chrome, FormError, Lang, PageError, PageStaff, Typed};
 use crate::auth::Staff;
 use crate::error::ApiError;
-use crate::intake::{dispatch_automatically, read_form, take_in, take_patrol, IntakeRequest};
+use crate::intake::{patrol_report, read_form, IntakeRequest};
 use crate::AppState;
+use grassroots_app::intake::{self, Reporter};
+use grassroots_app::patrol;
 
 fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> String) -> Vec<(String, String)> {
     all.iter().map(|v| (code(*v).to_string(), label(*v))).collect()
@@ -92,9 +94,7 @@ pub async fn take_call(
         for (name, value) in fields {
             req.set_form_field(&name, value)?;
         }
-        let mut created = take_in(&state, Some(&staff), req, None, Vec::new()).await?;
-        dispatch_automatically(&state, &mut created).await?;
-        Ok::<_, ApiError>(created)
+        Ok::<_, ApiError>(intake::submit(&state, Reporter::Staff(&staff.user), req.into_report(Vec::new())).await?)
     }
     .await;
     match taken {
@@ -180,7 +180,10 @@ pub async fn report_patrol(
     let form = read_form(form).await;
     let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
     let outcome = match form {
-        Ok(form) => take_patrol(&state, &staff, form).await,
+        Ok(form) => match patrol_report(form) {
+            Ok(report) => patrol::report(&state, &staff.user, report).await.map_err(ApiError::from),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match outcome {

@@ -151,6 +151,12 @@ impl From<ApiError> for PageError {
     }
 }
 
+impl From<grassroots_app::AppError> for PageError {
+    fn from(e: grassroots_app::AppError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         Self::Api(e.into())

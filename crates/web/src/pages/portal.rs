@@ -15,8 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use chrono::Utc;
 use grassroots_domain::case::Place;
-use grassroots_domain::workflow::Move;
-use grassroots_domain::{RegionCode, RegionLevel, Satisfaction};
+use grassroots_domain::{RegionCode, RegionLevel};
 use grassroots_geo::atlas::Atlas;
 use grassroots_geo::placement::Unplaced;
 use grassroots_geo::Polygon;
@@ -26,10 +25,12 @@ use serde::Deserialize;
 use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang, PageError};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::intake::{dispatch_automatically, read_form, take_in, IntakeRequest};
+use crate::intake::{read_form, IntakeRequest};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
 use crate::AppState;
+use grassroots_app::intake::{self, Reporter};
+use grassroots_app::track::Evaluation;
 
 /// The picker is drawn this many CSS pixels wide on every screen, so that a click's position
 /// in it can be turned back into a place (the stylesheet fixes its width).
@@ -394,8 +395,7 @@ pub async fn submit_report(
         }
         let photos = photos?;
         let count = photos.len();
-        let mut created = take_in(&state, None, req, None, photos).await?;
-        dispatch_automatically(&state, &mut created).await?;
+        let created = intake::submit(&state, Reporter::Resident, req.into_report(photos)).await?;
         Ok::<_, ApiError>((created, count))
     }
     .await;
@@ -533,10 +533,9 @@ pub async fn track(
     };
     let outcome = async {
         if let Some((resolved, satisfaction)) = evaluation {
-            let satisfaction = Satisfaction::parse_field("satisfaction", satisfaction)?;
             let comment = form.comment.filter(|c| !c.trim().is_empty());
-            let mv = Move::Evaluate { resolved, satisfaction, comment };
-            crate::track::evaluate_case(&state, &no, &code, &mv).await?;
+            let evaluation = Evaluation { resolved, satisfaction: satisfaction.to_string(), comment };
+            grassroots_app::track::evaluate(&state, &no, &code, evaluation).await?;
         }
         crate::track::find_case(&state, &no, &code).await
     }

@@ -635,8 +635,6 @@ pub async fn act(
     works_on_cases(&staff)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
     let action = fields.iter().find(|(k, _)| k == "action").and_then(|(_, v)| MoveKind::parse(v.trim()));
-    let reference = state.reference();
-    let ctx = state.move_context(&reference, Utc::now());
     let fields = match tracking_no_to_id(&state, &staff, fields).await {
         Ok(fields) => fields,
         Err((fields, e)) => return refused(&state, &staff, lang, &uri, id, action, fields, e).await,
@@ -645,7 +643,7 @@ pub async fn act(
         .ok_or_else(|| ApiError::field("action", "未知的操作", "unknown action"))
         .and_then(|kind| move_from_form(kind, &fields));
     let outcome = match mv {
-        Ok(mv) => state.store.apply_move(&staff.actor(), id, &mv, &ctx).await.map_err(ApiError::from),
+        Ok(mv) => grassroots_app::cases::act(&state, &staff.user, id, &mv).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match outcome {
@@ -692,7 +690,6 @@ async fn refused(
 }
 
 /// A merge names its target by tracking number, as staff know cases; the move takes its id.
-/// A number outside the caller's scope is no case.
 async fn tracking_no_to_id(
     state: &AppState,
     staff: &Staff,
@@ -702,18 +699,12 @@ async fn tracking_no_to_id(
     else {
         return Ok(fields);
     };
-    let no = fields[pos].1.trim().to_string();
-    let filter = CaseFilter { text: Some(no.clone()), limit: 5, ..Default::default() };
-    let found = match state.store.list_cases(&staff.user.scope, &filter).await {
-        Ok(page) => page.cases.into_iter().find(|c| c.record.tracking_no == no),
-        Err(e) => return Err((fields, e.into())),
-    };
-    match found {
-        Some(case) => {
-            fields[pos].1 = case.record.id.to_string();
+    match grassroots_app::cases::id_by_tracking_no(state, &staff.user, &fields[pos].1).await {
+        Ok(id) => {
+            fields[pos].1 = id.to_string();
             Ok(fields)
         }
-        None => Err((fields, ApiError::field("into", "没有这个受理编号的案件", "no case has this tracking number"))),
+        Err(e) => Err((fields, e.into())),
     }
 }
 
@@ -735,8 +726,7 @@ pub async fn reveal(
     check_same_origin(&headers)?;
     works_on_cases(&staff)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
-    staff.require(Capability::RevealPersonalData)?;
-    let revealed = state.store.reveal(&staff.actor(), id, &form.reason, Utc::now()).await;
+    let revealed = grassroots_app::cases::reveal(&state, &staff.user, id, Some(&form.reason)).await;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
     let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
     let status = match revealed.map_err(ApiError::from) {

@@ -184,7 +184,8 @@ impl TestApp {
 
     async fn serve(db: Arc<TestDb>, config: Config) -> Self {
         let store: Arc<dyn Store> = db.store.clone();
-        let state = grassroots_web::AppState::new(store, config).await.unwrap();
+        let platform = grassroots_app::Platform::new(store, grassroots_app::Settings::default()).await.unwrap();
+        let state = grassroots_web::AppState::new(platform, config);
         let router = grassroots_web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,0 +1,103 @@
+//! Staff at work on cases: moves, the merge target found by tracking number, and the audited
+//! reveal of a reporter's personal data, one case at a time or a page of an export at a time.
+
+use chrono::Utc;
+use grassroots_domain::{Capability, CaseRecord, Move};
+use grassroots_store::{CaseFilter, CaseSummary, RevealedPersonalData, User};
+use uuid::Uuid;
+
+use crate::{AppError, Platform, Result};
+
+/// Reads individual cases: everyone but leaders, who work with aggregates (DESIGN §2).
+pub fn require_case_work(user: &User) -> Result<()> {
+    if user.role.may(Capability::WorkOnCases) {
+        Ok(())
+    } else {
+        Err(AppError::lacks(Capability::WorkOnCases))
+    }
+}
+
+/// Makes a move on a case within the staff member's scope.
+#[tracing::instrument(skip_all, fields(user = %user.username, case = %id, action = %mv.kind()))]
+pub async fn act(platform: &Platform, user: &User, id: Uuid, mv: &Move) -> Result<CaseRecord> {
+    require_case_work(user)?;
+    let reference = platform.reference();
+    let ctx = platform.move_context(&reference, Utc::now());
+    Ok(platform.store.apply_move(&user.actor(), id, mv, &ctx).await?)
+}
+
+/// The id of the case with this tracking number within the staff member's scope, as a merge
+/// names its target; a number outside the scope is no case.
+pub async fn id_by_tracking_no(platform: &Platform, user: &User, tracking_no: &str) -> Result<Uuid> {
+    let no = tracking_no.trim();
+    let filter = CaseFilter { text: Some(no.to_string()), limit: 5, ..Default::default() };
+    let page = platform.store.list_cases(&user.scope, &filter).await?;
+    page.cases
+        .into_iter()
+        .find(|c| c.record.tracking_no == no)
+        .map(|c| c.record.id)
+        .ok_or_else(|| AppError::invalid("into", "没有这个受理编号的案件", "no case has this tracking number"))
+}
+
+/// Why personal data is needed, as the audit records it: 2 to 500 characters.
+pub fn reveal_reason(reason: Option<&str>) -> Result<String> {
+    let reason = reason.map(str::trim).unwrap_or_default();
+    if !(2..=500).contains(&reason.chars().count()) {
+        return Err(AppError::invalid(
+            "reason",
+            "请说明查看原因（2到500个字符）",
+            "state why you need it (2 to 500 characters)",
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+fn require_reveal(user: &User) -> Result<()> {
+    require_case_work(user)?;
+    if !user.role.may(Capability::RevealPersonalData) {
+        return Err(AppError::lacks(Capability::RevealPersonalData));
+    }
+    Ok(())
+}
+
+/// A reporter's name and phone, for a role that may see them, with a reason; audited.
+#[tracing::instrument(skip_all, fields(user = %user.username, case = %id))]
+pub async fn reveal(platform: &Platform, user: &User, id: Uuid, reason: Option<&str>) -> Result<RevealedPersonalData> {
+    require_reveal(user)?;
+    let reason = reveal_reason(reason)?;
+    Ok(platform.store.reveal(&user.actor(), id, &reason, Utc::now()).await?)
+}
+
+/// Permission to export reporters in full: checked before the first byte of an export, since
+/// a refusal once streaming could only cut the file short.
+#[derive(Debug, Clone)]
+pub struct FullExport {
+    user: User,
+    reason: String,
+}
+
+impl FullExport {
+    pub fn allow(user: &User, reason: Option<&str>) -> Result<Self> {
+        require_reveal(user)?;
+        let reason = reveal_reason(reason).map_err(|_| {
+            AppError::invalid(
+                "reason",
+                "导出完整个人信息须说明原因（2到500个字符）",
+                "state why the full personal data is exported (2 to 500 characters)",
+            )
+        })?;
+        Ok(Self { user: user.clone(), reason })
+    }
+
+    /// Replaces the masked reporters of a page by the full ones, each case's reveal audited as
+    /// a reveal on its page would be.
+    pub async fn reveal_page(&self, platform: &Platform, page: &mut [CaseSummary]) -> Result<()> {
+        let (actor, now) = (self.user.actor(), Utc::now());
+        for case in page.iter_mut().filter(|c| !c.reporter.anonymous) {
+            let full = platform.store.reveal(&actor, case.record.id, &self.reason, now).await?;
+            case.reporter.name = full.name;
+            case.reporter.phone = full.phone;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,295 @@
+//! Intake (受理): a report from a resident, from staff on someone's behalf, or from another
+//! system becomes a case — checked whole, placed, given its deadlines, stored durably, and
+//! then, where the responsibility matrix says so, registered and dispatched at once (自动派遣).
+//! Every channel comes through [`submit`], so none can forget a rule or auto-dispatch.
+
+use chrono::Utc;
+use grassroots_domain::calendar::deadlines;
+use grassroots_domain::case::{LocatedBy, Place};
+use grassroots_domain::personal::{normalize_phone, validate_name};
+use grassroots_domain::{Actor, Capability, Channel, Move, Priority, RegionCode, RequestType, Scope};
+use grassroots_geo::placement::{place_in, Unplaced};
+use grassroots_store::{ApiKey, CreatedCase, NewAttachment, NewCase, User};
+
+use crate::{AppError, Platform, Result, Text};
+
+/// Who a report comes from; the channel and what they may set follow from it.
+#[derive(Debug, Clone, Copy)]
+pub enum Reporter<'a> {
+    /// A resident, on the web or the mobile app.
+    Resident,
+    /// Staff taking a request in for someone: an operator on the phone, a grid worker on patrol.
+    Staff(&'a User),
+    /// Another system, through its API key (Open311).
+    System(&'a ApiKey),
+}
+
+/// A report as given: each field as typed; [`submit`] checks them all.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub description: String,
+    /// A category code; 其他 when none is chosen.
+    pub category_code: Option<String>,
+    pub request_type: Option<String>,
+    /// Staff only.
+    pub priority: Option<String>,
+    pub channel: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub anonymous: bool,
+    /// Where it is, when the caller knows better than coordinates (the grid being visited).
+    pub place: Option<Place>,
+    pub photos: Vec<NewAttachment>,
+}
+
+/// The category for requests whose reporter did not choose one (其他).
+const UNSORTED_CATEGORY: &str = "18";
+/// The longest description and address a report may carry.
+const MAX_DESCRIPTION: usize = 4000;
+const MAX_ADDRESS: usize = 200;
+
+/// Takes a report in: checks it, places it, stores the case (durable on return), and
+/// dispatches it automatically where the matrix says so.
+#[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
+pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
+    let mut created = take_in(platform, reporter, report).await?;
+    dispatch_automatically(platform, &mut created).await;
+    Ok(created)
+}
+
+/// Takes a report in without dispatching it: only for a grid worker who closes it on the spot.
+pub(crate) async fn take_in(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
+    let new = check(platform, reporter, report)?;
+    Ok(platform.store.create_case(new, &reporter.actor()).await?)
+}
+
+impl Reporter<'_> {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::Resident => Actor::Resident,
+            Self::Staff(user) => user.actor(),
+            Self::System(key) => Actor::ApiKey { key_id: key.id },
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::Staff(user) => user.role.as_str(),
+            Self::System(_) => "api_key",
+        }
+    }
+
+    /// The channel a report comes through: what a resident or staff member says (a resident
+    /// only the web or the app), else what the reporter implies.
+    fn channel(&self, given: Option<&str>) -> Result<Channel> {
+        let given = given.map(|c| Channel::parse_field("channel", c)).transpose()?;
+        match (self, given) {
+            (Self::Resident, None) => Ok(Channel::Web),
+            (Self::Resident, Some(c @ (Channel::Web | Channel::Mobile))) => Ok(c),
+            (Self::Resident, Some(_)) => Err(AppError::invalid(
+                "channel",
+                "群众只能通过网站或移动端提交",
+                "residents report through web or mobile",
+            )),
+            (Self::Staff(_), Some(c)) => Ok(c),
+            (Self::Staff(user), None) if user.role.may(Capability::ReportOnPatrol) => Ok(Channel::GridPatrol),
+            (Self::Staff(_), None) => Ok(Channel::Phone),
+            (Self::System(_), None) => Ok(Channel::Open311),
+            (Self::System(_), Some(_)) => Err(AppError::invalid(
+                "channel",
+                "其他系统的诉求渠道由平台确定",
+                "the platform sets the channel of other systems",
+            )),
+        }
+    }
+}
+
+/// The case a report makes, every field checked; nothing is stored.
+fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<NewCase> {
+    match reporter {
+        Reporter::Staff(user) if !user.role.may(Capability::TakeInRequests) => {
+            return Err(AppError::lacks(Capability::TakeInRequests))
+        }
+        Reporter::System(key) if !key.may_post => {
+            return Err(AppError::Forbidden(Text::new(
+                "该密钥只能查看诉求",
+                "this key may read requests but not post them",
+            )))
+        }
+        _ => {}
+    }
+    let reference = platform.reference();
+    let description = report.description.trim();
+    if description.is_empty() || description.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::invalid(
+            "description",
+            "请描述问题（1到4000个字符）",
+            "describe the problem in 1 to 4000 characters",
+        ));
+    }
+    let category = reference.taxonomy.lookup(report.category_code.as_deref().unwrap_or(UNSORTED_CATEGORY))?;
+    let request_type = match &report.request_type {
+        Some(t) => RequestType::parse_field("request_type", t)?,
+        None => RequestType::Complaint,
+    };
+    let priority = match (&report.priority, reporter) {
+        (None, _) => Priority::Normal,
+        (Some(p), Reporter::Staff(_)) => Priority::parse_field("priority", p)?,
+        (Some(_), _) => {
+            return Err(AppError::invalid("priority", "紧急程度由工作人员确定", "priority is set by staff"))
+        }
+    };
+    let channel = reporter.channel(report.channel.as_deref())?;
+    if report.address.as_deref().is_some_and(|a| a.trim().chars().count() > MAX_ADDRESS) {
+        return Err(AppError::invalid("address", "地址不能超过200个字符", "must be at most 200 characters"));
+    }
+    let place = match report.place.clone() {
+        Some(p) => p,
+        None => locate(platform, report.lat, report.lng, report.address.as_deref())?,
+    };
+    let place = match reporter {
+        Reporter::Staff(user) => on_patrol(&user.scope, place)?,
+        Reporter::System(key) if !key.covers(&place) => {
+            let region = key.region.as_deref().unwrap_or_default();
+            return Err(AppError::Forbidden(Text::new(
+                format!("该密钥只能提交区域{region}内的诉求"),
+                format!("this key may post only requests within region {region}"),
+            )));
+        }
+        _ => place,
+    };
+    let (reporter_name, reporter_phone) = reporter_of(&report)?;
+    let now = Utc::now();
+    let due = deadlines(&reference.calendar, category, priority, now);
+    Ok(NewCase {
+        category_code: category.code.0.clone(),
+        request_type,
+        priority,
+        channel,
+        description: description.to_string(),
+        place,
+        anonymous: reporter_name.is_none() && reporter_phone.is_none(),
+        reporter_name,
+        reporter_phone,
+        response_due: due.response_due,
+        resolve_due: due.resolve_due,
+        received_at: now,
+        attachments: report.photos,
+    })
+}
+
+/// A grid worker on patrol reports from their grids: a point in a grid places the case there;
+/// otherwise it goes to their grid in the named community, else their first.
+fn on_patrol(scope: &Scope, place: Place) -> Result<Place> {
+    let Scope::Grids { codes } = scope else { return Ok(place) };
+    if place.grid_code.is_some() {
+        return Ok(place);
+    }
+    let in_community = place.community_code.as_ref().and_then(|c| codes.iter().find(|g| g.starts_with(c.as_str())));
+    let Some(grid) = in_community.or(codes.first()) else { return Ok(place) };
+    let grid = RegionCode::parse(grid)?;
+    Ok(Place {
+        lat: place.lat,
+        lng: place.lng,
+        address: place.address,
+        located_by: Some(LocatedBy::Patrol),
+        ..place_in(&grid)
+    })
+}
+
+/// The reporter's name and phone, checked; none when the report is anonymous.
+fn reporter_of(report: &Report) -> Result<(Option<String>, Option<String>)> {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+    if report.anonymous {
+        if given(&report.reporter_name).is_some() || given(&report.reporter_phone).is_some() {
+            return Err(AppError::invalid(
+                "anonymous",
+                "匿名反映时不能填写姓名和电话",
+                "an anonymous report cannot carry a name or phone",
+            ));
+        }
+        return Ok((None, None));
+    }
+    let name = given(&report.reporter_name).map(validate_name).transpose()?;
+    let phone = given(&report.reporter_phone).map(normalize_phone).transpose()?;
+    Ok((name, phone))
+}
+
+/// Places a report by its coordinates (which must fall in a served district) and, failing a
+/// grid, by the region names in its address.
+pub fn locate(platform: &Platform, lat: Option<f64>, lng: Option<f64>, address: Option<&str>) -> Result<Place> {
+    let address = address.map(str::trim).filter(|a| !a.is_empty());
+    let point = match (lat, lng) {
+        (Some(lat), Some(lng)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(AppError::invalid("lat", "纬度应在-90到90之间", "latitude must be between -90 and 90"));
+            }
+            if !(-180.0..=180.0).contains(&lng) {
+                return Err(AppError::invalid(
+                    "lng",
+                    "经度应在-180到180之间",
+                    "longitude must be between -180 and 180",
+                ));
+            }
+            Some((lng, lat))
+        }
+        (Some(_), None) => return Err(AppError::invalid("lng", "请同时提供经度和纬度", "give lng together with lat")),
+        (None, Some(_)) => return Err(AppError::invalid("lat", "请同时提供经度和纬度", "give lat together with lng")),
+        (None, None) if address.is_none() => {
+            return Err(AppError::invalid(
+                "address",
+                "请在地图上选择位置或填写地址",
+                "give coordinates (lat, lng) or an address",
+            ))
+        }
+        (None, None) => None,
+    };
+    platform.placer().place(point, address).map_err(|e| match e {
+        Unplaced::OutsideServiceArea => {
+            AppError::invalid("lat", "坐标不在本平台服务范围内", "the coordinates are outside the service area")
+        }
+        Unplaced::Unknown => AppError::invalid(
+            "address",
+            "无法确定位置：请在地图上选择，或写明街道、社区",
+            "cannot tell where this is: pick the place on the map or name the street and community",
+        ),
+    })
+}
+
+/// 自动派遣: when the responsibility matrix line that matches a new case says so, the platform
+/// registers and dispatches it at once. The case is already durable: if a move fails, the
+/// case simply waits for a dispatcher, and the failure is logged.
+async fn dispatch_automatically(platform: &Platform, created: &mut CreatedCase) {
+    let reference = platform.reference();
+    let record = match platform.store.case_record(created.id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(case = %created.id, error = %e, "auto-dispatch could not read the case; it waits for a dispatcher");
+            return;
+        }
+    };
+    let Some(line) = reference.suggest(&record.category_code, &record.place).filter(|s| s.auto_dispatch) else {
+        return;
+    };
+    let ctx = platform.move_context(&reference, Utc::now());
+    let note = Some(format!("自动派遣 / auto-dispatch: {}", line.why_zh));
+    let register = Move::Register { note: note.clone() };
+    let dispatch = Move::Dispatch { unit: line.unit.id.clone(), co_units: Vec::new(), note };
+    let moved = match platform.store.apply_move(&Actor::System, created.id, &register, &ctx).await {
+        Ok(_) => platform.store.apply_move(&Actor::System, created.id, &dispatch, &ctx).await,
+        Err(e) => Err(e),
+    };
+    match moved {
+        Ok(record) => created.status = record.state,
+        Err(e) => {
+            tracing::warn!(case = %created.id, error = %e, "auto-dispatch failed; the case waits for a dispatcher")
+        }
+    }
+}

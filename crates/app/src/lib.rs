@@ -1,0 +1,121 @@
+//! The use cases of grassroots: what the web pages, the JSON API, Open311, the command line
+//! and imports do, each rule of a use case written once. A use case takes the [`Platform`]
+//! (the store and what is cached of it) and who acts, checks the input whole, asks the domain
+//! to decide, and has the store keep the result. Interfaces turn their input into the use
+//! case's and its [`AppError`] into their own answer.
+
+pub mod accounts;
+pub mod cases;
+mod error;
+pub mod fields;
+pub mod intake;
+pub mod keys;
+pub mod limits;
+pub mod patrol;
+mod places;
+pub mod reference;
+pub mod track;
+pub mod visits;
+pub mod webhooks;
+
+use std::sync::{Arc, RwLock};
+
+use grassroots_domain::workflow::MoveContext;
+use grassroots_geo::atlas::Atlas;
+use grassroots_geo::placement::Placer;
+use grassroots_store::{Reference, Store, StoreError};
+
+pub use error::{AppError, Result, Text};
+pub use limits::{Limiter, RateLimit};
+
+/// Rules of the closed loop that a deployment may set.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long after dispatch a unit may return a case.
+    pub return_window: chrono::Duration,
+    pub max_extension_days: u32,
+    /// How long a staff session lasts.
+    pub session_ttl: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            return_window: chrono::Duration::hours(24),
+            max_extension_days: 15,
+            session_ttl: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// Ten tries at a tracking number's query code, then one a minute: a resident who mistypes is
+/// not hindered, guessing a 6-digit code takes years.
+const QUERY_CODE_ATTEMPTS: RateLimit = RateLimit { per_minute: 1, burst: 10 };
+
+/// The store, the settings, and what is kept in memory of the store: the reference data the
+/// rules need and the places reports are placed by. One per process.
+pub struct Platform {
+    pub store: Arc<dyn Store>,
+    pub settings: Settings,
+    reference: RwLock<Arc<Reference>>,
+    places: RwLock<places::Places>,
+    /// Attempts at a tracking number's query code, wherever they come from.
+    code_attempts: Limiter<String>,
+}
+
+impl Platform {
+    pub async fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>, StoreError> {
+        let reference = store.reference().await?;
+        let places = places::load(&*store).await?;
+        Ok(Arc::new(Self {
+            store,
+            settings,
+            reference: RwLock::new(Arc::new(reference)),
+            places: RwLock::new(places),
+            code_attempts: Limiter::new(QUERY_CODE_ATTEMPTS),
+        }))
+    }
+
+    /// Taxonomy, calendar, units and the responsibility matrix as last loaded.
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads the reference data after it changed (here or, within a minute, elsewhere).
+    pub async fn refresh_reference(&self) -> Result<(), StoreError> {
+        let fresh = Arc::new(self.store.reference().await?);
+        *self.reference.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    pub fn placer(&self) -> Arc<Placer> {
+        self.places.read().unwrap_or_else(|e| e.into_inner()).placer.clone()
+    }
+
+    pub fn atlas(&self) -> Arc<Atlas> {
+        self.places.read().unwrap_or_else(|e| e.into_inner()).atlas.clone()
+    }
+
+    /// Rebuilds the placement index when grids, boundaries or regions have changed.
+    /// Returns whether it did.
+    pub async fn refresh_places(&self) -> Result<bool, StoreError> {
+        let stamp = self.store.grids_stamp().await?;
+        if self.places.read().unwrap_or_else(|e| e.into_inner()).stamp == stamp {
+            return Ok(false);
+        }
+        let fresh = places::load(&*self.store).await?;
+        *self.places.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(true)
+    }
+
+    /// The clock and policy a move is decided with.
+    pub fn move_context<'a>(&self, reference: &'a Reference, now: chrono::DateTime<chrono::Utc>) -> MoveContext<'a> {
+        MoveContext {
+            now,
+            calendar: &reference.calendar,
+            taxonomy: &reference.taxonomy,
+            return_window: self.settings.return_window,
+            max_extension_days: self.settings.max_extension_days,
+        }
+    }
+}

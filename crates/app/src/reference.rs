@@ -1,0 +1,141 @@
+//! Administration of the reference data the rules use: units, the deadlines of categories,
+//! the responsibility matrix and the working-day calendar. Each change is checked whole,
+//! written, and the platform's copy reloaded (other servers pick it up within a minute). The
+//! administration page and the command line's imports go through the same checks.
+
+use chrono::NaiveDate;
+use grassroots_domain::calendar::{CalendarDay, DayKind};
+use grassroots_domain::reference::{Responsibility, Unit, UNIT_KINDS};
+use grassroots_domain::RegionCode;
+
+use crate::fields::short_text;
+use crate::{AppError, Platform, Result};
+
+/// Adds or updates a unit.
+#[tracing::instrument(skip_all, fields(unit = %unit.id))]
+pub async fn save_unit(platform: &Platform, unit: Unit) -> Result<()> {
+    let id = unit.id.trim().to_string();
+    if !(2..=60).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(AppError::invalid("id", "2到60位小写字母、数字或 -", "2 to 60 lower-case letters, digits or -"));
+    }
+    let kind = unit.kind.trim();
+    if !UNIT_KINDS.contains(&kind) {
+        return Err(AppError::invalid("kind", "请选择类型", "choose a kind"));
+    }
+    let region = RegionCode::parse(unit.region_code.trim())
+        .map_err(|e| AppError::invalid("region_code", e.reason_zh, e.reason_en))?;
+    let unit = Unit {
+        id,
+        name_zh: short_text("name_zh", &unit.name_zh, 60)?,
+        name_en: short_text("name_en", &unit.name_en, 120)?,
+        kind: kind.to_string(),
+        region_code: region.as_str().to_string(),
+    };
+    platform.store.upsert_units(&[unit]).await?;
+    Ok(platform.refresh_reference().await?)
+}
+
+/// Sets how soon a category's cases must be responded to (hours) and resolved (working days).
+#[tracing::instrument(skip_all, fields(category = code))]
+pub async fn save_deadlines(platform: &Platform, code: &str, response_hours: u32, resolve_days: u32) -> Result<()> {
+    let mut category = platform
+        .reference()
+        .taxonomy
+        .get(code.trim())
+        .cloned()
+        .ok_or_else(|| AppError::invalid("code", "请选择类别", "choose a category"))?;
+    category.response_hours = within("response_hours", response_hours, 1..=720)?;
+    category.resolve_days = within("resolve_days", resolve_days, 1..=365)?;
+    platform.store.upsert_categories(&[category]).await?;
+    Ok(platform.refresh_reference().await?)
+}
+
+fn within(field: &'static str, n: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32> {
+    if range.contains(&n) {
+        return Ok(n);
+    }
+    Err(AppError::invalid(
+        field,
+        format!("应为{}到{}之间的整数", range.start(), range.end()),
+        format!("a whole number from {} to {}", range.start(), range.end()),
+    ))
+}
+
+/// Checks a line of the matrix against the stored categories, regions, grids and units.
+async fn check_line(platform: &Platform, line: &Responsibility) -> Result<()> {
+    let reference = platform.reference();
+    if reference.taxonomy.get(&line.category_code).is_none() {
+        return Err(AppError::invalid("category_code", "未知的类别代码", "unknown category code"));
+    }
+    let known = platform.store.region(&line.region_code).await?.is_some()
+        || platform.store.grid(&line.region_code).await?.is_some();
+    if !known {
+        return Err(AppError::invalid("region_code", "未知的区划或网格代码", "not a known region or grid"));
+    }
+    if reference.unit(&line.unit_id).is_none() {
+        return Err(AppError::invalid("unit_id", "请选择承办单位", "choose a unit"));
+    }
+    Ok(())
+}
+
+/// Adds matrix lines (a line for the same category and region replaces the stored one), all
+/// or none: a bad line is reported with its position (from 0) and nothing is written.
+#[tracing::instrument(skip_all, fields(lines = lines.len()))]
+pub async fn save_matrix_lines(platform: &Platform, lines: Vec<Responsibility>) -> Result<u64, (usize, AppError)> {
+    let lines: Vec<Responsibility> = lines
+        .into_iter()
+        .map(|l| Responsibility {
+            category_code: l.category_code.trim().to_string(),
+            region_code: l.region_code.trim().to_string(),
+            unit_id: l.unit_id.trim().to_string(),
+            ..l
+        })
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        check_line(platform, line).await.map_err(|e| (i, e))?;
+    }
+    let whole = |e: AppError| (0, e);
+    let written = platform.store.upsert_responsibilities(&lines).await.map_err(|e| whole(e.into()))?;
+    platform.refresh_reference().await.map_err(|e| whole(e.into()))?;
+    Ok(written)
+}
+
+/// Removes the matrix line for this category and region.
+pub async fn remove_matrix_line(platform: &Platform, category_code: &str, region_code: &str) -> Result<()> {
+    platform.store.delete_responsibility(category_code.trim(), region_code.trim()).await.map_err(|e| match e {
+        grassroots_store::StoreError::NotFound => AppError::invalid(
+            "region_code",
+            "派单目录中没有这一行（类别与区划）",
+            "no matrix line has this category and region",
+        ),
+        e => e.into(),
+    })?;
+    Ok(platform.refresh_reference().await?)
+}
+
+/// What a day of the calendar becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayChange {
+    /// A holiday or a worked weekend day, with its name (春节, …).
+    Set { kind: DayKind, name: String },
+    /// An ordinary day again.
+    Remove,
+}
+
+/// Changes one day of the calendar, leaving the others as they are now in the store (not as
+/// a copy read earlier had them).
+#[tracing::instrument(skip_all, fields(date = %date))]
+pub async fn set_calendar_day(platform: &Platform, date: NaiveDate, change: DayChange) -> Result<()> {
+    let day = match change {
+        DayChange::Set { kind, name } => Some((kind, short_text("name", &name, 40)?)),
+        DayChange::Remove => None,
+    };
+    platform.store.set_calendar_day(date, day).await?;
+    Ok(platform.refresh_reference().await?)
+}
+
+/// Replaces the whole calendar (an imported State Council notice).
+pub async fn replace_calendar(platform: &Platform, days: &[CalendarDay]) -> Result<()> {
+    platform.store.replace_calendar(days).await?;
+    Ok(platform.refresh_reference().await?)
+}
