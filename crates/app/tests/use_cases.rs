@@ -1,0 +1,182 @@
+//! Use cases as every interface calls them, on SQLite and PostgreSQL: a rule that lives here
+//! holds whichever door a request comes through.
+
+#[path = "../../store/tests/support/db.rs"]
+#[allow(dead_code)]
+mod db;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use grassroots_app::intake::{self, Report, Reporter};
+use grassroots_app::reference::{self, DayChange};
+use grassroots_app::{accounts, keys, AppError, Platform, Settings};
+use grassroots_domain::calendar::DayKind;
+use grassroots_domain::region::parse_region_csv;
+use grassroots_domain::{CaseState, Role, Scope, Taxonomy};
+use grassroots_store::prelude::*;
+use grassroots_store::{NewUser, Responsibility, Unit, User};
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::db::sqlite_db().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "needs GRASSROOTS_TEST_POSTGRES_URL; .ci/run runs these"]
+                async fn $name() {
+                    super::$name(super::db::postgres_db().await).await
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    calendar_edits_from_two_servers_keep_each_other,
+    every_reporter_is_dispatched_automatically_where_the_matrix_says_so,
+    accounts_follow_one_set_of_rules,
+    a_key_is_held_to_a_region_the_platform_serves,
+);
+
+const UNIT: &str = "dept-roads";
+
+/// 东城区's regions, the taxonomy and one unit that takes 0302 (manholes) automatically.
+async fn platform(db: &db::TestDb) -> Arc<Platform> {
+    let store: Arc<dyn Store> = db.store.clone();
+    let regions: Vec<_> = parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.code.as_str().starts_with("110101"))
+        .collect();
+    store.upsert_regions(&regions).await.unwrap();
+    store.upsert_categories(&Taxonomy::builtin().iter().cloned().collect::<Vec<_>>()).await.unwrap();
+    let unit = Unit {
+        id: UNIT.into(),
+        name_zh: "东城区道路管理所".into(),
+        name_en: "Roads".into(),
+        kind: "department".into(),
+        region_code: "110101".into(),
+    };
+    store.upsert_units(&[unit]).await.unwrap();
+    let platform = Platform::new(store, Settings::default()).await.unwrap();
+    let line = Responsibility {
+        category_code: "0302".into(),
+        region_code: "110101".into(),
+        unit_id: UNIT.into(),
+        auto_dispatch: true,
+    };
+    reference::save_matrix_lines(&platform, vec![line]).await.unwrap();
+    platform
+}
+
+async fn staff(platform: &Platform, username: &str, role: Role, scope: &str) -> User {
+    let user = NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "-".into(),
+        role,
+        scope: Scope::parse(scope).unwrap(),
+    };
+    platform.store.upsert_user(&user).await.unwrap()
+}
+
+async fn calendar_edits_from_two_servers_keep_each_other(db: db::TestDb) {
+    let here = platform(&db).await;
+    // A second server whose copy of the calendar was read before the first one's edit.
+    let there = Platform::new(db.store.clone(), Settings::default()).await.unwrap();
+    let day = |d: u32| NaiveDate::from_ymd_opt(2027, 1, d).unwrap();
+    let holiday = |name: &str| DayChange::Set { kind: DayKind::Holiday, name: name.into() };
+    reference::set_calendar_day(&here, day(4), holiday("甲")).await.unwrap();
+    reference::set_calendar_day(&there, day(5), holiday("乙")).await.unwrap();
+    let days: Vec<_> =
+        db.store.reference().await.unwrap().calendar_days.into_iter().map(|d| (d.date, d.name)).collect();
+    assert_eq!(days, [(day(4), "甲".to_string()), (day(5), "乙".to_string())]);
+    reference::set_calendar_day(&there, day(4), DayChange::Remove).await.unwrap();
+    assert_eq!(db.store.reference().await.unwrap().calendar_days.len(), 1);
+    let err = reference::set_calendar_day(&here, day(6), holiday("")).await.unwrap_err();
+    assert_eq!(err.field(), Some("name"));
+}
+
+async fn every_reporter_is_dispatched_automatically_where_the_matrix_says_so(db: db::TestDb) {
+    let platform = platform(&db).await;
+    let operator = staff(&platform, "operator", Role::Operator, "region:110101").await;
+    let issued =
+        keys::issue(&platform, keys::KeyRequest { name: "外部系统".into(), ..Default::default() }).await.unwrap();
+    let report = |category: &str| Report {
+        description: "井盖缺失".into(),
+        category_code: Some(category.into()),
+        address: Some("东华门街道".into()),
+        ..Report::default()
+    };
+    for reporter in [Reporter::Resident, Reporter::Staff(&operator), Reporter::System(&issued.key)] {
+        let created = intake::submit(&platform, reporter, report("0302")).await.unwrap();
+        assert_eq!(created.status, CaseState::Dispatched, "{reporter:?}");
+        let record = platform.store.case_record(created.id).await.unwrap().unwrap();
+        assert_eq!(record.lead_unit.as_deref(), Some(UNIT));
+        // Another category waits for a dispatcher.
+        let created = intake::submit(&platform, reporter, report("0301")).await.unwrap();
+        assert_eq!(created.status, CaseState::Received, "{reporter:?}");
+    }
+    // A handler takes in nothing: refused before anything is stored.
+    let handler = staff(&platform, "handler", Role::Handler, &format!("unit:{UNIT}")).await;
+    let before = platform.store.count_cases().await.unwrap();
+    let refused = intake::submit(&platform, Reporter::Staff(&handler), report("0302")).await.unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+    assert_eq!(platform.store.count_cases().await.unwrap(), before);
+}
+
+async fn accounts_follow_one_set_of_rules(db: db::TestDb) {
+    let platform = platform(&db).await;
+    let form = |username: &str, role: &str, scope: &str, password: Option<&str>| accounts::AccountForm {
+        username: username.into(),
+        role: role.into(),
+        scope: scope.into(),
+        password: password.map(str::to_string),
+        ..Default::default()
+    };
+    let refused = |e: AppError| e.field().unwrap_or_default().to_string();
+    let bad = [
+        (form("A", "operator", "all", Some("longenough")), "username"),
+        (form("wang", "mayor", "all", Some("longenough")), "role"),
+        (form("wang", "handler", "region:110101", Some("longenough")), "scope"),
+        (form("wang", "operator", "region:1101x", Some("longenough")), "scope"),
+        (form("wang", "operator", "all", Some("short")), "password"),
+        (form("wang", "operator", "all", None), "password"),
+    ];
+    for (f, field) in bad {
+        assert_eq!(refused(accounts::save(&platform, None, f).await.unwrap_err()), field);
+    }
+    assert!(platform.store.user_by_username("wang").await.unwrap().is_none(), "nothing refused is kept");
+    let saved = accounts::save(&platform, None, form("wang", "operator", "all", Some("longenough"))).await.unwrap();
+    assert_eq!((saved.display_name.as_str(), saved.role), ("wang", Role::Operator));
+    // An existing account keeps its password when none is given, and may log in with it.
+    accounts::save(&platform, None, form("wang", "dispatcher", "region:110101", None)).await.unwrap();
+    let session = accounts::log_in(&platform, "wang", "longenough").await.unwrap().expect("the password is kept");
+    assert_eq!(session.user.role, Role::Dispatcher);
+    assert!(accounts::log_in(&platform, "wang", "wrong-password").await.unwrap().is_none());
+    // Nobody disables their own account.
+    let own = accounts::AccountForm { disabled: Some(true), ..form("wang", "dispatcher", "region:110101", None) };
+    assert_eq!(refused(accounts::save(&platform, Some(&session.user), own).await.unwrap_err()), "state");
+}
+
+async fn a_key_is_held_to_a_region_the_platform_serves(db: db::TestDb) {
+    let platform = platform(&db).await;
+    let request = |region: &str| keys::KeyRequest { name: "k".into(), read_only: false, region: Some(region.into()) };
+    for served in ["110101001", "110101", "11"] {
+        keys::issue(&platform, request(served)).await.unwrap_or_else(|e| panic!("{served}: {e}"));
+    }
+    for elsewhere in ["110102", "120101", "x"] {
+        let e = keys::issue(&platform, request(elsewhere)).await.unwrap_err();
+        assert_eq!(e.field(), Some("region"), "{elsewhere}");
+    }
+    let refused = keys::issue(&platform, keys::KeyRequest::default()).await.unwrap_err();
+    assert_eq!(refused.field(), Some("name"));
+}
