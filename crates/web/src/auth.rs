@@ -1,6 +1,7 @@
 //! Staff login: a password checked with argon2 opens a session whose token is both the API's
 //! bearer token and the web's session cookie. Only a digest of the token is stored.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, State};
@@ -9,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use grassroots_app::accounts;
+use grassroots_app::{accounts, AppError};
 use grassroots_domain::{Actor, Capability};
 use grassroots_store::User;
 use serde::Deserialize;
@@ -33,8 +34,7 @@ impl Staff {
         if self.user.role.may(capability) {
             return Ok(());
         }
-        let (zh, en) = capability.refusal();
-        Err(ApiError::Forbidden(format!("{zh} / {en}")))
+        Err(AppError::lacks(capability).into())
     }
 
     pub fn may(&self, capability: Capability) -> bool {
@@ -72,7 +72,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 async fn staff_from(parts: &Parts, state: &AppState) -> Result<Option<Staff>, ApiError> {
     let Some(token) = token_from(&parts.headers) else { return Ok(None) };
-    let user = accounts::session_user(state, &token).await?.ok_or(ApiError::Unauthorized)?;
+    let user = accounts::session_user(state, &token).await?.ok_or(ApiError::unauthorized())?;
     Ok(Some(Staff { user, token }))
 }
 
@@ -80,7 +80,7 @@ impl FromRequestParts<Arc<AppState>> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        staff_from(parts, state).await?.ok_or(ApiError::Unauthorized)
+        staff_from(parts, state).await?.ok_or(ApiError::unauthorized())
     }
 }
 
@@ -95,6 +95,52 @@ impl FromRequestParts<Arc<AppState>> for MaybeStaff {
     }
 }
 
+/// A logged-in staff member whose role has the capability `C` (a marker of [`need`]):
+/// without a session 401, without the capability 403 saying why. Handlers of the API and of
+/// the pages ask for the same one, so the same act is checked the same way everywhere.
+pub struct Can<C>(pub Staff, PhantomData<C>);
+
+/// A capability a handler needs, as a type.
+pub trait Need {
+    const CAPABILITY: Capability;
+}
+
+/// One marker type per capability, for [`Can`].
+pub mod need {
+    use grassroots_domain::Capability;
+
+    macro_rules! needs {
+        ($($name:ident),* $(,)?) => {
+            $(
+                pub struct $name;
+                impl super::Need for $name {
+                    const CAPABILITY: Capability = Capability::$name;
+                }
+            )*
+        };
+    }
+
+    needs!(AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases, RevealPersonalData, ViewStatistics, Administer);
+}
+
+impl<C> std::ops::Deref for Can<C> {
+    type Target = Staff;
+
+    fn deref(&self) -> &Staff {
+        &self.0
+    }
+}
+
+impl<C: Need> FromRequestParts<Arc<AppState>> for Can<C> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        staff.require(C::CAPABILITY)?;
+        Ok(Self(staff, PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -106,7 +152,7 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = open_session(&state, &req.username, &req.password).await?.ok_or(ApiError::Unauthorized)?;
+    let session = open_session(&state, &req.username, &req.password).await?.ok_or(ApiError::unauthorized())?;
     let body = json!({ "token": session.token, "expires_at": session.expires_at, "user": session.user });
     Ok(([(SET_COOKIE, session.cookie)], Json(body)).into_response())
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use grassroots_app::cases::FullExport;
 use grassroots_app::AppError;
 
-use crate::auth::Staff;
+use crate::auth::{need, Can, Staff};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::views::staff_case;
@@ -52,9 +52,8 @@ pub fn queue_param(staff: &Staff, raw: &str) -> Result<(Queue, Role), ApiError> 
 }
 
 pub fn parse_case_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
-        message: format!("id：“{raw}”不是有效的案件编号 / id: '{raw}' is not a case id"),
-        field: Some("id".into()),
+    Uuid::parse_str(raw).map_err(|_| {
+        ApiError::bad_request(format!("“{raw}”不是有效的案件编号"), format!("'{raw}' is not a case id"), Some("id"))
     })
 }
 
@@ -79,10 +78,9 @@ pub(crate) fn works_on_cases(staff: &Staff) -> Result<(), ApiError> {
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::WorkOnCases>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
-    works_on_cases(&staff)?;
     let states = match p.state.as_deref().filter(|s| !s.is_empty()) {
         None => Vec::new(),
         Some(list) => list.split(',').map(|s| CaseState::parse_field("state", s)).collect::<Result<Vec<_>, _>>()?,
@@ -132,12 +130,11 @@ pub async fn queues(State(state): State<Arc<AppState>>, staff: Staff) -> Result<
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::WorkOnCases>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
-    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;
     let reference = state.reference();
     let ctx = state.move_context(&reference, Utc::now());
     let view = staff_case(&detail.record, &detail.reporter, &staff.actor(), &ctx, &reference);
@@ -173,7 +170,7 @@ pub struct RevealRequest {
 
 pub async fn reveal(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::RevealPersonalData>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RevealRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -205,14 +202,13 @@ pub struct ExportParams {
 /// audited as a reveal on its page would be.
 pub async fn export(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::WorkOnCases>,
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     use futures_util::StreamExt;
     use grassroots_store::export::{header, rows, ExportFormat, Walk};
 
-    works_on_cases(&staff)?;
     let format = ExportFormat::parse(p.format.as_deref().unwrap_or("csv"))
         .ok_or_else(|| ApiError::field("format", "可选：csv, jsonl", "one of: csv, jsonl"))?;
     let reference = state.reference();

@@ -1,65 +1,127 @@
-//! Every error the API returns, mapped to HTTP once: `{"error": {"code", "message", "field"}}`.
+//! Every error the HTTP layer answers, mapped once: a status, a stable code, what to tell the
+//! person in Chinese and English, and the field it is about. It answers JSON,
+//! `{"error": {"code", "message", "zh", "en", "field"}}`; the pages' layer
+//! (`pages::errors_as_pages`) shows the same error as a page in the reader's language, or
+//! sends them to log in.
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use grassroots_app::AppError;
+use grassroots_app::{AppError, Text};
 use grassroots_domain::{FieldError, MoveError};
 use grassroots_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
 
-#[derive(Debug)]
-pub enum ApiError {
-    /// Malformed request (bad JSON, bad path parameter).
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
-    Unauthorized,
-    Forbidden(String),
-    /// Absent or outside the caller's scope.
-    NotFound,
-    MethodNotAllowed,
-    Conflict(String),
-    PayloadTooLarge,
-    /// The body is not of the media type this endpoint reads.
-    UnsupportedMediaType {
-        expected: &'static str,
-    },
-    Invalid {
-        field: String,
-        message: String,
-    },
-    TooManyRequests {
-        retry_after_secs: u64,
-    },
-    /// The write was not committed; nothing was acknowledged.
-    Unavailable,
-    Internal,
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable for clients: `invalid_field`, `not_found`, `rate_limited`, …
+    pub code: &'static str,
+    pub text: Text,
+    /// The field of the input the error is about, for forms to show it beside.
+    pub field: Option<String>,
+    /// Seconds to wait, for `rate_limited`.
+    pub retry_after: Option<u64>,
+}
+
+/// The JSON form, as the OpenAPI document describes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable for clients: `invalid_field`, `not_found`, `forbidden`, `conflict`, `unauthorized`, …
+    pub code: &'static str,
+    /// "中文 / English".
+    pub message: String,
+    pub zh: String,
+    pub en: String,
+    /// The input field the error is about.
+    pub field: Option<String>,
 }
 
 impl ApiError {
-    pub fn invalid(e: FieldError) -> Self {
-        Self::Invalid { field: e.field.to_string(), message: e.message() }
+    fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { status, code, text: Text::new(zh, en), field: None, retry_after: None }
     }
 
-    pub fn field(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::invalid(FieldError::new(field, zh, en))
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录", "log in first")
     }
-}
 
-impl From<FieldError> for ApiError {
-    fn from(e: FieldError) -> Self {
-        Self::invalid(e)
+    pub fn not_found() -> Self {
+        AppError::NotFound.into()
     }
-}
 
-impl From<MoveError> for ApiError {
-    fn from(e: MoveError) -> Self {
-        match e {
-            MoveError::Forbidden { .. } => Self::Forbidden(e.message()),
-            MoveError::IllegalState { .. } | MoveError::Conflict { .. } => Self::Conflict(e.message()),
-            MoveError::Invalid(f) => Self::invalid(f),
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持该请求方法", "method not allowed")
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大", "request body too large")
+    }
+
+    /// The body is not of the media type this endpoint reads.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("请以 {expected} 提交"),
+            format!("send {expected}"),
+        )
+    }
+
+    /// Malformed: broken JSON, a bad path parameter, an unreadable form.
+    pub fn bad_request(zh: impl Into<String>, en: impl Into<String>, field: Option<&str>) -> Self {
+        Self { field: field.map(str::to_string), ..Self::new(StatusCode::BAD_REQUEST, "bad_request", zh, en) }
+    }
+
+    pub fn field(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::invalid(field, zh, en).into()
+    }
+
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::Forbidden(Text::new(zh, en)).into()
+    }
+
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        AppError::TooManyAttempts { retry_after_secs }.into()
+    }
+
+    pub fn internal() -> Self {
+        AppError::Internal(String::new()).into()
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.text.to_string(),
+                zh: self.text.zh.clone(),
+                en: self.text.en.clone(),
+                field: self.field.clone(),
+            },
         }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = match &e {
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let retry_after = match &e {
+            AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        Self { status, code: e.code(), text: e.text(), field: e.field().map(str::to_string), retry_after }
     }
 }
 
@@ -69,66 +131,33 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        let text = e.text();
-        match e {
-            AppError::Invalid { field, .. } => Self::Invalid { field, message: text.to_string() },
-            AppError::Forbidden(_) => Self::Forbidden(text.to_string()),
-            AppError::NotFound => Self::NotFound,
-            AppError::Conflict(_) => Self::Conflict(text.to_string()),
-            AppError::TooManyAttempts { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
-            AppError::Unavailable(_) => Self::Unavailable,
-            AppError::Internal(_) => Self::Internal,
-        }
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<MoveError> for ApiError {
+    fn from(e: MoveError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<askama::Error> for ApiError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template failed");
+        Self::internal()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, field) = match self {
-            Self::BadRequest { message, field } => (StatusCode::BAD_REQUEST, "bad_request", message, field),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "请先登录 / log in first".into(), None),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, None),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "不存在或无权查看 / not found".into(), None),
-            Self::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "不支持该请求方法 / method not allowed".into(),
-                None,
-            ),
-            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
-            Self::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大 / request body too large".into(), None)
-            }
-            Self::UnsupportedMediaType { expected } => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!("请以 {expected} 提交 / send {expected}"),
-                None,
-            ),
-            Self::Invalid { field, message } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message, Some(field))
-            }
-            Self::TooManyRequests { retry_after_secs } => {
-                let body = json!({ "error": { "code": "rate_limited", "message": "请求过于频繁，请稍后再试 / too many requests, try again later", "field": null } });
-                return (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    [(header::RETRY_AFTER, retry_after_secs.to_string())],
-                    axum::Json(body),
-                )
-                    .into_response();
-            }
-            Self::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "暂时无法保存，请稍后重试 / could not be saved; try again shortly".into(),
-                None,
-            ),
-            Self::Internal => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误 / internal error".into(), None)
-            }
-        };
-        (status, axum::Json(json!({ "error": { "code": code, "message": message, "field": field } }))).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        // Kept with the answer, so that the pages' layer can show it as a page instead.
+        response.extensions_mut().insert(self);
+        response
     }
 }

@@ -1,7 +1,6 @@
 //! Extractors whose rejections speak the API's error format, naming the field when they can.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -17,31 +16,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType { expected: "application/json" });
+            return Err(ApiError::unsupported_media_type("application/json"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::PayloadTooLarge)?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::payload_too_large())?;
         if has_nul_escape(&bytes) {
             return Err(nul_error(&field_with_nul(&bytes)));
         }
-        match axum::Json::<T>::from_bytes(&bytes) {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::BadRequest {
-                message: format!(
-                    "JSON格式错误 / malformed JSON: {}",
-                    e.body_text().rsplit(": ").next().unwrap_or_default()
-                ),
-                field: None,
-            }),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::UnsupportedMediaType { expected: "application/json" })
-            }
-            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::PayloadTooLarge),
-            Err(_) => Err(ApiError::BadRequest {
-                message: "无法读取请求体 / unreadable request body".into(),
-                field: None,
-            }),
+        decode_json(&bytes).map(Self)
+    }
+}
+
+/// A JSON body as `T`: 400 for broken JSON, 422 naming the field for anything else.
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let malformed = |e: &serde_json::Error| {
+        let why = without_position(&e.to_string()).to_string();
+        ApiError::bad_request(format!("JSON格式错误：{why}"), format!("malformed JSON: {why}"), None)
+    };
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return malformed(&inner);
         }
+        field_error(&path, &inner.to_string())
+    })?;
+    json.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+/// A form post (`application/x-www-form-urlencoded`), rejected like JSON: 413 when too large,
+/// 415 for another media type, 422 naming the field.
+pub struct ApiForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !form_type {
+            return Err(ApiError::unsupported_media_type("application/x-www-form-urlencoded"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::payload_too_large())?;
+        let fields = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        serde_path_to_error::deserialize(fields).map(Self).map_err(|e| {
+            let path = e.path().to_string();
+            field_error(&path, &e.into_inner().to_string())
+        })
     }
 }
 
@@ -51,19 +76,44 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.uri.query().is_some_and(|q| q.contains("%00")) {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        if query.contains("%00") {
             return Err(nul_error("query"));
         }
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(data_error(&e.body_text())),
-            Err(_) => Err(ApiError::BadRequest {
-                message: "无效的查询参数 / invalid query string".into(),
-                field: None,
-            }),
-        }
+        let params = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(params).map(Self).map_err(|e| {
+            let path = e.path().to_string();
+            field_error(&path, &e.into_inner().to_string())
+        })
     }
+}
+
+/// serde's reason without the position it appends (" at line 1 column 9").
+fn without_position(reason: &str) -> &str {
+    reason.rsplit_once(" at line ").map_or(reason, |(before, _)| before)
+}
+
+/// A field error from where deserializing stopped (`lat`, `inner.a`, `list[1]`) and serde's
+/// reason. Two cases have no path, and only serde's reason names the field: a missing field
+/// stops at the object that lacks it, and inside an internally tagged enum (a move) serde
+/// tracks nothing, so an unknown field is named by the reason too; otherwise the body is named.
+fn field_error(path: &str, reason: &str) -> ApiError {
+    let reason = without_position(reason);
+    let named = |prefix: &str| reason.strip_prefix(prefix).and_then(|r| r.split('`').next());
+    let (missing, unknown) = (named("missing field `"), named("unknown field `"));
+    let field = match (path, missing.or(unknown)) {
+        ("." | "", Some(name)) => name.to_string(),
+        (prefix, Some(name)) if missing.is_some() => format!("{prefix}.{name}"),
+        ("." | "", None) => "body".to_string(),
+        (path, _) => path.to_string(),
+    };
+    let reason_en = match (missing, unknown) {
+        (Some(_), _) => "is required".to_string(),
+        (_, Some(name)) => format!("unknown field '{name}'"),
+        _ => reason.to_string(),
+    };
+    ApiError::field(&field, "字段无效", reason_en)
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
@@ -110,45 +160,32 @@ fn field_with_nul(json: &[u8]) -> String {
 }
 
 fn nul_error(field: &str) -> ApiError {
-    let zh = format!("{field}：不能包含空字符（U+0000）");
-    ApiError::Invalid {
-        message: format!("{zh} / {field}: must not contain the NUL character (U+0000)"),
-        field: field.to_string(),
-    }
-}
-
-/// Turns serde's message into a field error: `unknown field `x``, `missing field `x``, or a
-/// path prefix `x: invalid type …`.
-pub(crate) fn data_error(text: &str) -> ApiError {
-    let detail = ["target type: ", "query string: "]
-        .iter()
-        .find_map(|p| text.split_once(p).map(|(_, rest)| rest))
-        .unwrap_or(text);
-    let backticked = detail.split('`').nth(1).map(str::to_string);
-    let (field, reason_en) = if detail.starts_with("unknown field") {
-        (backticked.clone().unwrap_or_default(), format!("unknown field '{}'", backticked.unwrap_or_default()))
-    } else if detail.starts_with("missing field") {
-        (backticked.clone().unwrap_or_default(), "is required".to_string())
-    } else if let Some((path, reason)) =
-        detail.split_once(": ").filter(|(p, _)| p.chars().all(|c| c.is_alphanumeric() || "_.[]".contains(c)))
-    {
-        (path.trim().to_string(), reason.to_string())
-    } else {
-        (String::new(), detail.to_string())
-    };
-    let field = if field.is_empty() || field == "." { "body".to_string() } else { field };
-    ApiError::Invalid { message: format!("{field}：字段无效 / {field}: {reason_en}"), field }
+    ApiError::field(field, "不能包含空字符（U+0000）", "must not contain the NUL character (U+0000)")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn field_of(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Report {
+        description: String,
+        lat: Option<f64>,
+        photos: Option<Vec<Photo>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Photo {
+        size: u32,
+    }
+
+    fn field_of(body: &str) -> (u16, Option<String>) {
+        let e = decode_json::<Report>(body.as_bytes()).unwrap_err();
+        (e.status.as_u16(), e.field)
     }
 
     #[test]
@@ -160,26 +197,22 @@ mod tests {
     }
 
     #[test]
-    fn serde_messages_name_their_field() {
-        let prefix = "Failed to deserialize the JSON body into the target type: ";
-        assert_eq!(
-            field_of(data_error(&format!(
-                "{prefix}unknown field `colour`, expected one of `a`, `b` at line 1 column 9"
-            ))),
-            "colour"
-        );
-        assert_eq!(
-            field_of(data_error(&format!("{prefix}missing field `description` at line 1 column 2"))),
-            "description"
-        );
-        assert_eq!(
-            field_of(data_error(&format!("{prefix}lat: invalid type: string \"x\", expected f64 at line 1 column 10"))),
-            "lat"
-        );
-        // Inside an internally tagged enum serde gives no path: the body is named instead.
-        assert_eq!(
-            field_of(data_error(&format!("{prefix}invalid type: integer `5`, expected a string at line 1 column 30"))),
-            "body"
-        );
+    fn errors_name_the_field_by_its_path() {
+        let field = |f: &str| (422, Some(f.to_string()));
+        assert_eq!(field_of(r#"{"description":"x","colour":1}"#), field("colour"));
+        assert_eq!(field_of(r#"{"lat":1}"#), field("description"));
+        assert_eq!(field_of(r#"{"description":"x","lat":"north"}"#), field("lat"));
+        assert_eq!(field_of(r#"{"description":"x","photos":[{"size":1},{"size":"big"}]}"#), field("photos[1].size"));
+        assert_eq!(field_of(r#"{"description":"x","photos":[{}]}"#), field("photos[0].size"));
+        assert_eq!(field_of(r#"{"description":"x","#), (400, None));
+        assert_eq!(field_of(r#"{"description":"x"} trailing"#), (400, None));
+        // Inside an internally tagged enum serde gives no path: the body is named, unless the
+        // reason names the field.
+        let e = decode_json::<grassroots_domain::Move>(br#"{"action":"dispatch","unit":5}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("body"));
+        let e = decode_json::<grassroots_domain::Move>(br#"{"action":"accept","colour":1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("colour"));
+        let e = decode_json::<grassroots_domain::Move>(br#"{"action":"dispatch"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("unit"));
     }
 }

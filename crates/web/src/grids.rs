@@ -14,8 +14,8 @@ use grassroots_store::RateFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Staff;
-use crate::cases::{parse_case_id, works_on_cases};
+use crate::auth::{need, Can, Staff};
+use crate::cases::parse_case_id;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::AppState;
@@ -38,7 +38,7 @@ pub async fn list(
         .as_deref()
         .map(RegionCode::parse)
         .transpose()
-        .map_err(|e| ApiError::Invalid { field: "within".into(), message: e.message() })?;
+        .map_err(|e| ApiError::field("within", e.reason_zh, e.reason_en))?;
     let grids: Vec<Value> = state
         .store
         .grids()
@@ -114,7 +114,7 @@ pub struct RaisedCaseRequest {
 /// 走访: a grid worker logs a household visit in one of their grids, and may raise a case.
 pub async fn record_visit(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::RecordVisits>,
     Path(code): Path<String>,
     ApiJson(req): ApiJson<VisitRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -181,10 +181,9 @@ pub async fn coverage(
 /// The photos of a case, within the caller's scope.
 pub async fn attachments(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::WorkOnCases>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
     let list = state.store.attachments(&staff.user.scope, id).await?;
     Ok(Json(json!({ "attachments": list })))
@@ -192,12 +191,11 @@ pub async fn attachments(
 
 pub async fn attachment(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::WorkOnCases>,
     Path((id, attachment)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    works_on_cases(&staff)?;
     let id = parse_case_id(&id)?;
-    let attachment = uuid::Uuid::parse_str(&attachment).map_err(|_| ApiError::NotFound)?;
+    let attachment = uuid::Uuid::parse_str(&attachment).map_err(|_| ApiError::not_found())?;
     let (media_type, bytes) = state.store.attachment(&staff.user.scope, id, attachment).await?;
     Ok(([(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, max-age=3600".to_string())], bytes))
 }

@@ -11,7 +11,7 @@ use grassroots_store::{CreatedCase, NewAttachment};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{MaybeStaff, Staff};
+use crate::auth::{need, Can, MaybeStaff};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::AppState;
@@ -54,12 +54,7 @@ impl IntakeRequest {
             "reporter_name" => self.reporter_name = given,
             "reporter_phone" => self.reporter_phone = given,
             "anonymous" => self.anonymous = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
-            other => {
-                return Err(ApiError::Invalid {
-                    field: other.to_string(),
-                    message: format!("未知字段“{other}” / unknown field '{other}'"),
-                })
-            }
+            other => return Err(ApiError::field(other, "未知字段", "unknown field")),
         }
         Ok(())
     }
@@ -134,12 +129,10 @@ pub(crate) struct ReadForm {
 pub(crate) async fn read_form(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<ReadForm, ApiError> {
-    let mut form = form.map_err(|_| ApiError::UnsupportedMediaType { expected: "multipart/form-data" })?;
+    let mut form = form.map_err(|_| ApiError::unsupported_media_type("multipart/form-data"))?;
     let bad_form = |e: axum::extract::multipart::MultipartError| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        _ => {
-            ApiError::BadRequest { message: format!("表单无法读取 / the form cannot be read: {e}"), field: None }
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
+        _ => ApiError::bad_request(format!("表单无法读取：{e}"), format!("the form cannot be read: {e}"), None),
     };
     let mut read = ReadForm { fields: Vec::new(), photos: Vec::new() };
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
@@ -181,7 +174,7 @@ fn photo_type(bytes: &[u8]) -> Option<&'static str> {
 /// (就地解决).
 pub async fn patrol(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::ReportOnPatrol>,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let patrolled = patrol::report(&state, &staff.user, patrol_report(read_form(form).await?)?).await?;

@@ -65,18 +65,46 @@ impl std::ops::Deref for AppState {
 /// A report with its photos (6 × 5 MB) and form fields.
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
-/// The whole HTTP application.
+/// The whole HTTP application: the JSON API under `/api`, Open311 under `/open311/v2`, and
+/// the pages, whose errors are shown as pages.
 pub fn router(state: Arc<AppState>) -> Router {
-    let public = Router::new()
-        .route("/api/v1/cases", post(intake::create_case))
-        .route("/api/v1/track/{tracking_no}", get(track::show))
-        .route("/api/v1/track/{tracking_no}/evaluation", post(track::evaluate))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public));
-    // Form posts of the public pages count against the same limit; reading pages does not.
     let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
-    Router::new()
-        .merge(public)
+    let public_api = Router::new()
+        .route("/v1/cases", post(intake::create_case))
+        .route("/v1/track/{tracking_no}", get(track::show))
+        .route("/v1/track/{tracking_no}/evaluation", post(track::evaluate))
+        .route("/v1/auth/login", post(auth::login))
+        .route_layer(limited());
+    let api = Router::new()
+        .merge(public_api)
+        .route("/docs", get(openapi))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/auth/me", get(auth::me))
+        .route("/v1/cases", get(cases::list))
+        .route("/v1/queues", get(cases::queues))
+        .route("/v1/export/cases", get(cases::export))
+        .route("/v1/cases/{id}", get(cases::show))
+        .route("/v1/cases/{id}/actions", post(cases::act))
+        .route("/v1/cases/{id}/reveal", post(cases::reveal))
+        .route("/v1/cases/{id}/attachments", get(grids::attachments))
+        .route("/v1/cases/{id}/attachments/{attachment}", get(grids::attachment))
+        .route("/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)))
+        .route("/v1/grids", get(grids::list))
+        .route("/v1/grids/{code}", get(grids::show))
+        .route("/v1/grids/{code}/visits", get(grids::visits).post(grids::record_visit))
+        .route("/v1/stats/coverage", get(grids::coverage))
+        .route("/v1/reference", get(stats::reference))
+        .route("/v1/stats/rates", get(stats::rates))
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() });
+    let open311 = Router::new()
+        .route("/open311/v2/{file}", get(open311::resource).merge(post(open311::post_request).route_layer(limited())))
+        .route("/open311/v2/services/{file}", get(open311::service_definition))
+        .route("/open311/v2/requests/{file}", get(open311::request))
+        .route("/open311/v2/tokens/{file}", get(open311::token));
+    // Form posts of the public pages count against the same limit as the public API; reading
+    // pages does not.
+    let pages = Router::new()
         .route("/", get(pages::portal::home))
         .route("/login", get(pages::login_form).merge(post(pages::login).route_layer(limited())))
         .route("/report", get(pages::portal::report_place))
@@ -91,10 +119,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/track", get(pages::portal::track_form).merge(post(pages::portal::track).route_layer(limited())))
         .route("/public", get(pages::portal::public_cases))
-        .route("/open311/v2/{file}", get(open311::resource).merge(post(open311::post_request).route_layer(limited())))
-        .route("/open311/v2/services/{file}", get(open311::service_definition))
-        .route("/open311/v2/requests/{file}", get(open311::request))
-        .route("/open311/v2/tokens/{file}", get(open311::token))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/assets/app.js", get(pages::script))
@@ -115,26 +139,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cases/{id}/act", post(pages::work::act))
         .route("/cases/{id}/reveal", post(pages::work::reveal))
         .route("/grids/{code}", get(pages::grid::show))
-        .route("/api/docs", get(openapi))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/auth/me", get(auth::me))
-        .route("/api/v1/cases", get(cases::list))
-        .route("/api/v1/queues", get(cases::queues))
-        .route("/api/v1/export/cases", get(cases::export))
-        .route("/api/v1/cases/{id}", get(cases::show))
-        .route("/api/v1/cases/{id}/actions", post(cases::act))
-        .route("/api/v1/cases/{id}/reveal", post(cases::reveal))
-        .route("/api/v1/cases/{id}/attachments", get(grids::attachments))
-        .route("/api/v1/cases/{id}/attachments/{attachment}", get(grids::attachment))
-        .route("/api/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)))
-        .route("/api/v1/grids", get(grids::list))
-        .route("/api/v1/grids/{code}", get(grids::show))
-        .route("/api/v1/grids/{code}/visits", get(grids::visits).post(grids::record_visit))
-        .route("/api/v1/stats/coverage", get(grids::coverage))
-        .route("/api/v1/reference", get(stats::reference))
-        .route("/api/v1/stats/rates", get(stats::rates))
-        .fallback(|| async { error::ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(pages::errors_as_pages));
+    Router::new()
+        .nest("/api", api)
+        .merge(open311)
+        .merge(pages)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
 }

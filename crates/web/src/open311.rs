@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::{CaseRecord, CaseState, Scope};
@@ -18,6 +17,7 @@ use grassroots_store::auth::digest;
 use grassroots_store::{ApiKey, CaseFilter, Reference};
 
 use crate::error::ApiError;
+use crate::extract::ApiForm;
 use crate::pages::portal::rounded;
 use crate::AppState;
 use grassroots_app::intake::{self, Report, Reporter};
@@ -51,15 +51,12 @@ impl Open311Error {
     }
 
     fn from_api(format: Format, e: ApiError) -> Self {
-        match e {
-            ApiError::Invalid { field, message } => Self::new(format, 400, format!("{field}: {message}")),
-            ApiError::BadRequest { message, .. } => Self::new(format, 400, message),
-            ApiError::NotFound => Self::new(format, 404, "not found"),
-            ApiError::Forbidden(m) => Self::new(format, 403, m),
-            ApiError::TooManyRequests { .. } => Self::new(format, 429, "too many requests"),
-            ApiError::Unavailable => Self::new(format, 503, "could not be saved; try again shortly"),
-            _ => Self::new(format, 500, "internal error"),
-        }
+        // The specification's clients read one description: the English, which names the field.
+        let code = match e.status.as_u16() {
+            422 => 400,
+            other => other,
+        };
+        Self::new(format, code, e.text.en)
     }
 }
 
@@ -470,7 +467,7 @@ pub async fn token(Path(file): Path<String>) -> Result<Response, Open311Error> {
 pub async fn post_request(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, Open311Error> {
     let (name, format) = split_format(&file)?;
     if name != "requests" {

@@ -29,7 +29,9 @@ fn client_key(ip: IpAddr) -> IpAddr {
 /// requests with a live session (many of them behind one office address) are not limited on
 /// intake; everything else, including any staff on tracking and login, is.
 pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let intake = req.method() == axum::http::Method::POST && req.uri().path() == "/api/v1/cases";
+    // Under `/api` the path is seen without its prefix.
+    let path = req.extensions().get::<axum::extract::OriginalUri>().map_or(req.uri().path(), |u| u.path());
+    let intake = req.method() == axum::http::Method::POST && path == "/api/v1/cases";
     if let Some(token) = crate::auth::token_from(req.headers()).filter(|_| intake) {
         let digest = grassroots_store::auth::digest(&token);
         if let Ok(Some(user)) = state.store.session_user(&digest, chrono::Utc::now()).await {
@@ -41,7 +43,7 @@ pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     match state.limiter.check(client_key(ip), Instant::now()) {
         Ok(()) => next.run(req).await,
-        Err(retry_after_secs) => ApiError::TooManyRequests { retry_after_secs }.into_response(),
+        Err(retry_after_secs) => ApiError::too_many_requests(retry_after_secs).into_response(),
     }
 }
 

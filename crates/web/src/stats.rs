@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::rates::Rates;
-use grassroots_domain::{Capability, RegionCode};
+use grassroots_domain::RegionCode;
 use grassroots_store::RateFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Staff;
+use crate::auth::{need, Can, Staff};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::AppState;
@@ -58,10 +58,9 @@ pub(crate) fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<Da
 
 pub async fn rates(
     State(state): State<Arc<AppState>>,
-    staff: Staff,
+    staff: Can<need::ViewStatistics>,
     ApiQuery(p): ApiQuery<RateParams>,
 ) -> Result<Json<Value>, ApiError> {
-    staff.require(Capability::ViewStatistics)?;
     let from = p.from.as_deref().map(|f| parse_time("from", f, false)).transpose()?;
     let to = p.to.as_deref().map(|t| parse_time("to", t, true)).transpose()?;
     if let (Some(f), Some(t)) = (from, to) {

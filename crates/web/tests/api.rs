@@ -42,9 +42,13 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         assert!(![404, 405].contains(&res.status), "{method} {path}: {} {}", res.status, res.text());
     }
 
-    let res = app.get("/no/such/page").send().await;
+    // Unknown paths: the API answers JSON, the site a page.
+    let res = app.get("/api/v1/no/such/thing").send().await;
     assert_eq!(res.status, 404);
     assert_eq!(res.json()["error"]["code"], "not_found");
+    let res = app.get("/no/such/page").send().await;
+    assert_eq!(res.status, 404);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"), "{:?}", res.header("content-type"));
 }
 
 async fn a_resident_report_is_received_placed_and_given_deadlines(app: TestApp) {

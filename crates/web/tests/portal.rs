@@ -187,7 +187,44 @@ async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestA
     assert_eq!(app.get("/public?category=9999").send().await.status, 422);
 }
 
+/// Whatever refuses a resident's page — the query-code limit, the address limit, a form too
+/// large, a page that does not exist — answers a page in the resident's language saying so,
+/// with its own status, never JSON and never "internal error".
+async fn refusals_are_pages_that_say_why(app: TestApp) {
+    let app = app
+        .with_config(grassroots_web::Config {
+            public_rate: grassroots_web::RateLimit { per_minute: 1, burst: 3 },
+            ..Default::default()
+        })
+        .await;
+    let is_page = |res: &Response| res.header("content-type").is_some_and(|t| t.starts_with("text/html"));
+    let track = |body: &str| {
+        app.post("/track")
+            .header("origin", &here(&app))
+            .body_with_type("application/x-www-form-urlencoded", body.to_string())
+    };
+    let too_large = app
+        .post("/login")
+        .header("origin", &here(&app))
+        .body_with_type("application/x-www-form-urlencoded", format!("username={}", "x".repeat(100 * 1024)))
+        .send()
+        .await;
+    assert_eq!(too_large.status, 413);
+    assert!(is_page(&too_large) && too_large.text().contains("请求体过大"), "{}", too_large.text());
+    for _ in 0..2 {
+        assert_eq!(track("tracking_no=26010100000000&code=000000").send().await.status, 404);
+    }
+    let limited = track("tracking_no=26010100000000&code=000000").send().await;
+    assert_eq!(limited.status, 429);
+    assert!(is_page(&limited) && limited.text().contains("请求过于频繁"), "{}", limited.text());
+    assert!(limited.header("retry-after").is_some());
+    let english = app.get("/no/such/page").header("cookie", "lang=en").send().await;
+    assert_eq!(english.status, 404);
+    assert!(is_page(&english) && english.text().contains("not found"), "{}", english.text());
+}
+
 api_tests!(
+    refusals_are_pages_that_say_why,
     a_resident_places_a_report_on_the_map_and_gets_a_tracking_number,
     form_errors_keep_the_input_and_name_the_field,
     a_closed_case_is_rated_through_the_tracking_page,

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use chrono::NaiveDate;
 use grassroots_app::accounts::{self, AccountForm};
 use grassroots_app::keys::{self, KeyRequest};
@@ -17,14 +16,13 @@ use grassroots_app::reference::{self, DayChange};
 use grassroots_app::{webhooks, AppError};
 use grassroots_domain::calendar::DayKind;
 use grassroots_domain::reference::UNIT_KINDS;
-use grassroots_domain::{Capability, Role};
+use grassroots_domain::Role;
 use grassroots_store::{Responsibility, Unit};
 
-use super::{
-    beijing_minutes, check_same_origin, form_error, see_other, Chrome, FormError, Lang, PageError, PageStaff, Typed,
-};
-use crate::auth::Staff;
+use super::{beijing_minutes, check_same_origin, form_error, see_other, Chrome, FormError, Lang, Typed};
+use crate::auth::{need, Can, Staff};
 use crate::error::ApiError;
+use crate::extract::ApiForm;
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.
@@ -37,10 +35,6 @@ const SECTIONS: [(&str, &str, &str); 7] = [
     ("apikeys", "接口密钥", "API keys"),
     ("webhooks", "事件推送", "Webhooks"),
 ];
-
-fn admin_only(staff: &Staff) -> Result<(), PageError> {
-    Ok(staff.require(Capability::Administer)?)
-}
 
 fn bad(field: &'static str, zh: &str, en: &str) -> AppError {
     AppError::invalid(field, zh, en)
@@ -94,7 +88,7 @@ fn input(name: &'static str, label: String) -> Input {
     Input { name, label, options: Vec::new(), secret: false }
 }
 
-fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'static str) -> Result<AdminPage, PageError> {
+fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'static str) -> Result<AdminPage, ApiError> {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     let reference = state.reference();
     let (heading, columns, lines, form): (String, Vec<String>, Vec<Line>, Vec<Input>) = match section {
@@ -357,8 +351,8 @@ fn page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: &'stati
     })
 }
 
-fn section_of(name: &str) -> Result<&'static str, PageError> {
-    SECTIONS.iter().map(|(key, _, _)| *key).find(|key| *key == name).ok_or_else(|| ApiError::NotFound.into())
+fn section_of(name: &str) -> Result<&'static str, ApiError> {
+    SECTIONS.iter().map(|(key, _, _)| *key).find(|key| *key == name).ok_or_else(ApiError::not_found)
 }
 
 #[derive(serde::Deserialize)]
@@ -368,13 +362,12 @@ pub struct ShowParams {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::Administer>,
     lang: Lang,
     uri: Uri,
     Path(section): Path<String>,
     crate::extract::ApiQuery(p): crate::extract::ApiQuery<ShowParams>,
-) -> Result<Html<String>, PageError> {
-    admin_only(&staff)?;
+) -> Result<Html<String>, ApiError> {
     let section = section_of(&section)?;
     let mut page = page(&state, &staff, lang, &uri, section)?;
     page.lines = section_lines(&state, &lang, section).await?.unwrap_or(page.lines);
@@ -384,7 +377,7 @@ pub async fn show(
 }
 
 /// The lines of the sections read from the store rather than the reference data.
-async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<Option<Vec<Line>>, PageError> {
+async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<Option<Vec<Line>>, ApiError> {
     Ok(match section {
         "users" => Some(users_lines(state, lang).await?),
         "webhooks" => Some(webhook_lines(state, lang).await?),
@@ -418,7 +411,7 @@ async fn section_lines(state: &AppState, lang: &Lang, section: &str) -> Result<O
     })
 }
 
-async fn webhook_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
+async fn webhook_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, ApiError> {
     let mut lines = Vec::new();
     for hook in state.store.webhooks().await? {
         let waiting = state.store.undelivered(&hook.id.to_string()).await?;
@@ -444,7 +437,7 @@ async fn section_log(
     state: &AppState,
     lang: &Lang,
     section: &str,
-) -> Result<Option<(String, Vec<String>, Vec<Line>)>, PageError> {
+) -> Result<Option<(String, Vec<String>, Vec<Line>)>, ApiError> {
     if section != "webhooks" {
         return Ok(None);
     }
@@ -480,7 +473,7 @@ async fn section_log(
     Ok(Some((t("投递记录（每个订阅最近50次）", "Delivery log (the latest 50 per subscription)"), columns, lines)))
 }
 
-async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageError> {
+async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, ApiError> {
     Ok(state
         .store
         .users()
@@ -501,15 +494,14 @@ async fn users_lines(state: &AppState, lang: &Lang) -> Result<Vec<Line>, PageErr
 /// Saves a section's form; back to the section, or the form again with its error.
 pub async fn save(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::Administer>,
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
     Path(section): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
-    admin_only(&staff)?;
     let section = section_of(&section)?;
     let typed = Typed(fields);
     if section == "apikeys" {
@@ -546,7 +538,7 @@ async fn save_api_key(
     lang: Lang,
     uri: &Uri,
     typed: Typed,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let mut page = page(state, staff, lang, uri, "apikeys")?;
     let outcome = match (typed.get("revoke").trim(), typed.get("name").trim()) {
         ("", "") => Err(bad(
@@ -581,7 +573,7 @@ async fn save_webhook(
     lang: Lang,
     uri: &Uri,
     typed: Typed,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let mut page = page(state, staff, lang, uri, "webhooks")?;
     let outcome = match (typed.get("disable").trim(), typed.get("name").trim()) {
         ("", "") => Err(bad(
@@ -612,7 +604,7 @@ async fn answer_once(
     mut page: AdminPage,
     outcome: Result<(), AppError>,
     typed: Typed,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let status = match outcome {
         Ok(()) => {
             page.saved = true;

@@ -11,12 +11,13 @@ use axum::response::Html;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::rates::{RateCounts, Rates};
-use grassroots_domain::{Capability, RegionCode, RegionLevel};
+use grassroots_domain::{RegionCode, RegionLevel};
 use grassroots_store::{Grouping, RateFilter};
 use serde::Deserialize;
 
 use super::map::home_region;
-use super::{category_name, encode, percent, unit_name, Chrome, Lang, PageError, PageStaff};
+use super::{category_name, encode, percent, unit_name, Chrome, Lang};
+use crate::auth::{need, Can};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::stats::parse_time;
@@ -93,17 +94,16 @@ fn cells(counts: RateCounts) -> Vec<RateCell> {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::ViewStatistics>,
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<DashboardParams>,
-) -> Result<Html<String>, PageError> {
-    staff.require(Capability::ViewStatistics)?;
+) -> Result<Html<String>, ApiError> {
     let atlas = state.atlas();
     let placer = state.placer();
     let region = match p.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(code) => RegionCode::parse(code)?,
-        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::NotFound)?,
+        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::not_found())?,
     };
     let today = Utc::now().with_timezone(&beijing()).date_naive();
     let day = |field: &'static str, raw: Option<&str>, default: NaiveDate| -> Result<NaiveDate, ApiError> {
@@ -124,10 +124,10 @@ pub async fn show(
     let to_day = day("to", p.to.as_deref(), today)?;
     let from_day = day("from", p.from.as_deref(), to_day - Duration::days(29))?;
     if from_day > to_day {
-        return Err(ApiError::field("to", "结束日期应不早于开始日期", "must not be before from").into());
+        return Err(ApiError::field("to", "结束日期应不早于开始日期", "must not be before from"));
     }
     if (to_day - from_day).num_days() >= MAX_DAYS {
-        return Err(ApiError::field("from", "时段最长一年", "the period is at most a year").into());
+        return Err(ApiError::field("from", "时段最长一年", "the period is at most a year"));
     }
     let filter = RateFilter {
         region: Some(region.clone()),
@@ -231,7 +231,7 @@ pub async fn show(
     let shade_overdue = match p.shade.as_deref() {
         None | Some("volume") => false,
         Some("overdue") => true,
-        Some(_) => return Err(ApiError::field("shade", "可选：volume, overdue", "one of: volume, overdue").into()),
+        Some(_) => return Err(ApiError::field("shade", "可选：volume, overdue", "one of: volume, overdue")),
     };
     let children = atlas.children(&region);
     // One count for the level drawn: a district's streets, a street's communities.

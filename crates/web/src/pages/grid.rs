@@ -13,7 +13,9 @@ use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
-use super::{beijing_minutes, category_name, percent, Chrome, Lang, PageError, PageStaff};
+use super::{beijing_minutes, category_name, percent, Chrome, Lang};
+use crate::auth::Staff;
+use crate::error::ApiError;
 use crate::svg::{square_around, Area, Frame, Map, Palette};
 use crate::AppState;
 use grassroots_app::visits::grid_in_scope;
@@ -100,11 +102,11 @@ fn clip(text: &str, chars: usize) -> String {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Staff,
     lang: Lang,
     uri: Uri,
     Path(code): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, ApiError> {
     let grid = grid_in_scope(&state, &staff.user, &code).await?;
     let region = RegionCode::parse(&grid.code)?;
     let scope = &staff.user.scope;

@@ -7,13 +7,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
-use grassroots_domain::{Capability, Priority, RequestType, Scope};
+use grassroots_domain::{Priority, RequestType, Scope};
 
 use super::portal::{category_groups, CategoryGroup};
-use super::{check_same_origin, form_error, Chrome, FormError, Lang, PageError, PageStaff, Typed};
-use crate::auth::Staff;
+use super::{check_same_origin, form_error, Chrome, FormError, Lang, Typed};
+use crate::auth::{need, Can, Staff};
 use crate::error::ApiError;
+use crate::extract::ApiForm;
 use crate::intake::{patrol_report, read_form, IntakeRequest};
 use crate::AppState;
 use grassroots_app::intake::{self, Reporter};
@@ -55,11 +55,10 @@ fn intake_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
 
 pub async fn intake_form(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::AnswerCalls>,
     lang: Lang,
     uri: Uri,
-) -> Result<Html<String>, PageError> {
-    staff.require(Capability::AnswerCalls)?;
+) -> Result<Html<String>, ApiError> {
     Ok(Html(intake_page(&state, &staff, lang, &uri, Typed::default()).render()?))
 }
 
@@ -80,14 +79,13 @@ struct TakenPage {
 /// A call taken in; the number and code to read to the caller, and on to the next call.
 pub async fn take_call(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::AnswerCalls>,
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
-    staff.require(Capability::AnswerCalls)?;
     let typed = Typed(fields.clone());
     let taken = async {
         let mut req = IntakeRequest::default();
@@ -159,24 +157,22 @@ fn patrol_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
 
 pub async fn patrol_form(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::ReportOnPatrol>,
     lang: Lang,
     uri: Uri,
-) -> Result<Html<String>, PageError> {
-    staff.require(Capability::ReportOnPatrol)?;
+) -> Result<Html<String>, ApiError> {
     Ok(Html(patrol_page(&state, &staff, lang, &uri, Typed::default()).render()?))
 }
 
 pub async fn report_patrol(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::ReportOnPatrol>,
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
-    staff.require(Capability::ReportOnPatrol)?;
     let form = read_form(form).await;
     let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
     let outcome = match form {

@@ -16,7 +16,8 @@ use grassroots_geo::atlas::{Atlas, Outline};
 use grassroots_store::{RateFilter, RegionCount};
 use serde::Deserialize;
 
-use super::{encode, percent, Chrome, Lang, PageError, PageStaff};
+use super::{encode, percent, Chrome, Lang};
+use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::svg::{Area, Classes, Dot, DotKind, Frame, Map, Palette, NO_DATA};
@@ -155,23 +156,23 @@ fn level_rows_label(level: RegionLevel) -> &'static str {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Staff,
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<MapParams>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, ApiError> {
     let shade = Shade::parse(p.shade.as_deref())?;
     let days = p.days.unwrap_or(30);
     if !PERIODS.contains(&days) {
-        return Err(ApiError::field("days", "可选：7, 30, 90, 365", "one of: 7, 30, 90, 365").into());
+        return Err(ApiError::field("days", "可选：7, 30, 90, 365", "one of: 7, 30, 90, 365"));
     }
     let atlas = state.atlas();
     let placer = state.placer();
     let region = match p.region.as_deref() {
         Some(code) => RegionCode::parse(code)?,
-        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::NotFound)?,
+        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::not_found())?,
     };
-    let here = atlas.outline(region.as_str()).ok_or(ApiError::NotFound)?;
+    let here = atlas.outline(region.as_str()).ok_or(ApiError::not_found())?;
     let scope = &staff.user.scope;
     let now = Utc::now();
     let filter = RateFilter {

@@ -16,18 +16,18 @@ pub mod work;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::extract::Request;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
-use grassroots_store::StoreError;
 use serde::Deserialize;
 
-use crate::auth::{close_session, cookie, open_session, MaybeStaff, Staff};
+use crate::auth::{close_session, cookie, open_session, Staff};
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiForm, ApiQuery};
 use crate::AppState;
 
 const LANG_COOKIE: &str = "lang";
@@ -57,14 +57,21 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The language the reader chose (the `lang` cookie), Chinese by default.
+    pub fn of(headers: &HeaderMap) -> Self {
+        match cookie(headers, LANG_COOKIE).as_deref() {
+            Some("en") => Self::En,
+            _ => Self::Zh,
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(match cookie(&parts.headers, LANG_COOKIE).as_deref() {
-            Some("en") => Self::En,
-            _ => Self::Zh,
-        })
+        Ok(Self::of(&parts.headers))
     }
 }
 
@@ -118,95 +125,35 @@ fn encode(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// A staff member on a page; without a session the browser is sent to log in and come back.
-pub struct PageStaff(pub Staff);
-
-impl FromRequestParts<Arc<AppState>> for PageStaff {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path_and_query().map_or("/map", |p| p.as_str()).to_string();
-        match MaybeStaff::from_request_parts(parts, state).await {
-            Ok(MaybeStaff(Some(staff))) => Ok(Self(staff)),
-            // No session, or one that expired or was ended.
-            Ok(MaybeStaff(None)) | Err(ApiError::Unauthorized) => Err(PageError::Login { next }),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-/// Why a page could not be shown.
-#[derive(Debug)]
-pub enum PageError {
-    /// Log in first, then come back to `next`.
-    Login {
-        next: String,
-    },
-    Api(ApiError),
-}
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
-    }
-}
-
-impl From<grassroots_app::AppError> for PageError {
-    fn from(e: grassroots_app::AppError) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-impl From<grassroots_domain::FieldError> for PageError {
-    fn from(e: grassroots_domain::FieldError) -> Self {
-        Self::Api(e.into())
-    }
-}
-
-impl From<askama::Error> for PageError {
-    fn from(e: askama::Error) -> Self {
-        tracing::error!(error = %e, "template failed");
-        Self::Api(ApiError::Internal)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    lang: Lang,
     status: u16,
     message: String,
 }
 
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let e = match self {
-            Self::Login { next } => return see_other(&format!("/login?{}", encode(&[("next", &next)])), None),
-            Self::Api(e) => e,
-        };
-        // The API's mapping decides status and wording; the page shows them.
-        let api = e.into_response();
-        let status = api.status();
-        let message = match status {
-            StatusCode::NOT_FOUND => "不存在或无权查看 / not found, or not yours to see".to_string(),
-            StatusCode::FORBIDDEN => "无权进行此操作 / not allowed".to_string(),
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
-                "请求有误，请检查链接或输入 / the request is not valid; check the link or the input".to_string()
-            }
-            StatusCode::SERVICE_UNAVAILABLE => "暂时无法处理，请稍后重试 / unavailable; try again shortly".to_string(),
-            _ => "服务器内部错误 / internal error".to_string(),
-        };
-        let page = ErrorPage { status: status.as_u16(), message };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => status.into_response(),
-        }
+/// Shows the errors of the pages as pages: any error a page handler, an extractor or the rate
+/// limiter answered (kept with the answer by `ApiError`) is drawn in the reader's language with
+/// its own status and words; without a session the browser is sent to log in and come back.
+pub async fn errors_as_pages(request: Request, next: Next) -> Response {
+    let lang = Lang::of(request.headers());
+    let here = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<ApiError>().cloned() else { return response };
+    if error.status == StatusCode::UNAUTHORIZED {
+        return see_other(&format!("/login?{}", encode(&[("next", &here)])), None);
     }
+    let message = lang.t(&error.text.zh, &error.text.en).to_string();
+    let page = ErrorPage { lang, status: error.status.as_u16(), message };
+    let mut page = match page.render() {
+        Ok(html) => (error.status, Html(html)).into_response(),
+        Err(_) => error.status.into_response(),
+    };
+    if let Some(retry) = response.headers().get(RETRY_AFTER) {
+        page.headers_mut().insert(RETRY_AFTER, retry.clone());
+    }
+    page
 }
 
 /// 303 to a path on this site, optionally setting a cookie.
@@ -232,8 +179,8 @@ fn local_path(raw: Option<&str>, fallback: &str) -> String {
 /// Refuses form posts from other sites: `Sec-Fetch-Site` when the browser sends it, else
 /// `Origin` against `Host`. Requests with neither (not from a browser) carry no cookie of a
 /// victim's, so they pass.
-pub fn check_same_origin(headers: &HeaderMap) -> Result<(), PageError> {
-    let forbidden = || PageError::Api(ApiError::Forbidden("跨站提交被拒绝 / cross-site form post refused".into()));
+pub fn check_same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let forbidden = || ApiError::forbidden("跨站提交被拒绝", "cross-site form post refused");
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return if site == "same-origin" || site == "none" { Ok(()) } else { Err(forbidden()) };
     }
@@ -265,7 +212,7 @@ pub async fn login_form(
     lang: Lang,
     uri: axum::http::Uri,
     ApiQuery(p): ApiQuery<LoginParams>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, ApiError> {
     let page = LoginPage {
         lang,
         chrome: Chrome::new(lang, None, &uri),
@@ -288,8 +235,8 @@ pub async fn login(
     lang: Lang,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Result<Response, PageError> {
+    ApiForm(form): ApiForm<LoginForm>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
     let next = local_path(form.next.as_deref(), "/map");
     if let Some(session) = open_session(&state, &form.username, &form.password).await? {
@@ -308,8 +255,8 @@ pub async fn login(
 pub async fn logout(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    PageStaff(staff): PageStaff,
-) -> Result<Response, PageError> {
+    staff: Staff,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
     let cleared = close_session(&state, &staff).await?;
     Ok(see_other("/login", Some(cleared)))
@@ -361,10 +308,11 @@ pub struct FormError {
     pub message: String,
 }
 
-pub fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, PageError> {
-    match e {
-        ApiError::Invalid { field, message } => Ok(FormError { field, message: portal::bilingual(&message, lang) }),
-        other => Err(other.into()),
+/// A refusal about a field, to show beside it in the form; any other error is the page's.
+pub fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
+    match &e.field {
+        Some(field) => Ok(FormError { field: field.clone(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
+        None => Err(e),
     }
 }
 

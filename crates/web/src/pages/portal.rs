@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use chrono::Utc;
 use grassroots_domain::case::Place;
 use grassroots_domain::{RegionCode, RegionLevel};
@@ -22,9 +21,9 @@ use grassroots_geo::Polygon;
 use grassroots_store::Reference;
 use serde::Deserialize;
 
-use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang, PageError};
+use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang};
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiForm, ApiQuery};
 use crate::intake::{read_form, IntakeRequest};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
@@ -45,7 +44,7 @@ struct HomePage {
     chrome: Chrome,
 }
 
-pub async fn home(lang: Lang, uri: Uri) -> Result<Html<String>, PageError> {
+pub async fn home(lang: Lang, uri: Uri) -> Result<Html<String>, ApiError> {
     Ok(Html(HomePage { lang, chrome: Chrome::new(lang, None, &uri) }.render()?))
 }
 
@@ -122,8 +121,8 @@ pub async fn report_place(
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<PlaceParams>,
-) -> Result<Html<String>, PageError> {
-    let service = service_bbox(&state).ok_or(ApiError::NotFound)?;
+) -> Result<Html<String>, ApiError> {
+    let service = service_bbox(&state).ok_or(ApiError::not_found())?;
     let mut frame = p.frame.as_deref().map(|f| parse_bbox(f, service)).transpose()?.unwrap_or(service);
     let (mut chosen, mut mark, mut error) = (None, None, None);
     if let (Some(x), Some(y)) = (p.x, p.y) {
@@ -180,7 +179,7 @@ pub async fn picker_svg(
     State(state): State<Arc<AppState>>,
     ApiQuery(p): ApiQuery<PickerParams>,
 ) -> Result<Response, ApiError> {
-    let service = service_bbox(&state).ok_or(ApiError::NotFound)?;
+    let service = service_bbox(&state).ok_or(ApiError::not_found())?;
     let frame = parse_bbox(&p.frame, service)?;
     let mark = match p.mark.as_deref() {
         Some(m) => {
@@ -339,7 +338,7 @@ pub async fn report_details(
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<DetailsParams>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, ApiError> {
     let input = ReportInput {
         lng: p.lng.map(|v| format!("{v:.6}")).unwrap_or_default(),
         lat: p.lat.map(|v| format!("{v:.6}")).unwrap_or_default(),
@@ -368,7 +367,7 @@ pub async fn submit_report(
     uri: Uri,
     headers: HeaderMap,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
     let mut input = ReportInput::default();
     let result = async {
@@ -412,21 +411,14 @@ pub async fn submit_report(
             };
             Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
         }
-        Err(ApiError::Invalid { field, message }) => {
+        Err(e) if e.field.is_some() => {
+            let (field, message) = (e.field.unwrap_or_default(), lang.t(&e.text.zh, &e.text.en).to_string());
             let mut page = details_page(&state, lang, &uri, input);
-            page.error = Some((field, bilingual(&message, &lang)));
+            page.error = Some((field, message));
             page.photos_lost = true;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The part of a "中文 / English" message in the page's language.
-pub fn bilingual(message: &str, lang: &Lang) -> String {
-    match message.split_once(" / ") {
-        Some((zh, en)) => lang.t(zh, en).to_string(),
-        None => message.to_string(),
+        Err(e) => Err(e),
     }
 }
 
@@ -485,7 +477,7 @@ fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
     }
 }
 
-pub async fn track_form(lang: Lang, uri: Uri) -> Result<Html<String>, PageError> {
+pub async fn track_form(lang: Lang, uri: Uri) -> Result<Html<String>, ApiError> {
     let page = TrackPage {
         tracking_no: String::new(),
         code: String::new(),
@@ -514,8 +506,8 @@ pub async fn track(
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<TrackForm>,
-) -> Result<Response, PageError> {
+    ApiForm(form): ApiForm<TrackForm>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
     let (no, code) = (form.tracking_no.trim().to_string(), form.code.trim().to_string());
     let mut page = TrackPage {
@@ -546,17 +538,17 @@ pub async fn track(
             page.case = Some(tracked(case, &lang));
             StatusCode::OK
         }
-        Err(ApiError::NotFound) => {
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
             page.error =
                 Some(lang.t("受理编号或查询码不正确", "no case has this tracking number and query code").to_string());
             StatusCode::NOT_FOUND
         }
-        Err(ApiError::Invalid { message, .. } | ApiError::Conflict(message)) => {
-            page.error = Some(bilingual(&message, &lang));
+        Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
+            page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
             page.case = crate::track::find_case(&state, &no, &code).await.ok().map(|c| tracked(c, &lang));
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -607,7 +599,7 @@ pub async fn public_cases(
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<PublicParams>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, ApiError> {
     let reference = state.reference();
     let category = p.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
     if let Some(code) = category {
@@ -615,7 +607,7 @@ pub async fn public_cases(
     }
     let street = p.street.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(RegionCode::parse).transpose()?;
     if street.as_ref().is_some_and(|s| s.level() != RegionLevel::Township) {
-        return Err(ApiError::field("street", "应为街道代码（9位）", "a street code (9 digits)").into());
+        return Err(ApiError::field("street", "应为街道代码（9位）", "a street code (9 digits)"));
     }
     let after = p
         .after

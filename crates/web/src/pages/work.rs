@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use chrono::{DateTime, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::queue::Queue;
@@ -20,14 +19,11 @@ use grassroots_store::{CaseDetail, CaseFilter, Reference};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::portal::bilingual;
-use super::{
-    category_name, check_same_origin, encode, place_names, see_other, unit_name, Chrome, Lang, PageError, PageStaff,
-};
-use crate::auth::Staff;
-use crate::cases::{category_param, parse_case_id, queue_param, works_on_cases};
+use super::{category_name, check_same_origin, encode, place_names, see_other, unit_name, Chrome, Lang};
+use crate::auth::{need, Can, Staff};
+use crate::cases::{category_param, parse_case_id, queue_param};
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiForm, ApiQuery};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map};
 use crate::AppState;
 
@@ -109,11 +105,11 @@ struct WorkPage {
 
 pub async fn queues(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Staff,
     lang: Lang,
     uri: Uri,
     ApiQuery(p): ApiQuery<WorkParams>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     if !staff.may(Capability::WorkOnCases) {
         // Leaders work with aggregates.
         return Ok(see_other("/map", None));
@@ -121,7 +117,7 @@ pub async fn queues(
     let role = staff.user.role;
     let queue = match p.queue.as_deref() {
         Some(q) => queue_param(&staff, q)?.0,
-        None => *Queue::for_role(role).first().ok_or(ApiError::NotFound)?,
+        None => *Queue::for_role(role).first().ok_or(ApiError::not_found())?,
     };
     let reference = state.reference();
     let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
@@ -517,7 +513,7 @@ async fn case_page(
     lang: Lang,
     uri: &Uri,
     detail: CaseDetail,
-) -> Result<CasePage, PageError> {
+) -> Result<CasePage, ApiError> {
     let reference = state.reference();
     let atlas = state.atlas();
     let r = &detail.record;
@@ -609,14 +605,13 @@ fn spot_map(atlas: &Atlas, (lng, lat): (f64, f64)) -> String {
 
 pub async fn show_case(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    works_on_cases(&staff)?;
-    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
-    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<Html<String>, ApiError> {
+    let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;
     Ok(Html(case_page(&state, &staff, lang, &uri, detail).await?.render()?))
 }
 
@@ -624,16 +619,15 @@ pub async fn show_case(
 /// with the error beside the form and what was typed.
 pub async fn act(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
-    works_on_cases(&staff)?;
-    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let action = fields.iter().find(|(k, _)| k == "action").and_then(|(_, v)| MoveKind::parse(v.trim()));
     let fields = match tracking_no_to_id(&state, &staff, fields).await {
         Ok(fields) => fields,
@@ -669,16 +663,14 @@ async fn refused(
     action: Option<MoveKind>,
     fields: Vec<(String, String)>,
     error: ApiError,
-) -> Result<Response, PageError> {
-    let (status, message) = match error {
-        ApiError::Invalid { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, message),
-        ApiError::Conflict(message) => (StatusCode::CONFLICT, message),
-        ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
-        e => return Err(e.into()),
-    };
-    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+) -> Result<Response, ApiError> {
+    // A refused move is shown beside its form; anything else is the page's error.
+    if !matches!(error.status, StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT | StatusCode::FORBIDDEN) {
+        return Err(error);
+    }
+    let (status, message) = (error.status, lang.t(&error.text.zh, &error.text.en).to_string());
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;
     let mut page = case_page(state, staff, lang, uri, detail).await?;
-    let message = bilingual(&message, &lang);
     match page.actions.iter_mut().find(|a| Some(a.action) == action) {
         Some(form) => {
             form.error = Some(message);
@@ -716,18 +708,17 @@ pub struct RevealForm {
 /// Shows the reporter's name and phone on this page only, after recording why (audited).
 pub async fn reveal(
     State(state): State<Arc<AppState>>,
-    PageStaff(staff): PageStaff,
+    staff: Can<need::RevealPersonalData>,
     lang: Lang,
     uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<RevealForm>,
-) -> Result<Response, PageError> {
+    ApiForm(form): ApiForm<RevealForm>,
+) -> Result<Response, ApiError> {
     check_same_origin(&headers)?;
-    works_on_cases(&staff)?;
-    let id = parse_case_id(&id).map_err(|_| ApiError::NotFound)?;
+    let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let revealed = grassroots_app::cases::reveal(&state, &staff.user, id, Some(&form.reason)).await;
-    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::NotFound)?;
+    let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;
     let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
     let status = match revealed.map_err(ApiError::from) {
         Ok(data) => {
@@ -736,11 +727,11 @@ pub async fn reveal(
             page.revealed = true;
             StatusCode::OK
         }
-        Err(ApiError::Invalid { message, .. } | ApiError::Forbidden(message)) => {
-            page.reveal_error = Some(bilingual(&message, &lang));
+        Err(e) if e.field.is_some() || e.status == StatusCode::FORBIDDEN => {
+            page.reveal_error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     // Personal data is not to be kept in caches.
     let mut response = (status, Html(page.render()?)).into_response();
