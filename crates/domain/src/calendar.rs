@@ -17,6 +17,7 @@ pub fn beijing() -> FixedOffset {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     /// A weekday on which nobody works.
@@ -42,6 +43,7 @@ impl DayKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CalendarDay {
     pub date: NaiveDate,
     pub kind: DayKind,
@@ -132,6 +134,7 @@ pub fn parse_calendar_csv(text: &str) -> Result<Vec<CalendarDay>, String> {
 
 /// The two deadlines of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadlines {
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,

@@ -11,6 +11,7 @@ macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $zh:literal / $en:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -146,6 +147,7 @@ coded_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evaluation {
     pub resolved: bool,
     pub satisfaction: Satisfaction,
@@ -156,6 +158,7 @@ pub struct Evaluation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingExtension {
     pub days: u32,
     pub reason: String,
@@ -187,6 +190,7 @@ pub fn is_tracking_no(s: &str) -> bool {
 
 /// Where a case is. Region columns are denormalised so scope filters use plain indexes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Place {
     pub district_code: Option<String>,
     pub street_code: Option<String>,
@@ -203,6 +207,7 @@ pub struct Place {
 /// The current row of a case: everything the closed loop changes, rebuilt exactly by
 /// replaying the case's events (personal data is kept apart, see `personal`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRecord {
     pub id: Uuid,
     pub tracking_no: String,

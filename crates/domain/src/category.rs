@@ -9,6 +9,7 @@ use crate::FieldError;
 
 /// A 2-digit top-level or 4-digit sub-category code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryCode(pub String);
 
 impl CategoryCode {
@@ -18,6 +19,7 @@ impl CategoryCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub code: CategoryCode,
     pub parent: Option<CategoryCode>,

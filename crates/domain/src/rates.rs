@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// Counts over cases dispatched in a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateCounts {
     pub dispatched: i64,
     /// Dispatched cases whose response is settled: contact made, or the deadline passed.
@@ -16,6 +17,7 @@ pub struct RateCounts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rate {
     pub name_zh: &'static str,
     pub name_en: &'static str,
@@ -28,6 +30,7 @@ pub struct Rate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rates {
     pub response: Rate,
     pub resolution: Rate,

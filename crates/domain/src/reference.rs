@@ -10,6 +10,7 @@ use crate::category::Taxonomy;
 
 /// A responsible unit (承办单位): a department, street office, utility or company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub id: String,
     pub name_zh: String,
@@ -25,6 +26,7 @@ pub const UNIT_KINDS: [&str; 4] = ["department", "street_office", COMMAND_CENTRE
 
 /// One line of the responsibility matrix (派单目录): category × region → unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Responsibility {
     pub category_code: String,
     pub region_code: String,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     Province,
@@ -70,6 +71,7 @@ impl RegionLevel {
 /// A 12-digit statistical code padded with zeros is shortened to its level
 /// (`110101000000` → `110101`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct RegionCode(String);
 
@@ -150,6 +152,7 @@ impl From<RegionCode> for String {
 
 /// A region as loaded from the reference CSV (`code,name,level,parent_code`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Region {
     pub code: RegionCode,
     pub name: String,

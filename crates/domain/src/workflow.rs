@@ -17,6 +17,7 @@ use crate::FieldError;
 
 /// A move a person makes on a case, as posted to `/api/v1/cases/{id}/actions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Move {
     /// 立案: accept the request as a case.
@@ -115,6 +116,7 @@ pub enum Move {
 /// The kinds of move, one per variant of [`Move`]: what the rule table, the labels and the
 /// pages work with when no move has been made yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MoveKind {
     Register,
@@ -320,6 +322,7 @@ pub fn open_actions(case: &CaseRecord, actor: &Actor, ctx: &MoveContext) -> Vec<
 /// What happened to a case. Each carries what `evolve` needs to rebuild the row, so a
 /// replay needs neither the calendar nor the taxonomy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Received {
@@ -527,6 +530,7 @@ pub const EVENT_LABELS: &[(&str, &str, &str)] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     pub id: Uuid,
     pub case_id: Uuid,

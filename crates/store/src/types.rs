@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 /// What an import of regions changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionImport {
     /// Regions added or changed (name, level or parent).
     pub written: u64,
@@ -19,6 +20,7 @@ pub struct RegionImport {
 
 /// A key another system uses to call the platform, as listed (the key itself is never kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,
@@ -62,6 +64,7 @@ pub struct NewUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub username: String,
@@ -116,6 +119,7 @@ pub struct NewCase {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedCase {
     pub id: Uuid,
     pub tracking_no: String,
@@ -128,6 +132,7 @@ pub struct CreatedCase {
 
 /// The reporter as staff see them by default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaskedReporter {
     pub anonymous: bool,
     pub name: Option<String>,
@@ -135,6 +140,7 @@ pub struct MaskedReporter {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseDetail {
     pub record: CaseRecord,
     pub reporter: MaskedReporter,
@@ -142,6 +148,7 @@ pub struct CaseDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
     pub record: CaseRecord,
     pub reporter: MaskedReporter,
@@ -168,18 +175,21 @@ pub struct CaseFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CasePage {
     pub cases: Vec<CaseSummary>,
     pub next_cursor: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealedPersonalData {
     pub name: Option<String>,
     pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -223,6 +233,7 @@ pub struct ImportedCase {
 
 /// What one batch of an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportBatch {
     pub added: u64,
     /// Imported before from the same source: left as they are.
@@ -231,6 +242,7 @@ pub struct ImportBatch {
 
 /// Another system's subscription to case events, delivered to `url` signed with its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: Uuid,
     pub name: String,
@@ -279,6 +291,7 @@ pub enum AttemptOutcome {
 
 /// An attempt as the delivery log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryAttempt {
     pub at: DateTime<Utc>,
     pub event_id: Uuid,
@@ -290,6 +303,7 @@ pub struct DeliveryAttempt {
 
 /// A region's boundary as stored: a GeoJSON MultiPolygon geometry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoundaryRow {
     pub code: String,
     pub name: String,
@@ -298,6 +312,7 @@ pub struct BoundaryRow {
 
 /// A grid (网格) as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GridRow {
     /// Community code + 3-digit serial.
     pub code: String,
@@ -314,6 +329,7 @@ pub struct GridRow {
 
 /// What a grid import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GridImport {
     pub added: u64,
     pub updated: u64,
@@ -323,6 +339,7 @@ pub struct GridImport {
 
 /// A household (户) a grid worker visits; the label is an address within the grid, not a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Household {
     pub id: Uuid,
     pub grid_code: String,
@@ -350,6 +367,7 @@ pub struct NewVisit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -364,6 +382,7 @@ pub struct Visit {
 
 /// How many of a grid's households were visited recently (走访覆盖率).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GridCoverage {
     pub grid_code: String,
     pub households: i64,
@@ -379,6 +398,7 @@ pub struct NewAttachment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentInfo {
     pub id: Uuid,
     pub media_type: String,
@@ -387,6 +407,7 @@ pub struct AttachmentInfo {
 
 /// Cases counted per region of one level, for maps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionCount {
     pub code: String,
     pub total: i64,
@@ -406,6 +427,7 @@ pub enum Grouping {
 
 /// A case as a point on a map: nothing personal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CasePoint {
     pub id: Uuid,
     pub lng: f64,
@@ -429,6 +451,7 @@ pub struct HistoricVisit {
 /// What grid workers found on patrol in a period, counted apart from the three rates (which
 /// cover dispatched cases only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolCounts {
     /// Cases reported on grid patrol.
     pub reports: i64,

@@ -2,19 +2,17 @@
 //! staff authentication, and rate limiting of the public endpoints. Handlers are thin: they
 //! validate input into domain types, call the store, and map errors once (`error.rs`).
 
-mod auth;
-mod cases;
+mod api;
 pub mod error;
 mod extract;
-mod grids;
-mod intake;
 mod open311;
 mod pages;
 mod ratelimit;
-mod stats;
+mod session;
 mod svg;
-mod track;
 mod views;
+
+pub use api::document as openapi_document;
 
 use std::sync::Arc;
 
@@ -69,34 +67,6 @@ const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 /// the pages, whose errors are shown as pages.
 pub fn router(state: Arc<AppState>) -> Router {
     let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
-    let public_api = Router::new()
-        .route("/v1/cases", post(intake::create_case))
-        .route("/v1/track/{tracking_no}", get(track::show))
-        .route("/v1/track/{tracking_no}/evaluation", post(track::evaluate))
-        .route("/v1/auth/login", post(auth::login))
-        .route_layer(limited());
-    let api = Router::new()
-        .merge(public_api)
-        .route("/docs", get(openapi))
-        .route("/v1/auth/logout", post(auth::logout))
-        .route("/v1/auth/me", get(auth::me))
-        .route("/v1/cases", get(cases::list))
-        .route("/v1/queues", get(cases::queues))
-        .route("/v1/export/cases", get(cases::export))
-        .route("/v1/cases/{id}", get(cases::show))
-        .route("/v1/cases/{id}/actions", post(cases::act))
-        .route("/v1/cases/{id}/reveal", post(cases::reveal))
-        .route("/v1/cases/{id}/attachments", get(grids::attachments))
-        .route("/v1/cases/{id}/attachments/{attachment}", get(grids::attachment))
-        .route("/v1/patrol", post(intake::patrol).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)))
-        .route("/v1/grids", get(grids::list))
-        .route("/v1/grids/{code}", get(grids::show))
-        .route("/v1/grids/{code}/visits", get(grids::visits).post(grids::record_visit))
-        .route("/v1/stats/coverage", get(grids::coverage))
-        .route("/v1/reference", get(stats::reference))
-        .route("/v1/stats/rates", get(stats::rates))
-        .fallback(|| async { error::ApiError::not_found() })
-        .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() });
     let open311 = Router::new()
         .route("/open311/v2/{file}", get(open311::resource).merge(post(open311::post_request).route_layer(limited())))
         .route("/open311/v2/services/{file}", get(open311::service_definition))
@@ -143,16 +113,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(pages::errors_as_pages));
     Router::new()
-        .nest("/api", api)
+        .merge(api::router(&state))
         .merge(open311)
         .merge(pages)
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
-}
-
-/// The OpenAPI 3.1 document describing `/api/v1`.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-async fn openapi() -> impl axum::response::IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }

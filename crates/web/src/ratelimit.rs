@@ -32,7 +32,7 @@ pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next
     // Under `/api` the path is seen without its prefix.
     let path = req.extensions().get::<axum::extract::OriginalUri>().map_or(req.uri().path(), |u| u.path());
     let intake = req.method() == axum::http::Method::POST && path == "/api/v1/cases";
-    if let Some(token) = crate::auth::token_from(req.headers()).filter(|_| intake) {
+    if let Some(token) = crate::session::token_from(req.headers()).filter(|_| intake) {
         let digest = grassroots_store::auth::digest(&token);
         if let Ok(Some(user)) = state.store.session_user(&digest, chrono::Utc::now()).await {
             if user.role.may(Capability::TakeInRequests) {

@@ -20,9 +20,9 @@ use grassroots_domain::Role;
 use grassroots_store::{Responsibility, Unit};
 
 use super::{beijing_minutes, check_same_origin, form_error, see_other, Chrome, FormError, Lang, Typed};
-use crate::auth::{need, Can, Staff};
 use crate::error::ApiError;
 use crate::extract::ApiForm;
+use crate::session::{need, Can, Staff};
 use crate::AppState;
 
 /// The sections of administration, as the tabs show them.

@@ -17,10 +17,10 @@ use serde::Deserialize;
 
 use super::map::home_region;
 use super::{category_name, encode, percent, unit_name, Chrome, Lang};
-use crate::auth::{need, Can};
+use crate::api::stats::parse_time;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::stats::parse_time;
+use crate::session::{need, Can};
 use crate::svg::{bar_chart, line_chart, Area, Classes, Frame, Map, Palette, NO_DATA};
 use crate::AppState;
 

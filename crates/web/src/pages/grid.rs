@@ -14,8 +14,8 @@ use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
 use super::{beijing_minutes, category_name, percent, Chrome, Lang};
-use crate::auth::Staff;
 use crate::error::ApiError;
+use crate::session::Staff;
 use crate::svg::{square_around, Area, Frame, Map, Palette};
 use crate::AppState;
 use grassroots_app::visits::grid_in_scope;

@@ -11,10 +11,10 @@ use grassroots_domain::{Priority, RequestType, Scope};
 
 use super::portal::{category_groups, CategoryGroup};
 use super::{check_same_origin, form_error, Chrome, FormError, Lang, Typed};
-use crate::auth::{need, Can, Staff};
+use crate::api::intake::{patrol_report, read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::ApiForm;
-use crate::intake::{patrol_report, read_form, IntakeRequest};
+use crate::session::{need, Can, Staff};
 use crate::AppState;
 use grassroots_app::intake::{self, Reporter};
 use grassroots_app::patrol;

@@ -17,9 +17,9 @@ use grassroots_store::{RateFilter, RegionCount};
 use serde::Deserialize;
 
 use super::{encode, percent, Chrome, Lang};
-use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::session::Staff;
 use crate::svg::{Area, Classes, Dot, DotKind, Frame, Map, Palette, NO_DATA};
 use crate::AppState;
 

@@ -25,9 +25,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::auth::{close_session, cookie, open_session, Staff};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
+use crate::session::{close_session, cookie, open_session, Staff};
 use crate::AppState;
 
 const LANG_COOKIE: &str = "lang";

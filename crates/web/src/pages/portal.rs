@@ -22,9 +22,9 @@ use grassroots_store::Reference;
 use serde::Deserialize;
 
 use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang};
+use crate::api::intake::{read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
-use crate::intake::{read_form, IntakeRequest};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
 use crate::AppState;
@@ -451,8 +451,7 @@ pub struct TrackedCase {
 }
 
 fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
-    let state = grassroots_domain::CaseState::parse(case.state)
-        .map_or(case.state.to_string(), |s| lang.t(s.label_zh(), s.label_en()).to_string());
+    let state = lang.t(case.state.label_zh(), case.state.label_en()).to_string();
     TrackedCase {
         state,
         category: case.category.map(|c| lang.t(&c.zh, &c.en).to_string()).unwrap_or_default(),
@@ -473,7 +472,7 @@ fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
         can_evaluate: case.can_evaluate,
         handled_with: case
             .handled_with
-            .map(|m| format!("{} · {}", lang.t(m.state_label, m.state), m.result.unwrap_or_default())),
+            .map(|m| format!("{} · {}", lang.t(m.state.label_zh(), m.state.label_en()), m.result.unwrap_or_default())),
     }
 }
 
@@ -529,7 +528,7 @@ pub async fn track(
             let evaluation = Evaluation { resolved, satisfaction: satisfaction.to_string(), comment };
             grassroots_app::track::evaluate(&state, &no, &code, evaluation).await?;
         }
-        crate::track::find_case(&state, &no, &code).await
+        crate::api::track::find_case(&state, &no, &code).await
     }
     .await;
     let status = match outcome {
@@ -545,7 +544,7 @@ pub async fn track(
         }
         Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
             page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
-            page.case = crate::track::find_case(&state, &no, &code).await.ok().map(|c| tracked(c, &lang));
+            page.case = crate::api::track::find_case(&state, &no, &code).await.ok().map(|c| tracked(c, &lang));
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(e) => return Err(e),

@@ -20,10 +20,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{category_name, check_same_origin, encode, place_names, see_other, unit_name, Chrome, Lang};
-use crate::auth::{need, Can, Staff};
-use crate::cases::{category_param, parse_case_id, queue_param};
+use crate::api::cases::{category_param, parse_case_id, queue_param};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
+use crate::session::{need, Can, Staff};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map};
 use crate::AppState;
 

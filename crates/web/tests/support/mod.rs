@@ -24,6 +24,9 @@ use uuid::Uuid;
 mod db;
 pub use db::*;
 
+mod contract;
+use contract::Contract;
+
 pub const PASSWORD: &str = "correct horse battery";
 pub const DISTRICT: &str = "110101";
 /// 东华门街道 and its community 多福巷社区.
@@ -157,6 +160,8 @@ async fn seed(store: &dyn Store) {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Arc<SqlStore>,
+    /// The OpenAPI document the server serves, which every API answer is checked against.
+    contract: Arc<Contract>,
     db: Arc<TestDb>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -192,7 +197,13 @@ impl TestApp {
         let server = tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        Self { addr, store: db.store.clone(), db, server }
+        // Nothing is checked until the document is read: its own request is not.
+        let contract = Arc::new(Contract::new(serde_json::json!({ "paths": {} })));
+        let mut app = Self { addr, store: db.store.clone(), contract, db, server };
+        let doc = app.get("/api/docs").send().await;
+        assert_eq!(doc.status, 200, "the OpenAPI document is served");
+        app.contract = Arc::new(Contract::new(doc.json()));
+        app
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -380,7 +391,12 @@ impl<'a> Req<'a> {
                 Err(e) => panic!("{} {}: {e}", self.method, self.path),
             }
         }
-        Response::parse(&raw)
+        let response = Response::parse(&raw);
+        if self.path.starts_with("/api/") && self.path != "/api/docs" {
+            let body = &response.body;
+            self.app.contract.check(self.method, &self.path, response.status, response.header("content-type"), body);
+        }
+        response
     }
 }
 

@@ -2,21 +2,36 @@
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::Json;
 use grassroots_app::intake::{self, Report, Reporter};
 use grassroots_app::patrol::{self, PatrolReport};
+use grassroots_domain::CaseState;
 use grassroots_store::{CreatedCase, NewAttachment};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::auth::{need, Can, MaybeStaff};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::pages::beijing_minutes;
+use crate::ratelimit::limit_public;
+use crate::session::{need, Can, MaybeStaff};
 use crate::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
+    // Residents' reports count against their address's limit; staff taking calls do not.
+    let limited =
+        OpenApiRouter::new().routes(routes!(create_case)).route_layer(from_fn_with_state(state.clone(), limit_public));
+    let photos = OpenApiRouter::new().routes(routes!(patrol)).layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT));
+    OpenApiRouter::new().merge(limited).merge(photos)
+}
+
+/// A report: what, which category, where (a point or an address), and who, unless anonymous.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
     pub description: String,
@@ -81,39 +96,70 @@ impl IntakeRequest {
     }
 }
 
+/// Takes in a report. Residents report without logging in (channel web or mobile); an operator
+/// or grid worker with a session reports on someone's behalf and may set the priority. Where
+/// the responsibility matrix says so, the case is dispatched at once.
+#[utoipa::path(post, path = "/v1/cases", tag = "intake", request_body = IntakeRequest,
+    responses(
+        (status = 201, description = "Received: keep the tracking number and query code", body = Received),
+        (status = 429, description = "Too many requests from this address (or at this tracking number's code)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = "default", description = "A field refused (422), too many reports from this address (429), …", body = ErrorBody),
+    ))]
 pub async fn create_case(
     State(state): State<Arc<AppState>>,
     MaybeStaff(staff): MaybeStaff,
     ApiJson(req): ApiJson<IntakeRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Received>), ApiError> {
     let reporter = match &staff {
         Some(staff) => Reporter::Staff(&staff.user),
         None => Reporter::Resident,
     };
     let created = intake::submit(&state, reporter, req.into_report(Vec::new())).await?;
-    Ok((StatusCode::CREATED, Json(created_body(&created))))
+    Ok((StatusCode::CREATED, Json(Received::of(&created))))
 }
 
 /// The answer to a report: tracking number, query code, and when to expect what.
-fn created_body(created: &CreatedCase) -> Value {
-    let local = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
-    };
-    json!({
-        "id": created.id,
-        "tracking_no": created.tracking_no,
-        "query_code": created.query_code,
-        "status": created.status,
-        "response_due": created.response_due,
-        "resolve_due": created.resolve_due,
-        "message": format!(
-            "已受理，请记下受理编号和查询码。我们将在{}前与您联系，{}前办结。 / Received. Keep the tracking number and query code. We will respond by {} and resolve by {} (Beijing time).",
-            local(created.response_due), local(created.resolve_due), local(created.response_due), local(created.resolve_due)
-        ),
-    })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Received {
+    pub id: uuid::Uuid,
+    /// 受理编号: 14 digits.
+    pub tracking_no: String,
+    /// 查询码: shown this once; with the tracking number it finds the case.
+    pub query_code: String,
+    pub status: CaseState,
+    pub response_due: chrono::DateTime<chrono::Utc>,
+    pub resolve_due: chrono::DateTime<chrono::Utc>,
+    /// What to tell the reporter, in Chinese and English.
+    pub message: String,
+    /// Photos stored with a patrol report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<usize>,
+    /// A patrol report closed on the spot (就地解决).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_on_spot: Option<bool>,
 }
 
-/// Photos a patrol report may carry, and how large each may be.
+impl Received {
+    fn of(created: &CreatedCase) -> Self {
+        let (respond, resolve) = (beijing_minutes(created.response_due), beijing_minutes(created.resolve_due));
+        Self {
+            id: created.id,
+            tracking_no: created.tracking_no.clone(),
+            query_code: created.query_code.clone(),
+            status: created.status,
+            response_due: created.response_due,
+            resolve_due: created.resolve_due,
+            message: format!(
+                "已受理，请记下受理编号和查询码。我们将在{respond}前与您联系，{resolve}前办结。 / Received. Keep the tracking number and query code. We will respond by {respond} and resolve by {resolve} (Beijing time)."
+            ),
+            photos: None,
+            resolved_on_spot: None,
+        }
+    }
+}
+
+/// Photos a report may carry, and how large each may be.
 const MAX_PHOTOS: usize = 6;
 const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
@@ -169,22 +215,47 @@ fn photo_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// 巡查上报: a grid worker reports a problem found on patrol, as a multipart form with its
-/// position and photos; with `resolved_on_spot` and a `result` the case is closed at once
-/// (就地解决).
+/// The patrol form, as a multipart body: the report's fields (as for `POST /api/v1/cases`),
+/// its photos, and what was done on the spot.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the multipart form for the document; the form is read field by field.
+pub struct PatrolForm {
+    description: String,
+    category_code: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    address: Option<String>,
+    /// One of the worker's grids, for a report without coordinates.
+    grid: Option<String>,
+    /// `true` closes the case at once (就地解决), with `result`.
+    resolved_on_spot: Option<bool>,
+    result: Option<String>,
+    /// Up to 6 photos (JPEG, PNG or WebP by their bytes), 5 MB each.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    photo: Vec<Vec<u8>>,
+}
+
+/// 巡查上报: a grid worker reports a problem found on patrol, with its position and photos;
+/// with `resolved_on_spot` and a `result` the case is closed at once (就地解决).
+#[utoipa::path(post, path = "/v1/patrol", tag = "grids", security(("bearer" = []), ("cookie" = [])),
+    request_body(content = PatrolForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Taken in, and closed when resolved on the spot", body = Received),
+        (status = "default", description = "Not a grid worker (403), a field refused (422), …", body = ErrorBody),
+    ))]
 pub async fn patrol(
     State(state): State<Arc<AppState>>,
     staff: Can<need::ReportOnPatrol>,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Received>), ApiError> {
     let patrolled = patrol::report(&state, &staff.user, patrol_report(read_form(form).await?)?).await?;
-    let mut body = created_body(&patrolled.created);
-    body["photos"] = json!(patrolled.photos);
+    let mut answer = Received::of(&patrolled.created);
+    answer.photos = Some(patrolled.photos);
     if let Some(record) = patrolled.closed {
-        body["status"] = json!(record.state);
-        body["resolved_on_spot"] = json!(record.resolved_on_spot);
+        answer.status = record.state;
+        answer.resolved_on_spot = Some(record.resolved_on_spot);
     }
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// A patrol form as the patrol use case takes it: the report's fields, the grid, and what

@@ -1,23 +1,18 @@
-//! Staff login: a password checked with argon2 opens a session whose token is both the API's
-//! bearer token and the web's session cookie. Only a digest of the token is stored.
+//! Who is asking: a staff session (its token is both the API's bearer token and the pages'
+//! cookie; only a digest is stored) and the extractors that require one, or a capability.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use grassroots_app::{accounts, AppError};
 use grassroots_domain::{Actor, Capability};
 use grassroots_store::User;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::error::ApiError;
-use crate::extract::ApiJson;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "grassroots_session";
@@ -141,22 +136,6 @@ impl<C: Need> FromRequestParts<Arc<AppState>> for Can<C> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    username: String,
-    password: String,
-}
-
-pub async fn login(
-    State(state): State<Arc<AppState>>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
-    let session = open_session(&state, &req.username, &req.password).await?.ok_or(ApiError::unauthorized())?;
-    let body = json!({ "token": session.token, "expires_at": session.expires_at, "user": session.user });
-    Ok(([(SET_COOKIE, session.cookie)], Json(body)).into_response())
-}
-
 /// A session just opened, with the cookie that carries it.
 pub struct OpenedSession {
     pub user: User,
@@ -178,16 +157,8 @@ pub async fn open_session(state: &AppState, username: &str, password: &str) -> R
     Ok(Some(OpenedSession { user: session.user, token: session.token, expires_at: session.expires_at, cookie }))
 }
 
-pub async fn logout(State(state): State<Arc<AppState>>, staff: Staff) -> Result<Response, ApiError> {
-    Ok(([(SET_COOKIE, close_session(&state, &staff).await?)], axum::http::StatusCode::NO_CONTENT).into_response())
-}
-
 /// Ends the session; returns the cookie that clears it in the browser.
 pub async fn close_session(state: &AppState, staff: &Staff) -> Result<String, ApiError> {
     accounts::log_out(state, &staff.token).await?;
     Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-}
-
-pub async fn me(staff: Staff) -> Json<User> {
-    Json(staff.user)
 }

@@ -1,0 +1,95 @@
+//! The JSON API under `/api`: one module per resource, each with its own router whose
+//! handlers carry their `#[utoipa::path]`, so that the OpenAPI document at `/api/docs` is
+//! generated from the handlers and the types they answer with, and cannot drift from them.
+
+pub(crate) mod auth;
+pub(crate) mod cases;
+pub(crate) mod grids;
+pub(crate) mod intake;
+pub(crate) mod stats;
+pub(crate) mod track;
+
+use std::sync::Arc;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::session::SESSION_COOKIE;
+use crate::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "grassroots API",
+        description = "基层治理一体化平台的接口 / The API of the platform for grassroots governance: residents report and follow their requests; staff work the closed loop (受理 → 立案 → 派遣 → 处置 → 核查 → 结案 → 评价) within their scope; figures of the three rates. Staff authenticate with the bearer token of `POST /api/v1/auth/login` (or its cookie). Errors answer `{\"error\": {\"code\", \"message\", \"zh\", \"en\", \"field\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    servers((url = "/")),
+    components(schemas(crate::error::ErrorBody)),
+    tags(
+        (name = "intake", description = "Reports becoming cases (受理)"),
+        (name = "residents", description = "Following one's own case, and evaluating it"),
+        (name = "cases", description = "Staff at work on cases within their scope"),
+        (name = "grids", description = "Grids, household visits and patrols (网格化管理)"),
+        (name = "statistics", description = "The three rates and reference data"),
+        (name = "auth", description = "Staff sessions"),
+    )
+)]
+struct ApiDoc;
+
+/// The API's routes with their document: the modules' routers joined, their paths put under
+/// `/api` in the document as the router nests them there.
+fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
+    let (router, modules) = OpenApiRouter::new()
+        .merge(intake::router(state))
+        .merge(track::router(state))
+        .merge(cases::router())
+        .merge(grids::router())
+        .merge(stats::router())
+        .merge(auth::router(state))
+        .split_for_parts();
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    let mut modules = modules;
+    let mut paths = Paths::new();
+    paths.paths = std::mem::take(&mut modules.paths.paths)
+        .into_iter()
+        .map(|(path, item)| (format!("/api{path}"), item))
+        .collect();
+    modules.paths = paths;
+    doc.merge(modules);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("a staff session's token")).build();
+    let cookie =
+        ApiKey::Cookie(ApiKeyValue::with_description(SESSION_COOKIE, "the pages' session cookie (the same token)"));
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    components.add_security_scheme("cookie", SecurityScheme::ApiKey(cookie));
+    (router, doc)
+}
+
+/// The OpenAPI document of the API, as served at `/api/docs`.
+pub fn document(state: &Arc<AppState>) -> OpenApi {
+    routes(state).1
+}
+
+/// The API under `/api`: its routes, the document at `/api/docs`, and JSON answers for
+/// unknown paths and methods.
+pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let (routes, doc) = routes(state);
+    let json = doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialise");
+        String::from("{}")
+    });
+    let docs = move || std::future::ready(([(CONTENT_TYPE, "application/json")], json.clone()));
+    let api = routes
+        .route("/docs", get(docs))
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
+    Router::new().nest("/api", api)
+}

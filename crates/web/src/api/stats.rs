@@ -1,0 +1,143 @@
+//! The three rates and the reference data clients need to fill forms.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use grassroots_domain::rates::{RateCounts, Rates};
+use grassroots_domain::{Category, RegionCode};
+use grassroots_store::{PatrolCounts, RateFilter, Unit};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiQuery;
+use crate::session::{need, Can, Staff};
+use crate::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(rates)).routes(routes!(reference))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RateParams {
+    /// A district, street, community or grid code.
+    region: Option<String>,
+    /// A lead unit's id.
+    unit: Option<String>,
+    /// A category code; a top-level code includes its sub-categories.
+    category: Option<String>,
+    /// First day (YYYY-MM-DD, Beijing) or instant (RFC 3339), inclusive.
+    from: Option<String>,
+    /// Last day, inclusive, or an instant, exclusive.
+    to: Option<String>,
+}
+
+/// A day is the whole Beijing day; `end` moves a day to the start of the next one.
+pub(crate) fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
+    let bad = || {
+        ApiError::field(
+            field,
+            "日期格式应为YYYY-MM-DD（2000至2100年）",
+            "expected a date YYYY-MM-DD (years 2000 to 2100) or an RFC 3339 time",
+        )
+    };
+    let time = match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad())?;
+            let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
+            grassroots_domain::calendar::beijing()
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(bad)?)
+                .single()
+                .ok_or_else(bad)?
+                .with_timezone(&Utc)
+        }
+    };
+    // Far-off years are typing slips, and arithmetic on them would overflow.
+    if !(2000..=2100).contains(&time.year()) {
+        return Err(bad());
+    }
+    Ok(time)
+}
+
+/// The three rates (响应率, 解决率, 满意率) within the caller's scope, with the counts they are
+/// made of, and what grid workers found on patrol.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RatesAnswer {
+    pub filter: RatesFilter,
+    pub counts: RateCounts,
+    pub rates: Rates,
+    /// Patrol reports by when they were received; absent for a unit (patrol cases go to none).
+    pub patrol: Option<PatrolCounts>,
+}
+
+/// The filter as understood.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RatesFilter {
+    #[schema(value_type = Option<String>)]
+    pub region: Option<RegionCode>,
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// What forms need to offer: the categories and the units.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReferenceAnswer {
+    pub categories: Vec<Category>,
+    pub units: Vec<Unit>,
+}
+
+#[utoipa::path(get, path = "/v1/stats/rates", tag = "statistics", params(RateParams), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = RatesAnswer), (status = "default", body = ErrorBody)))]
+pub async fn rates(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::ViewStatistics>,
+    ApiQuery(p): ApiQuery<RateParams>,
+) -> Result<Json<RatesAnswer>, ApiError> {
+    let from = p.from.as_deref().map(|f| parse_time("from", f, false)).transpose()?;
+    let to = p.to.as_deref().map(|t| parse_time("to", t, true)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            return Err(ApiError::field("to", "结束日期应晚于开始日期", "must be after from"));
+        }
+    }
+    let category =
+        p.category.as_deref().map(|c| crate::api::cases::category_param(&state.reference(), c)).transpose()?;
+    let filter = RateFilter {
+        region: p.region.as_deref().map(RegionCode::parse).transpose()?,
+        unit: p.unit,
+        category,
+        from,
+        to,
+        as_of: None,
+    };
+    let counts = state.store.rate_counts(&staff.user.scope, &filter).await?;
+    // Patrol reports are counted by when they were received, and not by unit: a case fixed on
+    // the spot never went to one.
+    let patrol = match filter.unit {
+        None => Some(state.store.patrol_counts(&staff.user.scope, &filter).await?),
+        Some(_) => None,
+    };
+    let RateFilter { region, unit, category, .. } = filter;
+    Ok(Json(RatesAnswer {
+        filter: RatesFilter { region, unit, category, from, to },
+        counts,
+        rates: Rates::from_counts(counts),
+        patrol,
+    }))
+}
+
+/// The categories (with their deadlines) and the units, for staff forms.
+#[utoipa::path(get, path = "/v1/reference", tag = "statistics", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ReferenceAnswer), (status = "default", body = ErrorBody)))]
+pub async fn reference(State(state): State<Arc<AppState>>, _staff: Staff) -> Json<ReferenceAnswer> {
+    let r = state.reference();
+    Json(ReferenceAnswer { categories: r.taxonomy.iter().cloned().collect(), units: r.units.clone() })
+}
