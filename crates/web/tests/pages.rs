@@ -282,7 +282,8 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
     let listed = app.get("/admin/apikeys").header("cookie", &admin).send().await.text();
     assert!(listed.contains("城市服务App") && !listed.contains(&key), "the key itself is never listed");
     let id = app.store.api_keys().await.unwrap()[0].id;
-    assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 200);
+    let revoked = save("apikeys", format!("name=&revoke={id}")).send().await;
+    assert_eq!((revoked.status, revoked.header("location")), (303, Some("/admin/apikeys?saved=1")));
     assert_eq!(post(&key).send().await.status, 403, "revoked");
     assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 422, "revoked once");
 
@@ -310,7 +311,8 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
     let listed = app.get("/admin/webhooks").header("cookie", &admin).send().await.text();
     assert!(listed.contains("https://example.org/hook") && !listed.contains(&secret), "the secret is never listed");
     assert!(listed.contains("投递记录") || listed.contains("Delivery log"));
-    assert_eq!(save("webhooks", format!("name=&url=&topics=&disable={}", hook.id)).send().await.status, 200);
+    let stopped = save("webhooks", format!("name=&url=&topics=&disable={}", hook.id)).send().await;
+    assert_eq!((stopped.status, stopped.header("location")), (303, Some("/admin/webhooks?saved=1")));
     assert!(app.store.webhooks().await.unwrap()[0].disabled_at.is_some());
 
     // Only administrators.

@@ -1,0 +1,55 @@
+//! The deadlines of each category: hours to respond, working days to resolve.
+
+use grassroots_app::{reference, AppError};
+use grassroots_store::Reference;
+
+use super::{choice, input, Layout, Line, Saved};
+use crate::pages::{Lang, Typed};
+use crate::AppState;
+
+pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let categories = reference
+        .taxonomy
+        .iter()
+        .map(|c| (c.code.as_str().to_string(), format!("{} {}", c.code.as_str(), lang.t(&c.name_zh, &c.name_en))));
+    Layout {
+        heading: t("类别与时限", "Categories and their deadlines"),
+        columns: vec![
+            t("代码", "Code"),
+            t("名称", "Name"),
+            t("响应时限（小时）", "Respond within (hours)"),
+            t("办结时限（工作日）", "Resolve within (working days)"),
+            t("默认承办", "Default unit"),
+        ],
+        form: vec![
+            choice("code", t("类别", "Category"), categories.collect()),
+            input("response_hours", t("响应时限（小时，1–720）", "Respond within (hours, 1–720)")),
+            input("resolve_days", t("办结时限（工作日，1–365）", "Resolve within (working days, 1–365)")),
+        ],
+    }
+}
+
+pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
+    reference
+        .taxonomy
+        .iter()
+        .map(|c| Line {
+            cells: vec![
+                c.code.as_str().to_string(),
+                lang.t(&c.name_zh, &c.name_en).to_string(),
+                c.response_hours.to_string(),
+                c.resolve_days.to_string(),
+                c.default_unit.clone(),
+            ],
+        })
+        .collect()
+}
+
+pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppError> {
+    let number = |field: &'static str| {
+        typed.get(field).trim().parse::<u32>().map_err(|_| AppError::invalid(field, "应为整数", "a whole number"))
+    };
+    reference::save_deadlines(state, typed.get("code"), number("response_hours")?, number("resolve_days")?).await?;
+    Ok(Saved::Done)
+}

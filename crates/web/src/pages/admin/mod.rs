@@ -1,0 +1,280 @@
+//! Administration (系统管理), for administrators: one section per thing administered — staff
+//! accounts with their roles and scopes, units, the deadlines of categories, the
+//! responsibility matrix, the working-day calendar, the keys of other systems and their
+//! webhooks. Each section is a module that lays out its table and form and saves its form
+//! through the use cases, which check it whole before anything is written.
+
+mod apikeys;
+mod calendar;
+mod categories;
+mod matrix;
+mod units;
+mod users;
+mod webhooks;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use grassroots_app::AppError;
+use grassroots_store::Reference;
+
+use super::{check_same_origin, form_error, see_other, Chrome, FormError, Lang, Typed};
+use crate::error::ApiError;
+use crate::extract::{ApiForm, ApiQuery};
+use crate::session::{need, Can, Staff};
+use crate::AppState;
+
+/// The sections of administration, in the order of their tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Users,
+    Units,
+    Categories,
+    Matrix,
+    Calendar,
+    ApiKeys,
+    Webhooks,
+}
+
+impl Section {
+    pub const ALL: [Section; 7] =
+        [Self::Users, Self::Units, Self::Categories, Self::Matrix, Self::Calendar, Self::ApiKeys, Self::Webhooks];
+
+    /// Its path under `/admin/`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Users => "users",
+            Self::Units => "units",
+            Self::Categories => "categories",
+            Self::Matrix => "matrix",
+            Self::Calendar => "calendar",
+            Self::ApiKeys => "apikeys",
+            Self::Webhooks => "webhooks",
+        }
+    }
+
+    /// Its tab, in Chinese and English.
+    fn tab(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Users => ("人员与权限", "Staff"),
+            Self::Units => ("承办单位", "Units"),
+            Self::Categories => ("类别与时限", "Categories"),
+            Self::Matrix => ("派单目录", "Responsibility matrix"),
+            Self::Calendar => ("工作日历", "Calendar"),
+            Self::ApiKeys => ("接口密钥", "API keys"),
+            Self::Webhooks => ("事件推送", "Webhooks"),
+        }
+    }
+
+    fn parse(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+
+    /// Its heading, the columns of its table and the fields of its form.
+    fn layout(self, reference: &Reference, lang: Lang) -> Layout {
+        match self {
+            Self::Users => users::layout(lang),
+            Self::Units => units::layout(lang),
+            Self::Categories => categories::layout(reference, lang),
+            Self::Matrix => matrix::layout(reference, lang),
+            Self::Calendar => calendar::layout(lang),
+            Self::ApiKeys => apikeys::layout(lang),
+            Self::Webhooks => webhooks::layout(lang),
+        }
+    }
+
+    /// The lines of its table.
+    async fn lines(self, state: &AppState, lang: Lang) -> Result<Vec<Line>, ApiError> {
+        let reference = state.reference();
+        Ok(match self {
+            Self::Users => users::lines(state, lang).await?,
+            Self::Units => units::lines(&reference),
+            Self::Categories => categories::lines(&reference, lang),
+            Self::Matrix => matrix::lines(&reference, lang),
+            Self::Calendar => calendar::lines(&reference, lang),
+            Self::ApiKeys => apikeys::lines(state, lang).await?,
+            Self::Webhooks => webhooks::lines(state, lang).await?,
+        })
+    }
+
+    /// A second table under the form, where the section has one.
+    async fn log(self, state: &AppState, lang: Lang) -> Result<Option<Log>, ApiError> {
+        match self {
+            Self::Webhooks => Ok(Some(webhooks::log(state, lang).await?)),
+            Self::Users | Self::Units | Self::Categories | Self::Matrix | Self::Calendar | Self::ApiKeys => Ok(None),
+        }
+    }
+
+    /// Saves its form through the use cases.
+    async fn save(self, state: &AppState, staff: &Staff, typed: &Typed, lang: Lang) -> Result<Saved, AppError> {
+        match self {
+            Self::Users => users::save(state, staff, typed).await,
+            Self::Units => units::save(state, typed).await,
+            Self::Categories => categories::save(state, typed).await,
+            Self::Matrix => matrix::save(state, typed).await,
+            Self::Calendar => calendar::save(state, typed).await,
+            Self::ApiKeys => apikeys::save(state, typed, lang).await,
+            Self::Webhooks => webhooks::save(state, typed, lang).await,
+        }
+    }
+}
+
+/// What a section shows above its lines.
+pub struct Layout {
+    pub heading: String,
+    pub columns: Vec<String>,
+    pub form: Vec<Input>,
+}
+
+/// A second table: its heading, columns and lines.
+pub struct Log {
+    pub heading: String,
+    pub columns: Vec<String>,
+    pub lines: Vec<Line>,
+}
+
+/// A form saved: back to the section, or a secret to show this once.
+pub enum Saved {
+    Done,
+    ShowOnce { what: String, secret: String },
+}
+
+/// A row of one of the administration tables.
+pub struct Line {
+    pub cells: Vec<String>,
+}
+
+/// A field of a section's form.
+pub struct Input {
+    pub name: &'static str,
+    pub label: String,
+    /// Choices for a select; free text when empty.
+    pub options: Vec<(String, String)>,
+    pub secret: bool,
+}
+
+fn input(name: &'static str, label: String) -> Input {
+    Input { name, label, options: Vec::new(), secret: false }
+}
+
+fn choice(name: &'static str, label: String, options: Vec<(String, String)>) -> Input {
+    Input { options, ..input(name, label) }
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    lang: Lang,
+    chrome: Chrome,
+    section: &'static str,
+    tabs: Vec<(String, String, bool)>,
+    heading: String,
+    columns: Vec<String>,
+    lines: Vec<Line>,
+    form: Vec<Input>,
+    typed: Typed,
+    error: Option<FormError>,
+    saved: bool,
+    /// Shown once: a key or secret just issued, with what it is.
+    new_key: Option<(String, String)>,
+    /// A second table under the form: its heading, columns and lines (the delivery log).
+    log: Option<(String, Vec<String>, Vec<Line>)>,
+}
+
+impl AdminPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    fn general_error(&self) -> Option<&str> {
+        self.error.as_ref().filter(|e| !self.form.iter().any(|i| i.name == e.field)).map(|e| e.message.as_str())
+    }
+
+    /// The section as it stands in the store now.
+    async fn of(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: Section) -> Result<Self, ApiError> {
+        let Layout { heading, columns, form } = section.layout(&state.reference(), lang);
+        let tabs = Section::ALL
+            .into_iter()
+            .map(|s| {
+                let (zh, en) = s.tab();
+                (format!("/admin/{}", s.slug()), lang.t(zh, en).to_string(), s == section)
+            })
+            .collect();
+        Ok(Self {
+            section: section.slug(),
+            tabs,
+            heading,
+            columns,
+            lines: section.lines(state, lang).await?,
+            form,
+            typed: Typed::default(),
+            error: None,
+            saved: false,
+            new_key: None,
+            log: section.log(state, lang).await?.map(|l| (l.heading, l.columns, l.lines)),
+            chrome: Chrome::new(lang, Some(staff), uri),
+            lang,
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ShowParams {
+    saved: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::Administer>,
+    lang: Lang,
+    uri: Uri,
+    Path(section): Path<String>,
+    ApiQuery(p): ApiQuery<ShowParams>,
+) -> Result<Html<String>, ApiError> {
+    let section = Section::parse(&section).ok_or_else(ApiError::not_found)?;
+    let mut page = AdminPage::of(&state, &staff, lang, &uri, section).await?;
+    page.saved = p.saved.is_some();
+    Ok(Html(page.render()?))
+}
+
+/// Saves a section's form: back to the section; or the page again showing a secret this
+/// once, or the error beside its field with what was typed (passwords never written back).
+/// Never cached.
+pub async fn save(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::Administer>,
+    lang: Lang,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(section): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    check_same_origin(&headers)?;
+    let section = Section::parse(&section).ok_or_else(ApiError::not_found)?;
+    let typed = Typed(fields);
+    let saved = section.save(&state, &staff, &typed, lang).await;
+    if let Ok(Saved::Done) = saved {
+        return Ok(see_other(&format!("/admin/{}?saved=1", section.slug()), None));
+    }
+    let mut page = AdminPage::of(&state, &staff, lang, &uri, section).await?;
+    let status = match saved {
+        Ok(Saved::ShowOnce { what, secret }) => {
+            page.saved = true;
+            page.new_key = Some((what, secret));
+            StatusCode::OK
+        }
+        Ok(Saved::Done) => StatusCode::OK,
+        Err(e) => {
+            page.error = Some(form_error(e.into(), &lang)?);
+            page.typed = Typed(typed.0.into_iter().filter(|(k, _)| k != "password").collect());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    let mut response = (status, Html(page.render()?)).into_response();
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
