@@ -109,109 +109,28 @@ pub async fn show(
 ) -> Result<Html<String>, ApiError> {
     let grid = grid_in_scope(&state, &staff.user, &code).await?;
     let region = RegionCode::parse(&grid.code)?;
-    let scope = &staff.user.scope;
-    let now = Utc::now();
-    let atlas = state.atlas();
-    let name_of = |level: RegionLevel| {
-        region.ancestor(level).and_then(|c| atlas.outline(c.as_str()).map(|o| o.name.clone())).unwrap_or_default()
-    };
-
-    let workers = state
-        .store
-        .grid_workers(&grid.code)
-        .await?
-        .into_iter()
-        .map(|u| Worker { name: u.display_name, username: u.username })
-        .collect();
-    let coverage = state.store.coverage(&grid.code, now).await?.into_iter().next();
-    let (households, coverage_30, coverage_90) = coverage.map_or((0, percent(None), percent(None)), |c| {
+    let (scope, now, atlas) = (&staff.user.scope, Utc::now(), state.atlas());
+    let last_90_days =
+        RateFilter { region: Some(region.clone()), from: Some(now - chrono::Duration::days(90)), ..Default::default() };
+    // Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
+    let individual_cases = staff.may(Capability::WorkOnCases);
+    let store = &state.store;
+    let (workers, coverage, counts, patrol, listed) = tokio::try_join!(
+        store.grid_workers(&grid.code),
+        store.coverage(&grid.code, now),
+        store.rate_counts(scope, &last_90_days),
+        store.patrol_counts(scope, &last_90_days),
+        listed(&state, scope, &grid.code, &last_90_days, individual_cases),
+    )?;
+    let (households, coverage_30, coverage_90) = coverage.first().map_or((0, percent(None), percent(None)), |c| {
         let share = |n: i64| percent((c.households > 0).then(|| n as f64 / c.households as f64));
         (c.households, share(c.visited_30_days), share(c.visited_90_days))
     });
-    let last_90_days =
-        RateFilter { region: Some(region.clone()), from: Some(now - chrono::Duration::days(90)), ..Default::default() };
-    let rates = Rates::from_counts(state.store.rate_counts(scope, &last_90_days).await?);
-    let patrol = state.store.patrol_counts(scope, &last_90_days).await?;
     let reference = state.reference();
-
-    // Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
-    let individual_cases = staff.may(Capability::WorkOnCases);
-    let (cases, visits) = if individual_cases {
-        let page = state
-            .store
-            .list_cases(scope, &CaseFilter { region: Some(region.clone()), limit: LISTED, ..Default::default() })
-            .await?;
-        let cases: Vec<CaseLine> = page
-            .cases
-            .iter()
-            .map(|c| {
-                let r = &c.record;
-                CaseLine {
-                    tracking_no: r.tracking_no.clone(),
-                    category: category_name(&reference, &r.category_code, &lang),
-                    state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-                    overdue: r.due_status == grassroots_domain::DueStatus::Overdue && r.state.is_pending(),
-                    received: beijing_minutes(r.received_at),
-                    on_spot: r.resolved_on_spot,
-                    description: clip(&r.description, 60),
-                }
-            })
-            .collect();
-        let visits: Vec<VisitLine> = state
-            .store
-            .visits(scope, &grid.code, LISTED.into())
-            .await?
-            .into_iter()
-            .map(|v| VisitLine {
-                date: v.visited_on.to_string(),
-                household: v.household_label,
-                topic: v.topic,
-                follow_up: v.follow_up.unwrap_or_default(),
-                worker: v.worker,
-                raised_case: v.case_id.is_some(),
-            })
-            .collect();
-        (cases, visits)
-    } else {
-        (Vec::new(), Vec::new())
+    let rates = Rates::from_counts(counts);
+    let name_of = |level: RegionLevel| {
+        region.ancestor(level).and_then(|c| atlas.outline(c.as_str()).map(|o| o.name.clone())).unwrap_or_default()
     };
-
-    // The grid, highlighted, among the grids of its street that fall in the frame.
-    let svg = match atlas.outline(&grid.code) {
-        Some(here) => {
-            // A square of ground around the grid, however long and thin the grid is.
-            let (w, s, e, n) = here.bbox;
-            let squash = ((s + n) / 2.0).to_radians().cos();
-            let half = ((e - w) * squash).max(n - s) * (0.5 + SURROUNDINGS);
-            let bbox = square_around(((w + e) / 2.0, (s + n) / 2.0), half);
-            let areas = atlas
-                .grids_overlapping(bbox)
-                .into_iter()
-                .map(|g| {
-                    let is_here = g.code == region;
-                    Area {
-                        polygons: &g.polygons,
-                        fill: if is_here { Palette::Greens.colours()[1] } else { "#f7f7f7" },
-                        href: (!is_here).then(|| format!("/grids/{}", g.code.as_str())),
-                        title: g.name.clone(),
-                        label: None,
-                    }
-                })
-                .collect();
-            let points =
-                if individual_cases { state.store.case_points(scope, &last_90_days, 500).await? } else { Vec::new() };
-            Map {
-                frame: Frame::fit(bbox, 640.0),
-                label: grid.name.clone(),
-                areas,
-                lines: Vec::new(),
-                dots: points.iter().map(|p| case_dot(p, &reference, &lang)).collect(),
-            }
-            .to_svg()
-        }
-        None => String::new(),
-    };
-
     let community_code = region.parent().map(|c| c.as_str().to_string()).unwrap_or_default();
     let page = GridPage {
         name: grid.name.clone(),
@@ -221,8 +140,8 @@ pub async fn show(
         map_href: format!("/map?region={community_code}"),
         synthetic: grid.synthetic,
         area_km2: format!("{:.2}", grid.area_m2 / 1e6),
-        workers,
-        svg,
+        workers: workers.into_iter().map(|u| Worker { name: u.display_name, username: u.username }).collect(),
+        svg: surroundings(&atlas, &grid.name, &region, &listed.points, &reference, &lang),
         households,
         coverage_30,
         coverage_90,
@@ -232,11 +151,99 @@ pub async fn show(
             .collect(),
         patrol_reports: patrol.reports,
         patrol_on_spot: patrol.resolved_on_spot,
-        cases,
-        visits,
+        cases: listed.cases.iter().map(|c| case_line(&c.record, &reference, &lang)).collect(),
+        visits: listed.visits.into_iter().map(visit_line).collect(),
         individual_cases,
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
     Ok(Html(page.render()?))
+}
+
+/// The grid's individual cases, visits and case points, for those who may see them.
+struct Listed {
+    cases: Vec<grassroots_store::CaseSummary>,
+    visits: Vec<grassroots_store::Visit>,
+    points: Vec<grassroots_store::CasePoint>,
+}
+
+async fn listed(
+    state: &AppState,
+    scope: &grassroots_domain::Scope,
+    grid_code: &str,
+    last_90_days: &RateFilter,
+    individual_cases: bool,
+) -> Result<Listed, grassroots_store::StoreError> {
+    if !individual_cases {
+        return Ok(Listed { cases: Vec::new(), visits: Vec::new(), points: Vec::new() });
+    }
+    let filter = CaseFilter { region: last_90_days.region.clone(), limit: LISTED, ..Default::default() };
+    let (page, visits, points) = tokio::try_join!(
+        state.store.list_cases(scope, &filter),
+        state.store.visits(scope, grid_code, LISTED.into()),
+        state.store.case_points(scope, last_90_days, 500),
+    )?;
+    Ok(Listed { cases: page.cases, visits, points })
+}
+
+fn case_line(r: &grassroots_domain::CaseRecord, reference: &grassroots_store::Reference, lang: &Lang) -> CaseLine {
+    CaseLine {
+        tracking_no: r.tracking_no.clone(),
+        category: category_name(reference, &r.category_code, lang),
+        state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+        overdue: r.due_status == grassroots_domain::DueStatus::Overdue && r.state.is_pending(),
+        received: beijing_minutes(r.received_at),
+        on_spot: r.resolved_on_spot,
+        description: clip(&r.description, 60),
+    }
+}
+
+fn visit_line(v: grassroots_store::Visit) -> VisitLine {
+    VisitLine {
+        date: v.visited_on.to_string(),
+        household: v.household_label,
+        topic: v.topic,
+        follow_up: v.follow_up.unwrap_or_default(),
+        worker: v.worker,
+        raised_case: v.case_id.is_some(),
+    }
+}
+
+/// The grid, highlighted, among the grids around it, with its cases as points.
+fn surroundings(
+    atlas: &grassroots_geo::atlas::Atlas,
+    name: &str,
+    region: &RegionCode,
+    points: &[grassroots_store::CasePoint],
+    reference: &grassroots_store::Reference,
+    lang: &Lang,
+) -> String {
+    let Some(here) = atlas.outline(region.as_str()) else { return String::new() };
+    // A square of ground around the grid, however long and thin the grid is.
+    let (w, s, e, n) = here.bbox;
+    let squash = ((s + n) / 2.0).to_radians().cos();
+    let half = ((e - w) * squash).max(n - s) * (0.5 + SURROUNDINGS);
+    let bbox = square_around(((w + e) / 2.0, (s + n) / 2.0), half);
+    let areas = atlas
+        .grids_overlapping(bbox)
+        .into_iter()
+        .map(|g| {
+            let is_here = g.code == *region;
+            Area {
+                polygons: &g.polygons,
+                fill: if is_here { Palette::Greens.colours()[1] } else { "#f7f7f7" },
+                href: (!is_here).then(|| format!("/grids/{}", g.code.as_str())),
+                title: g.name.clone(),
+                label: None,
+            }
+        })
+        .collect();
+    Map {
+        frame: Frame::fit(bbox, 640.0),
+        label: name.to_string(),
+        areas,
+        lines: Vec::new(),
+        dots: points.iter().map(|p| case_dot(p, reference, lang)).collect(),
+    }
+    .to_svg()
 }

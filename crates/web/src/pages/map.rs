@@ -13,7 +13,7 @@ use chrono::Utc;
 use grassroots_domain::access::Scope;
 use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_geo::atlas::{Atlas, Outline};
-use grassroots_store::{RateFilter, RegionCount};
+use grassroots_store::{CasePoint, RateFilter, RegionCount};
 use serde::Deserialize;
 
 use super::{encode, percent, Chrome, Lang};
@@ -167,60 +167,109 @@ pub async fn show(
         return Err(ApiError::field("days", "可选：7, 30, 90, 365", "one of: 7, 30, 90, 365"));
     }
     let atlas = state.atlas();
-    let placer = state.placer();
     let region = match p.region.as_deref() {
         Some(code) => RegionCode::parse(code)?,
-        None => home_region(&staff.user.scope, &atlas, placer.districts()).ok_or(ApiError::not_found())?,
+        None => home_region(&staff.user.scope, &atlas, state.placer().districts()).ok_or_else(ApiError::not_found)?,
     };
-    let here = atlas.outline(region.as_str()).ok_or(ApiError::not_found())?;
-    let scope = &staff.user.scope;
-    let now = Utc::now();
-    let filter = RateFilter {
-        region: Some(region.clone()),
-        from: Some(now - chrono::Duration::days(days.into())),
-        ..Default::default()
-    };
-
+    let here = atlas.outline(region.as_str()).ok_or_else(ApiError::not_found)?;
     // The regions shaded: one level down, or the region alone when nothing lies below it.
     let mut children = atlas.children(&region);
-    let child_level = children.first().map_or(region.level(), |c| c.code.level());
     if children.is_empty() {
         children.push(here);
     }
-    let counts: HashMap<String, RegionCount> = state
-        .store
-        .region_counts(scope, child_level, &filter)
-        .await?
-        .into_iter()
-        .map(|c| (c.code.clone(), c))
-        .collect();
-    // Coverage: 30 days for periods up to a month, else 90.
-    let coverage_days = if days <= 30 { 30 } else { 90 };
-    let mut visited: HashMap<&str, (i64, i64)> = HashMap::new();
-    for c in state.store.coverage(region.as_str(), now).await? {
-        if !scope.covers_grid(&c.grid_code) {
-            continue;
+    // Leaders work with aggregates (DESIGN §2): no individual cases, not even as points.
+    let individual_cases = staff.may(Capability::WorkOnCases);
+    let view = View { region: &region, shade, days, children, lang };
+    let figures = view.figures(&state, &staff.user.scope, individual_cases).await?;
+    let rows = view.rows(&figures);
+    let (svg, legend) = view.drawn(&state, &atlas, here, &rows, &figures);
+    let page = MapPage {
+        title: here.name.clone(),
+        crumbs: crumbs(&atlas, &region, shade, days),
+        shade_label: shade.label(&lang),
+        shades: view.shade_choices(),
+        periods: view.period_choices(),
+        days,
+        coverage_days: figures.coverage_days,
+        svg,
+        legend,
+        rows,
+        rows_are: level_rows_label(region.level()),
+        points: figures.points.len(),
+        points_capped: figures.points.len() as i64 == MAX_POINTS,
+        individual_cases,
+        chrome: Chrome::new(lang, Some(&staff), &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The map asked for: a region, what shades it, over how many days, and its parts.
+struct View<'a> {
+    region: &'a RegionCode,
+    shade: Shade,
+    days: u32,
+    children: Vec<&'a Outline>,
+    lang: Lang,
+}
+
+/// What the map shows of its parts: cases counted, households visited, cases as points.
+struct Figures {
+    counts: HashMap<String, RegionCount>,
+    /// (households, visited) per part.
+    visited: HashMap<String, (i64, i64)>,
+    /// Coverage over 30 days for periods up to a month, else 90.
+    coverage_days: u32,
+    points: Vec<CasePoint>,
+}
+
+impl View<'_> {
+    /// The three reads the map needs, made at the same time.
+    async fn figures(&self, state: &AppState, scope: &Scope, individual_cases: bool) -> Result<Figures, ApiError> {
+        let now = Utc::now();
+        let filter = RateFilter {
+            region: Some(self.region.clone()),
+            from: Some(now - chrono::Duration::days(self.days.into())),
+            ..Default::default()
+        };
+        let child_level = self.children.first().map_or(self.region.level(), |c| c.code.level());
+        let points = async {
+            match individual_cases {
+                true => state.store.case_points(scope, &filter, MAX_POINTS).await,
+                false => Ok(Vec::new()),
+            }
+        };
+        let (counts, coverage, points) = tokio::try_join!(
+            state.store.region_counts(scope, child_level, &filter),
+            state.store.coverage(self.region.as_str(), now),
+            points,
+        )?;
+        let coverage_days = if self.days <= 30 { 30 } else { 90 };
+        let mut visited: HashMap<String, (i64, i64)> = HashMap::new();
+        for c in coverage.iter().filter(|c| scope.covers_grid(&c.grid_code)) {
+            if let Some(child) = self.children.iter().find(|o| c.grid_code.starts_with(o.code.as_str())) {
+                let entry = visited.entry(child.code.as_str().to_string()).or_default();
+                entry.0 += c.households;
+                entry.1 += if coverage_days == 30 { c.visited_30_days } else { c.visited_90_days };
+            }
         }
-        if let Some(child) = children.iter().find(|o| c.grid_code.starts_with(o.code.as_str())) {
-            let entry = visited.entry(child.code.as_str()).or_default();
-            entry.0 += c.households;
-            entry.1 += if coverage_days == 30 { c.visited_30_days } else { c.visited_90_days };
-        }
+        let counts = counts.into_iter().map(|c| (c.code.clone(), c)).collect();
+        Ok(Figures { counts, visited, coverage_days, points })
     }
 
-    let rows: Vec<RegionRow> = children
-        .iter()
-        .map(|o| {
-            let c = counts.get(o.code.as_str());
+    /// A row of the table per part, with the figures behind its shading.
+    fn rows(&self, figures: &Figures) -> Vec<RegionRow> {
+        let row = |o: &&Outline| {
+            let c = figures.counts.get(o.code.as_str());
             let (total, pending, overdue) = c.map_or((0, 0, 0), |c| (c.total, c.pending, c.overdue));
-            let (households, seen) = visited.get(o.code.as_str()).copied().unwrap_or_default();
+            let (households, seen) = figures.visited.get(o.code.as_str()).copied().unwrap_or_default();
             RegionRow {
                 name: o.name.clone(),
                 code: o.code.as_str().to_string(),
                 href: if o.code.level() == RegionLevel::Grid {
                     format!("/grids/{}", o.code.as_str())
                 } else {
-                    map_href(o.code.as_str(), shade, days)
+                    map_href(o.code.as_str(), self.shade, self.days)
                 },
                 total,
                 pending,
@@ -229,107 +278,99 @@ pub async fn show(
                 households,
                 coverage: percent((households > 0).then(|| seen as f64 / households as f64)),
             }
-        })
-        .collect();
-    let value_of = |row: &RegionRow| -> Option<f64> {
-        match shade {
+        };
+        self.children.iter().map(row).collect()
+    }
+
+    /// The value a part is shaded by.
+    fn value_of(&self, row: &RegionRow, figures: &Figures) -> Option<f64> {
+        match self.shade {
             Shade::Volume => Some(row.total as f64),
             Shade::Overdue => (row.total > 0).then(|| row.overdue as f64 / row.total as f64),
             Shade::Coverage => {
-                let (households, seen) = visited.get(row.code.as_str()).copied().unwrap_or_default();
+                let (households, seen) = figures.visited.get(row.code.as_str()).copied().unwrap_or_default();
                 (households > 0).then(|| seen as f64 / households as f64)
             }
         }
-    };
-    let classes = match shade {
-        Shade::Volume => Classes::counts(rows.iter().map(|r| r.total).max().unwrap_or(0) as f64),
-        Shade::Overdue | Shade::Coverage => Classes::shares(),
-    };
-    let colours = shade.palette().colours();
-    let figure = |v: Option<f64>| match (shade, v) {
-        (_, None) => lang.t("无数据", "no data").to_string(),
-        (Shade::Volume, Some(v)) => format!("{v:.0} {}", lang.t("件", "cases")),
-        (_, Some(v)) => percent(Some(v)),
-    };
-    let label_names = children.len() <= 40;
-    let areas: Vec<Area> = children
-        .iter()
-        .zip(&rows)
-        .map(|(o, row)| {
-            let value = value_of(row);
-            Area {
-                polygons: &o.polygons,
-                fill: value.map_or(NO_DATA, |v| colours[classes.class_of(v)]),
-                href: (o.code != region).then(|| row.href.clone()),
-                title: format!("{}：{} {}", o.name, shade.label(&lang), figure(value)),
-                label: label_names.then(|| (short_name(&o.name).to_string(), o.label_at)),
-            }
-        })
-        .collect();
-    // Inside a district or a street the grids are drawn too, thin, over the shading.
-    let lines: Vec<&[grassroots_geo::Polygon]> =
-        if matches!(region.level(), RegionLevel::County | RegionLevel::Township) {
-            atlas.grids_within(&region).into_iter().map(|g| g.polygons.as_slice()).collect()
-        } else {
-            Vec::new()
-        };
-    // Leaders work with aggregates (DESIGN §2): no individual cases, not even as points.
-    let individual_cases = staff.may(Capability::WorkOnCases);
-    let points = if individual_cases { state.store.case_points(scope, &filter, MAX_POINTS).await? } else { Vec::new() };
-    let reference = state.reference();
-    let dots = points.iter().map(|p| case_dot(p, &reference, &lang)).collect();
-    let map = Map {
-        frame: Frame::fit(here.bbox, 800.0),
-        label: format!("{} — {}", here.name, shade.label(&lang)),
-        areas,
-        lines,
-        dots,
-    };
+    }
 
-    let legend = (0..5)
-        .map(|i| {
-            let (lo, hi) = (classes.bounds[i], classes.bounds[i + 1]);
-            let range = match shade {
-                Shade::Volume => format!("{lo:.0}–{hi:.0}"),
-                _ => format!("{}–{}", percent(Some(lo)), percent(Some(hi))),
-            };
-            LegendEntry { colour: colours[i], range }
-        })
-        .collect();
-    let crumbs = crumbs(&atlas, &region, shade, days);
-    let page = MapPage {
-        title: here.name.clone(),
-        crumbs,
-        shade_label: shade.label(&lang),
-        shades: Shade::ALL
+    /// The map as SVG, and its legend.
+    fn drawn(
+        &self,
+        state: &AppState,
+        atlas: &Atlas,
+        here: &Outline,
+        rows: &[RegionRow],
+        figures: &Figures,
+    ) -> (String, Vec<LegendEntry>) {
+        let (shade, lang) = (self.shade, self.lang);
+        let classes = match shade {
+            Shade::Volume => Classes::counts(rows.iter().map(|r| r.total).max().unwrap_or(0) as f64),
+            Shade::Overdue | Shade::Coverage => Classes::shares(),
+        };
+        let colours = shade.palette().colours();
+        let figure = |v: Option<f64>| match (shade, v) {
+            (_, None) => lang.t("无数据", "no data").to_string(),
+            (Shade::Volume, Some(v)) => format!("{v:.0} {}", lang.t("件", "cases")),
+            (_, Some(v)) => percent(Some(v)),
+        };
+        let label_names = self.children.len() <= 40;
+        let areas = self
+            .children
             .iter()
-            .map(|s| Choice {
-                label: s.label(&lang).to_string(),
-                href: map_href(region.as_str(), *s, days),
-                current: *s == shade,
+            .zip(rows)
+            .map(|(o, row)| {
+                let value = self.value_of(row, figures);
+                Area {
+                    polygons: &o.polygons,
+                    fill: value.map_or(NO_DATA, |v| colours[classes.class_of(v)]),
+                    href: (o.code != *self.region).then(|| row.href.clone()),
+                    title: format!("{}：{} {}", o.name, shade.label(&lang), figure(value)),
+                    label: label_names.then(|| (short_name(&o.name).to_string(), o.label_at)),
+                }
             })
-            .collect(),
-        periods: PERIODS
-            .iter()
-            .map(|d| Choice {
-                label: format!("{d}{}", lang.t("天", " days")),
-                href: map_href(region.as_str(), shade, *d),
-                current: *d == days,
+            .collect();
+        // Inside a district or a street the grids are drawn too, thin, over the shading.
+        let lines = match self.region.level() {
+            RegionLevel::County | RegionLevel::Township => {
+                atlas.grids_within(self.region).into_iter().map(|g| g.polygons.as_slice()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let reference = state.reference();
+        let dots = figures.points.iter().map(|p| case_dot(p, &reference, &lang)).collect();
+        let label = format!("{} — {}", here.name, shade.label(&lang));
+        let svg = Map { frame: Frame::fit(here.bbox, 800.0), label, areas, lines, dots }.to_svg();
+        let legend = (0..5)
+            .map(|i| {
+                let (lo, hi) = (classes.bounds[i], classes.bounds[i + 1]);
+                let range = match shade {
+                    Shade::Volume => format!("{lo:.0}–{hi:.0}"),
+                    _ => format!("{}–{}", percent(Some(lo)), percent(Some(hi))),
+                };
+                LegendEntry { colour: colours[i], range }
             })
-            .collect(),
-        days,
-        coverage_days,
-        svg: map.to_svg(),
-        legend,
-        rows,
-        rows_are: level_rows_label(region.level()),
-        points: points.len(),
-        points_capped: points.len() as i64 == MAX_POINTS,
-        individual_cases,
-        chrome: Chrome::new(lang, Some(&staff), &uri),
-        lang,
-    };
-    Ok(Html(page.render()?))
+            .collect();
+        (svg, legend)
+    }
+
+    fn shade_choices(&self) -> Vec<Choice> {
+        let choice = |s: Shade| Choice {
+            label: s.label(&self.lang).to_string(),
+            href: map_href(self.region.as_str(), s, self.days),
+            current: s == self.shade,
+        };
+        Shade::ALL.into_iter().map(choice).collect()
+    }
+
+    fn period_choices(&self) -> Vec<Choice> {
+        let choice = |d: u32| Choice {
+            label: format!("{d}{}", self.lang.t("天", " days")),
+            href: map_href(self.region.as_str(), self.shade, d),
+            current: d == self.days,
+        };
+        PERIODS.into_iter().map(choice).collect()
+    }
 }
 
 /// A case as a dot: category and state in its title, nothing personal.
