@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::{CaseRecord, CaseState, Scope};
 use grassroots_store::auth::digest;
-use grassroots_store::{ApiKey, CaseFilter, Reference};
+use grassroots_store::{ApiKey, CaseFilter, CaseSummary, Reference, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -312,7 +312,6 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
     let key = key_of(state, get("api_key")).await.map_err(|e| Open311Error::from_api(format, e))?;
     let reference = state.reference();
-    let everything = Scope::All;
     if let Some(ids) = get("service_request_id") {
         let mut items = Vec::new();
         for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
@@ -322,92 +321,106 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
         }
         return Ok(render(format, "service_requests", "request", items));
     }
-    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
-        let Some(v) = get(name) else { return Ok(None) };
-        // An unencoded `+` of a time zone arrives as a space.
-        let v = v.replace(' ', "+");
-        let parsed = DateTime::parse_from_rfc3339(&v).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
-            let day = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok()?;
-            beijing().from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single().map(|t| t.with_timezone(&Utc))
-        });
-        match parsed {
-            Some(t) if (2000..=2100).contains(&t.year()) => Ok(Some(t)),
-            _ => Err(bad(&format!(
-                "{name}: expected a w3c date-time between 2000 and 2100, such as 2026-11-01T00:00:00+08:00"
-            ))),
-        }
-    };
-    let end = date("end_date")?.unwrap_or_else(Utc::now);
-    let start = date("start_date")?.unwrap_or(end - chrono::Duration::days(DEFAULT_WINDOW_DAYS));
-    if start >= end {
-        return Err(bad("end_date must be after start_date"));
-    }
-    let states: Vec<CaseState> = match get("status") {
-        None => Vec::new(),
-        Some(list) => {
-            let mut states = Vec::new();
-            for s in list.split(',').map(str::trim) {
-                match s {
-                    "open" => states.extend(CaseState::ALL.iter().filter(|s| !s.is_terminal())),
-                    "closed" => states.extend(CaseState::ALL.iter().filter(|s| s.is_terminal())),
-                    _ => return Err(bad("status: open or closed")),
-                }
-            }
-            states
-        }
-    };
-    let codes: Vec<&str> = get("service_code").map(|c| c.split(',').map(str::trim).collect()).unwrap_or_default();
-    if let Some(unknown) = codes.iter().find(|c| reference.taxonomy.get(c).is_none()) {
-        return Err(bad(&format!("service_code: no such service {unknown}")));
-    }
-    let number = |name: &str, default: u32| -> Result<u32, Open311Error> {
-        get(name).map_or(Ok(default), |v| {
-            v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| bad(&format!("{name}: a whole number from 1")))
-        })
-    };
-    let page = number("page", 1)?;
-    let page_size = number("page_size", 50)?.min(MAX_PAGE_SIZE);
-    if u64::from(page) * u64::from(page_size) > MAX_DEPTH {
-        return Err(bad(&format!("page × page_size may reach {MAX_DEPTH} requests at most; narrow the dates instead")));
-    }
-    // Keyset pages underneath, one service code after the other when several are given: walk
-    // to the requested page; past the end it is empty.
-    let mut found = Vec::new();
-    let mut skip = u64::from(page - 1) * u64::from(page_size);
-    let categories: Vec<Option<String>> =
-        if codes.is_empty() { vec![None] } else { codes.iter().map(|c| Some(c.to_string())).collect() };
-    'codes: for category in categories {
-        let mut filter = CaseFilter {
-            states: states.clone(),
-            category,
-            received_from: Some(start),
-            received_to: Some(end),
-            limit: MAX_PAGE_SIZE,
-            ..Default::default()
-        };
-        loop {
-            let batch = state
-                .store
-                .list_cases(&everything, &filter)
-                .await
-                .map_err(|e| Open311Error::from_api(format, e.into()))?;
-            for case in batch.cases {
-                if skip > 0 {
-                    skip -= 1;
-                } else if found.len() < page_size as usize {
-                    found.push(case);
-                } else {
-                    break 'codes;
-                }
-            }
-            match batch.next_cursor {
-                Some(cursor) => filter.after = Some(cursor),
-                None => break,
-            }
-        }
-    }
+    let query = RequestQuery::read(&params, &reference).map_err(|m| bad(&m))?;
+    let found = query.page(state).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
     let items = found.iter().map(|c| request_item(&c.record, &reference, in_full(&key, &c.record))).collect();
     Ok(render(format, "service_requests", "request", items))
+}
+
+/// A search of requests: by status, service codes and period, a page of them.
+struct RequestQuery {
+    states: Vec<CaseState>,
+    codes: Vec<String>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    page: u32,
+    page_size: u32,
+}
+
+impl RequestQuery {
+    /// The search's parameters, checked; a refusal says which and why.
+    fn read(params: &[(String, String)], reference: &Reference) -> Result<Self, String> {
+        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+        let date = |name: &str| -> Result<Option<DateTime<Utc>>, String> {
+            let Some(v) = get(name) else { return Ok(None) };
+            // An unencoded `+` of a time zone arrives as a space.
+            let v = v.replace(' ', "+");
+            let parsed = DateTime::parse_from_rfc3339(&v).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
+                let day = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok()?;
+                beijing().from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single().map(|t| t.with_timezone(&Utc))
+            });
+            match parsed {
+                Some(t) if (2000..=2100).contains(&t.year()) => Ok(Some(t)),
+                _ => Err(format!(
+                    "{name}: expected a w3c date-time between 2000 and 2100, such as 2026-11-01T00:00:00+08:00"
+                )),
+            }
+        };
+        let end = date("end_date")?.unwrap_or_else(Utc::now);
+        let start = date("start_date")?.unwrap_or(end - chrono::Duration::days(DEFAULT_WINDOW_DAYS));
+        if start >= end {
+            return Err("end_date must be after start_date".into());
+        }
+        let mut states = Vec::new();
+        for s in get("status").map(|l| l.split(',').map(str::trim).collect::<Vec<_>>()).unwrap_or_default() {
+            match s {
+                "open" => states.extend(CaseState::ALL.iter().filter(|s| !s.is_terminal())),
+                "closed" => states.extend(CaseState::ALL.iter().filter(|s| s.is_terminal())),
+                _ => return Err("status: open or closed".into()),
+            }
+        }
+        let codes: Vec<String> =
+            get("service_code").map(|c| c.split(',').map(|c| c.trim().to_string()).collect()).unwrap_or_default();
+        if let Some(unknown) = codes.iter().find(|c| reference.taxonomy.get(c).is_none()) {
+            return Err(format!("service_code: no such service {unknown}"));
+        }
+        let number = |name: &str, default: u32| -> Result<u32, String> {
+            get(name).map_or(Ok(default), |v| {
+                v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| format!("{name}: a whole number from 1"))
+            })
+        };
+        let (page, page_size) = (number("page", 1)?, number("page_size", 50)?.min(MAX_PAGE_SIZE));
+        if u64::from(page) * u64::from(page_size) > MAX_DEPTH {
+            return Err(format!("page × page_size may reach {MAX_DEPTH} requests at most; narrow the dates instead"));
+        }
+        Ok(Self { states, codes, start, end, page, page_size })
+    }
+
+    /// The requested page. Keyset pages underneath, one service code after the other when
+    /// several are given: walk to the requested page; past the end it is empty.
+    async fn page(&self, state: &AppState) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut found = Vec::new();
+        let mut skip = u64::from(self.page - 1) * u64::from(self.page_size);
+        let categories: Vec<Option<String>> =
+            if self.codes.is_empty() { vec![None] } else { self.codes.iter().cloned().map(Some).collect() };
+        for category in categories {
+            let mut filter = CaseFilter {
+                states: self.states.clone(),
+                category,
+                received_from: Some(self.start),
+                received_to: Some(self.end),
+                limit: MAX_PAGE_SIZE,
+                ..Default::default()
+            };
+            loop {
+                let batch = state.store.list_cases(&Scope::All, &filter).await?;
+                for case in batch.cases {
+                    if skip > 0 {
+                        skip -= 1;
+                    } else if found.len() < self.page_size as usize {
+                        found.push(case);
+                    } else {
+                        return Ok(found);
+                    }
+                }
+                match batch.next_cursor {
+                    Some(cursor) => filter.after = Some(cursor),
+                    None => break,
+                }
+            }
+        }
+        Ok(found)
+    }
 }
 
 async fn by_tracking_no(state: &AppState, no: &str) -> Result<Option<CaseRecord>, ApiError> {

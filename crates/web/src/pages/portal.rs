@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use grassroots_domain::case::Place;
-use grassroots_domain::{RegionCode, RegionLevel};
+use grassroots_domain::{RegionCode, RegionLevel, Scope};
 use grassroots_geo::atlas::Atlas;
 use grassroots_geo::placement::Unplaced;
 use grassroots_geo::Polygon;
@@ -620,88 +620,83 @@ pub async fn public_cases(
         limit: PUBLIC_PAGE,
         ..Default::default()
     };
-    let everything = grassroots_domain::Scope::All;
-    let page = state.store.list_cases(&everything, &filter).await?;
-    let atlas = state.atlas();
-    let cases = page
-        .cases
-        .iter()
-        .map(|c| {
-            let r = &c.record;
-            PublicCase {
-                category: category_name(&reference, &r.category_code, &lang),
-                place: place_names(&atlas, &[&r.place.street_code, &r.place.community_code]),
-                state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-                received: beijing_minutes(r.received_at),
-            }
-        })
-        .collect();
+    let (atlas, placer) = (state.atlas(), state.placer());
+    let district =
+        placer.districts().first().map(|d| Ok::<_, ApiError>((d, RegionCode::parse(&d.code)?))).transpose()?;
+    let around = district.as_ref().map(|(_, code)| grassroots_store::RateFilter {
+        region: street.clone().or(Some(code.clone())),
+        category: category.map(str::to_string),
+        from: Some(Utc::now() - chrono::Duration::days(90)),
+        ..Default::default()
+    });
+    let (page, points) = tokio::try_join!(state.store.list_cases(&Scope::All, &filter), async {
+        match &around {
+            Some(f) => state.store.case_points(&Scope::All, f, 1000).await,
+            None => Ok(Vec::new()),
+        }
+    })?;
+    let cases = page.cases.iter().map(|c| public_case(&c.record, &reference, &atlas, &lang)).collect();
     let older_href = page.next_cursor.map(|cursor| {
         let cursor = cursor.to_string();
         let mut pairs = vec![("after", cursor.as_str())];
-        if let Some(c) = category {
-            pairs.push(("category", c));
-        }
-        if let Some(s) = &street {
-            pairs.push(("street", s.as_str()));
-        }
+        pairs.extend(category.map(|c| ("category", c)));
+        pairs.extend(street.as_ref().map(|s| ("street", s.as_str())));
         format!("/public?{}", encode(&pairs))
     });
-
-    // The map: the district's streets, and the last 90 days' cases as rounded points.
-    let placer = state.placer();
-    let district = placer.districts().first();
-    let svg = match district {
-        Some(d) => {
-            let code = RegionCode::parse(&d.code)?;
-            let streets = atlas.children(&code);
-            let rates = grassroots_store::RateFilter {
-                region: street.clone().or(Some(code.clone())),
-                category: category.map(str::to_string),
-                from: Some(Utc::now() - chrono::Duration::days(90)),
-                ..Default::default()
-            };
-            let points = state.store.case_points(&everything, &rates, 1000).await?;
-            let areas = streets
-                .iter()
-                .map(|s| Area {
-                    polygons: &s.polygons,
-                    fill: Palette::Blues.colours()[0],
-                    href: Some(format!("/public?{}", encode(&[("street", s.code.as_str())]))),
-                    title: s.name.clone(),
-                    label: Some((s.name.clone(), s.label_at)),
-                })
-                .collect();
-            let dots = points
-                .iter()
-                .map(|pt| {
-                    let kind = if pt.state.is_pending() { DotKind::Pending } else { DotKind::Finished };
-                    let category = reference
-                        .taxonomy
-                        .get(&pt.category_code)
-                        .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
-                    let state = lang.t(pt.state.label_zh(), pt.state.label_en());
-                    Dot { lng: rounded(pt.lng), lat: rounded(pt.lat), kind, title: format!("{category} · {state}") }
-                })
-                .collect();
-            Map { frame: Frame::fit(d.bbox, 600.0), label: d.name.clone(), areas, lines: Vec::new(), dots }.to_svg()
-        }
-        None => String::new(),
-    };
-    let streets = district
-        .and_then(|d| RegionCode::parse(&d.code).ok())
-        .map(|code| atlas.children(&code).iter().map(|s| (s.code.as_str().to_string(), s.name.clone())).collect())
-        .unwrap_or_default();
+    let streets = district.as_ref().map_or_else(Vec::new, |(_, code)| atlas.children(code));
     let page = PublicPage {
         groups: category_groups(&reference, &lang),
-        streets,
+        svg: district.as_ref().map_or_else(String::new, |(d, _)| public_map(d, &streets, &points, &reference, &lang)),
+        streets: streets.iter().map(|s| (s.code.as_str().to_string(), s.name.clone())).collect(),
         category: category.unwrap_or_default().to_string(),
         street: street.map(|s| s.as_str().to_string()).unwrap_or_default(),
         cases,
         older_href,
-        svg,
         chrome: Chrome::new(lang, None, &uri),
         lang,
     };
     Ok(Html(page.render()?))
+}
+
+fn public_case(r: &grassroots_domain::CaseRecord, reference: &Reference, atlas: &Atlas, lang: &Lang) -> PublicCase {
+    PublicCase {
+        category: category_name(reference, &r.category_code, lang),
+        place: place_names(atlas, &[&r.place.street_code, &r.place.community_code]),
+        state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+        received: beijing_minutes(r.received_at),
+    }
+}
+
+/// The district's streets, and the last 90 days' cases as points rounded to about 100 m.
+fn public_map(
+    district: &grassroots_geo::Boundary,
+    streets: &[&grassroots_geo::atlas::Outline],
+    points: &[grassroots_store::CasePoint],
+    reference: &Reference,
+    lang: &Lang,
+) -> String {
+    let areas = streets
+        .iter()
+        .map(|s| Area {
+            polygons: &s.polygons,
+            fill: Palette::Blues.colours()[0],
+            href: Some(format!("/public?{}", encode(&[("street", s.code.as_str())]))),
+            title: s.name.clone(),
+            label: Some((s.name.clone(), s.label_at)),
+        })
+        .collect();
+    let dots = points
+        .iter()
+        .map(|pt| {
+            let kind = if pt.state.is_pending() { DotKind::Pending } else { DotKind::Finished };
+            let category = reference
+                .taxonomy
+                .get(&pt.category_code)
+                .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
+            let state = lang.t(pt.state.label_zh(), pt.state.label_en());
+            Dot { lng: rounded(pt.lng), lat: rounded(pt.lat), kind, title: format!("{category} · {state}") }
+        })
+        .collect();
+    Map { frame: Frame::fit(district.bbox, 600.0), label: district.name.clone(), areas, lines: Vec::new(), dots }
+        .to_svg()
 }
