@@ -34,11 +34,30 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
     tracing::info!(listen = %common.listen, "serving");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stopping())
         .await?;
+    tracing::info!("stopped: every request taken was answered");
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what service managers and container runtimes send): the
+/// server then stops taking connections and answers the requests it has taken.
+async fn stopping() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be watched; only Ctrl-C stops the server gracefully");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+        _ = terminate => tracing::info!("SIGTERM: stopping"),
+    }
 }
 
 /// Reloads taxonomy, calendar and units, and rebuilds the grid index when grids or boundaries

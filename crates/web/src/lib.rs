@@ -1,6 +1,10 @@
-//! HTTP for grassroots: the JSON API under `/api/v1`, its OpenAPI document at `/api/docs`,
-//! staff authentication, and rate limiting of the public endpoints. Handlers are thin: they
-//! validate input into domain types, call the store, and map errors once (`error.rs`).
+//! HTTP for grassroots: the JSON API under `/api` (`api/`, a module and router per resource,
+//! its OpenAPI document generated at `/api/docs`), the pages (`pages/`), Open311, sessions and
+//! the public rate limit. Handlers are thin: they read the request into a use case's input,
+//! call the use case (`grassroots_app`), and answer; errors are mapped once (`error.rs`) and
+//! shown as JSON or as a page.
+
+#![warn(clippy::too_many_lines)]
 
 mod api;
 pub mod error;
@@ -10,6 +14,7 @@ mod pages;
 mod ratelimit;
 mod session;
 mod svg;
+mod tracing_layer;
 mod views;
 
 pub use api::document as openapi_document;
@@ -117,5 +122,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(open311)
         .merge(pages)
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .route_layer(axum::middleware::from_fn(tracing_layer::trace_requests))
         .with_state(state)
 }

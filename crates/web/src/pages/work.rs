@@ -117,87 +117,76 @@ pub async fn queues(
     let role = staff.user.role;
     let queue = match p.queue.as_deref() {
         Some(q) => queue_param(&staff, q)?.0,
-        None => *Queue::for_role(role).first().ok_or(ApiError::not_found())?,
+        None => *Queue::for_role(role).first().ok_or_else(ApiError::not_found)?,
     };
     let reference = state.reference();
     let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let (category, region, text) = (keep(&p.category), keep(&p.region), keep(&p.text));
+    let after = p
+        .after
+        .as_deref()
+        .map(|a| uuid::Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页位置", "not a page cursor")))
+        .transpose()?;
     let filter = CaseFilter {
         queue: Some((queue, role)),
         category: category.as_deref().map(|c| category_param(&reference, c)).transpose()?,
         region: region.as_deref().map(RegionCode::parse).transpose()?,
         text: text.clone(),
-        after: p
-            .after
-            .as_deref()
-            .map(|a| {
-                uuid::Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页位置", "not a page cursor"))
-            })
-            .transpose()?,
+        after,
         limit: PAGE_SIZE,
         ..Default::default()
     };
-    let page = state.store.list_cases(&staff.user.scope, &filter).await?;
-    let counts = state.store.queue_counts(&staff.user.scope, role).await?;
+    let scope = &staff.user.scope;
+    let (page, counts) =
+        tokio::try_join!(state.store.list_cases(scope, &filter), state.store.queue_counts(scope, role))?;
+    let filters = [("category", &category), ("region", &region), ("text", &text)];
     let href = |q: Queue, after: Option<String>| {
         let mut pairs = vec![("queue", q.as_str().to_string())];
-        for (k, v) in [("category", &category), ("region", &region), ("text", &text)] {
-            if let Some(v) = v {
-                pairs.push((k, v.clone()));
-            }
-        }
-        if let Some(a) = after {
-            pairs.push(("after", a));
-        }
+        pairs.extend(filters.iter().filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone()))));
+        pairs.extend(after.map(|a| ("after", a)));
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         format!("/work?{}", encode(&pairs))
     };
-    let now = Utc::now();
-    let atlas = state.atlas();
-    let rows = page
-        .cases
-        .iter()
-        .map(|c| {
-            let r = &c.record;
-            let due = if r.first_contact_at.is_none() && r.state.is_pending() { r.response_due } else { r.resolve_due };
-            let (due, overdue) = if r.state.is_pending() { time_left(due, now, &lang) } else { (String::new(), false) };
-            Row {
-                href: format!("/cases/{}", r.id),
-                tracking_no: r.tracking_no.clone(),
-                category: category_name(&reference, &r.category_code, &lang),
-                place: place_line(&atlas, r),
-                state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-                due,
-                overdue,
-                received: local_time(r.received_at),
-                description: r.description.chars().take(40).collect(),
-            }
-        })
-        .collect();
+    let (now, atlas) = (Utc::now(), state.atlas());
+    let tab = |(q, count): &(Queue, i64)| QueueTab {
+        label: lang.t(q.label_zh(), q.label_en()).to_string(),
+        count: *count,
+        href: href(*q, None),
+        current: *q == queue,
+    };
     let page = WorkPage {
         queue: queue.as_str().to_string(),
         queue_label: lang.t(queue.label_zh(), queue.label_en()).to_string(),
-        tabs: counts
-            .iter()
-            .map(|(q, count)| QueueTab {
-                label: lang.t(q.label_zh(), q.label_en()).to_string(),
-                count: *count,
-                href: href(*q, None),
-                current: *q == queue,
-            })
-            .collect(),
+        tabs: counts.iter().map(tab).collect(),
         next_href: page.next_cursor.map(|c| href(queue, Some(c.to_string()))),
-        first_href: filter.after.map(|_| href(queue, None)),
+        first_href: after.map(|_| href(queue, None)),
+        rows: page.cases.iter().map(|c| row(&c.record, &reference, &atlas, now, &lang)).collect(),
         category: category.unwrap_or_default(),
         region: region.unwrap_or_default(),
         text: text.unwrap_or_default(),
-        rows,
         intake: staff.may(Capability::AnswerCalls),
         patrol: staff.may(Capability::ReportOnPatrol),
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// A case as a line of a queue: what, where, and how much time is left.
+fn row(r: &CaseRecord, reference: &Reference, atlas: &Atlas, now: DateTime<Utc>, lang: &Lang) -> Row {
+    let due = if r.first_contact_at.is_none() && r.state.is_pending() { r.response_due } else { r.resolve_due };
+    let (due, overdue) = if r.state.is_pending() { time_left(due, now, lang) } else { (String::new(), false) };
+    Row {
+        href: format!("/cases/{}", r.id),
+        tracking_no: r.tracking_no.clone(),
+        category: category_name(reference, &r.category_code, lang),
+        place: place_line(atlas, r),
+        state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+        due,
+        overdue,
+        received: local_time(r.received_at),
+        description: r.description.chars().take(40).collect(),
+    }
 }
 
 // The case page ---------------------------------------------------------------------------
