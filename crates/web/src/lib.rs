@@ -17,7 +17,6 @@ mod svg;
 mod tracing_layer;
 mod views;
 
-pub use api::document as openapi_document;
 
 use std::sync::Arc;
 

@@ -73,11 +73,6 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
     (router, doc)
 }
 
-/// The OpenAPI document of the API, as served at `/api/docs`.
-pub fn document(state: &Arc<AppState>) -> OpenApi {
-    routes(state).1
-}
-
 /// The API under `/api`: its routes, the document at `/api/docs`, and JSON answers for
 /// unknown paths and methods.
 pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
