@@ -17,7 +17,6 @@ mod svg;
 mod tracing_layer;
 mod views;
 
-
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
