@@ -55,8 +55,15 @@ const MAX_ADDRESS: usize = 200;
 /// dispatches it automatically where the matrix says so.
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
-    let mut created = take_in(platform, reporter, report).await?;
-    dispatch_automatically(platform, &mut created).await;
+    let new = check(platform, reporter, report)?;
+    // The matrix line is known from the report itself: nothing is read back after the write.
+    let reference = platform.reference();
+    let line = reference.suggest(&new.category_code, &new.place).filter(|s| s.auto_dispatch);
+    let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
+    let mut created = platform.store.create_case(new, &reporter.actor()).await?;
+    if let Some((unit, note)) = line {
+        dispatch_automatically(platform, &mut created, unit, note).await;
+    }
     Ok(created)
 }
 
@@ -263,25 +270,13 @@ pub fn locate(platform: &Platform, lat: Option<f64>, lng: Option<f64>, address: 
 }
 
 /// 自动派遣: when the responsibility matrix line that matches a new case says so, the platform
-/// registers and dispatches it at once. The case is already durable: if a move fails, the
-/// case simply waits for a dispatcher, and the failure is logged.
-async fn dispatch_automatically(platform: &Platform, created: &mut CreatedCase) {
+/// registers it and dispatches it to `unit` at once, saying why in `note`. The case is already
+/// durable: if a move fails, the case simply waits for a dispatcher, and the failure is logged.
+async fn dispatch_automatically(platform: &Platform, created: &mut CreatedCase, unit: String, note: String) {
     let reference = platform.reference();
-    let record = match platform.store.case_record(created.id).await {
-        Ok(Some(record)) => record,
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(case = %created.id, error = %e, "auto-dispatch could not read the case; it waits for a dispatcher");
-            return;
-        }
-    };
-    let Some(line) = reference.suggest(&record.category_code, &record.place).filter(|s| s.auto_dispatch) else {
-        return;
-    };
     let ctx = platform.move_context(&reference, Utc::now());
-    let note = Some(format!("自动派遣 / auto-dispatch: {}", line.why_zh));
-    let register = Move::Register { note: note.clone() };
-    let dispatch = Move::Dispatch { unit: line.unit.id.clone(), co_units: Vec::new(), note };
+    let register = Move::Register { note: Some(note.clone()) };
+    let dispatch = Move::Dispatch { unit, co_units: Vec::new(), note: Some(note) };
     let moved = match platform.store.apply_move(&Actor::System, created.id, &register, &ctx).await {
         Ok(_) => platform.store.apply_move(&Actor::System, created.id, &dispatch, &ctx).await,
         Err(e) => Err(e),

@@ -81,7 +81,7 @@ async fn check_line(platform: &Platform, line: &Responsibility) -> Result<()> {
 /// Adds matrix lines (a line for the same category and region replaces the stored one), all
 /// or none: a bad line is reported with its position (from 0) and nothing is written.
 #[tracing::instrument(skip_all, fields(lines = lines.len()))]
-pub async fn save_matrix_lines(platform: &Platform, lines: Vec<Responsibility>) -> Result<u64, (usize, AppError)> {
+pub async fn save_matrix_lines(platform: &Platform, lines: Vec<Responsibility>) -> Result<u64, MatrixError> {
     let lines: Vec<Responsibility> = lines
         .into_iter()
         .map(|l| Responsibility {
@@ -92,12 +92,26 @@ pub async fn save_matrix_lines(platform: &Platform, lines: Vec<Responsibility>) 
         })
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        check_line(platform, line).await.map_err(|e| (i, e))?;
+        check_line(platform, line).await.map_err(|e| MatrixError::Line(i, e))?;
     }
-    let whole = |e: AppError| (0, e);
-    let written = platform.store.upsert_responsibilities(&lines).await.map_err(|e| whole(e.into()))?;
-    platform.refresh_reference().await.map_err(|e| whole(e.into()))?;
+    let written = platform.store.upsert_responsibilities(&lines).await.map_err(|e| MatrixError::Store(e.into()))?;
+    platform.refresh_reference().await.map_err(|e| MatrixError::Store(e.into()))?;
     Ok(written)
+}
+
+/// Why matrix lines were not saved: one of them (by position, from 0), or the store.
+#[derive(Debug)]
+pub enum MatrixError {
+    Line(usize, AppError),
+    Store(AppError),
+}
+
+impl From<MatrixError> for AppError {
+    fn from(e: MatrixError) -> Self {
+        match e {
+            MatrixError::Line(_, e) | MatrixError::Store(e) => e,
+        }
+    }
 }
 
 /// Removes the matrix line for this category and region.

@@ -1,9 +1,9 @@
 //! Use cases as every interface calls them, on SQLite and PostgreSQL: a rule that lives here
 //! holds whichever door a request comes through.
 
-#[path = "../../store/tests/support/db.rs"]
-#[allow(dead_code)]
-mod db;
+// The store's test support: both backends' databases and the `conformance!` macro.
+#[path = "../../store/tests/support/mod.rs"]
+mod support;
 
 use std::sync::Arc;
 
@@ -17,29 +17,7 @@ use grassroots_domain::{CaseState, Role, Scope, Taxonomy};
 use grassroots_store::prelude::*;
 use grassroots_store::{NewUser, Responsibility, Unit, User};
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::db::sqlite_db().await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[ignore = "needs GRASSROOTS_TEST_POSTGRES_URL; .ci/run runs these"]
-                async fn $name() {
-                    super::$name(super::db::postgres_db().await).await
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+conformance!(
     calendar_edits_from_two_servers_keep_each_other,
     every_reporter_is_dispatched_automatically_where_the_matrix_says_so,
     accounts_follow_one_set_of_rules,
@@ -49,7 +27,7 @@ both_backends!(
 const UNIT: &str = "dept-roads";
 
 /// 东城区's regions, the taxonomy and one unit that takes 0302 (manholes) automatically.
-async fn platform(db: &db::TestDb) -> Arc<Platform> {
+async fn platform(db: &support::TestDb) -> Arc<Platform> {
     let store: Arc<dyn Store> = db.store.clone();
     let regions: Vec<_> = parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
         .unwrap()
@@ -88,7 +66,7 @@ async fn staff(platform: &Platform, username: &str, role: Role, scope: &str) -> 
     platform.store.upsert_user(&user).await.unwrap()
 }
 
-async fn calendar_edits_from_two_servers_keep_each_other(db: db::TestDb) {
+async fn calendar_edits_from_two_servers_keep_each_other(db: support::TestDb) {
     let here = platform(&db).await;
     // A second server whose copy of the calendar was read before the first one's edit.
     let there = Platform::new(db.store.clone(), Settings::default()).await.unwrap();
@@ -105,7 +83,7 @@ async fn calendar_edits_from_two_servers_keep_each_other(db: db::TestDb) {
     assert_eq!(err.field(), Some("name"));
 }
 
-async fn every_reporter_is_dispatched_automatically_where_the_matrix_says_so(db: db::TestDb) {
+async fn every_reporter_is_dispatched_automatically_where_the_matrix_says_so(db: support::TestDb) {
     let platform = platform(&db).await;
     let operator = staff(&platform, "operator", Role::Operator, "region:110101").await;
     let issued =
@@ -133,7 +111,7 @@ async fn every_reporter_is_dispatched_automatically_where_the_matrix_says_so(db:
     assert_eq!(platform.store.count_cases().await.unwrap(), before);
 }
 
-async fn accounts_follow_one_set_of_rules(db: db::TestDb) {
+async fn accounts_follow_one_set_of_rules(db: support::TestDb) {
     let platform = platform(&db).await;
     let form = |username: &str, role: &str, scope: &str, password: Option<&str>| accounts::AccountForm {
         username: username.into(),
@@ -167,7 +145,7 @@ async fn accounts_follow_one_set_of_rules(db: db::TestDb) {
     assert_eq!(refused(accounts::save(&platform, Some(&session.user), own).await.unwrap_err()), "state");
 }
 
-async fn a_key_is_held_to_a_region_the_platform_serves(db: db::TestDb) {
+async fn a_key_is_held_to_a_region_the_platform_serves(db: support::TestDb) {
     let platform = platform(&db).await;
     let request = |region: &str| keys::KeyRequest { name: "k".into(), read_only: false, region: Some(region.into()) };
     for served in ["110101001", "110101", "11"] {

@@ -41,6 +41,17 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// The answer of a rate-limited endpoint refused for too many requests, as the document
+/// describes it (one place for every such endpoint).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many requests from this address (or at this tracking number's code)",
+    headers(("Retry-After" = u64, description = "seconds to wait"))
+)]
+#[allow(dead_code)] // Describes an answer for the document; `ApiError` makes the answer itself.
+pub struct RateLimited(ErrorBody);
+
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self { status, code, text: Text::new(zh, en), field: None, retry_after: None }

@@ -25,26 +25,27 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Limits the public endpoints per client address. Operators and grid workers taking in
-/// requests with a live session (many of them behind one office address) are not limited on
-/// intake; everything else, including any staff on tracking and login, is.
+/// Limits the public endpoints per client address.
 pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    // Under `/api` the path is seen without its prefix.
-    let path = req.extensions().get::<axum::extract::OriginalUri>().map_or(req.uri().path(), |u| u.path());
-    let intake = req.method() == axum::http::Method::POST && path == "/api/v1/cases";
-    if let Some(token) = crate::session::token_from(req.headers()).filter(|_| intake) {
-        let digest = grassroots_store::auth::digest(&token);
-        if let Ok(Some(user)) = state.store.session_user(&digest, chrono::Utc::now()).await {
-            if user.role.may(Capability::TakeInRequests) {
-                return next.run(req).await;
-            }
-        }
-    }
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     match state.limiter.check(client_key(ip), Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(retry_after_secs) => ApiError::too_many_requests(retry_after_secs).into_response(),
     }
+}
+
+/// The limit of the intake API: operators and grid workers taking in requests with a live
+/// session (many of them behind one office address) are not limited; anyone else is, as on
+/// every public endpoint.
+pub async fn limit_intake(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(token) = crate::session::token_from(req.headers()) {
+        if let Ok(Some(user)) = grassroots_app::accounts::session_user(&state, &token).await {
+            if user.role.may(Capability::TakeInRequests) {
+                return next.run(req).await;
+            }
+        }
+    }
+    limit_public(State(state), req, next).await
 }
 
 #[cfg(test)]

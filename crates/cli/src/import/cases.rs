@@ -720,9 +720,8 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
     let mapping = Mapping::parse(&mapping_text).with_context(|| format!("{}", o.mapping.display()))?;
     let format = format_of(&o)?;
     let size = std::fs::metadata(&o.file).with_context(|| format!("reading {}", o.file.display()))?.len();
-    let reference = store.reference().await?;
     let platform = grassroots_app::Platform::new(store.clone(), grassroots_app::Settings::default()).await?;
-    let placer = platform.placer();
+    let (reference, placer) = (platform.reference(), platform.placer());
     let converter = Converter { mapping: &mapping, reference: &reference, placer: &placer, now: Utc::now() };
 
     // First pass: check every row; keep the row of each external id to catch repeats.

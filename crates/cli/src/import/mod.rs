@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use grassroots_app::reference;
+use grassroots_app::reference::{self, MatrixError};
 use grassroots_app::{AppError, Platform};
 use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
 use grassroots_domain::RegionLevel;
@@ -202,14 +202,12 @@ pub async fn responsibilities(platform: &Platform, file: &Path) -> anyhow::Resul
         });
     }
     let automatic = rows.iter().filter(|r| r.auto_dispatch).count();
-    let written = reference::save_matrix_lines(platform, rows).await.map_err(|(i, e)| {
-        let line = i + 2;
-        match e {
-            AppError::Invalid { field, reason } => {
-                anyhow::anyhow!("{}: line {line}: {field}: {reason}", file.display())
-            }
-            other => anyhow::anyhow!("{}: line {line}: {}", file.display(), other.text()),
+    let written = reference::save_matrix_lines(platform, rows).await.map_err(|e| match e {
+        MatrixError::Line(i, AppError::Invalid { field, reason }) => {
+            anyhow::anyhow!("{}: line {}: {field}: {reason}", file.display(), i + 2)
         }
+        MatrixError::Line(i, other) => anyhow::anyhow!("{}: line {}: {}", file.display(), i + 2, other.text()),
+        MatrixError::Store(other) => anyhow::anyhow!("{}: {}", file.display(), other.text()),
     })?;
     println!(
         "{written} matrix lines loaded ({automatic} dispatch automatically); running servers use them within a minute"

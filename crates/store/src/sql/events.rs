@@ -221,6 +221,7 @@ mod tests {
     //! holds a total, changed by `added` events.
     use super::test_db as db;
     use super::*;
+    use crate::IdentityStore;
 
     const TALLY: &str = "tally";
 
@@ -332,8 +333,6 @@ mod tests {
         assert!(record(&mut tx, &duplicate).await.is_err());
         tx.rollback().await.unwrap();
     }
-
-    use crate::IdentityStore;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_a_second_aggregate_is_stored_the_way_a_case_is() {

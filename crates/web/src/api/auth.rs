@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::ratelimit::limit_public;
 use crate::session::{close_session, open_session, Staff};
@@ -47,8 +47,7 @@ pub struct Session {
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the token is also set as a cookie", body = Session),
-        (status = 429, description = "Too many requests from this address (or at this tracking number's code)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        RateLimited,
         (status = "default", description = "Wrong username or password (401), too many attempts (429), …", body = ErrorBody),
     ))]
 pub async fn login(

@@ -15,17 +15,17 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::pages::beijing_minutes;
-use crate::ratelimit::limit_public;
+use crate::ratelimit::limit_intake;
 use crate::session::{need, Can, MaybeStaff};
 use crate::AppState;
 
 pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
     // Residents' reports count against their address's limit; staff taking calls do not.
     let limited =
-        OpenApiRouter::new().routes(routes!(create_case)).route_layer(from_fn_with_state(state.clone(), limit_public));
+        OpenApiRouter::new().routes(routes!(create_case)).route_layer(from_fn_with_state(state.clone(), limit_intake));
     let photos = OpenApiRouter::new().routes(routes!(patrol)).layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT));
     OpenApiRouter::new().merge(limited).merge(photos)
 }
@@ -102,8 +102,7 @@ impl IntakeRequest {
 #[utoipa::path(post, path = "/v1/cases", tag = "intake", request_body = IntakeRequest,
     responses(
         (status = 201, description = "Received: keep the tracking number and query code", body = Received),
-        (status = 429, description = "Too many requests from this address (or at this tracking number's code)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        RateLimited,
         (status = "default", description = "A field refused (422), too many reports from this address (429), …", body = ErrorBody),
     ))]
 pub async fn create_case(

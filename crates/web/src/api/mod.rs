@@ -77,10 +77,11 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
 /// unknown paths and methods.
 pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let (routes, doc) = routes(state);
-    let json = doc.to_json().unwrap_or_else(|e| {
+    // Serialised once; each answer shares the bytes.
+    let json = axum::body::Bytes::from(doc.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document does not serialise");
         String::from("{}")
-    });
+    }));
     let docs = move || std::future::ready(([(CONTENT_TYPE, "application/json")], json.clone()));
     let api = routes
         .route("/docs", get(docs))

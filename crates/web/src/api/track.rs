@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::ratelimit::limit_public;
 use crate::views::{resident_case, ResidentCase};
@@ -37,8 +37,7 @@ pub struct TrackParams {
 /// personal. A wrong number or code is not found.
 #[utoipa::path(get, path = "/v1/track/{tracking_no}", tag = "residents",
     params(("tracking_no" = String, Path, description = "受理编号, 14 digits"), TrackParams),
-    responses((status = 200, body = ResidentCase), (status = 429, description = "Too many requests from this address (or at this tracking number's code)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    responses((status = 200, body = ResidentCase), RateLimited,
         (status = "default", body = ErrorBody)))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -69,8 +68,7 @@ pub struct EvaluationRequest {
 /// The resident's evaluation of their closed case (once per round of handling).
 #[utoipa::path(post, path = "/v1/track/{tracking_no}/evaluation", tag = "residents",
     params(("tracking_no" = String, Path, description = "受理编号, 14 digits")), request_body = EvaluationRequest,
-    responses((status = 200, body = ResidentCase), (status = 429, description = "Too many requests from this address (or at this tracking number's code)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    responses((status = 200, body = ResidentCase), RateLimited,
         (status = "default", body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<Arc<AppState>>,

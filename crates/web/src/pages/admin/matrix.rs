@@ -57,6 +57,6 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
         unit_id: typed.get("unit_id").to_string(),
         auto_dispatch: typed.is("auto_dispatch", "yes"),
     };
-    reference::save_matrix_lines(state, vec![line]).await.map_err(|(_, e)| e)?;
+    reference::save_matrix_lines(state, vec![line]).await?;
     Ok(Saved::Done)
 }
