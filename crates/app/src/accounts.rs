@@ -1,10 +1,16 @@
 //! Staff accounts and their sessions: the rules for usernames, passwords, roles and scopes,
-//! the same from the administration page and `grassroots user add`; logging in and out.
+//! the same from the administration page and `grassroots user add`; logging in (password
+//! checks bounded in memory, failures throttled per account and address) and out.
+
+use std::net::IpAddr;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::{Role, Scope};
-use grassroots_store::auth::{digest, hash_password, new_token, verify_password};
-use grassroots_store::{NewUser, User};
+use grassroots_store::auth::{digest, new_token};
+use grassroots_store::{LoginBurst, NewUser, User};
+
+use crate::throttle::Burst;
 
 use crate::{AppError, Platform, Result};
 
@@ -74,9 +80,7 @@ pub async fn save(platform: &Platform, by: Option<&User>, form: AccountForm) -> 
         (Some(p), _) if p.chars().count() < MIN_PASSWORD => {
             return Err(AppError::invalid("password", "密码至少8位", "at least 8 characters"))
         }
-        (Some(p), _) => tokio::task::spawn_blocking(move || hash_password(&p))
-            .await
-            .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))?,
+        (Some(p), _) => platform.passwords.hash(&p).await?,
     };
     let user = platform
         .store
@@ -96,24 +100,42 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Checks a username and password and opens a session; `None` when they do not match (the
-/// failure is audited).
+/// Checks a username and password tried from `client` and opens a session; `None` when they
+/// do not match (the failure is audited, and a burst of them raises an alert). A client that
+/// has failed too often lately must wait first, without its password being checked.
 #[tracing::instrument(skip_all)]
-pub async fn log_in(platform: &Platform, username: &str, password: &str) -> Result<Option<Session>> {
+pub async fn log_in(platform: &Platform, username: &str, password: &str, client: IpAddr) -> Result<Option<Session>> {
     let username = username.trim();
+    if let Some(retry_after_secs) = platform.logins.wait(username, client, Instant::now()) {
+        return Err(AppError::TooManyAttempts { retry_after_secs });
+    }
     let found = platform.store.user_by_username(username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
-    let hash = found.as_ref().map_or_else(|| DUMMY_HASH.to_string(), |u| u.password_hash.clone());
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let hash = found.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+    let ok = platform.passwords.verify(password, hash).await?;
     let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
-        platform.store.record_failed_login(username, Utc::now()).await?;
+        let now = Utc::now();
+        platform.store.record_failed_login(username, &client.to_string(), now).await?;
+        for burst in platform.logins.failed(username, client, Instant::now()) {
+            tracing::warn!(?burst, "failed log-ins in a burst");
+            platform.store.record_login_burst(&login_burst(burst), now).await?;
+        }
         return Ok(None);
     };
+    platform.logins.succeeded(username, client);
     let token = new_token();
     let expires_at = Utc::now() + platform.settings.session_ttl;
     platform.store.create_session(user.id, &digest(&token), expires_at).await?;
     Ok(Some(Session { user, token, expires_at }))
+}
+
+fn login_burst(burst: Burst) -> LoginBurst {
+    match burst {
+        Burst::Account { username, failures } => LoginBurst { username: Some(username), address: None, failures },
+        Burst::Address { address, failures } => {
+            LoginBurst { username: None, address: Some(address.to_string()), failures }
+        }
+    }
 }
 
 const DUMMY_HASH: &str =

@@ -40,6 +40,9 @@ pub enum AppError {
     /// Too many attempts at something that must not be guessed; try again after this long.
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Too much of this work is under way; nothing was done, try again after this long.
+    #[error("busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// The write was not committed; nothing was acknowledged.
     #[error("could not be saved: {0}")]
     Unavailable(String),
@@ -69,6 +72,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooManyAttempts { .. } => "rate_limited",
+            Self::Busy { .. } => "busy",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -83,6 +87,7 @@ impl AppError {
             Self::Forbidden(t) | Self::Conflict(t) => t.clone(),
             Self::NotFound => Text::new("不存在或无权查看", "not found, or not yours to see"),
             Self::TooManyAttempts { .. } => Text::new("请求过于频繁，请稍后再试", "too many requests, try again later"),
+            Self::Busy { .. } => Text::new("系统繁忙，请稍后再试", "busy, try again shortly"),
             Self::Unavailable(_) => Text::new("暂时无法保存，请稍后重试", "could not be saved; try again shortly"),
             Self::Internal(_) => Text::new("服务器内部错误", "internal error"),
         }

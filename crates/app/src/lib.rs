@@ -11,9 +11,11 @@ pub mod fields;
 pub mod intake;
 pub mod keys;
 pub mod limits;
+pub mod passwords;
 pub mod patrol;
 mod places;
 pub mod reference;
+pub mod throttle;
 pub mod track;
 pub mod visits;
 pub mod webhooks;
@@ -27,6 +29,7 @@ use grassroots_store::{Reference, Store, StoreError};
 
 pub use error::{AppError, Result, Text};
 pub use limits::{Limiter, RateLimit};
+pub use passwords::PasswordLimits;
 
 /// Rules of the closed loop that a deployment may set.
 #[derive(Debug, Clone)]
@@ -36,6 +39,8 @@ pub struct Settings {
     pub max_extension_days: u32,
     /// How long a staff session lasts.
     pub session_ttl: chrono::Duration,
+    /// How many password checks run and wait at once.
+    pub passwords: PasswordLimits,
 }
 
 impl Default for Settings {
@@ -44,13 +49,18 @@ impl Default for Settings {
             return_window: chrono::Duration::hours(24),
             max_extension_days: 15,
             session_ttl: chrono::Duration::hours(12),
+            passwords: PasswordLimits::for_this_machine(),
         }
     }
 }
 
-/// Ten tries at a tracking number's query code, then one a minute: a resident who mistypes is
-/// not hindered, guessing a 6-digit code takes years.
+/// Ten tries at a tracking number's query code from one client, then one a minute: a
+/// resident who mistypes is not hindered.
 const QUERY_CODE_ATTEMPTS: RateLimit = RateLimit { per_minute: 1, burst: 10 };
+/// A hundred tries at a number from anywhere, then twenty a minute: guessing a 6-digit code
+/// from many addresses at once takes weeks, and locking its resident out takes a sustained
+/// attack rather than ten mistakes.
+const QUERY_CODE_ATTEMPTS_PER_NUMBER: RateLimit = RateLimit { per_minute: 20, burst: 100 };
 
 /// The store, the settings, and what is kept in memory of the store: the reference data the
 /// rules need and the places reports are placed by. One per process.
@@ -59,8 +69,13 @@ pub struct Platform {
     pub settings: Settings,
     reference: RwLock<Arc<Reference>>,
     places: RwLock<places::Places>,
-    /// Attempts at a tracking number's query code, wherever they come from.
-    code_attempts: Limiter<String>,
+    /// Attempts at a tracking number's query code, per number and client, and per number.
+    code_attempts: Limiter<(String, std::net::IpAddr)>,
+    code_attempts_per_number: Limiter<String>,
+    /// Password checks, bounded in memory.
+    pub passwords: passwords::PasswordWork,
+    /// Failed log-ins per account and address.
+    logins: throttle::LoginThrottle,
 }
 
 impl Platform {
@@ -69,10 +84,13 @@ impl Platform {
         let places = places::load(&*store).await?;
         Ok(Arc::new(Self {
             store,
-            settings,
             reference: RwLock::new(Arc::new(reference)),
             places: RwLock::new(places),
             code_attempts: Limiter::new(QUERY_CODE_ATTEMPTS),
+            code_attempts_per_number: Limiter::new(QUERY_CODE_ATTEMPTS_PER_NUMBER),
+            passwords: passwords::PasswordWork::new(settings.passwords),
+            logins: throttle::LoginThrottle::default(),
+            settings,
         }))
     }
 

@@ -1,6 +1,9 @@
 //! The resident's side: a case found by its tracking number and query code, and the
-//! resident's evaluation of it. Attempts at a number's code are limited wherever they come
-//! from, so codes cannot be guessed from many addresses at once.
+//! resident's evaluation of it. Attempts at a number's code are limited per number and client
+//! (one client's mistakes or guesses do not lock out the resident elsewhere), and per number
+//! more loosely, so that codes cannot be guessed from many addresses at once either.
+
+use std::net::IpAddr;
 
 use chrono::Utc;
 use grassroots_domain::{CaseRecord, Move, Satisfaction};
@@ -16,21 +19,24 @@ pub struct Tracked {
 }
 
 /// Tracking numbers are 14 digits; anything else names no case. Each attempt at a number's
-/// query code takes a token of that number's bucket.
-fn check_attempt(platform: &Platform, tracking_no: &str) -> Result<()> {
+/// query code takes a token of the client's bucket for that number and one of the number's.
+fn check_attempt(platform: &Platform, tracking_no: &str, client: IpAddr) -> Result<()> {
     if !grassroots_domain::case::is_tracking_no(tracking_no) {
         return Err(AppError::NotFound);
     }
+    let now = std::time::Instant::now();
     platform
         .code_attempts
-        .check(tracking_no.to_string(), std::time::Instant::now())
+        .check((tracking_no.to_string(), client), now)
+        .and_then(|()| platform.code_attempts_per_number.check(tracking_no.to_string(), now))
         .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })
 }
 
-/// The case with this tracking number and query code; a wrong pair is not found.
-pub async fn find(platform: &Platform, tracking_no: &str, code: &str) -> Result<Tracked> {
+/// The case with this tracking number and query code; a wrong pair is not found. `client` is
+/// the address (or network) asking.
+pub async fn find(platform: &Platform, tracking_no: &str, code: &str, client: IpAddr) -> Result<Tracked> {
     let tracking_no = tracking_no.trim();
-    check_attempt(platform, tracking_no)?;
+    check_attempt(platform, tracking_no, client)?;
     let detail = platform.store.track(tracking_no, code.trim()).await?.ok_or(AppError::NotFound)?;
     let merged_into = match detail.record.merged_into {
         Some(target) => platform.store.case_record(target).await?,
@@ -49,11 +55,17 @@ pub struct Evaluation {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn evaluate(platform: &Platform, tracking_no: &str, code: &str, evaluation: Evaluation) -> Result<()> {
+pub async fn evaluate(
+    platform: &Platform,
+    tracking_no: &str,
+    code: &str,
+    client: IpAddr,
+    evaluation: Evaluation,
+) -> Result<()> {
     let satisfaction = Satisfaction::parse_field("satisfaction", &evaluation.satisfaction)?;
     let mv = Move::Evaluate { resolved: evaluation.resolved, satisfaction, comment: evaluation.comment };
     let tracking_no = tracking_no.trim();
-    check_attempt(platform, tracking_no)?;
+    check_attempt(platform, tracking_no, client)?;
     let reference = platform.reference();
     let ctx = platform.move_context(&reference, Utc::now());
     platform.store.resident_evaluate(tracking_no, code.trim(), &mv, &ctx).await?;

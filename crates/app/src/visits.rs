@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::{Capability, RegionCode};
 use grassroots_geo::placement::place_in;
-use grassroots_store::{CreatedCase, GridRow, HouseholdRef, NewVisit, User, Visit};
+use grassroots_store::{CreatedCase, GridRow, Household, HouseholdRef, NewVisit, User, Visit};
 
 use crate::fields::short_text;
 use crate::intake::{self, Report, Reporter};
@@ -30,6 +30,24 @@ pub struct VisitLog {
 pub struct RaisedCase {
     pub description: String,
     pub category_code: Option<String>,
+}
+
+/// A grid's visits, newest first, and its households.
+#[derive(Debug, Clone)]
+pub struct GridVisits {
+    pub visits: Vec<Visit>,
+    pub households: Vec<Household>,
+}
+
+/// The visits and households of a grid in the staff member's scope. They are individual
+/// records, like cases: leaders, who work with figures (DESIGN §2), see the grid's coverage,
+/// not these. The API and the grid page both read them here.
+pub async fn of_grid(platform: &Platform, user: &User, code: &str, limit: i64) -> Result<GridVisits> {
+    crate::cases::require_case_work(user)?;
+    grid_in_scope(platform, user, code).await?;
+    let (visits, households) =
+        tokio::try_join!(platform.store.visits(&user.scope, code, limit), platform.store.households(code))?;
+    Ok(GridVisits { visits, households })
 }
 
 /// The grid `code`, if it is one of the worker's (any other is not found).

@@ -18,6 +18,7 @@ use grassroots_store::prelude::*;
 use grassroots_store::{NewUser, Responsibility, Unit, User};
 
 conformance!(
+    guessing_passwords_is_throttled_and_reported_without_locking_out_the_owner,
     calendar_edits_from_two_servers_keep_each_other,
     every_reporter_is_dispatched_automatically_where_the_matrix_says_so,
     accounts_follow_one_set_of_rules,
@@ -137,12 +138,50 @@ async fn accounts_follow_one_set_of_rules(db: support::TestDb) {
     assert_eq!((saved.display_name.as_str(), saved.role), ("wang", Role::Operator));
     // An existing account keeps its password when none is given, and may log in with it.
     accounts::save(&platform, None, form("wang", "dispatcher", "region:110101", None)).await.unwrap();
-    let session = accounts::log_in(&platform, "wang", "longenough").await.unwrap().expect("the password is kept");
+    let here = std::net::IpAddr::from([10, 0, 0, 1]);
+    let session = accounts::log_in(&platform, "wang", "longenough", here).await.unwrap().expect("the password is kept");
     assert_eq!(session.user.role, Role::Dispatcher);
-    assert!(accounts::log_in(&platform, "wang", "wrong-password").await.unwrap().is_none());
+    assert!(accounts::log_in(&platform, "wang", "wrong-password", here).await.unwrap().is_none());
     // Nobody disables their own account.
     let own = accounts::AccountForm { disabled: Some(true), ..form("wang", "dispatcher", "region:110101", None) };
     assert_eq!(refused(accounts::save(&platform, Some(&session.user), own).await.unwrap_err()), "state");
+}
+
+async fn guessing_passwords_is_throttled_and_reported_without_locking_out_the_owner(db: support::TestDb) {
+    let platform = platform(&db).await;
+    let form = accounts::AccountForm {
+        username: "li".into(),
+        role: "dispatcher".into(),
+        scope: "all".into(),
+        password: Some("the-real-one".into()),
+        ..Default::default()
+    };
+    accounts::save(&platform, None, form).await.unwrap();
+    let office = std::net::IpAddr::from([10, 0, 0, 7]);
+    assert!(accounts::log_in(&platform, "li", "the-real-one", office).await.unwrap().is_some());
+    // A guesser at one address: five free tries, then made to wait without a check.
+    let guesser = std::net::IpAddr::from([203, 0, 113, 5]);
+    for _ in 0..5 {
+        assert!(accounts::log_in(&platform, "li", "guess", guesser).await.unwrap().is_none());
+    }
+    let waited = accounts::log_in(&platform, "li", "the-real-one", guesser).await.unwrap_err();
+    assert!(matches!(waited, AppError::TooManyAttempts { retry_after_secs: 1.. }), "{waited}");
+    // Guessers at many addresses: the account is throttled for strangers, its owner still
+    // logs in from the office, and administrators see the burst.
+    for i in 0..10u8 {
+        let _ = accounts::log_in(&platform, "li", "guess", std::net::IpAddr::from([198, 51, 100, i])).await;
+    }
+    let stranger = std::net::IpAddr::from([192, 0, 2, 44]);
+    let refused = accounts::log_in(&platform, "li", "guess", stranger).await.unwrap_err();
+    assert!(matches!(refused, AppError::TooManyAttempts { retry_after_secs: 1..=60 }), "{refused}");
+    assert!(accounts::log_in(&platform, "li", "the-real-one", office).await.unwrap().is_some());
+    let audit = platform.store.recent_audit(100).await.unwrap();
+    let bursts: Vec<_> = audit.iter().filter(|a| a.action == "login_burst").collect();
+    assert_eq!(bursts.len(), 1, "one alert for the burst");
+    assert_eq!(bursts[0].detail["username"], "li");
+    let failed = audit.iter().filter(|a| a.action == "login_failed").count();
+    assert_eq!(failed, 10, "every checked failure is audited (five from the guesser, five before the account was throttled), none of the refused ones");
+    assert!(audit.iter().any(|a| a.action == "login_failed" && a.detail["address"] == "203.0.113.5"));
 }
 
 async fn a_key_is_held_to_a_region_the_platform_serves(db: support::TestDb) {

@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use chrono::{NaiveDate, TimeZone};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::{CaseState, RegionCode, Scope};
-use grassroots_store::export::{header, rows, ExportFormat, Walk};
+use grassroots_store::export::{header, rows, ExportFormat, Reporters, Walk};
 use grassroots_store::{CaseFilter, Store};
 
 pub struct Options {
@@ -54,12 +54,12 @@ pub async fn cases(store: &dyn Store, o: Options) -> anyhow::Result<()> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    out.write_all(&header(format))?;
+    out.write_all(&header(format, Reporters::Masked))?;
     let mut walk = Walk::new(filter);
     let mut n = 0usize;
     while let Some(page) = walk.next(store, &Scope::All).await? {
         n += page.len();
-        out.write_all(&rows(format, &page, &reference))?;
+        out.write_all(&rows(format, Reporters::Masked, &page, &reference))?;
     }
     out.flush()?;
     eprintln!("{n} cases exported");

@@ -31,8 +31,26 @@ impl ExportFormat {
     }
 }
 
-/// The columns, in order; the CSV header and the JSON keys.
-pub const COLUMNS: [&str; 26] = [
+/// Whether the reporters of an export are masked or, for a stated reason, in full: the
+/// column says which, so a file never calls full data masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reporters {
+    Masked,
+    Revealed,
+}
+
+impl Reporters {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Masked => "reporter_masked",
+            Self::Revealed => "reporter",
+        }
+    }
+}
+
+/// The columns, in order; the CSV header and the JSON keys. The reporter's column is named by
+/// [`Reporters`].
+const COLUMNS: [&str; 26] = [
     "tracking_no",
     "state",
     "category_code",
@@ -57,9 +75,15 @@ pub const COLUMNS: [&str; 26] = [
     "result",
     "evaluation_resolved",
     "evaluation_satisfaction",
-    "reporter_masked",
+    REPORTER_COLUMN,
     "description",
 ];
+
+const REPORTER_COLUMN: &str = "reporter_masked";
+
+fn columns(reporters: Reporters) -> [&'static str; 26] {
+    COLUMNS.map(|c| if c == REPORTER_COLUMN { reporters.column() } else { c })
+}
 
 fn row(case: &CaseSummary, reference: &Reference) -> Vec<String> {
     let r = &case.record;
@@ -102,9 +126,9 @@ fn row(case: &CaseSummary, reference: &Reference) -> Vec<String> {
 }
 
 /// The header of an export (CSV only; JSON lines have none).
-pub fn header(format: ExportFormat) -> Vec<u8> {
+pub fn header(format: ExportFormat, reporters: Reporters) -> Vec<u8> {
     match format {
-        ExportFormat::Csv => csv_line(&COLUMNS.map(str::to_string)),
+        ExportFormat::Csv => csv_line(&columns(reporters).map(str::to_string)),
         ExportFormat::JsonLines => Vec::new(),
     }
 }
@@ -127,7 +151,8 @@ fn csv_line(fields: &[String]) -> Vec<u8> {
 }
 
 /// One page of cases as export bytes.
-pub fn rows(format: ExportFormat, cases: &[CaseSummary], reference: &Reference) -> Vec<u8> {
+pub fn rows(format: ExportFormat, reporters: Reporters, cases: &[CaseSummary], reference: &Reference) -> Vec<u8> {
+    let keys = columns(reporters);
     let mut out = Vec::new();
     for case in cases {
         let fields = row(case, reference);
@@ -135,7 +160,7 @@ pub fn rows(format: ExportFormat, cases: &[CaseSummary], reference: &Reference) 
             ExportFormat::Csv => out.extend(csv_line(&fields)),
             ExportFormat::JsonLines => {
                 let object: serde_json::Map<String, serde_json::Value> =
-                    COLUMNS.iter().zip(fields).map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect();
+                    keys.iter().zip(fields).map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect();
                 out.extend(serde_json::Value::Object(object).to_string().into_bytes());
                 out.push(b'\n');
             }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{ApiKey, AuditEntry, KeyScope, NewUser, Result, StaffAccount, User, UserWithHash};
+use crate::{ApiKey, AuditEntry, KeyScope, LoginBurst, NewUser, Result, StaffAccount, User, UserWithHash};
 
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -24,8 +24,12 @@ pub trait IdentityStore: Send + Sync {
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;
     /// Opens a session and writes a `login` audit entry, in one transaction.
     async fn create_session(&self, user_id: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
-    /// Writes a `login_failed` audit entry naming the username that was tried.
-    async fn record_failed_login(&self, username: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Writes a `login_failed` audit entry naming the username that was tried and the address
+    /// it was tried from.
+    async fn record_failed_login(&self, username: &str, address: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Writes a `login_burst` audit entry: many failed log-ins at an account or from an
+    /// address, for administrators to see.
+    async fn record_login_burst(&self, burst: &LoginBurst, at: DateTime<Utc>) -> Result<()>;
     /// The newest audit entries of every kind, newest first.
     async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>>;
     /// The user of a live session.

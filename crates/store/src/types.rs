@@ -202,6 +202,17 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// Many failed log-ins in a short while, at one account or from one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginBurst {
+    /// The account tried, when the burst is at one account.
+    pub username: Option<String>,
+    /// The address tried from, when the burst is from one address.
+    pub address: Option<String>,
+    /// Failures within the last quarter of an hour.
+    pub failures: u32,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct RateFilter {
     pub region: Option<grassroots_domain::RegionCode>,

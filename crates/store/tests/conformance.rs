@@ -546,7 +546,7 @@ async fn logins_and_failed_logins_are_audited(db: TestDb) {
         })
         .await
         .unwrap();
-    s.record_failed_login("li", Utc::now()).await.unwrap();
+    s.record_failed_login("li", "192.0.2.1", Utc::now()).await.unwrap();
     s.create_session(user.id, "token", Utc::now() + Duration::hours(1)).await.unwrap();
     let audit = s.recent_audit(10).await.unwrap();
     let actions: Vec<_> = audit.iter().map(|a| (a.action.as_str(), a.actor_kind.as_str(), a.actor_id)).collect();

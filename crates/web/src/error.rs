@@ -19,7 +19,7 @@ pub struct ApiError {
     pub text: Text,
     /// The field of the input the error is about, for forms to show it beside.
     pub field: Option<String>,
-    /// Seconds to wait, for `rate_limited`.
+    /// Seconds to wait, for `rate_limited` and `busy`.
     pub retry_after: Option<u64>,
 }
 
@@ -125,11 +125,13 @@ impl From<AppError> for ApiError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy { .. } | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let retry_after = match &e {
-            AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            AppError::TooManyAttempts { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         };
         Self { status, code: e.code(), text: e.text(), field: e.field().map(str::to_string), retry_after }

@@ -9,6 +9,7 @@
 mod api;
 pub mod error;
 mod extract;
+mod guard;
 mod open311;
 mod pages;
 mod ratelimit;
@@ -114,12 +115,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/grids/{code}", get(pages::grid::show))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))
         .layer(axum::middleware::from_fn(pages::errors_as_pages));
     Router::new()
         .merge(api::router(&state))
         .merge(open311)
+        .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))
         .merge(pages)
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(guard::security_headers))
         .route_layer(axum::middleware::from_fn(tracing_layer::trace_requests))
         .with_state(state)
 }

@@ -1,10 +1,12 @@
-//! The public endpoints' limit per client address (the buckets are the platform's).
+//! Who the client is, by address, and the public endpoints' limit per client (the buckets
+//! are the platform's).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -25,10 +27,26 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+fn client_of(extensions: &axum::http::Extensions) -> IpAddr {
+    let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    client_key(ip)
+}
+
+/// The client, as limits and throttles count it: an IPv4 address or an IPv6 /64.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_of(&parts.extensions)))
+    }
+}
+
 /// Limits the public endpoints per client address.
 pub async fn limit_public(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    match state.limiter.check(client_key(ip), Instant::now()) {
+    match state.limiter.check(client_of(req.extensions()), Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(retry_after_secs) => ApiError::too_many_requests(retry_after_secs).into_response(),
     }

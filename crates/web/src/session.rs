@@ -144,10 +144,15 @@ pub struct OpenedSession {
     pub cookie: String,
 }
 
-/// Checks a username and password and opens a session with its cookie; `None` when they do
-/// not match (the failure is audited).
-pub async fn open_session(state: &AppState, username: &str, password: &str) -> Result<Option<OpenedSession>, ApiError> {
-    let Some(session) = accounts::log_in(state, username, password).await? else { return Ok(None) };
+/// Checks a username and password tried from `client` and opens a session with its cookie;
+/// `None` when they do not match (the failure is audited).
+pub async fn open_session(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: std::net::IpAddr,
+) -> Result<Option<OpenedSession>, ApiError> {
+    let Some(session) = accounts::log_in(state, username, password, client).await? else { return Ok(None) };
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session.token,

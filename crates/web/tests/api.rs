@@ -792,19 +792,28 @@ async fn cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked(app
     assert_eq!(app.get("/api/v1/export/cases").bearer(&leader).send().await.status, 403);
     let bad = app.get("/api/v1/export/cases?format=xml").bearer(&dispatcher).send().await;
     assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("format")));
-    // In full only with a reason, and each case's reveal is audited.
-    let no_reason = app.get("/api/v1/export/cases?reveal=true").bearer(&dispatcher).send().await;
+    // In full only by a POST with a reason and a confirmation, each case's reveal audited; a
+    // link (a GET) no longer reveals anything.
+    let link = app.get(&format!("/api/v1/export/cases?reveal=true&reason={}", enc("回访核实"))).bearer(&dispatcher);
+    assert_eq!(link.send().await.status, 422, "reveal is not a parameter of the GET");
+    let full = |body: Value| app.post("/api/v1/export/cases?format=jsonl").bearer(&dispatcher).json(&body);
+    let no_reason = full(json!({ "confirm": true })).send().await;
     assert_eq!((no_reason.status, no_reason.error_field().as_deref()), (422, Some("reason")));
-    let full = app
-        .get(&format!("/api/v1/export/cases?reveal=true&reason={}", enc("回访核实")))
-        .bearer(&dispatcher)
-        .send()
-        .await;
-    assert_eq!(full.status, 200);
+    let unconfirmed = full(json!({ "reason": "回访核实" })).send().await;
+    assert_eq!((unconfirmed.status, unconfirmed.error_field().as_deref()), (422, Some("confirm")));
+    let by_handler = app.login("handler-b").await;
+    let handler_full =
+        app.post("/api/v1/export/cases").bearer(&by_handler).json(&json!({ "reason": "回访核实", "confirm": true }));
+    assert_eq!(handler_full.send().await.status, 200, "handlers may reveal, within their scope");
+    let before = app.store.recent_audit(50).await.unwrap().iter().filter(|a| a.action == "reveal").count();
+    let full = full(json!({ "reason": "回访核实", "confirm": true })).send().await;
+    assert_eq!(full.status, 200, "{}", full.text());
     let text = full.text();
     assert!(text.contains(PHONE) && text.contains(NAME), "{text}");
+    let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(row.get("reporter").is_some() && row.get("reporter_masked").is_none(), "full data is not called masked");
     let audited = app.store.recent_audit(50).await.unwrap().iter().filter(|a| a.action == "reveal").count();
-    assert_eq!(audited, 3, "one audited reveal per case");
+    assert_eq!(audited - before, 3, "one audited reveal per case");
     let far = app.get("/api/v1/export/cases?from=-262143-01-01").bearer(&dispatcher).send().await;
     assert_eq!((far.status, far.error_field().as_deref()), (422, Some("from")));
     // A queue asked for states it does not hold has nothing in it.

@@ -174,6 +174,16 @@ async fn visits_are_logged_in_the_workers_grids_and_shown_as_coverage(app: TestA
     assert_eq!(app.get(&format!("/api/v1/grids/{GRID}")).bearer(&other).send().await.status, 404);
     let handler = app.login("handler-a").await;
     assert_eq!(app.get(&format!("/api/v1/grids/{GRID}/visits")).bearer(&handler).send().await.status, 404);
+    // A leader sees the grid's coverage, not its households and notes: through the API as on
+    // the grid page.
+    let leader = app.login("leader").await;
+    let as_leader = app.get(&format!("/api/v1/grids/{GRID}/visits")).bearer(&leader).send().await;
+    assert_eq!(as_leader.status, 403, "{}", as_leader.text());
+    assert!(!as_leader.text().contains("3号楼"), "no household label in the refusal");
+    let grid_page =
+        app.get(&format!("/grids/{GRID}")).header("cookie", &format!("grassroots_session={leader}")).send().await;
+    assert_eq!(grid_page.status, 200);
+    assert!(!grid_page.text().contains("3号楼") && !grid_page.text().contains("独居老人探访"), "nor on the page");
     let listed = app.get("/api/v1/grids").bearer(&other).send().await.json();
     assert_eq!(listed["grids"].as_array().unwrap().len(), 1, "a grid worker lists their own grids");
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::rows::{audit_from_row, AUDIT_COLUMNS};
 use super::{ms, SqlStore};
-use crate::{ApiKey, AuditEntry, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
+use crate::{ApiKey, AuditEntry, LoginBurst, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -211,10 +211,17 @@ impl crate::IdentityStore for SqlStore {
         Ok(())
     }
 
-    async fn record_failed_login(&self, username: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn record_failed_login(&self, username: &str, address: &str, at: DateTime<Utc>) -> Result<()> {
         let mut conn = self.write.acquire().await?;
-        let detail = serde_json::json!({ "username": username.chars().take(64).collect::<String>() });
+        let detail =
+            serde_json::json!({ "username": username.chars().take(64).collect::<String>(), "address": address });
         super::events::audit_as(&mut conn, at, "anonymous", None, "login_failed", None, detail).await
+    }
+
+    async fn record_login_burst(&self, burst: &LoginBurst, at: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.write.acquire().await?;
+        let detail = serde_json::to_value(burst).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        super::events::audit_as(&mut conn, at, "system", None, "login_burst", None, detail).await
     }
 
     async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
-use crate::ratelimit::limit_public;
+use crate::ratelimit::{limit_public, Client};
 use crate::session::{close_session, open_session, Staff};
 use crate::AppState;
 
@@ -43,18 +43,23 @@ pub struct Session {
 }
 
 /// Logs a staff member in. Failed attempts are audited; attempts count against the address's
-/// public rate limit.
+/// public rate limit, and failures make the address (and, from addresses the account does not
+/// usually log in from, the account) wait longer and longer (429). When too many password
+/// checks are under way the answer is 503 with `Retry-After`.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the token is also set as a cookie", body = Session),
         RateLimited,
+        (status = 503, description = "Too many log-ins under way; try again after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
         (status = "default", description = "Wrong username or password (401), too many attempts (429), …", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    Client(client): Client,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = open_session(&state, &req.username, &req.password).await?.ok_or(ApiError::unauthorized())?;
+    let session = open_session(&state, &req.username, &req.password, client).await?.ok_or(ApiError::unauthorized())?;
     let body = Session { token: session.token, expires_at: session.expires_at, user: session.user };
     Ok(([(SET_COOKIE, session.cookie)], Json(body)).into_response())
 }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{CaseState, RegionCode, Role};
-use grassroots_store::export::{header, rows, ExportFormat, Walk};
+use grassroots_store::export::{header, rows, ExportFormat, Reporters, Walk};
 use grassroots_store::CaseFilter;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -31,7 +31,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(show))
         .routes(routes!(act))
         .routes(routes!(reveal))
-        .routes(routes!(export))
+        .routes(routes!(export, export_revealed))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -291,15 +291,22 @@ pub struct ExportParams {
     from: Option<String>,
     /// Received on or before this day.
     to: Option<String>,
-    /// Reporters' names and phones in full; needs `reason`, and every case's reveal is audited.
+}
+
+/// What a full export needs besides its selection.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealedExportRequest {
+    /// Why the reporters' personal data is needed: 2 to 500 characters, kept in the audit of
+    /// every case exported.
+    reason: String,
+    /// `true`: the caller confirms that every reporter of the selection is revealed.
     #[serde(default)]
-    reveal: bool,
-    reason: Option<String>,
+    confirm: bool,
 }
 
 /// The caller's cases as CSV or JSON lines, streamed a page at a time (constant memory at any
-/// size), personal data masked — or, with `reveal` and a reason, in full, each case's reveal
-/// audited as a reveal on its page would be.
+/// size), personal data masked.
 #[utoipa::path(get, path = "/v1/export/cases", tag = "cases", params(ExportParams), security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "CSV (a header line, then a case a line) or JSON lines",
@@ -310,6 +317,43 @@ pub async fn export(
     State(state): State<Arc<AppState>>,
     staff: Can<need::WorkOnCases>,
     ApiQuery(p): ApiQuery<ExportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    export_stream(state, &staff, p, None)
+}
+
+/// The same export with the reporters' names and phones in full, for a stated and confirmed
+/// reason, each case's reveal audited as a reveal on its page would be. A POST (never a link
+/// that another site could make a logged-in browser follow), the selection in the query.
+#[utoipa::path(post, path = "/v1/export/cases", tag = "cases", params(ExportParams), request_body = RevealedExportRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "CSV (a header line, then a case a line) or JSON lines",
+            content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = "default", description = "No reason (422), not confirmed (422), a role that may not reveal (403), …", body = ErrorBody),
+    ))]
+pub async fn export_revealed(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RevealPersonalData>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+    ApiJson(req): ApiJson<RevealedExportRequest>,
+) -> Result<axum::response::Response, ApiError> {
+    // Checked before the first byte: once streaming, a refusal could only cut the file short.
+    let full = FullExport::allow(&staff.user, Some(&req.reason))?;
+    if !req.confirm {
+        return Err(ApiError::field(
+            "confirm",
+            "请确认：导出将显示所选每件案件举报人的姓名和电话，并逐件记入审计",
+            "confirm: the export shows every selected reporter's name and phone, each audited",
+        ));
+    }
+    export_stream(state, &staff, p, Some(full))
+}
+
+fn export_stream(
+    state: Arc<AppState>,
+    staff: &Staff,
+    p: ExportParams,
+    reveal: Option<FullExport>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     use futures_util::StreamExt;
@@ -328,9 +372,8 @@ pub async fn export(
         received_to: day("to", &p.to, true)?,
         ..CaseFilter::default()
     };
-    // Checked before the first byte: once streaming, a refusal could only cut the file short.
-    let reveal = p.reveal.then(|| FullExport::allow(&staff.user, p.reason.as_deref())).transpose()?;
-    let first = axum::body::Bytes::from(header(format));
+    let reporters = if reveal.is_some() { Reporters::Revealed } else { Reporters::Masked };
+    let first = axum::body::Bytes::from(header(format, reporters));
     let pages = export_pages(state.clone(), staff.user.scope.clone(), Walk::new(filter), reveal, format);
     let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(pages);
     Ok((
@@ -362,7 +405,8 @@ fn export_pages(
             };
             match page {
                 Ok(Some(page)) => {
-                    let bytes = axum::body::Bytes::from(rows(format, &page, &state.reference()));
+                    let reporters = if reveal.is_some() { Reporters::Revealed } else { Reporters::Masked };
+                    let bytes = axum::body::Bytes::from(rows(format, reporters, &page, &state.reference()));
                     Some((Ok(bytes), Some(walk)))
                 }
                 Ok(None) => None,

@@ -208,17 +208,17 @@ pub struct VisitList {
     pub households: Vec<Household>,
 }
 
+/// A grid's visits and households: individual records, for staff who work on cases (not
+/// leaders, who see the grid's coverage).
 #[utoipa::path(get, path = "/v1/grids/{code}/visits", tag = "grids", params(("code" = String, Path)), security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, body = VisitList), (status = "default", body = ErrorBody)))]
+    responses((status = 200, body = VisitList), (status = "default", description = "A leader (403), a grid outside the scope (404), …", body = ErrorBody)))]
 pub async fn visits(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Json<VisitList>, ApiError> {
-    visits::grid_in_scope(&state, &staff.user, &code).await?;
-    let visits = state.store.visits(&staff.user.scope, &code, 200).await?;
-    let households = state.store.households(&code).await?;
-    Ok(Json(VisitList { visits, households }))
+    let listed = visits::of_grid(&state, &staff.user, &code, 200).await?;
+    Ok(Json(VisitList { visits: listed.visits, households: listed.households }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

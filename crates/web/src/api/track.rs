@@ -1,5 +1,6 @@
 //! The resident's side: follow a case by tracking number and query code, and evaluate it.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -13,6 +14,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::ratelimit::limit_public;
+use crate::ratelimit::Client;
 use crate::views::{resident_case, ResidentCase};
 use crate::AppState;
 
@@ -42,15 +44,21 @@ pub struct TrackParams {
 pub async fn show(
     State(state): State<Arc<AppState>>,
     Path(tracking_no): Path<String>,
+    Client(client): Client,
     ApiQuery(p): ApiQuery<TrackParams>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    Ok(Json(find_case(&state, &tracking_no, &p.code).await?))
+    Ok(Json(find_case(&state, &tracking_no, &p.code, client).await?))
 }
 
 /// The case with this tracking number and query code, as its resident sees it (for the API
 /// and the tracking page alike).
-pub(crate) async fn find_case(state: &AppState, tracking_no: &str, code: &str) -> Result<ResidentCase, ApiError> {
-    let tracked = track::find(state, tracking_no, code).await?;
+pub(crate) async fn find_case(
+    state: &AppState,
+    tracking_no: &str,
+    code: &str,
+    client: IpAddr,
+) -> Result<ResidentCase, ApiError> {
+    let tracked = track::find(state, tracking_no, code, client).await?;
     let d = &tracked.detail;
     Ok(resident_case(&d.record, &d.events, tracked.merged_into.as_ref(), &state.reference()))
 }
@@ -73,9 +81,10 @@ pub struct EvaluationRequest {
 pub async fn evaluate(
     State(state): State<Arc<AppState>>,
     Path(tracking_no): Path<String>,
+    Client(client): Client,
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
     let evaluation = Evaluation { resolved: req.resolved, satisfaction: req.satisfaction, comment: req.comment };
-    track::evaluate(&state, &tracking_no, &req.code, evaluation).await?;
-    Ok(Json(find_case(&state, &tracking_no, &req.code).await?))
+    track::evaluate(&state, &tracking_no, &req.code, client, evaluation).await?;
+    Ok(Json(find_case(&state, &tracking_no, &req.code, client).await?))
 }

@@ -115,13 +115,13 @@ pub async fn show(
     // Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
     let individual_cases = staff.may(Capability::WorkOnCases);
     let store = &state.store;
-    let (workers, coverage, counts, patrol, listed) = tokio::try_join!(
+    let (workers, coverage, counts, patrol) = tokio::try_join!(
         store.grid_workers(&grid.code),
         store.coverage(&grid.code, now),
         store.rate_counts(scope, &last_90_days),
         store.patrol_counts(scope, &last_90_days),
-        listed(&state, scope, &grid.code, &last_90_days, individual_cases),
     )?;
+    let listed = listed(&state, &staff.user, &grid.code, &last_90_days, individual_cases).await?;
     let (households, coverage_30, coverage_90) = coverage.first().map_or((0, percent(None), percent(None)), |c| {
         let share = |n: i64| percent((c.households > 0).then(|| n as f64 / c.households as f64));
         (c.households, share(c.visited_30_days), share(c.visited_90_days))
@@ -169,20 +169,20 @@ struct Listed {
 
 async fn listed(
     state: &AppState,
-    scope: &grassroots_domain::Scope,
+    user: &grassroots_store::User,
     grid_code: &str,
     last_90_days: &RateFilter,
     individual_cases: bool,
-) -> Result<Listed, grassroots_store::StoreError> {
+) -> Result<Listed, ApiError> {
     if !individual_cases {
         return Ok(Listed { cases: Vec::new(), visits: Vec::new(), points: Vec::new() });
     }
     let filter = CaseFilter { region: last_90_days.region.clone(), limit: LISTED, ..Default::default() };
-    let (page, visits, points) = tokio::try_join!(
-        state.store.list_cases(scope, &filter),
-        state.store.visits(scope, grid_code, LISTED.into()),
-        state.store.case_points(scope, last_90_days, 500),
+    let (page, points) = tokio::try_join!(
+        state.store.list_cases(&user.scope, &filter),
+        state.store.case_points(&user.scope, last_90_days, 500),
     )?;
+    let visits = grassroots_app::visits::of_grid(state, user, grid_code, LISTED.into()).await?.visits;
     Ok(Listed { cases: page.cases, visits, points })
 }
 

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_domain::{Priority, RequestType, Scope};
 
 use super::portal::{category_groups, CategoryGroup};
-use super::{check_same_origin, form_error, Chrome, FormError, Lang, Typed};
+use super::{form_error, Chrome, FormError, Lang, Typed};
 use crate::api::intake::{patrol_report, read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -82,10 +82,8 @@ pub async fn take_call(
     staff: Can<need::AnswerCalls>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let typed = Typed(fields.clone());
     let taken = async {
         let mut req = IntakeRequest::default();
@@ -169,10 +167,8 @@ pub async fn report_patrol(
     staff: Can<need::ReportOnPatrol>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let form = read_form(form).await;
     let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
     let outcome = match form {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use grassroots_domain::case::Place;
@@ -21,10 +21,11 @@ use grassroots_geo::Polygon;
 use grassroots_store::Reference;
 use serde::Deserialize;
 
-use super::{beijing_minutes, category_name, check_same_origin, encode, place_names, Chrome, Lang};
+use super::{beijing_minutes, category_name, encode, place_names, Chrome, Lang};
 use crate::api::intake::{read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
+use crate::ratelimit::Client;
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
 use crate::AppState;
@@ -365,10 +366,8 @@ pub async fn submit_report(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let mut input = ReportInput::default();
     let result = async {
         let form = read_form(form).await;
@@ -504,10 +503,9 @@ pub async fn track(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
+    Client(client): Client,
     ApiForm(form): ApiForm<TrackForm>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let (no, code) = (form.tracking_no.trim().to_string(), form.code.trim().to_string());
     let mut page = TrackPage {
         tracking_no: no.clone(),
@@ -526,9 +524,9 @@ pub async fn track(
         if let Some((resolved, satisfaction)) = evaluation {
             let comment = form.comment.filter(|c| !c.trim().is_empty());
             let evaluation = Evaluation { resolved, satisfaction: satisfaction.to_string(), comment };
-            grassroots_app::track::evaluate(&state, &no, &code, evaluation).await?;
+            grassroots_app::track::evaluate(&state, &no, &code, client, evaluation).await?;
         }
-        crate::api::track::find_case(&state, &no, &code).await
+        crate::api::track::find_case(&state, &no, &code, client).await
     }
     .await;
     let status = match outcome {
@@ -544,7 +542,7 @@ pub async fn track(
         }
         Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
             page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
-            page.case = crate::api::track::find_case(&state, &no, &code).await.ok().map(|c| tracked(c, &lang));
+            page.case = crate::api::track::find_case(&state, &no, &code, client).await.ok().map(|c| tracked(c, &lang));
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(e) => return Err(e),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use grassroots_domain::calendar::beijing;
@@ -19,7 +19,7 @@ use grassroots_store::{CaseDetail, CaseFilter, Reference};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{category_name, check_same_origin, encode, place_names, see_other, unit_name, Chrome, Lang};
+use super::{category_name, encode, place_names, see_other, unit_name, Chrome, Lang};
 use crate::api::cases::{category_param, parse_case_id, queue_param};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -611,11 +611,9 @@ pub async fn act(
     staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     Path(id): Path<String>,
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let action = fields.iter().find(|(k, _)| k == "action").and_then(|(_, v)| MoveKind::parse(v.trim()));
     let fields = match tracking_no_to_id(&state, &staff, fields).await {
@@ -700,11 +698,9 @@ pub async fn reveal(
     staff: Can<need::RevealPersonalData>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     Path(id): Path<String>,
     ApiForm(form): ApiForm<RevealForm>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let revealed = grassroots_app::cases::reveal(&state, &staff.user, id, Some(&form.reason)).await;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;

@@ -17,7 +17,6 @@ use grassroots_store::{CreatedCase, GridRow, NewCase, NewUser, SqlStore, Store, 
 use grassroots_web::Config;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use uuid::Uuid;
 
 #[path = "../../../store/tests/support/db.rs"]
@@ -312,11 +311,19 @@ pub struct Req<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    from: Option<std::net::Ipv4Addr>,
 }
 
 impl<'a> Req<'a> {
     fn new(app: &'a TestApp, method: &'static str, path: &str) -> Self {
-        Self { app, method, path: path.to_string(), headers: Vec::new(), body: Vec::new() }
+        Self { app, method, path: path.to_string(), headers: Vec::new(), body: Vec::new(), from: None }
+    }
+
+    /// Sent from this loopback address (any of 127.0.0.0/8) instead of 127.0.0.1: another
+    /// client, as the server sees it.
+    pub fn from(mut self, address: [u8; 4]) -> Self {
+        self.from = Some(address.into());
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -373,7 +380,11 @@ impl<'a> Req<'a> {
             head.push_str(&format!("content-length: {}\r\n", self.body.len()));
         }
         head.push_str("\r\n");
-        let mut stream = TcpStream::connect(self.app.addr).await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(from) = self.from {
+            socket.bind(SocketAddr::from((from, 0))).unwrap();
+        }
+        let mut stream = socket.connect(self.app.addr).await.unwrap();
         let mut request = head.into_bytes();
         request.extend_from_slice(&self.body);
         // The server may answer (413) and close before reading all of a large body.

@@ -17,12 +17,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::AppError;
 use grassroots_store::Reference;
 
-use super::{check_same_origin, form_error, see_other, Chrome, FormError, Lang, Typed};
+use super::{form_error, see_other, Chrome, FormError, Lang, Typed};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, Staff};
@@ -249,11 +249,9 @@ pub async fn save(
     staff: Can<need::Administer>,
     lang: Lang,
     uri: Uri,
-    headers: HeaderMap,
     Path(section): Path<String>,
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    check_same_origin(&headers)?;
     let section = Section::parse(&section).ok_or_else(ApiError::not_found)?;
     let typed = Typed(fields);
     let saved = section.save(&state, &staff, &typed, lang).await;

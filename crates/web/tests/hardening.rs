@@ -1,0 +1,125 @@
+//! What an attack from outside found, each closed by a test that fails without its fix:
+//! cross-origin writes with the session cookie, the headers every answer carries, query-code
+//! lock-outs across clients, and password guessing.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+/// The patrol form of `gridworker`, as a page on another origin would post it.
+fn patrol_fields() -> Vec<(&'static str, String)> {
+    let (lng, lat) = IN_GRID;
+    vec![
+        ("description", "井盖松动".to_string()),
+        ("category_code", "0302".to_string()),
+        ("lng", lng.to_string()),
+        ("lat", lat.to_string()),
+        ("resolved_on_spot", "true".to_string()),
+        ("result", "已复位固定".to_string()),
+    ]
+}
+
+async fn cookie_authenticated_api_writes_from_another_origin_are_refused(app: TestApp) {
+    let worker = app.login("gridworker").await;
+    let cookie = format!("grassroots_session={worker}");
+    let fields = patrol_fields();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let other_port = format!("http://{}:{}", app.addr.ip(), app.addr.port() + 1);
+    let before = app.case_count().await;
+    for (header, value) in
+        [("origin", other_port.as_str()), ("sec-fetch-site", "same-site"), ("sec-fetch-site", "cross-site")]
+    {
+        let forged = app.post("/api/v1/patrol").header("cookie", &cookie).header(header, value).multipart(&fields, &[]);
+        let res = forged.send().await;
+        assert_eq!(res.status, 403, "{header}: {value}: {}", res.text());
+        let logout = app.post("/api/v1/auth/logout").header("cookie", &cookie).header(header, value).send().await;
+        assert_eq!(logout.status, 403, "{header}: {value}");
+    }
+    assert_eq!(app.case_count().await, before, "nothing was created");
+    assert_eq!(app.get("/api/v1/auth/me").bearer(&worker).send().await.status, 200, "the session is still open");
+    // From this origin the cookie works; with the bearer token the origin does not matter
+    // (a page elsewhere cannot add the header).
+    let own = format!("http://{}", app.addr);
+    let same = app.post("/api/v1/patrol").header("cookie", &cookie).header("origin", &own).multipart(&fields, &[]);
+    assert_eq!(same.send().await.status, 201);
+    let bearer = app.post("/api/v1/patrol").bearer(&worker).header("origin", &other_port).multipart(&fields, &[]);
+    assert_eq!(bearer.send().await.status, 201);
+    // Page forms are checked whoever posts them, the anonymous report form too.
+    let report = app
+        .post("/report/details")
+        .header("sec-fetch-site", "cross-site")
+        .body_with_type("application/x-www-form-urlencoded", "description=x");
+    assert_eq!(report.send().await.status, 403);
+}
+
+async fn every_answer_carries_the_headers_that_keep_browsers_safe(app: TestApp) {
+    let dispatcher = app.login("dispatcher").await;
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    let reveal =
+        app.post(&format!("/api/v1/cases/{id}/reveal")).bearer(&dispatcher).json(&json!({ "reason": "回访核实" }));
+    let revealed = reveal.send().await;
+    assert_eq!(revealed.status, 200);
+    assert_eq!(revealed.header("cache-control"), Some("no-store"), "revealed data is never cached");
+    for res in [
+        app.get("/").send().await,
+        app.get("/login").send().await,
+        app.get("/api/v1/reference").send().await,
+        app.get("/no/such/page").send().await,
+        revealed,
+    ] {
+        let csp = res.header("content-security-policy").expect("a content security policy");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(res.header("x-frame-options"), Some("DENY"));
+        assert_eq!(res.header("referrer-policy"), Some("same-origin"));
+    }
+}
+
+async fn one_client_s_wrong_codes_do_not_lock_out_the_resident_elsewhere(app: TestApp) {
+    let created = app.resident_report().await;
+    let (no, code) = (created["tracking_no"].as_str().unwrap(), created["query_code"].as_str().unwrap());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..10 {
+        let res = app.get(&format!("/api/v1/track/{no}?code={wrong}")).from([127, 0, 0, 9]).send().await;
+        assert_eq!(res.status, 404);
+    }
+    let locked = app.get(&format!("/api/v1/track/{no}?code={code}")).from([127, 0, 0, 9]).send().await;
+    assert_eq!(locked.status, 429, "the guessing client waits");
+    assert!(locked.header("retry-after").is_some());
+    let resident = app.get(&format!("/api/v1/track/{no}?code={code}")).from([127, 0, 0, 10]).send().await;
+    assert_eq!(resident.status, 200, "the resident elsewhere is not locked out: {}", resident.text());
+}
+
+async fn password_guessing_is_made_to_wait(app: TestApp) {
+    let login = |password: &str, from: [u8; 4]| {
+        app.post("/api/v1/auth/login")
+            .json(&json!({ "username": "dispatcher", "password": password }))
+            .from(from)
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("guess", [127, 0, 0, 20]).await.status, 401);
+    }
+    let waiting = login(PASSWORD, [127, 0, 0, 20]).await;
+    assert_eq!(waiting.status, 429, "even the right password waits: it is not checked");
+    let retry: u64 = waiting.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After");
+    assert!((1..=300).contains(&retry));
+    assert_eq!(login(PASSWORD, [127, 0, 0, 21]).await.status, 200, "another address is not affected");
+    // The page's form is throttled the same way.
+    let page = app
+        .post("/login")
+        .from([127, 0, 0, 20])
+        .body_with_type("application/x-www-form-urlencoded", format!("username=dispatcher&password={}", enc(PASSWORD)));
+    let page = page.send().await;
+    assert_eq!(page.status, 429);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+}
+
+api_tests!(
+    cookie_authenticated_api_writes_from_another_origin_are_refused,
+    every_answer_carries_the_headers_that_keep_browsers_safe,
+    one_client_s_wrong_codes_do_not_lock_out_the_resident_elsewhere,
+    password_guessing_is_made_to_wait,
+);
