@@ -2,7 +2,7 @@
 //! reveal of a reporter's personal data, one case at a time or a page of an export at a time.
 
 use chrono::Utc;
-use grassroots_domain::{Capability, CaseRecord, Move};
+use grassroots_domain::{Capability, CaseRecord, Move, Scope};
 use grassroots_store::{CaseFilter, CaseSummary, RevealedPersonalData, User};
 use uuid::Uuid;
 
@@ -29,14 +29,17 @@ pub async fn act(platform: &Platform, user: &User, id: Uuid, mv: &Move) -> Resul
 /// The id of the case with this tracking number within the staff member's scope, as a merge
 /// names its target; a number outside the scope is no case.
 pub async fn id_by_tracking_no(platform: &Platform, user: &User, tracking_no: &str) -> Result<Uuid> {
+    find_by_tracking_no(platform, &user.scope, tracking_no)
+        .await?
+        .ok_or_else(|| AppError::invalid("into", "没有这个受理编号的案件", "no case has this tracking number"))
+}
+
+/// The id of the case with this tracking number within `scope`, if there is one.
+pub async fn find_by_tracking_no(platform: &Platform, scope: &Scope, tracking_no: &str) -> Result<Option<Uuid>> {
     let no = tracking_no.trim();
     let filter = CaseFilter { text: Some(no.to_string()), limit: 5, ..Default::default() };
-    let page = platform.store.list_cases(&user.scope, &filter).await?;
-    page.cases
-        .into_iter()
-        .find(|c| c.record.tracking_no == no)
-        .map(|c| c.record.id)
-        .ok_or_else(|| AppError::invalid("into", "没有这个受理编号的案件", "no case has this tracking number"))
+    let page = platform.store.list_cases(scope, &filter).await?;
+    Ok(page.cases.into_iter().find(|c| c.record.tracking_no == no).map(|c| c.record.id))
 }
 
 /// Why personal data is needed, as the audit records it: 2 to 500 characters.

@@ -1,5 +1,7 @@
 //! Checks of free-text fields shared by the use cases.
 
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
 use crate::{AppError, Result};
 
 /// A field's text, trimmed: required, at most `max` characters.
@@ -13,4 +15,33 @@ pub fn short_text(field: &'static str, value: &str, max: usize) -> Result<String
         ));
     }
     Ok(v.to_string())
+}
+
+/// A day (`YYYY-MM-DD`, Beijing time: its start, or with `end` the start of the next day) or
+/// an RFC 3339 time, in the years 2000 to 2100.
+pub fn time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>> {
+    let bad = || {
+        AppError::invalid(
+            field,
+            "日期格式应为YYYY-MM-DD（2000至2100年）",
+            "expected a date YYYY-MM-DD (years 2000 to 2100) or an RFC 3339 time",
+        )
+    };
+    let time = match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad())?;
+            let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
+            grassroots_domain::calendar::beijing()
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(bad)?)
+                .single()
+                .ok_or_else(bad)?
+                .with_timezone(&Utc)
+        }
+    };
+    // Far-off years are typing slips, and arithmetic on them would overflow.
+    if !(2000..=2100).contains(&time.year()) {
+        return Err(bad());
+    }
+    Ok(time)
 }

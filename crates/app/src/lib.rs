@@ -5,6 +5,7 @@
 //! case's and its [`AppError`] into their own answer.
 
 pub mod accounts;
+pub mod audit;
 pub mod cases;
 mod error;
 pub mod fields;

@@ -1,5 +1,6 @@
 //! `grassroots`: serve the platform, load demo data, migrate, manage staff accounts.
 
+mod audit;
 mod demo;
 mod export;
 mod import;
@@ -98,6 +99,11 @@ enum Command {
     Webhook {
         #[command(subcommand)]
         command: WebhookCommand,
+    },
+    /// The audit log (also on the admin page) and its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
 }
 
@@ -355,6 +361,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Apikey { command } => apikey(&*common.open_platform().await?, command).await,
         Command::Webhook { command } => webhook(&*common.open_platform().await?, command).await,
+        Command::Audit { command } => audit::run(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -15,6 +15,8 @@ use crate::Common;
 const DEADLINE_TICK: Duration = Duration::from_secs(30);
 /// How often reference data is reloaded from the database.
 const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
+/// How often new audit entries are sealed into the hash chain.
+const AUDIT_SEAL_TICK: Duration = Duration::from_secs(5);
 
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
@@ -29,6 +31,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
+    tokio::spawn(audit_sealer(platform.clone()));
     tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
@@ -75,6 +78,26 @@ async fn reference_refresher(state: Arc<Platform>) {
             Ok(true) => tracing::info!(grids = state.placer().grid_count(), "grid index rebuilt"),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "reloading grids"),
+        }
+    }
+}
+
+/// Seals new audit entries into the hash chain within seconds of their writing, in one server
+/// at a time (the lease; the chain's unique places would refuse a second sealer anyway).
+async fn audit_sealer(platform: Arc<Platform>) {
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7());
+    let lease = chrono::Duration::seconds(AUDIT_SEAL_TICK.as_secs() as i64 * 6);
+    let mut tick = tokio::time::interval(AUDIT_SEAL_TICK);
+    loop {
+        tick.tick().await;
+        match platform.store.claim_lease("audit-seal", &holder, Utc::now(), lease).await {
+            Ok(true) => {
+                if let Err(e) = grassroots_app::audit::seal(&platform).await {
+                    tracing::warn!(error = %e, "sealing the audit log");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "audit seal lease"),
         }
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{ApiKey, AuditEntry, KeyScope, LoginBurst, NewUser, Result, StaffAccount, User, UserWithHash};
+use crate::{ApiKey, KeyScope, LoginBurst, NewUser, Result, StaffAccount, User, UserWithHash};
 
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -30,8 +30,6 @@ pub trait IdentityStore: Send + Sync {
     /// Writes a `login_burst` audit entry: many failed log-ins at an account or from an
     /// address, for administrators to see.
     async fn record_login_burst(&self, burst: &LoginBurst, at: DateTime<Utc>) -> Result<()>;
-    /// The newest audit entries of every kind, newest first.
-    async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>>;
     /// The user of a live session.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;

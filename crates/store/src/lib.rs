@@ -8,6 +8,7 @@
 
 extern crate self as grassroots_store;
 
+mod audit;
 pub mod auth;
 mod cases;
 pub mod crypto;
@@ -24,6 +25,7 @@ mod sql;
 mod stats;
 pub mod types;
 
+pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
 pub use error::StoreError;
 pub use grids::GridStore;
@@ -42,7 +44,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, OutboxStore, ReferenceStore, StatsStore, Store,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, OutboxStore, ReferenceStore,
+        StatsStore, Store,
     };
 }
 
@@ -50,7 +53,16 @@ pub mod prelude {
 /// its SQL in `sql/`). Code that needs one part asks for that trait; the server holds the
 /// whole as `Arc<dyn Store>`.
 pub trait Store:
-    ReferenceStore + GridStore + IdentityStore + CaseStore + StatsStore + JobStore + HistoryStore + OutboxStore + 'static
+    ReferenceStore
+    + GridStore
+    + IdentityStore
+    + CaseStore
+    + StatsStore
+    + JobStore
+    + HistoryStore
+    + OutboxStore
+    + AuditStore
+    + 'static
 {
     fn backend(&self) -> Backend;
 }

@@ -108,6 +108,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/work", get(pages::work::queues))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))
+        .route("/admin/audit", get(pages::admin::audit::show))
+        .route("/admin/audit/verify", post(pages::admin::audit::verify))
         .route("/admin/{section}", get(pages::admin::show).post(pages::admin::save))
         .route("/cases/{id}", get(pages::work::show_case))
         .route("/cases/{id}/act", post(pages::work::act))

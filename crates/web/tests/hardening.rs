@@ -122,4 +122,68 @@ api_tests!(
     every_answer_carries_the_headers_that_keep_browsers_safe,
     one_client_s_wrong_codes_do_not_lock_out_the_resident_elsewhere,
     password_guessing_is_made_to_wait,
+    administrators_read_and_verify_the_audit_log,
 );
+
+async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
+    let created = app.resident_report().await;
+    let (id, no) = (created["id"].as_str().unwrap(), created["tracking_no"].as_str().unwrap());
+    let dispatcher = app.login("dispatcher").await;
+    let reveal =
+        app.post(&format!("/api/v1/cases/{id}/reveal")).bearer(&dispatcher).json(&json!({ "reason": "回访核实" }));
+    assert_eq!(reveal.send().await.status, 200);
+    for i in 0..10u8 {
+        let guess = json!({ "username": "supervisor", "password": "guess" });
+        app.post("/api/v1/auth/login").json(&guess).from([127, 0, 1, i]).send().await;
+    }
+    let admin = app.login("admin").await;
+    assert_eq!(app.get("/api/v1/audit").bearer(&dispatcher).send().await.status, 403, "administrators only");
+
+    let by_case = app.get(&format!("/api/v1/audit?case={no}&action=reveal")).bearer(&admin).send().await;
+    assert_eq!(by_case.status, 200, "{}", by_case.text());
+    let entries = by_case.json()["entries"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0]["actor_username"].as_str(), entries[0]["detail"]["reason"].as_str()),
+        (Some("dispatcher"), Some("回访核实"))
+    );
+    let by_actor = app.get("/api/v1/audit?actor=dispatcher&action=login").bearer(&admin).send().await.json();
+    assert_eq!(by_actor["entries"].as_array().unwrap().len(), 1);
+    let page = app.get("/api/v1/audit?action=login_failed&limit=4").bearer(&admin).send().await.json();
+    let next = page["next_before"].as_str().expect("more than one page");
+    let rest = app.get(&format!("/api/v1/audit?action=login_failed&before={next}")).bearer(&admin).send().await.json();
+    assert_eq!(rest["entries"].as_array().unwrap().len(), 6, "ten failures in pages of four and six");
+    for (query, field) in
+        [("from=yesterday", "from"), ("actor=nobody", "actor"), ("case=12", "case"), ("limit=0", "limit")]
+    {
+        let bad = app.get(&format!("/api/v1/audit?{query}")).bearer(&admin).send().await;
+        assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some(field)), "{query}");
+    }
+    let file = app.get("/api/v1/audit/export?action=login_failed").bearer(&admin).send().await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.text().lines().count(), 10);
+
+    let chain = app.post("/api/v1/audit/verify").bearer(&admin).send().await;
+    assert_eq!(chain.status, 200, "{}", chain.text());
+    let chain = chain.json();
+    assert!(chain["broken"].is_null() && chain["unsealed"] == 0 && chain["sealed"].as_i64().unwrap() >= 13, "{chain}");
+
+    // The page: the burst of failures on top, the entries below, the check on request.
+    let cookie = format!("grassroots_session={admin}");
+    let html = app.get("/admin/audit?action=reveal").header("cookie", &cookie).send().await;
+    assert_eq!(html.status, 200);
+    let text = html.text();
+    assert!(text.contains("安全提醒") && text.contains("supervisor"), "the alert is shown");
+    assert!(text.contains("回访核实"));
+    let bad = app.get("/admin/audit?from=2020-13-01").header("cookie", &cookie).send().await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("a-from-error"), "the error beside its field");
+    let verified = app
+        .post("/admin/audit/verify")
+        .header("cookie", &cookie)
+        .header("origin", &format!("http://{}", app.addr))
+        .send()
+        .await;
+    assert_eq!(verified.status, 200);
+    assert!(verified.text().contains("哈希链完整"));
+}

@@ -211,17 +211,12 @@ pub(crate) async fn finish<T>(tx: sqlx::Transaction<'_, sqlx::Any>, written: Res
 }
 
 #[cfg(test)]
-#[path = "../../tests/support/db.rs"]
-#[allow(dead_code)]
-mod test_db;
-
-#[cfg(test)]
 mod tests {
     //! The path run with an aggregate that is not a case, on both backends: a tally whose row
     //! holds a total, changed by `added` events.
-    use super::test_db as db;
+    use super::super::test_db as db;
     use super::*;
-    use crate::IdentityStore;
+    use crate::AuditStore;
 
     const TALLY: &str = "tally";
 

@@ -6,9 +6,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{audit_from_row, AUDIT_COLUMNS};
 use super::{ms, SqlStore};
-use crate::{ApiKey, AuditEntry, LoginBurst, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
+use crate::{ApiKey, LoginBurst, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -222,14 +221,6 @@ impl crate::IdentityStore for SqlStore {
         let mut conn = self.write.acquire().await?;
         let detail = serde_json::to_value(burst).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         super::events::audit_as(&mut conn, at, "system", None, "login_burst", None, detail).await
-    }
-
-    async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
-            .bind(limit.clamp(1, 1000))
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(audit_from_row).collect()
     }
 
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {

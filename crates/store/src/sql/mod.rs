@@ -6,6 +6,7 @@
 //! updates the row only if its version is unchanged, so concurrent writers (several server
 //! processes included) never interleave a case's events; the loser retries.
 
+mod audit;
 mod cases;
 mod events;
 mod grids;
@@ -18,6 +19,12 @@ mod outbox;
 mod reference;
 mod rows;
 mod stats;
+
+/// Both backends' test databases, for the tests here that need the SQL underneath.
+#[cfg(test)]
+#[path = "../../tests/support/db.rs"]
+#[allow(dead_code)]
+mod test_db;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -362,7 +362,7 @@ fn export_stream(
         .ok_or_else(|| ApiError::field("format", "可选：csv, jsonl", "one of: csv, jsonl"))?;
     let reference = state.reference();
     let day = |field: &'static str, raw: &Option<String>, end: bool| {
-        raw.as_deref().map(|d| crate::api::stats::parse_time(field, d.trim(), end)).transpose()
+        raw.as_deref().map(|d| grassroots_app::fields::time(field, d.trim(), end)).transpose()
     };
     let filter = CaseFilter {
         states: states_param(p.state.as_deref())?,

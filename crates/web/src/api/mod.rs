@@ -2,6 +2,7 @@
 //! handlers carry their `#[utoipa::path]`, so that the OpenAPI document at `/api/docs` is
 //! generated from the handlers and the types they answer with, and cannot drift from them.
 
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod cases;
 pub(crate) mod grids;
@@ -39,6 +40,7 @@ use crate::AppState;
         (name = "grids", description = "Grids, household visits and patrols (网格化管理)"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
+        (name = "audit", description = "The audit log and its hash chain, for administrators"),
     )
 )]
 struct ApiDoc;
@@ -53,6 +55,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(grids::router())
         .merge(stats::router())
         .merge(auth::router(state))
+        .merge(audit::router())
         .split_for_parts();
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     let mut modules = modules;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use grassroots_domain::rates::{RateCounts, Rates};
 use grassroots_domain::{Category, RegionCode};
 use grassroots_store::{PatrolCounts, RateFilter, Unit};
@@ -35,34 +35,6 @@ pub struct RateParams {
     from: Option<String>,
     /// Last day, inclusive, or an instant, exclusive.
     to: Option<String>,
-}
-
-/// A day is the whole Beijing day; `end` moves a day to the start of the next one.
-pub(crate) fn parse_time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
-    let bad = || {
-        ApiError::field(
-            field,
-            "日期格式应为YYYY-MM-DD（2000至2100年）",
-            "expected a date YYYY-MM-DD (years 2000 to 2100) or an RFC 3339 time",
-        )
-    };
-    let time = match DateTime::parse_from_rfc3339(raw) {
-        Ok(t) => t.with_timezone(&Utc),
-        Err(_) => {
-            let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad())?;
-            let day = if end { day.succ_opt().ok_or_else(bad)? } else { day };
-            grassroots_domain::calendar::beijing()
-                .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(bad)?)
-                .single()
-                .ok_or_else(bad)?
-                .with_timezone(&Utc)
-        }
-    };
-    // Far-off years are typing slips, and arithmetic on them would overflow.
-    if !(2000..=2100).contains(&time.year()) {
-        return Err(bad());
-    }
-    Ok(time)
 }
 
 /// The three rates (响应率, 解决率, 满意率) within the caller's scope, with the counts they are
@@ -101,8 +73,8 @@ pub async fn rates(
     staff: Can<need::ViewStatistics>,
     ApiQuery(p): ApiQuery<RateParams>,
 ) -> Result<Json<RatesAnswer>, ApiError> {
-    let from = p.from.as_deref().map(|f| parse_time("from", f, false)).transpose()?;
-    let to = p.to.as_deref().map(|t| parse_time("to", t, true)).transpose()?;
+    let from = p.from.as_deref().map(|f| grassroots_app::fields::time("from", f, false)).transpose()?;
+    let to = p.to.as_deref().map(|t| grassroots_app::fields::time("to", t, true)).transpose()?;
     if let (Some(f), Some(t)) = (from, to) {
         if f >= t {
             return Err(ApiError::field("to", "结束日期应晚于开始日期", "must be after from"));

@@ -1,10 +1,11 @@
 //! Administration (系统管理), for administrators: one section per thing administered — staff
 //! accounts with their roles and scopes, units, the deadlines of categories, the
 //! responsibility matrix, the working-day calendar, the keys of other systems and their
-//! webhooks. Each section is a module that lays out its table and form and saves its form
+//! webhooks; and the audit log (`audit`), read-only. Each section is a module that lays out its table and form and saves its form
 //! through the use cases, which check it whole before anything is written.
 
 mod apikeys;
+pub mod audit;
 mod calendar;
 mod categories;
 mod matrix;
@@ -197,16 +198,9 @@ impl AdminPage {
     /// The section as it stands in the store now.
     async fn of(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: Section) -> Result<Self, ApiError> {
         let Layout { heading, columns, form } = section.layout(&state.reference(), lang);
-        let tabs = Section::ALL
-            .into_iter()
-            .map(|s| {
-                let (zh, en) = s.tab();
-                (format!("/admin/{}", s.slug()), lang.t(zh, en).to_string(), s == section)
-            })
-            .collect();
         Ok(Self {
             section: section.slug(),
-            tabs,
+            tabs: tabs(lang, section.slug()),
             heading,
             columns,
             lines: section.lines(state, lang).await?,
@@ -220,6 +214,16 @@ impl AdminPage {
             lang,
         })
     }
+}
+
+/// The tabs of administration: its sections, then the audit log; `current` is the slug shown.
+fn tabs(lang: Lang, current: &str) -> Vec<(String, String, bool)> {
+    Section::ALL
+        .into_iter()
+        .map(|s| (s.slug(), s.tab()))
+        .chain([("audit", ("审计日志", "Audit log"))])
+        .map(|(slug, (zh, en))| (format!("/admin/{slug}"), lang.t(zh, en).to_string(), slug == current))
+        .collect()
 }
 
 #[derive(serde::Deserialize)]

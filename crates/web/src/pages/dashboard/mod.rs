@@ -26,11 +26,11 @@ use serde::Deserialize;
 
 use super::map::home_region;
 use super::{encode, percent, Chrome, Lang};
-use crate::api::stats::parse_time;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::session::{need, Can};
 use crate::AppState;
+use grassroots_app::fields::time as parse_time;
 
 /// The longest period the dashboard shows at once.
 const MAX_DAYS: i64 = 366;
