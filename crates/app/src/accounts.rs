@@ -113,7 +113,8 @@ pub async fn log_in(platform: &Platform, username: &str, password: &str, client:
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     let hash = found.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
     let ok = platform.passwords.verify(password, hash).await?;
-    let Some(user) = found.filter(|_| ok).map(|u| u.user) else {
+    // A disabled account's password is checked all the same, so timing does not tell.
+    let Some(user) = found.filter(|u| ok && !u.disabled).map(|u| u.user) else {
         let now = Utc::now();
         platform.store.record_failed_login(username, &client.to_string(), now).await?;
         for burst in platform.logins.failed(username, client, Instant::now()) {

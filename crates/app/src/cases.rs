@@ -44,7 +44,7 @@ pub async fn find_by_tracking_no(platform: &Platform, scope: &Scope, tracking_no
 
 /// Why personal data is needed, as the audit records it: 2 to 500 characters.
 pub fn reveal_reason(reason: Option<&str>) -> Result<String> {
-    let reason = reason.map(str::trim).unwrap_or_default();
+    let reason = reason.map(grassroots_domain::text::trimmed).unwrap_or_default();
     if !(2..=500).contains(&reason.chars().count()) {
         return Err(AppError::invalid(
             "reason",

@@ -125,6 +125,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Move(m) => m.into(),
             StoreError::Invalid(f) => f.into(),
+            StoreError::MovedAway => Self::Conflict(Text::new(
+                "案件刚被他人处理，已不在你的范围内",
+                "another move took the case out of your scope meanwhile",
+            )),
             StoreError::Contention => Self::Conflict(Text::new(
                 "案件正被他人同时处理，请重试",
                 "the case changed while this move was being made; try again",

@@ -4,9 +4,9 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::{AppError, Result};
 
-/// A field's text, trimmed: required, at most `max` characters.
+/// A field's text, trimmed (of invisible characters too): required, at most `max` characters.
 pub fn short_text(field: &'static str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
+    let v = grassroots_domain::text::trimmed(value);
     if v.is_empty() || v.chars().count() > max {
         return Err(AppError::invalid(
             field,

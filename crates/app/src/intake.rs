@@ -130,7 +130,7 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         _ => {}
     }
     let reference = platform.reference();
-    let description = report.description.trim();
+    let description = grassroots_domain::text::trimmed(&report.description);
     if description.is_empty() || description.chars().count() > MAX_DESCRIPTION {
         return Err(AppError::invalid(
             "description",

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod passwords;
 pub mod patrol;
 mod places;
+pub mod public;
 pub mod reference;
 pub mod throttle;
 pub mod track;
@@ -77,6 +78,8 @@ pub struct Platform {
     pub passwords: passwords::PasswordWork,
     /// Failed log-ins per account and address.
     logins: throttle::LoginThrottle,
+    /// Public cases per community and category, as last counted.
+    public_groups: public::GroupCache,
 }
 
 impl Platform {
@@ -91,6 +94,7 @@ impl Platform {
             code_attempts_per_number: Limiter::new(QUERY_CODE_ATTEMPTS_PER_NUMBER),
             passwords: passwords::PasswordWork::new(settings.passwords),
             logins: throttle::LoginThrottle::default(),
+            public_groups: public::GroupCache::default(),
             settings,
         }))
     }

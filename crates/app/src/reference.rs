@@ -35,9 +35,16 @@ pub async fn save_unit(platform: &Platform, unit: Unit) -> Result<()> {
     Ok(platform.refresh_reference().await?)
 }
 
-/// Sets how soon a category's cases must be responded to (hours) and resolved (working days).
+/// Sets how soon a category's cases must be responded to (hours) and resolved (working days),
+/// and whether they are sensitive (never published).
 #[tracing::instrument(skip_all, fields(category = code))]
-pub async fn save_deadlines(platform: &Platform, code: &str, response_hours: u32, resolve_days: u32) -> Result<()> {
+pub async fn save_category(
+    platform: &Platform,
+    code: &str,
+    response_hours: u32,
+    resolve_days: u32,
+    sensitive: bool,
+) -> Result<()> {
     let mut category = platform
         .reference()
         .taxonomy
@@ -46,6 +53,7 @@ pub async fn save_deadlines(platform: &Platform, code: &str, response_hours: u32
         .ok_or_else(|| AppError::invalid("code", "请选择类别", "choose a category"))?;
     category.response_hours = within("response_hours", response_hours, 1..=720)?;
     category.resolve_days = within("resolve_days", resolve_days, 1..=365)?;
+    category.sensitive = sensitive;
     platform.store.upsert_categories(&[category]).await?;
     Ok(platform.refresh_reference().await?)
 }

@@ -30,6 +30,10 @@ pub struct Category {
     pub default_unit: String,
     pub response_hours: u32,
     pub resolve_days: u32,
+    /// Its cases tell something private of a person (health, income, family, benefits): never
+    /// published, not even without the description.
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 /// The name the taxonomy uses for "the street office of the case's street".
@@ -92,9 +96,15 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
             continue;
         }
         let c: Vec<&str> = line.split(',').collect();
-        if c.len() != 7 {
-            return Err(format!("line {}: expected 7 columns, found {}", i + 1, c.len()));
+        // The eighth column, `sensitive`, is optional: a taxonomy without it marks none.
+        if !(7..=8).contains(&c.len()) {
+            return Err(format!("line {}: expected 7 or 8 columns, found {}", i + 1, c.len()));
         }
+        let sensitive = match c.get(7).map(|v| v.trim()) {
+            None | Some("" | "no") => false,
+            Some("yes") => true,
+            Some(other) => return Err(format!("line {}: sensitive is 'yes' or empty, not '{other}'", i + 1)),
+        };
         let num =
             |s: &str, what: &str| s.trim().parse::<u32>().map_err(|_| format!("line {}: bad {what} '{s}'", i + 1));
         out.push(Category {
@@ -105,6 +115,7 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
             default_unit: c[4].to_string(),
             response_hours: num(c[5], "response_hours")?,
             resolve_days: num(c[6], "resolve_days")?,
+            sensitive,
         });
     }
     Ok(out)
@@ -123,5 +134,19 @@ mod tests {
         assert_eq!(lift.parent.as_ref().unwrap().as_str(), "05");
         assert!(t.get("0102").unwrap().goes_to_street_office());
         assert_eq!(t.lookup("9999").unwrap_err().field, "category_code");
+        assert!(t.get("1602").unwrap().sensitive && t.get("1202").unwrap().sensitive, "family disputes, relief");
+        assert!(!t.get("0301").unwrap().sensitive);
+    }
+
+    #[test]
+    fn the_sensitive_column_is_optional_and_checked() {
+        let head = "code,parent_code,name_zh,name_en,default_department,response_hours,resolve_days";
+        let seven = parse_category_csv(&format!("{head}\n01,,市容,City,城管,24,7\n")).unwrap();
+        assert!(!seven[0].sensitive);
+        let eight = parse_category_csv(&format!("{head},sensitive\n01,,家庭,Family,司法局,24,7,yes\n")).unwrap();
+        assert!(eight[0].sensitive);
+        assert!(parse_category_csv(&format!("{head},sensitive\n01,,x,x,x,24,7,maybe\n"))
+            .unwrap_err()
+            .contains("sensitive"));
     }
 }

@@ -9,10 +9,12 @@ pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod personal;
+pub mod public;
 pub mod queue;
 pub mod rates;
 pub mod reference;
 pub mod region;
+pub mod text;
 pub mod workflow;
 
 pub use access::{Actor, Capability, Role, Scope};

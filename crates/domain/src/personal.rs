@@ -16,10 +16,11 @@ pub fn normalize_phone(raw: &str) -> Result<String, FieldError> {
     if mobile || landline {
         Ok(digits)
     } else {
+        // The value is not repeated back: an answer or a log line would carry it.
         Err(FieldError::new(
             "reporter_phone",
-            format!("“{}”不是有效的手机或固定电话号码", raw.trim()),
-            format!("'{}' is not a valid mobile or landline number", raw.trim()),
+            "不是有效的手机号（11位）或固定电话号码（含区号）",
+            "not a valid mobile (11 digits) or landline number (with its area code)",
         ))
     }
 }
@@ -49,7 +50,7 @@ pub fn mask_phone(phone: &str) -> String {
 
 /// Validates a reporter's name: 1–50 characters, no control characters.
 pub fn validate_name(raw: &str) -> Result<String, FieldError> {
-    let name = raw.trim();
+    let name = crate::text::trimmed(raw);
     let len = name.chars().count();
     if len == 0 || len > 50 || name.chars().any(char::is_control) {
         return Err(FieldError::new("reporter_name", "姓名应为1到50个字符", "must be 1 to 50 characters"));

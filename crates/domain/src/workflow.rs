@@ -597,7 +597,7 @@ pub struct MoveContext<'a> {
 }
 
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
-    let v = value.trim();
+    let v = crate::text::trimmed(value);
     let len = v.chars().count();
     if len == 0 {
         return Err(FieldError::new(field, "不能为空", "must not be empty"));
@@ -613,7 +613,7 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldErr
 }
 
 fn optional_text(field: &'static str, value: &Option<String>, max: usize) -> Result<Option<String>, FieldError> {
-    match value.as_deref().map(str::trim) {
+    match value.as_deref().map(crate::text::trimmed) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v, max).map(Some),
     }

@@ -9,6 +9,10 @@ pub enum StoreError {
     Move(#[from] MoveError),
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    /// A move lost its race to another, which took the case out of the mover's scope: it was
+    /// there when the move began, so it is a conflict, not a case that never was.
+    #[error("another move took the case out of your scope meanwhile")]
+    MovedAway,
     /// A write lost a race repeatedly; the caller may try again.
     #[error("the case changed while this move was being made; try again")]
     Contention,

@@ -10,6 +10,7 @@ use crate::{ApiKey, KeyScope, LoginBurst, NewUser, Result, StaffAccount, User, U
 pub trait IdentityStore: Send + Sync {
     /// Creates or (when the username exists) updates a staff account, ending its sessions.
     async fn upsert_user(&self, user: &NewUser) -> Result<User>;
+    /// The account with this username, disabled or not.
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>>;
     /// Every staff account, by username.
     async fn users(&self) -> Result<Vec<StaffAccount>>;

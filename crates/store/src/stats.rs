@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use grassroots_domain::Scope;
 
-use crate::{CasePoint, Grouping, PatrolCounts, RateFilter, RegionCount, Result};
+use chrono::{DateTime, Utc};
+
+use crate::{CasePoint, CommunityCategoryCount, Grouping, PatrolCounts, RateFilter, RegionCount, Result};
 
 #[async_trait]
 pub trait StatsStore: Send + Sync {
@@ -28,4 +30,6 @@ pub trait StatsStore: Send + Sync {
     async fn patrol_counts(&self, scope: &Scope, filter: &RateFilter) -> Result<PatrolCounts>;
     /// The newest located cases in the filter's period, as map points.
     async fn case_points(&self, scope: &Scope, filter: &RateFilter, limit: i64) -> Result<Vec<CasePoint>>;
+    /// Cases received since `since`, per community and category.
+    async fn community_category_counts(&self, since: DateTime<Utc>) -> Result<Vec<CommunityCategoryCount>>;
 }

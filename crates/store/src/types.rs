@@ -97,6 +97,8 @@ pub struct StaffAccount {
 pub struct UserWithHash {
     pub user: User,
     pub password_hash: String,
+    /// A disabled account keeps its password for when it is enabled again, and cannot log in.
+    pub disabled: bool,
 }
 
 /// A validated request, ready to become a case.
@@ -159,6 +161,9 @@ pub struct CaseFilter {
     pub states: Vec<CaseState>,
     /// A top-level code matches its sub-categories too.
     pub category: Option<String>,
+    /// Categories left out (exact codes): the sensitive ones, where the public reads.
+    #[serde(skip)]
+    pub excluded_categories: Vec<String>,
     pub unit: Option<String>,
     pub region: Option<grassroots_domain::RegionCode>,
     pub overdue: Option<bool>,
@@ -446,6 +451,16 @@ pub struct CasePoint {
     pub state: CaseState,
     pub overdue: bool,
     pub category_code: String,
+    pub community_code: Option<String>,
+}
+
+/// How many cases of a category a community received (the groups the public pages hide
+/// small ones of).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityCategoryCount {
+    pub community_code: String,
+    pub category_code: String,
+    pub cases: i64,
 }
 
 /// A past visit, as loaded by the demo and by imports.

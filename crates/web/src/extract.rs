@@ -89,6 +89,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// serde's reason without the value it quotes (`invalid type: string "13922223333", expected
+/// a boolean` → `invalid type: string, expected a boolean`): the answer, and the logs that may
+/// keep it, do not repeat what was sent, which may be someone's phone number.
+fn without_value(reason: &str) -> String {
+    let Some(expected) = reason.find(", expected") else { return reason.to_string() };
+    let (head, rest) = reason.split_at(expected);
+    match head.find(['`', '"']) {
+        Some(quote) => format!("{}{rest}", head[..quote].trim_end()),
+        None => reason.to_string(),
+    }
+}
+
 /// serde's reason without the position it appends (" at line 1 column 9").
 fn without_position(reason: &str) -> &str {
     reason.rsplit_once(" at line ").map_or(reason, |(before, _)| before)
@@ -111,7 +123,7 @@ fn field_error(path: &str, reason: &str) -> ApiError {
     let reason_en = match (missing, unknown) {
         (Some(_), _) => "is required".to_string(),
         (_, Some(name)) => format!("unknown field '{name}'"),
-        _ => reason.to_string(),
+        _ => without_value(reason),
     };
     ApiError::field(&field, "字段无效", reason_en)
 }
@@ -166,6 +178,19 @@ fn nul_error(field: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_do_not_repeat_the_value_sent() {
+        assert_eq!(
+            without_value(r#"invalid type: string "13922223333", expected a boolean"#),
+            "invalid type: string, expected a boolean"
+        );
+        assert_eq!(
+            without_value("invalid type: integer `13922223333`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        assert_eq!(without_value("invalid digit found in string"), "invalid digit found in string");
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -18,9 +18,10 @@ use grassroots_store::{ApiKey, CaseFilter, CaseSummary, Reference, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::ApiForm;
-use crate::pages::portal::rounded;
 use crate::AppState;
 use grassroots_app::intake::{self, Report, Reporter};
+use grassroots_app::public;
+use grassroots_domain::public::day_start as public_day_start;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -258,31 +259,46 @@ fn status(state: CaseState) -> &'static str {
     }
 }
 
-/// A request as callers see it. Without a key (`keyed` false) there is no description and no
-/// address (both are the resident's own words), and the point is rounded as on the public pages.
-fn request_item(r: &CaseRecord, reference: &Reference, keyed: bool) -> Item {
+/// A request as callers see it: in full with a key whose region holds it; otherwise as the
+/// public sees it (`grassroots_app::public`: no description or address, days for times, no
+/// community or point in a small group, nothing at all of a sensitive category).
+fn request_item(state: &AppState, groups: &public::Groups, r: &CaseRecord, key: &Option<ApiKey>) -> Option<Item> {
+    let reference = state.reference();
     let category = reference.taxonomy.get(&r.category_code);
     let unit = r.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.clone());
     let text = |v: Option<String>| v.map_or(Value::Null, Value::Text);
-    vec![
+    let float = |v: Option<f64>| v.map_or(Value::Null, Value::Float);
+    let (description, address, times, point) = if in_full(key, r) {
+        let point = r.place.lat.zip(r.place.lng);
+        (
+            text(Some(r.description.clone())),
+            text(r.place.address.clone()),
+            [r.received_at, r.updated_at, r.resolve_due],
+            point,
+        )
+    } else {
+        let p = public::view(state, groups, r)?;
+        (Value::Null, Value::Null, [p.received_day, p.updated_day, p.due_day], p.point)
+    };
+    Some(vec![
         ("service_request_id", Value::Text(r.tracking_no.clone())),
         ("status", Value::Text(status(r.state).into())),
         ("status_notes", Value::Text(format!("{} / {}", r.state.label_zh(), r.state.label_en()))),
         ("service_name", text(category.map(|c| c.name_zh.clone()))),
         ("service_code", Value::Text(r.category_code.clone())),
-        ("description", if keyed { Value::Text(r.description.clone()) } else { Value::Null }),
+        ("description", description),
         ("agency_responsible", text(unit)),
         ("service_notice", Value::Null),
-        ("requested_datetime", Value::Text(iso(r.received_at))),
-        ("updated_datetime", Value::Text(iso(r.updated_at))),
-        ("expected_datetime", Value::Text(iso(r.resolve_due))),
-        ("address", if keyed { text(r.place.address.clone()) } else { Value::Null }),
+        ("requested_datetime", Value::Text(iso(times[0]))),
+        ("updated_datetime", Value::Text(iso(times[1]))),
+        ("expected_datetime", Value::Text(iso(times[2]))),
+        ("address", address),
         ("address_id", Value::Null),
         ("zipcode", Value::Null),
-        ("lat", r.place.lat.map_or(Value::Null, |v| Value::Float(if keyed { v } else { rounded(v) }))),
-        ("long", r.place.lng.map_or(Value::Null, |v| Value::Float(if keyed { v } else { rounded(v) }))),
+        ("lat", float(point.map(|(lat, _)| lat))),
+        ("long", float(point.map(|(_, lng)| lng))),
         ("media_url", Value::Null),
-    ]
+    ])
 }
 
 /// The valid key the call carries (`api_key`, in the query or the form), if any.
@@ -312,18 +328,22 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
     let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
     let key = key_of(state, get("api_key")).await.map_err(|e| Open311Error::from_api(format, e))?;
     let reference = state.reference();
+    let groups = public::groups(state).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
     if let Some(ids) = get("service_request_id") {
         let mut items = Vec::new();
         for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             if let Some(r) = by_tracking_no(state, id).await.map_err(|e| Open311Error::from_api(format, e))? {
-                items.push(request_item(&r, &reference, in_full(&key, &r)));
+                items.extend(request_item(state, &groups, &r, &key));
             }
         }
         return Ok(render(format, "service_requests", "request", items));
     }
-    let query = RequestQuery::read(&params, &reference).map_err(|m| bad(&m))?;
+    let mut query = RequestQuery::read(&params, &reference).map_err(|m| bad(&m))?;
+    if key.is_none() {
+        query.excluded_categories = public::excluded_categories(state);
+    }
     let found = query.page(state).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
-    let items = found.iter().map(|c| request_item(&c.record, &reference, in_full(&key, &c.record))).collect();
+    let items = found.iter().filter_map(|c| request_item(state, &groups, &c.record, &key)).collect();
     Ok(render(format, "service_requests", "request", items))
 }
 
@@ -331,6 +351,8 @@ async fn requests(state: &AppState, format: Format, query: &str) -> Result<Respo
 struct RequestQuery {
     states: Vec<CaseState>,
     codes: Vec<String>,
+    /// Left out of the search: the sensitive categories, for callers without a key.
+    excluded_categories: Vec<String>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     page: u32,
@@ -383,7 +405,7 @@ impl RequestQuery {
         if u64::from(page) * u64::from(page_size) > MAX_DEPTH {
             return Err(format!("page × page_size may reach {MAX_DEPTH} requests at most; narrow the dates instead"));
         }
-        Ok(Self { states, codes, start, end, page, page_size })
+        Ok(Self { states, codes, excluded_categories: Vec::new(), start, end, page, page_size })
     }
 
     /// The requested page. Keyset pages underneath, one service code after the other when
@@ -397,6 +419,7 @@ impl RequestQuery {
             let mut filter = CaseFilter {
                 states: self.states.clone(),
                 category,
+                excluded_categories: self.excluded_categories.clone(),
                 received_from: Some(self.start),
                 received_to: Some(self.end),
                 limit: MAX_PAGE_SIZE,
@@ -441,11 +464,12 @@ pub async fn request(
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let key = params.iter().find(|(k, _)| k == "api_key").map(|(_, v)| v.as_str());
     let key = key_of(&state, key).await.map_err(|e| Open311Error::from_api(format, e))?;
-    let record = by_tracking_no(&state, id)
-        .await
-        .map_err(|e| Open311Error::from_api(format, e))?
-        .ok_or_else(|| Open311Error::new(format, 404, format!("no service request {id}")))?;
-    let mut item = request_item(&record, &state.reference(), in_full(&key, &record));
+    let not_found = || Open311Error::new(format, 404, format!("no service request {id}"));
+    let record =
+        by_tracking_no(&state, id).await.map_err(|e| Open311Error::from_api(format, e))?.ok_or_else(not_found)?;
+    let groups = public::groups(&state).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
+    let mut item = request_item(&state, &groups, &record, &key).ok_or_else(not_found)?;
+    let full = in_full(&key, &record);
     // The common extension: the request's history of updates, in the resident's words.
     if params.iter().any(|(k, v)| k == "extensions" && v == "true") {
         let events = state.store.case_events(record.id).await.map_err(|e| Open311Error::from_api(format, e.into()))?;
@@ -454,7 +478,7 @@ pub async fn request(
             .filter_map(|e| {
                 e.kind.public_summary().map(|(zh, en)| {
                     vec![
-                        ("datetime", Value::Text(iso(e.at))),
+                        ("datetime", Value::Text(iso(if full { e.at } else { public_day_start(e.at) }))),
                         ("type", Value::Text(e.kind.name().into())),
                         ("summary", Value::Text(format!("{zh} / {en}"))),
                     ]

@@ -123,6 +123,7 @@ api_tests!(
     one_client_s_wrong_codes_do_not_lock_out_the_resident_elsewhere,
     password_guessing_is_made_to_wait,
     administrators_read_and_verify_the_audit_log,
+    smaller_findings_stay_fixed,
 );
 
 async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
@@ -186,4 +187,46 @@ async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
         .await;
     assert_eq!(verified.status, 200);
     assert!(verified.text().contains("哈希链完整"));
+}
+
+async fn smaller_findings_stay_fixed(app: TestApp) {
+    // A description of nothing visible is no description.
+    for blank in ["\u{200B}\u{200B}\u{200B}", "\u{FEFF} \u{2060}"] {
+        let res = app.report_raw(&json!({ "description": blank, "address": "东华门街道多福巷社区" })).await;
+        assert_eq!((res.status, res.error_field().as_deref()), (422, Some("description")), "{blank:?}");
+    }
+    // A refused phone number is not repeated back, in whatever way it was wrong.
+    for (body, field) in [
+        (
+            json!({ "description": "路灯不亮", "address": "东华门街道", "reporter_phone": "1392222333" }),
+            "reporter_phone",
+        ),
+        (
+            json!({ "description": "路灯不亮", "address": "东华门街道", "reporter_phone": 13922223333u64 }),
+            "reporter_phone",
+        ),
+        (json!({ "description": "路灯不亮", "address": "东华门街道", "anonymous": "13922223333" }), "anonymous"),
+    ] {
+        let res = app.report_raw(&body).await;
+        assert_eq!((res.status, res.error_field().as_deref()), (422, Some(field)));
+        assert!(!res.text().contains("1392222333"), "{}", res.text());
+    }
+    // An account disabled and enabled again keeps its password.
+    let admin = format!("grassroots_session={}", app.login("admin").await);
+    let origin = format!("http://{}", app.addr);
+    let save = |state: &'static str| {
+        let form =
+            format!("username=handler-a&display_name=A&role=handler&scope=unit%3A{UNIT_A}&password=&state={state}");
+        app.post("/admin/users")
+            .header("cookie", &admin)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", form)
+    };
+    assert_eq!(save("disabled").send().await.status, 303);
+    let refused =
+        app.post("/api/v1/auth/login").json(&json!({ "username": "handler-a", "password": PASSWORD })).send().await;
+    assert_eq!(refused.status, 401, "a disabled account cannot log in");
+    let enabled = save("active").send().await;
+    assert_eq!(enabled.status, 303, "enabled again without a new password: {}", enabled.text());
+    app.login("handler-a").await;
 }

@@ -173,16 +173,30 @@ async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestA
     app.report(&json!({ "description": "楼道里堆满杂物，张三家门口", "category_code": "1701", "lng": lng, "lat": lat,
         "reporter_name": NAME, "reporter_phone": PHONE }))
         .await;
-    app.report(&json!({ "description": "路灯不亮", "category_code": "0301", "lng": lng, "lat": lat })).await;
+    for _ in 0..5 {
+        app.report(&json!({ "description": "路灯不亮", "category_code": "0301", "lng": lng, "lat": lat })).await;
+    }
+    app.report(&json!({ "description": "夫妻吵架，邻居报告", "category_code": "1602", "lng": lng, "lat": lat })).await;
     let html = app.get("/public").send().await.text();
     assert!(html.contains("东华门街道"), "the street");
-    for personal in [NAME, PHONE, MASKED_PHONE, "张三家门口", "路灯不亮"] {
+    for personal in [NAME, PHONE, MASKED_PHONE, "张三家门口", "路灯不亮", "夫妻吵架", "婚姻家庭纠纷"]
+    {
         assert!(!html.contains(personal), "shows {personal}");
     }
-    assert_eq!(html.matches("<tr><td>").count(), 2);
-    assert_eq!(html.matches("<circle").count(), 2, "the cases are points on the map");
+    let rows: Vec<&str> = html.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 6, "the family dispute is not published");
+    for row in &rows {
+        let day = &row[..row.find("</td>").unwrap()];
+        assert_eq!(day.len(), 10, "the day, not the time: {day}");
+    }
+    let (lamps, others): (Vec<&&str>, Vec<&&str>) = rows.iter().partition(|r| r.contains("路灯"));
+    assert_eq!((lamps.len(), others.len()), (5, 1));
+    assert!(lamps.iter().all(|r| r.contains("社区")), "five street-light cases: their community is shown");
+    assert!(!others[0].contains("社区"), "one fire-safety case: only its street, {}", others[0]);
+    assert_eq!(html.matches("<circle").count(), 5, "only the group of five is drawn on the map");
     let filtered = app.get("/public?category=0301").send().await.text();
-    assert_eq!(filtered.matches("<tr><td>").count(), 1);
+    assert_eq!(filtered.matches("<tr><td>").count(), 5);
+    assert_eq!(app.get("/public?category=1602").send().await.text().matches("<tr><td>").count(), 0);
     assert_eq!(app.get("/public?street=110101").send().await.status, 422);
     assert_eq!(app.get("/public?category=9999").send().await.status, 422);
 }

@@ -188,7 +188,7 @@ impl crate::AuditStore for SqlStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_db as db;
+    use super::super::test_support as db;
     use super::*;
     use crate::{AuditStore, IdentityStore};
 

@@ -378,10 +378,23 @@ impl SqlStore {
         mv: &Move,
         ctx: &MoveContext<'_>,
     ) -> Result<CaseRecord> {
+        let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
+        self.transition_from(record_from_row(&row)?, &locator, actor, mv, ctx).await
+    }
+
+    /// Makes the move on `case` as it was read, reading it again after each race lost to
+    /// another writer. A case the locator no longer finds then was taken out of the mover's
+    /// scope by the winner: a conflict, not a case that never was.
+    async fn transition_from(
+        &self,
+        mut case: CaseRecord,
+        locator: &Locator<'_>,
+        actor: &Actor,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+    ) -> Result<CaseRecord> {
         let ctx = &MoveContext { now: to_millis(ctx.now), ..*ctx };
         for _ in 0..MAX_ATTEMPTS {
-            let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
-            let case = record_from_row(&row)?;
             let kind = decide(&case, actor, mv, ctx)?;
             self.check_references(actor, mv).await?;
             let live_target = match mv {
@@ -391,6 +404,8 @@ impl SqlStore {
             if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target).await? {
                 return Ok(after);
             }
+            let row = self.locate(locator).await?.ok_or(StoreError::MovedAway)?;
+            case = record_from_row(&row)?;
         }
         Err(StoreError::Contention)
     }
@@ -544,6 +559,10 @@ impl crate::CaseStore for SqlStore {
             }
             if let Some(category) = &f.category {
                 conditions.push(category_clause(category, args));
+            }
+            if !f.excluded_categories.is_empty() {
+                let codes: Vec<String> = f.excluded_categories.iter().map(|c| args.text(c.clone())).collect();
+                conditions.push(format!("c.category_code NOT IN ({})", codes.join(", ")));
             }
             if let Some(unit) = &f.unit {
                 conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
@@ -741,7 +760,40 @@ impl crate::CaseStore for SqlStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{self as world, Fixture, UNIT_A, UNIT_B};
+    use super::*;
+    use crate::CaseStore;
     use grassroots_domain::CaseState;
+
+    /// A handler starts a move on a case of their unit; before it commits, the dispatcher
+    /// sends the case to another unit. The handler's move is told of the conflict (409), not
+    /// that the case does not exist (404).
+    async fn a_move_that_lost_the_case_to_another_s_move_is_a_conflict(db: world::TestDb) {
+        let store = &db.store;
+        let world = Fixture::new(&**store).await;
+        let created = world.report(&**store, "井盖松动", None).await;
+        world.dispatch_to(&**store, created.id, UNIT_A, &[]).await;
+        let handler = world.handler(UNIT_A);
+        let Actor::Staff { scope, .. } = &handler else { unreachable!() };
+        let locator = Locator::Scoped(scope, created.id);
+        let as_read = record_from_row(&store.locate(&locator).await.unwrap().unwrap()).unwrap();
+        let ctx = world.ctx(Utc::now());
+        let away = Move::Redispatch { unit: UNIT_B.into(), co_units: vec![], reason: "属B单位职责".into() };
+        store.apply_move(&world.dispatcher(), created.id, &away, &ctx).await.unwrap();
+        let late = store.transition_from(as_read, &locator, &handler, &Move::Accept {}, &ctx).await;
+        assert!(matches!(late, Err(StoreError::MovedAway)), "{late:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_a_move_that_lost_the_case_to_another_s_move_is_a_conflict() {
+        a_move_that_lost_the_case_to_another_s_move_is_a_conflict(world::sqlite_db().await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs GRASSROOTS_TEST_POSTGRES_URL; .ci/run runs these"]
+    async fn postgres_a_move_that_lost_the_case_to_another_s_move_is_a_conflict() {
+        a_move_that_lost_the_case_to_another_s_move_is_a_conflict(world::postgres_db().await).await
+    }
 
     #[test]
     fn pending_states_in_sql_are_the_domain_s() {

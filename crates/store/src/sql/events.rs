@@ -214,7 +214,7 @@ pub(crate) async fn finish<T>(tx: sqlx::Transaction<'_, sqlx::Any>, written: Res
 mod tests {
     //! The path run with an aggregate that is not a case, on both backends: a tally whose row
     //! holds a total, changed by `added` events.
-    use super::super::test_db as db;
+    use super::super::test_support as db;
     use super::*;
     use crate::AuditStore;
 

@@ -70,14 +70,19 @@ impl crate::IdentityStore for SqlStore {
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserWithHash>> {
         let row = sqlx::query(
-            "SELECT id, username, display_name, role, scope, password_hash FROM users \
-                 WHERE username = $1 AND disabled_at IS NULL",
+            "SELECT id, username, display_name, role, scope, password_hash, disabled_at FROM users WHERE username = $1",
         )
         .bind(username.to_string())
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| Ok(UserWithHash { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(UserWithHash {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+                disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+            })
+        })
+        .transpose()
     }
 
     async fn users(&self) -> Result<Vec<StaffAccount>> {

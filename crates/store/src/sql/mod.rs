@@ -20,11 +20,11 @@ mod reference;
 mod rows;
 mod stats;
 
-/// Both backends' test databases, for the tests here that need the SQL underneath.
+/// Both backends' test databases and the tests' small world, for the tests here that need
+/// the SQL underneath.
 #[cfg(test)]
-#[path = "../../tests/support/db.rs"]
-#[allow(dead_code)]
-mod test_db;
+#[path = "../../tests/support/mod.rs"]
+mod test_support;
 
 use std::str::FromStr;
 use std::time::Duration;

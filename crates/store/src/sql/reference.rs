@@ -86,10 +86,10 @@ impl crate::ReferenceStore for SqlStore {
         let mut tx = self.write.begin().await?;
         for c in categories {
             sqlx::query(
-                "INSERT INTO categories (code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, \
+                "INSERT INTO categories (code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, \
                  name_zh = excluded.name_zh, name_en = excluded.name_en, default_unit = excluded.default_unit, \
-                 response_hours = excluded.response_hours, resolve_days = excluded.resolve_days",
+                 response_hours = excluded.response_hours, resolve_days = excluded.resolve_days, sensitive = excluded.sensitive",
             )
             .bind(c.code.0.clone())
             .bind(c.parent.as_ref().map(|p| p.0.clone()))
@@ -98,6 +98,7 @@ impl crate::ReferenceStore for SqlStore {
             .bind(c.default_unit.clone())
             .bind(i64::from(c.response_hours))
             .bind(i64::from(c.resolve_days))
+            .bind(i64::from(c.sensitive))
             .execute(&mut *tx)
             .await?;
         }
@@ -202,7 +203,7 @@ impl crate::ReferenceStore for SqlStore {
 
     async fn reference(&self) -> Result<Reference> {
         let categories = sqlx::query(
-            "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days FROM categories ORDER BY code",
+            "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive FROM categories ORDER BY code",
         )
         .fetch_all(&self.read)
         .await?
@@ -216,6 +217,7 @@ impl crate::ReferenceStore for SqlStore {
                 default_unit: r.try_get("default_unit")?,
                 response_hours: r.try_get::<i64, _>("response_hours")? as u32,
                 resolve_days: r.try_get::<i64, _>("resolve_days")? as u32,
+                sensitive: r.try_get::<i64, _>("sensitive")? != 0,
             })
         })
         .collect::<Result<Vec<_>>>()?;

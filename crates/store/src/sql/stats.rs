@@ -1,5 +1,6 @@
 //! The counts behind the three rates.
 
+use chrono::{DateTime, Utc};
 use grassroots_domain::rates::RateCounts;
 use grassroots_domain::{CaseState, Scope};
 use sqlx::Row;
@@ -8,7 +9,7 @@ use super::cases::PENDING_STATES;
 use super::rows::uuid_column;
 use super::rows::{category_clause, scoped_region_clauses};
 use super::{ms, Args, SqlStore};
-use crate::{CasePoint, Grouping, PatrolCounts, RateFilter, RegionCount, Result, StoreError};
+use crate::{CasePoint, CommunityCategoryCount, Grouping, PatrolCounts, RateFilter, RegionCount, Result, StoreError};
 
 impl SqlStore {
     /// The counts behind the rates over cases first dispatched in the period, in one query,
@@ -212,7 +213,7 @@ impl crate::StatsStore for SqlStore {
         conditions.push("c.lat IS NOT NULL AND c.lng IS NOT NULL".into());
         let limit = args.int(limit);
         let sql = format!(
-            "SELECT c.id, c.lng, c.lat, c.state, c.due_status, c.category_code FROM cases c WHERE {} \
+            "SELECT c.id, c.lng, c.lat, c.state, c.due_status, c.category_code, c.community_code FROM cases c WHERE {} \
              ORDER BY c.id DESC LIMIT {limit}",
             conditions.join(" AND ")
         );
@@ -228,6 +229,26 @@ impl crate::StatsStore for SqlStore {
                     overdue: state.is_pending() && r.try_get::<String, _>("due_status")? == "overdue",
                     state,
                     category_code: r.try_get("category_code")?,
+                    community_code: r.try_get("community_code")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn community_category_counts(&self, since: DateTime<Utc>) -> Result<Vec<CommunityCategoryCount>> {
+        let rows = sqlx::query(
+            "SELECT c.community_code, c.category_code, COUNT(*) AS n FROM cases c \
+             WHERE c.received_at >= $1 AND c.community_code IS NOT NULL GROUP BY c.community_code, c.category_code",
+        )
+        .bind(ms(since))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CommunityCategoryCount {
+                    community_code: r.try_get("community_code")?,
+                    category_code: r.try_get("category_code")?,
+                    cases: r.try_get("n")?,
                 })
             })
             .collect()

@@ -186,6 +186,7 @@ pub async fn list(
         text: p.text,
         after,
         limit,
+        ..CaseFilter::default()
     };
     let page = state.store.list_cases(&staff.user.scope, &filter).await?;
     let (actor, ctx) = (staff.actor(), state.move_context(&reference, Utc::now()));

@@ -581,16 +581,11 @@ struct PublicPage {
     svg: String,
 }
 
-/// Public points are rounded to about 100 m: where a problem is matters to neighbours, the
-/// exact door does not.
-pub(crate) fn rounded(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
 const PUBLIC_PAGE: u32 = 30;
 
-/// Recent cases for everyone: category, street and community, state and date — never the
-/// description, the address or anything of the reporter.
+/// Recent cases for everyone: category, street and community, state and day — never the
+/// description, the address or anything of the reporter; never a case of a sensitive category;
+/// the community only where enough cases of the category share it (`grassroots_app::public`).
 pub async fn public_cases(
     State(state): State<Arc<AppState>>,
     lang: Lang,
@@ -602,6 +597,7 @@ pub async fn public_cases(
     if let Some(code) = category {
         reference.taxonomy.lookup(code)?;
     }
+    let excluded_categories = grassroots_app::public::excluded_categories(&state);
     let street = p.street.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(RegionCode::parse).transpose()?;
     if street.as_ref().is_some_and(|s| s.level() != RegionLevel::Township) {
         return Err(ApiError::field("street", "应为街道代码（9位）", "a street code (9 digits)"));
@@ -613,6 +609,7 @@ pub async fn public_cases(
         .transpose()?;
     let filter = grassroots_store::CaseFilter {
         category: category.map(str::to_string),
+        excluded_categories: excluded_categories.clone(),
         region: street.clone(),
         after,
         limit: PUBLIC_PAGE,
@@ -633,7 +630,14 @@ pub async fn public_cases(
             None => Ok(Vec::new()),
         }
     })?;
-    let cases = page.cases.iter().map(|c| public_case(&c.record, &reference, &atlas, &lang)).collect();
+    let groups = grassroots_app::public::groups(&state).await?;
+    let points = grassroots_app::public::points(&state, &groups, points);
+    let cases = page
+        .cases
+        .iter()
+        .filter_map(|c| grassroots_app::public::view(&state, &groups, &c.record))
+        .map(|c| public_case(&c, &reference, &atlas, &lang))
+        .collect();
     let older_href = page.next_cursor.map(|cursor| {
         let cursor = cursor.to_string();
         let mut pairs = vec![("after", cursor.as_str())];
@@ -643,7 +647,14 @@ pub async fn public_cases(
     });
     let streets = district.as_ref().map_or_else(Vec::new, |(_, code)| atlas.children(code));
     let page = PublicPage {
-        groups: category_groups(&reference, &lang),
+        groups: category_groups(&reference, &lang)
+            .into_iter()
+            .map(|g| CategoryGroup {
+                options: g.options.into_iter().filter(|(code, _)| !excluded_categories.contains(code)).collect(),
+                ..g
+            })
+            .filter(|g| !g.options.is_empty())
+            .collect(),
         svg: district.as_ref().map_or_else(String::new, |(d, _)| public_map(d, &streets, &points, &reference, &lang)),
         streets: streets.iter().map(|s| (s.code.as_str().to_string(), s.name.clone())).collect(),
         category: category.unwrap_or_default().to_string(),
@@ -656,16 +667,21 @@ pub async fn public_cases(
     Ok(Html(page.render()?))
 }
 
-fn public_case(r: &grassroots_domain::CaseRecord, reference: &Reference, atlas: &Atlas, lang: &Lang) -> PublicCase {
+fn public_case(
+    c: &grassroots_app::public::PublicCase,
+    reference: &Reference,
+    atlas: &Atlas,
+    lang: &Lang,
+) -> PublicCase {
     PublicCase {
-        category: category_name(reference, &r.category_code, lang),
-        place: place_names(atlas, &[&r.place.street_code, &r.place.community_code]),
-        state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
-        received: beijing_minutes(r.received_at),
+        category: category_name(reference, &c.category_code, lang),
+        place: place_names(atlas, &[&c.street_code, &c.community_code]),
+        state: lang.t(c.state.label_zh(), c.state.label_en()).to_string(),
+        received: c.received_on.to_string(),
     }
 }
 
-/// The district's streets, and the last 90 days' cases as points rounded to about 100 m.
+/// The district's streets, and the last 90 days' public cases as points (rounded already).
 fn public_map(
     district: &grassroots_geo::Boundary,
     streets: &[&grassroots_geo::atlas::Outline],
@@ -692,7 +708,7 @@ fn public_map(
                 .get(&pt.category_code)
                 .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
             let state = lang.t(pt.state.label_zh(), pt.state.label_en());
-            Dot { lng: rounded(pt.lng), lat: rounded(pt.lat), kind, title: format!("{category} · {state}") }
+            Dot { lng: pt.lng, lat: pt.lat, kind, title: format!("{category} · {state}") }
         })
         .collect();
     Map { frame: Frame::fit(district.bbox, 600.0), label: district.name.clone(), areas, lines: Vec::new(), dots }

@@ -1,4 +1,5 @@
-//! The deadlines of each category: hours to respond, working days to resolve.
+//! The deadlines of each category (hours to respond, working days to resolve) and whether its
+//! cases are sensitive, never published.
 
 use grassroots_app::{reference, AppError};
 use grassroots_store::Reference;
@@ -21,16 +22,26 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
             t("响应时限（小时）", "Respond within (hours)"),
             t("办结时限（工作日）", "Resolve within (working days)"),
             t("默认承办", "Default unit"),
+            t("敏感（不公开）", "Sensitive (never published)"),
         ],
         form: vec![
             choice("code", t("类别", "Category"), categories.collect()),
             input("response_hours", t("响应时限（小时，1–720）", "Respond within (hours, 1–720)")),
             input("resolve_days", t("办结时限（工作日，1–365）", "Resolve within (working days, 1–365)")),
+            choice(
+                "sensitive",
+                t(
+                    "敏感类别（不在公开页面和开放接口中发布）",
+                    "Sensitive (not on the public pages or the open interface)",
+                ),
+                vec![("no".into(), t("否", "No")), ("yes".into(), t("是", "Yes"))],
+            ),
         ],
     }
 }
 
 pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     reference
         .taxonomy
         .iter()
@@ -41,6 +52,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 c.response_hours.to_string(),
                 c.resolve_days.to_string(),
                 c.default_unit.clone(),
+                if c.sensitive { t("是", "yes") } else { t("否", "no") },
             ],
         })
         .collect()
@@ -50,6 +62,12 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
     let number = |field: &'static str| {
         typed.get(field).trim().parse::<u32>().map_err(|_| AppError::invalid(field, "应为整数", "a whole number"))
     };
-    reference::save_deadlines(state, typed.get("code"), number("response_hours")?, number("resolve_days")?).await?;
+    let sensitive = match typed.get("sensitive") {
+        "yes" => true,
+        "no" | "" => false,
+        _ => return Err(AppError::invalid("sensitive", "应为“是”或“否”", "yes or no")),
+    };
+    let (response_hours, resolve_days) = (number("response_hours")?, number("resolve_days")?);
+    reference::save_category(state, typed.get("code"), response_hours, resolve_days, sensitive).await?;
     Ok(Saved::Done)
 }
