@@ -1,6 +1,7 @@
 //! `grassroots`: serve the platform, load demo data, migrate, manage staff accounts.
 
 mod audit;
+mod backup;
 mod demo;
 mod export;
 mod import;
@@ -70,6 +71,18 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
+    /// Write a consistent copy of the SQLite store to a new file while it serves (the data
+    /// key is not in it: keep it apart).
+    Backup {
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Put a backup in place of the SQLite store of the data directory; no server may be
+    /// running on it. The backup is checked first.
+    Restore {
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -328,6 +341,8 @@ async fn main() -> anyhow::Result<()> {
             );
             serve::run(&common, store).await
         }
+        Command::Backup { output } => backup::backup(&common, &output).await,
+        Command::Restore { input } => backup::restore(&common, &input).await,
         Command::Migrate => {
             common.open_store().await?;
             println!("migrations applied to {}", redact(&common.database_url()));

@@ -20,6 +20,9 @@ const AUDIT_SEAL_TICK: Duration = Duration::from_secs(5);
 
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
+    // Held while serving, so that a restore cannot replace the store under the server.
+    let serving = crate::backup::lock_file(&common.data_dir)?;
+    serving.lock_shared().context("locking the data directory")?;
     let store: Arc<dyn Store> = store;
     let platform = Platform::new(store.clone(), Settings::default()).await?;
     let state = grassroots_web::AppState::new(platform.clone(), common.web_config());

@@ -35,7 +35,7 @@ pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use outbox::OutboxStore;
 pub use reference::ReferenceStore;
-pub use sql::{Backend, SqlStore, StoreOptions};
+pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
 pub use types::*;
 

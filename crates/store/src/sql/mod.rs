@@ -7,6 +7,7 @@
 //! processes included) never interleave a case's events; the loser retries.
 
 mod audit;
+mod backup;
 mod cases;
 mod events;
 mod grids;
@@ -25,6 +26,8 @@ mod stats;
 #[cfg(test)]
 #[path = "../../tests/support/mod.rs"]
 mod test_support;
+
+pub use backup::check_backup;
 
 use std::str::FromStr;
 use std::time::Duration;
