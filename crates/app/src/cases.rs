@@ -92,14 +92,23 @@ impl FullExport {
         Ok(Self { user: user.clone(), reason })
     }
 
-    /// Replaces the masked reporters of a page by the full ones, each case's reveal audited as
-    /// a reveal on its page would be.
+    /// Replaces the masked reporters and descriptions of a page by the full ones, each case's
+    /// reveal audited as a reveal on its page would be.
     pub async fn reveal_page(&self, platform: &Platform, page: &mut [CaseSummary]) -> Result<()> {
         let (actor, now) = (self.user.actor(), Utc::now());
-        for case in page.iter_mut().filter(|c| !c.reporter.anonymous) {
+        for case in page.iter_mut() {
+            // An anonymous report has nothing sealed but what was masked in its text; a `*`
+            // there may be a mask (or a star someone typed: then the reveal finds nothing).
+            let may_hold_masked_text = case.record.description.contains('*');
+            if case.reporter.anonymous && !may_hold_masked_text {
+                continue;
+            }
             let full = platform.store.reveal(&actor, case.record.id, &self.reason, now).await?;
             case.reporter.name = full.name;
             case.reporter.phone = full.phone;
+            if let Some(original) = full.texts.into_iter().find(|t| t.seq == 1 && t.field == "description") {
+                case.record.description = original.text;
+            }
         }
         Ok(())
     }

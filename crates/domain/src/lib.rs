@@ -8,6 +8,7 @@ pub mod access;
 pub mod calendar;
 pub mod case;
 pub mod category;
+pub mod free_text;
 pub mod personal;
 pub mod public;
 pub mod queue;

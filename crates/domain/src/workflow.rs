@@ -432,6 +432,40 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The free text people typed into this event (description, notes, reasons, results,
+    /// comments), by field, for the store to mask what is personal in it.
+    pub fn free_texts_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        let mut texts: Vec<(&'static str, &mut String)> = Vec::new();
+        match self {
+            Self::Received { description, place, .. } => {
+                texts.push(("description", description));
+                if let Some(address) = place.address.as_mut() {
+                    texts.push(("address", address));
+                }
+            }
+            Self::Registered { note }
+            | Self::Dispatched { note, .. }
+            | Self::ExtensionApproved { note, .. }
+            | Self::Closed { note } => texts.extend(note.as_mut().map(|n| ("note", n))),
+            Self::Merged { reason, .. } => texts.extend(reason.as_mut().map(|r| ("reason", r))),
+            Self::Reclassified { reason, .. }
+            | Self::Rejected { reason }
+            | Self::Redispatched { reason, .. }
+            | Self::Returned { reason, .. }
+            | Self::ExtensionRequested { reason, .. }
+            | Self::ExtensionRejected { reason }
+            | Self::Reopened { reason, .. } => texts.push(("reason", reason)),
+            Self::Contacted { note } | Self::Supervised { note, .. } | Self::Verified { note, .. } => {
+                texts.push(("note", note))
+            }
+            Self::Handled { result, .. } | Self::ResolvedOnSpot { result } => texts.push(("result", result)),
+            Self::Evaluated { comment, .. } => texts.extend(comment.as_mut().map(|c| ("comment", c))),
+            Self::Imported { result, .. } => texts.extend(result.as_mut().map(|r| ("result", r))),
+            Self::Accepted { .. } | Self::VerificationStarted | Self::DueStatusChanged { .. } => {}
+        }
+        texts
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Received { .. } => "received",

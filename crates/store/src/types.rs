@@ -191,6 +191,9 @@ pub struct CasePage {
 pub struct RevealedPersonalData {
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// Free text as it was typed, where personal data in it was masked: the event (1 is the
+    /// report itself), the field, and the original.
+    pub texts: Vec<RevealedText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,6 +208,14 @@ pub struct AuditEntry {
     pub subject_type: Option<String>,
     pub subject_id: Option<Uuid>,
     pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevealedText {
+    pub seq: i64,
+    pub field: String,
+    pub text: String,
 }
 
 /// Many failed log-ins in a short while, at one account or from one address.

@@ -527,7 +527,7 @@ async fn personal_data_is_masked_and_revealed_only_with_a_reason_and_an_audit_en
         .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json(), json!({ "reporter_name": NAME, "reporter_phone": PHONE, "audited": true }));
+    assert_eq!(res.json(), json!({ "reporter_name": NAME, "reporter_phone": PHONE, "texts": [], "audited": true }));
     let audit = reveals(app.store.audit_entries(id_uuid).await.unwrap());
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor_kind, "dispatcher");

@@ -4,6 +4,8 @@
 
 mod support;
 
+use grassroots_store::prelude::*;
+use grassroots_store::Inspect;
 use serde_json::json;
 use support::*;
 
@@ -124,6 +126,7 @@ api_tests!(
     password_guessing_is_made_to_wait,
     administrators_read_and_verify_the_audit_log,
     smaller_findings_stay_fixed,
+    personal_data_typed_into_free_text_is_masked_and_revealed_only_with_a_reason,
 );
 
 async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
@@ -229,4 +232,51 @@ async fn smaller_findings_stay_fixed(app: TestApp) {
     let enabled = save("active").send().await;
     assert_eq!(enabled.status, 303, "enabled again without a new password: {}", enabled.text());
     app.login("handler-a").await;
+}
+
+async fn personal_data_typed_into_free_text_is_masked_and_revealed_only_with_a_reason(app: TestApp) {
+    let created = app
+        .report(&json!({ "description": "请联系我 13922223333 王先生", "address": "东华门街道多福巷社区",
+            "reporter_name": NAME, "reporter_phone": PHONE }))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let dispatcher = app.login("dispatcher").await;
+    let note = json!({ "action": "register", "note": "核实身份证11010519491231002X，邮箱wang@example.com" });
+    app.act_ok(&dispatcher, id, &note).await;
+
+    let case = app.get(&format!("/api/v1/cases/{id}")).bearer(&dispatcher).send().await.text();
+    let export = app.get("/api/v1/export/cases?format=jsonl").bearer(&dispatcher).send().await.text();
+    let page = app
+        .get(&format!("/cases/{id}"))
+        .header("cookie", &format!("grassroots_session={dispatcher}"))
+        .send()
+        .await
+        .text();
+    let events = app.store.case_events(uuid::Uuid::parse_str(id).unwrap()).await.unwrap();
+    let stored = serde_json::to_string(&events.iter().map(|e| &e.kind).collect::<Vec<_>>()).unwrap();
+    for (what, text) in [("case", &case), ("export", &export), ("page", &page), ("events", &stored)] {
+        assert!(text.contains("139****3333"), "{what}: the number masked as a reporter's is");
+        for original in ["13922223333", "11010519491231002X", "wang@example.com"] {
+            assert!(!text.contains(original), "{what} shows {original}");
+        }
+    }
+    assert!(case.contains("110105********002X") && case.contains("w***@example.com"));
+
+    let revealed =
+        app.post(&format!("/api/v1/cases/{id}/reveal")).bearer(&dispatcher).json(&json!({ "reason": "回访核实" }));
+    let revealed = revealed.send().await.json();
+    let texts = revealed["texts"].as_array().unwrap();
+    assert_eq!(texts.len(), 2, "{revealed}");
+    assert_eq!((texts[0]["seq"].as_i64(), texts[0]["field"].as_str()), (Some(1), Some("description")));
+    assert_eq!(texts[0]["text"], "请联系我 13922223333 王先生");
+    assert!(texts[1]["text"].as_str().unwrap().contains("11010519491231002X"));
+    let audit = app.store.audit_entries(uuid::Uuid::parse_str(id).unwrap()).await.unwrap();
+    let reveal = audit.iter().find(|a| a.action == "reveal").expect("the reveal is audited");
+    assert!(reveal.detail["fields"].as_array().unwrap().iter().any(|f| f == "description@1"), "{}", reveal.detail);
+    // The full export reveals the description too, as it reveals the reporter.
+    let full = app
+        .post("/api/v1/export/cases?format=jsonl")
+        .bearer(&dispatcher)
+        .json(&json!({ "reason": "回访核实", "confirm": true }));
+    assert!(full.send().await.text().contains("13922223333"));
 }

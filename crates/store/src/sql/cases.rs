@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 
 use crate::{
     AttachmentInfo, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase,
-    Result, RevealedPersonalData, StoreError,
+    Result, RevealedPersonalData, RevealedText, StoreError,
 };
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
@@ -70,6 +70,43 @@ pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone
         name_masked: name.map(mask_name),
         phone_masked: phone.map(mask_phone),
     }
+}
+
+/// The original of a free-text field whose personal data was masked, sealed.
+pub(super) struct SealedText {
+    field: &'static str,
+    sealed: Vec<u8>,
+}
+
+/// Masks the personal data people typed into the event's free text, in place, and returns
+/// the originals sealed, to be kept beside the event (`sealed_texts`).
+pub(super) fn seal_free_texts(cipher: &Cipher, case_id: Uuid, seq: i64, kind: &mut EventKind) -> Vec<SealedText> {
+    kind.free_texts_mut()
+        .into_iter()
+        .filter_map(|(field, text)| {
+            let masked = grassroots_domain::free_text::mask(text)?;
+            let original = std::mem::replace(text, masked);
+            Some(SealedText { field, sealed: cipher.seal(&context(case_id, &format!("{field}@{seq}")), &original) })
+        })
+        .collect()
+}
+
+pub(super) async fn insert_sealed_texts(
+    conn: &mut AnyConnection,
+    case_id: Uuid,
+    seq: i64,
+    texts: &[SealedText],
+) -> Result<()> {
+    for t in texts {
+        sqlx::query("INSERT INTO sealed_texts (case_id, seq, field, sealed) VALUES ($1, $2, $3, $4)")
+            .bind(case_id.to_string())
+            .bind(seq)
+            .bind(t.field)
+            .bind(t.sealed.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 pub(super) struct Personal {
@@ -432,9 +469,11 @@ impl SqlStore {
             actor_id: actor.id(),
             kind,
         };
+        let mut event = event;
+        let sealed = seal_free_texts(&self.cipher, case.id, event.seq, &mut event.kind);
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
         let mut tx = self.write.begin().await?;
-        let written = Self::write_event(&mut tx, case, &after, &event, actor, live_target).await;
+        let written = Self::write_event(&mut tx, case, &after, &event, actor, live_target, &sealed).await;
         events::finish(tx, written.map(|current| current.then_some(after))).await
     }
 
@@ -446,6 +485,7 @@ impl SqlStore {
         event: &CaseEvent,
         actor: &Actor,
         live_target: Option<Uuid>,
+        sealed: &[SealedText],
     ) -> Result<bool> {
         let assignments: Vec<String> =
             MUTABLE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
@@ -479,6 +519,7 @@ impl SqlStore {
             Self::write_co_units(conn, after).await?;
         }
         events::record(conn, &case_change(after, event, actor)).await?;
+        insert_sealed_texts(conn, after.id, event.seq, sealed).await?;
         Ok(true)
     }
 
@@ -697,9 +738,25 @@ impl crate::CaseStore for SqlStore {
                 .map(|sealed| self.cipher.open(&context(id, field), &sealed).map_err(StoreError::Crypto))
                 .transpose()
         };
+        let texts = sqlx::query("SELECT seq, field, sealed FROM sealed_texts WHERE case_id = $1 ORDER BY seq, field")
+            .bind(id.to_string())
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                let (seq, field): (i64, String) = (r.try_get("seq")?, r.try_get("field")?);
+                let sealed: Vec<u8> = r.try_get("sealed")?;
+                let text =
+                    self.cipher.open(&context(id, &format!("{field}@{seq}")), &sealed).map_err(StoreError::Crypto)?;
+                Ok(RevealedText { seq, field, text })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut fields = vec!["reporter_name".to_string(), "reporter_phone".to_string()];
+        fields.extend(texts.iter().map(|t| format!("{}@{}", t.field, t.seq)));
         let revealed = RevealedPersonalData {
             name: open("reporter_name", "reporter_name_enc")?,
             phone: open("reporter_phone", "reporter_phone_enc")?,
+            texts,
         };
         let mut tx = self.write.begin().await?;
         events::audit(
@@ -708,7 +765,7 @@ impl crate::CaseStore for SqlStore {
             actor,
             "reveal",
             Some(Subject { kind: CASE, id }),
-            serde_json::json!({ "reason": reason, "fields": ["reporter_name", "reporter_phone"] }),
+            serde_json::json!({ "reason": reason, "fields": fields }),
         )
         .await?;
         tx.commit().await?;

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::cases::{new_query_code, new_tracking_no, seal_personal};
+use super::cases::{insert_sealed_texts, new_query_code, new_tracking_no, seal_free_texts, seal_personal};
 use grassroots_domain::case::to_millis;
 
 use super::SqlStore;
@@ -106,6 +106,8 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
                 resolve_due: new.resolve_due,
             },
         };
+        let mut event = event;
+        let sealed = seal_free_texts(cipher, id, event.seq, &mut event.kind);
         let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
         let personal = seal_personal(cipher, id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
         sqlx::query("SAVEPOINT intake").execute(&mut *conn).await?;
@@ -119,6 +121,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
             )
             .await?;
             SqlStore::insert_attachments(conn, id, &new.attachments, new.received_at).await?;
+            insert_sealed_texts(conn, id, event.seq, &sealed).await?;
             super::events::record(conn, &super::cases::case_change(&record, &event, actor)).await
         }
         .await;

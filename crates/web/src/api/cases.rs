@@ -116,11 +116,13 @@ pub struct RevealRequest {
     reason: String,
 }
 
-/// The reporter in full, for this once; the reveal is audited.
+/// The reporter in full, for this once, and what was typed into the case's free text where
+/// personal data in it was masked; the reveal is audited.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Revealed {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    pub texts: Vec<grassroots_store::RevealedText>,
     pub audited: bool,
 }
 
@@ -276,7 +278,12 @@ pub async fn reveal(
 ) -> Result<Json<Revealed>, ApiError> {
     let id = parse_case_id(&id)?;
     let revealed = grassroots_app::cases::reveal(&state, &staff.user, id, Some(&req.reason)).await?;
-    Ok(Json(Revealed { reporter_name: revealed.name, reporter_phone: revealed.phone, audited: true }))
+    Ok(Json(Revealed {
+        reporter_name: revealed.name,
+        reporter_phone: revealed.phone,
+        texts: revealed.texts,
+        audited: true,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

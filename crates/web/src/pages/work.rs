@@ -462,6 +462,8 @@ struct CasePage {
     reporter_phone: String,
     anonymous: bool,
     revealed: bool,
+    /// Free text as typed, where personal data in it was masked: (which, original), once revealed.
+    revealed_texts: Vec<(String, String)>,
     may_reveal: bool,
     reveal_error: Option<String>,
     svg: String,
@@ -554,6 +556,7 @@ async fn case_page(
         reporter_phone: detail.reporter.phone.clone().unwrap_or_default(),
         anonymous: detail.reporter.anonymous,
         revealed: false,
+        revealed_texts: Vec::new(),
         may_reveal: staff.may(Capability::RevealPersonalData) && !detail.reporter.anonymous,
         reveal_error: None,
         svg,
@@ -709,6 +712,11 @@ pub async fn reveal(
         Ok(data) => {
             page.reporter_name = data.name.unwrap_or_default();
             page.reporter_phone = data.phone.unwrap_or_default();
+            page.revealed_texts = data
+                .texts
+                .into_iter()
+                .map(|t| (format!("{} · {} {}", t.field, lang.t("第", "event"), t.seq), t.text))
+                .collect();
             page.revealed = true;
             StatusCode::OK
         }
