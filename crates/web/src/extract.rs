@@ -70,7 +70,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiForm<T> {
     }
 }
 
-/// Query parameters, rejected with the parameter's name.
+/// Query parameters, rejected with the parameter's name. A parameter given empty
+/// (`category=`, as a form's empty field sends it) is as if it were absent.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
@@ -81,7 +82,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         if query.contains("%00") {
             return Err(nul_error("query"));
         }
-        let params = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let given = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(query.as_bytes()).filter(|(_, value)| !value.is_empty()))
+            .finish();
+        let params = serde_urlencoded::Deserializer::new(form_urlencoded::parse(given.as_bytes()));
         serde_path_to_error::deserialize(params).map(Self).map_err(|e| {
             let path = e.path().to_string();
             field_error(&path, &e.into_inner().to_string())

@@ -39,6 +39,7 @@ pub struct AuditParams {
     /// The `next_before` of the previous page.
     before: Option<String>,
     /// Entries a page, 1 to 1,000 (100 when absent).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -45,6 +45,7 @@ pub struct ListParams {
     /// A lead unit's id.
     unit: Option<String>,
     /// A district, street, community or grid code.
+    #[param(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$")]
     region: Option<String>,
     overdue: Option<bool>,
     /// A workbench queue of the caller's role.
@@ -54,6 +55,7 @@ pub struct ListParams {
     /// The `next_cursor` of the page before.
     after: Option<String>,
     /// 1 to 100; 50 by default.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -113,6 +115,7 @@ pub struct CaseStub {
 #[serde(deny_unknown_fields)]
 pub struct RevealRequest {
     /// Why the reporter's personal data is needed: 2 to 500 characters, kept in the audit.
+    #[schema(min_length = 2, max_length = 500)]
     reason: String,
 }
 
@@ -291,9 +294,11 @@ pub async fn reveal(
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// csv (default) or jsonl.
+    #[param(pattern = "^(csv|jsonl)$")]
     format: Option<String>,
     state: Option<String>,
     category: Option<String>,
+    #[param(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$")]
     region: Option<String>,
     /// Received on or after this day (YYYY-MM-DD, Beijing time).
     from: Option<String>,
@@ -307,6 +312,7 @@ pub struct ExportParams {
 pub struct RevealedExportRequest {
     /// Why the reporters' personal data is needed: 2 to 500 characters, kept in the audit of
     /// every case exported.
+    #[schema(min_length = 2, max_length = 500)]
     reason: String,
     /// `true`: the caller confirms that every reporter of the selection is revealed.
     #[serde(default)]

@@ -38,6 +38,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// A region code: the grids inside it.
+    #[param(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$")]
     within: Option<String>,
 }
 
@@ -226,6 +227,7 @@ pub async fn visits(
 #[into_params(parameter_in = Query)]
 pub struct CoverageParams {
     /// A region code: the grids inside it.
+    #[param(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$")]
     region: Option<String>,
 }
 

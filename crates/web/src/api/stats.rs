@@ -26,6 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
 #[into_params(parameter_in = Query)]
 pub struct RateParams {
     /// A district, street, community or grid code.
+    #[param(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$")]
     region: Option<String>,
     /// A lead unit's id.
     unit: Option<String>,
