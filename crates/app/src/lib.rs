@@ -15,6 +15,7 @@ pub mod limits;
 pub mod passwords;
 pub mod patrol;
 mod places;
+pub mod privacy;
 pub mod public;
 pub mod reference;
 pub mod throttle;

@@ -36,7 +36,8 @@ pub async fn save_unit(platform: &Platform, unit: Unit) -> Result<()> {
 }
 
 /// Sets how soon a category's cases must be responded to (hours) and resolved (working days),
-/// and whether they are sensitive (never published).
+/// whether they are sensitive (never published), and how long after a case is finished its
+/// personal data is kept (days; unchanged when `None`).
 #[tracing::instrument(skip_all, fields(category = code))]
 pub async fn save_category(
     platform: &Platform,
@@ -44,6 +45,7 @@ pub async fn save_category(
     response_hours: u32,
     resolve_days: u32,
     sensitive: bool,
+    retention_days: Option<u32>,
 ) -> Result<()> {
     let mut category = platform
         .reference()
@@ -54,6 +56,9 @@ pub async fn save_category(
     category.response_hours = within("response_hours", response_hours, 1..=720)?;
     category.resolve_days = within("resolve_days", resolve_days, 1..=365)?;
     category.sensitive = sensitive;
+    if let Some(days) = retention_days {
+        category.retention_days = within("retention_days", days, 30..=3650)?;
+    }
     platform.store.upsert_categories(&[category]).await?;
     Ok(platform.refresh_reference().await?)
 }

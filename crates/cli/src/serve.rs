@@ -17,6 +17,8 @@ const DEADLINE_TICK: Duration = Duration::from_secs(30);
 const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 /// How often new audit entries are sealed into the hash chain.
 const AUDIT_SEAL_TICK: Duration = Duration::from_secs(5);
+/// How often cases past their retention period are looked for.
+const RETENTION_TICK: Duration = Duration::from_secs(3600);
 
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
@@ -34,7 +36,8 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
-    tokio::spawn(audit_sealer(platform.clone()));
+    tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
+    tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, erase_expired));
     tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
@@ -85,23 +88,39 @@ async fn reference_refresher(state: Arc<Platform>) {
     }
 }
 
-/// Seals new audit entries into the hash chain within seconds of their writing, in one server
-/// at a time (the lease; the chain's unique places would refuse a second sealer anyway).
-async fn audit_sealer(platform: Arc<Platform>) {
+/// Runs `work` every `tick` in one server at a time: the named lease, renewed on each tick,
+/// passes to another server if this one stops.
+async fn leased<F, Fut>(platform: Arc<Platform>, name: &'static str, tick: Duration, mut work: F)
+where
+    F: FnMut(Arc<Platform>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let holder = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7());
-    let lease = chrono::Duration::seconds(AUDIT_SEAL_TICK.as_secs() as i64 * 6);
-    let mut tick = tokio::time::interval(AUDIT_SEAL_TICK);
+    let lease = chrono::Duration::seconds(tick.as_secs() as i64 * 3);
+    let mut ticks = tokio::time::interval(tick);
     loop {
-        tick.tick().await;
-        match platform.store.claim_lease("audit-seal", &holder, Utc::now(), lease).await {
-            Ok(true) => {
-                if let Err(e) = grassroots_app::audit::seal(&platform).await {
-                    tracing::warn!(error = %e, "sealing the audit log");
-                }
-            }
+        ticks.tick().await;
+        match platform.store.claim_lease(name, &holder, Utc::now(), lease).await {
+            Ok(true) => work(platform.clone()).await,
             Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "audit seal lease"),
+            Err(e) => tracing::warn!(error = %e, lease = name, "claiming a lease"),
         }
+    }
+}
+
+/// Seals new audit entries into the hash chain within seconds of their writing.
+async fn seal_audit(platform: Arc<Platform>) {
+    if let Err(e) = grassroots_app::audit::seal(&platform).await {
+        tracing::warn!(error = %e, "sealing the audit log");
+    }
+}
+
+/// Erases the personal data of cases past their retention period.
+async fn erase_expired(platform: Arc<Platform>) {
+    match grassroots_app::privacy::erase_expired(&platform).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(cases = n, "personal data erased after its retention period"),
+        Err(e) => tracing::warn!(error = %e, "erasing expired personal data"),
     }
 }
 

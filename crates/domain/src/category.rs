@@ -34,6 +34,17 @@ pub struct Category {
     /// published, not even without the description.
     #[serde(default)]
     pub sensitive: bool,
+    /// Days after a case is finished before its personal data (reporter, free text, photos)
+    /// is erased; the facts stay for statistics.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+/// Three years, unless an administrator sets another period for the category.
+pub const DEFAULT_RETENTION_DAYS: u32 = 1095;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 /// The name the taxonomy uses for "the street office of the case's street".
@@ -116,6 +127,7 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
             response_hours: num(c[5], "response_hours")?,
             resolve_days: num(c[6], "resolve_days")?,
             sensitive,
+            retention_days: DEFAULT_RETENTION_DAYS,
         });
     }
     Ok(out)

@@ -20,6 +20,7 @@ mod identity;
 mod inspect;
 mod jobs;
 mod outbox;
+mod privacy;
 mod reference;
 mod sql;
 mod stats;
@@ -34,6 +35,7 @@ pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use outbox::OutboxStore;
+pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
 pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
@@ -44,8 +46,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, OutboxStore, ReferenceStore,
-        StatsStore, Store,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, OutboxStore, PrivacyStore,
+        ReferenceStore, StatsStore, Store,
     };
 }
 
@@ -62,6 +64,7 @@ pub trait Store:
     + HistoryStore
     + OutboxStore
     + AuditStore
+    + PrivacyStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -727,6 +727,7 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
 }
 
 conformance!(
+    personal_data_is_erased_after_its_retention_period,
     indexes_set_aside_for_a_bulk_import_come_back,
     imports_create_each_external_id_once_and_draw_free_tracking_numbers,
     region_imports_update_in_place_and_keep_former_names,
@@ -749,3 +750,46 @@ conformance!(
     sessions_expire_and_end,
     random_move_sequences_replay_to_the_stored_row,
 );
+
+/// A case finished longer ago than its category's retention period loses its reporter, its
+/// free text (in the row and in every event), the sealed originals and its photos, audited;
+/// its facts stay for the figures.
+async fn personal_data_is_erased_after_its_retention_period(db: TestDb) {
+    let s = &*db.store;
+    let world = Fixture::new(s).await;
+    let mut lamp = world.taxonomy.get("0302").unwrap().clone();
+    lamp.retention_days = 30;
+    s.upsert_categories(&[lamp]).await.unwrap();
+    let kept = world.report(s, "井盖松动", Some("13812345678")).await;
+    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    let new = world.report_with_photo(s, "井盖松动，请联系13922223333", png).await;
+    let ctx = world.ctx(Utc::now());
+    let reject = Move::Reject { reason: "重复反映，已联系13922223333".into() };
+    s.apply_move(&world.dispatcher(), new.id, &reject, &ctx).await.unwrap();
+
+    assert_eq!(s.erase_expired(Utc::now(), 100).await.unwrap(), 0, "within the period, nothing goes");
+    let later = Utc::now() + Duration::days(31);
+    assert_eq!(s.erase_expired(later, 100).await.unwrap(), 1, "only the finished case past its period");
+    assert_eq!(s.erase_expired(later, 100).await.unwrap(), 0, "erased once");
+
+    let all = Scope::All;
+    let detail = s.case_detail(&all, new.id).await.unwrap().unwrap();
+    assert!(detail.record.description.contains("erased"), "{}", detail.record.description);
+    assert_eq!(
+        (detail.record.state, detail.record.category_code.as_str()),
+        (CaseState::Rejected, "0302"),
+        "the facts stay"
+    );
+    assert!(detail.record.place.street_code.is_some());
+    assert!(detail.reporter.phone.is_none() && detail.reporter.name.is_none());
+    let events = serde_json::to_string(&detail.events.iter().map(|e| &e.kind).collect::<Vec<_>>()).unwrap();
+    assert!(!events.contains("3333") && !events.contains("井盖松动"), "{events}");
+    assert!(s.attachments(&all, new.id).await.unwrap().is_empty(), "the photos are gone");
+    let revealed = s.reveal(&world.dispatcher(), new.id, "核实", Utc::now()).await.unwrap();
+    assert_eq!((revealed.name, revealed.phone, revealed.texts.len()), (None, None, 0));
+    let audit = s.audit_entries(new.id).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "personal_data_erased"));
+    // The case still open keeps everything.
+    let open = s.reveal(&world.dispatcher(), kept.id, "核实", Utc::now()).await.unwrap();
+    assert_eq!(open.phone.as_deref(), Some("13812345678"));
+}

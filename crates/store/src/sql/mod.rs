@@ -17,6 +17,7 @@ mod inspect;
 mod intake;
 mod jobs;
 mod outbox;
+mod privacy;
 mod reference;
 mod rows;
 mod stats;

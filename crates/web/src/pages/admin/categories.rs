@@ -23,6 +23,7 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
             t("办结时限（工作日）", "Resolve within (working days)"),
             t("默认承办", "Default unit"),
             t("敏感（不公开）", "Sensitive (never published)"),
+            t("个人信息保存期限（天）", "Personal data kept (days)"),
         ],
         form: vec![
             choice("code", t("类别", "Category"), categories.collect()),
@@ -35,6 +36,13 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
                     "Sensitive (not on the public pages or the open interface)",
                 ),
                 vec![("no".into(), t("否", "No")), ("yes".into(), t("是", "Yes"))],
+            ),
+            input(
+                "retention_days",
+                t(
+                    "办结后个人信息保存期限（天，30–3650，默认1095）",
+                    "Personal data kept after a case is finished (days, 30–3650; 1095 by default)",
+                ),
             ),
         ],
     }
@@ -53,6 +61,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 c.resolve_days.to_string(),
                 c.default_unit.clone(),
                 if c.sensitive { t("是", "yes") } else { t("否", "no") },
+                c.retention_days.to_string(),
             ],
         })
         .collect()
@@ -68,6 +77,11 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
         _ => return Err(AppError::invalid("sensitive", "应为“是”或“否”", "yes or no")),
     };
     let (response_hours, resolve_days) = (number("response_hours")?, number("resolve_days")?);
-    reference::save_category(state, typed.get("code"), response_hours, resolve_days, sensitive).await?;
+    // Left blank, the period stays as it is.
+    let retention_days = match typed.get("retention_days").trim() {
+        "" => None,
+        _ => Some(number("retention_days")?),
+    };
+    reference::save_category(state, typed.get("code"), response_hours, resolve_days, sensitive, retention_days).await?;
     Ok(Saved::Done)
 }
