@@ -1,18 +1,123 @@
 //! Personal information rights (个人信息保护法): personal data kept no longer than each
-//! category's retention period.
+//! category's retention period, and a resident's requests to see, correct or delete theirs,
+//! carried out across every case with their phone number.
 
 use chrono::Utc;
+use grassroots_domain::personal::{normalize_phone, validate_name};
+use grassroots_domain::Capability;
+use grassroots_store::{RevealedPersonalData, User};
+use uuid::Uuid;
 
-use crate::{Platform, Result};
+use crate::{AppError, Platform, Result};
 
-/// Erases, a batch at a time, the personal data of every case finished longer ago than its
-/// category's retention period. Returns how many cases.
-pub async fn erase_expired(platform: &Platform) -> Result<usize> {
-    let mut erased = 0;
+/// What the privacy job did on one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    /// Older cases whose phone number was tagged so that a request finds them.
+    pub tagged: usize,
+    /// Cases whose personal data was erased after its retention period.
+    pub erased: usize,
+}
+
+/// Tags the phone numbers of cases written before tags existed, then erases, a batch at a
+/// time, the personal data of every case finished longer ago than its category's retention
+/// period.
+pub async fn housekeeping(platform: &Platform) -> Result<Housekeeping> {
+    let mut done = Housekeeping::default();
     loop {
-        match platform.store.erase_expired(Utc::now(), 200).await? {
-            0 => return Ok(erased),
-            n => erased += n,
+        match platform.store.tag_phones(1000).await? {
+            0 => break,
+            n => done.tagged += n,
         }
     }
+    loop {
+        match platform.store.erase_expired(Utc::now(), 200).await? {
+            0 => return Ok(done),
+            n => done.erased += n,
+        }
+    }
+}
+
+/// What a resident asks of their personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectRequestKind {
+    /// 查阅: what the platform holds of them.
+    See,
+    /// 更正: their name and/or phone number as they should be.
+    Correct { name: Option<String>, phone: Option<String> },
+    /// 删除: their personal data erased (the cases' facts stay).
+    Delete,
+}
+
+/// A resident's request, as the staff member who verified their identity records it.
+#[derive(Debug, Clone)]
+pub struct SubjectRequest {
+    /// The phone number the resident reported with.
+    pub phone: String,
+    pub kind: SubjectRequestKind,
+    /// How the request and the resident's identity were verified (outside the platform).
+    pub reference: String,
+}
+
+/// A case the request was carried out on.
+#[derive(Debug, Clone)]
+pub struct SubjectCase {
+    pub id: Uuid,
+    pub tracking_no: String,
+    /// What the platform holds of the resident in it (for `See`).
+    pub personal: Option<RevealedPersonalData>,
+}
+
+/// Carries the request out across every case with the phone number, each audited with the
+/// reference. Administrators only.
+#[tracing::instrument(skip_all, fields(by = %by.username))]
+pub async fn subject_request(platform: &Platform, by: &User, request: SubjectRequest) -> Result<Vec<SubjectCase>> {
+    if !by.role.may(Capability::Administer) {
+        return Err(AppError::lacks(Capability::Administer));
+    }
+    let phone = normalize_phone(&request.phone).map_err(|e| AppError::invalid("phone", e.reason_zh, e.reason_en))?;
+    let reference = crate::fields::short_text("reference", &request.reference, 200)?;
+    let correction = match &request.kind {
+        SubjectRequestKind::Correct { name, phone: new_phone } => {
+            let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+            let name = given(name)
+                .map(|n| validate_name(&n))
+                .transpose()
+                .map_err(|e| AppError::invalid("name", e.reason_zh, e.reason_en))?;
+            let new_phone = given(new_phone)
+                .map(|p| normalize_phone(&p))
+                .transpose()
+                .map_err(|e| AppError::invalid("new_phone", e.reason_zh, e.reason_en))?;
+            if name.is_none() && new_phone.is_none() {
+                return Err(AppError::invalid("name", "请填写更正后的姓名或电话", "give the corrected name or phone"));
+            }
+            Some((name, new_phone))
+        }
+        SubjectRequestKind::See | SubjectRequestKind::Delete => None,
+    };
+    let (actor, now) = (by.actor(), Utc::now());
+    let mut done = Vec::new();
+    for id in platform.store.cases_of_phone(&phone).await? {
+        let Some(record) = platform.store.case_record(id).await? else { continue };
+        let personal = match (&request.kind, &correction) {
+            (SubjectRequestKind::See, _) => {
+                let reason = format!("个人信息查阅请求 / subject access request: {reference}");
+                Some(platform.store.reveal(&actor, id, &reason, now).await?)
+            }
+            (SubjectRequestKind::Correct { .. }, Some((name, new_phone))) => {
+                platform
+                    .store
+                    .correct_reporter(&actor, id, name.as_deref(), new_phone.as_deref(), &reference, now)
+                    .await?;
+                None
+            }
+            (SubjectRequestKind::Delete, _) => {
+                platform.store.erase_at_request(&actor, id, &reference, now).await?;
+                None
+            }
+            (SubjectRequestKind::Correct { .. }, None) => None,
+        };
+        done.push(SubjectCase { id, tracking_no: record.tracking_no, personal });
+    }
+    Ok(done)
 }

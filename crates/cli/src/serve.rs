@@ -37,7 +37,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
-    tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, erase_expired));
+    tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
     tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
@@ -115,12 +115,15 @@ async fn seal_audit(platform: Arc<Platform>) {
     }
 }
 
-/// Erases the personal data of cases past their retention period.
-async fn erase_expired(platform: Arc<Platform>) {
-    match grassroots_app::privacy::erase_expired(&platform).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(cases = n, "personal data erased after its retention period"),
-        Err(e) => tracing::warn!(error = %e, "erasing expired personal data"),
+/// Tags older cases' phone numbers and erases the personal data of cases past their
+/// retention period.
+async fn privacy_housekeeping(platform: Arc<Platform>) {
+    match grassroots_app::privacy::housekeeping(&platform).await {
+        Ok(done) if done.tagged + done.erased > 0 => {
+            tracing::info!(tagged = done.tagged, erased = done.erased, "privacy housekeeping")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "privacy housekeeping"),
     }
 }
 

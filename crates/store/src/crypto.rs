@@ -114,6 +114,16 @@ impl Cipher {
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// What the database keeps to find a reporter's cases by phone number (a keyed digest of
+    /// the normalised number: equal numbers give equal tags, and the tag reveals nothing
+    /// without the key).
+    pub fn phone_tag(&self, phone: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.code_key).expect("HMAC takes any key length");
+        mac.update(b"phone:");
+        mac.update(phone.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// nonce ‖ ciphertext ‖ tag
     pub fn seal(&self, context: &[u8], plaintext: &str) -> Vec<u8> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);

@@ -127,6 +127,7 @@ api_tests!(
     administrators_read_and_verify_the_audit_log,
     smaller_findings_stay_fixed,
     personal_data_typed_into_free_text_is_masked_and_revealed_only_with_a_reason,
+    a_resident_s_requests_reach_every_case_with_their_phone,
 );
 
 async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
@@ -279,4 +280,63 @@ async fn personal_data_typed_into_free_text_is_masked_and_revealed_only_with_a_r
         .bearer(&dispatcher)
         .json(&json!({ "reason": "回访核实", "confirm": true }));
     assert!(full.send().await.text().contains("13922223333"));
+}
+
+async fn a_resident_s_requests_reach_every_case_with_their_phone(app: TestApp) {
+    let report = |phone: &str| json!({ "description": "路灯不亮", "address": "东华门街道多福巷社区", "reporter_name": NAME, "reporter_phone": phone });
+    let first = app.report(&report(PHONE)).await;
+    let second = app.report(&report(&format!("+86 {PHONE}"))).await;
+    let other = app.report(&report("13700001111")).await;
+    let admin = app.login("admin").await;
+    let ask = |body: serde_json::Value| app.post("/api/v1/privacy/requests").bearer(&admin).json(&body).send();
+
+    // See: both of the resident's cases, whatever way the number was written, and only theirs.
+    let seen = ask(json!({ "phone": PHONE, "kind": "see", "reference": "身份证核验 2026-12-02 窗口" })).await;
+    assert_eq!(seen.status, 200, "{}", seen.text());
+    let cases = seen.json()["cases"].as_array().unwrap().clone();
+    let numbers: Vec<&str> = cases.iter().map(|c| c["tracking_no"].as_str().unwrap()).collect();
+    assert_eq!(numbers, [first["tracking_no"].as_str().unwrap(), second["tracking_no"].as_str().unwrap()]);
+    assert!(cases.iter().all(|c| c["personal"]["phone"] == PHONE && c["personal"]["name"] == NAME));
+    for (body, field) in [
+        (json!({ "phone": "123", "kind": "see", "reference": "x" }), "phone"),
+        (json!({ "phone": PHONE, "kind": "see", "reference": " " }), "reference"),
+        (json!({ "phone": PHONE, "kind": "forget", "reference": "x" }), "kind"),
+        (json!({ "phone": PHONE, "kind": "correct", "reference": "x" }), "name"),
+    ] {
+        let refused = ask(body).await;
+        assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some(field)));
+    }
+
+    // Correct: a new name on both, audited with the reference.
+    let corrected = ask(json!({ "phone": PHONE, "kind": "correct", "reference": "电话核验", "name": "李四" })).await;
+    assert_eq!(corrected.json()["cases"].as_array().unwrap().len(), 2);
+    let dispatcher = app.login("dispatcher").await;
+    let shown = app.get(&format!("/api/v1/cases/{}", first["id"].as_str().unwrap())).bearer(&dispatcher).send().await;
+    assert_eq!(shown.json()["case"]["reporter"]["name"], "李*");
+    let audit = app.store.audit_entries(uuid::Uuid::parse_str(first["id"].as_str().unwrap()).unwrap()).await.unwrap();
+    let entry = audit.iter().find(|a| a.action == "personal_data_corrected").expect("audited");
+    assert_eq!(entry.detail["reference"], "电话核验");
+
+    // Delete: both erased, the other resident's case untouched.
+    let deleted = ask(json!({ "phone": PHONE, "kind": "delete", "reference": "书面申请 第12号" })).await;
+    assert_eq!(deleted.json()["cases"].as_array().unwrap().len(), 2);
+    let after = ask(json!({ "phone": PHONE, "kind": "see", "reference": "复核" })).await;
+    assert!(after.json()["cases"].as_array().unwrap().is_empty(), "nothing is found by the number any more");
+    let erased =
+        app.get(&format!("/api/v1/cases/{}", second["id"].as_str().unwrap())).bearer(&dispatcher).send().await.json();
+    assert!(
+        erased["case"]["reporter"]["phone"].is_null()
+            && erased["case"]["description"].as_str().unwrap().contains("erased")
+    );
+    let kept = ask(json!({ "phone": "13700001111", "kind": "see", "reference": "核验" })).await.json();
+    assert_eq!(kept["cases"][0]["tracking_no"], other["tracking_no"]);
+    assert_eq!(
+        app.post("/api/v1/privacy/requests")
+            .bearer(&dispatcher)
+            .json(&json!({ "phone": PHONE, "kind": "see", "reference": "x" }))
+            .send()
+            .await
+            .status,
+        403
+    );
 }

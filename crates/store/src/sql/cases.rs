@@ -69,6 +69,7 @@ pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone
         phone_enc: phone.map(|p| cipher.seal(&context(id, "reporter_phone"), p)),
         name_masked: name.map(mask_name),
         phone_masked: phone.map(mask_phone),
+        phone_tag: phone.map(|p| cipher.phone_tag(p)),
     }
 }
 
@@ -114,6 +115,7 @@ pub(super) struct Personal {
     phone_enc: Option<Vec<u8>>,
     name_masked: Option<String>,
     phone_masked: Option<String>,
+    phone_tag: Option<String>,
 }
 
 /// A case as first written: its record, the tag of its query code and its reporter, sealed.
@@ -125,7 +127,7 @@ pub(super) struct NewCaseRow<'a> {
 }
 
 /// The columns written once, when a case is received; `MUTABLE_COLUMNS` follow them.
-const IMMUTABLE_COLUMNS: [&str; 20] = [
+const IMMUTABLE_COLUMNS: [&str; 21] = [
     "id",
     "tracking_no",
     "query_code_hash",
@@ -145,6 +147,7 @@ const IMMUTABLE_COLUMNS: [&str; 20] = [
     "reporter_phone_enc",
     "reporter_name_masked",
     "reporter_phone_masked",
+    "reporter_phone_tag",
     "received_at",
 ];
 
@@ -207,6 +210,7 @@ fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
         .bind(row.personal.phone_enc)
         .bind(row.personal.name_masked)
         .bind(row.personal.phone_masked)
+        .bind(row.personal.phone_tag)
         .bind(ms(record.received_at));
     bind_mutable(q, record)
 }

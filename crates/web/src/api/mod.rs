@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod cases;
 pub(crate) mod grids;
 pub(crate) mod intake;
+pub(crate) mod privacy;
 pub(crate) mod stats;
 pub(crate) mod track;
 
@@ -40,7 +41,7 @@ use crate::AppState;
         (name = "grids", description = "Grids, household visits and patrols (网格化管理)"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
-        (name = "audit", description = "The audit log and its hash chain, for administrators"),
+        (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
     )
 )]
 struct ApiDoc;
@@ -56,6 +57,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(stats::router())
         .merge(auth::router(state))
         .merge(audit::router())
+        .merge(privacy::router())
         .split_for_parts();
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     let mut modules = modules;
