@@ -110,6 +110,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))
         .route("/admin/audit", get(pages::admin::audit::show))
         .route("/admin/audit/verify", post(pages::admin::audit::verify))
+        .route("/admin/privacy", get(pages::admin::privacy::show).post(pages::admin::privacy::carry_out))
         .route("/admin/{section}", get(pages::admin::show).post(pages::admin::save))
         .route("/cases/{id}", get(pages::work::show_case))
         .route("/cases/{id}/act", post(pages::work::act))

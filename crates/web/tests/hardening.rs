@@ -128,6 +128,7 @@ api_tests!(
     smaller_findings_stay_fixed,
     personal_data_typed_into_free_text_is_masked_and_revealed_only_with_a_reason,
     a_resident_s_requests_reach_every_case_with_their_phone,
+    the_privacy_page_records_a_request,
 );
 
 async fn administrators_read_and_verify_the_audit_log(app: TestApp) {
@@ -339,4 +340,25 @@ async fn a_resident_s_requests_reach_every_case_with_their_phone(app: TestApp) {
             .status,
         403
     );
+}
+
+async fn the_privacy_page_records_a_request(app: TestApp) {
+    let created = app.report(&json!({ "description": "路灯不亮", "address": "东华门街道多福巷社区", "reporter_name": NAME, "reporter_phone": PHONE })).await;
+    let cookie = format!("grassroots_session={}", app.login("admin").await);
+    let origin = format!("http://{}", app.addr);
+    assert_eq!(app.get("/admin/privacy").header("cookie", &cookie).send().await.status, 200);
+    let post = |form: String| {
+        app.post("/admin/privacy")
+            .header("cookie", &cookie)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", form)
+    };
+    let seen = post(format!("phone={PHONE}&kind=see&reference={}", enc("窗口核验"))).send().await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(seen.header("cache-control"), Some("no-store"));
+    let html = seen.text();
+    assert!(html.contains(created["tracking_no"].as_str().unwrap()) && html.contains(PHONE) && html.contains(NAME));
+    let bad = post(format!("phone=123&kind=see&reference={}", enc("窗口核验"))).send().await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("p-phone-error"), "the error beside its field");
 }

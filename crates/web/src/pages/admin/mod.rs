@@ -9,6 +9,7 @@ pub mod audit;
 mod calendar;
 mod categories;
 mod matrix;
+pub mod privacy;
 mod units;
 mod users;
 mod webhooks;
@@ -216,12 +217,13 @@ impl AdminPage {
     }
 }
 
-/// The tabs of administration: its sections, then the audit log; `current` is the slug shown.
+/// The tabs of administration: its sections, then the audit log and residents' requests
+/// about their personal data; `current` is the slug shown.
 fn tabs(lang: Lang, current: &str) -> Vec<(String, String, bool)> {
     Section::ALL
         .into_iter()
         .map(|s| (s.slug(), s.tab()))
-        .chain([("audit", ("审计日志", "Audit log"))])
+        .chain([("audit", ("审计日志", "Audit log")), ("privacy", ("个人信息请求", "Personal data requests"))])
         .map(|(slug, (zh, en))| (format!("/admin/{slug}"), lang.t(zh, en).to_string(), slug == current))
         .collect()
 }
