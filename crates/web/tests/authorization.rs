@@ -56,9 +56,8 @@ fn rule(method: &str, path: &str) -> Rule {
         ("post", "/api/v1/grids/{code}/visits") => Rule::Can(&[RecordVisits]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
-        ("get", "/api/v1/audit" | "/api/v1/audit/export") | ("post", "/api/v1/audit/verify") => {
-            Rule::Can(&[Administer])
-        }
+        ("get", "/api/v1/audit" | "/api/v1/audit/export")
+        | ("post", "/api/v1/audit/verify" | "/api/v1/privacy/requests") => Rule::Can(&[Administer]),
         (method, path) => panic!("{method} {path} has no rule in the authorization matrix: say who may use it"),
     }
 }
