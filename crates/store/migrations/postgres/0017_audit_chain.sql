@@ -5,7 +5,7 @@ ALTER TABLE audit_log ADD COLUMN chain_seq BIGINT;
 ALTER TABLE audit_log ADD COLUMN chain_hash TEXT;
 CREATE UNIQUE INDEX audit_by_chain ON audit_log (chain_seq);
 CREATE INDEX audit_unsealed ON audit_log (id) WHERE chain_seq IS NULL;
--- The viewer's filters: by kind, by actor, newest first.
+-- The viewer's filter by kind, newest first. By actor and by period it reads newest first
+-- through the primary key (ids are time-ordered): an index for each slowed every write of the
+-- platform, each of which writes an audit entry, by about a tenth (intake bench).
 CREATE INDEX audit_by_action ON audit_log (action, id);
-CREATE INDEX audit_by_actor ON audit_log (actor_id, id);
-CREATE INDEX audit_by_time ON audit_log (at);
