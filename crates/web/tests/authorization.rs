@@ -147,6 +147,54 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
     assert!(checked >= 7 * 26, "{checked} checks");
 }
 
+/// The staff pages, by the rule of each: nobody is sent to log in, a role without the
+/// capability gets a 403 page, the others the page (or, for a leader's workbench, the map;
+/// outside their scope, not found).
+/// Pages are not in the generated document, so this list is kept by hand beside the router.
+async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
+    use Capability::*;
+    let case = app.grid_case(GRID).await;
+    let case_page = format!("/cases/{}", case.id);
+    let grid_page = format!("/grids/{GRID}");
+    let pages: [(&str, Rule); 10] = [
+        ("/map", Rule::Staff),
+        ("/work", Rule::Staff),
+        (&grid_page, Rule::Staff),
+        ("/dashboard", Rule::Can(&[ViewStatistics])),
+        ("/intake", Rule::Can(&[AnswerCalls])),
+        ("/patrol", Rule::Can(&[ReportOnPatrol])),
+        (&case_page, Rule::Can(&[WorkOnCases])),
+        ("/admin/users", Rule::Can(&[Administer])),
+        ("/admin/audit", Rule::Can(&[Administer])),
+        ("/admin/privacy", Rule::Can(&[Administer])),
+    ];
+    let mut cookies = Vec::new();
+    for (username, role) in ROLES {
+        cookies.push((username, role, format!("grassroots_session={}", app.login(username).await)));
+    }
+    for (path, rule) in pages {
+        let nobody = app.get(path).send().await;
+        assert_eq!(nobody.status, 303, "{path}: nobody is sent to log in");
+        assert!(nobody.header("location").is_some_and(|l| l.starts_with("/login")), "{path}");
+        for (username, role, cookie) in &cookies {
+            let res = app.get(path).header("cookie", cookie).send().await;
+            let status = res.status;
+            let to_login = res.header("location").is_some_and(|l| l.starts_with("/login"));
+            let may = match rule {
+                Rule::Public | Rule::Staff => true,
+                Rule::PublicOrStaffWith(capability) => role.may(capability),
+                Rule::Can(capabilities) => capabilities.iter().all(|c| role.may(*c)),
+            };
+            // Allowed by the rule, a page may still be outside the reader's scope (404).
+            if may {
+                assert!(!refused(status) && !to_login, "{path}: {username} may, got {status}");
+            } else {
+                assert_eq!(status, 403, "{path}: {username} may not");
+            }
+        }
+    }
+}
+
 /// A case is read inside the scope, and is not found outside it: by role and by scope.
 async fn a_case_is_found_only_within_the_reader_s_scope(app: TestApp) {
     let case = app.grid_case(GRID).await;
@@ -166,4 +214,8 @@ async fn a_case_is_found_only_within_the_reader_s_scope(app: TestApp) {
     }
 }
 
-api_tests!(every_operation_answers_each_role_as_its_rule_says, a_case_is_found_only_within_the_reader_s_scope);
+api_tests!(
+    every_operation_answers_each_role_as_its_rule_says,
+    every_staff_page_answers_each_role_as_its_rule_says,
+    a_case_is_found_only_within_the_reader_s_scope,
+);
