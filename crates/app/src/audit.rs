@@ -51,9 +51,42 @@ fn require_admin(user: Option<&User>) -> Result<()> {
     }
 }
 
-/// The entries matching the query, newest first. `by` is the administrator asking (`None`
-/// from the command line, which is trusted as the database's operator).
+/// The entries matching the query, newest first: one page. `by` is the administrator asking
+/// (`None` from the command line, which is trusted as the database's operator).
 pub async fn search(platform: &Platform, by: Option<&User>, query: &AuditQuery) -> Result<AuditPage> {
+    prepare(platform, by, query).await?.page(platform).await
+}
+
+/// A search checked and resolved once (the actor's and the case's ids, the period, the staff's
+/// names), then read a page at a time: a whole export does not resolve it again per page.
+pub struct AuditSearch {
+    filter: AuditFilter,
+    usernames: HashMap<Uuid, String>,
+}
+
+impl AuditSearch {
+    /// The page at the search's position.
+    pub async fn page(&self, platform: &Platform) -> Result<AuditPage> {
+        let entries = platform.store.audit_log(&self.filter).await?;
+        let next_before = (entries.len() as i64 == self.filter.limit).then(|| entries.last().map(|e| e.id)).flatten();
+        let lines = entries
+            .into_iter()
+            .map(|entry| AuditLine {
+                actor_username: entry.actor_id.and_then(|id| self.usernames.get(&id).cloned()),
+                entry,
+            })
+            .collect();
+        Ok(AuditPage { lines, next_before })
+    }
+
+    /// Moves on to the entries older than `before` (a page's `next_before`).
+    pub fn continue_before(&mut self, before: Uuid) {
+        self.filter.before = Some(before);
+    }
+}
+
+/// Checks and resolves a search; refusals name the field.
+pub async fn prepare(platform: &Platform, by: Option<&User>, query: &AuditQuery) -> Result<AuditSearch> {
     require_admin(by)?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let usernames: HashMap<Uuid, String> =
@@ -88,13 +121,7 @@ pub async fn search(platform: &Platform, by: Option<&User>, query: &AuditQuery) 
         before,
         limit,
     };
-    let entries = platform.store.audit_log(&filter).await?;
-    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| e.id)).flatten();
-    let lines = entries
-        .into_iter()
-        .map(|entry| AuditLine { actor_username: entry.actor_id.and_then(|id| usernames.get(&id).cloned()), entry })
-        .collect();
-    Ok(AuditPage { lines, next_before })
+    Ok(AuditSearch { filter, usernames })
 }
 
 /// A case named by its id or its tracking number.

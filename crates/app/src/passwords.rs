@@ -64,10 +64,6 @@ impl PasswordWork {
         }
     }
 
-    pub fn limits(&self) -> PasswordLimits {
-        self.limits
-    }
-
     /// Whether `password` matches the stored hash.
     pub async fn verify(&self, password: &str, hash: &str) -> Result<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());

@@ -36,10 +36,11 @@ pub enum AuditCommand {
 pub async fn run(platform: &Platform, command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::List { actor, case, action, from, to, limit } => {
-            let mut query = AuditQuery { actor, case, action, from, to, before: None, limit: Some(1000) };
+            let query = AuditQuery { actor, case, action, from, to, before: None, limit: Some(1000) };
+            let mut search = audit::prepare(platform, None, &query).await.map_err(crate::refused)?;
             let mut left = limit.unwrap_or(usize::MAX);
             while left > 0 {
-                let page = audit::search(platform, None, &query).await.map_err(crate::refused)?;
+                let page = search.page(platform).await.map_err(crate::refused)?;
                 for line in page.lines.iter().take(left) {
                     let mut entry = serde_json::to_value(&line.entry)?;
                     entry["actor_username"] = line.actor_username.clone().into();
@@ -47,7 +48,7 @@ pub async fn run(platform: &Platform, command: AuditCommand) -> anyhow::Result<(
                 }
                 left = left.saturating_sub(page.lines.len());
                 match page.next_before {
-                    Some(before) => query.before = Some(before.to_string()),
+                    Some(before) => search.continue_before(before),
                     None => break,
                 }
             }

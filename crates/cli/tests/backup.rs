@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::*;
@@ -23,42 +21,16 @@ fn a_backup_under_write_load_restores_every_report_acknowledged_before_it() {
     let port = free_port();
     let mut server = serve(dir.path(), port);
 
-    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..3)
-        .map(|w| {
-            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    i += 1;
-                    let body = format!(
-                        r#"{{"description":"备份时写入 {w}-{i}","category_code":"0301","address":"东华门街道多福巷社区"}}"#
-                    );
-                    let (status, reply) = request(port, "POST", "/api/v1/cases", Some(&body)).unwrap();
-                    assert_eq!(status, 201, "{reply}");
-                    let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
-                    let pair = (v["tracking_no"].as_str().unwrap().to_string(), v["query_code"].as_str().unwrap().to_string());
-                    acknowledged.lock().unwrap().push(pair);
-                }
-            })
-        })
-        .collect();
-    while acknowledged.lock().unwrap().len() < 100 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let writers = ReportWriters::start(port, 3);
+    writers.wait_for(100);
     // Every report acknowledged by now must be in the backup; writes go on while it is taken.
-    let before = acknowledged.lock().unwrap().clone();
+    let before = writers.acknowledged();
     let backup = dir.path().join("backup.db");
     let out = run(grassroots(dir.path()).args(["backup", "--output"]).arg(&backup));
     assert!(String::from_utf8_lossy(&out.stdout).contains("checked"));
-    let during = acknowledged.lock().unwrap().len();
+    let during = writers.acknowledged().len();
     std::thread::sleep(Duration::from_millis(200));
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-    assert!(acknowledged.lock().unwrap().len() > during, "writes went on around the backup");
+    assert!(writers.stop().len() > during, "writes went on around the backup");
 
     // No restore under a running server.
     let refused = grassroots(dir.path()).args(["restore", "--input"]).arg(&backup).output().unwrap();

@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::*;
@@ -21,44 +19,12 @@ fn acknowledged_reports_survive_kill_9() {
     let port = free_port();
     let mut server = serve(dir.path(), port);
 
-    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..4)
-        .map(|w| {
-            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    i += 1;
-                    let body = format!(
-                        r#"{{"description":"写入压力测试 {w}-{i}","category_code":"0301","address":"东华门街道多福巷社区","reporter_phone":"13812345678"}}"#
-                    );
-                    match request(port, "POST", "/api/v1/cases", Some(&body)) {
-                        Ok((201, reply)) => {
-                            let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
-                            let pair = (v["tracking_no"].as_str().unwrap().to_string(), v["query_code"].as_str().unwrap().to_string());
-                            acknowledged.lock().unwrap().push(pair);
-                        }
-                        Ok((status, reply)) => panic!("unexpected answer {status}: {reply}"),
-                        Err(_) => break, // the server is gone
-                    }
-                }
-            })
-        })
-        .collect();
-
+    let writers = ReportWriters::start(port, 4);
     // Kill once a good number of writes have been acknowledged, while writes are in flight.
-    while acknowledged.lock().unwrap().len() < 300 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    writers.wait_for(300);
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-
-    let acknowledged = acknowledged.lock().unwrap().clone();
+    let acknowledged = writers.stop();
     let mut server = serve(dir.path(), port);
     let lost: Vec<_> = acknowledged
         .iter()

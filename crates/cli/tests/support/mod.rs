@@ -63,3 +63,65 @@ pub fn request(port: u16, method: &str, path: &str, json: Option<&str>) -> std::
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     Ok((status, body))
 }
+
+/// Threads posting reports to the server on `port` until stopped (or until the server is
+/// gone), keeping the tracking number and query code of every report acknowledged with 201.
+pub struct ReportWriters {
+    acknowledged: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl ReportWriters {
+    pub fn start(port: u16, writers: usize) -> Self {
+        use std::sync::atomic::Ordering;
+        let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads = (0..writers)
+            .map(|w| {
+                let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        i += 1;
+                        let body = format!(
+                            r#"{{"description":"写入压力测试 {w}-{i}","category_code":"0301","address":"东华门街道多福巷社区","reporter_phone":"13812345678"}}"#
+                        );
+                        match request(port, "POST", "/api/v1/cases", Some(&body)) {
+                            Ok((201, reply)) => {
+                                let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
+                                let pair = (v["tracking_no"].as_str().unwrap().to_string(), v["query_code"].as_str().unwrap().to_string());
+                                acknowledged.lock().unwrap().push(pair);
+                            }
+                            Ok((status, reply)) => panic!("unexpected answer {status}: {reply}"),
+                            Err(_) => break, // the server is gone
+                        }
+                    }
+                })
+            })
+            .collect();
+        Self { acknowledged, stop, threads }
+    }
+
+    /// Waits until at least `n` reports have been acknowledged.
+    pub fn wait_for(&self, n: usize) {
+        while self.acknowledged().len() < n {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The reports acknowledged so far.
+    pub fn acknowledged(&self) -> Vec<(String, String)> {
+        self.acknowledged.lock().unwrap().clone()
+    }
+
+    /// Stops the writers and returns every report acknowledged.
+    pub fn stop(self) -> Vec<(String, String)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads {
+            t.join().unwrap();
+        }
+        let acknowledged = self.acknowledged.lock().unwrap().clone();
+        acknowledged
+    }
+}

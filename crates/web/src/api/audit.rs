@@ -122,24 +122,23 @@ pub async fn export(
         before: None,
         limit: Some(1000),
     };
-    // The first page is read before answering, so a bad filter is a 422, not a cut file.
-    let first = audit::search(&state, Some(&admin.user), &query).await?;
-    let user = admin.user.clone();
-    let pages = futures_util::stream::unfold(Some((first, query)), move |next| {
-        let (state, user) = (state.clone(), user.clone());
+    // Checked, and the first page read, before answering: a bad filter is a 422, not a cut file.
+    let search = audit::prepare(&state, Some(&admin.user), &query).await?;
+    let first = search.page(&state).await?;
+    let pages = futures_util::stream::unfold(Some((first, search)), move |next| {
+        let state = state.clone();
         async move {
-            let (page, mut query) = next?;
+            let (page, mut search) = next?;
             let mut bytes = Vec::new();
             for line in page.lines {
-                let view = AuditLineView::from(line);
-                bytes.extend(serde_json::to_vec(&view).unwrap_or_default());
+                bytes.extend(serde_json::to_vec(&AuditLineView::from(line)).unwrap_or_default());
                 bytes.push(b'\n');
             }
             let following = match page.next_before {
                 Some(before) => {
-                    query.before = Some(before.to_string());
-                    match audit::search(&state, Some(&user), &query).await {
-                        Ok(page) => Some((page, query)),
+                    search.continue_before(before);
+                    match search.page(&state).await {
+                        Ok(page) => Some((page, search)),
                         Err(e) => {
                             tracing::error!(error = %e, "audit export stopped");
                             return Some((Err(std::io::Error::other(e.to_string())), None));
