@@ -18,6 +18,7 @@ mod places;
 pub mod privacy;
 pub mod public;
 pub mod reference;
+pub mod rotation;
 pub mod throttle;
 pub mod track;
 pub mod visits;

@@ -5,6 +5,7 @@ mod backup;
 mod demo;
 mod export;
 mod import;
+mod data_keys;
 mod serve;
 
 use std::path::PathBuf;
@@ -14,8 +15,9 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use grassroots_app::accounts::{self, AccountForm};
 use grassroots_app::keys::{self, KeyRequest};
+use grassroots_app::rotation::KeyWatcher;
 use grassroots_app::{webhooks, AppError, Platform};
-use grassroots_store::crypto::DataKey;
+use grassroots_store::crypto::Keyring;
 use grassroots_store::{SqlStore, Store, StoreOptions};
 
 #[derive(Parser)]
@@ -54,6 +56,16 @@ pub struct Common {
     /// Database connections.
     #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
     db_connections: u32,
+    /// How often (seconds) a process reads the key file again and reports which keys it
+    /// holds; a key rotation waits for every process to take up each of its steps.
+    #[arg(long, global = true, env = "GRASSROOTS_KEY_CHECK_SECS", default_value_t = 10)]
+    key_check_secs: u64,
+    /// The command running, to name this process in key reports.
+    #[arg(skip)]
+    command: &'static str,
+    /// The key watchers of the stores this process opened, to withdraw their reports at the end.
+    #[arg(skip)]
+    watchers: Arc<std::sync::Mutex<Vec<(KeyWatcher, Arc<SqlStore>)>>>,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +130,31 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// The data key that seals personal data.
+    Keys {
+        #[command(subcommand)]
+        command: data_keys::KeysCommand,
+    },
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Serve => "serve",
+            Self::Demo { .. } => "demo",
+            Self::Migrate => "migrate",
+            Self::Backup { .. } => "backup",
+            Self::Restore { .. } => "restore",
+            Self::User { .. } => "user",
+            Self::Import { .. } => "import",
+            Self::Calendar { .. } => "calendar",
+            Self::Export { .. } => "export",
+            Self::Apikey { .. } => "apikey",
+            Self::Webhook { .. } => "webhook",
+            Self::Audit { .. } => "audit",
+            Self::Keys { .. } => "keys",
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -287,13 +324,35 @@ impl Common {
     /// Opens (creating the data directory and key if needed) and migrates the store.
     pub async fn open_store(&self) -> anyhow::Result<Arc<SqlStore>> {
         std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
-        let key = DataKey::load_or_create(std::env::var("GRASSROOTS_SECRET_KEY").ok().as_deref(), &self.data_dir)?;
+        let (keys, source) =
+            Keyring::load_or_create(std::env::var("GRASSROOTS_SECRET_KEY").ok().as_deref(), &self.data_dir)?;
         let store =
-            SqlStore::open(StoreOptions { url: self.database_url(), key, max_connections: self.db_connections })
+            SqlStore::open(StoreOptions { url: self.database_url(), keys, max_connections: self.db_connections })
                 .await
                 .context("opening the database")?;
         store.migrate().await.context("migrating the database")?;
-        Ok(Arc::new(store))
+        let store = Arc::new(store);
+        // Every process follows the key file, so that a rotation needs no restart.
+        let watcher = KeyWatcher::new(source, self.command, std::time::Duration::from_secs(self.key_check_secs));
+        watcher.check(&*store).await.context("reporting the data keys held")?;
+        tokio::spawn(watcher.clone().run(store.clone()));
+        self.watchers.lock().unwrap_or_else(|p| p.into_inner()).push((watcher, store.clone()));
+        Ok(store)
+    }
+
+    /// The watcher of the first store opened, if any.
+    fn key_watcher(&self) -> Option<KeyWatcher> {
+        self.watchers.lock().unwrap_or_else(|p| p.into_inner()).first().map(|(w, _)| w.clone())
+    }
+
+    /// Withdraws this process's key reports: a rotation need not wait for a process that ended.
+    async fn forget_key_reports(&self) {
+        let watchers = std::mem::take(&mut *self.watchers.lock().unwrap_or_else(|p| p.into_inner()));
+        for (watcher, store) in watchers {
+            if let Err(e) = watcher.forget(&*store).await {
+                tracing::warn!(error = %e, "withdrawing the key report");
+            }
+        }
     }
 
     /// The store, opened and migrated, with the reference data and places the use cases need.
@@ -325,9 +384,16 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("GRASSROOTS_LOG").unwrap_or_else(|_| default_filter.into()),
         )
         .init();
-    let common = cli.common;
-    match cli.command {
-        Command::Serve => serve::run(&common, common.open_store().await?).await,
+    let mut common = cli.common;
+    common.command = cli.command.name();
+    let result = run(&common, cli.command).await;
+    common.forget_key_reports().await;
+    result
+}
+
+async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve::run(common, common.open_store().await?).await,
         Command::Demo { demo_password, no_serve } => {
             let store = common.open_store().await?;
             let summary = demo::load(&*store, &demo_password).await?;
@@ -339,10 +405,10 @@ async fn main() -> anyhow::Result<()> {
                 "grassroots: http://{}/  (API: http://{}/api/v1, docs: http://{}/api/docs)",
                 common.listen, common.listen, common.listen
             );
-            serve::run(&common, store).await
+            serve::run(common, store).await
         }
-        Command::Backup { output } => backup::backup(&common, &output).await,
-        Command::Restore { input } => backup::restore(&common, &input).await,
+        Command::Backup { output } => backup::backup(common, &output).await,
+        Command::Restore { input } => backup::restore(common, &input).await,
         Command::Migrate => {
             common.open_store().await?;
             println!("migrations applied to {}", redact(&common.database_url()));
@@ -377,6 +443,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Apikey { command } => apikey(&*common.open_platform().await?, command).await,
         Command::Webhook { command } => webhook(&*common.open_platform().await?, command).await,
         Command::Audit { command } => audit::run(&*common.open_platform().await?, command).await,
+        Command::Keys { command } => data_keys::run(common, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -2,15 +2,15 @@
 
 mod support;
 
-use grassroots_store::crypto::DataKey;
+use grassroots_store::crypto::Keyring;
 use grassroots_store::prelude::*;
 use grassroots_store::{SqlStore, StoreOptions};
 use support::grassroots;
 
 async fn open(dir: &std::path::Path) -> SqlStore {
-    let key = DataKey::load_or_create(None, dir).unwrap();
+    let (keys, _) = Keyring::load_or_create(None, dir).unwrap();
     let url = format!("sqlite://{}", dir.join("grassroots.db").display());
-    SqlStore::open(StoreOptions { url, key, max_connections: 1 }).await.unwrap()
+    SqlStore::open(StoreOptions { url, keys, max_connections: 1 }).await.unwrap()
 }
 
 #[tokio::test]

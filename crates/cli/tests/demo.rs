@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use grassroots_domain::workflow::replay;
 use grassroots_domain::{CaseState, DueStatus, Scope};
-use grassroots_store::crypto::DataKey;
+use grassroots_store::crypto::Keyring;
 use grassroots_store::{CaseFilter, SqlStore, StoreOptions};
 use support::grassroots;
 
@@ -20,9 +20,9 @@ async fn demo_loads_once_and_its_cases_replay() {
         let out = grassroots(dir.path()).args(["demo", "--no-serve"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let key = DataKey::load_or_create(None, dir.path()).unwrap();
+    let (keys, _) = Keyring::load_or_create(None, dir.path()).unwrap();
     let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
-    let store = Arc::new(SqlStore::open(StoreOptions { url, key, max_connections: 2 }).await.unwrap());
+    let store = Arc::new(SqlStore::open(StoreOptions { url, keys, max_connections: 2 }).await.unwrap());
     assert_eq!(store.count_cases().await.unwrap(), 600, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
     assert_eq!(reference.units.len(), 23 + 17, "departments, the command centre, street offices");

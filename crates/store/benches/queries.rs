@@ -16,7 +16,7 @@ use grassroots_domain::Role;
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction, Scope, Taxonomy,
 };
-use grassroots_store::crypto::DataKey;
+use grassroots_store::crypto::Keyring;
 use grassroots_store::{CaseFilter, Grouping, HistoricCase, RateFilter, SqlStore, StoreOptions};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -172,9 +172,9 @@ async fn main() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("cases-{total}-v1.db"));
-    let key = DataKey::load_or_create(None, &dir).unwrap();
+    let (keys, _) = Keyring::load_or_create(None, &dir).unwrap();
     let fresh = !path.exists();
-    let store = SqlStore::open(StoreOptions { url: format!("sqlite://{}", path.display()), key, max_connections: 4 })
+    let store = SqlStore::open(StoreOptions { url: format!("sqlite://{}", path.display()), keys, max_connections: 4 })
         .await
         .unwrap();
     store.migrate().await.unwrap();

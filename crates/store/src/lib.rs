@@ -19,6 +19,7 @@ mod history;
 mod identity;
 mod inspect;
 mod jobs;
+pub mod keys;
 mod outbox;
 mod privacy;
 mod reference;
@@ -34,6 +35,7 @@ pub use history::HistoryStore;
 pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
+pub use keys::KeyStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
@@ -46,8 +48,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, OutboxStore, PrivacyStore,
-        ReferenceStore, StatsStore, Store,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, OutboxStore,
+        PrivacyStore, ReferenceStore, StatsStore, Store,
     };
 }
 
@@ -65,6 +67,7 @@ pub trait Store:
     + OutboxStore
     + AuditStore
     + PrivacyStore
+    + KeyStore
     + 'static
 {
     fn backend(&self) -> Backend;

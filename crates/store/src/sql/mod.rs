@@ -16,6 +16,7 @@ mod identity;
 mod inspect;
 mod intake;
 mod jobs;
+mod keys;
 mod outbox;
 mod privacy;
 mod reference;
@@ -36,7 +37,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::crypto::{Cipher, DataKey};
+use crate::crypto::{Cipher, Keyring};
 use crate::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,7 @@ impl Backend {
 pub struct StoreOptions {
     /// `sqlite://path/to/file.db` or `postgres://…`
     pub url: String,
-    pub key: DataKey,
+    pub keys: Keyring,
     /// Read connections (SQLite) or all connections (PostgreSQL).
     pub max_connections: u32,
 }
@@ -87,7 +88,7 @@ impl SqlStore {
         let backend = Backend::from_url(&options.url).ok_or_else(|| {
             sqlx::Error::Configuration("database URL must start with sqlite:// or postgres://".into())
         })?;
-        let cipher = Cipher::new(&options.key);
+        let cipher = Cipher::from_keyring(&options.keys);
         match backend {
             Backend::Sqlite => {
                 let url =

@@ -56,7 +56,7 @@ fn check_topics(topics: &[String]) -> std::result::Result<(), FieldError> {
     Ok(())
 }
 
-fn secret_context(id: Uuid) -> Vec<u8> {
+pub(super) fn secret_context(id: Uuid) -> Vec<u8> {
     context(id, "webhook_secret")
 }
 

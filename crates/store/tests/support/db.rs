@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use grassroots_store::crypto::DataKey;
+use grassroots_store::crypto::{DataKey, Keyring};
 use grassroots_store::{SqlStore, StoreOptions};
 use uuid::Uuid;
 
 pub struct TestDb {
     pub store: Arc<SqlStore>,
+    /// The keys the store was opened with.
+    pub keys: Keyring,
     pub sqlite_path: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -17,15 +19,16 @@ pub struct TestDb {
 pub async fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("grassroots.db");
+    let keys = Keyring::single(DataKey::generate());
     let store = SqlStore::open(StoreOptions {
         url: format!("sqlite://{}", path.display()),
-        key: DataKey::generate(),
+        keys: keys.clone(),
         max_connections: 4,
     })
     .await
     .unwrap();
     store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), sqlite_path: Some(path), _dir: Some(dir) }
+    TestDb { store: Arc::new(store), keys, sqlite_path: Some(path), _dir: Some(dir) }
 }
 
 /// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
@@ -39,7 +42,8 @@ pub async fn postgres_db() -> TestDb {
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
     let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
     let url = format!("{prefix}/{name}");
-    let store = SqlStore::open(StoreOptions { url, key: DataKey::generate(), max_connections: 8 }).await.unwrap();
+    let keys = Keyring::single(DataKey::generate());
+    let store = SqlStore::open(StoreOptions { url, keys: keys.clone(), max_connections: 8 }).await.unwrap();
     store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), sqlite_path: None, _dir: None }
+    TestDb { store: Arc::new(store), keys, sqlite_path: None, _dir: None }
 }

@@ -21,7 +21,8 @@ use crate::session::{need, Can};
 use crate::AppState;
 
 /// Kinds offered as suggestions in the filter (any kind may be typed).
-const KINDS: [&str; 8] = ["reveal", "login", "login_failed", "login_burst", "dispatch", "close", "merge", "reclassify"];
+const KINDS: [&str; 9] =
+    ["reveal", "login", "login_failed", "login_burst", "dispatch", "close", "merge", "reclassify", "key_rotation"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,224 @@
+//! Key holders and re-sealing. Each batch of re-sealed values is one transaction, and each
+//! update is guarded by the value it replaces, so a correction or an erasure made meanwhile wins.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::outbox::secret_context;
+use super::rows::{parse_uuid, uuid_column};
+use super::{from_ms, ms, SqlStore};
+use crate::crypto::{context, KeyError, KeyHolding, KeyId, Keyring, Resealed};
+use crate::keys::{KeyHolder, ResealBatch, ResealCursor, RotationRecord};
+use crate::{Result, StoreError};
+
+/// One sealed value read for re-sealing: where it lives and what binds it there.
+struct SealedValue {
+    update: &'static str,
+    context: Vec<u8>,
+    sealed: Vec<u8>,
+    /// The row's key, bound after the new and the old value.
+    row: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl crate::KeyStore for SqlStore {
+    fn install_keys(&self, keys: &Keyring) -> std::result::Result<bool, KeyError> {
+        self.cipher.install(keys)
+    }
+
+    fn key_holding(&self) -> KeyHolding {
+        self.cipher.holding()
+    }
+
+    async fn report_keys(&self, instance: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<()> {
+        let holding = self.cipher.holding();
+        let opening: Vec<&str> = holding.opening.iter().map(|k| k.0.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO key_holders (instance, sealing, opening, seen_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (instance) DO UPDATE SET sealing = excluded.sealing, opening = excluded.opening, \
+             seen_at = excluded.seen_at, expires_at = excluded.expires_at",
+        )
+        .bind(instance)
+        .bind(&holding.sealing.0)
+        .bind(opening.join(","))
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn forget_key_holder(&self, instance: &str) -> Result<()> {
+        sqlx::query("DELETE FROM key_holders WHERE instance = $1").bind(instance).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn key_holders(&self, now: DateTime<Utc>) -> Result<Vec<KeyHolder>> {
+        sqlx::query(
+            "SELECT instance, sealing, opening, seen_at FROM key_holders WHERE expires_at > $1 ORDER BY instance",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.write)
+        .await?
+        .iter()
+        .map(|r| {
+            let opening: String = r.try_get("opening")?;
+            Ok(KeyHolder {
+                instance: r.try_get("instance")?,
+                holding: KeyHolding {
+                    sealing: KeyId(r.try_get("sealing")?),
+                    opening: opening.split(',').filter(|k| !k.is_empty()).map(|k| KeyId(k.to_string())).collect(),
+                },
+                seen_at: from_ms(r.try_get("seen_at")?),
+            })
+        })
+        .collect()
+    }
+
+    async fn reseal(&self, from: &ResealCursor, limit: i64) -> Result<ResealBatch> {
+        let limit = limit.clamp(1, 5_000);
+        let (values, next) = match from {
+            ResealCursor::Cases { after } => {
+                let rows = self
+                    .page(
+                        "SELECT id, reporter_name_enc, reporter_phone_enc FROM cases",
+                        Some("(reporter_name_enc IS NOT NULL OR reporter_phone_enc IS NOT NULL)"),
+                        "id",
+                        after.map(|id| vec![id.to_string()]),
+                        limit,
+                    )
+                    .await?;
+                let mut values = Vec::new();
+                for r in &rows {
+                    let id = uuid_column(r, "id")?;
+                    for (field, update) in [
+                        ("reporter_name", "UPDATE cases SET reporter_name_enc = $1 WHERE reporter_name_enc = $2 AND id = $3"),
+                        ("reporter_phone", "UPDATE cases SET reporter_phone_enc = $1 WHERE reporter_phone_enc = $2 AND id = $3"),
+                    ] {
+                        if let Some(sealed) = r.try_get::<Option<Vec<u8>>, _>(format!("{field}_enc").as_str())? {
+                            values.push(SealedValue { update, context: context(id, field), sealed, row: vec![id.to_string()] });
+                        }
+                    }
+                }
+                let next = match rows.last() {
+                    Some(last) if rows.len() as i64 == limit => ResealCursor::Cases { after: Some(uuid_column(last, "id")?) },
+                    _ => ResealCursor::SealedTexts { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::SealedTexts { after } => {
+                let rows = self
+                    .page(
+                        "SELECT case_id, seq, field, sealed FROM sealed_texts",
+                        None,
+                        "case_id, seq, field",
+                        after.as_ref().map(|(id, seq, field)| vec![id.to_string(), seq.to_string(), field.clone()]),
+                        limit,
+                    )
+                    .await?;
+                let mut values = Vec::new();
+                let mut last = None;
+                for r in &rows {
+                    let (case_id, seq, field): (Uuid, i64, String) =
+                        (uuid_column(r, "case_id")?, r.try_get("seq")?, r.try_get("field")?);
+                    values.push(SealedValue {
+                        update: "UPDATE sealed_texts SET sealed = $1 WHERE sealed = $2 \
+                                 AND case_id = $3 AND seq = CAST($4 AS BIGINT) AND field = $5",
+                        context: context(case_id, &format!("{field}@{seq}")),
+                        sealed: r.try_get("sealed")?,
+                        row: vec![case_id.to_string(), seq.to_string(), field.clone()],
+                    });
+                    last = Some((case_id, seq, field));
+                }
+                let next = match last {
+                    Some(after) if rows.len() as i64 == limit => ResealCursor::SealedTexts { after: Some(after) },
+                    _ => ResealCursor::Webhooks { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::Webhooks { after } => {
+                let rows = self
+                    .page("SELECT id, secret_enc FROM webhooks", None, "id", after.map(|id| vec![id.to_string()]), limit)
+                    .await?;
+                let mut values = Vec::new();
+                for r in &rows {
+                    let id = uuid_column(r, "id")?;
+                    values.push(SealedValue {
+                        update: "UPDATE webhooks SET secret_enc = $1 WHERE secret_enc = $2 AND id = $3",
+                        context: secret_context(id),
+                        sealed: r.try_get("secret_enc")?,
+                        row: vec![id.to_string()],
+                    });
+                }
+                let next = match rows.last() {
+                    Some(last) if rows.len() as i64 == limit => {
+                        Some(ResealCursor::Webhooks { after: Some(parse_uuid(&last.try_get::<String, _>("id")?)?) })
+                    }
+                    _ => None,
+                };
+                (values, next)
+            }
+        };
+        let examined = values.len();
+        let mut resealed = 0;
+        let mut tx = self.write.begin().await?;
+        for value in values {
+            let again = match self.cipher.reseal(&value.context, &value.sealed).map_err(StoreError::Crypto)? {
+                Resealed::Current => continue,
+                Resealed::Again(again) => again,
+            };
+            let mut update = sqlx::query(value.update).bind(again).bind(value.sealed);
+            for key in value.row {
+                update = update.bind(key);
+            }
+            resealed += update.execute(&mut *tx).await?.rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(ResealBatch { examined, resealed, next })
+    }
+
+    async fn record_key_rotation(&self, step: &RotationRecord, at: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.write.acquire().await?;
+        let detail = serde_json::to_value(step).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        super::events::audit_as(&mut conn, at, "system", None, "key_rotation", None, detail).await
+    }
+}
+
+impl SqlStore {
+    /// Up to `limit` rows of `select` meeting `filter`, after the row whose `order` columns
+    /// are `after`, in that order. Re-sealing reads from the writer, so that it sees every
+    /// value sealed before it began.
+    async fn page(
+        &self,
+        select: &str,
+        filter: Option<&str>,
+        order: &str,
+        after: Option<Vec<String>>,
+        limit: i64,
+    ) -> Result<Vec<AnyRow>> {
+        let mut conditions: Vec<String> = filter.map(str::to_string).into_iter().collect();
+        let binds = match after {
+            None => Vec::new(),
+            Some(keys) => {
+                let columns: Vec<&str> = order.split(", ").collect();
+                // seq is an integer column: compare it as one.
+                let params: Vec<String> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| if *c == "seq" { format!("CAST(${} AS BIGINT)", i + 1) } else { format!("${}", i + 1) })
+                    .collect();
+                conditions.push(format!("({order}) > ({})", params.join(", ")));
+                keys
+            }
+        };
+        let condition = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let sql = format!("{select}{condition} ORDER BY {order} LIMIT ${}", binds.len() + 1);
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        Ok(query.bind(limit).fetch_all(&self.write).await?)
+    }
+}

@@ -1,0 +1,120 @@
+//! Rotation of the data key on every backend: every sealed value (reporters, the originals of
+//! masked free text, webhook secrets) is sealed again under the new key in batches, the old
+//! key can then go, and query codes and phone tags still match; the processes' key reports
+//! lapse and are withdrawn.
+
+mod support;
+
+use chrono::{Duration, Utc};
+use grassroots_domain::Scope;
+use grassroots_store::crypto::{DataKey, KeyId};
+use grassroots_store::keys::{ResealCursor, RotationRecord};
+use grassroots_store::prelude::*;
+use support::*;
+
+/// Runs re-sealing passes of `batch` rows to the end; (values read, re-sealed, batches).
+async fn reseal_pass(s: &dyn Store, batch: i64) -> (usize, usize, usize) {
+    let (mut examined, mut resealed, mut batches) = (0, 0, 0);
+    let mut cursor = Some(ResealCursor::start());
+    while let Some(from) = cursor {
+        let done = s.reseal(&from, batch).await.unwrap();
+        examined += done.examined;
+        resealed += done.resealed;
+        batches += 1;
+        cursor = done.next;
+    }
+    (examined, resealed, batches)
+}
+
+async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
+    let s = &*db.store;
+    let world = Fixture::new(s).await;
+    let mut cases = Vec::new();
+    for i in 0..7 {
+        let phone = format!("1381234{i:04}");
+        // The description holds a phone number: its original is sealed apart.
+        cases.push((world.report(s, &format!("路灯不亮，请回电{phone}"), Some(&phone)).await, phone));
+    }
+    let anonymous = world.report(s, "井盖松动", None).await;
+    let hook = s.create_webhook("区平台", "https://example.org/hook", &[], "hook-secret-0123456789", Utc::now()).await.unwrap();
+    let erased = &cases[6].0;
+    let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
+    assert_eq!(tags_before, vec![cases[0].0.id]);
+
+    // Nothing to do while one key seals: every value is under it already.
+    let (examined, resealed, _) = reseal_pass(s, 3).await;
+    assert_eq!((examined, resealed), (7 * 2 + 7 + 1, 0), "names, phones, texts, the secret");
+
+    let staged = db.keys.stage(DataKey::generate());
+    assert!(s.install_keys(&staged).unwrap());
+    assert_eq!(reseal_pass(s, 3).await.1, 0, "a staged key only opens");
+    let switched = staged.switch();
+    s.install_keys(&switched).unwrap();
+    assert_eq!(s.key_holding().sealing, switched.sealing_id());
+    // A resident's erasure before the pass: nothing left of theirs to re-seal.
+    s.erase_at_request(&world.supervisor(), erased.id, "电话核实身份", Utc::now()).await.unwrap();
+
+    let (examined, resealed, batches) = reseal_pass(s, 3).await;
+    assert_eq!(resealed, examined, "every value left was under the old key");
+    assert_eq!(resealed, 6 * 2 + 6 + 1);
+    assert!(batches >= 3 + 2 + 1, "cases, texts and webhooks each in batches of three ({batches})");
+    assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
+
+    // The old key gone, everything still opens.
+    s.install_keys(&switched.retire()).unwrap();
+    assert_eq!(s.key_holding().opening, vec![switched.sealing_id()]);
+    for (case, phone) in &cases[..6] {
+        let revealed = s.reveal(&world.supervisor(), case.id, "回访", Utc::now()).await.unwrap();
+        assert_eq!(revealed.phone.as_deref(), Some(phone.as_str()));
+        assert_eq!(revealed.name.as_deref(), Some("张三"));
+        assert!(revealed.texts.iter().any(|t| t.text.contains(phone.as_str())), "{:?}", revealed.texts);
+        // Query codes and phone tags were keyed before the rotation and still match.
+        assert!(s.track(&case.tracking_no, &case.query_code).await.unwrap().is_some());
+    }
+    assert_eq!(s.cases_of_phone(&cases[0].1).await.unwrap(), tags_before);
+    assert!(s.track(&anonymous.tracking_no, &anonymous.query_code).await.unwrap().is_some());
+    assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
+    // New values are sealed under the new key.
+    let late = world.report(s, "噪音扰民", Some("13900001111")).await;
+    assert_eq!(s.reveal(&world.supervisor(), late.id, "回访", Utc::now()).await.unwrap().phone.as_deref(), Some("13900001111"));
+    let detail = s.case_detail(&Scope::All, late.id).await.unwrap().unwrap();
+    assert!(detail.reporter.phone.is_some_and(|p| !p.contains("0000111")), "masked in the row");
+
+    // A store that never held the new key cannot open what was re-sealed.
+    s.install_keys(&db.keys).unwrap();
+    assert!(s.reveal(&world.supervisor(), cases[0].0.id, "回访", Utc::now()).await.is_err());
+    assert!(s.reseal(&ResealCursor::start(), 500).await.is_err(), "a value no key opens is an error, not skipped");
+}
+
+async fn key_reports_lapse_and_are_withdrawn(db: TestDb) {
+    let s = &*db.store;
+    let now = Utc::now();
+    s.report_keys("web-1", now, now + Duration::seconds(30)).await.unwrap();
+    s.report_keys("web-2", now, now + Duration::seconds(30)).await.unwrap();
+    s.report_keys("dead", now - Duration::minutes(5), now - Duration::minutes(4)).await.unwrap();
+    let holders = s.key_holders(now).await.unwrap();
+    assert_eq!(holders.iter().map(|h| h.instance.as_str()).collect::<Vec<_>>(), ["web-1", "web-2"]);
+    assert_eq!(holders[0].holding, s.key_holding());
+    assert_eq!(holders[0].holding.opening, vec![db.keys.sealing_id()]);
+
+    // A report again replaces the last one.
+    let staged = db.keys.stage(DataKey::generate());
+    s.install_keys(&staged).unwrap();
+    s.report_keys("web-1", now, now + Duration::seconds(30)).await.unwrap();
+    let holders = s.key_holders(now).await.unwrap();
+    assert_eq!(holders[0].holding.opening, staged.opening_ids());
+    assert_eq!(holders[0].holding.opening.len(), 2);
+
+    s.forget_key_holder("web-2").await.unwrap();
+    assert_eq!(s.key_holders(now).await.unwrap().len(), 1);
+    assert!(s.key_holders(now + Duration::minutes(1)).await.unwrap().is_empty(), "reports lapse");
+
+    let step = RotationRecord::Retired { retired: KeyId("0badc0de".into()), resealed: 3 };
+    s.record_key_rotation(&step, now).await.unwrap();
+    let audit = s.recent_audit(5).await.unwrap();
+    let entry = audit.iter().find(|a| a.action == "key_rotation").expect("the step is audited");
+    assert_eq!(entry.detail["step"], "retired");
+    assert_eq!(entry.detail["retired"], "0badc0de");
+}
+
+conformance!(every_sealed_value_is_sealed_again_under_a_rotated_key, key_reports_lapse_and_are_withdrawn);
