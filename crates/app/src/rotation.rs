@@ -90,7 +90,8 @@ impl KeyWatcher {
             tick.tick().await;
             match self.check(&*store).await {
                 Ok(Some(holding)) => {
-                    tracing::info!(sealing = %holding.sealing, opening = ?holding.opening, "data keys reloaded")
+                    let opening: Vec<String> = holding.opening.iter().map(ToString::to_string).collect();
+                    tracing::info!(sealing = %holding.sealing, opening = %opening.join(" "), "data keys reloaded")
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "checking the key file; the keys in service are kept"),

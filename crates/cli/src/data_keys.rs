@@ -39,7 +39,9 @@ pub async fn run(common: &Common, command: KeysCommand) -> anyhow::Result<()> {
             let options = RotationOptions { batch, wait: Duration::from_secs(wait_secs), ..RotationOptions::default() };
             let mut last_wait = None;
             let report = rotation::rotate(&*store, &watcher, &options, |step| match step {
-                RotationProgress::Staged { key } => println!("staged key {key}: it opens only, until every process holds it"),
+                RotationProgress::Staged { key } => {
+                    println!("staged key {key}: it opens only, until every process holds it")
+                }
                 RotationProgress::Waiting { waiting_for, lagging } => {
                     let names: Vec<&str> = lagging.iter().map(|h| h.instance.as_str()).collect();
                     if last_wait.as_ref() != Some(&names.join(",")) {

@@ -2,10 +2,10 @@
 
 mod audit;
 mod backup;
+mod data_keys;
 mod demo;
 mod export;
 mod import;
-mod data_keys;
 mod serve;
 
 use std::path::PathBuf;
@@ -28,6 +28,9 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// A store this process opened, and the watcher that keeps its keys current.
+type WatchedStore = (KeyWatcher, Arc<SqlStore>);
 
 #[derive(Args, Clone)]
 pub struct Common {
@@ -65,7 +68,7 @@ pub struct Common {
     command: &'static str,
     /// The key watchers of the stores this process opened, to withdraw their reports at the end.
     #[arg(skip)]
-    watchers: Arc<std::sync::Mutex<Vec<(KeyWatcher, Arc<SqlStore>)>>>,
+    watchers: Arc<std::sync::Mutex<Vec<WatchedStore>>>,
 }
 
 #[derive(Subcommand)]

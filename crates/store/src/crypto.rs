@@ -230,12 +230,15 @@ impl Keyring {
         };
         if let [(line, only)] = lines.as_slice() {
             if !only.contains(' ') {
-                return DataKey::parse(only).map(Self::single).map_err(|_| bad(*line, "not a key (32 bytes as base64 or hex)"));
+                return DataKey::parse(only)
+                    .map(Self::single)
+                    .map_err(|_| bad(*line, "not a key (32 bytes as base64 or hex)"));
             }
         }
         let (mut tags, mut sealing, mut next, mut old) = (None, None, None, None);
         for (line, l) in &lines {
-            let (label, value) = l.split_once(char::is_whitespace).ok_or_else(|| bad(*line, "expected a label and a key"))?;
+            let (label, value) =
+                l.split_once(char::is_whitespace).ok_or_else(|| bad(*line, "expected a label and a key"))?;
             let bytes = decode_32(value).ok_or_else(|| bad(*line, "not a key (32 bytes as base64 or hex)"))?;
             let slot = match label {
                 "tags" => &mut tags,
@@ -397,7 +400,8 @@ impl Cipher {
     }
 
     fn tag(&self, parts: &[&[u8]]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.loaded().ring.tags).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.loaded().ring.tags).expect("HMAC takes any key length");
         for part in parts {
             mac.update(part);
         }
@@ -436,11 +440,10 @@ impl Cipher {
         if open_with(&keys.sealing, context, sealed)?.is_some() {
             return Ok(Resealed::Current);
         }
-        let plain = keys
-            .opening
-            .iter()
-            .find_map(|aead| open_with(aead, context, sealed).transpose())
-            .unwrap_or_else(|| Err("authentication failed under every key held (wrong key or tampered data)".to_string()))?;
+        let plain =
+            keys.opening.iter().find_map(|aead| open_with(aead, context, sealed).transpose()).unwrap_or_else(|| {
+                Err("authentication failed under every key held (wrong key or tampered data)".to_string())
+            })?;
         Ok(Resealed::Again(seal_with(&keys.sealing, context, &plain)))
     }
 }

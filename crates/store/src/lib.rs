@@ -48,8 +48,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, OutboxStore,
-        PrivacyStore, ReferenceStore, StatsStore, Store,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, OutboxStore, PrivacyStore,
+        ReferenceStore, StatsStore, Store,
     };
 }
 

@@ -24,7 +24,13 @@ pub fn free_port() -> u16 {
 
 /// Starts `grassroots serve` and waits until it answers.
 pub fn serve(data_dir: &Path, port: u16) -> Child {
+    serve_with(data_dir, port, &[])
+}
+
+/// Starts `grassroots serve` with these environment variables and waits until it answers.
+pub fn serve_with(data_dir: &Path, port: u16, envs: &[(&str, &str)]) -> Child {
     let child = grassroots(data_dir)
+        .envs(envs.iter().copied())
         .args([
             "--listen",
             &format!("127.0.0.1:{port}"),

@@ -94,16 +94,29 @@ impl crate::KeyStore for SqlStore {
                 for r in &rows {
                     let id = uuid_column(r, "id")?;
                     for (field, update) in [
-                        ("reporter_name", "UPDATE cases SET reporter_name_enc = $1 WHERE reporter_name_enc = $2 AND id = $3"),
-                        ("reporter_phone", "UPDATE cases SET reporter_phone_enc = $1 WHERE reporter_phone_enc = $2 AND id = $3"),
+                        (
+                            "reporter_name",
+                            "UPDATE cases SET reporter_name_enc = $1 WHERE reporter_name_enc = $2 AND id = $3",
+                        ),
+                        (
+                            "reporter_phone",
+                            "UPDATE cases SET reporter_phone_enc = $1 WHERE reporter_phone_enc = $2 AND id = $3",
+                        ),
                     ] {
                         if let Some(sealed) = r.try_get::<Option<Vec<u8>>, _>(format!("{field}_enc").as_str())? {
-                            values.push(SealedValue { update, context: context(id, field), sealed, row: vec![id.to_string()] });
+                            values.push(SealedValue {
+                                update,
+                                context: context(id, field),
+                                sealed,
+                                row: vec![id.to_string()],
+                            });
                         }
                     }
                 }
                 let next = match rows.last() {
-                    Some(last) if rows.len() as i64 == limit => ResealCursor::Cases { after: Some(uuid_column(last, "id")?) },
+                    Some(last) if rows.len() as i64 == limit => {
+                        ResealCursor::Cases { after: Some(uuid_column(last, "id")?) }
+                    }
                     _ => ResealCursor::SealedTexts { after: None },
                 };
                 (values, Some(next))
@@ -140,7 +153,13 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::Webhooks { after } => {
                 let rows = self
-                    .page("SELECT id, secret_enc FROM webhooks", None, "id", after.map(|id| vec![id.to_string()]), limit)
+                    .page(
+                        "SELECT id, secret_enc FROM webhooks",
+                        None,
+                        "id",
+                        after.map(|id| vec![id.to_string()]),
+                        limit,
+                    )
                     .await?;
                 let mut values = Vec::new();
                 for r in &rows {
@@ -207,13 +226,22 @@ impl SqlStore {
                 let params: Vec<String> = columns
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| if *c == "seq" { format!("CAST(${} AS BIGINT)", i + 1) } else { format!("${}", i + 1) })
+                    .map(
+                        |(i, c)| {
+                            if *c == "seq" {
+                                format!("CAST(${} AS BIGINT)", i + 1)
+                            } else {
+                                format!("${}", i + 1)
+                            }
+                        },
+                    )
                     .collect();
                 conditions.push(format!("({order}) > ({})", params.join(", ")));
                 keys
             }
         };
-        let condition = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let condition =
+            if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
         let sql = format!("{select}{condition} ORDER BY {order} LIMIT ${}", binds.len() + 1);
         let mut query = sqlx::query(&sql);
         for b in binds {

@@ -83,7 +83,7 @@ struct AuditPage {
     lang: Lang,
     chrome: Chrome,
     tabs: Vec<(String, String, bool)>,
-    kinds: [&'static str; 8],
+    kinds: [&'static str; 9],
     filter: Filter,
     error: Option<FormError>,
     rows: Vec<Row>,
