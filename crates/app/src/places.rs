@@ -49,7 +49,9 @@ pub(crate) async fn load(store: &dyn Store) -> Result<Places, StoreError> {
         .collect();
     let atlas = Atlas::new(&districts, &grids, |code| {
         grid_names.get(code).or_else(|| region_names.get(code)).map(|n| n.to_string())
-    });
+    })
+    .with_landmarks(grassroots_geo::sites::dongcheng_landmarks())
+    .approximate(rows.iter().any(|g| g.synthetic));
     Ok(Places { placer: Arc::new(Placer::new(districts, grids, regions)), atlas: Arc::new(atlas), stamp })
 }
 

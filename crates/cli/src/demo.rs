@@ -3,8 +3,9 @@
 //! that went through the closed loop by the same rules as live cases.
 //!
 //! Grids are synthetic (no public source has grid polygons): a lattice cut to 东城区's real
-//! boundary, each cell given to one of the district's real communities along a Hilbert curve so
-//! that a community's grids, and a street's communities, lie together. One grid worker per
+//! boundary, each cell given to the street whose known site (centre and box,
+//! `data/dongcheng-streets.csv`) it falls to, and within the street to one of its real
+//! communities along a Hilbert curve, so that a community's grids lie together. One grid worker per
 //! community; households and three months of visits.
 //!
 //! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
@@ -23,6 +24,7 @@ use grassroots_domain::{
     Taxonomy, WorkCalendar,
 };
 use grassroots_geo::grids::{lattice_cells, plan_grids, GridFeature};
+use grassroots_geo::sites::{dongcheng_streets, street_at};
 use grassroots_geo::{geometry_json, parse_geometry, Boundary, Polygon};
 use grassroots_store::{
     BoundaryRow, GridRow, HistoricCase, HistoricVisit, NewUser, Reference, Responsibility, Store, Unit, User,
@@ -107,8 +109,9 @@ pub fn responsibility_matrix(taxonomy: &Taxonomy, units: &[Unit], regions: &[Reg
     rows
 }
 
-/// Cells of the synthetic grids: about 350 m × 350 m at Beijing's latitude.
-const GRID_CELL: (f64, f64) = (0.0041, 0.00315);
+/// Cells of the synthetic grids: about 255 m × 255 m at Beijing's latitude, some 640 in the
+/// district (东城区 has about 590 grids).
+const GRID_CELL: (f64, f64) = (0.003, 0.0023);
 
 fn dongcheng_boundary() -> Boundary {
     grassroots_geo::beijing_districts().into_iter().find(|b| b.code == DISTRICT).expect("东城区 boundary")
@@ -138,32 +141,39 @@ fn hilbert_key((x0, y0, x1, y1): (f64, f64, f64, f64), (x, y): (f64, f64)) -> u6
     d
 }
 
-/// The synthetic grid layer of 东城区, numbered and checked like an imported one.
+/// The synthetic grid layer of 东城区, numbered and checked like an imported one: each cell
+/// goes to the street whose known site it falls to (`sites::street_at`), and a street's
+/// cells, in Hilbert order, to its communities in turn.
 pub fn synthetic_grids(regions: &[Region]) -> anyhow::Result<Vec<GridRow>> {
     let boundary = dongcheng_boundary();
-    let mut cells: Vec<(u64, Vec<Polygon>)> = lattice_cells(&boundary, GRID_CELL)
-        .into_iter()
-        .map(|polygons| {
-            let (x0, y0, x1, y1) = polygons[0].bbox().expect("a cell has an outline");
-            (hilbert_key(boundary.bbox, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)), polygons)
-        })
-        .collect();
-    cells.sort_by_key(|(key, _)| *key);
-    let mut communities: Vec<&Region> = regions.iter().filter(|r| r.level == RegionLevel::Community).collect();
-    communities.sort_by(|a, b| a.code.cmp(&b.code));
-    let (n, m) = (cells.len(), communities.len());
-    anyhow::ensure!(n >= m, "fewer cells than communities");
-    let features = cells
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, polygons))| GridFeature {
-            feature: i + 1,
-            code: None,
-            community: communities[i * m / n].code.to_string(),
-            name: None,
-            polygons,
-        })
-        .collect();
+    let sites = dongcheng_streets();
+    let mut by_street: Vec<Vec<(u64, Vec<Polygon>)>> = vec![Vec::new(); sites.len()];
+    for polygons in lattice_cells(&boundary, GRID_CELL) {
+        let (x0, y0, x1, y1) = polygons[0].bbox().expect("a cell has an outline");
+        let centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let street = street_at(centre, &sites).context("no street sites")?;
+        by_street[street].push((hilbert_key(boundary.bbox, centre), polygons));
+    }
+    let mut features = Vec::new();
+    for (site, mut cells) in sites.iter().zip(by_street) {
+        cells.sort_by_key(|(key, _)| *key);
+        let mut communities: Vec<&Region> = regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::Community && r.parent.as_ref().is_some_and(|p| p.as_str() == site.code))
+            .collect();
+        communities.sort_by(|a, b| a.code.cmp(&b.code));
+        let (n, m) = (cells.len(), communities.len());
+        anyhow::ensure!(n >= m, "{}: {n} cells for {m} communities", site.name);
+        for (i, (_, polygons)) in cells.into_iter().enumerate() {
+            features.push(GridFeature {
+                feature: features.len() + 1,
+                code: None,
+                community: communities[i * m / n].code.to_string(),
+                name: None,
+                polygons,
+            });
+        }
+    }
     let plan = plan_grids(features, &[boundary])?;
     Ok(crate::import::grid_rows(plan.grids, regions, true))
 }
@@ -530,7 +540,7 @@ pub fn generate_visits(
     let (mut households, mut visits) = (Vec::new(), Vec::new());
     for grid in grids {
         let worker = worker_of(users, &grid.code);
-        let buildings = rng.gen_range(3..9);
+        let buildings = rng.gen_range(2..6);
         for building in 1..=buildings {
             for flat in 1..=rng.gen_range(8..16) {
                 let label = format!("{building}号楼{}单元{}0{}", 1 + flat / 8, 1 + flat % 6, 1 + flat % 2);

@@ -31,10 +31,19 @@ async fn demo_loads_once_and_its_cases_replay() {
     // Synthetic grids cover the district: every community has one, each has its grid worker,
     // and a second run generated none.
     let grids = store.grids().await.unwrap();
-    assert!((200..600).contains(&grids.len()), "{} grids", grids.len());
+    assert!((500..800).contains(&grids.len()), "{} grids", grids.len());
     assert!(grids.iter().all(|g| g.synthetic && g.code.len() == 15 && g.code.starts_with(&g.community_code)));
     let communities: HashSet<&str> = grids.iter().map(|g| g.community_code.as_str()).collect();
     assert_eq!(communities.len(), 169);
+    // Each street's grids lie where the street is: their middle within a kilometre of its centre.
+    for site in grassroots_geo::sites::dongcheng_streets() {
+        let mine: Vec<(f64, f64)> =
+            grids.iter().filter(|g| g.community_code.starts_with(&site.code)).map(|g| g.centroid).collect();
+        let n = mine.len() as f64;
+        let (lng, lat) = mine.iter().fold((0.0, 0.0), |(x, y), c| (x + c.0 / n, y + c.1 / n));
+        let metres = ((lng - site.centre.0) * 85_390.0).hypot((lat - site.centre.1) * 110_540.0);
+        assert!(metres < 1_000.0, "{}: its grids' middle is {metres:.0} m from its centre", site.name);
+    }
     for g in grids.iter().step_by(37) {
         assert_eq!(store.grid_workers(&g.code).await.unwrap().len(), 1, "grid {}", g.code);
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use grassroots_domain::{RegionCode, RegionLevel};
 
+use crate::sites::Landmark;
 use crate::{bbox_of, Boundary, GridShape, Polygon};
 
 /// A region's drawn outline.
@@ -34,10 +35,13 @@ impl Outline {
     }
 }
 
-/// Outlines by region code.
+/// Outlines by region code, and the landmarks that orient a reader.
 #[derive(Debug, Default)]
 pub struct Atlas {
     outlines: BTreeMap<String, Outline>,
+    landmarks: Vec<Landmark>,
+    /// Street and community lines come from synthetic grids: right in place, not surveyed.
+    approximate: bool,
 }
 
 impl Atlas {
@@ -75,7 +79,32 @@ impl Atlas {
             }
             members = above;
         }
-        Self { outlines }
+        Self { outlines, ..Self::default() }
+    }
+
+    /// The landmarks inside the outlined districts.
+    pub fn with_landmarks(mut self, landmarks: Vec<Landmark>) -> Self {
+        let districts: Vec<&Outline> =
+            self.outlines.values().filter(|o| o.code.level() == RegionLevel::County).collect();
+        self.landmarks = landmarks
+            .into_iter()
+            .filter(|l| districts.iter().any(|d| d.polygons.iter().any(|p| p.contains(l.at.0, l.at.1))))
+            .collect();
+        self
+    }
+
+    /// Marks the lines below the district as approximate (drawn from synthetic grids).
+    pub fn approximate(mut self, approximate: bool) -> Self {
+        self.approximate = approximate;
+        self
+    }
+
+    pub fn landmarks(&self) -> &[Landmark] {
+        &self.landmarks
+    }
+
+    pub fn is_approximate(&self) -> bool {
+        self.approximate
     }
 
     pub fn outline(&self, code: &str) -> Option<&Outline> {

@@ -7,6 +7,7 @@ pub mod atlas;
 pub mod grids;
 mod index;
 pub mod placement;
+pub mod sites;
 
 pub use index::{GridIndex, GridShape};
 use serde_json::Value;

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use grassroots_geo::sites::Landmark;
 use grassroots_geo::Polygon;
 
 /// Projects (lng, lat) into the picture: an equirectangular projection scaled by the cosine
@@ -176,29 +177,142 @@ pub struct Dot {
     pub lat: f64,
     pub kind: DotKind,
     pub title: String,
+    /// Where clicking it goes (its case).
+    pub href: Option<String>,
 }
 
-/// A whole map: shaded areas, thin outlines on top of them (grids inside a street), dots.
+/// A whole map: shaded areas, thin outlines on top of them (grids inside a street), dots,
+/// landmarks to orient by; below it a scale bar and a legend, and north marked.
 pub struct Map<'a> {
     pub frame: Frame,
     pub label: String,
     pub areas: Vec<Area<'a>>,
     pub lines: Vec<&'a [Polygon]>,
     pub dots: Vec<Dot>,
+    /// Drawn where they fall inside the frame.
+    pub landmarks: &'a [Landmark],
+    /// The lines below the district are approximate (synthetic grids): the map says so.
+    pub approximate: bool,
+}
+
+/// Font size of labels on the map (as the stylesheet sets it) and of the legend below.
+const LABEL_SIZE: f64 = 13.0;
+const LEGEND_SIZE: f64 = 11.0;
+/// Height of one line of the legend strip under the map.
+const LEGEND_LINE: f64 = 18.0;
+
+/// A box on the picture: x, y of the top-left corner, width, height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Rect {
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+
+    fn within(&self, width: f64, height: f64) -> bool {
+        self.x >= 0.0 && self.y >= 0.0 && self.x + self.w <= width && self.y + self.h <= height
+    }
+}
+
+/// Roughly how wide a text is: Chinese characters a full em, others about 0.6.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().map(|c| if c >= '\u{2e80}' { size } else { 0.6 * size }).sum()
+}
+
+/// A label where it was put: its text, its anchor point (middle of the baseline) and its box.
+#[derive(Debug, Clone, PartialEq)]
+struct PlacedLabel {
+    text: String,
+    x: f64,
+    y: f64,
+    rect: Rect,
+}
+
+/// Puts labels where they overlap nothing already put and stay inside the picture: each in
+/// turn, at the first of its candidate places that is free, or not at all. Earlier labels win.
+#[derive(Default)]
+struct LabelPlacer {
+    taken: Vec<Rect>,
+    placed: Vec<PlacedLabel>,
+}
+
+impl LabelPlacer {
+    fn reserve(&mut self, rect: Rect) {
+        self.taken.push(rect);
+    }
+
+    /// `candidates`: anchor points (middle of the text's baseline) to try in order.
+    fn place(&mut self, text: &str, candidates: &[(f64, f64)], width: f64, height: f64) -> bool {
+        let w = text_width(text, LABEL_SIZE) + 4.0;
+        for &(x, y) in candidates {
+            let rect = Rect { x: x - w / 2.0, y: y - LABEL_SIZE, w, h: LABEL_SIZE + 4.0 };
+            if rect.within(width, height) && !self.taken.iter().any(|t| t.overlaps(&rect)) {
+                self.taken.push(rect);
+                self.placed.push(PlacedLabel { text: text.to_string(), x, y, rect });
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// A round length for the scale bar, in metres, about a quarter of `span_m`.
+fn scale_length(span_m: f64) -> f64 {
+    [50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0, 50_000.0]
+        .into_iter()
+        .rev()
+        .find(|&l| l <= span_m / 4.0)
+        .unwrap_or(50.0)
 }
 
 impl Map<'_> {
+    /// The labels of the areas (where each asks, or just above or below) and of the
+    /// landmarks in the frame (right, left, above or below their mark), none overlapping
+    /// another or the north arrow.
+    fn labels(&self, landmarks: &[(&Landmark, (f64, f64))]) -> Vec<PlacedLabel> {
+        let f = &self.frame;
+        let mut placer = LabelPlacer::default();
+        placer.reserve(north_arrow(f.width));
+        for (_, (x, y)) in landmarks {
+            placer.reserve(Rect { x: x - 5.0, y: y - 5.0, w: 10.0, h: 10.0 });
+        }
+        for area in &self.areas {
+            if let Some((text, (lng, lat))) = &area.label {
+                let (x, y) = f.xy(*lng, *lat);
+                let y = y + LABEL_SIZE / 3.0;
+                let step = LABEL_SIZE + 3.0;
+                placer.place(text, &[(x, y), (x, y - step), (x, y + step)], f.width, f.height);
+            }
+        }
+        for (landmark, (x, y)) in landmarks {
+            let half = text_width(&landmark.name, LABEL_SIZE) / 2.0 + 2.0;
+            let baseline = y + LABEL_SIZE / 3.0;
+            let candidates =
+                [(x + 8.0 + half, baseline), (x - 8.0 - half, baseline), (*x, y - 8.0), (*x, y + 8.0 + LABEL_SIZE)];
+            placer.place(&landmark.name, &candidates, f.width, f.height);
+        }
+        placer.placed
+    }
+
     pub fn to_svg(&self) -> String {
         let f = &self.frame;
+        let legend_lines = if self.approximate { 2.0 } else { 1.0 };
+        let total_height = f.height + legend_lines * LEGEND_LINE + 4.0;
         let mut svg = String::with_capacity(64 * 1024);
         let _ = write!(
             svg,
             r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" class="map" role="group" aria-label="{}">"#,
             f.width,
-            f.height,
+            total_height,
             escape(&self.label)
         );
-        for area in &self.areas {
+        for area in self.areas.iter().filter(|a| !a.polygons.is_empty()) {
             let title = escape(&area.title);
             let path = format!(
                 r##"<path d="{}" fill="{}" fill-rule="evenodd" stroke="#444" stroke-width="1.2"><title>{title}</title></path>"##,
@@ -219,31 +333,146 @@ impl Map<'_> {
             }
             svg.push_str("</g>");
         }
+        let landmarks: Vec<(&Landmark, (f64, f64))> = self
+            .landmarks
+            .iter()
+            .map(|l| (l, f.xy(l.at.0, l.at.1)))
+            .filter(|(_, (x, y))| (6.0..f.width - 6.0).contains(x) && (6.0..f.height - 6.0).contains(y))
+            .collect();
+        for (landmark, (x, y)) in &landmarks {
+            let _ = write!(
+                svg,
+                r##"<path class="landmark" d="M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z" fill="#6a3d9a" stroke="#fff" stroke-width="1"><title>{} {}</title></path>"##,
+                y - 5.0,
+                x + 5.0,
+                y + 5.0,
+                x - 5.0,
+                escape(&landmark.name),
+                escape(&landmark.name_en)
+            );
+        }
         // Labels after the lines so that nothing is drawn over them.
         svg.push_str(r#"<g class="labels" pointer-events="none" text-anchor="middle">"#);
-        for area in &self.areas {
-            if let Some((text, (lng, lat))) = &area.label {
-                let (x, y) = f.xy(*lng, *lat);
-                let _ = write!(svg, r#"<text x="{x:.1}" y="{y:.1}">{}</text>"#, escape(text));
-            }
+        for label in self.labels(&landmarks) {
+            let _ = write!(svg, r#"<text x="{:.1}" y="{:.1}">{}</text>"#, label.x, label.y, escape(&label.text));
         }
         svg.push_str("</g>");
         for dot in &self.dots {
             let (x, y) = f.xy(dot.lng, dot.lat);
-            let (fill, r) = match dot.kind {
-                DotKind::Overdue => ("#c00000", 4.0),
-                DotKind::Pending => ("#f0a000", 3.2),
-                DotKind::Finished => ("#808080", 2.4),
-                DotKind::Chosen => ("#0b57a4", 7.0),
-            };
-            let _ = write!(
-                svg,
-                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="{fill}" stroke="#fff" stroke-width="0.8"><title>{}</title></circle>"##,
-                escape(&dot.title)
+            let (fill, r) = dot.kind.style();
+            let title = escape(&dot.title);
+            let circle = format!(
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="{fill}" stroke="#fff" stroke-width="0.8"><title>{title}</title></circle>"##
             );
+            match &dot.href {
+                Some(href) => {
+                    let _ = write!(svg, r#"<a class="dot" href="{}" aria-label="{title}">{circle}</a>"#, escape(href));
+                }
+                None => svg.push_str(&circle),
+            }
         }
+        svg.push_str(&north_arrow_svg(f.width));
+        self.legend(&mut svg, !landmarks.is_empty());
         svg.push_str("</svg>");
         svg
+    }
+
+    /// Under the map: a scale bar, what the marks mean, and whether the lines are approximate.
+    fn legend(&self, svg: &mut String, with_landmarks: bool) {
+        let f = &self.frame;
+        let top = f.height + 4.0;
+        let baseline = top + LEGEND_LINE - 5.0;
+        let _ = write!(
+            svg,
+            r##"<g class="legend" font-size="{LEGEND_SIZE}" fill="#222" pointer-events="none"><line x1="0" y1="{top:.1}" x2="{:.0}" y2="{top:.1}" stroke="#ccc"/>"##,
+            f.width
+        );
+        // The scale bar: a round length of ground in picture units.
+        let metres_per_unit = 110_574.0 / f.per_lat;
+        let length = scale_length(f.width * metres_per_unit);
+        let bar = length / metres_per_unit;
+        let name = if length >= 1_000.0 { format!("{} km", length / 1_000.0) } else { format!("{length} m") };
+        let _ = write!(
+            svg,
+            r##"<path d="M8 {:.1}v4h{bar:.1}v-4" fill="none" stroke="#222" stroke-width="1.2"/><text x="{:.1}" y="{baseline:.1}">{name}</text>"##,
+            baseline - 4.0,
+            14.0 + bar
+        );
+        let mut x = 14.0 + bar + text_width(&name, LEGEND_SIZE) + 16.0;
+        let mut kinds: Vec<DotKind> = Vec::new();
+        for dot in &self.dots {
+            if !kinds.contains(&dot.kind) {
+                kinds.push(dot.kind);
+            }
+        }
+        kinds.sort_by_key(|k| *k as u8);
+        for kind in kinds {
+            let (fill, r) = kind.style();
+            let text = kind.legend();
+            let _ = write!(
+                svg,
+                r##"<circle class="key" cx="{:.1}" cy="{:.1}" r="{r}" fill="{fill}"/><text x="{:.1}" y="{baseline:.1}">{text}</text>"##,
+                x + 4.0,
+                baseline - 4.0,
+                x + 11.0
+            );
+            x += 11.0 + text_width(text, LEGEND_SIZE) + 14.0;
+        }
+        if with_landmarks {
+            let (cx, cy) = (x + 4.0, baseline - 4.0);
+            let _ = write!(
+                svg,
+                r##"<path d="M{cx:.1} {:.1}L{:.1} {cy:.1}L{cx:.1} {:.1}L{:.1} {cy:.1}Z" fill="#6a3d9a"/><text x="{:.1}" y="{baseline:.1}">地标 landmark</text>"##,
+                cy - 4.5,
+                cx + 4.5,
+                cy + 4.5,
+                cx - 4.5,
+                x + 11.0
+            );
+        }
+        if self.approximate {
+            let _ = write!(
+                svg,
+                r#"<text class="approximate" x="8" y="{:.1}">界线为示意 / lines are approximate</text>"#,
+                baseline + LEGEND_LINE
+            );
+        }
+        svg.push_str("</g>");
+    }
+}
+
+/// Where north is marked: the top right corner.
+fn north_arrow(width: f64) -> Rect {
+    Rect { x: width - 30.0, y: 2.0, w: 28.0, h: 34.0 }
+}
+
+fn north_arrow_svg(width: f64) -> String {
+    let r = north_arrow(width);
+    let cx = r.x + r.w / 2.0;
+    format!(
+        r##"<g class="north" aria-label="北 north"><path d="M{cx:.1} {:.1}l6 14h-12z" fill="#222"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle" font-size="{LEGEND_SIZE}" fill="#222">北 N</text></g>"##,
+        r.y + 2.0,
+        r.y + 30.0
+    )
+}
+
+impl DotKind {
+    fn style(self) -> (&'static str, f64) {
+        match self {
+            Self::Overdue => ("#c00000", 4.0),
+            Self::Pending => ("#f0a000", 3.2),
+            Self::Finished => ("#808080", 2.4),
+            Self::Chosen => ("#0b57a4", 7.0),
+        }
+    }
+
+    fn legend(self) -> &'static str {
+        match self {
+            Self::Overdue => "超期 overdue",
+            Self::Pending => "办理中 open",
+            Self::Finished => "已办结 finished",
+            Self::Chosen => "所选位置 chosen place",
+        }
     }
 }
 
@@ -432,7 +661,15 @@ mod tests {
                 label: Some(("东华门".into(), (116.05, 40.05))),
             }],
             lines: vec![&square],
-            dots: vec![Dot { lng: 116.05, lat: 40.05, kind: DotKind::Overdue, title: "A\"1".into() }],
+            dots: vec![Dot {
+                lng: 116.05,
+                lat: 40.05,
+                kind: DotKind::Overdue,
+                title: "A\"1".into(),
+                href: Some("/cases/1".into()),
+            }],
+            landmarks: &[],
+            approximate: false,
         };
         let svg = map.to_svg();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
@@ -442,5 +679,80 @@ mod tests {
         assert!(svg.contains(r##"fill="#6baed6""##));
         assert!(svg.contains(">东华门</text>"));
         assert!(svg.contains(r##"fill="#c00000""##) && svg.contains("<title>A&quot;1</title>"));
+        assert!(svg.contains(r#"<a class="dot" href="/cases/1""#), "a point opens its case");
+        assert!(svg.contains("超期 overdue") && !svg.contains("已办结"), "the legend names the marks shown");
+        assert!(!svg.contains("approximate"));
+    }
+
+    fn landmark(name: &str, at: (f64, f64)) -> Landmark {
+        Landmark { name: name.into(), name_en: format!("{name} (en)"), at, street_code: "110101001".into() }
+    }
+
+    #[test]
+    fn labels_never_overlap_and_the_lesser_give_way() {
+        let squares: Vec<[Polygon; 1]> = (0..6).map(|i| [square(116.0 + 0.01 * i as f64, 40.0, 0.01)]).collect();
+        // Six areas labelled at nearly one point and landmarks crowded around it.
+        let areas = squares
+            .iter()
+            .enumerate()
+            .map(|(i, sq)| Area {
+                polygons: sq,
+                fill: NO_DATA,
+                href: None,
+                title: String::new(),
+                label: Some((format!("第{i}街道"), (116.03 + 0.0005 * i as f64, 40.005))),
+            })
+            .collect();
+        let landmarks: Vec<Landmark> =
+            (0..8).map(|i| landmark(&format!("地标{i}"), (116.029 + 0.001 * i as f64, 40.004))).collect();
+        let map = Map {
+            frame: Frame::fit((116.0, 40.0, 116.06, 40.01), 600.0),
+            label: String::new(),
+            areas,
+            lines: vec![],
+            dots: vec![],
+            landmarks: &landmarks,
+            approximate: true,
+        };
+        let inside: Vec<(&Landmark, (f64, f64))> =
+            landmarks.iter().map(|l| (l, map.frame.xy(l.at.0, l.at.1))).collect();
+        let placed = map.labels(&inside);
+        assert!(placed.len() >= 3, "some fit: {placed:?}");
+        assert!(placed.len() < 6 + 8, "not all fit in so little room");
+        for (i, a) in placed.iter().enumerate() {
+            assert!(a.rect.within(map.frame.width, map.frame.height), "{a:?}");
+            assert!(!a.rect.overlaps(&north_arrow(map.frame.width)));
+            for b in &placed[i + 1..] {
+                assert!(!a.rect.overlaps(&b.rect), "{a:?} overlaps {b:?}");
+            }
+        }
+        assert_eq!(placed[0].text, "第0街道", "areas first, in their order");
+        let svg = map.to_svg();
+        assert_eq!(svg.matches(r#"class="landmark""#).count(), 8, "every landmark is marked, labelled or not");
+        assert!(svg.contains("<title>地标0 地标0 (en)</title>"));
+        assert!(svg.contains("北 N") && svg.contains("地标 landmark") && svg.contains("approximate"));
+    }
+
+    #[test]
+    fn the_scale_bar_is_a_round_length_of_ground() {
+        assert_eq!(scale_length(8_300.0), 2_000.0);
+        assert_eq!(scale_length(450.0), 100.0);
+        assert_eq!(scale_length(10.0), 50.0);
+        // A map of about 8.3 km across draws 2 km as a quarter of its width or less.
+        let map = Map {
+            frame: Frame::fit((116.37, 39.85, 116.47, 39.98), 600.0),
+            label: String::new(),
+            areas: vec![],
+            lines: vec![],
+            dots: vec![],
+            landmarks: &[],
+            approximate: false,
+        };
+        let svg = map.to_svg();
+        let bar: f64 = svg.split("v4h").nth(1).unwrap().split('v').next().unwrap().parse().unwrap();
+        let metres_per_unit = 110_574.0 / map.frame.per_lat;
+        assert!(svg.contains(">2 km</text>"), "{svg}");
+        assert!((bar - 2_000.0 / metres_per_unit).abs() <= 0.05, "drawn to a tenth of a unit: {bar}");
+        assert!(bar <= map.frame.width / 4.0);
     }
 }

@@ -193,7 +193,7 @@ async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestA
     assert_eq!((lamps.len(), others.len()), (5, 1));
     assert!(lamps.iter().all(|r| r.contains("社区")), "five street-light cases: their community is shown");
     assert!(!others[0].contains("社区"), "one fire-safety case: only its street, {}", others[0]);
-    assert_eq!(html.matches("<circle").count(), 5, "only the group of five is drawn on the map");
+    assert_eq!(html.matches("<circle cx=").count(), 5, "only the group of five is drawn on the map");
     let filtered = app.get("/public?category=0301").send().await.text();
     assert_eq!(filtered.matches("<tr><td>").count(), 5);
     assert_eq!(app.get("/public?category=1602").send().await.text().matches("<tr><td>").count(), 0);

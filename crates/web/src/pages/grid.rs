@@ -244,6 +244,8 @@ fn surroundings(
         areas,
         lines: Vec::new(),
         dots: points.iter().map(|p| case_dot(p, reference, lang)).collect(),
+        landmarks: atlas.landmarks(),
+        approximate: atlas.is_approximate(),
     }
     .to_svg()
 }

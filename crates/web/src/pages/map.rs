@@ -340,7 +340,16 @@ impl View<'_> {
         let reference = state.reference();
         let dots = figures.points.iter().map(|p| case_dot(p, &reference, &lang)).collect();
         let label = format!("{} — {}", here.name, shade.label(&lang));
-        let svg = Map { frame: Frame::fit(here.bbox, 800.0), label, areas, lines, dots }.to_svg();
+        let svg = Map {
+            frame: Frame::fit(here.bbox, 800.0),
+            label,
+            areas,
+            lines,
+            dots,
+            landmarks: atlas.landmarks(),
+            approximate: atlas.is_approximate(),
+        }
+        .to_svg();
         let legend = (0..5)
             .map(|i| {
                 let (lo, hi) = (classes.bounds[i], classes.bounds[i + 1]);
@@ -385,7 +394,13 @@ pub fn case_dot(p: &grassroots_store::CasePoint, reference: &grassroots_store::R
     } else {
         (DotKind::Finished, "")
     };
-    Dot { lng: p.lng, lat: p.lat, kind, title: format!("{category} · {state}{due}") }
+    Dot {
+        lng: p.lng,
+        lat: p.lat,
+        kind,
+        title: format!("{category} · {state}{due}"),
+        href: Some(format!("/cases/{}", p.id)),
+    }
 }
 
 /// 「东华门街道」 is written 「东华门」 on the map, where space is short.

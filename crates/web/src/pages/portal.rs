@@ -225,10 +225,24 @@ pub async fn picker_svg(
         }
     }
     let dots = mark
-        .map(|(lng, lat)| Dot { lng, lat, kind: DotKind::Chosen, title: "选择的位置 / chosen place".into() })
+        .map(|(lng, lat)| Dot {
+            lng,
+            lat,
+            kind: DotKind::Chosen,
+            title: "选择的位置 / chosen place".into(),
+            href: None,
+        })
         .into_iter()
         .collect();
-    let map = Map { frame: Frame::fit(frame, PICKER_WIDTH), label: "地图 / map".into(), areas, lines, dots };
+    let map = Map {
+        frame: Frame::fit(frame, PICKER_WIDTH),
+        label: "地图 / map".into(),
+        areas,
+        lines,
+        dots,
+        landmarks: atlas.landmarks(),
+        approximate: atlas.is_approximate(),
+    };
     Ok(([(CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (CACHE_CONTROL, "public, max-age=300")], map.to_svg())
         .into_response())
 }
@@ -655,7 +669,9 @@ pub async fn public_cases(
             })
             .filter(|g| !g.options.is_empty())
             .collect(),
-        svg: district.as_ref().map_or_else(String::new, |(d, _)| public_map(d, &streets, &points, &reference, &lang)),
+        svg: district
+            .as_ref()
+            .map_or_else(String::new, |(d, _)| public_map(d, &atlas, &streets, &points, &reference, &lang)),
         streets: streets.iter().map(|s| (s.code.as_str().to_string(), s.name.clone())).collect(),
         category: category.unwrap_or_default().to_string(),
         street: street.map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -684,6 +700,7 @@ fn public_case(
 /// The district's streets, and the last 90 days' public cases as points (rounded already).
 fn public_map(
     district: &grassroots_geo::Boundary,
+    atlas: &Atlas,
     streets: &[&grassroots_geo::atlas::Outline],
     points: &[grassroots_store::CasePoint],
     reference: &Reference,
@@ -708,9 +725,17 @@ fn public_map(
                 .get(&pt.category_code)
                 .map_or(pt.category_code.as_str(), |c| lang.t(&c.name_zh, &c.name_en));
             let state = lang.t(pt.state.label_zh(), pt.state.label_en());
-            Dot { lng: pt.lng, lat: pt.lat, kind, title: format!("{category} · {state}") }
+            Dot { lng: pt.lng, lat: pt.lat, kind, title: format!("{category} · {state}"), href: None }
         })
         .collect();
-    Map { frame: Frame::fit(district.bbox, 600.0), label: district.name.clone(), areas, lines: Vec::new(), dots }
-        .to_svg()
+    Map {
+        frame: Frame::fit(district.bbox, 600.0),
+        label: district.name.clone(),
+        areas,
+        lines: Vec::new(),
+        dots,
+        landmarks: atlas.landmarks(),
+        approximate: atlas.is_approximate(),
+    }
+    .to_svg()
 }

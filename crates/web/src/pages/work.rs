@@ -577,20 +577,43 @@ async fn case_page(
     })
 }
 
-/// The ground around a case's point, its grids drawn, the point marked.
+/// The ground around a case's point: its communities shaded and named, the streets named,
+/// the grids drawn thin, the point marked.
 fn spot_map(atlas: &Atlas, (lng, lat): (f64, f64)) -> String {
     let frame = square_around((lng, lat), 0.004);
-    let areas = atlas
-        .grids_overlapping(frame)
-        .into_iter()
-        .map(|g| Area { polygons: &g.polygons, fill: "#f4f7fb", href: None, title: g.name.clone(), label: None })
-        .collect();
+    let grids = atlas.grids_overlapping(frame);
+    let mut communities: Vec<&str> = grids.iter().filter_map(|g| g.code.as_str().get(..12)).collect();
+    communities.dedup();
+    let mut streets: Vec<&str> = communities.iter().filter_map(|c| c.get(..9)).collect();
+    streets.dedup();
+    let inside = |(x, y): (f64, f64)| (frame.0..frame.2).contains(&x) && (frame.1..frame.3).contains(&y);
+    let outlines = |codes: &[&str]| codes.iter().filter_map(|c| atlas.outline(c)).collect::<Vec<_>>();
+    let (communities, streets) = (outlines(&communities), outlines(&streets));
+    // Street names first: where space is short, they are the ones kept.
+    let street_labels = streets.iter().filter(|s| inside(s.label_at)).map(|s| Area {
+        polygons: &[],
+        fill: "none",
+        href: None,
+        title: s.name.clone(),
+        label: Some((s.name.clone(), s.label_at)),
+    });
+    let community_areas = communities.iter().map(|c| Area {
+        polygons: &c.polygons,
+        fill: "#f4f7fb",
+        href: None,
+        title: c.name.clone(),
+        label: inside(c.label_at).then(|| (c.name.clone(), c.label_at)),
+    });
     Map {
         frame: Frame::fit(frame, 320.0),
         label: "位置 / place".into(),
-        areas,
-        lines: Vec::new(),
-        dots: vec![Dot { lng, lat, kind: DotKind::Chosen, title: "案件位置 / the case's place".into() }],
+        areas: street_labels.chain(community_areas).collect(),
+        lines: grids.iter().map(|g| g.polygons.as_slice()).collect(),
+        dots: vec![Dot {
+            lng, lat, kind: DotKind::Chosen, title: "案件位置 / the case's place".into(), href: None
+        }],
+        landmarks: atlas.landmarks(),
+        approximate: atlas.is_approximate(),
     }
     .to_svg()
 }

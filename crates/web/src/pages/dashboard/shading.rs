@@ -76,6 +76,8 @@ pub(super) async fn read(board: &Board<'_>, overdue: bool) -> Result<Shading, Ap
             areas,
             lines: Vec::new(),
             dots: Vec::new(),
+            landmarks: board.atlas.landmarks(),
+            approximate: board.atlas.is_approximate(),
         }
         .to_svg(),
         _ => String::new(),
