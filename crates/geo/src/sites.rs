@@ -68,15 +68,20 @@ fn number(field: Option<&str>, what: &str, line: usize) -> Result<Option<f64>, G
     }
 }
 
-/// `code,name,west,south,east,north,lng,lat[,source]`; the box may be empty.
-pub fn parse_street_sites(csv: &str) -> Result<Vec<StreetSite>, GeoError> {
+/// The lines of a CSV after its header, numbered from 1 as an editor shows them, blank ones
+/// skipped, split at commas.
+fn csv_rows(csv: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
     csv.lines()
         .enumerate()
         .skip(1)
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let line = i + 1;
-            let f: Vec<&str> = l.split(',').collect();
+        .map(|(i, l)| (i + 1, l.split(',').map(str::trim).collect()))
+}
+
+/// `code,name,west,south,east,north,lng,lat[,source]`; the box may be empty.
+pub fn parse_street_sites(csv: &str) -> Result<Vec<StreetSite>, GeoError> {
+    csv_rows(csv)
+        .map(|(line, f)| {
             let n = |k: usize, what: &str| number(f.get(k).copied(), what, line);
             let need = |v: Option<f64>, what: &str| {
                 v.ok_or_else(|| GeoError::Feature { feature: line, reason: format!("{what} is required") })
@@ -87,8 +92,8 @@ pub fn parse_street_sites(csv: &str) -> Result<Vec<StreetSite>, GeoError> {
                 _ => return Err(GeoError::Feature { feature: line, reason: "a box needs all four sides".into() }),
             };
             Ok(StreetSite {
-                code: f[0].trim().to_string(),
-                name: f.get(1).map_or("", |s| s.trim()).to_string(),
+                code: f[0].to_string(),
+                name: f.get(1).map_or("", |s| s).to_string(),
                 centre: (need(n(6, "lng")?, "lng")?, need(n(7, "lat")?, "lat")?),
                 bbox,
             })
@@ -98,13 +103,8 @@ pub fn parse_street_sites(csv: &str) -> Result<Vec<StreetSite>, GeoError> {
 
 /// `name,name_en,lng,lat,street_code`.
 pub fn parse_landmarks(csv: &str) -> Result<Vec<Landmark>, GeoError> {
-    csv.lines()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let line = i + 1;
-            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+    csv_rows(csv)
+        .map(|(line, f)| {
             let [name, name_en, lng, lat, street_code] = f[..] else {
                 return Err(GeoError::Feature { feature: line, reason: "expected 5 fields".into() });
             };
