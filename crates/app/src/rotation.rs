@@ -118,7 +118,7 @@ pub struct RotationOptions {
 
 impl Default for RotationOptions {
     fn default() -> Self {
-        Self { batch: 500, wait: Duration::from_secs(600), poll: Duration::from_millis(500) }
+        Self { batch: 200, wait: Duration::from_secs(600), poll: Duration::from_millis(500) }
     }
 }
 
@@ -146,6 +146,9 @@ pub struct RotationReport {
     pub resealed: usize,
     pub passes: usize,
 }
+
+/// The least pause between two batches of re-sealing.
+const MIN_PAUSE: Duration = Duration::from_millis(10);
 
 /// A rotation could not finish with values still under the old key after this many passes.
 const MAX_PASSES: usize = 5;
@@ -192,7 +195,11 @@ pub async fn rotate(
         let mut found = 0;
         let mut cursor = Some(ResealCursor::start());
         while let Some(from) = cursor {
+            let began = Instant::now();
             let batch = store.reseal(&from, options.batch).await?;
+            // As long again for everyone else: the servers' writes must not queue behind a
+            // rotation (on SQLite a writer waiting for another process's lock polls for it).
+            tokio::time::sleep(began.elapsed().max(MIN_PAUSE)).await;
             examined += batch.examined;
             found += batch.resealed;
             progress(RotationProgress::Resealed { pass: passes, examined: batch.examined, resealed: batch.resealed });

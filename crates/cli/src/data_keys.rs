@@ -16,8 +16,9 @@ pub enum KeysCommand {
     /// it, re-seal every sealed value in batches, and retire the old key. Servers keep
     /// running. Cut off, it takes up where it stopped when run again.
     Rotate {
-        /// Rows of sealed values per transaction.
-        #[arg(long, default_value_t = 500)]
+        /// Rows of sealed values per transaction (each followed by a pause as long, so that
+        /// servers' writes go on).
+        #[arg(long, default_value_t = 200)]
         batch: i64,
         /// How long (seconds) to wait for every process to take up a step before giving up.
         #[arg(long, default_value_t = 600)]
