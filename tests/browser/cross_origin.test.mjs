@@ -9,8 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
-import { startDemo } from './server.mjs';
+import { launchChromium, startDemo } from './server.mjs';
 
 let demo, browser, foreign, foreignBase;
 
@@ -65,10 +64,7 @@ async function token(username) {
 
 before(async () => {
   demo = await startDemo();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   foreign = createServer((req, res) => {
     const caseId = new URL(req.url, 'http://x').searchParams.get('case') ?? '';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

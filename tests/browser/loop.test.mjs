@@ -8,8 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startDemo } from './server.mjs';
+import { launchChromium, startDemo } from './server.mjs';
 
 const PASSWORD = 'grassroots-demo';
 const PHONE = { width: 390, height: 844 };
@@ -20,10 +19,7 @@ let demo, browser, base;
 before(async () => {
   demo = await startDemo();
   base = demo.base;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -1,6 +1,8 @@
-// Starts the demo on a free port in a fresh data directory, for the browser tests.
+// Starts the demo on a free port in a fresh data directory, and Debian's chromium, for the
+// browser tests.
 
 import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,4 +43,12 @@ export async function startDemo() {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Debian's chromium, headless; nothing is downloaded. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }

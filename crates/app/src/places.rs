@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use grassroots_geo::atlas::Atlas;
 use grassroots_geo::placement::Placer;
+use grassroots_geo::sites::dongcheng_landmarks;
 use grassroots_geo::{parse_geometry, Boundary, GridShape};
 use grassroots_store::{Store, StoreError};
 
@@ -50,9 +51,10 @@ pub(crate) async fn load(store: &dyn Store) -> Result<Places, StoreError> {
     let atlas = Atlas::new(&districts, &grids, |code| {
         grid_names.get(code).or_else(|| region_names.get(code)).map(|n| n.to_string())
     })
-    .with_landmarks(grassroots_geo::sites::dongcheng_landmarks())
+    .with_landmarks(dongcheng_landmarks())
     .approximate(rows.iter().any(|g| g.synthetic));
-    Ok(Places { placer: Arc::new(Placer::new(districts, grids, regions)), atlas: Arc::new(atlas), stamp })
+    let placer = Placer::new(districts, grids, regions).with_landmarks(atlas.landmarks().to_vec());
+    Ok(Places { placer: Arc::new(placer), atlas: Arc::new(atlas), stamp })
 }
 
 fn corrupt(e: grassroots_geo::GeoError) -> StoreError {

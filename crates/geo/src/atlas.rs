@@ -82,10 +82,14 @@ impl Atlas {
         Self { outlines, ..Self::default() }
     }
 
+    /// The districts outlined (those served), by code.
+    pub fn served_districts(&self) -> impl Iterator<Item = &Outline> {
+        self.outlines.values().filter(|o| o.code.level() == RegionLevel::County)
+    }
+
     /// The landmarks inside the outlined districts.
     pub fn with_landmarks(mut self, landmarks: Vec<Landmark>) -> Self {
-        let districts: Vec<&Outline> =
-            self.outlines.values().filter(|o| o.code.level() == RegionLevel::County).collect();
+        let districts: Vec<&Outline> = self.served_districts().collect();
         self.landmarks = landmarks
             .into_iter()
             .filter(|l| districts.iter().any(|d| d.polygons.iter().any(|p| p.contains(l.at.0, l.at.1))))

@@ -6,6 +6,7 @@ use grassroots_domain::case::{LocatedBy, Place};
 use grassroots_domain::region::{Gazetteer, Region};
 use grassroots_domain::{RegionCode, RegionLevel};
 
+use crate::sites::Landmark;
 use crate::{Boundary, GridIndex, GridShape};
 
 /// Why a report could not be placed.
@@ -17,17 +18,29 @@ pub enum Unplaced {
     Unknown,
 }
 
-/// Grids, served districts and region names, rebuilt whenever they change.
+/// Grids, served districts, region names and landmarks, rebuilt whenever they change.
 pub struct Placer {
     grids: GridIndex,
     districts: Vec<Boundary>,
     gazetteer: Gazetteer,
+    landmarks: Vec<Landmark>,
 }
 
 impl Placer {
     /// `districts`: the boundaries of the districts served.
     pub fn new(districts: Vec<Boundary>, grids: Vec<GridShape>, regions: Vec<Region>) -> Self {
-        Self { grids: GridIndex::build(grids), districts, gazetteer: Gazetteer::new(regions) }
+        Self { grids: GridIndex::build(grids), districts, gazetteer: Gazetteer::new(regions), landmarks: Vec::new() }
+    }
+
+    /// Landmarks an address may name instead of a street or community (王府井, 北京站).
+    pub fn with_landmarks(mut self, landmarks: Vec<Landmark>) -> Self {
+        self.landmarks = landmarks;
+        self
+    }
+
+    /// The landmark an address names, if it names one.
+    fn landmark_in(&self, address: &str) -> Option<&Landmark> {
+        self.landmarks.iter().find(|l| address.contains(l.name.as_str()))
     }
 
     pub fn grid_count(&self) -> usize {
@@ -43,6 +56,20 @@ impl Placer {
         let named = address.and_then(|a| self.gazetteer.locate_in_text(a));
         let address = address.map(str::to_string);
         let Some((lng, lat)) = point else {
+            // An address naming no street or community but a landmark: the landmark's point.
+            let vague = named.as_ref().is_none_or(|n| n.level() == RegionLevel::County);
+            if let Some(landmark) = address.as_deref().and_then(|a| self.landmark_in(a)).filter(|_| vague) {
+                let (lng, lat) = landmark.at;
+                let at_point = self.place(Some((lng, lat)), None).ok().filter(|p| p.grid_code.is_some());
+                // Outside every grid, the landmark's street still says where.
+                let in_street = || {
+                    let street = RegionCode::parse(&landmark.street_code).ok().filter(|s| self.serves(s))?;
+                    Some(Place { lng: Some(lng), lat: Some(lat), ..place_in(&street) })
+                };
+                if let Some(place) = at_point.or_else(in_street) {
+                    return Ok(Place { address, located_by: Some(LocatedBy::Address), ..place });
+                }
+            }
             // An address only: as deep as its region names are sure, in a served district;
             // where the platform serves one district, an address naming nothing lands there.
             let region = match (named, self.districts.as_slice()) {
@@ -127,5 +154,30 @@ mod tests {
         assert_eq!((place.grid_code, place.located_by), (None, Some(LocatedBy::Address)));
         let nothing = placer().place(None, Some("一个没有地名的地址")).unwrap();
         assert_eq!((nothing.district_code.as_deref(), nothing.street_code), (Some("110101"), None));
+    }
+
+    #[test]
+    fn an_address_naming_a_landmark_is_placed_at_it() {
+        let landmark = Landmark {
+            name: "王府井".into(),
+            name_en: "Wangfujing".into(),
+            at: (116.15, 39.15),
+            street_code: "110101001".into(),
+        };
+        let with_landmark = placer().with_landmarks(vec![landmark.clone()]);
+        let place = with_landmark.place(None, Some("北京市东城区王府井大街255号")).unwrap();
+        assert_eq!(place.grid_code.as_deref(), Some("110101001001001"));
+        assert_eq!((place.lng, place.lat), (Some(116.15), Some(39.15)));
+        assert_eq!(place.located_by, Some(LocatedBy::Address));
+        assert_eq!(place.address.as_deref(), Some("北京市东城区王府井大街255号"));
+        // Outside every grid, the landmark's street.
+        let station =
+            Landmark { name: "北京站".into(), at: (116.9, 39.9), street_code: "110101002".into(), ..landmark };
+        let place = placer().with_landmarks(vec![station]).place(None, Some("北京站南口")).unwrap();
+        assert_eq!((place.street_code.as_deref(), place.grid_code), (Some("110101002"), None));
+        assert_eq!(place.lng, Some(116.9));
+        // A street or community named wins over the landmark.
+        let named = with_landmark.place(None, Some("景山街道王府井")).unwrap();
+        assert_eq!((named.street_code.as_deref(), named.grid_code), (Some("110101002"), None));
     }
 }

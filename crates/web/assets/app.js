@@ -35,3 +35,25 @@
     });
   });
 })();
+
+// A "use my location" button, shown only where the browser can tell the position: it opens
+// the address its data-locate-me names with the device's lng and lat. Without it, the map and
+// the address box place the report as before.
+(function () {
+  document.querySelectorAll('[data-locate-me]').forEach(function (button) {
+    if (!navigator.geolocation) return;
+    var status = document.getElementById(button.getAttribute('aria-describedby'));
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      if (status) status.textContent = button.getAttribute('data-waiting');
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        location.href = button.getAttribute('data-locate-me') + '?lng=' + pos.coords.longitude.toFixed(6) +
+          '&lat=' + pos.coords.latitude.toFixed(6);
+      }, function () {
+        button.disabled = false;
+        if (status) status.textContent = button.getAttribute('data-refused');
+      }, { timeout: 15000, maximumAge: 60000 });
+    });
+  });
+})();

@@ -302,8 +302,7 @@ impl Map<'_> {
 
     pub fn to_svg(&self) -> String {
         let f = &self.frame;
-        let legend_lines = if self.approximate { 2.0 } else { 1.0 };
-        let total_height = f.height + legend_lines * LEGEND_LINE + 4.0;
+        let total_height = picture_height(f, self.approximate);
         let mut svg = String::with_capacity(64 * 1024);
         let _ = write!(
             svg,
@@ -439,6 +438,13 @@ impl Map<'_> {
         }
         svg.push_str("</g>");
     }
+}
+
+/// How tall a map's picture is: the frame and the legend under it. A page that turns clicks
+/// on the picture back into places sizes the picture so.
+pub fn picture_height(frame: &Frame, approximate: bool) -> f64 {
+    let legend_lines = if approximate { 2.0 } else { 1.0 };
+    frame.height + legend_lines * LEGEND_LINE + 4.0
 }
 
 /// Where north is marked: the top right corner.

@@ -4,6 +4,10 @@
 
 mod support;
 
+use grassroots_domain::case::LocatedBy;
+use grassroots_domain::Scope;
+use grassroots_store::prelude::*;
+use grassroots_store::CaseFilter;
 use serde_json::json;
 use support::*;
 
@@ -237,7 +241,54 @@ async fn refusals_are_pages_that_say_why(app: TestApp) {
     assert!(is_page(&english) && english.text().contains("not found"), "{}", english.text());
 }
 
+/// An address that names nothing finer than the district is questioned once before it is
+/// sent; one naming a landmark is placed at it; the box suggests streets, communities and
+/// landmarks; a device position outside the district is refused before anything is typed.
+async fn a_vague_address_is_questioned_once_and_a_landmark_places_the_report(app: TestApp) {
+    let form = app.get("/report/details").send().await.text();
+    assert!(form.contains(r#"list="places""#) && form.contains(r#"<datalist id="places">"#));
+    for suggestion in ["东华门街道", "东华门街道多福巷社区", "王府井", "故宫"] {
+        assert!(form.contains(&format!(r#"<option value="{suggestion}">"#)), "{suggestion} is suggested");
+    }
+    assert!(!form.contains("send_as_typed") && !form.contains("如需上传照片"));
+
+    let before = app.case_count().await;
+    let fields = [
+        ("lng", ""),
+        ("lat", ""),
+        ("category_code", "0301"),
+        ("description", "路灯不亮"),
+        ("address", "北京市东城区"),
+        ("anonymous", "on"),
+    ];
+    let asked = app.post("/report/details").header("origin", &here(&app)).multipart(&fields, &[]).send().await;
+    assert_eq!(asked.status, 422);
+    let html = asked.text();
+    assert!(html.contains(r#"id="address-error">这个地址找不到对应的街道、社区或地标"#), "{html}");
+    assert!(html.contains(r#"name="send_as_typed""#) && html.contains("按此地址提交"));
+    assert!(!html.contains("如需上传照片"), "no photos were chosen: none to choose again");
+    assert_eq!(app.case_count().await, before, "nothing sent yet");
+    let mut again = fields.to_vec();
+    again.push(("send_as_typed", "1"));
+    let sent = app.post("/report/details").header("origin", &here(&app)).multipart(&again, &[]).send().await;
+    assert_eq!(sent.status, 201, "{}", sent.text());
+
+    let mut landmark = fields.to_vec();
+    landmark[4] = ("address", "王府井大街255号");
+    let placed = app.post("/report/details").header("origin", &here(&app)).multipart(&landmark, &[]).send().await;
+    assert_eq!(placed.status, 201, "{}", placed.text());
+    let tracking_no = text_of(&placed.text(), "tracking-no").to_string();
+    let page = app.store.list_cases(&Scope::All, &CaseFilter { limit: 5, ..CaseFilter::default() }).await.unwrap();
+    let case = page.cases.iter().find(|c| c.record.tracking_no == tracking_no).expect("the new case");
+    assert_eq!(case.record.place.street_code.as_deref(), Some("110101001"), "王府井 is in 东华门街道");
+    assert_eq!(case.record.place.located_by, Some(LocatedBy::Address));
+
+    let outside = app.get("/report/details?lng=116.0&lat=39.0").send().await.text();
+    assert!(outside.contains("不在本平台服务范围内") && !outside.contains(r#"value="116.000000""#), "{outside}");
+}
+
 api_tests!(
+    a_vague_address_is_questioned_once_and_a_landmark_places_the_report,
     refusals_are_pages_that_say_why,
     a_resident_places_a_report_on_the_map_and_gets_a_tracking_number,
     form_errors_keep_the_input_and_name_the_field,

@@ -286,10 +286,18 @@ pub struct FormError {
     pub message: String,
 }
 
-/// A refusal about a field, to show beside it in the form; any other error is the page's.
+/// A refusal about a field, to show beside it in the form (without the field's name, which
+/// the API's message starts with); any other error is the page's.
 pub fn form_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
     match &e.field {
-        Some(field) => Ok(FormError { field: field.clone(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
+        Some(field) => {
+            let text = lang.t(&e.text.zh, &e.text.en);
+            let message = text
+                .strip_prefix(field.as_str())
+                .and_then(|t| t.strip_prefix("：").or_else(|| t.strip_prefix(": ")))
+                .unwrap_or(text);
+            Ok(FormError { field: field.clone(), message: message.to_string() })
+        }
         None => Err(e),
     }
 }

@@ -21,16 +21,18 @@ use grassroots_geo::Polygon;
 use grassroots_store::Reference;
 use serde::Deserialize;
 
-use super::{beijing_minutes, category_name, encode, place_names, Chrome, Lang};
+use super::{beijing_minutes, category_name, encode, form_error, place_names, Chrome, FormError, Lang};
 use crate::api::intake::{read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::ratelimit::Client;
-use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map, Palette};
+use crate::svg::{picture_height, square_around, Area, Dot, DotKind, Frame, Map, Palette};
 use crate::views::ResidentCase;
 use crate::AppState;
 use grassroots_app::intake::{self, Reporter};
 use grassroots_app::track::Evaluation;
+use grassroots_app::AppError;
+use grassroots_domain::region::spoken_name;
 
 /// The picker is drawn this many CSS pixels wide on every screen, so that a click's position
 /// in it can be turned back into a place (the stylesheet fixes its width).
@@ -158,7 +160,7 @@ pub async fn report_place(
     let page = PlacePage {
         frame: bbox_param(frame),
         picker_src: format!("/report/map.svg?{}", encode(&pairs)),
-        picker_height: picker.height.round() as u32,
+        picker_height: picture_height(&picker, state.atlas().is_approximate()).round() as u32,
         chosen,
         error,
         chrome: Chrome::new(lang, None, &uri),
@@ -301,6 +303,10 @@ struct DetailsPage {
     /// The field in error and its message.
     error: Option<(String, String)>,
     photos_lost: bool,
+    /// Places the address box suggests: streets, communities (with their street), landmarks.
+    suggestions: Vec<String>,
+    /// The typed address names no street, community or landmark: sent again, it goes as it is.
+    vague_address: bool,
 }
 
 impl DetailsPage {
@@ -342,9 +348,27 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
         picker_src,
         error: None,
         photos_lost: false,
+        suggestions: address_suggestions(&state.atlas()),
+        vague_address: false,
         chrome: Chrome::new(lang, None, uri),
         lang,
     }
+}
+
+/// What the address box suggests: every street and community drawn on the maps (a
+/// community after its street, as the gazetteer then places it without doubt) and the landmarks.
+fn address_suggestions(atlas: &Atlas) -> Vec<String> {
+    let mut names = Vec::new();
+    for district in atlas.served_districts() {
+        for street in atlas.children(&district.code) {
+            names.push(street.name.clone());
+            for community in atlas.children(&street.code) {
+                names.push(format!("{}{}", street.name, spoken_name(&community.name)));
+            }
+        }
+    }
+    names.extend(atlas.landmarks().iter().map(|l| l.name.clone()));
+    names
 }
 
 /// Step two: what is it, and who to tell.
@@ -354,12 +378,25 @@ pub async fn report_details(
     uri: Uri,
     ApiQuery(p): ApiQuery<DetailsParams>,
 ) -> Result<Html<String>, ApiError> {
+    // A point from the device's position ("use my location") may lie outside the area served.
+    let outside = match p.lng.zip(p.lat) {
+        Some(point) => state.placer().place(Some(point), None).is_err(),
+        None => false,
+    };
     let input = ReportInput {
-        lng: p.lng.map(|v| format!("{v:.6}")).unwrap_or_default(),
-        lat: p.lat.map(|v| format!("{v:.6}")).unwrap_or_default(),
+        lng: p.lng.filter(|_| !outside).map(|v| format!("{v:.6}")).unwrap_or_default(),
+        lat: p.lat.filter(|_| !outside).map(|v| format!("{v:.6}")).unwrap_or_default(),
         ..ReportInput::default()
     };
-    Ok(Html(details_page(&state, lang, &uri, input).render()?))
+    let mut page = details_page(&state, lang, &uri, input);
+    if outside {
+        let message = lang.t(
+            "您所在的位置不在本平台服务范围内：请在地图上选择问题所在位置，或填写地址。",
+            "Where you are is outside the area served: pick the problem's place on the map, or type its address.",
+        );
+        page.error = Some(("lat".into(), message.to_string()));
+    }
+    Ok(Html(page.render()?))
 }
 
 #[derive(Template)]
@@ -383,6 +420,9 @@ pub async fn submit_report(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let mut input = ReportInput::default();
+    // Photos were chosen (and must be chosen again if the form comes back).
+    let mut photos_chosen = false;
+    let mut vague_address = false;
     let result = async {
         let form = read_form(form).await;
         // Keep what was typed even when the photos were refused.
@@ -390,8 +430,14 @@ pub async fn submit_report(
             Ok(f) => (f.fields, Ok(f.photos)),
             Err(e) => (Vec::new(), Err(e)),
         };
+        photos_chosen = photos.as_ref().map_or(true, |p| !p.is_empty());
         let mut req = IntakeRequest::default();
+        let mut send_as_typed = false;
         for (name, text) in fields {
+            if name == "send_as_typed" {
+                send_as_typed = true;
+                continue;
+            }
             match name.as_str() {
                 "category_code" => input.category_code = text.clone(),
                 "description" => input.description = text.clone(),
@@ -406,6 +452,21 @@ pub async fn submit_report(
             req.set_form_field(&name, text)?;
         }
         let photos = photos?;
+        // An address that places the report nowhere finer than the district: ask once.
+        if input.lng.is_empty() && !send_as_typed {
+            let place = intake::locate(&state, None, None, Some(&input.address)).ok();
+            if place.is_some_and(|p| p.street_code.is_none()) {
+                vague_address = true;
+                return Err(ApiError::from(AppError::invalid(
+                    "address",
+                    "这个地址找不到对应的街道、社区或地标，问题将交给区指挥中心再分派，可能耽误时间。\
+                     请在地图上选择位置，或写明街道、社区；如确认无误，请再次提交。",
+                    "This address names no street, community or landmark we know, so the report would go to \
+                     the district command centre to be sorted, which takes longer. Pick the place on the map or \
+                     name the street and community; if it is right as it is, submit again.",
+                )));
+            }
+        }
         let count = photos.len();
         let created = intake::submit(&state, Reporter::Resident, req.into_report(photos)).await?;
         Ok::<_, ApiError>((created, count))
@@ -425,10 +486,11 @@ pub async fn submit_report(
             Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
         }
         Err(e) if e.field.is_some() => {
-            let (field, message) = (e.field.unwrap_or_default(), lang.t(&e.text.zh, &e.text.en).to_string());
+            let FormError { field, message } = form_error(e, &lang)?;
             let mut page = details_page(&state, lang, &uri, input);
             page.error = Some((field, message));
-            page.photos_lost = true;
+            page.photos_lost = photos_chosen;
+            page.vague_address = vague_address;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         Err(e) => Err(e),

@@ -1,0 +1,108 @@
+// Places as people use them, on a 390-px phone and on a desktop: a resident reports from where
+// they stand ("use my location", or a refusal that leaves the page usable), is asked once about
+// an address that names no street, community or landmark, and staff read maps that name their
+// landmarks without overlapping labels, with a legend and a scale, whose points open their case.
+//
+// Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, startDemo } from './server.mjs';
+
+const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+const WANGFUJING = { latitude: 39.9149, longitude: 116.4109 };
+
+let demo, browser, base;
+
+before(async () => {
+  demo = await startDemo();
+  base = demo.base;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function page(viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
+  return context.newPage();
+}
+
+async function logIn(p, username) {
+  await p.goto(`${base}/login`);
+  await p.fill('#username', username);
+  await p.fill('#password', demo.password);
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/login"] button[type="submit"]')]);
+}
+
+for (const [size, viewport] of Object.entries(SIZES)) {
+  test(`${size}: "use my location" opens the form at the resident's place`, async () => {
+    const p = await page(viewport, { geolocation: WANGFUJING, permissions: ['geolocation'] });
+    await p.goto(`${base}/report`);
+    const button = p.locator('[data-locate-me]');
+    assert.ok(await button.isVisible(), 'the button shows where the browser can locate');
+    await Promise.all([p.waitForURL(/\/report\/details\?lng=116\.41/), button.click()]);
+    assert.match(await p.locator('main').innerText(), /东华门街道/, 'the place is named');
+    await p.context().close();
+  });
+
+  test(`${size}: a refused position leaves the map and the address`, async () => {
+    const p = await page(viewport);
+    await p.goto(`${base}/report`);
+    await p.locator('[data-locate-me]').click();
+    await p.waitForFunction(() => document.getElementById('locate-status').textContent.length > 12);
+    assert.match(await p.locator('#locate-status').innerText(), /无法获取位置|not available/);
+    assert.ok(p.url().endsWith('/report'), 'still on the map');
+    assert.ok(await p.locator('input[type="image"][name="spot"]').isVisible());
+    await p.context().close();
+  });
+
+  test(`${size}: an address that names no place is questioned once, then sent`, async () => {
+    const p = await page(viewport);
+    await p.goto(`${base}/report/details`);
+    assert.ok((await p.locator('#places option').count()) > 150, 'streets, communities and landmarks suggested');
+    await p.fill('#description', '路灯不亮了');
+    await p.fill('#address', '北京市东城区');
+    await p.check('input[name="anonymous"]');
+    await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    assert.match(await p.locator('#address-error').innerText(), /找不到对应的街道、社区或地标/);
+    assert.equal(await p.locator('#address').inputValue(), '北京市东城区', 'what was typed stays');
+    assert.equal(await p.locator('.note').count(), 0, 'no photos to choose again: none were chosen');
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'nothing wider than the screen');
+    await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    assert.match(await p.locator('#tracking-no').innerText(), /^\d{14}$/);
+    await p.context().close();
+  });
+
+  test(`${size}: the staff map names landmarks without overlaps, and a point opens its case`, async () => {
+    const p = await page(viewport);
+    await logIn(p, 'supervisor');
+    await p.goto(`${base}/map`);
+    const svg = p.locator('svg.map').first();
+    assert.ok((await svg.locator('path.landmark').count()) >= 8, 'the landmarks are marked');
+    assert.ok(await svg.locator('g.north').count(), 'north is marked');
+    assert.match(await svg.locator('g.legend').textContent(), /\d+ k?m/, 'a scale bar');
+    assert.match(await svg.locator('g.legend').textContent(), /界线为示意/, 'the lines are said to be approximate');
+    const boxes = await svg.locator('g.labels text').evaluateAll((texts) =>
+      texts.map((t) => { const b = t.getBBox(); return { text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height }; }));
+    assert.ok(boxes.length >= 10, `labels drawn: ${boxes.length}`);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const overlap = a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
+        assert.ok(!overlap, `${a.text} and ${b.text} overlap`);
+      }
+    }
+    const dot = svg.locator('a.dot').first();
+    const href = await dot.getAttribute('href');
+    assert.match(href, /^\/cases\/[0-9a-f-]{36}$/);
+    await p.goto(`${base}${href}`);
+    assert.match(await p.locator('h1').innerText(), /\d{14}/, 'the case page');
+    const spot = p.locator('svg.map').first();
+    assert.ok((await spot.locator('g.labels text').count()) >= 1, 'the case map names its surroundings');
+    await p.context().close();
+  });
+}
