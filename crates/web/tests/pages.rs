@@ -52,9 +52,14 @@ async fn staff_log_in_and_out_through_the_login_page(app: TestApp) {
     assert!(ok.header("set-cookie").unwrap().contains("HttpOnly"));
     let map = app.get("/map").header("cookie", &cookie).send().await;
     assert_eq!(map.status, 200, "{}", map.text());
-    // Somewhere else is not followed after login.
+    // Somewhere else is not followed after login: the leader lands where their work is.
     let away = login(format!("username=leader&password={}&next=%2F%2Fevil.example", enc(PASSWORD)), here).send().await;
-    assert_eq!(away.header("location"), Some("/map"));
+    assert_eq!(away.header("location"), Some("/dashboard"));
+    // Without a page asked for, each role lands where its work is.
+    for (username, landing) in [("operator", "/intake"), ("dispatcher", "/work"), ("leader", "/dashboard")] {
+        let ok = login(format!("username={username}&password={}&next=", enc(PASSWORD)), here).send().await;
+        assert_eq!((ok.status, ok.header("location")), (303, Some(landing)), "{username}");
+    }
 
     let out = app.post("/logout").header("cookie", &cookie).header("origin", here).send().await;
     assert_eq!((out.status, out.header("location")), (303, Some("/login")));

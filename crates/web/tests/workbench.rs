@@ -91,10 +91,19 @@ async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     handler.act(&id, "action=report_handled&result=%E5%B7%B2%E4%BF%AE%E5%A5%BD").await;
     let supervisor = Desk::of(&app, "supervisor").await;
     assert!(supervisor.get("/work").await.text().contains(&format!("/cases/{id}")), "to check and close");
-    supervisor.act(&id, "action=close&note=").await;
+    // Verification: no outcome is chosen for the supervisor, and one must be.
+    supervisor.act(&id, "action=start_verification").await;
+    let form = supervisor.get(&format!("/cases/{id}")).await.text();
+    let passed = &form[form.find(r#"name="passed""#).expect("the verification form")..];
+    assert!(!passed[..passed.find("</fieldset>").unwrap()].contains("checked"), "neither yes nor no is chosen");
+    let unanswered = supervisor.post(&format!("/cases/{id}/act"), "action=verify&note=%E5%B7%B2%E4%BF%AE").await;
+    assert_eq!(unanswered.status, 422);
+    assert!(unanswered.text().contains("请选择“是”或“否”"), "{}", unanswered.text());
+    assert_eq!(app.stored_state(&id).await.0, "verifying");
+    supervisor.act(&id, "action=verify&passed=yes&note=%E5%B7%B2%E4%BF%AE").await;
     assert_eq!(app.stored_state(&id).await.0, "closed");
     let page = supervisor.get(&format!("/cases/{id}")).await.text();
-    for step in ["立案", "派遣", "签收", "联系群众", "办结", "结案"] {
+    for step in ["立案", "派遣", "签收", "联系群众", "办结", "开始核查", "核查"] {
         assert!(page.contains(step), "the timeline shows {step}");
     }
 
@@ -162,6 +171,7 @@ async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) 
         .await;
     assert_eq!(taken.status, 201, "{}", taken.text());
     assert!(taken.text().contains(r#"id="tracking-no""#) && taken.text().contains(r#"href="/intake""#));
+    assert!(taken.text().contains("已录入") && !taken.text().contains("已登记"), "recorded, not registered");
     assert_eq!(app.case_count().await, before + 1);
     assert_eq!(Desk::of(&app, "dispatcher").await.get("/intake").await.status, 403);
 

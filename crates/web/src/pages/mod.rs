@@ -23,6 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use grassroots_domain::Role;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -200,11 +201,21 @@ pub async fn login_form(
     let page = LoginPage {
         lang,
         chrome: Chrome::new(lang, None, &uri),
-        next: local_path(p.next.as_deref(), "/map"),
+        next: local_path(p.next.as_deref(), ""),
         username: String::new(),
         error: None,
     };
     Ok(Html(page.render()?))
+}
+
+/// Where a role's work is, for staff who log in without asking for a page.
+fn landing(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "/intake",
+        Role::Dispatcher | Role::Handler | Role::GridWorker | Role::Supervisor => "/work",
+        Role::Leader => "/dashboard",
+        Role::Admin => "/admin",
+    }
 }
 
 #[derive(Deserialize)]
@@ -221,9 +232,11 @@ pub async fn login(
     Client(client): Client,
     ApiForm(form): ApiForm<LoginForm>,
 ) -> Result<Response, ApiError> {
-    let next = local_path(form.next.as_deref(), "/map");
+    // A page asked for, if it is one of this site's; else the role's own.
+    let next = local_path(form.next.as_deref(), "");
     if let Some(session) = open_session(&state, &form.username, &form.password, client).await? {
-        return Ok(see_other(&next, Some(session.cookie)));
+        let to = if next.is_empty() { landing(session.user.role).to_string() } else { next };
+        return Ok(see_other(&to, Some(session.cookie)));
     }
     let page = LoginPage {
         lang,

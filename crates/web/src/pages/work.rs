@@ -215,9 +215,12 @@ pub enum Field {
         label: String,
         options: Vec<(String, String)>,
     },
+    /// Yes or no; a required one starts with neither chosen, so that nobody confirms an
+    /// outcome by not looking.
     YesNo {
         name: &'static str,
         label: String,
+        required: bool,
     },
 }
 
@@ -294,15 +297,19 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, lang:
         }
         MoveKind::Supervise => vec![
             text("note", t("督办意见", "Supervision note"), true),
-            Field::YesNo { name: "escalate", label: t("升级督办", "Escalate") },
+            Field::YesNo { name: "escalate", label: t("升级督办", "Escalate"), required: false },
         ],
         MoveKind::ReportHandled | MoveKind::ResolveOnSpot => vec![text("result", t("处置结果", "Result"), true)],
         MoveKind::Verify => vec![
-            Field::YesNo { name: "passed", label: t("核查通过", "Passed") },
+            Field::YesNo { name: "passed", label: t("核查通过", "Passed"), required: true },
             text("note", t("核查情况", "What was found"), true),
         ],
         MoveKind::Evaluate => vec![
-            Field::YesNo { name: "resolved", label: t("群众认为已解决", "The resident says it is resolved") },
+            Field::YesNo {
+                name: "resolved",
+                label: t("群众认为已解决", "The resident says it is resolved"),
+                required: true,
+            },
             Field::Choice {
                 name: "satisfaction",
                 label: t("满意度", "Satisfaction"),
@@ -365,6 +372,15 @@ impl Posted<'_> {
         self.optional(name).is_some_and(|v| matches!(v.as_str(), "yes" | "true" | "on"))
     }
 
+    /// A yes or no that must be given.
+    fn answer(&self, name: &'static str) -> Result<bool, ApiError> {
+        match self.optional(name).as_deref() {
+            Some("yes") => Ok(true),
+            Some("no") => Ok(false),
+            _ => Err(ApiError::field(name, "请选择“是”或“否”", "choose yes or no")),
+        }
+    }
+
     /// Every value of a field sent several times (a multiple choice).
     fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()).collect()
@@ -409,10 +425,10 @@ fn move_from_form(kind: MoveKind, fields: &[(String, String)]) -> Result<Move, A
         MoveKind::ReportHandled => Move::ReportHandled { result: form.text("result"), evidence: Vec::new() },
         MoveKind::ResolveOnSpot => Move::ResolveOnSpot { result: form.text("result") },
         MoveKind::StartVerification => Move::StartVerification {},
-        MoveKind::Verify => Move::Verify { passed: form.yes("passed"), note: form.text("note") },
+        MoveKind::Verify => Move::Verify { passed: form.answer("passed")?, note: form.text("note") },
         MoveKind::Close => Move::Close { note: form.optional("note") },
         MoveKind::Evaluate => Move::Evaluate {
-            resolved: form.yes("resolved"),
+            resolved: form.answer("resolved")?,
             satisfaction: Satisfaction::parse_field("satisfaction", &form.text("satisfaction"))?,
             comment: form.optional("comment"),
         },
