@@ -142,8 +142,22 @@ async fn the_reporter_is_revealed_only_with_a_reason_and_audited(app: TestApp) {
     assert_eq!(shown.status, 200);
     assert_eq!(shown.header("cache-control"), Some("no-store"));
     assert!(shown.text().contains(PHONE) && shown.text().contains(NAME));
+    assert!(shown.text().contains(&format!(r#"<a href="tel:{PHONE}">"#)), "the phone can be called");
+    // Asked by the page's script: the reporter's part alone, for the page to stay where it is.
+    let part = app
+        .post(&format!("/cases/{id}/reveal"))
+        .header("cookie", &dispatcher.cookie)
+        .header("origin", &dispatcher.origin)
+        .header("x-fragment", "reporter-section")
+        .body_with_type("application/x-www-form-urlencoded", "reason=%E5%86%8D%E6%AC%A1%E5%9B%9E%E8%AE%BF".to_string())
+        .send()
+        .await;
+    assert_eq!((part.status, part.header("cache-control")), (200, Some("no-store")));
+    let html = part.text();
+    assert!(html.trim_start().starts_with("<section") && !html.contains("<html"), "{html}");
+    assert!(html.contains(&format!(r#"<a href="tel:{PHONE}">"#)));
     let audit = app.store.audit_entries(uuid::Uuid::parse_str(id).unwrap()).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "reveal"), "{audit:?}");
+    assert_eq!(audit.iter().filter(|a| a.action == "reveal").count(), 2, "each view audited: {audit:?}");
 }
 
 async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) {

@@ -734,12 +734,32 @@ pub struct RevealForm {
     reason: String,
 }
 
-/// Shows the reporter's name and phone on this page only, after recording why (audited).
+/// The reporter's part of the case page, answered alone to a reveal made from the page's script.
+#[derive(Template)]
+#[template(path = "case_reporter.html")]
+struct ReporterFragment {
+    lang: Lang,
+    id: String,
+    anonymous: bool,
+    reporter_name: String,
+    reporter_phone: String,
+    revealed: bool,
+    revealed_texts: Vec<(String, String)>,
+    may_reveal: bool,
+    reveal_error: Option<String>,
+}
+
+/// The header with which the page's script asks for a part of the page instead of all of it.
+const FRAGMENT_HEADER: &str = "x-fragment";
+
+/// Shows the reporter's name and phone on this page only, after recording why (audited): the
+/// whole page again, or, asked by the page's script, only the reporter's part of it.
 pub async fn reveal(
     State(state): State<Arc<AppState>>,
     staff: Can<need::RevealPersonalData>,
     lang: Lang,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     ApiForm(form): ApiForm<RevealForm>,
 ) -> Result<Response, ApiError> {
@@ -765,8 +785,24 @@ pub async fn reveal(
         }
         Err(e) => return Err(e),
     };
+    let html = if headers.get(FRAGMENT_HEADER).is_some_and(|v| v == "reporter-section") {
+        ReporterFragment {
+            lang: page.lang,
+            id: page.id,
+            anonymous: page.anonymous,
+            reporter_name: page.reporter_name,
+            reporter_phone: page.reporter_phone,
+            revealed: page.revealed,
+            revealed_texts: page.revealed_texts,
+            may_reveal: page.may_reveal,
+            reveal_error: page.reveal_error,
+        }
+        .render()?
+    } else {
+        page.render()?
+    };
     // Personal data is not to be kept in caches.
-    let mut response = (status, Html(page.render()?)).into_response();
+    let mut response = (status, Html(html)).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(response)
 }

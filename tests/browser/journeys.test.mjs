@@ -1,7 +1,8 @@
-// Places as people use them, on a 390-px phone and on a desktop: a resident reports from where
+// The loop as people live it, on a 390-px phone and on a desktop: a resident reports from where
 // they stand ("use my location", or a refusal that leaves the page usable), is asked once about
-// an address that names no street, community or landmark, and staff read maps that name their
-// landmarks without overlapping labels, with a legend and a scale, whose points open their case.
+// an address that names no street, community or landmark; a dispatcher reveals a reporter
+// without leaving the case and can call them; staff read maps that name their landmarks without
+// overlapping labels, with a legend and a scale, whose points open their case.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
 
@@ -74,6 +75,32 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     assert.ok(fits, 'nothing wider than the screen');
     await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
     assert.match(await p.locator('#tracking-no').innerText(), /^\d{14}$/);
+    await p.context().close();
+  });
+
+  test(`${size}: a dispatcher reveals the reporter without leaving the case, and can call them`, async () => {
+    const report = await fetch(`${base}/api/v1/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        description: '楼道灯坏了', category_code: '0301', address: '东华门街道多福巷社区',
+        reporter_name: '李四', reporter_phone: '13900001234',
+      }),
+    });
+    assert.equal(report.status, 201);
+    const { id } = await report.json();
+    const p = await page(viewport);
+    await logIn(p, 'dispatcher');
+    await p.goto(`${base}/cases/${id}`);
+    assert.doesNotMatch(await p.locator('#reporter').innerText(), /13900001234/, 'masked until revealed');
+    await p.fill('#reveal-reason', '回访核实');
+    await p.click('#reporter-section button[type="submit"]');
+    const call = p.locator('#reporter a[href="tel:13900001234"]');
+    await call.waitFor();
+    assert.ok(p.url().endsWith(`/cases/${id}`), `still on the case: ${p.url()}`);
+    assert.ok(await call.isVisible());
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the case page fits the screen');
     await p.context().close();
   });
 
