@@ -516,12 +516,25 @@ pub fn bar_chart(label: &str, rows: &[(String, f64, String)], colour: &str) -> S
 }
 
 /// Lines of shares (0–1) over periods, one per series; gaps where a period has no figure.
-pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<Option<f64>>)]) -> String {
+/// A share and how many cases it rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    pub value: f64,
+    pub of: i64,
+}
+
+/// Fewer cases than this under a point, and it is drawn hollow and grey: too few to read.
+pub const FEW_CASES: i64 = 10;
+
+/// Lines of shares over periods: each point names the share and the cases it rests on, and a
+/// point on fewer than [`FEW_CASES`] cases is hollow and grey.
+pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<Option<Share>>)]) -> String {
     const WIDTH: f64 = 560.0;
-    const HEIGHT: f64 = 220.0;
+    const HEIGHT: f64 = 238.0;
     const LEFT: f64 = 40.0;
     const BOTTOM: f64 = 30.0;
-    let (plot_w, plot_h) = (WIDTH - LEFT - 10.0, HEIGHT - BOTTOM - 10.0);
+    // The last 18 units hold the note on hollow points.
+    let (plot_w, plot_h) = (WIDTH - LEFT - 10.0, HEIGHT - 18.0 - BOTTOM - 10.0);
     let x = |i: usize| LEFT + plot_w * (i as f64 + 0.5) / periods.len().max(1) as f64;
     let y = |v: f64| 10.0 + plot_h * (1.0 - v);
     let mut svg = format!(
@@ -545,7 +558,7 @@ pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<
             svg,
             r#"<text x="{:.1}" y="{:.0}" text-anchor="middle">{}</text>"#,
             x(i),
-            HEIGHT - 10.0,
+            HEIGHT - 28.0,
             escape(period)
         );
     }
@@ -556,7 +569,7 @@ pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<
         for (i, v) in values.iter().enumerate() {
             match v {
                 Some(v) => {
-                    let _ = write!(d, "{}{:.1} {:.1}", if drawing { 'L' } else { 'M' }, x(i), y(*v));
+                    let _ = write!(d, "{}{:.1} {:.1}", if drawing { 'L' } else { 'M' }, x(i), y(v.value));
                     drawing = true;
                 }
                 None => drawing = false,
@@ -569,18 +582,29 @@ pub fn line_chart(label: &str, periods: &[String], series: &[(String, &str, Vec<
         );
         for (i, v) in values.iter().enumerate() {
             if let Some(v) = v {
+                let (fill, stroke, class) =
+                    if v.of < FEW_CASES { ("#fff", "#999", "few") } else { (*colour, *colour, "point") };
                 let _ = write!(
                     svg,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{} {}: {:.0}%</title></circle>"#,
+                    r#"<circle class="{class}" cx="{:.1}" cy="{:.1}" r="3.5" fill="{fill}" stroke="{stroke}" stroke-width="1.5"><title>{} {}: {:.0}%（{} 件 / of {} cases）</title></circle>"#,
                     x(i),
-                    y(*v),
+                    y(v.value),
                     escape(name),
                     escape(&periods[i]),
-                    v * 100.0
+                    v.value * 100.0,
+                    v.of,
+                    v.of
                 );
             }
         }
     }
+    let _ = write!(
+        svg,
+        r##"<circle cx="{LEFT}" cy="{:.0}" r="3.5" fill="#fff" stroke="#999" stroke-width="1.5"/><text x="{:.0}" y="{:.0}">不足{FEW_CASES}件，仅供参考 / fewer than {FEW_CASES} cases: a rough guide only</text>"##,
+        HEIGHT - 8.0,
+        LEFT + 8.0,
+        HEIGHT - 4.0
+    );
     svg.push_str("</svg>");
     svg
 }
@@ -646,11 +670,15 @@ mod tests {
         assert!(bars.contains(r#"width="320.0""#) && bars.contains(r#"width="160.0""#), "{bars}");
         assert!(bars.contains("b&lt;"));
         let periods = vec!["W1".to_string(), "W2".into(), "W3".into()];
-        let lines = line_chart("y", &periods, &[("响应率".into(), "#000", vec![Some(1.0), None, Some(0.5)])]);
+        let points = vec![Some(Share { value: 1.0, of: 40 }), None, Some(Share { value: 0.5, of: 4 })];
+        let lines = line_chart("y", &periods, &[("响应率".into(), "#000", points)]);
         // Two separate runs: each starts with a move.
         let d = lines.split(r#"<path d=""#).nth(1).unwrap().split('"').next().unwrap();
         assert_eq!(d.matches('M').count(), 2, "{d}");
-        assert!(lines.contains("响应率 W3: 50%"));
+        assert!(lines.contains("响应率 W3: 50%（4 件 / of 4 cases）"), "each point says what it rests on");
+        assert_eq!(lines.matches(r#"class="few""#).count(), 1, "only the point on four cases is greyed");
+        assert_eq!(lines.matches(r#"class="point""#).count(), 1);
+        assert!(lines.contains("不足10件"));
     }
 
     #[test]

@@ -236,6 +236,12 @@ async fn refusals_are_pages_that_say_why(app: TestApp) {
     assert_eq!(limited.status, 429);
     assert!(is_page(&limited) && limited.text().contains("请求过于频繁"), "{}", limited.text());
     assert!(limited.header("retry-after").is_some());
+    // A mistyped API address: a page for a browser going there, JSON for a program.
+    let typed = app.get("/api/v1/casez").header("sec-fetch-mode", "navigate").send().await;
+    assert_eq!(typed.status, 404);
+    assert!(is_page(&typed) && typed.text().contains("不存在"), "{}", typed.text());
+    let called = app.get("/api/v1/casez").send().await;
+    assert_eq!((called.status, called.header("content-type")), (404, Some("application/json")));
     let english = app.get("/no/such/page").header("cookie", "lang=en").send().await;
     assert_eq!(english.status, 404);
     assert!(is_page(&english) && english.text().contains("not found"), "{}", english.text());

@@ -78,8 +78,8 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
     (router, doc)
 }
 
-/// The API under `/api`: its routes, the document at `/api/docs`, and JSON answers for
-/// unknown paths and methods.
+/// The API under `/api`: its routes, the document at `/api/docs`, and answers for unknown
+/// paths (JSON, or a page for a browser that went there) and methods.
 pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let (routes, doc) = routes(state);
     // Serialised once; each answer shares the bytes.
@@ -90,7 +90,19 @@ pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let docs = move || std::future::ready(([(CONTENT_TYPE, "application/json")], json.clone()));
     let api = routes
         .route("/docs", get(docs))
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     Router::new().nest("/api", api)
+}
+
+/// A path under the API that does not exist: JSON for programs, a page for a person whose
+/// browser went there (a mistyped address).
+async fn unknown_path(headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let error = ApiError::not_found();
+    if crate::pages::is_navigation(&headers) {
+        crate::pages::error_page(crate::pages::Lang::of(&headers), &error)
+    } else {
+        error.into_response()
+    }
 }

@@ -146,16 +146,30 @@ pub async fn errors_as_pages(request: Request, next: Next) -> Response {
     if error.status == StatusCode::UNAUTHORIZED {
         return see_other(&format!("/login?{}", encode(&[("next", &here)])), None);
     }
-    let message = lang.t(&error.text.zh, &error.text.en).to_string();
-    let page = ErrorPage { lang, status: error.status.as_u16(), message };
-    let mut page = match page.render() {
-        Ok(html) => (error.status, Html(html)).into_response(),
-        Err(_) => error.status.into_response(),
-    };
+    let mut page = error_page(lang, &error);
     if let Some(retry) = response.headers().get(RETRY_AFTER) {
         page.headers_mut().insert(RETRY_AFTER, retry.clone());
     }
     page
+}
+
+/// An error as a page, in the reader's language.
+pub(crate) fn error_page(lang: Lang, error: &ApiError) -> Response {
+    let message = lang.t(&error.text.zh, &error.text.en).to_string();
+    match (ErrorPage { lang, status: error.status.as_u16(), message }).render() {
+        Ok(html) => (error.status, Html(html)).into_response(),
+        Err(_) => error.status.into_response(),
+    }
+}
+
+/// A person's browser going to an address (typed, or a link followed), not a program calling:
+/// the browser says so with `Sec-Fetch-Mode: navigate`, older ones by asking for HTML first.
+pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-mode").is_some_and(|m| m == "navigate")
+        || headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.starts_with("text/html"))
 }
 
 /// 303 to a path on this site, optionally setting a cookie.

@@ -403,7 +403,9 @@ impl<'a> Req<'a> {
             }
         }
         let response = Response::parse(&raw);
-        if self.path.starts_with("/api/") && self.path != "/api/docs" {
+        // A browser going to an address is answered as a person, not held to the API's document.
+        let navigation = self.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("sec-fetch-mode") && v == "navigate");
+        if self.path.starts_with("/api/") && self.path != "/api/docs" && !navigation {
             let body = &response.body;
             self.app.contract.check(self.method, &self.path, response.status, response.header("content-type"), body);
         }
