@@ -104,6 +104,25 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await p.context().close();
   });
 
+  test(`${size}: the workbench filters by names and reads on the screen it is on`, async () => {
+    const p = await page(viewport);
+    await logIn(p, 'dispatcher');
+    await p.goto(`${base}/work?queue=to_register`);
+    const rows = p.locator('table.cards tbody tr');
+    assert.ok((await rows.count()) > 0, 'cases in the queue');
+    const display = await rows.first().evaluate((tr) => getComputedStyle(tr).display);
+    assert.equal(display, size === 'phone' ? 'block' : 'table-row', 'cards on a phone, a table on a desktop');
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'nothing wider than the screen');
+    await p.selectOption('#region', { label: '东华门街道' });
+    await Promise.all([p.waitForNavigation(), p.click('form.filters button[type="submit"]')]);
+    assert.match(p.url(), /region=110101001/);
+    assert.equal(await p.locator('#filter-error').count(), 0);
+    await p.goto(`${base}/work?queue=to_register&category=nonsense`);
+    assert.match(await p.locator('#filter-error').innerText(), /nonsense/);
+    await p.context().close();
+  });
+
   test(`${size}: the staff map names landmarks without overlaps, and a point opens its case`, async () => {
     const p = await page(viewport);
     await logIn(p, 'supervisor');

@@ -24,6 +24,16 @@ pub struct Unit {
 /// centre that takes what no other is responsible for, and others (utilities, companies).
 pub const UNIT_KINDS: [&str; 4] = ["department", "street_office", COMMAND_CENTRE, "other"];
 
+/// A kind of unit in words (Chinese, English).
+pub fn unit_kind_name(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "department" => ("职能部门", "departments"),
+        "street_office" => ("街道办事处", "street offices"),
+        COMMAND_CENTRE => ("区指挥中心", "command centre"),
+        _ => ("其他单位", "other units"),
+    }
+}
+
 /// One line of the responsibility matrix (派单目录): category × region → unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -55,6 +55,19 @@ async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     let html = work.text();
     assert!(html.contains(r#"aria-current="page">待立案 <span class="count">1</span>"#), "{html}");
     assert!(html.contains(&format!(r#"<a href="/cases/{id}">"#)));
+    // Filters are chosen by name; one that names nothing known is set aside and said so.
+    assert!(html.contains(r#"<select id="category" name="category""#) && html.contains("路灯"), "categories by name");
+    assert!(html.contains(r#"<select id="unit" name="unit""#) && html.contains(r#"<optgroup label="街道办事处">"#));
+    assert!(html.contains(r#"<option value="110101001">东华门街道</option>"#), "streets by name");
+    let lamps = dispatcher.get("/work?category=03").await.text();
+    assert!(lamps.contains(&format!("/cases/{id}")) && lamps.contains(r#"<option value="03" selected>"#));
+    let water = dispatcher.get("/work?category=1602").await.text();
+    assert!(!water.contains(&format!("/cases/{id}")), "another category filters it out");
+    let bad = dispatcher.get("/work?category=zz&region=99").await;
+    assert_eq!(bad.status, 200, "a bad filter keeps the page");
+    let bad = bad.text();
+    assert!(bad.contains(r#"id="filter-error""#) && bad.contains("zz"), "{bad}");
+    assert!(bad.contains(&format!("/cases/{id}")), "the queue shows without the bad filters");
     let api = app.get("/api/v1/queues").bearer(&app.login("dispatcher").await).send().await.json();
     assert_eq!(api["queues"][0]["queue"], "to_register");
     assert_eq!(api["queues"][0]["count"], 1);

@@ -253,6 +253,8 @@ pub async fn picker_svg(
 
 /// A category to choose, under its top-level group.
 pub struct CategoryGroup {
+    /// The top-level category's code.
+    pub code: String,
     pub name: String,
     pub options: Vec<(String, String)>,
 }
@@ -273,7 +275,11 @@ pub(crate) fn category_groups(reference: &Reference, lang: &Lang) -> Vec<Categor
             } else {
                 subs
             };
-            CategoryGroup { name: lang.t(&top.name_zh, &top.name_en).to_string(), options }
+            CategoryGroup {
+                code: top.code.as_str().to_string(),
+                name: lang.t(&top.name_zh, &top.name_en).to_string(),
+                options,
+            }
         })
         .collect()
 }

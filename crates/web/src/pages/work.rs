@@ -12,6 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::queue::Queue;
+use grassroots_domain::reference::{unit_kind_name, UNIT_KINDS};
+use grassroots_domain::region::spoken_name;
 use grassroots_domain::workflow::{open_actions, Move, MoveKind};
 use grassroots_domain::{Capability, CaseRecord, Priority, RegionCode, Role, Satisfaction};
 use grassroots_geo::atlas::Atlas;
@@ -61,9 +63,30 @@ fn place_line(atlas: &Atlas, record: &CaseRecord) -> String {
 pub struct WorkParams {
     queue: Option<String>,
     category: Option<String>,
+    unit: Option<String>,
     region: Option<String>,
     text: Option<String>,
     after: Option<String>,
+}
+
+/// A choice of a filter: (value, name), and whether it is the one in force.
+pub struct FilterOption {
+    pub value: String,
+    pub name: String,
+    pub chosen: bool,
+}
+
+/// A filter of the queue: a choice among groups of options.
+pub struct Filter {
+    pub name: &'static str,
+    pub label: String,
+    pub groups: Vec<FilterGroup>,
+}
+
+/// Options under a heading (a top-level category, a street).
+pub struct FilterGroup {
+    pub name: String,
+    pub options: Vec<FilterOption>,
 }
 
 pub struct QueueTab {
@@ -93,8 +116,9 @@ struct WorkPage {
     queue: String,
     queue_label: String,
     tabs: Vec<QueueTab>,
-    category: String,
-    region: String,
+    filters: Vec<Filter>,
+    /// Why a filter was set aside.
+    refused: Vec<String>,
     text: String,
     rows: Vec<Row>,
     next_href: Option<String>,
@@ -119,18 +143,39 @@ pub async fn queues(
         Some(q) => queue_param(&staff, q)?.0,
         None => *Queue::for_role(role).first().ok_or_else(ApiError::not_found)?,
     };
-    let reference = state.reference();
+    let (reference, atlas) = (state.reference(), state.atlas());
     let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let (category, region, text) = (keep(&p.category), keep(&p.region), keep(&p.text));
-    let after = p
-        .after
-        .as_deref()
-        .map(|a| uuid::Uuid::parse_str(a).map_err(|_| ApiError::field("after", "无效的翻页位置", "not a page cursor")))
-        .transpose()?;
+    let (mut category, mut unit, mut region, text) = (keep(&p.category), keep(&p.unit), keep(&p.region), keep(&p.text));
+    // A filter that names nothing known is set aside and said so: the queue still shows.
+    let mut refused: Vec<String> = Vec::new();
+    let mut refuse = |e: ApiError| refused.push(lang.t(&e.text.zh, &e.text.en).to_string());
+    if let Some(Err(e)) = category.as_deref().map(|c| category_param(&reference, c)) {
+        refuse(e);
+        category = None;
+    }
+    if unit.as_deref().is_some_and(|u| reference.unit(u).is_none()) {
+        refuse(ApiError::field("unit", "未知的单位", "unknown unit"));
+        unit = None;
+    }
+    let region_code = match region.as_deref().map(RegionCode::parse).transpose() {
+        Ok(Some(code)) if atlas.outline(code.as_str()).is_none() => {
+            refuse(ApiError::field("region", format!("未知的地区“{code}”"), format!("unknown area '{code}'")));
+            region = None;
+            None
+        }
+        Ok(code) => code,
+        Err(e) => {
+            refuse(e.into());
+            region = None;
+            None
+        }
+    };
+    let after = p.after.as_deref().and_then(|a| uuid::Uuid::parse_str(a).ok());
     let filter = CaseFilter {
         queue: Some((queue, role)),
-        category: category.as_deref().map(|c| category_param(&reference, c)).transpose()?,
-        region: region.as_deref().map(RegionCode::parse).transpose()?,
+        category: category.clone(),
+        unit: unit.clone(),
+        region: region_code,
         text: text.clone(),
         after,
         limit: PAGE_SIZE,
@@ -139,7 +184,7 @@ pub async fn queues(
     let scope = &staff.user.scope;
     let (page, counts) =
         tokio::try_join!(state.store.list_cases(scope, &filter), state.store.queue_counts(scope, role))?;
-    let filters = [("category", &category), ("region", &region), ("text", &text)];
+    let filters = [("category", &category), ("unit", &unit), ("region", &region), ("text", &text)];
     let href = |q: Queue, after: Option<String>| {
         let mut pairs = vec![("queue", q.as_str().to_string())];
         pairs.extend(filters.iter().filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone()))));
@@ -147,7 +192,7 @@ pub async fn queues(
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         format!("/work?{}", encode(&pairs))
     };
-    let (now, atlas) = (Utc::now(), state.atlas());
+    let now = Utc::now();
     let tab = |(q, count): &(Queue, i64)| QueueTab {
         label: lang.t(q.label_zh(), q.label_en()).to_string(),
         count: *count,
@@ -161,8 +206,24 @@ pub async fn queues(
         next_href: page.next_cursor.map(|c| href(queue, Some(c.to_string()))),
         first_href: after.map(|_| href(queue, None)),
         rows: page.cases.iter().map(|c| row(&c.record, &reference, &atlas, now, &lang)).collect(),
-        category: category.unwrap_or_default(),
-        region: region.unwrap_or_default(),
+        filters: vec![
+            Filter {
+                name: "category",
+                label: lang.t("类别", "Category").to_string(),
+                groups: category_choices(&reference, &lang, category.as_deref()),
+            },
+            Filter {
+                name: "unit",
+                label: lang.t("承办单位", "Unit").to_string(),
+                groups: unit_choices(&reference, &lang, unit.as_deref()),
+            },
+            Filter {
+                name: "region",
+                label: lang.t("地区", "Area").to_string(),
+                groups: region_choices(&atlas, region.as_deref()),
+            },
+        ],
+        refused,
         text: text.unwrap_or_default(),
         intake: staff.may(Capability::AnswerCalls),
         patrol: staff.may(Capability::ReportOnPatrol),
@@ -170,6 +231,62 @@ pub async fn queues(
         lang,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// Categories by top-level group, each group choosable whole.
+fn category_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
+    let option = |value: String, name: String| FilterOption { chosen: chosen == Some(value.as_str()), value, name };
+    super::portal::category_groups(reference, lang)
+        .into_iter()
+        .map(|g| {
+            let mut options = vec![option(g.code.clone(), format!("{}（{}）", g.name, lang.t("全部", "all")))];
+            options.extend(g.options.into_iter().filter(|(code, _)| *code != g.code).map(|(v, n)| option(v, n)));
+            FilterGroup { name: g.name, options }
+        })
+        .collect()
+}
+
+/// Units by kind, by name.
+fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
+    let mut groups: Vec<FilterGroup> = Vec::new();
+    for kind in UNIT_KINDS {
+        let mut options: Vec<FilterOption> = reference
+            .units
+            .iter()
+            .filter(|u| u.kind == kind)
+            .map(|u| FilterOption {
+                value: u.id.clone(),
+                name: lang.t(&u.name_zh, &u.name_en).to_string(),
+                chosen: chosen == Some(u.id.as_str()),
+            })
+            .collect();
+        options.sort_by(|a, b| a.name.cmp(&b.name));
+        if !options.is_empty() {
+            let (zh, en) = unit_kind_name(kind);
+            groups.push(FilterGroup { name: lang.t(zh, en).to_string(), options });
+        }
+    }
+    groups
+}
+
+/// Streets, each with its communities, of the districts served.
+fn region_choices(atlas: &Atlas, chosen: Option<&str>) -> Vec<FilterGroup> {
+    let option = |code: &RegionCode, name: String| FilterOption {
+        value: code.as_str().to_string(),
+        chosen: chosen == Some(code.as_str()),
+        name,
+    };
+    atlas
+        .served_districts()
+        .flat_map(|d| atlas.children(&d.code))
+        .map(|street| {
+            let mut options = vec![option(&street.code, street.name.clone())];
+            options.extend(
+                atlas.children(&street.code).into_iter().map(|c| option(&c.code, spoken_name(&c.name).to_string())),
+            );
+            FilterGroup { name: street.name.clone(), options }
+        })
+        .collect()
 }
 
 /// A case as a line of a queue: what, where, and how much time is left.

@@ -1,7 +1,7 @@
 //! Responsible units (承办单位): departments, street offices, the command centre, others.
 
 use grassroots_app::{reference, AppError};
-use grassroots_domain::reference::UNIT_KINDS;
+use grassroots_domain::reference::{unit_kind_name, UNIT_KINDS};
 use grassroots_store::{Reference, Unit};
 
 use super::{choice, input, Layout, Line, Saved};
@@ -23,7 +23,17 @@ pub(super) fn layout(lang: Lang) -> Layout {
             input("id", t("编号（小写字母、数字、-）", "Id (lower-case letters, digits, -)")),
             input("name_zh", t("名称", "Name")),
             input("name_en", t("英文名", "English name")),
-            choice("kind", t("类型", "Kind"), UNIT_KINDS.iter().map(|k| (k.to_string(), k.to_string())).collect()),
+            choice(
+                "kind",
+                t("类型", "Kind"),
+                UNIT_KINDS
+                    .iter()
+                    .map(|k| {
+                        let (zh, en) = unit_kind_name(k);
+                        (k.to_string(), t(zh, en))
+                    })
+                    .collect(),
+            ),
             input("region_code", t("服务区划代码", "Region served (code)")),
         ],
     }
