@@ -144,32 +144,8 @@ pub async fn queues(
         None => *Queue::for_role(role).first().ok_or_else(ApiError::not_found)?,
     };
     let (reference, atlas) = (state.reference(), state.atlas());
-    let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let (mut category, mut unit, mut region, text) = (keep(&p.category), keep(&p.unit), keep(&p.region), keep(&p.text));
-    // A filter that names nothing known is set aside and said so: the queue still shows.
-    let mut refused: Vec<String> = Vec::new();
-    let mut refuse = |e: ApiError| refused.push(lang.t(&e.text.zh, &e.text.en).to_string());
-    if let Some(Err(e)) = category.as_deref().map(|c| category_param(&reference, c)) {
-        refuse(e);
-        category = None;
-    }
-    if unit.as_deref().is_some_and(|u| reference.unit(u).is_none()) {
-        refuse(ApiError::field("unit", "未知的单位", "unknown unit"));
-        unit = None;
-    }
-    let region_code = match region.as_deref().map(RegionCode::parse).transpose() {
-        Ok(Some(code)) if atlas.outline(code.as_str()).is_none() => {
-            refuse(ApiError::field("region", format!("未知的地区“{code}”"), format!("unknown area '{code}'")));
-            region = None;
-            None
-        }
-        Ok(code) => code,
-        Err(e) => {
-            refuse(e.into());
-            region = None;
-            None
-        }
-    };
+    let WorkFilters { category, unit, region, region_code, text, refused } =
+        read_filters(&p, &reference, &atlas, &lang);
     let after = p.after.as_deref().and_then(|a| uuid::Uuid::parse_str(a).ok());
     let filter = CaseFilter {
         queue: Some((queue, role)),
@@ -231,6 +207,45 @@ pub async fn queues(
         lang,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The queue's filters as asked for; one that names nothing known is set aside, with why.
+struct WorkFilters {
+    category: Option<String>,
+    unit: Option<String>,
+    region: Option<String>,
+    region_code: Option<RegionCode>,
+    text: Option<String>,
+    refused: Vec<String>,
+}
+
+fn read_filters(p: &WorkParams, reference: &Reference, atlas: &Atlas, lang: &Lang) -> WorkFilters {
+    let keep = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (mut category, mut unit, mut region, text) = (keep(&p.category), keep(&p.unit), keep(&p.region), keep(&p.text));
+    let mut refused: Vec<String> = Vec::new();
+    let mut refuse = |e: ApiError| refused.push(lang.t(&e.text.zh, &e.text.en).to_string());
+    if let Some(Err(e)) = category.as_deref().map(|c| category_param(&reference, c)) {
+        refuse(e);
+        category = None;
+    }
+    if unit.as_deref().is_some_and(|u| reference.unit(u).is_none()) {
+        refuse(ApiError::field("unit", "未知的单位", "unknown unit"));
+        unit = None;
+    }
+    let region_code = match region.as_deref().map(RegionCode::parse).transpose() {
+        Ok(Some(code)) if atlas.outline(code.as_str()).is_none() => {
+            refuse(ApiError::field("region", format!("未知的地区“{code}”"), format!("unknown area '{code}'")));
+            region = None;
+            None
+        }
+        Ok(code) => code,
+        Err(e) => {
+            refuse(e.into());
+            region = None;
+            None
+        }
+    };
+    WorkFilters { category, unit, region, region_code, text, refused }
 }
 
 /// Categories by top-level group, each group choosable whole.
