@@ -224,7 +224,7 @@ fn read_filters(p: &WorkParams, reference: &Reference, atlas: &Atlas, lang: &Lan
     let (mut category, mut unit, mut region, text) = (keep(&p.category), keep(&p.unit), keep(&p.region), keep(&p.text));
     let mut refused: Vec<String> = Vec::new();
     let mut refuse = |e: ApiError| refused.push(lang.t(&e.text.zh, &e.text.en).to_string());
-    if let Some(Err(e)) = category.as_deref().map(|c| category_param(&reference, c)) {
+    if let Some(Err(e)) = category.as_deref().map(|c| category_param(reference, c)) {
         refuse(e);
         category = None;
     }
