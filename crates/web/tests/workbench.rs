@@ -36,11 +36,17 @@ impl<'a> Desk<'a> {
             .await
     }
 
-    /// Makes a move through the case page's form and expects to be sent back to the case.
-    async fn act(&self, id: &str, form: &str) {
+    /// Makes a move through the case page's form and expects to be sent back to the case,
+    /// told what was done; returns that page.
+    async fn act(&self, id: &str, form: &str) -> String {
         let res = self.post(&format!("/cases/{id}/act"), form).await;
         assert_eq!(res.status, 303, "{form}: {}", res.text());
-        assert_eq!(res.header("location"), Some(format!("/cases/{id}").as_str()));
+        let action = form.split('&').next().and_then(|a| a.strip_prefix("action=")).unwrap();
+        let back = format!("/cases/{id}?done={action}");
+        assert_eq!(res.header("location"), Some(back.as_str()));
+        let page = self.get(&back).await.text();
+        assert!(page.contains(r#"<p class="done" role="status">"#), "{page}");
+        page
     }
 }
 
@@ -76,7 +82,9 @@ async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     let page = dispatcher.get(&format!("/cases/{id}")).await.text();
     assert!(page.contains(MASKED_PHONE) && !page.contains(PHONE));
     assert!(page.contains(r#"name="action" value="register""#) && !page.contains(r#"value="accept""#));
-    dispatcher.act(&id, "action=register&note=%E5%B1%9E%E5%AE%9E").await;
+    let registered = dispatcher.act(&id, "action=register&note=%E5%B1%9E%E5%AE%9E").await;
+    assert!(registered.contains("已完成：立案"), "the move is said: {registered}");
+    assert!(registered.contains("队列已空"), "nothing else waits for this dispatcher");
     let queued = dispatcher.get("/work?queue=to_dispatch").await.text();
     assert!(queued.contains(&format!("/cases/{id}")), "now waiting for dispatch");
     dispatcher

@@ -619,6 +619,8 @@ struct CasePage {
     timeline: Vec<TimelineLine>,
     actions: Vec<ActionForm>,
     extension: Option<String>,
+    /// The move just made, said after it.
+    done: Option<Done>,
 }
 
 /// The words of an event for staff: what happened and its notes.
@@ -711,6 +713,7 @@ async fn case_page(
         photos,
         timeline: detail.events.iter().map(|e| event_line(e, &reference, &lang)).collect(),
         actions,
+        done: None,
         extension: r.pending_extension.as_ref().map(|x| {
             format!(
                 "{} {} {}：{}",
@@ -766,16 +769,53 @@ fn spot_map(atlas: &Atlas, (lng, lat): (f64, f64)) -> String {
     .to_svg()
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseParams {
+    /// The move just made on the case, to say so.
+    done: Option<String>,
+}
+
+/// What the last move did, and the next case waiting in the staff member's queues.
+pub struct Done {
+    pub what: String,
+    /// (href, tracking number)
+    pub next: Option<(String, String)>,
+}
+
 pub async fn show_case(
     State(state): State<Arc<AppState>>,
     staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<CaseParams>,
 ) -> Result<Html<String>, ApiError> {
     let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let detail = state.store.case_detail(&staff.user.scope, id).await?.ok_or(ApiError::not_found())?;
-    Ok(Html(case_page(&state, &staff, lang, &uri, detail).await?.render()?))
+    let mut page = case_page(&state, &staff, lang, &uri, detail).await?;
+    if let Some(kind) = p.done.as_deref().and_then(MoveKind::parse) {
+        let (zh, en) = kind.label();
+        page.done = Some(Done { what: lang.t(zh, en).to_string(), next: next_case(&state, &staff, id).await? });
+    }
+    Ok(Html(page.render()?))
+}
+
+/// The first case of the first of the role's queues that holds one, other than `this`.
+async fn next_case(state: &AppState, staff: &Staff, this: uuid::Uuid) -> Result<Option<(String, String)>, ApiError> {
+    let role = staff.user.role;
+    let counts = state.store.queue_counts(&staff.user.scope, role).await?;
+    for (queue, count) in counts {
+        if count == 0 {
+            continue;
+        }
+        let filter = CaseFilter { queue: Some((queue, role)), limit: 2, ..Default::default() };
+        let page = state.store.list_cases(&staff.user.scope, &filter).await?;
+        if let Some(next) = page.cases.iter().find(|c| c.record.id != this) {
+            return Ok(Some((format!("/cases/{}", next.record.id), next.record.tracking_no.clone())));
+        }
+    }
+    Ok(None)
 }
 
 /// Makes a move from its form; back to the case page, or — the move refused — the page again
@@ -804,8 +844,9 @@ pub async fn act(
     match outcome {
         Ok(_) => {
             // A move can take the case out of the actor's scope (a unit returning it).
+            let done = action.map_or("", MoveKind::as_str);
             Ok(match state.store.case_detail(&staff.user.scope, id).await? {
-                Some(_) => see_other(&format!("/cases/{id}"), None),
+                Some(_) => see_other(&format!("/cases/{id}?{}", encode(&[("done", done)])), None),
                 None => see_other("/work", None),
             })
         }
