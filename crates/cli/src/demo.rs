@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::{to_millis, tracking_no, LocatedBy, Place};
 use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
+use grassroots_domain::visits::COMMON_PURPOSES;
 use grassroots_domain::workflow::{decide, due_status_change, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{
     Actor, CaseRecord, CaseState, Channel, Priority, RegionCode, RegionLevel, RequestType, Role, Satisfaction, Scope,
@@ -524,9 +525,6 @@ pub fn generate_cases(
     out
 }
 
-const VISIT_TOPICS: &[&str] =
-    &["独居老人探访", "政策宣传", "矛盾纠纷排查", "安全隐患排查", "人口信息核实", "困难群众帮扶", "征求意见建议"];
-
 /// Households of every grid (labelled by building, unit and flat; nothing personal) and three
 /// months of visits by the grid's worker, reaching about half the households.
 pub fn generate_visits(
@@ -554,7 +552,7 @@ pub fn generate_visits(
                         household_label: label.clone(),
                         worker_id: worker.id,
                         visited_on: today - Duration::days(rng.gen_range(0..90)),
-                        topic: VISIT_TOPICS[rng.gen_range(0..VISIT_TOPICS.len())].into(),
+                        topic: COMMON_PURPOSES[rng.gen_range(0..COMMON_PURPOSES.len())].0.into(),
                         follow_up: rng.gen_bool(0.1).then(|| "需再次上门跟进".to_string()),
                     });
                 }

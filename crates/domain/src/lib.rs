@@ -16,6 +16,7 @@ pub mod rates;
 pub mod reference;
 pub mod region;
 pub mod text;
+pub mod visits;
 pub mod workflow;
 
 pub use access::{Actor, Capability, Role, Scope};

@@ -116,6 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cases/{id}/act", post(pages::work::act))
         .route("/cases/{id}/reveal", post(pages::work::reveal))
         .route("/grids/{code}", get(pages::grid::show))
+        .route("/grids/{code}/visits", post(pages::grid::record_visit))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))

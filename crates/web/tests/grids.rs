@@ -242,7 +242,54 @@ async fn cases_matching_an_auto_dispatch_line_are_dispatched_on_arrival(app: Tes
     assert_eq!(app.case_count().await, before);
 }
 
+/// The grid page records a visit on the phone: the household and purpose suggested, a problem
+/// found raised as a case of the grid, an error beside its field with what was typed kept; the
+/// grid's cases link to their pages; another grid's worker cannot record here.
+async fn a_visit_is_recorded_from_the_grid_page(app: TestApp) {
+    let cookie = format!("grassroots_session={}", app.login("gridworker").await);
+    let origin = format!("http://{}", app.addr);
+    let post = |cookie: String, form: String| {
+        app.post(&format!("/grids/{GRID}/visits"))
+            .header("cookie", &cookie)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", form)
+    };
+    let page = app.get(&format!("/grids/{GRID}")).header("cookie", &cookie).send().await.text();
+    assert!(page.contains(&format!(r#"action="/grids/{GRID}/visits""#)), "the form is there");
+    assert!(page.contains(r#"<option value="独居老人探访">"#), "common purposes suggested");
+
+    let missing = post(cookie.clone(), format!("household_label={}&topic=", enc("5号楼1单元302"))).send().await;
+    assert_eq!(missing.status, 422);
+    let html = missing.text();
+    assert!(html.contains(r#"id="visit-topic-error""#) && html.contains(r#"value="5号楼1单元302""#), "{html}");
+
+    let form = format!(
+        "household_label={}&topic={}&follow_up=&problem={}",
+        enc("5号楼1单元302"),
+        enc("安全隐患排查"),
+        enc("楼道堆放杂物，堵塞消防通道")
+    );
+    let saved = post(cookie.clone(), form.clone()).send().await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let back = saved.header("location").unwrap().to_string();
+    assert!(back.starts_with(&format!("/grids/{GRID}?visited=")), "{back}");
+    let page = app.get(&back).header("cookie", &cookie).send().await.text();
+    assert!(page.contains("走访已记录，所反映问题已转为案件"), "{page}");
+    assert!(page.contains("5号楼1单元302") && page.contains("已转案件"), "the visit is listed with its case");
+    assert!(page.contains(r#"<td><a href="/cases/"#), "the grid's cases link to their pages");
+
+    let other = format!("grassroots_session={}", app.login("gridworker-other").await);
+    let refused = post(other, form).send().await;
+    assert!(matches!(refused.status, 403 | 404 | 422), "{}", refused.status);
+    let leader = format!("grassroots_session={}", app.login("leader").await);
+    let form = format!("household_label={}&topic={}", enc("1号楼"), enc("政策宣传"));
+    assert_eq!(post(leader.clone(), form).send().await.status, 403, "a leader records no visits");
+    let page = app.get(&format!("/grids/{GRID}")).header("cookie", &leader).send().await.text();
+    assert!(!page.contains("/visits\""), "no visit form for a leader");
+}
+
 api_tests!(
+    a_visit_is_recorded_from_the_grid_page,
     cases_matching_an_auto_dispatch_line_are_dispatched_on_arrival,
     reports_are_routed_by_grid_then_address_and_outside_grids_go_to_the_command_centre,
     a_patrol_report_carries_photos_and_can_be_resolved_on_the_spot,

@@ -5,20 +5,23 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::Html;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use grassroots_domain::rates::{Rate, Rates};
 use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::{CaseFilter, RateFilter};
 
 use super::map::case_dot;
-use super::{beijing_minutes, category_name, percent, Chrome, Lang};
+use super::{beijing_minutes, category_name, encode, form_error, percent, see_other, Chrome, FormError, Lang};
 use crate::error::ApiError;
-use crate::session::Staff;
+use crate::extract::{ApiForm, ApiQuery};
+use crate::session::{need, Can, Staff};
 use crate::svg::{square_around, Area, Frame, Map, Palette};
 use crate::AppState;
-use grassroots_app::visits::grid_in_scope;
+use grassroots_app::visits::{grid_in_scope, RaisedCase, VisitLog};
+use grassroots_domain::visits::{purpose_in_english, COMMON_PURPOSES};
+use serde::Deserialize;
 
 /// How far around the grid its map reaches, as a share of the grid's larger side.
 const SURROUNDINGS: f64 = 0.6;
@@ -38,6 +41,7 @@ pub struct RateLine {
 }
 
 pub struct CaseLine {
+    pub href: String,
     pub tracking_no: String,
     pub category: String,
     pub state: String,
@@ -80,6 +84,30 @@ struct GridPage {
     visits: Vec<VisitLine>,
     /// Leaders see the grid's figures, not its individual cases and visits (DESIGN §2).
     individual_cases: bool,
+    /// The visit form, for those who record visits here.
+    visit_form: Option<VisitForm>,
+    /// A visit was just recorded (with the case it raised, if any).
+    visited: Option<String>,
+}
+
+/// Recording a household visit from the grid page.
+pub struct VisitForm {
+    /// The grid's households, suggested as the visit's household.
+    pub households: Vec<String>,
+    /// Common purposes, suggested.
+    pub purposes: Vec<String>,
+    pub typed: Vec<(String, String)>,
+    pub error: Option<FormError>,
+}
+
+impl VisitForm {
+    pub fn value(&self, name: &str) -> &str {
+        self.typed.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
 }
 
 fn rate_line(rate: &Rate, lang: &Lang) -> RateLine {
@@ -100,14 +128,75 @@ fn clip(text: &str, chars: usize) -> String {
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridParams {
+    /// The tracking number of the case a just-recorded visit raised, or "yes".
+    visited: Option<String>,
+}
+
 pub async fn show(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     lang: Lang,
     uri: Uri,
     Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<GridParams>,
 ) -> Result<Html<String>, ApiError> {
-    let grid = grid_in_scope(&state, &staff.user, &code).await?;
+    let mut page = grid_page(&state, &staff, lang, &uri, &code, Vec::new()).await?;
+    page.visited = p.visited.map(|v| match v.as_str() {
+        "yes" => lang.t("走访已记录", "The visit is recorded").to_string(),
+        no => format!("{} {no}", lang.t("走访已记录，所反映问题已转为案件", "The visit is recorded and raised case")),
+    });
+    Ok(Html(page.render()?))
+}
+
+/// Records a household visit from the grid page's form; back to the page, or the page again
+/// with the error beside its field and what was typed.
+pub async fn record_visit(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RecordVisits>,
+    lang: Lang,
+    uri: Uri,
+    Path(code): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let given = |name: &str| {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+    };
+    let log = VisitLog {
+        household_id: None,
+        household_label: Some(given("household_label").unwrap_or_default()),
+        visited_on: given("visited_on"),
+        topic: given("topic").unwrap_or_default(),
+        follow_up: given("follow_up"),
+        raise_case: given("problem").map(|description| RaisedCase { description, category_code: None }),
+    };
+    match grassroots_app::visits::record(&state, &staff.user, &code, log).await {
+        Ok((_, raised)) => {
+            let visited = raised.map_or_else(|| "yes".to_string(), |c| c.tracking_no);
+            Ok(see_other(&format!("/grids/{code}?{}", encode(&[("visited", visited.as_str())])), None))
+        }
+        Err(e) => {
+            let error = form_error(e.into(), &lang)?;
+            let mut page = grid_page(&state, &staff, lang, &uri, &code, fields).await?;
+            if let Some(form) = page.visit_form.as_mut() {
+                form.error = Some(error);
+            }
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+async fn grid_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    code: &str,
+    typed: Vec<(String, String)>,
+) -> Result<GridPage, ApiError> {
+    let grid = grid_in_scope(state, &staff.user, code).await?;
     let region = RegionCode::parse(&grid.code)?;
     let (scope, now, atlas) = (&staff.user.scope, Utc::now(), state.atlas());
     let last_90_days =
@@ -121,7 +210,16 @@ pub async fn show(
         store.rate_counts(scope, &last_90_days),
         store.patrol_counts(scope, &last_90_days),
     )?;
-    let listed = listed(&state, &staff.user, &grid.code, &last_90_days, individual_cases).await?;
+    let listed = listed(state, &staff.user, &grid.code, &last_90_days, individual_cases).await?;
+    let visit_form = match staff.may(Capability::RecordVisits) {
+        true => Some(VisitForm {
+            households: store.households(&grid.code).await?.into_iter().map(|h| h.label).collect(),
+            purposes: COMMON_PURPOSES.iter().map(|(zh, en)| lang.t(zh, en).to_string()).collect(),
+            typed,
+            error: None,
+        }),
+        false => None,
+    };
     let (households, coverage_30, coverage_90) = coverage.first().map_or((0, percent(None), percent(None)), |c| {
         let share = |n: i64| percent((c.households > 0).then(|| n as f64 / c.households as f64));
         (c.households, share(c.visited_30_days), share(c.visited_90_days))
@@ -132,7 +230,7 @@ pub async fn show(
         region.ancestor(level).and_then(|c| atlas.outline(c.as_str()).map(|o| o.name.clone())).unwrap_or_default()
     };
     let community_code = region.parent().map(|c| c.as_str().to_string()).unwrap_or_default();
-    let page = GridPage {
+    Ok(GridPage {
         name: grid.name.clone(),
         code: grid.code.clone(),
         community: name_of(RegionLevel::Community),
@@ -152,12 +250,13 @@ pub async fn show(
         patrol_reports: patrol.reports,
         patrol_on_spot: patrol.resolved_on_spot,
         cases: listed.cases.iter().map(|c| case_line(&c.record, &reference, &lang)).collect(),
-        visits: listed.visits.into_iter().map(visit_line).collect(),
+        visits: listed.visits.into_iter().map(|v| visit_line(v, &lang)).collect(),
         individual_cases,
-        chrome: Chrome::new(lang, Some(&staff), &uri),
+        visit_form,
+        visited: None,
+        chrome: Chrome::new(lang, Some(staff), uri),
         lang,
-    };
-    Ok(Html(page.render()?))
+    })
 }
 
 /// The grid's individual cases, visits and case points, for those who may see them.
@@ -188,6 +287,7 @@ async fn listed(
 
 fn case_line(r: &grassroots_domain::CaseRecord, reference: &grassroots_store::Reference, lang: &Lang) -> CaseLine {
     CaseLine {
+        href: format!("/cases/{}", r.id),
         tracking_no: r.tracking_no.clone(),
         category: category_name(reference, &r.category_code, lang),
         state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
@@ -198,11 +298,12 @@ fn case_line(r: &grassroots_domain::CaseRecord, reference: &grassroots_store::Re
     }
 }
 
-fn visit_line(v: grassroots_store::Visit) -> VisitLine {
+fn visit_line(v: grassroots_store::Visit, lang: &Lang) -> VisitLine {
     VisitLine {
         date: v.visited_on.to_string(),
         household: v.household_label,
-        topic: v.topic,
+        // A common purpose reads in the page's language.
+        topic: purpose_in_english(&v.topic).map_or(v.topic.clone(), |en| lang.t(&v.topic, en).to_string()),
         follow_up: v.follow_up.unwrap_or_default(),
         worker: v.worker,
         raised_case: v.case_id.is_some(),
