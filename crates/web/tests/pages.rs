@@ -237,6 +237,22 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
         app.post("/api/v1/auth/login").json(&json!({ "username": "new-op", "password": "longenough" })).send().await;
     assert_eq!(login.status, 200, "the new operator logs in");
 
+    // Many accounts: searched and paged, fifty to a page.
+    for i in 0..60 {
+        let form = format!("username=grid-{i:02}&display_name=x&role=gridworker&scope=grid:{GRID}&password=longenough");
+        assert_eq!(save("users", form).send().await.status, 303);
+    }
+    let first = app.get("/admin/users").header("cookie", &admin).send().await.text();
+    assert_eq!(first.matches("<tr><td>").count(), 50, "a page of fifty");
+    assert!(first.contains("显示第 1–50") && first.contains(r#"href="/admin/users?page=2""#));
+    let second = app.get("/admin/users?page=2").header("cookie", &admin).send().await.text();
+    assert!(second.contains("显示第 51–") && second.contains(r#"rel="prev""#) && !second.contains(r#"rel="next""#));
+    let found = app.get("/admin/users?q=GRID-0").header("cookie", &admin).send().await.text();
+    assert_eq!(found.matches("<tr><td>grid-0").count(), 10, "grid-00 … grid-09, whatever the case typed");
+    assert!(found.contains("共 10 条") && found.contains(r#"value="GRID-0""#));
+    let beyond = app.get("/admin/users?page=99").header("cookie", &admin).send().await;
+    assert_eq!(beyond.status, 200, "a page past the end shows the last");
+
     // A unit, then a matrix line to it with auto-dispatch, and a deadline changed.
     let unit = save(
         "units",

@@ -24,7 +24,7 @@ use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::AppError;
 use grassroots_store::Reference;
 
-use super::{form_error, see_other, Chrome, FormError, Lang, Typed};
+use super::{encode, form_error, see_other, Chrome, FormError, Lang, Typed};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, Staff};
@@ -185,6 +185,25 @@ struct AdminPage {
     new_key: Option<(String, String)>,
     /// A second table under the form: its heading, columns and lines (the delivery log).
     log: Option<(String, Vec<String>, Vec<Line>)>,
+    /// The search the lines were narrowed by.
+    query: String,
+    /// Lines matching the search, of which `lines` is one page.
+    matching: usize,
+    /// "41–80" of `matching`.
+    shown: String,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// Lines of a section per page.
+const LINES_PER_PAGE: usize = 50;
+
+/// Which lines of a section to show: those containing the search, a page of them.
+#[derive(Debug, Default, Clone)]
+pub struct Listing {
+    q: Option<String>,
+    /// From 1.
+    page: Option<usize>,
 }
 
 impl AdminPage {
@@ -196,15 +215,48 @@ impl AdminPage {
         self.error.as_ref().filter(|e| !self.form.iter().any(|i| i.name == e.field)).map(|e| e.message.as_str())
     }
 
-    /// The section as it stands in the store now.
-    async fn of(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, section: Section) -> Result<Self, ApiError> {
+    /// The section as it stands in the store now, its lines narrowed and paged by `listing`.
+    async fn of(
+        state: &AppState,
+        staff: &Staff,
+        lang: Lang,
+        uri: &Uri,
+        section: Section,
+        listing: &Listing,
+    ) -> Result<Self, ApiError> {
         let Layout { heading, columns, form } = section.layout(&state.reference(), lang);
+        let query = listing.q.as_deref().map(str::trim).unwrap_or_default().to_string();
+        let needle = query.to_lowercase();
+        let mut lines: Vec<Line> = section
+            .lines(state, lang)
+            .await?
+            .into_iter()
+            .filter(|l| needle.is_empty() || l.cells.iter().any(|c| c.to_lowercase().contains(&needle)))
+            .collect();
+        let matching = lines.len();
+        let pages = matching.div_ceil(LINES_PER_PAGE).max(1);
+        let page = listing.page.unwrap_or(1).clamp(1, pages);
+        let first = (page - 1) * LINES_PER_PAGE;
+        lines = lines.into_iter().skip(first).take(LINES_PER_PAGE).collect();
+        let href = |p: usize| {
+            let mut pairs = vec![("page", p.to_string())];
+            if !query.is_empty() {
+                pairs.insert(0, ("q", query.clone()));
+            }
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            format!("/admin/{}?{}", section.slug(), encode(&pairs))
+        };
         Ok(Self {
             section: section.slug(),
             tabs: tabs(lang, section.slug()),
             heading,
             columns,
-            lines: section.lines(state, lang).await?,
+            shown: if matching == 0 { "0".into() } else { format!("{}–{}", first + 1, first + lines.len()) },
+            previous_href: (page > 1).then(|| href(page - 1)),
+            next_href: (page < pages).then(|| href(page + 1)),
+            matching,
+            query,
+            lines,
             form,
             typed: Typed::default(),
             error: None,
@@ -231,6 +283,8 @@ fn tabs(lang: Lang, current: &str) -> Vec<(String, String, bool)> {
 #[derive(serde::Deserialize)]
 pub struct ShowParams {
     saved: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
 }
 
 pub async fn show(
@@ -242,7 +296,8 @@ pub async fn show(
     ApiQuery(p): ApiQuery<ShowParams>,
 ) -> Result<Html<String>, ApiError> {
     let section = Section::parse(&section).ok_or_else(ApiError::not_found)?;
-    let mut page = AdminPage::of(&state, &staff, lang, &uri, section).await?;
+    let listing = Listing { q: p.q, page: p.page };
+    let mut page = AdminPage::of(&state, &staff, lang, &uri, section, &listing).await?;
     page.saved = p.saved.is_some();
     Ok(Html(page.render()?))
 }
@@ -264,7 +319,7 @@ pub async fn save(
     if let Ok(Saved::Done) = saved {
         return Ok(see_other(&format!("/admin/{}?saved=1", section.slug()), None));
     }
-    let mut page = AdminPage::of(&state, &staff, lang, &uri, section).await?;
+    let mut page = AdminPage::of(&state, &staff, lang, &uri, section, &Listing::default()).await?;
     let status = match saved {
         Ok(Saved::ShowOnce { what, secret }) => {
             page.saved = true;
