@@ -265,6 +265,9 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
         .send()
         .await;
     assert_eq!(line.status, 303, "{}", line.text());
+    let matrix = app.get("/admin/matrix").header("cookie", &admin).send().await.text();
+    assert!(matrix.contains(&format!("路灯 0301</td><td>多福巷社区居委会 {COMMUNITY}</td>")), "in words: {matrix}");
+    assert!(matrix.contains(&format!(r#"<input type="hidden" name="region_code" value="{COMMUNITY}"><button type="submit" class="secondary">删除</button>"#)));
     let unknown =
         save("matrix", "category_code=0301&region_code=110101999&unit_id=dept-c&auto_dispatch=no".into()).send().await;
     assert!(unknown.text().contains(r#"id="f-region_code-error""#));
@@ -303,10 +306,19 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
     let listed = app.get("/admin/apikeys").header("cookie", &admin).send().await.text();
     assert!(listed.contains("城市服务App") && !listed.contains(&key), "the key itself is never listed");
     let id = app.store.api_keys().await.unwrap()[0].id;
-    let revoked = save("apikeys", format!("name=&revoke={id}")).send().await;
+    // Revoked with the button on its line, which posts its id.
+    assert!(
+        listed.contains(&format!(
+            r#"<input type="hidden" name="revoke" value="{id}"><button type="submit" class="secondary">吊销</button>"#
+        )),
+        "{listed}"
+    );
+    let revoked = save("apikeys", format!("revoke={id}")).send().await;
     assert_eq!((revoked.status, revoked.header("location")), (303, Some("/admin/apikeys?saved=1")));
     assert_eq!(post(&key).send().await.status, 403, "revoked");
     assert_eq!(save("apikeys", format!("name=&revoke={id}")).send().await.status, 422, "revoked once");
+    let listed = app.get("/admin/apikeys").header("cookie", &admin).send().await.text();
+    assert!(!listed.contains(r#"name="revoke""#), "no button on a revoked key");
 
     // A webhook: the secret shown once and kept sealed; a bad URL or topic refused by field.
     let refused = save("webhooks", format!("name=x&url={}&topics=&disable=", enc("ftp://example.org"))).send().await;

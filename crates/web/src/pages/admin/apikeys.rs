@@ -34,7 +34,6 @@ pub(super) fn layout(lang: Lang) -> Layout {
                     "Region code (posts and reads in full only there; blank: everywhere)",
                 ),
             ),
-            input("revoke", t("吊销的密钥编号（吊销时填写）", "Id of a key to revoke (to revoke one)")),
         ],
     }
 }
@@ -50,15 +49,17 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
                 if k.may_post { lang.t("提交与查看", "post and read") } else { lang.t("只查看", "read only") };
             let state =
                 if k.revoked_at.is_some() { lang.t("已吊销", "revoked") } else { lang.t("有效", "active") };
-            Line {
-                cells: vec![
-                    k.id.to_string(),
-                    k.name,
-                    may.to_string(),
-                    k.region.unwrap_or_else(|| lang.t("全部", "everywhere").to_string()),
-                    beijing_minutes(k.created_at),
-                    state.to_string(),
-                ],
+            let line = Line::new(vec![
+                k.id.to_string(),
+                k.name,
+                may.to_string(),
+                k.region.unwrap_or_else(|| lang.t("全部", "everywhere").to_string()),
+                beijing_minutes(k.created_at),
+                state.to_string(),
+            ]);
+            match k.revoked_at {
+                Some(_) => line,
+                None => line.with_action(lang.t("吊销", "Revoke").to_string(), vec![("revoke", k.id.to_string())]),
             }
         })
         .collect())
@@ -67,11 +68,7 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
 /// Issues a key (shown once on the page that answers, never again) or revokes one.
 pub(super) async fn save(state: &AppState, typed: &Typed, lang: Lang) -> Result<Saved, AppError> {
     match (typed.get("revoke").trim(), typed.get("name").trim()) {
-        ("", "") => Err(AppError::invalid(
-            "name",
-            "请填写新密钥的名称，或要吊销的密钥编号",
-            "name a new key, or give the id of one to revoke",
-        )),
+        ("", "") => Err(AppError::invalid("name", "请填写新密钥的名称", "name the new key")),
         ("", name) => {
             let request = KeyRequest {
                 name: name.to_string(),

@@ -37,7 +37,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 DayKind::Holiday => lang.t("节假日", "holiday"),
                 DayKind::Workday => lang.t("调休上班", "working weekend day"),
             };
-            Line { cells: vec![d.date.to_string(), kind.to_string(), d.name.clone()] }
+            Line::new(vec![d.date.to_string(), kind.to_string(), d.name.clone()])
         })
         .collect()
 }

@@ -53,8 +53,8 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
     reference
         .taxonomy
         .iter()
-        .map(|c| Line {
-            cells: vec![
+        .map(|c| {
+            Line::new(vec![
                 c.code.as_str().to_string(),
                 lang.t(&c.name_zh, &c.name_en).to_string(),
                 c.response_hours.to_string(),
@@ -62,7 +62,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 c.default_unit.clone(),
                 if c.sensitive { t("是", "yes") } else { t("否", "no") },
                 c.retention_days.to_string(),
-            ],
+            ])
         })
         .collect()
 }

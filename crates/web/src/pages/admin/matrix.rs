@@ -5,8 +5,9 @@ use grassroots_app::{reference, AppError};
 use grassroots_store::{Reference, Responsibility};
 
 use super::{choice, input, Layout, Line, Saved};
-use crate::pages::{unit_name, Lang, Typed};
+use crate::pages::{category_name, unit_name, Lang, Typed};
 use crate::AppState;
+use grassroots_geo::atlas::Atlas;
 
 pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
@@ -29,17 +30,27 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
     }
 }
 
-pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
+/// The lines in words (the codes beside the names), each with a button that removes it.
+pub(super) fn lines(reference: &Reference, atlas: &Atlas, lang: Lang) -> Vec<Line> {
     reference
         .responsibilities
         .iter()
-        .map(|r| Line {
-            cells: vec![
-                r.category_code.clone(),
-                r.region_code.clone(),
+        .map(|r| {
+            let region = atlas.outline(&r.region_code).map_or(r.region_code.clone(), |o| o.name.clone());
+            Line::new(vec![
+                format!("{} {}", category_name(reference, &r.category_code, &lang), r.category_code),
+                format!("{region} {}", r.region_code),
                 unit_name(reference, &r.unit_id, &lang),
                 if r.auto_dispatch { lang.t("是", "yes").to_string() } else { String::new() },
-            ],
+            ])
+            .with_action(
+                lang.t("删除", "Remove").to_string(),
+                vec![
+                    ("do", "remove".to_string()),
+                    ("category_code", r.category_code.clone()),
+                    ("region_code", r.region_code.clone()),
+                ],
+            )
         })
         .collect()
 }

@@ -96,7 +96,7 @@ impl Section {
             Self::Users => users::lines(state, lang).await?,
             Self::Units => units::lines(&reference),
             Self::Categories => categories::lines(&reference, lang),
-            Self::Matrix => matrix::lines(&reference, lang),
+            Self::Matrix => matrix::lines(&reference, &state.atlas(), lang),
             Self::Calendar => calendar::lines(&reference, lang),
             Self::ApiKeys => apikeys::lines(state, lang).await?,
             Self::Webhooks => webhooks::lines(state, lang).await?,
@@ -148,6 +148,24 @@ pub enum Saved {
 /// A row of one of the administration tables.
 pub struct Line {
     pub cells: Vec<String>,
+    /// A button on the line (revoke a key, remove a matrix line).
+    pub action: Option<LineAction>,
+}
+
+impl Line {
+    pub fn new(cells: Vec<String>) -> Self {
+        Self { cells, action: None }
+    }
+
+    pub fn with_action(self, label: String, fields: Vec<(&'static str, String)>) -> Self {
+        Self { action: Some(LineAction { label, fields }), ..self }
+    }
+}
+
+/// A button that posts the section's form with these fields.
+pub struct LineAction {
+    pub label: String,
+    pub fields: Vec<(&'static str, String)>,
 }
 
 /// A field of a section's form.
@@ -185,6 +203,8 @@ struct AdminPage {
     new_key: Option<(String, String)>,
     /// A second table under the form: its heading, columns and lines (the delivery log).
     log: Option<(String, Vec<String>, Vec<Line>)>,
+    /// Some line has a button: the table has a column for them.
+    line_actions: bool,
     /// The search the lines were narrowed by.
     query: String,
     /// Lines matching the search, of which `lines` is one page.
@@ -256,6 +276,7 @@ impl AdminPage {
             next_href: (page < pages).then(|| href(page + 1)),
             matching,
             query,
+            line_actions: lines.iter().any(|l| l.action.is_some()),
             lines,
             form,
             typed: Typed::default(),

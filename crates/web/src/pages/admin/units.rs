@@ -40,8 +40,8 @@ pub(super) fn layout(lang: Lang) -> Layout {
 }
 
 pub(super) fn lines(reference: &Reference) -> Vec<Line> {
-    let line = |u: &Unit| Line {
-        cells: vec![u.id.clone(), u.name_zh.clone(), u.name_en.clone(), u.kind.clone(), u.region_code.clone()],
+    let line = |u: &Unit| {
+        Line::new(vec![u.id.clone(), u.name_zh.clone(), u.name_en.clone(), u.kind.clone(), u.region_code.clone()])
     };
     reference.units.iter().map(line).collect()
 }

@@ -53,14 +53,14 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
         .users()
         .await?
         .into_iter()
-        .map(|a| Line {
-            cells: vec![
+        .map(|a| {
+            Line::new(vec![
                 a.user.username,
                 a.user.display_name,
                 lang.t(a.user.role.label_zh(), a.user.role.label_en()).to_string(),
                 a.user.scope.to_spec(),
                 if a.disabled { lang.t("已停用", "disabled") } else { lang.t("启用", "active") }.to_string(),
-            ],
+            ])
         })
         .collect())
 }

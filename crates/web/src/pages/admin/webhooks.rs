@@ -44,7 +44,7 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
             Some(t) => format!("{} {}", lang.t("已停用", "stopped"), beijing_minutes(t)),
             None => lang.t("启用", "active").to_string(),
         };
-        lines.push(Line { cells: vec![hook.id.to_string(), hook.name, hook.url, topics, state, waiting.to_string()] });
+        lines.push(Line::new(vec![hook.id.to_string(), hook.name, hook.url, topics, state, waiting.to_string()]));
     }
     Ok(lines)
 }
@@ -69,7 +69,7 @@ pub(super) async fn log(state: &AppState, lang: Lang) -> Result<Log, ApiError> {
                 outcome,
                 format!("{} ms", a.duration_ms),
             ];
-            lines.push(Line { cells });
+            lines.push(Line::new(cells));
         }
     }
     Ok(Log {
