@@ -26,6 +26,19 @@ pub async fn act(platform: &Platform, user: &User, id: Uuid, mv: &Move) -> Resul
     Ok(platform.store.apply_move(&user.actor(), id, mv, &ctx).await?)
 }
 
+/// Registers a case and dispatches it to `unit` in one step, as a dispatcher taking the
+/// suggested unit does: two moves, the second made only if the first was.
+pub async fn register_and_dispatch(
+    platform: &Platform,
+    user: &User,
+    id: Uuid,
+    note: Option<String>,
+    unit: &str,
+) -> Result<CaseRecord> {
+    act(platform, user, id, &Move::Register { note: note.clone() }).await?;
+    act(platform, user, id, &Move::Dispatch { unit: unit.to_string(), co_units: Vec::new(), note }).await
+}
+
 /// The id of the case with this tracking number within the staff member's scope, as a merge
 /// names its target; a number outside the scope is no case.
 pub async fn id_by_tracking_no(platform: &Platform, user: &User, tracking_no: &str) -> Result<Uuid> {

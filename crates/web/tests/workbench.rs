@@ -42,6 +42,7 @@ impl<'a> Desk<'a> {
         let res = self.post(&format!("/cases/{id}/act"), form).await;
         assert_eq!(res.status, 303, "{form}: {}", res.text());
         let action = form.split('&').next().and_then(|a| a.strip_prefix("action=")).unwrap();
+        let action = if form.contains("dispatch_to=") { "dispatch" } else { action };
         let back = format!("/cases/{id}?done={action}");
         assert_eq!(res.header("location"), Some(back.as_str()));
         let page = self.get(&back).await.text();
@@ -238,7 +239,32 @@ async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) 
     assert_eq!(Desk::of(&app, "operator").await.get("/patrol").await.status, 403);
 }
 
+/// Taking the suggested unit, a dispatcher registers and dispatches in one step.
+async fn a_case_is_registered_and_dispatched_in_one_step(app: TestApp) {
+    let admin = Desk::of(&app, "admin").await;
+    let line = admin
+        .post("/admin/matrix", &format!("category_code=0301&region_code=110101&unit_id={UNIT_A}&auto_dispatch=no"))
+        .await;
+    assert_eq!(line.status, 303, "{}", line.text());
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let dispatcher = Desk::of(&app, "dispatcher").await;
+    let page = dispatcher.get(&format!("/cases/{id}")).await.text();
+    let at = page.find(r#"name="dispatch_to" value=""#).expect("the one-step button");
+    let unit = page[at + 26..].split('"').next().unwrap().to_string();
+    assert!(page[at..].contains("立案并派往"), "{page}");
+    let done = dispatcher.act(&id, &format!("action=register&note=&dispatch_to={unit}")).await;
+    assert!(done.contains("已完成：派遣"), "{done}");
+    let record = grassroots_store::CaseStore::case_record(&*app.store, uuid::Uuid::parse_str(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state.as_str(), "dispatched");
+    assert_eq!(record.lead_unit.as_deref(), Some(unit.as_str()), "to the suggested unit");
+}
+
 api_tests!(
+    a_case_is_registered_and_dispatched_in_one_step,
     a_case_goes_round_the_loop_through_the_workbench_pages,
     the_reporter_is_revealed_only_with_a_reason_and_audited,
     operators_take_calls_and_grid_workers_report_from_patrol,

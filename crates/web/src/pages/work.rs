@@ -365,6 +365,8 @@ pub struct ActionForm {
     pub error: Option<String>,
     /// What was typed, when the form comes back with an error.
     pub values: Vec<(String, String)>,
+    /// A second button doing more in the same step: (its words, the unit it dispatches to).
+    pub and_dispatch: Option<(String, String)>,
 }
 
 impl ActionForm {
@@ -378,7 +380,48 @@ impl ActionForm {
     }
 }
 
-fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, lang: &Lang) -> ActionForm {
+/// The fields of a dispatch or redispatch (lead unit, co-handling units, a note or the
+/// reason), the suggested unit chosen for a dispatch, and the suggestion in words.
+fn dispatch_fields(
+    kind: MoveKind,
+    record: &CaseRecord,
+    reference: &Reference,
+    lang: &Lang,
+) -> (Vec<Field>, Option<String>) {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let text = |name, label: String, required| Field::Text { name, label, required, long: true };
+    let note = || text("note", t("备注（可选）", "Note (optional)"), false);
+    let suggestion = reference.suggest(&record.category_code, &record.place);
+    let hint = suggestion.as_ref().map(|s| suggestion_hint(s, lang));
+    let units: Vec<(String, String)> =
+        reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect();
+    let (selected, last) = match kind {
+        MoveKind::Dispatch => (suggestion.map(|s| s.unit.id.clone()).unwrap_or_default(), note()),
+        _ => (String::new(), text("reason", t("改派原因", "Reason for redispatch"), true)),
+    };
+    let fields = vec![
+        Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units.clone(), selected },
+        Field::Several {
+            name: "co_units",
+            label: t("协办单位（可选，可多选）", "Co-handling units (optional, several allowed)"),
+            options: units,
+        },
+        last,
+    ];
+    (fields, hint)
+}
+
+/// The dispatch suggestion in words: the unit, and why.
+fn suggestion_hint(s: &grassroots_domain::reference::Suggestion<'_>, lang: &Lang) -> String {
+    format!(
+        "{}：{}（{}）",
+        lang.t("建议派往", "Suggested unit"),
+        lang.t(&s.unit.name_zh, &s.unit.name_en),
+        lang.t(&s.why_zh, &s.why_en)
+    )
+}
+
+fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role: Role, lang: &Lang) -> ActionForm {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     let text = |name, label: String, required| Field::Text { name, label, required, long: true };
     let note = || text("note", t("备注（可选）", "Note (optional)"), false);
@@ -398,30 +441,9 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, lang:
             text("reason", t("原因（可选）", "Reason (optional)"), false),
         ],
         MoveKind::Dispatch | MoveKind::Redispatch => {
-            let suggestion = reference.suggest(&record.category_code, &record.place);
-            if let Some(s) = &suggestion {
-                hint = Some(format!(
-                    "{}：{}（{}）",
-                    t("建议派往", "Suggested unit"),
-                    lang.t(&s.unit.name_zh, &s.unit.name_en),
-                    lang.t(&s.why_zh, &s.why_en)
-                ));
-            }
-            let units: Vec<(String, String)> =
-                reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect();
-            let (selected, last) = match kind {
-                MoveKind::Dispatch => (suggestion.map(|s| s.unit.id.clone()).unwrap_or_default(), note()),
-                _ => (String::new(), text("reason", t("改派原因", "Reason for redispatch"), true)),
-            };
-            vec![
-                Field::Choice { name: "unit", label: t("主办单位", "Lead unit"), options: units.clone(), selected },
-                Field::Several {
-                    name: "co_units",
-                    label: t("协办单位（可选，可多选）", "Co-handling units (optional, several allowed)"),
-                    options: units,
-                },
-                last,
-            ]
+            let (fields, suggested) = dispatch_fields(kind, record, reference, lang);
+            hint = suggested;
+            fields
         }
         MoveKind::Contact => vec![text("note", t("联系情况", "How the resident was contacted"), true)],
         MoveKind::RequestExtension => {
@@ -455,8 +477,27 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, lang:
         ],
         MoveKind::Accept | MoveKind::StartVerification => Vec::new(),
     };
+    // Registering, one who may dispatch can send the case to the suggested unit in the same step.
+    let and_dispatch = match kind {
+        MoveKind::Register if MoveKind::Dispatch.rule().roles.contains(&role) => {
+            reference.suggest(&record.category_code, &record.place).map(|s| {
+                hint = Some(suggestion_hint(&s, lang));
+                let unit = lang.t(&s.unit.name_zh, &s.unit.name_en);
+                (format!("{} {unit}", t("立案并派往", "Register and dispatch to")), s.unit.id.clone())
+            })
+        }
+        _ => None,
+    };
     let (zh, en) = kind.label();
-    ActionForm { action: kind, label: lang.t(zh, en).to_string(), fields, hint, error: None, values: Vec::new() }
+    ActionForm {
+        action: kind,
+        label: lang.t(zh, en).to_string(),
+        fields,
+        hint,
+        error: None,
+        values: Vec::new(),
+        and_dispatch,
+    }
 }
 
 /// The category and priority to change to, and why.
@@ -660,8 +701,10 @@ async fn case_page(
     let r = &detail.record;
     let now = Utc::now();
     let ctx = state.move_context(&reference, now);
-    let actions =
-        open_actions(r, &staff.actor(), &ctx).into_iter().map(|a| action_form(a, r, &reference, &lang)).collect();
+    let actions = open_actions(r, &staff.actor(), &ctx)
+        .into_iter()
+        .map(|a| action_form(a, r, &reference, staff.user.role, &lang))
+        .collect();
     let photos = state
         .store
         .attachments(&staff.user.scope, r.id)
@@ -837,9 +880,24 @@ pub async fn act(
     let mv = action
         .ok_or_else(|| ApiError::field("action", "未知的操作", "unknown action"))
         .and_then(|kind| move_from_form(kind, &fields));
-    let outcome = match mv {
-        Ok(mv) => grassroots_app::cases::act(&state, &staff.user, id, &mv).await.map_err(ApiError::from),
-        Err(e) => Err(e),
+    // "Register and dispatch to the suggested unit": both moves, in one step.
+    let dispatch_to = fields.iter().find(|(k, _)| k == "dispatch_to").map(|(_, v)| v.trim().to_string());
+    let outcome = match (mv, dispatch_to) {
+        (Ok(Move::Register { note }), Some(unit)) => {
+            grassroots_app::cases::register_and_dispatch(&state, &staff.user, id, note, &unit)
+                .await
+                .map_err(ApiError::from)
+        }
+        (Ok(mv), _) => grassroots_app::cases::act(&state, &staff.user, id, &mv).await.map_err(ApiError::from),
+        (Err(e), _) => Err(e),
+    };
+    let action = match action {
+        Some(MoveKind::Register)
+            if outcome.as_ref().is_ok_and(|r| r.state != grassroots_domain::CaseState::Registered) =>
+        {
+            Some(MoveKind::Dispatch)
+        }
+        other => other,
     };
     match outcome {
         Ok(_) => {
