@@ -47,7 +47,7 @@ async function act(page, action, fields = {}) {
   for (const [name, value] of Object.entries(fields)) {
     await form.locator(`[name="${name}"]`).fill(value);
   }
-  await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+  await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').first().click()]);
   assert.ok(!(await page.locator('p.error').count()), `${action}: ${await page.locator('p.error').allInnerTexts()}`);
 }
 

@@ -39,6 +39,39 @@ pub async fn register_and_dispatch(
     act(platform, user, id, &Move::Dispatch { unit: unit.to_string(), co_units: Vec::new(), note }).await
 }
 
+/// At most this many cases are dispatched in one go.
+pub const MAX_BATCH: usize = 200;
+
+/// Dispatches several cases to one unit, each its own move (one refused leaves the others
+/// dispatched); what became of each, in the order given.
+pub async fn dispatch_many(
+    platform: &Platform,
+    user: &User,
+    ids: &[Uuid],
+    unit: &str,
+    note: Option<String>,
+) -> Result<Vec<(Uuid, Result<CaseRecord>)>> {
+    if ids.is_empty() {
+        return Err(AppError::invalid("ids", "请勾选要派遣的案件", "choose the cases to dispatch"));
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(AppError::invalid(
+            "ids",
+            format!("一次最多派遣{MAX_BATCH}件"),
+            format!("at most {MAX_BATCH} cases at once"),
+        ));
+    }
+    if platform.reference().unit(unit).is_none() {
+        return Err(AppError::invalid("unit", "请选择承办单位", "choose the unit"));
+    }
+    let mut done = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mv = Move::Dispatch { unit: unit.to_string(), co_units: Vec::new(), note: note.clone() };
+        done.push((*id, act(platform, user, *id, &mv).await));
+    }
+    Ok(done)
+}
+
 /// The id of the case with this tracking number within the staff member's scope, as a merge
 /// names its target; a number outside the scope is no case.
 pub async fn id_by_tracking_no(platform: &Platform, user: &User, tracking_no: &str) -> Result<Uuid> {

@@ -106,6 +106,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/logout", post(pages::logout))
         .route("/map", get(pages::map::show))
         .route("/work", get(pages::work::queues))
+        .route("/work/dispatch", post(pages::work::dispatch_chosen))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))
         .route("/admin/audit", get(pages::admin::audit::show))

@@ -263,7 +263,40 @@ async fn a_case_is_registered_and_dispatched_in_one_step(app: TestApp) {
     assert_eq!(record.lead_unit.as_deref(), Some(unit.as_str()), "to the suggested unit");
 }
 
+/// Cases waiting for dispatch are ticked on the workbench and sent to one unit at once.
+async fn several_cases_are_dispatched_at_once(app: TestApp) {
+    let dispatcher = Desk::of(&app, "dispatcher").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = app.resident_report().await["id"].as_str().unwrap().to_string();
+        dispatcher.act(&id, "action=register&note=").await;
+        ids.push(id);
+    }
+    let queue = dispatcher.get("/work?queue=to_dispatch").await.text();
+    assert!(queue.contains(r#"<form method="post" action="/work/dispatch" id="batch""#), "{queue}");
+    for id in &ids {
+        assert!(queue.contains(&format!(r#"name="ids" value="{id}" form="batch""#)));
+    }
+    let nothing = dispatcher.post("/work/dispatch", &format!("unit={UNIT_A}&note=")).await;
+    let back = nothing.header("location").unwrap().to_string();
+    assert!(dispatcher.get(&back).await.text().contains("未派遣：请勾选要派遣的案件"));
+
+    let form: String = ids.iter().map(|id| format!("ids={id}&")).collect::<String>() + &format!("unit={UNIT_A}&note=");
+    let sent = dispatcher.post("/work/dispatch", &form).await;
+    assert_eq!(sent.status, 303);
+    let page = dispatcher.get(sent.header("location").unwrap()).await.text();
+    assert!(page.contains("已派遣 3 件"), "{page}");
+    for id in &ids {
+        assert_eq!(app.stored_state(id).await.0, "dispatched");
+    }
+    // Sent again, they are dispatched already: each refused, and said so.
+    let again = dispatcher.post("/work/dispatch", &form).await;
+    let page = dispatcher.get(again.header("location").unwrap()).await.text();
+    assert!(page.contains("已派遣 0 件；3 件未能派遣"), "{page}");
+}
+
 api_tests!(
+    several_cases_are_dispatched_at_once,
     a_case_is_registered_and_dispatched_in_one_step,
     a_case_goes_round_the_loop_through_the_workbench_pages,
     the_reporter_is_revealed_only_with_a_reason_and_audited,

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use grassroots_app::AppError;
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::queue::Queue;
 use grassroots_domain::reference::{unit_kind_name, UNIT_KINDS};
@@ -62,6 +63,10 @@ fn place_line(atlas: &Atlas, record: &CaseRecord) -> String {
 #[serde(deny_unknown_fields)]
 pub struct WorkParams {
     queue: Option<String>,
+    /// After dispatching several: how many were dispatched, how many refused and why.
+    dispatched: Option<usize>,
+    refused: Option<usize>,
+    why: Option<String>,
     category: Option<String>,
     unit: Option<String>,
     region: Option<String>,
@@ -97,6 +102,7 @@ pub struct QueueTab {
 }
 
 pub struct Row {
+    pub id: String,
     pub href: String,
     pub tracking_no: String,
     pub category: String,
@@ -117,6 +123,10 @@ struct WorkPage {
     queue_label: String,
     tabs: Vec<QueueTab>,
     filters: Vec<Filter>,
+    /// Dispatching several cases at once, where the queue is of cases to dispatch.
+    batch: Option<Vec<FilterGroup>>,
+    /// What dispatching several did.
+    batch_done: Option<String>,
     /// Why a filter was set aside.
     refused: Vec<String>,
     text: String,
@@ -182,6 +192,9 @@ pub async fn queues(
         next_href: page.next_cursor.map(|c| href(queue, Some(c.to_string()))),
         first_href: after.map(|_| href(queue, None)),
         rows: page.cases.iter().map(|c| row(&c.record, &reference, &atlas, now, &lang)).collect(),
+        batch: (queue == Queue::ToDispatch && MoveKind::Dispatch.rule().roles.contains(&role))
+            .then(|| unit_choices(&reference, &lang, None)),
+        batch_done: batch_message(&p, &lang),
         filters: vec![
             Filter {
                 name: "category",
@@ -248,6 +261,61 @@ fn read_filters(p: &WorkParams, reference: &Reference, atlas: &Atlas, lang: &Lan
     WorkFilters { category, unit, region, region_code, text, refused }
 }
 
+/// Dispatches the cases chosen on the workbench to one unit; back to the queue, saying how
+/// many went and why any did not.
+pub async fn dispatch_chosen(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::WorkOnCases>,
+    lang: Lang,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let value = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
+    let ids: Vec<uuid::Uuid> =
+        fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| uuid::Uuid::parse_str(v.trim()).ok()).collect();
+    let (unit, note) = (value("unit").unwrap_or_default(), value("note").filter(|n| !n.is_empty()));
+    let back = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("queue", Queue::ToDispatch.as_str())];
+        all.extend_from_slice(pairs);
+        see_other(&format!("/work?{}", encode(&all)), None)
+    };
+    match grassroots_app::cases::dispatch_many(&state, &staff.user, &ids, &unit, note).await {
+        Ok(done) => {
+            let refused: Vec<String> =
+                done.iter().filter_map(|(_, r)| r.as_ref().err()).map(|e| said(e, &lang)).collect();
+            let (dispatched, refused_n) = ((done.len() - refused.len()).to_string(), refused.len().to_string());
+            let why = refused.first().cloned().unwrap_or_default();
+            Ok(back(&[("dispatched", &dispatched), ("refused", &refused_n), ("why", &why)]))
+        }
+        Err(e) => Ok(back(&[("dispatched", "0"), ("refused", "0"), ("why", &said(&e, &lang))])),
+    }
+}
+
+/// Why a use case refused, in the page's language, without the field's name.
+fn said(e: &AppError, lang: &Lang) -> String {
+    let text = match e {
+        AppError::Invalid { reason, .. } => reason.clone(),
+        other => other.text(),
+    };
+    lang.t(&text.zh, &text.en).to_string()
+}
+
+/// What dispatching several cases did, as the queue says after it.
+fn batch_message(p: &WorkParams, lang: &Lang) -> Option<String> {
+    p.dispatched.map(|n| {
+        let why = p.why.as_deref().unwrap_or_default();
+        match p.refused.unwrap_or(0) {
+            0 if n == 0 => format!("{}{why}", lang.t("未派遣：", "Nothing dispatched: ")),
+            0 => format!("{} {n} {}", lang.t("已派遣", "Dispatched"), lang.t("件", "cases")),
+            refused => format!(
+                "{} {n} {}；{refused} {}{why}",
+                lang.t("已派遣", "Dispatched"),
+                lang.t("件", "cases"),
+                lang.t("件未能派遣：", "could not be: ")
+            ),
+        }
+    })
+}
+
 /// Categories by top-level group, each group choosable whole.
 fn category_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
     let option = |value: String, name: String| FilterOption { chosen: chosen == Some(value.as_str()), value, name };
@@ -309,6 +377,7 @@ fn row(r: &CaseRecord, reference: &Reference, atlas: &Atlas, now: DateTime<Utc>,
     let due = if r.first_contact_at.is_none() && r.state.is_pending() { r.response_due } else { r.resolve_due };
     let (due, overdue) = if r.state.is_pending() { time_left(due, now, lang) } else { (String::new(), false) };
     Row {
+        id: r.id.to_string(),
         href: format!("/cases/{}", r.id),
         tracking_no: r.tracking_no.clone(),
         category: category_name(reference, &r.category_code, lang),
