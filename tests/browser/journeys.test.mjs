@@ -123,6 +123,22 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await p.context().close();
   });
 
+  test(`${size}: a grid worker clicks the patrol report's place on a map of their grids`, async () => {
+    const p = await page(viewport);
+    await logIn(p, 'gridworker');
+    await p.goto(`${base}/patrol`);
+    await p.fill('#description', '井盖松动');
+    const map = p.locator('input[type="image"][name="spot"]');
+    const box = await map.boundingBox();
+    await Promise.all([p.waitForNavigation(), map.click({ position: { x: box.width / 2, y: box.height / 3 } })]);
+    assert.match(await p.locator('#patrol-place').innerText(), /已选位置|Place chosen/);
+    assert.match(await p.locator('#lat').inputValue(), /^39\.9/);
+    assert.equal(await p.locator('#description').inputValue(), '井盖松动', 'what was typed stays');
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the form fits the screen');
+    await p.context().close();
+  });
+
   test(`${size}: the staff map names landmarks without overlaps, and a point opens its case`, async () => {
     const p = await page(viewport);
     await logIn(p, 'supervisor');

@@ -229,6 +229,34 @@ async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) 
             &[],
         )
     };
+    // The place is clicked on a map of the worker's grids: the form comes back with it chosen
+    // and named, what was typed kept, nothing sent.
+    assert!(form.contains(r#"<input type="image" name="spot""#) && !form.contains(r#"name="lat" value="" inputmode"#));
+    let frame = form.split(r#"name="frame" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let before = app.case_count().await;
+    let clicked = app
+        .post("/patrol")
+        .header("cookie", &worker.cookie)
+        .header("origin", &worker.origin)
+        .multipart(
+            &[
+                ("grid", GRID),
+                ("lat", ""),
+                ("lng", ""),
+                ("frame", frame.as_str()),
+                ("description", "消防通道堆放杂物"),
+                ("spot.x", "170"),
+                ("spot.y", "150"),
+            ],
+            &[],
+        )
+        .send()
+        .await;
+    assert_eq!(clicked.status, 200, "{}", clicked.text());
+    let html = clicked.text();
+    assert!(html.contains("已选位置") && html.contains(r#"name="lat" value="39."#), "{html}");
+    assert!(html.contains("消防通道堆放杂物") && html.contains("mark="), "typed kept, the place marked");
+    assert_eq!(app.case_count().await, before, "a click sends nothing");
     let elsewhere = patrol(OTHER_GRID).send().await;
     assert_eq!(elsewhere.status, 422);
     assert!(elsewhere.text().contains(r#"id="grid-error""#) && elsewhere.text().contains("3号楼东侧"));

@@ -9,8 +9,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_domain::{Priority, RequestType, Scope};
 
-use super::portal::{category_groups, CategoryGroup};
-use super::{form_error, Chrome, FormError, Lang, Typed};
+use super::portal::{bbox_param, category_groups, clicked_point, picker, CategoryGroup};
+use super::{form_error, place_names, Chrome, FormError, Lang, Typed};
 use crate::api::intake::{patrol_report, read_form, IntakeRequest};
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -127,6 +127,14 @@ struct PatrolPage {
     groups: Vec<CategoryGroup>,
     typed: Typed,
     error: Option<FormError>,
+    /// The map to click the place on: the worker's grids, the place marked.
+    frame: String,
+    picker_src: String,
+    picker_height: u32,
+    /// The names of the place chosen (by a click or the device), if any.
+    place: Option<String>,
+    /// A place was just clicked: photos chosen before must be chosen again.
+    photos_again: bool,
 }
 
 impl PatrolPage {
@@ -137,17 +145,35 @@ impl PatrolPage {
 
 fn patrol_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Typed) -> PatrolPage {
     let atlas = state.atlas();
-    let grids = match &staff.user.scope {
-        Scope::Grids { codes } => {
-            codes.iter().map(|c| (c.clone(), atlas.outline(c).map_or(c.clone(), |o| o.name.clone()))).collect()
-        }
-        _ => Vec::new(),
+    let codes: &[String] = match &staff.user.scope {
+        Scope::Grids { codes } => codes,
+        _ => &[],
     };
+    let grids = codes.iter().map(|c| (c.clone(), atlas.outline(c).map_or(c.clone(), |o| o.name.clone()))).collect();
+    // The worker's grids and a margin around them.
+    let frame = codes
+        .iter()
+        .filter_map(|c| atlas.outline(c).map(|o| o.bbox))
+        .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+        .map(|(w, s, e, n)| {
+            let pad = ((e - w).max(n - s) * 0.15).max(0.002);
+            (w - pad, s - pad, e + pad, n + pad)
+        });
+    let point = typed.get("lng").parse::<f64>().ok().zip(typed.get("lat").parse::<f64>().ok());
+    let place = point
+        .and_then(|p| state.placer().place(Some(p), None).ok())
+        .map(|p| place_names(&atlas, &[&p.street_code, &p.community_code, &p.grid_code]));
+    let (picker_src, picker_height) = frame.map(|f| picker(state, f, point)).unwrap_or_default();
     PatrolPage {
         grids,
         groups: category_groups(&state.reference(), &lang),
         typed,
         error: None,
+        frame: frame.map(bbox_param).unwrap_or_default(),
+        picker_src,
+        picker_height,
+        place,
+        photos_again: false,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
     }
@@ -169,7 +195,24 @@ pub async fn report_patrol(
     uri: Uri,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let form = read_form(form).await;
+    let mut form = read_form(form).await;
+    // A click on the map chooses the place: the form comes back with it, nothing is sent.
+    if let Ok(read) = form.as_mut() {
+        let take = |fields: &mut Vec<(String, String)>, name: &str| {
+            fields.iter().position(|(k, _)| k == name).map(|i| fields.remove(i).1)
+        };
+        let frame = take(&mut read.fields, "frame").unwrap_or_default();
+        let spot = take(&mut read.fields, "spot.x").zip(take(&mut read.fields, "spot.y"));
+        if let Some((x, y)) = spot.and_then(|(x, y)| x.trim().parse::<f64>().ok().zip(y.trim().parse::<f64>().ok())) {
+            let (lng, lat) = clicked_point(&state, &frame, (x, y))?;
+            read.fields.retain(|(k, _)| k != "lng" && k != "lat");
+            read.fields.push(("lng".into(), format!("{lng:.6}")));
+            read.fields.push(("lat".into(), format!("{lat:.6}")));
+            let mut page = patrol_page(&state, &staff, lang, &uri, Typed(read.fields.clone()));
+            page.photos_again = !read.photos.is_empty();
+            return Ok(Html(page.render()?).into_response());
+        }
+    }
     let typed = Typed(form.as_ref().map(|f| f.fields.clone()).unwrap_or_default());
     let outcome = match form {
         Ok(form) => match patrol_report(form) {

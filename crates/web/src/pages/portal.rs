@@ -54,15 +54,32 @@ pub async fn home(lang: Lang, uri: Uri) -> Result<Html<String>, ApiError> {
 // Placing the report ---------------------------------------------------------------------
 
 /// (west, south, east, north)
-type Bbox = (f64, f64, f64, f64);
+pub(crate) type Bbox = (f64, f64, f64, f64);
 
 fn service_bbox(state: &AppState) -> Option<Bbox> {
     let placer = state.placer();
     placer.districts().iter().map(|d| d.bbox).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
 }
 
-fn bbox_param(b: Bbox) -> String {
+pub(crate) fn bbox_param(b: Bbox) -> String {
     format!("{:.5},{:.5},{:.5},{:.5}", b.0, b.1, b.2, b.3)
+}
+
+/// The place a click on a picker picture showing `frame` chose: (lng, lat).
+pub(crate) fn clicked_point(state: &AppState, frame: &str, (x, y): (f64, f64)) -> Result<(f64, f64), ApiError> {
+    let service = service_bbox(state).ok_or(ApiError::not_found())?;
+    Ok(Frame::fit(parse_bbox(frame, service)?, PICKER_WIDTH).lng_lat(x, y))
+}
+
+/// A picker picture showing `frame`, a point marked: its address and its height.
+pub(crate) fn picker(state: &AppState, frame: Bbox, mark: Option<(f64, f64)>) -> (String, u32) {
+    let mut query = vec![("frame", bbox_param(frame))];
+    if let Some((lng, lat)) = mark {
+        query.push(("mark", format!("{lng:.6},{lat:.6}")));
+    }
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let height = picture_height(&Frame::fit(frame, PICKER_WIDTH), state.atlas().is_approximate());
+    (format!("/report/map.svg?{}", encode(&pairs)), height.round() as u32)
 }
 
 /// A frame sent back by the browser: four numbers inside the service area's box.
@@ -151,16 +168,11 @@ pub async fn report_place(
             }
         }
     }
-    let picker = Frame::fit(frame, PICKER_WIDTH);
-    let mut query = vec![("frame", bbox_param(frame))];
-    if let Some((lng, lat)) = mark {
-        query.push(("mark", format!("{lng:.6},{lat:.6}")));
-    }
-    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (picker_src, picker_height) = picker(&state, frame, mark);
     let page = PlacePage {
         frame: bbox_param(frame),
-        picker_src: format!("/report/map.svg?{}", encode(&pairs)),
-        picker_height: picture_height(&picker, state.atlas().is_approximate()).round() as u32,
+        picker_src,
+        picker_height,
         chosen,
         error,
         chrome: Chrome::new(lang, None, &uri),
