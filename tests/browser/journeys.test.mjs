@@ -139,6 +139,20 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await p.context().close();
   });
 
+  test(`${size}: the grid page and administration read on the screen they are on`, async () => {
+    for (const [who, path] of [['gridworker', '/grids/110101001001001'], ['admin', '/admin/users']]) {
+      const p = await page(viewport);
+      await logIn(p, who);
+      await p.goto(`${base}${path}`);
+      const row = p.locator('table.cards tbody tr').first();
+      const display = await row.evaluate((tr) => getComputedStyle(tr).display);
+      assert.equal(display, size === 'phone' ? 'block' : 'table-row', `${path}: cards on a phone`);
+      const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      assert.ok(fits, `${path}: nothing wider than the screen`);
+      await p.context().close();
+    }
+  });
+
   test(`${size}: the staff map names landmarks without overlaps, and a point opens its case`, async () => {
     const p = await page(viewport);
     await logIn(p, 'supervisor');

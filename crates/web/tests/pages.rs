@@ -266,7 +266,10 @@ async fn administrators_manage_staff_units_deadlines_the_matrix_and_the_calendar
         .await;
     assert_eq!(line.status, 303, "{}", line.text());
     let matrix = app.get("/admin/matrix").header("cookie", &admin).send().await.text();
-    assert!(matrix.contains(&format!("路灯 0301</td><td>多福巷社区居委会 {COMMUNITY}</td>")), "in words: {matrix}");
+    assert!(
+        matrix.contains(&format!(r#"路灯 0301</td><td data-label="区划/网格">多福巷社区居委会 {COMMUNITY}</td>"#)),
+        "in words, each cell labelled for a phone: {matrix}"
+    );
     assert!(matrix.contains(&format!(r#"<input type="hidden" name="region_code" value="{COMMUNITY}"><button type="submit" class="secondary">删除</button>"#)));
     let unknown =
         save("matrix", "category_code=0301&region_code=110101999&unit_id=dept-c&auto_dispatch=no".into()).send().await;

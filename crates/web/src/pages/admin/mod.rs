@@ -231,6 +231,11 @@ impl AdminPage {
         self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
     }
 
+    /// The heading of column `i`, to label a cell when a phone shows lines as cards.
+    fn column(&self, i: &usize) -> &str {
+        self.columns.get(*i).map_or("", String::as_str)
+    }
+
     fn general_error(&self) -> Option<&str> {
         self.error.as_ref().filter(|e| !self.form.iter().any(|i| i.name == e.field)).map(|e| e.message.as_str())
     }
