@@ -86,7 +86,7 @@ fn decode_32(text: &str) -> Option<[u8; 32]> {
 }
 
 /// The short name of a key (8 hex digits of a digest of it).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct KeyId(pub String);
 
 impl std::fmt::Display for KeyId {
@@ -324,7 +324,7 @@ fn write_private(path: &Path, text: &str, create_new: bool) -> Result<(), KeyErr
 }
 
 /// Which keys a process holds, as it reports them for a rotation to wait on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHolding {
     pub sealing: KeyId,
     /// Every key it opens with, the sealing key included.

@@ -341,11 +341,8 @@ impl Map<'_> {
         for (landmark, (x, y)) in &landmarks {
             let _ = write!(
                 svg,
-                r##"<path class="landmark" d="M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z" fill="#6a3d9a" stroke="#fff" stroke-width="1"><title>{} {}</title></path>"##,
-                y - 5.0,
-                x + 5.0,
-                y + 5.0,
-                x - 5.0,
+                r##"<path class="landmark" d="{}" fill="#6a3d9a" stroke="#fff" stroke-width="1"><title>{} {}</title></path>"##,
+                diamond((*x, *y), 5.0),
                 escape(&landmark.name),
                 escape(&landmark.name_en)
             );
@@ -418,14 +415,10 @@ impl Map<'_> {
             x += 11.0 + text_width(text, LEGEND_SIZE) + 14.0;
         }
         if with_landmarks {
-            let (cx, cy) = (x + 4.0, baseline - 4.0);
             let _ = write!(
                 svg,
-                r##"<path d="M{cx:.1} {:.1}L{:.1} {cy:.1}L{cx:.1} {:.1}L{:.1} {cy:.1}Z" fill="#6a3d9a"/><text x="{:.1}" y="{baseline:.1}">地标 landmark</text>"##,
-                cy - 4.5,
-                cx + 4.5,
-                cy + 4.5,
-                cx - 4.5,
+                r##"<path d="{}" fill="#6a3d9a"/><text x="{:.1}" y="{baseline:.1}">地标 landmark</text>"##,
+                diamond((x + 4.0, baseline - 4.0), 4.5),
                 x + 11.0
             );
         }
@@ -445,6 +438,11 @@ impl Map<'_> {
 pub fn picture_height(frame: &Frame, approximate: bool) -> f64 {
     let legend_lines = if approximate { 2.0 } else { 1.0 };
     frame.height + legend_lines * LEGEND_LINE + 4.0
+}
+
+/// The path of a landmark's mark: a diamond `r` from its centre to each corner.
+fn diamond((x, y): (f64, f64), r: f64) -> String {
+    format!("M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z", y - r, x + r, y + r, x - r)
 }
 
 /// Where north is marked: the top right corner.

@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::outbox::secret_context;
-use super::rows::{parse_uuid, uuid_column};
+use super::rows::uuid_column;
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::{context, KeyError, KeyHolding, KeyId, Keyring, Resealed};
 use crate::keys::{KeyHolder, ResealBatch, ResealCursor, RotationRecord};
@@ -173,7 +173,7 @@ impl crate::KeyStore for SqlStore {
                 }
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == limit => {
-                        Some(ResealCursor::Webhooks { after: Some(parse_uuid(&last.try_get::<String, _>("id")?)?) })
+                        Some(ResealCursor::Webhooks { after: Some(uuid_column(last, "id")?) })
                     }
                     _ => None,
                 };
