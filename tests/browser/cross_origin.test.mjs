@@ -118,7 +118,10 @@ function assertRefused(seen, paths) {
 test('a page on another origin cannot reveal, create or log out with the staff cookie', async () => {
   const dispatcher = await token('dispatcher');
   const admin = await token('admin');
-  const caseId = JSON.parse((await api('/api/v1/cases?limit=1', dispatcher)).body).cases[0].id;
+  // A case with a named reporter, so that the case page offers the reveal (other test files
+  // may add anonymous cases while this one runs).
+  const listed = JSON.parse((await api('/api/v1/cases?limit=50', dispatcher)).body).cases;
+  const caseId = listed.find((c) => !c.reporter.anonymous).id;
   const countsBefore = JSON.parse((await api('/api/v1/stats/rates', dispatcher)).body).counts;
 
   // A grid worker's browser: a case through the patrol API, and the log-out.

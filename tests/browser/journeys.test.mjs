@@ -1,6 +1,7 @@
 // The loop as people live it, on a 390-px phone and on a desktop: a resident reports from where
 // they stand ("use my location", or a refusal that leaves the page usable), is asked once about
-// an address that names no street, community or landmark; a dispatcher reveals a reporter
+// an address that names no street, community or landmark, asks to be texted and follows the
+// message's link to add a photo; a dispatcher reveals a reporter
 // without leaving the case and can call them; staff read maps that name their landmarks without
 // overlapping labels, with a legend and a scale, whose points open their case.
 //
@@ -12,6 +13,8 @@ import { launchChromium, startDemo } from './server.mjs';
 
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
 const WANGFUJING = { latitude: 39.9149, longitude: 116.4109 };
+// A 1×1 PNG.
+const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
 let demo, browser, base;
 
@@ -75,6 +78,65 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     assert.ok(fits, 'nothing wider than the screen');
     await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
     assert.match(await p.locator('#tracking-no').innerText(), /^\d{14}$/);
+    await p.context().close();
+  });
+
+  test(`${size}: a resident who asked for texts follows the message's link and adds a photo`, async () => {
+    const phone = size === 'phone' ? '13900007001' : '13900007002';
+    const p = await page(viewport);
+    await p.goto(`${base}/report/details`);
+    await p.fill('#description', '楼道里堆满杂物，过不去');
+    await p.fill('#address', '东华门街道多福巷社区');
+    await p.fill('#reporter_phone', phone);
+    await p.check('input[name="notify"]');
+    await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    const trackingNo = (await p.locator('#tracking-no').innerText()).trim();
+
+    // A dispatcher sends it to the unit the matrix suggests: the resident is texted.
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'dispatcher', password: demo.password }),
+    });
+    const auth = { authorization: `Bearer ${(await login.json()).token}`, 'content-type': 'application/json' };
+    const listed = await (await fetch(`${base}/api/v1/cases?text=${trackingNo}`, { headers: auth })).json();
+    const id = listed.cases[0].id;
+    await fetch(`${base}/api/v1/cases/${id}/actions`, { method: 'POST', headers: auth, body: JSON.stringify({ action: 'register' }) });
+    const { case: registered } = await (await fetch(`${base}/api/v1/cases/${id}`, { headers: auth })).json();
+    const dispatch = { action: 'dispatch', unit: registered.suggestion.unit };
+    const dispatched = await fetch(`${base}/api/v1/cases/${id}/actions`, { method: 'POST', headers: auth, body: JSON.stringify(dispatch) });
+    assert.equal(dispatched.status, 200);
+
+    // The administrator reads the development sink: the message names the case and its link.
+    const admin = await page(viewport);
+    await logIn(admin, 'admin');
+    let text = '';
+    for (let i = 0; i < 30 && !text.includes('/track?t='); i++) {
+      await admin.goto(`${base}/admin/messages?q=${trackingNo}`);
+      text = await admin.locator('table.cards tbody').innerText();
+      if (!text.includes('/track?t=')) await admin.waitForTimeout(500);
+    }
+    assert.match(text, new RegExp(`${trackingNo}[\\s\\S]*139\\*{4}700`), 'the case and the masked phone');
+    const link = text.match(/http:\/\/\S+\/track\?t=[0-9a-f.]+/)[0];
+    await admin.context().close();
+
+    // The link opens the case without the code: what was reported, and a form to add to it.
+    const resident = await page(viewport);
+    await resident.goto(link);
+    assert.equal(await resident.locator('#own-description').innerText(), '楼道里堆满杂物，过不去');
+    assert.match(await resident.locator('#case-state').innerText(), /已派遣/);
+    await resident.fill('#added-text', '又堆了两箱');
+    await resident.setInputFiles('#added-photo', { name: 'more.png', mimeType: 'image/png', buffer: Buffer.from(PIXEL, 'base64') });
+    await Promise.all([resident.waitForNavigation(), resident.click('form[action="/track/additions"] button[type="submit"]')]);
+    assert.match(await resident.locator('[role="status"]').innerText(), /已补充/);
+    assert.match(await resident.locator('.timeline').innerText(), /您补充了情况：又堆了两箱（附照片1张）/);
+    // Lazily loaded: brought into view, then read once loaded.
+    await resident.locator('.photos img').first().scrollIntoViewIfNeeded();
+    await resident.waitForFunction(() => [...document.querySelectorAll('.photos img')].every((i) => i.complete));
+    const shown = await resident.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.naturalWidth));
+    assert.deepEqual(shown, [1], 'the photo is served through the link');
+    const fits = await resident.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the tracking page fits the screen');
+    await resident.context().close();
     await p.context().close();
   });
 

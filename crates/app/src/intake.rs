@@ -40,6 +40,8 @@ pub struct Report {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
     pub anonymous: bool,
+    /// The reporter asks for text messages as the case moves on (needs their phone).
+    pub notify: bool,
     /// Where it is, when the caller knows better than coordinates (the grid being visited).
     pub place: Option<Place>,
     pub photos: Vec<NewAttachment>,
@@ -170,6 +172,13 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         _ => place,
     };
     let (reporter_name, reporter_phone) = reporter_of(&report)?;
+    if report.notify && !reporter_phone.as_deref().is_some_and(grassroots_domain::personal::is_mobile) {
+        return Err(AppError::invalid(
+            "notify",
+            "接收短信通知需要留下手机号码（11位）",
+            "text messages need a mobile number (11 digits) to go to",
+        ));
+    }
     let now = Utc::now();
     let due = deadlines(&reference.calendar, category, priority, now);
     Ok(NewCase {
@@ -182,6 +191,7 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         anonymous: reporter_name.is_none() && reporter_phone.is_none(),
         reporter_name,
         reporter_phone,
+        notify_reporter: report.notify,
         response_due: due.response_due,
         resolve_due: due.resolve_due,
         received_at: now,

@@ -56,6 +56,15 @@ pub struct Common {
     /// (e.g. nats://127.0.0.1:4222); none if not given.
     #[arg(long, global = true, env = "GRASSROOTS_NATS_URL")]
     nats_url: Option<String>,
+    /// The platform's address as residents reach it (e.g. https://12345.example.gov.cn): the
+    /// links in text messages start with it. Defaults to http:// and the listen address.
+    #[arg(long, global = true, env = "GRASSROOTS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The HTTP SMS provider that sends residents' text messages (signed with the secret in
+    /// GRASSROOTS_SMS_SECRET). Without it, messages go to the development sink, read on the
+    /// administrators' page of messages.
+    #[arg(long, global = true, env = "GRASSROOTS_SMS_URL")]
+    sms_url: Option<String>,
     /// Database connections.
     #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
     db_connections: u32,

@@ -36,6 +36,9 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
+    let notifier =
+        grassroots_relay::notify::Notifier::new(platform.store.clone(), sms_provider(common)?, &public_url(common));
+    tokio::spawn(notifier.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
     tokio::spawn(reference_refresher(platform));
@@ -47,6 +50,27 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         .await?;
     tracing::info!("stopped: every request taken was answered");
     Ok(())
+}
+
+/// Where residents' text messages go: the configured provider, or the development sink.
+fn sms_provider(common: &Common) -> anyhow::Result<grassroots_relay::notify::Provider> {
+    use grassroots_relay::notify::Provider;
+    let Some(url) = &common.sms_url else {
+        tracing::info!("text messages go to the development sink (no --sms-url): read them at /admin/messages");
+        return Ok(Provider::Sink);
+    };
+    let secret = std::env::var("GRASSROOTS_SMS_SECRET").unwrap_or_default();
+    anyhow::ensure!(
+        secret.len() >= 16,
+        "--sms-url needs GRASSROOTS_SMS_SECRET, at least 16 characters, to sign the requests to the provider"
+    );
+    tracing::info!(provider = %grassroots_relay::redacted(url), "text messages go to the SMS provider");
+    Ok(Provider::Http { url: url.clone(), secret })
+}
+
+/// The address residents reach the platform at, for the links in messages.
+fn public_url(common: &Common) -> String {
+    common.public_url.clone().unwrap_or_else(|| format!("http://{}", common.listen))
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what service managers and container runtimes send): the

@@ -291,6 +291,7 @@ async fn export_cases_writes_every_case_masked_in_either_format() {
             reporter_name: Some("张三".into()),
             reporter_phone: Some("13812345678".into()),
             anonymous: false,
+            notify_reporter: false,
             response_due: now + chrono::Duration::hours(24),
             resolve_due: now + chrono::Duration::days(7),
             received_at: now - chrono::Duration::minutes(i as i64),

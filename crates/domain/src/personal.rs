@@ -11,7 +11,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, FieldError> {
     let digits = if digits.len() == 13 && digits.starts_with("86") { digits[2..].to_string() } else { digits };
     let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     let b = digits.as_bytes();
-    let mobile = all_digits && b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
+    let mobile = is_mobile(&digits);
     let landline = all_digits && b[0] == b'0' && (10..=12).contains(&b.len());
     if mobile || landline {
         Ok(digits)
@@ -23,6 +23,12 @@ pub fn normalize_phone(raw: &str) -> Result<String, FieldError> {
             "not a valid mobile (11 digits) or landline number (with its area code)",
         ))
     }
+}
+
+/// Whether a normalised number is a mainland mobile, which text messages can reach.
+pub fn is_mobile(normalised: &str) -> bool {
+    let b = normalised.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// 张三 → 张*, 欧阳娜娜 → 欧***, Alice → A****.

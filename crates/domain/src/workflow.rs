@@ -111,6 +111,13 @@ pub enum Move {
     Reopen {
         reason: String,
     },
+    /// 补充情况: the resident adds to their open case, in words, photos or both; `photos` is
+    /// how many come with it (the store keeps them with the event).
+    Supplement {
+        text: Option<String>,
+        #[serde(default)]
+        photos: u32,
+    },
 }
 
 /// The kinds of move, one per variant of [`Move`]: what the rule table, the labels and the
@@ -139,6 +146,7 @@ pub enum MoveKind {
     Close,
     Evaluate,
     Reopen,
+    Supplement,
 }
 
 /// Who may make a move, and from which states.
@@ -154,7 +162,7 @@ pub struct Rule {
 
 impl MoveKind {
     /// Every kind, in the order of the closed loop.
-    pub const ALL: [MoveKind; 20] = [
+    pub const ALL: [MoveKind; 21] = [
         Self::Register,
         Self::Reclassify,
         Self::Reject,
@@ -175,6 +183,7 @@ impl MoveKind {
         Self::Close,
         Self::Evaluate,
         Self::Reopen,
+        Self::Supplement,
     ];
 
     /// The name the API uses (`"action"` of a move).
@@ -200,6 +209,7 @@ impl MoveKind {
             Self::Close => "close",
             Self::Evaluate => "evaluate",
             Self::Reopen => "reopen",
+            Self::Supplement => "supplement",
         }
     }
 
@@ -230,6 +240,7 @@ impl MoveKind {
             Self::Close => ("结案", "Close"),
             Self::Evaluate => ("评价", "Evaluate"),
             Self::Reopen => ("重办", "Reopen"),
+            Self::Supplement => ("补充情况", "Add information"),
         }
     }
 
@@ -258,6 +269,11 @@ impl MoveKind {
             Self::Close => r(&[Supervisor], &[Handled]),
             Self::Evaluate => Rule { resident: true, ..r(&[Operator], &[Closed]) },
             Self::Reopen => r(&[Supervisor], &[Closed]),
+            // The resident adds to an open case; an operator writes down what they add by phone.
+            Self::Supplement => Rule {
+                resident: true,
+                ..r(&[Operator], &[Received, Registered, Dispatched, InProgress, Handled, Verifying])
+            },
         }
     }
 }
@@ -291,6 +307,7 @@ impl Move {
             Self::Close { .. } => MoveKind::Close,
             Self::Evaluate { .. } => MoveKind::Evaluate,
             Self::Reopen { .. } => MoveKind::Reopen,
+            Self::Supplement { .. } => MoveKind::Supplement,
         }
     }
 
@@ -415,6 +432,11 @@ pub enum EventKind {
         response_due: DateTime<Utc>,
         resolve_due: DateTime<Utc>,
     },
+    /// The resident added to the case; nothing else changes.
+    Supplemented {
+        text: Option<String>,
+        photos: u32,
+    },
     /// Written by the deadline worker when a case falls due soon or overdue.
     DueStatusChanged {
         due_status: DueStatus,
@@ -460,6 +482,7 @@ impl EventKind {
             }
             Self::Handled { result, .. } | Self::ResolvedOnSpot { result } => texts.push(("result", result)),
             Self::Evaluated { comment, .. } => texts.extend(comment.as_mut().map(|c| ("comment", c))),
+            Self::Supplemented { text, .. } => texts.extend(text.as_mut().map(|t| ("text", t))),
             Self::Imported { result, .. } => texts.extend(result.as_mut().map(|r| ("result", r))),
             Self::Accepted { .. } | Self::VerificationStarted | Self::DueStatusChanged { .. } => {}
         }
@@ -489,6 +512,7 @@ impl EventKind {
             Self::Closed { .. } => "closed",
             Self::Evaluated { .. } => "evaluated",
             Self::Reopened { .. } => "reopened",
+            Self::Supplemented { .. } => "supplemented",
             Self::DueStatusChanged { .. } => "due_status_changed",
             Self::Imported { .. } => "imported",
         }
@@ -527,6 +551,14 @@ impl EventKind {
             Self::Closed { .. } => s("已结案，欢迎评价", "Closed; please evaluate"),
             Self::Evaluated { .. } => s("您已评价", "You evaluated the case"),
             Self::Reopened { .. } => s("根据您的评价重新办理", "Reopened after your evaluation"),
+            Self::Supplemented { text, photos } => {
+                let words = text.as_deref().unwrap_or_default();
+                let (zh, en) = match photos {
+                    0 => (String::new(), String::new()),
+                    n => (format!("（附照片{n}张）"), format!(" ({n} photo{})", if *n == 1 { "" } else { "s" })),
+                };
+                Some((format!("您补充了情况：{words}{zh}"), format!("You added: {words}{en}")))
+            }
             Self::Imported { .. } => {
                 s("办理记录由原热线系统迁入", "The record was moved over from the former hotline system")
             }
@@ -559,6 +591,7 @@ pub const EVENT_LABELS: &[(&str, &str, &str)] = &[
     ("closed", "结案", "closed"),
     ("evaluated", "评价", "evaluated"),
     ("reopened", "重办", "reopened"),
+    ("supplemented", "补充情况", "information added"),
     ("due_status_changed", "时限提醒", "deadline status changed"),
     ("imported", "从其他系统导入", "imported from another system"),
 ];
@@ -765,7 +798,8 @@ pub fn may_make(case: &CaseRecord, actor: &Actor, kind: MoveKind, ctx: &MoveCont
         | MoveKind::StartVerification
         | MoveKind::Verify
         | MoveKind::Close
-        | MoveKind::Evaluate => Ok(()),
+        | MoveKind::Evaluate
+        | MoveKind::Supplement => Ok(()),
     }
 }
 
@@ -860,6 +894,18 @@ fn event_of(case: &CaseRecord, mv: &Move, ctx: &MoveContext) -> Result<EventKind
             satisfaction: *satisfaction,
             comment: optional_text("comment", comment, 1000)?,
         },
+        Move::Supplement { text: added, photos } => {
+            let added = optional_text("text", added, 2000)?;
+            if added.is_none() && *photos == 0 {
+                return Err(FieldError::new(
+                    "text",
+                    "请写下要补充的情况或附上照片",
+                    "write what to add, or attach photos",
+                )
+                .into());
+            }
+            EventKind::Supplemented { text: added, photos: *photos }
+        }
         Move::Reopen { reason } => {
             let category = ctx.taxonomy.lookup(&case.category_code)?;
             let due = deadlines(ctx.calendar, category, case.priority, ctx.now);
@@ -963,7 +1009,7 @@ pub fn evolve(case: Option<CaseRecord>, event: &CaseEvent) -> Result<CaseRecord,
         c.due_status = due_status_at(&c, at);
     }
     match &event.kind {
-        EventKind::Received { .. } => {}
+        EventKind::Received { .. } | EventKind::Supplemented { .. } => {}
         EventKind::Registered { .. } => c.state = CaseState::Registered,
         EventKind::Reclassified { category_code, priority, response_due, resolve_due, .. } => {
             c.category_code = category_code.clone();
@@ -1172,6 +1218,10 @@ mod tests {
         assert_eq!(open_actions(&case, &lead, &ctx), vec![MoveKind::Return, MoveKind::Accept]);
         assert!(open_actions(&case, &co, &ctx).is_empty(), "a co-handler cannot accept or return");
         assert_eq!(open_actions(&case, &dispatcher, &ctx), vec![MoveKind::Redispatch]);
-        assert!(open_actions(&case, &Actor::Resident, &ctx).is_empty());
+        assert_eq!(
+            open_actions(&case, &Actor::Resident, &ctx),
+            vec![MoveKind::Supplement],
+            "adding is all they may do"
+        );
     }
 }

@@ -236,6 +236,7 @@ fn the_move_table_matches_design() {
         ("close", &[Supervisor], &[Handled]),
         ("evaluate", &[Operator], &[Closed]),
         ("reopen", &[Supervisor], &[Closed]),
+        ("supplement", &[Operator], &[Received, Registered, Dispatched, InProgress, Handled, Verifying]),
     ];
     let moves = one_of_each_move();
     assert_eq!(moves.iter().map(Move::kind).collect::<Vec<_>>(), MoveKind::ALL);
@@ -277,6 +278,7 @@ fn one_of_each_move() -> Vec<Move> {
         Move::Close { note: None },
         Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
         Move::Reopen { reason: text("r") },
+        Move::Supplement { text: Some(text("门口又堆了两袋")), photos: 0 },
     ]
 }
 

@@ -117,6 +117,7 @@ const KINDS: &[&str] = &[
     "close",
     "evaluate",
     "reopen",
+    "supplement",
 ];
 
 /// The roles that may make a move, and whether a resident may.
@@ -128,7 +129,7 @@ fn spec_roles(kind: &str) -> (&'static [Role], bool) {
         "approve_extension" | "reject_extension" | "supervise" | "close" | "reopen" => (&[Supervisor], false),
         "start_verification" | "verify" => (&[Supervisor, GridWorker], false),
         "resolve_on_spot" => (&[GridWorker], false),
-        "evaluate" => (&[Operator], true),
+        "evaluate" | "supplement" => (&[Operator], true),
         other => panic!("unknown move {other}"),
     }
 }
@@ -147,6 +148,7 @@ fn spec_from(kind: &str) -> &'static [CaseState] {
         "start_verification" | "close" => &[Handled],
         "verify" => &[Verifying],
         "evaluate" | "reopen" => &[Closed],
+        "supplement" => &[Received, Registered, Dispatched, InProgress, Handled, Verifying],
         other => panic!("unknown move {other}"),
     }
 }
@@ -191,6 +193,12 @@ const ALLOWED_TRANSITIONS: &[(CaseState, CaseState)] = {
         (Closed, Dispatched),    // reopen
         (Closed, Registered),    // reopen of a case resolved on the spot
         (Closed, Closed),        // evaluate
+        (Received, Received),    // supplement
+        (Registered, Registered),
+        (Dispatched, Dispatched),
+        (InProgress, InProgress),
+        (Handled, Handled),
+        (Verifying, Verifying),
     ]
 };
 
@@ -217,7 +225,8 @@ fn spec_target(mv: &Move, before: CaseState, has_unit: bool) -> CaseState {
         | Move::RejectExtension { .. }
         | Move::Supervise { .. }
         | Move::Reclassify { .. }
-        | Move::Evaluate { .. } => before,
+        | Move::Evaluate { .. }
+        | Move::Supplement { .. } => before,
     }
 }
 
@@ -342,6 +351,7 @@ fn build_move(kind: &str, p: &Payload) -> Move {
         "close" => Move::Close { note: opt },
         "evaluate" => Move::Evaluate { resolved: p.flag, satisfaction: p.satisfaction, comment: opt },
         "reopen" => Move::Reopen { reason: text },
+        "supplement" => Move::Supplement { text: opt, photos: p.days % 3 },
         other => panic!("unknown move {other}"),
     }
 }
@@ -541,6 +551,10 @@ impl Model {
             Move::Evaluate { comment, .. } => {
                 need(self.round_evaluation.is_none(), Fault::Conflict);
                 need(opt_text_ok(comment, 1000), Fault::Invalid);
+            }
+            Move::Supplement { text, photos } => {
+                need(opt_text_ok(text, 2000), Fault::Invalid);
+                need(*photos > 0 || text.as_deref().is_some_and(|t| !t.trim().is_empty()), Fault::Invalid);
             }
             Move::Reopen { reason } => {
                 let reopenable =

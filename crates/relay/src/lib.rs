@@ -13,6 +13,8 @@
 //! HMAC-SHA256 of `TIMESTAMP.BODY` with the subscription's secret. NATS messages go to
 //! `grassroots.case.EVENT` on the stream `GRASSROOTS`, with `Nats-Msg-Id` = the event id.
 
+pub mod notify;
+
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -28,10 +30,10 @@ use sha2::Sha256;
 pub const STREAM: &str = "GRASSROOTS";
 const SUBJECTS: &str = "grassroots.>";
 /// How long a receiver has to answer.
-const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+pub(crate) const TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Outbox rows fanned out, and deliveries sent per target, per round.
 const BATCH: i64 = 500;
-/// How long the relay holds its lease, renewed every round.
+/// How long the relay and the notification gateway hold their leases, renewed every round.
 const LEASE: i64 = 30;
 /// A round starts no attempt after this long, so that with the last attempt's timeout it ends
 /// well within the lease and no other server's relay overlaps it.
@@ -71,7 +73,14 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 /// How an attempt went: the HTTP status when there is one, and why it failed.
 type Attempt = Result<Option<u16>, (Option<u16>, String)>;
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
+pub(crate) type HttpClient =
+    Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
+
+/// A client for http and https receivers.
+pub(crate) fn http_client() -> HttpClient {
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+    Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
+}
 
 pub struct Relay {
     store: Arc<dyn Store>,
@@ -90,9 +99,7 @@ impl Relay {
     /// A relay for webhooks, and for NATS JetStream at `nats_url` if given (the stream is
     /// created there if it is missing). Connecting to NATS goes on in the background.
     pub async fn new(store: Arc<dyn Store>, nats_url: Option<&str>) -> Result<Self, RelayError> {
-        let https =
-            hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
-        let http = Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let http = http_client();
         let nats = match nats_url {
             Some(url) => {
                 let client = async_nats::ConnectOptions::new()
@@ -132,23 +139,7 @@ impl Relay {
     /// Runs rounds for ever, one process at a time across servers (a lease), resting a second
     /// when there is nothing to do.
     pub async fn run(self, holder: String) {
-        loop {
-            let now = Utc::now();
-            let worked = match self.store.claim_lease("outbox-relay", &holder, now, Duration::seconds(LEASE)).await {
-                Ok(true) => self.run_once(now).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "outbox relay");
-                    0
-                }),
-                Ok(false) => 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay lease");
-                    0
-                }
-            };
-            if worked == 0 {
-                tokio::time::sleep(StdDuration::from_secs(1)).await;
-            }
-        }
+        run_leased(&*self.store.clone(), "outbox-relay", &holder, |now| self.run_once(now)).await
     }
 
     async fn deliver_webhook(&self, hook: &Webhook, now: DateTime<Utc>, ends: Instant) -> Result<usize, RelayError> {
@@ -227,6 +218,32 @@ impl Relay {
         };
         let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         Ok(self.store.record_attempt(delivery, &outcome, elapsed, now).await?)
+    }
+}
+
+/// Runs `round` for ever, one process at a time across servers (the lease `lease`), resting a
+/// second after a round that did nothing or failed.
+pub(crate) async fn run_leased<F, R>(store: &dyn Store, lease: &str, holder: &str, mut round: F)
+where
+    F: FnMut(DateTime<Utc>) -> R,
+    R: std::future::Future<Output = Result<usize, RelayError>>,
+{
+    loop {
+        let now = Utc::now();
+        let worked = match store.claim_lease(lease, holder, now, Duration::seconds(LEASE)).await {
+            Ok(true) => round(now).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, lease, "round failed");
+                0
+            }),
+            Ok(false) => 0,
+            Err(e) => {
+                tracing::warn!(error = %e, lease, "lease");
+                0
+            }
+        };
+        if worked == 0 {
+            tokio::time::sleep(StdDuration::from_secs(1)).await;
+        }
     }
 }
 

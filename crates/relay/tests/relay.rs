@@ -92,6 +92,7 @@ async fn two_registered_cases(store: &dyn Store) -> Vec<Uuid> {
             reporter_name: None,
             reporter_phone: None,
             anonymous: true,
+            notify_reporter: false,
             response_due: now + Duration::hours(24),
             resolve_due: now + Duration::days(7),
             received_at: now,

@@ -10,7 +10,10 @@ use grassroots_domain::Move;
 use grassroots_domain::Scope;
 use uuid::Uuid;
 
-use crate::{AttachmentInfo, CaseDetail, CaseFilter, CasePage, CreatedCase, NewCase, Result, RevealedPersonalData};
+use crate::{
+    AttachmentInfo, CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result,
+    RevealedPersonalData,
+};
 
 #[async_trait]
 pub trait CaseStore: Send + Sync {
@@ -27,15 +30,16 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<(grassroots_domain::queue::Queue, i64)>>;
     /// Applies a move by a staff member within their scope.
     async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord>;
-    /// The resident's view, found by tracking number and query code.
-    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>>;
-    /// A resident's evaluation of their closed case.
-    async fn resident_evaluate(
+    /// The resident's view of their case; `None` for a pass that opens none.
+    async fn track(&self, pass: &ResidentPass<'_>) -> Result<Option<CaseDetail>>;
+    /// A resident's move on their case (an evaluation, an addition), with the photos it brings,
+    /// stored in the same transaction.
+    async fn resident_move(
         &self,
-        tracking_no: &str,
-        query_code: &str,
+        pass: &ResidentPass<'_>,
         mv: &Move,
         ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
     ) -> Result<CaseRecord>;
     /// Decrypts the reporter's personal data of a case in the actor's scope, writing an audit
     /// entry with the reason (the use case has checked that the actor may, and why).

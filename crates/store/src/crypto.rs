@@ -420,6 +420,15 @@ impl Cipher {
         self.tag(&[b"phone:", phone.as_bytes()])
     }
 
+    /// The signature of a resident's link to a case, valid until `expires` (Unix seconds): 128
+    /// bits of a keyed digest, under the tag key, which never changes, so a link sent before a
+    /// rotation still opens.
+    pub fn resident_link_signature(&self, tracking_no: &str, expires: i64) -> String {
+        let mut tag = self.tag(&[b"resident-link:", tracking_no.as_bytes(), b":", expires.to_string().as_bytes()]);
+        tag.truncate(32);
+        tag
+    }
+
     /// nonce ‖ ciphertext ‖ tag, under the sealing key.
     pub fn seal(&self, context: &[u8], plaintext: &str) -> Vec<u8> {
         seal_with(&self.loaded().sealing, context, plaintext)

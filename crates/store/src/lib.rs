@@ -20,6 +20,7 @@ mod identity;
 mod inspect;
 mod jobs;
 pub mod keys;
+pub mod messages;
 mod outbox;
 mod privacy;
 mod reference;
@@ -36,6 +37,7 @@ pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use keys::KeyStore;
+pub use messages::MessageStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
@@ -48,8 +50,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, OutboxStore, PrivacyStore,
-        ReferenceStore, StatsStore, Store,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, MessageStore, OutboxStore,
+        PrivacyStore, ReferenceStore, StatsStore, Store,
     };
 }
 
@@ -68,6 +70,7 @@ pub trait Store:
     + AuditStore
     + PrivacyStore
     + KeyStore
+    + MessageStore
     + 'static
 {
     fn backend(&self) -> Backend;

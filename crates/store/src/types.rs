@@ -113,11 +113,28 @@ pub struct NewCase {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
     pub anonymous: bool,
+    /// The reporter asked for text messages as the case moves on (needs a phone).
+    pub notify_reporter: bool,
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     /// Photos, stored with the case in the same transaction.
     pub attachments: Vec<NewAttachment>,
+}
+
+/// How a resident shows that a case is theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResidentPass<'a> {
+    /// The tracking number and the query code given at reporting.
+    Code { tracking_no: &'a str, code: &'a str },
+    /// The signed token of a link sent to the reporter's phone, good until it expires.
+    Link { token: &'a str, now: DateTime<Utc> },
+}
+
+impl<'a> ResidentPass<'a> {
+    pub fn code(tracking_no: &'a str, code: &'a str) -> Self {
+        Self::Code { tracking_no, code }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use grassroots_domain::workflow::{replay, Move};
 use grassroots_domain::{Actor, CaseState, DueStatus, MoveError, Role, Satisfaction, Scope};
-use grassroots_store::{CaseFilter, RateFilter, Store, StoreError};
+use grassroots_store::{CaseFilter, RateFilter, ResidentPass, Store, StoreError};
 use support::*;
 
 async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
@@ -34,8 +34,15 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
     }
     let evaluate =
         Move::Evaluate { resolved: true, satisfaction: Satisfaction::Satisfied, comment: Some("很快".into()) };
-    let closed =
-        s.resident_evaluate(&created.tracking_no, &created.query_code, &evaluate, &f.ctx(Utc::now())).await.unwrap();
+    let closed = s
+        .resident_move(
+            &ResidentPass::code(&created.tracking_no, &created.query_code),
+            &evaluate,
+            &f.ctx(Utc::now()),
+            &[],
+        )
+        .await
+        .unwrap();
     assert_eq!(closed.state, CaseState::Closed);
     assert!(closed.evaluation.as_ref().unwrap().resolved);
 
@@ -301,10 +308,14 @@ async fn merge_reject_reopen_and_extension(db: TestDb) {
     .unwrap();
     s.apply_move(&f.supervisor(), target.id, &Move::Close { note: None }, &ctx).await.unwrap();
     let eval = Move::Evaluate { resolved: false, satisfaction: Satisfaction::Dissatisfied, comment: None };
-    s.resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx).await.unwrap();
-    let again = s.resident_evaluate(&target.tracking_no, &target.query_code, &eval, &ctx).await.unwrap_err();
+    s.resident_move(&ResidentPass::code(&target.tracking_no, &target.query_code), &eval, &ctx, &[]).await.unwrap();
+    let again = s
+        .resident_move(&ResidentPass::code(&target.tracking_no, &target.query_code), &eval, &ctx, &[])
+        .await
+        .unwrap_err();
     assert!(matches!(again, StoreError::Move(MoveError::Conflict { .. })), "{again:?}");
-    let wrong_code = s.resident_evaluate(&target.tracking_no, "000000x", &eval, &ctx).await.unwrap_err();
+    let wrong_code =
+        s.resident_move(&ResidentPass::code(&target.tracking_no, "000000x"), &eval, &ctx, &[]).await.unwrap_err();
     assert!(matches!(wrong_code, StoreError::NotFound));
     let reopened =
         s.apply_move(&f.supervisor(), target.id, &Move::Reopen { reason: "群众不满意".into() }, &ctx).await.unwrap();
@@ -417,7 +428,11 @@ async fn concurrent_reports_are_each_written_once(db: TestDb) {
     assert_eq!(tracking.len(), 200);
     assert_eq!(s.count_cases().await.unwrap(), 200);
     for c in &created {
-        let found = s.track(&c.tracking_no, &c.query_code).await.unwrap().expect("every acknowledged report is stored");
+        let found = s
+            .track(&ResidentPass::code(&c.tracking_no, &c.query_code))
+            .await
+            .unwrap()
+            .expect("every acknowledged report is stored");
         assert_eq!(found.events.len(), 1);
         assert_eq!(s.outbox_count(c.id).await.unwrap(), 1);
     }
@@ -516,7 +531,7 @@ async fn a_late_first_response_stays_late_after_a_reopening(db: TestDb) {
         s.apply_move(actor, c.id, mv, &at(*minutes)).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
     }
     let eval = Move::Evaluate { resolved: false, satisfaction: Satisfaction::Dissatisfied, comment: None };
-    s.resident_evaluate(&c.tracking_no, &c.query_code, &eval, &at(480)).await.unwrap();
+    s.resident_move(&ResidentPass::code(&c.tracking_no, &c.query_code), &eval, &at(480), &[]).await.unwrap();
     s.apply_move(&f.supervisor(), c.id, &Move::Reopen { reason: "未解决".into() }, &at(540)).await.unwrap();
     s.apply_move(&h, c.id, &Move::Accept {}, &at(541)).await.unwrap();
     let again = s.apply_move(&h, c.id, &Move::Contact { note: "及时回访".into() }, &at(545)).await.unwrap();

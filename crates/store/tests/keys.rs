@@ -10,6 +10,7 @@ use grassroots_domain::Scope;
 use grassroots_store::crypto::{DataKey, KeyId};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::prelude::*;
+use grassroots_store::ResidentPass;
 use support::*;
 
 /// Runs re-sealing passes of `batch` rows to the end; (values read, re-sealed, batches).
@@ -72,10 +73,10 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         assert_eq!(revealed.name.as_deref(), Some("张三"));
         assert!(revealed.texts.iter().any(|t| t.text.contains(phone.as_str())), "{:?}", revealed.texts);
         // Query codes and phone tags were keyed before the rotation and still match.
-        assert!(s.track(&case.tracking_no, &case.query_code).await.unwrap().is_some());
+        assert!(s.track(&ResidentPass::code(&case.tracking_no, &case.query_code)).await.unwrap().is_some());
     }
     assert_eq!(s.cases_of_phone(&cases[0].1).await.unwrap(), tags_before);
-    assert!(s.track(&anonymous.tracking_no, &anonymous.query_code).await.unwrap().is_some());
+    assert!(s.track(&ResidentPass::code(&anonymous.tracking_no, &anonymous.query_code)).await.unwrap().is_some());
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
     // New values are sealed under the new key.
     let late = world.report(s, "噪音扰民", Some("13900001111")).await;

@@ -91,7 +91,13 @@ pub fn router(state: Arc<AppState>) -> Router {
                     .layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
             ),
         )
-        .route("/track", get(pages::portal::track_form).merge(post(pages::portal::track).route_layer(limited())))
+        .route("/track", get(pages::track::show).merge(post(pages::track::open).route_layer(limited())))
+        .route("/track/evaluation", post(pages::track::evaluate).route_layer(limited()))
+        .route(
+            "/track/additions",
+            post(pages::track::add).route_layer(limited()).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
+        )
+        .route("/track/photos/{id}", get(pages::track::photo))
         .route("/public", get(pages::portal::public_cases))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))

@@ -4,6 +4,7 @@
 //! reaches clients only through these structs, and the document is generated from them.
 
 use chrono::{DateTime, Utc};
+use grassroots_app::track::Tracked;
 use grassroots_domain::case::{Evaluation, PendingExtension, Place};
 use grassroots_domain::workflow::{open_actions, CaseEvent, EventKind, MoveContext, EVENT_LABELS};
 use grassroots_domain::{Actor, CaseRecord, CaseState, Channel, DueStatus, MoveKind, Priority, RequestType};
@@ -199,6 +200,12 @@ pub struct ResidentCase {
     pub state: CaseState,
     pub state_label: &'static str,
     pub category: Option<Label>,
+    /// What the resident wrote (personal data typed into it masked).
+    pub description: String,
+    /// Where, as the resident gave it.
+    pub address: Option<String>,
+    /// The photos sent with the case.
+    pub photos: Vec<Uuid>,
     pub received_at: DateTime<Utc>,
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
@@ -206,6 +213,8 @@ pub struct ResidentCase {
     pub timeline: Vec<TimelineEntry>,
     pub evaluation: Option<Evaluation>,
     pub can_evaluate: bool,
+    /// The case is open: the resident may add information or photos to it.
+    pub can_add: bool,
     /// For a request merged into another about the same problem: how that one is going.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handled_with: Option<MergedProgress>,
@@ -231,12 +240,8 @@ impl From<&CaseRecord> for MergedProgress {
     }
 }
 
-pub fn resident_case(
-    record: &CaseRecord,
-    events: &[CaseEvent],
-    merged_into: Option<&CaseRecord>,
-    reference: &Reference,
-) -> ResidentCase {
+pub fn resident_case(tracked: &Tracked, reference: &Reference) -> ResidentCase {
+    let (record, events) = (&tracked.detail.record, &tracked.detail.events);
     let evaluated_this_round = record.evaluation.as_ref().is_some_and(|e| e.round == record.reopen_count);
     ResidentCase {
         tracking_no: record.tracking_no.clone(),
@@ -246,6 +251,9 @@ pub fn resident_case(
             .taxonomy
             .get(&record.category_code)
             .map(|c| Label { zh: c.name_zh.clone(), en: c.name_en.clone() }),
+        description: record.description.clone(),
+        address: record.place.address.clone(),
+        photos: tracked.photos.iter().map(|p| p.id).collect(),
         received_at: record.received_at,
         response_due: record.response_due,
         resolve_due: record.resolve_due,
@@ -258,6 +266,7 @@ pub fn resident_case(
             .collect(),
         evaluation: record.evaluation.clone(),
         can_evaluate: record.state == CaseState::Closed && !evaluated_this_round,
-        handled_with: merged_into.map(MergedProgress::from),
+        can_add: MoveKind::Supplement.rule().from.contains(&record.state),
+        handled_with: tracked.merged_into.as_ref().map(MergedProgress::from),
     }
 }

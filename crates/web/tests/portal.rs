@@ -78,17 +78,26 @@ async fn a_resident_places_a_report_on_the_map_and_gets_a_tracking_number(app: T
     assert!(html.contains("照片: 1"), "one photo; the empty file part is none");
     assert_eq!(app.case_count().await, before + 1);
 
-    // Following it: the number and code show its state and timeline.
-    let tracked = app
+    // Following it: the number and code open the case's own link, which shows its state and
+    // timeline, what the resident wrote and their photo.
+    let opened = app
         .post("/track")
         .header("origin", &here(&app))
         .body_with_type("application/x-www-form-urlencoded", format!("tracking_no={no}&code={code}"))
         .send()
         .await;
-    assert_eq!(tracked.status, 200, "{}", tracked.text());
-    let html = tracked.text();
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    let link = opened.header("location").unwrap().to_string();
+    assert!(link.starts_with(&format!("/track?t={no}.")) && !link.contains(&code), "a token, not the code: {link}");
+    let html = app.get(&link).send().await.text();
     assert!(text_of(&html, "case-state").contains("已受理"));
     assert!(html.contains("您的诉求已受理") && !html.contains(PHONE), "the timeline, nothing personal");
+    assert_eq!(text_of(&html, "own-description"), "路灯不亮已经三天了");
+    let photo = attr_after(&html, r#"class="photos""#, "src").replace("&#38;", "&");
+    let served = app.get(&photo).send().await;
+    assert_eq!((served.status, served.header("content-type")), (200, Some("image/png")));
+    let forged = app.get(&photo.replace(".", "0")).send().await;
+    assert_eq!(forged.status, 404, "a photo needs the case's link");
 }
 
 async fn form_errors_keep_the_input_and_name_the_field(app: TestApp) {
@@ -153,23 +162,79 @@ async fn a_closed_case_is_rated_through_the_tracking_page(app: TestApp) {
     ] {
         app.act_ok(token, id, &mv).await;
     }
-    let track = |body: String| {
-        app.post("/track").header("origin", &here(&app)).body_with_type("application/x-www-form-urlencoded", body)
+    let post = |path: &str, body: String| {
+        app.post(path).header("origin", &here(&app)).body_with_type("application/x-www-form-urlencoded", body)
     };
-    let html = track(format!("tracking_no={no}&code={code}")).send().await.text();
+    let opened = post("/track", format!("tracking_no={no}&code={code}")).send().await;
+    let link = opened.header("location").expect("the case's link").to_string();
+    let token = link.strip_prefix("/track?t=").unwrap().to_string();
+    let html = app.get(&link).send().await.text();
     assert!(html.contains("已更换灯泡") && html.contains(r#"name="satisfaction" value="satisfied""#));
-    let bad = track(format!("tracking_no={no}&code={code}&resolved=yes&satisfaction=great")).send().await;
+    assert!(!html.contains(r#"action="/track/additions""#), "nothing to add to a closed case");
+    let bad = post("/track/evaluation", format!("t={token}&resolved=yes&satisfaction=great")).send().await;
     assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("已更换灯泡"), "the case stays on the page with the error");
     let rated =
-        track(format!("tracking_no={no}&code={code}&resolved=yes&satisfaction=satisfied&comment=%E5%BE%88%E5%BF%AB"))
+        post("/track/evaluation", format!("t={token}&resolved=yes&satisfaction=satisfied&comment=%E5%BE%88%E5%BF%AB"))
             .send()
             .await;
-    assert_eq!(rated.status, 200, "{}", rated.text());
-    let html = rated.text();
+    assert_eq!(rated.status, 303, "{}", rated.text());
+    let html = app.get(rated.header("location").unwrap()).send().await.text();
     assert!(html.contains("感谢您的评价") && html.contains("已解决 · 满意"));
     assert!(!html.contains(r#"name="satisfaction""#), "rated once per round");
     let stored = app.get(&format!("/api/v1/track/{no}?code={code}")).send().await.json();
     assert_eq!(stored["evaluation"]["satisfaction"], "satisfied");
+}
+
+async fn a_resident_who_asked_for_messages_adds_to_the_case_through_its_link(app: TestApp) {
+    let landline = app
+        .report_raw(&json!({ "description": "路灯不亮", "address": "东华门街道多福巷社区",
+                              "reporter_phone": "010-65123456", "notify": true }))
+        .await;
+    assert_eq!((landline.status, landline.error_field().as_deref()), (422, Some("notify")), "a mobile needed");
+    let created = app
+        .report(&json!({ "description": "楼道里堆满杂物", "category_code": "0301", "address": "东华门街道多福巷社区",
+                         "reporter_phone": PHONE, "notify": true }))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let dispatcher = app.login("dispatcher").await;
+    app.act_ok(&dispatcher, id, &json!({ "action": "register" })).await;
+    app.act_ok(&dispatcher, id, &json!({ "action": "dispatch", "unit": UNIT_A })).await;
+    let case_id = uuid::Uuid::parse_str(id).unwrap();
+    let queued = app.store.messages(Some(case_id), 10).await.unwrap();
+    assert_eq!(queued.len(), 1, "one message: the dispatch");
+
+    let no = created["tracking_no"].as_str().unwrap();
+    let token = app.store.resident_link_token(no, chrono::Utc::now() + chrono::Duration::days(1));
+    let page = app.get(&format!("/track?t={token}")).send().await.text();
+    assert!(page.contains(r#"action="/track/additions""#), "an open case takes additions");
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    let fields = [("t", token.as_str()), ("text", "又堆了两箱")];
+    let foreign = app.post("/track/additions").header("origin", "http://evil.example").multipart(&fields, &[]);
+    assert_eq!(foreign.send().await.status, 403);
+    let events_before = app.store.case_events(case_id).await.unwrap().len();
+    let empty = [("t", token.as_str()), ("text", " ")];
+    let refused = app.post("/track/additions").header("origin", &here(&app)).multipart(&empty, &[]).send().await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("请写下要补充的情况"));
+    assert_eq!(app.store.case_events(case_id).await.unwrap().len(), events_before, "nothing added");
+    let added = app
+        .post("/track/additions")
+        .header("origin", &here(&app))
+        .multipart(&fields, &[("photo", "more.png", png)])
+        .send()
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    let html = app.get(added.header("location").unwrap()).send().await.text();
+    assert!(html.contains("已补充") && html.contains("您补充了情况：又堆了两箱（附照片1张）"), "{html}");
+
+    // The unit handling it sees the addition on the case.
+    let handler = app.login("handler-a").await;
+    let seen = app.get(&format!("/api/v1/cases/{id}")).bearer(&handler).send().await.json();
+    let last = seen["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"]["kind"].as_str(), last["actor_kind"].as_str()), (Some("supplemented"), Some("resident")));
+    let photos = app.get(&format!("/api/v1/cases/{id}/attachments")).bearer(&handler).send().await.json();
+    assert_eq!(photos["attachments"].as_array().unwrap().len(), 1);
 }
 
 async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestApp) {
@@ -299,5 +364,6 @@ api_tests!(
     a_resident_places_a_report_on_the_map_and_gets_a_tracking_number,
     form_errors_keep_the_input_and_name_the_field,
     a_closed_case_is_rated_through_the_tracking_page,
+    a_resident_who_asked_for_messages_adds_to_the_case_through_its_link,
     the_public_list_shows_recent_cases_without_anything_personal,
 );

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 
 use crate::{
     AttachmentInfo, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase,
-    Result, RevealedPersonalData, RevealedText, StoreError,
+    ResidentPass, Result, RevealedPersonalData, RevealedText, StoreError,
 };
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
@@ -46,7 +46,7 @@ pub(super) fn new_query_code() -> String {
 /// Where a move finds its case: within a staff member's scope, or by the resident's codes.
 enum Locator<'a> {
     Scoped(&'a Scope, Uuid),
-    Tracking(&'a str, &'a str),
+    Resident(ResidentPass<'a>),
 }
 
 /// The SQL form of `Queue::holds` (literals only: nothing here comes from a user).
@@ -63,8 +63,16 @@ fn queue_condition(queue: Queue, role: Role, state: CaseState) -> String {
     format!("(c.state = '{}'{extra})", state.as_str())
 }
 
-pub(super) fn seal_personal(cipher: &Cipher, id: Uuid, name: Option<&str>, phone: Option<&str>) -> Personal {
+pub(super) fn seal_personal(
+    cipher: &Cipher,
+    id: Uuid,
+    name: Option<&str>,
+    phone: Option<&str>,
+    notify: bool,
+) -> Personal {
     Personal {
+        // Messages need a number to go to.
+        notify: notify && phone.is_some(),
         name_enc: name.map(|n| cipher.seal(&context(id, "reporter_name"), n)),
         phone_enc: phone.map(|p| cipher.seal(&context(id, "reporter_phone"), p)),
         name_masked: name.map(mask_name),
@@ -116,6 +124,8 @@ pub(super) struct Personal {
     name_masked: Option<String>,
     phone_masked: Option<String>,
     phone_tag: Option<String>,
+    /// The reporter asked for text messages about the case.
+    notify: bool,
 }
 
 /// A case as first written: its record, the tag of its query code and its reporter, sealed.
@@ -127,7 +137,7 @@ pub(super) struct NewCaseRow<'a> {
 }
 
 /// The columns written once, when a case is received; `MUTABLE_COLUMNS` follow them.
-const IMMUTABLE_COLUMNS: [&str; 21] = [
+const IMMUTABLE_COLUMNS: [&str; 22] = [
     "id",
     "tracking_no",
     "query_code_hash",
@@ -148,6 +158,7 @@ const IMMUTABLE_COLUMNS: [&str; 21] = [
     "reporter_name_masked",
     "reporter_phone_masked",
     "reporter_phone_tag",
+    "notify_reporter",
     "received_at",
 ];
 
@@ -170,7 +181,7 @@ pub(super) fn event_row(event: &CaseEvent) -> EventRow {
 
 /// What every change of a case writes besides its row: the event, an audit entry naming the
 /// state reached, and the outbox row other systems receive.
-pub(super) fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a Actor) -> Change<'a> {
+fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a Actor) -> Change<'a> {
     Change {
         event: event_row(event),
         actor,
@@ -186,6 +197,18 @@ pub(super) fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a 
             "event": event.kind,
         })),
     }
+}
+
+/// Writes a change of a case beside its row: the event, audit entry and outbox row, and the
+/// message to the reporter it gives, if any.
+pub(super) async fn record_case_change(
+    conn: &mut AnyConnection,
+    after: &CaseRecord,
+    event: &CaseEvent,
+    actor: &Actor,
+) -> Result<()> {
+    events::record(conn, &case_change(after, event, actor)).await?;
+    super::messages::enqueue_case_notice(conn, event).await
 }
 
 fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
@@ -211,6 +234,7 @@ fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
         .bind(row.personal.name_masked)
         .bind(row.personal.phone_masked)
         .bind(row.personal.phone_tag)
+        .bind(i64::from(row.personal.notify))
         .bind(ms(record.received_at));
     bind_mutable(q, record)
 }
@@ -326,10 +350,15 @@ impl SqlStore {
                 let scope = scope_clause(scope, &mut args);
                 format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = {id} AND {scope}")
             }
-            Locator::Tracking(tracking_no, code) => {
+            Locator::Resident(ResidentPass::Code { tracking_no, code }) => {
                 let t = args.text(*tracking_no);
                 let h = args.text(self.cipher.query_code_tag(tracking_no, code));
                 format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.tracking_no = {t} AND c.query_code_hash = {h}")
+            }
+            Locator::Resident(ResidentPass::Link { token, now }) => {
+                let Some(tracking_no) = self.link_tracking_no(token, *now) else { return Ok(None) };
+                let t = args.text(tracking_no);
+                format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.tracking_no = {t}")
             }
         };
         self.fetch_one(&sql, args).await
@@ -418,9 +447,10 @@ impl SqlStore {
         actor: &Actor,
         mv: &Move,
         ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
     ) -> Result<CaseRecord> {
         let row = self.locate(&locator).await?.ok_or(StoreError::NotFound)?;
-        self.transition_from(record_from_row(&row)?, &locator, actor, mv, ctx).await
+        self.transition_from(record_from_row(&row)?, &locator, actor, mv, ctx, photos).await
     }
 
     /// Makes the move on `case` as it was read, reading it again after each race lost to
@@ -433,7 +463,21 @@ impl SqlStore {
         actor: &Actor,
         mv: &Move,
         ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
     ) -> Result<CaseRecord> {
+        // The photos a move says it brings are the photos it brings.
+        let announced = match mv {
+            Move::Supplement { photos, .. } => *photos as usize,
+            _ => 0,
+        };
+        if announced != photos.len() {
+            return Err(FieldError::new(
+                "photos",
+                format!("照片数量不符：应为{announced}张"),
+                format!("{} photos given where the move announces {announced}", photos.len()),
+            )
+            .into());
+        }
         let ctx = &MoveContext { now: to_millis(ctx.now), ..*ctx };
         for _ in 0..MAX_ATTEMPTS {
             let kind = decide(&case, actor, mv, ctx)?;
@@ -442,7 +486,7 @@ impl SqlStore {
                 Move::Merge { into, .. } => Some(*into),
                 _ => None,
             };
-            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target).await? {
+            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target, photos).await? {
                 return Ok(after);
             }
             let row = self.locate(locator).await?.ok_or(StoreError::MovedAway)?;
@@ -461,6 +505,7 @@ impl SqlStore {
         actor: &Actor,
         at: DateTime<Utc>,
         live_target: Option<Uuid>,
+        photos: &[NewAttachment],
     ) -> Result<Option<CaseRecord>> {
         // Events of one case never go back in time, even if clocks of two servers disagree.
         let at = to_millis(at).max(case.updated_at);
@@ -477,7 +522,14 @@ impl SqlStore {
         let sealed = seal_free_texts(&self.cipher, case.id, event.seq, &mut event.kind);
         let after = evolve(Some(case.clone()), &event).map_err(StoreError::Corrupt)?;
         let mut tx = self.write.begin().await?;
-        let written = Self::write_event(&mut tx, case, &after, &event, actor, live_target, &sealed).await;
+        let written = async {
+            let current = Self::write_event(&mut tx, case, &after, &event, actor, live_target, &sealed).await?;
+            if current {
+                Self::insert_attachments(&mut tx, case.id, photos, at).await?;
+            }
+            Ok(current)
+        }
+        .await;
         events::finish(tx, written.map(|current| current.then_some(after))).await
     }
 
@@ -522,7 +574,7 @@ impl SqlStore {
         if after.co_units != before.co_units {
             Self::write_co_units(conn, after).await?;
         }
-        events::record(conn, &case_change(after, event, actor)).await?;
+        record_case_change(conn, after, event, actor).await?;
         insert_sealed_texts(conn, after.id, event.seq, sealed).await?;
         Ok(true)
     }
@@ -553,7 +605,7 @@ impl SqlStore {
                 record: r,
                 query_code_hash: cipher.query_code_tag(&r.tracking_no, &h.query_code),
                 anonymous: h.anonymous,
-                personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref()),
+                personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref(), false),
             }
         });
         let case_rows = Self::case_row_inserts(anonymous, rows)?;
@@ -706,25 +758,26 @@ impl crate::CaseStore for SqlStore {
                 return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.kind() }.into())
             }
         };
-        self.transition(Locator::Scoped(scope, id), actor, mv, ctx).await
+        self.transition(Locator::Scoped(scope, id), actor, mv, ctx, &[]).await
     }
 
-    async fn track(&self, tracking_no: &str, query_code: &str) -> Result<Option<CaseDetail>> {
-        let row = self.locate(&Locator::Tracking(tracking_no, query_code)).await?;
+    async fn track(&self, pass: &ResidentPass<'_>) -> Result<Option<CaseDetail>> {
+        let row = self.locate(&Locator::Resident(*pass)).await?;
         self.detail_of(row).await
     }
 
-    async fn resident_evaluate(
+    async fn resident_move(
         &self,
-        tracking_no: &str,
-        code: &str,
+        pass: &ResidentPass<'_>,
         mv: &Move,
         ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
     ) -> Result<CaseRecord> {
-        if !matches!(mv, Move::Evaluate { .. }) {
+        // The domain's rules say which moves a resident makes; this keeps the door narrow too.
+        if !mv.kind().rule().resident {
             return Err(MoveError::Forbidden { role: "resident".into(), action: mv.kind() }.into());
         }
-        self.transition(Locator::Tracking(tracking_no, code), &Actor::Resident, mv, ctx).await
+        self.transition(Locator::Resident(*pass), &Actor::Resident, mv, ctx, photos).await
     }
 
     async fn reveal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<RevealedPersonalData> {
@@ -841,7 +894,7 @@ mod tests {
         let ctx = world.ctx(Utc::now());
         let away = Move::Redispatch { unit: UNIT_B.into(), co_units: vec![], reason: "属B单位职责".into() };
         store.apply_move(&world.dispatcher(), created.id, &away, &ctx).await.unwrap();
-        let late = store.transition_from(as_read, &locator, &handler, &Move::Accept {}, &ctx).await;
+        let late = store.transition_from(as_read, &locator, &handler, &Move::Accept {}, &ctx, &[]).await;
         assert!(matches!(late, Err(StoreError::MovedAway)), "{late:?}");
     }
 

@@ -109,7 +109,8 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
         let mut event = event;
         let sealed = seal_free_texts(cipher, id, event.seq, &mut event.kind);
         let record = evolve(None, &event).map_err(StoreError::Corrupt)?;
-        let personal = seal_personal(cipher, id, new.reporter_name.as_deref(), new.reporter_phone.as_deref());
+        let personal =
+            seal_personal(cipher, id, new.reporter_name.as_deref(), new.reporter_phone.as_deref(), new.notify_reporter);
         sqlx::query("SAVEPOINT intake").execute(&mut *conn).await?;
         let written = async {
             SqlStore::insert_case_row(
@@ -122,7 +123,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
             .await?;
             SqlStore::insert_attachments(conn, id, &new.attachments, new.received_at).await?;
             insert_sealed_texts(conn, id, event.seq, &sealed).await?;
-            super::events::record(conn, &super::cases::case_change(&record, &event, actor)).await
+            super::cases::record_case_change(conn, &record, &event, actor).await
         }
         .await;
         match written {

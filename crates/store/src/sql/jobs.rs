@@ -42,7 +42,7 @@ impl crate::JobStore for SqlStore {
         for row in &rows {
             let case = record_from_row(row)?;
             if let Some(kind) = due_status_change(&case, now) {
-                if self.commit_event(&case, kind, &Actor::System, now, None).await?.is_some() {
+                if self.commit_event(&case, kind, &Actor::System, now, None, &[]).await?.is_some() {
                     marked += 1;
                 }
             }

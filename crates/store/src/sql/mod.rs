@@ -17,6 +17,7 @@ mod inspect;
 mod intake;
 mod jobs;
 mod keys;
+mod messages;
 mod outbox;
 mod privacy;
 mod reference;

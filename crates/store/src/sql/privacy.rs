@@ -127,7 +127,7 @@ impl SqlStore {
         let erased = sqlx::query(
             "UPDATE cases SET reporter_name_enc = NULL, reporter_phone_enc = NULL, reporter_name_masked = NULL, \
              reporter_phone_masked = NULL, reporter_phone_tag = NULL, address = NULL, description = $1, \
-             personal_erased_at = $2 \
+             notify_reporter = 0, personal_erased_at = $2 \
              WHERE id = $3 AND personal_erased_at IS NULL",
         )
         .bind(ERASED)

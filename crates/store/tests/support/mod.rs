@@ -110,6 +110,13 @@ impl Fixture {
         self.report_full(store, description, None, at).await
     }
 
+    /// A report whose reporter asked for text messages about it.
+    pub async fn report_notified(&self, store: &dyn Store, description: &str, phone: &str) -> CreatedCase {
+        let mut new = self.new_case(description, Some(phone), Utc::now());
+        new.notify_reporter = true;
+        store.create_case(new, &Actor::Resident).await.unwrap()
+    }
+
     pub async fn report_with_photo(&self, store: &dyn Store, description: &str, png: Vec<u8>) -> CreatedCase {
         let mut new = self.new_case(description, None, Utc::now());
         new.attachments = vec![NewAttachment { media_type: "image/png".into(), bytes: png }];
@@ -148,6 +155,7 @@ impl Fixture {
             reporter_name: phone.map(|_| "张三".to_string()),
             reporter_phone: phone.map(str::to_string),
             anonymous: phone.is_none(),
+            notify_reporter: false,
             response_due: due.response_due,
             resolve_due: due.resolve_due,
             received_at: at,

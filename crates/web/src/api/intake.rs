@@ -45,6 +45,10 @@ pub struct IntakeRequest {
     pub reporter_phone: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
+    /// Text messages to `reporter_phone` (a mobile) when the case is dispatched, handled and
+    /// closed, each with a link to the case.
+    #[serde(default)]
+    pub notify: bool,
     pub channel: Option<String>,
 }
 
@@ -69,6 +73,7 @@ impl IntakeRequest {
             "reporter_name" => self.reporter_name = given,
             "reporter_phone" => self.reporter_phone = given,
             "anonymous" => self.anonymous = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
+            "notify" => self.notify = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
             other => return Err(ApiError::field(other, "未知字段", "unknown field")),
         }
         Ok(())
@@ -90,6 +95,7 @@ impl IntakeRequest {
             reporter_name: self.reporter_name,
             reporter_phone: self.reporter_phone,
             anonymous: self.anonymous,
+            notify: self.notify,
             place: None,
             photos,
         }

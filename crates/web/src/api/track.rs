@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::middleware::from_fn_with_state;
 use axum::Json;
-use grassroots_app::track::{self, Evaluation};
+use grassroots_app::track::{self, Evaluation, Pass};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,20 +47,14 @@ pub async fn show(
     Client(client): Client,
     ApiQuery(p): ApiQuery<TrackParams>,
 ) -> Result<Json<ResidentCase>, ApiError> {
-    Ok(Json(find_case(&state, &tracking_no, &p.code, client).await?))
+    let pass = Pass::Code { tracking_no, code: p.code };
+    Ok(Json(find_case(&state, &pass, client).await?))
 }
 
-/// The case with this tracking number and query code, as its resident sees it (for the API
-/// and the tracking page alike).
-pub(crate) async fn find_case(
-    state: &AppState,
-    tracking_no: &str,
-    code: &str,
-    client: IpAddr,
-) -> Result<ResidentCase, ApiError> {
-    let tracked = track::find(state, tracking_no, code, client).await?;
-    let d = &tracked.detail;
-    Ok(resident_case(&d.record, &d.events, tracked.merged_into.as_ref(), &state.reference()))
+/// The case a pass opens, as its resident sees it (for the API and the tracking page alike).
+pub(crate) async fn find_case(state: &AppState, pass: &Pass, client: IpAddr) -> Result<ResidentCase, ApiError> {
+    let tracked = track::find(state, pass, client).await?;
+    Ok(resident_case(&tracked, &state.reference()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -85,6 +79,7 @@ pub async fn evaluate(
     ApiJson(req): ApiJson<EvaluationRequest>,
 ) -> Result<Json<ResidentCase>, ApiError> {
     let evaluation = Evaluation { resolved: req.resolved, satisfaction: req.satisfaction, comment: req.comment };
-    track::evaluate(&state, &tracking_no, &req.code, client, evaluation).await?;
-    Ok(Json(find_case(&state, &tracking_no, &req.code, client).await?))
+    let pass = Pass::Code { tracking_no, code: req.code };
+    track::evaluate(&state, &pass, client, evaluation).await?;
+    Ok(Json(find_case(&state, &pass, client).await?))
 }

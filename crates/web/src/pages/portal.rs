@@ -1,6 +1,6 @@
 //! The resident portal (群众端), no login: report a problem — place it by clicking a map drawn
-//! by the server or by an address, then describe it — follow a case with its tracking number
-//! and query code and evaluate it, and see recent cases without anything personal.
+//! by the server or by an address, then describe it — and see recent cases without anything
+//! personal. Following one's own case is `track.rs`.
 //!
 //! The map works without JavaScript: it is an `<input type="image">`, so a click submits its
 //! position in the picture, and the server turns that back into a place.
@@ -24,13 +24,10 @@ use serde::Deserialize;
 use super::{beijing_minutes, category_name, encode, form_error, place_names, Chrome, FormError, Lang};
 use crate::api::intake::{read_form, IntakeRequest};
 use crate::error::ApiError;
-use crate::extract::{ApiForm, ApiQuery};
-use crate::ratelimit::Client;
+use crate::extract::ApiQuery;
 use crate::svg::{picture_height, square_around, Area, Dot, DotKind, Frame, Map, Palette};
-use crate::views::ResidentCase;
 use crate::AppState;
 use grassroots_app::intake::{self, Reporter};
-use grassroots_app::track::Evaluation;
 use grassroots_app::AppError;
 use grassroots_domain::region::spoken_name;
 
@@ -307,6 +304,7 @@ pub struct ReportInput {
     pub reporter_name: String,
     pub reporter_phone: String,
     pub anonymous: bool,
+    pub notify: bool,
 }
 
 #[derive(Template)]
@@ -334,8 +332,16 @@ impl DetailsPage {
 
     /// An error on a field the form does not show (the place, the request as a whole).
     fn general_error(&self) -> Option<&str> {
-        const SHOWN: [&str; 7] =
-            ["category_code", "description", "address", "photo", "reporter_name", "reporter_phone", "anonymous"];
+        const SHOWN: [&str; 8] = [
+            "category_code",
+            "description",
+            "address",
+            "photo",
+            "reporter_name",
+            "reporter_phone",
+            "anonymous",
+            "notify",
+        ];
         self.error.as_ref().filter(|(f, _)| !SHOWN.contains(&f.as_str())).map(|(_, m)| m.as_str())
     }
 }
@@ -465,6 +471,7 @@ pub async fn submit_report(
                 "reporter_name" => input.reporter_name = text.clone(),
                 "reporter_phone" => input.reporter_phone = text.clone(),
                 "anonymous" => input.anonymous = true,
+                "notify" => input.notify = true,
                 _ => {}
             }
             req.set_form_field(&name, text)?;
@@ -513,135 +520,6 @@ pub async fn submit_report(
         }
         Err(e) => Err(e),
     }
-}
-
-// Following a case ------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "track.html")]
-struct TrackPage {
-    lang: Lang,
-    chrome: Chrome,
-    tracking_no: String,
-    code: String,
-    error: Option<String>,
-    case: Option<TrackedCase>,
-    thanks: bool,
-}
-
-/// A case as the resident sees it, with its words in the page's language.
-pub struct TrackedCase {
-    pub state: String,
-    pub category: String,
-    pub received: String,
-    pub response_due: String,
-    pub resolve_due: String,
-    pub result: Option<String>,
-    pub timeline: Vec<(String, String)>,
-    pub evaluation: Option<String>,
-    pub can_evaluate: bool,
-    pub handled_with: Option<String>,
-}
-
-fn tracked(case: ResidentCase, lang: &Lang) -> TrackedCase {
-    let state = lang.t(case.state.label_zh(), case.state.label_en()).to_string();
-    TrackedCase {
-        state,
-        category: case.category.map(|c| lang.t(&c.zh, &c.en).to_string()).unwrap_or_default(),
-        received: beijing_minutes(case.received_at),
-        response_due: beijing_minutes(case.response_due),
-        resolve_due: beijing_minutes(case.resolve_due),
-        result: case.result,
-        timeline: case
-            .timeline
-            .into_iter()
-            .map(|t| (beijing_minutes(t.at), lang.t(&t.zh, &t.en).to_string()))
-            .collect(),
-        evaluation: case.evaluation.map(|e| {
-            let resolved =
-                if e.resolved { lang.t("已解决", "resolved") } else { lang.t("未解决", "not resolved") };
-            format!("{resolved} · {}", lang.t(e.satisfaction.label_zh(), e.satisfaction.label_en()))
-        }),
-        can_evaluate: case.can_evaluate,
-        handled_with: case
-            .handled_with
-            .map(|m| format!("{} · {}", lang.t(m.state.label_zh(), m.state.label_en()), m.result.unwrap_or_default())),
-    }
-}
-
-pub async fn track_form(lang: Lang, uri: Uri) -> Result<Html<String>, ApiError> {
-    let page = TrackPage {
-        tracking_no: String::new(),
-        code: String::new(),
-        error: None,
-        case: None,
-        thanks: false,
-        chrome: Chrome::new(lang, None, &uri),
-        lang,
-    };
-    Ok(Html(page.render()?))
-}
-
-#[derive(Deserialize)]
-pub struct TrackForm {
-    tracking_no: String,
-    code: String,
-    /// Present when the evaluation form was sent.
-    resolved: Option<String>,
-    satisfaction: Option<String>,
-    comment: Option<String>,
-}
-
-/// Shows a case to whoever has its number and code; with an evaluation, records it first.
-pub async fn track(
-    State(state): State<Arc<AppState>>,
-    lang: Lang,
-    uri: Uri,
-    Client(client): Client,
-    ApiForm(form): ApiForm<TrackForm>,
-) -> Result<Response, ApiError> {
-    let (no, code) = (form.tracking_no.trim().to_string(), form.code.trim().to_string());
-    let mut page = TrackPage {
-        tracking_no: no.clone(),
-        code: code.clone(),
-        error: None,
-        case: None,
-        thanks: false,
-        chrome: Chrome::new(lang, None, &uri),
-        lang,
-    };
-    let evaluation = match (form.resolved.as_deref(), form.satisfaction.as_deref()) {
-        (None, None) => None,
-        (resolved, satisfaction) => Some((resolved == Some("yes"), satisfaction.unwrap_or_default())),
-    };
-    let outcome = async {
-        if let Some((resolved, satisfaction)) = evaluation {
-            let comment = form.comment.filter(|c| !c.trim().is_empty());
-            let evaluation = Evaluation { resolved, satisfaction: satisfaction.to_string(), comment };
-            grassroots_app::track::evaluate(&state, &no, &code, client, evaluation).await?;
-        }
-        crate::api::track::find_case(&state, &no, &code, client).await
-    }
-    .await;
-    let status = match outcome {
-        Ok(case) => {
-            page.thanks = evaluation.is_some();
-            page.case = Some(tracked(case, &lang));
-            StatusCode::OK
-        }
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            page.error =
-                Some(lang.t("受理编号或查询码不正确", "no case has this tracking number and query code").to_string());
-            StatusCode::NOT_FOUND
-        }
-        Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
-            page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
-            page.case = crate::api::track::find_case(&state, &no, &code, client).await.ok().map(|c| tracked(c, &lang));
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Err(e) => return Err(e),
-    };
-    Ok((status, Html(page.render()?)).into_response())
 }
 
 // Recent cases in public ------------------------------------------------------------------

@@ -515,6 +515,7 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role:
             fields
         }
         MoveKind::Contact => vec![text("note", t("联系情况", "How the resident was contacted"), true)],
+        MoveKind::Supplement => vec![text("text", t("群众来电补充的情况", "What the resident added by phone"), true)],
         MoveKind::RequestExtension => {
             vec![Field::Number { name: "days", label: t("延期工作日数", "Working days more") }, reason()]
         }
@@ -675,6 +676,7 @@ fn move_from_form(kind: MoveKind, fields: &[(String, String)]) -> Result<Move, A
             comment: form.optional("comment"),
         },
         MoveKind::Reopen => Move::Reopen { reason: form.text("reason") },
+        MoveKind::Supplement => Move::Supplement { text: form.optional("text"), photos: 0 },
     })
 }
 
@@ -738,12 +740,15 @@ fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &La
     let (zh, en) = e.kind.label();
     // Notes, reasons, results and units, whatever the event carries.
     let payload = serde_json::to_value(&e.kind).unwrap_or(Value::Null);
-    let detail = ["unit", "note", "reason", "result", "days", "comment", "due_status"]
+    let detail = ["unit", "note", "reason", "result", "days", "comment", "due_status", "text", "photos"]
         .iter()
         .filter_map(|k| match payload.get(*k) {
             Some(Value::String(s)) if *k == "unit" => Some(unit_name(reference, s, lang)),
             Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(format!("{n} {}", lang.t("个工作日", "working days"))),
+            Some(Value::Number(n)) if *k == "photos" && n.as_u64() != Some(0) => {
+                Some(format!("{n} {}", lang.t("张照片", "photos")))
+            }
+            Some(Value::Number(n)) if *k == "days" => Some(format!("{n} {}", lang.t("个工作日", "working days"))),
             _ => None,
         })
         .collect::<Vec<_>>()

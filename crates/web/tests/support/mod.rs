@@ -295,6 +295,7 @@ impl TestApp {
             reporter_name: Some(NAME.into()),
             reporter_phone: Some(PHONE.into()),
             anonymous: false,
+            notify_reporter: false,
             response_due: due.response_due,
             resolve_due: due.resolve_due,
             received_at: now,

@@ -9,6 +9,7 @@ pub mod audit;
 mod calendar;
 mod categories;
 mod matrix;
+mod messages;
 pub mod privacy;
 mod units;
 mod users;
@@ -40,11 +41,20 @@ pub enum Section {
     Calendar,
     ApiKeys,
     Webhooks,
+    Messages,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] =
-        [Self::Users, Self::Units, Self::Categories, Self::Matrix, Self::Calendar, Self::ApiKeys, Self::Webhooks];
+    pub const ALL: [Section; 8] = [
+        Self::Users,
+        Self::Units,
+        Self::Categories,
+        Self::Matrix,
+        Self::Calendar,
+        Self::ApiKeys,
+        Self::Webhooks,
+        Self::Messages,
+    ];
 
     /// Its path under `/admin/`.
     pub fn slug(self) -> &'static str {
@@ -56,6 +66,7 @@ impl Section {
             Self::Calendar => "calendar",
             Self::ApiKeys => "apikeys",
             Self::Webhooks => "webhooks",
+            Self::Messages => "messages",
         }
     }
 
@@ -69,6 +80,7 @@ impl Section {
             Self::Calendar => ("工作日历", "Calendar"),
             Self::ApiKeys => ("接口密钥", "API keys"),
             Self::Webhooks => ("事件推送", "Webhooks"),
+            Self::Messages => ("短信", "Text messages"),
         }
     }
 
@@ -86,6 +98,7 @@ impl Section {
             Self::Calendar => calendar::layout(lang),
             Self::ApiKeys => apikeys::layout(lang),
             Self::Webhooks => webhooks::layout(lang),
+            Self::Messages => messages::layout(lang),
         }
     }
 
@@ -100,6 +113,7 @@ impl Section {
             Self::Calendar => calendar::lines(&reference, lang),
             Self::ApiKeys => apikeys::lines(state, lang).await?,
             Self::Webhooks => webhooks::lines(state, lang).await?,
+            Self::Messages => messages::lines(state, lang).await?,
         })
     }
 
@@ -107,7 +121,13 @@ impl Section {
     async fn log(self, state: &AppState, lang: Lang) -> Result<Option<Log>, ApiError> {
         match self {
             Self::Webhooks => Ok(Some(webhooks::log(state, lang).await?)),
-            Self::Users | Self::Units | Self::Categories | Self::Matrix | Self::Calendar | Self::ApiKeys => Ok(None),
+            Self::Users
+            | Self::Units
+            | Self::Categories
+            | Self::Matrix
+            | Self::Calendar
+            | Self::ApiKeys
+            | Self::Messages => Ok(None),
         }
     }
 
@@ -121,6 +141,7 @@ impl Section {
             Self::Calendar => calendar::save(state, typed).await,
             Self::ApiKeys => apikeys::save(state, typed, lang).await,
             Self::Webhooks => webhooks::save(state, typed, lang).await,
+            Self::Messages => messages::save(),
         }
     }
 }

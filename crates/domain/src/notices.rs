@@ -1,0 +1,124 @@
+//! Text messages to residents (短信通知): which events of a case a resident who asked to be kept
+//! informed hears about, and what the message says. The gateway that sends them (a provider or
+//! the development sink) lives outside the domain.
+
+use crate::workflow::EventKind;
+
+/// How long a link to a resident's case opens it (without the query code): long enough to
+/// evaluate the case after it closes.
+pub const LINK_VALID_DAYS: i64 = 90;
+
+/// Why a resident is sent a message about their case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseNotice {
+    /// Sent to the unit that must act (the first dispatch or a later one).
+    Dispatched,
+    /// Not accepted, with the reason on the tracking page.
+    Rejected,
+    /// The unit reports it handled, or a grid worker fixed it on the spot.
+    Handled,
+    /// Closed: the resident is asked to evaluate.
+    Closed,
+}
+
+impl CaseNotice {
+    pub const ALL: [CaseNotice; 4] = [Self::Dispatched, Self::Rejected, Self::Handled, Self::Closed];
+
+    /// The notice an event gives, if any. Internal steps (acceptance, supervision, deadlines,
+    /// extensions) are not news to the resident; a redispatch is, since the unit changed.
+    pub fn for_event(event: &EventKind) -> Option<Self> {
+        match event {
+            EventKind::Dispatched { .. } | EventKind::Redispatched { .. } => Some(Self::Dispatched),
+            EventKind::Rejected { .. } => Some(Self::Rejected),
+            EventKind::Handled { .. } | EventKind::ResolvedOnSpot { .. } => Some(Self::Handled),
+            EventKind::Verified { passed: true, .. } | EventKind::Closed { .. } => Some(Self::Closed),
+            EventKind::Received { .. }
+            | EventKind::Registered { .. }
+            | EventKind::Reclassified { .. }
+            | EventKind::Merged { .. }
+            | EventKind::Returned { .. }
+            | EventKind::Accepted { .. }
+            | EventKind::Contacted { .. }
+            | EventKind::ExtensionRequested { .. }
+            | EventKind::ExtensionApproved { .. }
+            | EventKind::ExtensionRejected { .. }
+            | EventKind::Supervised { .. }
+            | EventKind::Verified { passed: false, .. }
+            | EventKind::VerificationStarted
+            | EventKind::Evaluated { .. }
+            | EventKind::Supplemented { .. }
+            | EventKind::Reopened { .. }
+            | EventKind::DueStatusChanged { .. }
+            | EventKind::Imported { .. } => None,
+        }
+    }
+
+    /// The name kept with a message (`case.dispatched`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dispatched => "case.dispatched",
+            Self::Rejected => "case.rejected",
+            Self::Handled => "case.handled",
+            Self::Closed => "case.closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+
+    /// What the message is about, for the staff's list of messages.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Dispatched => ("已派遣", "dispatched"),
+            Self::Rejected => ("不予受理", "not accepted"),
+            Self::Handled => ("已办结", "handled"),
+            Self::Closed => ("已结案，请评价", "closed, please evaluate"),
+        }
+    }
+
+    /// The message: the tracking number, what happened (the unit's name when sent to one) and
+    /// the link that opens the case without its query code. Residents read Chinese; the text
+    /// stays within two SMS segments with a link of up to about 100 characters.
+    pub fn text(self, tracking_no: &str, unit: Option<&str>, link: &str) -> String {
+        let what = match (self, unit) {
+            (Self::Dispatched, Some(unit)) => format!("已派至{unit}办理"),
+            (Self::Dispatched, None) => "已派至承办单位办理".to_string(),
+            (Self::Rejected, _) => "未予受理，原因请查看".to_string(),
+            (Self::Handled, _) => "已办结，结果请查看".to_string(),
+            (Self::Closed, _) => "已结案，请您评价办理结果".to_string(),
+        };
+        format!("【接诉即办】您反映的问题（编号{tracking_no}）{what}：{link}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back() {
+        for notice in CaseNotice::ALL {
+            assert_eq!(CaseNotice::parse(notice.as_str()), Some(notice));
+        }
+        assert_eq!(CaseNotice::parse("case.accepted"), None);
+    }
+
+    #[test]
+    fn a_message_names_the_case_the_unit_and_the_link() {
+        let text = CaseNotice::Dispatched.text("20261203000042", Some("东城区城市管理委员会"), "https://x/t?t=abc");
+        assert_eq!(
+            text,
+            "【接诉即办】您反映的问题（编号20261203000042）已派至东城区城市管理委员会办理：https://x/t?t=abc"
+        );
+        assert!(CaseNotice::Closed.text("1", None, "L").contains("请您评价"));
+    }
+
+    #[test]
+    fn only_what_a_resident_waits_for_is_news() {
+        let dispatched = EventKind::Dispatched { unit: "u".into(), co_units: vec![], note: None };
+        assert_eq!(CaseNotice::for_event(&dispatched), Some(CaseNotice::Dispatched));
+        let accepted = EventKind::Accepted { unit: "u".into() };
+        assert_eq!(CaseNotice::for_event(&accepted), None);
+    }
+}

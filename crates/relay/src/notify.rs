@@ -1,0 +1,132 @@
+//! The notification gateway: sends the messages queued for residents (see
+//! `grassroots_store::messages`) through a configured HTTP SMS provider, or, for development
+//! and the demo, into a sink whose messages administrators read on a page.
+//!
+//! A provider receives `POST` JSON `{"id", "to", "text"}` with `X-Grassroots-Message-Id` (the
+//! same at every attempt, for de-duplication), `X-Grassroots-Timestamp` and
+//! `X-Grassroots-Signature: sha256=HEX` (HMAC-SHA256 of `TIMESTAMP.BODY` under the provider's
+//! secret, as for webhooks). A 2xx answer means taken. Failures are retried with the relay's
+//! backoff for a day; a message about a case's progress is no use after that, and is given up.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use grassroots_store::messages::{DueMessage, MessageOutcome};
+use grassroots_store::Store;
+use http_body_util::Full;
+
+use crate::{backoff, run_leased, signature, HttpClient, RelayError, TIMEOUT};
+
+/// Messages sent per round.
+const BATCH: i64 = 100;
+/// A message not sent within this long after its event is given up.
+const GIVE_UP_AFTER: Duration = Duration::hours(24);
+
+/// Where messages go.
+pub enum Provider {
+    /// Kept in the store only, for development and the demo: marked sent, read on the
+    /// administrators' page of messages.
+    Sink,
+    /// An HTTP SMS provider (or a bridge to one).
+    Http { url: String, secret: String },
+}
+
+impl Provider {
+    /// The name kept with each attempt.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sink => "sink",
+            Self::Http { .. } => "http",
+        }
+    }
+}
+
+pub struct Notifier {
+    store: Arc<dyn Store>,
+    provider: Provider,
+    /// The platform's address as residents reach it, without a trailing slash.
+    public_url: String,
+    http: HttpClient,
+}
+
+impl Notifier {
+    pub fn new(store: Arc<dyn Store>, provider: Provider, public_url: &str) -> Self {
+        Self { store, provider, public_url: public_url.trim_end_matches('/').to_string(), http: crate::http_client() }
+    }
+
+    /// The link a message carries: the resident's page of the case, opened by a signed token.
+    pub fn link(&self, tracking_no: &str, now: DateTime<Utc>) -> String {
+        let token = self
+            .store
+            .resident_link_token(tracking_no, now + Duration::days(grassroots_domain::notices::LINK_VALID_DAYS));
+        format!("{}/track?t={token}", self.public_url)
+    }
+
+    /// Sends what is due at `now`; returns how many attempts were made.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let due = self.store.due_messages(now, BATCH).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let reference = self.store.reference().await?;
+        for message in &due {
+            let started = Instant::now();
+            let unit = message.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.as_str());
+            let outcome = match &message.phone {
+                None => MessageOutcome::Failed {
+                    provider: self.provider.name().to_string(),
+                    status: None,
+                    error: "no phone number: the reporter's was erased".to_string(),
+                    body: None,
+                    retry_at: None,
+                },
+                Some(phone) => {
+                    let body = message.notice.text(&message.tracking_no, unit, &self.link(&message.tracking_no, now));
+                    self.send(message, phone, body, now).await
+                }
+            };
+            let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            self.store.record_message_attempt(message, &outcome, elapsed, now).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn send(&self, message: &DueMessage, phone: &str, body: String, now: DateTime<Utc>) -> MessageOutcome {
+        let provider = self.provider.name().to_string();
+        let (url, secret) = match &self.provider {
+            Provider::Sink => return MessageOutcome::Sent { provider, status: None, body },
+            Provider::Http { url, secret } => (url, secret),
+        };
+        let payload = serde_json::json!({ "id": message.id, "to": phone, "text": body }).to_string();
+        let timestamp = Utc::now().timestamp();
+        let request = hyper::Request::post(url)
+            .header("content-type", "application/json")
+            .header("user-agent", "grassroots-notify")
+            .header("x-grassroots-message-id", message.id.to_string())
+            .header("x-grassroots-timestamp", timestamp.to_string())
+            .header("x-grassroots-signature", signature(secret, timestamp, payload.as_bytes()))
+            .body(Full::new(Bytes::from(payload)));
+        let (status, error) = match request {
+            Err(e) => (None, format!("bad request: {e}")),
+            Ok(request) => match tokio::time::timeout(TIMEOUT, self.http.request(request)).await {
+                Err(_) => (None, format!("no answer within {} s", TIMEOUT.as_secs())),
+                Ok(Err(e)) => (None, e.to_string()),
+                Ok(Ok(answer)) if answer.status().is_success() => {
+                    return MessageOutcome::Sent { provider, status: Some(answer.status().as_u16()), body }
+                }
+                Ok(Ok(answer)) => (Some(answer.status().as_u16()), format!("answered {}", answer.status())),
+            },
+        };
+        let retry_at = now.max(Utc::now()) + backoff(message.attempts);
+        let retry_at = (retry_at < message.created_at + GIVE_UP_AFTER).then_some(retry_at);
+        MessageOutcome::Failed { provider, status, error, body: Some(body), retry_at }
+    }
+
+    /// Runs rounds for ever, one process at a time across servers (a lease), resting a second
+    /// when there is nothing to send.
+    pub async fn run(self, holder: String) {
+        run_leased(&*self.store.clone(), "notifier", &holder, |now| self.run_once(now)).await
+    }
+}

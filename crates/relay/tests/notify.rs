@@ -1,0 +1,163 @@
+//! The notification gateway against a local SMS provider that fails, then takes messages; and
+//! the development sink.
+
+#[path = "../../store/tests/support/db.rs"]
+#[allow(dead_code)]
+mod db;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{Duration, Utc};
+use grassroots_domain::case::Place;
+use grassroots_domain::reference::Unit;
+use grassroots_domain::workflow::{Move, MoveContext};
+use grassroots_domain::{Actor, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
+use grassroots_relay::notify::{Notifier, Provider};
+use grassroots_relay::signature;
+use grassroots_store::messages::MessageState;
+use grassroots_store::prelude::*;
+use grassroots_store::{NewCase, ResidentPass};
+use uuid::Uuid;
+
+const SECRET: &str = "the-sms-provider-secret";
+const PUBLIC_URL: &str = "https://12345.example.gov.cn/";
+
+#[derive(Default)]
+struct ProviderStub {
+    down: AtomicBool,
+    /// Every request: (message id header, body, signature valid).
+    got: Mutex<Vec<(String, serde_json::Value, bool)>>,
+}
+
+async fn receive(State(p): State<Arc<ProviderStub>>, headers: HeaderMap, body: String) -> StatusCode {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let timestamp: i64 = header("x-grassroots-timestamp").parse().unwrap_or_default();
+    let signed = header("x-grassroots-signature") == signature(SECRET, timestamp, body.as_bytes());
+    let json = serde_json::from_str(&body).unwrap_or_default();
+    p.got.lock().unwrap().push((header("x-grassroots-message-id"), json, signed));
+    if p.down.load(Ordering::SeqCst) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    }
+}
+
+async fn start_provider() -> (Arc<ProviderStub>, String) {
+    let provider = Arc::new(ProviderStub::default());
+    let app = axum::Router::new().route("/sms", axum::routing::post(receive)).with_state(provider.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (provider, url)
+}
+
+/// A case whose reporter asked for messages, registered and dispatched: one message due.
+async fn dispatched_case(store: &dyn Store) -> (Uuid, String) {
+    let taxonomy = Taxonomy::builtin();
+    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
+    let unit = Unit {
+        id: "unit-a".into(),
+        name_zh: "东城区城市管理委员会".into(),
+        name_en: "City management".into(),
+        kind: "department".into(),
+        region_code: "110101".into(),
+    };
+    store.upsert_units(&[unit]).await.unwrap();
+    let calendar = WorkCalendar::default();
+    let now = Utc::now();
+    let case = NewCase {
+        category_code: "0301".into(),
+        request_type: RequestType::Complaint,
+        priority: Priority::Normal,
+        channel: Channel::Web,
+        description: "路灯不亮".into(),
+        place: Place { district_code: Some("110101".into()), ..Place::default() },
+        reporter_name: None,
+        reporter_phone: Some("13812345678".into()),
+        anonymous: false,
+        notify_reporter: true,
+        response_due: now + Duration::hours(24),
+        resolve_due: now + Duration::days(7),
+        received_at: now,
+        attachments: vec![],
+    };
+    let created = store.create_case(case, &Actor::Resident).await.unwrap();
+    let ctx = MoveContext {
+        now: Utc::now(),
+        calendar: &calendar,
+        taxonomy: &taxonomy,
+        return_window: Duration::hours(24),
+        max_extension_days: 15,
+    };
+    let dispatcher =
+        Actor::Staff { user_id: Uuid::now_v7(), username: "d".into(), role: Role::Dispatcher, scope: Scope::All };
+    store.apply_move(&dispatcher, created.id, &Move::Register { note: None }, &ctx).await.unwrap();
+    let dispatch = Move::Dispatch { unit: "unit-a".into(), co_units: vec![], note: None };
+    store.apply_move(&dispatcher, created.id, &dispatch, &ctx).await.unwrap();
+    (created.id, created.tracking_no)
+}
+
+#[tokio::test]
+async fn a_provider_that_fails_gets_the_message_again_signed_and_it_carries_a_working_link() {
+    let db = db::sqlite_db().await;
+    let store: Arc<dyn Store> = db.store.clone();
+    let (id, tracking_no) = dispatched_case(&*store).await;
+    let (provider, url) = start_provider().await;
+    provider.down.store(true, Ordering::SeqCst);
+    let notifier = Notifier::new(store.clone(), Provider::Http { url, secret: SECRET.into() }, PUBLIC_URL);
+    let now = Utc::now() + Duration::seconds(1);
+
+    assert_eq!(notifier.run_once(now).await.unwrap(), 1);
+    assert_eq!(notifier.run_once(now).await.unwrap(), 0, "not again before its backoff");
+    provider.down.store(false, Ordering::SeqCst);
+    assert_eq!(notifier.run_once(now + Duration::seconds(6)).await.unwrap(), 1);
+    assert_eq!(notifier.run_once(now + Duration::hours(1)).await.unwrap(), 0, "sent once taken");
+
+    let got = provider.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().all(|(_, _, signed)| *signed), "every request is signed");
+    assert_eq!(got[0].0, got[1].0, "the same message id at every attempt");
+    let body = &got[1].1;
+    assert_eq!(body["to"], "13812345678");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains(&tracking_no) && text.contains("东城区城市管理委员会"), "{text}");
+    let link = text.rsplit('：').next().unwrap();
+    let token = link.strip_prefix("https://12345.example.gov.cn/track?t=").expect(text);
+    let opened = store.track(&ResidentPass::Link { token, now: Utc::now() }).await.unwrap();
+    assert_eq!(opened.map(|d| d.record.id), Some(id), "the link opens the case");
+
+    let listed = store.messages(Some(id), 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].state, listed[0].attempts), (MessageState::Sent, 2));
+    assert_eq!(listed[0].body.as_deref(), Some(text));
+}
+
+#[tokio::test]
+async fn a_message_no_provider_takes_within_a_day_is_given_up() {
+    let db = db::sqlite_db().await;
+    let store: Arc<dyn Store> = db.store.clone();
+    let (id, _) = dispatched_case(&*store).await;
+    let (provider, url) = start_provider().await;
+    provider.down.store(true, Ordering::SeqCst);
+    let notifier = Notifier::new(store.clone(), Provider::Http { url, secret: SECRET.into() }, PUBLIC_URL);
+    notifier.run_once(Utc::now() + Duration::hours(25)).await.unwrap();
+    let listed = store.messages(Some(id), 10).await.unwrap();
+    assert_eq!(listed[0].state, MessageState::Failed);
+    assert_eq!(listed[0].last_error.as_deref(), Some("answered 503 Service Unavailable"));
+    assert_eq!(notifier.run_once(Utc::now() + Duration::days(3)).await.unwrap(), 0, "not tried again");
+}
+
+#[tokio::test]
+async fn the_development_sink_keeps_what_would_have_been_sent() {
+    let db = db::sqlite_db().await;
+    let store: Arc<dyn Store> = db.store.clone();
+    let (id, tracking_no) = dispatched_case(&*store).await;
+    let notifier = Notifier::new(store.clone(), Provider::Sink, PUBLIC_URL);
+    assert_eq!(notifier.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 1);
+    let listed = store.messages(Some(id), 10).await.unwrap();
+    assert_eq!((listed[0].state, listed[0].provider.as_deref()), (MessageState::Sent, Some("sink")));
+    assert!(listed[0].body.as_deref().is_some_and(|b| b.contains(&tracking_no) && b.contains("/track?t=")));
+}

@@ -1,0 +1,187 @@
+//! The message queue of the notification gateway, its attempt log, and residents' signed links.
+
+use chrono::{DateTime, Utc};
+use grassroots_domain::notices::CaseNotice;
+use grassroots_domain::CaseEvent;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use super::cases::CASE;
+use super::rows::uuid_column;
+use super::{from_ms, ms, SqlStore};
+use crate::crypto::context;
+use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState};
+use crate::{Result, StoreError};
+
+/// Queues the message an event of a case gives, if the event is news to a resident and the
+/// reporter asked to be kept informed; in the event's transaction.
+pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
+    let Some(notice) = CaseNotice::for_event(&event.kind) else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, state, attempts, next_attempt_at, \
+         created_at) SELECT $1, $2, $3, id, $4, 'pending', 0, $5, $5 FROM cases WHERE id = $6 AND notify_reporter = 1",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(notice.as_str())
+    .bind(CASE)
+    .bind(event.id.to_string())
+    .bind(ms(event.at))
+    .bind(event.case_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn notice_column(row: &AnyRow) -> Result<CaseNotice> {
+    let kind: String = row.try_get("kind")?;
+    CaseNotice::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("message kind '{kind}'")))
+}
+
+/// `TRACKING_NO.EXPIRES.SIGNATURE`: digits, Unix seconds and hex, safe in a URL as it is.
+fn link_token(store: &SqlStore, tracking_no: &str, expires: i64) -> String {
+    format!("{tracking_no}.{expires}.{}", store.cipher.resident_link_signature(tracking_no, expires))
+}
+
+impl SqlStore {
+    /// The tracking number a resident's link token opens at `now`; `None` for a token that is
+    /// malformed, forged or expired.
+    pub(super) fn link_tracking_no<'t>(&self, token: &'t str, now: DateTime<Utc>) -> Option<&'t str> {
+        let mut parts = token.trim().splitn(3, '.');
+        let (tracking_no, expires, _) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires_at: i64 = expires.parse().ok()?;
+        let genuine = link_token(self, tracking_no, expires_at);
+        // Compared in constant time: the signature is the secret part.
+        let same = genuine.len() == token.trim().len()
+            && genuine.bytes().zip(token.trim().bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        (same && now.timestamp() < expires_at && grassroots_domain::case::is_tracking_no(tracking_no))
+            .then_some(tracking_no)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::MessageStore for SqlStore {
+    async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.kind, m.aggregate_id, m.attempts, m.created_at, c.tracking_no, c.lead_unit, \
+             c.reporter_phone_enc FROM messages m JOIN cases c ON c.id = m.aggregate_id \
+             WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND m.aggregate_type = $2 \
+             ORDER BY m.next_attempt_at, m.id LIMIT $3",
+        )
+        .bind(ms(now))
+        .bind(CASE)
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let case_id = uuid_column(r, "aggregate_id")?;
+                let phone = r
+                    .try_get::<Option<Vec<u8>>, _>("reporter_phone_enc")?
+                    .map(|sealed| self.cipher.open(&context(case_id, "reporter_phone"), &sealed))
+                    .transpose()
+                    .map_err(StoreError::Crypto)?;
+                Ok(DueMessage {
+                    id: uuid_column(r, "id")?,
+                    notice: notice_column(r)?,
+                    case_id,
+                    tracking_no: r.try_get("tracking_no")?,
+                    phone,
+                    lead_unit: r.try_get("lead_unit")?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: from_ms(r.try_get("created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_message_attempt(
+        &self,
+        message: &DueMessage,
+        outcome: &MessageOutcome,
+        duration_ms: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (provider, status, error, body) = match outcome {
+            MessageOutcome::Sent { provider, status, body } => (provider, *status, None, Some(body)),
+            MessageOutcome::Failed { provider, status, error, body, .. } => {
+                (provider, *status, Some(error.chars().take(500).collect::<String>()), body.as_ref())
+            }
+        };
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO message_attempts (id, message_id, at, provider, status, error, duration_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(message.id.to_string())
+        .bind(ms(now))
+        .bind(provider.clone())
+        .bind(status.map(i64::from))
+        .bind(error)
+        .bind(duration_ms)
+        .execute(&mut *tx)
+        .await?;
+        let (state, next, sent_at) = match outcome {
+            MessageOutcome::Sent { .. } => (MessageState::Sent, now, Some(ms(now))),
+            MessageOutcome::Failed { retry_at: Some(at), .. } => (MessageState::Pending, *at, None),
+            MessageOutcome::Failed { retry_at: None, .. } => (MessageState::Failed, now, None),
+        };
+        sqlx::query(
+            "UPDATE messages SET attempts = attempts + 1, state = $1, next_attempt_at = $2, sent_at = $3, \
+             provider = $4, body = COALESCE($5, body) WHERE id = $6 AND state = 'pending'",
+        )
+        .bind(state.as_str())
+        .bind(ms(next))
+        .bind(sent_at)
+        .bind(provider.clone())
+        .bind(body.cloned())
+        .bind(message.id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn messages(&self, case: Option<Uuid>, limit: i64) -> Result<Vec<MessageLine>> {
+        let filter = if case.is_some() { "AND m.aggregate_id = $3" } else { "" };
+        let sql = format!(
+            "SELECT m.id, m.kind, m.aggregate_id, m.state, m.attempts, m.created_at, m.sent_at, m.provider, m.body, \
+             c.tracking_no, c.reporter_phone_masked, \
+             (SELECT a.error FROM message_attempts a WHERE a.message_id = m.id ORDER BY a.at DESC, a.id DESC LIMIT 1) \
+             AS last_error \
+             FROM messages m JOIN cases c ON c.id = m.aggregate_id WHERE m.aggregate_type = $1 {filter} \
+             ORDER BY m.id DESC LIMIT $2"
+        );
+        let query = sqlx::query(&sql).bind(CASE).bind(limit.clamp(1, 500));
+        let query = match case {
+            Some(id) => query.bind(id.to_string()),
+            None => query,
+        };
+        let rows = query.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                Ok(MessageLine {
+                    id: uuid_column(r, "id")?,
+                    notice: notice_column(r)?,
+                    case_id: uuid_column(r, "aggregate_id")?,
+                    tracking_no: r.try_get("tracking_no")?,
+                    phone_masked: r.try_get("reporter_phone_masked")?,
+                    state: MessageState::parse(&state)
+                        .ok_or_else(|| StoreError::Corrupt(format!("message state '{state}'")))?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: from_ms(r.try_get("created_at")?),
+                    sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_ms),
+                    provider: r.try_get("provider")?,
+                    body: r.try_get("body")?,
+                    last_error: r.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+
+    fn resident_link_token(&self, tracking_no: &str, expires: DateTime<Utc>) -> String {
+        link_token(self, tracking_no, expires.timestamp())
+    }
+}
