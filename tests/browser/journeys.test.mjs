@@ -34,6 +34,28 @@ async function page(viewport, options = {}) {
   return context.newPage();
 }
 
+/** A bearer token for a demo account. */
+async function bearer(username) {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: demo.password }),
+  });
+  assert.equal(res.status, 200, `log in ${username}`);
+  return (await res.json()).token;
+}
+
+/** A JSON API call (a POST when there is a body); the answer, which must be a success. */
+async function api(path, token, body) {
+  const res = await fetch(`${base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const answer = await res.json();
+  assert.ok(res.ok, `${path}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
 async function logIn(p, username) {
   await p.goto(`${base}/login`);
   await p.fill('#username', username);
@@ -93,18 +115,11 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     const trackingNo = (await p.locator('#tracking-no').innerText()).trim();
 
     // A dispatcher sends it to the unit the matrix suggests: the resident is texted.
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'dispatcher', password: demo.password }),
-    });
-    const auth = { authorization: `Bearer ${(await login.json()).token}`, 'content-type': 'application/json' };
-    const listed = await (await fetch(`${base}/api/v1/cases?text=${trackingNo}`, { headers: auth })).json();
-    const id = listed.cases[0].id;
-    await fetch(`${base}/api/v1/cases/${id}/actions`, { method: 'POST', headers: auth, body: JSON.stringify({ action: 'register' }) });
-    const { case: registered } = await (await fetch(`${base}/api/v1/cases/${id}`, { headers: auth })).json();
-    const dispatch = { action: 'dispatch', unit: registered.suggestion.unit };
-    const dispatched = await fetch(`${base}/api/v1/cases/${id}/actions`, { method: 'POST', headers: auth, body: JSON.stringify(dispatch) });
-    assert.equal(dispatched.status, 200);
+    const dispatcher = await bearer('dispatcher');
+    const id = (await api(`/api/v1/cases?text=${trackingNo}`, dispatcher)).cases[0].id;
+    await api(`/api/v1/cases/${id}/actions`, dispatcher, { action: 'register' });
+    const unit = (await api(`/api/v1/cases/${id}`, dispatcher)).case.suggestion.unit;
+    await api(`/api/v1/cases/${id}/actions`, dispatcher, { action: 'dispatch', unit });
 
     // The administrator reads the development sink: the message names the case and its link.
     const admin = await page(viewport);
@@ -137,6 +152,90 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     const fits = await resident.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(fits, 'the tracking page fits the screen');
     await resident.context().close();
+    await p.context().close();
+  });
+
+  test(`${size}: a handler shows the result in a photo, seen beside the resident's at verification`, async () => {
+    const resident = await page(viewport);
+    await resident.goto(`${base}/report/details`);
+    await resident.selectOption('#category_code', '0102');
+    await resident.fill('#description', '小区门口乱堆建筑垃圾');
+    await resident.fill('#address', '东华门街道多福巷社区');
+    await resident.setInputFiles('#photo', { name: 'before.png', mimeType: 'image/png', buffer: Buffer.from(PIXEL, 'base64') });
+    await resident.check('input[name="anonymous"]');
+    const submit = () => Promise.all([resident.waitForNavigation(), resident.click('form.stack button[type="submit"]')]);
+    await submit();
+    // Open reports of the kind nearby are offered to join first; this is a new one.
+    if (await resident.locator('#nearby').count()) {
+      await resident.setInputFiles('#photo', { name: 'before.png', mimeType: 'image/png', buffer: Buffer.from(PIXEL, 'base64') });
+      await submit();
+    }
+    const trackingNo = (await resident.locator('#tracking-no').innerText()).trim();
+    await resident.context().close();
+
+    // Registered and dispatched to the suggested unit; its handler takes it on and calls.
+    const dispatcher = await bearer('dispatcher');
+    const id = (await api(`/api/v1/cases?text=${trackingNo}`, dispatcher)).cases[0].id;
+    await api(`/api/v1/cases/${id}/actions`, dispatcher, { action: 'register' });
+    const unit = (await api(`/api/v1/cases/${id}`, dispatcher)).case.suggestion.unit;
+    await api(`/api/v1/cases/${id}/actions`, dispatcher, { action: 'dispatch', unit });
+    const handlerToken = await bearer(`handler-${unit}`);
+    await api(`/api/v1/cases/${id}/actions`, handlerToken, { action: 'accept' });
+    await api(`/api/v1/cases/${id}/actions`, handlerToken, { action: 'contact', note: '已电话联系' });
+
+    // On the handler's phone: the result's form asks for a photo and will not go without one.
+    const handler = await page(viewport);
+    await logIn(handler, `handler-${unit}`);
+    await handler.goto(`${base}/cases/${id}`);
+    const form = handler.locator('form:has(input[name="action"][value="report_handled"])');
+    await handler.locator('details.action summary', { hasText: '办结' }).click();
+    assert.equal(await form.getAttribute('enctype'), 'multipart/form-data');
+    assert.equal(await form.locator('input[type="file"]').getAttribute('required'), '', 'the photo is required');
+    await form.locator('textarea[name="result"]').fill('已清运完毕');
+    await form.locator('input[type="file"]').setInputFiles({ name: 'after.png', mimeType: 'image/png', buffer: Buffer.from(PIXEL, 'base64') });
+    await Promise.all([handler.waitForURL(/done=report_handled/), form.locator('button[type="submit"]').click()]);
+    await handler.context().close();
+
+    // The supervisor verifying sees the resident's photo and the unit's, each labelled.
+    const supervisor = await page(viewport);
+    await logIn(supervisor, 'supervisor');
+    await supervisor.goto(`${base}/cases/${id}`);
+    const captions = await supervisor.locator('#photos figcaption').allInnerTexts();
+    assert.deepEqual(captions, ['反映时', '处置后（承办单位）']);
+    await supervisor.locator('#photos').scrollIntoViewIfNeeded();
+    await supervisor.waitForFunction(() => [...document.querySelectorAll('#photos img')].every((i) => i.complete));
+    const widths = await supervisor.locator('#photos img').evaluateAll((imgs) => imgs.map((i) => i.naturalWidth));
+    assert.deepEqual(widths, [1, 1], 'both photos load');
+    const fits = await supervisor.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the case page fits the screen');
+    await supervisor.context().close();
+  });
+
+  test(`${size}: a resident joins an open report of the same problem nearby instead of reporting it again`, async () => {
+    // A point of its own for each size, so that each run finds exactly its own report.
+    const [lat, lng] = size === 'phone' ? [39.9231, 116.4172] : [39.9236, 116.4178];
+    const first = await fetch(`${base}/api/v1/cases`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ description: '人行道地砖翘起，容易绊倒', category_code: '0303', lat, lng, anonymous: true }),
+    });
+    const { tracking_no: trackingNo } = await first.json();
+    const p = await page(viewport);
+    await p.goto(`${base}/report/details?lng=${lng}&lat=${lat}`);
+    await p.selectOption('#category_code', '0303');
+    await p.fill('#description', '这里地砖坏了');
+    await p.fill('#reporter_phone', '13900008888');
+    await p.check('input[name="notify"]');
+    await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    const offered = p.locator('#nearby');
+    assert.ok(await offered.isVisible(), 'open reports of the kind nearby are offered first');
+    assert.doesNotMatch(await offered.innerText(), /地砖翘起/, "nothing of the other report's words");
+    const join = offered.locator(`form:has(input[value="${trackingNo}"]) button`);
+    await Promise.all([p.waitForNavigation(), join.click()]);
+    assert.match(await p.locator('#supporters').innerText(), /\b1\b/);
+    await Promise.all([p.waitForNavigation(), p.click('#follow')]);
+    assert.equal((await p.locator('#supporters').innerText()).trim(), '1');
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the case page fits the screen');
     await p.context().close();
   });
 

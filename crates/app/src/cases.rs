@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use grassroots_domain::{Capability, CaseRecord, Move, Scope};
-use grassroots_store::{CaseFilter, CaseSummary, RevealedPersonalData, User};
+use grassroots_store::{CaseFilter, CaseSummary, NewAttachment, RevealedPersonalData, User};
 use uuid::Uuid;
 
 use crate::{AppError, Platform, Result};
@@ -18,12 +18,24 @@ pub fn require_case_work(user: &User) -> Result<()> {
 }
 
 /// Makes a move on a case within the staff member's scope.
-#[tracing::instrument(skip_all, fields(user = %user.username, case = %id, action = %mv.kind()))]
 pub async fn act(platform: &Platform, user: &User, id: Uuid, mv: &Move) -> Result<CaseRecord> {
+    act_with_photos(platform, user, id, mv, Vec::new()).await
+}
+
+/// Makes a move with the photos it brings: the result of handling, shown beside the
+/// resident's photos at verification (required where the category says so).
+#[tracing::instrument(skip_all, fields(user = %user.username, case = %id, action = %mv.kind(), photos = photos.len()))]
+pub async fn act_with_photos(
+    platform: &Platform,
+    user: &User,
+    id: Uuid,
+    mv: &Move,
+    photos: Vec<NewAttachment>,
+) -> Result<CaseRecord> {
     require_case_work(user)?;
     let reference = platform.reference();
     let ctx = platform.move_context(&reference, Utc::now());
-    Ok(platform.store.apply_move(&user.actor(), id, mv, &ctx).await?)
+    Ok(platform.store.apply_move_with_photos(&user.actor(), id, mv, &ctx, &photos).await?)
 }
 
 /// Registers a case and dispatches it to `unit` in one step, as a dispatcher taking the

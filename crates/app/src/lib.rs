@@ -19,6 +19,7 @@ pub mod privacy;
 pub mod public;
 pub mod reference;
 pub mod rotation;
+pub mod support;
 pub mod throttle;
 pub mod track;
 pub mod visits;

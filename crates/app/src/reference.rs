@@ -35,18 +35,26 @@ pub async fn save_unit(platform: &Platform, unit: Unit) -> Result<()> {
     Ok(platform.refresh_reference().await?)
 }
 
-/// Sets how soon a category's cases must be responded to (hours) and resolved (working days),
-/// whether they are sensitive (never published), and how long after a case is finished its
-/// personal data is kept (days; unchanged when `None`).
+/// What an administrator sets of a category.
+#[derive(Debug, Clone)]
+pub struct CategorySettings {
+    /// Hours to respond, 1 to 720.
+    pub response_hours: u32,
+    /// Working days to resolve, 1 to 365.
+    pub resolve_days: u32,
+    /// Never published.
+    pub sensitive: bool,
+    /// Days the personal data is kept after a case is finished, 30 to 3650; unchanged when `None`.
+    pub retention_days: Option<u32>,
+    /// Reporting a case handled needs a photo of the result.
+    pub photo_on_handling: bool,
+}
+
+/// Sets a category's deadlines, whether it is sensitive, how long its personal data is kept
+/// and whether its results must be shown in a photo.
 #[tracing::instrument(skip_all, fields(category = code))]
-pub async fn save_category(
-    platform: &Platform,
-    code: &str,
-    response_hours: u32,
-    resolve_days: u32,
-    sensitive: bool,
-    retention_days: Option<u32>,
-) -> Result<()> {
+pub async fn save_category(platform: &Platform, code: &str, settings: CategorySettings) -> Result<()> {
+    let CategorySettings { response_hours, resolve_days, sensitive, retention_days, photo_on_handling } = settings;
     let mut category = platform
         .reference()
         .taxonomy
@@ -56,6 +64,7 @@ pub async fn save_category(
     category.response_hours = within("response_hours", response_hours, 1..=720)?;
     category.resolve_days = within("resolve_days", resolve_days, 1..=365)?;
     category.sensitive = sensitive;
+    category.photo_on_handling = photo_on_handling;
     if let Some(days) = retention_days {
         category.retention_days = within("retention_days", days, 30..=3650)?;
     }

@@ -6,21 +6,18 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use grassroots_domain::{CaseRecord, Move, Satisfaction, Scope};
+use grassroots_domain::{CaseRecord, EventKind, Move, Satisfaction, Scope};
 use grassroots_store::{AttachmentInfo, CaseDetail, NewAttachment, ResidentPass};
 use uuid::Uuid;
 
 use crate::{AppError, Platform, Result};
-
-/// The most photos one addition brings.
-const MAX_ADDED_PHOTOS: usize = 6;
 
 /// A case as its resident follows it, and the case it was merged into, if it was.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     pub detail: CaseDetail,
     pub merged_into: Option<CaseRecord>,
-    /// The photos sent with the case.
+    /// The photos the resident sent: with the report, and with their additions.
     pub photos: Vec<AttachmentInfo>,
 }
 
@@ -78,7 +75,15 @@ pub async fn find(platform: &Platform, pass: &Pass, client: IpAddr) -> Result<Tr
         Some(target) => platform.store.case_record(target).await?,
         None => None,
     };
+    // The resident's own photos: those of the report and of their additions.
+    let theirs = |seq: i64| {
+        detail
+            .events
+            .iter()
+            .any(|e| e.seq == seq && matches!(e.kind, EventKind::Received { .. } | EventKind::Supplemented { .. }))
+    };
     let photos = platform.store.attachments(&Scope::All, detail.record.id).await?;
+    let photos = photos.into_iter().filter(|p| theirs(p.event_seq)).collect();
     Ok(Tracked { detail, merged_into, photos })
 }
 
@@ -130,13 +135,6 @@ pub async fn add(
     text: Option<String>,
     photos: Vec<NewAttachment>,
 ) -> Result<()> {
-    if photos.len() > MAX_ADDED_PHOTOS {
-        return Err(AppError::invalid(
-            "photo",
-            format!("一次最多补充{MAX_ADDED_PHOTOS}张照片"),
-            format!("at most {MAX_ADDED_PHOTOS} photos at a time"),
-        ));
-    }
     let count = u32::try_from(photos.len()).unwrap_or(u32::MAX);
     let mv = Move::Supplement { text, photos: count };
     check_attempt(platform, pass, client)?;

@@ -179,12 +179,20 @@ pub fn synthetic_grids(regions: &[Region]) -> anyhow::Result<Vec<GridRow>> {
     Ok(crate::import::grid_rows(plan.grids, regions, true))
 }
 
+/// Street-scene categories whose results the demo requires in a photo, as 数字城管 does:
+/// garbage, clutter, street vending, damaged roads.
+const PHOTO_ON_HANDLING: [&str; 4] = ["0101", "0102", "0103", "0303"];
+
 pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let regions = district_regions();
     let taxonomy = Taxonomy::builtin();
     let units = district_units(&regions);
     store.upsert_regions(&regions).await?;
-    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await?;
+    let categories = taxonomy.iter().cloned().map(|mut c| {
+        c.photo_on_handling = PHOTO_ON_HANDLING.contains(&c.code.as_str());
+        c
+    });
+    store.upsert_categories(&categories.collect::<Vec<_>>()).await?;
     store.upsert_units(&units).await?;
     store.upsert_responsibilities(&responsibility_matrix(&taxonomy, &units, &regions)).await?;
     // A calendar an administrator has imported is kept.

@@ -38,6 +38,10 @@ pub struct Category {
     /// is erased; the facts stay for statistics.
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// A unit reporting a case of this category handled must show the result in a photo (as
+    /// 数字城管 requires for street-scene problems).
+    #[serde(default)]
+    pub photo_on_handling: bool,
 }
 
 /// Three years, unless an administrator sets another period for the category.
@@ -128,6 +132,7 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
             resolve_days: num(c[6], "resolve_days")?,
             sensitive,
             retention_days: DEFAULT_RETENTION_DAYS,
+            photo_on_handling: false,
         });
     }
     Ok(out)

@@ -16,6 +16,7 @@ pub mod queue;
 pub mod rates;
 pub mod reference;
 pub mod region;
+pub mod support;
 pub mod text;
 pub mod visits;
 pub mod workflow;

@@ -12,7 +12,7 @@ use crate::calendar::{deadlines, WorkCalendar};
 use crate::case::{
     CaseRecord, CaseState, Channel, DueStatus, Evaluation, PendingExtension, Place, Priority, RequestType, Satisfaction,
 };
-use crate::category::Taxonomy;
+use crate::category::{Category, Taxonomy};
 use crate::FieldError;
 
 /// A move a person makes on a case, as posted to `/api/v1/cases/{id}/actions`.
@@ -326,6 +326,32 @@ impl Move {
 
     pub fn allowed_roles(&self) -> &'static [Role] {
         self.kind().rule().roles
+    }
+}
+
+/// The most photos one move brings, as a report does.
+pub const MAX_PHOTOS: usize = 6;
+
+/// Checks the photos a move brings: a resident's addition brings the number it announces; a
+/// unit reporting handled a case whose category requires it (数字城管) shows the result in at
+/// least one; other moves bring none.
+pub fn check_photos(mv: &Move, category: Option<&Category>, given: usize) -> Result<(), FieldError> {
+    let refuse = |zh: String, en: String| Err(FieldError::new("photo", zh, en));
+    match mv {
+        _ if given > MAX_PHOTOS => refuse(format!("最多{MAX_PHOTOS}张照片"), format!("at most {MAX_PHOTOS} photos")),
+        Move::Supplement { photos, .. } if *photos as usize != given => refuse(
+            format!("照片数量不符：应为{photos}张"),
+            format!("{given} photos given where the move announces {photos}"),
+        ),
+        Move::ReportHandled { .. } if given == 0 && category.is_some_and(|c| c.photo_on_handling) => refuse(
+            "此类问题办结时须上传处置后的照片".into(),
+            "this category needs a photo of the result when it is reported handled".into(),
+        ),
+        Move::Supplement { .. } | Move::ReportHandled { .. } | Move::ResolveOnSpot { .. } => Ok(()),
+        _ if given > 0 => {
+            refuse(format!("“{}”不附照片", mv.label_zh()), format!("'{}' takes no photos", mv.kind().label().1))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -932,3 +932,22 @@ fn a_patrol_report_can_be_resolved_on_the_spot_and_a_phone_case_cannot() {
     assert_eq!(patrol.case.closed_at, Some(patrol.now));
     patrol.assert_replays();
 }
+
+#[test]
+fn photos_come_with_the_moves_that_show_something_and_a_result_needs_one_where_required() {
+    use grassroots_domain::workflow::{check_photos, MAX_PHOTOS};
+    let mut category = Taxonomy::builtin().get("0301").unwrap().clone();
+    let handled = Move::ReportHandled { result: text("已修好"), evidence: vec![] };
+    assert!(check_photos(&handled, Some(&category), 0).is_ok(), "optional unless the category requires it");
+    category.photo_on_handling = true;
+    let e = check_photos(&handled, Some(&category), 0).unwrap_err();
+    assert_eq!(e.field, "photo");
+    assert!(check_photos(&handled, Some(&category), 1).is_ok());
+    assert!(check_photos(&handled, Some(&category), MAX_PHOTOS + 1).is_err(), "at most six");
+    let added = Move::Supplement { text: None, photos: 2 };
+    assert!(check_photos(&added, None, 2).is_ok());
+    assert!(check_photos(&added, None, 1).is_err(), "an addition brings the photos it announces");
+    let accept = Move::Accept {};
+    assert!(check_photos(&accept, Some(&category), 0).is_ok());
+    assert_eq!(check_photos(&accept, Some(&category), 1).unwrap_err().field, "photo", "accepting takes no photo");
+}

@@ -83,7 +83,13 @@ impl Notifier {
                     retry_at: None,
                 },
                 Some(phone) => {
-                    let body = message.notice.text(&message.tracking_no, unit, &self.link(&message.tracking_no, now));
+                    // One who joined the case (附议) follows it as the public sees it.
+                    let link = if message.to_supporter {
+                        format!("{}/public/cases/{}", self.public_url, message.tracking_no)
+                    } else {
+                        self.link(&message.tracking_no, now)
+                    };
+                    let body = message.notice.text(&message.tracking_no, unit, &link);
                     self.send(message, phone, body, now).await
                 }
             };

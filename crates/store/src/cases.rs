@@ -29,7 +29,18 @@ pub trait CaseStore: Send + Sync {
         role: grassroots_domain::Role,
     ) -> Result<Vec<(grassroots_domain::queue::Queue, i64)>>;
     /// Applies a move by a staff member within their scope.
-    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord>;
+    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord> {
+        self.apply_move_with_photos(actor, id, mv, ctx, &[]).await
+    }
+    /// Applies a move with the photos it brings (the result of handling), stored with its event.
+    async fn apply_move_with_photos(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
+    ) -> Result<CaseRecord>;
     /// The resident's view of their case; `None` for a pass that opens none.
     async fn track(&self, pass: &ResidentPass<'_>) -> Result<Option<CaseDetail>>;
     /// A resident's move on their case (an evaluation, an addition), with the photos it brings,

@@ -27,6 +27,8 @@ pub enum ResealCursor {
     SealedTexts { after: Option<(Uuid, i64, String)> },
     /// Webhook signing secrets.
     Webhooks { after: Option<Uuid> },
+    /// The phones of residents who joined a case (附议).
+    Supporters { after: Option<Uuid> },
 }
 
 impl ResealCursor {

@@ -26,6 +26,7 @@ mod privacy;
 mod reference;
 mod sql;
 mod stats;
+pub mod support;
 pub mod types;
 
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
@@ -43,6 +44,7 @@ pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
 pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
+pub use support::SupportStore;
 pub use types::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -51,7 +53,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, MessageStore, OutboxStore,
-        PrivacyStore, ReferenceStore, StatsStore, Store,
+        PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
     };
 }
 
@@ -71,6 +73,7 @@ pub trait Store:
     + PrivacyStore
     + KeyStore
     + MessageStore
+    + SupportStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -17,8 +17,11 @@ pub struct DueMessage {
     pub notice: CaseNotice,
     pub case_id: Uuid,
     pub tracking_no: String,
-    /// The reporter's phone, opened for this send; `None` once it was erased.
+    /// The recipient's phone, opened for this send; `None` once it was erased.
     pub phone: Option<String>,
+    /// It goes to a resident who joined the case (附议), not to its reporter: their link is to
+    /// the case as the public sees it.
+    pub to_supporter: bool,
     pub lead_unit: Option<String>,
     /// Attempts made so far.
     pub attempts: i64,
@@ -82,8 +85,10 @@ pub struct MessageLine {
     pub notice: CaseNotice,
     pub case_id: Uuid,
     pub tracking_no: String,
-    /// The reporter's phone, masked.
+    /// The recipient's phone, masked.
     pub phone_masked: Option<String>,
+    /// To a resident who joined the case (附议), not its reporter.
+    pub to_supporter: bool,
     pub state: MessageState,
     pub attempts: i64,
     pub created_at: DateTime<Utc>,

@@ -445,6 +445,9 @@ pub struct NewAttachment {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentInfo {
     pub id: Uuid,
+    /// The event that brought it: 1 for the report, later ones for a resident's addition or
+    /// the unit's report of the result.
+    pub event_seq: i64,
     pub media_type: String,
     pub size: i64,
 }

@@ -10,6 +10,7 @@ use grassroots_domain::Scope;
 use grassroots_store::crypto::{DataKey, KeyId};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::prelude::*;
+use grassroots_store::support::NewSupporter;
 use grassroots_store::ResidentPass;
 use support::*;
 
@@ -42,12 +43,15 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         .await
         .unwrap();
     let erased = &cases[6].0;
+    // A neighbour joined the first case (附议), leaving a phone to be texted at.
+    let joining = NewSupporter { phone: Some("13900009999".into()), notify: true };
+    s.join_case(&cases[0].0.tracking_no, &joining, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
     // Nothing to do while one key seals: every value is under it already.
     let (examined, resealed, _) = reseal_pass(s, 3).await;
-    assert_eq!((examined, resealed), (7 * 2 + 7 + 1, 0), "names, phones, texts, the secret");
+    assert_eq!((examined, resealed), (7 * 2 + 7 + 1 + 1, 0), "names, phones, texts, the secret, the neighbour");
 
     let staged = db.keys.stage(DataKey::generate());
     assert!(s.install_keys(&staged).unwrap());
@@ -60,8 +64,12 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1);
-    assert_eq!(batches, 3 + 3 + 1, "six cases and six texts in batches of three (the last one empty), one webhook");
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1);
+    assert_eq!(
+        batches,
+        3 + 3 + 1 + 1,
+        "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour"
+    );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
     // The old key gone, everything still opens.
@@ -78,6 +86,10 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.cases_of_phone(&cases[0].1).await.unwrap(), tags_before);
     assert!(s.track(&ResidentPass::code(&anonymous.tracking_no, &anonymous.query_code)).await.unwrap().is_some());
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
+    world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;
+    let due = s.due_messages(Utc::now() + chrono::Duration::seconds(1), 10).await.unwrap();
+    let to_neighbour: Vec<_> = due.iter().filter(|m| m.to_supporter).map(|m| m.phone.as_deref()).collect();
+    assert_eq!(to_neighbour, [Some("13900009999")], "the neighbour's phone opens under the new key");
     // New values are sealed under the new key.
     let late = world.report(s, "噪音扰民", Some("13900001111")).await;
     assert_eq!(

@@ -119,7 +119,7 @@ async fn residents_add_words_and_photos_to_an_open_case(db: TestDb) {
     // A count that does not match the photos given changes nothing.
     let wrong = Move::Supplement { text: None, photos: 2 };
     let e = s.resident_move(&pass, &wrong, &f.ctx(Utc::now()), &[photo]).await.unwrap_err();
-    assert!(matches!(e, StoreError::Invalid(ref field) if field.field == "photos"), "{e:?}");
+    assert!(matches!(e, StoreError::Invalid(ref field) if field.field == "photo"), "{e:?}");
     // Nor may a resident make a staff move, or add to a closed case.
     let register = Move::Register { note: None };
     let staff_move = s.resident_move(&pass, &register, &f.ctx(Utc::now()), &[]).await.unwrap_err();

@@ -26,6 +26,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body as `T`, or a `multipart/form-data` body whose part `json_part` holds it and
+/// whose `photo` parts are photos (checked as a report's are).
+pub struct JsonWithPhotos<T> {
+    pub value: T,
+    pub photos: Vec<grassroots_store::NewAttachment>,
+}
+
+/// The multipart part that holds the JSON of a [`JsonWithPhotos`].
+pub const JSON_PART: &str = "json";
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonWithPhotos<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if is_json(req.headers()) {
+            let ApiJson(value) = ApiJson::from_request(req, state).await?;
+            return Ok(Self { value, photos: Vec::new() });
+        }
+        let form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::unsupported_media_type("application/json or multipart/form-data"));
+        let read = crate::api::intake::read_form(Ok(form?)).await?;
+        let mut json = None;
+        for (name, text) in read.fields {
+            match name.as_str() {
+                JSON_PART => json = Some(text),
+                other => return Err(ApiError::field(other, "未知字段", "unknown field")),
+            }
+        }
+        let json = json.ok_or_else(|| ApiError::field(JSON_PART, "缺少JSON部分", "the JSON part is missing"))?;
+        if has_nul_escape(json.as_bytes()) {
+            return Err(nul_error(&field_with_nul(json.as_bytes())));
+        }
+        Ok(Self { value: decode_json(json.as_bytes())?, photos: read.photos })
+    }
+}
+
 /// A JSON body as `T`: 400 for broken JSON, 422 naming the field for anything else.
 fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let malformed = |e: &serde_json::Error| {
@@ -67,6 +104,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiForm<T> {
             let path = e.path().to_string();
             field_error(&path, &e.into_inner().to_string())
         })
+    }
+}
+
+/// A page form's fields in order, and its photos: sent urlencoded, or as `multipart/form-data`
+/// where the form has a file input (the photos checked as a report's are).
+pub struct PageForm {
+    pub fields: Vec<(String, String)>,
+    pub photos: Vec<grassroots_store::NewAttachment>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for PageForm {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            let read = crate::api::intake::read_form(axum::extract::Multipart::from_request(req, state).await).await?;
+            return Ok(Self { fields: read.fields, photos: read.photos });
+        }
+        let ApiForm(fields) = ApiForm::<Vec<(String, String)>>::from_request(req, state).await?;
+        Ok(Self { fields, photos: Vec::new() })
     }
 }
 

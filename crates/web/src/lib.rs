@@ -98,7 +98,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(pages::track::add).route_layer(limited()).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
         )
         .route("/track/photos/{id}", get(pages::track::photo))
+        .route("/report/join", post(pages::support::join).route_layer(limited()))
         .route("/public", get(pages::portal::public_cases))
+        .route("/public/cases/{tracking_no}", get(pages::support::show))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/assets/app.js", get(pages::script))
@@ -120,7 +122,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/privacy", get(pages::admin::privacy::show).post(pages::admin::privacy::carry_out))
         .route("/admin/{section}", get(pages::admin::show).post(pages::admin::save))
         .route("/cases/{id}", get(pages::work::show_case))
-        .route("/cases/{id}/act", post(pages::work::act))
+        .route("/cases/{id}/act", post(pages::work::act).layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)))
         .route("/cases/{id}/reveal", post(pages::work::reveal))
         .route("/grids/{code}", get(pages::grid::show))
         .route("/grids/{code}/visits", post(pages::grid::record_visit))

@@ -32,9 +32,12 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         .filter(|(method, _)| ["get", "post", "put", "patch", "delete"].contains(&method.as_str()))
         .collect();
     // Every documented operation is served: no 404 or 405 from the router (tests/openapi.rs
-    // checks the other direction, that the document lists every route).
+    // checks the other direction, that the document lists every route). A real tracking
+    // number, so that its routes find their case.
+    let case = app.resident_report().await;
+    let tracking_no = case["tracking_no"].as_str().unwrap();
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", &Uuid::nil().to_string()).replace("{tracking_no}", "26010100000000");
+        let concrete = path.replace("{id}", &Uuid::nil().to_string()).replace("{tracking_no}", tracking_no);
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,
             _ => app.post(&concrete).json(&json!({})).send().await,
@@ -49,6 +52,32 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     let res = app.get("/no/such/page").send().await;
     assert_eq!(res.status, 404);
     assert!(res.header("content-type").unwrap().starts_with("text/html"), "{:?}", res.header("content-type"));
+}
+
+async fn apps_find_open_reports_nearby_and_join_one(app: TestApp) {
+    let first = app
+        .report(&json!({ "description": "井盖松动", "category_code": "0302", "lat": 39.9149, "lng": 116.4109,
+                         "anonymous": true }))
+        .await;
+    let no = first["tracking_no"].as_str().unwrap();
+    let near = app.get("/api/v1/reports/nearby?category_code=0302&lat=39.915&lng=116.411").send().await.json();
+    let reports = near["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1, "{near}");
+    assert_eq!((reports[0]["tracking_no"].as_str(), reports[0]["supporters"].as_i64()), (Some(no), Some(0)));
+    assert!(reports[0].get("description").is_none(), "nothing of the report's words");
+    let other = app.get("/api/v1/reports/nearby?category_code=0301&lat=39.915&lng=116.411").send().await.json();
+    assert!(other["reports"].as_array().unwrap().is_empty(), "another category");
+    let bad = app.get("/api/v1/reports/nearby?category_code=0302&lat=99&lng=116.411").send().await;
+    assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("lat")));
+
+    let path = format!("/api/v1/reports/{no}/supporters");
+    let no_phone = app.post(&path).json(&json!({ "notify": true })).send().await;
+    assert_eq!((no_phone.status, no_phone.error_field().as_deref()), (422, Some("notify")));
+    let joined = app.post(&path).json(&json!({ "reporter_phone": PHONE, "notify": true })).send().await;
+    assert_eq!(joined.status, 200, "{}", joined.text());
+    assert_eq!(joined.json()["supporters"], 1);
+    let near = app.get("/api/v1/reports/nearby?category_code=0302&lat=39.915&lng=116.411").send().await.json();
+    assert_eq!(near["reports"][0]["supporters"], 1);
 }
 
 async fn a_resident_report_is_received_placed_and_given_deadlines(app: TestApp) {
@@ -842,4 +871,5 @@ api_tests!(
     text_with_nul_characters_is_refused_not_a_server_error,
     a_bearer_token_is_accepted_whatever_the_case_of_the_scheme,
     a_rejected_value_does_not_change_which_field_is_named,
+    apps_find_open_reports_nearby_and_join_one,
 );

@@ -30,7 +30,9 @@ fn rule(method: &str, path: &str) -> Rule {
     match (method, path) {
         ("post", "/api/v1/auth/login")
         | ("get", "/api/v1/track/{tracking_no}")
-        | ("post", "/api/v1/track/{tracking_no}/evaluation") => Rule::Public,
+        | ("post", "/api/v1/track/{tracking_no}/evaluation")
+        | ("get", "/api/v1/reports/nearby")
+        | ("post", "/api/v1/reports/{tracking_no}/supporters") => Rule::Public,
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

@@ -18,6 +18,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/track/{tracking_no}"),
     ("post", "/api/v1/track/{tracking_no}/evaluation"),
     ("post", "/api/v1/auth/login"),
+    ("get", "/api/v1/reports/nearby"),
+    ("post", "/api/v1/reports/{tracking_no}/supporters"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {

@@ -237,6 +237,73 @@ async fn a_resident_who_asked_for_messages_adds_to_the_case_through_its_link(app
     assert_eq!(photos["attachments"].as_array().unwrap().len(), 1);
 }
 
+async fn a_resident_joins_an_open_report_nearby_instead_of_opening_another(app: TestApp) {
+    let first = app
+        .report(&json!({ "description": "井盖松动，车过有响声", "category_code": "0302",
+                         "lat": 39.9149, "lng": 116.4109, "anonymous": true }))
+        .await;
+    let no = first["tracking_no"].as_str().unwrap().to_string();
+    let before = app.case_count().await;
+    let fields = [
+        ("lng", "116.411000"),
+        ("lat", "39.915000"),
+        ("category_code", "0302"),
+        ("description", "这里井盖松了"),
+        ("address", ""),
+        ("reporter_name", ""),
+        ("reporter_phone", PHONE),
+        ("notify", "on"),
+    ];
+    let offered = app.post("/report/details").header("origin", &here(&app)).multipart(&fields, &[]).send().await;
+    assert_eq!(offered.status, 200, "{}", offered.text());
+    let html = offered.text();
+    assert!(html.contains(r#"id="nearby""#) && html.contains(&format!(r#"name="tracking_no" value="{no}""#)), "{html}");
+    assert!(!html.contains("井盖松动，车过有响声"), "nothing of the other report's words");
+    assert!(html.contains(r#"name="send_as_new" value="1""#));
+    assert_eq!(app.case_count().await, before, "nothing sent yet");
+
+    let join = |origin: &str| {
+        app.post("/report/join").header("origin", origin).body_with_type(
+            "application/x-www-form-urlencoded",
+            format!("tracking_no={no}&reporter_phone={PHONE}&notify=on"),
+        )
+    };
+    assert_eq!(join("http://evil.example").send().await.status, 403);
+    let joined = join(&here(&app)).send().await;
+    assert_eq!(joined.status, 200, "{}", joined.text());
+    let html = joined.text();
+    assert!(text_of(&html, "supporters").contains(" 1 "), "{html}");
+    assert!(html.contains("会发短信告诉您"));
+    assert_eq!(app.case_count().await, before, "joined, no new case");
+
+    // Those who joined follow it as the public sees it.
+    let public = app.get(&format!("/public/cases/{no}")).send().await.text();
+    assert_eq!(text_of(&public, "supporters"), "1");
+    assert!(!public.contains("井盖松动") && !public.contains(PHONE), "nothing personal: {public}");
+
+    // Not the same problem after all: sent again, it is a new case.
+    let mut again = fields.to_vec();
+    again.push(("send_as_new", "1"));
+    let created = app.post("/report/details").header("origin", &here(&app)).multipart(&again, &[]).send().await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(app.case_count().await, before + 1);
+
+    // A sensitive case is neither shown nor joined.
+    let private = app
+        .report(&json!({ "description": "家里有矛盾", "category_code": "1602", "lat": 39.9149, "lng": 116.4109,
+                         "anonymous": true }))
+        .await;
+    let hidden = private["tracking_no"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/public/cases/{hidden}")).send().await.status, 404);
+    let refused = app
+        .post("/report/join")
+        .header("origin", &here(&app))
+        .body_with_type("application/x-www-form-urlencoded", format!("tracking_no={hidden}"))
+        .send()
+        .await;
+    assert_eq!(refused.status, 404);
+}
+
 async fn the_public_list_shows_recent_cases_without_anything_personal(app: TestApp) {
     let (lng, lat) = IN_GRID;
     app.report(&json!({ "description": "楼道里堆满杂物，张三家门口", "category_code": "1701", "lng": lng, "lat": lat,
@@ -365,5 +432,6 @@ api_tests!(
     form_errors_keep_the_input_and_name_the_field,
     a_closed_case_is_rated_through_the_tracking_page,
     a_resident_who_asked_for_messages_adds_to_the_case_through_its_link,
+    a_resident_joins_an_open_report_nearby_instead_of_opening_another,
     the_public_list_shows_recent_cases_without_anything_personal,
 );

@@ -51,6 +51,68 @@ impl<'a> Desk<'a> {
     }
 }
 
+/// The PNG signature: what the photo checks look at.
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+
+async fn a_category_that_requires_it_is_handled_with_a_photo_shown_beside_the_residents(app: TestApp) {
+    // The administrator marks street lamps (0301): a result must be shown in a photo.
+    let admin = Desk::of(&app, "admin").await;
+    let saved = admin
+        .post("/admin/categories", "code=0301&response_hours=24&resolve_days=5&sensitive=no&photo_on_handling=yes")
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let listed = admin.get("/admin/categories?q=0301").await.text();
+    assert!(listed.contains(r#"data-label="办结须附照片">是</td>"#), "{listed}");
+
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let dispatcher = app.login("dispatcher").await;
+    app.act_ok(&dispatcher, &id, &serde_json::json!({ "action": "register" })).await;
+    app.act_ok(&dispatcher, &id, &serde_json::json!({ "action": "dispatch", "unit": UNIT_A })).await;
+    let handler = Desk::of(&app, "handler-a").await;
+    handler.act(&id, "action=accept").await;
+    let page = handler.act(&id, "action=contact&note=%E5%B7%B2%E8%81%94%E7%B3%BB").await;
+    assert!(page.contains(r#"enctype="multipart/form-data""#), "the result's form sends files");
+    assert!(page.contains(r#"name="photo" type="file""#) && page.contains("此类问题必须上传"));
+
+    // Without a photo: refused beside the form, nothing changes; by the API too.
+    let bare = handler.post(&format!("/cases/{id}/act"), "action=report_handled&result=%E5%B7%B2%E4%BF%AE").await;
+    assert_eq!(bare.status, 422);
+    assert!(bare.text().contains("此类问题办结时须上传处置后的照片"));
+    let token = app.login("handler-a").await;
+    let json = app.act(&token, &id, &serde_json::json!({ "action": "report_handled", "result": "已修" })).await;
+    assert_eq!((json.status, json.error_field().as_deref()), (422, Some("photo")));
+    let accept_photo = app
+        .post(&format!("/api/v1/cases/{id}/actions"))
+        .bearer(&token)
+        .multipart(&[("json", r#"{"action":"contact","note":"再联系"}"#)], &[("photo", "x.png", PNG)])
+        .send()
+        .await;
+    assert_eq!(
+        (accept_photo.status, accept_photo.error_field().as_deref()),
+        (422, Some("photo")),
+        "contact takes none"
+    );
+
+    // With one, through the page's multipart form.
+    let done = app
+        .post(&format!("/cases/{id}/act"))
+        .header("cookie", &handler.cookie)
+        .header("origin", &handler.origin)
+        .multipart(&[("action", "report_handled"), ("result", "已更换灯泡")], &[("photo", "after.png", PNG)])
+        .send()
+        .await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    let supervisor = Desk::of(&app, "supervisor").await;
+    let page = supervisor.get(&format!("/cases/{id}")).await.text();
+    assert!(page.contains("<figcaption>处置后（承办单位）</figcaption>"), "the result's photo, apart: {page}");
+    let attachments = app.get(&format!("/api/v1/cases/{id}/attachments")).bearer(&token).send().await.json();
+    let seqs: Vec<i64> =
+        attachments["attachments"].as_array().unwrap().iter().map(|a| a["event_seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs.len(), 1);
+    assert!(seqs[0] > 1, "brought by the report of the result, not the report: {seqs:?}");
+}
+
 async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     let created = app.resident_report().await;
     let id = created["id"].as_str().unwrap().to_string();
@@ -329,4 +391,5 @@ api_tests!(
     a_case_goes_round_the_loop_through_the_workbench_pages,
     the_reporter_is_revealed_only_with_a_reason_and_audited,
     operators_take_calls_and_grid_workers_report_from_patrol,
+    a_category_that_requires_it_is_handled_with_a_photo_shown_beside_the_residents,
 );

@@ -9,7 +9,9 @@ CREATE TABLE messages (
     kind            TEXT NOT NULL,
     aggregate_type  TEXT NOT NULL,
     aggregate_id    TEXT NOT NULL,
-    event_id        TEXT NOT NULL UNIQUE,
+    event_id        TEXT NOT NULL,
+    -- The case's supporter (附议) it goes to; none for the reporter.
+    supporter_id    TEXT,
     -- pending, sent or failed (given up)
     state           TEXT NOT NULL,
     attempts        BIGINT NOT NULL,

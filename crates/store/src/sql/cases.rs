@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use grassroots_domain::personal::{mask_name, mask_phone};
 use grassroots_domain::queue::Queue;
-use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move, MoveContext};
+use grassroots_domain::workflow::{check_photos, decide, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Role, Scope};
 use rand::Rng;
 use sqlx::any::AnyRow;
@@ -243,15 +243,18 @@ impl SqlStore {
     pub(crate) async fn insert_attachments(
         conn: &mut AnyConnection,
         case_id: Uuid,
+        event_seq: i64,
         attachments: &[NewAttachment],
         at: DateTime<Utc>,
     ) -> Result<()> {
         for a in attachments {
             sqlx::query(
-                "INSERT INTO attachments (id, case_id, media_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO attachments (id, case_id, event_seq, media_type, bytes, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(case_id.to_string())
+            .bind(event_seq)
             .bind(a.media_type.clone())
             .bind(a.bytes.clone())
             .bind(ms(at))
@@ -465,22 +468,10 @@ impl SqlStore {
         ctx: &MoveContext<'_>,
         photos: &[NewAttachment],
     ) -> Result<CaseRecord> {
-        // The photos a move says it brings are the photos it brings.
-        let announced = match mv {
-            Move::Supplement { photos, .. } => *photos as usize,
-            _ => 0,
-        };
-        if announced != photos.len() {
-            return Err(FieldError::new(
-                "photos",
-                format!("照片数量不符：应为{announced}张"),
-                format!("{} photos given where the move announces {announced}", photos.len()),
-            )
-            .into());
-        }
         let ctx = &MoveContext { now: to_millis(ctx.now), ..*ctx };
         for _ in 0..MAX_ATTEMPTS {
             let kind = decide(&case, actor, mv, ctx)?;
+            check_photos(mv, ctx.taxonomy.get(&case.category_code), photos.len())?;
             self.check_references(actor, mv).await?;
             let live_target = match mv {
                 Move::Merge { into, .. } => Some(*into),
@@ -525,7 +516,7 @@ impl SqlStore {
         let written = async {
             let current = Self::write_event(&mut tx, case, &after, &event, actor, live_target, &sealed).await?;
             if current {
-                Self::insert_attachments(&mut tx, case.id, photos, at).await?;
+                Self::insert_attachments(&mut tx, case.id, event.seq, photos, at).await?;
             }
             Ok(current)
         }
@@ -749,7 +740,14 @@ impl crate::CaseStore for SqlStore {
         Ok(counts)
     }
 
-    async fn apply_move(&self, actor: &Actor, id: Uuid, mv: &Move, ctx: &MoveContext<'_>) -> Result<CaseRecord> {
+    async fn apply_move_with_photos(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        mv: &Move,
+        ctx: &MoveContext<'_>,
+        photos: &[NewAttachment],
+    ) -> Result<CaseRecord> {
         let scope = match actor {
             Actor::Staff { scope, .. } => scope,
             // The platform's own moves (auto-dispatch) reach every case; the rules limit them.
@@ -758,7 +756,7 @@ impl crate::CaseStore for SqlStore {
                 return Err(MoveError::Forbidden { role: actor.kind().into(), action: mv.kind() }.into())
             }
         };
-        self.transition(Locator::Scoped(scope, id), actor, mv, ctx, &[]).await
+        self.transition(Locator::Scoped(scope, id), actor, mv, ctx, photos).await
     }
 
     async fn track(&self, pass: &ResidentPass<'_>) -> Result<Option<CaseDetail>> {
@@ -842,15 +840,17 @@ impl crate::CaseStore for SqlStore {
         if !self.case_in_scope(scope, case_id).await? {
             return Err(StoreError::NotFound);
         }
-        let rows =
-            sqlx::query("SELECT id, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id")
-                .bind(case_id.to_string())
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, event_seq, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case_id.to_string())
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AttachmentInfo {
                     id: uuid_column(r, "id")?,
+                    event_seq: r.try_get("event_seq")?,
                     media_type: r.try_get("media_type")?,
                     size: r.try_get::<i64, _>("size")?,
                 })

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::outbox::secret_context;
 use super::rows::uuid_column;
+use super::support::phone_context as supporter_phone_context;
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::{context, KeyError, KeyHolding, KeyId, Keyring, Resealed};
 use crate::keys::{KeyHolder, ResealBatch, ResealCursor, RotationRecord};
@@ -152,32 +153,17 @@ impl crate::KeyStore for SqlStore {
                 (values, Some(next))
             }
             ResealCursor::Webhooks { after } => {
-                let rows = self
-                    .page(
-                        "SELECT id, secret_enc FROM webhooks",
-                        None,
-                        "id",
-                        after.map(|id| vec![id.to_string()]),
-                        limit,
-                    )
-                    .await?;
-                let mut values = Vec::new();
-                for r in &rows {
-                    let id = uuid_column(r, "id")?;
-                    values.push(SealedValue {
-                        update: "UPDATE webhooks SET secret_enc = $1 WHERE secret_enc = $2 AND id = $3",
-                        context: secret_context(id),
-                        sealed: r.try_get("secret_enc")?,
-                        row: vec![id.to_string()],
-                    });
-                }
-                let next = match rows.last() {
-                    Some(last) if rows.len() as i64 == limit => {
-                        Some(ResealCursor::Webhooks { after: Some(uuid_column(last, "id")?) })
-                    }
-                    _ => None,
+                let (values, last) = self.sealed_column(&WEBHOOK_SECRETS, *after, limit, secret_context).await?;
+                let next = match last {
+                    Some(after) => ResealCursor::Webhooks { after: Some(after) },
+                    None => ResealCursor::Supporters { after: None },
                 };
-                (values, next)
+                (values, Some(next))
+            }
+            ResealCursor::Supporters { after } => {
+                let (values, last) =
+                    self.sealed_column(&SUPPORTER_PHONES, *after, limit, supporter_phone_context).await?;
+                (values, last.map(|after| ResealCursor::Supporters { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -205,7 +191,56 @@ impl crate::KeyStore for SqlStore {
     }
 }
 
+/// A table whose rows, keyed by `id`, hold one sealed value each.
+struct SealedColumn {
+    select: &'static str,
+    filter: Option<&'static str>,
+    column: &'static str,
+    update: &'static str,
+}
+
+const WEBHOOK_SECRETS: SealedColumn = SealedColumn {
+    select: "SELECT id, secret_enc FROM webhooks",
+    filter: None,
+    column: "secret_enc",
+    update: "UPDATE webhooks SET secret_enc = $1 WHERE secret_enc = $2 AND id = $3",
+};
+
+const SUPPORTER_PHONES: SealedColumn = SealedColumn {
+    select: "SELECT id, phone_enc FROM case_supporters",
+    filter: Some("phone_enc IS NOT NULL"),
+    column: "phone_enc",
+    update: "UPDATE case_supporters SET phone_enc = $1 WHERE phone_enc = $2 AND id = $3",
+};
+
 impl SqlStore {
+    /// A page of a sealed column from `after` on, and the last id when the page was full (more
+    /// may follow).
+    async fn sealed_column(
+        &self,
+        table: &SealedColumn,
+        after: Option<Uuid>,
+        limit: i64,
+        context_of: fn(Uuid) -> Vec<u8>,
+    ) -> Result<(Vec<SealedValue>, Option<Uuid>)> {
+        let rows = self.page(table.select, table.filter, "id", after.map(|id| vec![id.to_string()]), limit).await?;
+        let mut values = Vec::new();
+        for r in &rows {
+            let id = uuid_column(r, "id")?;
+            values.push(SealedValue {
+                update: table.update,
+                context: context_of(id),
+                sealed: r.try_get(table.column)?,
+                row: vec![id.to_string()],
+            });
+        }
+        let last = match rows.last() {
+            Some(last) if rows.len() as i64 == limit => Some(uuid_column(last, "id")?),
+            _ => None,
+        };
+        Ok((values, last))
+    }
+
     /// Up to `limit` rows of `select` meeting `filter`, after the row whose `order` columns
     /// are `after`, in that order. Re-sealing reads from the writer, so that it sees every
     /// value sealed before it began.

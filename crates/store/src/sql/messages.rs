@@ -8,28 +8,49 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::cases::CASE;
-use super::rows::uuid_column;
+use super::rows::{parse_uuid, uuid_column};
+use super::support::phone_context;
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::context;
 use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState};
 use crate::{Result, StoreError};
 
-/// Queues the message an event of a case gives, if the event is news to a resident and the
-/// reporter asked to be kept informed; in the event's transaction.
+/// Queues the messages an event of a case gives, if the event is news to a resident: to the
+/// reporter, if they asked to be kept informed, and to each supporter (附议) who asked; in the
+/// event's transaction.
 pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
     let Some(notice) = CaseNotice::for_event(&event.kind) else { return Ok(()) };
-    sqlx::query(
-        "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, state, attempts, next_attempt_at, \
-         created_at) SELECT $1, $2, $3, id, $4, 'pending', 0, $5, $5 FROM cases WHERE id = $6 AND notify_reporter = 1",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(notice.as_str())
-    .bind(CASE)
-    .bind(event.id.to_string())
-    .bind(ms(event.at))
-    .bind(event.case_id.to_string())
-    .execute(&mut *conn)
-    .await?;
+    let case_id = event.case_id.to_string();
+    let asked = sqlx::query("SELECT notify_reporter FROM cases WHERE id = $1")
+        .bind(case_id.clone())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("notify_reporter"))
+        .transpose()?
+        == Some(1);
+    let supporters: Vec<String> = sqlx::query("SELECT id FROM case_supporters WHERE case_id = $1 AND notify = 1")
+        .bind(case_id.clone())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    let recipients = asked.then_some(None).into_iter().chain(supporters.into_iter().map(Some));
+    for supporter in recipients {
+        sqlx::query(
+            "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, state, attempts, \
+             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(notice.as_str())
+        .bind(CASE)
+        .bind(case_id.clone())
+        .bind(event.id.to_string())
+        .bind(supporter)
+        .bind(ms(event.at))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -63,8 +84,9 @@ impl SqlStore {
 impl crate::MessageStore for SqlStore {
     async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.aggregate_id, m.attempts, m.created_at, c.tracking_no, c.lead_unit, \
-             c.reporter_phone_enc FROM messages m JOIN cases c ON c.id = m.aggregate_id \
+            "SELECT m.id, m.kind, m.aggregate_id, m.supporter_id, m.attempts, m.created_at, c.tracking_no, \
+             c.lead_unit, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc \
+             FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
              WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND m.aggregate_type = $2 \
              ORDER BY m.next_attempt_at, m.id LIMIT $3",
         )
@@ -76,17 +98,20 @@ impl crate::MessageStore for SqlStore {
         rows.iter()
             .map(|r| {
                 let case_id = uuid_column(r, "aggregate_id")?;
-                let phone = r
-                    .try_get::<Option<Vec<u8>>, _>("reporter_phone_enc")?
-                    .map(|sealed| self.cipher.open(&context(case_id, "reporter_phone"), &sealed))
-                    .transpose()
-                    .map_err(StoreError::Crypto)?;
+                let supporter = r.try_get::<Option<String>, _>("supporter_id")?.map(|s| parse_uuid(&s)).transpose()?;
+                let (sealed, context) = match supporter {
+                    Some(id) => (r.try_get::<Option<Vec<u8>>, _>("supporter_phone_enc")?, phone_context(id)),
+                    None => (r.try_get("reporter_phone_enc")?, context(case_id, "reporter_phone")),
+                };
+                let phone =
+                    sealed.map(|sealed| self.cipher.open(&context, &sealed)).transpose().map_err(StoreError::Crypto)?;
                 Ok(DueMessage {
                     id: uuid_column(r, "id")?,
                     notice: notice_column(r)?,
                     case_id,
                     tracking_no: r.try_get("tracking_no")?,
                     phone,
+                    to_supporter: supporter.is_some(),
                     lead_unit: r.try_get("lead_unit")?,
                     attempts: r.try_get("attempts")?,
                     created_at: from_ms(r.try_get("created_at")?),
@@ -147,10 +172,12 @@ impl crate::MessageStore for SqlStore {
         let filter = if case.is_some() { "AND m.aggregate_id = $3" } else { "" };
         let sql = format!(
             "SELECT m.id, m.kind, m.aggregate_id, m.state, m.attempts, m.created_at, m.sent_at, m.provider, m.body, \
-             c.tracking_no, c.reporter_phone_masked, \
+             c.tracking_no, m.supporter_id, \
+             CASE WHEN m.supporter_id IS NULL THEN c.reporter_phone_masked ELSE s.phone_masked END AS phone_masked, \
              (SELECT a.error FROM message_attempts a WHERE a.message_id = m.id ORDER BY a.at DESC, a.id DESC LIMIT 1) \
              AS last_error \
-             FROM messages m JOIN cases c ON c.id = m.aggregate_id WHERE m.aggregate_type = $1 {filter} \
+             FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
+             WHERE m.aggregate_type = $1 {filter} \
              ORDER BY m.id DESC LIMIT $2"
         );
         let query = sqlx::query(&sql).bind(CASE).bind(limit.clamp(1, 500));
@@ -167,7 +194,8 @@ impl crate::MessageStore for SqlStore {
                     notice: notice_column(r)?,
                     case_id: uuid_column(r, "aggregate_id")?,
                     tracking_no: r.try_get("tracking_no")?,
-                    phone_masked: r.try_get("reporter_phone_masked")?,
+                    phone_masked: r.try_get("phone_masked")?,
+                    to_supporter: r.try_get::<Option<String>, _>("supporter_id")?.is_some(),
                     state: MessageState::parse(&state)
                         .ok_or_else(|| StoreError::Corrupt(format!("message state '{state}'")))?,
                     attempts: r.try_get("attempts")?,

@@ -23,6 +23,7 @@ mod privacy;
 mod reference;
 mod rows;
 mod stats;
+mod support;
 
 /// Both backends' test databases and the tests' small world, for the tests here that need
 /// the SQL underneath.

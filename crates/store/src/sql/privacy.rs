@@ -138,6 +138,11 @@ impl SqlStore {
         if erased.rows_affected() == 0 {
             return Ok(());
         }
+        // The phones of residents who joined it (附议) go with the case's personal data.
+        sqlx::query("UPDATE case_supporters SET phone_enc = NULL, phone_masked = NULL, notify = 0 WHERE case_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         for table in ["sealed_texts", "attachments"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                 .bind(id.to_string())

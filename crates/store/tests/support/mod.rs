@@ -110,6 +110,15 @@ impl Fixture {
         self.report_full(store, description, None, at).await
     }
 
+    /// An anonymous report of `category` at (lat, lng).
+    pub async fn report_placed(&self, store: &dyn Store, category: &str, lat: f64, lng: f64) -> CreatedCase {
+        let mut new = self.new_case("路灯不亮", None, Utc::now());
+        new.category_code = category.into();
+        new.place.lat = Some(lat);
+        new.place.lng = Some(lng);
+        store.create_case(new, &Actor::Resident).await.unwrap()
+    }
+
     /// A report whose reporter asked for text messages about it.
     pub async fn report_notified(&self, store: &dyn Store, description: &str, phone: &str) -> CreatedCase {
         let mut new = self.new_case(description, Some(phone), Utc::now());

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::Json;
 use chrono::Utc;
 use grassroots_domain::queue::Queue;
@@ -19,17 +19,19 @@ use grassroots_app::cases::FullExport;
 use grassroots_app::AppError;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, JsonWithPhotos};
 use crate::session::{need, Can, Staff};
 use crate::views::{staff_case, Event, Label, StaffCase};
 use crate::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
+    // A move may bring photos.
+    let moves = OpenApiRouter::new().routes(routes!(act)).layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT));
     OpenApiRouter::new()
+        .merge(moves)
         .routes(routes!(list))
         .routes(routes!(queues))
         .routes(routes!(show))
-        .routes(routes!(act))
         .routes(routes!(reveal))
         .routes(routes!(export, export_revealed))
 }
@@ -242,19 +244,33 @@ pub async fn show(
     Ok(Json(CaseAnswer { case, events: detail.events.iter().map(Event::from).collect() }))
 }
 
-/// Makes a move of the closed loop (`action` names it). Refused moves change nothing: 403 for
-/// a role that may never make it, 409 for one that does not apply now, 422 naming the field.
+/// A move with photos, as a multipart body: the move as JSON in the part `json`, and the
+/// photos (JPEG, PNG or WebP, 5 MB each, at most 6) in parts `photo`. Reporting a case handled
+/// takes photos of the result (required for the categories that say so).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the multipart form for the document; the form is read part by part.
+pub struct MoveWithPhotos {
+    json: Move,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    photo: Vec<Vec<u8>>,
+}
+
+/// Makes a move of the closed loop (`action` names it), as JSON, or as a multipart body with
+/// photos. Refused moves change nothing: 403 for a role that may never make it, 409 for one
+/// that does not apply now, 422 naming the field.
 #[utoipa::path(post, path = "/v1/cases/{id}/actions", tag = "cases", params(("id" = Uuid, Path)),
-    request_body = Move, security(("bearer" = []), ("cookie" = [])),
+    request_body(content((Move = "application/json"), (MoveWithPhotos = "multipart/form-data"))),
+    security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = MoveAnswer), (status = "default", body = ErrorBody)))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     staff: Can<need::WorkOnCases>,
     Path(id): Path<String>,
-    ApiJson(mv): ApiJson<Move>,
+    body: JsonWithPhotos<Move>,
 ) -> Result<Json<MoveAnswer>, ApiError> {
     let id = parse_case_id(&id)?;
-    let record = grassroots_app::cases::act(&state, &staff.user, id, &mv).await?;
+    let mv = body.value;
+    let record = grassroots_app::cases::act_with_photos(&state, &staff.user, id, &mv, body.photos).await?;
     let (reference, actor) = (state.reference(), staff.actor());
     let ctx = state.move_context(&reference, Utc::now());
     Ok(Json(match state.store.case_detail(&staff.user.scope, id).await? {

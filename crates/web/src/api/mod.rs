@@ -9,6 +9,7 @@ pub(crate) mod grids;
 pub(crate) mod intake;
 pub(crate) mod privacy;
 pub(crate) mod stats;
+pub(crate) mod support;
 pub(crate) mod track;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
     let (router, modules) = OpenApiRouter::new()
         .merge(intake::router(state))
         .merge(track::router(state))
+        .merge(support::router(state))
         .merge(cases::router())
         .merge(grids::router())
         .merge(stats::router())

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod intake;
 pub mod map;
 pub mod portal;
+pub mod support;
 pub mod track;
 pub mod work;
 

@@ -323,6 +323,9 @@ struct DetailsPage {
     suggestions: Vec<String>,
     /// The typed address names no street, community or landmark: sent again, it goes as it is.
     vague_address: bool,
+    /// Open reports of the same category nearby, offered to join (附议); sent again, the form
+    /// opens a new case.
+    nearby: Vec<super::support::NearbyLine>,
 }
 
 impl DetailsPage {
@@ -374,6 +377,7 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
         photos_lost: false,
         suggestions: address_suggestions(&state.atlas()),
         vague_address: false,
+        nearby: Vec::new(),
         chrome: Chrome::new(lang, None, uri),
         lang,
     }
@@ -423,6 +427,61 @@ pub async fn report_details(
     Ok(Html(page.render()?))
 }
 
+/// What the resident already answered when the form came back: send the vague address as it
+/// is; report anew rather than join a report nearby.
+#[derive(Default)]
+struct Answered {
+    send_as_typed: bool,
+    send_as_new: bool,
+}
+
+/// The form's fields as a report, and as typed (to show again).
+fn read_report(fields: Vec<(String, String)>, input: &mut ReportInput) -> Result<(IntakeRequest, Answered), ApiError> {
+    let mut req = IntakeRequest::default();
+    let mut asked = Answered::default();
+    for (name, text) in fields {
+        match name.as_str() {
+            "send_as_typed" => asked.send_as_typed = true,
+            "send_as_new" => asked.send_as_new = true,
+            _ => {
+                match name.as_str() {
+                    "category_code" => input.category_code = text.clone(),
+                    "description" => input.description = text.clone(),
+                    "address" => input.address = text.clone(),
+                    "lng" => input.lng = text.clone(),
+                    "lat" => input.lat = text.clone(),
+                    "reporter_name" => input.reporter_name = text.clone(),
+                    "reporter_phone" => input.reporter_phone = text.clone(),
+                    "anonymous" => input.anonymous = true,
+                    "notify" => input.notify = true,
+                    _ => {}
+                }
+                req.set_form_field(&name, text)?;
+            }
+        }
+    }
+    Ok((req, asked))
+}
+
+fn vague_address_error() -> ApiError {
+    ApiError::from(AppError::invalid(
+        "address",
+        "这个地址找不到对应的街道、社区或地标，问题将交给区指挥中心再分派，可能耽误时间。\
+         请在地图上选择位置，或写明街道、社区；如确认无误，请再次提交。",
+        "This address names no street, community or landmark we know, so the report would go to \
+         the district command centre to be sorted, which takes longer. Pick the place on the map or \
+         name the street and community; if it is right as it is, submit again.",
+    ))
+}
+
+/// What became of a report sent from the form.
+enum Submitted {
+    /// A new case, with the number of its photos.
+    Created(Box<grassroots_store::CreatedCase>, usize),
+    /// Not yet: open reports of the same kind nearby are offered to join first.
+    Nearby(Vec<super::support::NearbyLine>),
+}
+
 #[derive(Template)]
 #[template(path = "report_done.html")]
 struct DonePage {
@@ -455,50 +514,35 @@ pub async fn submit_report(
             Err(e) => (Vec::new(), Err(e)),
         };
         photos_chosen = photos.as_ref().map_or(true, |p| !p.is_empty());
-        let mut req = IntakeRequest::default();
-        let mut send_as_typed = false;
-        for (name, text) in fields {
-            if name == "send_as_typed" {
-                send_as_typed = true;
-                continue;
-            }
-            match name.as_str() {
-                "category_code" => input.category_code = text.clone(),
-                "description" => input.description = text.clone(),
-                "address" => input.address = text.clone(),
-                "lng" => input.lng = text.clone(),
-                "lat" => input.lat = text.clone(),
-                "reporter_name" => input.reporter_name = text.clone(),
-                "reporter_phone" => input.reporter_phone = text.clone(),
-                "anonymous" => input.anonymous = true,
-                "notify" => input.notify = true,
-                _ => {}
-            }
-            req.set_form_field(&name, text)?;
-        }
+        let (req, asked) = read_report(fields, &mut input)?;
         let photos = photos?;
         // An address that places the report nowhere finer than the district: ask once.
-        if input.lng.is_empty() && !send_as_typed {
+        if input.lng.is_empty() && !asked.send_as_typed {
             let place = intake::locate(&state, None, None, Some(&input.address)).ok();
             if place.is_some_and(|p| p.street_code.is_none()) {
                 vague_address = true;
-                return Err(ApiError::from(AppError::invalid(
-                    "address",
-                    "这个地址找不到对应的街道、社区或地标，问题将交给区指挥中心再分派，可能耽误时间。\
-                     请在地图上选择位置，或写明街道、社区；如确认无误，请再次提交。",
-                    "This address names no street, community or landmark we know, so the report would go to \
-                     the district command centre to be sorted, which takes longer. Pick the place on the map or \
-                     name the street and community; if it is right as it is, submit again.",
-                )));
+                return Err(vague_address_error());
+            }
+        }
+        if !asked.send_as_new {
+            let nearby = super::support::nearby_lines(&state, &input, &lang).await?;
+            if !nearby.is_empty() {
+                return Ok(Submitted::Nearby(nearby));
             }
         }
         let count = photos.len();
         let created = intake::submit(&state, Reporter::Resident, req.into_report(photos)).await?;
-        Ok::<_, ApiError>((created, count))
+        Ok::<_, ApiError>(Submitted::Created(Box::new(created), count))
     }
     .await;
     match result {
-        Ok((created, photos)) => {
+        Ok(Submitted::Nearby(nearby)) => {
+            let mut page = details_page(&state, lang, &uri, input);
+            page.nearby = nearby;
+            page.photos_lost = photos_chosen;
+            Ok(Html(page.render()?).into_response())
+        }
+        Ok(Submitted::Created(created, photos)) => {
             let page = DonePage {
                 tracking_no: created.tracking_no,
                 query_code: created.query_code,
@@ -641,7 +685,7 @@ pub async fn public_cases(
     Ok(Html(page.render()?))
 }
 
-fn public_case(
+pub(super) fn public_case(
     c: &grassroots_app::public::PublicCase,
     reference: &Reference,
     atlas: &Atlas,

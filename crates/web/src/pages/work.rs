@@ -15,17 +15,17 @@ use grassroots_domain::calendar::beijing;
 use grassroots_domain::queue::Queue;
 use grassroots_domain::reference::{unit_kind_name, UNIT_KINDS};
 use grassroots_domain::region::spoken_name;
-use grassroots_domain::workflow::{open_actions, Move, MoveKind};
+use grassroots_domain::workflow::{open_actions, EventKind, Move, MoveKind};
 use grassroots_domain::{Capability, CaseRecord, Priority, RegionCode, Role, Satisfaction};
 use grassroots_geo::atlas::Atlas;
-use grassroots_store::{CaseDetail, CaseFilter, Reference};
+use grassroots_store::{AttachmentInfo, CaseDetail, CaseFilter, Reference};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{category_name, encode, place_names, see_other, unit_name, Chrome, Lang};
 use crate::api::cases::{category_param, parse_case_id, queue_param};
 use crate::error::ApiError;
-use crate::extract::{ApiForm, ApiQuery};
+use crate::extract::{ApiForm, ApiQuery, PageForm};
 use crate::session::{need, Can, Staff};
 use crate::svg::{square_around, Area, Dot, DotKind, Frame, Map};
 use crate::AppState;
@@ -416,6 +416,11 @@ pub enum Field {
         label: String,
         options: Vec<(String, String)>,
     },
+    /// Photos (`photo`), sent with the form as files.
+    Photos {
+        label: String,
+        required: bool,
+    },
     /// Yes or no; a required one starts with neither chosen, so that nobody confirms an
     /// outcome by not looking.
     YesNo {
@@ -446,6 +451,11 @@ impl ActionForm {
     /// Whether `value` was among the choices sent for `name`.
     pub fn chosen(&self, name: &str, value: &str) -> bool {
         self.values.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// The form sends files, so it is posted as `multipart/form-data`.
+    pub fn takes_photos(&self) -> bool {
+        self.fields.iter().any(|f| matches!(f, Field::Photos { .. }))
     }
 }
 
@@ -490,6 +500,17 @@ fn suggestion_hint(s: &grassroots_domain::reference::Suggestion<'_>, lang: &Lang
     )
 }
 
+/// The photos of a result: required where the case's category says so (数字城管).
+fn result_photos(record: &CaseRecord, reference: &Reference, lang: &Lang) -> Field {
+    let required = reference.taxonomy.get(&record.category_code).is_some_and(|c| c.photo_on_handling);
+    let label = if required {
+        lang.t("处置后的照片（此类问题必须上传）", "Photos of the result (required for this category)")
+    } else {
+        lang.t("处置后的照片（可选）", "Photos of the result (optional)")
+    };
+    Field::Photos { label: label.to_string(), required }
+}
+
 fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role: Role, lang: &Lang) -> ActionForm {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     let text = |name, label: String, required| Field::Text { name, label, required, long: true };
@@ -523,7 +544,10 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role:
             text("note", t("督办意见", "Supervision note"), true),
             Field::YesNo { name: "escalate", label: t("升级督办", "Escalate"), required: false },
         ],
-        MoveKind::ReportHandled | MoveKind::ResolveOnSpot => vec![text("result", t("处置结果", "Result"), true)],
+        MoveKind::ReportHandled => {
+            vec![text("result", t("处置结果", "Result"), true), result_photos(record, reference, lang)]
+        }
+        MoveKind::ResolveOnSpot => vec![text("result", t("处置结果", "Result"), true)],
         MoveKind::Verify => vec![
             Field::YesNo { name: "passed", label: t("核查通过", "Passed"), required: true },
             text("note", t("核查情况", "What was found"), true),
@@ -684,6 +708,33 @@ pub struct Photo {
     pub src: String,
 }
 
+/// Photos by who took them and when: the resident's (with the report, or added later) and the
+/// unit's of the result, side by side for whoever verifies it.
+pub struct PhotoGroup {
+    pub heading: String,
+    pub photos: Vec<Photo>,
+}
+
+fn photo_groups(detail: &CaseDetail, attachments: &[AttachmentInfo], lang: &Lang) -> Vec<PhotoGroup> {
+    let mut groups: Vec<PhotoGroup> = Vec::new();
+    for a in attachments {
+        let brought_by = detail.events.iter().find(|e| e.seq == a.event_seq).map(|e| &e.kind);
+        let heading = match brought_by {
+            Some(EventKind::Handled { .. } | EventKind::ResolvedOnSpot { .. }) => {
+                lang.t("处置后（承办单位）", "After handling (the unit)")
+            }
+            Some(EventKind::Supplemented { .. }) => lang.t("群众补充", "Added by the resident"),
+            _ => lang.t("反映时", "When reported"),
+        };
+        let photo = Photo { src: format!("/api/v1/cases/{}/attachments/{}", detail.record.id, a.id) };
+        match groups.iter_mut().find(|g| g.heading == heading) {
+            Some(group) => group.photos.push(photo),
+            None => groups.push(PhotoGroup { heading: heading.to_string(), photos: vec![photo] }),
+        }
+    }
+    groups
+}
+
 pub struct TimelineLine {
     pub at: String,
     pub what: String,
@@ -727,7 +778,7 @@ struct CasePage {
     may_reveal: bool,
     reveal_error: Option<String>,
     svg: String,
-    photos: Vec<Photo>,
+    photos: Vec<PhotoGroup>,
     timeline: Vec<TimelineLine>,
     actions: Vec<ActionForm>,
     extension: Option<String>,
@@ -779,13 +830,8 @@ async fn case_page(
         .into_iter()
         .map(|a| action_form(a, r, &reference, staff.user.role, &lang))
         .collect();
-    let photos = state
-        .store
-        .attachments(&staff.user.scope, r.id)
-        .await?
-        .into_iter()
-        .map(|a| Photo { src: format!("/api/v1/cases/{}/attachments/{}", r.id, a.id) })
-        .collect();
+    let attachments = state.store.attachments(&staff.user.scope, r.id).await?;
+    let photos = photo_groups(&detail, &attachments, &lang);
     let svg = match (r.place.lng, r.place.lat) {
         (Some(lng), Some(lat)) => spot_map(&atlas, (lng, lat)),
         _ => String::new(),
@@ -943,7 +989,7 @@ pub async fn act(
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,
-    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+    PageForm { fields, photos }: PageForm,
 ) -> Result<Response, ApiError> {
     let id = parse_case_id(&id).map_err(|_| ApiError::not_found())?;
     let action = fields.iter().find(|(k, _)| k == "action").and_then(|(_, v)| MoveKind::parse(v.trim()));
@@ -962,7 +1008,9 @@ pub async fn act(
                 .await
                 .map_err(ApiError::from)
         }
-        (Ok(mv), _) => grassroots_app::cases::act(&state, &staff.user, id, &mv).await.map_err(ApiError::from),
+        (Ok(mv), _) => {
+            grassroots_app::cases::act_with_photos(&state, &staff.user, id, &mv, photos).await.map_err(ApiError::from)
+        }
         (Err(e), _) => Err(e),
     };
     let action = match action {

@@ -1,5 +1,6 @@
-//! The deadlines of each category (hours to respond, working days to resolve) and whether its
-//! cases are sensitive, never published.
+//! The deadlines of each category (hours to respond, working days to resolve), whether its
+//! cases are sensitive (never published), how long their personal data is kept, and whether a
+//! unit must show the result in a photo.
 
 use grassroots_app::{reference, AppError};
 use grassroots_store::Reference;
@@ -24,6 +25,7 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
             t("默认承办", "Default unit"),
             t("敏感（不公开）", "Sensitive (never published)"),
             t("个人信息保存期限（天）", "Personal data kept (days)"),
+            t("办结须附照片", "Photo of the result required"),
         ],
         form: vec![
             choice("code", t("类别", "Category"), categories.collect()),
@@ -44,6 +46,11 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
                     "Personal data kept after a case is finished (days, 30–3650; 1095 by default)",
                 ),
             ),
+            choice(
+                "photo_on_handling",
+                t("办结时须上传处置后照片", "A photo of the result is required to report a case handled"),
+                vec![("no".into(), t("否", "No")), ("yes".into(), t("是", "Yes"))],
+            ),
         ],
     }
 }
@@ -62,6 +69,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 c.default_unit.clone(),
                 if c.sensitive { t("是", "yes") } else { t("否", "no") },
                 c.retention_days.to_string(),
+                if c.photo_on_handling { t("是", "yes") } else { t("否", "no") },
             ])
         })
         .collect()
@@ -71,10 +79,10 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
     let number = |field: &'static str| {
         typed.get(field).trim().parse::<u32>().map_err(|_| AppError::invalid(field, "应为整数", "a whole number"))
     };
-    let sensitive = match typed.get("sensitive") {
-        "yes" => true,
-        "no" | "" => false,
-        _ => return Err(AppError::invalid("sensitive", "应为“是”或“否”", "yes or no")),
+    let yes_or_no = |field: &'static str| match typed.get(field) {
+        "yes" => Ok(true),
+        "no" | "" => Ok(false),
+        _ => Err(AppError::invalid(field, "应为“是”或“否”", "yes or no")),
     };
     let (response_hours, resolve_days) = (number("response_hours")?, number("resolve_days")?);
     // Left blank, the period stays as it is.
@@ -82,6 +90,13 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
         "" => None,
         _ => Some(number("retention_days")?),
     };
-    reference::save_category(state, typed.get("code"), response_hours, resolve_days, sensitive, retention_days).await?;
+    let settings = reference::CategorySettings {
+        response_hours,
+        resolve_days,
+        sensitive: yes_or_no("sensitive")?,
+        retention_days,
+        photo_on_handling: yes_or_no("photo_on_handling")?,
+    };
+    reference::save_category(state, typed.get("code"), settings).await?;
     Ok(Saved::Done)
 }
