@@ -30,11 +30,8 @@ fn main() -> anyhow::Result<()> {
     let (min_x, min_y, max_x, max_y) = grassroots_geo::bbox_of(&district.polygons);
     let taxonomy = Taxonomy::builtin();
     let categories: Vec<String> = taxonomy.iter().filter(|c| c.parent.is_some()).map(|c| c.code.0.clone()).collect();
-    let units: Vec<String> = include_str!("../../../data/departments.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split(',').next().map(|n| format!("东城区{n}")))
-        .collect();
+    let units: Vec<String> =
+        grassroots_domain::reference::departments().iter().map(|d| format!("东城区{}", d.name_zh)).collect();
     let mut rng = StdRng::seed_from_u64(12345);
     let mut out = csv::Writer::from_path(path)?;
     out.write_record([

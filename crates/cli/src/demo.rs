@@ -50,24 +50,20 @@ pub fn district_regions() -> Vec<Region> {
 pub fn district_units(regions: &[Region]) -> Vec<Unit> {
     let district_name =
         regions.iter().find(|r| r.level == RegionLevel::County).map(|r| r.name.clone()).unwrap_or_default();
-    let mut units: Vec<Unit> = include_str!("../../../data/departments.csv")
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let c: Vec<&str> = line.split(',').collect();
-            (c.len() == 4).then(|| Unit {
-                id: format!("{DISTRICT}-{}", c[1]),
-                name_zh: format!("{district_name}{}", c[0]),
-                name_en: format!("Dongcheng {}", c[2]),
-                kind: c[3].to_string(),
-                region_code: DISTRICT.to_string(),
-            })
+    let mut units: Vec<Unit> = grassroots_domain::reference::departments()
+        .into_iter()
+        .map(|d| Unit {
+            id: format!("{DISTRICT}-{}", d.slug),
+            name_zh: format!("{district_name}{}", d.name_zh),
+            name_en: format!("Dongcheng {}", d.name_en),
+            kind: d.kind.to_string(),
+            region_code: DISTRICT.to_string(),
         })
         .collect();
     units.extend(regions.iter().filter(|r| r.level == RegionLevel::Township).map(|street| Unit {
         id: street_office_id(&street.code),
         name_zh: format!("{}办事处", street.name),
-        name_en: format!("{} street office", street.code),
+        name_en: format!("{} Office", grassroots_domain::region::romanised(&street.name)),
         kind: "street_office".into(),
         region_code: street.code.as_str().to_string(),
     }));

@@ -197,6 +197,32 @@ impl Scope {
         }
     }
 
+    /// One scope from several chosen together on a form (`all`, `region:CODE`, `unit:ID`,
+    /// `grid:CODE` each): regions with regions, grids with grids, one unit, or everywhere.
+    pub fn from_choices<S: AsRef<str>>(choices: &[S]) -> Result<Self, FieldError> {
+        let bad = |zh: &str, en: &str| FieldError::new("scope", zh.to_string(), en.to_string());
+        let chosen: Vec<&str> = choices.iter().map(|c| c.as_ref().trim()).filter(|c| !c.is_empty()).collect();
+        let kind = |c: &str| c.split_once(':').map_or(c, |(k, _)| k).to_string();
+        let Some(first) = chosen.first() else {
+            return Err(bad("请选择范围", "choose a scope"));
+        };
+        if chosen.iter().any(|c| kind(c) != kind(first)) {
+            return Err(bad(
+                "范围只能是同一类：全部、若干区划、若干网格或一个单位",
+                "choose one kind: everywhere, regions, grids, or one unit",
+            ));
+        }
+        match kind(first).as_str() {
+            "all" => Ok(Self::All),
+            "unit" if chosen.len() > 1 => Err(bad("只能选择一个单位", "choose one unit")),
+            "region" | "grid" => {
+                let codes: Vec<&str> = chosen.iter().filter_map(|c| c.split_once(':')).map(|(_, code)| code).collect();
+                Self::parse(&format!("{}:{}", kind(first), codes.join(",")))
+            }
+            _ => Self::parse(first),
+        }
+    }
+
     pub fn to_spec(&self) -> String {
         match self {
             Self::All => "all".into(),
@@ -301,6 +327,24 @@ impl Actor {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn scopes_chosen_together_make_one_of_one_kind() {
+        let scope = |c: &[&str]| Scope::from_choices(c).map(|s| s.to_spec());
+        assert_eq!(scope(&["region:110101001", "region:110101002"]).unwrap(), "region:110101001,110101002");
+        assert_eq!(
+            scope(&["grid:110101001001001", "grid:110101001001002"]).unwrap(),
+            "grid:110101001001001,110101001001002"
+        );
+        assert_eq!(scope(&["unit:cgw"]).unwrap(), "unit:cgw");
+        assert_eq!(scope(&["all"]).unwrap(), "all");
+        assert_eq!(scope(&[]).unwrap_err().field, "scope");
+        assert!(scope(&["unit:a", "unit:b"]).is_err(), "one unit");
+        assert!(scope(&["region:110101", "grid:110101001001001"]).is_err(), "not a mix");
+        assert!(scope(&["all", "region:110101"]).is_err(), "everywhere is everywhere");
+        assert!(scope(&["region:nonsense"]).is_err(), "each code is checked");
+    }
+
     use super::*;
 
     #[test]

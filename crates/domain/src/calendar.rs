@@ -160,8 +160,44 @@ pub fn deadlines(calendar: &WorkCalendar, category: &Category, priority: Priorit
     }
 }
 
+/// The public holidays of the State Council's notices, in English.
+const HOLIDAYS: [(&str, &str); 7] = [
+    ("元旦", "New Year's Day"),
+    ("春节", "Spring Festival"),
+    ("清明节", "Qingming Festival"),
+    ("劳动节", "Labour Day"),
+    ("端午节", "Dragon Boat Festival"),
+    ("中秋节", "Mid-Autumn Festival"),
+    ("国庆节", "National Day"),
+];
+
+/// A calendar day's name in English, where it names the holidays it is made of
+/// (国庆节、中秋节 → "National Day and Mid-Autumn Festival"; 春节调休 → "Spring Festival
+/// (make-up working day)"); `None` for a name it does not know.
+pub fn day_name_in_english(name: &str) -> Option<String> {
+    let (holidays, make_up) = match name.strip_suffix("调休") {
+        Some(rest) => (rest, true),
+        None => (name, false),
+    };
+    let parts: Option<Vec<&str>> = holidays
+        .split(['、', ',', '，'])
+        .map(|part| HOLIDAYS.iter().find(|(zh, _)| *zh == part.trim()).map(|(_, en)| *en))
+        .collect();
+    let english = parts?.join(" and ");
+    Some(if make_up { format!("{english} (make-up working day)") } else { english })
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn holiday_names_read_in_english() {
+        assert_eq!(day_name_in_english("春节").as_deref(), Some("Spring Festival"));
+        assert_eq!(day_name_in_english("国庆节、中秋节").as_deref(), Some("National Day and Mid-Autumn Festival"));
+        assert_eq!(day_name_in_english("劳动节调休").as_deref(), Some("Labour Day (make-up working day)"));
+        assert_eq!(day_name_in_english("区庆"), None);
+    }
+
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {

@@ -34,6 +34,37 @@ pub fn unit_kind_name(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// A department the taxonomy names as a default unit (`data/departments.csv`): its name, a
+/// slug for unit ids, its English name and kind of unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Department {
+    pub name_zh: &'static str,
+    pub slug: &'static str,
+    pub name_en: &'static str,
+    pub kind: &'static str,
+}
+
+/// The departments of the shipped taxonomy.
+pub fn departments() -> Vec<Department> {
+    include_str!("../../../data/departments.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| match line.split(',').collect::<Vec<_>>()[..] {
+            [name_zh, slug, name_en, kind] => Some(Department { name_zh, slug, name_en, kind }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A default unit as the taxonomy names it, in English: the department's English name, or for
+/// 街道办事处 the street office of the case's street.
+pub fn default_unit_in_english(name_zh: &str) -> Option<&'static str> {
+    if name_zh == "街道办事处" {
+        return Some("the street office of the case's street");
+    }
+    departments().into_iter().find(|d| d.name_zh == name_zh).map(|d| d.name_en)
+}
+
 /// One line of the responsibility matrix (派单目录): category × region → unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -117,4 +148,23 @@ pub struct Suggestion<'a> {
     pub why_en: String,
     /// The matrix line says to dispatch without waiting for a dispatcher.
     pub auto_dispatch: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_unit_of_the_taxonomy_has_an_english_name() {
+        for category in Taxonomy::builtin().iter() {
+            assert!(
+                default_unit_in_english(&category.default_unit).is_some(),
+                "{} names {}, which has no English name",
+                category.code.as_str(),
+                category.default_unit
+            );
+        }
+        assert_eq!(default_unit_in_english("城市管理委员会"), Some("Urban Management Commission"));
+        assert_eq!(default_unit_in_english("不存在的局"), None);
+    }
 }

@@ -217,6 +217,40 @@ pub struct Gazetteer {
     named: Vec<Vec<usize>>,
 }
 
+/// A place name in pinyin for English readers, its kind in English: 东华门街道 → "Donghuamen
+/// Subdistrict", 多福巷社区 → "Duofuxiang Community". The most common reading of each character
+/// is taken, so a name with an unusual reading may come out wrong.
+pub fn romanised(name: &str) -> String {
+    const KINDS: [(&str, &str); 7] = [
+        ("街道", "Subdistrict"),
+        ("社区", "Community"),
+        ("地区", "Area"),
+        ("区", "District"),
+        ("市", ""),
+        ("镇", "Town"),
+        ("乡", "Township"),
+    ];
+    let name = spoken_name(name.trim());
+    let (stem, kind) = KINDS
+        .iter()
+        .find_map(|(suffix, english)| name.strip_suffix(suffix).filter(|s| !s.is_empty()).map(|s| (s, *english)))
+        .unwrap_or((name, ""));
+    let mut words = String::new();
+    for (c, reading) in stem.chars().zip(pinyin::ToPinyin::to_pinyin(&stem)) {
+        match reading.map(|r| r.plain()) {
+            Some(syllable) => words.push_str(syllable),
+            // Not a Chinese character: a digit or a Latin letter, kept as it is.
+            None => words.push(c),
+        }
+    }
+    let mut chars = words.chars();
+    let capitalised: String = chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    match kind {
+        "" => capitalised,
+        kind => format!("{capitalised} {kind}"),
+    }
+}
+
 /// A community's name as people write it: 多福巷社区居委会 → 多福巷社区, 南口村委会 → 南口村.
 pub fn spoken_name(name: &str) -> &str {
     name.strip_suffix("居委会").or_else(|| name.strip_suffix("委会")).unwrap_or(name)
@@ -278,6 +312,16 @@ impl Gazetteer {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn place_names_read_in_pinyin_with_their_kind_in_english() {
+        assert_eq!(romanised("东华门街道"), "Donghuamen Subdistrict");
+        assert_eq!(romanised("多福巷社区居委会"), "Duofuxiang Community");
+        assert_eq!(romanised("东城区"), "Dongcheng District");
+        assert_eq!(romanised("王府井"), "Wangfujing");
+        assert_eq!(romanised("三里屯1号院"), "Sanlitun1haoyuan", "digits kept");
+    }
+
     use super::*;
 
     #[test]

@@ -67,6 +67,54 @@ async fn staff_log_in_and_out_through_the_login_page(app: TestApp) {
     assert_eq!(app.get("/map").header("cookie", &cookie).send().await.status, 303, "the session has ended");
 }
 
+async fn english_pages_give_place_names_in_pinyin_and_holidays_and_units_in_english(app: TestApp) {
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    let dispatcher = session(&app.login("dispatcher").await);
+    let english = format!("{dispatcher}; lang=en");
+    let case = app.get(&format!("/cases/{id}")).header("cookie", &english).send().await.text();
+    assert!(case.contains("东华门街道 (Donghuamen Subdistrict)"), "{case}");
+    let chinese = app.get(&format!("/cases/{id}")).header("cookie", &dispatcher).send().await.text();
+    assert!(chinese.contains("东华门街道") && !chinese.contains("Donghuamen"), "Chinese pages stay Chinese");
+    let work = app.get("/work?queue=to_register").header("cookie", &english).send().await.text();
+    assert!(work.contains(">东华门街道 (Donghuamen Subdistrict)</option>"), "the filters too");
+
+    let admin = format!("{}; lang=en", session(&app.login("admin").await));
+    let calendar = app.get("/admin/calendar?q=%E6%98%A5%E8%8A%82").header("cookie", &admin).send().await.text();
+    assert!(calendar.contains("春节 (Spring Festival)"), "{calendar}");
+    let categories = app.get("/admin/categories?q=0301").header("cookie", &admin).send().await.text();
+    assert!(categories.contains(">Urban Management Commission<"), "the default unit in English: {categories}");
+}
+
+async fn a_scope_is_picked_from_regions_grids_and_units_by_name(app: TestApp) {
+    let admin = session(&app.login("admin").await);
+    let origin = format!("http://{}", app.addr);
+    let page = app.get("/admin/users").header("cookie", &admin).send().await.text();
+    assert!(page.contains(r#"<select id="f-scope" name="scope" multiple"#), "a picker, not a text box");
+    assert!(page.contains(&format!(r#"<option value="grid:{GRID}">"#)) && page.contains(r#"<optgroup label="#));
+    assert!(page.contains(r#"<option value="region:110101001">东华门街道</option>"#), "{page}");
+    let save = |scopes: &[&str]| {
+        let mut form = "username=two-grids&display_name=x&role=gridworker&password=longenough".to_string();
+        for s in scopes {
+            form.push_str(&format!("&scope={}", enc(s)));
+        }
+        app.post("/admin/users")
+            .header("cookie", &admin)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", form)
+            .send()
+    };
+    let other_grid = format!("grid:{}2", &GRID[..14]);
+    let mixed = save(&[&format!("grid:{GRID}"), "region:110101"]).await;
+    assert_eq!(mixed.status, 422);
+    assert!(mixed.text().contains("范围只能是同一类"));
+    assert!(mixed.text().contains(&format!(r#"<option value="grid:{GRID}" selected>"#)), "the choice stays");
+    let ok = save(&[&format!("grid:{GRID}"), &other_grid]).await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    let listed = app.get("/admin/users?q=two-grids").header("cookie", &admin).send().await.text();
+    assert!(listed.contains("2 个网格："), "the scope in words: {listed}");
+}
+
 async fn the_language_switch_is_remembered_and_stays_on_the_site(app: TestApp) {
     let res = app.get("/lang/en?back=%2Fmap%3Fdays%3D90").send().await;
     assert_eq!((res.status, res.header("location")), (303, Some("/map?days=90")));
@@ -364,4 +412,6 @@ api_tests!(
     the_language_switch_is_remembered_and_stays_on_the_site,
     the_map_shades_regions_and_zooms_down_to_grids,
     the_grid_page_shows_its_worker_cases_visits_and_rates,
+    english_pages_give_place_names_in_pinyin_and_holidays_and_units_in_english,
+    a_scope_is_picked_from_regions_grids_and_units_by_name,
 );

@@ -162,7 +162,7 @@ fn patrol_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
     let point = typed.get("lng").parse::<f64>().ok().zip(typed.get("lat").parse::<f64>().ok());
     let place = point
         .and_then(|p| state.placer().place(Some(p), None).ok())
-        .map(|p| place_names(&atlas, &[&p.street_code, &p.community_code, &p.grid_code]));
+        .map(|p| place_names(&atlas, &[&p.street_code, &p.community_code, &p.grid_code], &lang));
     let (picker_src, picker_height) = frame.map(|f| picker(state, f, point)).unwrap_or_default();
     PatrolPage {
         grids,

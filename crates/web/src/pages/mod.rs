@@ -52,6 +52,16 @@ impl Lang {
         }
     }
 
+    /// A place name as this language's readers read it: in Chinese, and on English pages with
+    /// its pinyin beside it (东华门街道 (Donghuamen Subdistrict)).
+    pub fn place(&self, name: &str) -> String {
+        let romanised = grassroots_domain::region::romanised(name);
+        match self {
+            Self::En if romanised != name => format!("{name} ({romanised})"),
+            Self::En | Self::Zh => name.to_string(),
+        }
+    }
+
     /// For `<html lang>`.
     pub fn tag(&self) -> &'static str {
         match self {
@@ -307,6 +317,16 @@ impl Typed {
     pub fn is(&self, name: &str, value: &str) -> bool {
         self.get(name) == value
     }
+
+    /// Whether `value` was among the values sent for `name` (a multiple choice).
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// Every value sent for `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
 }
 
 /// A form's error: the field it is about and what to say.
@@ -336,12 +356,13 @@ pub fn beijing_minutes(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// The names of these regions and grids, as far as the atlas knows them, joined.
-pub fn place_names(atlas: &grassroots_geo::atlas::Atlas, codes: &[&Option<String>]) -> String {
+/// The names of these regions and grids, as far as the atlas knows them, joined; on English
+/// pages each with its pinyin.
+pub fn place_names(atlas: &grassroots_geo::atlas::Atlas, codes: &[&Option<String>], lang: &Lang) -> String {
     codes
         .iter()
         .filter_map(|c| c.as_deref())
-        .filter_map(|c| atlas.outline(c).map(|o| o.name.clone()))
+        .filter_map(|c| atlas.outline(c).map(|o| lang.place(&o.name)))
         .collect::<Vec<_>>()
         .join(" · ")
 }

@@ -100,8 +100,8 @@ fn around(point: (f64, f64)) -> Bbox {
 }
 
 /// The names of the district, street, community and grid of a place, for the resident to check.
-fn names_of(atlas: &Atlas, place: &Place) -> String {
-    place_names(atlas, &[&place.district_code, &place.street_code, &place.community_code, &place.grid_code])
+fn names_of(atlas: &Atlas, place: &Place, lang: &Lang) -> String {
+    place_names(atlas, &[&place.district_code, &place.street_code, &place.community_code, &place.grid_code], lang)
 }
 
 #[derive(Deserialize)]
@@ -147,7 +147,7 @@ pub async fn report_place(
         match state.placer().place(Some(point), None) {
             Ok(place) => {
                 chosen = Some(Chosen {
-                    names: names_of(&state.atlas(), &place),
+                    names: names_of(&state.atlas(), &place, &lang),
                     continue_href: format!(
                         "/report/details?{}",
                         encode(&[("lng", &format!("{:.6}", point.0)), ("lat", &format!("{:.6}", point.1))])
@@ -360,7 +360,7 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
     let point = input.lng.parse::<f64>().ok().zip(input.lat.parse::<f64>().ok());
     let (place_names, picker_src) = match point.map(|p| (p, state.placer().place(Some(p), None))) {
         Some(((lng, lat), Ok(place))) => (
-            names_of(&state.atlas(), &place),
+            names_of(&state.atlas(), &place, &lang),
             format!(
                 "/report/map.svg?{}",
                 encode(&[("frame", &bbox_param(around((lng, lat)))), ("mark", &format!("{lng:.6},{lat:.6}"))])
@@ -693,7 +693,7 @@ pub(super) fn public_case(
 ) -> PublicCase {
     PublicCase {
         category: category_name(reference, &c.category_code, lang),
-        place: place_names(atlas, &[&c.street_code, &c.community_code]),
+        place: place_names(atlas, &[&c.street_code, &c.community_code], lang),
         state: lang.t(c.state.label_zh(), c.state.label_en()).to_string(),
         received: c.received_on.to_string(),
     }

@@ -52,9 +52,9 @@ pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>, lang: &Lang) -> (String
     }
 }
 
-fn place_line(atlas: &Atlas, record: &CaseRecord) -> String {
+fn place_line(atlas: &Atlas, record: &CaseRecord, lang: &Lang) -> String {
     let p = &record.place;
-    place_names(atlas, &[&p.street_code, &p.community_code, &p.grid_code])
+    place_names(atlas, &[&p.street_code, &p.community_code, &p.grid_code], lang)
 }
 
 // The queues ------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ pub async fn queues(
             Filter {
                 name: "region",
                 label: lang.t("地区", "Area").to_string(),
-                groups: region_choices(&atlas, region.as_deref()),
+                groups: region_choices(&atlas, region.as_deref(), &lang),
             },
         ],
         refused,
@@ -353,7 +353,7 @@ fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec
 }
 
 /// Streets, each with its communities, of the districts served.
-fn region_choices(atlas: &Atlas, chosen: Option<&str>) -> Vec<FilterGroup> {
+fn region_choices(atlas: &Atlas, chosen: Option<&str>, lang: &Lang) -> Vec<FilterGroup> {
     let option = |code: &RegionCode, name: String| FilterOption {
         value: code.as_str().to_string(),
         chosen: chosen == Some(code.as_str()),
@@ -363,11 +363,11 @@ fn region_choices(atlas: &Atlas, chosen: Option<&str>) -> Vec<FilterGroup> {
         .served_districts()
         .flat_map(|d| atlas.children(&d.code))
         .map(|street| {
-            let mut options = vec![option(&street.code, street.name.clone())];
+            let mut options = vec![option(&street.code, lang.place(&street.name))];
             options.extend(
-                atlas.children(&street.code).into_iter().map(|c| option(&c.code, spoken_name(&c.name).to_string())),
+                atlas.children(&street.code).into_iter().map(|c| option(&c.code, lang.place(spoken_name(&c.name)))),
             );
-            FilterGroup { name: street.name.clone(), options }
+            FilterGroup { name: lang.place(&street.name), options }
         })
         .collect()
 }
@@ -381,7 +381,7 @@ fn row(r: &CaseRecord, reference: &Reference, atlas: &Atlas, now: DateTime<Utc>,
         href: format!("/cases/{}", r.id),
         tracking_no: r.tracking_no.clone(),
         category: category_name(reference, &r.category_code, lang),
-        place: place_line(atlas, r),
+        place: place_line(atlas, r, lang),
         state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
         due,
         overdue,
@@ -848,7 +848,7 @@ async fn case_page(
         request_type: lang.t(r.request_type.label_zh(), r.request_type.label_en()).to_string(),
         description: r.description.clone(),
         address: r.place.address.clone().unwrap_or_default(),
-        place: place_line(&atlas, r),
+        place: place_line(&atlas, r, &lang),
         located_by: r.place.located_by.map(|l| lang.t(l.label_zh(), l.label_en()).to_string()).unwrap_or_default(),
         lead_unit: r.lead_unit.as_deref().map(|u| unit_name(&reference, u, &lang)).unwrap_or_default(),
         co_units: r.co_units.iter().map(|u| unit_name(&reference, u, &lang)).collect::<Vec<_>>().join("、"),

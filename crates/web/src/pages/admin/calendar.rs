@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use grassroots_app::reference::{self, DayChange};
 use grassroots_app::AppError;
-use grassroots_domain::calendar::DayKind;
+use grassroots_domain::calendar::{day_name_in_english, DayKind};
 use grassroots_store::Reference;
 
 use super::{choice, input, Layout, Line, Saved};
@@ -37,7 +37,11 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 DayKind::Holiday => lang.t("节假日", "holiday"),
                 DayKind::Workday => lang.t("调休上班", "working weekend day"),
             };
-            Line::new(vec![d.date.to_string(), kind.to_string(), d.name.clone()])
+            let name = match (lang, day_name_in_english(&d.name)) {
+                (Lang::En, Some(english)) => format!("{} ({english})", d.name),
+                _ => d.name.clone(),
+            };
+            Line::new(vec![d.date.to_string(), kind.to_string(), name])
         })
         .collect()
 }

@@ -66,7 +66,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 lang.t(&c.name_zh, &c.name_en).to_string(),
                 c.response_hours.to_string(),
                 c.resolve_days.to_string(),
-                c.default_unit.clone(),
+                default_unit_name(&c.default_unit, lang),
                 if c.sensitive { t("是", "yes") } else { t("否", "no") },
                 c.retention_days.to_string(),
                 if c.photo_on_handling { t("是", "yes") } else { t("否", "no") },
@@ -99,4 +99,13 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
     };
     reference::save_category(state, typed.get("code"), settings).await?;
     Ok(Saved::Done)
+}
+
+/// A category's default unit, named as the taxonomy names it (城市管理委员会, 街道办事处), in the
+/// page's language.
+fn default_unit_name(name: &str, lang: Lang) -> String {
+    match (lang, grassroots_domain::reference::default_unit_in_english(name)) {
+        (Lang::En, Some(english)) => english.to_string(),
+        _ => name.to_string(),
+    }
 }

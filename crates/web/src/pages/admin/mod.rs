@@ -23,6 +23,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::AppError;
+use grassroots_geo::atlas::Atlas;
 use grassroots_store::Reference;
 
 use super::{encode, form_error, see_other, Chrome, FormError, Lang, Typed};
@@ -89,9 +90,9 @@ impl Section {
     }
 
     /// Its heading, the columns of its table and the fields of its form.
-    fn layout(self, reference: &Reference, lang: Lang) -> Layout {
+    fn layout(self, reference: &Reference, atlas: &Atlas, lang: Lang) -> Layout {
         match self {
-            Self::Users => users::layout(lang),
+            Self::Users => users::layout(reference, atlas, lang),
             Self::Units => units::layout(lang),
             Self::Categories => categories::layout(reference, lang),
             Self::Matrix => matrix::layout(reference, lang),
@@ -106,7 +107,7 @@ impl Section {
     async fn lines(self, state: &AppState, lang: Lang) -> Result<Vec<Line>, ApiError> {
         let reference = state.reference();
         Ok(match self {
-            Self::Users => users::lines(state, lang).await?,
+            Self::Users => users::lines(state, &reference, lang).await?,
             Self::Units => units::lines(&reference),
             Self::Categories => categories::lines(&reference, lang),
             Self::Matrix => matrix::lines(&reference, &state.atlas(), lang),
@@ -193,13 +194,23 @@ pub struct LineAction {
 pub struct Input {
     pub name: &'static str,
     pub label: String,
-    /// Choices for a select; free text when empty.
+    /// Choices for a select; free text when empty (and `groups` too).
     pub options: Vec<(String, String)>,
+    /// Choices under headings, for a long list (regions, units, grids).
+    pub groups: Vec<OptionGroup>,
+    /// Several may be chosen.
+    pub multiple: bool,
     pub secret: bool,
 }
 
+/// Choices under a heading.
+pub struct OptionGroup {
+    pub label: String,
+    pub options: Vec<(String, String)>,
+}
+
 fn input(name: &'static str, label: String) -> Input {
-    Input { name, label, options: Vec::new(), secret: false }
+    Input { name, label, options: Vec::new(), groups: Vec::new(), multiple: false, secret: false }
 }
 
 fn choice(name: &'static str, label: String, options: Vec<(String, String)>) -> Input {
@@ -270,7 +281,7 @@ impl AdminPage {
         section: Section,
         listing: &Listing,
     ) -> Result<Self, ApiError> {
-        let Layout { heading, columns, form } = section.layout(&state.reference(), lang);
+        let Layout { heading, columns, form } = section.layout(&state.reference(), &state.atlas(), lang);
         let query = listing.q.as_deref().map(str::trim).unwrap_or_default().to_string();
         let needle = query.to_lowercase();
         let mut lines: Vec<Line> = section
