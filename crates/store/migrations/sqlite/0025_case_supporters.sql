@@ -10,3 +10,7 @@ CREATE TABLE case_supporters (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX case_supporters_by_case ON case_supporters (case_id);
+
+-- The open cases of a category around a point, offered to join before a new report: each
+-- state's range of latitudes, read from the index, not every open case.
+CREATE INDEX cases_open_nearby ON cases (category_code, state, lat);
