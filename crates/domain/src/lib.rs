@@ -8,6 +8,7 @@ pub mod access;
 pub mod calendar;
 pub mod case;
 pub mod category;
+pub mod classify;
 pub mod free_text;
 pub mod notices;
 pub mod personal;

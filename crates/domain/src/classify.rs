@@ -1,0 +1,262 @@
+//! Reading what residents write (智能分类): a category proposed from a request's text, with a
+//! confidence and the words that decided it.
+//!
+//! The model is a multinomial naive Bayes over characters and character pairs (Chinese needs
+//! no word segmentation for this: 路灯, 井盖, 电梯 are pairs), with Latin words and digits kept
+//! whole. It trains in milliseconds on tens of thousands of examples, answers in microseconds,
+//! and every proposal can be explained by the features that weighed most for it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Additive smoothing of the feature counts (Laplace's; on the corpus's held-out fifth it did
+/// better than 0.02 to 0.3, and better than counting each feature once per text).
+const ALPHA: f64 = 1.0;
+
+/// A labelled example: a category code and a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    pub category: String,
+    pub text: String,
+}
+
+/// A category proposed for a text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proposal {
+    pub category: String,
+    /// The model's probability, 0 to 1, over the categories it knows.
+    pub confidence: f64,
+    /// The features of the text that weighed most for this category over the others, strongest
+    /// first (characters or character pairs, as written).
+    pub reasons: Vec<String>,
+}
+
+/// A trained model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    categories: Vec<String>,
+    vocabulary: HashMap<String, usize>,
+    log_prior: Vec<f64>,
+    /// log P(feature | category), one row per category, one column per feature. Features
+    /// never seen in training are left out of a text's score, for every category alike.
+    log_likelihood: Vec<Vec<f32>>,
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// The features of a text: each Chinese character and each pair of neighbouring ones, and each
+/// run of Latin letters or digits (lower-cased; full-width forms folded to ASCII).
+pub fn features(text: &str) -> Vec<String> {
+    let folded: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut out = Vec::new();
+    let mut previous: Option<char> = None;
+    let mut word = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+            previous = None;
+            continue;
+        }
+        if !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if is_cjk(c) {
+            out.push(c.to_string());
+            if let Some(p) = previous {
+                out.push(format!("{p}{c}"));
+            }
+            previous = Some(c);
+        } else {
+            previous = None;
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+impl Model {
+    /// Trains on labelled examples; categories are those the examples name.
+    pub fn train(examples: &[Example]) -> Self {
+        let mut categories: Vec<String> = examples.iter().map(|e| e.category.clone()).collect();
+        categories.sort();
+        categories.dedup();
+        let index: HashMap<&str, usize> = categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+        let mut vocabulary: HashMap<String, usize> = HashMap::new();
+        let mut counts: Vec<HashMap<usize, f64>> = vec![HashMap::new(); categories.len()];
+        let mut documents = vec![0usize; categories.len()];
+        for example in examples {
+            let k = index[example.category.as_str()];
+            documents[k] += 1;
+            for feature in features(&example.text) {
+                let next = vocabulary.len();
+                let f = *vocabulary.entry(feature).or_insert(next);
+                *counts[k].entry(f).or_insert(0.0) += 1.0;
+            }
+        }
+        let n = vocabulary.len();
+        let total_documents = examples.len().max(1) as f64;
+        let mut log_likelihood = Vec::with_capacity(categories.len());
+        for row in &counts {
+            let total: f64 = row.values().sum::<f64>() + ALPHA * (n as f64 + 1.0);
+            let unseen = (ALPHA / total).ln();
+            let mut likelihood = vec![unseen as f32; n];
+            for (&f, &count) in row {
+                likelihood[f] = ((count + ALPHA) / total).ln() as f32;
+            }
+            log_likelihood.push(likelihood);
+        }
+        let log_prior = documents.iter().map(|&d| (d.max(1) as f64 / total_documents).ln()).collect();
+        Self { categories, vocabulary, log_prior, log_likelihood }
+    }
+
+    /// The categories the model knows.
+    pub fn categories(&self) -> &[String] {
+        &self.categories
+    }
+
+    /// The `top` most likely categories for a text, most likely first, each with up to three
+    /// reasons. An empty text, or one with no known feature, gives the priors.
+    pub fn propose(&self, text: &str, top: usize) -> Vec<Proposal> {
+        let known: Vec<(String, usize)> =
+            features(text).into_iter().filter_map(|f| self.vocabulary.get(&f).map(|&i| (f, i))).collect();
+        let scores: Vec<f64> = (0..self.categories.len())
+            .map(|k| self.log_prior[k] + known.iter().map(|(_, i)| f64::from(self.log_likelihood[k][*i])).sum::<f64>())
+            .collect();
+        let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let weights: Vec<f64> = scores.iter().map(|s| (s - best).exp()).collect();
+        let sum: f64 = weights.iter().sum();
+        let mut ranked: Vec<usize> = (0..self.categories.len()).collect();
+        ranked.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        ranked
+            .into_iter()
+            .take(top)
+            .map(|k| Proposal {
+                category: self.categories[k].clone(),
+                confidence: weights[k] / sum,
+                reasons: self.reasons(k, &known),
+            })
+            .collect()
+    }
+
+    /// The known features that favour category `k` most over the average category.
+    fn reasons(&self, k: usize, known: &[(String, usize)]) -> Vec<String> {
+        let mut lifts: Vec<(&str, f64)> = known
+            .iter()
+            .map(|(f, i)| {
+                let mean = self.log_likelihood.iter().map(|row| f64::from(row[*i])).sum::<f64>()
+                    / self.categories.len() as f64;
+                (f.as_str(), f64::from(self.log_likelihood[k][*i]) - mean)
+            })
+            .filter(|(_, lift)| *lift > 0.0)
+            .collect();
+        // On equal weight the longer feature first: a pair says more than its characters.
+        lifts.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.chars().count().cmp(&a.0.chars().count())));
+        let mut reasons: Vec<String> = Vec::new();
+        for (feature, _) in lifts {
+            // A pair says more than its characters: a character inside a chosen pair is skipped.
+            if reasons.iter().any(|r| r.contains(feature) || feature.contains(r.as_str())) {
+                continue;
+            }
+            reasons.push(feature.to_string());
+            if reasons.len() == 3 {
+                break;
+            }
+        }
+        reasons
+    }
+}
+
+/// How a model did on held-out examples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub examples: usize,
+    /// The first proposal was the example's category.
+    pub accuracy: f64,
+    /// The example's category was among the first three.
+    pub top3: f64,
+    /// The first proposal's top-level category (its first two digits) was the example's.
+    pub top_level_accuracy: f64,
+}
+
+/// Evaluates a model on examples it was not trained on.
+pub fn evaluate(model: &Model, held_out: &[Example]) -> Evaluation {
+    let (mut first, mut three, mut top_level) = (0usize, 0usize, 0usize);
+    for example in held_out {
+        let proposals = model.propose(&example.text, 3);
+        if proposals.first().is_some_and(|p| p.category == example.category) {
+            first += 1;
+        }
+        if proposals.iter().any(|p| p.category == example.category) {
+            three += 1;
+        }
+        if proposals.first().is_some_and(|p| p.category.get(..2) == example.category.get(..2)) {
+            top_level += 1;
+        }
+    }
+    let n = held_out.len().max(1) as f64;
+    Evaluation {
+        examples: held_out.len(),
+        accuracy: first as f64 / n,
+        top3: three as f64 / n,
+        top_level_accuracy: top_level as f64 / n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(category: &str, text: &str) -> Example {
+        Example { category: category.into(), text: text.into() }
+    }
+
+    #[test]
+    fn features_are_characters_pairs_and_latin_words() {
+        assert_eq!(features("路灯坏了"), ["路", "灯", "路灯", "坏", "灯坏", "了", "坏了"]);
+        assert_eq!(features("5号楼，ＡＢＣ电梯"), ["5", "号", "楼", "号楼", "abc", "电", "梯", "电梯"]);
+        assert!(features("，。！ ").is_empty());
+    }
+
+    #[test]
+    fn the_words_that_decide_are_given_as_reasons() {
+        let examples = [
+            example("0301", "路灯不亮"),
+            example("0301", "小区路灯坏了"),
+            example("0301", "路灯一闪一闪"),
+            example("0501", "电梯坏了"),
+            example("0501", "电梯停运"),
+            example("0501", "电梯困人"),
+        ];
+        let model = Model::train(&examples);
+        let proposals = model.propose("门口的路灯坏了好几天", 2);
+        assert_eq!(proposals[0].category, "0301");
+        assert!(proposals[0].confidence > 0.5 && proposals[0].confidence <= 1.0);
+        assert!(proposals[0].reasons.contains(&"路灯".to_string()), "{:?}", proposals[0].reasons);
+        let sum: f64 = model.propose("电梯", 2).iter().map(|p| p.confidence).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "two categories, all the probability");
+        assert_eq!(model.propose("电梯又停了", 1)[0].category, "0501");
+    }
+
+    #[test]
+    fn evaluation_counts_first_top_three_and_top_level() {
+        let model =
+            Model::train(&[example("0301", "路灯坏了"), example("0302", "井盖丢了"), example("0501", "电梯坏了")]);
+        let held_out = [example("0301", "路灯不亮"), example("0302", "井盖松动"), example("0303", "路灯和井盖")];
+        let e = evaluate(&model, &held_out);
+        assert_eq!(e.examples, 3);
+        assert!((e.accuracy - 2.0 / 3.0).abs() < 1e-9, "{e:?}");
+        assert!((e.top_level_accuracy - 1.0).abs() < 1e-9, "0303 is in 03 too: {e:?}");
+    }
+}
