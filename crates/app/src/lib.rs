@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod classify;
 mod error;
 pub mod fields;
 pub mod intake;
@@ -83,6 +84,8 @@ pub struct Platform {
     logins: throttle::LoginThrottle,
     /// Public cases per community and category, as last counted.
     public_groups: public::GroupCache,
+    /// The model that proposes a category from a request's words.
+    pub classifier: Arc<grassroots_domain::classify::Model>,
 }
 
 impl Platform {
@@ -98,6 +101,10 @@ impl Platform {
             passwords: passwords::PasswordWork::new(settings.passwords),
             logins: throttle::LoginThrottle::default(),
             public_groups: public::GroupCache::default(),
+            // Trained on the project's corpus in a few milliseconds at start.
+            classifier: Arc::new(grassroots_domain::classify::Model::train(
+                &grassroots_domain::classify::builtin_corpus(),
+            )),
             settings,
         }))
     }

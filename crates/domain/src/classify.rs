@@ -21,6 +21,18 @@ pub struct Example {
     pub text: String,
 }
 
+/// The project's own corpus (`data/requests-corpus.csv`): requests as residents write them,
+/// 30 for each sub-category, the model's starting point before the store has labelled cases.
+pub fn builtin_corpus() -> Vec<Example> {
+    let mut reader = csv::Reader::from_reader(include_str!("../../../data/requests-corpus.csv").as_bytes());
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .filter(|r| r.len() == 2)
+        .map(|r| Example { category: r[0].to_string(), text: r[1].to_string() })
+        .collect()
+}
+
 /// A category proposed for a text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Proposal {
@@ -28,7 +40,7 @@ pub struct Proposal {
     /// The model's probability, 0 to 1, over the categories it knows.
     pub confidence: f64,
     /// The features of the text that weighed most for this category over the others, strongest
-    /// first (characters or character pairs, as written).
+    /// first (character pairs, or characters, as written; no character in two of them).
     pub reasons: Vec<String>,
 }
 
@@ -164,12 +176,21 @@ impl Model {
         // On equal weight the longer feature first: a pair says more than its characters.
         lifts.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.chars().count().cmp(&a.0.chars().count())));
         let mut reasons: Vec<String> = Vec::new();
-        for (feature, _) in lifts {
-            // A pair says more than its characters: a character inside a chosen pair is skipped.
-            if reasons.iter().any(|r| r.contains(feature) || feature.contains(r.as_str())) {
+        let overlaps = |a: &str, b: &str| a.chars().any(|c| b.contains(c));
+        for (feature, _) in &lifts {
+            if reasons.iter().any(|r| overlaps(r, feature)) {
                 continue;
             }
-            reasons.push(feature.to_string());
+            // A character is shown in the pair it came in, where that pair also counts for the
+            // category: 路灯 rather than 灯.
+            let shown = lifts
+                .iter()
+                .find(|(pair, _)| pair.chars().count() > 1 && pair.contains(feature))
+                .map_or(*feature, |(pair, _)| *pair);
+            if reasons.iter().any(|r| overlaps(r, shown)) {
+                continue;
+            }
+            reasons.push(shown.to_string());
             if reasons.len() == 3 {
                 break;
             }

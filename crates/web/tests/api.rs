@@ -80,6 +80,39 @@ async fn apps_find_open_reports_nearby_and_join_one(app: TestApp) {
     assert_eq!(near["reports"][0]["supporters"], 1);
 }
 
+async fn staff_get_categories_proposed_from_the_words_with_reasons_and_the_unit(app: TestApp) {
+    let token = app.login("dispatcher").await;
+    let ask = |body: serde_json::Value| app.post("/api/v1/classify").bearer(&token).json(&body).send();
+    let answer = ask(json!({ "description": "胡同口的路灯坏了好几天了，晚上黑乎乎的" })).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let categories = answer.json()["categories"].as_array().unwrap().clone();
+    assert_eq!(categories[0]["category_code"], "0301", "{categories:?}");
+    assert!(categories[0]["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("路灯")));
+    let confidences: Vec<f64> = categories.iter().map(|c| c["confidence"].as_f64().unwrap()).collect();
+    assert!(confidences.windows(2).all(|w| w[0] >= w[1]) && confidences[0] <= 1.0, "ranked: {confidences:?}");
+    assert!(categories[0]["unit"].is_null(), "no place, no unit");
+
+    // Street lamps of the district go to unit A, says the matrix.
+    let admin = format!("grassroots_session={}", app.login("admin").await);
+    let line = app
+        .post("/admin/matrix")
+        .header("cookie", &admin)
+        .header("origin", &format!("http://{}", app.addr))
+        .body_with_type(
+            "application/x-www-form-urlencoded",
+            format!("category_code=0301&region_code={DISTRICT}&unit_id={UNIT_A}&auto_dispatch=no"),
+        )
+        .send()
+        .await;
+    assert_eq!(line.status, 303, "{}", line.text());
+    let (lng, lat) = IN_GRID;
+    let placed = ask(json!({ "description": "路灯不亮", "lat": lat, "lng": lng })).await.json();
+    assert_eq!(placed["categories"][0]["unit"], UNIT_A, "the matrix's unit for the street lamps there: {placed}");
+    let empty = ask(json!({ "description": "  " })).await;
+    assert_eq!((empty.status, empty.error_field().as_deref()), (422, Some("description")));
+    assert_eq!(app.post("/api/v1/classify").json(&json!({ "description": "路灯" })).send().await.status, 401);
+}
+
 async fn a_resident_report_is_received_placed_and_given_deadlines(app: TestApp) {
     let created = app.resident_report().await;
     assert_eq!(created["status"], "received");
@@ -872,4 +905,5 @@ api_tests!(
     a_bearer_token_is_accepted_whatever_the_case_of_the_scheme,
     a_rejected_value_does_not_change_which_field_is_named,
     apps_find_open_reports_nearby_and_join_one,
+    staff_get_categories_proposed_from_the_words_with_reasons_and_the_unit,
 );

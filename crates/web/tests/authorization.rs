@@ -42,7 +42,7 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/stats/coverage"
             | "/api/v1/reference",
         )
-        | ("post", "/api/v1/auth/logout") => Rule::Staff,
+        | ("post", "/api/v1/auth/logout" | "/api/v1/classify") => Rule::Staff,
         (
             "get",
             "/api/v1/cases"

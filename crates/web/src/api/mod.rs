@@ -5,6 +5,7 @@
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod cases;
+pub(crate) mod classify;
 pub(crate) mod grids;
 pub(crate) mod intake;
 pub(crate) mod privacy;
@@ -55,6 +56,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(track::router(state))
         .merge(support::router(state))
         .merge(cases::router())
+        .merge(classify::router())
         .merge(grids::router())
         .merge(stats::router())
         .merge(auth::router(state))
