@@ -113,6 +113,25 @@ async fn a_category_that_requires_it_is_handled_with_a_photo_shown_beside_the_re
     assert!(seqs[0] > 1, "brought by the report of the result, not the report: {seqs:?}");
 }
 
+async fn a_case_filed_under_other_is_offered_the_category_its_words_suggest(app: TestApp) {
+    let created = app
+        .report(&serde_json::json!({ "description": "胡同口的路灯坏了好几天了，晚上黑乎乎的", "address": "东华门街道多福巷社区" }))
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let dispatcher = Desk::of(&app, "dispatcher").await;
+    let page = dispatcher.get(&format!("/cases/{id}")).await.text();
+    assert!(page.contains("智能分类建议：路灯（可信度"), "{page}");
+    assert!(page.contains("依据：路灯"), "the words that decided");
+    let form = &page[page.find(r#"value="reclassify""#).expect("the reclassify form")..];
+    assert!(form.contains(r#"<option value="0301" selected>"#), "the proposal is chosen in the form");
+    // Sent by a person, with a reason, like any reclassification.
+    dispatcher
+        .act(&id, "action=reclassify&category_code=0301&priority=normal&reason=%E6%8C%89%E5%BB%BA%E8%AE%AE")
+        .await;
+    let page = dispatcher.get(&format!("/cases/{id}")).await.text();
+    assert!(page.contains("智能分类与当前类别一致：路灯"), "{page}");
+}
+
 async fn a_case_goes_round_the_loop_through_the_workbench_pages(app: TestApp) {
     let created = app.resident_report().await;
     let id = created["id"].as_str().unwrap().to_string();
@@ -392,4 +411,5 @@ api_tests!(
     the_reporter_is_revealed_only_with_a_reason_and_audited,
     operators_take_calls_and_grid_workers_report_from_patrol,
     a_category_that_requires_it_is_handled_with_a_photo_shown_beside_the_residents,
+    a_case_filed_under_other_is_offered_the_category_its_words_suggest,
 );

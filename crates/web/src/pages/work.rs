@@ -595,6 +595,45 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role:
 }
 
 /// The category and priority to change to, and why.
+/// How sure the words must make the model before its category is chosen in the reclassify form
+/// (a person still sends it, with a reason).
+const PROPOSAL_PRESELECTED_FROM: f64 = 0.6;
+
+/// The category the case's words suggest, said above the reclassify form with the words that
+/// decided, and chosen in it when the model is sure enough and the case is filed elsewhere.
+fn propose_category(form: &mut ActionForm, state: &AppState, record: &CaseRecord, reference: &Reference, lang: &Lang) {
+    let Some(best) = grassroots_app::classify::propose(state, &record.description, Some(&record.place))
+        .ok()
+        .and_then(|proposals| proposals.into_iter().next())
+    else {
+        return;
+    };
+    let name = category_name(reference, &best.category_code, lang);
+    let percent = (best.confidence * 100.0).round();
+    let reasons = best.reasons.join("、");
+    form.hint = Some(if best.category_code == record.category_code {
+        format!(
+            "{}{name}{}",
+            lang.t("智能分类与当前类别一致：", "The words agree with the category: "),
+            lang.t("。", ".")
+        )
+    } else {
+        format!(
+            "{}{name}（{} {percent}%，{}{reasons}）",
+            lang.t("智能分类建议：", "Suggested from the words: "),
+            lang.t("可信度", "confidence"),
+            lang.t("依据：", "because of: "),
+        )
+    });
+    if best.category_code != record.category_code && best.confidence >= PROPOSAL_PRESELECTED_FROM {
+        for field in &mut form.fields {
+            if let Field::Choice { name: "category_code", selected, .. } = field {
+                *selected = best.category_code.clone();
+            }
+        }
+    }
+}
+
 fn reclassify_fields(record: &CaseRecord, reference: &Reference, lang: &Lang, reason: Field) -> Vec<Field> {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     vec![
@@ -828,7 +867,13 @@ async fn case_page(
     let ctx = state.move_context(&reference, now);
     let actions = open_actions(r, &staff.actor(), &ctx)
         .into_iter()
-        .map(|a| action_form(a, r, &reference, staff.user.role, &lang))
+        .map(|a| {
+            let mut form = action_form(a, r, &reference, staff.user.role, &lang);
+            if a == MoveKind::Reclassify {
+                propose_category(&mut form, state, r, &reference, &lang);
+            }
+            form
+        })
         .collect();
     let attachments = state.store.attachments(&staff.user.scope, r.id).await?;
     let photos = photo_groups(&detail, &attachments, &lang);
