@@ -49,27 +49,33 @@ pub struct Proposal {
 pub struct Model {
     categories: Vec<String>,
     vocabulary: HashMap<String, usize>,
+    /// The features by their index in the vocabulary, to name them as reasons.
+    names: Vec<String>,
     log_prior: Vec<f64>,
-    /// log P(feature | category), one row per category, one column per feature. Features
-    /// never seen in training are left out of a text's score, for every category alike.
-    log_likelihood: Vec<Vec<f32>>,
+    /// log P(feature | category), feature by feature, each feature's categories side by side
+    /// (a text's score adds whole rows). Features never seen in training are left out of a
+    /// text's score, for every category alike.
+    log_likelihood: Vec<f32>,
+    /// Each feature's mean log-likelihood over the categories, what a reason is measured from.
+    mean_log_likelihood: Vec<f32>,
 }
 
 fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
+/// Full-width forms folded to ASCII (ＡＢＣ１ → ABC1).
+fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// The features of a text: each Chinese character and each pair of neighbouring ones, and each
 /// run of Latin letters or digits (lower-cased; full-width forms folded to ASCII).
 pub fn features(text: &str) -> Vec<String> {
-    let folded: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect();
+    let folded: String = text.chars().map(fold).flat_map(char::to_lowercase).collect();
     let mut out = Vec::new();
     let mut previous: Option<char> = None;
     let mut word = String::new();
@@ -119,18 +125,71 @@ impl Model {
         }
         let n = vocabulary.len();
         let total_documents = examples.len().max(1) as f64;
-        let mut log_likelihood = Vec::with_capacity(categories.len());
-        for row in &counts {
+        let width = categories.len();
+        let mut log_likelihood = vec![0.0f32; n * width];
+        for (k, row) in counts.iter().enumerate() {
             let total: f64 = row.values().sum::<f64>() + ALPHA * (n as f64 + 1.0);
-            let unseen = (ALPHA / total).ln();
-            let mut likelihood = vec![unseen as f32; n];
-            for (&f, &count) in row {
-                likelihood[f] = ((count + ALPHA) / total).ln() as f32;
+            let unseen = (ALPHA / total).ln() as f32;
+            for f in 0..n {
+                log_likelihood[f * width + k] = unseen;
             }
-            log_likelihood.push(likelihood);
+            for (&f, &count) in row {
+                log_likelihood[f * width + k] = ((count + ALPHA) / total).ln() as f32;
+            }
         }
         let log_prior = documents.iter().map(|&d| (d.max(1) as f64 / total_documents).ln()).collect();
-        Self { categories, vocabulary, log_prior, log_likelihood }
+        let mean_log_likelihood = log_likelihood
+            .chunks(width.max(1))
+            .map(|row: &[f32]| row.iter().sum::<f32>() / width.max(1) as f32)
+            .collect();
+        let mut names = vec![String::new(); n];
+        for (feature, &i) in &vocabulary {
+            names[i] = feature.clone();
+        }
+        Self { categories, vocabulary, names, log_prior, log_likelihood, mean_log_likelihood }
+    }
+
+    /// The vocabulary indices of a text's features, as `features` gives them, read without a
+    /// string for each (a request is answered in microseconds).
+    fn known_features(&self, text: &str) -> Vec<usize> {
+        let mut known = Vec::new();
+        let mut key = String::with_capacity(8);
+        let look = |key: &str, known: &mut Vec<usize>| {
+            if let Some(&i) = self.vocabulary.get(key) {
+                known.push(i);
+            }
+        };
+        let mut previous: Option<char> = None;
+        let mut word = String::new();
+        for c in text.chars().map(fold).flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                word.push(c);
+                previous = None;
+                continue;
+            }
+            if !word.is_empty() {
+                look(&word, &mut known);
+                word.clear();
+            }
+            if is_cjk(c) {
+                key.clear();
+                key.push(c);
+                look(&key, &mut known);
+                if let Some(p) = previous {
+                    key.clear();
+                    key.push(p);
+                    key.push(c);
+                    look(&key, &mut known);
+                }
+                previous = Some(c);
+            } else {
+                previous = None;
+            }
+        }
+        if !word.is_empty() {
+            look(&word, &mut known);
+        }
+        known
     }
 
     /// The categories the model knows.
@@ -141,11 +200,14 @@ impl Model {
     /// The `top` most likely categories for a text, most likely first, each with up to three
     /// reasons. An empty text, or one with no known feature, gives the priors.
     pub fn propose(&self, text: &str, top: usize) -> Vec<Proposal> {
-        let known: Vec<(String, usize)> =
-            features(text).into_iter().filter_map(|f| self.vocabulary.get(&f).map(|&i| (f, i))).collect();
-        let scores: Vec<f64> = (0..self.categories.len())
-            .map(|k| self.log_prior[k] + known.iter().map(|(_, i)| f64::from(self.log_likelihood[k][*i])).sum::<f64>())
-            .collect();
+        let known = self.known_features(text);
+        let width = self.categories.len();
+        let mut scores = self.log_prior.clone();
+        for i in &known {
+            for (score, ll) in scores.iter_mut().zip(&self.log_likelihood[i * width..(i + 1) * width]) {
+                *score += f64::from(*ll);
+            }
+        }
         let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let weights: Vec<f64> = scores.iter().map(|s| (s - best).exp()).collect();
         let sum: f64 = weights.iter().sum();
@@ -163,13 +225,12 @@ impl Model {
     }
 
     /// The known features that favour category `k` most over the average category.
-    fn reasons(&self, k: usize, known: &[(String, usize)]) -> Vec<String> {
+    fn reasons(&self, k: usize, known: &[usize]) -> Vec<String> {
         let mut lifts: Vec<(&str, f64)> = known
             .iter()
-            .map(|(f, i)| {
-                let mean = self.log_likelihood.iter().map(|row| f64::from(row[*i])).sum::<f64>()
-                    / self.categories.len() as f64;
-                (f.as_str(), f64::from(self.log_likelihood[k][*i]) - mean)
+            .map(|&i| {
+                let ll = self.log_likelihood[i * self.categories.len() + k];
+                (self.names[i].as_str(), f64::from(ll - self.mean_log_likelihood[i]))
             })
             .filter(|(_, lift)| *lift > 0.0)
             .collect();
@@ -197,6 +258,17 @@ impl Model {
         }
         reasons
     }
+}
+
+/// The examples split for an honest evaluation: every fifth of each category held out, the
+/// rest to train on. Returns (train, held out).
+pub fn split_fifth(examples: Vec<Example>) -> (Vec<Example>, Vec<Example>) {
+    let mut seen = HashMap::<String, usize>::new();
+    examples.into_iter().partition(|e| {
+        let n = seen.entry(e.category.clone()).or_default();
+        *n += 1;
+        !n.is_multiple_of(5)
+    })
 }
 
 /// How a model did on held-out examples.
@@ -268,6 +340,18 @@ mod tests {
         let sum: f64 = model.propose("电梯", 2).iter().map(|p| p.confidence).sum();
         assert!((sum - 1.0).abs() < 1e-9, "two categories, all the probability");
         assert_eq!(model.propose("电梯又停了", 1)[0].category, "0501");
+    }
+
+    #[test]
+    fn a_request_is_read_as_its_features_are() {
+        let model = Model::train(&builtin_corpus());
+        for text in ["5号楼，ＡＢＣ电梯坏了！", "胡同口的路灯坏了好几天了", "wifi信号差 2024年"]
+        {
+            let known: Vec<&str> = model.known_features(text).iter().map(|&i| model.names[i].as_str()).collect();
+            let expected: Vec<String> =
+                features(text).into_iter().filter(|f| model.vocabulary.contains_key(f)).collect();
+            assert_eq!(known, expected, "{text}");
+        }
     }
 
     #[test]

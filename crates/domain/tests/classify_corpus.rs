@@ -2,17 +2,7 @@
 //! fifths of each category's requests, evaluated on the fifth it never saw. Run with
 //! `--nocapture` to read the figures.
 
-use grassroots_domain::classify::{builtin_corpus as corpus, evaluate, Example, Model};
-
-/// Every fifth request of each category held out, the rest for training.
-fn split(examples: Vec<Example>) -> (Vec<Example>, Vec<Example>) {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    examples.into_iter().partition(|e| {
-        let n = seen.entry(e.category.clone()).or_default();
-        *n += 1;
-        !n.is_multiple_of(5)
-    })
-}
+use grassroots_domain::classify::{builtin_corpus as corpus, evaluate, split_fifth as split, Model};
 
 #[test]
 fn the_corpus_covers_every_sub_category_of_the_taxonomy() {
