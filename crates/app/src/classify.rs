@@ -1,9 +1,19 @@
 //! A category proposed from a request's words (智能分类), and the unit the responsibility
 //! matrix gives for it where the place is known: for staff checking or choosing a category.
 
+use std::sync::{Arc, OnceLock};
+
 use grassroots_domain::case::Place;
+use grassroots_domain::classify::{builtin_corpus, Model};
 
 use crate::{AppError, Platform, Result};
+
+/// The model trained on the project's corpus: once per process (tens of milliseconds), shared
+/// by every platform the process opens.
+pub(crate) fn builtin_model() -> Arc<Model> {
+    static MODEL: OnceLock<Arc<Model>> = OnceLock::new();
+    MODEL.get_or_init(|| Arc::new(Model::train(&builtin_corpus()))).clone()
+}
 
 /// The most categories proposed at once.
 const MAX_PROPOSALS: usize = 5;

@@ -101,10 +101,7 @@ impl Platform {
             passwords: passwords::PasswordWork::new(settings.passwords),
             logins: throttle::LoginThrottle::default(),
             public_groups: public::GroupCache::default(),
-            // Trained on the project's corpus in a few milliseconds at start.
-            classifier: Arc::new(grassroots_domain::classify::Model::train(
-                &grassroots_domain::classify::builtin_corpus(),
-            )),
+            classifier: classify::builtin_model(),
             settings,
         }))
     }

@@ -13,12 +13,14 @@ use grassroots_store::CaseFilter;
 
 use crate::{AppError, Platform, Result};
 
-/// The open reports of `category_code` near (lat, lng) that a resident may join, nearest first.
+/// The open reports of `category_code` near (lat, lng) that a resident may join, nearest first,
+/// their distances to 10 m (closer than that says more of where they were reported).
 pub async fn nearby(platform: &Platform, category_code: &str, point: (f64, f64)) -> Result<Vec<NearbyCase>> {
     if !publishable(&platform.reference().taxonomy, category_code) {
         return Ok(Vec::new());
     }
-    Ok(platform.store.open_cases_near(category_code, point, JOIN_RADIUS_M, MAX_OFFERED).await?)
+    let near = platform.store.open_cases_near(category_code, point, JOIN_RADIUS_M, MAX_OFFERED).await?;
+    Ok(near.into_iter().map(|n| NearbyCase { distance_m: (n.distance_m / 10.0).round() * 10.0, ..n }).collect())
 }
 
 /// What a resident joining a case gives: their phone, if any, and whether to be texted.

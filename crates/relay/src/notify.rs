@@ -70,10 +70,9 @@ impl Notifier {
         if due.is_empty() {
             return Ok(0);
         }
-        let reference = self.store.reference().await?;
         for message in &due {
             let started = Instant::now();
-            let unit = message.lead_unit.as_deref().and_then(|u| reference.unit(u)).map(|u| u.name_zh.as_str());
+            let unit = message.lead_unit_name.as_deref();
             let outcome = match &message.phone {
                 None => MessageOutcome::Failed {
                     provider: self.provider.name().to_string(),

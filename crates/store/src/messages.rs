@@ -23,6 +23,8 @@ pub struct DueMessage {
     /// the case as the public sees it.
     pub to_supporter: bool,
     pub lead_unit: Option<String>,
+    /// Its name, for the message to say where the case went.
+    pub lead_unit_name: Option<String>,
     /// Attempts made so far.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,

@@ -21,21 +21,17 @@ use crate::{Result, StoreError};
 pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
     let Some(notice) = CaseNotice::for_event(&event.kind) else { return Ok(()) };
     let case_id = event.case_id.to_string();
-    let asked = sqlx::query("SELECT notify_reporter FROM cases WHERE id = $1")
-        .bind(case_id.clone())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get::<i64, _>("notify_reporter"))
-        .transpose()?
-        == Some(1);
-    let supporters: Vec<String> = sqlx::query("SELECT id FROM case_supporters WHERE case_id = $1 AND notify = 1")
-        .bind(case_id.clone())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<std::result::Result<_, _>>()?;
-    let recipients = asked.then_some(None).into_iter().chain(supporters.into_iter().map(Some));
+    // One read for every recipient: the reporter (no supporter id), then each supporter.
+    let recipients: Vec<Option<String>> = sqlx::query(
+        "SELECT NULL AS supporter FROM cases WHERE id = $1 AND notify_reporter = 1 \
+         UNION ALL SELECT id AS supporter FROM case_supporters WHERE case_id = $1 AND notify = 1",
+    )
+    .bind(case_id.clone())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get("supporter"))
+    .collect::<std::result::Result<_, _>>()?;
     for supporter in recipients {
         sqlx::query(
             "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, state, attempts, \
@@ -85,8 +81,9 @@ impl crate::MessageStore for SqlStore {
     async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>> {
         let rows = sqlx::query(
             "SELECT m.id, m.kind, m.aggregate_id, m.supporter_id, m.attempts, m.created_at, c.tracking_no, \
-             c.lead_unit, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc \
+             c.lead_unit, u.name_zh AS lead_unit_name, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc \
              FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
+             LEFT JOIN units u ON u.id = c.lead_unit \
              WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND m.aggregate_type = $2 \
              ORDER BY m.next_attempt_at, m.id LIMIT $3",
         )
@@ -113,6 +110,7 @@ impl crate::MessageStore for SqlStore {
                     phone,
                     to_supporter: supporter.is_some(),
                     lead_unit: r.try_get("lead_unit")?,
+                    lead_unit_name: r.try_get("lead_unit_name")?,
                     attempts: r.try_get("attempts")?,
                     created_at: from_ms(r.try_get("created_at")?),
                 })

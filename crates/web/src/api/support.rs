@@ -70,7 +70,7 @@ pub async fn nearby(
         .into_iter()
         .map(|n| NearbyReport {
             received_on: grassroots_domain::public::day(n.record.received_at),
-            distance_m: (n.distance_m / 10.0).round() * 10.0,
+            distance_m: n.distance_m,
             tracking_no: n.record.tracking_no,
             category_code: n.record.category_code,
             state: n.record.state,

@@ -55,10 +55,12 @@ impl Lang {
     /// A place name as this language's readers read it: in Chinese, and on English pages with
     /// its pinyin beside it (东华门街道 (Donghuamen Subdistrict)).
     pub fn place(&self, name: &str) -> String {
-        let romanised = grassroots_domain::region::romanised(name);
         match self {
-            Self::En if romanised != name => format!("{name} ({romanised})"),
-            Self::En | Self::Zh => name.to_string(),
+            Self::Zh => name.to_string(),
+            Self::En => match grassroots_domain::region::romanised(name) {
+                romanised if romanised != name => format!("{name} ({romanised})"),
+                _ => name.to_string(),
+            },
         }
     }
 

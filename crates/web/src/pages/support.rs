@@ -44,12 +44,7 @@ pub async fn nearby_lines(state: &AppState, input: &ReportInput, lang: &Lang) ->
         .into_iter()
         .map(|n| NearbyLine {
             category: category_name(&reference, &n.record.category_code, lang),
-            distance: format!(
-                "{}{:.0}{}",
-                lang.t("约", "about "),
-                (n.distance_m / 10.0).round() * 10.0,
-                lang.t("米", " m")
-            ),
+            distance: format!("{}{:.0}{}", lang.t("约", "about "), n.distance_m, lang.t("米", " m")),
             received: grassroots_domain::public::day(n.record.received_at).to_string(),
             state: lang.t(n.record.state.label_zh(), n.record.state.label_en()).to_string(),
             tracking_no: n.record.tracking_no,

@@ -224,15 +224,31 @@ pub async fn evaluate(
     };
     match track::evaluate(&state, &pass, client, evaluation).await.map_err(ApiError::from) {
         Ok(()) => Ok(see_other(&format!("/track?t={}&done=rated", form.t), None)),
-        Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
-            let mut page = TrackPage::new(lang, &uri);
-            page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
-            page.case = find_case(&state, &pass, client).await.ok().map(|c| tracked(c, &form.t, &lang));
-            page.token = form.t;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
-        }
-        Err(e) => Err(e),
+        Err(e) => refused(&state, lang, &uri, client, form.t, e, String::new()).await,
     }
+}
+
+/// The case's page again after a refused rating or addition: the reason, what was typed kept.
+/// Only a refusal about the form (a field, a conflict) is shown this way.
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    client: std::net::IpAddr,
+    token: String,
+    error: ApiError,
+    added: String,
+) -> Result<Response, ApiError> {
+    if error.field.is_none() && error.status != StatusCode::CONFLICT {
+        return Err(error);
+    }
+    let mut page = TrackPage::new(lang, uri);
+    page.error = Some(lang.t(&error.text.zh, &error.text.en).to_string());
+    let pass = Pass::Link { token: token.clone() };
+    page.case = find_case(state, &pass, client).await.ok().map(|c| tracked(c, &token, &lang));
+    page.token = token;
+    page.added = added;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -284,15 +300,6 @@ pub async fn add(
     .await;
     match result {
         Ok(()) => Ok(see_other(&format!("/track?t={token}&done=added"), None)),
-        Err(e) if e.field.is_some() || e.status == StatusCode::CONFLICT => {
-            let mut page = TrackPage::new(lang, &uri);
-            page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
-            let pass = Pass::Link { token: token.clone() };
-            page.case = find_case(&state, &pass, client).await.ok().map(|c| tracked(c, &token, &lang));
-            page.token = token;
-            page.added = text;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
-        }
-        Err(e) => Err(e),
+        Err(e) => refused(&state, lang, &uri, client, token, e, text).await,
     }
 }
