@@ -240,8 +240,13 @@ impl Inserts {
     }
 
     pub(crate) async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        // On PostgreSQL a prepared statement keeps the parameter types of its first run, and a
+        // NULL there fixes a column's type wrongly for the runs after it (a case without a
+        // point, then one with: "incorrect binary data format"). Each run is prepared afresh.
+        let persistent = anonymous_placeholders(conn);
         for (full, args) in self.statements {
-            sqlx::query_with(if full { &self.full } else { &self.last }, args).execute(&mut *conn).await?;
+            let sql = if full { &self.full } else { &self.last };
+            sqlx::query_with(sql, args).persistent(persistent).execute(&mut *conn).await?;
         }
         Ok(())
     }
