@@ -41,16 +41,18 @@ macro_rules! coded_enum {
             }
 
             /// Parses user input for `field`, naming the allowed values on failure.
-            pub fn parse_field(field: &'static str, s: &str) -> Result<Self, FieldError> {
+            pub fn parse_field(field: &'static str, s: &str) -> Result<Self, $crate::FieldError> {
                 Self::parse(s.trim()).ok_or_else(|| {
                     let allowed = [$($code),+].join(", ");
-                    FieldError::new(field, format!("无效的取值“{}”，可选：{allowed}", s.trim()),
+                    $crate::FieldError::new(field, format!("无效的取值“{}”，可选：{allowed}", s.trim()),
                         format!("invalid value '{}', expected one of: {allowed}", s.trim()))
                 })
             }
         }
     };
 }
+
+pub(crate) use coded_enum;
 
 coded_enum! {
     /// How intake placed a case (定位方式).

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod classify;
+pub mod decisions;
 pub mod free_text;
 pub mod notices;
 pub mod personal;

@@ -13,7 +13,7 @@ fn the_corpus_covers_every_sub_category_of_the_taxonomy() {
     for category in grassroots_domain::Taxonomy::builtin().iter().filter(|c| c.parent.is_some()) {
         let code = category.code.as_str();
         let n = corpus.iter().filter(|e| e.category == code).count();
-        assert!(n >= 30, "{code} has {n} requests");
+        assert!(n >= 60, "{code} has {n} requests");
         let m = independent.iter().filter(|e| e.category == code).count();
         assert!(m >= 10, "{code} has {m} independent requests");
     }
