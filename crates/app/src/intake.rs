@@ -6,6 +6,7 @@
 use chrono::Utc;
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::{LocatedBy, Place};
+use grassroots_domain::decisions::{Decision, DecisionKind};
 use grassroots_domain::personal::{normalize_phone, validate_name};
 use grassroots_domain::{Actor, Capability, Channel, Move, Priority, RegionCode, RequestType, Scope};
 use grassroots_geo::placement::{place_in, Unplaced};
@@ -28,7 +29,8 @@ pub enum Reporter<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub description: String,
-    /// A category code; 其他 when none is chosen.
+    /// A category code; when none is chosen, the classifier's if the administrator lets it
+    /// decide for that category and it is sure enough, else 其他.
     pub category_code: Option<String>,
     pub request_type: Option<String>,
     /// Staff only.
@@ -47,8 +49,6 @@ pub struct Report {
     pub photos: Vec<NewAttachment>,
 }
 
-/// The category for requests whose reporter did not choose one (其他).
-const UNSORTED_CATEGORY: &str = "18";
 /// The longest description and address a report may carry.
 const MAX_DESCRIPTION: usize = 4000;
 const MAX_ADDRESS: usize = 200;
@@ -57,10 +57,20 @@ const MAX_ADDRESS: usize = 200;
 /// dispatches it automatically where the matrix says so.
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
-    let new = check(platform, reporter, report)?;
+    let mut new = check(platform, reporter, report)?;
     // The matrix line is known from the report itself: nothing is read back after the write.
     let reference = platform.reference();
     let line = reference.suggest(&new.category_code, &new.place).filter(|s| s.auto_dispatch);
+    if let Some(line) = &line {
+        new.decisions.push(Decision {
+            kind: DecisionKind::Dispatched,
+            category_code: new.category_code.clone(),
+            unit_id: Some(line.unit.id.clone()),
+            confidence: None,
+            reasons: vec![line.why_zh.clone()],
+            model_version: None,
+        });
+    }
     let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
     let mut created = platform.store.create_case(new, &reporter.actor()).await?;
     if let Some((unit, note)) = line {
@@ -140,7 +150,8 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
             "describe the problem in 1 to 4000 characters",
         ));
     }
-    let category = reference.taxonomy.lookup(report.category_code.as_deref().unwrap_or(UNSORTED_CATEGORY))?;
+    let (category_code, decisions) = category_of(platform, &report, description);
+    let category = reference.taxonomy.lookup(&category_code)?;
     let request_type = match &report.request_type {
         Some(t) => RequestType::parse_field("request_type", t)?,
         None => RequestType::Complaint,
@@ -196,7 +207,20 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         resolve_due: due.resolve_due,
         received_at: now,
         attachments: report.photos,
+        decisions,
     })
+}
+
+/// The category the reporter chose or, where they chose none, the one the classifier gives
+/// (其他 when it is not sure enough), with its decision to keep.
+fn category_of(platform: &Platform, report: &Report, description: &str) -> (String, Vec<Decision>) {
+    match report.category_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(chosen) => (chosen.to_string(), Vec::new()),
+        None => {
+            let (category, decision) = crate::classify::categorise(platform, description);
+            (category, vec![decision])
+        }
+    }
 }
 
 /// A grid worker on patrol reports from their grids: a point in a grid places the case there;

@@ -85,14 +85,14 @@ pub struct Platform {
     /// Public cases per community and category, as last counted.
     public_groups: public::GroupCache,
     /// The model that proposes a category from a request's words.
-    pub classifier: Arc<grassroots_domain::classify::Model>,
+    classifier: RwLock<Arc<classify::Classifier>>,
 }
 
 impl Platform {
     pub async fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>, StoreError> {
         let reference = store.reference().await?;
         let places = places::load(&*store).await?;
-        Ok(Arc::new(Self {
+        let platform = Arc::new(Self {
             store,
             reference: RwLock::new(Arc::new(reference)),
             places: RwLock::new(places),
@@ -101,9 +101,20 @@ impl Platform {
             passwords: passwords::PasswordWork::new(settings.passwords),
             logins: throttle::LoginThrottle::default(),
             public_groups: public::GroupCache::default(),
-            classifier: classify::builtin_model(),
+            classifier: RwLock::new(classify::builtin()),
             settings,
-        }))
+        });
+        classify::follow(&platform).await?;
+        Ok(platform)
+    }
+
+    /// The classifier in service, as last loaded.
+    pub fn classifier(&self) -> Arc<classify::Classifier> {
+        self.classifier.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_classifier(&self, classifier: Arc<classify::Classifier>) {
+        *self.classifier.write().unwrap_or_else(|e| e.into_inner()) = classifier;
     }
 
     /// Taxonomy, calendar, units and the responsibility matrix as last loaded.

@@ -48,13 +48,17 @@ pub struct CategorySettings {
     pub retention_days: Option<u32>,
     /// Reporting a case handled needs a photo of the result.
     pub photo_on_handling: bool,
+    /// The classifier's confidence in percent (50 to 99) at which a report naming no category
+    /// is given this one without a person; 0 for never; unchanged when `None`.
+    pub auto_percent: Option<u32>,
 }
 
 /// Sets a category's deadlines, whether it is sensitive, how long its personal data is kept
 /// and whether its results must be shown in a photo.
 #[tracing::instrument(skip_all, fields(category = code))]
 pub async fn save_category(platform: &Platform, code: &str, settings: CategorySettings) -> Result<()> {
-    let CategorySettings { response_hours, resolve_days, sensitive, retention_days, photo_on_handling } = settings;
+    let CategorySettings { response_hours, resolve_days, sensitive, retention_days, photo_on_handling, auto_percent } =
+        settings;
     let mut category = platform
         .reference()
         .taxonomy
@@ -67,6 +71,11 @@ pub async fn save_category(platform: &Platform, code: &str, settings: CategorySe
     category.photo_on_handling = photo_on_handling;
     if let Some(days) = retention_days {
         category.retention_days = within("retention_days", days, 30..=3650)?;
+    }
+    match auto_percent {
+        None => {}
+        Some(0) => category.auto_percent = None,
+        Some(percent) => category.auto_percent = u8::try_from(within("auto_percent", percent, 50..=99)?).ok(),
     }
     platform.store.upsert_categories(&[category]).await?;
     Ok(platform.refresh_reference().await?)

@@ -17,6 +17,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::{to_millis, tracking_no, LocatedBy, Place};
+use grassroots_domain::classify::{builtin_corpus, Example};
 use grassroots_domain::region::{parse_region_csv, spoken_name, Region};
 use grassroots_domain::visits::COMMON_PURPOSES;
 use grassroots_domain::workflow::{decide, due_status_change, evolve, CaseEvent, EventKind, Move, MoveContext};
@@ -179,6 +180,11 @@ pub fn synthetic_grids(regions: &[Region]) -> anyhow::Result<Vec<GridRow>> {
 /// garbage, clutter, street vending, damaged roads.
 const PHOTO_ON_HANDLING: [&str; 4] = ["0101", "0102", "0103", "0303"];
 
+/// Categories the demo lets the classifier sort without a person when it is at least 80% sure
+/// (street lights, lifts, water, garbage): a report naming no category lands in them directly.
+const SORTED_AUTOMATICALLY: [&str; 4] = ["0101", "0301", "0501", "0601"];
+const AUTO_PERCENT: u8 = 80;
+
 pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let regions = district_regions();
     let taxonomy = Taxonomy::builtin();
@@ -186,6 +192,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     store.upsert_regions(&regions).await?;
     let categories = taxonomy.iter().cloned().map(|mut c| {
         c.photo_on_handling = PHOTO_ON_HANDLING.contains(&c.code.as_str());
+        c.auto_percent = SORTED_AUTOMATICALLY.contains(&c.code.as_str()).then_some(AUTO_PERCENT);
         c
     });
     store.upsert_categories(&categories.collect::<Vec<_>>()).await?;
@@ -312,41 +319,16 @@ const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "�
 const GIVEN: &[&str] =
     &["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "秀英", "建国", "淑珍"];
 
-/// Sample complaints in residents' words, by top-level category.
-fn description(category: &str, place: &str, rng: &mut StdRng) -> String {
-    let options: &[&str] = match &category[..2] {
-        "01" => &[
-            "小区门口垃圾两天没人清运，气味很大",
-            "胡同里有人乱堆建筑垃圾",
-            "路边有人占道摆摊卖水果",
-            "楼下饭馆油烟直排进窗户",
-        ],
-        "02" => &["夜里十一点后还在施工，噪音吵得睡不着", "楼下商铺音响声音太大", "广场舞音响太吵影响休息"],
-        "03" => &[
-            "路灯坏了好几天，晚上很黑",
-            "井盖松动，车过的时候响声很大",
-            "人行道地砖破损，老人容易绊倒",
-            "小区健身器材坏了",
-        ],
-        "04" => {
-            &["路口长期有车辆乱停，堵住消防通道", "公交站牌信息过期", "红绿灯时间太短过不去马路", "共享单车堆满人行道"]
-        }
-        "05" => &["电梯又坏了，家里老人下不了楼", "物业不管楼道卫生", "小区大门门禁坏了", "物业费收费标准不透明"],
-        "06" => &["家里停水了，没有通知", "小区突然停电", "楼道里有燃气味", "暖气不热，室温只有十四度"],
-        "07" => &["公租房申请进度咨询", "中介押金不退", "老旧小区改造什么时候开始"],
-        "08" => &["公司拖欠三个月工资", "单位不签劳动合同", "想咨询职业技能培训"],
-        "09" => &["孩子入学材料怎么准备", "校外培训机构退费难", "学校门口上下学时段拥堵"],
-        "10" => &["社区卫生服务中心排队时间太长", "疫苗接种预约咨询"],
-        "11" => &["社区养老驿站助餐服务不够", "老年卡补贴没到账"],
-        "12" => &["医保报销材料咨询", "低保申请进度咨询", "无障碍坡道被占用"],
-        "13" => &["餐馆后厨卫生差", "超市卖过期食品", "保健品推销骗老人"],
-        "14" => &["附近工地扬尘严重", "河道有异味", "小区树木枯死需要补种"],
-        "15" => &["楼顶私搭乱建", "一套房子住了十几个人，群租严重"],
-        "16" => &["楼上漏水邻居不处理", "家庭纠纷需要调解", "网购退货商家不理"],
-        "17" => &["楼道里堆放杂物堵住安全出口", "外墙瓷砖有脱落危险", "有人在楼道里给电动车充电"],
-        _ => &["建议在社区增加便民服务点", "感谢社区工作人员热心帮助"],
-    };
-    format!("{}{}", place, options[rng.gen_range(0..options.len())])
+/// A request in residents' words for the category, from the project's corpus, so that the
+/// demo's descriptions match their categories and the classifier's proposals can be judged
+/// on them. 其他 has no corpus: a few requests that belong nowhere else.
+fn description(corpus: &[Example], category: &str, rng: &mut StdRng) -> String {
+    const OTHER: [&str; 3] = ["建议在社区增加便民服务点", "感谢社区工作人员热心帮助", "想了解一下社区最近有什么活动"];
+    let matching: Vec<&Example> = corpus.iter().filter(|e| e.category.starts_with(category)).collect();
+    match matching.as_slice() {
+        [] => OTHER[rng.gen_range(0..OTHER.len())].to_string(),
+        some => some[rng.gen_range(0..some.len())].text.clone(),
+    }
 }
 
 /// A point inside an area, by rejection sampling in its bounding box.
@@ -433,6 +415,7 @@ pub fn generate_cases(
         .collect();
     let regions = district_regions();
     let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
+    let corpus = builtin_corpus();
     let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
     for _ in 0..CASES {
         let target = pick_target(&mut rng);
@@ -500,7 +483,7 @@ pub fn generate_cases(
                 request_type: RequestType::ALL[rng.gen_range(0..4)],
                 priority,
                 channel,
-                description: description(&category.code.0, &place.address.clone().unwrap_or_default(), &mut rng),
+                description: description(&corpus, &category.code.0, &mut rng),
                 place: place.clone(),
                 response_due: due.response_due,
                 resolve_due: due.resolve_due,

@@ -6,6 +6,7 @@ mod data_keys;
 mod demo;
 mod export;
 mod import;
+mod model;
 mod serve;
 
 use std::path::PathBuf;
@@ -72,6 +73,10 @@ pub struct Common {
     /// holds; a key rotation waits for every process to take up each of its steps.
     #[arg(long, global = true, env = "GRASSROOTS_KEY_CHECK_SECS", default_value_t = 10)]
     key_check_secs: u64,
+    /// How often (hours) the server retrains the classifier from the cases people labelled;
+    /// 0: only `grassroots model train` does.
+    #[arg(long, global = true, env = "GRASSROOTS_RETRAIN_HOURS", default_value_t = 24)]
+    retrain_hours: u64,
     /// The command running, to name this process in key reports.
     #[arg(skip)]
     command: &'static str,
@@ -147,6 +152,11 @@ enum Command {
         #[command(subcommand)]
         command: data_keys::KeysCommand,
     },
+    /// The classifier that sorts reports by their words: retrain it, list its versions.
+    Model {
+        #[command(subcommand)]
+        command: model::ModelCommand,
+    },
 }
 
 impl Command {
@@ -165,6 +175,7 @@ impl Command {
             Self::Webhook { .. } => "webhook",
             Self::Audit { .. } => "audit",
             Self::Keys { .. } => "keys",
+            Self::Model { .. } => "model",
         }
     }
 }
@@ -456,6 +467,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Webhook { command } => webhook(&*common.open_platform().await?, command).await,
         Command::Audit { command } => audit::run(&*common.open_platform().await?, command).await,
         Command::Keys { command } => data_keys::run(common, command).await,
+        Command::Model { command } => model::run(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -41,6 +41,15 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(notifier.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
+    if common.retrain_hours > 0 {
+        let every = Duration::from_secs(common.retrain_hours * 3600);
+        let platform = platform.clone();
+        // The first training one interval after the start: a restart does not retrain.
+        tokio::spawn(async move {
+            tokio::time::sleep(every).await;
+            leased(platform, "classifier-training", every, retrain).await;
+        });
+    }
     tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
@@ -93,8 +102,9 @@ async fn stopping() {
     }
 }
 
-/// Reloads taxonomy, calendar and units, and rebuilds the grid index when grids or boundaries
-/// change, so that changes made elsewhere (another process, `grassroots calendar import`,
+/// Reloads taxonomy, calendar and units, takes up a classifier put into service elsewhere, and
+/// rebuilds the grid index when grids or boundaries change, so that changes made elsewhere
+/// (another process, `grassroots calendar import`, `grassroots model train`,
 /// `grassroots import grids`) take effect without a restart.
 async fn reference_refresher(state: Arc<Platform>) {
     let mut tick = tokio::time::interval(REFERENCE_REFRESH);
@@ -103,6 +113,11 @@ async fn reference_refresher(state: Arc<Platform>) {
         tick.tick().await;
         if let Err(e) = state.refresh_reference().await {
             tracing::warn!(error = %e, "reloading reference data");
+        }
+        match grassroots_app::classify::follow(&state).await {
+            Ok(true) => tracing::info!(version = ?state.classifier().version, "classifier taken up"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the classifier in service"),
         }
         match state.refresh_places().await {
             Ok(true) => tracing::info!(grids = state.placer().grid_count(), "grid index rebuilt"),
@@ -129,6 +144,13 @@ where
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, lease = name, "claiming a lease"),
         }
+    }
+}
+
+/// Retrains the classifier from the cases people labelled since (智能分类).
+async fn retrain(platform: Arc<Platform>) {
+    if let Err(e) = grassroots_app::classify::train(&platform, Utc::now()).await {
+        tracing::warn!(error = %e, "retraining the classifier");
     }
 }
 

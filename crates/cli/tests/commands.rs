@@ -296,6 +296,7 @@ async fn export_cases_writes_every_case_masked_in_either_format() {
             resolve_due: now + chrono::Duration::days(7),
             received_at: now - chrono::Duration::minutes(i as i64),
             attachments: vec![],
+            decisions: vec![],
         };
         store.create_case(case, &Actor::Resident).await.unwrap();
     }

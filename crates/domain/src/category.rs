@@ -42,6 +42,10 @@ pub struct Category {
     /// 数字城管 requires for street-scene problems).
     #[serde(default)]
     pub photo_on_handling: bool,
+    /// The classifier's confidence, in percent, at which a report that names no category is
+    /// given this one without a person (智能分类); none: a person always decides.
+    #[serde(default)]
+    pub auto_percent: Option<u8>,
 }
 
 /// Three years, unless an administrator sets another period for the category.
@@ -133,6 +137,7 @@ pub fn parse_category_csv(text: &str) -> Result<Vec<Category>, String> {
             sensitive,
             retention_days: DEFAULT_RETENTION_DAYS,
             photo_on_handling: false,
+            auto_percent: None,
         });
     }
     Ok(out)

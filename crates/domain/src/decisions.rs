@@ -42,16 +42,16 @@ pub struct Decision {
     pub model_version: Option<i64>,
 }
 
-/// Whether a proposed category is applied: only where the administrator set a threshold for
-/// that category and the model is at least that confident.
-pub fn applies(proposal: &Proposal, threshold: Option<f64>) -> bool {
-    threshold.is_some_and(|t| proposal.confidence >= t)
+/// Whether a proposed category is applied: only where the administrator set a threshold (in
+/// percent) for that category and the model is at least that confident.
+pub fn applies(proposal: &Proposal, percent: Option<u8>) -> bool {
+    percent.is_some_and(|p| proposal.confidence * 100.0 >= f64::from(p))
 }
 
 /// The decision made on a proposal, with the threshold of its category.
-pub fn on_proposal(proposal: &Proposal, threshold: Option<f64>, model_version: Option<i64>) -> Decision {
+pub fn on_proposal(proposal: &Proposal, percent: Option<u8>, model_version: Option<i64>) -> Decision {
     Decision {
-        kind: if applies(proposal, threshold) { DecisionKind::CategoryApplied } else { DecisionKind::CategoryProposed },
+        kind: if applies(proposal, percent) { DecisionKind::CategoryApplied } else { DecisionKind::CategoryProposed },
         category_code: proposal.category.clone(),
         unit_id: None,
         confidence: Some(proposal.confidence),
@@ -116,10 +116,10 @@ mod tests {
     fn a_category_is_applied_only_above_the_threshold_set_for_it() {
         let proposal = Proposal { category: "0301".into(), confidence: 0.82, reasons: vec![] };
         assert!(!applies(&proposal, None), "no threshold: never automatic");
-        assert!(applies(&proposal, Some(0.8)));
-        assert!(!applies(&proposal, Some(0.9)));
-        assert_eq!(on_proposal(&proposal, Some(0.9), Some(3)).kind, DecisionKind::CategoryProposed);
-        assert_eq!(on_proposal(&proposal, Some(0.8), Some(3)).model_version, Some(3));
+        assert!(applies(&proposal, Some(80)));
+        assert!(!applies(&proposal, Some(90)));
+        assert_eq!(on_proposal(&proposal, Some(90), Some(3)).kind, DecisionKind::CategoryProposed);
+        assert_eq!(on_proposal(&proposal, Some(80), Some(3)).kind, DecisionKind::CategoryApplied);
     }
 
     #[test]

@@ -83,6 +83,7 @@ async fn dispatched_case(store: &dyn Store) -> (Uuid, String) {
         resolve_due: now + Duration::days(7),
         received_at: now,
         attachments: vec![],
+        decisions: vec![],
     };
     let created = store.create_case(case, &Actor::Resident).await.unwrap();
     let ctx = MoveContext {

@@ -97,6 +97,7 @@ async fn two_registered_cases(store: &dyn Store) -> Vec<Uuid> {
             resolve_due: now + Duration::days(7),
             received_at: now,
             attachments: vec![],
+            decisions: vec![],
         };
         let created = store.create_case(case, &Actor::Resident).await.unwrap();
         let ctx = MoveContext {

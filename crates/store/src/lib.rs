@@ -21,6 +21,7 @@ mod inspect;
 mod jobs;
 pub mod keys;
 pub mod messages;
+pub mod models;
 mod outbox;
 mod privacy;
 mod reference;
@@ -39,6 +40,7 @@ pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use keys::KeyStore;
 pub use messages::MessageStore;
+pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
@@ -52,8 +54,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, MessageStore, OutboxStore,
-        PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
+        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, MessageStore, ModelStore,
+        OutboxStore, PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
     };
 }
 
@@ -73,6 +75,7 @@ pub trait Store:
     + PrivacyStore
     + KeyStore
     + MessageStore
+    + ModelStore
     + SupportStore
     + 'static
 {

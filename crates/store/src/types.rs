@@ -120,6 +120,9 @@ pub struct NewCase {
     pub received_at: DateTime<Utc>,
     /// Photos, stored with the case in the same transaction.
     pub attachments: Vec<NewAttachment>,
+    /// What the machine decided about it at intake (a category, an automatic dispatch), kept
+    /// with it in the same transaction.
+    pub decisions: Vec<grassroots_domain::decisions::Decision>,
 }
 
 /// How a resident shows that a case is theirs.

@@ -84,3 +84,42 @@
     });
   });
 })();
+
+// Categories proposed from a description as it is typed (智能分类): a box marked
+// data-proposals="URL" asks that address for the proposals of the field data-proposals-from
+// names, and choosing one sets the list data-proposals-for names. Without this script the
+// platform sorts a report sent without a category.
+(function () {
+  document.querySelectorAll('[data-proposals]').forEach(function (box) {
+    var text = document.getElementById(box.getAttribute('data-proposals-from'));
+    var select = document.getElementById(box.getAttribute('data-proposals-for'));
+    if (!text || !select || !window.fetch) return;
+    var timer, asked = '';
+    function ask() {
+      var words = text.value.trim();
+      if (words === asked) return;
+      asked = words;
+      fetch(box.getAttribute('data-proposals'), {
+        method: 'POST',
+        body: new URLSearchParams({ description: words }),
+        credentials: 'same-origin',
+      }).then(function (response) {
+        return response.ok ? response.text() : '';
+      }).then(function (html) {
+        if (asked === words) box.innerHTML = html;
+      }).catch(function () { /* the platform sorts it on submission */ });
+    }
+    text.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 400);
+    });
+    box.addEventListener('click', function (event) {
+      var chosen = event.target.closest('[data-choose-category]');
+      if (!chosen) return;
+      select.value = chosen.getAttribute('data-choose-category');
+      box.querySelectorAll('[data-choose-category]').forEach(function (b) {
+        b.setAttribute('aria-pressed', b === chosen ? 'true' : 'false');
+      });
+    });
+  });
+})();

@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/track/photos/{id}", get(pages::track::photo))
         .route("/report/join", post(pages::support::join).route_layer(limited()))
+        .route("/report/categories", post(pages::classify::proposals).route_layer(limited()))
         .route("/public", get(pages::portal::public_cases))
         .route("/public/cases/{tracking_no}", get(pages::support::show))
         .route("/healthz", get(|| async { "ok" }))

@@ -516,14 +516,21 @@ pub async fn post_request(
         return Err(Open311Error::new(format, 403, "api_key is missing, unknown or revoked"));
     };
     let reference = state.reference();
-    let service = get("service_code").ok_or_else(|| Open311Error::new(format, 400, "service_code is required"))?;
-    let category = reference
-        .taxonomy
-        .get(service)
-        .ok_or_else(|| Open311Error::new(format, 400, "service_code: no such service"))?;
+    // Without a service code the platform sorts the request by its words (智能分类).
+    let category = get("service_code")
+        .map(|service| {
+            reference
+                .taxonomy
+                .get(service)
+                .ok_or_else(|| Open311Error::new(format, 400, "service_code: no such service"))
+        })
+        .transpose()?;
+    if category.is_none() && get("description").is_none() {
+        return Err(Open311Error::new(format, 400, "service_code or description is required"));
+    }
     // No service has attributes, so any attribute is one the definition does not have.
     if let Some((k, _)) = fields.iter().find(|(k, _)| k.starts_with("attribute[")) {
-        return Err(Open311Error::new(format, 400, format!("{k}: service {service} has no such attribute")));
+        return Err(Open311Error::new(format, 400, format!("{k}: no service has attributes")));
     }
     let number = |name: &str| {
         get(name)
@@ -536,8 +543,8 @@ pub async fn post_request(
     }
     let name = [get("first_name"), get("last_name")].into_iter().flatten().collect::<Vec<_>>().join("");
     let report = Report {
-        description: get("description").map_or_else(|| category.name_zh.clone(), str::to_string),
-        category_code: Some(category.code.as_str().to_string()),
+        description: get("description").or(category.map(|c| c.name_zh.as_str())).unwrap_or_default().to_string(),
+        category_code: category.map(|c| c.code.as_str().to_string()),
         lat,
         lng,
         address: get("address_string").map(str::to_string),

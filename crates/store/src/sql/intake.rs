@@ -122,6 +122,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
             )
             .await?;
             SqlStore::insert_attachments(conn, id, event.seq, &new.attachments, new.received_at).await?;
+            SqlStore::insert_decisions(conn, id, &new.decisions, new.received_at).await?;
             insert_sealed_texts(conn, id, event.seq, &sealed).await?;
             super::cases::record_case_change(conn, &record, &event, actor).await
         }

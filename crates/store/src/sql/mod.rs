@@ -18,6 +18,7 @@ mod intake;
 mod jobs;
 mod keys;
 mod messages;
+mod models;
 mod outbox;
 mod privacy;
 mod reference;

@@ -143,6 +143,11 @@ impl SqlStore {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        // The words the classifier named as its reasons came from the description.
+        sqlx::query("UPDATE machine_decisions SET reasons = '[]' WHERE case_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         for table in ["sealed_texts", "attachments"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                 .bind(id.to_string())

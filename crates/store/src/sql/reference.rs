@@ -86,11 +86,12 @@ impl crate::ReferenceStore for SqlStore {
         let mut tx = self.write.begin().await?;
         for c in categories {
             sqlx::query(
-                "INSERT INTO categories (code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive, retention_days, photo_on_handling) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, \
+                "INSERT INTO categories (code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive, retention_days, photo_on_handling, auto_percent) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, \
                  name_zh = excluded.name_zh, name_en = excluded.name_en, default_unit = excluded.default_unit, \
                  response_hours = excluded.response_hours, resolve_days = excluded.resolve_days, sensitive = excluded.sensitive, \
-                 retention_days = excluded.retention_days, photo_on_handling = excluded.photo_on_handling",
+                 retention_days = excluded.retention_days, photo_on_handling = excluded.photo_on_handling, \
+                 auto_percent = excluded.auto_percent",
             )
             .bind(c.code.0.clone())
             .bind(c.parent.as_ref().map(|p| p.0.clone()))
@@ -102,6 +103,7 @@ impl crate::ReferenceStore for SqlStore {
             .bind(i64::from(c.sensitive))
             .bind(i64::from(c.retention_days))
             .bind(i64::from(c.photo_on_handling))
+            .bind(c.auto_percent.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
@@ -206,7 +208,7 @@ impl crate::ReferenceStore for SqlStore {
 
     async fn reference(&self) -> Result<Reference> {
         let categories = sqlx::query(
-            "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive, retention_days, photo_on_handling FROM categories ORDER BY code",
+            "SELECT code, parent_code, name_zh, name_en, default_unit, response_hours, resolve_days, sensitive, retention_days, photo_on_handling, auto_percent FROM categories ORDER BY code",
         )
         .fetch_all(&self.read)
         .await?
@@ -223,6 +225,7 @@ impl crate::ReferenceStore for SqlStore {
                 sensitive: r.try_get::<i64, _>("sensitive")? != 0,
                 retention_days: r.try_get::<i64, _>("retention_days")? as u32,
                 photo_on_handling: r.try_get::<i64, _>("photo_on_handling")? != 0,
+                auto_percent: r.try_get::<Option<i64>, _>("auto_percent")?.and_then(|p| u8::try_from(p).ok()),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -169,6 +169,7 @@ impl Fixture {
             resolve_due: due.resolve_due,
             received_at: at,
             attachments: vec![],
+            decisions: vec![],
         }
     }
 

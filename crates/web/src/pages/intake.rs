@@ -33,6 +33,8 @@ struct IntakePage {
     types: Vec<(String, String)>,
     typed: Typed,
     error: Option<FormError>,
+    /// The categories the description suggests.
+    proposals: Vec<super::classify::ProposalLine>,
 }
 
 impl IntakePage {
@@ -46,6 +48,7 @@ fn intake_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
         groups: category_groups(&state.reference(), &lang),
         priorities: choices(Priority::ALL, Priority::as_str, |p| lang.t(p.label_zh(), p.label_en()).to_string()),
         types: choices(RequestType::ALL, RequestType::as_str, |t| lang.t(t.label_zh(), t.label_en()).to_string()),
+        proposals: super::classify::proposal_lines(state, typed.get("description"), &lang),
         typed,
         error: None,
         chrome: Chrome::new(lang, Some(staff), uri),

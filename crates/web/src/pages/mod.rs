@@ -6,6 +6,7 @@
 //! checks every form post), and the cookie is `SameSite`.
 
 pub mod admin;
+pub mod classify;
 pub mod dashboard;
 pub mod grid;
 pub mod intake;

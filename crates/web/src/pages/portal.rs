@@ -326,6 +326,8 @@ struct DetailsPage {
     /// Open reports of the same category nearby, offered to join (附议); sent again, the form
     /// opens a new case.
     nearby: Vec<super::support::NearbyLine>,
+    /// The categories the description suggests.
+    proposals: Vec<super::classify::ProposalLine>,
 }
 
 impl DetailsPage {
@@ -370,7 +372,6 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
     };
     DetailsPage {
         groups: category_groups(&state.reference(), &lang),
-        input,
         place_names,
         picker_src,
         error: None,
@@ -378,6 +379,8 @@ fn details_page(state: &AppState, lang: Lang, uri: &Uri, input: ReportInput) -> 
         suggestions: address_suggestions(&state.atlas()),
         vague_address: false,
         nearby: Vec::new(),
+        proposals: super::classify::proposal_lines(state, &input.description, &lang),
+        input,
         chrome: Chrome::new(lang, None, uri),
         lang,
     }

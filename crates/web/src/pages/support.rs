@@ -37,9 +37,17 @@ pub async fn nearby_lines(state: &AppState, input: &ReportInput, lang: &Lang) ->
         let place = grassroots_app::intake::locate(state, None, None, Some(&input.address)).ok()?;
         place.lat.zip(place.lng)
     });
-    let (Some(point), false) = (point, input.category_code.trim().is_empty()) else { return Ok(Vec::new()) };
+    let Some(point) = point else { return Ok(Vec::new()) };
+    // Not chosen: the kind the description most likely is.
+    let category = match input.category_code.trim() {
+        "" => match likely_category(state, &input.description) {
+            Some(category) => category,
+            None => return Ok(Vec::new()),
+        },
+        chosen => chosen.to_string(),
+    };
     let reference = state.reference();
-    let near = support::nearby(state, input.category_code.trim(), point).await?;
+    let near = support::nearby(state, &category, point).await?;
     Ok(near
         .into_iter()
         .map(|n| NearbyLine {
@@ -51,6 +59,14 @@ pub async fn nearby_lines(state: &AppState, input: &ReportInput, lang: &Lang) ->
             supporters: n.supporters,
         })
         .collect())
+}
+
+/// How likely the description's first proposal must be to look for its kind nearby.
+const LIKELY: f64 = 0.5;
+
+fn likely_category(state: &AppState, description: &str) -> Option<String> {
+    let best = grassroots_app::classify::propose(state, description, None).ok()?.into_iter().next()?;
+    (best.confidence >= LIKELY).then_some(best.category_code)
 }
 
 #[derive(Deserialize)]

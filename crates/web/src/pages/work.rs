@@ -32,7 +32,7 @@ use crate::AppState;
 
 const PAGE_SIZE: u32 = 50;
 
-fn local_time(t: DateTime<Utc>) -> String {
+pub(super) fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&beijing()).format("%m-%d %H:%M").to_string()
 }
 
@@ -594,7 +594,6 @@ fn action_form(kind: MoveKind, record: &CaseRecord, reference: &Reference, role:
     }
 }
 
-/// The category and priority to change to, and why.
 /// How sure the words must make the model before its category is chosen in the reclassify form
 /// (a person still sends it, with a reason).
 const PROPOSAL_PRESELECTED_FROM: f64 = 0.6;
@@ -819,6 +818,8 @@ struct CasePage {
     svg: String,
     photos: Vec<PhotoGroup>,
     timeline: Vec<TimelineLine>,
+    /// What the platform decided by itself (a category, an automatic dispatch).
+    machine: Vec<super::classify::MachineLine>,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -920,6 +921,7 @@ async fn case_page(
         svg,
         photos,
         timeline: detail.events.iter().map(|e| event_line(e, &reference, &lang)).collect(),
+        machine: super::classify::machine_lines(state, r.id, &lang).await?,
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {

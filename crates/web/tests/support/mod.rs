@@ -300,6 +300,7 @@ impl TestApp {
             resolve_due: due.resolve_due,
             received_at: now,
             attachments: vec![],
+            decisions: vec![],
         };
         self.store.create_case(new, &Actor::Resident).await.unwrap()
     }

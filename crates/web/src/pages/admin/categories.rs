@@ -1,6 +1,7 @@
 //! The deadlines of each category (hours to respond, working days to resolve), whether its
 //! cases are sensitive (never published), how long their personal data is kept, and whether a
-//! unit must show the result in a photo.
+//! unit must show the result in a photo, and how sure the classifier must be to sort a report
+//! into it without a person.
 
 use grassroots_app::{reference, AppError};
 use grassroots_store::Reference;
@@ -26,6 +27,7 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
             t("敏感（不公开）", "Sensitive (never published)"),
             t("个人信息保存期限（天）", "Personal data kept (days)"),
             t("办结须附照片", "Photo of the result required"),
+            t("自动分类阈值", "Sorted automatically from"),
         ],
         form: vec![
             choice("code", t("类别", "Category"), categories.collect()),
@@ -51,6 +53,13 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
                 t("办结时须上传处置后照片", "A photo of the result is required to report a case handled"),
                 vec![("no".into(), t("否", "No")), ("yes".into(), t("是", "Yes"))],
             ),
+            input(
+                "auto_percent",
+                t(
+                    "智能分类自动采用的可信度（%，50–99；0为始终由人分类；留空不变）",
+                    "Confidence at which the platform's category is used without a person (%, 50–99; 0: a person always sorts; blank: unchanged)",
+                ),
+            ),
         ],
     }
 }
@@ -70,6 +79,7 @@ pub(super) fn lines(reference: &Reference, lang: Lang) -> Vec<Line> {
                 if c.sensitive { t("是", "yes") } else { t("否", "no") },
                 c.retention_days.to_string(),
                 if c.photo_on_handling { t("是", "yes") } else { t("否", "no") },
+                c.auto_percent.map_or_else(|| t("由人分类", "a person sorts"), |p| format!("{p}%")),
             ])
         })
         .collect()
@@ -86,16 +96,18 @@ pub(super) async fn save(state: &AppState, typed: &Typed) -> Result<Saved, AppEr
     };
     let (response_hours, resolve_days) = (number("response_hours")?, number("resolve_days")?);
     // Left blank, the period stays as it is.
-    let retention_days = match typed.get("retention_days").trim() {
-        "" => None,
-        _ => Some(number("retention_days")?),
+    let optional = |field: &'static str| match typed.get(field).trim() {
+        "" => Ok(None),
+        _ => number(field).map(Some),
     };
+    let retention_days = optional("retention_days")?;
     let settings = reference::CategorySettings {
         response_hours,
         resolve_days,
         sensitive: yes_or_no("sensitive")?,
         retention_days,
         photo_on_handling: yes_or_no("photo_on_handling")?,
+        auto_percent: optional("auto_percent")?,
     };
     reference::save_category(state, typed.get("code"), settings).await?;
     Ok(Saved::Done)

@@ -1,13 +1,15 @@
 //! Administration (系统管理), for administrators: one section per thing administered — staff
 //! accounts with their roles and scopes, units, the deadlines of categories, the
 //! responsibility matrix, the working-day calendar, the keys of other systems and their
-//! webhooks; and the audit log (`audit`), read-only. Each section is a module that lays out its table and form and saves its form
+//! webhooks, the texts sent to residents, the classifier and how often people overrode it;
+//! and the audit log (`audit`), read-only. Each section is a module that lays out its table and form and saves its form
 //! through the use cases, which check it whole before anything is written.
 
 mod apikeys;
 pub mod audit;
 mod calendar;
 mod categories;
+mod classifier;
 mod matrix;
 mod messages;
 pub mod privacy;
@@ -43,10 +45,11 @@ pub enum Section {
     ApiKeys,
     Webhooks,
     Messages,
+    Classifier,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Self::Users,
         Self::Units,
         Self::Categories,
@@ -55,6 +58,7 @@ impl Section {
         Self::ApiKeys,
         Self::Webhooks,
         Self::Messages,
+        Self::Classifier,
     ];
 
     /// Its path under `/admin/`.
@@ -68,6 +72,7 @@ impl Section {
             Self::ApiKeys => "apikeys",
             Self::Webhooks => "webhooks",
             Self::Messages => "messages",
+            Self::Classifier => "classifier",
         }
     }
 
@@ -82,6 +87,7 @@ impl Section {
             Self::ApiKeys => ("接口密钥", "API keys"),
             Self::Webhooks => ("事件推送", "Webhooks"),
             Self::Messages => ("短信", "Text messages"),
+            Self::Classifier => ("智能分类", "Classifier"),
         }
     }
 
@@ -100,6 +106,7 @@ impl Section {
             Self::ApiKeys => apikeys::layout(lang),
             Self::Webhooks => webhooks::layout(lang),
             Self::Messages => messages::layout(lang),
+            Self::Classifier => classifier::layout(lang),
         }
     }
 
@@ -115,6 +122,7 @@ impl Section {
             Self::ApiKeys => apikeys::lines(state, lang).await?,
             Self::Webhooks => webhooks::lines(state, lang).await?,
             Self::Messages => messages::lines(state, lang).await?,
+            Self::Classifier => classifier::lines(state, lang).await?,
         })
     }
 
@@ -122,6 +130,7 @@ impl Section {
     async fn log(self, state: &AppState, lang: Lang) -> Result<Option<Log>, ApiError> {
         match self {
             Self::Webhooks => Ok(Some(webhooks::log(state, lang).await?)),
+            Self::Classifier => Ok(Some(classifier::log(state, lang).await?)),
             Self::Users
             | Self::Units
             | Self::Categories
@@ -143,6 +152,7 @@ impl Section {
             Self::ApiKeys => apikeys::save(state, typed, lang).await,
             Self::Webhooks => webhooks::save(state, typed, lang).await,
             Self::Messages => messages::save(),
+            Self::Classifier => classifier::save(state, typed).await,
         }
     }
 }
