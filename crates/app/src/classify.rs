@@ -187,8 +187,7 @@ pub async fn train(platform: &Platform, now: DateTime<Utc>) -> Result<Trained> {
     })
     .await
     .map_err(|e| AppError::Internal(format!("training stopped: {e}")))?;
-    // On equal accuracy the newer model, which learned from more of the store, serves.
-    let in_service = evaluation.accuracy >= compared.accuracy;
+    let in_service = evaluation.may_replace(&compared);
     let as_json = |e: &Evaluation| serde_json::to_string(e).unwrap_or_default();
     let bytes = model.encode();
     let version = platform

@@ -443,3 +443,22 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let (ok, out) = run(&[]);
     assert!(!ok && out.contains("unknown field 'desc'"), "{out}");
 }
+
+#[tokio::test]
+async fn model_train_keeps_a_version_with_its_evaluation_and_puts_it_into_service() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(grassroots(dir.path()).arg("migrate").output().unwrap().status.success());
+    let store = open(dir.path()).await;
+    let taxonomy = grassroots_domain::Taxonomy::builtin();
+    store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
+    let train = grassroots(dir.path()).args(["model", "train"]).output().unwrap();
+    assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    let said = String::from_utf8(train.stdout).unwrap();
+    assert!(said.contains("version 1: learned from 0 labelled cases"), "{said}");
+    assert!(said.contains("accuracy: top-level 0.9"), "the independent requests: {said}");
+    assert!(said.contains("0301 路灯") && said.contains("version 1 is in service"), "{said}");
+    assert_eq!(store.version_in_service().await.unwrap(), Some(1));
+    let listed = grassroots(dir.path()).args(["model", "list"]).output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.starts_with("version 1 (in service): trained"), "{listed}");
+}

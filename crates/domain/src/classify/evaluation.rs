@@ -25,6 +25,15 @@ pub struct Evaluation {
     pub confusions: Vec<Confusion>,
 }
 
+impl Evaluation {
+    /// Whether a model with these figures may replace one with `current`'s, both measured on
+    /// the same requests: not if it gets fewer of them right. On a tie the newer one, which
+    /// learned from more, serves.
+    pub fn may_replace(&self, current: &Evaluation) -> bool {
+        self.examples == current.examples && self.accuracy >= current.accuracy
+    }
+}
+
 /// One category's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryFigures {
@@ -113,6 +122,26 @@ pub fn evaluate(model: &Model, held_out: &[Example]) -> Evaluation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scored(examples: usize, accuracy: f64) -> Evaluation {
+        Evaluation {
+            examples,
+            accuracy,
+            top3: accuracy,
+            top_level_accuracy: accuracy,
+            top_level_top3: accuracy,
+            categories: Vec::new(),
+            confusions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_model_that_does_worse_does_not_replace_the_one_in_service() {
+        assert!(scored(700, 0.91).may_replace(&scored(700, 0.90)));
+        assert!(scored(700, 0.90).may_replace(&scored(700, 0.90)), "a tie goes to the newer");
+        assert!(!scored(700, 0.89).may_replace(&scored(700, 0.90)));
+        assert!(!scored(650, 0.95).may_replace(&scored(700, 0.90)), "figures on other requests do not compare");
+    }
 
     fn example(category: &str, text: &str) -> Example {
         Example { category: category.into(), text: text.into() }

@@ -142,6 +142,17 @@ impl Fixture {
         store.create_case(self.new_case(description, phone, at), &Actor::Resident).await.unwrap()
     }
 
+    /// A report of 0302 with the machine's decisions about it.
+    pub async fn report_decided(
+        &self,
+        store: &dyn Store,
+        description: &str,
+        decisions: Vec<grassroots_domain::decisions::Decision>,
+    ) -> CreatedCase {
+        let new = NewCase { decisions, ..self.new_case(description, None, Utc::now()) };
+        store.create_case(new, &Actor::Resident).await.unwrap()
+    }
+
     fn new_case(&self, description: &str, phone: Option<&str>, at: DateTime<Utc>) -> NewCase {
         let category = self.taxonomy.get("0302").unwrap();
         let due = deadlines(&self.calendar, category, Priority::Normal, at);
