@@ -1,5 +1,5 @@
-// The loop as people live it, on a 390-px phone and on a desktop: a resident reports from where
-// they stand ("use my location", or a refusal that leaves the page usable), is asked once about
+// The loop as people live it, on a 390-px phone and on a desktop: a resident describes the
+// problem first and takes the category the platform proposes, reports from where they stand ("use my location", or a refusal that leaves the page usable), is asked once about
 // an address that names no street, community or landmark, asks to be texted and follows the
 // message's link to add a photo; a dispatcher reveals a reporter
 // without leaving the case and can call them; staff read maps that name their landmarks without
@@ -95,7 +95,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
     assert.match(await p.locator('#address-error').innerText(), /找不到对应的街道、社区或地标/);
     assert.equal(await p.locator('#address').inputValue(), '北京市东城区', 'what was typed stays');
-    assert.equal(await p.locator('.note').count(), 0, 'no photos to choose again: none were chosen');
+    assert.equal(await p.locator('.note', { hasText: '照片' }).count(), 0, 'no photos to choose again: none were chosen');
     const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(fits, 'nothing wider than the screen');
     await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
@@ -236,6 +236,29 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     assert.equal((await p.locator('#supporters').innerText()).trim(), '1');
     const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(fits, 'the case page fits the screen');
+    await p.context().close();
+  });
+
+  test(`${size}: a resident describes the problem first and takes the category the platform proposes`, async () => {
+    const [lat, lng] = size === 'phone' ? [39.9281, 116.4032] : [39.9286, 116.4038];
+    const p = await page(viewport);
+    await p.goto(`${base}/report/details?lng=${lng}&lat=${lat}`);
+    await p.fill('#description', '胡同口那盏路灯坏了快一个礼拜了，晚上黑灯瞎火的，老人出门不方便');
+    const proposal = p.locator('#category-proposals [data-choose-category]').first();
+    await proposal.waitFor();
+    assert.match(await proposal.innerText(), /路灯/, 'street lights proposed first');
+    assert.match(await p.locator('#category-proposals').innerText(), /依据/, 'with the words that decided');
+    await proposal.click();
+    assert.equal(await p.locator('#category_code').inputValue(), '0301');
+    assert.equal(await proposal.getAttribute('aria-pressed'), 'true');
+    await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    if (await p.locator('#nearby').isVisible()) {
+      await Promise.all([p.waitForNavigation(), p.click('form.stack button[type="submit"]')]);
+    }
+    const trackingNo = (await p.locator('#tracking-no').innerText()).trim();
+    const dispatcher = await bearer('dispatcher');
+    const found = (await api(`/api/v1/cases?text=${trackingNo}`, dispatcher)).cases[0];
+    assert.equal(found.category_code, '0301', 'filed as the resident chose');
     await p.context().close();
   });
 
