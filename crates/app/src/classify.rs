@@ -101,11 +101,14 @@ pub(crate) fn categorise(platform: &Platform, description: &str) -> (String, Dec
             confidence: None,
             reasons: Vec::new(),
             model_version: classifier.version,
+            target_case: None,
         },
     };
     let category = match decision.kind {
         DecisionKind::CategoryApplied => decision.category_code.clone(),
-        DecisionKind::CategoryProposed | DecisionKind::Dispatched => decisions::UNSORTED.to_string(),
+        DecisionKind::CategoryProposed | DecisionKind::Dispatched | DecisionKind::MergeSuggested => {
+            decisions::UNSORTED.to_string()
+        }
     };
     (category, decision)
 }
@@ -224,6 +227,7 @@ pub fn outcome_of(d: &DecisionOnCase) -> Outcome {
         category_code: &d.category_code,
         lead_unit: d.lead_unit.as_deref(),
         return_count: d.return_count,
+        merged_into: d.merged_into,
     };
     decisions::outcome(&d.decision, now)
 }

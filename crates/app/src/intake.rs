@@ -58,9 +58,12 @@ const MAX_ADDRESS: usize = 200;
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
     let mut new = check(platform, reporter, report)?;
+    // A report that likely repeats an open case waits for a dispatcher to merge it or send it:
+    // it is not dispatched a second time automatically.
+    let repeat = repeats(platform, &new).await;
     // The matrix line is known from the report itself: nothing is read back after the write.
     let reference = platform.reference();
-    let line = reference.suggest(&new.category_code, &new.place).filter(|s| s.auto_dispatch);
+    let line = reference.suggest(&new.category_code, &new.place).filter(|s| s.auto_dispatch && repeat.is_none());
     if let Some(line) = &line {
         new.decisions.push(Decision {
             kind: DecisionKind::Dispatched,
@@ -69,14 +72,29 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
             confidence: None,
             reasons: vec![line.why_zh.clone()],
             model_version: None,
+            target_case: None,
         });
     }
+    new.decisions.extend(repeat);
     let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
     let mut created = platform.store.create_case(new, &reporter.actor()).await?;
     if let Some((unit, note)) = line {
         dispatch_automatically(platform, &mut created, unit, note).await;
     }
     Ok(created)
+}
+
+/// The open case a new report most likely repeats, as a suggested merge.
+async fn repeats(platform: &Platform, new: &NewCase) -> Option<Decision> {
+    let caller = new.reporter_phone.as_deref().map(|p| platform.store.caller_tag(p));
+    let reported = crate::duplicates::Reported {
+        description: &new.description,
+        category: &new.category_code,
+        place: &new.place,
+        received_at: new.received_at,
+        caller: caller.as_deref(),
+    };
+    crate::duplicates::suspected(platform, &reported).await
 }
 
 /// Takes a report in without dispatching it: only for a grid worker who closes it on the spot.

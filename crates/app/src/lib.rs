@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod classify;
+pub mod duplicates;
 mod error;
 pub mod fields;
 pub mod intake;

@@ -12,6 +12,7 @@ use grassroots_app::intake::{self, Report, Reporter};
 use grassroots_app::reference::{self, DayChange};
 use grassroots_app::{accounts, keys, AppError, Platform, Settings};
 use grassroots_domain::calendar::DayKind;
+use grassroots_domain::decisions::DecisionKind;
 use grassroots_domain::region::parse_region_csv;
 use grassroots_domain::{CaseState, Role, Scope, Taxonomy};
 use grassroots_store::prelude::*;
@@ -89,25 +90,38 @@ async fn every_reporter_is_dispatched_automatically_where_the_matrix_says_so(db:
     let operator = staff(&platform, "operator", Role::Operator, "region:110101").await;
     let issued =
         keys::issue(&platform, keys::KeyRequest { name: "外部系统".into(), ..Default::default() }).await.unwrap();
-    let report = |category: &str| Report {
-        description: "井盖缺失".into(),
+    // Each at another building: three matters, none the repeat of another.
+    let report = |category: &str, building: usize| Report {
+        description: format!("{building}号楼门口井盖缺失"),
         category_code: Some(category.into()),
         address: Some("东华门街道".into()),
         ..Report::default()
     };
-    for reporter in [Reporter::Resident, Reporter::Staff(&operator), Reporter::System(&issued.key)] {
-        let created = intake::submit(&platform, reporter, report("0302")).await.unwrap();
+    let reporters = [Reporter::Resident, Reporter::Staff(&operator), Reporter::System(&issued.key)];
+    let mut first = None;
+    for (building, reporter) in reporters.into_iter().enumerate() {
+        let created = intake::submit(&platform, reporter, report("0302", building)).await.unwrap();
         assert_eq!(created.status, CaseState::Dispatched, "{reporter:?}");
+        first = first.or(Some(created.id));
         let record = platform.store.case_record(created.id).await.unwrap().unwrap();
         assert_eq!(record.lead_unit.as_deref(), Some(UNIT));
         // Another category waits for a dispatcher.
-        let created = intake::submit(&platform, reporter, report("0301")).await.unwrap();
+        let created = intake::submit(&platform, reporter, report("0301", building + 10)).await.unwrap();
         assert_eq!(created.status, CaseState::Received, "{reporter:?}");
     }
+    // The same manhole again: a likely repeat waits for a dispatcher to merge it, and the
+    // suggestion is kept with the case.
+    let again =
+        Report { description: "0号楼门口的井盖没了，晚上容易掉下去".into(), ..report("0302", 0) };
+    let repeat = intake::submit(&platform, Reporter::Resident, again).await.unwrap();
+    assert_eq!(repeat.status, CaseState::Received, "not dispatched a second time");
+    let decisions = platform.store.case_decisions(repeat.id).await.unwrap();
+    let kinds: Vec<_> = decisions.iter().map(|d| (d.decision.kind, d.decision.target_case)).collect();
+    assert_eq!(kinds, [(DecisionKind::MergeSuggested, first)], "{decisions:?}");
     // A handler takes in nothing: refused before anything is stored.
     let handler = staff(&platform, "handler", Role::Handler, &format!("unit:{UNIT}")).await;
     let before = platform.store.count_cases().await.unwrap();
-    let refused = intake::submit(&platform, Reporter::Staff(&handler), report("0302")).await.unwrap_err();
+    let refused = intake::submit(&platform, Reporter::Staff(&handler), report("0302", 9)).await.unwrap_err();
     assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
     assert_eq!(platform.store.count_cases().await.unwrap(), before);
 }

@@ -16,6 +16,7 @@ coded_enum! {
         CategoryApplied = "category_applied" / "自动分类" / "category applied",
         CategoryProposed = "category_proposed" / "建议分类" / "category proposed",
         Dispatched = "dispatched" / "自动派遣" / "automatic dispatch",
+        MergeSuggested = "merge_suggested" / "疑似重复" / "possible duplicate",
     }
 }
 
@@ -40,6 +41,8 @@ pub struct Decision {
     pub reasons: Vec<String>,
     /// The model's version; none for the model trained on the project's corpus alone.
     pub model_version: Option<i64>,
+    /// The case a report may repeat, for a suggested merge.
+    pub target_case: Option<uuid::Uuid>,
 }
 
 /// Whether a proposed category is applied: only where the administrator set a threshold (in
@@ -57,6 +60,7 @@ pub fn on_proposal(proposal: &Proposal, percent: Option<u8>, model_version: Opti
         confidence: Some(proposal.confidence),
         reasons: proposal.reasons.clone(),
         model_version,
+        target_case: None,
     }
 }
 
@@ -68,6 +72,7 @@ pub struct CaseNow<'a> {
     pub lead_unit: Option<&'a str>,
     /// Times a unit sent it back.
     pub return_count: i64,
+    pub merged_into: Option<uuid::Uuid>,
 }
 
 /// The category intake gives a case when nobody chose one and the machine was not sure.
@@ -90,6 +95,16 @@ pub fn outcome(decision: &Decision, case: CaseNow<'_>) -> Outcome {
         }
         DecisionKind::Dispatched if finished => Outcome::Kept,
         DecisionKind::Dispatched => Outcome::Pending,
+        // Merged as suggested, or taken on as a matter of its own (or merged elsewhere).
+        DecisionKind::MergeSuggested if case.merged_into.is_some() && case.merged_into == decision.target_case => {
+            Outcome::Kept
+        }
+        DecisionKind::MergeSuggested
+            if case.merged_into.is_some() || !matches!(case.state, CaseState::Received | CaseState::Registered) =>
+        {
+            Outcome::Overridden
+        }
+        DecisionKind::MergeSuggested => Outcome::Pending,
     }
 }
 
@@ -105,11 +120,12 @@ mod tests {
             confidence: Some(0.9),
             reasons: vec!["路灯".into()],
             model_version: None,
+            target_case: None,
         }
     }
 
     fn case<'a>(state: CaseState, category: &'a str, unit: Option<&'a str>, returns: i64) -> CaseNow<'a> {
-        CaseNow { state, category_code: category, lead_unit: unit, return_count: returns }
+        CaseNow { state, category_code: category, lead_unit: unit, return_count: returns, merged_into: None }
     }
 
     #[test]
@@ -137,6 +153,17 @@ mod tests {
         assert_eq!(outcome(&d, case(CaseState::Dispatched, "0301", None, 0)), Outcome::Kept);
         assert_eq!(outcome(&d, case(CaseState::Dispatched, "0303", None, 0)), Outcome::Overridden);
         assert_eq!(outcome(&d, case(CaseState::Rejected, UNSORTED, None, 0)), Outcome::Overridden);
+    }
+
+    #[test]
+    fn a_suggested_merge_is_kept_when_made_and_overridden_when_the_case_goes_on_alone() {
+        let target = uuid::Uuid::now_v7();
+        let d = Decision { target_case: Some(target), ..decision(DecisionKind::MergeSuggested, "0301", None) };
+        let merged = |into| CaseNow { merged_into: Some(into), ..case(CaseState::Merged, "0301", None, 0) };
+        assert_eq!(outcome(&d, case(CaseState::Received, "0301", None, 0)), Outcome::Pending);
+        assert_eq!(outcome(&d, merged(target)), Outcome::Kept);
+        assert_eq!(outcome(&d, merged(uuid::Uuid::now_v7())), Outcome::Overridden);
+        assert_eq!(outcome(&d, case(CaseState::Dispatched, "0301", Some("u"), 0)), Outcome::Overridden);
     }
 
     #[test]

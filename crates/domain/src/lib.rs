@@ -10,6 +10,7 @@ pub mod case;
 pub mod category;
 pub mod classify;
 pub mod decisions;
+pub mod duplicates;
 pub mod free_text;
 pub mod notices;
 pub mod personal;

@@ -12,6 +12,7 @@ mod audit;
 pub mod auth;
 mod cases;
 pub mod crypto;
+pub mod duplicates;
 mod error;
 pub mod export;
 mod grids;
@@ -32,6 +33,7 @@ pub mod types;
 
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
+pub use duplicates::DuplicateStore;
 pub use error::StoreError;
 pub use grids::GridStore;
 pub use history::HistoryStore;
@@ -54,8 +56,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore, MessageStore, ModelStore,
-        OutboxStore, PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
+        AuditStore, CaseStore, DuplicateStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
+        MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
     };
 }
 
@@ -67,6 +69,7 @@ pub trait Store:
     + GridStore
     + IdentityStore
     + CaseStore
+    + DuplicateStore
     + StatsStore
     + JobStore
     + HistoryStore

@@ -57,6 +57,7 @@ pub struct DecisionOnCase {
     pub category_code: String,
     pub lead_unit: Option<String>,
     pub return_count: i64,
+    pub merged_into: Option<Uuid>,
 }
 
 #[async_trait]

@@ -58,6 +58,7 @@ async fn decisions_are_kept_with_their_case_and_lose_their_words_with_its_person
         confidence: Some(0.72),
         reasons: vec!["井盖".into(), "松动".into()],
         model_version: Some(3),
+        target_case: None,
     };
     let dispatched = Decision {
         kind: DecisionKind::Dispatched,
@@ -66,6 +67,7 @@ async fn decisions_are_kept_with_their_case_and_lose_their_words_with_its_person
         confidence: None,
         reasons: vec!["全区井盖".into()],
         model_version: None,
+        target_case: Some(uuid::Uuid::now_v7()),
     };
     let case = f.report_decided(s, "井盖松动", vec![proposed.clone(), dispatched.clone()]).await;
     let kept = s.case_decisions(case.id).await.unwrap();

@@ -13,7 +13,7 @@ CREATE TABLE classifier_models (
 );
 
 -- Every decision the machine made about a case (a category applied or proposed, an automatic
--- dispatch) with its reasons, written with the case. Whether people kept it is read from the
+-- dispatch, a suggested merge into the case it may repeat) with its reasons, written with the case. Whether people kept it is read from the
 -- case as it is now.
 CREATE TABLE machine_decisions (
     id            TEXT PRIMARY KEY,
@@ -24,6 +24,7 @@ CREATE TABLE machine_decisions (
     confidence    DOUBLE PRECISION,
     reasons       TEXT NOT NULL,
     model_version BIGINT,
+    target_case   TEXT,
     made_at       BIGINT NOT NULL
 );
 CREATE INDEX machine_decisions_by_case ON machine_decisions (case_id);

@@ -9,6 +9,7 @@
 mod audit;
 mod backup;
 mod cases;
+mod duplicates;
 mod events;
 mod grids;
 mod history;

@@ -14,7 +14,14 @@ use crate::models::{DecisionOnCase, LabelledCase, ModelInfo, NewModel};
 use crate::{Result, StoreError};
 
 const DECISION_COLUMNS: &str = "d.case_id, c.tracking_no, d.made_at, d.kind, d.category_code AS decided_category, \
-     d.unit_id, d.confidence, d.reasons, d.model_version, c.state, c.category_code, c.lead_unit, c.return_count";
+     d.unit_id, d.confidence, d.reasons, d.model_version, d.target_case, c.state, c.category_code, c.lead_unit, \
+     c.return_count, c.merged_into";
+
+fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
+    r.try_get::<Option<String>, _>(column)?
+        .map(|s| Uuid::parse_str(&s).map_err(|e| StoreError::Corrupt(format!("{column}: {e}"))))
+        .transpose()
+}
 
 fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("machine decision: {what}"));
@@ -32,11 +39,13 @@ fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
             confidence: r.try_get("confidence")?,
             reasons: serde_json::from_str(&reasons).map_err(|e| corrupt(&e.to_string()))?,
             model_version: r.try_get("model_version")?,
+            target_case: optional_uuid(r, "target_case")?,
         },
         state: CaseState::parse(&state).ok_or_else(|| corrupt(&state))?,
         category_code: r.try_get("category_code")?,
         lead_unit: r.try_get("lead_unit")?,
         return_count: r.try_get("return_count")?,
+        merged_into: optional_uuid(r, "merged_into")?,
     })
 }
 
@@ -50,8 +59,8 @@ impl SqlStore {
     ) -> Result<()> {
         for d in decisions {
             sqlx::query(
-                "INSERT INTO machine_decisions (id, case_id, kind, category_code, unit_id, confidence, reasons, model_version, made_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO machine_decisions (id, case_id, kind, category_code, unit_id, confidence, reasons, model_version, \
+                 target_case, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(case_id.to_string())
@@ -61,6 +70,7 @@ impl SqlStore {
             .bind(d.confidence)
             .bind(serde_json::to_string(&d.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .bind(d.model_version)
+            .bind(d.target_case.map(|id| id.to_string()))
             .bind(ms(at))
             .execute(&mut *conn)
             .await?;

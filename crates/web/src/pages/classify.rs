@@ -1,7 +1,9 @@
-//! 智能分类 on the report forms: the categories a description suggests, shown under the
-//! category list as the resident or operator types (a fragment the script asks for), each with
-//! its confidence and the words that decided it; choosing one sets the list. Without the
-//! script, a report sent without a category is sorted by the platform on submission.
+//! What the platform reads in reports, on the pages: on the report forms, the categories a
+//! description suggests, shown under the category list as the resident or operator types (a
+//! fragment the script asks for), each with its confidence and the words that decided it;
+//! choosing one sets the list (without the script, a report sent without a category is sorted
+//! by the platform on submission). On the case page, what the platform decided by itself, and
+//! the open cases the case may repeat, with the reasons and a button to merge it into one.
 
 use std::sync::Arc;
 
@@ -98,7 +100,9 @@ pub async fn machine_lines(state: &AppState, case_id: uuid::Uuid, lang: &Lang) -
             let category = category_name(&reference, &decision.category_code, lang);
             let confidence = decision.confidence.map(|c| format!(" ({:.0}%)", c * 100.0)).unwrap_or_default();
             let what = match decision.kind {
-                DecisionKind::CategoryApplied | DecisionKind::CategoryProposed => format!("{category}{confidence}"),
+                DecisionKind::CategoryApplied | DecisionKind::CategoryProposed | DecisionKind::MergeSuggested => {
+                    format!("{category}{confidence}")
+                }
                 DecisionKind::Dispatched => {
                     unit_name(&reference, decision.unit_id.as_deref().unwrap_or_default(), lang)
                 }
@@ -112,4 +116,45 @@ pub async fn machine_lines(state: &AppState, case_id: uuid::Uuid, lang: &Lang) -
             }
         })
         .collect())
+}
+
+/// An open case the case may repeat, as the case page lists it.
+pub struct DuplicateLine {
+    pub id: String,
+    pub tracking_no: String,
+    pub category: String,
+    pub state: String,
+    pub received: String,
+    /// What speaks for one matter, and what against.
+    pub for_same: String,
+    pub against: String,
+}
+
+/// The open cases a case may repeat, surest first, and how many callers reported the matter.
+pub async fn duplicate_lines(
+    state: &AppState,
+    user: &grassroots_store::User,
+    case_id: uuid::Uuid,
+    lang: &Lang,
+) -> Result<(Vec<DuplicateLine>, usize), ApiError> {
+    let reference = state.reference();
+    let (found, callers) = grassroots_app::duplicates::suggest(state, user, case_id).await?;
+    let joined = |for_same: bool, v: &grassroots_domain::duplicates::Verdict| {
+        let words: Vec<&str> =
+            v.reasons.iter().filter(|r| r.for_same == for_same).map(|r| lang.t(&r.zh, &r.en)).collect();
+        words.join(lang.t("；", "; "))
+    };
+    let lines = found
+        .iter()
+        .map(|s| DuplicateLine {
+            id: s.record.id.to_string(),
+            tracking_no: s.record.tracking_no.clone(),
+            category: category_name(&reference, &s.record.category_code, lang),
+            state: lang.t(s.record.state.label_zh(), s.record.state.label_en()).to_string(),
+            received: local_time(s.record.received_at),
+            for_same: joined(true, &s.verdict),
+            against: joined(false, &s.verdict),
+        })
+        .collect();
+    Ok((lines, callers))
 }

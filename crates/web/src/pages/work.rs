@@ -820,6 +820,10 @@ struct CasePage {
     timeline: Vec<TimelineLine>,
     /// What the platform decided by itself (a category, an automatic dispatch).
     machine: Vec<super::classify::MachineLine>,
+    /// Open cases this one may repeat, for whoever may merge it now; and how many callers
+    /// reported the matter.
+    duplicates: Vec<super::classify::DuplicateLine>,
+    callers: usize,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -854,6 +858,35 @@ fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &La
     TimelineLine { at: local_time(e.at), what: lang.t(zh, en).to_string(), who, detail }
 }
 
+/// The forms of the moves the staff member may make now and, where they may merge it, the
+/// open cases it may repeat with how many callers reported the matter.
+async fn what_to_do(
+    state: &AppState,
+    staff: &Staff,
+    r: &CaseRecord,
+    ctx: &grassroots_domain::workflow::MoveContext<'_>,
+    reference: &Reference,
+    lang: &Lang,
+) -> Result<(Vec<ActionForm>, Vec<super::classify::DuplicateLine>, usize), ApiError> {
+    let open = open_actions(r, &staff.actor(), ctx);
+    let (duplicates, callers) = if open.contains(&MoveKind::Merge) {
+        super::classify::duplicate_lines(state, &staff.user, r.id, lang).await?
+    } else {
+        (Vec::new(), 0)
+    };
+    let actions = open
+        .into_iter()
+        .map(|a| {
+            let mut form = action_form(a, r, reference, staff.user.role, lang);
+            if a == MoveKind::Reclassify {
+                propose_category(&mut form, state, r, reference, lang);
+            }
+            form
+        })
+        .collect();
+    Ok((actions, duplicates, callers))
+}
+
 async fn case_page(
     state: &AppState,
     staff: &Staff,
@@ -866,16 +899,7 @@ async fn case_page(
     let r = &detail.record;
     let now = Utc::now();
     let ctx = state.move_context(&reference, now);
-    let actions = open_actions(r, &staff.actor(), &ctx)
-        .into_iter()
-        .map(|a| {
-            let mut form = action_form(a, r, &reference, staff.user.role, &lang);
-            if a == MoveKind::Reclassify {
-                propose_category(&mut form, state, r, &reference, &lang);
-            }
-            form
-        })
-        .collect();
+    let (actions, duplicates, callers) = what_to_do(state, staff, r, &ctx, &reference, &lang).await?;
     let attachments = state.store.attachments(&staff.user.scope, r.id).await?;
     let photos = photo_groups(&detail, &attachments, &lang);
     let svg = match (r.place.lng, r.place.lat) {
@@ -922,6 +946,8 @@ async fn case_page(
         photos,
         timeline: detail.events.iter().map(|e| event_line(e, &reference, &lang)).collect(),
         machine: super::classify::machine_lines(state, r.id, &lang).await?,
+        duplicates,
+        callers,
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {

@@ -1,0 +1,121 @@
+//! 重复件: the open cases a report may repeat, judged on facets (`domain::duplicates`) and
+//! ranked, for a dispatcher to merge in one action; at intake, the likeliest one is kept as a
+//! suggested merge; several callers on one matter are told as a group complaint.
+
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::case::Place;
+use grassroots_domain::decisions::{Decision, DecisionKind};
+use grassroots_domain::duplicates::{judge, Report, Verdict};
+use grassroots_domain::{CaseRecord, Scope};
+use grassroots_store::duplicates::Candidate;
+use grassroots_store::User;
+use uuid::Uuid;
+
+use crate::{AppError, Platform, Result};
+
+/// How far back a report may repeat another.
+const WINDOW_DAYS: i64 = 30;
+/// Cases read at most to judge (the street's newest open ones and the caller's).
+const SCANNED: usize = 300;
+/// Suggestions shown at most.
+const SHOWN: usize = 5;
+/// Distinct callers on one matter from which it is a group complaint (群体诉求).
+pub const GROUP_FROM: usize = 3;
+
+/// An open case a report may repeat, and why.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub record: CaseRecord,
+    pub verdict: Verdict,
+}
+
+/// What a report is, for the comparison.
+pub struct Reported<'a> {
+    pub description: &'a str,
+    pub category: &'a str,
+    pub place: &'a Place,
+    pub received_at: DateTime<Utc>,
+    pub caller: Option<&'a str>,
+}
+
+fn as_report<'a>(r: &'a Reported<'a>) -> Report<'a> {
+    Report {
+        text: r.description,
+        category: r.category,
+        point: r.place.lat.zip(r.place.lng),
+        community: r.place.community_code.as_deref(),
+        address: r.place.address.as_deref(),
+        received_at: r.received_at,
+        caller: r.caller,
+    }
+}
+
+/// The open cases within `scope` the report is judged to repeat, surest first.
+async fn matching(platform: &Platform, scope: &Scope, id: Uuid, reported: &Reported<'_>) -> Result<Vec<Suggestion>> {
+    let Some(region) = reported.place.street_code.as_deref().or(reported.place.district_code.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let since = reported.received_at - Duration::days(WINDOW_DAYS);
+    let candidates = platform.store.duplicate_candidates(scope, id, region, reported.caller, since, SCANNED).await?;
+    let me = as_report(reported);
+    let mut found: Vec<Suggestion> = candidates
+        .into_iter()
+        .filter_map(|Candidate { record, caller }| {
+            let other = Reported {
+                description: &record.description,
+                category: &record.category_code,
+                place: &record.place,
+                received_at: record.received_at,
+                caller: caller.as_deref(),
+            };
+            let verdict = judge(&me, &as_report(&other));
+            verdict.same_matter.then(|| Suggestion { record: record.clone(), verdict })
+        })
+        .collect();
+    found.sort_by(|a, b| b.verdict.score.total_cmp(&a.verdict.score));
+    Ok(found)
+}
+
+/// The open cases a case may repeat, surest first, each with its reasons; and how many
+/// different callers reported the matter (this case's included), to tell a group complaint.
+pub async fn suggest(platform: &Platform, user: &User, case_id: Uuid) -> Result<(Vec<Suggestion>, usize)> {
+    let detail = platform.store.case_detail(&user.scope, case_id).await?.ok_or(AppError::NotFound)?;
+    let record = &detail.record;
+    let caller = platform.store.caller_of(case_id).await?;
+    let reported = Reported {
+        description: &record.description,
+        category: &record.category_code,
+        place: &record.place,
+        received_at: record.received_at,
+        caller: caller.as_deref(),
+    };
+    let mut found = matching(platform, &user.scope, case_id, &reported).await?;
+    let callers = found.len() + 1;
+    found.truncate(SHOWN);
+    Ok((found, callers))
+}
+
+/// At intake: the case a new report most likely repeats, as a decision kept with it (the
+/// dispatcher merges or goes on; either way it is counted).
+pub(crate) async fn suspected(platform: &Platform, reported: &Reported<'_>) -> Option<Decision> {
+    let found = match matching(platform, &Scope::All, Uuid::nil(), reported).await {
+        Ok(found) => found,
+        Err(e) => {
+            // A report is never refused for want of a suggestion.
+            tracing::warn!(error = %e, "looking for the case a report repeats");
+            return None;
+        }
+    };
+    let best = found.into_iter().next()?;
+    let mut reasons = vec![format!("受理编号 {}", best.record.tracking_no)];
+    reasons.extend(best.verdict.reasons.iter().filter(|r| r.for_same).map(|r| r.zh.clone()));
+    Some(Decision {
+        kind: DecisionKind::MergeSuggested,
+        category_code: best.record.category_code.clone(),
+        unit_id: None,
+        confidence: None,
+        reasons,
+        model_version: None,
+        target_case: Some(best.record.id),
+    })
+}
