@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::case::Place;
 use grassroots_domain::decisions::{Decision, DecisionKind};
 use grassroots_domain::duplicates::{judge, Report, Verdict};
-use grassroots_domain::{CaseRecord, Scope};
-use grassroots_store::duplicates::Candidate;
+use grassroots_domain::Scope;
+use grassroots_store::duplicates::{Candidate, Probe};
 use grassroots_store::User;
 use uuid::Uuid;
 
@@ -15,8 +15,11 @@ use crate::{AppError, Platform, Result};
 
 /// How far back a report may repeat another.
 const WINDOW_DAYS: i64 = 30;
-/// Cases read at most to judge (the street's newest open ones and the caller's).
-const SCANNED: usize = 300;
+/// Cases read at most to judge, each way (near the point, in the community without a point,
+/// the caller's).
+const SCANNED: usize = 30;
+/// How far from a report's point to look: an outage reported far apart can be one matter.
+const RADIUS_M: f64 = 600.0;
 /// Suggestions shown at most.
 const SHOWN: usize = 5;
 /// Distinct callers on one matter from which it is a group complaint (群体诉求).
@@ -25,7 +28,7 @@ pub const GROUP_FROM: usize = 3;
 /// An open case a report may repeat, and why.
 #[derive(Debug, Clone)]
 pub struct Suggestion {
-    pub record: CaseRecord,
+    pub case: Candidate,
     pub verdict: Verdict,
 }
 
@@ -52,24 +55,27 @@ fn as_report<'a>(r: &'a Reported<'a>) -> Report<'a> {
 
 /// The open cases within `scope` the report is judged to repeat, surest first.
 async fn matching(platform: &Platform, scope: &Scope, id: Uuid, reported: &Reported<'_>) -> Result<Vec<Suggestion>> {
-    let Some(region) = reported.place.street_code.as_deref().or(reported.place.district_code.as_deref()) else {
-        return Ok(Vec::new());
+    let probe = Probe {
+        category_code: reported.category,
+        place: reported.place,
+        caller: reported.caller,
+        since: reported.received_at - Duration::days(WINDOW_DAYS),
+        radius_m: RADIUS_M,
     };
-    let since = reported.received_at - Duration::days(WINDOW_DAYS);
-    let candidates = platform.store.duplicate_candidates(scope, id, region, reported.caller, since, SCANNED).await?;
+    let candidates = platform.store.duplicate_candidates(scope, id, &probe, SCANNED).await?;
     let me = as_report(reported);
     let mut found: Vec<Suggestion> = candidates
         .into_iter()
-        .filter_map(|Candidate { record, caller }| {
+        .filter_map(|case| {
             let other = Reported {
-                description: &record.description,
-                category: &record.category_code,
-                place: &record.place,
-                received_at: record.received_at,
-                caller: caller.as_deref(),
+                description: &case.description,
+                category: &case.category_code,
+                place: &case.place,
+                received_at: case.received_at,
+                caller: case.caller.as_deref(),
             };
             let verdict = judge(&me, &as_report(&other));
-            verdict.same_matter.then(|| Suggestion { record: record.clone(), verdict })
+            verdict.same_matter.then_some(Suggestion { case, verdict })
         })
         .collect();
     found.sort_by(|a, b| b.verdict.score.total_cmp(&a.verdict.score));
@@ -107,15 +113,15 @@ pub(crate) async fn suspected(platform: &Platform, reported: &Reported<'_>) -> O
         }
     };
     let best = found.into_iter().next()?;
-    let mut reasons = vec![format!("受理编号 {}", best.record.tracking_no)];
+    let mut reasons = vec![format!("受理编号 {}", best.case.tracking_no)];
     reasons.extend(best.verdict.reasons.iter().filter(|r| r.for_same).map(|r| r.zh.clone()));
     Some(Decision {
         kind: DecisionKind::MergeSuggested,
-        category_code: best.record.category_code.clone(),
+        category_code: best.case.category_code.clone(),
         unit_id: None,
         confidence: None,
         reasons,
         model_version: None,
-        target_case: Some(best.record.id),
+        target_case: Some(best.case.id),
     })
 }

@@ -1,10 +1,11 @@
 //! 重复件: whether a report is the same matter as another, decided on facets — the place (how
 //! far apart, the same community, the same building), the time between them, the category,
-//! the thing named (路灯, 井盖, 电梯 …), the caller (同人同事) and the words — each stated as
-//! a reason. Words alone do not decide: the same words at another building, or the same place
-//! with another problem, are different matters.
+//! the thing named (路灯, 井盖, 电梯 …) and the caller (同人同事) — each stated as a reason.
+//! Words alone do not decide: the same words at another building, or the same place with
+//! another problem, are different matters. (The texts' similarity was a signal too; fitted on
+//! pairs full of such near misses it weighed nothing beyond the others, and was dropped.)
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use aho_corasick::AhoCorasick;
 use chrono::{DateTime, Utc};
@@ -45,8 +46,6 @@ pub struct Facets {
     /// Both name the same building, unit or room, and no spot differently.
     pub same_spot: bool,
     pub same_caller: bool,
-    /// Cosine similarity of the two texts' character pairs, 0 to 1.
-    pub similarity: f64,
 }
 
 /// A reason for or against, in both languages.
@@ -240,28 +239,6 @@ fn spots_differ(a: &BTreeSet<(&'static str, String)>, b: &BTreeSet<(&'static str
     })
 }
 
-fn pairs(text: &str) -> HashMap<(char, char), f64> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    let mut counts = HashMap::new();
-    for w in chars.windows(2) {
-        *counts.entry((w[0], w[1])).or_insert(0.0) += 1.0;
-    }
-    counts
-}
-
-/// Cosine similarity of two texts' character pairs.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (pairs(a), pairs(b));
-    let dot: f64 = a.iter().filter_map(|(k, v)| b.get(k).map(|w| v * w)).sum();
-    let norm = |m: &HashMap<(char, char), f64>| m.values().map(|v| v * v).sum::<f64>().sqrt();
-    let (na, nb) = (norm(&a), norm(&b));
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
-}
-
 /// The facets of a pair of reports.
 pub fn facets(a: &Report<'_>, b: &Report<'_>) -> Facets {
     let whole = |r: &Report<'_>| format!("{} {}", r.address.unwrap_or_default(), r.text);
@@ -281,7 +258,6 @@ pub fn facets(a: &Report<'_>, b: &Report<'_>) -> Facets {
         same_spot: !spots_differ(&spots_a, &spots_b)
             && spots_a.iter().any(|(k, v)| ["楼", "单元", "室"].contains(k) && spots_b.contains(&(*k, v.clone()))),
         same_caller: a.caller.is_some() && a.caller == b.caller,
-        similarity: similarity(a.text, b.text),
     }
 }
 
@@ -300,10 +276,10 @@ pub struct Signal {
 /// above zero is one matter.
 pub const WEIGHTS: [f64; SIGNALS] = [
     0.86, -0.27, -1.82, -3.19, 1.12, -0.06, -2.66, -0.23, -3.15, -0.90, 2.07, 1.08, -0.45, -2.54, 0.15, -1.04, 1.82,
-    0.00, 0.50, 1.12, -1.90,
+    0.50, 1.12, -1.90,
 ];
 /// How many signals there are, the bias included.
-pub const SIGNALS: usize = 21;
+pub const SIGNALS: usize = 20;
 const BIAS: usize = SIGNALS - 1;
 
 /// The signals of a pair's facets.
@@ -359,7 +335,7 @@ pub fn signals(f: &Facets) -> Vec<Signal> {
         on(14, 1.0, format!("同一对象：{things}"), format!("the same thing: {things}"));
         // Filed apart, yet about one thing: categories are chosen by people and may differ.
         if !f.same_top_level {
-            on(19, 1.0, String::new(), String::new());
+            on(18, 1.0, String::new(), String::new());
         }
     } else if f.things_differ {
         on(15, 1.0, "所说对象不同".into(), "different things named".into());
@@ -367,11 +343,9 @@ pub fn signals(f: &Facets) -> Vec<Signal> {
     if f.same_caller {
         on(16, 1.0, "同一来电人（同人同事）".into(), "the same caller".into());
         if !f.same_top_level {
-            on(18, 1.0, String::new(), String::new());
+            on(17, 1.0, String::new(), String::new());
         }
     }
-    let s = f.similarity;
-    on(17, s, format!("文字相似度{s:.2}"), format!("text similarity {s:.2}"));
     on(BIAS, 1.0, String::new(), String::new());
     out
 }
@@ -460,6 +434,5 @@ mod tests {
         assert_eq!(spots("六号楼二单元"), ["2单元", "6楼"]);
         assert_eq!(spots("北新桥头条胡同东口，春和园A座"), ["1条", "A座", "东门口"]);
         assert_eq!(spots("天坛东路路西便道"), ["西侧"]);
-        assert!(similarity("路灯坏了", "路灯坏了") > 0.99 && similarity("路灯坏了", "电梯停运") < 0.01);
     }
 }

@@ -42,9 +42,6 @@ fn read(csv_text: &str) -> Vec<Pair> {
         .collect()
 }
 
-/// The index of the text similarity among the signals.
-const SIMILARITY: usize = 17;
-
 /// About 111 km per degree of latitude: B is put due north of A.
 const METRES_PER_DEGREE: f64 = 111_195.0;
 
@@ -154,8 +151,6 @@ fn fit() {
         for k in 0..SIGNALS {
             w[k] -= rate * (gradient[k] + l2 * w[k]);
         }
-        // Alike words never speak against one matter, whatever the near misses of the pairs.
-        w[SIMILARITY] = w[SIMILARITY].max(0.0);
     }
     let shown: Vec<String> = w.iter().map(|v| format!("{v:.2}")).collect();
     println!("[{}]", shown.join(", "));

@@ -1,32 +1,51 @@
-//! 重复件: the reports a case may repeat — open cases of its street received lately, and the
-//! same caller's cases — for the rules in `grassroots_domain::duplicates` to judge.
+//! 重复件: the open cases a report may repeat — of its category near its point or in its
+//! community, and of its caller — read through indexes, for the rules in
+//! `grassroots_domain::duplicates` to judge.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use grassroots_domain::{CaseRecord, Scope};
+use grassroots_domain::case::Place;
+use grassroots_domain::{CaseState, Scope};
 use uuid::Uuid;
 
 use crate::Result;
 
-/// A case another may repeat, with its caller's phone digest.
+/// What a report is looked up by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe<'a> {
+    pub category_code: &'a str,
+    pub place: &'a Place,
+    /// The caller's phone digest.
+    pub caller: Option<&'a str>,
+    /// Received since.
+    pub since: DateTime<Utc>,
+    /// How far from its point to look.
+    pub radius_m: f64,
+}
+
+/// An open case a report may repeat: what the comparison and a list of suggestions need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    pub record: CaseRecord,
+    pub id: Uuid,
+    pub tracking_no: String,
+    pub state: CaseState,
+    pub category_code: String,
+    pub description: String,
+    pub place: Place,
+    pub received_at: DateTime<Utc>,
     pub caller: Option<String>,
 }
 
 #[async_trait]
 pub trait DuplicateStore: Send + Sync {
-    /// Cases within `scope` other than `case_id`, received since `since` and not finished
-    /// (rejected, merged or closed): those of the street (or, unplaced, the district) and those
-    /// of the caller `caller`, newest first, at most `limit`.
+    /// Open cases within `scope` other than `case_id`, received since the probe's time: of its
+    /// category within its radius of its point, and those placed by address alone in its
+    /// community (or street, placed no finer); and any of its caller's. At most `limit` of each, in no order.
     async fn duplicate_candidates(
         &self,
         scope: &Scope,
         case_id: Uuid,
-        region: &str,
-        caller: Option<&str>,
-        since: DateTime<Utc>,
+        probe: &Probe<'_>,
         limit: usize,
     ) -> Result<Vec<Candidate>>;
     /// A case's caller's phone digest, if it has one.

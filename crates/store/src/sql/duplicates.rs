@@ -1,20 +1,49 @@
-//! 重复件: the cases a case may repeat.
+//! 重复件: the open cases a case may repeat, each way of finding them walking its own index
+//! (category, state and latitude; community, state and id; the caller's digest).
 
-use chrono::{DateTime, Utc};
+use grassroots_domain::case::Place;
+use grassroots_domain::support::box_around;
 use grassroots_domain::{CaseState, Scope};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{record_from_row, scope_clause, CASE_COLUMNS};
-use super::{ms, Args, SqlStore};
-use crate::duplicates::Candidate;
-use crate::Result;
+use super::rows::{parse_uuid, scope_clause};
+use super::{from_ms, ms, Args, SqlStore};
+use crate::duplicates::{Candidate, Probe};
+use crate::{Result, StoreError};
 
-/// The states a repeated matter may still be joined to, as SQL literals.
+const COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.description, c.district_code, c.street_code, \
+     c.community_code, c.grid_code, c.lat, c.lng, c.address, c.received_at, c.reporter_phone_tag";
+
+/// The states a repeated matter may still be merged into, as SQL literals.
 fn open_states() -> String {
     let states: Vec<String> =
         CaseState::ALL.iter().filter(|s| !s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
     states.join(", ")
+}
+
+fn candidate(r: &AnyRow) -> Result<Candidate> {
+    let state: String = r.try_get("state")?;
+    Ok(Candidate {
+        id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+        tracking_no: r.try_get("tracking_no")?,
+        state: CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("case state {state}")))?,
+        category_code: r.try_get("category_code")?,
+        description: r.try_get("description")?,
+        place: Place {
+            district_code: r.try_get("district_code")?,
+            street_code: r.try_get("street_code")?,
+            community_code: r.try_get("community_code")?,
+            grid_code: r.try_get("grid_code")?,
+            lat: r.try_get("lat")?,
+            lng: r.try_get("lng")?,
+            address: r.try_get("address")?,
+            located_by: None,
+        },
+        received_at: from_ms(r.try_get("received_at")?),
+        caller: r.try_get("reporter_phone_tag")?,
+    })
 }
 
 #[async_trait::async_trait]
@@ -23,31 +52,66 @@ impl crate::DuplicateStore for SqlStore {
         &self,
         scope: &Scope,
         case_id: Uuid,
-        region: &str,
-        caller: Option<&str>,
-        since: DateTime<Utc>,
+        probe: &Probe<'_>,
         limit: usize,
     ) -> Result<Vec<Candidate>> {
-        let mut args = Args::default();
-        let scoped = scope_clause(scope, &mut args);
-        let id = args.text(case_id.to_string());
-        let from = args.int(ms(since));
-        let column = if region.len() >= 9 { "street_code" } else { "district_code" };
-        let mut wheres = vec![format!("c.{column} = {}", args.text(region.to_string()))];
-        if let Some(caller) = caller {
-            wheres.push(format!("c.reporter_phone_tag = {}", args.text(caller.to_string())));
+        let mut ways: Vec<(String, Args)> = Vec::new();
+        let common = |args: &mut Args| {
+            let scoped = scope_clause(scope, args);
+            let id = args.text(case_id.to_string());
+            let since = args.int(ms(probe.since));
+            format!("c.id <> {id} AND c.received_at >= {since} AND c.state IN ({}) AND {scoped}", open_states())
+        };
+        if let Some((lat, lng)) = probe.place.lat.zip(probe.place.lng) {
+            let mut args = Args::default();
+            let category = args.text(probe.category_code.to_string());
+            let (dlat, dlng) = box_around(lat, probe.radius_m);
+            let near = format!(
+                "c.category_code = {category} AND c.lat BETWEEN {} AND {} AND c.lng BETWEEN {} AND {}",
+                args.real(lat - dlat),
+                args.real(lat + dlat),
+                args.real(lng - dlng),
+                args.real(lng + dlng)
+            );
+            let rest = common(&mut args);
+            ways.push((format!("{near} AND {rest}"), args));
         }
-        let limit = args.int(limit as i64);
-        let sql = format!(
-            "SELECT {CASE_COLUMNS}, c.reporter_phone_tag FROM cases c WHERE ({}) AND c.id <> {id} \
-             AND c.received_at >= {from} AND c.state IN ({}) AND {scoped} ORDER BY c.received_at DESC LIMIT {limit}",
-            wheres.join(" OR "),
-            open_states()
-        );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| Ok(Candidate { record: record_from_row(r)?, caller: r.try_get("reporter_phone_tag")? }))
-            .collect()
+        // Reports placed by their address alone, in the community (or, placed no finer, the
+        // street).
+        let area = match (&probe.place.community_code, &probe.place.street_code) {
+            (Some(community), _) => Some(("community_code", community)),
+            (None, Some(street)) => Some(("street_code", street)),
+            (None, None) => None,
+        };
+        if let Some((column, code)) = area {
+            let mut args = Args::default();
+            let here = format!(
+                "c.{column} = {} AND c.category_code = {} AND c.lat IS NULL",
+                args.text(code.clone()),
+                args.text(probe.category_code.to_string())
+            );
+            let rest = common(&mut args);
+            ways.push((format!("{here} AND {rest}"), args));
+        }
+        if let Some(caller) = probe.caller {
+            let mut args = Args::default();
+            let theirs = format!("c.reporter_phone_tag = {}", args.text(caller.to_string()));
+            let rest = common(&mut args);
+            ways.push((format!("{theirs} AND {rest}"), args));
+        }
+        let mut found: Vec<Candidate> = Vec::new();
+        for (conditions, mut args) in ways {
+            let limit = args.int(limit as i64);
+            // In no order: an order would make the database read every match to sort them.
+            let sql = format!("SELECT {COLUMNS} FROM cases c WHERE {conditions} LIMIT {limit}");
+            for row in args.bind(sqlx::query(&sql)).fetch_all(&self.read).await? {
+                let c = candidate(&row)?;
+                if !found.iter().any(|f| f.id == c.id) {
+                    found.push(c);
+                }
+            }
+        }
+        Ok(found)
     }
 
     fn caller_tag(&self, phone: &str) -> String {

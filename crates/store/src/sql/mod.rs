@@ -304,6 +304,7 @@ pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
+    Real(f64),
 }
 
 /// Builds the `$n` placeholders both backends understand, collecting the values.
@@ -324,6 +325,10 @@ impl Args {
         self.push(Arg::Int(v))
     }
 
+    pub fn real(&mut self, v: f64) -> String {
+        self.push(Arg::Real(v))
+    }
+
     pub fn bind<'q>(
         self,
         mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -332,6 +337,7 @@ impl Args {
             q = match a {
                 Arg::Text(s) => q.bind(s),
                 Arg::Int(i) => q.bind(i),
+                Arg::Real(r) => q.bind(r),
             };
         }
         q

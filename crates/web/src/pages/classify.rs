@@ -147,11 +147,11 @@ pub async fn duplicate_lines(
     let lines = found
         .iter()
         .map(|s| DuplicateLine {
-            id: s.record.id.to_string(),
-            tracking_no: s.record.tracking_no.clone(),
-            category: category_name(&reference, &s.record.category_code, lang),
-            state: lang.t(s.record.state.label_zh(), s.record.state.label_en()).to_string(),
-            received: local_time(s.record.received_at),
+            id: s.case.id.to_string(),
+            tracking_no: s.case.tracking_no.clone(),
+            category: category_name(&reference, &s.case.category_code, lang),
+            state: lang.t(s.case.state.label_zh(), s.case.state.label_en()).to_string(),
+            received: local_time(s.case.received_at),
             for_same: joined(true, &s.verdict),
             against: joined(false, &s.verdict),
         })
