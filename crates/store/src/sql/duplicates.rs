@@ -1,20 +1,19 @@
 //! 重复件: the open cases a case may repeat, each way of finding them walking its own index
 //! (category, state and latitude; community, state and id; the caller's digest).
 
-use grassroots_domain::case::Place;
 use grassroots_domain::support::box_around;
 use grassroots_domain::{CaseState, Scope};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{parse_uuid, scope_clause};
+use super::rows::{coded, parse_uuid, place_from_row, scope_clause};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::duplicates::{Candidate, Probe};
-use crate::{Result, StoreError};
+use crate::Result;
 
 const COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.description, c.district_code, c.street_code, \
-     c.community_code, c.grid_code, c.lat, c.lng, c.address, c.received_at, c.reporter_phone_tag";
+     c.community_code, c.grid_code, c.lat, c.lng, c.address, c.located_by, c.received_at, c.reporter_phone_tag";
 
 /// The states a repeated matter may still be merged into, as SQL literals.
 fn open_states() -> String {
@@ -24,23 +23,13 @@ fn open_states() -> String {
 }
 
 fn candidate(r: &AnyRow) -> Result<Candidate> {
-    let state: String = r.try_get("state")?;
     Ok(Candidate {
         id: parse_uuid(&r.try_get::<String, _>("id")?)?,
         tracking_no: r.try_get("tracking_no")?,
-        state: CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("case state {state}")))?,
+        state: coded(CaseState::parse, "state", r.try_get("state")?)?,
         category_code: r.try_get("category_code")?,
         description: r.try_get("description")?,
-        place: Place {
-            district_code: r.try_get("district_code")?,
-            street_code: r.try_get("street_code")?,
-            community_code: r.try_get("community_code")?,
-            grid_code: r.try_get("grid_code")?,
-            lat: r.try_get("lat")?,
-            lng: r.try_get("lng")?,
-            address: r.try_get("address")?,
-            located_by: None,
-        },
+        place: place_from_row(r)?,
         received_at: from_ms(r.try_get("received_at")?),
         caller: r.try_get("reporter_phone_tag")?,
     })

@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::privacy::ERASED;
-use super::rows::uuid_column;
+use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, SqlStore};
 use crate::models::{DecisionOnCase, LabelledCase, ModelInfo, NewModel};
 use crate::{Result, StoreError};
@@ -25,15 +25,13 @@ fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
 
 fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("machine decision: {what}"));
-    let kind: String = r.try_get("kind")?;
-    let state: String = r.try_get("state")?;
     let reasons: String = r.try_get("reasons")?;
     Ok(DecisionOnCase {
         case_id: uuid_column(r, "case_id")?,
         tracking_no: r.try_get("tracking_no")?,
         made_at: from_ms(r.try_get("made_at")?),
         decision: Decision {
-            kind: DecisionKind::parse(&kind).ok_or_else(|| corrupt(&kind))?,
+            kind: coded(DecisionKind::parse, "decision kind", r.try_get("kind")?)?,
             category_code: r.try_get("decided_category")?,
             unit_id: r.try_get("unit_id")?,
             confidence: r.try_get("confidence")?,
@@ -41,7 +39,7 @@ fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
             model_version: r.try_get("model_version")?,
             target_case: optional_uuid(r, "target_case")?,
         },
-        state: CaseState::parse(&state).ok_or_else(|| corrupt(&state))?,
+        state: coded(CaseState::parse, "state", r.try_get("state")?)?,
         category_code: r.try_get("category_code")?,
         lead_unit: r.try_get("lead_unit")?,
         return_count: r.try_get("return_count")?,

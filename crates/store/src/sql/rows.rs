@@ -28,8 +28,25 @@ pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| corrupt("id", s))
 }
 
-fn coded<T>(parse: fn(&str) -> Option<T>, what: &str, s: String) -> Result<T, StoreError> {
+pub(super) fn coded<T>(parse: fn(&str) -> Option<T>, what: &str, s: String) -> Result<T, StoreError> {
     parse(&s).ok_or_else(|| corrupt(what, &s))
+}
+
+/// Where a case is, from its row.
+pub(super) fn place_from_row(row: &AnyRow) -> Result<Place, StoreError> {
+    Ok(Place {
+        district_code: row.try_get("district_code")?,
+        street_code: row.try_get("street_code")?,
+        community_code: row.try_get("community_code")?,
+        grid_code: row.try_get("grid_code")?,
+        lat: row.try_get("lat")?,
+        lng: row.try_get("lng")?,
+        address: row.try_get("address")?,
+        located_by: row
+            .try_get::<Option<String>, _>("located_by")?
+            .map(|s| coded(LocatedBy::parse, "located_by", s))
+            .transpose()?,
+    })
 }
 
 pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
@@ -60,19 +77,7 @@ pub fn record_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
         priority: coded(Priority::parse, "priority", row.try_get("priority")?)?,
         channel: coded(Channel::parse, "channel", row.try_get("channel")?)?,
         description: row.try_get("description")?,
-        place: Place {
-            district_code: row.try_get("district_code")?,
-            street_code: row.try_get("street_code")?,
-            community_code: row.try_get("community_code")?,
-            grid_code: row.try_get("grid_code")?,
-            lat: row.try_get("lat")?,
-            lng: row.try_get("lng")?,
-            address: row.try_get("address")?,
-            located_by: row
-                .try_get::<Option<String>, _>("located_by")?
-                .map(|s| coded(LocatedBy::parse, "located_by", s))
-                .transpose()?,
-        },
+        place: place_from_row(row)?,
         received_at: from_ms(row.try_get("received_at")?),
         clock_started_at: from_ms(row.try_get("clock_started_at")?),
         response_due: from_ms(row.try_get("response_due")?),
