@@ -22,8 +22,8 @@ pub struct Classifier {
     pub model: Arc<Model>,
 }
 
-/// The model trained on the project's corpus: once per process (a fraction of a second),
-/// shared by every platform the process opens.
+/// The model trained on the project's corpus: once per process (a fraction of a second), when
+/// first needed, shared by every platform the process opens.
 pub(crate) fn builtin() -> Arc<Classifier> {
     static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
     MODEL
@@ -117,13 +117,13 @@ pub(crate) fn categorise(platform: &Platform, description: &str) -> (String, Dec
 /// decode is reported and the one held is kept. Returns whether it changed.
 pub async fn follow(platform: &Platform) -> Result<bool, StoreError> {
     let version = platform.store.version_in_service().await?;
-    if version == platform.classifier().version {
+    if version == platform.classifier_version() {
         return Ok(false);
     }
     let loaded = match platform.store.model_in_service().await? {
-        None => builtin(),
+        None => None,
         Some((version, bytes)) => match Model::decode(&bytes) {
-            Ok(model) => Arc::new(Classifier { version: Some(version), model: Arc::new(model) }),
+            Ok(model) => Some(Arc::new(Classifier { version: Some(version), model: Arc::new(model) })),
             Err(e) => {
                 tracing::error!(version, error = %e, "the classifier in service does not decode; keeping the one held");
                 return Ok(false);
@@ -206,7 +206,7 @@ pub async fn train(platform: &Platform, now: DateTime<Utc>) -> Result<Trained> {
         })
         .await?;
     if in_service {
-        platform.set_classifier(Arc::new(Classifier { version: Some(version), model: Arc::new(model) }));
+        platform.set_classifier(Some(Arc::new(Classifier { version: Some(version), model: Arc::new(model) })));
     }
     tracing::info!(
         version,

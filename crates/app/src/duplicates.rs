@@ -5,13 +5,13 @@
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::case::Place;
 use grassroots_domain::decisions::{Decision, DecisionKind};
-use grassroots_domain::duplicates::{judge, Report, Verdict};
-use grassroots_domain::Scope;
+use grassroots_domain::duplicates::{judge, Read, Report, Verdict};
+use grassroots_domain::{CaseRecord, Scope};
 use grassroots_store::duplicates::{Candidate, Probe};
 use grassroots_store::User;
 use uuid::Uuid;
 
-use crate::{AppError, Platform, Result};
+use crate::{Platform, Result};
 
 /// How far back a report may repeat another.
 const WINDOW_DAYS: i64 = 30;
@@ -22,8 +22,8 @@ const SCANNED: usize = 30;
 const RADIUS_M: f64 = 600.0;
 /// Suggestions shown at most.
 const SHOWN: usize = 5;
-/// Distinct callers on one matter from which it is a group complaint (群体诉求).
-pub const GROUP_FROM: usize = 3;
+/// Reports of one matter from which it is a group complaint (群体诉求).
+const GROUP_FROM: usize = 3;
 
 /// An open case a report may repeat, and why.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ async fn matching(platform: &Platform, scope: &Scope, id: Uuid, reported: &Repor
         radius_m: RADIUS_M,
     };
     let candidates = platform.store.duplicate_candidates(scope, id, &probe, SCANNED).await?;
-    let me = as_report(reported);
+    let me = Read::of(as_report(reported));
     let mut found: Vec<Suggestion> = candidates
         .into_iter()
         .filter_map(|case| {
@@ -74,7 +74,7 @@ async fn matching(platform: &Platform, scope: &Scope, id: Uuid, reported: &Repor
                 received_at: case.received_at,
                 caller: case.caller.as_deref(),
             };
-            let verdict = judge(&me, &as_report(&other));
+            let verdict = judge(&me, &Read::of(as_report(&other)));
             verdict.same_matter.then_some(Suggestion { case, verdict })
         })
         .collect();
@@ -82,12 +82,20 @@ async fn matching(platform: &Platform, scope: &Scope, id: Uuid, reported: &Repor
     Ok(found)
 }
 
-/// The open cases a case may repeat, surest first, each with its reasons; and how many
-/// different callers reported the matter (this case's included), to tell a group complaint.
-pub async fn suggest(platform: &Platform, user: &User, case_id: Uuid) -> Result<(Vec<Suggestion>, usize)> {
-    let detail = platform.store.case_detail(&user.scope, case_id).await?.ok_or(AppError::NotFound)?;
-    let record = &detail.record;
-    let caller = platform.store.caller_of(case_id).await?;
+/// The open cases a case may repeat, surest first.
+#[derive(Debug, Clone)]
+pub struct Suggestions {
+    pub cases: Vec<Suggestion>,
+    /// Reports judged to be of this matter, this one included.
+    pub reports: usize,
+    /// So many that it is a group complaint (群体诉求).
+    pub group: bool,
+}
+
+/// The open cases within the reader's scope that a case (already read within it) may repeat,
+/// surest first, each with its reasons, and whether the reports make a group complaint.
+pub async fn suggest(platform: &Platform, user: &User, record: &CaseRecord) -> Result<Suggestions> {
+    let caller = platform.store.caller_of(record.id).await?;
     let reported = Reported {
         description: &record.description,
         category: &record.category_code,
@@ -95,10 +103,10 @@ pub async fn suggest(platform: &Platform, user: &User, case_id: Uuid) -> Result<
         received_at: record.received_at,
         caller: caller.as_deref(),
     };
-    let mut found = matching(platform, &user.scope, case_id, &reported).await?;
-    let callers = found.len() + 1;
-    found.truncate(SHOWN);
-    Ok((found, callers))
+    let mut cases = matching(platform, &user.scope, record.id, &reported).await?;
+    let reports = cases.len() + 1;
+    cases.truncate(SHOWN);
+    Ok(Suggestions { cases, reports, group: reports >= GROUP_FROM })
 }
 
 /// At intake: the case a new report most likely repeats, as a decision kept with it (the

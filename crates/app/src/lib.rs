@@ -86,7 +86,8 @@ pub struct Platform {
     /// Public cases per community and category, as last counted.
     public_groups: public::GroupCache,
     /// The model that proposes a category from a request's words.
-    classifier: RwLock<Arc<classify::Classifier>>,
+    /// None: the model trained on the project's corpus, trained when first needed.
+    classifier: RwLock<Option<Arc<classify::Classifier>>>,
 }
 
 impl Platform {
@@ -102,7 +103,7 @@ impl Platform {
             passwords: passwords::PasswordWork::new(settings.passwords),
             logins: throttle::LoginThrottle::default(),
             public_groups: public::GroupCache::default(),
-            classifier: RwLock::new(classify::builtin()),
+            classifier: RwLock::new(None),
             settings,
         });
         classify::follow(&platform).await?;
@@ -111,10 +112,15 @@ impl Platform {
 
     /// The classifier in service, as last loaded.
     pub fn classifier(&self) -> Arc<classify::Classifier> {
-        self.classifier.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.classifier.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(classify::builtin)
     }
 
-    pub(crate) fn set_classifier(&self, classifier: Arc<classify::Classifier>) {
+    /// The version of the classifier in service (none: the corpus's), without training it.
+    pub fn classifier_version(&self) -> Option<i64> {
+        self.classifier.read().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|c| c.version)
+    }
+
+    pub(crate) fn set_classifier(&self, classifier: Option<Arc<classify::Classifier>>) {
         *self.classifier.write().unwrap_or_else(|e| e.into_inner()) = classifier;
     }
 

@@ -41,7 +41,7 @@ pub async fn run(platform: &Platform, command: ModelCommand) -> anyhow::Result<(
             }
         }
         ModelCommand::List => {
-            let in_service = platform.classifier().version;
+            let in_service = platform.classifier_version();
             if in_service.is_none() {
                 println!("in service: the model trained on the project's corpus");
             }

@@ -115,7 +115,7 @@ async fn reference_refresher(state: Arc<Platform>) {
             tracing::warn!(error = %e, "reloading reference data");
         }
         match grassroots_app::classify::follow(&state).await {
-            Ok(true) => tracing::info!(version = ?state.classifier().version, "classifier taken up"),
+            Ok(true) => tracing::info!(version = ?state.classifier_version(), "classifier taken up"),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "reading the classifier in service"),
         }

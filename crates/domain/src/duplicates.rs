@@ -64,7 +64,6 @@ pub struct Verdict {
     /// Above [`SAME_MATTER_FROM`] the same matter; higher is surer (the log-odds).
     pub score: f64,
     pub reasons: Vec<Reason>,
-    pub facets: Facets,
 }
 
 /// The score above which two reports are the same matter (a log-odds of even).
@@ -239,25 +238,39 @@ fn spots_differ(a: &BTreeSet<(&'static str, String)>, b: &BTreeSet<(&'static str
     })
 }
 
+/// A report with the things and spots its words name, read once however many others it is
+/// compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<'a> {
+    pub report: Report<'a>,
+    things: BTreeSet<&'static str>,
+    spots: BTreeSet<(&'static str, String)>,
+}
+
+impl<'a> Read<'a> {
+    pub fn of(report: Report<'a>) -> Self {
+        let words = format!("{} {}", report.address.unwrap_or_default(), report.text);
+        Self { things: things_named(&words), spots: spots_named(&words), report }
+    }
+}
+
 /// The facets of a pair of reports.
-pub fn facets(a: &Report<'_>, b: &Report<'_>) -> Facets {
-    let whole = |r: &Report<'_>| format!("{} {}", r.address.unwrap_or_default(), r.text);
-    let (text_a, text_b) = (whole(a), whole(b));
-    let (things_a, things_b) = (things_named(&text_a), things_named(&text_b));
-    let shared_things: Vec<&'static str> = things_a.intersection(&things_b).copied().collect();
-    let (spots_a, spots_b) = (spots_named(&text_a), spots_named(&text_b));
+pub fn facets(a: &Read<'_>, b: &Read<'_>) -> Facets {
+    let shared_things: Vec<&'static str> = a.things.intersection(&b.things).copied().collect();
+    let differ = spots_differ(&a.spots, &b.spots);
+    let same_spot = a.spots.iter().any(|(k, v)| ["楼", "单元", "室"].contains(k) && b.spots.contains(&(*k, v.clone())));
+    let (x, y) = (&a.report, &b.report);
     Facets {
-        distance_m: a.point.zip(b.point).map(|(p, q)| distance_m(p, q)),
-        same_community: a.community.zip(b.community).map(|(x, y)| x == y),
-        hours_apart: (a.received_at - b.received_at).num_minutes().abs() as f64 / 60.0,
-        same_category: a.category == b.category,
-        same_top_level: a.category.get(..2) == b.category.get(..2),
-        things_differ: !things_a.is_empty() && !things_b.is_empty() && shared_things.is_empty(),
+        distance_m: x.point.zip(y.point).map(|(p, q)| distance_m(p, q)),
+        same_community: x.community.zip(y.community).map(|(m, n)| m == n),
+        hours_apart: (x.received_at - y.received_at).num_minutes().abs() as f64 / 60.0,
+        same_category: x.category == y.category,
+        same_top_level: x.category.get(..2) == y.category.get(..2),
+        things_differ: !a.things.is_empty() && !b.things.is_empty() && shared_things.is_empty(),
         shared_things,
-        spots_differ: spots_differ(&spots_a, &spots_b),
-        same_spot: !spots_differ(&spots_a, &spots_b)
-            && spots_a.iter().any(|(k, v)| ["楼", "单元", "室"].contains(k) && spots_b.contains(&(*k, v.clone()))),
-        same_caller: a.caller.is_some() && a.caller == b.caller,
+        spots_differ: differ,
+        same_spot: !differ && same_spot,
+        same_caller: x.caller.is_some() && x.caller == y.caller,
     }
 }
 
@@ -353,9 +366,8 @@ pub fn signals(f: &Facets) -> Vec<Signal> {
 /// Whether two reports are the same matter, and why: the signals that weighed, for and
 /// against (interactions and the bias, which say nothing by themselves, and signals that
 /// weighed nothing are not listed).
-pub fn judge(a: &Report<'_>, b: &Report<'_>) -> Verdict {
-    let f = facets(a, b);
-    let signals = signals(&f);
+pub fn judge(a: &Read<'_>, b: &Read<'_>) -> Verdict {
+    let signals = signals(&facets(a, b));
     let score: f64 = signals.iter().map(|g| WEIGHTS[g.index] * g.value).sum();
     let mut reasons: Vec<Reason> = signals
         .into_iter()
@@ -363,7 +375,7 @@ pub fn judge(a: &Report<'_>, b: &Report<'_>) -> Verdict {
         .map(|g| Reason { for_same: WEIGHTS[g.index] * g.value > 0.0, zh: g.zh, en: g.en })
         .collect();
     reasons.sort_by_key(|r| std::cmp::Reverse(r.for_same));
-    Verdict { same_matter: score > SAME_MATTER_FROM, score, reasons, facets: f }
+    Verdict { same_matter: score > SAME_MATTER_FROM, score, reasons }
 }
 
 #[cfg(test)]
@@ -371,8 +383,8 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    fn report<'a>(text: &'a str, category: &'a str, point: (f64, f64), hours: i64) -> Report<'a> {
-        Report {
+    fn report<'a>(text: &'a str, category: &'a str, point: (f64, f64), hours: i64) -> Read<'a> {
+        Read::of(Report {
             text,
             category,
             point: Some(point),
@@ -380,7 +392,7 @@ mod tests {
             address: None,
             received_at: DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000) + Duration::hours(hours),
             caller: None,
-        }
+        })
     }
 
     const HERE: (f64, f64) = (39.9149, 116.4109);

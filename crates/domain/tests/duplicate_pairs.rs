@@ -5,7 +5,7 @@
 //! `--nocapture` for the figures and the pairs it gets wrong.
 
 use chrono::{DateTime, Duration, Utc};
-use grassroots_domain::duplicates::{facets, judge, signals, Report, Verdict, SIGNALS, WEIGHTS};
+use grassroots_domain::duplicates::{facets, judge, signals, Read, Report, Verdict, SIGNALS, WEIGHTS};
 
 struct Pair {
     id: String,
@@ -45,7 +45,7 @@ fn read(csv_text: &str) -> Vec<Pair> {
 /// About 111 km per degree of latitude: B is put due north of A.
 const METRES_PER_DEGREE: f64 = 111_195.0;
 
-fn reports(p: &Pair) -> [Report<'_>; 2] {
+fn reports(p: &Pair) -> [Read<'_>; 2] {
     let start = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000);
     let here = (39.9149, 116.4109);
     let report = |i: usize| Report {
@@ -66,7 +66,7 @@ fn reports(p: &Pair) -> [Report<'_>; 2] {
         received_at: start + Duration::minutes(if i == 0 { 0 } else { (p.hours_apart * 60.0) as i64 }),
         caller: if i == 0 || p.same_caller { Some("caller-a") } else { Some("caller-b") },
     };
-    [report(1), report(0)]
+    [Read::of(report(1)), Read::of(report(0))]
 }
 
 fn verdict(p: &Pair) -> Verdict {

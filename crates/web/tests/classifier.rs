@@ -16,10 +16,6 @@ api_tests!(
     retraining_learns_from_the_cases_people_labelled_and_people_see_how_often_they_overrode_it,
 );
 
-fn session(token: &str) -> String {
-    format!("grassroots_session={token}")
-}
-
 async fn admin_post(app: &TestApp, cookie: &str, path: &str, form: &str) -> Response {
     app.post(path)
         .header("cookie", cookie)

@@ -9,10 +9,6 @@ use support::*;
 
 api_tests!(a_dispatcher_merges_a_repeated_report_from_the_suggestion, a_group_complaint_is_told_as_one_matter);
 
-fn session(token: &str) -> String {
-    format!("grassroots_session={token}")
-}
-
 async fn a_dispatcher_merges_a_repeated_report_from_the_suggestion(app: TestApp) {
     let (lng, lat) = IN_GRID;
     let first = app

@@ -7,10 +7,6 @@ use grassroots_store::prelude::*;
 use serde_json::json;
 use support::*;
 
-fn session(token: &str) -> String {
-    format!("grassroots_session={token}")
-}
-
 /// The page's HTML with `&` in attributes written one way (askama writes `&#38;`).
 fn html_of(res: Response) -> String {
     res.text().replace("&#38;", "&amp;")

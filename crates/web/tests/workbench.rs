@@ -7,10 +7,6 @@ mod support;
 use grassroots_store::Inspect;
 use support::*;
 
-fn session(token: &str) -> String {
-    format!("grassroots_session={token}")
-}
-
 struct Desk<'a> {
     app: &'a TestApp,
     cookie: String,

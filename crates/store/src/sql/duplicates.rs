@@ -7,20 +7,13 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{coded, parse_uuid, place_from_row, scope_clause};
+use super::rows::{coded, parse_uuid, place_from_row, scope_clause, state_list};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::duplicates::{Candidate, Probe};
 use crate::Result;
 
 const COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.description, c.district_code, c.street_code, \
      c.community_code, c.grid_code, c.lat, c.lng, c.address, c.located_by, c.received_at, c.reporter_phone_tag";
-
-/// The states a repeated matter may still be merged into, as SQL literals.
-fn open_states() -> String {
-    let states: Vec<String> =
-        CaseState::ALL.iter().filter(|s| !s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
-    states.join(", ")
-}
 
 fn candidate(r: &AnyRow) -> Result<Candidate> {
     Ok(Candidate {
@@ -45,11 +38,13 @@ impl crate::DuplicateStore for SqlStore {
         limit: usize,
     ) -> Result<Vec<Candidate>> {
         let mut ways: Vec<(String, Args)> = Vec::new();
+        // The states a repeated matter may still be merged into.
+        let open = state_list(|s| !s.is_terminal());
         let common = |args: &mut Args| {
             let scoped = scope_clause(scope, args);
             let id = args.text(case_id.to_string());
             let since = args.int(ms(probe.since));
-            format!("c.id <> {id} AND c.received_at >= {since} AND c.state IN ({}) AND {scoped}", open_states())
+            format!("c.id <> {id} AND c.received_at >= {since} AND c.state IN ({open}) AND {scoped}")
         };
         if let Some((lat, lng)) = probe.place.lat.zip(probe.place.lng) {
             let mut args = Args::default();

@@ -32,6 +32,13 @@ pub(super) fn coded<T>(parse: fn(&str) -> Option<T>, what: &str, s: String) -> R
     parse(&s).ok_or_else(|| corrupt(what, &s))
 }
 
+/// The states that `keep` keeps, as a list of SQL literals for `IN (…)`.
+pub(super) fn state_list(keep: impl Fn(CaseState) -> bool) -> String {
+    let states: Vec<String> =
+        CaseState::ALL.iter().filter(|s| keep(**s)).map(|s| format!("'{}'", s.as_str())).collect();
+    states.join(", ")
+}
+
 /// Where a case is, from its row.
 pub(super) fn place_from_row(row: &AnyRow) -> Result<Place, StoreError> {
     Ok(Place {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::cases::CASE;
 use super::events::{self, Subject};
-use super::rows::{record_from_row, uuid_column, CASE_COLUMNS};
+use super::rows::{record_from_row, state_list, uuid_column, CASE_COLUMNS};
 use super::{ms, SqlStore};
 use crate::crypto::context;
 use crate::support::{Joined, NearbyCase, NewSupporter};
@@ -18,13 +18,6 @@ use crate::{Result, StoreError};
 /// Cases read around a point before the nearest are kept: a street corner rarely has more. In
 /// no order: an order would lead the database to walk another index.
 const SCANNED: i64 = 500;
-
-/// The states a case can be joined in, as SQL literals.
-fn joinable_states() -> String {
-    let states: Vec<String> =
-        CaseState::ALL.iter().filter(|s| joinable(**s)).map(|s| format!("'{}'", s.as_str())).collect();
-    states.join(", ")
-}
 
 /// What binds a supporter's sealed phone to them.
 pub(super) fn phone_context(supporter: Uuid) -> Vec<u8> {
@@ -45,7 +38,7 @@ impl crate::SupportStore for SqlStore {
             "SELECT {CASE_COLUMNS}, (SELECT COUNT(*) FROM case_supporters s WHERE s.case_id = c.id) AS supporters \
              FROM cases c WHERE c.category_code = $1 AND c.state IN ({}) \
              AND c.lat BETWEEN $2 AND $3 AND c.lng BETWEEN $4 AND $5 LIMIT $6",
-            joinable_states()
+            state_list(joinable)
         );
         let rows = sqlx::query(&sql)
             .bind(category_code.to_string())

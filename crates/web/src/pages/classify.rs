@@ -130,21 +130,23 @@ pub struct DuplicateLine {
     pub against: String,
 }
 
-/// The open cases a case may repeat, surest first, and how many callers reported the matter.
+/// The open cases a case may repeat, surest first, and whether they make a group complaint
+/// (with how many reports).
 pub async fn duplicate_lines(
     state: &AppState,
     user: &grassroots_store::User,
-    case_id: uuid::Uuid,
+    record: &grassroots_domain::CaseRecord,
     lang: &Lang,
-) -> Result<(Vec<DuplicateLine>, usize), ApiError> {
+) -> Result<(Vec<DuplicateLine>, Option<usize>), ApiError> {
     let reference = state.reference();
-    let (found, callers) = grassroots_app::duplicates::suggest(state, user, case_id).await?;
+    let found = grassroots_app::duplicates::suggest(state, user, record).await?;
     let joined = |for_same: bool, v: &grassroots_domain::duplicates::Verdict| {
         let words: Vec<&str> =
             v.reasons.iter().filter(|r| r.for_same == for_same).map(|r| lang.t(&r.zh, &r.en)).collect();
         words.join(lang.t("；", "; "))
     };
     let lines = found
+        .cases
         .iter()
         .map(|s| DuplicateLine {
             id: s.case.id.to_string(),
@@ -156,5 +158,5 @@ pub async fn duplicate_lines(
             against: joined(false, &s.verdict),
         })
         .collect();
-    Ok((lines, callers))
+    Ok((lines, found.group.then_some(found.reports)))
 }

@@ -820,10 +820,10 @@ struct CasePage {
     timeline: Vec<TimelineLine>,
     /// What the platform decided by itself (a category, an automatic dispatch).
     machine: Vec<super::classify::MachineLine>,
-    /// Open cases this one may repeat, for whoever may merge it now; and how many callers
-    /// reported the matter.
+    /// Open cases this one may repeat, for whoever may merge it now; and, when they make a
+    /// group complaint, how many reports of the matter there are.
     duplicates: Vec<super::classify::DuplicateLine>,
-    callers: usize,
+    group: Option<usize>,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -859,7 +859,7 @@ fn event_line(e: &grassroots_domain::CaseEvent, reference: &Reference, lang: &La
 }
 
 /// The forms of the moves the staff member may make now and, where they may merge it, the
-/// open cases it may repeat with how many callers reported the matter.
+/// open cases it may repeat, with the size of the group complaint they make, if they do.
 async fn what_to_do(
     state: &AppState,
     staff: &Staff,
@@ -867,12 +867,12 @@ async fn what_to_do(
     ctx: &grassroots_domain::workflow::MoveContext<'_>,
     reference: &Reference,
     lang: &Lang,
-) -> Result<(Vec<ActionForm>, Vec<super::classify::DuplicateLine>, usize), ApiError> {
+) -> Result<(Vec<ActionForm>, Vec<super::classify::DuplicateLine>, Option<usize>), ApiError> {
     let open = open_actions(r, &staff.actor(), ctx);
-    let (duplicates, callers) = if open.contains(&MoveKind::Merge) {
-        super::classify::duplicate_lines(state, &staff.user, r.id, lang).await?
+    let (duplicates, group) = if open.contains(&MoveKind::Merge) {
+        super::classify::duplicate_lines(state, &staff.user, r, lang).await?
     } else {
-        (Vec::new(), 0)
+        (Vec::new(), None)
     };
     let actions = open
         .into_iter()
@@ -884,7 +884,7 @@ async fn what_to_do(
             form
         })
         .collect();
-    Ok((actions, duplicates, callers))
+    Ok((actions, duplicates, group))
 }
 
 async fn case_page(
@@ -899,7 +899,7 @@ async fn case_page(
     let r = &detail.record;
     let now = Utc::now();
     let ctx = state.move_context(&reference, now);
-    let (actions, duplicates, callers) = what_to_do(state, staff, r, &ctx, &reference, &lang).await?;
+    let (actions, duplicates, group) = what_to_do(state, staff, r, &ctx, &reference, &lang).await?;
     let attachments = state.store.attachments(&staff.user.scope, r.id).await?;
     let photos = photo_groups(&detail, &attachments, &lang);
     let svg = match (r.place.lng, r.place.lat) {
@@ -947,7 +947,7 @@ async fn case_page(
         timeline: detail.events.iter().map(|e| event_line(e, &reference, &lang)).collect(),
         machine: super::classify::machine_lines(state, r.id, &lang).await?,
         duplicates,
-        callers,
+        group,
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {

@@ -464,6 +464,11 @@ impl Response {
     }
 }
 
+/// The cookie that carries a staff session, for the pages.
+pub fn session(token: &str) -> String {
+    format!("grassroots_session={token}")
+}
+
 /// Percent-encodes a query parameter's value.
 pub fn enc(value: &str) -> String {
     value

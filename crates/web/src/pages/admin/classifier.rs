@@ -71,7 +71,7 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
             ])
         })
         .collect();
-    let corpus_in_service = state.classifier().version.is_none();
+    let corpus_in_service = state.classifier_version().is_none();
     lines.push(Line::new(vec![
         t("语料", "corpus"),
         String::new(),
