@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod public;
 pub mod reference;
 pub mod rotation;
+pub mod search;
 pub mod support;
 pub mod throttle;
 pub mod track;
@@ -88,6 +89,8 @@ pub struct Platform {
     /// The model that proposes a category from a request's words.
     /// None: the model trained on the project's corpus, trained when first needed.
     classifier: RwLock<Option<Arc<classify::Classifier>>>,
+    /// The side index of what was written about cases, once opened (`search::open`).
+    search: RwLock<Option<Arc<grassroots_search::SearchIndex>>>,
 }
 
 impl Platform {
@@ -104,6 +107,7 @@ impl Platform {
             logins: throttle::LoginThrottle::default(),
             public_groups: public::GroupCache::default(),
             classifier: RwLock::new(None),
+            search: RwLock::new(None),
             settings,
         });
         classify::follow(&platform).await?;
@@ -122,6 +126,15 @@ impl Platform {
 
     pub(crate) fn set_classifier(&self, classifier: Option<Arc<classify::Classifier>>) {
         *self.classifier.write().unwrap_or_else(|e| e.into_inner()) = classifier;
+    }
+
+    /// The search index, if this process opened one.
+    pub fn search_index(&self) -> Option<Arc<grassroots_search::SearchIndex>> {
+        self.search.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_search_index(&self, index: Arc<grassroots_search::SearchIndex>) {
+        *self.search.write().unwrap_or_else(|e| e.into_inner()) = Some(index);
     }
 
     /// Taxonomy, calendar, units and the responsibility matrix as last loaded.

@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod model;
+mod search;
 mod serve;
 
 use std::path::PathBuf;
@@ -157,6 +158,11 @@ enum Command {
         #[command(subcommand)]
         command: model::ModelCommand,
     },
+    /// The search index of what was written about cases: rebuild it, see how current it is.
+    Search {
+        #[command(subcommand)]
+        command: search::SearchCommand,
+    },
 }
 
 impl Command {
@@ -176,6 +182,7 @@ impl Command {
             Self::Audit { .. } => "audit",
             Self::Keys { .. } => "keys",
             Self::Model { .. } => "model",
+            Self::Search { .. } => "search",
         }
     }
 }
@@ -384,6 +391,11 @@ impl Common {
         Ok(Platform::new(store, grassroots_app::Settings::default()).await?)
     }
 
+    /// Where this machine keeps its search index (each machine its own, fed by the store).
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
+
     pub fn web_config(&self) -> grassroots_web::Config {
         grassroots_web::Config {
             public_rate: grassroots_web::RateLimit {
@@ -468,6 +480,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Audit { command } => audit::run(&*common.open_platform().await?, command).await,
         Command::Keys { command } => data_keys::run(common, command).await,
         Command::Model { command } => model::run(&*common.open_platform().await?, command).await,
+        Command::Search { command } => search::run(common, &*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -17,6 +17,8 @@ const DEADLINE_TICK: Duration = Duration::from_secs(30);
 const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 /// How often new audit entries are sealed into the hash chain.
 const AUDIT_SEAL_TICK: Duration = Duration::from_secs(5);
+/// How often the search index takes up the store's changes.
+const SEARCH_TICK: Duration = Duration::from_secs(1);
 /// How often cases past their retention period are looked for.
 const RETENTION_TICK: Duration = Duration::from_secs(3600);
 
@@ -50,6 +52,8 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
             leased(platform, "classifier-training", every, retrain).await;
         });
     }
+    let index = grassroots_app::search::open(&platform, &common.search_dir()).await.map_err(crate::refused)?;
+    tokio::spawn(search_follower(platform.clone(), index));
     tokio::spawn(reference_refresher(platform));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
@@ -124,6 +128,21 @@ async fn reference_refresher(state: Arc<Platform>) {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "reloading grids"),
         }
+    }
+}
+
+/// Keeps the search index in step with the store (this process writes it if no other process
+/// on this machine does; otherwise it takes up that one's commits), rebuilding it first if it
+/// is new or was built with other fields.
+async fn search_follower(platform: Arc<Platform>, index: Arc<grassroots_search::SearchIndex>) {
+    let mut follower = grassroots_app::search::Follower::default();
+    loop {
+        match follower.step(&platform, &index).await {
+            Ok(step) if step.more => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "keeping the search index in step"),
+        }
+        tokio::time::sleep(SEARCH_TICK).await;
     }
 }
 

@@ -19,6 +19,7 @@ pub mod queue;
 pub mod rates;
 pub mod reference;
 pub mod region;
+pub mod search;
 pub mod support;
 pub mod text;
 pub mod visits;

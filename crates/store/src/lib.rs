@@ -26,6 +26,7 @@ pub mod models;
 mod outbox;
 mod privacy;
 mod reference;
+pub mod search;
 mod sql;
 mod stats;
 pub mod support;
@@ -46,6 +47,7 @@ pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
+pub use search::SearchFeedStore;
 pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
 pub use support::SupportStore;
@@ -57,7 +59,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AuditStore, CaseStore, DuplicateStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
-        MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, StatsStore, Store, SupportStore,
+        MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore, StatsStore, Store,
+        SupportStore,
     };
 }
 
@@ -80,6 +83,7 @@ pub trait Store:
     + MessageStore
     + ModelStore
     + SupportStore
+    + SearchFeedStore
     + 'static
 {
     fn backend(&self) -> Backend;

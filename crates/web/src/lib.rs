@@ -115,6 +115,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/logout", post(pages::logout))
         .route("/map", get(pages::map::show))
         .route("/work", get(pages::work::queues))
+        .route("/search", get(pages::search::show))
         .route("/work/dispatch", post(pages::work::dispatch_chosen))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))

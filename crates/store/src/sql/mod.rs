@@ -24,6 +24,7 @@ mod outbox;
 mod privacy;
 mod reference;
 mod rows;
+mod search;
 mod stats;
 mod support;
 

@@ -9,6 +9,7 @@ pub(crate) mod classify;
 pub(crate) mod grids;
 pub(crate) mod intake;
 pub(crate) mod privacy;
+pub(crate) mod search;
 pub(crate) mod stats;
 pub(crate) mod support;
 pub(crate) mod track;
@@ -57,6 +58,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(support::router(state))
         .merge(cases::router())
         .merge(classify::router())
+        .merge(search::router())
         .merge(grids::router())
         .merge(stats::router())
         .merge(auth::router(state))

@@ -12,6 +12,7 @@ pub mod grid;
 pub mod intake;
 pub mod map;
 pub mod portal;
+pub mod search;
 pub mod support;
 pub mod track;
 pub mod work;

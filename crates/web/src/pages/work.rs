@@ -317,7 +317,7 @@ fn batch_message(p: &WorkParams, lang: &Lang) -> Option<String> {
 }
 
 /// Categories by top-level group, each group choosable whole.
-fn category_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
+pub(super) fn category_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
     let option = |value: String, name: String| FilterOption { chosen: chosen == Some(value.as_str()), value, name };
     super::portal::category_groups(reference, lang)
         .into_iter()
@@ -330,7 +330,7 @@ fn category_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) ->
 }
 
 /// Units by kind, by name.
-fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
+pub(super) fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
     let mut groups: Vec<FilterGroup> = Vec::new();
     for kind in UNIT_KINDS {
         let mut options: Vec<FilterOption> = reference
@@ -353,7 +353,7 @@ fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec
 }
 
 /// Streets, each with its communities, of the districts served.
-fn region_choices(atlas: &Atlas, chosen: Option<&str>, lang: &Lang) -> Vec<FilterGroup> {
+pub(super) fn region_choices(atlas: &Atlas, chosen: Option<&str>, lang: &Lang) -> Vec<FilterGroup> {
     let option = |code: &RegionCode, name: String| FilterOption {
         value: code.as_str().to_string(),
         chosen: chosen == Some(code.as_str()),

@@ -162,6 +162,9 @@ pub struct TestApp {
     /// The OpenAPI document the server serves, which every API answer is checked against.
     contract: Arc<Contract>,
     db: Arc<TestDb>,
+    platform: Arc<grassroots_app::Platform>,
+    /// The search index's directory, this app's own.
+    _search_dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -189,7 +192,9 @@ impl TestApp {
     async fn serve(db: Arc<TestDb>, config: Config) -> Self {
         let store: Arc<dyn Store> = db.store.clone();
         let platform = grassroots_app::Platform::new(store, grassroots_app::Settings::default()).await.unwrap();
-        let state = grassroots_web::AppState::new(platform, config);
+        let search_dir = tempfile::tempdir().unwrap();
+        grassroots_app::search::open(&platform, search_dir.path()).await.unwrap();
+        let state = grassroots_web::AppState::new(platform.clone(), config);
         let router = grassroots_web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -198,11 +203,19 @@ impl TestApp {
         });
         // Nothing is checked until the document is read: its own request is not.
         let contract = Arc::new(Contract::new(serde_json::json!({ "paths": {} })));
-        let mut app = Self { addr, store: db.store.clone(), contract, db, server };
+        let mut app = Self { addr, store: db.store.clone(), contract, db, platform, _search_dir: search_dir, server };
         let doc = app.get("/api/docs").send().await;
         assert_eq!(doc.status, 200, "the OpenAPI document is served");
         app.contract = Arc::new(Contract::new(doc.json()));
         app
+    }
+
+    /// Has the search index take up every change made so far, as the server's follower does
+    /// within a second.
+    pub async fn index_search(&self) {
+        let index = self.platform.search_index().expect("opened by serve");
+        let mut follower = grassroots_app::search::Follower::default();
+        while follower.step(&self.platform, &index).await.unwrap().more {}
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
