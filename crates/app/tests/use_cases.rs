@@ -24,6 +24,7 @@ conformance!(
     every_reporter_is_dispatched_automatically_where_the_matrix_says_so,
     accounts_follow_one_set_of_rules,
     a_key_is_held_to_a_region_the_platform_serves,
+    the_search_index_follows_the_store_and_forgets_what_was_erased,
 );
 
 const UNIT: &str = "dept-roads";
@@ -210,4 +211,48 @@ async fn a_key_is_held_to_a_region_the_platform_serves(db: support::TestDb) {
     }
     let refused = keys::issue(&platform, keys::KeyRequest::default()).await.unwrap_err();
     assert_eq!(refused.field(), Some("name"));
+}
+
+async fn the_search_index_follows_the_store_and_forgets_what_was_erased(db: support::TestDb) {
+    use grassroots_app::search::{self, Asked, Follower, Search};
+    let platform = platform(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let index = search::open(&platform, dir.path()).await.unwrap();
+    let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101").await;
+    let leak = Report {
+        description: "3号楼502室楼上卫生间漏水，天花板都泡了".into(),
+        category_code: Some("0301".into()),
+        address: Some("东华门街道".into()),
+        ..Report::default()
+    };
+    let created = intake::submit(&platform, Reporter::Resident, leak).await.unwrap();
+    let mut follower = Follower::default();
+    let step = follower.step(&platform, &index).await.unwrap();
+    assert_eq!(step.cases, 1, "a new index is built from the store");
+    let find = |platform: &Platform| {
+        let asked = Asked { text: "天花板".into(), ..Asked::default() };
+        let search = Search::check(platform, &asked).unwrap();
+        search::search(platform, &dispatcher, &search).unwrap().found.hits.iter().map(|h| h.id).collect::<Vec<_>>()
+    };
+    assert_eq!(find(&platform), [created.id]);
+    // A second process on the machine reads the index the first one writes.
+    let other = Platform::new(db.store.clone(), Settings::default()).await.unwrap();
+    let reader = search::open(&other, dir.path()).await.unwrap();
+    assert!(!reader.writes());
+    assert_eq!(find(&other), [created.id]);
+    // Changes written just before a rebuild are read once more (one may have been committed
+    // while it read), then never again.
+    follower.step(&platform, &index).await.unwrap();
+    assert_eq!(follower.step(&platform, &index).await.unwrap().cases, 0, "nothing new: nothing indexed again");
+
+    platform
+        .store
+        .erase_at_request(&grassroots_domain::Actor::System, created.id, "本人申请删除", chrono::Utc::now())
+        .await
+        .unwrap();
+    follower.step(&platform, &index).await.unwrap();
+    assert!(find(&platform).is_empty(), "the erased words are gone from the index too");
+    Follower::default().step(&other, &reader).await.unwrap();
+    assert!(find(&other).is_empty(), "and from the reader's, once it takes up the commit");
+    assert_eq!(search::rebuild(&platform, &index).await.unwrap(), 1);
 }

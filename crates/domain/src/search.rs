@@ -50,3 +50,50 @@ impl SearchDocument {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::{evolve, CaseEvent};
+    use crate::{Channel, Priority, RequestType, Satisfaction};
+
+    #[test]
+    fn a_document_holds_the_description_the_address_and_every_later_text_once() {
+        let at = chrono::Utc::now();
+        let received = EventKind::Received {
+            tracking_no: "BJ20261203000001".into(),
+            category_code: "0101".into(),
+            request_type: RequestType::Complaint,
+            priority: Priority::Normal,
+            channel: Channel::Web,
+            description: "路灯不亮".into(),
+            place: Place { address: Some("东华门街道3号楼".into()), ..Place::default() },
+            response_due: at,
+            resolve_due: at,
+        };
+        let event = CaseEvent {
+            id: Uuid::nil(),
+            case_id: Uuid::nil(),
+            seq: 1,
+            at,
+            actor_kind: "resident".into(),
+            actor_id: None,
+            kind: received.clone(),
+        };
+        let mut record = evolve(None, &event).unwrap();
+        record.lead_unit = Some("dept-a".into());
+        record.co_units = vec!["dept-b".into()];
+        let events = vec![
+            received,
+            EventKind::Registered { note: Some("现场核实".into()) },
+            EventKind::Accepted { unit: "dept-a".into() },
+            EventKind::Handled { result: "已更换灯泡".into(), evidence: vec![] },
+            EventKind::Evaluated { resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
+            EventKind::Supplemented { text: Some("  ".into()), photos: 1 },
+        ];
+        let document = SearchDocument::of(&record, events);
+        assert_eq!(document.texts, ["路灯不亮", "东华门街道3号楼", "现场核实", "已更换灯泡"]);
+        assert_eq!(document.units, ["dept-a", "dept-b"]);
+        assert_eq!((document.category_code.as_str(), document.state), ("0101", CaseState::Received));
+    }
+}

@@ -141,9 +141,17 @@ impl Passages {
     }
 }
 
-/// A fragment cut at its marks, overlapping marks (pairs of characters) joined.
+/// A fragment cut at its marks, overlapping marks (pairs of characters) joined. A mark that
+/// does not lie within the fragment on character boundaries is left out: the snippet's marks
+/// of a token cut off at the fragment's edge can fall outside it.
 fn marked(fragment: &str, marks: &[std::ops::Range<usize>]) -> Vec<Marked> {
-    let mut ranges: Vec<std::ops::Range<usize>> = marks.to_vec();
+    let within = |r: &std::ops::Range<usize>| {
+        r.start < r.end
+            && r.end <= fragment.len()
+            && fragment.is_char_boundary(r.start)
+            && fragment.is_char_boundary(r.end)
+    };
+    let mut ranges: Vec<std::ops::Range<usize>> = marks.iter().filter(|r| within(r)).cloned().collect();
     ranges.sort_by_key(|r| r.start);
     let mut joined: Vec<std::ops::Range<usize>> = Vec::new();
     for range in ranges {
@@ -176,5 +184,14 @@ mod tests {
         let text = "和平里小区";
         let pieces = marked(text, &[0..6, 3..9]);
         assert_eq!(pieces, [Marked { text: "和平里".into(), hit: true }, Marked { text: "小区".into(), hit: false }]);
+    }
+
+    #[test]
+    fn marks_outside_the_fragment_or_inside_a_character_are_left_out() {
+        let text = "和平里小区";
+        let wrapped = 0usize.wrapping_sub(3);
+        let pieces = marked(text, &[3..wrapped, 1..6, 12..15, 9..9, 9..12]);
+        let hit = |text: &str, hit: bool| Marked { text: text.into(), hit };
+        assert_eq!(pieces, [hit("和平里", false), hit("小区", true)]);
     }
 }

@@ -158,7 +158,7 @@ pub async fn show(
         next_href: None,
         page: 1,
         pages: 0,
-        chrome: Chrome::new(lang.clone(), Some(&staff), &uri),
+        chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
     if form.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
