@@ -28,11 +28,15 @@ const OVERLAP_MS: i64 = 5_000;
 /// Changes read, and cases indexed, per step.
 const BATCH: i64 = 2_000;
 
-/// A search as a person or a client asked for it, every field as typed.
-#[derive(Debug, Clone, Default)]
+/// A search as a person or a client asked for it, every field as typed (named as in a
+/// query string).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Asked {
+    #[serde(rename = "q", default)]
     pub text: String,
     /// States, comma-separated.
+    #[serde(rename = "state")]
     pub states: Option<String>,
     pub category: Option<String>,
     pub region: Option<String>,

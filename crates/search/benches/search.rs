@@ -58,26 +58,13 @@ fn corpus() -> Corpus {
     }
 }
 
-const STATES: &[(CaseState, u32)] = &[
-    (CaseState::Received, 2),
-    (CaseState::Registered, 2),
-    (CaseState::Dispatched, 4),
-    (CaseState::InProgress, 8),
-    (CaseState::Handled, 3),
-    (CaseState::Verifying, 2),
-    (CaseState::Closed, 76),
-    (CaseState::Rejected, 3),
-];
-
+/// Four cases in five closed, the rest spread over the open states.
 fn pick_state(rng: &mut StdRng) -> CaseState {
-    let mut roll = rng.gen_range(0..100);
-    for (s, w) in STATES {
-        if roll < *w {
-            return *s;
-        }
-        roll -= w;
+    if rng.gen_bool(0.8) {
+        CaseState::Closed
+    } else {
+        OPEN[rng.gen_range(0..OPEN.len())]
     }
-    CaseState::Closed
 }
 
 fn start() -> DateTime<Utc> {

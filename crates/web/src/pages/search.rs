@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Html;
-use serde::Deserialize;
 
 use grassroots_app::search::{Asked, Search};
 use grassroots_domain::CaseState;
@@ -19,53 +18,23 @@ use crate::extract::ApiQuery;
 use crate::session::{need, Can};
 use crate::AppState;
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SearchForm {
-    q: Option<String>,
-    state: Option<String>,
-    category: Option<String>,
-    region: Option<String>,
-    unit: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    order: Option<String>,
-    page: Option<u32>,
-}
-
-impl SearchForm {
-    fn asked(&self) -> Asked {
-        Asked {
-            text: self.q.clone().unwrap_or_default(),
-            states: self.state.clone(),
-            category: self.category.clone(),
-            region: self.region.clone(),
-            unit: self.unit.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            order: self.order.clone(),
-            page: self.page,
-        }
-    }
-
-    /// This search's address, at another page.
-    fn href(&self, page: u32) -> String {
-        let page = page.to_string();
-        let fields = [
-            ("q", &self.q),
-            ("state", &self.state),
-            ("category", &self.category),
-            ("region", &self.region),
-            ("unit", &self.unit),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("order", &self.order),
-        ];
-        let mut pairs: Vec<(&str, &str)> =
-            fields.iter().filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v))).collect();
-        pairs.push(("page", &page));
-        format!("/search?{}", encode(&pairs))
-    }
+/// This search's address, at another page.
+fn href(asked: &Asked, page: u32) -> String {
+    let page = page.to_string();
+    let fields = [
+        ("q", Some(&asked.text)),
+        ("state", asked.states.as_ref()),
+        ("category", asked.category.as_ref()),
+        ("region", asked.region.as_ref()),
+        ("unit", asked.unit.as_ref()),
+        ("from", asked.from.as_ref()),
+        ("to", asked.to.as_ref()),
+        ("order", asked.order.as_ref()),
+    ];
+    let mut pairs: Vec<(&str, &str)> =
+        fields.iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v.as_str()))).collect();
+    pairs.push(("page", &page));
+    format!("/search?{}", encode(&pairs))
 }
 
 /// A case found, as a line of the list.
@@ -118,36 +87,36 @@ pub async fn show(
     staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
-    ApiQuery(form): ApiQuery<SearchForm>,
+    ApiQuery(asked): ApiQuery<Asked>,
 ) -> Result<Html<String>, ApiError> {
     let (reference, atlas) = (state.reference(), state.atlas());
     let filters = vec![
         Filter {
             name: "state",
             label: lang.t("状态", "State").into(),
-            groups: state_choices(form.state.as_deref(), &lang),
+            groups: state_choices(asked.states.as_deref(), &lang),
         },
         Filter {
             name: "category",
             label: lang.t("类别", "Category").into(),
-            groups: category_choices(&reference, &lang, form.category.as_deref()),
+            groups: category_choices(&reference, &lang, asked.category.as_deref()),
         },
         Filter {
             name: "region",
             label: lang.t("地区", "Area").into(),
-            groups: region_choices(&atlas, form.region.as_deref(), &lang),
+            groups: region_choices(&atlas, asked.region.as_deref(), &lang),
         },
         Filter {
             name: "unit",
             label: lang.t("承办单位", "Unit").into(),
-            groups: unit_choices(&reference, &lang, form.unit.as_deref()),
+            groups: unit_choices(&reference, &lang, asked.unit.as_deref()),
         },
     ];
     let mut page = SearchPage {
-        q: form.q.clone().unwrap_or_default(),
-        from: form.from.clone().unwrap_or_default(),
-        to: form.to.clone().unwrap_or_default(),
-        newest: form.order.as_deref() == Some("newest"),
+        q: asked.text.clone(),
+        from: asked.from.clone().unwrap_or_default(),
+        to: asked.to.clone().unwrap_or_default(),
+        newest: asked.order.as_deref() == Some("newest"),
         filters,
         error: None,
         total: None,
@@ -161,8 +130,8 @@ pub async fn show(
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
-    if form.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
-        let found = Search::check(&state, &form.asked())
+    if !asked.text.trim().is_empty() {
+        let found = Search::check(&state, &asked)
             .and_then(|search| grassroots_app::search::search(&state, &staff.user, &search));
         match found {
             Ok(results) => {
@@ -171,8 +140,8 @@ pub async fn show(
                 page.current_to = results.current_to.map(local_time).unwrap_or_default();
                 page.page = results.page;
                 page.pages = results.pages;
-                page.previous_href = (results.page > 1).then(|| form.href(results.page - 1));
-                page.next_href = (results.page < results.pages).then(|| form.href(results.page + 1));
+                page.previous_href = (results.page > 1).then(|| href(&asked, results.page - 1));
+                page.next_href = (results.page < results.pages).then(|| href(&asked, results.page + 1));
                 page.hits = results
                     .found
                     .hits
