@@ -58,6 +58,7 @@ const MAX_ADDRESS: usize = 200;
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
     let mut new = check(platform, reporter, report)?;
+    let danger = crate::warnings::mark_danger(platform, &mut new);
     // A report that likely repeats an open case waits for a dispatcher to merge it or send it:
     // it is not dispatched a second time automatically.
     let repeat = repeats(platform, &new).await;
@@ -78,6 +79,9 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
     new.decisions.extend(repeat);
     let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
     let mut created = platform.store.create_case(new, &reporter.actor()).await?;
+    if let Some(danger) = &danger {
+        crate::warnings::warn_of_danger(platform, danger, &created).await;
+    }
     if let Some((unit, note)) = line {
         dispatch_automatically(platform, &mut created, unit, note).await;
     }

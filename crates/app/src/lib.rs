@@ -26,6 +26,7 @@ pub mod support;
 pub mod throttle;
 pub mod track;
 pub mod visits;
+pub mod warnings;
 pub mod webhooks;
 
 use std::sync::{Arc, RwLock};
@@ -91,12 +92,15 @@ pub struct Platform {
     classifier: RwLock<Option<Arc<classify::Classifier>>>,
     /// The side index of what was written about cases, once opened (`search::open`).
     search: RwLock<Option<Arc<grassroots_search::SearchIndex>>>,
+    /// The words of danger that make a report urgent, as last loaded.
+    danger_words: RwLock<Arc<Vec<grassroots_domain::warnings::DangerWord>>>,
 }
 
 impl Platform {
     pub async fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>, StoreError> {
         let reference = store.reference().await?;
         let places = places::load(&*store).await?;
+        let danger_words = warnings::danger_words_or_defaults(&*store).await?;
         let platform = Arc::new(Self {
             store,
             reference: RwLock::new(Arc::new(reference)),
@@ -108,6 +112,7 @@ impl Platform {
             public_groups: public::GroupCache::default(),
             classifier: RwLock::new(None),
             search: RwLock::new(None),
+            danger_words: RwLock::new(Arc::new(danger_words)),
             settings,
         });
         classify::follow(&platform).await?;
@@ -137,6 +142,15 @@ impl Platform {
         *self.search.write().unwrap_or_else(|e| e.into_inner()) = Some(index);
     }
 
+    /// The words of danger that make a report urgent.
+    pub fn danger_words(&self) -> Arc<Vec<grassroots_domain::warnings::DangerWord>> {
+        self.danger_words.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_danger_words(&self, words: Vec<grassroots_domain::warnings::DangerWord>) {
+        *self.danger_words.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(words);
+    }
+
     /// Taxonomy, calendar, units and the responsibility matrix as last loaded.
     pub fn reference(&self) -> Arc<Reference> {
         self.reference.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -146,6 +160,7 @@ impl Platform {
     pub async fn refresh_reference(&self) -> Result<(), StoreError> {
         let fresh = Arc::new(self.store.reference().await?);
         *self.reference.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.set_danger_words(self.store.danger_words().await?);
         Ok(())
     }
 

@@ -25,6 +25,7 @@ conformance!(
     accounts_follow_one_set_of_rules,
     a_key_is_held_to_a_region_the_platform_serves,
     the_search_index_follows_the_store_and_forgets_what_was_erased,
+    the_scan_warns_of_a_surge_and_of_a_repeated_caller_once_each,
 );
 
 const UNIT: &str = "dept-roads";
@@ -255,4 +256,34 @@ async fn the_search_index_follows_the_store_and_forgets_what_was_erased(db: supp
     Follower::default().step(&other, &reader).await.unwrap();
     assert!(find(&other).is_empty(), "and from the reader's, once it takes up the commit");
     assert_eq!(search::rebuild(&platform, &index).await.unwrap(), 1);
+}
+
+async fn the_scan_warns_of_a_surge_and_of_a_repeated_caller_once_each(db: support::TestDb) {
+    use grassroots_app::warnings;
+    use grassroots_domain::warnings::{WarningKind, WarningState};
+    let platform = platform(&db).await;
+    // Five reports of street lamps in one community today, none in the four weeks before.
+    for building in 1..=5 {
+        let report = Report {
+            description: format!("{building}号楼前的路灯不亮"),
+            category_code: Some("0101".into()),
+            address: Some("东华门街道多福巷社区".into()),
+            reporter_phone: (building <= 3).then(|| "13900001111".to_string()),
+            ..Report::default()
+        };
+        intake::submit(&platform, Reporter::Resident, report).await.unwrap();
+    }
+    let now = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let scanned = warnings::scan(&platform, now).await.unwrap();
+    assert_eq!((scanned.surges, scanned.callers, scanned.reopened), (1, 1, 0));
+    assert_eq!(warnings::scan(&platform, now).await.unwrap(), warnings::Scanned::default(), "each raised once");
+    let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101001").await;
+    let found = warnings::list(&platform, &dispatcher, &[WarningState::New]).await.unwrap();
+    let surge = found.iter().find(|w| w.kind == WarningKind::Surge).expect("a surge");
+    assert_eq!((surge.count, surge.baseline), (Some(5), Some(0.0)));
+    assert_eq!(surge.community_code.as_deref(), Some("110101001001"));
+    let caller = found.iter().find(|w| w.kind == WarningKind::RepeatedCaller).expect("a repeated caller");
+    assert_eq!((caller.count, caller.words.len()), (Some(3), 3));
+    let elsewhere = staff(&platform, "other-street", Role::Dispatcher, "region:110101002").await;
+    assert!(warnings::list(&platform, &elsewhere, &[]).await.unwrap().is_empty());
 }

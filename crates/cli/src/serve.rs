@@ -17,6 +17,8 @@ const DEADLINE_TICK: Duration = Duration::from_secs(30);
 const REFERENCE_REFRESH: Duration = Duration::from_secs(60);
 /// How often new audit entries are sealed into the hash chain.
 const AUDIT_SEAL_TICK: Duration = Duration::from_secs(5);
+/// How often surges, repeated callers and reopened cases are looked for.
+const WARNING_TICK: Duration = Duration::from_secs(600);
 /// How often the search index takes up the store's changes.
 const SEARCH_TICK: Duration = Duration::from_secs(1);
 /// How often cases past their retention period are looked for.
@@ -43,6 +45,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(notifier.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
+    tokio::spawn(leased(platform.clone(), "warnings", WARNING_TICK, scan_for_warnings));
     if common.retrain_hours > 0 {
         let every = Duration::from_secs(common.retrain_hours * 3600);
         let platform = platform.clone();
@@ -174,6 +177,16 @@ async fn retrain(platform: Arc<Platform>) {
 }
 
 /// Seals new audit entries into the hash chain within seconds of their writing.
+async fn scan_for_warnings(platform: Arc<Platform>) {
+    match grassroots_app::warnings::scan(&platform, Utc::now()).await {
+        Ok(s) if s.surges + s.callers + s.reopened > 0 => {
+            tracing::warn!(surges = s.surges, callers = s.callers, reopened = s.reopened, "warnings raised")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "looking for warnings"),
+    }
+}
+
 async fn seal_audit(platform: Arc<Platform>) {
     if let Err(e) = grassroots_app::audit::seal(&platform).await {
         tracing::warn!(error = %e, "sealing the audit log");

@@ -23,6 +23,7 @@ pub mod search;
 pub mod support;
 pub mod text;
 pub mod visits;
+pub mod warnings;
 pub mod workflow;
 
 pub use access::{Actor, Capability, Role, Scope};

@@ -31,6 +31,7 @@ mod sql;
 mod stats;
 pub mod support;
 pub mod types;
+pub mod warnings;
 
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
@@ -52,6 +53,7 @@ pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
 pub use support::SupportStore;
 pub use types::*;
+pub use warnings::WarningStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -60,7 +62,7 @@ pub mod prelude {
     pub use crate::{
         AuditStore, CaseStore, DuplicateStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
         MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore, StatsStore, Store,
-        SupportStore,
+        SupportStore, WarningStore,
     };
 }
 
@@ -84,6 +86,7 @@ pub trait Store:
     + ModelStore
     + SupportStore
     + SearchFeedStore
+    + WarningStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -116,6 +116,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/map", get(pages::map::show))
         .route("/work", get(pages::work::queues))
         .route("/search", get(pages::search::show))
+        .route("/warnings", get(pages::warnings::show))
+        .route("/warnings/{id}", post(pages::warnings::act))
         .route("/work/dispatch", post(pages::work::dispatch_chosen))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))

@@ -27,6 +27,7 @@ mod rows;
 mod search;
 mod stats;
 mod support;
+mod warnings;
 
 /// Both backends' test databases and the tests' small world, for the tests here that need
 /// the SQL underneath.

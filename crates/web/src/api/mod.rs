@@ -13,6 +13,7 @@ pub(crate) mod search;
 pub(crate) mod stats;
 pub(crate) mod support;
 pub(crate) mod track;
+pub(crate) mod warnings;
 
 use std::sync::Arc;
 
@@ -59,6 +60,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(cases::router())
         .merge(classify::router())
         .merge(search::router())
+        .merge(warnings::router())
         .merge(grids::router())
         .merge(stats::router())
         .merge(auth::router(state))

@@ -15,6 +15,7 @@ pub mod portal;
 pub mod search;
 pub mod support;
 pub mod track;
+pub mod warnings;
 pub mod work;
 
 use std::sync::Arc;

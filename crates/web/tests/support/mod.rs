@@ -226,6 +226,10 @@ impl TestApp {
         Req::new(self, "POST", path)
     }
 
+    pub fn put(&self, path: &str) -> Req<'_> {
+        Req::new(self, "PUT", path)
+    }
+
     /// Logs in `username` with the shared password and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
         let res = self

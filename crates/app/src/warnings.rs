@@ -1,0 +1,289 @@
+//! 风险预警: the warnings raised by the scan (surges against the same weekday of the four weeks
+//! before, repeated callers, cases reopened after a bad evaluation) and at intake (words of
+//! danger: the case is made urgent at once and the warning waits at the top of the street's
+//! queue); people see them, act on them or dismiss them with a reason; the words of danger kept
+//! by administrators.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::calendar::beijing;
+use grassroots_domain::case::Place;
+use grassroots_domain::warnings::{
+    dangers_in, default_danger_words, surge, DangerKind, DangerWord, WarningKind, WarningState, REPEATED_CALLER_FROM,
+};
+use grassroots_domain::{Capability, Priority};
+use grassroots_store::warnings::{NewWarning, WarnedCase, Warning, WindowCount};
+use grassroots_store::{CreatedCase, NewCase, Store, StoreError, User};
+use uuid::Uuid;
+
+use crate::{AppError, Platform, Result, Text};
+
+/// The weeks before a window that its baseline is the mean of.
+const BASELINE_WEEKS: i64 = 4;
+/// How far back repeated callers are counted.
+const CALLER_WINDOW_DAYS: i64 = 30;
+/// How far back the scan looks for reopened cases (it runs far more often).
+const REOPENED_WINDOW_DAYS: i64 = 2;
+
+/// The words of danger the store keeps; an empty list is given the defaults.
+pub(crate) async fn danger_words_or_defaults(store: &dyn Store) -> Result<Vec<DangerWord>, StoreError> {
+    let words = store.danger_words().await?;
+    if !words.is_empty() {
+        return Ok(words);
+    }
+    let defaults = default_danger_words();
+    store.set_danger_words(&defaults, &grassroots_domain::Actor::System, Utc::now()).await?;
+    Ok(defaults)
+}
+
+/// At intake: the words of danger a report holds; if any, it is made urgent, and what its
+/// warning needs is returned.
+pub(crate) fn mark_danger(platform: &Platform, new: &mut NewCase) -> Option<Reported> {
+    let words = platform.danger_words();
+    let found: Vec<DangerWord> = dangers_in(&new.description, &words).into_iter().cloned().collect();
+    if found.is_empty() {
+        return None;
+    }
+    if new.priority == Priority::Normal {
+        new.priority = Priority::Urgent;
+    }
+    Some(Reported {
+        place: new.place.clone(),
+        category_code: new.category_code.clone(),
+        received_at: new.received_at,
+        found,
+    })
+}
+
+/// What a dangerous report's warning says of it, kept before the report is stored.
+pub(crate) struct Reported {
+    pub place: Place,
+    pub category_code: String,
+    pub received_at: DateTime<Utc>,
+    pub found: Vec<DangerWord>,
+}
+
+/// After intake: the warning of a dangerous report, for the street's dispatchers.
+pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, created: &CreatedCase) {
+    let (place, found) = (&reported.place, &reported.found);
+    let warning = NewWarning {
+        kind: WarningKind::Danger,
+        key: format!("danger:{}", created.id),
+        district_code: place.district_code.clone(),
+        street_code: place.street_code.clone(),
+        community_code: place.community_code.clone(),
+        grid_code: place.grid_code.clone(),
+        category_code: Some(reported.category_code.clone()),
+        case_id: Some(created.id),
+        count: None,
+        baseline: None,
+        words: found.iter().map(|w| w.word.clone()).collect(),
+        raised_at: reported.received_at,
+    };
+    match platform.store.raise_warning(&warning).await {
+        Ok(_) => {
+            tracing::warn!(case = %created.tracking_no, words = ?warning.words, street = ?place.street_code, "danger in a report: made urgent, the street's dispatchers warned")
+        }
+        // The case is kept and urgent; the scan's next pass cannot find words, so say so loudly.
+        Err(e) => {
+            tracing::error!(error = %e, case = %created.tracking_no, "the warning of a dangerous report was not kept")
+        }
+    }
+}
+
+/// What one scan raised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scanned {
+    pub surges: usize,
+    pub callers: usize,
+    pub reopened: usize,
+}
+
+/// Looks for surges, repeated callers and reopened cases as of `now`, raising each warning once.
+#[tracing::instrument(skip_all)]
+pub async fn scan(platform: &Platform, now: DateTime<Utc>) -> Result<Scanned> {
+    let mut scanned = Scanned::default();
+    for warning in surges(platform, now).await? {
+        scanned.surges += usize::from(platform.store.raise_warning(&warning).await?);
+    }
+    let since = now - Duration::days(CALLER_WINDOW_DAYS);
+    let cases = platform.store.repeated_callers(since, i64::from(REPEATED_CALLER_FROM)).await?;
+    let mut by_caller: BTreeMap<String, Vec<WarnedCase>> = BTreeMap::new();
+    for case in cases {
+        by_caller.entry(case.caller.clone().unwrap_or_default()).or_default().push(case);
+    }
+    for calls in by_caller.values() {
+        let Some(latest) = calls.last() else { continue };
+        let mut warning = about(WarningKind::RepeatedCaller, format!("caller:{}", latest.id), latest, now);
+        warning.count = Some(calls.len() as i64);
+        warning.words = calls.iter().map(|c| c.tracking_no.clone()).collect();
+        scanned.callers += usize::from(platform.store.raise_warning(&warning).await?);
+    }
+    for case in platform.store.reopened_since(now - Duration::days(REOPENED_WINDOW_DAYS)).await? {
+        let warning = about(WarningKind::Reopened, format!("reopened:{}", case.id), &case, now);
+        scanned.reopened += usize::from(platform.store.raise_warning(&warning).await?);
+    }
+    Ok(scanned)
+}
+
+fn about(kind: WarningKind, key: String, case: &WarnedCase, now: DateTime<Utc>) -> NewWarning {
+    NewWarning {
+        kind,
+        key,
+        district_code: case.district_code.clone(),
+        street_code: case.street_code.clone(),
+        community_code: case.community_code.clone(),
+        grid_code: case.grid_code.clone(),
+        category_code: Some(case.category_code.clone()),
+        case_id: Some(case.id),
+        count: None,
+        baseline: None,
+        words: vec![case.tracking_no.clone()],
+        raised_at: now,
+    }
+}
+
+/// A place a surge is counted at: a community or a grid.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Spot {
+    community: Option<String>,
+    grid: Option<String>,
+    street: Option<String>,
+    category: String,
+}
+
+fn spots(counts: &[WindowCount]) -> HashMap<Spot, i64> {
+    let mut by_spot: HashMap<Spot, i64> = HashMap::new();
+    for c in counts {
+        let community = Spot {
+            community: c.community_code.clone(),
+            grid: None,
+            street: c.street_code.clone(),
+            category: c.category_code.clone(),
+        };
+        *by_spot.entry(community).or_default() += c.count;
+        if let Some(grid) = &c.grid_code {
+            let spot = Spot {
+                community: c.community_code.clone(),
+                grid: Some(grid.clone()),
+                street: c.street_code.clone(),
+                category: c.category_code.clone(),
+            };
+            *by_spot.entry(spot).or_default() += c.count;
+        }
+    }
+    by_spot.retain(|spot, _| spot.community.is_some());
+    by_spot
+}
+
+/// The last 24 hours against the same 24 hours of each of the four weeks before, per
+/// community and per grid, and category.
+async fn surges(platform: &Platform, now: DateTime<Utc>) -> Result<Vec<NewWarning>> {
+    let districts: Vec<String> = platform.atlas().served_districts().map(|d| d.code.as_str().to_string()).collect();
+    let window = |weeks_back: i64| {
+        let to = now - Duration::weeks(weeks_back);
+        (to - Duration::hours(24), to)
+    };
+    let (from, to) = window(0);
+    let current = spots(&platform.store.window_counts(&districts, from, to).await?);
+    let mut previous = Vec::new();
+    for week in 1..=BASELINE_WEEKS {
+        let (from, to) = window(week);
+        previous.push(spots(&platform.store.window_counts(&districts, from, to).await?));
+    }
+    let day = now.with_timezone(&beijing()).format("%Y-%m-%d").to_string();
+    let mut warnings = Vec::new();
+    for (spot, count) in current {
+        let before: Vec<u32> = previous.iter().map(|p| p.get(&spot).copied().unwrap_or(0) as u32).collect();
+        let Some(found) = surge(count as u32, &before) else { continue };
+        let place = spot.grid.as_deref().or(spot.community.as_deref()).unwrap_or_default();
+        warnings.push(NewWarning {
+            kind: WarningKind::Surge,
+            key: format!("surge:{place}:{}:{day}", spot.category),
+            district_code: spot.community.as_deref().and_then(|c| c.get(..6)).map(str::to_string),
+            street_code: spot.street.clone(),
+            community_code: spot.community.clone(),
+            grid_code: spot.grid.clone(),
+            category_code: Some(spot.category.clone()),
+            case_id: None,
+            count: Some(i64::from(found.count)),
+            baseline: Some(found.baseline),
+            words: Vec::new(),
+            raised_at: now,
+        });
+    }
+    warnings.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(warnings)
+}
+
+/// The warnings within the user's scope in these states (none: all), newest first.
+pub async fn list(platform: &Platform, user: &User, states: &[WarningState]) -> Result<Vec<Warning>> {
+    crate::cases::require_case_work(user)?;
+    Ok(platform.store.warnings(&user.scope, states, 200).await?)
+}
+
+/// Moves a warning: seen, acted on, or dismissed (with a reason).
+pub async fn move_warning(
+    platform: &Platform,
+    user: &User,
+    id: Uuid,
+    to: WarningState,
+    reason: Option<&str>,
+) -> Result<Warning> {
+    crate::cases::require_case_work(user)?;
+    let reason = reason.map(grassroots_domain::text::trimmed).filter(|r| !r.is_empty());
+    if to == WarningState::Dismissed && reason.is_none() {
+        return Err(AppError::invalid("reason", "排除预警须说明理由", "say why the warning is dismissed"));
+    }
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(AppError::invalid("reason", "理由最多500字", "at most 500 characters"));
+    }
+    let warning = platform.store.warning(&user.scope, id).await?.ok_or(AppError::NotFound)?;
+    let allowed = match to {
+        WarningState::New => false,
+        WarningState::Seen => warning.state == WarningState::New,
+        WarningState::Acted | WarningState::Dismissed => warning.state.is_open(),
+    };
+    if !allowed {
+        return Err(AppError::Conflict(Text::new(
+            format!("预警已是“{}”，不能改为“{}”", warning.state.label_zh(), to.label_zh()),
+            format!("the warning is {}: it cannot become {}", warning.state.label_en(), to.label_en()),
+        )));
+    }
+    Ok(platform.store.set_warning_state(&user.scope, id, to, &user.actor(), reason, Utc::now()).await?)
+}
+
+/// Replaces the words of danger with those of `lines` (`word kind` a line; the kind's code or
+/// label), checked whole.
+pub async fn set_danger_words(platform: &Platform, user: &User, lines: &str) -> Result<Vec<DangerWord>> {
+    if !user.role.may(Capability::Administer) {
+        return Err(AppError::lacks(Capability::Administer));
+    }
+    let mut words = Vec::new();
+    for (n, line) in lines.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut parts = line.split_whitespace();
+        let (word, kind) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+        let kind = DangerKind::parse_code_or_label(kind).ok_or_else(|| {
+            AppError::invalid(
+                "words",
+                format!("第{}行：类型应为 life、violence、gathering、petition 或 building", n + 1),
+                format!("line {}: the kind is life, violence, gathering, petition or building", n + 1),
+            )
+        })?;
+        let word = DangerWord::new(word, kind).map_err(|e| {
+            AppError::invalid(
+                "words",
+                format!("第{}行：{}", n + 1, e.reason_zh),
+                format!("line {}: {}", n + 1, e.reason_en),
+            )
+        })?;
+        words.push(word);
+    }
+    if words.is_empty() {
+        return Err(AppError::invalid("words", "至少需要一个预警词", "at least one word"));
+    }
+    platform.store.set_danger_words(&words, &user.actor(), Utc::now()).await?;
+    platform.set_danger_words(words.clone());
+    Ok(words)
+}
