@@ -40,8 +40,16 @@ async fn danger_in_a_report_makes_it_urgent_and_warns_the_dispatchers_of_its_pla
     assert_eq!(here["warnings"].as_array().unwrap().len(), 1, "the grid's worker sees it");
     let elsewhere = app.get("/api/v1/warnings").bearer(&app.login("gridworker-other").await).send().await.json();
     assert!(elsewhere["warnings"].as_array().unwrap().is_empty(), "another grid's worker does not");
-    let leader = app.get("/api/v1/warnings").bearer(&app.login("leader").await).send().await;
-    assert_eq!(leader.status, 403);
+    let leader_token = app.login("leader").await;
+    let leader = app.get("/api/v1/warnings").bearer(&leader_token).send().await;
+    assert_eq!(leader.status, 403, "leaders see no single case's warning");
+    let board = app.get("/dashboard").header("cookie", &session(&leader_token)).send().await.text();
+    let counts = board.split(r#"id="warnings""#).nth(1).expect("the warnings' place").split("</p>").next().unwrap();
+    assert!(
+        counts.contains("危险信号 <strong>1</strong>") && counts.contains("诉求激增 <strong>0</strong>"),
+        "{counts}"
+    );
+    assert!(!counts.contains("href"), "leaders count them; they do not open the queue");
 }
 
 async fn a_warning_is_moved_by_a_person_and_dismissed_only_with_a_reason(app: TestApp) {
@@ -82,6 +90,11 @@ async fn a_warning_is_moved_by_a_person_and_dismissed_only_with_a_reason(app: Te
         .is_empty());
     let again = app.post(&path).bearer(&dispatcher).json(&json!({ "state": "acted" })).send().await;
     assert_eq!(again.status, 409, "a dismissed warning stays dismissed");
+    // Administrators see how often people dismissed each kind of warning.
+    let admin = session(&app.login("admin").await);
+    let review = app.get("/admin/classifier").header("cookie", &admin).send().await.text();
+    let line = review.split("预警：危险信号").nth(1).expect("the danger warnings' line").split("</tr>").next().unwrap();
+    assert!(line.contains("100.0%"), "one raised, one dismissed: {line}");
 }
 
 async fn administrators_keep_the_words_of_danger(app: TestApp) {

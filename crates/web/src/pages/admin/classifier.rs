@@ -92,10 +92,23 @@ pub(super) async fn log(state: &AppState, lang: Lang) -> Result<Log, ApiError> {
     let reference = state.reference();
     let now = Utc::now();
     let rates = classify::override_rates(state, now - Duration::days(REVIEWED_DAYS), now).await?;
+    // Warnings too: acting on one keeps it, dismissing it overrides the rule that raised it.
+    let warnings = state.store.warning_tallies().await?.into_iter().map(|w| {
+        let settled = w.acted + w.dismissed;
+        Line::new(vec![
+            format!("{}{}", t("预警：", "Warning: "), lang.t(w.kind.label_zh(), w.kind.label_en())),
+            t("全部", "all"),
+            w.raised.to_string(),
+            (w.raised - settled).to_string(),
+            w.acted.to_string(),
+            w.dismissed.to_string(),
+            if settled > 0 { percent(w.dismissed as f64 / settled as f64) } else { "—".into() },
+        ])
+    });
     Ok(Log {
         heading: t(
-            "自动决定被人工改正的比例（近90天；以已确认的决定计）",
-            "Automated decisions overridden by people (last 90 days; of those settled)",
+            "自动决定被人工改正的比例（近90天；以已确认的决定计；预警为全部时间，排除即为改正）",
+            "Automated decisions overridden by people (last 90 days; of those settled; warnings over all time, a dismissal overriding)",
         ),
         columns: vec![
             t("决定", "Decision"),
@@ -121,6 +134,7 @@ pub(super) async fn log(state: &AppState, lang: Lang) -> Result<Log, ApiError> {
                     r.rate().map(percent).unwrap_or_else(|| "—".into()),
                 ])
             })
+            .chain(warnings)
             .collect(),
     })
 }

@@ -9,6 +9,7 @@ mod headline;
 mod shading;
 mod tables;
 mod trend;
+mod warnings;
 
 use std::sync::Arc;
 
@@ -134,6 +135,9 @@ struct DashboardPage {
     charts: charts::Charts,
     map_href: String,
     shading: shading::Shading,
+    warnings: Vec<warnings::WarningCount>,
+    /// Whether the reader works on cases, and may open the warnings' queue.
+    works_on_cases: bool,
 }
 
 pub async fn show(
@@ -159,12 +163,13 @@ pub async fn show(
     let reference = state.reference();
     let board =
         Board { state: &state, scope: &staff.user.scope, region, from_day, to_day, filter, lang, reference, atlas };
-    let (headline, tables, trend, charts, shading) = tokio::try_join!(
+    let (headline, tables, trend, charts, shading, warnings) = tokio::try_join!(
         headline::read(&board),
         tables::read(&board),
         trend::read(&board),
         charts::read(&board),
         shading::read(&board, shade_overdue),
+        warnings::read(&board),
     )?;
     let region = board.region.as_str();
     let page = DashboardPage {
@@ -178,6 +183,8 @@ pub async fn show(
         charts,
         map_href: format!("/map?{}", encode(&[("region", region), ("shade", "overdue")])),
         shading,
+        warnings,
+        works_on_cases: staff.may(grassroots_domain::Capability::WorkOnCases),
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
     };
