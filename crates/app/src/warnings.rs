@@ -127,6 +127,56 @@ pub async fn scan(platform: &Platform, now: DateTime<Utc>) -> Result<Scanned> {
     Ok(scanned)
 }
 
+/// How early surges are warned of on the store's history: the clusters (ten reports of one
+/// community and category within 24 hours), how many the surge rule warned of before they
+/// reached ten, how long before, and the warnings with no cluster after them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadTimes {
+    pub clusters: usize,
+    pub warned: usize,
+    /// Hours between the warning and the tenth report, per cluster warned of, shortest first.
+    pub lead_hours: Vec<f64>,
+    pub false_alarms: usize,
+}
+
+impl LeadTimes {
+    pub fn median_hours(&self) -> Option<f64> {
+        let n = self.lead_hours.len();
+        (n > 0).then(|| {
+            if n % 2 == 1 {
+                self.lead_hours[n / 2]
+            } else {
+                (self.lead_hours[n / 2 - 1] + self.lead_hours[n / 2]) / 2.0
+            }
+        })
+    }
+}
+
+/// Replays the surge rule over the cases received in [from, to) (and the four weeks before,
+/// for the baselines).
+pub async fn lead_times(platform: &Platform, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<LeadTimes> {
+    let districts: Vec<String> = platform.atlas().served_districts().map(|d| d.code.as_str().to_string()).collect();
+    let receipts = platform.store.receipts(&districts, from - Duration::weeks(BASELINE_WEEKS), to).await?;
+    let mut series: BTreeMap<(String, String), Vec<DateTime<Utc>>> = BTreeMap::new();
+    for r in receipts {
+        series.entry((r.community_code, r.category_code)).or_default().push(r.received_at);
+    }
+    let mut found = LeadTimes { clusters: 0, warned: 0, lead_hours: Vec::new(), false_alarms: 0 };
+    for times in series.values() {
+        let replayed = grassroots_domain::warnings::replay(times);
+        found.false_alarms += replayed.false_alarms;
+        for episode in replayed.episodes.iter().filter(|e| e.reached_at >= from) {
+            found.clusters += 1;
+            if let Some(warned) = episode.warned_at {
+                found.warned += 1;
+                found.lead_hours.push((episode.reached_at - warned).num_minutes() as f64 / 60.0);
+            }
+        }
+    }
+    found.lead_hours.sort_by(|a, b| a.total_cmp(b));
+    Ok(found)
+}
+
 fn about(kind: WarningKind, key: String, case: &WarnedCase, now: DateTime<Utc>) -> NewWarning {
     NewWarning {
         kind,

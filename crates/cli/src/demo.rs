@@ -37,6 +37,11 @@ use uuid::Uuid;
 
 pub const DISTRICT: &str = "110101";
 const CASES: usize = 600;
+/// Bursts of one problem in one place (a pipe burst, a heating failure), for the warnings to
+/// be measured on: this many, of this many reports each, spread over 23 hours, this many days ago.
+const BURSTS: usize = 6;
+const BURST_REPORTS: usize = 14;
+const BURST_DAYS_AGO: [i64; BURSTS] = [80, 66, 52, 38, 24, 10];
 
 /// The district's regions from the shipped NBS table.
 pub fn district_regions() -> Vec<Region> {
@@ -417,9 +422,14 @@ pub fn generate_cases(
     let categories: Vec<_> = reference.taxonomy.iter().filter(|c| c.parent.is_some() || c.code.0 == "18").collect();
     let corpus = builtin_corpus();
     let mut out: Vec<HistoricCase> = Vec::with_capacity(CASES);
-    for _ in 0..CASES {
-        let target = pick_target(&mut rng);
-        let category = categories[rng.gen_range(0..categories.len())];
+    for i in 0..CASES + BURSTS * BURST_REPORTS {
+        // (which burst, which report of it), after the ordinary cases.
+        let burst = i.checked_sub(CASES).map(|j| (j / BURST_REPORTS, j % BURST_REPORTS));
+        let target = if burst.is_some() { CaseState::Closed } else { pick_target(&mut rng) };
+        let category = match burst {
+            Some((b, _)) => categories[(7 * b + 3) % categories.len()],
+            None => categories[rng.gen_range(0..categories.len())],
+        };
         let priority = match rng.gen_range(0..100) {
             0..=2 => Priority::Emergency,
             3..=12 => Priority::Urgent,
@@ -435,7 +445,14 @@ pub fn generate_cases(
             _ => Duration::days(90),
         };
         let received_at = to_millis(now - Duration::minutes(rng.gen_range(10..age.num_minutes().max(11))));
-        let (grid, shape) = &shapes[rng.gen_range(0..shapes.len())];
+        let received_at = match burst {
+            Some((b, k)) => to_millis(now - Duration::days(BURST_DAYS_AGO[b]) + Duration::minutes(100 * k as i64)),
+            None => received_at,
+        };
+        let (grid, shape) = match burst {
+            Some((b, _)) => &shapes[(11 * b) % shapes.len()],
+            None => &shapes[rng.gen_range(0..shapes.len())],
+        };
         let worker = worker_of(users, &grid.code).map(actor_of);
         // Some problems are found by the grid worker on patrol; some reports give an address only.
         let patrol = worker.is_some() && rng.gen_bool(0.12);

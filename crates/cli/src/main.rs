@@ -9,6 +9,7 @@ mod import;
 mod model;
 mod search;
 mod serve;
+mod warnings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -163,6 +164,11 @@ enum Command {
         #[command(subcommand)]
         command: search::SearchCommand,
     },
+    /// Early warning: scan now, or measure how early surges are warned of on the history.
+    Warnings {
+        #[command(subcommand)]
+        command: warnings::WarningsCommand,
+    },
 }
 
 impl Command {
@@ -183,6 +189,7 @@ impl Command {
             Self::Keys { .. } => "keys",
             Self::Model { .. } => "model",
             Self::Search { .. } => "search",
+            Self::Warnings { .. } => "warnings",
         }
     }
 }
@@ -481,6 +488,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Keys { command } => data_keys::run(common, command).await,
         Command::Model { command } => model::run(&*common.open_platform().await?, command).await,
         Command::Search { command } => search::run(common, &*common.open_platform().await?, command).await,
+        Command::Warnings { command } => warnings::run(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -23,7 +23,7 @@ async fn demo_loads_once_and_its_cases_replay() {
     let (keys, _) = Keyring::load_or_create(None, dir.path()).unwrap();
     let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
     let store = Arc::new(SqlStore::open(StoreOptions { url, keys, max_connections: 2 }).await.unwrap());
-    assert_eq!(store.count_cases().await.unwrap(), 600, "a second run generates nothing");
+    assert_eq!(store.count_cases().await.unwrap(), 684, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
     assert_eq!(reference.units.len(), 23 + 17, "departments, the command centre, street offices");
     assert_eq!(store.regions().await.unwrap().len(), 1 + 17 + 169);

@@ -5,6 +5,7 @@
 //! says why; people see it, act on it or dismiss it with a reason, and what they did is counted
 //! against the rule that raised it.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::case::coded_enum;
@@ -138,6 +139,55 @@ pub fn surge(count: u32, previous: &[u32]) -> Option<Surge> {
 /// Reports from one caller within the window that make them a repeated caller.
 pub const REPEATED_CALLER_FROM: u32 = 3;
 
+/// Reports within 24 hours that make a cluster, for measuring how early surges are warned of.
+pub const CLUSTER: usize = 10;
+
+/// A cluster of one place and category: when its reports first reached [`CLUSTER`] within 24
+/// hours, and when the surge rule would first have warned of it (within the 48 hours before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Episode {
+    pub reached_at: DateTime<Utc>,
+    pub warned_at: Option<DateTime<Utc>>,
+}
+
+/// What replaying the surge rule over one place and category's history found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replay {
+    pub episodes: Vec<Episode>,
+    /// Days the rule warned with no cluster in the 48 hours after: false alarms.
+    pub false_alarms: usize,
+}
+
+/// Replays the surge rule at each report of one place and category (receipt times, sorted)
+/// against the same 24 hours of the four weeks before, as the scan would see it, and finds the
+/// clusters: the moments their reports first reach [`CLUSTER`] within 24 hours, 48 hours
+/// apart at least.
+pub fn replay(times: &[DateTime<Utc>]) -> Replay {
+    let day = Duration::hours(24);
+    let within = |from: DateTime<Utc>, to: DateTime<Utc>| {
+        times.partition_point(|t| *t <= to) - times.partition_point(|t| *t <= from)
+    };
+    let mut surges: Vec<DateTime<Utc>> = Vec::new();
+    let mut reached: Vec<DateTime<Utc>> = Vec::new();
+    for &t in times {
+        let count = within(t - day, t);
+        let before: Vec<u32> =
+            (1..=4).map(|k| within(t - day - Duration::weeks(k), t - Duration::weeks(k)) as u32).collect();
+        if surge(count as u32, &before).is_some() && surges.last().is_none_or(|s| t - *s >= day) {
+            surges.push(t);
+        }
+        if count >= CLUSTER && reached.last().is_none_or(|r| t - *r >= day * 2) {
+            reached.push(t);
+        }
+    }
+    let episodes = reached
+        .iter()
+        .map(|&r| Episode { reached_at: r, warned_at: surges.iter().copied().find(|s| *s <= r && r - *s <= day * 2) })
+        .collect();
+    let false_alarms = surges.iter().filter(|s| !reached.iter().any(|r| *r >= **s && *r - **s <= day * 2)).count();
+    Replay { episodes, false_alarms }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +209,26 @@ mod tests {
             dangers_in("楼道里有很重的煤气味，邻居说要跳楼", &words).iter().map(|w| w.word.as_str()).collect();
         assert_eq!(found, ["跳楼", "煤气味"]);
         assert!(dangers_in("路灯下有人下棋", &words).is_empty());
+    }
+
+    #[test]
+    fn a_cluster_is_warned_of_before_it_reaches_ten_reports() {
+        let start = DateTime::parse_from_rfc3339("2026-10-01T08:00:00Z").unwrap().with_timezone(&Utc);
+        // A quiet month (one report a week), then a burst of one report every two hours.
+        let mut times: Vec<DateTime<Utc>> = (0..5).map(|w| start + Duration::weeks(w)).collect();
+        let burst = start + Duration::weeks(5);
+        times.extend((0..14).map(|k| burst + Duration::hours(2 * k)));
+        let found = replay(&times);
+        assert_eq!(found.episodes.len(), 1, "{found:?}");
+        let episode = found.episodes[0];
+        assert_eq!(episode.reached_at, burst + Duration::hours(18), "the tenth report of the burst");
+        assert_eq!(episode.warned_at, Some(burst + Duration::hours(8)), "the fifth: five against a quiet baseline");
+        assert_eq!(found.false_alarms, 0);
+        // The same reports every week: no surge, and the clusters come unwarned.
+        let steady: Vec<DateTime<Utc>> =
+            (0..6).flat_map(|w| (0..12).map(move |k| start + Duration::weeks(w) + Duration::hours(k))).collect();
+        let found = replay(&steady);
+        assert!(found.episodes.iter().skip(4).all(|e| e.warned_at.is_none()), "{found:?}");
     }
 
     #[test]

@@ -82,8 +82,18 @@ pub struct WarningTally {
     pub dismissed: i64,
 }
 
+/// A case's receipt, where and of what: what a replay of the surge rule reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub received_at: DateTime<Utc>,
+    pub community_code: String,
+    pub category_code: String,
+}
+
 #[async_trait]
 pub trait WarningStore: Send + Sync {
+    /// The receipts of cases of these districts in [from, to) placed in a community, by time.
+    async fn receipts(&self, districts: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Receipt>>;
     /// Raises a warning unless one with its key was raised before; returns whether it was.
     async fn raise_warning(&self, warning: &NewWarning) -> Result<bool>;
     /// Warnings within `scope` in these states (none: every state), newest first.

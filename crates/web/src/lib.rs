@@ -120,6 +120,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/warnings/{id}", post(pages::warnings::act))
         .route("/work/dispatch", post(pages::work::dispatch_chosen))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/dashboard/forecast", get(pages::dashboard::forecast::show))
         .route("/admin", get(|| async { pages::see_other("/admin/users", None) }))
         .route("/admin/audit", get(pages::admin::audit::show))
         .route("/admin/audit/verify", post(pages::admin::audit::verify))

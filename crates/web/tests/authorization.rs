@@ -54,6 +54,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/cases/{id}/attachments/{attachment}",
         )
         | ("post", "/api/v1/cases/{id}/actions") => Rule::Can(&[WorkOnCases]),
+        ("get", "/api/v1/search" | "/api/v1/warnings") | ("post", "/api/v1/warnings/{id}") => Rule::Can(&[WorkOnCases]),
+        ("get" | "put", "/api/v1/warnings/words") => Rule::Can(&[Administer]),
         ("post", "/api/v1/cases/{id}/reveal" | "/api/v1/export/cases") => Rule::Can(&[WorkOnCases, RevealPersonalData]),
         ("post", "/api/v1/grids/{code}/visits") => Rule::Can(&[RecordVisits]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
@@ -114,7 +116,11 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
             json!({})
         };
         let send = |token: Option<&str>| {
-            let req = if method == "get" { app.get(&concrete) } else { app.post(&concrete).json(&body) };
+            let req = match method.as_str() {
+                "get" => app.get(&concrete),
+                "put" => app.put(&concrete).json(&body),
+                _ => app.post(&concrete).json(&body),
+            };
             match token {
                 Some(t) => req.bearer(t).send(),
                 None => req.send(),
@@ -158,7 +164,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 10] = [
+    let pages: [(&str, Rule); 13] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -166,6 +172,9 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/intake", Rule::Can(&[AnswerCalls])),
         ("/patrol", Rule::Can(&[ReportOnPatrol])),
         (&case_page, Rule::Can(&[WorkOnCases])),
+        ("/search", Rule::Can(&[WorkOnCases])),
+        ("/warnings", Rule::Can(&[WorkOnCases])),
+        ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),
         ("/admin/privacy", Rule::Can(&[Administer])),

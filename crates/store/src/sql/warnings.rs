@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::events::{self, Subject};
 use super::rows::{coded, parse_uuid};
 use super::{from_ms, ms, Args, SqlStore};
-use crate::warnings::{NewWarning, WarnedCase, Warning, WarningTally, WindowCount};
+use crate::warnings::{NewWarning, Receipt, WarnedCase, Warning, WarningTally, WindowCount};
 use crate::{Result, StoreError};
 
 const COLUMNS: &str = "w.id, w.kind, w.state, w.district_code, w.street_code, w.community_code, w.grid_code, \
@@ -82,6 +82,30 @@ const CASE_COLUMNS: &str =
 
 #[async_trait::async_trait]
 impl crate::WarningStore for SqlStore {
+    async fn receipts(&self, districts: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Receipt>> {
+        let mut receipts = Vec::new();
+        for district in districts {
+            let rows = sqlx::query(
+                "SELECT received_at, community_code, category_code FROM cases \
+                 WHERE district_code = $1 AND received_at >= $2 AND received_at < $3 AND community_code IS NOT NULL",
+            )
+            .bind(district.clone())
+            .bind(ms(from))
+            .bind(ms(to))
+            .fetch_all(&self.read)
+            .await?;
+            for r in &rows {
+                receipts.push(Receipt {
+                    received_at: from_ms(r.try_get("received_at")?),
+                    community_code: r.try_get("community_code")?,
+                    category_code: r.try_get("category_code")?,
+                });
+            }
+        }
+        receipts.sort_by_key(|r| r.received_at);
+        Ok(receipts)
+    }
+
     async fn raise_warning(&self, w: &NewWarning) -> Result<bool> {
         let words = serde_json::to_string(&w.words).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let done = sqlx::query(

@@ -5,6 +5,7 @@
 //! drawn by the server.
 
 mod charts;
+pub mod forecast;
 mod headline;
 mod shading;
 mod tables;
@@ -134,6 +135,7 @@ struct DashboardPage {
     trend: String,
     charts: charts::Charts,
     map_href: String,
+    forecast_href: String,
     shading: shading::Shading,
     warnings: Vec<warnings::WarningCount>,
     /// Whether the reader works on cases, and may open the warnings' queue.
@@ -182,6 +184,7 @@ pub async fn show(
         trend,
         charts,
         map_href: format!("/map?{}", encode(&[("region", region), ("shade", "overdue")])),
+        forecast_href: format!("/dashboard/forecast?{}", encode(&[("region", region)])),
         shading,
         warnings,
         works_on_cases: staff.may(grassroots_domain::Capability::WorkOnCases),
