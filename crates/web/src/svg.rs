@@ -170,8 +170,11 @@ pub enum DotKind {
     Finished,
     /// The place a resident has chosen on the map.
     Chosen,
+    /// An open warning (风险预警), at the grid or community it is about.
+    Warning,
 }
 
+#[derive(Clone)]
 pub struct Dot {
     pub lng: f64,
     pub lat: f64,
@@ -467,6 +470,7 @@ impl DotKind {
             Self::Pending => ("#f0a000", 3.2),
             Self::Finished => ("#808080", 2.4),
             Self::Chosen => ("#0b57a4", 7.0),
+            Self::Warning => ("#7a0177", 8.0),
         }
     }
 
@@ -476,6 +480,7 @@ impl DotKind {
             Self::Pending => "办理中 open",
             Self::Finished => "已办结 finished",
             Self::Chosen => "所选位置 chosen place",
+            Self::Warning => "风险预警 warning",
         }
     }
 }

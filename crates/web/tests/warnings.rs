@@ -50,6 +50,13 @@ async fn danger_in_a_report_makes_it_urgent_and_warns_the_dispatchers_of_its_pla
         "{counts}"
     );
     assert!(!counts.contains("href"), "leaders count them; they do not open the queue");
+    // On the map, a mark at the grid: the dispatcher follows it to the queue, a leader sees where.
+    let svg =
+        |page: String| page.split("<svg").nth(1).and_then(|s| s.split("</svg>").next()).unwrap_or_default().to_string();
+    let map = svg(app.get("/map").header("cookie", &session(&dispatcher)).send().await.text());
+    assert!(map.contains("风险预警 warning") && map.contains(r#"href="/warnings""#), "the warnings' layer: {map}");
+    let map = svg(app.get("/map").header("cookie", &session(&leader_token)).send().await.text());
+    assert!(map.contains("风险预警 warning") && !map.contains(r#"href="/warnings""#));
 }
 
 async fn a_warning_is_moved_by_a_person_and_dismissed_only_with_a_reason(app: TestApp) {

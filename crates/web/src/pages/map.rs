@@ -22,6 +22,8 @@ use crate::extract::ApiQuery;
 use crate::session::Staff;
 use crate::svg::{Area, Classes, Dot, DotKind, Frame, Map, Palette, NO_DATA};
 use crate::AppState;
+use grassroots_domain::warnings::WarningState;
+use grassroots_store::warnings::Warning;
 
 /// The newest cases drawn as points; more would hide the shading.
 const MAX_POINTS: i64 = 2000;
@@ -221,6 +223,8 @@ struct Figures {
     /// Coverage over 30 days for periods up to a month, else 90.
     coverage_days: u32,
     points: Vec<CasePoint>,
+    /// Open warnings within the region, each at its grid's or community's label point.
+    warnings: Vec<Dot>,
 }
 
 impl View<'_> {
@@ -239,11 +243,14 @@ impl View<'_> {
                 false => Ok(Vec::new()),
             }
         };
-        let (counts, coverage, points) = tokio::try_join!(
+        let open = [WarningState::New, WarningState::Seen];
+        let (counts, coverage, points, warnings) = tokio::try_join!(
             state.store.region_counts(scope, child_level, &filter),
             state.store.coverage(self.region.as_str(), now),
             points,
+            state.store.warnings(scope, &open, MAX_POINTS),
         )?;
+        let warnings = self.warning_dots(state, &warnings, individual_cases);
         let coverage_days = if self.days <= 30 { 30 } else { 90 };
         let mut visited: HashMap<String, (i64, i64)> = HashMap::new();
         for c in coverage.iter().filter(|c| scope.covers_grid(&c.grid_code)) {
@@ -254,7 +261,27 @@ impl View<'_> {
             }
         }
         let counts = counts.into_iter().map(|c| (c.code.clone(), c)).collect();
-        Ok(Figures { counts, visited, coverage_days, points })
+        Ok(Figures { counts, visited, coverage_days, points, warnings })
+    }
+
+    /// Warnings as marks at the most precise place each names, within the region. Those who
+    /// work on cases follow one to the queue; leaders see where, not which case.
+    fn warning_dots(&self, state: &AppState, warnings: &[Warning], linked: bool) -> Vec<Dot> {
+        let atlas = state.atlas();
+        warnings
+            .iter()
+            .filter_map(|w| {
+                let code = [&w.grid_code, &w.community_code, &w.street_code].into_iter().flatten().next()?;
+                let outline = atlas.outline(code)?;
+                self.region.contains(&outline.code).then(|| Dot {
+                    lng: outline.label_at.0,
+                    lat: outline.label_at.1,
+                    kind: DotKind::Warning,
+                    title: format!("{}：{}", self.lang.t(w.kind.label_zh(), w.kind.label_en()), outline.name),
+                    href: linked.then(|| "/warnings".to_string()),
+                })
+            })
+            .collect()
     }
 
     /// A row of the table per part, with the figures behind its shading.
@@ -338,7 +365,12 @@ impl View<'_> {
             _ => Vec::new(),
         };
         let reference = state.reference();
-        let dots = figures.points.iter().map(|p| case_dot(p, &reference, &lang)).collect();
+        let dots = figures
+            .points
+            .iter()
+            .map(|p| case_dot(p, &reference, &lang))
+            .chain(figures.warnings.iter().cloned())
+            .collect();
         let label = format!("{} — {}", here.name, shade.label(&lang));
         let svg = Map {
             frame: Frame::fit(here.bbox, 800.0),
