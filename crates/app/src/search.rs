@@ -172,7 +172,7 @@ pub fn search(platform: &Platform, user: &User, search: &Search) -> Result<Resul
     };
     let found = index.search(&request).map_err(internal)?;
     let pages = found.total.div_ceil(PAGE_SIZE).min(MAX_PAGE as usize) as u32;
-    let current_to = index.position().map_err(internal)?.and_then(|p| DateTime::from_timestamp_millis(p.at_ms));
+    let current_to = index.position().and_then(|p| DateTime::from_timestamp_millis(p.at_ms));
     Ok(Results { found, page: search.page, pages, indexed: index.len(), current_to })
 }
 
@@ -226,7 +226,7 @@ impl Follower {
             blocking(index, |index| index.refresh()).await?;
             return Ok(Step::default());
         }
-        let Some(position) = index.position().map_err(internal)? else {
+        let Some(position) = index.position() else {
             let cases = rebuild(platform, index).await?;
             return Ok(Step { cases, more: false });
         };

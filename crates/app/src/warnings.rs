@@ -206,17 +206,11 @@ struct Spot {
 fn spots(counts: &[WindowCount]) -> HashMap<Spot, i64> {
     let mut by_spot: HashMap<Spot, i64> = HashMap::new();
     for c in counts {
-        let community = Spot {
-            community: c.community_code.clone(),
-            grid: None,
-            street: c.street_code.clone(),
-            category: c.category_code.clone(),
-        };
-        *by_spot.entry(community).or_default() += c.count;
-        if let Some(grid) = &c.grid_code {
+        // Each count goes to its community and, when it has one, to its grid.
+        for grid in std::iter::once(None).chain(c.grid_code.clone().map(Some)) {
             let spot = Spot {
                 community: c.community_code.clone(),
-                grid: Some(grid.clone()),
+                grid,
                 street: c.street_code.clone(),
                 category: c.category_code.clone(),
             };

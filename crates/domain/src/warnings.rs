@@ -32,6 +32,9 @@ coded_enum! {
 }
 
 impl WarningState {
+    /// The states of a warning still waiting for someone.
+    pub const OPEN: [WarningState; 2] = [Self::New, Self::Seen];
+
     /// Still waiting for someone to act or dismiss it.
     pub fn is_open(self) -> bool {
         matches!(self, Self::New | Self::Seen)

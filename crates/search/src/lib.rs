@@ -139,6 +139,9 @@ pub struct SearchIndex {
     fields: Fields,
     words: Words,
     writer: Mutex<Option<IndexWriter>>,
+    /// The last commit's position, read when the index is opened or taken up again, so that a
+    /// search does not read the index's metadata file.
+    position: Mutex<Option<Position>>,
 }
 
 impl SearchIndex {
@@ -174,7 +177,8 @@ impl SearchIndex {
             Err(e) => return Err(e.into()),
         };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(Self { index, reader, fields, words, writer: Mutex::new(writer) })
+        let position = Mutex::new(committed_position(&index)?);
+        Ok(Self { index, reader, fields, words, writer: Mutex::new(writer), position })
     }
 
     /// Whether this process writes the index.
@@ -184,9 +188,8 @@ impl SearchIndex {
 
     /// How far the index has read, as last committed (none: never, or built with other
     /// fields).
-    pub fn position(&self) -> Result<Option<Position>> {
-        let payload = self.index.load_metas()?.payload;
-        Ok(payload.and_then(|p| serde_json::from_str::<Position>(&p).ok()).filter(|p| p.schema == SCHEMA_VERSION))
+    pub fn position(&self) -> Option<Position> {
+        *self.position.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Cases in the index.
@@ -233,12 +236,15 @@ impl SearchIndex {
             Ok(())
         })?;
         self.reader.reload()?;
+        *self.position.lock().unwrap_or_else(|e| e.into_inner()) = Some(position);
         Ok(())
     }
 
     /// Takes up the index's latest commit, made here or by the process that writes it.
     pub fn refresh(&self) -> Result<()> {
-        Ok(self.reader.reload()?)
+        self.reader.reload()?;
+        *self.position.lock().unwrap_or_else(|e| e.into_inner()) = committed_position(&self.index)?;
+        Ok(())
     }
 
     fn with_writer<T>(&self, work: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
@@ -309,6 +315,13 @@ impl SearchIndex {
             passage: passages.mark(&text(f.words)),
         })
     }
+}
+
+/// The position committed with the index's last commit (none: never, or built with other
+/// fields).
+fn committed_position(index: &Index) -> Result<Option<Position>> {
+    let payload = index.load_metas()?.payload;
+    Ok(payload.and_then(|p| serde_json::from_str::<Position>(&p).ok()).filter(|p| p.schema == SCHEMA_VERSION))
 }
 
 /// Every region a case lies in, from its grid to its province.

@@ -184,7 +184,7 @@ fn a_case_put_again_replaces_its_document() {
     index.commit(Position::at(2)).unwrap();
     assert!(!ids(&index.search(&request("北新桥三条", &Scope::All)).unwrap()).contains(&1));
     assert_eq!(index.len(), 6);
-    assert_eq!(index.position().unwrap(), Some(Position::at(2)));
+    assert_eq!(index.position(), Some(Position::at(2)));
 }
 
 #[test]

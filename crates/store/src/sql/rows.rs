@@ -239,14 +239,20 @@ pub fn scoped_region_clauses(scope: &Scope, region: Option<&RegionCode>, args: &
 
 /// Cases located in a region, by the column of its level.
 pub fn region_clause(code: &grassroots_domain::RegionCode, args: &mut Args) -> String {
+    region_clause_on("c", code, args)
+}
+
+/// Rows of the table aliased `alias` located in a region, by its column of the region's level
+/// (`district_code`, `street_code`, `community_code`, `grid_code`, as cases have them).
+pub fn region_clause_on(alias: &str, code: &grassroots_domain::RegionCode, args: &mut Args) -> String {
     match code.level() {
         RegionLevel::Province | RegionLevel::City => {
-            format!("c.district_code LIKE {}", args.text(format!("{}%", code.as_str())))
+            format!("{alias}.district_code LIKE {}", args.text(format!("{}%", code.as_str())))
         }
-        RegionLevel::County => format!("c.district_code = {}", args.text(code.as_str())),
-        RegionLevel::Township => format!("c.street_code = {}", args.text(code.as_str())),
-        RegionLevel::Community => format!("c.community_code = {}", args.text(code.as_str())),
-        RegionLevel::Grid => format!("c.grid_code = {}", args.text(code.as_str())),
+        RegionLevel::County => format!("{alias}.district_code = {}", args.text(code.as_str())),
+        RegionLevel::Township => format!("{alias}.street_code = {}", args.text(code.as_str())),
+        RegionLevel::Community => format!("{alias}.community_code = {}", args.text(code.as_str())),
+        RegionLevel::Grid => format!("{alias}.grid_code = {}", args.text(code.as_str())),
     }
 }
 

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::warnings::{DangerKind, DangerWord, WarningKind, WarningState};
-use grassroots_domain::{Actor, RegionLevel, Scope};
+use grassroots_domain::{Actor, Scope};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, parse_uuid};
+use super::rows::{coded, parse_uuid, region_clause_on};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::warnings::{NewWarning, Receipt, WarnedCase, Warning, WarningTally, WindowCount};
 use crate::{Result, StoreError};
@@ -38,25 +38,17 @@ fn warning(r: &AnyRow) -> Result<Warning> {
     })
 }
 
-/// Warnings within a scope: by the column of each region's level, a grid's, or the cases of
-/// a unit.
+/// Warnings within a scope: by where they are, as cases are; for a unit, those about its cases.
 fn scope_clause(scope: &Scope, args: &mut Args) -> String {
-    let by_level = |code: &str, level: RegionLevel, args: &mut Args| match level {
-        RegionLevel::Province | RegionLevel::City => format!("w.district_code LIKE {}", args.text(format!("{code}%"))),
-        RegionLevel::County => format!("w.district_code = {}", args.text(code)),
-        RegionLevel::Township => format!("w.street_code = {}", args.text(code)),
-        RegionLevel::Community => format!("w.community_code = {}", args.text(code)),
-        RegionLevel::Grid => format!("w.grid_code = {}", args.text(code)),
-    };
     match scope {
         Scope::All => "1=1".into(),
         Scope::Regions { codes } => {
-            let parts: Vec<String> = codes.iter().map(|c| by_level(c.as_str(), c.level(), args)).collect();
+            let parts: Vec<String> = codes.iter().map(|c| region_clause_on("w", c, args)).collect();
             format!("({})", parts.join(" OR "))
         }
         Scope::Grids { codes } => {
-            let parts: Vec<String> = codes.iter().map(|c| by_level(c, RegionLevel::Grid, args)).collect();
-            format!("({})", parts.join(" OR "))
+            let placeholders: Vec<String> = codes.iter().map(|g| args.text(g.clone())).collect();
+            format!("w.grid_code IN ({})", placeholders.join(", "))
         }
         Scope::Unit { unit } => {
             format!("w.case_id IN (SELECT id FROM cases WHERE lead_unit = {})", args.text(unit.clone()))

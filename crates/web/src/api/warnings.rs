@@ -91,9 +91,9 @@ pub struct WarningList {
 }
 
 /// States given as `a,b`; none: the open ones.
-pub(crate) fn states_param(raw: Option<&str>) -> Result<Vec<WarningState>, ApiError> {
+fn states_param(raw: Option<&str>) -> Result<Vec<WarningState>, ApiError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(vec![WarningState::New, WarningState::Seen]),
+        None => Ok(WarningState::OPEN.to_vec()),
         Some(list) => {
             Ok(list.split(',').map(|s| WarningState::parse_field("state", s.trim())).collect::<Result<_, _>>()?)
         }

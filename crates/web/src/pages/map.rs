@@ -243,12 +243,11 @@ impl View<'_> {
                 false => Ok(Vec::new()),
             }
         };
-        let open = [WarningState::New, WarningState::Seen];
         let (counts, coverage, points, warnings) = tokio::try_join!(
             state.store.region_counts(scope, child_level, &filter),
             state.store.coverage(self.region.as_str(), now),
             points,
-            state.store.warnings(scope, &open, MAX_POINTS),
+            state.store.warnings(scope, &WarningState::OPEN, MAX_POINTS),
         )?;
         let warnings = self.warning_dots(state, &warnings, individual_cases);
         let coverage_days = if self.days <= 30 { 30 } else { 90 };

@@ -15,7 +15,6 @@ use grassroots_store::warnings::Warning;
 
 use super::work::local_time;
 use super::{category_name, place_names, see_other, Chrome, Lang};
-use crate::api::warnings::states_param;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can};
@@ -110,8 +109,9 @@ async fn render(
     all: bool,
     error: Option<String>,
 ) -> Result<Html<String>, ApiError> {
-    let states = if all { states_param(Some("new,seen,acted,dismissed"))? } else { states_param(None)? };
-    let found = warnings::list(state, &staff.user, &states).await?;
+    // None: every state.
+    let states: &[WarningState] = if all { &[] } else { &WarningState::OPEN };
+    let found = warnings::list(state, &staff.user, states).await?;
     let page = WarningsPage {
         lines: found.iter().map(|w| line(w, state, &lang)).collect(),
         all,

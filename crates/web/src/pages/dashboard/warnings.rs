@@ -17,8 +17,7 @@ pub struct WarningCount {
 const READ_AT_MOST: i64 = 1000;
 
 pub(super) async fn read(board: &Board<'_>) -> Result<Vec<WarningCount>, ApiError> {
-    let open = [WarningState::New, WarningState::Seen];
-    let warnings = board.state.store.warnings(board.scope, &open, READ_AT_MOST).await?;
+    let warnings = board.state.store.warnings(board.scope, &WarningState::OPEN, READ_AT_MOST).await?;
     let in_region = |codes: [&Option<String>; 4]| {
         codes
             .into_iter()
