@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::personal::{is_mobile, normalize_phone};
 use grassroots_domain::{Role, Scope};
 use grassroots_store::auth::{digest, new_token};
 use grassroots_store::{LoginBurst, NewUser, User};
@@ -27,6 +28,9 @@ pub struct AccountForm {
     pub password: Option<String>,
     /// Disable or enable the account; unchanged when `None`.
     pub disabled: Option<bool>,
+    /// A mainland mobile, texted with warnings on duty; unchanged when `None`, forgotten when
+    /// blank.
+    pub phone: Option<String>,
 }
 
 const MIN_PASSWORD: usize = 8;
@@ -72,6 +76,14 @@ pub async fn save(platform: &Platform, by: Option<&User>, form: AccountForm) -> 
     if form.disabled == Some(true) && by.is_some_and(|admin| admin.username == username) {
         return Err(AppError::invalid("state", "不能停用自己的账号", "you cannot disable your own account"));
     }
+    let phone = match form.phone.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(given) => match normalize_phone(given).ok().filter(|p| is_mobile(p)) {
+            Some(mobile) => Some(Some(mobile)),
+            None => return Err(AppError::invalid("phone", "应为11位手机号", "an 11-digit mainland mobile number")),
+        },
+    };
     let password = form.password.filter(|p| !p.is_empty());
     let existing = platform.store.user_by_username(&username).await?;
     let password_hash = match (password, existing) {
@@ -88,6 +100,9 @@ pub async fn save(platform: &Platform, by: Option<&User>, form: AccountForm) -> 
         .await?;
     if let Some(disabled) = form.disabled {
         platform.store.set_user_disabled(&username, disabled, Utc::now()).await?;
+    }
+    if let Some(phone) = phone {
+        platform.store.set_user_phone(&username, phone.as_deref()).await?;
     }
     Ok(user)
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod classify;
 pub mod duplicates;
+pub mod duty;
 mod error;
 pub mod fields;
 pub mod intake;

@@ -64,9 +64,17 @@ pub(crate) struct Reported {
     pub found: Vec<DangerWord>,
 }
 
-/// After intake: the warning of a dangerous report, for the street's dispatchers.
+/// After intake: the warning of a dangerous report, for the street's dispatchers, texted to
+/// those on duty (see `duty::who_to_tell`) in the warning's transaction.
 pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, created: &CreatedCase) {
     let (place, found) = (&reported.place, &reported.found);
+    let tell = match crate::duty::who_to_tell(platform, place.street_code.as_deref(), reported.received_at).await {
+        Ok(tell) => tell,
+        Err(e) => {
+            tracing::error!(error = %e, case = %created.tracking_no, "who is on duty could not be read: nobody is texted");
+            Vec::new()
+        }
+    };
     let warning = NewWarning {
         kind: WarningKind::Danger,
         key: format!("danger:{}", created.id),
@@ -80,10 +88,11 @@ pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, cre
         baseline: None,
         words: found.iter().map(|w| w.word.clone()).collect(),
         raised_at: reported.received_at,
+        tell,
     };
     match platform.store.raise_warning(&warning).await {
         Ok(_) => {
-            tracing::warn!(case = %created.tracking_no, words = ?warning.words, street = ?place.street_code, "danger in a report: made urgent, the street's dispatchers warned")
+            tracing::warn!(case = %created.tracking_no, words = ?warning.words, street = ?place.street_code, texted = warning.tell.len(), "danger in a report: made urgent, the street's dispatchers warned")
         }
         // The case is kept and urgent; the scan's next pass cannot find words, so say so loudly.
         Err(e) => {
@@ -191,6 +200,7 @@ fn about(kind: WarningKind, key: String, case: &WarnedCase, now: DateTime<Utc>) 
         baseline: None,
         words: vec![case.tracking_no.clone()],
         raised_at: now,
+        tell: Vec::new(),
     }
 }
 
@@ -255,6 +265,7 @@ async fn surges(platform: &Platform, now: DateTime<Utc>) -> Result<Vec<NewWarnin
             baseline: Some(found.baseline),
             words: Vec::new(),
             raised_at: now,
+            tell: Vec::new(),
         });
     }
     warnings.sort_by(|a, b| a.key.cmp(&b.key));

@@ -26,6 +26,8 @@ conformance!(
     a_key_is_held_to_a_region_the_platform_serves,
     the_search_index_follows_the_store_and_forgets_what_was_erased,
     the_scan_warns_of_a_surge_and_of_a_repeated_caller_once_each,
+    danger_is_texted_to_whoever_is_on_duty_in_the_street,
+    the_roster_is_planned_within_its_rules,
 );
 
 const UNIT: &str = "dept-roads";
@@ -161,6 +163,23 @@ async fn accounts_follow_one_set_of_rules(db: support::TestDb) {
     // Nobody disables their own account.
     let own = accounts::AccountForm { disabled: Some(true), ..form("wang", "dispatcher", "region:110101", None) };
     assert_eq!(refused(accounts::save(&platform, Some(&session.user), own).await.unwrap_err()), "state");
+    // A mobile for warnings on duty: checked, kept masked, forgotten when blank.
+    let phoned = |phone: &str| accounts::AccountForm {
+        phone: Some(phone.into()),
+        ..form("wang", "dispatcher", "region:110101", None)
+    };
+    assert_eq!(refused(accounts::save(&platform, None, phoned("010-12345678")).await.unwrap_err()), "phone");
+    let masked = || async {
+        let accounts = platform.store.users().await.unwrap();
+        accounts.into_iter().find(|a| a.user.username == "wang").and_then(|a| a.phone_masked)
+    };
+    assert_eq!(masked().await, None, "nothing refused is kept");
+    accounts::save(&platform, None, phoned("+86 137 0000 1234")).await.unwrap();
+    assert_eq!(masked().await.as_deref(), Some("137****1234"));
+    accounts::save(&platform, None, form("wang", "dispatcher", "region:110101", None)).await.unwrap();
+    assert_eq!(masked().await.as_deref(), Some("137****1234"), "kept when not given");
+    accounts::save(&platform, None, phoned(" ")).await.unwrap();
+    assert_eq!(masked().await, None, "forgotten when blank");
 }
 
 async fn guessing_passwords_is_throttled_and_reported_without_locking_out_the_owner(db: support::TestDb) {
@@ -286,4 +305,119 @@ async fn the_scan_warns_of_a_surge_and_of_a_repeated_caller_once_each(db: suppor
     assert_eq!((caller.count, caller.words.len()), (Some(3), 3));
     let elsewhere = staff(&platform, "other-street", Role::Dispatcher, "region:110101002").await;
     assert!(warnings::list(&platform, &elsewhere, &[]).await.unwrap().is_empty());
+}
+
+/// Who was texted about danger in a case: their masked mobiles, sorted.
+async fn texted_staff(platform: &Platform, case: uuid::Uuid) -> Vec<String> {
+    use grassroots_store::messages::Recipient;
+    let messages = platform.store.messages(Some(case), 20).await.unwrap();
+    let mut to: Vec<String> = messages
+        .into_iter()
+        .filter(|m| m.recipient == Recipient::Staff)
+        .map(|m| m.phone_masked.unwrap_or_default())
+        .collect();
+    to.sort();
+    to
+}
+
+async fn with_phone(platform: &Platform, username: &str, role: Role, scope: &str, phone: &str) -> User {
+    let user = staff(platform, username, role, scope).await;
+    platform.store.set_user_phone(username, Some(phone)).await.unwrap();
+    user
+}
+
+fn dangerous(description: &str) -> Report {
+    Report {
+        description: description.into(),
+        category_code: Some("0301".into()),
+        address: Some("东华门街道多福巷社区".into()),
+        ..Report::default()
+    }
+}
+
+async fn danger_is_texted_to_whoever_is_on_duty_in_the_street(db: support::TestDb) {
+    use grassroots_app::duty::{self, ShiftForm};
+    let platform = platform(&db).await;
+    let planner = staff(&platform, "planner", Role::Supervisor, "region:110101").await;
+    with_phone(&platform, "own-a", Role::Dispatcher, "region:110101001", "13700000001").await;
+    with_phone(&platform, "own-b", Role::Dispatcher, "region:110101001001", "13700000002").await;
+    with_phone(&platform, "district", Role::Dispatcher, "region:110101", "13700000003").await;
+    with_phone(&platform, "next-street", Role::Dispatcher, "region:110101002", "13700000004").await;
+    staff(&platform, "phoneless", Role::Dispatcher, "region:110101001").await;
+
+    // Nobody on the roster: the street's own dispatchers with a mobile, not the district's.
+    let first = intake::submit(&platform, Reporter::Resident, dangerous("楼上邻居说不想活了要跳楼")).await.unwrap();
+    assert_eq!(texted_staff(&platform, first.id).await, ["137****0001", "137****0002"]);
+
+    // With the district's dispatcher on duty, only they are texted.
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now + chrono::Duration::hours(hours)).to_rfc3339();
+    let shift =
+        ShiftForm { street: "110101001".into(), username: "district".into(), starts_at: at(-1), ends_at: at(8) };
+    duty::plan(&platform, &planner, shift).await.unwrap();
+    let second = intake::submit(&platform, Reporter::Resident, dangerous("闻到很重的煤气味")).await.unwrap();
+    assert_eq!(texted_staff(&platform, second.id).await, ["137****0003"]);
+    let record = platform.store.case_record(second.id).await.unwrap().unwrap();
+    assert_eq!(record.priority, grassroots_domain::Priority::Urgent);
+
+    // On duty without a mobile is no one reached: the street's own are texted instead.
+    let night =
+        ShiftForm { street: "110101001".into(), username: "phoneless".into(), starts_at: at(-1), ends_at: at(8) };
+    let shifts = duty::roster(&platform, &planner, now, now + chrono::Duration::hours(1)).await.unwrap();
+    duty::cancel(&platform, &planner, shifts[0].id).await.unwrap();
+    duty::plan(&platform, &planner, night).await.unwrap();
+    let third = intake::submit(&platform, Reporter::Resident, dangerous("有人在楼道里持刀")).await.unwrap();
+    assert_eq!(texted_staff(&platform, third.id).await, ["137****0001", "137****0002"]);
+
+    // A report without danger texts nobody.
+    let calm = intake::submit(&platform, Reporter::Resident, dangerous("小区门口井盖松动")).await.unwrap();
+    assert!(texted_staff(&platform, calm.id).await.is_empty());
+}
+
+async fn the_roster_is_planned_within_its_rules(db: support::TestDb) {
+    use grassroots_app::duty::{self, ShiftForm};
+    let platform = platform(&db).await;
+    let planner = staff(&platform, "planner", Role::Supervisor, "region:110101001").await;
+    let dispatcher = staff(&platform, "own", Role::Dispatcher, "region:110101001").await;
+    staff(&platform, "next-street", Role::Dispatcher, "region:110101002").await;
+    staff(&platform, "leader", Role::Leader, "region:110101").await;
+    let form = |street: &str, username: &str, starts_at: &str, ends_at: &str| ShiftForm {
+        street: street.into(),
+        username: username.into(),
+        starts_at: starts_at.into(),
+        ends_at: ends_at.into(),
+    };
+    let tomorrow =
+        (chrono::Utc::now() + chrono::Duration::days(1)).with_timezone(&grassroots_domain::calendar::beijing());
+    let (from, to) = (tomorrow.format("%Y-%m-%dT08:00").to_string(), tomorrow.format("%Y-%m-%dT20:00").to_string());
+    let refused = |e: AppError| e.field().unwrap_or_default().to_string();
+    let bad = [
+        (form("110101002", "next-street", &from, &to), "street"),
+        (form("110101001", "next-street", &from, &to), "user"),
+        (form("110101001", "leader", &from, &to), "user"),
+        (form("110101001", "nobody", &from, &to), "user"),
+        (form("110101001", "own", "明天早上", &to), "starts_at"),
+        (form("110101001", "own", &to, &from), "ends_at"),
+        (form("1101", "own", &from, &to), "street"),
+    ];
+    for (f, field) in bad {
+        assert_eq!(refused(duty::plan(&platform, &planner, f).await.unwrap_err()), field);
+    }
+    let refused = duty::plan(&platform, &dispatcher, form("110101001", "own", &from, &to)).await.unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "a dispatcher does not plan: {refused:?}");
+    let now = chrono::Utc::now();
+    let week = now + chrono::Duration::days(7);
+    assert!(duty::roster(&platform, &planner, now, week).await.unwrap().is_empty(), "nothing refused is kept");
+
+    let shift = duty::plan(&platform, &planner, form("110101001", "own", &from, &to)).await.unwrap();
+    assert_eq!(shift.ends_at - shift.starts_at, chrono::Duration::hours(12), "Beijing wall-clock times");
+    assert_eq!(duty::roster(&platform, &dispatcher, now, week).await.unwrap().len(), 1, "read by who works there");
+    let elsewhere = staff(&platform, "elsewhere", Role::Supervisor, "region:110101002").await;
+    assert!(duty::roster(&platform, &elsewhere, now, week).await.unwrap().is_empty());
+    assert!(matches!(duty::cancel(&platform, &elsewhere, shift.id).await, Err(AppError::NotFound)));
+    let names: Vec<_> =
+        duty::candidates(&platform, &planner).await.unwrap().into_iter().map(|a| a.user.username).collect();
+    assert_eq!(names, ["own", "planner"], "dispatchers and supervisors who share the planner's street");
+    duty::cancel(&platform, &planner, shift.id).await.unwrap();
+    assert!(duty::roster(&platform, &planner, now, week).await.unwrap().is_empty());
 }

@@ -28,6 +28,7 @@ use grassroots_domain::{
 use grassroots_geo::grids::{lattice_cells, plan_grids, GridFeature};
 use grassroots_geo::sites::{dongcheng_streets, street_at};
 use grassroots_geo::{geometry_json, parse_geometry, Boundary, Polygon};
+use grassroots_store::duty::NewShift;
 use grassroots_store::{
     BoundaryRow, GridRow, HistoricCase, HistoricVisit, NewUser, Reference, Responsibility, Store, Unit, User,
 };
@@ -227,6 +228,10 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let grids = in_district(store.grids().await?);
 
     let users = demo_users(store, password, &units, &regions, &grids).await?;
+    let planned = plan_duty(store, &users, &regions).await?;
+    if planned > 0 {
+        writeln!(out, "put the dispatcher on duty in {planned} streets for the coming week (值班)")?;
+    }
     let existing = store.count_cases().await?;
     let sample = if existing == 0 {
         let generated = generate_cases(&reference, &grids, &users, Utc::now(), 20261126);
@@ -262,6 +267,34 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         writeln!(out, "a closed case to track and evaluate: tracking number {no}, query code {code}")?;
     }
     Ok(out)
+}
+
+/// The demo's dispatcher keeps a mobile and stands duty in every street for the coming week, so
+/// that a report holding words of danger is texted (into the development sink, read on
+/// /admin/messages). Streets with someone on duty already are left as they are.
+async fn plan_duty(store: &dyn Store, users: &[User], regions: &[Region]) -> anyhow::Result<usize> {
+    let Some(dispatcher) = users.iter().find(|u| u.username == "dispatcher") else { return Ok(0) };
+    let accounts = store.users().await?;
+    if accounts.iter().any(|a| a.user.id == dispatcher.id && a.phone_masked.is_none()) {
+        store.set_user_phone(&dispatcher.username, Some("13800138000")).await?;
+    }
+    let now = Utc::now();
+    let mut planned = 0;
+    for street in regions.iter().filter(|r| r.level == RegionLevel::Township) {
+        let code = [street.code.as_str().to_string()];
+        if !store.shifts(Some(&code), now, now + Duration::milliseconds(1)).await?.is_empty() {
+            continue;
+        }
+        let shift = NewShift {
+            street_code: code[0].clone(),
+            user_id: dispatcher.id,
+            starts_at: now - Duration::hours(1),
+            ends_at: now + Duration::days(7) - Duration::hours(1),
+        };
+        store.add_shift(&shift, &grassroots_domain::Actor::System, now).await?;
+        planned += 1;
+    }
+    Ok(planned)
 }
 
 async fn demo_users(

@@ -348,6 +348,9 @@ enum UserCommand {
         /// The password; also read from GRASSROOTS_USER_PASSWORD.
         #[arg(long, env = "GRASSROOTS_USER_PASSWORD", hide_env_values = true)]
         password: String,
+        /// A mainland mobile, texted with warnings while on duty (值班).
+        #[arg(long)]
+        phone: Option<String>,
     },
 }
 
@@ -499,8 +502,9 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
             println!("calendar replaced: {} days", days.len());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { username, role, scope, display_name, password } } => {
-            let form = AccountForm { username, display_name, role, scope, password: Some(password), disabled: None };
+        Command::User { command: UserCommand::Add { username, role, scope, display_name, password, phone } } => {
+            let form =
+                AccountForm { username, display_name, role, scope, password: Some(password), disabled: None, phone };
             let user = accounts::save(&*common.open_platform().await?, None, form).await.map_err(refused)?;
             println!("user {} ({}, {}) saved", user.username, user.role.as_str(), user.scope.to_spec());
             Ok(())

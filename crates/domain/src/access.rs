@@ -83,11 +83,11 @@ impl Role {
             Self::GridWorker => {
                 &[TakeInRequests, ReportOnPatrol, RecordVisits, WorkOnCases, RevealPersonalData, ViewStatistics]
             }
-            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
             // Administrators see personal data only through the audited reveal (DESIGN §2).
-            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, Administer],
+            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, Administer],
         }
     }
 
@@ -115,12 +115,15 @@ pub enum Capability {
     RevealPersonalData,
     /// The three rates, dashboards and other figures.
     ViewStatistics,
+    /// Plan who is on duty (值班) in one's streets: the dispatchers texted when a report
+    /// holds words of danger.
+    PlanDuty,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -128,6 +131,7 @@ impl Capability {
         Self::WorkOnCases,
         Self::RevealPersonalData,
         Self::ViewStatistics,
+        Self::PlanDuty,
         Self::Administer,
     ];
 
@@ -141,6 +145,7 @@ impl Capability {
             Self::WorkOnCases => ("领导查看统计汇总，不查看单个案件", "leaders see aggregates, not individual cases"),
             Self::RevealPersonalData => ("该角色不能查看个人信息", "this role may not see personal data"),
             Self::ViewStatistics => ("接诉员不查看统计", "operators have no statistics"),
+            Self::PlanDuty => ("只有督办员和管理员可以排班", "only supervisors and administrators plan duty"),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
     }
@@ -259,6 +264,28 @@ impl Scope {
         }
     }
 
+    /// Whether a region (a district, street or community code) lies within this scope: a
+    /// region scope covers what its codes contain. Units and grids hold no region.
+    pub fn covers_region(&self, region: &RegionCode) -> bool {
+        match self {
+            Self::All => true,
+            Self::Regions { codes } => codes.iter().any(|c| region.as_str().starts_with(c.as_str())),
+            Self::Unit { .. } | Self::Grids { .. } => false,
+        }
+    }
+
+    /// Whether two scopes share some region: one's region holds the other's, or either is
+    /// everywhere. Units and grids share no region.
+    pub fn shares_region_with(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Self::All, Self::All | Self::Regions { .. }) | (Self::Regions { .. }, Self::All) => true,
+            (Self::Regions { codes: mine }, Self::Regions { codes: theirs }) => mine.iter().any(|a| {
+                theirs.iter().any(|b| a.as_str().starts_with(b.as_str()) || b.as_str().starts_with(a.as_str()))
+            }),
+            (Self::Unit { .. } | Self::Grids { .. }, _) | (_, Self::Unit { .. } | Self::Grids { .. }) => false,
+        }
+    }
+
     /// The same rule the store applies in SQL, for one case in memory.
     pub fn covers(&self, case: &CaseRecord) -> bool {
         match self {
@@ -361,15 +388,15 @@ mod tests {
     fn each_role_may_do_exactly_its_row() {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
-        //  RevealPersonalData, ViewStatistics, Administer])
-        let table: [(Role, [bool; 8]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false]),
-            (Role::Dispatcher, [false, false, false, false, true, true, true, false]),
-            (Role::Handler, [false, false, false, false, true, true, true, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true]),
+        //  RevealPersonalData, ViewStatistics, PlanDuty, Administer])
+        let table: [(Role, [bool; 9]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false, false]),
+            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false]),
+            (Role::Handler, [false, false, false, false, true, true, true, false, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -380,6 +407,7 @@ mod tests {
             WorkOnCases,
             RevealPersonalData,
             ViewStatistics,
+            PlanDuty,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);
@@ -388,6 +416,31 @@ mod tests {
                 assert_eq!(role.may(*capability), expected, "{} {capability:?}", role.as_str());
             }
         }
+    }
+
+    #[test]
+    fn a_region_scope_covers_what_its_codes_contain() {
+        let street = RegionCode::parse("110101001").unwrap();
+        let next_street = RegionCode::parse("110101002").unwrap();
+        let district = Scope::parse("region:110101").unwrap();
+        assert!(district.covers_region(&street) && district.covers_region(&next_street));
+        let one = Scope::parse("region:110101001").unwrap();
+        assert!(one.covers_region(&street));
+        assert!(!one.covers_region(&next_street));
+        assert!(!one.covers_region(&RegionCode::parse("110101").unwrap()), "a street does not cover its district");
+        assert!(!Scope::parse("grid:110101001001001").unwrap().covers_region(&street));
+        assert!(Scope::All.covers_region(&street));
+    }
+
+    #[test]
+    fn scopes_share_a_region_when_one_holds_the_other() {
+        let district = Scope::parse("region:110101").unwrap();
+        let street = Scope::parse("region:110101001").unwrap();
+        let next_street = Scope::parse("region:110101002").unwrap();
+        assert!(district.shares_region_with(&street) && street.shares_region_with(&district));
+        assert!(!street.shares_region_with(&next_street));
+        assert!(Scope::All.shares_region_with(&street));
+        assert!(!Scope::All.shares_region_with(&Scope::parse("unit:x").unwrap()));
     }
 
     #[test]

@@ -16,6 +16,22 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
+/// A moment as people and systems give it: RFC 3339 (`2026-12-03T09:00:00+08:00`), or Beijing
+/// wall-clock time to the minute or second (`2026-12-03T09:00`, what a form's date-and-time
+/// field sends; a space may stand for the `T`).
+pub fn parse_moment(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let local = s.replacen(' ', "T", 1);
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(&local, f).ok())
+        .and_then(|t| t.and_local_timezone(beijing()).single())
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -189,6 +205,17 @@ pub fn day_name_in_english(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn moments_read_as_given_or_as_beijing_time() {
+        let nine_beijing = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+        assert_eq!(parse_moment("2026-12-03T09:00"), Some(nine_beijing));
+        assert_eq!(parse_moment(" 2026-12-03 09:00:00 "), Some(nine_beijing));
+        assert_eq!(parse_moment("2026-12-03T09:00:00+08:00"), Some(nine_beijing));
+        assert_eq!(parse_moment("2026-12-03T01:00:00Z"), Some(nine_beijing));
+        assert_eq!(parse_moment("2026-12-03"), None);
+        assert_eq!(parse_moment("明天九点"), None);
+    }
 
     #[test]
     fn holiday_names_read_in_english() {

@@ -11,6 +11,7 @@ pub mod category;
 pub mod classify;
 pub mod decisions;
 pub mod duplicates;
+pub mod duty;
 pub mod forecast;
 pub mod free_text;
 pub mod notices;

@@ -1,6 +1,7 @@
-//! Text messages to residents (短信通知): which events of a case a resident who asked to be kept
-//! informed hears about, and what the message says. The gateway that sends them (a provider or
-//! the development sink) lives outside the domain.
+//! Text messages about a case (短信通知): which events a resident who asked to be kept informed
+//! hears about, the warning of danger sent to the street's dispatcher on duty, and what each
+//! message says. The gateway that sends them (a provider or the development sink) lives outside
+//! the domain.
 
 use crate::workflow::EventKind;
 
@@ -8,7 +9,7 @@ use crate::workflow::EventKind;
 /// evaluate the case after it closes.
 pub const LINK_VALID_DAYS: i64 = 90;
 
-/// Why a resident is sent a message about their case.
+/// Why a message is sent about a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseNotice {
     /// Sent to the unit that must act (the first dispatch or a later one).
@@ -19,10 +20,13 @@ pub enum CaseNotice {
     Handled,
     /// Closed: the resident is asked to evaluate.
     Closed,
+    /// To the street's dispatcher on duty, not a resident: the report holds words of danger and
+    /// was made urgent.
+    Danger,
 }
 
 impl CaseNotice {
-    pub const ALL: [CaseNotice; 4] = [Self::Dispatched, Self::Rejected, Self::Handled, Self::Closed];
+    pub const ALL: [CaseNotice; 5] = [Self::Dispatched, Self::Rejected, Self::Handled, Self::Closed, Self::Danger];
 
     /// The notice an event gives, if any. Internal steps (acceptance, supervision, deadlines,
     /// extensions) are not news to the resident; a redispatch is, since the unit changed.
@@ -60,6 +64,7 @@ impl CaseNotice {
             Self::Rejected => "case.rejected",
             Self::Handled => "case.handled",
             Self::Closed => "case.closed",
+            Self::Danger => "warning.danger",
         }
     }
 
@@ -74,12 +79,15 @@ impl CaseNotice {
             Self::Rejected => ("不予受理", "not accepted"),
             Self::Handled => ("已办结", "handled"),
             Self::Closed => ("已结案，请评价", "closed, please evaluate"),
+            Self::Danger => ("危险信号，告知值班人员", "danger, to the dispatcher on duty"),
         }
     }
 
     /// The message: the tracking number, what happened (the unit's name when sent to one) and
-    /// the link that opens the case without its query code. Residents read Chinese; the text
-    /// stays within two SMS segments with a link of up to about 100 characters.
+    /// the link that opens the case (a resident's without its query code, staff's after they
+    /// sign in). Residents read Chinese; the text stays within two SMS segments with a link of
+    /// up to about 100 characters. A warning names no words and no one: a text message is not
+    /// the place for what the resident wrote.
     pub fn text(self, tracking_no: &str, unit: Option<&str>, link: &str) -> String {
         let what = match (self, unit) {
             (Self::Dispatched, Some(unit)) => format!("已派至{unit}办理"),
@@ -87,6 +95,9 @@ impl CaseNotice {
             (Self::Rejected, _) => "未予受理，原因请查看".to_string(),
             (Self::Handled, _) => "已办结，结果请查看".to_string(),
             (Self::Closed, _) => "已结案，请您评价办理结果".to_string(),
+            (Self::Danger, _) => {
+                return format!("【风险预警】编号{tracking_no}的诉求含危险信号，已列为紧急，请立即处置：{link}")
+            }
         };
         format!("【接诉即办】您反映的问题（编号{tracking_no}）{what}：{link}")
     }
@@ -112,6 +123,12 @@ mod tests {
             "【接诉即办】您反映的问题（编号20261203000042）已派至东城区城市管理委员会办理：https://x/t?t=abc"
         );
         assert!(CaseNotice::Closed.text("1", None, "L").contains("请您评价"));
+    }
+
+    #[test]
+    fn a_warning_of_danger_names_the_case_and_nothing_it_says() {
+        let text = CaseNotice::Danger.text("20261203000042", None, "https://x/cases/abc");
+        assert_eq!(text, "【风险预警】编号20261203000042的诉求含危险信号，已列为紧急，请立即处置：https://x/cases/abc");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The notification gateway: sends the messages queued for residents (see
+//! The notification gateway: sends the messages queued for residents and staff on duty (see
 //! `grassroots_store::messages`) through a configured HTTP SMS provider, or, for development
 //! and the demo, into a sink whose messages administrators read on a page.
 //!
@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
-use grassroots_store::messages::{DueMessage, MessageOutcome};
+use grassroots_store::messages::{DueMessage, MessageOutcome, Recipient};
 use grassroots_store::Store;
 use http_body_util::Full;
 
@@ -82,11 +82,11 @@ impl Notifier {
                     retry_at: None,
                 },
                 Some(phone) => {
-                    // One who joined the case (附议) follows it as the public sees it.
-                    let link = if message.to_supporter {
-                        format!("{}/public/cases/{}", self.public_url, message.tracking_no)
-                    } else {
-                        self.link(&message.tracking_no, now)
+                    let link = match message.recipient {
+                        Recipient::Reporter => self.link(&message.tracking_no, now),
+                        // One who joined the case (附议) follows it as the public sees it.
+                        Recipient::Supporter => format!("{}/public/cases/{}", self.public_url, message.tracking_no),
+                        Recipient::Staff => format!("{}/cases/{}", self.public_url, message.case_id),
                     };
                     let body = message.notice.text(&message.tracking_no, unit, &link);
                     self.send(message, phone, body, now).await

@@ -16,6 +16,8 @@ pub trait IdentityStore: Send + Sync {
     async fn users(&self) -> Result<Vec<StaffAccount>>;
     /// Disables an account (ending its sessions; it can no longer log in) or enables it again.
     async fn set_user_disabled(&self, username: &str, disabled: bool, now: DateTime<Utc>) -> Result<()>;
+    /// Keeps a staff member's mobile (sealed, for warnings on duty), or forgets it (`None`).
+    async fn set_user_phone(&self, username: &str, phone: Option<&str>) -> Result<()>;
     /// Records a new key by the digest of its secret.
     async fn create_api_key(&self, name: &str, key_hash: &str, scope: &KeyScope, now: DateTime<Utc>) -> Result<ApiKey>;
     /// The key with this digest, unless it was revoked.

@@ -29,6 +29,8 @@ pub enum ResealCursor {
     Webhooks { after: Option<Uuid> },
     /// The phones of residents who joined a case (附议).
     Supporters { after: Option<Uuid> },
+    /// Staff mobiles, for warnings on duty.
+    StaffPhones { after: Option<Uuid> },
 }
 
 impl ResealCursor {

@@ -13,6 +13,7 @@ pub mod auth;
 mod cases;
 pub mod crypto;
 pub mod duplicates;
+pub mod duty;
 mod error;
 pub mod export;
 mod grids;
@@ -36,6 +37,7 @@ pub mod warnings;
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
 pub use duplicates::DuplicateStore;
+pub use duty::DutyStore;
 pub use error::StoreError;
 pub use grids::GridStore;
 pub use history::HistoryStore;
@@ -60,7 +62,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, DuplicateStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
+        AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
         MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore, StatsStore, Store,
         SupportStore, WarningStore,
     };
@@ -75,6 +77,7 @@ pub trait Store:
     + IdentityStore
     + CaseStore
     + DuplicateStore
+    + DutyStore
     + StatsStore
     + JobStore
     + HistoryStore

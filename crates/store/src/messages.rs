@@ -1,7 +1,8 @@
-//! Text messages to residents: the queue the notification gateway sends from, the log of
-//! every attempt, and the signed links the messages carry. A message is written in the
-//! transaction of the event it tells of (see `sql/cases.rs`), so none is lost or sent for a
-//! change that did not happen; the gateway (`grassroots_relay::notify`) does the sending.
+//! Text messages about cases: the queue the notification gateway sends from, the log of every
+//! attempt, and the signed links the messages carry. A message is written in the transaction
+//! of what it tells of (an event, see `sql/cases.rs`; a warning of danger, see
+//! `sql/warnings.rs`), so none is lost or sent for a change that did not happen; the gateway
+//! (`grassroots_relay::notify`) does the sending.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,15 +20,34 @@ pub struct DueMessage {
     pub tracking_no: String,
     /// The recipient's phone, opened for this send; `None` once it was erased.
     pub phone: Option<String>,
-    /// It goes to a resident who joined the case (附议), not to its reporter: their link is to
-    /// the case as the public sees it.
-    pub to_supporter: bool,
+    pub recipient: Recipient,
     pub lead_unit: Option<String>,
     /// Its name, for the message to say where the case went.
     pub lead_unit_name: Option<String>,
     /// Attempts made so far.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// Who a message goes to; each is sent a different link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The case's reporter: their link opens their own case.
+    Reporter,
+    /// A resident who joined the case (附议): their link is to the case as the public sees it.
+    Supporter,
+    /// A staff member (the dispatcher on duty): their link is to the case's page, behind sign-in.
+    Staff,
+}
+
+impl Recipient {
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Reporter => ("反映人", "reporter"),
+            Self::Supporter => ("附议人", "supporter"),
+            Self::Staff => ("值班人员", "staff on duty"),
+        }
+    }
 }
 
 /// How one attempt to send a message went. `body` is the text as it was sent.
@@ -89,8 +109,7 @@ pub struct MessageLine {
     pub tracking_no: String,
     /// The recipient's phone, masked.
     pub phone_masked: Option<String>,
-    /// To a resident who joined the case (附议), not its reporter.
-    pub to_supporter: bool,
+    pub recipient: Recipient,
     pub state: MessageState,
     pub attempts: i64,
     pub created_at: DateTime<Utc>,

@@ -91,6 +91,8 @@ pub struct StaffAccount {
     pub user: User,
     /// Disabled accounts cannot log in.
     pub disabled: bool,
+    /// Their mobile for warnings on duty, masked; `None` when they gave none.
+    pub phone_masked: Option<String>,
 }
 
 #[derive(Debug, Clone)]

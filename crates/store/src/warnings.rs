@@ -27,6 +27,8 @@ pub struct NewWarning {
     /// The danger words found, or the tracking numbers of the repeated caller's cases.
     pub words: Vec<String>,
     pub raised_at: DateTime<Utc>,
+    /// Staff to text about the warning's case (the dispatchers on duty), with the warning.
+    pub tell: Vec<Uuid>,
 }
 
 /// A warning and what people did with it.

@@ -6,6 +6,7 @@ mod support;
 use chrono::{Duration, Utc};
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{CaseState, MoveError};
+use grassroots_store::messages::Recipient;
 use grassroots_store::prelude::*;
 use grassroots_store::support::NewSupporter;
 use grassroots_store::{CreatedCase, Inspect, StoreError};
@@ -50,8 +51,12 @@ async fn residents_join_an_open_case_and_are_texted_if_they_ask(db: TestDb) {
 
     f.dispatch_to(s, case.id, UNIT_A, &[]).await;
     let due = s.due_messages(Utc::now() + Duration::seconds(1), 10).await.unwrap();
-    let to: Vec<_> = due.iter().map(|m| (m.to_supporter, m.phone.clone())).collect();
-    assert_eq!(to, [(true, Some("13900001111".to_string()))], "the one who asked; the reporter did not");
+    let to: Vec<_> = due.iter().map(|m| (m.recipient, m.phone.clone())).collect();
+    assert_eq!(
+        to,
+        [(Recipient::Supporter, Some("13900001111".to_string()))],
+        "the one who asked; the reporter did not"
+    );
     let listed = s.messages(Some(case.id), 10).await.unwrap();
     assert_eq!(listed[0].phone_masked.as_deref(), Some("139****1111"));
 

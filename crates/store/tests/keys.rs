@@ -1,17 +1,18 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
-//! masked free text, webhook secrets) is sealed again under the new key in batches, the old
+//! masked free text, webhook secrets, neighbours' and staff's phones) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
 mod support;
 
 use chrono::{Duration, Utc};
-use grassroots_domain::Scope;
+use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::{DataKey, KeyId};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
+use grassroots_store::messages::Recipient;
 use grassroots_store::prelude::*;
 use grassroots_store::support::NewSupporter;
-use grassroots_store::ResidentPass;
+use grassroots_store::{NewUser, ResidentPass};
 use support::*;
 
 /// Runs re-sealing passes of `batch` rows to the end; (values read, re-sealed, batches).
@@ -46,12 +47,28 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     // A neighbour joined the first case (附议), leaving a phone to be texted at.
     let joining = NewSupporter { phone: Some("13900009999".into()), notify: true };
     s.join_case(&cases[0].0.tracking_no, &joining, Utc::now()).await.unwrap();
+    // A dispatcher keeps a mobile for warnings on duty.
+    let on_duty = s
+        .upsert_user(&NewUser {
+            username: "duty".into(),
+            display_name: "值班员".into(),
+            password_hash: "x".into(),
+            role: Role::Dispatcher,
+            scope: Scope::parse("region:110101001").unwrap(),
+        })
+        .await
+        .unwrap();
+    s.set_user_phone("duty", Some("13700007777")).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
     // Nothing to do while one key seals: every value is under it already.
     let (examined, resealed, _) = reseal_pass(s, 3).await;
-    assert_eq!((examined, resealed), (7 * 2 + 7 + 1 + 1, 0), "names, phones, texts, the secret, the neighbour");
+    assert_eq!(
+        (examined, resealed),
+        (7 * 2 + 7 + 1 + 1 + 1, 0),
+        "names, phones, texts, the secret, the neighbour, the dispatcher"
+    );
 
     let staged = db.keys.stage(DataKey::generate());
     assert!(s.install_keys(&staged).unwrap());
@@ -64,11 +81,11 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1,
-        "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour"
+        3 + 3 + 1 + 1 + 1,
+        "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -88,8 +105,13 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;
     let due = s.due_messages(Utc::now() + chrono::Duration::seconds(1), 10).await.unwrap();
-    let to_neighbour: Vec<_> = due.iter().filter(|m| m.to_supporter).map(|m| m.phone.as_deref()).collect();
+    let to_neighbour: Vec<_> =
+        due.iter().filter(|m| m.recipient == Recipient::Supporter).map(|m| m.phone.as_deref()).collect();
     assert_eq!(to_neighbour, [Some("13900009999")], "the neighbour's phone opens under the new key");
+    s.raise_warning(&danger_about(cases[1].0.id, vec![on_duty.id])).await.unwrap();
+    let due = s.due_messages(Utc::now() + chrono::Duration::seconds(1), 10).await.unwrap();
+    let to_staff: Vec<_> = due.iter().filter(|m| m.recipient == Recipient::Staff).map(|m| m.phone.as_deref()).collect();
+    assert_eq!(to_staff, [Some("13700007777")], "the dispatcher's phone opens under the new key");
     // New values are sealed under the new key.
     let late = world.report(s, "噪音扰民", Some("13900001111")).await;
     assert_eq!(

@@ -118,6 +118,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/search", get(pages::search::show))
         .route("/warnings", get(pages::warnings::show))
         .route("/warnings/{id}", post(pages::warnings::act))
+        .route("/duty", get(pages::duty::show).post(pages::duty::plan))
+        .route("/duty/{id}/remove", post(pages::duty::remove))
         .route("/work/dispatch", post(pages::work::dispatch_chosen))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/dashboard/forecast", get(pages::dashboard::forecast::show))

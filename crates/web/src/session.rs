@@ -115,7 +115,16 @@ pub mod need {
         };
     }
 
-    needs!(AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases, RevealPersonalData, ViewStatistics, Administer);
+    needs!(
+        AnswerCalls,
+        ReportOnPatrol,
+        RecordVisits,
+        WorkOnCases,
+        RevealPersonalData,
+        ViewStatistics,
+        PlanDuty,
+        Administer
+    );
 }
 
 impl<C> std::ops::Deref for Can<C> {

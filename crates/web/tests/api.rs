@@ -41,6 +41,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,
             "put" => app.put(&concrete).json(&json!({})).send().await,
+            "delete" => app.delete(&concrete).send().await,
             _ => app.post(&concrete).json(&json!({})).send().await,
         };
         assert!(![404, 405].contains(&res.status), "{method} {path}: {} {}", res.status, res.text());

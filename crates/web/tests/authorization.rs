@@ -56,6 +56,8 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("post", "/api/v1/cases/{id}/actions") => Rule::Can(&[WorkOnCases]),
         ("get", "/api/v1/search" | "/api/v1/warnings") | ("post", "/api/v1/warnings/{id}") => Rule::Can(&[WorkOnCases]),
         ("get" | "put", "/api/v1/warnings/words") => Rule::Can(&[Administer]),
+        ("get", "/api/v1/duty") => Rule::Can(&[WorkOnCases]),
+        ("post", "/api/v1/duty") | ("delete", "/api/v1/duty/{id}") => Rule::Can(&[PlanDuty]),
         ("post", "/api/v1/cases/{id}/reveal" | "/api/v1/export/cases") => Rule::Can(&[WorkOnCases, RevealPersonalData]),
         ("post", "/api/v1/grids/{code}/visits") => Rule::Can(&[RecordVisits]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
@@ -119,6 +121,7 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
             let req = match method.as_str() {
                 "get" => app.get(&concrete),
                 "put" => app.put(&concrete).json(&body),
+                "delete" => app.delete(&concrete),
                 _ => app.post(&concrete).json(&body),
             };
             match token {
@@ -164,7 +167,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 13] = [
+    let pages: [(&str, Rule); 14] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -174,6 +177,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         (&case_page, Rule::Can(&[WorkOnCases])),
         ("/search", Rule::Can(&[WorkOnCases])),
         ("/warnings", Rule::Can(&[WorkOnCases])),
+        ("/duty", Rule::Can(&[WorkOnCases])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -1,13 +1,20 @@
 //! Staff accounts and sessions.
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::personal::mask_phone;
 use grassroots_domain::{Actor, Role, Scope};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
 use super::{ms, SqlStore};
+use crate::crypto::context;
 use crate::{ApiKey, LoginBurst, NewUser, Result, StaffAccount, StoreError, User, UserWithHash};
+
+/// What binds a staff member's sealed mobile to them.
+pub(super) fn staff_phone_context(user: Uuid) -> Vec<u8> {
+    context(user, "staff_phone")
+}
 
 pub(super) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -86,17 +93,38 @@ impl crate::IdentityStore for SqlStore {
     }
 
     async fn users(&self) -> Result<Vec<StaffAccount>> {
-        sqlx::query("SELECT id, username, display_name, role, scope, disabled_at FROM users ORDER BY username")
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(StaffAccount {
-                    user: user_from_row(r)?,
-                    disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-                })
+        sqlx::query(
+            "SELECT id, username, display_name, role, scope, disabled_at, phone_masked FROM users ORDER BY username",
+        )
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StaffAccount {
+                user: user_from_row(r)?,
+                disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                phone_masked: r.try_get("phone_masked")?,
             })
-            .collect()
+        })
+        .collect()
+    }
+
+    async fn set_user_phone(&self, username: &str, phone: Option<&str>) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let id = super::rows::uuid_column(&row, "id")?;
+        sqlx::query("UPDATE users SET phone_enc = $1, phone_masked = $2 WHERE id = $3")
+            .bind(phone.map(|p| self.cipher.seal(&staff_phone_context(id), p)))
+            .bind(phone.map(mask_phone))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn set_user_disabled(&self, username: &str, disabled: bool, now: DateTime<Utc>) -> Result<()> {

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::identity::staff_phone_context;
 use super::outbox::secret_context;
 use super::rows::uuid_column;
 use super::support::phone_context as supporter_phone_context;
@@ -163,7 +164,15 @@ impl crate::KeyStore for SqlStore {
             ResealCursor::Supporters { after } => {
                 let (values, last) =
                     self.sealed_column(&SUPPORTER_PHONES, *after, limit, supporter_phone_context).await?;
-                (values, last.map(|after| ResealCursor::Supporters { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::Supporters { after: Some(after) },
+                    None => ResealCursor::StaffPhones { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::StaffPhones { after } => {
+                let (values, last) = self.sealed_column(&STAFF_PHONES, *after, limit, staff_phone_context).await?;
+                (values, last.map(|after| ResealCursor::StaffPhones { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -211,6 +220,13 @@ const SUPPORTER_PHONES: SealedColumn = SealedColumn {
     filter: Some("phone_enc IS NOT NULL"),
     column: "phone_enc",
     update: "UPDATE case_supporters SET phone_enc = $1 WHERE phone_enc = $2 AND id = $3",
+};
+
+const STAFF_PHONES: SealedColumn = SealedColumn {
+    select: "SELECT id, phone_enc FROM users",
+    filter: Some("phone_enc IS NOT NULL"),
+    column: "phone_enc",
+    update: "UPDATE users SET phone_enc = $1 WHERE phone_enc = $2 AND id = $3",
 };
 
 impl SqlStore {

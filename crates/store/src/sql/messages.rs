@@ -8,11 +8,12 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::cases::CASE;
+use super::identity::staff_phone_context;
 use super::rows::{parse_uuid, uuid_column};
 use super::support::phone_context;
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::context;
-use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState};
+use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState, Recipient};
 use crate::{Result, StoreError};
 
 /// Queues the messages an event of a case gives, if the event is news to a resident: to the
@@ -50,6 +51,44 @@ pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEv
     Ok(())
 }
 
+/// Who a message row goes to, and their id (a supporter's or a staff member's).
+fn recipient_column(row: &AnyRow) -> Result<(Recipient, Option<Uuid>)> {
+    let supporter = row.try_get::<Option<String>, _>("supporter_id")?.map(|s| parse_uuid(&s)).transpose()?;
+    let staff = row.try_get::<Option<String>, _>("staff_id")?.map(|s| parse_uuid(&s)).transpose()?;
+    Ok(match (supporter, staff) {
+        (Some(id), _) => (Recipient::Supporter, Some(id)),
+        (None, Some(id)) => (Recipient::Staff, Some(id)),
+        (None, None) => (Recipient::Reporter, None),
+    })
+}
+
+/// Queues a warning of danger to each staff member in `staff`, in the warning's transaction.
+pub(super) async fn enqueue_staff_notice(
+    conn: &mut AnyConnection,
+    notice: CaseNotice,
+    case_id: Uuid,
+    warning_id: Uuid,
+    staff: &[Uuid],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for user in staff {
+        sqlx::query(
+            "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, staff_id, state, attempts, \
+             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(notice.as_str())
+        .bind(CASE)
+        .bind(case_id.to_string())
+        .bind(warning_id.to_string())
+        .bind(user.to_string())
+        .bind(ms(at))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 fn notice_column(row: &AnyRow) -> Result<CaseNotice> {
     let kind: String = row.try_get("kind")?;
     CaseNotice::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("message kind '{kind}'")))
@@ -80,10 +119,11 @@ impl SqlStore {
 impl crate::MessageStore for SqlStore {
     async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.aggregate_id, m.supporter_id, m.attempts, m.created_at, c.tracking_no, \
-             c.lead_unit, u.name_zh AS lead_unit_name, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc \
+            "SELECT m.id, m.kind, m.aggregate_id, m.supporter_id, m.staff_id, m.attempts, m.created_at, c.tracking_no, \
+             c.lead_unit, u.name_zh AS lead_unit_name, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc, \
+             st.phone_enc AS staff_phone_enc \
              FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
-             LEFT JOIN units u ON u.id = c.lead_unit \
+             LEFT JOIN users st ON st.id = m.staff_id LEFT JOIN units u ON u.id = c.lead_unit \
              WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND m.aggregate_type = $2 \
              ORDER BY m.next_attempt_at, m.id LIMIT $3",
         )
@@ -95,10 +135,16 @@ impl crate::MessageStore for SqlStore {
         rows.iter()
             .map(|r| {
                 let case_id = uuid_column(r, "aggregate_id")?;
-                let supporter = r.try_get::<Option<String>, _>("supporter_id")?.map(|s| parse_uuid(&s)).transpose()?;
-                let (sealed, context) = match supporter {
-                    Some(id) => (r.try_get::<Option<Vec<u8>>, _>("supporter_phone_enc")?, phone_context(id)),
-                    None => (r.try_get("reporter_phone_enc")?, context(case_id, "reporter_phone")),
+                let (recipient, sealed, context) = match recipient_column(r)? {
+                    (Recipient::Supporter, Some(id)) => (
+                        Recipient::Supporter,
+                        r.try_get::<Option<Vec<u8>>, _>("supporter_phone_enc")?,
+                        phone_context(id),
+                    ),
+                    (Recipient::Staff, Some(id)) => {
+                        (Recipient::Staff, r.try_get("staff_phone_enc")?, staff_phone_context(id))
+                    }
+                    _ => (Recipient::Reporter, r.try_get("reporter_phone_enc")?, context(case_id, "reporter_phone")),
                 };
                 let phone =
                     sealed.map(|sealed| self.cipher.open(&context, &sealed)).transpose().map_err(StoreError::Crypto)?;
@@ -108,7 +154,7 @@ impl crate::MessageStore for SqlStore {
                     case_id,
                     tracking_no: r.try_get("tracking_no")?,
                     phone,
-                    to_supporter: supporter.is_some(),
+                    recipient,
                     lead_unit: r.try_get("lead_unit")?,
                     lead_unit_name: r.try_get("lead_unit_name")?,
                     attempts: r.try_get("attempts")?,
@@ -170,11 +216,13 @@ impl crate::MessageStore for SqlStore {
         let filter = if case.is_some() { "AND m.aggregate_id = $3" } else { "" };
         let sql = format!(
             "SELECT m.id, m.kind, m.aggregate_id, m.state, m.attempts, m.created_at, m.sent_at, m.provider, m.body, \
-             c.tracking_no, m.supporter_id, \
-             CASE WHEN m.supporter_id IS NULL THEN c.reporter_phone_masked ELSE s.phone_masked END AS phone_masked, \
+             c.tracking_no, m.supporter_id, m.staff_id, \
+             CASE WHEN m.supporter_id IS NOT NULL THEN s.phone_masked WHEN m.staff_id IS NOT NULL THEN st.phone_masked \
+             ELSE c.reporter_phone_masked END AS phone_masked, \
              (SELECT a.error FROM message_attempts a WHERE a.message_id = m.id ORDER BY a.at DESC, a.id DESC LIMIT 1) \
              AS last_error \
              FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
+             LEFT JOIN users st ON st.id = m.staff_id \
              WHERE m.aggregate_type = $1 {filter} \
              ORDER BY m.id DESC LIMIT $2"
         );
@@ -193,7 +241,7 @@ impl crate::MessageStore for SqlStore {
                     case_id: uuid_column(r, "aggregate_id")?,
                     tracking_no: r.try_get("tracking_no")?,
                     phone_masked: r.try_get("phone_masked")?,
-                    to_supporter: r.try_get::<Option<String>, _>("supporter_id")?.is_some(),
+                    recipient: recipient_column(r)?.0,
                     state: MessageState::parse(&state)
                         .ok_or_else(|| StoreError::Corrupt(format!("message state '{state}'")))?,
                     attempts: r.try_get("attempts")?,

@@ -10,6 +10,7 @@ mod audit;
 mod backup;
 mod cases;
 mod duplicates;
+mod duty;
 mod events;
 mod grids;
 mod history;

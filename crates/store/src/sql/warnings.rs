@@ -2,6 +2,7 @@
 //! repeated callers and reopened cases, and the words of danger.
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::notices::CaseNotice;
 use grassroots_domain::warnings::{DangerKind, DangerWord, WarningKind, WarningState};
 use grassroots_domain::{Actor, Scope};
 use sqlx::any::AnyRow;
@@ -9,6 +10,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
+use super::messages::enqueue_staff_notice;
 use super::rows::{coded, parse_uuid, region_clause_on};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::warnings::{NewWarning, Receipt, WarnedCase, Warning, WarningTally, WindowCount};
@@ -100,12 +102,14 @@ impl crate::WarningStore for SqlStore {
 
     async fn raise_warning(&self, w: &NewWarning) -> Result<bool> {
         let words = serde_json::to_string(&w.words).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = Uuid::now_v7();
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "INSERT INTO warnings (id, kind, warning_key, state, district_code, street_code, community_code, grid_code, \
              category_code, case_id, count, baseline, words, raised_at, updated_at) \
              VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (warning_key) DO NOTHING",
         )
-        .bind(Uuid::now_v7().to_string())
+        .bind(id.to_string())
         .bind(w.kind.as_str())
         .bind(w.key.clone())
         .bind(w.district_code.clone())
@@ -119,9 +123,15 @@ impl crate::WarningStore for SqlStore {
         .bind(words)
         .bind(ms(w.raised_at))
         .bind(ms(w.raised_at))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let raised = done.rows_affected() == 1;
+        // Told once, with the warning: a warning raised again for its key tells nobody again.
+        if let (true, WarningKind::Danger, Some(case_id)) = (raised, w.kind, w.case_id) {
+            enqueue_staff_notice(&mut tx, CaseNotice::Danger, case_id, id, &w.tell, w.raised_at).await?;
+        }
+        tx.commit().await?;
+        Ok(raised)
     }
 
     async fn warnings(&self, scope: &Scope, states: &[WarningState], limit: i64) -> Result<Vec<Warning>> {

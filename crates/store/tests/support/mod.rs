@@ -253,3 +253,22 @@ impl SmallRng {
         self.0.gen_range(0..n)
     }
 }
+
+/// A warning of danger in a case, texting `tell`.
+pub fn danger_about(case_id: Uuid, tell: Vec<Uuid>) -> grassroots_store::warnings::NewWarning {
+    grassroots_store::warnings::NewWarning {
+        kind: grassroots_domain::warnings::WarningKind::Danger,
+        key: format!("danger:{case_id}"),
+        district_code: Some("110101".into()),
+        street_code: Some("110101001".into()),
+        community_code: None,
+        grid_code: None,
+        category_code: None,
+        case_id: Some(case_id),
+        count: None,
+        baseline: None,
+        words: vec!["跳楼".into()],
+        raised_at: Utc::now(),
+        tell,
+    }
+}

@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod cases;
 pub(crate) mod classify;
+pub(crate) mod duty;
 pub(crate) mod grids;
 pub(crate) mod intake;
 pub(crate) mod privacy;
@@ -61,6 +62,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(classify::router())
         .merge(search::router())
         .merge(warnings::router())
+        .merge(duty::router())
         .merge(grids::router())
         .merge(stats::router())
         .merge(auth::router(state))

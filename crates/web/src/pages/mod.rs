@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod classify;
 pub mod dashboard;
+pub mod duty;
 pub mod grid;
 pub mod intake;
 pub mod map;

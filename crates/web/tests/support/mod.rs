@@ -230,6 +230,10 @@ impl TestApp {
         Req::new(self, "PUT", path)
     }
 
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        Req::new(self, "DELETE", path)
+    }
+
     /// Logs in `username` with the shared password and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
         let res = self

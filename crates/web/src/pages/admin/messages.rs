@@ -1,5 +1,5 @@
-//! The text messages sent to residents, newest first: what each said, to which (masked)
-//! number, through which channel, and how it went. Where no SMS provider is configured the
+//! The text messages sent to residents and to staff on duty, newest first: what each said, to
+//! whom and which (masked) number, through which channel, and how it went. Where no SMS provider is configured the
 //! messages go to the development sink, and this is where they are read.
 
 use grassroots_app::AppError;
@@ -16,12 +16,13 @@ pub(super) fn layout(lang: Lang) -> Layout {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
     Layout {
         heading: t(
-            "发给居民的短信（未配置短信服务商时进入开发收件箱，不实际发出）",
-            "Text messages to residents (without an SMS provider they go to the development sink and are not sent)",
+            "发给居民和值班人员的短信（未配置短信服务商时进入开发收件箱，不实际发出）",
+            "Text messages to residents and staff on duty (without an SMS provider they go to the development sink and are not sent)",
         ),
         columns: vec![
             t("时间", "At"),
             t("案件", "Case"),
+            t("收件人", "To"),
             t("手机", "Phone"),
             t("通知", "Notice"),
             t("状态", "State"),
@@ -38,6 +39,7 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
     let lines = state.store.messages(None, SHOWN).await?.into_iter().map(|m| {
         let (notice_zh, notice_en) = m.notice.label();
         let (state_zh, state_en) = m.state.label();
+        let (to_zh, to_en) = m.recipient.label();
         let channel = match m.provider.as_deref() {
             Some("sink") => lang.t("开发收件箱", "development sink").to_string(),
             Some("http") => lang.t("短信服务商", "SMS provider").to_string(),
@@ -47,6 +49,7 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
         Line::new(vec![
             beijing_minutes(m.sent_at.unwrap_or(m.created_at)),
             m.tracking_no,
+            lang.t(to_zh, to_en).to_string(),
             m.phone_masked.unwrap_or_default(),
             lang.t(notice_zh, notice_en).to_string(),
             lang.t(state_zh, state_en).to_string(),

@@ -23,6 +23,7 @@ pub(super) fn layout(reference: &Reference, atlas: &Atlas, lang: Lang) -> Layout
             t("姓名", "Name"),
             t("角色", "Role"),
             t("范围", "Scope"),
+            t("值班手机", "Mobile on duty"),
             t("状态", "State"),
         ],
         form: vec![
@@ -40,6 +41,13 @@ pub(super) fn layout(reference: &Reference, atlas: &Atlas, lang: Lang) -> Layout
                     ),
                 )
             },
+            input(
+                "phone",
+                t(
+                    "值班手机（含危险信号的诉求短信告知当班人员；留空则不改，填 - 删除）",
+                    "Mobile for duty (texted about reports holding words of danger; blank keeps it, - removes it)",
+                ),
+            ),
             Input {
                 secret: true,
                 ..input(
@@ -67,6 +75,7 @@ pub(super) async fn lines(state: &AppState, reference: &Reference, lang: Lang) -
                 a.user.display_name,
                 lang.t(a.user.role.label_zh(), a.user.role.label_en()).to_string(),
                 scope_in_words(&a.user.scope, reference, &atlas, lang),
+                a.phone_masked.unwrap_or_default(),
                 if a.disabled { lang.t("已停用", "disabled") } else { lang.t("启用", "active") }.to_string(),
             ])
         })
@@ -82,6 +91,12 @@ pub(super) async fn save(state: &AppState, staff: &Staff, typed: &Typed) -> Resu
             .map_err(|e| AppError::invalid("scope", e.reason_zh, e.reason_en))?
             .to_spec(),
         password: Some(typed.get("password").to_string()),
+        // Blank keeps the stored mobile; "-" forgets it.
+        phone: match typed.get("phone").trim() {
+            "" => None,
+            "-" => Some(String::new()),
+            given => Some(given.to_string()),
+        },
         // The stored state is kept unless the form changes it.
         disabled: match typed.get("state") {
             "disabled" => Some(true),
