@@ -335,8 +335,53 @@ pub async fn set_danger_words(platform: &Platform, user: &User, lines: &str) -> 
         })?;
         words.push(word);
     }
+    keep_danger_words(platform, user, words, "words").await
+}
+
+/// Adds a word of danger, or gives one already kept another kind.
+pub async fn put_danger_word(platform: &Platform, user: &User, word: &str, kind: &str) -> Result<Vec<DangerWord>> {
+    if !user.role.may(Capability::Administer) {
+        return Err(AppError::lacks(Capability::Administer));
+    }
+    let kind = DangerKind::parse_code_or_label(kind.trim()).ok_or_else(|| {
+        AppError::invalid(
+            "kind",
+            "类型应为 life、violence、gathering、petition 或 building",
+            "the kind is life, violence, gathering, petition or building",
+        )
+    })?;
+    let word = DangerWord::new(word, kind)?;
+    // Edited from the store's list: another server's edit of the last minute is kept.
+    let mut words = danger_words_or_defaults(&*platform.store).await?;
+    match words.iter_mut().find(|w| w.word == word.word) {
+        Some(kept) => kept.kind = word.kind,
+        None => words.push(word),
+    }
+    keep_danger_words(platform, user, words, "word").await
+}
+
+/// Takes a word of danger off the list; the last one stays.
+pub async fn remove_danger_word(platform: &Platform, user: &User, word: &str) -> Result<Vec<DangerWord>> {
+    if !user.role.may(Capability::Administer) {
+        return Err(AppError::lacks(Capability::Administer));
+    }
+    let mut words = danger_words_or_defaults(&*platform.store).await?;
+    let before = words.len();
+    words.retain(|w| w.word != word.trim());
+    if words.len() == before {
+        return Err(AppError::NotFound);
+    }
+    keep_danger_words(platform, user, words, "word").await
+}
+
+async fn keep_danger_words(
+    platform: &Platform,
+    user: &User,
+    words: Vec<DangerWord>,
+    field: &'static str,
+) -> Result<Vec<DangerWord>> {
     if words.is_empty() {
-        return Err(AppError::invalid("words", "至少需要一个预警词", "at least one word"));
+        return Err(AppError::invalid(field, "至少需要一个预警词", "at least one word"));
     }
     platform.store.set_danger_words(&words, &user.actor(), Utc::now()).await?;
     platform.set_danger_words(words.clone());

@@ -108,9 +108,25 @@ pub fn default_danger_words() -> Vec<DangerWord> {
     words.into_iter().map(|(word, kind)| DangerWord { word: word.into(), kind }).collect()
 }
 
-/// The danger words a text holds, each once, in the list's order.
+/// Characters that deny what follows them closely: 没(有)、无、未、非. A bare 不 is not one: it
+/// is inside danger itself (不想活, 受不了了要跳楼), and a missed threat to life costs far more
+/// than a warning dismissed.
+const DENIALS: [char; 4] = ['没', '无', '未', '非'];
+/// How many characters before a word a denial reaches: 没有煤气味, 没闻到煤气味; not 没人管要跳楼.
+const DENIAL_REACH: usize = 3;
+/// Where a clause ends: a denial does not reach across it.
+const CLAUSE_ENDS: [char; 10] = ['，', '。', '；', '！', '？', ',', '.', ';', '!', '?'];
+
+/// Whether this occurrence of a word, starting at byte `at`, is denied by the few characters
+/// before it in its clause.
+fn denied(text: &str, at: usize) -> bool {
+    text[..at].chars().rev().take(DENIAL_REACH).take_while(|c| !CLAUSE_ENDS.contains(c)).any(|c| DENIALS.contains(&c))
+}
+
+/// The danger words a text holds, each once, in the list's order; a word found only where the
+/// text denies it (没有煤气味) does not count.
 pub fn dangers_in<'a>(text: &str, words: &'a [DangerWord]) -> Vec<&'a DangerWord> {
-    words.iter().filter(|w| text.contains(w.word.as_str())).collect()
+    words.iter().filter(|w| text.match_indices(w.word.as_str()).any(|(at, _)| !denied(text, at))).collect()
 }
 
 /// A count far above its baseline: the mean of the same window in the weeks before.
@@ -212,6 +228,23 @@ mod tests {
             dangers_in("楼道里有很重的煤气味，邻居说要跳楼", &words).iter().map(|w| w.word.as_str()).collect();
         assert_eq!(found, ["跳楼", "煤气味"]);
         assert!(dangers_in("路灯下有人下棋", &words).is_empty());
+    }
+
+    #[test]
+    fn a_word_the_text_denies_does_not_count() {
+        let words = default_danger_words();
+        let found = |text: &str| dangers_in(text, &words).iter().map(|w| w.word.clone()).collect::<Vec<_>>();
+        assert!(found("检查过了，没有煤气味").is_empty());
+        assert!(found("没闻到煤气味，但是燃气表一直在走").is_empty());
+        assert!(found("并无燃气泄漏，只是灶台打不着火").is_empty());
+        // Denied once and stated again, it counts.
+        assert_eq!(found("刚才没有煤气味，现在又有煤气味了"), ["煤气味"]);
+        // A denial does not reach across a clause, nor from further away.
+        assert_eq!(found("没人管，他说要跳楼"), ["跳楼"]);
+        assert_eq!(found("没人管要跳楼"), ["跳楼"]);
+        // 不 is part of danger itself.
+        assert_eq!(found("实在受不了了要跳楼"), ["跳楼"]);
+        assert_eq!(found("他说不想活了"), ["不想活"]);
     }
 
     #[test]

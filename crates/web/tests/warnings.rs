@@ -10,7 +10,8 @@ use support::*;
 api_tests!(
     danger_in_a_report_makes_it_urgent_and_warns_the_dispatchers_of_its_place,
     a_warning_is_moved_by_a_person_and_dismissed_only_with_a_reason,
-    administrators_keep_the_words_of_danger
+    administrators_keep_the_words_of_danger,
+    the_words_of_danger_are_kept_one_at_a_time_on_the_page,
 );
 
 async fn danger_in_a_report_makes_it_urgent_and_warns_the_dispatchers_of_its_place(app: TestApp) {
@@ -127,4 +128,43 @@ async fn administrators_keep_the_words_of_danger(app: TestApp) {
     let case =
         app.get(&format!("/api/v1/cases/{}", gas["id"].as_str().unwrap())).bearer(&dispatcher).send().await.json();
     assert_eq!(case["case"]["priority"], "normal", "a word taken off the list no longer warns");
+}
+
+async fn the_words_of_danger_are_kept_one_at_a_time_on_the_page(app: TestApp) {
+    let origin = format!("http://{}", app.addr);
+    let admin = session(&app.login("admin").await);
+    let post = |form: &str| {
+        app.post("/admin/danger-words")
+            .header("cookie", &admin)
+            .header("origin", &origin)
+            .body_with_type("application/x-www-form-urlencoded", form.to_string())
+            .send()
+    };
+    let page = app.get("/admin/danger-words").header("cookie", &admin).send().await.text();
+    assert!(page.contains("<td>煤气味</td>") && page.contains("建筑与燃气险情"), "the defaults: {page}");
+    let short = post(&format!("word={}&kind=life", enc("跳"))).await;
+    assert_eq!(short.status, 422);
+    assert!(short.text().contains("预警词应为2到20个字"));
+    assert_eq!(post(&format!("word={}&kind=life", enc("要跳河"))).await.status, 303);
+    assert_eq!(post(&format!("word={}&kind=violence", enc("要跳河"))).await.status, 303, "changes its kind");
+    let page = app.get("/admin/danger-words?q=%E8%A6%81%E8%B7%B3%E6%B2%B3").header("cookie", &admin).send().await.text();
+    assert!(page.contains("<td>要跳河</td>") && page.contains("暴力冲突"), "{page}");
+    assert_eq!(post(&format!("do=remove&word={}", enc("煤气味"))).await.status, 303);
+    let dispatcher = app.login("dispatcher").await;
+    let (lng, lat) = IN_GRID;
+    let priority = |description: &'static str, shift: f64| {
+        let app = &app;
+        let dispatcher = &dispatcher;
+        async move {
+            let created = app
+                .report(&json!({ "description": description, "category_code": "0302", "lat": lat, "lng": lng + shift }))
+                .await;
+            let path = format!("/api/v1/cases/{}", created["id"].as_str().unwrap());
+            app.get(&path).bearer(dispatcher).send().await.json()["case"]["priority"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(priority("邻居说要跳河", 0.0).await, "urgent", "the word added warns");
+    assert_eq!(priority("楼道里有煤气味", 0.001).await, "normal", "the word removed no longer does");
+    assert_eq!(priority("检查过了没有燃气泄漏，就是灶打不着", 0.002).await, "normal", "a denied word does not");
+    assert_eq!(priority("楼下燃气泄漏了", 0.003).await, "urgent");
 }

@@ -1,7 +1,8 @@
 //! Administration (系统管理), for administrators: one section per thing administered — staff
 //! accounts with their roles and scopes, units, the deadlines of categories, the
 //! responsibility matrix, the working-day calendar, the keys of other systems and their
-//! webhooks, the texts sent to residents, the classifier and how often people overrode it;
+//! webhooks, the texts sent to residents and staff on duty, the classifier and how often people
+//! overrode it, the words of danger;
 //! and the audit log (`audit`), read-only. Each section is a module that lays out its table and form and saves its form
 //! through the use cases, which check it whole before anything is written.
 
@@ -10,6 +11,7 @@ pub mod audit;
 mod calendar;
 mod categories;
 mod classifier;
+mod danger_words;
 mod matrix;
 mod messages;
 pub mod privacy;
@@ -46,10 +48,11 @@ pub enum Section {
     Webhooks,
     Messages,
     Classifier,
+    DangerWords,
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Self::Users,
         Self::Units,
         Self::Categories,
@@ -59,6 +62,7 @@ impl Section {
         Self::Webhooks,
         Self::Messages,
         Self::Classifier,
+        Self::DangerWords,
     ];
 
     /// Its path under `/admin/`.
@@ -73,6 +77,7 @@ impl Section {
             Self::Webhooks => "webhooks",
             Self::Messages => "messages",
             Self::Classifier => "classifier",
+            Self::DangerWords => "danger-words",
         }
     }
 
@@ -88,6 +93,7 @@ impl Section {
             Self::Webhooks => ("事件推送", "Webhooks"),
             Self::Messages => ("短信", "Text messages"),
             Self::Classifier => ("智能分类", "Classifier"),
+            Self::DangerWords => ("预警词", "Words of danger"),
         }
     }
 
@@ -107,6 +113,7 @@ impl Section {
             Self::Webhooks => webhooks::layout(lang),
             Self::Messages => messages::layout(lang),
             Self::Classifier => classifier::layout(lang),
+            Self::DangerWords => danger_words::layout(lang),
         }
     }
 
@@ -123,6 +130,7 @@ impl Section {
             Self::Webhooks => webhooks::lines(state, lang).await?,
             Self::Messages => messages::lines(state, lang).await?,
             Self::Classifier => classifier::lines(state, lang).await?,
+            Self::DangerWords => danger_words::lines(state, lang),
         })
     }
 
@@ -137,7 +145,8 @@ impl Section {
             | Self::Matrix
             | Self::Calendar
             | Self::ApiKeys
-            | Self::Messages => Ok(None),
+            | Self::Messages
+            | Self::DangerWords => Ok(None),
         }
     }
 
@@ -153,6 +162,7 @@ impl Section {
             Self::Webhooks => webhooks::save(state, typed, lang).await,
             Self::Messages => messages::save(),
             Self::Classifier => classifier::save(state, typed).await,
+            Self::DangerWords => danger_words::save(state, staff, typed).await,
         }
     }
 }
