@@ -81,10 +81,10 @@ pub fn propose(platform: &Platform, description: &str, place: Option<&Place>) ->
         .collect())
 }
 
-/// The category intake gives a report that names none: the proposal where the administrator
-/// let the machine decide for that category and it is sure enough, else 其他 for a person to
-/// sort. Either way the decision is returned, to be kept with the case.
-pub(crate) fn categorise(platform: &Platform, description: &str) -> (String, Decision) {
+/// The category intake (and an import) gives a report that names none: the proposal where the
+/// administrator let the machine decide for that category and it is sure enough, else 其他 for
+/// a person to sort. Either way the decision is returned, to be kept with the case.
+pub fn categorise(platform: &Platform, description: &str) -> (String, Decision) {
     let classifier = platform.classifier();
     let reference = platform.reference();
     let proposal = classifier.model.propose(description, 1).into_iter().next();

@@ -557,6 +557,7 @@ pub fn generate_cases(
             reporter_phone: (!anonymous).then_some(phone),
             anonymous,
             query_code: grassroots_domain::case::query_code(rng.gen()),
+            decisions: Vec::new(),
         });
     }
     out

@@ -338,6 +338,7 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let good = [
         "A1,2025-03-01 08:00:00,0301,路灯不亮,39.915,116.41,,13812345678,东城区城市管理委员会,2025-03-02 10:00:00,已修复,是,非常满意",
         "A2,2025-03-01 09:30,路灯,井盖缺失,,,110101001,,cgw,,,,",
+        "A7,2025-03-02 10:00,,小区门口的路灯坏了好几天了，晚上黑乎乎的,,,110101001,,,,,,",
     ];
     let csv = dir.path().join("cases.csv");
     let run = |extra: &[&str]| {
@@ -365,11 +366,11 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     let (ok, out) = run(&[]);
     assert!(!ok, "{out}");
     for expected in [
-        "row 4: received_at (column 受理时间)",
-        "row 5: unit (column 承办单位)",
-        "row 6: result (column 结果)",
-        "row 7: external_id (column 工单编号)",
-        "row 8: lng (column 经度)",
+        "row 5: received_at (column 受理时间)",
+        "row 6: unit (column 承办单位)",
+        "row 7: result (column 结果)",
+        "row 8: external_id (column 工单编号)",
+        "row 9: lng (column 经度)",
         "5 bad rows",
     ] {
         assert!(out.contains(expected), "{expected}: {out}");
@@ -379,7 +380,7 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     // With the indexes set aside while writing, as for a large file.
     let (ok, out) = run(&["--skip-invalid", "--indexes", "rebuild"]);
     assert!(ok, "{out}");
-    assert!(out.contains("2 cases imported from old-12345") && out.contains("5 bad rows skipped"), "{out}");
+    assert!(out.contains("3 cases imported from old-12345") && out.contains("5 bad rows skipped"), "{out}");
     assert!(out.contains("indexes of the cases table set aside"), "{out}");
     assert_eq!(
         store.restore_case_indexes("test", chrono::Utc::now()).await.unwrap(),
@@ -387,8 +388,8 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
         "the import built them itself"
     );
     let (ok, out) = run(&["--skip-invalid"]);
-    assert!(ok && out.contains("0 cases imported") && out.contains("2 imported before"), "{out}");
-    assert_eq!(store.count_cases().await.unwrap(), 2, "a second import creates nothing twice");
+    assert!(ok && out.contains("0 cases imported") && out.contains("3 imported before"), "{out}");
+    assert_eq!(store.count_cases().await.unwrap(), 3, "a second import creates nothing twice");
 
     let page = store
         .list_cases(&grassroots_domain::Scope::All, &grassroots_store::CaseFilter { limit: 10, ..Default::default() })
@@ -412,6 +413,15 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
     assert_eq!(history, ["received", "imported", "due_status_changed"]);
     assert_eq!(open.record.place.street_code.as_deref(), Some("110101001"));
     assert_eq!(open.record.category_code, "0301", "a category given by its name");
+    // None given: the classifier proposes one; not trusted to decide alone (no threshold is
+    // set), the case waits in 其他 for a person, with the proposal and its reasons kept.
+    let unsorted = page.cases.iter().find(|c| c.record.description.starts_with("小区门口的路灯")).unwrap();
+    assert_eq!(unsorted.record.category_code, grassroots_domain::decisions::UNSORTED);
+    let decided = store.case_decisions(unsorted.record.id).await.unwrap();
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    let proposal = &decided[0].decision;
+    assert_eq!(proposal.kind, grassroots_domain::decisions::DecisionKind::CategoryProposed);
+    assert!(proposal.category_code == "0301" && proposal.reasons.iter().any(|r| r.contains("路灯")), "{proposal:?}");
 
     // JSON lines through the same mapping.
     let jsonl = dir.path().join("more.jsonl");

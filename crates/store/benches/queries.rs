@@ -137,6 +137,7 @@ fn synthetic_case(i: usize, now: DateTime<Utc>, categories: &[String], rng: &mut
         reporter_phone: Some(format!("138{:08}", i % 100_000_000)),
         anonymous: false,
         query_code: "000000".into(),
+        decisions: Vec::new(),
     }
 }
 

@@ -271,6 +271,9 @@ pub struct HistoricCase {
     pub reporter_phone: Option<String>,
     pub anonymous: bool,
     pub query_code: String,
+    /// The machine's decisions about it (an imported case's proposed category), kept as made at
+    /// its receipt.
+    pub decisions: Vec<grassroots_domain::decisions::Decision>,
 }
 
 /// A case from another hotline system, known there by `external_id`.

@@ -641,6 +641,16 @@ fn imported(i: usize, tracking_no: &str) -> grassroots_store::ImportedCase {
             reporter_phone: Some("13900001111".into()),
             anonymous: false,
             query_code: "123456".into(),
+            // The category proposed by the classifier, as an import naming none is given.
+            decisions: vec![grassroots_domain::decisions::Decision {
+                kind: grassroots_domain::decisions::DecisionKind::CategoryProposed,
+                category_code: "0301".into(),
+                unit_id: None,
+                confidence: Some(0.42),
+                reasons: vec!["路灯".into()],
+                model_version: None,
+                target_case: None,
+            }],
         },
     }
 }
@@ -683,6 +693,9 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
         (CaseState::Closed, Some(UNIT_A), Some(true))
     );
     assert_eq!(redrawn.reporter.phone.as_deref(), Some("139****1111"));
+    let decided = s.case_decisions(redrawn.record.id).await.unwrap();
+    assert_eq!(decided.len(), 1, "the machine's decision kept with the imported case");
+    assert_eq!((decided[0].decision.confidence, decided[0].made_at), (Some(0.42), record.received_at));
     let co_handled = Scope::Unit { unit: UNIT_B.into() };
     let seen_by_b = s.list_cases(&co_handled, &CaseFilter { limit: 10, ..CaseFilter::default() }).await.unwrap();
     assert!(seen_by_b.cases.iter().any(|c| c.record.description == "旧系统工单30"), "a co-handling unit sees its case");

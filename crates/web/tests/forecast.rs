@@ -40,6 +40,7 @@ async fn steady_history(app: &TestApp) {
                 reporter_phone: None,
                 anonymous: true,
                 query_code: "123456".into(),
+                decisions: Vec::new(),
             });
         }
     }

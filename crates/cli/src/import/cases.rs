@@ -112,7 +112,8 @@ const FIELDS: [(Field, &str); 19] = [
     (Field::Satisfaction, "satisfaction"),
 ];
 
-const REQUIRED: [Field; 4] = [Field::ExternalId, Field::ReceivedAt, Field::Category, Field::Description];
+/// A row without a category is given the classifier's, as intake gives a report naming none.
+const REQUIRED: [Field; 3] = [Field::ExternalId, Field::ReceivedAt, Field::Description];
 
 impl Field {
     fn name(self) -> &'static str {
@@ -362,9 +363,10 @@ impl Rows {
     }
 }
 
-/// Turns mapped rows into cases, with the platform's reference data.
+/// Turns mapped rows into cases, with the platform's reference data and classifier.
 pub struct Converter<'a> {
     pub mapping: &'a Mapping,
+    pub platform: &'a grassroots_app::Platform,
     pub reference: &'a Reference,
     pub placer: &'a Placer,
     pub now: DateTime<Utc>,
@@ -456,14 +458,25 @@ impl Converter<'_> {
                 "an evaluation needs both resolved and satisfaction",
             ));
         }
-        let (Some(received_at), Some(category), Some(description), Some(place)) =
-            (received_at, category, description, place)
-        else {
+        let (Some(received_at), Some(description), Some(place)) = (received_at, description, place) else {
             return Err(problems);
         };
         if !problems.is_empty() {
             return Err(problems);
         }
+        // No category given: the classifier's where the administrator lets it decide and it is
+        // sure enough, else 其他 for a person; its decision is kept with the case either way.
+        let (category, decisions) = match category {
+            Some(category) => (category, Vec::new()),
+            // An unknown category was reported above.
+            None => {
+                let (code, decision) = grassroots_app::classify::categorise(self.platform, &description);
+                let category = self.reference.taxonomy.get(&code).ok_or_else(|| {
+                    vec![problem(Field::Category, format!("未知的分类“{code}”"), format!("unknown category '{code}'"))]
+                })?;
+                (category, vec![decision])
+            }
+        };
         let priority = priority.unwrap_or(Priority::Normal);
         let due = deadlines(&self.reference.calendar, category, priority, received_at);
         let id = id_at(received_at);
@@ -540,7 +553,7 @@ impl Converter<'_> {
         let query_code = grassroots_domain::case::query_code(rng.gen());
         Ok(ImportedCase {
             external_id,
-            case: HistoricCase { record, events, reporter_name, reporter_phone, anonymous, query_code },
+            case: HistoricCase { record, events, reporter_name, reporter_phone, anonymous, query_code, decisions },
         })
     }
 
@@ -722,7 +735,8 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
     let size = std::fs::metadata(&o.file).with_context(|| format!("reading {}", o.file.display()))?.len();
     let platform = grassroots_app::Platform::new(store.clone(), grassroots_app::Settings::default()).await?;
     let (reference, placer) = (platform.reference(), platform.placer());
-    let converter = Converter { mapping: &mapping, reference: &reference, placer: &placer, now: Utc::now() };
+    let converter =
+        Converter { mapping: &mapping, platform: &platform, reference: &reference, placer: &placer, now: Utc::now() };
 
     // First pass: check every row; keep the row of each external id to catch repeats.
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));

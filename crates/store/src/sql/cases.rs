@@ -1,6 +1,7 @@
 //! Cases: intake, reads within scope, moves, the resident's view, reveal of personal data.
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::decisions::Decision;
 use grassroots_domain::personal::{mask_name, mask_phone};
 use grassroots_domain::queue::Queue;
 use grassroots_domain::workflow::{check_photos, decide, evolve, CaseEvent, EventKind, Move, MoveContext};
@@ -589,7 +590,7 @@ impl SqlStore {
         anonymous: bool,
         cipher: &Cipher,
         cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
-    ) -> Result<[Inserts; 2]> {
+    ) -> Result<[Inserts; 3]> {
         let rows = cases.clone().map(|h| {
             let r = &h.record;
             NewCaseRow {
@@ -600,9 +601,12 @@ impl SqlStore {
             }
         });
         let case_rows = Self::case_row_inserts(anonymous, rows)?;
+        let decisions: Vec<(&CaseRecord, &Decision)> =
+            cases.clone().flat_map(|h| h.decisions.iter().map(move |d| (&h.record, d))).collect();
+        let decisions = Self::decision_inserts(anonymous, decisions)?;
         let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
         let events: Vec<EventRow> = events.into_iter().map(event_row).collect();
-        Ok([case_rows, events::event_inserts(anonymous, &events)?])
+        Ok([case_rows, events::event_inserts(anonymous, &events)?, decisions])
     }
 }
 

@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::decisions::{Decision, DecisionKind};
-use grassroots_domain::CaseState;
+use grassroots_domain::{CaseRecord, CaseState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::privacy::ERASED;
-use super::rows::{coded, uuid_column};
-use super::{from_ms, ms, SqlStore};
+use super::rows::{coded, uuid_column, AnyQuery};
+use super::{from_ms, ms, Inserts, SqlStore};
 use crate::models::{DecisionOnCase, LabelledCase, ModelInfo, NewModel};
 use crate::{Result, StoreError};
 
@@ -47,7 +47,38 @@ fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
     })
 }
 
+/// The columns a machine decision is written to, in the order `bind_decision` binds them.
+const DECISION_WRITTEN: &str =
+    "id, case_id, kind, category_code, unit_id, confidence, reasons, model_version, target_case, made_at";
+
+fn reasons_json(d: &Decision) -> Result<String> {
+    serde_json::to_string(&d.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn bind_decision<'q>(query: AnyQuery<'q>, case_id: Uuid, d: &Decision, reasons: String, at: DateTime<Utc>) -> AnyQuery<'q> {
+    query
+        .bind(Uuid::now_v7().to_string())
+        .bind(case_id.to_string())
+        .bind(d.kind.as_str())
+        .bind(d.category_code.clone())
+        .bind(d.unit_id.clone())
+        .bind(d.confidence)
+        .bind(reasons)
+        .bind(d.model_version)
+        .bind(d.target_case.map(|id| id.to_string()))
+        .bind(ms(at))
+}
+
 impl SqlStore {
+    /// The statements that write historic cases' decisions, each made at its case's receipt.
+    pub(crate) fn decision_inserts(anonymous: bool, decisions: Vec<(&CaseRecord, &Decision)>) -> Result<Inserts> {
+        let rows = decisions.into_iter().map(|(r, d)| Ok((r, d, reasons_json(d)?))).collect::<Result<Vec<_>>>()?;
+        let head = format!("INSERT INTO machine_decisions ({DECISION_WRITTEN})");
+        Inserts::build(anonymous, &head, 10, "", rows, |q, (record, d, reasons)| {
+            bind_decision(q, record.id, d, reasons, record.received_at)
+        })
+    }
+
     /// Writes the machine's decisions about a new case, in the case's transaction.
     pub(crate) async fn insert_decisions(
         conn: &mut AnyConnection,
@@ -55,23 +86,11 @@ impl SqlStore {
         decisions: &[Decision],
         at: DateTime<Utc>,
     ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO machine_decisions ({DECISION_WRITTEN}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
         for d in decisions {
-            sqlx::query(
-                "INSERT INTO machine_decisions (id, case_id, kind, category_code, unit_id, confidence, reasons, model_version, \
-                 target_case, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(case_id.to_string())
-            .bind(d.kind.as_str())
-            .bind(d.category_code.clone())
-            .bind(d.unit_id.clone())
-            .bind(d.confidence)
-            .bind(serde_json::to_string(&d.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .bind(d.model_version)
-            .bind(d.target_case.map(|id| id.to_string()))
-            .bind(ms(at))
-            .execute(&mut *conn)
-            .await?;
+            bind_decision(sqlx::query(&sql), case_id, d, reasons_json(d)?, at).execute(&mut *conn).await?;
         }
         Ok(())
     }
