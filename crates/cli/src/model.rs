@@ -48,14 +48,17 @@ pub async fn run(platform: &Platform, command: ModelCommand) -> anyhow::Result<(
             for m in platform.store.models().await? {
                 let e: Option<Evaluation> = serde_json::from_str(&m.evaluation).ok();
                 println!(
-                    "version {}{}: trained {}, {} labelled cases, {} held out, sub-category accuracy {}, {} KB",
+                    "version {}{}: trained {}, {} labelled cases, {} held out, sub-category accuracy {}, {}",
                     m.version,
                     if m.in_service { " (in service)" } else { "" },
                     m.trained_at.format("%Y-%m-%d %H:%M UTC"),
                     m.examples,
                     m.held_out,
                     e.map_or_else(|| "?".to_string(), |e| format!("{:.3}", e.accuracy)),
-                    m.size_bytes / 1024
+                    match m.size_bytes {
+                        0 => "weights dropped (figures kept)".to_string(),
+                        size => format!("{} KB", size / 1024),
+                    }
                 );
             }
         }

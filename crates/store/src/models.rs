@@ -33,7 +33,10 @@ pub struct NewModel {
     pub bytes: Vec<u8>,
 }
 
-/// A kept model, without its bytes.
+/// How many of the latest versions keep their weights, besides the one in service.
+pub const WEIGHTS_KEPT: i64 = 10;
+
+/// A kept model, without its bytes (`size_bytes` 0 once its weights were dropped).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelInfo {
     pub version: i64,

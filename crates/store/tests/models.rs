@@ -33,6 +33,17 @@ async fn models_are_versioned_with_one_in_service(db: TestDb) {
     let listed = s.models().await.unwrap();
     let summary: Vec<(i64, bool, i64)> = listed.iter().map(|m| (m.version, m.in_service, m.size_bytes)).collect();
     assert_eq!(summary, [(3, true, 6), (2, false, 5), (1, false, 5)], "newest first, one in service");
+    // Retrained many times: only the latest versions and the one in service keep their weights.
+    for _ in 0..grassroots_store::models::WEIGHTS_KEPT {
+        s.add_model(&model(false, b"worse")).await.unwrap();
+    }
+    let listed = s.models().await.unwrap();
+    let weighed: Vec<(i64, i64)> = listed.iter().map(|m| (m.version, m.size_bytes)).collect();
+    assert_eq!(listed.len(), 13, "every version keeps its figures");
+    assert_eq!(weighed.iter().filter(|(_, size)| *size > 0).count(), 11, "{weighed:?}");
+    assert!(weighed.contains(&(3, 6)), "the one in service keeps its weights");
+    assert!(weighed.contains(&(2, 0)) && weighed.contains(&(1, 0)), "{weighed:?}");
+    assert_eq!(s.model_in_service().await.unwrap(), Some((3, b"better".to_vec())));
 }
 
 async fn cases_are_labelled_when_people_reclassify_or_close_them(db: TestDb) {

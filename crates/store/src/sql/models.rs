@@ -144,6 +144,13 @@ impl crate::ModelStore for SqlStore {
         .bind(model.bytes.clone())
         .execute(&mut *tx)
         .await?;
+        // Retrained daily, a model's weights would grow the store by megabytes a day: beyond the
+        // latest versions only the one in service keeps them; every version keeps its figures.
+        sqlx::query("UPDATE classifier_models SET model = $1 WHERE in_service = 0 AND version <= $2")
+            .bind(Vec::<u8>::new())
+            .bind(version - crate::models::WEIGHTS_KEPT)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(version)
     }
