@@ -23,7 +23,7 @@ const RADIUS_M: f64 = 600.0;
 /// Suggestions shown at most.
 const SHOWN: usize = 5;
 /// Reports of one matter from which it is a group complaint (群体诉求).
-const GROUP_FROM: usize = 3;
+pub(crate) const GROUP_FROM: usize = 3;
 
 /// An open case a report may repeat, and why.
 #[derive(Debug, Clone)]

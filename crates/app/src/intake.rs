@@ -76,11 +76,15 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
             target_case: None,
         });
     }
+    let repeats = repeat.as_ref().and_then(|d| d.target_case).map(|target| (target, new.received_at));
     new.decisions.extend(repeat);
     let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
     let mut created = platform.store.create_case(new, &reporter.actor()).await?;
     if let Some(danger) = &danger {
         crate::warnings::warn_of_danger(platform, danger, &created).await;
+    }
+    if let Some((target, at)) = repeats {
+        crate::warnings::warn_of_group(platform, target, &created, at).await;
     }
     if let Some((unit, note)) = line {
         dispatch_automatically(platform, &mut created, unit, note).await;

@@ -101,6 +101,46 @@ pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, cre
     }
 }
 
+/// After intake, for a report suggested as a repeat of `target`: once the matter has
+/// `GROUP_FROM` reports (a group complaint, or a copy-paste flood), a warning at the target's
+/// place naming them all, raised once per matter.
+pub(crate) async fn warn_of_group(platform: &Platform, target: Uuid, created: &CreatedCase, at: DateTime<Utc>) {
+    let raised = async {
+        let repeats = platform.store.suspected_repeats(target).await?;
+        if repeats.len() + 1 < crate::duplicates::GROUP_FROM {
+            return Ok(None);
+        }
+        let Some(case) = platform.store.case_record(target).await? else { return Ok(None) };
+        let place = &case.place;
+        let warning = NewWarning {
+            kind: WarningKind::Group,
+            key: format!("group:{target}"),
+            district_code: place.district_code.clone(),
+            street_code: place.street_code.clone(),
+            community_code: place.community_code.clone(),
+            grid_code: place.grid_code.clone(),
+            category_code: Some(case.category_code.clone()),
+            case_id: Some(target),
+            count: Some(repeats.len() as i64 + 1),
+            baseline: None,
+            words: std::iter::once(case.tracking_no.clone()).chain(repeats).collect(),
+            raised_at: at,
+            tell: Vec::new(),
+        };
+        platform.store.raise_warning(&warning).await.map(|raised| raised.then_some(warning))
+    };
+    match raised.await {
+        Ok(Some(w)) => {
+            tracing::warn!(case = %created.tracking_no, reports = ?w.count, "a group complaint: many reports of one matter")
+        }
+        Ok(None) => {}
+        // The report is kept; the case page still counts the matter's reports.
+        Err(e) => {
+            tracing::error!(error = %e, case = %created.tracking_no, "the warning of a group complaint was not kept")
+        }
+    }
+}
+
 /// What one scan raised.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scanned {

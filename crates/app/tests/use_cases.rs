@@ -28,6 +28,7 @@ conformance!(
     the_scan_warns_of_a_surge_and_of_a_repeated_caller_once_each,
     danger_is_texted_to_whoever_is_on_duty_in_the_street,
     the_roster_is_planned_within_its_rules,
+    many_reports_of_one_matter_are_warned_of_as_a_group_complaint,
 );
 
 const UNIT: &str = "dept-roads";
@@ -420,4 +421,42 @@ async fn the_roster_is_planned_within_its_rules(db: support::TestDb) {
     assert_eq!(names, ["own", "planner"], "dispatchers and supervisors who share the planner's street");
     duty::cancel(&platform, &planner, shift.id).await.unwrap();
     assert!(duty::roster(&platform, &planner, now, week).await.unwrap().is_empty());
+}
+
+async fn many_reports_of_one_matter_are_warned_of_as_a_group_complaint(db: support::TestDb) {
+    use grassroots_app::warnings;
+    use grassroots_domain::warnings::{WarningKind, WarningState};
+    let platform = platform(&db).await;
+    let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101001").await;
+    let groups = || async {
+        let found = warnings::list(&platform, &dispatcher, &[WarningState::New]).await.unwrap();
+        found.into_iter().filter(|w| w.kind == WarningKind::Group).collect::<Vec<_>>()
+    };
+    let report = |description: &str, phone: &str| Report {
+        description: description.into(),
+        category_code: Some("0301".into()),
+        address: Some("东华门街道多福巷社区".into()),
+        reporter_phone: Some(phone.into()),
+        ..Report::default()
+    };
+    let first = intake::submit(&platform, Reporter::Resident, report("多福巷3号楼前的路灯不亮了", "13900000001"))
+        .await
+        .unwrap();
+    intake::submit(&platform, Reporter::Resident, report("多福巷3号楼前路灯坏了，晚上很黑", "13900000002"))
+        .await
+        .unwrap();
+    assert!(groups().await.is_empty(), "two reports are a repeat, not yet a group");
+    // A copy-paste from a third caller makes it one.
+    let third = intake::submit(&platform, Reporter::Resident, report("多福巷3号楼前的路灯不亮了", "13900000003"))
+        .await
+        .unwrap();
+    let found = groups().await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].case_id, found[0].count), (Some(first.id), Some(3)));
+    assert_eq!(found[0].words.first(), Some(&first.tracking_no));
+    assert!(found[0].words.contains(&third.tracking_no));
+    intake::submit(&platform, Reporter::Resident, report("多福巷3号楼前的路灯还是不亮", "13900000004")).await.unwrap();
+    assert_eq!(groups().await.len(), 1, "one warning per matter");
+    let elsewhere = staff(&platform, "elsewhere", Role::Dispatcher, "region:110101002").await;
+    assert!(warnings::list(&platform, &elsewhere, &[]).await.unwrap().is_empty());
 }

@@ -1,7 +1,8 @@
 //! 风险预警: what the platform warns people of before a small problem grows — a surge of
 //! reports against the same weekday of the weeks before, the same caller again and again, a
-//! case reopened after a resident found it unresolved, and words of danger in a report (a
-//! threat to life, violence, many people gathering, petitions to higher levels). Each warning
+//! case reopened after a resident found it unresolved, words of danger in a report (a threat
+//! to life, violence, many people gathering, petitions to higher levels), and many reports of
+//! one matter (a group complaint, or a copy-paste flood). Each warning
 //! says why; people see it, act on it or dismiss it with a reason, and what they did is counted
 //! against the rule that raised it.
 
@@ -18,6 +19,7 @@ coded_enum! {
         Danger = "danger" / "危险信号" / "danger in the words",
         RepeatedCaller = "repeated_caller" / "同一人反复反映" / "the same caller again and again",
         Reopened = "reopened" / "评价未解决后重办" / "reopened after a bad evaluation",
+        Group = "group" / "群体诉求" / "a group complaint: many reports of one matter",
     }
 }
 

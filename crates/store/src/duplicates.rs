@@ -48,6 +48,9 @@ pub trait DuplicateStore: Send + Sync {
         probe: &Probe<'_>,
         limit: usize,
     ) -> Result<Vec<Candidate>>;
+    /// The tracking numbers of the reports the machine suggested merging into `target` (open,
+    /// merged or finished since), by receipt: with it, the reports of one matter.
+    async fn suspected_repeats(&self, target: Uuid) -> Result<Vec<String>>;
     /// A case's caller's phone digest, if it has one.
     async fn caller_of(&self, case_id: Uuid) -> Result<Option<String>>;
     /// The digest the store keeps of a phone number, to find the same caller's cases.

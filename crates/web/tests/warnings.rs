@@ -147,7 +147,8 @@ async fn the_words_of_danger_are_kept_one_at_a_time_on_the_page(app: TestApp) {
     assert!(short.text().contains("预警词应为2到20个字"));
     assert_eq!(post(&format!("word={}&kind=life", enc("要跳河"))).await.status, 303);
     assert_eq!(post(&format!("word={}&kind=violence", enc("要跳河"))).await.status, 303, "changes its kind");
-    let page = app.get("/admin/danger-words?q=%E8%A6%81%E8%B7%B3%E6%B2%B3").header("cookie", &admin).send().await.text();
+    let page =
+        app.get("/admin/danger-words?q=%E8%A6%81%E8%B7%B3%E6%B2%B3").header("cookie", &admin).send().await.text();
     assert!(page.contains("<td>要跳河</td>") && page.contains("暴力冲突"), "{page}");
     assert_eq!(post(&format!("do=remove&word={}", enc("煤气味"))).await.status, 303);
     let dispatcher = app.login("dispatcher").await;

@@ -102,6 +102,18 @@ impl crate::DuplicateStore for SqlStore {
         self.cipher.phone_tag(phone)
     }
 
+    async fn suspected_repeats(&self, target: Uuid) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT c.tracking_no FROM machine_decisions d JOIN cases c ON c.id = d.case_id \
+             WHERE d.target_case = $1 AND d.kind = $2 ORDER BY c.received_at, c.id",
+        )
+        .bind(target.to_string())
+        .bind(grassroots_domain::decisions::DecisionKind::MergeSuggested.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("tracking_no")?)).collect()
+    }
+
     async fn caller_of(&self, case_id: Uuid) -> Result<Option<String>> {
         let row = sqlx::query("SELECT reporter_phone_tag FROM cases WHERE id = $1")
             .bind(case_id.to_string())

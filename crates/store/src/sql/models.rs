@@ -55,7 +55,13 @@ fn reasons_json(d: &Decision) -> Result<String> {
     serde_json::to_string(&d.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn bind_decision<'q>(query: AnyQuery<'q>, case_id: Uuid, d: &Decision, reasons: String, at: DateTime<Utc>) -> AnyQuery<'q> {
+fn bind_decision<'q>(
+    query: AnyQuery<'q>,
+    case_id: Uuid,
+    d: &Decision,
+    reasons: String,
+    at: DateTime<Utc>,
+) -> AnyQuery<'q> {
     query
         .bind(Uuid::now_v7().to_string())
         .bind(case_id.to_string())

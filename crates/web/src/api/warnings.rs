@@ -39,7 +39,7 @@ pub struct WarningParams {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WarningView {
     pub id: Uuid,
-    /// surge, danger, repeated_caller, reopened.
+    /// surge, danger, repeated_caller, reopened, group.
     pub kind: String,
     pub kind_zh: String,
     /// new, seen, acted, dismissed.

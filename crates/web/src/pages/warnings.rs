@@ -77,6 +77,13 @@ fn why(w: &Warning, lang: &Lang) -> String {
             lang.t("次", "times"),
             w.words.join("、")
         ),
+        WarningKind::Group => format!(
+            "{} {} {}：{}",
+            lang.t("疑为同一事项的反映", "reports that look like one matter:"),
+            w.count.unwrap_or_default(),
+            lang.t("份", ""),
+            w.words.join("、")
+        ),
         WarningKind::Reopened => {
             lang.t("居民评价未解决，案件重办", "the resident found it unresolved: reopened").into()
         }

@@ -12,7 +12,8 @@ use crate::AppState;
 
 pub(super) fn layout(lang: Lang) -> Layout {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
-    let kinds = DangerKind::ALL.iter().map(|k| (k.as_str().to_string(), lang.t(k.label_zh(), k.label_en()).to_string()));
+    let kinds =
+        DangerKind::ALL.iter().map(|k| (k.as_str().to_string(), lang.t(k.label_zh(), k.label_en()).to_string()));
     Layout {
         heading: t(
             "预警词：诉求含有这些词即列为紧急、生成风险预警并短信告知街道当班人员（紧前有“没、无、未、非”否定的不算）",
