@@ -103,6 +103,15 @@ async fn a_warning_of_danger_texts_those_told_once(db: TestDb) {
     assert!(s.raise_warning(&reopened).await.unwrap());
     assert!(s.messages(Some(other.id), 10).await.unwrap().is_empty());
 
+    // Surges have a baseline where the warnings before had none: each is kept (on PostgreSQL a
+    // statement first run with a NULL there must not fix the parameter's type).
+    for n in 0..10 {
+        let mut surge = danger_about(other.id, Vec::new());
+        (surge.kind, surge.key, surge.case_id) = (WarningKind::Surge, format!("surge:{n}"), None);
+        (surge.count, surge.baseline) = (Some(9), Some(1.25));
+        assert!(s.raise_warning(&surge).await.unwrap());
+    }
+
     // A phone forgotten is no longer opened for a send.
     s.set_user_phone("day", None).await.unwrap();
     let due = s.due_messages(Utc::now() + Duration::seconds(1), 10).await.unwrap();
