@@ -2,7 +2,8 @@
 // problem first and takes the category the platform proposes, reports from where they stand ("use my location", or a refusal that leaves the page usable), is asked once about
 // an address that names no street, community or landmark, asks to be texted and follows the
 // message's link to add a photo; a dispatcher reveals a reporter
-// without leaving the case and can call them; staff read maps that name their landmarks without
+// without leaving the case and can call them, and merges a repeat into the case the platform
+// suggests, seeing why; staff read maps that name their landmarks without
 // overlapping labels, with a legend and a scale, whose points open their case.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
@@ -285,6 +286,35 @@ for (const [size, viewport] of Object.entries(SIZES)) {
     assert.ok(await call.isVisible());
     const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(fits, 'the case page fits the screen');
+    await p.context().close();
+  });
+
+  test(`${size}: a dispatcher merges a repeat into the case the platform suggests, seeing why`, async () => {
+    // A point of its own for each size, so that each run's repeat finds its own first report.
+    const [lat, lng] = size === 'phone' ? [39.9262, 116.4121] : [39.9268, 116.4127];
+    const report = async (description) => {
+      const res = await fetch(`${base}/api/v1/cases`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ description, category_code: '0302', lat, lng, anonymous: true }),
+      });
+      assert.equal(res.status, 201);
+      return res.json();
+    };
+    const first = await report('小区门口的井盖松动了，踩上去咣当响');
+    const repeat = await report('门口井盖松了，一踩就响，怕有人掉下去');
+    const p = await page(viewport);
+    await logIn(p, 'dispatcher');
+    await p.goto(`${base}/cases/${repeat.id}`);
+    const suggested = p.locator(`#duplicates li:has(a[href="/cases/${first.id}"])`);
+    assert.ok(await suggested.isVisible(), 'the first report is suggested');
+    assert.match(await suggested.innerText(), /相同：/, 'with what is alike');
+    const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the case page fits the screen');
+    await Promise.all([p.waitForNavigation(), suggested.locator('button[type="submit"]').click()]);
+    const dispatcher = await bearer('dispatcher');
+    const merged = await api(`/api/v1/cases/${repeat.id}`, dispatcher);
+    assert.equal(merged.case.state, 'merged', 'merged in one action');
+    assert.match(await p.locator('main').innerText(), new RegExp(first.tracking_no), 'the page names the case it went into');
     await p.context().close();
   });
 
