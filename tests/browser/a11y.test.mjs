@@ -46,7 +46,7 @@ test('staff pages have no serious accessibility violations', async () => {
   await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type="submit"]')]);
   await page.goto(`${demo.base}/work`);
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings']) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
