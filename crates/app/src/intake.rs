@@ -81,7 +81,7 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
     let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
     let mut created = platform.store.create_case(new, &reporter.actor()).await?;
     if let Some(danger) = &danger {
-        crate::warnings::warn_of_danger(platform, danger, &created).await;
+        crate::warnings::warn_of_danger(platform, danger, created.id, &created.tracking_no).await;
     }
     if let Some((target, at)) = repeats {
         crate::warnings::warn_of_group(platform, target, &created, at).await;

@@ -13,7 +13,7 @@ use grassroots_domain::warnings::{
     dangers_in, default_danger_words, surge, DangerKind, DangerWord, WarningKind, WarningState, REPEATED_CALLER_FROM,
 };
 use grassroots_domain::{Capability, Priority};
-use grassroots_store::warnings::{NewWarning, WarnedCase, Warning, WindowCount};
+use grassroots_store::warnings::{NewWarning, WarnedCase, Warning, WindowCount, DANGER_KEY};
 use grassroots_store::{CreatedCase, NewCase, Store, StoreError, User};
 use uuid::Uuid;
 
@@ -23,7 +23,8 @@ use crate::{AppError, Platform, Result, Text};
 const BASELINE_WEEKS: i64 = 4;
 /// How far back repeated callers are counted.
 const CALLER_WINDOW_DAYS: i64 = 30;
-/// How far back the scan looks for reopened cases (it runs far more often).
+/// How far back the scan looks for reopened cases and for dangers not warned of (it runs far
+/// more often).
 const REOPENED_WINDOW_DAYS: i64 = 2;
 
 /// The words of danger the store keeps; an empty list is given the defaults.
@@ -66,24 +67,24 @@ pub(crate) struct Reported {
 
 /// After intake: the warning of a dangerous report, for the street's dispatchers, texted to
 /// those on duty (see `duty::who_to_tell`) in the warning's transaction.
-pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, created: &CreatedCase) {
+pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, case: Uuid, tracking_no: &str) {
     let (place, found) = (&reported.place, &reported.found);
     let tell = match crate::duty::who_to_tell(platform, place.street_code.as_deref(), reported.received_at).await {
         Ok(tell) => tell,
         Err(e) => {
-            tracing::error!(error = %e, case = %created.tracking_no, "who is on duty could not be read: nobody is texted");
+            tracing::error!(error = %e, case = %tracking_no, "who is on duty could not be read: nobody is texted");
             Vec::new()
         }
     };
     let warning = NewWarning {
         kind: WarningKind::Danger,
-        key: format!("danger:{}", created.id),
+        key: format!("{DANGER_KEY}{case}"),
         district_code: place.district_code.clone(),
         street_code: place.street_code.clone(),
         community_code: place.community_code.clone(),
         grid_code: place.grid_code.clone(),
         category_code: Some(reported.category_code.clone()),
-        case_id: Some(created.id),
+        case_id: Some(case),
         count: None,
         baseline: None,
         words: found.iter().map(|w| w.word.clone()).collect(),
@@ -92,11 +93,11 @@ pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, cre
     };
     match platform.store.raise_warning(&warning).await {
         Ok(_) => {
-            tracing::warn!(case = %created.tracking_no, words = ?warning.words, street = ?place.street_code, texted = warning.tell.len(), "danger in a report: made urgent, the street's dispatchers warned")
+            tracing::warn!(case = %tracking_no, words = ?warning.words, street = ?place.street_code, texted = warning.tell.len(), "danger in a report: made urgent, the street's dispatchers warned")
         }
-        // The case is kept and urgent; the scan's next pass cannot find words, so say so loudly.
+        // The case is kept and urgent; the scan reads it again (`dangers_missed`).
         Err(e) => {
-            tracing::error!(error = %e, case = %created.tracking_no, "the warning of a dangerous report was not kept")
+            tracing::error!(error = %e, case = %tracking_no, "the warning of a dangerous report was not kept")
         }
     }
 }
@@ -147,9 +148,12 @@ pub struct Scanned {
     pub surges: usize,
     pub callers: usize,
     pub reopened: usize,
+    /// Warnings of danger not kept at intake, raised late.
+    pub dangers: usize,
 }
 
-/// Looks for surges, repeated callers and reopened cases as of `now`, raising each warning once.
+/// Looks for surges, repeated callers, reopened cases and dangers whose warning was not kept at
+/// intake as of `now`, raising each warning once.
 #[tracing::instrument(skip_all)]
 pub async fn scan(platform: &Platform, now: DateTime<Utc>) -> Result<Scanned> {
     let mut scanned = Scanned::default();
@@ -173,7 +177,34 @@ pub async fn scan(platform: &Platform, now: DateTime<Utc>) -> Result<Scanned> {
         let warning = about(WarningKind::Reopened, format!("reopened:{}", case.id), &case, now);
         scanned.reopened += usize::from(platform.store.raise_warning(&warning).await?);
     }
+    scanned.dangers = dangers_missed(platform, now).await?;
     Ok(scanned)
+}
+
+/// Urgent cases of the last days holding words of danger but no warning of it (its write failed
+/// after the case was kept): warned of, and texted to those on duty, late rather than never.
+async fn dangers_missed(platform: &Platform, now: DateTime<Utc>) -> Result<usize> {
+    let words = platform.danger_words();
+    let mut raised = 0;
+    for missed in platform.store.unwarned_urgent(now - Duration::days(REOPENED_WINDOW_DAYS)).await? {
+        let found: Vec<DangerWord> = dangers_in(&missed.description, &words).into_iter().cloned().collect();
+        if found.is_empty() {
+            continue;
+        }
+        let case = &missed.case;
+        let place = Place {
+            district_code: case.district_code.clone(),
+            street_code: case.street_code.clone(),
+            community_code: case.community_code.clone(),
+            grid_code: case.grid_code.clone(),
+            ..Place::default()
+        };
+        let reported =
+            Reported { place, category_code: case.category_code.clone(), received_at: missed.received_at, found };
+        warn_of_danger(platform, &reported, case.id, &case.tracking_no).await;
+        raised += 1;
+    }
+    Ok(raised)
 }
 
 /// How early surges are warned of on the store's history: the clusters (ten reports of one

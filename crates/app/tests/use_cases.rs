@@ -29,6 +29,7 @@ conformance!(
     danger_is_texted_to_whoever_is_on_duty_in_the_street,
     the_roster_is_planned_within_its_rules,
     many_reports_of_one_matter_are_warned_of_as_a_group_complaint,
+    the_scan_warns_late_of_danger_whose_warning_was_not_kept,
 );
 
 const UNIT: &str = "dept-roads";
@@ -459,4 +460,54 @@ async fn many_reports_of_one_matter_are_warned_of_as_a_group_complaint(db: suppo
     assert_eq!(groups().await.len(), 1, "one warning per matter");
     let elsewhere = staff(&platform, "elsewhere", Role::Dispatcher, "region:110101002").await;
     assert!(warnings::list(&platform, &elsewhere, &[]).await.unwrap().is_empty());
+}
+
+async fn the_scan_warns_late_of_danger_whose_warning_was_not_kept(db: support::TestDb) {
+    use grassroots_app::warnings;
+    use grassroots_domain::warnings::WarningKind;
+    use grassroots_domain::{Actor, Channel, Priority, RequestType};
+    let platform = platform(&db).await;
+    with_phone(&platform, "own", Role::Dispatcher, "region:110101001", "13700000001").await;
+    // Urgent cases kept without their warning, as when its write failed after the case's.
+    let reference = platform.reference();
+    let category = reference.taxonomy.get("0301").unwrap();
+    let now = chrono::Utc::now();
+    let urgent = |description: &str| {
+        let due = grassroots_domain::calendar::deadlines(&reference.calendar, category, Priority::Urgent, now);
+        grassroots_store::NewCase {
+            category_code: "0301".into(),
+            request_type: RequestType::Complaint,
+            priority: Priority::Urgent,
+            channel: Channel::Web,
+            description: description.into(),
+            place: grassroots_domain::case::Place {
+                district_code: Some("110101".into()),
+                street_code: Some("110101001".into()),
+                community_code: Some("110101001001".into()),
+                ..Default::default()
+            },
+            reporter_name: None,
+            reporter_phone: None,
+            anonymous: true,
+            notify_reporter: false,
+            response_due: due.response_due,
+            resolve_due: due.resolve_due,
+            received_at: now,
+            attachments: vec![],
+            decisions: vec![],
+        }
+    };
+    let missed = platform.store.create_case(urgent("楼道里一股煤气味"), &Actor::Resident).await.unwrap();
+    let calm = platform.store.create_case(urgent("路灯倒了挡住路"), &Actor::Resident).await.unwrap();
+    let scanned = warnings::scan(&platform, now + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(scanned.dangers, 1, "the one with words of danger, not the one urgent for another reason");
+    let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101001").await;
+    let found = warnings::list(&platform, &dispatcher, &[]).await.unwrap();
+    let danger: Vec<_> = found.iter().filter(|w| w.kind == WarningKind::Danger).collect();
+    assert_eq!(danger.len(), 1);
+    assert_eq!((danger[0].case_id, danger[0].words.clone()), (Some(missed.id), vec!["煤气味".to_string()]));
+    assert_eq!(texted_staff(&platform, missed.id).await, ["137****0001"], "texted late rather than never");
+    assert!(texted_staff(&platform, calm.id).await.is_empty());
+    let again = warnings::scan(&platform, now + chrono::Duration::minutes(2)).await.unwrap();
+    assert_eq!(again.dangers, 0, "once");
 }

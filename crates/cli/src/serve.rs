@@ -176,17 +176,24 @@ async fn retrain(platform: Arc<Platform>) {
     }
 }
 
-/// Seals new audit entries into the hash chain within seconds of their writing.
+/// Looks for what warrants a warning (see `grassroots_app::warnings::scan`).
 async fn scan_for_warnings(platform: Arc<Platform>) {
     match grassroots_app::warnings::scan(&platform, Utc::now()).await {
-        Ok(s) if s.surges + s.callers + s.reopened > 0 => {
-            tracing::warn!(surges = s.surges, callers = s.callers, reopened = s.reopened, "warnings raised")
+        Ok(s) if s.surges + s.callers + s.reopened + s.dangers > 0 => {
+            tracing::warn!(
+                surges = s.surges,
+                callers = s.callers,
+                reopened = s.reopened,
+                dangers = s.dangers,
+                "warnings raised"
+            )
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "looking for warnings"),
     }
 }
 
+/// Seals new audit entries into the hash chain within seconds of their writing.
 async fn seal_audit(platform: Arc<Platform>) {
     if let Err(e) = grassroots_app::audit::seal(&platform).await {
         tracing::warn!(error = %e, "sealing the audit log");

@@ -23,7 +23,10 @@ pub async fn run(platform: &Platform, command: WarningsCommand) -> anyhow::Resul
     match command {
         WarningsCommand::Scan => {
             let s = warnings::scan(platform, Utc::now()).await.map_err(crate::refused)?;
-            println!("raised: {} surges, {} repeated callers, {} reopened cases", s.surges, s.callers, s.reopened);
+            println!(
+                "raised: {} surges, {} repeated callers, {} reopened cases, {} dangers not warned of at intake",
+                s.surges, s.callers, s.reopened, s.dangers
+            );
         }
         WarningsCommand::Backtest { days } => {
             if !(1..=3650).contains(&days) {

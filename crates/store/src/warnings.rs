@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::Result;
 
+/// What a warning of danger's key starts with, before its case's id: one per case.
+pub const DANGER_KEY: &str = "danger:";
+
 /// A warning as the platform raises it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWarning {
@@ -75,6 +78,15 @@ pub struct WarnedCase {
     pub caller: Option<String>,
 }
 
+/// An urgent case with no warning of danger: what the scan reads again for words of danger, in
+/// case the warning was not kept at intake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnwarnedCase {
+    pub case: WarnedCase,
+    pub description: String,
+    pub received_at: DateTime<Utc>,
+}
+
 /// Warnings of each kind, and how many people dismissed: the rules' override rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarningTally {
@@ -122,6 +134,8 @@ pub trait WarningStore: Send + Sync {
     async fn repeated_callers(&self, since: DateTime<Utc>, at_least: i64) -> Result<Vec<WarnedCase>>;
     /// Cases reopened (after an evaluation that found them unresolved) updated since `since`.
     async fn reopened_since(&self, since: DateTime<Utc>) -> Result<Vec<WarnedCase>>;
+    /// Urgent cases received since `since` without a warning of danger.
+    async fn unwarned_urgent(&self, since: DateTime<Utc>) -> Result<Vec<UnwarnedCase>>;
     /// Warnings raised and what became of them, per kind.
     async fn warning_tallies(&self) -> Result<Vec<WarningTally>>;
     async fn danger_words(&self) -> Result<Vec<DangerWord>>;

@@ -13,7 +13,7 @@ use super::events::{self, Subject};
 use super::messages::enqueue_staff_notice;
 use super::rows::{coded, parse_uuid, region_clause_on};
 use super::{from_ms, ms, Args, SqlStore};
-use crate::warnings::{NewWarning, Receipt, WarnedCase, Warning, WarningTally, WindowCount};
+use crate::warnings::{NewWarning, Receipt, UnwarnedCase, WarnedCase, Warning, WarningTally, WindowCount, DANGER_KEY};
 use crate::{Result, StoreError};
 
 const COLUMNS: &str = "w.id, w.kind, w.state, w.district_code, w.street_code, w.community_code, w.grid_code, \
@@ -248,6 +248,28 @@ impl crate::WarningStore for SqlStore {
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(warned_case).collect()
+    }
+
+    async fn unwarned_urgent(&self, since: DateTime<Utc>) -> Result<Vec<UnwarnedCase>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS}, c.description, c.received_at FROM cases c \
+             WHERE c.received_at >= $1 AND c.priority = $2 \
+             AND NOT EXISTS (SELECT 1 FROM warnings w WHERE w.warning_key = $3 || c.id) ORDER BY c.received_at"
+        ))
+        .bind(ms(since))
+        .bind(grassroots_domain::Priority::Urgent.as_str())
+        .bind(DANGER_KEY)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnwarnedCase {
+                    case: warned_case(r)?,
+                    description: r.try_get("description")?,
+                    received_at: from_ms(r.try_get("received_at")?),
+                })
+            })
+            .collect()
     }
 
     async fn warning_tallies(&self) -> Result<Vec<WarningTally>> {
