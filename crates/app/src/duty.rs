@@ -3,7 +3,6 @@
 //! report holds words of danger.
 
 use chrono::{DateTime, Duration, Utc};
-use grassroots_domain::calendar::parse_moment;
 use grassroots_domain::duty::{dispatches_for_street, may_stand_duty, stands_duty, ShiftPlan};
 use grassroots_domain::region::RegionCode;
 use grassroots_domain::Capability;
@@ -11,6 +10,7 @@ use grassroots_store::duty::{NewShift, Shift};
 use grassroots_store::{StaffAccount, User};
 use uuid::Uuid;
 
+use crate::fields::moment;
 use crate::{AppError, Platform, Result};
 
 /// A shift as a planner gives it; times as RFC 3339 or Beijing time (`2026-12-03T09:00`).
@@ -21,12 +21,6 @@ pub struct ShiftForm {
     pub username: String,
     pub starts_at: String,
     pub ends_at: String,
-}
-
-fn moment(field: &'static str, raw: &str) -> Result<DateTime<Utc>> {
-    parse_moment(raw).ok_or_else(|| {
-        AppError::invalid(field, "时间格式应为 2026-12-03T09:00", "a time such as 2026-12-03T09:00 (Beijing)")
-    })
 }
 
 /// Puts a shift on a street's roster.

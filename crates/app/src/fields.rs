@@ -17,6 +17,14 @@ pub fn short_text(field: &'static str, value: &str, max: usize) -> Result<String
     Ok(v.to_string())
 }
 
+/// A moment to the minute: RFC 3339, or Beijing wall-clock time as a form's date-and-time field
+/// sends it (`2026-12-03T09:00`).
+pub fn moment(field: &'static str, raw: &str) -> Result<DateTime<Utc>> {
+    grassroots_domain::calendar::parse_moment(raw).ok_or_else(|| {
+        AppError::invalid(field, "时间格式应为 2026-12-03T09:00", "a time such as 2026-12-03T09:00 (Beijing)")
+    })
+}
+
 /// A day (`YYYY-MM-DD`, Beijing time: its start, or with `end` the start of the next day) or
 /// an RFC 3339 time, in the years 2000 to 2100.
 pub fn time(field: &'static str, raw: &str, end: bool) -> Result<DateTime<Utc>> {

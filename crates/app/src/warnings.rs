@@ -66,9 +66,10 @@ pub(crate) struct Reported {
 }
 
 /// After intake: the warning of a dangerous report, for the street's dispatchers, texted to
-/// those on duty (see `duty::who_to_tell`) in the warning's transaction.
-pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, case: Uuid, tracking_no: &str) {
-    let (place, found) = (&reported.place, &reported.found);
+/// those on duty (see `duty::who_to_tell`) in the warning's transaction. Whether it was raised
+/// now (not before, nor lost).
+pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, case: Uuid, tracking_no: &str) -> bool {
+    let place = &reported.place;
     let tell = match crate::duty::who_to_tell(platform, place.street_code.as_deref(), reported.received_at).await {
         Ok(tell) => tell,
         Err(e) => {
@@ -77,27 +78,26 @@ pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, cas
         }
     };
     let warning = NewWarning {
-        kind: WarningKind::Danger,
-        key: format!("{DANGER_KEY}{case}"),
-        district_code: place.district_code.clone(),
-        street_code: place.street_code.clone(),
-        community_code: place.community_code.clone(),
-        grid_code: place.grid_code.clone(),
-        category_code: Some(reported.category_code.clone()),
-        case_id: Some(case),
-        count: None,
-        baseline: None,
-        words: found.iter().map(|w| w.word.clone()).collect(),
-        raised_at: reported.received_at,
+        words: reported.found.iter().map(|w| w.word.clone()).collect(),
         tell,
+        ..at_place(
+            WarningKind::Danger,
+            format!("{DANGER_KEY}{case}"),
+            place,
+            &reported.category_code,
+            case,
+            reported.received_at,
+        )
     };
     match platform.store.raise_warning(&warning).await {
-        Ok(_) => {
-            tracing::warn!(case = %tracking_no, words = ?warning.words, street = ?place.street_code, texted = warning.tell.len(), "danger in a report: made urgent, the street's dispatchers warned")
+        Ok(raised) => {
+            tracing::warn!(case = %tracking_no, words = ?warning.words, street = ?place.street_code, texted = warning.tell.len(), "danger in a report: made urgent, the street's dispatchers warned");
+            raised
         }
         // The case is kept and urgent; the scan reads it again (`dangers_missed`).
         Err(e) => {
-            tracing::error!(error = %e, case = %tracking_no, "the warning of a dangerous report was not kept")
+            tracing::error!(error = %e, case = %tracking_no, "the warning of a dangerous report was not kept");
+            false
         }
     }
 }
@@ -112,21 +112,10 @@ pub(crate) async fn warn_of_group(platform: &Platform, target: Uuid, created: &C
             return Ok(None);
         }
         let Some(case) = platform.store.case_record(target).await? else { return Ok(None) };
-        let place = &case.place;
         let warning = NewWarning {
-            kind: WarningKind::Group,
-            key: format!("group:{target}"),
-            district_code: place.district_code.clone(),
-            street_code: place.street_code.clone(),
-            community_code: place.community_code.clone(),
-            grid_code: place.grid_code.clone(),
-            category_code: Some(case.category_code.clone()),
-            case_id: Some(target),
             count: Some(repeats.len() as i64 + 1),
-            baseline: None,
             words: std::iter::once(case.tracking_no.clone()).chain(repeats).collect(),
-            raised_at: at,
-            tell: Vec::new(),
+            ..at_place(WarningKind::Group, format!("group:{target}"), &case.place, &case.category_code, target, at)
         };
         platform.store.raise_warning(&warning).await.map(|raised| raised.then_some(warning))
     };
@@ -192,17 +181,13 @@ async fn dangers_missed(platform: &Platform, now: DateTime<Utc>) -> Result<usize
             continue;
         }
         let case = &missed.case;
-        let place = Place {
-            district_code: case.district_code.clone(),
-            street_code: case.street_code.clone(),
-            community_code: case.community_code.clone(),
-            grid_code: case.grid_code.clone(),
-            ..Place::default()
+        let reported = Reported {
+            place: case.place(),
+            category_code: case.category_code.clone(),
+            received_at: missed.received_at,
+            found,
         };
-        let reported =
-            Reported { place, category_code: case.category_code.clone(), received_at: missed.received_at, found };
-        warn_of_danger(platform, &reported, case.id, &case.tracking_no).await;
-        raised += 1;
+        raised += usize::from(warn_of_danger(platform, &reported, case.id, &case.tracking_no).await);
     }
     Ok(raised)
 }
@@ -257,21 +242,36 @@ pub async fn lead_times(platform: &Platform, from: DateTime<Utc>, to: DateTime<U
     Ok(found)
 }
 
-fn about(kind: WarningKind, key: String, case: &WarnedCase, now: DateTime<Utc>) -> NewWarning {
+/// A warning about a case, at its place; each kind adds its counts, words and whom to tell.
+fn at_place(
+    kind: WarningKind,
+    key: String,
+    place: &Place,
+    category: &str,
+    case: Uuid,
+    at: DateTime<Utc>,
+) -> NewWarning {
     NewWarning {
         kind,
         key,
-        district_code: case.district_code.clone(),
-        street_code: case.street_code.clone(),
-        community_code: case.community_code.clone(),
-        grid_code: case.grid_code.clone(),
-        category_code: Some(case.category_code.clone()),
-        case_id: Some(case.id),
+        district_code: place.district_code.clone(),
+        street_code: place.street_code.clone(),
+        community_code: place.community_code.clone(),
+        grid_code: place.grid_code.clone(),
+        category_code: Some(category.to_string()),
+        case_id: Some(case),
         count: None,
         baseline: None,
-        words: vec![case.tracking_no.clone()],
-        raised_at: now,
+        words: Vec::new(),
+        raised_at: at,
         tell: Vec::new(),
+    }
+}
+
+fn about(kind: WarningKind, key: String, case: &WarnedCase, now: DateTime<Utc>) -> NewWarning {
+    NewWarning {
+        words: vec![case.tracking_no.clone()],
+        ..at_place(kind, key, &case.place(), &case.category_code, case.id, now)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use grassroots_domain::case::Place;
 use grassroots_domain::warnings::{DangerWord, WarningKind, WarningState};
 use grassroots_domain::{Actor, Scope};
 use uuid::Uuid;
@@ -76,6 +77,19 @@ pub struct WarnedCase {
     pub category_code: String,
     /// The caller's digest, for a repeated caller.
     pub caller: Option<String>,
+}
+
+impl WarnedCase {
+    /// Where it is, as far as a warning needs: its regions and grid.
+    pub fn place(&self) -> Place {
+        Place {
+            district_code: self.district_code.clone(),
+            street_code: self.street_code.clone(),
+            community_code: self.community_code.clone(),
+            grid_code: self.grid_code.clone(),
+            ..Place::default()
+        }
+    }
 }
 
 /// An urgent case with no warning of danger: what the scan reads again for words of danger, in

@@ -15,6 +15,11 @@ use crate::{Result, StoreError};
 const COLUMNS: &str =
     "d.id, d.street_code, d.user_id, u.username, u.display_name, u.phone_masked, d.starts_at, d.ends_at";
 
+/// One shift by its id.
+fn by_id() -> String {
+    format!("SELECT {COLUMNS} FROM duty_shifts d JOIN users u ON u.id = d.user_id WHERE d.id = $1")
+}
+
 fn shift(r: &AnyRow) -> Result<Shift> {
     Ok(Shift {
         id: uuid_column(r, "id")?,
@@ -53,8 +58,7 @@ impl crate::DutyStore for SqlStore {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
-        let sql = format!("SELECT {COLUMNS} FROM duty_shifts d JOIN users u ON u.id = d.user_id WHERE d.id = $1");
-        let added = shift(&sqlx::query(&sql).bind(id.to_string()).fetch_one(&mut *tx).await?)?;
+        let added = shift(&sqlx::query(&by_id()).bind(id.to_string()).fetch_one(&mut *tx).await?)?;
         events::audit(&mut tx, now, actor, "duty_planned", Some(Subject { kind: "duty", id }), detail(&added)).await?;
         tx.commit().await?;
         Ok(added)
@@ -62,8 +66,7 @@ impl crate::DutyStore for SqlStore {
 
     async fn remove_shift(&self, id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<Shift> {
         let mut tx = self.write.begin().await?;
-        let sql = format!("SELECT {COLUMNS} FROM duty_shifts d JOIN users u ON u.id = d.user_id WHERE d.id = $1");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut *tx).await?;
+        let row = sqlx::query(&by_id()).bind(id.to_string()).fetch_optional(&mut *tx).await?;
         let removed = shift(&row.ok_or(StoreError::NotFound)?)?;
         sqlx::query("DELETE FROM duty_shifts WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         events::audit(&mut tx, now, actor, "duty_removed", Some(Subject { kind: "duty", id }), detail(&removed))
@@ -73,8 +76,7 @@ impl crate::DutyStore for SqlStore {
     }
 
     async fn shift(&self, id: Uuid) -> Result<Option<Shift>> {
-        let sql = format!("SELECT {COLUMNS} FROM duty_shifts d JOIN users u ON u.id = d.user_id WHERE d.id = $1");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&by_id()).bind(id.to_string()).fetch_optional(&self.read).await?;
         row.as_ref().map(shift).transpose()
     }
 

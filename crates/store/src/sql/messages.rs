@@ -21,33 +21,47 @@ use crate::{Result, StoreError};
 /// event's transaction.
 pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEvent) -> Result<()> {
     let Some(notice) = CaseNotice::for_event(&event.kind) else { return Ok(()) };
-    let case_id = event.case_id.to_string();
     // One read for every recipient: the reporter (no supporter id), then each supporter.
     let recipients: Vec<Option<String>> = sqlx::query(
         "SELECT NULL AS supporter FROM cases WHERE id = $1 AND notify_reporter = 1 \
          UNION ALL SELECT id AS supporter FROM case_supporters WHERE case_id = $1 AND notify = 1",
     )
-    .bind(case_id.clone())
+    .bind(event.case_id.to_string())
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| r.try_get("supporter"))
     .collect::<std::result::Result<_, _>>()?;
     for supporter in recipients {
-        sqlx::query(
-            "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, state, attempts, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(notice.as_str())
-        .bind(CASE)
-        .bind(case_id.clone())
-        .bind(event.id.to_string())
-        .bind(supporter)
-        .bind(ms(event.at))
-        .execute(&mut *conn)
-        .await?;
+        queue(conn, notice, event.case_id, event.id, (supporter, None), event.at).await?;
     }
+    Ok(())
+}
+
+/// Queues one message about a case, for what `about` names (an event, a warning), to the
+/// reporter, a supporter or a staff member (`to`: their ids, both none for the reporter).
+async fn queue(
+    conn: &mut AnyConnection,
+    notice: CaseNotice,
+    case_id: Uuid,
+    about: Uuid,
+    (supporter, staff): (Option<String>, Option<Uuid>),
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, staff_id, state, \
+         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(notice.as_str())
+    .bind(CASE)
+    .bind(case_id.to_string())
+    .bind(about.to_string())
+    .bind(supporter)
+    .bind(staff.map(|id| id.to_string()))
+    .bind(ms(at))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -72,19 +86,7 @@ pub(super) async fn enqueue_staff_notice(
     at: DateTime<Utc>,
 ) -> Result<()> {
     for user in staff {
-        sqlx::query(
-            "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, staff_id, state, attempts, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(notice.as_str())
-        .bind(CASE)
-        .bind(case_id.to_string())
-        .bind(warning_id.to_string())
-        .bind(user.to_string())
-        .bind(ms(at))
-        .execute(&mut *conn)
-        .await?;
+        queue(conn, notice, case_id, warning_id, (None, Some(*user)), at).await?;
     }
     Ok(())
 }

@@ -245,16 +245,22 @@ impl Inserts {
     }
 
     pub(crate) async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
-        // On PostgreSQL a prepared statement keeps the parameter types of its first run, and a
-        // NULL there fixes a column's type wrongly for the runs after it (a case without a
-        // point, then one with: "incorrect binary data format"). Each run is prepared afresh.
-        let persistent = anonymous_placeholders(conn);
+        // A case without a point, then one with (see `keeps_statements_with_null_doubles`).
+        let persistent = keeps_statements_with_null_doubles(conn);
         for (full, args) in self.statements {
             let sql = if full { &self.full } else { &self.last };
             sqlx::query_with(sql, args).persistent(persistent).execute(&mut *conn).await?;
         }
         Ok(())
     }
+}
+
+/// Whether a statement binding an optional double may be kept prepared on this connection. On
+/// PostgreSQL a prepared statement keeps the parameter types of its first run, and sqlx's Any
+/// driver sends a NULL double as a 4-byte float: a later run with a value then fails ("incorrect
+/// binary data format"). There such statements are prepared afresh at each run.
+pub(crate) fn keeps_statements_with_null_doubles(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
 }
 
 /// Whether the connection takes anonymous placeholders (`?`, SQLite) in multi-row statements:

@@ -95,9 +95,8 @@ impl SqlStore {
         let sql = format!(
             "INSERT INTO machine_decisions ({DECISION_WRITTEN}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         );
-        // A confidence of NULL would fix its parameter as a 4-byte float on PostgreSQL for the
-        // statement's later runs (see `Inserts::execute`): prepared afresh there.
-        let persistent = super::anonymous_placeholders(conn);
+        // A decision without a confidence, then one with.
+        let persistent = super::keeps_statements_with_null_doubles(conn);
         for d in decisions {
             let query = bind_decision(sqlx::query(&sql), case_id, d, reasons_json(d)?, at).persistent(persistent);
             query.execute(&mut *conn).await?;

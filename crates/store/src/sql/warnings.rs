@@ -123,9 +123,8 @@ impl crate::WarningStore for SqlStore {
         .bind(words)
         .bind(ms(w.raised_at))
         .bind(ms(w.raised_at))
-        // A baseline of NULL would fix its parameter as a 4-byte float on PostgreSQL for the
-        // statement's later runs (see `Inserts::execute`): prepared afresh there.
-        .persistent(self.backend == crate::Backend::Sqlite)
+        // A warning without a baseline, then one with.
+        .persistent(super::keeps_statements_with_null_doubles(&tx))
         .execute(&mut *tx)
         .await?;
         let raised = done.rows_affected() == 1;

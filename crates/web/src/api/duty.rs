@@ -12,7 +12,6 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use grassroots_app::duty::{self, ShiftForm};
-use grassroots_domain::calendar::parse_moment;
 use grassroots_store::duty::Shift;
 
 use crate::error::{ApiError, ErrorBody};
@@ -68,19 +67,10 @@ pub struct Roster {
     pub shifts: Vec<ShiftView>,
 }
 
+/// An optional moment of the query; absent or blank is none.
 fn moment(field: &'static str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            parse_moment(s).ok_or_else(|| {
-                ApiError::from(grassroots_app::AppError::invalid(
-                    field,
-                    "时间格式应为 2026-12-03T09:00",
-                    "a time such as 2026-12-03T09:00 (Beijing)",
-                ))
-            })
-        })
-        .transpose()
+    let given = raw.map(str::trim).filter(|s| !s.is_empty());
+    Ok(given.map(|s| grassroots_app::fields::moment(field, s)).transpose()?)
 }
 
 /// The shifts of the streets within the caller's scope over a period (值班安排).
