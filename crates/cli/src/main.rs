@@ -40,6 +40,10 @@ pub struct Common {
     /// Where the embedded database, the key file and attachments live.
     #[arg(long, global = true, env = "GRASSROOTS_DATA_DIR", default_value = "./grassroots-data")]
     data_dir: PathBuf,
+    /// The directory of attachment files (photos), named by their digest; default:
+    /// `attachments` in the data directory. Servers of one store must share it.
+    #[arg(long, global = true, env = "GRASSROOTS_ATTACHMENTS_DIR")]
+    attachments_dir: Option<PathBuf>,
     /// sqlite://FILE or postgres://…; default: grassroots.db in the data directory.
     #[arg(long, global = true, env = "GRASSROOTS_DATABASE_URL")]
     database_url: Option<String>,
@@ -361,15 +365,23 @@ impl Common {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("grassroots.db").display()))
     }
 
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.attachments_dir.clone().unwrap_or_else(|| self.data_dir.join("attachments"))
+    }
+
     /// Opens (creating the data directory and key if needed) and migrates the store.
     pub async fn open_store(&self) -> anyhow::Result<Arc<SqlStore>> {
         std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
         let (keys, source) =
             Keyring::load_or_create(std::env::var("GRASSROOTS_SECRET_KEY").ok().as_deref(), &self.data_dir)?;
-        let store =
-            SqlStore::open(StoreOptions { url: self.database_url(), keys, max_connections: self.db_connections })
-                .await
-                .context("opening the database")?;
+        let store = SqlStore::open(StoreOptions {
+            url: self.database_url(),
+            keys,
+            max_connections: self.db_connections,
+            attachments_dir: self.attachments_dir(),
+        })
+        .await
+        .context("opening the database")?;
         store.migrate().await.context("migrating the database")?;
         let store = Arc::new(store);
         // Every process follows the key file, so that a rotation needs no restart.

@@ -23,6 +23,11 @@ const WARNING_TICK: Duration = Duration::from_secs(600);
 const SEARCH_TICK: Duration = Duration::from_secs(1);
 /// How often cases past their retention period are looked for.
 const RETENTION_TICK: Duration = Duration::from_secs(3600);
+/// How often attachment files that nothing names are removed.
+const ATTACHMENT_SWEEP_TICK: Duration = Duration::from_secs(3600);
+/// How old an unnamed attachment file must be to go: far longer than any report or move
+/// takes between writing its files and committing.
+const ATTACHMENT_GRACE: Duration = Duration::from_secs(3600);
 
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
@@ -46,6 +51,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
     tokio::spawn(leased(platform.clone(), "warnings", WARNING_TICK, scan_for_warnings));
+    tokio::spawn(leased(platform.clone(), "attachment-sweep", ATTACHMENT_SWEEP_TICK, sweep_attachments));
     if common.retrain_hours > 0 {
         let every = Duration::from_secs(common.retrain_hours * 3600);
         let platform = platform.clone();
@@ -190,6 +196,22 @@ async fn scan_for_warnings(platform: Arc<Platform>) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "looking for warnings"),
+    }
+}
+
+/// Removes the files of erased cases' photos, and of reports whose transaction failed.
+async fn sweep_attachments(platform: Arc<Platform>) {
+    match platform.store.sweep_attachment_files(ATTACHMENT_GRACE).await {
+        Ok(swept) if swept.removed + swept.unfinished > 0 => {
+            tracing::info!(
+                removed = swept.removed,
+                unfinished = swept.unfinished,
+                kept = swept.kept,
+                "attachment files swept"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweeping attachment files"),
     }
 }
 

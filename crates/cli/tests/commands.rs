@@ -2,16 +2,8 @@
 
 mod support;
 
-use grassroots_store::crypto::Keyring;
 use grassroots_store::prelude::*;
-use grassroots_store::{SqlStore, StoreOptions};
-use support::grassroots;
-
-async fn open(dir: &std::path::Path) -> SqlStore {
-    let (keys, _) = Keyring::load_or_create(None, dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("grassroots.db").display());
-    SqlStore::open(StoreOptions { url, keys, max_connections: 1 }).await.unwrap()
-}
+use support::{grassroots, open_store, street_light_report};
 
 #[tokio::test]
 async fn user_add_creates_an_account_with_its_role_and_scope() {
@@ -39,7 +31,7 @@ async fn user_add_creates_an_account_with_its_role_and_scope() {
     let short = add(&["--username", "li", "--role", "admin", "--scope", "all", "--password", "short"]);
     assert!(!short.status.success());
 
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     let wang = store.user_by_username("wang").await.unwrap().expect("created");
     assert_eq!(wang.user.role, grassroots_domain::Role::Handler);
     assert_eq!(wang.user.scope.to_spec(), "unit:110101-water-utility");
@@ -54,7 +46,7 @@ async fn calendar_import_replaces_the_working_day_calendar() {
     std::fs::write(&file, "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-09,workday,调休\n").unwrap();
     let out = grassroots(dir.path()).args(["calendar", "import"]).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let calendar = open(dir.path()).await.reference().await.unwrap().calendar;
+    let calendar = open_store(dir.path()).await.reference().await.unwrap().calendar;
     let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     assert!(!calendar.is_working_day(day("2027-01-01")), "a Friday holiday");
     assert!(calendar.is_working_day(day("2027-01-09")), "a Saturday worked");
@@ -63,7 +55,7 @@ async fn calendar_import_replaces_the_working_day_calendar() {
     let bad = grassroots(dir.path()).args(["calendar", "import"]).arg(&file).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&bad.stderr));
-    let calendar = open(dir.path()).await.reference().await.unwrap().calendar;
+    let calendar = open_store(dir.path()).await.reference().await.unwrap().calendar;
     assert!(!calendar.is_working_day(day("2027-01-01")), "a refused file changes nothing");
 }
 
@@ -97,7 +89,7 @@ async fn import_regions_updates_in_place_and_refuses_a_bad_file_whole() {
     let bad = import();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line 3"), "{}", String::from_utf8_lossy(&bad.stderr));
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     let codes: Vec<String> = store.regions().await.unwrap().iter().map(|r| r.code.as_str().to_string()).collect();
     assert_eq!(codes, vec!["110101", "110101001"], "nothing of the bad file was written");
     assert_eq!(store.region_names("110101001").await.unwrap().len(), 1);
@@ -159,7 +151,7 @@ async fn import_boundaries_and_grids_checks_the_layer_whole_and_numbers_the_grid
         "{}",
         text(&outside)
     );
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     assert!(store.grids().await.unwrap().is_empty(), "nothing of a refused file is written");
 
     std::fs::write(
@@ -186,10 +178,10 @@ async fn import_boundaries_and_grids_checks_the_layer_whole_and_numbers_the_grid
 }
 
 /// Beijing's regions, the built-in categories and one unit, `cgw`, in a new store.
-async fn beijing_with_one_unit(dir: &std::path::Path) -> SqlStore {
+async fn beijing_with_one_unit(dir: &std::path::Path) -> grassroots_store::SqlStore {
     let regions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/beijing-regions.csv");
     assert!(grassroots(dir).args(["import", "regions"]).arg(&regions).output().unwrap().status.success());
-    let store = open(dir).await;
+    let store = open_store(dir).await;
     let taxonomy = grassroots_domain::Taxonomy::builtin();
     store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
     let unit = grassroots_store::Unit {
@@ -249,7 +241,7 @@ async fn apikey_create_prints_the_key_last_and_keeps_only_its_digest() {
     let out = String::from_utf8(created.stdout).unwrap();
     let key = out.lines().last().unwrap().trim().to_string();
     assert!(key.len() >= 32, "{out}");
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     let digest = grassroots_store::auth::digest(&key);
     let found = store.api_key_by_hash(&digest).await.unwrap().expect("the key is known by its digest");
     assert_eq!(found.name, "城市服务App");
@@ -271,33 +263,17 @@ async fn apikey_create_prints_the_key_last_and_keeps_only_its_digest() {
 
 #[tokio::test]
 async fn export_cases_writes_every_case_masked_in_either_format() {
-    use grassroots_domain::{Actor, Channel, Priority, RequestType};
+    use grassroots_domain::Actor;
     let dir = tempfile::tempdir().unwrap();
     assert!(grassroots(dir.path()).arg("migrate").output().unwrap().status.success());
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     let taxonomy = grassroots_domain::Taxonomy::builtin();
     store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
     let now = chrono::Utc::now();
     // More than one export page, so the walk goes on past the first.
     let total = grassroots_store::export::PAGE as usize + 5;
     for i in 0..total {
-        let case = grassroots_store::NewCase {
-            category_code: "0301".into(),
-            request_type: RequestType::Complaint,
-            priority: Priority::Normal,
-            channel: Channel::Phone,
-            description: format!("路灯不亮，第{i}件"),
-            place: grassroots_domain::case::Place { district_code: Some("110101".into()), ..Default::default() },
-            reporter_name: Some("张三".into()),
-            reporter_phone: Some("13812345678".into()),
-            anonymous: false,
-            notify_reporter: false,
-            response_due: now + chrono::Duration::hours(24),
-            resolve_due: now + chrono::Duration::days(7),
-            received_at: now - chrono::Duration::minutes(i as i64),
-            attachments: vec![],
-            decisions: vec![],
-        };
+        let case = street_light_report(format!("路灯不亮，第{i}件"), now - chrono::Duration::minutes(i as i64), vec![]);
         store.create_case(case, &Actor::Resident).await.unwrap();
     }
     let export = |args: &[&str]| grassroots(dir.path()).args(["export", "cases"]).args(args).output().unwrap();
@@ -458,7 +434,7 @@ async fn import_cases_reports_every_bad_row_and_imports_each_case_once() {
 async fn model_train_keeps_a_version_with_its_evaluation_and_puts_it_into_service() {
     let dir = tempfile::tempdir().unwrap();
     assert!(grassroots(dir.path()).arg("migrate").output().unwrap().status.success());
-    let store = open(dir.path()).await;
+    let store = open_store(dir.path()).await;
     let taxonomy = grassroots_domain::Taxonomy::builtin();
     store.upsert_categories(&taxonomy.iter().cloned().collect::<Vec<_>>()).await.unwrap();
     let train = grassroots(dir.path()).args(["model", "train"]).output().unwrap();

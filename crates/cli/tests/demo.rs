@@ -16,13 +16,37 @@ use support::grassroots;
 #[tokio::test]
 async fn demo_loads_once_and_its_cases_replay() {
     let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
+    demo_loads_once_and_its_cases_replay_on(dir.path(), url).await;
+}
+
+/// The same on PostgreSQL, in a database of its own on the server named by
+/// GRASSROOTS_TEST_POSTGRES_URL.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set GRASSROOTS_TEST_POSTGRES_URL and run with --ignored"]
+async fn demo_loads_once_and_its_cases_replay_on_postgres() {
+    use sqlx::Connection;
+    let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL").expect("GRASSROOTS_TEST_POSTGRES_URL");
+    sqlx::any::install_default_drivers();
+    let name = format!("grassroots_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+    let dir = tempfile::tempdir().unwrap();
+    demo_loads_once_and_its_cases_replay_on(dir.path(), format!("{prefix}/{name}")).await;
+}
+
+async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: String) {
     for _ in 0..2 {
-        let out = grassroots(dir.path()).args(["demo", "--no-serve"]).output().unwrap();
+        let out = grassroots(dir).args(["--database-url", &url, "demo", "--no-serve"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let (keys, _) = Keyring::load_or_create(None, dir.path()).unwrap();
-    let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
-    let store = Arc::new(SqlStore::open(StoreOptions { url, keys, max_connections: 2 }).await.unwrap());
+    let (keys, _) = Keyring::load_or_create(None, dir).unwrap();
+    let store = Arc::new(
+        SqlStore::open(StoreOptions { url, keys, max_connections: 2, attachments_dir: dir.join("attachments") })
+            .await
+            .unwrap(),
+    );
     assert_eq!(store.count_cases().await.unwrap(), 684, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
     assert_eq!(reference.units.len(), 23 + 17, "departments, the command centre, street offices");

@@ -87,7 +87,14 @@ async fn a_rotation_under_write_load_leaves_every_value_under_the_new_key() {
 
     // Every sealed value opens under the new key alone, and none is left to re-seal.
     let url = format!("sqlite://{}", dir.path().join("grassroots.db").display());
-    let store = SqlStore::open(StoreOptions { url, keys: rotated, max_connections: 2 }).await.unwrap();
+    let store = SqlStore::open(StoreOptions {
+        url,
+        keys: rotated,
+        max_connections: 2,
+        attachments_dir: dir.path().join("attachments"),
+    })
+    .await
+    .unwrap();
     let (mut examined, mut cursor) = (0, Some(ResealCursor::start()));
     while let Some(from) = cursor {
         let batch = store.reseal(&from, 1000).await.expect("every value opens under the new key");

@@ -175,9 +175,14 @@ async fn main() {
     let path = dir.join(format!("cases-{total}-v1.db"));
     let (keys, _) = Keyring::load_or_create(None, &dir).unwrap();
     let fresh = !path.exists();
-    let store = SqlStore::open(StoreOptions { url: format!("sqlite://{}", path.display()), keys, max_connections: 4 })
-        .await
-        .unwrap();
+    let store = SqlStore::open(StoreOptions {
+        url: format!("sqlite://{}", path.display()),
+        keys,
+        max_connections: 4,
+        attachments_dir: dir.join("attachments"),
+    })
+    .await
+    .unwrap();
     store.migrate().await.unwrap();
     let now = Utc::now();
     if fresh || store.count_cases().await.unwrap() < total as i64 {

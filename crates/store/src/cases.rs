@@ -11,8 +11,7 @@ use grassroots_domain::Scope;
 use uuid::Uuid;
 
 use crate::{
-    AttachmentInfo, CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result,
-    RevealedPersonalData,
+    CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result, RevealedPersonalData,
 };
 
 #[async_trait]
@@ -59,7 +58,4 @@ pub trait CaseStore: Send + Sync {
     async fn case_events(&self, id: Uuid) -> Result<Vec<CaseEvent>>;
     /// The row of a case as stored, without scope (for replay checks and workers).
     async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>>;
-    async fn attachments(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>>;
-    /// An attachment's media type and bytes; `NotFound` outside the scope.
-    async fn attachment(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)>;
 }

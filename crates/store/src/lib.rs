@@ -8,6 +8,7 @@
 
 extern crate self as grassroots_store;
 
+mod attachments;
 mod audit;
 pub mod auth;
 mod cases;
@@ -16,6 +17,7 @@ pub mod duplicates;
 pub mod duty;
 mod error;
 pub mod export;
+pub mod files;
 mod grids;
 mod history;
 mod identity;
@@ -34,6 +36,7 @@ pub mod support;
 pub mod types;
 pub mod warnings;
 
+pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
 pub use duplicates::DuplicateStore;
@@ -51,7 +54,7 @@ pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
 pub use search::SearchFeedStore;
-pub use sql::{check_backup, Backend, SqlStore, StoreOptions};
+pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
 pub use support::SupportStore;
 pub use types::*;
@@ -62,9 +65,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, IdentityStore, JobStore, KeyStore,
-        MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore, StatsStore, Store,
-        SupportStore, WarningStore,
+        AttachmentStore, AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, IdentityStore,
+        JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore,
+        StatsStore, Store, SupportStore, WarningStore,
     };
 }
 
@@ -74,6 +77,7 @@ pub mod prelude {
 pub trait Store:
     ReferenceStore
     + GridStore
+    + AttachmentStore
     + IdentityStore
     + CaseStore
     + DuplicateStore

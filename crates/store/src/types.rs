@@ -120,7 +120,7 @@ pub struct NewCase {
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
-    /// Photos, stored with the case in the same transaction.
+    /// Photos: their files are written first, their rows in the case's transaction.
     pub attachments: Vec<NewAttachment>,
     /// What the machine decided about it at intake (a category, an automatic dispatch), kept
     /// with it in the same transaction.

@@ -63,9 +63,14 @@ async fn main() {
     // GRASSROOTS_BENCH_DATABASE_URL=postgres://… measures PostgreSQL instead (an empty database).
     let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("grassroots.db").display()));
-    let store = SqlStore::open(StoreOptions { url, keys: Keyring::single(DataKey::generate()), max_connections: 8 })
-        .await
-        .unwrap();
+    let store = SqlStore::open(StoreOptions {
+        url,
+        keys: Keyring::single(DataKey::generate()),
+        max_connections: 8,
+        attachments_dir: dir.path().join("attachments"),
+    })
+    .await
+    .unwrap();
     store.migrate().await.unwrap();
     let regions: Vec<_> = parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
         .unwrap()

@@ -852,6 +852,9 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
         }
     }
     let total = written?;
+    if total.added > 0 {
+        store.gather_statistics().await.context("gathering the planner's statistics after the import")?;
+    }
     println!(
         "{} cases imported from {}, {} imported before and left as they were, {bad} bad rows skipped",
         total.added, mapping.source, total.already_imported

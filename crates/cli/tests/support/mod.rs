@@ -131,3 +131,38 @@ impl ReportWriters {
         acknowledged
     }
 }
+
+/// Opens the SQLite store of a data directory, as the binary does.
+pub async fn open_store(dir: &Path) -> grassroots_store::SqlStore {
+    let (keys, _) = grassroots_store::crypto::Keyring::load_or_create(None, dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("grassroots.db").display());
+    let options =
+        grassroots_store::StoreOptions { url, keys, max_connections: 2, attachments_dir: dir.join("attachments") };
+    grassroots_store::SqlStore::open(options).await.unwrap()
+}
+
+/// A resident's report of a street light in 东城区, received at `at`, with these photos.
+pub fn street_light_report(
+    description: String,
+    at: chrono::DateTime<chrono::Utc>,
+    attachments: Vec<grassroots_store::NewAttachment>,
+) -> grassroots_store::NewCase {
+    use grassroots_domain::{Channel, Priority, RequestType};
+    grassroots_store::NewCase {
+        category_code: "0301".into(),
+        request_type: RequestType::Complaint,
+        priority: Priority::Normal,
+        channel: Channel::Phone,
+        description,
+        place: grassroots_domain::case::Place { district_code: Some("110101".into()), ..Default::default() },
+        reporter_name: Some("张三".into()),
+        reporter_phone: Some("13812345678".into()),
+        anonymous: false,
+        notify_reporter: false,
+        response_due: at + chrono::Duration::hours(24),
+        resolve_due: at + chrono::Duration::days(7),
+        received_at: at,
+        attachments,
+        decisions: vec![],
+    }
+}

@@ -48,3 +48,26 @@ pub async fn check_backup(file: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The digests of the attachment files a SQLite store (a backup) names: none for one taken
+/// before attachments became files, whose BLOBs `migrate` moves out after the restore.
+pub async fn attachment_digests(file: &Path) -> Result<Vec<String>> {
+    use sqlx::ConnectOptions;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(file).read_only(true);
+    let mut conn = options.connect().await?;
+    let has_files: i64 = sqlx::query("SELECT COUNT(*) FROM pragma_table_info('attachments') WHERE name = 'digest'")
+        .fetch_one(&mut conn)
+        .await?
+        .try_get(0)?;
+    if has_files == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query("SELECT DISTINCT digest FROM attachments WHERE digest IS NOT NULL ORDER BY digest")
+        .fetch_all(&mut conn)
+        .await?;
+    let digests: Vec<String> = rows.iter().map(|r| r.try_get("digest")).collect::<std::result::Result<_, _>>()?;
+    match digests.iter().find(|d| !crate::files::is_digest(d)) {
+        Some(bad) => Err(StoreError::Corrupt(format!("{}: attachment digest {bad:?}", file.display()))),
+        None => Ok(digests),
+    }
+}

@@ -17,16 +17,16 @@ use super::rows::{
 };
 use grassroots_domain::case::to_millis;
 
+use super::attachments::StoredAttachment;
 use super::events::{self, Change, EventRow, Subject};
 use super::intake::IntakeJob;
-use super::rows::uuid_column;
 use super::{anonymous_placeholders, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
 use tokio::sync::oneshot;
 
 use crate::{
-    AttachmentInfo, CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase,
-    ResidentPass, Result, RevealedPersonalData, RevealedText, StoreError,
+    CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase, ResidentPass,
+    Result, RevealedPersonalData, RevealedText, StoreError,
 };
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
@@ -241,39 +241,6 @@ fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
 }
 
 impl SqlStore {
-    pub(crate) async fn insert_attachments(
-        conn: &mut AnyConnection,
-        case_id: Uuid,
-        event_seq: i64,
-        attachments: &[NewAttachment],
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        for a in attachments {
-            sqlx::query(
-                "INSERT INTO attachments (id, case_id, event_seq, media_type, bytes, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(case_id.to_string())
-            .bind(event_seq)
-            .bind(a.media_type.clone())
-            .bind(a.bytes.clone())
-            .bind(ms(at))
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Whether the case is within the scope (the attachment queries share the case's rule).
-    async fn case_in_scope(&self, scope: &Scope, case_id: Uuid) -> Result<bool> {
-        let mut args = Args::default();
-        let clause = super::rows::scope_clause(scope, &mut args);
-        let id = args.text(case_id.to_string());
-        let sql = format!("SELECT 1 FROM cases c WHERE c.id = {id} AND {clause}");
-        Ok(args.bind(sqlx::query(&sql)).fetch_optional(&self.read).await?.is_some())
-    }
-
     async fn events_of(&self, id: Uuid) -> Result<Vec<CaseEvent>> {
         let stored = events::events_of(&self.read, CASE, id).await?;
         stored
@@ -470,6 +437,7 @@ impl SqlStore {
         photos: &[NewAttachment],
     ) -> Result<CaseRecord> {
         let ctx = &MoveContext { now: to_millis(ctx.now), ..*ctx };
+        let mut files = None;
         for _ in 0..MAX_ATTEMPTS {
             let kind = decide(&case, actor, mv, ctx)?;
             check_photos(mv, ctx.taxonomy.get(&case.category_code), photos.len())?;
@@ -478,7 +446,14 @@ impl SqlStore {
                 Move::Merge { into, .. } => Some(*into),
                 _ => None,
             };
-            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target, photos).await? {
+            // The files are written once the move is allowed, before its transaction.
+            let stored = match files.take() {
+                Some(stored) => stored,
+                None => self.store_files(photos).await?,
+            };
+            let committed = self.commit_event(&case, kind, actor, ctx.now, live_target, &stored).await?;
+            files = Some(stored);
+            if let Some(after) = committed {
                 return Ok(after);
             }
             let row = self.locate(locator).await?.ok_or(StoreError::MovedAway)?;
@@ -497,7 +472,7 @@ impl SqlStore {
         actor: &Actor,
         at: DateTime<Utc>,
         live_target: Option<Uuid>,
-        photos: &[NewAttachment],
+        photos: &[StoredAttachment],
     ) -> Result<Option<CaseRecord>> {
         // Events of one case never go back in time, even if clocks of two servers disagree.
         let at = to_millis(at).max(case.updated_at);
@@ -612,10 +587,12 @@ impl SqlStore {
 
 #[async_trait::async_trait]
 impl crate::CaseStore for SqlStore {
-    async fn create_case(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+    async fn create_case(&self, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+        // Written before the report joins the queue, so the writer's batch syncs no file.
+        let files = self.store_files(&std::mem::take(&mut new.attachments)).await?;
         let (reply, answer) = oneshot::channel();
         self.intake
-            .send(IntakeJob { new, actor: actor.clone(), reply })
+            .send(IntakeJob { new, files, actor: actor.clone(), reply })
             .await
             .map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?
@@ -838,41 +815,6 @@ impl crate::CaseStore for SqlStore {
     async fn case_record(&self, id: Uuid) -> Result<Option<CaseRecord>> {
         let row = self.locate(&Locator::Scoped(&Scope::All, id)).await?;
         row.as_ref().map(record_from_row).transpose()
-    }
-
-    async fn attachments(&self, scope: &Scope, case_id: Uuid) -> Result<Vec<AttachmentInfo>> {
-        if !self.case_in_scope(scope, case_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        let rows = sqlx::query(
-            "SELECT id, event_seq, media_type, LENGTH(bytes) AS size FROM attachments WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case_id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachmentInfo {
-                    id: uuid_column(r, "id")?,
-                    event_seq: r.try_get("event_seq")?,
-                    media_type: r.try_get("media_type")?,
-                    size: r.try_get::<i64, _>("size")?,
-                })
-            })
-            .collect()
-    }
-
-    async fn attachment(&self, scope: &Scope, case_id: Uuid, id: Uuid) -> Result<(String, Vec<u8>)> {
-        if !self.case_in_scope(scope, case_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        let row = sqlx::query("SELECT media_type, bytes FROM attachments WHERE id = $1 AND case_id = $2")
-            .bind(id.to_string())
-            .bind(case_id.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok((row.try_get("media_type")?, row.try_get("bytes")?))
     }
 }
 

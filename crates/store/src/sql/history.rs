@@ -30,6 +30,9 @@ const POSTGRES_CASE_INDEXES: &str = "SELECT i.relname::text AS name, pg_get_inde
      WHERE x.indrelid = 'cases'::regclass \
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1";
 
+/// The tables an import fills.
+const IMPORTED_TABLES: [&str; 5] = ["cases", "events", "case_imports", "case_co_units", "machine_decisions"];
+
 /// Indexes as (name, definition) rows.
 fn names_and_definitions(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<(String, String)>> {
     rows.iter().map(|row| Ok((row.try_get("name")?, row.try_get("definition")?))).collect()
@@ -71,6 +74,18 @@ impl SqlStore {
             for pragma in pragmas {
                 sqlx::query(pragma).execute(&self.write).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Within the transaction, PostgreSQL plans each statement for its values and the tables
+    /// as they are now. A cached generic plan was costed when the tables were small (or
+    /// before their statistics were gathered) and goes on scanning them whole as an import
+    /// fills them: each look-up of imported ids took over a second at a hundred thousand
+    /// cases.
+    async fn plan_each_statement(&self, tx: &mut AnyConnection) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *tx).await?;
         }
         Ok(())
     }
@@ -151,9 +166,10 @@ impl crate::HistoryStore for SqlStore {
         let offered = cases.len() as u64;
         // Read what is taken and build the statements before the transaction, so that a
         // batch gets ready while the one before it is being written...
-        let mut reader = self.read.acquire().await?;
+        let mut reader = self.read.begin().await?;
+        self.plan_each_statement(&mut reader).await?;
         Self::leave_out_known(&mut reader, source, &mut cases).await?;
-        drop(reader);
+        reader.commit().await?;
         let mut inserts = self.import_inserts(source, &cases, now)?;
         // A bulk load touches every index of the cases table all over: with the usual 64 MiB
         // cache it slows to a crawl past a few hundred thousand cases; and each multi-row
@@ -165,6 +181,7 @@ impl crate::HistoryStore for SqlStore {
             // what the one before it wrote. (SQLite has one writer at a time anyway.)
             sqlx::query("LOCK TABLE case_imports IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
         }
+        self.plan_each_statement(&mut tx).await?;
         // ...and check again within it, for a writer that came in between.
         if Self::leave_out_known(&mut tx, source, &mut cases).await? {
             inserts = self.import_inserts(source, &cases, now)?;
@@ -243,6 +260,15 @@ impl crate::HistoryStore for SqlStore {
         // Let the lease go (it ran out at the epoch): the import is over.
         self.claim_lease(BULK_IMPORT_LEASE, holder, DateTime::UNIX_EPOCH, chrono::Duration::zero()).await?;
         Ok(built)
+    }
+
+    async fn gather_statistics(&self) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            for table in IMPORTED_TABLES {
+                sqlx::query(&format!("ANALYZE {table}")).execute(&self.write).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn insert_visit_history(&self, households: &[(String, String)], visits: &[HistoricVisit]) -> Result<()> {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::cases::{insert_sealed_texts, new_query_code, new_tracking_no, seal_free_texts, seal_personal};
 use grassroots_domain::case::to_millis;
 
+use super::attachments::StoredAttachment;
 use super::SqlStore;
 use crate::crypto::Cipher;
 use crate::{CreatedCase, NewCase, Result, StoreError};
@@ -23,6 +24,8 @@ const QUEUE: usize = 4096;
 
 pub(super) struct IntakeJob {
     pub new: NewCase,
+    /// The report's photos, their files written already.
+    pub files: Vec<StoredAttachment>,
     pub actor: Actor,
     pub reply: oneshot::Sender<Result<CreatedCase>>,
 }
@@ -57,7 +60,7 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, batch: Vec<IntakeJob>) {
     };
     let mut written = Vec::with_capacity(batch.len());
     for job in batch {
-        match insert_one(&mut tx, cipher, job.new, &job.actor).await {
+        match insert_one(&mut tx, cipher, job.new, &job.files, &job.actor).await {
             Ok(created) => written.push((job.reply, created)),
             Err(e) => {
                 let _ = job.reply.send(Err(e));
@@ -79,7 +82,13 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, batch: Vec<IntakeJob>) {
     }
 }
 
-async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
+async fn insert_one(
+    conn: &mut AnyConnection,
+    cipher: &Cipher,
+    mut new: NewCase,
+    files: &[StoredAttachment],
+    actor: &Actor,
+) -> Result<CreatedCase> {
     new.received_at = to_millis(new.received_at);
     new.response_due = to_millis(new.response_due);
     new.resolve_due = to_millis(new.resolve_due);
@@ -121,7 +130,7 @@ async fn insert_one(conn: &mut AnyConnection, cipher: &Cipher, mut new: NewCase,
                 personal,
             )
             .await?;
-            SqlStore::insert_attachments(conn, id, event.seq, &new.attachments, new.received_at).await?;
+            SqlStore::insert_attachments(conn, id, event.seq, files, new.received_at).await?;
             SqlStore::insert_decisions(conn, id, &new.decisions, new.received_at).await?;
             insert_sealed_texts(conn, id, event.seq, &sealed).await?;
             super::cases::record_case_change(conn, &record, &event, actor).await

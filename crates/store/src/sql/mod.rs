@@ -6,6 +6,7 @@
 //! updates the row only if its version is unchanged, so concurrent writers (several server
 //! processes included) never interleave a case's events; the loser retries.
 
+mod attachments;
 mod audit;
 mod backup;
 mod cases;
@@ -36,7 +37,7 @@ mod warnings;
 #[path = "../../tests/support/mod.rs"]
 mod test_support;
 
-pub use backup::check_backup;
+pub use backup::{attachment_digests, check_backup};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -71,6 +72,8 @@ pub struct StoreOptions {
     pub keys: Keyring,
     /// Read connections (SQLite) or all connections (PostgreSQL).
     pub max_connections: u32,
+    /// The directory of attachment files, shared by every server of the store.
+    pub attachments_dir: std::path::PathBuf,
 }
 
 pub struct SqlStore {
@@ -81,6 +84,7 @@ pub struct SqlStore {
     read: AnyPool,
     cipher: Cipher,
     intake: tokio::sync::mpsc::Sender<intake::IntakeJob>,
+    files: crate::files::FileStore,
 }
 
 /// The page cache of every SQLite connection, 64 MiB (bulk imports raise it for a while).
@@ -96,6 +100,7 @@ impl SqlStore {
             sqlx::Error::Configuration("database URL must start with sqlite:// or postgres://".into())
         })?;
         let cipher = Cipher::from_keyring(&options.keys);
+        let files = crate::files::FileStore::new(options.attachments_dir.clone());
         match backend {
             Backend::Sqlite => {
                 let url =
@@ -122,7 +127,7 @@ impl SqlStore {
                 let write = pool(1).connect_with(connect.clone()).await?;
                 let read = pool(options.max_connections.max(1)).connect_with(connect).await?;
                 let intake = intake::spawn_writer(write.clone(), cipher.clone());
-                Ok(Self { backend, write, read, cipher, intake })
+                Ok(Self { backend, write, read, cipher, intake, files })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -131,7 +136,7 @@ impl SqlStore {
                     .connect(&options.url)
                     .await?;
                 let intake = intake::spawn_writer(pool.clone(), cipher.clone());
-                Ok(Self { backend, write: pool.clone(), read: pool, cipher, intake })
+                Ok(Self { backend, write: pool.clone(), read: pool, cipher, intake, files })
             }
         }
     }
@@ -147,6 +152,10 @@ impl SqlStore {
         let rebuilt = crate::HistoryStore::restore_case_indexes(self, &holder, chrono::Utc::now()).await?;
         if rebuilt > 0 {
             tracing::warn!(rebuilt, "built again the case indexes an unfinished bulk import had set aside");
+        }
+        let moved = self.move_attachments_into_files().await?;
+        if moved > 0 {
+            tracing::info!(moved, "moved attachments out of the database into files");
         }
         Ok(())
     }

@@ -13,6 +13,10 @@ pub struct TestDb {
     /// The keys the store was opened with.
     pub keys: Keyring,
     pub sqlite_path: Option<PathBuf>,
+    /// The database's URL, for tests that look beneath the store.
+    pub url: String,
+    /// Where the store keeps attachment files.
+    pub attachments_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -20,15 +24,18 @@ pub async fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("grassroots.db");
     let keys = Keyring::single(DataKey::generate());
+    let url = format!("sqlite://{}", path.display());
+    let attachments_dir = dir.path().join("attachments");
     let store = SqlStore::open(StoreOptions {
-        url: format!("sqlite://{}", path.display()),
+        url: url.clone(),
         keys: keys.clone(),
         max_connections: 4,
+        attachments_dir: attachments_dir.clone(),
     })
     .await
     .unwrap();
     store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), keys, sqlite_path: Some(path), _dir: Some(dir) }
+    TestDb { store: Arc::new(store), keys, sqlite_path: Some(path), url, attachments_dir, _dir: Some(dir) }
 }
 
 /// A fresh database on the server named by GRASSROOTS_TEST_POSTGRES_URL.
@@ -43,7 +50,16 @@ pub async fn postgres_db() -> TestDb {
     let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
     let url = format!("{prefix}/{name}");
     let keys = Keyring::single(DataKey::generate());
-    let store = SqlStore::open(StoreOptions { url, keys: keys.clone(), max_connections: 8 }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let attachments_dir = dir.path().join("attachments");
+    let store = SqlStore::open(StoreOptions {
+        url: url.clone(),
+        keys: keys.clone(),
+        max_connections: 8,
+        attachments_dir: attachments_dir.clone(),
+    })
+    .await
+    .unwrap();
     store.migrate().await.unwrap();
-    TestDb { store: Arc::new(store), keys, sqlite_path: None, _dir: None }
+    TestDb { store: Arc::new(store), keys, sqlite_path: None, url, attachments_dir, _dir: Some(dir) }
 }
