@@ -102,20 +102,29 @@ pub(crate) async fn warn_of_danger(platform: &Platform, reported: &Reported, cas
     }
 }
 
+/// The reports a group complaint's warning names at most, the first by receipt.
+const GROUP_NAMED: usize = 50;
+
 /// After intake, for a report suggested as a repeat of `target`: once the matter has
 /// `GROUP_FROM` reports (a group complaint, or a copy-paste flood), a warning at the target's
-/// place naming them all, raised once per matter.
+/// place naming them (the first `GROUP_NAMED`), raised once per matter: each later report
+/// tries again, so a warning lost to a failed write is raised by the next one.
 pub(crate) async fn warn_of_group(platform: &Platform, target: Uuid, created: &CreatedCase, at: DateTime<Utc>) {
+    let key = format!("group:{target}");
     let raised = async {
-        let repeats = platform.store.suspected_repeats(target).await?;
-        if repeats.len() + 1 < crate::duplicates::GROUP_FROM {
+        // A flood's later reports find the matter warned of already, by reading alone.
+        if platform.store.warning_raised(&key).await? {
+            return Ok(None);
+        }
+        let repeats = platform.store.suspected_repeats(target, GROUP_NAMED).await?;
+        if repeats.count + 1 < crate::duplicates::GROUP_FROM as i64 {
             return Ok(None);
         }
         let Some(case) = platform.store.case_record(target).await? else { return Ok(None) };
         let warning = NewWarning {
-            count: Some(repeats.len() as i64 + 1),
-            words: std::iter::once(case.tracking_no.clone()).chain(repeats).collect(),
-            ..at_place(WarningKind::Group, format!("group:{target}"), &case.place, &case.category_code, target, at)
+            count: Some(repeats.count + 1),
+            words: std::iter::once(case.tracking_no.clone()).chain(repeats.tracking_nos).collect(),
+            ..at_place(WarningKind::Group, key.clone(), &case.place, &case.category_code, target, at)
         };
         platform.store.raise_warning(&warning).await.map(|raised| raised.then_some(warning))
     };

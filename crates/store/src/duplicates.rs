@@ -10,6 +10,14 @@ use uuid::Uuid;
 
 use crate::Result;
 
+/// The reports suggested as repeats of one case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SuspectedRepeats {
+    pub count: i64,
+    /// The first ones by receipt, as many as asked for.
+    pub tracking_nos: Vec<String>,
+}
+
 /// What a report is looked up by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe<'a> {
@@ -48,9 +56,10 @@ pub trait DuplicateStore: Send + Sync {
         probe: &Probe<'_>,
         limit: usize,
     ) -> Result<Vec<Candidate>>;
-    /// The tracking numbers of the reports the machine suggested merging into `target` (open,
-    /// merged or finished since), by receipt: with it, the reports of one matter.
-    async fn suspected_repeats(&self, target: Uuid) -> Result<Vec<String>>;
+    /// The reports the machine suggested merging into `target` (open, merged or finished
+    /// since): with it, the reports of one matter. How many, and the tracking numbers of the
+    /// first `limit` by receipt (a flood must not make each report read all the others).
+    async fn suspected_repeats(&self, target: Uuid, limit: usize) -> Result<SuspectedRepeats>;
     /// A case's caller's phone digest, if it has one.
     async fn caller_of(&self, case_id: Uuid) -> Result<Option<String>>;
     /// The digest the store keeps of a phone number, to find the same caller's cases.

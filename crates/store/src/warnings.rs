@@ -124,6 +124,8 @@ pub trait WarningStore: Send + Sync {
     async fn receipts(&self, districts: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Receipt>>;
     /// Raises a warning unless one with its key was raised before; returns whether it was.
     async fn raise_warning(&self, warning: &NewWarning) -> Result<bool>;
+    /// Whether a warning with this key was raised (a read: no writer waits for it).
+    async fn warning_raised(&self, key: &str) -> Result<bool>;
     /// Warnings within `scope` in these states (none: every state), newest first.
     async fn warnings(&self, scope: &Scope, states: &[WarningState], limit: i64) -> Result<Vec<Warning>>;
     async fn warning(&self, scope: &Scope, id: Uuid) -> Result<Option<Warning>>;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::rows::{coded, parse_uuid, place_from_row, scope_clause, state_list};
 use super::{from_ms, ms, Args, SqlStore};
-use crate::duplicates::{Candidate, Probe};
+use crate::duplicates::{Candidate, Probe, SuspectedRepeats};
 use crate::Result;
 
 const COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c.description, c.district_code, c.street_code, \
@@ -102,16 +102,25 @@ impl crate::DuplicateStore for SqlStore {
         self.cipher.phone_tag(phone)
     }
 
-    async fn suspected_repeats(&self, target: Uuid) -> Result<Vec<String>> {
+    async fn suspected_repeats(&self, target: Uuid, limit: usize) -> Result<SuspectedRepeats> {
+        let kind = grassroots_domain::decisions::DecisionKind::MergeSuggested.as_str();
+        let count = sqlx::query("SELECT COUNT(*) AS n FROM machine_decisions WHERE target_case = $1 AND kind = $2")
+            .bind(target.to_string())
+            .bind(kind)
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
         let rows = sqlx::query(
             "SELECT c.tracking_no FROM machine_decisions d JOIN cases c ON c.id = d.case_id \
-             WHERE d.target_case = $1 AND d.kind = $2 ORDER BY c.received_at, c.id",
+             WHERE d.target_case = $1 AND d.kind = $2 ORDER BY c.received_at, c.id LIMIT $3",
         )
         .bind(target.to_string())
-        .bind(grassroots_domain::decisions::DecisionKind::MergeSuggested.as_str())
+        .bind(kind)
+        .bind(limit as i64)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|r| Ok(r.try_get("tracking_no")?)).collect()
+        let tracking_nos = rows.iter().map(|r| r.try_get("tracking_no")).collect::<std::result::Result<_, _>>()?;
+        Ok(SuspectedRepeats { count, tracking_nos })
     }
 
     async fn caller_of(&self, case_id: Uuid) -> Result<Option<String>> {

@@ -100,6 +100,14 @@ impl crate::WarningStore for SqlStore {
         Ok(receipts)
     }
 
+    async fn warning_raised(&self, key: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM warnings WHERE warning_key = $1")
+            .bind(key.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     async fn raise_warning(&self, w: &NewWarning) -> Result<bool> {
         let words = serde_json::to_string(&w.words).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = Uuid::now_v7();
