@@ -78,16 +78,20 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
     }
     let repeats = repeat.as_ref().and_then(|d| d.target_case).map(|target| (target, new.received_at));
     new.decisions.extend(repeat);
-    let line = line.map(|l| (l.unit.id.clone(), format!("自动派遣 / auto-dispatch: {}", l.why_zh)));
-    let mut created = platform.store.create_case(new, &reporter.actor()).await?;
+    // Registered and dispatched in the report's own transaction: no commit of its own.
+    new.then = line.map(|l| {
+        let note = format!("自动派遣 / auto-dispatch: {}", l.why_zh);
+        platform.follow_up(vec![
+            Move::Register { note: Some(note.clone()) },
+            Move::Dispatch { unit: l.unit.id.clone(), co_units: Vec::new(), note: Some(note) },
+        ])
+    });
+    let created = platform.store.create_case(new, &reporter.actor()).await?;
     if let Some(danger) = &danger {
         crate::warnings::warn_of_danger(platform, danger, created.id, &created.tracking_no).await;
     }
     if let Some((target, at)) = repeats {
         crate::warnings::warn_of_group(platform, target, &created, at).await;
-    }
-    if let Some((unit, note)) = line {
-        dispatch_automatically(platform, &mut created, unit, note).await;
     }
     Ok(created)
 }
@@ -234,6 +238,7 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         received_at: now,
         attachments: report.photos,
         decisions,
+        then: None,
     })
 }
 
@@ -327,24 +332,4 @@ pub fn locate(platform: &Platform, lat: Option<f64>, lng: Option<f64>, address: 
             "cannot tell where this is: pick the place on the map or name the street and community",
         ),
     })
-}
-
-/// 自动派遣: when the responsibility matrix line that matches a new case says so, the platform
-/// registers it and dispatches it to `unit` at once, saying why in `note`. The case is already
-/// durable: if a move fails, the case simply waits for a dispatcher, and the failure is logged.
-async fn dispatch_automatically(platform: &Platform, created: &mut CreatedCase, unit: String, note: String) {
-    let reference = platform.reference();
-    let ctx = platform.move_context(&reference, Utc::now());
-    let register = Move::Register { note: Some(note.clone()) };
-    let dispatch = Move::Dispatch { unit, co_units: Vec::new(), note: Some(note) };
-    let moved = match platform.store.apply_move(&Actor::System, created.id, &register, &ctx).await {
-        Ok(_) => platform.store.apply_move(&Actor::System, created.id, &dispatch, &ctx).await,
-        Err(e) => Err(e),
-    };
-    match moved {
-        Ok(record) => created.status = record.state,
-        Err(e) => {
-            tracing::warn!(case = %created.id, error = %e, "auto-dispatch failed; the case waits for a dispatcher")
-        }
-    }
 }

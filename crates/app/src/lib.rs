@@ -186,6 +186,16 @@ impl Platform {
     }
 
     /// The clock and policy a move is decided with.
+    /// The platform's own moves on a new case, committed with it (`NewCase::then`).
+    pub fn follow_up(&self, moves: Vec<grassroots_domain::workflow::Move>) -> grassroots_store::FollowUp {
+        grassroots_store::FollowUp {
+            moves,
+            reference: self.reference(),
+            return_window: self.settings.return_window,
+            max_extension_days: self.settings.max_extension_days,
+        }
+    }
+
     pub fn move_context<'a>(&self, reference: &'a Reference, now: chrono::DateTime<chrono::Utc>) -> MoveContext<'a> {
         MoveContext {
             now,

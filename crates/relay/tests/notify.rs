@@ -84,6 +84,7 @@ async fn dispatched_case(store: &dyn Store) -> (Uuid, String) {
         received_at: now,
         attachments: vec![],
         decisions: vec![],
+        then: None,
     };
     let created = store.create_case(case, &Actor::Resident).await.unwrap();
     let ctx = MoveContext {

@@ -98,6 +98,7 @@ async fn two_registered_cases(store: &dyn Store) -> Vec<Uuid> {
             received_at: now,
             attachments: vec![],
             decisions: vec![],
+            then: None,
         };
         let created = store.create_case(case, &Actor::Resident).await.unwrap();
         let ctx = MoveContext {

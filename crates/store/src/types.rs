@@ -125,6 +125,21 @@ pub struct NewCase {
     /// What the machine decided about it at intake (a category, an automatic dispatch), kept
     /// with it in the same transaction.
     pub decisions: Vec<grassroots_domain::decisions::Decision>,
+    /// The platform's own moves on it once received (auto-dispatch), in the same transaction.
+    pub then: Option<FollowUp>,
+}
+
+/// Moves the platform makes on a new case (registering and dispatching it), decided by the
+/// rules on the case as written and committed with it: one commit per report, shared with the
+/// others of its batch. A move the rules refuse is left out with those after it, and the case
+/// waits for a person.
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub moves: Vec<grassroots_domain::workflow::Move>,
+    /// What deciding them needs (see `MoveContext`).
+    pub reference: std::sync::Arc<grassroots_domain::reference::Reference>,
+    pub return_window: chrono::Duration,
+    pub max_extension_days: u32,
 }
 
 /// How a resident shows that a case is theirs.

@@ -164,5 +164,6 @@ pub fn street_light_report(
         received_at: at,
         attachments,
         decisions: vec![],
+        then: None,
     }
 }

@@ -501,7 +501,7 @@ impl SqlStore {
     }
 
     /// The statements of one change; false when the case's version moved on.
-    async fn write_event(
+    pub(super) async fn write_event(
         conn: &mut AnyConnection,
         before: &CaseRecord,
         after: &CaseRecord,

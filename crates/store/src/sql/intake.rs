@@ -3,8 +3,9 @@
 //! answers every report only after the commit. Durability stays per report; the cost of the
 //! commit's sync is shared by everyone who arrived meanwhile.
 
-use grassroots_domain::workflow::{evolve, CaseEvent, EventKind};
-use grassroots_domain::Actor;
+use chrono::Utc;
+use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, MoveContext};
+use grassroots_domain::{Actor, CaseRecord};
 use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use grassroots_domain::case::to_millis;
 use super::attachments::StoredAttachment;
 use super::SqlStore;
 use crate::crypto::Cipher;
-use crate::{CreatedCase, NewCase, Result, StoreError};
+use crate::{CreatedCase, FollowUp, NewCase, Result, StoreError};
 
 /// The most reports one transaction takes.
 const MAX_BATCH: usize = 256;
@@ -139,6 +140,10 @@ async fn insert_one(
         match written {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT intake").execute(&mut *conn).await?;
+                let record = match &new.then {
+                    Some(follow) => follow_up(conn, cipher, record, follow).await?,
+                    None => record,
+                };
                 return Ok(CreatedCase {
                     id,
                     tracking_no,
@@ -159,4 +164,55 @@ async fn insert_one(
         }
     }
     unreachable!("the loop returns")
+}
+
+/// The platform's moves on a new case, in a savepoint of their own: if the rules refuse one or
+/// its write fails, none is kept and the case stays as received, for a person to take up.
+async fn follow_up(
+    conn: &mut AnyConnection,
+    cipher: &Cipher,
+    received: CaseRecord,
+    follow: &FollowUp,
+) -> Result<CaseRecord> {
+    let ctx = MoveContext {
+        now: to_millis(Utc::now()).max(received.updated_at),
+        calendar: &follow.reference.calendar,
+        taxonomy: &follow.reference.taxonomy,
+        return_window: follow.return_window,
+        max_extension_days: follow.max_extension_days,
+    };
+    let actor = Actor::System;
+    sqlx::query("SAVEPOINT follow_up").execute(&mut *conn).await?;
+    let mut current = received.clone();
+    let moved = async {
+        for mv in &follow.moves {
+            let mut event = CaseEvent {
+                id: Uuid::now_v7(),
+                case_id: current.id,
+                seq: current.version + 1,
+                at: ctx.now,
+                actor_kind: actor.kind().to_string(),
+                actor_id: actor.id(),
+                kind: decide(&current, &actor, mv, &ctx)?,
+            };
+            let sealed = seal_free_texts(cipher, current.id, event.seq, &mut event.kind);
+            let after = evolve(Some(current.clone()), &event).map_err(StoreError::Corrupt)?;
+            SqlStore::write_event(conn, &current, &after, &event, &actor, None, &sealed).await?;
+            current = after;
+        }
+        Ok::<_, StoreError>(())
+    }
+    .await;
+    match moved {
+        Ok(()) => {
+            sqlx::query("RELEASE SAVEPOINT follow_up").execute(&mut *conn).await?;
+            Ok(current)
+        }
+        Err(e) => {
+            tracing::warn!(case = %received.id, error = %e, "auto-dispatch failed; the case waits for a dispatcher");
+            sqlx::query("ROLLBACK TO SAVEPOINT follow_up").execute(&mut *conn).await?;
+            sqlx::query("RELEASE SAVEPOINT follow_up").execute(&mut *conn).await?;
+            Ok(received)
+        }
+    }
 }

@@ -181,6 +181,7 @@ impl Fixture {
             received_at: at,
             attachments: vec![],
             decisions: vec![],
+            then: None,
         }
     }
 

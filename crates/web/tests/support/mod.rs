@@ -322,6 +322,7 @@ impl TestApp {
             received_at: now,
             attachments: vec![],
             decisions: vec![],
+            then: None,
         };
         self.store.create_case(new, &Actor::Resident).await.unwrap()
     }
