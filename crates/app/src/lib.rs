@@ -185,7 +185,6 @@ impl Platform {
         Ok(true)
     }
 
-    /// The clock and policy a move is decided with.
     /// The platform's own moves on a new case, committed with it (`NewCase::then`).
     pub fn follow_up(&self, moves: Vec<grassroots_domain::workflow::Move>) -> grassroots_store::FollowUp {
         grassroots_store::FollowUp {
@@ -196,6 +195,7 @@ impl Platform {
         }
     }
 
+    /// The clock and policy a move is decided with.
     pub fn move_context<'a>(&self, reference: &'a Reference, now: chrono::DateTime<chrono::Utc>) -> MoveContext<'a> {
         MoveContext {
             now,

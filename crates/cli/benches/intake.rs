@@ -16,6 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use grassroots_domain::classify::independent_requests;
+use grassroots_domain::region::parse_region_csv;
+use grassroots_domain::RegionLevel;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -31,19 +34,14 @@ struct Traffic {
 
 impl Traffic {
     fn load() -> Self {
-        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/");
-        let mut requests = Vec::new();
-        for row in csv::Reader::from_path(format!("{data}requests-independent.csv")).unwrap().records() {
-            let row = row.unwrap();
-            requests.push((row[0].to_string(), row[1].to_string()));
-        }
-        let mut communities = Vec::new();
-        for row in csv::Reader::from_path(format!("{data}beijing-regions.csv")).unwrap().records() {
-            let row = row.unwrap();
-            if row[0].starts_with("110101") && row[0].len() == 12 {
-                communities.push(row[1].to_string());
-            }
-        }
+        let requests: Vec<(String, String)> =
+            independent_requests().into_iter().map(|e| (e.category, e.text)).collect();
+        let communities: Vec<String> = parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.level == RegionLevel::Community && r.code.as_str().starts_with("110101"))
+            .map(|r| r.name)
+            .collect();
         assert!(requests.len() > 600 && communities.len() == 169);
         Self { requests, communities }
     }

@@ -446,14 +446,13 @@ impl SqlStore {
                 Move::Merge { into, .. } => Some(*into),
                 _ => None,
             };
-            // The files are written once the move is allowed, before its transaction.
-            let stored = match files.take() {
-                Some(stored) => stored,
-                None => self.store_files(photos).await?,
-            };
-            let committed = self.commit_event(&case, kind, actor, ctx.now, live_target, &stored).await?;
-            files = Some(stored);
-            if let Some(after) = committed {
+            // The files are written once the move is allowed, before its transaction, and
+            // once only, whatever the retries.
+            if files.is_none() {
+                files = Some(self.store_files(photos).await?);
+            }
+            let stored = files.as_deref().unwrap_or_default();
+            if let Some(after) = self.commit_event(&case, kind, actor, ctx.now, live_target, stored).await? {
                 return Ok(after);
             }
             let row = self.locate(locator).await?.ok_or(StoreError::MovedAway)?;
