@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod model;
+mod rollups;
 mod search;
 mod serve;
 mod warnings;
@@ -168,6 +169,11 @@ enum Command {
         #[command(subcommand)]
         command: search::SearchCommand,
     },
+    /// The counters of cases per day and place that the figures read: recompute them.
+    Rollups {
+        #[command(subcommand)]
+        command: rollups::RollupsCommand,
+    },
     /// Early warning: scan now, or measure how early surges are warned of on the history.
     Warnings {
         #[command(subcommand)]
@@ -193,6 +199,7 @@ impl Command {
             Self::Keys { .. } => "keys",
             Self::Model { .. } => "model",
             Self::Search { .. } => "search",
+            Self::Rollups { .. } => "rollups",
             Self::Warnings { .. } => "warnings",
         }
     }
@@ -503,6 +510,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Keys { command } => data_keys::run(common, command).await,
         Command::Model { command } => model::run(&*common.open_platform().await?, command).await,
         Command::Search { command } => search::run(common, &*common.open_platform().await?, command).await,
+        Command::Rollups { command } => rollups::run(&*common.open_store().await?, command).await,
         Command::Warnings { command } => warnings::run(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

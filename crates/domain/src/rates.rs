@@ -16,6 +16,17 @@ pub struct RateCounts {
     pub satisfied: i64,
 }
 
+impl std::ops::AddAssign for RateCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.dispatched += o.dispatched;
+        self.response_due_or_made += o.response_due_or_made;
+        self.responded_on_time += o.responded_on_time;
+        self.evaluated += o.evaluated;
+        self.resolved += o.resolved;
+        self.satisfied += o.satisfied;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rate {

@@ -1,8 +1,9 @@
-//! Queue and rates queries on a SQLite store holding 1,000,000 cases.
+//! Queue, rates and dashboard queries on a store holding 1,000,000 cases.
 //!
-//! `cargo bench -p grassroots-store --bench queries` builds the store once (in
-//! target/bench-data, reused by later runs; set GRASSROOTS_BENCH_CASES to change the size)
-//! and prints latency percentiles.
+//! `cargo bench -p grassroots-store --bench queries` builds the store once (a SQLite file in
+//! target/tmp/bench-data, reused by later runs, or the PostgreSQL database named by
+//! GRASSROOTS_BENCH_DATABASE_URL; set GRASSROOTS_BENCH_CASES to change the size) and prints
+//! latency percentiles.
 
 use grassroots_store::prelude::*;
 use std::path::PathBuf;
@@ -11,11 +12,12 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::case::{to_millis, tracking_no, Evaluation, Place};
 use grassroots_domain::queue::Queue;
+use grassroots_domain::rollups::{day_of, day_start};
 use grassroots_domain::workflow::{CaseEvent, EventKind};
-use grassroots_domain::Role;
 use grassroots_domain::{
     CaseRecord, CaseState, Channel, DueStatus, Priority, RequestType, Satisfaction, Scope, Taxonomy,
 };
+use grassroots_domain::{RegionLevel, Role};
 use grassroots_store::crypto::Keyring;
 use grassroots_store::{CaseFilter, Grouping, HistoricCase, RateFilter, SqlStore, StoreOptions};
 use rand::rngs::StdRng;
@@ -174,9 +176,10 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("cases-{total}-v1.db"));
     let (keys, _) = Keyring::load_or_create(None, &dir).unwrap();
-    let fresh = !path.exists();
+    // Another database (PostgreSQL) by its URL; it is filled on the first run as the file is.
+    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", path.display()));
     let store = SqlStore::open(StoreOptions {
-        url: format!("sqlite://{}", path.display()),
+        url: url.clone(),
         keys,
         max_connections: 4,
         attachments_dir: dir.join("attachments"),
@@ -185,7 +188,7 @@ async fn main() {
     .unwrap();
     store.migrate().await.unwrap();
     let now = Utc::now();
-    if fresh || store.count_cases().await.unwrap() < total as i64 {
+    if store.count_cases().await.unwrap() < total as i64 {
         let categories: Vec<String> =
             Taxonomy::builtin().iter().filter(|c| c.parent.is_some()).map(|c| c.code.0.clone()).collect();
         let mut rng = StdRng::seed_from_u64(1);
@@ -201,7 +204,7 @@ async fn main() {
         }
         eprintln!("loaded {total} cases in {:.0} s", t.elapsed().as_secs_f64());
     }
-    println!("SQLite store with {} cases ({})", store.count_cases().await.unwrap(), path.display());
+    println!("{:?} store with {} cases", store.backend(), store.count_cases().await.unwrap());
     let district = Scope::parse("region:110101").unwrap();
     let states =
         [CaseState::Received, CaseState::Registered, CaseState::Dispatched, CaseState::InProgress, CaseState::Handled];
@@ -339,14 +342,18 @@ async fn main() {
     })
     .await;
 
-    // The dashboard: the grouped figures of a district over 30 and 90 days.
-    for days in [30, 90] {
+    // The dashboard: the grouped figures of a district over whole days, as its page asks for
+    // them (dates), and over moments (now less 30 days), whose part-days are read from the cases.
+    let today = day_start(day_of(now));
+    for (days, whole) in [(30, false), (90, false), (90, true), (365, true)] {
+        let (from, to) = if whole { (today - Duration::days(days), today) } else { (now - Duration::days(days), now) };
         let filter = RateFilter {
             region: Some("110101".parse_region()),
-            from: Some(now - Duration::days(days)),
-            to: Some(now),
+            from: Some(from),
+            to: Some(to),
             ..RateFilter::default()
         };
+        let days = format!("{days} {}", if whole { "whole days" } else { "days to now" });
         for (name, grouping) in [("street", Grouping::Street), ("unit", Grouping::Unit), ("week", Grouping::Week)] {
             measure(&format!("dashboard: rates per {name}, district, {days} days"), 20, |_| {
                 let (s, scope, f) = (&store, district.clone(), filter.clone());
@@ -354,12 +361,30 @@ async fn main() {
             })
             .await;
         }
-        measure(&format!("dashboard: cases per category and per unit, district, {days} days"), 20, |_| {
+        measure(&format!("dashboard: cases per category and per unit, district, {days}"), 20, |_| {
             let (s, scope, f) = (&store, district.clone(), filter.clone());
             async move {
                 s.case_counts_by(&scope, &f, Grouping::TopCategory).await.unwrap().len()
                     + s.case_counts_by(&scope, &f, Grouping::Unit).await.unwrap().len()
             }
+        })
+        .await;
+        measure(&format!("map: cases per community, district, {days}"), 20, |_| {
+            let (s, scope, f) = (&store, district.clone(), filter.clone());
+            async move { s.region_counts(&scope, RegionLevel::Community, &f).await.unwrap().len() }
+        })
+        .await;
+        measure(&format!("rates: one community, {days}"), 50, |i| {
+            let region = format!("110101{:03}{:03}", i % 17 + 1, i % 10 + 1).parse_region();
+            let f = RateFilter { region: Some(region), ..filter.clone() };
+            let (s, scope) = (&store, district.clone());
+            async move { s.rate_counts(&scope, &f).await.unwrap().dispatched as usize }
+        })
+        .await;
+        measure(&format!("rates: a grid worker's grid, {days}"), 50, |i| {
+            let scope = Scope::Grids { codes: vec![format!("110101{:03}{:03}001", i % 17 + 1, i % 10 + 1)] };
+            let (s, f) = (&store, RateFilter { region: None, ..filter.clone() });
+            async move { s.rate_counts(&scope, &f).await.unwrap().dispatched as usize }
         })
         .await;
     }

@@ -29,6 +29,7 @@ pub mod models;
 mod outbox;
 mod privacy;
 mod reference;
+mod rollups;
 pub mod search;
 mod sql;
 mod stats;
@@ -53,6 +54,7 @@ pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
+pub use rollups::{RollupCheck, RollupStore};
 pub use search::SearchFeedStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;
@@ -94,6 +96,7 @@ pub trait Store:
     + SupportStore
     + SearchFeedStore
     + WarningStore
+    + RollupStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -371,13 +371,7 @@ async fn sessions_expire_and_end(db: TestDb) {
 async fn random_move_sequences_replay_to_the_stored_row(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;
-    let actors = [
-        f.dispatcher(),
-        f.handler(UNIT_A),
-        f.handler(UNIT_B),
-        f.supervisor(),
-        staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] }),
-    ];
+    let actors = f.staff_of_every_role();
     let moves = sample_moves();
     let mut rng = SmallRng::new(7);
     for round in 0..6 {

@@ -276,7 +276,17 @@ impl SqlStore {
     pub(super) async fn insert_case_rows(conn: &mut AnyConnection, rows: Vec<NewCaseRow<'_>>) -> Result<()> {
         let records: Vec<&CaseRecord> = rows.iter().map(|r| r.record).collect();
         Self::case_row_inserts(anonymous_placeholders(conn), rows.into_iter())?.execute(conn).await?;
-        Self::write_all_co_units(conn, &records).await
+        Self::write_new_cases_apart(conn, &records).await
+    }
+
+    /// What new cases' rows do not hold: their co-handling units, and their counts.
+    pub(super) async fn write_new_cases_apart(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
+        Self::write_all_co_units(conn, records).await?;
+        let mut sums = grassroots_domain::rollups::Sums::default();
+        for record in records {
+            sums.add(record, 1);
+        }
+        super::rollups::apply(conn, sums.into_changes()).await
     }
 
     /// The statements that insert new cases' rows; their co-handling units are written apart.
@@ -287,7 +297,7 @@ impl SqlStore {
     }
 
     /// The co-handling units of new cases, for those that have any.
-    pub(super) async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
+    async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
         for record in records.iter().filter(|r| !r.co_units.is_empty()) {
             Self::write_co_units(conn, record).await?;
         }
@@ -540,6 +550,7 @@ impl SqlStore {
         if after.co_units != before.co_units {
             Self::write_co_units(conn, after).await?;
         }
+        super::rollups::apply(conn, grassroots_domain::rollups::delta(Some(before), after)).await?;
         record_case_change(conn, after, event, actor).await?;
         insert_sealed_texts(conn, after.id, event.seq, sealed).await?;
         Ok(true)
@@ -555,7 +566,7 @@ impl SqlStore {
             inserts.execute(conn).await?;
         }
         let records: Vec<&CaseRecord> = cases.iter().map(|h| &h.record).collect();
-        Self::write_all_co_units(conn, &records).await
+        Self::write_new_cases_apart(conn, &records).await
     }
 
     /// The statements that insert the cases' rows and their events, built ahead of their

@@ -190,7 +190,7 @@ impl crate::HistoryStore for SqlStore {
             statements.execute(&mut tx).await?;
         }
         let records: Vec<_> = cases.iter().map(|c| &c.case.record).collect();
-        Self::write_all_co_units(&mut tx, &records).await?;
+        Self::write_new_cases_apart(&mut tx, &records).await?;
         tx.commit().await?;
         let added = cases.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })

@@ -25,6 +25,7 @@ mod models;
 mod outbox;
 mod privacy;
 mod reference;
+mod rollups;
 mod rows;
 mod search;
 mod stats;
@@ -152,6 +153,9 @@ impl SqlStore {
         let rebuilt = crate::HistoryStore::restore_case_indexes(self, &holder, chrono::Utc::now()).await?;
         if rebuilt > 0 {
             tracing::warn!(rebuilt, "built again the case indexes an unfinished bulk import had set aside");
+        }
+        if self.fill_empty_rollups().await? {
+            tracing::info!("counted the cases of a store made before the counters were kept");
         }
         let moved = self.move_attachments_into_files().await?;
         if moved > 0 {

@@ -219,13 +219,8 @@ pub fn scope_clause(scope: &Scope, args: &mut Args) -> String {
 /// inside the scope, the scope adds nothing and is left out, so the query can use the
 /// region's own index.
 pub fn scoped_region_clauses(scope: &Scope, region: Option<&RegionCode>, args: &mut Args) -> Vec<String> {
-    let implied = match (scope, region) {
-        (Scope::All, _) => true,
-        (Scope::Regions { codes }, Some(r)) => codes.iter().any(|c| c.contains(r)),
-        _ => false,
-    };
     let mut clauses = Vec::new();
-    if !implied {
+    if !scope_implied(scope, region) {
         clauses.push(scope_clause(scope, args));
     }
     if let Some(r) = region {
@@ -235,6 +230,15 @@ pub fn scoped_region_clauses(scope: &Scope, region: Option<&RegionCode>, args: &
         clauses.push("1=1".into());
     }
     clauses
+}
+
+/// Whether everything in `region` lies in `scope` (or the scope is everything).
+pub fn scope_implied(scope: &Scope, region: Option<&RegionCode>) -> bool {
+    match (scope, region) {
+        (Scope::All, _) => true,
+        (Scope::Regions { codes }, Some(r)) => codes.iter().any(|c| c.contains(r)),
+        _ => false,
+    }
 }
 
 /// Cases located in a region, by the column of its level.

@@ -98,6 +98,18 @@ impl Fixture {
         staff(Role::Supervisor, Scope::parse("region:110101").unwrap())
     }
 
+    /// Staff who move cases: a dispatcher, the handlers of units A and B, a supervisor and the
+    /// grid's worker.
+    pub fn staff_of_every_role(&self) -> Vec<Actor> {
+        vec![
+            self.dispatcher(),
+            self.handler(UNIT_A),
+            self.handler(UNIT_B),
+            self.supervisor(),
+            staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] }),
+        ]
+    }
+
     pub fn handler(&self, unit: &str) -> Actor {
         staff(Role::Handler, Scope::Unit { unit: unit.into() })
     }
@@ -153,7 +165,7 @@ impl Fixture {
         store.create_case(new, &Actor::Resident).await.unwrap()
     }
 
-    fn new_case(&self, description: &str, phone: Option<&str>, at: DateTime<Utc>) -> NewCase {
+    pub fn new_case(&self, description: &str, phone: Option<&str>, at: DateTime<Utc>) -> NewCase {
         let category = self.taxonomy.get("0302").unwrap();
         let due = deadlines(&self.calendar, category, Priority::Normal, at);
         NewCase {

@@ -1,0 +1,336 @@
+//! The counters of cases per day and place, against the cases themselves: after random moves,
+//! deadline marks, merges, reopenings and bulk loads, the counters kept move by move equal a
+//! recomputation, and every figure read through them equals the same figure counted case by
+//! case here.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::rates::RateCounts;
+use grassroots_domain::rollups::{day_of, day_start};
+use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move};
+use grassroots_domain::{Actor, CaseRecord, Channel, RegionCode, RegionLevel, Satisfaction, Scope};
+use grassroots_store::{
+    CaseStore, CreatedCase, Grouping, HistoricCase, HistoryStore, JobStore, RateFilter, ResidentPass, RollupStore,
+    StatsStore, Store,
+};
+use support::*;
+use uuid::Uuid;
+
+const STREETS: [&str; 2] = ["110101001", "110101002"];
+
+/// A case of `category` received at `at` in the first or second street's first grid.
+async fn report(
+    s: &dyn Store,
+    f: &Fixture,
+    at: DateTime<Utc>,
+    category: &str,
+    street: usize,
+    patrol: bool,
+) -> CreatedCase {
+    let mut new = f.new_case("随机案件", None, at);
+    new.category_code = category.into();
+    let community = format!("{}001", STREETS[street]);
+    new.place.street_code = Some(STREETS[street].into());
+    new.place.grid_code = Some(format!("{community}001"));
+    new.place.community_code = Some(community);
+    if patrol {
+        new.channel = Channel::GridPatrol;
+    }
+    s.create_case(new, &Actor::Resident).await.unwrap()
+}
+
+/// Takes a case around the loop to its resident's evaluation.
+async fn close_and_evaluate(s: &dyn Store, f: &Fixture, case: &CreatedCase, at: DateTime<Utc>, satisfied: bool) {
+    let moves = [
+        (f.dispatcher(), Move::Register { note: None }),
+        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
+        (f.handler(UNIT_A), Move::Accept {}),
+        (f.handler(UNIT_A), Move::Contact { note: "已联系".into() }),
+        (f.handler(UNIT_A), Move::ReportHandled { result: "已处理".into(), evidence: vec![] }),
+        (f.supervisor(), Move::StartVerification {}),
+        (f.supervisor(), Move::Verify { passed: true, note: "通过".into() }),
+    ];
+    for (i, (actor, mv)) in moves.iter().enumerate() {
+        let t = at + Duration::minutes(10 * i as i64 + 1);
+        s.apply_move(actor, case.id, mv, &f.ctx(t)).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
+    }
+    let satisfaction = if satisfied { Satisfaction::Basic } else { Satisfaction::Dissatisfied };
+    let evaluate = Move::Evaluate { resolved: satisfied, satisfaction, comment: None };
+    let pass = ResidentPass::code(&case.tracking_no, &case.query_code);
+    s.resident_move(&pass, &evaluate, &f.ctx(at + Duration::hours(2)), &[]).await.unwrap();
+}
+
+/// A case loaded in bulk with its history (as imports and the demo load them): received,
+/// registered, dispatched to unit A with B, contacted.
+fn historic(f: &Fixture, at: DateTime<Utc>) -> HistoricCase {
+    let new = f.new_case("历史案件", None, at);
+    let received = EventKind::Received {
+        tracking_no: format!("H{}", at.timestamp_millis()),
+        category_code: new.category_code,
+        request_type: new.request_type,
+        priority: new.priority,
+        channel: new.channel,
+        description: new.description,
+        place: new.place,
+        response_due: new.response_due,
+        resolve_due: new.resolve_due,
+    };
+    let id = Uuid::now_v7();
+    let event = |seq: i64, at: DateTime<Utc>, kind: EventKind| CaseEvent {
+        id: Uuid::now_v7(),
+        case_id: id,
+        seq,
+        at,
+        actor_kind: "staff".into(),
+        actor_id: None,
+        kind,
+    };
+    let mut events = vec![event(1, at, received)];
+    let mut record = evolve(None, &events[0]).unwrap();
+    let moves = [
+        (f.dispatcher(), Move::Register { note: None }),
+        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
+        (f.handler(UNIT_A), Move::Accept {}),
+        (f.handler(UNIT_A), Move::Contact { note: "已联系".into() }),
+    ];
+    for (i, (actor, mv)) in moves.iter().enumerate() {
+        let t = at + Duration::hours(i as i64 + 1);
+        let kind = decide(&record, actor, mv, &f.ctx(t)).unwrap();
+        let e = event(record.version + 1, t, kind);
+        record = evolve(Some(record), &e).unwrap();
+        events.push(e);
+    }
+    HistoricCase {
+        record,
+        events,
+        reporter_name: None,
+        reporter_phone: None,
+        anonymous: true,
+        query_code: "000000".into(),
+        decisions: vec![],
+    }
+}
+
+async fn counters_equal_a_recomputation_after_any_moves(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let mut actors = f.staff_of_every_role();
+    actors.push(Actor::Resident);
+    let mut moves = sample_moves();
+    let now = Utc::now();
+    let start = now - Duration::days(12);
+    for seed in 0..3 {
+        let mut rng = SmallRng::new(seed);
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let at = start + Duration::minutes(rng.below(10 * 24 * 60) as i64);
+            let category = ["0302", "0101", "0102"][rng.below(3)];
+            let case = report(s, &f, at, category, rng.below(2), i % 3 == 0).await;
+            if i < 2 {
+                close_and_evaluate(s, &f, &case, at + Duration::hours(rng.below(48) as i64), i == 0).await;
+            }
+            ids.push(case.id);
+        }
+        let loaded: Vec<HistoricCase> =
+            (0..3).map(|_| historic(&f, start + Duration::minutes(rng.below(10 * 24 * 60) as i64))).collect();
+        s.insert_history(&loaded).await.unwrap();
+        ids.extend(loaded.iter().map(|h| h.record.id));
+        moves.push(Move::Merge { into: ids[0], reason: None });
+        let mut t = start + Duration::days(10);
+        for _ in 0..150 {
+            t += Duration::minutes(rng.below(300) as i64);
+            let id = ids[rng.below(ids.len())];
+            let mv = &moves[rng.below(moves.len())];
+            let _ = s.apply_move(&actors[rng.below(actors.len())], id, mv, &f.ctx(t)).await;
+            if rng.below(10) == 0 {
+                s.tick_deadlines(t, 100).await.unwrap();
+            }
+        }
+        moves.pop();
+    }
+    for check in s.rebuild_rollups(false).await.unwrap() {
+        assert!(check.agrees(), "{check:?}");
+        assert!(check.rows > 0, "{check:?}");
+    }
+    let mut cases = Vec::new();
+    for id in all_case_ids(&db).await {
+        cases.push(s.case_record(id).await.unwrap().unwrap());
+    }
+    assert!(cases.iter().any(|c| c.evaluation.is_some()), "the walk reached evaluations");
+    assert!(cases.iter().any(|c| c.reopen_count > 0 || c.merged_into.is_some()), "and reopenings or merges");
+    let whole_days = (Some(day_start(day_of(start))), Some(day_start(day_of(now) + 1)));
+    let ragged = (Some(start + Duration::hours(30)), Some(now - Duration::hours(50)));
+    let scopes = [
+        Scope::All,
+        Scope::parse(&format!("region:{}", STREETS[1])).unwrap(),
+        Scope::Unit { unit: UNIT_B.into() },
+        Scope::Grids { codes: vec![GRID.into()] },
+    ];
+    for (from, to) in [whole_days, ragged] {
+        for scope in &scopes {
+            for (unit, category, region) in [
+                (None, None, None),
+                (Some(UNIT_A), None, None),
+                (None, Some("01"), None),
+                (None, Some("0302"), None),
+                (None, None, Some(STREETS[0])),
+                (None, None, Some("110101001001")),
+            ] {
+                let filter = RateFilter {
+                    region: region.map(|r| RegionCode::parse(r).unwrap()),
+                    unit: unit.map(str::to_string),
+                    category: category.map(str::to_string),
+                    from,
+                    to,
+                    as_of: Some(now),
+                };
+                let what = format!("{scope:?} {filter:?}");
+                let in_scope: Vec<&CaseRecord> =
+                    cases.iter().filter(|c| within(c, scope, &filter, unit.is_some())).collect();
+                let counted = rate_counts(&in_scope, &filter, |_| Some(String::new()));
+                assert_eq!(
+                    s.rate_counts(scope, &filter).await.unwrap(),
+                    counted.get("").copied().unwrap_or_default(),
+                    "{what}"
+                );
+                for grouping in [Grouping::Street, Grouping::Unit, Grouping::TopCategory, Grouping::Week] {
+                    let key = |c: &CaseRecord, t: DateTime<Utc>| group_key(c, grouping, from, t);
+                    let by = s.rate_counts_by(scope, &filter, grouping).await.unwrap();
+                    let expected = rate_counts(&in_scope, &filter, |c| key(c, c.first_dispatched_at.unwrap()));
+                    assert_eq!(by.into_iter().collect::<BTreeMap<_, _>>(), expected, "{grouping:?} {what}");
+                    let by = s.case_counts_by(scope, &filter, grouping).await.unwrap();
+                    let expected = received_counts(&in_scope, &filter, |c| key(c, c.received_at));
+                    assert_eq!(counts_of(by), expected, "{grouping:?} {what}");
+                }
+                // Counts by region and of patrols ignore the unit, as they always have.
+                let by_region: Vec<&CaseRecord> = cases.iter().filter(|c| within(c, scope, &filter, false)).collect();
+                for level in [RegionLevel::Township, RegionLevel::Community, RegionLevel::Grid] {
+                    let by = s.region_counts(scope, level, &filter).await.unwrap();
+                    let expected = received_counts(&by_region, &filter, |c| region_of(c, level));
+                    assert_eq!(counts_of(by), expected, "{level:?} {what}");
+                }
+                let patrols = s.patrol_counts(scope, &filter).await.unwrap();
+                let received = by_region.iter().filter(|c| during(c.received_at, &filter));
+                let patrol: Vec<&&CaseRecord> = received.filter(|c| c.channel == Channel::GridPatrol).collect();
+                assert_eq!(patrols.reports, patrol.len() as i64, "{what}");
+                assert_eq!(patrols.resolved_on_spot, patrol.iter().filter(|c| c.resolved_on_spot).count() as i64);
+            }
+        }
+    }
+}
+
+async fn a_rebuild_says_what_it_corrected_and_puts_it_right(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let c = f.report(s, "路灯不亮", None).await;
+    f.dispatch_to(s, c.id, UNIT_A, &[UNIT_B]).await;
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE case_rollups SET received = received + 5 WHERE cut = 1").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM case_rollups WHERE cut = 3 AND co_unit <> ''").execute(&pool).await.unwrap();
+    pool.close().await;
+    let before = s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap();
+    let checks = s.rebuild_rollups(false).await.unwrap();
+    let wrong: Vec<(i64, i64, i64)> = checks.iter().map(|c| (c.cut.code(), c.wrong, c.stale)).collect();
+    assert_eq!(wrong, vec![(1, 1, 1), (2, 0, 0), (3, 1, 0), (4, 0, 0), (5, 0, 0), (6, 0, 0)]);
+    assert!(!s.rebuild_rollups(false).await.unwrap().iter().all(|c| c.agrees()), "a dry run changes nothing");
+    assert!(!s.rebuild_rollups(true).await.unwrap().iter().all(|c| c.agrees()), "it reports what it corrected");
+    assert!(s.rebuild_rollups(false).await.unwrap().iter().all(|c| c.agrees()));
+    assert_eq!(s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap(), before);
+    let street = RateFilter { region: Some(RegionCode::parse("110101001").unwrap()), ..RateFilter::default() };
+    assert_eq!(s.region_counts(&Scope::All, RegionLevel::Township, &street).await.unwrap()[0].total, 1);
+}
+
+conformance!(counters_equal_a_recomputation_after_any_moves, a_rebuild_says_what_it_corrected_and_puts_it_right);
+
+async fn all_case_ids(db: &TestDb) -> Vec<Uuid> {
+    use sqlx::Row;
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let rows = sqlx::query("SELECT id FROM cases").fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    rows.iter().map(|r| Uuid::parse_str(&r.get::<String, _>("id")).unwrap()).collect()
+}
+
+fn during(t: DateTime<Utc>, f: &RateFilter) -> bool {
+    f.from.is_none_or(|from| t >= from) && f.to.is_none_or(|to| t < to)
+}
+
+/// Whether the case is in the scope and of the filter's region, category and (if `by_unit`)
+/// lead unit, as the figures have always selected cases.
+fn within(c: &CaseRecord, scope: &Scope, f: &RateFilter, by_unit: bool) -> bool {
+    let in_region = |code: &RegionCode| region_of(c, code.level()).as_deref() == Some(code.as_str());
+    let in_scope = match scope {
+        Scope::All => true,
+        Scope::Regions { codes } => codes.iter().any(in_region),
+        Scope::Unit { unit } => c.lead_unit.as_deref() == Some(unit) || c.co_units.contains(unit),
+        Scope::Grids { codes } => c.place.grid_code.as_ref().is_some_and(|g| codes.contains(g)),
+    };
+    in_scope
+        && f.region.as_ref().is_none_or(in_region)
+        && f.category.as_ref().is_none_or(|k| c.category_code.starts_with(k.as_str()))
+        && (!by_unit || f.unit.is_none() || c.lead_unit == f.unit)
+}
+
+fn region_of(c: &CaseRecord, level: RegionLevel) -> Option<String> {
+    match level {
+        RegionLevel::Township => c.place.street_code.clone(),
+        RegionLevel::Community => c.place.community_code.clone(),
+        RegionLevel::Grid => c.place.grid_code.clone(),
+        _ => c.place.district_code.clone(),
+    }
+}
+
+fn group_key(c: &CaseRecord, grouping: Grouping, from: Option<DateTime<Utc>>, t: DateTime<Utc>) -> Option<String> {
+    match grouping {
+        Grouping::Street => c.place.street_code.clone(),
+        Grouping::Unit => c.lead_unit.clone(),
+        Grouping::TopCategory => Some(c.category_code[..2].to_string()),
+        Grouping::Week => from.map(|from| ((t - from).num_milliseconds() / (7 * 24 * 3600 * 1000)).to_string()),
+    }
+}
+
+fn rate_counts(
+    cases: &[&CaseRecord],
+    f: &RateFilter,
+    key: impl Fn(&CaseRecord) -> Option<String>,
+) -> BTreeMap<String, RateCounts> {
+    let as_of = f.as_of.unwrap();
+    let mut out: BTreeMap<String, RateCounts> = BTreeMap::new();
+    for c in cases.iter().filter(|c| c.first_dispatched_at.is_some_and(|t| during(t, f))) {
+        let Some(k) = key(c) else { continue };
+        let e = c.evaluation.as_ref();
+        *out.entry(k).or_default() += RateCounts {
+            dispatched: 1,
+            response_due_or_made: i64::from(c.responded_on_time.is_some() || c.response_due <= as_of),
+            responded_on_time: i64::from(c.responded_on_time == Some(true)),
+            evaluated: i64::from(e.is_some()),
+            resolved: i64::from(e.is_some_and(|e| e.resolved)),
+            satisfied: i64::from(e.is_some_and(|e| e.satisfaction.counts_as_satisfied())),
+        };
+    }
+    out
+}
+
+/// Cases received in the period per key: (total, pending, overdue).
+fn received_counts(
+    cases: &[&CaseRecord],
+    f: &RateFilter,
+    key: impl Fn(&CaseRecord) -> Option<String>,
+) -> BTreeMap<String, (i64, i64, i64)> {
+    let mut out: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for c in cases.iter().filter(|c| during(c.received_at, f)) {
+        let Some(k) = key(c) else { continue };
+        let pending = c.state.is_pending();
+        let e = out.entry(k).or_default();
+        e.0 += 1;
+        e.1 += i64::from(pending);
+        e.2 += i64::from(pending && c.due_status == grassroots_domain::DueStatus::Overdue);
+    }
+    out
+}
+
+fn counts_of(counts: Vec<grassroots_store::RegionCount>) -> BTreeMap<String, (i64, i64, i64)> {
+    counts.into_iter().map(|c| (c.code, (c.total, c.pending, c.overdue))).collect()
+}
