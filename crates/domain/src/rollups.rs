@@ -168,7 +168,9 @@ pub enum CategoryDepth {
 /// A set of counters, each row one day of one combination of its dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cut {
+    DistrictCategory,
     Street,
+    DistrictUnit,
     StreetCategory,
     StreetUnit,
     Community,
@@ -177,15 +179,25 @@ pub enum Cut {
 }
 
 impl Cut {
-    /// Smallest first (rows a day at most: 17 streets, 17 × 15 top categories, 17 × the units
-    /// of the district, 169 communities, 169 × 15, 668 grids in 东城区).
-    pub const ALL: [Cut; 6] =
-        [Self::Street, Self::StreetCategory, Self::StreetUnit, Self::Community, Self::CommunityCategory, Self::Grid];
+    /// Smallest first (rows a day at most, in 东城区: 15 top categories, 17 streets, the units
+    /// and co-handlers, 17 × 15, 17 × the units, 169 communities, 169 × 15, 668 grids).
+    pub const ALL: [Cut; 8] = [
+        Self::DistrictCategory,
+        Self::Street,
+        Self::DistrictUnit,
+        Self::StreetCategory,
+        Self::StreetUnit,
+        Self::Community,
+        Self::CommunityCategory,
+        Self::Grid,
+    ];
 
     /// What its rows tell apart, for people.
     pub fn label(self) -> &'static str {
         match self {
+            Self::DistrictCategory => "district × top category",
             Self::Street => "street",
+            Self::DistrictUnit => "district × unit",
             Self::StreetCategory => "street × top category",
             Self::StreetUnit => "street × unit",
             Self::Community => "community",
@@ -203,12 +215,15 @@ impl Cut {
             Self::Community => 4,
             Self::CommunityCategory => 5,
             Self::Grid => 6,
+            Self::DistrictCategory => 7,
+            Self::DistrictUnit => 8,
         }
     }
 
     /// The finest place the cut tells apart: its rows hold that level's code and those above.
     pub fn places(self) -> RegionLevel {
         match self {
+            Self::DistrictCategory | Self::DistrictUnit => RegionLevel::County,
             Self::Street | Self::StreetCategory | Self::StreetUnit => RegionLevel::Township,
             Self::Community | Self::CommunityCategory => RegionLevel::Community,
             Self::Grid => RegionLevel::Grid,
@@ -217,16 +232,21 @@ impl Cut {
 
     pub fn categories(self) -> CategoryDepth {
         match self {
-            Self::StreetCategory | Self::CommunityCategory => CategoryDepth::Top,
-            Self::Street | Self::StreetUnit | Self::Community | Self::Grid => CategoryDepth::None,
+            Self::DistrictCategory | Self::StreetCategory | Self::CommunityCategory => CategoryDepth::Top,
+            Self::Street | Self::DistrictUnit | Self::StreetUnit | Self::Community | Self::Grid => CategoryDepth::None,
         }
     }
 
     /// Whether the cut tells units apart: the lead unit, and apart from it each co-handler.
     pub fn units(self) -> bool {
         match self {
-            Self::StreetUnit => true,
-            Self::Street | Self::StreetCategory | Self::Community | Self::CommunityCategory | Self::Grid => false,
+            Self::DistrictUnit | Self::StreetUnit => true,
+            Self::DistrictCategory
+            | Self::Street
+            | Self::StreetCategory
+            | Self::Community
+            | Self::CommunityCategory
+            | Self::Grid => false,
         }
     }
 
@@ -341,10 +361,11 @@ pub fn contribution(case: &CaseRecord) -> Vec<(RollupKey, Tally)> {
             place: match level {
                 RegionLevel::Grid => code(&p.grid_code),
                 RegionLevel::Community => code(&p.community_code),
-                _ => code(&p.street_code),
+                RegionLevel::Township => code(&p.street_code),
+                _ => code(&p.district_code),
             },
             district: code(&p.district_code),
-            street: code(&p.street_code),
+            street: upto(RegionLevel::Township, &p.street_code),
             community: upto(RegionLevel::Community, &p.community_code),
             grid: upto(RegionLevel::Grid, &p.grid_code),
             category,
@@ -467,9 +488,11 @@ mod tests {
 
     #[test]
     fn the_cheapest_cut_holds_everything_asked() {
-        assert_eq!(Cut::cheapest(&Need::new()), Some(Cut::Street));
-        assert_eq!(Cut::cheapest(&Need::new().top_categories()), Some(Cut::StreetCategory));
-        assert_eq!(Cut::cheapest(&Need::new().unit()), Some(Cut::StreetUnit));
+        assert_eq!(Cut::cheapest(&Need::new()), Some(Cut::DistrictCategory));
+        assert_eq!(Cut::cheapest(&Need::new().place(RegionLevel::Township)), Some(Cut::Street));
+        assert_eq!(Cut::cheapest(&Need::new().top_categories()), Some(Cut::DistrictCategory));
+        assert_eq!(Cut::cheapest(&Need::new().unit()), Some(Cut::DistrictUnit));
+        assert_eq!(Cut::cheapest(&Need::new().unit().place(RegionLevel::Township)), Some(Cut::StreetUnit));
         assert_eq!(Cut::cheapest(&Need::new().place(RegionLevel::Community)), Some(Cut::Community));
         assert_eq!(
             Cut::cheapest(&Need::new().place(RegionLevel::Community).category("01")),

@@ -72,7 +72,8 @@ fn recomputation(cut: Cut) -> String {
     let place = match level {
         RegionLevel::Grid => code("grid_code"),
         RegionLevel::Community => code("community_code"),
-        _ => code("street_code"),
+        RegionLevel::Township => code("street_code"),
+        _ => code("district_code"),
     };
     let category = match cut.categories() {
         CategoryDepth::None => "''".to_string(),
@@ -117,7 +118,7 @@ fn recomputation(cut: Cut) -> String {
             cut.code(),
             day(day_column),
             code("district_code"),
-            code("street_code"),
+            upto(RegionLevel::Township, "street_code"),
             upto(RegionLevel::Community, "community_code"),
             upto(RegionLevel::Grid, "grid_code"),
             counters.join(", ")
@@ -155,14 +156,20 @@ fn counts_anything() -> String {
 }
 
 impl SqlStore {
-    /// Fills the counters of a store that has cases and none yet (one made before they were).
+    /// Fills the counters of a store that has cases and a cut without any (a store made
+    /// before the counters were kept, or before that cut was).
     pub(super) async fn fill_empty_rollups(&self) -> Result<bool> {
-        let empty = sqlx::query("SELECT 1 AS x FROM case_rollups LIMIT 1").fetch_optional(&self.read).await?.is_none();
-        let cases = sqlx::query("SELECT 1 AS x FROM cases LIMIT 1").fetch_optional(&self.read).await?.is_some();
-        if empty && cases {
-            crate::RollupStore::rebuild_rollups(self, true).await?;
+        if sqlx::query("SELECT 1 AS x FROM cases LIMIT 1").fetch_optional(&self.read).await?.is_none() {
+            return Ok(false);
         }
-        Ok(empty && cases)
+        for cut in Cut::ALL {
+            let row = sqlx::query("SELECT 1 AS x FROM case_rollups WHERE cut = $1 LIMIT 1").bind(cut.code());
+            if row.fetch_optional(&self.read).await?.is_none() {
+                crate::RollupStore::rebuild_rollups(self, true).await?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }
 

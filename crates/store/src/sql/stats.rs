@@ -191,9 +191,18 @@ impl SqlStore {
         let mut conditions = case_conditions(scope, f, f.unit.as_deref(), time, window, &mut args);
         conditions.push("c.first_dispatched_at IS NOT NULL".to_string());
         let as_of = args.int(ms(as_of));
-        if awaiting {
-            conditions.push(format!("c.responded_on_time IS NULL AND c.response_due > {as_of}"));
-        }
+        let from = if awaiting {
+            // The few cases awaiting contact are found by their own partial index and joined
+            // to themselves for the filters: told only the filters, both databases would walk
+            // the period's dispatched cases (the CROSS JOIN fixes SQLite's order of the two).
+            conditions.push(format!(
+                "w.responded_on_time IS NULL AND w.first_dispatched_at IS NOT NULL AND w.response_due > {as_of} \
+                 AND c.id = w.id"
+            ));
+            "cases w CROSS JOIN cases c"
+        } else {
+            "cases c"
+        };
         let key = grouping.map(|g| case_group_key(g, time, f, &mut args)).transpose()?;
         let (select_key, group_by) = match &key {
             Some(k) => {
@@ -209,7 +218,7 @@ impl SqlStore {
              COUNT(c.eval_resolved) AS evaluated, \
              COUNT(*) FILTER (WHERE c.eval_resolved = 1) AS resolved, \
              COUNT(*) FILTER (WHERE c.eval_satisfaction IN ('satisfied', 'basic')) AS satisfied \
-             FROM cases c WHERE {}{group_by}",
+             FROM {from} WHERE {}{group_by}",
             conditions.join(" AND ")
         );
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
