@@ -10,7 +10,8 @@
 //!
 //! `cargo bench -p grassroots --bench intake`. GRASSROOTS_BENCH_SECONDS sets each phase's
 //! length (default 15); GRASSROOTS_BENCH_DATABASE_URL=postgres://… runs the server on that
-//! (empty) PostgreSQL database instead of SQLite with `synchronous = FULL`.
+//! (empty) PostgreSQL database instead of SQLite with `synchronous = FULL`;
+//! GRASSROOTS_BENCH_BIN runs another build of the binary (an earlier one, to compare).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -90,7 +91,8 @@ fn report(name: &str, mut ms: Vec<f64>, seconds: f64) {
 
 /// The binary with the data directory, the store's URL, and public limits out of the way.
 fn grassroots(dir: &std::path::Path, database: &Option<String>) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_grassroots"));
+    let binary = std::env::var("GRASSROOTS_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_grassroots").into());
+    let mut c = Command::new(binary);
     c.arg("--data-dir").arg(dir).args(["--public-burst", "4000000000", "--public-rate-per-minute", "4000000000"]);
     if let Some(url) = database {
         c.args(["--database-url", url]);

@@ -261,6 +261,8 @@ impl SqlStore {
             .collect()
     }
 
+    /// Writes a case as received (it has no co-handlers yet). Its counts are the caller's to
+    /// add: intake adds those of a whole batch at once (`rollups`).
     pub(super) async fn insert_case_row(
         conn: &mut AnyConnection,
         record: &CaseRecord,
@@ -269,14 +271,7 @@ impl SqlStore {
         personal: Personal,
     ) -> Result<()> {
         let row = NewCaseRow { record, query_code_hash: query_code_hash.to_string(), anonymous, personal };
-        Self::insert_case_rows(conn, vec![row]).await
-    }
-
-    /// Writes new cases a few hundred to a statement: bulk imports spend their time here.
-    pub(super) async fn insert_case_rows(conn: &mut AnyConnection, rows: Vec<NewCaseRow<'_>>) -> Result<()> {
-        let records: Vec<&CaseRecord> = rows.iter().map(|r| r.record).collect();
-        Self::case_row_inserts(anonymous_placeholders(conn), rows.into_iter())?.execute(conn).await?;
-        Self::write_new_cases_apart(conn, &records).await
+        Self::case_row_inserts(anonymous_placeholders(conn), std::iter::once(row))?.execute(conn).await
     }
 
     /// What new cases' rows do not hold: their co-handling units, and their counts.

@@ -4,6 +4,7 @@
 //! commit's sync is shared by everyone who arrived meanwhile.
 
 use chrono::Utc;
+use grassroots_domain::rollups::Sums;
 use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, MoveContext};
 use grassroots_domain::{Actor, CaseRecord};
 use sqlx::{AnyConnection, AnyPool};
@@ -60,15 +61,24 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, batch: Vec<IntakeJob>) {
         }
     };
     let mut written = Vec::with_capacity(batch.len());
+    // The batch's new cases are counted together: one upsert of the rows they share.
+    let mut counts = Sums::default();
     for job in batch {
         match insert_one(&mut tx, cipher, job.new, &job.files, &job.actor).await {
-            Ok(created) => written.push((job.reply, created)),
+            Ok((created, received)) => {
+                counts.add(&received, 1);
+                written.push((job.reply, created));
+            }
             Err(e) => {
                 let _ = job.reply.send(Err(e));
             }
         }
     }
-    match tx.commit().await {
+    let committed = match super::rollups::apply(&mut tx, counts.into_changes()).await {
+        Ok(()) => tx.commit().await.map_err(StoreError::from),
+        Err(e) => Err(e),
+    };
+    match committed {
         Ok(()) => {
             for (reply, created) in written {
                 let _ = reply.send(Ok(created));
@@ -89,7 +99,7 @@ async fn insert_one(
     mut new: NewCase,
     files: &[StoredAttachment],
     actor: &Actor,
-) -> Result<CreatedCase> {
+) -> Result<(CreatedCase, CaseRecord)> {
     new.received_at = to_millis(new.received_at);
     new.response_due = to_millis(new.response_due);
     new.resolve_due = to_millis(new.resolve_due);
@@ -140,18 +150,21 @@ async fn insert_one(
         match written {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT intake").execute(&mut *conn).await?;
-                let record = match &new.then {
-                    Some(follow) => follow_up(conn, cipher, record, follow).await?,
-                    None => record,
+                let now = match &new.then {
+                    Some(follow) => follow_up(conn, cipher, record.clone(), follow).await?,
+                    None => record.clone(),
                 };
-                return Ok(CreatedCase {
+                let created = CreatedCase {
                     id,
                     tracking_no,
                     query_code,
-                    status: record.state,
-                    response_due: record.response_due,
-                    resolve_due: record.resolve_due,
-                });
+                    status: now.state,
+                    response_due: now.response_due,
+                    resolve_due: now.resolve_due,
+                };
+                // The follow-up's moves counted their own changes; the case as received is the
+                // batch's to count.
+                return Ok((created, record));
             }
             Err(e) => {
                 sqlx::query("ROLLBACK TO SAVEPOINT intake").execute(&mut *conn).await?;
