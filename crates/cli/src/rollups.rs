@@ -19,12 +19,11 @@ pub async fn run(store: &dyn Store, command: RollupsCommand) -> anyhow::Result<(
     let started = std::time::Instant::now();
     let checks = store.rebuild_rollups(!dry_run).await?;
     for check in &checks {
-        let verdict = match (check.agrees(), dry_run) {
-            (true, _) => "agrees with the cases".to_string(),
-            (false, true) => {
-                format!("{} rows missing or wrong, {} stale rows: left as they are", check.wrong, check.stale)
-            }
-            (false, false) => format!("{} rows missing or wrong, {} stale rows: corrected", check.wrong, check.stale),
+        let verdict = if check.agrees() {
+            "agrees with the cases".to_string()
+        } else {
+            let done = if dry_run { "left as they are" } else { "corrected" };
+            format!("{} rows missing or wrong, {} stale rows: {done}", check.wrong, check.stale)
         };
         println!("{:<26} {:>9} rows  {verdict}", check.cut.label(), check.rows);
     }

@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::case::Priority;
 use crate::category::Category;
 
+/// Beijing time's offset from UTC (UTC+8, no DST).
+pub const BEIJING_OFFSET_SECS: i32 = 8 * 3600;
+
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+    FixedOffset::east_opt(BEIJING_OFFSET_SECS).expect("valid offset")
 }
 
 /// A moment as people and systems give it: RFC 3339 (`2026-12-03T09:00:00+08:00`), or Beijing

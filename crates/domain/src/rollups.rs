@@ -11,11 +11,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::calendar::BEIJING_OFFSET_SECS;
 use crate::case::{CaseRecord, Channel, DueStatus};
 use crate::RegionLevel;
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
-const BEIJING_MS: i64 = 8 * 3600 * 1000;
+/// A day in milliseconds, and Beijing time's offset in milliseconds: a stored time `t` falls
+/// on day `(t + BEIJING_MS) / DAY_MS`, which the store's SQL computes too.
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+pub const BEIJING_MS: i64 = BEIJING_OFFSET_SECS as i64 * 1000;
 
 /// The Beijing calendar day of a moment, counted from 1970-01-01.
 pub fn day_of(t: DateTime<Utc>) -> i64 {
@@ -61,7 +64,7 @@ impl Period {
             }
         }
         if let (Some(t), Some(b)) = (to, end) {
-            if day_start(b) != t {
+            if !is_day_start(t) {
                 edges.push((Some(day_start(b)), Some(t)));
             }
         }

@@ -20,15 +20,7 @@ async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
     let created = f.report(s, "小区门口路灯不亮", Some("13812345678")).await;
     assert_eq!(created.status, CaseState::Received);
     let id = created.id;
-    let moves: Vec<(Actor, Move)> = vec![
-        (f.dispatcher(), Move::Register { note: None }),
-        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
-        (f.handler(UNIT_A), Move::Accept {}),
-        (f.handler(UNIT_A), Move::Contact { note: "电话联系".into() }),
-        (f.handler(UNIT_A), Move::ReportHandled { result: "已更换灯泡".into(), evidence: vec![] }),
-        (f.supervisor(), Move::StartVerification {}),
-        (f.supervisor(), Move::Verify { passed: true, note: "现场已亮".into() }),
-    ];
+    let moves = f.moves_to_verified();
     for (actor, mv) in &moves {
         s.apply_move(actor, id, mv, &f.ctx(Utc::now())).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
     }

@@ -44,16 +44,7 @@ async fn report(
 
 /// Takes a case around the loop to its resident's evaluation.
 async fn close_and_evaluate(s: &dyn Store, f: &Fixture, case: &CreatedCase, at: DateTime<Utc>, satisfied: bool) {
-    let moves = [
-        (f.dispatcher(), Move::Register { note: None }),
-        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
-        (f.handler(UNIT_A), Move::Accept {}),
-        (f.handler(UNIT_A), Move::Contact { note: "已联系".into() }),
-        (f.handler(UNIT_A), Move::ReportHandled { result: "已处理".into(), evidence: vec![] }),
-        (f.supervisor(), Move::StartVerification {}),
-        (f.supervisor(), Move::Verify { passed: true, note: "通过".into() }),
-    ];
-    for (i, (actor, mv)) in moves.iter().enumerate() {
+    for (i, (actor, mv)) in f.moves_to_verified().iter().enumerate() {
         let t = at + Duration::minutes(10 * i as i64 + 1);
         s.apply_move(actor, case.id, mv, &f.ctx(t)).await.unwrap_or_else(|e| panic!("{}: {e}", mv.name()));
     }
@@ -90,13 +81,8 @@ fn historic(f: &Fixture, at: DateTime<Utc>) -> HistoricCase {
     };
     let mut events = vec![event(1, at, received)];
     let mut record = evolve(None, &events[0]).unwrap();
-    let moves = [
-        (f.dispatcher(), Move::Register { note: None }),
-        (f.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
-        (f.handler(UNIT_A), Move::Accept {}),
-        (f.handler(UNIT_A), Move::Contact { note: "已联系".into() }),
-    ];
-    for (i, (actor, mv)) in moves.iter().enumerate() {
+    // As far as the resident's contact.
+    for (i, (actor, mv)) in f.moves_to_verified().iter().take(4).enumerate() {
         let t = at + Duration::hours(i as i64 + 1);
         let kind = decide(&record, actor, mv, &f.ctx(t)).unwrap();
         let e = event(record.version + 1, t, kind);

@@ -150,10 +150,11 @@ async fn insert_one(
         match written {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT intake").execute(&mut *conn).await?;
-                let now = match &new.then {
-                    Some(follow) => follow_up(conn, cipher, record.clone(), follow).await?,
-                    None => record.clone(),
+                let followed = match &new.then {
+                    Some(follow) => Some(follow_up(conn, cipher, record.clone(), follow).await?),
+                    None => None,
                 };
+                let now = followed.as_ref().unwrap_or(&record);
                 let created = CreatedCase {
                     id,
                     tracking_no,

@@ -1,7 +1,7 @@
 //! The counters of cases per day and place: changed with every case row written, read by the
 //! figures (stats.rs), recomputed from the cases by `rebuild_rollups`.
 
-use grassroots_domain::rollups::{CategoryDepth, Counter, Cut, Need, RollupKey, Tally};
+use grassroots_domain::rollups::{CategoryDepth, Counter, Cut, Need, RollupKey, Tally, BEIJING_MS, DAY_MS};
 use grassroots_domain::{RegionCode, RegionLevel, Scope};
 use sqlx::{AnyConnection, Row};
 
@@ -81,36 +81,17 @@ fn recomputation(cut: Cut) -> String {
         CategoryDepth::Leaf => "c.category_code".to_string(),
     };
     let lead = if cut.units() { code("lead_unit") } else { "''".to_string() };
-    let pending = format!("c.state IN ({PENDING_STATES})");
-    let flag = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
-    let received_side = [
-        "1".to_string(),
-        flag(&pending),
-        flag(&format!("{pending} AND c.due_status = 'overdue'")),
-        flag("c.channel = 'grid_patrol'"),
-        flag("c.channel = 'grid_patrol' AND c.resolved_on_spot = 1"),
-        "0".into(),
-        "0".into(),
-        "0".into(),
-        "0".into(),
-        "0".into(),
-    ];
-    let dispatch_side = [
-        "0".to_string(),
-        "0".into(),
-        "0".into(),
-        "0".into(),
-        "0".into(),
-        "1".into(),
-        flag("c.responded_on_time = 1"),
-        flag("c.eval_resolved IS NOT NULL"),
-        flag("c.eval_resolved = 1"),
-        flag("c.eval_satisfaction IN ('satisfied', 'basic')"),
-    ];
-    let day = |column: &str| format!("(c.{column} + 28800000) / 86400000");
-    let side = |day_column: &str, values: &[String], from: &str, co: &str, condition: &str| {
-        let counters: Vec<String> =
-            values.iter().zip(counter_columns()).map(|(v, name)| format!("{v} AS {name}")).collect();
+    let day = |column: &str| format!("(c.{column} + {BEIJING_MS}) / {DAY_MS}");
+    // Each side of a case counts its own counters, and zero of the other side's.
+    let side = |by_dispatch: bool, from: &str, co: &str, condition: &str| {
+        let day_column = if by_dispatch { "first_dispatched_at" } else { "received_at" };
+        let counters: Vec<String> = Counter::ALL
+            .into_iter()
+            .map(|c| {
+                let value = if c.by_dispatch() == by_dispatch { counted(c) } else { "0".to_string() };
+                format!("{value} AS {}", c.column())
+            })
+            .collect();
         format!(
             "SELECT {} AS cut, {} AS day, {place} AS place, {} AS district_code, {} AS street_code, \
              {} AS community_code, {} AS grid_code, {category} AS category_code, {lead} AS lead_unit, \
@@ -124,21 +105,13 @@ fn recomputation(cut: Cut) -> String {
             counters.join(", ")
         )
     };
-    let mut parts = vec![
-        side("received_at", &received_side, "cases c", "''", "1=1"),
-        side("first_dispatched_at", &dispatch_side, "cases c", "''", "c.first_dispatched_at IS NOT NULL"),
-    ];
+    let mut parts =
+        vec![side(false, "cases c", "''", "1=1"), side(true, "cases c", "''", "c.first_dispatched_at IS NOT NULL")];
     if cut.units() {
         let co = "cases c JOIN case_co_units u ON u.case_id = c.id";
         let other = "u.unit_id <> COALESCE(c.lead_unit, '')";
-        parts.push(side("received_at", &received_side, co, "u.unit_id", other));
-        parts.push(side(
-            "first_dispatched_at",
-            &dispatch_side,
-            co,
-            "u.unit_id",
-            &format!("{other} AND c.first_dispatched_at IS NOT NULL"),
-        ));
+        parts.push(side(false, co, "u.unit_id", other));
+        parts.push(side(true, co, "u.unit_id", &format!("{other} AND c.first_dispatched_at IS NOT NULL")));
     }
     let sums: Vec<String> = counter_columns().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
     format!(
@@ -147,6 +120,23 @@ fn recomputation(cut: Cut) -> String {
         parts.join(" UNION ALL "),
         keys = KEY_COLUMNS.join(", ")
     )
+}
+
+/// What a counter counts of a case (alias `c`) on its side: 1 or 0.
+fn counted(counter: Counter) -> String {
+    let pending = format!("c.state IN ({PENDING_STATES})");
+    let flag = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
+    match counter {
+        Counter::Received | Counter::Dispatched => "1".to_string(),
+        Counter::Pending => flag(&pending),
+        Counter::Overdue => flag(&format!("{pending} AND c.due_status = 'overdue'")),
+        Counter::Patrols => flag("c.channel = 'grid_patrol'"),
+        Counter::PatrolsOnSpot => flag("c.channel = 'grid_patrol' AND c.resolved_on_spot = 1"),
+        Counter::RespondedOnTime => flag("c.responded_on_time = 1"),
+        Counter::Evaluated => flag("c.eval_resolved IS NOT NULL"),
+        Counter::Resolved => flag("c.eval_resolved = 1"),
+        Counter::Satisfied => flag("c.eval_satisfaction IN ('satisfied', 'basic')"),
+    }
 }
 
 /// Rows that count anything: a change can leave a row at zero, which counts nothing.

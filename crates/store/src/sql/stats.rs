@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::rates::RateCounts;
-use grassroots_domain::rollups::{day_start, is_day_start, Need, Period, Window};
+use grassroots_domain::rollups::{day_start, is_day_start, Need, Period, Window, BEIJING_MS, DAY_MS};
 use grassroots_domain::{CaseState, RegionLevel, Scope};
 use sqlx::Row;
 
@@ -18,7 +18,7 @@ use super::rows::{category_clause, scoped_region_clauses};
 use super::{ms, Args, SqlStore};
 use crate::{CasePoint, CommunityCategoryCount, Grouping, PatrolCounts, RateFilter, RegionCount, Result, StoreError};
 
-const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// Cases of a scope and filter (alias `c`), with `time_column` in `window`.
 fn case_conditions(
@@ -70,7 +70,7 @@ fn rollup_group_key(grouping: Grouping, f: &RateFilter, args: &mut Args) -> Resu
         Grouping::TopCategory => ("SUBSTR(r.category_code, 1, 2)".into(), None),
         Grouping::Week => {
             let origin = args.int(ms(week_origin(f)?));
-            (format!("((r.day * 86400000 - 28800000 - {origin}) / {WEEK_MS})"), None)
+            (format!("((r.day * {DAY_MS} - {BEIJING_MS} - {origin}) / {WEEK_MS})"), None)
         }
     })
 }
@@ -193,8 +193,9 @@ impl SqlStore {
         let as_of = args.int(ms(as_of));
         let from = if awaiting {
             // The few cases awaiting contact are found by their own partial index and joined
-            // to themselves for the filters: told only the filters, both databases would walk
-            // the period's dispatched cases (the CROSS JOIN fixes SQLite's order of the two).
+            // to themselves for the filters: told only the filters, SQLite walks the period's
+            // dispatched cases (its CROSS JOIN keeps the order written; PostgreSQL chooses by
+            // its statistics).
             conditions.push(format!(
                 "w.responded_on_time IS NULL AND w.first_dispatched_at IS NOT NULL AND w.response_due > {as_of} \
                  AND c.id = w.id"

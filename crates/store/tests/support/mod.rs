@@ -110,6 +110,20 @@ impl Fixture {
         ]
     }
 
+    /// The loop up to a passed verification: registered, dispatched to unit A with unit B,
+    /// accepted, the resident contacted, handled, verified.
+    pub fn moves_to_verified(&self) -> Vec<(Actor, Move)> {
+        vec![
+            (self.dispatcher(), Move::Register { note: None }),
+            (self.dispatcher(), Move::Dispatch { unit: UNIT_A.into(), co_units: vec![UNIT_B.into()], note: None }),
+            (self.handler(UNIT_A), Move::Accept {}),
+            (self.handler(UNIT_A), Move::Contact { note: "电话联系".into() }),
+            (self.handler(UNIT_A), Move::ReportHandled { result: "已更换灯泡".into(), evidence: vec![] }),
+            (self.supervisor(), Move::StartVerification {}),
+            (self.supervisor(), Move::Verify { passed: true, note: "现场已亮".into() }),
+        ]
+    }
+
     pub fn handler(&self, unit: &str) -> Actor {
         staff(Role::Handler, Scope::Unit { unit: unit.into() })
     }
