@@ -61,7 +61,7 @@ pub struct Common {
     #[arg(long, global = true, env = "GRASSROOTS_SECURE_COOKIES")]
     secure_cookies: bool,
     /// NATS server to publish case events to, on the JetStream stream GRASSROOTS
-    /// (e.g. nats://127.0.0.1:4222); none if not given.
+    /// (e.g. nats://127.0.0.1:4222; a cluster's servers separated by commas); none if not given.
     #[arg(long, global = true, env = "GRASSROOTS_NATS_URL")]
     nats_url: Option<String>,
     /// The platform's address as residents reach it (e.g. https://12345.example.gov.cn): the
@@ -73,6 +73,14 @@ pub struct Common {
     /// administrators' page of messages.
     #[arg(long, global = true, env = "GRASSROOTS_SMS_URL")]
     sms_url: Option<String>,
+    /// A PostgreSQL standby (postgres://…) that answers dashboards, rates, maps and rankings
+    /// while it lags the primary by no more than --replica-max-lag-secs.
+    #[arg(long, global = true, env = "GRASSROOTS_REPLICA_URL")]
+    replica_url: Option<String>,
+    /// How far behind the primary (seconds) the figures read from --replica-url may be; a
+    /// standby further behind, or out of reach, leaves them to the primary.
+    #[arg(long, global = true, env = "GRASSROOTS_REPLICA_MAX_LAG_SECS", default_value_t = 5)]
+    replica_max_lag_secs: u64,
     /// Database connections.
     #[arg(long, global = true, env = "GRASSROOTS_DB_CONNECTIONS", default_value_t = 8)]
     db_connections: u32,
@@ -389,6 +397,12 @@ impl Common {
         })
         .await
         .context("opening the database")?;
+        let store = match &self.replica_url {
+            Some(url) => store
+                .with_replica(url, std::time::Duration::from_secs(self.replica_max_lag_secs))
+                .context("--replica-url")?,
+            None => store,
+        };
         store.migrate().await.context("migrating the database")?;
         let store = Arc::new(store);
         // Every process follows the key file, so that a rotation needs no restart.

@@ -47,12 +47,20 @@ pub enum RelayError {
     Nats { url: String, reason: String },
 }
 
-/// The URL without a user or password, for logs and errors.
+/// The URL without a user or password, for logs and errors (each of a list of servers).
 pub fn redacted(url: &str) -> String {
-    match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.rsplit_once('@')?.1))) {
-        Some((scheme, host)) => format!("{scheme}://…@{host}"),
-        None => url.to_string(),
-    }
+    let one =
+        |url: &str| match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.rsplit_once('@')?.1))) {
+            Some((scheme, host)) => format!("{scheme}://…@{host}"),
+            None => url.to_string(),
+        };
+    url.split(',').map(one).collect::<Vec<_>>().join(",")
+}
+
+/// The servers of a NATS cluster to connect to, separated by commas: the client takes the
+/// first that answers, learns the others from it, and moves to another when its server goes.
+fn seeds(url: &str) -> Vec<&str> {
+    url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect()
 }
 
 /// The wait before attempt `attempts + 1`: 5 s, doubling, at most 10 minutes.
@@ -104,7 +112,7 @@ impl Relay {
             Some(url) => {
                 let client = async_nats::ConnectOptions::new()
                     .retry_on_initial_connect()
-                    .connect(url)
+                    .connect(seeds(url))
                     .await
                     .map_err(|e| RelayError::Nats { url: redacted(url), reason: e.to_string() })?;
                 Some(Nats { jetstream: async_nats::jetstream::new(client), stream_ready: tokio::sync::OnceCell::new() })
@@ -287,6 +295,13 @@ mod tests {
     fn urls_lose_their_credentials_in_logs() {
         assert_eq!(redacted("nats://relay:s3cret@10.0.0.5:4222"), "nats://…@10.0.0.5:4222");
         assert_eq!(redacted("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+        assert_eq!(redacted("nats://a:x@n1:4222,nats://a:x@n2:4222"), "nats://…@n1:4222,nats://…@n2:4222");
+    }
+
+    #[test]
+    fn a_cluster_is_given_as_servers_separated_by_commas() {
+        assert_eq!(seeds("nats://n1:4222, nats://n2:4222,"), ["nats://n1:4222", "nats://n2:4222"]);
+        assert_eq!(seeds("nats://127.0.0.1:4222"), ["nats://127.0.0.1:4222"]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod models;
 mod outbox;
 mod privacy;
 mod reference;
+mod replica;
 mod rollups;
 mod rows;
 mod search;
@@ -86,6 +87,8 @@ pub struct SqlStore {
     cipher: Cipher,
     intake: tokio::sync::mpsc::Sender<intake::IntakeJob>,
     files: crate::files::FileStore,
+    /// A standby for the figures, when one is given.
+    replica: Option<replica::Replica>,
 }
 
 /// The page cache of every SQLite connection, 64 MiB (bulk imports raise it for a while).
@@ -128,7 +131,7 @@ impl SqlStore {
                 let write = pool(1).connect_with(connect.clone()).await?;
                 let read = pool(options.max_connections.max(1)).connect_with(connect).await?;
                 let intake = intake::spawn_writer(write.clone(), cipher.clone());
-                Ok(Self { backend, write, read, cipher, intake, files })
+                Ok(Self { backend, write, read, cipher, intake, files, replica: None })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -137,8 +140,29 @@ impl SqlStore {
                     .connect(&options.url)
                     .await?;
                 let intake = intake::spawn_writer(pool.clone(), cipher.clone());
-                Ok(Self { backend, write: pool.clone(), read: pool, cipher, intake, files })
+                Ok(Self { backend, write: pool.clone(), read: pool, cipher, intake, files, replica: None })
             }
+        }
+    }
+
+    /// Reads the figures (dashboards, rates, maps, rankings) from the PostgreSQL standby at
+    /// `url` while it lags this store's primary by at most `max_lag`.
+    pub fn with_replica(self, url: &str, max_lag: Duration) -> Result<Self> {
+        if self.backend != Backend::Postgres || Backend::from_url(url) != Some(Backend::Postgres) {
+            return Err(sqlx::Error::Configuration(
+                "a read replica is a PostgreSQL standby of a PostgreSQL store (postgres://…)".into(),
+            )
+            .into());
+        }
+        let connections = self.read.options().get_max_connections();
+        Ok(Self { replica: Some(replica::Replica::new(url, max_lag, connections)?), ..self })
+    }
+
+    /// Where the figures are read: the standby while it is within its bound, else the primary.
+    pub(crate) async fn figures(&self) -> &AnyPool {
+        match &self.replica {
+            Some(replica) if replica.fresh().await => &replica.pool,
+            _ => &self.read,
         }
     }
 
@@ -185,6 +209,9 @@ impl SqlStore {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        if let Some(replica) = &self.replica {
+            replica.pool.close().await;
+        }
     }
 }
 

@@ -147,7 +147,7 @@ impl SqlStore {
              FROM case_rollups r WHERE {} GROUP BY 1 HAVING SUM(r.dispatched) > 0",
             conditions.join(" AND ")
         );
-        for row in args.bind(sqlx::query(&sql)).fetch_all(&self.read).await? {
+        for row in args.bind(sqlx::query(&sql)).fetch_all(self.figures().await).await? {
             let dispatched: i64 = row.try_get("dispatched")?;
             groups.insert(
                 key_of(&row)?,
@@ -222,7 +222,7 @@ impl SqlStore {
              FROM {from} WHERE {}{group_by}",
             conditions.join(" AND ")
         );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(self.figures().await).await?;
         rows.iter()
             .map(|row| {
                 Ok((
@@ -277,7 +277,7 @@ impl SqlStore {
             conditions.join(" AND ")
         );
         let mut groups: HashMap<String, RegionCount> = HashMap::new();
-        for row in args.bind(sqlx::query(&sql)).fetch_all(&self.read).await? {
+        for row in args.bind(sqlx::query(&sql)).fetch_all(self.figures().await).await? {
             let code = key_of(&row)?;
             let count = RegionCount {
                 code: code.clone(),
@@ -326,7 +326,7 @@ impl SqlStore {
              FROM cases c WHERE {} GROUP BY 1 ORDER BY 1",
             conditions.join(" AND ")
         );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(self.figures().await).await?;
         rows.iter()
             .map(|r| {
                 Ok(RegionCount {
@@ -347,7 +347,7 @@ impl SqlStore {
             "SELECT COUNT(*) AS reports, COUNT(*) FILTER (WHERE c.resolved_on_spot = 1) AS on_spot FROM cases c WHERE {}",
             conditions.join(" AND ")
         );
-        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        let row = args.bind(sqlx::query(&sql)).fetch_one(self.figures().await).await?;
         Ok(PatrolCounts { reports: row.try_get("reports")?, resolved_on_spot: row.try_get("on_spot")? })
     }
 }
@@ -415,7 +415,7 @@ impl crate::StatsStore for SqlStore {
              FROM case_rollups r WHERE {}",
             conditions.join(" AND ")
         );
-        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        let row = args.bind(sqlx::query(&sql)).fetch_one(self.figures().await).await?;
         let mut counts = PatrolCounts { reports: row.try_get("reports")?, resolved_on_spot: row.try_get("on_spot")? };
         for edge in period.edges {
             let part = self.scanned_patrol_counts(scope, filter, edge).await?;
@@ -437,7 +437,7 @@ impl crate::StatsStore for SqlStore {
              ORDER BY c.id DESC LIMIT {limit}",
             conditions.join(" AND ")
         );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(self.figures().await).await?;
         rows.iter()
             .map(|r| {
                 let state: String = r.try_get("state")?;
@@ -461,7 +461,7 @@ impl crate::StatsStore for SqlStore {
              WHERE c.received_at >= $1 AND c.community_code IS NOT NULL GROUP BY c.community_code, c.category_code",
         )
         .bind(ms(since))
-        .fetch_all(&self.read)
+        .fetch_all(self.figures().await)
         .await?;
         rows.iter()
             .map(|r| {
