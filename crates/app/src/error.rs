@@ -53,6 +53,10 @@ pub enum AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// How long a caller is asked to wait when the database is out of reach: about what a
+/// PostgreSQL failover under Patroni takes (README, "Running as a cluster").
+const RETRY_AFTER_FAILOVER_SECS: u64 = 10;
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::Invalid { field: field.into(), reason: Text::new(zh, en) }
@@ -137,10 +141,28 @@ impl From<StoreError> for AppError {
                 tracing::error!(%reason, "write not committed");
                 Self::Unavailable(reason)
             }
+            // A failover takes seconds: the caller is asked to come back, not told of a fault.
+            transient if transient.is_transient() => {
+                tracing::warn!(error = %transient, "the database is out of reach");
+                Self::Busy { retry_after_secs: RETRY_AFTER_FAILOVER_SECS }
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Internal(other.to_string())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_asks_the_caller_to_come_back() {
+        let away = AppError::from(StoreError::Database(sqlx::Error::PoolTimedOut));
+        assert!(matches!(away, AppError::Busy { retry_after_secs: RETRY_AFTER_FAILOVER_SECS }), "{away:?}");
+        let fault = AppError::from(StoreError::Database(sqlx::Error::RowNotFound));
+        assert!(matches!(fault, AppError::Internal(_)), "{fault:?}");
     }
 }

@@ -28,3 +28,37 @@ pub enum StoreError {
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
+
+impl StoreError {
+    /// Whether the database was out of reach or going away (a failover, a restart, a standby
+    /// not yet promoted): the same request may well succeed in a few seconds.
+    pub fn is_transient(&self) -> bool {
+        let Self::Database(e) = self else { return false };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                true
+            }
+            // PostgreSQL's connection exceptions (class 08), shutdowns and start-ups (57P01-03),
+            // and a write sent to a standby (25006).
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "25006")),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_transient_and_a_fault_is_not() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(StoreError::Database(sqlx::Error::Io(io)).is_transient());
+        assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_transient());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_transient());
+        assert!(!StoreError::Corrupt("bad row".into()).is_transient());
+        assert!(!StoreError::NotFound.is_transient());
+    }
+}
