@@ -740,7 +740,26 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
     assert_eq!(s.restore_case_indexes("import-c", now).await.unwrap(), aside);
 }
 
+/// Cases with and without a point load in any order. On PostgreSQL a statement kept prepared
+/// keeps the parameter types of its first run, so a NULL point must not fix the type a later
+/// point is sent in (the case rows are prepared afresh: `Inserts::with_optional_doubles`).
+async fn historic_cases_with_and_without_a_point_load_in_any_order(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let start = Utc::now() - Duration::days(30);
+    let before = s.count_cases().await.unwrap();
+    // An order in which, whichever of up to 8 connections each load takes in turn, some
+    // connection loads a case without a point and later one with.
+    for i in 0..24 {
+        let placed = (i * i + i / 3) % 5 < 2;
+        let case = f.historic_at(start + Duration::hours(i), placed.then_some((39.91, 116.40)));
+        s.insert_history(&[case]).await.unwrap_or_else(|e| panic!("load {i} (placed: {placed}): {e}"));
+    }
+    assert_eq!(s.count_cases().await.unwrap(), before + 24);
+}
+
 conformance!(
+    historic_cases_with_and_without_a_point_load_in_any_order,
     personal_data_is_erased_after_its_retention_period,
     indexes_set_aside_for_a_bulk_import_come_back,
     imports_create_each_external_id_once_and_draw_free_tracking_numbers,

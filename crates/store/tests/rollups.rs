@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::rates::RateCounts;
 use grassroots_domain::rollups::{day_of, day_start};
-use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move};
+use grassroots_domain::workflow::Move;
 use grassroots_domain::{Actor, CaseRecord, Channel, RegionCode, RegionLevel, Satisfaction, Scope};
 use grassroots_store::{
     CaseStore, CreatedCase, Grouping, HistoricCase, HistoryStore, JobStore, RateFilter, ResidentPass, RollupStore,
@@ -54,52 +54,6 @@ async fn close_and_evaluate(s: &dyn Store, f: &Fixture, case: &CreatedCase, at: 
     s.resident_move(&pass, &evaluate, &f.ctx(at + Duration::hours(2)), &[]).await.unwrap();
 }
 
-/// A case loaded in bulk with its history (as imports and the demo load them): received,
-/// registered, dispatched to unit A with B, contacted.
-fn historic(f: &Fixture, at: DateTime<Utc>) -> HistoricCase {
-    let new = f.new_case("历史案件", None, at);
-    let received = EventKind::Received {
-        tracking_no: format!("H{}", at.timestamp_millis()),
-        category_code: new.category_code,
-        request_type: new.request_type,
-        priority: new.priority,
-        channel: new.channel,
-        description: new.description,
-        place: new.place,
-        response_due: new.response_due,
-        resolve_due: new.resolve_due,
-    };
-    let id = Uuid::now_v7();
-    let event = |seq: i64, at: DateTime<Utc>, kind: EventKind| CaseEvent {
-        id: Uuid::now_v7(),
-        case_id: id,
-        seq,
-        at,
-        actor_kind: "staff".into(),
-        actor_id: None,
-        kind,
-    };
-    let mut events = vec![event(1, at, received)];
-    let mut record = evolve(None, &events[0]).unwrap();
-    // As far as the resident's contact.
-    for (i, (actor, mv)) in f.moves_to_verified().iter().take(4).enumerate() {
-        let t = at + Duration::hours(i as i64 + 1);
-        let kind = decide(&record, actor, mv, &f.ctx(t)).unwrap();
-        let e = event(record.version + 1, t, kind);
-        record = evolve(Some(record), &e).unwrap();
-        events.push(e);
-    }
-    HistoricCase {
-        record,
-        events,
-        reporter_name: None,
-        reporter_phone: None,
-        anonymous: true,
-        query_code: "000000".into(),
-        decisions: vec![],
-    }
-}
-
 async fn counters_equal_a_recomputation_after_any_moves(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;
@@ -121,7 +75,7 @@ async fn counters_equal_a_recomputation_after_any_moves(db: TestDb) {
             ids.push(case.id);
         }
         let loaded: Vec<HistoricCase> =
-            (0..3).map(|_| historic(&f, start + Duration::minutes(rng.below(10 * 24 * 60) as i64))).collect();
+            (0..3).map(|_| f.historic(start + Duration::minutes(rng.below(10 * 24 * 60) as i64))).collect();
         s.insert_history(&loaded).await.unwrap();
         ids.extend(loaded.iter().map(|h| h.record.id));
         moves.push(Move::Merge { into: ids[0], reason: None });

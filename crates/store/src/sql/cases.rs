@@ -288,7 +288,7 @@ impl SqlStore {
     fn case_row_inserts<'a>(anonymous: bool, rows: impl ExactSizeIterator<Item = NewCaseRow<'a>>) -> Result<Inserts> {
         let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
         let head = format!("INSERT INTO cases ({})", columns.join(", "));
-        Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)
+        Ok(Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)?.with_optional_doubles())
     }
 
     /// The co-handling units of new cases, for those that have any.

@@ -256,6 +256,8 @@ pub(crate) struct Inserts {
     full: String,
     last: String,
     statements: Vec<(bool, sqlx::any::AnyArguments<'static>)>,
+    /// Whether the rows bind doubles that may be NULL (see `keeps_statements_with_null_doubles`).
+    optional_doubles: bool,
 }
 
 impl Inserts {
@@ -281,12 +283,20 @@ impl Inserts {
             let args = q.take_arguments().map_err(sqlx::Error::Encode)?.unwrap_or_default();
             statements.push((n == per_statement, args));
         }
-        Ok(Self { full, last, statements })
+        Ok(Self { full, last, statements, optional_doubles: false })
+    }
+
+    /// Marks rows that bind doubles that may be NULL (a case without a point, then one with):
+    /// on PostgreSQL their statements are prepared afresh at each run.
+    pub(crate) fn with_optional_doubles(self) -> Self {
+        Self { optional_doubles: true, ..self }
     }
 
     pub(crate) async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
-        // A case without a point, then one with (see `keeps_statements_with_null_doubles`).
-        let persistent = keeps_statements_with_null_doubles(conn);
+        // Kept prepared, as every statement is, unless it binds optional doubles: parsing and
+        // planning a statement of thousands of values afresh at each run is most of a bulk
+        // load's time on PostgreSQL.
+        let persistent = !self.optional_doubles || keeps_statements_with_null_doubles(conn);
         for (full, args) in self.statements {
             let sql = if full { &self.full } else { &self.last };
             sqlx::query_with(sql, args).persistent(persistent).execute(&mut *conn).await?;

@@ -80,9 +80,10 @@ impl SqlStore {
     pub(crate) fn decision_inserts(anonymous: bool, decisions: Vec<(&CaseRecord, &Decision)>) -> Result<Inserts> {
         let rows = decisions.into_iter().map(|(r, d)| Ok((r, d, reasons_json(d)?))).collect::<Result<Vec<_>>>()?;
         let head = format!("INSERT INTO machine_decisions ({DECISION_WRITTEN})");
-        Inserts::build(anonymous, &head, 10, "", rows, |q, (record, d, reasons)| {
+        Ok(Inserts::build(anonymous, &head, 10, "", rows, |q, (record, d, reasons)| {
             bind_decision(q, record.id, d, reasons, record.received_at)
-        })
+        })?
+        .with_optional_doubles())
     }
 
     /// Writes the machine's decisions about a new case, in the case's transaction.

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::deadlines;
 use grassroots_domain::case::Place;
-use grassroots_domain::workflow::{Move, MoveContext};
+use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{
     Actor, CaseState, Channel, Priority, RequestType, Role, Satisfaction, Scope, Taxonomy, WorkCalendar,
 };
-use grassroots_store::{CaseFilter, CreatedCase, NewAttachment, NewCase, Store, Unit};
+use grassroots_store::{CaseFilter, CreatedCase, HistoricCase, NewAttachment, NewCase, Store, Unit};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
@@ -209,6 +209,60 @@ impl Fixture {
             decisions: vec![],
             then: None,
         }
+    }
+
+    /// A case loaded in bulk with its history (as imports and the demo load them), received at
+    /// `place` (none: without a point): received, registered, dispatched to unit A with B,
+    /// contacted.
+    pub fn historic_at(&self, at: DateTime<Utc>, place: Option<(f64, f64)>) -> HistoricCase {
+        let mut new = self.new_case("历史案件", None, at);
+        new.place.lat = place.map(|p| p.0);
+        new.place.lng = place.map(|p| p.1);
+        let received = EventKind::Received {
+            tracking_no: format!("H{}", at.timestamp_millis()),
+            category_code: new.category_code,
+            request_type: new.request_type,
+            priority: new.priority,
+            channel: new.channel,
+            description: new.description,
+            place: new.place,
+            response_due: new.response_due,
+            resolve_due: new.resolve_due,
+        };
+        let id = Uuid::now_v7();
+        let event = |seq: i64, at: DateTime<Utc>, kind: EventKind| CaseEvent {
+            id: Uuid::now_v7(),
+            case_id: id,
+            seq,
+            at,
+            actor_kind: "staff".into(),
+            actor_id: None,
+            kind,
+        };
+        let mut events = vec![event(1, at, received)];
+        let mut record = evolve(None, &events[0]).unwrap();
+        // As far as the resident's contact.
+        for (i, (actor, mv)) in self.moves_to_verified().iter().take(4).enumerate() {
+            let t = at + Duration::hours(i as i64 + 1);
+            let kind = decide(&record, actor, mv, &self.ctx(t)).unwrap();
+            let e = event(record.version + 1, t, kind);
+            record = evolve(Some(record), &e).unwrap();
+            events.push(e);
+        }
+        HistoricCase {
+            record,
+            events,
+            reporter_name: None,
+            reporter_phone: None,
+            anonymous: true,
+            query_code: "000000".into(),
+            decisions: vec![],
+        }
+    }
+
+    /// `historic_at` at the fixture's usual point.
+    pub fn historic(&self, at: DateTime<Utc>) -> HistoricCase {
+        self.historic_at(at, Some((39.91, 116.40)))
     }
 
     pub async fn dispatch_to(&self, store: &dyn Store, id: Uuid, unit: &str, co: &[&str]) {
