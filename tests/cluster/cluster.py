@@ -23,6 +23,7 @@ Run by tests/cluster/run (which installs the packages and nats-py); see the READ
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import random
@@ -107,7 +108,6 @@ class Cluster:
         self.procs[name] = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True
         )
-        return self.procs[name]
 
     def kill(self, name):
         """SIGKILL to the process group: the process and everything it started. PostgreSQL's
@@ -218,7 +218,7 @@ postgresql:
 
     def patroni_role(self, i):
         try:
-            status, body = http_get(f"http://127.0.0.1:{PATRONI[i]}/patroni", timeout=5)
+            _, body = http_get(f"http://127.0.0.1:{PATRONI[i]}/patroni")
         except (OSError, urllib.error.URLError):
             return None
         state = json.loads(body)
@@ -231,7 +231,11 @@ postgresql:
         return None
 
     def sync_standby(self):
-        _, body = http_get(f"http://127.0.0.1:{PATRONI[0 if self.leader() != 0 else 1]}/cluster")
+        """The synchronous standbys, as the leader sees the cluster."""
+        leader = self.leader()
+        if leader is None:
+            return []
+        _, body = http_get(f"http://127.0.0.1:{PATRONI[leader]}/cluster")
         members = json.loads(body)["members"]
         return [m["name"] for m in members if m["role"] == "sync_standby"]
 
@@ -349,8 +353,6 @@ def write_backlog(binary, path):
         check=True,
         capture_output=True,
     )
-    import csv
-
     with open(path, newline="") as f:
         header, sample = list(csv.reader(f))[:2]
     row = dict(zip(header, sample))

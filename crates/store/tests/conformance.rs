@@ -740,9 +740,10 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
     assert_eq!(s.restore_case_indexes("import-c", now).await.unwrap(), aside);
 }
 
-/// Cases with and without a point load in any order. On PostgreSQL a statement kept prepared
-/// keeps the parameter types of its first run, so a NULL point must not fix the type a later
-/// point is sent in (the case rows are prepared afresh: `Inserts::with_optional_doubles`).
+/// Cases with and without a point load in any order, on whichever connection. On PostgreSQL a
+/// statement kept prepared keeps the parameter types of its first run, which a NULL point could
+/// fix wrongly for a later point (the case rows are prepared afresh for that reason,
+/// `Inserts::with_optional_doubles`; this test passes without it too).
 async fn historic_cases_with_and_without_a_point_load_in_any_order(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;
