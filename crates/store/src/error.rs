@@ -46,6 +46,11 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether a write broke a unique key (a tracking number another writer took meanwhile).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
 }
 
 #[cfg(test)]

@@ -694,14 +694,24 @@ async fn imports_create_each_external_id_once_and_draw_free_tracking_numbers(db:
     let other = s.import_cases("other", same_ids_elsewhere, now).await.unwrap();
     assert_eq!(other.added, 5);
 
-    // The same new cases imported twice at once: each batch reads what is taken before its
-    // transaction and checks again within it, so each case is created once.
+    // The same new cases imported twice at once: each batch records their external ids under
+    // a unique key within its transaction, so each case is created once.
     let before = s.count_cases().await.unwrap();
     let twice: Vec<_> = (0..100).map(|i| imported(1000 + i, &format!("250104{i:08}"))).collect();
     let (a, b) = tokio::join!(s.import_cases("race", twice.clone(), now), s.import_cases("race", twice, now));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.added + b.added, a.already_imported + b.already_imported), (100, 100), "{a:?} {b:?}");
     assert_eq!(s.count_cases().await.unwrap(), before + 100);
+
+    // Different cases imported at once with the same tracking numbers: both batches are
+    // written, the later one with numbers drawn again (on PostgreSQL the two transactions run
+    // side by side, and the second to write a number fails on its key and tries again).
+    let clashing =
+        |first: usize| -> Vec<_> { (0..50).map(|i| imported(first + i, &format!("250105{i:08}"))).collect() };
+    let (a, b) =
+        tokio::join!(s.import_cases("clash", clashing(2000), now), s.import_cases("clash", clashing(3000), now));
+    assert_eq!((a.unwrap().added, b.unwrap().added), (50, 50));
+    assert_eq!(s.count_cases().await.unwrap(), before + 200);
 }
 
 async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
@@ -742,8 +752,8 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
 
 /// Cases with and without a point load in any order, on whichever connection. On PostgreSQL a
 /// statement kept prepared keeps the parameter types of its first run, which a NULL point could
-/// fix wrongly for a later point (the case rows are prepared afresh for that reason,
-/// `Inserts::with_optional_doubles`; this test passes without it too).
+/// fix wrongly for a later point (so rows with and without a point go in statements of their
+/// own, `case_row_inserts`; this test passed without that too, in an earlier form of it).
 async fn historic_cases_with_and_without_a_point_load_in_any_order(db: TestDb) {
     let s = &*db.store;
     let f = Fixture::new(s).await;

@@ -9,6 +9,7 @@ use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Rol
 use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::rows::{
@@ -224,9 +225,10 @@ fn bind_case_row<'q>(q: AnyQuery<'q>, row: NewCaseRow<'_>) -> AnyQuery<'q> {
         .bind(p.district_code.clone())
         .bind(p.street_code.clone())
         .bind(p.community_code.clone())
-        .bind(p.grid_code.clone())
-        .bind(p.lat)
-        .bind(p.lng)
+        .bind(p.grid_code.clone());
+    // A missing coordinate's column is left out of the statement (`case_row_inserts`).
+    let q = [p.lat, p.lng].into_iter().flatten().fold(q, |q, v| q.bind(v));
+    let q = q
         .bind(p.address.clone())
         .bind(p.located_by.map(|l| l.as_str()))
         .bind(i64::from(row.anonymous))
@@ -271,7 +273,10 @@ impl SqlStore {
         personal: Personal,
     ) -> Result<()> {
         let row = NewCaseRow { record, query_code_hash: query_code_hash.to_string(), anonymous, personal };
-        Self::case_row_inserts(anonymous_placeholders(conn), std::iter::once(row))?.execute(conn).await
+        for inserts in Self::case_row_inserts(anonymous_placeholders(conn), [row])? {
+            inserts.execute(conn).await?;
+        }
+        Ok(())
     }
 
     /// What new cases' rows do not hold: their co-handling units, and their counts.
@@ -285,10 +290,28 @@ impl SqlStore {
     }
 
     /// The statements that insert new cases' rows; their co-handling units are written apart.
-    fn case_row_inserts<'a>(anonymous: bool, rows: impl ExactSizeIterator<Item = NewCaseRow<'a>>) -> Result<Inserts> {
-        let columns: Vec<&str> = IMMUTABLE_COLUMNS.iter().chain(MUTABLE_COLUMNS).copied().collect();
-        let head = format!("INSERT INTO cases ({})", columns.join(", "));
-        Ok(Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)?.with_optional_doubles())
+    /// Rows with and without coordinates go in statements of their own, which leave out the
+    /// columns they lack: no statement binds a NULL double, so each can be kept prepared (see
+    /// `keeps_statements_with_null_doubles`).
+    fn case_row_inserts<'a>(anonymous: bool, rows: impl IntoIterator<Item = NewCaseRow<'a>>) -> Result<Vec<Inserts>> {
+        let mut by_coordinates: BTreeMap<(bool, bool), Vec<NewCaseRow<'a>>> = BTreeMap::new();
+        for row in rows {
+            let coordinates = (row.record.place.lat.is_some(), row.record.place.lng.is_some());
+            by_coordinates.entry(coordinates).or_default().push(row);
+        }
+        by_coordinates
+            .into_iter()
+            .map(|((lat, lng), rows)| {
+                let columns: Vec<&str> = IMMUTABLE_COLUMNS
+                    .iter()
+                    .chain(MUTABLE_COLUMNS)
+                    .filter(|c| (lat || **c != "lat") && (lng || **c != "lng"))
+                    .copied()
+                    .collect();
+                let head = format!("INSERT INTO cases ({})", columns.join(", "));
+                Inserts::build(anonymous, &head, columns.len(), "", rows, bind_case_row)
+            })
+            .collect()
     }
 
     /// The co-handling units of new cases, for those that have any.
@@ -570,7 +593,7 @@ impl SqlStore {
         anonymous: bool,
         cipher: &Cipher,
         cases: impl ExactSizeIterator<Item = &'a HistoricCase> + Clone,
-    ) -> Result<[Inserts; 3]> {
+    ) -> Result<Vec<Inserts>> {
         let rows = cases.clone().map(|h| {
             let r = &h.record;
             NewCaseRow {
@@ -580,13 +603,14 @@ impl SqlStore {
                 personal: seal_personal(cipher, r.id, h.reporter_name.as_deref(), h.reporter_phone.as_deref(), false),
             }
         });
-        let case_rows = Self::case_row_inserts(anonymous, rows)?;
+        let mut inserts = Self::case_row_inserts(anonymous, rows)?;
         let decisions: Vec<(&CaseRecord, &Decision)> =
             cases.clone().flat_map(|h| h.decisions.iter().map(move |d| (&h.record, d))).collect();
         let decisions = Self::decision_inserts(anonymous, decisions)?;
         let events: Vec<&CaseEvent> = cases.flat_map(|h| &h.events).collect();
         let events: Vec<EventRow> = events.into_iter().map(event_row).collect();
-        Ok([case_rows, events::event_inserts(anonymous, &events)?, decisions])
+        inserts.extend([events::event_inserts(anonymous, &events)?, decisions]);
+        Ok(inserts)
     }
 }
 

@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::cases::new_tracking_no;
-use super::{ms, Args, Inserts, SqlStore, IN_LIST};
+use super::{anonymous_placeholders, ms, Args, Inserts, SqlStore, IN_LIST};
 use crate::{
     bulk_import_ttl, HistoricCase, HistoricVisit, ImportBatch, ImportedCase, JobStore, Result, StoreError,
     BULK_IMPORT_LEASE,
@@ -39,25 +39,56 @@ fn names_and_definitions(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<(String, St
 }
 
 impl SqlStore {
-    /// Leaves out the cases imported from `source` before (and repeats within the batch), and
-    /// draws new tracking numbers for those already taken. Returns whether anything changed.
-    async fn leave_out_known(conn: &mut AnyConnection, source: &str, cases: &mut Vec<ImportedCase>) -> Result<bool> {
-        let known = Self::imported_before(conn, source, cases).await?;
-        let (before, mut seen) = (cases.len(), HashSet::new());
-        cases.retain(|c| !known.contains(&c.external_id) && seen.insert(c.external_id.clone()));
-        let redrawn = Self::draw_free_tracking_numbers(conn, cases).await?;
-        Ok(cases.len() != before || redrawn > 0)
+    /// The statements that write the cases and their events.
+    fn historic_inserts_of(&self, cases: &[ImportedCase]) -> Result<Vec<Inserts>> {
+        let anonymous = self.backend == crate::Backend::Sqlite;
+        Self::historic_inserts(anonymous, &self.cipher, cases.iter().map(|c| &c.case))
     }
 
-    /// The statements that write the cases, their events and their external ids.
-    fn import_inserts(&self, source: &str, cases: &[ImportedCase], now: DateTime<Utc>) -> Result<Vec<Inserts>> {
-        let anonymous = self.backend == crate::Backend::Sqlite;
-        let mut inserts = Vec::from(Self::historic_inserts(anonymous, &self.cipher, cases.iter().map(|c| &c.case))?);
+    /// Writes a batch of imported cases in `tx`, with the statements built for them ahead of
+    /// it: leaves out the cases imported before and draws again the tracking numbers a writer
+    /// took in between, building the statements again if either changed anything.
+    async fn write_imports(
+        &self,
+        tx: &mut AnyConnection,
+        source: &str,
+        cases: &mut Vec<ImportedCase>,
+        mut inserts: Vec<Inserts>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let left_out = Self::record_imports(tx, source, cases, now).await?;
+        if Self::draw_free_tracking_numbers(tx, cases).await? > 0 || left_out {
+            inserts = self.historic_inserts_of(cases)?;
+        }
+        for statements in inserts {
+            statements.execute(tx).await?;
+        }
+        let records: Vec<_> = cases.iter().map(|c| &c.case.record).collect();
+        Self::write_new_cases_apart(tx, &records).await
+    }
+
+    /// Records the external ids of `cases` as imported from `source`, in the caller's
+    /// transaction, and leaves out those recorded before (and repeats within the batch). A
+    /// unique-key insert answers what a look-up of the ids would, with no plan to go wrong:
+    /// PostgreSQL, without statistics for a table an import is filling, read every id of the
+    /// source for each look-up (50 ms for 400 ids at 200,000 cases). Returns whether any left.
+    async fn record_imports(
+        conn: &mut AnyConnection,
+        source: &str,
+        cases: &mut Vec<ImportedCase>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let head = "INSERT INTO case_imports (source, external_id, case_id, imported_at)";
-        inserts.push(Inserts::build(anonymous, head, 4, "", cases, |q, c| {
+        let tail = "ON CONFLICT (source, external_id) DO NOTHING RETURNING external_id";
+        let rows = Inserts::build(anonymous_placeholders(conn), head, 4, tail, cases.iter(), |q, c| {
             q.bind(source.to_string()).bind(c.external_id.clone()).bind(c.case.record.id.to_string()).bind(ms(now))
-        })?);
-        Ok(inserts)
+        })?
+        .fetch_all(conn)
+        .await?;
+        let new: HashSet<String> = rows.iter().map(|row| row.try_get("external_id")).collect::<sqlx::Result<_>>()?;
+        let before = cases.len();
+        cases.retain(|c| new.contains(&c.external_id));
+        Ok(cases.len() != before)
     }
 
     async fn case_indexes(&self, conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
@@ -78,39 +109,6 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Within the transaction, PostgreSQL plans each statement for its values and the tables
-    /// as they are now. A cached generic plan was costed when the tables were small (or
-    /// before their statistics were gathered) and goes on scanning them whole as an import
-    /// fills them: each look-up of imported ids took over a second at a hundred thousand
-    /// cases.
-    async fn plan_each_statement(&self, tx: &mut AnyConnection) -> Result<()> {
-        if self.backend == crate::Backend::Postgres {
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *tx).await?;
-        }
-        Ok(())
-    }
-
-    async fn imported_before(
-        conn: &mut AnyConnection,
-        source: &str,
-        cases: &[ImportedCase],
-    ) -> Result<HashSet<String>> {
-        let mut known = HashSet::new();
-        for chunk in cases.chunks(IN_LIST) {
-            let mut args = Args::default();
-            let source = args.text(source);
-            let list: Vec<String> = chunk.iter().map(|c| args.text(c.external_id.clone())).collect();
-            let sql = format!(
-                "SELECT external_id FROM case_imports WHERE source = {source} AND external_id IN ({})",
-                list.join(", ")
-            );
-            for row in args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
-                known.insert(row.try_get::<String, _>("external_id")?);
-            }
-        }
-        Ok(known)
-    }
-
     /// Gives a new random tracking number to every case whose number is taken, by a stored
     /// case or by an earlier one of the batch. Returns how many it gave.
     async fn draw_free_tracking_numbers(conn: &mut AnyConnection, cases: &mut [ImportedCase]) -> Result<usize> {
@@ -121,7 +119,9 @@ impl SqlStore {
                 let mut args = Args::default();
                 let list: Vec<String> = chunk.iter().map(|c| args.text(c.case.record.tracking_no.clone())).collect();
                 let sql = format!("SELECT tracking_no FROM cases WHERE tracking_no IN ({})", list.join(", "));
-                for row in args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
+                // Planned for its values each time: a plan kept from when the table was small
+                // would go on scanning it whole as an import fills it.
+                for row in args.bind(sqlx::query(&sql)).persistent(false).fetch_all(&mut *conn).await? {
                     taken.insert(row.try_get::<String, _>("tracking_no")?);
                 }
             }
@@ -164,34 +164,34 @@ impl crate::HistoryStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<ImportBatch> {
         let offered = cases.len() as u64;
-        // Read what is taken and build the statements before the transaction, so that a
-        // batch gets ready while the one before it is being written...
-        let mut reader = self.read.begin().await?;
-        self.plan_each_statement(&mut reader).await?;
-        Self::leave_out_known(&mut reader, source, &mut cases).await?;
-        reader.commit().await?;
-        let mut inserts = self.import_inserts(source, &cases, now)?;
+        // Draw free tracking numbers and build the statements before the transaction, so that
+        // a batch gets ready while the one before it is being written.
+        let mut seen = HashSet::new();
+        cases.retain(|c| seen.insert(c.external_id.clone()));
+        Self::draw_free_tracking_numbers(&mut *self.read.acquire().await?, &mut cases).await?;
+        let mut inserts = self.historic_inserts_of(&cases)?;
         // A bulk load touches every index of the cases table all over: with the usual 64 MiB
         // cache it slows to a crawl past a few hundred thousand cases; and each multi-row
         // statement keeps a journal of its own, written to a file unless in memory.
         self.sqlite_pragmas(&BULK_PRAGMAS).await?;
-        let mut tx = self.write.begin().await?;
-        if self.backend == crate::Backend::Postgres {
-            // PostgreSQL runs writers side by side: imports take turns, so that each sees
-            // what the one before it wrote. (SQLite has one writer at a time anyway.)
-            sqlx::query("LOCK TABLE case_imports IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        // PostgreSQL runs this batch's transaction beside the one before it, each on a core of
+        // its own: a case imported by both is kept by the first to commit (the other waits on
+        // the unique key, then leaves it out), and a tracking number both drew fails the
+        // second, which draws again.
+        for attempt in 1.. {
+            let mut tx = self.write.begin().await?;
+            match self.write_imports(&mut tx, source, &mut cases, inserts, now).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    break;
+                }
+                Err(e) if e.is_unique_violation() && attempt < MAX_DRAWS => {
+                    tx.rollback().await?;
+                    inserts = self.historic_inserts_of(&cases)?;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        self.plan_each_statement(&mut tx).await?;
-        // ...and check again within it, for a writer that came in between.
-        if Self::leave_out_known(&mut tx, source, &mut cases).await? {
-            inserts = self.import_inserts(source, &cases, now)?;
-        }
-        for statements in inserts {
-            statements.execute(&mut tx).await?;
-        }
-        let records: Vec<_> = cases.iter().map(|c| &c.case.record).collect();
-        Self::write_new_cases_apart(&mut tx, &records).await?;
-        tx.commit().await?;
         let added = cases.len() as u64;
         Ok(ImportBatch { added, already_imported: offered - added })
     }

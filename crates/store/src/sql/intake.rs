@@ -169,9 +169,8 @@ async fn insert_one(
             }
             Err(e) => {
                 sqlx::query("ROLLBACK TO SAVEPOINT intake").execute(&mut *conn).await?;
-                let collision = matches!(&e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation());
                 // A tracking number collision: draw another.
-                if !(collision && attempt < 5) {
+                if !(e.is_unique_violation() && attempt < 5) {
                     return Err(e);
                 }
             }

@@ -293,15 +293,21 @@ impl Inserts {
     }
 
     pub(crate) async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        self.fetch_all(conn).await.map(drop)
+    }
+
+    /// Runs the statements and returns the rows they return (a `RETURNING` tail's).
+    pub(crate) async fn fetch_all(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<sqlx::any::AnyRow>> {
         // Kept prepared, as every statement is, unless it binds optional doubles: parsing and
         // planning a statement of thousands of values afresh at each run is most of a bulk
         // load's time on PostgreSQL.
         let persistent = !self.optional_doubles || keeps_statements_with_null_doubles(conn);
+        let mut rows = Vec::new();
         for (full, args) in self.statements {
             let sql = if full { &self.full } else { &self.last };
-            sqlx::query_with(sql, args).persistent(persistent).execute(&mut *conn).await?;
+            rows.extend(sqlx::query_with(sql, args).persistent(persistent).fetch_all(&mut *conn).await?);
         }
-        Ok(())
+        Ok(rows)
     }
 }
 
