@@ -793,7 +793,8 @@ pub async fn cases(store: std::sync::Arc<dyn Store>, o: Options) -> anyhow::Resu
 
     // Second pass: write the good rows in batches. Each batch is written by a task of its own
     // while this one reads and converts the next; two may be on their way at once, the later
-    // one getting its statements ready while the earlier one writes.
+    // one getting its statements ready while the earlier one writes (on PostgreSQL both may
+    // write at once).
     read.store(0, std::sync::atomic::Ordering::Relaxed);
     let importing = bar(size, "importing");
     let mut writing: VecDeque<tokio::task::JoinHandle<grassroots_store::Result<ImportBatch>>> = VecDeque::new();
