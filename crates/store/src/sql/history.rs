@@ -68,7 +68,7 @@ impl SqlStore {
     }
 
     /// Records the external ids of `cases` as imported from `source`, in the caller's
-    /// transaction, and leaves out those recorded before (and repeats within the batch). A
+    /// transaction, and leaves out those recorded before (the batch holds no repeats). A
     /// unique-key insert answers what a look-up of the ids would, with no plan to go wrong:
     /// PostgreSQL, without statistics for a table an import is filling, read every id of the
     /// source for each look-up (50 ms for 400 ids at 200,000 cases). Returns whether any left.
