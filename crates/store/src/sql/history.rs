@@ -46,20 +46,22 @@ impl SqlStore {
     }
 
     /// Writes a batch of imported cases in `tx`, with the statements built for them ahead of
-    /// it: leaves out the cases imported before and draws again the tracking numbers a writer
-    /// took in between, building the statements again if either changed anything.
+    /// it, if any: leaves out the cases imported before and draws again the tracking numbers a
+    /// writer took in between, building the statements (again) if either changed anything.
     async fn write_imports(
         &self,
         tx: &mut AnyConnection,
         source: &str,
         cases: &mut Vec<ImportedCase>,
-        mut inserts: Vec<Inserts>,
+        built: Option<Vec<Inserts>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let left_out = Self::record_imports(tx, source, cases, now).await?;
-        if Self::draw_free_tracking_numbers(tx, cases).await? > 0 || left_out {
-            inserts = self.historic_inserts_of(cases)?;
-        }
+        let redrawn = Self::draw_free_tracking_numbers(tx, cases).await? > 0;
+        let inserts = match built {
+            Some(inserts) if !(left_out || redrawn) => inserts,
+            _ => self.historic_inserts_of(cases)?,
+        };
         for statements in inserts {
             statements.execute(tx).await?;
         }
@@ -169,7 +171,7 @@ impl crate::HistoryStore for SqlStore {
         let mut seen = HashSet::new();
         cases.retain(|c| seen.insert(c.external_id.clone()));
         Self::draw_free_tracking_numbers(&mut *self.read.acquire().await?, &mut cases).await?;
-        let mut inserts = self.historic_inserts_of(&cases)?;
+        let mut built = Some(self.historic_inserts_of(&cases)?);
         // A bulk load touches every index of the cases table all over: with the usual 64 MiB
         // cache it slows to a crawl past a few hundred thousand cases; and each multi-row
         // statement keeps a journal of its own, written to a file unless in memory.
@@ -180,15 +182,13 @@ impl crate::HistoryStore for SqlStore {
         // second, which draws again.
         for attempt in 1.. {
             let mut tx = self.write.begin().await?;
-            match self.write_imports(&mut tx, source, &mut cases, inserts, now).await {
+            // A retry builds its statements within, once it has drawn again.
+            match self.write_imports(&mut tx, source, &mut cases, built.take(), now).await {
                 Ok(()) => {
                     tx.commit().await?;
                     break;
                 }
-                Err(e) if e.is_unique_violation() && attempt < MAX_DRAWS => {
-                    tx.rollback().await?;
-                    inserts = self.historic_inserts_of(&cases)?;
-                }
+                Err(e) if e.is_unique_violation() && attempt < MAX_DRAWS => tx.rollback().await?,
                 Err(e) => return Err(e),
             }
         }
