@@ -424,6 +424,53 @@ async fn concurrent_reports_are_each_written_once(db: TestDb) {
     }
 }
 
+/// Intake writes a batch of reports together; a report the database refuses (here by a trigger
+/// standing in for any row it will not take) fails alone, and the rest of its batch is written
+/// whole: with a point or without, with a reporter to keep informed or not.
+async fn a_refused_report_fails_alone(db: TestDb) {
+    use sqlx::Connection;
+    let s = db.store.clone();
+    let f = Arc::new(Fixture::new(&*s).await);
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let refusal: &[&str] = if db.sqlite_path.is_some() {
+        &["CREATE TRIGGER refuse BEFORE INSERT ON cases WHEN NEW.description LIKE '%拒收%' \
+           BEGIN SELECT RAISE(ABORT, 'refused'); END"]
+    } else {
+        &[
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+             IF NEW.description LIKE '%拒收%' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ \
+             LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+    };
+    for sql in refusal {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let (s, f) = (s.clone(), f.clone());
+            tokio::spawn(async move {
+                let text = if i == 13 { "拒收的诉求".to_string() } else { format!("批量诉求{i}") };
+                let mut new = f.new_case(&text, (i % 3 == 0).then_some("13812345678"), Utc::now());
+                new.notify_reporter = i % 3 == 0;
+                (new.place.lat, new.place.lng) = if i % 4 == 0 { (Some(39.92), Some(116.41)) } else { (None, None) };
+                s.create_case(new, &Actor::Resident).await
+            })
+        })
+        .collect();
+    let outcomes = futures_join(tasks).await;
+    assert!(outcomes[13].is_err(), "the refused report is not acknowledged");
+    assert_eq!(s.count_cases().await.unwrap(), 59);
+    for (i, outcome) in outcomes.iter().enumerate().filter(|(i, _)| *i != 13) {
+        let c = outcome.as_ref().unwrap_or_else(|e| panic!("report {i} failed with the refused one: {e}"));
+        let found = s.track(&ResidentPass::code(&c.tracking_no, &c.query_code)).await.unwrap().expect("stored");
+        assert_eq!(found.events.len(), 1);
+        assert_eq!(s.audit_entries(c.id).await.unwrap().len(), 1);
+        assert_eq!(s.outbox_count(c.id).await.unwrap(), 1);
+        assert_eq!(s.case_record(c.id).await.unwrap().unwrap().place.lat.is_some(), i % 4 == 0);
+    }
+}
+
 /// The store's SQL scope filter and the domain's `Scope::covers` are the same rule.
 async fn sql_scopes_agree_with_the_domain_rule(db: TestDb) {
     let s = &*db.store;
@@ -782,6 +829,7 @@ conformance!(
     sql_scopes_agree_with_the_domain_rule,
     response_rate_counts_a_case_once_its_response_is_made_or_due,
     concurrent_reports_are_each_written_once,
+    a_refused_report_fails_alone,
     full_loop_writes_one_event_audit_and_outbox_row_per_move,
     an_illegal_move_is_refused_and_changes_nothing,
     scopes_hide_other_units_grids_and_regions,

@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::uuid_column;
-use super::{ms, Args, SqlStore, IN_LIST};
+use super::{anonymous_placeholders, ms, Args, Inserts, SqlStore, IN_LIST};
 use crate::files::StoredFile;
 use crate::{AttachmentInfo, NewAttachment, Result, StoreError, SweptFiles};
 
@@ -42,22 +42,25 @@ impl SqlStore {
         attachments: &[StoredAttachment],
         at: DateTime<Utc>,
     ) -> Result<()> {
-        for a in attachments {
-            sqlx::query(
-                "INSERT INTO attachments (id, case_id, event_seq, media_type, digest, size, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(case_id.to_string())
-            .bind(event_seq)
-            .bind(a.media_type.clone())
-            .bind(a.file.digest.clone())
-            .bind(a.file.size)
-            .bind(ms(at))
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
+        let rows = attachments.iter().map(|a| (case_id, event_seq, a, at));
+        Self::attachment_inserts(anonymous_placeholders(conn), rows)?.execute(conn).await
+    }
+
+    /// Attachments' rows, each as (case, event sequence, attachment, time), many to a statement.
+    pub(crate) fn attachment_inserts<'a>(
+        anonymous: bool,
+        rows: impl IntoIterator<Item = (Uuid, i64, &'a StoredAttachment, DateTime<Utc>), IntoIter: ExactSizeIterator>,
+    ) -> Result<Inserts> {
+        let head = "INSERT INTO attachments (id, case_id, event_seq, media_type, digest, size, created_at)";
+        Inserts::build(anonymous, head, 7, "", rows, |q, (case_id, event_seq, a, at)| {
+            q.bind(Uuid::now_v7().to_string())
+                .bind(case_id.to_string())
+                .bind(event_seq)
+                .bind(a.media_type.clone())
+                .bind(a.file.digest.clone())
+                .bind(a.file.size)
+                .bind(ms(at))
+        })
     }
 
     /// Whether the case is within the scope (the attachment queries share the case's rule).

@@ -102,24 +102,28 @@ pub(super) fn seal_free_texts(cipher: &Cipher, case_id: Uuid, seq: i64, kind: &m
         .collect()
 }
 
+/// The texts sealed out of events, each as (case, event sequence, text), many to a statement.
+pub(super) fn sealed_text_inserts<'a>(
+    anonymous: bool,
+    texts: impl IntoIterator<Item = (Uuid, i64, &'a SealedText), IntoIter: ExactSizeIterator>,
+) -> Result<Inserts> {
+    let head = "INSERT INTO sealed_texts (case_id, seq, field, sealed)";
+    Inserts::build(anonymous, head, 4, "", texts, |q, (case_id, seq, t)| {
+        q.bind(case_id.to_string()).bind(seq).bind(t.field).bind(t.sealed.clone())
+    })
+}
+
 pub(super) async fn insert_sealed_texts(
     conn: &mut AnyConnection,
     case_id: Uuid,
     seq: i64,
     texts: &[SealedText],
 ) -> Result<()> {
-    for t in texts {
-        sqlx::query("INSERT INTO sealed_texts (case_id, seq, field, sealed) VALUES ($1, $2, $3, $4)")
-            .bind(case_id.to_string())
-            .bind(seq)
-            .bind(t.field)
-            .bind(t.sealed.clone())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let rows = texts.iter().map(|t| (case_id, seq, t));
+    sealed_text_inserts(anonymous_placeholders(conn), rows)?.execute(conn).await
 }
 
+#[derive(Clone)]
 pub(super) struct Personal {
     name_enc: Option<Vec<u8>>,
     phone_enc: Option<Vec<u8>>,
@@ -128,6 +132,13 @@ pub(super) struct Personal {
     phone_tag: Option<String>,
     /// The reporter asked for text messages about the case.
     notify: bool,
+}
+
+impl Personal {
+    /// Whether the reporter is to be sent text messages as the case moves on.
+    pub(super) fn notify(&self) -> bool {
+        self.notify
+    }
 }
 
 /// A case as first written: its record, the tag of its query code and its reporter, sealed.
@@ -183,7 +194,7 @@ pub(super) fn event_row(event: &CaseEvent) -> EventRow {
 
 /// What every change of a case writes besides its row: the event, an audit entry naming the
 /// state reached, and the outbox row other systems receive.
-fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a Actor) -> Change<'a> {
+pub(super) fn case_change<'a>(after: &CaseRecord, event: &CaseEvent, actor: &'a Actor) -> Change<'a> {
     Change {
         event: event_row(event),
         actor,
@@ -263,22 +274,6 @@ impl SqlStore {
             .collect()
     }
 
-    /// Writes a case as received (it has no co-handlers yet). Its counts are the caller's to
-    /// add: intake adds those of a whole batch at once (`rollups`).
-    pub(super) async fn insert_case_row(
-        conn: &mut AnyConnection,
-        record: &CaseRecord,
-        query_code_hash: &str,
-        anonymous: bool,
-        personal: Personal,
-    ) -> Result<()> {
-        let row = NewCaseRow { record, query_code_hash: query_code_hash.to_string(), anonymous, personal };
-        for inserts in Self::case_row_inserts(anonymous_placeholders(conn), [row])? {
-            inserts.execute(conn).await?;
-        }
-        Ok(())
-    }
-
     /// What new cases' rows do not hold: their co-handling units, and their counts.
     pub(super) async fn write_new_cases_apart(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
         Self::write_all_co_units(conn, records).await?;
@@ -293,7 +288,10 @@ impl SqlStore {
     /// Rows with and without coordinates go in statements of their own, which leave out the
     /// columns they lack: no statement binds a NULL double, so each can be kept prepared (see
     /// `keeps_statements_with_null_doubles`).
-    fn case_row_inserts<'a>(anonymous: bool, rows: impl IntoIterator<Item = NewCaseRow<'a>>) -> Result<Vec<Inserts>> {
+    pub(super) fn case_row_inserts<'a>(
+        anonymous: bool,
+        rows: impl IntoIterator<Item = NewCaseRow<'a>>,
+    ) -> Result<Vec<Inserts>> {
         let mut by_coordinates: BTreeMap<(bool, bool), Vec<NewCaseRow<'a>>> = BTreeMap::new();
         for row in rows {
             let coordinates = (row.record.place.lat.is_some(), row.record.place.lng.is_some());
@@ -315,7 +313,7 @@ impl SqlStore {
     }
 
     /// The co-handling units of new cases, for those that have any.
-    async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
+    pub(super) async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
         for record in records.iter().filter(|r| !r.co_units.is_empty()) {
             Self::write_co_units(conn, record).await?;
         }

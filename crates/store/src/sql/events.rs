@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use uuid::Uuid;
 
 use super::rows::{parse_uuid, AnyQuery};
-use super::{from_ms, insert_rows, ms, Inserts};
+use super::{anonymous_placeholders, from_ms, insert_rows, ms, Inserts};
 use crate::{Result, StoreError};
 
 /// Which aggregate an event, audit entry or outbox row is about.
@@ -83,29 +83,60 @@ pub(crate) fn event_inserts<'a>(
     Inserts::build(anonymous, EVENT_HEAD, EVENT_COLUMNS, "", events, bind_event)
 }
 
-/// Writes a change's event, its audit entry and, when it is news, its outbox row.
-pub(crate) async fn record(conn: &mut AnyConnection, change: &Change<'_>) -> Result<()> {
-    let event = &change.event;
-    insert_rows(conn, EVENT_HEAD, EVENT_COLUMNS, "", [event], bind_event).await?;
-    let mut detail = serde_json::json!({ "event_id": event.id, "seq": event.seq });
-    if let (Some(detail), Some(extra)) = (detail.as_object_mut(), change.audit.as_object()) {
-        detail.extend(extra.clone());
-    }
-    audit(conn, event.at, change.actor, event.name, Some(event.subject), detail).await?;
-    if let Some(payload) = &change.publish {
-        sqlx::query(
-            "INSERT INTO outbox (id, aggregate_type, aggregate_id, event_id, topic, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(Uuid::now_v7().to_string())
+const AUDIT_HEAD: &str =
+    "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, subject_type, subject_id, detail)";
+const AUDIT_COLUMNS: usize = 8;
+
+/// An audit entry: when, by whom (kind and id), what, about which aggregate, and the detail.
+type AuditRow<'a> = (DateTime<Utc>, &'a str, Option<Uuid>, &'a str, Option<Subject>, serde_json::Value);
+
+fn bind_audit<'q>(q: AnyQuery<'q>, (at, actor_kind, actor_id, action, subject, detail): AuditRow<'_>) -> AnyQuery<'q> {
+    q.bind(Uuid::now_v7().to_string())
+        .bind(ms(at))
+        .bind(actor_kind.to_string())
+        .bind(actor_id.map(|u| u.to_string()))
+        .bind(action.to_string())
+        .bind(subject.map(|s| s.kind))
+        .bind(subject.map(|s| s.id.to_string()))
+        .bind(detail.to_string())
+}
+
+const OUTBOX_HEAD: &str = "INSERT INTO outbox (id, aggregate_type, aggregate_id, event_id, topic, payload, created_at)";
+const OUTBOX_COLUMNS: usize = 7;
+
+fn bind_outbox<'q>(q: AnyQuery<'q>, (event, payload): (&EventRow, &serde_json::Value)) -> AnyQuery<'q> {
+    q.bind(Uuid::now_v7().to_string())
         .bind(event.subject.kind)
         .bind(event.subject.id.to_string())
         .bind(event.id.to_string())
         .bind(format!("{}.{}", event.subject.kind, event.name))
         .bind(payload.to_string())
         .bind(ms(event.at))
-        .execute(&mut *conn)
-        .await?;
+}
+
+/// The statements that write changes: their events, their audit entries and, for those that
+/// are news, their outbox rows, many to a statement.
+pub(crate) fn change_inserts(anonymous: bool, changes: &[Change<'_>]) -> Result<[Inserts; 3]> {
+    let events =
+        Inserts::build(anonymous, EVENT_HEAD, EVENT_COLUMNS, "", changes.iter().map(|c| &c.event), bind_event)?;
+    let audits = Inserts::build(anonymous, AUDIT_HEAD, AUDIT_COLUMNS, "", changes.iter(), |q, change| {
+        let event = &change.event;
+        let mut detail = serde_json::json!({ "event_id": event.id, "seq": event.seq });
+        if let (Some(detail), Some(extra)) = (detail.as_object_mut(), change.audit.as_object()) {
+            detail.extend(extra.clone());
+        }
+        let actor = change.actor;
+        bind_audit(q, (event.at, actor.kind(), actor.id(), event.name, Some(event.subject), detail))
+    })?;
+    let news: Vec<_> = changes.iter().filter_map(|c| c.publish.as_ref().map(|p| (&c.event, p))).collect();
+    let outbox = Inserts::build(anonymous, OUTBOX_HEAD, OUTBOX_COLUMNS, "", news, bind_outbox)?;
+    Ok([events, audits, outbox])
+}
+
+/// Writes a change's event, its audit entry and, when it is news, its outbox row.
+pub(crate) async fn record(conn: &mut AnyConnection, change: &Change<'_>) -> Result<()> {
+    for inserts in change_inserts(anonymous_placeholders(conn), std::slice::from_ref(change))? {
+        inserts.execute(conn).await?;
     }
     Ok(())
 }
@@ -133,21 +164,8 @@ pub(crate) async fn audit_as(
     subject: Option<Subject>,
     detail: serde_json::Value,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, subject_type, subject_id, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(ms(at))
-    .bind(actor_kind.to_string())
-    .bind(actor_id.map(|u| u.to_string()))
-    .bind(action.to_string())
-    .bind(subject.map(|s| s.kind))
-    .bind(subject.map(|s| s.id.to_string()))
-    .bind(detail.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    insert_rows(conn, AUDIT_HEAD, AUDIT_COLUMNS, "", [(at, actor_kind, actor_id, action, subject, detail)], bind_audit)
+        .await
 }
 
 fn stored_from_row(r: &AnyRow) -> Result<StoredEvent> {

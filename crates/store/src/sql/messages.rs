@@ -11,7 +11,7 @@ use super::cases::CASE;
 use super::identity::staff_phone_context;
 use super::rows::{parse_uuid, uuid_column};
 use super::support::phone_context;
-use super::{from_ms, ms, SqlStore};
+use super::{anonymous_placeholders, from_ms, ms, Inserts, SqlStore};
 use crate::crypto::context;
 use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState, Recipient};
 use crate::{Result, StoreError};
@@ -33,36 +33,56 @@ pub(super) async fn enqueue_case_notice(conn: &mut AnyConnection, event: &CaseEv
     .map(|r| r.try_get("supporter"))
     .collect::<std::result::Result<_, _>>()?;
     for supporter in recipients {
-        queue(conn, notice, event.case_id, event.id, (supporter, None), event.at).await?;
+        let to = (supporter, None);
+        queue(conn, MessageRow { notice, case_id: event.case_id, about: event.id, to, at: event.at }).await?;
     }
     Ok(())
 }
 
-/// Queues one message about a case, for what `about` names (an event, a warning), to the
-/// reporter, a supporter or a staff member (`to`: their ids, both none for the reporter).
-async fn queue(
-    conn: &mut AnyConnection,
-    notice: CaseNotice,
-    case_id: Uuid,
-    about: Uuid,
-    (supporter, staff): (Option<String>, Option<Uuid>),
-    at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, staff_id, state, \
-         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(notice.as_str())
-    .bind(CASE)
-    .bind(case_id.to_string())
-    .bind(about.to_string())
-    .bind(supporter)
-    .bind(staff.map(|id| id.to_string()))
-    .bind(ms(at))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// A message about a case to queue: the notice, the case, what it is about (an event, a
+/// warning), to whom (a supporter's or a staff member's id, both none for the reporter), and
+/// when.
+pub(super) struct MessageRow {
+    pub notice: CaseNotice,
+    pub case_id: Uuid,
+    pub about: Uuid,
+    pub to: (Option<String>, Option<Uuid>),
+    pub at: DateTime<Utc>,
+}
+
+impl MessageRow {
+    /// What a new case's event gives its reporter, if they asked to be kept informed (a new case
+    /// has no supporters yet).
+    pub(super) fn to_new_case_reporter(event: &CaseEvent, notify_reporter: bool) -> Option<Self> {
+        let notice = CaseNotice::for_event(&event.kind).filter(|_| notify_reporter)?;
+        Some(Self { notice, case_id: event.case_id, about: event.id, to: (None, None), at: event.at })
+    }
+}
+
+const MESSAGE_HEAD: &str = "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, \
+     staff_id, state, attempts, next_attempt_at, created_at)";
+
+/// Messages to queue, many to a statement.
+pub(super) fn message_inserts(anonymous: bool, messages: Vec<MessageRow>) -> Result<Inserts> {
+    Inserts::build(anonymous, MESSAGE_HEAD, 11, "", messages, |q, m| {
+        let (supporter, staff) = m.to;
+        q.bind(Uuid::now_v7().to_string())
+            .bind(m.notice.as_str())
+            .bind(CASE)
+            .bind(m.case_id.to_string())
+            .bind(m.about.to_string())
+            .bind(supporter)
+            .bind(staff.map(|id| id.to_string()))
+            .bind("pending")
+            .bind(0_i64)
+            .bind(ms(m.at))
+            .bind(ms(m.at))
+    })
+}
+
+/// Queues one message about a case.
+async fn queue(conn: &mut AnyConnection, message: MessageRow) -> Result<()> {
+    message_inserts(anonymous_placeholders(conn), vec![message])?.execute(conn).await
 }
 
 /// Who a message row goes to, and their id (a supporter's or a staff member's).
@@ -86,7 +106,7 @@ pub(super) async fn enqueue_staff_notice(
     at: DateTime<Utc>,
 ) -> Result<()> {
     for user in staff {
-        queue(conn, notice, case_id, warning_id, (None, Some(*user)), at).await?;
+        queue(conn, MessageRow { notice, case_id, about: warning_id, to: (None, Some(*user)), at }).await?;
     }
     Ok(())
 }

@@ -252,10 +252,10 @@ fn rows_per_statement(columns: usize) -> usize {
 /// Multi-row INSERT statements with their values bound, ready to run. Built outside a
 /// transaction, they keep the copying and serialising of a bulk load out of it.
 pub(crate) struct Inserts {
-    /// The statement with as many rows as one may carry, and the one with the rows left over.
-    full: String,
-    last: String,
-    statements: Vec<(bool, sqlx::any::AnyArguments<'static>)>,
+    /// The statement for each number of rows used, with that number.
+    sql: Vec<(usize, String)>,
+    /// Each statement to run: its index in `sql`, and its values.
+    statements: Vec<(usize, sqlx::any::AnyArguments<'static>)>,
     /// Whether the rows bind doubles that may be NULL (see `keeps_statements_with_null_doubles`).
     optional_doubles: bool,
 }
@@ -263,6 +263,10 @@ pub(crate) struct Inserts {
 impl Inserts {
     /// `{head} VALUES (…), (…) {tail}` for `rows`, each bound by `bind`, as many rows to a
     /// statement as `rows_per_statement` allows. `anonymous`: SQLite's `?` placeholders.
+    ///
+    /// The rows left over after the full statements go in statements of 2ⁿ rows (37 rows are
+    /// 32 + 4 + 1): batches of every size then share a few statements, which stay prepared, where
+    /// a statement per size would be parsed anew for most batches of intake.
     pub(crate) fn build<T>(
         anonymous: bool,
         head: &str,
@@ -273,17 +277,21 @@ impl Inserts {
     ) -> Result<Self> {
         use sqlx::Execute;
         let mut rows = rows.into_iter();
-        let per_statement = rows_per_statement(columns).min(rows.len());
-        let statement = |n: usize| format!("{head} VALUES {} {tail}", value_lists(anonymous, columns, n));
-        let (full, last) = (statement(per_statement), statement(rows.len() % per_statement.max(1)));
-        let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement.max(1)));
+        let per_statement = rows_per_statement(columns);
+        let mut sql: Vec<(usize, String)> = Vec::new();
+        let mut statements = Vec::new();
         while rows.len() > 0 {
-            let n = rows.len().min(per_statement);
+            let left = rows.len();
+            let n = if left >= per_statement { per_statement } else { 1 << left.ilog2() };
+            let shape = sql.iter().position(|(size, _)| *size == n).unwrap_or_else(|| {
+                sql.push((n, format!("{head} VALUES {} {tail}", value_lists(anonymous, columns, n))));
+                sql.len() - 1
+            });
             let mut q = rows.by_ref().take(n).fold(sqlx::query(""), &bind);
             let args = q.take_arguments().map_err(sqlx::Error::Encode)?.unwrap_or_default();
-            statements.push((n == per_statement, args));
+            statements.push((shape, args));
         }
-        Ok(Self { full, last, statements, optional_doubles: false })
+        Ok(Self { sql, statements, optional_doubles: false })
     }
 
     /// Marks rows that bind doubles that may be NULL (a case without a point, then one with):
@@ -303,9 +311,8 @@ impl Inserts {
         // load's time on PostgreSQL.
         let persistent = !self.optional_doubles || keeps_statements_with_null_doubles(conn);
         let mut rows = Vec::new();
-        for (full, args) in self.statements {
-            let sql = if full { &self.full } else { &self.last };
-            rows.extend(sqlx::query_with(sql, args).persistent(persistent).fetch_all(&mut *conn).await?);
+        for (shape, args) in self.statements {
+            rows.extend(sqlx::query_with(&self.sql[shape].1, args).persistent(persistent).fetch_all(&mut *conn).await?);
         }
         Ok(rows)
     }

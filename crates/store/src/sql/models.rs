@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use grassroots_domain::decisions::{Decision, DecisionKind};
 use grassroots_domain::{CaseRecord, CaseState};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 use uuid::Uuid;
 
 use super::privacy::ERASED;
@@ -76,7 +76,7 @@ fn bind_decision<'q>(
 }
 
 impl SqlStore {
-    /// The statements that write historic cases' decisions, each made at its case's receipt.
+    /// The statements that write cases' decisions, each made at its case's receipt.
     pub(crate) fn decision_inserts(anonymous: bool, decisions: Vec<(&CaseRecord, &Decision)>) -> Result<Inserts> {
         let rows = decisions.into_iter().map(|(r, d)| Ok((r, d, reasons_json(d)?))).collect::<Result<Vec<_>>>()?;
         let head = format!("INSERT INTO machine_decisions ({DECISION_WRITTEN})");
@@ -84,25 +84,6 @@ impl SqlStore {
             bind_decision(q, record.id, d, reasons, record.received_at)
         })?
         .with_optional_doubles())
-    }
-
-    /// Writes the machine's decisions about a new case, in the case's transaction.
-    pub(crate) async fn insert_decisions(
-        conn: &mut AnyConnection,
-        case_id: Uuid,
-        decisions: &[Decision],
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO machine_decisions ({DECISION_WRITTEN}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        );
-        // A decision without a confidence, then one with.
-        let persistent = super::keeps_statements_with_null_doubles(conn);
-        for d in decisions {
-            let query = bind_decision(sqlx::query(&sql), case_id, d, reasons_json(d)?, at).persistent(persistent);
-            query.execute(&mut *conn).await?;
-        }
-        Ok(())
     }
 }
 
