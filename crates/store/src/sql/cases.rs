@@ -313,7 +313,7 @@ impl SqlStore {
     }
 
     /// The co-handling units of new cases, for those that have any.
-    pub(super) async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
+    async fn write_all_co_units(conn: &mut AnyConnection, records: &[&CaseRecord]) -> Result<()> {
         for record in records.iter().filter(|r| !r.co_units.is_empty()) {
             Self::write_co_units(conn, record).await?;
         }

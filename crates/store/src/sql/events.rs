@@ -117,8 +117,7 @@ fn bind_outbox<'q>(q: AnyQuery<'q>, (event, payload): (&EventRow, &serde_json::V
 /// The statements that write changes: their events, their audit entries and, for those that
 /// are news, their outbox rows, many to a statement.
 pub(crate) fn change_inserts(anonymous: bool, changes: &[Change<'_>]) -> Result<[Inserts; 3]> {
-    let events =
-        Inserts::build(anonymous, EVENT_HEAD, EVENT_COLUMNS, "", changes.iter().map(|c| &c.event), bind_event)?;
+    let events = event_inserts(anonymous, changes.iter().map(|c| &c.event))?;
     let audits = Inserts::build(anonymous, AUDIT_HEAD, AUDIT_COLUMNS, "", changes.iter(), |q, change| {
         let event = &change.event;
         let mut detail = serde_json::json!({ "event_id": event.id, "seq": event.seq });

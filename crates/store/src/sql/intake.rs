@@ -12,7 +12,6 @@
 
 use chrono::Utc;
 use grassroots_domain::case::to_millis;
-use grassroots_domain::rollups::Sums;
 use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, MoveContext};
 use grassroots_domain::{Actor, CaseRecord};
 use sqlx::{AnyConnection, AnyPool};
@@ -219,12 +218,7 @@ enum Unwritten {
 
 async fn write_together(pool: &AnyPool, ready: &[&Ready<'_>]) -> std::result::Result<(), Unwritten> {
     let mut tx = pool.begin().await.map_err(|e| Unwritten::Before(e.into()))?;
-    let written = async {
-        write_rows(&mut tx, ready).await?;
-        super::rollups::apply(&mut tx, counts(ready.iter().copied()).into_changes()).await
-    }
-    .await;
-    if let Err(e) = written {
+    if let Err(e) = write_rows(&mut tx, ready).await {
         // Dropping the transaction rolls it back.
         drop(tx);
         return Err(Unwritten::Before(e));
@@ -246,10 +240,7 @@ async fn write_apart(pool: &AnyPool, cipher: &Cipher, prepared: Vec<Result<Ready
             Err(e) => Err(e),
         });
     }
-    let committed = match super::rollups::apply(&mut tx, counts(written.iter().flatten()).into_changes()).await {
-        Ok(()) => tx.commit().await.map_err(StoreError::from),
-        Err(e) => Err(e),
-    };
+    let committed = tx.commit().await;
     written
         .into_iter()
         .map(|outcome| {
@@ -282,17 +273,8 @@ async fn write_alone<'a>(conn: &mut AnyConnection, cipher: &Cipher, mut ready: R
     unreachable!("the loop returns")
 }
 
-/// What the cases add to the counters behind the figures, summed over the batch.
-fn counts<'r, 'a: 'r>(ready: impl Iterator<Item = &'r Ready<'a>>) -> Sums {
-    let mut sums = Sums::default();
-    for r in ready {
-        sums.add(&r.record, 1);
-    }
-    sums
-}
-
-/// Writes the reports' rows, a few multi-row statements per table; cases first, as the rest
-/// refer to them.
+/// Writes the reports' rows, a few multi-row statements per table (cases first, as the rest
+/// refer to them), and their counts, summed over the reports.
 async fn write_rows(conn: &mut AnyConnection, ready: &[&Ready<'_>]) -> Result<()> {
     let anonymous = anonymous_placeholders(conn);
     let rows = ready.iter().map(|r| NewCaseRow {
@@ -325,5 +307,5 @@ async fn write_rows(conn: &mut AnyConnection, ready: &[&Ready<'_>]) -> Result<()
         statements.execute(conn).await?;
     }
     let records: Vec<&CaseRecord> = ready.iter().map(|r| &r.record).collect();
-    SqlStore::write_all_co_units(conn, &records).await
+    SqlStore::write_new_cases_apart(conn, &records).await
 }
