@@ -2,117 +2,37 @@
 //! timing `grassroots import cases` against the demo district (东城区, 110101):
 //!
 //! ```text
-//! cargo run --release -p grassroots --example legacy_cases -- 1000000 target/tmp/legacy.csv
+//! cargo run --release -p grassroots --example legacy_cases -- 1000000 target/tmp/legacy.csv [DAYS]
 //! grassroots import cases target/tmp/legacy.csv --mapping target/tmp/legacy.mapping.json
 //! ```
 //!
-//! Columns are named in Chinese; categories by code, units and satisfaction in words, times in
-//! Beijing time, rows in the order received over 300 days. Three in four cases are closed,
-//! two in three of those evaluated.
+//! The rows are received over the DAYS (default 300) before today; `support/legacy_export.rs`
+//! says what they hold.
 
-use std::io::Write;
+#[path = "support/legacy_export.rs"]
+mod legacy_export;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
-use grassroots_domain::Taxonomy;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(rows), Some(path)) = (args.get(1).and_then(|n| n.parse::<usize>().ok()), args.get(2)) else {
-        anyhow::bail!("usage: legacy_cases ROWS OUT.csv");
+        anyhow::bail!("usage: legacy_cases ROWS OUT.csv [DAYS]");
     };
-    let district = grassroots_geo::beijing_districts()
-        .into_iter()
-        .find(|d| d.code == "110101")
-        .ok_or_else(|| anyhow::anyhow!("the shipped boundaries lack 110101"))?;
-    let (min_x, min_y, max_x, max_y) = grassroots_geo::bbox_of(&district.polygons);
-    let taxonomy = Taxonomy::builtin();
-    let categories: Vec<String> = taxonomy.iter().filter(|c| c.parent.is_some()).map(|c| c.code.0.clone()).collect();
-    let units: Vec<String> =
-        grassroots_domain::reference::departments().iter().map(|d| format!("东城区{}", d.name_zh)).collect();
-    let mut rng = StdRng::seed_from_u64(12345);
-    let mut out = csv::Writer::from_path(path)?;
-    out.write_record([
-        "工单编号",
-        "受理时间",
-        "问题分类",
-        "诉求内容",
-        "诉求类型",
-        "紧急程度",
-        "纬度",
-        "经度",
-        "地址",
-        "来电人",
-        "联系电话",
-        "承办单位",
-        "首次响应时间",
-        "办结时间",
-        "办理结果",
-        "是否解决",
-        "满意度",
-    ])?;
-    let start = beijing().with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap().with_timezone(&Utc);
-    let time = |t: chrono::DateTime<Utc>| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string();
-    for i in 0..rows {
-        // In the order the other system numbered them, as exports are.
-        let received = start + Duration::seconds((i as i64 * 300 * 86_400) / rows as i64 + rng.gen_range(0..60));
-        // Written to six decimals, so checked as written.
-        let (lng, lat) = loop {
-            let round = |v: f64| (v * 1e6).round() / 1e6;
-            let p = (round(rng.gen_range(min_x..max_x)), round(rng.gen_range(min_y..max_y)));
-            if district.contains(p.0, p.1) {
-                break p;
-            }
-        };
-        let closed = rng.gen_bool(0.75);
-        let responded = received + Duration::minutes(rng.gen_range(10..2880));
-        let closed_at = responded + Duration::hours(rng.gen_range(1..240));
-        let evaluated = closed && rng.gen_bool(0.67);
-        let category = &categories[rng.gen_range(0..categories.len())];
-        out.write_record([
-            format!("GD{:09}", i + 1),
-            time(received),
-            category.clone(),
-            format!("市民反映东城区第{}号附近问题，请尽快处理。", rng.gen_range(1..500)),
-            ["咨询", "求助", "投诉", "建议"][rng.gen_range(0..4)].to_string(),
-            ["一般", "一般", "一般", "紧急"][rng.gen_range(0..4)].to_string(),
-            format!("{lat:.6}"),
-            format!("{lng:.6}"),
-            format!("东城区某街道{}号", rng.gen_range(1..300)),
-            if rng.gen_bool(0.8) {
-                format!("王{}", ["伟", "芳", "静", "磊"][rng.gen_range(0..4)])
-            } else {
-                String::new()
-            },
-            format!("13{:09}", rng.gen_range(0..1_000_000_000u32)),
-            units[rng.gen_range(0..units.len())].clone(),
-            time(responded),
-            if closed { time(closed_at) } else { String::new() },
-            if closed { "已处理完毕并回复市民".to_string() } else { String::new() },
-            if evaluated { ["是", "是", "否"][rng.gen_range(0..3)].to_string() } else { String::new() },
-            if evaluated {
-                ["非常满意", "满意", "基本满意", "不满意"][rng.gen_range(0..4)].to_string()
-            } else {
-                String::new()
-            },
-        ])?;
-    }
-    out.flush()?;
-    let mapping = serde_json::json!({
-        "source": "legacy-12345",
-        "columns": {
-            "external_id": "工单编号", "received_at": "受理时间", "category": "问题分类",
-            "description": "诉求内容", "request_type": "诉求类型", "priority": "紧急程度",
-            "lat": "纬度", "lng": "经度", "address": "地址", "reporter_name": "来电人",
-            "reporter_phone": "联系电话", "unit": "承办单位", "responded_at": "首次响应时间",
-            "closed_at": "办结时间", "result": "办理结果", "resolved": "是否解决", "satisfaction": "满意度"
-        },
-        "values": { "satisfaction": { "非常满意": "satisfied", "满意": "satisfied" } }
-    });
-    let mapping_path = std::path::Path::new(path).with_extension("mapping.json");
-    std::fs::File::create(&mapping_path)?.write_all(serde_json::to_string_pretty(&mapping)?.as_bytes())?;
-    eprintln!("{rows} rows in {path}, mapping in {}", mapping_path.display());
+    let days = match args.get(3) {
+        Some(d) => {
+            d.parse::<i64>().ok().filter(|d| *d > 0).ok_or_else(|| anyhow::anyhow!("DAYS: a whole number above 0"))?
+        }
+        None => 300,
+    };
+    let today = Utc::now().with_timezone(&beijing()).date_naive();
+    let end = beijing()
+        .from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("Beijing has no daylight saving")
+        .with_timezone(&Utc);
+    let mapping = legacy_export::write(rows, days, end, std::path::Path::new(path))?;
+    eprintln!("{rows} rows in {path}, mapping in {}", mapping.display());
     Ok(())
 }

@@ -287,7 +287,10 @@ async fn export_cases_writes_every_case_masked_in_either_format() {
     assert!(jsonl.status.success());
     let written = std::fs::read_to_string(&file).unwrap();
     let first: serde_json::Value = serde_json::from_str(written.lines().next().unwrap()).unwrap();
-    assert_eq!(first["description"], format!("路灯不亮，第{}件", total - 1), "the newest recorded first");
+    // Case i was received i minutes ago (recorded in the opposite order): the latest received first.
+    assert_eq!(first["description"], "路灯不亮，第0件", "the latest received first");
+    let last: serde_json::Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
+    assert_eq!(last["description"], format!("路灯不亮，第{}件", total - 1), "the earliest received last");
     assert_eq!(written.lines().count(), total);
     assert!(!export(&["--format", "xml"]).status.success());
     assert!(!export(&["--state", "lost"]).status.success());

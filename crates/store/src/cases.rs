@@ -11,7 +11,8 @@ use grassroots_domain::Scope;
 use uuid::Uuid;
 
 use crate::{
-    CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result, RevealedPersonalData,
+    CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, NewAttachment, NewCase, ResidentPass, Result,
+    RevealedPersonalData,
 };
 
 #[async_trait]
@@ -21,6 +22,16 @@ pub trait CaseStore: Send + Sync {
     /// A case within `scope`, with its events; `None` when absent or out of scope.
     async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;
+    /// Up to `limit` cases of the filter within `scope` received before the cursor (time
+    /// received, id), latest first: the pages of an export, each as cheap as the first however
+    /// deep the walk (the filter's queue and list cursor are not used).
+    async fn export_page(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>>;
     /// How many cases each of the role's workbench queues holds, within the scope.
     async fn queue_counts(
         &self,

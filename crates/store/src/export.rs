@@ -2,8 +2,10 @@
 //! masked. Rows are written page by page from a keyset walk, so an export of any size holds
 //! one page in memory.
 
+use chrono::{DateTime, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::Scope;
+use uuid::Uuid;
 
 use crate::{CaseFilter, CaseSummary, Reference, Result, Store};
 
@@ -172,15 +174,18 @@ pub fn rows(format: ExportFormat, reporters: Reporters, cases: &[CaseSummary], r
 /// Rows per page of the walk.
 pub const PAGE: u32 = 1000;
 
-/// A walk through the cases of a filter, newest first, a page at a time.
+/// A walk through the cases of a filter, latest received first, a page at a time, each page
+/// taken up where the one before ended (time received and id), so a walk's time grows with
+/// the cases it reads and its memory stays one page.
 pub struct Walk {
     filter: CaseFilter,
+    before: Option<(DateTime<Utc>, Uuid)>,
     done: bool,
 }
 
 impl Walk {
     pub fn new(filter: CaseFilter) -> Self {
-        Self { filter: CaseFilter { limit: PAGE, after: None, ..filter }, done: false }
+        Self { filter, before: None, done: false }
     }
 
     /// The next page; `None` once every case has been read.
@@ -188,12 +193,12 @@ impl Walk {
         if self.done {
             return Ok(None);
         }
-        let page = store.list_cases(scope, &self.filter).await?;
-        match page.next_cursor {
-            Some(cursor) => self.filter.after = Some(cursor),
-            None => self.done = true,
+        let cases = store.export_page(scope, &self.filter, self.before, PAGE).await?;
+        match cases.last() {
+            Some(last) if cases.len() == PAGE as usize => self.before = Some((last.record.received_at, last.record.id)),
+            _ => self.done = true,
         }
-        Ok((!page.cases.is_empty()).then_some(page.cases))
+        Ok((!cases.is_empty()).then_some(cases))
     }
 }
 

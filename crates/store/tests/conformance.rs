@@ -204,6 +204,41 @@ async fn listing_filters_and_pages_by_keyset(db: TestDb) {
     assert!(none.cases.is_empty());
 }
 
+async fn export_walks_by_time_received_across_equal_times(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    // Recorded in an order unlike the times received, three at the very same instant, so that
+    // page boundaries fall between equal times.
+    let base = Utc::now() - chrono::Duration::hours(1);
+    let minutes = [5, 0, 5, 9, 5, 2, 7];
+    let mut expected = Vec::new();
+    for (i, m) in minutes.iter().enumerate() {
+        let at = base + chrono::Duration::minutes(*m);
+        let case = f.report_at(s, &format!("第{i}号 路灯不亮"), at).await;
+        expected.push((at, case.id));
+    }
+    expected.sort_by(|a, b| b.cmp(a));
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s.export_page(&Scope::All, &filter(), before, 2).await.unwrap();
+        seen.extend(page.iter().map(|c| (c.record.received_at, c.record.id)));
+        match page.last() {
+            Some(last) if page.len() == 2 => before = Some((last.record.received_at, last.record.id)),
+            _ => break,
+        }
+    }
+    let expected_ids: Vec<uuid::Uuid> = expected.iter().map(|(_, id)| *id).collect();
+    assert_eq!(seen.iter().map(|(_, id)| *id).collect::<Vec<_>>(), expected_ids, "latest received first, each once");
+    let dispatched = f.report_at(s, "楼道灯坏了", base).await.id;
+    f.dispatch_to(s, dispatched, UNIT_A, &[]).await;
+    let of_unit = s.export_page(&scope_of(&f.handler(UNIT_A)), &filter(), None, 50).await.unwrap();
+    assert_eq!(of_unit.iter().map(|c| c.record.id).collect::<Vec<_>>(), vec![dispatched], "within the scope only");
+    let in_states = CaseFilter { states: vec![CaseState::Dispatched], ..filter() };
+    let dispatched_only = s.export_page(&Scope::All, &in_states, None, 50).await.unwrap();
+    assert_eq!(dispatched_only.len(), 1);
+}
+
 async fn concurrent_moves_on_one_case_serialise(db: TestDb) {
     let s = db.store.clone();
     let f = Arc::new(Fixture::new(&*s).await);
@@ -817,6 +852,7 @@ async fn historic_cases_with_and_without_a_point_load_in_any_order(db: TestDb) {
 }
 
 conformance!(
+    export_walks_by_time_received_across_equal_times,
     historic_cases_with_and_without_a_point_load_in_any_order,
     personal_data_is_erased_after_its_retention_period,
     indexes_set_aside_for_a_bulk_import_come_back,

@@ -612,6 +612,66 @@ impl SqlStore {
     }
 }
 
+/// The conditions of a filter within a scope, for one state (or any), and its queue's test.
+fn filter_conditions(scope: &Scope, f: &CaseFilter, state: Option<CaseState>, args: &mut Args) -> Vec<String> {
+    let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), args);
+    match (state, f.queue) {
+        (Some(state), Some((queue, role))) => conditions.push(queue_condition(queue, role, state)),
+        (Some(state), None) => conditions.push(format!("c.state = '{}'", state.as_str())),
+        (None, _) => {}
+    }
+    if let Some(category) = &f.category {
+        conditions.push(category_clause(category, args));
+    }
+    if !f.excluded_categories.is_empty() {
+        let codes: Vec<String> = f.excluded_categories.iter().map(|c| args.text(c.clone())).collect();
+        conditions.push(format!("c.category_code NOT IN ({})", codes.join(", ")));
+    }
+    if let Some(unit) = &f.unit {
+        conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
+    }
+    match f.overdue {
+        // Overdue means a unit still owes work past a deadline, not that it once did.
+        Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
+        Some(false) => conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))")),
+        None => {}
+    }
+    if let Some(from) = f.received_from {
+        conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
+    }
+    if let Some(to) = f.received_to {
+        conditions.push(format!("c.received_at < {}", args.int(ms(to))));
+    }
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // A tracking number is looked up by its unique index, not searched for in every text.
+    if let Some(no) = text.filter(|t| grassroots_domain::case::is_tracking_no(t)) {
+        conditions.push(format!("c.tracking_no = {}", args.text(no)));
+    } else if let Some(text) = text {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let like = args.text(format!("%{escaped}%"));
+        let exact = args.text(text);
+        // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+        conditions.push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
+    }
+    if let Some(after) = f.after {
+        conditions.push(format!("c.id < {}", args.text(after.to_string())));
+    }
+    conditions
+}
+
+/// The one district that holds every case a scope and region let through, where they name
+/// places below a district of one district only.
+fn district_of(scope: &Scope, region: Option<&grassroots_domain::RegionCode>) -> Option<String> {
+    let codes: Vec<&str> = match (region, scope) {
+        (Some(r), _) => vec![r.as_str()],
+        (None, Scope::Regions { codes }) => codes.iter().map(|c| c.as_str()).collect(),
+        (None, Scope::Grids { codes }) => codes.iter().map(String::as_str).collect(),
+        (None, Scope::All | Scope::Unit { .. }) => Vec::new(),
+    };
+    let district = codes.first()?.get(..6)?;
+    codes.iter().all(|c| c.len() > 6 && c.starts_with(district)).then(|| district.to_string())
+}
+
 #[async_trait::async_trait]
 impl crate::CaseStore for SqlStore {
     async fn create_case(&self, mut new: NewCase, actor: &Actor) -> Result<CreatedCase> {
@@ -635,6 +695,9 @@ impl crate::CaseStore for SqlStore {
         // index newest first, and merged: one query over all of them would sort every match.
         let mut states: Vec<CaseState> = match f.queue {
             Some((queue, role)) => queue.states(role).to_vec(),
+            // Every state, read state by state too: newest first over all of a scope's cases
+            // would otherwise sort them all for each page.
+            None if f.states.is_empty() => CaseState::ALL.to_vec(),
             None => f.states.clone(),
         };
         if f.queue.is_some() && !f.states.is_empty() {
@@ -646,76 +709,24 @@ impl crate::CaseStore for SqlStore {
         }
         let limit = f.limit.clamp(1, 200);
         let mut args = Args::default();
-        let conditions_for = |state: Option<CaseState>, args: &mut Args| -> Vec<String> {
-            let mut conditions = scoped_region_clauses(scope, f.region.as_ref(), args);
-            match (state, f.queue) {
-                (Some(state), Some((queue, role))) => conditions.push(queue_condition(queue, role, state)),
-                (Some(state), None) => conditions.push(format!("c.state = '{}'", state.as_str())),
-                (None, _) => {}
-            }
-            if let Some(category) = &f.category {
-                conditions.push(category_clause(category, args));
-            }
-            if !f.excluded_categories.is_empty() {
-                let codes: Vec<String> = f.excluded_categories.iter().map(|c| args.text(c.clone())).collect();
-                conditions.push(format!("c.category_code NOT IN ({})", codes.join(", ")));
-            }
-            if let Some(unit) = &f.unit {
-                conditions.push(format!("c.lead_unit = {}", args.text(unit.clone())));
-            }
-            match f.overdue {
-                // Overdue means a unit still owes work past a deadline, not that it once did.
-                Some(true) => conditions.push(format!("c.due_status = 'overdue' AND c.state IN ({PENDING_STATES})")),
-                Some(false) => {
-                    conditions.push(format!("NOT (c.due_status = 'overdue' AND c.state IN ({PENDING_STATES}))"))
-                }
-                None => {}
-            }
-            if let Some(from) = f.received_from {
-                conditions.push(format!("c.received_at >= {}", args.int(ms(from))));
-            }
-            if let Some(to) = f.received_to {
-                conditions.push(format!("c.received_at < {}", args.int(ms(to))));
-            }
-            let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-            // A tracking number is looked up by its unique index, not searched for in every text.
-            if let Some(no) = text.filter(|t| grassroots_domain::case::is_tracking_no(t)) {
-                conditions.push(format!("c.tracking_no = {}", args.text(no)));
-            } else if let Some(text) = text {
-                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                let like = args.text(format!("%{escaped}%"));
-                let exact = args.text(text);
-                // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
-                conditions
-                    .push(format!("(LOWER(c.description) LIKE LOWER({like}) ESCAPE '\\' OR c.tracking_no = {exact})"));
-            }
-            if let Some(after) = f.after {
-                conditions.push(format!("c.id < {}", args.text(after.to_string())));
-            }
-            conditions
-        };
+        let conditions_for = |state: CaseState, args: &mut Args| filter_conditions(scope, f, Some(state), args);
         let sql = if states.len() == 1 {
             format!(
                 "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-                conditions_for(Some(states[0]), &mut args).join(" AND ")
+                conditions_for(states[0], &mut args).join(" AND ")
             )
-        } else if states.len() > 1 {
+        } else {
             let arms: Vec<String> = states
                 .iter()
                 .enumerate()
                 .map(|(i, state)| {
                     format!(
                         "SELECT * FROM (SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}) AS arm{i}",
-                        conditions_for(Some(*state), &mut args).join(" AND ")
+                        conditions_for(*state, &mut args).join(" AND ")
                     )
                 })
                 .collect();
             format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
-        } else {
-            format!(
-                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-                conditions_for(None, &mut args).join(" AND ")
-            )
         };
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         let cases = rows
@@ -724,6 +735,38 @@ impl crate::CaseStore for SqlStore {
             .collect::<Result<Vec<_>>>()?;
         let next_cursor = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.record.id)).flatten();
         Ok(CasePage { cases, next_cursor })
+    }
+
+    async fn export_page(
+        &self,
+        scope: &Scope,
+        f: &CaseFilter,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>> {
+        let mut args = Args::default();
+        let mut conditions = filter_conditions(scope, f, None, &mut args);
+        if !f.states.is_empty() {
+            let states: Vec<String> = f.states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            conditions.push(format!("c.state IN ({})", states.join(", ")));
+        }
+        // The district every case of a street, community or grid lies in (its code's first six
+        // digits), so that the walk can follow the district's index by time received.
+        if let Some(district) = district_of(scope, f.region.as_ref()) {
+            conditions.push(format!("c.district_code = {}", args.text(district)));
+        }
+        if let Some((at, id)) = before {
+            conditions.push(format!("(c.received_at, c.id) < ({}, {})", args.int(ms(at)), args.text(id.to_string())));
+        }
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.received_at DESC, c.id DESC LIMIT {}",
+            conditions.join(" AND "),
+            limit.clamp(1, 10_000)
+        );
+        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|row| Ok(CaseSummary { record: record_from_row(row)?, reporter: reporter_from_row(row)? }))
+            .collect()
     }
 
     async fn queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
