@@ -239,6 +239,43 @@ async fn export_walks_by_time_received_across_equal_times(db: TestDb) {
     assert_eq!(dispatched_only.len(), 1);
 }
 
+async fn a_scope_of_several_places_lists_each_place_merged_newest_first(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let (near, far, outside) = ("110101001001002", "110101002001001", "110101001001003");
+    let mut ids = Vec::new();
+    for (i, grid) in [near, far, outside, far, near].iter().enumerate() {
+        let mut new = f.new_case(&format!("第{i}件 路面坑洼"), None, Utc::now());
+        new.place.grid_code = Some(grid.to_string());
+        new.place.street_code = Some(grid[..9].to_string());
+        new.place.community_code = Some(grid[..12].to_string());
+        ids.push((s.create_case(new, &Actor::Resident).await.unwrap().id, *grid));
+    }
+    let mut expected: Vec<uuid::Uuid> = ids.iter().filter(|(_, g)| *g != outside).map(|(id, _)| *id).collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let two_communities = Scope::parse("region:110101001001,110101002001").unwrap();
+    for scope in [Scope::Grids { codes: vec![near.into(), far.into()] }, two_communities] {
+        let mut seen = Vec::new();
+        let mut page_filter = CaseFilter { limit: 1, ..filter() };
+        loop {
+            let page = s.list_cases(&scope, &page_filter).await.unwrap();
+            seen.extend(page.cases.iter().map(|c| c.record.id));
+            match page.next_cursor {
+                Some(cursor) => page_filter.after = Some(cursor),
+                None => break,
+            }
+        }
+        let expected: Vec<uuid::Uuid> = if matches!(scope, Scope::Grids { .. }) {
+            expected.clone()
+        } else {
+            let mut all: Vec<uuid::Uuid> = ids.iter().map(|(id, _)| *id).collect();
+            all.sort_by(|a, b| b.cmp(a));
+            all
+        };
+        assert_eq!(seen, expected, "{}: every case of its places, newest first, once", scope.to_spec());
+    }
+}
+
 async fn concurrent_moves_on_one_case_serialise(db: TestDb) {
     let s = db.store.clone();
     let f = Arc::new(Fixture::new(&*s).await);
@@ -852,6 +889,7 @@ async fn historic_cases_with_and_without_a_point_load_in_any_order(db: TestDb) {
 }
 
 conformance!(
+    a_scope_of_several_places_lists_each_place_merged_newest_first,
     export_walks_by_time_received_across_equal_times,
     historic_cases_with_and_without_a_point_load_in_any_order,
     personal_data_is_erased_after_its_retention_period,

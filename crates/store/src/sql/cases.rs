@@ -659,6 +659,31 @@ fn filter_conditions(scope: &Scope, f: &CaseFilter, state: Option<CaseState>, ar
     conditions
 }
 
+/// More arms than this in one list query and the scope is read whole: each arm is a query.
+const MAX_LIST_ARMS: usize = 120;
+
+/// A scope split into the places it covers, each read on its own and merged: the grids of a
+/// grid worker, the regions of a region scope that do not overlap (so no case is read twice).
+/// Whole where a region inside it is asked for, or where it would make too many arms.
+fn scope_parts(scope: &Scope, region: Option<&grassroots_domain::RegionCode>, states: usize) -> Vec<Scope> {
+    let whole = vec![scope.clone()];
+    if region.is_some() {
+        return whole;
+    }
+    let parts: Vec<Scope> = match scope {
+        Scope::Grids { codes } => codes.iter().map(|g| Scope::Grids { codes: vec![g.clone()] }).collect(),
+        Scope::Regions { codes } if !codes.iter().any(|a| codes.iter().any(|b| a != b && a.contains(b))) => {
+            codes.iter().map(|c| Scope::Regions { codes: vec![c.clone()] }).collect()
+        }
+        Scope::All | Scope::Unit { .. } | Scope::Regions { .. } => return whole,
+    };
+    if parts.len() * states > MAX_LIST_ARMS {
+        whole
+    } else {
+        parts
+    }
+}
+
 /// The one district that holds every case a scope and region let through, where they name
 /// places below a district of one district only.
 fn district_of(scope: &Scope, region: Option<&grassroots_domain::RegionCode>) -> Option<String> {
@@ -709,24 +734,26 @@ impl crate::CaseStore for SqlStore {
         }
         let limit = f.limit.clamp(1, 200);
         let mut args = Args::default();
-        let conditions_for = |state: CaseState, args: &mut Args| filter_conditions(scope, f, Some(state), args);
-        let sql = if states.len() == 1 {
-            format!(
-                "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}",
-                conditions_for(states[0], &mut args).join(" AND ")
-            )
-        } else {
-            let arms: Vec<String> = states
-                .iter()
-                .enumerate()
-                .map(|(i, state)| {
-                    format!(
-                        "SELECT * FROM (SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.id DESC LIMIT {limit}) AS arm{i}",
-                        conditions_for(*state, &mut args).join(" AND ")
-                    )
-                })
-                .collect();
-            format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
+        // A scope of several grids or regions is read place by place as well: with one `IN` or
+        // `OR` over them, the planner walks a state's whole index in id order rather than sort
+        // the few cases of those places.
+        let parts = scope_parts(scope, f.region.as_ref(), states.len());
+        let mut arms = Vec::new();
+        for part in &parts {
+            for state in &states {
+                let conditions = filter_conditions(part, f, Some(*state), &mut args).join(" AND ");
+                arms.push(format!(
+                    "SELECT {CASE_COLUMNS} FROM cases c WHERE {conditions} ORDER BY c.id DESC LIMIT {limit}"
+                ));
+            }
+        }
+        let sql = match arms.as_slice() {
+            [only] => only.clone(),
+            _ => {
+                let arms: Vec<String> =
+                    arms.iter().enumerate().map(|(i, arm)| format!("SELECT * FROM ({arm}) AS arm{i}")).collect();
+                format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
+            }
         };
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         let cases = rows
