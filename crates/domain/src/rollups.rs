@@ -178,13 +178,15 @@ pub enum Cut {
     StreetUnit,
     Community,
     CommunityCategory,
+    CommunityUnit,
     Grid,
 }
 
 impl Cut {
     /// Smallest first (rows a day at most, in 东城区: 15 top categories, 17 streets, the units
-    /// and co-handlers, 17 × 15, 17 × the units, 169 communities, 169 × 15, 668 grids).
-    pub const ALL: [Cut; 8] = [
+    /// and co-handlers, 17 × 15, 17 × the units, 169 communities, 169 × 15, 169 × the units,
+    /// 668 grids).
+    pub const ALL: [Cut; 9] = [
         Self::DistrictCategory,
         Self::Street,
         Self::DistrictUnit,
@@ -192,6 +194,7 @@ impl Cut {
         Self::StreetUnit,
         Self::Community,
         Self::CommunityCategory,
+        Self::CommunityUnit,
         Self::Grid,
     ];
 
@@ -205,6 +208,7 @@ impl Cut {
             Self::StreetUnit => "street × unit",
             Self::Community => "community",
             Self::CommunityCategory => "community × top category",
+            Self::CommunityUnit => "community × unit",
             Self::Grid => "grid",
         }
     }
@@ -220,6 +224,7 @@ impl Cut {
             Self::Grid => 6,
             Self::DistrictCategory => 7,
             Self::DistrictUnit => 8,
+            Self::CommunityUnit => 9,
         }
     }
 
@@ -228,7 +233,7 @@ impl Cut {
         match self {
             Self::DistrictCategory | Self::DistrictUnit => RegionLevel::County,
             Self::Street | Self::StreetCategory | Self::StreetUnit => RegionLevel::Township,
-            Self::Community | Self::CommunityCategory => RegionLevel::Community,
+            Self::Community | Self::CommunityCategory | Self::CommunityUnit => RegionLevel::Community,
             Self::Grid => RegionLevel::Grid,
         }
     }
@@ -236,14 +241,19 @@ impl Cut {
     pub fn categories(self) -> CategoryDepth {
         match self {
             Self::DistrictCategory | Self::StreetCategory | Self::CommunityCategory => CategoryDepth::Top,
-            Self::Street | Self::DistrictUnit | Self::StreetUnit | Self::Community | Self::Grid => CategoryDepth::None,
+            Self::Street
+            | Self::DistrictUnit
+            | Self::StreetUnit
+            | Self::Community
+            | Self::CommunityUnit
+            | Self::Grid => CategoryDepth::None,
         }
     }
 
     /// Whether the cut tells units apart: the lead unit, and apart from it each co-handler.
     pub fn units(self) -> bool {
         match self {
-            Self::DistrictUnit | Self::StreetUnit => true,
+            Self::DistrictUnit | Self::StreetUnit | Self::CommunityUnit => true,
             Self::DistrictCategory
             | Self::Street
             | Self::StreetCategory
@@ -503,7 +513,9 @@ mod tests {
         );
         assert_eq!(Cut::cheapest(&Need::new().place(RegionLevel::Grid)), Some(Cut::Grid));
         assert_eq!(Cut::cheapest(&Need::new().category("0101")), None);
-        assert_eq!(Cut::cheapest(&Need::new().unit().place(RegionLevel::Community)), None);
+        assert_eq!(Cut::cheapest(&Need::new().unit().place(RegionLevel::Community)), Some(Cut::CommunityUnit));
+        assert_eq!(Cut::cheapest(&Need::new().unit().place(RegionLevel::Grid)), None);
+        assert_eq!(Cut::cheapest(&Need::new().unit().place(RegionLevel::Community).top_categories()), None);
     }
 
     #[test]

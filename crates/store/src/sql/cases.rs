@@ -375,11 +375,9 @@ impl SqlStore {
         let parts: Vec<(String, Args)> = match scope {
             Scope::Unit { unit } => {
                 let mut lead = Args::default();
-                let led = format!("c.lead_unit = {}", lead.text(unit.clone()));
+                let led = led_by(unit, &mut lead);
                 let mut co = Args::default();
-                let (a, b) = (co.text(unit.clone()), co.text(unit.clone()));
-                let co_handled =
-                    format!("c.id IN (SELECT case_id FROM case_co_units WHERE unit_id = {a}) AND c.lead_unit <> {b}");
+                let co_handled = co_handled_by(unit, &mut co);
                 vec![(led, lead), (co_handled, co)]
             }
             _ => {
@@ -662,23 +660,58 @@ fn filter_conditions(scope: &Scope, f: &CaseFilter, state: Option<CaseState>, ar
 /// More arms than this in one list query and the scope is read whole: each arm is a query.
 const MAX_LIST_ARMS: usize = 120;
 
-/// A scope split into the places it covers, each read on its own and merged: the grids of a
-/// grid worker, the regions of a region scope that do not overlap (so no case is read twice).
-/// Whole where a region inside it is asked for, or where it would make too many arms.
-fn scope_parts(scope: &Scope, region: Option<&grassroots_domain::RegionCode>, states: usize) -> Vec<Scope> {
-    let whole = vec![scope.clone()];
-    if region.is_some() {
-        return whole;
+/// One share of a scope, read by an arm of its own.
+enum ScopePart {
+    Within(Scope),
+    /// The cases a unit leads.
+    LedBy(String),
+    /// The cases a unit co-handles and does not lead.
+    CoHandledBy(String),
+}
+
+impl ScopePart {
+    fn conditions(&self, f: &CaseFilter, state: CaseState, args: &mut Args) -> Vec<String> {
+        let (unit, of_unit): (&str, fn(&str, &mut Args) -> String) = match self {
+            ScopePart::Within(scope) => return filter_conditions(scope, f, Some(state), args),
+            ScopePart::LedBy(unit) => (unit, led_by),
+            ScopePart::CoHandledBy(unit) => (unit, co_handled_by),
+        };
+        let mut conditions = filter_conditions(&Scope::All, f, Some(state), args);
+        conditions.push(of_unit(unit, args));
+        conditions
     }
-    let parts: Vec<Scope> = match scope {
-        Scope::Grids { codes } => codes.iter().map(|g| Scope::Grids { codes: vec![g.clone()] }).collect(),
-        Scope::Regions { codes } if !codes.iter().any(|a| codes.iter().any(|b| a != b && a.contains(b))) => {
-            codes.iter().map(|c| Scope::Regions { codes: vec![c.clone()] }).collect()
+}
+
+/// The cases `unit` leads.
+fn led_by(unit: &str, args: &mut Args) -> String {
+    format!("c.lead_unit = {}", args.text(unit.to_string()))
+}
+
+/// The cases `unit` co-handles and does not lead, so that no case is both led and co-handled.
+fn co_handled_by(unit: &str, args: &mut Args) -> String {
+    let (a, b) = (args.text(unit.to_string()), args.text(unit.to_string()));
+    format!("c.id IN (SELECT case_id FROM case_co_units WHERE unit_id = {a}) AND c.lead_unit <> {b}")
+}
+
+/// A scope split into shares that do not overlap, each read on its own and merged: the grids
+/// of a grid worker, the regions of a region scope that do not overlap, a unit's led and
+/// co-handled cases. Whole where a region inside it is asked for, or where it would make too
+/// many arms.
+fn scope_parts(scope: &Scope, region: Option<&grassroots_domain::RegionCode>, states: usize) -> Vec<ScopePart> {
+    let whole = || vec![ScopePart::Within(scope.clone())];
+    let parts: Vec<ScopePart> = match scope {
+        Scope::Unit { unit } => vec![ScopePart::LedBy(unit.clone()), ScopePart::CoHandledBy(unit.clone())],
+        _ if region.is_some() => return whole(),
+        Scope::Grids { codes } => {
+            codes.iter().map(|g| ScopePart::Within(Scope::Grids { codes: vec![g.clone()] })).collect()
         }
-        Scope::All | Scope::Unit { .. } | Scope::Regions { .. } => return whole,
+        Scope::Regions { codes } if !codes.iter().any(|a| codes.iter().any(|b| a != b && a.contains(b))) => {
+            codes.iter().map(|c| ScopePart::Within(Scope::Regions { codes: vec![c.clone()] })).collect()
+        }
+        Scope::All | Scope::Regions { .. } => return whole(),
     };
     if parts.len() * states > MAX_LIST_ARMS {
-        whole
+        whole()
     } else {
         parts
     }
@@ -734,14 +767,14 @@ impl crate::CaseStore for SqlStore {
         }
         let limit = f.limit.clamp(1, 200);
         let mut args = Args::default();
-        // A scope of several grids or regions is read place by place as well: with one `IN` or
-        // `OR` over them, the planner walks a state's whole index in id order rather than sort
-        // the few cases of those places.
+        // A scope of several grids, regions or a unit's led and co-handled cases is read share
+        // by share as well: with one `IN` or `OR` over them, the planner walks a state's whole
+        // index in id order rather than sort the few cases of those places.
         let parts = scope_parts(scope, f.region.as_ref(), states.len());
         let mut arms = Vec::new();
         for part in &parts {
             for state in &states {
-                let conditions = filter_conditions(part, f, Some(*state), &mut args).join(" AND ");
+                let conditions = part.conditions(f, *state, &mut args).join(" AND ");
                 arms.push(format!(
                     "SELECT {CASE_COLUMNS} FROM cases c WHERE {conditions} ORDER BY c.id DESC LIMIT {limit}"
                 ));

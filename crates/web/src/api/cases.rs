@@ -415,29 +415,43 @@ fn export_stream(
 
 /// The rows of an export, a page at a time, revealed in full when allowed. Once streaming,
 /// the status is sent: a failure stops the stream and the client sees the file cut short.
+/// The next page is read while the one before is written out, so the store's reading and the
+/// writing of rows share the machine's cores instead of taking turns.
 fn export_pages(
     state: Arc<AppState>,
     scope: grassroots_domain::Scope,
-    walk: Walk,
+    mut walk: Walk,
     reveal: Option<FullExport>,
     format: ExportFormat,
 ) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
-    futures_util::stream::unfold(Some(walk), move |walk| {
-        let (state, scope, reveal) = (state.clone(), scope.clone(), reveal.clone());
-        async move {
-            let mut walk = walk?;
-            let page: Result<_, AppError> = match walk.next(&*state.store, &scope).await {
+    let (pages, read) = tokio::sync::mpsc::channel(1);
+    let reader = state.clone();
+    let revealed = reveal.is_some();
+    tokio::spawn(async move {
+        loop {
+            let page: Result<_, AppError> = match walk.next(&*reader.store, &scope).await {
                 Ok(Some(mut page)) => match &reveal {
-                    Some(full) => full.reveal_page(&state, &mut page).await.map(|()| Some(page)),
+                    Some(full) => full.reveal_page(&reader, &mut page).await.map(|()| Some(page)),
                     None => Ok(Some(page)),
                 },
                 other => other.map_err(AppError::from),
             };
-            match page {
+            let stop = !matches!(page, Ok(Some(_)));
+            // A client that went away closes the channel, and the walk ends with it.
+            if pages.send(page).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+    futures_util::stream::unfold(Some(read), move |read| {
+        let state = state.clone();
+        async move {
+            let mut read = read?;
+            match read.recv().await? {
                 Ok(Some(page)) => {
-                    let reporters = if reveal.is_some() { Reporters::Revealed } else { Reporters::Masked };
+                    let reporters = if revealed { Reporters::Revealed } else { Reporters::Masked };
                     let bytes = axum::body::Bytes::from(rows(format, reporters, &page, &state.reference()));
-                    Some((Ok(bytes), Some(walk)))
+                    Some((Ok(bytes), Some(read)))
                 }
                 Ok(None) => None,
                 Err(e) => {
