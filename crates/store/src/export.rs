@@ -137,30 +137,42 @@ pub fn header(format: ExportFormat, reporters: Reporters) -> Vec<u8> {
 
 /// A cell a spreadsheet would run as a formula is written as text (a leading `'`): residents'
 /// and staff's words must not become commands on the desk that opens the file.
-fn defused(cell: &str) -> String {
+fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
     }
 }
 
-fn csv_line(fields: &[String]) -> Vec<u8> {
-    let fields: Vec<String> = fields.iter().map(|f| defused(f)).collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
+/// Lines of CSV, written by one writer into one buffer (a writer per line would allocate its
+/// buffer for every case).
+fn csv_lines<Line: AsRef<[String]>>(lines: impl IntoIterator<Item = Line>, out: &mut Vec<u8>) {
+    let mut writer = csv::Writer::from_writer(out);
     // Writing to memory cannot fail.
-    let _ = writer.write_record(&fields);
-    writer.into_inner().unwrap_or_default()
+    for fields in lines {
+        for field in fields.as_ref() {
+            let _ = writer.write_field(defused(field).as_bytes());
+        }
+        let _ = writer.write_record(None::<&[u8]>);
+    }
+    let _ = writer.flush();
+}
+
+fn csv_line(fields: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    csv_lines([fields], &mut out);
+    out
 }
 
 /// One page of cases as export bytes.
 pub fn rows(format: ExportFormat, reporters: Reporters, cases: &[CaseSummary], reference: &Reference) -> Vec<u8> {
     let keys = columns(reporters);
-    let mut out = Vec::new();
-    for case in cases {
-        let fields = row(case, reference);
-        match format {
-            ExportFormat::Csv => out.extend(csv_line(&fields)),
-            ExportFormat::JsonLines => {
+    let mut out = Vec::with_capacity(cases.len() * 512);
+    match format {
+        ExportFormat::Csv => csv_lines(cases.iter().map(|case| row(case, reference)), &mut out),
+        ExportFormat::JsonLines => {
+            for case in cases {
+                let fields = row(case, reference);
                 let object: serde_json::Map<String, serde_json::Value> =
                     keys.iter().zip(fields).map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect();
                 out.extend(serde_json::Value::Object(object).to_string().into_bytes());
