@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::rates::RateCounts;
-use grassroots_domain::rollups::{day_of, day_start};
+use grassroots_domain::rollups::{day_of, day_start, Cut};
 use grassroots_domain::workflow::Move;
 use grassroots_domain::{Actor, CaseRecord, Channel, RegionCode, RegionLevel, Satisfaction, Scope};
 use grassroots_store::{
@@ -187,7 +187,31 @@ async fn a_rebuild_says_what_it_corrected_and_puts_it_right(db: TestDb) {
     assert_eq!(s.region_counts(&Scope::All, RegionLevel::Township, &street).await.unwrap()[0].total, 1);
 }
 
-conformance!(counters_equal_a_recomputation_after_any_moves, a_rebuild_says_what_it_corrected_and_puts_it_right);
+/// A cut added by a new version has no counters in a store made before it: opening the store
+/// counts that cut, and only it (the others are checked by `rollups rebuild`).
+async fn a_cut_without_counters_is_counted_when_the_store_is_next_opened(db: TestDb) {
+    let s = &*db.store;
+    let f = Fixture::new(s).await;
+    let c = f.report(s, "路灯不亮", None).await;
+    f.dispatch_to(s, c.id, UNIT_A, &[UNIT_B]).await;
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let added = Cut::CommunityUnit.code();
+    sqlx::query(&format!("DELETE FROM case_rollups WHERE cut = {added}")).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE case_rollups SET received = received + 5 WHERE cut = 1").execute(&pool).await.unwrap();
+    pool.close().await;
+    db.store.migrate().await.unwrap();
+    let checks = s.rebuild_rollups(false).await.unwrap();
+    let counted = checks.iter().find(|c| c.cut == Cut::CommunityUnit).unwrap();
+    assert!(counted.agrees() && counted.rows > 0, "{counted:?}");
+    let disagreeing: Vec<Cut> = checks.iter().filter(|c| !c.agrees()).map(|c| c.cut).collect();
+    assert_eq!(disagreeing, vec![Cut::Street]);
+}
+
+conformance!(
+    counters_equal_a_recomputation_after_any_moves,
+    a_rebuild_says_what_it_corrected_and_puts_it_right,
+    a_cut_without_counters_is_counted_when_the_store_is_next_opened
+);
 
 async fn all_case_ids(db: &TestDb) -> Vec<Uuid> {
     use sqlx::Row;

@@ -146,26 +146,29 @@ fn counts_anything() -> String {
 }
 
 impl SqlStore {
-    /// Fills the counters of a store that has cases and a cut without any (a store made
-    /// before the counters were kept, or before that cut was).
+    /// Fills the counters of a store that has cases and cuts without any (a store made before
+    /// the counters were kept, or before those cuts were): those cuts only, so that adding a
+    /// cut costs one pass over the cases, not a check of every cut.
     pub(super) async fn fill_empty_rollups(&self) -> Result<bool> {
         if sqlx::query("SELECT 1 AS x FROM cases LIMIT 1").fetch_optional(&self.read).await?.is_none() {
             return Ok(false);
         }
+        let mut empty = Vec::new();
         for cut in Cut::ALL {
             let row = sqlx::query("SELECT 1 AS x FROM case_rollups WHERE cut = $1 LIMIT 1").bind(cut.code());
             if row.fetch_optional(&self.read).await?.is_none() {
-                crate::RollupStore::rebuild_rollups(self, true).await?;
-                return Ok(true);
+                empty.push(cut);
             }
         }
-        Ok(false)
+        if !empty.is_empty() {
+            self.recount(&empty, true).await?;
+        }
+        Ok(!empty.is_empty())
     }
-}
 
-#[async_trait::async_trait]
-impl crate::RollupStore for SqlStore {
-    async fn rebuild_rollups(&self, correct: bool) -> Result<Vec<RollupCheck>> {
+    /// Recomputes `cuts` from the cases, says how each compares with what is kept and, with
+    /// `correct`, replaces what differs.
+    async fn recount(&self, cuts: &[Cut], correct: bool) -> Result<Vec<RollupCheck>> {
         let mut tx = self.write.begin().await?;
         if self.backend == Backend::Postgres {
             // Moves wait for the counters until this commits: a move that committed before is
@@ -174,7 +177,7 @@ impl crate::RollupStore for SqlStore {
         }
         let columns = all_columns().join(", ");
         let mut checks = Vec::new();
-        for cut in Cut::ALL {
+        for &cut in cuts {
             sqlx::query("DROP TABLE IF EXISTS rollups_recomputed").execute(&mut *tx).await?;
             let create = format!("CREATE TEMPORARY TABLE rollups_recomputed AS {}", recomputation(cut));
             sqlx::query(&create).execute(&mut *tx).await?;
@@ -206,6 +209,13 @@ impl crate::RollupStore for SqlStore {
         sqlx::query("DROP TABLE rollups_recomputed").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(checks)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::RollupStore for SqlStore {
+    async fn rebuild_rollups(&self, correct: bool) -> Result<Vec<RollupCheck>> {
+        self.recount(&Cut::ALL, correct).await
     }
 }
 
