@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::rows::{
-    bind_mutable, category_clause, record_from_row, reporter_from_row, scope_clause, scoped_region_clauses, AnyQuery,
-    CASE_COLUMNS, MUTABLE_COLUMNS,
+    bind_mutable, category_clause, district_of, record_from_row, reporter_from_row, scope_clause,
+    scoped_region_clauses, AnyQuery, CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use grassroots_domain::case::to_millis;
 
@@ -715,19 +715,6 @@ fn scope_parts(scope: &Scope, region: Option<&grassroots_domain::RegionCode>, st
     } else {
         parts
     }
-}
-
-/// The one district that holds every case a scope and region let through, where they name
-/// places below a district of one district only.
-fn district_of(scope: &Scope, region: Option<&grassroots_domain::RegionCode>) -> Option<String> {
-    let codes: Vec<&str> = match (region, scope) {
-        (Some(r), _) => vec![r.as_str()],
-        (None, Scope::Regions { codes }) => codes.iter().map(|c| c.as_str()).collect(),
-        (None, Scope::Grids { codes }) => codes.iter().map(String::as_str).collect(),
-        (None, Scope::All | Scope::Unit { .. }) => Vec::new(),
-    };
-    let district = codes.first()?.get(..6)?;
-    codes.iter().all(|c| c.len() > 6 && c.starts_with(district)).then(|| district.to_string())
 }
 
 #[async_trait::async_trait]

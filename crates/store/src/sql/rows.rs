@@ -232,6 +232,21 @@ pub fn scoped_region_clauses(scope: &Scope, region: Option<&RegionCode>, args: &
     clauses
 }
 
+/// The one district that holds every case a scope and region let through, where they name
+/// places below a district of one district only: a condition on it lets a walk follow the
+/// district's index by time, where SQLite, without statistics, would take the index of the
+/// smaller place and read every case it ever had.
+pub fn district_of(scope: &Scope, region: Option<&RegionCode>) -> Option<String> {
+    let codes: Vec<&str> = match (region, scope) {
+        (Some(r), _) => vec![r.as_str()],
+        (None, Scope::Regions { codes }) => codes.iter().map(|c| c.as_str()).collect(),
+        (None, Scope::Grids { codes }) => codes.iter().map(String::as_str).collect(),
+        (None, Scope::All | Scope::Unit { .. }) => Vec::new(),
+    };
+    let district = codes.first()?.get(..6)?;
+    codes.iter().all(|c| c.len() > 6 && c.starts_with(district)).then(|| district.to_string())
+}
+
 /// Whether everything in `region` lies in `scope` (or the scope is everything).
 pub fn scope_implied(scope: &Scope, region: Option<&RegionCode>) -> bool {
     match (scope, region) {
