@@ -30,8 +30,9 @@ const POSTGRES_CASE_INDEXES: &str = "SELECT i.relname::text AS name, pg_get_inde
      WHERE x.indrelid = 'cases'::regclass \
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1";
 
-/// The tables an import fills.
-const IMPORTED_TABLES: [&str; 5] = ["cases", "events", "case_imports", "case_co_units", "machine_decisions"];
+/// The tables an import fills, the counters included.
+const IMPORTED_TABLES: [&str; 6] =
+    ["cases", "events", "case_imports", "case_co_units", "machine_decisions", "case_rollups"];
 
 /// Indexes as (name, definition) rows.
 fn names_and_definitions(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<(String, String)>> {
