@@ -27,8 +27,10 @@ pub trait HistoryStore: Send + Sync {
     /// Builds again the indexes set aside, unless another holder has the lease; returns how
     /// many it built.
     async fn restore_case_indexes(&self, holder: &str, now: DateTime<Utc>) -> Result<usize>;
-    /// After a bulk load, brings the planner's statistics of the tables it filled up to date
-    /// (PostgreSQL's `ANALYZE`; SQLite plans without statistics, see DEVELOPERS.md).
+    /// After a bulk load, brings the planner's statistics and the visibility map of the
+    /// tables it filled up to date (PostgreSQL's `VACUUM (ANALYZE)`: until the rows loaded are
+    /// marked all-visible, every count reads the table as well as the index; SQLite plans
+    /// without statistics, see DEVELOPERS.md).
     async fn gather_statistics(&self) -> Result<()>;
     /// Loads households (grid, label) and past visits in one transaction (demo data, imports).
     async fn insert_visit_history(&self, households: &[(String, String)], visits: &[HistoricVisit]) -> Result<()>;

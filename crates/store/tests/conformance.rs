@@ -867,6 +867,25 @@ async fn indexes_set_aside_for_a_bulk_import_come_back(db: TestDb) {
     s.migrate().await.unwrap();
     assert_eq!(s.set_aside_case_indexes("import-c", now).await.unwrap(), aside, "migrate built every index again");
     assert_eq!(s.restore_case_indexes("import-c", now).await.unwrap(), aside);
+
+    // After the load, PostgreSQL's tables are vacuumed (their rows marked all-visible, so that
+    // counts read the index alone) and analysed, the counters' table with them.
+    s.gather_statistics().await.unwrap();
+    if db.sqlite_path.is_none() {
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        use sqlx::Row;
+        let tended = sqlx::query(
+            "SELECT COUNT(*) AS n FROM pg_stat_user_tables WHERE relname IN ('cases', 'case_rollups') \
+             AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get::<i64, _>("n")
+        .unwrap();
+        assert_eq!(tended, 2);
+        pool.close().await;
+    }
 }
 
 /// Cases with and without a point load in any order, on whichever connection. On PostgreSQL a

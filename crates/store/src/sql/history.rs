@@ -266,7 +266,8 @@ impl crate::HistoryStore for SqlStore {
     async fn gather_statistics(&self) -> Result<()> {
         if self.backend == crate::Backend::Postgres {
             for table in IMPORTED_TABLES {
-                sqlx::query(&format!("ANALYZE {table}")).execute(&self.write).await?;
+                // VACUUM cannot run inside a transaction: sent as a simple query, not prepared.
+                sqlx::raw_sql(&format!("VACUUM (ANALYZE) {table}")).execute(&self.write).await?;
             }
         }
         Ok(())
