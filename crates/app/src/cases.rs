@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use grassroots_domain::{Capability, CaseRecord, Move, Scope};
-use grassroots_store::{CaseFilter, CaseSummary, NewAttachment, RevealedPersonalData, User};
+use grassroots_store::export::ExportedCase;
+use grassroots_store::{CaseFilter, NewAttachment, RevealedPersonalData, User};
 use uuid::Uuid;
 
 use crate::{AppError, Platform, Result};
@@ -152,20 +153,20 @@ impl FullExport {
 
     /// Replaces the masked reporters and descriptions of a page by the full ones, each case's
     /// reveal audited as a reveal on its page would be.
-    pub async fn reveal_page(&self, platform: &Platform, page: &mut [CaseSummary]) -> Result<()> {
+    pub async fn reveal_page(&self, platform: &Platform, page: &mut [ExportedCase]) -> Result<()> {
         let (actor, now) = (self.user.actor(), Utc::now());
         for case in page.iter_mut() {
             // An anonymous report has nothing sealed but what was masked in its text; a `*`
             // there may be a mask (or a star someone typed: then the reveal finds nothing).
-            let may_hold_masked_text = case.record.description.contains('*');
-            if case.reporter.anonymous && !may_hold_masked_text {
+            let may_hold_masked_text = case.description.contains('*');
+            if case.is_anonymous() && !may_hold_masked_text {
                 continue;
             }
-            let full = platform.store.reveal(&actor, case.record.id, &self.reason, now).await?;
-            case.reporter.name = full.name;
-            case.reporter.phone = full.phone;
+            let full = platform.store.reveal(&actor, case.id, &self.reason, now).await?;
+            case.reporter_name = full.name;
+            case.reporter_phone = full.phone;
             if let Some(original) = full.texts.into_iter().find(|t| t.seq == 1 && t.field == "description") {
-                case.record.description = original.text;
+                case.description = original.text;
             }
         }
         Ok(())

@@ -11,8 +11,7 @@ use grassroots_domain::Scope;
 use uuid::Uuid;
 
 use crate::{
-    CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, NewAttachment, NewCase, ResidentPass, Result,
-    RevealedPersonalData,
+    CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result, RevealedPersonalData,
 };
 
 #[async_trait]
@@ -31,7 +30,7 @@ pub trait CaseStore: Send + Sync {
         filter: &CaseFilter,
         before: Option<(DateTime<Utc>, Uuid)>,
         limit: u32,
-    ) -> Result<Vec<CaseSummary>>;
+    ) -> Result<Vec<crate::export::ExportedCase>>;
     /// How many cases each of the role's workbench queues holds, within the scope.
     async fn queue_counts(
         &self,

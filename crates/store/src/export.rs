@@ -7,7 +7,91 @@ use grassroots_domain::calendar::beijing;
 use grassroots_domain::Scope;
 use uuid::Uuid;
 
-use crate::{CaseFilter, CaseSummary, Reference, Result, Store};
+use crate::{CaseFilter, Reference, Result, Store};
+
+/// A case as an export writes it: the exported columns only, codes and texts as stored. A
+/// page of them is read as one value (a JSON array the database builds), because the SQLite
+/// driver hands rows over from its worker thread one by one, and a page of a thousand whole
+/// case rows cost more in that hand-over and in conversions than in reading them.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ExportedCase {
+    pub id: Uuid,
+    pub tracking_no: String,
+    pub state: String,
+    pub category_code: String,
+    pub request_type: String,
+    pub priority: String,
+    pub channel: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub received_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub response_due: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub resolve_due: DateTime<Utc>,
+    pub district_code: Option<String>,
+    pub street_code: Option<String>,
+    pub community_code: Option<String>,
+    pub grid_code: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub lead_unit: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
+    pub first_contact_at: Option<DateTime<Utc>>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
+    pub handled_at: Option<DateTime<Utc>>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    /// The resident's evaluation: resolved (1) or not (0), and how satisfied.
+    pub eval_resolved: Option<i64>,
+    pub eval_satisfaction: Option<String>,
+    /// 1 for an anonymous report.
+    pub anonymous: i64,
+    /// Masked as stored, until revealed.
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    /// Masked as stored, until revealed.
+    pub description: String,
+}
+
+impl ExportedCase {
+    /// The columns of cases (alias `c`) a page is built from, in the order of the fields.
+    pub const COLUMNS: [&'static str; 28] = [
+        "id",
+        "tracking_no",
+        "state",
+        "category_code",
+        "request_type",
+        "priority",
+        "channel",
+        "received_at",
+        "response_due",
+        "resolve_due",
+        "district_code",
+        "street_code",
+        "community_code",
+        "grid_code",
+        "address",
+        "lat",
+        "lng",
+        "lead_unit",
+        "first_contact_at",
+        "handled_at",
+        "closed_at",
+        "result",
+        "eval_resolved",
+        "eval_satisfaction",
+        "anonymous",
+        "reporter_name_masked",
+        "reporter_phone_masked",
+        "description",
+    ];
+
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous != 0
+    }
+}
 
 /// How an export is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,43 +171,42 @@ fn columns(reporters: Reporters) -> [&'static str; 26] {
     COLUMNS.map(|c| if c == REPORTER_COLUMN { reporters.column() } else { c })
 }
 
-fn row(case: &CaseSummary, reference: &Reference) -> Vec<String> {
-    let r = &case.record;
-    let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&beijing()).to_rfc3339();
-    let opt_time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time).unwrap_or_default();
+fn row(case: &ExportedCase, reference: &Reference) -> Vec<String> {
+    let time = |t: DateTime<Utc>| t.with_timezone(&beijing()).to_rfc3339();
+    let opt_time = |t: Option<DateTime<Utc>>| t.map(time).unwrap_or_default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let reporter = if case.reporter.anonymous {
+    let reporter = if case.is_anonymous() {
         "匿名".to_string()
     } else {
-        [case.reporter.name.clone(), case.reporter.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+        [case.reporter_name.clone(), case.reporter_phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
     };
     vec![
-        r.tracking_no.clone(),
-        r.state.as_str().to_string(),
-        r.category_code.clone(),
-        reference.taxonomy.get(&r.category_code).map(|c| c.name_zh.clone()).unwrap_or_default(),
-        r.request_type.as_str().to_string(),
-        r.priority.as_str().to_string(),
-        r.channel.as_str().to_string(),
-        time(r.received_at),
-        time(r.response_due),
-        time(r.resolve_due),
-        text(&r.place.district_code),
-        text(&r.place.street_code),
-        text(&r.place.community_code),
-        text(&r.place.grid_code),
-        text(&r.place.address),
-        r.place.lat.map(|v| v.to_string()).unwrap_or_default(),
-        r.place.lng.map(|v| v.to_string()).unwrap_or_default(),
-        text(&r.lead_unit),
-        opt_time(r.first_contact_at),
-        opt_time(r.handled_at),
-        opt_time(r.closed_at),
-        text(&r.result),
-        r.evaluation.as_ref().map(|e| e.resolved.to_string()).unwrap_or_default(),
-        r.evaluation.as_ref().map(|e| e.satisfaction.as_str().to_string()).unwrap_or_default(),
+        case.tracking_no.clone(),
+        case.state.clone(),
+        case.category_code.clone(),
+        reference.taxonomy.get(&case.category_code).map(|c| c.name_zh.clone()).unwrap_or_default(),
+        case.request_type.clone(),
+        case.priority.clone(),
+        case.channel.clone(),
+        time(case.received_at),
+        time(case.response_due),
+        time(case.resolve_due),
+        text(&case.district_code),
+        text(&case.street_code),
+        text(&case.community_code),
+        text(&case.grid_code),
+        text(&case.address),
+        case.lat.map(|v| v.to_string()).unwrap_or_default(),
+        case.lng.map(|v| v.to_string()).unwrap_or_default(),
+        text(&case.lead_unit),
+        opt_time(case.first_contact_at),
+        opt_time(case.handled_at),
+        opt_time(case.closed_at),
+        text(&case.result),
+        case.eval_resolved.map(|r| (r != 0).to_string()).unwrap_or_default(),
+        text(&case.eval_satisfaction),
         reporter,
-        r.description.clone(),
+        case.description.clone(),
     ]
 }
 
@@ -165,7 +248,7 @@ fn csv_line(fields: &[String]) -> Vec<u8> {
 }
 
 /// One page of cases as export bytes.
-pub fn rows(format: ExportFormat, reporters: Reporters, cases: &[CaseSummary], reference: &Reference) -> Vec<u8> {
+pub fn rows(format: ExportFormat, reporters: Reporters, cases: &[ExportedCase], reference: &Reference) -> Vec<u8> {
     let keys = columns(reporters);
     let mut out = Vec::with_capacity(cases.len() * 512);
     match format {
@@ -201,13 +284,13 @@ impl Walk {
     }
 
     /// The next page; `None` once every case has been read.
-    pub async fn next(&mut self, store: &dyn Store, scope: &Scope) -> Result<Option<Vec<CaseSummary>>> {
+    pub async fn next(&mut self, store: &dyn Store, scope: &Scope) -> Result<Option<Vec<ExportedCase>>> {
         if self.done {
             return Ok(None);
         }
         let cases = store.export_page(scope, &self.filter, self.before, PAGE).await?;
         match cases.last() {
-            Some(last) if cases.len() == PAGE as usize => self.before = Some((last.record.received_at, last.record.id)),
+            Some(last) if cases.len() == PAGE as usize => self.before = Some((last.received_at, last.id)),
             _ => self.done = true,
         }
         Ok((!cases.is_empty()).then_some(cases))

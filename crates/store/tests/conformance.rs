@@ -222,9 +222,9 @@ async fn export_walks_by_time_received_across_equal_times(db: TestDb) {
     let mut before = None;
     loop {
         let page = s.export_page(&Scope::All, &filter(), before, 2).await.unwrap();
-        seen.extend(page.iter().map(|c| (c.record.received_at, c.record.id)));
+        seen.extend(page.iter().map(|c| (c.received_at, c.id)));
         match page.last() {
-            Some(last) if page.len() == 2 => before = Some((last.record.received_at, last.record.id)),
+            Some(last) if page.len() == 2 => before = Some((last.received_at, last.id)),
             _ => break,
         }
     }
@@ -233,7 +233,7 @@ async fn export_walks_by_time_received_across_equal_times(db: TestDb) {
     let dispatched = f.report_at(s, "楼道灯坏了", base).await.id;
     f.dispatch_to(s, dispatched, UNIT_A, &[]).await;
     let of_unit = s.export_page(&scope_of(&f.handler(UNIT_A)), &filter(), None, 50).await.unwrap();
-    assert_eq!(of_unit.iter().map(|c| c.record.id).collect::<Vec<_>>(), vec![dispatched], "within the scope only");
+    assert_eq!(of_unit.iter().map(|c| c.id).collect::<Vec<_>>(), vec![dispatched], "within the scope only");
     let in_states = CaseFilter { states: vec![CaseState::Dispatched], ..filter() };
     let dispatched_only = s.export_page(&Scope::All, &in_states, None, 50).await.unwrap();
     assert_eq!(dispatched_only.len(), 1);

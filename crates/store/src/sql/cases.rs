@@ -25,6 +25,7 @@ use super::{anonymous_placeholders, ms, Args, Inserts, SqlStore};
 use crate::crypto::{context, Cipher};
 use tokio::sync::oneshot;
 
+use crate::export::ExportedCase;
 use crate::{
     CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase, ResidentPass,
     Result, RevealedPersonalData, RevealedText, StoreError,
@@ -790,7 +791,7 @@ impl crate::CaseStore for SqlStore {
         f: &CaseFilter,
         before: Option<(DateTime<Utc>, Uuid)>,
         limit: u32,
-    ) -> Result<Vec<CaseSummary>> {
+    ) -> Result<Vec<ExportedCase>> {
         let mut args = Args::default();
         let mut conditions = filter_conditions(scope, f, None, &mut args);
         if !f.states.is_empty() {
@@ -805,15 +806,28 @@ impl crate::CaseStore for SqlStore {
         if let Some((at, id)) = before {
             conditions.push(format!("(c.received_at, c.id) < ({}, {})", args.int(ms(at)), args.text(id.to_string())));
         }
+        let inner: Vec<String> = ExportedCase::COLUMNS.iter().map(|c| format!("c.{c}")).collect();
+        let outer: Vec<String> = ExportedCase::COLUMNS.iter().map(|c| format!("p.{c}")).collect();
+        // One row for the page: the database builds the array of cases.
+        let (array_of, array) = match self.backend {
+            crate::Backend::Sqlite => ("json_group_array", "json_array"),
+            crate::Backend::Postgres => ("json_agg", "json_build_array"),
+        };
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c WHERE {} ORDER BY c.received_at DESC, c.id DESC LIMIT {}",
+            "SELECT CAST({array_of}({array}({})) AS TEXT) AS page FROM (SELECT {} FROM cases c WHERE {} \
+             ORDER BY c.received_at DESC, c.id DESC LIMIT {}) p",
+            outer.join(", "),
+            inner.join(", "),
             conditions.join(" AND "),
             limit.clamp(1, 10_000)
         );
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|row| Ok(CaseSummary { record: record_from_row(row)?, reporter: reporter_from_row(row)? }))
-            .collect()
+        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        let Some(page) = row.try_get::<Option<String>, _>("page")? else { return Ok(Vec::new()) };
+        let mut cases: Vec<ExportedCase> =
+            serde_json::from_str(&page).map_err(|e| StoreError::Corrupt(format!("an export page: {e}")))?;
+        // An aggregate need not keep the order its rows came in.
+        cases.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+        Ok(cases)
     }
 
     async fn queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
