@@ -218,18 +218,25 @@ async fn export_walks_by_time_received_across_equal_times(db: TestDb) {
         expected.push((at, case.id));
     }
     expected.sort_by(|a, b| b.cmp(a));
-    let mut seen = Vec::new();
-    let mut before = None;
-    loop {
-        let page = s.export_page(&Scope::All, &filter(), before, 2).await.unwrap();
-        seen.extend(page.iter().map(|c| (c.received_at, c.id)));
-        match page.last() {
-            Some(last) if page.len() == 2 => before = Some((last.received_at, last.id)),
-            _ => break,
-        }
-    }
     let expected_ids: Vec<uuid::Uuid> = expected.iter().map(|(_, id)| *id).collect();
-    assert_eq!(seen.iter().map(|(_, id)| *id).collect::<Vec<_>>(), expected_ids, "latest received first, each once");
+    // Unbounded, and within a period that holds them all (past the first page the cursor
+    // bounds the walk instead of the period).
+    let period =
+        CaseFilter { received_from: Some(base), received_to: Some(base + chrono::Duration::minutes(10)), ..filter() };
+    for filter in [filter(), period] {
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = s.export_page(&Scope::All, &filter, before, 2).await.unwrap();
+            seen.extend(page.iter().map(|c| (c.received_at, c.id)));
+            match page.last() {
+                Some(last) if page.len() == 2 => before = Some((last.received_at, last.id)),
+                _ => break,
+            }
+        }
+        let ids: Vec<uuid::Uuid> = seen.iter().map(|(_, id)| *id).collect();
+        assert_eq!(ids, expected_ids, "latest received first, each once");
+    }
     let dispatched = f.report_at(s, "楼道灯坏了", base).await.id;
     f.dispatch_to(s, dispatched, UNIT_A, &[]).await;
     let of_unit = s.export_page(&scope_of(&f.handler(UNIT_A)), &filter(), None, 50).await.unwrap();

@@ -793,6 +793,9 @@ impl crate::CaseStore for SqlStore {
         limit: u32,
     ) -> Result<Vec<ExportedCase>> {
         let mut args = Args::default();
+        // Past the first page the cursor is the upper bound, tighter than the filter's: given
+        // both, SQLite bounds its walk by the filter's and reads every page before again.
+        let f = &CaseFilter { received_to: if before.is_some() { None } else { f.received_to }, ..f.clone() };
         let mut conditions = filter_conditions(scope, f, None, &mut args);
         if !f.states.is_empty() {
             let states: Vec<String> = f.states.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -804,7 +807,11 @@ impl crate::CaseStore for SqlStore {
             conditions.push(format!("c.district_code = {}", args.text(district)));
         }
         if let Some((at, id)) = before {
-            conditions.push(format!("(c.received_at, c.id) < ({}, {})", args.int(ms(at)), args.text(id.to_string())));
+            let at = args.int(ms(at));
+            conditions.push(format!(
+                "c.received_at <= {at} AND (c.received_at, c.id) < ({at}, {})",
+                args.text(id.to_string())
+            ));
         }
         let inner: Vec<String> = ExportedCase::COLUMNS.iter().map(|c| format!("c.{c}")).collect();
         let outer: Vec<String> = ExportedCase::COLUMNS.iter().map(|c| format!("p.{c}")).collect();
