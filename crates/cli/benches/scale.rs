@@ -10,7 +10,7 @@
 //!   coverage (≤ 50 ms);
 //! - exports of the last 30 and 90 days, rows a second (≥ 100,000) and the server's resident
 //!   memory, to show the time linear in the size; of every case with
-//!   GRASSROOTS_BENCH_EXPORT_ALL=1 (at today's speed half an hour at ten million).
+//!   GRASSROOTS_BENCH_EXPORT_ALL=1 (about three minutes at ten million on PostgreSQL).
 //!
 //! `cargo bench -p grassroots --bench scale`. The store is built once into
 //! target/tmp/scale-CASES (or into the empty PostgreSQL database named by

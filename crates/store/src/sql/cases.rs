@@ -833,7 +833,7 @@ impl crate::CaseStore for SqlStore {
         let mut cases: Vec<ExportedCase> =
             serde_json::from_str(&page).map_err(|e| StoreError::Corrupt(format!("an export page: {e}")))?;
         // An aggregate need not keep the order its rows came in.
-        cases.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+        cases.sort_by_key(|c| std::cmp::Reverse((c.received_at, c.id)));
         Ok(cases)
     }
 
