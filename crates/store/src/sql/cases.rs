@@ -664,22 +664,23 @@ const MAX_LIST_ARMS: usize = 120;
 /// One share of a scope, read by an arm of its own.
 enum ScopePart {
     Within(Scope),
-    /// The cases a unit leads.
-    LedBy(String),
-    /// The cases a unit co-handles and does not lead.
-    CoHandledBy(String),
+    /// The cases a unit leads or, if not `led`, co-handles and does not lead.
+    OfUnit {
+        unit: String,
+        led: bool,
+    },
 }
 
 impl ScopePart {
     fn conditions(&self, f: &CaseFilter, state: CaseState, args: &mut Args) -> Vec<String> {
-        let (unit, of_unit): (&str, fn(&str, &mut Args) -> String) = match self {
-            ScopePart::Within(scope) => return filter_conditions(scope, f, Some(state), args),
-            ScopePart::LedBy(unit) => (unit, led_by),
-            ScopePart::CoHandledBy(unit) => (unit, co_handled_by),
-        };
-        let mut conditions = filter_conditions(&Scope::All, f, Some(state), args);
-        conditions.push(of_unit(unit, args));
-        conditions
+        match self {
+            ScopePart::Within(scope) => filter_conditions(scope, f, Some(state), args),
+            ScopePart::OfUnit { unit, led } => {
+                let mut conditions = filter_conditions(&Scope::All, f, Some(state), args);
+                conditions.push(if *led { led_by(unit, args) } else { co_handled_by(unit, args) });
+                conditions
+            }
+        }
     }
 }
 
@@ -701,7 +702,7 @@ fn co_handled_by(unit: &str, args: &mut Args) -> String {
 fn scope_parts(scope: &Scope, region: Option<&grassroots_domain::RegionCode>, states: usize) -> Vec<ScopePart> {
     let whole = || vec![ScopePart::Within(scope.clone())];
     let parts: Vec<ScopePart> = match scope {
-        Scope::Unit { unit } => vec![ScopePart::LedBy(unit.clone()), ScopePart::CoHandledBy(unit.clone())],
+        Scope::Unit { unit } => [true, false].map(|led| ScopePart::OfUnit { unit: unit.clone(), led }).into(),
         _ if region.is_some() => return whole(),
         Scope::Grids { codes } => {
             codes.iter().map(|g| ScopePart::Within(Scope::Grids { codes: vec![g.clone()] })).collect()

@@ -426,7 +426,7 @@ fn export_pages(
 ) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
     let (pages, read) = tokio::sync::mpsc::channel(1);
     let reader = state.clone();
-    let revealed = reveal.is_some();
+    let reporters = if reveal.is_some() { Reporters::Revealed } else { Reporters::Masked };
     tokio::spawn(async move {
         loop {
             let page: Result<_, AppError> = match walk.next(&*reader.store, &scope).await {
@@ -449,7 +449,6 @@ fn export_pages(
             let mut read = read?;
             match read.recv().await? {
                 Ok(Some(page)) => {
-                    let reporters = if revealed { Reporters::Revealed } else { Reporters::Masked };
                     let bytes = axum::body::Bytes::from(rows(format, reporters, &page, &state.reference()));
                     Some((Ok(bytes), Some(read)))
                 }
