@@ -231,23 +231,35 @@ impl Relay {
 
 /// Runs `round` for ever, one process at a time across servers (the lease `lease`), resting a
 /// second after a round that did nothing or failed.
+///
+/// The lease is written again only when less of it is left than a round may take (`ROUND` and
+/// an attempt's `TIMEOUT`): under load rounds follow each other every few milliseconds, and a
+/// claim each would be a commit each, queued with the reports' on SQLite's one writer.
 pub(crate) async fn run_leased<F, R>(store: &dyn Store, lease: &str, holder: &str, mut round: F)
 where
     F: FnMut(DateTime<Utc>) -> R,
     R: std::future::Future<Output = Result<usize, RelayError>>,
 {
+    let longest_round = Duration::from_std(ROUND + TIMEOUT).unwrap_or(Duration::seconds(LEASE));
+    let mut held_until: Option<DateTime<Utc>> = None;
     loop {
         let now = Utc::now();
-        let worked = match store.claim_lease(lease, holder, now, Duration::seconds(LEASE)).await {
-            Ok(true) => round(now).await.unwrap_or_else(|e| {
+        if held_until.is_none_or(|until| until - now <= longest_round) {
+            held_until = match store.claim_lease(lease, holder, now, Duration::seconds(LEASE)).await {
+                Ok(true) => Some(now + Duration::seconds(LEASE)),
+                Ok(false) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, lease, "lease");
+                    None
+                }
+            };
+        }
+        let worked = match held_until {
+            Some(_) => round(now).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, lease, "round failed");
                 0
             }),
-            Ok(false) => 0,
-            Err(e) => {
-                tracing::warn!(error = %e, lease, "lease");
-                0
-            }
+            None => 0,
         };
         if worked == 0 {
             tokio::time::sleep(StdDuration::from_secs(1)).await;

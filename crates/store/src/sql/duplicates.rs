@@ -61,21 +61,20 @@ impl crate::DuplicateStore for SqlStore {
             ways.push((format!("{near} AND {rest}"), args));
         }
         // Reports placed by their address alone, in the community (or, placed no finer, the
-        // street).
-        let area = match (&probe.place.community_code, &probe.place.street_code) {
-            (Some(community), _) => Some(("community_code", community)),
-            (None, Some(street)) => Some(("street_code", street)),
-            (None, None) => None,
-        };
-        if let Some((column, code)) = area {
+        // street): each level known, read from cases_open_by_address.
+        let area: Vec<(&str, &String)> =
+            [("street_code", &probe.place.street_code), ("community_code", &probe.place.community_code)]
+                .into_iter()
+                .filter_map(|(column, code)| code.as_ref().map(|code| (column, code)))
+                .collect();
+        if !area.is_empty() {
             let mut args = Args::default();
-            let here = format!(
-                "c.{column} = {} AND c.category_code = {} AND c.lat IS NULL",
-                args.text(code.clone()),
-                args.text(probe.category_code.to_string())
-            );
+            let mut here: Vec<String> =
+                area.into_iter().map(|(column, code)| format!("c.{column} = {}", args.text(code.clone()))).collect();
+            here.push(format!("c.category_code = {}", args.text(probe.category_code.to_string())));
+            here.push("c.lat IS NULL".into());
             let rest = common(&mut args);
-            ways.push((format!("{here} AND {rest}"), args));
+            ways.push((format!("{} AND {rest}", here.join(" AND ")), args));
         }
         if let Some(caller) = probe.caller {
             let mut args = Args::default();
@@ -129,5 +128,23 @@ impl crate::DuplicateStore for SqlStore {
             .fetch_optional(&self.read)
             .await?;
         Ok(row.map(|r| r.try_get::<Option<String>, _>("reporter_phone_tag")).transpose()?.flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partial index serves a query only if the query repeats the index's condition: the
+    /// open states written into cases_open_by_address must be the look-up's list, in its order.
+    #[test]
+    fn the_open_cases_index_names_the_states_the_look_up_reads() {
+        let wanted = format!("state IN ({})", state_list(|s| !s.is_terminal()));
+        for migration in [
+            include_str!("../../migrations/sqlite/0035_open_cases_by_address.sql"),
+            include_str!("../../migrations/postgres/0035_open_cases_by_address.sql"),
+        ] {
+            assert!(migration.contains(&wanted), "{wanted} not in\n{migration}");
+        }
     }
 }
