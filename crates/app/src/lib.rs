@@ -95,6 +95,8 @@ pub struct Platform {
     search: RwLock<Option<Arc<grassroots_search::SearchIndex>>>,
     /// The words of danger that make a report urgent, as last loaded.
     danger_words: RwLock<Arc<Vec<grassroots_domain::warnings::DangerWord>>>,
+    /// Group complaints' warnings waiting to be raised in one commit.
+    group_warnings: warnings::RaisedTogether,
 }
 
 impl Platform {
@@ -114,6 +116,7 @@ impl Platform {
             classifier: RwLock::new(None),
             search: RwLock::new(None),
             danger_words: RwLock::new(Arc::new(danger_words)),
+            group_warnings: warnings::RaisedTogether::default(),
             settings,
         });
         classify::follow(&platform).await?;

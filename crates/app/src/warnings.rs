@@ -126,17 +126,68 @@ pub(crate) async fn warn_of_group(platform: &Platform, target: Uuid, created: &C
             words: std::iter::once(case.tracking_no.clone()).chain(repeats.tracking_nos).collect(),
             ..at_place(WarningKind::Group, key.clone(), &case.place, &case.category_code, target, at)
         };
-        platform.store.raise_warning(&warning).await.map(|raised| raised.then_some(warning))
+        Ok::<_, StoreError>(Some(platform.group_warnings.raise(&*platform.store, warning).await))
     };
     match raised.await {
-        Ok(Some(w)) => {
-            tracing::warn!(case = %created.tracking_no, reports = ?w.count, "a group complaint: many reports of one matter")
+        Ok(Some(Raised::Now { reports })) => {
+            tracing::warn!(case = %created.tracking_no, ?reports, "a group complaint: many reports of one matter")
         }
-        Ok(None) => {}
-        // The report is kept; the case page still counts the matter's reports.
+        Ok(None | Some(Raised::Before)) => {}
+        // The report is kept; the case page still counts the matter's reports, and the
+        // matter's next report tries again.
+        Ok(Some(Raised::NotKept(error))) => {
+            tracing::error!(%error, case = %created.tracking_no, "the warning of a group complaint was not kept")
+        }
         Err(e) => {
             tracing::error!(error = %e, case = %created.tracking_no, "the warning of a group complaint was not kept")
         }
+    }
+}
+
+/// What became of a warning handed to [`RaisedTogether`].
+enum Raised {
+    Now {
+        reports: Option<i64>,
+    },
+    /// Its key was raised before (by a report of the same matter in the same commit, say).
+    Before,
+    /// Its commit failed, for this reason.
+    NotKept(String),
+}
+
+/// Group complaints' warnings, raised together: the report that finds no commit of them under
+/// way writes every warning waiting, in one commit, and the reports that arrive meanwhile wait
+/// for the next. A commit each would queue one per matter for SQLite's one writer, ahead of
+/// intake's batches.
+#[derive(Default)]
+pub(crate) struct RaisedTogether {
+    waiting: std::sync::Mutex<Vec<(NewWarning, tokio::sync::oneshot::Sender<Raised>)>>,
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl RaisedTogether {
+    async fn raise(&self, store: &dyn Store, warning: NewWarning) -> Raised {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((warning, reply));
+        {
+            let _turn = self.writing.lock().await;
+            let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            if !batch.is_empty() {
+                let (warnings, replies): (Vec<NewWarning>, Vec<_>) = batch.into_iter().unzip();
+                let raised = store.raise_warnings(&warnings).await.map_err(|e| e.to_string());
+                for (i, (warning, reply)) in warnings.into_iter().zip(replies).enumerate() {
+                    let outcome = match raised.as_ref().map(|raised| raised.get(i).copied()) {
+                        Ok(Some(true)) => Raised::Now { reports: warning.count },
+                        Ok(Some(false)) => Raised::Before,
+                        Ok(None) => Raised::NotKept("the store answered for fewer warnings".into()),
+                        Err(e) => Raised::NotKept(e.clone()),
+                    };
+                    let _ = reply.send(outcome);
+                }
+            }
+        }
+        // Dropped unanswered only if the report that wrote it went away mid-commit.
+        answer.await.unwrap_or_else(|_| Raised::NotKept("its commit was abandoned".into()))
     }
 }
 

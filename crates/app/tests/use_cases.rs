@@ -29,6 +29,7 @@ conformance!(
     danger_is_texted_to_whoever_is_on_duty_in_the_street,
     the_roster_is_planned_within_its_rules,
     many_reports_of_one_matter_are_warned_of_as_a_group_complaint,
+    matters_reported_at_once_are_each_warned_of_once,
     the_scan_warns_late_of_danger_whose_warning_was_not_kept,
 );
 
@@ -460,6 +461,45 @@ async fn many_reports_of_one_matter_are_warned_of_as_a_group_complaint(db: suppo
     assert_eq!(groups().await.len(), 1, "one warning per matter");
     let elsewhere = staff(&platform, "elsewhere", Role::Dispatcher, "region:110101002").await;
     assert!(warnings::list(&platform, &elsewhere, &[]).await.unwrap().is_empty());
+}
+
+/// Reports of several matters arriving together: their warnings are written together, and
+/// each matter still gets one, naming its first report.
+async fn matters_reported_at_once_are_each_warned_of_once(db: support::TestDb) {
+    use grassroots_app::warnings;
+    use grassroots_domain::warnings::{WarningKind, WarningState};
+    let platform = platform(&db).await;
+    let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101001").await;
+    let report = |community: &str, n: u32| Report {
+        description: format!("{community}3号楼前的路灯不亮了"),
+        category_code: Some("0301".into()),
+        address: Some(format!("东华门街道{community}社区")),
+        reporter_phone: Some(format!("139{n:08}")),
+        ..Report::default()
+    };
+    let communities = ["多福巷", "银闸", "东厂"];
+    let mut firsts = Vec::new();
+    for (i, community) in communities.iter().enumerate() {
+        let first = intake::submit(&platform, Reporter::Resident, report(community, i as u32 * 10)).await.unwrap();
+        intake::submit(&platform, Reporter::Resident, report(community, i as u32 * 10 + 1)).await.unwrap();
+        firsts.push(first.id);
+    }
+    let mut together = tokio::task::JoinSet::new();
+    for (i, community) in communities.iter().enumerate() {
+        for n in 2..6 {
+            let (platform, report) = (platform.clone(), report(community, i as u32 * 10 + n));
+            together.spawn(async move { intake::submit(&platform, Reporter::Resident, report).await.map(|c| c.id) });
+        }
+    }
+    while let Some(done) = together.join_next().await {
+        done.unwrap().unwrap();
+    }
+    let found = warnings::list(&platform, &dispatcher, &[WarningState::New]).await.unwrap();
+    let mut warned: Vec<_> =
+        found.iter().filter(|w| w.kind == WarningKind::Group).map(|w| w.case_id.unwrap()).collect();
+    warned.sort();
+    firsts.sort();
+    assert_eq!(warned, firsts, "one warning per matter, at its first report: {found:?}");
 }
 
 async fn the_scan_warns_late_of_danger_whose_warning_was_not_kept(db: support::TestDb) {

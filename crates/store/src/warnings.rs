@@ -122,8 +122,13 @@ pub struct Receipt {
 pub trait WarningStore: Send + Sync {
     /// The receipts of cases of these districts in [from, to) placed in a community, by time.
     async fn receipts(&self, districts: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Receipt>>;
+    /// Raises each warning unless one with its key was raised before, all in one commit;
+    /// returns, for each, whether it was raised now.
+    async fn raise_warnings(&self, warnings: &[NewWarning]) -> Result<Vec<bool>>;
     /// Raises a warning unless one with its key was raised before; returns whether it was.
-    async fn raise_warning(&self, warning: &NewWarning) -> Result<bool>;
+    async fn raise_warning(&self, warning: &NewWarning) -> Result<bool> {
+        Ok(self.raise_warnings(std::slice::from_ref(warning)).await?.contains(&true))
+    }
     /// Whether a warning with this key was raised (a read: no writer waits for it).
     async fn warning_raised(&self, key: &str) -> Result<bool>;
     /// Warnings within `scope` in these states (none: every state), newest first.

@@ -108,37 +108,41 @@ impl crate::WarningStore for SqlStore {
         Ok(row.is_some())
     }
 
-    async fn raise_warning(&self, w: &NewWarning) -> Result<bool> {
-        let words = serde_json::to_string(&w.words).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let id = Uuid::now_v7();
+    async fn raise_warnings(&self, warnings: &[NewWarning]) -> Result<Vec<bool>> {
         let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "INSERT INTO warnings (id, kind, warning_key, state, district_code, street_code, community_code, grid_code, \
-             category_code, case_id, count, baseline, words, raised_at, updated_at) \
-             VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (warning_key) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(w.kind.as_str())
-        .bind(w.key.clone())
-        .bind(w.district_code.clone())
-        .bind(w.street_code.clone())
-        .bind(w.community_code.clone())
-        .bind(w.grid_code.clone())
-        .bind(w.category_code.clone())
-        .bind(w.case_id.map(|id| id.to_string()))
-        .bind(w.count)
-        .bind(w.baseline)
-        .bind(words)
-        .bind(ms(w.raised_at))
-        .bind(ms(w.raised_at))
-        // A warning without a baseline, then one with.
-        .persistent(super::keeps_statements_with_null_doubles(&tx))
-        .execute(&mut *tx)
-        .await?;
-        let raised = done.rows_affected() == 1;
-        // Told once, with the warning: a warning raised again for its key tells nobody again.
-        if let (true, WarningKind::Danger, Some(case_id)) = (raised, w.kind, w.case_id) {
-            enqueue_staff_notice(&mut tx, CaseNotice::Danger, case_id, id, &w.tell, w.raised_at).await?;
+        let mut raised = Vec::with_capacity(warnings.len());
+        for w in warnings {
+            let words = serde_json::to_string(&w.words).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let id = Uuid::now_v7();
+            let done = sqlx::query(
+                "INSERT INTO warnings (id, kind, warning_key, state, district_code, street_code, community_code, grid_code, \
+                 category_code, case_id, count, baseline, words, raised_at, updated_at) \
+                 VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (warning_key) DO NOTHING",
+            )
+            .bind(id.to_string())
+            .bind(w.kind.as_str())
+            .bind(w.key.clone())
+            .bind(w.district_code.clone())
+            .bind(w.street_code.clone())
+            .bind(w.community_code.clone())
+            .bind(w.grid_code.clone())
+            .bind(w.category_code.clone())
+            .bind(w.case_id.map(|id| id.to_string()))
+            .bind(w.count)
+            .bind(w.baseline)
+            .bind(words)
+            .bind(ms(w.raised_at))
+            .bind(ms(w.raised_at))
+            // A warning without a baseline, then one with.
+            .persistent(super::keeps_statements_with_null_doubles(&tx))
+            .execute(&mut *tx)
+            .await?;
+            let now = done.rows_affected() == 1;
+            // Told once, with the warning: a warning raised again for its key tells nobody again.
+            if let (true, WarningKind::Danger, Some(case_id)) = (now, w.kind, w.case_id) {
+                enqueue_staff_notice(&mut tx, CaseNotice::Danger, case_id, id, &w.tell, w.raised_at).await?;
+            }
+            raised.push(now);
         }
         tx.commit().await?;
         Ok(raised)
