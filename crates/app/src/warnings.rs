@@ -161,17 +161,25 @@ enum Raised {
 /// intake's batches.
 #[derive(Default)]
 pub(crate) struct RaisedTogether {
-    waiting: std::sync::Mutex<Vec<(NewWarning, tokio::sync::oneshot::Sender<Raised>)>>,
+    waiting: std::sync::Mutex<Waiting>,
     writing: tokio::sync::Mutex<()>,
 }
 
+/// Warnings waiting for a commit, each with where to say what became of it.
+type Waiting = Vec<(NewWarning, tokio::sync::oneshot::Sender<Raised>)>;
+
 impl RaisedTogether {
+    /// The list is only pushed to and taken whole, so a panic elsewhere cannot leave it half made.
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     async fn raise(&self, store: &dyn Store, warning: NewWarning) -> Raised {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((warning, reply));
+        self.waiting().push((warning, reply));
         {
             let _turn = self.writing.lock().await;
-            let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            let batch = std::mem::take(&mut *self.waiting());
             if !batch.is_empty() {
                 let (warnings, replies): (Vec<NewWarning>, Vec<_>) = batch.into_iter().unzip();
                 let raised = store.raise_warnings(&warnings).await.map_err(|e| e.to_string());

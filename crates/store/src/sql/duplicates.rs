@@ -62,15 +62,13 @@ impl crate::DuplicateStore for SqlStore {
         }
         // Reports placed by their address alone, in the community (or, placed no finer, the
         // street): each level known, read from cases_open_by_address.
-        let area: Vec<(&str, &String)> =
+        let mut args = Args::default();
+        let mut here: Vec<String> =
             [("street_code", &probe.place.street_code), ("community_code", &probe.place.community_code)]
                 .into_iter()
-                .filter_map(|(column, code)| code.as_ref().map(|code| (column, code)))
+                .filter_map(|(column, code)| Some(format!("c.{column} = {}", args.text(code.clone()?))))
                 .collect();
-        if !area.is_empty() {
-            let mut args = Args::default();
-            let mut here: Vec<String> =
-                area.into_iter().map(|(column, code)| format!("c.{column} = {}", args.text(code.clone()))).collect();
+        if !here.is_empty() {
             here.push(format!("c.category_code = {}", args.text(probe.category_code.to_string())));
             here.push("c.lat IS NULL".into());
             let rest = common(&mut args);
