@@ -8,7 +8,8 @@ of three servers holding the stream with three replicas.
 Under a steady load of reports (a separate process: `cluster.py load`), it kills (SIGKILL) the
 PostgreSQL leader, then one `grassroots` process, then one NATS server, and afterwards checks:
 
-- every report the platform acknowledged (201) is in the store;
+- every report the platform acknowledged (201) is in the store, and none twice, though the
+  load sends a report again with its idempotency key while it is unanswered or answered busy;
 - every case's events run 1, 2, 3, … with no gap, the last one the case's version;
 - no deadline mark was made twice, and every case of a backlog imported before the run (open
   emergency cases whose two hours to respond run out while the kills happen) got its mark;
@@ -398,22 +399,27 @@ def load(url, out, clients, rate):
                 "reporter_phone": f"138{rng.randrange(10**8):08d}",
             }
             began = time.time()
-            request = urllib.request.Request(
-                f"{url}/api/v1/cases", data=json.dumps(report).encode(), headers={"content-type": "application/json"}
-            )
-            status, case = 0, ""
-            try:
-                with urllib.request.urlopen(request, timeout=30) as answer:
-                    status = answer.status
-                    case = json.loads(answer.read())["id"]
-            except urllib.error.HTTPError as e:
-                status = e.code
-                if status == 422:
-                    print("refused:", json.dumps(report, ensure_ascii=False), e.read().decode(), file=sys.stderr)
-            except (OSError, ValueError):
-                status = 0
-            with lock:
-                sink.write(f"{time.time():.3f}\t{status}\t{case}\n")
+            # A report unanswered, or answered "busy", is sent again with the same key, as a
+            # careful client would: the platform must not make it twice.
+            headers = {"content-type": "application/json", "idempotency-key": f"cluster-{n}-{i}-{rng.random()}"}
+            while True:
+                request = urllib.request.Request(f"{url}/api/v1/cases", data=json.dumps(report).encode(), headers=headers)
+                status, case = 0, ""
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status = answer.status
+                        case = json.loads(answer.read())["id"]
+                except urllib.error.HTTPError as e:
+                    status = e.code
+                    if status == 422:
+                        print("refused:", json.dumps(report, ensure_ascii=False), e.read().decode(), file=sys.stderr)
+                except (OSError, ValueError):
+                    status = 0
+                with lock:
+                    sink.write(f"{time.time():.3f}\t{status}\t{case}\n")
+                if status not in (0, 502, 503) or stop.is_set():
+                    break
+                time.sleep(1)
             time.sleep(max(0.0, pause - (time.time() - began)))
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -567,6 +573,7 @@ def run(binary):
             if status != 201:
                 refused[status] = refused.get(status, 0) + 1
         say(f"load: {len(acked)} reports acknowledged; refused or unanswered (0: no answer): {refused}")
+        retried = sum(1 for _, status, _ in answers if status in (0, 502, 503))
 
         say("waiting for the relay and the deadline worker to catch up")
         time.sleep(max(0.0, backlog_due + 1 - time.time()))
@@ -587,6 +594,11 @@ def run(binary):
         stored = {row[0] for row in psql("SELECT id FROM cases WHERE description LIKE '集群测试 %'")}
         lost = acked - stored
         assert not lost, f"{len(lost)} acknowledged reports are missing: {sorted(lost)[:5]}"
+        twice = psql(
+            "SELECT description, count(*) FROM cases WHERE description LIKE '集群测试 %' "
+            "GROUP BY description HAVING count(*) > 1"
+        )
+        assert not twice, f"{len(twice)} reports, sent again with their key, stored twice: {twice[:5]}"
 
         replica_read = False
         for i in range(len(WEB)):
@@ -633,8 +645,9 @@ def run(binary):
         messages, replicas = check_nats(outbox)
 
         say("checked:")
-        say(f"  {len(acked)} acknowledged reports all stored; {len(stored) - len(acked)} more stored whose "
-            "answer was lost at a kill")
+        say(f"  {len(acked)} acknowledged reports all stored, none twice after {retried} answers of busy "
+            f"or none, each sent again with its key; "
+            f"{len(stored) - len(acked)} more stored whose answer was lost at a kill and not retried before the end")
         say(f"  {event_count} case events, every case's run 1..version unbroken")
         say(f"  {len(marks)} deadline marks, none twice; {marked_during} made after the first kill, "
             f"the backlog's {BACKLOG} overdue marks among them")

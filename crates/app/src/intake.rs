@@ -10,7 +10,7 @@ use grassroots_domain::decisions::{Decision, DecisionKind};
 use grassroots_domain::personal::{normalize_phone, validate_name};
 use grassroots_domain::{Actor, Capability, Channel, Move, Priority, RegionCode, RequestType, Scope};
 use grassroots_geo::placement::{place_in, Unplaced};
-use grassroots_store::{ApiKey, CreatedCase, NewAttachment, NewCase, User};
+use grassroots_store::{ApiKey, CreatedCase, IntakeKey, NewAttachment, NewCase, User};
 
 use crate::{AppError, Platform, Result, Text};
 
@@ -47,17 +47,30 @@ pub struct Report {
     /// Where it is, when the caller knows better than coordinates (the grid being visited).
     pub place: Option<Place>,
     pub photos: Vec<NewAttachment>,
+    /// The client's idempotency key (幂等键, the `Idempotency-Key` header or a form's hidden
+    /// field): the same report sent again with it is answered with the case it made.
+    pub key: Option<String>,
 }
 
 /// The longest description and address a report may carry.
 const MAX_DESCRIPTION: usize = 4000;
 const MAX_ADDRESS: usize = 200;
+/// How long an idempotency key is kept: a client retrying later than this makes a new case.
+pub const KEY_KEPT: chrono::Duration = chrono::Duration::hours(24);
+/// The lengths an idempotency key may have: long enough to be drawn at random (a UUID is 36).
+const KEY_LENGTH: std::ops::RangeInclusive<usize> = 16..=128;
 
 /// Takes a report in: checks it, places it, stores the case (durable on return), and
 /// dispatches it automatically where the matrix says so.
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
+    let key = intake_key(reporter, &report)?;
+    if let Some(created) = answered_before(platform, key.as_ref()).await? {
+        return Ok(created);
+    }
     let mut new = check(platform, reporter, report)?;
+    // A report sent again meanwhile is answered by the store's writer with this one's case.
+    new.key = key;
     let danger = crate::warnings::mark_danger(platform, &mut new);
     // A report that likely repeats an open case waits for a dispatcher to merge it or send it:
     // it is not dispatched a second time automatically.
@@ -94,6 +107,77 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
         crate::warnings::warn_of_group(platform, target, &created, at).await;
     }
     Ok(created)
+}
+
+/// The answer given to this report when it was first sent under its idempotency key, if it
+/// was: a form asks nothing more of a report it has already taken.
+pub async fn sent_before(platform: &Platform, reporter: Reporter<'_>, report: &Report) -> Result<Option<CreatedCase>> {
+    answered_before(platform, intake_key(reporter, report)?.as_ref()).await
+}
+
+async fn answered_before(platform: &Platform, key: Option<&IntakeKey>) -> Result<Option<CreatedCase>> {
+    let Some(key) = key else { return Ok(None) };
+    match platform.store.keyed_case(&key.client, &key.key).await? {
+        Some(kept) => Ok(Some(kept.answer(&key.fingerprint)?)),
+        None => Ok(None),
+    }
+}
+
+/// The report's idempotency key as the store keeps it: checked, the client's, and the
+/// report's fingerprint.
+fn intake_key(reporter: Reporter<'_>, report: &Report) -> Result<Option<IntakeKey>> {
+    let Some(key) = report.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) else { return Ok(None) };
+    if !KEY_LENGTH.contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "幂等键应为16到128个可见ASCII字符（如UUID）",
+            "must be 16 to 128 visible ASCII characters (a UUID, say)",
+        ));
+    }
+    let client = match reporter {
+        Reporter::Resident => "resident".to_string(),
+        Reporter::Staff(user) => format!("user:{}", user.id),
+        Reporter::System(api_key) => format!("api_key:{}", api_key.id),
+    };
+    Ok(Some(IntakeKey { client, key: key.to_string(), fingerprint: report.fingerprint() }))
+}
+
+impl Report {
+    /// A digest of everything the report says, each field with its length so that no two
+    /// reports share one by their fields' boundaries.
+    fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            digest.update((bytes.len() as u64).to_le_bytes());
+            digest.update(bytes);
+        };
+        fn text(v: &Option<String>) -> &[u8] {
+            v.as_deref().map_or(b"\0none", str::as_bytes)
+        }
+        let number = |v: Option<f64>| v.map_or([0xff; 8], f64::to_le_bytes);
+        field(self.description.as_bytes());
+        for v in [&self.category_code, &self.request_type, &self.priority, &self.channel, &self.address] {
+            field(text(v));
+        }
+        for v in [&self.reporter_name, &self.reporter_phone] {
+            field(text(v));
+        }
+        field(&number(self.lat));
+        field(&number(self.lng));
+        field(&[u8::from(self.anonymous), u8::from(self.notify)]);
+        field(format!("{:?}", self.place).as_bytes());
+        for photo in &self.photos {
+            field(photo.media_type.as_bytes());
+            field(&photo.bytes);
+        }
+        digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Forgets the idempotency keys older than [`KEY_KEPT`]; how many.
+pub async fn forget_old_keys(platform: &Platform) -> Result<u64> {
+    Ok(platform.store.forget_intake_keys(Utc::now() - KEY_KEPT).await?)
 }
 
 /// The open case a new report most likely repeats, as a suggested merge.
@@ -239,6 +323,7 @@ fn check(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<
         attachments: report.photos,
         decisions,
         then: None,
+        key: None,
     })
 }
 

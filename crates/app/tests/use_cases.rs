@@ -536,6 +536,7 @@ async fn the_scan_warns_late_of_danger_whose_warning_was_not_kept(db: support::T
             attachments: vec![],
             decisions: vec![],
             then: None,
+            key: None,
         }
     };
     let missed = platform.store.create_case(urgent("楼道里一股煤气味"), &Actor::Resident).await.unwrap();

@@ -28,6 +28,8 @@ const ATTACHMENT_SWEEP_TICK: Duration = Duration::from_secs(3600);
 /// How old an unnamed attachment file must be to go: far longer than any report or move
 /// takes between writing its files and committing.
 const ATTACHMENT_GRACE: Duration = Duration::from_secs(3600);
+/// How often reports' idempotency keys past their day are forgotten.
+const KEY_SWEEP_TICK: Duration = Duration::from_secs(3600);
 
 pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), durability = %store.durability().await?, "store open");
@@ -52,6 +54,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
     tokio::spawn(leased(platform.clone(), "warnings", WARNING_TICK, scan_for_warnings));
     tokio::spawn(leased(platform.clone(), "attachment-sweep", ATTACHMENT_SWEEP_TICK, sweep_attachments));
+    tokio::spawn(leased(platform.clone(), "intake-key-sweep", KEY_SWEEP_TICK, forget_old_keys));
     if common.retrain_hours > 0 {
         let every = Duration::from_secs(common.retrain_hours * 3600);
         let platform = platform.clone();
@@ -212,6 +215,15 @@ async fn sweep_attachments(platform: Arc<Platform>) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "sweeping attachment files"),
+    }
+}
+
+/// Forgets reports' idempotency keys older than a day.
+async fn forget_old_keys(platform: Arc<Platform>) {
+    match grassroots_app::intake::forget_old_keys(&platform).await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "idempotency keys forgotten"),
+        Err(e) => tracing::warn!(error = %e, "forgetting idempotency keys"),
     }
 }
 

@@ -85,6 +85,7 @@ async fn dispatched_case(store: &dyn Store) -> (Uuid, String) {
         attachments: vec![],
         decisions: vec![],
         then: None,
+        key: None,
     };
     let created = store.create_case(case, &Actor::Resident).await.unwrap();
     let ctx = MoveContext {

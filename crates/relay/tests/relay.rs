@@ -99,6 +99,7 @@ async fn two_registered_cases(store: &dyn Store) -> Vec<Uuid> {
             attachments: vec![],
             decisions: vec![],
             then: None,
+            key: None,
         };
         let created = store.create_case(case, &Actor::Resident).await.unwrap();
         let ctx = MoveContext {

@@ -11,13 +11,18 @@ use grassroots_domain::Scope;
 use uuid::Uuid;
 
 use crate::{
-    CaseDetail, CaseFilter, CasePage, CreatedCase, NewAttachment, NewCase, ResidentPass, Result, RevealedPersonalData,
+    CaseDetail, CaseFilter, CasePage, CreatedCase, KeyedCase, NewAttachment, NewCase, ResidentPass, Result,
+    RevealedPersonalData,
 };
 
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Takes in a new request. Returns once the case is durable.
     async fn create_case(&self, new: NewCase, actor: &Actor) -> Result<CreatedCase>;
+    /// The case `key` of `client` made, while the key is kept.
+    async fn keyed_case(&self, client: &str, key: &str) -> Result<Option<KeyedCase>>;
+    /// Forgets the idempotency keys given before `before`; how many.
+    async fn forget_intake_keys(&self, before: DateTime<Utc>) -> Result<u64>;
     /// A case within `scope`, with its events; `None` when absent or out of scope.
     async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>>;
     async fn list_cases(&self, scope: &Scope, filter: &CaseFilter) -> Result<CasePage>;

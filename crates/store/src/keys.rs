@@ -31,6 +31,8 @@ pub enum ResealCursor {
     Supporters { after: Option<Uuid> },
     /// Staff mobiles, for warnings on duty.
     StaffPhones { after: Option<Uuid> },
+    /// The query codes kept with reports' idempotency keys, by client and key.
+    IntakeKeys { after: Option<(String, String)> },
 }
 
 impl ResealCursor {

@@ -127,6 +127,41 @@ pub struct NewCase {
     pub decisions: Vec<grassroots_domain::decisions::Decision>,
     /// The platform's own moves on it once received (auto-dispatch), in the same transaction.
     pub then: Option<FollowUp>,
+    /// The client's idempotency key: kept with the case in its transaction, so that the same
+    /// report sent again is answered with this case.
+    pub key: Option<IntakeKey>,
+}
+
+/// A report's idempotency key (幂等键) as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeKey {
+    /// Whose key it is (a resident, a staff member, an API key): clients' keys never meet.
+    pub client: String,
+    pub key: String,
+    /// A digest of the report as given: the key sent again with another report is refused.
+    pub fingerprint: String,
+}
+
+/// The case an idempotency key made, answered again as it was answered first.
+#[derive(Debug, Clone)]
+pub struct KeyedCase {
+    pub fingerprint: String,
+    pub created: CreatedCase,
+}
+
+impl KeyedCase {
+    /// The first answer, for the report sent again under its key with this `fingerprint`; a
+    /// refusal naming the header when the key came with another report.
+    pub fn answer(&self, fingerprint: &str) -> crate::Result<CreatedCase> {
+        if self.fingerprint == fingerprint {
+            return Ok(self.created.clone());
+        }
+        Err(crate::StoreError::Invalid(grassroots_domain::FieldError::new(
+            "Idempotency-Key",
+            "该幂等键已用于另一份诉求，请换一个新的键",
+            "this key was used for a different report; send a new key",
+        )))
+    }
 }
 
 /// Moves the platform makes on a new case (registering and dispatching it), decided by the

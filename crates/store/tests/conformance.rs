@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use grassroots_domain::workflow::{replay, Move};
 use grassroots_domain::{Actor, CaseState, DueStatus, MoveError, Role, Satisfaction, Scope};
-use grassroots_store::{CaseFilter, RateFilter, ResidentPass, Store, StoreError};
+use grassroots_store::{CaseFilter, NewCase, RateFilter, ResidentPass, Store, StoreError};
 use support::*;
 
 async fn full_loop_writes_one_event_audit_and_outbox_row_per_move(db: TestDb) {
@@ -503,6 +503,63 @@ async fn concurrent_reports_are_each_written_once(db: TestDb) {
     }
 }
 
+/// A report sent again under its idempotency key, even while the first is still being
+/// written, is answered with the first's case and query code; the key with another report is
+/// refused and writes nothing; another client's key of the same text is its own; a forgotten
+/// key makes a new case.
+async fn a_report_sent_again_under_its_key_makes_one_case(db: TestDb) {
+    let s = db.store.clone();
+    let f = Arc::new(Fixture::new(&*s).await);
+    let keyed = |client: &str, description: &str| {
+        let key = grassroots_store::IntakeKey {
+            client: client.into(),
+            key: "7f1c5a0e-92d4-4b8e-a6f1-0c3d2e4b5a69".into(),
+            fingerprint: format!("digest of {description}"),
+        };
+        NewCase { key: Some(key), ..f.new_case(description, Some("13812345678"), Utc::now()) }
+    };
+    // Sent eight times at once: the retries meet in one batch of the writer, or in the store.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, new) = (s.clone(), keyed("resident", "小区门口路灯不亮"));
+            tokio::spawn(async move { s.create_case(new, &Actor::Resident).await.unwrap() })
+        })
+        .collect();
+    let answers = futures_join(tasks).await;
+    let first = &answers[0];
+    for a in &answers {
+        assert_eq!(
+            (a.id, &a.tracking_no, &a.query_code, a.status),
+            (first.id, &first.tracking_no, &first.query_code, first.status)
+        );
+    }
+    assert_eq!(s.count_cases().await.unwrap(), 1, "one case for the eight sendings");
+    let again = s.create_case(keyed("resident", "小区门口路灯不亮"), &Actor::Resident).await.unwrap();
+    assert_eq!(
+        (again.id, again.query_code.as_str()),
+        (first.id, first.query_code.as_str()),
+        "answered as the first time"
+    );
+    assert!(s.track(&ResidentPass::code(&again.tracking_no, &again.query_code)).await.unwrap().is_some());
+
+    match s.create_case(keyed("resident", "楼道堆物"), &Actor::Resident).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.field, "Idempotency-Key"),
+        other => panic!("the key with another report must be refused: {other:?}"),
+    }
+    assert_eq!(s.count_cases().await.unwrap(), 1, "the refusal wrote nothing");
+    let kept = s.keyed_case("resident", "7f1c5a0e-92d4-4b8e-a6f1-0c3d2e4b5a69").await.unwrap().unwrap();
+    assert_eq!((kept.created.id, kept.fingerprint.as_str()), (first.id, "digest of 小区门口路灯不亮"));
+
+    let other_client = s.create_case(keyed("api_key:1", "小区门口路灯不亮"), &Actor::Resident).await.unwrap();
+    assert_ne!(other_client.id, first.id, "clients' keys never meet");
+    assert_eq!(s.forget_intake_keys(Utc::now() - Duration::hours(1)).await.unwrap(), 0, "kept while young");
+    assert_eq!(s.forget_intake_keys(Utc::now() + Duration::seconds(1)).await.unwrap(), 2);
+    assert!(s.keyed_case("resident", "7f1c5a0e-92d4-4b8e-a6f1-0c3d2e4b5a69").await.unwrap().is_none());
+    let after = s.create_case(keyed("resident", "小区门口路灯不亮"), &Actor::Resident).await.unwrap();
+    assert_ne!(after.id, first.id, "a forgotten key makes a new case");
+    assert_eq!(s.count_cases().await.unwrap(), 3);
+}
+
 /// Intake writes a batch of reports together; a report the database refuses (here by a trigger
 /// standing in for any row it will not take) fails alone, and the rest of its batch is written
 /// whole: with a point or without, with a reporter to keep informed or not.
@@ -929,6 +986,7 @@ conformance!(
     sql_scopes_agree_with_the_domain_rule,
     response_rate_counts_a_case_once_its_response_is_made_or_due,
     concurrent_reports_are_each_written_once,
+    a_report_sent_again_under_its_key_makes_one_case,
     a_refused_report_fails_alone,
     full_loop_writes_one_event_audit_and_outbox_row_per_move,
     an_illegal_move_is_refused_and_changes_nothing,

@@ -1,5 +1,6 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
-//! masked free text, webhook secrets, neighbours' and staff's phones) is sealed again under the new key in batches, the old
+//! masked free text, webhook secrets, neighbours' and staff's phones, query codes kept with
+//! idempotency keys) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
@@ -59,6 +60,14 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         .await
         .unwrap();
     s.set_user_phone("duty", Some("13700007777")).await.unwrap();
+    // A report sent with an idempotency key keeps its query code, sealed, with the key.
+    let key = grassroots_store::IntakeKey {
+        client: "resident".into(),
+        key: "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97".into(),
+        fingerprint: "digest".into(),
+    };
+    let keyed_new = grassroots_store::NewCase { key: Some(key), ..world.new_case("噪音", None, Utc::now()) };
+    let keyed = s.create_case(keyed_new, &grassroots_domain::Actor::Resident).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -66,8 +75,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1, 0),
-        "names, phones, texts, the secret, the neighbour, the dispatcher"
+        (7 * 2 + 7 + 1 + 1 + 1 + 1, 0),
+        "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -81,11 +90,12 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1,
-        "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher"
+        3 + 3 + 1 + 1 + 1 + 1,
+        "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
+         one kept key"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -103,6 +113,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.cases_of_phone(&cases[0].1).await.unwrap(), tags_before);
     assert!(s.track(&ResidentPass::code(&anonymous.tracking_no, &anonymous.query_code)).await.unwrap().is_some());
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
+    let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
+    assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;
     let due = s.due_messages(Utc::now() + chrono::Duration::seconds(1), 10).await.unwrap();
     let to_neighbour: Vec<_> =

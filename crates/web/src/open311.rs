@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use grassroots_domain::calendar::beijing;
@@ -504,6 +504,7 @@ pub async fn token(Path(file): Path<String>) -> Result<Response, Open311Error> {
 pub async fn post_request(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
+    headers: HeaderMap,
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, Open311Error> {
     let (name, format) = split_format(&file)?;
@@ -550,6 +551,7 @@ pub async fn post_request(
         address: get("address_string").map(str::to_string),
         reporter_name: (!name.is_empty()).then_some(name),
         reporter_phone: get("phone").map(str::to_string),
+        key: crate::api::intake::idempotency_key(&headers).map_err(err)?,
         ..Report::default()
     };
     let created = intake::submit(&state, Reporter::System(&key), report).await.map_err(|e| err(e.into()))?;

@@ -885,7 +885,53 @@ async fn cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked(app
     assert!(mismatch["cases"].as_array().unwrap().is_empty());
 }
 
+/// A report sent again with its `Idempotency-Key` (a retry after a lost answer) is answered
+/// as the first time and makes no second case; the key with another report, or a key too
+/// short to be drawn at random, is refused naming the header; a staff member's key is theirs.
+async fn a_report_sent_again_with_its_idempotency_key_makes_one_case(app: TestApp) {
+    let report = json!({
+        "description": "胡同里路灯坏了好几天，晚上很黑",
+        "category_code": "0301",
+        "address": "东华门街道多福巷社区",
+        "reporter_name": NAME,
+        "reporter_phone": PHONE,
+    });
+    let key = "c4a9d3e2-6f1b-4d8a-b0e7-2a5c9f3d1e86";
+    let before = app.case_count().await;
+    let send = |body: &Value, key: &str| app.post("/api/v1/cases").header("idempotency-key", key).json(body).send();
+    let first = send(&report, key).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = send(&report, key).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    let (first, again) = (first.json(), again.json());
+    for field in ["id", "tracking_no", "query_code", "status", "response_due", "resolve_due"] {
+        assert_eq!(first[field], again[field], "{field} answered again as the first time");
+    }
+    assert_eq!(app.case_count().await, before + 1);
+
+    let mut other_report = report.clone();
+    other_report["description"] = json!("楼道里堆满杂物");
+    let refused = send(&other_report, key).await;
+    assert_eq!(
+        (refused.status, refused.error_field().as_deref()),
+        (422, Some("Idempotency-Key")),
+        "{}",
+        refused.text()
+    );
+    let short = send(&report, "abc").await;
+    assert_eq!((short.status, short.error_field().as_deref()), (422, Some("Idempotency-Key")));
+    assert_eq!(app.case_count().await, before + 1, "refusals create nothing");
+
+    // An operator's key is theirs: the same key and words from them make their own case.
+    let token = app.login("operator").await;
+    let staff = app.post("/api/v1/cases").bearer(&token).header("idempotency-key", key).json(&report).send().await;
+    assert_eq!(staff.status, 201, "{}", staff.text());
+    assert_ne!(staff.json()["id"], first["id"]);
+    assert_eq!(app.case_count().await, before + 2);
+}
+
 api_tests!(
+    a_report_sent_again_with_its_idempotency_key_makes_one_case,
     cases_are_exported_as_csv_or_json_lines_within_the_scope_and_masked,
     a_dispatcher_corrects_category_and_priority_and_the_deadlines_follow,
     a_merged_request_follows_the_case_it_was_merged_into,

@@ -148,6 +148,13 @@ async fn a_posted_request_enters_the_loop_and_is_read_back(app: TestApp) {
     assert_eq!(app.get(&format!("/open311/v2/requests/{family_id}.json")).send().await.status, 404);
     let keyed = app.get(&format!("/open311/v2/requests/{family_id}.json?api_key={KEY}")).send().await;
     assert_eq!(keyed.status, 200, "a key holder in the region sees it");
+
+    // A retry with its Idempotency-Key is answered with the request it made.
+    let counted = app.case_count().await;
+    let retried = || form(&app, "requests.json", &body(KEY, "")).header("idempotency-key", "open311-retry-0123456789");
+    let (once, twice) = (retried().send().await.json(), retried().send().await.json());
+    assert_eq!(once[0]["service_request_id"], twice[0]["service_request_id"]);
+    assert_eq!(app.case_count().await, counted + 1);
 }
 
 async fn keys_are_held_to_what_they_may_do_and_where(app: TestApp) {

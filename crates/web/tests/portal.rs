@@ -55,6 +55,9 @@ async fn a_resident_places_a_report_on_the_map_and_gets_a_tracking_number(app: T
     assert!(form.contains("多福巷社区第1网格") || form.contains(GRID), "the grid is named: {form}");
     let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
     let (lng, lat) = (lng.to_string(), lat.to_string());
+    // The form carries a key drawn for it, so that sending it twice makes one case.
+    let key = attr_after(&form, r#"name="idempotency_key""#, "value");
+    assert!(key.len() >= 16, "{key}");
     let fields = [
         ("lng", lng.as_str()),
         ("lat", lat.as_str()),
@@ -63,20 +66,24 @@ async fn a_resident_places_a_report_on_the_map_and_gets_a_tracking_number(app: T
         ("address", ""),
         ("reporter_name", ""),
         ("reporter_phone", PHONE),
+        ("idempotency_key", key),
     ];
     let before = app.case_count().await;
-    let done = app
-        .post("/report/details")
-        .header("origin", &here(&app))
-        .multipart(&fields, &[("photo", "lamp.png", png), ("photo", "", b"")])
-        .send()
-        .await;
+    let send = || {
+        app.post("/report/details")
+            .header("origin", &here(&app))
+            .multipart(&fields, &[("photo", "lamp.png", png), ("photo", "", b"")])
+            .send()
+    };
+    let done = send().await;
     assert_eq!(done.status, 201, "{}", done.text());
     let html = done.text();
     let (no, code) = (text_of(&html, "tracking-no").to_string(), text_of(&html, "query-code").to_string());
     assert_eq!((no.len(), code.len()), (14, 6));
     assert!(html.contains("照片: 1"), "one photo; the empty file part is none");
-    assert_eq!(app.case_count().await, before + 1);
+    let twice = send().await.text();
+    assert_eq!((text_of(&twice, "tracking-no"), text_of(&twice, "query-code")), (no.as_str(), code.as_str()));
+    assert_eq!(app.case_count().await, before + 1, "the form sent twice made one case");
 
     // Following it: the number and code open the case's own link, which shows its state and
     // timeline, what the resident wrote and their photo.

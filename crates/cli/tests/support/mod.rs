@@ -165,5 +165,6 @@ pub fn street_light_report(
         attachments,
         decisions: vec![],
         then: None,
+        key: None,
     }
 }

@@ -27,8 +27,8 @@ use tokio::sync::oneshot;
 
 use crate::export::ExportedCase;
 use crate::{
-    CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, NewAttachment, NewCase, ResidentPass,
-    Result, RevealedPersonalData, RevealedText, StoreError,
+    CaseDetail, CaseFilter, CasePage, CaseSummary, CreatedCase, HistoricCase, KeyedCase, NewAttachment, NewCase,
+    ResidentPass, Result, RevealedPersonalData, RevealedText, StoreError,
 };
 
 /// The states in which deadlines are watched (`CaseState::is_pending`), as SQL. A literal,
@@ -730,6 +730,14 @@ impl crate::CaseStore for SqlStore {
             .await
             .map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Unavailable("the intake writer has stopped".into()))?
+    }
+
+    async fn keyed_case(&self, client: &str, key: &str) -> Result<Option<KeyedCase>> {
+        self.kept_key(client, key).await
+    }
+
+    async fn forget_intake_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.forget_keys_before(before).await
     }
 
     async fn case_detail(&self, scope: &Scope, id: Uuid) -> Result<Option<CaseDetail>> {

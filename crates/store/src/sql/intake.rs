@@ -9,12 +9,18 @@
 //! took a score of statements each, every one a round trip to the database's thread or server.
 //! If the batch is refused, each report is written again alone, in a savepoint of its own, so
 //! that a bad report fails alone.
+//!
+//! A report sent with an idempotency key already kept, in the store or earlier in its batch,
+//! is not written again: it is answered as the first was.
 
-use chrono::Utc;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use grassroots_domain::case::to_millis;
 use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, MoveContext};
-use grassroots_domain::{Actor, CaseRecord};
-use sqlx::{AnyConnection, AnyPool};
+use grassroots_domain::{Actor, CaseRecord, CaseState};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -24,9 +30,10 @@ use super::cases::{
     Personal, SealedText,
 };
 use super::messages::{message_inserts, MessageRow};
-use super::{anonymous_placeholders, events, SqlStore};
-use crate::crypto::Cipher;
-use crate::{CreatedCase, FollowUp, NewCase, Result, StoreError};
+use super::rows::{coded, uuid_column};
+use super::{anonymous_placeholders, events, from_ms, ms, Inserts, SqlStore};
+use crate::crypto::{context, Cipher};
+use crate::{CreatedCase, FollowUp, IntakeKey, KeyedCase, NewCase, Result, StoreError};
 
 /// The most reports one transaction takes.
 const MAX_BATCH: usize = 256;
@@ -183,13 +190,157 @@ impl<'a> Ready<'a> {
     }
 }
 
-/// Writes the batch's reports, together if the database takes them, else each alone; the
-/// outcome of each, in order.
+/// Where a report's idempotency key was given before.
+enum Seen {
+    /// Kept in the store, with the case it made.
+    Stored(KeyedCase),
+    /// By the report at this index of the batch.
+    Earlier(usize),
+}
+
+/// Writes the batch's reports, those whose key was given before answered as the first was;
+/// the outcome of each, in order.
 async fn write_batch(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Vec<Result<CreatedCase>> {
+    let seen = match seen_keys(pool, cipher, jobs).await {
+        Ok(seen) => seen,
+        Err(e) => return jobs.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
+    };
+    let fresh: Vec<&IntakeJob> = jobs.iter().zip(&seen).filter(|(_, s)| s.is_none()).map(|(job, _)| job).collect();
+    let mut written = write_fresh(pool, cipher, &fresh).await.into_iter();
+    let mut outcomes: Vec<Result<CreatedCase>> = Vec::with_capacity(jobs.len());
+    for (job, seen) in jobs.iter().zip(seen) {
+        // Only a report with a key can have been seen before.
+        let fingerprint = job.new.key.as_ref().map(|k| k.fingerprint.as_str()).unwrap_or_default();
+        let outcome = match seen {
+            None => written
+                .next()
+                .unwrap_or_else(|| Err(StoreError::Corrupt("a report of the batch has no outcome".into()))),
+            Some(Seen::Stored(keyed)) => keyed.answer(fingerprint),
+            Some(Seen::Earlier(first)) => match (&outcomes[first], &jobs[first].new.key) {
+                (Ok(created), Some(given)) => {
+                    KeyedCase { fingerprint: given.fingerprint.clone(), created: created.clone() }.answer(fingerprint)
+                }
+                // The first failed: this one may be sent again.
+                _ => Err(StoreError::Unavailable("the report sent first under this key was not written".into())),
+            },
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+/// For each report, where its key was given before, if it was.
+async fn seen_keys(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Result<Vec<Option<Seen>>> {
+    let keys: Vec<&IntakeKey> = jobs.iter().filter_map(|job| job.new.key.as_ref()).collect();
+    if keys.is_empty() {
+        return Ok(jobs.iter().map(|_| None).collect());
+    }
+    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{KEYED_SELECT} WHERE key IN ({})", placeholders.join(", "));
+    let stored = keys
+        .iter()
+        .fold(sqlx::query(&sql), |q, k| q.bind(k.key.clone()))
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(((row.try_get::<String, _>("client")?, row.try_get::<String, _>("key")?), keyed_case(cipher, row)?))
+        })
+        .collect::<Result<HashMap<_, _>>>()?;
+    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+    Ok(jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| {
+            let key = job.new.key.as_ref()?;
+            let id = (key.client.as_str(), key.key.as_str());
+            if let Some(keyed) = stored.get(&(key.client.clone(), key.key.clone())) {
+                return Some(Seen::Stored(keyed.clone()));
+            }
+            match first.get(&id) {
+                Some(earlier) => Some(Seen::Earlier(*earlier)),
+                None => {
+                    first.insert(id, i);
+                    None
+                }
+            }
+        })
+        .collect())
+}
+
+const KEYED_SELECT: &str =
+    "SELECT client, key, fingerprint, case_id, tracking_no, query_code_enc, state, response_due, \
+                            resolve_due FROM intake_keys";
+
+/// A kept key's case, its query code opened.
+fn keyed_case(cipher: &Cipher, row: &AnyRow) -> Result<KeyedCase> {
+    let id = uuid_column(row, "case_id")?;
+    let sealed: Vec<u8> = row.try_get("query_code_enc")?;
+    Ok(KeyedCase {
+        fingerprint: row.try_get("fingerprint")?,
+        created: CreatedCase {
+            id,
+            tracking_no: row.try_get("tracking_no")?,
+            query_code: cipher.open(&context(id, QUERY_CODE), &sealed).map_err(StoreError::Crypto)?,
+            status: coded(CaseState::parse, "state", row.try_get("state")?)?,
+            response_due: from_ms(row.try_get("response_due")?),
+            resolve_due: from_ms(row.try_get("resolve_due")?),
+        },
+    })
+}
+
+/// What a kept query code is sealed for, with its case's id.
+pub(super) const QUERY_CODE: &str = "intake_key.query_code";
+
+impl SqlStore {
+    pub(super) async fn kept_key(&self, client: &str, key: &str) -> Result<Option<KeyedCase>> {
+        let row = sqlx::query(&format!("{KEYED_SELECT} WHERE client = $1 AND key = $2"))
+            .bind(client)
+            .bind(key)
+            .fetch_optional(&self.write)
+            .await?;
+        row.map(|row| keyed_case(&self.cipher, &row)).transpose()
+    }
+
+    pub(super) async fn forget_keys_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done =
+            sqlx::query("DELETE FROM intake_keys WHERE created_at < $1").bind(ms(before)).execute(&self.write).await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// The kept keys of the reports that have one, with their first answers.
+fn intake_key_inserts(anonymous: bool, cipher: &Cipher, ready: &[&Ready<'_>]) -> Result<Inserts> {
+    let keyed = ready.iter().filter_map(|r| r.job.new.key.as_ref().map(|key| (key, r)));
+    Inserts::build(anonymous, KEY_HEAD, 10, "", keyed.collect::<Vec<_>>(), |q, (key, r)| {
+        let created = r.created();
+        q.bind(key.client.clone())
+            .bind(key.key.clone())
+            .bind(key.fingerprint.clone())
+            .bind(created.id.to_string())
+            .bind(created.tracking_no)
+            .bind(cipher.seal(&context(created.id, QUERY_CODE), &created.query_code))
+            .bind(created.status.as_str())
+            .bind(ms(created.response_due))
+            .bind(ms(created.resolve_due))
+            .bind(ms(Utc::now()))
+    })
+}
+
+const KEY_HEAD: &str =
+    "INSERT INTO intake_keys (client, key, fingerprint, case_id, tracking_no, query_code_enc, state, \
+                        response_due, resolve_due, created_at)";
+
+/// Writes the reports, together if the database takes them, else each alone; the outcome of
+/// each, in order.
+async fn write_fresh(pool: &AnyPool, cipher: &Cipher, jobs: &[&IntakeJob]) -> Vec<Result<CreatedCase>> {
+    if jobs.is_empty() {
+        return Vec::new();
+    }
     for attempt in 1.. {
         let prepared: Vec<Result<Ready>> = jobs.iter().map(|job| Ready::of(cipher, job)).collect();
         let ready: Vec<&Ready> = prepared.iter().filter_map(|r| r.as_ref().ok()).collect();
-        match write_together(pool, &ready).await {
+        match write_together(pool, cipher, &ready).await {
             Ok(()) => return prepared.into_iter().map(|r| r.map(|r| r.created())).collect(),
             // A tracking number drawn twice: the batch draws again.
             Err(Unwritten::Before(e)) if e.is_unique_violation() && attempt < MAX_DRAWS => {}
@@ -216,9 +367,9 @@ enum Unwritten {
     AtCommit(StoreError),
 }
 
-async fn write_together(pool: &AnyPool, ready: &[&Ready<'_>]) -> std::result::Result<(), Unwritten> {
+async fn write_together(pool: &AnyPool, cipher: &Cipher, ready: &[&Ready<'_>]) -> std::result::Result<(), Unwritten> {
     let mut tx = pool.begin().await.map_err(|e| Unwritten::Before(e.into()))?;
-    if let Err(e) = write_rows(&mut tx, ready).await {
+    if let Err(e) = write_rows(&mut tx, cipher, ready).await {
         // Dropping the transaction rolls it back.
         drop(tx);
         return Err(Unwritten::Before(e));
@@ -256,7 +407,7 @@ async fn write_apart(pool: &AnyPool, cipher: &Cipher, prepared: Vec<Result<Ready
 async fn write_alone<'a>(conn: &mut AnyConnection, cipher: &Cipher, mut ready: Ready<'a>) -> Result<Ready<'a>> {
     for attempt in 1.. {
         sqlx::query("SAVEPOINT intake").execute(&mut *conn).await?;
-        match write_rows(conn, &[&ready]).await {
+        match write_rows(conn, cipher, &[&ready]).await {
             Ok(()) => {
                 sqlx::query("RELEASE SAVEPOINT intake").execute(&mut *conn).await?;
                 return Ok(ready);
@@ -266,6 +417,11 @@ async fn write_alone<'a>(conn: &mut AnyConnection, cipher: &Cipher, mut ready: R
                 if !(e.is_unique_violation() && attempt < MAX_DRAWS) {
                     return Err(e);
                 }
+                if key_kept_meanwhile(conn, ready.job.new.key.as_ref()).await? {
+                    // Another server wrote this key since the batch began: the client's next
+                    // sending is answered with that case.
+                    return Err(StoreError::Unavailable("a report with this idempotency key was being written".into()));
+                }
                 ready = Ready::of(cipher, ready.job)?;
             }
         }
@@ -273,9 +429,19 @@ async fn write_alone<'a>(conn: &mut AnyConnection, cipher: &Cipher, mut ready: R
     unreachable!("the loop returns")
 }
 
+async fn key_kept_meanwhile(conn: &mut AnyConnection, key: Option<&IntakeKey>) -> Result<bool> {
+    let Some(key) = key else { return Ok(false) };
+    let kept = sqlx::query("SELECT 1 FROM intake_keys WHERE client = $1 AND key = $2")
+        .bind(key.client.clone())
+        .bind(key.key.clone())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(kept.is_some())
+}
+
 /// Writes the reports' rows, a few multi-row statements per table (cases first, as the rest
 /// refer to them), and their counts, summed over the reports.
-async fn write_rows(conn: &mut AnyConnection, ready: &[&Ready<'_>]) -> Result<()> {
+async fn write_rows(conn: &mut AnyConnection, cipher: &Cipher, ready: &[&Ready<'_>]) -> Result<()> {
     let anonymous = anonymous_placeholders(conn);
     let rows = ready.iter().map(|r| NewCaseRow {
         record: &r.record,
@@ -303,6 +469,7 @@ async fn write_rows(conn: &mut AnyConnection, ready: &[&Ready<'_>]) -> Result<()
         })
         .collect();
     inserts.push(message_inserts(anonymous, messages)?);
+    inserts.push(intake_key_inserts(anonymous, cipher, ready)?);
     for statements in inserts {
         statements.execute(conn).await?;
     }

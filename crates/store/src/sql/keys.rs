@@ -172,7 +172,40 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::StaffPhones { after } => {
                 let (values, last) = self.sealed_column(&STAFF_PHONES, *after, limit, staff_phone_context).await?;
-                (values, last.map(|after| ResealCursor::StaffPhones { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::StaffPhones { after: Some(after) },
+                    None => ResealCursor::IntakeKeys { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::IntakeKeys { after } => {
+                let rows = self
+                    .page(
+                        "SELECT client, key, case_id, query_code_enc FROM intake_keys",
+                        None,
+                        "client, key",
+                        after.as_ref().map(|(client, key)| vec![client.clone(), key.clone()]),
+                        limit,
+                    )
+                    .await?;
+                let mut values = Vec::new();
+                let mut last = None;
+                for r in &rows {
+                    let (client, key): (String, String) = (r.try_get("client")?, r.try_get("key")?);
+                    values.push(SealedValue {
+                        update: "UPDATE intake_keys SET query_code_enc = $1 WHERE query_code_enc = $2 \
+                                 AND client = $3 AND key = $4",
+                        context: context(uuid_column(r, "case_id")?, super::intake::QUERY_CODE),
+                        sealed: r.try_get("query_code_enc")?,
+                        row: vec![client.clone(), key.clone()],
+                    });
+                    last = Some((client, key));
+                }
+                let next = match last {
+                    Some(after) if rows.len() as i64 == limit => Some(ResealCursor::IntakeKeys { after: Some(after) }),
+                    _ => None,
+                };
+                (values, next)
             }
         };
         let examined = values.len();

@@ -208,6 +208,7 @@ impl Fixture {
             attachments: vec![],
             decisions: vec![],
             then: None,
+            key: None,
         }
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::Json;
 use grassroots_app::intake::{self, Report, Reporter};
@@ -50,6 +50,9 @@ pub struct IntakeRequest {
     #[serde(default)]
     pub notify: bool,
     pub channel: Option<String>,
+    /// From the `Idempotency-Key` header, or a form's hidden `idempotency_key`.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
 impl IntakeRequest {
@@ -74,6 +77,8 @@ impl IntakeRequest {
             "reporter_phone" => self.reporter_phone = given,
             "anonymous" => self.anonymous = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
             "notify" => self.notify = given.is_some_and(|v| matches!(v.trim(), "true" | "on" | "1")),
+            // Drawn with the form, so that a form sent twice makes one case.
+            "idempotency_key" => self.idempotency_key = given,
             other => return Err(ApiError::field(other, "未知字段", "unknown field")),
         }
         Ok(())
@@ -98,14 +103,19 @@ impl IntakeRequest {
             notify: self.notify,
             place: None,
             photos,
+            key: self.idempotency_key,
         }
     }
 }
 
 /// Takes in a report. Residents report without logging in (channel web or mobile); an operator
 /// or grid worker with a session reports on someone's behalf and may set the priority. Where
-/// the responsibility matrix says so, the case is dispatched at once.
+/// the responsibility matrix says so, the case is dispatched at once. A report sent again with
+/// the `Idempotency-Key` it was first sent with (within 24 hours) is answered as it was the
+/// first time, and makes no second case.
 #[utoipa::path(post, path = "/v1/cases", tag = "intake", request_body = IntakeRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "16 to 128 visible ASCII characters drawn by the client (a UUID): the same report sent again with the same key is answered with the case the first made. The same key with another report is refused (422).")),
     responses(
         (status = 201, description = "Received: keep the tracking number and query code", body = Received),
         RateLimited,
@@ -114,14 +124,28 @@ impl IntakeRequest {
 pub async fn create_case(
     State(state): State<Arc<AppState>>,
     MaybeStaff(staff): MaybeStaff,
-    ApiJson(req): ApiJson<IntakeRequest>,
+    headers: HeaderMap,
+    ApiJson(mut req): ApiJson<IntakeRequest>,
 ) -> Result<(StatusCode, Json<Received>), ApiError> {
     let reporter = match &staff {
         Some(staff) => Reporter::Staff(&staff.user),
         None => Reporter::Resident,
     };
+    req.idempotency_key = idempotency_key(&headers)?;
     let created = intake::submit(&state, reporter, req.into_report(Vec::new())).await?;
     Ok((StatusCode::CREATED, Json(Received::of(&created))))
+}
+
+/// The `Idempotency-Key` header's value, if it has one.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_string).map_err(|_| {
+                ApiError::field("Idempotency-Key", "幂等键应为可见ASCII字符", "must be visible ASCII characters")
+            })
+        })
+        .transpose()
 }
 
 /// The answer to a report: tracking number, query code, and when to expect what.

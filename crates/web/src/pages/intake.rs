@@ -35,6 +35,8 @@ struct IntakePage {
     error: Option<FormError>,
     /// The categories the description suggests.
     proposals: Vec<super::classify::ProposalLine>,
+    /// The idempotency key of this call's form: sent twice, it makes one case.
+    key: String,
 }
 
 impl IntakePage {
@@ -49,6 +51,9 @@ fn intake_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, typed: Ty
         priorities: choices(Priority::ALL, Priority::as_str, |p| lang.t(p.label_zh(), p.label_en()).to_string()),
         types: choices(RequestType::ALL, RequestType::as_str, |t| lang.t(t.label_zh(), t.label_en()).to_string()),
         proposals: super::classify::proposal_lines(state, typed.get("description"), &lang),
+        key: Some(typed.get("idempotency_key"))
+            .filter(|k| !k.is_empty())
+            .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string),
         typed,
         error: None,
         chrome: Chrome::new(lang, Some(staff), uri),

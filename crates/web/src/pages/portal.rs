@@ -305,6 +305,8 @@ pub struct ReportInput {
     pub reporter_phone: String,
     pub anonymous: bool,
     pub notify: bool,
+    /// The idempotency key drawn with the form: sent twice, it makes one case.
+    pub key: String,
 }
 
 #[derive(Template)]
@@ -417,6 +419,7 @@ pub async fn report_details(
     let input = ReportInput {
         lng: p.lng.filter(|_| !outside).map(|v| format!("{v:.6}")).unwrap_or_default(),
         lat: p.lat.filter(|_| !outside).map(|v| format!("{v:.6}")).unwrap_or_default(),
+        key: uuid::Uuid::now_v7().to_string(),
         ..ReportInput::default()
     };
     let mut page = details_page(&state, lang, &uri, input);
@@ -457,6 +460,7 @@ fn read_report(fields: Vec<(String, String)>, input: &mut ReportInput) -> Result
                     "reporter_phone" => input.reporter_phone = text.clone(),
                     "anonymous" => input.anonymous = true,
                     "notify" => input.notify = true,
+                    "idempotency_key" => input.key = text.clone(),
                     _ => {}
                 }
                 req.set_form_field(&name, text)?;
@@ -518,7 +522,11 @@ pub async fn submit_report(
         };
         photos_chosen = photos.as_ref().map_or(true, |p| !p.is_empty());
         let (req, asked) = read_report(fields, &mut input)?;
-        let photos = photos?;
+        let report = req.into_report(photos?);
+        // The same form sent again (a double click, a reload) is answered as the first time.
+        if let Some(created) = intake::sent_before(&state, Reporter::Resident, &report).await? {
+            return Ok(Submitted::Created(Box::new(created), report.photos.len()));
+        }
         // An address that places the report nowhere finer than the district: ask once.
         if input.lng.is_empty() && !asked.send_as_typed {
             let place = intake::locate(&state, None, None, Some(&input.address)).ok();
@@ -533,8 +541,8 @@ pub async fn submit_report(
                 return Ok(Submitted::Nearby(nearby));
             }
         }
-        let count = photos.len();
-        let created = intake::submit(&state, Reporter::Resident, req.into_report(photos)).await?;
+        let count = report.photos.len();
+        let created = intake::submit(&state, Reporter::Resident, report).await?;
         Ok::<_, ApiError>(Submitted::Created(Box::new(created), count))
     }
     .await;

@@ -323,6 +323,7 @@ impl TestApp {
             attachments: vec![],
             decisions: vec![],
             then: None,
+            key: None,
         };
         self.store.create_case(new, &Actor::Resident).await.unwrap()
     }
