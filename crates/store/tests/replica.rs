@@ -1,5 +1,5 @@
-//! Figures read from a standby: while it is within its lag bound the standby answers them, and
-//! one out of reach leaves them to the primary without failing. A standby for SQLite is refused.
+//! Figures and exports read from a standby: while it is within its lag bound the standby
+//! answers them, and one out of reach leaves them to the primary without failing. A standby for SQLite is refused.
 
 mod support;
 
@@ -7,13 +7,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use grassroots_domain::{Actor, Scope};
-use grassroots_store::{CaseStore, Grouping, RateFilter, SqlStore, StatsStore, StoreOptions};
+use grassroots_store::{CaseFilter, CaseStore, Grouping, RateFilter, SqlStore, StatsStore, StoreOptions};
 use support::*;
 
 /// Cases received, as the dashboard's counts by street count them.
 async fn received(store: &SqlStore) -> i64 {
     let by_street = store.case_counts_by(&Scope::All, &RateFilter::default(), Grouping::Street).await.unwrap();
     by_street.iter().map(|r| r.total).sum()
+}
+
+/// Cases an export of everything finds.
+async fn exported(store: &SqlStore) -> usize {
+    store.export_page(&Scope::All, &CaseFilter::default(), None, 100).await.unwrap().len()
 }
 
 /// The store of `db` opened again, its figures read from `replica` while it lags at most 5 s.
@@ -41,11 +46,12 @@ async fn figures_come_from_a_standby_within_its_bound_and_from_the_primary_other
     // Another database stands for the standby: it is not in recovery, so it counts as caught
     // up, and it holds no cases, so figures read from it show none.
     let standby = postgres_db().await;
-    assert_eq!(received(&with_replica(&primary, &standby.url).await).await, 0, "the standby answers");
+    let reading = with_replica(&primary, &standby.url).await;
+    assert_eq!((received(&reading).await, exported(&reading).await), (0, 0), "the standby answers");
 
     // Nothing listens on port 1: the primary answers, and nothing fails.
-    let unreachable = "postgres://postgres@127.0.0.1:1/grassroots";
-    assert_eq!(received(&with_replica(&primary, unreachable).await).await, 3, "the primary answers");
+    let unreachable = with_replica(&primary, "postgres://postgres@127.0.0.1:1/grassroots").await;
+    assert_eq!((received(&unreachable).await, exported(&unreachable).await), (3, 3), "the primary answers");
 }
 
 #[tokio::test]

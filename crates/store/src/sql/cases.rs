@@ -837,7 +837,9 @@ impl crate::CaseStore for SqlStore {
             conditions.join(" AND "),
             limit.clamp(1, 10_000)
         );
-        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        // Read from a standby within its lag bound when there is one, like the figures: an
+        // export walks much of a district, and a standby spares the primary's cache.
+        let row = args.bind(sqlx::query(&sql)).fetch_one(self.figures().await).await?;
         let Some(page) = row.try_get::<Option<String>, _>("page")? else { return Ok(Vec::new()) };
         let mut cases: Vec<ExportedCase> =
             serde_json::from_str(&page).map_err(|e| StoreError::Corrupt(format!("an export page: {e}")))?;

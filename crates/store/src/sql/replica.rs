@@ -1,4 +1,5 @@
-//! A PostgreSQL standby that answers the figures (dashboards, rates, maps, rankings) while it is
+//! A PostgreSQL standby that answers the figures (dashboards, rates, maps, rankings) and the
+//! exports' pages while it is
 //! no further behind the primary than a stated bound; the primary answers them otherwise, so a
 //! lagging, promoted or unreachable standby never shows older figures than the bound allows,
 //! nor fails a dashboard.
