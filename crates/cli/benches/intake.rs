@@ -3,7 +3,7 @@
 //! by this process. Reports are mixed as a hotline receives them: the independently written
 //! requests of `data/requests-independent.csv` with their categories, each from a caller of
 //! its own, in one of 东城区's 169 communities (so duplicate look-up, classification and
-//! placing run as in service):
+//! placing run as in service), each with an idempotency key of its own:
 //! 1. throughput: 64 clients posting as fast as they are answered;
 //! 2. latency at fixed arrival rates of 300 and 1,000 reports per second (open loop: latency
 //!    counts from the scheduled send time, so a stall cannot hide behind queued requests).
@@ -65,6 +65,8 @@ impl Traffic {
 async fn post(client: &HttpClient, url: &str, body: String) -> u16 {
     let req = hyper::Request::post(url)
         .header("content-type", "application/json")
+        // A key per report, as a client that retries sends one.
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
         .body(Full::new(Bytes::from(body)))
         .unwrap();
     let res = client.request(req).await.expect("request");

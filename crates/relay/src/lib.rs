@@ -240,11 +240,10 @@ where
     F: FnMut(DateTime<Utc>) -> R,
     R: std::future::Future<Output = Result<usize, RelayError>>,
 {
-    let longest_round = Duration::from_std(ROUND + TIMEOUT).unwrap_or(Duration::seconds(LEASE));
     let mut held_until: Option<DateTime<Utc>> = None;
     loop {
         let now = Utc::now();
-        if held_until.is_none_or(|until| until - now <= longest_round) {
+        if must_claim(held_until, now) {
             held_until = match store.claim_lease(lease, holder, now, Duration::seconds(LEASE)).await {
                 Ok(true) => Some(now + Duration::seconds(LEASE)),
                 Ok(false) => None,
@@ -265,6 +264,13 @@ where
             tokio::time::sleep(StdDuration::from_secs(1)).await;
         }
     }
+}
+
+/// Whether the lease must be claimed before the next round: it is not held, or less of it is
+/// left than a round may take, so that no round outlasts the lease it began under.
+fn must_claim(held_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    let longest_round = Duration::from_std(ROUND + TIMEOUT).unwrap_or(Duration::seconds(LEASE));
+    held_until.is_none_or(|until| until - now <= longest_round)
 }
 
 /// Creates the stream if it is missing.
@@ -314,6 +320,18 @@ mod tests {
     fn a_cluster_is_given_as_servers_separated_by_commas() {
         assert_eq!(seeds("nats://n1:4222, nats://n2:4222,"), ["nats://n1:4222", "nats://n2:4222"]);
         assert_eq!(seeds("nats://127.0.0.1:4222"), ["nats://127.0.0.1:4222"]);
+    }
+
+    #[test]
+    fn a_lease_is_claimed_again_only_when_a_round_could_outlast_it() {
+        let now = Utc::now();
+        let longest_round = Duration::from_std(ROUND + TIMEOUT).unwrap();
+        assert!(Duration::seconds(LEASE) > longest_round, "a fresh lease covers a whole round");
+        assert!(must_claim(None, now), "not held");
+        assert!(!must_claim(Some(now + Duration::seconds(LEASE)), now), "just claimed: the rounds run on it");
+        assert!(!must_claim(Some(now + longest_round + Duration::milliseconds(1)), now), "a round still fits");
+        assert!(must_claim(Some(now + longest_round), now), "a round might outlast it");
+        assert!(must_claim(Some(now - Duration::seconds(1)), now), "lapsed");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 -- before (after a timeout, a failover, a double click) is answered with the case the first one
 -- made, not given a second case. A key is kept a day, then swept. The answer is kept as given,
 -- its query code sealed (the case keeps only a hash of it). Keyed by client and key, the
--- distribution key under Citus being `key`.
+-- distribution key under Citus being `key`. Without a rowid, the key's B-tree is the table:
+-- one tree fewer for intake's batches to write.
 CREATE TABLE intake_keys (
     client TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -15,5 +16,5 @@ CREATE TABLE intake_keys (
     resolve_due INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (client, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX intake_keys_by_age ON intake_keys (created_at);

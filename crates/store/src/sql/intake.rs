@@ -293,11 +293,13 @@ fn keyed_case(cipher: &Cipher, row: &AnyRow) -> Result<KeyedCase> {
 pub(super) const QUERY_CODE: &str = "intake_key.query_code";
 
 impl SqlStore {
+    /// Read beside the writer (on SQLite its one connection is the intake writer's): a key
+    /// committed after this reading is still found by the writer before it writes the report.
     pub(super) async fn kept_key(&self, client: &str, key: &str) -> Result<Option<KeyedCase>> {
         let row = sqlx::query(&format!("{KEYED_SELECT} WHERE client = $1 AND key = $2"))
             .bind(client)
             .bind(key)
-            .fetch_optional(&self.write)
+            .fetch_optional(&self.read)
             .await?;
         row.map(|row| keyed_case(&self.cipher, &row)).transpose()
     }
