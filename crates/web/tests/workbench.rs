@@ -264,27 +264,44 @@ async fn operators_take_calls_and_grid_workers_report_from_patrol(app: TestApp) 
     let form = operator.get("/intake").await;
     assert_eq!(form.status, 200);
     assert!(form.text().contains(r#"id="reporter_phone" name="reporter_phone" value="" inputmode="tel" autofocus"#));
+    // The form carries a key drawn with it, which comes back with the form refused.
+    let key_of = |html: &str| {
+        let marker = r#"name="idempotency_key" value=""#;
+        let at = html.find(marker).expect("the form's key") + marker.len();
+        html[at..at + html[at..].find('"').unwrap()].to_string()
+    };
+    let key = key_of(&form.text());
+    assert!(key.len() >= 16, "{key}");
     let before = app.case_count().await;
-    let missing =
-        operator.post("/intake", &format!("reporter_phone={PHONE}&category_code=0301&description=&address=")).await;
+    let missing = operator
+        .post(
+            "/intake",
+            &format!("reporter_phone={PHONE}&category_code=0301&description=&address=&idempotency_key={key}"),
+        )
+        .await;
     assert_eq!(missing.status, 422);
     let html = missing.text();
     assert!(html.contains(r#"id="description-error""#) && html.contains(&format!(r#"value="{PHONE}""#)));
     assert!(html.contains(r#"<option value="0301" selected>"#));
+    assert_eq!(key_of(&html), key);
     assert_eq!(app.case_count().await, before);
-    let taken = operator
-        .post(
-            "/intake",
-            &format!(
-                "reporter_phone={PHONE}&reporter_name=&category_code=0301&request_type=complaint&priority=urgent&description={}&address={}",
-                enc("路灯不亮"),
-                enc("东华门街道多福巷社区")
-            ),
-        )
-        .await;
+    let call = format!(
+        "reporter_phone={PHONE}&reporter_name=&category_code=0301&request_type=complaint&priority=urgent&description={}&address={}&idempotency_key={key}",
+        enc("路灯不亮"),
+        enc("东华门街道多福巷社区")
+    );
+    let taken = operator.post("/intake", &call).await;
     assert_eq!(taken.status, 201, "{}", taken.text());
     assert!(taken.text().contains(r#"id="tracking-no""#) && taken.text().contains(r#"href="/intake""#));
     assert!(taken.text().contains("已录入") && !taken.text().contains("已登记"), "recorded, not registered");
+    // Sent twice (a double click): the same case.
+    let again = operator.post("/intake", &call).await;
+    let tracking_no = |html: &str| {
+        let at = html.find(r#"id="tracking-no">"#).expect("a tracking number") + 17;
+        html[at..at + html[at..].find('<').unwrap()].to_string()
+    };
+    assert_eq!(tracking_no(&again.text()).len(), 14);
+    assert_eq!(tracking_no(&again.text()), tracking_no(&taken.text()));
     assert_eq!(app.case_count().await, before + 1);
     assert_eq!(Desk::of(&app, "dispatcher").await.get("/intake").await.status, 403);
 
