@@ -65,11 +65,10 @@ const KEY_LENGTH: std::ops::RangeInclusive<usize> = 16..=128;
 #[tracing::instrument(skip_all, fields(reporter = reporter.kind()))]
 pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report) -> Result<CreatedCase> {
     let key = intake_key(reporter, &report)?;
-    if let Some(created) = answered_before(platform, key.as_ref()).await? {
-        return Ok(created);
-    }
     let mut new = check(platform, reporter, report)?;
-    // A report sent again meanwhile is answered by the store's writer with this one's case.
+    // Whether the key was given before is asked of the store's writer, which reads every
+    // batch's keys in one statement: a reading per report here would cost every first
+    // sending a round trip for the rare retry.
     new.key = key;
     let danger = crate::warnings::mark_danger(platform, &mut new);
     // A report that likely repeats an open case waits for a dispatcher to merge it or send it:
@@ -100,6 +99,10 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
         ])
     });
     let created = platform.store.create_case(new, &reporter.actor()).await?;
+    if created.replayed {
+        // Warned of, if at all, when it was first sent.
+        return Ok(created);
+    }
     if let Some(danger) = &danger {
         crate::warnings::warn_of_danger(platform, danger, created.id, &created.tracking_no).await;
     }
@@ -112,11 +115,7 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
 /// The answer given to this report when it was first sent under its idempotency key, if it
 /// was: a form asks nothing more of a report it has already taken.
 pub async fn sent_before(platform: &Platform, reporter: Reporter<'_>, report: &Report) -> Result<Option<CreatedCase>> {
-    answered_before(platform, intake_key(reporter, report)?.as_ref()).await
-}
-
-async fn answered_before(platform: &Platform, key: Option<&IntakeKey>) -> Result<Option<CreatedCase>> {
-    let Some(key) = key else { return Ok(None) };
+    let Some(key) = intake_key(reporter, report)? else { return Ok(None) };
     match platform.store.keyed_case(&key.client, &key.key).await? {
         Some(kept) => Ok(Some(kept.answer(&key.fingerprint)?)),
         None => Ok(None),

@@ -31,7 +31,7 @@ pub enum ResealCursor {
     Supporters { after: Option<Uuid> },
     /// Staff mobiles, for warnings on duty.
     StaffPhones { after: Option<Uuid> },
-    /// The query codes kept with reports' idempotency keys, by client and key.
+    /// The query codes kept with reports' idempotency keys, by key and client.
     IntakeKeys { after: Option<(String, String)> },
 }
 

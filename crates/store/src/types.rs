@@ -154,7 +154,7 @@ impl KeyedCase {
     /// refusal naming the header when the key came with another report.
     pub fn answer(&self, fingerprint: &str) -> crate::Result<CreatedCase> {
         if self.fingerprint == fingerprint {
-            return Ok(self.created.clone());
+            return Ok(CreatedCase { replayed: true, ..self.created.clone() });
         }
         Err(crate::StoreError::Invalid(grassroots_domain::FieldError::new(
             "Idempotency-Key",
@@ -202,6 +202,9 @@ pub struct CreatedCase {
     pub status: CaseState,
     pub response_due: DateTime<Utc>,
     pub resolve_due: DateTime<Utc>,
+    /// The answer given before to the same report under its idempotency key: no case was made.
+    #[serde(skip)]
+    pub replayed: bool,
 }
 
 /// The reporter as staff see them by default.

@@ -534,12 +534,14 @@ async fn a_report_sent_again_under_its_key_makes_one_case(db: TestDb) {
         );
     }
     assert_eq!(s.count_cases().await.unwrap(), 1, "one case for the eight sendings");
+    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1, "one made it, seven were answered again");
     let again = s.create_case(keyed("resident", "小区门口路灯不亮"), &Actor::Resident).await.unwrap();
     assert_eq!(
         (again.id, again.query_code.as_str()),
         (first.id, first.query_code.as_str()),
         "answered as the first time"
     );
+    assert!(again.replayed, "and said to be an answer given before");
     assert!(s.track(&ResidentPass::code(&again.tracking_no, &again.query_code)).await.unwrap().is_some());
 
     match s.create_case(keyed("resident", "楼道堆物"), &Actor::Resident).await {

@@ -1,8 +1,8 @@
 -- Idempotency keys of reports (幂等键): a client that sends a report again with the key it sent
 -- before (after a timeout, a failover, a double click) is answered with the case the first one
 -- made, not given a second case. A key is kept a day, then swept. The answer is kept as given,
--- its query code sealed (the case keeps only a hash of it). Keyed by client and key, the
--- distribution key under Citus being `key`.
+-- its query code sealed (the case keeps only a hash of it). Keyed by key first, as intake
+-- reads a batch's keys by key alone (and `key` is the distribution key under Citus).
 CREATE TABLE intake_keys (
     client TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -14,6 +14,6 @@ CREATE TABLE intake_keys (
     response_due BIGINT NOT NULL,
     resolve_due BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
-    PRIMARY KEY (client, key)
+    PRIMARY KEY (key, client)
 );
 CREATE INDEX intake_keys_by_age ON intake_keys (created_at);

@@ -1,8 +1,8 @@
 -- Idempotency keys of reports (幂等键): a client that sends a report again with the key it sent
 -- before (after a timeout, a failover, a double click) is answered with the case the first one
 -- made, not given a second case. A key is kept a day, then swept. The answer is kept as given,
--- its query code sealed (the case keeps only a hash of it). Keyed by client and key, the
--- distribution key under Citus being `key`. Without a rowid, the key's B-tree is the table:
+-- its query code sealed (the case keeps only a hash of it). Keyed by key first, as intake
+-- reads a batch's keys by key alone (and `key` is the distribution key under Citus). Without a rowid, the key's B-tree is the table:
 -- one tree fewer for intake's batches to write.
 CREATE TABLE intake_keys (
     client TEXT NOT NULL,
@@ -15,6 +15,6 @@ CREATE TABLE intake_keys (
     response_due INTEGER NOT NULL,
     resolve_due INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    PRIMARY KEY (client, key)
+    PRIMARY KEY (key, client)
 ) WITHOUT ROWID;
 CREATE INDEX intake_keys_by_age ON intake_keys (created_at);

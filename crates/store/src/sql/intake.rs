@@ -186,6 +186,7 @@ impl<'a> Ready<'a> {
             status: self.record.state,
             response_due: self.record.response_due,
             resolve_due: self.record.resolve_due,
+            replayed: false,
         }
     }
 }
@@ -285,6 +286,7 @@ fn keyed_case(cipher: &Cipher, row: &AnyRow) -> Result<KeyedCase> {
             status: coded(CaseState::parse, "state", row.try_get("state")?)?,
             response_due: from_ms(row.try_get("response_due")?),
             resolve_due: from_ms(row.try_get("resolve_due")?),
+            replayed: false,
         },
     })
 }

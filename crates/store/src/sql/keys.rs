@@ -181,17 +181,17 @@ impl crate::KeyStore for SqlStore {
             ResealCursor::IntakeKeys { after } => {
                 let rows = self
                     .page(
-                        "SELECT client, key, case_id, query_code_enc FROM intake_keys",
+                        "SELECT key, client, case_id, query_code_enc FROM intake_keys",
                         None,
-                        "client, key",
-                        after.as_ref().map(|(client, key)| vec![client.clone(), key.clone()]),
+                        "key, client",
+                        after.as_ref().map(|(key, client)| vec![key.clone(), client.clone()]),
                         limit,
                     )
                     .await?;
                 let mut values = Vec::new();
                 let mut last = None;
                 for r in &rows {
-                    let (client, key): (String, String) = (r.try_get("client")?, r.try_get("key")?);
+                    let (key, client): (String, String) = (r.try_get("key")?, r.try_get("client")?);
                     values.push(SealedValue {
                         update: "UPDATE intake_keys SET query_code_enc = $1 WHERE query_code_enc = $2 \
                                  AND client = $3 AND key = $4",
@@ -199,7 +199,7 @@ impl crate::KeyStore for SqlStore {
                         sealed: r.try_get("query_code_enc")?,
                         row: vec![client.clone(), key.clone()],
                     });
-                    last = Some((client, key));
+                    last = Some((key, client));
                 }
                 let next = match last {
                     Some(after) if rows.len() as i64 == limit => Some(ResealCursor::IntakeKeys { after: Some(after) }),
