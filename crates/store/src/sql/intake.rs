@@ -13,6 +13,7 @@
 //! A report sent with an idempotency key already kept, in the store or earlier in its batch,
 //! is not written again: it is answered as the first was.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -248,20 +249,20 @@ async fn seen_keys(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Resul
             Ok(((row.try_get::<String, _>("client")?, row.try_get::<String, _>("key")?), keyed_case(cipher, row)?))
         })
         .collect::<Result<HashMap<_, _>>>()?;
-    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut first: HashMap<(String, String), usize> = HashMap::new();
     Ok(jobs
         .iter()
         .enumerate()
         .map(|(i, job)| {
             let key = job.new.key.as_ref()?;
-            let id = (key.client.as_str(), key.key.as_str());
-            if let Some(keyed) = stored.get(&(key.client.clone(), key.key.clone())) {
+            let id = (key.client.clone(), key.key.clone());
+            if let Some(keyed) = stored.get(&id) {
                 return Some(Seen::Stored(keyed.clone()));
             }
-            match first.get(&id) {
-                Some(earlier) => Some(Seen::Earlier(*earlier)),
-                None => {
-                    first.insert(id, i);
+            match first.entry(id) {
+                Entry::Occupied(earlier) => Some(Seen::Earlier(*earlier.get())),
+                Entry::Vacant(this) => {
+                    this.insert(i);
                     None
                 }
             }

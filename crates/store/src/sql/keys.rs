@@ -133,23 +133,21 @@ impl crate::KeyStore for SqlStore {
                         limit,
                     )
                     .await?;
-                let mut values = Vec::new();
-                let mut last = None;
-                for r in &rows {
+                let (values, last) = sealed_page(&rows, limit, |r| {
                     let (case_id, seq, field): (Uuid, i64, String) =
                         (uuid_column(r, "case_id")?, r.try_get("seq")?, r.try_get("field")?);
-                    values.push(SealedValue {
+                    let value = SealedValue {
                         update: "UPDATE sealed_texts SET sealed = $1 WHERE sealed = $2 \
                                  AND case_id = $3 AND seq = CAST($4 AS BIGINT) AND field = $5",
                         context: context(case_id, &format!("{field}@{seq}")),
                         sealed: r.try_get("sealed")?,
                         row: vec![case_id.to_string(), seq.to_string(), field.clone()],
-                    });
-                    last = Some((case_id, seq, field));
-                }
+                    };
+                    Ok((value, (case_id, seq, field)))
+                })?;
                 let next = match last {
-                    Some(after) if rows.len() as i64 == limit => ResealCursor::SealedTexts { after: Some(after) },
-                    _ => ResealCursor::Webhooks { after: None },
+                    Some(after) => ResealCursor::SealedTexts { after: Some(after) },
+                    None => ResealCursor::Webhooks { after: None },
                 };
                 (values, Some(next))
             }
@@ -188,24 +186,18 @@ impl crate::KeyStore for SqlStore {
                         limit,
                     )
                     .await?;
-                let mut values = Vec::new();
-                let mut last = None;
-                for r in &rows {
+                let (values, last) = sealed_page(&rows, limit, |r| {
                     let (key, client): (String, String) = (r.try_get("key")?, r.try_get("client")?);
-                    values.push(SealedValue {
+                    let value = SealedValue {
                         update: "UPDATE intake_keys SET query_code_enc = $1 WHERE query_code_enc = $2 \
                                  AND client = $3 AND key = $4",
                         context: context(uuid_column(r, "case_id")?, super::intake::QUERY_CODE),
                         sealed: r.try_get("query_code_enc")?,
                         row: vec![client.clone(), key.clone()],
-                    });
-                    last = Some((key, client));
-                }
-                let next = match last {
-                    Some(after) if rows.len() as i64 == limit => Some(ResealCursor::IntakeKeys { after: Some(after) }),
-                    _ => None,
-                };
-                (values, next)
+                    };
+                    Ok((value, (key, client)))
+                })?;
+                (values, last.map(|after| ResealCursor::IntakeKeys { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -231,6 +223,23 @@ impl crate::KeyStore for SqlStore {
         let detail = serde_json::to_value(step).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         super::events::audit_as(&mut conn, at, "system", None, "key_rotation", None, detail).await
     }
+}
+
+/// The sealed values of a page of rows, each read with its place in the walk, and the last
+/// place when the page was full (more may follow).
+fn sealed_page<T>(
+    rows: &[AnyRow],
+    limit: i64,
+    value_of: impl Fn(&AnyRow) -> Result<(SealedValue, T)>,
+) -> Result<(Vec<SealedValue>, Option<T>)> {
+    let mut values = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows {
+        let (value, at) = value_of(row)?;
+        values.push(value);
+        last = Some(at);
+    }
+    Ok((values, last.filter(|_| rows.len() as i64 == limit)))
 }
 
 /// A table whose rows, keyed by `id`, hold one sealed value each.
@@ -273,21 +282,16 @@ impl SqlStore {
         context_of: fn(Uuid) -> Vec<u8>,
     ) -> Result<(Vec<SealedValue>, Option<Uuid>)> {
         let rows = self.page(table.select, table.filter, "id", after.map(|id| vec![id.to_string()]), limit).await?;
-        let mut values = Vec::new();
-        for r in &rows {
+        sealed_page(&rows, limit, |r| {
             let id = uuid_column(r, "id")?;
-            values.push(SealedValue {
+            let value = SealedValue {
                 update: table.update,
                 context: context_of(id),
                 sealed: r.try_get(table.column)?,
                 row: vec![id.to_string()],
-            });
-        }
-        let last = match rows.last() {
-            Some(last) if rows.len() as i64 == limit => Some(uuid_column(last, "id")?),
-            _ => None,
-        };
-        Ok((values, last))
+            };
+            Ok((value, id))
+        })
     }
 
     /// Up to `limit` rows of `select` meeting `filter`, after the row whose `order` columns
