@@ -21,7 +21,7 @@ use grassroots_domain::case::to_millis;
 use grassroots_domain::workflow::{decide, evolve, CaseEvent, EventKind, MoveContext};
 use grassroots_domain::{Actor, CaseRecord, CaseState};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -202,13 +202,22 @@ enum Seen {
 
 /// Writes the batch's reports, those whose key was given before answered as the first was;
 /// the outcome of each, in order.
+///
+/// The batch keeps one connection from its reading of the keys to its commit: taking the
+/// pool's connection costs a round trip or two to the database's thread, each time.
 async fn write_batch(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Vec<Result<CreatedCase>> {
-    let seen = match seen_keys(pool, cipher, jobs).await {
+    let unavailable =
+        |e: &dyn std::fmt::Display| jobs.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect();
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(e) => return unavailable(&e),
+    };
+    let seen = match seen_keys(&mut conn, cipher, jobs).await {
         Ok(seen) => seen,
-        Err(e) => return jobs.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
+        Err(e) => return unavailable(&e),
     };
     let fresh: Vec<&IntakeJob> = jobs.iter().zip(&seen).filter(|(_, s)| s.is_none()).map(|(job, _)| job).collect();
-    let mut written = write_fresh(pool, cipher, &fresh).await.into_iter();
+    let mut written = write_fresh(&mut conn, cipher, &fresh).await.into_iter();
     let mut outcomes: Vec<Result<CreatedCase>> = Vec::with_capacity(jobs.len());
     for (job, seen) in jobs.iter().zip(seen) {
         // Only a report with a key can have been seen before.
@@ -232,7 +241,7 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Vec
 }
 
 /// For each report, where its key was given before, if it was.
-async fn seen_keys(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Result<Vec<Option<Seen>>> {
+async fn seen_keys(conn: &mut AnyConnection, cipher: &Cipher, jobs: &[IntakeJob]) -> Result<Vec<Option<Seen>>> {
     let keys: Vec<&IntakeKey> = jobs.iter().filter_map(|job| job.new.key.as_ref()).collect();
     if keys.is_empty() {
         return Ok(jobs.iter().map(|_| None).collect());
@@ -242,7 +251,7 @@ async fn seen_keys(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Resul
     let stored = keys
         .iter()
         .fold(sqlx::query(&sql), |q, k| q.bind(k.key.clone()))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| {
@@ -338,20 +347,20 @@ const KEY_HEAD: &str =
 
 /// Writes the reports, together if the database takes them, else each alone; the outcome of
 /// each, in order.
-async fn write_fresh(pool: &AnyPool, cipher: &Cipher, jobs: &[&IntakeJob]) -> Vec<Result<CreatedCase>> {
+async fn write_fresh(conn: &mut AnyConnection, cipher: &Cipher, jobs: &[&IntakeJob]) -> Vec<Result<CreatedCase>> {
     if jobs.is_empty() {
         return Vec::new();
     }
     for attempt in 1.. {
         let prepared: Vec<Result<Ready>> = jobs.iter().map(|job| Ready::of(cipher, job)).collect();
         let ready: Vec<&Ready> = prepared.iter().filter_map(|r| r.as_ref().ok()).collect();
-        match write_together(pool, cipher, &ready).await {
+        match write_together(conn, cipher, &ready).await {
             Ok(()) => return prepared.into_iter().map(|r| r.map(|r| r.created())).collect(),
             // A tracking number drawn twice: the batch draws again.
             Err(Unwritten::Before(e)) if e.is_unique_violation() && attempt < MAX_DRAWS => {}
             Err(Unwritten::Before(e)) => {
                 tracing::warn!(error = %e, reports = ready.len(), "a batch of reports was refused; writing each alone");
-                return write_apart(pool, cipher, prepared).await;
+                return write_apart(conn, cipher, prepared).await;
             }
             Err(Unwritten::AtCommit(e)) => {
                 // Whether it committed is unknown (a lost connection): writing again could
@@ -372,8 +381,12 @@ enum Unwritten {
     AtCommit(StoreError),
 }
 
-async fn write_together(pool: &AnyPool, cipher: &Cipher, ready: &[&Ready<'_>]) -> std::result::Result<(), Unwritten> {
-    let mut tx = pool.begin().await.map_err(|e| Unwritten::Before(e.into()))?;
+async fn write_together(
+    conn: &mut AnyConnection,
+    cipher: &Cipher,
+    ready: &[&Ready<'_>],
+) -> std::result::Result<(), Unwritten> {
+    let mut tx = conn.begin().await.map_err(|e| Unwritten::Before(e.into()))?;
     if let Err(e) = write_rows(&mut tx, cipher, ready).await {
         // Dropping the transaction rolls it back.
         drop(tx);
@@ -384,8 +397,12 @@ async fn write_together(pool: &AnyPool, cipher: &Cipher, ready: &[&Ready<'_>]) -
 
 /// Writes each report in a savepoint of its own, drawing its tracking number again if it was
 /// taken; a report the database refuses fails alone.
-async fn write_apart(pool: &AnyPool, cipher: &Cipher, prepared: Vec<Result<Ready<'_>>>) -> Vec<Result<CreatedCase>> {
-    let mut tx = match pool.begin().await {
+async fn write_apart(
+    conn: &mut AnyConnection,
+    cipher: &Cipher,
+    prepared: Vec<Result<Ready<'_>>>,
+) -> Vec<Result<CreatedCase>> {
+    let mut tx = match conn.begin().await {
         Ok(tx) => tx,
         Err(e) => return prepared.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
     };
