@@ -107,7 +107,7 @@ pub async fn submit(platform: &Platform, reporter: Reporter<'_>, report: Report)
         crate::warnings::warn_of_danger(platform, danger, created.id, &created.tracking_no).await;
     }
     if let Some((target, at)) = repeats {
-        crate::warnings::warn_of_group(platform, target, &created, at).await;
+        crate::warnings::warn_of_group(platform, target, &created, at);
     }
     Ok(created)
 }

@@ -96,7 +96,10 @@ pub struct Platform {
     /// The words of danger that make a report urgent, as last loaded.
     danger_words: RwLock<Arc<Vec<grassroots_domain::warnings::DangerWord>>>,
     /// Group complaints' warnings waiting to be raised in one commit.
-    group_warnings: warnings::RaisedTogether,
+    group_warnings: Arc<warnings::RaisedTogether>,
+    /// Work a request starts and does not wait for before answering (group complaints'
+    /// warnings), kept track of so that a stopping server waits for it.
+    after_answer: tokio_util::task::TaskTracker,
 }
 
 impl Platform {
@@ -116,11 +119,19 @@ impl Platform {
             classifier: RwLock::new(None),
             search: RwLock::new(None),
             danger_words: RwLock::new(Arc::new(danger_words)),
-            group_warnings: warnings::RaisedTogether::default(),
+            group_warnings: Arc::default(),
+            after_answer: tokio_util::task::TaskTracker::new(),
             settings,
         });
         classify::follow(&platform).await?;
         Ok(platform)
+    }
+
+    /// Waits for the work requests started after answering them to end.
+    pub async fn settled(&self) {
+        self.after_answer.close();
+        self.after_answer.wait().await;
+        self.after_answer.reopen();
     }
 
     /// The classifier in service, as last loaded.

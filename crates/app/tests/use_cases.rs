@@ -430,7 +430,9 @@ async fn many_reports_of_one_matter_are_warned_of_as_a_group_complaint(db: suppo
     use grassroots_domain::warnings::{WarningKind, WarningState};
     let platform = platform(&db).await;
     let dispatcher = staff(&platform, "dispatcher", Role::Dispatcher, "region:110101001").await;
+    // Raised after each report is answered.
     let groups = || async {
+        platform.settled().await;
         let found = warnings::list(&platform, &dispatcher, &[WarningState::New]).await.unwrap();
         found.into_iter().filter(|w| w.kind == WarningKind::Group).collect::<Vec<_>>()
     };
@@ -494,6 +496,7 @@ async fn matters_reported_at_once_are_each_warned_of_once(db: support::TestDb) {
     while let Some(done) = together.join_next().await {
         done.unwrap().unwrap();
     }
+    platform.settled().await;
     let found = warnings::list(&platform, &dispatcher, &[WarningState::New]).await.unwrap();
     let mut warned: Vec<_> =
         found.iter().filter(|w| w.kind == WarningKind::Group).map(|w| w.case_id.unwrap()).collect();

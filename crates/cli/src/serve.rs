@@ -66,14 +66,15 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     }
     let index = grassroots_app::search::open(&platform, &common.search_dir()).await.map_err(crate::refused)?;
     tokio::spawn(search_follower(platform.clone(), index));
-    tokio::spawn(reference_refresher(platform));
+    tokio::spawn(reference_refresher(platform.clone()));
     let listener =
         tokio::net::TcpListener::bind(&common.listen).await.with_context(|| format!("binding {}", common.listen))?;
     tracing::info!(listen = %common.listen, "serving");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stopping())
         .await?;
-    tracing::info!("stopped: every request taken was answered");
+    platform.settled().await;
+    tracing::info!("stopped: every request taken was answered, and what it started after answering done");
     Ok(())
 }
 
