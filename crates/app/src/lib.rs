@@ -102,6 +102,14 @@ pub struct Platform {
     after_answer: tokio_util::task::TaskTracker,
 }
 
+/// A tracker closed from the start: it only counts the tasks it was given, and `wait` returns
+/// whenever none is running, for any number of waiters (closing it later would race them).
+fn closed_tracker() -> tokio_util::task::TaskTracker {
+    let tracker = tokio_util::task::TaskTracker::new();
+    tracker.close();
+    tracker
+}
+
 impl Platform {
     pub async fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Arc<Self>, StoreError> {
         let reference = store.reference().await?;
@@ -120,18 +128,16 @@ impl Platform {
             search: RwLock::new(None),
             danger_words: RwLock::new(Arc::new(danger_words)),
             group_warnings: Arc::default(),
-            after_answer: tokio_util::task::TaskTracker::new(),
+            after_answer: closed_tracker(),
             settings,
         });
         classify::follow(&platform).await?;
         Ok(platform)
     }
 
-    /// Waits for the work requests started after answering them to end.
+    /// Waits until none of the work requests started after answering them is running.
     pub async fn settled(&self) {
-        self.after_answer.close();
         self.after_answer.wait().await;
-        self.after_answer.reopen();
     }
 
     /// The classifier in service, as last loaded.
