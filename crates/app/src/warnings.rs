@@ -116,17 +116,12 @@ const GROUP_NAMED: usize = 50;
 /// behind intake's batches for SQLite's one writer. In a flood that wait was a fifth of each
 /// answer's time.
 pub(crate) fn warn_of_group(platform: &Platform, target: Uuid, created: &CreatedCase, at: DateTime<Utc>) {
-    let (store, together, created) = (platform.store.clone(), platform.group_warnings.clone(), created.clone());
-    platform.after_answer.spawn(async move { raise_group(&*store, &together, target, &created, at).await });
+    let (store, together, tracking_no) =
+        (platform.store.clone(), platform.group_warnings.clone(), created.tracking_no.clone());
+    platform.after_answer.spawn(async move { raise_group(&*store, &together, target, &tracking_no, at).await });
 }
 
-async fn raise_group(
-    store: &dyn Store,
-    together: &RaisedTogether,
-    target: Uuid,
-    created: &CreatedCase,
-    at: DateTime<Utc>,
-) {
+async fn raise_group(store: &dyn Store, together: &RaisedTogether, target: Uuid, tracking_no: &str, at: DateTime<Utc>) {
     let key = format!("group:{target}");
     let raised = async {
         // A flood's later reports find the matter warned of already, by reading alone.
@@ -147,16 +142,16 @@ async fn raise_group(
     };
     match raised.await {
         Ok(Some(Raised::Now { reports })) => {
-            tracing::warn!(case = %created.tracking_no, ?reports, "a group complaint: many reports of one matter")
+            tracing::warn!(case = %tracking_no, ?reports, "a group complaint: many reports of one matter")
         }
         Ok(None | Some(Raised::Before)) => {}
         // The report is kept; the case page still counts the matter's reports, and the
         // matter's next report tries again.
         Ok(Some(Raised::NotKept(error))) => {
-            tracing::error!(%error, case = %created.tracking_no, "the warning of a group complaint was not kept")
+            tracing::error!(%error, case = %tracking_no, "the warning of a group complaint was not kept")
         }
         Err(e) => {
-            tracing::error!(error = %e, case = %created.tracking_no, "the warning of a group complaint was not kept")
+            tracing::error!(error = %e, case = %tracking_no, "the warning of a group complaint was not kept")
         }
     }
 }

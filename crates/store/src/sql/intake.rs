@@ -206,15 +206,13 @@ enum Seen {
 /// The batch keeps one connection from its reading of the keys to its commit: taking the
 /// pool's connection costs a round trip or two to the database's thread, each time.
 async fn write_batch(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Vec<Result<CreatedCase>> {
-    let unavailable =
-        |e: &dyn std::fmt::Display| jobs.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect();
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
-        Err(e) => return unavailable(&e),
+        Err(e) => return all_unavailable(jobs.len(), &e),
     };
     let seen = match seen_keys(&mut conn, cipher, jobs).await {
         Ok(seen) => seen,
-        Err(e) => return unavailable(&e),
+        Err(e) => return all_unavailable(jobs.len(), &e),
     };
     let fresh: Vec<&IntakeJob> = jobs.iter().zip(&seen).filter(|(_, s)| s.is_none()).map(|(job, _)| job).collect();
     let mut written = write_fresh(&mut conn, cipher, &fresh).await.into_iter();
@@ -238,6 +236,11 @@ async fn write_batch(pool: &AnyPool, cipher: &Cipher, jobs: &[IntakeJob]) -> Vec
         outcomes.push(outcome);
     }
     outcomes
+}
+
+/// The outcome of each of `reports` when none could be written, for `reason`.
+fn all_unavailable(reports: usize, reason: &dyn std::fmt::Display) -> Vec<Result<CreatedCase>> {
+    (0..reports).map(|_| Err(StoreError::Unavailable(reason.to_string()))).collect()
 }
 
 /// For each report, where its key was given before, if it was.
@@ -283,6 +286,11 @@ const KEYED_SELECT: &str =
     "SELECT client, key, fingerprint, case_id, tracking_no, query_code_enc, state, response_due, \
                             resolve_due FROM intake_keys";
 
+/// One client's key.
+fn one_key() -> String {
+    format!("{KEYED_SELECT} WHERE client = $1 AND key = $2")
+}
+
 /// A kept key's case, its query code opened.
 fn keyed_case(cipher: &Cipher, row: &AnyRow) -> Result<KeyedCase> {
     let id = uuid_column(row, "case_id")?;
@@ -308,11 +316,7 @@ impl SqlStore {
     /// Read beside the writer (on SQLite its one connection is the intake writer's): a key
     /// committed after this reading is still found by the writer before it writes the report.
     pub(super) async fn kept_key(&self, client: &str, key: &str) -> Result<Option<KeyedCase>> {
-        let row = sqlx::query(&format!("{KEYED_SELECT} WHERE client = $1 AND key = $2"))
-            .bind(client)
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(&one_key()).bind(client).bind(key).fetch_optional(&self.read).await?;
         row.map(|row| keyed_case(&self.cipher, &row)).transpose()
     }
 
@@ -366,7 +370,7 @@ async fn write_fresh(conn: &mut AnyConnection, cipher: &Cipher, jobs: &[&IntakeJ
                 // Whether it committed is unknown (a lost connection): writing again could
                 // store a report twice.
                 tracing::error!(error = %e, "intake commit failed");
-                return jobs.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect();
+                return all_unavailable(jobs.len(), &e);
             }
         }
     }
@@ -404,7 +408,7 @@ async fn write_apart(
 ) -> Vec<Result<CreatedCase>> {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
-        Err(e) => return prepared.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
+        Err(e) => return all_unavailable(prepared.len(), &e),
     };
     let mut written = Vec::with_capacity(prepared.len());
     for ready in prepared {
@@ -453,11 +457,8 @@ async fn write_alone<'a>(conn: &mut AnyConnection, cipher: &Cipher, mut ready: R
 
 async fn key_kept_meanwhile(conn: &mut AnyConnection, key: Option<&IntakeKey>) -> Result<bool> {
     let Some(key) = key else { return Ok(false) };
-    let kept = sqlx::query("SELECT 1 FROM intake_keys WHERE client = $1 AND key = $2")
-        .bind(key.client.clone())
-        .bind(key.key.clone())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let kept =
+        sqlx::query(&one_key()).bind(key.client.clone()).bind(key.key.clone()).fetch_optional(&mut *conn).await?;
     Ok(kept.is_some())
 }
 
