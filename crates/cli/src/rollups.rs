@@ -25,9 +25,13 @@ pub async fn run(store: &dyn Store, command: RollupsCommand) -> anyhow::Result<(
             let done = if dry_run { "left as they are" } else { "corrected" };
             format!("{} rows missing or wrong, {} stale rows: {done}", check.wrong, check.stale)
         };
-        println!("{:<26} {:>9} rows  {verdict}", check.cut.label(), check.rows);
+        println!("{:<28} {:>9} rows  {verdict}", check.counters.label(), check.rows);
     }
     let differ = checks.iter().filter(|c| !c.agrees()).count();
-    println!("{} cuts checked in {:.1} s, {differ} differed", checks.len(), started.elapsed().as_secs_f64());
+    println!(
+        "{} sets of counters checked in {:.1} s, {differ} differed",
+        checks.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

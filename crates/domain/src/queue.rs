@@ -95,19 +95,46 @@ impl Queue {
 
     /// Whether `case` belongs in this queue for `role` (the store applies the same rule in SQL).
     pub fn holds(self, role: Role, case: &CaseRecord) -> bool {
+        self.admits(role, &QueueFacets::of(case))
+    }
+
+    /// Whether a case with these facets belongs in this queue for `role`: the rule of
+    /// [`Queue::holds`], which reads nothing else of a case, so that counts kept by facets
+    /// (`rollups::OpenKey`) give every queue's size.
+    pub fn admits(self, role: Role, case: &QueueFacets) -> bool {
         if !self.states(role).contains(&case.state) {
             return false;
         }
         match self {
-            Self::ToDispatch => case.return_count == 0,
-            Self::Returned => case.return_count > 0,
+            Self::ToDispatch => !case.returned,
+            Self::Returned => case.returned,
             Self::DueSoon => case.due_status == DueStatus::DueSoon,
             Self::Overdue => case.due_status == DueStatus::Overdue,
             // A supervisor's in-progress cases are theirs only while an extension waits.
-            Self::Mine if role == Role::Supervisor && case.state == CaseState::InProgress => {
-                case.pending_extension.is_some()
-            }
+            Self::Mine if role == Role::Supervisor && case.state == CaseState::InProgress => case.extension_pending,
             Self::ToRegister | Self::Mine => true,
+        }
+    }
+}
+
+/// What the queues tell apart of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QueueFacets {
+    pub state: CaseState,
+    pub due_status: DueStatus,
+    /// Sent back by a unit at least once (退单).
+    pub returned: bool,
+    /// An extension of its deadline waits for a supervisor.
+    pub extension_pending: bool,
+}
+
+impl QueueFacets {
+    pub fn of(case: &CaseRecord) -> Self {
+        Self {
+            state: case.state,
+            due_status: case.due_status,
+            returned: case.return_count > 0,
+            extension_pending: case.pending_extension.is_some(),
         }
     }
 }

@@ -54,7 +54,7 @@ pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
-pub use rollups::{RollupCheck, RollupStore};
+pub use rollups::{Counters, RollupCheck, RollupStore};
 pub use search::SearchFeedStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::StatsStore;

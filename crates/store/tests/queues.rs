@@ -55,8 +55,17 @@ async fn queues_hold_what_the_domain_says(db: TestDb) {
     }
     let district = Scope::parse("region:110101").unwrap();
     let unit_b = Scope::Unit { unit: UNIT_B.into() };
+    let street = Scope::parse("region:110101001").unwrap();
+    let community = Scope::parse("region:110101001001").unwrap();
+    // A street with none of these cases: the counts keep to their places.
+    let other_street = Scope::parse("region:110101002").unwrap();
+    let grid = Scope::Grids { codes: vec![GRID.into()] };
     for (role, scope) in [
         (Role::Dispatcher, &district),
+        (Role::Dispatcher, &street),
+        (Role::Dispatcher, &community),
+        (Role::Dispatcher, &other_street),
+        (Role::GridWorker, &grid),
         (Role::Supervisor, &district),
         (Role::Operator, &district),
         (Role::Handler, &a_scope()),

@@ -8,13 +8,14 @@ mod support;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::queue::Queue;
 use grassroots_domain::rates::RateCounts;
 use grassroots_domain::rollups::{day_of, day_start, Cut};
 use grassroots_domain::workflow::Move;
-use grassroots_domain::{Actor, CaseRecord, Channel, RegionCode, RegionLevel, Satisfaction, Scope};
+use grassroots_domain::{Actor, CaseRecord, Channel, RegionCode, RegionLevel, Role, Satisfaction, Scope};
 use grassroots_store::{
-    CaseStore, CreatedCase, Grouping, HistoricCase, HistoryStore, JobStore, RateFilter, ResidentPass, RollupStore,
-    StatsStore, Store,
+    CaseStore, Counters, CreatedCase, Grouping, HistoricCase, HistoryStore, JobStore, RateFilter, ResidentPass,
+    RollupStore, StatsStore, Store,
 };
 use support::*;
 use uuid::Uuid;
@@ -171,18 +172,36 @@ async fn a_rebuild_says_what_it_corrected_and_puts_it_right(db: TestDb) {
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     sqlx::query("UPDATE case_rollups SET received = received + 5 WHERE cut = 1").execute(&pool).await.unwrap();
     sqlx::query("DELETE FROM case_rollups WHERE cut = 3 AND co_unit <> ''").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE case_open_counts SET n = n + 2 WHERE n > 0").execute(&pool).await.unwrap();
     pool.close().await;
     let before = s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap();
+    let mine = |counts: Vec<(Queue, i64)>| counts.into_iter().find(|(q, _)| *q == Queue::Mine).map(|(_, n)| n);
+    // The one dispatched case is counted three times in a handler's queue (the scope of every
+    // case, which the open counts answer).
+    assert_eq!(mine(s.queue_counts(&Scope::All, Role::Handler).await.unwrap()), Some(3));
     let checks = s.rebuild_rollups(false).await.unwrap();
-    let wrong: Vec<(i64, i64, i64)> = checks.iter().map(|c| (c.cut.code(), c.wrong, c.stale)).collect();
+    let wrong: Vec<(Counters, i64, i64)> = checks.iter().map(|c| (c.counters, c.wrong, c.stale)).collect();
+    let days = |cut: Cut, wrong, stale| (Counters::Days(cut), wrong, stale);
     assert_eq!(
         wrong,
-        vec![(7, 0, 0), (1, 1, 1), (8, 0, 0), (2, 0, 0), (3, 1, 0), (4, 0, 0), (5, 0, 0), (9, 0, 0), (6, 0, 0)]
+        vec![
+            days(Cut::DistrictCategory, 0, 0),
+            days(Cut::Street, 1, 1),
+            days(Cut::DistrictUnit, 0, 0),
+            days(Cut::StreetCategory, 0, 0),
+            days(Cut::StreetUnit, 1, 0),
+            days(Cut::Community, 0, 0),
+            days(Cut::CommunityCategory, 0, 0),
+            days(Cut::CommunityUnit, 0, 0),
+            days(Cut::Grid, 0, 0),
+            (Counters::Open, 1, 1),
+        ]
     );
     assert!(!s.rebuild_rollups(false).await.unwrap().iter().all(|c| c.agrees()), "a dry run changes nothing");
     assert!(!s.rebuild_rollups(true).await.unwrap().iter().all(|c| c.agrees()), "it reports what it corrected");
     assert!(s.rebuild_rollups(false).await.unwrap().iter().all(|c| c.agrees()));
     assert_eq!(s.rate_counts(&Scope::All, &RateFilter::default()).await.unwrap(), before);
+    assert_eq!(mine(s.queue_counts(&Scope::All, Role::Handler).await.unwrap()), Some(1));
     let street = RateFilter { region: Some(RegionCode::parse("110101001").unwrap()), ..RateFilter::default() };
     assert_eq!(s.region_counts(&Scope::All, RegionLevel::Township, &street).await.unwrap()[0].total, 1);
 }
@@ -197,14 +216,17 @@ async fn a_cut_without_counters_is_counted_when_the_store_is_next_opened(db: Tes
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let added = Cut::CommunityUnit.code();
     sqlx::query(&format!("DELETE FROM case_rollups WHERE cut = {added}")).execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM case_open_counts").execute(&pool).await.unwrap();
     sqlx::query("UPDATE case_rollups SET received = received + 5 WHERE cut = 1").execute(&pool).await.unwrap();
     pool.close().await;
     db.store.migrate().await.unwrap();
     let checks = s.rebuild_rollups(false).await.unwrap();
-    let counted = checks.iter().find(|c| c.cut == Cut::CommunityUnit).unwrap();
-    assert!(counted.agrees() && counted.rows > 0, "{counted:?}");
-    let disagreeing: Vec<Cut> = checks.iter().filter(|c| !c.agrees()).map(|c| c.cut).collect();
-    assert_eq!(disagreeing, vec![Cut::Street]);
+    for added in [Counters::Days(Cut::CommunityUnit), Counters::Open] {
+        let counted = checks.iter().find(|c| c.counters == added).unwrap();
+        assert!(counted.agrees() && counted.rows > 0, "{counted:?}");
+    }
+    let disagreeing: Vec<Counters> = checks.iter().filter(|c| !c.agrees()).map(|c| c.counters).collect();
+    assert_eq!(disagreeing, vec![Counters::Days(Cut::Street)]);
 }
 
 conformance!(

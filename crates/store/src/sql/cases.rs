@@ -1,9 +1,10 @@
 //! Cases: intake, reads within scope, moves, the resident's view, reveal of personal data.
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::case::DueStatus;
 use grassroots_domain::decisions::Decision;
 use grassroots_domain::personal::{mask_name, mask_phone};
-use grassroots_domain::queue::Queue;
+use grassroots_domain::queue::{Queue, QueueFacets};
 use grassroots_domain::workflow::{check_photos, decide, evolve, CaseEvent, EventKind, Move, MoveContext};
 use grassroots_domain::{Actor, CaseRecord, CaseState, FieldError, MoveError, Role, Scope};
 use rand::Rng;
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::rows::{
-    bind_mutable, category_clause, district_of, record_from_row, reporter_from_row, scope_clause,
+    bind_mutable, category_clause, coded, district_of, record_from_row, reporter_from_row, scope_clause,
     scoped_region_clauses, AnyQuery, CASE_COLUMNS, MUTABLE_COLUMNS,
 };
 use grassroots_domain::case::to_millis;
@@ -372,6 +373,54 @@ impl SqlStore {
     /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
     /// are those it leads and those it co-handles, counted apart: each part walks an index,
     /// where one OR over both would read every case meeting the condition.
+    /// A unit's queues counted from its cases, one count per queue and state: each walks its
+    /// own index (state, due status, returned or extension), where one query summing over
+    /// every open case would read them all.
+    async fn unit_queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
+        let mut counts = Vec::new();
+        for queue in Queue::for_role(role) {
+            let mut n = 0;
+            for state in queue.states(role) {
+                n += match queue {
+                    // Registered cases not returned: all registered ones, less the few returned
+                    // (counting "never returned" directly would read every registered row).
+                    Queue::ToDispatch => {
+                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
+                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
+                    }
+                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
+                };
+            }
+            counts.push((*queue, n));
+        }
+        Ok(counts)
+    }
+
+    /// The open cases of a scope of places, by queue facets (`case_open_counts`).
+    async fn open_counts(&self, scope: &Scope) -> Result<Vec<(QueueFacets, i64)>> {
+        let mut args = Args::default();
+        let clauses = scoped_region_clauses(scope, None, &mut args);
+        let sql = format!(
+            "SELECT state, due_status, returned, extension_pending, CAST(SUM(n) AS BIGINT) AS n \
+             FROM case_open_counts c WHERE {} GROUP BY state, due_status, returned, extension_pending",
+            clauses.join(" AND ")
+        );
+        args.bind(sqlx::query(&sql))
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|row| {
+                let facets = QueueFacets {
+                    state: coded(CaseState::parse, "state", row.try_get("state")?)?,
+                    due_status: coded(DueStatus::parse, "due_status", row.try_get("due_status")?)?,
+                    returned: row.try_get::<i64, _>("returned")? != 0,
+                    extension_pending: row.try_get::<i64, _>("extension_pending")? != 0,
+                };
+                Ok((facets, row.try_get::<i64, _>("n")?))
+            })
+            .collect()
+    }
+
     async fn count_in(&self, scope: &Scope, condition: &str) -> Result<i64> {
         let parts: Vec<(String, Args)> = match scope {
             Scope::Unit { unit } => {
@@ -849,25 +898,15 @@ impl crate::CaseStore for SqlStore {
     }
 
     async fn queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
-        // One count per queue and state: each walks its own index (state, due status, returned
-        // or extension), where one query summing over every open case would read them all.
-        let mut counts = Vec::new();
-        for queue in Queue::for_role(role) {
-            let mut n = 0;
-            for state in queue.states(role) {
-                n += match queue {
-                    // Registered cases not returned: all registered ones, less the few returned
-                    // (counting "never returned" directly would read every registered row).
-                    Queue::ToDispatch => {
-                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
-                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
-                    }
-                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
-                };
-            }
-            counts.push((*queue, n));
-        }
-        Ok(counts)
+        let open = match scope {
+            // The open counts tell places apart, not units: a unit's cases are counted.
+            Scope::Unit { .. } => return self.unit_queue_counts(scope, role).await,
+            Scope::All | Scope::Regions { .. } | Scope::Grids { .. } => self.open_counts(scope).await?,
+        };
+        Ok(Queue::for_role(role)
+            .iter()
+            .map(|queue| (*queue, open.iter().filter(|(facets, _)| queue.admits(role, facets)).map(|(_, n)| n).sum()))
+            .collect())
     }
 
     async fn apply_move_with_photos(

@@ -31,8 +31,8 @@ const POSTGRES_CASE_INDEXES: &str = "SELECT i.relname::text AS name, pg_get_inde
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1";
 
 /// The tables an import fills, the counters included.
-const IMPORTED_TABLES: [&str; 6] =
-    ["cases", "events", "case_imports", "case_co_units", "machine_decisions", "case_rollups"];
+const IMPORTED_TABLES: [&str; 7] =
+    ["cases", "events", "case_imports", "case_co_units", "machine_decisions", "case_rollups", "case_open_counts"];
 
 /// Indexes as (name, definition) rows.
 fn names_and_definitions(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<(String, String)>> {

@@ -1,14 +1,17 @@
-//! The counters of cases per day and place: changed with every case row written, read by the
-//! figures (stats.rs), recomputed from the cases by `rebuild_rollups`.
+//! The counters of cases per day and place, and the open cases per place and queue facets:
+//! changed with every case row written, read by the figures (stats.rs) and the queues' counts
+//! (cases.rs), recomputed from the cases by `rebuild_rollups`.
 
-use grassroots_domain::rollups::{CategoryDepth, Counter, Cut, Need, RollupKey, Tally, BEIJING_MS, DAY_MS};
-use grassroots_domain::{RegionCode, RegionLevel, Scope};
+use grassroots_domain::rollups::{
+    CategoryDepth, Changes, Counter, Cut, Need, OpenKey, RollupKey, Tally, BEIJING_MS, DAY_MS,
+};
+use grassroots_domain::{CaseState, RegionCode, RegionLevel, Scope};
 use sqlx::{AnyConnection, Row};
 
 use super::cases::PENDING_STATES;
 use super::rows::{region_clause_on, scope_implied, AnyQuery};
 use super::{insert_rows, Args, Backend, SqlStore};
-use crate::{RateFilter, Result, RollupCheck};
+use crate::{Counters, RateFilter, Result, RollupCheck};
 
 const KEY_COLUMNS: [&str; 10] = [
     "cut",
@@ -49,17 +52,66 @@ fn bind_change(q: AnyQuery<'static>, (key, tally): (RollupKey, Tally)) -> AnyQue
     q
 }
 
+/// The key of the open cases' counts, then the count.
+const OPEN_KEY: [&str; 8] = [
+    "district_code",
+    "street_code",
+    "community_code",
+    "grid_code",
+    "state",
+    "due_status",
+    "returned",
+    "extension_pending",
+];
+
+fn bind_open(q: AnyQuery<'static>, (key, n): (OpenKey, i64)) -> AnyQuery<'static> {
+    q.bind(key.district)
+        .bind(key.street)
+        .bind(key.community)
+        .bind(key.grid)
+        .bind(key.facets.state.as_str())
+        .bind(key.facets.due_status.as_str())
+        .bind(i64::from(key.facets.returned))
+        .bind(i64::from(key.facets.extension_pending))
+        .bind(n)
+}
+
 /// Adds the changes to the counters, in the caller's transaction. The changes come in key
-/// order, so two transactions lock shared rows in the same order and never deadlock.
-pub(super) async fn apply(conn: &mut AnyConnection, changes: Vec<(RollupKey, Tally)>) -> Result<()> {
-    if changes.is_empty() {
-        return Ok(());
+/// order, the counters per day first, so two transactions lock shared rows in the same order
+/// and never deadlock.
+pub(super) async fn apply(conn: &mut AnyConnection, changes: Changes) -> Result<()> {
+    if !changes.days.is_empty() {
+        let columns = all_columns();
+        let head = format!("INSERT INTO case_rollups ({})", columns.join(", "));
+        let sums: Vec<String> = counter_columns().map(|c| format!("{c} = case_rollups.{c} + excluded.{c}")).collect();
+        let tail = format!("ON CONFLICT ({}) DO UPDATE SET {}", KEY_COLUMNS.join(", "), sums.join(", "));
+        insert_rows(conn, &head, columns.len(), &tail, changes.days, bind_change).await?;
     }
-    let columns = all_columns();
-    let head = format!("INSERT INTO case_rollups ({})", columns.join(", "));
-    let sums: Vec<String> = counter_columns().map(|c| format!("{c} = case_rollups.{c} + excluded.{c}")).collect();
-    let tail = format!("ON CONFLICT ({}) DO UPDATE SET {}", KEY_COLUMNS.join(", "), sums.join(", "));
-    insert_rows(conn, &head, columns.len(), &tail, changes, bind_change).await
+    if !changes.open.is_empty() {
+        let head = format!("INSERT INTO case_open_counts ({}, n)", OPEN_KEY.join(", "));
+        let tail = format!("ON CONFLICT ({}) DO UPDATE SET n = case_open_counts.n + excluded.n", OPEN_KEY.join(", "));
+        insert_rows(conn, &head, OPEN_KEY.len() + 1, &tail, changes.open, bind_open).await?;
+    }
+    Ok(())
+}
+
+/// The SQL of the open cases' counts recomputed from the cases: the rule of
+/// `rollups::open_key`, written again for the database.
+fn open_recomputation() -> String {
+    format!(
+        "SELECT COALESCE(district_code, '') AS district_code, COALESCE(street_code, '') AS street_code, \
+         COALESCE(community_code, '') AS community_code, COALESCE(grid_code, '') AS grid_code, state, due_status, \
+         CASE WHEN return_count > 0 THEN 1 ELSE 0 END AS returned, extension_pending, COUNT(*) AS n \
+         FROM cases WHERE state NOT IN ({}) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        at_rest()
+    )
+}
+
+/// The states of cases at rest, as an SQL list.
+fn at_rest() -> String {
+    let states: Vec<String> =
+        CaseState::ALL.iter().filter(|s| s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
+    states.join(", ")
 }
 
 /// The SQL of what a case (alias `c`) adds to `cut`, on the day of its receipt or of its first
@@ -146,9 +198,9 @@ fn counts_anything() -> String {
 }
 
 impl SqlStore {
-    /// Fills the counters of a store that has cases and cuts without any (a store made before
-    /// the counters were kept, or before those cuts were): those cuts only, so that adding a
-    /// cut costs one pass over the cases, not a check of every cut.
+    /// Fills the counters of a store that has cases and counters without any (a store made
+    /// before the counters were kept, or before those cuts or the open counts were): those
+    /// only, so that adding a cut costs one pass over the cases, not a check of every cut.
     pub(super) async fn fill_empty_rollups(&self) -> Result<bool> {
         if sqlx::query("SELECT 1 AS x FROM cases LIMIT 1").fetch_optional(&self.read).await?.is_none() {
             return Ok(false);
@@ -157,8 +209,14 @@ impl SqlStore {
         for cut in Cut::ALL {
             let row = sqlx::query("SELECT 1 AS x FROM case_rollups WHERE cut = $1 LIMIT 1").bind(cut.code());
             if row.fetch_optional(&self.read).await?.is_none() {
-                empty.push(cut);
+                empty.push(Counters::Days(cut));
             }
+        }
+        let open_cases = format!("SELECT 1 AS x FROM cases WHERE state NOT IN ({}) LIMIT 1", at_rest());
+        if sqlx::query("SELECT 1 AS x FROM case_open_counts LIMIT 1").fetch_optional(&self.read).await?.is_none()
+            && sqlx::query(&open_cases).fetch_optional(&self.read).await?.is_some()
+        {
+            empty.push(Counters::Open);
         }
         if !empty.is_empty() {
             self.recount(&empty, true).await?;
@@ -166,23 +224,32 @@ impl SqlStore {
         Ok(!empty.is_empty())
     }
 
-    /// Recomputes `cuts` from the cases, says how each compares with what is kept and, with
-    /// `correct`, replaces what differs.
-    async fn recount(&self, cuts: &[Cut], correct: bool) -> Result<Vec<RollupCheck>> {
+    /// Recomputes `counters` from the cases, says how each compares with what is kept and,
+    /// with `correct`, replaces what differs.
+    async fn recount(&self, counters: &[Counters], correct: bool) -> Result<Vec<RollupCheck>> {
         let mut tx = self.write.begin().await?;
         if self.backend == Backend::Postgres {
             // Moves wait for the counters until this commits: a move that committed before is
             // in the recomputation, one that commits after adds its change to it.
-            sqlx::query("LOCK TABLE case_rollups IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+            sqlx::query("LOCK TABLE case_rollups, case_open_counts IN EXCLUSIVE MODE").execute(&mut *tx).await?;
         }
-        let columns = all_columns().join(", ");
         let mut checks = Vec::new();
-        for &cut in cuts {
+        for &counted in counters {
+            let (table, columns, recomputed, kept) = match counted {
+                Counters::Days(cut) => (
+                    "case_rollups",
+                    all_columns().join(", "),
+                    recomputation(cut),
+                    format!("cut = {} AND {}", cut.code(), counts_anything()),
+                ),
+                Counters::Open => {
+                    ("case_open_counts", format!("{}, n", OPEN_KEY.join(", ")), open_recomputation(), "n <> 0".into())
+                }
+            };
             sqlx::query("DROP TABLE IF EXISTS rollups_recomputed").execute(&mut *tx).await?;
-            let create = format!("CREATE TEMPORARY TABLE rollups_recomputed AS {}", recomputation(cut));
+            let create = format!("CREATE TEMPORARY TABLE rollups_recomputed AS {recomputed}");
             sqlx::query(&create).execute(&mut *tx).await?;
-            let stored =
-                format!("SELECT {columns} FROM case_rollups WHERE cut = {} AND {}", cut.code(), counts_anything());
+            let stored = format!("SELECT {columns} FROM {table} WHERE {kept}");
             let rows: i64 =
                 sqlx::query("SELECT COUNT(*) AS n FROM rollups_recomputed").fetch_one(&mut *tx).await?.try_get("n")?;
             let wrong: i64 = sqlx::query(&format!(
@@ -197,10 +264,14 @@ impl SqlStore {
             .fetch_one(&mut *tx)
             .await?
             .try_get("n")?;
-            let check = RollupCheck { cut, rows, wrong, stale };
+            let check = RollupCheck { counters: counted, rows, wrong, stale };
             if correct && !check.agrees() {
-                sqlx::query(&format!("DELETE FROM case_rollups WHERE cut = {}", cut.code())).execute(&mut *tx).await?;
-                sqlx::query(&format!("INSERT INTO case_rollups ({columns}) SELECT {columns} FROM rollups_recomputed"))
+                let everything = match counted {
+                    Counters::Days(cut) => format!("cut = {}", cut.code()),
+                    Counters::Open => "1=1".into(),
+                };
+                sqlx::query(&format!("DELETE FROM {table} WHERE {everything}")).execute(&mut *tx).await?;
+                sqlx::query(&format!("INSERT INTO {table} ({columns}) SELECT {columns} FROM rollups_recomputed"))
                     .execute(&mut *tx)
                     .await?;
             }
@@ -215,7 +286,8 @@ impl SqlStore {
 #[async_trait::async_trait]
 impl crate::RollupStore for SqlStore {
     async fn rebuild_rollups(&self, correct: bool) -> Result<Vec<RollupCheck>> {
-        self.recount(&Cut::ALL, correct).await
+        let every: Vec<Counters> = Cut::ALL.into_iter().map(Counters::Days).chain([Counters::Open]).collect();
+        self.recount(&every, correct).await
     }
 }
 
