@@ -817,13 +817,15 @@ impl crate::CaseStore for SqlStore {
         // by share as well: with one `IN` or `OR` over them, the planner walks a state's whole
         // index in id order rather than sort the few cases of those places.
         let parts = scope_parts(scope, f.region.as_ref(), states.len());
+        // Several arms read ids alone, which their indexes hold, and only the page's cases are
+        // read whole: whole rows for every arm's page were read from the table, mostly to be
+        // dropped by the merge (a grid worker's every case: 9 states × their grids × a page).
+        let columns = if parts.len() * states.len() == 1 { CASE_COLUMNS } else { "c.id" };
         let mut arms = Vec::new();
         for part in &parts {
             for state in &states {
                 let conditions = part.conditions(f, *state, &mut args).join(" AND ");
-                arms.push(format!(
-                    "SELECT {CASE_COLUMNS} FROM cases c WHERE {conditions} ORDER BY c.id DESC LIMIT {limit}"
-                ));
+                arms.push(format!("SELECT {columns} FROM cases c WHERE {conditions} ORDER BY c.id DESC LIMIT {limit}"));
             }
         }
         let sql = match arms.as_slice() {
@@ -831,7 +833,11 @@ impl crate::CaseStore for SqlStore {
             _ => {
                 let arms: Vec<String> =
                     arms.iter().enumerate().map(|(i, arm)| format!("SELECT * FROM ({arm}) AS arm{i}")).collect();
-                format!("{} ORDER BY id DESC LIMIT {limit}", arms.join(" UNION ALL "))
+                format!(
+                    "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id IN \
+                     (SELECT id FROM ({}) AS arms ORDER BY id DESC LIMIT {limit}) ORDER BY c.id DESC",
+                    arms.join(" UNION ALL ")
+                )
             }
         };
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
