@@ -94,6 +94,19 @@ pub struct SqlStore {
 /// The page cache of every SQLite connection, 64 MiB (bulk imports raise it for a while).
 pub(crate) const USUAL_CACHE: &str = "PRAGMA cache_size = -65536";
 
+/// The options of every PostgreSQL pool: without JIT compilation. The platform's statements
+/// are short, and the planner compiles any whose estimate passes `jit_above_cost` (on by
+/// default in PostgreSQL 12 and later), which added 10–30 ms to readings that run in 20
+/// (patrol coverage of every grid at ten million cases: 29–50 ms with it, 21–25 without).
+pub(super) fn postgres_pool() -> AnyPoolOptions {
+    AnyPoolOptions::new().after_connect(|conn, _| {
+        Box::pin(async move {
+            conn.execute("SET jit = off").await?;
+            Ok(())
+        })
+    })
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -134,7 +147,7 @@ impl SqlStore {
                 Ok(Self { backend, write, read, cipher, intake, files, replica: None })
             }
             Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
+                let pool = postgres_pool()
                     .max_connections(options.max_connections.max(2))
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(&options.url)

@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::Row;
 
@@ -35,7 +34,7 @@ pub(crate) struct Replica {
 impl Replica {
     /// Connections are made when first needed: a standby down at start delays nothing.
     pub(crate) fn new(url: &str, max_lag: Duration, max_connections: u32) -> Result<Self> {
-        let pool = AnyPoolOptions::new()
+        let pool = super::postgres_pool()
             .max_connections(max_connections.max(1))
             .acquire_timeout(CHECK_TIMEOUT)
             .connect_lazy(url)?;
