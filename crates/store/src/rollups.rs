@@ -45,7 +45,8 @@ impl RollupCheck {
 
 #[async_trait]
 pub trait RollupStore: Send + Sync {
-    /// Recomputes every cut and the open counts from the cases and compares; with `correct`, replaces the cuts
-    /// that differ, in one transaction that holds off every other change of the counters.
+    /// Recomputes every cut and the open counts from the cases and compares; with `correct`,
+    /// replaces those that differ, in one transaction that holds off every other change of
+    /// the counters.
     async fn rebuild_rollups(&self, correct: bool) -> Result<Vec<RollupCheck>>;
 }

@@ -370,9 +370,6 @@ impl SqlStore {
         Ok(Some(CaseDetail { reporter: reporter_from_row(&row)?, record, events }))
     }
 
-    /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
-    /// are those it leads and those it co-handles, counted apart: each part walks an index,
-    /// where one OR over both would read every case meeting the condition.
     /// A unit's queues counted from its cases, one count per queue and state: each walks its
     /// own index (state, due status, returned or extension), where one query summing over
     /// every open case would read them all.
@@ -421,6 +418,9 @@ impl SqlStore {
             .collect()
     }
 
+    /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
+    /// are those it leads and those it co-handles, counted apart: each part walks an index,
+    /// where one OR over both would read every case meeting the condition.
     async fn count_in(&self, scope: &Scope, condition: &str) -> Result<i64> {
         let parts: Vec<(String, Args)> = match scope {
             Scope::Unit { unit } => {

@@ -192,7 +192,7 @@ impl SqlStore {
             tracing::warn!(rebuilt, "built again the case indexes an unfinished bulk import had set aside");
         }
         if self.fill_empty_rollups().await? {
-            tracing::info!("counted the cases of a store made before the counters were kept");
+            tracing::info!("counted the cases into counters the store did not have yet");
         }
         let moved = self.move_attachments_into_files().await?;
         if moved > 0 {
