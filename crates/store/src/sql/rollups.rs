@@ -52,7 +52,7 @@ fn bind_change(q: AnyQuery<'static>, (key, tally): (RollupKey, Tally)) -> AnyQue
     q
 }
 
-/// The key of the open cases' counts, then the count.
+/// The key columns of the open cases' counts (the count is `n`).
 const OPEN_KEY: [&str; 8] = [
     "district_code",
     "street_code",
