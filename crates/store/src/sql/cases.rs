@@ -833,9 +833,11 @@ impl crate::CaseStore for SqlStore {
             _ => {
                 let arms: Vec<String> =
                     arms.iter().enumerate().map(|(i, arm)| format!("SELECT * FROM ({arm}) AS arm{i}")).collect();
+                // DISTINCT: arms may overlap (a state or a code given twice), and a case
+                // counted twice in the page's ids would shorten the page and end the paging.
                 format!(
                     "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id IN \
-                     (SELECT id FROM ({}) AS arms ORDER BY id DESC LIMIT {limit}) ORDER BY c.id DESC",
+                     (SELECT DISTINCT id FROM ({}) AS arms ORDER BY id DESC LIMIT {limit}) ORDER BY c.id DESC",
                     arms.join(" UNION ALL ")
                 )
             }

@@ -96,8 +96,8 @@ pub(crate) const USUAL_CACHE: &str = "PRAGMA cache_size = -65536";
 
 /// The options of every PostgreSQL pool: without JIT compilation. The platform's statements
 /// are short, and the planner compiles any whose estimate passes `jit_above_cost` (on by
-/// default in PostgreSQL 12 and later), which added 10–30 ms to readings that run in 20
-/// (patrol coverage of every grid at ten million cases: 29–50 ms with it, 21–25 without).
+/// default in PostgreSQL 12 and later): patrol coverage of every grid at ten million cases
+/// spent 10 ms compiling a statement that runs in 20 (DEVELOPERS.md, the scale bench).
 pub(super) fn postgres_pool() -> AnyPoolOptions {
     AnyPoolOptions::new().after_connect(|conn, _| {
         Box::pin(async move {
