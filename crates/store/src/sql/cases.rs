@@ -373,7 +373,7 @@ impl SqlStore {
     /// A unit's queues counted from its cases, one count per queue and state: each walks its
     /// own index (state, due status, returned or extension), where one query summing over
     /// every open case would read them all.
-    async fn unit_queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
+    async fn unit_queue_counts(&self, unit: &str, role: Role) -> Result<Vec<(Queue, i64)>> {
         let mut counts = Vec::new();
         for queue in Queue::for_role(role) {
             let mut n = 0;
@@ -382,10 +382,10 @@ impl SqlStore {
                     // Registered cases not returned: all registered ones, less the few returned
                     // (counting "never returned" directly would read every registered row).
                     Queue::ToDispatch => {
-                        self.count_in(scope, &format!("c.state = '{}'", state.as_str())).await?
-                            - self.count_in(scope, &queue_condition(Queue::Returned, role, *state)).await?
+                        self.count_of_unit(unit, &format!("c.state = '{}'", state.as_str())).await?
+                            - self.count_of_unit(unit, &queue_condition(Queue::Returned, role, *state)).await?
                     }
-                    _ => self.count_in(scope, &queue_condition(*queue, role, *state)).await?,
+                    _ => self.count_of_unit(unit, &queue_condition(*queue, role, *state)).await?,
                 };
             }
             counts.push((*queue, n));
@@ -418,26 +418,16 @@ impl SqlStore {
             .collect()
     }
 
-    /// How many cases in `scope` meet `condition` (SQL made of literals only). A unit's cases
-    /// are those it leads and those it co-handles, counted apart: each part walks an index,
-    /// where one OR over both would read every case meeting the condition.
-    async fn count_in(&self, scope: &Scope, condition: &str) -> Result<i64> {
-        let parts: Vec<(String, Args)> = match scope {
-            Scope::Unit { unit } => {
-                let mut lead = Args::default();
-                let led = led_by(unit, &mut lead);
-                let mut co = Args::default();
-                let co_handled = co_handled_by(unit, &mut co);
-                vec![(led, lead), (co_handled, co)]
-            }
-            _ => {
-                let mut args = Args::default();
-                let clauses = scoped_region_clauses(scope, None, &mut args);
-                vec![(if clauses.is_empty() { "1=1".to_string() } else { clauses.join(" AND ") }, args)]
-            }
-        };
+    /// How many of a unit's cases meet `condition` (SQL made of literals only): those it leads
+    /// and those it co-handles, counted apart, as each part walks an index where one OR over
+    /// both would read every case meeting the condition.
+    async fn count_of_unit(&self, unit: &str, condition: &str) -> Result<i64> {
+        let mut lead = Args::default();
+        let led = led_by(unit, &mut lead);
+        let mut co = Args::default();
+        let co_handled = co_handled_by(unit, &mut co);
         let mut n = 0;
-        for (clause, args) in parts {
+        for (clause, args) in [(led, lead), (co_handled, co)] {
             let sql = format!("SELECT COUNT(*) AS n FROM cases c WHERE {clause} AND {condition}");
             n += args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?.try_get::<i64, _>("n")?;
         }
@@ -908,7 +898,7 @@ impl crate::CaseStore for SqlStore {
     async fn queue_counts(&self, scope: &Scope, role: Role) -> Result<Vec<(Queue, i64)>> {
         let open = match scope {
             // The open counts tell places apart, not units: a unit's cases are counted.
-            Scope::Unit { .. } => return self.unit_queue_counts(scope, role).await,
+            Scope::Unit { unit } => return self.unit_queue_counts(unit, role).await,
             Scope::All | Scope::Regions { .. } | Scope::Grids { .. } => self.open_counts(scope).await?,
         };
         Ok(Queue::for_role(role)

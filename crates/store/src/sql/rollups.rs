@@ -236,21 +236,28 @@ impl SqlStore {
         }
         let mut checks = Vec::new();
         for &counted in counters {
-            let (table, columns, recomputed, kept) = match counted {
+            // The table, its columns, the recomputation, its rows of these counters, and of
+            // those the rows that count anything (a change can leave a row at zero).
+            let (table, columns, recomputed, every_row, counting) = match counted {
                 Counters::Days(cut) => (
                     "case_rollups",
                     all_columns().join(", "),
                     recomputation(cut),
-                    format!("cut = {} AND {}", cut.code(), counts_anything()),
+                    format!("cut = {}", cut.code()),
+                    counts_anything(),
                 ),
-                Counters::Open => {
-                    ("case_open_counts", format!("{}, n", OPEN_KEY.join(", ")), open_recomputation(), "n <> 0".into())
-                }
+                Counters::Open => (
+                    "case_open_counts",
+                    format!("{}, n", OPEN_KEY.join(", ")),
+                    open_recomputation(),
+                    "1=1".to_string(),
+                    "n <> 0".to_string(),
+                ),
             };
             sqlx::query("DROP TABLE IF EXISTS rollups_recomputed").execute(&mut *tx).await?;
             let create = format!("CREATE TEMPORARY TABLE rollups_recomputed AS {recomputed}");
             sqlx::query(&create).execute(&mut *tx).await?;
-            let stored = format!("SELECT {columns} FROM {table} WHERE {kept}");
+            let stored = format!("SELECT {columns} FROM {table} WHERE {every_row} AND {counting}");
             let rows: i64 =
                 sqlx::query("SELECT COUNT(*) AS n FROM rollups_recomputed").fetch_one(&mut *tx).await?.try_get("n")?;
             let wrong: i64 = sqlx::query(&format!(
@@ -267,11 +274,7 @@ impl SqlStore {
             .try_get("n")?;
             let check = RollupCheck { counters: counted, rows, wrong, stale };
             if correct && !check.agrees() {
-                let everything = match counted {
-                    Counters::Days(cut) => format!("cut = {}", cut.code()),
-                    Counters::Open => "1=1".into(),
-                };
-                sqlx::query(&format!("DELETE FROM {table} WHERE {everything}")).execute(&mut *tx).await?;
+                sqlx::query(&format!("DELETE FROM {table} WHERE {every_row}")).execute(&mut *tx).await?;
                 sqlx::query(&format!("INSERT INTO {table} ({columns}) SELECT {columns} FROM rollups_recomputed"))
                     .execute(&mut *tx)
                     .await?;
