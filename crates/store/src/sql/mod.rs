@@ -128,6 +128,10 @@ impl SqlStore {
                         .max_connections(max)
                         .min_connections(1)
                         .acquire_timeout(Duration::from_secs(30))
+                        // The pool's check of an idle connection is a round trip to its
+                        // thread before every statement; an in-process database has no
+                        // far end to lose.
+                        .test_before_acquire(false)
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 // WAL lets readers run beside the writer; FULL makes every
