@@ -21,6 +21,7 @@ pub mod queue;
 pub mod rates;
 pub mod reference;
 pub mod region;
+pub mod residents;
 pub mod rollups;
 pub mod search;
 pub mod support;

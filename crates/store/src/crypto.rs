@@ -420,6 +420,17 @@ impl Cipher {
         self.tag(&[b"phone:", phone.as_bytes()])
     }
 
+    /// What the database keeps of a sign-in code: a keyed digest of the number and the code,
+    /// which a reader of the database cannot try the million codes against.
+    pub fn sign_in_code_tag(&self, phone: &str, code: &str) -> String {
+        self.tag(&[b"sign-in-code:", phone.as_bytes(), b":", code.as_bytes()])
+    }
+
+    /// What the database keeps of a client's address, to count what it asked for.
+    pub fn address_tag(&self, address: std::net::IpAddr) -> String {
+        self.tag(&[b"address:", address.to_string().as_bytes()])
+    }
+
     /// The signature of a resident's link to a case, valid until `expires` (Unix seconds): 128
     /// bits of a keyed digest, under the tag key, which never changes, so a link sent before a
     /// rotation still opens.

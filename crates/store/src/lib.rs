@@ -29,6 +29,7 @@ pub mod models;
 mod outbox;
 mod privacy;
 mod reference;
+pub mod residents;
 mod rollups;
 pub mod search;
 mod sql;
@@ -54,6 +55,7 @@ pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
+pub use residents::ResidentStore;
 pub use rollups::{Counters, RollupCheck, RollupStore};
 pub use search::SearchFeedStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
@@ -68,8 +70,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, IdentityStore,
-        JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, SearchFeedStore,
-        StatsStore, Store, SupportStore, WarningStore,
+        JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore,
+        SearchFeedStore, StatsStore, Store, SupportStore, WarningStore,
     };
 }
 
@@ -97,6 +99,7 @@ pub trait Store:
     + SearchFeedStore
     + WarningStore
     + RollupStore
+    + ResidentStore
     + 'static
 {
     fn backend(&self) -> Backend;

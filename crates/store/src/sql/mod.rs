@@ -26,6 +26,7 @@ mod outbox;
 mod privacy;
 mod reference;
 mod replica;
+mod residents;
 mod rollups;
 mod rows;
 mod search;

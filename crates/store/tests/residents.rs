@@ -1,0 +1,164 @@
+//! Residents' accounts on every backend: codes are counted per number and per address and kept
+//! only as digests; a wrong try is counted and a code spent after five; the right code signs in
+//! once, under concurrency too, making the resident on first sign-in; sessions expire and end;
+//! a resident's reports are the cases reported from their number.
+
+mod support;
+
+use std::net::IpAddr;
+
+use chrono::{Duration, Utc};
+use grassroots_domain::residents::{CodeTry, Mobile, MAX_TRIES};
+use grassroots_store::prelude::*;
+use grassroots_store::residents::SignIn;
+use sqlx::{Connection, Row};
+use support::*;
+
+fn mobile(n: &str) -> Mobile {
+    Mobile::parse(n).unwrap()
+}
+
+fn address(last: u8) -> IpAddr {
+    IpAddr::from([192, 0, 2, last])
+}
+
+async fn codes_are_counted_and_kept_as_digests_only(db: TestDb) {
+    let s = &*db.store;
+    let now = Utc::now();
+    let (a, b) = (mobile("13800138000"), mobile("13900139000"));
+    s.keep_code(&a, address(1), "123456", now - Duration::hours(2), now).await.unwrap();
+    s.keep_code(&a, address(1), "234567", now - Duration::minutes(30), now).await.unwrap();
+    s.keep_code(&b, address(1), "345678", now - Duration::minutes(10), now).await.unwrap();
+    s.keep_code(&b, address(2), "456789", now - Duration::minutes(5), now).await.unwrap();
+    // Older than a day: not counted, and gone when the number's next code is kept.
+    s.keep_code(&a, address(3), "567890", now - Duration::hours(30), now).await.unwrap();
+
+    let sends = s.code_sends(&a, address(1), now).await.unwrap();
+    assert_eq!(sends.to_number.len(), 2, "the number's sends within a day");
+    assert_eq!(sends.from_address.len(), 2, "the address's sends within the hour, to any number");
+    assert_eq!(s.code_sends(&b, address(9), now).await.unwrap().from_address.len(), 0);
+
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let rows =
+        sqlx::query("SELECT phone_tag, address_tag, code_tag FROM resident_codes").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        for column in ["phone_tag", "address_tag", "code_tag"] {
+            let kept: String = row.try_get(column).unwrap();
+            for plain in ["13800138000", "13900139000", "123456", "234567", "192.0.2.1"] {
+                assert!(!kept.contains(plain), "{column} keeps {plain} in the clear");
+            }
+        }
+    }
+    s.keep_code(&a, address(1), "678901", now, now + Duration::minutes(5)).await.unwrap();
+    let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM resident_codes")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(left, 5, "the code of 30 hours ago was swept");
+}
+
+async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
+    let s = &*db.store;
+    let now = Utc::now();
+    let phone = mobile("13800138000");
+    let session_end = now + Duration::days(30);
+    assert_eq!(
+        s.sign_in_resident(&phone, "123456", "t0", now, session_end).await.unwrap(),
+        SignIn::Refused(CodeTry::NoneSent)
+    );
+    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.sign_in_resident(&phone, "654321", "t1", now, session_end).await.unwrap(),
+        SignIn::Refused(CodeTry::Wrong { tries_left: MAX_TRIES - 1 })
+    );
+    let SignIn::SignedIn(first) = s.sign_in_resident(&phone, "123456", "t2", now, session_end).await.unwrap() else {
+        panic!("the right code signs in")
+    };
+    assert_eq!(first.phone_masked, "138****8000");
+    assert_eq!(
+        s.sign_in_resident(&phone, "123456", "t3", now, session_end).await.unwrap(),
+        SignIn::Refused(CodeTry::NoneSent),
+        "a code is used once"
+    );
+    assert_eq!(s.resident_session("t2", now).await.unwrap().map(|r| r.id), Some(first.id));
+    assert_eq!(s.resident_session("t1", now).await.unwrap(), None, "no session for a wrong code");
+    assert_eq!(s.resident_session("t2", session_end).await.unwrap(), None, "sessions expire");
+
+    // A later sign-in is the same resident.
+    let later = now + Duration::minutes(2);
+    s.keep_code(&phone, address(1), "777777", later, later + Duration::minutes(5)).await.unwrap();
+    let SignIn::SignedIn(again) = s.sign_in_resident(&phone, "777777", "t4", later, session_end).await.unwrap() else {
+        panic!("signs in again")
+    };
+    assert_eq!((again.id, again.created_at), (first.id, first.created_at));
+    assert!(again.signed_in_at > first.signed_in_at);
+    s.end_resident_session("t4").await.unwrap();
+    assert_eq!(s.resident_session("t4", later).await.unwrap(), None);
+    assert!(s.resident_session("t2", later).await.unwrap().is_some(), "another device stays signed in");
+
+    // Five wrong tries spend a code: the right one no longer signs in.
+    let other = mobile("13900139000");
+    s.keep_code(&other, address(2), "111111", now, now + Duration::minutes(5)).await.unwrap();
+    for left in (0..MAX_TRIES).rev() {
+        let tried = s.sign_in_resident(&other, "222222", "x", now, session_end).await.unwrap();
+        assert_eq!(tried, SignIn::Refused(CodeTry::Wrong { tries_left: left }));
+    }
+    assert_eq!(
+        s.sign_in_resident(&other, "111111", "t5", now, session_end).await.unwrap(),
+        SignIn::Refused(CodeTry::Spent)
+    );
+    // An expired code.
+    let third = mobile("13700137000");
+    s.keep_code(&third, address(2), "333333", now - Duration::minutes(6), now - Duration::minutes(1)).await.unwrap();
+    assert_eq!(
+        s.sign_in_resident(&third, "333333", "t6", now, session_end).await.unwrap(),
+        SignIn::Refused(CodeTry::Expired)
+    );
+}
+
+async fn concurrent_tries_of_one_code_sign_in_once(db: TestDb) {
+    let now = Utc::now();
+    let phone = mobile("13800138000");
+    db.store.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    let tasks = (0..8)
+        .map(|i| {
+            let (store, phone) = (db.store.clone(), phone.clone());
+            tokio::spawn(async move {
+                store.sign_in_resident(&phone, "123456", &format!("token{i}"), now, now + Duration::days(1)).await
+            })
+        })
+        .collect();
+    let outcomes: Vec<SignIn> = futures_join(tasks).await.into_iter().map(|o| o.unwrap()).collect();
+    let signed_in = outcomes.iter().filter(|o| matches!(o, SignIn::SignedIn(_))).count();
+    assert_eq!(signed_in, 1, "{outcomes:?}");
+}
+
+async fn a_residents_reports_are_those_from_their_number(db: TestDb) {
+    let s = &*db.store;
+    let world = Fixture::new(s).await;
+    let mine = world.report(s, "楼道灯坏了", Some("13800138000")).await;
+    let also_mine = world.report(s, "路面有坑", Some("13800138000")).await;
+    world.report(s, "噪音扰民", Some("13900139000")).await;
+    world.report(s, "无人留号", None).await;
+    let now = Utc::now();
+    let phone = mobile("13800138000");
+    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    let SignIn::SignedIn(me) = s.sign_in_resident(&phone, "123456", "t", now, now + Duration::days(1)).await.unwrap()
+    else {
+        panic!("signs in")
+    };
+    let reports = s.resident_reports(me.id, 50).await.unwrap();
+    let numbers: Vec<&str> = reports.iter().map(|r| r.tracking_no.as_str()).collect();
+    assert_eq!(numbers, [also_mine.tracking_no.as_str(), mine.tracking_no.as_str()], "newest first");
+    assert_eq!(s.resident_reports(me.id, 1).await.unwrap().len(), 1);
+}
+
+conformance!(
+    codes_are_counted_and_kept_as_digests_only,
+    the_right_code_signs_in_once_and_wrong_ones_spend_it,
+    concurrent_tries_of_one_code_sign_in_once,
+    a_residents_reports_are_those_from_their_number,
+);
