@@ -21,6 +21,7 @@ mod places;
 pub mod privacy;
 pub mod public;
 pub mod reference;
+pub mod residents;
 pub mod rotation;
 pub mod search;
 pub mod support;
@@ -97,6 +98,11 @@ pub struct Platform {
     danger_words: RwLock<Arc<Vec<grassroots_domain::warnings::DangerWord>>>,
     /// Group complaints' warnings waiting to be raised in one commit.
     group_warnings: Arc<warnings::RaisedTogether>,
+    /// Where texts that cannot wait in the queue go (sign-in codes); by default the
+    /// development sink below.
+    texter: RwLock<Arc<dyn residents::Texter>>,
+    /// The development sink, kept for reading even when a provider took its place.
+    development_texts: Arc<residents::DevelopmentTexts>,
     /// Work a request starts and does not wait for before answering (group complaints'
     /// warnings), kept track of so that a stopping server waits for it.
     after_answer: tokio_util::task::TaskTracker,
@@ -115,6 +121,7 @@ impl Platform {
         let reference = store.reference().await?;
         let places = places::load(&*store).await?;
         let danger_words = warnings::danger_words_or_defaults(&*store).await?;
+        let development_texts = Arc::new(residents::DevelopmentTexts::default());
         let platform = Arc::new(Self {
             store,
             reference: RwLock::new(Arc::new(reference)),
@@ -129,10 +136,26 @@ impl Platform {
             danger_words: RwLock::new(Arc::new(danger_words)),
             group_warnings: Arc::default(),
             after_answer: closed_tracker(),
+            texter: RwLock::new(development_texts.clone()),
+            development_texts,
             settings,
         });
         classify::follow(&platform).await?;
         Ok(platform)
+    }
+
+    /// Sends texts that cannot wait (sign-in codes) through `texter`, an SMS provider.
+    pub fn send_texts_through(&self, texter: Arc<dyn residents::Texter>) {
+        *self.texter.write().unwrap_or_else(|e| e.into_inner()) = texter;
+    }
+
+    pub(crate) fn texter(&self) -> Arc<dyn residents::Texter> {
+        self.texter.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The texts the development sink took, newest last.
+    pub fn development_texts(&self) -> Vec<residents::SinkText> {
+        self.development_texts.texts()
     }
 
     /// Waits until none of the work requests started after answering them is running.

@@ -47,8 +47,12 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
         tracing::info!(%nats, stream = grassroots_relay::STREAM, "publishing case events to NATS JetStream");
     }
     tokio::spawn(relay.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
-    let notifier =
-        grassroots_relay::notify::Notifier::new(platform.store.clone(), sms_provider(common)?, &public_url(common));
+    let provider = sms_provider(common)?;
+    if let grassroots_relay::notify::Provider::Http { url, secret } = &provider {
+        let direct = grassroots_relay::notify::DirectTexts::new(url.clone(), secret.clone());
+        platform.send_texts_through(Arc::new(SignInTexts(direct)));
+    }
+    let notifier = grassroots_relay::notify::Notifier::new(platform.store.clone(), provider, &public_url(common));
     tokio::spawn(notifier.run(format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())));
     tokio::spawn(leased(platform.clone(), "audit-seal", AUDIT_SEAL_TICK, seal_audit));
     tokio::spawn(leased(platform.clone(), "retention", RETENTION_TICK, privacy_housekeeping));
@@ -78,11 +82,24 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     Ok(())
 }
 
+/// Residents' sign-in codes, sent at once through the SMS provider.
+struct SignInTexts(grassroots_relay::notify::DirectTexts);
+
+#[async_trait::async_trait]
+impl grassroots_app::residents::Texter for SignInTexts {
+    async fn send(&self, to: &grassroots_domain::residents::Mobile, text: &str) -> Result<(), String> {
+        self.0.send(to.as_str(), text).await
+    }
+}
+
 /// Where residents' text messages go: the configured provider, or the development sink.
 fn sms_provider(common: &Common) -> anyhow::Result<grassroots_relay::notify::Provider> {
     use grassroots_relay::notify::Provider;
     let Some(url) = &common.sms_url else {
-        tracing::info!("text messages go to the development sink (no --sms-url): read them at /admin/messages");
+        tracing::info!(
+            "text messages go to the development sink (no --sms-url): read them at /admin/messages; \
+             residents' sign-in codes are written to this log"
+        );
         return Ok(Provider::Sink);
     };
     let secret = std::env::var("GRASSROOTS_SMS_SECRET").unwrap_or_default();

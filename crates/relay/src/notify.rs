@@ -24,6 +24,56 @@ const BATCH: i64 = 100;
 /// A message not sent within this long after its event is given up.
 const GIVE_UP_AFTER: Duration = Duration::hours(24);
 
+/// Posts one text to the provider: its status when taken (2xx), else the status if any and
+/// why not.
+async fn post(
+    http: &HttpClient,
+    url: &str,
+    secret: &str,
+    id: uuid::Uuid,
+    to: &str,
+    text: &str,
+) -> Result<u16, (Option<u16>, String)> {
+    let payload = serde_json::json!({ "id": id, "to": to, "text": text }).to_string();
+    let timestamp = Utc::now().timestamp();
+    let request = hyper::Request::post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "grassroots-notify")
+        .header("x-grassroots-message-id", id.to_string())
+        .header("x-grassroots-timestamp", timestamp.to_string())
+        .header("x-grassroots-signature", signature(secret, timestamp, payload.as_bytes()))
+        .body(Full::new(Bytes::from(payload)))
+        .map_err(|e| (None, format!("bad request: {e}")))?;
+    match tokio::time::timeout(TIMEOUT, http.request(request)).await {
+        Err(_) => Err((None, format!("no answer within {} s", TIMEOUT.as_secs()))),
+        Ok(Err(e)) => Err((None, e.to_string())),
+        Ok(Ok(answer)) if answer.status().is_success() => Ok(answer.status().as_u16()),
+        Ok(Ok(answer)) => Err((Some(answer.status().as_u16()), format!("answered {}", answer.status()))),
+    }
+}
+
+/// Sends a text at once through an HTTP provider, for what is not queued (a resident's sign-in
+/// code, kept only as a digest): the asker learns whether it was taken.
+pub struct DirectTexts {
+    url: String,
+    secret: String,
+    http: HttpClient,
+}
+
+impl DirectTexts {
+    pub fn new(url: String, secret: String) -> Self {
+        Self { url, secret, http: crate::http_client() }
+    }
+
+    /// Posts `text` to `to` under a fresh message id; why not, when the provider did not take it.
+    pub async fn send(&self, to: &str, text: &str) -> Result<(), String> {
+        post(&self.http, &self.url, &self.secret, uuid::Uuid::now_v7(), to, text)
+            .await
+            .map(drop)
+            .map_err(|(_, why)| why)
+    }
+}
+
 /// Where messages go.
 pub enum Provider {
     /// Kept in the store only, for development and the demo: marked sent, read on the
@@ -104,25 +154,9 @@ impl Notifier {
             Provider::Sink => return MessageOutcome::Sent { provider, status: None, body },
             Provider::Http { url, secret } => (url, secret),
         };
-        let payload = serde_json::json!({ "id": message.id, "to": phone, "text": body }).to_string();
-        let timestamp = Utc::now().timestamp();
-        let request = hyper::Request::post(url)
-            .header("content-type", "application/json")
-            .header("user-agent", "grassroots-notify")
-            .header("x-grassroots-message-id", message.id.to_string())
-            .header("x-grassroots-timestamp", timestamp.to_string())
-            .header("x-grassroots-signature", signature(secret, timestamp, payload.as_bytes()))
-            .body(Full::new(Bytes::from(payload)));
-        let (status, error) = match request {
-            Err(e) => (None, format!("bad request: {e}")),
-            Ok(request) => match tokio::time::timeout(TIMEOUT, self.http.request(request)).await {
-                Err(_) => (None, format!("no answer within {} s", TIMEOUT.as_secs())),
-                Ok(Err(e)) => (None, e.to_string()),
-                Ok(Ok(answer)) if answer.status().is_success() => {
-                    return MessageOutcome::Sent { provider, status: Some(answer.status().as_u16()), body }
-                }
-                Ok(Ok(answer)) => (Some(answer.status().as_u16()), format!("answered {}", answer.status())),
-            },
+        let (status, error) = match post(&self.http, url, secret, message.id, phone, &body).await {
+            Ok(status) => return MessageOutcome::Sent { provider, status: Some(status), body },
+            Err(refused) => refused,
         };
         let retry_at = now.max(Utc::now()) + backoff(message.attempts);
         let retry_at = (retry_at < message.created_at + GIVE_UP_AFTER).then_some(retry_at);

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::session::{cookie, SESSION_COOKIE};
+use crate::session::{cookie, RESIDENT_COOKIE, SESSION_COOKIE};
 
 /// A browser's request may carry the victim's session cookie, so a write must come from this
 /// site: every form post of the pages (the anonymous ones too: a foreign page must not post
@@ -33,7 +33,12 @@ fn needs_same_origin(method: &Method, path: &str, headers: &HeaderMap) -> bool {
         return false;
     }
     let machine_facing = path.starts_with("/api/") || path.starts_with("/open311/");
-    !machine_facing || (cookie(headers, SESSION_COOKIE).is_some() && !headers.contains_key(AUTHORIZATION))
+    !machine_facing || (has_session_cookie(headers) && !headers.contains_key(AUTHORIZATION))
+}
+
+/// Whether the request carries a staff member's or a resident's session cookie.
+fn has_session_cookie(headers: &HeaderMap) -> bool {
+    cookie(headers, SESSION_COOKIE).is_some() || cookie(headers, RESIDENT_COOKIE).is_some()
 }
 
 /// `Sec-Fetch-Site` when the browser sends it, else `Origin` against `Host`. Requests with
@@ -61,7 +66,7 @@ const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 'sel
 /// The headers every answer carries; answers to a signed-in request (staff data, revealed
 /// personal data) are, unless they say otherwise, never stored by a browser or a proxy.
 pub async fn security_headers(req: Request, next: Next) -> Response {
-    let signed_in = req.headers().contains_key(AUTHORIZATION) || cookie(req.headers(), SESSION_COOKIE).is_some();
+    let signed_in = req.headers().contains_key(AUTHORIZATION) || has_session_cookie(req.headers());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if signed_in && !headers.contains_key(CACHE_CONTROL) {
@@ -106,5 +111,7 @@ mod tests {
         assert!(needs_same_origin(&Method::POST, "/open311/v2/requests.json", &cookie));
         assert!(needs_same_origin(&Method::POST, "/report/details", &none), "every page form");
         assert!(needs_same_origin(&Method::DELETE, "/api/v1/anything", &cookie));
+        let resident = headers(&[("cookie", "grassroots_resident=abc")]);
+        assert!(needs_same_origin(&Method::DELETE, "/api/v1/residents/sessions/current", &resident));
     }
 }

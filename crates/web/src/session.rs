@@ -16,6 +16,8 @@ use crate::error::ApiError;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "grassroots_session";
+/// The cookie of a resident's session (居民账号), apart from staff's.
+pub const RESIDENT_COOKIE: &str = "grassroots_resident";
 
 /// A logged-in staff member.
 pub struct Staff {
@@ -42,6 +44,11 @@ impl Staff {
 }
 
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    bearer_or_cookie(headers, SESSION_COOKIE)
+}
+
+/// The bearer token of the request, else the value of the cookie `name`.
+pub fn bearer_or_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     // The scheme name is case-insensitive (RFC 9110 §11.1).
     let bearer = headers
         .get(AUTHORIZATION)
@@ -52,7 +59,7 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = bearer {
         return Some(token.trim().to_string());
     }
-    cookie(headers, SESSION_COOKIE)
+    cookie(headers, name)
 }
 
 /// The value of the cookie `name`, if the request carries it.

@@ -20,7 +20,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/login"),
     ("get", "/api/v1/reports/nearby"),
     ("post", "/api/v1/reports/{tracking_no}/supporters"),
+    ("post", "/api/v1/residents/codes"),
+    ("post", "/api/v1/residents/sessions"),
 ];
+/// Operations for a signed-in resident (居民账号), by their session's token or cookie.
+const RESIDENTS: &[(&str, &str)] = &[("get", "/api/v1/residents/me"), ("delete", "/api/v1/residents/sessions/current")];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
     let mut ops = Vec::new();
@@ -55,6 +59,10 @@ async fn the_document_describes_every_operation_with_its_answers_and_security(ap
         (schemes["cookie"]["in"].as_str(), schemes["cookie"]["name"].as_str()),
         (Some("cookie"), Some("grassroots_session"))
     );
+    assert_eq!(
+        (schemes["resident_cookie"]["in"].as_str(), schemes["resident_cookie"]["name"].as_str()),
+        (Some("cookie"), Some("grassroots_resident"))
+    );
     let ops = operations(&doc);
     assert!(ops.len() >= 20, "{} operations", ops.len());
     for (method, path, op) in &ops {
@@ -72,6 +80,9 @@ async fn the_document_describes_every_operation_with_its_answers_and_security(ap
             assert!(security.is_empty(), "{method} {path} is public but asks for {security:?}");
             let limited = resolve(&doc, &responses["429"]);
             assert!(limited["headers"].get("Retry-After").is_some(), "{method} {path}: 429 without Retry-After");
+        } else if RESIDENTS.contains(&(method.as_str(), path.as_str())) {
+            let resident = BTreeSet::from(["resident_bearer", "resident_cookie"]);
+            assert_eq!(security, resident, "{method} {path} should need a resident's session");
         } else {
             assert_eq!(security, BTreeSet::from(["bearer", "cookie"]), "{method} {path} should need a staff session");
         }

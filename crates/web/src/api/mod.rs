@@ -10,6 +10,7 @@ pub(crate) mod duty;
 pub(crate) mod grids;
 pub(crate) mod intake;
 pub(crate) mod privacy;
+pub(crate) mod residents;
 pub(crate) mod search;
 pub(crate) mod stats;
 pub(crate) mod support;
@@ -27,7 +28,7 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
-use crate::session::SESSION_COOKIE;
+use crate::session::{RESIDENT_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
 #[derive(utoipa::OpenApi)]
@@ -41,7 +42,7 @@ use crate::AppState;
     components(schemas(crate::error::ErrorBody)),
     tags(
         (name = "intake", description = "Reports becoming cases (受理)"),
-        (name = "residents", description = "Following one's own case, and evaluating it"),
+        (name = "residents", description = "Residents' accounts (a code texted to their mobile), following one's own case, and evaluating it"),
         (name = "cases", description = "Staff at work on cases within their scope"),
         (name = "grids", description = "Grids, household visits and patrols (网格化管理)"),
         (name = "statistics", description = "The three rates and reference data"),
@@ -58,6 +59,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(intake::router(state))
         .merge(track::router(state))
         .merge(support::router(state))
+        .merge(residents::router(state))
         .merge(cases::router())
         .merge(classify::router())
         .merge(search::router())
@@ -85,6 +87,11 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
     components.add_security_scheme("cookie", SecurityScheme::ApiKey(cookie));
+    let resident_bearer =
+        HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("a resident's session token")).build();
+    let resident_cookie = ApiKey::Cookie(ApiKeyValue::with_description(RESIDENT_COOKIE, "a resident's session cookie"));
+    components.add_security_scheme("resident_bearer", SecurityScheme::Http(resident_bearer));
+    components.add_security_scheme("resident_cookie", SecurityScheme::ApiKey(resident_cookie));
     (router, doc)
 }
 

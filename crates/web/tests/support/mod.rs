@@ -210,6 +210,11 @@ impl TestApp {
         app
     }
 
+    /// The texts the development sink took (sign-in codes), newest last.
+    pub fn sink_texts(&self) -> Vec<grassroots_app::residents::SinkText> {
+        self.platform.development_texts()
+    }
+
     /// Has the search index take up every change made so far, as the server's follower does
     /// within a second.
     pub async fn index_search(&self) {

@@ -1,0 +1,202 @@
+//! Residents' accounts over JSON: a code texted to a mobile, a session opened with it (its
+//! token both the bearer token and the `grassroots_resident` cookie), the resident's own page.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use grassroots_app::residents;
+use grassroots_store::residents::{Resident, ResidentReport};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorBody, RateLimited};
+use crate::extract::ApiJson;
+use crate::ratelimit::{limit_public, Client};
+use crate::session::{bearer_or_cookie, RESIDENT_COOKIE};
+use crate::AppState;
+
+pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(send_code))
+                .routes(routes!(sign_in))
+                .route_layer(from_fn_with_state(state.clone(), limit_public)),
+        )
+        .routes(routes!(sign_out))
+        .routes(routes!(me))
+}
+
+/// A resident signed in: the resident of the request's bearer token or resident cookie.
+pub struct SignedIn {
+    pub resident: Resident,
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let token = bearer_or_cookie(&parts.headers, RESIDENT_COOKIE).ok_or_else(ApiError::unauthorized)?;
+        let resident = residents::resident_of(state, &token).await?.ok_or_else(ApiError::unauthorized)?;
+        Ok(Self { resident, token })
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// A mainland mobile number (11 digits; spaces, dashes and +86 are accepted).
+    phone: String,
+}
+
+/// A code sent.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CodeSentBody {
+    /// The number it went to, masked (138****8000).
+    phone_masked: String,
+    /// Until when the code may be used.
+    expires_at: DateTime<Utc>,
+}
+
+/// Texts a six-digit sign-in code to the number. At most one a minute, five an hour and ten a
+/// day go to a number, and twenty an hour are asked from an address (429 with `Retry-After`);
+/// the code is kept only as a keyed digest.
+#[utoipa::path(post, path = "/v1/residents/codes", tag = "residents", request_body = CodeRequest,
+    responses(
+        (status = 202, description = "The code was sent", body = CodeSentBody),
+        RateLimited,
+        (status = "default", description = "Not a mainland mobile (422, field `phone`), the provider did not take the text (503), …", body = ErrorBody),
+    ))]
+pub async fn send_code(
+    State(state): State<Arc<AppState>>,
+    Client(client): Client,
+    ApiJson(req): ApiJson<CodeRequest>,
+) -> Result<(StatusCode, Json<CodeSentBody>), ApiError> {
+    let sent = residents::send_code(&state, &req.phone, client).await?;
+    Ok((StatusCode::ACCEPTED, Json(CodeSentBody { phone_masked: sent.phone_masked, expires_at: sent.expires_at })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    phone: String,
+    /// The six digits texted.
+    code: String,
+}
+
+/// A resident's account as they see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentBody {
+    id: uuid::Uuid,
+    phone_masked: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&Resident> for ResidentBody {
+    fn from(r: &Resident) -> Self {
+        Self { id: r.id, phone_masked: r.phone_masked.clone(), created_at: r.created_at }
+    }
+}
+
+/// A resident's session just opened.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentSessionBody {
+    /// The bearer token (`Authorization: Bearer …`); also set as the `grassroots_resident` cookie.
+    token: String,
+    expires_at: DateTime<Utc>,
+    resident: ResidentBody,
+}
+
+/// Signs a resident in with the code texted to their number; the first sign-in makes their
+/// account. A wrong code is counted: after five the code is spent and a new one must be asked.
+#[utoipa::path(post, path = "/v1/residents/sessions", tag = "residents", request_body = SignInRequest,
+    responses(
+        (status = 201, description = "Signed in; the token is also set as a cookie", body = ResidentSessionBody),
+        RateLimited,
+        (status = "default", description = "A wrong, expired or spent code (422, field `code`), …", body = ErrorBody),
+    ))]
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let session = residents::sign_in(&state, &req.phone, &req.code).await?;
+    let cookie = format!(
+        "{RESIDENT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.token,
+        (session.expires_at - Utc::now()).num_seconds().max(0),
+        if state.config.secure_cookies { "; Secure" } else { "" }
+    );
+    let body = ResidentSessionBody {
+        token: session.token,
+        expires_at: session.expires_at,
+        resident: ResidentBody::from(&session.resident),
+    };
+    Ok((StatusCode::CREATED, [(SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Signs the resident out on this device.
+#[utoipa::path(delete, path = "/v1/residents/sessions/current", tag = "residents",
+    security(("resident_bearer" = []), ("resident_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = "default", description = "Not signed in (401), …", body = ErrorBody),
+    ))]
+pub async fn sign_out(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Response, ApiError> {
+    residents::sign_out(&state, &signed_in.token).await?;
+    let cleared = format!("{RESIDENT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(SET_COOKIE, cleared)], StatusCode::NO_CONTENT).into_response())
+}
+
+/// A report of the resident's, as listed on their page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MyReport {
+    tracking_no: String,
+    /// The case's state code (`received`, `dispatched`, …).
+    state: String,
+    /// The state in Chinese, as the resident reads it.
+    state_zh: String,
+    category_code: String,
+    category_name: Option<String>,
+    received_at: DateTime<Utc>,
+}
+
+/// The resident's own page: their account and the cases reported from their number.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MyPageBody {
+    resident: ResidentBody,
+    reports: Vec<MyReport>,
+}
+
+/// The signed-in resident's account and their reports (the cases reported from their number,
+/// newest first, up to 100).
+#[utoipa::path(get, path = "/v1/residents/me", tag = "residents",
+    security(("resident_bearer" = []), ("resident_cookie" = [])),
+    responses(
+        (status = 200, body = MyPageBody),
+        (status = "default", description = "Not signed in (401), …", body = ErrorBody),
+    ))]
+pub async fn me(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Json<MyPageBody>, ApiError> {
+    let page = residents::my_page(&state, signed_in.resident).await?;
+    let reference = state.reference();
+    let report = |r: &ResidentReport| MyReport {
+        tracking_no: r.tracking_no.clone(),
+        state: r.state.as_str().to_string(),
+        state_zh: r.state.label_zh().to_string(),
+        category_code: r.category_code.clone(),
+        category_name: reference.taxonomy.get(&r.category_code).map(|c| c.name_zh.clone()),
+        received_at: r.received_at,
+    };
+    Ok(Json(MyPageBody {
+        resident: ResidentBody::from(&page.resident),
+        reports: page.reports.iter().map(report).collect(),
+    }))
+}

@@ -1,0 +1,91 @@
+//! Residents' accounts end to end: a code texted to a mobile (the development sink takes it),
+//! a wrong code refused by field, the right one signing in with a token and a cookie, the
+//! resident's page listing the cases reported from their number and no one else's, signing
+//! out; bad numbers and codes named by field, a second code within the minute refused.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+api_tests!(a_resident_signs_in_with_a_texted_code_and_sees_their_reports, bad_numbers_codes_and_haste_are_refused);
+
+/// The six digits of the newest code texted to `phone`.
+fn code_sent_to(app: &TestApp, phone: &str) -> String {
+    let text = app.sink_texts().into_iter().rev().find(|t| t.to == phone).expect("a text to the number").text;
+    let digits: String = text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 6, "{text}");
+    digits
+}
+
+async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: TestApp) {
+    let mine = app
+        .report(&json!({"description": "楼道灯坏了", "category_code": "0301", "lat": 39.9149, "lng": 116.4109, "reporter_phone": "13800138000"}))
+        .await;
+    let theirs = app
+        .report(&json!({"description": "路面有坑", "category_code": "0301", "lat": 39.9149, "lng": 116.4109, "reporter_phone": "13900139000"}))
+        .await;
+
+    let sent = app.post("/api/v1/residents/codes").json(&json!({"phone": "+86 138-0013-8000"})).send().await;
+    assert_eq!(sent.status, 202, "{}", sent.text());
+    assert_eq!(sent.json()["phone_masked"], "138****8000");
+    let code = code_sent_to(&app, "13800138000");
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused =
+        app.post("/api/v1/residents/sessions").json(&json!({"phone": "13800138000", "code": wrong})).send().await;
+    assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some("code")), "{}", refused.text());
+    assert!(refused.text().contains("还可尝试4次"), "{}", refused.text());
+
+    let signed_in =
+        app.post("/api/v1/residents/sessions").json(&json!({"phone": "13800138000", "code": code})).send().await;
+    assert_eq!(signed_in.status, 201, "{}", signed_in.text());
+    let token = signed_in.json()["token"].as_str().unwrap().to_string();
+    let cookie = signed_in.header("set-cookie").unwrap().to_string();
+    assert!(cookie.starts_with("grassroots_resident=") && cookie.contains("HttpOnly"), "{cookie}");
+    assert_eq!(signed_in.json()["resident"]["phone_masked"], "138****8000");
+
+    let page = app.get("/api/v1/residents/me").bearer(&token).send().await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let body = page.json();
+    let numbers: Vec<&str> =
+        body["reports"].as_array().unwrap().iter().map(|r| r["tracking_no"].as_str().unwrap()).collect();
+    assert_eq!(numbers, [mine["tracking_no"].as_str().unwrap()], "their own reports only");
+    assert_ne!(numbers[0], theirs["tracking_no"].as_str().unwrap());
+    assert_eq!(body["reports"][0]["state_zh"].as_str().map(str::is_empty), Some(false));
+    let by_cookie =
+        app.get("/api/v1/residents/me").header("cookie", &format!("grassroots_resident={token}")).send().await;
+    assert_eq!(by_cookie.status, 200);
+
+    // A staff token is no resident's, and a resident's token opens no staff API.
+    let staff = app.login("dispatcher").await;
+    assert_eq!(app.get("/api/v1/residents/me").bearer(&staff).send().await.status, 401);
+    assert_eq!(app.get("/api/v1/auth/me").bearer(&token).send().await.status, 401);
+    assert_eq!(app.get("/api/v1/residents/me").send().await.status, 401);
+
+    assert_eq!(app.delete("/api/v1/residents/sessions/current").bearer(&token).send().await.status, 204);
+    assert_eq!(app.get("/api/v1/residents/me").bearer(&token).send().await.status, 401, "signed out");
+}
+
+async fn bad_numbers_codes_and_haste_are_refused(app: TestApp) {
+    for phone in ["010-65123456", "1380013800", ""] {
+        let refused = app.post("/api/v1/residents/codes").json(&json!({"phone": phone})).send().await;
+        assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some("phone")), "{phone}");
+    }
+    assert!(app.sink_texts().is_empty(), "nothing sent for a bad number");
+    let first = app.post("/api/v1/residents/codes").json(&json!({"phone": "13800138000"})).send().await;
+    assert_eq!(first.status, 202);
+    let again = app.post("/api/v1/residents/codes").json(&json!({"phone": "13800138000"})).send().await;
+    assert_eq!(again.status, 429, "{}", again.text());
+    let wait: i64 = again.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(app.sink_texts().len(), 1, "one text only");
+
+    let malformed =
+        app.post("/api/v1/residents/sessions").json(&json!({"phone": "13800138000", "code": "12ab"})).send().await;
+    assert_eq!((malformed.status, malformed.error_field().as_deref()), (422, Some("code")));
+    let never_sent =
+        app.post("/api/v1/residents/sessions").json(&json!({"phone": "13700137000", "code": "123456"})).send().await;
+    assert_eq!((never_sent.status, never_sent.error_field().as_deref()), (422, Some("code")));
+    assert!(never_sent.text().contains("请先获取验证码"), "{}", never_sent.text());
+}
