@@ -1,5 +1,6 @@
 //! The notification gateway against a local SMS provider that fails, then takes messages; and
-//! the development sink.
+//! the development sink. Texts sent at once (sign-in codes) are signed alike, and a provider
+//! that refuses one is reported to the sender.
 
 #[path = "../../store/tests/support/db.rs"]
 #[allow(dead_code)]
@@ -15,7 +16,7 @@ use grassroots_domain::case::Place;
 use grassroots_domain::reference::Unit;
 use grassroots_domain::workflow::{Move, MoveContext};
 use grassroots_domain::{Actor, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
-use grassroots_relay::notify::{Notifier, Provider};
+use grassroots_relay::notify::{DirectTexts, Notifier, Provider};
 use grassroots_relay::signature;
 use grassroots_store::messages::MessageState;
 use grassroots_store::prelude::*;
@@ -163,4 +164,20 @@ async fn the_development_sink_keeps_what_would_have_been_sent() {
     let listed = store.messages(Some(id), 10).await.unwrap();
     assert_eq!((listed[0].state, listed[0].provider.as_deref()), (MessageState::Sent, Some("sink")));
     assert!(listed[0].body.as_deref().is_some_and(|b| b.contains(&tracking_no) && b.contains("/track?t=")));
+}
+
+#[tokio::test]
+async fn a_text_sent_at_once_is_signed_and_a_refusal_is_reported() {
+    let (provider, url) = start_provider().await;
+    let direct = DirectTexts::new(url, SECRET.into());
+    direct.send("13812345678", "验证码 123456").await.unwrap();
+    provider.down.store(true, Ordering::SeqCst);
+    let refused = direct.send("13812345678", "验证码 654321").await.unwrap_err();
+    assert!(refused.contains("503"), "{refused}");
+    let got = provider.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    let (first_id, first, signed) = &got[0];
+    assert!(*signed, "signed as the queue's messages are");
+    assert_eq!((first["to"].as_str(), first["text"].as_str()), (Some("13812345678"), Some("验证码 123456")));
+    assert_ne!(first_id, &got[1].0, "each text its own message id");
 }
