@@ -131,7 +131,15 @@ pub async fn sign_out(platform: &Platform, token: &str) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct MyPage {
     pub resident: Resident,
-    pub reports: Vec<ResidentReport>,
+    pub reports: Vec<MyReport>,
+}
+
+/// A report of the resident's, with the signed token of its tracking page (`/track?t=…`), as a
+/// text message's link: their own case opens without its query code.
+#[derive(Debug, Clone)]
+pub struct MyReport {
+    pub report: ResidentReport,
+    pub link_token: String,
 }
 
 /// Reports listed on a resident's page.
@@ -139,5 +147,10 @@ const LISTED: i64 = 100;
 
 pub async fn my_page(platform: &Platform, resident: Resident) -> Result<MyPage> {
     let reports = platform.store.resident_reports(resident.id, LISTED).await?;
+    let expires = Utc::now() + chrono::Duration::days(grassroots_domain::notices::LINK_VALID_DAYS);
+    let reports = reports
+        .into_iter()
+        .map(|report| MyReport { link_token: platform.store.resident_link_token(&report.tracking_no, expires), report })
+        .collect();
     Ok(MyPage { resident, reports })
 }

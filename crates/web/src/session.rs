@@ -178,6 +178,21 @@ pub async fn open_session(
     Ok(Some(OpenedSession { user: session.user, token: session.token, expires_at: session.expires_at, cookie }))
 }
 
+/// The cookie that carries a resident's session (居民账号) until it expires.
+pub fn resident_cookie(state: &AppState, session: &grassroots_app::residents::ResidentSession) -> String {
+    format!(
+        "{RESIDENT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.token,
+        (session.expires_at - chrono::Utc::now()).num_seconds().max(0),
+        if state.config.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// The cookie that clears a resident's session in the browser.
+pub fn cleared_resident_cookie() -> String {
+    format!("{RESIDENT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
 /// Ends the session; returns the cookie that clears it in the browser.
 pub async fn close_session(state: &AppState, staff: &Staff) -> Result<String, ApiError> {
     accounts::log_out(state, &staff.token).await?;

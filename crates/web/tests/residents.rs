@@ -1,14 +1,19 @@
 //! Residents' accounts end to end: a code texted to a mobile (the development sink takes it),
 //! a wrong code refused by field, the right one signing in with a token and a cookie, the
 //! resident's page listing the cases reported from their number and no one else's, signing
-//! out; bad numbers and codes named by field, a second code within the minute refused.
+//! out; bad numbers and codes named by field, a second code within the minute refused. The
+//! same on the pages (我的), where each report opens its tracking page without its code.
 
 mod support;
 
 use serde_json::json;
 use support::*;
 
-api_tests!(a_resident_signs_in_with_a_texted_code_and_sees_their_reports, bad_numbers_codes_and_haste_are_refused);
+api_tests!(
+    a_resident_signs_in_with_a_texted_code_and_sees_their_reports,
+    bad_numbers_codes_and_haste_are_refused,
+    a_resident_signs_in_on_the_pages_and_opens_their_case,
+);
 
 /// The six digits of the newest code texted to `phone`.
 fn code_sent_to(app: &TestApp, phone: &str) -> String {
@@ -88,4 +93,57 @@ async fn bad_numbers_codes_and_haste_are_refused(app: TestApp) {
         app.post("/api/v1/residents/sessions").json(&json!({"phone": "13700137000", "code": "123456"})).send().await;
     assert_eq!((never_sent.status, never_sent.error_field().as_deref()), (422, Some("code")));
     assert!(never_sent.text().contains("请先获取验证码"), "{}", never_sent.text());
+}
+
+async fn a_resident_signs_in_on_the_pages_and_opens_their_case(app: TestApp) {
+    let origin = format!("http://{}", app.addr);
+    let mine = app
+        .report(&json!({"description": "楼道灯坏了", "category_code": "0301", "lat": 39.9149, "lng": 116.4109,
+                        "reporter_phone": "13800138000"}))
+        .await;
+    let form = |path: &str, body: String| {
+        app.post(path).header("origin", &origin).body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let start = app.get("/me").send().await;
+    assert_eq!(start.status, 200);
+    assert!(start.text().contains(r#"action="/me/code""#));
+
+    let bad = form("/me/code", "phone=12345".into()).send().await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("请填写大陆手机号") && bad.text().contains(r#"value="12345""#), "the input is kept");
+    let foreign = app
+        .post("/me/code")
+        .header("origin", "http://evil.example")
+        .body_with_type("application/x-www-form-urlencoded", "phone=13800138000")
+        .send()
+        .await;
+    assert_eq!(foreign.status, 403, "a foreign page cannot text codes through a visitor");
+
+    let asked = form("/me/code", "phone=13800138000".into()).send().await;
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    assert!(asked.text().contains("138****8000") && asked.text().contains(r#"action="/me/sign-in""#));
+    let code = code_sent_to(&app, "13800138000");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = form("/me/sign-in", format!("phone=13800138000&code={wrong}")).send().await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("验证码不正确"), "{}", refused.text());
+
+    let signed_in = form("/me/sign-in", format!("phone=13800138000&code={code}")).send().await;
+    assert_eq!((signed_in.status, signed_in.header("location")), (303, Some("/me")));
+    let cookie = signed_in.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    let page = app.get("/me").header("cookie", &cookie).send().await;
+    assert_eq!(page.header("cache-control"), Some("no-store"), "a resident's page is not kept by caches");
+    let html = page.text();
+    let no = mine["tracking_no"].as_str().unwrap();
+    assert!(html.contains("138****8000") && html.contains(no), "{html}");
+    assert!(!html.contains("13800138000"), "the number is masked");
+    let link = html.split(r#"<a href="/track?t="#).nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let case = app.get(&format!("/track?t={link}")).send().await;
+    assert_eq!(case.status, 200);
+    assert!(case.text().contains("楼道灯坏了"), "their case opens without its code");
+
+    let out = app.post("/me/sign-out").header("origin", &origin).header("cookie", &cookie).send().await;
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert!(app.get("/me").header("cookie", &cookie).send().await.text().contains(r#"action="/me/code""#));
 }

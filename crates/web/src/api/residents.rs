@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use grassroots_app::residents;
-use grassroots_store::residents::{Resident, ResidentReport};
+use grassroots_store::residents::Resident;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::ratelimit::{limit_public, Client};
-use crate::session::{bearer_or_cookie, RESIDENT_COOKIE};
+use crate::session::{bearer_or_cookie, cleared_resident_cookie, resident_cookie, RESIDENT_COOKIE};
 use crate::AppState;
 
 pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
@@ -129,12 +129,7 @@ pub async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Response, ApiError> {
     let session = residents::sign_in(&state, &req.phone, &req.code).await?;
-    let cookie = format!(
-        "{RESIDENT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        session.token,
-        (session.expires_at - Utc::now()).num_seconds().max(0),
-        if state.config.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = resident_cookie(&state, &session);
     let body = ResidentSessionBody {
         token: session.token,
         expires_at: session.expires_at,
@@ -152,7 +147,7 @@ pub async fn sign_in(
     ))]
 pub async fn sign_out(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Response, ApiError> {
     residents::sign_out(&state, &signed_in.token).await?;
-    let cleared = format!("{RESIDENT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let cleared = cleared_resident_cookie();
     Ok(([(SET_COOKIE, cleared)], StatusCode::NO_CONTENT).into_response())
 }
 
@@ -167,6 +162,8 @@ pub struct MyReport {
     category_code: String,
     category_name: Option<String>,
     received_at: DateTime<Utc>,
+    /// The case's tracking page, opened without its query code (a signed link, 90 days).
+    link: String,
 }
 
 /// The resident's own page: their account and the cases reported from their number.
@@ -187,16 +184,19 @@ pub struct MyPageBody {
 pub async fn me(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Json<MyPageBody>, ApiError> {
     let page = residents::my_page(&state, signed_in.resident).await?;
     let reference = state.reference();
-    let report = |r: &ResidentReport| MyReport {
+    let reports = page.reports.iter().map(|mine| my_report(mine, &reference)).collect();
+    Ok(Json(MyPageBody { resident: ResidentBody::from(&page.resident), reports }))
+}
+
+fn my_report(mine: &residents::MyReport, reference: &grassroots_domain::reference::Reference) -> MyReport {
+    let r = &mine.report;
+    MyReport {
         tracking_no: r.tracking_no.clone(),
         state: r.state.as_str().to_string(),
         state_zh: r.state.label_zh().to_string(),
         category_code: r.category_code.clone(),
         category_name: reference.taxonomy.get(&r.category_code).map(|c| c.name_zh.clone()),
         received_at: r.received_at,
-    };
-    Ok(Json(MyPageBody {
-        resident: ResidentBody::from(&page.resident),
-        reports: page.reports.iter().map(report).collect(),
-    }))
+        link: format!("/track?t={}", mine.link_token),
+    }
 }

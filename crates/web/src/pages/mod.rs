@@ -13,6 +13,7 @@ pub mod grid;
 pub mod intake;
 pub mod map;
 pub mod portal;
+pub mod residents;
 pub mod search;
 pub mod support;
 pub mod track;

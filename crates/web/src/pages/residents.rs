@@ -1,0 +1,181 @@
+//! 我的: a resident signs in with their mobile and a texted code (two small forms, for a phone)
+//! and sees the cases reported from their number, each opening its tracking page.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Response};
+use grassroots_app::residents;
+use grassroots_domain::personal::mask_phone;
+use grassroots_store::residents::Resident;
+use serde::Deserialize;
+
+use super::{beijing_minutes, see_other, Chrome, Lang};
+use crate::error::ApiError;
+use crate::extract::ApiForm;
+use crate::ratelimit::Client;
+use crate::session::{cleared_resident_cookie, cookie, resident_cookie, RESIDENT_COOKIE};
+use crate::AppState;
+
+/// Which of the page's steps is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The number is asked for.
+    Phone,
+    /// A code was sent: it is asked for.
+    Code,
+    /// Signed in: the resident's own.
+    Mine,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    lang: Lang,
+    chrome: Chrome,
+    step: Step,
+    /// The number as typed (the forms carry it to the next step).
+    phone: String,
+    phone_masked: String,
+    error: Option<String>,
+    reports: Vec<ListedReport>,
+}
+
+struct ListedReport {
+    tracking_no: String,
+    category: String,
+    state: String,
+    received: String,
+    link: String,
+}
+
+/// The resident of the page's cookie, if it holds a live session.
+pub struct MaybeResident(Option<(Resident, String)>);
+
+impl FromRequestParts<Arc<AppState>> for MaybeResident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, RESIDENT_COOKIE) else { return Ok(Self(None)) };
+        Ok(Self(residents::resident_of(state, &token).await?.map(|r| (r, token))))
+    }
+}
+
+impl MePage {
+    fn new(lang: Lang, uri: &Uri, step: Step) -> Self {
+        Self {
+            lang,
+            chrome: Chrome::new(lang, None, uri),
+            step,
+            phone: String::new(),
+            phone_masked: String::new(),
+            error: None,
+            reports: Vec::new(),
+        }
+    }
+
+    fn refused(mut self, error: &ApiError, phone: String) -> Result<Response, ApiError> {
+        self.error = Some(self.lang.t(&error.text.zh, &error.text.en).to_string());
+        self.phone = phone;
+        Ok((error.status, Html(self.render()?)).into_response())
+    }
+}
+
+/// The resident's page, or the first step of signing in.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    MaybeResident(signed_in): MaybeResident,
+) -> Result<Response, ApiError> {
+    let Some((resident, _)) = signed_in else {
+        return Ok(Html(MePage::new(lang, &uri, Step::Phone).render()?).into_response());
+    };
+    let page = residents::my_page(&state, resident).await?;
+    let reference = state.reference();
+    let mut me = MePage::new(lang, &uri, Step::Mine);
+    me.phone_masked = page.resident.phone_masked.clone();
+    me.reports = page
+        .reports
+        .iter()
+        .map(|mine| {
+            let r = &mine.report;
+            let category = reference.taxonomy.get(&r.category_code);
+            ListedReport {
+                tracking_no: r.tracking_no.clone(),
+                category: category
+                    .map_or_else(|| r.category_code.clone(), |c| lang.t(&c.name_zh, &c.name_en).to_string()),
+                state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
+                received: beijing_minutes(r.received_at),
+                link: format!("/track?t={}", mine.link_token),
+            }
+        })
+        .collect();
+    Ok(Html(me.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    phone: String,
+}
+
+/// Texts a code, then asks for it; a bad number or haste is said on the first step.
+pub async fn send_code(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    Client(client): Client,
+    ApiForm(form): ApiForm<CodeForm>,
+) -> Result<Response, ApiError> {
+    match residents::send_code(&state, &form.phone, client).await {
+        Ok(sent) => {
+            let mut page = MePage::new(lang, &uri, Step::Code);
+            (page.phone, page.phone_masked) = (form.phone, sent.phone_masked);
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(e) => MePage::new(lang, &uri, Step::Phone).refused(&e.into(), form.phone),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    phone: String,
+    code: String,
+}
+
+/// Signs in with the code, then shows the resident's page; a wrong code is said on the code step.
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    ApiForm(form): ApiForm<SignInForm>,
+) -> Result<Response, ApiError> {
+    match residents::sign_in(&state, &form.phone, &form.code).await {
+        Ok(session) => {
+            let cookie = resident_cookie(&state, &session);
+            Ok(see_other("/me", Some(cookie)))
+        }
+        Err(e) => {
+            let mut page = MePage::new(lang, &uri, Step::Code);
+            page.phone_masked = grassroots_domain::residents::Mobile::parse(&form.phone)
+                .map(|m| mask_phone(m.as_str()))
+                .unwrap_or_default();
+            page.refused(&e.into(), form.phone)
+        }
+    }
+}
+
+/// Signs out on this device.
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    MaybeResident(signed_in): MaybeResident,
+) -> Result<Response, ApiError> {
+    if let Some((_, token)) = signed_in {
+        residents::sign_out(&state, &token).await?;
+    }
+    let cleared = cleared_resident_cookie();
+    Ok(see_other("/me", Some(cleared)))
+}
