@@ -32,7 +32,7 @@ async function violations(page) {
 
 test('resident pages have no serious accessibility violations', async () => {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true })).newPage();
-  for (const path of ['/', '/report', '/report/details', '/track', '/public', '/login']) {
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -32,12 +32,19 @@ export async function startDemo() {
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'grassroots-browser-'));
   const server = spawn(BIN, ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--public-burst', '500', 'demo'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Kept: the development sink writes residents' sign-in codes to the log.
+  let log = '';
+  server.stdout.on('data', (chunk) => {
+    log += chunk;
   });
   await waitForServer(base, 180);
   return {
     base,
     password: 'grassroots-demo',
+    /** The server's log so far. */
+    log: () => log,
     stop() {
       server.kill();
       rmSync(dataDir, { recursive: true, force: true });
