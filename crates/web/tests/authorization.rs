@@ -23,6 +23,8 @@ enum Rule {
     Staff,
     /// Staff whose role has every one of these capabilities.
     Can(&'static [Capability]),
+    /// A signed-in resident (居民账号) only: no staff session opens it.
+    Resident,
 }
 
 fn rule(method: &str, path: &str) -> Rule {
@@ -32,7 +34,9 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("get", "/api/v1/track/{tracking_no}")
         | ("post", "/api/v1/track/{tracking_no}/evaluation")
         | ("get", "/api/v1/reports/nearby")
-        | ("post", "/api/v1/reports/{tracking_no}/supporters") => Rule::Public,
+        | ("post", "/api/v1/reports/{tracking_no}/supporters")
+        | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions") => Rule::Public,
+        ("get", "/api/v1/residents/me") | ("delete", "/api/v1/residents/sessions/current") => Rule::Resident,
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",
@@ -134,7 +138,7 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
             Rule::Public | Rule::PublicOrStaffWith(_) => {
                 assert!(!refused(nobody), "{method} {path}: nobody got {nobody}")
             }
-            Rule::Staff | Rule::Can(_) => assert_eq!(nobody, 401, "{method} {path}: nobody"),
+            Rule::Staff | Rule::Can(_) | Rule::Resident => assert_eq!(nobody, 401, "{method} {path}: nobody"),
         }
         if !matches!(rule, Rule::Public) {
             let forged = send(Some("no-such-session-token")).await.status;
@@ -146,6 +150,11 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
                 Rule::Public | Rule::Staff => true,
                 Rule::PublicOrStaffWith(capability) => role.may(capability),
                 Rule::Can(capabilities) => capabilities.iter().all(|c| role.may(*c)),
+                Rule::Resident => {
+                    assert_eq!(status, 401, "{method} {path}: {username}'s staff session is no resident's");
+                    checked += 1;
+                    continue;
+                }
             };
             if may {
                 assert!(!refused(status), "{method} {path}: {username} may, got {status}");
@@ -199,6 +208,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
                 Rule::Public | Rule::Staff => true,
                 Rule::PublicOrStaffWith(capability) => role.may(capability),
                 Rule::Can(capabilities) => capabilities.iter().all(|c| role.may(*c)),
+                Rule::Resident => panic!("{path}: a resident's page is not a staff page"),
             };
             // Allowed by the rule, a page may still be outside the reader's scope (404).
             if may {
