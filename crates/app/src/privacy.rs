@@ -17,13 +17,17 @@ pub struct Housekeeping {
     pub tagged: usize,
     /// Cases whose personal data was erased after its retention period.
     pub erased: usize,
+    /// Residents' sign-in codes past the day they are counted in.
+    pub codes_forgotten: u64,
 }
 
-/// Tags the phone numbers of cases written before tags existed, then erases, a batch at a
-/// time, the personal data of every case finished longer ago than its category's retention
-/// period.
+/// Tags the phone numbers of cases written before tags existed, forgets residents' sign-in
+/// codes past their day, then erases, a batch at a time, the personal data of every case
+/// finished longer ago than its category's retention period.
 pub async fn housekeeping(platform: &Platform) -> Result<Housekeeping> {
     let mut done = Housekeeping::default();
+    let (codes_counted_from, _) = grassroots_domain::residents::counted_since(Utc::now());
+    done.codes_forgotten = platform.store.forget_codes_before(codes_counted_from).await?;
     loop {
         match platform.store.tag_phones(1000).await? {
             0 => break,

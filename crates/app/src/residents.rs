@@ -154,3 +154,9 @@ pub async fn my_page(platform: &Platform, resident: Resident) -> Result<MyPage> 
         .collect();
     Ok(MyPage { resident, reports })
 }
+
+/// Closes the resident's account at their asking (注销): signed out everywhere, their number
+/// forgotten with it. What they reported stays as cases.
+pub async fn close_account(platform: &Platform, resident: &Resident) -> Result<()> {
+    Ok(platform.store.close_resident_account(resident.id, Utc::now()).await?)
+}

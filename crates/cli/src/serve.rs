@@ -256,8 +256,9 @@ async fn seal_audit(platform: Arc<Platform>) {
 /// retention period.
 async fn privacy_housekeeping(platform: Arc<Platform>) {
     match grassroots_app::privacy::housekeeping(&platform).await {
-        Ok(done) if done.tagged + done.erased > 0 => {
-            tracing::info!(tagged = done.tagged, erased = done.erased, "privacy housekeeping")
+        Ok(done) if done.tagged + done.erased > 0 || done.codes_forgotten > 0 => {
+            let codes = done.codes_forgotten;
+            tracing::info!(tagged = done.tagged, erased = done.erased, codes, "privacy housekeeping")
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "privacy housekeeping"),

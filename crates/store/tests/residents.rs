@@ -30,7 +30,7 @@ async fn codes_are_counted_and_kept_as_digests_only(db: TestDb) {
     s.keep_code(&a, address(1), "234567", now - Duration::minutes(30), now).await.unwrap();
     s.keep_code(&b, address(1), "345678", now - Duration::minutes(10), now).await.unwrap();
     s.keep_code(&b, address(2), "456789", now - Duration::minutes(5), now).await.unwrap();
-    // Older than a day: not counted, and gone when the number's next code is kept.
+    // Older than a day: not counted, and gone when the codes past their day are forgotten.
     s.keep_code(&a, address(3), "567890", now - Duration::hours(30), now).await.unwrap();
 
     let sends = s.code_sends(&a, address(1), now).await.unwrap();
@@ -50,14 +50,14 @@ async fn codes_are_counted_and_kept_as_digests_only(db: TestDb) {
             }
         }
     }
-    s.keep_code(&a, address(1), "678901", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(s.forget_codes_before(now - Duration::days(1)).await.unwrap(), 1, "the code of 30 hours ago");
     let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM resident_codes")
         .fetch_one(&mut conn)
         .await
         .unwrap()
         .try_get("n")
         .unwrap();
-    assert_eq!(left, 5, "the code of 30 hours ago was swept");
+    assert_eq!(left, 4);
 }
 
 async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
@@ -156,7 +156,41 @@ async fn a_residents_reports_are_those_from_their_number(db: TestDb) {
     assert_eq!(s.resident_reports(me.id, 1).await.unwrap().len(), 1);
 }
 
+async fn a_resident_closes_their_account_and_their_reports_stay(db: TestDb) {
+    let s = &*db.store;
+    let world = Fixture::new(s).await;
+    let report = world.report(s, "楼道灯坏了", Some("13800138000")).await;
+    let now = Utc::now();
+    let phone = mobile("13800138000");
+    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    let SignIn::SignedIn(me) = s.sign_in_resident(&phone, "123456", "t", now, now + Duration::days(1)).await.unwrap()
+    else {
+        panic!("signs in")
+    };
+    s.keep_code(&phone, address(1), "234567", now, now + Duration::minutes(5)).await.unwrap();
+    s.close_resident_account(me.id, now).await.unwrap();
+    assert_eq!(s.resident_session("t", now).await.unwrap(), None, "signed out everywhere");
+    assert_eq!(s.code_sends(&phone, address(2), now).await.unwrap().to_number.len(), 0, "the number's codes are gone");
+    assert!(s.case_record(report.id).await.unwrap().is_some(), "what they reported stays a case");
+    assert!(matches!(s.close_resident_account(me.id, now).await, Err(grassroots_store::StoreError::NotFound)));
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let kept: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM residents").fetch_one(&mut conn).await.unwrap().try_get("n").unwrap();
+    assert_eq!(kept, 0, "the sealed number is gone with the account");
+
+    // Signing in again makes a new account.
+    let later = now + Duration::minutes(2);
+    s.keep_code(&phone, address(1), "345678", later, later + Duration::minutes(5)).await.unwrap();
+    let SignIn::SignedIn(again) =
+        s.sign_in_resident(&phone, "345678", "t2", later, later + Duration::days(1)).await.unwrap()
+    else {
+        panic!("signs in again")
+    };
+    assert_ne!(again.id, me.id);
+}
+
 conformance!(
+    a_resident_closes_their_account_and_their_reports_stay,
     codes_are_counted_and_kept_as_digests_only,
     the_right_code_signs_in_once_and_wrong_ones_spend_it,
     concurrent_tries_of_one_code_sign_in_once,

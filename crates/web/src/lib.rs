@@ -95,6 +95,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/me/code", post(pages::residents::send_code).route_layer(limited()))
         .route("/me/sign-in", post(pages::residents::sign_in).route_layer(limited()))
         .route("/me/sign-out", post(pages::residents::sign_out))
+        .route("/me/close", post(pages::residents::close_account))
         .route("/track", get(pages::track::show).merge(post(pages::track::open).route_layer(limited())))
         .route("/track/evaluation", post(pages::track::evaluate).route_layer(limited()))
         .route(

@@ -36,7 +36,9 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("get", "/api/v1/reports/nearby")
         | ("post", "/api/v1/reports/{tracking_no}/supporters")
         | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions") => Rule::Public,
-        ("get", "/api/v1/residents/me") | ("delete", "/api/v1/residents/sessions/current") => Rule::Resident,
+        ("get", "/api/v1/residents/me") | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => {
+            Rule::Resident
+        }
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

@@ -24,7 +24,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/residents/sessions"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
-const RESIDENTS: &[(&str, &str)] = &[("get", "/api/v1/residents/me"), ("delete", "/api/v1/residents/sessions/current")];
+const RESIDENTS: &[(&str, &str)] = &[
+    ("get", "/api/v1/residents/me"),
+    ("delete", "/api/v1/residents/me"),
+    ("delete", "/api/v1/residents/sessions/current"),
+];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
     let mut ops = Vec::new();

@@ -2,10 +2,13 @@
 //! a wrong code refused by field, the right one signing in with a token and a cookie, the
 //! resident's page listing the cases reported from their number and no one else's, signing
 //! out; bad numbers and codes named by field, a second code within the minute refused. The
-//! same on the pages (我的), where each report opens its tracking page without its code.
+//! same on the pages (我的), where each report opens its tracking page without its code. A
+//! resident closes their account (a tick first on the page): every session ends, their
+//! reports stay.
 
 mod support;
 
+use grassroots_store::ResidentStore;
 use serde_json::json;
 use support::*;
 
@@ -70,6 +73,28 @@ async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: Test
 
     assert_eq!(app.delete("/api/v1/residents/sessions/current").bearer(&token).send().await.status, 204);
     assert_eq!(app.get("/api/v1/residents/me").bearer(&token).send().await.status, 401, "signed out");
+
+    // Closing the account from one device ends the sessions of every other.
+    let mut tokens = Vec::new();
+    for code in ["515151", "616161"] {
+        keep_code(&app, code).await;
+        let session =
+            app.post("/api/v1/residents/sessions").json(&json!({"phone": "13800138000", "code": code})).send().await;
+        assert_eq!(session.status, 201, "{}", session.text());
+        tokens.push(session.json()["token"].as_str().unwrap().to_string());
+    }
+    let closed = app.delete("/api/v1/residents/me").bearer(&tokens[0]).send().await;
+    assert_eq!(closed.status, 204);
+    assert!(closed.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(app.get("/api/v1/residents/me").bearer(&tokens[1]).send().await.status, 401);
+}
+
+/// A code for 13800138000 kept as if texted now (past the minute between codes).
+async fn keep_code(app: &TestApp, code: &str) {
+    let now = chrono::Utc::now();
+    let phone = grassroots_domain::residents::Mobile::parse("13800138000").unwrap();
+    let address = std::net::IpAddr::from([192, 0, 2, 9]);
+    app.store.keep_code(&phone, address, code, now, now + chrono::Duration::minutes(5)).await.unwrap();
 }
 
 async fn bad_numbers_codes_and_haste_are_refused(app: TestApp) {
@@ -146,4 +171,31 @@ async fn a_resident_signs_in_on_the_pages_and_opens_their_case(app: TestApp) {
     assert_eq!(out.status, 303);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
     assert!(app.get("/me").header("cookie", &cookie).send().await.text().contains(r#"action="/me/code""#));
+
+    // Closing the account asks for a tick first, then signs out everywhere.
+    keep_code(&app, "424242").await;
+    let again = form("/me/sign-in", "phone=13800138000&code=424242".into()).send().await;
+    assert_eq!(again.status, 303, "{}", again.text());
+    let cookie = again.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    let unticked = app
+        .post("/me/close")
+        .header("origin", &origin)
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", "")
+        .send()
+        .await;
+    assert_eq!(unticked.status, 422);
+    assert!(unticked.text().contains("请勾选确认后再注销"));
+    let closed = app
+        .post("/me/close")
+        .header("origin", &origin)
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", "confirm=1")
+        .send()
+        .await;
+    assert_eq!((closed.status, closed.header("location")), (303, Some("/me?closed=1")));
+    assert!(app.get("/me?closed=1").send().await.text().contains("账号已注销"));
+    assert!(app.get("/me").header("cookie", &cookie).send().await.text().contains(r#"action="/me/code""#));
+    let page = app.get(&format!("/track?t={link}")).send().await;
+    assert!(page.text().contains("楼道灯坏了"), "what they reported stays");
 }

@@ -25,6 +25,7 @@ CREATE TABLE resident_codes (
 );
 CREATE INDEX resident_codes_by_phone ON resident_codes (phone_tag, sent_at);
 CREATE INDEX resident_codes_by_address ON resident_codes (address_tag, sent_at);
+CREATE INDEX resident_codes_by_age ON resident_codes (sent_at);
 CREATE TABLE resident_sessions (
     token_hash TEXT PRIMARY KEY,
     resident_id TEXT NOT NULL REFERENCES residents (id),

@@ -5,16 +5,17 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use grassroots_domain::personal::mask_phone;
 use grassroots_domain::residents::{counted_since, untriable, CodeTry, KeptCode, Mobile, RecentSends, MAX_TRIES};
-use grassroots_domain::CaseState;
+use grassroots_domain::{Actor, CaseState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use super::events::{self, Subject};
 use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::context;
 use crate::residents::{Resident, ResidentReport, SignIn};
-use crate::Result;
+use crate::{Result, StoreError};
 
 /// What a resident's number is sealed for, with their id.
 const PHONE: &str = "resident.phone";
@@ -59,28 +60,18 @@ impl crate::ResidentStore for SqlStore {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        let phone_tag = self.cipher.phone_tag(mobile.as_str());
-        let mut tx = self.write.begin().await?;
-        // A number's codes are counted for a day; older ones are of no further use.
-        let (counted_from, _) = counted_since(now);
-        sqlx::query("DELETE FROM resident_codes WHERE phone_tag = $1 AND sent_at <= $2")
-            .bind(phone_tag.clone())
-            .bind(ms(counted_from))
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO resident_codes (id, phone_tag, address_tag, code_tag, sent_at, expires_at, tries) \
              VALUES ($1, $2, $3, $4, $5, $6, 0)",
         )
         .bind(Uuid::now_v7().to_string())
-        .bind(phone_tag)
+        .bind(self.cipher.phone_tag(mobile.as_str()))
         .bind(self.cipher.address_tag(address))
         .bind(self.cipher.sign_in_code_tag(mobile.as_str(), code))
         .bind(ms(now))
         .bind(ms(expires_at))
-        .execute(&mut *tx)
+        .execute(&self.write)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -191,6 +182,33 @@ impl crate::ResidentStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn close_resident_account(&self, resident: Uuid, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let id = resident.to_string();
+        let Some(row) = sqlx::query("SELECT phone_tag FROM residents WHERE id = $1")
+            .bind(id.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Err(StoreError::NotFound);
+        };
+        let phone_tag: String = row.try_get("phone_tag")?;
+        sqlx::query("DELETE FROM resident_sessions WHERE resident_id = $1").bind(id.clone()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM resident_codes WHERE phone_tag = $1").bind(phone_tag).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM residents WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let subject = Some(Subject { kind: "resident", id: resident });
+        events::audit(&mut tx, now, &Actor::Resident, "resident_account_closed", subject, serde_json::json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn forget_codes_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done =
+            sqlx::query("DELETE FROM resident_codes WHERE sent_at < $1").bind(ms(before)).execute(&self.write).await?;
+        Ok(done.rows_affected())
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
                 .route_layer(from_fn_with_state(state.clone(), limit_public)),
         )
         .routes(routes!(sign_out))
-        .routes(routes!(me))
+        .routes(routes!(me, close_account))
 }
 
 /// A resident signed in: the resident of the request's bearer token or resident cookie.
@@ -199,4 +199,17 @@ fn my_report(mine: &residents::MyReport, reference: &grassroots_domain::referenc
         received_at: r.received_at,
         link: format!("/track?t={}", mine.link_token),
     }
+}
+
+/// Closes the signed-in resident's account (注销): signed out on every device, their number
+/// forgotten with the account. The cases they reported stay.
+#[utoipa::path(delete, path = "/v1/residents/me", tag = "residents",
+    security(("resident_bearer" = []), ("resident_cookie" = [])),
+    responses(
+        (status = 204, description = "Closed; the cookie is cleared"),
+        (status = "default", description = "Not signed in (401), …", body = ErrorBody),
+    ))]
+pub async fn close_account(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Response, ApiError> {
+    residents::close_account(&state, &signed_in.resident).await?;
+    Ok(([(SET_COOKIE, cleared_resident_cookie())], StatusCode::NO_CONTENT).into_response())
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{beijing_minutes, see_other, Chrome, Lang};
 use crate::error::ApiError;
-use crate::extract::ApiForm;
+use crate::extract::{ApiForm, ApiQuery};
 use crate::ratelimit::Client;
 use crate::session::{cleared_resident_cookie, cookie, resident_cookie, RESIDENT_COOKIE};
 use crate::AppState;
@@ -41,6 +41,8 @@ struct MePage {
     phone: String,
     phone_masked: String,
     error: Option<String>,
+    /// Said at the top: the account was closed.
+    closed: bool,
     reports: Vec<ListedReport>,
 }
 
@@ -73,6 +75,7 @@ impl MePage {
             phone: String::new(),
             phone_masked: String::new(),
             error: None,
+            closed: false,
             reports: Vec::new(),
         }
     }
@@ -84,15 +87,23 @@ impl MePage {
     }
 }
 
+#[derive(Deserialize)]
+pub struct MeParams {
+    closed: Option<u8>,
+}
+
 /// The resident's page, or the first step of signing in.
 pub async fn show(
     State(state): State<Arc<AppState>>,
     lang: Lang,
     uri: Uri,
     MaybeResident(signed_in): MaybeResident,
+    ApiQuery(params): ApiQuery<MeParams>,
 ) -> Result<Response, ApiError> {
     let Some((resident, _)) = signed_in else {
-        return Ok(Html(MePage::new(lang, &uri, Step::Phone).render()?).into_response());
+        let mut page = MePage::new(lang, &uri, Step::Phone);
+        page.closed = params.closed.is_some();
+        return Ok(Html(page.render()?).into_response());
     };
     let page = residents::my_page(&state, resident).await?;
     let reference = state.reference();
@@ -178,4 +189,29 @@ pub async fn sign_out(
     }
     let cleared = cleared_resident_cookie();
     Ok(see_other("/me", Some(cleared)))
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    confirm: Option<String>,
+}
+
+/// Closes the resident's account once they ticked that they mean it.
+pub async fn close_account(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    MaybeResident(signed_in): MaybeResident,
+    ApiForm(form): ApiForm<CloseForm>,
+) -> Result<Response, ApiError> {
+    let Some((resident, _)) = signed_in else { return Ok(see_other("/me", None)) };
+    if form.confirm.is_none() {
+        let refused: ApiError =
+            grassroots_app::AppError::invalid("confirm", "请勾选确认后再注销", "tick the box to confirm first").into();
+        let mut page = MePage::new(lang, &uri, Step::Mine);
+        page.phone_masked = resident.phone_masked.clone();
+        return page.refused(&refused, String::new());
+    }
+    residents::close_account(&state, &resident).await?;
+    Ok(see_other("/me?closed=1", Some(cleared_resident_cookie())))
 }
