@@ -185,7 +185,7 @@ async fn a_resident_signs_in_on_the_pages_and_opens_their_case(app: TestApp) {
         .send()
         .await;
     assert_eq!(unticked.status, 422);
-    assert!(unticked.text().contains("请勾选确认后再注销"));
+    assert!(unticked.text().contains("请勾选确认后再注销") && unticked.text().contains(no), "the page as it was");
     let closed = app
         .post("/me/close")
         .header("origin", &origin)

@@ -105,9 +105,14 @@ pub async fn show(
         page.closed = params.closed.is_some();
         return Ok(Html(page.render()?).into_response());
     };
-    let page = residents::my_page(&state, resident).await?;
+    Ok(Html(mine(&state, lang, &uri, resident).await?.render()?).into_response())
+}
+
+/// The signed-in resident's own page: their reports, each opening its tracking page.
+async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Result<MePage, ApiError> {
+    let page = residents::my_page(state, resident).await?;
     let reference = state.reference();
-    let mut me = MePage::new(lang, &uri, Step::Mine);
+    let mut me = MePage::new(lang, uri, Step::Mine);
     me.phone_masked = page.resident.phone_masked.clone();
     me.reports = page
         .reports
@@ -125,7 +130,7 @@ pub async fn show(
             }
         })
         .collect();
-    Ok(Html(me.render()?).into_response())
+    Ok(me)
 }
 
 #[derive(Deserialize)]
@@ -208,9 +213,7 @@ pub async fn close_account(
     if form.confirm.is_none() {
         let refused: ApiError =
             grassroots_app::AppError::invalid("confirm", "请勾选确认后再注销", "tick the box to confirm first").into();
-        let mut page = MePage::new(lang, &uri, Step::Mine);
-        page.phone_masked = resident.phone_masked.clone();
-        return page.refused(&refused, String::new());
+        return mine(&state, lang, &uri, resident).await?.refused(&refused, String::new());
     }
     residents::close_account(&state, &resident).await?;
     Ok(see_other("/me?closed=1", Some(cleared_resident_cookie())))
