@@ -98,7 +98,7 @@ fn sms_provider(common: &Common) -> anyhow::Result<grassroots_relay::notify::Pro
     let Some(url) = &common.sms_url else {
         tracing::info!(
             "text messages go to the development sink (no --sms-url): read them at /admin/messages; \
-             residents' sign-in codes are written to this log"
+             residents' sign-in codes are written to this log and listed there too"
         );
         return Ok(Provider::Sink);
     };

@@ -1,4 +1,5 @@
-//! Residents' accounts end to end: a code texted to a mobile (the development sink takes it),
+//! Residents' accounts end to end: a code texted to a mobile (the development sink takes it, and
+//! administrators read it on the page of messages),
 //! a wrong code refused by field, the right one signing in with a token and a cookie, the
 //! resident's page listing the cases reported from their number and no one else's, signing
 //! out; bad numbers and codes named by field, a second code within the minute refused. The
@@ -38,6 +39,11 @@ async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: Test
     assert_eq!(sent.status, 202, "{}", sent.text());
     assert_eq!(sent.json()["phone_masked"], "138****8000");
     let code = code_sent_to(&app, "13800138000");
+    // Without an SMS provider, administrators read the code on the page of messages.
+    let admin = session(&app.login("admin").await);
+    let messages = app.get("/admin/messages").header("cookie", &admin).send().await.text();
+    assert!(messages.contains("138****8000") && messages.contains(&code), "the development sink's text");
+    assert!(!messages.contains("13800138000"), "the number masked");
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let refused =

@@ -4,7 +4,9 @@
 
 use grassroots_app::AppError;
 
-use super::{Layout, Line};
+use grassroots_domain::personal::mask_phone;
+
+use super::{Layout, Line, Log};
 use crate::error::ApiError;
 use crate::pages::{beijing_minutes, Lang};
 use crate::AppState;
@@ -60,6 +62,26 @@ pub(super) async fn lines(state: &AppState, lang: Lang) -> Result<Vec<Line>, Api
         ])
     });
     Ok(lines.collect())
+}
+
+/// The texts this server sent at once into the development sink (residents' sign-in codes,
+/// which the queue does not hold), newest first: with no SMS provider, how to sign in as a
+/// resident. With a provider nothing goes there.
+pub(super) fn sink_log(state: &AppState, lang: Lang) -> Log {
+    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
+    let lines = state
+        .development_texts()
+        .into_iter()
+        .rev()
+        .map(|text| Line::new(vec![beijing_minutes(text.at), mask_phone(&text.to), text.text]));
+    Log {
+        heading: t(
+            "本服务器即时发出的短信（居民登录验证码；未配置短信服务商时进入开发收件箱，只保存在内存中，最近50条）",
+            "Texts this server sent at once (residents' sign-in codes; without an SMS provider they go to the development sink, kept in memory only, the last 50)",
+        ),
+        columns: vec![t("时间", "At"), t("手机", "Phone"), t("内容", "Text")],
+        lines: lines.collect(),
+    }
 }
 
 /// The list has nothing to save: messages are written by the events they tell of.

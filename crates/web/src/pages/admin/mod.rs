@@ -139,13 +139,13 @@ impl Section {
         match self {
             Self::Webhooks => Ok(Some(webhooks::log(state, lang).await?)),
             Self::Classifier => Ok(Some(classifier::log(state, lang).await?)),
+            Self::Messages => Ok(Some(messages::sink_log(state, lang))),
             Self::Users
             | Self::Units
             | Self::Categories
             | Self::Matrix
             | Self::Calendar
             | Self::ApiKeys
-            | Self::Messages
             | Self::DangerWords => Ok(None),
         }
     }
