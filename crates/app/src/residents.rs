@@ -75,7 +75,7 @@ pub async fn send_code(platform: &Platform, phone: &str, address: IpAddr) -> Res
     let now = Utc::now();
     let recent = platform.store.code_sends(&mobile, address, now).await?;
     if let Err(refusal) = may_send(&recent, now) {
-        return Err(AppError::TooManyAttempts { retry_after_secs: refusal.retry_after().unsigned_abs() });
+        return Err(AppError::TooManyAttempts { retry_after_secs: refusal.retry_after() });
     }
     let code = draw_code();
     let expires_at = now + code_valid();

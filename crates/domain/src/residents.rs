@@ -85,23 +85,11 @@ pub enum CodeRefusal {
 }
 
 impl CodeRefusal {
-    /// When asking again may succeed.
-    pub fn retry_after(self) -> i64 {
+    /// Seconds until asking again may succeed.
+    pub fn retry_after(self) -> u64 {
         match self {
-            Self::Wait { seconds } | Self::NumberToday { seconds } | Self::Address { seconds } => seconds.max(1),
-        }
-    }
-
-    pub fn reason(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Wait { .. } => {
-                ("验证码发送过于频繁，请稍后再试", "codes were sent to this number moments ago; try again shortly")
-            }
-            Self::NumberToday { .. } => {
-                ("该号码今日获取验证码次数已达上限", "this number has had as many codes as a day allows")
-            }
-            Self::Address { .. } => {
-                ("此网络获取验证码过于频繁，请稍后再试", "too many codes were asked from this address; try again later")
+            Self::Wait { seconds } | Self::NumberToday { seconds } | Self::Address { seconds } => {
+                seconds.max(1).unsigned_abs()
             }
         }
     }
@@ -109,32 +97,31 @@ impl CodeRefusal {
 
 /// Whether a code may be sent now, given the sends counted since [`counted_since`].
 pub fn may_send(recent: &RecentSends, now: DateTime<Utc>) -> Result<(), CodeRefusal> {
-    let until = |at: DateTime<Utc>, after: Duration| (at + after - now).num_seconds() + 1;
-    let mut to_number = recent.to_number.clone();
-    to_number.sort_unstable_by(|a, b| b.cmp(a));
-    if let Some(&last) = to_number.first() {
-        if now - last < Duration::seconds(GAP) {
-            return Err(CodeRefusal::Wait { seconds: until(last, Duration::seconds(GAP)) });
-        }
+    let newest_first = |times: &[DateTime<Utc>]| {
+        let mut times = times.to_vec();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times
+    };
+    let (to_number, from_address) = (newest_first(&recent.to_number), newest_first(&recent.from_address));
+    let number_waits = wait_for(&to_number, Duration::seconds(GAP), 1, now)
+        .or_else(|| wait_for(&to_number, Duration::hours(1), PER_NUMBER_HOUR, now));
+    if let Some(seconds) = number_waits {
+        return Err(CodeRefusal::Wait { seconds });
     }
-    let within_hour: Vec<_> = to_number.iter().filter(|&&at| now - at < Duration::hours(1)).collect();
-    if within_hour.len() >= PER_NUMBER_HOUR {
-        let oldest = *within_hour[PER_NUMBER_HOUR - 1];
-        return Err(CodeRefusal::Wait { seconds: until(oldest, Duration::hours(1)) });
+    if let Some(seconds) = wait_for(&to_number, Duration::days(1), PER_NUMBER_DAY, now) {
+        return Err(CodeRefusal::NumberToday { seconds });
     }
-    let within_day: Vec<_> = to_number.iter().filter(|&&at| now - at < Duration::days(1)).collect();
-    if within_day.len() >= PER_NUMBER_DAY {
-        let oldest = *within_day[PER_NUMBER_DAY - 1];
-        return Err(CodeRefusal::NumberToday { seconds: until(oldest, Duration::days(1)) });
-    }
-    let mut from_address: Vec<_> =
-        recent.from_address.iter().filter(|&&at| now - at < Duration::hours(1)).copied().collect();
-    from_address.sort_unstable_by(|a, b| b.cmp(a));
-    if from_address.len() >= PER_ADDRESS_HOUR {
-        let oldest = from_address[PER_ADDRESS_HOUR - 1];
-        return Err(CodeRefusal::Address { seconds: until(oldest, Duration::hours(1)) });
+    if let Some(seconds) = wait_for(&from_address, Duration::hours(1), PER_ADDRESS_HOUR, now) {
+        return Err(CodeRefusal::Address { seconds });
     }
     Ok(())
+}
+
+/// When `limit` of the sends (newest first) fall within `window` of `now`: the seconds until
+/// the oldest of them leaves it.
+fn wait_for(newest_first: &[DateTime<Utc>], window: Duration, limit: usize, now: DateTime<Utc>) -> Option<i64> {
+    let within: Vec<&DateTime<Utc>> = newest_first.iter().filter(|&&at| now - at < window).collect();
+    within.get(limit - 1).map(|&&oldest| (oldest + window - now).num_seconds() + 1)
 }
 
 /// The text that carries a code.
@@ -154,10 +141,9 @@ pub struct KeptCode {
     pub used: bool,
 }
 
-/// What a code tried comes to.
+/// Why a code tried did not sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeTry {
-    Accepted,
     Wrong {
         tries_left: i64,
     },
@@ -171,7 +157,6 @@ pub enum CodeTry {
 impl CodeTry {
     pub fn reason(self) -> (String, String) {
         match self {
-            Self::Accepted => ("验证码正确".into(), "the code is right".into()),
             Self::Wrong { tries_left } => {
                 (format!("验证码不正确，还可尝试{tries_left}次"), format!("the code is wrong; {tries_left} tries left"))
             }

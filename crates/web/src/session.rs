@@ -1,5 +1,6 @@
 //! Who is asking: a staff session (its token is both the API's bearer token and the pages'
-//! cookie; only a digest is stored) and the extractors that require one, or a capability.
+//! cookie; only a digest is stored) and the extractors that require one, or a capability; a
+//! resident's session (居民账号), kept apart under its own cookie.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use grassroots_app::{accounts, AppError};
 use grassroots_domain::{Actor, Capability};
+use grassroots_store::residents::Resident;
 use grassroots_store::User;
 
 use crate::error::ApiError;
@@ -94,6 +96,35 @@ impl FromRequestParts<Arc<AppState>> for MaybeStaff {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         Ok(Self(staff_from(parts, state).await?))
+    }
+}
+
+/// A signed-in resident (居民账号): the resident of the request's bearer token or resident
+/// cookie. A staff session is no resident's.
+pub struct SignedIn {
+    pub resident: Resident,
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        MaybeResident::from_request_parts(parts, state).await?.0.ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A resident when a live session is presented, nobody otherwise: a page then asks them to sign
+/// in (a session ended or closed elsewhere leaves its cookie behind).
+pub struct MaybeResident(pub Option<SignedIn>);
+
+impl FromRequestParts<Arc<AppState>> for MaybeResident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer_or_cookie(&parts.headers, RESIDENT_COOKIE) else { return Ok(Self(None)) };
+        let resident = grassroots_app::residents::resident_of(state, &token).await?;
+        Ok(Self(resident.map(|resident| SignedIn { resident, token })))
     }
 }
 

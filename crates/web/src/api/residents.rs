@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +19,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::ratelimit::{limit_public, Client};
-use crate::session::{bearer_or_cookie, cleared_resident_cookie, resident_cookie, RESIDENT_COOKIE};
+use crate::session::{cleared_resident_cookie, resident_cookie, SignedIn};
 use crate::AppState;
 
 pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
@@ -33,22 +32,6 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         )
         .routes(routes!(sign_out))
         .routes(routes!(me, close_account))
-}
-
-/// A resident signed in: the resident of the request's bearer token or resident cookie.
-pub struct SignedIn {
-    pub resident: Resident,
-    pub token: String,
-}
-
-impl FromRequestParts<Arc<AppState>> for SignedIn {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let token = bearer_or_cookie(&parts.headers, RESIDENT_COOKIE).ok_or_else(ApiError::unauthorized)?;
-        let resident = residents::resident_of(state, &token).await?.ok_or_else(ApiError::unauthorized)?;
-        Ok(Self { resident, token })
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

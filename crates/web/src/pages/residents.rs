@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::residents;
@@ -17,7 +16,7 @@ use super::{beijing_minutes, see_other, Chrome, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::ratelimit::Client;
-use crate::session::{cleared_resident_cookie, cookie, resident_cookie, RESIDENT_COOKIE};
+use crate::session::{cleared_resident_cookie, resident_cookie, MaybeResident, SignedIn};
 use crate::AppState;
 
 /// Which of the page's steps is shown.
@@ -54,18 +53,6 @@ struct ListedReport {
     link: String,
 }
 
-/// The resident of the page's cookie, if it holds a live session.
-pub struct MaybeResident(Option<(Resident, String)>);
-
-impl FromRequestParts<Arc<AppState>> for MaybeResident {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, RESIDENT_COOKIE) else { return Ok(Self(None)) };
-        Ok(Self(residents::resident_of(state, &token).await?.map(|r| (r, token))))
-    }
-}
-
 impl MePage {
     fn new(lang: Lang, uri: &Uri, step: Step) -> Self {
         Self {
@@ -100,7 +87,7 @@ pub async fn show(
     MaybeResident(signed_in): MaybeResident,
     ApiQuery(params): ApiQuery<MeParams>,
 ) -> Result<Response, ApiError> {
-    let Some((resident, _)) = signed_in else {
+    let Some(SignedIn { resident, .. }) = signed_in else {
         let mut page = MePage::new(lang, &uri, Step::Phone);
         page.closed = params.closed.is_some();
         return Ok(Html(page.render()?).into_response());
@@ -189,7 +176,7 @@ pub async fn sign_out(
     State(state): State<Arc<AppState>>,
     MaybeResident(signed_in): MaybeResident,
 ) -> Result<Response, ApiError> {
-    if let Some((_, token)) = signed_in {
+    if let Some(SignedIn { token, .. }) = signed_in {
         residents::sign_out(&state, &token).await?;
     }
     let cleared = cleared_resident_cookie();
@@ -209,7 +196,7 @@ pub async fn close_account(
     MaybeResident(signed_in): MaybeResident,
     ApiForm(form): ApiForm<CloseForm>,
 ) -> Result<Response, ApiError> {
-    let Some((resident, _)) = signed_in else { return Ok(see_other("/me", None)) };
+    let Some(SignedIn { resident, .. }) = signed_in else { return Ok(see_other("/me", None)) };
     if form.confirm.is_none() {
         let refused: ApiError =
             grassroots_app::AppError::invalid("confirm", "请勾选确认后再注销", "tick the box to confirm first").into();
