@@ -45,7 +45,7 @@ pub async fn report(platform: &Platform, worker: &User, patrol: PatrolReport) ->
     // Checked before the case exists: a worker closes on the spot only in their own grids.
     if let (Some(_), Some(lat), Some(lng)) = (&result, report.lat, report.lng) {
         let grid = platform.placer().place(Some((lng, lat)), None).ok().and_then(|p| p.grid_code);
-        if grid.is_some_and(|g| !worker.scope.covers_grid(&g)) {
+        if grid.is_some_and(|g| !worker.scope.covers_place(&g)) {
             return Err(AppError::invalid(
                 "resolved_on_spot",
                 "该位置在他人负责的网格内，请上报而不要就地解决",
@@ -54,7 +54,7 @@ pub async fn report(platform: &Platform, worker: &User, patrol: PatrolReport) ->
         }
     }
     report.place = match patrol.grid.filter(|_| report.lat.is_none()) {
-        Some(code) if worker.scope.covers_grid(&code) => Some(Place {
+        Some(code) if worker.scope.covers_place(&code) => Some(Place {
             located_by: Some(LocatedBy::Patrol),
             address: report.address.clone(),
             ..place_in(&RegionCode::parse(&code)?)

@@ -52,7 +52,7 @@ pub async fn of_grid(platform: &Platform, user: &User, code: &str, limit: i64) -
 
 /// The grid `code`, if it is one of the worker's (any other is not found).
 pub async fn grid_in_scope(platform: &Platform, user: &User, code: &str) -> Result<GridRow> {
-    if !user.scope.covers_grid(code) {
+    if !user.scope.covers_place(code) {
         return Err(AppError::NotFound);
     }
     platform.store.grid(code).await?.ok_or(AppError::NotFound)

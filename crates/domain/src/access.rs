@@ -80,14 +80,20 @@ impl Role {
             Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData],
             Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics],
             Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics],
-            Self::GridWorker => {
-                &[TakeInRequests, ReportOnPatrol, RecordVisits, WorkOnCases, RevealPersonalData, ViewStatistics]
-            }
-            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty],
+            Self::GridWorker => &[
+                TakeInRequests,
+                ReportOnPatrol,
+                RecordVisits,
+                WorkOnCases,
+                RevealPersonalData,
+                ViewStatistics,
+                RunParticipation,
+            ],
+            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
             // Administrators see personal data only through the audited reveal (DESIGN §2).
-            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, Administer],
+            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, Administer],
         }
     }
 
@@ -118,12 +124,15 @@ pub enum Capability {
     /// Plan who is on duty (值班) in one's streets: the dispatchers texted when a report
     /// holds words of danger.
     PlanDuty,
+    /// Run residents' participation in one's places: link residents to their households, hold
+    /// votes, enter paper ballots and publish results.
+    RunParticipation,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -132,6 +141,7 @@ impl Capability {
         Self::RevealPersonalData,
         Self::ViewStatistics,
         Self::PlanDuty,
+        Self::RunParticipation,
         Self::Administer,
     ];
 
@@ -146,6 +156,10 @@ impl Capability {
             Self::RevealPersonalData => ("该角色不能查看个人信息", "this role may not see personal data"),
             Self::ViewStatistics => ("接诉员不查看统计", "operators have no statistics"),
             Self::PlanDuty => ("只有督办员和管理员可以排班", "only supervisors and administrators plan duty"),
+            Self::RunParticipation => (
+                "只有网格员、督办员和管理员可以组织居民参与",
+                "only grid workers, supervisors and administrators run residents' participation",
+            ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
     }
@@ -254,13 +268,41 @@ impl Scope {
         )
     }
 
-    /// Whether a grid (15-digit code) lies within this scope; a unit's scope holds no grids.
-    pub fn covers_grid(&self, grid: &str) -> bool {
+    /// Whether a grid (15-digit code), or a street or community (a space of participation),
+    /// lies within this scope: a region holds what its code begins, a grid worker's scope only
+    /// their grids, a unit's scope no place.
+    pub fn covers_place(&self, place: &str) -> bool {
         match self {
             Self::All => true,
-            Self::Regions { codes } => codes.iter().any(|c| grid.starts_with(c.as_str())),
+            Self::Regions { codes } => codes.iter().any(|c| place.starts_with(c.as_str())),
             Self::Unit { .. } => false,
-            Self::Grids { codes } => codes.iter().any(|c| c == grid),
+            Self::Grids { codes } => codes.iter().any(|c| c == place),
+        }
+    }
+
+    /// Whether the scope reaches into a place (a community, say): holds it, or holds one of
+    /// the grids within it, as a grid worker does their community.
+    pub fn reaches(&self, place: &str) -> bool {
+        match self {
+            Self::Grids { codes } => codes.iter().any(|g| g.starts_with(place)),
+            Self::All | Self::Regions { .. } | Self::Unit { .. } => self.covers_place(place),
+        }
+    }
+
+    /// How the codes of the places this scope reaches begin (a grid worker's: their grids'
+    /// communities), for lists of what happens there; `None` for everywhere.
+    pub fn place_prefixes(&self) -> Option<Vec<String>> {
+        match self {
+            Self::All => None,
+            Self::Regions { codes } => Some(codes.iter().map(|c| c.as_str().to_string()).collect()),
+            Self::Unit { .. } => Some(Vec::new()),
+            Self::Grids { codes } => {
+                let mut communities: Vec<String> =
+                    codes.iter().filter_map(|g| g.get(..RegionLevel::Community.digits())).map(str::to_string).collect();
+                communities.sort();
+                communities.dedup();
+                Some(communities)
+            }
         }
     }
 

@@ -14,6 +14,7 @@ pub mod duplicates;
 pub mod duty;
 pub mod forecast;
 pub mod free_text;
+pub mod households;
 pub mod notices;
 pub mod personal;
 pub mod public;
@@ -27,6 +28,7 @@ pub mod search;
 pub mod support;
 pub mod text;
 pub mod visits;
+pub mod votes;
 pub mod warnings;
 pub mod workflow;
 

@@ -20,6 +20,7 @@ pub mod export;
 pub mod files;
 mod grids;
 mod history;
+pub mod households;
 mod identity;
 mod inspect;
 mod jobs;
@@ -36,6 +37,7 @@ mod sql;
 mod stats;
 pub mod support;
 pub mod types;
+pub mod votes;
 pub mod warnings;
 
 pub use attachments::{AttachmentStore, SweptFiles};
@@ -46,6 +48,7 @@ pub use duty::DutyStore;
 pub use error::StoreError;
 pub use grids::GridStore;
 pub use history::HistoryStore;
+pub use households::HouseholdLinkStore;
 pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
@@ -62,6 +65,7 @@ pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions}
 pub use stats::StatsStore;
 pub use support::SupportStore;
 pub use types::*;
+pub use votes::VoteStore;
 pub use warnings::WarningStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -69,9 +73,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, IdentityStore,
-        JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore,
-        SearchFeedStore, StatsStore, Store, SupportStore, WarningStore,
+        AttachmentStore, AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, HouseholdLinkStore,
+        IdentityStore, JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore,
+        ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, VoteStore, WarningStore,
     };
 }
 
@@ -100,6 +104,8 @@ pub trait Store:
     + WarningStore
     + RollupStore
     + ResidentStore
+    + HouseholdLinkStore
+    + VoteStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -70,8 +70,9 @@ pub trait ResidentStore: Send + Sync {
     /// The cases reported from the resident's number, newest first.
     async fn resident_reports(&self, resident: Uuid, limit: i64) -> Result<Vec<ResidentReport>>;
     /// Closes the resident's account at their asking (注销): the account with its sealed number,
-    /// its sessions and the codes sent to it go, in one audited transaction. The cases they
-    /// reported stay, with the reporter's data a privacy request or retention erases.
+    /// its sessions, its household link and the codes sent to it go, in one audited
+    /// transaction. The cases they reported stay, with the reporter's data a privacy request or
+    /// retention erases; the rolls of votes keep that the account voted.
     async fn close_resident_account(&self, resident: Uuid, now: DateTime<Utc>) -> Result<()>;
     /// Forgets the codes sent before `before` (past the day they are counted in); how many.
     async fn forget_codes_before(&self, before: DateTime<Utc>) -> Result<u64>;

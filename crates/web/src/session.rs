@@ -161,6 +161,7 @@ pub mod need {
         RevealPersonalData,
         ViewStatistics,
         PlanDuty,
+        RunParticipation,
         Administer
     );
 }

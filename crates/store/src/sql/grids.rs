@@ -242,7 +242,7 @@ impl crate::GridStore for SqlStore {
     /// for the first time is recorded); grids outside the worker's scope are not found.
     async fn record_visit(&self, actor: &Actor, visit: &NewVisit, at: DateTime<Utc>) -> Result<Visit> {
         let Actor::Staff { user_id, username, scope, .. } = actor else { return Err(StoreError::NotFound) };
-        if !scope.covers_grid(&visit.grid_code) {
+        if !scope.covers_place(&visit.grid_code) {
             return Err(StoreError::NotFound);
         }
         let mut tx = self.write.begin().await?;
@@ -311,7 +311,7 @@ impl crate::GridStore for SqlStore {
     }
 
     async fn visits(&self, scope: &Scope, grid_code: &str, limit: i64) -> Result<Vec<Visit>> {
-        if !scope.covers_grid(grid_code) {
+        if !scope.covers_place(grid_code) {
             return Err(StoreError::NotFound);
         }
         let rows = sqlx::query(

@@ -15,6 +15,7 @@ mod duty;
 mod events;
 mod grids;
 mod history;
+mod households;
 mod identity;
 mod inspect;
 mod intake;
@@ -32,6 +33,7 @@ mod rows;
 mod search;
 mod stats;
 mod support;
+mod votes;
 mod warnings;
 
 /// Both backends' test databases and the tests' small world, for the tests here that need

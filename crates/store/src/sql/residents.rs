@@ -197,6 +197,10 @@ impl crate::ResidentStore for SqlStore {
         let phone_tag: String = row.try_get("phone_tag")?;
         sqlx::query("DELETE FROM resident_sessions WHERE resident_id = $1").bind(id.clone()).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM resident_codes WHERE phone_tag = $1").bind(phone_tag).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM resident_households WHERE resident_id = $1")
+            .bind(id.clone())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM residents WHERE id = $1").bind(id).execute(&mut *tx).await?;
         let subject = Some(Subject { kind: "resident", id: resident });
         events::audit(&mut tx, now, &Actor::Resident, "resident_account_closed", subject, serde_json::json!({}))

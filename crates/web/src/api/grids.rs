@@ -79,7 +79,7 @@ pub async fn list(
         .grids()
         .await?
         .into_iter()
-        .filter(|g| staff.user.scope.covers_grid(&g.code))
+        .filter(|g| staff.user.scope.covers_place(&g.code))
         .filter(|g| within.as_ref().is_none_or(|w| g.code.starts_with(w.as_str())))
         .map(|g| GridSummary {
             area_m2: g.area_m2.round(),
@@ -266,7 +266,7 @@ pub async fn coverage(
         .coverage(within, Utc::now())
         .await?
         .into_iter()
-        .filter(|c| staff.user.scope.covers_grid(&c.grid_code))
+        .filter(|c| staff.user.scope.covers_place(&c.grid_code))
         .map(|c: GridCoverage| {
             let share = |n: i64| (c.households > 0).then(|| n as f64 / c.households as f64);
             GridVisitCoverage {

@@ -252,7 +252,7 @@ impl View<'_> {
         let warnings = self.warning_dots(state, &warnings, individual_cases);
         let coverage_days = if self.days <= 30 { 30 } else { 90 };
         let mut visited: HashMap<String, (i64, i64)> = HashMap::new();
-        for c in coverage.iter().filter(|c| scope.covers_grid(&c.grid_code)) {
+        for c in coverage.iter().filter(|c| scope.covers_place(&c.grid_code)) {
             if let Some(child) = self.children.iter().find(|o| c.grid_code.starts_with(o.code.as_str())) {
                 let entry = visited.entry(child.code.as_str().to_string()).or_default();
                 entry.0 += c.households;

@@ -1,0 +1,277 @@
+//! Residents' participation on every backend: a resident asks for their household and a grid
+//! worker of the community confirms or refuses it, within their grids only; votes keep who
+//! voted apart from how, take one ballot per voter under concurrency, reconcile paper counts
+//! entered by two staff members, and publish a result their ballots reproduce.
+
+mod support;
+
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::households::LinkState;
+use grassroots_domain::residents::Mobile;
+use grassroots_domain::votes::{tally, Eligibility, PaperCount, Phase, VoteKind, Voter};
+use grassroots_domain::{Actor, Role, Scope};
+use grassroots_store::households::LinkDecision;
+use grassroots_store::prelude::*;
+use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::votes::{Cast, NewVote, VoteFilter};
+use grassroots_store::{GridRow, Inspect, NewUser, StoreError};
+use serde_json::json;
+use sqlx::{Connection, Row};
+use support::*;
+
+const COMMUNITY: &str = "110101001001";
+const OTHER_GRID: &str = "110101001001002";
+
+fn grid(code: &str, x: f64) -> GridRow {
+    GridRow {
+        code: code.into(),
+        community_code: code[..12].into(),
+        name: format!("网格{}", &code[12..]),
+        geometry: json!({"type": "MultiPolygon", "coordinates": [[[[x, 39.9], [x + 0.01, 39.9], [x + 0.01, 39.91], [x, 39.9]]]]}),
+        area_m2: 1000.0,
+        centroid: (x + 0.005, 39.905),
+        synthetic: true,
+    }
+}
+
+async fn grids(s: &dyn Store) {
+    s.replace_grids(&[COMMUNITY.into()], &[grid(GRID, 116.40), grid(OTHER_GRID, 116.41)]).await.unwrap();
+}
+
+async fn staff_account(s: &dyn Store, username: &str, role: Role, scope: &str) -> Actor {
+    s.upsert_user(&NewUser {
+        username: username.into(),
+        display_name: format!("{username}姓名"),
+        password_hash: "x".into(),
+        role,
+        scope: Scope::parse(scope).unwrap(),
+    })
+    .await
+    .unwrap()
+    .actor()
+}
+
+async fn resident(s: &dyn Store, phone: &str) -> Resident {
+    let (mobile, now) = (Mobile::parse(phone).unwrap(), Utc::now());
+    s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    match s.sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + Duration::days(1)).await.unwrap()
+    {
+        SignIn::SignedIn(r) => r,
+        refused => panic!("{refused:?}"),
+    }
+}
+
+async fn a_grid_worker_confirms_or_refuses_what_residents_ask(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let elsewhere = staff_account(s, "other", Role::GridWorker, "grid:110101001002001").await;
+    let (a, b) = (resident(s, "13800138001").await, resident(s, "13800138002").await);
+
+    assert!(matches!(s.ask_household(a.id, "110101999999", "1号楼101", now).await, Err(StoreError::NotFound)));
+    let asked = s.ask_household(a.id, COMMUNITY, "3号楼2单元401", now).await.unwrap();
+    assert_eq!((asked.state, asked.household.as_ref()), (LinkState::Requested, None));
+    s.ask_household(b.id, COMMUNITY, "5号楼101", now).await.unwrap();
+
+    let waiting = s.household_links(&scope_of(&worker), LinkState::Requested, 10).await.unwrap();
+    assert_eq!(waiting.iter().map(|l| l.resident_id).collect::<Vec<_>>(), [a.id, b.id], "oldest first");
+    assert!(waiting[0].phone_masked.contains("****"), "the number masked: {}", waiting[0].phone_masked);
+    assert!(s.household_links(&scope_of(&elsewhere), LinkState::Requested, 10).await.unwrap().is_empty());
+
+    let confirm = |grid: &str| LinkDecision::Confirm { grid_code: grid.into(), label: "3号楼2单元401".into() };
+    // Another community's worker does not find it; this worker confirms only in their own grid.
+    assert!(matches!(s.decide_household_link(&elsewhere, a.id, &confirm(GRID), now).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.decide_household_link(&worker, a.id, &confirm(OTHER_GRID), now).await,
+        Err(StoreError::NotFound)
+    ));
+    let confirmed = s.decide_household_link(&worker, a.id, &confirm(GRID), now).await.unwrap();
+    assert_eq!(confirmed.state, LinkState::Confirmed);
+    assert_eq!(
+        confirmed.household.as_ref().map(|h| (h.grid_code.as_str(), h.label.as_str())),
+        Some((GRID, "3号楼2单元401"))
+    );
+    assert!(s.households(GRID).await.unwrap().iter().any(|h| h.label == "3号楼2单元401"), "a new household is added");
+    let again = s.decide_household_link(&worker, a.id, &confirm(GRID), now).await.unwrap_err();
+    assert!(matches!(again, StoreError::Invalid(ref e) if e.field == "state"), "{again:?}");
+
+    let refuse = LinkDecision::Refuse { reason: "本网格无此门牌".into() };
+    let refused = s.decide_household_link(&worker, b.id, &refuse, now).await.unwrap();
+    assert_eq!((refused.state, refused.reason.as_deref()), (LinkState::Refused, Some("本网格无此门牌")));
+    assert_eq!(s.household_link(b.id).await.unwrap().unwrap().state, LinkState::Refused);
+
+    // Linked directly by number; an unknown number names the field.
+    let linked = s.link_resident(&worker, &Mobile::parse("13800138002").unwrap(), GRID, "5号楼102", now).await.unwrap();
+    assert_eq!((linked.resident_id, linked.state), (b.id, LinkState::Confirmed));
+    let unknown =
+        s.link_resident(&worker, &Mobile::parse("13900000000").unwrap(), GRID, "1号楼", now).await.unwrap_err();
+    assert!(matches!(unknown, StoreError::Invalid(ref e) if e.field == "phone"), "{unknown:?}");
+
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let audited: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE action IN \
+         ('household_link_confirmed', 'household_link_refused', 'household_linked')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(audited, 3);
+
+    // Closing the account takes its link with it.
+    s.close_resident_account(a.id, now).await.unwrap();
+    assert_eq!(s.household_link(a.id).await.unwrap(), None);
+}
+
+fn new_vote(kind: VoteKind, eligibility: Eligibility, opens_at: DateTime<Utc>) -> NewVote {
+    NewVote {
+        region_code: COMMUNITY.into(),
+        title: "是否加装电梯".into(),
+        body: "3号楼加装电梯，费用按楼层分摊".into(),
+        kind,
+        eligibility,
+        options: vec!["同意".into(), "不同意".into(), "弃权".into()],
+        opens_at,
+        closes_at: opens_at + Duration::days(7),
+    }
+}
+
+/// Three residents linked to two households of the community.
+async fn voters(s: &dyn Store, worker: &Actor) -> Vec<(Resident, uuid::Uuid)> {
+    let now = Utc::now();
+    let mut linked = Vec::new();
+    for (phone, door) in [("13800138011", "1号楼101"), ("13800138012", "1号楼101"), ("13800138013", "2号楼202")] {
+        let r = resident(s, phone).await;
+        let link = s.link_resident(worker, &Mobile::parse(phone).unwrap(), GRID, door, now).await.unwrap();
+        linked.push((r, link.household.unwrap().id));
+    }
+    linked
+}
+
+async fn one_ballot_per_voter_and_none_names_its_voter(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let juweihui = staff_account(s, "juweihui", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let linked = voters(s, &worker).await;
+    assert!(
+        matches!(
+            s.create_vote(&worker, &new_vote(VoteKind::Single, Eligibility::Households, now), now).await,
+            Err(StoreError::NotFound)
+        ),
+        "a grid worker holds votes of their grid only"
+    );
+    let vote = s.create_vote(&juweihui, &new_vote(VoteKind::Single, Eligibility::Households, now), now).await.unwrap();
+    assert_eq!((vote.phase(now), vote.options.len()), (Phase::Open, 3));
+    assert_eq!(s.roll_size(COMMUNITY, Eligibility::Households).await.unwrap(), 2);
+    assert_eq!(s.roll_size(COMMUNITY, Eligibility::Persons).await.unwrap(), 3);
+
+    let voter = |i: usize| Voter::for_vote(vote.eligibility, linked[i].0.id, linked[i].1);
+    // Eight tries at once by the two residents of one household: one ballot.
+    let tries: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, voter) = (db.store.clone(), voter(i % 2));
+            tokio::spawn(async move { store.cast_ballot(vote.id, voter, &[(i % 2) as u32], now).await.unwrap() })
+        })
+        .collect();
+    let cast = futures_join(tries).await;
+    assert_eq!(cast.iter().filter(|c| **c == Cast::Counted).count(), 1, "{cast:?}");
+    assert!(cast.iter().all(|c| matches!(c, Cast::Counted | Cast::AlreadyVoted)));
+    assert_eq!(s.cast_ballot(vote.id, voter(2), &[1], now).await.unwrap(), Cast::Counted);
+    let bad = s.cast_ballot(vote.id, voter(2), &[0, 1], now).await.unwrap_err();
+    assert!(matches!(bad, StoreError::Invalid(ref e) if e.field == "choices"), "{bad:?}");
+    assert!(s.has_voted(vote.id, voter(1)).await.unwrap());
+    assert_eq!(s.ballots(vote.id).await.unwrap().len(), 2);
+
+    // Nothing stored with a ballot leads to a voter: no voter, no time, a random id.
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let columns: Vec<String> = s.schema().await.unwrap()["ballots"].columns.keys().cloned().collect();
+    assert_eq!(columns, ["choices", "id", "vote_id"]);
+    let ids: Vec<String> =
+        sqlx::query("SELECT id FROM ballots").fetch_all(&mut conn).await.unwrap().iter().map(|r| r.get("id")).collect();
+    assert!(ids.iter().all(|id| id.as_bytes()[14] == b'4'), "random (v4) ids, not time-ordered: {ids:?}");
+    let keys: Vec<String> = linked.iter().flat_map(|(r, h)| [r.id.to_string(), h.to_string()]).collect();
+    for table in ["ballots", "audit_log", "events", "outbox"] {
+        let rows = sqlx::query(&format!("SELECT * FROM {table}")).fetch_all(&mut conn).await.unwrap();
+        let text: String = rows
+            .iter()
+            .map(|r| {
+                format!("{:?}", (0..r.len()).map(|i| r.try_get::<String, _>(i).unwrap_or_default()).collect::<Vec<_>>())
+            })
+            .collect();
+        if table == "ballots" {
+            assert!(keys.iter().all(|k| !text.contains(k.as_str())), "{table} names a voter");
+        }
+        assert!(!text.contains("ballot_cast"), "{table} records a ballot being cast");
+    }
+
+    // Before the opening and after the close, nothing is cast.
+    let later = s
+        .create_vote(&juweihui, &new_vote(VoteKind::Approval, Eligibility::Persons, now + Duration::hours(1)), now)
+        .await
+        .unwrap();
+    assert_eq!(s.cast_ballot(later.id, voter(0), &[0], now).await.unwrap(), Cast::NotOpen);
+    assert_eq!(s.cast_ballot(vote.id, voter(2), &[1], vote.closes_at).await.unwrap(), Cast::NotOpen);
+}
+
+async fn paper_counts_agree_before_results_are_published(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let juweihui = staff_account(s, "juweihui", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let second = staff_account(s, "second", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let linked = voters(s, &worker).await;
+    s.add_households(GRID, &["7号楼1".into(), "7号楼2".into(), "7号楼3".into()]).await.unwrap();
+    let paper: Vec<_> =
+        s.households(GRID).await.unwrap().into_iter().filter(|h| h.label.starts_with("7号楼")).collect();
+    let vote = s.create_vote(&juweihui, &new_vote(VoteKind::Single, Eligibility::Households, now), now).await.unwrap();
+    let online = Voter::Household(linked[0].1);
+    assert_eq!(s.cast_ballot(vote.id, online, &[0], now).await.unwrap(), Cast::Counted);
+    assert_eq!(s.mark_paper_voter(&worker, vote.id, online, now).await.unwrap(), Cast::AlreadyVoted);
+    for h in &paper {
+        assert_eq!(s.mark_paper_voter(&worker, vote.id, Voter::Household(h.id), now).await.unwrap(), Cast::Counted);
+    }
+    assert_eq!(s.cast_ballot(vote.id, Voter::Household(paper[0].id), &[1], now).await.unwrap(), Cast::AlreadyVoted);
+
+    let too_soon = s.publish_results(&juweihui, vote.id, now).await.unwrap_err();
+    assert!(matches!(too_soon, StoreError::Invalid(ref e) if e.field == "vote"), "{too_soon:?}");
+    let closed = vote.closes_at + Duration::minutes(1);
+    let count = |counts: &[u32]| PaperCount { ballots: 3, invalid: 1, counts: counts.to_vec() };
+    let over = PaperCount { ballots: 4, invalid: 0, counts: vec![4, 0, 0] };
+    let refused = s.enter_paper_count(&juweihui, vote.id, &over, closed).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Invalid(ref e) if e.field == "ballots"), "more ballots than paper voters");
+    s.enter_paper_count(&juweihui, vote.id, &count(&[1, 1, 0]), closed).await.unwrap();
+    let unagreed = s.publish_results(&juweihui, vote.id, closed).await.unwrap_err();
+    assert!(matches!(unagreed, StoreError::Invalid(ref e) if e.field == "vote"), "one entry is not enough");
+    // The second entry differs; the first is corrected, and then they agree.
+    assert_eq!(s.enter_paper_count(&second, vote.id, &count(&[2, 0, 0]), closed).await.unwrap().len(), 2);
+    s.enter_paper_count(&juweihui, vote.id, &count(&[2, 0, 0]), closed).await.unwrap();
+    let locked = s.enter_paper_count(&second, vote.id, &count(&[1, 1, 0]), closed).await.unwrap_err();
+    assert!(matches!(locked, StoreError::Invalid(ref e) if e.field == "vote"), "{locked:?}");
+
+    let published = s.publish_results(&juweihui, vote.id, closed).await.unwrap();
+    assert_eq!(published.phase(closed), Phase::Published);
+    assert_eq!(published.results, [3, 0, 0]);
+    assert_eq!((published.voters, published.paper_voters, published.eligible), (4, 3, Some(5)));
+    // The published result is what the stored ballots and the agreed count add up to.
+    let entries = s.paper_entries(vote.id).await.unwrap();
+    let ballots = s.ballots(vote.id).await.unwrap();
+    let again = tally(3, ballots.iter().map(Vec::as_slice), Some(&entries[0].count));
+    assert_eq!(again.counts, published.results);
+    let twice = s.publish_results(&second, vote.id, closed).await.unwrap_err();
+    assert!(matches!(twice, StoreError::Invalid(ref e) if e.field == "vote"));
+
+    let listed = s.votes(&VoteFilter::Of(vec![COMMUNITY.into()]), 10).await.unwrap();
+    assert_eq!(listed.iter().map(|v| v.id).collect::<Vec<_>>(), [vote.id]);
+    assert!(s.votes(&VoteFilter::Within(vec!["110101002".into()]), 10).await.unwrap().is_empty());
+    assert_eq!(s.votes(&VoteFilter::Everywhere, 10).await.unwrap().len(), 1);
+}
+
+conformance!(
+    a_grid_worker_confirms_or_refuses_what_residents_ask,
+    one_ballot_per_voter_and_none_names_its_voter,
+    paper_counts_agree_before_results_are_published,
+);
