@@ -12,6 +12,7 @@ pub mod duplicates;
 pub mod duty;
 mod error;
 pub mod fields;
+pub mod households;
 pub mod intake;
 pub mod keys;
 pub mod limits;
@@ -28,6 +29,7 @@ pub mod support;
 pub mod throttle;
 pub mod track;
 pub mod visits;
+pub mod votes;
 pub mod warnings;
 pub mod webhooks;
 

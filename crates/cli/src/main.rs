@@ -10,6 +10,7 @@ mod model;
 mod rollups;
 mod search;
 mod serve;
+mod votes;
 mod warnings;
 
 use std::path::PathBuf;
@@ -187,6 +188,11 @@ enum Command {
         #[command(subcommand)]
         command: warnings::WarningsCommand,
     },
+    /// Residents' votes (表决): count one again from its stored ballots.
+    Vote {
+        #[command(subcommand)]
+        command: votes::VoteCommand,
+    },
 }
 
 impl Command {
@@ -209,6 +215,7 @@ impl Command {
             Self::Search { .. } => "search",
             Self::Rollups { .. } => "rollups",
             Self::Warnings { .. } => "warnings",
+            Self::Vote { .. } => "vote",
         }
     }
 }
@@ -526,6 +533,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Search { command } => search::run(common, &*common.open_platform().await?, command).await,
         Command::Rollups { command } => rollups::run(&*common.open_store().await?, command).await,
         Command::Warnings { command } => warnings::run(&*common.open_platform().await?, command).await,
+        Command::Vote { command } => votes::run(&*common.open_platform().await?, command).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

@@ -64,6 +64,8 @@ pub trait ResidentStore: Send + Sync {
         now: DateTime<Utc>,
         session_expires: DateTime<Utc>,
     ) -> Result<SignIn>;
+    /// The resident who signs in with this number, if any has.
+    async fn resident_by_phone(&self, mobile: &Mobile) -> Result<Option<Resident>>;
     /// The resident of a live session.
     async fn resident_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Resident>>;
     async fn end_resident_session(&self, token_hash: &str) -> Result<()>;

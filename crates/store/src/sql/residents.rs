@@ -142,6 +142,14 @@ impl crate::ResidentStore for SqlStore {
         Ok(SignIn::SignedIn(resident))
     }
 
+    async fn resident_by_phone(&self, mobile: &Mobile) -> Result<Option<Resident>> {
+        let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.phone_tag = $1"))
+            .bind(self.cipher.phone_tag(mobile.as_str()))
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(resident).transpose()
+    }
+
     async fn resident_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Resident>> {
         let row = sqlx::query(&format!(
             "SELECT {RESIDENT_COLUMNS} FROM resident_sessions s JOIN residents r ON r.id = s.resident_id \
