@@ -84,7 +84,13 @@ pub async fn decide(platform: &Platform, staff: &User, resident: Uuid, form: Dec
 }
 
 /// Links the resident of this number to a household of one of the worker's grids.
-pub async fn link(platform: &Platform, staff: &User, phone: &str, grid_code: &str, label: &str) -> Result<HouseholdLink> {
+pub async fn link(
+    platform: &Platform,
+    staff: &User,
+    phone: &str,
+    grid_code: &str,
+    label: &str,
+) -> Result<HouseholdLink> {
     may_run(staff)?;
     let mobile = Mobile::parse(phone)?;
     let grid = grid_in_scope(staff, grid_code)?;

@@ -67,8 +67,9 @@ pub async fn create(platform: &Platform, staff: &User, form: VoteForm) -> Result
         body: short_text("body", &form.body, BODY_CHARS)?,
         kind: VoteKind::parse(form.kind.trim())
             .ok_or_else(|| AppError::invalid("kind", "应为 single 或 approval", "expected single or approval"))?,
-        eligibility: Eligibility::parse(form.eligibility.trim())
-            .ok_or_else(|| AppError::invalid("eligibility", "应为 households 或 persons", "expected households or persons"))?,
+        eligibility: Eligibility::parse(form.eligibility.trim()).ok_or_else(|| {
+            AppError::invalid("eligibility", "应为 households 或 persons", "expected households or persons")
+        })?,
         options: check_options(&form.options)?,
         opens_at: moment("opens_at", form.opens_at.trim())?,
         closes_at: moment("closes_at", form.closes_at.trim())?,
@@ -176,7 +177,9 @@ pub async fn cast(platform: &Platform, resident: &Resident, id: Uuid, choices: &
 
 fn already_voted(eligibility: Eligibility) -> AppError {
     AppError::Conflict(match eligibility {
-        Eligibility::Households => Text::new("您家已投票（每户一票）", "your household has voted (one ballot a household)"),
+        Eligibility::Households => {
+            Text::new("您家已投票（每户一票）", "your household has voted (one ballot a household)")
+        }
         Eligibility::Persons => Text::new("您已投票", "you have voted"),
     })
 }
@@ -207,7 +210,11 @@ pub async fn mark_paper_voter(platform: &Platform, staff: &User, id: Uuid, form:
             let grid = form.grid_code.as_deref().map(str::trim).unwrap_or_default();
             let label = form.label.as_deref().map(str::trim).unwrap_or_default();
             if !grid.starts_with(&vote.region_code) || grid.len() != RegionLevel::Grid.digits() {
-                return Err(AppError::invalid("grid_code", "请选择本次表决范围内的网格", "choose a grid of this vote's place"));
+                return Err(AppError::invalid(
+                    "grid_code",
+                    "请选择本次表决范围内的网格",
+                    "choose a grid of this vote's place",
+                ));
             }
             let household = platform.store.households(grid).await?.into_iter().find(|h| h.label == label);
             let household = household.ok_or_else(|| {
@@ -250,7 +257,12 @@ pub async fn mark_paper_voter(platform: &Platform, staff: &User, id: Uuid, form:
 }
 
 /// A staff member's entry of the paper count; the count stands once two staff agree.
-pub async fn enter_paper_count(platform: &Platform, staff: &User, id: Uuid, count: PaperCount) -> Result<Vec<PaperEntry>> {
+pub async fn enter_paper_count(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    count: PaperCount,
+) -> Result<Vec<PaperEntry>> {
     run(platform, staff, id).await?;
     Ok(platform.store.enter_paper_count(&staff.actor(), id, &count, Utc::now()).await?)
 }

@@ -20,7 +20,7 @@ pub async fn run(platform: &Platform, command: VoteCommand) -> anyhow::Result<()
     let recount = grassroots_app::votes::recount(platform, id).await.map_err(crate::refused)?;
     let (vote, tally) = (&recount.vote, &recount.tally);
     let phase = vote.phase(chrono::Utc::now());
-    println!("{} ({}, {})", vote.title, vote.region_code, phase.label().1);
+    println!("{} ({}, {})", vote.title, vote.region_code, phase.label_en());
     if matches!(phase, Phase::Scheduled | Phase::Open) {
         println!("the vote is open: its ballots are not counted before it closes");
         return Ok(());

@@ -430,15 +430,15 @@ mod tests {
     fn each_role_may_do_exactly_its_row() {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
-        //  RevealPersonalData, ViewStatistics, PlanDuty, Administer])
-        let table: [(Role, [bool; 9]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false, false]),
-            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false]),
-            (Role::Handler, [false, false, false, false, true, true, true, false, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true, true]),
+        //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, Administer])
+        let table: [(Role, [bool; 10]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false, false, false]),
+            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false]),
+            (Role::Handler, [false, false, false, false, true, true, true, false, false, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false, false, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -450,6 +450,7 @@ mod tests {
             RevealPersonalData,
             ViewStatistics,
             PlanDuty,
+            RunParticipation,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);
@@ -458,6 +459,17 @@ mod tests {
                 assert_eq!(role.may(*capability), expected, "{} {capability:?}", role.as_str());
             }
         }
+    }
+
+    #[test]
+    fn a_grid_worker_reaches_into_their_community_and_holds_only_their_grids() {
+        let worker = Scope::parse("grid:110101001001001,110101001002003").unwrap();
+        assert!(worker.reaches("110101001001") && worker.reaches("110101001"));
+        assert!(!worker.covers_place("110101001001"), "a community vote is not a grid worker's to hold");
+        assert!(worker.covers_place("110101001001001") && !worker.reaches("110101001003"));
+        assert_eq!(worker.place_prefixes(), Some(vec!["110101001001".to_string(), "110101001002".to_string()]));
+        assert_eq!(Scope::All.place_prefixes(), None);
+        assert_eq!(Scope::Unit { unit: "u".into() }.place_prefixes(), Some(vec![]));
     }
 
     #[test]

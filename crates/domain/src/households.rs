@@ -2,6 +2,9 @@
 //! a resident and a household stands. Households are the voters of most community votes, so a
 //! link is confirmed by a grid worker who knows them.
 
+use serde::{Deserialize, Serialize};
+
+use crate::case::coded_enum;
 use crate::text::trimmed;
 use crate::{free_text, FieldError};
 
@@ -29,36 +32,14 @@ pub fn check_label(label: &str) -> Result<String, FieldError> {
     Ok(label.to_string())
 }
 
-/// Where a resident's link to a household stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkState {
-    /// Asked by the resident; a grid worker of the community has yet to confirm it.
-    Requested,
-    /// Confirmed by a grid worker (or made by one): the resident votes for this household.
-    Confirmed,
-    /// Refused by a grid worker, with a reason the resident reads.
-    Refused,
-}
-
-impl LinkState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Confirmed => "confirmed",
-            Self::Refused => "refused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Requested, Self::Confirmed, Self::Refused].into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Requested => ("待网格员确认", "waiting for the grid worker"),
-            Self::Confirmed => ("已确认", "confirmed"),
-            Self::Refused => ("未通过", "refused"),
-        }
+coded_enum! {
+    /// Where a resident's link to a household stands: asked by the resident and waiting for a
+    /// grid worker of the community; confirmed (the resident votes for this household); or
+    /// refused, with a reason the resident reads.
+    LinkState {
+        Requested = "requested" / "待网格员确认" / "waiting for the grid worker",
+        Confirmed = "confirmed" / "已确认" / "confirmed",
+        Refused = "refused" / "未通过" / "refused",
     }
 }
 
@@ -76,8 +57,8 @@ mod tests {
 
     #[test]
     fn states_read_back() {
-        for s in [LinkState::Requested, LinkState::Confirmed, LinkState::Refused] {
-            assert_eq!(LinkState::parse(s.as_str()), Some(s));
+        for s in LinkState::ALL {
+            assert_eq!(LinkState::parse(s.as_str()), Some(*s));
         }
         assert_eq!(LinkState::parse("maybe"), None);
     }

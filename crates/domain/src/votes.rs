@@ -5,6 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use serde::{Deserialize, Serialize};
+
+use crate::case::coded_enum;
 use crate::text::trimmed;
 use crate::FieldError;
 
@@ -19,65 +22,32 @@ pub const SHORTEST_OPEN_HOURS: i64 = 1;
 /// How far in the past an opening time may lie (a form filled in a minute ago).
 const OPENS_GRACE_MINUTES: i64 = 10;
 
-/// How a ballot chooses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VoteKind {
-    /// One option.
-    Single,
-    /// Any number of options, at least one (认可投票).
-    Approval,
+coded_enum! {
+    /// How a ballot chooses.
+    VoteKind {
+        Single = "single" / "单选" / "single choice",
+        Approval = "approval" / "可多选" / "approval (any number of options)",
+    }
 }
 
-/// Who is on the roll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Eligibility {
-    /// One ballot per household of the region (户代表), cast by any resident linked to it.
-    Households,
-    /// One ballot per resident linked to a household of the region.
-    Persons,
+coded_enum! {
+    /// Who is on the roll: one ballot per household of the region (户代表), cast by any
+    /// resident linked to it, or one per resident linked to a household of the region.
+    Eligibility {
+        Households = "households" / "每户一票" / "one ballot per household",
+        Persons = "persons" / "每人一票" / "one ballot per person",
+    }
 }
 
-/// Where a vote stands, from its times and whether its results are out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Scheduled,
-    Open,
-    /// Closed, its results not yet published; paper ballots may still be entered.
-    Closed,
-    Published,
+coded_enum! {
+    /// Where a vote stands, from its times and whether its results are out.
+    Phase {
+        Scheduled = "scheduled" / "未开始" / "not yet open",
+        Open = "open" / "投票中" / "open",
+        Closed = "closed" / "已截止，待公布" / "closed, results to come",
+        Published = "published" / "结果已公布" / "results published",
+    }
 }
-
-macro_rules! coded {
-    ($ty:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)* }) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $code),* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|k| k.as_str() == s)
-            }
-            pub fn label(self) -> (&'static str, &'static str) {
-                match self { $(Self::$variant => ($zh, $en)),* }
-            }
-        }
-    };
-}
-
-coded!(VoteKind {
-    Single => "single", "单选", "single choice";
-    Approval => "approval", "可多选", "approval (any number)";
-});
-coded!(Eligibility {
-    Households => "households", "每户一票", "one ballot per household";
-    Persons => "persons", "每人一票", "one ballot per person";
-});
-coded!(Phase {
-    Scheduled => "scheduled", "未开始", "not yet open";
-    Open => "open", "投票中", "open";
-    Closed => "closed", "已截止，待公布", "closed, results to come";
-    Published => "published", "结果已公布", "results published";
-});
 
 pub fn phase(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>, published: bool, now: DateTime<Utc>) -> Phase {
     match () {

@@ -35,10 +35,22 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("post", "/api/v1/track/{tracking_no}/evaluation")
         | ("get", "/api/v1/reports/nearby")
         | ("post", "/api/v1/reports/{tracking_no}/supporters")
-        | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions") => Rule::Public,
-        ("get", "/api/v1/residents/me") | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => {
-            Rule::Resident
-        }
+        | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions")
+        | ("get", "/api/v1/votes" | "/api/v1/votes/{id}") => Rule::Public,
+        ("get", "/api/v1/residents/me" | "/api/v1/residents/me/household" | "/api/v1/residents/me/votes")
+        | ("put", "/api/v1/residents/me/household")
+        | ("post", "/api/v1/votes/{id}/ballots")
+        | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
+        ("get", "/api/v1/households/links" | "/api/v1/votes/{id}/paper-counts")
+        | (
+            "post",
+            "/api/v1/households/links"
+            | "/api/v1/households/links/{id}"
+            | "/api/v1/votes"
+            | "/api/v1/votes/{id}/paper-voters"
+            | "/api/v1/votes/{id}/paper-counts"
+            | "/api/v1/votes/{id}/publication",
+        ) => Rule::Can(&[RunParticipation]),
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

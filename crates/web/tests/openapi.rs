@@ -22,12 +22,18 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/reports/{tracking_no}/supporters"),
     ("post", "/api/v1/residents/codes"),
     ("post", "/api/v1/residents/sessions"),
+    ("get", "/api/v1/votes"),
+    ("get", "/api/v1/votes/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
     ("get", "/api/v1/residents/me"),
     ("delete", "/api/v1/residents/me"),
     ("delete", "/api/v1/residents/sessions/current"),
+    ("get", "/api/v1/residents/me/household"),
+    ("put", "/api/v1/residents/me/household"),
+    ("get", "/api/v1/residents/me/votes"),
+    ("post", "/api/v1/votes/{id}/ballots"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {

@@ -19,14 +19,6 @@ api_tests!(
     a_resident_signs_in_on_the_pages_and_opens_their_case,
 );
 
-/// The six digits of the newest code texted to `phone`.
-fn code_sent_to(app: &TestApp, phone: &str) -> String {
-    let text = app.sink_texts().into_iter().rev().find(|t| t.to == phone).expect("a text to the number").text;
-    let digits: String = text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
-    assert_eq!(digits.len(), 6, "{text}");
-    digits
-}
-
 async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: TestApp) {
     let mine = app
         .report(&json!({"description": "楼道灯坏了", "category_code": "0301", "lat": 39.9149, "lng": 116.4109, "reporter_phone": "13800138000"}))
@@ -38,7 +30,7 @@ async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: Test
     let sent = app.post("/api/v1/residents/codes").json(&json!({"phone": "+86 138-0013-8000"})).send().await;
     assert_eq!(sent.status, 202, "{}", sent.text());
     assert_eq!(sent.json()["phone_masked"], "138****8000");
-    let code = code_sent_to(&app, "13800138000");
+    let code = app.code_sent_to("13800138000");
     // Without an SMS provider, administrators read the code on the page of messages.
     let admin = session(&app.login("admin").await);
     let messages = app.get("/admin/messages").header("cookie", &admin).send().await.text();
@@ -153,7 +145,7 @@ async fn a_resident_signs_in_on_the_pages_and_opens_their_case(app: TestApp) {
     let asked = form("/me/code", "phone=13800138000".into()).send().await;
     assert_eq!(asked.status, 200, "{}", asked.text());
     assert!(asked.text().contains("138****8000") && asked.text().contains(r#"action="/me/sign-in""#));
-    let code = code_sent_to(&app, "13800138000");
+    let code = app.code_sent_to("13800138000");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let refused = form("/me/sign-in", format!("phone=13800138000&code={wrong}")).send().await;
     assert_eq!(refused.status, 422);

@@ -8,6 +8,7 @@ pub(crate) mod cases;
 pub(crate) mod classify;
 pub(crate) mod duty;
 pub(crate) mod grids;
+pub(crate) mod households;
 pub(crate) mod intake;
 pub(crate) mod privacy;
 pub(crate) mod residents;
@@ -15,6 +16,7 @@ pub(crate) mod search;
 pub(crate) mod stats;
 pub(crate) mod support;
 pub(crate) mod track;
+pub(crate) mod votes;
 pub(crate) mod warnings;
 
 use std::sync::Arc;
@@ -44,7 +46,8 @@ use crate::AppState;
         (name = "intake", description = "Reports becoming cases (受理)"),
         (name = "residents", description = "Residents' accounts (a code texted to their mobile), following one's own case, and evaluating it"),
         (name = "cases", description = "Staff at work on cases within their scope"),
-        (name = "grids", description = "Grids, household visits and patrols (网格化管理)"),
+        (name = "grids", description = "Grids, household visits and patrols (网格化管理), residents linked to their households"),
+        (name = "participation", description = "Residents' participation (协商议事): votes held by staff, cast by residents, published with turnout"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -66,6 +69,8 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(warnings::router())
         .merge(duty::router())
         .merge(grids::router())
+        .merge(households::router())
+        .merge(votes::router(state))
         .merge(stats::router())
         .merge(auth::router(state))
         .merge(audit::router())

@@ -215,6 +215,26 @@ impl TestApp {
         self.platform.development_texts()
     }
 
+    /// The six digits of the newest code texted to `phone`.
+    pub fn code_sent_to(&self, phone: &str) -> String {
+        let text = self.sink_texts().into_iter().rev().find(|t| t.to == phone).expect("a text to the number").text;
+        let digits: String =
+            text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+        assert_eq!(digits.len(), 6, "{text}");
+        digits
+    }
+
+    /// Signs a resident in with the code texted to `phone` (11 digits); their session's token.
+    pub async fn resident_token(&self, phone: &str) -> String {
+        let sent = self.post("/api/v1/residents/codes").json(&serde_json::json!({ "phone": phone })).send().await;
+        assert_eq!(sent.status, 202, "{}", sent.text());
+        let code = self.code_sent_to(phone);
+        let body = serde_json::json!({ "phone": phone, "code": code });
+        let signed_in = self.post("/api/v1/residents/sessions").json(&body).send().await;
+        assert_eq!(signed_in.status, 201, "{}", signed_in.text());
+        signed_in.json()["token"].as_str().expect("a token").to_string()
+    }
+
     /// Has the search index take up every change made so far, as the server's follower does
     /// within a second.
     pub async fn index_search(&self) {

@@ -1,0 +1,210 @@
+//! Residents' participation over the API: a resident asks for their household and the grid
+//! worker of their grid confirms it (another community's worker never sees it); a supervisor
+//! holds a vote, the resident casts one ballot for their household and a second is refused;
+//! nobody reads a running count. A closed vote's paper voters are marked and its paper count
+//! entered by two staff members before the results are published with turnout.
+
+mod support;
+
+use chrono::{Duration, Utc};
+use grassroots_domain::votes::{Eligibility, VoteKind};
+use grassroots_store::votes::NewVote;
+use grassroots_store::{GridStore, IdentityStore, VoteStore};
+use serde_json::json;
+use support::*;
+
+api_tests!(
+    a_confirmed_household_votes_once_and_nobody_reads_a_running_count,
+    paper_ballots_are_counted_twice_before_results_are_published,
+);
+
+/// A resident signed in and linked, through their request and the grid worker's confirmation,
+/// to a household of `GRID`; their token.
+async fn linked_resident(app: &TestApp, phone: &str, door: &str) -> String {
+    let token = app.resident_token(phone).await;
+    let asked = app
+        .put("/api/v1/residents/me/household")
+        .bearer(&token)
+        .json(&json!({"community": COMMUNITY, "label": door}))
+        .send()
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    let resident = asked.json()["resident_id"].as_str().unwrap().to_string();
+    let worker = app.login("gridworker").await;
+    let confirmed = app
+        .post(&format!("/api/v1/households/links/{resident}"))
+        .bearer(&worker)
+        .json(&json!({"decision": "confirm", "grid_code": GRID, "label": door}))
+        .send()
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    token
+}
+
+async fn a_confirmed_household_votes_once_and_nobody_reads_a_running_count(app: TestApp) {
+    let token = app.resident_token("13800138000").await;
+    for (body, field) in [
+        (json!({"community": "110101999999", "label": "1号楼101"}), "community"),
+        (json!({"community": "110101001", "label": "1号楼101"}), "community"),
+        (json!({"community": COMMUNITY, "label": "1号楼101 13912345678"}), "label"),
+    ] {
+        let refused = app.put("/api/v1/residents/me/household").bearer(&token).json(&body).send().await;
+        assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some(field)), "{}", refused.text());
+    }
+    let asked = app
+        .put("/api/v1/residents/me/household")
+        .bearer(&token)
+        .json(&json!({"community": COMMUNITY, "label": "3号楼2单元401"}))
+        .send()
+        .await;
+    assert_eq!((asked.status, asked.json()["state"].as_str()), (200, Some("requested")), "{}", asked.text());
+    let resident = asked.json()["resident_id"].as_str().unwrap().to_string();
+
+    let (worker, other) = (app.login("gridworker").await, app.login("gridworker-other").await);
+    let waiting = app.get("/api/v1/households/links").bearer(&worker).send().await.json();
+    assert_eq!(waiting["links"][0]["resident_id"], resident.as_str());
+    assert_eq!(waiting["links"][0]["phone_masked"], "138****8000");
+    let elsewhere = app.get("/api/v1/households/links").bearer(&other).send().await.json();
+    assert_eq!(elsewhere["links"].as_array().map(Vec::len), Some(0), "another community's worker sees none");
+    let dispatcher = app.login("dispatcher").await;
+    assert_eq!(app.get("/api/v1/households/links").bearer(&dispatcher).send().await.status, 403);
+
+    let decide = |grid: &str| json!({"decision": "confirm", "grid_code": grid, "label": "3号楼2单元401"});
+    let wrong_grid = app
+        .post(&format!("/api/v1/households/links/{resident}"))
+        .bearer(&worker)
+        .json(&decide(OTHER_GRID))
+        .send()
+        .await;
+    assert_eq!((wrong_grid.status, wrong_grid.error_field().as_deref()), (422, Some("grid_code")));
+    let confirmed =
+        app.post(&format!("/api/v1/households/links/{resident}")).bearer(&worker).json(&decide(GRID)).send().await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    assert_eq!(
+        (confirmed.json()["state"].as_str(), confirmed.json()["grid_code"].as_str()),
+        (Some("confirmed"), Some(GRID))
+    );
+    let mine = app.get("/api/v1/residents/me/household").bearer(&token).send().await.json();
+    assert_eq!(mine["link"]["household_label"], "3号楼2单元401");
+
+    // A vote of the community, by household: a grid worker may not hold it, a supervisor may.
+    let opens = Utc::now().format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let closes = (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let vote = |options: &[&str]| {
+        json!({"region": COMMUNITY, "title": "是否加装电梯", "body": "3号楼加装电梯，费用按楼层分摊",
+            "kind": "single", "eligibility": "households", "options": options, "opens_at": opens, "closes_at": closes})
+    };
+    let grid_worker_vote = app.post("/api/v1/votes").bearer(&worker).json(&vote(&["同意", "不同意"])).send().await;
+    assert_eq!((grid_worker_vote.status, grid_worker_vote.error_field().as_deref()), (422, Some("region")));
+    let supervisor = app.login("supervisor").await;
+    let one_option = app.post("/api/v1/votes").bearer(&supervisor).json(&vote(&["同意"])).send().await;
+    assert_eq!((one_option.status, one_option.error_field().as_deref()), (422, Some("options")));
+    let created = app.post("/api/v1/votes").bearer(&supervisor).json(&vote(&["同意", "不同意", "弃权"])).send().await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(created.json()["phase"], "open");
+
+    let mine = app.get("/api/v1/residents/me/votes").bearer(&token).send().await.json();
+    assert_eq!(
+        (mine["household_confirmed"].as_bool(), mine["votes"][0]["standing"].as_str()),
+        (Some(true), Some("may_vote"))
+    );
+    let two =
+        app.post(&format!("/api/v1/votes/{id}/ballots")).bearer(&token).json(&json!({"choices": [0, 1]})).send().await;
+    assert_eq!((two.status, two.error_field().as_deref()), (422, Some("choices")));
+    let cast =
+        app.post(&format!("/api/v1/votes/{id}/ballots")).bearer(&token).json(&json!({"choices": [1]})).send().await;
+    assert_eq!((cast.status, cast.json()["voters"].as_u64()), (201, Some(1)), "{}", cast.text());
+    let again =
+        app.post(&format!("/api/v1/votes/{id}/ballots")).bearer(&token).json(&json!({"choices": [0]})).send().await;
+    assert_eq!(again.status, 409, "{}", again.text());
+    let mine = app.get("/api/v1/residents/me/votes").bearer(&token).send().await.json();
+    assert_eq!(mine["votes"][0]["standing"], "voted");
+
+    // A resident without a confirmed household, and a staff session, cast nothing.
+    let stranger = app.resident_token("13900139000").await;
+    let refused =
+        app.post(&format!("/api/v1/votes/{id}/ballots")).bearer(&stranger).json(&json!({"choices": [0]})).send().await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    let staff = app
+        .post(&format!("/api/v1/votes/{id}/ballots"))
+        .bearer(&supervisor)
+        .json(&json!({"choices": [0]}))
+        .send()
+        .await;
+    assert_eq!(staff.status, 401);
+
+    // Anyone reads the vote and how many voted, never how they voted before publication.
+    let public = app.get(&format!("/api/v1/votes/{id}")).send().await;
+    assert_eq!((public.status, public.json()["voters"].as_u64()), (200, Some(1)));
+    assert!(public.json()["results"].is_null(), "{}", public.text());
+    let too_soon = app.post(&format!("/api/v1/votes/{id}/publication")).bearer(&supervisor).send().await;
+    assert_eq!((too_soon.status, too_soon.error_field().as_deref()), (422, Some("vote")));
+    let listed = app.get("/api/v1/votes").send().await.json();
+    assert_eq!(listed["votes"][0]["id"], id.as_str());
+    assert_eq!(listed["votes"][0]["region_name"].as_str().map(str::is_empty), Some(false));
+}
+
+async fn paper_ballots_are_counted_twice_before_results_are_published(app: TestApp) {
+    let token = linked_resident(&app, "13800138000", "1号楼101").await;
+    app.store.add_households(GRID, &["2号楼201".into(), "2号楼202".into()]).await.unwrap();
+    let supervisor_account = app.store.user_by_username("supervisor").await.unwrap().unwrap();
+    let now = Utc::now();
+    // Opened an hour ago, closing in two seconds: long enough to vote, short enough to wait for.
+    let vote = NewVote {
+        region_code: COMMUNITY.into(),
+        title: "小区停车位划线方案".into(),
+        body: "两种方案".into(),
+        kind: VoteKind::Single,
+        eligibility: Eligibility::Households,
+        options: vec!["方案一".into(), "方案二".into()],
+        opens_at: now - Duration::hours(1),
+        closes_at: now + Duration::seconds(2),
+    };
+    let id = app.store.create_vote(&supervisor_account.user.actor(), &vote, now).await.unwrap().id;
+    let cast =
+        app.post(&format!("/api/v1/votes/{id}/ballots")).bearer(&token).json(&json!({"choices": [0]})).send().await;
+    assert_eq!(cast.status, 201, "{}", cast.text());
+    let worker = app.login("gridworker").await;
+    let paper = |label: &str| json!({"grid_code": GRID, "label": label});
+    for label in ["2号楼201", "2号楼202"] {
+        let marked =
+            app.post(&format!("/api/v1/votes/{id}/paper-voters")).bearer(&worker).json(&paper(label)).send().await;
+        assert_eq!(marked.status, 201, "{}", marked.text());
+    }
+    let online_twice =
+        app.post(&format!("/api/v1/votes/{id}/paper-voters")).bearer(&worker).json(&paper("1号楼101")).send().await;
+    assert_eq!(online_twice.status, 409, "a household that voted online gets no paper ballot");
+    let unknown =
+        app.post(&format!("/api/v1/votes/{id}/paper-voters")).bearer(&worker).json(&paper("9号楼")).send().await;
+    assert_eq!((unknown.status, unknown.error_field().as_deref()), (422, Some("label")));
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let supervisor = app.login("supervisor").await;
+    let admin = app.login("admin").await;
+    let count = |counts: [u32; 2]| json!({"ballots": 2, "invalid": 0, "counts": counts});
+    let wrong_sum =
+        app.post(&format!("/api/v1/votes/{id}/paper-counts")).bearer(&supervisor).json(&count([2, 1])).send().await;
+    assert_eq!((wrong_sum.status, wrong_sum.error_field().as_deref()), (422, Some("counts")));
+    let first =
+        app.post(&format!("/api/v1/votes/{id}/paper-counts")).bearer(&supervisor).json(&count([1, 1])).send().await;
+    assert_eq!((first.status, first.json()["agreed"].as_bool()), (201, Some(false)), "{}", first.text());
+    let unagreed = app.post(&format!("/api/v1/votes/{id}/publication")).bearer(&supervisor).send().await;
+    assert_eq!((unagreed.status, unagreed.error_field().as_deref()), (422, Some("vote")));
+    let second = app.post(&format!("/api/v1/votes/{id}/paper-counts")).bearer(&admin).json(&count([1, 1])).send().await;
+    assert_eq!(second.json()["agreed"], true, "{}", second.text());
+    // The grid worker reaches the community but does not hold it: results are not theirs to publish.
+    assert_eq!(app.post(&format!("/api/v1/votes/{id}/publication")).bearer(&worker).send().await.status, 403);
+    let published = app.post(&format!("/api/v1/votes/{id}/publication")).bearer(&supervisor).send().await;
+    assert_eq!(published.status, 200, "{}", published.text());
+
+    let public = app.get(&format!("/api/v1/votes/{id}")).send().await.json();
+    let results = &public["results"];
+    assert_eq!(public["phase"], "published");
+    assert_eq!((results["options"][0]["count"].as_u64(), results["options"][1]["count"].as_u64()), (Some(2), Some(1)));
+    // Three households of the grid voted; the roll is every household of the community.
+    let eligible = results["eligible"].as_u64().unwrap();
+    assert!(eligible >= 3, "{results}");
+    assert_eq!(results["turnout"].as_f64(), Some(3.0 / eligible as f64));
+    assert!(!public.to_string().contains("138"), "no number on the public vote");
+}
