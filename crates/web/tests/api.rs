@@ -36,8 +36,23 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     // number, so that its routes find their case.
     let case = app.resident_report().await;
     let tracking_no = case["tracking_no"].as_str().unwrap();
+    // A real vote too, which anyone may read.
+    let supervisor = app.store.user_by_username("supervisor").await.unwrap().unwrap().user.actor();
+    let now = chrono::Utc::now();
+    let vote = grassroots_store::votes::NewVote {
+        region_code: COMMUNITY.into(),
+        title: "是否更换路灯".into(),
+        body: "更换为节能灯".into(),
+        kind: grassroots_domain::votes::VoteKind::Single,
+        eligibility: grassroots_domain::votes::Eligibility::Households,
+        options: vec!["同意".into(), "不同意".into()],
+        opens_at: now,
+        closes_at: now + chrono::Duration::days(1),
+    };
+    let vote = app.store.create_vote(&supervisor, &vote, now).await.unwrap().id;
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", &Uuid::nil().to_string()).replace("{tracking_no}", tracking_no);
+        let id = if path.starts_with("/api/v1/votes/") { vote } else { Uuid::nil() };
+        let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,
             "put" => app.put(&concrete).json(&json!({})).send().await,

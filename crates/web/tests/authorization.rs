@@ -190,7 +190,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 14] = [
+    let pages: [(&str, Rule); 15] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -201,6 +201,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/search", Rule::Can(&[WorkOnCases])),
         ("/warnings", Rule::Can(&[WorkOnCases])),
         ("/duty", Rule::Can(&[WorkOnCases])),
+        ("/households", Rule::Can(&[RunParticipation])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -2,7 +2,8 @@
 //! worker of their grid confirms it (another community's worker never sees it); a supervisor
 //! holds a vote, the resident casts one ballot for their household and a second is refused;
 //! nobody reads a running count. A closed vote's paper voters are marked and its paper count
-//! entered by two staff members before the results are published with turnout.
+//! entered by two staff members before the results are published with turnout. The same on
+//! the pages: 我的, 居民住户, 表决, with nothing personal on the public ones.
 
 mod support;
 
@@ -16,6 +17,7 @@ use support::*;
 api_tests!(
     a_confirmed_household_votes_once_and_nobody_reads_a_running_count,
     paper_ballots_are_counted_twice_before_results_are_published,
+    on_the_pages_a_household_is_linked_a_vote_held_and_a_ballot_cast,
 );
 
 /// A resident signed in and linked, through their request and the grid worker's confirmation,
@@ -207,4 +209,84 @@ async fn paper_ballots_are_counted_twice_before_results_are_published(app: TestA
     assert!(eligible >= 3, "{results}");
     assert_eq!(results["turnout"].as_f64(), Some(3.0 / eligible as f64));
     assert!(!public.to_string().contains("138"), "no number on the public vote");
+}
+
+async fn on_the_pages_a_household_is_linked_a_vote_held_and_a_ballot_cast(app: TestApp) {
+    let origin = format!("http://{}", app.addr);
+    let form = |path: &str, cookie: &str, body: String| {
+        app.post(path)
+            .header("origin", &origin)
+            .header("cookie", cookie)
+            .body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let resident = format!("grassroots_resident={}", app.resident_token("13800138000").await);
+    let me = app.get("/me").header("cookie", &resident).send().await.text();
+    assert!(me.contains(r#"action="/me/household""#) && me.contains(&format!(r#"value="{COMMUNITY}""#)), "{me}");
+    let bad = form("/me/household", &resident, format!("community={COMMUNITY}&label=")).send().await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains(r#"id="household-error""#), "{}", bad.text());
+    let asked =
+        form("/me/household", &resident, format!("community={COMMUNITY}&label={}", enc("3号楼2单元401"))).send().await;
+    assert_eq!(asked.status, 303, "{}", asked.text());
+    let me = app.get("/me").header("cookie", &resident).send().await.text();
+    assert!(me.contains(r#"data-state="requested""#) && me.contains("3号楼2单元401"), "{me}");
+
+    let worker = session(&app.login("gridworker").await);
+    let waiting = app.get("/households").header("cookie", &worker).send().await.text();
+    assert!(waiting.contains("138****8000") && !waiting.contains("13800138000"), "{waiting}");
+    let id = waiting.split(r#"data-resident=""#).nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let confirm = format!("decision=confirm&grid_code={GRID}&label={}", enc("3号楼2单元401"));
+    let confirmed = form(&format!("/households/{id}/decide"), &worker, confirm).send().await;
+    assert_eq!(confirmed.header("location"), Some("/households?done=confirmed"), "{}", confirmed.text());
+    let refuse_empty =
+        form(&format!("/households/{id}/decide"), &worker, "decision=refuse&reason=".into()).send().await;
+    assert_eq!(refuse_empty.status, 422, "a refusal needs its reason");
+
+    let supervisor = session(&app.login("supervisor").await);
+    let votes = app.get("/votes").header("cookie", &supervisor).send().await.text();
+    assert!(votes.contains(r#"id="hold-vote""#) && votes.contains(&format!(r#"value="{COMMUNITY}""#)), "{votes}");
+    let beijing = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&grassroots_domain::calendar::beijing()).format("%Y-%m-%dT%H:%M").to_string()
+    };
+    let (opens, closes) = (beijing(Utc::now()), beijing(Utc::now() + Duration::days(3)));
+    let hold = |options: &str| {
+        format!(
+            "region={COMMUNITY}&title={}&body={}&options={}&kind=single&eligibility=households&opens_at={opens}&closes_at={closes}",
+            enc("楼道堆物清理方案"),
+            enc("楼道内杂物统一清理的时间"),
+            enc(options)
+        )
+    };
+    let one = form("/votes", &supervisor, hold("本周六")).send().await;
+    assert_eq!(one.status, 422);
+    assert!(one.text().contains(r#"id="vote-error""#) && one.text().contains("楼道堆物清理方案"), "kept as typed");
+    let held = form("/votes", &supervisor, hold("本周六\n下周六")).send().await;
+    assert_eq!(held.status, 303, "{}", held.text());
+    let run = held.header("location").unwrap().to_string();
+    let vote = run.trim_end_matches("/run").to_string();
+    let running = app.get(&run).header("cookie", &supervisor).send().await.text();
+    assert!(running.contains(r#"id="paper-voter""#) && running.contains(r#"data-phase="open""#), "{running}");
+
+    let page = app.get(&vote).header("cookie", &resident).send().await.text();
+    assert!(page.contains(r#"id="ballot""#) && page.contains("下周六"), "{page}");
+    let cast = form(&format!("{vote}/ballot"), &resident, "choice=1".into()).send().await;
+    assert_eq!(cast.header("location").map(|l| l.ends_with("?cast=1")), Some(true), "{}", cast.text());
+    let after = app.get(&format!("{vote}?cast=1")).header("cookie", &resident).send().await.text();
+    assert!(after.contains(r#"id="vote-cast""#) && after.contains(r#"id="ballot-voted""#), "{after}");
+    let twice = form(&format!("{vote}/ballot"), &resident, "choice=0".into()).send().await;
+    assert_eq!(twice.status, 409);
+    assert!(twice.text().contains(r#"id="ballot-error""#));
+    let me = app.get("/me").header("cookie", &resident).send().await.text();
+    assert!(me.contains(r#"id="my-votes""#) && me.contains("楼道堆物清理方案"), "{me}");
+
+    // The public pages: the vote and how many voted, nothing personal, no running count.
+    for path in ["/votes", vote.as_str()] {
+        let public = app.get(path).send().await;
+        assert_eq!(public.status, 200);
+        let html = public.text();
+        assert!(
+            html.contains("楼道堆物清理方案") && !html.contains("138") && !html.contains("vote-counts"),
+            "{path}: {html}"
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod classify;
 pub mod dashboard;
 pub mod duty;
 pub mod grid;
+pub mod households;
 pub mod intake;
 pub mod map;
 pub mod portal;
@@ -17,6 +18,7 @@ pub mod residents;
 pub mod search;
 pub mod support;
 pub mod track;
+pub mod votes;
 pub mod warnings;
 pub mod work;
 
@@ -126,6 +128,11 @@ impl Chrome {
 
     pub fn is_admin(&self) -> bool {
         self.may(grassroots_domain::Capability::Administer)
+    }
+
+    /// Residents' participation: their households, votes.
+    pub fn runs_participation(&self) -> bool {
+        self.may(grassroots_domain::Capability::RunParticipation)
     }
 
     pub fn has_dashboard(&self) -> bool {
@@ -337,6 +344,27 @@ impl Typed {
 }
 
 /// A form's error: the field it is about and what to say.
+/// A page's form as it comes back: what was typed, and the error to show beside its field.
+#[derive(Default)]
+pub struct Filled {
+    pub typed: Typed,
+    pub error: Option<FormError>,
+}
+
+impl Filled {
+    pub fn new(values: Vec<(String, String)>) -> Self {
+        Self { typed: Typed(values), error: None }
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.typed.get(name)
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
 pub struct FormError {
     pub field: String,
     pub message: String,

@@ -1,5 +1,6 @@
 //! 我的: a resident signs in with their mobile and a texted code (two small forms, for a phone)
-//! and sees the cases reported from their number, each opening its tracking page.
+//! and sees the cases reported from their number, each opening its tracking page; their
+//! household (asked for here, confirmed by the grid worker) and the votes of their places.
 
 use std::sync::Arc;
 
@@ -7,12 +8,14 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
-use grassroots_app::residents;
+use grassroots_app::votes::{self, Standing};
+use grassroots_app::{households, residents};
 use grassroots_domain::personal::mask_phone;
 use grassroots_store::residents::Resident;
 use serde::Deserialize;
 
-use super::{beijing_minutes, see_other, Chrome, Lang};
+use super::votes::{vote_line, VoteLine};
+use super::{beijing_minutes, form_error, see_other, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::ratelimit::Client;
@@ -43,6 +46,26 @@ struct MePage {
     /// Said at the top: the account was closed.
     closed: bool,
     reports: Vec<ListedReport>,
+    household: Option<HouseholdLine>,
+    /// The communities a household may be asked in, by street: (street, [(code, name)]).
+    streets: Vec<(String, Vec<(String, String)>)>,
+    household_form: Filled,
+    votes: Vec<MyVote>,
+}
+
+/// The resident's household link as they read it.
+struct HouseholdLine {
+    state_code: &'static str,
+    state: String,
+    community: String,
+    label: String,
+    reason: Option<String>,
+}
+
+/// A vote of the resident's places.
+struct MyVote {
+    line: VoteLine,
+    voted: bool,
 }
 
 struct ListedReport {
@@ -64,6 +87,10 @@ impl MePage {
             error: None,
             closed: false,
             reports: Vec::new(),
+            household: None,
+            streets: Vec::new(),
+            household_form: Filled::default(),
+            votes: Vec::new(),
         }
     }
 
@@ -116,6 +143,32 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
                 link: format!("/track?t={}", mine.link_token),
             }
         })
+        .collect();
+    let atlas = state.atlas();
+    let name = |code: &str| atlas.outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name));
+    me.household = households::mine(state, &page.resident).await?.map(|l| HouseholdLine {
+        state_code: l.state.as_str(),
+        state: lang.t(l.state.label_zh(), l.state.label_en()).to_string(),
+        community: name(&l.community_code),
+        label: l.household.map_or(l.label, |h| h.label),
+        reason: l.reason,
+    });
+    me.streets = atlas
+        .served_districts()
+        .flat_map(|d| atlas.children(&d.code))
+        .map(|street| {
+            let communities = atlas
+                .children(&street.code)
+                .into_iter()
+                .map(|c| (c.code.as_str().to_string(), lang.place(&c.name)))
+                .collect();
+            (lang.place(&street.name), communities)
+        })
+        .collect();
+    me.votes = votes::for_resident(state, &page.resident)
+        .await?
+        .into_iter()
+        .map(|(vote, standing)| MyVote { line: vote_line(state, &lang, &vote), voted: standing == Standing::Voted })
         .collect();
     Ok(me)
 }
@@ -204,4 +257,28 @@ pub async fn close_account(
     }
     residents::close_account(&state, &resident).await?;
     Ok(see_other("/me?closed=1", Some(cleared_resident_cookie())))
+}
+
+/// The resident asks for their household; back to their page, or the page with the error
+/// beside the field.
+pub async fn ask_household(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    MaybeResident(signed_in): MaybeResident,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let Some(SignedIn { resident, .. }) = signed_in else { return Ok(see_other("/me", None)) };
+    let form = Filled::new(fields);
+    match households::ask(&state, &resident, form.value("community"), form.value("label")).await {
+        Ok(_) => Ok(see_other("/me#household", None)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let error = form_error(e, &lang)?;
+            let mut page = mine(&state, lang, &uri, resident).await?;
+            page.household_form = Filled { error: Some(error), ..form };
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
 }
