@@ -22,13 +22,13 @@ pub async fn run(platform: &Platform, command: VoteCommand) -> anyhow::Result<()
     let phase = vote.phase(chrono::Utc::now());
     println!("{} ({}, {})", vote.title, vote.region_code, phase.label_en());
     if matches!(phase, Phase::Scheduled | Phase::Open) {
-        println!("the vote is open: its ballots are not counted before it closes");
+        println!("the vote has not closed: its ballots are not counted before it does");
         return Ok(());
     }
     let valid = tally.ballots() - tally.invalid;
     for (i, (option, count)) in vote.options.iter().zip(&tally.counts).enumerate() {
-        let published = vote.results.get(i).map_or(String::new(), |p| format!("  published {p}"));
-        println!("{:>3}. {option:<24} {count:>7}{published}", i + 1);
+        let published = vote.results.get(i).map_or(String::new(), |p| format!(" (published {p})"));
+        println!("{:>3}. {option}: {count}{published}", i + 1);
     }
     println!(
         "ballots {} (online {}, paper {}), invalid {}, valid {valid}; voters on the roll {}{}",

@@ -11,6 +11,7 @@ use grassroots_domain::workflow::replay;
 use grassroots_domain::{CaseState, DueStatus, Scope};
 use grassroots_store::crypto::Keyring;
 use grassroots_store::{CaseFilter, SqlStore, StoreOptions};
+use sqlx::{Connection, Row};
 use support::grassroots;
 
 #[tokio::test]
@@ -25,7 +26,6 @@ async fn demo_loads_once_and_its_cases_replay() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set GRASSROOTS_TEST_POSTGRES_URL and run with --ignored"]
 async fn demo_loads_once_and_its_cases_replay_on_postgres() {
-    use sqlx::Connection;
     let base = std::env::var("GRASSROOTS_TEST_POSTGRES_URL").expect("GRASSROOTS_TEST_POSTGRES_URL");
     sqlx::any::install_default_drivers();
     let name = format!("grassroots_test_{}", uuid::Uuid::now_v7().simple());
@@ -43,9 +43,14 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     }
     let (keys, _) = Keyring::load_or_create(None, dir).unwrap();
     let store = Arc::new(
-        SqlStore::open(StoreOptions { url, keys, max_connections: 2, attachments_dir: dir.join("attachments") })
-            .await
-            .unwrap(),
+        SqlStore::open(StoreOptions {
+            url: url.clone(),
+            keys,
+            max_connections: 2,
+            attachments_dir: dir.join("attachments"),
+        })
+        .await
+        .unwrap(),
     );
     assert_eq!(store.count_cases().await.unwrap(), 684, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
@@ -106,4 +111,30 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     let admin = store.user_by_username("admin").await.unwrap().expect("admin account");
     assert!(grassroots_store::auth::verify_password("grassroots-demo", &admin.password_hash));
     assert!(store.user_by_username("handler-110101-urban-management").await.unwrap().is_some());
+
+    // Participation: a vote of each phase, the published one reproduced from its ballots by
+    // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
+    let votes = store.votes(&grassroots_store::votes::VoteFilter::Everywhere, 10).await.unwrap();
+    let now = chrono::Utc::now();
+    let phases: HashSet<&str> = votes.iter().map(|v| v.phase(now).as_str()).collect();
+    assert_eq!(phases, HashSet::from(["published", "open", "scheduled"]), "a second run adds no votes");
+    let published = votes.iter().find(|v| v.published_at.is_some()).unwrap();
+    assert!(published.voters > 0 && published.eligible.unwrap() >= published.voters);
+    let tally = |id: uuid::Uuid| {
+        grassroots(dir).args(["--database-url", &url, "vote", "tally", &id.to_string()]).output().unwrap()
+    };
+    let out = tally(published.id);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("what the stored ballots add up to"), "{said}");
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let ballot: String = sqlx::query("SELECT id FROM ballots WHERE vote_id = $1 AND choices = '0' LIMIT 1")
+        .bind(published.id.to_string())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("id");
+    sqlx::query("UPDATE ballots SET choices = '1' WHERE id = $1").bind(ballot).execute(&mut conn).await.unwrap();
+    let out = tally(published.id);
+    assert!(!out.status.success(), "a tampered ballot is found: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("differs"));
 }

@@ -6,10 +6,12 @@
 //! boundary, each cell given to the street whose known site (centre and box,
 //! `data/dongcheng-streets.csv`) it falls to, and within the street to one of its real
 //! communities along a Hilbert curve, so that a community's grids lie together. One grid worker per
-//! community; households and three months of visits.
+//! community; households and three months of visits; residents' participation (participation.rs).
 //!
 //! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
 //! and grids, visits and cases are generated only into an empty store.
+
+mod participation;
 
 use std::fmt::Write as _;
 
@@ -46,7 +48,7 @@ const BURST_DAYS_AGO: [i64; BURSTS] = [80, 66, 52, 38, 24, 10];
 
 /// The district's regions from the shipped NBS table.
 pub fn district_regions() -> Vec<Region> {
-    parse_region_csv(include_str!("../../../data/beijing-regions.csv"))
+    parse_region_csv(include_str!("../../../../data/beijing-regions.csv"))
         .expect("shipped regions parse")
         .into_iter()
         .filter(|r| r.code.as_str().starts_with(DISTRICT))
@@ -249,6 +251,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         writeln!(out, "the store already holds {existing} cases; none generated")?;
         None
     };
+    out.push_str(&participation::load(store, &users, &grids, Utc::now()).await.context("loading demo participation")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

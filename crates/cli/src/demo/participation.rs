@@ -1,0 +1,141 @@
+//! The demo's residents' participation: residents of the first community signed up and linked
+//! to their households (a few still waiting for the grid worker), a vote closed with its
+//! results published (online ballots and a paper count entered by two staff members), a vote
+//! open now, and one announced for next week. Made only into a store without votes.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::residents::Mobile;
+use grassroots_domain::votes::{Eligibility, PaperCount, VoteKind, Voter};
+use grassroots_domain::Role;
+use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::votes::{NewVote, VoteFilter};
+use grassroots_store::{GridRow, Store, User};
+
+/// Demo residents' numbers: 139 0000 0001 and on. The first is linked and has not voted in
+/// the open vote, for anyone trying the demo as a resident.
+const RESIDENTS: u32 = 14;
+/// Of them, the last few asked for a household the grid worker has yet to confirm.
+const WAITING: u32 = 2;
+
+pub fn resident_phone(n: u32) -> String {
+    format!("1390000{n:04}")
+}
+
+/// A resident made as a first sign-in makes one: a code kept and tried at once.
+async fn resident(store: &dyn Store, phone: &str, now: DateTime<Utc>) -> anyhow::Result<Resident> {
+    let mobile = Mobile::parse(phone).map_err(|e| anyhow::anyhow!(e.message()))?;
+    let code = "246810";
+    let here = IpAddr::from([127, 0, 0, 1]);
+    store.keep_code(&mobile, here, code, now, now + Duration::minutes(5)).await?;
+    let token = grassroots_store::auth::digest(&grassroots_store::auth::new_token());
+    match store.sign_in_resident(&mobile, code, &token, now, now + Duration::minutes(1)).await? {
+        SignIn::SignedIn(r) => Ok(r),
+        SignIn::Refused(why) => anyhow::bail!("demo resident {phone}: {why:?}"),
+    }
+}
+
+pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: DateTime<Utc>) -> anyhow::Result<String> {
+    let mut out = String::new();
+    if !store.votes(&VoteFilter::Everywhere, 1).await?.is_empty() {
+        return Ok(out);
+    }
+    let worker = users.iter().find(|u| u.username == "gridworker").context("the demo's grid worker")?;
+    let supervisor = users.iter().find(|u| u.role == Role::Supervisor).context("the demo's supervisor")?;
+    let grid = grids.iter().find(|g| worker.scope.covers_place(&g.code)).context("the grid worker's grid")?;
+    let community = grid.community_code.clone();
+    let (worker_actor, supervisor_actor) = (worker.actor(), supervisor.actor());
+    let households = store.households(&grid.code).await?;
+    anyhow::ensure!(households.len() > (RESIDENTS + 8) as usize, "the demo grid has too few households");
+
+    // Residents, one household each (two of them share the first), most confirmed.
+    let mut linked = Vec::new();
+    for n in 1..=RESIDENTS {
+        let phone = resident_phone(n);
+        let r = resident(store, &phone, now).await?;
+        let door = &households[n.saturating_sub(2) as usize].label;
+        if n > RESIDENTS - WAITING {
+            store.ask_household(r.id, &community, door, now - Duration::hours(n as i64)).await?;
+            continue;
+        }
+        let mobile = Mobile::parse(&phone).map_err(|e| anyhow::anyhow!(e.message()))?;
+        let link = store.link_resident(&worker_actor, &mobile, &grid.code, door, now - Duration::days(30)).await?;
+        linked.push((r, link.household.context("a confirmed household")?.id));
+    }
+    writeln!(
+        out,
+        "signed up {RESIDENTS} residents of community {community}, {} linked to their households and {WAITING} waiting for the grid worker (resident {} signs in with the code on /admin/messages)",
+        RESIDENTS - WAITING,
+        resident_phone(1)
+    )?;
+
+    // Closed and published: online ballots, paper voters, a paper count entered twice.
+    let opened = now - Duration::days(20);
+    let closed = now - Duration::days(10);
+    let lift = NewVote {
+        region_code: grid.code.clone(),
+        title: "3号楼是否加装电梯".into(),
+        body: "3号楼加装电梯，费用按楼层分摊，一层住户不分摊。请每户派一名代表投票。".into(),
+        kind: VoteKind::Single,
+        eligibility: Eligibility::Households,
+        options: vec!["同意".into(), "不同意".into(), "弃权".into()],
+        opens_at: opened,
+        closes_at: closed,
+    };
+    let lift = store.create_vote(&supervisor_actor, &lift, opened - Duration::days(2)).await?;
+    let mut households_voted = std::collections::HashSet::new();
+    for (i, (r, household)) in linked.iter().enumerate() {
+        let choice = [0, 0, 1, 0, 2, 0, 1, 0][i % 8];
+        let voter = Voter::for_vote(lift.eligibility, r.id, *household);
+        store.cast_ballot(lift.id, voter, &[choice], opened + Duration::hours(6 * i as i64 + 1)).await?;
+        households_voted.insert(*household);
+    }
+    let paper: Vec<_> = households.iter().filter(|h| !households_voted.contains(&h.id)).take(6).collect();
+    for h in &paper {
+        store.mark_paper_voter(&worker_actor, lift.id, Voter::Household(h.id), closed - Duration::days(3)).await?;
+    }
+    let count = PaperCount { ballots: 6, invalid: 1, counts: vec![3, 1, 1] };
+    store.enter_paper_count(&supervisor_actor, lift.id, &count, closed + Duration::hours(2)).await?;
+    store.enter_paper_count(&worker_actor, lift.id, &count, closed + Duration::hours(3)).await?;
+    let lift = store.publish_results(&supervisor_actor, lift.id, closed + Duration::hours(4)).await?;
+    let eligible = lift.eligible.unwrap_or(0);
+    writeln!(
+        out,
+        "a vote closed with its results published: {} ({} of {eligible} households voted)",
+        lift.title, lift.voters
+    )?;
+
+    // Open now, a few ballots in; resident 1 has not voted.
+    let parking = NewVote {
+        region_code: community.clone(),
+        title: "小区停车位划线方案".into(),
+        body: "方案一：沿东侧围墙划线28个车位；方案二：拆除废弃车棚后划线35个车位，车棚内自行车移至新建车架。".into(),
+        kind: VoteKind::Single,
+        eligibility: Eligibility::Households,
+        options: vec!["方案一".into(), "方案二".into(), "都不同意".into()],
+        opens_at: now - Duration::days(2),
+        closes_at: now + Duration::days(5),
+    };
+    let parking = store.create_vote(&supervisor_actor, &parking, now - Duration::days(3)).await?;
+    for (i, (r, household)) in linked.iter().enumerate().skip(2).step_by(2) {
+        let voter = Voter::for_vote(parking.eligibility, r.id, *household);
+        store.cast_ballot(parking.id, voter, &[(i % 3) as u32 % 2], now - Duration::hours(i as i64)).await?;
+    }
+    // Announced for next week, one ballot per person, any number of choices.
+    let hours = NewVote {
+        region_code: grid.code.clone(),
+        title: "社区文化活动室开放时间".into(),
+        body: "活动室拟延长开放，请选择您方便的时段（可多选）。".into(),
+        kind: VoteKind::Approval,
+        eligibility: Eligibility::Persons,
+        options: vec!["工作日晚上".into(), "周六上午".into(), "周六下午".into(), "周日全天".into()],
+        opens_at: now + Duration::days(7),
+        closes_at: now + Duration::days(14),
+    };
+    store.create_vote(&worker_actor, &hours, now).await?;
+    writeln!(out, "a vote open now ({}) and one announced for next week", parking.title)?;
+    Ok(out)
+}
