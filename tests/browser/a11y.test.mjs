@@ -1,5 +1,6 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages for serious and critical WCAG 2 A/AA violations.
+// pages and the staff pages (votes and households among them) for serious and critical WCAG 2
+// A/AA violations.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +33,9 @@ async function violations(page) {
 
 test('resident pages have no serious accessibility violations', async () => {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true })).newPage();
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login']) {
+  await page.goto(`${demo.base}/votes`);
+  const published = await page.locator('#votes li[data-phase="published"] a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -46,7 +49,9 @@ test('staff pages have no serious accessibility violations', async () => {
   await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type="submit"]')]);
   await page.goto(`${demo.base}/work`);
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words']) {
+  await page.goto(`${demo.base}/votes`);
+  const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -45,6 +45,16 @@ export async function startDemo() {
     password: 'grassroots-demo',
     /** The server's log so far. */
     log: () => log,
+    /** The newest sign-in code the development sink logged for a masked number (138****8000). */
+    async codeFor(masked) {
+      for (let i = 0; i < 20; i++) {
+        const line = log.split('\n').reverse().find((l) => l.includes(masked) && l.includes('验证码为'));
+        const code = line?.match(/验证码为(\d{6})/)?.[1];
+        if (code) return code;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no code was texted to ${masked}`);
+    },
     stop() {
       server.kill();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,102 @@
+// Residents' participation on a 390-px phone: a resident signs in, asks for their household,
+// the grid worker confirms it on the households' page, and the resident finds the community's
+// open vote under 我的 and casts a ballot (secret: the page says only that it was received);
+// staff hold a vote from the votes' page and mark a paper voter on the vote's run page.
+//
+// Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, startDemo } from './server.mjs';
+
+const PHONE = { width: 390, height: 844 };
+const COMMUNITY = '110101001001';
+
+let demo, browser, base;
+
+before(async () => {
+  demo = await startDemo();
+  base = demo.base;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function phonePage() {
+  const context = await browser.newContext({ viewport: PHONE });
+  return context.newPage();
+}
+
+async function logIn(p, username) {
+  await p.goto(`${base}/login`);
+  await p.fill('#username', username);
+  await p.fill('#password', demo.password);
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/login"] button[type="submit"]')]);
+}
+
+async function fitsTheScreen(p, what) {
+  const fits = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  assert.ok(fits, `${what}: nothing wider than the screen`);
+}
+
+test('a resident links their household, the grid worker confirms it, and the resident votes', async () => {
+  const phone = '13900009001';
+  const masked = '139****9001';
+  const resident = await phonePage();
+  await resident.goto(`${base}/me`);
+  await resident.fill('#phone', phone);
+  await Promise.all([resident.waitForNavigation(), resident.click('form[action="/me/code"] button[type="submit"]')]);
+  await resident.fill('#code', await demo.codeFor(masked));
+  await Promise.all([resident.waitForNavigation(), resident.click('form[action="/me/sign-in"] button[type="submit"]')]);
+  await resident.selectOption('#community', COMMUNITY);
+  await resident.fill('#label', '8号楼1单元202');
+  await Promise.all([resident.waitForNavigation(), resident.click('#ask-household button[type="submit"]')]);
+  assert.equal(await resident.locator('#my-household').getAttribute('data-state'), 'requested');
+  await fitsTheScreen(resident, '我的');
+
+  const worker = await phonePage();
+  await logIn(worker, 'gridworker');
+  await worker.goto(`${base}/households`);
+  const row = worker.locator('#waiting tr', { hasText: masked });
+  assert.equal(await row.count(), 1, 'the request waits for the grid worker');
+  await Promise.all([worker.waitForNavigation(), row.locator('button', { hasText: '确认' }).click()]);
+  assert.match(await worker.locator('#households-done').innerText(), /已确认/);
+  assert.match(await worker.locator('#linked').innerText(), /139\*\*\*\*9001 · .*8号楼1单元202/);
+  await worker.context().close();
+
+  await resident.reload();
+  assert.equal(await resident.locator('#my-household').getAttribute('data-state'), 'confirmed');
+  await Promise.all([resident.waitForNavigation(), resident.click('#my-votes a:has-text("小区停车位划线方案")')]);
+  await fitsTheScreen(resident, 'the vote');
+  await resident.check('#ballot input[name="choice"][value="1"]');
+  await Promise.all([resident.waitForNavigation(), resident.click('#ballot button[type="submit"]')]);
+  assert.match(await resident.locator('#vote-cast').innerText(), /已收到/);
+  assert.equal(await resident.locator('#ballot').count(), 0, 'no second ballot');
+  assert.equal(await resident.locator('#vote-counts').count(), 0, 'no running count while the vote is open');
+  await resident.context().close();
+});
+
+test('staff hold a vote and mark a paper voter', async () => {
+  const p = await phonePage();
+  await logIn(p, 'supervisor');
+  await p.goto(`${base}/votes`);
+  await p.selectOption('#region', COMMUNITY);
+  await p.fill('#title', '楼道堆物清理时间');
+  await p.fill('#body', '统一清理楼道杂物，请选择方便的时间');
+  await p.fill('#options', '本周六上午\n本周日上午');
+  const beijing = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 16);
+  await p.fill('#opens_at', beijing(Date.now()));
+  await p.fill('#closes_at', beijing(Date.now() + 3 * 86400e3));
+  await fitsTheScreen(p, 'the votes page');
+  await Promise.all([p.waitForNavigation(), p.click('#hold-vote button[type="submit"]')]);
+  assert.match(p.url(), /\/votes\/[0-9a-f-]+\/run$/);
+  assert.equal(await p.locator('#run-phase').getAttribute('data-phase'), 'open');
+  await p.fill('#label', '5号楼2单元602');
+  await Promise.all([p.waitForNavigation(), p.click('#paper-voter button[type="submit"]')]);
+  assert.match(await p.locator('#run-done').innerText(), /已登记/);
+  assert.equal(await p.locator('#run-paper-voters').innerText(), '1');
+  await p.context().close();
+});
