@@ -354,7 +354,7 @@ mod tests {
     fn a_paper_count_stands_when_two_entries_agree() {
         let a = PaperCount { ballots: 5, invalid: 0, counts: vec![3, 2] };
         let b = PaperCount { ballots: 5, invalid: 0, counts: vec![2, 3] };
-        assert_eq!(agreed_paper_count(&[a.clone()]), None);
+        assert_eq!(agreed_paper_count(std::slice::from_ref(&a)), None);
         assert_eq!(agreed_paper_count(&[a.clone(), b.clone()]), None);
         assert_eq!(agreed_paper_count(&[b.clone(), a.clone(), b.clone()]), Some(&b));
     }

@@ -67,6 +67,29 @@ impl std::ops::Deref for AppState {
 /// A report with its photos (6 × 5 MB) and form fields.
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
+/// A resident's own pages (我的: signing in, their household) and residents' participation:
+/// the households' page, votes.
+fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
+    Router::new()
+        .route("/me", get(pages::residents::show))
+        .route("/me/code", post(pages::residents::send_code).route_layer(limited()))
+        .route("/me/sign-in", post(pages::residents::sign_in).route_layer(limited()))
+        .route("/me/sign-out", post(pages::residents::sign_out))
+        .route("/me/close", post(pages::residents::close_account))
+        .route("/me/household", post(pages::residents::ask_household))
+        .route("/households", get(pages::households::show))
+        .route("/households/link", post(pages::households::link))
+        .route("/households/{resident}/decide", post(pages::households::decide))
+        .route("/votes", get(pages::votes::list).post(pages::votes::create))
+        .route("/votes/{id}", get(pages::votes::show))
+        .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))
+        .route("/votes/{id}/run", get(pages::votes::run))
+        .route("/votes/{id}/paper-voters", post(pages::votes::mark_paper_voter))
+        .route("/votes/{id}/paper-counts", post(pages::votes::enter_paper_count))
+        .route("/votes/{id}/publish", post(pages::votes::publish))
+}
+
 /// The whole HTTP application: the JSON API under `/api`, Open311 under `/open311/v2`, and
 /// the pages, whose errors are shown as pages.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -91,12 +114,6 @@ pub fn router(state: Arc<AppState>) -> Router {
                     .layer(DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
             ),
         )
-        .route("/me", get(pages::residents::show))
-        .route("/me/code", post(pages::residents::send_code).route_layer(limited()))
-        .route("/me/sign-in", post(pages::residents::sign_in).route_layer(limited()))
-        .route("/me/sign-out", post(pages::residents::sign_out))
-        .route("/me/close", post(pages::residents::close_account))
-        .route("/me/household", post(pages::residents::ask_household))
         .route("/track", get(pages::track::show).merge(post(pages::track::open).route_layer(limited())))
         .route("/track/evaluation", post(pages::track::evaluate).route_layer(limited()))
         .route(
@@ -139,16 +156,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cases/{id}/reveal", post(pages::work::reveal))
         .route("/grids/{code}", get(pages::grid::show))
         .route("/grids/{code}/visits", post(pages::grid::record_visit))
-        .route("/households", get(pages::households::show))
-        .route("/households/link", post(pages::households::link))
-        .route("/households/{resident}/decide", post(pages::households::decide))
-        .route("/votes", get(pages::votes::list).post(pages::votes::create))
-        .route("/votes/{id}", get(pages::votes::show))
-        .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))
-        .route("/votes/{id}/run", get(pages::votes::run))
-        .route("/votes/{id}/paper-voters", post(pages::votes::mark_paper_voter))
-        .route("/votes/{id}/paper-counts", post(pages::votes::enter_paper_count))
-        .route("/votes/{id}/publish", post(pages::votes::publish))
+        .merge(resident_pages(&state))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))
