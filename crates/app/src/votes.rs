@@ -11,7 +11,8 @@ use grassroots_domain::votes::{
 };
 use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::residents::Resident;
-use grassroots_store::votes::{Cast, NewVote, PaperEntry, Vote, VoteFilter};
+use grassroots_store::votes::{Cast, NewVote, PaperEntry, Vote};
+use grassroots_store::PlaceFilter;
 use grassroots_store::User;
 use uuid::Uuid;
 
@@ -80,13 +81,13 @@ pub async fn create(platform: &Platform, staff: &User, form: VoteForm) -> Result
 
 /// The votes anyone may read: every vote, newest first. Results show only once published.
 pub async fn public(platform: &Platform) -> Result<Vec<Vote>> {
-    Ok(platform.store.votes(&VoteFilter::Everywhere, LISTED).await?)
+    Ok(platform.store.votes(&PlaceFilter::Everywhere, LISTED).await?)
 }
 
 /// The votes of the places the staff member works in.
 pub async fn for_staff(platform: &Platform, staff: &User) -> Result<Vec<Vote>> {
     may_run(staff)?;
-    let filter = staff.scope.place_prefixes().map_or(VoteFilter::Everywhere, VoteFilter::Within);
+    let filter = staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
     Ok(platform.store.votes(&filter, LISTED).await?)
 }
 
@@ -146,7 +147,7 @@ pub async fn for_resident(platform: &Platform, resident: &Resident) -> Result<Ve
         .filter_map(|level| grid.get(..level.digits()).map(str::to_string))
         .collect();
     let mut votes = Vec::new();
-    for vote in platform.store.votes(&VoteFilter::Of(places), LISTED).await? {
+    for vote in platform.store.votes(&PlaceFilter::Of(places), LISTED).await? {
         let standing = standing(platform, resident, &vote).await?;
         votes.push((vote, standing));
     }

@@ -114,7 +114,7 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
 
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
-    let votes = store.votes(&grassroots_store::votes::VoteFilter::Everywhere, 10).await.unwrap();
+    let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();
     let now = chrono::Utc::now();
     let phases: HashSet<&str> = votes.iter().map(|v| v.phase(now).as_str()).collect();
     assert_eq!(phases, HashSet::from(["published", "open", "scheduled"]), "a second run adds no votes");

@@ -10,6 +10,7 @@ pub mod case;
 pub mod category;
 pub mod classify;
 pub mod decisions;
+pub mod deliberation;
 pub mod duplicates;
 pub mod duty;
 pub mod forecast;

@@ -13,6 +13,7 @@ mod audit;
 pub mod auth;
 mod cases;
 pub mod crypto;
+pub mod deliberation;
 pub mod duplicates;
 pub mod duty;
 mod error;
@@ -43,6 +44,7 @@ pub mod warnings;
 pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
+pub use deliberation::DeliberationStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
 pub use error::StoreError;
@@ -73,9 +75,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CaseStore, DuplicateStore, DutyStore, GridStore, HistoryStore, HouseholdLinkStore,
-        IdentityStore, JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore, ReferenceStore,
-        ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, VoteStore, WarningStore,
+        AttachmentStore, AuditStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore, HistoryStore,
+        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore,
+        ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, VoteStore, WarningStore,
     };
 }
 
@@ -106,6 +108,7 @@ pub trait Store:
     + ResidentStore
     + HouseholdLinkStore
     + VoteStore
+    + DeliberationStore
     + 'static
 {
     fn backend(&self) -> Backend;

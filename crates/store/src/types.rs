@@ -619,3 +619,13 @@ mod tests {
         );
     }
 }
+
+/// Which places' votes, topics or meetings to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceFilter {
+    Everywhere,
+    /// Of places whose code begins with one of these (a staff member's scope).
+    Within(Vec<String>),
+    /// Of exactly these places (a resident's street, community and grid).
+    Of(Vec<String>),
+}

@@ -8,7 +8,7 @@ use grassroots_domain::votes::{phase, Eligibility, PaperCount, Phase, VoteKind, 
 use grassroots_domain::Actor;
 use uuid::Uuid;
 
-use crate::Result;
+use crate::{PlaceFilter, Result};
 
 /// A vote as staff set it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,16 +52,6 @@ impl Vote {
     }
 }
 
-/// Which votes to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VoteFilter {
-    Everywhere,
-    /// Of places whose code begins with one of these (a staff member's scope).
-    Within(Vec<String>),
-    /// Of exactly these places (a resident's street, community and grid).
-    Of(Vec<String>),
-}
-
 /// What became of a ballot or of a paper voter's mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cast {
@@ -86,7 +76,7 @@ pub trait VoteStore: Send + Sync {
     async fn create_vote(&self, actor: &Actor, vote: &NewVote, now: DateTime<Utc>) -> Result<Vote>;
     async fn vote(&self, id: Uuid) -> Result<Option<Vote>>;
     /// Newest opening first.
-    async fn votes(&self, filter: &VoteFilter, limit: i64) -> Result<Vec<Vote>>;
+    async fn votes(&self, filter: &PlaceFilter, limit: i64) -> Result<Vec<Vote>>;
     /// Casts a ballot while the vote is open: the voter goes on the roll and the ballot, with
     /// no voter and no time, into the box, in one transaction; a voter already on the roll
     /// (under any concurrency) casts nothing. Eligibility is the caller's to check.

@@ -1,19 +1,24 @@
 //! Residents' participation on every backend: a resident asks for their household and a grid
 //! worker of the community confirms or refuses it, within their grids only; votes keep who
 //! voted apart from how, take one ballot per voter under concurrency, reconcile paper counts
-//! entered by two staff members, and publish a result their ballots reproduce.
+//! entered by two staff members, and publish a result their ballots reproduce. Residents'
+//! topics wait for moderation; a resident supports a proposal once, and the space's threshold
+//! puts it on the agenda; hiding is audited; a case raised into a topic is linked both ways.
 
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::deliberation::{Moderation, Origin, TopicState, DEFAULT_THRESHOLD};
 use grassroots_domain::households::LinkState;
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{tally, Eligibility, PaperCount, Phase, VoteKind, Voter};
 use grassroots_domain::{Actor, Role, Scope};
+use grassroots_store::deliberation::{Author, NewTopic, Support};
 use grassroots_store::households::LinkDecision;
 use grassroots_store::prelude::*;
 use grassroots_store::residents::{Resident, SignIn};
-use grassroots_store::votes::{Cast, NewVote, VoteFilter};
+use grassroots_store::votes::{Cast, NewVote};
+use grassroots_store::PlaceFilter;
 use grassroots_store::{GridRow, Inspect, NewUser, StoreError};
 use serde_json::json;
 use sqlx::{Connection, Row};
@@ -264,13 +269,121 @@ async fn paper_counts_agree_before_results_are_published(db: TestDb) {
     let twice = s.publish_results(&second, vote.id, closed).await.unwrap_err();
     assert!(matches!(twice, StoreError::Invalid(ref e) if e.field == "vote"));
 
-    let listed = s.votes(&VoteFilter::Of(vec![COMMUNITY.into()]), 10).await.unwrap();
+    let listed = s.votes(&PlaceFilter::Of(vec![COMMUNITY.into()]), 10).await.unwrap();
     assert_eq!(listed.iter().map(|v| v.id).collect::<Vec<_>>(), [vote.id]);
-    assert!(s.votes(&VoteFilter::Within(vec!["110101002".into()]), 10).await.unwrap().is_empty());
-    assert_eq!(s.votes(&VoteFilter::Everywhere, 10).await.unwrap().len(), 1);
+    assert!(s.votes(&PlaceFilter::Within(vec!["110101002".into()]), 10).await.unwrap().is_empty());
+    assert_eq!(s.votes(&PlaceFilter::Everywhere, 10).await.unwrap().len(), 1);
+}
+
+async fn topics_wait_for_moderation_and_supports_put_a_proposal_on_the_agenda(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let elsewhere = staff_account(s, "other", Role::GridWorker, "grid:110101001002001").await;
+    let juweihui = staff_account(s, "juweihui", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let residents: Vec<Resident> = {
+        let mut made = Vec::new();
+        for n in 0..4 {
+            made.push(resident(s, &format!("1380013802{n}")).await);
+        }
+        made
+    };
+    let raised = NewTopic {
+        region_code: COMMUNITY.into(),
+        title: "小区东门夜间照明不足".into(),
+        body: "东门到3号楼的路晚上很黑".into(),
+        origin: Origin::Resident,
+        author: Author::Resident(residents[0].id),
+        case_ids: Vec::new(),
+    };
+    let topic = s.raise_topic(&raised, &Actor::Resident, now).await.unwrap();
+    assert_eq!(topic.state, TopicState::Pending, "a resident's topic waits");
+    let listed = s.topics(&PlaceFilter::Of(vec![COMMUNITY.into()]), &[TopicState::Published], 10).await.unwrap();
+    assert!(listed.is_empty(), "not published before moderation");
+    let early = s.add_proposal(topic.id, Author::Resident(residents[1].id), "加装路灯", "两盏", now).await.unwrap_err();
+    assert!(matches!(early, StoreError::Invalid(ref e) if e.field == "topic"), "{early:?}");
+    assert!(matches!(
+        s.moderate_topic(&elsewhere, topic.id, &Moderation::Publish, now).await,
+        Err(StoreError::NotFound)
+    ));
+    let topic = s.moderate_topic(&worker, topic.id, &Moderation::Publish, now).await.unwrap();
+    assert_eq!(topic.state, TopicState::Published);
+
+    s.set_support_threshold(&juweihui, COMMUNITY, 3, now).await.unwrap();
+    assert!(matches!(s.set_support_threshold(&worker, COMMUNITY, 3, now).await, Err(StoreError::NotFound)));
+    assert_eq!(s.support_threshold(COMMUNITY).await.unwrap(), 3);
+    assert_eq!(s.support_threshold("110101001002").await.unwrap(), DEFAULT_THRESHOLD);
+    let proposal = s
+        .add_proposal(topic.id, Author::Resident(residents[1].id), "加装两盏路灯", "在东门和3号楼之间", now)
+        .await
+        .unwrap();
+    // Eight supports at once by one resident count once.
+    let tries: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, who) = (db.store.clone(), residents[0].id);
+            tokio::spawn(async move { store.support_proposal(proposal.id, who, now).await.unwrap() })
+        })
+        .collect();
+    let answers = futures_join(tries).await;
+    assert_eq!(answers.iter().filter(|a| matches!(a, Support::Counted { .. })).count(), 1, "{answers:?}");
+    assert_eq!(
+        s.support_proposal(proposal.id, residents[2].id, now).await.unwrap(),
+        Support::Counted { supports: 2, on_agenda: false }
+    );
+    assert_eq!(
+        s.support_proposal(proposal.id, residents[3].id, now).await.unwrap(),
+        Support::Counted { supports: 3, on_agenda: true }
+    );
+    assert_eq!(s.supported_by(residents[2].id, &[proposal.id]).await.unwrap(), [proposal.id]);
+    assert!(s.proposals(topic.id).await.unwrap()[0].on_agenda_at.is_some());
+
+    let comment =
+        s.add_comment(topic.id, Some(proposal.id), Author::Resident(residents[2].id), "赞成", now).await.unwrap();
+    s.add_comment(topic.id, None, Author::Staff(juweihui.id().unwrap()), "居委会已联系物业", now).await.unwrap();
+    let hidden = s.hide_comment(&worker, comment.id, "与议题无关", now).await.unwrap();
+    assert_eq!(hidden.hidden_reason.as_deref(), Some("与议题无关"));
+    assert!(matches!(s.hide_proposal(&elsewhere, proposal.id, "x", now).await, Err(StoreError::NotFound)));
+    let topic = s.topic(topic.id).await.unwrap().unwrap();
+    assert_eq!((topic.proposals, topic.comments), (1, 1), "hidden comments are not counted");
+    let hidden_topic =
+        s.moderate_topic(&worker, topic.id, &Moderation::Hide { reason: "重复议题".into() }, now).await.unwrap();
+    assert_eq!((hidden_topic.state, hidden_topic.hidden_reason.as_deref()), (TopicState::Hidden, Some("重复议题")));
+    assert_eq!(s.topics_by(Author::Resident(residents[0].id), 10).await.unwrap().len(), 1);
+    assert_eq!(s.proposals_by(Author::Resident(residents[1].id), 10).await.unwrap().len(), 1);
+
+    // A case raised into a topic: linked both ways.
+    let world = Fixture::new(s).await;
+    let case = world.report(s, "东门路灯不亮", None).await;
+    let from_cases = NewTopic {
+        origin: Origin::Cases,
+        author: Author::Staff(juweihui.id().unwrap()),
+        case_ids: vec![case.id],
+        ..raised
+    };
+    let linked = s.raise_topic(&from_cases, &juweihui, now).await.unwrap();
+    assert_eq!((linked.state, linked.case_ids.as_slice()), (TopicState::Published, &[case.id][..]));
+    assert_eq!(s.topics_of_case(case.id).await.unwrap().iter().map(|t| t.id).collect::<Vec<_>>(), [linked.id]);
+
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let audited: Vec<String> = sqlx::query(
+        "SELECT action FROM audit_log WHERE action IN ('topic_raised', 'topic_published', 'topic_hidden', \
+         'comment_hidden', 'support_threshold_set') ORDER BY action",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get("action"))
+    .collect();
+    assert_eq!(
+        audited,
+        ["comment_hidden", "support_threshold_set", "topic_hidden", "topic_published", "topic_raised", "topic_raised"]
+    );
 }
 
 conformance!(
+    topics_wait_for_moderation_and_supports_put_a_proposal_on_the_agenda,
     a_grid_worker_confirms_or_refuses_what_residents_ask,
     one_ballot_per_voter_and_none_names_its_voter,
     paper_counts_agree_before_results_are_published,

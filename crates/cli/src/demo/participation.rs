@@ -12,7 +12,8 @@ use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{Eligibility, PaperCount, VoteKind, Voter};
 use grassroots_domain::Role;
 use grassroots_store::residents::{Resident, SignIn};
-use grassroots_store::votes::{NewVote, VoteFilter};
+use grassroots_store::votes::NewVote;
+use grassroots_store::PlaceFilter;
 use grassroots_store::{GridRow, Store, User};
 
 /// Demo residents' numbers: 139 0000 0001 and on. The first is linked and has not voted in
@@ -40,7 +41,7 @@ async fn resident(store: &dyn Store, phone: &str, now: DateTime<Utc>) -> anyhow:
 
 pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: DateTime<Utc>) -> anyhow::Result<String> {
     let mut out = String::new();
-    if !store.votes(&VoteFilter::Everywhere, 1).await?.is_empty() {
+    if !store.votes(&PlaceFilter::Everywhere, 1).await?.is_empty() {
         return Ok(out);
     }
     let worker = users.iter().find(|u| u.username == "gridworker").context("the demo's grid worker")?;

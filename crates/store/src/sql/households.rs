@@ -12,7 +12,7 @@ use super::events::{self, Subject};
 use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::households::{HouseholdLink, LinkDecision};
-use crate::{Household, Result, StoreError};
+use crate::{Household, PlaceFilter, Result, StoreError};
 
 const COLUMNS: &str = "l.resident_id, r.phone_masked, l.community_code, l.label, l.state, l.household_id, \
      l.grid_code, h.label AS household_label, l.asked_at, l.decided_at, l.reason";
@@ -115,11 +115,8 @@ impl crate::HouseholdLinkStore for SqlStore {
     async fn household_links(&self, scope: &Scope, state: LinkState, limit: i64) -> Result<Vec<HouseholdLink>> {
         let mut args = Args::default();
         let mut sql = format!("SELECT {COLUMNS} {FROM} WHERE l.state = {}", args.text(state.as_str()));
-        if let Some(prefixes) = scope.place_prefixes() {
-            let any: Vec<String> =
-                prefixes.into_iter().map(|p| format!("l.community_code LIKE {}", args.text(format!("{p}%")))).collect();
-            sql += &format!(" AND ({})", if any.is_empty() { "1 = 0".to_string() } else { any.join(" OR ") });
-        }
+        let places = scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
+        sql += &format!(" AND {}", args.places("l.community_code", &places));
         sql += &format!(" ORDER BY l.asked_at, l.resident_id LIMIT {}", args.int(limit));
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         rows.iter().map(link).collect()

@@ -10,6 +10,7 @@ mod attachments;
 mod audit;
 mod backup;
 mod cases;
+mod deliberation;
 mod duplicates;
 mod duty;
 mod events;
@@ -419,6 +420,27 @@ impl Args {
 
     pub fn real(&mut self, v: f64) -> String {
         self.push(Arg::Real(v))
+    }
+
+    /// The condition that `column` (a place's code) passes the filter, its codes bound here.
+    pub fn places(&mut self, column: &str, filter: &crate::PlaceFilter) -> String {
+        let (codes, like) = match filter {
+            crate::PlaceFilter::Everywhere => return "1 = 1".to_string(),
+            crate::PlaceFilter::Within(prefixes) => (prefixes, true),
+            crate::PlaceFilter::Of(codes) => (codes, false),
+        };
+        let any: Vec<String> = codes
+            .iter()
+            .map(|c| match like {
+                true => format!("{column} LIKE {}", self.text(format!("{c}%"))),
+                false => format!("{column} = {}", self.text(c.clone())),
+            })
+            .collect();
+        if any.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("({})", any.join(" OR "))
+        }
     }
 
     pub fn bind<'q>(

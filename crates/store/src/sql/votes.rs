@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::events::{self, Subject};
 use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
-use crate::votes::{Cast, NewVote, PaperEntry, Vote, VoteFilter};
+use crate::votes::{Cast, NewVote, PaperEntry, Vote};
+use crate::PlaceFilter;
 use crate::{Result, StoreError};
 
 const COLUMNS: &str = "v.id, v.region_code, v.title, v.body, v.kind, v.eligibility, v.opens_at, v.closes_at, \
@@ -185,27 +186,9 @@ impl crate::VoteStore for SqlStore {
         }
     }
 
-    async fn votes(&self, filter: &VoteFilter, limit: i64) -> Result<Vec<Vote>> {
+    async fn votes(&self, filter: &PlaceFilter, limit: i64) -> Result<Vec<Vote>> {
         let mut args = Args::default();
-        let places = |args: &mut Args, codes: &[String], like: bool| -> String {
-            let any: Vec<String> = codes
-                .iter()
-                .map(|c| match like {
-                    true => format!("v.region_code LIKE {}", args.text(format!("{c}%"))),
-                    false => format!("v.region_code = {}", args.text(c.clone())),
-                })
-                .collect();
-            if any.is_empty() {
-                "1 = 0".to_string()
-            } else {
-                any.join(" OR ")
-            }
-        };
-        let which = match filter {
-            VoteFilter::Everywhere => "1 = 1".to_string(),
-            VoteFilter::Within(prefixes) => places(&mut args, prefixes, true),
-            VoteFilter::Of(codes) => places(&mut args, codes, false),
-        };
+        let which = args.places("v.region_code", filter);
         let sql = format!(
             "SELECT {COLUMNS} FROM votes v WHERE {which} ORDER BY v.opens_at DESC, v.id DESC LIMIT {}",
             args.int(limit)
