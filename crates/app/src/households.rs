@@ -7,7 +7,7 @@ use grassroots_domain::residents::Mobile;
 use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::households::{HouseholdLink, LinkDecision};
 use grassroots_store::residents::Resident;
-use grassroots_store::User;
+use grassroots_store::{Household, User};
 use uuid::Uuid;
 
 use crate::fields::short_text;
@@ -40,6 +40,21 @@ pub async fn ask(platform: &Platform, resident: &Resident, community: &str, labe
 /// The resident's household link, if they asked for one or were linked.
 pub async fn mine(platform: &Platform, resident: &Resident) -> Result<Option<HouseholdLink>> {
     Ok(platform.store.household_link(resident.id).await?)
+}
+
+/// The resident's confirmed household, if a grid worker confirmed one: what makes them a voter
+/// and a participant of its grid, community and street.
+pub async fn confirmed(platform: &Platform, resident: &Resident) -> Result<Option<Household>> {
+    let link = platform.store.household_link(resident.id).await?;
+    Ok(link.filter(|l| l.state == LinkState::Confirmed).and_then(|l| l.household))
+}
+
+/// The street, community and grid a household lies in: the places it takes part in.
+pub fn places_of(household: &Household) -> Vec<String> {
+    [RegionLevel::Township, RegionLevel::Community, RegionLevel::Grid]
+        .into_iter()
+        .filter_map(|level| household.grid_code.get(..level.digits()).map(str::to_string))
+        .collect()
 }
 
 fn may_run(staff: &User) -> Result<()> {

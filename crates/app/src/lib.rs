@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod classify;
+pub mod deliberation;
 pub mod duplicates;
 pub mod duty;
 mod error;

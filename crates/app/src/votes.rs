@@ -9,7 +9,7 @@ use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{
     agreed_paper_count, check_options, check_times, tally, Eligibility, PaperCount, Tally, VoteKind, Voter,
 };
-use grassroots_domain::{Capability, RegionCode, RegionLevel};
+use grassroots_domain::{Capability, RegionLevel};
 use grassroots_store::residents::Resident;
 use grassroots_store::votes::{Cast, NewVote, PaperEntry, Vote};
 use grassroots_store::PlaceFilter;
@@ -17,7 +17,7 @@ use grassroots_store::User;
 use uuid::Uuid;
 
 use crate::fields::{moment, short_text};
-use crate::{AppError, Platform, Result, Text};
+use crate::{deliberation, households, AppError, Platform, Result, Text};
 
 const TITLE_CHARS: usize = 80;
 const BODY_CHARS: usize = 2000;
@@ -51,19 +51,12 @@ fn may_run(staff: &User) -> Result<()> {
 pub async fn create(platform: &Platform, staff: &User, form: VoteForm) -> Result<Vote> {
     may_run(staff)?;
     let now = Utc::now();
-    let region = form.region.trim();
-    let place = RegionCode::parse(region).ok().filter(|c| {
-        matches!(c.level(), RegionLevel::Township | RegionLevel::Community | RegionLevel::Grid)
-            && platform.atlas().outline(c.as_str()).is_some()
-    });
-    if place.is_none() {
-        return Err(AppError::invalid("region", "请选择街道、社区或网格", "choose a street, community or grid"));
-    }
-    if !staff.scope.covers_place(region) {
+    let region = deliberation::space(platform, &form.region)?;
+    if !staff.scope.covers_place(&region) {
         return Err(AppError::invalid("region", "该地不在您的范围内", "this place is outside your scope"));
     }
     let vote = NewVote {
-        region_code: region.to_string(),
+        region_code: region,
         title: short_text("title", &form.title, TITLE_CHARS)?,
         body: short_text("body", &form.body, BODY_CHARS)?,
         kind: VoteKind::parse(form.kind.trim())
@@ -121,8 +114,7 @@ pub enum Standing {
 
 /// Whether the resident may vote in this vote, and as whom.
 pub async fn standing(platform: &Platform, resident: &Resident, vote: &Vote) -> Result<Standing> {
-    let link = platform.store.household_link(resident.id).await?;
-    let Some(household) = link.filter(|l| l.state == LinkState::Confirmed).and_then(|l| l.household) else {
+    let Some(household) = households::confirmed(platform, resident).await? else {
         return Ok(Standing::NoHousehold);
     };
     if !household.grid_code.starts_with(&vote.region_code) {
@@ -137,17 +129,9 @@ pub async fn standing(platform: &Platform, resident: &Resident, vote: &Vote) -> 
 
 /// The votes of the resident's street, community and grid, each with where they stand.
 pub async fn for_resident(platform: &Platform, resident: &Resident) -> Result<Vec<(Vote, Standing)>> {
-    let link = platform.store.household_link(resident.id).await?;
-    let Some(grid) = link.filter(|l| l.state == LinkState::Confirmed).and_then(|l| l.household).map(|h| h.grid_code)
-    else {
-        return Ok(Vec::new());
-    };
-    let places: Vec<String> = [RegionLevel::Township, RegionLevel::Community, RegionLevel::Grid]
-        .into_iter()
-        .filter_map(|level| grid.get(..level.digits()).map(str::to_string))
-        .collect();
+    let Some(household) = households::confirmed(platform, resident).await? else { return Ok(Vec::new()) };
     let mut votes = Vec::new();
-    for vote in platform.store.votes(&PlaceFilter::Of(places), LISTED).await? {
+    for vote in platform.store.votes(&PlaceFilter::Of(households::places_of(&household)), LISTED).await? {
         let standing = standing(platform, resident, &vote).await?;
         votes.push((vote, standing));
     }

@@ -142,6 +142,7 @@ pub trait DeliberationStore: Send + Sync {
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<Proposal>;
+    async fn proposal(&self, id: Uuid) -> Result<Option<Proposal>>;
     /// A topic's proposals, oldest first, hidden ones included (with their reason).
     async fn proposals(&self, topic: Uuid) -> Result<Vec<Proposal>>;
     /// The resident supports a proposal, once (under concurrency too); the proposal goes on its

@@ -36,7 +36,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     // number, so that its routes find their case.
     let case = app.resident_report().await;
     let tracking_no = case["tracking_no"].as_str().unwrap();
-    // A real vote too, which anyone may read.
+    // A real vote and topic too, which anyone may read.
     let supervisor = app.store.user_by_username("supervisor").await.unwrap().unwrap().user.actor();
     let now = chrono::Utc::now();
     let vote = grassroots_store::votes::NewVote {
@@ -50,8 +50,21 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         closes_at: now + chrono::Duration::days(1),
     };
     let vote = app.store.create_vote(&supervisor, &vote, now).await.unwrap().id;
+    let topic = grassroots_store::deliberation::NewTopic {
+        region_code: COMMUNITY.into(),
+        title: "东门照明".into(),
+        body: "晚上太黑".into(),
+        origin: grassroots_domain::deliberation::Origin::Staff,
+        author: grassroots_store::deliberation::Author::Staff(supervisor.id().unwrap()),
+        case_ids: Vec::new(),
+    };
+    let topic = app.store.raise_topic(&topic, &supervisor, now).await.unwrap().id;
     for (method, path) in &documented {
-        let id = if path.starts_with("/api/v1/votes/") { vote } else { Uuid::nil() };
+        let id = match path {
+            p if p.starts_with("/api/v1/votes/") => vote,
+            p if p.starts_with("/api/v1/topics/") => topic,
+            _ => Uuid::nil(),
+        };
         let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,

@@ -36,12 +36,26 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("get", "/api/v1/reports/nearby")
         | ("post", "/api/v1/reports/{tracking_no}/supporters")
         | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions")
-        | ("get", "/api/v1/votes" | "/api/v1/votes/{id}") => Rule::Public,
-        ("get", "/api/v1/residents/me" | "/api/v1/residents/me/household" | "/api/v1/residents/me/votes")
+        | ("get", "/api/v1/votes" | "/api/v1/votes/{id}" | "/api/v1/topics" | "/api/v1/topics/{id}") => Rule::Public,
+        (
+            "get",
+            "/api/v1/residents/me"
+            | "/api/v1/residents/me/household"
+            | "/api/v1/residents/me/votes"
+            | "/api/v1/residents/me/participation",
+        )
         | ("put", "/api/v1/residents/me/household")
-        | ("post", "/api/v1/votes/{id}/ballots")
+        | (
+            "post",
+            "/api/v1/votes/{id}/ballots"
+            | "/api/v1/residents/me/topics"
+            | "/api/v1/topics/{id}/proposals"
+            | "/api/v1/topics/{id}/comments"
+            | "/api/v1/proposals/{id}/supporters",
+        )
         | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
-        ("get", "/api/v1/households/links" | "/api/v1/votes/{id}/paper-counts")
+        ("get", "/api/v1/households/links" | "/api/v1/votes/{id}/paper-counts" | "/api/v1/moderation/topics")
+        | ("put", "/api/v1/spaces/{code}/threshold")
         | (
             "post",
             "/api/v1/households/links"
@@ -49,8 +63,14 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/votes"
             | "/api/v1/votes/{id}/paper-voters"
             | "/api/v1/votes/{id}/paper-counts"
-            | "/api/v1/votes/{id}/publication",
+            | "/api/v1/votes/{id}/publication"
+            | "/api/v1/topics"
+            | "/api/v1/topics/{id}/moderation"
+            | "/api/v1/topics/{id}/replies"
+            | "/api/v1/proposals/{id}/hiding"
+            | "/api/v1/comments/{id}/hiding",
         ) => Rule::Can(&[RunParticipation]),
+        ("post", "/api/v1/topics/from-cases") => Rule::Can(&[RunParticipation]),
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

@@ -24,6 +24,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/residents/sessions"),
     ("get", "/api/v1/votes"),
     ("get", "/api/v1/votes/{id}"),
+    ("get", "/api/v1/topics"),
+    ("get", "/api/v1/topics/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
@@ -34,6 +36,11 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("put", "/api/v1/residents/me/household"),
     ("get", "/api/v1/residents/me/votes"),
     ("post", "/api/v1/votes/{id}/ballots"),
+    ("post", "/api/v1/residents/me/topics"),
+    ("get", "/api/v1/residents/me/participation"),
+    ("post", "/api/v1/topics/{id}/proposals"),
+    ("post", "/api/v1/topics/{id}/comments"),
+    ("post", "/api/v1/proposals/{id}/supporters"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {

@@ -18,6 +18,7 @@ api_tests!(
     a_confirmed_household_votes_once_and_nobody_reads_a_running_count,
     paper_ballots_are_counted_twice_before_results_are_published,
     on_the_pages_a_household_is_linked_a_vote_held_and_a_ballot_cast,
+    a_residents_topic_is_moderated_proposed_on_supported_and_put_on_the_agenda,
 );
 
 /// A resident signed in and linked, through their request and the grid worker's confirmation,
@@ -289,4 +290,122 @@ async fn on_the_pages_a_household_is_linked_a_vote_held_and_a_ballot_cast(app: T
             "{path}: {html}"
         );
     }
+}
+
+async fn a_residents_topic_is_moderated_proposed_on_supported_and_put_on_the_agenda(app: TestApp) {
+    let first = linked_resident(&app, "13800138000", "1号楼101").await;
+    let second = linked_resident(&app, "13800138001", "1号楼102").await;
+    let topic = |title: &str, body: &str| json!({"region": COMMUNITY, "title": title, "body": body});
+    let personal = app
+        .post("/api/v1/residents/me/topics")
+        .bearer(&first)
+        .json(&topic("东门太黑", "请联系13912345678"))
+        .send()
+        .await;
+    assert_eq!((personal.status, personal.error_field().as_deref()), (422, Some("body")), "{}", personal.text());
+    let elsewhere = app
+        .post("/api/v1/residents/me/topics")
+        .bearer(&first)
+        .json(&json!({"region": OTHER_GRID, "title": "x", "body": "y"}))
+        .send()
+        .await;
+    assert_eq!((elsewhere.status, elsewhere.error_field().as_deref()), (422, Some("region")));
+    let raised = app
+        .post("/api/v1/residents/me/topics")
+        .bearer(&first)
+        .json(&topic("东门夜间照明不足", "东门到3号楼的路晚上很黑"))
+        .send()
+        .await;
+    assert_eq!((raised.status, raised.json()["state"].as_str()), (201, Some("pending")), "{}", raised.text());
+    let id = raised.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(app.get(&format!("/api/v1/topics/{id}")).send().await.status, 404, "unpublished topics are not shown");
+
+    let worker = app.login("gridworker").await;
+    let waiting = app.get("/api/v1/moderation/topics").bearer(&worker).send().await.json();
+    assert_eq!(waiting["topics"][0]["id"], id.as_str());
+    let hide = app
+        .post(&format!("/api/v1/topics/{id}/moderation"))
+        .bearer(&worker)
+        .json(&json!({"action": "hide"}))
+        .send()
+        .await;
+    assert_eq!((hide.status, hide.error_field().as_deref()), (422, Some("reason")), "hiding needs a reason");
+    let published = app
+        .post(&format!("/api/v1/topics/{id}/moderation"))
+        .bearer(&worker)
+        .json(&json!({"action": "publish"}))
+        .send()
+        .await;
+    assert_eq!(published.json()["state"], "published", "{}", published.text());
+
+    let supervisor = app.login("supervisor").await;
+    let threshold = app
+        .put(&format!("/api/v1/spaces/{COMMUNITY}/threshold"))
+        .bearer(&supervisor)
+        .json(&json!({"support_threshold": 2}))
+        .send()
+        .await;
+    assert_eq!(threshold.status, 200, "{}", threshold.text());
+    let proposal = app
+        .post(&format!("/api/v1/topics/{id}/proposals"))
+        .bearer(&second)
+        .json(&json!({"title": "加装两盏路灯", "body": "在东门和3号楼之间"}))
+        .send()
+        .await;
+    assert_eq!(proposal.status, 201, "{}", proposal.text());
+    let proposal = proposal.json()["id"].as_str().unwrap().to_string();
+    let one = app.post(&format!("/api/v1/proposals/{proposal}/supporters")).bearer(&first).send().await;
+    assert_eq!((one.json()["supports"].as_u64(), one.json()["on_agenda"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(app.post(&format!("/api/v1/proposals/{proposal}/supporters")).bearer(&first).send().await.status, 409);
+    let two = app.post(&format!("/api/v1/proposals/{proposal}/supporters")).bearer(&second).send().await;
+    assert_eq!(two.json()["on_agenda"], true, "the threshold of 2 is reached");
+    let stranger = app.resident_token("13900139000").await;
+    assert_eq!(
+        app.post(&format!("/api/v1/proposals/{proposal}/supporters")).bearer(&stranger).send().await.status,
+        403
+    );
+
+    let comment = app
+        .post(&format!("/api/v1/topics/{id}/comments"))
+        .bearer(&first)
+        .json(&json!({"body": "赞成", "proposal_id": proposal}))
+        .send()
+        .await;
+    assert_eq!(comment.status, 201, "{}", comment.text());
+    let reply = app
+        .post(&format!("/api/v1/topics/{id}/replies"))
+        .bearer(&worker)
+        .json(&json!({"body": "已联系物业"}))
+        .send()
+        .await;
+    assert_eq!((reply.status, reply.json()["author_zh"].as_str()), (201, Some("工作人员")));
+    let comment = comment.json()["id"].as_str().unwrap().to_string();
+    let hidden = app
+        .post(&format!("/api/v1/comments/{comment}/hiding"))
+        .bearer(&worker)
+        .json(&json!({"reason": "重复"}))
+        .send()
+        .await;
+    assert_eq!(hidden.status, 200, "{}", hidden.text());
+
+    let public = app.get(&format!("/api/v1/topics/{id}")).send().await.json();
+    assert_eq!(public["proposals"][0]["supports"], 2);
+    assert!(public["proposals"][0]["on_agenda_at"].is_string());
+    assert_eq!(public["comments"].as_array().map(Vec::len), Some(1), "the hidden comment is not shown: {public}");
+    assert_eq!(public["support_threshold"], 2);
+    assert!(!public.to_string().contains("138"), "nothing personal: {public}");
+    let mine = app.get("/api/v1/residents/me/participation").bearer(&first).send().await.json();
+    assert_eq!(mine["topics"][0]["id"], id.as_str());
+
+    // A case becomes a topic in one move, in its community.
+    let case = app.grid_case(GRID).await;
+    let from_cases = app
+        .post("/api/v1/topics/from-cases")
+        .bearer(&supervisor)
+        .json(&json!({"case_ids": [case.id], "title": "路灯反复损坏", "body": "多次反映，需居民商议维护办法"}))
+        .send()
+        .await;
+    assert_eq!(from_cases.status, 201, "{}", from_cases.text());
+    assert_eq!((from_cases.json()["origin"].as_str(), from_cases.json()["cases"].as_u64()), (Some("cases"), Some(1)));
+    assert_eq!(from_cases.json()["region_code"], COMMUNITY);
 }

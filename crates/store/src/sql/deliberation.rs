@@ -325,6 +325,14 @@ impl crate::DeliberationStore for SqlStore {
         Ok(added)
     }
 
+    async fn proposal(&self, id: Uuid) -> Result<Option<Proposal>> {
+        let mut conn = self.read.acquire().await?;
+        match proposal_in(&mut conn, id).await {
+            Err(StoreError::NotFound) => Ok(None),
+            found => found.map(Some),
+        }
+    }
+
     async fn proposals(&self, topic: Uuid) -> Result<Vec<Proposal>> {
         let rows = sqlx::query(&format!(
             "SELECT {PROPOSAL_COLUMNS} FROM proposals p WHERE p.topic_id = $1 ORDER BY p.created_at, p.id"
