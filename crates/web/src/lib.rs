@@ -68,7 +68,7 @@ impl std::ops::Deref for AppState {
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
-/// the households' page, votes.
+/// the households' page, topics, votes.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
     Router::new()
@@ -81,6 +81,14 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/households", get(pages::households::show))
         .route("/households/link", post(pages::households::link))
         .route("/households/{resident}/decide", post(pages::households::decide))
+        .route("/topics", get(pages::topics::list).post(pages::topics::raise))
+        .route("/topics/{id}", get(pages::topics::show))
+        .route("/topics/{id}/proposals", post(pages::topics::propose).route_layer(limited()))
+        .route("/topics/{id}/comments", post(pages::topics::comment).route_layer(limited()))
+        .route("/topics/{id}/moderate", post(pages::topics::moderate))
+        .route("/proposals/{id}/support", post(pages::topics::support).route_layer(limited()))
+        .route("/moderation/{what}/{id}/hide", post(pages::topics::hide))
+        .route("/cases/{id}/topic", post(pages::topics::from_case))
         .route("/votes", get(pages::votes::list).post(pages::votes::create))
         .route("/votes/{id}", get(pages::votes::show))
         .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))

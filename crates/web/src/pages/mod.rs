@@ -17,6 +17,7 @@ pub mod portal;
 pub mod residents;
 pub mod search;
 pub mod support;
+pub mod topics;
 pub mod track;
 pub mod votes;
 pub mod warnings;

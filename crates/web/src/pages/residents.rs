@@ -9,11 +9,12 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::votes::{self, Standing};
-use grassroots_app::{households, residents};
+use grassroots_app::{deliberation, households, residents};
 use grassroots_domain::personal::mask_phone;
 use grassroots_store::residents::Resident;
 use serde::Deserialize;
 
+use super::topics::{topic_line, TopicLine};
 use super::votes::{vote_line, VoteLine};
 use super::{beijing_minutes, form_error, see_other, Chrome, Filled, Lang};
 use crate::error::ApiError;
@@ -51,6 +52,9 @@ struct MePage {
     streets: Vec<(String, Vec<(String, String)>)>,
     household_form: Filled,
     votes: Vec<MyVote>,
+    topics: Vec<TopicLine>,
+    /// Their proposals: (link, title, supports).
+    proposals: Vec<(String, String, u32)>,
 }
 
 /// The resident's household link as they read it.
@@ -91,6 +95,8 @@ impl MePage {
             streets: Vec::new(),
             household_form: Filled::default(),
             votes: Vec::new(),
+            topics: Vec::new(),
+            proposals: Vec::new(),
         }
     }
 
@@ -170,6 +176,10 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
         .into_iter()
         .map(|(vote, standing)| MyVote { line: vote_line(state, &lang, &vote), voted: standing == Standing::Voted })
         .collect();
+    let (topics, proposals) = deliberation::mine(state, &page.resident).await?;
+    me.topics = topics.iter().map(|t| topic_line(state, &lang, t)).collect();
+    me.proposals =
+        proposals.into_iter().map(|p| (format!("/topics/{}#p-{}", p.topic_id, p.id), p.title, p.supports)).collect();
     Ok(me)
 }
 

@@ -71,7 +71,7 @@ struct VotesPage {
 }
 
 /// The places a staff member may hold votes in.
-fn places_held(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
+pub(crate) fn places_held(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
     let atlas = state.atlas();
     let scope = &staff.user.scope;
     let mut places = Vec::new();

@@ -824,6 +824,10 @@ struct CasePage {
     /// group complaint, how many reports of the matter there are.
     duplicates: Vec<super::classify::DuplicateLine>,
     group: Option<usize>,
+    /// The topics the case was raised into (议事): (link, title).
+    topics: Vec<(String, String)>,
+    /// Whether the viewer may raise a topic from it.
+    may_raise_topic: bool,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -948,6 +952,14 @@ async fn case_page(
         machine: super::classify::machine_lines(state, r.id, &lang).await?,
         duplicates,
         group,
+        topics: state
+            .store
+            .topics_of_case(r.id)
+            .await?
+            .into_iter()
+            .map(|t| (format!("/topics/{}", t.id), t.title))
+            .collect(),
+        may_raise_topic: staff.may(Capability::RunParticipation) && r.place.community_code.is_some(),
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {
