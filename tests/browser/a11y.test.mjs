@@ -1,5 +1,5 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages (votes and households among them) for serious and critical WCAG 2
+// pages and the staff pages (votes, topics and households among them) for serious and critical WCAG 2
 // A/AA violations.
 
 import { test, before, after } from 'node:test';
@@ -35,7 +35,9 @@ test('resident pages have no serious accessibility violations', async () => {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true })).newPage();
   await page.goto(`${demo.base}/votes`);
   const published = await page.locator('#votes li[data-phase="published"] a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published]) {
+  await page.goto(`${demo.base}/topics`);
+  const topic = await page.locator('#topics a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -51,7 +53,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
   await page.goto(`${demo.base}/votes`);
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running]) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -1,7 +1,8 @@
 // Residents' participation on a 390-px phone: a resident signs in, asks for their household,
 // the grid worker confirms it on the households' page, and the resident finds the community's
 // open vote under 我的 and casts a ballot (secret: the page says only that it was received);
-// staff hold a vote from the votes' page and mark a paper voter on the vote's run page.
+// staff hold a vote from the votes' page and mark a paper voter on the vote's run page; a
+// resident proposes on a topic and supports a neighbour's proposal.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
 
@@ -98,5 +99,43 @@ test('staff hold a vote and mark a paper voter', async () => {
   await Promise.all([p.waitForNavigation(), p.click('#paper-voter button[type="submit"]')]);
   assert.match(await p.locator('#run-done').innerText(), /已登记/);
   assert.equal(await p.locator('#run-paper-voters').innerText(), '1');
+  await p.context().close();
+});
+
+test('a resident proposes on a topic and supports a neighbour\'s proposal', async () => {
+  const phone = '13900009002';
+  const masked = '139****9002';
+  const p = await phonePage();
+  await p.goto(`${base}/me`);
+  await p.fill('#phone', phone);
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/me/code"] button[type="submit"]')]);
+  await p.fill('#code', await demo.codeFor(masked));
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/me/sign-in"] button[type="submit"]')]);
+  // The grid worker, who knows the household, links the resident by number.
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'gridworker', password: demo.password }),
+  });
+  const { token } = await login.json();
+  const linked = await fetch(`${base}/api/v1/households/links`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ phone, grid_code: `${COMMUNITY}001`, label: '8号楼2单元301' }),
+  });
+  assert.equal(linked.status, 201, await linked.text());
+
+  await p.goto(`${base}/topics`);
+  await Promise.all([p.waitForNavigation(), p.click('#topics a:has-text("夜间照明不足")')]);
+  await fitsTheScreen(p, 'the topic');
+  assert.match(await p.locator('#proposals').innerText(), /已列入议程/, 'the proposal past the threshold is on the agenda');
+  await p.fill('#p-title', '东门装感应灯');
+  await p.fill('#p-body', '人来灯亮，夜里不扰民');
+  await Promise.all([p.waitForNavigation(), p.click('#propose button[type="submit"]')]);
+  assert.match(await p.locator('#proposals').innerText(), /东门装感应灯/);
+  const neighbours = p.locator('#proposals li', { hasText: '修剪遮挡路灯的树枝' });
+  const before = Number(await neighbours.locator('.supports').getAttribute('data-supports'));
+  await Promise.all([p.waitForNavigation(), neighbours.locator('button', { hasText: '支持' }).click()]);
+  const after = p.locator('#proposals li', { hasText: '修剪遮挡路灯的树枝' });
+  assert.equal(Number(await after.locator('.supports').getAttribute('data-supports')), before + 1);
+  assert.match(await after.innerText(), /您已支持/);
   await p.context().close();
 });

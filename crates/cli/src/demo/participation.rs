@@ -1,20 +1,24 @@
 //! The demo's residents' participation: residents of the first community signed up and linked
 //! to their households (a few still waiting for the grid worker), a vote closed with its
 //! results published (online ballots and a paper count entered by two staff members), a vote
-//! open now, and one announced for next week. Made only into a store without votes.
+//! open now, and one announced for next week; topics under way, on the agenda and waiting.
+//! Made only into a store without votes.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::deliberation::{Moderation, Origin};
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{Eligibility, PaperCount, VoteKind, Voter};
-use grassroots_domain::Role;
+use grassroots_domain::{Actor, Role};
+use grassroots_store::deliberation::{Author, NewTopic};
 use grassroots_store::residents::{Resident, SignIn};
 use grassroots_store::votes::NewVote;
 use grassroots_store::PlaceFilter;
 use grassroots_store::{GridRow, Store, User};
+use uuid::Uuid;
 
 /// Demo residents' numbers: 139 0000 0001 and on. The first is linked and has not voted in
 /// the open vote, for anyone trying the demo as a resident.
@@ -138,5 +142,88 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     };
     store.create_vote(&worker_actor, &hours, now).await?;
     writeln!(out, "a vote open now ({}) and one announced for next week", parking.title)?;
+    topics(store, &linked, &community, &worker_actor, &supervisor_actor, now).await?;
+    writeln!(out, "topics (议事): one under way with proposals, one on the agenda, one waiting for moderation")?;
     Ok(out)
+}
+
+/// A topic under way: raised by a resident and published by the grid worker, two proposals
+/// (one past the community's threshold of five supports, so on the agenda), comments and the
+/// 居委会's reply; a staff topic; and a resident's topic waiting for moderation.
+async fn topics(
+    store: &dyn Store,
+    linked: &[(Resident, Uuid)],
+    community: &str,
+    worker: &Actor,
+    supervisor: &Actor,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let resident = |i: usize| Author::Resident(linked[i % linked.len()].0.id);
+    store.set_support_threshold(supervisor, community, 5, now - Duration::days(30)).await?;
+    let lights = NewTopic {
+        region_code: community.to_string(),
+        title: "小区东门到3号楼夜间照明不足".into(),
+        body: "东门到3号楼之间的小路晚上很黑，老人孩子走路不安全，希望大家商量个办法。".into(),
+        origin: Origin::Resident,
+        author: resident(0),
+        case_ids: Vec::new(),
+    };
+    let lights = store.raise_topic(&lights, &Actor::Resident, now - Duration::days(12)).await?;
+    store
+        .moderate_topic(worker, lights.id, &Moderation::Publish, now - Duration::days(12) + Duration::hours(3))
+        .await?;
+    let lamps = store
+        .add_proposal(
+            lights.id,
+            resident(1),
+            "加装两盏太阳能路灯",
+            "在东门和3号楼拐角各装一盏，不用布线。",
+            now - Duration::days(11),
+        )
+        .await?;
+    let trim = store
+        .add_proposal(
+            lights.id,
+            resident(2),
+            "修剪遮挡路灯的树枝",
+            "现有路灯被树挡住，请物业修剪。",
+            now - Duration::days(10),
+        )
+        .await?;
+    for i in 3..9 {
+        store
+            .support_proposal(
+                lamps.id,
+                linked[i % linked.len()].0.id,
+                now - Duration::days(10) + Duration::hours(i as i64),
+            )
+            .await?;
+    }
+    for i in 4..6 {
+        store.support_proposal(trim.id, linked[i % linked.len()].0.id, now - Duration::days(9)).await?;
+    }
+    store
+        .add_comment(lights.id, Some(lamps.id), resident(5), "赞成，太阳能灯省电费。", now - Duration::days(9))
+        .await?;
+    let staff = Author::Staff(supervisor.id().context("the supervisor's id")?);
+    store.add_comment(lights.id, None, staff, "居委会已联系物业，下周议事会讨论。", now - Duration::days(8)).await?;
+    let bikes = NewTopic {
+        region_code: community.to_string(),
+        title: "楼道内电动自行车充电".into(),
+        body: "多个楼道有飞线充电，存在火灾隐患，请居民共同商议集中充电点的位置。".into(),
+        origin: Origin::Staff,
+        author: staff,
+        case_ids: Vec::new(),
+    };
+    store.raise_topic(&bikes, supervisor, now - Duration::days(5)).await?;
+    let waiting = NewTopic {
+        region_code: community.to_string(),
+        title: "小区广场舞音量".into(),
+        body: "晚上广场舞音乐太响，影响休息，建议约定时间和音量。".into(),
+        origin: Origin::Resident,
+        author: resident(6),
+        case_ids: Vec::new(),
+    };
+    store.raise_topic(&waiting, &Actor::Resident, now - Duration::hours(5)).await?;
+    Ok(())
 }
