@@ -5,6 +5,7 @@
 //! case after accepting it?" or "when is this case due?" should find the answer in this crate.
 
 pub mod access;
+pub mod accountability;
 pub mod calendar;
 pub mod case;
 pub mod category;
@@ -16,6 +17,7 @@ pub mod duty;
 pub mod forecast;
 pub mod free_text;
 pub mod households;
+pub mod meetings;
 pub mod notices;
 pub mod personal;
 pub mod public;

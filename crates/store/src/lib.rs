@@ -8,6 +8,7 @@
 
 extern crate self as grassroots_store;
 
+pub mod accountability;
 mod attachments;
 mod audit;
 pub mod auth;
@@ -26,6 +27,7 @@ mod identity;
 mod inspect;
 mod jobs;
 pub mod keys;
+pub mod meetings;
 pub mod messages;
 pub mod models;
 mod outbox;
@@ -41,6 +43,7 @@ pub mod types;
 pub mod votes;
 pub mod warnings;
 
+pub use accountability::TaskStore;
 pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use cases::CaseStore;
@@ -55,6 +58,7 @@ pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
 pub use jobs::JobStore;
 pub use keys::KeyStore;
+pub use meetings::MeetingStore;
 pub use messages::MessageStore;
 pub use models::ModelStore;
 pub use outbox::OutboxStore;
@@ -76,8 +80,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore, HistoryStore,
-        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MessageStore, ModelStore, OutboxStore, PrivacyStore,
-        ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, VoteStore, WarningStore,
+        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, OutboxStore,
+        PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, TaskStore,
+        VoteStore, WarningStore,
     };
 }
 
@@ -109,6 +114,8 @@ pub trait Store:
     + HouseholdLinkStore
     + VoteStore
     + DeliberationStore
+    + MeetingStore
+    + TaskStore
     + 'static
 {
     fn backend(&self) -> Backend;

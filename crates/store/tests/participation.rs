@@ -4,22 +4,28 @@
 //! entered by two staff members, and publish a result their ballots reproduce. Residents'
 //! topics wait for moderation; a resident supports a proposal once, and the space's threshold
 //! puts it on the agenda; hiding is audited; a case raised into a topic is linked both ways.
+//! A meeting's minutes set its decisions as tasks, once; progress never goes back, keeps its
+//! photos through the sweep, and a task past its deadline and not done is overdue.
 
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::deliberation::{Moderation, Origin, TopicState, DEFAULT_THRESHOLD};
 use grassroots_domain::households::LinkState;
+use grassroots_domain::meetings::{MeetingState, ParticipantKind};
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{tally, Eligibility, PaperCount, Phase, VoteKind, Voter};
 use grassroots_domain::{Actor, Role, Scope};
+use grassroots_store::accountability::{NewTask, NewUpdate};
 use grassroots_store::deliberation::{Author, NewTopic, Support};
 use grassroots_store::households::LinkDecision;
+use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
 use grassroots_store::prelude::*;
 use grassroots_store::residents::{Resident, SignIn};
 use grassroots_store::votes::{Cast, NewVote};
 use grassroots_store::PlaceFilter;
-use grassroots_store::{GridRow, Inspect, NewUser, StoreError};
+use grassroots_store::{GridRow, Inspect, NewAttachment, NewUser, StoreError};
 use serde_json::json;
 use sqlx::{Connection, Row};
 use support::*;
@@ -382,7 +388,101 @@ async fn topics_wait_for_moderation_and_supports_put_a_proposal_on_the_agenda(db
     );
 }
 
+async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_completion(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let juweihui = staff_account(s, "juweihui", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let topic = NewTopic {
+        region_code: COMMUNITY.into(),
+        title: "电动自行车充电".into(),
+        body: "楼道飞线充电".into(),
+        origin: Origin::Staff,
+        author: Author::Staff(juweihui.id().unwrap()),
+        case_ids: Vec::new(),
+    };
+    let topic = s.raise_topic(&topic, &juweihui, now).await.unwrap();
+    let meeting = NewMeeting {
+        region_code: COMMUNITY.into(),
+        title: "十二月居民议事会".into(),
+        place: "社区居委会二楼会议室".into(),
+        starts_at: now + Duration::days(3),
+        items: vec![
+            AgendaItem { topic_id: Some(topic.id), title: topic.title.clone() },
+            AgendaItem { topic_id: None, title: "其他事项".into() },
+        ],
+        participants: vec![
+            Participant { kind: ParticipantKind::Representative, label: "3号楼居民代表".into(), attended: false },
+            Participant { kind: ParticipantKind::Property, label: "物业公司".into(), attended: false },
+        ],
+    };
+    assert!(
+        matches!(s.plan_meeting(&worker, &meeting, now).await, Err(StoreError::NotFound)),
+        "a grid worker holds no community meeting"
+    );
+    let planned = s.plan_meeting(&juweihui, &meeting, now).await.unwrap();
+    assert_eq!((planned.state, planned.items.len(), planned.participants.len()), (MeetingState::Planned, 2, 2));
+
+    let decision = |title: &str, days: i64| NewTask {
+        title: title.into(),
+        owner_kind: OwnerKind::Organisation,
+        owner: "物业公司".into(),
+        deadline: now + Duration::days(days),
+        milestones: vec![("选址".into(), now + Duration::days(days / 2))],
+    };
+    let minutes = Minutes {
+        attended: vec![0, 1],
+        minutes: "议定在车棚设集中充电点。".into(),
+        decisions: vec![decision("建设集中充电点", 30)],
+    };
+    let held = s.record_minutes(&worker, planned.id, &minutes, now).await.unwrap();
+    assert_eq!(held.state, MeetingState::Held);
+    assert!(held.participants.iter().all(|p| p.attended));
+    let again = s.record_minutes(&juweihui, planned.id, &minutes, now).await.unwrap_err();
+    assert!(matches!(again, StoreError::Invalid(ref e) if e.field == "meeting"), "{again:?}");
+    let tasks = s.tasks_of(planned.id).await.unwrap();
+    assert_eq!(tasks.len(), 1, "each decision is a task");
+    let task = &tasks[0];
+
+    let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3];
+    let update = |percent: u8, photo: bool| NewUpdate {
+        note: "已选定车棚东侧".into(),
+        percent,
+        photo: photo.then(|| NewAttachment { media_type: "image/png".into(), bytes: png.clone() }),
+    };
+    let reported = s.report_progress(&worker, task.id, &update(40, true), now).await.unwrap();
+    assert_eq!((reported.percent, reported.updates.len()), (40, 1));
+    let back = s.report_progress(&worker, task.id, &update(30, false), now).await.unwrap_err();
+    assert!(matches!(back, StoreError::Invalid(ref e) if e.field == "percent"), "progress does not go back");
+    let digest = reported.updates[0].photo.clone().unwrap().0;
+    s.sweep_attachment_files(std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(s.task_photo(&digest).await.unwrap(), Some(("image/png".into(), png.clone())), "kept by the sweep");
+    let done = s.complete_milestone(&worker, task.id, 0, now).await.unwrap();
+    assert!(done.milestones[0].done_at.is_some());
+    assert!(s.complete_milestone(&worker, task.id, 0, now).await.is_err(), "once");
+    let finished = s.report_progress(&juweihui, task.id, &update(100, false), now).await.unwrap();
+    assert_eq!(finished.done_at.map(|t| t.timestamp_millis()), Some(now.timestamp_millis()));
+
+    // A vote's result: only once published; overdue while not done past its deadline.
+    let vote = NewVote {
+        opens_at: now - Duration::days(10),
+        closes_at: now - Duration::days(3),
+        ..new_vote(VoteKind::Single, Eligibility::Households, now)
+    };
+    let vote = s.create_vote(&juweihui, &vote, now - Duration::days(11)).await.unwrap();
+    let early = s.add_vote_task(&juweihui, vote.id, &decision("加装电梯", 60), now).await.unwrap_err();
+    assert!(matches!(early, StoreError::Invalid(ref e) if e.field == "vote"));
+    s.publish_results(&juweihui, vote.id, now).await.unwrap();
+    let lift = NewTask { deadline: now - Duration::days(1), milestones: Vec::new(), ..decision("加装电梯", 2) };
+    let late = s.add_vote_task(&juweihui, vote.id, &lift, now - Duration::days(5)).await.unwrap();
+    let overdue = s.overdue_tasks(&PlaceFilter::Within(vec![COMMUNITY.into()]), now, 10).await.unwrap();
+    assert_eq!(overdue.iter().map(|t| t.id).collect::<Vec<_>>(), [late.id], "the finished task is not overdue");
+    assert_eq!(s.tasks(&PlaceFilter::Everywhere, 10).await.unwrap().len(), 2);
+}
+
 conformance!(
+    a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_completion,
     topics_wait_for_moderation_and_supports_put_a_proposal_on_the_agenda,
     a_grid_worker_confirms_or_refuses_what_residents_ask,
     one_ballot_per_voter_and_none_names_its_voter,

@@ -97,13 +97,18 @@ impl SqlStore {
         }
     }
 
-    /// Which of `digests` some attachment names.
+    /// Which of `digests` some attachment or progress report names.
     async fn named_files(&self, digests: &[String]) -> Result<std::collections::HashSet<String>> {
         let mut named = std::collections::HashSet::new();
         for chunk in digests.chunks(IN_LIST) {
             let mut args = Args::default();
             let list: Vec<String> = chunk.iter().map(|d| args.text(d.clone())).collect();
-            let sql = format!("SELECT DISTINCT digest FROM attachments WHERE digest IN ({})", list.join(", "));
+            let list = list.join(", ");
+            // Case photos and the photos of decisions' progress share the files.
+            let sql = format!(
+                "SELECT digest FROM attachments WHERE digest IN ({list}) \
+                 UNION SELECT photo_digest AS digest FROM task_updates WHERE photo_digest IN ({list})"
+            );
             for row in args.bind(sqlx::query(&sql)).fetch_all(&self.read).await? {
                 named.insert(row.try_get("digest")?);
             }

@@ -49,8 +49,8 @@ pub async fn check_backup(file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The digests of the attachment files a SQLite store (a backup) names: none for one taken
-/// before attachments became files, whose BLOBs `migrate` moves out after the restore.
+/// The digests of the attachment files a SQLite store (a backup) names, case photos and the
+/// photos of decisions' progress: none for one taken before attachments became files, whose BLOBs `migrate` moves out after the restore.
 pub async fn attachment_digests(file: &Path) -> Result<Vec<String>> {
     use sqlx::ConnectOptions;
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(file).read_only(true);
@@ -62,10 +62,19 @@ pub async fn attachment_digests(file: &Path) -> Result<Vec<String>> {
     if has_files == 0 {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query("SELECT DISTINCT digest FROM attachments WHERE digest IS NOT NULL ORDER BY digest")
-        .fetch_all(&mut conn)
-        .await?;
-    let digests: Vec<String> = rows.iter().map(|r| r.try_get("digest")).collect::<std::result::Result<_, _>>()?;
+    let has_progress_photos: i64 = sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'task_updates'")
+        .fetch_one(&mut conn)
+        .await?
+        .try_get(0)?;
+    let progress_photos = match has_progress_photos {
+        0 => "",
+        _ => " UNION SELECT photo_digest FROM task_updates WHERE photo_digest IS NOT NULL",
+    };
+    let rows =
+        sqlx::query(&format!("SELECT digest FROM attachments WHERE digest IS NOT NULL{progress_photos} ORDER BY 1"))
+            .fetch_all(&mut conn)
+            .await?;
+    let digests: Vec<String> = rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
     match digests.iter().find(|d| !crate::files::is_digest(d)) {
         Some(bad) => Err(StoreError::Corrupt(format!("{}: attachment digest {bad:?}", file.display()))),
         None => Ok(digests),

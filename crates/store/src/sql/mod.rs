@@ -6,6 +6,7 @@
 //! updates the row only if its version is unchanged, so concurrent writers (several server
 //! processes included) never interleave a case's events; the loser retries.
 
+mod accountability;
 mod attachments;
 mod audit;
 mod backup;
@@ -22,6 +23,7 @@ mod inspect;
 mod intake;
 mod jobs;
 mod keys;
+mod meetings;
 mod messages;
 mod models;
 mod outbox;

@@ -1,0 +1,290 @@
+//! 决议落实: tasks, milestones and progress reports with photos.
+
+use chrono::{DateTime, Utc};
+use grassroots_domain::accountability::{check_percent, OwnerKind, Source};
+use grassroots_domain::votes::Phase;
+use grassroots_domain::{Actor, FieldError};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use super::events::{self, Subject};
+use super::rows::{coded, uuid_column};
+use super::{from_ms, ms, Args, SqlStore};
+use crate::accountability::{Milestone, NewTask, NewUpdate, Task, TaskUpdate};
+use crate::{PlaceFilter, Result, StoreError, VoteStore};
+
+const COLUMNS: &str = "t.id, t.region_code, t.title, t.source_kind, t.source_id, t.owner_kind, t.owner, t.deadline, \
+     t.percent, t.done_at, t.created_at";
+
+fn small(n: i64) -> u8 {
+    u8::try_from(n).unwrap_or(0)
+}
+
+async fn task_from(conn: &mut AnyConnection, r: &AnyRow, with_updates: bool) -> Result<Task> {
+    let id = uuid_column(r, "id")?;
+    let milestones =
+        sqlx::query("SELECT position, title, due, done_at FROM task_milestones WHERE task_id = $1 ORDER BY position")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|m| {
+                Ok(Milestone {
+                    position: usize::try_from(m.try_get::<i64, _>("position")?).unwrap_or(0),
+                    title: m.try_get("title")?,
+                    due: from_ms(m.try_get("due")?),
+                    done_at: m.try_get::<Option<i64>, _>("done_at")?.map(from_ms),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+    let updates = match with_updates {
+        false => Vec::new(),
+        true => sqlx::query(
+            "SELECT at, note, percent, photo_digest, photo_type FROM task_updates WHERE task_id = $1 ORDER BY at, id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|u| {
+            let photo = match (
+                u.try_get::<Option<String>, _>("photo_digest")?,
+                u.try_get::<Option<String>, _>("photo_type")?,
+            ) {
+                (Some(d), Some(t)) => Some((d, t)),
+                _ => None,
+            };
+            Ok(TaskUpdate {
+                at: from_ms(u.try_get("at")?),
+                note: u.try_get("note")?,
+                percent: small(u.try_get("percent")?),
+                photo,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?,
+    };
+    Ok(Task {
+        id,
+        region_code: r.try_get("region_code")?,
+        title: r.try_get("title")?,
+        source: coded(Source::parse, "task source", r.try_get("source_kind")?)?,
+        source_id: uuid_column(r, "source_id")?,
+        owner_kind: coded(OwnerKind::parse, "task owner", r.try_get("owner_kind")?)?,
+        owner: r.try_get("owner")?,
+        deadline: from_ms(r.try_get("deadline")?),
+        percent: small(r.try_get("percent")?),
+        done_at: r.try_get::<Option<i64>, _>("done_at")?.map(from_ms),
+        created_at: from_ms(r.try_get("created_at")?),
+        milestones,
+        updates,
+    })
+}
+
+async fn tasks_where(conn: &mut AnyConnection, condition: &str, args: Args) -> Result<Vec<Task>> {
+    let rows = args
+        .bind(sqlx::query(&format!("SELECT {COLUMNS} FROM tasks t WHERE {condition}")))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut tasks = Vec::with_capacity(rows.len());
+    for r in &rows {
+        tasks.push(task_from(conn, r, false).await?);
+    }
+    Ok(tasks)
+}
+
+async fn task_in(conn: &mut AnyConnection, id: Uuid) -> Result<Task> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tasks t WHERE t.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    task_from(conn, &row, true).await
+}
+
+/// Keeps a task and its milestones; audited. Shared by meetings' decisions and votes' results.
+pub(super) async fn insert_task(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    region_code: &str,
+    source: Source,
+    source_id: Uuid,
+    task: &NewTask,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO tasks (id, region_code, title, source_kind, source_id, owner_kind, owner, deadline, percent, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)",
+    )
+    .bind(id.to_string())
+    .bind(region_code.to_string())
+    .bind(task.title.clone())
+    .bind(source.as_str())
+    .bind(source_id.to_string())
+    .bind(task.owner_kind.as_str())
+    .bind(task.owner.clone())
+    .bind(ms(task.deadline))
+    .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    for (position, (title, due)) in task.milestones.iter().enumerate() {
+        sqlx::query("INSERT INTO task_milestones (task_id, position, title, due) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(position as i64)
+            .bind(title.clone())
+            .bind(ms(*due))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let detail = serde_json::json!({
+        "source": source.as_str(), "source_id": source_id, "title": task.title,
+        "owner": task.owner, "deadline": task.deadline,
+    });
+    events::audit(conn, now, actor, "task_set", Some(Subject { kind: "task", id }), detail).await?;
+    Ok(id)
+}
+
+/// The actor's task: `NotFound` unless their scope reaches its place.
+fn reached(actor: &Actor, task: &Task) -> Result<()> {
+    match actor {
+        Actor::Staff { scope, .. } if scope.reaches(&task.region_code) => Ok(()),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::TaskStore for SqlStore {
+    async fn add_vote_task(&self, actor: &Actor, vote: Uuid, task: &NewTask, now: DateTime<Utc>) -> Result<Task> {
+        let v = self.vote(vote).await?.ok_or(StoreError::NotFound)?;
+        match actor {
+            Actor::Staff { scope, .. } if scope.reaches(&v.region_code) => {}
+            _ => return Err(StoreError::NotFound),
+        }
+        if v.phase(now) != Phase::Published {
+            return Err(FieldError::new(
+                "vote",
+                "表决结果公布后才能据此立项",
+                "a task follows a vote once its results are out",
+            )
+            .into());
+        }
+        let mut tx = self.write.begin().await?;
+        let id = insert_task(&mut tx, actor, &v.region_code, Source::Vote, vote, task, now).await?;
+        let set = task_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(set)
+    }
+
+    async fn task(&self, id: Uuid) -> Result<Option<Task>> {
+        let mut conn = self.read.acquire().await?;
+        match task_in(&mut conn, id).await {
+            Err(StoreError::NotFound) => Ok(None),
+            found => found.map(Some),
+        }
+    }
+
+    async fn tasks(&self, places: &PlaceFilter, limit: i64) -> Result<Vec<Task>> {
+        let mut args = Args::default();
+        let condition =
+            format!("{} ORDER BY t.deadline, t.id LIMIT {}", args.places("t.region_code", places), args.int(limit));
+        let mut conn = self.read.acquire().await?;
+        tasks_where(&mut conn, &condition, args).await
+    }
+
+    async fn tasks_of(&self, source: Uuid) -> Result<Vec<Task>> {
+        let mut args = Args::default();
+        let condition = format!("t.source_id = {} ORDER BY t.created_at, t.id", args.text(source.to_string()));
+        let mut conn = self.read.acquire().await?;
+        tasks_where(&mut conn, &condition, args).await
+    }
+
+    async fn overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>, limit: i64) -> Result<Vec<Task>> {
+        let mut args = Args::default();
+        let condition = format!(
+            "t.done_at IS NULL AND t.deadline < {} AND {} ORDER BY t.deadline, t.id LIMIT {}",
+            args.int(ms(now)),
+            args.places("t.region_code", places),
+            args.int(limit)
+        );
+        let mut conn = self.read.acquire().await?;
+        tasks_where(&mut conn, &condition, args).await
+    }
+
+    async fn report_progress(&self, actor: &Actor, id: Uuid, update: &NewUpdate, now: DateTime<Utc>) -> Result<Task> {
+        let task = self.task(id).await?.ok_or(StoreError::NotFound)?;
+        reached(actor, &task)?;
+        // The photo is on disk before the row that names it commits.
+        let photo = match &update.photo {
+            Some(p) => Some((self.files.put(p.bytes.clone()).await?.digest, p.media_type.clone())),
+            None => None,
+        };
+        let mut tx = self.write.begin().await?;
+        let current = task_in(&mut tx, id).await?;
+        let percent = check_percent(i64::from(update.percent), current.percent)?;
+        sqlx::query(
+            "INSERT INTO task_updates (id, task_id, at, by_user, note, percent, photo_digest, photo_type) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(id.to_string())
+        .bind(ms(now))
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+        .bind(update.note.clone())
+        .bind(i64::from(percent))
+        .bind(photo.as_ref().map(|p| p.0.clone()))
+        .bind(photo.as_ref().map(|p| p.1.clone()))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE tasks SET percent = $2, done_at = CASE WHEN $2 = 100 AND done_at IS NULL THEN $3 ELSE done_at END \
+             WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(percent))
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        let detail =
+            serde_json::json!({ "percent": percent, "note": update.note, "photo": photo.as_ref().map(|p| &p.0) });
+        events::audit(&mut tx, now, actor, "task_progress", Some(Subject { kind: "task", id }), detail).await?;
+        let reported = task_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(reported)
+    }
+
+    async fn complete_milestone(&self, actor: &Actor, id: Uuid, position: usize, now: DateTime<Utc>) -> Result<Task> {
+        let mut tx = self.write.begin().await?;
+        let task = task_in(&mut tx, id).await?;
+        reached(actor, &task)?;
+        let done = sqlx::query(
+            "UPDATE task_milestones SET done_at = $3 WHERE task_id = $1 AND position = $2 AND done_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(position as i64)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(FieldError::new("position", "没有这个未完成的节点", "no such milestone still open").into());
+        }
+        let detail = serde_json::json!({ "milestone": position });
+        events::audit(&mut tx, now, actor, "milestone_done", Some(Subject { kind: "task", id }), detail).await?;
+        let updated = task_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn task_photo(&self, digest: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("SELECT photo_type FROM task_updates WHERE photo_digest = $1 LIMIT 1")
+            .bind(digest.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((r.try_get("photo_type")?, self.files.get(digest).await?))),
+            None => Ok(None),
+        }
+    }
+}
