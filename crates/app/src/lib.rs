@@ -4,6 +4,7 @@
 //! to decide, and has the store keep the result. Interfaces turn their input into the use
 //! case's and its [`AppError`] into their own answer.
 
+pub mod accountability;
 pub mod accounts;
 pub mod audit;
 pub mod cases;
@@ -17,6 +18,7 @@ pub mod households;
 pub mod intake;
 pub mod keys;
 pub mod limits;
+pub mod meetings;
 pub mod passwords;
 pub mod patrol;
 mod places;

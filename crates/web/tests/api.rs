@@ -36,7 +36,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     // number, so that its routes find their case.
     let case = app.resident_report().await;
     let tracking_no = case["tracking_no"].as_str().unwrap();
-    // A real vote and topic too, which anyone may read.
+    // A real vote, topic, meeting and decision too, which anyone may read.
     let supervisor = app.store.user_by_username("supervisor").await.unwrap().unwrap().user.actor();
     let now = chrono::Utc::now();
     let vote = grassroots_store::votes::NewVote {
@@ -59,10 +59,39 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         case_ids: Vec::new(),
     };
     let topic = app.store.raise_topic(&topic, &supervisor, now).await.unwrap().id;
+    let meeting = grassroots_store::meetings::NewMeeting {
+        region_code: COMMUNITY.into(),
+        title: "居民议事会".into(),
+        place: "居委会".into(),
+        starts_at: now,
+        items: vec![grassroots_store::meetings::AgendaItem { topic_id: Some(topic), title: "东门照明".into() }],
+        participants: vec![grassroots_store::meetings::Participant {
+            kind: grassroots_domain::meetings::ParticipantKind::Committee,
+            label: "居委会".into(),
+            attended: false,
+        }],
+    };
+    let meeting = app.store.plan_meeting(&supervisor, &meeting, now).await.unwrap().id;
+    let decision = grassroots_store::accountability::NewTask {
+        title: "加装路灯".into(),
+        owner_kind: grassroots_domain::accountability::OwnerKind::Committee,
+        owner: "居委会".into(),
+        deadline: now + chrono::Duration::days(30),
+        milestones: Vec::new(),
+    };
+    let minutes = grassroots_store::meetings::Minutes {
+        attended: vec![0],
+        minutes: "议定加装".into(),
+        decisions: vec![decision],
+    };
+    app.store.record_minutes(&supervisor, meeting, &minutes, now).await.unwrap();
+    let task = app.store.tasks_of(meeting).await.unwrap()[0].id;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
             p if p.starts_with("/api/v1/topics/") => topic,
+            p if p.starts_with("/api/v1/meetings/") => meeting,
+            p if p.starts_with("/api/v1/decisions/") => task,
             _ => Uuid::nil(),
         };
         let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);

@@ -36,7 +36,17 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("get", "/api/v1/reports/nearby")
         | ("post", "/api/v1/reports/{tracking_no}/supporters")
         | ("post", "/api/v1/residents/codes" | "/api/v1/residents/sessions")
-        | ("get", "/api/v1/votes" | "/api/v1/votes/{id}" | "/api/v1/topics" | "/api/v1/topics/{id}") => Rule::Public,
+        | (
+            "get",
+            "/api/v1/votes"
+            | "/api/v1/votes/{id}"
+            | "/api/v1/topics"
+            | "/api/v1/topics/{id}"
+            | "/api/v1/meetings"
+            | "/api/v1/meetings/{id}"
+            | "/api/v1/decisions"
+            | "/api/v1/decisions/{id}",
+        ) => Rule::Public,
         (
             "get",
             "/api/v1/residents/me"
@@ -54,7 +64,13 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/proposals/{id}/supporters",
         )
         | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
-        ("get", "/api/v1/households/links" | "/api/v1/votes/{id}/paper-counts" | "/api/v1/moderation/topics")
+        (
+            "get",
+            "/api/v1/households/links"
+            | "/api/v1/votes/{id}/paper-counts"
+            | "/api/v1/moderation/topics"
+            | "/api/v1/overdue-decisions",
+        )
         | ("put", "/api/v1/spaces/{code}/threshold")
         | (
             "post",
@@ -70,7 +86,11 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/proposals/{id}/hiding"
             | "/api/v1/comments/{id}/hiding",
         ) => Rule::Can(&[RunParticipation]),
-        ("post", "/api/v1/topics/from-cases") => Rule::Can(&[RunParticipation]),
+        ("post", "/api/v1/topics/from-cases" | "/api/v1/meetings" | "/api/v1/meetings/{id}/minutes")
+        | (
+            "post",
+            "/api/v1/votes/{id}/decision" | "/api/v1/decisions/{id}/progress" | "/api/v1/decisions/{id}/milestones",
+        ) => Rule::Can(&[RunParticipation]),
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

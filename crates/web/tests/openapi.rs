@@ -26,6 +26,10 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/votes/{id}"),
     ("get", "/api/v1/topics"),
     ("get", "/api/v1/topics/{id}"),
+    ("get", "/api/v1/meetings"),
+    ("get", "/api/v1/meetings/{id}"),
+    ("get", "/api/v1/decisions"),
+    ("get", "/api/v1/decisions/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[

@@ -10,6 +10,7 @@ pub(crate) mod duty;
 pub(crate) mod grids;
 pub(crate) mod households;
 pub(crate) mod intake;
+pub(crate) mod meetings;
 pub(crate) mod privacy;
 pub(crate) mod residents;
 pub(crate) mod search;
@@ -48,7 +49,7 @@ use crate::AppState;
         (name = "residents", description = "Residents' accounts (a code texted to their mobile), following one's own case, and evaluating it"),
         (name = "cases", description = "Staff at work on cases within their scope"),
         (name = "grids", description = "Grids, household visits and patrols (网格化管理), residents linked to their households"),
-        (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout"),
+        (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -73,6 +74,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(households::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
+        .merge(meetings::router(state))
         .merge(stats::router())
         .merge(auth::router(state))
         .merge(audit::router())
