@@ -68,7 +68,7 @@ impl std::ops::Deref for AppState {
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
-/// the households' page, topics, votes.
+/// the households' page, topics, votes, councils and their decisions.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
     Router::new()
@@ -89,6 +89,18 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/proposals/{id}/support", post(pages::topics::support).route_layer(limited()))
         .route("/moderation/{what}/{id}/hide", post(pages::topics::hide))
         .route("/cases/{id}/topic", post(pages::topics::from_case))
+        .route("/meetings", get(pages::meetings::list).post(pages::meetings::plan))
+        .route("/meetings/{id}", get(pages::meetings::show))
+        .route("/meetings/{id}/print", get(pages::meetings::print))
+        .route("/meetings/{id}/minutes", post(pages::meetings::record))
+        .route("/decisions", get(pages::meetings::decisions))
+        .route("/decisions/{id}", get(pages::meetings::decision))
+        .route(
+            "/decisions/{id}/progress",
+            post(pages::meetings::report).layer(axum::extract::DefaultBodyLimit::max(PHOTO_FORM_LIMIT)),
+        )
+        .route("/decisions/photos/{digest}", get(pages::meetings::photo))
+        .route("/votes/{id}/decision", post(pages::meetings::from_vote))
         .route("/votes", get(pages::votes::list).post(pages::votes::create))
         .route("/votes/{id}", get(pages::votes::show))
         .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))

@@ -3,7 +3,9 @@
 //! holds a vote, the resident casts one ballot for their household and a second is refused;
 //! nobody reads a running count. A closed vote's paper voters are marked and its paper count
 //! entered by two staff members before the results are published with turnout. The same on
-//! the pages: 我的, 居民住户, 表决, with nothing personal on the public ones.
+//! the pages: 我的, 居民住户, 表决, with nothing personal on the public ones. A council is announced
+//! with a topic on its agenda, its minutes set a decision that is carried out in public with a
+//! photo, on the pages and over the API.
 
 mod support;
 
@@ -20,7 +22,10 @@ api_tests!(
     on_the_pages_a_household_is_linked_a_vote_held_and_a_ballot_cast,
     a_residents_topic_is_moderated_proposed_on_supported_and_put_on_the_agenda,
     on_the_pages_a_topic_is_raised_moderated_proposed_on_and_supported,
+    a_council_s_decision_is_carried_out_in_public_with_photos,
 );
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
 
 /// A resident signed in and linked, through their request and the grid worker's confirmation,
 /// to a household of `GRID`; their token.
@@ -507,4 +512,101 @@ async fn on_the_pages_a_topic_is_raised_moderated_proposed_on_and_supported(app:
     assert!(topic_page.contains(&case.tracking_no), "the topic links its case");
     let case_page = app.get(&format!("/cases/{}", case.id)).header("cookie", &supervisor).send().await.text();
     assert!(case_page.contains(&format!(r#"href="{topic}""#)), "the case links its topic");
+}
+
+async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp) {
+    let supervisor = app.login("supervisor").await;
+    let topic = app
+        .post("/api/v1/topics")
+        .bearer(&supervisor)
+        .json(&json!({"region": COMMUNITY, "title": "电动自行车集中充电", "body": "楼道飞线充电有火灾隐患"}))
+        .send()
+        .await;
+    assert_eq!(topic.status, 201, "{}", topic.text());
+    let topic = topic.json()["id"].as_str().unwrap().to_string();
+    let meeting = |participants: serde_json::Value| {
+        json!({"region": COMMUNITY, "title": "十二月居民议事会", "place": "居委会二楼会议室",
+               "starts_at": (Utc::now() + Duration::days(3)).to_rfc3339(), "topics": [topic],
+               "other_items": ["其他事项"], "participants": participants})
+    };
+    let nobody = app.post("/api/v1/meetings").bearer(&supervisor).json(&meeting(json!([]))).send().await;
+    assert_eq!((nobody.status, nobody.error_field().as_deref()), (422, Some("participants")));
+    let planned = app
+        .post("/api/v1/meetings")
+        .bearer(&supervisor)
+        .json(&meeting(
+            json!([{"kind": "representative", "label": "3号楼居民代表"}, {"kind": "property", "label": "物业公司"}]),
+        ))
+        .send()
+        .await;
+    assert_eq!(planned.status, 201, "{}", planned.text());
+    let id = planned.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(planned.json()["items"][0]["topic_id"], topic.as_str());
+
+    // The notice is public, and printable; the minutes form is for staff of the place.
+    let origin = format!("http://{}", app.addr);
+    let notice = app.get(&format!("/meetings/{id}/print")).send().await.text();
+    assert!(notice.contains("十二月居民议事会通知") && notice.contains("3号楼居民代表"), "{notice}");
+    let cookie = session(&supervisor);
+    let page = app.get(&format!("/meetings/{id}")).header("cookie", &cookie).send().await.text();
+    assert!(page.contains(r#"id="record-minutes""#));
+    let deadline = (Utc::now() + Duration::days(30)).format("%Y-%m-%d").to_string();
+    let minutes = format!(
+        "attended=0&attended=1&minutes={}&decision_0={}&owner_kind_0=organisation&owner_0={}&deadline_0={deadline}&milestones_0=",
+        enc("议定在车棚东侧建集中充电点。"),
+        enc("建设集中充电点"),
+        enc("物业公司")
+    );
+    let recorded = app
+        .post(&format!("/meetings/{id}/minutes"))
+        .header("origin", &origin)
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", minutes)
+        .send()
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.text());
+    let detail = app.get(&format!("/api/v1/meetings/{id}")).send().await.json();
+    assert_eq!(detail["meeting"]["state"], "held");
+    assert!(detail["meeting"]["participants"].as_array().unwrap().iter().all(|p| p["attended"] == true));
+    let task = detail["decisions"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(detail["decisions"][0]["progress"], "underway");
+
+    let worker = app.login("gridworker").await;
+    let json_report = app
+        .post(&format!("/api/v1/decisions/{task}/progress"))
+        .bearer(&worker)
+        .json(&json!({"note": "已选址", "percent": 30}))
+        .send()
+        .await;
+    assert_eq!((json_report.status, json_report.json()["percent"].as_u64()), (200, Some(30)), "{}", json_report.text());
+    let back = app
+        .post(&format!("/api/v1/decisions/{task}/progress"))
+        .bearer(&worker)
+        .json(&json!({"note": "x", "percent": 10}))
+        .send()
+        .await;
+    assert_eq!((back.status, back.error_field().as_deref()), (422, Some("percent")), "progress does not go back");
+    let with_photo = app
+        .post(&format!("/api/v1/decisions/{task}/progress"))
+        .bearer(&worker)
+        .multipart(&[("json", r#"{"note": "充电桩已安装", "percent": 100}"#)], &[("photo", "done.png", PNG)])
+        .send()
+        .await;
+    assert_eq!(with_photo.status, 200, "{}", with_photo.text());
+    assert_eq!(with_photo.json()["progress"], "done_on_time");
+    let photo = with_photo.json()["updates"][1]["photo"].as_str().unwrap().to_string();
+    let image = app.get(&photo).send().await;
+    assert_eq!((image.status, image.header("content-type")), (200, Some("image/png")), "the photo is public");
+
+    let public = app.get("/decisions").send().await.text();
+    assert!(public.contains("建设集中充电点") && public.contains("按期完成"), "{public}");
+    let decision = app.get(&format!("/decisions/{task}")).send().await.text();
+    assert!(decision.contains("充电桩已安装") && decision.contains(&photo), "{decision}");
+    let again = app
+        .post(&format!("/api/v1/meetings/{id}/minutes"))
+        .bearer(&supervisor)
+        .json(&json!({"attended": [], "minutes": "再记", "decisions": []}))
+        .send()
+        .await;
+    assert_eq!((again.status, again.error_field().as_deref()), (422, Some("meeting")), "minutes are recorded once");
 }

@@ -13,6 +13,7 @@ pub mod grid;
 pub mod households;
 pub mod intake;
 pub mod map;
+pub mod meetings;
 pub mod portal;
 pub mod residents;
 pub mod search;

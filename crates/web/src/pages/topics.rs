@@ -93,14 +93,11 @@ async fn topics_page(
     };
     let form = match (runs(staff), resident) {
         (Some(s), _) => Some(RaiseForm { places: places_held(state, s, &lang), by_resident: false, filled }),
-        (None, Some(r)) => match households::confirmed(state, &r.resident).await? {
-            Some(h) => Some(RaiseForm {
-                places: households::places_of(&h).iter().map(|c| (c.clone(), place_name(state, &lang, c))).collect(),
-                by_resident: true,
-                filled,
-            }),
-            None => None,
-        },
+        (None, Some(r)) => households::confirmed(state, &r.resident).await?.map(|h| RaiseForm {
+            places: households::places_of(&h).iter().map(|c| (c.clone(), place_name(state, &lang, c))).collect(),
+            by_resident: true,
+            filled,
+        }),
         (None, None) => None,
     };
     Ok(TopicsPage {

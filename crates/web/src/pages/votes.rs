@@ -9,14 +9,17 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
+use grassroots_app::accountability;
 use grassroots_app::votes::{self, PaperVoterForm, Standing, VoteForm};
 use grassroots_app::AppError;
+use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::votes::{agreed_paper_count, Eligibility, PaperCount, Phase, VoteKind};
 use grassroots_domain::{Capability, RegionLevel};
 use grassroots_store::votes::Vote;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::meetings::{task_line, TaskLine};
 use super::{beijing_minutes, form_error, percent, see_other, Chrome, Filled, FormError, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -206,6 +209,8 @@ struct VotePage {
     turnout: String,
     eligible: u64,
     may_run: bool,
+    /// The tasks carrying out the result.
+    decisions: Vec<TaskLine>,
 }
 
 fn ballot_of(standing: Standing, phase: Phase) -> Ballot {
@@ -270,6 +275,7 @@ async fn vote_page(
         turnout: percent((eligible > 0).then(|| vote.voters as f64 / eligible as f64)),
         eligible,
         may_run: staff.is_some_and(|s| s.may(Capability::RunParticipation) && s.user.scope.reaches(&vote.region_code)),
+        decisions: accountability::of(state, vote.id).await?.iter().map(|t| task_line(&lang, t)).collect(),
         title: vote.title,
         body: vote.body,
         chrome: Chrome::new(lang, staff, uri),
@@ -356,6 +362,9 @@ struct RunPage {
     entries: Vec<EntryLine>,
     agreed: bool,
     may_publish: bool,
+    /// After publication: the tasks carrying the result out, and the kinds of owner for one more.
+    decisions: Vec<TaskLine>,
+    owner_kinds: Vec<(&'static str, String)>,
     typed: Filled,
     /// What the last step did.
     done: Option<String>,
@@ -407,6 +416,11 @@ async fn run_page(
             })
             .collect(),
         may_publish: staff.user.scope.covers_place(&vote.region_code) && phase == Phase::Closed,
+        decisions: accountability::of(state, vote.id).await?.iter().map(|t| task_line(&lang, t)).collect(),
+        owner_kinds: OwnerKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string()))
+            .collect(),
         typed,
         done: None,
         chrome: Chrome::new(lang, Some(staff), uri),

@@ -135,6 +135,16 @@ struct WorkPage {
     first_href: Option<String>,
     intake: bool,
     patrol: bool,
+    /// Decisions of the staff member's places past their deadline and not done.
+    overdue_decisions: usize,
+}
+
+/// How many decisions of the staff member's places are overdue, for those who run participation.
+async fn overdue_decisions(state: &AppState, staff: &Staff) -> Result<usize, ApiError> {
+    match staff.may(Capability::RunParticipation) {
+        true => Ok(grassroots_app::accountability::overdue(state, &staff.user).await?.len()),
+        false => Ok(0),
+    }
 }
 
 pub async fn queues(
@@ -179,6 +189,7 @@ pub async fn queues(
         format!("/work?{}", encode(&pairs))
     };
     let now = Utc::now();
+    let overdue_decisions = overdue_decisions(&state, &staff).await?;
     let tab = |(q, count): &(Queue, i64)| QueueTab {
         label: lang.t(q.label_zh(), q.label_en()).to_string(),
         count: *count,
@@ -186,6 +197,7 @@ pub async fn queues(
         current: *q == queue,
     };
     let page = WorkPage {
+        overdue_decisions,
         queue: queue.as_str().to_string(),
         queue_label: lang.t(queue.label_zh(), queue.label_en()).to_string(),
         tabs: counts.iter().map(tab).collect(),

@@ -1,0 +1,489 @@
+//! 议事会 and 决议落实 on the pages: meetings (a notice, then minutes, each printable), and the
+//! decisions carried out, followed in public with their history and photos; for staff, a form
+//! to announce a meeting, one to record it as held with its decisions, and progress reports.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use grassroots_app::accountability::{self, DecisionForm};
+use grassroots_app::meetings::{self, MeetingForm, MinutesForm};
+use grassroots_app::AppError;
+use grassroots_domain::accountability::progress;
+use grassroots_domain::deliberation::TopicState;
+use grassroots_domain::meetings::{MeetingState, ParticipantKind};
+use grassroots_domain::Capability;
+use grassroots_store::accountability::Task;
+use grassroots_store::meetings::Meeting;
+use grassroots_store::PlaceFilter;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::votes::places_held;
+use super::{beijing_minutes, form_error, see_other, Chrome, Filled, FormError, Lang};
+use crate::error::ApiError;
+use crate::extract::{ApiForm, PageForm};
+use crate::session::{need, Can, MaybeStaff, Staff};
+use crate::AppState;
+
+/// Decision rows the minutes form offers (blank ones are left out).
+const DECISION_ROWS: usize = 3;
+
+fn place_name(state: &AppState, lang: &Lang, code: &str) -> String {
+    state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))
+}
+
+fn runs(staff: Option<&Staff>) -> Option<&Staff> {
+    staff.filter(|s| s.may(Capability::RunParticipation))
+}
+
+/// An error to show: beside its field, or at the top.
+fn shown(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
+    match e.field.clone() {
+        Some(_) => form_error(e, lang),
+        None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
+    }
+}
+
+pub struct MeetingLine {
+    pub href: String,
+    pub title: String,
+    pub place: String,
+    pub when: String,
+    pub state_code: &'static str,
+    pub state: String,
+}
+
+fn meeting_line(state: &AppState, lang: &Lang, m: &Meeting) -> MeetingLine {
+    MeetingLine {
+        href: format!("/meetings/{}", m.id),
+        title: m.title.clone(),
+        place: place_name(state, lang, &m.region_code),
+        when: beijing_minutes(m.starts_at),
+        state_code: m.state.as_str(),
+        state: lang.t(m.state.label_zh(), m.state.label_en()).to_string(),
+    }
+}
+
+/// The form to announce a meeting: the staff member's places and the topics published there.
+pub struct PlanForm {
+    pub places: Vec<(String, String)>,
+    /// (id, title) of published topics of the staff member's places.
+    pub topics: Vec<(String, String)>,
+    pub kinds: Vec<(&'static str, String)>,
+    pub filled: Filled,
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    lang: Lang,
+    chrome: Chrome,
+    meetings: Vec<MeetingLine>,
+    form: Option<PlanForm>,
+}
+
+async fn meetings_page(
+    state: &AppState,
+    staff: Option<&Staff>,
+    lang: Lang,
+    uri: &Uri,
+    filled: Filled,
+) -> Result<MeetingsPage, ApiError> {
+    let listed = meetings::public(state).await?;
+    let form = match runs(staff) {
+        Some(s) => {
+            let places = s.user.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
+            let topics = state.store.topics(&places, &[TopicState::Published], 100).await?;
+            Some(PlanForm {
+                places: places_held(state, s, &lang),
+                topics: topics.into_iter().map(|t| (t.id.to_string(), t.title)).collect(),
+                kinds: ParticipantKind::ALL
+                    .iter()
+                    .map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string()))
+                    .collect(),
+                filled,
+            })
+        }
+        None => None,
+    };
+    Ok(MeetingsPage {
+        meetings: listed.iter().map(|m| meeting_line(state, &lang, m)).collect(),
+        form,
+        chrome: Chrome::new(lang, staff, uri),
+        lang,
+    })
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    MaybeStaff(staff): MaybeStaff,
+    lang: Lang,
+    uri: Uri,
+) -> Result<Html<String>, ApiError> {
+    Ok(Html(meetings_page(&state, staff.as_ref(), lang, &uri, Filled::default()).await?.render()?))
+}
+
+/// Announces a meeting from the form: to its page, or the form again with the error.
+pub async fn plan(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    lang: Lang,
+    uri: Uri,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let filled = Filled::new(fields);
+    let participants: Vec<(String, String)> = filled
+        .typed
+        .all("participant_kind")
+        .into_iter()
+        .zip(filled.typed.all("participant_label"))
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .collect();
+    let form = MeetingForm {
+        region: filled.value("region").to_string(),
+        title: filled.value("title").to_string(),
+        place: filled.value("place").to_string(),
+        starts_at: filled.value("starts_at").to_string(),
+        topics: filled.typed.all("topic").into_iter().filter_map(|t| Uuid::parse_str(t).ok()).collect(),
+        other_items: filled.value("other_items").lines().map(str::to_string).collect(),
+        participants,
+    };
+    match meetings::plan(&state, &staff.user, form).await {
+        Ok(m) => Ok(see_other(&format!("/meetings/{}", m.id), None)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let error = Some(shown(e, &lang)?);
+            let page = meetings_page(&state, Some(&staff), lang, &uri, Filled { error, ..filled }).await?;
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+pub struct TaskLine {
+    pub href: String,
+    pub title: String,
+    pub owner: String,
+    pub deadline: String,
+    pub percent: u8,
+    pub progress_code: &'static str,
+    pub progress: String,
+}
+
+pub(crate) fn task_line(lang: &Lang, t: &Task) -> TaskLine {
+    let p = progress(t.deadline, t.done_at, Utc::now());
+    TaskLine {
+        href: format!("/decisions/{}", t.id),
+        title: t.title.clone(),
+        owner: format!("{} · {}", lang.t(t.owner_kind.label_zh(), t.owner_kind.label_en()), t.owner),
+        deadline: beijing_minutes(t.deadline),
+        percent: t.percent,
+        progress_code: p.as_str(),
+        progress: lang.t(p.label_zh(), p.label_en()).to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    lang: Lang,
+    chrome: Chrome,
+    id: String,
+    title: String,
+    place: String,
+    venue: String,
+    when: String,
+    held: bool,
+    /// (title, link to its topic)
+    items: Vec<(String, Option<String>)>,
+    /// (position, kind, label, attended)
+    participants: Vec<(usize, String, String, bool)>,
+    minutes: String,
+    decisions: Vec<TaskLine>,
+    /// The minutes form, for staff of the place while it is announced.
+    may_record: bool,
+    owner_kinds: Vec<(&'static str, String)>,
+    rows: Vec<usize>,
+    filled: Filled,
+    /// The page as printed: notice or minutes, without the site around it.
+    print: bool,
+}
+
+async fn meeting_page(
+    state: &AppState,
+    id: Uuid,
+    staff: Option<&Staff>,
+    lang: Lang,
+    uri: &Uri,
+    print: bool,
+) -> Result<MeetingPage, ApiError> {
+    let m = meetings::get(state, id).await?;
+    let decisions = accountability::of(state, id).await?;
+    let may_record =
+        m.state == MeetingState::Planned && runs(staff).is_some_and(|s| s.user.scope.reaches(&m.region_code));
+    Ok(MeetingPage {
+        id: m.id.to_string(),
+        title: m.title.clone(),
+        place: place_name(state, &lang, &m.region_code),
+        venue: m.place.clone(),
+        when: beijing_minutes(m.starts_at),
+        held: m.state == MeetingState::Held,
+        items: m.items.iter().map(|i| (i.title.clone(), i.topic_id.map(|t| format!("/topics/{t}")))).collect(),
+        participants: m
+            .participants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, lang.t(p.kind.label_zh(), p.kind.label_en()).to_string(), p.label.clone(), p.attended))
+            .collect(),
+        minutes: m.minutes.clone().unwrap_or_default(),
+        decisions: decisions.iter().map(|t| task_line(&lang, t)).collect(),
+        may_record: may_record && !print,
+        owner_kinds: grassroots_domain::accountability::OwnerKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string()))
+            .collect(),
+        rows: (0..DECISION_ROWS).collect(),
+        filled: Filled::default(),
+        print,
+        chrome: Chrome::new(lang, staff, uri),
+        lang,
+    })
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    MaybeStaff(staff): MaybeStaff,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    Ok(Html(meeting_page(&state, id, staff.as_ref(), lang, &uri, false).await?.render()?))
+}
+
+/// The notice (before) or the minutes (after), to print and post.
+pub async fn print(
+    State(state): State<Arc<AppState>>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    Ok(Html(meeting_page(&state, id, None, lang, &uri, true).await?.render()?))
+}
+
+/// Records the meeting as held from the minutes form.
+pub async fn record(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let filled = Filled::new(fields);
+    let decisions = (0..DECISION_ROWS)
+        .map(|row| DecisionForm {
+            title: filled.value(&format!("decision_{row}")).to_string(),
+            owner_kind: filled.value(&format!("owner_kind_{row}")).to_string(),
+            owner: filled.value(&format!("owner_{row}")).to_string(),
+            deadline: filled.value(&format!("deadline_{row}")).to_string(),
+            milestones: filled.value(&format!("milestones_{row}")).lines().map(str::to_string).collect(),
+        })
+        .filter(|d| !d.title.trim().is_empty())
+        .collect();
+    let form = MinutesForm {
+        attended: filled.typed.all("attended").into_iter().filter_map(|p| p.parse().ok()).collect(),
+        minutes: filled.value("minutes").to_string(),
+        decisions,
+    };
+    match meetings::record(&state, &staff.user, id, form).await {
+        Ok(_) => Ok(see_other(&format!("/meetings/{id}"), None)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let error = Some(shown(e, &lang)?);
+            let mut page = meeting_page(&state, id, Some(&staff), lang, &uri, false).await?;
+            page.filled = Filled { error, ..filled };
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "decisions.html")]
+struct DecisionsPage {
+    lang: Lang,
+    chrome: Chrome,
+    tasks: Vec<TaskLine>,
+    /// Overdue in the staff member's places.
+    overdue: Vec<TaskLine>,
+}
+
+/// Every decision being carried out (公示); for staff, those overdue in their places first.
+pub async fn decisions(
+    State(state): State<Arc<AppState>>,
+    MaybeStaff(staff): MaybeStaff,
+    lang: Lang,
+    uri: Uri,
+) -> Result<Html<String>, ApiError> {
+    let tasks = accountability::public(&state).await?;
+    let overdue = match runs(staff.as_ref()) {
+        Some(s) => accountability::overdue(&state, &s.user).await?,
+        None => Vec::new(),
+    };
+    let page = DecisionsPage {
+        tasks: tasks.iter().map(|t| task_line(&lang, t)).collect(),
+        overdue: overdue.iter().map(|t| task_line(&lang, t)).collect(),
+        chrome: Chrome::new(lang, staff.as_ref(), &uri),
+        lang,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "decision.html")]
+struct DecisionPage {
+    lang: Lang,
+    chrome: Chrome,
+    id: String,
+    line: TaskLine,
+    place: String,
+    source: String,
+    source_href: String,
+    /// (position, title, due, done)
+    milestones: Vec<(usize, String, String, Option<String>)>,
+    /// (at, note, percent, photo link)
+    updates: Vec<(String, String, u8, Option<String>)>,
+    may_report: bool,
+    filled: Filled,
+}
+
+async fn decision_page(
+    state: &AppState,
+    id: Uuid,
+    staff: Option<&Staff>,
+    lang: Lang,
+    uri: &Uri,
+) -> Result<DecisionPage, ApiError> {
+    let t = accountability::get(state, id).await?;
+    let source_href = match t.source {
+        grassroots_domain::accountability::Source::Meeting => format!("/meetings/{}", t.source_id),
+        grassroots_domain::accountability::Source::Vote => format!("/votes/{}", t.source_id),
+    };
+    Ok(DecisionPage {
+        id: t.id.to_string(),
+        line: task_line(&lang, &t),
+        place: place_name(state, &lang, &t.region_code),
+        source: lang.t(t.source.label_zh(), t.source.label_en()).to_string(),
+        source_href,
+        milestones: t
+            .milestones
+            .iter()
+            .map(|m| (m.position, m.title.clone(), beijing_minutes(m.due), m.done_at.map(beijing_minutes)))
+            .collect(),
+        updates: t
+            .updates
+            .iter()
+            .map(|u| {
+                (
+                    beijing_minutes(u.at),
+                    u.note.clone(),
+                    u.percent,
+                    u.photo.as_ref().map(|(d, _)| format!("/decisions/photos/{d}")),
+                )
+            })
+            .collect(),
+        may_report: t.done_at.is_none() && runs(staff).is_some_and(|s| s.user.scope.reaches(&t.region_code)),
+        filled: Filled::default(),
+        chrome: Chrome::new(lang, staff, uri),
+        lang,
+    })
+}
+
+pub async fn decision(
+    State(state): State<Arc<AppState>>,
+    MaybeStaff(staff): MaybeStaff,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    Ok(Html(decision_page(&state, id, staff.as_ref(), lang, &uri).await?.render()?))
+}
+
+/// A progress report from the decision's page, with a photo if one was chosen.
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    form: PageForm,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let filled = Filled::new(form.fields);
+    let done = match filled.value("milestone") {
+        "" => {
+            let percent = filled.value("percent").trim().parse::<i64>().unwrap_or(-1);
+            let photo = form.photos.into_iter().next();
+            accountability::report(&state, &staff.user, id, filled.value("note"), percent, photo).await
+        }
+        position => match position.parse::<usize>() {
+            Ok(p) => accountability::complete_milestone(&state, &staff.user, id, p).await,
+            Err(_) => Err(AppError::invalid("position", "没有这个节点", "no such milestone")),
+        },
+    };
+    match done {
+        Ok(_) => Ok(see_other(&format!("/decisions/{id}"), None)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let error = Some(shown(e, &lang)?);
+            let mut page = decision_page(&state, id, Some(&staff), lang, &uri).await?;
+            page.filled = Filled { error, ..filled };
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+/// A progress photo: public, as the decision it shows.
+pub async fn photo(State(state): State<Arc<AppState>>, Path(digest): Path<String>) -> Result<Response, ApiError> {
+    let (media_type, bytes) = accountability::photo(&state, &digest).await?;
+    Ok(([(CONTENT_TYPE, media_type), (CACHE_CONTROL, "public, max-age=86400".to_string())], bytes).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteDecisionFields {
+    title: String,
+    owner_kind: String,
+    owner: String,
+    deadline: String,
+    milestones: String,
+}
+
+/// Sets a task carrying out a published vote's result, from the vote's run page.
+pub async fn from_vote(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    Path(id): Path<String>,
+    ApiForm(f): ApiForm<VoteDecisionFields>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let form = DecisionForm {
+        title: f.title,
+        owner_kind: f.owner_kind,
+        owner: f.owner,
+        deadline: f.deadline,
+        milestones: f.milestones.lines().map(str::to_string).collect(),
+    };
+    let task = accountability::from_vote(&state, &staff.user, id, &form).await?;
+    Ok(see_other(&format!("/decisions/{}", task.id), None))
+}
