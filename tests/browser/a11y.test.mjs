@@ -1,5 +1,5 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages (votes, topics and households among them) for serious and critical WCAG 2
+// pages and the staff pages (votes, topics, councils, decisions and households among them) for serious and critical WCAG 2
 // A/AA violations.
 
 import { test, before, after } from 'node:test';
@@ -37,7 +37,11 @@ test('resident pages have no serious accessibility violations', async () => {
   const published = await page.locator('#votes li[data-phase="published"] a').first().getAttribute('href');
   await page.goto(`${demo.base}/topics`);
   const topic = await page.locator('#topics a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic]) {
+  await page.goto(`${demo.base}/meetings`);
+  const council = await page.locator('#meetings li[data-state="held"] a').first().getAttribute('href');
+  await page.goto(`${demo.base}/decisions`);
+  const decision = await page.locator('#decisions a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -53,7 +57,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
   await page.goto(`${demo.base}/votes`);
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics']) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -2,7 +2,8 @@
 // the grid worker confirms it on the households' page, and the resident finds the community's
 // open vote under 我的 and casts a ballot (secret: the page says only that it was received);
 // staff hold a vote from the votes' page and mark a paper voter on the vote's run page; a
-// resident proposes on a topic and supports a neighbour's proposal.
+// resident proposes on a topic and supports a neighbour's proposal; staff hold a council,
+// record its minutes and follow its decision as a task anyone reads.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
 
@@ -138,4 +139,48 @@ test('a resident proposes on a topic and supports a neighbour\'s proposal', asyn
   assert.equal(Number(await after.locator('.supports').getAttribute('data-supports')), before + 1);
   assert.match(await after.innerText(), /您已支持/);
   await p.context().close();
+});
+
+test('staff hold a council and turn its decision into a task followed in public', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await context.newPage();
+  await logIn(p, 'supervisor');
+  await p.goto(`${base}/meetings`);
+  await p.selectOption('#region', COMMUNITY);
+  await p.fill('#title', '临时居民议事会');
+  await p.fill('#place', '社区活动室');
+  const beijing = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 16);
+  await p.fill('#starts_at', beijing(Date.now() + 86400e3));
+  await p.check('#plan-meeting input[name="topic"] >> nth=0');
+  await p.selectOption('#plan-meeting select[name="participant_kind"] >> nth=0', 'representative');
+  await p.fill('#plan-meeting input[name="participant_label"] >> nth=0', '7号楼居民代表');
+  await p.selectOption('#plan-meeting select[name="participant_kind"] >> nth=1', 'property');
+  await p.fill('#plan-meeting input[name="participant_label"] >> nth=1', '物业服务中心');
+  await Promise.all([p.waitForNavigation(), p.click('#plan-meeting button[type="submit"]')]);
+  assert.match(await p.locator('h1').innerText(), /临时居民议事会通知/);
+  assert.match(await p.locator('#print-link').getAttribute('href'), /\/print$/, 'the notice prints');
+
+  await p.check('#record-minutes input[name="attended"] >> nth=0');
+  await p.check('#record-minutes input[name="attended"] >> nth=1');
+  await p.fill('#minutes-text', '议定设置电动自行车集中充电点。');
+  await p.fill('#decision_0', '设置集中充电点');
+  await p.selectOption('#owner_kind_0', 'organisation');
+  await p.fill('#owner_0', '物业服务中心');
+  await p.fill('#deadline_0', new Date(Date.now() + 30 * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10));
+  await Promise.all([p.waitForNavigation(), p.click('#record-minutes button[type="submit"]')]);
+  assert.match(await p.locator('h1').innerText(), /会议纪要/);
+  await Promise.all([p.waitForNavigation(), p.click('#decisions a:has-text("设置集中充电点")')]);
+  assert.equal(await p.locator('#decision-progress').getAttribute('data-progress'), 'underway');
+  await p.fill('#note', '已选定车棚东侧');
+  await p.fill('#percent', '40');
+  await Promise.all([p.waitForNavigation(), p.click('#report-progress button[type="submit"]')]);
+  assert.match(await p.locator('#decision-progress').innerText(), /40%/);
+  assert.match(await p.locator('#updates').innerText(), /已选定车棚东侧/);
+
+  // Anyone follows it.
+  const anyone = await browser.newPage();
+  await anyone.goto(`${base}/decisions`);
+  assert.match(await anyone.locator('#decisions').innerText(), /设置集中充电点/);
+  await anyone.close();
+  await context.close();
 });

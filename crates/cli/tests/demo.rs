@@ -118,6 +118,15 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     let now = chrono::Utc::now();
     let phases: HashSet<&str> = votes.iter().map(|v| v.phase(now).as_str()).collect();
     assert_eq!(phases, HashSet::from(["published", "open", "scheduled"]), "a second run adds no votes");
+    let meetings = store.meetings(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();
+    let states: HashSet<&str> = meetings.iter().map(|m| m.state.as_str()).collect();
+    assert_eq!(states, HashSet::from(["held", "planned"]), "a council held and one announced");
+    let tasks = store.tasks(&grassroots_store::PlaceFilter::Everywhere, 20).await.unwrap();
+    let stages: HashSet<&str> = tasks
+        .iter()
+        .map(|t| grassroots_domain::accountability::progress(t.deadline, t.done_at, now).as_str())
+        .collect();
+    assert_eq!(stages, HashSet::from(["underway", "overdue", "done_on_time"]), "decisions at each stage");
     let published = votes.iter().find(|v| v.published_at.is_some()).unwrap();
     assert!(published.voters > 0 && published.eligible.unwrap() >= published.voters);
     let tally = |id: uuid::Uuid| {

@@ -1,7 +1,8 @@
 //! The demo's residents' participation: residents of the first community signed up and linked
 //! to their households (a few still waiting for the grid worker), a vote closed with its
 //! results published (online ballots and a paper count entered by two staff members), a vote
-//! open now, and one announced for next week; topics under way, on the agenda and waiting.
+//! open now, and one announced for next week; topics under way, on the agenda and waiting; a
+//! council held with its decisions at different stages, one announced.
 //! Made only into a store without votes.
 
 use std::fmt::Write as _;
@@ -9,11 +10,15 @@ use std::net::IpAddr;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::deliberation::{Moderation, Origin};
+use grassroots_domain::meetings::ParticipantKind;
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{Eligibility, PaperCount, VoteKind, Voter};
 use grassroots_domain::{Actor, Role};
-use grassroots_store::deliberation::{Author, NewTopic};
+use grassroots_store::accountability::{NewTask, NewUpdate};
+use grassroots_store::deliberation::{Author, NewTopic, Topic};
+use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
 use grassroots_store::residents::{Resident, SignIn};
 use grassroots_store::votes::NewVote;
 use grassroots_store::PlaceFilter;
@@ -142,14 +147,17 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     };
     store.create_vote(&worker_actor, &hours, now).await?;
     writeln!(out, "a vote open now ({}) and one announced for next week", parking.title)?;
-    topics(store, &linked, &community, &worker_actor, &supervisor_actor, now).await?;
+    let agenda = topics(store, &linked, &community, &worker_actor, &supervisor_actor, now).await?;
     writeln!(out, "topics (议事): one under way with proposals, one on the agenda, one waiting for moderation")?;
+    councils(store, &agenda, &community, &supervisor_actor, &worker_actor, lift.id, now).await?;
+    writeln!(out, "a council held with its minutes, its decisions done, under way and overdue; one announced; the lift vote's result being carried out")?;
     Ok(out)
 }
 
 /// A topic under way: raised by a resident and published by the grid worker, two proposals
 /// (one past the community's threshold of five supports, so on the agenda), comments and the
-/// 居委会's reply; a staff topic; and a resident's topic waiting for moderation.
+/// 居委会's reply; a staff topic; and a resident's topic waiting for moderation. The first two,
+/// for the councils' agendas.
 async fn topics(
     store: &dyn Store,
     linked: &[(Resident, Uuid)],
@@ -157,7 +165,7 @@ async fn topics(
     worker: &Actor,
     supervisor: &Actor,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<[Topic; 2]> {
     let resident = |i: usize| Author::Resident(linked[i % linked.len()].0.id);
     store.set_support_threshold(supervisor, community, 5, now - Duration::days(30)).await?;
     let lights = NewTopic {
@@ -215,7 +223,7 @@ async fn topics(
         author: staff,
         case_ids: Vec::new(),
     };
-    store.raise_topic(&bikes, supervisor, now - Duration::days(5)).await?;
+    let bikes = store.raise_topic(&bikes, supervisor, now - Duration::days(5)).await?;
     let waiting = NewTopic {
         region_code: community.to_string(),
         title: "小区广场舞音量".into(),
@@ -225,5 +233,89 @@ async fn topics(
         case_ids: Vec::new(),
     };
     store.raise_topic(&waiting, &Actor::Resident, now - Duration::hours(5)).await?;
+    Ok([lights, bikes])
+}
+
+/// A council held eight days ago on the lights, its decisions done on time, under way (with a
+/// report) and overdue; one announced for next week on the bicycles; and the lift vote's
+/// result set as a task.
+async fn councils(
+    store: &dyn Store,
+    [lights, bikes]: &[Topic; 2],
+    community: &str,
+    supervisor: &Actor,
+    worker: &Actor,
+    lift_vote: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let participants = |labels: &[(ParticipantKind, &str)]| {
+        labels.iter().map(|(kind, label)| Participant { kind: *kind, label: label.to_string(), attended: false }).collect()
+    };
+    let held_on = now - Duration::days(8);
+    let council = NewMeeting {
+        region_code: community.to_string(),
+        title: "十一月居民议事会".into(),
+        place: "社区居委会二楼会议室".into(),
+        starts_at: held_on,
+        items: vec![
+            AgendaItem { topic_id: Some(lights.id), title: lights.title.clone() },
+            AgendaItem { topic_id: None, title: "楼道堆物清理".into() },
+        ],
+        participants: participants(&[
+            (ParticipantKind::Representative, "3号楼居民代表"),
+            (ParticipantKind::Representative, "5号楼居民代表"),
+            (ParticipantKind::Committee, "社区居委会"),
+            (ParticipantKind::Property, "物业服务中心"),
+            (ParticipantKind::Organisation, "社区志愿服务队"),
+        ]),
+    };
+    let council = store.plan_meeting(supervisor, &council, held_on - Duration::days(7)).await?;
+    let task = |title: &str, owner_kind, owner: &str, deadline, milestones: Vec<(String, DateTime<Utc>)>| NewTask {
+        title: title.into(),
+        owner_kind,
+        owner: owner.into(),
+        deadline,
+        milestones,
+    };
+    let minutes = Minutes {
+        attended: vec![0, 1, 2, 3],
+        minutes: "与会各方同意：物业在东门至3号楼之间加装两盏太阳能路灯，并修剪遮挡路灯的树枝；居委会组织楼道堆物清理。".into(),
+        decisions: vec![
+            task("加装两盏太阳能路灯", OwnerKind::Organisation, "物业服务中心", now + Duration::days(20), vec![
+                ("采购路灯".into(), now - Duration::days(1)),
+                ("安装调试".into(), now + Duration::days(15)),
+            ]),
+            task("修剪遮挡路灯的树枝", OwnerKind::Organisation, "物业服务中心", now - Duration::days(2), Vec::new()),
+            task("组织楼道堆物清理", OwnerKind::Committee, "社区居委会", now - Duration::days(1), Vec::new()),
+        ],
+    };
+    store.record_minutes(supervisor, council.id, &minutes, held_on + Duration::hours(3)).await?;
+    let tasks = store.tasks_of(council.id).await?;
+    let report = |note: &str, percent| NewUpdate { note: note.into(), percent, photo: None };
+    if let [lamps, trim, clutter] = tasks.as_slice() {
+        store.complete_milestone(worker, lamps.id, 0, now - Duration::days(2)).await?;
+        store.report_progress(worker, lamps.id, &report("路灯已到货，待安装", 60), now - Duration::days(2)).await?;
+        store.report_progress(worker, trim.id, &report("树枝已修剪完毕", 100), now - Duration::days(5)).await?;
+        store.report_progress(worker, clutter.id, &report("已通知各楼门长", 20), now - Duration::days(4)).await?;
+    }
+    let next = NewMeeting {
+        region_code: community.to_string(),
+        title: "十二月居民议事会".into(),
+        place: "社区居委会二楼会议室".into(),
+        starts_at: now + Duration::days(6),
+        items: vec![AgendaItem { topic_id: Some(bikes.id), title: bikes.title.clone() }],
+        participants: participants(&[
+            (ParticipantKind::Representative, "各楼居民代表"),
+            (ParticipantKind::Committee, "社区居委会"),
+            (ParticipantKind::Property, "物业服务中心"),
+            (ParticipantKind::Unit, "街道城市管理办公室"),
+        ]),
+    };
+    store.plan_meeting(supervisor, &next, now).await?;
+    let lift = task("3号楼加装电梯立项", OwnerKind::Unit, "街道城市管理办公室", now + Duration::days(90), vec![
+        ("设计方案公示".into(), now + Duration::days(30)),
+    ]);
+    let lift = store.add_vote_task(supervisor, lift_vote, &lift, now - Duration::days(9)).await?;
+    store.report_progress(worker, lift.id, &report("已提交立项申请", 10), now - Duration::days(3)).await?;
     Ok(())
 }
