@@ -68,7 +68,7 @@ pub use residents::ResidentStore;
 pub use rollups::{Counters, RollupCheck, RollupStore};
 pub use search::SearchFeedStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
-pub use stats::StatsStore;
+pub use stats::{ParticipationFigures, StatsStore};
 pub use support::SupportStore;
 pub use types::*;
 pub use votes::VoteStore;

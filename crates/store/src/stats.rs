@@ -32,4 +32,30 @@ pub trait StatsStore: Send + Sync {
     async fn case_points(&self, scope: &Scope, filter: &RateFilter, limit: i64) -> Result<Vec<CasePoint>>;
     /// Cases received since `since`, per community and category.
     async fn community_category_counts(&self, since: DateTime<Utc>) -> Result<Vec<CommunityCategoryCount>>;
+    /// Residents' participation in the region (a code prefix) over `[from, to)`: topics
+    /// published, proposals put on the agenda, councils held, votes published with their
+    /// turnout, and decisions set, done, done on time and overdue at `now`.
+    async fn participation_figures(
+        &self,
+        region: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<ParticipationFigures>;
+}
+
+/// What the dashboard counts of residents' participation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParticipationFigures {
+    pub topics: u64,
+    pub on_agenda: u64,
+    pub councils: u64,
+    pub votes: u64,
+    /// Voters and the rolls' sizes of the votes published.
+    pub voters: u64,
+    pub eligible: u64,
+    pub decisions: u64,
+    pub done: u64,
+    pub done_on_time: u64,
+    pub overdue: u64,
 }

@@ -479,6 +479,28 @@ async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_comp
     let overdue = s.overdue_tasks(&PlaceFilter::Within(vec![COMMUNITY.into()]), now, 10).await.unwrap();
     assert_eq!(overdue.iter().map(|t| t.id).collect::<Vec<_>>(), [late.id], "the finished task is not overdue");
     assert_eq!(s.tasks(&PlaceFilter::Everywhere, 10).await.unwrap().len(), 2);
+
+    // The dashboard's count: one topic, one council, one vote (no voters), two decisions of
+    // which one was done on time and one is overdue; nothing in another community.
+    let figures =
+        s.participation_figures(COMMUNITY, now - Duration::days(30), now + Duration::days(1), now).await.unwrap();
+    assert_eq!(
+        (
+            figures.topics,
+            figures.councils,
+            figures.votes,
+            figures.decisions,
+            figures.done,
+            figures.done_on_time,
+            figures.overdue
+        ),
+        (1, 1, 1, 2, 1, 1, 1),
+        "{figures:?}"
+    );
+    assert_eq!(figures.eligible, s.roll_size(COMMUNITY, Eligibility::Households).await.unwrap());
+    let elsewhere =
+        s.participation_figures("110101001002", now - Duration::days(30), now + Duration::days(1), now).await.unwrap();
+    assert_eq!(elsewhere, Default::default());
 }
 
 conformance!(

@@ -609,4 +609,12 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
         .send()
         .await;
     assert_eq!((again.status, again.error_field().as_deref()), (422, Some("meeting")), "minutes are recorded once");
+
+    // The dashboard counts them: one topic, one council, one decision done on time.
+    let leader = session(&app.login("leader").await);
+    let board = app.get(&format!("/dashboard?region={COMMUNITY}")).header("cookie", &leader).send().await.text();
+    let counted = board.split(r#"id="participation""#).nth(1).and_then(|p| p.split("</p>").next()).unwrap_or_default();
+    let figures: Vec<&str> = counted.split("<strong>").skip(1).filter_map(|f| f.split("</strong>").next()).collect();
+    assert_eq!(figures, ["1", "0", "1", "0", "1", "1", "0"], "{counted}");
+    assert!(counted.contains("100%"), "done on time: {counted}");
 }

@@ -249,7 +249,10 @@ async fn councils(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let participants = |labels: &[(ParticipantKind, &str)]| {
-        labels.iter().map(|(kind, label)| Participant { kind: *kind, label: label.to_string(), attended: false }).collect()
+        labels
+            .iter()
+            .map(|(kind, label)| Participant { kind: *kind, label: label.to_string(), attended: false })
+            .collect()
     };
     let held_on = now - Duration::days(8);
     let council = NewMeeting {
@@ -279,12 +282,17 @@ async fn councils(
     };
     let minutes = Minutes {
         attended: vec![0, 1, 2, 3],
-        minutes: "与会各方同意：物业在东门至3号楼之间加装两盏太阳能路灯，并修剪遮挡路灯的树枝；居委会组织楼道堆物清理。".into(),
+        minutes:
+            "与会各方同意：物业在东门至3号楼之间加装两盏太阳能路灯，并修剪遮挡路灯的树枝；居委会组织楼道堆物清理。"
+                .into(),
         decisions: vec![
-            task("加装两盏太阳能路灯", OwnerKind::Organisation, "物业服务中心", now + Duration::days(20), vec![
-                ("采购路灯".into(), now - Duration::days(1)),
-                ("安装调试".into(), now + Duration::days(15)),
-            ]),
+            task(
+                "加装两盏太阳能路灯",
+                OwnerKind::Organisation,
+                "物业服务中心",
+                now + Duration::days(20),
+                vec![("采购路灯".into(), now - Duration::days(1)), ("安装调试".into(), now + Duration::days(15))],
+            ),
             task("修剪遮挡路灯的树枝", OwnerKind::Organisation, "物业服务中心", now - Duration::days(2), Vec::new()),
             task("组织楼道堆物清理", OwnerKind::Committee, "社区居委会", now - Duration::days(1), Vec::new()),
         ],
@@ -312,9 +320,13 @@ async fn councils(
         ]),
     };
     store.plan_meeting(supervisor, &next, now).await?;
-    let lift = task("3号楼加装电梯立项", OwnerKind::Unit, "街道城市管理办公室", now + Duration::days(90), vec![
-        ("设计方案公示".into(), now + Duration::days(30)),
-    ]);
+    let lift = task(
+        "3号楼加装电梯立项",
+        OwnerKind::Unit,
+        "街道城市管理办公室",
+        now + Duration::days(90),
+        vec![("设计方案公示".into(), now + Duration::days(30))],
+    );
     let lift = store.add_vote_task(supervisor, lift_vote, &lift, now - Duration::days(9)).await?;
     store.report_progress(worker, lift.id, &report("已提交立项申请", 10), now - Duration::days(3)).await?;
     Ok(())

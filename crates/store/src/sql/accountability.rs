@@ -288,3 +288,61 @@ impl crate::TaskStore for SqlStore {
         }
     }
 }
+
+/// Residents' participation counted in the region over a period (`StatsStore`).
+pub(super) async fn participation_figures(
+    conn: &mut AnyConnection,
+    region: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<crate::ParticipationFigures> {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let within = format!("{region}%");
+    let mut counted = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) AS n FROM topics WHERE region_code LIKE $1 AND state = 'published' AND published_at >= $2 \
+         AND published_at < $3",
+        "SELECT COUNT(*) AS n FROM proposals p JOIN topics t ON t.id = p.topic_id WHERE t.region_code LIKE $1 \
+         AND p.on_agenda_at >= $2 AND p.on_agenda_at < $3",
+        "SELECT COUNT(*) AS n FROM meetings WHERE region_code LIKE $1 AND held_at >= $2 AND held_at < $3",
+    ] {
+        let row = sqlx::query(sql).bind(within.clone()).bind(ms(from)).bind(ms(to)).fetch_one(&mut *conn).await?;
+        counted.push(count(row.try_get("n")?));
+    }
+    let votes = sqlx::query(
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.eligible), 0) AS BIGINT) AS eligible, \
+         CAST(COALESCE(SUM((SELECT COUNT(*) FROM vote_voters r WHERE r.vote_id = v.id)), 0) AS BIGINT) AS voters \
+         FROM votes v WHERE v.region_code LIKE $1 AND v.published_at >= $2 AND v.published_at < $3",
+    )
+    .bind(within.clone())
+    .bind(ms(from))
+    .bind(ms(to))
+    .fetch_one(&mut *conn)
+    .await?;
+    let tasks = sqlx::query(
+        "SELECT COUNT(*) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS done, \
+         CAST(COALESCE(SUM(CASE WHEN done_at IS NOT NULL AND done_at <= deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time, \
+         CAST(COALESCE(SUM(CASE WHEN done_at IS NULL AND deadline < $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM tasks WHERE region_code LIKE $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .bind(within)
+    .bind(ms(from))
+    .bind(ms(to))
+    .bind(ms(now))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(crate::ParticipationFigures {
+        topics: counted[0],
+        on_agenda: counted[1],
+        councils: counted[2],
+        votes: count(votes.try_get("n")?),
+        voters: count(votes.try_get("voters")?),
+        eligible: count(votes.try_get("eligible")?),
+        decisions: count(tasks.try_get("n")?),
+        done: count(tasks.try_get("done")?),
+        done_on_time: count(tasks.try_get("on_time")?),
+        overdue: count(tasks.try_get("overdue")?),
+    })
+}

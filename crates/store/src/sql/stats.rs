@@ -481,4 +481,15 @@ impl crate::StatsStore for SqlStore {
             })
             .collect()
     }
+
+    async fn participation_figures(
+        &self,
+        region: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::ParticipationFigures> {
+        let mut conn = self.read.acquire().await?;
+        super::accountability::participation_figures(&mut conn, region, from, to, now).await
+    }
 }

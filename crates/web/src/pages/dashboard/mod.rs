@@ -7,6 +7,7 @@
 mod charts;
 pub mod forecast;
 mod headline;
+mod participation;
 mod shading;
 mod tables;
 mod trend;
@@ -138,6 +139,7 @@ struct DashboardPage {
     forecast_href: String,
     shading: shading::Shading,
     warnings: Vec<warnings::WarningCount>,
+    participation: participation::Participation,
     /// Whether the reader works on cases, and may open the warnings' queue.
     works_on_cases: bool,
 }
@@ -165,13 +167,14 @@ pub async fn show(
     let reference = state.reference();
     let board =
         Board { state: &state, scope: &staff.user.scope, region, from_day, to_day, filter, lang, reference, atlas };
-    let (headline, tables, trend, charts, shading, warnings) = tokio::try_join!(
+    let (headline, tables, trend, charts, shading, warnings, participation) = tokio::try_join!(
         headline::read(&board),
         tables::read(&board),
         trend::read(&board),
         charts::read(&board),
         shading::read(&board, shade_overdue),
         warnings::read(&board),
+        participation::read(&board),
     )?;
     let region = board.region.as_str();
     let page = DashboardPage {
@@ -187,6 +190,7 @@ pub async fn show(
         forecast_href: format!("/dashboard/forecast?{}", encode(&[("region", region)])),
         shading,
         warnings,
+        participation,
         works_on_cases: staff.may(grassroots_domain::Capability::WorkOnCases),
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
