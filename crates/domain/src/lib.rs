@@ -29,6 +29,7 @@ pub mod residents;
 pub mod rollups;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod text;
 pub mod visits;
 pub mod votes;

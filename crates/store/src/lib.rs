@@ -39,6 +39,7 @@ pub mod search;
 mod sql;
 mod stats;
 pub mod support;
+pub mod surveys;
 pub mod types;
 pub mod votes;
 pub mod warnings;
@@ -70,6 +71,7 @@ pub use search::SearchFeedStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::{ParticipationFigures, StatsStore};
 pub use support::SupportStore;
+pub use surveys::SurveyStore;
 pub use types::*;
 pub use votes::VoteStore;
 pub use warnings::WarningStore;
@@ -81,8 +83,8 @@ pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore, HistoryStore,
         HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, OutboxStore,
-        PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, TaskStore,
-        VoteStore, WarningStore,
+        PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, SurveyStore,
+        TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -116,6 +118,7 @@ pub trait Store:
     + DeliberationStore
     + MeetingStore
     + TaskStore
+    + SurveyStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -5,7 +5,8 @@
 //! topics wait for moderation; a resident supports a proposal once, and the space's threshold
 //! puts it on the agenda; hiding is audited; a case raised into a topic is linked both ways.
 //! A meeting's minutes set its decisions as tasks, once; progress never goes back, keeps its
-//! photos through the sweep, and a task past its deadline and not done is overdue.
+//! photos through the sweep, and a task past its deadline and not done is overdue. A survey
+//! takes one response per resident under concurrency, and an anonymous one names nobody.
 
 mod support;
 
@@ -15,6 +16,7 @@ use grassroots_domain::deliberation::{Moderation, Origin, TopicState, DEFAULT_TH
 use grassroots_domain::households::LinkState;
 use grassroots_domain::meetings::{MeetingState, ParticipantKind};
 use grassroots_domain::residents::Mobile;
+use grassroots_domain::surveys::{parse_questions, Anonymity, Answer, Purpose};
 use grassroots_domain::votes::{tally, Eligibility, PaperCount, Phase, VoteKind, Voter};
 use grassroots_domain::{Actor, Role, Scope};
 use grassroots_store::accountability::{NewTask, NewUpdate};
@@ -23,6 +25,7 @@ use grassroots_store::households::LinkDecision;
 use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
 use grassroots_store::prelude::*;
 use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::surveys::{NewSurvey, Responded, UnitCases};
 use grassroots_store::votes::{Cast, NewVote};
 use grassroots_store::PlaceFilter;
 use grassroots_store::{GridRow, Inspect, NewAttachment, NewUser, StoreError};
@@ -503,7 +506,61 @@ async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_comp
     assert_eq!(elsewhere, Default::default());
 }
 
+async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nobody(db: TestDb) {
+    let s = &*db.store;
+    grids(s).await;
+    let now = Utc::now();
+    let worker = staff_account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let juweihui = staff_account(s, "juweihui", Role::Supervisor, &format!("region:{COMMUNITY}")).await;
+    let linked = voters(s, &worker).await;
+    let survey = |anonymity| NewSurvey {
+        region_code: COMMUNITY.into(),
+        title: "社区养老服务需求调查".into(),
+        intro: "了解大家对养老服务的需要".into(),
+        purpose: Purpose::Needs,
+        anonymity,
+        questions: parse_questions("单选|家中是否有80岁以上老人|有/没有\n评分|对现有服务打分\n文字|其他建议").unwrap(),
+        opens_at: now,
+        closes_at: now + Duration::days(7),
+        task_id: None,
+        unit_cases: None,
+    };
+    assert!(matches!(s.create_survey(&worker, &survey(Anonymity::Anonymous), now).await, Err(StoreError::NotFound)));
+    let anonymous = s.create_survey(&juweihui, &survey(Anonymity::Anonymous), now).await.unwrap();
+    let answers =
+        vec![Answer::Choice { chosen: vec![0] }, Answer::Scale { value: 4 }, Answer::Text { text: "多装座椅".into() }];
+    let tries: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, who, answers) = (db.store.clone(), linked[0].0.id, answers.clone());
+            tokio::spawn(async move { store.respond(anonymous.id, who, &answers, now).await.unwrap() })
+        })
+        .collect();
+    let answered = futures_join(tries).await;
+    assert_eq!(answered.iter().filter(|r| **r == Responded::Counted).count(), 1, "{answered:?}");
+    assert_eq!(s.respond(anonymous.id, linked[2].0.id, &answers, now).await.unwrap(), Responded::Counted);
+    let bad = s.respond(anonymous.id, linked[1].0.id, &answers[..2], now).await.unwrap_err();
+    assert!(matches!(bad, StoreError::Invalid(ref e) if e.field == "answers"), "{bad:?}");
+    assert_eq!(
+        s.respond(anonymous.id, linked[1].0.id, &answers, anonymous.closes_at).await.unwrap(),
+        Responded::NotOpen
+    );
+    let responses = s.responses(anonymous.id).await.unwrap();
+    assert_eq!(responses.len(), 2);
+    assert!(responses.iter().all(|r| r.resident_id.is_none()), "an anonymous response names nobody");
+    assert!(s.has_responded(anonymous.id, linked[0].0.id).await.unwrap());
+    assert_eq!(s.survey(anonymous.id).await.unwrap().unwrap().responses, 2);
+
+    let identified = s.create_survey(&juweihui, &survey(Anonymity::Identified), now).await.unwrap();
+    s.respond(identified.id, linked[0].0.id, &answers, now).await.unwrap();
+    assert_eq!(s.responses(identified.id).await.unwrap()[0].resident_id, Some(linked[0].0.id));
+    assert_eq!(s.surveys(&PlaceFilter::Of(vec![COMMUNITY.into()]), 10).await.unwrap().len(), 2);
+
+    let cases = UnitCases { unit: UNIT_A.into(), from: now - Duration::days(30), to: now };
+    assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "no case of theirs closed by the unit");
+}
+
 conformance!(
+    a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nobody,
     a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_completion,
     topics_wait_for_moderation_and_supports_put_a_proposal_on_the_agenda,
     a_grid_worker_confirms_or_refuses_what_residents_ask,

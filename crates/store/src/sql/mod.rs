@@ -36,6 +36,7 @@ mod rows;
 mod search;
 mod stats;
 mod support;
+mod surveys;
 mod votes;
 mod warnings;
 
