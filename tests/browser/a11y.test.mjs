@@ -1,5 +1,5 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages (votes, topics, councils, decisions and households among them) for serious and critical WCAG 2
+// pages and the staff pages (votes, topics, councils, decisions, surveys and households among them) for serious and critical WCAG 2
 // A/AA violations.
 
 import { test, before, after } from 'node:test';
@@ -41,7 +41,9 @@ test('resident pages have no serious accessibility violations', async () => {
   const council = await page.locator('#meetings li[data-state="held"] a').first().getAttribute('href');
   await page.goto(`${demo.base}/decisions`);
   const decision = await page.locator('#decisions a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision]) {
+  await page.goto(`${demo.base}/surveys`);
+  const survey = await page.locator('#surveys li[data-phase="closed"] a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -57,7 +59,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
   await page.goto(`${demo.base}/votes`);
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings']) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

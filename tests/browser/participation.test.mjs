@@ -3,7 +3,8 @@
 // open vote under 我的 and casts a ballot (secret: the page says only that it was received);
 // staff hold a vote from the votes' page and mark a paper voter on the vote's run page; a
 // resident proposes on a topic and supports a neighbour's proposal; staff hold a council,
-// record its minutes and follow its decision as a task anyone reads.
+// record its minutes and follow its decision as a task anyone reads; a resident answers a
+// survey that asks them, found under 我的.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
 
@@ -183,4 +184,34 @@ test('staff hold a council and turn its decision into a task followed in public'
   assert.match(await anyone.locator('#decisions').innerText(), /设置集中充电点/);
   await anyone.close();
   await context.close();
+});
+
+test('a resident answers a survey on a phone', async () => {
+  const phone = '13900009003';
+  const p = await phonePage();
+  await p.goto(`${base}/me`);
+  await p.fill('#phone', phone);
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/me/code"] button[type="submit"]')]);
+  await p.fill('#code', await demo.codeFor('139****9003'));
+  await Promise.all([p.waitForNavigation(), p.click('form[action="/me/sign-in"] button[type="submit"]')]);
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'gridworker', password: demo.password }),
+  });
+  const { token } = await login.json();
+  const linked = await fetch(`${base}/api/v1/households/links`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ phone, grid_code: `${COMMUNITY}001`, label: '8号楼2单元302' }),
+  });
+  assert.equal(linked.status, 201, await linked.text());
+  await p.reload();
+  await Promise.all([p.waitForNavigation(), p.click('#my-surveys a:has-text("路灯落实情况回访")')]);
+  await fitsTheScreen(p, 'the survey');
+  await p.check('#answer-survey input[name="q0"][value="5"]');
+  await p.check('#answer-survey input[name="q1"][value="0"]');
+  await p.fill('#answer-survey textarea[name="q2"]', '灯装好后亮多了');
+  await Promise.all([p.waitForNavigation(), p.click('#answer-survey button[type="submit"]')]);
+  assert.match(await p.locator('#survey-answered').innerText(), /已收到/);
+  assert.equal(await p.locator('#answer-survey').count(), 0, 'answered once');
+  await p.context().close();
 });

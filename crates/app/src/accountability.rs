@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use grassroots_domain::accountability::{check_deadline, OwnerKind, MOST_MILESTONES};
 use grassroots_domain::deliberation::{public_text, BODY_CHARS, TITLE_CHARS};
-use grassroots_domain::Capability;
 use grassroots_store::accountability::{NewTask, NewUpdate, Task};
 use grassroots_store::{NewAttachment, PlaceFilter, User};
 use uuid::Uuid;
@@ -16,12 +15,7 @@ use crate::{AppError, Platform, Result};
 const LISTED: i64 = 200;
 const OWNER_CHARS: usize = 60;
 
-fn may_run(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::RunParticipation) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::RunParticipation)),
-    }
-}
+use crate::may_run_participation as may_run;
 
 /// A decision as staff write it down.
 #[derive(Debug, Clone, Default)]

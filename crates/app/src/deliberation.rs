@@ -27,12 +27,7 @@ pub struct TopicForm {
     pub body: String,
 }
 
-fn may_run(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::RunParticipation) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::RunParticipation)),
-    }
-}
+use crate::may_run_participation as may_run;
 
 /// A space of participation: a street, community or grid the platform has places for.
 pub(crate) fn space(platform: &Platform, region: &str) -> Result<String> {

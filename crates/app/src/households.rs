@@ -4,7 +4,7 @@
 use chrono::Utc;
 use grassroots_domain::households::{check_label, LinkState};
 use grassroots_domain::residents::Mobile;
-use grassroots_domain::{Capability, RegionCode, RegionLevel};
+use grassroots_domain::{RegionCode, RegionLevel};
 use grassroots_store::households::{HouseholdLink, LinkDecision};
 use grassroots_store::residents::Resident;
 use grassroots_store::{Household, User};
@@ -57,12 +57,7 @@ pub fn places_of(household: &Household) -> Vec<String> {
         .collect()
 }
 
-fn may_run(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::RunParticipation) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::RunParticipation)),
-    }
-}
+use crate::may_run_participation as may_run;
 
 /// The links in `state` of the communities the staff member works in, oldest asked first.
 pub async fn links(platform: &Platform, staff: &User, state: LinkState) -> Result<Vec<HouseholdLink>> {

@@ -29,6 +29,7 @@ pub mod residents;
 pub mod rotation;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod throttle;
 pub mod track;
 pub mod visits;
@@ -44,6 +45,14 @@ use grassroots_geo::placement::Placer;
 use grassroots_store::{Reference, Store, StoreError};
 
 pub use error::{AppError, Result, Text};
+
+/// Refused, saying why, unless the staff member's role runs residents' participation.
+pub(crate) fn may_run_participation(staff: &grassroots_store::User) -> Result<()> {
+    match staff.role.may(grassroots_domain::Capability::RunParticipation) {
+        true => Ok(()),
+        false => Err(AppError::lacks(grassroots_domain::Capability::RunParticipation)),
+    }
+}
 pub use limits::{Limiter, RateLimit};
 pub use passwords::PasswordLimits;
 

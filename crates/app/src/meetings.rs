@@ -5,7 +5,6 @@
 use chrono::Utc;
 use grassroots_domain::deliberation::{public_text, TITLE_CHARS};
 use grassroots_domain::meetings::{check_sizes, check_start, ParticipantKind, MINUTES_CHARS, PLACE_CHARS};
-use grassroots_domain::Capability;
 use grassroots_store::meetings::{AgendaItem, Meeting, Minutes, NewMeeting, Participant};
 use grassroots_store::{PlaceFilter, User};
 use uuid::Uuid;
@@ -17,12 +16,7 @@ use crate::{deliberation, AppError, Platform, Result};
 const LISTED: i64 = 100;
 const LABEL_CHARS: usize = 40;
 
-fn may_run(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::RunParticipation) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::RunParticipation)),
-    }
-}
+use crate::may_run_participation as may_run;
 
 /// A meeting as staff announce it.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,7 @@ use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{
     agreed_paper_count, check_options, check_times, tally, Eligibility, PaperCount, Tally, VoteKind, Voter,
 };
-use grassroots_domain::{Capability, RegionLevel};
+use grassroots_domain::RegionLevel;
 use grassroots_store::residents::Resident;
 use grassroots_store::votes::{Cast, NewVote, PaperEntry, Vote};
 use grassroots_store::PlaceFilter;
@@ -39,12 +39,7 @@ pub struct VoteForm {
     pub closes_at: String,
 }
 
-fn may_run(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::RunParticipation) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::RunParticipation)),
-    }
-}
+use crate::may_run_participation as may_run;
 
 /// Holds a vote in one of the staff member's places.
 #[tracing::instrument(skip_all, fields(region = %form.region))]

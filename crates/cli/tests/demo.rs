@@ -127,6 +127,10 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
         .map(|t| grassroots_domain::accountability::progress(t.deadline, t.done_at, now).as_str())
         .collect();
     assert_eq!(stages, HashSet::from(["underway", "overdue", "done_on_time"]), "decisions at each stage");
+    let surveys = store.surveys(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();
+    let phases: HashSet<&str> = surveys.iter().map(|s| s.phase(now).as_str()).collect();
+    assert_eq!(phases, HashSet::from(["closed", "open"]), "a survey counted and one asking now");
+    assert!(surveys.iter().all(|s| s.responses > 0));
     let published = votes.iter().find(|v| v.published_at.is_some()).unwrap();
     assert!(published.voters > 0 && published.eligible.unwrap() >= published.voters);
     let tally = |id: uuid::Uuid| {

@@ -68,7 +68,7 @@ impl std::ops::Deref for AppState {
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
-/// the households' page, topics, votes, councils and their decisions.
+/// the households' page, topics, votes, councils and their decisions, surveys.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
     Router::new()
@@ -101,6 +101,9 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         )
         .route("/decisions/photos/{digest}", get(pages::meetings::photo))
         .route("/votes/{id}/decision", post(pages::meetings::from_vote))
+        .route("/surveys", get(pages::surveys::list).post(pages::surveys::create))
+        .route("/surveys/{id}", get(pages::surveys::show))
+        .route("/surveys/{id}/answers", post(pages::surveys::answer).route_layer(limited()))
         .route("/votes", get(pages::votes::list).post(pages::votes::create))
         .route("/votes/{id}", get(pages::votes::show))
         .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))

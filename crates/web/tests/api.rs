@@ -36,7 +36,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     // number, so that its routes find their case.
     let case = app.resident_report().await;
     let tracking_no = case["tracking_no"].as_str().unwrap();
-    // A real vote, topic, meeting and decision too, which anyone may read.
+    // A real vote, topic, meeting, decision and survey too, which anyone may read.
     let supervisor = app.store.user_by_username("supervisor").await.unwrap().unwrap().user.actor();
     let now = chrono::Utc::now();
     let vote = grassroots_store::votes::NewVote {
@@ -86,12 +86,26 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     };
     app.store.record_minutes(&supervisor, meeting, &minutes, now).await.unwrap();
     let task = app.store.tasks_of(meeting).await.unwrap()[0].id;
+    let survey = grassroots_store::surveys::NewSurvey {
+        region_code: COMMUNITY.into(),
+        title: "养老需求".into(),
+        intro: "了解需要".into(),
+        purpose: grassroots_domain::surveys::Purpose::Needs,
+        anonymity: grassroots_domain::surveys::Anonymity::Anonymous,
+        questions: grassroots_domain::surveys::parse_questions("评分|打分").unwrap(),
+        opens_at: now,
+        closes_at: now + chrono::Duration::days(1),
+        task_id: None,
+        unit_cases: None,
+    };
+    let survey = app.store.create_survey(&supervisor, &survey, now).await.unwrap().id;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
             p if p.starts_with("/api/v1/topics/") => topic,
             p if p.starts_with("/api/v1/meetings/") => meeting,
             p if p.starts_with("/api/v1/decisions/") => task,
+            p if p.starts_with("/api/v1/surveys/") => survey,
             _ => Uuid::nil(),
         };
         let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);

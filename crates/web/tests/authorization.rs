@@ -45,14 +45,17 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/meetings"
             | "/api/v1/meetings/{id}"
             | "/api/v1/decisions"
-            | "/api/v1/decisions/{id}",
+            | "/api/v1/decisions/{id}"
+            | "/api/v1/surveys"
+            | "/api/v1/surveys/{id}",
         ) => Rule::Public,
         (
             "get",
             "/api/v1/residents/me"
             | "/api/v1/residents/me/household"
             | "/api/v1/residents/me/votes"
-            | "/api/v1/residents/me/participation",
+            | "/api/v1/residents/me/participation"
+            | "/api/v1/residents/me/surveys",
         )
         | ("put", "/api/v1/residents/me/household")
         | (
@@ -61,7 +64,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/residents/me/topics"
             | "/api/v1/topics/{id}/proposals"
             | "/api/v1/topics/{id}/comments"
-            | "/api/v1/proposals/{id}/supporters",
+            | "/api/v1/proposals/{id}/supporters"
+            | "/api/v1/surveys/{id}/responses",
         )
         | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
         (
@@ -69,7 +73,8 @@ fn rule(method: &str, path: &str) -> Rule {
             "/api/v1/households/links"
             | "/api/v1/votes/{id}/paper-counts"
             | "/api/v1/moderation/topics"
-            | "/api/v1/overdue-decisions",
+            | "/api/v1/overdue-decisions"
+            | "/api/v1/surveys/{id}/results",
         )
         | ("put", "/api/v1/spaces/{code}/threshold")
         | (
@@ -86,7 +91,10 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/proposals/{id}/hiding"
             | "/api/v1/comments/{id}/hiding",
         ) => Rule::Can(&[RunParticipation]),
-        ("post", "/api/v1/topics/from-cases" | "/api/v1/meetings" | "/api/v1/meetings/{id}/minutes")
+        (
+            "post",
+            "/api/v1/topics/from-cases" | "/api/v1/meetings" | "/api/v1/meetings/{id}/minutes" | "/api/v1/surveys",
+        )
         | (
             "post",
             "/api/v1/votes/{id}/decision" | "/api/v1/decisions/{id}/progress" | "/api/v1/decisions/{id}/milestones",

@@ -30,6 +30,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/meetings/{id}"),
     ("get", "/api/v1/decisions"),
     ("get", "/api/v1/decisions/{id}"),
+    ("get", "/api/v1/surveys"),
+    ("get", "/api/v1/surveys/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
@@ -45,6 +47,8 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("post", "/api/v1/topics/{id}/proposals"),
     ("post", "/api/v1/topics/{id}/comments"),
     ("post", "/api/v1/proposals/{id}/supporters"),
+    ("post", "/api/v1/surveys/{id}/responses"),
+    ("get", "/api/v1/residents/me/surveys"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {

@@ -5,14 +5,15 @@
 //! entered by two staff members before the results are published with turnout. The same on
 //! the pages: 我的, 居民住户, 表决, with nothing personal on the public ones. A council is announced
 //! with a topic on its agenda, its minutes set a decision that is carried out in public with a
-//! photo, on the pages and over the API.
+//! photo, on the pages and over the API. A survey is answered once by the residents it asks,
+//! its counts read by staff of its place while it is open and by anyone once it closes.
 
 mod support;
 
 use chrono::{Duration, Utc};
 use grassroots_domain::votes::{Eligibility, VoteKind};
 use grassroots_store::votes::NewVote;
-use grassroots_store::{GridStore, IdentityStore, VoteStore};
+use grassroots_store::{GridStore, IdentityStore, SurveyStore, VoteStore};
 use serde_json::json;
 use support::*;
 
@@ -23,6 +24,7 @@ api_tests!(
     a_residents_topic_is_moderated_proposed_on_supported_and_put_on_the_agenda,
     on_the_pages_a_topic_is_raised_moderated_proposed_on_and_supported,
     a_council_s_decision_is_carried_out_in_public_with_photos,
+    residents_answer_a_survey_once_and_its_counts_show_when_it_closes,
 );
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
@@ -617,4 +619,93 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
     let figures: Vec<&str> = counted.split("<strong>").skip(1).filter_map(|f| f.split("</strong>").next()).collect();
     assert_eq!(figures, ["1", "0", "1", "0", "1", "1", "0"], "{counted}");
     assert!(counted.contains("100%"), "done on time: {counted}");
+}
+
+async fn residents_answer_a_survey_once_and_its_counts_show_when_it_closes(app: TestApp) {
+    let resident = linked_resident(&app, "13800138000", "1号楼101").await;
+    let supervisor = app.login("supervisor").await;
+    let opens = Utc::now().to_rfc3339();
+    let survey = |questions: &str, closes: chrono::DateTime<Utc>| {
+        json!({"region": COMMUNITY, "title": "养老服务需求调查", "intro": "了解大家的需要", "purpose": "needs",
+               "anonymity": "anonymous", "questions": questions, "opens_at": opens, "closes_at": closes.to_rfc3339()})
+    };
+    let questions = "单选|家中是否有80岁以上老人|有/没有\n多选|希望增加的服务|助餐/助浴/日间照料\n评分|对现有服务打分\n文字|其他建议";
+    let bad = app
+        .post("/api/v1/surveys")
+        .bearer(&supervisor)
+        .json(&survey("猜谜|什么", Utc::now() + Duration::days(3)))
+        .send()
+        .await;
+    assert_eq!((bad.status, bad.error_field().as_deref()), (422, Some("questions")), "{}", bad.text());
+    let created = app
+        .post("/api/v1/surveys")
+        .bearer(&supervisor)
+        .json(&survey(questions, Utc::now() + Duration::days(3)))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+
+    let mine = app.get("/api/v1/residents/me/surveys").bearer(&resident).send().await.json();
+    assert_eq!(
+        (mine["surveys"][0]["survey"]["id"].as_str(), mine["surveys"][0]["answered"].as_bool()),
+        (Some(id.as_str()), Some(false))
+    );
+    let answers = json!({"answers": [
+        {"kind": "choice", "chosen": [0]}, {"kind": "choice", "chosen": [0, 2]},
+        {"kind": "scale", "value": 4}, {"kind": "text", "text": "希望周末也开放"}]});
+    let answered = app.post(&format!("/api/v1/surveys/{id}/responses")).bearer(&resident).json(&answers).send().await;
+    assert_eq!(answered.status, 201, "{}", answered.text());
+    assert_eq!(
+        app.post(&format!("/api/v1/surveys/{id}/responses")).bearer(&resident).json(&answers).send().await.status,
+        409
+    );
+    let stranger = app.resident_token("13900139000").await;
+    assert_eq!(
+        app.post(&format!("/api/v1/surveys/{id}/responses")).bearer(&stranger).json(&answers).send().await.status,
+        403
+    );
+
+    // Open: no counts for the public; staff of the place read them, with the words.
+    let public = app.get(&format!("/api/v1/surveys/{id}")).send().await.json();
+    assert!(public["results"].is_null(), "{public}");
+    let staff = app.get(&format!("/api/v1/surveys/{id}/results")).bearer(&supervisor).send().await.json();
+    assert_eq!(staff["results"][1]["counts"], json!([1, 0, 1]));
+    assert_eq!(staff["results"][2]["mean"], 4.0);
+    assert_eq!(staff["results"][3]["texts"][0], "希望周末也开放");
+    let cookie = session(&supervisor);
+    let page = app.get(&format!("/surveys/{id}")).header("cookie", &cookie).send().await.text();
+    assert!(
+        page.contains(r#"id="survey-results""#) && page.contains("<svg") && page.contains("希望周末也开放"),
+        "{page}"
+    );
+    let anyone = app.get(&format!("/surveys/{id}")).send().await.text();
+    assert!(!anyone.contains(r#"id="survey-results""#) && !anyone.contains("希望周末也开放"), "{anyone}");
+
+    // Closed: anyone reads the counts, never the words.
+    let account = app.store.user_by_username("supervisor").await.unwrap().unwrap().user.actor();
+    let now = Utc::now();
+    let brief = grassroots_store::surveys::NewSurvey {
+        region_code: COMMUNITY.into(),
+        title: "回访".into(),
+        intro: "路灯".into(),
+        purpose: grassroots_domain::surveys::Purpose::Effect,
+        anonymity: grassroots_domain::surveys::Anonymity::Anonymous,
+        questions: grassroots_domain::surveys::parse_questions("评分|满意程度\n文字|意见").unwrap(),
+        opens_at: now - Duration::hours(1),
+        closes_at: now + Duration::seconds(2),
+        task_id: None,
+        unit_cases: None,
+    };
+    let brief = app.store.create_survey(&account, &brief, now).await.unwrap().id;
+    let two = json!({"answers": [{"kind": "scale", "value": 5}, {"kind": "text", "text": "很好"}]});
+    assert_eq!(
+        app.post(&format!("/api/v1/surveys/{brief}/responses")).bearer(&resident).json(&two).send().await.status,
+        201
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let closed = app.get(&format!("/api/v1/surveys/{brief}")).send().await.json();
+    assert_eq!(closed["survey"]["phase"], "closed");
+    assert_eq!(closed["results"][0]["counts"], json!([0, 0, 0, 0, 1]));
+    assert_eq!(closed["results"][1]["texts"], json!([]), "the words are for staff: {closed}");
 }

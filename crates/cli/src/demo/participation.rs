@@ -2,7 +2,8 @@
 //! to their households (a few still waiting for the grid worker), a vote closed with its
 //! results published (online ballots and a paper count entered by two staff members), a vote
 //! open now, and one announced for next week; topics under way, on the agenda and waiting; a
-//! council held with its decisions at different stages, one announced.
+//! council held with its decisions at different stages, one announced; a needs survey
+//! counted and one asking how the lights went.
 //! Made only into a store without votes.
 
 use std::fmt::Write as _;
@@ -14,12 +15,14 @@ use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::deliberation::{Moderation, Origin};
 use grassroots_domain::meetings::ParticipantKind;
 use grassroots_domain::residents::Mobile;
+use grassroots_domain::surveys::{parse_questions, Anonymity, Answer, Purpose};
 use grassroots_domain::votes::{Eligibility, PaperCount, VoteKind, Voter};
 use grassroots_domain::{Actor, Role};
 use grassroots_store::accountability::{NewTask, NewUpdate};
 use grassroots_store::deliberation::{Author, NewTopic, Topic};
 use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
 use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::surveys::NewSurvey;
 use grassroots_store::votes::NewVote;
 use grassroots_store::PlaceFilter;
 use grassroots_store::{GridRow, Store, User};
@@ -149,8 +152,10 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     writeln!(out, "a vote open now ({}) and one announced for next week", parking.title)?;
     let agenda = topics(store, &linked, &community, &worker_actor, &supervisor_actor, now).await?;
     writeln!(out, "topics (议事): one under way with proposals, one on the agenda, one waiting for moderation")?;
-    councils(store, &agenda, &community, &supervisor_actor, &worker_actor, lift.id, now).await?;
+    let lamps = councils(store, &agenda, &community, &supervisor_actor, &worker_actor, lift.id, now).await?;
     writeln!(out, "a council held with its minutes, its decisions done, under way and overdue; one announced; the lift vote's result being carried out")?;
+    surveys(store, &linked, &community, &supervisor_actor, lamps, now).await?;
+    writeln!(out, "surveys: needs asked and counted, and how the lights went asked now")?;
     Ok(out)
 }
 
@@ -238,7 +243,7 @@ async fn topics(
 
 /// A council held eight days ago on the lights, its decisions done on time, under way (with a
 /// report) and overdue; one announced for next week on the bicycles; and the lift vote's
-/// result set as a task.
+/// result set as a task. The lamps' task, for the survey that asks how it went.
 async fn councils(
     store: &dyn Store,
     [lights, bikes]: &[Topic; 2],
@@ -247,7 +252,7 @@ async fn councils(
     worker: &Actor,
     lift_vote: Uuid,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Uuid>> {
     let participants = |labels: &[(ParticipantKind, &str)]| {
         labels
             .iter()
@@ -300,6 +305,7 @@ async fn councils(
     store.record_minutes(supervisor, council.id, &minutes, held_on + Duration::hours(3)).await?;
     let tasks = store.tasks_of(council.id).await?;
     let report = |note: &str, percent| NewUpdate { note: note.into(), percent, photo: None };
+    let lamps_task = tasks.first().map(|t| t.id);
     if let [lamps, trim, clutter] = tasks.as_slice() {
         store.complete_milestone(worker, lamps.id, 0, now - Duration::days(2)).await?;
         store.report_progress(worker, lamps.id, &report("路灯已到货，待安装", 60), now - Duration::days(2)).await?;
@@ -329,5 +335,66 @@ async fn councils(
     );
     let lift = store.add_vote_task(supervisor, lift_vote, &lift, now - Duration::days(9)).await?;
     store.report_progress(worker, lift.id, &report("已提交立项申请", 10), now - Duration::days(3)).await?;
+    Ok(lamps_task)
+}
+
+/// A needs survey closed with its answers counted, and a 问效 survey open on the lights.
+async fn surveys(
+    store: &dyn Store,
+    linked: &[(Resident, Uuid)],
+    community: &str,
+    supervisor: &Actor,
+    lights: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let questions = |text: &str| parse_questions(text).map_err(|e| anyhow::anyhow!(e.message()));
+    let needs = NewSurvey {
+        region_code: community.to_string(),
+        title: "社区养老服务需求调查".into(),
+        intro: "为安排明年的为老服务项目，请各户告诉我们家里的需要。".into(),
+        purpose: Purpose::Needs,
+        anonymity: Anonymity::Anonymous,
+        questions: questions(
+            "单选|家中是否有80岁以上老人|有/没有\n多选|最希望增加的服务|老年餐桌/助浴/日间照料/上门体检\n评分|对现有为老服务的满意程度\n文字|其他需要",
+        )?,
+        opens_at: now - Duration::days(25),
+        closes_at: now - Duration::days(15),
+        task_id: None,
+        unit_cases: None,
+    };
+    let needs = store.create_survey(supervisor, &needs, now - Duration::days(26)).await?;
+    let words = ["希望老年餐桌周末也开", "", "楼里没有电梯，上门体检最需要", "", "助浴要有人陪同"];
+    for (i, (resident, _)) in linked.iter().enumerate() {
+        let answers = vec![
+            Answer::Choice { chosen: vec![(i % 3 == 0) as u32] },
+            Answer::Choice { chosen: [vec![0], vec![0, 3], vec![2], vec![1, 3]][i % 4].clone() },
+            Answer::Scale { value: [4, 3, 5, 2, 4][i % 5] },
+            match words[i % words.len()] {
+                "" => Answer::Skipped,
+                text => Answer::Text { text: text.into() },
+            },
+        ];
+        store.respond(needs.id, resident.id, &answers, now - Duration::days(20) + Duration::hours(i as i64)).await?;
+    }
+    let effect = NewSurvey {
+        region_code: community.to_string(),
+        title: "东门路灯落实情况回访".into(),
+        intro: "议事会决定加装路灯，请告诉我们进展是否如您所愿。".into(),
+        purpose: Purpose::Effect,
+        anonymity: Anonymity::Identified,
+        questions: questions(
+            "评分|对落实进度的满意程度\n单选|晚上经过东门是否比以前安全|是/没有变化/更差\n文字|还有什么要说的",
+        )?,
+        opens_at: now - Duration::days(1),
+        closes_at: now + Duration::days(13),
+        task_id: lights,
+        unit_cases: None,
+    };
+    let effect = store.create_survey(supervisor, &effect, now - Duration::days(1)).await?;
+    for (i, (resident, _)) in linked.iter().enumerate().skip(3).take(3) {
+        let answers =
+            vec![Answer::Scale { value: 4 }, Answer::Choice { chosen: vec![(i % 2) as u32] }, Answer::Skipped];
+        store.respond(effect.id, resident.id, &answers, now - Duration::hours(i as i64)).await?;
+    }
     Ok(())
 }

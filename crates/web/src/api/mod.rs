@@ -16,6 +16,7 @@ pub(crate) mod residents;
 pub(crate) mod search;
 pub(crate) mod stats;
 pub(crate) mod support;
+pub(crate) mod surveys;
 pub(crate) mod topics;
 pub(crate) mod track;
 pub(crate) mod votes;
@@ -49,7 +50,7 @@ use crate::AppState;
         (name = "residents", description = "Residents' accounts (a code texted to their mobile), following one's own case, and evaluating it"),
         (name = "cases", description = "Staff at work on cases within their scope"),
         (name = "grids", description = "Grids, household visits and patrols (网格化管理), residents linked to their households"),
-        (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public"),
+        (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -75,6 +76,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))
+        .merge(surveys::router(state))
         .merge(stats::router())
         .merge(auth::router(state))
         .merge(audit::router())

@@ -15,7 +15,7 @@ use grassroots_store::households::HouseholdLink;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{beijing_minutes, form_error, see_other, Chrome, Filled, FormError, Lang};
+use super::{beijing_minutes, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, Staff};
@@ -142,10 +142,7 @@ async fn after(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = match e.field.clone() {
-                Some(_) => form_error(e, &lang)?,
-                None => FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() },
-            };
+            let error = shown_error(e, &lang)?;
             let form = Filled { error: Some(error), ..Filled::new(values) };
             let shown = page(state, staff, lang, uri, form, refused_for).await?;
             Ok((status, Html(shown.render()?)).into_response())

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, form_error, see_other, Chrome, Filled, FormError, Lang};
+use super::{beijing_minutes, place_name, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, PageForm};
 use crate::session::{need, Can, MaybeStaff, Staff};
@@ -33,20 +33,8 @@ use crate::AppState;
 /// Decision rows the minutes form offers (blank ones are left out).
 const DECISION_ROWS: usize = 3;
 
-fn place_name(state: &AppState, lang: &Lang, code: &str) -> String {
-    state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))
-}
-
 fn runs(staff: Option<&Staff>) -> Option<&Staff> {
     staff.filter(|s| s.may(Capability::RunParticipation))
-}
-
-/// An error to show: beside its field, or at the top.
-fn shown(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
-    match e.field.clone() {
-        Some(_) => form_error(e, lang),
-        None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
-    }
 }
 
 pub struct MeetingLine {
@@ -158,7 +146,7 @@ pub async fn plan(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = Some(shown(e, &lang)?);
+            let error = Some(shown_error(e, &lang)?);
             let page = meetings_page(&state, Some(&staff), lang, &uri, Filled { error, ..filled }).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
@@ -308,7 +296,7 @@ pub async fn record(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = Some(shown(e, &lang)?);
+            let error = Some(shown_error(e, &lang)?);
             let mut page = meeting_page(&state, id, Some(&staff), lang, &uri, false).await?;
             page.filled = Filled { error, ..filled };
             Ok((status, Html(page.render()?)).into_response())
@@ -445,7 +433,7 @@ pub async fn report(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = Some(shown(e, &lang)?);
+            let error = Some(shown_error(e, &lang)?);
             let mut page = decision_page(&state, id, Some(&staff), lang, &uri).await?;
             page.filled = Filled { error, ..filled };
             Ok((status, Html(page.render()?)).into_response())

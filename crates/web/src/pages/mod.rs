@@ -18,6 +18,7 @@ pub mod portal;
 pub mod residents;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod topics;
 pub mod track;
 pub mod votes;
@@ -346,6 +347,19 @@ impl Typed {
 }
 
 /// A form's error: the field it is about and what to say.
+/// A place's name as the atlas knows it (with its pinyin on English pages), or its code.
+pub fn place_name(state: &crate::AppState, lang: &Lang, code: &str) -> String {
+    state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))
+}
+
+/// A refusal to show on a form: beside its field when it names one, else at the top.
+pub fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
+    match e.field.clone() {
+        Some(_) => form_error(e, lang),
+        None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
+    }
+}
+
 /// A page's form as it comes back: what was typed, and the error to show beside its field.
 #[derive(Default)]
 pub struct Filled {

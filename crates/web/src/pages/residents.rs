@@ -9,11 +9,12 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::votes::{self, Standing};
-use grassroots_app::{deliberation, households, residents};
+use grassroots_app::{deliberation, households, residents, surveys};
 use grassroots_domain::personal::mask_phone;
 use grassroots_store::residents::Resident;
 use serde::Deserialize;
 
+use super::surveys::{survey_line, SurveyLine};
 use super::topics::{topic_line, TopicLine};
 use super::votes::{vote_line, VoteLine};
 use super::{beijing_minutes, form_error, see_other, Chrome, Filled, Lang};
@@ -55,6 +56,8 @@ struct MePage {
     topics: Vec<TopicLine>,
     /// Their proposals: (link, title, supports).
     proposals: Vec<(String, String, u32)>,
+    /// The open surveys that ask them, and whether they answered.
+    surveys: Vec<(SurveyLine, bool)>,
 }
 
 /// The resident's household link as they read it.
@@ -97,6 +100,7 @@ impl MePage {
             votes: Vec::new(),
             topics: Vec::new(),
             proposals: Vec::new(),
+            surveys: Vec::new(),
         }
     }
 
@@ -180,6 +184,11 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
     me.topics = topics.iter().map(|t| topic_line(state, &lang, t)).collect();
     me.proposals =
         proposals.into_iter().map(|p| (format!("/topics/{}#p-{}", p.topic_id, p.id), p.title, p.supports)).collect();
+    me.surveys = surveys::for_resident(state, &page.resident)
+        .await?
+        .iter()
+        .map(|(s, standing)| (survey_line(state, &lang, s), *standing == grassroots_app::surveys::Standing::Answered))
+        .collect();
     Ok(me)
 }
 

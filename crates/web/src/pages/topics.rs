@@ -18,7 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, form_error, see_other, Chrome, Filled, FormError, Lang};
+use super::{beijing_minutes, place_name, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -34,10 +34,6 @@ pub struct TopicLine {
     pub proposals: u64,
     pub comments: u64,
     pub created: String,
-}
-
-fn place_name(state: &AppState, lang: &Lang, code: &str) -> String {
-    state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))
 }
 
 pub(crate) fn topic_line(state: &AppState, lang: &Lang, t: &Topic) -> TopicLine {
@@ -156,19 +152,11 @@ pub async fn raise(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = Some(shown(e, &lang)?);
+            let error = Some(shown_error(e, &lang)?);
             let page =
                 topics_page(&state, staff.as_ref(), resident.as_ref(), lang, &uri, Filled { error, ..filled }).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
-    }
-}
-
-/// An error to show on a form: beside its field, or at the top.
-fn shown(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
-    match e.field.clone() {
-        Some(_) => form_error(e, lang),
-        None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
     }
 }
 
@@ -340,7 +328,7 @@ async fn after(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = Some(shown(e, &lang)?);
+            let error = Some(shown_error(e, &lang)?);
             let mut page = topic_page(state, topic, staff, resident, lang, uri).await?;
             (page.filled, page.form) = (Filled { error, ..filled }, form.to_string());
             Ok((status, Html(page.render()?)).into_response())

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::meetings::{task_line, TaskLine};
-use super::{beijing_minutes, form_error, percent, see_other, Chrome, Filled, FormError, Lang};
+use super::{beijing_minutes, form_error, percent, place_name, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -37,10 +37,6 @@ pub struct VoteLine {
     pub opens: String,
     pub closes: String,
     pub voters: u64,
-}
-
-fn place_name(state: &AppState, lang: &Lang, code: &str) -> String {
-    state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))
 }
 
 pub(crate) fn vote_line(state: &AppState, lang: &Lang, v: &Vote) -> VoteLine {
@@ -473,10 +469,7 @@ async fn after_step(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let error = match e.field.clone() {
-                Some(_) => form_error(e, &lang)?,
-                None => FormError { field: "vote".into(), message: lang.t(&e.text.zh, &e.text.en).to_string() },
-            };
+            let error = shown_error(e, &lang)?;
             let page =
                 run_page(state, staff, id, lang, uri, Filled { error: Some(error), ..Filled::new(values) }).await?;
             Ok((status, Html(page.render()?)).into_response())
