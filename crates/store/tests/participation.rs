@@ -557,6 +557,24 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
 
     let cases = UnitCases { unit: UNIT_A.into(), from: now - Duration::days(30), to: now };
     assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "no case of theirs closed by the unit");
+    // A case they reported, which the unit handled and closed in the period, makes them one of
+    // those a 问效 survey of the unit asks; one closed after the period does not.
+    let world = Fixture::new(s).await;
+    let reported = world.report(s, "楼道灯不亮", Some("13800138011")).await;
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let close = |at: chrono::DateTime<Utc>| {
+        sqlx::query("UPDATE cases SET lead_unit = $1, closed_at = $2 WHERE id = $3")
+            .bind(UNIT_A)
+            .bind(at.timestamp_millis())
+            .bind(reported.id.to_string())
+    };
+    close(now + Duration::days(1)).execute(&mut conn).await.unwrap();
+    assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "closed after the period");
+    close(now - Duration::days(2)).execute(&mut conn).await.unwrap();
+    assert!(s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "their case, closed by the unit in the period");
+    assert!(!s.reported_to_unit(linked[2].0.id, &cases).await.unwrap(), "a neighbour reported nothing");
+    let other = UnitCases { unit: UNIT_B.into(), ..cases };
+    assert!(!s.reported_to_unit(linked[0].0.id, &other).await.unwrap(), "another unit's cases");
 }
 
 conformance!(
