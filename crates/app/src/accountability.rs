@@ -86,11 +86,20 @@ pub async fn of(platform: &Platform, source: Uuid) -> Result<Vec<Task>> {
     Ok(platform.store.tasks_of(source).await?)
 }
 
+fn staff_places(staff: &User) -> PlaceFilter {
+    staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within)
+}
+
 /// The overdue tasks of the staff member's places, most overdue first (the supervisor's queue).
 pub async fn overdue(platform: &Platform, staff: &User) -> Result<Vec<Task>> {
     may_run(staff)?;
-    let places = staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
-    Ok(platform.store.overdue_tasks(&places, Utc::now(), LISTED).await?)
+    Ok(platform.store.overdue_tasks(&staff_places(staff), Utc::now(), LISTED).await?)
+}
+
+/// How many of them there are, for the workbench.
+pub async fn overdue_count(platform: &Platform, staff: &User) -> Result<u64> {
+    may_run(staff)?;
+    Ok(platform.store.count_overdue_tasks(&staff_places(staff), Utc::now()).await?)
 }
 
 /// Reports progress on a task of the staff member's places, with a photo if taken.

@@ -10,7 +10,7 @@ use grassroots_domain::votes::{check_times, Phase};
 use grassroots_domain::Capability;
 use grassroots_store::residents::Resident;
 use grassroots_store::surveys::{NewSurvey, Responded, Survey, UnitCases};
-use grassroots_store::{PlaceFilter, User};
+use grassroots_store::{Household, PlaceFilter, User};
 use uuid::Uuid;
 
 use crate::fields::{moment, time};
@@ -125,11 +125,20 @@ pub enum Standing {
 /// Whether the survey asks this resident: those who reported the unit's cases, or the
 /// residents of its place.
 pub async fn standing(platform: &Platform, resident: &Resident, survey: &Survey) -> Result<Standing> {
+    let household = households::confirmed(platform, resident).await?;
+    standing_in(platform, resident, household.as_ref(), survey).await
+}
+
+/// Where a resident of this confirmed household (if any) stands in a survey.
+async fn standing_in(
+    platform: &Platform,
+    resident: &Resident,
+    household: Option<&Household>,
+    survey: &Survey,
+) -> Result<Standing> {
     let asked = match &survey.unit_cases {
         Some(cases) => platform.store.reported_to_unit(resident.id, cases).await?,
-        None => households::confirmed(platform, resident)
-            .await?
-            .is_some_and(|h| h.grid_code.starts_with(&survey.region_code)),
+        None => household.is_some_and(|h| h.grid_code.starts_with(&survey.region_code)),
     };
     Ok(match (asked, platform.store.has_responded(survey.id, resident.id).await?) {
         (_, true) => Standing::Answered,
@@ -141,9 +150,10 @@ pub async fn standing(platform: &Platform, resident: &Resident, survey: &Survey)
 /// The open surveys that ask this resident, with where they stand.
 pub async fn for_resident(platform: &Platform, resident: &Resident) -> Result<Vec<(Survey, Standing)>> {
     let now = Utc::now();
+    let household = households::confirmed(platform, resident).await?;
     let mut mine = Vec::new();
     for survey in public(platform).await?.into_iter().filter(|s| s.phase(now) == Phase::Open) {
-        match standing(platform, resident, &survey).await? {
+        match standing_in(platform, resident, household.as_ref(), &survey).await? {
             Standing::NotAsked => {}
             standing => mine.push((survey, standing)),
         }

@@ -12,8 +12,8 @@ use grassroots_domain::votes::{
 use grassroots_domain::RegionLevel;
 use grassroots_store::residents::Resident;
 use grassroots_store::votes::{Cast, NewVote, PaperEntry, Vote};
-use grassroots_store::PlaceFilter;
 use grassroots_store::User;
+use grassroots_store::{Household, PlaceFilter};
 use uuid::Uuid;
 
 use crate::fields::{moment, short_text};
@@ -109,9 +109,18 @@ pub enum Standing {
 
 /// Whether the resident may vote in this vote, and as whom.
 pub async fn standing(platform: &Platform, resident: &Resident, vote: &Vote) -> Result<Standing> {
-    let Some(household) = households::confirmed(platform, resident).await? else {
-        return Ok(Standing::NoHousehold);
-    };
+    let household = households::confirmed(platform, resident).await?;
+    standing_in(platform, resident, household.as_ref(), vote).await
+}
+
+/// Where a resident of this confirmed household (if any) stands in a vote.
+async fn standing_in(
+    platform: &Platform,
+    resident: &Resident,
+    household: Option<&Household>,
+    vote: &Vote,
+) -> Result<Standing> {
+    let Some(household) = household else { return Ok(Standing::NoHousehold) };
     if !household.grid_code.starts_with(&vote.region_code) {
         return Ok(Standing::Elsewhere);
     }
@@ -127,7 +136,7 @@ pub async fn for_resident(platform: &Platform, resident: &Resident) -> Result<Ve
     let Some(household) = households::confirmed(platform, resident).await? else { return Ok(Vec::new()) };
     let mut votes = Vec::new();
     for vote in platform.store.votes(&PlaceFilter::Of(households::places_of(&household)), LISTED).await? {
-        let standing = standing(platform, resident, &vote).await?;
+        let standing = standing_in(platform, resident, Some(&household), &vote).await?;
         votes.push((vote, standing));
     }
     Ok(votes)

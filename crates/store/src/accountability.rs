@@ -76,6 +76,9 @@ pub trait TaskStore: Send + Sync {
     async fn tasks_of(&self, source: Uuid) -> Result<Vec<Task>>;
     /// Tasks of these places not done by their deadline, most overdue first.
     async fn overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>, limit: i64) -> Result<Vec<Task>>;
+    /// How many tasks of these places are not done by their deadline (one count, for the
+    /// workbench that every staff page load reads).
+    async fn count_overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>) -> Result<u64>;
     /// Reports progress (its photo written before the transaction that names it); at 100% the
     /// task is done. `NotFound` outside the actor's places; audited.
     async fn report_progress(&self, actor: &Actor, id: Uuid, update: &NewUpdate, now: DateTime<Utc>) -> Result<Task>;

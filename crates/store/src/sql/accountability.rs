@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, count, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::accountability::{Milestone, NewTask, NewUpdate, Task, TaskUpdate};
 use crate::{PlaceFilter, Result, StoreError, VoteStore};
@@ -146,22 +146,11 @@ pub(super) async fn insert_task(
     Ok(id)
 }
 
-/// The actor's task: `NotFound` unless their scope reaches its place.
-fn reached(actor: &Actor, task: &Task) -> Result<()> {
-    match actor {
-        Actor::Staff { scope, .. } if scope.reaches(&task.region_code) => Ok(()),
-        _ => Err(StoreError::NotFound),
-    }
-}
-
 #[async_trait::async_trait]
 impl crate::TaskStore for SqlStore {
     async fn add_vote_task(&self, actor: &Actor, vote: Uuid, task: &NewTask, now: DateTime<Utc>) -> Result<Task> {
         let v = self.vote(vote).await?.ok_or(StoreError::NotFound)?;
-        match actor {
-            Actor::Staff { scope, .. } if scope.reaches(&v.region_code) => {}
-            _ => return Err(StoreError::NotFound),
-        }
+        reaching(actor, &v.region_code)?;
         if v.phase(now) != Phase::Published {
             return Err(FieldError::new(
                 "vote",
@@ -212,9 +201,20 @@ impl crate::TaskStore for SqlStore {
         tasks_where(&mut conn, &condition, args).await
     }
 
+    async fn count_overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>) -> Result<u64> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM tasks t WHERE t.done_at IS NULL AND t.deadline < {} AND {}",
+            args.int(ms(now)),
+            args.places("t.region_code", places)
+        );
+        let row = args.bind(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        Ok(count(row.try_get("n")?))
+    }
+
     async fn report_progress(&self, actor: &Actor, id: Uuid, update: &NewUpdate, now: DateTime<Utc>) -> Result<Task> {
         let task = self.task(id).await?.ok_or(StoreError::NotFound)?;
-        reached(actor, &task)?;
+        reaching(actor, &task.region_code)?;
         // The photo is on disk before the row that names it commits.
         let photo = match &update.photo {
             Some(p) => Some((self.files.put(p.bytes.clone()).await?.digest, p.media_type.clone())),
@@ -257,7 +257,7 @@ impl crate::TaskStore for SqlStore {
     async fn complete_milestone(&self, actor: &Actor, id: Uuid, position: usize, now: DateTime<Utc>) -> Result<Task> {
         let mut tx = self.write.begin().await?;
         let task = task_in(&mut tx, id).await?;
-        reached(actor, &task)?;
+        reaching(actor, &task.region_code)?;
         let done = sqlx::query(
             "UPDATE task_milestones SET done_at = $3 WHERE task_id = $1 AND position = $2 AND done_at IS NULL",
         )
@@ -297,7 +297,6 @@ pub(super) async fn participation_figures(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<crate::ParticipationFigures> {
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let within = format!("{region}%");
     let mut counted = Vec::new();
     for sql in [

@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, count, holding, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::deliberation::{Author, Comment, NewTopic, Proposal, Support, Topic};
 use crate::{PlaceFilter, Result, StoreError};
@@ -20,10 +20,6 @@ const TOPIC_COLUMNS: &str = "t.id, t.region_code, t.title, t.body, t.origin, t.a
 const PROPOSAL_COLUMNS: &str =
     "p.id, p.topic_id, p.title, p.body, p.author_kind, p.author_id, p.hidden_reason, p.supports, p.on_agenda_at, p.created_at";
 const COMMENT_COLUMNS: &str = "c.id, c.topic_id, c.proposal_id, c.author_kind, c.body, c.hidden_reason, c.created_at";
-
-fn counted(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
 
 async fn topic_from(conn: &mut AnyConnection, r: &AnyRow) -> Result<Topic> {
     let id = uuid_column(r, "id")?;
@@ -47,8 +43,8 @@ async fn topic_from(conn: &mut AnyConnection, r: &AnyRow) -> Result<Topic> {
         created_at: from_ms(r.try_get("created_at")?),
         published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_ms),
         case_ids,
-        proposals: counted(r.try_get("proposals")?),
-        comments: counted(r.try_get("comments")?),
+        proposals: count(r.try_get("proposals")?),
+        comments: count(r.try_get("comments")?),
     })
 }
 
@@ -118,14 +114,6 @@ async fn open_topic(conn: &mut AnyConnection, id: Uuid) -> Result<Topic> {
     }
 }
 
-/// The moderator's topic: `NotFound` unless their scope reaches its place.
-fn moderated(actor: &Actor, topic: &Topic) -> Result<()> {
-    match actor {
-        Actor::Staff { scope, .. } if scope.reaches(&topic.region_code) => Ok(()),
-        _ => Err(StoreError::NotFound),
-    }
-}
-
 async fn threshold_of(conn: &mut AnyConnection, region_code: &str) -> Result<u32> {
     let row = sqlx::query("SELECT support_threshold FROM participation_spaces WHERE region_code = $1")
         .bind(region_code.to_string())
@@ -151,10 +139,7 @@ impl crate::DeliberationStore for SqlStore {
         threshold: u32,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let Actor::Staff { scope, user_id, .. } = actor else { return Err(StoreError::NotFound) };
-        if !scope.covers_place(region_code) {
-            return Err(StoreError::NotFound);
-        }
+        holding(actor, region_code)?;
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO participation_spaces (region_code, support_threshold, updated_at, updated_by) \
@@ -165,7 +150,7 @@ impl crate::DeliberationStore for SqlStore {
         .bind(region_code.to_string())
         .bind(i64::from(threshold))
         .bind(ms(now))
-        .bind(user_id.to_string())
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "space": region_code, "support_threshold": threshold });
@@ -272,7 +257,7 @@ impl crate::DeliberationStore for SqlStore {
     ) -> Result<Topic> {
         let mut tx = self.write.begin().await?;
         let topic = topic_in(&mut tx, id).await?;
-        moderated(actor, &topic)?;
+        reaching(actor, &topic.region_code)?;
         may_moderate(topic.state, moderation)?;
         let (state, reason, action) = match moderation {
             Moderation::Publish => (TopicState::Published, None, "topic_published"),
@@ -444,7 +429,7 @@ impl crate::DeliberationStore for SqlStore {
     async fn hide_proposal(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Proposal> {
         let mut tx = self.write.begin().await?;
         let p = proposal_in(&mut tx, id).await?;
-        moderated(actor, &topic_in(&mut tx, p.topic_id).await?)?;
+        reaching(actor, &topic_in(&mut tx, p.topic_id).await?.region_code)?;
         sqlx::query("UPDATE proposals SET hidden_reason = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(reason.to_string())
@@ -465,7 +450,7 @@ impl crate::DeliberationStore for SqlStore {
             .await?
             .ok_or(StoreError::NotFound)?;
         let c = comment(&row)?;
-        moderated(actor, &topic_in(&mut tx, c.topic_id).await?)?;
+        reaching(actor, &topic_in(&mut tx, c.topic_id).await?.region_code)?;
         sqlx::query("UPDATE topic_comments SET hidden_reason = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(reason.to_string())

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::accountability::insert_task;
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, holding, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::meetings::{AgendaItem, Meeting, Minutes, NewMeeting, Participant};
 use crate::{DeliberationStore, PlaceFilter, Result, StoreError};
@@ -72,10 +72,7 @@ async fn meeting_in(conn: &mut AnyConnection, id: Uuid) -> Result<Meeting> {
 #[async_trait::async_trait]
 impl crate::MeetingStore for SqlStore {
     async fn plan_meeting(&self, actor: &Actor, meeting: &NewMeeting, now: DateTime<Utc>) -> Result<Meeting> {
-        match actor {
-            Actor::Staff { scope, .. } if scope.covers_place(&meeting.region_code) => {}
-            _ => return Err(StoreError::NotFound),
-        }
+        holding(actor, &meeting.region_code)?;
         for topic in meeting.items.iter().filter_map(|i| i.topic_id) {
             let t = self.topic(topic).await?;
             if !t.is_some_and(|t| t.state == TopicState::Published && t.region_code.starts_with(&meeting.region_code)) {
@@ -158,10 +155,7 @@ impl crate::MeetingStore for SqlStore {
     async fn record_minutes(&self, actor: &Actor, id: Uuid, minutes: &Minutes, now: DateTime<Utc>) -> Result<Meeting> {
         let mut tx = self.write.begin().await?;
         let meeting = meeting_in(&mut tx, id).await?;
-        match actor {
-            Actor::Staff { scope, .. } if scope.reaches(&meeting.region_code) => {}
-            _ => return Err(StoreError::NotFound),
-        }
+        reaching(actor, &meeting.region_code)?;
         may_record_minutes(meeting.state)?;
         if minutes.attended.iter().any(|&p| p >= meeting.participants.len()) {
             return Err(FieldError::new(

@@ -20,6 +20,28 @@ pub const CASE_COLUMNS: &str = "c.id, c.tracking_no, c.state, c.category_code, c
     c.eval_comment, c.eval_at, c.eval_round, c.due_status, c.version, c.updated_at, \
     c.anonymous, c.reporter_name_masked, c.reporter_phone_masked, c.located_by, c.resolved_on_spot";
 
+/// A count read from the store (never below zero).
+pub(super) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// `NotFound` unless the actor is staff whose scope reaches the place: holds it, or holds one
+/// of the grids in it (a grid worker in their community's council, say).
+pub(super) fn reaching(actor: &grassroots_domain::Actor, place: &str) -> Result<()> {
+    match actor {
+        grassroots_domain::Actor::Staff { scope, .. } if scope.reaches(place) => Ok(()),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+/// `NotFound` unless the actor is staff whose scope holds the whole place.
+pub(super) fn holding(actor: &grassroots_domain::Actor, place: &str) -> Result<()> {
+    match actor {
+        grassroots_domain::Actor::Staff { scope, .. } if scope.covers_place(place) => Ok(()),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
 }

@@ -9,7 +9,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, count, holding, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::surveys::{NewSurvey, Responded, Response, Survey, UnitCases};
 use crate::{PlaceFilter, Result, StoreError};
@@ -41,7 +41,7 @@ fn survey(r: &AnyRow) -> Result<Survey> {
         closes_at: from_ms(r.try_get("closes_at")?),
         task_id: r.try_get::<Option<String>, _>("task_id")?.map(|_| uuid_column(r, "task_id")).transpose()?,
         unit_cases,
-        responses: u64::try_from(r.try_get::<i64, _>("responses")?).unwrap_or(0),
+        responses: count(r.try_get("responses")?),
         created_at: from_ms(r.try_get("created_at")?),
     })
 }
@@ -49,10 +49,7 @@ fn survey(r: &AnyRow) -> Result<Survey> {
 #[async_trait::async_trait]
 impl crate::SurveyStore for SqlStore {
     async fn create_survey(&self, actor: &Actor, s: &NewSurvey, now: DateTime<Utc>) -> Result<Survey> {
-        match actor {
-            Actor::Staff { scope, .. } if scope.covers_place(&s.region_code) => {}
-            _ => return Err(StoreError::NotFound),
-        }
+        holding(actor, &s.region_code)?;
         let id = Uuid::now_v7();
         let questions = serde_json::to_string(&s.questions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.write.begin().await?;

@@ -5,13 +5,13 @@ use grassroots_domain::votes::{
     agreed_paper_count, check_choices, decode_choices, encode_choices, may_publish, tally, Eligibility, PaperCount,
     Phase, VoteKind, Voter,
 };
-use grassroots_domain::{Actor, FieldError, Scope};
+use grassroots_domain::{Actor, FieldError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, count, holding, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::votes::{Cast, NewVote, PaperEntry, Vote};
 use crate::PlaceFilter;
@@ -19,10 +19,6 @@ use crate::{Result, StoreError};
 
 const COLUMNS: &str = "v.id, v.region_code, v.title, v.body, v.kind, v.eligibility, v.opens_at, v.closes_at, \
      v.created_at, v.published_at, v.eligible";
-
-fn counted(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
 
 /// A vote's row with its options, results and roll counts.
 async fn filled(conn: &mut AnyConnection, r: &AnyRow) -> Result<Vote> {
@@ -39,7 +35,7 @@ async fn filled(conn: &mut AnyConnection, r: &AnyRow) -> Result<Vote> {
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|o| o.try_get::<i64, _>("count").map(counted))
+        .map(|o| o.try_get::<i64, _>("count").map(count))
         .collect::<Result<Vec<_>, _>>()?;
     let roll = sqlx::query(
         "SELECT COUNT(*) AS voters, COALESCE(SUM(CASE WHEN channel = 'paper' THEN 1 ELSE 0 END), 0) AS paper \
@@ -60,10 +56,10 @@ async fn filled(conn: &mut AnyConnection, r: &AnyRow) -> Result<Vote> {
         closes_at: from_ms(r.try_get("closes_at")?),
         created_at: from_ms(r.try_get("created_at")?),
         published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_ms),
-        eligible: r.try_get::<Option<i64>, _>("eligible")?.map(counted),
+        eligible: r.try_get::<Option<i64>, _>("eligible")?.map(count),
         results,
-        voters: counted(roll.try_get("voters")?),
-        paper_voters: counted(roll.try_get("paper")?),
+        voters: count(roll.try_get("voters")?),
+        paper_voters: count(roll.try_get("paper")?),
     })
 }
 
@@ -74,13 +70,6 @@ async fn vote_in(conn: &mut AnyConnection, id: Uuid) -> Result<Vote> {
         .await?
         .ok_or(StoreError::NotFound)?;
     filled(conn, &row).await
-}
-
-fn staff_scope(actor: &Actor) -> Result<&Scope> {
-    match actor {
-        Actor::Staff { scope, .. } => Ok(scope),
-        _ => Err(StoreError::NotFound),
-    }
 }
 
 async fn entries_of(conn: &mut AnyConnection, vote: Uuid) -> Result<Vec<PaperEntry>> {
@@ -132,15 +121,13 @@ async fn roll_of(conn: &mut AnyConnection, region_code: &str, eligibility: Eligi
         }
     };
     let row = sqlx::query(sql).bind(format!("{region_code}%")).fetch_one(&mut *conn).await?;
-    Ok(counted(row.try_get("n")?))
+    Ok(count(row.try_get("n")?))
 }
 
 #[async_trait::async_trait]
 impl crate::VoteStore for SqlStore {
     async fn create_vote(&self, actor: &Actor, vote: &NewVote, now: DateTime<Utc>) -> Result<Vote> {
-        if !staff_scope(actor)?.covers_place(&vote.region_code) {
-            return Err(StoreError::NotFound);
-        }
+        holding(actor, &vote.region_code)?;
         let id = Uuid::now_v7();
         let mut tx = self.write.begin().await?;
         sqlx::query(
@@ -237,9 +224,7 @@ impl crate::VoteStore for SqlStore {
     async fn mark_paper_voter(&self, actor: &Actor, vote: Uuid, voter: Voter, now: DateTime<Utc>) -> Result<Cast> {
         let mut tx = self.write.begin().await?;
         let v = vote_in(&mut tx, vote).await?;
-        if !staff_scope(actor)?.reaches(&v.region_code) {
-            return Err(StoreError::NotFound);
-        }
+        reaching(actor, &v.region_code)?;
         let counting = !entries_of(&mut tx, vote).await?.is_empty();
         if matches!(v.phase(now), Phase::Scheduled | Phase::Published) || counting {
             return Ok(Cast::NotOpen);
@@ -274,9 +259,7 @@ impl crate::VoteStore for SqlStore {
         let Some(user) = actor.id() else { return Err(StoreError::NotFound) };
         let mut tx = self.write.begin().await?;
         let v = vote_in(&mut tx, vote).await?;
-        if !staff_scope(actor)?.reaches(&v.region_code) {
-            return Err(StoreError::NotFound);
-        }
+        reaching(actor, &v.region_code)?;
         if v.phase(now) != Phase::Closed {
             return Err(FieldError::new(
                 "vote",
@@ -348,9 +331,7 @@ impl crate::VoteStore for SqlStore {
     async fn publish_results(&self, actor: &Actor, vote: Uuid, now: DateTime<Utc>) -> Result<Vote> {
         let mut tx = self.write.begin().await?;
         let v = vote_in(&mut tx, vote).await?;
-        if !staff_scope(actor)?.covers_place(&v.region_code) {
-            return Err(StoreError::NotFound);
-        }
+        holding(actor, &v.region_code)?;
         let counts: Vec<PaperCount> = entries_of(&mut tx, vote).await?.into_iter().map(|e| e.count).collect();
         let paper = agreed_paper_count(&counts);
         may_publish(v.phase(now), v.paper_voters, paper.is_some())?;

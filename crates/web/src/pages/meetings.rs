@@ -16,7 +16,6 @@ use grassroots_app::AppError;
 use grassroots_domain::accountability::progress;
 use grassroots_domain::deliberation::TopicState;
 use grassroots_domain::meetings::{MeetingState, ParticipantKind};
-use grassroots_domain::Capability;
 use grassroots_store::accountability::Task;
 use grassroots_store::meetings::Meeting;
 use grassroots_store::PlaceFilter;
@@ -24,7 +23,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, place_name, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, PageForm};
 use crate::session::{need, Can, MaybeStaff, Staff};
@@ -32,10 +31,6 @@ use crate::AppState;
 
 /// Decision rows the minutes form offers (blank ones are left out).
 const DECISION_ROWS: usize = 3;
-
-fn runs(staff: Option<&Staff>) -> Option<&Staff> {
-    staff.filter(|s| s.may(Capability::RunParticipation))
-}
 
 pub struct MeetingLine {
     pub href: String,
@@ -83,7 +78,7 @@ async fn meetings_page(
     filled: Filled,
 ) -> Result<MeetingsPage, ApiError> {
     let listed = meetings::public(state).await?;
-    let form = match runs(staff) {
+    let form = match runs_participation(staff) {
         Some(s) => {
             let places = s.user.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
             let topics = state.store.topics(&places, &[TopicState::Published], 100).await?;
@@ -212,8 +207,8 @@ async fn meeting_page(
 ) -> Result<MeetingPage, ApiError> {
     let m = meetings::get(state, id).await?;
     let decisions = accountability::of(state, id).await?;
-    let may_record =
-        m.state == MeetingState::Planned && runs(staff).is_some_and(|s| s.user.scope.reaches(&m.region_code));
+    let may_record = m.state == MeetingState::Planned
+        && runs_participation(staff).is_some_and(|s| s.user.scope.reaches(&m.region_code));
     Ok(MeetingPage {
         id: m.id.to_string(),
         title: m.title.clone(),
@@ -322,7 +317,7 @@ pub async fn decisions(
     uri: Uri,
 ) -> Result<Html<String>, ApiError> {
     let tasks = accountability::public(&state).await?;
-    let overdue = match runs(staff.as_ref()) {
+    let overdue = match runs_participation(staff.as_ref()) {
         Some(s) => accountability::overdue(&state, &s.user).await?,
         None => Vec::new(),
     };
@@ -388,7 +383,8 @@ async fn decision_page(
                 )
             })
             .collect(),
-        may_report: t.done_at.is_none() && runs(staff).is_some_and(|s| s.user.scope.reaches(&t.region_code)),
+        may_report: t.done_at.is_none()
+            && runs_participation(staff).is_some_and(|s| s.user.scope.reaches(&t.region_code)),
         filled: Filled::default(),
         chrome: Chrome::new(lang, staff, uri),
         lang,

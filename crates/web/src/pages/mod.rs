@@ -347,6 +347,12 @@ impl Typed {
 }
 
 /// A form's error: the field it is about and what to say.
+/// The staff member, if they run residents' participation (the pages that also serve
+/// residents and the public show them more).
+pub fn runs_participation(staff: Option<&Staff>) -> Option<&Staff> {
+    staff.filter(|s| s.may(grassroots_domain::Capability::RunParticipation))
+}
+
 /// A place's name as the atlas knows it (with its pinyin on English pages), or its code.
 pub fn place_name(state: &crate::AppState, lang: &Lang, code: &str) -> String {
     state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))

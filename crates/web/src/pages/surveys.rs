@@ -12,22 +12,17 @@ use chrono::Utc;
 use grassroots_app::surveys::{self, Standing, SurveyForm};
 use grassroots_domain::surveys::{Answer, QuestionKind, SCALE_MAX};
 use grassroots_domain::votes::Phase;
-use grassroots_domain::Capability;
 use grassroots_store::surveys::Survey;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, percent, place_name, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, percent, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
 use crate::svg::bar_chart;
 use crate::AppState;
-
-fn runs(staff: Option<&Staff>) -> Option<&Staff> {
-    staff.filter(|s| s.may(Capability::RunParticipation))
-}
 
 pub struct SurveyLine {
     pub href: String,
@@ -82,7 +77,7 @@ async fn surveys_page(
     filled: Filled,
 ) -> Result<SurveysPage, ApiError> {
     let listed = surveys::public(state).await?;
-    let form = runs(staff).map(|s| HoldForm {
+    let form = runs_participation(staff).map(|s| HoldForm {
         places: places_held(state, s, &lang),
         units: state
             .reference()
@@ -209,7 +204,7 @@ async fn survey_page(
             Standing::NotAsked => Respondent::NotAsked,
         },
     };
-    let results = surveys::results_for(state, id, runs(staff).map(|s| &s.user)).await?;
+    let results = surveys::results_for(state, id, runs_participation(staff).map(|s| &s.user)).await?;
     let with_texts = results.as_ref().is_some_and(|r| r.with_texts);
     let counted = results.as_ref().map(|r| r.questions.clone()).unwrap_or_default();
     let questions = survey

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, place_name, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -70,10 +70,6 @@ struct TopicsPage {
     raised: bool,
 }
 
-fn runs(staff: Option<&Staff>) -> Option<&Staff> {
-    staff.filter(|s| s.may(Capability::RunParticipation))
-}
-
 async fn topics_page(
     state: &AppState,
     staff: Option<&Staff>,
@@ -83,11 +79,11 @@ async fn topics_page(
     filled: Filled,
 ) -> Result<TopicsPage, ApiError> {
     let topics = deliberation::published(state, None).await?;
-    let waiting = match runs(staff) {
+    let waiting = match runs_participation(staff) {
         Some(s) => deliberation::waiting(state, &s.user).await?,
         None => Vec::new(),
     };
-    let form = match (runs(staff), resident) {
+    let form = match (runs_participation(staff), resident) {
         (Some(s), _) => Some(RaiseForm { places: places_held(state, s, &lang), by_resident: false, filled }),
         (None, Some(r)) => households::confirmed(state, &r.resident).await?.map(|h| RaiseForm {
             places: households::places_of(&h).iter().map(|c| (c.clone(), place_name(state, &lang, c))).collect(),
@@ -141,7 +137,7 @@ pub async fn raise(
         title: filled.value("title").to_string(),
         body: filled.value("body").to_string(),
     };
-    let done = match (runs(staff.as_ref()), resident.as_ref()) {
+    let done = match (runs_participation(staff.as_ref()), resident.as_ref()) {
         (Some(s), _) => deliberation::raise_by_staff(&state, &s.user, form).await,
         (None, Some(r)) => deliberation::raise_by_resident(&state, &r.resident, form).await,
         (None, None) => return Ok(see_other("/me", None)),
@@ -224,7 +220,7 @@ async fn topic_page(
     lang: Lang,
     uri: &Uri,
 ) -> Result<TopicPage, ApiError> {
-    let view = deliberation::view(state, id, runs(staff).map(|s| &s.user)).await?;
+    let view = deliberation::view(state, id, runs_participation(staff).map(|s| &s.user)).await?;
     let topic = &view.topic;
     let viewer = match (view.moderates, resident) {
         (true, _) => Viewer::Moderator,
@@ -243,7 +239,7 @@ async fn topic_page(
         None => Vec::new(),
     };
     let mut cases = Vec::new();
-    if let Some(s) = runs(staff).filter(|s| s.may(Capability::WorkOnCases)) {
+    if let Some(s) = runs_participation(staff).filter(|s| s.may(Capability::WorkOnCases)) {
         for case in &topic.case_ids {
             if let Some(d) = state.store.case_detail(&s.user.scope, *case).await? {
                 cases.push((format!("/cases/{case}"), d.record.tracking_no));
@@ -377,7 +373,7 @@ pub async fn comment(
     let topic = parse(&id)?;
     let filled = Filled::new(fields);
     let proposal = Uuid::parse_str(filled.value("proposal_id")).ok();
-    let who = match (runs(staff.as_ref()), resident.as_ref()) {
+    let who = match (runs_participation(staff.as_ref()), resident.as_ref()) {
         (Some(s), _) => Ok(Commenter::Staff(&s.user)),
         (None, r) => signed_in(r).map(|r| Commenter::Resident(&r.resident)),
     };

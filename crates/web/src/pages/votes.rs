@@ -20,7 +20,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::meetings::{task_line, TaskLine};
-use super::{beijing_minutes, form_error, percent, place_name, see_other, shown_error, Chrome, Filled, Lang};
+use super::{
+    beijing_minutes, form_error, percent, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang,
+};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -106,7 +108,7 @@ async fn votes_page(
     uri: &Uri,
     typed: Filled,
 ) -> Result<VotesPage, ApiError> {
-    let runs = staff.filter(|s| s.may(Capability::RunParticipation));
+    let runs = runs_participation(staff);
     let listed = match runs {
         Some(staff) => votes::for_staff(state, &staff.user).await?,
         None => votes::public(state).await?,

@@ -136,13 +136,13 @@ struct WorkPage {
     intake: bool,
     patrol: bool,
     /// Decisions of the staff member's places past their deadline and not done.
-    overdue_decisions: usize,
+    overdue_decisions: u64,
 }
 
 /// How many decisions of the staff member's places are overdue, for those who run participation.
-async fn overdue_decisions(state: &AppState, staff: &Staff) -> Result<usize, ApiError> {
+async fn overdue_decisions(state: &AppState, staff: &Staff) -> Result<u64, ApiError> {
     match staff.may(Capability::RunParticipation) {
-        true => Ok(grassroots_app::accountability::overdue(state, &staff.user).await?.len()),
+        true => Ok(grassroots_app::accountability::overdue_count(state, &staff.user).await?),
         false => Ok(0),
     }
 }
