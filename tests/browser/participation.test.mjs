@@ -167,9 +167,21 @@ test('staff hold a council and turn its decision into a task followed in public'
   await p.fill('#decision_0', '设置集中充电点');
   await p.selectOption('#owner_kind_0', 'organisation');
   await p.fill('#owner_0', '物业服务中心');
-  await p.fill('#deadline_0', new Date(Date.now() + 30 * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10));
+  const day = new Date(Date.now() + 30 * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10);
+  await p.fill('#deadline_0', day);
+  // A fourth decision, added in place: what was typed stays, the new row is empty.
+  assert.equal(await p.locator('#decision_3').count(), 0);
+  await p.click('[data-add-row="decision-rows"]');
+  assert.equal(await p.locator('#decision_0').inputValue(), '设置集中充电点');
+  assert.equal(await p.locator('#decision_3').inputValue(), '');
+  assert.equal(await p.locator('label[for="owner_3"]').count(), 1, 'its labels follow');
+  await p.fill('#decision_3', '车棚外道路照明');
+  await p.selectOption('#owner_kind_3', 'unit');
+  await p.fill('#owner_3', '东城区城市管理委员会');
+  await p.fill('#deadline_3', day);
   await Promise.all([p.waitForNavigation(), p.click('#record-minutes button[type="submit"]')]);
   assert.match(await p.locator('h1').innerText(), /会议纪要/);
+  assert.match(await p.locator('#decisions').innerText(), /车棚外道路照明 · 职能部门、单位 · 东城区城市管理委员会/);
   await Promise.all([p.waitForNavigation(), p.click('#decisions a:has-text("设置集中充电点")')]);
   assert.equal(await p.locator('#decision-progress').getAttribute('data-progress'), 'underway');
   await p.fill('#note', '已选定车棚东侧');

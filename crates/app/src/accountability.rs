@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use grassroots_domain::accountability::{check_deadline, OwnerKind, MOST_MILESTONES};
 use grassroots_domain::deliberation::{public_text, BODY_CHARS, TITLE_CHARS};
+use grassroots_domain::Scope;
 use grassroots_store::accountability::{NewTask, NewUpdate, Task};
 use grassroots_store::{NewAttachment, PlaceFilter, User};
 use uuid::Uuid;
@@ -30,8 +31,9 @@ pub struct DecisionForm {
     pub milestones: Vec<String>,
 }
 
-/// A decision checked into a task to set.
-pub(crate) fn decision(form: &DecisionForm, now: DateTime<Utc>) -> Result<NewTask> {
+/// A decision checked into a task to set. A unit that carries it out is one of the platform's
+/// (by id or name), so that its handlers report the progress.
+pub(crate) fn decision(platform: &Platform, form: &DecisionForm, now: DateTime<Utc>) -> Result<NewTask> {
     let deadline = time("deadline", form.deadline.trim(), true)?;
     check_deadline(deadline, now)?;
     let milestones = form
@@ -56,10 +58,23 @@ pub(crate) fn decision(form: &DecisionForm, now: DateTime<Utc>) -> Result<NewTas
             format!("at most {MOST_MILESTONES} milestones"),
         ));
     }
+    let owner_kind = OwnerKind::parse_field("owner_kind", &form.owner_kind)?;
+    let (owner, owner_unit) = match owner_kind {
+        OwnerKind::Unit => {
+            let named = form.owner.trim();
+            let reference = platform.reference();
+            let unit = reference.units.iter().find(|u| u.id == named || u.name_zh == named).ok_or_else(|| {
+                AppError::invalid("owner", "没有这个单位，请从列表中选择", "no such unit: choose one from the list")
+            })?;
+            (unit.name_zh.clone(), Some(unit.id.clone()))
+        }
+        OwnerKind::Committee | OwnerKind::Organisation => (public_text("owner", &form.owner, OWNER_CHARS)?, None),
+    };
     Ok(NewTask {
         title: public_text("title", &form.title, TITLE_CHARS)?,
-        owner_kind: OwnerKind::parse_field("owner_kind", &form.owner_kind)?,
-        owner: public_text("owner", &form.owner, OWNER_CHARS)?,
+        owner_kind,
+        owner,
+        owner_unit,
         deadline,
         milestones,
     })
@@ -69,7 +84,7 @@ pub(crate) fn decision(form: &DecisionForm, now: DateTime<Utc>) -> Result<NewTas
 pub async fn from_vote(platform: &Platform, staff: &User, vote: Uuid, form: &DecisionForm) -> Result<Task> {
     may_run(staff)?;
     let now = Utc::now();
-    Ok(platform.store.add_vote_task(&staff.actor(), vote, &decision(form, now)?, now).await?)
+    Ok(platform.store.add_vote_task(&staff.actor(), vote, &decision(platform, form, now)?, now).await?)
 }
 
 /// Every task (公示), nearest deadline first.
@@ -96,13 +111,30 @@ pub async fn overdue(platform: &Platform, staff: &User) -> Result<Vec<Task>> {
     Ok(platform.store.overdue_tasks(&staff_places(staff), Utc::now(), LISTED).await?)
 }
 
+/// The tasks the staff member's unit owns and has not done (a handler's list); none for staff
+/// of other scopes.
+pub async fn owned(platform: &Platform, staff: &User) -> Result<Vec<Task>> {
+    match &staff.scope {
+        Scope::Unit { unit } => Ok(platform.store.tasks_owned_by(unit, LISTED).await?),
+        Scope::All | Scope::Regions { .. } | Scope::Grids { .. } => Ok(Vec::new()),
+    }
+}
+
+/// Whether the staff member reports this task's progress: staff of its place, or handlers of
+/// the unit that owns it.
+pub fn may_report(staff: &User, task: &Task) -> bool {
+    task.done_at.is_none()
+        && grassroots_domain::accountability::may_report(&staff.actor(), &task.region_code, task.owner_unit.as_deref())
+}
+
 /// How many of them there are, for the workbench.
 pub async fn overdue_count(platform: &Platform, staff: &User) -> Result<u64> {
     may_run(staff)?;
     Ok(platform.store.count_overdue_tasks(&staff_places(staff), Utc::now()).await?)
 }
 
-/// Reports progress on a task of the staff member's places, with a photo if taken.
+/// Reports progress on a task, with a photo if taken: staff of its place, or handlers of the
+/// unit that owns it (the store refuses anyone else as not found).
 pub async fn report(
     platform: &Platform,
     staff: &User,
@@ -111,7 +143,6 @@ pub async fn report(
     percent: i64,
     photo: Option<NewAttachment>,
 ) -> Result<Task> {
-    may_run(staff)?;
     let note = public_text("note", note, BODY_CHARS)?;
     let percent = u8::try_from(percent.clamp(-1, 101))
         .map_err(|_| AppError::invalid("percent", "完成比例应为0至100", "the share done is 0 to 100"))?;
@@ -120,7 +151,6 @@ pub async fn report(
 }
 
 pub async fn complete_milestone(platform: &Platform, staff: &User, id: Uuid, position: usize) -> Result<Task> {
-    may_run(staff)?;
     Ok(platform.store.complete_milestone(&staff.actor(), id, position, Utc::now()).await?)
 }
 

@@ -4,7 +4,9 @@
 
 use chrono::Utc;
 use grassroots_domain::deliberation::{public_text, TITLE_CHARS};
-use grassroots_domain::meetings::{check_sizes, check_start, ParticipantKind, MINUTES_CHARS, PLACE_CHARS};
+use grassroots_domain::meetings::{
+    check_decisions, check_sizes, check_start, ParticipantKind, MINUTES_CHARS, PLACE_CHARS,
+};
 use grassroots_store::meetings::{AgendaItem, Meeting, Minutes, NewMeeting, Participant};
 use grassroots_store::{PlaceFilter, User};
 use uuid::Uuid;
@@ -103,7 +105,8 @@ pub async fn record(platform: &Platform, staff: &User, id: Uuid, form: MinutesFo
     may_run(staff)?;
     let now = Utc::now();
     let minutes = public_text("minutes", &form.minutes, MINUTES_CHARS)?;
-    let decisions = form.decisions.iter().map(|d| decision(d, now)).collect::<Result<Vec<_>>>()?;
+    check_decisions(form.decisions.len())?;
+    let decisions = form.decisions.iter().map(|d| decision(platform, d, now)).collect::<Result<Vec<_>>>()?;
     let minutes = Minutes { attended: form.attended, minutes, decisions };
     Ok(platform.store.record_minutes(&staff.actor(), id, &minutes, now).await?)
 }

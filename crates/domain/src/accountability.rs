@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::case::coded_enum;
-use crate::FieldError;
+use crate::{Actor, Capability, FieldError, Scope};
 
 pub const MOST_MILESTONES: usize = 12;
 
@@ -48,6 +48,22 @@ pub fn progress(deadline: DateTime<Utc>, done_at: Option<DateTime<Utc>>, now: Da
 
 /// A progress report's share done: 0 to 100, never below what was reported before (work done
 /// is not undone by a report; a setback is said in words).
+/// Who reports a task's progress and completes its milestones: staff who run participation in
+/// the place, or those who work on the cases of the unit that owns it (its handlers).
+pub fn may_report(actor: &Actor, region: &str, owner_unit: Option<&str>) -> bool {
+    match actor {
+        Actor::Staff { role, scope, .. } => {
+            let of_place = role.may(Capability::RunParticipation) && scope.reaches(region);
+            let of_owner = match (scope, owner_unit) {
+                (Scope::Unit { unit }, Some(owner)) => unit == owner && role.may(Capability::WorkOnCases),
+                _ => false,
+            };
+            of_place || of_owner
+        }
+        Actor::Resident | Actor::System | Actor::ApiKey { .. } => false,
+    }
+}
+
 pub fn check_percent(percent: i64, before: u8) -> Result<u8, FieldError> {
     match u8::try_from(percent) {
         Ok(p) if p <= 100 && p >= before => Ok(p),
@@ -70,6 +86,7 @@ pub fn check_deadline(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Role;
     use chrono::{Duration, TimeZone};
 
     #[test]
@@ -81,6 +98,25 @@ mod tests {
         assert_eq!(progress(deadline, None, after), Progress::Overdue);
         assert_eq!(progress(deadline, Some(before), after), Progress::DoneOnTime);
         assert_eq!(progress(deadline, Some(after), after), Progress::DoneLate);
+    }
+
+    #[test]
+    fn progress_is_reported_by_staff_of_the_place_or_the_owning_units_handlers() {
+        let staff = |role, scope: &str| Actor::Staff {
+            user_id: uuid::Uuid::nil(),
+            username: "u".into(),
+            role,
+            scope: Scope::parse(scope).unwrap(),
+        };
+        let community = "110101001001";
+        assert!(may_report(&staff(Role::Supervisor, "region:110101001"), community, None));
+        assert!(!may_report(&staff(Role::Supervisor, "region:110101002"), community, None));
+        assert!(may_report(&staff(Role::Handler, "unit:city"), community, Some("city")));
+        assert!(!may_report(&staff(Role::Handler, "unit:water"), community, Some("city")));
+        assert!(!may_report(&staff(Role::Handler, "unit:city"), community, None));
+        // A leader reads; a unit scope without the handler's work does not report.
+        assert!(!may_report(&staff(Role::Leader, "unit:city"), community, Some("city")));
+        assert!(!may_report(&Actor::Resident, community, Some("city")));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub const PLACE_CHARS: usize = 100;
 pub const MINUTES_CHARS: usize = 20_000;
 pub const MOST_ITEMS: usize = 20;
 pub const MOST_PARTICIPANTS: usize = 60;
+pub const MOST_DECISIONS: usize = 20;
 /// How far from now a meeting may be set: a year either way (recording one already held).
 const SET_WITHIN_DAYS: i64 = 366;
 
@@ -62,6 +63,18 @@ pub fn check_sizes(items: usize, participants: usize) -> Result<(), FieldError> 
     Ok(())
 }
 
+/// A meeting decides no more than its minutes can follow up.
+pub fn check_decisions(decisions: usize) -> Result<(), FieldError> {
+    match decisions <= MOST_DECISIONS {
+        true => Ok(()),
+        false => Err(FieldError::new(
+            "decisions",
+            format!("决议最多{MOST_DECISIONS}项"),
+            format!("at most {MOST_DECISIONS} decisions"),
+        )),
+    }
+}
+
 /// Minutes are recorded once, for a meeting announced.
 pub fn may_record_minutes(state: MeetingState) -> Result<(), FieldError> {
     match state {
@@ -86,5 +99,7 @@ mod tests {
         assert_eq!(check_sizes(0, 3).unwrap_err().field, "items");
         assert_eq!(check_sizes(2, 0).unwrap_err().field, "participants");
         assert!(check_sizes(2, 3).is_ok());
+        assert!(check_decisions(MOST_DECISIONS).is_ok());
+        assert_eq!(check_decisions(MOST_DECISIONS + 1).unwrap_err().field, "decisions");
     }
 }

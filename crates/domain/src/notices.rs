@@ -1,7 +1,7 @@
 //! Text messages about a case (短信通知): which events a resident who asked to be kept informed
-//! hears about, the warning of danger sent to the street's dispatcher on duty, and what each
-//! message says. The gateway that sends them (a provider or the development sink) lives outside
-//! the domain.
+//! hears about, the warning of danger sent to the street's dispatcher on duty, the invitation
+//! to a 问效 survey about a unit's handling of the case, and what each message says. The
+//! gateway that sends them (a provider or the development sink) lives outside the domain.
 
 use crate::workflow::EventKind;
 
@@ -23,10 +23,13 @@ pub enum CaseNotice {
     /// To the street's dispatcher on duty, not a resident: the report holds words of danger and
     /// was made urgent.
     Danger,
+    /// To the reporter of a case a unit closed: a 问效 survey asks how the unit handled it.
+    SurveyInvite,
 }
 
 impl CaseNotice {
-    pub const ALL: [CaseNotice; 5] = [Self::Dispatched, Self::Rejected, Self::Handled, Self::Closed, Self::Danger];
+    pub const ALL: [CaseNotice; 6] =
+        [Self::Dispatched, Self::Rejected, Self::Handled, Self::Closed, Self::Danger, Self::SurveyInvite];
 
     /// The notice an event gives, if any. Internal steps (acceptance, supervision, deadlines,
     /// extensions) are not news to the resident; a redispatch is, since the unit changed.
@@ -65,6 +68,7 @@ impl CaseNotice {
             Self::Handled => "case.handled",
             Self::Closed => "case.closed",
             Self::Danger => "warning.danger",
+            Self::SurveyInvite => "survey.invite",
         }
     }
 
@@ -80,6 +84,7 @@ impl CaseNotice {
             Self::Handled => ("已办结", "handled"),
             Self::Closed => ("已结案，请评价", "closed, please evaluate"),
             Self::Danger => ("危险信号，告知值班人员", "danger, to the dispatcher on duty"),
+            Self::SurveyInvite => ("问效：请评价办理情况", "asked how the unit handled it"),
         }
     }
 
@@ -97,6 +102,10 @@ impl CaseNotice {
             (Self::Closed, _) => "已结案，请您评价办理结果".to_string(),
             (Self::Danger, _) => {
                 return format!("【风险预警】编号{tracking_no}的诉求含危险信号，已列为紧急，请立即处置：{link}")
+            }
+            (Self::SurveyInvite, unit) => {
+                let unit = unit.unwrap_or("承办单位");
+                return format!("【问效】您反映的问题（编号{tracking_no}）由{unit}办理，请告诉我们办得怎样：{link}");
             }
         };
         format!("【接诉即办】您反映的问题（编号{tracking_no}）{what}：{link}")
@@ -129,6 +138,16 @@ mod tests {
     fn a_warning_of_danger_names_the_case_and_nothing_it_says() {
         let text = CaseNotice::Danger.text("20261203000042", None, "https://x/cases/abc");
         assert_eq!(text, "【风险预警】编号20261203000042的诉求含危险信号，已列为紧急，请立即处置：https://x/cases/abc");
+    }
+
+    #[test]
+    fn a_survey_invitation_names_the_case_the_unit_and_the_survey() {
+        let text =
+            CaseNotice::SurveyInvite.text("20261203000042", Some("东城区城市管理委员会"), "https://x/surveys/abc");
+        assert_eq!(
+            text,
+            "【问效】您反映的问题（编号20261203000042）由东城区城市管理委员会办理，请告诉我们办得怎样：https://x/surveys/abc"
+        );
     }
 
     #[test]

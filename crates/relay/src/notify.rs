@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
+use grassroots_domain::notices::CaseNotice;
 use grassroots_store::messages::{DueMessage, MessageOutcome, Recipient};
 use grassroots_store::Store;
 use http_body_util::Full;
@@ -132,11 +133,15 @@ impl Notifier {
                     retry_at: None,
                 },
                 Some(phone) => {
-                    let link = match message.recipient {
-                        Recipient::Reporter => self.link(&message.tracking_no, now),
+                    let link = match (message.notice, message.recipient) {
+                        // The survey asks them to sign in on 我的 with this number to answer.
+                        (CaseNotice::SurveyInvite, _) => format!("{}/surveys/{}", self.public_url, message.about),
+                        (_, Recipient::Reporter) => self.link(&message.tracking_no, now),
                         // One who joined the case (附议) follows it as the public sees it.
-                        Recipient::Supporter => format!("{}/public/cases/{}", self.public_url, message.tracking_no),
-                        Recipient::Staff => format!("{}/cases/{}", self.public_url, message.case_id),
+                        (_, Recipient::Supporter) => {
+                            format!("{}/public/cases/{}", self.public_url, message.tracking_no)
+                        }
+                        (_, Recipient::Staff) => format!("{}/cases/{}", self.public_url, message.case_id),
                     };
                     let body = message.notice.text(&message.tracking_no, unit, &link);
                     self.send(message, phone, body, now).await

@@ -1,6 +1,7 @@
 //! The notification gateway against a local SMS provider that fails, then takes messages; and
 //! the development sink. Texts sent at once (sign-in codes) are signed alike, and a provider
-//! that refuses one is reported to the sender.
+//! that refuses one is reported to the sender. A 问效 survey of a unit's cases texts their
+//! reporters a link to it when it opens.
 
 #[path = "../../store/tests/support/db.rs"]
 #[allow(dead_code)]
@@ -13,6 +14,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{Duration, Utc};
 use grassroots_domain::case::Place;
+use grassroots_domain::notices::CaseNotice;
+use grassroots_domain::surveys::{parse_questions, Anonymity, Purpose};
 use grassroots_domain::reference::Unit;
 use grassroots_domain::workflow::{Move, MoveContext};
 use grassroots_domain::{Actor, Channel, Priority, RequestType, Role, Scope, Taxonomy, WorkCalendar};
@@ -20,6 +23,7 @@ use grassroots_relay::notify::{DirectTexts, Notifier, Provider};
 use grassroots_relay::signature;
 use grassroots_store::messages::MessageState;
 use grassroots_store::prelude::*;
+use grassroots_store::surveys::{NewSurvey, UnitCases};
 use grassroots_store::{NewCase, ResidentPass};
 use uuid::Uuid;
 
@@ -164,6 +168,55 @@ async fn the_development_sink_keeps_what_would_have_been_sent() {
     let listed = store.messages(Some(id), 10).await.unwrap();
     assert_eq!((listed[0].state, listed[0].provider.as_deref()), (MessageState::Sent, Some("sink")));
     assert!(listed[0].body.as_deref().is_some_and(|b| b.contains(&tracking_no) && b.contains("/track?t=")));
+}
+
+#[tokio::test]
+async fn a_survey_of_a_unit_s_cases_texts_their_reporters_a_link_to_it_when_it_opens() {
+    use sqlx::Connection;
+    let db = db::sqlite_db().await;
+    let store: Arc<dyn Store> = db.store.clone();
+    let (id, tracking_no) = dispatched_case(&*store).await;
+    let notifier = Notifier::new(store.clone(), Provider::Sink, PUBLIC_URL);
+    let now = Utc::now();
+    assert_eq!(notifier.run_once(now + Duration::seconds(1)).await.unwrap(), 1, "the dispatch notice");
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE cases SET closed_at = $1 WHERE id = $2")
+        .bind((now - Duration::hours(1)).timestamp_millis())
+        .bind(id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let survey = NewSurvey {
+        region_code: "110101".into(),
+        title: "城管委办理情况回访".into(),
+        intro: String::new(),
+        purpose: Purpose::Effect,
+        anonymity: Anonymity::Identified,
+        questions: parse_questions("评分|对办理结果的满意程度").unwrap(),
+        opens_at: now + Duration::hours(1),
+        closes_at: now + Duration::days(7),
+        task_id: None,
+        unit_cases: Some(UnitCases { unit: "unit-a".into(), from: now - Duration::days(1), to: now }),
+    };
+    let staff =
+        Actor::Staff { user_id: Uuid::now_v7(), username: "s".into(), role: Role::Supervisor, scope: Scope::All };
+    let survey = store.create_survey(&staff, &survey, now).await.unwrap();
+    assert_eq!(notifier.run_once(now + Duration::minutes(30)).await.unwrap(), 0, "not before it opens");
+    assert_eq!(notifier.run_once(now + Duration::hours(2)).await.unwrap(), 1);
+    let listed = store.messages(Some(id), 10).await.unwrap();
+    let invite = listed.iter().find(|m| m.notice == CaseNotice::SurveyInvite).expect("the invitation");
+    assert_eq!(invite.state, MessageState::Sent);
+    assert_eq!(
+        invite.body.as_deref(),
+        Some(
+            format!(
+                "【问效】您反映的问题（编号{tracking_no}）由东城区城市管理委员会办理，请告诉我们办得怎样：\
+                 https://12345.example.gov.cn/surveys/{}",
+                survey.id
+            )
+            .as_str()
+        )
+    );
 }
 
 #[tokio::test]

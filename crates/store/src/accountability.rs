@@ -16,6 +16,8 @@ pub struct NewTask {
     pub owner_kind: OwnerKind,
     /// The unit, committee or organisation by name.
     pub owner: String,
+    /// The platform's unit that owns it, whose handlers report its progress.
+    pub owner_unit: Option<String>,
     pub deadline: DateTime<Utc>,
     /// (title, due)
     pub milestones: Vec<(String, DateTime<Utc>)>,
@@ -47,6 +49,7 @@ pub struct Task {
     pub source_id: Uuid,
     pub owner_kind: OwnerKind,
     pub owner: String,
+    pub owner_unit: Option<String>,
     pub deadline: DateTime<Utc>,
     pub percent: u8,
     pub done_at: Option<DateTime<Utc>>,
@@ -76,11 +79,14 @@ pub trait TaskStore: Send + Sync {
     async fn tasks_of(&self, source: Uuid) -> Result<Vec<Task>>;
     /// Tasks of these places not done by their deadline, most overdue first.
     async fn overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>, limit: i64) -> Result<Vec<Task>>;
+    /// The tasks a unit owns and has not done, nearest deadline first (its handlers' list).
+    async fn tasks_owned_by(&self, unit: &str, limit: i64) -> Result<Vec<Task>>;
     /// How many tasks of these places are not done by their deadline (one count, for the
     /// workbench that every staff page load reads).
     async fn count_overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>) -> Result<u64>;
     /// Reports progress (its photo written before the transaction that names it); at 100% the
-    /// task is done. `NotFound` outside the actor's places; audited.
+    /// task is done. `NotFound` unless the actor runs participation in its place or handles the
+    /// owning unit's cases; audited.
     async fn report_progress(&self, actor: &Actor, id: Uuid, update: &NewUpdate, now: DateTime<Utc>) -> Result<Task>;
     /// Marks a milestone done; audited.
     async fn complete_milestone(&self, actor: &Actor, id: Uuid, position: usize, now: DateTime<Utc>) -> Result<Task>;

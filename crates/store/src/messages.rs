@@ -17,6 +17,8 @@ pub struct DueMessage {
     pub id: Uuid,
     pub notice: CaseNotice,
     pub case_id: Uuid,
+    /// What it is about: the case's event, the warning, or the survey that invites.
+    pub about: Uuid,
     pub tracking_no: String,
     /// The recipient's phone, opened for this send; `None` once it was erased.
     pub phone: Option<String>,

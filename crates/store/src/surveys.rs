@@ -51,6 +51,8 @@ pub struct Survey {
     pub task_id: Option<Uuid>,
     pub unit_cases: Option<UnitCases>,
     pub responses: u64,
+    /// Reporters texted an invitation (a survey of a unit's cases).
+    pub invited: u64,
     pub created_at: DateTime<Utc>,
 }
 

@@ -6,7 +6,9 @@
 //! puts it on the agenda; hiding is audited; a case raised into a topic is linked both ways.
 //! A meeting's minutes set its decisions as tasks, once; progress never goes back, keeps its
 //! photos through the sweep, and a task past its deadline and not done is overdue. A survey
-//! takes one response per resident under concurrency, and an anonymous one names nobody.
+//! takes one response per resident under concurrency, and an anonymous one names nobody; one
+//! of a unit's cases texts their reporters when it opens. A unit that owns a task has its
+//! handlers report progress; other units' do not.
 
 mod support;
 
@@ -15,6 +17,7 @@ use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::deliberation::{Moderation, Origin, TopicState, DEFAULT_THRESHOLD};
 use grassroots_domain::households::LinkState;
 use grassroots_domain::meetings::{MeetingState, ParticipantKind};
+use grassroots_domain::notices::CaseNotice;
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::surveys::{parse_questions, Anonymity, Answer, Purpose};
 use grassroots_domain::votes::{tally, Eligibility, PaperCount, Phase, VoteKind, Voter};
@@ -23,6 +26,7 @@ use grassroots_store::accountability::{NewTask, NewUpdate};
 use grassroots_store::deliberation::{Author, NewTopic, Support};
 use grassroots_store::households::LinkDecision;
 use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
+use grassroots_store::messages::{DueMessage, Recipient};
 use grassroots_store::prelude::*;
 use grassroots_store::residents::{Resident, SignIn};
 use grassroots_store::surveys::{NewSurvey, Responded, UnitCases};
@@ -438,6 +442,7 @@ async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_comp
         title: title.into(),
         owner_kind: OwnerKind::Organisation,
         owner: "物业公司".into(),
+        owner_unit: None,
         deadline: now + Duration::days(days),
         milestones: vec![("选址".into(), now + Duration::days(days / 2))],
     };
@@ -486,12 +491,32 @@ async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_comp
     s.publish_results(&juweihui, vote.id, now).await.unwrap();
     let lift = NewTask { deadline: now - Duration::days(1), milestones: Vec::new(), ..decision("加装电梯", 2) };
     let late = s.add_vote_task(&juweihui, vote.id, &lift, now - Duration::days(5)).await.unwrap();
+    // A task a unit owns: its handlers report progress and find it in their list; another
+    // unit's handlers do not reach it.
+    let handler = staff_account(s, "handler-a", Role::Handler, &format!("unit:{UNIT_A}")).await;
+    let stranger = staff_account(s, "handler-b", Role::Handler, &format!("unit:{UNIT_B}")).await;
+    let owned = NewTask {
+        owner_kind: OwnerKind::Unit,
+        owner: "单位甲".into(),
+        owner_unit: Some(UNIT_A.into()),
+        ..decision("改造车棚", 20)
+    };
+    let owned = s.add_vote_task(&juweihui, vote.id, &owned, now).await.unwrap();
+    assert!(matches!(s.report_progress(&stranger, owned.id, &update(10, false), now).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.complete_milestone(&stranger, owned.id, 0, now).await, Err(StoreError::NotFound)));
+    assert_eq!(s.tasks_owned_by(UNIT_A, 10).await.unwrap().iter().map(|t| t.id).collect::<Vec<_>>(), [owned.id]);
+    assert!(s.tasks_owned_by(UNIT_B, 10).await.unwrap().is_empty());
+    s.complete_milestone(&handler, owned.id, 0, now).await.unwrap();
+    let by_unit = s.report_progress(&handler, owned.id, &update(100, false), now).await.unwrap();
+    assert_eq!((by_unit.percent, by_unit.owner_unit.as_deref()), (100, Some(UNIT_A)));
+    assert!(s.tasks_owned_by(UNIT_A, 10).await.unwrap().is_empty(), "done: off the unit's list");
+
     let overdue = s.overdue_tasks(&PlaceFilter::Within(vec![COMMUNITY.into()]), now, 10).await.unwrap();
     assert_eq!(overdue.iter().map(|t| t.id).collect::<Vec<_>>(), [late.id], "the finished task is not overdue");
-    assert_eq!(s.tasks(&PlaceFilter::Everywhere, 10).await.unwrap().len(), 2);
+    assert_eq!(s.tasks(&PlaceFilter::Everywhere, 10).await.unwrap().len(), 3);
 
-    // The dashboard's count: one topic, one council, one vote (no voters), two decisions of
-    // which one was done on time and one is overdue; nothing in another community.
+    // The dashboard's count: one topic, one council, one vote (no voters), three decisions of
+    // which two were done on time and one is overdue; nothing in another community.
     let figures =
         s.participation_figures(COMMUNITY, now - Duration::days(30), now + Duration::days(1), now).await.unwrap();
     assert_eq!(
@@ -504,7 +529,7 @@ async fn a_meeting_s_decisions_and_a_vote_s_result_become_tasks_followed_to_comp
             figures.done_on_time,
             figures.overdue
         ),
-        (1, 1, 1, 2, 1, 1, 1),
+        (1, 1, 1, 3, 2, 2, 1),
         "{figures:?}"
     );
     assert_eq!(figures.eligible, s.roll_size(COMMUNITY, Eligibility::Households).await.unwrap());
@@ -569,19 +594,54 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
     let world = Fixture::new(s).await;
     let reported = world.report(s, "楼道灯不亮", Some("13800138011")).await;
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-    let close = |at: chrono::DateTime<Utc>| {
+    let close = |case: uuid::Uuid, unit: &'static str, at: chrono::DateTime<Utc>| {
         sqlx::query("UPDATE cases SET lead_unit = $1, closed_at = $2 WHERE id = $3")
-            .bind(UNIT_A)
+            .bind(unit)
             .bind(at.timestamp_millis())
-            .bind(reported.id.to_string())
+            .bind(case.to_string())
     };
-    close(now + Duration::days(1)).execute(&mut conn).await.unwrap();
+    close(reported.id, UNIT_A, now + Duration::days(1)).execute(&mut conn).await.unwrap();
     assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "closed after the period");
-    close(now - Duration::days(2)).execute(&mut conn).await.unwrap();
+    close(reported.id, UNIT_A, now - Duration::days(2)).execute(&mut conn).await.unwrap();
     assert!(s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "their case, closed by the unit in the period");
     assert!(!s.reported_to_unit(linked[2].0.id, &cases).await.unwrap(), "a neighbour reported nothing");
-    let other = UnitCases { unit: UNIT_B.into(), ..cases };
+    let other = UnitCases { unit: UNIT_B.into(), ..cases.clone() };
     assert!(!s.reported_to_unit(linked[0].0.id, &other).await.unwrap(), "another unit's cases");
+
+    // The survey texts each reporter of the unit's closed cases who asked for texts, once however
+    // many of their cases it closed, when it opens: not one who asked for none, not another
+    // unit's reporter.
+    sqlx::query("UPDATE cases SET notify_reporter = 1 WHERE id = $1")
+        .bind(reported.id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let again = world.report_notified(s, "楼道灯又不亮了", "13800138011").await;
+    let silent = world.report(s, "井盖松动", Some("13800138099")).await;
+    let elsewhere = world.report_notified(s, "路面塌陷", "13800138098").await;
+    for (case, unit) in [(again.id, UNIT_A), (silent.id, UNIT_A), (elsewhere.id, UNIT_B)] {
+        close(case, unit, now - Duration::days(1)).execute(&mut conn).await.unwrap();
+    }
+    let opens = now + Duration::hours(1);
+    let effect = NewSurvey {
+        purpose: Purpose::Effect,
+        unit_cases: Some(cases),
+        opens_at: opens,
+        ..survey(Anonymity::Identified)
+    };
+    let effect = s.create_survey(&juweihui, &effect, now).await.unwrap();
+    assert_eq!(effect.invited, 1);
+    let invites = |due: Vec<DueMessage>| -> Vec<_> {
+        due.into_iter()
+            .filter(|m| m.notice == CaseNotice::SurveyInvite)
+            .map(|m| (m.about, m.phone, m.recipient, m.lead_unit))
+            .collect()
+    };
+    assert!(invites(s.due_messages(now, 100).await.unwrap()).is_empty(), "not before the survey opens");
+    assert_eq!(
+        invites(s.due_messages(opens, 100).await.unwrap()),
+        [(effect.id, Some("13800138011".to_string()), Recipient::Reporter, Some(UNIT_A.to_string()))]
+    );
 }
 
 conformance!(

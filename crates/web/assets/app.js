@@ -123,3 +123,35 @@
     });
   });
 })();
+
+// A link marked data-add-row="ID" adds one more row to that list of fieldsets in place (the
+// last one copied, emptied and numbered on), up to data-most rows, so that nothing typed is
+// lost. Without this script the link reloads the form with more rows.
+(function () {
+  document.querySelectorAll('[data-add-row]').forEach(function (link) {
+    var rows = document.getElementById(link.getAttribute('data-add-row'));
+    var most = parseInt(link.getAttribute('data-most'), 10);
+    if (!rows) return;
+    link.addEventListener('click', function (event) {
+      var all = rows.querySelectorAll('fieldset');
+      var last = all[all.length - 1];
+      if (!last) return;
+      event.preventDefault();
+      var next = all.length;
+      var row = last.cloneNode(true);
+      row.querySelectorAll('[id], [name], [for]').forEach(function (field) {
+        ['id', 'name', 'for'].forEach(function (attribute) {
+          var value = field.getAttribute(attribute);
+          if (value) field.setAttribute(attribute, value.replace(/_\d+$/, '_' + next));
+        });
+        if (field.tagName === 'SELECT') field.selectedIndex = 0;
+        else if ('value' in field && field.tagName !== 'LABEL') field.value = '';
+      });
+      var number = row.querySelector('[data-row-number]');
+      if (number) number.textContent = String(next + 1);
+      rows.appendChild(row);
+      row.querySelector('input').focus();
+      if (next + 1 >= most) link.hidden = true;
+    });
+  });
+})();

@@ -76,6 +76,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         title: "加装路灯".into(),
         owner_kind: grassroots_domain::accountability::OwnerKind::Committee,
         owner: "居委会".into(),
+        owner_unit: None,
         deadline: now + chrono::Duration::days(30),
         milestones: Vec::new(),
     };

@@ -95,10 +95,12 @@ fn rule(method: &str, path: &str) -> Rule {
             "post",
             "/api/v1/topics/from-cases" | "/api/v1/meetings" | "/api/v1/meetings/{id}/minutes" | "/api/v1/surveys",
         )
-        | (
-            "post",
-            "/api/v1/votes/{id}/decision" | "/api/v1/decisions/{id}/progress" | "/api/v1/decisions/{id}/milestones",
-        ) => Rule::Can(&[RunParticipation]),
+        | ("post", "/api/v1/votes/{id}/decision") => Rule::Can(&[RunParticipation]),
+        // Staff of the place or the owning unit's handlers: the store decides which task.
+        ("get", "/api/v1/owned-decisions")
+        | ("post", "/api/v1/decisions/{id}/progress" | "/api/v1/decisions/{id}/milestones") => {
+            Rule::Can(&[WorkOnCases])
+        }
         ("post", "/api/v1/cases") => Rule::PublicOrStaffWith(TakeInRequests),
         (
             "get",

@@ -552,26 +552,64 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
     let cookie = session(&supervisor);
     let page = app.get(&format!("/meetings/{id}")).header("cookie", &cookie).send().await.text();
     assert!(page.contains(r#"id="record-minutes""#));
+    assert!(!page.contains(r#"name="decision_3""#), "three decision rows at first");
+    let more = app.get(&format!("/meetings/{id}?rows=6")).header("cookie", &cookie).send().await.text();
+    assert!(more.contains(r#"name="decision_5""#) && !more.contains(r#"name="decision_6""#), "rows on asking");
+    assert!(more.contains(r#"<option value="东城区城市管理委员会">"#), "units offered by name");
     let deadline = (Utc::now() + Duration::days(30)).format("%Y-%m-%d").to_string();
-    let minutes = format!(
-        "attended=0&attended=1&minutes={}&decision_0={}&owner_kind_0=organisation&owner_0={}&deadline_0={deadline}&milestones_0=",
-        enc("议定在车棚东侧建集中充电点。"),
-        enc("建设集中充电点"),
-        enc("物业公司")
-    );
-    let recorded = app
-        .post(&format!("/meetings/{id}/minutes"))
-        .header("origin", &origin)
-        .header("cookie", &cookie)
-        .body_with_type("application/x-www-form-urlencoded", minutes)
-        .send()
-        .await;
+    // The fourth row's decision goes to a unit, by its name: one the platform does not know is
+    // refused, naming the field, and the rows come back as typed.
+    let minutes = |unit: &str| {
+        format!(
+            "attended=0&attended=1&minutes={}&decision_0={}&owner_kind_0=organisation&owner_0={}&deadline_0={deadline}&milestones_0=\
+             &decision_3={}&owner_kind_3=unit&owner_3={}&deadline_3={deadline}&milestones_3=",
+            enc("议定在车棚东侧建集中充电点。"),
+            enc("建设集中充电点"),
+            enc("物业公司"),
+            enc("车棚外道路照明"),
+            enc(unit)
+        )
+    };
+    let post_minutes = |body: String| {
+        app.post(&format!("/meetings/{id}/minutes"))
+            .header("origin", &origin)
+            .header("cookie", &cookie)
+            .body_with_type("application/x-www-form-urlencoded", body)
+    };
+    let unknown = post_minutes(minutes("不存在的单位")).send().await;
+    assert_eq!(unknown.status, 422);
+    let refused = unknown.text();
+    assert!(refused.contains("没有这个单位") && refused.contains("车棚外道路照明"), "{refused}");
+    assert_eq!(app.get(&format!("/api/v1/meetings/{id}")).send().await.json()["meeting"]["state"], "planned");
+    let recorded = post_minutes(minutes("东城区城市管理委员会")).send().await;
     assert_eq!(recorded.status, 303, "{}", recorded.text());
     let detail = app.get(&format!("/api/v1/meetings/{id}")).send().await.json();
     assert_eq!(detail["meeting"]["state"], "held");
     assert!(detail["meeting"]["participants"].as_array().unwrap().iter().all(|p| p["attended"] == true));
     let task = detail["decisions"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(detail["decisions"][0]["progress"], "underway");
+    assert_eq!(
+        (detail["decisions"][1]["owner_kind"].as_str(), detail["decisions"][1]["owner_unit"].as_str()),
+        (Some("unit"), Some(UNIT_A))
+    );
+
+    // The unit's handler finds it in their list and reports on it; another unit's cannot.
+    let lighting = detail["decisions"][1]["id"].as_str().unwrap().to_string();
+    let (handler, stranger) = (app.login("handler-a").await, app.login("handler-b").await);
+    let owned = app.get("/api/v1/owned-decisions").bearer(&handler).send().await.json();
+    assert_eq!(owned["tasks"][0]["id"], lighting.as_str());
+    assert_eq!(app.get("/api/v1/owned-decisions").bearer(&stranger).send().await.json()["tasks"], json!([]));
+    let listed = app.get("/decisions").header("cookie", &session(&handler)).send().await.text();
+    assert!(listed.contains(r#"id="owned""#) && listed.contains("车棚外道路照明"), "{listed}");
+    let progress = json!({"note": "灯杆已到货", "percent": 50});
+    let foreign =
+        app.post(&format!("/api/v1/decisions/{lighting}/progress")).bearer(&stranger).json(&progress).send().await;
+    assert_eq!(foreign.status, 404);
+    let form = app.get(&format!("/decisions/{lighting}")).header("cookie", &session(&handler)).send().await.text();
+    assert!(form.contains(r#"name="percent""#), "the owning unit's handler gets the progress form");
+    let by_unit =
+        app.post(&format!("/api/v1/decisions/{lighting}/progress")).bearer(&handler).json(&progress).send().await;
+    assert_eq!((by_unit.status, by_unit.json()["percent"].as_u64()), (200, Some(50)), "{}", by_unit.text());
 
     let worker = app.login("gridworker").await;
     let json_report = app
@@ -612,12 +650,12 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
         .await;
     assert_eq!((again.status, again.error_field().as_deref()), (422, Some("meeting")), "minutes are recorded once");
 
-    // The dashboard counts them: one topic, one council, one decision done on time.
+    // The dashboard counts them: one topic, one council, two decisions, one done on time.
     let leader = session(&app.login("leader").await);
     let board = app.get(&format!("/dashboard?region={COMMUNITY}")).header("cookie", &leader).send().await.text();
     let counted = board.split(r#"id="participation""#).nth(1).and_then(|p| p.split("</p>").next()).unwrap_or_default();
     let figures: Vec<&str> = counted.split("<strong>").skip(1).filter_map(|f| f.split("</strong>").next()).collect();
-    assert_eq!(figures, ["1", "0", "1", "0", "1", "1", "0"], "{counted}");
+    assert_eq!(figures, ["1", "0", "1", "0", "2", "1", "0"], "{counted}");
     assert!(counted.contains("100%"), "done on time: {counted}");
 }
 

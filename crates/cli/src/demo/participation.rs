@@ -152,7 +152,8 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     writeln!(out, "a vote open now ({}) and one announced for next week", parking.title)?;
     let agenda = topics(store, &linked, &community, &worker_actor, &supervisor_actor, now).await?;
     writeln!(out, "topics (议事): one under way with proposals, one on the agenda, one waiting for moderation")?;
-    let lamps = councils(store, &agenda, &community, &supervisor_actor, &worker_actor, lift.id, now).await?;
+    let lamps = councils(store, &agenda, &community, &supervisor_actor, &worker_actor, now).await?;
+    carry_out_lift(store, users, &community, &supervisor_actor, lift.id, now).await?;
     writeln!(out, "a council held with its minutes, its decisions done, under way and overdue; one announced; the lift vote's result being carried out")?;
     surveys(store, &linked, &community, &supervisor_actor, lamps, now).await?;
     writeln!(out, "surveys: needs asked and counted, and how the lights went asked now")?;
@@ -250,7 +251,6 @@ async fn councils(
     community: &str,
     supervisor: &Actor,
     worker: &Actor,
-    lift_vote: Uuid,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Uuid>> {
     let participants = |labels: &[(ParticipantKind, &str)]| {
@@ -282,6 +282,7 @@ async fn councils(
         title: title.into(),
         owner_kind,
         owner: owner.into(),
+        owner_unit: None,
         deadline,
         milestones,
     };
@@ -326,16 +327,49 @@ async fn councils(
         ]),
     };
     store.plan_meeting(supervisor, &next, now).await?;
-    let lift = task(
-        "3号楼加装电梯立项",
-        OwnerKind::Unit,
-        "街道城市管理办公室",
-        now + Duration::days(90),
-        vec![("设计方案公示".into(), now + Duration::days(30))],
-    );
-    let lift = store.add_vote_task(supervisor, lift_vote, &lift, now - Duration::days(9)).await?;
-    store.report_progress(worker, lift.id, &report("已提交立项申请", 10), now - Duration::days(3)).await?;
     Ok(lamps_task)
+}
+
+/// The lift vote's result carried out by the street office, whose handler reports progress.
+async fn carry_out_lift(
+    store: &dyn Store,
+    users: &[User],
+    community: &str,
+    supervisor: &Actor,
+    lift_vote: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let street_office = store
+        .reference()
+        .await?
+        .units
+        .into_iter()
+        .find(|u| u.kind == "street_office" && community.starts_with(&u.region_code))
+        .context("the demo community's street office")?;
+    let lift = NewTask {
+        title: "3号楼加装电梯立项".into(),
+        owner_kind: OwnerKind::Unit,
+        owner: street_office.name_zh.clone(),
+        owner_unit: Some(street_office.id.clone()),
+        deadline: now + Duration::days(90),
+        milestones: vec![("设计方案公示".into(), now + Duration::days(30))],
+    };
+    let lift = store.add_vote_task(supervisor, lift_vote, &lift, now - Duration::days(9)).await?;
+    let handler = users
+        .iter()
+        .find(|u| {
+            u.role == Role::Handler && u.scope == grassroots_domain::Scope::Unit { unit: street_office.id.clone() }
+        })
+        .context("the street office's handler")?;
+    store
+        .report_progress(
+            &handler.actor(),
+            lift.id,
+            &NewUpdate { note: "已提交立项申请".into(), percent: 10, photo: None },
+            now - Duration::days(3),
+        )
+        .await?;
+    Ok(())
 }
 
 /// A needs survey closed with its answers counted, and a 问效 survey open on the lights.

@@ -1,7 +1,7 @@
 //! 决议落实: tasks, milestones and progress reports with photos.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::accountability::{check_percent, OwnerKind, Source};
+use grassroots_domain::accountability::{check_percent, may_report, OwnerKind, Source};
 use grassroots_domain::votes::Phase;
 use grassroots_domain::{Actor, FieldError};
 use sqlx::any::AnyRow;
@@ -14,8 +14,16 @@ use super::{from_ms, ms, Args, SqlStore};
 use crate::accountability::{Milestone, NewTask, NewUpdate, Task, TaskUpdate};
 use crate::{PlaceFilter, Result, StoreError, VoteStore};
 
-const COLUMNS: &str = "t.id, t.region_code, t.title, t.source_kind, t.source_id, t.owner_kind, t.owner, t.deadline, \
-     t.percent, t.done_at, t.created_at";
+const COLUMNS: &str = "t.id, t.region_code, t.title, t.source_kind, t.source_id, t.owner_kind, t.owner, t.owner_unit, \
+     t.deadline, t.percent, t.done_at, t.created_at";
+
+/// `NotFound` unless the actor may report on the task (its place's staff, its unit's handlers).
+fn reporting(actor: &Actor, task: &Task) -> Result<()> {
+    match may_report(actor, &task.region_code, task.owner_unit.as_deref()) {
+        true => Ok(()),
+        false => Err(StoreError::NotFound),
+    }
+}
 
 fn small(n: i64) -> u8 {
     u8::try_from(n).unwrap_or(0)
@@ -72,6 +80,7 @@ async fn task_from(conn: &mut AnyConnection, r: &AnyRow, with_updates: bool) -> 
         source_id: uuid_column(r, "source_id")?,
         owner_kind: coded(OwnerKind::parse, "task owner", r.try_get("owner_kind")?)?,
         owner: r.try_get("owner")?,
+        owner_unit: r.try_get("owner_unit")?,
         deadline: from_ms(r.try_get("deadline")?),
         percent: small(r.try_get("percent")?),
         done_at: r.try_get::<Option<i64>, _>("done_at")?.map(from_ms),
@@ -114,8 +123,8 @@ pub(super) async fn insert_task(
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO tasks (id, region_code, title, source_kind, source_id, owner_kind, owner, deadline, percent, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)",
+        "INSERT INTO tasks (id, region_code, title, source_kind, source_id, owner_kind, owner, owner_unit, deadline, \
+         percent, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11)",
     )
     .bind(id.to_string())
     .bind(region_code.to_string())
@@ -124,6 +133,7 @@ pub(super) async fn insert_task(
     .bind(source_id.to_string())
     .bind(task.owner_kind.as_str())
     .bind(task.owner.clone())
+    .bind(task.owner_unit.clone())
     .bind(ms(task.deadline))
     .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
     .bind(ms(now))
@@ -140,7 +150,7 @@ pub(super) async fn insert_task(
     }
     let detail = serde_json::json!({
         "source": source.as_str(), "source_id": source_id, "title": task.title,
-        "owner": task.owner, "deadline": task.deadline,
+        "owner": task.owner, "owner_unit": task.owner_unit, "deadline": task.deadline,
     });
     events::audit(conn, now, actor, "task_set", Some(Subject { kind: "task", id }), detail).await?;
     Ok(id)
@@ -201,6 +211,17 @@ impl crate::TaskStore for SqlStore {
         tasks_where(&mut conn, &condition, args).await
     }
 
+    async fn tasks_owned_by(&self, unit: &str, limit: i64) -> Result<Vec<Task>> {
+        let mut args = Args::default();
+        let condition = format!(
+            "t.owner_unit = {} AND t.done_at IS NULL ORDER BY t.deadline, t.id LIMIT {}",
+            args.text(unit.to_string()),
+            args.int(limit)
+        );
+        let mut conn = self.read.acquire().await?;
+        tasks_where(&mut conn, &condition, args).await
+    }
+
     async fn count_overdue_tasks(&self, places: &PlaceFilter, now: DateTime<Utc>) -> Result<u64> {
         let mut args = Args::default();
         let sql = format!(
@@ -214,7 +235,7 @@ impl crate::TaskStore for SqlStore {
 
     async fn report_progress(&self, actor: &Actor, id: Uuid, update: &NewUpdate, now: DateTime<Utc>) -> Result<Task> {
         let task = self.task(id).await?.ok_or(StoreError::NotFound)?;
-        reaching(actor, &task.region_code)?;
+        reporting(actor, &task)?;
         // The photo is on disk before the row that names it commits.
         let photo = match &update.photo {
             Some(p) => Some((self.files.put(p.bytes.clone()).await?.digest, p.media_type.clone())),
@@ -257,7 +278,7 @@ impl crate::TaskStore for SqlStore {
     async fn complete_milestone(&self, actor: &Actor, id: Uuid, position: usize, now: DateTime<Utc>) -> Result<Task> {
         let mut tx = self.write.begin().await?;
         let task = task_in(&mut tx, id).await?;
-        reaching(actor, &task.region_code)?;
+        reporting(actor, &task)?;
         let done = sqlx::query(
             "UPDATE task_milestones SET done_at = $3 WHERE task_id = $1 AND position = $2 AND done_at IS NULL",
         )

@@ -14,6 +14,7 @@ use super::support::phone_context;
 use super::{anonymous_placeholders, from_ms, ms, Inserts, SqlStore};
 use crate::crypto::context;
 use crate::messages::{DueMessage, MessageLine, MessageOutcome, MessageState, Recipient};
+use crate::surveys::UnitCases;
 use crate::{Result, StoreError};
 
 /// Queues the messages an event of a case gives, if the event is news to a resident: to the
@@ -57,6 +58,37 @@ impl MessageRow {
         let notice = CaseNotice::for_event(&event.kind).filter(|_| notify_reporter)?;
         Some(Self { notice, case_id: event.case_id, about: event.id, to: (None, None), at: event.at })
     }
+}
+
+/// Invites to a 问效 survey the reporters of the cases the unit closed in its period, one text
+/// each however many of their cases it closed, and only those who asked to be kept informed;
+/// sent from `at` (when the survey opens), in the survey's transaction. Returns how many.
+pub(super) async fn enqueue_survey_invites(
+    conn: &mut AnyConnection,
+    survey: Uuid,
+    cases: &UnitCases,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT id, reporter_phone_tag FROM cases WHERE lead_unit = $1 AND closed_at >= $2 AND closed_at < $3 \
+         AND notify_reporter = 1 AND reporter_phone_enc IS NOT NULL AND reporter_phone_tag IS NOT NULL ORDER BY id",
+    )
+    .bind(cases.unit.clone())
+    .bind(ms(cases.from))
+    .bind(ms(cases.to))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut reporters = std::collections::HashSet::new();
+    let mut invites = Vec::new();
+    for row in &rows {
+        if reporters.insert(row.try_get::<String, _>("reporter_phone_tag")?) {
+            let case_id = uuid_column(row, "id")?;
+            invites.push(MessageRow { notice: CaseNotice::SurveyInvite, case_id, about: survey, to: (None, None), at });
+        }
+    }
+    let invited = invites.len() as u64;
+    message_inserts(anonymous_placeholders(conn), invites)?.execute(conn).await?;
+    Ok(invited)
 }
 
 const MESSAGE_HEAD: &str = "INSERT INTO messages (id, kind, aggregate_type, aggregate_id, event_id, supporter_id, \
@@ -141,7 +173,7 @@ impl SqlStore {
 impl crate::MessageStore for SqlStore {
     async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.aggregate_id, m.supporter_id, m.staff_id, m.attempts, m.created_at, c.tracking_no, \
+            "SELECT m.id, m.kind, m.aggregate_id, m.event_id, m.supporter_id, m.staff_id, m.attempts, m.created_at, c.tracking_no, \
              c.lead_unit, u.name_zh AS lead_unit_name, c.reporter_phone_enc, s.phone_enc AS supporter_phone_enc, \
              st.phone_enc AS staff_phone_enc \
              FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
@@ -174,6 +206,7 @@ impl crate::MessageStore for SqlStore {
                     id: uuid_column(r, "id")?,
                     notice: notice_column(r)?,
                     case_id,
+                    about: uuid_column(r, "event_id")?,
                     tracking_no: r.try_get("tracking_no")?,
                     phone,
                     recipient,

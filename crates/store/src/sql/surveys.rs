@@ -9,13 +9,14 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
+use super::messages::enqueue_survey_invites;
 use super::rows::{coded, count, holding, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::surveys::{NewSurvey, Responded, Response, Survey, UnitCases};
 use crate::{PlaceFilter, Result, StoreError};
 
 const COLUMNS: &str = "s.id, s.region_code, s.title, s.intro, s.purpose, s.anonymity, s.questions, s.opens_at, \
-     s.closes_at, s.task_id, s.unit_id, s.cases_from, s.cases_to, s.created_at, \
+     s.closes_at, s.task_id, s.unit_id, s.cases_from, s.cases_to, s.invited, s.created_at, \
      (SELECT COUNT(*) FROM survey_respondents r WHERE r.survey_id = s.id) AS responses";
 
 fn survey(r: &AnyRow) -> Result<Survey> {
@@ -42,6 +43,7 @@ fn survey(r: &AnyRow) -> Result<Survey> {
         task_id: r.try_get::<Option<String>, _>("task_id")?.map(|_| uuid_column(r, "task_id")).transpose()?,
         unit_cases,
         responses: count(r.try_get("responses")?),
+        invited: count(r.try_get("invited")?),
         created_at: from_ms(r.try_get("created_at")?),
     })
 }
@@ -80,6 +82,15 @@ impl crate::SurveyStore for SqlStore {
             "anonymity": s.anonymity.as_str(), "questions": s.questions.len(),
         });
         events::audit(&mut tx, now, actor, "survey_created", Some(Subject { kind: "survey", id }), detail).await?;
+        if let Some(cases) = &s.unit_cases {
+            // The texts go out when the survey opens.
+            let invited = enqueue_survey_invites(&mut tx, id, cases, s.opens_at.max(now)).await?;
+            sqlx::query("UPDATE surveys SET invited = $2 WHERE id = $1")
+                .bind(id.to_string())
+                .bind(i64::try_from(invited).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
+        }
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM surveys s WHERE s.id = $1"))
             .bind(id.to_string())
             .fetch_one(&mut *tx)

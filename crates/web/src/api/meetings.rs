@@ -40,6 +40,7 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(record_minutes))
         .routes(routes!(vote_decision))
         .routes(routes!(overdue))
+        .routes(routes!(owned))
         .routes(routes!(report))
         .routes(routes!(complete_milestone))
 }
@@ -134,6 +135,8 @@ pub struct TaskView {
     /// `unit`, `committee` or `organisation`, and its name.
     pub owner_kind: String,
     pub owner: String,
+    /// The platform's unit that carries it out (whose handlers report progress), if a unit.
+    pub owner_unit: Option<String>,
     pub deadline: DateTime<Utc>,
     pub percent: u8,
     /// `underway`, `overdue`, `done_on_time` or `done_late`.
@@ -155,6 +158,7 @@ pub(crate) fn task_view(t: Task) -> TaskView {
         source_id: t.source_id,
         owner_kind: t.owner_kind.as_str().to_string(),
         owner: t.owner,
+        owner_unit: t.owner_unit,
         deadline: t.deadline,
         percent: t.percent,
         progress: p.as_str().to_string(),
@@ -263,6 +267,7 @@ pub struct DecisionBody {
     pub title: String,
     /// `unit`, `committee` or `organisation`.
     pub owner_kind: String,
+    /// The name; for a unit, one of the platform's units by id or name.
     pub owner: String,
     /// A day (`2026-12-31`) or an RFC 3339 time; not past.
     pub deadline: String,
@@ -358,6 +363,15 @@ pub async fn overdue(
     Ok(Json(Tasks { tasks: accountability::overdue(&state, &staff.user).await?.into_iter().map(task_view).collect() }))
 }
 
+/// The decisions the caller's unit carries out and has not done, nearest deadline first (a
+/// handler's list; empty for staff of places).
+#[utoipa::path(get, path = "/v1/owned-decisions", tag = "participation",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Tasks), (status = "default", body = ErrorBody)))]
+pub async fn owned(State(state): State<Arc<AppState>>, staff: Can<need::WorkOnCases>) -> Result<Json<Tasks>, ApiError> {
+    Ok(Json(Tasks { tasks: accountability::owned(&state, &staff.user).await?.into_iter().map(task_view).collect() }))
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressBody {
@@ -377,14 +391,15 @@ pub struct ProgressWithPhoto {
     photo: Vec<u8>,
 }
 
-/// Reports progress on a decision of the caller's places, as JSON or with a photo.
+/// Reports progress on a decision, as JSON or with a photo: staff of its place, or handlers of
+/// the unit that carries it out.
 #[utoipa::path(post, path = "/v1/decisions/{id}/progress", tag = "participation",
     request_body(content((ProgressBody = "application/json"), (ProgressWithPhoto = "multipart/form-data"))),
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TaskView), (status = "default", body = ErrorBody)))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    staff: Can<need::RunParticipation>,
+    staff: Can<need::WorkOnCases>,
     Path(id): Path<String>,
     body: JsonWithPhotos<ProgressBody>,
 ) -> Result<Json<TaskView>, ApiError> {
@@ -401,13 +416,13 @@ pub struct MilestoneBody {
     pub position: usize,
 }
 
-/// Marks a milestone of a decision done.
+/// Marks a milestone of a decision done (who may: as for progress).
 #[utoipa::path(post, path = "/v1/decisions/{id}/milestones", tag = "participation", request_body = MilestoneBody,
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TaskView), (status = "default", body = ErrorBody)))]
 pub async fn complete_milestone(
     State(state): State<Arc<AppState>>,
-    staff: Can<need::RunParticipation>,
+    staff: Can<need::WorkOnCases>,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<MilestoneBody>,
 ) -> Result<Json<TaskView>, ApiError> {

@@ -70,6 +70,8 @@ pub struct SurveyView {
     /// The unit whose cases it asks about.
     pub unit: Option<String>,
     pub responses: u64,
+    /// Reporters of the unit's cases texted an invitation (those who asked to be kept informed).
+    pub invited: u64,
 }
 
 pub(crate) fn survey_view(state: &AppState, s: Survey) -> SurveyView {
@@ -92,6 +94,7 @@ pub(crate) fn survey_view(state: &AppState, s: Survey) -> SurveyView {
         task_id: s.task_id,
         unit: s.unit_cases.map(|u| u.unit),
         responses: s.responses,
+        invited: s.invited,
     }
 }
 

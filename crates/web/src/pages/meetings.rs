@@ -13,9 +13,9 @@ use chrono::Utc;
 use grassroots_app::accountability::{self, DecisionForm};
 use grassroots_app::meetings::{self, MeetingForm, MinutesForm};
 use grassroots_app::AppError;
-use grassroots_domain::accountability::progress;
+use grassroots_domain::accountability::{progress, OwnerKind};
 use grassroots_domain::deliberation::TopicState;
-use grassroots_domain::meetings::{MeetingState, ParticipantKind};
+use grassroots_domain::meetings::{MeetingState, ParticipantKind, MOST_DECISIONS};
 use grassroots_store::accountability::Task;
 use grassroots_store::meetings::Meeting;
 use grassroots_store::PlaceFilter;
@@ -25,11 +25,11 @@ use uuid::Uuid;
 use super::votes::places_held;
 use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
-use crate::extract::{ApiForm, PageForm};
+use crate::extract::{ApiForm, ApiQuery, PageForm};
 use crate::session::{need, Can, MaybeStaff, Staff};
 use crate::AppState;
 
-/// Decision rows the minutes form offers (blank ones are left out).
+/// Decision rows the minutes form offers at first (blank ones are left out).
 const DECISION_ROWS: usize = 3;
 
 pub struct MeetingLine {
@@ -171,6 +171,20 @@ pub(crate) fn task_line(lang: &Lang, t: &Task) -> TaskLine {
     }
 }
 
+/// Who may carry a decision out, for a decision's form: the kinds, and the platform's units by
+/// name (offered as the name is typed).
+pub(crate) struct OwnerChoices {
+    pub kinds: Vec<(&'static str, String)>,
+    pub units: Vec<String>,
+}
+
+pub(crate) fn owner_choices(state: &AppState, lang: &Lang) -> OwnerChoices {
+    OwnerChoices {
+        kinds: OwnerKind::ALL.iter().map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string())).collect(),
+        units: state.reference().units.iter().map(|u| u.name_zh.clone()).collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "meeting.html")]
 struct MeetingPage {
@@ -190,8 +204,10 @@ struct MeetingPage {
     decisions: Vec<TaskLine>,
     /// The minutes form, for staff of the place while it is announced.
     may_record: bool,
-    owner_kinds: Vec<(&'static str, String)>,
+    owners: OwnerChoices,
+    /// The decision rows of the minutes form (more on asking, up to `most`).
     rows: Vec<usize>,
+    most: usize,
     filled: Filled,
     /// The page as printed: notice or minutes, without the site around it.
     print: bool,
@@ -226,16 +242,20 @@ async fn meeting_page(
         minutes: m.minutes.clone().unwrap_or_default(),
         decisions: decisions.iter().map(|t| task_line(&lang, t)).collect(),
         may_record: may_record && !print,
-        owner_kinds: grassroots_domain::accountability::OwnerKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string()))
-            .collect(),
+        owners: owner_choices(state, &lang),
         rows: (0..DECISION_ROWS).collect(),
+        most: MOST_DECISIONS,
         filled: Filled::default(),
         print,
         chrome: Chrome::new(lang, staff, uri),
         lang,
     })
+}
+
+#[derive(Deserialize)]
+pub struct MeetingParams {
+    /// How many decision rows the minutes form shows (the link that adds some, without script).
+    rows: Option<usize>,
 }
 
 pub async fn show(
@@ -244,9 +264,12 @@ pub async fn show(
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<MeetingParams>,
 ) -> Result<Html<String>, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
-    Ok(Html(meeting_page(&state, id, staff.as_ref(), lang, &uri, false).await?.render()?))
+    let mut page = meeting_page(&state, id, staff.as_ref(), lang, &uri, false).await?;
+    page.rows = (0..params.rows.unwrap_or(DECISION_ROWS).clamp(1, MOST_DECISIONS)).collect();
+    Ok(Html(page.render()?))
 }
 
 /// The notice (before) or the minutes (after), to print and post.
@@ -271,7 +294,8 @@ pub async fn record(
 ) -> Result<Response, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
     let filled = Filled::new(fields);
-    let decisions = (0..DECISION_ROWS)
+    // One row past the most, so that a form with too many is refused rather than cut.
+    let decisions = (0..=MOST_DECISIONS)
         .map(|row| DecisionForm {
             title: filled.value(&format!("decision_{row}")).to_string(),
             owner_kind: filled.value(&format!("owner_kind_{row}")).to_string(),
@@ -293,6 +317,8 @@ pub async fn record(
             let status = e.status;
             let error = Some(shown_error(e, &lang)?);
             let mut page = meeting_page(&state, id, Some(&staff), lang, &uri, false).await?;
+            let filled_rows = (0..=MOST_DECISIONS).filter(|row| !filled.value(&format!("decision_{row}")).is_empty());
+            page.rows = (0..filled_rows.max().map_or(DECISION_ROWS, |last| (last + 1).max(DECISION_ROWS))).collect();
             page.filled = Filled { error, ..filled };
             Ok((status, Html(page.render()?)).into_response())
         }
@@ -307,6 +333,8 @@ struct DecisionsPage {
     tasks: Vec<TaskLine>,
     /// Overdue in the staff member's places.
     overdue: Vec<TaskLine>,
+    /// Owned by the handler's unit, not done yet.
+    owned: Vec<TaskLine>,
 }
 
 /// Every decision being carried out (公示); for staff, those overdue in their places first.
@@ -321,9 +349,14 @@ pub async fn decisions(
         Some(s) => accountability::overdue(&state, &s.user).await?,
         None => Vec::new(),
     };
+    let owned = match &staff {
+        Some(s) => accountability::owned(&state, &s.user).await?,
+        None => Vec::new(),
+    };
     let page = DecisionsPage {
         tasks: tasks.iter().map(|t| task_line(&lang, t)).collect(),
         overdue: overdue.iter().map(|t| task_line(&lang, t)).collect(),
+        owned: owned.iter().map(|t| task_line(&lang, t)).collect(),
         chrome: Chrome::new(lang, staff.as_ref(), &uri),
         lang,
     };
@@ -383,8 +416,7 @@ async fn decision_page(
                 )
             })
             .collect(),
-        may_report: t.done_at.is_none()
-            && runs_participation(staff).is_some_and(|s| s.user.scope.reaches(&t.region_code)),
+        may_report: staff.is_some_and(|s| accountability::may_report(&s.user, &t)),
         filled: Filled::default(),
         chrome: Chrome::new(lang, staff, uri),
         lang,
@@ -402,10 +434,11 @@ pub async fn decision(
     Ok(Html(decision_page(&state, id, staff.as_ref(), lang, &uri).await?.render()?))
 }
 
-/// A progress report from the decision's page, with a photo if one was chosen.
+/// A progress report from the decision's page, with a photo if one was chosen: staff of the
+/// place, or handlers of the unit that owns it.
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    staff: Can<need::RunParticipation>,
+    staff: Can<need::WorkOnCases>,
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,

@@ -176,6 +176,8 @@ struct SurveyPage {
     opens: String,
     closes: String,
     responses: u64,
+    /// For a survey of a unit's cases: (the unit's name, reporters texted an invitation).
+    invited: Option<(String, u64)>,
     questions: Vec<QuestionLine>,
     asked: Respondent,
     /// Whether the counts (and for staff the texts) are shown.
@@ -256,6 +258,10 @@ async fn survey_page(
         opens: beijing_minutes(survey.opens_at),
         closes: beijing_minutes(survey.closes_at),
         responses: survey.responses,
+        invited: survey.unit_cases.as_ref().map(|cases| {
+            let unit = state.reference().unit(&cases.unit).map_or_else(|| cases.unit.clone(), |u| u.name_zh.clone());
+            (unit, survey.invited)
+        }),
         questions,
         asked,
         results: results.is_some(),

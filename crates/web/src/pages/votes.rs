@@ -12,14 +12,13 @@ use chrono::Utc;
 use grassroots_app::accountability;
 use grassroots_app::votes::{self, PaperVoterForm, Standing, VoteForm};
 use grassroots_app::AppError;
-use grassroots_domain::accountability::OwnerKind;
 use grassroots_domain::votes::{agreed_paper_count, Eligibility, PaperCount, Phase, VoteKind};
 use grassroots_domain::{Capability, RegionLevel};
 use grassroots_store::votes::Vote;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::meetings::{task_line, TaskLine};
+use super::meetings::{owner_choices, task_line, OwnerChoices, TaskLine};
 use super::{
     beijing_minutes, form_error, percent, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang,
 };
@@ -362,7 +361,7 @@ struct RunPage {
     may_publish: bool,
     /// After publication: the tasks carrying the result out, and the kinds of owner for one more.
     decisions: Vec<TaskLine>,
-    owner_kinds: Vec<(&'static str, String)>,
+    owners: OwnerChoices,
     typed: Filled,
     /// What the last step did.
     done: Option<String>,
@@ -415,10 +414,7 @@ async fn run_page(
             .collect(),
         may_publish: staff.user.scope.covers_place(&vote.region_code) && phase == Phase::Closed,
         decisions: accountability::of(state, vote.id).await?.iter().map(|t| task_line(&lang, t)).collect(),
-        owner_kinds: OwnerKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), lang.t(k.label_zh(), k.label_en()).to_string()))
-            .collect(),
+        owners: owner_choices(state, &lang),
         typed,
         done: None,
         chrome: Chrome::new(lang, Some(staff), uri),
