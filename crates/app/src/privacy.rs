@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use grassroots_domain::personal::{normalize_phone, validate_name};
+use grassroots_domain::residents::Mobile;
 use grassroots_domain::Capability;
 use grassroots_store::{RevealedPersonalData, User};
 use uuid::Uuid;
@@ -72,10 +73,19 @@ pub struct SubjectCase {
     pub personal: Option<RevealedPersonalData>,
 }
 
+/// What a request reached: the cases, and whether a resident account of the number was closed
+/// (a request to erase closes it).
+#[derive(Debug, Clone)]
+pub struct SubjectOutcome {
+    pub cases: Vec<SubjectCase>,
+    pub account_closed: bool,
+}
+
 /// Carries the request out across every case with the phone number, each audited with the
-/// reference. Administrators only.
+/// reference; a request to erase also closes the number's resident account. Administrators
+/// only.
 #[tracing::instrument(skip_all, fields(by = %by.username))]
-pub async fn subject_request(platform: &Platform, by: &User, request: SubjectRequest) -> Result<Vec<SubjectCase>> {
+pub async fn subject_request(platform: &Platform, by: &User, request: SubjectRequest) -> Result<SubjectOutcome> {
     if !by.role.may(Capability::Administer) {
         return Err(AppError::lacks(Capability::Administer));
     }
@@ -123,5 +133,13 @@ pub async fn subject_request(platform: &Platform, by: &User, request: SubjectReq
         };
         done.push(SubjectCase { id, tracking_no: record.tracking_no, personal });
     }
-    Ok(done)
+    // Only a mainland mobile signs in: another number has no account.
+    let account = match (&request.kind, Mobile::parse(&phone)) {
+        (SubjectRequestKind::Delete, Ok(mobile)) => platform.store.resident_by_phone(&mobile).await?,
+        _ => None,
+    };
+    if let Some(resident) = &account {
+        platform.store.close_resident_account(&actor, resident.id, Some(&reference), now).await?;
+    }
+    Ok(SubjectOutcome { cases: done, account_closed: account.is_some() })
 }

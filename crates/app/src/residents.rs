@@ -7,11 +7,10 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::personal::mask_phone;
-use grassroots_domain::residents::{
-    check_code_form, code_text, code_valid, may_send, session_valid, Mobile, CODE_DIGITS,
-};
+use grassroots_domain::residents::{check_code_form, code_text, code_valid, session_valid, Mobile, CODE_DIGITS};
+use grassroots_domain::Actor;
 use grassroots_store::auth::{digest, new_token};
-use grassroots_store::residents::{Resident, ResidentReport, SignIn};
+use grassroots_store::residents::{CodeKept, Resident, ResidentReport, SignIn};
 use rand::Rng;
 
 use crate::{AppError, Platform, Result};
@@ -73,14 +72,12 @@ pub struct CodeSent {
 pub async fn send_code(platform: &Platform, phone: &str, address: IpAddr) -> Result<CodeSent> {
     let mobile = Mobile::parse(phone)?;
     let now = Utc::now();
-    let recent = platform.store.code_sends(&mobile, address, now).await?;
-    if let Err(refusal) = may_send(&recent, now) {
-        return Err(AppError::TooManyAttempts { retry_after_secs: refusal.retry_after() });
-    }
     let code = draw_code();
     let expires_at = now + code_valid();
     // Kept before it is sent: a code that reaches a phone can always be tried, and counts.
-    platform.store.keep_code(&mobile, address, &code, now, expires_at).await?;
+    if let CodeKept::Refused(refusal) = platform.store.keep_code(&mobile, address, &code, now, expires_at).await? {
+        return Err(AppError::TooManyAttempts { retry_after_secs: refusal.retry_after() });
+    }
     platform.texter().send(&mobile, &code_text(&code)).await.map_err(|why| {
         tracing::warn!(error = %why, "a sign-in code was not taken by the SMS provider");
         AppError::Unavailable("验证码短信未能发出，请稍后再试 / the text could not be sent; try again later".into())
@@ -158,5 +155,5 @@ pub async fn my_page(platform: &Platform, resident: Resident) -> Result<MyPage> 
 /// Closes the resident's account at their asking (注销): signed out everywhere, their number
 /// forgotten with it. What they reported stays as cases.
 pub async fn close_account(platform: &Platform, resident: &Resident) -> Result<()> {
-    Ok(platform.store.close_resident_account(resident.id, Utc::now()).await?)
+    Ok(platform.store.close_resident_account(&Actor::Resident, resident.id, None, Utc::now()).await?)
 }

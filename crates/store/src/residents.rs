@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use grassroots_domain::residents::{CodeTry, Mobile, RecentSends};
-use grassroots_domain::CaseState;
+use grassroots_domain::residents::{CodeRefusal, CodeTry, Mobile};
+use grassroots_domain::{Actor, CaseState};
 use uuid::Uuid;
 
 use crate::Result;
@@ -29,6 +29,13 @@ pub enum SignIn {
     Refused(CodeTry),
 }
 
+/// Whether a code was kept (then it may be sent), or refused by a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKept {
+    Kept,
+    Refused(CodeRefusal),
+}
+
 /// A case the resident reported (found by their number), as they may see it in their list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResidentReport {
@@ -41,10 +48,9 @@ pub struct ResidentReport {
 
 #[async_trait]
 pub trait ResidentStore: Send + Sync {
-    /// The codes sent to `mobile` and asked from `address` since the domain's
-    /// `counted_since(now)`.
-    async fn code_sends(&self, mobile: &Mobile, address: IpAddr, now: DateTime<Utc>) -> Result<RecentSends>;
-    /// Keeps a code sent now (its digest only), valid until `expires_at`.
+    /// Keeps a code sent now (its digest only), valid until `expires_at`, unless the domain's
+    /// limits on the sends to `mobile` and from `address` refuse it. The count and the keeping
+    /// are one step: of concurrent asks, no more pass than the limits allow.
     async fn keep_code(
         &self,
         mobile: &Mobile,
@@ -52,7 +58,7 @@ pub trait ResidentStore: Send + Sync {
         code: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<CodeKept>;
     /// Tries `code` against the newest code sent to `mobile`. A wrong try is counted; the right
     /// one is used up, the resident made if new, and a session opened under `token_hash` until
     /// `session_expires`, in one transaction. Concurrent tries of one code sign in at most once.
@@ -71,11 +77,18 @@ pub trait ResidentStore: Send + Sync {
     async fn end_resident_session(&self, token_hash: &str) -> Result<()>;
     /// The cases reported from the resident's number, newest first.
     async fn resident_reports(&self, resident: Uuid, limit: i64) -> Result<Vec<ResidentReport>>;
-    /// Closes the resident's account at their asking (注销): the account with its sealed number,
-    /// its sessions, its household link and the codes sent to it go, in one audited
-    /// transaction. The cases they reported stay, with the reporter's data a privacy request or
-    /// retention erases; the rolls of votes keep that the account voted.
-    async fn close_resident_account(&self, resident: Uuid, now: DateTime<Utc>) -> Result<()>;
+    /// Closes the resident's account (注销), at their asking (`actor` the resident) or an
+    /// administrator's carrying out their request to erase (with its `reference`): the account
+    /// with its sealed number, its sessions, its household link and the codes sent to it go,
+    /// in one audited transaction. The cases they reported stay, with the reporter's data a
+    /// privacy request or retention erases; the rolls of votes keep that the account voted.
+    async fn close_resident_account(
+        &self,
+        actor: &Actor,
+        resident: Uuid,
+        reference: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Forgets the codes sent before `before` (past the day they are counted in); how many.
     async fn forget_codes_before(&self, before: DateTime<Utc>) -> Result<u64>;
 }

@@ -71,7 +71,8 @@ async fn staff_account(s: &dyn Store, username: &str, role: Role, scope: &str) -
 
 async fn resident(s: &dyn Store, phone: &str) -> Resident {
     let (mobile, now) = (Mobile::parse(phone).unwrap(), Utc::now());
-    s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    let kept = s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(kept, grassroots_store::residents::CodeKept::Kept);
     match s.sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + Duration::days(1)).await.unwrap()
     {
         SignIn::SignedIn(r) => r,
@@ -138,7 +139,7 @@ async fn a_grid_worker_confirms_or_refuses_what_residents_ask(db: TestDb) {
     assert_eq!(audited, 3);
 
     // Closing the account takes its link with it.
-    s.close_resident_account(a.id, now).await.unwrap();
+    s.close_resident_account(&Actor::Resident, a.id, None, now).await.unwrap();
     assert_eq!(s.household_link(a.id).await.unwrap(), None);
 }
 

@@ -1,5 +1,6 @@
-//! Residents' accounts on every backend: codes are counted per number and per address and kept
-//! only as digests; a wrong try is counted and a code spent after five; the right code signs in
+//! Residents' accounts on every backend: codes are counted per number and per address, one
+//! step with keeping them (of concurrent asks, the limits let one through), and kept only as
+//! digests; a wrong try is counted and a code spent after five; the right code signs in
 //! once, under concurrency too, making the resident on first sign-in; sessions expire and end;
 //! a resident's reports are the cases reported from their number.
 
@@ -8,9 +9,10 @@ mod support;
 use std::net::IpAddr;
 
 use chrono::{Duration, Utc};
-use grassroots_domain::residents::{CodeTry, Mobile, MAX_TRIES};
+use grassroots_domain::residents::{CodeRefusal, CodeTry, Mobile, MAX_TRIES};
+use grassroots_domain::Actor;
 use grassroots_store::prelude::*;
-use grassroots_store::residents::SignIn;
+use grassroots_store::residents::{CodeKept, SignIn};
 use sqlx::{Connection, Row};
 use support::*;
 
@@ -26,17 +28,12 @@ async fn codes_are_counted_and_kept_as_digests_only(db: TestDb) {
     let s = &*db.store;
     let now = Utc::now();
     let (a, b) = (mobile("13800138000"), mobile("13900139000"));
-    s.keep_code(&a, address(1), "123456", now - Duration::hours(2), now).await.unwrap();
-    s.keep_code(&a, address(1), "234567", now - Duration::minutes(30), now).await.unwrap();
-    s.keep_code(&b, address(1), "345678", now - Duration::minutes(10), now).await.unwrap();
-    s.keep_code(&b, address(2), "456789", now - Duration::minutes(5), now).await.unwrap();
+    assert_eq!(s.keep_code(&a, address(1), "123456", now - Duration::hours(2), now).await.unwrap(), CodeKept::Kept);
+    assert_eq!(s.keep_code(&a, address(1), "234567", now - Duration::minutes(30), now).await.unwrap(), CodeKept::Kept);
+    assert_eq!(s.keep_code(&b, address(1), "345678", now - Duration::minutes(10), now).await.unwrap(), CodeKept::Kept);
+    assert_eq!(s.keep_code(&b, address(2), "456789", now - Duration::minutes(5), now).await.unwrap(), CodeKept::Kept);
     // Older than a day: not counted, and gone when the codes past their day are forgotten.
-    s.keep_code(&a, address(3), "567890", now - Duration::hours(30), now).await.unwrap();
-
-    let sends = s.code_sends(&a, address(1), now).await.unwrap();
-    assert_eq!(sends.to_number.len(), 2, "the number's sends within a day");
-    assert_eq!(sends.from_address.len(), 2, "the address's sends within the hour, to any number");
-    assert_eq!(s.code_sends(&b, address(9), now).await.unwrap().from_address.len(), 0);
+    assert_eq!(s.keep_code(&a, address(3), "567890", now - Duration::hours(30), now).await.unwrap(), CodeKept::Kept);
 
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
     let rows =
@@ -60,6 +57,43 @@ async fn codes_are_counted_and_kept_as_digests_only(db: TestDb) {
     assert_eq!(left, 4);
 }
 
+async fn keep(s: &dyn Store, phone: &str, from: u8, at: chrono::DateTime<Utc>) -> CodeKept {
+    s.keep_code(&mobile(phone), address(from), "123456", at, at + Duration::minutes(5)).await.unwrap()
+}
+
+async fn the_limits_count_a_number_s_day_and_an_address_s_hour_and_hold_under_concurrency(db: TestDb) {
+    let s = &*db.store;
+    let now = Utc::now();
+    // Ten a day to one number, counted over the last 24 hours.
+    let number = "13800138001";
+    for n in 0..10 {
+        let at = now - Duration::hours(23) + Duration::hours(2 * n);
+        assert_eq!(keep(s, number, 1, at).await, CodeKept::Kept, "send {n}");
+    }
+    assert!(matches!(keep(s, number, 2, now).await, CodeKept::Refused(CodeRefusal::NumberToday { .. })));
+    let later = now + Duration::hours(1) + Duration::minutes(1);
+    assert_eq!(keep(s, number, 2, later).await, CodeKept::Kept, "the oldest left the day");
+
+    // Twenty an hour from one address, to any numbers.
+    for n in 0..20 {
+        let at = now - Duration::minutes(50) + Duration::minutes(n);
+        assert_eq!(keep(s, &format!("1370000{n:04}"), 3, at).await, CodeKept::Kept);
+    }
+    assert!(matches!(keep(s, "13700009999", 3, now).await, CodeKept::Refused(CodeRefusal::Address { .. })));
+    assert_eq!(keep(s, "13700009999", 4, now).await, CodeKept::Kept, "another address");
+
+    // Eight asks for one number at once: one code is kept, the others wait their minute.
+    let asks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = db.store.clone();
+            tokio::spawn(async move { keep(&*store, "13600136000", 10 + n, now).await })
+        })
+        .collect();
+    let kept = futures_join(asks).await;
+    assert_eq!(kept.iter().filter(|k| **k == CodeKept::Kept).count(), 1, "{kept:?}");
+    assert!(kept.iter().all(|k| matches!(k, CodeKept::Kept | CodeKept::Refused(CodeRefusal::Wait { .. }))));
+}
+
 async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
     let s = &*db.store;
     let now = Utc::now();
@@ -69,7 +103,10 @@ async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
         s.sign_in_resident(&phone, "123456", "t0", now, session_end).await.unwrap(),
         SignIn::Refused(CodeTry::NoneSent)
     );
-    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     assert_eq!(
         s.sign_in_resident(&phone, "654321", "t1", now, session_end).await.unwrap(),
         SignIn::Refused(CodeTry::Wrong { tries_left: MAX_TRIES - 1 })
@@ -89,7 +126,10 @@ async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
 
     // A later sign-in is the same resident.
     let later = now + Duration::minutes(2);
-    s.keep_code(&phone, address(1), "777777", later, later + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&phone, address(1), "777777", later, later + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     let SignIn::SignedIn(again) = s.sign_in_resident(&phone, "777777", "t4", later, session_end).await.unwrap() else {
         panic!("signs in again")
     };
@@ -101,7 +141,10 @@ async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
 
     // Five wrong tries spend a code: the right one no longer signs in.
     let other = mobile("13900139000");
-    s.keep_code(&other, address(2), "111111", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&other, address(2), "111111", now, now + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     for left in (0..MAX_TRIES).rev() {
         let tried = s.sign_in_resident(&other, "222222", "x", now, session_end).await.unwrap();
         assert_eq!(tried, SignIn::Refused(CodeTry::Wrong { tries_left: left }));
@@ -112,7 +155,12 @@ async fn the_right_code_signs_in_once_and_wrong_ones_spend_it(db: TestDb) {
     );
     // An expired code.
     let third = mobile("13700137000");
-    s.keep_code(&third, address(2), "333333", now - Duration::minutes(6), now - Duration::minutes(1)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&third, address(2), "333333", now - Duration::minutes(6), now - Duration::minutes(1))
+            .await
+            .unwrap(),
+        CodeKept::Kept
+    );
     assert_eq!(
         s.sign_in_resident(&third, "333333", "t6", now, session_end).await.unwrap(),
         SignIn::Refused(CodeTry::Expired)
@@ -145,7 +193,10 @@ async fn a_residents_reports_are_those_from_their_number(db: TestDb) {
     world.report(s, "无人留号", None).await;
     let now = Utc::now();
     let phone = mobile("13800138000");
-    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     let SignIn::SignedIn(me) = s.sign_in_resident(&phone, "123456", "t", now, now + Duration::days(1)).await.unwrap()
     else {
         panic!("signs in")
@@ -162,25 +213,35 @@ async fn a_resident_closes_their_account_and_their_reports_stay(db: TestDb) {
     let report = world.report(s, "楼道灯坏了", Some("13800138000")).await;
     let now = Utc::now();
     let phone = mobile("13800138000");
-    s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap();
+    assert_eq!(
+        s.keep_code(&phone, address(1), "123456", now, now + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     let SignIn::SignedIn(me) = s.sign_in_resident(&phone, "123456", "t", now, now + Duration::days(1)).await.unwrap()
     else {
         panic!("signs in")
     };
-    s.keep_code(&phone, address(1), "234567", now, now + Duration::minutes(5)).await.unwrap();
-    s.close_resident_account(me.id, now).await.unwrap();
+    let later = now + Duration::minutes(2);
+    assert_eq!(keep(s, "13800138000", 1, later).await, CodeKept::Kept);
+    s.close_resident_account(&Actor::Resident, me.id, None, now).await.unwrap();
     assert_eq!(s.resident_session("t", now).await.unwrap(), None, "signed out everywhere");
-    assert_eq!(s.code_sends(&phone, address(2), now).await.unwrap().to_number.len(), 0, "the number's codes are gone");
+    assert_eq!(keep(s, "13800138000", 2, later).await, CodeKept::Kept, "the number's codes are gone, not counted");
     assert!(s.case_record(report.id).await.unwrap().is_some(), "what they reported stays a case");
-    assert!(matches!(s.close_resident_account(me.id, now).await, Err(grassroots_store::StoreError::NotFound)));
+    assert!(matches!(
+        s.close_resident_account(&Actor::Resident, me.id, None, now).await,
+        Err(grassroots_store::StoreError::NotFound)
+    ));
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
     let kept: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM residents").fetch_one(&mut conn).await.unwrap().try_get("n").unwrap();
     assert_eq!(kept, 0, "the sealed number is gone with the account");
 
     // Signing in again makes a new account.
-    let later = now + Duration::minutes(2);
-    s.keep_code(&phone, address(1), "345678", later, later + Duration::minutes(5)).await.unwrap();
+    let later = later + Duration::minutes(2);
+    assert_eq!(
+        s.keep_code(&phone, address(1), "345678", later, later + Duration::minutes(5)).await.unwrap(),
+        CodeKept::Kept
+    );
     let SignIn::SignedIn(again) =
         s.sign_in_resident(&phone, "345678", "t2", later, later + Duration::days(1)).await.unwrap()
     else {
@@ -191,6 +252,7 @@ async fn a_resident_closes_their_account_and_their_reports_stay(db: TestDb) {
 
 conformance!(
     a_resident_closes_their_account_and_their_reports_stay,
+    the_limits_count_a_number_s_day_and_an_address_s_hour_and_hold_under_concurrency,
     codes_are_counted_and_kept_as_digests_only,
     the_right_code_signs_in_once_and_wrong_ones_spend_it,
     concurrent_tries_of_one_code_sign_in_once,

@@ -74,8 +74,8 @@ async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: Test
 
     // Closing the account from one device ends the sessions of every other.
     let mut tokens = Vec::new();
-    for code in ["515151", "616161"] {
-        keep_code(&app, code).await;
+    for (code, minutes) in [("515151", 2), ("616161", 4)] {
+        keep_code(&app, code, minutes).await;
         let session =
             app.post("/api/v1/residents/sessions").json(&json!({"phone": "13800138000", "code": code})).send().await;
         assert_eq!(session.status, 201, "{}", session.text());
@@ -87,12 +87,15 @@ async fn a_resident_signs_in_with_a_texted_code_and_sees_their_reports(app: Test
     assert_eq!(app.get("/api/v1/residents/me").bearer(&tokens[1]).send().await.status, 401);
 }
 
-/// A code for 13800138000 kept as if texted now (past the minute between codes).
-async fn keep_code(app: &TestApp, code: &str) {
-    let now = chrono::Utc::now();
+/// A code for 13800138000 kept as if texted `minutes` from now, past the minute between codes
+/// (the sign-in tries the newest, until it expires five minutes from now).
+async fn keep_code(app: &TestApp, code: &str, minutes: i64) {
+    let now = chrono::Utc::now() + chrono::Duration::minutes(minutes);
     let phone = grassroots_domain::residents::Mobile::parse("13800138000").unwrap();
     let address = std::net::IpAddr::from([192, 0, 2, 9]);
-    app.store.keep_code(&phone, address, code, now, now + chrono::Duration::minutes(5)).await.unwrap();
+    let expires = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let kept = app.store.keep_code(&phone, address, code, now, expires).await.unwrap();
+    assert_eq!(kept, grassroots_store::residents::CodeKept::Kept);
 }
 
 async fn bad_numbers_codes_and_haste_are_refused(app: TestApp) {
@@ -171,7 +174,7 @@ async fn a_resident_signs_in_on_the_pages_and_opens_their_case(app: TestApp) {
     assert!(app.get("/me").header("cookie", &cookie).send().await.text().contains(r#"action="/me/code""#));
 
     // Closing the account asks for a tick first, then signs out everywhere.
-    keep_code(&app, "424242").await;
+    keep_code(&app, "424242", 2).await;
     let again = form("/me/sign-in", "phone=13800138000&code=424242".into()).send().await;
     assert_eq!(again.status, 303, "{}", again.text());
     let cookie = again.header("set-cookie").unwrap().split(';').next().unwrap().to_string();

@@ -21,7 +21,7 @@ use grassroots_domain::{Actor, Role};
 use grassroots_store::accountability::{NewTask, NewUpdate};
 use grassroots_store::deliberation::{Author, NewTopic, Topic};
 use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
-use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::residents::{CodeKept, Resident, SignIn};
 use grassroots_store::surveys::NewSurvey;
 use grassroots_store::votes::NewVote;
 use grassroots_store::PlaceFilter;
@@ -43,7 +43,8 @@ async fn resident(store: &dyn Store, phone: &str, now: DateTime<Utc>) -> anyhow:
     let mobile = Mobile::parse(phone).map_err(|e| anyhow::anyhow!(e.message()))?;
     let code = "246810";
     let here = IpAddr::from([127, 0, 0, 1]);
-    store.keep_code(&mobile, here, code, now, now + Duration::minutes(5)).await?;
+    let kept = store.keep_code(&mobile, here, code, now, now + Duration::minutes(5)).await?;
+    anyhow::ensure!(kept == CodeKept::Kept, "demo resident {phone}: {kept:?}");
     let token = grassroots_store::auth::digest(&grassroots_store::auth::new_token());
     match store.sign_in_resident(&mobile, code, &token, now, now + Duration::minutes(1)).await? {
         SignIn::SignedIn(r) => Ok(r),

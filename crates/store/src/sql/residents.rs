@@ -4,7 +4,9 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::personal::mask_phone;
-use grassroots_domain::residents::{counted_since, untriable, CodeTry, KeptCode, Mobile, RecentSends, MAX_TRIES};
+use grassroots_domain::residents::{
+    counted_since, may_send, untriable, CodeTry, KeptCode, Mobile, RecentSends, MAX_TRIES,
+};
 use grassroots_domain::{Actor, CaseState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -14,8 +16,8 @@ use super::events::{self, Subject};
 use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::context;
-use crate::residents::{Resident, ResidentReport, SignIn};
-use crate::{Result, StoreError};
+use crate::residents::{CodeKept, Resident, ResidentReport, SignIn};
+use crate::{Backend, Result, StoreError};
 
 /// What a resident's number is sealed for, with their id.
 const PHONE: &str = "resident.phone";
@@ -29,29 +31,15 @@ fn resident(r: &AnyRow) -> Result<Resident> {
     })
 }
 
+const SENT_TO_NUMBER: &str =
+    "SELECT sent_at FROM resident_codes WHERE phone_tag = $1 AND sent_at > $2 AND sent_at <= $3";
+const SENT_FROM_ADDRESS: &str =
+    "SELECT sent_at FROM resident_codes WHERE address_tag = $1 AND sent_at > $2 AND sent_at <= $3";
+
 const RESIDENT_COLUMNS: &str = "r.id, r.phone_masked, r.created_at, r.signed_in_at";
 
 #[async_trait::async_trait]
 impl crate::ResidentStore for SqlStore {
-    async fn code_sends(&self, mobile: &Mobile, address: IpAddr, now: DateTime<Utc>) -> Result<RecentSends> {
-        let (number_since, address_since) = counted_since(now);
-        let times = |rows: Vec<AnyRow>| -> Result<Vec<DateTime<Utc>>> {
-            rows.iter().map(|r| Ok(from_ms(r.try_get("sent_at")?))).collect()
-        };
-        // Read on the write connection: a send kept a moment ago by this server is counted.
-        let to_number = sqlx::query("SELECT sent_at FROM resident_codes WHERE phone_tag = $1 AND sent_at > $2")
-            .bind(self.cipher.phone_tag(mobile.as_str()))
-            .bind(ms(number_since))
-            .fetch_all(&self.write)
-            .await?;
-        let from_address = sqlx::query("SELECT sent_at FROM resident_codes WHERE address_tag = $1 AND sent_at > $2")
-            .bind(self.cipher.address_tag(address))
-            .bind(ms(address_since))
-            .fetch_all(&self.write)
-            .await?;
-        Ok(RecentSends { to_number: times(to_number)?, from_address: times(from_address)? })
-    }
-
     async fn keep_code(
         &self,
         mobile: &Mobile,
@@ -59,20 +47,46 @@ impl crate::ResidentStore for SqlStore {
         code: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<CodeKept> {
+        let (phone_tag, address_tag) = (self.cipher.phone_tag(mobile.as_str()), self.cipher.address_tag(address));
+        let mut tx = self.write.begin().await?;
+        // SQLite's one writer already runs these one at a time; PostgreSQL's transactions take
+        // the number's and the address's locks, always in that order, until they end.
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext($2))")
+                .bind(phone_tag.clone())
+                .bind(address_tag.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (number_since, address_since) = counted_since(now);
+        let sent = |sql: &'static str, tag: &str, since: DateTime<Utc>| {
+            sqlx::query(sql).bind(tag.to_string()).bind(ms(since)).bind(ms(now))
+        };
+        let times = |rows: Vec<AnyRow>| -> Result<Vec<DateTime<Utc>>> {
+            rows.iter().map(|r| Ok(from_ms(r.try_get("sent_at")?))).collect()
+        };
+        let recent = RecentSends {
+            to_number: times(sent(SENT_TO_NUMBER, &phone_tag, number_since).fetch_all(&mut *tx).await?)?,
+            from_address: times(sent(SENT_FROM_ADDRESS, &address_tag, address_since).fetch_all(&mut *tx).await?)?,
+        };
+        if let Err(refusal) = may_send(&recent, now) {
+            return Ok(CodeKept::Refused(refusal));
+        }
         sqlx::query(
             "INSERT INTO resident_codes (id, phone_tag, address_tag, code_tag, sent_at, expires_at, tries) \
              VALUES ($1, $2, $3, $4, $5, $6, 0)",
         )
         .bind(Uuid::now_v7().to_string())
-        .bind(self.cipher.phone_tag(mobile.as_str()))
-        .bind(self.cipher.address_tag(address))
+        .bind(phone_tag)
+        .bind(address_tag)
         .bind(self.cipher.sign_in_code_tag(mobile.as_str(), code))
         .bind(ms(now))
         .bind(ms(expires_at))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(CodeKept::Kept)
     }
 
     async fn sign_in_resident(
@@ -192,7 +206,13 @@ impl crate::ResidentStore for SqlStore {
             .collect()
     }
 
-    async fn close_resident_account(&self, resident: Uuid, now: DateTime<Utc>) -> Result<()> {
+    async fn close_resident_account(
+        &self,
+        actor: &Actor,
+        resident: Uuid,
+        reference: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let id = resident.to_string();
         let Some(row) = sqlx::query("SELECT phone_tag FROM residents WHERE id = $1")
@@ -211,8 +231,8 @@ impl crate::ResidentStore for SqlStore {
             .await?;
         sqlx::query("DELETE FROM residents WHERE id = $1").bind(id).execute(&mut *tx).await?;
         let subject = Some(Subject { kind: "resident", id: resident });
-        events::audit(&mut tx, now, &Actor::Resident, "resident_account_closed", subject, serde_json::json!({}))
-            .await?;
+        let detail = serde_json::json!({ "reference": reference });
+        events::audit(&mut tx, now, actor, "resident_account_closed", subject, detail).await?;
         tx.commit().await?;
         Ok(())
     }

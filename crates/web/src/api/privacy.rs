@@ -52,6 +52,8 @@ pub struct SubjectCaseView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubjectRequestAnswer {
     pub cases: Vec<SubjectCaseView>,
+    /// A request to erase closed the number's resident account (我的).
+    pub account_closed: bool,
 }
 
 /// Carries out a resident's request across every case with their phone number, each case's
@@ -71,10 +73,11 @@ pub async fn request(
         _ => return Err(ApiError::field("kind", "可选：see, correct, delete", "one of: see, correct, delete")),
     };
     let request = SubjectRequest { phone: body.phone, kind, reference: body.reference };
-    let cases = privacy::subject_request(&state, &admin.user, request).await?;
-    let cases = cases
+    let outcome = privacy::subject_request(&state, &admin.user, request).await?;
+    let cases = outcome
+        .cases
         .into_iter()
         .map(|c| SubjectCaseView { id: c.id, tracking_no: c.tracking_no, personal: c.personal })
         .collect();
-    Ok(Json(SubjectRequestAnswer { cases }))
+    Ok(Json(SubjectRequestAnswer { cases, account_closed: outcome.account_closed }))
 }

@@ -47,6 +47,8 @@ struct PrivacyPage {
     form: RequestForm,
     error: Option<FormError>,
     done: Option<Vec<Row>>,
+    /// A request to erase closed the number's resident account.
+    account_closed: bool,
 }
 
 impl PrivacyPage {
@@ -65,6 +67,7 @@ fn page(admin: &Can<need::Administer>, lang: Lang, uri: &Uri, form: RequestForm)
         form,
         error: None,
         done: None,
+        account_closed: false,
         chrome: Chrome::new(lang, Some(admin), uri),
         lang,
     }
@@ -113,8 +116,9 @@ pub async fn carry_out(
     };
     let mut page = page(&admin, lang, &uri, form);
     let status = match (outcome, kind) {
-        (Ok(cases), Ok(kind)) => {
-            page.done = Some(cases.into_iter().map(|c| row(c, &kind, lang)).collect());
+        (Ok(outcome), Ok(kind)) => {
+            page.done = Some(outcome.cases.into_iter().map(|c| row(c, &kind, lang)).collect());
+            page.account_closed = outcome.account_closed;
             StatusCode::OK
         }
         (Err(e), _) if e.field.is_some() => {
