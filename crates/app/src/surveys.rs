@@ -108,6 +108,11 @@ pub async fn public(platform: &Platform) -> Result<Vec<Survey>> {
     Ok(platform.store.surveys(&PlaceFilter::Everywhere, LISTED).await?)
 }
 
+/// The surveys asking how a decision carried out went.
+pub async fn about_task(platform: &Platform, task: Uuid) -> Result<Vec<Survey>> {
+    Ok(platform.store.surveys_about_task(task).await?)
+}
+
 pub async fn get(platform: &Platform, id: Uuid) -> Result<Survey> {
     platform.store.survey(id).await?.ok_or(AppError::NotFound)
 }

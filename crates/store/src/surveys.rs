@@ -86,6 +86,8 @@ pub trait SurveyStore: Send + Sync {
     async fn survey(&self, id: Uuid) -> Result<Option<Survey>>;
     /// Newest opening first.
     async fn surveys(&self, places: &PlaceFilter, limit: i64) -> Result<Vec<Survey>>;
+    /// The 问效 surveys asking how a decision carried out went, newest opening first.
+    async fn surveys_about_task(&self, task: Uuid) -> Result<Vec<Survey>>;
     /// Whether the resident reported a case the unit handled and closed in the period.
     async fn reported_to_unit(&self, resident: Uuid, cases: &UnitCases) -> Result<bool>;
     /// Keeps a response while the survey is open, once per resident (a key decides under

@@ -650,6 +650,35 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
         .await;
     assert_eq!((again.status, again.error_field().as_deref()), (422, Some("meeting")), "minutes are recorded once");
 
+    // Staff of the place ask its residents how the decision went, from its page.
+    let decision_page = app.get(&format!("/decisions/{task}")).header("cookie", &cookie).send().await.text();
+    assert!(decision_page.contains(&format!(r#"href="/surveys?task={task}#hold-survey""#)), "{decision_page}");
+    let form = app.get(&format!("/surveys?task={task}")).header("cookie", &cookie).send().await.text();
+    assert!(form.contains(&format!(r#"<input type="hidden" name="task" value="{task}">"#)), "{form}");
+    assert!(form.contains("建设集中充电点落实情况回访"), "the title is proposed");
+    assert_eq!(app.get("/surveys?task=not-a-task").header("cookie", &cookie).send().await.status, 404);
+    let opens = (Utc::now() + Duration::hours(8)).format("%Y-%m-%dT%H:%M").to_string();
+    let closes = (Utc::now() + Duration::days(7)).format("%Y-%m-%dT%H:%M").to_string();
+    let survey = format!(
+        "task={task}&region={COMMUNITY}&title={}&intro={}&purpose=effect&anonymity=identified&questions={}&opens_at={opens}&closes_at={closes}&unit=&cases_from=&cases_to=",
+        enc("充电点回访"),
+        enc("充电点建好了，请告诉我们好不好用"),
+        enc("评分|对充电点的满意程度")
+    );
+    let held = app
+        .post("/surveys")
+        .header("origin", &origin)
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", survey)
+        .send()
+        .await;
+    assert_eq!(held.status, 303, "{}", held.text());
+    let survey_page = app.get(held.header("location").unwrap()).send().await.text();
+    assert!(survey_page.contains(&format!(r#"<a href="/decisions/{task}">建设集中充电点</a>"#)), "{survey_page}");
+    let followed = app.get(&format!("/decisions/{task}")).send().await.text();
+    assert!(followed.split(r#"id="task-surveys""#).nth(1).is_some_and(|l| l.contains("充电点回访")), "{followed}");
+    assert!(!followed.contains("ask-how-it-went"), "the public does not hold surveys");
+
     // The dashboard counts them: one topic, one council, two decisions, one done on time.
     let leader = session(&app.login("leader").await);
     let board = app.get(&format!("/dashboard?region={COMMUNITY}")).header("cookie", &leader).send().await.text();

@@ -107,6 +107,16 @@ impl crate::SurveyStore for SqlStore {
         row.as_ref().map(survey).transpose()
     }
 
+    async fn surveys_about_task(&self, task: Uuid) -> Result<Vec<Survey>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM surveys s WHERE s.task_id = $1 ORDER BY s.opens_at DESC, s.id DESC"
+        ))
+        .bind(task.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(survey).collect()
+    }
+
     async fn surveys(&self, places: &PlaceFilter, limit: i64) -> Result<Vec<Survey>> {
         let mut args = Args::default();
         let sql = format!(

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use grassroots_app::accountability::{self, DecisionForm};
 use grassroots_app::meetings::{self, MeetingForm, MinutesForm};
+use grassroots_app::surveys;
 use grassroots_app::AppError;
 use grassroots_domain::accountability::{progress, OwnerKind};
 use grassroots_domain::deliberation::TopicState;
@@ -22,6 +23,7 @@ use grassroots_store::PlaceFilter;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::surveys::{survey_line, SurveyLine};
 use super::votes::places_held;
 use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
 use crate::error::ApiError;
@@ -378,6 +380,9 @@ struct DecisionPage {
     /// (at, note, percent, photo link)
     updates: Vec<(String, String, u8, Option<String>)>,
     may_report: bool,
+    /// The 问效 surveys asking how it went, and whether the viewer may hold one.
+    surveys: Vec<SurveyLine>,
+    may_ask: bool,
     filled: Filled,
 }
 
@@ -417,6 +422,8 @@ async fn decision_page(
             })
             .collect(),
         may_report: staff.is_some_and(|s| accountability::may_report(&s.user, &t)),
+        surveys: surveys::about_task(state, t.id).await?.iter().map(|s| survey_line(state, &lang, s)).collect(),
+        may_ask: runs_participation(staff).is_some_and(|s| s.user.scope.covers_place(&t.region_code)),
         filled: Filled::default(),
         chrome: Chrome::new(lang, staff, uri),
         lang,

@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
+use grassroots_app::accountability;
 use grassroots_app::surveys::{self, Standing, SurveyForm};
-use grassroots_domain::surveys::{Answer, QuestionKind, SCALE_MAX};
+use grassroots_domain::surveys::{Answer, QuestionKind, QuestionResult, SCALE_MAX};
 use grassroots_domain::votes::Phase;
 use grassroots_store::surveys::Survey;
 use serde::Deserialize;
@@ -95,13 +96,35 @@ async fn surveys_page(
     })
 }
 
+#[derive(Deserialize)]
+pub struct SurveysParams {
+    /// A decision carried out: the form is set to ask its place how it went.
+    task: Option<String>,
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
     MaybeStaff(staff): MaybeStaff,
     lang: Lang,
     uri: Uri,
+    ApiQuery(params): ApiQuery<SurveysParams>,
 ) -> Result<Html<String>, ApiError> {
-    Ok(Html(surveys_page(&state, staff.as_ref(), lang, &uri, Filled::default()).await?.render()?))
+    let task = match params.task.as_deref().map(Uuid::parse_str) {
+        Some(Ok(id)) => Some(accountability::get(&state, id).await?),
+        Some(Err(_)) => return Err(ApiError::not_found()),
+        None => None,
+    };
+    let filled = match task {
+        Some(t) => Filled::new(vec![
+            ("task".into(), t.id.to_string()),
+            ("region".into(), t.region_code.clone()),
+            ("purpose".into(), "effect".into()),
+            ("anonymity".into(), "identified".into()),
+            ("title".into(), format!("{}落实情况回访", t.title)),
+        ]),
+        None => Filled::default(),
+    };
+    Ok(Html(surveys_page(&state, staff.as_ref(), lang, &uri, filled).await?.render()?))
 }
 
 pub async fn create(
@@ -176,6 +199,8 @@ struct SurveyPage {
     opens: String,
     closes: String,
     responses: u64,
+    /// The decision carried out it asks about: (link, title).
+    task: Option<(String, String)>,
     /// For a survey of a unit's cases: (the unit's name, reporters texted an invitation).
     invited: Option<(String, u64)>,
     questions: Vec<QuestionLine>,
@@ -187,29 +212,9 @@ struct SurveyPage {
     error: Option<String>,
 }
 
-async fn survey_page(
-    state: &AppState,
-    id: Uuid,
-    resident: Option<&SignedIn>,
-    staff: Option<&Staff>,
-    lang: Lang,
-    uri: &Uri,
-) -> Result<SurveyPage, ApiError> {
-    let survey = surveys::get(state, id).await?;
-    let open = survey.phase(Utc::now()) == Phase::Open;
-    let asked = match (resident, open) {
-        (None, _) => Respondent::SignIn,
-        (Some(_), false) => Respondent::NotOpen,
-        (Some(r), true) => match surveys::standing(state, &r.resident, &survey).await? {
-            Standing::Asked => Respondent::Answer,
-            Standing::Answered => Respondent::Answered,
-            Standing::NotAsked => Respondent::NotAsked,
-        },
-    };
-    let results = surveys::results_for(state, id, runs_participation(staff).map(|s| &s.user)).await?;
-    let with_texts = results.as_ref().is_some_and(|r| r.with_texts);
-    let counted = results.as_ref().map(|r| r.questions.clone()).unwrap_or_default();
-    let questions = survey
+/// The survey's questions as the form asks them, with their counts and charts where shown.
+fn question_lines(survey: &Survey, counted: &[QuestionResult]) -> Vec<QuestionLine> {
+    survey
         .questions
         .iter()
         .enumerate()
@@ -247,7 +252,32 @@ async fn survey_page(
                 texts: result.map(|r| r.texts.clone()).unwrap_or_default(),
             }
         })
-        .collect();
+        .collect()
+}
+
+async fn survey_page(
+    state: &AppState,
+    id: Uuid,
+    resident: Option<&SignedIn>,
+    staff: Option<&Staff>,
+    lang: Lang,
+    uri: &Uri,
+) -> Result<SurveyPage, ApiError> {
+    let survey = surveys::get(state, id).await?;
+    let open = survey.phase(Utc::now()) == Phase::Open;
+    let asked = match (resident, open) {
+        (None, _) => Respondent::SignIn,
+        (Some(_), false) => Respondent::NotOpen,
+        (Some(r), true) => match surveys::standing(state, &r.resident, &survey).await? {
+            Standing::Asked => Respondent::Answer,
+            Standing::Answered => Respondent::Answered,
+            Standing::NotAsked => Respondent::NotAsked,
+        },
+    };
+    let results = surveys::results_for(state, id, runs_participation(staff).map(|s| &s.user)).await?;
+    let with_texts = results.as_ref().is_some_and(|r| r.with_texts);
+    let counted = results.as_ref().map(|r| r.questions.clone()).unwrap_or_default();
+    let questions = question_lines(&survey, &counted);
     Ok(SurveyPage {
         id: survey.id.to_string(),
         title: survey.title.clone(),
@@ -258,6 +288,10 @@ async fn survey_page(
         opens: beijing_minutes(survey.opens_at),
         closes: beijing_minutes(survey.closes_at),
         responses: survey.responses,
+        task: match survey.task_id {
+            Some(id) => Some((format!("/decisions/{id}"), accountability::get(state, id).await?.title)),
+            None => None,
+        },
         invited: survey.unit_cases.as_ref().map(|cases| {
             let unit = state.reference().unit(&cases.unit).map_or_else(|| cases.unit.clone(), |u| u.name_zh.clone());
             (unit, survey.invited)
