@@ -6,14 +6,16 @@
 //! the pages: 我的, 居民住户, 表决, with nothing personal on the public ones. A council is announced
 //! with a topic on its agenda, its minutes set a decision that is carried out in public with a
 //! photo, on the pages and over the API. A survey is answered once by the residents it asks,
-//! its counts read by staff of its place while it is open and by anyone once it closes.
+//! its counts read by staff of its place while it is open and by anyone once it closes; one of
+//! a unit's closed cases texts their reporter, who signs in with that number and answers.
 
 mod support;
 
 use chrono::{Duration, Utc};
+use grassroots_domain::notices::CaseNotice;
 use grassroots_domain::votes::{Eligibility, VoteKind};
 use grassroots_store::votes::NewVote;
-use grassroots_store::{GridStore, IdentityStore, SurveyStore, VoteStore};
+use grassroots_store::{GridStore, IdentityStore, MessageStore, SurveyStore, VoteStore};
 use serde_json::json;
 use support::*;
 
@@ -25,6 +27,7 @@ api_tests!(
     on_the_pages_a_topic_is_raised_moderated_proposed_on_and_supported,
     a_council_s_decision_is_carried_out_in_public_with_photos,
     residents_answer_a_survey_once_and_its_counts_show_when_it_closes,
+    a_unit_s_reporter_is_texted_and_answers_how_their_case_went,
 );
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
@@ -775,4 +778,50 @@ async fn residents_answer_a_survey_once_and_its_counts_show_when_it_closes(app: 
     assert_eq!(closed["survey"]["phase"], "closed");
     assert_eq!(closed["results"][0]["counts"], json!([0, 0, 0, 0, 1]));
     assert_eq!(closed["results"][1]["texts"], json!([]), "the words are for staff: {closed}");
+}
+
+async fn a_unit_s_reporter_is_texted_and_answers_how_their_case_went(app: TestApp) {
+    let phone = "13800138077";
+    let report = json!({ "description": "路灯不亮", "address": "东华门街道多福巷社区",
+                         "reporter_phone": phone, "notify": true });
+    let created = app.report(&report).await;
+    let id = created["id"].as_str().unwrap();
+    let (dispatcher, handler, supervisor) =
+        (app.login("dispatcher").await, app.login("handler-a").await, app.login("supervisor").await);
+    for (token, mv) in [
+        (&dispatcher, json!({ "action": "register" })),
+        (&dispatcher, json!({ "action": "dispatch", "unit": UNIT_A })),
+        (&handler, json!({ "action": "accept" })),
+        (&handler, json!({ "action": "contact", "note": "已电话联系" })),
+        (&handler, json!({ "action": "report_handled", "result": "已更换灯泡" })),
+        (&supervisor, json!({ "action": "close" })),
+    ] {
+        app.act_ok(token, id, &mv).await;
+    }
+    let day = |days: i64| (Utc::now() + Duration::days(days)).format("%Y-%m-%d").to_string();
+    let survey = json!({"region": COMMUNITY, "title": "城管委办理情况回访", "intro": "请评价办理结果",
+        "purpose": "effect", "anonymity": "identified", "questions": "评分|对办理结果的满意程度",
+        "opens_at": Utc::now().to_rfc3339(), "closes_at": (Utc::now() + Duration::days(7)).to_rfc3339(),
+        "unit": UNIT_A, "cases_from": day(-1), "cases_to": day(1)});
+    let held = app.post("/api/v1/surveys").bearer(&supervisor).json(&survey).send().await;
+    assert_eq!(held.status, 201, "{}", held.text());
+    assert_eq!(held.json()["invited"], 1);
+    let survey_id = held.json()["id"].as_str().unwrap().to_string();
+
+    // The invitation is queued for the reporter, with the survey it asks them to answer.
+    let due = app.store.due_messages(Utc::now() + Duration::seconds(1), 100).await.unwrap();
+    let invite = due.iter().find(|m| m.notice == CaseNotice::SurveyInvite).expect("an invitation");
+    assert_eq!((invite.about.to_string(), invite.phone.as_deref()), (survey_id.clone(), Some(phone)));
+
+    // Signed in with that number, they find it asking them, and answer once; a neighbour is not asked.
+    let resident = app.resident_token(phone).await;
+    let mine = app.get("/api/v1/residents/me/surveys").bearer(&resident).send().await.json();
+    assert_eq!(mine["surveys"][0]["survey"]["id"], survey_id.as_str(), "{mine}");
+    let answers = json!({"answers": [{"kind": "scale", "value": 5}]});
+    let path = format!("/api/v1/surveys/{survey_id}/responses");
+    let answered = app.post(&path).bearer(&resident).json(&answers).send().await;
+    assert!(answered.status < 300, "{}", answered.text());
+    assert_eq!(app.post(&path).bearer(&resident).json(&answers).send().await.status, 409);
+    let neighbour = app.resident_token("13800138078").await;
+    assert_eq!(app.post(&path).bearer(&neighbour).json(&answers).send().await.status, 403);
 }
