@@ -6,7 +6,7 @@
 use chrono::Utc;
 use grassroots_domain::deliberation::{public_text, BODY_CHARS, TITLE_CHARS};
 use grassroots_domain::surveys::{parse_questions, results, Anonymity, Answer, Purpose, QuestionResult};
-use grassroots_domain::votes::{check_times, Phase};
+use grassroots_domain::votes::{check_times, Phase, WITHDRAWAL_CHARS};
 use grassroots_domain::Capability;
 use grassroots_store::residents::Resident;
 use grassroots_store::surveys::{NewSurvey, Responded, Survey, UnitCases};
@@ -101,6 +101,14 @@ pub async fn create(platform: &Platform, staff: &User, form: SurveyForm) -> Resu
     };
     check_times(survey.opens_at, survey.closes_at, now)?;
     Ok(platform.store.create_survey(&staff.actor(), &survey, now).await?)
+}
+
+/// Withdraws a survey announced by mistake, before it opens, with a reason its page shows;
+/// the invitations it queued are not sent.
+pub async fn withdraw(platform: &Platform, staff: &User, id: Uuid, reason: &str) -> Result<Survey> {
+    may_run(staff)?;
+    let reason = public_text("reason", reason, WITHDRAWAL_CHARS)?;
+    Ok(platform.store.withdraw_survey(&staff.actor(), id, &reason, Utc::now()).await?)
 }
 
 /// Every survey, newest first.

@@ -4,10 +4,12 @@
 //! command line.
 
 use chrono::Utc;
+use grassroots_domain::deliberation::public_text;
 use grassroots_domain::households::LinkState;
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::votes::{
     agreed_paper_count, check_options, check_times, tally, Eligibility, PaperCount, Tally, VoteKind, Voter,
+    WITHDRAWAL_CHARS,
 };
 use grassroots_domain::RegionLevel;
 use grassroots_store::residents::Resident;
@@ -259,6 +261,13 @@ pub async fn enter_paper_count(
 pub async fn paper_entries(platform: &Platform, staff: &User, id: Uuid) -> Result<Vec<PaperEntry>> {
     run(platform, staff, id).await?;
     Ok(platform.store.paper_entries(id).await?)
+}
+
+/// Withdraws a vote announced by mistake, before it opens, with a reason its page shows.
+pub async fn withdraw(platform: &Platform, staff: &User, id: Uuid, reason: &str) -> Result<Vote> {
+    run(platform, staff, id).await?;
+    let reason = public_text("reason", reason, WITHDRAWAL_CHARS)?;
+    Ok(platform.store.withdraw_vote(&staff.actor(), id, &reason, Utc::now()).await?)
 }
 
 /// Publishes the results of a closed vote, tallied in the store's transaction.

@@ -21,9 +21,16 @@ pub async fn run(platform: &Platform, command: VoteCommand) -> anyhow::Result<()
     let (vote, tally) = (&recount.vote, &recount.tally);
     let phase = vote.phase(chrono::Utc::now());
     println!("{} ({}, {})", vote.title, vote.region_code, phase.label_en());
-    if matches!(phase, Phase::Scheduled | Phase::Open) {
-        println!("the vote has not closed: its ballots are not counted before it does");
-        return Ok(());
+    match phase {
+        Phase::Scheduled | Phase::Open => {
+            println!("the vote has not closed: its ballots are not counted before it does");
+            return Ok(());
+        }
+        Phase::Withdrawn => {
+            println!("the vote was withdrawn before it opened: it has no ballots");
+            return Ok(());
+        }
+        Phase::Closed | Phase::Published => {}
     }
     let valid = tally.ballots() - tally.invalid;
     for (i, (option, count)) in vote.options.iter().zip(&tally.counts).enumerate() {

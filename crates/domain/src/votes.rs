@@ -46,15 +46,38 @@ coded_enum! {
         Open = "open" / "投票中" / "open",
         Closed = "closed" / "已截止，待公布" / "closed, results to come",
         Published = "published" / "结果已公布" / "results published",
+        Withdrawn = "withdrawn" / "已撤销" / "withdrawn",
     }
 }
 
-pub fn phase(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>, published: bool, now: DateTime<Utc>) -> Phase {
+pub fn phase(
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    published: bool,
+    withdrawn: bool,
+    now: DateTime<Utc>,
+) -> Phase {
     match () {
+        _ if withdrawn => Phase::Withdrawn,
         _ if published => Phase::Published,
         _ if now < opens_at => Phase::Scheduled,
         _ if now < closes_at => Phase::Open,
         _ => Phase::Closed,
+    }
+}
+
+/// How long the published reason for a withdrawal may be.
+pub const WITHDRAWAL_CHARS: usize = 200;
+
+/// A vote or survey announced by mistake is withdrawn before it opens, with a reason: once
+/// anyone may have answered, it runs its course.
+pub fn may_withdraw(phase: Phase) -> Result<(), FieldError> {
+    match phase {
+        Phase::Scheduled => Ok(()),
+        Phase::Withdrawn => Err(FieldError::new("phase", "已撤销", "already withdrawn")),
+        Phase::Open | Phase::Closed | Phase::Published => {
+            Err(FieldError::new("phase", "开始后不能撤销", "only what has not opened yet is withdrawn"))
+        }
     }
 }
 
@@ -265,6 +288,7 @@ pub fn may_publish(phase: Phase, paper_voters: u64, paper_agreed: bool) -> Resul
             Err(FieldError::new("vote", "投票截止后才能公布结果", "results are published after the vote closes"))
         }
         Phase::Published => Err(FieldError::new("vote", "结果已公布", "the results are already published")),
+        Phase::Withdrawn => Err(FieldError::new("vote", "表决已撤销", "the vote was withdrawn")),
         Phase::Closed if paper_voters > 0 && !paper_agreed => Err(FieldError::new(
             "vote",
             "纸质票须由两名工作人员分别录入且一致后才能公布",
@@ -286,10 +310,15 @@ mod tests {
     #[test]
     fn phases_follow_the_clock_and_publication() {
         let (opens, closes) = (at(8), at(20));
-        assert_eq!(phase(opens, closes, false, at(7)), Phase::Scheduled);
-        assert_eq!(phase(opens, closes, false, at(8)), Phase::Open);
-        assert_eq!(phase(opens, closes, false, at(20)), Phase::Closed);
-        assert_eq!(phase(opens, closes, true, at(21)), Phase::Published);
+        assert_eq!(phase(opens, closes, false, false, at(7)), Phase::Scheduled);
+        assert_eq!(phase(opens, closes, false, false, at(8)), Phase::Open);
+        assert_eq!(phase(opens, closes, false, false, at(20)), Phase::Closed);
+        assert_eq!(phase(opens, closes, true, false, at(21)), Phase::Published);
+        assert_eq!(phase(opens, closes, false, true, at(8)), Phase::Withdrawn);
+        assert!(may_withdraw(Phase::Scheduled).is_ok());
+        for later in [Phase::Open, Phase::Closed, Phase::Published, Phase::Withdrawn] {
+            assert_eq!(may_withdraw(later).unwrap_err().field, "phase");
+        }
         for p in Phase::ALL {
             assert_eq!(Phase::parse(p.as_str()), Some(*p));
         }

@@ -9,6 +9,7 @@ use grassroots_domain::votes::{phase, Phase};
 use grassroots_domain::Actor;
 use uuid::Uuid;
 
+use crate::votes::Withdrawal;
 use crate::{PlaceFilter, Result};
 
 /// Whom a 问效 survey asks besides the residents of its place: those who reported cases that a
@@ -51,6 +52,7 @@ pub struct Survey {
     pub task_id: Option<Uuid>,
     pub unit_cases: Option<UnitCases>,
     pub responses: u64,
+    pub withdrawn: Option<Withdrawal>,
     /// Reporters texted an invitation (a survey of a unit's cases).
     pub invited: u64,
     pub created_at: DateTime<Utc>,
@@ -60,7 +62,7 @@ impl Survey {
     /// Scheduled, open or closed, as a vote (a survey has no publication: its counts show once
     /// it closes).
     pub fn phase(&self, now: DateTime<Utc>) -> Phase {
-        phase(self.opens_at, self.closes_at, false, now)
+        phase(self.opens_at, self.closes_at, false, self.withdrawn.is_some(), now)
     }
 }
 
@@ -86,6 +88,9 @@ pub trait SurveyStore: Send + Sync {
     async fn survey(&self, id: Uuid) -> Result<Option<Survey>>;
     /// Newest opening first.
     async fn surveys(&self, places: &PlaceFilter, limit: i64) -> Result<Vec<Survey>>;
+    /// Withdraws a survey before it opens, with a reason, and the invitations it queued;
+    /// audited. Refused on `phase` once open.
+    async fn withdraw_survey(&self, actor: &Actor, survey: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Survey>;
     /// The 问效 surveys asking how a decision carried out went, newest opening first.
     async fn surveys_about_task(&self, task: Uuid) -> Result<Vec<Survey>>;
     /// Whether the resident reported a case the unit handled and closed in the period.

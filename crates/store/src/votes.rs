@@ -24,6 +24,13 @@ pub struct NewVote {
     pub closes_at: DateTime<Utc>,
 }
 
+/// A vote or survey withdrawn before it opened: when, and why (published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vote {
     pub id: Uuid,
@@ -37,6 +44,7 @@ pub struct Vote {
     pub closes_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    pub withdrawn: Option<Withdrawal>,
     /// The roll's size when the results were published.
     pub eligible: Option<u64>,
     /// Marks per option as published; empty before.
@@ -48,7 +56,7 @@ pub struct Vote {
 
 impl Vote {
     pub fn phase(&self, now: DateTime<Utc>) -> Phase {
-        phase(self.opens_at, self.closes_at, self.published_at.is_some(), now)
+        phase(self.opens_at, self.closes_at, self.published_at.is_some(), self.withdrawn.is_some(), now)
     }
 }
 
@@ -101,5 +109,7 @@ pub trait VoteStore: Send + Sync {
     async fn roll_size(&self, region_code: &str, eligibility: Eligibility) -> Result<u64>;
     /// Tallies the ballots and the agreed paper count and publishes the result with the roll's
     /// size, once the vote has closed; in one transaction, once; audited.
+    /// Withdraws a vote before it opens, with a reason; audited. Refused on `phase` once open.
+    async fn withdraw_vote(&self, actor: &Actor, vote: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Vote>;
     async fn publish_results(&self, actor: &Actor, vote: Uuid, now: DateTime<Utc>) -> Result<Vote>;
 }

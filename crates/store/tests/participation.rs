@@ -240,6 +240,27 @@ async fn one_ballot_per_voter_and_none_names_its_voter(db: TestDb) {
         .unwrap();
     assert_eq!(s.cast_ballot(later.id, voter(0), &[0], now).await.unwrap(), Cast::NotOpen);
     assert_eq!(s.cast_ballot(vote.id, voter(2), &[1], vote.closes_at).await.unwrap(), Cast::NotOpen);
+
+    // Withdrawn before it opens, by staff holding its place, audited; then nothing is cast even
+    // once its opening comes. An open vote is not withdrawn.
+    let other = staff_account(s, "elsewhere", Role::Supervisor, "region:110101002").await;
+    assert!(matches!(s.withdraw_vote(&other, later.id, "误发", now).await, Err(StoreError::NotFound)));
+    let open = s.withdraw_vote(&juweihui, vote.id, "误发", now).await.unwrap_err();
+    assert!(matches!(open, StoreError::Invalid(ref e) if e.field == "phase"), "{open:?}");
+    let withdrawn = s.withdraw_vote(&juweihui, later.id, "选项有误，重新发起", now).await.unwrap();
+    assert_eq!(withdrawn.phase(now + Duration::hours(2)), Phase::Withdrawn);
+    assert_eq!(withdrawn.withdrawn.map(|w| w.reason).as_deref(), Some("选项有误，重新发起"));
+    let again = s.withdraw_vote(&juweihui, later.id, "再撤", now).await.unwrap_err();
+    assert!(matches!(again, StoreError::Invalid(ref e) if e.field == "phase"));
+    assert_eq!(s.cast_ballot(later.id, voter(0), &[0], now + Duration::hours(2)).await.unwrap(), Cast::NotOpen);
+    let audited: String =
+        sqlx::query("SELECT detail FROM audit_log WHERE action = 'vote_withdrawn' AND subject_id = $1")
+            .bind(later.id.to_string())
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get("detail");
+    assert!(audited.contains("选项有误，重新发起"), "{audited}");
 }
 
 async fn paper_counts_agree_before_results_are_published(db: TestDb) {
@@ -643,6 +664,13 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
         invites(s.due_messages(opens, 100).await.unwrap()),
         [(effect.id, Some("13800138011".to_string()), Recipient::Reporter, Some(UNIT_A.to_string()))]
     );
+    // Withdrawn before it opens: its invitations are not sent, and nobody answers it.
+    let withdrawn = s.withdraw_survey(&juweihui, effect.id, "回访对象有误", now).await.unwrap();
+    assert_eq!(withdrawn.phase(opens), Phase::Withdrawn);
+    assert!(invites(s.due_messages(opens, 100).await.unwrap()).is_empty(), "the invitations went with it");
+    assert_eq!(s.respond(effect.id, linked[0].0.id, &answers[..1], opens).await.unwrap(), Responded::NotOpen);
+    let open = s.withdraw_survey(&juweihui, identified.id, "误发", now).await.unwrap_err();
+    assert!(matches!(open, StoreError::Invalid(ref e) if e.field == "phase"), "an open survey runs its course");
 }
 
 conformance!(

@@ -104,6 +104,7 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/surveys", get(pages::surveys::list).post(pages::surveys::create))
         .route("/surveys/{id}", get(pages::surveys::show))
         .route("/surveys/{id}/answers", post(pages::surveys::answer).route_layer(limited()))
+        .route("/surveys/{id}/withdraw", post(pages::surveys::withdraw))
         .route("/votes", get(pages::votes::list).post(pages::votes::create))
         .route("/votes/{id}", get(pages::votes::show))
         .route("/votes/{id}/ballot", post(pages::votes::cast).route_layer(limited()))
@@ -111,6 +112,7 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/votes/{id}/paper-voters", post(pages::votes::mark_paper_voter))
         .route("/votes/{id}/paper-counts", post(pages::votes::enter_paper_count))
         .route("/votes/{id}/publish", post(pages::votes::publish))
+        .route("/votes/{id}/withdraw", post(pages::votes::withdraw))
 }
 
 /// The whole HTTP application: the JSON API under `/api`, Open311 under `/open311/v2`, and

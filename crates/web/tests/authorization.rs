@@ -85,6 +85,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/votes/{id}/paper-voters"
             | "/api/v1/votes/{id}/paper-counts"
             | "/api/v1/votes/{id}/publication"
+            | "/api/v1/votes/{id}/withdrawal"
+            | "/api/v1/surveys/{id}/withdrawal"
             | "/api/v1/topics"
             | "/api/v1/topics/{id}/moderation"
             | "/api/v1/topics/{id}/replies"

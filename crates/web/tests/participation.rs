@@ -28,6 +28,7 @@ api_tests!(
     a_council_s_decision_is_carried_out_in_public_with_photos,
     residents_answer_a_survey_once_and_its_counts_show_when_it_closes,
     a_unit_s_reporter_is_texted_and_answers_how_their_case_went,
+    a_vote_and_a_survey_announced_by_mistake_are_withdrawn_before_they_open,
 );
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
@@ -824,4 +825,52 @@ async fn a_unit_s_reporter_is_texted_and_answers_how_their_case_went(app: TestAp
     assert_eq!(app.post(&path).bearer(&resident).json(&answers).send().await.status, 409);
     let neighbour = app.resident_token("13800138078").await;
     assert_eq!(app.post(&path).bearer(&neighbour).json(&answers).send().await.status, 403);
+}
+
+async fn a_vote_and_a_survey_announced_by_mistake_are_withdrawn_before_they_open(app: TestApp) {
+    let supervisor = app.login("supervisor").await;
+    let at = |hours: i64| (Utc::now() + Duration::hours(hours)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let vote = json!({"region": COMMUNITY, "title": "是否加装电梯", "body": "3号楼加装电梯", "kind": "single",
+        "eligibility": "households", "options": ["同意", "不同意"], "opens_at": at(24), "closes_at": at(72)});
+    let created = app.post("/api/v1/votes").bearer(&supervisor).json(&vote).send().await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/votes/{id}/withdrawal");
+    let no_reason = app.post(&path).bearer(&supervisor).json(&json!({"reason": " "})).send().await;
+    assert_eq!((no_reason.status, no_reason.error_field().as_deref()), (422, Some("reason")));
+    let worker = app.login("gridworker").await;
+    assert_eq!(app.post(&path).bearer(&worker).json(&json!({"reason": "误发"})).send().await.status, 404);
+    let withdrawn = app.post(&path).bearer(&supervisor).json(&json!({"reason": "选项有误，另行发起"})).send().await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text());
+    assert_eq!(withdrawn.json()["phase"], "withdrawn");
+    assert_eq!(withdrawn.json()["withdrawn"]["reason"], "选项有误，另行发起");
+    let again = app.post(&path).bearer(&supervisor).json(&json!({"reason": "再撤"})).send().await;
+    assert_eq!((again.status, again.error_field().as_deref()), (422, Some("phase")));
+    let public = app.get(&format!("/votes/{id}")).send().await.text();
+    assert!(public.contains(r#"data-phase="withdrawn""#) && public.contains("选项有误，另行发起"), "{public}");
+
+    // A survey, from its page: the form is there for staff of the place before it opens.
+    let survey = json!({"region": COMMUNITY, "title": "养老需求调查", "intro": "了解需要", "purpose": "needs",
+        "anonymity": "anonymous", "questions": "评分|打分", "opens_at": at(24), "closes_at": at(72)});
+    let held = app.post("/api/v1/surveys").bearer(&supervisor).json(&survey).send().await;
+    let survey_id = held.json()["id"].as_str().unwrap().to_string();
+    let cookie = session(&supervisor);
+    let page = app.get(&format!("/surveys/{survey_id}")).header("cookie", &cookie).send().await.text();
+    assert!(page.contains(r#"id="withdraw-survey""#));
+    assert!(!app.get(&format!("/surveys/{survey_id}")).send().await.text().contains("withdraw-survey"));
+    let origin = format!("http://{}", app.addr);
+    let form = |reason: &str| {
+        app.post(&format!("/surveys/{survey_id}/withdraw"))
+            .header("origin", &origin)
+            .header("cookie", &cookie)
+            .body_with_type("application/x-www-form-urlencoded", format!("reason={}", enc(reason)))
+    };
+    let refused = form("").send().await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains(r#"id="survey-error""#));
+    assert_eq!(form("时间冲突，改期").send().await.status, 303);
+    let shown = app.get(&format!("/api/v1/surveys/{survey_id}")).send().await.json();
+    assert_eq!(shown["survey"]["phase"], "withdrawn", "{shown}");
+    let listed = app.get("/surveys").send().await.text();
+    assert!(listed.contains(r#"data-phase="withdrawn""#), "the list says so");
 }

@@ -42,6 +42,31 @@ pub(super) fn holding(actor: &grassroots_domain::Actor, place: &str) -> Result<(
     }
 }
 
+/// A vote's or survey's withdrawal, from its `withdrawn_at` and `withdrawn_reason` columns.
+pub(super) fn withdrawal(r: &sqlx::any::AnyRow) -> Result<Option<crate::votes::Withdrawal>> {
+    use sqlx::Row;
+    let at: Option<i64> = r.try_get("withdrawn_at")?;
+    let reason: Option<String> = r.try_get("withdrawn_reason")?;
+    Ok(at.map(|at| crate::votes::Withdrawal { at: super::from_ms(at), reason: reason.unwrap_or_default() }))
+}
+
+/// Marks a vote or survey withdrawn, with its reason, if it has not opened by `now`; whether it
+/// was (a concurrent opening or withdrawal leaves it as it is).
+pub(super) async fn withdraw(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    id: Uuid,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let sql = format!(
+        "UPDATE {table} SET withdrawn_at = $2, withdrawn_reason = $3 WHERE id = $1 AND withdrawn_at IS NULL AND opens_at > $2"
+    );
+    let done =
+        sqlx::query(&sql).bind(id.to_string()).bind(super::ms(now)).bind(reason.to_string()).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
 }

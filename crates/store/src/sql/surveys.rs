@@ -1,22 +1,24 @@
 //! 问需、问效: surveys, their respondents and responses.
 
 use chrono::{DateTime, Utc};
+use grassroots_domain::notices::CaseNotice;
 use grassroots_domain::surveys::{Anonymity, Answer, Purpose, Question};
-use grassroots_domain::votes::Phase;
-use grassroots_domain::Actor;
+use grassroots_domain::votes::{may_withdraw, Phase};
+use grassroots_domain::{Actor, FieldError};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
 use super::messages::enqueue_survey_invites;
-use super::rows::{coded, count, holding, uuid_column};
+use super::rows::{coded, count, holding, uuid_column, withdraw, withdrawal};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::surveys::{NewSurvey, Responded, Response, Survey, UnitCases};
 use crate::{PlaceFilter, Result, StoreError};
 
 const COLUMNS: &str = "s.id, s.region_code, s.title, s.intro, s.purpose, s.anonymity, s.questions, s.opens_at, \
-     s.closes_at, s.task_id, s.unit_id, s.cases_from, s.cases_to, s.invited, s.created_at, \
+     s.closes_at, s.task_id, s.unit_id, s.cases_from, s.cases_to, s.invited, s.withdrawn_at, s.withdrawn_reason, \
+     s.created_at, \
      (SELECT COUNT(*) FROM survey_respondents r WHERE r.survey_id = s.id) AS responses";
 
 fn survey(r: &AnyRow) -> Result<Survey> {
@@ -44,6 +46,7 @@ fn survey(r: &AnyRow) -> Result<Survey> {
         unit_cases,
         responses: count(r.try_get("responses")?),
         invited: count(r.try_get("invited")?),
+        withdrawn: withdrawal(r)?,
         created_at: from_ms(r.try_get("created_at")?),
     })
 }
@@ -105,6 +108,33 @@ impl crate::SurveyStore for SqlStore {
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(survey).transpose()
+    }
+
+    async fn withdraw_survey(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Survey> {
+        let s = self.survey(id).await?.ok_or(StoreError::NotFound)?;
+        holding(actor, &s.region_code)?;
+        may_withdraw(s.phase(now))?;
+        let mut tx = self.write.begin().await?;
+        if !withdraw(&mut tx, "surveys", id, reason, now).await? {
+            return Err(FieldError::new("phase", "开始后不能撤销", "only what has not opened yet is withdrawn").into());
+        }
+        // Invitations not sent yet go with it.
+        let invite = CaseNotice::SurveyInvite.as_str();
+        for sql in [
+            "DELETE FROM message_attempts WHERE message_id IN \
+             (SELECT id FROM messages WHERE kind = $1 AND event_id = $2 AND state = 'pending')",
+            "DELETE FROM messages WHERE kind = $1 AND event_id = $2 AND state = 'pending'",
+        ] {
+            sqlx::query(sql).bind(invite).bind(id.to_string()).execute(&mut *tx).await?;
+        }
+        let detail = serde_json::json!({ "reason": reason });
+        events::audit(&mut tx, now, actor, "survey_withdrawn", Some(Subject { kind: "survey", id }), detail).await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM surveys s WHERE s.id = $1"))
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        survey(&row)
     }
 
     async fn surveys_about_task(&self, task: Uuid) -> Result<Vec<Survey>> {

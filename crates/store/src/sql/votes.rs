@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use grassroots_domain::votes::{
-    agreed_paper_count, check_choices, decode_choices, encode_choices, may_publish, tally, Eligibility, PaperCount,
-    Phase, VoteKind, Voter,
+    agreed_paper_count, check_choices, decode_choices, encode_choices, may_publish, may_withdraw, tally, Eligibility,
+    PaperCount, Phase, VoteKind, Voter,
 };
 use grassroots_domain::{Actor, FieldError};
 use sqlx::any::AnyRow;
@@ -11,14 +11,14 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, count, holding, reaching, uuid_column};
+use super::rows::{coded, count, holding, reaching, uuid_column, withdraw, withdrawal};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::votes::{Cast, NewVote, PaperEntry, Vote};
 use crate::PlaceFilter;
 use crate::{Result, StoreError};
 
 const COLUMNS: &str = "v.id, v.region_code, v.title, v.body, v.kind, v.eligibility, v.opens_at, v.closes_at, \
-     v.created_at, v.published_at, v.eligible";
+     v.created_at, v.published_at, v.eligible, v.withdrawn_at, v.withdrawn_reason";
 
 /// A vote's row with its options, results and roll counts.
 async fn filled(conn: &mut AnyConnection, r: &AnyRow) -> Result<Vote> {
@@ -56,6 +56,7 @@ async fn filled(conn: &mut AnyConnection, r: &AnyRow) -> Result<Vote> {
         closes_at: from_ms(r.try_get("closes_at")?),
         created_at: from_ms(r.try_get("created_at")?),
         published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_ms),
+        withdrawn: withdrawal(r)?,
         eligible: r.try_get::<Option<i64>, _>("eligible")?.map(count),
         results,
         voters: count(roll.try_get("voters")?),
@@ -226,7 +227,7 @@ impl crate::VoteStore for SqlStore {
         let v = vote_in(&mut tx, vote).await?;
         reaching(actor, &v.region_code)?;
         let counting = !entries_of(&mut tx, vote).await?.is_empty();
-        if matches!(v.phase(now), Phase::Scheduled | Phase::Published) || counting {
+        if matches!(v.phase(now), Phase::Scheduled | Phase::Published | Phase::Withdrawn) || counting {
             return Ok(Cast::NotOpen);
         }
         let on_roll = sqlx::query(
@@ -326,6 +327,21 @@ impl crate::VoteStore for SqlStore {
     async fn roll_size(&self, region_code: &str, eligibility: Eligibility) -> Result<u64> {
         let mut conn = self.read.acquire().await?;
         roll_of(&mut conn, region_code, eligibility).await
+    }
+
+    async fn withdraw_vote(&self, actor: &Actor, vote: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Vote> {
+        let mut tx = self.write.begin().await?;
+        let v = vote_in(&mut tx, vote).await?;
+        holding(actor, &v.region_code)?;
+        may_withdraw(v.phase(now))?;
+        if !withdraw(&mut tx, "votes", vote, reason, now).await? {
+            return Err(FieldError::new("phase", "开始后不能撤销", "only what has not opened yet is withdrawn").into());
+        }
+        let detail = serde_json::json!({ "reason": reason });
+        events::audit(&mut tx, now, actor, "vote_withdrawn", Some(Subject { kind: "vote", id: vote }), detail).await?;
+        let out = vote_in(&mut tx, vote).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn publish_results(&self, actor: &Actor, vote: Uuid, now: DateTime<Utc>) -> Result<Vote> {

@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::votes::{withdrawal_view, WithdrawalBody, WithdrawalView};
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::ratelimit::limit_public;
@@ -32,6 +33,7 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
                 .route_layer(from_fn_with_state(state.clone(), limit_public)),
         )
         .routes(routes!(create))
+        .routes(routes!(withdraw))
         .routes(routes!(staff_results))
         .routes(routes!(respond))
         .routes(routes!(my_surveys))
@@ -63,13 +65,14 @@ pub struct SurveyView {
     pub questions: Vec<QuestionView>,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    /// `scheduled`, `open` or `closed`.
+    /// `scheduled`, `open`, `closed` or `withdrawn`.
     pub phase: String,
     /// The decision carried out it asks about.
     pub task_id: Option<Uuid>,
     /// The unit whose cases it asks about.
     pub unit: Option<String>,
     pub responses: u64,
+    pub withdrawn: Option<WithdrawalView>,
     /// Reporters of the unit's cases texted an invitation (those who asked to be kept informed).
     pub invited: u64,
 }
@@ -94,6 +97,7 @@ pub(crate) fn survey_view(state: &AppState, s: Survey) -> SurveyView {
         task_id: s.task_id,
         unit: s.unit_cases.map(|u| u.unit),
         responses: s.responses,
+        withdrawn: s.withdrawn.map(withdrawal_view),
         invited: s.invited,
     }
 }
@@ -164,6 +168,22 @@ pub struct SurveyBody {
     pub unit: Option<String>,
     pub cases_from: Option<String>,
     pub cases_to: Option<String>,
+}
+
+/// Withdraws a survey announced by mistake, before it opens, with a reason its page shows; the
+/// invitations it queued are not sent.
+#[utoipa::path(post, path = "/v1/surveys/{id}/withdrawal", tag = "participation", request_body = WithdrawalBody,
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = SurveyView),
+        (status = "default", description = "Open already or withdrawn (422 on `phase`), no reason (422), …", body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<WithdrawalBody>,
+) -> Result<Json<SurveyView>, ApiError> {
+    let survey = surveys::withdraw(&state, &staff.user, parse_id(&id)?, &body.reason).await?;
+    Ok(Json(survey_view(&state, survey)))
 }
 
 /// Holds a survey in one of the caller's places.

@@ -11,7 +11,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use grassroots_app::votes::{self, PaperVoterForm, Standing, VoteForm};
 use grassroots_domain::votes::PaperCount;
-use grassroots_store::votes::{PaperEntry, Vote};
+use grassroots_store::votes::{PaperEntry, Vote, Withdrawal};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,6 +37,7 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(mark_paper_voter))
         .routes(routes!(paper_counts, enter_paper_count))
         .routes(routes!(publish))
+        .routes(routes!(withdraw))
 }
 
 /// Marks for one option.
@@ -59,6 +60,24 @@ pub struct VoteResults {
     pub published_at: DateTime<Utc>,
 }
 
+/// A vote or survey withdrawn before it opened: when, and the reason given.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawalView {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+pub(crate) fn withdrawal_view(w: Withdrawal) -> WithdrawalView {
+    WithdrawalView { at: w.at, reason: w.reason }
+}
+
+/// Why a vote or survey is withdrawn (published with it).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalBody {
+    pub reason: String,
+}
+
 /// A vote as anyone may read it: its running count never shows before publication.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VoteView {
@@ -77,9 +96,10 @@ pub struct VoteView {
     pub options: Vec<String>,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    /// `scheduled`, `open`, `closed` or `published`.
+    /// `scheduled`, `open`, `closed`, `published` or `withdrawn`.
     pub phase: String,
     pub phase_zh: String,
+    pub withdrawn: Option<WithdrawalView>,
     /// Voters on the roll so far (online and on paper).
     pub voters: u64,
     pub results: Option<VoteResults>,
@@ -121,6 +141,7 @@ pub(crate) fn vote_view(state: &AppState, v: Vote) -> VoteView {
         closes_at: v.closes_at,
         phase: phase.as_str().to_string(),
         phase_zh: phase.label_zh().to_string(),
+        withdrawn: v.withdrawn.map(withdrawal_view),
         voters: v.voters,
         results,
     }
@@ -363,6 +384,21 @@ pub async fn enter_paper_count(
 
 /// Publishes the results of a closed vote: its ballots and agreed paper count tallied, with
 /// the roll's size for the turnout.
+/// Withdraws a vote announced by mistake, before it opens, with a reason its page shows.
+#[utoipa::path(post, path = "/v1/votes/{id}/withdrawal", tag = "participation", request_body = WithdrawalBody,
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = VoteView),
+        (status = "default", description = "Open already or withdrawn (422 on `phase`), no reason (422), …", body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<WithdrawalBody>,
+) -> Result<Json<VoteView>, ApiError> {
+    let vote = votes::withdraw(&state, &staff.user, vote_id(&id)?, &body.reason).await?;
+    Ok(Json(vote_view(&state, vote)))
+}
+
 #[utoipa::path(post, path = "/v1/votes/{id}/publication", tag = "participation",
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = VoteView),

@@ -439,6 +439,11 @@ pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), |s| format!("{:.0}%", s * 100.0))
 }
 
+/// When a vote or survey was withdrawn (Beijing time) and why, as its pages show it.
+pub(crate) fn withdrawn_line(withdrawal: Option<&grassroots_store::votes::Withdrawal>) -> Option<(String, String)> {
+    withdrawal.map(|w| (beijing_minutes(w.at), w.reason.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, percent, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
+use super::{
+    beijing_minutes, percent, place_name, runs_participation, see_other, shown_error, withdrawn_line, Chrome, Filled,
+    Lang,
+};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -46,7 +49,7 @@ pub(crate) fn survey_line(state: &AppState, lang: &Lang, s: &Survey) -> SurveyLi
         phase_code: phase.as_str(),
         phase: match phase {
             Phase::Closed | Phase::Published => lang.t("已截止", "closed"),
-            Phase::Scheduled | Phase::Open => lang.t(phase.label_zh(), phase.label_en()),
+            Phase::Scheduled | Phase::Open | Phase::Withdrawn => lang.t(phase.label_zh(), phase.label_en()),
         }
         .to_string(),
         closes: beijing_minutes(s.closes_at),
@@ -199,6 +202,10 @@ struct SurveyPage {
     opens: String,
     closes: String,
     responses: u64,
+    /// When and why it was withdrawn.
+    withdrawn: Option<(String, String)>,
+    /// Staff whose scope holds the place withdraw it while it has not opened.
+    may_withdraw: bool,
     /// The decision carried out it asks about: (link, title).
     task: Option<(String, String)>,
     /// For a survey of a unit's cases: (the unit's name, reporters texted an invitation).
@@ -288,6 +295,9 @@ async fn survey_page(
         opens: beijing_minutes(survey.opens_at),
         closes: beijing_minutes(survey.closes_at),
         responses: survey.responses,
+        withdrawn: withdrawn_line(survey.withdrawn.as_ref()),
+        may_withdraw: survey.phase(Utc::now()) == Phase::Scheduled
+            && runs_participation(staff).is_some_and(|s| s.user.scope.covers_place(&survey.region_code)),
         task: match survey.task_id {
             Some(id) => Some((format!("/decisions/{id}"), accountability::get(state, id).await?.title)),
             None => None,
@@ -344,6 +354,28 @@ fn answers_of(survey: &Survey, fields: &[(String, String)]) -> Vec<Answer> {
             QuestionKind::Text => Answer::Text { text: values(i).next().unwrap_or_default().to_string() },
         })
         .collect()
+}
+
+/// Withdraws the survey before it opens, with the reason typed.
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let reason = Filled::new(fields).value("reason").to_string();
+    match surveys::withdraw(&state, &staff.user, id, &reason).await {
+        Ok(_) => Ok(see_other(&format!("/surveys/{id}"), None)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let mut page = survey_page(&state, id, None, Some(&staff), lang, &uri).await?;
+            page.error = Some(lang.t(&e.text.zh, &e.text.en).to_string());
+            Ok((e.status, Html(page.render()?)).into_response())
+        }
+    }
 }
 
 pub async fn answer(

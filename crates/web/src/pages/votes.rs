@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use super::meetings::{owner_choices, task_line, OwnerChoices, TaskLine};
 use super::{
-    beijing_minutes, form_error, percent, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang,
+    beijing_minutes, form_error, percent, place_name, runs_participation, see_other, shown_error, withdrawn_line,
+    Chrome, Filled, Lang,
 };
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -193,6 +194,8 @@ struct VotePage {
     eligibility: String,
     phase: String,
     phase_code: &'static str,
+    /// When and why it was withdrawn.
+    withdrawn: Option<(String, String)>,
     opens: String,
     closes: String,
     voters: u64,
@@ -213,7 +216,7 @@ struct VotePage {
 fn ballot_of(standing: Standing, phase: Phase) -> Ballot {
     match (standing, phase) {
         (Standing::Voted, _) => Ballot::Voted,
-        (_, Phase::Scheduled | Phase::Closed | Phase::Published) => Ballot::Closed,
+        (_, Phase::Scheduled | Phase::Closed | Phase::Published | Phase::Withdrawn) => Ballot::Closed,
         (Standing::MayVote(_), Phase::Open) => Ballot::MayVote,
         (Standing::NoHousehold, Phase::Open) => Ballot::NoHousehold,
         (Standing::Elsewhere, Phase::Open) => Ballot::Elsewhere,
@@ -256,6 +259,7 @@ async fn vote_page(
         eligibility: lang.t(vote.eligibility.label_zh(), vote.eligibility.label_en()).to_string(),
         phase: lang.t(phase.label_zh(), phase.label_en()).to_string(),
         phase_code: phase.as_str(),
+        withdrawn: withdrawn_line(vote.withdrawn.as_ref()),
         opens: beijing_minutes(vote.opens_at),
         closes: beijing_minutes(vote.closes_at),
         voters: vote.voters,
@@ -359,6 +363,10 @@ struct RunPage {
     entries: Vec<EntryLine>,
     agreed: bool,
     may_publish: bool,
+    /// Staff whose scope holds the place withdraw it while it has not opened.
+    may_withdraw: bool,
+    /// When and why it was withdrawn.
+    withdrawn: Option<(String, String)>,
     /// After publication: the tasks carrying the result out, and the kinds of owner for one more.
     decisions: Vec<TaskLine>,
     owners: OwnerChoices,
@@ -413,6 +421,8 @@ async fn run_page(
             })
             .collect(),
         may_publish: staff.user.scope.covers_place(&vote.region_code) && phase == Phase::Closed,
+        may_withdraw: staff.user.scope.covers_place(&vote.region_code) && phase == Phase::Scheduled,
+        withdrawn: withdrawn_line(vote.withdrawn.as_ref()),
         decisions: accountability::of(state, vote.id).await?.iter().map(|t| task_line(&lang, t)).collect(),
         owners: owner_choices(state, &lang),
         typed,
@@ -444,6 +454,7 @@ pub async fn run(
             "marked" => lang.t("已登记纸质投票人", "The paper voter is marked"),
             "counted" => lang.t("纸质票数已录入", "The paper count is entered"),
             "published" => lang.t("结果已公布", "The results are published"),
+            "withdrawn" => lang.t("表决已撤销", "The vote is withdrawn"),
             _ => "",
         }
         .to_string()
@@ -473,6 +484,21 @@ async fn after_step(
             Ok((status, Html(page.render()?)).into_response())
         }
     }
+}
+
+/// Withdraws the vote before it opens, with the reason typed.
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::RunParticipation>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let typed = Filled::new(fields);
+    let done = votes::withdraw(&state, &staff.user, id, typed.value("reason")).await.map(|_| "withdrawn");
+    after_step(&state, &staff, id, lang, &uri, typed.typed.0, done).await
 }
 
 pub async fn mark_paper_voter(
