@@ -94,6 +94,13 @@ def psql(sql, port=PG_FRONT, db=DATABASE):
     return [line.split("\t") for line in out.stdout.splitlines() if line]
 
 
+def create_database():
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
+    if psql(exists, db="postgres") != [["1"]]:
+        psql(f"CREATE DATABASE {DATABASE}", db="postgres")
+    return psql(exists, db="postgres") == [["1"]]
+
+
 class Cluster:
     def __init__(self, work, binary):
         self.work = work
@@ -498,8 +505,10 @@ def run(binary):
         )
         say(f"PostgreSQL: leader pg{cluster.leader()}, synchronous standby {cluster.sync_standby()}")
         cluster.start_haproxy()
-        wait_for("HAProxy to the leader", lambda: psql("SELECT 1", db="postgres") == [["1"]])
-        psql(f"CREATE DATABASE {DATABASE}", db="postgres")
+        # Through HAProxy to a server that takes writes; the database is made once, tried again
+        # while the leader still refuses it (a moment after its election, say).
+        wait_for("HAProxy to the leader", lambda: psql("SELECT pg_is_in_recovery()", db="postgres") == [["f"]])
+        wait_for("the platform's database", create_database)
         for i in range(len(NATS)):
             cluster.start_nats(i)
         wait_for("the NATS cluster with JetStream", lambda: create_stream() is None, timeout=60, every=1)

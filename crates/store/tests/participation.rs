@@ -299,7 +299,28 @@ async fn paper_counts_agree_before_results_are_published(db: TestDb) {
     let locked = s.enter_paper_count(&second, vote.id, &count(&[1, 1, 0]), closed).await.unwrap_err();
     assert!(matches!(locked, StoreError::Invalid(ref e) if e.field == "vote"), "{locked:?}");
 
+    // On PostgreSQL a ballot and its voter's roll entry were written by one transaction and
+    // share its id (xmin); publication writes both afresh in key order, in its own.
+    let xmins = |table: &'static str| {
+        let (url, vote) = (db.url.clone(), vote.id.to_string());
+        async move {
+            let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+            let sql =
+                format!("SELECT DISTINCT CAST(CAST(xmin AS TEXT) AS BIGINT) AS x FROM {table} WHERE vote_id = $1");
+            let rows = sqlx::query(&sql).bind(vote).fetch_all(&mut conn).await.unwrap();
+            rows.iter().map(|r| r.get::<i64, _>("x")).collect::<std::collections::BTreeSet<i64>>()
+        }
+    };
+    let postgres = s.backend() == grassroots_store::Backend::Postgres;
+    if postgres {
+        let (box_before, roll_before) = (xmins("ballots").await, xmins("vote_voters").await);
+        assert!(box_before.is_subset(&roll_before), "each ballot shares its transaction with a roll entry");
+    }
     let published = s.publish_results(&juweihui, vote.id, closed).await.unwrap();
+    if postgres {
+        let (box_after, roll_after) = (xmins("ballots").await, xmins("vote_voters").await);
+        assert_eq!((box_after.len(), &box_after), (1, &roll_after), "one transaction wrote them all");
+    }
     assert_eq!(published.phase(closed), Phase::Published);
     assert_eq!(published.results, [3, 0, 0]);
     assert_eq!((published.voters, published.paper_voters, published.eligible), (4, 3, Some(5)));

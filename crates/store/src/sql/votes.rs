@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::events::{self, Subject};
 use super::rows::{coded, count, holding, reaching, uuid_column, withdraw, withdrawal};
-use super::{from_ms, ms, Args, SqlStore};
+use super::{anonymous_placeholders, from_ms, ms, Args, Inserts, SqlStore};
 use crate::votes::{Cast, NewVote, PaperEntry, Vote};
 use crate::PlaceFilter;
 use crate::{Result, StoreError};
@@ -112,6 +112,51 @@ async fn ballots_of(conn: &mut AnyConnection, vote: Uuid) -> Result<Vec<Vec<u32>
             decode_choices(&kept).ok_or_else(|| StoreError::Corrupt(format!("ballot {kept}")))
         })
         .collect()
+}
+
+/// Writes the vote's roll and ballot box afresh, each in its key's order, in the caller's
+/// transaction. Rows written when a ballot was cast keep traces of it beneath the store: their
+/// order on disk and, on PostgreSQL, the id of the transaction that wrote the roll entry and
+/// the ballot together (`xmin`). Rewritten, every row carries this transaction's id and an
+/// order that says nothing of who voted when. (The old rows stay as dead space until the
+/// database reclaims it.)
+async fn rewrite_in_key_order(conn: &mut AnyConnection, vote: Uuid) -> Result<()> {
+    let id = vote.to_string();
+    let ballots = sqlx::query("SELECT id, choices FROM ballots WHERE vote_id = $1 ORDER BY id")
+        .bind(id.clone())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("choices")?)))
+        .collect::<Result<Vec<_>>>()?;
+    let roll =
+        sqlx::query("SELECT voter_key, channel, marked_by FROM vote_voters WHERE vote_id = $1 ORDER BY voter_key")
+            .bind(id.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("voter_key")?,
+                    r.try_get::<String, _>("channel")?,
+                    r.try_get::<Option<String>, _>("marked_by")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+    sqlx::query("DELETE FROM ballots WHERE vote_id = $1").bind(id.clone()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM vote_voters WHERE vote_id = $1").bind(id.clone()).execute(&mut *conn).await?;
+    let anonymous = anonymous_placeholders(conn);
+    Inserts::build(anonymous, "INSERT INTO ballots (vote_id, id, choices)", 3, "", ballots, |q, (ballot, choices)| {
+        q.bind(id.clone()).bind(ballot).bind(choices)
+    })?
+    .execute(conn)
+    .await?;
+    let head = "INSERT INTO vote_voters (vote_id, voter_key, channel, marked_by)";
+    Inserts::build(anonymous, head, 4, "", roll, |q, (key, channel, marked_by)| {
+        q.bind(id.clone()).bind(key).bind(channel).bind(marked_by)
+    })?
+    .execute(conn)
+    .await
 }
 
 async fn roll_of(conn: &mut AnyConnection, region_code: &str, eligibility: Eligibility) -> Result<u64> {
@@ -367,6 +412,7 @@ impl crate::VoteStore for SqlStore {
         if published == 0 {
             return Err(FieldError::new("vote", "结果已公布", "the results are already published").into());
         }
+        rewrite_in_key_order(&mut tx, vote).await?;
         for (position, count) in result.counts.iter().enumerate() {
             sqlx::query("INSERT INTO vote_results (vote_id, position, count) VALUES ($1, $2, $3)")
                 .bind(vote.to_string())
