@@ -63,9 +63,25 @@ pub(crate) fn decision(platform: &Platform, form: &DecisionForm, now: DateTime<U
         OwnerKind::Unit => {
             let named = form.owner.trim();
             let reference = platform.reference();
-            let unit = reference.units.iter().find(|u| u.id == named || u.name_zh == named).ok_or_else(|| {
-                AppError::invalid("owner", "没有这个单位，请从列表中选择", "no such unit: choose one from the list")
-            })?;
+            let by_id = reference.units.iter().find(|u| u.id == named);
+            let by_name: Vec<_> = reference.units.iter().filter(|u| u.name_zh == named).collect();
+            let unit = match (by_id, by_name.as_slice()) {
+                (Some(unit), _) | (None, &[unit]) => unit,
+                (None, []) => {
+                    return Err(AppError::invalid(
+                        "owner",
+                        "没有这个单位，请从列表中选择",
+                        "no such unit: choose one from the list",
+                    ))
+                }
+                (None, _) => {
+                    return Err(AppError::invalid(
+                        "owner",
+                        "有多个单位同名，请填写单位编号",
+                        "several units have this name: give the unit's id",
+                    ))
+                }
+            };
             (unit.name_zh.clone(), Some(unit.id.clone()))
         }
         OwnerKind::Committee | OwnerKind::Organisation => (public_text("owner", &form.owner, OWNER_CHARS)?, None),

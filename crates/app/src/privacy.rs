@@ -139,7 +139,11 @@ pub async fn subject_request(platform: &Platform, by: &User, request: SubjectReq
         _ => None,
     };
     if let Some(resident) = &account {
-        platform.store.close_resident_account(&actor, resident.id, Some(&reference), now).await?;
+        // Closed by the resident a moment ago is closed all the same.
+        match platform.store.close_resident_account(&actor, resident.id, Some(&reference), now).await {
+            Ok(()) | Err(grassroots_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(SubjectOutcome { cases: done, account_closed: account.is_some() })
 }

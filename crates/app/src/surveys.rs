@@ -17,6 +17,8 @@ use crate::fields::{moment, time};
 use crate::{deliberation, households, AppError, Platform, Result, Text};
 
 const LISTED: i64 = 100;
+/// The longest period of a unit's closed cases one 问效 survey asks about.
+const MOST_CASE_DAYS: i64 = 92;
 
 use crate::may_run_participation as may_run;
 
@@ -57,11 +59,19 @@ pub async fn create(platform: &Platform, staff: &User, form: SurveyForm) -> Resu
     let task_id = match given(&form.task) {
         Some(t) => {
             let id = Uuid::parse_str(t).map_err(|_| AppError::invalid("task", "没有这项决议", "no such decision"))?;
-            platform
+            let task = platform
                 .store
                 .task(id)
                 .await?
                 .ok_or_else(|| AppError::invalid("task", "没有这项决议", "no such decision"))?;
+            // Its residents are asked about a decision of their own place.
+            if !(region.starts_with(&task.region_code) || task.region_code.starts_with(&region)) {
+                return Err(AppError::invalid(
+                    "task",
+                    "问卷范围应与该决议所在地一致",
+                    "the survey's place is the decision's, or within it",
+                ));
+            }
             Some(id)
         }
         None => None,
@@ -75,6 +85,13 @@ pub async fn create(platform: &Platform, staff: &User, form: SurveyForm) -> Resu
             let to = time("cases_to", given(&form.cases_to).unwrap_or_default(), true)?;
             if to <= from {
                 return Err(AppError::invalid("cases_to", "结束应晚于开始", "the period ends after it starts"));
+            }
+            if to - from > chrono::Duration::days(MOST_CASE_DAYS) {
+                return Err(AppError::invalid(
+                    "cases_to",
+                    format!("办结时段最长{MOST_CASE_DAYS}天"),
+                    format!("the period is at most {MOST_CASE_DAYS} days"),
+                ));
             }
             Some(UnitCases { unit: unit.to_string(), from, to })
         }
@@ -150,7 +167,7 @@ async fn standing_in(
     survey: &Survey,
 ) -> Result<Standing> {
     let asked = match &survey.unit_cases {
-        Some(cases) => platform.store.reported_to_unit(resident.id, cases).await?,
+        Some(cases) => platform.store.reported_to_unit(resident.id, &survey.region_code, cases).await?,
         None => household.is_some_and(|h| h.grid_code.starts_with(&survey.region_code)),
     };
     Ok(match (asked, platform.store.has_responded(survey.id, resident.id).await?) {

@@ -46,8 +46,6 @@ pub fn progress(deadline: DateTime<Utc>, done_at: Option<DateTime<Utc>>, now: Da
     }
 }
 
-/// A progress report's share done: 0 to 100, never below what was reported before (work done
-/// is not undone by a report; a setback is said in words).
 /// Who reports a task's progress and completes its milestones: staff who run participation in
 /// the place, or those who work on the cases of the unit that owns it (its handlers).
 pub fn may_report(actor: &Actor, region: &str, owner_unit: Option<&str>) -> bool {
@@ -64,6 +62,8 @@ pub fn may_report(actor: &Actor, region: &str, owner_unit: Option<&str>) -> bool
     }
 }
 
+/// A progress report's share done: 0 to 100, never below what was reported before (work done
+/// is not undone by a report; a setback is said in words).
 pub fn check_percent(percent: i64, before: u8) -> Result<u8, FieldError> {
     match u8::try_from(percent) {
         Ok(p) if p <= 100 && p >= before => Ok(p),

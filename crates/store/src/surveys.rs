@@ -53,7 +53,8 @@ pub struct Survey {
     pub unit_cases: Option<UnitCases>,
     pub responses: u64,
     pub withdrawn: Option<Withdrawal>,
-    /// Reporters texted an invitation (a survey of a unit's cases).
+    /// Reporters invited by text (a survey of a unit's cases): queued with the survey, sent when
+    /// it opens; none once it is withdrawn.
     pub invited: u64,
     pub created_at: DateTime<Utc>,
 }
@@ -93,8 +94,9 @@ pub trait SurveyStore: Send + Sync {
     async fn withdraw_survey(&self, actor: &Actor, survey: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Survey>;
     /// The 问效 surveys asking how a decision carried out went, newest opening first.
     async fn surveys_about_task(&self, task: Uuid) -> Result<Vec<Survey>>;
-    /// Whether the resident reported a case the unit handled and closed in the period.
-    async fn reported_to_unit(&self, resident: Uuid, cases: &UnitCases) -> Result<bool>;
+    /// Whether the resident reported a case in `place` that the unit handled and closed in the
+    /// period.
+    async fn reported_to_unit(&self, resident: Uuid, place: &str, cases: &UnitCases) -> Result<bool>;
     /// Keeps a response while the survey is open, once per resident (a key decides under
     /// concurrency); an anonymous survey's response names nobody.
     async fn respond(&self, survey: Uuid, resident: Uuid, answers: &[Answer], now: DateTime<Utc>) -> Result<Responded>;

@@ -107,9 +107,9 @@ pub trait VoteStore: Send + Sync {
     async fn has_voted(&self, vote: Uuid, voter: Voter) -> Result<bool>;
     /// The households, or linked residents, of the vote's region: the roll's size.
     async fn roll_size(&self, region_code: &str, eligibility: Eligibility) -> Result<u64>;
-    /// Tallies the ballots and the agreed paper count and publishes the result with the roll's
-    /// size, once the vote has closed; in one transaction, once; audited.
     /// Withdraws a vote before it opens, with a reason; audited. Refused on `phase` once open.
     async fn withdraw_vote(&self, actor: &Actor, vote: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Vote>;
+    /// Tallies the ballots and the agreed paper count and publishes the result with the roll's
+    /// size, once the vote has closed; in one transaction, once; audited.
     async fn publish_results(&self, actor: &Actor, vote: Uuid, now: DateTime<Utc>) -> Result<Vote>;
 }

@@ -631,7 +631,10 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
     assert_eq!(s.surveys(&PlaceFilter::Of(vec![COMMUNITY.into()]), 10).await.unwrap().len(), 2);
 
     let cases = UnitCases { unit: UNIT_A.into(), from: now - Duration::days(30), to: now };
-    assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "no case of theirs closed by the unit");
+    assert!(
+        !s.reported_to_unit(linked[0].0.id, COMMUNITY, &cases).await.unwrap(),
+        "no case of theirs closed by the unit"
+    );
     // A case they reported, which the unit handled and closed in the period, makes them one of
     // those a 问效 survey of the unit asks; one closed after the period does not.
     let world = Fixture::new(s).await;
@@ -644,12 +647,16 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
             .bind(case.to_string())
     };
     close(reported.id, UNIT_A, now + Duration::days(1)).execute(&mut conn).await.unwrap();
-    assert!(!s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "closed after the period");
+    assert!(!s.reported_to_unit(linked[0].0.id, COMMUNITY, &cases).await.unwrap(), "closed after the period");
     close(reported.id, UNIT_A, now - Duration::days(2)).execute(&mut conn).await.unwrap();
-    assert!(s.reported_to_unit(linked[0].0.id, &cases).await.unwrap(), "their case, closed by the unit in the period");
-    assert!(!s.reported_to_unit(linked[2].0.id, &cases).await.unwrap(), "a neighbour reported nothing");
+    assert!(
+        s.reported_to_unit(linked[0].0.id, COMMUNITY, &cases).await.unwrap(),
+        "their case, closed by the unit in the period"
+    );
+    assert!(!s.reported_to_unit(linked[2].0.id, COMMUNITY, &cases).await.unwrap(), "a neighbour reported nothing");
     let other = UnitCases { unit: UNIT_B.into(), ..cases.clone() };
-    assert!(!s.reported_to_unit(linked[0].0.id, &other).await.unwrap(), "another unit's cases");
+    assert!(!s.reported_to_unit(linked[0].0.id, COMMUNITY, &other).await.unwrap(), "another unit's cases");
+    assert!(!s.reported_to_unit(linked[0].0.id, "110101001002", &cases).await.unwrap(), "a case of another place");
 
     // The survey texts each reporter of the unit's closed cases who asked for texts, once however
     // many of their cases it closed, when it opens: not one who asked for none, not another
@@ -662,13 +669,19 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
     let again = world.report_notified(s, "楼道灯又不亮了", "13800138011").await;
     let silent = world.report(s, "井盖松动", Some("13800138099")).await;
     let elsewhere = world.report_notified(s, "路面塌陷", "13800138098").await;
-    for (case, unit) in [(again.id, UNIT_A), (silent.id, UNIT_A), (elsewhere.id, UNIT_B)] {
+    let next_door = world.report_notified(s, "路灯不亮", "13800138097").await;
+    for (case, unit) in [(again.id, UNIT_A), (silent.id, UNIT_A), (elsewhere.id, UNIT_B), (next_door.id, UNIT_A)] {
         close(case, unit, now - Duration::days(1)).execute(&mut conn).await.unwrap();
     }
+    sqlx::query("UPDATE cases SET community_code = '110101001002', grid_code = NULL WHERE id = $1")
+        .bind(next_door.id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let opens = now + Duration::hours(1);
     let effect = NewSurvey {
         purpose: Purpose::Effect,
-        unit_cases: Some(cases),
+        unit_cases: Some(cases.clone()),
         opens_at: opens,
         ..survey(Anonymity::Identified)
     };
@@ -690,8 +703,14 @@ async fn a_survey_takes_one_response_per_resident_and_anonymous_answers_name_nob
     assert_eq!(withdrawn.phase(opens), Phase::Withdrawn);
     assert!(invites(s.due_messages(opens, 100).await.unwrap()).is_empty(), "the invitations went with it");
     assert_eq!(s.respond(effect.id, linked[0].0.id, &answers[..1], opens).await.unwrap(), Responded::NotOpen);
+    assert_eq!(withdrawn.invited, 0);
     let open = s.withdraw_survey(&juweihui, identified.id, "误发", now).await.unwrap_err();
     assert!(matches!(open, StoreError::Invalid(ref e) if e.field == "phase"), "an open survey runs its course");
+    // Held again, it invites the reporter; a third survey within 30 days does not text them again.
+    let effect_again =
+        NewSurvey { purpose: Purpose::Effect, unit_cases: Some(cases.clone()), ..survey(Anonymity::Identified) };
+    assert_eq!(s.create_survey(&juweihui, &effect_again, now).await.unwrap().invited, 1);
+    assert_eq!(s.create_survey(&juweihui, &effect_again, now).await.unwrap().invited, 0, "invited lately");
 }
 
 conformance!(

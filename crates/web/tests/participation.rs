@@ -661,6 +661,15 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
     assert!(form.contains(&format!(r#"<input type="hidden" name="task" value="{task}">"#)), "{form}");
     assert!(form.contains("建设集中充电点落实情况回访"), "the title is proposed");
     assert_eq!(app.get("/surveys?task=not-a-task").header("cookie", &cookie).send().await.status, 404);
+    let elsewhere = json!({"region": "110101001002", "title": "回访", "intro": "请评价", "purpose": "effect",
+        "anonymity": "identified", "questions": "评分|满意程度", "opens_at": Utc::now().to_rfc3339(),
+        "closes_at": (Utc::now() + Duration::days(7)).to_rfc3339(), "task": task});
+    let other_place = app.post("/api/v1/surveys").bearer(&supervisor).json(&elsewhere).send().await;
+    assert_eq!(
+        (other_place.status, other_place.error_field().as_deref()),
+        (422, Some("task")),
+        "another place's decision"
+    );
     let opens = (Utc::now() + Duration::hours(8)).format("%Y-%m-%dT%H:%M").to_string();
     let closes = (Utc::now() + Duration::days(7)).format("%Y-%m-%dT%H:%M").to_string();
     let survey = format!(
@@ -804,6 +813,10 @@ async fn a_unit_s_reporter_is_texted_and_answers_how_their_case_went(app: TestAp
         "purpose": "effect", "anonymity": "identified", "questions": "评分|对办理结果的满意程度",
         "opens_at": Utc::now().to_rfc3339(), "closes_at": (Utc::now() + Duration::days(7)).to_rfc3339(),
         "unit": UNIT_A, "cases_from": day(-1), "cases_to": day(1)});
+    let mut too_long = survey.clone();
+    too_long["cases_from"] = json!(day(-200));
+    let refused = app.post("/api/v1/surveys").bearer(&supervisor).json(&too_long).send().await;
+    assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some("cases_to")), "at most 92 days");
     let held = app.post("/api/v1/surveys").bearer(&supervisor).json(&survey).send().await;
     assert_eq!(held.status, 201, "{}", held.text());
     assert_eq!(held.json()["invited"], 1);

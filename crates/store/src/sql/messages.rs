@@ -60,25 +60,50 @@ impl MessageRow {
     }
 }
 
-/// Invites to a 问效 survey the reporters of the cases the unit closed in its period, one text
-/// each however many of their cases it closed, and only those who asked to be kept informed;
-/// sent from `at` (when the survey opens), in the survey's transaction. Returns how many.
+/// The column of cases naming a place of this code's level.
+pub(super) fn place_column(place: &str) -> Result<&'static str> {
+    let code = grassroots_domain::RegionCode::parse(place)?;
+    super::stats::region_column(code.level())
+}
+
+/// How long a reporter invited to one 问效 survey is not invited to another.
+const INVITED_AGAIN_AFTER_DAYS: i64 = 30;
+
+/// Invites to a 问效 survey of `place` the reporters of the cases there that the unit closed in
+/// its period: one text each however many of their cases it closed, only those who asked to
+/// be kept informed, and none invited to a survey in the last 30 days; sent from `at` (when
+/// the survey opens), in the survey's transaction. Returns how many.
 pub(super) async fn enqueue_survey_invites(
     conn: &mut AnyConnection,
     survey: Uuid,
+    place: &str,
     cases: &UnitCases,
     at: DateTime<Utc>,
 ) -> Result<u64> {
-    let rows = sqlx::query(
+    let column = place_column(place)?;
+    let rows = sqlx::query(&format!(
         "SELECT id, reporter_phone_tag FROM cases WHERE lead_unit = $1 AND closed_at >= $2 AND closed_at < $3 \
-         AND notify_reporter = 1 AND reporter_phone_enc IS NOT NULL AND reporter_phone_tag IS NOT NULL ORDER BY id",
-    )
+         AND {column} = $4 AND notify_reporter = 1 AND reporter_phone_enc IS NOT NULL \
+         AND reporter_phone_tag IS NOT NULL ORDER BY id"
+    ))
     .bind(cases.unit.clone())
     .bind(ms(cases.from))
     .bind(ms(cases.to))
+    .bind(place.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let mut reporters = std::collections::HashSet::new();
+    let invited_lately = sqlx::query(
+        "SELECT DISTINCT c.reporter_phone_tag FROM messages m JOIN cases c ON c.id = m.aggregate_id \
+         WHERE m.kind = $1 AND m.created_at > $2 AND c.reporter_phone_tag IS NOT NULL",
+    )
+    .bind(CaseNotice::SurveyInvite.as_str())
+    .bind(ms(at - chrono::Duration::days(INVITED_AGAIN_AFTER_DAYS)))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut reporters = invited_lately
+        .iter()
+        .map(|r| r.try_get::<String, _>("reporter_phone_tag"))
+        .collect::<std::result::Result<std::collections::HashSet<_>, _>>()?;
     let mut invites = Vec::new();
     for row in &rows {
         if reporters.insert(row.try_get::<String, _>("reporter_phone_tag")?) {
@@ -179,11 +204,12 @@ impl crate::MessageStore for SqlStore {
              FROM messages m JOIN cases c ON c.id = m.aggregate_id LEFT JOIN case_supporters s ON s.id = m.supporter_id \
              LEFT JOIN users st ON st.id = m.staff_id LEFT JOIN units u ON u.id = c.lead_unit \
              WHERE m.state = 'pending' AND m.next_attempt_at <= $1 AND m.aggregate_type = $2 \
-             ORDER BY m.next_attempt_at, m.id LIMIT $3",
+             ORDER BY CASE WHEN m.kind = $4 THEN 1 ELSE 0 END, m.next_attempt_at, m.id LIMIT $3",
         )
         .bind(ms(now))
         .bind(CASE)
         .bind(limit)
+        .bind(CaseNotice::SurveyInvite.as_str())
         .fetch_all(&self.write)
         .await?;
         rows.iter()

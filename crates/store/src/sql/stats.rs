@@ -368,7 +368,7 @@ enum By {
 }
 
 /// The column of cases (and of counters) naming the region of a level.
-fn region_column(level: RegionLevel) -> Result<&'static str> {
+pub(super) fn region_column(level: RegionLevel) -> Result<&'static str> {
     Ok(match level {
         RegionLevel::County => "district_code",
         RegionLevel::Township => "street_code",

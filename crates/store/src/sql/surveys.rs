@@ -10,7 +10,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::messages::enqueue_survey_invites;
+use super::messages::{enqueue_survey_invites, place_column};
 use super::rows::{coded, count, holding, uuid_column, withdraw, withdrawal};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::surveys::{NewSurvey, Responded, Response, Survey, UnitCases};
@@ -87,7 +87,7 @@ impl crate::SurveyStore for SqlStore {
         events::audit(&mut tx, now, actor, "survey_created", Some(Subject { kind: "survey", id }), detail).await?;
         if let Some(cases) = &s.unit_cases {
             // The texts go out when the survey opens.
-            let invited = enqueue_survey_invites(&mut tx, id, cases, s.opens_at.max(now)).await?;
+            let invited = enqueue_survey_invites(&mut tx, id, &s.region_code, cases, s.opens_at.max(now)).await?;
             sqlx::query("UPDATE surveys SET invited = $2 WHERE id = $1")
                 .bind(id.to_string())
                 .bind(i64::try_from(invited).unwrap_or(i64::MAX))
@@ -127,6 +127,7 @@ impl crate::SurveyStore for SqlStore {
         ] {
             sqlx::query(sql).bind(invite).bind(id.to_string()).execute(&mut *tx).await?;
         }
+        sqlx::query("UPDATE surveys SET invited = 0 WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         let detail = serde_json::json!({ "reason": reason });
         events::audit(&mut tx, now, actor, "survey_withdrawn", Some(Subject { kind: "survey", id }), detail).await?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM surveys s WHERE s.id = $1"))
@@ -158,15 +159,17 @@ impl crate::SurveyStore for SqlStore {
         rows.iter().map(survey).collect()
     }
 
-    async fn reported_to_unit(&self, resident: Uuid, cases: &UnitCases) -> Result<bool> {
-        Ok(sqlx::query(
+    async fn reported_to_unit(&self, resident: Uuid, place: &str, cases: &UnitCases) -> Result<bool> {
+        let column = place_column(place)?;
+        Ok(sqlx::query(&format!(
             "SELECT 1 FROM residents r JOIN cases c ON c.reporter_phone_tag = r.phone_tag WHERE r.id = $1 \
-             AND c.lead_unit = $2 AND c.closed_at >= $3 AND c.closed_at < $4 LIMIT 1",
-        )
+             AND c.lead_unit = $2 AND c.closed_at >= $3 AND c.closed_at < $4 AND c.{column} = $5 LIMIT 1"
+        ))
         .bind(resident.to_string())
         .bind(cases.unit.clone())
         .bind(ms(cases.from))
         .bind(ms(cases.to))
+        .bind(place.to_string())
         .fetch_optional(&self.read)
         .await?
         .is_some())

@@ -122,29 +122,29 @@ async fn ballots_of(conn: &mut AnyConnection, vote: Uuid) -> Result<Vec<Vec<u32>
 /// database reclaims it.)
 async fn rewrite_in_key_order(conn: &mut AnyConnection, vote: Uuid) -> Result<()> {
     let id = vote.to_string();
-    let ballots = sqlx::query("SELECT id, choices FROM ballots WHERE vote_id = $1 ORDER BY id")
+    // What is deleted is what is written back: a row committed meanwhile is not lost.
+    let mut ballots = sqlx::query("DELETE FROM ballots WHERE vote_id = $1 RETURNING id, choices")
         .bind(id.clone())
         .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("choices")?)))
         .collect::<Result<Vec<_>>>()?;
-    let roll =
-        sqlx::query("SELECT voter_key, channel, marked_by FROM vote_voters WHERE vote_id = $1 ORDER BY voter_key")
-            .bind(id.clone())
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<String, _>("voter_key")?,
-                    r.try_get::<String, _>("channel")?,
-                    r.try_get::<Option<String>, _>("marked_by")?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-    sqlx::query("DELETE FROM ballots WHERE vote_id = $1").bind(id.clone()).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM vote_voters WHERE vote_id = $1").bind(id.clone()).execute(&mut *conn).await?;
+    ballots.sort_unstable();
+    let mut roll = sqlx::query("DELETE FROM vote_voters WHERE vote_id = $1 RETURNING voter_key, channel, marked_by")
+        .bind(id.clone())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("voter_key")?,
+                r.try_get::<String, _>("channel")?,
+                r.try_get::<Option<String>, _>("marked_by")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    roll.sort_unstable();
     let anonymous = anonymous_placeholders(conn);
     Inserts::build(anonymous, "INSERT INTO ballots (vote_id, id, choices)", 3, "", ballots, |q, (ballot, choices)| {
         q.bind(id.clone()).bind(ballot).bind(choices)

@@ -73,7 +73,8 @@ pub struct SurveyView {
     pub unit: Option<String>,
     pub responses: u64,
     pub withdrawn: Option<WithdrawalView>,
-    /// Reporters of the unit's cases texted an invitation (those who asked to be kept informed).
+    /// Reporters of the unit's cases in the place invited by text (those who asked to be kept
+    /// informed and were not invited in the last 30 days), sent when it opens.
     pub invited: u64,
 }
 

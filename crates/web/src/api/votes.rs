@@ -382,8 +382,6 @@ pub async fn enter_paper_count(
     Ok((StatusCode::CREATED, Json(paper_counts_view(entries))))
 }
 
-/// Publishes the results of a closed vote: its ballots and agreed paper count tallied, with
-/// the roll's size for the turnout.
 /// Withdraws a vote announced by mistake, before it opens, with a reason its page shows.
 #[utoipa::path(post, path = "/v1/votes/{id}/withdrawal", tag = "participation", request_body = WithdrawalBody,
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
@@ -399,6 +397,8 @@ pub async fn withdraw(
     Ok(Json(vote_view(&state, vote)))
 }
 
+/// Publishes the results of a closed vote: its ballots and agreed paper count tallied, with
+/// the roll's size for the turnout.
 #[utoipa::path(post, path = "/v1/votes/{id}/publication", tag = "participation",
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = VoteView),
