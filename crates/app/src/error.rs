@@ -62,6 +62,18 @@ impl AppError {
         Self::Invalid { field: field.into(), reason: Text::new(zh, en) }
     }
 
+    /// A refused field of one item among several (the n-th decision of the minutes, say): the
+    /// reason names the item first. Other errors are as they were.
+    pub fn of_item(self, zh: &str, en: &str) -> Self {
+        match self {
+            Self::Invalid { field, reason } => Self::Invalid {
+                field,
+                reason: Text::new(format!("{zh}：{}", reason.zh), format!("{en}: {}", reason.en)),
+            },
+            other => other,
+        }
+    }
+
     /// Refused for want of a capability, saying which.
     pub fn lacks(capability: Capability) -> Self {
         let (zh, en) = capability.refusal();

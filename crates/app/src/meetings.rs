@@ -106,7 +106,20 @@ pub async fn record(platform: &Platform, staff: &User, id: Uuid, form: MinutesFo
     let now = Utc::now();
     let minutes = public_text("minutes", &form.minutes, MINUTES_CHARS)?;
     check_decisions(form.decisions.len())?;
-    let decisions = form.decisions.iter().map(|d| decision(platform, d, now)).collect::<Result<Vec<_>>>()?;
+    let decisions = form
+        .decisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            // Named by its title where it has one: a form may leave blank rows between decisions.
+            let title: String = d.title.trim().chars().take(20).collect();
+            let (zh, en) = match title.is_empty() {
+                true => (format!("第{}项决议", i + 1), format!("decision {}", i + 1)),
+                false => (format!("决议“{title}”"), format!("decision “{title}”")),
+            };
+            decision(platform, d, now).map_err(|e| e.of_item(&zh, &en))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let minutes = Minutes { attended: form.attended, minutes, decisions };
     Ok(platform.store.record_minutes(&staff.actor(), id, &minutes, now).await?)
 }

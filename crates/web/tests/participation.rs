@@ -583,7 +583,8 @@ async fn a_council_s_decision_is_carried_out_in_public_with_photos(app: TestApp)
     let unknown = post_minutes(minutes("不存在的单位")).send().await;
     assert_eq!(unknown.status, 422);
     let refused = unknown.text();
-    assert!(refused.contains("没有这个单位") && refused.contains("车棚外道路照明"), "{refused}");
+    assert!(refused.contains("决议“车棚外道路照明”：没有这个单位"), "the row is named: {refused}");
+    assert!(refused.contains(r#"value="车棚外道路照明""#), "the rows come back as typed");
     assert_eq!(app.get(&format!("/api/v1/meetings/{id}")).send().await.json()["meeting"]["state"], "planned");
     let recorded = post_minutes(minutes("东城区城市管理委员会")).send().await;
     assert_eq!(recorded.status, 303, "{}", recorded.text());
