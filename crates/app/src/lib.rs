@@ -7,6 +7,7 @@
 pub mod accountability;
 pub mod accounts;
 pub mod audit;
+pub mod care;
 pub mod cases;
 pub mod classify;
 pub mod deliberation;

@@ -110,7 +110,7 @@ pub async fn record(
 
 /// A visit's date: today unless given, within the past year and not in the future.
 fn visit_date(given: Option<&str>) -> Result<NaiveDate> {
-    let today = Utc::now().with_timezone(&grassroots_domain::calendar::beijing()).date_naive();
+    let today = crate::care::today();
     match given {
         None => Ok(today),
         Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")

@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use grassroots_domain::calendar::beijing;
 use grassroots_domain::case::Place;
 use grassroots_domain::warnings::{
     dangers_in, default_danger_words, surge, DangerKind, DangerWord, WarningKind, WarningState, REPEATED_CALLER_FROM,
 };
-use grassroots_domain::{Capability, Priority};
+use grassroots_domain::{Capability, Priority, RegionLevel, Scope};
 use grassroots_store::warnings::{NewWarning, WarnedCase, Warning, WindowCount, DANGER_KEY};
 use grassroots_store::{CreatedCase, NewCase, Store, StoreError, User};
 use uuid::Uuid;
@@ -219,6 +219,8 @@ pub struct Scanned {
     pub reopened: usize,
     /// Warnings of danger not kept at intake, raised late.
     pub dangers: usize,
+    /// Grids where people in care wait for a visit overdue (once a week per grid).
+    pub care: usize,
 }
 
 /// Looks for surges, repeated callers, reopened cases and dangers whose warning was not kept at
@@ -247,7 +249,39 @@ pub async fn scan(platform: &Platform, now: DateTime<Utc>) -> Result<Scanned> {
         scanned.reopened += usize::from(platform.store.raise_warning(&warning).await?);
     }
     scanned.dangers = dangers_missed(platform, now).await?;
+    scanned.care = care_missed(platform, now).await?;
     Ok(scanned)
+}
+
+/// Grids whose people in care wait for a visit past its day: a warning per grid and ISO week,
+/// saying how many wait (never who).
+async fn care_missed(platform: &Platform, now: DateTime<Utc>) -> Result<usize> {
+    let today = grassroots_domain::calendar::beijing_day(now);
+    let week = today.iso_week();
+    let mut raised = 0;
+    for grid in platform.store.grid_care(&Scope::All, today).await? {
+        if grid.missed == 0 {
+            continue;
+        }
+        let prefix = |level: RegionLevel| grid.grid_code.get(..level.digits()).map(str::to_string);
+        let warning = NewWarning {
+            kind: WarningKind::CareMissed,
+            key: format!("care:{}:{}-W{:02}", grid.grid_code, week.year(), week.week()),
+            district_code: prefix(RegionLevel::County),
+            street_code: prefix(RegionLevel::Township),
+            community_code: prefix(RegionLevel::Community),
+            grid_code: Some(grid.grid_code.clone()),
+            category_code: None,
+            case_id: None,
+            count: Some(grid.missed),
+            baseline: None,
+            words: Vec::new(),
+            raised_at: now,
+            tell: Vec::new(),
+        };
+        raised += usize::from(platform.store.raise_warning(&warning).await?);
+    }
+    Ok(raised)
 }
 
 /// Urgent cases of the last days holding words of danger but no warning of it (its write failed

@@ -206,12 +206,13 @@ async fn retrain(platform: Arc<Platform>) {
 /// Looks for what warrants a warning (see `grassroots_app::warnings::scan`).
 async fn scan_for_warnings(platform: Arc<Platform>) {
     match grassroots_app::warnings::scan(&platform, Utc::now()).await {
-        Ok(s) if s.surges + s.callers + s.reopened + s.dangers > 0 => {
+        Ok(s) if s.surges + s.callers + s.reopened + s.dangers + s.care > 0 => {
             tracing::warn!(
                 surges = s.surges,
                 callers = s.callers,
                 reopened = s.reopened,
                 dangers = s.dangers,
+                care = s.care,
                 "warnings raised"
             )
         }

@@ -24,8 +24,9 @@ pub async fn run(platform: &Platform, command: WarningsCommand) -> anyhow::Resul
         WarningsCommand::Scan => {
             let s = warnings::scan(platform, Utc::now()).await.map_err(crate::refused)?;
             println!(
-                "raised: {} surges, {} repeated callers, {} reopened cases, {} dangers not warned of at intake",
-                s.surges, s.callers, s.reopened, s.dangers
+                "raised: {} surges, {} repeated callers, {} reopened cases, {} dangers not warned of at intake, \
+                 {} grids with care visits missed",
+                s.surges, s.callers, s.reopened, s.dangers, s.care
             );
         }
         WarningsCommand::Backtest { days } => {

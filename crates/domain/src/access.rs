@@ -88,12 +88,23 @@ impl Role {
                 RevealPersonalData,
                 ViewStatistics,
                 RunParticipation,
+                CareForResidents,
             ],
-            Self::Supervisor => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation],
+            Self::Supervisor => {
+                &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents]
+            }
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
             // Administrators see personal data only through the audited reveal (DESIGN §2).
-            Self::Admin => &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, Administer],
+            Self::Admin => &[
+                WorkOnCases,
+                RevealPersonalData,
+                ViewStatistics,
+                PlanDuty,
+                RunParticipation,
+                CareForResidents,
+                Administer,
+            ],
         }
     }
 
@@ -127,12 +138,16 @@ pub enum Capability {
     /// Run residents' participation in one's places: link residents to their households, hold
     /// votes, enter paper ballots and publish results.
     RunParticipation,
+    /// Keep the care flags of households in one's grids or regions (关爱服务: the elderly living
+    /// alone, the disabled, …) and follow their visits; the names behind them are revealed
+    /// only with a reason, audited. Never leaders: the flags are sensitive.
+    CareForResidents,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -142,6 +157,7 @@ impl Capability {
         Self::ViewStatistics,
         Self::PlanDuty,
         Self::RunParticipation,
+        Self::CareForResidents,
         Self::Administer,
     ];
 
@@ -159,6 +175,10 @@ impl Capability {
             Self::RunParticipation => (
                 "只有网格员、督办员和管理员可以组织居民参与",
                 "only grid workers, supervisors and administrators run residents' participation",
+            ),
+            Self::CareForResidents => (
+                "只有网格员、督办员和管理员可以查看关爱对象",
+                "only grid workers, supervisors and administrators see who receives care",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }

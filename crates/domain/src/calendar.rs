@@ -19,6 +19,12 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(BEIJING_OFFSET_SECS).expect("valid offset")
 }
 
+/// The Beijing calendar day a moment falls on: the day visits, deadlines' days and reports'
+/// dates are counted in.
+pub fn beijing_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&beijing()).date_naive()
+}
+
 /// A moment as people and systems give it: RFC 3339 (`2026-12-03T09:00:00+08:00`), or Beijing
 /// wall-clock time to the minute or second (`2026-12-03T09:00`, what a form's date-and-time
 /// field sends; a space may stand for the `T`).

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accountability;
 pub mod calendar;
+pub mod care;
 pub mod case;
 pub mod category;
 pub mod classify;

@@ -20,6 +20,7 @@ coded_enum! {
         RepeatedCaller = "repeated_caller" / "同一人反复反映" / "the same caller again and again",
         Reopened = "reopened" / "评价未解决后重办" / "reopened after a bad evaluation",
         Group = "group" / "群体诉求" / "a group complaint: many reports of one matter",
+        CareMissed = "care_missed" / "关爱对象逾期未走访" / "people in care not visited in time",
     }
 }
 

@@ -33,6 +33,8 @@ pub enum ResealCursor {
     StaffPhones { after: Option<Uuid> },
     /// The query codes kept with reports' idempotency keys, by key and client.
     IntakeKeys { after: Option<(String, String)> },
+    /// The names, phones and notes of those who receive care.
+    CareMembers { after: Option<Uuid> },
 }
 
 impl ResealCursor {

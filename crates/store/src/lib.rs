@@ -12,6 +12,7 @@ pub mod accountability;
 mod attachments;
 mod audit;
 pub mod auth;
+pub mod care;
 mod cases;
 pub mod crypto;
 pub mod deliberation;
@@ -47,6 +48,7 @@ pub mod warnings;
 pub use accountability::TaskStore;
 pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
+pub use care::CareStore;
 pub use cases::CaseStore;
 pub use deliberation::DeliberationStore;
 pub use duplicates::DuplicateStore;
@@ -81,10 +83,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore, HistoryStore,
-        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, OutboxStore,
-        PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore, SurveyStore,
-        TaskStore, VoteStore, WarningStore,
+        AttachmentStore, AuditStore, CareStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore,
+        HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore,
+        OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore,
+        SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -119,6 +121,7 @@ pub trait Store:
     + MeetingStore
     + TaskStore
     + SurveyStore
+    + CareStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -7,21 +7,8 @@ mod support;
 use chrono::{Duration, Utc};
 use grassroots_domain::{Actor, RegionLevel, Role, Scope};
 use grassroots_store::prelude::*;
-use grassroots_store::{GridRow, HouseholdRef, NewUser, NewVisit, RateFilter, StoreError};
-use serde_json::json;
+use grassroots_store::{HouseholdRef, NewUser, NewVisit, RateFilter, StoreError};
 use support::*;
-
-fn grid(code: &str, x: f64) -> GridRow {
-    GridRow {
-        code: code.into(),
-        community_code: code[..12].into(),
-        name: format!("网格{}", &code[12..]),
-        geometry: json!({"type": "MultiPolygon", "coordinates": [[[[x, 39.9], [x + 0.01, 39.9], [x + 0.01, 39.91], [x, 39.9]]]]}),
-        area_m2: 1000.0,
-        centroid: (x + 0.005, 39.905),
-        synthetic: true,
-    }
-}
 
 async fn a_grid_import_replaces_the_grids_of_its_communities_only(db: TestDb) {
     let s = &*db.store;

@@ -1,12 +1,13 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
 //! masked free text, webhook secrets, neighbours' and staff's phones, query codes kept with
-//! idempotency keys) is sealed again under the new key in batches, the old
+//! idempotency keys, people in care) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
 mod support;
 
 use chrono::{Duration, Utc};
+use grassroots_domain::care::Member;
 use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::{DataKey, KeyId};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
@@ -68,6 +69,11 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     };
     let keyed_new = grassroots_store::NewCase { key: Some(key), ..world.new_case("噪音", None, Utc::now()) };
     let keyed = s.create_case(keyed_new, &grassroots_domain::Actor::Resident).await.unwrap();
+    // A grid worker keeps the name, phone and note of an elderly person in care.
+    s.replace_grids(&["110101001001".into()], &[grid(GRID, 116.40)]).await.unwrap();
+    let wangge = staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] });
+    let person = Member::check("王秀英", Some("13912340000"), None, Some("独居"), 2026).unwrap();
+    let in_care = s.add_care_member(&wangge, GRID, "3号楼101", &person, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -75,8 +81,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1 + 1, 0),
-        "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code"
+        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1, 0),
+        "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -90,12 +96,12 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1 + 1,
+        3 + 3 + 1 + 1 + 1 + 1 + 1,
         "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
-         one kept key"
+         one kept key, one person in care"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -113,6 +119,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.cases_of_phone(&cases[0].1).await.unwrap(), tags_before);
     assert!(s.track(&ResidentPass::code(&anonymous.tracking_no, &anonymous.query_code)).await.unwrap().is_some());
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
+    let opened = s.reveal_care_member(&wangge, in_care.id, "回访", Utc::now()).await.unwrap();
+    assert_eq!(opened.phone.as_deref(), Some("13912340000"), "the person in care opens under the new key");
     let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
     assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;

@@ -32,25 +32,12 @@ use grassroots_store::residents::{Resident, SignIn};
 use grassroots_store::surveys::{NewSurvey, Responded, UnitCases};
 use grassroots_store::votes::{Cast, NewVote};
 use grassroots_store::PlaceFilter;
-use grassroots_store::{GridRow, Inspect, NewAttachment, NewUser, StoreError};
-use serde_json::json;
+use grassroots_store::{Inspect, NewAttachment, NewUser, StoreError};
 use sqlx::{Connection, Row};
 use support::*;
 
 const COMMUNITY: &str = "110101001001";
 const OTHER_GRID: &str = "110101001001002";
-
-fn grid(code: &str, x: f64) -> GridRow {
-    GridRow {
-        code: code.into(),
-        community_code: code[..12].into(),
-        name: format!("网格{}", &code[12..]),
-        geometry: json!({"type": "MultiPolygon", "coordinates": [[[[x, 39.9], [x + 0.01, 39.9], [x + 0.01, 39.91], [x, 39.9]]]]}),
-        area_m2: 1000.0,
-        centroid: (x + 0.005, 39.905),
-        synthetic: true,
-    }
-}
 
 async fn grids(s: &dyn Store) {
     s.replace_grids(&[COMMUNITY.into()], &[grid(GRID, 116.40), grid(OTHER_GRID, 116.41)]).await.unwrap();

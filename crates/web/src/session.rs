@@ -162,6 +162,7 @@ pub mod need {
         ViewStatistics,
         PlanDuty,
         RunParticipation,
+        CareForResidents,
         Administer
     );
 }

@@ -296,6 +296,7 @@ impl crate::GridStore for SqlStore {
         .bind(ms(at))
         .execute(&mut *tx)
         .await?;
+        super::care::visited(&mut tx, household.id, visit.visited_on).await?;
         tx.commit().await?;
         Ok(Visit {
             id,

@@ -50,7 +50,12 @@ async fn link_of(conn: &mut AnyConnection, resident: Uuid) -> Result<Option<Hous
 }
 
 /// The household of that label in a grid of the actor's scope, added if new.
-async fn household_in(conn: &mut AnyConnection, scope: &Scope, grid_code: &str, label: &str) -> Result<Uuid> {
+pub(super) async fn household_in(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    grid_code: &str,
+    label: &str,
+) -> Result<Uuid> {
     if !scope.covers_place(grid_code)
         || sqlx::query("SELECT 1 FROM grids WHERE code = $1")
             .bind(grid_code.to_string())

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::care::personal_context as care_context;
 use super::identity::staff_phone_context;
 use super::outbox::secret_context;
 use super::rows::uuid_column;
@@ -197,7 +198,15 @@ impl crate::KeyStore for SqlStore {
                     };
                     Ok((value, (key, client)))
                 })?;
-                (values, last.map(|after| ResealCursor::IntakeKeys { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::IntakeKeys { after: Some(after) },
+                    None => ResealCursor::CareMembers { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::CareMembers { after } => {
+                let (values, last) = self.sealed_column(&CARE_MEMBERS, *after, limit, care_context).await?;
+                (values, last.map(|after| ResealCursor::CareMembers { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -262,6 +271,13 @@ const SUPPORTER_PHONES: SealedColumn = SealedColumn {
     filter: Some("phone_enc IS NOT NULL"),
     column: "phone_enc",
     update: "UPDATE case_supporters SET phone_enc = $1 WHERE phone_enc = $2 AND id = $3",
+};
+
+const CARE_MEMBERS: SealedColumn = SealedColumn {
+    select: "SELECT id, personal_enc FROM care_members",
+    filter: Some("personal_enc IS NOT NULL"),
+    column: "personal_enc",
+    update: "UPDATE care_members SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

@@ -10,6 +10,7 @@ mod accountability;
 mod attachments;
 mod audit;
 mod backup;
+mod care;
 mod cases;
 mod deliberation;
 mod duplicates;

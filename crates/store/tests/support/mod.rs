@@ -20,6 +20,19 @@ pub const UNIT_A: &str = "unit-a";
 pub const UNIT_B: &str = "unit-b";
 pub const GRID: &str = "110101001001001";
 
+/// A small square grid of the test world, `x` degrees east.
+pub fn grid(code: &str, x: f64) -> grassroots_store::GridRow {
+    grassroots_store::GridRow {
+        code: code.into(),
+        community_code: code[..12].into(),
+        name: format!("网格{}", &code[12..]),
+        geometry: serde_json::json!({"type": "MultiPolygon", "coordinates": [[[[x, 39.9], [x + 0.01, 39.9], [x + 0.01, 39.91], [x, 39.9]]]]}),
+        area_m2: 1000.0,
+        centroid: (x + 0.005, 39.905),
+        synthetic: true,
+    }
+}
+
 #[macro_export]
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {

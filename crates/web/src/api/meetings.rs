@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::id_in_path as parse_id;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::{ApiJson, JsonWithPhotos};
 use crate::ratelimit::limit_public;
@@ -43,10 +44,6 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(owned))
         .routes(routes!(report))
         .routes(routes!(complete_milestone))
-}
-
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

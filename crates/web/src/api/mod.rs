@@ -4,6 +4,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod care;
 pub(crate) mod cases;
 pub(crate) mod classify;
 pub(crate) mod duty;
@@ -50,6 +51,7 @@ use crate::AppState;
         (name = "residents", description = "Residents' accounts (a code texted to their mobile), following one's own case, and evaluating it"),
         (name = "cases", description = "Staff at work on cases within their scope"),
         (name = "grids", description = "Grids, household visits and patrols (网格化管理), residents linked to their households"),
+        (name = "care", description = "Care for those who need it most (关爱服务): household members flagged with their consent, the visits due and missed, the audited reveal of who they are"),
         (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
@@ -57,6 +59,11 @@ use crate::AppState;
     )
 )]
 struct ApiDoc;
+
+/// The id of a resource named in a path: one that is not an id names nothing (404).
+pub(crate) fn id_in_path(id: &str) -> Result<uuid::Uuid, crate::error::ApiError> {
+    uuid::Uuid::parse_str(id).map_err(|_| crate::error::ApiError::not_found())
+}
 
 /// The API's routes with their document: the modules' routers joined, their paths put under
 /// `/api` in the document as the router nests them there.
@@ -73,6 +80,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(duty::router())
         .merge(grids::router())
         .merge(households::router())
+        .merge(care::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

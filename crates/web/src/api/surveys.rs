@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::id_in_path as parse_id;
 use super::votes::{withdrawal_view, WithdrawalBody, WithdrawalView};
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
@@ -37,10 +38,6 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(staff_results))
         .routes(routes!(respond))
         .routes(routes!(my_surveys))
-}
-
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::id_in_path as parse_id;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::ratelimit::limit_public;
@@ -180,10 +181,6 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(id): Path<String>) ->
         comments: view.comments.into_iter().map(comment_view).collect(),
         support_threshold: view.threshold,
     }))
-}
-
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

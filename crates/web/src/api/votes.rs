@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::id_in_path as vote_id;
 use crate::error::{ApiError, ErrorBody, RateLimited};
 use crate::extract::ApiJson;
 use crate::ratelimit::limit_public;
@@ -159,10 +160,6 @@ pub struct Votes {
 pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Votes>, ApiError> {
     let votes = votes::public(&state).await?;
     Ok(Json(Votes { votes: votes.into_iter().map(|v| vote_view(&state, v)).collect() }))
-}
-
-fn vote_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::not_found())
 }
 
 /// One vote, with its results once published.

@@ -6,6 +6,7 @@
 //! checks every form post), and the cookie is `SameSite`.
 
 pub mod admin;
+pub mod care;
 pub mod classify;
 pub mod dashboard;
 pub mod duty;
@@ -131,6 +132,11 @@ impl Chrome {
 
     pub fn is_admin(&self) -> bool {
         self.may(grassroots_domain::Capability::Administer)
+    }
+
+    /// 关爱服务: the people in care of one's places.
+    pub fn cares(&self) -> bool {
+        self.may(grassroots_domain::Capability::CareForResidents)
     }
 
     /// Residents' participation: their households, votes.

@@ -44,7 +44,8 @@ pub struct WarningLine {
     pub place: String,
     pub category: String,
     pub why: String,
-    pub case_href: Option<String>,
+    /// Where to act on it, and the link's words: the case, or the grid's people in care.
+    pub link: Option<(String, String)>,
     pub raised: String,
     pub reason: String,
 }
@@ -87,6 +88,12 @@ fn why(w: &Warning, lang: &Lang) -> String {
         WarningKind::Reopened => {
             lang.t("居民评价未解决，案件重办", "the resident found it unresolved: reopened").into()
         }
+        WarningKind::CareMissed => format!(
+            "{} {} {}",
+            lang.t("本网格关爱对象", "people in care in this grid:"),
+            w.count.unwrap_or_default(),
+            lang.t("人逾期未走访", "wait for a visit overdue")
+        ),
     }
 }
 
@@ -102,7 +109,12 @@ fn line(w: &Warning, state: &AppState, lang: &Lang) -> WarningLine {
         place: place_names(&atlas, &[&w.street_code, &w.community_code, &w.grid_code], lang),
         category: w.category_code.as_deref().map(|c| category_name(&state.reference(), c, lang)).unwrap_or_default(),
         why: why(w, lang),
-        case_href: w.case_id.map(|id| format!("/cases/{id}")),
+        link: match (w.kind, &w.grid_code) {
+            (WarningKind::CareMissed, Some(grid)) => {
+                Some((format!("/care?grid={grid}"), lang.t("查看关爱对象", "the people in care").into()))
+            }
+            _ => w.case_id.map(|id| (format!("/cases/{id}"), lang.t("查看案件", "the case").into())),
+        },
         raised: local_time(w.raised_at),
         reason: w.reason.clone().unwrap_or_default(),
     }
