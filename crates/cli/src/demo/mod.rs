@@ -11,6 +11,7 @@
 //! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
 //! and grids, visits and cases are generated only into an empty store.
 
+mod care;
 mod participation;
 
 use std::fmt::Write as _;
@@ -252,6 +253,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
         None
     };
     out.push_str(&participation::load(store, &users, &grids, Utc::now()).await.context("loading demo participation")?);
+    out.push_str(&care::load(store, &users, &grids, Utc::now()).await.context("loading demo care")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -86,6 +86,8 @@ struct GridPage {
     individual_cases: bool,
     /// The visit form, for those who record visits here.
     visit_form: Option<VisitForm>,
+    /// People in care of the grid, and those whose visit is overdue, for those who care.
+    care: Option<(i64, i64)>,
     /// A visit was just recorded (with the case it raised, if any).
     visited: Option<String>,
 }
@@ -188,6 +190,14 @@ pub async fn record_visit(
     }
 }
 
+async fn care_of(state: &AppState, staff: &Staff, code: &str) -> Result<Option<(i64, i64)>, ApiError> {
+    if !staff.may(Capability::CareForResidents) {
+        return Ok(None);
+    }
+    let grids = grassroots_app::care::grids(state, &staff.user).await?;
+    Ok(Some(grids.into_iter().find(|g| g.grid_code == code).map_or((0, 0), |g| (g.members, g.missed))))
+}
+
 async fn grid_page(
     state: &AppState,
     staff: &Staff,
@@ -211,6 +221,7 @@ async fn grid_page(
         store.patrol_counts(scope, &last_90_days),
     )?;
     let listed = listed(state, &staff.user, &grid.code, &last_90_days, individual_cases).await?;
+    let care = care_of(state, staff, &grid.code).await?;
     let visit_form = match staff.may(Capability::RecordVisits) {
         true => Some(VisitForm {
             households: store.households(&grid.code).await?.into_iter().map(|h| h.label).collect(),
@@ -253,6 +264,7 @@ async fn grid_page(
         visits: listed.visits.into_iter().map(|v| visit_line(v, &lang)).collect(),
         individual_cases,
         visit_form,
+        care,
         visited: None,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,

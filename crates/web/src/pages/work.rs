@@ -137,6 +137,16 @@ struct WorkPage {
     patrol: bool,
     /// Decisions of the staff member's places past their deadline and not done.
     overdue_decisions: u64,
+    /// People in care of the staff member's places whose visit is overdue.
+    care_missed: i64,
+}
+
+/// How many people in care of the staff member's places wait for a visit overdue.
+async fn care_missed(state: &AppState, staff: &Staff) -> Result<i64, ApiError> {
+    match staff.may(Capability::CareForResidents) {
+        true => Ok(grassroots_app::care::grids(state, &staff.user).await?.iter().map(|g| g.missed).sum()),
+        false => Ok(0),
+    }
 }
 
 /// How many decisions of the staff member's places are overdue, for those who run participation.
@@ -189,7 +199,8 @@ pub async fn queues(
         format!("/work?{}", encode(&pairs))
     };
     let now = Utc::now();
-    let overdue_decisions = overdue_decisions(&state, &staff).await?;
+    let (overdue_decisions, care_missed) =
+        tokio::try_join!(overdue_decisions(&state, &staff), care_missed(&state, &staff))?;
     let tab = |(q, count): &(Queue, i64)| QueueTab {
         label: lang.t(q.label_zh(), q.label_en()).to_string(),
         count: *count,
@@ -198,6 +209,7 @@ pub async fn queues(
     };
     let page = WorkPage {
         overdue_decisions,
+        care_missed,
         queue: queue.as_str().to_string(),
         queue_label: lang.t(queue.label_zh(), queue.label_en()).to_string(),
         tabs: counts.iter().map(tab).collect(),

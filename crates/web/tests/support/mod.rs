@@ -162,7 +162,7 @@ pub struct TestApp {
     /// The OpenAPI document the server serves, which every API answer is checked against.
     contract: Arc<Contract>,
     db: Arc<TestDb>,
-    platform: Arc<grassroots_app::Platform>,
+    pub platform: Arc<grassroots_app::Platform>,
     /// The search index's directory, this app's own.
     _search_dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
