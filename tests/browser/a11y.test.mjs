@@ -1,5 +1,5 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages (votes, topics, councils, decisions, surveys and households among them) for serious and critical WCAG 2
+// pages and the staff pages (votes, topics, councils, decisions, surveys, households and the people in care among them) for serious and critical WCAG 2
 // A/AA violations.
 
 import { test, before, after } from 'node:test';
@@ -59,7 +59,9 @@ test('staff pages have no serious accessibility violations', async () => {
   const firstCase = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
   await page.goto(`${demo.base}/votes`);
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys']) {
+  await page.goto(`${demo.base}/care`);
+  const inCare = await page.locator('#care-due a').first().getAttribute('href');
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
