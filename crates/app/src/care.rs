@@ -94,6 +94,12 @@ pub async fn member(platform: &Platform, staff: &User, id: Uuid) -> Result<CareM
     Ok(platform.store.care_member(&staff.scope, id).await?)
 }
 
+/// The people in care of a household within the staff member's places (none outside them).
+pub async fn household(platform: &Platform, staff: &User, household: Uuid) -> Result<Vec<CareMember>> {
+    may_care(staff)?;
+    Ok(platform.store.care_members_of(&staff.scope, household).await?)
+}
+
 /// Flags a member, from today, with the consent given.
 pub async fn flag(platform: &Platform, staff: &User, member: Uuid, form: FlagForm) -> Result<CareMember> {
     may_care(staff)?;

@@ -450,15 +450,16 @@ mod tests {
     fn each_role_may_do_exactly_its_row() {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
-        //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, Administer])
-        let table: [(Role, [bool; 10]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false, false, false]),
-            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false]),
-            (Role::Handler, [false, false, false, false, true, true, true, false, false, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false, false, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true, true, true]),
+        //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
+        //  Administer])
+        let table: [(Role, [bool; 11]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false]),
+            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false, false]),
+            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -471,6 +472,7 @@ mod tests {
             ViewStatistics,
             PlanDuty,
             RunParticipation,
+            CareForResidents,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -130,6 +130,14 @@ fn rule(method: &str, path: &str) -> Rule {
         ("post", "/api/v1/duty") | ("delete", "/api/v1/duty/{id}") => Rule::Can(&[PlanDuty]),
         ("post", "/api/v1/cases/{id}/reveal" | "/api/v1/export/cases") => Rule::Can(&[WorkOnCases, RevealPersonalData]),
         ("post", "/api/v1/grids/{code}/visits") => Rule::Can(&[RecordVisits]),
+        (
+            "get",
+            "/api/v1/care/due" | "/api/v1/care/grids" | "/api/v1/care/members/{id}" | "/api/v1/care/households/{id}",
+        )
+        | ("post", "/api/v1/care/members" | "/api/v1/care/members/{id}/flags" | "/api/v1/care/members/{id}/end") => {
+            Rule::Can(&[CareForResidents])
+        }
+        ("post", "/api/v1/care/members/{id}/reveal") => Rule::Can(&[CareForResidents, RevealPersonalData]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")

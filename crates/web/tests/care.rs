@@ -82,6 +82,10 @@ async fn a_member_is_flagged_with_consent_visited_and_revealed_over_the_api(app:
     }
     let supervisor = app.login("supervisor").await;
     assert_eq!(app.get(&format!("/api/v1/care/members/{id}")).bearer(&supervisor).send().await.status, 200);
+    let household = format!("/api/v1/care/households/{}", member["household_id"].as_str().unwrap());
+    let mates = app.get(&household).bearer(&supervisor).send().await.json();
+    assert_eq!(mates["members"][0]["id"].as_str(), Some(id.as_str()));
+    assert!(app.get(&household).bearer(&other).send().await.json()["members"].as_array().unwrap().is_empty());
 
     // The reveal needs a reason, and is audited with it.
     let reveal = format!("/api/v1/care/members/{id}/reveal");
@@ -114,7 +118,12 @@ async fn overdue_person(app: &TestApp) -> uuid::Uuid {
     let (now, today) = (Utc::now(), beijing_day(Utc::now()));
     let person = grassroots_domain::care::Member::check("陈玉梅", None, Some(1941), None, 2026).unwrap();
     let kept = app.store.add_care_member(&worker, GRID, "5号楼302", &person, now).await.unwrap();
-    let consent = Consent { by: ConsentBy::Person, form: ConsentForm::Spoken, given_on: today, reference: "见证人：社区主任".into() };
+    let consent = Consent {
+        by: ConsentBy::Person,
+        form: ConsentForm::Spoken,
+        given_on: today,
+        reference: "见证人：社区主任".into(),
+    };
     let plan = check_plan(CareFlag::ElderlyAlone, None, consent, today).unwrap();
     app.store.flag_care(&worker, kept.id, &plan, today - Duration::days(10), now).await.unwrap();
     kept.id
@@ -133,7 +142,8 @@ async fn on_the_pages_a_worker_records_flags_visits_and_reveals_a_person_in_care
     assert!(page.contains(r#"id="add-member""#) && page.contains(r#"id="due-none""#), "{page}");
     assert!(!page.contains(OTHER_GRID), "only the worker's own grids are offered");
 
-    let bad = form("/care/members", &worker, format!("grid_code={GRID}&household_label=1号楼&name=&phone=")).send().await;
+    let bad =
+        form("/care/members", &worker, format!("grid_code={GRID}&household_label=1号楼&name=&phone=")).send().await;
     assert_eq!(bad.status, 422);
     assert!(bad.text().contains(r#"id="care-error""#) && bad.text().contains(r#"value="1号楼""#), "typed kept");
     let body = format!(
@@ -159,7 +169,9 @@ async fn on_the_pages_a_worker_records_flags_visits_and_reveals_a_person_in_care
     let page = app.get(&format!("{href}?done=flagged")).header("cookie", &worker).send().await.text();
     assert!(page.contains(r#"data-flag="elderly_alone""#) && page.contains(r#"id="visit""#), "{page}");
 
-    let visited = form(&format!("{href}/visits"), &worker, format!("topic={}&visited_on=&follow_up=", enc("关爱走访"))).send().await;
+    let visited = form(&format!("{href}/visits"), &worker, format!("topic={}&visited_on=&follow_up=", enc("关爱走访")))
+        .send()
+        .await;
     assert_eq!(visited.header("location"), Some(format!("{href}?done=visited").as_str()), "{}", visited.text());
     let page = app.get(&href).header("cookie", &worker).send().await.text();
     assert!(page.contains(&format!("{today} · ")), "the last visit is today's: {page}");

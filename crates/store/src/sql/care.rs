@@ -244,17 +244,19 @@ impl crate::CareStore for SqlStore {
             )
             .into());
         }
-        if before.flags.iter().any(|f| f.flag == plan.flag && f.ended_at.is_none()) {
-            return Err(FieldError::new(
+        let already = || {
+            StoreError::from(FieldError::new(
                 "flag",
                 format!("此人已标记为{}", plan.flag.label_zh()),
                 format!("this person is already flagged as {}", plan.flag.label_en()),
-            )
-            .into());
+            ))
+        };
+        if before.flags.iter().any(|f| f.flag == plan.flag && f.ended_at.is_none()) {
+            return Err(already());
         }
         let flag_id = Uuid::now_v7();
         let c = &plan.consent;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO care_flags (grid_code, id, member_id, household_id, flag, visit_every_days, consent_by, \
              consent_form, consent_on, consent_reference, began_on, next_visit_on, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -274,7 +276,13 @@ impl crate::CareStore for SqlStore {
         .bind(user_id.to_string())
         .bind(ms(now))
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(StoreError::from);
+        // Flagged by someone else meanwhile (PostgreSQL; SQLite's one writer serialises them).
+        match inserted {
+            Err(e) if e.is_unique_violation() => return Err(already()),
+            other => other?,
+        };
         let detail = serde_json::json!({
             "flag": plan.flag.as_str(), "visit_every_days": plan.visit_every_days, "consent": c,
         });
@@ -351,8 +359,10 @@ impl crate::CareStore for SqlStore {
             "SELECT f.member_id, f.flag, f.next_visit_on, f.last_visited_on, m.name_masked, m.birth_year, \
              m.household_id, h.label AS household_label, m.grid_code \
              FROM care_flags f JOIN care_members m ON m.grid_code = f.grid_code AND m.id = f.member_id \
-             JOIN households h ON h.id = m.household_id WHERE {} ORDER BY f.next_visit_on, f.member_id",
-            conditions.join(" AND ")
+             JOIN households h ON h.id = m.household_id WHERE {} ORDER BY f.next_visit_on, f.member_id LIMIT {}",
+            conditions.join(" AND "),
+            // Enough rows for `limit` people with every flag each.
+            limit.saturating_mul(CareFlag::ALL.len() as i64)
         );
         let rows = args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         // A member with several flags due is one visit: their row keeps the earliest day.

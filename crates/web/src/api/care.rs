@@ -27,6 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(grids))
         .routes(routes!(add_member))
         .routes(routes!(member))
+        .routes(routes!(household))
         .routes(routes!(flag))
         .routes(routes!(end))
         .routes(routes!(reveal))
@@ -123,6 +124,23 @@ pub async fn member(
     Path(id): Path<String>,
 ) -> Result<Json<CareMember>, ApiError> {
     Ok(Json(care::member(&state, &staff.user, id_in_path(&id)?).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HouseholdCare {
+    pub members: Vec<CareMember>,
+}
+
+/// The people in care of a household (masked), within the caller's places: none outside them.
+#[utoipa::path(get, path = "/v1/care/households/{id}", tag = "care", params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = HouseholdCare), (status = "default", body = ErrorBody)))]
+pub async fn household(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::CareForResidents>,
+    Path(id): Path<String>,
+) -> Result<Json<HouseholdCare>, ApiError> {
+    Ok(Json(HouseholdCare { members: care::household(&state, &staff.user, id_in_path(&id)?).await? }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
