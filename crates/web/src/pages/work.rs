@@ -135,10 +135,15 @@ struct WorkPage {
     first_href: Option<String>,
     intake: bool,
     patrol: bool,
+    reminders: Reminders,
+}
+
+/// What waits for the staff member beside their queues.
+pub struct Reminders {
     /// Decisions of the staff member's places past their deadline and not done.
-    overdue_decisions: u64,
+    pub overdue_decisions: u64,
     /// People in care of the staff member's places whose visit is overdue.
-    care_missed: i64,
+    pub care_missed: i64,
 }
 
 /// How many people in care of the staff member's places wait for a visit overdue.
@@ -155,6 +160,12 @@ async fn overdue_decisions(state: &AppState, staff: &Staff) -> Result<u64, ApiEr
         true => Ok(grassroots_app::accountability::overdue_count(state, &staff.user).await?),
         false => Ok(0),
     }
+}
+
+async fn reminders(state: &AppState, staff: &Staff) -> Result<Reminders, ApiError> {
+    let (overdue_decisions, care_missed) =
+        tokio::try_join!(overdue_decisions(state, staff), care_missed(state, staff))?;
+    Ok(Reminders { overdue_decisions, care_missed })
 }
 
 pub async fn queues(
@@ -199,8 +210,6 @@ pub async fn queues(
         format!("/work?{}", encode(&pairs))
     };
     let now = Utc::now();
-    let (overdue_decisions, care_missed) =
-        tokio::try_join!(overdue_decisions(&state, &staff), care_missed(&state, &staff))?;
     let tab = |(q, count): &(Queue, i64)| QueueTab {
         label: lang.t(q.label_zh(), q.label_en()).to_string(),
         count: *count,
@@ -208,8 +217,7 @@ pub async fn queues(
         current: *q == queue,
     };
     let page = WorkPage {
-        overdue_decisions,
-        care_missed,
+        reminders: reminders(&state, &staff).await?,
         queue: queue.as_str().to_string(),
         queue_label: lang.t(queue.label_zh(), queue.label_en()).to_string(),
         tabs: counts.iter().map(tab).collect(),
