@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod care;
 pub mod case;
 pub mod category;
+pub mod charity;
 pub mod classify;
 pub mod decisions;
 pub mod deliberation;

@@ -14,6 +14,7 @@ mod audit;
 pub mod auth;
 pub mod care;
 mod cases;
+pub mod charity;
 pub mod crypto;
 pub mod deliberation;
 pub mod duplicates;
@@ -50,6 +51,7 @@ pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use care::CareStore;
 pub use cases::CaseStore;
+pub use charity::CharityStore;
 pub use deliberation::DeliberationStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
@@ -83,10 +85,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CareStore, CaseStore, DeliberationStore, DuplicateStore, DutyStore, GridStore,
-        HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore,
-        OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store, SupportStore,
-        SurveyStore, TaskStore, VoteStore, WarningStore,
+        AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
+        GridStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore,
+        ModelStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store,
+        SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -122,6 +124,7 @@ pub trait Store:
     + TaskStore
     + SurveyStore
     + CareStore
+    + CharityStore
     + 'static
 {
     fn backend(&self) -> Backend;

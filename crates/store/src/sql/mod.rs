@@ -12,6 +12,7 @@ mod audit;
 mod backup;
 mod care;
 mod cases;
+mod charity;
 mod deliberation;
 mod duplicates;
 mod duty;
