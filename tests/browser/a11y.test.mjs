@@ -43,7 +43,9 @@ test('resident pages have no serious accessibility violations', async () => {
   const decision = await page.locator('#decisions a').first().getAttribute('href');
   await page.goto(`${demo.base}/surveys`);
   const survey = await page.locator('#surveys li[data-phase="closed"] a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey]) {
+  await page.goto(`${demo.base}/funds`);
+  const fund = await page.locator('#funds a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -61,7 +63,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
   await page.goto(`${demo.base}/care`);
   const inCare = await page.locator('#care-due a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare]) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod care;
 pub mod cases;
+pub mod charity;
 pub mod classify;
 pub mod deliberation;
 pub mod duplicates;

@@ -47,7 +47,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/decisions"
             | "/api/v1/decisions/{id}"
             | "/api/v1/surveys"
-            | "/api/v1/surveys/{id}",
+            | "/api/v1/surveys/{id}"
+            | "/api/v1/funds"
+            | "/api/v1/funds/{id}",
         ) => Rule::Public,
         (
             "get",
@@ -91,7 +93,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/topics/{id}/moderation"
             | "/api/v1/topics/{id}/replies"
             | "/api/v1/proposals/{id}/hiding"
-            | "/api/v1/comments/{id}/hiding",
+            | "/api/v1/comments/{id}/hiding"
+            | "/api/v1/funds"
+            | "/api/v1/funds/{id}/entries",
         ) => Rule::Can(&[RunParticipation]),
         (
             "post",
@@ -250,7 +254,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 15] = [
+    let pages: [(&str, Rule); 16] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -262,6 +266,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/warnings", Rule::Can(&[WorkOnCases])),
         ("/duty", Rule::Can(&[WorkOnCases])),
         ("/households", Rule::Can(&[RunParticipation])),
+        ("/care", Rule::Can(&[CareForResidents])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -12,6 +12,7 @@
 //! and grids, visits and cases are generated only into an empty store.
 
 mod care;
+mod funds;
 mod participation;
 
 use std::fmt::Write as _;
@@ -254,6 +255,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     };
     out.push_str(&participation::load(store, &users, &grids, Utc::now()).await.context("loading demo participation")?);
     out.push_str(&care::load(store, &users, &grids, Utc::now()).await.context("loading demo care")?);
+    out.push_str(&funds::load(store, &users, &grids, Utc::now()).await.context("loading demo funds")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -8,6 +8,7 @@ pub(crate) mod care;
 pub(crate) mod cases;
 pub(crate) mod classify;
 pub(crate) mod duty;
+pub(crate) mod funds;
 pub(crate) mod grids;
 pub(crate) mod households;
 pub(crate) mod intake;
@@ -52,6 +53,7 @@ use crate::AppState;
         (name = "cases", description = "Staff at work on cases within their scope"),
         (name = "grids", description = "Grids, household visits and patrols (网格化管理), residents linked to their households"),
         (name = "care", description = "Care for those who need it most (关爱服务): household members flagged with their consent, the visits due and missed, the audited reveal of who they are"),
+        (name = "services", description = "Services and five-society linkage (五社联动): charity funds and their public ledgers"),
         (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
@@ -81,6 +83,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(grids::router())
         .merge(households::router())
         .merge(care::router())
+        .merge(funds::router(state))
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

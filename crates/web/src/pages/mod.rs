@@ -10,6 +10,7 @@ pub mod care;
 pub mod classify;
 pub mod dashboard;
 pub mod duty;
+pub mod funds;
 pub mod grid;
 pub mod households;
 pub mod intake;
