@@ -100,6 +100,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
         unit_cases: None,
     };
     let survey = app.store.create_survey(&supervisor, &survey, now).await.unwrap().id;
+    let fund = app.store.create_fund(&supervisor, COMMUNITY, "关爱基金", "帮扶", now).await.unwrap().id;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
@@ -107,6 +108,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
             p if p.starts_with("/api/v1/meetings/") => meeting,
             p if p.starts_with("/api/v1/decisions/") => task,
             p if p.starts_with("/api/v1/surveys/") => survey,
+            p if p.starts_with("/api/v1/funds/") => fund,
             _ => Uuid::nil(),
         };
         let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);

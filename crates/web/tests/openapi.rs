@@ -32,6 +32,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/decisions/{id}"),
     ("get", "/api/v1/surveys"),
     ("get", "/api/v1/surveys/{id}"),
+    ("get", "/api/v1/funds"),
+    ("get", "/api/v1/funds/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
