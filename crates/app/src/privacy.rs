@@ -2,7 +2,8 @@
 //! category's retention period, and a resident's requests to see, correct or delete theirs,
 //! carried out across every case with their phone number.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
+use grassroots_domain::care::{KEPT_AFTER_CARE_DAYS, KEPT_UNFLAGGED_DAYS};
 use grassroots_domain::personal::{normalize_phone, validate_name};
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::Capability;
@@ -20,15 +21,23 @@ pub struct Housekeeping {
     pub erased: usize,
     /// Residents' sign-in codes past the day they are counted in.
     pub codes_forgotten: u64,
+    /// People no longer in care (or never flagged) whose sealed data was erased.
+    pub care_erased: u64,
 }
 
 /// Tags the phone numbers of cases written before tags existed, forgets residents' sign-in
-/// codes past their day, then erases, a batch at a time, the personal data of every case
+/// codes past their day and the sealed data of people out of care for a year (or recorded a
+/// month ago and never flagged with consent), then erases, a batch at a time, the personal data of every case
 /// finished longer ago than its category's retention period.
 pub async fn housekeeping(platform: &Platform) -> Result<Housekeeping> {
     let mut done = Housekeeping::default();
     let (codes_counted_from, _) = grassroots_domain::residents::counted_since(Utc::now());
     done.codes_forgotten = platform.store.forget_codes_before(codes_counted_from).await?;
+    let now = Utc::now();
+    done.care_erased = platform
+        .store
+        .erase_lapsed_care(now - Duration::days(KEPT_AFTER_CARE_DAYS), now - Duration::days(KEPT_UNFLAGGED_DAYS), now)
+        .await?;
     loop {
         match platform.store.tag_phones(1000).await? {
             0 => break,

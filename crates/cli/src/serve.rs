@@ -254,12 +254,12 @@ async fn seal_audit(platform: Arc<Platform>) {
 }
 
 /// Tags older cases' phone numbers and erases the personal data of cases past their
-/// retention period.
+/// retention period and of people long out of care.
 async fn privacy_housekeeping(platform: Arc<Platform>) {
     match grassroots_app::privacy::housekeeping(&platform).await {
-        Ok(done) if done.tagged + done.erased > 0 || done.codes_forgotten > 0 => {
-            let codes = done.codes_forgotten;
-            tracing::info!(tagged = done.tagged, erased = done.erased, codes, "privacy housekeeping")
+        Ok(done) if done.tagged + done.erased > 0 || done.codes_forgotten + done.care_erased > 0 => {
+            let (codes, care) = (done.codes_forgotten, done.care_erased);
+            tracing::info!(tagged = done.tagged, erased = done.erased, codes, care, "privacy housekeeping")
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "privacy housekeeping"),

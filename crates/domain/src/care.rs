@@ -74,6 +74,11 @@ pub const NAME_CHARS: usize = 30;
 pub const NOTE_CHARS: usize = 500;
 /// The longest reference of a consent (the number of the signed form, the witness).
 pub const CONSENT_REFERENCE_CHARS: usize = 100;
+/// How long the sealed name, phone and note of someone no longer in care are kept after their
+/// last flag ended (for a return, or a question about the care given), in days.
+pub const KEPT_AFTER_CARE_DAYS: i64 = 365;
+/// How long someone recorded without any flag (no consent given yet) is kept, in days.
+pub const KEPT_UNFLAGGED_DAYS: i64 = 30;
 /// How many days before a visit is due it shows as coming.
 pub const DUE_SOON_DAYS: i64 = 2;
 

@@ -126,6 +126,15 @@ pub trait CareStore: Send + Sync {
     /// Per grid within the scope: members with an active flag, and those whose visit was due
     /// before `today`.
     async fn grid_care(&self, scope: &Scope, today: NaiveDate) -> Result<Vec<GridCare>>;
+    /// Erases the sealed data of those with no active flag whose last flag ended before
+    /// `ended_before`, or who were recorded before `recorded_before` and never flagged; one
+    /// audit entry for the batch. How many were erased.
+    async fn erase_lapsed_care(
+        &self,
+        ended_before: DateTime<Utc>,
+        recorded_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
     /// A member's name, phone and note, for a reason; audited with it. `NotFound` outside the
     /// actor's places or once erased.
     async fn reveal_care_member(

@@ -2,7 +2,7 @@
 //! visit to the household moves every flag's next visit on, so the queue holds the visits due
 //! and missed and the grids' counts follow; everything is read within the actor's own grids
 //! or regions; the reveal is audited with its reason, and withdrawn consent ends every flag
-//! and erases what was sealed.
+//! and erases what was sealed; so does a year out of care, or a month recorded without consent.
 
 mod support;
 
@@ -200,7 +200,43 @@ async fn the_reveal_is_audited_and_withdrawn_consent_erases(db: TestDb) {
     assert!(s.grid_care(&scope, today).await.unwrap().is_empty());
 }
 
+async fn those_long_out_of_care_or_never_flagged_are_erased(db: TestDb) {
+    let s = &*db.store;
+    let (wangge, today) = world(s).await;
+    let now = Utc::now();
+    let days = |n: i64| now - Duration::days(n);
+    // Recorded forty days ago and never flagged: no consent was given.
+    let unflagged = s.add_care_member(&wangge, GRID, "1号楼101", &person("赵一"), days(40)).await.unwrap();
+    // Recorded lately and not yet flagged: kept while consent is asked.
+    let asking = s.add_care_member(&wangge, GRID, "1号楼102", &person("赵二"), days(5)).await.unwrap();
+    // Out of care for over a year, and for ten days.
+    let long_gone = s.add_care_member(&wangge, GRID, "1号楼103", &person("赵三"), days(800)).await.unwrap();
+    s.flag_care(&wangge, long_gone.id, &plan(CareFlag::Dibao, today), today, days(800)).await.unwrap();
+    s.end_care(&wangge, long_gone.id, Some(CareFlag::Dibao), CareEnd::MovedOut, days(400)).await.unwrap();
+    let lately_gone = s.add_care_member(&wangge, GRID, "1号楼104", &person("赵四"), days(800)).await.unwrap();
+    s.flag_care(&wangge, lately_gone.id, &plan(CareFlag::Dibao, today), today, days(800)).await.unwrap();
+    s.end_care(&wangge, lately_gone.id, Some(CareFlag::Dibao), CareEnd::Died, days(10)).await.unwrap();
+    // In care, with an old flag ended and one still active.
+    let in_care = s.add_care_member(&wangge, GRID, "1号楼105", &person("赵五"), days(800)).await.unwrap();
+    s.flag_care(&wangge, in_care.id, &plan(CareFlag::Dibao, today), today, days(800)).await.unwrap();
+    s.end_care(&wangge, in_care.id, Some(CareFlag::Dibao), CareEnd::NoLongerApplies, days(500)).await.unwrap();
+    s.flag_care(&wangge, in_care.id, &plan(CareFlag::Disabled, today), today, days(500)).await.unwrap();
+
+    assert_eq!(s.erase_lapsed_care(days(365), days(30), now).await.unwrap(), 2);
+    for gone in [unflagged.id, long_gone.id] {
+        assert!(matches!(s.reveal_care_member(&wangge, gone, "核实", now).await, Err(StoreError::NotFound)));
+        assert!(s.care_member(&scope_of(&wangge), gone).await.unwrap().erased_at.is_some());
+    }
+    for kept in [asking.id, lately_gone.id, in_care.id] {
+        assert!(s.reveal_care_member(&wangge, kept, "核实", now).await.is_ok());
+    }
+    assert_eq!(s.erase_lapsed_care(days(365), days(30), now).await.unwrap(), 0, "erased once");
+    let audited = AuditFilter { action: Some("care_erased".into()), limit: 10, ..Default::default() };
+    assert_eq!(s.audit_log(&audited).await.unwrap()[0].detail["erased"], 2);
+}
+
 conformance!(
+    those_long_out_of_care_or_never_flagged_are_erased,
     visits_move_each_flag_on_and_the_queue_follows,
     care_is_seen_only_within_ones_own_grids_and_regions,
     the_reveal_is_audited_and_withdrawn_consent_erases,

@@ -417,6 +417,35 @@ impl crate::CareStore for SqlStore {
             .collect()
     }
 
+    async fn erase_lapsed_care(
+        &self,
+        ended_before: DateTime<Utc>,
+        recorded_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let erased = sqlx::query(
+            "UPDATE care_members SET personal_enc = NULL, name_masked = $1, birth_year = NULL, erased_at = $2 \
+             WHERE erased_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM care_flags f WHERE f.member_id = care_members.id AND f.ended_at IS NULL) \
+             AND ((SELECT MAX(f.ended_at) FROM care_flags f WHERE f.member_id = care_members.id) < $3 \
+                  OR (created_at < $4 AND NOT EXISTS (SELECT 1 FROM care_flags f WHERE f.member_id = care_members.id)))",
+        )
+        .bind(ERASED_NAME)
+        .bind(ms(now))
+        .bind(ms(ended_before))
+        .bind(ms(recorded_before))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if erased > 0 {
+            let detail = serde_json::json!({ "erased": erased });
+            events::audit_as(&mut tx, now, "system", None, "care_erased", None, detail).await?;
+        }
+        tx.commit().await?;
+        Ok(erased)
+    }
+
     async fn reveal_care_member(
         &self,
         actor: &Actor,
