@@ -47,8 +47,10 @@ test('a grid worker visits an overdue person in care on a phone', async () => {
   assert.match(await p.locator('#flags').innerText(), /天后走访/, 'the next visit is a week away');
 
   // The reveal asks why before it shows anything.
+  const before = p.url();
   await p.click('#reveal button[type="submit"]');
-  assert.equal(await p.locator('#revealed').count(), 0, 'the browser asks for the reason first');
+  assert.equal(await p.locator('#reason').evaluate((e) => e.validity.valueMissing), true, 'the browser asks for the reason first');
+  assert.equal(p.url(), before, 'nothing was sent');
   await p.fill('#reason', '联系其女儿');
   await Promise.all([p.waitForNavigation(), p.click('#reveal button[type="submit"]')]);
   assert.match(await p.locator('#revealed').innerText(), /陈玉梅/);

@@ -74,8 +74,9 @@ fn number<T: std::str::FromStr>(field: &'static str, raw: Option<&str>) -> Resul
 pub async fn add_member(platform: &Platform, staff: &User, form: MemberForm) -> Result<CareMember> {
     may_care(staff)?;
     let grid = form.grid_code.trim();
-    if !staff.scope.covers_place(grid) || platform.store.grid(grid).await?.is_none() {
-        return Err(AppError::invalid("grid_code", "请选择您负责的网格", "choose one of your grids"));
+    let not_mine = || AppError::invalid("grid_code", "请选择您负责的网格", "choose one of your grids");
+    if !staff.scope.covers_place(grid) {
+        return Err(not_mine());
     }
     let label = check_label(&form.household_label).map_err(|e| FieldError { field: "household_label", ..e })?;
     let member = Member::check(
@@ -85,7 +86,11 @@ pub async fn add_member(platform: &Platform, staff: &User, form: MemberForm) -> 
         form.note.as_deref(),
         today().year(),
     )?;
-    Ok(platform.store.add_care_member(&staff.actor(), grid, &label, &member, Utc::now()).await?)
+    match platform.store.add_care_member(&staff.actor(), grid, &label, &member, Utc::now()).await {
+        // A grid the platform does not have.
+        Err(grassroots_store::StoreError::NotFound) => Err(not_mine()),
+        added => Ok(added?),
+    }
 }
 
 /// A member within the staff member's places.
@@ -135,10 +140,11 @@ pub async fn due(platform: &Platform, staff: &User, grid: Option<&str>) -> Resul
     Ok(platform.store.care_due(&staff.scope, grid.map(str::trim).filter(|g| !g.is_empty()), until, LISTED).await?)
 }
 
-/// Per grid within the staff member's places: people in care, and those overdue for a visit.
-pub async fn grids(platform: &Platform, staff: &User) -> Result<Vec<GridCare>> {
+/// Per grid within the staff member's places (`grid` narrows to one): people in care, and
+/// those overdue for a visit.
+pub async fn grids(platform: &Platform, staff: &User, grid: Option<&str>) -> Result<Vec<GridCare>> {
     may_care(staff)?;
-    Ok(platform.store.grid_care(&staff.scope, today()).await?)
+    Ok(platform.store.grid_care(&staff.scope, grid, today()).await?)
 }
 
 /// A member's name, phone and note, for a stated reason; audited.

@@ -259,7 +259,7 @@ async fn care_missed(platform: &Platform, now: DateTime<Utc>) -> Result<usize> {
     let today = grassroots_domain::calendar::beijing_day(now);
     let week = today.iso_week();
     let mut raised = 0;
-    for grid in platform.store.grid_care(&Scope::All, today).await? {
+    for grid in platform.store.grid_care(&Scope::All, None, today).await? {
         if grid.missed == 0 {
             continue;
         }

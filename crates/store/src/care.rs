@@ -123,9 +123,9 @@ pub trait CareStore: Send + Sync {
     /// Members within the scope with a visit due on or before `until`, the longest overdue
     /// first; `grid` narrows to one grid.
     async fn care_due(&self, scope: &Scope, grid: Option<&str>, until: NaiveDate, limit: i64) -> Result<Vec<CareDue>>;
-    /// Per grid within the scope: members with an active flag, and those whose visit was due
-    /// before `today`.
-    async fn grid_care(&self, scope: &Scope, today: NaiveDate) -> Result<Vec<GridCare>>;
+    /// Per grid within the scope (`grid` narrows to one): members with an active flag, and
+    /// those whose visit was due before `today`.
+    async fn grid_care(&self, scope: &Scope, grid: Option<&str>, today: NaiveDate) -> Result<Vec<GridCare>>;
     /// Erases the sealed data of those with no active flag whose last flag ended before
     /// `ended_before`, or who were recorded before `recorded_before` and never flagged; one
     /// audit entry for the batch. How many were erased.

@@ -83,7 +83,7 @@ async fn visits_move_each_flag_on_and_the_queue_follows(db: TestDb) {
     let all = s.care_due(&scope, None, today + Duration::days(30), 100).await.unwrap();
     assert_eq!(all.iter().map(|d| d.member_id).collect::<Vec<_>>(), [member.id, child.id], "longest overdue first");
     assert_eq!(all[0].flags.len(), 2, "both of the first person's flags fall due within the month");
-    let grids = s.grid_care(&scope, today).await.unwrap();
+    let grids = s.grid_care(&scope, None, today).await.unwrap();
     assert_eq!((grids.len(), grids[0].members, grids[0].missed), (1, 2, 1));
 
     // A visit to the household moves both its flags on, not the other household's.
@@ -102,7 +102,7 @@ async fn visits_move_each_flag_on_and_the_queue_follows(db: TestDb) {
         assert_eq!(f.next_visit_on, today + Duration::days(i64::from(f.visit_every_days)), "{:?}", f.flag);
     }
     assert!(s.care_due(&scope, None, today, 100).await.unwrap().is_empty());
-    assert_eq!(s.grid_care(&scope, today).await.unwrap()[0].missed, 0);
+    assert_eq!(s.grid_care(&scope, None, today).await.unwrap()[0].missed, 0);
     // An earlier visit recorded late does not move a flag back.
     let late = NewVisit { visited_on: today - Duration::days(5), ..visit };
     s.record_visit(&wangge, &late, now).await.unwrap();
@@ -135,7 +135,7 @@ async fn care_is_seen_only_within_ones_own_grids_and_regions(db: TestDb) {
     let theirs = scope_of(&neighbour);
     assert!(matches!(s.care_member(&theirs, member.id).await, Err(StoreError::NotFound)));
     assert!(s.care_due(&theirs, None, today + Duration::days(60), 100).await.unwrap().is_empty());
-    assert!(s.grid_care(&theirs, today).await.unwrap().is_empty());
+    assert!(s.grid_care(&theirs, None, today).await.unwrap().is_empty());
     assert!(s.care_members_of(&theirs, member.household_id).await.unwrap().is_empty());
     assert!(matches!(s.reveal_care_member(&neighbour, member.id, "核实", now).await, Err(StoreError::NotFound)));
     let flagging = s.flag_care(&neighbour, member.id, &plan(CareFlag::Dibao, today), today, now).await;
@@ -197,7 +197,7 @@ async fn the_reveal_is_audited_and_withdrawn_consent_erases(db: TestDb) {
     assert!(matches!(refused, Err(StoreError::Invalid(e)) if e.field == "member"));
     let scope = scope_of(&wangge);
     assert!(s.care_due(&scope, None, today + Duration::days(60), 100).await.unwrap().is_empty());
-    assert!(s.grid_care(&scope, today).await.unwrap().is_empty());
+    assert!(s.grid_care(&scope, None, today).await.unwrap().is_empty());
 }
 
 async fn those_long_out_of_care_or_never_flagged_are_erased(db: TestDb) {

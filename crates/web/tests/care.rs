@@ -174,7 +174,8 @@ async fn on_the_pages_a_worker_records_flags_visits_and_reveals_a_person_in_care
         .await;
     assert_eq!(visited.header("location"), Some(format!("{href}?done=visited").as_str()), "{}", visited.text());
     let page = app.get(&href).header("cookie", &worker).send().await.text();
-    assert!(page.contains(&format!("{today} · ")), "the last visit is today's: {page}");
+    // The consent's date is today as well: the line that says when the last visit was.
+    assert!(page.contains(&format!("上次走访：{today}")), "the last visit is today's: {page}");
 
     let no_reason = form(&format!("{href}/reveal"), &worker, "reason=".into()).send().await;
     assert_eq!(no_reason.status, 422);

@@ -134,7 +134,7 @@ async fn keep(
 
 pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: DateTime<Utc>) -> anyhow::Result<String> {
     let mut out = String::new();
-    if !store.grid_care(&Scope::All, beijing_day(now)).await?.is_empty() {
+    if !store.grid_care(&Scope::All, None, beijing_day(now)).await?.is_empty() {
         return Ok(out);
     }
     let worker = users.iter().find(|u| u.username == "gridworker").context("the demo's grid worker")?;
@@ -176,7 +176,7 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         keep(store, &other.actor(), &their_grid.code, &door.label, &p, 100 + i, now).await?;
         elsewhere += 1;
     }
-    let grids_care = store.grid_care(&Scope::All, beijing_day(now)).await?;
+    let grids_care = store.grid_care(&Scope::All, None, beijing_day(now)).await?;
     let (people, missed): (i64, i64) = grids_care.iter().fold((0, 0), |(p, m), g| (p + g.members, m + g.missed));
     writeln!(
         out,

@@ -394,14 +394,18 @@ impl crate::CareStore for SqlStore {
         Ok(due)
     }
 
-    async fn grid_care(&self, scope: &Scope, today: NaiveDate) -> Result<Vec<GridCare>> {
+    async fn grid_care(&self, scope: &Scope, grid: Option<&str>, today: NaiveDate) -> Result<Vec<GridCare>> {
         let mut args = Args::default();
         let today = args.text(today.to_string());
-        let places = args.places("f.grid_code", &care_places(scope));
+        let mut conditions = vec!["f.ended_at IS NULL".to_string(), args.places("f.grid_code", &care_places(scope))];
+        if let Some(grid) = grid {
+            conditions.push(format!("f.grid_code = {}", args.text(grid)));
+        }
         let sql = format!(
             "SELECT f.grid_code, COUNT(DISTINCT f.member_id) AS members, \
              COUNT(DISTINCT CASE WHEN f.next_visit_on < {today} THEN f.member_id END) AS missed \
-             FROM care_flags f WHERE f.ended_at IS NULL AND {places} GROUP BY f.grid_code ORDER BY f.grid_code"
+             FROM care_flags f WHERE {} GROUP BY f.grid_code ORDER BY f.grid_code",
+            conditions.join(" AND ")
         );
         args.bind(sqlx::query(&sql))
             .fetch_all(&self.read)

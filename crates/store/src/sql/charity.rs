@@ -120,18 +120,18 @@ impl crate::CharityStore for SqlStore {
         // A payment is taken only while the fund holds it: the condition and the change are
         // one statement, so two payments at once cannot both pass the same balance.
         let guard = if e.kind == EntryKind::Spending { " AND money_in - money_out >= $1" } else { "" };
-        let changed = sqlx::query(&format!("UPDATE funds SET {column} = {column} + $1 WHERE id = $2{guard}"))
-            .bind(e.fen)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
+        let balance: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE funds SET {column} = {column} + $1 WHERE id = $2{guard} RETURNING money_in - money_out"
+        ))
+        .bind(e.fen)
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(balance) = balance else {
             let now_held = fund_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
             may_pay(now_held.totals.balance(), e.fen)?;
             return Err(StoreError::Contention);
-        }
-        let after = fund_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        };
         let entry_id = Uuid::now_v7();
         sqlx::query(
             "INSERT INTO fund_entries (fund_id, id, kind, fen, description, donor, donor_public, balance_after, \
@@ -144,7 +144,7 @@ impl crate::CharityStore for SqlStore {
         .bind(e.description.clone())
         .bind(e.donor.clone())
         .bind(i64::from(e.donor_public))
-        .bind(after.totals.balance())
+        .bind(balance)
         .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
         .bind(ms(now))
         .execute(&mut *tx)
@@ -159,7 +159,7 @@ impl crate::CharityStore for SqlStore {
             description: e.description.clone(),
             donor: e.donor.clone(),
             donor_public: e.donor_public,
-            balance_after: after.totals.balance(),
+            balance_after: balance,
             recorded_at: now,
         })
     }

@@ -75,7 +75,7 @@ pub async fn grids(
     State(state): State<Arc<AppState>>,
     staff: Can<need::CareForResidents>,
 ) -> Result<Json<CareGrids>, ApiError> {
-    Ok(Json(CareGrids { grids: care::grids(&state, &staff.user).await? }))
+    Ok(Json(CareGrids { grids: care::grids(&state, &staff.user, None).await? }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

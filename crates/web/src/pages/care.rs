@@ -16,7 +16,7 @@ use grassroots_domain::{Capability, RegionCode};
 use grassroots_store::care::{CareDue, CareMember, RevealedMember};
 use serde::Deserialize;
 
-use super::{beijing_minutes, encode, place_names, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, encode, place_names, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -108,7 +108,7 @@ async fn care_page(
     grid: Option<&str>,
     form: Filled,
 ) -> Result<CarePage, ApiError> {
-    let (due, grids) = tokio::try_join!(care::due(state, &staff.user, grid), care::grids(state, &staff.user))?;
+    let (due, grids) = tokio::try_join!(care::due(state, &staff.user, grid), care::grids(state, &staff.user, None))?;
     let atlas = state.atlas();
     let grid_name = |code: &str| atlas.outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name));
     Ok(CarePage {
@@ -156,21 +156,18 @@ pub async fn add_member(
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let typed = Filled::new(fields);
-    let optional = |name: &str| Some(typed.value(name).to_string()).filter(|v| !v.trim().is_empty());
     let form = MemberForm {
         grid_code: typed.value("grid_code").to_string(),
         household_label: typed.value("household_label").to_string(),
         name: typed.value("name").to_string(),
-        phone: optional("phone"),
-        birth_year: optional("birth_year"),
-        note: optional("note"),
+        phone: typed.given("phone"),
+        birth_year: typed.given("birth_year"),
+        note: typed.given("note"),
     };
     match care::add_member(&state, &staff.user, form).await {
         Ok(member) => Ok(see_other(&format!("/care/members/{}?done=added", member.id), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let form = Filled { error: Some(shown_error(e, &lang)?), ..typed };
+            let (status, form) = typed.refused(e, &lang)?;
             Ok((status, Html(care_page(&state, &staff, lang, &uri, None, form).await?.render()?)).into_response())
         }
     }
@@ -326,9 +323,7 @@ async fn after_member_form(
     match done {
         Ok(what) => Ok(see_other(&format!("/care/members/{id}?done={what}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let form = Filled { error: Some(shown_error(e, &lang)?), ..typed };
+            let (status, form) = typed.refused(e, &lang)?;
             let m = care::member(state, &staff.user, id).await?;
             Ok((status, Html(member_page(state, staff, lang, uri, &m, form).render()?)).into_response())
         }
@@ -387,9 +382,9 @@ pub async fn visit(
     let log = VisitLog {
         household_id: Some(m.household_id.to_string()),
         household_label: None,
-        visited_on: Some(typed.value("visited_on").to_string()).filter(|v| !v.trim().is_empty()),
+        visited_on: typed.given("visited_on"),
         topic: typed.value("topic").to_string(),
-        follow_up: Some(typed.value("follow_up").to_string()).filter(|v| !v.trim().is_empty()),
+        follow_up: typed.given("follow_up"),
         raise_case: None,
     };
     let done = grassroots_app::visits::record(&state, &staff.user, &m.grid_code, log).await.map(|_| "visited");

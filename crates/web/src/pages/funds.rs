@@ -15,7 +15,7 @@ use grassroots_domain::RegionLevel;
 use grassroots_store::charity::Fund;
 
 use super::votes::places_held;
-use super::{beijing_minutes, place_names, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, place_names, runs_participation, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -98,9 +98,7 @@ pub async fn create(
     match charity::create(&state, &staff.user, form).await {
         Ok(fund) => Ok(see_other(&format!("/funds/{}", fund.id), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let form = Filled { error: Some(shown_error(e, &lang)?), ..typed };
+            let (status, form) = typed.refused(e, &lang)?;
             Ok((status, Html(funds_page(&state, Some(&staff), lang, &uri, form).await?.render()?)).into_response())
         }
     }
@@ -139,13 +137,13 @@ struct FundPage {
 
 fn fund_page(state: &AppState, staff: Option<&Staff>, lang: Lang, uri: &Uri, ledger: Ledger, form: Filled) -> FundPage {
     let Ledger { fund, entries, keeps } = ledger;
-    let line = fund_line(state, &fund, &lang);
+    let place = place_names(&state.atlas(), &[&Some(fund.region_code.clone())], &lang);
     let t = fund.totals;
     FundPage {
         id: fund.id.to_string(),
         name: fund.name,
         purpose: fund.purpose,
-        place: line.place,
+        place,
         money_in: yuan(t.money_in),
         money_out: yuan(t.money_out),
         balance: yuan(t.balance()),
@@ -199,20 +197,17 @@ pub async fn record(
 ) -> Result<Response, ApiError> {
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
-    let donor = Some(typed.value("donor").to_string()).filter(|d| !d.trim().is_empty());
     let form = EntryForm {
         kind: typed.value("kind").to_string(),
         amount: typed.value("amount").to_string(),
         description: typed.value("description").to_string(),
-        donor,
+        donor: typed.given("donor"),
         donor_public: typed.value("donor_public") == "yes",
     };
     match charity::record(&state, &staff.user, id, form).await {
         Ok(_) => Ok(see_other(&format!("/funds/{id}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let form = Filled { error: Some(shown_error(e, &lang)?), ..typed };
+            let (status, form) = typed.refused(e, &lang)?;
             let ledger = charity::ledger(&state, Some(&staff.user), id).await?;
             Ok((status, Html(fund_page(&state, Some(&staff), lang, &uri, ledger, form).render()?)).into_response())
         }

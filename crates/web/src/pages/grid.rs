@@ -194,8 +194,8 @@ async fn care_of(state: &AppState, staff: &Staff, code: &str) -> Result<Option<(
     if !staff.may(Capability::CareForResidents) {
         return Ok(None);
     }
-    let grids = grassroots_app::care::grids(state, &staff.user).await?;
-    Ok(Some(grids.into_iter().find(|g| g.grid_code == code).map_or((0, 0), |g| (g.members, g.missed))))
+    let grid = grassroots_app::care::grids(state, &staff.user, Some(code)).await?;
+    Ok(Some(grid.first().map_or((0, 0), |g| (g.members, g.missed))))
 }
 
 async fn grid_page(

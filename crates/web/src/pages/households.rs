@@ -15,7 +15,7 @@ use grassroots_store::households::HouseholdLink;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{beijing_minutes, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, see_other, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, Staff};
@@ -140,10 +140,7 @@ async fn after(
     match done {
         Ok(what) => Ok(see_other(&format!("/households?done={what}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = shown_error(e, &lang)?;
-            let form = Filled { error: Some(error), ..Filled::new(values) };
+            let (status, form) = Filled::new(values).refused(e, &lang)?;
             let shown = page(state, staff, lang, uri, form, refused_for).await?;
             Ok((status, Html(shown.render()?)).into_response())
         }
@@ -160,12 +157,11 @@ pub async fn decide(
 ) -> Result<Response, ApiError> {
     let id = Uuid::parse_str(&resident).map_err(|_| ApiError::not_found())?;
     let form = Filled::new(fields);
-    let given = |name: &str| Some(form.value(name).to_string()).filter(|v| !v.trim().is_empty());
     let decision = DecisionForm {
         decision: form.value("decision").to_string(),
-        grid_code: given("grid_code"),
-        label: given("label"),
-        reason: given("reason"),
+        grid_code: form.given("grid_code"),
+        label: form.given("label"),
+        reason: form.given("reason"),
     };
     let done = households::decide(&state, &staff.user, id, decision).await.map(|l| match l.state {
         LinkState::Confirmed => "confirmed",

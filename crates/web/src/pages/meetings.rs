@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::surveys::{survey_line, SurveyLine};
 use super::votes::places_held;
-use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, place_name, runs_participation, see_other, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery, PageForm};
 use crate::session::{need, Can, MaybeStaff, Staff};
@@ -141,10 +141,8 @@ pub async fn plan(
     match meetings::plan(&state, &staff.user, form).await {
         Ok(m) => Ok(see_other(&format!("/meetings/{}", m.id), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
-            let page = meetings_page(&state, Some(&staff), lang, &uri, Filled { error, ..filled }).await?;
+            let (status, filled) = filled.refused(e, &lang)?;
+            let page = meetings_page(&state, Some(&staff), lang, &uri, filled).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -315,13 +313,11 @@ pub async fn record(
     match meetings::record(&state, &staff.user, id, form).await {
         Ok(_) => Ok(see_other(&format!("/meetings/{id}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
+            let (status, filled) = filled.refused(e, &lang)?;
             let mut page = meeting_page(&state, id, Some(&staff), lang, &uri, false).await?;
             let filled_rows = (0..=MOST_DECISIONS).filter(|row| !filled.value(&format!("decision_{row}")).is_empty());
             page.rows = (0..filled_rows.max().map_or(DECISION_ROWS, |last| (last + 1).max(DECISION_ROWS))).collect();
-            page.filled = Filled { error, ..filled };
+            page.filled = filled;
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -467,11 +463,9 @@ pub async fn report(
     match done {
         Ok(_) => Ok(see_other(&format!("/decisions/{id}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
+            let (status, filled) = filled.refused(e, &lang)?;
             let mut page = decision_page(&state, id, Some(&staff), lang, &uri).await?;
-            page.filled = Filled { error, ..filled };
+            page.filled = filled;
             Ok((status, Html(page.render()?)).into_response())
         }
     }

@@ -366,7 +366,7 @@ pub fn place_name(state: &crate::AppState, lang: &Lang, code: &str) -> String {
 }
 
 /// A refusal to show on a form: beside its field when it names one, else at the top.
-pub fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
+fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
     match e.field.clone() {
         Some(_) => form_error(e, lang),
         None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
@@ -389,8 +389,21 @@ impl Filled {
         self.typed.get(name)
     }
 
+    /// A field's value, unless it was left blank.
+    pub fn given(&self, name: &str) -> Option<String> {
+        Some(self.value(name).to_string()).filter(|v| !v.trim().is_empty())
+    }
+
     pub fn error_for(&self, field: &str) -> Option<&str> {
         self.error.as_ref().filter(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    /// The form again after a use case refused it: the status to answer with, and what was
+    /// typed with the error beside its field (or the page's, without one).
+    pub fn refused(self, e: grassroots_app::AppError, lang: &Lang) -> Result<(StatusCode, Self), ApiError> {
+        let e = ApiError::from(e);
+        let status = e.status;
+        Ok((status, Self { error: Some(shown_error(e, lang)?), ..self }))
     }
 }
 

@@ -19,8 +19,7 @@ use uuid::Uuid;
 
 use super::votes::places_held;
 use super::{
-    beijing_minutes, percent, place_name, runs_participation, see_other, shown_error, withdrawn_line, Chrome, Filled,
-    Lang,
+    beijing_minutes, percent, place_name, runs_participation, see_other, withdrawn_line, Chrome, Filled, Lang,
 };
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -138,7 +137,6 @@ pub async fn create(
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let filled = Filled::new(fields);
-    let optional = |name: &str| Some(filled.value(name).to_string()).filter(|v| !v.trim().is_empty());
     let form = SurveyForm {
         region: filled.value("region").to_string(),
         title: filled.value("title").to_string(),
@@ -148,18 +146,16 @@ pub async fn create(
         questions: filled.value("questions").to_string(),
         opens_at: filled.value("opens_at").to_string(),
         closes_at: filled.value("closes_at").to_string(),
-        task: optional("task"),
-        unit: optional("unit"),
-        cases_from: optional("cases_from"),
-        cases_to: optional("cases_to"),
+        task: filled.given("task"),
+        unit: filled.given("unit"),
+        cases_from: filled.given("cases_from"),
+        cases_to: filled.given("cases_to"),
     };
     match surveys::create(&state, &staff.user, form).await {
         Ok(s) => Ok(see_other(&format!("/surveys/{}", s.id), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
-            let page = surveys_page(&state, Some(&staff), lang, &uri, Filled { error, ..filled }).await?;
+            let (status, filled) = filled.refused(e, &lang)?;
+            let page = surveys_page(&state, Some(&staff), lang, &uri, filled).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
     }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, place_name, runs_participation, see_other, shown_error, Chrome, Filled, Lang};
+use super::{beijing_minutes, place_name, runs_participation, see_other, Chrome, Filled, Lang};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
@@ -146,11 +146,8 @@ pub async fn raise(
         Ok(t) if t.state == TopicState::Published => Ok(see_other(&format!("/topics/{}", t.id), None)),
         Ok(_) => Ok(see_other("/topics?raised=1", None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
-            let page =
-                topics_page(&state, staff.as_ref(), resident.as_ref(), lang, &uri, Filled { error, ..filled }).await?;
+            let (status, filled) = filled.refused(e, &lang)?;
+            let page = topics_page(&state, staff.as_ref(), resident.as_ref(), lang, &uri, filled).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -322,11 +319,9 @@ async fn after(
     match done {
         Ok(anchor) => Ok(see_other(&format!("/topics/{topic}{anchor}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = Some(shown_error(e, &lang)?);
+            let (status, filled) = filled.refused(e, &lang)?;
             let mut page = topic_page(state, topic, staff, resident, lang, uri).await?;
-            (page.filled, page.form) = (Filled { error, ..filled }, form.to_string());
+            (page.filled, page.form) = (filled, form.to_string());
             Ok((status, Html(page.render()?)).into_response())
         }
     }

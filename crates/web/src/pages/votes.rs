@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use super::meetings::{owner_choices, task_line, OwnerChoices, TaskLine};
 use super::{
-    beijing_minutes, form_error, percent, place_name, runs_participation, see_other, shown_error, withdrawn_line,
-    Chrome, Filled, Lang,
+    beijing_minutes, form_error, percent, place_name, runs_participation, see_other, withdrawn_line, Chrome, Filled,
+    Lang,
 };
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -476,11 +476,8 @@ async fn after_step(
     match done {
         Ok(what) => Ok(see_other(&format!("/votes/{id}/run?done={what}"), None)),
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = e.status;
-            let error = shown_error(e, &lang)?;
-            let page =
-                run_page(state, staff, id, lang, uri, Filled { error: Some(error), ..Filled::new(values) }).await?;
+            let (status, filled) = Filled::new(values).refused(e, &lang)?;
+            let page = run_page(state, staff, id, lang, uri, filled).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -511,8 +508,11 @@ pub async fn mark_paper_voter(
 ) -> Result<Response, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
     let typed = Filled::new(fields);
-    let given = |name: &str| Some(typed.value(name).to_string()).filter(|v| !v.trim().is_empty());
-    let form = PaperVoterForm { grid_code: given("grid_code"), label: given("label"), phone: given("phone") };
+    let form = PaperVoterForm {
+        grid_code: typed.given("grid_code"),
+        label: typed.given("label"),
+        phone: typed.given("phone"),
+    };
     let done = votes::mark_paper_voter(&state, &staff.user, id, form).await.map(|()| "marked");
     after_step(&state, &staff, id, lang, &uri, typed.typed.0, done).await
 }

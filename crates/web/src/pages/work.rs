@@ -149,7 +149,7 @@ pub struct Reminders {
 /// How many people in care of the staff member's places wait for a visit overdue.
 async fn care_missed(state: &AppState, staff: &Staff) -> Result<i64, ApiError> {
     match staff.may(Capability::CareForResidents) {
-        true => Ok(grassroots_app::care::grids(state, &staff.user).await?.iter().map(|g| g.missed).sum()),
+        true => Ok(grassroots_app::care::grids(state, &staff.user, None).await?.iter().map(|g| g.missed).sum()),
         false => Ok(0),
     }
 }
