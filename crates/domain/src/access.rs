@@ -89,10 +89,17 @@ impl Role {
                 ViewStatistics,
                 RunParticipation,
                 CareForResidents,
+                CoordinateHelp,
             ],
-            Self::Supervisor => {
-                &[WorkOnCases, RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents]
-            }
+            Self::Supervisor => &[
+                WorkOnCases,
+                RevealPersonalData,
+                ViewStatistics,
+                PlanDuty,
+                RunParticipation,
+                CareForResidents,
+                CoordinateHelp,
+            ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
             // Administrators see personal data only through the audited reveal (DESIGN §2).
@@ -103,6 +110,7 @@ impl Role {
                 PlanDuty,
                 RunParticipation,
                 CareForResidents,
+                CoordinateHelp,
                 Administer,
             ],
         }
@@ -142,12 +150,15 @@ pub enum Capability {
     /// alone, the disabled, …) and follow their visits; the names behind them are revealed
     /// only with a reason, audited. Never leaders: the flags are sensitive.
     CareForResidents,
+    /// Register and verify the helpers of one's places (social organisations, social workers,
+    /// volunteers: 五社联动), match residents' needs to them, and keep their hours and points.
+    CoordinateHelp,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -158,6 +169,7 @@ impl Capability {
         Self::PlanDuty,
         Self::RunParticipation,
         Self::CareForResidents,
+        Self::CoordinateHelp,
         Self::Administer,
     ];
 
@@ -179,6 +191,10 @@ impl Capability {
             Self::CareForResidents => (
                 "只有网格员、督办员和管理员可以查看关爱对象",
                 "only grid workers, supervisors and administrators see who receives care",
+            ),
+            Self::CoordinateHelp => (
+                "只有网格员、督办员和管理员可以对接志愿服务",
+                "only grid workers, supervisors and administrators match needs to helpers",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -451,15 +467,15 @@ mod tests {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
-        //  Administer])
-        let table: [(Role, [bool; 11]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false]),
-            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false, false]),
-            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true]),
+        //  CoordinateHelp, Administer])
+        let table: [(Role, [bool; 12]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false, false]),
+            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false, false, false]),
+            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, true, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -473,6 +489,7 @@ mod tests {
             PlanDuty,
             RunParticipation,
             CareForResidents,
+            CoordinateHelp,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

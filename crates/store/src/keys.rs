@@ -35,6 +35,10 @@ pub enum ResealCursor {
     IntakeKeys { after: Option<(String, String)> },
     /// The names, phones and notes of those who receive care.
     CareMembers { after: Option<Uuid> },
+    /// Helpers' names and organisations' contacts.
+    Helpers { after: Option<Uuid> },
+    /// The addresses and contacts of residents' needs.
+    NeedContacts { after: Option<Uuid> },
 }
 
 impl ResealCursor {

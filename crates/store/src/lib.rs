@@ -24,6 +24,7 @@ pub mod export;
 pub mod files;
 mod grids;
 mod history;
+pub mod helpers;
 pub mod households;
 mod identity;
 mod inspect;
@@ -31,6 +32,7 @@ mod jobs;
 pub mod keys;
 pub mod meetings;
 pub mod messages;
+pub mod needs;
 pub mod models;
 mod outbox;
 mod privacy;
@@ -58,6 +60,7 @@ pub use duty::DutyStore;
 pub use error::StoreError;
 pub use grids::GridStore;
 pub use history::HistoryStore;
+pub use helpers::HelperStore;
 pub use households::HouseholdLinkStore;
 pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
@@ -65,6 +68,7 @@ pub use jobs::JobStore;
 pub use keys::KeyStore;
 pub use meetings::MeetingStore;
 pub use messages::MessageStore;
+pub use needs::NeedStore;
 pub use models::ModelStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
@@ -86,8 +90,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
-        GridStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore,
-        ModelStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store,
+        GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore,
+        ModelStore, NeedStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store,
         SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
@@ -125,6 +129,8 @@ pub trait Store:
     + SurveyStore
     + CareStore
     + CharityStore
+    + HelperStore
+    + NeedStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -163,6 +163,7 @@ pub mod need {
         PlanDuty,
         RunParticipation,
         CareForResidents,
+        CoordinateHelp,
         Administer
     );
 }

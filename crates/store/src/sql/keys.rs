@@ -7,6 +7,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::care::personal_context as care_context;
+use super::helpers::personal_context as helper_context;
+use super::needs::contact_context as need_context;
 use super::identity::staff_phone_context;
 use super::outbox::secret_context;
 use super::rows::uuid_column;
@@ -206,7 +208,23 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::CareMembers { after } => {
                 let (values, last) = self.sealed_column(&CARE_MEMBERS, *after, limit, care_context).await?;
-                (values, last.map(|after| ResealCursor::CareMembers { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::CareMembers { after: Some(after) },
+                    None => ResealCursor::Helpers { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::Helpers { after } => {
+                let (values, last) = self.sealed_column(&HELPERS, *after, limit, helper_context).await?;
+                let next = match last {
+                    Some(after) => ResealCursor::Helpers { after: Some(after) },
+                    None => ResealCursor::NeedContacts { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::NeedContacts { after } => {
+                let (values, last) = self.sealed_column(&NEED_CONTACTS, *after, limit, need_context).await?;
+                (values, last.map(|after| ResealCursor::NeedContacts { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -278,6 +296,20 @@ const CARE_MEMBERS: SealedColumn = SealedColumn {
     filter: Some("personal_enc IS NOT NULL"),
     column: "personal_enc",
     update: "UPDATE care_members SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
+};
+
+const HELPERS: SealedColumn = SealedColumn {
+    select: "SELECT id, personal_enc FROM helpers",
+    filter: None,
+    column: "personal_enc",
+    update: "UPDATE helpers SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
+};
+
+const NEED_CONTACTS: SealedColumn = SealedColumn {
+    select: "SELECT id, contact_enc FROM needs",
+    filter: None,
+    column: "contact_enc",
+    update: "UPDATE needs SET contact_enc = $1 WHERE contact_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

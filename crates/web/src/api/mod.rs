@@ -9,10 +9,12 @@ pub(crate) mod cases;
 pub(crate) mod classify;
 pub(crate) mod duty;
 pub(crate) mod funds;
+pub(crate) mod helpers;
 pub(crate) mod grids;
 pub(crate) mod households;
 pub(crate) mod intake;
 pub(crate) mod meetings;
+pub(crate) mod needs;
 pub(crate) mod privacy;
 pub(crate) mod residents;
 pub(crate) mod search;
@@ -84,6 +86,8 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(households::router())
         .merge(care::router())
         .merge(funds::router(state))
+        .merge(helpers::router(state))
+        .merge(needs::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

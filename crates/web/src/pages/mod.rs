@@ -12,10 +12,13 @@ pub mod dashboard;
 pub mod duty;
 pub mod funds;
 pub mod grid;
+pub mod help;
+pub mod helpers;
 pub mod households;
 pub mod intake;
 pub mod map;
 pub mod meetings;
+pub mod needs;
 pub mod portal;
 pub mod residents;
 pub mod search;
@@ -145,6 +148,11 @@ impl Chrome {
         self.may(grassroots_domain::Capability::RunParticipation)
     }
 
+    /// 五社联动: helpers and the needs matched to them.
+    pub fn coordinates_help(&self) -> bool {
+        self.may(grassroots_domain::Capability::CoordinateHelp)
+    }
+
     pub fn has_dashboard(&self) -> bool {
         self.may(grassroots_domain::Capability::ViewStatistics)
     }
@@ -218,7 +226,7 @@ pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
 }
 
 /// Only paths on this site: `//host` and `/\host` would leave it.
-fn local_path(raw: Option<&str>, fallback: &str) -> String {
+pub(crate) fn local_path(raw: Option<&str>, fallback: &str) -> String {
     // Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/host` would
     // become `//host`: any of those, or whitespace, and the path is not followed.
     let suspicious = |p: &str| p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
@@ -372,6 +380,17 @@ fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
         None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
     }
 }
+
+/// The (code, label) choices of a coded enum, for a form's select or boxes.
+macro_rules! choices {
+    ($lang:expr, $ty:ty) => {
+        <$ty>::ALL
+            .iter()
+            .map(|v| (v.as_str().to_string(), $lang.t(v.label_zh(), v.label_en()).to_string()))
+            .collect::<Vec<(String, String)>>()
+    };
+}
+pub(crate) use choices;
 
 /// A page's form as it comes back: what was typed, and the error to show beside its field.
 #[derive(Default)]

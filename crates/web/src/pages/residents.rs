@@ -163,18 +163,7 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
         label: l.household.map_or(l.label, |h| h.label),
         reason: l.reason,
     });
-    me.streets = atlas
-        .served_districts()
-        .flat_map(|d| atlas.children(&d.code))
-        .map(|street| {
-            let communities = atlas
-                .children(&street.code)
-                .into_iter()
-                .map(|c| (c.code.as_str().to_string(), lang.place(&c.name)))
-                .collect();
-            (lang.place(&street.name), communities)
-        })
-        .collect();
+    me.streets = communities_by_street(state, &lang);
     me.votes = votes::for_resident(state, &page.resident)
         .await?
         .into_iter()
@@ -190,6 +179,23 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
         .map(|(s, standing)| (survey_line(state, &lang, s), *standing == grassroots_app::surveys::Standing::Answered))
         .collect();
     Ok(me)
+}
+
+/// The communities a resident may choose, by street: (street, [(code, name)]).
+pub(super) fn communities_by_street(state: &AppState, lang: &Lang) -> Vec<(String, Vec<(String, String)>)> {
+    let atlas = state.atlas();
+    atlas
+        .served_districts()
+        .flat_map(|d| atlas.children(&d.code))
+        .map(|street| {
+            let communities = atlas
+                .children(&street.code)
+                .into_iter()
+                .map(|c| (c.code.as_str().to_string(), lang.place(&c.name)))
+                .collect();
+            (lang.place(&street.name), communities)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
