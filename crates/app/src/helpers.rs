@@ -71,7 +71,11 @@ pub(crate) fn may_coordinate(staff: &User) -> Result<()> {
 }
 
 fn skills(raw: &[String]) -> Result<Vec<Skill>> {
-    Ok(raw.iter().filter(|s| !s.trim().is_empty()).map(|s| Skill::parse_field("skills", s)).collect::<Result<_, _>>()?)
+    Ok(raw
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Skill::parse_field("skills", s))
+        .collect::<Result<_, _>>()?)
 }
 
 fn availability(days: &[String], parts: &[String]) -> Result<Availability> {
@@ -117,11 +121,16 @@ pub async fn register_organisation(platform: &Platform, staff: &User, form: Help
     may_coordinate(staff)?;
     let kind = HelperKind::parse_field("kind", &form.kind)?;
     if kind.is_person() {
-        return Err(AppError::invalid("kind", "志愿者和社工在手机上自行登记", "people register themselves on their phone"));
+        return Err(AppError::invalid(
+            "kind",
+            "志愿者和社工在手机上自行登记",
+            "people register themselves on their phone",
+        ));
     }
     let registration = check(kind, &form)?;
     let contact = short_text("contact", form.contact.as_deref().unwrap_or_default(), 30)?;
-    let phone = normalize_phone(form.phone.as_deref().unwrap_or_default()).map_err(|e| FieldError { field: "phone", ..e })?;
+    let phone =
+        normalize_phone(form.phone.as_deref().unwrap_or_default()).map_err(|e| FieldError { field: "phone", ..e })?;
     let contact = HelperContact { name: registration.name.clone(), contact: Some(contact), phone: Some(phone) };
     match platform.store.register_helper(Registrant::Staff(&staff.actor()), &registration, &contact, Utc::now()).await {
         Err(grassroots_store::StoreError::NotFound) => Err(AppError::invalid(
@@ -169,7 +178,13 @@ pub async fn file(platform: &Platform, staff: &User, id: Uuid) -> Result<HelperF
 }
 
 /// Verifies, deactivates (a reason is given) or reactivates a helper.
-pub async fn set_state(platform: &Platform, staff: &User, id: Uuid, state: &str, reason: Option<&str>) -> Result<Helper> {
+pub async fn set_state(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    state: &str,
+    reason: Option<&str>,
+) -> Result<Helper> {
     let before = of_mine(platform, staff, id).await?;
     let state = HelperState::parse_field("state", state)?;
     let reason = match state {

@@ -147,7 +147,13 @@ pub async fn record(platform: &Platform, staff: &User, form: NeedForm) -> Result
         NeedSource::Case => {
             let number = trimmed(form.case.as_deref())
                 .ok_or_else(|| AppError::invalid("case", "请填写工单编号", "give the case's tracking number"))?;
-            let not_help = || AppError::invalid("case", "请填写您范围内的求助类工单编号", "give a case asking for help, within your scope");
+            let not_help = || {
+                AppError::invalid(
+                    "case",
+                    "请填写您范围内的求助类工单编号",
+                    "give a case asking for help, within your scope",
+                )
+            };
             let id = crate::cases::id_by_tracking_no(platform, staff, number).await.map_err(|_| not_help())?;
             let case = platform.store.case_record(id).await?.ok_or_else(not_help)?;
             let community = case.place.community_code.clone().filter(|_| case.request_type == RequestType::Help);
@@ -224,11 +230,16 @@ async fn party(platform: &Platform, viewer: Viewer<'_>, need: &NeedRecord) -> Re
         None => None,
     };
     match viewer {
-        Viewer::Staff(staff) if may_coordinate(staff).is_ok() && staff.scope.reaches(&need.community_code) => {
-            Ok((Party::Coordinator, helper))
+        Viewer::Staff(staff) => {
+            may_coordinate(staff)?;
+            match staff.scope.reaches(&need.community_code) {
+                true => Ok((Party::Coordinator, helper)),
+                false => Err(AppError::NotFound),
+            }
         }
-        Viewer::Staff(_) => Err(AppError::NotFound),
-        Viewer::Resident(r) if helper.as_ref().is_some_and(|h| h.resident_id == Some(r.id)) => Ok((Party::Helper, helper)),
+        Viewer::Resident(r) if helper.as_ref().is_some_and(|h| h.resident_id == Some(r.id)) => {
+            Ok((Party::Helper, helper))
+        }
         Viewer::Resident(r) if need.resident_id == Some(r.id) => Ok((Party::Requester, helper)),
         Viewer::Resident(_) => Err(AppError::NotFound),
     }
@@ -247,6 +258,9 @@ fn moves_for(need: &NeedRecord, party: Party, helper: Option<&Helper>) -> Vec<Ne
 
 /// A need as its reader may see it.
 pub async fn view(platform: &Platform, viewer: Viewer<'_>, id: Uuid) -> Result<NeedView> {
+    if let Viewer::Staff(staff) = viewer {
+        may_coordinate(staff)?;
+    }
     let need = platform.store.need(id).await?.ok_or(AppError::NotFound)?;
     let (party, helper) = party(platform, viewer, &need).await?;
     let sees_contact = match party {
@@ -263,6 +277,7 @@ pub async fn view(platform: &Platform, viewer: Viewer<'_>, id: Uuid) -> Result<N
 /// The verified helpers with the skill a need asks for, in the district, in the order of
 /// `helpers::rank`: free at the time, near, less busy, experienced.
 pub async fn suggest(platform: &Platform, staff: &User, id: Uuid) -> Result<Vec<Suggestion>> {
+    may_coordinate(staff)?;
     let need = platform.store.need(id).await?.ok_or(AppError::NotFound)?;
     if party(platform, Viewer::Staff(staff), &need).await?.0 != Party::Coordinator {
         return Err(AppError::NotFound);
@@ -323,8 +338,8 @@ fn step(kind: NeedMove, form: MoveForm) -> Result<NeedStep> {
 
 /// Makes a move on a need, if the mover may make it now.
 pub async fn act(platform: &Platform, mover: Viewer<'_>, id: Uuid, form: MoveForm) -> Result<NeedRecord> {
-    let kind = NeedMove::parse_field("move", &form.action)?;
     let view = view(platform, mover, id).await?;
+    let kind = NeedMove::parse_field("move", &form.action)?;
     if !view.moves.contains(&kind) {
         kind.from(view.need.state)?;
         return Err(AppError::Forbidden(crate::Text::new(

@@ -152,7 +152,9 @@ pub fn weekday_label(day: Weekday) -> (&'static str, &'static str) {
 pub fn weekday_numbered(field: &'static str, raw: &str) -> Result<Weekday, FieldError> {
     match raw.trim().parse::<usize>() {
         Ok(n @ 1..=7) => Ok(WEEK[n - 1]),
-        _ => Err(FieldError::new(field, "星期应为1（周一）到7（周日）", "a day of the week is 1 (Monday) to 7 (Sunday)")),
+        _ => {
+            Err(FieldError::new(field, "星期应为1（周一）到7（周日）", "a day of the week is 1 (Monday) to 7 (Sunday)"))
+        }
     }
 }
 

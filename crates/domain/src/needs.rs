@@ -187,7 +187,10 @@ pub fn check_note(field: &'static str, raw: &str, required: bool) -> Result<Opti
         return Err(FieldError::new(
             field,
             format!("{}最多{NOTE_CHARS}个字符，不写电话或证件号", if required { "请填写说明，" } else { "说明" }),
-            format!("{}at most {NOTE_CHARS} characters, no phone or ID numbers", if required { "say why; " } else { "" }),
+            format!(
+                "{}at most {NOTE_CHARS} characters, no phone or ID numbers",
+                if required { "say why; " } else { "" }
+            ),
         ));
     }
     Ok(Some(note.to_string()).filter(|n| !n.is_empty()))
@@ -209,15 +212,17 @@ pub fn points_for(minutes: i64) -> i64 {
 /// What redeeming points takes: a whole number of points, no more than the helper holds, for
 /// something named.
 pub fn check_redemption(points: &str, item: &str, balance: i64) -> Result<(i64, String), FieldError> {
-    let points: i64 = trimmed(points)
-        .parse()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| FieldError::new("points", "兑换积分应为正整数", "points to redeem are a whole number above 0"))?;
+    let points: i64 = trimmed(points).parse().ok().filter(|p| *p > 0).ok_or_else(|| {
+        FieldError::new("points", "兑换积分应为正整数", "points to redeem are a whole number above 0")
+    })?;
     may_redeem(balance, points)?;
     let item = trimmed(item);
     if item.chars().count() < 2 || item.chars().count() > 100 {
-        return Err(FieldError::new("item", "请填写兑换的物品或服务（2到100个字符）", "name what is redeemed (2 to 100 characters)"));
+        return Err(FieldError::new(
+            "item",
+            "请填写兑换的物品或服务（2到100个字符）",
+            "name what is redeemed (2 to 100 characters)",
+        ));
     }
     Ok((points, item.to_string()))
 }

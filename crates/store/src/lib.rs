@@ -23,8 +23,8 @@ mod error;
 pub mod export;
 pub mod files;
 mod grids;
-mod history;
 pub mod helpers;
+mod history;
 pub mod households;
 mod identity;
 mod inspect;
@@ -32,8 +32,8 @@ mod jobs;
 pub mod keys;
 pub mod meetings;
 pub mod messages;
-pub mod needs;
 pub mod models;
+pub mod needs;
 mod outbox;
 mod privacy;
 mod reference;
@@ -59,8 +59,8 @@ pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
 pub use error::StoreError;
 pub use grids::GridStore;
-pub use history::HistoryStore;
 pub use helpers::HelperStore;
+pub use history::HistoryStore;
 pub use households::HouseholdLinkStore;
 pub use identity::IdentityStore;
 pub use inspect::{ColumnKind, ColumnShape, Inspect, Schema, TableShape};
@@ -68,8 +68,8 @@ pub use jobs::JobStore;
 pub use keys::KeyStore;
 pub use meetings::MeetingStore;
 pub use messages::MessageStore;
-pub use needs::NeedStore;
 pub use models::ModelStore;
+pub use needs::NeedStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
 pub use reference::ReferenceStore;
@@ -90,9 +90,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
-        GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore,
-        ModelStore, NeedStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore, StatsStore, Store,
-        SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore,
+        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore,
+        StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 

@@ -128,16 +128,33 @@ impl NeedActor<'_> {
 /// A move with what it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NeedStep {
-    Offer { helper: Uuid },
+    Offer {
+        helper: Uuid,
+    },
     Accept,
-    Decline { note: Option<String> },
-    Withdraw { note: Option<String> },
+    Decline {
+        note: Option<String>,
+    },
+    Withdraw {
+        note: Option<String>,
+    },
     /// The hours, a note, photos (written before the transaction that names them).
-    Report { minutes: i64, note: Option<String>, photos: Vec<NewAttachment> },
-    SendBack { note: Option<String> },
+    Report {
+        minutes: i64,
+        note: Option<String>,
+        photos: Vec<NewAttachment>,
+    },
+    SendBack {
+        note: Option<String>,
+    },
     /// The rating; the helper is credited the reported minutes and their points.
-    Confirm { rating: u8, note: Option<String> },
-    Cancel { note: Option<String> },
+    Confirm {
+        rating: u8,
+        note: Option<String>,
+    },
+    Cancel {
+        note: Option<String>,
+    },
 }
 
 impl NeedStep {

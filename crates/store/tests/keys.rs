@@ -1,6 +1,6 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
 //! masked free text, webhook secrets, neighbours' and staff's phones, query codes kept with
-//! idempotency keys, people in care) is sealed again under the new key in batches, the old
+//! idempotency keys, people in care, helpers, needs' addresses) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
@@ -8,10 +8,14 @@ mod support;
 
 use chrono::{Duration, Utc};
 use grassroots_domain::care::Member;
+use grassroots_domain::helpers::{Availability, DayPart, HelperKind, Registration, RegistrationForm, Skill};
+use grassroots_domain::needs::{Need, NeedSource, Urgency};
 use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::{DataKey, KeyId};
+use grassroots_store::helpers::{HelperContact, Registrant};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::messages::Recipient;
+use grassroots_store::needs::{NeedActor, NeedContact, NewNeed};
 use grassroots_store::prelude::*;
 use grassroots_store::support::NewSupporter;
 use grassroots_store::{NewUser, ResidentPass};
@@ -74,6 +78,38 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let wangge = staff(Role::GridWorker, Scope::Grids { codes: vec![GRID.into()] });
     let person = Member::check("王秀英", Some("13912340000"), None, Some("独居"), 2026).unwrap();
     let in_care = s.add_care_member(&wangge, GRID, "3号楼101", &person, Utc::now()).await.unwrap();
+    // An organisation's contact, and the address of a need, are sealed.
+    let org = Registration::check(
+        HelperKind::Organisation,
+        RegistrationForm {
+            name: "东城区阳光社工事务所",
+            region_code: "110101001001",
+            skills: vec![Skill::Counselling],
+            availability: Availability::of(&[chrono::Weekday::Mon], &[DayPart::Morning]),
+            credit_code: Some("52110101MJ0000001R"),
+            ..RegistrationForm::default()
+        },
+    )
+    .unwrap();
+    let contact =
+        HelperContact { name: org.name.clone(), contact: Some("刘主任".into()), phone: Some("13800138009".into()) };
+    let sunshine = s.register_helper(Registrant::Staff(&wangge), &org, &contact, Utc::now()).await.unwrap();
+    let need = NewNeed {
+        need: Need {
+            source: NeedSource::Visit,
+            skill: Skill::Meals,
+            what: "每天送午餐".into(),
+            community_code: "110101001001".into(),
+            on: grassroots_domain::calendar::beijing_day(Utc::now()),
+            part: DayPart::Morning,
+            urgency: Urgency::Soon,
+        },
+        household: None,
+        source_id: None,
+        resident_id: None,
+        contact: NeedContact { address: "3号楼101".into(), name: Some("王秀英".into()), phone: None },
+    };
+    let needed = s.create_need(NeedActor::Staff(&wangge), &need, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -81,8 +117,9 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1, 0),
-        "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care"
+        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
+        "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care, \
+         the organisation, the need"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -96,12 +133,12 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1 + 1 + 1,
+        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
         "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
-         one kept key, one person in care"
+         one kept key, one person in care, one organisation, one need"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -121,6 +158,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.webhook_secret(hook.id).await.unwrap().as_deref(), Some("hook-secret-0123456789"));
     let opened = s.reveal_care_member(&wangge, in_care.id, "回访", Utc::now()).await.unwrap();
     assert_eq!(opened.phone.as_deref(), Some("13912340000"), "the person in care opens under the new key");
+    assert_eq!(s.helper_contact(sunshine.id).await.unwrap(), contact, "the organisation opens under the new key");
+    assert_eq!(s.need_contact(needed.id).await.unwrap(), need.contact, "the need opens under the new key");
     let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
     assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;

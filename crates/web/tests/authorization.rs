@@ -49,7 +49,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/surveys"
             | "/api/v1/surveys/{id}"
             | "/api/v1/funds"
-            | "/api/v1/funds/{id}",
+            | "/api/v1/funds/{id}"
+            | "/api/v1/helpers/ranking",
         ) => Rule::Public,
         (
             "get",
@@ -57,7 +58,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/residents/me/household"
             | "/api/v1/residents/me/votes"
             | "/api/v1/residents/me/participation"
-            | "/api/v1/residents/me/surveys",
+            | "/api/v1/residents/me/surveys"
+            | "/api/v1/residents/me/helper"
+            | "/api/v1/residents/me/needs",
         )
         | ("put", "/api/v1/residents/me/household")
         | (
@@ -67,9 +70,21 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/topics/{id}/proposals"
             | "/api/v1/topics/{id}/comments"
             | "/api/v1/proposals/{id}/supporters"
-            | "/api/v1/surveys/{id}/responses",
+            | "/api/v1/surveys/{id}/responses"
+            | "/api/v1/residents/me/helper"
+            | "/api/v1/residents/me/needs",
         )
         | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
+        // A need is read and moved by staff who match help in its place, or by its helper or the
+        // resident who asked (their sessions are resident sessions, checked in tests/help.rs).
+        ("get", "/api/v1/needs/{id}" | "/api/v1/needs/{id}/photos/{digest}") | ("post", "/api/v1/needs/{id}/moves") => {
+            Rule::Can(&[CoordinateHelp])
+        }
+        ("get", "/api/v1/helpers" | "/api/v1/helpers/{id}" | "/api/v1/needs" | "/api/v1/needs/{id}/suggestions")
+        | (
+            "post",
+            "/api/v1/helpers" | "/api/v1/helpers/{id}/state" | "/api/v1/helpers/{id}/redemptions" | "/api/v1/needs",
+        ) => Rule::Can(&[CoordinateHelp]),
         (
             "get",
             "/api/v1/households/links"
@@ -254,7 +269,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 16] = [
+    let pages: [(&str, Rule); 18] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -267,6 +282,8 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/duty", Rule::Can(&[WorkOnCases])),
         ("/households", Rule::Can(&[RunParticipation])),
         ("/care", Rule::Can(&[CareForResidents])),
+        ("/needs", Rule::Can(&[CoordinateHelp])),
+        ("/helpers", Rule::Can(&[CoordinateHelp])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -7,9 +7,6 @@ use grassroots_store::prelude::*;
 use serde_json::json;
 use support::*;
 
-/// The smallest PNG header the platform accepts as a photo, with some bytes after it.
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
-
 async fn case_as(app: &TestApp, who: &str, id: &str) -> serde_json::Value {
     let token = app.login(who).await;
     let res = app.get(&format!("/api/v1/cases/{id}")).bearer(&token).send().await;

@@ -34,6 +34,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/surveys/{id}"),
     ("get", "/api/v1/funds"),
     ("get", "/api/v1/funds/{id}"),
+    ("get", "/api/v1/helpers/ranking"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
@@ -51,6 +52,17 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("post", "/api/v1/proposals/{id}/supporters"),
     ("post", "/api/v1/surveys/{id}/responses"),
     ("get", "/api/v1/residents/me/surveys"),
+    ("get", "/api/v1/residents/me/helper"),
+    ("post", "/api/v1/residents/me/helper"),
+    ("get", "/api/v1/residents/me/needs"),
+    ("post", "/api/v1/residents/me/needs"),
+];
+/// Operations for staff or a resident: a need, read and moved by staff of its place, its helper
+/// or the resident who asked.
+const STAFF_OR_RESIDENT: &[(&str, &str)] = &[
+    ("get", "/api/v1/needs/{id}"),
+    ("post", "/api/v1/needs/{id}/moves"),
+    ("get", "/api/v1/needs/{id}/photos/{digest}"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
@@ -110,6 +122,9 @@ async fn the_document_describes_every_operation_with_its_answers_and_security(ap
         } else if RESIDENTS.contains(&(method.as_str(), path.as_str())) {
             let resident = BTreeSet::from(["resident_bearer", "resident_cookie"]);
             assert_eq!(security, resident, "{method} {path} should need a resident's session");
+        } else if STAFF_OR_RESIDENT.contains(&(method.as_str(), path.as_str())) {
+            let either = BTreeSet::from(["bearer", "cookie", "resident_bearer", "resident_cookie"]);
+            assert_eq!(security, either, "{method} {path} should need a staff or resident session");
         } else {
             assert_eq!(security, BTreeSet::from(["bearer", "cookie"]), "{method} {path} should need a staff session");
         }

@@ -31,8 +31,6 @@ api_tests!(
     a_vote_and_a_survey_announced_by_mistake_are_withdrawn_before_they_open,
 );
 
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
-
 /// A resident signed in and linked, through their request and the grid worker's confirmation,
 /// to a household of `GRID`; their token.
 async fn linked_resident(app: &TestApp, phone: &str, door: &str) -> String {

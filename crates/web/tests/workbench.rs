@@ -47,9 +47,6 @@ impl<'a> Desk<'a> {
     }
 }
 
-/// The PNG signature: what the photo checks look at.
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
-
 async fn a_category_that_requires_it_is_handled_with_a_photo_shown_beside_the_residents(app: TestApp) {
     // The administrator marks street lamps (0301): a result must be shown in a photo.
     let admin = Desk::of(&app, "admin").await;

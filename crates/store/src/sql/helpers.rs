@@ -14,9 +14,7 @@ use super::events::{self, Subject};
 use super::rows::{coded, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
-use crate::helpers::{
-    Available, Helper, HelperContact, Points, PointsEntry, PointsKind, RankedHelper, Registrant,
-};
+use crate::helpers::{Available, Helper, HelperContact, Points, PointsEntry, PointsKind, RankedHelper, Registrant};
 use crate::{PlaceFilter, Result, StoreError};
 
 /// What binds a helper's sealed value to them.
@@ -95,13 +93,14 @@ async fn helpers_where(conn: &mut AnyConnection, condition: &str, args: Args, ta
     let mut helpers = Vec::with_capacity(rows.len());
     for row in &rows {
         let id: String = row.try_get("id")?;
-        let skills = sqlx::query_scalar::<_, String>("SELECT skill FROM helper_skills WHERE helper_id = $1 ORDER BY skill")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|s| coded(Skill::parse, "skill", s))
-            .collect::<Result<Vec<_>>>()?;
+        let skills =
+            sqlx::query_scalar::<_, String>("SELECT skill FROM helper_skills WHERE helper_id = $1 ORDER BY skill")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|s| coded(Skill::parse, "skill", s))
+                .collect::<Result<Vec<_>>>()?;
         helpers.push(helper(row, skills)?);
     }
     Ok(helpers)

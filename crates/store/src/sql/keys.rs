@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::care::personal_context as care_context;
 use super::helpers::personal_context as helper_context;
-use super::needs::contact_context as need_context;
 use super::identity::staff_phone_context;
+use super::needs::contact_context as need_context;
 use super::outbox::secret_context;
 use super::rows::uuid_column;
 use super::support::phone_context as supporter_phone_context;

@@ -16,7 +16,7 @@ use super::households::household_in;
 use super::rows::{coded, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
-use crate::needs::{NeedActor, NeedContact, NeedMoveRecord, NeedPhoto, NeedRecord, NeedHousehold, NeedStep, NewNeed};
+use crate::needs::{NeedActor, NeedContact, NeedHousehold, NeedMoveRecord, NeedPhoto, NeedRecord, NeedStep, NewNeed};
 use crate::{PlaceFilter, Result, StoreError};
 
 /// What binds a need's sealed contact to it.
@@ -68,7 +68,9 @@ fn need(r: &AnyRow) -> Result<NeedRecord> {
 }
 
 async fn needs_where(conn: &mut AnyConnection, condition: &str, args: Args, tail: &str) -> Result<Vec<NeedRecord>> {
-    let sql = format!("SELECT {NEED_COLUMNS} FROM needs n LEFT JOIN helpers h ON h.id = n.helper_id WHERE {condition} {tail}");
+    let sql = format!(
+        "SELECT {NEED_COLUMNS} FROM needs n LEFT JOIN helpers h ON h.id = n.helper_id WHERE {condition} {tail}"
+    );
     args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?.iter().map(need).collect()
 }
 
@@ -77,13 +79,14 @@ async fn need_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<NeedRecord
     let mut args = Args::default();
     let condition = format!("n.id = {}", args.text(id.to_string()));
     let Some(mut found) = needs_where(conn, &condition, args, "").await?.pop() else { return Ok(None) };
-    found.photos = sqlx::query("SELECT digest, media_type FROM need_photos WHERE need_id = $1 ORDER BY added_at, digest")
-        .bind(id.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok(NeedPhoto { digest: r.try_get("digest")?, media_type: r.try_get("media_type")? }))
-        .collect::<Result<_>>()?;
+    found.photos =
+        sqlx::query("SELECT digest, media_type FROM need_photos WHERE need_id = $1 ORDER BY added_at, digest")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(NeedPhoto { digest: r.try_get("digest")?, media_type: r.try_get("media_type")? }))
+            .collect::<Result<_>>()?;
     found.moves = sqlx::query(
         "SELECT seq, move, state_after, helper_id, by_kind, note, at FROM need_moves WHERE need_id = $1 ORDER BY seq",
     )
@@ -117,10 +120,11 @@ async fn log_move(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let seq: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM need_moves WHERE need_id = $1")
-        .bind(id.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+    let seq: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM need_moves WHERE need_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO need_moves (need_id, seq, move, state_after, helper_id, by_kind, by_id, note, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -217,8 +221,16 @@ impl crate::NeedStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "community_code": n.community_code, "source": n.source.as_str() });
-        events::audit_as(&mut tx, now, by.kind(), by.id(), "need_created", Some(Subject { kind: NEED_KIND, id }), detail)
-            .await?;
+        events::audit_as(
+            &mut tx,
+            now,
+            by.kind(),
+            by.id(),
+            "need_created",
+            Some(Subject { kind: NEED_KIND, id }),
+            detail,
+        )
+        .await?;
         let created = need_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(created)
@@ -296,7 +308,9 @@ impl crate::NeedStore for SqlStore {
         if let NeedStep::Offer { helper } = step {
             let verified = helper_in(&mut tx, *helper).await?.is_some_and(|h| h.state == HelperState::Verified);
             if !verified {
-                return Err(FieldError::new("helper", "只能派给已核验的服务者", "offer only to a verified helper").into());
+                return Err(
+                    FieldError::new("helper", "只能派给已核验的服务者", "offer only to a verified helper").into()
+                );
             }
         }
         let mut args = Args::default();

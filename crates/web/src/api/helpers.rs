@@ -25,7 +25,9 @@ use crate::AppState;
 
 pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
-        .merge(OpenApiRouter::new().routes(routes!(ranking)).route_layer(from_fn_with_state(state.clone(), limit_public)))
+        .merge(
+            OpenApiRouter::new().routes(routes!(ranking)).route_layer(from_fn_with_state(state.clone(), limit_public)),
+        )
         .routes(routes!(list, register))
         .routes(routes!(show))
         .routes(routes!(set_state))
@@ -225,7 +227,10 @@ pub struct HelperDeskBody {
 #[utoipa::path(get, path = "/v1/residents/me/helper", tag = "residents",
     security(("resident_bearer" = []), ("resident_cookie" = [])),
     responses((status = 200, body = HelperDeskBody), (status = "default", description = "Not signed in (401), …", body = ErrorBody)))]
-pub async fn my_desk(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Json<HelperDeskBody>, ApiError> {
+pub async fn my_desk(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> Result<Json<HelperDeskBody>, ApiError> {
     Ok(Json(match helpers::desk(&state, &signed_in.resident).await? {
         Some(d) => HelperDeskBody { helper: Some(d.helper), tasks: d.tasks, points: d.points, rank: d.rank },
         None => HelperDeskBody { helper: None, tasks: Vec::new(), points: Vec::new(), rank: None },

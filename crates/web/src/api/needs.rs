@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -21,7 +22,7 @@ use utoipa_axum::routes;
 use super::id_in_path;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, JsonWithPhotos};
-use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn};
+use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
 use crate::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -34,12 +35,43 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(my_needs, ask))
 }
 
-/// Staff if signed in as staff, else the signed-in resident; 401 for neither.
-pub(crate) fn viewer<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Result<Viewer<'a>, ApiError> {
+/// The signed-in resident, else staff signed in; refused with 401 for neither, before the body
+/// is read.
+pub(crate) enum Someone {
+    Staff(Staff),
+    Resident(SignedIn),
+}
+
+impl Someone {
+    pub(crate) fn viewer(&self) -> Viewer<'_> {
+        match self {
+            Self::Staff(s) => Viewer::Staff(&s.user),
+            Self::Resident(r) => Viewer::Resident(&r.resident),
+        }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Someone {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        // A resident's bearer token is no staff session: asked first, it is not refused as one.
+        if let MaybeResident(Some(resident)) = MaybeResident::from_request_parts(parts, state).await? {
+            return Ok(Self::Resident(resident));
+        }
+        match MaybeStaff::from_request_parts(parts, state).await? {
+            MaybeStaff(Some(staff)) => Ok(Self::Staff(staff)),
+            MaybeStaff(None) => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// Staff if signed in as staff, else the signed-in resident.
+pub(crate) fn viewer<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Option<Viewer<'a>> {
     match (&staff.0, &resident.0) {
-        (Some(s), _) => Ok(Viewer::Staff(&s.user)),
-        (None, Some(r)) => Ok(Viewer::Resident(&r.resident)),
-        (None, None) => Err(ApiError::unauthorized()),
+        (Some(s), _) => Some(Viewer::Staff(&s.user)),
+        (None, Some(r)) => Some(Viewer::Resident(&r.resident)),
+        (None, None) => None,
     }
 }
 
@@ -149,11 +181,10 @@ pub struct NeedBodyView {
     responses((status = 200, body = NeedBodyView), (status = "default", description = "Not signed in (401), not the reader's (404), …", body = ErrorBody)))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    staff: MaybeStaff,
-    resident: MaybeResident,
+    someone: Someone,
     Path(id): Path<String>,
 ) -> Result<Json<NeedBodyView>, ApiError> {
-    let view = needs::view(&state, viewer(&staff, &resident)?, id_in_path(&id)?).await?;
+    let view = needs::view(&state, someone.viewer(), id_in_path(&id)?).await?;
     Ok(Json(NeedBodyView { need: view.need, contact: view.contact, moves: view.moves }))
 }
 
@@ -188,7 +219,7 @@ pub async fn suggestions(
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
     /// `offer`, `accept`, `decline`, `withdraw`, `report`, `send_back`, `confirm` or `cancel`.
-    #[serde(rename = "move")]
+    #[serde(rename = "move", default)]
     pub kind: String,
     /// For an offer.
     pub helper_id: Option<String>,
@@ -209,28 +240,36 @@ pub struct MoveBody {
     responses((status = 200, body = NeedRecord), (status = "default", description = "A move not the caller's (403), a field refused or the need moved meanwhile (422), …", body = ErrorBody)))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
-    staff: MaybeStaff,
-    resident: MaybeResident,
+    someone: Someone,
     Path(id): Path<String>,
     body: JsonWithPhotos<MoveBody>,
 ) -> Result<Json<NeedRecord>, ApiError> {
     let b = body.value;
-    let form =
-        MoveForm { action: b.kind, helper_id: b.helper_id, hours: b.hours, rating: b.rating, note: b.note, photos: body.photos };
-    Ok(Json(needs::act(&state, viewer(&staff, &resident)?, id_in_path(&id)?, form).await?))
+    let form = MoveForm {
+        action: b.kind,
+        helper_id: b.helper_id,
+        hours: b.hours,
+        rating: b.rating,
+        note: b.note,
+        photos: body.photos,
+    };
+    Ok(Json(needs::act(&state, someone.viewer(), id_in_path(&id)?, form).await?))
 }
 
 /// A photo of a helper's report, for whoever may read the need.
 #[utoipa::path(get, path = "/v1/needs/{id}/photos/{digest}", tag = "services", params(("id" = Uuid, Path), ("digest" = String, Path)),
     security(("bearer" = []), ("cookie" = []), ("resident_bearer" = []), ("resident_cookie" = [])),
-    responses((status = 200, description = "The photo", content_type = "image/*"), (status = "default", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The photo",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"))),
+        (status = "default", body = ErrorBody),
+    ))]
 pub async fn photo(
     State(state): State<Arc<AppState>>,
-    staff: MaybeStaff,
-    resident: MaybeResident,
+    someone: Someone,
     Path((id, digest)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (media_type, bytes) = needs::photo(&state, viewer(&staff, &resident)?, id_in_path(&id)?, &digest).await?;
+    let (media_type, bytes) = needs::photo(&state, someone.viewer(), id_in_path(&id)?, &digest).await?;
     Ok(([(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], bytes))
 }
 

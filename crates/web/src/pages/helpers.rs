@@ -121,7 +121,8 @@ pub async fn list(
     uri: Uri,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    Ok(Html(helpers_page(&state, &staff, lang, &uri, p.state.as_deref(), Filled::default()).await?.render()?).into_response())
+    Ok(Html(helpers_page(&state, &staff, lang, &uri, p.state.as_deref(), Filled::default()).await?.render()?)
+        .into_response())
 }
 
 /// Staff register an organisation of their places.

@@ -42,11 +42,11 @@ fn communities_reached(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(Str
     atlas
         .served_districts()
         .flat_map(|d| atlas.children(&d.code))
-        .flat_map(|street| {
-            atlas.children(&street.code).into_iter().map(move |c| (street, c))
-        })
+        .flat_map(|street| atlas.children(&street.code).into_iter().map(move |c| (street, c)))
         .filter(|(_, c)| staff.user.scope.reaches(c.code.as_str()))
-        .map(|(street, c)| (c.code.as_str().to_string(), format!("{} · {}", lang.place(&street.name), lang.place(&c.name))))
+        .map(|(street, c)| {
+            (c.code.as_str().to_string(), format!("{} · {}", lang.place(&street.name), lang.place(&c.name)))
+        })
         .collect()
 }
 
@@ -223,10 +223,6 @@ async fn need_page(
     })
 }
 
-fn viewer_of<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Option<Viewer<'a>> {
-    crate::api::needs::viewer(staff, resident).ok()
-}
-
 /// A need's page for whoever may read it; signed out, the resident's sign-in.
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -236,7 +232,7 @@ pub async fn show(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Some(viewer) = viewer_of(&staff, &resident) else { return Ok(see_other("/help", None)) };
+    let Some(viewer) = crate::api::needs::viewer(&staff, &resident) else { return Ok(see_other("/help", None)) };
     let page = need_page(&state, viewer, staff.0.as_ref(), lang, &uri, id_in_path(&id)?, Filled::default()).await?;
     Ok(Html(page.render()?).into_response())
 }
@@ -252,7 +248,7 @@ pub async fn act(
     Path(id): Path<String>,
     form: PageForm,
 ) -> Result<Response, ApiError> {
-    let Some(viewer) = viewer_of(&staff, &resident) else { return Ok(see_other("/help", None)) };
+    let Some(viewer) = crate::api::needs::viewer(&staff, &resident) else { return Ok(see_other("/help", None)) };
     let id = id_in_path(&id)?;
     let typed = Filled::new(form.fields);
     let mv = MoveForm {

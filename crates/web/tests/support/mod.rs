@@ -31,6 +31,8 @@ pub const DISTRICT: &str = "110101";
 /// 东华门街道 and its community 多福巷社区.
 pub const STREET: &str = "110101001";
 pub const COMMUNITY: &str = "110101001001";
+/// The start of a PNG file: what the photo checks read.
+pub const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
 /// Lead units of the tests' cases.
 pub const UNIT_A: &str = "dept-a";
 pub const UNIT_B: &str = "dept-b";
