@@ -1,5 +1,6 @@
 // Accessibility: axe-core (from npm, injected into the page under test) checks the resident
-// pages and the staff pages (votes, topics, councils, decisions, surveys, households and the people in care among them) for serious and critical WCAG 2
+// pages (a volunteer's among them) and the staff pages (votes, topics, councils, decisions, surveys, households, the
+// people in care, needs and helpers among them) for serious and critical WCAG 2
 // A/AA violations.
 
 import { test, before, after } from 'node:test';
@@ -63,7 +64,26 @@ test('staff pages have no serious accessibility violations', async () => {
   const running = `${await page.locator('#votes li[data-phase="open"] a').first().getAttribute('href')}/run`;
   await page.goto(`${demo.base}/care`);
   const inCare = await page.locator('#care-due a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds']) {
+  await page.goto(`${demo.base}/needs`);
+  const need = await page.locator('#needs a').first().getAttribute('href');
+  await page.goto(`${demo.base}/helpers`);
+  const helper = await page.locator('#helpers a').first().getAttribute('href');
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper]) {
+    await page.goto(`${demo.base}${path}`);
+    assert.deepEqual(await violations(page), [], path);
+  }
+});
+
+test('a volunteer\'s phone pages have no serious accessibility violations', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true })).newPage();
+  await page.goto(`${demo.base}/me`);
+  await page.fill('#phone', '13800000001');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/me/code"] button[type="submit"]')]);
+  await page.fill('#code', await demo.codeFor('138****0001'));
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/me/sign-in"] button[type="submit"]')]);
+  await page.goto(`${demo.base}/help`);
+  const offered = await page.locator('#offered a').first().getAttribute('href');
+  for (const path of ['/help', offered]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

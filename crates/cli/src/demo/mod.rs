@@ -13,6 +13,7 @@
 
 mod care;
 mod funds;
+mod help;
 mod participation;
 
 use std::fmt::Write as _;
@@ -256,6 +257,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&participation::load(store, &users, &grids, Utc::now()).await.context("loading demo participation")?);
     out.push_str(&care::load(store, &users, &grids, Utc::now()).await.context("loading demo care")?);
     out.push_str(&funds::load(store, &users, &grids, Utc::now()).await.context("loading demo funds")?);
+    out.push_str(&help::load(store, &users, &grids, Utc::now()).await.context("loading demo helpers and needs")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {
