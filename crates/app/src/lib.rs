@@ -32,6 +32,7 @@ pub mod reference;
 pub mod residents;
 pub mod rotation;
 pub mod search;
+pub mod services;
 pub mod support;
 pub mod surveys;
 pub mod throttle;

@@ -325,6 +325,11 @@ enum ImportCommand {
     /// matching cases as they arrive. Checked whole, then written in one transaction; a line
     /// for the same category and region replaces the stored one.
     Responsibilities { file: PathBuf },
+    /// The service centres' catalogue (事项目录) from CSV: `code,name,department,who_may_apply,
+    /// materials,time_limit_days,fee,place,online,keywords` (like data/service-items.csv),
+    /// materials separated by `；`. Checked whole, then written in one transaction; an item of
+    /// the same code is replaced.
+    Services { file: PathBuf },
     /// Historical cases from another hotline system: a CSV or JSON-lines file and a JSON
     /// mapping file naming the column of each field (see DEVELOPERS.md, "Importing cases").
     /// Every row is checked first and each bad one reported (row, field, column, reason); by
@@ -510,6 +515,9 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         }
         Command::Import { command: ImportCommand::Responsibilities { file } } => {
             import::responsibilities(&*common.open_platform().await?, &file).await
+        }
+        Command::Import { command: ImportCommand::Services { file } } => {
+            import::services(&*common.open_platform().await?, &file).await
         }
         Command::Import { command: ImportCommand::Cases { file, mapping, format, skip_invalid, indexes } } => {
             import::cases::cases(

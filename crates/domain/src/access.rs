@@ -77,7 +77,7 @@ impl Role {
     pub fn capabilities(self) -> &'static [Capability] {
         use Capability::*;
         match self {
-            Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData],
+            Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData, HandleApplications],
             Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics],
             Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics],
             Self::GridWorker => &[
@@ -99,6 +99,7 @@ impl Role {
                 RunParticipation,
                 CareForResidents,
                 CoordinateHelp,
+                HandleApplications,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -111,6 +112,7 @@ impl Role {
                 RunParticipation,
                 CareForResidents,
                 CoordinateHelp,
+                HandleApplications,
                 Administer,
             ],
         }
@@ -153,12 +155,16 @@ pub enum Capability {
     /// Register and verify the helpers of one's places (social organisations, social workers,
     /// volunteers: 五社联动), match residents' needs to them, and keep their hours and points.
     CoordinateHelp,
+    /// Handle residents' applications for services at a street's service centre (为民服务中心:
+    /// accept, ask once for missing materials, approve or refuse, complete) and see its
+    /// appointments: the centre's window staff, as operators are the hotline's.
+    HandleApplications,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -170,6 +176,7 @@ impl Capability {
         Self::RunParticipation,
         Self::CareForResidents,
         Self::CoordinateHelp,
+        Self::HandleApplications,
         Self::Administer,
     ];
 
@@ -195,6 +202,10 @@ impl Capability {
             Self::CoordinateHelp => (
                 "只有网格员、督办员和管理员可以对接志愿服务",
                 "only grid workers, supervisors and administrators match needs to helpers",
+            ),
+            Self::HandleApplications => (
+                "只有接诉员（窗口）、督办员和管理员可以办理服务申请",
+                "only operators (the window), supervisors and administrators handle applications",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -467,15 +478,18 @@ mod tests {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
-        //  CoordinateHelp, Administer])
-        let table: [(Role, [bool; 12]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false, false]),
-            (Role::Dispatcher, [false, false, false, false, true, true, true, false, false, false, false, false]),
-            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, true, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true, true]),
+        //  CoordinateHelp, HandleApplications, Administer])
+        let table: [(Role, [bool; 13]); 7] = [
+            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false, true, false]),
+            (
+                Role::Dispatcher,
+                [false, false, false, false, true, true, true, false, false, false, false, false, false],
+            ),
+            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false, false, false]),
+            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, true, false, false]),
+            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, true, true, false]),
+            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false, false, false]),
+            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -490,6 +504,7 @@ mod tests {
             RunParticipation,
             CareForResidents,
             CoordinateHelp,
+            HandleApplications,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -32,6 +32,7 @@ pub mod region;
 pub mod residents;
 pub mod rollups;
 pub mod search;
+pub mod services;
 pub mod support;
 pub mod surveys;
 pub mod text;

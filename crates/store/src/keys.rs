@@ -39,6 +39,8 @@ pub enum ResealCursor {
     Helpers { after: Option<Uuid> },
     /// The addresses and contacts of residents' needs.
     NeedContacts { after: Option<Uuid> },
+    /// The names and phones of those who apply for services.
+    Applicants { after: Option<Uuid> },
 }
 
 impl ResealCursor {

@@ -40,6 +40,7 @@ mod reference;
 pub mod residents;
 mod rollups;
 pub mod search;
+pub mod services;
 mod sql;
 mod stats;
 pub mod support;
@@ -76,6 +77,7 @@ pub use reference::ReferenceStore;
 pub use residents::ResidentStore;
 pub use rollups::{Counters, RollupCheck, RollupStore};
 pub use search::SearchFeedStore;
+pub use services::ServiceStore;
 pub use sql::{attachment_digests, check_backup, Backend, SqlStore, StoreOptions};
 pub use stats::{ParticipationFigures, StatsStore};
 pub use support::SupportStore;
@@ -92,7 +94,7 @@ pub mod prelude {
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
         GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore,
         MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore,
-        StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -131,6 +133,7 @@ pub trait Store:
     + CharityStore
     + HelperStore
     + NeedStore
+    + ServiceStore
     + 'static
 {
     fn backend(&self) -> Backend;

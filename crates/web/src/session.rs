@@ -164,6 +164,7 @@ pub mod need {
         RunParticipation,
         CareForResidents,
         CoordinateHelp,
+        HandleApplications,
         Administer
     );
 }
@@ -231,4 +232,26 @@ pub fn cleared_resident_cookie() -> String {
 pub async fn close_session(state: &AppState, staff: &Staff) -> Result<String, ApiError> {
     accounts::log_out(state, &staff.token).await?;
     Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+}
+
+/// The signed-in resident, else staff signed in; refused with 401 for neither, before a body
+/// is read: for what a resident and staff both read, each their own (a need, an application).
+pub enum StaffOrResident {
+    Staff(Staff),
+    Resident(SignedIn),
+}
+
+impl FromRequestParts<Arc<AppState>> for StaffOrResident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        // A resident's bearer token is no staff session: asked first, it is not refused as one.
+        if let MaybeResident(Some(resident)) = MaybeResident::from_request_parts(parts, state).await? {
+            return Ok(Self::Resident(resident));
+        }
+        match MaybeStaff::from_request_parts(parts, state).await? {
+            MaybeStaff(Some(staff)) => Ok(Self::Staff(staff)),
+            MaybeStaff(None) => Err(ApiError::unauthorized()),
+        }
+    }
 }

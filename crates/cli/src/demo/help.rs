@@ -31,12 +31,47 @@ pub fn volunteer_phone(n: u32) -> String {
 type Person = (&'static str, HelperKind, &'static [Skill], &'static [Weekday], &'static [DayPart], bool);
 
 const PEOPLE: [Person; 6] = [
-    ("赵晓梅", HelperKind::Volunteer, &[Skill::Companionship, Skill::Errands, Skill::Digital], &WEEK, &[DayPart::Morning, DayPart::Afternoon], true),
-    ("钱建国", HelperKind::Volunteer, &[Skill::Repairs, Skill::Errands], &[Weekday::Sat, Weekday::Sun], &[DayPart::Morning, DayPart::Afternoon], true),
-    ("孙丽华", HelperKind::SocialWorker, &[Skill::Counselling, Skill::Companionship, Skill::Escort], &[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri], &[DayPart::Morning, DayPart::Afternoon], true),
-    ("李明", HelperKind::Volunteer, &[Skill::Tutoring, Skill::Digital], &[Weekday::Sat, Weekday::Sun], &[DayPart::Afternoon, DayPart::Evening], true),
+    (
+        "赵晓梅",
+        HelperKind::Volunteer,
+        &[Skill::Companionship, Skill::Errands, Skill::Digital],
+        &WEEK,
+        &[DayPart::Morning, DayPart::Afternoon],
+        true,
+    ),
+    (
+        "钱建国",
+        HelperKind::Volunteer,
+        &[Skill::Repairs, Skill::Errands],
+        &[Weekday::Sat, Weekday::Sun],
+        &[DayPart::Morning, DayPart::Afternoon],
+        true,
+    ),
+    (
+        "孙丽华",
+        HelperKind::SocialWorker,
+        &[Skill::Counselling, Skill::Companionship, Skill::Escort],
+        &[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+        &[DayPart::Morning, DayPart::Afternoon],
+        true,
+    ),
+    (
+        "李明",
+        HelperKind::Volunteer,
+        &[Skill::Tutoring, Skill::Digital],
+        &[Weekday::Sat, Weekday::Sun],
+        &[DayPart::Afternoon, DayPart::Evening],
+        true,
+    ),
     ("周桂兰", HelperKind::Volunteer, &[Skill::Meals, Skill::Companionship], &WEEK, &[DayPart::Morning], true),
-    ("吴昊", HelperKind::Volunteer, &[Skill::Environment, Skill::Activities], &[Weekday::Sat], &[DayPart::Morning], false),
+    (
+        "吴昊",
+        HelperKind::Volunteer,
+        &[Skill::Environment, Skill::Activities],
+        &[Weekday::Sat],
+        &[DayPart::Morning],
+        false,
+    ),
 ];
 
 fn checked(kind: HelperKind, form: RegistrationForm<'_>) -> anyhow::Result<Registration> {
@@ -76,7 +111,16 @@ async fn people(store: &dyn Store, community: &str, now: DateTime<Utc>) -> anyho
 type Story = (i64, Skill, &'static str, Urgency, NeedState, Option<usize>, Option<i64>, Option<u8>);
 
 const NEEDS: [Story; 8] = [
-    (40, Skill::Companionship, "独居老人每周陪伴聊天，顺便看看身体情况", Urgency::Routine, NeedState::Confirmed, Some(0), Some(120), Some(5)),
+    (
+        40,
+        Skill::Companionship,
+        "独居老人每周陪伴聊天，顺便看看身体情况",
+        Urgency::Routine,
+        NeedState::Confirmed,
+        Some(0),
+        Some(120),
+        Some(5),
+    ),
     (30, Skill::Repairs, "厨房水龙头漏水，需要更换", Urgency::Soon, NeedState::Confirmed, Some(1), Some(90), Some(5)),
     (25, Skill::Escort, "腿脚不便，需陪同去医院复查", Urgency::Soon, NeedState::Confirmed, Some(2), Some(240), Some(4)),
     (6, Skill::Digital, "教老人用手机挂号和视频通话", Urgency::Routine, NeedState::Done, Some(3), Some(60), None),
@@ -121,8 +165,11 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         },
     )?;
     for (registration, contact) in [(agency, "刘主任"), (choir, "陈阿姨")] {
-        let contact =
-            HelperContact { name: registration.name.clone(), contact: Some(contact.into()), phone: Some("13800003001".into()) };
+        let contact = HelperContact {
+            name: registration.name.clone(),
+            contact: Some(contact.into()),
+            phone: Some("13800003001".into()),
+        };
         let helper = store.register_helper(Registrant::Staff(&supervisor), &registration, &contact, since).await?;
         store.set_helper_state(&supervisor, helper.id, HelperState::Verified, None, since).await?;
     }
@@ -137,7 +184,11 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     let today = beijing_day(now);
     for (i, (days, skill, what, urgency, stands, person, minutes, rating)) in NEEDS.into_iter().enumerate() {
         let made = now - Duration::days(days);
-        let on = if stands.is_open() { today + Duration::days(1 + i as i64 % 3) } else { beijing_day(made) + Duration::days(2) };
+        let on = if stands.is_open() {
+            today + Duration::days(1 + i as i64 % 3)
+        } else {
+            beijing_day(made) + Duration::days(2)
+        };
         let own = i == 4;
         let need = Need {
             source: if own { NeedSource::Resident } else { NeedSource::Visit },
@@ -166,7 +217,8 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
                 steps.push((NeedActor::Helper(resident_id), NeedState::Offered, NeedStep::Accept));
             }
             if let Some(minutes) = minutes {
-                let report = NeedStep::Report { minutes, note: Some("已完成，老人满意".into()), photos: Vec::new() };
+                let report =
+                    NeedStep::Report { minutes, note: Some("已完成，老人满意".into()), photos: Vec::new() };
                 steps.push((NeedActor::Helper(resident_id), NeedState::Accepted, report));
             }
             if let Some(rating) = rating {

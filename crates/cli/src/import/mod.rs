@@ -174,6 +174,14 @@ fn report(plan: &GridPlan) -> String {
 /// optionally `auto_dispatch` (yes/no). Every line is checked as the administration page
 /// checks one (a known category, region or grid, and unit) before any is written, in one
 /// transaction.
+pub async fn services(platform: &Platform, file: &Path) -> anyhow::Result<()> {
+    let items = grassroots_domain::services::parse_catalogue_csv(&read(file)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let written = grassroots_app::services::load_catalogue(platform, items).await?;
+    println!("{written} service items loaded");
+    Ok(())
+}
+
 pub async fn responsibilities(platform: &Platform, file: &Path) -> anyhow::Result<()> {
     let text = read(file)?;
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());

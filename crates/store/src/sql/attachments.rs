@@ -104,11 +104,13 @@ impl SqlStore {
             let mut args = Args::default();
             let list: Vec<String> = chunk.iter().map(|d| args.text(d.clone())).collect();
             let list = list.join(", ");
-            // Case photos, the photos of decisions' progress and of helpers' reports share the files.
+            // Case photos, the photos of decisions' progress, of helpers' reports and applications'
+            // materials share the files.
             let sql = format!(
                 "SELECT digest FROM attachments WHERE digest IN ({list}) \
                  UNION SELECT photo_digest AS digest FROM task_updates WHERE photo_digest IN ({list}) \
-                 UNION SELECT digest FROM need_photos WHERE digest IN ({list})"
+                 UNION SELECT digest FROM need_photos WHERE digest IN ({list}) \
+                 UNION SELECT digest FROM application_files WHERE digest IN ({list})"
             );
             for row in args.bind(sqlx::query(&sql)).fetch_all(&self.read).await? {
                 named.insert(row.try_get("digest")?);

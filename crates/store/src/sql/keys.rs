@@ -12,6 +12,7 @@ use super::identity::staff_phone_context;
 use super::needs::contact_context as need_context;
 use super::outbox::secret_context;
 use super::rows::uuid_column;
+use super::services::applicant_context;
 use super::support::phone_context as supporter_phone_context;
 use super::{from_ms, ms, SqlStore};
 use crate::crypto::{context, KeyError, KeyHolding, KeyId, Keyring, Resealed};
@@ -224,7 +225,15 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::NeedContacts { after } => {
                 let (values, last) = self.sealed_column(&NEED_CONTACTS, *after, limit, need_context).await?;
-                (values, last.map(|after| ResealCursor::NeedContacts { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::NeedContacts { after: Some(after) },
+                    None => ResealCursor::Applicants { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::Applicants { after } => {
+                let (values, last) = self.sealed_column(&APPLICANTS, *after, limit, applicant_context).await?;
+                (values, last.map(|after| ResealCursor::Applicants { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -310,6 +319,13 @@ const NEED_CONTACTS: SealedColumn = SealedColumn {
     filter: None,
     column: "contact_enc",
     update: "UPDATE needs SET contact_enc = $1 WHERE contact_enc = $2 AND id = $3",
+};
+
+const APPLICANTS: SealedColumn = SealedColumn {
+    select: "SELECT id, applicant_enc FROM applications",
+    filter: None,
+    column: "applicant_enc",
+    update: "UPDATE applications SET applicant_enc = $1 WHERE applicant_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

@@ -38,6 +38,7 @@ mod residents;
 mod rollups;
 mod rows;
 mod search;
+mod services;
 mod stats;
 mod support;
 mod surveys;

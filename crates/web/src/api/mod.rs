@@ -18,6 +18,7 @@ pub(crate) mod needs;
 pub(crate) mod privacy;
 pub(crate) mod residents;
 pub(crate) mod search;
+pub(crate) mod services;
 pub(crate) mod stats;
 pub(crate) mod support;
 pub(crate) mod surveys;
@@ -88,6 +89,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(funds::router(state))
         .merge(helpers::router(state))
         .merge(needs::router())
+        .merge(services::router(state))
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

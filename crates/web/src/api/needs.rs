@@ -5,8 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -22,7 +21,7 @@ use utoipa_axum::routes;
 use super::id_in_path;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, JsonWithPhotos};
-use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
+use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, StaffOrResident};
 use crate::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -35,33 +34,11 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(my_needs, ask))
 }
 
-/// The signed-in resident, else staff signed in; refused with 401 for neither, before the body
-/// is read.
-pub(crate) enum Someone {
-    Staff(Staff),
-    Resident(SignedIn),
-}
-
-impl Someone {
-    pub(crate) fn viewer(&self) -> Viewer<'_> {
+impl StaffOrResident {
+    fn need_viewer(&self) -> Viewer<'_> {
         match self {
             Self::Staff(s) => Viewer::Staff(&s.user),
             Self::Resident(r) => Viewer::Resident(&r.resident),
-        }
-    }
-}
-
-impl FromRequestParts<Arc<AppState>> for Someone {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        // A resident's bearer token is no staff session: asked first, it is not refused as one.
-        if let MaybeResident(Some(resident)) = MaybeResident::from_request_parts(parts, state).await? {
-            return Ok(Self::Resident(resident));
-        }
-        match MaybeStaff::from_request_parts(parts, state).await? {
-            MaybeStaff(Some(staff)) => Ok(Self::Staff(staff)),
-            MaybeStaff(None) => Err(ApiError::unauthorized()),
         }
     }
 }
@@ -181,10 +158,10 @@ pub struct NeedBodyView {
     responses((status = 200, body = NeedBodyView), (status = "default", description = "Not signed in (401), not the reader's (404), …", body = ErrorBody)))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    someone: Someone,
+    someone: StaffOrResident,
     Path(id): Path<String>,
 ) -> Result<Json<NeedBodyView>, ApiError> {
-    let view = needs::view(&state, someone.viewer(), id_in_path(&id)?).await?;
+    let view = needs::view(&state, someone.need_viewer(), id_in_path(&id)?).await?;
     Ok(Json(NeedBodyView { need: view.need, contact: view.contact, moves: view.moves }))
 }
 
@@ -240,7 +217,7 @@ pub struct MoveBody {
     responses((status = 200, body = NeedRecord), (status = "default", description = "A move not the caller's (403), a field refused or the need moved meanwhile (422), …", body = ErrorBody)))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
-    someone: Someone,
+    someone: StaffOrResident,
     Path(id): Path<String>,
     body: JsonWithPhotos<MoveBody>,
 ) -> Result<Json<NeedRecord>, ApiError> {
@@ -253,7 +230,7 @@ pub async fn act(
         note: b.note,
         photos: body.photos,
     };
-    Ok(Json(needs::act(&state, someone.viewer(), id_in_path(&id)?, form).await?))
+    Ok(Json(needs::act(&state, someone.need_viewer(), id_in_path(&id)?, form).await?))
 }
 
 /// A photo of a helper's report, for whoever may read the need.
@@ -266,10 +243,10 @@ pub async fn act(
     ))]
 pub async fn photo(
     State(state): State<Arc<AppState>>,
-    someone: Someone,
+    someone: StaffOrResident,
     Path((id, digest)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (media_type, bytes) = needs::photo(&state, someone.viewer(), id_in_path(&id)?, &digest).await?;
+    let (media_type, bytes) = needs::photo(&state, someone.need_viewer(), id_in_path(&id)?, &digest).await?;
     Ok(([(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], bytes))
 }
 

@@ -22,6 +22,7 @@ pub mod needs;
 pub mod portal;
 pub mod residents;
 pub mod search;
+pub mod services;
 pub mod support;
 pub mod surveys;
 pub mod topics;
@@ -146,6 +147,11 @@ impl Chrome {
     /// Residents' participation: their households, votes.
     pub fn runs_participation(&self) -> bool {
         self.may(grassroots_domain::Capability::RunParticipation)
+    }
+
+    /// 为民服务中心: residents' applications and the centre's bookings.
+    pub fn handles_applications(&self) -> bool {
+        self.may(grassroots_domain::Capability::HandleApplications)
     }
 
     /// 五社联动: helpers and the needs matched to them.
