@@ -46,7 +46,7 @@ test('resident pages have no serious accessibility violations', async () => {
   const survey = await page.locator('#surveys li[data-phase="closed"] a').first().getAttribute('href');
   await page.goto(`${demo.base}/funds`);
   const fund = await page.locator('#funds a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund]) {
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -68,7 +68,9 @@ test('staff pages have no serious accessibility violations', async () => {
   const need = await page.locator('#needs a').first().getAttribute('href');
   await page.goto(`${demo.base}/helpers`);
   const helper = await page.locator('#helpers a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper]) {
+  await page.goto(`${demo.base}/applications`);
+  const application = await page.locator('#applications a').first().getAttribute('href');
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -83,7 +85,7 @@ test('a volunteer\'s phone pages have no serious accessibility violations', asyn
   await Promise.all([page.waitForNavigation(), page.click('form[action="/me/sign-in"] button[type="submit"]')]);
   await page.goto(`${demo.base}/help`);
   const offered = await page.locator('#offered a').first().getAttribute('href');
-  for (const path of ['/help', offered]) {
+  for (const path of ['/help', offered, '/services', '/services/JD-007']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

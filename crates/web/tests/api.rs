@@ -101,6 +101,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     };
     let survey = app.store.create_survey(&supervisor, &survey, now).await.unwrap().id;
     let fund = app.store.create_fund(&supervisor, COMMUNITY, "关爱基金", "帮扶", now).await.unwrap().id;
+    app.store.upsert_service_items(&grassroots_domain::services::builtin_catalogue(), now).await.unwrap();
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
@@ -111,7 +112,10 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
             p if p.starts_with("/api/v1/funds/") => fund,
             _ => Uuid::nil(),
         };
-        let concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);
+        let mut concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);
+        if path.starts_with("/api/v1/services/") {
+            concrete = concrete.replace("{code}", "JD-001");
+        }
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,
             "put" => app.put(&concrete).json(&json!({})).send().await,

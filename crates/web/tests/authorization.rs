@@ -50,7 +50,10 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/surveys/{id}"
             | "/api/v1/funds"
             | "/api/v1/funds/{id}"
-            | "/api/v1/helpers/ranking",
+            | "/api/v1/helpers/ranking"
+            | "/api/v1/services"
+            | "/api/v1/services/{code}"
+            | "/api/v1/service-slots",
         ) => Rule::Public,
         (
             "get",
@@ -60,7 +63,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/residents/me/participation"
             | "/api/v1/residents/me/surveys"
             | "/api/v1/residents/me/helper"
-            | "/api/v1/residents/me/needs",
+            | "/api/v1/residents/me/needs"
+            | "/api/v1/residents/me/applications",
         )
         | ("put", "/api/v1/residents/me/household")
         | (
@@ -72,9 +76,19 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/proposals/{id}/supporters"
             | "/api/v1/surveys/{id}/responses"
             | "/api/v1/residents/me/helper"
-            | "/api/v1/residents/me/needs",
+            | "/api/v1/residents/me/needs"
+            | "/api/v1/residents/me/applications"
+            | "/api/v1/residents/me/appointments",
         )
-        | ("delete", "/api/v1/residents/me" | "/api/v1/residents/sessions/current") => Rule::Resident,
+        | (
+            "delete",
+            "/api/v1/residents/me" | "/api/v1/residents/sessions/current" | "/api/v1/residents/me/appointments/{id}",
+        ) => Rule::Resident,
+        // An application is read and moved by the centre's staff, or by the resident who applied
+        // (their sessions are resident sessions, checked in tests/services.rs).
+        ("get", "/api/v1/applications" | "/api/v1/applications/{id}" | "/api/v1/applications/{id}/files/{digest}")
+        | ("get", "/api/v1/appointments")
+        | ("post", "/api/v1/applications/{id}/moves") => Rule::Can(&[HandleApplications]),
         // A need is read and moved by staff who match help in its place, or by its helper or the
         // resident who asked (their sessions are resident sessions, checked in tests/help.rs).
         ("get", "/api/v1/needs/{id}" | "/api/v1/needs/{id}/photos/{digest}") | ("post", "/api/v1/needs/{id}/moves") => {
@@ -269,7 +283,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 18] = [
+    let pages: [(&str, Rule); 19] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -284,6 +298,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/care", Rule::Can(&[CareForResidents])),
         ("/needs", Rule::Can(&[CoordinateHelp])),
         ("/helpers", Rule::Can(&[CoordinateHelp])),
+        ("/applications", Rule::Can(&[HandleApplications])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -35,6 +35,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/funds"),
     ("get", "/api/v1/funds/{id}"),
     ("get", "/api/v1/helpers/ranking"),
+    ("get", "/api/v1/services"),
+    ("get", "/api/v1/services/{code}"),
+    ("get", "/api/v1/service-slots"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
@@ -56,13 +59,20 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("post", "/api/v1/residents/me/helper"),
     ("get", "/api/v1/residents/me/needs"),
     ("post", "/api/v1/residents/me/needs"),
+    ("get", "/api/v1/residents/me/applications"),
+    ("post", "/api/v1/residents/me/applications"),
+    ("post", "/api/v1/residents/me/appointments"),
+    ("delete", "/api/v1/residents/me/appointments/{id}"),
 ];
 /// Operations for staff or a resident: a need, read and moved by staff of its place, its helper
-/// or the resident who asked.
+/// or the resident who asked; an application, by the centre's staff or the resident who applied.
 const STAFF_OR_RESIDENT: &[(&str, &str)] = &[
     ("get", "/api/v1/needs/{id}"),
     ("post", "/api/v1/needs/{id}/moves"),
     ("get", "/api/v1/needs/{id}/photos/{digest}"),
+    ("get", "/api/v1/applications/{id}"),
+    ("post", "/api/v1/applications/{id}/moves"),
+    ("get", "/api/v1/applications/{id}/files/{digest}"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
