@@ -270,10 +270,21 @@ pub fn check_note(raw: &str, required: bool) -> Result<Option<String>, FieldErro
 
 /// The centre's half-hour slots of a working day: 09:00 to 11:30 and 13:30 to 17:00.
 pub fn slots() -> Vec<NaiveTime> {
-    let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN);
-    let morning = (0..5).map(|i| at(9 + i / 2, (i % 2) * 30));
-    let afternoon = (0..7).map(|i| at(13 + (i + 1) / 2, ((i + 1) % 2) * 30));
-    morning.chain(afternoon).collect()
+    const STARTS: [(u32, u32); 12] = [
+        (9, 0),
+        (9, 30),
+        (10, 0),
+        (10, 30),
+        (11, 0),
+        (13, 30),
+        (14, 0),
+        (14, 30),
+        (15, 0),
+        (15, 30),
+        (16, 0),
+        (16, 30),
+    ];
+    STARTS.iter().filter_map(|(h, m)| NaiveTime::from_hms_opt(*h, *m, 0)).collect()
 }
 
 /// Checks a booking: a slot of the day, a working day from tomorrow to `BOOK_AHEAD_DAYS` on.

@@ -8,8 +8,8 @@
 mod support;
 
 use chrono::{DateTime, Utc};
-use grassroots_store::ServiceStore;
 use grassroots_domain::services::builtin_catalogue;
+use grassroots_store::ServiceStore;
 use serde_json::json;
 use support::*;
 
@@ -49,16 +49,24 @@ async fn a_resident_applies_online_and_the_centre_decides_within_its_limits(app:
         assert_eq!((refused.status, refused.error_field().as_deref()), (422, Some(field)), "{}", refused.text());
     }
     let now = Utc::now();
-    let applied = apply(r#"{"item":"JD-001","street_code":"110101001","name":"陈桂芝","phone":"13912345678"}"#, photo).await;
+    let applied =
+        apply(r#"{"item":"JD-001","street_code":"110101001","name":"陈桂芝","phone":"13912345678"}"#, photo).await;
     assert_eq!(applied.status, 201, "{}", applied.text());
     let application = applied.json();
     let id = application["id"].as_str().unwrap().to_string();
     let calendar = &app.platform.reference().calendar;
-    assert_eq!(due(&application).date_naive(), calendar.add_working_days(now, 5).date_naive(), "five working days to accept");
+    assert_eq!(
+        due(&application).date_naive(),
+        calendar.add_working_days(now, 5).date_naive(),
+        "five working days to accept"
+    );
 
     let stranger = app.resident_token("13800138111").await;
     assert_eq!(app.get(&format!("/api/v1/applications/{id}")).bearer(&stranger).send().await.status, 404);
-    assert_eq!(app.get(&format!("/api/v1/applications/{id}")).bearer(&app.login("gridworker").await).send().await.status, 403);
+    assert_eq!(
+        app.get(&format!("/api/v1/applications/{id}")).bearer(&app.login("gridworker").await).send().await.status,
+        403
+    );
     let operator = app.login("operator").await;
     let seen = app.get(&format!("/api/v1/applications/{id}")).bearer(&operator).send().await.json();
     assert_eq!(seen["applicant"]["name"], "陈桂芝", "the centre reads the applicant");
@@ -88,13 +96,23 @@ async fn a_resident_applies_online_and_the_centre_decides_within_its_limits(app:
     let at = Utc::now();
     let accepted = post(&operator, json!({ "move": "accept" })).await.json();
     assert_eq!(accepted["state"], "accepted");
-    assert_eq!(due(&accepted).date_naive(), calendar.add_working_days(at, 30).date_naive(), "the item's thirty working days");
+    assert_eq!(
+        due(&accepted).date_naive(),
+        calendar.add_working_days(at, 30).date_naive(),
+        "the item's thirty working days"
+    );
     post(&operator, json!({ "move": "approve" })).await;
     let done = post(&operator, json!({ "move": "complete" })).await.json();
     assert_eq!((done["state"].as_str(), done["files"].as_array().map(Vec::len)), (Some("done"), Some(2)));
     let digest = done["files"][0]["digest"].as_str().unwrap();
-    assert_eq!(app.get(&format!("/api/v1/applications/{id}/files/{digest}")).bearer(&resident).send().await.status, 200);
-    assert_eq!(app.get(&format!("/api/v1/applications/{id}/files/{digest}")).bearer(&stranger).send().await.status, 404);
+    assert_eq!(
+        app.get(&format!("/api/v1/applications/{id}/files/{digest}")).bearer(&resident).send().await.status,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/applications/{id}/files/{digest}")).bearer(&stranger).send().await.status,
+        404
+    );
 
     // Bookings: the slots of the coming working days, a seat taken, once a day.
     let slots = app.get("/api/v1/service-slots?street=110101001").send().await.json();
@@ -113,7 +131,10 @@ async fn a_resident_applies_online_and_the_centre_decides_within_its_limits(app:
     let slots = app.get("/api/v1/service-slots?street=110101001").send().await.json();
     assert_eq!(slots["slots"][0]["left"], 2);
     let mine = app.get("/api/v1/residents/me/applications").bearer(&resident).send().await.json();
-    assert_eq!((mine["applications"].as_array().map(Vec::len), mine["appointments"].as_array().map(Vec::len)), (Some(1), Some(1)));
+    assert_eq!(
+        (mine["applications"].as_array().map(Vec::len), mine["appointments"].as_array().map(Vec::len)),
+        (Some(1), Some(1))
+    );
     let booking = mine["appointments"][0]["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/residents/me/appointments/{booking}");
     assert_eq!(app.delete(&path).bearer(&stranger).send().await.status, 404);
@@ -156,7 +177,10 @@ async fn on_the_pages_a_resident_applies_books_and_follows_their_application(app
     assert!(queue.contains(&location), "{queue}");
     let moves = format!("{location}/moves");
     let form = |cookie: &str, body: &str| {
-        app.post(&moves).header("cookie", cookie).body_with_type("application/x-www-form-urlencoded", body.to_string()).send()
+        app.post(&moves)
+            .header("cookie", cookie)
+            .body_with_type("application/x-www-form-urlencoded", body.to_string())
+            .send()
     };
     assert_eq!(form(&staff, "move=ask_for_more&note=").await.status, 422);
     assert_eq!(form(&staff, &format!("move=ask_for_more&note={}", enc("请补充收入证明"))).await.status, 303);
@@ -177,7 +201,8 @@ async fn on_the_pages_a_resident_applies_books_and_follows_their_application(app
     assert!(done.contains("data-state=\"done\""), "{done}");
 
     let when = app.get("/services/JD-007").header("cookie", &resident).send().await.text();
-    let first = when.split("<option value=\"").find(|o| o.starts_with("20")).unwrap().split('"').next().unwrap().to_string();
+    let first =
+        when.split("<option value=\"").find(|o| o.starts_with("20")).unwrap().split('"').next().unwrap().to_string();
     let booked = app
         .post("/services/JD-007/appointments")
         .header("cookie", &resident)
