@@ -27,6 +27,7 @@ pub mod passwords;
 pub mod patrol;
 mod places;
 pub mod privacy;
+pub mod projects;
 pub mod public;
 pub mod reference;
 pub mod residents;

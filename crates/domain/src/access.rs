@@ -153,7 +153,8 @@ pub enum Capability {
     /// only with a reason, audited. Never leaders: the flags are sensitive.
     CareForResidents,
     /// Register and verify the helpers of one's places (social organisations, social workers,
-    /// volunteers: 五社联动), match residents' needs to them, and keep their hours and points.
+    /// volunteers: 五社联动), match residents' needs to them, keep their hours and points, and
+    /// keep the service projects their places buy from organisations (政府购买服务).
     CoordinateHelp,
     /// Handle residents' applications for services at a street's service centre (为民服务中心:
     /// accept, ask once for missing materials, approve or refuse, complete) and see its

@@ -24,6 +24,7 @@ pub mod meetings;
 pub mod needs;
 pub mod notices;
 pub mod personal;
+pub mod projects;
 pub mod public;
 pub mod queue;
 pub mod rates;

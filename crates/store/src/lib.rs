@@ -35,6 +35,7 @@ pub mod messages;
 pub mod models;
 pub mod needs;
 mod outbox;
+pub mod projects;
 mod privacy;
 mod reference;
 pub mod residents;
@@ -73,6 +74,7 @@ pub use models::ModelStore;
 pub use needs::NeedStore;
 pub use outbox::OutboxStore;
 pub use privacy::PrivacyStore;
+pub use projects::ProjectStore;
 pub use reference::ReferenceStore;
 pub use residents::ResidentStore;
 pub use rollups::{Counters, RollupCheck, RollupStore};
@@ -93,7 +95,7 @@ pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
         GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore,
-        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ReferenceStore, ResidentStore, SearchFeedStore,
+        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
         ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
@@ -134,6 +136,7 @@ pub trait Store:
     + HelperStore
     + NeedStore
     + ServiceStore
+    + ProjectStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -102,6 +102,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     let survey = app.store.create_survey(&supervisor, &survey, now).await.unwrap().id;
     let fund = app.store.create_fund(&supervisor, COMMUNITY, "关爱基金", "帮扶", now).await.unwrap().id;
     app.store.upsert_service_items(&grassroots_domain::services::builtin_catalogue(), now).await.unwrap();
+    let project = a_project(&app, &supervisor).await;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
@@ -110,12 +111,14 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
             p if p.starts_with("/api/v1/decisions/") => task,
             p if p.starts_with("/api/v1/surveys/") => survey,
             p if p.starts_with("/api/v1/funds/") => fund,
+            p if p.starts_with("/api/v1/projects/") => project,
             _ => Uuid::nil(),
         };
         let mut concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);
         if path.starts_with("/api/v1/services/") {
             concrete = concrete.replace("{code}", "JD-001");
         }
+        concrete = concrete.replace("{n}", "0");
         let res = match method.as_str() {
             "get" => app.get(&concrete).send().await,
             "put" => app.put(&concrete).json(&json!({})).send().await,
@@ -1033,3 +1036,36 @@ api_tests!(
     apps_find_open_reports_nearby_and_join_one,
     staff_get_categories_proposed_from_the_words_with_reasons_and_the_unit,
 );
+
+/// A project of the street office bought from a verified agency, for the documented paths.
+async fn a_project(app: &TestApp, supervisor: &grassroots_domain::Actor) -> Uuid {
+    use grassroots_domain::helpers::{Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill};
+    use grassroots_store::helpers::{HelperContact, Registrant};
+    let registration = Registration::check(
+        HelperKind::Organisation,
+        RegistrationForm {
+            name: "东城区阳光社会工作事务所",
+            region_code: "110101001",
+            skills: vec![Skill::Counselling],
+            availability: Availability::of(&[chrono::Weekday::Mon], &[DayPart::Morning]),
+            credit_code: Some("52110101MJ0000001R"),
+            ..RegistrationForm::default()
+        },
+    )
+    .unwrap();
+    let contact = HelperContact { name: registration.name.clone(), ..HelperContact::default() };
+    let now = chrono::Utc::now();
+    let agency = app.store.register_helper(Registrant::Staff(supervisor), &registration, &contact, now).await.unwrap();
+    app.store.set_helper_state(supervisor, agency.id, HelperState::Verified, None, now).await.unwrap();
+    let today = grassroots_domain::calendar::beijing_day(now);
+    let plan = grassroots_domain::projects::Plan::check(
+        "一老一小社会工作服务项目",
+        "100000",
+        &today.to_string(),
+        &(today + chrono::Duration::days(300)).to_string(),
+        "服务人次|人次|100",
+        "",
+    )
+    .unwrap();
+    app.store.create_project(supervisor, "street-110101001", "110101001", agency.id, &plan, now).await.unwrap().id
+}

@@ -53,7 +53,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/helpers/ranking"
             | "/api/v1/services"
             | "/api/v1/services/{code}"
-            | "/api/v1/service-slots",
+            | "/api/v1/service-slots"
+            | "/api/v1/projects"
+            | "/api/v1/projects/{id}",
         ) => Rule::Public,
         (
             "get",
@@ -98,6 +100,13 @@ fn rule(method: &str, path: &str) -> Rule {
         | (
             "post",
             "/api/v1/helpers" | "/api/v1/helpers/{id}/state" | "/api/v1/helpers/{id}/redemptions" | "/api/v1/needs",
+        ) => Rule::Can(&[CoordinateHelp]),
+        (
+            "post",
+            "/api/v1/projects"
+            | "/api/v1/projects/{id}/reports"
+            | "/api/v1/projects/{id}/milestones/{n}"
+            | "/api/v1/projects/{id}/evaluation",
         ) => Rule::Can(&[CoordinateHelp]),
         (
             "get",

@@ -38,6 +38,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/services"),
     ("get", "/api/v1/services/{code}"),
     ("get", "/api/v1/service-slots"),
+    ("get", "/api/v1/projects"),
+    ("get", "/api/v1/projects/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[

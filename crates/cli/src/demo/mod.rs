@@ -15,6 +15,7 @@ mod care;
 mod funds;
 mod help;
 mod participation;
+mod projects;
 mod services;
 
 use std::fmt::Write as _;
@@ -261,6 +262,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&help::load(store, &users, &grids, Utc::now()).await.context("loading demo helpers and needs")?);
     let calendar = &store.reference().await?.calendar;
     out.push_str(&services::load(store, &users, &grids, calendar, Utc::now()).await.context("loading demo services")?);
+    out.push_str(&projects::load(store, &users, &grids, Utc::now()).await.context("loading demo projects")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -32,6 +32,7 @@ mod models;
 mod needs;
 mod outbox;
 mod privacy;
+mod projects;
 mod reference;
 mod replica;
 mod residents;

@@ -16,6 +16,7 @@ pub(crate) mod intake;
 pub(crate) mod meetings;
 pub(crate) mod needs;
 pub(crate) mod privacy;
+pub(crate) mod projects;
 pub(crate) mod residents;
 pub(crate) mod search;
 pub(crate) mod services;
@@ -90,6 +91,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(helpers::router(state))
         .merge(needs::router())
         .merge(services::router(state))
+        .merge(projects::router(state))
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

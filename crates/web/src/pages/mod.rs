@@ -20,6 +20,7 @@ pub mod map;
 pub mod meetings;
 pub mod needs;
 pub mod portal;
+pub mod projects;
 pub mod residents;
 pub mod search;
 pub mod services;
