@@ -46,7 +46,9 @@ test('resident pages have no serious accessibility violations', async () => {
   const survey = await page.locator('#surveys li[data-phase="closed"] a').first().getAttribute('href');
   await page.goto(`${demo.base}/funds`);
   const fund = await page.locator('#funds a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001']) {
+  await page.goto(`${demo.base}/projects`);
+  const project = await page.locator('#projects a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001', '/projects', project]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -70,7 +72,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const helper = await page.locator('#helpers a').first().getAttribute('href');
   await page.goto(`${demo.base}/applications`);
   const application = await page.locator('#applications a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application]) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -39,10 +39,13 @@ pub async fn create(platform: &Platform, staff: &User, form: ProjectForm) -> Res
     let unit = reference
         .unit(form.purchaser_unit.trim())
         .ok_or_else(|| AppError::invalid("purchaser_unit", "请选择购买服务的单位", "choose the unit that buys it"))?;
-    let provider = Uuid::parse_str(form.provider_id.trim())
-        .map_err(|_| AppError::invalid("provider", "请选择承接的社会组织", "choose the organisation that provides it"))?;
-    let plan = Plan::check(&form.name, &form.budget, &form.starts_on, &form.ends_on, &form.indicators, &form.milestones)?;
-    match platform.store.create_project(&staff.actor(), &unit.id, &unit.region_code, provider, &plan, Utc::now()).await {
+    let provider = Uuid::parse_str(form.provider_id.trim()).map_err(|_| {
+        AppError::invalid("provider", "请选择承接的社会组织", "choose the organisation that provides it")
+    })?;
+    let plan =
+        Plan::check(&form.name, &form.budget, &form.starts_on, &form.ends_on, &form.indicators, &form.milestones)?;
+    match platform.store.create_project(&staff.actor(), &unit.id, &unit.region_code, provider, &plan, Utc::now()).await
+    {
         Err(grassroots_store::StoreError::NotFound) => Err(AppError::invalid(
             "purchaser_unit",
             "只能为您负责的街道或区的单位立项",
@@ -73,11 +76,13 @@ pub async fn report(platform: &Platform, staff: &User, id: Uuid, amounts: &[Stri
         .iter()
         .map(|a| match a.trim() {
             "" => Ok(0),
-            a => a.parse::<i64>().map_err(|_| AppError::invalid("amounts", "完成数应为整数", "amounts are whole numbers")),
+            a => a
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid("amounts", "完成数应为整数", "amounts are whole numbers")),
         })
         .collect::<Result<Vec<_>>>()?;
     let note = crate::fields::short_text("note", note, 1000)?;
-    Ok(platform.store.report_progress(&staff.actor(), id, &amounts, &note, Utc::now()).await?)
+    Ok(platform.store.report_project_progress(&staff.actor(), id, &amounts, &note, Utc::now()).await?)
 }
 
 /// Marks a milestone (by its place in the plan, from 0) reached and its payment made.

@@ -210,7 +210,11 @@ impl Plan {
         if paid > budget_fen {
             return Err(bad(
                 "milestones",
-                format!("各节点付款合计{}元，超过预算{}元", crate::charity::yuan(paid), crate::charity::yuan(budget_fen)),
+                format!(
+                    "各节点付款合计{}元，超过预算{}元",
+                    crate::charity::yuan(paid),
+                    crate::charity::yuan(budget_fen)
+                ),
                 format!(
                     "the milestones pay {} yuan in all, beyond the budget of {}",
                     crate::charity::yuan(paid),
@@ -252,20 +256,26 @@ pub fn check_evaluation(
     today: NaiveDate,
 ) -> Result<(String, u8, String), FieldError> {
     if today <= ends_on {
-        return Err(bad("evaluation", "合同期满后才能进行末期评估".into(), "the final evaluation comes after the contract ends".into()));
+        return Err(bad(
+            "evaluation",
+            "合同期满后才能进行末期评估".into(),
+            "the final evaluation comes after the contract ends".into(),
+        ));
     }
     let evaluator = trimmed(evaluator);
     if evaluator.chars().count() < 2 || evaluator.chars().count() > 60 {
         return Err(bad("evaluator", "请填写第三方评估机构".into(), "name the third party that evaluated".into()));
     }
-    let score = trimmed(score)
-        .parse::<u8>()
-        .ok()
-        .filter(|s| *s <= 100)
-        .ok_or_else(|| bad("score", "评分应为0到100的整数".into(), "the score is a whole number from 0 to 100".into()))?;
+    let score = trimmed(score).parse::<u8>().ok().filter(|s| *s <= 100).ok_or_else(|| {
+        bad("score", "评分应为0到100的整数".into(), "the score is a whole number from 0 to 100".into())
+    })?;
     let summary = trimmed(summary);
     if summary.chars().count() < 4 || summary.chars().count() > 1000 {
-        return Err(bad("summary", "请填写评估结论（4到1000个字符）".into(), "give the conclusion (4 to 1000 characters)".into()));
+        return Err(bad(
+            "summary",
+            "请填写评估结论（4到1000个字符）".into(),
+            "give the conclusion (4 to 1000 characters)".into(),
+        ));
     }
     Ok((evaluator.to_string(), score, summary.to_string()))
 }
@@ -293,11 +303,32 @@ mod tests {
         .unwrap();
         assert_eq!((plan.budget_fen, plan.indicators.len(), plan.milestones.len()), (30_000_000, 3, 3));
         assert_eq!(plan.milestones[1].requires, Some((0, 500)));
-        let over = Plan::check("一老一小社工服务项目", "100000", "2026-01-01", "2026-12-31", INDICATORS, "首期款|2026-01-15|90000\n尾款|2026-12-31|20000");
+        let over = Plan::check(
+            "一老一小社工服务项目",
+            "100000",
+            "2026-01-01",
+            "2026-12-31",
+            INDICATORS,
+            "首期款|2026-01-15|90000\n尾款|2026-12-31|20000",
+        );
         assert_eq!(over.unwrap_err().field, "milestones");
-        let outside = Plan::check("一老一小社工服务项目", "100000", "2026-01-01", "2026-12-31", INDICATORS, "尾款|2027-01-15|1000");
+        let outside = Plan::check(
+            "一老一小社工服务项目",
+            "100000",
+            "2026-01-01",
+            "2026-12-31",
+            INDICATORS,
+            "尾款|2027-01-15|1000",
+        );
         assert_eq!(outside.unwrap_err().field, "milestones");
-        let unknown = Plan::check("一老一小社工服务项目", "100000", "2026-01-01", "2026-12-31", INDICATORS, "尾款|2026-12-31|1000|志愿时长>=5");
+        let unknown = Plan::check(
+            "一老一小社工服务项目",
+            "100000",
+            "2026-01-01",
+            "2026-12-31",
+            INDICATORS,
+            "尾款|2026-12-31|1000|志愿时长>=5",
+        );
         assert!(unknown.unwrap_err().reason_zh.contains("志愿时长"));
         let backwards = Plan::check("一老一小社工服务项目", "100000", "2026-12-31", "2026-01-01", INDICATORS, "");
         assert_eq!(backwards.unwrap_err().field, "ends_on");
@@ -329,9 +360,13 @@ mod tests {
     fn an_evaluation_comes_after_the_end_with_a_score_that_grades_it() {
         let end = day("2026-12-31");
         assert_eq!(check_evaluation("北京某评估中心", "86", "服务扎实", end, end).unwrap_err().field, "evaluation");
-        let (_, score, _) = check_evaluation("北京某评估中心", "86", "服务扎实，档案完整", end, day("2027-01-10")).unwrap();
+        let (_, score, _) =
+            check_evaluation("北京某评估中心", "86", "服务扎实，档案完整", end, day("2027-01-10")).unwrap();
         assert_eq!(Grade::of(score), Grade::Good);
-        assert_eq!(check_evaluation("北京某评估中心", "101", "服务扎实", end, day("2027-01-10")).unwrap_err().field, "score");
+        assert_eq!(
+            check_evaluation("北京某评估中心", "101", "服务扎实", end, day("2027-01-10")).unwrap_err().field,
+            "score"
+        );
         assert_eq!((Grade::of(90), Grade::of(60), Grade::of(59)), (Grade::Excellent, Grade::Pass, Grade::Fail));
     }
 }

@@ -35,8 +35,8 @@ pub mod messages;
 pub mod models;
 pub mod needs;
 mod outbox;
-pub mod projects;
 mod privacy;
+pub mod projects;
 mod reference;
 pub mod residents;
 mod rollups;
@@ -95,8 +95,9 @@ pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
         GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore,
-        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
-        ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore,
+        SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore,
+        WarningStore,
     };
 }
 

@@ -95,7 +95,7 @@ pub trait ProjectStore: Send + Sync {
     async fn project(&self, id: Uuid) -> Result<Option<Project>>;
     /// A progress report by staff who reach the project's place: what it delivered of each
     /// indicator (as many amounts as indicators, none below nothing) is added; audited.
-    async fn report_progress(
+    async fn report_project_progress(
         &self,
         actor: &Actor,
         id: Uuid,

@@ -7,7 +7,9 @@
 mod support;
 
 use chrono::{Duration, Utc, Weekday};
-use grassroots_domain::helpers::{Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill};
+use grassroots_domain::helpers::{
+    Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
+};
 use grassroots_domain::projects::{Grade, Plan};
 use grassroots_domain::{Role, Scope};
 use grassroots_store::helpers::{HelperContact, Registrant};
@@ -70,12 +72,12 @@ async fn a_project_delivers_against_its_plan_and_pays_by_its_milestones(db: Test
     assert_eq!((p.indicators.len(), p.milestones.len(), p.paid_fen), (2, 2, 0));
     assert_eq!(p.provider_name, "东城区阳光社会工作事务所");
 
-    let bad = s.report_progress(&supervisor, p.id, &[10], "只报一项", now).await;
+    let bad = s.report_project_progress(&supervisor, p.id, &[10], "只报一项", now).await;
     assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "amounts"), "one amount per indicator");
-    let bad = s.report_progress(&supervisor, p.id, &[10, -1], "负数", now).await;
+    let bad = s.report_project_progress(&supervisor, p.id, &[10, -1], "负数", now).await;
     assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "amounts"));
-    s.report_progress(&supervisor, p.id, &[300, 40], "第一月", now).await.unwrap();
-    let reported = s.report_progress(&supervisor, p.id, &[150, 35], "第二月", now).await.unwrap();
+    s.report_project_progress(&supervisor, p.id, &[300, 40], "第一月", now).await.unwrap();
+    let reported = s.report_project_progress(&supervisor, p.id, &[150, 35], "第二月", now).await.unwrap();
     assert_eq!(reported.indicators.iter().map(|i| i.actual).collect::<Vec<_>>(), vec![450, 75]);
     assert_eq!(reported.reports.len(), 2);
 
@@ -86,19 +88,23 @@ async fn a_project_delivers_against_its_plan_and_pays_by_its_milestones(db: Test
     assert!(matches!(twice, Err(StoreError::Invalid(e)) if e.field == "milestone"), "once");
     let early = s.reach_milestone(&supervisor, p.id, 1, now).await;
     assert!(matches!(early, Err(StoreError::Invalid(e)) if e.field == "milestone"), "450 of the 500 it needs");
-    s.report_progress(&supervisor, p.id, &[50, 0], "第三月", now).await.unwrap();
+    s.report_project_progress(&supervisor, p.id, &[50, 0], "第三月", now).await.unwrap();
     let second = s.reach_milestone(&supervisor, p.id, 1, now).await.unwrap();
     assert_eq!(second.paid_fen, 21_000_000);
     assert!(matches!(s.reach_milestone(&supervisor, p.id, 7, now).await, Err(StoreError::Invalid(_))));
 
-    let evaluated = s.evaluate_project(&supervisor, p.id, ("北京某评估中心", 92, "服务扎实，档案完整"), now).await.unwrap();
+    let evaluated =
+        s.evaluate_project(&supervisor, p.id, ("北京某评估中心", 92, "服务扎实，档案完整"), now).await.unwrap();
     let evaluation = evaluated.evaluation.unwrap();
     assert_eq!((evaluation.score, evaluation.grade), (92, Grade::Excellent));
     let again = s.evaluate_project(&supervisor, p.id, ("另一机构", 60, "再评一次"), now).await;
     assert!(matches!(again, Err(StoreError::Invalid(e)) if e.field == "evaluation"), "evaluated once");
     assert_eq!(s.projects(&PlaceFilter::Within(vec![STREET.into()]), 10).await.unwrap().len(), 1);
     assert!(s.projects(&PlaceFilter::Within(vec!["110101002".into()]), 10).await.unwrap().is_empty());
-    assert!(matches!(s.report_progress(&elsewhere, p.id, &[1, 1], "外街道", now).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.report_project_progress(&elsewhere, p.id, &[1, 1], "外街道", now).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!((evaluated.needs_confirmed, evaluated.mean_rating), (0, None), "no help confirmed on the platform yet");
 }
 

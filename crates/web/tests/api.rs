@@ -1039,7 +1039,9 @@ api_tests!(
 
 /// A project of the street office bought from a verified agency, for the documented paths.
 async fn a_project(app: &TestApp, supervisor: &grassroots_domain::Actor) -> Uuid {
-    use grassroots_domain::helpers::{Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill};
+    use grassroots_domain::helpers::{
+        Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
+    };
     use grassroots_store::helpers::{HelperContact, Registrant};
     let registration = Registration::check(
         HelperKind::Organisation,

@@ -6,9 +6,11 @@
 mod support;
 
 use chrono::{Duration, Utc, Weekday};
-use grassroots_domain::helpers::{Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill};
+use grassroots_domain::helpers::{
+    Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
+};
 use grassroots_store::helpers::{HelperContact, Registrant};
-use grassroots_store::HelperStore;
+use grassroots_store::prelude::*;
 use serde_json::json;
 use support::*;
 
@@ -34,7 +36,8 @@ async fn a_project_is_bought_reported_and_paid_by_its_plan(app: TestApp) {
     .unwrap();
     let contact = HelperContact { name: registration.name.clone(), ..HelperContact::default() };
     let now = Utc::now();
-    let agency = app.store.register_helper(Registrant::Staff(&supervisor_actor), &registration, &contact, now).await.unwrap();
+    let agency =
+        app.store.register_helper(Registrant::Staff(&supervisor_actor), &registration, &contact, now).await.unwrap();
     app.store.set_helper_state(&supervisor_actor, agency.id, HelperState::Verified, None, now).await.unwrap();
     let unit = app.platform.reference().units.iter().find(|u| u.region_code == "110101001").map(|u| u.id.clone());
     let unit = unit.expect("the test world's street office of 110101001");
@@ -46,7 +49,9 @@ async fn a_project_is_bought_reported_and_paid_by_its_plan(app: TestApp) {
                 "milestones": milestones })
     };
     let post = |path: &str, token: &str, b: serde_json::Value| app.post(path).bearer(token).json(&b).send();
-    let over = post("/api/v1/projects", &supervisor, body(format!("首期款|{}|200000\n尾款|{}|200000", day(-20), day(300)))).await;
+    let over =
+        post("/api/v1/projects", &supervisor, body(format!("首期款|{}|200000\n尾款|{}|200000", day(-20), day(300))))
+            .await;
     assert_eq!((over.status, over.error_field().as_deref()), (422, Some("milestones")), "{}", over.text());
     let worker = app.login("gridworker").await;
     let not_held = post("/api/v1/projects", &worker, body(String::new())).await;
@@ -70,8 +75,12 @@ async fn a_project_is_bought_reported_and_paid_by_its_plan(app: TestApp) {
     assert_eq!((early.status, early.error_field().as_deref()), (422, Some("milestone")));
     let first = post(&format!("/api/v1/projects/{id}/milestones/0"), &supervisor, json!({})).await.json();
     assert_eq!(first["paid_fen"], 9_000_000);
-    let evaluation =
-        post(&format!("/api/v1/projects/{id}/evaluation"), &supervisor, json!({ "evaluator": "评估中心", "score": "90", "summary": "服务扎实" })).await;
+    let evaluation = post(
+        &format!("/api/v1/projects/{id}/evaluation"),
+        &supervisor,
+        json!({ "evaluator": "评估中心", "score": "90", "summary": "服务扎实" }),
+    )
+    .await;
     assert_eq!(evaluation.error_field().as_deref(), Some("evaluation"), "not before the contract ends");
 
     // Anyone reads it; the page shows plan against delivered, the forms only to staff of the place.

@@ -44,7 +44,12 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         &day(-120),
         &day(245),
         "服务人次|人次|1200\n入户探访|次|300\n社区活动|场|24",
-        &format!("首期款|{}|90000\n中期款|{}|120000|服务人次>=500\n尾款|{}|90000|入户探访>=300", day(-110), day(62), day(245)),
+        &format!(
+            "首期款|{}|90000\n中期款|{}|120000|服务人次>=500\n尾款|{}|90000|入户探访>=300",
+            day(-110),
+            day(62),
+            day(245)
+        ),
     )
     .map_err(|e| anyhow::anyhow!(e.message()))?;
     let unit = format!("street-{street}");
@@ -56,7 +61,7 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         (30, [110, 20, 3], "暑期课业辅导和防诈骗宣传"),
         (3, [105, 22, 2], "冬季安全入户检查与取暖补贴政策宣讲"),
     ] {
-        store.report_progress(&supervisor, p.id, &amounts, note, now - Duration::days(ago)).await?;
+        store.report_project_progress(&supervisor, p.id, &amounts, note, now - Duration::days(ago)).await?;
     }
 
     // Ended last month, every payment made, evaluated.
@@ -70,11 +75,20 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     )
     .map_err(|e| anyhow::anyhow!(e.message()))?;
     let q = store
-        .create_project(&supervisor, &civil_affairs.id, &civil_affairs.region_code, agency.id, &ended, now - Duration::days(405))
+        .create_project(
+            &supervisor,
+            &civil_affairs.id,
+            &civil_affairs.region_code,
+            agency.id,
+            &ended,
+            now - Duration::days(405),
+        )
         .await?;
     store.reach_milestone(&supervisor, q.id, 0, now - Duration::days(388)).await?;
     for (ago, amounts) in [(300, [150, 60]), (200, [160, 12]), (100, [170, 6]), (40, [140, 4])] {
-        store.report_progress(&supervisor, q.id, &amounts, "按计划完成入户探访", now - Duration::days(ago)).await?;
+        store
+            .report_project_progress(&supervisor, q.id, &amounts, "按计划完成入户探访", now - Duration::days(ago))
+            .await?;
     }
     store.reach_milestone(&supervisor, q.id, 1, now - Duration::days(34)).await?;
     let evaluation = ("北京市某社会组织评估中心", 86, "服务覆盖完整、档案规范；居民满意度高，建议加强专业督导。");

@@ -63,18 +63,23 @@ fn project(r: &AnyRow) -> Result<Project> {
 /// help within the contract; its reports too if asked.
 async fn filled(conn: &mut AnyConnection, mut p: Project, with_reports: bool) -> Result<Project> {
     let id = p.id.to_string();
-    p.indicators = sqlx::query("SELECT name, unit, target, actual FROM project_indicators WHERE project_id = $1 ORDER BY seq")
-        .bind(id.clone())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(IndicatorRecord {
-                indicator: Indicator { name: r.try_get("name")?, unit: r.try_get("unit")?, target: r.try_get("target")? },
-                actual: r.try_get("actual")?,
+    p.indicators =
+        sqlx::query("SELECT name, unit, target, actual FROM project_indicators WHERE project_id = $1 ORDER BY seq")
+            .bind(id.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(IndicatorRecord {
+                    indicator: Indicator {
+                        name: r.try_get("name")?,
+                        unit: r.try_get("unit")?,
+                        target: r.try_get("target")?,
+                    },
+                    actual: r.try_get("actual")?,
+                })
             })
-        })
-        .collect::<Result<_>>()?;
+            .collect::<Result<_>>()?;
     p.milestones = sqlx::query(
         "SELECT name, due_on, payment_fen, requires_seq, requires_least, reached_at FROM project_milestones \
          WHERE project_id = $1 ORDER BY seq",
@@ -84,10 +89,11 @@ async fn filled(conn: &mut AnyConnection, mut p: Project, with_reports: bool) ->
     .await?
     .iter()
     .map(|r| {
-        let requires = match (r.try_get::<Option<i64>, _>("requires_seq")?, r.try_get::<Option<i64>, _>("requires_least")?) {
-            (Some(seq), Some(least)) => Some((usize::try_from(seq).unwrap_or(usize::MAX), least)),
-            _ => None,
-        };
+        let requires =
+            match (r.try_get::<Option<i64>, _>("requires_seq")?, r.try_get::<Option<i64>, _>("requires_least")?) {
+                (Some(seq), Some(least)) => Some((usize::try_from(seq).unwrap_or(usize::MAX), least)),
+                _ => None,
+            };
         Ok(MilestoneRecord {
             milestone: Milestone {
                 name: r.try_get("name")?,
@@ -100,21 +106,22 @@ async fn filled(conn: &mut AnyConnection, mut p: Project, with_reports: bool) ->
     })
     .collect::<Result<_>>()?;
     if with_reports {
-        p.reports = sqlx::query("SELECT seq, at, note, amounts FROM project_reports WHERE project_id = $1 ORDER BY seq")
-            .bind(id.clone())
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| {
-                let amounts: String = r.try_get("amounts")?;
-                Ok(ProgressReport {
-                    seq: r.try_get("seq")?,
-                    at: from_ms(r.try_get("at")?),
-                    note: r.try_get("note")?,
-                    amounts: serde_json::from_str(&amounts).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        p.reports =
+            sqlx::query("SELECT seq, at, note, amounts FROM project_reports WHERE project_id = $1 ORDER BY seq")
+                .bind(id.clone())
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    let amounts: String = r.try_get("amounts")?;
+                    Ok(ProgressReport {
+                        seq: r.try_get("seq")?,
+                        at: from_ms(r.try_get("at")?),
+                        note: r.try_get("note")?,
+                        amounts: serde_json::from_str(&amounts).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    })
                 })
-            })
-            .collect::<Result<_>>()?;
+                .collect::<Result<_>>()?;
     }
     // The contract's days in Beijing, as milliseconds: from its first day's start to its last's end.
     let beijing = grassroots_domain::calendar::beijing();
@@ -140,10 +147,12 @@ async fn filled(conn: &mut AnyConnection, mut p: Project, with_reports: bool) ->
 }
 
 async fn project_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Project>> {
-    let row = sqlx::query(&format!("SELECT {PROJECT_COLUMNS} FROM projects p JOIN helpers h ON h.id = p.provider_id WHERE p.id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects p JOIN helpers h ON h.id = p.provider_id WHERE p.id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         None => Ok(None),
         Some(r) => Ok(Some(filled(conn, project(&r)?, true).await?)),
@@ -164,10 +173,16 @@ impl crate::ProjectStore for SqlStore {
         holding(actor, region_code)?;
         let mut tx = self.write.begin().await?;
         let organisation = helper_in(&mut tx, provider).await?.is_some_and(|h| {
-            h.state == HelperState::Verified && matches!(h.kind, HelperKind::Organisation | HelperKind::SelfOrganisation)
+            h.state == HelperState::Verified
+                && matches!(h.kind, HelperKind::Organisation | HelperKind::SelfOrganisation)
         });
         if !organisation {
-            return Err(FieldError::new("provider", "承接方应为已核验的社会组织", "the provider is a verified organisation").into());
+            return Err(FieldError::new(
+                "provider",
+                "承接方应为已核验的社会组织",
+                "the provider is a verified organisation",
+            )
+            .into());
         }
         let id = Uuid::now_v7();
         sqlx::query(
@@ -187,14 +202,16 @@ impl crate::ProjectStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         for (seq, i) in (0_i64..).zip(&plan.indicators) {
-            sqlx::query("INSERT INTO project_indicators (project_id, seq, name, unit, target) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id.to_string())
-                .bind(seq)
-                .bind(i.name.clone())
-                .bind(i.unit.clone())
-                .bind(i.target)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO project_indicators (project_id, seq, name, unit, target) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.to_string())
+            .bind(seq)
+            .bind(i.name.clone())
+            .bind(i.unit.clone())
+            .bind(i.target)
+            .execute(&mut *tx)
+            .await?;
         }
         for (seq, m) in (0_i64..).zip(&plan.milestones) {
             sqlx::query(
@@ -240,7 +257,7 @@ impl crate::ProjectStore for SqlStore {
         project_in(&mut conn, id).await
     }
 
-    async fn report_progress(
+    async fn report_project_progress(
         &self,
         actor: &Actor,
         id: Uuid,
@@ -268,17 +285,20 @@ impl crate::ProjectStore for SqlStore {
                 .await?;
         }
         let seq = i64::try_from(before.reports.len()).unwrap_or(i64::MAX) + 1;
-        sqlx::query("INSERT INTO project_reports (project_id, seq, at, by_user, note, amounts) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.to_string())
-            .bind(seq)
-            .bind(ms(now))
-            .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
-            .bind(note.to_string())
-            .bind(serde_json::to_string(amounts).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO project_reports (project_id, seq, at, by_user, note, amounts) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(seq)
+        .bind(ms(now))
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+        .bind(note.to_string())
+        .bind(serde_json::to_string(amounts).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .execute(&mut *tx)
+        .await?;
         let detail = serde_json::json!({ "amounts": amounts });
-        events::audit(&mut tx, now, actor, "project_progress", Some(Subject { kind: PROJECT_KIND, id }), detail).await?;
+        events::audit(&mut tx, now, actor, "project_progress", Some(Subject { kind: PROJECT_KIND, id }), detail)
+            .await?;
         let after = project_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
@@ -308,16 +328,19 @@ impl crate::ProjectStore for SqlStore {
         if marked.rows_affected() != 1 {
             return Err(gone().into());
         }
-        let paid = sqlx::query("UPDATE projects SET paid_fen = paid_fen + $1 WHERE id = $2 AND paid_fen + $1 <= budget_fen")
-            .bind(milestone.milestone.payment_fen)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let paid =
+            sqlx::query("UPDATE projects SET paid_fen = paid_fen + $1 WHERE id = $2 AND paid_fen + $1 <= budget_fen")
+                .bind(milestone.milestone.payment_fen)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         if paid.rows_affected() != 1 {
             return Err(FieldError::new("milestone", "付款将超过预算", "the payment would pass the budget").into());
         }
-        let detail = serde_json::json!({ "milestone": milestone.milestone.name, "paid_fen": milestone.milestone.payment_fen });
-        events::audit(&mut tx, now, actor, "project_milestone", Some(Subject { kind: PROJECT_KIND, id }), detail).await?;
+        let detail =
+            serde_json::json!({ "milestone": milestone.milestone.name, "paid_fen": milestone.milestone.payment_fen });
+        events::audit(&mut tx, now, actor, "project_milestone", Some(Subject { kind: PROJECT_KIND, id }), detail)
+            .await?;
         let after = project_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
@@ -348,7 +371,8 @@ impl crate::ProjectStore for SqlStore {
             return Err(FieldError::new("evaluation", "该项目已评估", "the project is evaluated already").into());
         }
         let detail = serde_json::json!({ "evaluator": evaluator, "score": score });
-        events::audit(&mut tx, now, actor, "project_evaluated", Some(Subject { kind: PROJECT_KIND, id }), detail).await?;
+        events::audit(&mut tx, now, actor, "project_evaluated", Some(Subject { kind: PROJECT_KIND, id }), detail)
+            .await?;
         let after = project_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)

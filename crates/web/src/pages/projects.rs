@@ -180,7 +180,14 @@ struct ProjectPage {
     form: Filled,
 }
 
-fn project_page(state: &AppState, staff: Option<&Staff>, lang: Lang, uri: &Uri, p: Project, form: Filled) -> ProjectPage {
+fn project_page(
+    state: &AppState,
+    staff: Option<&Staff>,
+    lang: Lang,
+    uri: &Uri,
+    p: Project,
+    form: Filled,
+) -> ProjectPage {
     let today = grassroots_app::care::today();
     let reference = state.reference();
     let names: Vec<String> = p.indicators.iter().map(|i| i.indicator.name.clone()).collect();
@@ -236,7 +243,12 @@ fn project_page(state: &AppState, staff: Option<&Staff>, lang: Lang, uri: &Uri, 
         needs_confirmed: p.needs_confirmed,
         mean_rating: p.mean_rating.map(|m| format!("{m:.1}")),
         evaluation: p.evaluation.as_ref().map(|e| {
-            (e.evaluator.clone(), e.score, lang.t(e.grade.label_zh(), e.grade.label_en()).to_string(), e.summary.clone())
+            (
+                e.evaluator.clone(),
+                e.score,
+                lang.t(e.grade.label_zh(), e.grade.label_en()).to_string(),
+                e.summary.clone(),
+            )
         }),
         keeps: projects::keeps(staff.map(|s| &s.user), &p),
         form,
