@@ -32,7 +32,7 @@ pub struct Project {
     pub milestones: Vec<MilestoneRecord>,
     /// Oldest first (empty in lists).
     pub reports: Vec<ProgressReport>,
-    pub evaluation: Option<Evaluation>,
+    pub evaluation: Option<ProjectEvaluation>,
     /// Needs the provider helped with and the residents confirmed within the contract, and the
     /// mean of their ratings (the residents' satisfaction).
     pub needs_confirmed: i64,
@@ -68,7 +68,7 @@ pub struct ProgressReport {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Evaluation {
+pub struct ProjectEvaluation {
     pub evaluator: String,
     pub score: u8,
     pub grade: Grade,

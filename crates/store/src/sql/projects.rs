@@ -12,7 +12,7 @@ use super::events::{self, Subject};
 use super::helpers::helper_in;
 use super::rows::{holding, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
-use crate::projects::{Evaluation, IndicatorRecord, MilestoneRecord, ProgressReport, Project};
+use crate::projects::{IndicatorRecord, MilestoneRecord, ProgressReport, Project, ProjectEvaluation};
 use crate::{PlaceFilter, Result, StoreError};
 
 const PROJECT_KIND: &str = "project";
@@ -34,7 +34,7 @@ fn project(r: &AnyRow) -> Result<Project> {
     ) {
         (Some(evaluator), Some(score), Some(summary), Some(at)) => {
             let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("score: {score}")))?;
-            Some(Evaluation { evaluator, score, grade: Grade::of(score), summary, at: from_ms(at) })
+            Some(ProjectEvaluation { evaluator, score, grade: Grade::of(score), summary, at: from_ms(at) })
         }
         _ => None,
     };

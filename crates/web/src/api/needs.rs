@@ -194,7 +194,7 @@ pub async fn suggestions(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MoveBody {
+pub struct NeedMoveBody {
     /// `offer`, `accept`, `decline`, `withdraw`, `report`, `send_back`, `confirm` or `cancel`.
     #[serde(rename = "move", default)]
     pub kind: String,
@@ -212,14 +212,14 @@ pub struct MoveBody {
 /// organisation); the helper accepts, declines and reports (photos as `multipart/form-data`,
 /// the JSON in the part `json`); the resident who asked, or staff, confirm and rate or send it
 /// back.
-#[utoipa::path(post, path = "/v1/needs/{id}/moves", tag = "services", params(("id" = Uuid, Path)), request_body = MoveBody,
+#[utoipa::path(post, path = "/v1/needs/{id}/moves", tag = "services", params(("id" = Uuid, Path)), request_body = NeedMoveBody,
     security(("bearer" = []), ("cookie" = []), ("resident_bearer" = []), ("resident_cookie" = [])),
     responses((status = 200, body = NeedRecord), (status = "default", description = "A move not the caller's (403), a field refused or the need moved meanwhile (422), …", body = ErrorBody)))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     someone: StaffOrResident,
     Path(id): Path<String>,
-    body: JsonWithPhotos<MoveBody>,
+    body: JsonWithPhotos<NeedMoveBody>,
 ) -> Result<Json<NeedRecord>, ApiError> {
     let b = body.value;
     let form = MoveForm {

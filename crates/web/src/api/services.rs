@@ -176,7 +176,7 @@ pub async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MoveBody {
+pub struct ApplicationMoveBody {
     /// `accept`, `ask_for_more`, `approve`, `refuse`, `complete` (the centre); `resubmit`,
     /// `withdraw` (the applicant).
     #[serde(rename = "move", default)]
@@ -186,14 +186,14 @@ pub struct MoveBody {
 }
 
 /// Moves an application; materials supplied go as photos in `multipart/form-data`.
-#[utoipa::path(post, path = "/v1/applications/{id}/moves", tag = "services", params(("id" = Uuid, Path)), request_body = MoveBody,
+#[utoipa::path(post, path = "/v1/applications/{id}/moves", tag = "services", params(("id" = Uuid, Path)), request_body = ApplicationMoveBody,
     security(("bearer" = []), ("cookie" = []), ("resident_bearer" = []), ("resident_cookie" = [])),
     responses((status = 200, body = Application), (status = "default", description = "A move not the caller's (403), a field refused or the application moved meanwhile (422), …", body = ErrorBody)))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     someone: StaffOrResident,
     Path(id): Path<String>,
-    body: JsonWithPhotos<MoveBody>,
+    body: JsonWithPhotos<ApplicationMoveBody>,
 ) -> Result<Json<Application>, ApiError> {
     let form = MoveForm { action: body.value.kind, note: body.value.note, files: body.photos };
     Ok(Json(services::act(&state, someone.reader(), id_in_path(&id)?, form).await?))
