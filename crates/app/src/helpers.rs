@@ -6,13 +6,13 @@
 use chrono::{Datelike, Duration, TimeZone, Utc};
 use grassroots_domain::calendar::{beijing, beijing_day};
 use grassroots_domain::helpers::{
-    check_reason, weekday_numbered, Availability, DayPart, HelperKind, HelperState, Qualification, Registration,
+    check_delivery, check_reason, weekday_numbered, Commitment, Availability, DayPart, HelperKind, HelperState, Qualification, Registration,
     RegistrationForm, Skill,
 };
 use grassroots_domain::needs::check_redemption;
 use grassroots_domain::personal::normalize_phone;
 use grassroots_domain::{Capability, FieldError};
-use grassroots_store::helpers::{Helper, HelperContact, PointsEntry, RankedHelper, Registrant};
+use grassroots_store::helpers::{CommitmentRecord, Helper, HelperContact, PointsEntry, RankedHelper, Registrant};
 use grassroots_store::needs::NeedRecord;
 use grassroots_store::residents::Resident;
 use grassroots_store::{PlaceFilter, User};
@@ -41,6 +41,8 @@ pub struct HelperForm {
     /// An organisation's person to contact, and their phone.
     pub contact: Option<String>,
     pub phone: Option<String>,
+    /// Where a party member works (双报到).
+    pub affiliation: Option<String>,
 }
 
 /// A helper as staff of the place read them: with their name and contact, and their points.
@@ -50,6 +52,8 @@ pub struct HelperFile {
     pub contact: HelperContact,
     pub points: Vec<PointsEntry>,
     pub tasks: Vec<NeedRecord>,
+    /// What they committed to provide, by year, and delivered.
+    pub commitments: Vec<CommitmentRecord>,
 }
 
 /// What a helper sees of themselves on their phone.
@@ -61,6 +65,7 @@ pub struct HelperDesk {
     pub points: Vec<PointsEntry>,
     /// Their place among the helpers of their street this year, if they have hours in it.
     pub rank: Option<usize>,
+    pub commitments: Vec<CommitmentRecord>,
 }
 
 pub(crate) fn may_coordinate(staff: &User) -> Result<()> {
@@ -100,6 +105,7 @@ fn check(kind: HelperKind, form: &HelperForm) -> Result<Registration> {
             credit_code: form.credit_code.as_deref(),
             qualification,
             certificate_no: form.certificate_no.as_deref(),
+            affiliation: form.affiliation.as_deref(),
         },
     )?)
 }
@@ -173,8 +179,45 @@ pub async fn file(platform: &Platform, staff: &User, id: Uuid) -> Result<HelperF
         contact: platform.store.helper_contact(id).await?,
         points: platform.store.points_entries(id, LISTED).await?,
         tasks: platform.store.needs_of_helper(id, LISTED).await?,
+        commitments: platform.store.commitments(id).await?,
         helper,
     })
+}
+
+/// A commitment for a year (驻区单位、双报到), by staff of the helper's place.
+pub async fn commit(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    year: &str,
+    what: &str,
+    unit: &str,
+    target: &str,
+) -> Result<()> {
+    of_mine(platform, staff, id).await?;
+    let commitment = Commitment::check(year, what, unit, target, beijing_day(Utc::now()).year())?;
+    Ok(platform.store.commit_helper(&staff.actor(), id, &commitment, Utc::now()).await?)
+}
+
+/// What a commitment delivered on a day.
+pub async fn deliver(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    seq: i64,
+    amount: &str,
+    on: &str,
+    note: Option<&str>,
+) -> Result<()> {
+    of_mine(platform, staff, id).await?;
+    let (amount, on) = check_delivery(amount, on, beijing_day(Utc::now()))?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty()).map(|n| short_text("note", n, 200)).transpose()?;
+    match platform.store.record_delivery(&staff.actor(), id, seq, on, amount, note.as_deref(), Utc::now()).await {
+        Err(grassroots_store::StoreError::NotFound) => {
+            Err(AppError::invalid("commitment", "无此承诺事项", "no such commitment"))
+        }
+        done => Ok(done?),
+    }
 }
 
 /// Verifies, deactivates (a reason is given) or reactivates a helper.
@@ -231,6 +274,7 @@ pub async fn desk(platform: &Platform, resident: &Resident) -> Result<Option<Hel
         rank: ranking.iter().position(|r| r.helper_id == helper.id).map(|p| p + 1),
         tasks: platform.store.needs_of_helper(helper.id, LISTED).await?,
         points: platform.store.points_entries(helper.id, LISTED).await?,
+        commitments: platform.store.commitments(helper.id).await?,
         helper,
     }))
 }

@@ -1,5 +1,7 @@
 //! 五社联动, who helps: social organisations (with their unified social credit code), social
-//! workers (with their qualification), volunteers and community self-organisations; what they
+//! workers (with their qualification), volunteers, community self-organisations, units based in
+//! the community (驻区单位) and in-service party members reporting to it (双报到), with what
+//! they commit to provide each year and what they delivered; what they
 //! can do and when they are free; the registration staff verify; and the order in which they
 //! are suggested for a need, with the reasons shown beside each.
 
@@ -19,6 +21,8 @@ coded_enum! {
         SocialWorker = "social_worker" / "社会工作者" / "social worker",
         Volunteer = "volunteer" / "志愿者" / "volunteer",
         SelfOrganisation = "self_organisation" / "社区社会组织（自组织）" / "community self-organisation",
+        ResidentUnit = "resident_unit" / "驻区单位" / "a unit based in the community",
+        PartyMember = "party_member" / "在职党员（双报到）" / "an in-service party member reporting to their community",
     }
 }
 
@@ -27,8 +31,8 @@ impl HelperKind {
     /// organisation is registered, and acted for, by staff.
     pub fn is_person(self) -> bool {
         match self {
-            Self::SocialWorker | Self::Volunteer => true,
-            Self::Organisation | Self::SelfOrganisation => false,
+            Self::SocialWorker | Self::Volunteer | Self::PartyMember => true,
+            Self::Organisation | Self::SelfOrganisation | Self::ResidentUnit => false,
         }
     }
 }
@@ -213,6 +217,9 @@ pub struct Registration {
     pub qualification: Option<Qualification>,
     /// A social worker's certificate number.
     pub certificate_no: Option<String>,
+    /// Where an in-service party member works (双报到: their unit reports them to the community
+    /// they live in).
+    pub affiliation: Option<String>,
 }
 
 /// What a registration form holds, before it is checked.
@@ -226,6 +233,7 @@ pub struct RegistrationForm<'a> {
     pub credit_code: Option<&'a str>,
     pub qualification: Option<Qualification>,
     pub certificate_no: Option<&'a str>,
+    pub affiliation: Option<&'a str>,
 }
 
 fn given(value: Option<&str>) -> Option<&str> {
@@ -248,14 +256,16 @@ impl Registration {
             ));
         }
         let region = RegionCode::parse(trimmed(form.region_code)).ok().filter(|r| match kind {
-            HelperKind::Organisation => matches!(r.level(), RegionLevel::Township | RegionLevel::Community),
-            HelperKind::SocialWorker | HelperKind::Volunteer | HelperKind::SelfOrganisation => {
+            HelperKind::Organisation | HelperKind::ResidentUnit => {
+                matches!(r.level(), RegionLevel::Township | RegionLevel::Community)
+            }
+            HelperKind::SocialWorker | HelperKind::Volunteer | HelperKind::SelfOrganisation | HelperKind::PartyMember => {
                 r.level() == RegionLevel::Community
             }
         });
         let Some(region) = region else {
             return Err(match kind {
-                HelperKind::Organisation => {
+                HelperKind::Organisation | HelperKind::ResidentUnit => {
                     FieldError::new("region_code", "请选择服务的街道或社区", "choose the street or community served")
                 }
                 _ => FieldError::new("region_code", "请选择所在社区", "choose the community"),
@@ -298,9 +308,10 @@ impl Registration {
                 }
                 Some(code)
             }
-            // A community self-organisation is filed with the street (备案), often unregistered.
-            (HelperKind::SelfOrganisation, raw) => raw.map(check_credit_code).transpose()?,
-            (HelperKind::SocialWorker | HelperKind::Volunteer, _) => None,
+            // A community self-organisation is filed with the street (备案), often unregistered; a
+            // unit based in the community may be any registered body (an agency has its own code).
+            (HelperKind::SelfOrganisation | HelperKind::ResidentUnit, raw) => raw.map(check_credit_code).transpose()?,
+            (HelperKind::SocialWorker | HelperKind::Volunteer | HelperKind::PartyMember, _) => None,
         };
         let (qualification, certificate_no) = match kind {
             HelperKind::SocialWorker => {
@@ -318,7 +329,30 @@ impl Registration {
                     })?;
                 (Some(qualification), Some(certificate.to_string()))
             }
-            HelperKind::Organisation | HelperKind::Volunteer | HelperKind::SelfOrganisation => (None, None),
+            HelperKind::Organisation
+            | HelperKind::Volunteer
+            | HelperKind::SelfOrganisation
+            | HelperKind::ResidentUnit
+            | HelperKind::PartyMember => (None, None),
+        };
+        let affiliation = match kind {
+            HelperKind::PartyMember => Some(
+                given(form.affiliation)
+                    .filter(|a| a.chars().count() <= 60)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "affiliation",
+                            "请填写工作单位（最多60个字符）",
+                            "give the unit you work at (at most 60 characters)",
+                        )
+                    })?
+                    .to_string(),
+            ),
+            HelperKind::Organisation
+            | HelperKind::SocialWorker
+            | HelperKind::Volunteer
+            | HelperKind::SelfOrganisation
+            | HelperKind::ResidentUnit => None,
         };
         let mut skills = form.skills;
         skills.sort();
@@ -333,6 +367,7 @@ impl Registration {
             credit_code,
             qualification,
             certificate_no,
+            affiliation,
         })
     }
 
@@ -343,6 +378,54 @@ impl Registration {
             false => self.name.clone(),
         }
     }
+}
+
+/// What a unit or party member commits to provide in a year (双报到、驻区单位共建): "开放停车位"
+/// 20 个, "义诊" 4 次.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Commitment {
+    pub year: i32,
+    pub what: String,
+    pub unit: String,
+    pub target: i64,
+}
+
+impl Commitment {
+    /// Checks a commitment: for this year or the next, said in a few words, a positive target.
+    pub fn check(year: &str, what: &str, unit: &str, target: &str, this_year: i32) -> Result<Self, FieldError> {
+        let year = trimmed(year).parse::<i32>().ok().filter(|y| (this_year..=this_year + 1).contains(y)).ok_or_else(|| {
+            FieldError::new("year", format!("年度应为{this_year}或{}", this_year + 1), format!("the year is {this_year} or the next"))
+        })?;
+        let what = trimmed(what);
+        if what.chars().count() < 2 || what.chars().count() > 100 || !free_text::find(what).is_empty() {
+            return Err(FieldError::new("what", "请写明承诺内容（2到100个字符）", "say what is committed (2 to 100 characters)"));
+        }
+        let unit = trimmed(unit);
+        if unit.is_empty() || unit.chars().count() > 10 {
+            return Err(FieldError::new("unit", "请填写计量单位，如次、个、小时", "give the unit counted, as 次, 个, 小时"));
+        }
+        let target = trimmed(target)
+            .parse::<i64>()
+            .ok()
+            .filter(|t| *t > 0)
+            .ok_or_else(|| FieldError::new("target", "目标数应为正整数", "the target is a whole number above 0"))?;
+        Ok(Self { year, what: what.to_string(), unit: unit.to_string(), target })
+    }
+}
+
+/// Checks a delivery against a commitment: a positive amount, on a day not after today.
+pub fn check_delivery(amount: &str, on: &str, today: NaiveDate) -> Result<(i64, NaiveDate), FieldError> {
+    let amount = trimmed(amount)
+        .parse::<i64>()
+        .ok()
+        .filter(|a| *a > 0)
+        .ok_or_else(|| FieldError::new("amount", "完成数应为正整数", "the amount is a whole number above 0"))?;
+    let on = NaiveDate::parse_from_str(trimmed(on), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d <= today)
+        .ok_or_else(|| FieldError::new("on", "日期格式应为YYYY-MM-DD，且不晚于今天", "a date YYYY-MM-DD, not after today"))?;
+    Ok((amount, on))
 }
 
 /// The reason a helper is deactivated, checked: said in a few words.
@@ -550,6 +633,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(worker.certificate_no.as_deref(), Some("BJ2019-0042"));
+    }
+
+    #[test]
+    fn units_and_party_members_register_and_commit() {
+        let unit = RegistrationForm { region_code: "110101001", credit_code: Some("91110000802100433B"), ..form("某银行东华门支行") };
+        let bank = Registration::check(HelperKind::ResidentUnit, unit).unwrap();
+        assert_eq!(bank.credit_code.as_deref(), Some("91110000802100433B"), "any registered body, not only civil affairs");
+        assert_eq!(bank.shown_name(), "某银行东华门支行");
+        assert_eq!(Registration::check(HelperKind::PartyMember, form("王党员")).unwrap_err().field, "affiliation");
+        let member =
+            Registration::check(HelperKind::PartyMember, RegistrationForm { affiliation: Some("区教委"), ..form("王党员") }).unwrap();
+        assert_eq!((member.affiliation.as_deref(), member.shown_name()), (Some("区教委"), mask_name("王党员")));
+        assert!(HelperKind::PartyMember.is_person() && !HelperKind::ResidentUnit.is_person());
+        let pledged = Commitment::check("2026", "开放停车位", "个", "20", 2026).unwrap();
+        assert_eq!((pledged.year, pledged.target), (2026, 20));
+        assert_eq!(Commitment::check("2024", "开放停车位", "个", "20", 2026).unwrap_err().field, "year");
+        assert_eq!(Commitment::check("2026", "开放停车位", "个", "0", 2026).unwrap_err().field, "target");
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(check_delivery("5", "2026-12-01", today).unwrap(), (5, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        assert_eq!(check_delivery("5", "2026-12-06", today).unwrap_err().field, "on");
+        assert_eq!(check_delivery("-1", "2026-12-01", today).unwrap_err().field, "amount");
     }
 
     #[test]

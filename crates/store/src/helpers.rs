@@ -5,8 +5,10 @@
 //! takes them. The rules are `grassroots_domain::helpers` and `needs`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use grassroots_domain::helpers::{Availability, HelperKind, HelperState, Qualification, Registration, Skill};
+use chrono::{DateTime, NaiveDate, Utc};
+use grassroots_domain::helpers::{
+    Availability, Commitment, HelperKind, HelperState, Qualification, Registration, Skill,
+};
 use grassroots_domain::Actor;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -29,6 +31,8 @@ pub struct Helper {
     pub credit_code: Option<String>,
     pub qualification: Option<Qualification>,
     pub certificate_no: Option<String>,
+    /// Where a party member works.
+    pub affiliation: Option<String>,
     pub skills: Vec<Skill>,
     pub availability: Availability,
     pub about: String,
@@ -87,6 +91,26 @@ pub struct PointsEntry {
     pub item: Option<String>,
     pub balance_after: i64,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A commitment with what it has delivered, and its deliveries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommitmentRecord {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub commitment: Commitment,
+    pub delivered: i64,
+    /// Oldest first.
+    pub deliveries: Vec<Delivery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    pub on: NaiveDate,
+    pub amount: i64,
+    pub note: Option<String>,
 }
 
 /// A verified helper of a skill, with the needs they have in hand.
@@ -157,6 +181,23 @@ pub trait HelperStore: Send + Sync {
         item: &str,
         now: DateTime<Utc>,
     ) -> Result<PointsEntry>;
+    /// A helper's commitment for a year, by staff of their place; audited.
+    async fn commit_helper(&self, actor: &Actor, helper: Uuid, commitment: &Commitment, now: DateTime<Utc>) -> Result<()>;
+    /// Records what a commitment delivered on a day, by staff of the helper's place; audited.
+    /// `NotFound` for a commitment the helper does not have.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_delivery(
+        &self,
+        actor: &Actor,
+        helper: Uuid,
+        seq: i64,
+        on: NaiveDate,
+        amount: i64,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// A helper's commitments, the latest year first, with their deliveries.
+    async fn commitments(&self, helper: Uuid) -> Result<Vec<CommitmentRecord>>;
     /// The points ledger, newest first.
     async fn points_entries(&self, helper: Uuid, limit: i64) -> Result<Vec<PointsEntry>>;
     /// The helpers of places beginning with `within`, by minutes confirmed since `since`, most

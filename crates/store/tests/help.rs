@@ -10,9 +10,9 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc, Weekday};
+use chrono::{Datelike, Duration, Utc, Weekday};
 use grassroots_domain::helpers::{
-    Availability, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
+    Availability, Commitment, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
 };
 use grassroots_domain::needs::{Need, NeedSource, NeedState, Urgency};
 use grassroots_domain::residents::Mobile;
@@ -297,7 +297,44 @@ async fn at_once_one_acceptance_passes_and_redemptions_never_pass_the_balance(db
     assert!(matches!(s.redeem_points(&elsewhere, helper.id, 1, "x", now).await, Err(StoreError::NotFound)));
 }
 
+async fn units_and_party_members_commit_and_what_they_deliver_adds_up(db: TestDb) {
+    let s = &*db.store;
+    setup(s).await;
+    let now = Utc::now();
+    let worker = account(s, "wangge", Role::GridWorker, &format!("grid:{GRID}")).await;
+    let member = resident(s, "13800138005").await;
+    let registration = Registration::check(
+        HelperKind::PartyMember,
+        RegistrationForm {
+            name: "林建华",
+            region_code: COMMUNITY,
+            skills: vec![Skill::Activities],
+            availability: Availability::of(&[Weekday::Sat], &[DayPart::Morning]),
+            affiliation: Some("东城区教育委员会"),
+            ..RegistrationForm::default()
+        },
+    )
+    .unwrap();
+    let contact = HelperContact { name: "林建华".into(), ..HelperContact::default() };
+    let helper = s.register_helper(Registrant::Resident(member.id), &registration, &contact, now).await.unwrap();
+    assert_eq!(helper.affiliation.as_deref(), Some("东城区教育委员会"));
+    let year = grassroots_domain::calendar::beijing_day(now).year();
+    let pledge = Commitment::check(&year.to_string(), "社区志愿服务", "小时", "24", year).unwrap();
+    let elsewhere = account(s, "other", Role::Supervisor, "region:110101002").await;
+    assert!(matches!(s.commit_helper(&elsewhere, helper.id, &pledge, now).await, Err(StoreError::NotFound)));
+    s.commit_helper(&worker, helper.id, &pledge, now).await.unwrap();
+    let today = grassroots_domain::calendar::beijing_day(now);
+    s.record_delivery(&worker, helper.id, 1, today, 6, Some("端午节活动"), now).await.unwrap();
+    s.record_delivery(&worker, helper.id, 1, today, 8, None, now).await.unwrap();
+    assert!(matches!(s.record_delivery(&worker, helper.id, 9, today, 1, None, now).await, Err(StoreError::NotFound)));
+    let commitments = s.commitments(helper.id).await.unwrap();
+    assert_eq!(commitments.len(), 1);
+    assert_eq!((commitments[0].delivered, commitments[0].commitment.target, commitments[0].deliveries.len()), (14, 24, 2));
+    assert_eq!(commitments[0].deliveries[0].note.as_deref(), Some("端午节活动"));
+}
+
 conformance!(
+    units_and_party_members_commit_and_what_they_deliver_adds_up,
     registrations_are_verified_by_staff_of_the_place_and_only_the_verified_are_candidates,
     a_need_moves_from_open_to_confirmed_and_credits_the_helper_once,
     at_once_one_acceptance_passes_and_redemptions_never_pass_the_balance,

@@ -105,6 +105,8 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/helpers/{id}", get(pages::helpers::show))
         .route("/helpers/{id}/state", post(pages::helpers::set_state))
         .route("/helpers/{id}/redemptions", post(pages::helpers::redeem))
+        .route("/helpers/{id}/commitments", post(pages::helpers::commit))
+        .route("/helpers/{id}/commitments/{n}/deliveries", post(pages::helpers::deliver))
         .route("/care", get(pages::care::show))
         .route("/care/members", post(pages::care::add_member))
         .route("/care/members/{id}", get(pages::care::member))

@@ -101,6 +101,9 @@ fn rule(method: &str, path: &str) -> Rule {
             "post",
             "/api/v1/helpers" | "/api/v1/helpers/{id}/state" | "/api/v1/helpers/{id}/redemptions" | "/api/v1/needs",
         ) => Rule::Can(&[CoordinateHelp]),
+        ("post", "/api/v1/helpers/{id}/commitments" | "/api/v1/helpers/{id}/commitments/{n}/deliveries") => {
+            Rule::Can(&[CoordinateHelp])
+        }
         (
             "post",
             "/api/v1/projects"

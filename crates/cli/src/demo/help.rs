@@ -7,13 +7,14 @@
 use std::fmt::Write as _;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use grassroots_domain::calendar::beijing_day;
 use grassroots_domain::helpers::{
-    Availability, DayPart, HelperKind, HelperState, Qualification, Registration, RegistrationForm, Skill, WEEK,
+    Availability, Commitment, DayPart, HelperKind, HelperState, Qualification, Registration, RegistrationForm, Skill,
+    WEEK,
 };
 use grassroots_domain::needs::{Need, NeedSource, NeedState, Urgency};
-use grassroots_domain::Role;
+use grassroots_domain::{Actor, Role};
 use grassroots_store::helpers::{Helper, HelperContact, Registrant};
 use grassroots_store::needs::{NeedActor, NeedContact, NeedHousehold, NeedStep, NewNeed};
 use grassroots_store::{GridRow, PlaceFilter, Store, User};
@@ -235,12 +236,68 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     }
     let first = &people[0].1;
     store.redeem_points(&worker, first.id, 10, "社区理发服务一次", now - Duration::days(5)).await?;
+    let units = commitments(store, &supervisor, &community, now).await?;
     writeln!(
         out,
-        "五社联动: 2 organisations and {} people registered, {} needs; volunteer {} has a task offered (sign in at /help)",
+        "五社联动: 2 organisations and {} people registered, {} needs; volunteer {} has a task offered (sign in at /help); \
+         {units} units and party members with their commitments",
         people.len(),
         NEEDS.len(),
         volunteer_phone(1)
     )?;
     Ok(out)
+}
+
+/// Units based in the community and in-service party members reporting to it (驻区单位、双报到),
+/// verified, each with this year's commitments and some deliveries; how many.
+async fn commitments(store: &dyn Store, supervisor: &Actor, community: &str, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let year = beijing_day(now).year().to_string();
+    let today = beijing_day(now);
+    // (name, kind, affiliation, phone number, [(what, unit, target, [(days ago, amount)])])
+    type Pledge = (&'static str, &'static str, i64, &'static [(i64, i64)]);
+    let pledgers: [(&str, HelperKind, Option<&str>, Option<u32>, &[Pledge]); 4] = [
+        ("东城区第六医院", HelperKind::ResidentUnit, None, None, &[("社区义诊", "次", 4, &[(200, 1), (110, 1), (20, 1)]), ("健康讲座", "场", 6, &[(150, 2)])]),
+        ("某银行东华门支行", HelperKind::ResidentUnit, None, None, &[("开放会议室供居民议事", "次", 12, &[(300, 3), (180, 4), (40, 2)]), ("防诈骗宣传", "场", 4, &[(90, 2)])]),
+        ("林建华", HelperKind::PartyMember, Some("东城区教育委员会"), Some(7), &[("社区志愿服务", "小时", 24, &[(160, 6), (60, 8)])]),
+        ("高雪", HelperKind::PartyMember, Some("北京市某设计院"), Some(8), &[("楼门院治理设计咨询", "次", 3, &[(30, 1)])]),
+    ];
+    for (name, kind, affiliation, phone, pledges) in pledgers {
+        let registration = checked(
+            kind,
+            RegistrationForm {
+                name,
+                region_code: community,
+                skills: vec![Skill::Activities],
+                availability: Availability::of(&[Weekday::Sat], &[DayPart::Morning]),
+                affiliation,
+                ..RegistrationForm::default()
+            },
+        )?;
+        let at = now - Duration::days(320);
+        let helper = match phone {
+            Some(n) => {
+                let who = resident(store, &volunteer_phone(n), at).await?;
+                let contact = HelperContact { name: name.to_string(), ..HelperContact::default() };
+                store.register_helper(Registrant::Resident(who.id), &registration, &contact, at).await?
+            }
+            None => {
+                let contact = HelperContact { name: name.to_string(), contact: Some("办公室".into()), phone: Some("13800003002".into()) };
+                store.register_helper(Registrant::Staff(supervisor), &registration, &contact, at).await?
+            }
+        };
+        store.set_helper_state(supervisor, helper.id, HelperState::Verified, None, at).await?;
+        for (seq, (what, unit, target, deliveries)) in (1..).zip(pledges.iter()) {
+            let commitment = Commitment::check(&year, what, unit, &target.to_string(), today.year())
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            store.commit_helper(supervisor, helper.id, &commitment, at).await?;
+            for (days, amount) in deliveries.iter() {
+                let on = today - Duration::days(*days);
+                // A delivery of last year's days is left out: this year's commitment counts this year.
+                if on.year() == today.year() {
+                    store.record_delivery(supervisor, helper.id, seq, on, *amount, None, now - Duration::days(*days)).await?;
+                }
+            }
+        }
+    }
+    Ok(pledgers.len())
 }

@@ -2,8 +2,10 @@
 //! skill for matching, redemptions checked against the balance in the statement that takes
 //! them, and rankings by hours confirmed.
 
-use chrono::{DateTime, Utc};
-use grassroots_domain::helpers::{Availability, HelperKind, HelperState, Qualification, Registration, Skill};
+use chrono::{DateTime, NaiveDate, Utc};
+use grassroots_domain::helpers::{
+    Availability, Commitment, HelperKind, HelperState, Qualification, Registration, Skill,
+};
 use grassroots_domain::needs::may_redeem;
 use grassroots_domain::{Actor, FieldError};
 use sqlx::any::AnyRow;
@@ -14,7 +16,10 @@ use super::events::{self, Subject};
 use super::rows::{coded, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
-use crate::helpers::{Available, Helper, HelperContact, Points, PointsEntry, PointsKind, RankedHelper, Registrant};
+use crate::helpers::{
+    Available, CommitmentRecord, Delivery, Helper, HelperContact, Points, PointsEntry, PointsKind, RankedHelper,
+    Registrant,
+};
 use crate::{PlaceFilter, Result, StoreError};
 
 /// What binds a helper's sealed value to them.
@@ -22,7 +27,7 @@ pub(super) const PERSONAL: &str = "helper.personal";
 const HELPER_KIND: &str = "helper";
 
 const HELPER_COLUMNS: &str = "h.id, h.kind, h.region_code, h.shown_name, h.resident_id, h.credit_code, \
-     h.qualification, h.certificate_no, h.availability, h.about, h.state, h.state_reason, h.state_at, \
+     h.qualification, h.certificate_no, h.affiliation, h.availability, h.about, h.state, h.state_reason, h.state_at, \
      h.minutes_confirmed, h.points_earned, h.points_redeemed, h.created_at";
 const POINTS_COLUMNS: &str = "id, kind, need_id, minutes, points, item, balance_after, recorded_at";
 
@@ -52,6 +57,7 @@ fn helper(r: &AnyRow, skills: Vec<Skill>) -> Result<Helper> {
             .map(|q| coded(Qualification::parse, "qualification", q))
             .transpose()?,
         certificate_no: r.try_get("certificate_no")?,
+        affiliation: r.try_get("affiliation")?,
         skills,
         availability: Availability::from_bits(availability)
             .ok_or_else(|| StoreError::Corrupt(format!("availability: {availability}")))?,
@@ -216,8 +222,8 @@ impl crate::HelperStore for SqlStore {
         let plain = serde_json::to_string(contact).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO helpers (id, kind, region_code, shown_name, personal_enc, resident_id, credit_code, \
-             qualification, certificate_no, availability, about, state, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             qualification, certificate_no, availability, about, state, created_at, created_by, affiliation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(id.to_string())
         .bind(r.kind.as_str())
@@ -233,6 +239,7 @@ impl crate::HelperStore for SqlStore {
         .bind(HelperState::Pending.as_str())
         .bind(ms(now))
         .bind(actor_id.map(|u| u.to_string()).unwrap_or_default())
+        .bind(r.affiliation.clone())
         .execute(&mut *tx)
         .await?;
         for skill in &r.skills {
@@ -374,6 +381,131 @@ impl crate::HelperStore for SqlStore {
         let entry = points_entry(&entry)?;
         tx.commit().await?;
         Ok(entry)
+    }
+
+    async fn commit_helper(&self, actor: &Actor, id: Uuid, c: &Commitment, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let helper = helper_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        reaching(actor, &helper.region_code)?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM helper_commitments WHERE helper_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO helper_commitments (helper_id, seq, year, what, unit, target, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(seq)
+        .bind(i64::from(c.year))
+        .bind(c.what.clone())
+        .bind(c.unit.clone())
+        .bind(c.target)
+        .bind(ms(now))
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({ "year": c.year, "what": c.what, "target": c.target });
+        events::audit(&mut tx, now, actor, "helper_committed", Some(Subject { kind: HELPER_KIND, id }), detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_delivery(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        seq: i64,
+        on: NaiveDate,
+        amount: i64,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let helper = helper_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        reaching(actor, &helper.region_code)?;
+        let added =
+            sqlx::query("UPDATE helper_commitments SET delivered = delivered + $1 WHERE helper_id = $2 AND seq = $3")
+                .bind(amount)
+                .bind(id.to_string())
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        if added.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(n), 0) AS BIGINT) + 1 FROM commitment_deliveries WHERE helper_id = $1 AND seq = $2",
+        )
+        .bind(id.to_string())
+        .bind(seq)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO commitment_deliveries (helper_id, seq, n, on_day, amount, note, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(seq)
+        .bind(n)
+        .bind(on.to_string())
+        .bind(amount)
+        .bind(note.map(str::to_string))
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({ "commitment": seq, "on": on, "amount": amount });
+        events::audit(&mut tx, now, actor, "commitment_delivered", Some(Subject { kind: HELPER_KIND, id }), detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn commitments(&self, helper: Uuid) -> Result<Vec<CommitmentRecord>> {
+        let mut conn = self.read.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT seq, year, what, unit, target, delivered FROM helper_commitments WHERE helper_id = $1 \
+             ORDER BY year DESC, seq",
+        )
+        .bind(helper.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let seq: i64 = r.try_get("seq")?;
+            let deliveries = sqlx::query(
+                "SELECT on_day, amount, note FROM commitment_deliveries WHERE helper_id = $1 AND seq = $2 ORDER BY n",
+            )
+            .bind(helper.to_string())
+            .bind(seq)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|d| {
+                let day: String = d.try_get("on_day")?;
+                Ok(Delivery {
+                    on: day.parse().map_err(|_| StoreError::Corrupt(format!("on_day: {day}")))?,
+                    amount: d.try_get("amount")?,
+                    note: d.try_get("note")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+            records.push(CommitmentRecord {
+                seq,
+                commitment: Commitment {
+                    year: i32::try_from(r.try_get::<i64, _>("year")?).unwrap_or(0),
+                    what: r.try_get("what")?,
+                    unit: r.try_get("unit")?,
+                    target: r.try_get("target")?,
+                },
+                delivered: r.try_get("delivered")?,
+                deliveries,
+            });
+        }
+        Ok(records)
     }
 
     async fn points_entries(&self, helper: Uuid, limit: i64) -> Result<Vec<PointsEntry>> {

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::Json;
 use grassroots_app::helpers::{self, HelperForm};
-use grassroots_store::helpers::{Helper, HelperContact, PointsEntry, RankedHelper};
+use grassroots_store::helpers::{CommitmentRecord, Helper, HelperContact, PointsEntry, RankedHelper};
 use grassroots_store::needs::NeedRecord;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +32,8 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(show))
         .routes(routes!(set_state))
         .routes(routes!(redeem))
+        .routes(routes!(commit))
+        .routes(routes!(deliver))
         .routes(routes!(my_desk, register_self))
 }
 
@@ -61,6 +63,8 @@ pub struct HelperBody {
     /// An organisation's person to contact and their phone.
     pub contact: Option<String>,
     pub phone: Option<String>,
+    /// A party member's work unit (双报到).
+    pub affiliation: Option<String>,
 }
 
 impl From<HelperBody> for HelperForm {
@@ -78,6 +82,7 @@ impl From<HelperBody> for HelperForm {
             certificate_no: b.certificate_no,
             contact: b.contact,
             phone: b.phone,
+            affiliation: b.affiliation,
         }
     }
 }
@@ -127,6 +132,8 @@ pub struct HelperFileBody {
     /// Newest first.
     pub points: Vec<PointsEntry>,
     pub tasks: Vec<NeedRecord>,
+    /// By year, with what each delivered.
+    pub commitments: Vec<CommitmentRecord>,
 }
 
 /// A helper of the caller's places, with their name and contact, points and tasks.
@@ -138,7 +145,13 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<HelperFileBody>, ApiError> {
     let f = helpers::file(&state, &staff.user, id_in_path(&id)?).await?;
-    Ok(Json(HelperFileBody { helper: f.helper, contact: f.contact, points: f.points, tasks: f.tasks }))
+    Ok(Json(HelperFileBody {
+        helper: f.helper,
+        contact: f.contact,
+        points: f.points,
+        tasks: f.tasks,
+        commitments: f.commitments,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -185,6 +198,57 @@ pub async fn redeem(
     Ok((StatusCode::CREATED, Json(helpers::redeem(&state, &staff.user, id_in_path(&id)?, &b.points, &b.item).await?)))
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentBody {
+    /// This year or the next.
+    pub year: String,
+    /// What is committed (开放停车位, 义诊, 志愿服务).
+    pub what: String,
+    /// What it is counted in (个, 次, 小时).
+    pub unit: String,
+    pub target: String,
+}
+
+/// A commitment of a unit based in the community or a party member reporting to it (or any
+/// helper) for a year; audited.
+#[utoipa::path(post, path = "/v1/helpers/{id}/commitments", tag = "services", params(("id" = Uuid, Path)), request_body = CommitmentBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, description = "Recorded"), (status = "default", description = "A field refused (422), outside the caller's places (404), …", body = ErrorBody)))]
+pub async fn commit(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::CoordinateHelp>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CommitmentBody>,
+) -> Result<StatusCode, ApiError> {
+    helpers::commit(&state, &staff.user, id_in_path(&id)?, &b.year, &b.what, &b.unit, &b.target).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryBody {
+    pub amount: String,
+    /// `YYYY-MM-DD`, not after today.
+    pub on: String,
+    pub note: Option<String>,
+}
+
+/// What a commitment (its number, from 1) delivered on a day; audited.
+#[utoipa::path(post, path = "/v1/helpers/{id}/commitments/{n}/deliveries", tag = "services", params(("id" = Uuid, Path), ("n" = i64, Path)),
+    request_body = DeliveryBody, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, description = "Recorded"), (status = "default", description = "A field refused (422), outside the caller's places (404), …", body = ErrorBody)))]
+pub async fn deliver(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::CoordinateHelp>,
+    Path((id, n)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DeliveryBody>,
+) -> Result<StatusCode, ApiError> {
+    let n = n.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    helpers::deliver(&state, &staff.user, id_in_path(&id)?, n, &b.amount, &b.on, b.note.as_deref()).await?;
+    Ok(StatusCode::CREATED)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -221,6 +285,7 @@ pub struct HelperDeskBody {
     pub points: Vec<PointsEntry>,
     /// Their place among the helpers of their street this year.
     pub rank: Option<usize>,
+    pub commitments: Vec<CommitmentRecord>,
 }
 
 /// The signed-in resident's registration as a helper, their tasks and points.
@@ -232,8 +297,14 @@ pub async fn my_desk(
     signed_in: SignedIn,
 ) -> Result<Json<HelperDeskBody>, ApiError> {
     Ok(Json(match helpers::desk(&state, &signed_in.resident).await? {
-        Some(d) => HelperDeskBody { helper: Some(d.helper), tasks: d.tasks, points: d.points, rank: d.rank },
-        None => HelperDeskBody { helper: None, tasks: Vec::new(), points: Vec::new(), rank: None },
+        Some(d) => HelperDeskBody {
+            helper: Some(d.helper),
+            tasks: d.tasks,
+            points: d.points,
+            rank: d.rank,
+            commitments: d.commitments,
+        },
+        None => HelperDeskBody { helper: None, tasks: Vec::new(), points: Vec::new(), rank: None, commitments: Vec::new() },
     }))
 }
 

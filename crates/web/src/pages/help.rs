@@ -14,7 +14,7 @@ use grassroots_app::helpers::{self, HelperDesk, HelperForm};
 use grassroots_app::needs::{self, NeedForm};
 use grassroots_domain::helpers::{weekday_label, DayPart, HelperKind, Qualification, Skill, WEEK};
 use grassroots_domain::needs::{NeedState, Urgency};
-use grassroots_store::helpers::PointsEntry;
+use grassroots_store::helpers::{CommitmentRecord, PointsEntry};
 use grassroots_store::needs::NeedRecord;
 use grassroots_store::residents::Resident;
 
@@ -96,6 +96,8 @@ struct DeskView {
     hours: String,
     balance: i64,
     rank: Option<usize>,
+    /// (year, what, delivered, target, unit)
+    commitments: Vec<(i32, String, i64, i64, String)>,
     offered: Vec<NeedLine>,
     in_hand: Vec<NeedLine>,
     finished: Vec<NeedLine>,
@@ -117,11 +119,20 @@ fn desk_view(state: &AppState, lang: &Lang, desk: HelperDesk) -> DeskView {
         hours: hours(h.points.minutes_confirmed),
         balance: h.points.balance(),
         rank: desk.rank,
+        commitments: commitment_lines(&desk.commitments),
         offered: lines(&[NeedState::Offered]),
         in_hand: lines(&[NeedState::Accepted, NeedState::Done]),
         finished: lines(&[NeedState::Confirmed]),
         points: points_lines(lang, &desk.points),
     }
+}
+
+/// Commitments as (year, what, delivered, target, unit).
+pub(super) fn commitment_lines(commitments: &[CommitmentRecord]) -> Vec<(i32, String, i64, i64, String)> {
+    commitments
+        .iter()
+        .map(|c| (c.commitment.year, c.commitment.what.clone(), c.delivered, c.commitment.target, c.commitment.unit.clone()))
+        .collect()
 }
 
 /// A points ledger's rows: (when, what, points with their sign, balance after).
@@ -220,6 +231,7 @@ pub async fn register(
         about: typed.value("about").to_string(),
         qualification: typed.given("qualification"),
         certificate_no: typed.given("certificate_no"),
+        affiliation: typed.given("affiliation"),
         ..HelperForm::default()
     };
     match helpers::register_self(&state, &resident, form).await {

@@ -177,11 +177,14 @@ struct HelperPage {
     /// (when, what, points with sign, balance)
     points: Vec<(String, String, String, i64)>,
     tasks: Vec<NeedLine>,
+    /// (seq, year, what, delivered, target, unit, deliveries as "12-01 +5（note）")
+    commitments: Vec<(i64, i32, String, i64, i64, String, String)>,
+    affiliation: Option<String>,
     form: Filled,
 }
 
 fn helper_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, file: HelperFile, form: Filled) -> HelperPage {
-    let HelperFile { helper: h, contact, points, tasks } = file;
+    let HelperFile { helper: h, contact, points, tasks, commitments } = file;
     let (days, parts) = h.availability.days_and_parts();
     let free = format!(
         "{} · {}",
@@ -203,6 +206,23 @@ fn helper_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, file: Hel
         balance: h.points.balance(),
         points: points_lines(&lang, &points),
         tasks: tasks.iter().map(|t| need_line(state, &lang, t)).collect(),
+        commitments: commitments
+            .iter()
+            .map(|c| {
+                let deliveries = c
+                    .deliveries
+                    .iter()
+                    .map(|d| match &d.note {
+                        Some(n) => format!("{} +{}（{n}）", d.on, d.amount),
+                        None => format!("{} +{}", d.on, d.amount),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；");
+                let k = &c.commitment;
+                (c.seq, k.year, k.what.clone(), c.delivered, k.target, k.unit.clone(), deliveries)
+            })
+            .collect(),
+        affiliation: h.affiliation.clone(),
         form,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
@@ -265,6 +285,48 @@ pub async fn redeem(
     let typed = Filled::new(fields);
     match helpers::redeem(&state, &staff.user, id, typed.value("points"), typed.value("item")).await {
         Ok(_) => Ok(see_other(&format!("/helpers/{id}#points"), None)),
+        Err(e) => {
+            let (status, form) = typed.refused(e, &lang)?;
+            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
+        }
+    }
+}
+
+/// A commitment for a year; back to the helper's page.
+pub async fn commit(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::CoordinateHelp>,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = id_in_path(&id)?;
+    let typed = Filled::new(fields);
+    let v = |name: &str| typed.value(name).to_string();
+    match helpers::commit(&state, &staff.user, id, &v("year"), &v("what"), &v("unit"), &v("target")).await {
+        Ok(()) => Ok(see_other(&format!("/helpers/{id}#commitments"), None)),
+        Err(e) => {
+            let (status, form) = typed.refused(e, &lang)?;
+            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
+        }
+    }
+}
+
+/// What a commitment delivered; back to the helper's page.
+pub async fn deliver(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::CoordinateHelp>,
+    lang: Lang,
+    uri: Uri,
+    Path((id, n)): Path<(String, i64)>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = id_in_path(&id)?;
+    let typed = Filled::new(fields);
+    let note = typed.given("note");
+    match helpers::deliver(&state, &staff.user, id, n, typed.value("amount"), typed.value("on"), note.as_deref()).await {
+        Ok(()) => Ok(see_other(&format!("/helpers/{id}#commitments"), None)),
         Err(e) => {
             let (status, form) = typed.refused(e, &lang)?;
             Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
