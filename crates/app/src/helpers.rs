@@ -6,8 +6,8 @@
 use chrono::{Datelike, Duration, TimeZone, Utc};
 use grassroots_domain::calendar::{beijing, beijing_day};
 use grassroots_domain::helpers::{
-    check_delivery, check_reason, weekday_numbered, Commitment, Availability, DayPart, HelperKind, HelperState, Qualification, Registration,
-    RegistrationForm, Skill,
+    check_delivery, check_reason, weekday_numbered, Availability, Commitment, DayPart, HelperKind, HelperState,
+    Qualification, Registration, RegistrationForm, Skill,
 };
 use grassroots_domain::needs::check_redemption;
 use grassroots_domain::personal::normalize_phone;

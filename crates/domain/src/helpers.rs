@@ -259,9 +259,10 @@ impl Registration {
             HelperKind::Organisation | HelperKind::ResidentUnit => {
                 matches!(r.level(), RegionLevel::Township | RegionLevel::Community)
             }
-            HelperKind::SocialWorker | HelperKind::Volunteer | HelperKind::SelfOrganisation | HelperKind::PartyMember => {
-                r.level() == RegionLevel::Community
-            }
+            HelperKind::SocialWorker
+            | HelperKind::Volunteer
+            | HelperKind::SelfOrganisation
+            | HelperKind::PartyMember => r.level() == RegionLevel::Community,
         });
         let Some(region) = region else {
             return Err(match kind {
@@ -394,16 +395,29 @@ pub struct Commitment {
 impl Commitment {
     /// Checks a commitment: for this year or the next, said in a few words, a positive target.
     pub fn check(year: &str, what: &str, unit: &str, target: &str, this_year: i32) -> Result<Self, FieldError> {
-        let year = trimmed(year).parse::<i32>().ok().filter(|y| (this_year..=this_year + 1).contains(y)).ok_or_else(|| {
-            FieldError::new("year", format!("年度应为{this_year}或{}", this_year + 1), format!("the year is {this_year} or the next"))
-        })?;
+        let year =
+            trimmed(year).parse::<i32>().ok().filter(|y| (this_year..=this_year + 1).contains(y)).ok_or_else(|| {
+                FieldError::new(
+                    "year",
+                    format!("年度应为{this_year}或{}", this_year + 1),
+                    format!("the year is {this_year} or the next"),
+                )
+            })?;
         let what = trimmed(what);
         if what.chars().count() < 2 || what.chars().count() > 100 || !free_text::find(what).is_empty() {
-            return Err(FieldError::new("what", "请写明承诺内容（2到100个字符）", "say what is committed (2 to 100 characters)"));
+            return Err(FieldError::new(
+                "what",
+                "请写明承诺内容（2到100个字符）",
+                "say what is committed (2 to 100 characters)",
+            ));
         }
         let unit = trimmed(unit);
         if unit.is_empty() || unit.chars().count() > 10 {
-            return Err(FieldError::new("unit", "请填写计量单位，如次、个、小时", "give the unit counted, as 次, 个, 小时"));
+            return Err(FieldError::new(
+                "unit",
+                "请填写计量单位，如次、个、小时",
+                "give the unit counted, as 次, 个, 小时",
+            ));
         }
         let target = trimmed(target)
             .parse::<i64>()
@@ -421,10 +435,9 @@ pub fn check_delivery(amount: &str, on: &str, today: NaiveDate) -> Result<(i64, 
         .ok()
         .filter(|a| *a > 0)
         .ok_or_else(|| FieldError::new("amount", "完成数应为正整数", "the amount is a whole number above 0"))?;
-    let on = NaiveDate::parse_from_str(trimmed(on), "%Y-%m-%d")
-        .ok()
-        .filter(|d| *d <= today)
-        .ok_or_else(|| FieldError::new("on", "日期格式应为YYYY-MM-DD，且不晚于今天", "a date YYYY-MM-DD, not after today"))?;
+    let on = NaiveDate::parse_from_str(trimmed(on), "%Y-%m-%d").ok().filter(|d| *d <= today).ok_or_else(|| {
+        FieldError::new("on", "日期格式应为YYYY-MM-DD，且不晚于今天", "a date YYYY-MM-DD, not after today")
+    })?;
     Ok((amount, on))
 }
 
@@ -637,13 +650,24 @@ mod tests {
 
     #[test]
     fn units_and_party_members_register_and_commit() {
-        let unit = RegistrationForm { region_code: "110101001", credit_code: Some("91110000802100433B"), ..form("某银行东华门支行") };
+        let unit = RegistrationForm {
+            region_code: "110101001",
+            credit_code: Some("91110000802100433B"),
+            ..form("某银行东华门支行")
+        };
         let bank = Registration::check(HelperKind::ResidentUnit, unit).unwrap();
-        assert_eq!(bank.credit_code.as_deref(), Some("91110000802100433B"), "any registered body, not only civil affairs");
+        assert_eq!(
+            bank.credit_code.as_deref(),
+            Some("91110000802100433B"),
+            "any registered body, not only civil affairs"
+        );
         assert_eq!(bank.shown_name(), "某银行东华门支行");
         assert_eq!(Registration::check(HelperKind::PartyMember, form("王党员")).unwrap_err().field, "affiliation");
-        let member =
-            Registration::check(HelperKind::PartyMember, RegistrationForm { affiliation: Some("区教委"), ..form("王党员") }).unwrap();
+        let member = Registration::check(
+            HelperKind::PartyMember,
+            RegistrationForm { affiliation: Some("区教委"), ..form("王党员") },
+        )
+        .unwrap();
         assert_eq!((member.affiliation.as_deref(), member.shown_name()), (Some("区教委"), mask_name("王党员")));
         assert!(HelperKind::PartyMember.is_person() && !HelperKind::ResidentUnit.is_person());
         let pledged = Commitment::check("2026", "开放停车位", "个", "20", 2026).unwrap();
@@ -651,7 +675,10 @@ mod tests {
         assert_eq!(Commitment::check("2024", "开放停车位", "个", "20", 2026).unwrap_err().field, "year");
         assert_eq!(Commitment::check("2026", "开放停车位", "个", "0", 2026).unwrap_err().field, "target");
         let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
-        assert_eq!(check_delivery("5", "2026-12-01", today).unwrap(), (5, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        assert_eq!(
+            check_delivery("5", "2026-12-01", today).unwrap(),
+            (5, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+        );
         assert_eq!(check_delivery("5", "2026-12-06", today).unwrap_err().field, "on");
         assert_eq!(check_delivery("-1", "2026-12-01", today).unwrap_err().field, "amount");
     }

@@ -182,7 +182,13 @@ pub trait HelperStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<PointsEntry>;
     /// A helper's commitment for a year, by staff of their place; audited.
-    async fn commit_helper(&self, actor: &Actor, helper: Uuid, commitment: &Commitment, now: DateTime<Utc>) -> Result<()>;
+    async fn commit_helper(
+        &self,
+        actor: &Actor,
+        helper: Uuid,
+        commitment: &Commitment,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Records what a commitment delivered on a day, by staff of the helper's place; audited.
     /// `NotFound` for a commitment the helper does not have.
     #[allow(clippy::too_many_arguments)]

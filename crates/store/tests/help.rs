@@ -329,7 +329,10 @@ async fn units_and_party_members_commit_and_what_they_deliver_adds_up(db: TestDb
     assert!(matches!(s.record_delivery(&worker, helper.id, 9, today, 1, None, now).await, Err(StoreError::NotFound)));
     let commitments = s.commitments(helper.id).await.unwrap();
     assert_eq!(commitments.len(), 1);
-    assert_eq!((commitments[0].delivered, commitments[0].commitment.target, commitments[0].deliveries.len()), (14, 24, 2));
+    assert_eq!(
+        (commitments[0].delivered, commitments[0].commitment.target, commitments[0].deliveries.len()),
+        (14, 24, 2)
+    );
     assert_eq!(commitments[0].deliveries[0].note.as_deref(), Some("端午节活动"));
 }
 

@@ -132,18 +132,24 @@ async fn a_volunteer_takes_a_need_from_offer_to_points(app: TestApp) {
     // A commitment (双报到、驻区单位: any helper may commit) and what it delivered.
     let year = grassroots_domain::calendar::beijing_day(chrono::Utc::now()).format("%Y").to_string();
     let commit = format!("/api/v1/helpers/{helper}/commitments");
-    let bad = post(&commit, &worker, json!({ "year": "1999", "what": "社区志愿服务", "unit": "小时", "target": "24" })).await;
+    let bad =
+        post(&commit, &worker, json!({ "year": "1999", "what": "社区志愿服务", "unit": "小时", "target": "24" })).await;
     assert_eq!(bad.error_field().as_deref(), Some("year"));
-    let committed = post(&commit, &worker, json!({ "year": year, "what": "社区志愿服务", "unit": "小时", "target": "24" })).await;
+    let committed =
+        post(&commit, &worker, json!({ "year": year, "what": "社区志愿服务", "unit": "小时", "target": "24" })).await;
     assert_eq!(committed.status, 201, "{}", committed.text());
     let today = grassroots_domain::calendar::beijing_day(chrono::Utc::now()).to_string();
     let delivered =
-        post(&format!("{commit}/1/deliveries"), &worker, json!({ "amount": "6", "on": today, "note": "重阳节活动" })).await;
+        post(&format!("{commit}/1/deliveries"), &worker, json!({ "amount": "6", "on": today, "note": "重阳节活动" }))
+            .await;
     assert_eq!(delivered.status, 201, "{}", delivered.text());
     let missing = post(&format!("{commit}/7/deliveries"), &worker, json!({ "amount": "6", "on": today })).await;
     assert_eq!(missing.error_field().as_deref(), Some("commitment"));
     let file = app.get(&format!("/api/v1/helpers/{helper}")).bearer(&worker).send().await.json();
-    assert_eq!((file["commitments"][0]["delivered"].as_i64(), file["commitments"][0]["target"].as_i64()), (Some(6), Some(24)));
+    assert_eq!(
+        (file["commitments"][0]["delivered"].as_i64(), file["commitments"][0]["target"].as_i64()),
+        (Some(6), Some(24))
+    );
     let ranking = app.get("/api/v1/helpers/ranking?region=110101001").send().await.json();
     assert_eq!(ranking["helpers"][0]["shown_name"], "张**");
     assert_eq!(ranking["helpers"][0]["minutes"], 90);

@@ -248,18 +248,50 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     Ok(out)
 }
 
+/// What one commits: what, counted in, the target, and the deliveries (days ago, amount).
+type Pledge = (&'static str, &'static str, i64, &'static [(i64, i64)]);
+/// A unit or party member: name, kind, where they work, their demo phone's number, pledges.
+type Pledger = (&'static str, HelperKind, Option<&'static str>, Option<u32>, &'static [Pledge]);
+
 /// Units based in the community and in-service party members reporting to it (驻区单位、双报到),
 /// verified, each with this year's commitments and some deliveries; how many.
-async fn commitments(store: &dyn Store, supervisor: &Actor, community: &str, now: DateTime<Utc>) -> anyhow::Result<usize> {
+async fn commitments(
+    store: &dyn Store,
+    supervisor: &Actor,
+    community: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
     let year = beijing_day(now).year().to_string();
     let today = beijing_day(now);
-    // (name, kind, affiliation, phone number, [(what, unit, target, [(days ago, amount)])])
-    type Pledge = (&'static str, &'static str, i64, &'static [(i64, i64)]);
-    let pledgers: [(&str, HelperKind, Option<&str>, Option<u32>, &[Pledge]); 4] = [
-        ("东城区第六医院", HelperKind::ResidentUnit, None, None, &[("社区义诊", "次", 4, &[(200, 1), (110, 1), (20, 1)]), ("健康讲座", "场", 6, &[(150, 2)])]),
-        ("某银行东华门支行", HelperKind::ResidentUnit, None, None, &[("开放会议室供居民议事", "次", 12, &[(300, 3), (180, 4), (40, 2)]), ("防诈骗宣传", "场", 4, &[(90, 2)])]),
-        ("林建华", HelperKind::PartyMember, Some("东城区教育委员会"), Some(7), &[("社区志愿服务", "小时", 24, &[(160, 6), (60, 8)])]),
-        ("高雪", HelperKind::PartyMember, Some("北京市某设计院"), Some(8), &[("楼门院治理设计咨询", "次", 3, &[(30, 1)])]),
+    let pledgers: [Pledger; 4] = [
+        (
+            "东城区第六医院",
+            HelperKind::ResidentUnit,
+            None,
+            None,
+            &[("社区义诊", "次", 4, &[(200, 1), (110, 1), (20, 1)]), ("健康讲座", "场", 6, &[(150, 2)])],
+        ),
+        (
+            "某银行东华门支行",
+            HelperKind::ResidentUnit,
+            None,
+            None,
+            &[("开放会议室供居民议事", "次", 12, &[(300, 3), (180, 4), (40, 2)]), ("防诈骗宣传", "场", 4, &[(90, 2)])],
+        ),
+        (
+            "林建华",
+            HelperKind::PartyMember,
+            Some("东城区教育委员会"),
+            Some(7),
+            &[("社区志愿服务", "小时", 24, &[(160, 6), (60, 8)])],
+        ),
+        (
+            "高雪",
+            HelperKind::PartyMember,
+            Some("北京市某设计院"),
+            Some(8),
+            &[("楼门院治理设计咨询", "次", 3, &[(30, 1)])],
+        ),
     ];
     for (name, kind, affiliation, phone, pledges) in pledgers {
         let registration = checked(
@@ -281,7 +313,11 @@ async fn commitments(store: &dyn Store, supervisor: &Actor, community: &str, now
                 store.register_helper(Registrant::Resident(who.id), &registration, &contact, at).await?
             }
             None => {
-                let contact = HelperContact { name: name.to_string(), contact: Some("办公室".into()), phone: Some("13800003002".into()) };
+                let contact = HelperContact {
+                    name: name.to_string(),
+                    contact: Some("办公室".into()),
+                    phone: Some("13800003002".into()),
+                };
                 store.register_helper(Registrant::Staff(supervisor), &registration, &contact, at).await?
             }
         };
@@ -294,7 +330,9 @@ async fn commitments(store: &dyn Store, supervisor: &Actor, community: &str, now
                 let on = today - Duration::days(*days);
                 // A delivery of last year's days is left out: this year's commitment counts this year.
                 if on.year() == today.year() {
-                    store.record_delivery(supervisor, helper.id, seq, on, *amount, None, now - Duration::days(*days)).await?;
+                    store
+                        .record_delivery(supervisor, helper.id, seq, on, *amount, None, now - Duration::days(*days))
+                        .await?;
                 }
             }
         }

@@ -304,7 +304,9 @@ pub async fn my_desk(
             rank: d.rank,
             commitments: d.commitments,
         },
-        None => HelperDeskBody { helper: None, tasks: Vec::new(), points: Vec::new(), rank: None, commitments: Vec::new() },
+        None => {
+            HelperDeskBody { helper: None, tasks: Vec::new(), points: Vec::new(), rank: None, commitments: Vec::new() }
+        }
     }))
 }
 

@@ -131,7 +131,9 @@ fn desk_view(state: &AppState, lang: &Lang, desk: HelperDesk) -> DeskView {
 pub(super) fn commitment_lines(commitments: &[CommitmentRecord]) -> Vec<(i32, String, i64, i64, String)> {
     commitments
         .iter()
-        .map(|c| (c.commitment.year, c.commitment.what.clone(), c.delivered, c.commitment.target, c.commitment.unit.clone()))
+        .map(|c| {
+            (c.commitment.year, c.commitment.what.clone(), c.delivered, c.commitment.target, c.commitment.unit.clone())
+        })
         .collect()
 }
 

@@ -325,7 +325,8 @@ pub async fn deliver(
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
     let note = typed.given("note");
-    match helpers::deliver(&state, &staff.user, id, n, typed.value("amount"), typed.value("on"), note.as_deref()).await {
+    match helpers::deliver(&state, &staff.user, id, n, typed.value("amount"), typed.value("on"), note.as_deref()).await
+    {
         Ok(()) => Ok(see_other(&format!("/helpers/{id}#commitments"), None)),
         Err(e) => {
             let (status, form) = typed.refused(e, &lang)?;
