@@ -48,7 +48,9 @@ test('resident pages have no serious accessibility violations', async () => {
   const fund = await page.locator('#funds a').first().getAttribute('href');
   await page.goto(`${demo.base}/projects`);
   const project = await page.locator('#projects a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001', '/projects', project]) {
+  await page.goto(`${demo.base}/compounds`);
+  const compound = await page.locator('#compounds a').first().getAttribute('href');
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001', '/projects', project, '/compounds', compound]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

@@ -28,6 +28,7 @@ pub mod patrol;
 mod places;
 pub mod privacy;
 pub mod projects;
+pub mod property;
 pub mod public;
 pub mod reference;
 pub mod residents;

@@ -25,6 +25,7 @@ pub mod needs;
 pub mod notices;
 pub mod personal;
 pub mod projects;
+pub mod property;
 pub mod public;
 pub mod queue;
 pub mod rates;

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod care;
 mod cases;
 pub mod charity;
+pub mod compounds;
 pub mod crypto;
 pub mod deliberation;
 pub mod duplicates;
@@ -56,6 +57,7 @@ pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
 pub use care::CareStore;
 pub use cases::CaseStore;
 pub use charity::CharityStore;
+pub use compounds::CompoundStore;
 pub use deliberation::DeliberationStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
@@ -93,11 +95,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, DeliberationStore, DuplicateStore, DutyStore,
-        GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore,
-        MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore,
-        SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore,
-        WarningStore,
+        AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
+        DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore,
+        KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore,
+        ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore,
+        TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -138,6 +140,7 @@ pub trait Store:
     + NeedStore
     + ServiceStore
     + ProjectStore
+    + CompoundStore
     + 'static
 {
     fn backend(&self) -> Backend;

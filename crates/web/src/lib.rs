@@ -67,6 +67,42 @@ impl std::ops::Deref for AppState {
 /// A report with its photos (6 × 5 MB) and form fields.
 const PHOTO_FORM_LIMIT: usize = 32 * 1024 * 1024;
 
+/// 五社联动 and services: a resident's help page, needs and helpers, the service centres'
+/// catalogue, applications and bookings, the services the government buys, compounds and their
+/// management. Forms that carry photos take them at a report's size.
+fn service_pages() -> Router<Arc<AppState>> {
+    let photos = || DefaultBodyLimit::max(PHOTO_FORM_LIMIT);
+    Router::new()
+        .route("/services", get(pages::services::catalogue))
+        .route("/services/{code}", get(pages::services::item))
+        .route("/services/{code}/applications", post(pages::services::apply).layer(photos()))
+        .route("/services/{code}/appointments", post(pages::services::book))
+        .route("/appointments/{id}/cancel", post(pages::services::cancel_booking))
+        .route("/applications", get(pages::services::queue))
+        .route("/applications/{id}", get(pages::services::application))
+        .route("/applications/{id}/moves", post(pages::services::act).layer(photos()))
+        .route("/compounds", get(pages::compounds::list).post(pages::compounds::add))
+        .route("/compounds/{id}", get(pages::compounds::show))
+        .route("/compounds/{id}/ratings", post(pages::compounds::rate))
+        .route("/projects", get(pages::projects::list).post(pages::projects::create))
+        .route("/projects/{id}", get(pages::projects::show))
+        .route("/projects/{id}/reports", post(pages::projects::report))
+        .route("/projects/{id}/milestones/{n}", post(pages::projects::reach))
+        .route("/projects/{id}/evaluation", post(pages::projects::evaluate))
+        .route("/help", get(pages::help::show))
+        .route("/help/register", post(pages::help::register))
+        .route("/help/needs", post(pages::help::ask))
+        .route("/needs", get(pages::needs::list).post(pages::needs::record))
+        .route("/needs/{id}", get(pages::needs::show))
+        .route("/needs/{id}/moves", post(pages::needs::act).layer(photos()))
+        .route("/helpers", get(pages::helpers::list).post(pages::helpers::register))
+        .route("/helpers/{id}", get(pages::helpers::show))
+        .route("/helpers/{id}/state", post(pages::helpers::set_state))
+        .route("/helpers/{id}/redemptions", post(pages::helpers::redeem))
+        .route("/helpers/{id}/commitments", post(pages::helpers::commit))
+        .route("/helpers/{id}/commitments/{n}/deliveries", post(pages::helpers::deliver))
+}
+
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
 /// the households' page, topics, votes, councils and their decisions, surveys.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
@@ -82,31 +118,6 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/funds", get(pages::funds::list).post(pages::funds::create))
         .route("/funds/{id}", get(pages::funds::show))
         .route("/funds/{id}/entries", post(pages::funds::record))
-        .route("/services", get(pages::services::catalogue))
-        .route("/services/{code}", get(pages::services::item))
-        .route("/services/{code}/applications", post(pages::services::apply))
-        .route("/services/{code}/appointments", post(pages::services::book))
-        .route("/appointments/{id}/cancel", post(pages::services::cancel_booking))
-        .route("/applications", get(pages::services::queue))
-        .route("/applications/{id}", get(pages::services::application))
-        .route("/applications/{id}/moves", post(pages::services::act))
-        .route("/projects", get(pages::projects::list).post(pages::projects::create))
-        .route("/projects/{id}", get(pages::projects::show))
-        .route("/projects/{id}/reports", post(pages::projects::report))
-        .route("/projects/{id}/milestones/{n}", post(pages::projects::reach))
-        .route("/projects/{id}/evaluation", post(pages::projects::evaluate))
-        .route("/help", get(pages::help::show))
-        .route("/help/register", post(pages::help::register))
-        .route("/help/needs", post(pages::help::ask))
-        .route("/needs", get(pages::needs::list).post(pages::needs::record))
-        .route("/needs/{id}", get(pages::needs::show))
-        .route("/needs/{id}/moves", post(pages::needs::act))
-        .route("/helpers", get(pages::helpers::list).post(pages::helpers::register))
-        .route("/helpers/{id}", get(pages::helpers::show))
-        .route("/helpers/{id}/state", post(pages::helpers::set_state))
-        .route("/helpers/{id}/redemptions", post(pages::helpers::redeem))
-        .route("/helpers/{id}/commitments", post(pages::helpers::commit))
-        .route("/helpers/{id}/commitments/{n}/deliveries", post(pages::helpers::deliver))
         .route("/care", get(pages::care::show))
         .route("/care/members", post(pages::care::add_member))
         .route("/care/members/{id}", get(pages::care::member))
@@ -217,6 +228,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/grids/{code}", get(pages::grid::show))
         .route("/grids/{code}/visits", post(pages::grid::record_visit))
         .merge(resident_pages(&state))
+        .merge(service_pages())
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))

@@ -103,6 +103,8 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     let fund = app.store.create_fund(&supervisor, COMMUNITY, "关爱基金", "帮扶", now).await.unwrap().id;
     app.store.upsert_service_items(&grassroots_domain::services::builtin_catalogue(), now).await.unwrap();
     let project = a_project(&app, &supervisor).await;
+    let compound = grassroots_domain::property::Compound::check("和平里小区", "北京某物业管理有限公司", None).unwrap();
+    let compound = app.store.add_compound(&supervisor, COMMUNITY, &compound, now).await.unwrap().id;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
@@ -112,6 +114,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
             p if p.starts_with("/api/v1/surveys/") => survey,
             p if p.starts_with("/api/v1/funds/") => fund,
             p if p.starts_with("/api/v1/projects/") => project,
+            p if p.starts_with("/api/v1/compounds/") => compound,
             _ => Uuid::nil(),
         };
         let mut concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);

@@ -55,7 +55,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/services/{code}"
             | "/api/v1/service-slots"
             | "/api/v1/projects"
-            | "/api/v1/projects/{id}",
+            | "/api/v1/projects/{id}"
+            | "/api/v1/compounds"
+            | "/api/v1/compounds/{id}",
         ) => Rule::Public,
         (
             "get",
@@ -80,7 +82,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/residents/me/helper"
             | "/api/v1/residents/me/needs"
             | "/api/v1/residents/me/applications"
-            | "/api/v1/residents/me/appointments",
+            | "/api/v1/residents/me/appointments"
+            | "/api/v1/compounds/{id}/ratings",
         )
         | (
             "delete",
@@ -136,7 +139,8 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/proposals/{id}/hiding"
             | "/api/v1/comments/{id}/hiding"
             | "/api/v1/funds"
-            | "/api/v1/funds/{id}/entries",
+            | "/api/v1/funds/{id}/entries"
+            | "/api/v1/compounds",
         ) => Rule::Can(&[RunParticipation]),
         (
             "post",
@@ -171,7 +175,7 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("post", "/api/v1/cases/{id}/actions") => Rule::Can(&[WorkOnCases]),
         ("get", "/api/v1/search" | "/api/v1/warnings") | ("post", "/api/v1/warnings/{id}") => Rule::Can(&[WorkOnCases]),
         ("get" | "put", "/api/v1/warnings/words") => Rule::Can(&[Administer]),
-        ("get", "/api/v1/duty") => Rule::Can(&[WorkOnCases]),
+        ("get", "/api/v1/duty" | "/api/v1/compounds/{id}/cases") => Rule::Can(&[WorkOnCases]),
         ("post", "/api/v1/duty") | ("delete", "/api/v1/duty/{id}") => Rule::Can(&[PlanDuty]),
         ("post", "/api/v1/cases/{id}/reveal" | "/api/v1/export/cases") => Rule::Can(&[WorkOnCases, RevealPersonalData]),
         ("post", "/api/v1/grids/{code}/visits") => Rule::Can(&[RecordVisits]),

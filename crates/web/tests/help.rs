@@ -105,10 +105,15 @@ async fn a_volunteer_takes_a_need_from_offer_to_points(app: TestApp) {
         .send()
         .await;
     assert_eq!(bad_hours.error_field().as_deref(), Some("hours"));
+    // A phone's photo is larger than a form: a few hundred kilobytes.
+    let photo = [PNG, vec![0_u8; 400 * 1024].as_slice()].concat();
     let reported = app
         .post(&moves)
         .bearer(&resident)
-        .multipart(&[("json", r#"{"move":"report","hours":"1.5","note":"已陪同复查"}"#)], &[("photo", "done.png", PNG)])
+        .multipart(
+            &[("json", r#"{"move":"report","hours":"1.5","note":"已陪同复查"}"#)],
+            &[("photo", "done.png", &photo)],
+        )
         .send()
         .await;
     assert_eq!(reported.json()["state"], "done", "{}", reported.text());
@@ -261,7 +266,10 @@ async fn on_the_pages_a_resident_registers_asks_and_a_volunteer_finishes(app: Te
     let reported = app
         .post(&moves)
         .header("cookie", &volunteer)
-        .multipart(&[("move", "report"), ("hours", "2"), ("note", "已送到家")], &[("photo", "rice.png", PNG)])
+        .multipart(
+            &[("move", "report"), ("hours", "2"), ("note", "已送到家")],
+            &[("photo", "rice.png", &[PNG, vec![7_u8; 300 * 1024].as_slice()].concat())],
+        )
         .send()
         .await;
     assert_eq!(reported.status, 303, "{}", reported.text());

@@ -40,6 +40,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/service-slots"),
     ("get", "/api/v1/projects"),
     ("get", "/api/v1/projects/{id}"),
+    ("get", "/api/v1/compounds"),
+    ("get", "/api/v1/compounds/{id}"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[
@@ -65,6 +67,7 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("post", "/api/v1/residents/me/applications"),
     ("post", "/api/v1/residents/me/appointments"),
     ("delete", "/api/v1/residents/me/appointments/{id}"),
+    ("post", "/api/v1/compounds/{id}/ratings"),
 ];
 /// Operations for staff or a resident: a need, read and moved by staff of its place, its helper
 /// or the resident who asked; an application, by the centre's staff or the resident who applied.

@@ -31,29 +31,6 @@ api_tests!(
     a_vote_and_a_survey_announced_by_mistake_are_withdrawn_before_they_open,
 );
 
-/// A resident signed in and linked, through their request and the grid worker's confirmation,
-/// to a household of `GRID`; their token.
-async fn linked_resident(app: &TestApp, phone: &str, door: &str) -> String {
-    let token = app.resident_token(phone).await;
-    let asked = app
-        .put("/api/v1/residents/me/household")
-        .bearer(&token)
-        .json(&json!({"community": COMMUNITY, "label": door}))
-        .send()
-        .await;
-    assert_eq!(asked.status, 200, "{}", asked.text());
-    let resident = asked.json()["resident_id"].as_str().unwrap().to_string();
-    let worker = app.login("gridworker").await;
-    let confirmed = app
-        .post(&format!("/api/v1/households/links/{resident}"))
-        .bearer(&worker)
-        .json(&json!({"decision": "confirm", "grid_code": GRID, "label": door}))
-        .send()
-        .await;
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
-    token
-}
-
 async fn a_confirmed_household_votes_once_and_nobody_reads_a_running_count(app: TestApp) {
     let token = app.resident_token("13800138000").await;
     for (body, field) in [

@@ -37,7 +37,9 @@ async fn a_resident_applies_online_and_the_centre_decides_within_its_limits(app:
     let apply = |fields: &str, files: &[(&str, &str, &[u8])]| {
         app.post("/api/v1/residents/me/applications").bearer(&resident).multipart(&[("json", fields)], files).send()
     };
-    let photo: &[(&str, &str, &[u8])] = &[("photo", "hukou.png", PNG)];
+    // A phone's photo: a few hundred kilobytes.
+    let hukou = [PNG, vec![0_u8; 500 * 1024].as_slice()].concat();
+    let photo: &[(&str, &str, &[u8])] = &[("photo", "hukou.png", &hukou)];
     for (fields, files, field) in [
         (r#"{"item":"JD-005","street_code":"110101001","name":"陈桂芝"}"#, photo, "item"),
         (r#"{"item":"JD-001","street_code":"110101001","name":"陈桂芝"}"#, &[][..], "photo"),
@@ -164,7 +166,10 @@ async fn on_the_pages_a_resident_applies_books_and_follows_their_application(app
     let applied = app
         .post("/services/JD-001/applications")
         .header("cookie", &resident)
-        .multipart(&[("street_code", "110101001"), ("name", "陈桂芝")], &[("photo", "hukou.png", PNG)])
+        .multipart(
+            &[("street_code", "110101001"), ("name", "陈桂芝")],
+            &[("photo", "hukou.png", &[PNG, vec![1_u8; 300 * 1024].as_slice()].concat())],
+        )
         .send()
         .await;
     assert_eq!(applied.status, 303, "{}", applied.text());

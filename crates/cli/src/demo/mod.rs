@@ -12,6 +12,7 @@
 //! and grids, visits and cases are generated only into an empty store.
 
 mod care;
+mod compounds;
 mod funds;
 mod help;
 mod participation;
@@ -263,6 +264,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let calendar = &store.reference().await?.calendar;
     out.push_str(&services::load(store, &users, &grids, calendar, Utc::now()).await.context("loading demo services")?);
     out.push_str(&projects::load(store, &users, &grids, Utc::now()).await.context("loading demo projects")?);
+    out.push_str(&compounds::load(store, &users, &grids, Utc::now()).await.context("loading demo compounds")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -13,6 +13,7 @@ mod backup;
 mod care;
 mod cases;
 mod charity;
+mod compounds;
 mod deliberation;
 mod duplicates;
 mod duty;

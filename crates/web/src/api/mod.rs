@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod care;
 pub(crate) mod cases;
 pub(crate) mod classify;
+pub(crate) mod compounds;
 pub(crate) mod duty;
 pub(crate) mod funds;
 pub(crate) mod grids;
@@ -92,6 +93,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(needs::router())
         .merge(services::router(state))
         .merge(projects::router(state))
+        .merge(compounds::router(state))
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

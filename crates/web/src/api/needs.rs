@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -29,7 +29,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list, record))
         .routes(routes!(show))
         .routes(routes!(suggestions))
-        .routes(routes!(act))
+        .merge(OpenApiRouter::new().routes(routes!(act)).layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT)))
         .routes(routes!(photo))
         .routes(routes!(my_needs, ask))
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
@@ -37,10 +37,15 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         )
         .routes(routes!(queue))
         .routes(routes!(show))
-        .routes(routes!(act))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(act))
+                .routes(routes!(apply))
+                .layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT)),
+        )
         .routes(routes!(file))
         .routes(routes!(day))
-        .routes(routes!(mine, apply))
+        .routes(routes!(mine))
         .routes(routes!(book))
         .routes(routes!(cancel))
 }

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod care;
 pub mod classify;
+pub mod compounds;
 pub mod dashboard;
 pub mod duty;
 pub mod funds;

@@ -544,3 +544,26 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
         rest = &rest[size + 2..];
     }
 }
+
+/// A resident signed in and linked, through their request and the grid worker's confirmation,
+/// to a household of `GRID`; their token.
+pub async fn linked_resident(app: &TestApp, phone: &str, door: &str) -> String {
+    let token = app.resident_token(phone).await;
+    let asked = app
+        .put("/api/v1/residents/me/household")
+        .bearer(&token)
+        .json(&serde_json::json!({"community": COMMUNITY, "label": door}))
+        .send()
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    let resident = asked.json()["resident_id"].as_str().unwrap().to_string();
+    let worker = app.login("gridworker").await;
+    let confirmed = app
+        .post(&format!("/api/v1/households/links/{resident}"))
+        .bearer(&worker)
+        .json(&serde_json::json!({"decision": "confirm", "grid_code": GRID, "label": door}))
+        .send()
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    token
+}
