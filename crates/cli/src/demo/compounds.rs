@@ -48,8 +48,9 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         }
     }
     let reference = store.reference().await?;
-    for (days, (compound, category, words)) in (3..).zip(CASES) {
-        let at = now - Duration::days(days);
+    for (compound, category, words) in CASES {
+        // Received as they are made, as a live case is: its id follows its receipt.
+        let at = Utc::now();
         let category = reference.taxonomy.get(category).context("a property category")?;
         let due = deadlines(&reference.calendar, category, Priority::Normal, at);
         let new = NewCase {
