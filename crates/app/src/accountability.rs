@@ -11,7 +11,7 @@ use grassroots_store::{NewAttachment, PlaceFilter, User};
 use uuid::Uuid;
 
 use crate::fields::time;
-use crate::{AppError, Platform, Result};
+use crate::{staff_places, AppError, Platform, Result};
 
 const LISTED: i64 = 200;
 const OWNER_CHARS: usize = 60;
@@ -115,10 +115,6 @@ pub async fn get(platform: &Platform, id: Uuid) -> Result<Task> {
 /// The tasks carrying out a meeting or a vote.
 pub async fn of(platform: &Platform, source: Uuid) -> Result<Vec<Task>> {
     Ok(platform.store.tasks_of(source).await?)
-}
-
-fn staff_places(staff: &User) -> PlaceFilter {
-    staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within)
 }
 
 /// The overdue tasks of the staff member's places, most overdue first (the supervisor's queue).

@@ -52,10 +52,7 @@ pub struct EndForm {
 }
 
 fn may_care(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::CareForResidents) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::CareForResidents)),
-    }
+    crate::require(staff, Capability::CareForResidents)
 }
 
 /// Today in Beijing: the day visits are counted in.

@@ -15,11 +15,11 @@ use grassroots_domain::{Capability, FieldError};
 use grassroots_store::helpers::{CommitmentRecord, Helper, HelperContact, PointsEntry, RankedHelper, Registrant};
 use grassroots_store::needs::NeedRecord;
 use grassroots_store::residents::Resident;
-use grassroots_store::{PlaceFilter, User};
+use grassroots_store::User;
 use uuid::Uuid;
 
 use crate::fields::short_text;
-use crate::{AppError, Platform, Result};
+use crate::{staff_places, AppError, Platform, Result};
 
 /// How many rows a list shows at most.
 const LISTED: i64 = 500;
@@ -69,10 +69,7 @@ pub struct HelperDesk {
 }
 
 pub(crate) fn may_coordinate(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::CoordinateHelp) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::CoordinateHelp)),
-    }
+    crate::require(staff, Capability::CoordinateHelp)
 }
 
 fn skills(raw: &[String]) -> Result<Vec<Skill>> {
@@ -146,10 +143,6 @@ pub async fn register_organisation(platform: &Platform, staff: &User, form: Help
         )),
         registered => Ok(registered?),
     }
-}
-
-fn staff_places(staff: &User) -> PlaceFilter {
-    staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within)
 }
 
 /// The helpers of the staff member's places, pending first.

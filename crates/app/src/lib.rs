@@ -53,13 +53,34 @@ use grassroots_store::{Reference, Store, StoreError};
 
 pub use error::{AppError, Result, Text};
 
-/// Refused, saying why, unless the staff member's role runs residents' participation.
-pub(crate) fn may_run_participation(staff: &grassroots_store::User) -> Result<()> {
-    match staff.role.may(grassroots_domain::Capability::RunParticipation) {
+/// Refused with the capability's reason unless the staff member's role has it.
+pub(crate) fn require(staff: &grassroots_store::User, capability: grassroots_domain::Capability) -> Result<()> {
+    match staff.role.may(capability) {
         true => Ok(()),
-        false => Err(AppError::lacks(grassroots_domain::Capability::RunParticipation)),
+        false => Err(AppError::lacks(capability)),
     }
 }
+
+/// Refused, saying why, unless the staff member's role runs residents' participation.
+pub(crate) fn may_run_participation(staff: &grassroots_store::User) -> Result<()> {
+    require(staff, grassroots_domain::Capability::RunParticipation)
+}
+
+/// The places a staff member's lists cover: their regions, a grid worker's communities, or
+/// everywhere.
+pub(crate) fn staff_places(staff: &grassroots_store::User) -> grassroots_store::PlaceFilter {
+    use grassroots_store::PlaceFilter;
+    staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within)
+}
+
+/// Who reads or moves what a resident and staff both act on (a need, an application): staff,
+/// or a signed-in resident.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    Staff(&'a grassroots_store::User),
+    Resident(&'a grassroots_store::residents::Resident),
+}
+
 pub use limits::{Limiter, RateLimit};
 pub use passwords::PasswordLimits;
 

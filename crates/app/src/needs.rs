@@ -16,12 +16,12 @@ use grassroots_domain::{FieldError, RegionLevel, RequestType};
 use grassroots_store::helpers::Helper;
 use grassroots_store::needs::{NeedActor, NeedContact, NeedHousehold, NeedRecord, NeedStep, NewNeed};
 use grassroots_store::residents::Resident;
-use grassroots_store::{NewAttachment, PlaceFilter, User};
+use grassroots_store::{NewAttachment, User};
 use uuid::Uuid;
 
 use crate::fields::short_text;
 use crate::helpers::may_coordinate;
-use crate::{AppError, Platform, Result};
+use crate::{AppError, Platform, Reader, Result};
 
 const LISTED: i64 = 500;
 /// How many helpers are suggested for a need.
@@ -69,13 +69,6 @@ pub struct MoveForm {
     pub photos: Vec<NewAttachment>,
 }
 
-/// Who is looking at or moving a need.
-#[derive(Debug, Clone, Copy)]
-pub enum Viewer<'a> {
-    Staff(&'a User),
-    Resident(&'a Resident),
-}
-
 /// A helper suggested for a need, with why they stand where they do.
 #[derive(Debug, Clone)]
 pub struct Suggestion {
@@ -96,10 +89,6 @@ pub struct NeedView {
     pub moves: Vec<NeedMove>,
 }
 
-fn today() -> NaiveDate {
-    crate::care::today()
-}
-
 fn trimmed(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
@@ -116,7 +105,7 @@ fn checked_need(source: NeedSource, community: String, form: &NeedForm) -> Resul
         part: DayPart::parse_field("part", &form.part)?,
         urgency: Urgency::parse_field("urgency", &form.urgency)?,
     }
-    .check(today())?)
+    .check(crate::care::today())?)
 }
 
 fn contact(form: &NeedForm) -> Result<NeedContact> {
@@ -214,8 +203,7 @@ pub async fn ask(platform: &Platform, resident: &Resident, form: NeedForm) -> Re
 /// The needs of the staff member's places: open ones only, or all.
 pub async fn list(platform: &Platform, staff: &User, open_only: bool) -> Result<Vec<NeedRecord>> {
     may_coordinate(staff)?;
-    let places = staff.scope.place_prefixes().map_or(PlaceFilter::Everywhere, PlaceFilter::Within);
-    Ok(platform.store.needs(&places, open_only, LISTED).await?)
+    Ok(platform.store.needs(&crate::staff_places(staff), open_only, LISTED).await?)
 }
 
 /// A resident's own requests.
@@ -224,24 +212,24 @@ pub async fn mine(platform: &Platform, resident: &Resident) -> Result<Vec<NeedRe
 }
 
 /// How a viewer stands to a need; `NotFound` if in no way (it does not exist for them).
-async fn party(platform: &Platform, viewer: Viewer<'_>, need: &NeedRecord) -> Result<(Party, Option<Helper>)> {
+async fn party(platform: &Platform, viewer: Reader<'_>, need: &NeedRecord) -> Result<(Party, Option<Helper>)> {
     let helper = match need.helper_id {
         Some(id) => platform.store.helper(id).await?,
         None => None,
     };
     match viewer {
-        Viewer::Staff(staff) => {
+        Reader::Staff(staff) => {
             may_coordinate(staff)?;
             match staff.scope.reaches(&need.community_code) {
                 true => Ok((Party::Coordinator, helper)),
                 false => Err(AppError::NotFound),
             }
         }
-        Viewer::Resident(r) if helper.as_ref().is_some_and(|h| h.resident_id == Some(r.id)) => {
+        Reader::Resident(r) if helper.as_ref().is_some_and(|h| h.resident_id == Some(r.id)) => {
             Ok((Party::Helper, helper))
         }
-        Viewer::Resident(r) if need.resident_id == Some(r.id) => Ok((Party::Requester, helper)),
-        Viewer::Resident(_) => Err(AppError::NotFound),
+        Reader::Resident(r) if need.resident_id == Some(r.id) => Ok((Party::Requester, helper)),
+        Reader::Resident(_) => Err(AppError::NotFound),
     }
 }
 
@@ -257,8 +245,8 @@ fn moves_for(need: &NeedRecord, party: Party, helper: Option<&Helper>) -> Vec<Ne
 }
 
 /// A need as its reader may see it.
-pub async fn view(platform: &Platform, viewer: Viewer<'_>, id: Uuid) -> Result<NeedView> {
-    if let Viewer::Staff(staff) = viewer {
+pub async fn view(platform: &Platform, viewer: Reader<'_>, id: Uuid) -> Result<NeedView> {
+    if let Reader::Staff(staff) = viewer {
         may_coordinate(staff)?;
     }
     let need = platform.store.need(id).await?.ok_or(AppError::NotFound)?;
@@ -279,7 +267,7 @@ pub async fn view(platform: &Platform, viewer: Viewer<'_>, id: Uuid) -> Result<N
 pub async fn suggest(platform: &Platform, staff: &User, id: Uuid) -> Result<Vec<Suggestion>> {
     may_coordinate(staff)?;
     let need = platform.store.need(id).await?.ok_or(AppError::NotFound)?;
-    if party(platform, Viewer::Staff(staff), &need).await?.0 != Party::Coordinator {
+    if party(platform, Reader::Staff(staff), &need).await?.0 != Party::Coordinator {
         return Err(AppError::NotFound);
     }
     let district = &need.community_code[..RegionLevel::County.digits()];
@@ -337,7 +325,7 @@ fn step(kind: NeedMove, form: MoveForm) -> Result<NeedStep> {
 }
 
 /// Makes a move on a need, if the mover may make it now.
-pub async fn act(platform: &Platform, mover: Viewer<'_>, id: Uuid, form: MoveForm) -> Result<NeedRecord> {
+pub async fn act(platform: &Platform, mover: Reader<'_>, id: Uuid, form: MoveForm) -> Result<NeedRecord> {
     let view = view(platform, mover, id).await?;
     let kind = NeedMove::parse_field("move", &form.action)?;
     if !view.moves.contains(&kind) {
@@ -349,19 +337,19 @@ pub async fn act(platform: &Platform, mover: Viewer<'_>, id: Uuid, form: MoveFor
     }
     let step = step(kind, form)?;
     let actor = match mover {
-        Viewer::Staff(staff) => staff.actor(),
-        Viewer::Resident(_) => grassroots_domain::Actor::Resident,
+        Reader::Staff(staff) => staff.actor(),
+        Reader::Resident(_) => grassroots_domain::Actor::Resident,
     };
     let by = match (mover, view.party) {
-        (Viewer::Staff(_), _) => NeedActor::Staff(&actor),
-        (Viewer::Resident(r), Party::Helper) => NeedActor::Helper(r.id),
-        (Viewer::Resident(r), Party::Coordinator | Party::Requester) => NeedActor::Resident(r.id),
+        (Reader::Staff(_), _) => NeedActor::Staff(&actor),
+        (Reader::Resident(r), Party::Helper) => NeedActor::Helper(r.id),
+        (Reader::Resident(r), Party::Coordinator | Party::Requester) => NeedActor::Resident(r.id),
     };
     Ok(platform.store.move_need(by, id, view.need.state, &step, Utc::now()).await?)
 }
 
 /// A photo of a need's report, for whoever may read the need.
-pub async fn photo(platform: &Platform, viewer: Viewer<'_>, id: Uuid, digest: &str) -> Result<(String, Vec<u8>)> {
+pub async fn photo(platform: &Platform, viewer: Reader<'_>, id: Uuid, digest: &str) -> Result<(String, Vec<u8>)> {
     view(platform, viewer, id).await?;
     platform.store.need_photo(id, digest).await?.ok_or(AppError::NotFound)
 }

@@ -20,16 +20,9 @@ use grassroots_store::services::{
 use grassroots_store::{NewAttachment, PlaceFilter, User};
 use uuid::Uuid;
 
-use crate::{AppError, Platform, Result};
+use crate::{AppError, Platform, Reader, Result};
 
 const LISTED: i64 = 500;
-
-/// Who reads or moves an application.
-#[derive(Debug, Clone, Copy)]
-pub enum Reader<'a> {
-    Staff(&'a User),
-    Resident(&'a Resident),
-}
 
 /// An application as its applicant fills it in.
 #[derive(Debug, Clone, Default)]
@@ -71,10 +64,7 @@ pub struct OpenSlot {
 }
 
 fn may_handle(staff: &User) -> Result<()> {
-    match staff.role.may(Capability::HandleApplications) {
-        true => Ok(()),
-        false => Err(AppError::lacks(Capability::HandleApplications)),
-    }
+    crate::require(staff, Capability::HandleApplications)
 }
 
 /// The catalogue, or the items matching every word of a search.
@@ -239,7 +229,8 @@ pub async fn file(platform: &Platform, reader: Reader<'_>, id: Uuid, digest: &st
 pub async fn open_slots(platform: &Platform, street_code: &str) -> Result<Vec<OpenSlot>> {
     let street_code = street("street_code", street_code)?;
     let today = beijing_day(Utc::now());
-    let calendar = platform.reference().calendar.clone();
+    let reference = platform.reference();
+    let calendar = &reference.calendar;
     let last = today + Duration::days(BOOK_AHEAD_DAYS);
     let taken = platform.store.slots_taken(&street_code, today, last).await?;
     let mut open = Vec::new();
@@ -270,8 +261,8 @@ pub async fn book(platform: &Platform, resident: &Resident, form: BookingForm) -
         .map_err(|_| AppError::invalid("day", "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD"))?;
     let slot = NaiveTime::parse_from_str(form.slot.trim(), "%H:%M")
         .map_err(|_| AppError::invalid("slot", "时段格式应为HH:MM", "expected a time HH:MM"))?;
-    let calendar = platform.reference().calendar.clone();
-    check_booking(day, slot, beijing_day(Utc::now()), |d| calendar.is_working_day(d))?;
+    let reference = platform.reference();
+    check_booking(day, slot, beijing_day(Utc::now()), |d| reference.calendar.is_working_day(d))?;
     let item_code = match form.item_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(code) => Some(

@@ -15,12 +15,11 @@ use grassroots_domain::helpers::{
     Availability, Commitment, DayPart, HelperKind, HelperState, Registration, RegistrationForm, Skill,
 };
 use grassroots_domain::needs::{Need, NeedSource, NeedState, Urgency};
-use grassroots_domain::residents::Mobile;
 use grassroots_domain::{Actor, Role, Scope};
 use grassroots_store::helpers::{Helper, HelperContact, PointsKind, Registrant};
 use grassroots_store::needs::{NeedActor, NeedContact, NeedHousehold, NeedStep, NewNeed};
 use grassroots_store::prelude::*;
-use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::residents::Resident;
 use grassroots_store::{AuditFilter, NewAttachment, NewUser, StoreError};
 use support::*;
 
@@ -42,16 +41,6 @@ async fn account(s: &dyn Store, username: &str, role: Role, scope: &str) -> Acto
     .await
     .unwrap()
     .actor()
-}
-
-async fn resident(s: &dyn Store, phone: &str) -> Resident {
-    let (mobile, now) = (Mobile::parse(phone).unwrap(), Utc::now());
-    s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
-    match s.sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + Duration::days(1)).await.unwrap()
-    {
-        SignIn::SignedIn(r) => r,
-        refused => panic!("{refused:?}"),
-    }
 }
 
 fn volunteer(name: &str, skills: Vec<Skill>) -> Registration {

@@ -28,7 +28,7 @@ use grassroots_store::households::LinkDecision;
 use grassroots_store::meetings::{AgendaItem, Minutes, NewMeeting, Participant};
 use grassroots_store::messages::{DueMessage, Recipient};
 use grassroots_store::prelude::*;
-use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::residents::Resident;
 use grassroots_store::surveys::{NewSurvey, Responded, UnitCases};
 use grassroots_store::votes::{Cast, NewVote};
 use grassroots_store::PlaceFilter;
@@ -54,17 +54,6 @@ async fn staff_account(s: &dyn Store, username: &str, role: Role, scope: &str) -
     .await
     .unwrap()
     .actor()
-}
-
-async fn resident(s: &dyn Store, phone: &str) -> Resident {
-    let (mobile, now) = (Mobile::parse(phone).unwrap(), Utc::now());
-    let kept = s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
-    assert_eq!(kept, grassroots_store::residents::CodeKept::Kept);
-    match s.sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + Duration::days(1)).await.unwrap()
-    {
-        SignIn::SignedIn(r) => r,
-        refused => panic!("{refused:?}"),
-    }
 }
 
 async fn a_grid_worker_confirms_or_refuses_what_residents_ask(db: TestDb) {

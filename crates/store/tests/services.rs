@@ -8,27 +8,16 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
-use grassroots_domain::residents::Mobile;
 use grassroots_domain::services::{builtin_catalogue, slots, ApplicationMove, ApplicationState};
 use grassroots_domain::{Role, Scope};
 use grassroots_store::prelude::*;
-use grassroots_store::residents::{Resident, SignIn};
+use grassroots_store::residents::Resident;
 use grassroots_store::services::{ApplicantData, ApplicationActor, ApplicationStep, NewApplication};
 use grassroots_store::{AuditFilter, NewAttachment, PlaceFilter, StoreError};
 use support::*;
 
 const STREET: &str = "110101001";
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
-
-async fn resident(s: &dyn Store, phone: &str) -> Resident {
-    let (mobile, now) = (Mobile::parse(phone).unwrap(), Utc::now());
-    s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + Duration::minutes(5)).await.unwrap();
-    match s.sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + Duration::days(1)).await.unwrap()
-    {
-        SignIn::SignedIn(r) => r,
-        refused => panic!("{refused:?}"),
-    }
-}
 
 fn photo(tail: &[u8]) -> NewAttachment {
     NewAttachment { media_type: "image/png".into(), bytes: [PNG, tail].concat() }

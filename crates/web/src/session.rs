@@ -255,3 +255,22 @@ impl FromRequestParts<Arc<AppState>> for StaffOrResident {
         }
     }
 }
+
+impl StaffOrResident {
+    pub fn reader(&self) -> grassroots_app::Reader<'_> {
+        match self {
+            Self::Staff(s) => grassroots_app::Reader::Staff(&s.user),
+            Self::Resident(r) => grassroots_app::Reader::Resident(&r.resident),
+        }
+    }
+}
+
+/// For a page that staff and residents both open: staff if signed in as staff, else the
+/// signed-in resident, else nobody.
+pub fn reader_of<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Option<grassroots_app::Reader<'a>> {
+    match (&staff.0, &resident.0) {
+        (Some(s), _) => Some(grassroots_app::Reader::Staff(&s.user)),
+        (None, Some(r)) => Some(grassroots_app::Reader::Resident(&r.resident)),
+        (None, None) => None,
+    }
+}

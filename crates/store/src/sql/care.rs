@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::events::{self, Subject};
 use super::households::household_in;
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, date_column, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::care::{CareDue, CareFlagRecord, CareMember, GridCare, RevealedMember};
 use crate::crypto::context;
@@ -54,15 +54,10 @@ fn care_places(scope: &Scope) -> PlaceFilter {
     }
 }
 
-fn date(r: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = r.try_get(column)?;
-    text.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
-}
-
 fn optional_date(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
     match r.try_get::<Option<String>, _>(column)? {
         None => Ok(None),
-        Some(_) => date(r, column).map(Some),
+        Some(_) => date_column(r, column).map(Some),
     }
 }
 
@@ -74,12 +69,12 @@ fn flag_record(r: &AnyRow) -> Result<CareFlagRecord> {
         consent: Consent {
             by: coded(ConsentBy::parse, "consent by", r.try_get("consent_by")?)?,
             form: coded(ConsentForm::parse, "consent form", r.try_get("consent_form")?)?,
-            given_on: date(r, "consent_on")?,
+            given_on: date_column(r, "consent_on")?,
             reference: r.try_get("consent_reference")?,
         },
-        began_on: date(r, "began_on")?,
+        began_on: date_column(r, "began_on")?,
         last_visited_on: optional_date(r, "last_visited_on")?,
-        next_visit_on: date(r, "next_visit_on")?,
+        next_visit_on: date_column(r, "next_visit_on")?,
         recorded_at: from_ms(r.try_get("recorded_at")?),
         ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
         end_reason: r
@@ -159,7 +154,7 @@ pub(super) async fn visited(conn: &mut AnyConnection, household: Uuid, visited_o
             continue;
         }
         let every = u32::try_from(f.try_get::<i64, _>("visit_every_days")?).unwrap_or(0);
-        let next = next_visit_due(date(f, "began_on")?, Some(visited_on), every);
+        let next = next_visit_due(date_column(f, "began_on")?, Some(visited_on), every);
         sqlx::query("UPDATE care_flags SET last_visited_on = $1, next_visit_on = $2 WHERE grid_code = $3 AND id = $4")
             .bind(visited_on.to_string())
             .bind(next.to_string())
@@ -387,7 +382,7 @@ impl crate::CareStore for SqlStore {
                 household_label: r.try_get("household_label")?,
                 grid_code: r.try_get("grid_code")?,
                 flags: vec![flag],
-                next_visit_on: date(r, "next_visit_on")?,
+                next_visit_on: date_column(r, "next_visit_on")?,
                 last_visited_on: optional_date(r, "last_visited_on")?,
             });
         }

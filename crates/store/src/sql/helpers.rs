@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, reaching, uuid_column};
+use super::rows::{coded, date_column, optional_uuid, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::helpers::{
@@ -34,13 +34,6 @@ const POINTS_COLUMNS: &str = "id, kind, need_id, minutes, points, item, balance_
 /// The helper context of a sealed value (for re-sealing too).
 pub(super) fn personal_context(id: Uuid) -> Vec<u8> {
     context(id, PERSONAL)
-}
-
-fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
-    match r.try_get::<Option<String>, _>(column)? {
-        None => Ok(None),
-        Some(_) => uuid_column(r, column).map(Some),
-    }
 }
 
 fn helper(r: &AnyRow, skills: Vec<Skill>) -> Result<Helper> {
@@ -93,23 +86,42 @@ fn points_entry(r: &AnyRow) -> Result<PointsEntry> {
 }
 
 /// The helpers of `condition` (on `h`), with their skills.
+/// How many ids one `IN (…)` lists.
+const IN_LIST: usize = 500;
+
+/// Per helper of `ids`, the values a query gives in its order: `sql` selects `helper_id`, with
+/// `{ids}` standing for the list.
+async fn per_helper<T>(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    sql: &str,
+    value: impl Fn(&AnyRow) -> Result<T>,
+) -> Result<std::collections::HashMap<String, Vec<T>>> {
+    let mut found: std::collections::HashMap<String, Vec<T>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(IN_LIST) {
+        let mut args = Args::default();
+        let list: Vec<String> = chunk.iter().map(|id| args.text(id.clone())).collect();
+        let sql = sql.replace("{ids}", &list.join(", "));
+        for row in args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
+            found.entry(row.try_get("helper_id")?).or_default().push(value(&row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The helpers of `condition` (on `h`), with their skills (read in one query, not one a helper).
 async fn helpers_where(conn: &mut AnyConnection, condition: &str, args: Args, tail: &str) -> Result<Vec<Helper>> {
     let sql = format!("SELECT {HELPER_COLUMNS} FROM helpers h WHERE {condition} {tail}");
     let rows = args.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
-    let mut helpers = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id: String = row.try_get("id")?;
-        let skills =
-            sqlx::query_scalar::<_, String>("SELECT skill FROM helper_skills WHERE helper_id = $1 ORDER BY skill")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?
-                .into_iter()
-                .map(|s| coded(Skill::parse, "skill", s))
-                .collect::<Result<Vec<_>>>()?;
-        helpers.push(helper(row, skills)?);
-    }
-    Ok(helpers)
+    let ids = rows.iter().map(|r| r.try_get("id")).collect::<Result<Vec<String>, _>>()?;
+    let mut skills = per_helper(
+        conn,
+        &ids,
+        "SELECT helper_id, skill FROM helper_skills WHERE helper_id IN ({ids}) ORDER BY skill",
+        |r| coded(Skill::parse, "skill", r.try_get("skill")?),
+    )
+    .await?;
+    rows.iter().zip(&ids).map(|(row, id)| helper(row, skills.remove(id).unwrap_or_default())).collect()
 }
 
 pub(super) async fn helper_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Helper>> {
@@ -330,17 +342,22 @@ impl crate::HelperStore for SqlStore {
             args.text(skill.as_str())
         );
         let helpers = helpers_where(&mut conn, &condition, args, "ORDER BY h.id").await?;
-        let mut available = Vec::with_capacity(helpers.len());
-        for helper in helpers {
-            let open: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM needs WHERE helper_id = $1 AND state IN ('offered', 'accepted', 'done')",
-            )
-            .bind(helper.id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
-            available.push(Available { helper, open_tasks: u32::try_from(open).unwrap_or(u32::MAX) });
-        }
-        Ok(available)
+        let ids: Vec<String> = helpers.iter().map(|h| h.id.to_string()).collect();
+        let open = per_helper(
+            &mut conn,
+            &ids,
+            "SELECT helper_id, COUNT(*) AS n FROM needs WHERE helper_id IN ({ids}) \
+             AND state IN ('offered', 'accepted', 'done') GROUP BY helper_id",
+            |r| Ok(r.try_get::<i64, _>("n")?),
+        )
+        .await?;
+        Ok(helpers
+            .into_iter()
+            .map(|helper| {
+                let n = open.get(&helper.id.to_string()).and_then(|n| n.first().copied()).unwrap_or(0);
+                Available { helper, open_tasks: u32::try_from(n).unwrap_or(u32::MAX) }
+            })
+            .collect())
     }
 
     async fn redeem_points(
@@ -485,12 +502,7 @@ impl crate::HelperStore for SqlStore {
             .await?
             .iter()
             .map(|d| {
-                let day: String = d.try_get("on_day")?;
-                Ok(Delivery {
-                    on: day.parse().map_err(|_| StoreError::Corrupt(format!("on_day: {day}")))?,
-                    amount: d.try_get("amount")?,
-                    note: d.try_get("note")?,
-                })
+                Ok(Delivery { on: date_column(d, "on_day")?, amount: d.try_get("amount")?, note: d.try_get("note")? })
             })
             .collect::<Result<_>>()?;
             records.push(CommitmentRecord {

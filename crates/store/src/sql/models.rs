@@ -8,7 +8,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::privacy::ERASED;
-use super::rows::{coded, uuid_column, AnyQuery};
+use super::rows::{coded, optional_uuid, uuid_column, AnyQuery};
 use super::{from_ms, ms, Inserts, SqlStore};
 use crate::models::{DecisionOnCase, LabelledCase, ModelInfo, NewModel};
 use crate::{Result, StoreError};
@@ -16,12 +16,6 @@ use crate::{Result, StoreError};
 const DECISION_COLUMNS: &str = "d.case_id, c.tracking_no, d.made_at, d.kind, d.category_code AS decided_category, \
      d.unit_id, d.confidence, d.reasons, d.model_version, d.target_case, c.state, c.category_code, c.lead_unit, \
      c.return_count, c.merged_into";
-
-fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
-    r.try_get::<Option<String>, _>(column)?
-        .map(|s| Uuid::parse_str(&s).map_err(|e| StoreError::Corrupt(format!("{column}: {e}"))))
-        .transpose()
-}
 
 fn decision_from_row(r: &AnyRow) -> Result<DecisionOnCase> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("machine decision: {what}"));

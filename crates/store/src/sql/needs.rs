@@ -2,7 +2,7 @@
 //! the photos of a report named after their files are written, the helper credited in the
 //! transaction that confirms.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use grassroots_domain::helpers::{DayPart, HelperState, Skill};
 use grassroots_domain::needs::{points_for, NeedMove, NeedSource, NeedState, Urgency};
 use grassroots_domain::{Actor, FieldError};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::events::{self, Subject};
 use super::helpers::{credit, helper_in};
 use super::households::household_in;
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, date_column, optional_uuid, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::needs::{NeedActor, NeedContact, NeedHousehold, NeedMoveRecord, NeedPhoto, NeedRecord, NeedStep, NewNeed};
@@ -32,15 +32,7 @@ pub(super) fn contact_context(id: Uuid) -> Vec<u8> {
     context(id, CONTACT)
 }
 
-fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
-    match r.try_get::<Option<String>, _>(column)? {
-        None => Ok(None),
-        Some(_) => uuid_column(r, column).map(Some),
-    }
-}
-
 fn need(r: &AnyRow) -> Result<NeedRecord> {
-    let day: String = r.try_get("on_day")?;
     Ok(NeedRecord {
         id: uuid_column(r, "id")?,
         community_code: r.try_get("community_code")?,
@@ -50,7 +42,7 @@ fn need(r: &AnyRow) -> Result<NeedRecord> {
         resident_id: optional_uuid(r, "resident_id")?,
         skill: coded(Skill::parse, "skill", r.try_get("skill")?)?,
         what: r.try_get("what")?,
-        on: day.parse::<NaiveDate>().map_err(|_| StoreError::Corrupt(format!("on_day: {day}")))?,
+        on: date_column(r, "on_day")?,
         part: coded(DayPart::parse, "day part", r.try_get("part")?)?,
         urgency: coded(Urgency::parse, "urgency", r.try_get("urgency")?)?,
         state: coded(NeedState::parse, "need state", r.try_get("state")?)?,

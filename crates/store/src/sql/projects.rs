@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::events::{self, Subject};
 use super::helpers::helper_in;
-use super::rows::{holding, reaching, uuid_column};
+use super::rows::{date_column, holding, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::projects::{IndicatorRecord, MilestoneRecord, ProgressReport, Project, ProjectEvaluation};
 use crate::{PlaceFilter, Result, StoreError};
@@ -19,11 +19,6 @@ const PROJECT_KIND: &str = "project";
 const PROJECT_COLUMNS: &str = "p.id, p.purchaser_unit, p.region_code, p.provider_id, h.shown_name AS provider_name, \
      p.name, p.budget_fen, p.paid_fen, p.starts_on, p.ends_on, p.evaluator, p.score, p.evaluation, p.evaluated_at, \
      p.created_at";
-
-fn day(r: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = r.try_get(column)?;
-    text.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
-}
 
 fn project(r: &AnyRow) -> Result<Project> {
     let evaluation = match (
@@ -47,8 +42,8 @@ fn project(r: &AnyRow) -> Result<Project> {
         name: r.try_get("name")?,
         budget_fen: r.try_get("budget_fen")?,
         paid_fen: r.try_get("paid_fen")?,
-        starts_on: day(r, "starts_on")?,
-        ends_on: day(r, "ends_on")?,
+        starts_on: date_column(r, "starts_on")?,
+        ends_on: date_column(r, "ends_on")?,
         indicators: Vec::new(),
         milestones: Vec::new(),
         reports: Vec::new(),
@@ -97,7 +92,7 @@ async fn filled(conn: &mut AnyConnection, mut p: Project, with_reports: bool) ->
         Ok(MilestoneRecord {
             milestone: Milestone {
                 name: r.try_get("name")?,
-                due_on: day(r, "due_on")?,
+                due_on: date_column(r, "due_on")?,
                 payment_fen: r.try_get("payment_fen")?,
                 requires,
             },

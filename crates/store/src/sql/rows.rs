@@ -71,6 +71,17 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unexpected value '{value}'"))
 }
 
+/// A nullable id column.
+pub(super) fn optional_uuid(r: &AnyRow, column: &str) -> Result<Option<Uuid>> {
+    r.try_get::<Option<String>, _>(column)?.map(|s| parse_uuid(&s)).transpose()
+}
+
+/// A `YYYY-MM-DD` column.
+pub(super) fn date_column(r: &AnyRow, column: &str) -> Result<chrono::NaiveDate> {
+    let text: String = r.try_get(column)?;
+    text.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
+}
+
 pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| corrupt("id", s))
 }

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, uuid_column};
+use super::rows::{coded, date_column, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::services::{
@@ -69,11 +69,11 @@ fn application(r: &AnyRow) -> Result<Application> {
 }
 
 fn appointment(r: &AnyRow) -> Result<Appointment> {
-    let (day, slot): (String, String) = (r.try_get("day")?, r.try_get("slot")?);
+    let slot: String = r.try_get("slot")?;
     Ok(Appointment {
         id: uuid_column(r, "id")?,
         street_code: r.try_get("street_code")?,
-        day: day.parse().map_err(|_| StoreError::Corrupt(format!("day: {day}")))?,
+        day: date_column(r, "day")?,
         slot: NaiveTime::parse_from_str(&slot, "%H:%M").map_err(|_| StoreError::Corrupt(format!("slot: {slot}")))?,
         item_code: r.try_get("item_code")?,
         booked_at: from_ms(r.try_get("booked_at")?),
@@ -493,9 +493,9 @@ impl crate::ServiceStore for SqlStore {
         .await?
         .iter()
         .map(|r| {
-            let (day, slot): (String, String) = (r.try_get("day")?, r.try_get("slot")?);
+            let slot: String = r.try_get("slot")?;
             Ok(SlotTaken {
-                day: day.parse().map_err(|_| StoreError::Corrupt(format!("day: {day}")))?,
+                day: date_column(r, "day")?,
                 slot: NaiveTime::parse_from_str(&slot, "%H:%M")
                     .map_err(|_| StoreError::Corrupt(format!("slot: {slot}")))?,
                 taken: r.try_get("taken")?,

@@ -367,3 +367,19 @@ pub fn danger_about(case_id: Uuid, tell: Vec<Uuid>) -> grassroots_store::warning
         tell,
     }
 }
+
+/// A resident signed in as a first sign-in makes one: a code kept and tried at once.
+pub async fn resident(s: &dyn Store, phone: &str) -> grassroots_store::residents::Resident {
+    let (mobile, now) = (grassroots_domain::residents::Mobile::parse(phone).unwrap(), chrono::Utc::now());
+    let kept =
+        s.keep_code(&mobile, [192, 0, 2, 1].into(), "123456", now, now + chrono::Duration::minutes(5)).await.unwrap();
+    assert_eq!(kept, grassroots_store::residents::CodeKept::Kept);
+    match s
+        .sign_in_resident(&mobile, "123456", &format!("token-{phone}"), now, now + chrono::Duration::days(1))
+        .await
+        .unwrap()
+    {
+        grassroots_store::residents::SignIn::SignedIn(r) => r,
+        refused => panic!("{refused:?}"),
+    }
+}

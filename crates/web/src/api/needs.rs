@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use grassroots_app::needs::{self, MoveForm, NeedForm, Viewer};
+use grassroots_app::needs::{self, MoveForm, NeedForm};
 use grassroots_domain::helpers::MatchReasons;
 use grassroots_domain::needs::NeedMove;
 use grassroots_store::helpers::Helper;
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::id_in_path;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, JsonWithPhotos};
-use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, StaffOrResident};
+use crate::session::{need, Can, SignedIn, StaffOrResident};
 use crate::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -32,24 +32,6 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .merge(OpenApiRouter::new().routes(routes!(act)).layer(DefaultBodyLimit::max(crate::PHOTO_FORM_LIMIT)))
         .routes(routes!(photo))
         .routes(routes!(my_needs, ask))
-}
-
-impl StaffOrResident {
-    fn need_viewer(&self) -> Viewer<'_> {
-        match self {
-            Self::Staff(s) => Viewer::Staff(&s.user),
-            Self::Resident(r) => Viewer::Resident(&r.resident),
-        }
-    }
-}
-
-/// Staff if signed in as staff, else the signed-in resident.
-pub(crate) fn viewer<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Option<Viewer<'a>> {
-    match (&staff.0, &resident.0) {
-        (Some(s), _) => Some(Viewer::Staff(&s.user)),
-        (None, Some(r)) => Some(Viewer::Resident(&r.resident)),
-        (None, None) => None,
-    }
 }
 
 /// A need: by staff, its source (`case` with the case's number, `visit` with the grid and
@@ -161,7 +143,7 @@ pub async fn show(
     someone: StaffOrResident,
     Path(id): Path<String>,
 ) -> Result<Json<NeedBodyView>, ApiError> {
-    let view = needs::view(&state, someone.need_viewer(), id_in_path(&id)?).await?;
+    let view = needs::view(&state, someone.reader(), id_in_path(&id)?).await?;
     Ok(Json(NeedBodyView { need: view.need, contact: view.contact, moves: view.moves }))
 }
 
@@ -230,7 +212,7 @@ pub async fn act(
         note: b.note,
         photos: body.photos,
     };
-    Ok(Json(needs::act(&state, someone.need_viewer(), id_in_path(&id)?, form).await?))
+    Ok(Json(needs::act(&state, someone.reader(), id_in_path(&id)?, form).await?))
 }
 
 /// A photo of a helper's report, for whoever may read the need.
@@ -246,7 +228,7 @@ pub async fn photo(
     someone: StaffOrResident,
     Path((id, digest)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (media_type, bytes) = needs::photo(&state, someone.need_viewer(), id_in_path(&id)?, &digest).await?;
+    let (media_type, bytes) = needs::photo(&state, someone.reader(), id_in_path(&id)?, &digest).await?;
     Ok(([(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], bytes))
 }
 

@@ -12,7 +12,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{NaiveDate, NaiveTime, Utc};
-use grassroots_app::services::{self, ApplicationForm, BookingForm, MoveForm, Reader};
+use grassroots_app::services::{self, ApplicationForm, BookingForm, MoveForm};
 use grassroots_domain::services::{ApplicationMove, ServiceItem};
 use grassroots_store::services::{ApplicantData, Application, Appointment};
 use serde::{Deserialize, Serialize};
@@ -48,15 +48,6 @@ pub(crate) fn router(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(mine))
         .routes(routes!(book))
         .routes(routes!(cancel))
-}
-
-impl StaffOrResident {
-    fn reader(&self) -> Reader<'_> {
-        match self {
-            Self::Staff(s) => Reader::Staff(&s.user),
-            Self::Resident(r) => Reader::Resident(&r.resident),
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -12,7 +12,7 @@ use grassroots_app::property::{self, CompoundForm};
 use grassroots_store::compounds::CompoundRecord;
 use uuid::Uuid;
 
-use super::{beijing_minutes, place_name, runs_participation, see_other, Chrome, Filled, Lang};
+use super::{beijing_minutes, communities_reached, place_name, runs_participation, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -54,17 +54,6 @@ struct CompoundsPage {
     form: Filled,
 }
 
-fn communities_of(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
-    let atlas = state.atlas();
-    atlas
-        .served_districts()
-        .flat_map(|d| atlas.children(&d.code))
-        .flat_map(|street| atlas.children(&street.code))
-        .filter(|c| staff.user.scope.reaches(c.code.as_str()))
-        .map(|c| (c.code.as_str().to_string(), place_name(state, lang, c.code.as_str())))
-        .collect()
-}
-
 async fn compounds_page(
     state: &AppState,
     staff: Option<&Staff>,
@@ -75,7 +64,7 @@ async fn compounds_page(
     let listed = property::list(state).await?;
     Ok(CompoundsPage {
         compounds: listed.iter().map(|c| compound_line(state, &lang, c)).collect(),
-        communities: runs_participation(staff).map(|s| communities_of(state, s, &lang)).unwrap_or_default(),
+        communities: runs_participation(staff).map(|s| communities_reached(state, s, &lang)).unwrap_or_default(),
         form,
         chrome: Chrome::new(lang, staff, uri),
         lang,

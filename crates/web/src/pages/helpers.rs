@@ -229,6 +229,27 @@ fn helper_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, file: Hel
     }
 }
 
+/// After a staff member's move on a helper: their page (at `anchor`), or it again with the error.
+#[allow(clippy::too_many_arguments)]
+async fn after(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    id: Uuid,
+    anchor: &str,
+    typed: Filled,
+    done: grassroots_app::Result<()>,
+) -> Result<Response, ApiError> {
+    match done {
+        Ok(()) => Ok(see_other(&format!("/helpers/{id}{anchor}"), None)),
+        Err(e) => {
+            let (status, form) = typed.refused(e, &lang)?;
+            Ok((status, Html(show_file(state, staff, lang, uri, id, form).await?.render()?)).into_response())
+        }
+    }
+}
+
 async fn show_file(
     state: &AppState,
     staff: &Staff,
@@ -263,13 +284,8 @@ pub async fn set_state(
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
     let reason = typed.given("reason");
-    match helpers::set_state(&state, &staff.user, id, typed.value("state"), reason.as_deref()).await {
-        Ok(_) => Ok(see_other(&format!("/helpers/{id}"), None)),
-        Err(e) => {
-            let (status, form) = typed.refused(e, &lang)?;
-            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
-        }
-    }
+    let done = helpers::set_state(&state, &staff.user, id, typed.value("state"), reason.as_deref()).await.map(drop);
+    after(&state, &staff, lang, &uri, id, "", typed, done).await
 }
 
 /// Redeem points; back to the helper's page.
@@ -283,13 +299,8 @@ pub async fn redeem(
 ) -> Result<Response, ApiError> {
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
-    match helpers::redeem(&state, &staff.user, id, typed.value("points"), typed.value("item")).await {
-        Ok(_) => Ok(see_other(&format!("/helpers/{id}#points"), None)),
-        Err(e) => {
-            let (status, form) = typed.refused(e, &lang)?;
-            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
-        }
-    }
+    let done = helpers::redeem(&state, &staff.user, id, typed.value("points"), typed.value("item")).await.map(drop);
+    after(&state, &staff, lang, &uri, id, "#points", typed, done).await
 }
 
 /// A commitment for a year; back to the helper's page.
@@ -304,13 +315,8 @@ pub async fn commit(
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
     let v = |name: &str| typed.value(name).to_string();
-    match helpers::commit(&state, &staff.user, id, &v("year"), &v("what"), &v("unit"), &v("target")).await {
-        Ok(()) => Ok(see_other(&format!("/helpers/{id}#commitments"), None)),
-        Err(e) => {
-            let (status, form) = typed.refused(e, &lang)?;
-            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
-        }
-    }
+    let done = helpers::commit(&state, &staff.user, id, &v("year"), &v("what"), &v("unit"), &v("target")).await;
+    after(&state, &staff, lang, &uri, id, "#commitments", typed, done).await
 }
 
 /// What a commitment delivered; back to the helper's page.
@@ -325,12 +331,7 @@ pub async fn deliver(
     let id = id_in_path(&id)?;
     let typed = Filled::new(fields);
     let note = typed.given("note");
-    match helpers::deliver(&state, &staff.user, id, n, typed.value("amount"), typed.value("on"), note.as_deref()).await
-    {
-        Ok(()) => Ok(see_other(&format!("/helpers/{id}#commitments"), None)),
-        Err(e) => {
-            let (status, form) = typed.refused(e, &lang)?;
-            Ok((status, Html(show_file(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
-        }
-    }
+    let done =
+        helpers::deliver(&state, &staff.user, id, n, typed.value("amount"), typed.value("on"), note.as_deref()).await;
+    after(&state, &staff, lang, &uri, id, "#commitments", typed, done).await
 }

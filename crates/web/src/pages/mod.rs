@@ -376,6 +376,25 @@ pub fn runs_participation(staff: Option<&Staff>) -> Option<&Staff> {
     staff.filter(|s| s.may(grassroots_domain::Capability::RunParticipation))
 }
 
+/// The communities a staff member works in (a grid worker's: their grids'), as (code,
+/// "street · community") for a form's select.
+pub fn communities_reached(
+    state: &crate::AppState,
+    staff: &crate::session::Staff,
+    lang: &Lang,
+) -> Vec<(String, String)> {
+    let atlas = state.atlas();
+    atlas
+        .served_districts()
+        .flat_map(|d| atlas.children(&d.code))
+        .flat_map(|street| atlas.children(&street.code).into_iter().map(move |c| (street, c)))
+        .filter(|(_, c)| staff.user.scope.reaches(c.code.as_str()))
+        .map(|(street, c)| {
+            (c.code.as_str().to_string(), format!("{} · {}", lang.place(&street.name), lang.place(&c.name)))
+        })
+        .collect()
+}
+
 /// A place's name as the atlas knows it (with its pinyin on English pages), or its code.
 pub fn place_name(state: &crate::AppState, lang: &Lang, code: &str) -> String {
     state.atlas().outline(code).map_or_else(|| code.to_string(), |o| lang.place(&o.name))

@@ -9,18 +9,19 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
-use grassroots_app::needs::{self, MoveForm, NeedView, Viewer};
+use grassroots_app::needs::{self, MoveForm, NeedView};
+use grassroots_app::Reader;
 use grassroots_domain::needs::{NeedState, Party};
 use grassroots_domain::RegionLevel;
 use uuid::Uuid;
 
 use super::help::{hours, need_form, need_line, HelpChoices, NeedLine};
 use super::votes::places_held;
-use super::{beijing_minutes, local_path, see_other, Chrome, Filled, Lang};
+use super::{beijing_minutes, communities_reached, local_path, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery, PageForm};
-use crate::session::{need, Can, MaybeResident, MaybeStaff, Staff};
+use crate::session::{need, reader_of, Can, MaybeResident, MaybeStaff, Staff};
 use crate::AppState;
 
 #[derive(Template)]
@@ -35,19 +36,6 @@ struct NeedsPage {
     communities: Vec<(String, String)>,
     grids: Vec<(String, String)>,
     form: Filled,
-}
-
-fn communities_reached(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
-    let atlas = state.atlas();
-    atlas
-        .served_districts()
-        .flat_map(|d| atlas.children(&d.code))
-        .flat_map(|street| atlas.children(&street.code).into_iter().map(move |c| (street, c)))
-        .filter(|(_, c)| staff.user.scope.reaches(c.code.as_str()))
-        .map(|(street, c)| {
-            (c.code.as_str().to_string(), format!("{} · {}", lang.place(&street.name), lang.place(&c.name)))
-        })
-        .collect()
 }
 
 async fn needs_page(
@@ -162,7 +150,7 @@ fn by_label(lang: &Lang, by: &str) -> String {
 
 async fn need_page(
     state: &AppState,
-    viewer: Viewer<'_>,
+    viewer: Reader<'_>,
     staff: Option<&Staff>,
     lang: Lang,
     uri: &Uri,
@@ -172,7 +160,7 @@ async fn need_page(
     let NeedView { need: n, party, contact, moves } = needs::view(state, viewer, id).await?;
     let is_coordinator = party == Party::Coordinator;
     let suggestions = match (viewer, n.state) {
-        (Viewer::Staff(user), NeedState::Open) if is_coordinator => needs::suggest(state, user, id).await?,
+        (Reader::Staff(user), NeedState::Open) if is_coordinator => needs::suggest(state, user, id).await?,
         _ => Vec::new(),
     };
     Ok(NeedPage {
@@ -232,7 +220,7 @@ pub async fn show(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Some(viewer) = crate::api::needs::viewer(&staff, &resident) else { return Ok(see_other("/help", None)) };
+    let Some(viewer) = reader_of(&staff, &resident) else { return Ok(see_other("/help", None)) };
     let page = need_page(&state, viewer, staff.0.as_ref(), lang, &uri, id_in_path(&id)?, Filled::default()).await?;
     Ok(Html(page.render()?).into_response())
 }
@@ -248,7 +236,7 @@ pub async fn act(
     Path(id): Path<String>,
     form: PageForm,
 ) -> Result<Response, ApiError> {
-    let Some(viewer) = crate::api::needs::viewer(&staff, &resident) else { return Ok(see_other("/help", None)) };
+    let Some(viewer) = reader_of(&staff, &resident) else { return Ok(see_other("/help", None)) };
     let id = id_in_path(&id)?;
     let typed = Filled::new(form.fields);
     let mv = MoveForm {

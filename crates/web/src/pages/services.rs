@@ -10,7 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use grassroots_app::services::{self, ApplicationForm, ApplicationView, BookingForm, MoveForm, Reader};
+use grassroots_app::services::{self, ApplicationForm, ApplicationView, BookingForm, MoveForm};
+use grassroots_app::Reader;
 use grassroots_domain::calendar::beijing_day;
 use grassroots_domain::services::ServiceItem;
 use grassroots_store::residents::Resident;
@@ -21,7 +22,7 @@ use super::{beijing_minutes, place_name, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery, PageForm};
-use crate::session::{need, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
+use crate::session::{need, reader_of, Can, MaybeResident, MaybeStaff, SignedIn, Staff};
 use crate::AppState;
 
 /// An application as a line of a list.
@@ -344,14 +345,6 @@ struct ApplicationPage {
 impl ApplicationPage {
     fn may(&self, code: &str) -> bool {
         self.moves.contains(&code)
-    }
-}
-
-fn reader_of<'a>(staff: &'a MaybeStaff, resident: &'a MaybeResident) -> Option<Reader<'a>> {
-    match (&staff.0, &resident.0) {
-        (Some(s), _) => Some(Reader::Staff(&s.user)),
-        (None, Some(r)) => Some(Reader::Resident(&r.resident)),
-        (None, None) => None,
     }
 }
 
