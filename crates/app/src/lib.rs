@@ -12,6 +12,7 @@ pub mod cases;
 pub mod charity;
 pub mod classify;
 pub mod deliberation;
+pub mod disputes;
 pub mod duplicates;
 pub mod duty;
 mod error;

@@ -90,6 +90,7 @@ impl Role {
                 RunParticipation,
                 CareForResidents,
                 CoordinateHelp,
+                MediateDisputes,
             ],
             Self::Supervisor => &[
                 WorkOnCases,
@@ -100,6 +101,7 @@ impl Role {
                 CareForResidents,
                 CoordinateHelp,
                 HandleApplications,
+                MediateDisputes,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -113,6 +115,7 @@ impl Role {
                 CareForResidents,
                 CoordinateHelp,
                 HandleApplications,
+                MediateDisputes,
                 Administer,
             ],
         }
@@ -160,12 +163,16 @@ pub enum Capability {
     /// accept, ask once for missing materials, approve or refuse, complete) and see its
     /// appointments: the centre's window staff, as operators are the hotline's.
     HandleApplications,
+    /// Register disputes found in one's places (矛盾纠纷排查), grade their risk, keep the
+    /// roster of mediators, and mediate, escalate or hand over those at one's level; the
+    /// parties' names are sealed like reporters'.
+    MediateDisputes,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 13] = [
+    pub const ALL: [Capability; 14] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -178,6 +185,7 @@ impl Capability {
         Self::CareForResidents,
         Self::CoordinateHelp,
         Self::HandleApplications,
+        Self::MediateDisputes,
         Self::Administer,
     ];
 
@@ -207,6 +215,10 @@ impl Capability {
             Self::HandleApplications => (
                 "只有接诉员（窗口）、督办员和管理员可以办理服务申请",
                 "only operators (the window), supervisors and administrators handle applications",
+            ),
+            Self::MediateDisputes => (
+                "只有网格员、督办员和管理员可以调处矛盾纠纷",
+                "only grid workers, supervisors and administrators mediate disputes",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -479,18 +491,16 @@ mod tests {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
-        //  CoordinateHelp, HandleApplications, Administer])
-        let table: [(Role, [bool; 13]); 7] = [
-            (Role::Operator, [true, true, false, false, true, true, false, false, false, false, false, true, false]),
-            (
-                Role::Dispatcher,
-                [false, false, false, false, true, true, true, false, false, false, false, false, false],
-            ),
-            (Role::Handler, [false, false, false, false, true, true, true, false, false, false, false, false, false]),
-            (Role::GridWorker, [true, false, true, true, true, true, true, false, true, true, true, false, false]),
-            (Role::Supervisor, [false, false, false, false, true, true, true, true, true, true, true, true, false]),
-            (Role::Leader, [false, false, false, false, false, false, true, false, false, false, false, false, false]),
-            (Role::Admin, [false, false, false, false, true, true, true, true, true, true, true, true, true]),
+        //  CoordinateHelp, HandleApplications, MediateDisputes, Administer])
+        let (t, f) = (true, false);
+        let table: [(Role, [bool; 14]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -506,6 +516,7 @@ mod tests {
             CareForResidents,
             CoordinateHelp,
             HandleApplications,
+            MediateDisputes,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

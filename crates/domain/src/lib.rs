@@ -14,6 +14,7 @@ pub mod charity;
 pub mod classify;
 pub mod decisions;
 pub mod deliberation;
+pub mod disputes;
 pub mod duplicates;
 pub mod duty;
 pub mod forecast;

@@ -41,6 +41,8 @@ pub enum ResealCursor {
     NeedContacts { after: Option<Uuid> },
     /// The names and phones of those who apply for services.
     Applicants { after: Option<Uuid> },
+    /// The parties of disputes.
+    DisputeParties { after: Option<Uuid> },
 }
 
 impl ResealCursor {

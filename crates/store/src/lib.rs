@@ -18,6 +18,7 @@ pub mod charity;
 pub mod compounds;
 pub mod crypto;
 pub mod deliberation;
+pub mod disputes;
 pub mod duplicates;
 pub mod duty;
 mod error;
@@ -59,6 +60,7 @@ pub use cases::CaseStore;
 pub use charity::CharityStore;
 pub use compounds::CompoundStore;
 pub use deliberation::DeliberationStore;
+pub use disputes::DisputeStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
 pub use error::StoreError;
@@ -96,7 +98,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
-        DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore,
+        DisputeStore, DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore,
         KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore,
         ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore,
         TaskStore, VoteStore, WarningStore,
@@ -141,6 +143,7 @@ pub trait Store:
     + ServiceStore
     + ProjectStore
     + CompoundStore
+    + DisputeStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -1,6 +1,6 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
 //! masked free text, webhook secrets, neighbours' and staff's phones, query codes kept with
-//! idempotency keys, people in care, helpers, needs' addresses, applicants) is sealed again under the new key in batches, the old
+//! idempotency keys, people in care, helpers, needs' addresses, applicants, disputes' parties) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
@@ -8,6 +8,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use grassroots_domain::care::Member;
+use grassroots_domain::disputes::{DisputeKind, DisputeOrigin, PartySide, RiskFactors};
 use grassroots_domain::helpers::{Availability, DayPart, HelperKind, Registration, RegistrationForm, Skill};
 use grassroots_domain::needs::{Need, NeedSource, Urgency};
 use grassroots_domain::services::builtin_catalogue;
@@ -18,6 +19,7 @@ use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::messages::Recipient;
 use grassroots_store::needs::{NeedActor, NeedContact, NewNeed};
 use grassroots_store::prelude::*;
+use grassroots_store::disputes::{DisputeParty, NewDispute};
 use grassroots_store::services::{ApplicantData, NewApplication};
 use grassroots_store::support::NewSupporter;
 use grassroots_store::{NewUser, ResidentPass};
@@ -125,6 +127,24 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         due_at: Utc::now(),
     };
     let application = s.submit_application(&applied, Utc::now()).await.unwrap();
+    // And the parties of a dispute.
+    let factors = RiskFactors { parties: 2, ..RiskFactors::default() };
+    let (grade, reasons) = grassroots_domain::disputes::grade(&factors);
+    let parties = vec![DisputeParty { name: "刘大妈".into(), phone: None, side: PartySide::Applicant, vulnerable: true }];
+    let dispute = NewDispute {
+        community_code: "110101001001".into(),
+        grid_code: None,
+        kind: DisputeKind::Family,
+        origin: DisputeOrigin::WalkIn,
+        case_id: None,
+        summary: "赡养费纠纷".into(),
+        place: "社区居委会".into(),
+        parties: parties.clone(),
+        factors,
+        grade,
+        reasons,
+    };
+    let disputed = s.create_dispute(&wangge, &dispute, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -132,9 +152,9 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
+        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
         "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care, \
-         the organisation, the need, the applicant"
+         the organisation, the need, the applicant, the dispute's parties"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -148,12 +168,12 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
+        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
         "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
-         one kept key, one person in care, one organisation, one need, one applicant"
+         one kept key, one person in care, one organisation, one need, one applicant, one dispute"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -176,6 +196,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.helper_contact(sunshine.id).await.unwrap(), contact, "the organisation opens under the new key");
     assert_eq!(s.need_contact(needed.id).await.unwrap(), need.contact, "the need opens under the new key");
     assert_eq!(s.applicant(application.id).await.unwrap(), applicant, "the applicant opens under the new key");
+    let opened = s.reveal_dispute_parties(&wangge, disputed.id, "回访", Utc::now()).await.unwrap();
+    assert_eq!(opened, parties, "the dispute's parties open under the new key");
     let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
     assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;

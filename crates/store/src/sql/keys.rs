@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::care::personal_context as care_context;
 use super::helpers::personal_context as helper_context;
+use super::disputes::parties_context;
 use super::identity::staff_phone_context;
 use super::needs::contact_context as need_context;
 use super::outbox::secret_context;
@@ -233,7 +234,15 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::Applicants { after } => {
                 let (values, last) = self.sealed_column(&APPLICANTS, *after, limit, applicant_context).await?;
-                (values, last.map(|after| ResealCursor::Applicants { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::Applicants { after: Some(after) },
+                    None => ResealCursor::DisputeParties { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::DisputeParties { after } => {
+                let (values, last) = self.sealed_column(&DISPUTE_PARTIES, *after, limit, parties_context).await?;
+                (values, last.map(|after| ResealCursor::DisputeParties { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -326,6 +335,13 @@ const APPLICANTS: SealedColumn = SealedColumn {
     filter: None,
     column: "applicant_enc",
     update: "UPDATE applications SET applicant_enc = $1 WHERE applicant_enc = $2 AND id = $3",
+};
+
+const DISPUTE_PARTIES: SealedColumn = SealedColumn {
+    select: "SELECT id, parties_enc FROM disputes",
+    filter: None,
+    column: "parties_enc",
+    update: "UPDATE disputes SET parties_enc = $1 WHERE parties_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

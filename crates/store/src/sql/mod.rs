@@ -15,6 +15,7 @@ mod cases;
 mod charity;
 mod compounds;
 mod deliberation;
+mod disputes;
 mod duplicates;
 mod duty;
 mod events;
