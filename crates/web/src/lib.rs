@@ -103,6 +103,17 @@ fn service_pages() -> Router<Arc<AppState>> {
         .route("/helpers/{id}/commitments/{n}/deliveries", post(pages::helpers::deliver))
 }
 
+/// 矛盾纠纷调处: the disputes of staff's places, a case converted, the rosters, the figures.
+fn dispute_pages() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/disputes", get(pages::disputes::list).post(pages::disputes::register))
+        .route("/disputes/figures", get(pages::disputes::figures))
+        .route("/disputes/{id}", get(pages::disputes::show))
+        .route("/disputes/{id}/moves", post(pages::disputes::act))
+        .route("/cases/{id}/dispute", post(pages::disputes::convert))
+        .route("/mediators", get(pages::disputes::mediators).post(pages::disputes::add_mediator))
+}
+
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
 /// the households' page, topics, votes, councils and their decisions, surveys.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
@@ -229,6 +240,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/grids/{code}/visits", post(pages::grid::record_visit))
         .merge(resident_pages(&state))
         .merge(service_pages())
+        .merge(dispute_pages())
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))

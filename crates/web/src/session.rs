@@ -165,6 +165,7 @@ pub mod need {
         CareForResidents,
         CoordinateHelp,
         HandleApplications,
+        MediateDisputes,
         Administer
     );
 }

@@ -8,6 +8,7 @@ pub(crate) mod care;
 pub(crate) mod cases;
 pub(crate) mod classify;
 pub(crate) mod compounds;
+pub(crate) mod disputes;
 pub(crate) mod duty;
 pub(crate) mod funds;
 pub(crate) mod grids;
@@ -60,6 +61,7 @@ use crate::AppState;
         (name = "care", description = "Care for those who need it most (关爱服务): household members flagged with their consent, the visits due and missed, the audited reveal of who they are"),
         (name = "services", description = "Services and five-society linkage (五社联动): charity funds and their public ledgers"),
         (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
+        (name = "disputes", description = "Disputes resolved where they arise (矛盾纠纷调处): registered, graded by stated rules, mediated, agreed and followed up, escalated community → street → district or handed to the court or arbitration; the rosters of mediators; the figures"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -94,6 +96,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(services::router(state))
         .merge(projects::router(state))
         .merge(compounds::router(state))
+        .merge(disputes::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

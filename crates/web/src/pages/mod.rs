@@ -9,6 +9,7 @@ pub mod admin;
 pub mod care;
 pub mod classify;
 pub mod compounds;
+pub mod disputes;
 pub mod dashboard;
 pub mod duty;
 pub mod funds;
@@ -154,6 +155,11 @@ impl Chrome {
     /// 为民服务中心: residents' applications and the centre's bookings.
     pub fn handles_applications(&self) -> bool {
         self.may(grassroots_domain::Capability::HandleApplications)
+    }
+
+    /// 矛盾纠纷调处: the disputes of one's places.
+    pub fn mediates(&self) -> bool {
+        self.may(grassroots_domain::Capability::MediateDisputes)
     }
 
     /// 五社联动: helpers and the needs matched to them.

@@ -860,6 +860,11 @@ struct CasePage {
     topics: Vec<(String, String)>,
     /// Whether the viewer may raise a topic from it.
     may_raise_topic: bool,
+    /// The dispute the case was converted to (矛盾纠纷调处).
+    dispute: Option<String>,
+    /// Whether the viewer may convert it into a dispute, and the kinds to choose from.
+    may_convert: bool,
+    dispute_kinds: Vec<(String, String)>,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -992,6 +997,11 @@ async fn case_page(
             .map(|t| (format!("/topics/{}", t.id), t.title))
             .collect(),
         may_raise_topic: staff.may(Capability::RunParticipation) && r.place.community_code.is_some(),
+        dispute: state.store.dispute_of_case(r.id).await?.map(|d| format!("/disputes/{d}")),
+        may_convert: staff.may(Capability::MediateDisputes)
+            && staff.may(Capability::RevealPersonalData)
+            && r.place.community_code.is_some(),
+        dispute_kinds: super::choices!(lang, grassroots_domain::disputes::DisputeKind),
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {

@@ -5,6 +5,7 @@
 //! drawn by the server.
 
 mod charts;
+mod disputes;
 pub mod forecast;
 mod headline;
 mod participation;
@@ -140,6 +141,9 @@ struct DashboardPage {
     shading: shading::Shading,
     warnings: Vec<warnings::WarningCount>,
     participation: participation::Participation,
+    disputes: disputes::Disputes,
+    /// Whether the reader mediates disputes, and may open their high-risk queue.
+    mediates: bool,
     /// Whether the reader works on cases, and may open the warnings' queue.
     works_on_cases: bool,
 }
@@ -167,7 +171,7 @@ pub async fn show(
     let reference = state.reference();
     let board =
         Board { state: &state, scope: &staff.user.scope, region, from_day, to_day, filter, lang, reference, atlas };
-    let (headline, tables, trend, charts, shading, warnings, participation) = tokio::try_join!(
+    let (headline, tables, trend, charts, shading, warnings, participation, disputes) = tokio::try_join!(
         headline::read(&board),
         tables::read(&board),
         trend::read(&board),
@@ -175,6 +179,7 @@ pub async fn show(
         shading::read(&board, shade_overdue),
         warnings::read(&board),
         participation::read(&board),
+        disputes::read(&board),
     )?;
     let region = board.region.as_str();
     let page = DashboardPage {
@@ -191,6 +196,8 @@ pub async fn show(
         shading,
         warnings,
         participation,
+        disputes,
+        mediates: staff.may(grassroots_domain::Capability::MediateDisputes),
         works_on_cases: staff.may(grassroots_domain::Capability::WorkOnCases),
         chrome: Chrome::new(lang, Some(&staff), &uri),
         lang,
