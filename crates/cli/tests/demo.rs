@@ -113,6 +113,21 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     assert!(grassroots_store::auth::verify_password("grassroots-demo", &admin.password_hash));
     assert!(store.user_by_username("handler-110101-urban-management").await.unwrap().is_some());
 
+    // Disputes in every grade and stage, loaded once; one converted from a case.
+    let disputes = store
+        .disputes(&grassroots_store::PlaceFilter::Everywhere, grassroots_store::disputes::DisputeSelection::All, 100)
+        .await
+        .unwrap();
+    assert_eq!(disputes.len(), 10, "a second run registers none");
+    for state in grassroots_domain::disputes::DisputeState::ALL {
+        assert!(disputes.iter().any(|d| d.state == *state), "no demo dispute is {}", state.as_str());
+    }
+    for grade in grassroots_domain::disputes::RiskGrade::ALL {
+        assert!(disputes.iter().any(|d| d.grade == *grade), "no demo dispute is {}", grade.as_str());
+    }
+    let converted = disputes.iter().find_map(|d| d.case_id).expect("a dispute converted from a case");
+    assert!(store.dispute_of_case(converted).await.unwrap().is_some());
+
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
     let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();

@@ -13,6 +13,7 @@
 
 mod care;
 mod compounds;
+mod disputes;
 mod funds;
 mod help;
 mod participation;
@@ -265,6 +266,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&services::load(store, &users, &grids, calendar, Utc::now()).await.context("loading demo services")?);
     out.push_str(&projects::load(store, &users, &grids, Utc::now()).await.context("loading demo projects")?);
     out.push_str(&compounds::load(store, &users, &grids, Utc::now()).await.context("loading demo compounds")?);
+    out.push_str(&disputes::load(store, &users, &grids, Utc::now()).await.context("loading demo disputes")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {
