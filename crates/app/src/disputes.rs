@@ -262,6 +262,14 @@ pub async fn convert(platform: &Platform, staff: &User, case_id: Uuid, form: Dis
         Some(s) => s.to_string(),
         None => case.description.chars().take(grassroots_domain::disputes::TEXT_CHARS).collect(),
     };
+    // Where it arose: as the form says, else the case's address, else its grid or community.
+    let atlas = platform.atlas();
+    let named = |code: &Option<String>| code.as_deref().and_then(|c| atlas.outline(c)).map(|o| o.name.clone());
+    let place = trimmed(Some(&form.place))
+        .map(str::to_string)
+        .or_else(|| case.place.address.clone())
+        .or_else(|| named(&case.place.grid_code))
+        .unwrap_or_else(|| named(&Some(community.clone())).unwrap_or_else(|| community.clone()));
     let (grade, reasons) = grade(&factors);
     let new = NewDispute {
         community_code: community,
@@ -270,7 +278,7 @@ pub async fn convert(platform: &Platform, staff: &User, case_id: Uuid, form: Dis
         origin: DisputeOrigin::Case,
         case_id: Some(case_id),
         summary: check_text("summary", &summary, 4)?,
-        place: short_text("place", case.place.address.as_deref().unwrap_or(&form.place), 100)?,
+        place: short_text("place", &place, 100)?,
         parties,
         factors,
         grade,

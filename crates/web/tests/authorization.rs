@@ -187,6 +187,14 @@ fn rule(method: &str, path: &str) -> Rule {
             Rule::Can(&[CareForResidents])
         }
         ("post", "/api/v1/care/members/{id}/reveal") => Rule::Can(&[CareForResidents, RevealPersonalData]),
+        ("get", "/api/v1/disputes" | "/api/v1/disputes/{id}" | "/api/v1/mediators")
+        | ("post", "/api/v1/disputes" | "/api/v1/disputes/{id}/moves" | "/api/v1/disputes/{id}/grade" | "/api/v1/mediators") => {
+            Rule::Can(&[MediateDisputes])
+        }
+        ("post", "/api/v1/disputes/{id}/parties" | "/api/v1/cases/{id}/dispute") => {
+            Rule::Can(&[MediateDisputes, RevealPersonalData])
+        }
+        ("get", "/api/v1/disputes/figures") => Rule::Can(&[ViewStatistics]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -299,7 +307,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 19] = [
+    let pages: [(&str, Rule); 22] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -315,6 +323,9 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/needs", Rule::Can(&[CoordinateHelp])),
         ("/helpers", Rule::Can(&[CoordinateHelp])),
         ("/applications", Rule::Can(&[HandleApplications])),
+        ("/disputes", Rule::Can(&[MediateDisputes])),
+        ("/mediators", Rule::Can(&[MediateDisputes])),
+        ("/disputes/figures", Rule::Can(&[ViewStatistics])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),
