@@ -195,13 +195,21 @@ pub async fn register(platform: &Platform, staff: &User, form: DisputeForm) -> R
     };
     let community = community(&form.community_code)?;
     let grid = match (origin, trimmed(form.grid_code.as_deref())) {
-        (DisputeOrigin::Screening, Some(g)) if g.starts_with(&community) && staff.scope.reaches(g) => Some(g.to_string()),
+        (DisputeOrigin::Screening, Some(g)) if g.starts_with(&community) && staff.scope.reaches(g) => {
+            Some(g.to_string())
+        }
         (DisputeOrigin::Screening, _) => {
-            return Err(AppError::invalid("grid_code", "请选择排查发现纠纷的网格", "choose the grid where it was found"))
+            return Err(AppError::invalid(
+                "grid_code",
+                "请选择排查发现纠纷的网格",
+                "choose the grid where it was found",
+            ))
         }
         (_, None) => None,
         (_, Some(g)) if g.starts_with(&community) && g.len() == RegionLevel::Grid.digits() => Some(g.to_string()),
-        (_, Some(_)) => return Err(AppError::invalid("grid_code", "网格应在所选社区内", "the grid lies in the community")),
+        (_, Some(_)) => {
+            return Err(AppError::invalid("grid_code", "网格应在所选社区内", "the grid lies in the community"))
+        }
     };
     if !staff.scope.reaches(&community) {
         return Err(outside_places());
@@ -235,7 +243,11 @@ pub async fn convert(platform: &Platform, staff: &User, case_id: Uuid, form: Dis
     let detail = platform.store.case_detail(&staff.scope, case_id).await?.ok_or(AppError::NotFound)?;
     let case = detail.record;
     let community = case.place.community_code.clone().ok_or_else(|| {
-        AppError::invalid("case", "案件没有落到社区，不能转为纠纷", "the case lies in no community: it cannot be converted")
+        AppError::invalid(
+            "case",
+            "案件没有落到社区，不能转为纠纷",
+            "the case lies in no community: it cannot be converted",
+        )
     })?;
     let mut named = Vec::new();
     let mut earlier = 0;
@@ -364,19 +376,29 @@ fn step(kind: DisputeMove, form: DisputeMoveForm, dispute: &DisputeRecord) -> Re
                 // A fortnight, the common first return visit.
                 None => on + Duration::days(14),
             };
-            DisputeStep::Agree { on, terms: check_text("terms", form.terms.as_deref().unwrap_or_default(), 4)?, follow_up_on }
+            DisputeStep::Agree {
+                on,
+                terms: check_text("terms", form.terms.as_deref().unwrap_or_default(), 4)?,
+                follow_up_on,
+            }
         }
         DisputeMove::FollowUp => {
             let kept = match trimmed(form.outcome.as_deref()) {
                 Some("kept") => true,
                 Some("broken") => false,
-                _ => return Err(AppError::invalid("outcome", "请选择协议是否履行", "say whether the agreement is kept")),
+                _ => {
+                    return Err(AppError::invalid("outcome", "请选择协议是否履行", "say whether the agreement is kept"))
+                }
             };
             let note = match kept {
                 true => trimmed(form.note.as_deref()).map(|n| check_text("note", n, 0)).transpose()?,
                 false => Some(note(4)?),
             };
-            DisputeStep::FollowUp { on: check_past_day("on", day("on", form.on.as_deref())?, registered, today)?, kept, note }
+            DisputeStep::FollowUp {
+                on: check_past_day("on", day("on", form.on.as_deref())?, registered, today)?,
+                kept,
+                note,
+            }
         }
         DisputeMove::Escalate => DisputeStep::Escalate { note: note(4)? },
         DisputeMove::Refer => DisputeStep::Refer {
@@ -396,7 +418,11 @@ pub async fn act(platform: &Platform, staff: &User, id: Uuid, form: DisputeMoveF
         kind.to(view.dispute.state, true)?;
         return Err(AppError::Forbidden(crate::Text::new(
             format!("纠纷由{}调处，您不能{}", view.dispute.level.label_zh(), kind.label_zh()),
-            format!("the dispute is handled at the {} level: you may not {}", view.dispute.level.label_en(), kind.label_en()),
+            format!(
+                "the dispute is handled at the {} level: you may not {}",
+                view.dispute.level.label_en(),
+                kind.label_en()
+            ),
         )));
     }
     let step = step(kind, form, &view.dispute)?;
@@ -445,7 +471,9 @@ pub async fn add_mediator(platform: &Platform, staff: &User, region: &str, kind:
     let region = RegionCode::parse(region.trim())
         .ok()
         .filter(|c| matches!(c.level(), RegionLevel::Community | RegionLevel::Township | RegionLevel::County))
-        .ok_or_else(|| AppError::invalid("region_code", "请选择社区、街道或区", "choose a community, street or district"))?;
+        .ok_or_else(|| {
+            AppError::invalid("region_code", "请选择社区、街道或区", "choose a community, street or district")
+        })?;
     let kind = MediatorKind::parse_field("kind", kind)?;
     let name = short_text("name", name, 30)?;
     match platform.store.add_mediator(&staff.actor(), region.as_str(), kind, &name, Utc::now()).await {
@@ -464,7 +492,12 @@ pub async fn roster(platform: &Platform, staff: &User) -> Result<Vec<Mediator>> 
 
 /// The disputes of the caller's places registered in `[from, to)`: counts by kind and grade,
 /// the success rate, the time to agree, recurrences. Leaders read them too (aggregates only).
-pub async fn figures(platform: &Platform, staff: &User, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<DisputeFigures> {
+pub async fn figures(
+    platform: &Platform,
+    staff: &User,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<DisputeFigures> {
     require(staff, Capability::ViewStatistics)?;
     if to <= from {
         return Err(AppError::invalid("to", "结束日期应晚于开始日期", "the end falls after the start"));

@@ -232,7 +232,8 @@ pub const REPEATED_REPORTS: u32 = 3;
 /// - a vulnerable party raises the grade the others give by one.
 pub fn grade(f: &RiskFactors) -> (RiskGrade, Vec<GradeReason>) {
     use RiskGrade::*;
-    let rule = |applies: bool, grade: RiskGrade, zh: String, en: String| applies.then_some(GradeReason { grade, zh, en });
+    let rule =
+        |applies: bool, grade: RiskGrade, zh: String, en: String| applies.then_some(GradeReason { grade, zh, en });
     let group = f.parties >= GROUP_PARTIES;
     let mut reasons: Vec<GradeReason> = [
         rule(f.threat_of_violence, Red, "有暴力倾向或扬言报复".into(), "a threat of violence or revenge".into()),
@@ -244,14 +245,24 @@ pub fn grade(f: &RiskFactors) -> (RiskGrade, Vec<GradeReason>) {
             format!("a group dispute of {GROUP_PARTIES} parties or more, petitioned to a higher level"),
         ),
         rule(f.petitioned_higher, Orange, "已越级上访".into(), "petitioned to a higher level".into()),
-        rule(group, Orange, format!("涉及{}方及以上（群体性）", f.parties), format!("{} parties: a group dispute", f.parties)),
+        rule(
+            group,
+            Orange,
+            format!("涉及{}方及以上（群体性）", f.parties),
+            format!("{} parties: a group dispute", f.parties),
+        ),
         rule(
             f.earlier_reports >= REPEATED_REPORTS,
             Orange,
             format!("此前已反复反映{}次", f.earlier_reports),
             format!("reported {} times before", f.earlier_reports),
         ),
-        rule(!group && f.parties >= MANY_PARTIES, Yellow, format!("涉及{}方", f.parties), format!("{} parties", f.parties)),
+        rule(
+            !group && f.parties >= MANY_PARTIES,
+            Yellow,
+            format!("涉及{}方", f.parties),
+            format!("{} parties", f.parties),
+        ),
         rule(
             (1..REPEATED_REPORTS).contains(&f.earlier_reports),
             Yellow,
@@ -297,10 +308,17 @@ pub fn check_text(field: &'static str, raw: &str, min: usize) -> Result<String, 
 
 /// Checks a day a session was held or a follow-up made: not after today, not before the
 /// dispute was registered.
-pub fn check_past_day(field: &'static str, day: NaiveDate, registered: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+pub fn check_past_day(
+    field: &'static str,
+    day: NaiveDate,
+    registered: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
     match (registered..=today).contains(&day) {
         true => Ok(day),
-        false => Err(FieldError::new(field, "日期应在登记之日到今天之间", "the day lies between registration and today")),
+        false => {
+            Err(FieldError::new(field, "日期应在登记之日到今天之间", "the day lies between registration and today"))
+        }
     }
 }
 
@@ -417,7 +435,10 @@ mod tests {
 
     #[test]
     fn texts_and_days_are_checked() {
-        assert_eq!(check_text("summary", "邻居装修噪音扰民，多次协商未果", 4).unwrap(), "邻居装修噪音扰民，多次协商未果");
+        assert_eq!(
+            check_text("summary", "邻居装修噪音扰民，多次协商未果", 4).unwrap(),
+            "邻居装修噪音扰民，多次协商未果"
+        );
         assert_eq!(check_text("summary", "电话13800138000", 4).unwrap_err().field, "summary");
         assert_eq!(check_text("terms", "", 4).unwrap_err().field, "terms");
         let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();

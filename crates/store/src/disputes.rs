@@ -144,14 +144,37 @@ pub struct NewDispute {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DisputeStep {
     /// The mediators from now on, from the rosters of the dispute's places.
-    Assign { mediators: Vec<Uuid> },
-    Session { on: NaiveDate, present: Vec<u32>, note: String },
-    Agree { on: NaiveDate, terms: String, follow_up_on: NaiveDate },
-    FollowUp { on: NaiveDate, kept: bool, note: Option<String> },
-    Escalate { note: String },
-    Refer { to: ReferredTo, note: String },
-    Fail { note: String },
-    Withdraw { note: String },
+    Assign {
+        mediators: Vec<Uuid>,
+    },
+    Session {
+        on: NaiveDate,
+        present: Vec<u32>,
+        note: String,
+    },
+    Agree {
+        on: NaiveDate,
+        terms: String,
+        follow_up_on: NaiveDate,
+    },
+    FollowUp {
+        on: NaiveDate,
+        kept: bool,
+        note: Option<String>,
+    },
+    Escalate {
+        note: String,
+    },
+    Refer {
+        to: ReferredTo,
+        note: String,
+    },
+    Fail {
+        note: String,
+    },
+    Withdraw {
+        note: String,
+    },
 }
 
 impl DisputeStep {
@@ -245,8 +268,12 @@ pub trait DisputeStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<DisputeParty>>;
     /// Disputes of the places, the highest grade first, then the oldest.
-    async fn disputes(&self, places: &PlaceFilter, selection: DisputeSelection, limit: i64)
-        -> Result<Vec<DisputeRecord>>;
+    async fn disputes(
+        &self,
+        places: &PlaceFilter,
+        selection: DisputeSelection,
+        limit: i64,
+    ) -> Result<Vec<DisputeRecord>>;
     /// Makes a move decided on the dispute in state `from` at level `level`: refused on `move`
     /// (and nothing written) if it has moved since. Mediators assigned are of its rosters
     /// (refused on `mediators`).
@@ -271,5 +298,6 @@ pub trait DisputeStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<DisputeRecord>;
     /// The tally of the disputes of the places registered in `[from, to)`.
-    async fn dispute_tally(&self, places: &PlaceFilter, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<DisputeTally>;
+    async fn dispute_tally(&self, places: &PlaceFilter, from: DateTime<Utc>, to: DateTime<Utc>)
+        -> Result<DisputeTally>;
 }

@@ -98,10 +98,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
-        DisputeStore, DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore, IdentityStore, JobStore,
-        KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore, PrivacyStore, ProjectStore,
-        ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore,
-        TaskStore, VoteStore, WarningStore,
+        DisputeStore, DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore,
+        IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore,
+        PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store,
+        SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 

@@ -96,9 +96,14 @@ async fn a_dispute_is_graded_mediated_agreed_and_settled_once_the_agreement_is_k
     let d = s.move_dispute(&worker, d.id, at, &assign, now).await.unwrap();
     assert_eq!((d.state, d.mediators.len()), (DisputeState::Mediating, 2));
     let mediating = (DisputeState::Mediating, DisputeLevel::Community);
-    let session = DisputeStep::Session { on: day(0), present: vec![0, 1], note: "双方到场，同意先查明漏水原因".into() };
+    let session = DisputeStep::Session {
+        on: day(0), present: vec![0, 1], note: "双方到场，同意先查明漏水原因".into()
+    };
     s.move_dispute(&worker, d.id, mediating, &session, now).await.unwrap();
-    let agree = DisputeStep::Agree { on: day(0), terms: "楼上负责维修防水层，赔偿楼下2000元".into(), follow_up_on: day(-14) };
+    let agree =
+        DisputeStep::Agree {
+            on: day(0), terms: "楼上负责维修防水层，赔偿楼下2000元".into(), follow_up_on: day(-14)
+        };
     let d = s.move_dispute(&worker, d.id, mediating, &agree, now).await.unwrap();
     assert_eq!(d.state, DisputeState::Agreed);
     assert!(d.agreed_at.is_some());
@@ -142,7 +147,10 @@ async fn a_dispute_is_escalated_level_by_level_and_each_acts_only_at_its_own(db:
     let s = &*db.store;
     let now = Utc::now();
     let Levels { worker, street, district } = levels();
-    let d = s.create_dispute(&worker, &new_dispute(RiskFactors { parties: 2, ..RiskFactors::default() }), now).await.unwrap();
+    let d = s
+        .create_dispute(&worker, &new_dispute(RiskFactors { parties: 2, ..RiskFactors::default() }), now)
+        .await
+        .unwrap();
     assert_eq!(d.grade, RiskGrade::Blue);
     let at_community = (DisputeState::Registered, DisputeLevel::Community);
     let up = DisputeStep::Escalate { note: "社区调解未果".into() };
@@ -164,7 +172,10 @@ async fn a_dispute_is_escalated_level_by_level_and_each_acts_only_at_its_own(db:
     assert_eq!(levels, [DisputeLevel::Street, DisputeLevel::District, DisputeLevel::District]);
 
     // Regraded on a new threat: the change logged with its reasons and note.
-    let other = s.create_dispute(&worker, &new_dispute(RiskFactors { parties: 2, ..RiskFactors::default() }), now).await.unwrap();
+    let other = s
+        .create_dispute(&worker, &new_dispute(RiskFactors { parties: 2, ..RiskFactors::default() }), now)
+        .await
+        .unwrap();
     let threat = RiskFactors { parties: 2, threat_of_violence: true, ..RiskFactors::default() };
     let (g, reasons) = grade(&threat);
     let regraded = s.regrade_dispute(&worker, other.id, &threat, g, &reasons, "被申请人扬言报复", now).await.unwrap();
@@ -192,7 +203,8 @@ async fn a_case_is_converted_once_and_of_ten_moves_at_once_one_passes(db: TestDb
     let now = Utc::now();
     let Levels { worker, .. } = levels();
     let case = world.report(&*s, "邻居长期占用楼道堆放杂物，协商无果", Some("13800138000")).await;
-    let converted = NewDispute { origin: DisputeOrigin::Case, case_id: Some(case.id), ..new_dispute(RiskFactors::default()) };
+    let converted =
+        NewDispute { origin: DisputeOrigin::Case, case_id: Some(case.id), ..new_dispute(RiskFactors::default()) };
     let d = s.create_dispute(&worker, &converted, now).await.unwrap();
     assert_eq!(s.dispute_of_case(case.id).await.unwrap(), Some(d.id));
     let twice = s.create_dispute(&worker, &converted, now).await;
@@ -204,7 +216,8 @@ async fn a_case_is_converted_once_and_of_ten_moves_at_once_one_passes(db: TestDb
             let (s, actor): (Arc<dyn Store>, _) = (s.clone(), worker.clone());
             tokio::spawn(async move {
                 let assign = DisputeStep::Assign { mediators: vec![mediator.id] };
-                s.move_dispute(&actor, d.id, (DisputeState::Registered, DisputeLevel::Community), &assign, Utc::now()).await
+                s.move_dispute(&actor, d.id, (DisputeState::Registered, DisputeLevel::Community), &assign, Utc::now())
+                    .await
             })
         })
         .collect();

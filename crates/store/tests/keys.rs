@@ -14,12 +14,12 @@ use grassroots_domain::needs::{Need, NeedSource, Urgency};
 use grassroots_domain::services::builtin_catalogue;
 use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::{DataKey, KeyId};
+use grassroots_store::disputes::{DisputeParty, NewDispute};
 use grassroots_store::helpers::{HelperContact, Registrant};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::messages::Recipient;
 use grassroots_store::needs::{NeedActor, NeedContact, NewNeed};
 use grassroots_store::prelude::*;
-use grassroots_store::disputes::{DisputeParty, NewDispute};
 use grassroots_store::services::{ApplicantData, NewApplication};
 use grassroots_store::support::NewSupporter;
 use grassroots_store::{NewUser, ResidentPass};
@@ -130,7 +130,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     // And the parties of a dispute.
     let factors = RiskFactors { parties: 2, ..RiskFactors::default() };
     let (grade, reasons) = grassroots_domain::disputes::grade(&factors);
-    let parties = vec![DisputeParty { name: "刘大妈".into(), phone: None, side: PartySide::Applicant, vulnerable: true }];
+    let parties =
+        vec![DisputeParty { name: "刘大妈".into(), phone: None, side: PartySide::Applicant, vulnerable: true }];
     let dispute = NewDispute {
         community_code: "110101001001".into(),
         grid_code: None,

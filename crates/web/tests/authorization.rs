@@ -188,9 +188,10 @@ fn rule(method: &str, path: &str) -> Rule {
         }
         ("post", "/api/v1/care/members/{id}/reveal") => Rule::Can(&[CareForResidents, RevealPersonalData]),
         ("get", "/api/v1/disputes" | "/api/v1/disputes/{id}" | "/api/v1/mediators")
-        | ("post", "/api/v1/disputes" | "/api/v1/disputes/{id}/moves" | "/api/v1/disputes/{id}/grade" | "/api/v1/mediators") => {
-            Rule::Can(&[MediateDisputes])
-        }
+        | (
+            "post",
+            "/api/v1/disputes" | "/api/v1/disputes/{id}/moves" | "/api/v1/disputes/{id}/grade" | "/api/v1/mediators",
+        ) => Rule::Can(&[MediateDisputes]),
         ("post", "/api/v1/disputes/{id}/parties" | "/api/v1/cases/{id}/dispute") => {
             Rule::Can(&[MediateDisputes, RevealPersonalData])
         }

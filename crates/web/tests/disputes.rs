@@ -47,10 +47,16 @@ async fn a_dispute_is_registered_graded_mediated_and_escalated(app: TestApp) {
     let moves = format!("/api/v1/disputes/{id}/moves");
 
     // The roster: the community's; a mediator of another community's roster is refused.
-    let mediator = post("/api/v1/mediators", &worker, json!({ "region_code": COMMUNITY, "kind": "peoples_mediator", "name": "赵调解" })).await;
+    let mediator = post(
+        "/api/v1/mediators",
+        &worker,
+        json!({ "region_code": COMMUNITY, "kind": "peoples_mediator", "name": "赵调解" }),
+    )
+    .await;
     assert_eq!(mediator.status, 201, "{}", mediator.text());
     let mediator = mediator.json()["id"].as_str().unwrap().to_string();
-    let bad_kind = post("/api/v1/mediators", &worker, json!({ "region_code": COMMUNITY, "kind": "judge", "name": "某" })).await;
+    let bad_kind =
+        post("/api/v1/mediators", &worker, json!({ "region_code": COMMUNITY, "kind": "judge", "name": "某" })).await;
     assert_eq!(bad_kind.error_field().as_deref(), Some("kind"));
     let agree_early = post(&moves, &worker, json!({ "move": "agree", "on": "2026-01-01", "terms": "赔偿" })).await;
     assert_eq!(agree_early.error_field().as_deref(), Some("move"), "no agreement before mediation");
@@ -58,9 +64,15 @@ async fn a_dispute_is_registered_graded_mediated_and_escalated(app: TestApp) {
     let assigned = post(&moves, &worker, json!({ "move": "assign", "mediators": [mediator] })).await.json();
     assert_eq!(assigned["state"], "mediating");
     let today = chrono::Utc::now().with_timezone(&grassroots_domain::calendar::beijing()).date_naive().to_string();
-    let session = post(&moves, &worker, json!({ "move": "session", "on": today, "present": [0, 5], "note": "双方到场" })).await;
+    let session =
+        post(&moves, &worker, json!({ "move": "session", "on": today, "present": [0, 5], "note": "双方到场" })).await;
     assert_eq!(session.error_field().as_deref(), Some("present"), "only named parties attend");
-    let session = post(&moves, &worker, json!({ "move": "session", "on": today, "present": [0, 1], "note": "双方到场，先查漏水原因" })).await;
+    let session = post(
+        &moves,
+        &worker,
+        json!({ "move": "session", "on": today, "present": [0, 1], "note": "双方到场，先查漏水原因" }),
+    )
+    .await;
     assert_eq!(session.status, 200, "{}", session.text());
 
     // Regraded on a threat: red, with the note.
@@ -85,18 +97,26 @@ async fn a_dispute_is_registered_graded_mediated_and_escalated(app: TestApp) {
     let other = app.login("gridworker-other").await;
     assert_eq!(app.get(&format!("/api/v1/disputes/{id}")).bearer(&other).send().await.status, 404);
     let supervisor = app.login("supervisor").await;
-    let referred = post(&moves, &supervisor, json!({ "move": "refer", "referred_to": "court", "note": "当事人同意诉调对接" })).await.json();
+    let referred =
+        post(&moves, &supervisor, json!({ "move": "refer", "referred_to": "court", "note": "当事人同意诉调对接" }))
+            .await
+            .json();
     assert_eq!((referred["state"].as_str(), referred["referred_to"].as_str()), (Some("referred"), Some("court")));
 
     // The parties in full for a reason; the leader reads the figures, not the dispute.
     let no_reason = post(&format!("/api/v1/disputes/{id}/parties"), &worker, json!({})).await;
     assert_eq!(no_reason.error_field().as_deref(), Some("reason"));
-    let parties = post(&format!("/api/v1/disputes/{id}/parties"), &worker, json!({ "reason": "联系当事人" })).await.json();
+    let parties =
+        post(&format!("/api/v1/disputes/{id}/parties"), &worker, json!({ "reason": "联系当事人" })).await.json();
     assert_eq!(parties["parties"][0]["phone"], "13912345678");
     let leader = app.login("leader").await;
     assert_eq!(app.get(&format!("/api/v1/disputes/{id}")).bearer(&leader).send().await.status, 403);
     let figures = app.get("/api/v1/disputes/figures").bearer(&leader).send().await.json();
-    assert_eq!((figures["tally"]["referred"].as_i64(), figures["success_rate"].as_f64()), (Some(1), Some(0.0)), "{figures}");
+    assert_eq!(
+        (figures["tally"]["referred"].as_i64(), figures["success_rate"].as_f64()),
+        (Some(1), Some(0.0)),
+        "{figures}"
+    );
     let bad_period = app.get("/api/v1/disputes/figures?from=2026-13-01").bearer(&leader).send().await;
     assert_eq!(bad_period.error_field().as_deref(), Some("from"));
 }
@@ -111,7 +131,10 @@ async fn a_case_is_converted_and_the_pages_serve_each_level(app: TestApp) {
         .await;
     let case_id = case["id"].as_str().unwrap().to_string();
     let convert = |kind: &str| {
-        app.post(&format!("/api/v1/cases/{case_id}/dispute")).bearer(&worker).json(&json!({ "kind": kind, "parties": [{ "name": "对门住户", "side": "respondent" }] })).send()
+        app.post(&format!("/api/v1/cases/{case_id}/dispute"))
+            .bearer(&worker)
+            .json(&json!({ "kind": kind, "parties": [{ "name": "对门住户", "side": "respondent" }] }))
+            .send()
     };
     assert_eq!(convert("quarrel").await.error_field().as_deref(), Some("kind"));
     let converted = convert("neighbours").await;
@@ -128,7 +151,10 @@ async fn a_case_is_converted_and_the_pages_serve_each_level(app: TestApp) {
     let case_page = app.get(&format!("/cases/{case_id}")).header("cookie", &cookie).send().await.text();
     assert!(case_page.contains(&format!("/disputes/{id}")), "the case links to the dispute");
     let page = app.get(&format!("/disputes/{id}")).header("cookie", &cookie).send().await.text();
-    assert!(page.contains("id=\"dispute-grade\"") && page.contains("id=\"assign-form\"") && page.contains("/cases/"), "{page}");
+    assert!(
+        page.contains("id=\"dispute-grade\"") && page.contains("id=\"assign-form\"") && page.contains("/cases/"),
+        "{page}"
+    );
     assert!(!page.contains(NAME), "the caller's name is masked");
     let revealed = app
         .post(&format!("/disputes/{id}/moves"))
@@ -143,7 +169,12 @@ async fn a_case_is_converted_and_the_pages_serve_each_level(app: TestApp) {
     let form = format!(
         "origin=walk_in&community_code={COMMUNITY}&kind=consumer&summary=%E7%94%B5%E8%AF%9D13800138000&place=%E5%95%86%E9%93%BA&party_name_0=%E9%99%88%E7%AB%8B%E6%96%B0&party_side_0=applicant"
     );
-    let refused = app.post("/disputes").header("cookie", &cookie).body_with_type("application/x-www-form-urlencoded", form).send().await;
+    let refused = app
+        .post("/disputes")
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", form)
+        .send()
+        .await;
     assert_eq!(refused.status, 422);
     assert!(refused.text().contains("id=\"dispute-error\"") && refused.text().contains("陈立新"));
     let listed = app.get("/disputes?show=all").header("cookie", &cookie).send().await.text();

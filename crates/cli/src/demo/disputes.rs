@@ -193,7 +193,9 @@ enum Made {
     Assign,
     Session,
     Agree,
-    FollowUp { kept: bool },
+    FollowUp {
+        kept: bool,
+    },
     Escalate,
     /// By the street (the supervisor).
     Refer,
@@ -220,19 +222,24 @@ fn step(made: Made, on: chrono::NaiveDate, mediators: &[Uuid]) -> DisputeStep {
     let note = |n: &str| n.to_string();
     match made {
         Made::Assign => DisputeStep::Assign { mediators: mediators.to_vec() },
-        Made::Session => DisputeStep::Session { on, present: vec![0, 1], note: note("双方到场陈述，调解员释法说理") },
+        Made::Session => {
+            DisputeStep::Session { on, present: vec![0, 1], note: note("双方到场陈述，调解员释法说理") }
+        }
         Made::Agree => DisputeStep::Agree {
             on,
             terms: note("双方同意按约定分担费用并互不干扰，于两周内履行完毕"),
             follow_up_on: on + Duration::days(14),
         },
         Made::FollowUp { kept } => {
-            DisputeStep::FollowUp { on, kept, note: (!kept).then(|| note("回访发现约定未履行，重新组织调解")) }
+            DisputeStep::FollowUp {
+                on, kept, note: (!kept).then(|| note("回访发现约定未履行，重新组织调解"))
+            }
         }
         Made::Escalate => DisputeStep::Escalate { note: note("社区调解未果，报街道调处") },
-        Made::Refer => {
-            DisputeStep::Refer { to: ReferredTo::Arbitration, note: note("引导申请劳动争议仲裁，街道司法所跟进") }
-        }
+        Made::Refer => DisputeStep::Refer {
+            to: ReferredTo::Arbitration,
+            note: note("引导申请劳动争议仲裁，街道司法所跟进"),
+        },
         Made::Fail => DisputeStep::Fail { note: note("双方分歧较大，已告知可向法院起诉") },
         Made::Withdraw => DisputeStep::Withdraw { note: note("当事人自行和解，申请撤回") },
     }
@@ -302,6 +309,10 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         advance(store, &worker_actor, &supervisor, d, demo.stage, &mediators[..2]).await?;
         made += 1;
     }
-    writeln!(out, "矛盾纠纷调处: {made} disputes in every grade and stage, {} mediators on the rosters", mediators.len())?;
+    writeln!(
+        out,
+        "矛盾纠纷调处: {made} disputes in every grade and stage, {} mediators on the rosters",
+        mediators.len()
+    )?;
     Ok(out)
 }

@@ -50,7 +50,9 @@ fn count_of(r: &AnyRow, column: &str) -> Result<u32> {
 }
 
 fn optional_day(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    r.try_get::<Option<String>, _>(column)?.map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}")))).transpose()
+    r.try_get::<Option<String>, _>(column)?
+        .map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}"))))
+        .transpose()
 }
 
 fn mediator(r: &AnyRow) -> Result<Mediator> {
@@ -87,7 +89,10 @@ fn dispute(r: &AnyRow) -> Result<DisputeRecord> {
         level: coded(DisputeLevel::parse, "dispute level", r.try_get("level")?)?,
         state: coded(DisputeState::parse, "dispute state", r.try_get("state")?)?,
         recurrences: r.try_get("recurrences")?,
-        referred_to: r.try_get::<Option<String>, _>("referred_to")?.map(|t| coded(ReferredTo::parse, "referred to", t)).transpose()?,
+        referred_to: r
+            .try_get::<Option<String>, _>("referred_to")?
+            .map(|t| coded(ReferredTo::parse, "referred to", t))
+            .transpose()?,
         mediators: Vec::new(),
         moves: Vec::new(),
         grades: Vec::new(),
@@ -115,7 +120,10 @@ fn move_record(r: &AnyRow) -> Result<DisputeMoveRecord> {
         terms: r.try_get("terms")?,
         follow_up_on: optional_day(r, "follow_up_on")?,
         kept: r.try_get::<Option<i64>, _>("kept")?.map(|k| k != 0),
-        referred_to: r.try_get::<Option<String>, _>("referred_to")?.map(|t| coded(ReferredTo::parse, "referred to", t)).transpose()?,
+        referred_to: r
+            .try_get::<Option<String>, _>("referred_to")?
+            .map(|t| coded(ReferredTo::parse, "referred to", t))
+            .transpose()?,
         note: r.try_get("note")?,
         by: r.try_get("by_kind")?,
         at: from_ms(r.try_get("at")?),
@@ -188,11 +196,12 @@ async fn log_grade(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let seq: i64 =
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM dispute_grades WHERE dispute_id = $1")
-            .bind(id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
+    let seq: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM dispute_grades WHERE dispute_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO dispute_grades (dispute_id, seq, grade, factors, reasons, note, by_kind, by_id, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -279,10 +288,11 @@ fn set_columns(step: &DisputeStep, to: DisputeState, now: DateTime<Utc>, args: &
 async fn assign(conn: &mut AnyConnection, id: Uuid, community: &str, mediators: &[Uuid]) -> Result<()> {
     let rosters = rosters_of(community);
     for m in mediators {
-        let region: Option<String> = sqlx::query_scalar("SELECT region_code FROM mediators WHERE id = $1 AND active = 1")
-            .bind(m.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let region: Option<String> =
+            sqlx::query_scalar("SELECT region_code FROM mediators WHERE id = $1 AND active = 1")
+                .bind(m.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
         if !region.is_some_and(|r| rosters.contains(&r)) {
             return Err(FieldError::new(
                 "mediators",
@@ -348,7 +358,13 @@ impl crate::DisputeStore for SqlStore {
         let detail = serde_json::json!({ "region_code": region_code, "kind": kind.as_str() });
         events::audit(&mut tx, now, actor, "mediator_added", Some(Subject { kind: "mediator", id }), detail).await?;
         tx.commit().await?;
-        Ok(Mediator { id, region_code: region_code.to_string(), kind, name: name.to_string(), created_at: from_ms(ms(now)) })
+        Ok(Mediator {
+            id,
+            region_code: region_code.to_string(),
+            kind,
+            name: name.to_string(),
+            created_at: from_ms(ms(now)),
+        })
     }
 
     async fn mediators_for(&self, community_code: &str) -> Result<Vec<Mediator>> {
@@ -371,7 +387,9 @@ impl crate::DisputeStore for SqlStore {
     async fn mediators(&self, places: &PlaceFilter) -> Result<Vec<Mediator>> {
         let mut args = Args::default();
         let condition = args.places("region_code", places);
-        let sql = format!("SELECT {MEDIATOR_COLUMNS} FROM mediators WHERE active = 1 AND {condition} ORDER BY region_code, name, id");
+        let sql = format!(
+            "SELECT {MEDIATOR_COLUMNS} FROM mediators WHERE active = 1 AND {condition} ORDER BY region_code, name, id"
+        );
         args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?.iter().map(mediator).collect()
     }
 
@@ -392,7 +410,12 @@ impl crate::DisputeStore for SqlStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             if converted.is_some() {
-                return Err(FieldError::new("case", "该工单已转为矛盾纠纷", "the case was already converted to a dispute").into());
+                return Err(FieldError::new(
+                    "case",
+                    "该工单已转为矛盾纠纷",
+                    "the case was already converted to a dispute",
+                )
+                .into());
             }
         }
         sqlx::query(
@@ -429,7 +452,8 @@ impl crate::DisputeStore for SqlStore {
             "community_code": new.community_code, "origin": new.origin.as_str(), "case": new.case_id,
             "grade": new.grade.as_str(),
         });
-        events::audit(&mut tx, now, actor, "dispute_registered", Some(Subject { kind: DISPUTE_KIND, id }), detail).await?;
+        events::audit(&mut tx, now, actor, "dispute_registered", Some(Subject { kind: DISPUTE_KIND, id }), detail)
+            .await?;
         let created = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(created)
@@ -466,8 +490,15 @@ impl crate::DisputeStore for SqlStore {
         let sealed: Vec<u8> = row.try_get("parties_enc")?;
         let plain = self.cipher.open(&parties_context(id), &sealed).map_err(StoreError::Crypto)?;
         let detail = serde_json::json!({ "reason": reason });
-        events::audit(&mut tx, now, actor, "dispute_parties_revealed", Some(Subject { kind: DISPUTE_KIND, id }), detail)
-            .await?;
+        events::audit(
+            &mut tx,
+            now,
+            actor,
+            "dispute_parties_revealed",
+            Some(Subject { kind: DISPUTE_KIND, id }),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         serde_json::from_str(&plain).map_err(corrupt)
     }
@@ -528,7 +559,11 @@ impl crate::DisputeStore for SqlStore {
             return Err(FieldError::new(
                 "move",
                 format!("纠纷已变为“{}”（{}），请刷新后再操作", before.state.label_zh(), before.level.label_zh()),
-                format!("the dispute is {} at the {} level now: reload and try again", before.state.label_en(), before.level.label_en()),
+                format!(
+                    "the dispute is {} at the {} level now: reload and try again",
+                    before.state.label_en(),
+                    before.level.label_en()
+                ),
             )
             .into());
         }
@@ -544,11 +579,12 @@ impl crate::DisputeStore for SqlStore {
             _ => {}
         }
         let c = carried(step);
-        let seq: i64 =
-            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM dispute_moves WHERE dispute_id = $1")
-                .bind(id.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM dispute_moves WHERE dispute_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO dispute_moves (dispute_id, seq, move, state_after, level_after, on_day, present, terms, \
              follow_up_on, kept, referred_to, note, by_kind, by_id, at) \
@@ -572,8 +608,15 @@ impl crate::DisputeStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "state": to.as_str(), "level": level.as_str(), "note": c.note });
-        events::audit(&mut tx, now, actor, &format!("dispute_{}", kind.as_str()), Some(Subject { kind: DISPUTE_KIND, id }), detail)
-            .await?;
+        events::audit(
+            &mut tx,
+            now,
+            actor,
+            &format!("dispute_{}", kind.as_str()),
+            Some(Subject { kind: DISPUTE_KIND, id }),
+            detail,
+        )
+        .await?;
         let after = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
@@ -609,13 +652,19 @@ impl crate::DisputeStore for SqlStore {
         .await?;
         log_grade(&mut tx, id, grade, factors, reasons, Some(note), actor, now).await?;
         let detail = serde_json::json!({ "from": before.grade.as_str(), "to": grade.as_str(), "note": note });
-        events::audit(&mut tx, now, actor, "dispute_regraded", Some(Subject { kind: DISPUTE_KIND, id }), detail).await?;
+        events::audit(&mut tx, now, actor, "dispute_regraded", Some(Subject { kind: DISPUTE_KIND, id }), detail)
+            .await?;
         let after = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
     }
 
-    async fn dispute_tally(&self, places: &PlaceFilter, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<DisputeTally> {
+    async fn dispute_tally(
+        &self,
+        places: &PlaceFilter,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<DisputeTally> {
         let mut args = Args::default();
         let condition = format!(
             "{} AND created_at >= {} AND created_at < {}",

@@ -7,8 +7,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::care::personal_context as care_context;
-use super::helpers::personal_context as helper_context;
 use super::disputes::parties_context;
+use super::helpers::personal_context as helper_context;
 use super::identity::staff_phone_context;
 use super::needs::contact_context as need_context;
 use super::outbox::secret_context;

@@ -142,7 +142,12 @@ fn selection(show: Option<&str>) -> Result<DisputeSelection, ApiError> {
         "high" => Ok(DisputeSelection::HighRisk),
         "follow_up" => Ok(DisputeSelection::FollowingUp),
         "all" => Ok(DisputeSelection::All),
-        _ => Err(grassroots_app::AppError::invalid("show", "可选：open, high, follow_up, all", "one of open, high, follow_up, all").into()),
+        _ => Err(grassroots_app::AppError::invalid(
+            "show",
+            "可选：open, high, follow_up, all",
+            "one of open, high, follow_up, all",
+        )
+        .into()),
     }
 }
 
@@ -389,5 +394,9 @@ pub async fn figures(
         None => to - Duration::days(365),
     };
     let f = disputes::figures(&state, &staff.user, from, to).await?;
-    Ok(Json(DisputeFiguresBody { success_rate: f.success_rate, mean_days_to_agreement: f.mean_days_to_agreement, tally: f.tally }))
+    Ok(Json(DisputeFiguresBody {
+        success_rate: f.success_rate,
+        mean_days_to_agreement: f.mean_days_to_agreement,
+        tally: f.tally,
+    }))
 }

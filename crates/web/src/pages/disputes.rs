@@ -260,12 +260,19 @@ fn history(lang: &Lang, d: &DisputeRecord) -> Vec<HistoryLine> {
                 detail.push(on.to_string());
             }
             if !m.present.is_empty() {
-                let names: Vec<String> =
-                    m.present.iter().filter_map(|i| d.parties.get(*i as usize)).map(|p| p.name_masked.clone()).collect();
+                let names: Vec<String> = m
+                    .present
+                    .iter()
+                    .filter_map(|i| d.parties.get(*i as usize))
+                    .map(|p| p.name_masked.clone())
+                    .collect();
                 detail.push(format!("{}{}", lang.t("到场：", "present: "), names.join("、")));
             }
             if let Some(kept) = m.kept {
-                detail.push(lang.t(if kept { "协议已履行" } else { "协议未履行" }, if kept { "kept" } else { "broken" }).to_string());
+                detail.push(
+                    lang.t(if kept { "协议已履行" } else { "协议未履行" }, if kept { "kept" } else { "broken" })
+                        .to_string(),
+                );
             }
             if let Some(to) = m.referred_to {
                 detail.push(lang.t(to.label_zh(), to.label_en()).to_string());
@@ -273,21 +280,37 @@ fn history(lang: &Lang, d: &DisputeRecord) -> Vec<HistoryLine> {
             detail.extend(m.terms.clone());
             detail.extend(m.note.clone());
             let level = lang.t(m.level_after.label_zh(), m.level_after.label_en());
-            (beijing_minutes(m.at), format!("{} · {level}", lang.t(m.kind.label_zh(), m.kind.label_en())), by_role(lang, &m.by), detail.join(" · "))
+            (
+                beijing_minutes(m.at),
+                format!("{} · {level}", lang.t(m.kind.label_zh(), m.kind.label_en())),
+                by_role(lang, &m.by),
+                detail.join(" · "),
+            )
         })
         .collect()
 }
 
 fn by_role(lang: &Lang, by: &str) -> String {
-    grassroots_domain::Role::parse(by).map_or_else(|| by.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string())
+    grassroots_domain::Role::parse(by)
+        .map_or_else(|| by.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string())
 }
 
-fn dispute_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, view: DisputeView, form: Filled) -> DisputePage {
+fn dispute_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    view: DisputeView,
+    form: Filled,
+) -> DisputePage {
     let DisputeView { dispute: d, moves, roster, may_regrade } = view;
     let assigned: Vec<Uuid> = d.mediators.iter().map(|m| m.id).collect();
-    let agreement = d.moves.iter().rev().find(|m| m.kind == DisputeMove::Agree).map(|m| {
-        (m.terms.clone().unwrap_or_default(), m.follow_up_on.map(|f| f.to_string()).unwrap_or_default())
-    });
+    let agreement = d
+        .moves
+        .iter()
+        .rev()
+        .find(|m| m.kind == DisputeMove::Agree)
+        .map(|m| (m.terms.clone().unwrap_or_default(), m.follow_up_on.map(|f| f.to_string()).unwrap_or_default()));
     DisputePage {
         id: d.id.to_string(),
         line: dispute_line(state, &lang, &d),
@@ -296,22 +319,48 @@ fn dispute_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, view: Di
         parties: d
             .parties
             .iter()
-            .map(|p| (p.name_masked.clone(), lang.t(p.side.label_zh(), p.side.label_en()).to_string(), p.vulnerable, String::new()))
+            .map(|p| {
+                (
+                    p.name_masked.clone(),
+                    lang.t(p.side.label_zh(), p.side.label_en()).to_string(),
+                    p.vulnerable,
+                    String::new(),
+                )
+            })
             .collect(),
         revealed: false,
         reasons: d.grades.last().map_or_else(Vec::new, |g| {
-            g.reasons.iter().map(|r| (lang.t(&r.zh, &r.en).to_string(), lang.t(r.grade.label_zh(), r.grade.label_en()).to_string())).collect()
+            g.reasons
+                .iter()
+                .map(|r| (lang.t(&r.zh, &r.en).to_string(), lang.t(r.grade.label_zh(), r.grade.label_en()).to_string()))
+                .collect()
         }),
         grades: d
             .grades
             .iter()
-            .map(|g| (beijing_minutes(g.at), lang.t(g.grade.label_zh(), g.grade.label_en()).to_string(), by_role(&lang, &g.by), g.note.clone().unwrap_or_default()))
+            .map(|g| {
+                (
+                    beijing_minutes(g.at),
+                    lang.t(g.grade.label_zh(), g.grade.label_en()).to_string(),
+                    by_role(&lang, &g.by),
+                    g.note.clone().unwrap_or_default(),
+                )
+            })
             .collect(),
-        mediators: d.mediators.iter().map(|m| format!("{}（{}）", m.name, lang.t(m.kind.label_zh(), m.kind.label_en()))).collect(),
+        mediators: d
+            .mediators
+            .iter()
+            .map(|m| format!("{}（{}）", m.name, lang.t(m.kind.label_zh(), m.kind.label_en())))
+            .collect(),
         roster: roster
             .iter()
             .map(|m| {
-                let label = format!("{}（{} · {}）", m.name, lang.t(m.kind.label_zh(), m.kind.label_en()), place_name(state, &lang, &m.region_code));
+                let label = format!(
+                    "{}（{} · {}）",
+                    m.name,
+                    lang.t(m.kind.label_zh(), m.kind.label_en()),
+                    place_name(state, &lang, &m.region_code)
+                );
                 (m.id.to_string(), label, assigned.contains(&m.id))
             })
             .collect(),
@@ -369,7 +418,9 @@ pub async fn act(
     let done = match typed.value("move") {
         "regrade" => {
             let vulnerable = typed.given("vulnerable_party").is_some();
-            disputes::regrade(&state, &staff.user, id, factors_form(&typed), vulnerable, typed.value("note")).await.map(|_| None)
+            disputes::regrade(&state, &staff.user, id, factors_form(&typed), vulnerable, typed.value("note"))
+                .await
+                .map(|_| None)
         }
         "reveal" => disputes::reveal(&state, &staff.user, id, typed.given("reason").as_deref()).await.map(Some),
         _ => disputes::act(&state, &staff.user, id, move_form(&typed)).await.map(|_| None),
@@ -381,7 +432,14 @@ pub async fn act(
             let mut page = dispute_page(&state, &staff, lang, &uri, view, Filled::default());
             page.parties = parties
                 .into_iter()
-                .map(|p| (p.name, lang.t(p.side.label_zh(), p.side.label_en()).to_string(), p.vulnerable, p.phone.unwrap_or_default()))
+                .map(|p| {
+                    (
+                        p.name,
+                        lang.t(p.side.label_zh(), p.side.label_en()).to_string(),
+                        p.vulnerable,
+                        p.phone.unwrap_or_default(),
+                    )
+                })
                 .collect();
             page.revealed = true;
             Ok(Html(page.render()?).into_response())
@@ -406,23 +464,36 @@ struct MediatorsPage {
     form: Filled,
 }
 
-async fn mediators_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, form: Filled) -> Result<MediatorsPage, ApiError> {
+async fn mediators_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    form: Filled,
+) -> Result<MediatorsPage, ApiError> {
     let roster = disputes::roster(state, &staff.user).await?;
     let atlas = state.atlas();
     let mut regions: Vec<(String, String)> = atlas
         .served_districts()
-        .into_iter()
         .filter(|d| staff.user.scope.covers_place(d.code.as_str()))
         .map(|d| (d.code.as_str().to_string(), lang.place(&d.name)))
         .collect();
-    regions.extend(places_held(state, staff, &lang).into_iter().filter(|(code, _)| code.len() != RegionLevel::Grid.digits()));
+    regions.extend(
+        places_held(state, staff, &lang).into_iter().filter(|(code, _)| code.len() != RegionLevel::Grid.digits()),
+    );
     if regions.is_empty() {
         regions = communities_reached(state, staff, &lang);
     }
     Ok(MediatorsPage {
         mediators: roster
             .iter()
-            .map(|m| (place_name(state, &lang, &m.region_code), m.name.clone(), lang.t(m.kind.label_zh(), m.kind.label_en()).to_string()))
+            .map(|m| {
+                (
+                    place_name(state, &lang, &m.region_code),
+                    m.name.clone(),
+                    lang.t(m.kind.label_zh(), m.kind.label_en()).to_string(),
+                )
+            })
             .collect(),
         regions,
         kinds: choices!(lang, MediatorKind),
@@ -449,7 +520,15 @@ pub async fn add_mediator(
     ApiForm(fields): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let typed = Filled::new(fields);
-    match disputes::add_mediator(&state, &staff.user, typed.value("region_code"), typed.value("kind"), typed.value("name")).await {
+    match disputes::add_mediator(
+        &state,
+        &staff.user,
+        typed.value("region_code"),
+        typed.value("kind"),
+        typed.value("name"),
+    )
+    .await
+    {
         Ok(_) => Ok(see_other("/mediators", None)),
         Err(e) => {
             let (status, form) = typed.refused(e, &lang)?;
@@ -502,7 +581,15 @@ pub async fn figures(
         .filter_map(|k| {
             let counts: Vec<i64> = order
                 .iter()
-                .map(|g| figures.tally.by_kind_and_grade.iter().filter(|c| c.kind == *k && c.grade == *g).map(|c| c.count).sum())
+                .map(|g| {
+                    figures
+                        .tally
+                        .by_kind_and_grade
+                        .iter()
+                        .filter(|c| c.kind == *k && c.grade == *g)
+                        .map(|c| c.count)
+                        .sum()
+                })
                 .collect();
             let total: i64 = counts.iter().sum();
             (total > 0).then(|| (lang.t(k.label_zh(), k.label_en()).to_string(), counts, total))

@@ -856,15 +856,8 @@ struct CasePage {
     /// group complaint, how many reports of the matter there are.
     duplicates: Vec<super::classify::DuplicateLine>,
     group: Option<usize>,
-    /// The topics the case was raised into (议事): (link, title).
-    topics: Vec<(String, String)>,
-    /// Whether the viewer may raise a topic from it.
-    may_raise_topic: bool,
-    /// The dispute the case was converted to (矛盾纠纷调处).
-    dispute: Option<String>,
-    /// Whether the viewer may convert it into a dispute, and the kinds to choose from.
-    may_convert: bool,
-    dispute_kinds: Vec<(String, String)>,
+    /// What the case was carried into beyond the loop: topics, a dispute.
+    links: CaseLinks,
     actions: Vec<ActionForm>,
     extension: Option<String>,
     /// The move just made, said after it.
@@ -928,6 +921,38 @@ async fn what_to_do(
     Ok((actions, duplicates, group))
 }
 
+/// What a case was carried into beyond the closed loop, and what the viewer may carry it into.
+struct CaseLinks {
+    /// The topics the case was raised into (议事): (link, title).
+    topics: Vec<(String, String)>,
+    /// Whether the viewer may raise a topic from it.
+    may_raise_topic: bool,
+    /// The dispute the case was converted to (矛盾纠纷调处).
+    dispute: Option<String>,
+    /// Whether the viewer may convert it into a dispute, and the kinds to choose from.
+    may_convert: bool,
+    dispute_kinds: Vec<(String, String)>,
+}
+
+async fn case_links(state: &AppState, staff: &Staff, r: &CaseRecord, lang: &Lang) -> Result<CaseLinks, ApiError> {
+    let in_community = r.place.community_code.is_some();
+    Ok(CaseLinks {
+        topics: state
+            .store
+            .topics_of_case(r.id)
+            .await?
+            .into_iter()
+            .map(|t| (format!("/topics/{}", t.id), t.title))
+            .collect(),
+        may_raise_topic: staff.may(Capability::RunParticipation) && in_community,
+        dispute: state.store.dispute_of_case(r.id).await?.map(|d| format!("/disputes/{d}")),
+        may_convert: staff.may(Capability::MediateDisputes)
+            && staff.may(Capability::RevealPersonalData)
+            && in_community,
+        dispute_kinds: super::choices!(lang, grassroots_domain::disputes::DisputeKind),
+    })
+}
+
 async fn case_page(
     state: &AppState,
     staff: &Staff,
@@ -989,19 +1014,7 @@ async fn case_page(
         machine: super::classify::machine_lines(state, r.id, &lang).await?,
         duplicates,
         group,
-        topics: state
-            .store
-            .topics_of_case(r.id)
-            .await?
-            .into_iter()
-            .map(|t| (format!("/topics/{}", t.id), t.title))
-            .collect(),
-        may_raise_topic: staff.may(Capability::RunParticipation) && r.place.community_code.is_some(),
-        dispute: state.store.dispute_of_case(r.id).await?.map(|d| format!("/disputes/{d}")),
-        may_convert: staff.may(Capability::MediateDisputes)
-            && staff.may(Capability::RevealPersonalData)
-            && r.place.community_code.is_some(),
-        dispute_kinds: super::choices!(lang, grassroots_domain::disputes::DisputeKind),
+        links: case_links(state, staff, r, &lang).await?,
         actions,
         done: None,
         extension: r.pending_extension.as_ref().map(|x| {
