@@ -490,15 +490,24 @@ pub async fn roster(platform: &Platform, staff: &User) -> Result<Vec<Mediator>> 
     Ok(platform.store.mediators(&crate::staff_places(staff)).await?)
 }
 
-/// The disputes of the caller's places registered in `[from, to)`: counts by kind and grade,
-/// the success rate, the time to agree, recurrences. Leaders read them too (aggregates only).
+/// The disputes of the caller's places registered between two days (`YYYY-MM-DD`, both
+/// included; by default the year up to now): counts by kind and grade, the success rate, the
+/// time to agree, recurrences. Leaders read them too (aggregates only).
 pub async fn figures(
     platform: &Platform,
     staff: &User,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    from: Option<&str>,
+    to: Option<&str>,
 ) -> Result<DisputeFigures> {
     require(staff, Capability::ViewStatistics)?;
+    let to = match trimmed(to) {
+        Some(day) => crate::fields::time("to", day, true)?,
+        None => Utc::now(),
+    };
+    let from = match trimmed(from) {
+        Some(day) => crate::fields::time("from", day, false)?,
+        None => to - Duration::days(365),
+    };
     if to <= from {
         return Err(AppError::invalid("to", "结束日期应晚于开始日期", "the end falls after the start"));
     }

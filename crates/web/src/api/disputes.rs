@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{Duration, Utc};
 use grassroots_app::disputes::{self, DisputeForm, DisputeMoveForm, FactorsForm, PartyForm};
 use grassroots_domain::disputes::DisputeMove;
 use grassroots_store::disputes::{DisputeParty, DisputeRecord, DisputeSelection, DisputeTally, Mediator};
@@ -385,15 +384,7 @@ pub async fn figures(
     staff: Can<need::ViewStatistics>,
     ApiQuery(p): ApiQuery<DisputeFiguresParams>,
 ) -> Result<Json<DisputeFiguresBody>, ApiError> {
-    let to = match p.to.as_deref() {
-        Some(day) => grassroots_app::fields::time("to", day, true)?,
-        None => Utc::now(),
-    };
-    let from = match p.from.as_deref() {
-        Some(day) => grassroots_app::fields::time("from", day, false)?,
-        None => to - Duration::days(365),
-    };
-    let f = disputes::figures(&state, &staff.user, from, to).await?;
+    let f = disputes::figures(&state, &staff.user, p.from.as_deref(), p.to.as_deref()).await?;
     Ok(Json(DisputeFiguresBody {
         success_rate: f.success_rate,
         mean_days_to_agreement: f.mean_days_to_agreement,

@@ -566,15 +566,7 @@ pub async fn figures(
     uri: Uri,
     ApiQuery(p): ApiQuery<FiguresParams>,
 ) -> Result<Html<String>, ApiError> {
-    let to = match p.to.as_deref().filter(|t| !t.is_empty()) {
-        Some(day) => grassroots_app::fields::time("to", day, true)?,
-        None => Utc::now(),
-    };
-    let from = match p.from.as_deref().filter(|f| !f.is_empty()) {
-        Some(day) => grassroots_app::fields::time("from", day, false)?,
-        None => to - Duration::days(365),
-    };
-    let figures = disputes::figures(&state, &staff.user, from, to).await?;
+    let figures = disputes::figures(&state, &staff.user, p.from.as_deref(), p.to.as_deref()).await?;
     let order: Vec<RiskGrade> = RiskGrade::ALL.iter().rev().copied().collect();
     let rows = DisputeKind::ALL
         .iter()
@@ -596,8 +588,8 @@ pub async fn figures(
         })
         .collect();
     let page = FiguresPage {
-        from: grassroots_domain::calendar::beijing_day(from).to_string(),
-        to: grassroots_domain::calendar::beijing_day(to - Duration::seconds(1)).to_string(),
+        from: grassroots_domain::calendar::beijing_day(figures.from).to_string(),
+        to: grassroots_domain::calendar::beijing_day(figures.to - Duration::seconds(1)).to_string(),
         grades: order.iter().map(|g| lang.t(g.label_zh(), g.label_en()).to_string()).collect(),
         rows,
         success: percent(figures.success_rate),
