@@ -15,6 +15,7 @@ pub mod deliberation;
 pub mod disputes;
 pub mod duplicates;
 pub mod duty;
+pub mod emergencies;
 mod error;
 pub mod fields;
 pub mod helpers;

@@ -78,7 +78,7 @@ impl Role {
         use Capability::*;
         match self {
             Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData, HandleApplications],
-            Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics, CommandEmergencies],
             Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics],
             Self::GridWorker => &[
                 TakeInRequests,
@@ -102,6 +102,7 @@ impl Role {
                 CoordinateHelp,
                 HandleApplications,
                 MediateDisputes,
+                CommandEmergencies,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -116,6 +117,7 @@ impl Role {
                 CoordinateHelp,
                 HandleApplications,
                 MediateDisputes,
+                CommandEmergencies,
                 Administer,
             ],
         }
@@ -167,12 +169,17 @@ pub enum Capability {
     /// roster of mediators, and mediate, escalate or hand over those at one's level; the
     /// parties' names are sealed like reporters'.
     MediateDisputes,
+    /// Command the response to an incident in one's places (应急管理): open it with its plan,
+    /// send notices to the area, keep shelters, supplies and the log, follow the
+    /// house-by-house check, close it with its summary. Grid workers check their households
+    /// without it.
+    CommandEmergencies,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 14] = [
+    pub const ALL: [Capability; 15] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -186,6 +193,7 @@ impl Capability {
         Self::CoordinateHelp,
         Self::HandleApplications,
         Self::MediateDisputes,
+        Self::CommandEmergencies,
         Self::Administer,
     ];
 
@@ -219,6 +227,10 @@ impl Capability {
             Self::MediateDisputes => (
                 "只有网格员、督办员和管理员可以调处矛盾纠纷",
                 "only grid workers, supervisors and administrators mediate disputes",
+            ),
+            Self::CommandEmergencies => (
+                "只有派单员（指挥中心）、督办员和管理员可以指挥应急处置",
+                "only dispatchers (the command centre), supervisors and administrators command emergencies",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -491,16 +503,16 @@ mod tests {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
-        //  CoordinateHelp, HandleApplications, MediateDisputes, Administer])
+        //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, Administer])
         let (t, f) = (true, false);
-        let table: [(Role, [bool; 14]); 7] = [
-            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f]),
-            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, f]),
-            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f]),
-            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f]),
-            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, f]),
-            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f]),
-            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t]),
+        let table: [(Role, [bool; 15]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -517,6 +529,7 @@ mod tests {
             CoordinateHelp,
             HandleApplications,
             MediateDisputes,
+            CommandEmergencies,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -17,6 +17,7 @@ pub mod deliberation;
 pub mod disputes;
 pub mod duplicates;
 pub mod duty;
+pub mod emergencies;
 pub mod forecast;
 pub mod free_text;
 pub mod helpers;

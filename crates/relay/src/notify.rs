@@ -1,5 +1,6 @@
 //! The notification gateway: sends the messages queued for residents and staff on duty (see
-//! `grassroots_store::messages`) through a configured HTTP SMS provider, or, for development
+//! `grassroots_store::messages`) and the texts of emergency notices (see
+//! `grassroots_store::emergencies`) through a configured HTTP SMS provider, or, for development
 //! and the demo, into a sink whose messages administrators read on a page.
 //!
 //! A provider receives `POST` JSON `{"id", "to", "text"}` with `X-Grassroots-Message-Id` (the
@@ -14,7 +15,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::notices::CaseNotice;
-use grassroots_store::messages::{DueMessage, MessageOutcome, Recipient};
+use grassroots_store::messages::{MessageOutcome, Recipient};
 use grassroots_store::Store;
 use http_body_util::Full;
 
@@ -94,6 +95,14 @@ impl Provider {
     }
 }
 
+/// A text being sent: its id (the provider's key against duplicates), the attempts made, and
+/// when it was queued (it is given up a day later).
+struct Sending {
+    id: uuid::Uuid,
+    attempts: i64,
+    created_at: DateTime<Utc>,
+}
+
 pub struct Notifier {
     store: Arc<dyn Store>,
     provider: Provider,
@@ -115,12 +124,10 @@ impl Notifier {
         format!("{}/track?t={token}", self.public_url)
     }
 
-    /// Sends what is due at `now`; returns how many attempts were made.
+    /// Sends what is due at `now`, emergency notices first; returns how many attempts were made.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let alerts = self.send_alerts(now).await?;
         let due = self.store.due_messages(now, BATCH).await?;
-        if due.is_empty() {
-            return Ok(0);
-        }
         for message in &due {
             let started = Instant::now();
             let unit = message.lead_unit_name.as_deref();
@@ -144,27 +151,51 @@ impl Notifier {
                         (_, Recipient::Staff) => format!("{}/cases/{}", self.public_url, message.case_id),
                     };
                     let body = message.notice.text(&message.tracking_no, unit, &link);
-                    self.send(message, phone, body, now).await
+                    let sending = Sending { id: message.id, attempts: message.attempts, created_at: message.created_at };
+                    self.send(sending, phone, body, now).await
                 }
             };
             let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             self.store.record_message_attempt(message, &outcome, elapsed, now).await?;
         }
+        Ok(alerts + due.len())
+    }
+
+    /// The texts of emergency notices: to the area's grid workers and subscribed residents.
+    async fn send_alerts(&self, now: DateTime<Utc>) -> Result<usize, RelayError> {
+        let due = self.store.due_alerts(now, BATCH).await?;
+        for alert in &due {
+            let outcome = match &alert.phone {
+                None => MessageOutcome::Failed {
+                    provider: self.provider.name().to_string(),
+                    status: None,
+                    error: "no phone number on the account".to_string(),
+                    body: None,
+                    retry_at: None,
+                },
+                Some(phone) => {
+                    let body = grassroots_domain::emergencies::notice_text(&alert.text, alert.drill);
+                    self.send(Sending { id: alert.id, attempts: alert.attempts, created_at: alert.created_at }, phone, body, now)
+                        .await
+                }
+            };
+            self.store.record_alert_attempt(alert, &outcome, now).await?;
+        }
         Ok(due.len())
     }
 
-    async fn send(&self, message: &DueMessage, phone: &str, body: String, now: DateTime<Utc>) -> MessageOutcome {
+    async fn send(&self, sending: Sending, phone: &str, body: String, now: DateTime<Utc>) -> MessageOutcome {
         let provider = self.provider.name().to_string();
         let (url, secret) = match &self.provider {
             Provider::Sink => return MessageOutcome::Sent { provider, status: None, body },
             Provider::Http { url, secret } => (url, secret),
         };
-        let (status, error) = match post(&self.http, url, secret, message.id, phone, &body).await {
+        let (status, error) = match post(&self.http, url, secret, sending.id, phone, &body).await {
             Ok(status) => return MessageOutcome::Sent { provider, status: Some(status), body },
             Err(refused) => refused,
         };
-        let retry_at = now.max(Utc::now()) + backoff(message.attempts);
-        let retry_at = (retry_at < message.created_at + GIVE_UP_AFTER).then_some(retry_at);
+        let retry_at = now.max(Utc::now()) + backoff(sending.attempts);
+        let retry_at = (retry_at < sending.created_at + GIVE_UP_AFTER).then_some(retry_at);
         MessageOutcome::Failed { provider, status, error, body: Some(body), retry_at }
     }
 

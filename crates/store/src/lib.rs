@@ -19,6 +19,7 @@ pub mod compounds;
 pub mod crypto;
 pub mod deliberation;
 pub mod disputes;
+pub mod emergencies;
 pub mod duplicates;
 pub mod duty;
 mod error;
@@ -61,6 +62,7 @@ pub use charity::CharityStore;
 pub use compounds::CompoundStore;
 pub use deliberation::DeliberationStore;
 pub use disputes::DisputeStore;
+pub use emergencies::EmergencyStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
 pub use error::StoreError;
@@ -98,7 +100,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
-        DisputeStore, DuplicateStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore,
+        DisputeStore, DuplicateStore, EmergencyStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore,
         IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore,
         PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store,
         SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
@@ -144,6 +146,7 @@ pub trait Store:
     + ProjectStore
     + CompoundStore
     + DisputeStore
+    + EmergencyStore
     + 'static
 {
     fn backend(&self) -> Backend;

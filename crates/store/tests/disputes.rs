@@ -228,6 +228,21 @@ async fn a_case_is_converted_once_and_of_ten_moves_at_once_one_passes(db: TestDb
         .filter_map(|r| r.as_ref().err())
         .all(|e| matches!(e, StoreError::Invalid(f) if f.field == "move") || matches!(e, StoreError::Contention)));
     assert_eq!(s.dispute(d.id).await.unwrap().unwrap().moves.len(), 1);
+
+    // Other systems receive each change, in order, without the parties.
+    s.fan_out(true, 1_000, Utc::now()).await.unwrap();
+    let mut sent = Vec::new();
+    loop {
+        let due = s.due_deliveries("nats", Utc::now(), 1_000).await.unwrap();
+        let Some(next) = due.into_iter().find(|delivery| delivery.aggregate_id == d.id) else { break };
+        let delivered = grassroots_store::AttemptOutcome::Delivered { status: None };
+        s.record_attempt(&next, &delivered, 1, Utc::now()).await.unwrap();
+        sent.push(next);
+    }
+    let topics: Vec<&str> = sent.iter().map(|delivery| delivery.topic.as_str()).collect();
+    assert_eq!(topics, ["dispute.registered", "dispute.assign"]);
+    assert_eq!(sent.iter().map(|delivery| delivery.seq).collect::<Vec<_>>(), [1, 2]);
+    assert!(sent.iter().all(|delivery| !delivery.payload.contains("王建国") && delivery.payload.contains("\"grade\"")));
 }
 
 conformance!(

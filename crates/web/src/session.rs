@@ -166,6 +166,7 @@ pub mod need {
         CoordinateHelp,
         HandleApplications,
         MediateDisputes,
+        CommandEmergencies,
         Administer
     );
 }

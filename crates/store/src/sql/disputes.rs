@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use super::events::{self, Subject};
+use super::events::{self, Change, EventRow, Subject};
 use super::rows::{coded, holding, optional_uuid, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
@@ -182,6 +182,42 @@ async fn dispute_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Dispute
     .map(grade_record)
     .collect::<Result<_>>()?;
     Ok(Some(found))
+}
+
+/// A change of a dispute beside its row: its event, the audit entry, and the outbox row other
+/// systems receive (what happened, where, its grade and state; never the parties).
+async fn record_change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    d: &DisputeRecord,
+    name: &'static str,
+    audit: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let seq: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) + 1 FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+    )
+    .bind(DISPUTE_KIND)
+    .bind(d.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let event_id = Uuid::now_v7();
+    let publish = serde_json::json!({
+        "event_id": event_id, "dispute_id": d.id, "seq": seq, "at": now, "actor_kind": actor.kind(), "event": name,
+        "community_code": d.community_code, "kind": d.kind.as_str(), "grade": d.grade.as_str(),
+        "level": d.level.as_str(), "state": d.state.as_str(), "case_id": d.case_id,
+    });
+    let event = EventRow {
+        id: event_id,
+        subject: Subject { kind: DISPUTE_KIND, id: d.id },
+        seq,
+        at: now,
+        actor_kind: actor.kind().to_string(),
+        actor_id: actor.id(),
+        name,
+        payload: publish.to_string(),
+    };
+    events::record(conn, &Change { event, actor, audit, publish: Some(publish) }).await
 }
 
 /// Logs a grade with its factors and reasons.
@@ -448,13 +484,9 @@ impl crate::DisputeStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         log_grade(&mut tx, id, new.grade, f, &new.reasons, None, actor, now).await?;
-        let detail = serde_json::json!({
-            "community_code": new.community_code, "origin": new.origin.as_str(), "case": new.case_id,
-            "grade": new.grade.as_str(),
-        });
-        events::audit(&mut tx, now, actor, "dispute_registered", Some(Subject { kind: DISPUTE_KIND, id }), detail)
-            .await?;
         let created = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let detail = serde_json::json!({ "origin": new.origin.as_str(), "grade": new.grade.as_str() });
+        record_change(&mut tx, actor, &created, "registered", detail, now).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -607,17 +639,9 @@ impl crate::DisputeStore for SqlStore {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
-        let detail = serde_json::json!({ "state": to.as_str(), "level": level.as_str(), "note": c.note });
-        events::audit(
-            &mut tx,
-            now,
-            actor,
-            &format!("dispute_{}", kind.as_str()),
-            Some(Subject { kind: DISPUTE_KIND, id }),
-            detail,
-        )
-        .await?;
         let after = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let detail = serde_json::json!({ "state": to.as_str(), "level": level.as_str(), "note": c.note });
+        record_change(&mut tx, actor, &after, kind.as_str(), detail, now).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -651,10 +675,9 @@ impl crate::DisputeStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         log_grade(&mut tx, id, grade, factors, reasons, Some(note), actor, now).await?;
-        let detail = serde_json::json!({ "from": before.grade.as_str(), "to": grade.as_str(), "note": note });
-        events::audit(&mut tx, now, actor, "dispute_regraded", Some(Subject { kind: DISPUTE_KIND, id }), detail)
-            .await?;
         let after = dispute_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let detail = serde_json::json!({ "from": before.grade.as_str(), "to": grade.as_str(), "note": note });
+        record_change(&mut tx, actor, &after, "regraded", detail, now).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -18,6 +18,7 @@ mod deliberation;
 mod disputes;
 mod duplicates;
 mod duty;
+mod emergencies;
 mod events;
 mod grids;
 mod helpers;

@@ -20,7 +20,7 @@ use crate::residents::{CodeKept, Resident, ResidentReport, SignIn};
 use crate::{Backend, Result, StoreError};
 
 /// What a resident's number is sealed for, with their id.
-const PHONE: &str = "resident.phone";
+pub(super) const PHONE: &str = "resident.phone";
 
 fn resident(r: &AnyRow) -> Result<Resident> {
     Ok(Resident {

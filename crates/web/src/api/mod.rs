@@ -10,6 +10,7 @@ pub(crate) mod classify;
 pub(crate) mod compounds;
 pub(crate) mod disputes;
 pub(crate) mod duty;
+pub(crate) mod emergencies;
 pub(crate) mod funds;
 pub(crate) mod grids;
 pub(crate) mod helpers;
@@ -62,6 +63,7 @@ use crate::AppState;
         (name = "services", description = "Services and five-society linkage (五社联动): charity funds and their public ledgers"),
         (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
         (name = "disputes", description = "Disputes resolved where they arise (矛盾纠纷调处): registered, graded by stated rules, mediated, agreed and followed up, escalated community → street → district or handed to the court or arbitration; the rosters of mediators; the figures"),
+        (name = "emergencies", description = "Emergencies met house by house (应急管理): incidents with their plans, notices to the area, the house-by-house check and its progress, shelters, supplies, the log and the after-action summary; drills"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -97,6 +99,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(projects::router(state))
         .merge(compounds::router(state))
         .merge(disputes::router())
+        .merge(emergencies::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))
