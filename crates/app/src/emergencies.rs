@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use grassroots_domain::emergencies::{
-    builtin_plans, check_polygon, check_text, summarise, HouseholdStatus, IncidentKind, Progress,
-    Severity, SummaryFacts,
+    builtin_plans, check_polygon, check_text, summarise, HouseholdStatus, IncidentKind, Progress, Severity,
+    SummaryFacts,
 };
 use grassroots_domain::{Capability, RegionLevel};
 use grassroots_store::emergencies::{
@@ -66,7 +66,8 @@ fn may_follow(staff: &User) -> Result<()> {
 }
 
 fn parse_polygon(raw: &str) -> Result<Vec<(f64, f64)>> {
-    let bad = || AppError::invalid("polygon", "区域的点应写作 经度,纬度；经度,纬度", "corners are written lng,lat; lng,lat");
+    let bad =
+        || AppError::invalid("polygon", "区域的点应写作 经度,纬度；经度,纬度", "corners are written lng,lat; lng,lat");
     let corners = raw
         .split([';', '；', '\n', ' '])
         .map(str::trim)
@@ -98,7 +99,11 @@ async fn area(platform: &Platform, form: &IncidentForm) -> Result<(Vec<String>, 
         chosen.extend(grids.iter().filter(|g| g.code.starts_with(place)).map(|g| g.code.clone()));
     }
     if chosen.is_empty() {
-        return Err(AppError::invalid("places", "区域内没有网格，请选择街道、社区或网格", "the area holds no grid: choose streets, communities or grids"));
+        return Err(AppError::invalid(
+            "places",
+            "区域内没有网格，请选择街道、社区或网格",
+            "the area holds no grid: choose streets, communities or grids",
+        ));
     }
     Ok((chosen.into_iter().collect(), polygon.map(|p| p.into_iter().map(|(lng, lat)| [lng, lat]).collect())))
 }
@@ -136,7 +141,11 @@ async fn reached(platform: &Platform, staff: &User, id: Uuid) -> Result<Incident
 }
 
 /// The progress of the check alone, by grid and community: what the command page refreshes.
-pub async fn progress(platform: &Platform, staff: &User, id: Uuid) -> Result<(Vec<GridProgress>, Vec<(String, Progress)>, Progress)> {
+pub async fn progress(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+) -> Result<(Vec<GridProgress>, Vec<(String, Progress)>, Progress)> {
     may_command(staff)?;
     reached(platform, staff, id).await?;
     let grids = platform.store.incident_progress(id).await?;
@@ -171,7 +180,12 @@ pub async fn view(platform: &Platform, staff: &User, id: Uuid) -> Result<Inciden
 }
 
 /// The households of one of the caller's grids in the area, for the check on a phone.
-pub async fn households(platform: &Platform, staff: &User, id: Uuid, grid: &str) -> Result<(IncidentRecord, Vec<HouseholdCheck>)> {
+pub async fn households(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    grid: &str,
+) -> Result<(IncidentRecord, Vec<HouseholdCheck>)> {
     may_follow(staff)?;
     let incident = reached(platform, staff, id).await?;
     if !incident.grids.iter().any(|g| g == grid) || !staff.scope.covers_place(grid) {
@@ -206,7 +220,13 @@ pub async fn check(
     }
 }
 
-pub async fn complete_task(platform: &Platform, staff: &User, id: Uuid, task: Uuid, note: Option<&str>) -> Result<IncidentTask> {
+pub async fn complete_task(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    task: Uuid,
+    note: Option<&str>,
+) -> Result<IncidentTask> {
     may_follow(staff)?;
     let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(check_text("note", n)?),
@@ -226,7 +246,14 @@ fn whole(field: &'static str, raw: &str) -> Result<i64> {
     raw.trim().parse().map_err(|_| AppError::invalid(field, "请填写整数", "a whole number"))
 }
 
-pub async fn add_shelter(platform: &Platform, staff: &User, id: Uuid, name: &str, address: &str, capacity: &str) -> Result<Shelter> {
+pub async fn add_shelter(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    name: &str,
+    address: &str,
+    capacity: &str,
+) -> Result<Shelter> {
     may_command(staff)?;
     let capacity = whole("capacity", capacity)?;
     if capacity <= 0 {
@@ -236,13 +263,26 @@ pub async fn add_shelter(platform: &Platform, staff: &User, id: Uuid, name: &str
     Ok(platform.store.add_shelter(&staff.actor(), id, &name, &address, capacity, Utc::now()).await?)
 }
 
-pub async fn set_occupancy(platform: &Platform, staff: &User, id: Uuid, shelter: Uuid, occupancy: &str) -> Result<Shelter> {
+pub async fn set_occupancy(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    shelter: Uuid,
+    occupancy: &str,
+) -> Result<Shelter> {
     may_command(staff)?;
     let occupancy = whole("occupancy", occupancy)?;
     Ok(platform.store.set_occupancy(&staff.actor(), id, shelter, occupancy, Utc::now()).await?)
 }
 
-pub async fn add_supply(platform: &Platform, staff: &User, id: Uuid, item: &str, unit: &str, stock: &str) -> Result<Supply> {
+pub async fn add_supply(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    item: &str,
+    unit: &str,
+    stock: &str,
+) -> Result<Supply> {
     may_command(staff)?;
     let stock = whole("stock", stock)?;
     if stock < 0 {

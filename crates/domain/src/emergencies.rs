@@ -299,7 +299,10 @@ mod tests {
             assert!(plans.iter().any(|t| t.kind == *kind && t.assignee == Assignee::GridWorkers), "{kind:?}");
         }
         assert_eq!(parse_plans("kind,assignee,task\nflood,grid_workers,").unwrap_err(), "line 2: no task");
-        assert_eq!(parse_plans("kind,assignee,task\nquake,grid_workers,x").unwrap_err(), "line 2: unknown incident kind");
+        assert_eq!(
+            parse_plans("kind,assignee,task\nquake,grid_workers,x").unwrap_err(),
+            "line 2: unknown incident kind"
+        );
     }
 
     #[test]
@@ -352,7 +355,11 @@ mod tests {
             log_entries: 7,
         };
         let lines = summarise(&facts);
-        assert!(lines[0].zh.contains("暴雨洪涝") && lines[0].zh.contains("90.0小时") && lines[0].zh.contains("12个网格100户"));
+        assert!(
+            lines[0].zh.contains("暴雨洪涝")
+                && lines[0].zh.contains("90.0小时")
+                && lines[0].zh.contains("12个网格100户")
+        );
         assert!(lines[1].zh.contains("逐户排查99户（99%）") && lines[1].zh.contains("未排查1户"), "{}", lines[1].zh);
         assert!(lines[2].en.contains("1 left open"));
         assert!(lines.iter().any(|l| l.zh.contains("矿泉水50箱")));

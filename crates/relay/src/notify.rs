@@ -151,7 +151,8 @@ impl Notifier {
                         (_, Recipient::Staff) => format!("{}/cases/{}", self.public_url, message.case_id),
                     };
                     let body = message.notice.text(&message.tracking_no, unit, &link);
-                    let sending = Sending { id: message.id, attempts: message.attempts, created_at: message.created_at };
+                    let sending =
+                        Sending { id: message.id, attempts: message.attempts, created_at: message.created_at };
                     self.send(sending, phone, body, now).await
                 }
             };
@@ -175,8 +176,13 @@ impl Notifier {
                 },
                 Some(phone) => {
                     let body = grassroots_domain::emergencies::notice_text(&alert.text, alert.drill);
-                    self.send(Sending { id: alert.id, attempts: alert.attempts, created_at: alert.created_at }, phone, body, now)
-                        .await
+                    self.send(
+                        Sending { id: alert.id, attempts: alert.attempts, created_at: alert.created_at },
+                        phone,
+                        body,
+                        now,
+                    )
+                    .await
                 }
             };
             self.store.record_alert_attempt(alert, &outcome, now).await?;

@@ -179,8 +179,14 @@ pub trait EmergencyStore: Send + Sync {
     ) -> Result<HouseholdCheck>;
     async fn incident_tasks(&self, id: Uuid) -> Result<Vec<IncidentTask>>;
     /// Marks a task done once (refused on `task` if it was).
-    async fn complete_task(&self, actor: &Actor, id: Uuid, task: Uuid, note: Option<&str>, now: DateTime<Utc>)
-        -> Result<IncidentTask>;
+    async fn complete_task(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        task: Uuid,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentTask>;
     /// Queues the notice's texts to every grid worker of the area and, unless it is a drill,
     /// every resident of a confirmed household there who subscribed; logged.
     async fn send_notice(&self, actor: &Actor, id: Uuid, text: &str, now: DateTime<Utc>) -> Result<NoticeRecord>;
@@ -198,20 +204,44 @@ pub trait EmergencyStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Shelter>;
     /// Sets how many a shelter holds, never past its capacity (refused on `occupancy`).
-    async fn set_occupancy(&self, actor: &Actor, id: Uuid, shelter: Uuid, occupancy: i64, now: DateTime<Utc>)
-        -> Result<Shelter>;
+    async fn set_occupancy(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        shelter: Uuid,
+        occupancy: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Shelter>;
     async fn shelters(&self, id: Uuid) -> Result<Vec<Shelter>>;
-    async fn add_supply(&self, actor: &Actor, id: Uuid, item: &str, unit: &str, stock: i64, now: DateTime<Utc>)
-        -> Result<Supply>;
+    async fn add_supply(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        item: &str,
+        unit: &str,
+        stock: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Supply>;
     /// Adds to or takes from a stock, never below nothing (refused on `change`), logged.
-    async fn change_supply(&self, actor: &Actor, id: Uuid, supply: Uuid, change: i64, now: DateTime<Utc>)
-        -> Result<Supply>;
+    async fn change_supply(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        supply: Uuid,
+        change: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Supply>;
     async fn supplies(&self, id: Uuid) -> Result<Vec<Supply>>;
     async fn add_log_entry(&self, actor: &Actor, id: Uuid, text: &str, now: DateTime<Utc>) -> Result<LogEntry>;
     async fn incident_log(&self, id: Uuid) -> Result<Vec<LogEntry>>;
     /// Closes an active incident with its summary (refused on `incident` if it was closed).
-    async fn close_incident(&self, actor: &Actor, id: Uuid, summary: &[SummaryLine], now: DateTime<Utc>)
-        -> Result<IncidentRecord>;
+    async fn close_incident(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        summary: &[SummaryLine],
+        now: DateTime<Utc>,
+    ) -> Result<IncidentRecord>;
     /// A resident's choice to receive the notices of their household's area.
     async fn set_alert_subscription(&self, resident: Uuid, subscribed: bool, now: DateTime<Utc>) -> Result<()>;
     async fn alert_subscribed(&self, resident: Uuid) -> Result<bool>;

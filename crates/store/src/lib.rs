@@ -19,9 +19,9 @@ pub mod compounds;
 pub mod crypto;
 pub mod deliberation;
 pub mod disputes;
-pub mod emergencies;
 pub mod duplicates;
 pub mod duty;
+pub mod emergencies;
 mod error;
 pub mod export;
 pub mod files;
@@ -62,9 +62,9 @@ pub use charity::CharityStore;
 pub use compounds::CompoundStore;
 pub use deliberation::DeliberationStore;
 pub use disputes::DisputeStore;
-pub use emergencies::EmergencyStore;
 pub use duplicates::DuplicateStore;
 pub use duty::DutyStore;
+pub use emergencies::EmergencyStore;
 pub use error::StoreError;
 pub use grids::GridStore;
 pub use helpers::HelperStore;
@@ -100,10 +100,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
-        DisputeStore, DuplicateStore, EmergencyStore, DutyStore, GridStore, HelperStore, HistoryStore, HouseholdLinkStore,
-        IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore, OutboxStore,
-        PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore, StatsStore, Store,
-        SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        DisputeStore, DuplicateStore, DutyStore, EmergencyStore, GridStore, HelperStore, HistoryStore,
+        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore,
+        OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore,
+        StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 

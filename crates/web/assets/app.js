@@ -155,3 +155,25 @@
     });
   });
 })();
+
+// A part marked data-refresh="URL" is asked for again every data-every seconds (5 unless
+// said) and replaced, so a command page follows the house-by-house check without a reload.
+// Without this script the page shows the figures of when it was loaded.
+(function () {
+  document.querySelectorAll('[data-refresh]').forEach(function (part) {
+    var id = part.id;
+    var url = part.getAttribute('data-refresh');
+    var every = (parseInt(part.getAttribute('data-every'), 10) || 5) * 1000;
+    if (!id || !window.fetch) return;
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(url, { credentials: 'same-origin', headers: { 'X-Fragment': id } }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        var now = document.getElementById(id);
+        // Kept while the reader has a part of it open or in hand.
+        if (html && now && !now.contains(document.activeElement)) now.outerHTML = html;
+      }).catch(function () {});
+    }, every);
+  });
+})();

@@ -103,7 +103,8 @@ fn service_pages() -> Router<Arc<AppState>> {
         .route("/helpers/{id}/commitments/{n}/deliveries", post(pages::helpers::deliver))
 }
 
-/// 矛盾纠纷调处: the disputes of staff's places, a case converted, the rosters, the figures.
+/// 矛盾纠纷调处 and 应急管理: the disputes of staff's places, a case converted, the rosters, the
+/// figures; incidents, their command page and the check of households on a phone.
 fn dispute_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/disputes", get(pages::disputes::list).post(pages::disputes::register))
@@ -112,6 +113,12 @@ fn dispute_pages() -> Router<Arc<AppState>> {
         .route("/disputes/{id}/moves", post(pages::disputes::act))
         .route("/cases/{id}/dispute", post(pages::disputes::convert))
         .route("/mediators", get(pages::disputes::mediators).post(pages::disputes::add_mediator))
+        .route("/incidents", get(pages::emergencies::list).post(pages::emergencies::open))
+        .route("/incidents/{id}", get(pages::emergencies::show))
+        .route("/incidents/{id}/progress", get(pages::emergencies::progress))
+        .route("/incidents/{id}/act", post(pages::emergencies::act))
+        .route("/incidents/{id}/check", get(pages::emergencies::check_page))
+        .route("/incidents/{id}/checks", post(pages::emergencies::check))
 }
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
@@ -125,6 +132,7 @@ fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/me/sign-out", post(pages::residents::sign_out))
         .route("/me/close", post(pages::residents::close_account))
         .route("/me/household", post(pages::residents::ask_household))
+        .route("/me/alerts", post(pages::residents::set_alerts))
         .route("/households", get(pages::households::show))
         .route("/funds", get(pages::funds::list).post(pages::funds::create))
         .route("/funds/{id}", get(pages::funds::show))

@@ -3,9 +3,7 @@
 //! each other's rows; stocks and occupancies are checked in the statement that changes them.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::emergencies::{
-    Assignee, HouseholdStatus, IncidentKind, Progress, Severity, SummaryLine,
-};
+use grassroots_domain::emergencies::{Assignee, HouseholdStatus, IncidentKind, Progress, Severity, SummaryLine};
 use grassroots_domain::{Actor, FieldError, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -83,7 +81,8 @@ fn closed() -> StoreError {
 }
 
 async fn log(conn: &mut AnyConnection, actor: &Actor, id: Uuid, text: &str, now: DateTime<Utc>) -> Result<LogEntry> {
-    let entry = LogEntry { id: Uuid::now_v7(), at: from_ms(ms(now)), by: actor.kind().to_string(), text: text.to_string() };
+    let entry =
+        LogEntry { id: Uuid::now_v7(), at: from_ms(ms(now)), by: actor.kind().to_string(), text: text.to_string() };
     sqlx::query("INSERT INTO incident_log (id, incident_id, at, by_kind, by_id, text) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(entry.id.to_string())
         .bind(id.to_string())
@@ -295,10 +294,11 @@ impl crate::EmergencyStore for SqlStore {
         let mut found = Vec::new();
         for r in &rows {
             let mut i = incident(r)?;
-            i.grids = sqlx::query_scalar("SELECT grid_code FROM incident_grids WHERE incident_id = $1 ORDER BY grid_code")
-                .bind(i.id.to_string())
-                .fetch_all(&mut *conn)
-                .await?;
+            i.grids =
+                sqlx::query_scalar("SELECT grid_code FROM incident_grids WHERE incident_id = $1 ORDER BY grid_code")
+                    .bind(i.id.to_string())
+                    .fetch_all(&mut *conn)
+                    .await?;
             found.push(i);
         }
         Ok(found)
@@ -477,14 +477,16 @@ impl crate::EmergencyStore for SqlStore {
             return Err(closed());
         }
         let notice = Uuid::now_v7();
-        sqlx::query("INSERT INTO incident_notices (id, incident_id, text, created_at, created_by) VALUES ($1, $2, $3, $4, $5)")
-            .bind(notice.to_string())
-            .bind(id.to_string())
-            .bind(text.to_string())
-            .bind(ms(now))
-            .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO incident_notices (id, incident_id, text, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(notice.to_string())
+        .bind(id.to_string())
+        .bind(text.to_string())
+        .bind(ms(now))
+        .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
         let staff: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT w.user_id FROM grid_workers w JOIN incident_grids g ON g.grid_code = w.grid_code \
              WHERE g.incident_id = $1 ORDER BY w.user_id",
@@ -524,7 +526,8 @@ impl crate::EmergencyStore for SqlStore {
         }
         let entry = format!("发布通知（网格员{}人、居民{}人）：{text}", staff.len(), residents.len());
         log(&mut tx, actor, id, &entry, now).await?;
-        events::audit(&mut tx, now, actor, "incident_notice", subject(id), serde_json::json!({ "notice": notice })).await?;
+        events::audit(&mut tx, now, actor, "incident_notice", subject(id), serde_json::json!({ "notice": notice }))
+            .await?;
         let sent = notice_records(&mut tx, "n.id = $1", notice.to_string()).await?.pop().ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(sent)
@@ -558,10 +561,8 @@ impl crate::EmergencyStore for SqlStore {
                         .map(|s| (context(resident, super::residents::PHONE), s)),
                     (None, None) => None,
                 };
-                let phone = sealed
-                    .map(|(ctx, s)| self.cipher.open(&ctx, &s))
-                    .transpose()
-                    .map_err(StoreError::Crypto)?;
+                let phone =
+                    sealed.map(|(ctx, s)| self.cipher.open(&ctx, &s)).transpose().map_err(StoreError::Crypto)?;
                 Ok(DueAlert {
                     id: uuid_column(r, "id")?,
                     incident_id: uuid_column(r, "incident_id")?,
@@ -611,7 +612,8 @@ impl crate::EmergencyStore for SqlStore {
     ) -> Result<Shelter> {
         let mut tx = self.write.begin().await?;
         reaching_area(&mut tx, actor, id).await?;
-        let added = Shelter { id: Uuid::now_v7(), name: name.into(), address: address.into(), capacity, occupancy: 0, peak: 0 };
+        let added =
+            Shelter { id: Uuid::now_v7(), name: name.into(), address: address.into(), capacity, occupancy: 0, peak: 0 };
         sqlx::query(
             "INSERT INTO incident_shelters (id, incident_id, name, address, capacity, occupancy, peak) \
              VALUES ($1, $2, $3, $4, $5, 0, 0)",
@@ -683,13 +685,19 @@ impl crate::EmergencyStore for SqlStore {
     ) -> Result<Supply> {
         let mut tx = self.write.begin().await?;
         reaching_area(&mut tx, actor, id).await?;
-        let kept: Option<String> = sqlx::query_scalar("SELECT id FROM incident_supplies WHERE incident_id = $1 AND item = $2")
-            .bind(id.to_string())
-            .bind(item.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let kept: Option<String> =
+            sqlx::query_scalar("SELECT id FROM incident_supplies WHERE incident_id = $1 AND item = $2")
+                .bind(id.to_string())
+                .bind(item.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         if kept.is_some() {
-            return Err(FieldError::new("item", "该物资已登记，请调整库存", "this item is kept already: change its stock").into());
+            return Err(FieldError::new(
+                "item",
+                "该物资已登记，请调整库存",
+                "this item is kept already: change its stock",
+            )
+            .into());
         }
         let added = Supply { id: Uuid::now_v7(), item: item.into(), unit: unit.into(), stock, handed_out: 0 };
         sqlx::query(
@@ -746,13 +754,15 @@ impl crate::EmergencyStore for SqlStore {
     }
 
     async fn supplies(&self, id: Uuid) -> Result<Vec<Supply>> {
-        sqlx::query("SELECT id, item, unit, stock, handed_out FROM incident_supplies WHERE incident_id = $1 ORDER BY item")
-            .bind(id.to_string())
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(supply)
-            .collect()
+        sqlx::query(
+            "SELECT id, item, unit, stock, handed_out FROM incident_supplies WHERE incident_id = $1 ORDER BY item",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(supply)
+        .collect()
     }
 
     async fn add_log_entry(&self, actor: &Actor, id: Uuid, text: &str, now: DateTime<Utc>) -> Result<LogEntry> {
@@ -789,12 +799,13 @@ impl crate::EmergencyStore for SqlStore {
     ) -> Result<IncidentRecord> {
         let mut tx = self.write.begin().await?;
         reaching_area(&mut tx, actor, id).await?;
-        let closing = sqlx::query("UPDATE incidents SET active = 0, closed_at = $1, summary = $2 WHERE id = $3 AND active = 1")
-            .bind(ms(now))
-            .bind(serde_json::to_string(summary).map_err(corrupt)?)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let closing =
+            sqlx::query("UPDATE incidents SET active = 0, closed_at = $1, summary = $2 WHERE id = $3 AND active = 1")
+                .bind(ms(now))
+                .bind(serde_json::to_string(summary).map_err(corrupt)?)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         if closing.rows_affected() != 1 {
             return Err(closed());
         }
@@ -807,7 +818,9 @@ impl crate::EmergencyStore for SqlStore {
 
     async fn set_alert_subscription(&self, resident: Uuid, subscribed: bool, now: DateTime<Utc>) -> Result<()> {
         let sql = match subscribed {
-            true => "INSERT INTO alert_subscriptions (resident_id, subscribed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            true => {
+                "INSERT INTO alert_subscriptions (resident_id, subscribed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            }
             false => "DELETE FROM alert_subscriptions WHERE resident_id = $1 AND $2 = $2",
         };
         sqlx::query(sql).bind(resident.to_string()).bind(ms(now)).execute(&self.write).await?;
@@ -815,10 +828,11 @@ impl crate::EmergencyStore for SqlStore {
     }
 
     async fn alert_subscribed(&self, resident: Uuid) -> Result<bool> {
-        let found: Option<String> = sqlx::query_scalar("SELECT resident_id FROM alert_subscriptions WHERE resident_id = $1")
-            .bind(resident.to_string())
-            .fetch_optional(&self.read)
-            .await?;
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT resident_id FROM alert_subscriptions WHERE resident_id = $1")
+                .bind(resident.to_string())
+                .fetch_optional(&self.read)
+                .await?;
         Ok(found.is_some())
     }
 }

@@ -110,8 +110,10 @@ pub struct CheckProgress {
 }
 
 fn check_progress(grids: Vec<GridProgress>, communities: Vec<(String, Progress)>, total: Progress) -> CheckProgress {
-    let communities =
-        communities.into_iter().map(|(community_code, progress)| CommunityProgress { community_code, progress }).collect();
+    let communities = communities
+        .into_iter()
+        .map(|(community_code, progress)| CommunityProgress { community_code, progress })
+        .collect();
     CheckProgress { grids, communities, total }
 }
 
@@ -277,7 +279,8 @@ pub async fn add_shelter(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ShelterBody>,
 ) -> Result<(StatusCode, Json<Shelter>), ApiError> {
-    let added = emergencies::add_shelter(&state, &staff.user, id_in_path(&id)?, &b.name, &b.address, &b.capacity).await?;
+    let added =
+        emergencies::add_shelter(&state, &staff.user, id_in_path(&id)?, &b.name, &b.address, &b.capacity).await?;
     Ok((StatusCode::CREATED, Json(added)))
 }
 
@@ -386,7 +389,10 @@ pub struct AlertSubscription {
 /// Whether the signed-in resident receives the emergency notices of their household's area.
 #[utoipa::path(get, path = "/v1/residents/me/alerts", tag = "residents", security(("resident_bearer" = []), ("resident_cookie" = [])),
     responses((status = 200, body = AlertSubscription), (status = "default", body = ErrorBody)))]
-pub async fn my_alerts(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Result<Json<AlertSubscription>, ApiError> {
+pub async fn my_alerts(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> Result<Json<AlertSubscription>, ApiError> {
     Ok(Json(AlertSubscription { subscribed: emergencies::subscribed(&state, &signed_in.resident).await? }))
 }
 

@@ -12,6 +12,7 @@ pub mod compounds;
 pub mod dashboard;
 pub mod disputes;
 pub mod duty;
+pub mod emergencies;
 pub mod funds;
 pub mod grid;
 pub mod help;
@@ -155,6 +156,12 @@ impl Chrome {
     /// 为民服务中心: residents' applications and the centre's bookings.
     pub fn handles_applications(&self) -> bool {
         self.may(grassroots_domain::Capability::HandleApplications)
+    }
+
+    /// 应急管理: those who command, and grid workers who check households.
+    pub fn follows_emergencies(&self) -> bool {
+        self.may(grassroots_domain::Capability::CommandEmergencies)
+            || self.may(grassroots_domain::Capability::RecordVisits)
     }
 
     /// 矛盾纠纷调处: the disputes of one's places.
@@ -413,6 +420,9 @@ fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
         None => Ok(FormError { field: String::new(), message: lang.t(&e.text.zh, &e.text.en).to_string() }),
     }
 }
+
+/// The header with which the page's script asks for a part of the page instead of all of it.
+pub(crate) const FRAGMENT_HEADER: &str = "x-fragment";
 
 /// The (code, label) choices of a coded enum, for a form's select or boxes.
 macro_rules! choices {

@@ -58,6 +58,8 @@ struct MePage {
     proposals: Vec<(String, String, u32)>,
     /// The open surveys that ask them, and whether they answered.
     surveys: Vec<(SurveyLine, bool)>,
+    /// Texted the emergency notices of their household's area (应急通知).
+    alerts: bool,
 }
 
 /// The resident's household link as they read it.
@@ -101,6 +103,7 @@ impl MePage {
             topics: Vec::new(),
             proposals: Vec::new(),
             surveys: Vec::new(),
+            alerts: false,
         }
     }
 
@@ -178,6 +181,7 @@ async fn mine(state: &AppState, lang: Lang, uri: &Uri, resident: Resident) -> Re
         .iter()
         .map(|(s, standing)| (survey_line(state, &lang, s), *standing == grassroots_app::surveys::Standing::Answered))
         .collect();
+    me.alerts = grassroots_app::emergencies::subscribed(state, &page.resident).await?;
     Ok(me)
 }
 
@@ -286,6 +290,18 @@ pub async fn close_account(
 
 /// The resident asks for their household; back to their page, or the page with the error
 /// beside the field.
+/// The resident's choice to be texted the emergency notices of their household's area.
+pub async fn set_alerts(
+    State(state): State<Arc<AppState>>,
+    MaybeResident(signed_in): MaybeResident,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let Some(SignedIn { resident, .. }) = signed_in else { return Ok(see_other("/me", None)) };
+    let on = Filled::new(fields).value("alerts") == "on";
+    grassroots_app::emergencies::subscribe(&state, &resident, on).await?;
+    Ok(see_other("/me#alerts", None))
+}
+
 pub async fn ask_household(
     State(state): State<Arc<AppState>>,
     lang: Lang,

@@ -22,7 +22,7 @@ use grassroots_store::{AttachmentInfo, CaseDetail, CaseFilter, Reference};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{category_name, encode, place_names, see_other, unit_name, Chrome, Lang};
+use super::{category_name, encode, place_names, see_other, unit_name, Chrome, Lang, FRAGMENT_HEADER};
 use crate::api::cases::{category_param, parse_case_id, queue_param};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery, PageForm};
@@ -1241,9 +1241,6 @@ struct ReporterFragment {
     may_reveal: bool,
     reveal_error: Option<String>,
 }
-
-/// The header with which the page's script asks for a part of the page instead of all of it.
-const FRAGMENT_HEADER: &str = "x-fragment";
 
 /// Shows the reporter's name and phone on this page only, after recording why (audited): the
 /// whole page again, or, asked by the page's script, only the reporter's part of it.
