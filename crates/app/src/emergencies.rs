@@ -57,8 +57,9 @@ fn may_command(staff: &User) -> Result<()> {
     require(staff, Capability::CommandEmergencies)
 }
 
-/// Commanders, and grid workers for the check.
-fn may_follow(staff: &User) -> Result<()> {
+/// Commanders, and grid workers for the check: refused with the reason otherwise (asked first
+/// by interfaces, before they read the ids they are given).
+pub fn may_follow(staff: &User) -> Result<()> {
     match staff.role.may(Capability::CommandEmergencies) || staff.role.may(Capability::RecordVisits) {
         true => Ok(()),
         false => Err(AppError::lacks(Capability::CommandEmergencies)),

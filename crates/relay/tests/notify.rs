@@ -234,3 +234,66 @@ async fn a_text_sent_at_once_is_signed_and_a_refusal_is_reported() {
     assert_eq!((first["to"].as_str(), first["text"].as_str()), (Some("13812345678"), Some("验证码 123456")));
     assert_ne!(first_id, &got[1].0, "each text its own message id");
 }
+
+/// An emergency notice reaches the area's grid worker through the provider, marked as a drill
+/// in a drill, and is counted sent; one without a phone is counted failed, not retried.
+#[tokio::test]
+async fn an_emergency_notice_is_texted_to_the_area_and_counted() {
+    use grassroots_domain::emergencies::{Assignee, IncidentKind, Severity};
+    use grassroots_store::emergencies::NewIncident;
+    use grassroots_store::{GridRow, NewUser};
+    let db = db::sqlite_db().await;
+    let store: Arc<dyn Store> = db.store.clone();
+    let grid = |code: &str, x: f64| GridRow {
+        code: code.into(),
+        community_code: code[..12].into(),
+        name: code.into(),
+        geometry: serde_json::json!({"type": "MultiPolygon", "coordinates": [[[[x, 39.9], [x + 0.01, 39.9], [x + 0.01, 39.91], [x, 39.91], [x, 39.9]]]]}),
+        area_m2: 1.0,
+        centroid: (x + 0.005, 39.905),
+        synthetic: true,
+    };
+    let grids = [grid("110101001001001", 116.40), grid("110101001001002", 116.41)];
+    store.replace_grids(&["110101001001".into()], &grids).await.unwrap();
+    for (username, code, phone) in [("wg-1", &grids[0].code, Some("13900000001")), ("wg-2", &grids[1].code, None)] {
+        let scope = Scope::parse(&format!("grid:{code}")).unwrap();
+        let user = NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: "x".into(),
+            role: Role::GridWorker,
+            scope,
+        };
+        store.upsert_user(&user).await.unwrap();
+        store.set_user_phone(username, phone).await.unwrap();
+    }
+    let commander = Actor::Staff {
+        user_id: Uuid::now_v7(),
+        username: "supervisor".into(),
+        role: Role::Supervisor,
+        scope: Scope::parse("region:110101").unwrap(),
+    };
+    let incident = NewIncident {
+        district_code: "110101".into(),
+        kind: IncidentKind::Flood,
+        severity: Severity::III,
+        title: "防汛演练".into(),
+        drill: true,
+        grids: grids.iter().map(|g| g.code.clone()).collect(),
+        polygon: None,
+        tasks: vec![(Assignee::GridWorkers, "到岗".into())],
+    };
+    let opened = store.open_incident(&commander, &incident, Utc::now()).await.unwrap();
+    store.send_notice(&commander, opened.id, "请网格员半小时内到岗", Utc::now()).await.unwrap();
+    let (provider, url) = start_provider().await;
+    let notifier = Notifier::new(store.clone(), Provider::Http { url, secret: SECRET.into() }, PUBLIC_URL);
+    assert_eq!(notifier.run_once(Utc::now() + Duration::seconds(1)).await.unwrap(), 2);
+    assert_eq!(notifier.run_once(Utc::now() + Duration::hours(1)).await.unwrap(), 0, "each once");
+    let got = provider.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "the grid worker without a phone is not sent to");
+    assert!(got[0].2, "signed");
+    assert_eq!(got[0].1["to"], "13900000001");
+    assert_eq!(got[0].1["text"], "【基层治理·应急演练】请网格员半小时内到岗");
+    let counted = store.notices(opened.id).await.unwrap();
+    assert_eq!((counted[0].sent, counted[0].failed, counted[0].pending), (1, 1, 0));
+}

@@ -23,6 +23,8 @@ enum Rule {
     Staff,
     /// Staff whose role has every one of these capabilities.
     Can(&'static [Capability]),
+    /// Staff whose role has one of these capabilities at least.
+    CanAny(&'static [Capability]),
     /// A signed-in resident (居民账号) only: no staff session opens it.
     Resident,
 }
@@ -68,9 +70,10 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/residents/me/surveys"
             | "/api/v1/residents/me/helper"
             | "/api/v1/residents/me/needs"
-            | "/api/v1/residents/me/applications",
+            | "/api/v1/residents/me/applications"
+            | "/api/v1/residents/me/alerts",
         )
-        | ("put", "/api/v1/residents/me/household")
+        | ("put", "/api/v1/residents/me/household" | "/api/v1/residents/me/alerts")
         | (
             "post",
             "/api/v1/votes/{id}/ballots"
@@ -196,6 +199,22 @@ fn rule(method: &str, path: &str) -> Rule {
             Rule::Can(&[MediateDisputes, RevealPersonalData])
         }
         ("get", "/api/v1/disputes/figures") => Rule::Can(&[ViewStatistics]),
+        ("get", "/api/v1/incidents" | "/api/v1/incidents/{id}/households")
+        | ("post", "/api/v1/incidents/{id}/checks" | "/api/v1/incidents/{id}/tasks/{task}") => {
+            Rule::CanAny(&[CommandEmergencies, RecordVisits])
+        }
+        ("get", "/api/v1/incidents/{id}" | "/api/v1/incidents/{id}/progress")
+        | (
+            "post",
+            "/api/v1/incidents"
+            | "/api/v1/incidents/{id}/notices"
+            | "/api/v1/incidents/{id}/shelters"
+            | "/api/v1/incidents/{id}/shelters/{shelter}"
+            | "/api/v1/incidents/{id}/supplies"
+            | "/api/v1/incidents/{id}/supplies/{supply}"
+            | "/api/v1/incidents/{id}/log"
+            | "/api/v1/incidents/{id}/closure",
+        ) => Rule::Can(&[CommandEmergencies]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -270,7 +289,9 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
             Rule::Public | Rule::PublicOrStaffWith(_) => {
                 assert!(!refused(nobody), "{method} {path}: nobody got {nobody}")
             }
-            Rule::Staff | Rule::Can(_) | Rule::Resident => assert_eq!(nobody, 401, "{method} {path}: nobody"),
+            Rule::Staff | Rule::Can(_) | Rule::CanAny(_) | Rule::Resident => {
+                assert_eq!(nobody, 401, "{method} {path}: nobody")
+            }
         }
         if !matches!(rule, Rule::Public) {
             let forged = send(Some("no-such-session-token")).await.status;
@@ -282,6 +303,7 @@ async fn every_operation_answers_each_role_as_its_rule_says(app: TestApp) {
                 Rule::Public | Rule::Staff => true,
                 Rule::PublicOrStaffWith(capability) => role.may(capability),
                 Rule::Can(capabilities) => capabilities.iter().all(|c| role.may(*c)),
+                Rule::CanAny(capabilities) => capabilities.iter().any(|c| role.may(*c)),
                 Rule::Resident => {
                     assert_eq!(status, 401, "{method} {path}: {username}'s staff session is no resident's");
                     checked += 1;
@@ -308,7 +330,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 22] = [
+    let pages: [(&str, Rule); 23] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -327,6 +349,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/disputes", Rule::Can(&[MediateDisputes])),
         ("/mediators", Rule::Can(&[MediateDisputes])),
         ("/disputes/figures", Rule::Can(&[ViewStatistics])),
+        ("/incidents", Rule::CanAny(&[CommandEmergencies, RecordVisits])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),
@@ -348,6 +371,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
                 Rule::Public | Rule::Staff => true,
                 Rule::PublicOrStaffWith(capability) => role.may(capability),
                 Rule::Can(capabilities) => capabilities.iter().all(|c| role.may(*c)),
+                Rule::CanAny(capabilities) => capabilities.iter().any(|c| role.may(*c)),
                 Rule::Resident => panic!("{path}: a resident's page is not a staff page"),
             };
             // Allowed by the rule, a page may still be outside the reader's scope (404).

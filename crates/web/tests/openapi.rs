@@ -49,6 +49,8 @@ const RESIDENTS: &[(&str, &str)] = &[
     ("delete", "/api/v1/residents/me"),
     ("delete", "/api/v1/residents/sessions/current"),
     ("get", "/api/v1/residents/me/household"),
+    ("get", "/api/v1/residents/me/alerts"),
+    ("put", "/api/v1/residents/me/alerts"),
     ("put", "/api/v1/residents/me/household"),
     ("get", "/api/v1/residents/me/votes"),
     ("post", "/api/v1/votes/{id}/ballots"),

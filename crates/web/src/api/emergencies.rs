@@ -212,6 +212,7 @@ pub async fn check(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<CheckBody>,
 ) -> Result<Json<HouseholdCheck>, ApiError> {
+    emergencies::may_follow(&staff.user)?;
     let household = id_in_path(&b.household_id)?;
     let checked =
         emergencies::check(&state, &staff.user, id_in_path(&id)?, household, &b.status, b.note.as_deref()).await?;
@@ -234,6 +235,7 @@ pub async fn complete_task(
     Path((id, task)): Path<(String, String)>,
     ApiJson(b): ApiJson<NoteBody>,
 ) -> Result<Json<IncidentTask>, ApiError> {
+    emergencies::may_follow(&staff.user)?;
     let (id, task) = (id_in_path(&id)?, id_in_path(&task)?);
     Ok(Json(emergencies::complete_task(&state, &staff.user, id, task, b.note.as_deref()).await?))
 }
