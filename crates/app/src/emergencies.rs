@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use grassroots_domain::emergencies::{
     builtin_plans, check_polygon, check_text, summarise, HouseholdStatus, IncidentKind, Progress, Severity,
-    SummaryFacts,
+    SummaryFacts, SummaryLine,
 };
 use grassroots_domain::{Capability, RegionLevel};
 use grassroots_store::emergencies::{
@@ -308,35 +308,55 @@ pub async fn add_log(platform: &Platform, staff: &User, id: Uuid, text: &str) ->
     Ok(platform.store.add_log_entry(&staff.actor(), id, &text, Utc::now()).await?)
 }
 
-/// Closes an active incident with its after-action summary, drawn from the figures now.
-pub async fn close(platform: &Platform, staff: &User, id: Uuid) -> Result<IncidentRecord> {
-    let v = view(platform, staff, id).await?;
-    if !v.incident.active {
-        return Err(AppError::invalid("incident", "事件已结束", "the incident is closed"));
+/// The after-action summary of an incident closing at `closed_at`, drawn from what the store
+/// holds of it: the check, the tasks, the texts, shelters, supplies and the log.
+pub async fn after_action(
+    store: &dyn grassroots_store::Store,
+    incident: &IncidentRecord,
+    closed_at: chrono::DateTime<Utc>,
+) -> Result<Vec<SummaryLine>> {
+    let id = incident.id;
+    let mut progress = Progress::default();
+    for g in store.incident_progress(id).await? {
+        progress.add(&g.progress);
     }
-    let count = |f: fn(&NoticeRecord) -> i64| v.notices.iter().map(f).sum::<i64>();
+    let (tasks, notices) = (store.incident_tasks(id).await?, store.notices(id).await?);
+    let (shelters, supplies) = (store.shelters(id).await?, store.supplies(id).await?);
+    let count = |f: fn(&NoticeRecord) -> i64| notices.iter().map(f).sum::<i64>();
     let facts = SummaryFacts {
-        kind: v.incident.kind,
-        severity: v.incident.severity,
-        drill: v.incident.drill,
-        started_at: v.incident.started_at,
-        closed_at: Utc::now(),
-        grids: v.incident.grids.len(),
-        progress: v.total,
-        tasks: i64::try_from(v.tasks.len()).unwrap_or(i64::MAX),
-        tasks_done: i64::try_from(v.tasks.iter().filter(|t| t.done).count()).unwrap_or(i64::MAX),
+        kind: incident.kind,
+        severity: incident.severity,
+        drill: incident.drill,
+        started_at: incident.started_at,
+        closed_at,
+        grids: incident.grids.len(),
+        progress,
+        tasks: i64::try_from(tasks.len()).unwrap_or(i64::MAX),
+        tasks_done: i64::try_from(tasks.iter().filter(|t| t.done).count()).unwrap_or(i64::MAX),
         alerts: (count(|n| n.to_staff + n.to_residents), count(|n| n.sent), count(|n| n.failed)),
-        sheltered_peak: v.shelters.iter().map(|s| s.peak).sum(),
-        shelter_capacity: v.shelters.iter().map(|s| s.capacity).sum(),
-        supplies_used: v
-            .supplies
+        sheltered_peak: shelters.iter().map(|s| s.peak).sum(),
+        shelter_capacity: shelters.iter().map(|s| s.capacity).sum(),
+        supplies_used: supplies
             .iter()
             .filter(|s| s.handed_out > 0)
             .map(|s| (s.item.clone(), s.unit.clone(), s.handed_out))
             .collect(),
-        log_entries: v.log.len() + 1,
+        // The closing entry is logged with it.
+        log_entries: store.incident_log(id).await?.len() + 1,
     };
-    Ok(platform.store.close_incident(&staff.actor(), id, &summarise(&facts), facts.closed_at).await?)
+    Ok(summarise(&facts))
+}
+
+/// Closes an active incident with its after-action summary, drawn from the figures now.
+pub async fn close(platform: &Platform, staff: &User, id: Uuid) -> Result<IncidentRecord> {
+    may_command(staff)?;
+    let incident = reached(platform, staff, id).await?;
+    if !incident.active {
+        return Err(AppError::invalid("incident", "事件已结束", "the incident is closed"));
+    }
+    let now = Utc::now();
+    let summary = after_action(platform.store.as_ref(), &incident, now).await?;
+    Ok(platform.store.close_incident(&staff.actor(), id, &summary, now).await?)
 }
 
 /// A resident's choice to receive the notices of their household's area.

@@ -128,6 +128,18 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     let converted = disputes.iter().find_map(|d| d.case_id).expect("a dispute converted from a case");
     assert!(store.dispute_of_case(converted).await.unwrap().is_some());
 
+    // A past rainstorm closed with its summary, every household checked; a drill under way.
+    let incidents = store.incidents(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();
+    assert_eq!(incidents.len(), 2, "a second run opens none");
+    let (live, past) = (&incidents[0], &incidents[1]);
+    assert!(live.active && live.drill && !past.active && !past.drill);
+    assert!(past.summary.iter().any(|l| l.zh.contains("逐户排查") && l.zh.contains("（100%）")), "{:?}", past.summary);
+    let progress = store.incident_progress(live.id).await.unwrap();
+    let (checked, households): (i64, i64) =
+        progress.iter().fold((0, 0), |(c, h), g| (c + g.progress.checked(), h + g.progress.households));
+    assert!(checked > 0 && checked < households, "{checked} of {households} checked in the drill");
+    assert_eq!(progress[0].progress.checked(), 0, "the first grid is left to check");
+
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
     let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();

@@ -14,6 +14,7 @@
 mod care;
 mod compounds;
 mod disputes;
+mod emergencies;
 mod funds;
 mod help;
 mod participation;
@@ -267,6 +268,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&projects::load(store, &users, &grids, Utc::now()).await.context("loading demo projects")?);
     out.push_str(&compounds::load(store, &users, &grids, Utc::now()).await.context("loading demo compounds")?);
     out.push_str(&disputes::load(store, &users, &grids, Utc::now()).await.context("loading demo disputes")?);
+    out.push_str(&emergencies::load(store, &users, &grids, Utc::now()).await.context("loading demo emergencies")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {
