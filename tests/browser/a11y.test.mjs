@@ -76,7 +76,9 @@ test('staff pages have no serious accessibility violations', async () => {
   const application = await page.locator('#applications a').first().getAttribute('href');
   await page.goto(`${demo.base}/disputes?show=all`);
   const dispute = await page.locator('#disputes a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures']) {
+  await page.goto(`${demo.base}/incidents`);
+  const incident = await page.locator('#incidents a[href^="/incidents/"]').first().getAttribute('href');
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures', '/incidents', incident, `${incident}/check?grid=110101001001001`]) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

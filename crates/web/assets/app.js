@@ -61,27 +61,31 @@
 // A form marked data-fragment="ID" is sent without leaving the page: the answer is that part of
 // the page, which replaces the element with that id. Without this script the form posts and the
 // whole page comes back, as it always did.
+// Listened for on the document, so that a part that came back this way works the same again.
 (function () {
-  document.querySelectorAll('form[data-fragment]').forEach(function (form) {
-    form.addEventListener('submit', function (event) {
-      var id = form.getAttribute('data-fragment');
-      var target = document.getElementById(id);
-      if (!target || !window.fetch) return;
-      event.preventDefault();
-      fetch(form.action, {
-        method: 'POST',
-        body: new URLSearchParams(new FormData(form)),
-        headers: { 'X-Fragment': id },
-        credentials: 'same-origin',
-      }).then(function (response) {
-        return response.text();
-      }).then(function (html) {
-        target.outerHTML = html;
-        var replaced = document.getElementById(id);
-        var focus = replaced && (replaced.querySelector('[aria-invalid="true"]') || replaced.querySelector('h2'));
-        if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
-      }).catch(function () { form.submit(); });
-    });
+  document.addEventListener('submit', function (event) {
+    var form = event.target.closest && event.target.closest('form[data-fragment]');
+    if (!form) return;
+    var id = form.getAttribute('data-fragment');
+    var target = document.getElementById(id);
+    if (!target || !window.fetch) return;
+    event.preventDefault();
+    // The button pressed says what was chosen (a household's status), as a plain post would.
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+    fetch(form.action, {
+      method: 'POST',
+      body: new URLSearchParams(data),
+      headers: { 'X-Fragment': id },
+      credentials: 'same-origin',
+    }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      target.outerHTML = html;
+      var replaced = document.getElementById(id);
+      var focus = replaced && (replaced.querySelector('[aria-invalid="true"]') || replaced.querySelector('h2'));
+      if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
+    }).catch(function () { form.submit(); });
   });
 })();
 
