@@ -245,7 +245,7 @@ impl crate::EmergencyStore for SqlStore {
         .bind(new.severity.as_str())
         .bind(new.title.clone())
         .bind(i64::from(new.drill))
-        .bind(new.polygon.as_ref().map(|p| serde_json::to_string(p)).transpose().map_err(corrupt)?)
+        .bind(new.polygon.as_ref().map(serde_json::to_string).transpose().map_err(corrupt)?)
         .bind(ms(now))
         .bind(actor.id().map(|u| u.to_string()).unwrap_or_default())
         .execute(&mut *tx)

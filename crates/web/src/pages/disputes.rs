@@ -18,7 +18,9 @@ use grassroots_store::disputes::{DisputeRecord, DisputeSelection};
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, choices, communities_reached, percent, place_name, see_other, Chrome, Filled, Lang};
+use super::{
+    beijing_minutes, choices, communities_reached, percent, place_name, role_label, see_other, Chrome, Filled, Lang,
+};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -283,16 +285,11 @@ fn history(lang: &Lang, d: &DisputeRecord) -> Vec<HistoryLine> {
             (
                 beijing_minutes(m.at),
                 format!("{} · {level}", lang.t(m.kind.label_zh(), m.kind.label_en())),
-                by_role(lang, &m.by),
+                role_label(lang, &m.by),
                 detail.join(" · "),
             )
         })
         .collect()
-}
-
-fn by_role(lang: &Lang, by: &str) -> String {
-    grassroots_domain::Role::parse(by)
-        .map_or_else(|| by.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string())
 }
 
 fn dispute_page(
@@ -342,7 +339,7 @@ fn dispute_page(
                 (
                     beijing_minutes(g.at),
                     lang.t(g.grade.label_zh(), g.grade.label_en()).to_string(),
-                    by_role(&lang, &g.by),
+                    role_label(&lang, &g.by),
                     g.note.clone().unwrap_or_default(),
                 )
             })

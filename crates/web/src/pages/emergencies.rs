@@ -16,7 +16,7 @@ use grassroots_store::emergencies::{GridProgress, HouseholdCheck, IncidentRecord
 use uuid::Uuid;
 
 use super::votes::places_held;
-use super::{beijing_minutes, choices, place_name, see_other, Chrome, Filled, Lang, FRAGMENT_HEADER};
+use super::{beijing_minutes, choices, place_name, role_label, see_other, Chrome, Filled, Lang, FRAGMENT_HEADER};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
@@ -218,17 +218,12 @@ fn incident_page(
         notices: v.notices,
         shelters: v.shelters,
         supplies: v.supplies,
-        log: v.log.iter().map(|e| (beijing_minutes(e.at), by_role(&lang, &e.by), e.text.clone())).collect(),
+        log: v.log.iter().map(|e| (beijing_minutes(e.at), role_label(&lang, &e.by), e.text.clone())).collect(),
         summary: v.incident.summary.iter().map(|l| lang.t(&l.zh, &l.en).to_string()).collect(),
         form,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
     })
-}
-
-fn by_role(lang: &Lang, by: &str) -> String {
-    grassroots_domain::Role::parse(by)
-        .map_or_else(|| by.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string())
 }
 
 pub async fn show(

@@ -421,6 +421,12 @@ fn shown_error(e: ApiError, lang: &Lang) -> Result<FormError, ApiError> {
     }
 }
 
+/// Who made a move or wrote a log entry, as kept (a staff role's code), in the reader's language.
+pub(crate) fn role_label(lang: &Lang, code: &str) -> String {
+    grassroots_domain::Role::parse(code)
+        .map_or_else(|| code.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string())
+}
+
 /// The header with which the page's script asks for a part of the page instead of all of it.
 pub(crate) const FRAGMENT_HEADER: &str = "x-fragment";
 

@@ -143,8 +143,7 @@ fn by_label(lang: &Lang, by: &str) -> String {
     match by {
         "resident" => lang.t("居民", "resident").to_string(),
         "helper" => lang.t("服务者", "helper").to_string(),
-        role => grassroots_domain::Role::parse(role)
-            .map_or_else(|| role.to_string(), |r| lang.t(r.label_zh(), r.label_en()).to_string()),
+        role => super::role_label(lang, role),
     }
 }
 
