@@ -1,6 +1,7 @@
 // 应急管理: during the demo's gas-leak drill a grid worker checks the households of their grid
 // on a 390-px phone, a small form per household answered in place, while the command page on a
-// desk follows the progress without being reloaded.
+// desk follows the progress without being reloaded; and a supervisor opens a drill over an area
+// drawn on the map with three clicks.
 //
 // Run by .ci/run with the others: `npm test` here, with GRASSROOTS_BIN naming the built binary.
 
@@ -75,4 +76,29 @@ test('a grid worker checks households on a phone while the command page follows'
   // The household needing help is a task of the plan's list once the page is read again.
   await command.reload();
   assert.match(await command.locator('#tasks').innerText(), /入户帮扶/);
+});
+
+test("a supervisor draws an incident's area on the map", async () => {
+  const command = await signedIn('supervisor', { width: 1280, height: 900 });
+  await command.goto(`${base}/incidents`);
+  const map = command.locator('#area-map svg');
+  await map.waitFor();
+  const box = await map.boundingBox();
+  for (const [x, y] of [[0.3, 0.3], [0.7, 0.3], [0.5, 0.7]]) {
+    await map.click({ position: { x: box.width * x, y: box.height * y } });
+  }
+  const corners = (await command.inputValue('#polygon')).split(';');
+  assert.equal(corners.length, 3, 'three corners');
+  for (const corner of corners) {
+    const [lng, lat] = corner.split(',').map(Number);
+    assert.ok(lng > 116.3 && lng < 116.5 && lat > 39.8 && lat < 40.0, `a corner in 东城区: ${corner}`);
+  }
+  assert.ok((await command.locator('#area-map polygon.drawn').getAttribute('points')).split(' ').length === 3, 'drawn');
+  await command.selectOption('#kind', 'extreme_weather');
+  await command.fill('#title', '大风蓝色预警演练');
+  await command.check('input[name="drill"]');
+  await Promise.all([command.waitForNavigation(), command.click('#open-incident button[type="submit"]')]);
+  assert.match(command.url(), /\/incidents\/[0-9a-f-]{36}$/);
+  assert.ok(await command.locator('#progress-grids tbody tr').count() > 0, 'the grids inside the drawn area');
+  assert.match(await command.locator('#tasks').innerText(), /广告牌/, 'the plan of extreme weather');
 });

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use grassroots_domain::emergencies::{
-    builtin_plans, check_polygon, check_text, summarise, HouseholdStatus, IncidentKind, Progress, Severity,
+    builtin_plans, check_polygon, check_text, plan_for, summarise, HouseholdStatus, IncidentKind, Progress, Severity,
     SummaryFacts, SummaryLine,
 };
 use grassroots_domain::{Capability, RegionLevel};
@@ -117,7 +117,7 @@ pub async fn open(platform: &Platform, staff: &User, form: IncidentForm) -> Resu
     let title = check_text("title", &form.title)?;
     let (grids, polygon) = area(platform, &form).await?;
     let district_code = grids[0][..RegionLevel::County.digits()].to_string();
-    let tasks = builtin_plans().into_iter().filter(|t| t.kind == kind).map(|t| (t.assignee, t.title)).collect();
+    let tasks = plan_for(&builtin_plans(), kind, &grids, &platform.reference().units);
     let new = NewIncident { district_code, kind, severity, title, drill: form.drill, grids, polygon, tasks };
     match platform.store.open_incident(&staff.actor(), &new, Utc::now()).await {
         Err(StoreError::NotFound) => {

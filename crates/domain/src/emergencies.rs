@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::case::coded_enum;
+use crate::reference::Unit;
 use crate::text::trimmed;
-use crate::{free_text, FieldError};
+use crate::{free_text, FieldError, RegionLevel};
 
 coded_enum! {
     /// What happened.
@@ -84,6 +85,37 @@ pub fn parse_plans(csv: &str) -> Result<Vec<PlanTask>, String> {
 /// The plans shipped in `data/emergency-plans.csv`.
 pub fn builtin_plans() -> Vec<PlanTask> {
     parse_plans(include_str!("../../../data/emergency-plans.csv")).unwrap_or_default()
+}
+
+/// A task of an incident's plan, with the unit it falls to where the plan names a kind of unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedTask {
+    pub assignee: Assignee,
+    pub unit_id: Option<String>,
+    pub title: String,
+}
+
+/// The tasks of the plan of `kind` for an area of `grids`: a street office's once for each
+/// street of the area, given to that street's office; the command centre's to the district's;
+/// the others as the plan says them.
+pub fn plan_for(plans: &[PlanTask], kind: IncidentKind, grids: &[String], units: &[Unit]) -> Vec<PlannedTask> {
+    let mut streets: Vec<&str> = grids.iter().filter_map(|g| g.get(..RegionLevel::Township.digits())).collect();
+    streets.dedup();
+    let district = grids.first().and_then(|g| g.get(..RegionLevel::County.digits())).unwrap_or_default();
+    let unit_of = |unit_kind: &str, region: &str| {
+        units.iter().find(|u| u.kind == unit_kind && u.region_code == region).map(|u| u.id.clone())
+    };
+    let task =
+        |t: &PlanTask, unit_id: Option<String>| PlannedTask { assignee: t.assignee, unit_id, title: t.title.clone() };
+    plans
+        .iter()
+        .filter(|t| t.kind == kind)
+        .flat_map(|t| match t.assignee {
+            Assignee::StreetOffice => streets.iter().map(|s| task(t, unit_of("street_office", s))).collect(),
+            Assignee::CommandCentre => vec![task(t, unit_of("command_centre", district))],
+            Assignee::GridWorkers | Assignee::Community | Assignee::Department => vec![task(t, None)],
+        })
+        .collect()
 }
 
 /// The longest title of an incident, text of a notice or entry of the log.
@@ -303,6 +335,32 @@ mod tests {
             parse_plans("kind,assignee,task\nquake,grid_workers,x").unwrap_err(),
             "line 2: unknown incident kind"
         );
+    }
+
+    #[test]
+    fn a_street_office_s_task_goes_to_each_street_s_office_and_the_command_centre_s_to_the_district_s() {
+        let unit = |id: &str, kind: &str, region: &str| Unit {
+            id: id.into(),
+            name_zh: id.into(),
+            name_en: id.into(),
+            kind: kind.into(),
+            region_code: region.into(),
+        };
+        let units = [
+            unit("office-1", "street_office", "110101001"),
+            unit("office-2", "street_office", "110101002"),
+            unit("centre", "command_centre", "110101"),
+        ];
+        let grids = ["110101001001001".to_string(), "110101001002001".into(), "110101002001001".into()];
+        let tasks = plan_for(&builtin_plans(), IncidentKind::Flood, &grids, &units);
+        let offices: Vec<_> = tasks.iter().filter(|t| t.assignee == Assignee::StreetOffice).collect();
+        assert_eq!(
+            offices.iter().map(|t| t.unit_id.as_deref()).collect::<Vec<_>>(),
+            [Some("office-1"), Some("office-2")]
+        );
+        let centre = tasks.iter().find(|t| t.assignee == Assignee::CommandCentre).unwrap();
+        assert_eq!(centre.unit_id.as_deref(), Some("centre"));
+        assert!(tasks.iter().filter(|t| t.assignee == Assignee::GridWorkers).all(|t| t.unit_id.is_none()));
     }
 
     #[test]

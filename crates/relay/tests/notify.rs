@@ -239,7 +239,7 @@ async fn a_text_sent_at_once_is_signed_and_a_refusal_is_reported() {
 /// in a drill, and is counted sent; one without a phone is counted failed, not retried.
 #[tokio::test]
 async fn an_emergency_notice_is_texted_to_the_area_and_counted() {
-    use grassroots_domain::emergencies::{Assignee, IncidentKind, Severity};
+    use grassroots_domain::emergencies::{Assignee, IncidentKind, PlannedTask, Severity};
     use grassroots_store::emergencies::NewIncident;
     use grassroots_store::{GridRow, NewUser};
     let db = db::sqlite_db().await;
@@ -281,7 +281,7 @@ async fn an_emergency_notice_is_texted_to_the_area_and_counted() {
         drill: true,
         grids: grids.iter().map(|g| g.code.clone()).collect(),
         polygon: None,
-        tasks: vec![(Assignee::GridWorkers, "到岗".into())],
+        tasks: vec![PlannedTask { assignee: Assignee::GridWorkers, unit_id: None, title: "到岗".into() }],
     };
     let opened = store.open_incident(&commander, &incident, Utc::now()).await.unwrap();
     store.send_notice(&commander, opened.id, "请网格员半小时内到岗", Utc::now()).await.unwrap();

@@ -9,7 +9,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use grassroots_domain::emergencies::{Assignee, HouseholdStatus, IncidentKind, Progress, Severity, SummaryLine};
+use grassroots_domain::emergencies::{
+    Assignee, HouseholdStatus, IncidentKind, PlannedTask, Progress, Severity, SummaryLine,
+};
 use grassroots_domain::Actor;
 use serde::Serialize;
 use uuid::Uuid;
@@ -49,7 +51,7 @@ pub struct NewIncident {
     pub drill: bool,
     pub grids: Vec<String>,
     pub polygon: Option<Vec<[f64; 2]>>,
-    pub tasks: Vec<(Assignee, String)>,
+    pub tasks: Vec<PlannedTask>,
 }
 
 /// A task of an incident: from its plan, or a household found needing help.
@@ -59,6 +61,8 @@ pub struct IncidentTask {
     pub id: Uuid,
     pub title: String,
     pub assignee: Assignee,
+    /// The unit it falls to, where the plan names one by its kind (a street office).
+    pub unit_id: Option<String>,
     /// The household it helps, for a task from the check.
     pub household_id: Option<Uuid>,
     pub grid_code: Option<String>,

@@ -8,7 +8,7 @@
 mod support;
 
 use chrono::Utc;
-use grassroots_domain::emergencies::{Assignee, HouseholdStatus, IncidentKind, Severity, SummaryLine};
+use grassroots_domain::emergencies::{Assignee, HouseholdStatus, IncidentKind, PlannedTask, Severity, SummaryLine};
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::{Actor, Role, Scope};
 use grassroots_store::emergencies::NewIncident;
@@ -44,7 +44,14 @@ fn incident(drill: bool) -> NewIncident {
         drill,
         grids: vec![GRID.into(), SECOND_GRID.into()],
         polygon: None,
-        tasks: vec![(Assignee::GridWorkers, "逐户排查低洼院落".into()), (Assignee::Community, "开放安置点".into())],
+        tasks: vec![
+            PlannedTask { assignee: Assignee::GridWorkers, unit_id: None, title: "逐户排查低洼院落".into() },
+            PlannedTask {
+                assignee: Assignee::StreetOffice,
+                unit_id: Some(UNIT_A.into()),
+                title: "组织转移安置".into(),
+            },
+        ],
     }
 }
 
@@ -66,7 +73,9 @@ async fn grid_workers_check_at_once_and_the_progress_adds_up(db: TestDb) {
     assert!(matches!(s.open_incident(&elsewhere, &incident(false), Utc::now()).await, Err(StoreError::NotFound)));
     let opened = s.open_incident(&commander, &incident(false), Utc::now()).await.unwrap();
     assert_eq!((opened.grids.len(), opened.active), (2, true));
-    assert_eq!(s.incident_tasks(opened.id).await.unwrap().len(), 2, "the plan's tasks");
+    let planned = s.incident_tasks(opened.id).await.unwrap();
+    assert_eq!(planned.len(), 2, "the plan's tasks");
+    assert!(planned.iter().any(|t| t.unit_id.as_deref() == Some(UNIT_A)), "a task for its unit");
 
     let first = worker(&*s, "wg-1", GRID, None).await;
     let second = worker(&*s, "wg-2", SECOND_GRID, None).await;

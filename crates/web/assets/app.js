@@ -181,3 +181,42 @@
     }, every);
   });
 })();
+
+// A map marked data-draws="ID" (with data-frame="west,north,per-lng,per-lat" of its picture):
+// each click adds the place under it, as `lng,lat`, to the corners in the field ID, and the
+// area drawn so far is shown on the map. Without this script the corners are typed.
+(function () {
+  document.querySelectorAll('[data-draws]').forEach(function (box) {
+    var field = document.getElementById(box.getAttribute('data-draws'));
+    var svg = box.querySelector('svg');
+    var f = (box.getAttribute('data-frame') || '').split(',').map(Number);
+    if (!field || !svg || f.length !== 4 || !svg.createSVGPoint) return;
+    box.hidden = false;
+    var drawn = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+    drawn.setAttribute('class', 'drawn');
+    svg.appendChild(drawn);
+    function corners() {
+      return field.value.split(/[;；\n]/).map(function (c) { return c.trim(); }).filter(Boolean);
+    }
+    function redraw() {
+      drawn.setAttribute('points', corners().map(function (c) {
+        var p = c.split(/[,，]/).map(Number);
+        return ((p[0] - f[0]) * f[2]).toFixed(1) + ',' + ((f[1] - p[1]) * f[3]).toFixed(1);
+      }).join(' '));
+    }
+    svg.addEventListener('click', function (event) {
+      event.preventDefault();
+      var point = svg.createSVGPoint();
+      point.x = event.clientX;
+      point.y = event.clientY;
+      var at = point.matrixTransform(svg.getScreenCTM().inverse());
+      var corner = (f[0] + at.x / f[2]).toFixed(5) + ',' + (f[1] - at.y / f[3]).toFixed(5);
+      field.value = corners().concat([corner]).join('; ');
+      redraw();
+    });
+    field.addEventListener('input', redraw);
+    var clear = box.querySelector('[data-clear]');
+    if (clear) clear.addEventListener('click', function () { field.value = ''; redraw(); });
+    redraw();
+  });
+})();

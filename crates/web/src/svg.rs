@@ -48,6 +48,12 @@ impl Frame {
         ((lng - self.west) * self.per_lng, (self.north - lat) * self.per_lat)
     }
 
+    /// What the page's script needs to turn a point of the picture into (lng, lat) and back:
+    /// `west,north,units per degree of longitude,units per degree of latitude`.
+    pub fn transform(&self) -> String {
+        format!("{:.6},{:.6},{:.4},{:.4}", self.west, self.north, self.per_lng, self.per_lat)
+    }
+
     /// The (lng, lat) under a point of the picture: where a click on the map fell.
     pub fn lng_lat(&self, x: f64, y: f64) -> (f64, f64) {
         (self.west + x / self.per_lng, self.north - y / self.per_lat)

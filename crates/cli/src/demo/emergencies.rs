@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use grassroots_domain::emergencies::{builtin_plans, HouseholdStatus, IncidentKind, Severity};
+use grassroots_domain::emergencies::{builtin_plans, plan_for, HouseholdStatus, IncidentKind, PlannedTask, Severity};
 use grassroots_domain::residents::Mobile;
 use grassroots_domain::{Actor, Role};
 use grassroots_store::emergencies::NewIncident;
@@ -17,8 +17,8 @@ use grassroots_store::{GridRow, PlaceFilter, Store, User};
 
 use super::participation::resident_phone;
 
-fn plan(kind: IncidentKind) -> Vec<(grassroots_domain::emergencies::Assignee, String)> {
-    builtin_plans().into_iter().filter(|t| t.kind == kind).map(|t| (t.assignee, t.title)).collect()
+async fn plan(store: &dyn Store, kind: IncidentKind, grids: &[String]) -> anyhow::Result<Vec<PlannedTask>> {
+    Ok(plan_for(&builtin_plans(), kind, grids, &store.reference().await?.units))
 }
 
 /// The status the demo's check finds of the n-th household: most safe, a few away, some not
@@ -72,7 +72,7 @@ async fn the_rainstorm(
         drill: false,
         grids: grids.to_vec(),
         polygon: None,
-        tasks: plan(IncidentKind::Flood),
+        tasks: plan(store, IncidentKind::Flood, grids).await?,
     };
     let incident = store.open_incident(commander, &new, start).await?;
     let id = incident.id;
@@ -145,7 +145,7 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         drill: true,
         grids: area.clone(),
         polygon: None,
-        tasks: plan(IncidentKind::Gas),
+        tasks: plan(store, IncidentKind::Gas, &area).await?,
     };
     let opened = store.open_incident(&commander, &drill, now - Duration::hours(1)).await?;
     store

@@ -30,6 +30,7 @@ CREATE TABLE incident_tasks (
     incident_id TEXT NOT NULL REFERENCES incidents (id),
     title TEXT NOT NULL,
     assignee TEXT NOT NULL,
+    unit_id TEXT,
     household_id TEXT,
     grid_code TEXT,
     done BIGINT NOT NULL,

@@ -3,7 +3,9 @@
 //! each other's rows; stocks and occupancies are checked in the statement that changes them.
 
 use chrono::{DateTime, Utc};
-use grassroots_domain::emergencies::{Assignee, HouseholdStatus, IncidentKind, Progress, Severity, SummaryLine};
+use grassroots_domain::emergencies::{
+    Assignee, HouseholdStatus, IncidentKind, PlannedTask, Progress, Severity, SummaryLine,
+};
 use grassroots_domain::{Actor, FieldError, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -100,6 +102,7 @@ fn task(r: &AnyRow) -> Result<IncidentTask> {
         id: uuid_column(r, "id")?,
         title: r.try_get("title")?,
         assignee: coded(Assignee::parse, "assignee", r.try_get("assignee")?)?,
+        unit_id: r.try_get("unit_id")?,
         household_id: optional_uuid(r, "household_id")?,
         grid_code: r.try_get("grid_code")?,
         done: r.try_get::<i64, _>("done")? != 0,
@@ -109,25 +112,25 @@ fn task(r: &AnyRow) -> Result<IncidentTask> {
     })
 }
 
-const TASK_COLUMNS: &str = "id, title, assignee, household_id, grid_code, done, note, created_at, done_at";
+const TASK_COLUMNS: &str = "id, title, assignee, unit_id, household_id, grid_code, done, note, created_at, done_at";
 
 async fn insert_task(
     conn: &mut AnyConnection,
     id: Uuid,
-    assignee: Assignee,
-    title: &str,
+    task: &PlannedTask,
     household: Option<(Uuid, &str)>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     // A household's task once, however often it is found needing help.
     let added = sqlx::query(
-        "INSERT INTO incident_tasks (id, incident_id, title, assignee, household_id, grid_code, done, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING",
+        "INSERT INTO incident_tasks (id, incident_id, title, assignee, unit_id, household_id, grid_code, done, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT DO NOTHING",
     )
     .bind(Uuid::now_v7().to_string())
     .bind(id.to_string())
-    .bind(title.to_string())
-    .bind(assignee.as_str())
+    .bind(task.title.clone())
+    .bind(task.assignee.as_str())
+    .bind(task.unit_id.clone())
     .bind(household.map(|(h, _)| h.to_string()))
     .bind(household.map(|(_, g)| g.to_string()))
     .bind(ms(now))
@@ -257,8 +260,8 @@ impl crate::EmergencyStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (assignee, title) in &new.tasks {
-            insert_task(&mut tx, id, *assignee, title, None, now).await?;
+        for task in &new.tasks {
+            insert_task(&mut tx, id, task, None, now).await?;
         }
         let drill = if new.drill { "（演练）" } else { "" };
         let text = format!(
@@ -402,7 +405,8 @@ impl crate::EmergencyStore for SqlStore {
         .await?;
         if status == HouseholdStatus::NeedsHelp {
             let title = format!("入户帮扶：{label}{}", note.map(|n| format!("（{n}）")).unwrap_or_default());
-            if insert_task(&mut tx, id, Assignee::GridWorkers, &title, Some((household, &grid)), now).await? {
+            let help = PlannedTask { assignee: Assignee::GridWorkers, unit_id: None, title };
+            if insert_task(&mut tx, id, &help, Some((household, &grid)), now).await? {
                 log(&mut tx, actor, id, &format!("排查发现{label}需要帮助，已生成帮扶任务"), now).await?;
             }
         }

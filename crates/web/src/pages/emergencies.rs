@@ -21,6 +21,7 @@ use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiQuery};
 use crate::session::{need, Can, Staff};
+use crate::svg::{Area, Frame, Map, Palette};
 use crate::AppState;
 
 /// An incident as a line of a list.
@@ -67,7 +68,51 @@ struct IncidentsPage {
     kinds: Vec<(String, String)>,
     severities: Vec<(String, String)>,
     places: Vec<(String, String)>,
+    /// The map to draw an area on, and its frame for the page's script.
+    drawing: Option<(String, String)>,
     form: Filled,
+}
+
+/// How wide the map to draw an area on is drawn.
+const DRAWING_WIDTH: f64 = 640.0;
+
+/// A map of the streets the commander holds (their grids too, for a few streets) to draw an
+/// area on: the picture and its frame, or nothing for one who holds no street.
+fn drawing_map(state: &AppState, staff: &Staff, lang: &Lang) -> Option<(String, String)> {
+    let atlas = state.atlas();
+    let scope = &staff.user.scope;
+    let streets: Vec<&grassroots_geo::atlas::Outline> = atlas
+        .served_districts()
+        .flat_map(|d| atlas.children(&d.code))
+        .filter(|s| scope.covers_place(s.code.as_str()))
+        .collect();
+    let bbox =
+        streets.iter().map(|s| s.bbox).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))?;
+    let frame = Frame::fit(bbox, DRAWING_WIDTH);
+    let transform = frame.transform();
+    let few = streets.len() <= 3;
+    let map = Map {
+        frame,
+        label: lang.t("划定事件区域的地图", "Map to draw the area on").to_string(),
+        areas: streets
+            .iter()
+            .map(|s| Area {
+                polygons: &s.polygons,
+                fill: Palette::Blues.colours()[0],
+                href: None,
+                title: lang.place(&s.name),
+                label: Some((lang.place(&s.name), s.label_at)),
+            })
+            .collect(),
+        lines: match few {
+            true => streets.iter().flat_map(|s| atlas.grids_within(&s.code)).map(|g| g.polygons.as_slice()).collect(),
+            false => Vec::new(),
+        },
+        dots: Vec::new(),
+        landmarks: atlas.landmarks(),
+        approximate: atlas.is_approximate(),
+    };
+    Some((map.to_svg(), transform))
 }
 
 async fn incidents_page(
@@ -86,6 +131,10 @@ async fn incidents_page(
         kinds: choices!(lang, IncidentKind),
         severities,
         places: places_held(state, staff, &lang),
+        drawing: match staff.may(Capability::CommandEmergencies) {
+            true => drawing_map(state, staff, &lang),
+            false => None,
+        },
         form,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
@@ -211,7 +260,10 @@ fn incident_page(
             .tasks
             .iter()
             .map(|t| {
-                let who = lang.t(t.assignee.label_zh(), t.assignee.label_en()).to_string();
+                let who = match &t.unit_id {
+                    Some(unit) => super::unit_name(&state.reference(), unit, &lang),
+                    None => lang.t(t.assignee.label_zh(), t.assignee.label_en()).to_string(),
+                };
                 (t.id.to_string(), t.title.clone(), who, t.done, t.note.clone().unwrap_or_default())
             })
             .collect(),
