@@ -78,6 +78,8 @@ pub struct DisputeRecord {
     /// Every grade given, oldest first (empty in lists).
     pub grades: Vec<GradeRecord>,
     pub created_at: DateTime<Utc>,
+    /// The day the agreement waiting to be checked is to be followed up.
+    pub follow_up_on: Option<NaiveDate>,
     /// When the last agreement was signed.
     pub agreed_at: Option<DateTime<Utc>>,
     /// When it was settled, handed over, failed or withdrawn.
@@ -199,7 +201,7 @@ pub enum DisputeSelection {
     Open,
     /// Open and graded orange or red: the supervisor's queue.
     HighRisk,
-    /// Agreed and waiting for a follow-up.
+    /// Agreed and waiting for a follow-up, the soonest due first.
     FollowingUp,
     All,
 }

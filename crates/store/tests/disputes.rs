@@ -105,17 +105,20 @@ async fn a_dispute_is_graded_mediated_agreed_and_settled_once_the_agreement_is_k
             on: day(0), terms: "楼上负责维修防水层，赔偿楼下2000元".into(), follow_up_on: day(-14)
         };
     let d = s.move_dispute(&worker, d.id, mediating, &agree, now).await.unwrap();
-    assert_eq!(d.state, DisputeState::Agreed);
+    assert_eq!((d.state, d.follow_up_on), (DisputeState::Agreed, Some(day(-14))));
     assert!(d.agreed_at.is_some());
+    let due =
+        s.disputes(&PlaceFilter::Within(vec![COMMUNITY.into()]), DisputeSelection::FollowingUp, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.id).collect::<Vec<_>>(), vec![d.id], "in the queue of follow-ups");
 
     // Broken: back to mediation, counted; agreed again; kept: settled.
     let broken = DisputeStep::FollowUp { on: day(0), kept: false, note: Some("楼上未按期维修".into()) };
     let d = s.move_dispute(&worker, d.id, (DisputeState::Agreed, DisputeLevel::Community), &broken, now).await.unwrap();
-    assert_eq!((d.state, d.recurrences), (DisputeState::Mediating, 1));
+    assert_eq!((d.state, d.recurrences, d.follow_up_on), (DisputeState::Mediating, 1, None));
     s.move_dispute(&worker, d.id, mediating, &agree, now).await.unwrap();
     let kept = DisputeStep::FollowUp { on: day(0), kept: true, note: None };
     let d = s.move_dispute(&worker, d.id, (DisputeState::Agreed, DisputeLevel::Community), &kept, now).await.unwrap();
-    assert_eq!(d.state, DisputeState::Settled);
+    assert_eq!((d.state, d.follow_up_on), (DisputeState::Settled, None), "nothing left to follow up");
     assert!(d.ended_at.is_some());
     let kinds: Vec<&str> = d.moves.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(kinds, ["assign", "session", "agree", "follow_up", "agree", "follow_up"]);

@@ -38,12 +38,16 @@ CREATE TABLE disputes (
     referred_to TEXT,
     created_at BIGINT NOT NULL,
     created_by TEXT NOT NULL,
+    -- The day the current agreement is to be followed up (YYYY-MM-DD), while it waits.
+    follow_up_on TEXT,
     agreed_at BIGINT,
     ended_at BIGINT,
     updated_at BIGINT NOT NULL
 );
 
 CREATE INDEX disputes_by_place ON disputes (community_code, created_at);
+-- The follow-ups due, soonest first.
+CREATE INDEX disputes_following_up ON disputes (follow_up_on) WHERE follow_up_on IS NOT NULL;
 -- A case is converted once.
 CREATE UNIQUE INDEX disputes_of_case ON disputes (case_id) WHERE case_id IS NOT NULL;
 

@@ -33,7 +33,7 @@ pub(super) fn parties_context(id: Uuid) -> Vec<u8> {
 
 const DISPUTE_COLUMNS: &str = "id, community_code, grid_code, kind, origin, case_id, summary, place, parties_shown, \
      party_count, threat_of_violence, threat_of_self_harm, earlier_reports, petitioned_higher, vulnerable_party, grade, \
-     level, state, recurrences, referred_to, created_at, agreed_at, ended_at, updated_at";
+     level, state, recurrences, referred_to, created_at, follow_up_on, agreed_at, ended_at, updated_at";
 
 const MEDIATOR_COLUMNS: &str = "id, region_code, kind, name, created_at";
 
@@ -97,6 +97,7 @@ fn dispute(r: &AnyRow) -> Result<DisputeRecord> {
         moves: Vec::new(),
         grades: Vec::new(),
         created_at: from_ms(r.try_get("created_at")?),
+        follow_up_on: optional_day(r, "follow_up_on")?,
         agreed_at: r.try_get::<Option<i64>, _>("agreed_at")?.map(from_ms),
         ended_at: r.try_get::<Option<i64>, _>("ended_at")?.map(from_ms),
         updated_at: from_ms(r.try_get("updated_at")?),
@@ -299,7 +300,11 @@ fn carried(step: &DisputeStep) -> Carried {
 fn set_columns(step: &DisputeStep, to: DisputeState, now: DateTime<Utc>, args: &mut Args) -> String {
     let mut set = String::new();
     match step {
-        DisputeStep::Agree { .. } => set.push_str(&format!(", agreed_at = {}", args.int(ms(now)))),
+        DisputeStep::Agree { follow_up_on, .. } => set.push_str(&format!(
+            ", agreed_at = {}, follow_up_on = {}",
+            args.int(ms(now)),
+            args.text(follow_up_on.to_string())
+        )),
         DisputeStep::FollowUp { kept: false, .. } => set.push_str(", recurrences = recurrences + 1"),
         DisputeStep::Refer { to, .. } => set.push_str(&format!(", referred_to = {}", args.text(to.as_str()))),
         DisputeStep::Assign { .. }
@@ -316,6 +321,10 @@ fn set_columns(step: &DisputeStep, to: DisputeState, now: DateTime<Utc>, args: &
             set.push_str(&format!(", ended_at = {}", args.int(ms(now))));
         }
         DisputeState::Mediating | DisputeState::Registered | DisputeState::Agreed => set.push_str(", ended_at = NULL"),
+    }
+    // A follow-up waits only while the agreement does.
+    if to != DisputeState::Agreed {
+        set.push_str(", follow_up_on = NULL");
     }
     set
 }
@@ -544,9 +553,11 @@ impl crate::DisputeStore for SqlStore {
         let mut args = Args::default();
         let condition = args.places("community_code", places);
         let sql = format!(
-            "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE {condition}{} ORDER BY CASE grade WHEN 'red' THEN 0 \
+            "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE {condition}{} ORDER BY {}CASE grade WHEN 'red' THEN 0 \
              WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END, created_at, id LIMIT {}",
             selection_condition(selection),
+            // The follow-ups due soonest first.
+            if selection == DisputeSelection::FollowingUp { "follow_up_on, " } else { "" },
             args.int(limit)
         );
         args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?.iter().map(dispute).collect()

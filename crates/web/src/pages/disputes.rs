@@ -42,6 +42,8 @@ pub(crate) struct DisputeLine {
     pub place: String,
     pub summary: String,
     pub registered: String,
+    /// The day the agreement is to be followed up, and whether that day has passed.
+    pub follow_up: Option<(String, bool)>,
 }
 
 pub(crate) fn dispute_line(state: &AppState, lang: &Lang, d: &DisputeRecord) -> DisputeLine {
@@ -56,6 +58,9 @@ pub(crate) fn dispute_line(state: &AppState, lang: &Lang, d: &DisputeRecord) -> 
         place: format!("{} · {}", place_name(state, lang, &d.community_code), d.place),
         summary: d.summary.clone(),
         registered: beijing_minutes(d.created_at),
+        follow_up: d
+            .follow_up_on
+            .map(|day| (day.to_string(), day < grassroots_domain::calendar::beijing_day(Utc::now()))),
     }
 }
 
