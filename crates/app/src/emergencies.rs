@@ -12,7 +12,7 @@ use grassroots_domain::emergencies::{
     builtin_plans, check_polygon, check_text, plan_for, summarise, HouseholdStatus, IncidentKind, Progress, Severity,
     SummaryFacts, SummaryLine,
 };
-use grassroots_domain::{Capability, RegionLevel};
+use grassroots_domain::{Capability, FieldError, RegionLevel};
 use grassroots_store::emergencies::{
     GridProgress, HouseholdCheck, IncidentRecord, IncidentTask, LogEntry, NewIncident, NoticeRecord, Shelter, Supply,
 };
@@ -193,6 +193,22 @@ pub async fn households(
         return Err(AppError::NotFound);
     }
     Ok((incident, platform.store.households_to_check(id, grid).await?))
+}
+
+/// A household found at the door that the grid's register lacks, added to it so that it is
+/// checked like the others: by a grid worker (or commander) whose scope holds the grid.
+pub async fn add_household(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    grid: &str,
+    label: &str,
+) -> Result<HouseholdCheck> {
+    households(platform, staff, id, grid).await?;
+    let label = grassroots_domain::households::check_label(label).map_err(|e| FieldError { field: "label", ..e })?;
+    platform.store.add_households(grid, std::slice::from_ref(&label)).await?;
+    let (_, listed) = households(platform, staff, id, grid).await?;
+    listed.into_iter().find(|h| h.label == label).ok_or(AppError::NotFound)
 }
 
 /// The grids of the area the caller checks.

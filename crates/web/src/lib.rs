@@ -119,6 +119,7 @@ fn dispute_pages() -> Router<Arc<AppState>> {
         .route("/incidents/{id}/act", post(pages::emergencies::act))
         .route("/incidents/{id}/check", get(pages::emergencies::check_page))
         .route("/incidents/{id}/checks", post(pages::emergencies::check))
+        .route("/incidents/{id}/households", post(pages::emergencies::add_household))
 }
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:

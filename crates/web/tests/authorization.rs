@@ -200,9 +200,12 @@ fn rule(method: &str, path: &str) -> Rule {
         }
         ("get", "/api/v1/disputes/figures") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/incidents" | "/api/v1/incidents/{id}/households")
-        | ("post", "/api/v1/incidents/{id}/checks" | "/api/v1/incidents/{id}/tasks/{task}") => {
-            Rule::CanAny(&[CommandEmergencies, RecordVisits])
-        }
+        | (
+            "post",
+            "/api/v1/incidents/{id}/checks"
+            | "/api/v1/incidents/{id}/tasks/{task}"
+            | "/api/v1/incidents/{id}/households",
+        ) => Rule::CanAny(&[CommandEmergencies, RecordVisits]),
         ("get", "/api/v1/incidents/{id}" | "/api/v1/incidents/{id}/progress")
         | (
             "post",

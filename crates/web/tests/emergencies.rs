@@ -188,6 +188,24 @@ async fn the_check_page_answers_each_household_in_place(app: TestApp) {
         .await;
     assert_eq!(part.status, 200);
     assert!(part.text().starts_with("<li") && part.text().contains("data-status=\"safe\""), "{}", part.text());
+    // A household the register lacks is added from the page and checked like the others.
+    let refused = app
+        .post(&format!("/incidents/{id}/households"))
+        .header("cookie", &worker)
+        .body_with_type("application/x-www-form-urlencoded", format!("grid={GRID}&label="))
+        .send()
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("id=\"add-error\""));
+    let added = app
+        .post(&format!("/incidents/{id}/households"))
+        .header("cookie", &worker)
+        .body_with_type("application/x-www-form-urlencoded", format!("grid={GRID}&label=9%E5%8F%B7%E9%99%A2"))
+        .send()
+        .await;
+    assert_eq!(added.status, 303);
+    let phone = app.get(&check).header("cookie", &worker).send().await.text();
+    assert!(phone.contains("9号院") && phone.contains("/ 5"), "five households now: {phone}");
     let whole = app
         .post(&format!("/incidents/{id}/checks"))
         .header("cookie", &worker)
@@ -196,7 +214,7 @@ async fn the_check_page_answers_each_household_in_place(app: TestApp) {
         .await;
     assert_eq!(whole.status, 303, "without the script, back to the page");
     let progress = app.get(&format!("/incidents/{id}/progress")).header("cookie", &supervisor).send().await.text();
-    assert!(progress.contains("id=\"progress\"") && progress.contains("<strong>1</strong> / 4"), "{progress}");
+    assert!(progress.contains("id=\"progress\"") && progress.contains("<strong>1</strong> / 5"), "{progress}");
     let refused = app
         .post(&format!("/incidents/{id}/act"))
         .header("cookie", &supervisor)

@@ -28,7 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list, open))
         .routes(routes!(show))
         .routes(routes!(progress))
-        .routes(routes!(households))
+        .routes(routes!(households, add_household))
         .routes(routes!(check))
         .routes(routes!(complete_task))
         .routes(routes!(notify))
@@ -188,6 +188,33 @@ pub async fn households(
 ) -> Result<Json<Households>, ApiError> {
     let (_, households) = emergencies::households(&state, &staff.user, id_in_path(&id)?, p.grid.trim()).await?;
     Ok(Json(Households { households }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewHouseholdBody {
+    /// A grid of the area the caller holds.
+    #[serde(default)]
+    pub grid: String,
+    /// The door (3号楼2单元401); no personal data.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Adds a household found at the door that the grid's register lacks, to be checked like the
+/// others (a label already registered is that household).
+#[utoipa::path(post, path = "/v1/incidents/{id}/households", tag = "emergencies", params(("id" = Uuid, Path)), request_body = NewHouseholdBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = HouseholdCheck), (status = "default", description = "A grid not the caller's (404), a label refused (422), …", body = ErrorBody)))]
+pub async fn add_household(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewHouseholdBody>,
+) -> Result<(StatusCode, Json<HouseholdCheck>), ApiError> {
+    emergencies::may_follow(&staff.user)?;
+    let added = emergencies::add_household(&state, &staff.user, id_in_path(&id)?, b.grid.trim(), &b.label).await?;
+    Ok((StatusCode::CREATED, Json(added)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

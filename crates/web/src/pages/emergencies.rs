@@ -378,6 +378,8 @@ struct CheckPage {
     checked: usize,
     households: Vec<HouseholdLine>,
     statuses: Vec<(String, String)>,
+    /// The form to add a household the register lacks, as typed.
+    form: Filled,
 }
 
 #[derive(Template)]
@@ -420,6 +422,7 @@ async fn check_page_of(
         checked: households.iter().filter(|h| h.status.is_some()).count(),
         households: lines,
         statuses: choices!(lang, HouseholdStatus),
+        form: Filled::default(),
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
     })
@@ -436,6 +439,30 @@ pub async fn check_page(
 ) -> Result<Html<String>, ApiError> {
     let grid = p.grid.unwrap_or_default();
     Ok(Html(check_page_of(&state, &staff, lang, &uri, id_in_path(&id)?, grid.trim(), None).await?.render()?))
+}
+
+/// A household the register lacks, added from the check page: the page again at it, or with
+/// the refusal beside the form.
+pub async fn add_household(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    ApiForm(fields): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = id_in_path(&id)?;
+    let typed = Filled::new(fields);
+    let grid = typed.value("grid").to_string();
+    match emergencies::add_household(&state, &staff.user, id, &grid, typed.value("label")).await {
+        Ok(h) => Ok(see_other(&format!("/incidents/{id}/check?grid={grid}#h-{}", h.household_id), None)),
+        Err(e) => {
+            let (status, form) = typed.refused(e, &lang)?;
+            let mut page = check_page_of(&state, &staff, lang, &uri, id, &grid, None).await?;
+            page.form = form;
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
 }
 
 /// A household's status from the check page: only its line when the page's script asks,
