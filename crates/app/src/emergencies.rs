@@ -149,7 +149,11 @@ pub async fn progress(
 ) -> Result<(Vec<GridProgress>, Vec<(String, Progress)>, Progress)> {
     may_command(staff)?;
     reached(platform, staff, id).await?;
-    let grids = platform.store.incident_progress(id).await?;
+    Ok(by_community(platform.store.incident_progress(id).await?))
+}
+
+/// A check's grids with their communities' sums and the area's.
+fn by_community(grids: Vec<GridProgress>) -> (Vec<GridProgress>, Vec<(String, Progress)>, Progress) {
     let mut communities: Vec<(String, Progress)> = Vec::new();
     let mut total = Progress::default();
     for g in &grids {
@@ -159,14 +163,15 @@ pub async fn progress(
             None => communities.push((g.community_code.clone(), g.progress)),
         }
     }
-    Ok((grids, communities, total))
+    (grids, communities, total)
 }
 
 /// Everything the command page shows of an incident of the caller's places.
 pub async fn view(platform: &Platform, staff: &User, id: Uuid) -> Result<IncidentView> {
-    let (grids, communities, total) = progress(platform, staff, id).await?;
+    may_command(staff)?;
     let incident = reached(platform, staff, id).await?;
     let store = &platform.store;
+    let (grids, communities, total) = by_community(store.incident_progress(id).await?);
     Ok(IncidentView {
         incident,
         grids,

@@ -42,11 +42,17 @@ async fn incident_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Incide
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut found = incident(&row)?;
-    found.grids = sqlx::query_scalar("SELECT grid_code FROM incident_grids WHERE incident_id = $1 ORDER BY grid_code")
+    found.grids = grids_of(conn, id).await?;
+    Ok(Some(found))
+}
+
+/// The grids of an incident's area.
+async fn grids_of(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<String>> {
+    let grids = sqlx::query_scalar("SELECT grid_code FROM incident_grids WHERE incident_id = $1 ORDER BY grid_code")
         .bind(id.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    Ok(Some(found))
+    Ok(grids)
 }
 
 fn incident(r: &AnyRow) -> Result<IncidentRecord> {
@@ -297,11 +303,7 @@ impl crate::EmergencyStore for SqlStore {
         let mut found = Vec::new();
         for r in &rows {
             let mut i = incident(r)?;
-            i.grids =
-                sqlx::query_scalar("SELECT grid_code FROM incident_grids WHERE incident_id = $1 ORDER BY grid_code")
-                    .bind(i.id.to_string())
-                    .fetch_all(&mut *conn)
-                    .await?;
+            i.grids = grids_of(&mut conn, i.id).await?;
             found.push(i);
         }
         Ok(found)
