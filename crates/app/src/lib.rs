@@ -25,6 +25,7 @@ pub mod keys;
 pub mod limits;
 pub mod meetings;
 pub mod needs;
+pub mod party;
 pub mod passwords;
 pub mod patrol;
 mod places;

@@ -93,7 +93,7 @@ pub async fn record(
         .map(|f| short_text("follow_up", f, 1000))
         .transpose()?;
     let created = match log.raise_case {
-        Some(raised) => Some(raise(platform, worker, &grid, raised).await?),
+        Some(raised) => Some(raise(platform, worker, &grid, raised, "走访发现").await?),
         None => None,
     };
     let visit = NewVisit {
@@ -126,8 +126,16 @@ fn visit_date(given: Option<&str>) -> Result<NaiveDate> {
     }
 }
 
-async fn raise(platform: &Platform, worker: &User, grid: &GridRow, raised: RaisedCase) -> Result<CreatedCase> {
-    let address = format!("{}（走访发现）", grid.name);
+/// Takes in a problem found at a household of the grid as a case of the grid, placed by the
+/// worker; `found_by` says how (走访发现, 党员联户发现) in its address.
+pub(crate) async fn raise(
+    platform: &Platform,
+    worker: &User,
+    grid: &GridRow,
+    raised: RaisedCase,
+    found_by: &str,
+) -> Result<CreatedCase> {
+    let address = format!("{}（{found_by}）", grid.name);
     let place = Place {
         located_by: Some(LocatedBy::Patrol),
         address: Some(address.clone()),

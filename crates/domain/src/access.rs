@@ -91,6 +91,7 @@ impl Role {
                 CareForResidents,
                 CoordinateHelp,
                 MediateDisputes,
+                OrganiseParty,
             ],
             Self::Supervisor => &[
                 WorkOnCases,
@@ -103,6 +104,7 @@ impl Role {
                 HandleApplications,
                 MediateDisputes,
                 CommandEmergencies,
+                OrganiseParty,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -118,6 +120,7 @@ impl Role {
                 HandleApplications,
                 MediateDisputes,
                 CommandEmergencies,
+                OrganiseParty,
                 Administer,
             ],
         }
@@ -174,12 +177,18 @@ pub enum Capability {
     /// house-by-house check, close it with its summary. Grid workers check their households
     /// without it.
     CommandEmergencies,
+    /// Keep the party organisations of one's places (党建引领): the tree of committees,
+    /// branches and groups, their members (names sealed like reporters'), the households each
+    /// member keeps contact with and the contacts, in-service members registered with the
+    /// community (双报到) and their service, activities and attendance. Grid workers keep those
+    /// of their grids.
+    OrganiseParty,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 16] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -194,6 +203,7 @@ impl Capability {
         Self::HandleApplications,
         Self::MediateDisputes,
         Self::CommandEmergencies,
+        Self::OrganiseParty,
         Self::Administer,
     ];
 
@@ -231,6 +241,10 @@ impl Capability {
             Self::CommandEmergencies => (
                 "只有派单员（指挥中心）、督办员和管理员可以指挥应急处置",
                 "only dispatchers (the command centre), supervisors and administrators command emergencies",
+            ),
+            Self::OrganiseParty => (
+                "只有网格员、督办员和管理员可以管理党组织和党员联户",
+                "only grid workers, supervisors and administrators keep party organisations and their contacts",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -503,16 +517,17 @@ mod tests {
         use Capability::*;
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
-        //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, Administer])
+        //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, OrganiseParty,
+        //  Administer])
         let (t, f) = (true, false);
-        let table: [(Role, [bool; 15]); 7] = [
-            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f]),
-            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f]),
-            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f]),
-            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, f]),
-            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, f]),
-            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f]),
-            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t]),
+        let table: [(Role, [bool; 16]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -530,6 +545,7 @@ mod tests {
             HandleApplications,
             MediateDisputes,
             CommandEmergencies,
+            OrganiseParty,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -25,6 +25,7 @@ pub mod households;
 pub mod meetings;
 pub mod needs;
 pub mod notices;
+pub mod party;
 pub mod personal;
 pub mod projects;
 pub mod property;

@@ -43,6 +43,10 @@ pub enum ResealCursor {
     Applicants { after: Option<Uuid> },
     /// The parties of disputes.
     DisputeParties { after: Option<Uuid> },
+    /// Party members' names and phones.
+    PartyMembers { after: Option<Uuid> },
+    /// In-service members' names and phones (双报到).
+    PartyRegistrations { after: Option<Uuid> },
 }
 
 impl ResealCursor {

@@ -38,6 +38,7 @@ pub mod messages;
 pub mod models;
 pub mod needs;
 mod outbox;
+pub mod party;
 mod privacy;
 pub mod projects;
 mod reference;
@@ -79,6 +80,7 @@ pub use messages::MessageStore;
 pub use models::ModelStore;
 pub use needs::NeedStore;
 pub use outbox::OutboxStore;
+pub use party::PartyStore;
 pub use privacy::PrivacyStore;
 pub use projects::ProjectStore;
 pub use reference::ReferenceStore;
@@ -102,8 +104,8 @@ pub mod prelude {
         AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
         DisputeStore, DuplicateStore, DutyStore, EmergencyStore, GridStore, HelperStore, HistoryStore,
         HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore,
-        OutboxStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore, ServiceStore,
-        StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        OutboxStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
+        ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
 
@@ -147,6 +149,7 @@ pub trait Store:
     + CompoundStore
     + DisputeStore
     + EmergencyStore
+    + PartyStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -1,6 +1,6 @@
 //! Rotation of the data key on every backend: every sealed value (reporters, the originals of
 //! masked free text, webhook secrets, neighbours' and staff's phones, query codes kept with
-//! idempotency keys, people in care, helpers, needs' addresses, applicants, disputes' parties) is sealed again under the new key in batches, the old
+//! idempotency keys, people in care, helpers, needs' addresses, applicants, disputes' parties, party members and in-service members registered) is sealed again under the new key in batches, the old
 //! key can then go, and query codes and phone tags still match; the processes' key reports
 //! lapse and are withdrawn.
 
@@ -11,6 +11,7 @@ use grassroots_domain::care::Member;
 use grassroots_domain::disputes::{DisputeKind, DisputeOrigin, PartySide, RiskFactors};
 use grassroots_domain::helpers::{Availability, DayPart, HelperKind, Registration, RegistrationForm, Skill};
 use grassroots_domain::needs::{Need, NeedSource, Urgency};
+use grassroots_domain::party::{MemberRole, OrgKind};
 use grassroots_domain::services::builtin_catalogue;
 use grassroots_domain::{Role, Scope};
 use grassroots_store::crypto::{DataKey, KeyId};
@@ -19,6 +20,7 @@ use grassroots_store::helpers::{HelperContact, Registrant};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::messages::Recipient;
 use grassroots_store::needs::{NeedActor, NeedContact, NewNeed};
+use grassroots_store::party::{NewMember, NewOrg, NewPartyRegistration, SealedPerson};
 use grassroots_store::prelude::*;
 use grassroots_store::services::{ApplicantData, NewApplication};
 use grassroots_store::support::NewSupporter;
@@ -146,6 +148,32 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         reasons,
     };
     let disputed = s.create_dispute(&wangge, &dispute, Utc::now()).await.unwrap();
+    // And a party member and an in-service member registered with the community.
+    let branch = NewOrg {
+        kind: OrgKind::Branch,
+        name: "网格党支部".into(),
+        parent_id: None,
+        place_code: "110101001001".into(),
+        building: None,
+    };
+    let branch = s.create_party_org(&world.supervisor(), &branch, Utc::now()).await.unwrap();
+    let person = SealedPerson { name: "高书记".into(), phone: Some("13611112222".into()) };
+    let enrolled = NewMember {
+        org_id: branch.id,
+        community_code: "110101001001".into(),
+        grid_code: None,
+        role: MemberRole::Secretary,
+        person: person.clone(),
+    };
+    let member = s.add_party_member(&world.supervisor(), &enrolled, Utc::now()).await.unwrap();
+    let registration = NewPartyRegistration {
+        community_code: "110101001001".into(),
+        grid_code: None,
+        home_org: "区教委机关党支部".into(),
+        person: person.clone(),
+        registered_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+    };
+    s.register_in_service(&world.supervisor(), &registration, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -153,9 +181,9 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
+        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
         "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care, \
-         the organisation, the need, the applicant, the dispute's parties"
+         the organisation, the need, the applicant, the dispute's parties, the party member, the registration"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -169,12 +197,13 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
+        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
         "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
-         one kept key, one person in care, one organisation, one need, one applicant, one dispute"
+         one kept key, one person in care, one organisation, one need, one applicant, one dispute, one member, one \
+         registration"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -199,6 +228,8 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(s.applicant(application.id).await.unwrap(), applicant, "the applicant opens under the new key");
     let opened = s.reveal_dispute_parties(&wangge, disputed.id, "回访", Utc::now()).await.unwrap();
     assert_eq!(opened, parties, "the dispute's parties open under the new key");
+    let opened = s.reveal_party_member(&world.supervisor(), member.id, "组织关系核对", Utc::now()).await.unwrap();
+    assert_eq!(opened, person, "the party member opens under the new key");
     let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
     assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;

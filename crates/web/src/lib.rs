@@ -122,6 +122,17 @@ fn dispute_pages() -> Router<Arc<AppState>> {
         .route("/incidents/{id}/households", post(pages::emergencies::add_household))
 }
 
+/// 党建引领: the organisations, members, registrations and activities of staff's places; a
+/// member's households and contacts; a registration's service; the figures by grid.
+fn party_pages() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/party", get(pages::party::show).post(pages::party::submit))
+        .route("/party/figures", get(pages::party::figures))
+        .route("/party/members/{id}", get(pages::party::member).post(pages::party::member_submit))
+        .route("/party/registrations/{id}", get(pages::party::registration))
+        .route("/party/registrations/{id}/services", post(pages::party::record_service))
+}
+
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
 /// the households' page, topics, votes, councils and their decisions, surveys.
 fn resident_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
@@ -250,6 +261,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(resident_pages(&state))
         .merge(service_pages())
         .merge(dispute_pages())
+        .merge(party_pages())
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))

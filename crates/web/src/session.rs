@@ -167,6 +167,7 @@ pub mod need {
         HandleApplications,
         MediateDisputes,
         CommandEmergencies,
+        OrganiseParty,
         Administer
     );
 }

@@ -18,6 +18,7 @@ mod emergencies;
 mod funds;
 mod help;
 mod participation;
+mod party;
 mod projects;
 mod services;
 
@@ -269,6 +270,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&compounds::load(store, &users, &grids, Utc::now()).await.context("loading demo compounds")?);
     out.push_str(&disputes::load(store, &users, &grids, Utc::now()).await.context("loading demo disputes")?);
     out.push_str(&emergencies::load(store, &users, &grids, Utc::now()).await.context("loading demo emergencies")?);
+    out.push_str(&party::load(store, &users, &grids, Utc::now()).await.context("loading demo party organisation")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -12,6 +12,7 @@ use super::helpers::personal_context as helper_context;
 use super::identity::staff_phone_context;
 use super::needs::contact_context as need_context;
 use super::outbox::secret_context;
+use super::party::{member_context, registration_context};
 use super::rows::uuid_column;
 use super::services::applicant_context;
 use super::support::phone_context as supporter_phone_context;
@@ -242,7 +243,24 @@ impl crate::KeyStore for SqlStore {
             }
             ResealCursor::DisputeParties { after } => {
                 let (values, last) = self.sealed_column(&DISPUTE_PARTIES, *after, limit, parties_context).await?;
-                (values, last.map(|after| ResealCursor::DisputeParties { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::DisputeParties { after: Some(after) },
+                    None => ResealCursor::PartyMembers { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::PartyMembers { after } => {
+                let (values, last) = self.sealed_column(&PARTY_MEMBERS, *after, limit, member_context).await?;
+                let next = match last {
+                    Some(after) => ResealCursor::PartyMembers { after: Some(after) },
+                    None => ResealCursor::PartyRegistrations { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::PartyRegistrations { after } => {
+                let (values, last) =
+                    self.sealed_column(&PARTY_REGISTRATIONS, *after, limit, registration_context).await?;
+                (values, last.map(|after| ResealCursor::PartyRegistrations { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -342,6 +360,20 @@ const DISPUTE_PARTIES: SealedColumn = SealedColumn {
     filter: None,
     column: "parties_enc",
     update: "UPDATE disputes SET parties_enc = $1 WHERE parties_enc = $2 AND id = $3",
+};
+
+const PARTY_MEMBERS: SealedColumn = SealedColumn {
+    select: "SELECT id, personal_enc FROM party_members",
+    filter: None,
+    column: "personal_enc",
+    update: "UPDATE party_members SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
+};
+
+const PARTY_REGISTRATIONS: SealedColumn = SealedColumn {
+    select: "SELECT id, personal_enc FROM party_registrations",
+    filter: None,
+    column: "personal_enc",
+    update: "UPDATE party_registrations SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

@@ -34,6 +34,7 @@ mod messages;
 mod models;
 mod needs;
 mod outbox;
+mod party;
 mod privacy;
 mod projects;
 mod reference;

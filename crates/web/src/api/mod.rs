@@ -18,6 +18,7 @@ pub(crate) mod households;
 pub(crate) mod intake;
 pub(crate) mod meetings;
 pub(crate) mod needs;
+pub(crate) mod party;
 pub(crate) mod privacy;
 pub(crate) mod projects;
 pub(crate) mod residents;
@@ -64,6 +65,7 @@ use crate::AppState;
         (name = "participation", description = "Residents' participation (协商议事): topics, proposals, supports and comments, moderated; votes held by staff, cast by residents, published with turnout; meetings with their minutes; decisions carried out as tasks, in public; surveys (问需、问效)"),
         (name = "disputes", description = "Disputes resolved where they arise (矛盾纠纷调处): registered, graded by stated rules, mediated, agreed and followed up, escalated community → street → district or handed to the court or arbitration; the rosters of mediators; the figures"),
         (name = "emergencies", description = "Emergencies met house by house (应急管理): incidents with their plans, notices to the area, the house-by-house check and its progress, shelters, supplies, the log and the after-action summary; drills"),
+        (name = "party", description = "Party organisation reaching every grid (党建引领): the tree of committees, branches and groups on regions and grids, members (names sealed), households each member keeps contact with (党员联户) and the contacts, in-service members registered with their community (双报到) and their service, activities with attendance; the figures"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -100,6 +102,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(compounds::router(state))
         .merge(disputes::router())
         .merge(emergencies::router())
+        .merge(party::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

@@ -35,17 +35,24 @@ pub enum Shade {
     Volume,
     Overdue,
     Coverage,
+    /// 党员联户: households linked to a party member, of those on the register.
+    Party,
 }
 
 impl Shade {
-    const ALL: [Shade; 3] = [Shade::Volume, Shade::Overdue, Shade::Coverage];
+    const ALL: [Shade; 4] = [Shade::Volume, Shade::Overdue, Shade::Coverage, Shade::Party];
 
     fn parse(s: Option<&str>) -> Result<Self, ApiError> {
         match s.unwrap_or("volume") {
             "volume" => Ok(Self::Volume),
             "overdue" => Ok(Self::Overdue),
             "coverage" => Ok(Self::Coverage),
-            _ => Err(ApiError::field("shade", "可选：volume, overdue, coverage", "one of: volume, overdue, coverage")),
+            "party" => Ok(Self::Party),
+            _ => Err(ApiError::field(
+                "shade",
+                "可选：volume, overdue, coverage, party",
+                "one of: volume, overdue, coverage, party",
+            )),
         }
     }
 
@@ -54,6 +61,7 @@ impl Shade {
             Self::Volume => "volume",
             Self::Overdue => "overdue",
             Self::Coverage => "coverage",
+            Self::Party => "party",
         }
     }
 
@@ -62,6 +70,7 @@ impl Shade {
             Self::Volume => lang.t("案件量", "case volume"),
             Self::Overdue => lang.t("超期占比", "overdue share"),
             Self::Coverage => lang.t("走访覆盖率", "visit coverage"),
+            Self::Party => lang.t("党员联户率", "households linked to a party member"),
         }
     }
 
@@ -69,7 +78,7 @@ impl Shade {
         match self {
             Self::Volume => Palette::Blues,
             Self::Overdue => Palette::Reds,
-            Self::Coverage => Palette::Greens,
+            Self::Coverage | Self::Party => Palette::Greens,
         }
     }
 }
@@ -93,6 +102,10 @@ pub struct RegionRow {
     pub overdue_share: String,
     pub households: i64,
     pub coverage: String,
+    /// Households linked to a party member, of those on the register.
+    pub linked: String,
+    /// Grids with a party branch or group, of the part's grids.
+    pub organised: String,
 }
 
 pub struct LegendEntry {
@@ -220,6 +233,8 @@ struct Figures {
     counts: HashMap<String, RegionCount>,
     /// (households, visited) per part.
     visited: HashMap<String, (i64, i64)>,
+    /// (households, linked to a party member, grids organised, grids) per part.
+    party: HashMap<String, [i64; 4]>,
     /// Coverage over 30 days for periods up to a month, else 90.
     coverage_days: u32,
     points: Vec<CasePoint>,
@@ -243,12 +258,24 @@ impl View<'_> {
                 false => Ok(Vec::new()),
             }
         };
-        let (counts, coverage, points, warnings) = tokio::try_join!(
+        let today = grassroots_domain::calendar::beijing_day(now);
+        let (counts, coverage, party_grids, points, warnings) = tokio::try_join!(
             state.store.region_counts(scope, child_level, &filter),
             state.store.coverage(self.region.as_str(), now),
+            state.store.party_grids(self.region.as_str(), today),
             points,
             state.store.warnings(scope, &WarningState::OPEN, MAX_POINTS),
         )?;
+        let mut party: HashMap<String, [i64; 4]> = HashMap::new();
+        for g in party_grids.iter().filter(|g| scope.covers_place(&g.grid_code)) {
+            if let Some(child) = self.children.iter().find(|o| g.grid_code.starts_with(o.code.as_str())) {
+                let entry = party.entry(child.code.as_str().to_string()).or_default();
+                entry[0] += g.coverage.households;
+                entry[1] += g.coverage.linked;
+                entry[2] += i64::from(g.organised);
+                entry[3] += 1;
+            }
+        }
         let warnings = self.warning_dots(state, &warnings, individual_cases);
         let coverage_days = if self.days <= 30 { 30 } else { 90 };
         let mut visited: HashMap<String, (i64, i64)> = HashMap::new();
@@ -260,7 +287,7 @@ impl View<'_> {
             }
         }
         let counts = counts.into_iter().map(|c| (c.code.clone(), c)).collect();
-        Ok(Figures { counts, visited, coverage_days, points, warnings })
+        Ok(Figures { counts, visited, party, coverage_days, points, warnings })
     }
 
     /// Warnings as marks at the most precise place each names, within the region. Those who
@@ -289,6 +316,8 @@ impl View<'_> {
             let c = figures.counts.get(o.code.as_str());
             let (total, pending, overdue) = c.map_or((0, 0, 0), |c| (c.total, c.pending, c.overdue));
             let (households, seen) = figures.visited.get(o.code.as_str()).copied().unwrap_or_default();
+            let [registered, linked, organised, grids] =
+                figures.party.get(o.code.as_str()).copied().unwrap_or_default();
             RegionRow {
                 name: o.name.clone(),
                 code: o.code.as_str().to_string(),
@@ -303,6 +332,8 @@ impl View<'_> {
                 overdue_share: percent((total > 0).then(|| overdue as f64 / total as f64)),
                 households,
                 coverage: percent((households > 0).then(|| seen as f64 / households as f64)),
+                linked: percent((registered > 0).then(|| linked as f64 / registered as f64)),
+                organised: format!("{organised}/{grids}"),
             }
         };
         self.children.iter().map(row).collect()
@@ -316,6 +347,10 @@ impl View<'_> {
             Shade::Coverage => {
                 let (households, seen) = figures.visited.get(row.code.as_str()).copied().unwrap_or_default();
                 (households > 0).then(|| seen as f64 / households as f64)
+            }
+            Shade::Party => {
+                let [households, linked, _, _] = figures.party.get(row.code.as_str()).copied().unwrap_or_default();
+                (households > 0).then(|| linked as f64 / households as f64)
             }
         }
     }
@@ -332,7 +367,7 @@ impl View<'_> {
         let (shade, lang) = (self.shade, self.lang);
         let classes = match shade {
             Shade::Volume => Classes::counts(rows.iter().map(|r| r.total).max().unwrap_or(0) as f64),
-            Shade::Overdue | Shade::Coverage => Classes::shares(),
+            Shade::Overdue | Shade::Coverage | Shade::Party => Classes::shares(),
         };
         let colours = shade.palette().colours();
         let figure = |v: Option<f64>| match (shade, v) {

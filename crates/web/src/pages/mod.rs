@@ -22,6 +22,7 @@ pub mod intake;
 pub mod map;
 pub mod meetings;
 pub mod needs;
+pub mod party;
 pub mod portal;
 pub mod projects;
 pub mod residents;
@@ -162,6 +163,11 @@ impl Chrome {
     pub fn follows_emergencies(&self) -> bool {
         self.may(grassroots_domain::Capability::CommandEmergencies)
             || self.may(grassroots_domain::Capability::RecordVisits)
+    }
+
+    /// 党建引领: the party organisations of one's places.
+    pub fn organises_party(&self) -> bool {
+        self.may(grassroots_domain::Capability::OrganiseParty)
     }
 
     /// 矛盾纠纷调处: the disputes of one's places.

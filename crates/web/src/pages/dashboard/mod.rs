@@ -9,6 +9,7 @@ mod disputes;
 pub mod forecast;
 mod headline;
 mod participation;
+mod party;
 mod shading;
 mod tables;
 mod trend;
@@ -142,6 +143,7 @@ struct DashboardPage {
     warnings: Vec<warnings::WarningCount>,
     participation: participation::Participation,
     disputes: disputes::Disputes,
+    party: party::Party,
     /// Whether the reader mediates disputes, and may open their high-risk queue.
     mediates: bool,
     /// Whether the reader works on cases, and may open the warnings' queue.
@@ -171,7 +173,7 @@ pub async fn show(
     let reference = state.reference();
     let board =
         Board { state: &state, scope: &staff.user.scope, region, from_day, to_day, filter, lang, reference, atlas };
-    let (headline, tables, trend, charts, shading, warnings, participation, disputes) = tokio::try_join!(
+    let (headline, tables, trend, charts, shading, warnings, participation, disputes, party) = tokio::try_join!(
         headline::read(&board),
         tables::read(&board),
         trend::read(&board),
@@ -180,6 +182,7 @@ pub async fn show(
         warnings::read(&board),
         participation::read(&board),
         disputes::read(&board),
+        party::read(&board),
     )?;
     let region = board.region.as_str();
     let page = DashboardPage {
@@ -197,6 +200,7 @@ pub async fn show(
         warnings,
         participation,
         disputes,
+        party,
         mediates: staff.may(grassroots_domain::Capability::MediateDisputes),
         works_on_cases: staff.may(grassroots_domain::Capability::WorkOnCases),
         chrome: Chrome::new(lang, Some(&staff), &uri),
