@@ -140,6 +140,25 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     assert!(checked > 0 && checked < households, "{checked} of {households} checked in the drill");
     assert_eq!(progress[0].progress.checked(), 0, "the first grid is left to check");
 
+    // The party tree from the street to buildings; grids with and without a branch; members
+    // keeping contact with households, most reached lately; theme days held.
+    let everywhere = grassroots_store::PlaceFilter::Everywhere;
+    let orgs = store.party_orgs(&everywhere).await.unwrap();
+    assert_eq!(orgs.len(), 11, "a second run sets up none");
+    for kind in grassroots_domain::party::OrgKind::ALL {
+        assert!(orgs.iter().any(|o| o.kind == *kind), "no demo organisation is a {}", kind.as_str());
+    }
+    let community = orgs.iter().find(|o| o.kind == grassroots_domain::party::OrgKind::GeneralBranch).unwrap();
+    let today = grassroots_domain::calendar::beijing_day(chrono::Utc::now());
+    let grids = store.party_grids(&community.place_code, today).await.unwrap();
+    assert!(grids.iter().any(|g| g.organised) && grids.iter().any(|g| !g.organised), "some grids without a branch");
+    let linked: i64 = grids.iter().map(|g| g.coverage.linked).sum();
+    let reached: i64 = grids.iter().map(|g| g.coverage.reached_30_days).sum();
+    assert!(linked > 20 && reached > 0 && reached < linked, "{reached} of {linked} linked households reached");
+    let tally = store.party_tally(&everywhere, today - chrono::Duration::days(120), today).await.unwrap();
+    assert_eq!((tally.activities, tally.registered), (3, 4));
+    assert!(tally.present > 0 && tally.present < tally.expected && tally.service_half_hours > 0);
+
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
     let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();

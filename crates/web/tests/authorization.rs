@@ -218,6 +218,30 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/incidents/{id}/log"
             | "/api/v1/incidents/{id}/closure",
         ) => Rule::Can(&[CommandEmergencies]),
+        (
+            "get",
+            "/api/v1/party/orgs"
+            | "/api/v1/party/members"
+            | "/api/v1/party/members/{id}"
+            | "/api/v1/party/contacts"
+            | "/api/v1/party/registrations"
+            | "/api/v1/party/registrations/{id}"
+            | "/api/v1/party/activities",
+        )
+        | (
+            "post",
+            "/api/v1/party/orgs"
+            | "/api/v1/party/members"
+            | "/api/v1/party/members/{id}/households"
+            | "/api/v1/party/members/{id}/contacts"
+            | "/api/v1/party/members/{id}/leave"
+            | "/api/v1/party/registrations"
+            | "/api/v1/party/registrations/{id}/services"
+            | "/api/v1/party/activities",
+        )
+        | ("delete", "/api/v1/party/members/{id}/households/{household}") => Rule::Can(&[OrganiseParty]),
+        ("post", "/api/v1/party/members/{id}/reveal") => Rule::Can(&[OrganiseParty, RevealPersonalData]),
+        ("get", "/api/v1/party/figures") => Rule::Can(&[ViewStatistics]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -333,7 +357,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 23] = [
+    let pages: [(&str, Rule); 25] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -353,6 +377,8 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/mediators", Rule::Can(&[MediateDisputes])),
         ("/disputes/figures", Rule::Can(&[ViewStatistics])),
         ("/incidents", Rule::CanAny(&[CommandEmergencies, RecordVisits])),
+        ("/party", Rule::Can(&[OrganiseParty])),
+        ("/party/figures", Rule::Can(&[ViewStatistics])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),
