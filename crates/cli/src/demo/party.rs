@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_domain::calendar::beijing_day;
 use grassroots_domain::party::{ActivityKind, Attendance, ContactMeans, MemberRole, OrgKind};
-use grassroots_domain::{Actor, Role};
+use grassroots_domain::Role;
 use grassroots_store::party::{
     NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration, PartyOrg, SealedPerson,
 };
@@ -31,28 +31,18 @@ const TOPICS: [&str; 6] = [
     "征求对楼道改造方案的意见",
 ];
 
-fn name(rng: &mut StdRng) -> String {
+fn person_name(rng: &mut StdRng) -> String {
     format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())])
 }
 
-async fn org(
-    store: &dyn Store,
-    actor: &Actor,
-    kind: OrgKind,
-    name: String,
-    parent: Option<&PartyOrg>,
-    place: &str,
-    building: Option<&str>,
-    at: DateTime<Utc>,
-) -> anyhow::Result<PartyOrg> {
-    let new = NewOrg {
+fn org(kind: OrgKind, name: String, parent: Option<&PartyOrg>, place: &str, building: Option<&str>) -> NewOrg {
+    NewOrg {
         kind,
         name,
         parent_id: parent.map(|p| p.id),
         place_code: place.to_string(),
         building: building.map(str::to_string),
-    };
-    Ok(store.create_party_org(actor, &new, at).await?)
+    }
 }
 
 pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: DateTime<Utc>) -> anyhow::Result<String> {
@@ -68,11 +58,16 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     let since = now - Duration::days(400);
     let mut rng = StdRng::seed_from_u64(20261205);
 
-    let committee =
-        org(store, &supervisor, OrgKind::Committee, "街道党工委".into(), None, &street, None, since).await?;
-    let general =
-        org(store, &supervisor, OrgKind::GeneralBranch, "社区党总支".into(), Some(&committee), &community, None, since)
-            .await?;
+    let committee = store
+        .create_party_org(&supervisor, &org(OrgKind::Committee, "街道党工委".into(), None, &street, None), since)
+        .await?;
+    let general = store
+        .create_party_org(
+            &supervisor,
+            &org(OrgKind::GeneralBranch, "社区党总支".into(), Some(&committee), &community, None),
+            since,
+        )
+        .await?;
     let mut orgs = 2;
     // The street's other communities: a branch each at the community.
     let mut others: Vec<&str> = grids
@@ -82,30 +77,34 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         .collect();
     others.dedup();
     for other in others.iter().take(4) {
-        org(store, &supervisor, OrgKind::Branch, "社区党支部".into(), Some(&committee), other, None, since).await?;
+        store
+            .create_party_org(
+                &supervisor,
+                &org(OrgKind::Branch, "社区党支部".into(), Some(&committee), other, None),
+                since,
+            )
+            .await?;
         orgs += 1;
     }
     let own: Vec<&GridRow> = grids.iter().filter(|g| g.community_code == community).take(3).collect();
     let (mut members, mut links, mut contacts) = (Vec::new(), 0, 0);
     for (n, g) in own.iter().enumerate() {
-        let branch = org(
-            store,
-            &supervisor,
-            OrgKind::Branch,
-            format!("第{}网格党支部", n + 1),
-            Some(&general),
-            &g.code,
-            None,
-            since,
-        )
-        .await?;
+        let name = format!("第{}网格党支部", n + 1);
+        let branch = store
+            .create_party_org(&supervisor, &org(OrgKind::Branch, name, Some(&general), &g.code, None), since)
+            .await?;
         orgs += 1;
         let groups = if n == 0 {
             let mut made = Vec::new();
             for building in ["3号楼", "5号楼"] {
                 let name = format!("{building}党小组");
                 made.push(
-                    org(store, &supervisor, OrgKind::Group, name, Some(&branch), &g.code, Some(building), since)
+                    store
+                        .create_party_org(
+                            &supervisor,
+                            &org(OrgKind::Group, name, Some(&branch), &g.code, Some(building)),
+                            since,
+                        )
                         .await?,
                 );
                 orgs += 1;
@@ -133,7 +132,7 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
                 community_code: community.clone(),
                 grid_code: Some(g.code.clone()),
                 role,
-                person: SealedPerson { name: name(&mut rng), phone: Some(phone) },
+                person: SealedPerson { name: person_name(&mut rng), phone: Some(phone) },
             };
             let member = store.add_party_member(&supervisor, &new, since + Duration::days(i as i64)).await?;
             members.push(member.id);
@@ -174,7 +173,7 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
             community_code: community.clone(),
             grid_code: own.get(i % own.len().max(1)).map(|g| g.code.clone()),
             home_org: home.to_string(),
-            person: SealedPerson { name: name(&mut rng), phone: None },
+            person: SealedPerson { name: person_name(&mut rng), phone: None },
             registered_on: beijing_day(now - Duration::days(300)),
         };
         let registered = store.register_in_service(&supervisor, &new, now - Duration::days(300)).await?;

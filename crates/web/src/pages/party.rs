@@ -19,7 +19,7 @@ use grassroots_app::party::{
 use grassroots_app::visits::RaisedCase;
 use grassroots_domain::party::{ActivityKind, ContactMeans, MemberRole, OrgKind};
 use grassroots_domain::RegionCode;
-use grassroots_store::party::{PartyOrg, SealedPerson};
+use grassroots_store::party::{PartyActivity, PartyContact, PartyOrg, SealedPerson};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -137,6 +137,44 @@ fn org_label(lang: &Lang, o: &PartyOrg) -> String {
     format!("{}（{}）", o.name, lang.t(o.kind.label_zh(), o.kind.label_en()))
 }
 
+/// (held on, kind, title, organisation, present, on leave, absent) of each activity.
+fn activity_lines(lang: &Lang, activities: &[PartyActivity]) -> Vec<(String, String, String, String, i64, i64, i64)> {
+    activities
+        .iter()
+        .map(|a| {
+            (
+                a.held_on.to_string(),
+                lang.t(a.kind.label_zh(), a.kind.label_en()).to_string(),
+                a.title.clone(),
+                a.org_name.clone(),
+                a.present,
+                a.on_leave,
+                a.absent,
+            )
+        })
+        .collect()
+}
+
+/// (on, member, household, means, topic) of each contact.
+fn contact_lines(
+    state: &AppState,
+    lang: &Lang,
+    contacts: &[PartyContact],
+) -> Vec<(String, String, String, String, String)> {
+    contacts
+        .iter()
+        .map(|c| {
+            (
+                c.contacted_on.to_string(),
+                c.member_masked.clone(),
+                format!("{} · {}", place_name(state, lang, &c.grid_code), c.household_label),
+                lang.t(c.means.label_zh(), c.means.label_en()).to_string(),
+                c.topic.clone(),
+            )
+        })
+        .collect()
+}
+
 async fn party_page(
     state: &AppState,
     staff: &Staff,
@@ -184,34 +222,8 @@ async fn party_page(
                 )
             })
             .collect(),
-        activities: o
-            .activities
-            .iter()
-            .map(|a| {
-                (
-                    a.held_on.to_string(),
-                    lang.t(a.kind.label_zh(), a.kind.label_en()).to_string(),
-                    a.title.clone(),
-                    a.org_name.clone(),
-                    a.present,
-                    a.on_leave,
-                    a.absent,
-                )
-            })
-            .collect(),
-        contacts: o
-            .contacts
-            .iter()
-            .map(|c| {
-                (
-                    c.contacted_on.to_string(),
-                    c.member_masked.clone(),
-                    format!("{} · {}", place_name(state, &lang, &c.grid_code), c.household_label),
-                    lang.t(c.means.label_zh(), c.means.label_en()).to_string(),
-                    c.topic.clone(),
-                )
-            })
-            .collect(),
+        activities: activity_lines(&lang, &o.activities),
+        contacts: contact_lines(state, &lang, &o.contacts),
         kinds: choices!(lang, OrgKind),
         roles: choices!(lang, MemberRole),
         activity_kinds: choices!(lang, ActivityKind),
