@@ -7,6 +7,8 @@
 pub mod accountability;
 pub mod accounts;
 pub mod audit;
+pub mod bulletins;
+pub mod burden;
 pub mod care;
 pub mod cases;
 pub mod charity;

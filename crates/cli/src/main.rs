@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod model;
+mod report;
 mod rollups;
 mod search;
 mod serve;
@@ -193,6 +194,9 @@ enum Command {
         #[command(subcommand)]
         command: votes::VoteCommand,
     },
+    /// A bulletin (通报) of a district, street or unit for a whole week or month, generated
+    /// from the data and kept, written as PDF, workbook or JSON.
+    Report(report::ReportArgs),
 }
 
 impl Command {
@@ -216,6 +220,7 @@ impl Command {
             Self::Rollups { .. } => "rollups",
             Self::Warnings { .. } => "warnings",
             Self::Vote { .. } => "vote",
+            Self::Report(_) => "report",
         }
     }
 }
@@ -542,6 +547,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
         Command::Rollups { command } => rollups::run(&*common.open_store().await?, command).await,
         Command::Warnings { command } => warnings::run(&*common.open_platform().await?, command).await,
         Command::Vote { command } => votes::run(&*common.open_platform().await?, command).await,
+        Command::Report(args) => report::run(&*common.open_platform().await?, args).await,
         Command::Calendar { command: CalendarCommand::Import { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let days = grassroots_domain::calendar::parse_calendar_csv(&text)

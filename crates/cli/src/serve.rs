@@ -28,6 +28,9 @@ const ATTACHMENT_SWEEP_TICK: Duration = Duration::from_secs(3600);
 /// How old an unnamed attachment file must be to go: far longer than any report or move
 /// takes between writing its files and committing.
 const ATTACHMENT_GRACE: Duration = Duration::from_secs(3600);
+/// How often the schedule looks for a bulletin (通报) to make: the last whole week's and month's
+/// of every district, street and unit that lacks one.
+const BULLETIN_TICK: Duration = Duration::from_secs(3600);
 /// How often reports' idempotency keys past their day are forgotten.
 const KEY_SWEEP_TICK: Duration = Duration::from_secs(3600);
 
@@ -59,6 +62,7 @@ pub async fn run(common: &Common, store: Arc<grassroots_store::SqlStore>) -> any
     tokio::spawn(leased(platform.clone(), "warnings", WARNING_TICK, scan_for_warnings));
     tokio::spawn(leased(platform.clone(), "attachment-sweep", ATTACHMENT_SWEEP_TICK, sweep_attachments));
     tokio::spawn(leased(platform.clone(), "intake-key-sweep", KEY_SWEEP_TICK, forget_old_keys));
+    tokio::spawn(leased(platform.clone(), "bulletins", BULLETIN_TICK, make_bulletins));
     if common.retrain_hours > 0 {
         let every = Duration::from_secs(common.retrain_hours * 3600);
         let platform = platform.clone();
@@ -218,6 +222,16 @@ async fn scan_for_warnings(platform: Arc<Platform>) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "looking for warnings"),
+    }
+}
+
+/// Makes the bulletins the schedule owes (see `grassroots_app::bulletins::run_schedule`).
+async fn make_bulletins(platform: Arc<Platform>) {
+    let today = grassroots_domain::calendar::beijing_day(Utc::now());
+    match grassroots_app::bulletins::run_schedule(&platform, today).await {
+        Ok(made) if made > 0 => tracing::info!(made, "bulletins generated"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "generating bulletins"),
     }
 }
 

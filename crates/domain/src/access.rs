@@ -92,6 +92,7 @@ impl Role {
                 CoordinateHelp,
                 MediateDisputes,
                 OrganiseParty,
+                ReduceBurden,
             ],
             Self::Supervisor => &[
                 WorkOnCases,
@@ -105,6 +106,7 @@ impl Role {
                 MediateDisputes,
                 CommandEmergencies,
                 OrganiseParty,
+                ReduceBurden,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -121,6 +123,7 @@ impl Role {
                 MediateDisputes,
                 CommandEmergencies,
                 OrganiseParty,
+                ReduceBurden,
                 Administer,
             ],
         }
@@ -183,12 +186,16 @@ pub enum Capability {
     /// community (双报到) and their service, activities and attendance. Grid workers keep those
     /// of their grids.
     OrganiseParty,
+    /// 减负: register what upper levels impose on one's communities (tasks, meetings,
+    /// inspections, forms) with the time it took, and, holding a district, keep its 准入清单 of
+    /// what may be imposed.
+    ReduceBurden,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 16] = [
+    pub const ALL: [Capability; 17] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -204,6 +211,7 @@ impl Capability {
         Self::MediateDisputes,
         Self::CommandEmergencies,
         Self::OrganiseParty,
+        Self::ReduceBurden,
         Self::Administer,
     ];
 
@@ -245,6 +253,10 @@ impl Capability {
             Self::OrganiseParty => (
                 "只有网格员、督办员和管理员可以管理党组织和党员联户",
                 "only grid workers, supervisors and administrators keep party organisations and their contacts",
+            ),
+            Self::ReduceBurden => (
+                "只有网格员、督办员和管理员可以登记和维护减负事项",
+                "only grid workers, supervisors and administrators register what is imposed on communities",
             ),
             Self::Administer => ("只有管理员可以进行系统管理", "administration is for administrators"),
         }
@@ -518,16 +530,16 @@ mod tests {
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
         //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, OrganiseParty,
-        //  Administer])
+        //  ReduceBurden, Administer])
         let (t, f) = (true, false);
-        let table: [(Role, [bool; 16]); 7] = [
-            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f]),
-            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f]),
-            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f]),
-            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, f]),
-            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, f]),
-            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f]),
-            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t]),
+        let table: [(Role, [bool; 17]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, t, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -546,6 +558,7 @@ mod tests {
             MediateDisputes,
             CommandEmergencies,
             OrganiseParty,
+            ReduceBurden,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod accountability;
+pub mod bulletins;
+pub mod burden;
 pub mod calendar;
 pub mod care;
 pub mod case;

@@ -1,9 +1,9 @@
 //! The three rates (DESIGN §4), always shown with their formula and the counts behind them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counts over cases dispatched in a period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateCounts {
     pub dispatched: i64,

@@ -12,6 +12,8 @@ pub mod accountability;
 mod attachments;
 mod audit;
 pub mod auth;
+pub mod bulletins;
+pub mod burden;
 pub mod care;
 mod cases;
 pub mod charity;
@@ -57,6 +59,8 @@ pub mod warnings;
 pub use accountability::TaskStore;
 pub use attachments::{AttachmentStore, SweptFiles};
 pub use audit::{AuditFilter, AuditStore, BrokenLink, ChainReport};
+pub use bulletins::BulletinStore;
+pub use burden::BurdenStore;
 pub use care::CareStore;
 pub use cases::CaseStore;
 pub use charity::CharityStore;
@@ -101,10 +105,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Every store trait, for `use grassroots_store::prelude::*` where several are called.
 pub mod prelude {
     pub use crate::{
-        AttachmentStore, AuditStore, CareStore, CaseStore, CharityStore, CompoundStore, DeliberationStore,
-        DisputeStore, DuplicateStore, DutyStore, EmergencyStore, GridStore, HelperStore, HistoryStore,
-        HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore, NeedStore,
-        OutboxStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
+        AttachmentStore, AuditStore, BulletinStore, BurdenStore, CareStore, CaseStore, CharityStore, CompoundStore,
+        DeliberationStore, DisputeStore, DuplicateStore, DutyStore, EmergencyStore, GridStore, HelperStore,
+        HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore,
+        NeedStore, OutboxStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
         ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
     };
 }
@@ -150,6 +154,8 @@ pub trait Store:
     + DisputeStore
     + EmergencyStore
     + PartyStore
+    + BulletinStore
+    + BurdenStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -123,7 +123,8 @@ fn dispute_pages() -> Router<Arc<AppState>> {
 }
 
 /// 党建引领: the organisations, members, registrations and activities of staff's places; a
-/// member's households and contacts; a registration's service; the figures by grid.
+/// member's households and contacts; a registration's service; the figures by grid. 减负: the
+/// bulletins generated from the data (page, PDF, workbook), the list and the impositions.
 fn party_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/party", get(pages::party::show).post(pages::party::submit))
@@ -131,6 +132,12 @@ fn party_pages() -> Router<Arc<AppState>> {
         .route("/party/members/{id}", get(pages::party::member).post(pages::party::member_submit))
         .route("/party/registrations/{id}", get(pages::party::registration))
         .route("/party/registrations/{id}/services", post(pages::party::record_service))
+        .route("/bulletins", get(pages::bulletins::list).post(pages::bulletins::generate))
+        .route("/bulletins/{id}", get(pages::bulletins::show))
+        .route("/bulletins/{id}/pdf", get(pages::bulletins::pdf))
+        .route("/bulletins/{id}/xlsx", get(pages::bulletins::xlsx))
+        .route("/burden", get(pages::burden::show).post(pages::burden::submit))
+        .route("/burden/list/{id}/withdraw", post(pages::burden::withdraw))
 }
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:

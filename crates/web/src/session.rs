@@ -168,6 +168,7 @@ pub mod need {
         MediateDisputes,
         CommandEmergencies,
         OrganiseParty,
+        ReduceBurden,
         Administer
     );
 }

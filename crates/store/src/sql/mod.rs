@@ -10,6 +10,8 @@ mod accountability;
 mod attachments;
 mod audit;
 mod backup;
+mod bulletins;
+mod burden;
 mod care;
 mod cases;
 mod charity;

@@ -4,6 +4,8 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod bulletins;
+pub(crate) mod burden;
 pub(crate) mod care;
 pub(crate) mod cases;
 pub(crate) mod classify;
@@ -66,6 +68,7 @@ use crate::AppState;
         (name = "disputes", description = "Disputes resolved where they arise (矛盾纠纷调处): registered, graded by stated rules, mediated, agreed and followed up, escalated community → street → district or handed to the court or arbitration; the rosters of mediators; the figures"),
         (name = "emergencies", description = "Emergencies met house by house (应急管理): incidents with their plans, notices to the area, the house-by-house check and its progress, shelters, supplies, the log and the after-action summary; drills"),
         (name = "party", description = "Party organisation reaching every grid (党建引领): the tree of committees, branches and groups on regions and grids, members (names sealed), households each member keeps contact with (党员联户) and the contacts, in-service members registered with their community (双报到) and their service, activities with attendance; the figures"),
+        (name = "burden", description = "Less paperwork (减负): the district's list of what upper levels may impose on communities (准入清单), impositions registered and flagged when not on it or asking for what the platform holds; bulletins (通报) generated from the data, weekly and monthly, for a district, street or unit, as numbers, PDF and workbook"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -103,6 +106,8 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(disputes::router())
         .merge(emergencies::router())
         .merge(party::router())
+        .merge(bulletins::router())
+        .merge(burden::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

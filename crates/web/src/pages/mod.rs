@@ -6,6 +6,8 @@
 //! checks every form post), and the cookie is `SameSite`.
 
 pub mod admin;
+pub mod bulletins;
+pub mod burden;
 pub mod care;
 pub mod classify;
 pub mod compounds;
@@ -163,6 +165,11 @@ impl Chrome {
     pub fn follows_emergencies(&self) -> bool {
         self.may(grassroots_domain::Capability::CommandEmergencies)
             || self.may(grassroots_domain::Capability::RecordVisits)
+    }
+
+    /// 减负: what is imposed on one's communities, and the district's list.
+    pub fn reduces_burden(&self) -> bool {
+        self.may(grassroots_domain::Capability::ReduceBurden)
     }
 
     /// 党建引领: the party organisations of one's places.
