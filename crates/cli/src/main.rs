@@ -493,6 +493,7 @@ async fn run(common: &Common, command: Command) -> anyhow::Result<()> {
             let store = common.open_store().await?;
             let summary = demo::load(&*store, &demo_password).await?;
             println!("{summary}");
+            println!("{}", demo::bulletins(store.clone()).await.context("generating demo bulletins")?);
             if no_serve {
                 return Ok(());
             }

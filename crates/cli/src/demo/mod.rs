@@ -11,6 +11,7 @@
 //! Loading twice changes nothing: reference data is upserted, accounts are updated in place,
 //! and grids, visits and cases are generated only into an empty store.
 
+mod burden;
 mod care;
 mod compounds;
 mod disputes;
@@ -202,6 +203,8 @@ const PHOTO_ON_HANDLING: [&str; 4] = ["0101", "0102", "0103", "0303"];
 const SORTED_AUTOMATICALLY: [&str; 4] = ["0101", "0301", "0501", "0601"];
 const AUTO_PERCENT: u8 = 80;
 
+pub use burden::bulletins;
+
 pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     let regions = district_regions();
     let taxonomy = Taxonomy::builtin();
@@ -271,6 +274,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&disputes::load(store, &users, &grids, Utc::now()).await.context("loading demo disputes")?);
     out.push_str(&emergencies::load(store, &users, &grids, Utc::now()).await.context("loading demo emergencies")?);
     out.push_str(&party::load(store, &users, &grids, Utc::now()).await.context("loading demo party organisation")?);
+    out.push_str(&burden::load(store, &users, &grids, Utc::now()).await.context("loading demo burden")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {
