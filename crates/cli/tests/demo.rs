@@ -159,6 +159,20 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     assert_eq!((tally.activities, tally.registered), (3, 4));
     assert!(tally.present > 0 && tally.present < tally.expected && tally.service_half_hours > 0);
 
+    // 减负: the district's list, impositions some of them flagged, and last month's bulletin of
+    // the district as the schedule makes it.
+    assert_eq!(store.list_entries("110101").await.unwrap().len(), 8, "a second run adds none");
+    let impositions = store.impositions(&everywhere, today - chrono::Duration::days(120), today, 100).await.unwrap();
+    assert_eq!(impositions.len(), 10);
+    assert!(
+        impositions.iter().any(|i| i.flags.is_empty())
+            && impositions.iter().filter(|i| !i.flags.is_empty()).count() == 4
+    );
+    let month = grassroots_domain::bulletins::BulletinPeriod::Month.last_complete(today);
+    let kind = grassroots_domain::bulletins::SubjectKind::District;
+    let period = grassroots_domain::bulletins::BulletinPeriod::Month;
+    assert!(store.bulletin_exists(kind, "110101", period, month.from).await.unwrap(), "last month's bulletin");
+
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
     let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();

@@ -242,6 +242,19 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("delete", "/api/v1/party/members/{id}/households/{household}") => Rule::Can(&[OrganiseParty]),
         ("post", "/api/v1/party/members/{id}/reveal") => Rule::Can(&[OrganiseParty, RevealPersonalData]),
         ("get", "/api/v1/party/figures") => Rule::Can(&[ViewStatistics]),
+        (
+            "get",
+            "/api/v1/bulletins"
+            | "/api/v1/bulletins/{id}"
+            | "/api/v1/bulletins/{id}/pdf"
+            | "/api/v1/bulletins/{id}/xlsx",
+        )
+        | ("post", "/api/v1/bulletins") => Rule::Can(&[ViewStatistics]),
+        ("get", "/api/v1/burden/list")
+        | ("post", "/api/v1/burden/list" | "/api/v1/burden/list/{id}/withdraw" | "/api/v1/burden") => {
+            Rule::Can(&[ReduceBurden])
+        }
+        ("get", "/api/v1/burden") => Rule::CanAny(&[ReduceBurden, ViewStatistics]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -357,7 +370,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 25] = [
+    let pages: [(&str, Rule); 27] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -379,6 +392,8 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/incidents", Rule::CanAny(&[CommandEmergencies, RecordVisits])),
         ("/party", Rule::Can(&[OrganiseParty])),
         ("/party/figures", Rule::Can(&[ViewStatistics])),
+        ("/bulletins", Rule::Can(&[ViewStatistics])),
+        ("/burden", Rule::CanAny(&[ReduceBurden, ViewStatistics])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),
