@@ -50,7 +50,7 @@ test('resident pages have no serious accessibility violations', async () => {
   const project = await page.locator('#projects a').first().getAttribute('href');
   await page.goto(`${demo.base}/compounds`);
   const compound = await page.locator('#compounds a').first().getAttribute('href');
-  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001', '/projects', project, '/compounds', compound]) {
+  for (const path of ['/', '/report', '/report/details', '/track', '/me', '/public', '/login', '/votes', published, '/topics', topic, '/meetings', council, '/decisions', decision, '/surveys', survey, '/funds', fund, '/services', '/services/JD-001', '/projects', project, '/compounds', compound, '/public/oversight?community=110101001001', '/integrity']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }
@@ -83,7 +83,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const registration = await page.locator('#registration-list a').first().getAttribute('href');
   await page.goto(`${demo.base}/bulletins`);
   const bulletin = await page.locator('#bulletins a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures', '/incidents', incident, `${incident}/check?grid=110101001001001`, '/party', partyMember, registration, '/party/figures', '/map?shade=party', '/bulletins', bulletin, '/burden']) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures', '/incidents', incident, `${incident}/check?grid=110101001001001`, '/party', partyMember, registration, '/party/figures', '/map?shade=party', '/bulletins', bulletin, '/burden', '/oversight']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

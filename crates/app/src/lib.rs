@@ -27,6 +27,7 @@ pub mod keys;
 pub mod limits;
 pub mod meetings;
 pub mod needs;
+pub mod oversight;
 pub mod party;
 pub mod passwords;
 pub mod patrol;

@@ -55,7 +55,11 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     // The generated history, and the three property cases that name the demo's compounds.
     assert_eq!(store.count_cases().await.unwrap(), 684 + 3, "a second run generates nothing");
     let reference = store.reference().await.unwrap();
-    assert_eq!(reference.units.len(), 23 + 17, "departments, the command centre, street offices");
+    assert_eq!(
+        reference.units.len(),
+        23 + 17 + 1 + 17,
+        "departments, the command centre, street offices, the district's and the streets' discipline units"
+    );
     assert_eq!(store.regions().await.unwrap().len(), 1 + 17 + 169);
 
     // Synthetic grids cover the district: every community has one, each has its grid worker,
@@ -172,6 +176,17 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     let kind = grassroots_domain::bulletins::SubjectKind::District;
     let period = grassroots_domain::bulletins::BulletinPeriod::Month;
     assert!(store.bulletin_exists(kind, "110101", period, month.from).await.unwrap(), "last month's bulletin");
+
+    // 防治微腐败: the district's small powers and one community's, its finances and affairs
+    // published, a report of misconduct at the street's 纪工委 being looked into.
+    let powers = store.small_powers(&community.place_code).await.unwrap();
+    assert_eq!(powers.len(), 6, "a second run adds none");
+    let places = grassroots_store::PlaceFilter::Of(vec![community.place_code.clone()]);
+    let published = store.disclosures(&places, 10).await.unwrap();
+    assert_eq!(published.len(), 4, "three months' finances and a quarter's affairs");
+    let reports = store.misconduct_reports(&format!("discipline-{}", &community.place_code[..9]), 10).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].state, grassroots_domain::oversight::MisconductState::Investigating);
 
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.

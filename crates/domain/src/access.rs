@@ -79,7 +79,7 @@ impl Role {
         match self {
             Self::Operator => &[TakeInRequests, AnswerCalls, WorkOnCases, RevealPersonalData, HandleApplications],
             Self::Dispatcher => &[WorkOnCases, RevealPersonalData, ViewStatistics, CommandEmergencies],
-            Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics],
+            Self::Handler => &[WorkOnCases, RevealPersonalData, ViewStatistics, InvestigateMisconduct],
             Self::GridWorker => &[
                 TakeInRequests,
                 ReportOnPatrol,
@@ -157,7 +157,8 @@ pub enum Capability {
     /// holds words of danger.
     PlanDuty,
     /// Run residents' participation in one's places: link residents to their households, hold
-    /// votes, enter paper ballots and publish results.
+    /// votes, enter paper ballots and publish results, keep the 小微权力清单 and publish the
+    /// community's affairs and finances (居务、财务公开).
     RunParticipation,
     /// Keep the care flags of households in one's grids or regions (关爱服务: the elderly living
     /// alone, the disabled, …) and follow their visits; the names behind them are revealed
@@ -190,12 +191,16 @@ pub enum Capability {
     /// inspections, forms) with the time it took, and, holding a district, keep its 准入清单 of
     /// what may be imposed.
     ReduceBurden,
+    /// Handle residents' reports of staff misconduct routed to one's unit (a discipline
+    /// unit's handlers: 纪工委, 纪委监委): read what they say, accept or decline, conclude with
+    /// the finding and the reply. Only the unit a report is routed to reads it.
+    InvestigateMisconduct,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 17] = [
+    pub const ALL: [Capability; 18] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -212,6 +217,7 @@ impl Capability {
         Self::CommandEmergencies,
         Self::OrganiseParty,
         Self::ReduceBurden,
+        Self::InvestigateMisconduct,
         Self::Administer,
     ];
 
@@ -253,6 +259,10 @@ impl Capability {
             Self::OrganiseParty => (
                 "只有网格员、督办员和管理员可以管理党组织和党员联户",
                 "only grid workers, supervisors and administrators keep party organisations and their contacts",
+            ),
+            Self::InvestigateMisconduct => (
+                "只有纪检监察机构的办理人员可以办理干部作风问题反映",
+                "only the handlers of a discipline unit handle reports of misconduct",
             ),
             Self::ReduceBurden => (
                 "只有网格员、督办员和管理员可以登记和维护减负事项",
@@ -530,16 +540,16 @@ mod tests {
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
         //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, OrganiseParty,
-        //  ReduceBurden, Administer])
+        //  ReduceBurden, InvestigateMisconduct, Administer])
         let (t, f) = (true, false);
-        let table: [(Role, [bool; 17]); 7] = [
-            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f, f]),
-            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f, f]),
-            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f, f]),
-            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, t, f]),
-            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f]),
-            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f, f]),
-            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, t]),
+        let table: [(Role, [bool; 18]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f, f, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f, t, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, t, f, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -559,6 +569,7 @@ mod tests {
             CommandEmergencies,
             OrganiseParty,
             ReduceBurden,
+            InvestigateMisconduct,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

@@ -27,6 +27,7 @@ pub mod households;
 pub mod meetings;
 pub mod needs;
 pub mod notices;
+pub mod oversight;
 pub mod party;
 pub mod personal;
 pub mod projects;

@@ -21,8 +21,12 @@ pub struct Unit {
 }
 
 /// The kinds of unit the platform knows: departments, street offices, the district command
-/// centre that takes what no other is responsible for, and others (utilities, companies).
-pub const UNIT_KINDS: [&str; 4] = ["department", "street_office", COMMAND_CENTRE, "other"];
+/// centre that takes what no other is responsible for, discipline units (纪工委, 纪委监委) that
+/// receive reports of staff misconduct, and others (utilities, companies).
+pub const UNIT_KINDS: [&str; 5] = ["department", "street_office", COMMAND_CENTRE, DISCIPLINE, "other"];
+
+/// The kind of unit that handles reports of misconduct: a street's 纪工委, a district's 纪委监委.
+pub const DISCIPLINE: &str = "discipline";
 
 /// A kind of unit in words (Chinese, English).
 pub fn unit_kind_name(kind: &str) -> (&'static str, &'static str) {
@@ -30,6 +34,7 @@ pub fn unit_kind_name(kind: &str) -> (&'static str, &'static str) {
         "department" => ("职能部门", "departments"),
         "street_office" => ("街道办事处", "street offices"),
         COMMAND_CENTRE => ("区指挥中心", "command centre"),
+        DISCIPLINE => ("纪检监察机构", "discipline units"),
         _ => ("其他单位", "other units"),
     }
 }

@@ -47,6 +47,8 @@ pub enum ResealCursor {
     PartyMembers { after: Option<Uuid> },
     /// In-service members' names and phones (双报到).
     PartyRegistrations { after: Option<Uuid> },
+    /// What reports of misconduct say and who sent them.
+    MisconductAccounts { after: Option<Uuid> },
 }
 
 impl ResealCursor {

@@ -40,6 +40,7 @@ pub mod messages;
 pub mod models;
 pub mod needs;
 mod outbox;
+pub mod oversight;
 pub mod party;
 mod privacy;
 pub mod projects;
@@ -84,6 +85,7 @@ pub use messages::MessageStore;
 pub use models::ModelStore;
 pub use needs::NeedStore;
 pub use outbox::OutboxStore;
+pub use oversight::OversightStore;
 pub use party::PartyStore;
 pub use privacy::PrivacyStore;
 pub use projects::ProjectStore;
@@ -108,8 +110,9 @@ pub mod prelude {
         AttachmentStore, AuditStore, BulletinStore, BurdenStore, CareStore, CaseStore, CharityStore, CompoundStore,
         DeliberationStore, DisputeStore, DuplicateStore, DutyStore, EmergencyStore, GridStore, HelperStore,
         HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore,
-        NeedStore, OutboxStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore, SearchFeedStore,
-        ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore, WarningStore,
+        NeedStore, OutboxStore, OversightStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore,
+        SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore,
+        WarningStore,
     };
 }
 
@@ -156,6 +159,7 @@ pub trait Store:
     + PartyStore
     + BulletinStore
     + BurdenStore
+    + OversightStore
     + 'static
 {
     fn backend(&self) -> Backend;

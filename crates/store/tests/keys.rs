@@ -11,6 +11,7 @@ use grassroots_domain::care::Member;
 use grassroots_domain::disputes::{DisputeKind, DisputeOrigin, PartySide, RiskFactors};
 use grassroots_domain::helpers::{Availability, DayPart, HelperKind, Registration, RegistrationForm, Skill};
 use grassroots_domain::needs::{Need, NeedSource, Urgency};
+use grassroots_domain::oversight::MisconductKind;
 use grassroots_domain::party::{MemberRole, OrgKind};
 use grassroots_domain::services::builtin_catalogue;
 use grassroots_domain::{Role, Scope};
@@ -20,6 +21,7 @@ use grassroots_store::helpers::{HelperContact, Registrant};
 use grassroots_store::keys::{ResealCursor, RotationRecord};
 use grassroots_store::messages::Recipient;
 use grassroots_store::needs::{NeedActor, NeedContact, NewNeed};
+use grassroots_store::oversight::{MisconductAccount, NewMisconduct};
 use grassroots_store::party::{NewMember, NewOrg, NewPartyRegistration, SealedPerson};
 use grassroots_store::prelude::*;
 use grassroots_store::services::{ApplicantData, NewApplication};
@@ -174,6 +176,21 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
         registered_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
     };
     s.register_in_service(&world.supervisor(), &registration, Utc::now()).await.unwrap();
+    // And a report of misconduct.
+    let account = MisconductAccount {
+        reported: "社区某工作人员".into(),
+        what: "索要好处费".into(),
+        reporter_name: None,
+        reporter_phone: Some("13900002222".into()),
+    };
+    let reported = NewMisconduct {
+        place_code: "110101001001".into(),
+        kind: MisconductKind::Bribery,
+        unit_id: "discipline-110101001".into(),
+        account: account.clone(),
+        accept_due: Utc::now(),
+    };
+    s.receive_misconduct(&reported, Utc::now()).await.unwrap();
     let tags_before = s.cases_of_phone(&cases[0].1).await.unwrap();
     assert_eq!(tags_before, vec![cases[0].0.id]);
 
@@ -181,9 +198,9 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     let (examined, resealed, _) = reseal_pass(s, 3).await;
     assert_eq!(
         (examined, resealed),
-        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
+        (7 * 2 + 7 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1, 0),
         "names, phones, texts, the secret, the neighbour, the dispatcher, the kept query code, the person in care, \
-         the organisation, the need, the applicant, the dispute's parties, the party member, the registration"
+         the organisation, the need, the applicant, the dispute's parties, the party member, the registration, the report of misconduct"
     );
 
     let staged = db.keys.stage(DataKey::generate());
@@ -197,13 +214,13 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
 
     let (examined, resealed, batches) = reseal_pass(s, 3).await;
     assert_eq!(resealed, examined, "every value left was under the old key");
-    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
+    assert_eq!(resealed, 6 * 2 + 6 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
     assert_eq!(
         batches,
-        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
+        3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1,
         "six cases and six texts in batches of three (the last one empty), one webhook, one neighbour, one dispatcher, \
          one kept key, one person in care, one organisation, one need, one applicant, one dispute, one member, one \
-         registration"
+         registration, one report"
     );
     assert_eq!(reseal_pass(s, 500).await.1, 0, "a second pass finds nothing");
 
@@ -230,6 +247,15 @@ async fn every_sealed_value_is_sealed_again_under_a_rotated_key(db: TestDb) {
     assert_eq!(opened, parties, "the dispute's parties open under the new key");
     let opened = s.reveal_party_member(&world.supervisor(), member.id, "组织关系核对", Utc::now()).await.unwrap();
     assert_eq!(opened, person, "the party member opens under the new key");
+    let discipline = grassroots_domain::Actor::Staff {
+        user_id: uuid::Uuid::now_v7(),
+        username: "jigongwei".into(),
+        role: Role::Handler,
+        scope: Scope::parse("unit:discipline-110101001").unwrap(),
+    };
+    let report = s.misconduct_reports("discipline-110101001", 1).await.unwrap().remove(0);
+    let read = s.open_misconduct(&discipline, report.id, Utc::now()).await.unwrap();
+    assert_eq!(read, account, "the report of misconduct opens under the new key");
     let kept = s.keyed_case("resident", "0b8e2f61-5c1d-4e7a-9a3b-6d4c2f1e0a97").await.unwrap().unwrap();
     assert_eq!(kept.created.query_code, keyed.query_code, "the kept query code opens under the new key");
     world.dispatch_to(s, cases[0].0.id, UNIT_A, &[]).await;

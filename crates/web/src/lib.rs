@@ -138,6 +138,22 @@ fn party_pages() -> Router<Arc<AppState>> {
         .route("/bulletins/{id}/xlsx", get(pages::bulletins::xlsx))
         .route("/burden", get(pages::burden::show).post(pages::burden::submit))
         .route("/burden/list/{id}/withdraw", post(pages::burden::withdraw))
+        .route("/oversight", get(pages::oversight::staff).post(pages::oversight::staff_submit))
+        .route("/oversight/reports/{id}", get(pages::oversight::report).post(pages::oversight::act))
+}
+
+/// 防治微腐败 in public: a community's small powers and disclosures with their history, and the
+/// form to report misconduct of staff and follow a report (its posts count against the public
+/// limit).
+fn oversight_public_pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit_public);
+    Router::new()
+        .route("/public/oversight", get(pages::oversight::public))
+        .route("/public/disclosures/{id}", get(pages::oversight::history))
+        .route(
+            "/integrity",
+            get(pages::oversight::integrity).merge(post(pages::oversight::integrity_submit).route_layer(limited())),
+        )
 }
 
 /// A resident's own pages (我的: signing in, their household) and residents' participation:
@@ -269,6 +285,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(service_pages())
         .merge(dispute_pages())
         .merge(party_pages())
+        .merge(oversight_public_pages(&state))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(guard::refuse_cross_site_writes))

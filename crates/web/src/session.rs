@@ -169,6 +169,7 @@ pub mod need {
         CommandEmergencies,
         OrganiseParty,
         ReduceBurden,
+        InvestigateMisconduct,
         Administer
     );
 }

@@ -255,6 +255,14 @@ fn rule(method: &str, path: &str) -> Rule {
             Rule::Can(&[ReduceBurden])
         }
         ("get", "/api/v1/burden") => Rule::CanAny(&[ReduceBurden, ViewStatistics]),
+        ("get", "/api/v1/powers" | "/api/v1/disclosures" | "/api/v1/disclosures/{id}/history")
+        | ("post", "/api/v1/misconduct" | "/api/v1/misconduct/track") => Rule::Public,
+        ("post", "/api/v1/powers" | "/api/v1/disclosures") | ("get", "/api/v1/disclosures/overdue") => {
+            Rule::Can(&[RunParticipation])
+        }
+        ("get", "/api/v1/misconduct" | "/api/v1/misconduct/{id}") | ("post", "/api/v1/misconduct/{id}/moves") => {
+            Rule::Can(&[InvestigateMisconduct])
+        }
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -370,7 +378,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 27] = [
+    let pages: [(&str, Rule); 28] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -394,6 +402,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/party/figures", Rule::Can(&[ViewStatistics])),
         ("/bulletins", Rule::Can(&[ViewStatistics])),
         ("/burden", Rule::CanAny(&[ReduceBurden, ViewStatistics])),
+        ("/oversight", Rule::CanAny(&[RunParticipation, InvestigateMisconduct])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -42,6 +42,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/projects/{id}"),
     ("get", "/api/v1/compounds"),
     ("get", "/api/v1/compounds/{id}"),
+    ("get", "/api/v1/powers"),
+    ("get", "/api/v1/disclosures"),
+    ("get", "/api/v1/disclosures/{id}/history"),
+    ("post", "/api/v1/misconduct"),
+    ("post", "/api/v1/misconduct/track"),
 ];
 /// Operations for a signed-in resident (居民账号), by their session's token or cookie.
 const RESIDENTS: &[(&str, &str)] = &[

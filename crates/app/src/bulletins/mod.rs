@@ -256,7 +256,8 @@ fn scheduled_subjects(platform: &Platform) -> Vec<BulletinSubject> {
             subjects.push(BulletinSubject { kind: SubjectKind::Street, code, name: street.name.clone() });
         }
     }
-    for unit in &platform.reference().units {
+    // Units that handle cases; discipline units take none.
+    for unit in platform.reference().units.iter().filter(|u| u.kind != grassroots_domain::reference::DISCIPLINE) {
         subjects.push(BulletinSubject { kind: SubjectKind::Unit, code: unit.id.clone(), name: unit.name_zh.clone() });
     }
     subjects

@@ -18,6 +18,7 @@ mod disputes;
 mod emergencies;
 mod funds;
 mod help;
+mod oversight;
 mod participation;
 mod party;
 mod projects;
@@ -86,7 +87,28 @@ pub fn district_units(regions: &[Region]) -> Vec<Unit> {
         kind: "street_office".into(),
         region_code: street.code.as_str().to_string(),
     }));
+    // The discipline units that receive reports of staff misconduct: the district's 纪委监委 and
+    // each street's 纪工委.
+    let discipline = grassroots_domain::reference::DISCIPLINE;
+    units.push(Unit {
+        id: discipline_unit_id(DISTRICT),
+        name_zh: format!("{district_name}纪委监委"),
+        name_en: "Dongcheng Commission for Discipline Inspection and Supervision".into(),
+        kind: discipline.into(),
+        region_code: DISTRICT.to_string(),
+    });
+    units.extend(regions.iter().filter(|r| r.level == RegionLevel::Township).map(|street| Unit {
+        id: discipline_unit_id(street.code.as_str()),
+        name_zh: format!("{}纪工委", street.name),
+        name_en: format!("{} Discipline Working Committee", grassroots_domain::region::romanised(&street.name)),
+        kind: discipline.into(),
+        region_code: street.code.as_str().to_string(),
+    }));
     units
+}
+
+pub fn discipline_unit_id(region: &str) -> String {
+    format!("discipline-{region}")
 }
 
 pub fn street_office_id(street: &RegionCode) -> String {
@@ -275,6 +297,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&emergencies::load(store, &users, &grids, Utc::now()).await.context("loading demo emergencies")?);
     out.push_str(&party::load(store, &users, &grids, Utc::now()).await.context("loading demo party organisation")?);
     out.push_str(&burden::load(store, &users, &grids, Utc::now()).await.context("loading demo burden")?);
+    out.push_str(&oversight::load(store, &users, &grids, Utc::now()).await.context("loading demo oversight")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -12,6 +12,7 @@ use super::helpers::personal_context as helper_context;
 use super::identity::staff_phone_context;
 use super::needs::contact_context as need_context;
 use super::outbox::secret_context;
+use super::oversight::account_context;
 use super::party::{member_context, registration_context};
 use super::rows::uuid_column;
 use super::services::applicant_context;
@@ -260,7 +261,15 @@ impl crate::KeyStore for SqlStore {
             ResealCursor::PartyRegistrations { after } => {
                 let (values, last) =
                     self.sealed_column(&PARTY_REGISTRATIONS, *after, limit, registration_context).await?;
-                (values, last.map(|after| ResealCursor::PartyRegistrations { after: Some(after) }))
+                let next = match last {
+                    Some(after) => ResealCursor::PartyRegistrations { after: Some(after) },
+                    None => ResealCursor::MisconductAccounts { after: None },
+                };
+                (values, Some(next))
+            }
+            ResealCursor::MisconductAccounts { after } => {
+                let (values, last) = self.sealed_column(&MISCONDUCT_ACCOUNTS, *after, limit, account_context).await?;
+                (values, last.map(|after| ResealCursor::MisconductAccounts { after: Some(after) }))
             }
         };
         let examined = values.len();
@@ -374,6 +383,13 @@ const PARTY_REGISTRATIONS: SealedColumn = SealedColumn {
     filter: None,
     column: "personal_enc",
     update: "UPDATE party_registrations SET personal_enc = $1 WHERE personal_enc = $2 AND id = $3",
+};
+
+const MISCONDUCT_ACCOUNTS: SealedColumn = SealedColumn {
+    select: "SELECT id, account_enc FROM misconduct_reports",
+    filter: None,
+    column: "account_enc",
+    update: "UPDATE misconduct_reports SET account_enc = $1 WHERE account_enc = $2 AND id = $3",
 };
 
 const STAFF_PHONES: SealedColumn = SealedColumn {

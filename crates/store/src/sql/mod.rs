@@ -36,6 +36,7 @@ mod messages;
 mod models;
 mod needs;
 mod outbox;
+mod oversight;
 mod party;
 mod privacy;
 mod projects;

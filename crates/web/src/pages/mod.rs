@@ -24,6 +24,7 @@ pub mod intake;
 pub mod map;
 pub mod meetings;
 pub mod needs;
+pub mod oversight;
 pub mod party;
 pub mod portal;
 pub mod projects;
@@ -165,6 +166,13 @@ impl Chrome {
     pub fn follows_emergencies(&self) -> bool {
         self.may(grassroots_domain::Capability::CommandEmergencies)
             || self.may(grassroots_domain::Capability::RecordVisits)
+    }
+
+    /// 防治微腐败: the list of small powers and disclosures to keep, or reports of misconduct to
+    /// handle.
+    pub fn oversees(&self) -> bool {
+        self.may(grassroots_domain::Capability::RunParticipation)
+            || self.may(grassroots_domain::Capability::InvestigateMisconduct)
     }
 
     /// 减负: what is imposed on one's communities, and the district's list.

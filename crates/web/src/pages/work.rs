@@ -361,10 +361,10 @@ pub(super) fn category_choices(reference: &Reference, lang: &Lang, chosen: Optio
         .collect()
 }
 
-/// Units by kind, by name.
+/// Units by kind, by name; discipline units, which take no cases, left out.
 pub(super) fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
     let mut groups: Vec<FilterGroup> = Vec::new();
-    for kind in UNIT_KINDS {
+    for kind in UNIT_KINDS.into_iter().filter(|k| *k != grassroots_domain::reference::DISCIPLINE) {
         let mut options: Vec<FilterOption> = reference
             .units
             .iter()

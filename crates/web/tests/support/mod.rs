@@ -93,7 +93,7 @@ macro_rules! api_tests {
 }
 
 /// One argon2 hash for every account of every test: hashing is slow on purpose.
-fn password_hash() -> &'static str {
+pub fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| grassroots_store::auth::hash_password(PASSWORD))
 }
