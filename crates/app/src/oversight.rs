@@ -219,7 +219,14 @@ pub async fn report(platform: &Platform, form: MisconductForm) -> Result<Miscond
 
 /// A report as its reporter follows it: where it stands and, once ended, the finding and reply.
 pub async fn track(platform: &Platform, tracking_no: &str, query_code: &str) -> Result<MisconductReport> {
-    let found = platform.store.track_misconduct(tracking_no.trim(), query_code.trim()).await?;
+    let (tracking_no, query_code) = (tracking_no.trim(), query_code.trim());
+    if !grassroots_domain::case::is_tracking_no(tracking_no) {
+        return Err(AppError::invalid("tracking_no", "编号应为14位数字", "the number has 14 digits"));
+    }
+    if query_code.len() != 6 || !query_code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::invalid("query_code", "查询码应为6位数字", "the query code has 6 digits"));
+    }
+    let found = platform.store.track_misconduct(tracking_no, query_code).await?;
     found.ok_or(AppError::NotFound)
 }
 

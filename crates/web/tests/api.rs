@@ -105,6 +105,17 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
     let project = a_project(&app, &supervisor).await;
     let compound = grassroots_domain::property::Compound::check("和平里小区", "北京某物业管理有限公司", None).unwrap();
     let compound = app.store.add_compound(&supervisor, COMMUNITY, &compound, now).await.unwrap().id;
+    let disclosure = grassroots_store::oversight::NewDisclosure {
+        community_code: COMMUNITY.into(),
+        kind: grassroots_domain::oversight::DisclosureKind::Affairs,
+        period_from: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+        period_to: chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+        period_label: "2026年第3季度".into(),
+        title: "本季度社区事务".into(),
+        body: "居民议事会召开两次".into(),
+        lines: Vec::new(),
+    };
+    let disclosure = app.store.publish_disclosure(&supervisor, &disclosure, now).await.unwrap().id;
     for (method, path) in &documented {
         let id = match path {
             p if p.starts_with("/api/v1/votes/") => vote,
@@ -115,6 +126,7 @@ async fn health_check_and_openapi_document_are_served(app: TestApp) {
             p if p.starts_with("/api/v1/funds/") => fund,
             p if p.starts_with("/api/v1/projects/") => project,
             p if p.starts_with("/api/v1/compounds/") => compound,
+            p if p.starts_with("/api/v1/disclosures/") => disclosure,
             _ => Uuid::nil(),
         };
         let mut concrete = path.replace("{id}", &id.to_string()).replace("{tracking_no}", tracking_no);

@@ -170,9 +170,12 @@ async fn a_report_of_misconduct_goes_one_level_up_and_is_followed(app: TestApp) 
             .json();
     assert_eq!((concluded["state"].as_str(), concluded["finding"].as_str()), (Some("concluded"), Some("partly")));
 
-    let wrong =
-        app.post("/api/v1/misconduct/track").json(&json!({ "tracking_no": no, "query_code": "000000x" })).send().await;
-    assert_eq!(wrong.status, 404);
+    let track = |code: &str| {
+        app.post("/api/v1/misconduct/track").json(&json!({ "tracking_no": no, "query_code": code })).send()
+    };
+    assert_eq!(track("00000x").await.error_field().as_deref(), Some("query_code"));
+    let other_code = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(track(other_code).await.status, 404, "a wrong code finds nothing");
     let followed = app
         .post("/api/v1/misconduct/track")
         .json(&json!({ "tracking_no": no, "query_code": code }))

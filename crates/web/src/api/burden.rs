@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::id_in_path;
+use super::{id_in_path, optional_day};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::session::{need, Can, Staff};
@@ -115,16 +115,6 @@ pub struct BurdenFigures {
     pub totals: BurdenTotals,
 }
 
-fn day(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
-    raw.map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
 /// What was imposed on the caller's communities in a period, with the totals; for those who
 /// register and for leaders.
 #[utoipa::path(get, path = "/v1/burden", tag = "burden", params(PeriodParams), security(("bearer" = []), ("cookie" = [])),
@@ -134,7 +124,7 @@ pub async fn impositions(
     staff: Staff,
     ApiQuery(p): ApiQuery<PeriodParams>,
 ) -> Result<Json<BurdenFigures>, ApiError> {
-    let (from, to) = (day("from", p.from.as_deref())?, day("to", p.to.as_deref())?);
+    let (from, to) = (optional_day("from", p.from.as_deref())?, optional_day("to", p.to.as_deref())?);
     let v = burden::view(&state, &staff.user, from, to).await?;
     Ok(Json(BurdenFigures {
         from: v.from,

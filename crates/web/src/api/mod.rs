@@ -78,6 +78,21 @@ use crate::AppState;
 )]
 struct ApiDoc;
 
+/// A day a query may name (`YYYY-MM-DD`), or none when it is absent or blank.
+pub(crate) fn optional_day(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<chrono::NaiveDate>, crate::error::ApiError> {
+    raw.map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                crate::error::ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD")
+            })
+        })
+        .transpose()
+}
+
 /// The id of a resource named in a path: one that is not an id names nothing (404).
 pub(crate) fn id_in_path(id: &str) -> Result<uuid::Uuid, crate::error::ApiError> {
     uuid::Uuid::parse_str(id).map_err(|_| crate::error::ApiError::not_found())

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::id_in_path;
+use super::{id_in_path, optional_day};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::session::{need, Can};
@@ -492,16 +492,6 @@ pub struct PartyFiguresBody {
     pub tally: PartyTally,
 }
 
-fn day(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
-    raw.map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| ApiError::field(field, "日期格式应为YYYY-MM-DD", "expected a date YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
 /// Grids organised, members per grid, households linked and reached, organisations, in-service
 /// members' hours and attendance. Aggregates only.
 #[utoipa::path(get, path = "/v1/party/figures", tag = "party", params(PartyFiguresParams), security(("bearer" = []), ("cookie" = [])),
@@ -512,7 +502,7 @@ pub async fn figures(
     ApiQuery(p): ApiQuery<PartyFiguresParams>,
 ) -> Result<Json<PartyFiguresBody>, ApiError> {
     let region = RegionCode::parse(&p.region).map_err(|e| grassroots_domain::FieldError { field: "region", ..e })?;
-    let (from, to) = (day("from", p.from.as_deref())?, day("to", p.to.as_deref())?);
+    let (from, to) = (optional_day("from", p.from.as_deref())?, optional_day("to", p.to.as_deref())?);
     let f = party::figures(&state, &staff.user, &region, from, to).await?;
     Ok(Json(PartyFiguresBody {
         region: f.region,

@@ -261,6 +261,8 @@ struct ReportLine {
     state: String,
     received: String,
     due: String,
+    /// Open past its deadline.
+    late: bool,
 }
 
 fn report_line(state: &AppState, lang: &Lang, r: &MisconductReport) -> ReportLine {
@@ -272,6 +274,7 @@ fn report_line(state: &AppState, lang: &Lang, r: &MisconductReport) -> ReportLin
         state: lang.t(r.state.label_zh(), r.state.label_en()).to_string(),
         received: beijing_minutes(r.received_at),
         due: beijing_minutes(r.conclude_due.unwrap_or(r.accept_due)),
+        late: r.ended_at.is_none() && chrono::Utc::now() > r.conclude_due.unwrap_or(r.accept_due),
     }
 }
 

@@ -63,7 +63,12 @@ fn tree(state: &AppState, lang: &Lang, orgs: &[PartyOrg]) -> Vec<OrgLine> {
                     Some(b) => format!("{} · {b}", place_name(state, lang, &o.place_code)),
                     None => place_name(state, lang, &o.place_code),
                 },
-                members: o.members,
+                // A committee's or general branch's members are those of the organisations under it.
+                members: {
+                    let parents: Vec<(Uuid, Option<Uuid>)> = orgs.iter().map(|x| (x.id, x.parent_id)).collect();
+                    let within = grassroots_domain::party::within_tree(&o.id, &parents);
+                    orgs.iter().filter(|x| within.contains(&x.id)).map(|x| x.members).sum()
+                },
             });
             walk(state, lang, orgs, Some(o.id), depth + 1, out);
         }
