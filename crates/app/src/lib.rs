@@ -49,6 +49,7 @@ pub mod visits;
 pub mod votes;
 pub mod warnings;
 pub mod webhooks;
+pub mod workforce;
 
 use std::sync::{Arc, RwLock};
 

@@ -188,6 +188,12 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].state, grassroots_domain::oversight::MisconductState::Investigating);
 
+    // 队伍建设: a profile for every grid worker, one of whom left this year; the standard set.
+    let profiles = store.profiles(&everywhere).await.unwrap();
+    assert_eq!(profiles.len(), 170, "a second run adds none");
+    assert_eq!(profiles.iter().filter(|p| p.left_on.is_some()).count(), 1);
+    assert!(store.staffing_standard("110101").await.unwrap().is_some());
+
     // Participation: a vote of each phase, the published one reproduced from its ballots by
     // `grassroots vote tally`, which fails once a stored ballot no longer says what was counted.
     let votes = store.votes(&grassroots_store::PlaceFilter::Everywhere, 10).await.unwrap();

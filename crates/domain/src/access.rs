@@ -107,6 +107,7 @@ impl Role {
                 CommandEmergencies,
                 OrganiseParty,
                 ReduceBurden,
+                ManageWorkforce,
             ],
             // Leaders work with aggregates (DESIGN §2): no case, no reporter, only figures.
             Self::Leader => &[ViewStatistics],
@@ -124,6 +125,7 @@ impl Role {
                 CommandEmergencies,
                 OrganiseParty,
                 ReduceBurden,
+                ManageWorkforce,
                 Administer,
             ],
         }
@@ -195,12 +197,16 @@ pub enum Capability {
     /// unit's handlers: 纪工委, 纪委监委): read what they say, accept or decline, conclude with
     /// the finding and the reply. Only the unit a report is routed to reads it.
     InvestigateMisconduct,
+    /// Keep the community staff of one's places (队伍建设): their profiles, training, the
+    /// yearly appraisal with their work as the platform recorded it, the district's staffing
+    /// standard, cadres sent down from agencies.
+    ManageWorkforce,
     /// Accounts, units, categories, the matrix, the calendar, keys and webhooks.
     Administer,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 18] = [
+    pub const ALL: [Capability; 19] = [
         Self::TakeInRequests,
         Self::AnswerCalls,
         Self::ReportOnPatrol,
@@ -218,6 +224,7 @@ impl Capability {
         Self::OrganiseParty,
         Self::ReduceBurden,
         Self::InvestigateMisconduct,
+        Self::ManageWorkforce,
         Self::Administer,
     ];
 
@@ -263,6 +270,10 @@ impl Capability {
             Self::InvestigateMisconduct => (
                 "只有纪检监察机构的办理人员可以办理干部作风问题反映",
                 "only the handlers of a discipline unit handle reports of misconduct",
+            ),
+            Self::ManageWorkforce => (
+                "只有督办员和管理员可以管理社区工作者队伍",
+                "only supervisors and administrators keep the community workforce",
             ),
             Self::ReduceBurden => (
                 "只有网格员、督办员和管理员可以登记和维护减负事项",
@@ -540,16 +551,16 @@ mod tests {
         // (role, [TakeInRequests, AnswerCalls, ReportOnPatrol, RecordVisits, WorkOnCases,
         //  RevealPersonalData, ViewStatistics, PlanDuty, RunParticipation, CareForResidents,
         //  CoordinateHelp, HandleApplications, MediateDisputes, CommandEmergencies, OrganiseParty,
-        //  ReduceBurden, InvestigateMisconduct, Administer])
+        //  ReduceBurden, InvestigateMisconduct, ManageWorkforce, Administer])
         let (t, f) = (true, false);
-        let table: [(Role, [bool; 18]); 7] = [
-            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f, f, f]),
-            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f, f, f]),
-            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f, t, f]),
-            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, t, f, f]),
-            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, f]),
-            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f, f, f]),
-            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, t]),
+        let table: [(Role, [bool; 19]); 7] = [
+            (Role::Operator, [t, t, f, f, t, t, f, f, f, f, f, t, f, f, f, f, f, f, f]),
+            (Role::Dispatcher, [f, f, f, f, t, t, t, f, f, f, f, f, f, t, f, f, f, f, f]),
+            (Role::Handler, [f, f, f, f, t, t, t, f, f, f, f, f, f, f, f, f, t, f, f]),
+            (Role::GridWorker, [t, f, t, t, t, t, t, f, t, t, t, f, t, f, t, t, f, f, f]),
+            (Role::Supervisor, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, t, f]),
+            (Role::Leader, [f, f, f, f, f, f, t, f, f, f, f, f, f, f, f, f, f, f, f]),
+            (Role::Admin, [f, f, f, f, t, t, t, t, t, t, t, t, t, t, t, t, f, t, t]),
         ];
         assert_eq!(table.len(), Role::ALL.len());
         let order = [
@@ -570,6 +581,7 @@ mod tests {
             OrganiseParty,
             ReduceBurden,
             InvestigateMisconduct,
+            ManageWorkforce,
             Administer,
         ];
         assert_eq!(order, Capability::ALL);

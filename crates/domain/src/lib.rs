@@ -47,6 +47,7 @@ pub mod text;
 pub mod visits;
 pub mod votes;
 pub mod warnings;
+pub mod workforce;
 pub mod workflow;
 
 pub use access::{Actor, Capability, Role, Scope};

@@ -56,6 +56,7 @@ pub mod surveys;
 pub mod types;
 pub mod votes;
 pub mod warnings;
+pub mod workforce;
 
 pub use accountability::TaskStore;
 pub use attachments::{AttachmentStore, SweptFiles};
@@ -101,6 +102,7 @@ pub use surveys::SurveyStore;
 pub use types::*;
 pub use votes::VoteStore;
 pub use warnings::WarningStore;
+pub use workforce::WorkforceStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -112,7 +114,7 @@ pub mod prelude {
         HistoryStore, HouseholdLinkStore, IdentityStore, JobStore, KeyStore, MeetingStore, MessageStore, ModelStore,
         NeedStore, OutboxStore, OversightStore, PartyStore, PrivacyStore, ProjectStore, ReferenceStore, ResidentStore,
         SearchFeedStore, ServiceStore, StatsStore, Store, SupportStore, SurveyStore, TaskStore, VoteStore,
-        WarningStore,
+        WarningStore, WorkforceStore,
     };
 }
 
@@ -160,6 +162,7 @@ pub trait Store:
     + BulletinStore
     + BurdenStore
     + OversightStore
+    + WorkforceStore
     + 'static
 {
     fn backend(&self) -> Backend;

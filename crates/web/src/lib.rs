@@ -140,6 +140,9 @@ fn party_pages() -> Router<Arc<AppState>> {
         .route("/burden/list/{id}/withdraw", post(pages::burden::withdraw))
         .route("/oversight", get(pages::oversight::staff).post(pages::oversight::staff_submit))
         .route("/oversight/reports/{id}", get(pages::oversight::report).post(pages::oversight::act))
+        .route("/workforce", get(pages::workforce::team).post(pages::workforce::submit))
+        .route("/workforce/staffing", get(pages::workforce::staffing))
+        .route("/workforce/staff/{username}", get(pages::workforce::person).post(pages::workforce::person_submit))
 }
 
 /// 防治微腐败 in public: a community's small powers and disclosures with their history, and the

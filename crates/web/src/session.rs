@@ -170,6 +170,7 @@ pub mod need {
         OrganiseParty,
         ReduceBurden,
         InvestigateMisconduct,
+        ManageWorkforce,
         Administer
     );
 }

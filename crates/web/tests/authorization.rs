@@ -263,6 +263,26 @@ fn rule(method: &str, path: &str) -> Rule {
         ("get", "/api/v1/misconduct" | "/api/v1/misconduct/{id}") | ("post", "/api/v1/misconduct/{id}/moves") => {
             Rule::Can(&[InvestigateMisconduct])
         }
+        (
+            "get",
+            "/api/v1/workforce/team"
+            | "/api/v1/workforce/staff/{username}"
+            | "/api/v1/workforce/trainings"
+            | "/api/v1/workforce/secondments",
+        )
+        | (
+            "post",
+            "/api/v1/workforce/staff/{username}/leave"
+            | "/api/v1/workforce/staff/{username}/appraisals"
+            | "/api/v1/workforce/trainings"
+            | "/api/v1/workforce/trainings/{id}/attendance"
+            | "/api/v1/workforce/secondments"
+            | "/api/v1/workforce/secondments/{id}/work",
+        )
+        | ("put", "/api/v1/workforce/staff/{username}/profile" | "/api/v1/workforce/staffing/standard") => {
+            Rule::Can(&[ManageWorkforce])
+        }
+        ("get", "/api/v1/workforce/staffing") => Rule::Can(&[ViewStatistics]),
         ("post", "/api/v1/patrol") => Rule::Can(&[ReportOnPatrol]),
         ("get", "/api/v1/stats/rates") => Rule::Can(&[ViewStatistics]),
         ("get", "/api/v1/audit" | "/api/v1/audit/export")
@@ -378,7 +398,7 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
     let case = app.grid_case(GRID).await;
     let case_page = format!("/cases/{}", case.id);
     let grid_page = format!("/grids/{GRID}");
-    let pages: [(&str, Rule); 28] = [
+    let pages: [(&str, Rule); 30] = [
         ("/map", Rule::Staff),
         ("/work", Rule::Staff),
         (&grid_page, Rule::Staff),
@@ -403,6 +423,8 @@ async fn every_staff_page_answers_each_role_as_its_rule_says(app: TestApp) {
         ("/bulletins", Rule::Can(&[ViewStatistics])),
         ("/burden", Rule::CanAny(&[ReduceBurden, ViewStatistics])),
         ("/oversight", Rule::CanAny(&[RunParticipation, InvestigateMisconduct])),
+        ("/workforce", Rule::Can(&[ManageWorkforce])),
+        ("/workforce/staffing", Rule::Can(&[ViewStatistics])),
         ("/dashboard/forecast", Rule::Can(&[ViewStatistics])),
         ("/admin/users", Rule::Can(&[Administer])),
         ("/admin/audit", Rule::Can(&[Administer])),

@@ -23,6 +23,7 @@ mod participation;
 mod party;
 mod projects;
 mod services;
+mod workforce;
 
 use std::fmt::Write as _;
 
@@ -298,6 +299,7 @@ pub async fn load(store: &dyn Store, password: &str) -> anyhow::Result<String> {
     out.push_str(&party::load(store, &users, &grids, Utc::now()).await.context("loading demo party organisation")?);
     out.push_str(&burden::load(store, &users, &grids, Utc::now()).await.context("loading demo burden")?);
     out.push_str(&oversight::load(store, &users, &grids, Utc::now()).await.context("loading demo oversight")?);
+    out.push_str(&workforce::load(store, &users, &grids, Utc::now()).await.context("loading demo workforce")?);
     writeln!(out, "accounts (password: {password}):")?;
     let many = |u: &&User| u.role == Role::Handler || u.username.starts_with("gridworker-");
     for u in users.iter().filter(|u| !many(u)) {

@@ -52,6 +52,7 @@ mod support;
 mod surveys;
 mod votes;
 mod warnings;
+mod workforce;
 
 /// Both backends' test databases and the tests' small world, for the tests here that need
 /// the SQL underneath.

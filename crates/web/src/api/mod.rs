@@ -34,6 +34,7 @@ pub(crate) mod topics;
 pub(crate) mod track;
 pub(crate) mod votes;
 pub(crate) mod warnings;
+pub(crate) mod workforce;
 
 use std::sync::Arc;
 
@@ -71,6 +72,7 @@ use crate::AppState;
         (name = "party", description = "Party organisation reaching every grid (党建引领): the tree of committees, branches and groups on regions and grids, members (names sealed), households each member keeps contact with (党员联户) and the contacts, in-service members registered with their community (双报到) and their service, activities with attendance; the figures"),
         (name = "burden", description = "Less paperwork (减负): the district's list of what upper levels may impose on communities (准入清单), impositions registered and flagged when not on it or asking for what the platform holds; bulletins (通报) generated from the data, weekly and monthly, for a district, street or unit, as numbers, PDF and workbook"),
         (name = "oversight", description = "Daily supervision against petty corruption (防治微腐败): the community's small powers with their procedures (小微权力清单) and its affairs and finances published with their history (居务、财务公开), in public; residents' reports of staff misconduct, sealed and routed to the discipline unit of the level above, followed like a case"),
+        (name = "workforce", description = "The community workforce (队伍建设): staff profiles, training, work as the platform recorded it, the supervisor's yearly appraisal against stated indicators, staffing against the district's standard with vacancies, turnover and tenure, cadres sent down from agencies"),
         (name = "statistics", description = "The three rates and reference data"),
         (name = "auth", description = "Staff sessions"),
         (name = "audit", description = "The audit log and its hash chain, and residents' requests about their personal data, for administrators"),
@@ -126,6 +128,7 @@ fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, OpenApi) {
         .merge(bulletins::router())
         .merge(burden::router())
         .merge(oversight::router(state))
+        .merge(workforce::router())
         .merge(votes::router(state))
         .merge(topics::router(state))
         .merge(meetings::router(state))

@@ -37,6 +37,7 @@ pub mod topics;
 pub mod track;
 pub mod votes;
 pub mod warnings;
+pub mod workforce;
 pub mod work;
 
 use std::sync::Arc;
@@ -173,6 +174,11 @@ impl Chrome {
     pub fn oversees(&self) -> bool {
         self.may(grassroots_domain::Capability::RunParticipation)
             || self.may(grassroots_domain::Capability::InvestigateMisconduct)
+    }
+
+    /// 队伍建设: the community staff of one's places.
+    pub fn manages_workforce(&self) -> bool {
+        self.may(grassroots_domain::Capability::ManageWorkforce)
     }
 
     /// 减负: what is imposed on one's communities, and the district's list.
