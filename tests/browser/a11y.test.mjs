@@ -83,7 +83,7 @@ test('staff pages have no serious accessibility violations', async () => {
   const registration = await page.locator('#registration-list a').first().getAttribute('href');
   await page.goto(`${demo.base}/bulletins`);
   const bulletin = await page.locator('#bulletins a').first().getAttribute('href');
-  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures', '/incidents', incident, `${incident}/check?grid=110101001001001`, '/party', partyMember, registration, '/party/figures', '/map?shade=party', '/bulletins', bulletin, '/burden', '/oversight']) {
+  for (const path of ['/work', firstCase, '/map', '/dashboard', '/admin/users', '/admin/matrix', '/search?q=%E8%B7%AF%E7%81%AF', '/warnings', '/duty', '/admin/danger-words', '/households', '/votes', running, '/topics', '/meetings', '/surveys', '/care', inCare, '/funds', '/needs', need, '/helpers', helper, '/applications', application, '/projects', '/disputes', dispute, '/mediators', '/disputes/figures', '/incidents', incident, `${incident}/check?grid=110101001001001`, '/party', partyMember, registration, '/party/figures', '/map?shade=party', '/bulletins', bulletin, '/burden', '/oversight', '/workforce', '/workforce/staff/gridworker', '/workforce/staffing']) {
     await page.goto(`${demo.base}${path}`);
     assert.deepEqual(await violations(page), [], path);
   }

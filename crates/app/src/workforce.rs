@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use grassroots_domain::workforce::{
-    after_hours, appraise, check_birth_year, years_between, AgeBand, Post, WorkerQualification, SecondmentKind,
-    StaffingStandard,
+    after_hours, appraise, check_birth_year, years_between, AgeBand, Post, SecondmentKind, StaffingStandard,
+    WorkerQualification,
 };
 use grassroots_domain::{Capability, RegionCode, RegionLevel};
 use grassroots_store::workforce::{
@@ -158,7 +158,12 @@ pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, Da
     Ok((from, to))
 }
 
-async fn person_work(platform: &Platform, profile: StaffProfile, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<PersonWork> {
+async fn person_work(
+    platform: &Platform,
+    profile: StaffProfile,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<PersonWork> {
     let work = platform.store.work_record(profile.user_id, from, to).await?;
     let calendar = &platform.reference().calendar;
     let after = work.move_times.iter().filter(|t| after_hours(**t, calendar)).count();
@@ -196,7 +201,13 @@ pub async fn team(platform: &Platform, staff: &User, from: DateTime<Utc>, to: Da
 }
 
 /// One person of the manager's places: their work, training and appraisals.
-pub async fn person(platform: &Platform, staff: &User, username: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<PersonView> {
+pub async fn person(
+    platform: &Platform,
+    staff: &User,
+    username: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<PersonView> {
     may_manage(staff)?;
     let account = account(platform, username).await?;
     let profile = platform.store.profile(account.id).await?;
@@ -244,13 +255,22 @@ pub async fn appraise_person(
 }
 
 /// A training held in a place the manager holds.
-pub async fn add_training(platform: &Platform, staff: &User, region: &str, title: &str, held_on: &str, hours: &str) -> Result<Training> {
+pub async fn add_training(
+    platform: &Platform,
+    staff: &User,
+    region: &str,
+    title: &str,
+    held_on: &str,
+    hours: &str,
+) -> Result<Training> {
     may_manage(staff)?;
     let region = RegionCode::parse(region).map_err(|e| grassroots_domain::FieldError { field: "region_code", ..e })?;
     let held_on = day("held_on", held_on)?;
     let (title, hours) = (short_text("title", title, 100)?, half_hours(hours)?);
     match platform.store.add_training(&staff.actor(), region.as_str(), &title, held_on, hours, Utc::now()).await {
-        Err(StoreError::NotFound) => Err(AppError::invalid("region_code", "只能为您负责的地区组织培训", "your own places")),
+        Err(StoreError::NotFound) => {
+            Err(AppError::invalid("region_code", "只能为您负责的地区组织培训", "your own places"))
+        }
         added => Ok(added?),
     }
 }
@@ -262,7 +282,13 @@ pub async fn trainings(platform: &Platform, staff: &User) -> Result<Vec<Training
 }
 
 /// Records that a person of the manager's places attended a training of their places.
-pub async fn attend(platform: &Platform, staff: &User, training: Uuid, username: &str, certificate: Option<&str>) -> Result<()> {
+pub async fn attend(
+    platform: &Platform,
+    staff: &User,
+    training: Uuid,
+    username: &str,
+    certificate: Option<&str>,
+) -> Result<()> {
     may_manage(staff)?;
     let held = trainings(platform, staff).await?;
     if !held.iter().any(|t| t.id == training) {
@@ -273,12 +299,19 @@ pub async fn attend(platform: &Platform, staff: &User, training: Uuid, username:
     if !profile.is_some_and(|p| staff.scope.covers_place(&p.community_code)) {
         return Err(AppError::invalid("username", "只能登记您负责社区的人员", "staff of your own communities"));
     }
-    let certificate = certificate.map(str::trim).filter(|c| !c.is_empty()).map(|c| short_text("certificate", c, 60)).transpose()?;
+    let certificate =
+        certificate.map(str::trim).filter(|c| !c.is_empty()).map(|c| short_text("certificate", c, 60)).transpose()?;
     Ok(platform.store.record_attendance(training, account.id, certificate.as_deref()).await?)
 }
 
 /// Sets the staffing standard of a district the manager holds.
-pub async fn set_standard(platform: &Platform, staff: &User, district: &str, households: &str, per_grid: &str) -> Result<StaffingStandard> {
+pub async fn set_standard(
+    platform: &Platform,
+    staff: &User,
+    district: &str,
+    households: &str,
+    per_grid: &str,
+) -> Result<StaffingStandard> {
     may_manage(staff)?;
     let district = RegionCode::parse(district)
         .ok()
@@ -293,7 +326,9 @@ pub async fn set_standard(platform: &Platform, staff: &User, district: &str, hou
     }
     .check()?;
     match platform.store.set_staffing_standard(&staff.actor(), district.as_str(), standard, Utc::now()).await {
-        Err(StoreError::NotFound) => Err(AppError::invalid("district_code", "只有区级可以设定编制标准", "the district sets it")),
+        Err(StoreError::NotFound) => {
+            Err(AppError::invalid("district_code", "只有区级可以设定编制标准", "the district sets it"))
+        }
         done => {
             done?;
             Ok(standard)
@@ -307,7 +342,9 @@ pub async fn staffing(platform: &Platform, staff: &User) -> Result<StaffingView>
     require(staff, Capability::ViewStatistics)?;
     let places = crate::staff_places(staff);
     let district = match &places {
-        PlaceFilter::Within(p) | PlaceFilter::Of(p) => p.first().and_then(|c| c.get(..6)).unwrap_or_default().to_string(),
+        PlaceFilter::Within(p) | PlaceFilter::Of(p) => {
+            p.first().and_then(|c| c.get(..6)).unwrap_or_default().to_string()
+        }
         PlaceFilter::Everywhere => {
             platform.atlas().served_districts().next().map(|d| d.code.as_str().to_string()).unwrap_or_default()
         }
@@ -373,13 +410,22 @@ pub async fn add_secondment(platform: &Platform, staff: &User, form: SecondmentF
         to_on,
     };
     match platform.store.add_secondment(&staff.actor(), &new, Utc::now()).await {
-        Err(StoreError::NotFound) => Err(AppError::invalid("community_code", "只能登记您负责的社区", "your own communities")),
+        Err(StoreError::NotFound) => {
+            Err(AppError::invalid("community_code", "只能登记您负责的社区", "your own communities"))
+        }
         added => Ok(added?),
     }
 }
 
 /// What a cadre did in the community, on a day of their period.
-pub async fn record_work(platform: &Platform, staff: &User, id: Uuid, on: &str, what: &str, hours: &str) -> Result<Secondment> {
+pub async fn record_work(
+    platform: &Platform,
+    staff: &User,
+    id: Uuid,
+    on: &str,
+    what: &str,
+    hours: &str,
+) -> Result<Secondment> {
     may_manage(staff)?;
     let (on, what, hours) = (day("done_on", on)?, short_text("what", what, 200)?, half_hours(hours)?);
     Ok(platform.store.record_secondment_work(&staff.actor(), id, on, &what, hours).await?)

@@ -190,7 +190,7 @@ async fn demo_loads_once_and_its_cases_replay_on(dir: &std::path::Path, url: Str
 
     // 队伍建设: a profile for every grid worker, one of whom left this year; the standard set.
     let profiles = store.profiles(&everywhere).await.unwrap();
-    assert_eq!(profiles.len(), 170, "a second run adds none");
+    assert_eq!(profiles.len(), 1 + 168, "the demo's grid worker and one per community; a second run adds none");
     assert_eq!(profiles.iter().filter(|p| p.left_on.is_some()).count(), 1);
     assert!(store.staffing_standard("110101").await.unwrap().is_some());
 

@@ -47,8 +47,8 @@ pub mod text;
 pub mod visits;
 pub mod votes;
 pub mod warnings;
-pub mod workforce;
 pub mod workflow;
+pub mod workforce;
 
 pub use access::{Actor, Capability, Role, Scope};
 pub use calendar::WorkCalendar;

@@ -191,6 +191,9 @@ mod tests {
         assert!(!after_hours(at("2026-12-02T10:00:00+08:00"), &calendar), "a Wednesday morning");
         assert!(after_hours(at("2026-12-02T19:30:00+08:00"), &calendar), "a Wednesday evening");
         assert!(after_hours(at("2026-12-05T10:00:00+08:00"), &calendar), "a Saturday");
-        assert_eq!(years_between(NaiveDate::from_ymd_opt(2020, 12, 5).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()), 6.0);
+        assert_eq!(
+            years_between(NaiveDate::from_ymd_opt(2020, 12, 5).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()),
+            6.0
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use grassroots_domain::workforce::{AppraisalGrade, Post, WorkerQualification, SecondmentKind, StaffingStandard};
+use grassroots_domain::workforce::{AppraisalGrade, Post, SecondmentKind, StaffingStandard, WorkerQualification};
 use grassroots_domain::{Actor, Role};
 use serde::Serialize;
 use uuid::Uuid;
@@ -140,14 +140,25 @@ pub struct WorkRecord {
 #[async_trait]
 pub trait WorkforceStore: Send + Sync {
     /// Sets the profile of a staff member, in a community the actor holds; audited.
-    async fn set_profile(&self, actor: &Actor, user_id: Uuid, new: &NewProfile, now: DateTime<Utc>)
-        -> Result<StaffProfile>;
+    async fn set_profile(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        new: &NewProfile,
+        now: DateTime<Utc>,
+    ) -> Result<StaffProfile>;
     async fn profile(&self, user_id: Uuid) -> Result<Option<StaffProfile>>;
     /// The profiles of the places, those who left included, by community and post.
     async fn profiles(&self, places: &PlaceFilter) -> Result<Vec<StaffProfile>>;
     /// Records that a staff member left (refused on `left_on` if they had already); audited.
-    async fn staff_leaves(&self, actor: &Actor, user_id: Uuid, on: NaiveDate, reason: &str, now: DateTime<Utc>)
-        -> Result<()>;
+    async fn staff_leaves(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        on: NaiveDate,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// A training held in a region the actor holds.
     async fn add_training(
         &self,

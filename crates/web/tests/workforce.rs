@@ -18,12 +18,22 @@ fn profile(post: &str, birth_year: &str) -> Value {
 
 async fn work_is_what_the_platform_recorded_and_the_appraisal_is_the_supervisor_s(app: TestApp) {
     let supervisor = app.login("supervisor").await;
-    let put = |who: &str, body: Value| app.put(&format!("/api/v1/workforce/staff/{who}/profile")).bearer(&supervisor).json(&body).send();
+    let put = |who: &str, body: Value| {
+        app.put(&format!("/api/v1/workforce/staff/{who}/profile")).bearer(&supervisor).json(&body).send()
+    };
     assert_eq!(put("handler-a", profile("mayor", "1985")).await.error_field().as_deref(), Some("post"));
-    assert_eq!(put("handler-a", profile("community_worker", "2020")).await.error_field().as_deref(), Some("birth_year"));
+    assert_eq!(
+        put("handler-a", profile("community_worker", "2020")).await.error_field().as_deref(),
+        Some("birth_year")
+    );
     assert_eq!(put("nobody", profile("community_worker", "1985")).await.status, 404);
     let worker = app.login("gridworker").await;
-    let by_worker = app.put("/api/v1/workforce/staff/handler-a/profile").bearer(&worker).json(&profile("community_worker", "1985")).send().await;
+    let by_worker = app
+        .put("/api/v1/workforce/staff/handler-a/profile")
+        .bearer(&worker)
+        .json(&profile("community_worker", "1985"))
+        .send()
+        .await;
     assert_eq!(by_worker.status, 403, "grid workers keep no profiles");
     let set = put("handler-a", profile("community_worker", "1985")).await;
     assert_eq!(set.status, 200, "{}", set.text());
@@ -92,7 +102,10 @@ async fn staffing_training_and_cadres(app: TestApp) {
     let supervisor = app.login("supervisor").await;
     app.store.add_households(GRID, &(1..=350).map(|n| format!("{n}号")).collect::<Vec<_>>()).await.unwrap();
     let put = |who: &str, post: &str| {
-        app.put(&format!("/api/v1/workforce/staff/{who}/profile")).bearer(&supervisor).json(&profile(post, "1988")).send()
+        app.put(&format!("/api/v1/workforce/staff/{who}/profile"))
+            .bearer(&supervisor)
+            .json(&profile(post, "1988"))
+            .send()
     };
     assert_eq!(put("gridworker", "grid_worker").await.status, 200);
     assert_eq!(put("operator", "community_worker").await.status, 200);
@@ -111,7 +124,13 @@ async fn staffing_training_and_cadres(app: TestApp) {
 
     let leader = app.login("leader").await;
     let staffing = app.get("/api/v1/workforce/staffing").bearer(&leader).send().await.json();
-    let line = staffing["communities"].as_array().unwrap().iter().find(|c| c["counts"]["community_code"] == COMMUNITY).unwrap().clone();
+    let line = staffing["communities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["counts"]["community_code"] == COMMUNITY)
+        .unwrap()
+        .clone();
     assert_eq!(line["counts"]["households"], 350);
     assert_eq!((line["needed_workers"].as_i64(), line["counts"]["workers"].as_i64()), (Some(2), Some(0)));
     assert_eq!((line["needed_grid_workers"].as_i64(), line["counts"]["grid_workers"].as_i64()), (Some(1), Some(1)));

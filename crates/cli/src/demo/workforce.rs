@@ -24,7 +24,9 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     store.set_staffing_standard(&supervisor, DISTRICT, StaffingStandard::DEFAULT, now - Duration::days(300)).await?;
     let today = beijing_day(now);
     let community_of = |user: &User| match &user.scope {
-        Scope::Grids { codes } => codes.first().and_then(|g| grids.iter().find(|x| x.code == *g)).map(|g| g.community_code.clone()),
+        Scope::Grids { codes } => {
+            codes.first().and_then(|g| grids.iter().find(|x| x.code == *g)).map(|g| g.community_code.clone())
+        }
         _ => None,
     };
     let qualifications = WorkerQualification::ALL;
@@ -43,15 +45,30 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
     }
     // One left this year, for the turnover.
     if let Some(leaver) = users.iter().find(|u| u.username.starts_with("gridworker-")) {
-        store.staff_leaves(&supervisor, leaver.id, today - Duration::days(40), "考取事业编制", now - Duration::days(40)).await?;
+        store
+            .staff_leaves(&supervisor, leaver.id, today - Duration::days(40), "考取事业编制", now - Duration::days(40))
+            .await?;
     }
     let worker = users.iter().find(|u| u.username == "gridworker").context("the demo's grid worker")?;
-    let street = grids.iter().find(|g| worker.scope.covers_place(&g.code)).map(|g| g.community_code[..9].to_string()).context("the worker's street")?;
+    let street = grids
+        .iter()
+        .find(|g| worker.scope.covers_place(&g.code))
+        .map(|g| g.community_code[..9].to_string())
+        .context("the worker's street")?;
     let training = store
-        .add_training(&supervisor, &street, "网格员业务能力提升培训", today - Duration::days(45), 8, now - Duration::days(50))
+        .add_training(
+            &supervisor,
+            &street,
+            "网格员业务能力提升培训",
+            today - Duration::days(45),
+            8,
+            now - Duration::days(50),
+        )
         .await?;
     store.record_attendance(training.id, worker.id, Some("网格员业务培训结业证书")).await?;
-    let exam = store.add_training(&supervisor, DISTRICT, "社会工作者职业资格考前辅导", today - Duration::days(120), 12, now).await?;
+    let exam = store
+        .add_training(&supervisor, DISTRICT, "社会工作者职业资格考前辅导", today - Duration::days(120), 12, now)
+        .await?;
     store.record_attendance(exam.id, worker.id, None).await?;
     let scores = vec![92, 88, 90, 85];
     let (total_tenths, grade) = appraise(&scores).map_err(|e| anyhow::anyhow!(e.message()))?;
@@ -75,9 +92,14 @@ pub async fn load(store: &dyn Store, users: &[User], grids: &[GridRow], now: Dat
         to_on: today + Duration::days(120),
     };
     let cadre = store.add_secondment(&supervisor, &cadre, now - Duration::days(60)).await?;
-    for (days_ago, what, halves) in [(50, "协助开展冬季消防安全入户排查", 6), (20, "参与老旧小区加装电梯协商", 4), (6, "走访困难家庭", 5)] {
+    for (days_ago, what, halves) in
+        [(50, "协助开展冬季消防安全入户排查", 6), (20, "参与老旧小区加装电梯协商", 4), (6, "走访困难家庭", 5)]
+    {
         store.record_secondment_work(&supervisor, cadre.id, today - Duration::days(days_ago), what, halves).await?;
     }
-    writeln!(out, "队伍建设: {profiles} staff profiles, 2 trainings, an appraisal, a cadre sent down with 3 days of work")?;
+    writeln!(
+        out,
+        "队伍建设: {profiles} staff profiles, 2 trainings, an appraisal, a cadre sent down with 3 days of work"
+    )?;
     Ok(out)
 }

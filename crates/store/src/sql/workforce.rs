@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use grassroots_domain::workforce::{AppraisalGrade, Post, WorkerQualification, SecondmentKind, StaffingStandard};
+use grassroots_domain::workforce::{AppraisalGrade, Post, SecondmentKind, StaffingStandard, WorkerQualification};
 use grassroots_domain::{Actor, FieldError, Role};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -29,7 +29,9 @@ fn corrupt(e: impl ToString) -> StoreError {
 }
 
 fn optional_day(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    r.try_get::<Option<String>, _>(column)?.map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}")))).transpose()
+    r.try_get::<Option<String>, _>(column)?
+        .map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}"))))
+        .transpose()
 }
 
 fn half_hours(r: &AnyRow, column: &str) -> Result<u32> {
@@ -89,12 +91,11 @@ async fn profile_in(conn: &mut AnyConnection, user_id: Uuid) -> Result<Option<St
 }
 
 async fn secondment_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Secondment>> {
-    let row = sqlx::query(
-        "SELECT id, community_code, name, home_unit, kind, from_on, to_on FROM secondments WHERE id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT id, community_code, name, home_unit, kind, from_on, to_on FROM secondments WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some(r) = row else { return Ok(None) };
     let work = sqlx::query(
         "SELECT done_on, what, half_hours FROM secondment_work WHERE secondment_id = $1 ORDER BY done_on DESC, seq DESC",
@@ -227,7 +228,14 @@ impl crate::WorkforceStore for SqlStore {
         .bind(by(actor))
         .execute(&self.write)
         .await?;
-        Ok(Training { id, region_code: region_code.to_string(), title: title.to_string(), held_on, half_hours, attendees: 0 })
+        Ok(Training {
+            id,
+            region_code: region_code.to_string(),
+            title: title.to_string(),
+            held_on,
+            half_hours,
+            attendees: 0,
+        })
     }
 
     async fn trainings(&self, places: &PlaceFilter, limit: i64) -> Result<Vec<Training>> {
@@ -425,7 +433,9 @@ impl crate::WorkforceStore for SqlStore {
         let found = secondment_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         holding(actor, &found.community_code)?;
         if on < found.from_on || on > found.to_on {
-            return Err(FieldError::new("done_on", "日期应在下沉期间之内", "a day of their period in the community").into());
+            return Err(
+                FieldError::new("done_on", "日期应在下沉期间之内", "a day of their period in the community").into()
+            );
         }
         let seq = i64::try_from(found.work.len()).unwrap_or(0) + 1;
         sqlx::query(
@@ -447,8 +457,13 @@ impl crate::WorkforceStore for SqlStore {
         let mut args = Args::default();
         let condition = args.places("community_code", places);
         let sql = format!("SELECT id FROM secondments WHERE {condition} ORDER BY from_on DESC, id");
-        let ids: Vec<String> =
-            args.bind(sqlx::query(&sql)).fetch_all(&self.read).await?.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+        let ids: Vec<String> = args
+            .bind(sqlx::query(&sql))
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
         let mut conn = self.read.acquire().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {

@@ -37,8 +37,8 @@ pub mod topics;
 pub mod track;
 pub mod votes;
 pub mod warnings;
-pub mod workforce;
 pub mod work;
+pub mod workforce;
 
 use std::sync::Arc;
 

@@ -60,6 +60,30 @@ fn person_line(state: &AppState, lang: &Lang, p: &PersonWork) -> PersonLine {
     }
 }
 
+/// A cadre as the team page lists them.
+pub struct SecondmentLine {
+    pub id: String,
+    pub community: String,
+    pub name: String,
+    pub home_unit: String,
+    pub kind: String,
+    pub period: String,
+    pub work: Vec<String>,
+}
+
+/// A community's line of the staffing table.
+pub struct StaffingRow {
+    pub name: String,
+    pub households: i64,
+    pub grids: i64,
+    pub needed_workers: i64,
+    pub workers: i64,
+    pub needed_grid_workers: i64,
+    pub grid_workers: i64,
+    pub vacancies: i64,
+    pub left: i64,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodParams {
@@ -78,8 +102,7 @@ struct TeamPage {
     total: PersonLine,
     /// (id, title, day, hours, attendees)
     trainings: Vec<(String, String, String, f64, i64)>,
-    /// (community, name, home unit, kind, period, work lines)
-    secondments: Vec<(String, String, String, String, String, Vec<String>, String)>,
+    secondments: Vec<SecondmentLine>,
     communities: Vec<(String, String)>,
     posts: Vec<(String, String)>,
     qualifications: Vec<(String, String)>,
@@ -89,7 +112,15 @@ struct TeamPage {
     form: Filled,
 }
 
-async fn team_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, p: PeriodParams, which: &str, form: Filled) -> Result<TeamPage, ApiError> {
+async fn team_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    p: PeriodParams,
+    which: &str,
+    form: Filled,
+) -> Result<TeamPage, ApiError> {
     let (from, to) = workforce::period(p.from.as_deref(), p.to.as_deref())?;
     let (team, trainings, secondments) = tokio::try_join!(
         workforce::team(state, &staff.user, from, to),
@@ -120,20 +151,24 @@ async fn team_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, p: Pe
         total,
         trainings: trainings
             .iter()
-            .map(|t| (t.id.to_string(), t.title.clone(), t.held_on.to_string(), f64::from(t.half_hours) / 2.0, t.attendees))
+            .map(|t| {
+                (t.id.to_string(), t.title.clone(), t.held_on.to_string(), f64::from(t.half_hours) / 2.0, t.attendees)
+            })
             .collect(),
         secondments: secondments
             .iter()
-            .map(|s| {
-                (
-                    place_name(state, &lang, &s.community_code),
-                    s.name.clone(),
-                    s.home_unit.clone(),
-                    lang.t(s.kind.label_zh(), s.kind.label_en()).to_string(),
-                    format!("{} – {}", s.from_on, s.to_on),
-                    s.work.iter().map(|(on, what, halves)| format!("{on} · {what} · {}h", f64::from(*halves) / 2.0)).collect(),
-                    s.id.to_string(),
-                )
+            .map(|s| SecondmentLine {
+                id: s.id.to_string(),
+                community: place_name(state, &lang, &s.community_code),
+                name: s.name.clone(),
+                home_unit: s.home_unit.clone(),
+                kind: lang.t(s.kind.label_zh(), s.kind.label_en()).to_string(),
+                period: format!("{} – {}", s.from_on, s.to_on),
+                work: s
+                    .work
+                    .iter()
+                    .map(|(on, what, halves)| format!("{on} · {what} · {}h", f64::from(*halves) / 2.0))
+                    .collect(),
             })
             .collect(),
         communities: communities_reached(state, staff, &lang),
@@ -181,18 +216,43 @@ pub async fn submit(
             };
             workforce::set_profile(&state, user, typed.value("username"), form).await.map(|_| ())
         }
-        "training" => workforce::add_training(&state, user, typed.value("region_code"), typed.value("title"), typed.value("held_on"), typed.value("hours"))
-            .await
-            .map(|_| ()),
+        "training" => workforce::add_training(
+            &state,
+            user,
+            typed.value("region_code"),
+            typed.value("title"),
+            typed.value("held_on"),
+            typed.value("hours"),
+        )
+        .await
+        .map(|_| ()),
         "attendance" => match uuid::Uuid::parse_str(typed.value("training_id")) {
-            Ok(id) => workforce::attend(&state, user, id, typed.value("username"), typed.given("certificate").as_deref()).await,
+            Ok(id) => {
+                workforce::attend(&state, user, id, typed.value("username"), typed.given("certificate").as_deref())
+                    .await
+            }
             Err(_) => Err(grassroots_app::AppError::invalid("training_id", "请选择培训", "choose a training")),
         },
-        "standard" => workforce::set_standard(&state, user, typed.value("district_code"), typed.value("households_per_worker"), typed.value("workers_per_grid"))
+        "standard" => workforce::set_standard(
+            &state,
+            user,
+            typed.value("district_code"),
+            typed.value("households_per_worker"),
+            typed.value("workers_per_grid"),
+        )
+        .await
+        .map(|_| ()),
+        "work" => match uuid::Uuid::parse_str(typed.value("secondment_id")) {
+            Ok(id) => workforce::record_work(
+                &state,
+                user,
+                id,
+                typed.value("done_on"),
+                typed.value("what"),
+                typed.value("hours"),
+            )
             .await
             .map(|_| ()),
-        "work" => match uuid::Uuid::parse_str(typed.value("secondment_id")) {
-            Ok(id) => workforce::record_work(&state, user, id, typed.value("done_on"), typed.value("what"), typed.value("hours")).await.map(|_| ()),
             Err(_) => Err(grassroots_app::AppError::invalid("secondment_id", "请选择下沉干部", "choose a cadre")),
         },
         _ => {
@@ -239,7 +299,14 @@ struct PersonPage {
     form: Filled,
 }
 
-async fn person_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, username: &str, form: Filled) -> Result<PersonPage, ApiError> {
+async fn person_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    username: &str,
+    form: Filled,
+) -> Result<PersonPage, ApiError> {
     let (from, to) = workforce::period(None, None)?;
     let v = workforce::person(state, &staff.user, username, from, to).await?;
     let profile = &v.work.profile;
@@ -254,14 +321,22 @@ async fn person_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, use
         trainings: v
             .trainings
             .iter()
-            .map(|t| (t.training.title.clone(), t.training.held_on.to_string(), t.certificate.clone().unwrap_or_default()))
+            .map(|t| {
+                (t.training.title.clone(), t.training.held_on.to_string(), t.certificate.clone().unwrap_or_default())
+            })
             .collect(),
         appraisals: v
             .appraisals
             .iter()
             .map(|a| {
                 let scores = a.scores.iter().map(u32::to_string).collect::<Vec<_>>().join(" / ");
-                (a.year, f64::from(a.total_tenths) / 10.0, lang.t(a.grade.label_zh(), a.grade.label_en()).to_string(), scores, a.comment.clone())
+                (
+                    a.year,
+                    f64::from(a.total_tenths) / 10.0,
+                    lang.t(a.grade.label_zh(), a.grade.label_en()).to_string(),
+                    scores,
+                    a.comment.clone(),
+                )
             })
             .collect(),
         indicators: INDICATORS.iter().map(|(_, zh, en, w)| (lang.t(zh, en).to_string(), *w)).collect(),
@@ -293,19 +368,29 @@ pub async fn person_submit(
 ) -> Result<Response, ApiError> {
     let typed = Filled::new(fields);
     let done = match typed.value("form") {
-        "leave" => workforce::leave(&state, &staff.user, &username, typed.value("left_on"), typed.value("reason")).await,
+        "leave" => {
+            workforce::leave(&state, &staff.user, &username, typed.value("left_on"), typed.value("reason")).await
+        }
         _ => {
             let scores: Vec<String> = typed.typed.all("scores").into_iter().map(str::to_string).collect();
-            workforce::appraise_person(&state, &staff.user, &username, typed.value("year"), &scores, typed.value("comment"))
-                .await
-                .map(|_| ())
+            workforce::appraise_person(
+                &state,
+                &staff.user,
+                &username,
+                typed.value("year"),
+                &scores,
+                typed.value("comment"),
+            )
+            .await
+            .map(|_| ())
         }
     };
     match done {
         Ok(()) => Ok(see_other(&format!("/workforce/staff/{username}"), None)),
         Err(e) => {
             let (status, form) = typed.refused(e, &lang)?;
-            Ok((status, Html(person_page(&state, &staff, lang, &uri, &username, form).await?.render()?)).into_response())
+            Ok((status, Html(person_page(&state, &staff, lang, &uri, &username, form).await?.render()?))
+                .into_response())
         }
     }
 }
@@ -317,8 +402,7 @@ struct StaffingPage {
     chrome: Chrome,
     households_per_worker: i64,
     workers_per_grid: i64,
-    /// (community, households, grids, workers needed, filled, grid workers needed, filled, vacancies, left)
-    lines: Vec<(String, i64, i64, i64, i64, i64, i64, i64, i64)>,
+    lines: Vec<StaffingRow>,
     vacancies: i64,
     turnover: String,
     tenure: String,
@@ -340,17 +424,17 @@ pub async fn staffing(
             .iter()
             .map(|l| {
                 let c = &l.counts;
-                (
-                    place_name(&state, &lang, &c.community_code),
-                    c.households,
-                    c.grids,
-                    l.needed_workers,
-                    c.workers,
-                    l.needed_grid_workers,
-                    c.grid_workers,
-                    l.vacancies,
-                    c.left_last_year,
-                )
+                StaffingRow {
+                    name: place_name(&state, &lang, &c.community_code),
+                    households: c.households,
+                    grids: c.grids,
+                    needed_workers: l.needed_workers,
+                    workers: c.workers,
+                    needed_grid_workers: l.needed_grid_workers,
+                    grid_workers: c.grid_workers,
+                    vacancies: l.vacancies,
+                    left: c.left_last_year,
+                }
             })
             .collect(),
         turnover: percent(v.turnover),
