@@ -270,11 +270,16 @@ pub async fn overview(platform: &Platform, staff: &User) -> Result<PartyOverview
     Ok(PartyOverview { orgs, members, registrations, activities, contacts })
 }
 
-/// A member of the caller's places with their households (404 for anyone else).
-pub async fn member(platform: &Platform, staff: &User, member_id: Uuid) -> Result<MemberView> {
+/// A member of the caller's places (404 for anyone else).
+async fn scoped(platform: &Platform, staff: &User, member_id: Uuid) -> Result<PartyMember> {
     may_organise(staff)?;
     let member = platform.store.party_member(member_id).await?;
-    let member = member.filter(|m| staff.scope.reaches(&m.community_code)).ok_or(AppError::NotFound)?;
+    member.filter(|m| staff.scope.reaches(&m.community_code)).ok_or(AppError::NotFound)
+}
+
+/// A member of the caller's places with their households (404 for anyone else).
+pub async fn member(platform: &Platform, staff: &User, member_id: Uuid) -> Result<MemberView> {
+    let member = scoped(platform, staff, member_id).await?;
     let org = platform.store.party_org(member.org_id).await?.ok_or(AppError::NotFound)?;
     let linked = platform.store.linked_households(member_id).await?;
     // The households of their grid not theirs yet (one another member keeps is refused when
@@ -296,7 +301,7 @@ pub async fn link(
     member_id: Uuid,
     households: &[String],
 ) -> Result<Vec<LinkedHousehold>> {
-    member(platform, staff, member_id).await?;
+    scoped(platform, staff, member_id).await?;
     let households =
         households.iter().filter(|h| !h.trim().is_empty()).map(|h| id("households", h)).collect::<Result<Vec<_>>>()?;
     if households.is_empty() {
@@ -309,7 +314,7 @@ pub async fn link(
 
 /// Ends a member's link to a household.
 pub async fn unlink(platform: &Platform, staff: &User, member_id: Uuid, household: &str) -> Result<()> {
-    member(platform, staff, member_id).await?;
+    scoped(platform, staff, member_id).await?;
     let household = id("household_id", household)?;
     Ok(platform.store.unlink_household(&staff.actor(), member_id, household, Utc::now()).await?)
 }
@@ -360,7 +365,7 @@ pub async fn record_contact(
 /// The name and phone of a member in full, for staff of their places who may see personal
 /// data, with their reason (audited).
 pub async fn reveal(platform: &Platform, staff: &User, member_id: Uuid, reason: Option<&str>) -> Result<SealedPerson> {
-    member(platform, staff, member_id).await?;
+    scoped(platform, staff, member_id).await?;
     require(staff, Capability::RevealPersonalData)?;
     let reason = short_text("reason", reason.unwrap_or_default(), 200)?;
     Ok(platform.store.reveal_party_member(&staff.actor(), member_id, &reason, Utc::now()).await?)
@@ -368,7 +373,7 @@ pub async fn reveal(platform: &Platform, staff: &User, member_id: Uuid, reason: 
 
 /// A member leaves (moved away, transferred out); their households are unlinked.
 pub async fn leave(platform: &Platform, staff: &User, member_id: Uuid, reason: &str) -> Result<()> {
-    member(platform, staff, member_id).await?;
+    scoped(platform, staff, member_id).await?;
     let reason = short_text("reason", reason, 200)?;
     placed("member", platform.store.party_member_leaves(&staff.actor(), member_id, &reason, Utc::now()).await)
 }

@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Change, EventRow, Subject};
-use super::rows::{coded, holding, optional_uuid, reaching, uuid_column};
+use super::rows::{coded, holding, optional_day, optional_uuid, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::disputes::{
@@ -47,12 +47,6 @@ fn flag(r: &AnyRow, column: &str) -> Result<bool> {
 
 fn count_of(r: &AnyRow, column: &str) -> Result<u32> {
     Ok(u32::try_from(r.try_get::<i64, _>(column)?).unwrap_or(0))
-}
-
-fn optional_day(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    r.try_get::<Option<String>, _>(column)?
-        .map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}"))))
-        .transpose()
 }
 
 fn mediator(r: &AnyRow) -> Result<Mediator> {

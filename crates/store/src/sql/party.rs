@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, date_column, holding, optional_uuid, reaching, uuid_column};
+use super::rows::{coded, date_column, holding, optional_day, optional_uuid, reaching, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::party::{
@@ -193,10 +193,7 @@ async fn linked_in(conn: &mut AnyConnection, member_id: Uuid) -> Result<Vec<Link
             label: r.try_get("label")?,
             grid_code: r.try_get("grid_code")?,
             linked_on: date_column(r, "linked_on")?,
-            last_contact_on: r
-                .try_get::<Option<String>, _>("last_contact")?
-                .map(|d| d.parse().map_err(|_| corrupt(format!("last contact: {d}"))))
-                .transpose()?,
+            last_contact_on: optional_day(r, "last_contact")?,
         })
     })
     .collect()

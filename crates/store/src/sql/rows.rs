@@ -82,6 +82,13 @@ pub(super) fn date_column(r: &AnyRow, column: &str) -> Result<chrono::NaiveDate>
     text.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {text}")))
 }
 
+/// A day column that may be empty (`YYYY-MM-DD`).
+pub(super) fn optional_day(r: &AnyRow, column: &str) -> Result<Option<chrono::NaiveDate>> {
+    r.try_get::<Option<String>, _>(column)?
+        .map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {d}"))))
+        .transpose()
+}
+
 pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| corrupt("id", s))
 }

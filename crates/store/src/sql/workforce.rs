@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::events::{self, Subject};
-use super::rows::{coded, date_column, holding, uuid_column};
+use super::rows::{coded, date_column, holding, optional_day, uuid_column};
 use super::{from_ms, ms, Args, SqlStore};
 use crate::workforce::{
     Appraisal, CommunityStaffing, NewProfile, NewSecondment, Secondment, StaffProfile, Training, TrainingAttended,
@@ -26,12 +26,6 @@ const TRAINING_COLUMNS: &str = "t.id, t.region_code, t.title, t.held_on, t.half_
 
 fn corrupt(e: impl ToString) -> StoreError {
     StoreError::Corrupt(e.to_string())
-}
-
-fn optional_day(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    r.try_get::<Option<String>, _>(column)?
-        .map(|d| d.parse().map_err(|_| corrupt(format!("{column}: {d}"))))
-        .transpose()
 }
 
 fn half_hours(r: &AnyRow, column: &str) -> Result<u32> {

@@ -84,15 +84,15 @@ pub async fn show(
 }
 
 /// A file download named after the bulletin.
-pub(crate) fn download(bulletin: &Bulletin, extension: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+fn download(bulletin: &Bulletin, extension: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let name = format!("{}-{}-{}.{extension}", bulletin.subject.code, bulletin.period.as_str(), bulletin.span.from);
     let disposition = format!("attachment; filename=\"{name}\"");
     ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response()
 }
 
-pub(crate) const PDF: &str = "application/pdf";
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const PDF: &str = "application/pdf";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The bulletin as a PDF.
 #[utoipa::path(get, path = "/v1/bulletins/{id}/pdf", tag = "burden", params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),

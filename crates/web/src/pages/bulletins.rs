@@ -1,6 +1,6 @@
 //! 通报 as pages: the bulletins of the reader's places and units with the form to make one for
-//! a period; a bulletin's page prints its tables and links its PDF and workbook, all three from
-//! the one kept value.
+//! a period; a bulletin's page prints its tables and links its PDF and workbook (served by the
+//! API's handlers, which a session cookie reaches too), all three from the one kept value.
 
 use std::sync::Arc;
 
@@ -13,7 +13,6 @@ use grassroots_domain::bulletins::{BulletinPeriod, Cell, Table};
 use grassroots_domain::Scope;
 
 use super::{beijing_minutes, choices, place_name, see_other, Chrome, Filled, Lang};
-use crate::api::bulletins::{download, PDF, XLSX};
 use crate::api::id_in_path;
 use crate::error::ApiError;
 use crate::extract::ApiForm;
@@ -158,26 +157,4 @@ pub async fn show(
         lang,
     };
     Ok(Html(page.render()?))
-}
-
-pub async fn pdf(
-    State(state): State<Arc<AppState>>,
-    staff: Can<need::ViewStatistics>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let kept = bulletins::read(&state, &staff.user, id_in_path(&id)?).await?;
-    Ok(download(&kept.bulletin, "pdf", PDF, bulletins::pdf(&kept.bulletin)))
-}
-
-pub async fn xlsx(
-    State(state): State<Arc<AppState>>,
-    staff: Can<need::ViewStatistics>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let kept = bulletins::read(&state, &staff.user, id_in_path(&id)?).await?;
-    let bytes = bulletins::xlsx(&kept.bulletin).map_err(|e| {
-        tracing::error!(error = %e, "bulletin workbook");
-        ApiError::internal()
-    })?;
-    Ok(download(&kept.bulletin, "xlsx", XLSX, bytes))
 }

@@ -17,7 +17,7 @@ use grassroots_domain::Capability;
 use grassroots_store::oversight::{Disclosure, MisconductReport, SmallPower};
 use serde::Deserialize;
 
-use super::votes::places_held;
+use super::party::org_places;
 use super::{beijing_minutes, choices, communities_reached, place_name, see_other, Chrome, Filled, Lang};
 use crate::api::id_in_path;
 use crate::error::ApiError;
@@ -318,13 +318,8 @@ async fn staff_page(
         true => oversight::queue(state, &staff.user).await?,
         false => Vec::new(),
     };
-    let mut places: Vec<(String, String)> = state
-        .atlas()
-        .served_districts()
-        .filter(|d| staff.user.scope.covers_place(d.code.as_str()))
-        .map(|d| (d.code.as_str().to_string(), lang.place(&d.name)))
-        .collect();
-    places.extend(places_held(state, staff, &lang).into_iter().filter(|(c, _)| c.len() == 12));
+    // A list is a district's or a community's.
+    let places = org_places(state, staff, &lang).into_iter().filter(|(c, _)| matches!(c.len(), 6 | 12)).collect();
     Ok(StaffPage {
         publishes,
         investigates,

@@ -45,6 +45,8 @@ struct OrgLine {
 
 /// The tree in order: each organisation followed by those under it.
 fn tree(state: &AppState, lang: &Lang, orgs: &[PartyOrg]) -> Vec<OrgLine> {
+    /// Lines for the organisations under `parent`, each followed by those under it; the members
+    /// they hold in all (a committee's are those of the organisations under it).
     fn walk(
         state: &AppState,
         lang: &Lang,
@@ -52,8 +54,10 @@ fn tree(state: &AppState, lang: &Lang, orgs: &[PartyOrg]) -> Vec<OrgLine> {
         parent: Option<Uuid>,
         depth: usize,
         out: &mut Vec<OrgLine>,
-    ) {
+    ) -> i64 {
+        let mut held = 0;
         for o in orgs.iter().filter(|o| o.parent_id == parent) {
+            let at = out.len();
             out.push(OrgLine {
                 id: o.id.to_string(),
                 depth,
@@ -63,15 +67,12 @@ fn tree(state: &AppState, lang: &Lang, orgs: &[PartyOrg]) -> Vec<OrgLine> {
                     Some(b) => format!("{} · {b}", place_name(state, lang, &o.place_code)),
                     None => place_name(state, lang, &o.place_code),
                 },
-                // A committee's or general branch's members are those of the organisations under it.
-                members: {
-                    let parents: Vec<(Uuid, Option<Uuid>)> = orgs.iter().map(|x| (x.id, x.parent_id)).collect();
-                    let within = grassroots_domain::party::within_tree(&o.id, &parents);
-                    orgs.iter().filter(|x| within.contains(&x.id)).map(|x| x.members).sum()
-                },
+                members: o.members,
             });
-            walk(state, lang, orgs, Some(o.id), depth + 1, out);
+            out[at].members += walk(state, lang, orgs, Some(o.id), depth + 1, out);
+            held += out[at].members;
         }
+        held
     }
     let mut out = Vec::new();
     // The tops: no parent, or a parent outside the reader's places.
@@ -129,7 +130,7 @@ struct PartyPage {
 
 /// The places a staff member may set an organisation up at: the districts and the places
 /// they hold.
-fn org_places(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
+pub(crate) fn org_places(state: &AppState, staff: &Staff, lang: &Lang) -> Vec<(String, String)> {
     let atlas = state.atlas();
     let districts = atlas
         .served_districts()
