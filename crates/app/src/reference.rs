@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use grassroots_domain::calendar::{CalendarDay, DayKind};
-use grassroots_domain::reference::{Responsibility, Unit, UNIT_KINDS};
+use grassroots_domain::reference::{check_takes_cases, Responsibility, Unit, UNIT_KINDS};
 use grassroots_domain::RegionCode;
 
 use crate::fields::short_text;
@@ -103,10 +103,10 @@ async fn check_line(platform: &Platform, line: &Responsibility) -> Result<()> {
     if !known {
         return Err(AppError::invalid("region_code", "未知的区划或网格代码", "not a known region or grid"));
     }
-    if reference.unit(&line.unit_id).is_none() {
-        return Err(AppError::invalid("unit_id", "请选择承办单位", "choose a unit"));
+    match reference.unit(&line.unit_id) {
+        None => Err(AppError::invalid("unit_id", "请选择承办单位", "choose a unit")),
+        Some(unit) => Ok(check_takes_cases("unit_id", &unit.kind)?),
     }
-    Ok(())
 }
 
 /// Adds matrix lines (a line for the same category and region replaces the stored one), all

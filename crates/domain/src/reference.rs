@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{CalendarDay, WorkCalendar};
 use crate::case::{LocatedBy, Place};
 use crate::category::Taxonomy;
+use crate::FieldError;
 
 /// A responsible unit (承办单位): a department, street office, utility or company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,13 @@ pub struct Unit {
     pub region_code: String,
 }
 
+impl Unit {
+    /// Whether cases may be dispatched to it ([`takes_cases`]).
+    pub fn takes_cases(&self) -> bool {
+        takes_cases(&self.kind)
+    }
+}
+
 /// The kinds of unit the platform knows: departments, street offices, the district command
 /// centre that takes what no other is responsible for, discipline units (纪工委, 纪委监委) that
 /// receive reports of staff misconduct, and others (utilities, companies).
@@ -27,6 +35,24 @@ pub const UNIT_KINDS: [&str; 5] = ["department", "street_office", COMMAND_CENTRE
 
 /// The kind of unit that handles reports of misconduct: a street's 纪工委, a district's 纪委监委.
 pub const DISCIPLINE: &str = "discipline";
+
+/// Whether units of this kind take cases: discipline units receive reports of misconduct
+/// only, so no case is dispatched to them and no matrix line names them.
+pub fn takes_cases(kind: &str) -> bool {
+    kind != DISCIPLINE
+}
+
+/// Refuses, as `field`, a unit of a kind that takes no cases.
+pub fn check_takes_cases(field: &'static str, kind: &str) -> Result<(), FieldError> {
+    if takes_cases(kind) {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        "纪检监察机构只受理对工作人员的举报，不承办群众诉求",
+        "a discipline unit receives reports of misconduct only and takes no cases",
+    ))
+}
 
 /// A kind of unit in words (Chinese, English).
 pub fn unit_kind_name(kind: &str) -> (&'static str, &'static str) {
@@ -158,6 +184,15 @@ pub struct Suggestion<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_discipline_units_take_no_cases() {
+        for kind in UNIT_KINDS {
+            assert_eq!(takes_cases(kind), kind != DISCIPLINE, "{kind}");
+        }
+        assert_eq!(check_takes_cases("unit", DISCIPLINE).map_err(|e| e.field), Err("unit"));
+        assert!(check_takes_cases("unit", "department").is_ok());
+    }
 
     #[test]
     fn every_default_unit_of_the_taxonomy_has_an_english_name() {

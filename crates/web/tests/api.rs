@@ -191,16 +191,8 @@ async fn staff_get_categories_proposed_from_the_words_with_reasons_and_the_unit(
     assert!(categories[0]["unit"].is_null(), "no place, no unit");
 
     // Street lamps of the district go to unit A, says the matrix.
-    let admin = format!("grassroots_session={}", app.login("admin").await);
     let line = app
-        .post("/admin/matrix")
-        .header("cookie", &admin)
-        .header("origin", &format!("http://{}", app.addr))
-        .body_with_type(
-            "application/x-www-form-urlencoded",
-            format!("category_code=0301&region_code={DISTRICT}&unit_id={UNIT_A}&auto_dispatch=no"),
-        )
-        .send()
+        .save_matrix_line(&format!("category_code=0301&region_code={DISTRICT}&unit_id={UNIT_A}&auto_dispatch=no"))
         .await;
     assert_eq!(line.status, 303, "{}", line.text());
     let (lng, lat) = IN_GRID;

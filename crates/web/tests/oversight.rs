@@ -2,7 +2,8 @@
 //! a finance disclosure published, corrected as a new version with the old one kept, and the
 //! communities late with theirs; a resident's report of misconduct sealed and routed to the
 //! street's discipline unit — read and handled there and nowhere else, not by the community's
-//! staff, not by the district's — and followed by its reporter to the reply.
+//! staff, not by the district's — and followed by its reporter to the reply. A discipline
+//! unit takes no cases: neither a dispatcher nor the responsibility matrix can send it one.
 
 mod support;
 
@@ -15,7 +16,8 @@ use support::*;
 
 api_tests!(
     powers_and_disclosures_are_public_with_their_history,
-    a_report_of_misconduct_goes_one_level_up_and_is_followed
+    a_report_of_misconduct_goes_one_level_up_and_is_followed,
+    a_discipline_unit_takes_no_cases
 );
 
 async fn powers_and_disclosures_are_public_with_their_history(app: TestApp) {
@@ -95,8 +97,8 @@ async fn powers_and_disclosures_are_public_with_their_history(app: TestApp) {
     assert!(page.contains("低保申请初审") && page.contains(">1208.50<") && page.contains("两委会议评议"), "{page}");
 }
 
-async fn a_report_of_misconduct_goes_one_level_up_and_is_followed(app: TestApp) {
-    // The street's 纪工委 and the district's 纪委监委, each with a handler.
+/// The street's 纪工委 and the district's 纪委监委.
+async fn discipline_units(app: &TestApp) {
     let unit = |id: &str, name: &str, region: &str| Unit {
         id: id.into(),
         name_zh: name.into(),
@@ -112,6 +114,40 @@ async fn a_report_of_misconduct_goes_one_level_up_and_is_followed(app: TestApp) 
         .await
         .unwrap();
     app.platform.refresh_reference().await.unwrap();
+}
+
+async fn a_discipline_unit_takes_no_cases(app: TestApp) {
+    discipline_units(&app).await;
+    let dispatcher = app.login("dispatcher").await;
+    let created = app.resident_report().await;
+    let id = created["id"].as_str().unwrap();
+    app.act_ok(&dispatcher, id, &json!({ "action": "register" })).await;
+    let lead = app.act(&dispatcher, id, &json!({ "action": "dispatch", "unit": "discipline-street" })).await;
+    assert_eq!((lead.status, lead.error_field().as_deref()), (422, Some("unit")), "{}", lead.text());
+    assert!(lead.text().contains("纪检监察机构"), "{}", lead.text());
+    let co = app
+        .act(&dispatcher, id, &json!({ "action": "dispatch", "unit": UNIT_A, "co_units": ["discipline-district"] }))
+        .await;
+    assert_eq!((co.status, co.error_field().as_deref()), (422, Some("co_units")), "{}", co.text());
+    assert_eq!(app.stored_state(id).await, ("registered".to_string(), 2), "nothing was written");
+    // The work page offers no discipline unit to dispatch to.
+    let page = app.get(&format!("/cases/{id}")).header("cookie", &session(&dispatcher)).send().await.text();
+    assert!(page.contains(UNIT_A) && !page.contains("discipline-street"), "{page}");
+
+    // Nor can the responsibility matrix name one.
+    let line = app
+        .save_matrix_line(&format!(
+            "category_code=0301&region_code={COMMUNITY}&unit_id=discipline-street&auto_dispatch=yes"
+        ))
+        .await;
+    assert_eq!(line.status, 422, "{}", line.text());
+    assert!(line.text().contains(r#"id="f-unit_id-error""#), "{}", line.text());
+    let reference = app.store.reference().await.unwrap();
+    assert!(reference.responsibilities.iter().all(|l| l.unit_id != "discipline-street"));
+}
+
+async fn a_report_of_misconduct_goes_one_level_up_and_is_followed(app: TestApp) {
+    discipline_units(&app).await;
     for (username, scope) in [("jigongwei", "unit:discipline-street"), ("jiwei", "unit:discipline-district")] {
         app.store
             .upsert_user(&NewUser {

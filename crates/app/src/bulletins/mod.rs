@@ -257,7 +257,7 @@ fn scheduled_subjects(platform: &Platform) -> Vec<BulletinSubject> {
         }
     }
     // Units that handle cases; discipline units take none.
-    for unit in platform.reference().units.iter().filter(|u| u.kind != grassroots_domain::reference::DISCIPLINE) {
+    for unit in platform.reference().units.iter().filter(|u| u.takes_cases()) {
         subjects.push(BulletinSubject { kind: SubjectKind::Unit, code: unit.id.clone(), name: unit.name_zh.clone() });
     }
     subjects

@@ -439,15 +439,18 @@ impl SqlStore {
         match mv {
             Move::Dispatch { unit, co_units, .. } | Move::Redispatch { unit, co_units, .. } => {
                 for (field, u) in std::iter::once(("unit", unit)).chain(co_units.iter().map(|u| ("co_units", u))) {
-                    let found = sqlx::query("SELECT id FROM units WHERE id = $1")
+                    let kind: Option<String> = sqlx::query("SELECT kind FROM units WHERE id = $1")
                         .bind(u.trim().to_string())
                         .fetch_optional(&self.read)
-                        .await?;
-                    if found.is_none() {
+                        .await?
+                        .map(|row| row.try_get("kind"))
+                        .transpose()?;
+                    let Some(kind) = kind else {
                         return Err(
                             FieldError::new(field, format!("未知的单位“{u}”"), format!("unknown unit '{u}'")).into()
                         );
-                    }
+                    };
+                    grassroots_domain::reference::check_takes_cases(field, &kind)?;
                 }
             }
             Move::Merge { into, .. } => {

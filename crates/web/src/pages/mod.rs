@@ -549,6 +549,16 @@ pub fn unit_name(reference: &grassroots_store::Reference, id: &str, lang: &Lang)
     reference.unit(id).map_or(id.to_string(), |u| lang.t(&u.name_zh, &u.name_en).to_string())
 }
 
+/// The units a case may be sent to, as (id, name) choices: discipline units take none.
+pub(crate) fn case_unit_options(reference: &grassroots_store::Reference, lang: &Lang) -> Vec<(String, String)> {
+    reference
+        .units
+        .iter()
+        .filter(|u| u.takes_cases())
+        .map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string()))
+        .collect()
+}
+
 /// A share as a whole percentage, or a dash when there is nothing to share.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), |s| format!("{:.0}%", s * 100.0))

@@ -364,7 +364,7 @@ pub(super) fn category_choices(reference: &Reference, lang: &Lang, chosen: Optio
 /// Units by kind, by name; discipline units, which take no cases, left out.
 pub(super) fn unit_choices(reference: &Reference, lang: &Lang, chosen: Option<&str>) -> Vec<FilterGroup> {
     let mut groups: Vec<FilterGroup> = Vec::new();
-    for kind in UNIT_KINDS.into_iter().filter(|k| *k != grassroots_domain::reference::DISCIPLINE) {
+    for kind in UNIT_KINDS.into_iter().filter(|k| grassroots_domain::reference::takes_cases(k)) {
         let mut options: Vec<FilterOption> = reference
             .units
             .iter()
@@ -504,8 +504,7 @@ fn dispatch_fields(
     let note = || text("note", t("备注（可选）", "Note (optional)"), false);
     let suggestion = reference.suggest(&record.category_code, &record.place);
     let hint = suggestion.as_ref().map(|s| suggestion_hint(s, lang));
-    let units: Vec<(String, String)> =
-        reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string())).collect();
+    let units = super::case_unit_options(reference, lang);
     let (selected, last) = match kind {
         MoveKind::Dispatch => (suggestion.map(|s| s.unit.id.clone()).unwrap_or_default(), note()),
         _ => (String::new(), text("reason", t("改派原因", "Reason for redispatch"), true)),

@@ -272,6 +272,18 @@ impl TestApp {
         res.json()["token"].as_str().expect("token").to_string()
     }
 
+    /// A line of the responsibility matrix, saved by the administrator through its form
+    /// (`category_code=…&region_code=…&unit_id=…&auto_dispatch=…`).
+    pub async fn save_matrix_line(&self, form: &str) -> Response {
+        let admin = session(&self.login("admin").await);
+        self.post("/admin/matrix")
+            .header("cookie", &admin)
+            .header("origin", &format!("http://{}", self.addr))
+            .body_with_type("application/x-www-form-urlencoded", form.to_string())
+            .send()
+            .await
+    }
+
     /// A resident's report, whatever comes of it.
     pub async fn report_raw(&self, body: &Value) -> Response {
         self.post("/api/v1/cases").json(body).send().await

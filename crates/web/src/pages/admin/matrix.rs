@@ -5,13 +5,13 @@ use grassroots_app::{reference, AppError};
 use grassroots_store::{Reference, Responsibility};
 
 use super::{choice, input, Layout, Line, Saved};
-use crate::pages::{category_name, unit_name, Lang, Typed};
+use crate::pages::{case_unit_options, category_name, unit_name, Lang, Typed};
 use crate::AppState;
 use grassroots_geo::atlas::Atlas;
 
 pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
     let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
-    let units = reference.units.iter().map(|u| (u.id.clone(), lang.t(&u.name_zh, &u.name_en).to_string()));
+    let units = case_unit_options(reference, &lang);
     let auto = vec![("no".into(), t("否", "no")), ("yes".into(), t("是：到达即派遣", "yes: dispatch on arrival"))];
     Layout {
         heading: t("派单目录", "Responsibility matrix"),
@@ -24,7 +24,7 @@ pub(super) fn layout(reference: &Reference, lang: Lang) -> Layout {
         form: vec![
             input("category_code", t("类别代码", "Category code")),
             input("region_code", t("区划或网格代码（越具体越优先）", "Region or grid code (the most specific wins)")),
-            choice("unit_id", t("承办单位", "Unit"), units.collect()),
+            choice("unit_id", t("承办单位", "Unit"), units),
             choice("auto_dispatch", t("自动派遣", "Auto-dispatch"), auto),
         ],
     }
