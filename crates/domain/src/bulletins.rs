@@ -39,6 +39,15 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// What a bulletin's ranking ranks: a district's streets, a street's communities, or units.
+    RankedPart {
+        Street = "street" / "街道" / "street",
+        Community = "community" / "社区" / "community",
+        Unit = "unit" / "承办单位" / "unit",
+    }
+}
+
 /// A period's first and last days, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -237,7 +246,7 @@ pub struct Bulletin {
     pub pending: i64,
     pub overdue: i64,
     /// What the ranking ranks: streets, communities or units.
-    pub ranked: SubjectKind,
+    pub ranked: RankedPart,
     pub ranking: Vec<RankLine>,
     /// Units with cases overdue, the most first.
     pub overdue_by_unit: Vec<OverdueLine>,
@@ -326,10 +335,7 @@ impl Bulletin {
             ]
         };
         let (c, p) = (&self.rates.counts, &self.previous);
-        let ranked = match self.ranked {
-            SubjectKind::District | SubjectKind::Street => "街道",
-            SubjectKind::Unit => "承办单位",
-        };
+        let ranked = self.ranked.label_zh();
         vec![
             Table {
                 title: "总体情况",

@@ -523,11 +523,12 @@ pub struct RegionCount {
     pub overdue: i64,
 }
 
-/// How statistics are split: by street, by lead unit, by top-level category, or by week from
-/// the period's start (key 0 is its first week).
+/// How statistics are split: by street, by community, by lead unit, by top-level category, or
+/// by week from the period's start (key 0 is its first week).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
     Street,
+    Community,
     Unit,
     TopCategory,
     Week,

@@ -138,7 +138,9 @@ async fn counters_equal_a_recomputation_after_any_moves(db: TestDb) {
                     counted.get("").copied().unwrap_or_default(),
                     "{what}"
                 );
-                for grouping in [Grouping::Street, Grouping::Unit, Grouping::TopCategory, Grouping::Week] {
+                for grouping in
+                    [Grouping::Street, Grouping::Community, Grouping::Unit, Grouping::TopCategory, Grouping::Week]
+                {
                     let key = |c: &CaseRecord, t: DateTime<Utc>| group_key(c, grouping, from, t);
                     let by = s.rate_counts_by(scope, &filter, grouping).await.unwrap();
                     let expected = rate_counts(&in_scope, &filter, |c| key(c, c.first_dispatched_at.unwrap()));
@@ -275,6 +277,7 @@ fn region_of(c: &CaseRecord, level: RegionLevel) -> Option<String> {
 fn group_key(c: &CaseRecord, grouping: Grouping, from: Option<DateTime<Utc>>, t: DateTime<Utc>) -> Option<String> {
     match grouping {
         Grouping::Street => c.place.street_code.clone(),
+        Grouping::Community => c.place.community_code.clone(),
         Grouping::Unit => c.lead_unit.clone(),
         Grouping::TopCategory => Some(c.category_code[..2].to_string()),
         Grouping::Week => from.map(|from| ((t - from).num_milliseconds() / (7 * 24 * 3600 * 1000)).to_string()),

@@ -10,7 +10,7 @@ mod support;
 use std::io::Read;
 
 use chrono::{Duration, NaiveDate, Utc};
-use grassroots_domain::bulletins::{Bulletin, BulletinPeriod, Cell};
+use grassroots_domain::bulletins::{Bulletin, BulletinPeriod, Cell, RankedPart};
 use grassroots_domain::calendar::beijing_day;
 use grassroots_store::prelude::*;
 use grassroots_store::HistoricCase;
@@ -192,12 +192,10 @@ async fn a_bulletin_says_what_the_dashboard_says_in_three_forms(app: TestApp) {
     assert_eq!((bulletin.received, bulletin.pending), (3, 1));
     assert_eq!(bulletin.ranking.len(), 1, "the one street with cases");
     assert_eq!(bulletin.ranking[0].rates.counts, bulletin.rates.counts);
-    let dashboard = app
-        .get(&format!("/dashboard?region={DISTRICT}&from={from}&to={to}"))
-        .header("cookie", &session(&leader))
-        .send()
-        .await
-        .text();
+    let dashboard_of = |region: &str| {
+        app.get(&format!("/dashboard?region={region}&from={from}&to={to}")).header("cookie", &session(&leader)).send()
+    };
+    let dashboard = dashboard_of(DISTRICT).await.text();
     let resolution = grassroots_domain::bulletins::percent(bulletin.rates.resolution);
     assert_eq!(resolution, "50.0%");
     assert!(dashboard.contains("50%"), "the dashboard shows the resolution rate too");
@@ -228,6 +226,20 @@ async fn a_bulletin_says_what_the_dashboard_says_in_three_forms(app: TestApp) {
         }
     }
     assert!(checked > 15, "{checked} numbers compared");
+
+    // A street's bulletin ranks its communities, as its dashboard lists them: here the one
+    // with cases, holding all of the street's.
+    let street = post(json!({ "subject": "street", "code": STREET, "period": "month" })).await;
+    assert_eq!(street.status, 201, "{}", street.text());
+    let street: Bulletin = serde_json::from_value(street.json()["bulletin"].clone()).unwrap();
+    assert_eq!(street.ranked, RankedPart::Community);
+    let ranked: Vec<&str> = street.ranking.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(ranked, [COMMUNITY]);
+    assert!(street.ranking[0].name.contains("多福巷"), "{:?}", street.ranking[0]);
+    assert_eq!(street.ranking[0].rates.counts, street.rates.counts);
+    assert!(street.tables().iter().any(|t| t.headers.contains(&"社区")));
+    let board = dashboard_of(STREET).await.text();
+    assert!(board.contains("各社区") && board.contains(&street.ranking[0].name), "{board}");
 
     // The schedule makes each subject's last month and week once; the one made stays one.
     let today = beijing_day(Utc::now());

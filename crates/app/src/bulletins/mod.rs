@@ -11,7 +11,8 @@ mod xlsx;
 
 use chrono::{NaiveDate, Utc};
 use grassroots_domain::bulletins::{
-    rank, theme, Bulletin, BulletinPeriod, BulletinSubject, CategoryGrowth, OverdueLine, RateLine, Span, SubjectKind,
+    rank, theme, Bulletin, BulletinPeriod, BulletinSubject, CategoryGrowth, OverdueLine, RankedPart, RateLine, Span,
+    SubjectKind,
 };
 use grassroots_domain::{Capability, RegionCode, RegionLevel, Scope};
 use grassroots_store::bulletins::{BulletinEntry, KeptBulletin};
@@ -71,17 +72,17 @@ fn filter(subject: &BulletinSubject, span: Span) -> Result<RateFilter> {
     })
 }
 
-/// What a subject's parts are ranked among: a district's streets, the units acting in a
-/// street, a unit among its district's units.
-fn ranking_of(platform: &Platform, subject: &BulletinSubject, now: &RateFilter) -> (SubjectKind, RateFilter, Grouping) {
+/// What a subject's parts are ranked among: a district's streets, a street's communities, a
+/// unit among its district's units.
+fn ranking_of(platform: &Platform, subject: &BulletinSubject, now: &RateFilter) -> (RankedPart, RateFilter, Grouping) {
     match subject.kind {
-        SubjectKind::District => (SubjectKind::Street, now.clone(), Grouping::Street),
-        SubjectKind::Street => (SubjectKind::Unit, now.clone(), Grouping::Unit),
+        SubjectKind::District => (RankedPart::Street, now.clone(), Grouping::Street),
+        SubjectKind::Street => (RankedPart::Community, now.clone(), Grouping::Community),
         SubjectKind::Unit => {
             let reference = platform.reference();
             let region = reference.unit(&subject.code).and_then(|u| RegionCode::parse(&u.region_code).ok());
             let district = region.and_then(|r| r.ancestor(RegionLevel::County));
-            (SubjectKind::Unit, RateFilter { unit: None, region: district, ..now.clone() }, Grouping::Unit)
+            (RankedPart::Unit, RateFilter { unit: None, region: district, ..now.clone() }, Grouping::Unit)
         }
     }
 }
@@ -123,8 +124,8 @@ pub async fn compose(
             .into_iter()
             .map(|(code, c)| {
                 let name = match ranked {
-                    SubjectKind::Unit => unit_name(&code),
-                    SubjectKind::District | SubjectKind::Street => {
+                    RankedPart::Unit => unit_name(&code),
+                    RankedPart::Street | RankedPart::Community => {
                         atlas.outline(&code).map_or_else(|| code.clone(), |o| o.name.clone())
                     }
                 };

@@ -57,6 +57,7 @@ fn case_conditions(
 fn case_group_key(grouping: Grouping, time_column: &str, f: &RateFilter, args: &mut Args) -> Result<String> {
     Ok(match grouping {
         Grouping::Street => "c.street_code".to_string(),
+        Grouping::Community => "c.community_code".to_string(),
         Grouping::Unit => "c.lead_unit".to_string(),
         Grouping::TopCategory => "SUBSTR(c.category_code, 1, 2)".to_string(),
         Grouping::Week => format!("(({time_column} - {}) / {WEEK_MS})", args.int(ms(week_origin(f)?))),
@@ -74,6 +75,7 @@ fn week_origin(f: &RateFilter) -> Result<DateTime<Utc>> {
 fn rollup_group_key(grouping: Grouping, f: &RateFilter, args: &mut Args) -> Result<(String, Option<String>)> {
     Ok(match grouping {
         Grouping::Street => ("r.street_code".into(), Some("r.street_code <> ''".into())),
+        Grouping::Community => ("r.community_code".into(), Some("r.community_code <> ''".into())),
         Grouping::Unit => ("r.lead_unit".into(), Some("r.lead_unit <> ''".into())),
         Grouping::TopCategory => ("SUBSTR(r.category_code, 1, 2)".into(), None),
         Grouping::Week => {
@@ -87,6 +89,7 @@ fn rollup_group_key(grouping: Grouping, f: &RateFilter, args: &mut Args) -> Resu
 fn grouping_need(grouping: Option<Grouping>) -> Need {
     match grouping {
         Some(Grouping::Street) => Need::new().place(RegionLevel::Township),
+        Some(Grouping::Community) => Need::new().place(RegionLevel::Community),
         Some(Grouping::Unit) => Need::new().unit(),
         Some(Grouping::TopCategory) => Need::new().top_categories(),
         Some(Grouping::Week) | None => Need::new(),

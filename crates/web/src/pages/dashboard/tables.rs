@@ -1,4 +1,5 @@
-//! The three rates per street (in a district's dashboard) and per unit.
+//! The three rates per part of the region (a district's streets, a street's communities) and
+//! per unit.
 
 use grassroots_domain::RegionLevel;
 use grassroots_store::Grouping;
@@ -8,20 +9,33 @@ use crate::error::ApiError;
 use crate::pages::unit_name;
 
 pub struct Tables {
-    pub streets: Vec<RateRow>,
+    /// The region's parts one level down, each linking to its own dashboard.
+    pub parts: Vec<RateRow>,
+    /// The parts' table: its heading and its first column's.
+    pub parts_heading: String,
+    pub parts_column: String,
     pub units: Vec<RateRow>,
 }
 
 pub(super) async fn read(board: &Board<'_>) -> Result<Tables, ApiError> {
     let (store, scope, filter) = (&board.state.store, board.scope, &board.filter);
-    let per_street = async {
-        match board.region.level() {
-            RegionLevel::County => store.rate_counts_by(scope, filter, Grouping::Street).await,
-            _ => Ok(Vec::new()),
+    let (parts_heading, parts_column, grouping) = match board.region.level() {
+        RegionLevel::County => {
+            (board.lang.t("各街道", "By street"), board.lang.t("街道", "Street"), Some(Grouping::Street))
+        }
+        RegionLevel::Township => {
+            (board.lang.t("各社区", "By community"), board.lang.t("社区", "Community"), Some(Grouping::Community))
+        }
+        _ => ("", "", None),
+    };
+    let per_part = async {
+        match grouping {
+            Some(grouping) => store.rate_counts_by(scope, filter, grouping).await,
+            None => Ok(Vec::new()),
         }
     };
-    let (per_street, per_unit) = tokio::try_join!(per_street, store.rate_counts_by(scope, filter, Grouping::Unit))?;
-    let streets = per_street
+    let (per_part, per_unit) = tokio::try_join!(per_part, store.rate_counts_by(scope, filter, Grouping::Unit))?;
+    let parts = per_part
         .into_iter()
         .map(|(code, c)| RateRow {
             name: board.atlas.outline(&code).map_or(code.clone(), |o| o.name.clone()),
@@ -40,5 +54,5 @@ pub(super) async fn read(board: &Board<'_>) -> Result<Tables, ApiError> {
         })
         .collect();
     units.sort_by_key(|u| std::cmp::Reverse(u.dispatched));
-    Ok(Tables { streets, units })
+    Ok(Tables { parts, parts_heading: parts_heading.to_string(), parts_column: parts_column.to_string(), units })
 }
