@@ -15,8 +15,8 @@ use grassroots_domain::party::{
 use grassroots_domain::personal::normalize_phone;
 use grassroots_domain::{Capability, FieldError, RegionCode, RegionLevel};
 use grassroots_store::party::{
-    GridParty, LinkedHousehold, NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration, PartyActivity,
-    PartyContact, PartyMember, PartyOrg, PartyRegistration, PartyTally, SealedPerson, ServiceRecord,
+    GridParty, LinkedHousehold, MemberPlace, NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration,
+    PartyActivity, PartyContact, PartyMember, PartyOrg, PartyRegistration, PartyTally, SealedPerson, ServiceRecord,
 };
 use grassroots_store::{CreatedCase, Household, StoreError, User};
 use uuid::Uuid;
@@ -52,6 +52,15 @@ pub struct MemberForm {
     /// The grid they live in or serve; the organisation's grid when it stands in one.
     pub grid_code: Option<String>,
     pub person: PersonForm,
+}
+
+/// Where a member moves, as a form gives it.
+#[derive(Debug, Clone, Default)]
+pub struct TransferForm {
+    pub org_id: String,
+    pub role: String,
+    /// The grid they live in or serve; the organisation's grid when it stands in one.
+    pub grid_code: Option<String>,
 }
 
 /// A contact as a form records it.
@@ -118,6 +127,8 @@ pub struct MemberView {
     pub linkable: Vec<Household>,
     /// Whether the reader may change their links and record contacts.
     pub keeps: bool,
+    /// The branches and groups of the caller's places, where the member may move.
+    pub orgs: Vec<PartyOrg>,
 }
 
 /// The party figures of a region: each grid's, and the totals.
@@ -228,7 +239,27 @@ async fn org_in_scope(platform: &Platform, staff: &User, field: &'static str, ra
 /// Enrols a member in a branch or group the caller holds.
 pub async fn add_member(platform: &Platform, staff: &User, form: MemberForm) -> Result<PartyMember> {
     may_organise(staff)?;
-    let org = org_in_scope(platform, staff, "org_id", &form.org_id).await?;
+    let place = placement(platform, staff, &form.org_id, &form.role, form.grid_code.as_deref()).await?;
+    let new = NewMember {
+        org_id: place.org_id,
+        community_code: place.community_code,
+        grid_code: place.grid_code,
+        role: place.role,
+        person: person(&form.person)?,
+    };
+    placed("org_id", platform.store.add_party_member(&staff.actor(), &new, Utc::now()).await)
+}
+
+/// A member's place in the tree as a form gives it: a branch or group the caller holds, a
+/// role it has, and a grid of its community (the organisation's own when it stands in one).
+async fn placement(
+    platform: &Platform,
+    staff: &User,
+    org_id: &str,
+    role: &str,
+    grid_code: Option<&str>,
+) -> Result<MemberPlace> {
+    let org = org_in_scope(platform, staff, "org_id", org_id).await?;
     if !org.kind.holds_members() {
         return Err(AppError::invalid(
             "org_id",
@@ -236,7 +267,7 @@ pub async fn add_member(platform: &Platform, staff: &User, form: MemberForm) -> 
             "members are enrolled in a branch or a group",
         ));
     }
-    let role = MemberRole::parse_field("role", &form.role)?;
+    let role = MemberRole::parse_field("role", role)?;
     if !role.fits(org.kind) {
         return Err(AppError::invalid(
             "role",
@@ -245,13 +276,27 @@ pub async fn add_member(platform: &Platform, staff: &User, form: MemberForm) -> 
         ));
     }
     let community = org.place_code.get(..RegionLevel::Community.digits()).unwrap_or(&org.place_code).to_string();
-    let grid = match grid_within(form.grid_code.as_deref(), &community)? {
+    let grid = match grid_within(grid_code, &community)? {
         None if org.place_code.len() == RegionLevel::Grid.digits() => Some(org.place_code.clone()),
         grid => grid,
     };
-    let new =
-        NewMember { org_id: org.id, community_code: community, grid_code: grid, role, person: person(&form.person)? };
-    placed("org_id", platform.store.add_party_member(&staff.actor(), &new, Utc::now()).await)
+    Ok(MemberPlace { org_id: org.id, community_code: community, grid_code: grid, role })
+}
+
+/// Moves a member to another branch or group the caller holds, with their role there
+/// (组织关系转接 within the platform). Moving to another community ends the household links
+/// they kept, as members keep contact in their own community only.
+pub async fn transfer(platform: &Platform, staff: &User, member_id: Uuid, form: TransferForm) -> Result<PartyMember> {
+    let member = scoped(platform, staff, member_id).await?;
+    let place = placement(platform, staff, &form.org_id, &form.role, form.grid_code.as_deref()).await?;
+    if (place.org_id, place.role, &place.grid_code) == (member.org_id, member.role, &member.grid_code) {
+        return Err(AppError::invalid(
+            "org_id",
+            "与现在的组织、职务和网格相同",
+            "the same organisation, role and grid as now",
+        ));
+    }
+    placed("member", platform.store.transfer_party_member(&staff.actor(), member_id, &place, Utc::now()).await)
 }
 
 /// The organisations, members, registrations, activities and latest contacts of the
@@ -290,7 +335,9 @@ pub async fn member(platform: &Platform, staff: &User, member_id: Uuid) -> Resul
     };
     let linkable = linkable.into_iter().filter(|h| !linked.iter().any(|l| l.household_id == h.id)).collect();
     let keeps = member.left_at.is_none();
-    Ok(MemberView { member, org, linked, linkable, keeps })
+    let orgs = platform.store.party_orgs(&crate::staff_places(staff)).await?;
+    let orgs = orgs.into_iter().filter(|o| o.kind.holds_members()).collect();
+    Ok(MemberView { member, org, linked, linkable, keeps, orgs })
 }
 
 /// Links households to a member; each must be in a grid the caller holds, in the member's

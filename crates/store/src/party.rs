@@ -74,6 +74,15 @@ pub struct NewMember {
     pub person: SealedPerson,
 }
 
+/// A member's place in the tree: where they move to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPlace {
+    pub org_id: Uuid,
+    pub community_code: String,
+    pub grid_code: Option<String>,
+    pub role: MemberRole,
+}
+
 /// A household a member keeps contact with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -244,6 +253,16 @@ pub trait PartyStore: Send + Sync {
     /// A member leaves (moved away, transferred): their households are unlinked in the same
     /// transaction; audited.
     async fn party_member_leaves(&self, actor: &Actor, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// Moves a member who has not left to another branch or group, both held by the actor;
+    /// moving to another community ends their household links. The member as moved.
+    async fn transfer_party_member(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to: &MemberPlace,
+        now: DateTime<Utc>,
+    ) -> Result<PartyMember>;
     /// Links households of the member's community to them, each in a grid the actor holds.
     /// One linked to another member already is refused on `households`, as is going past
     /// `MAX_LINKED_HOUSEHOLDS`; nothing is written then.

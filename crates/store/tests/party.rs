@@ -2,8 +2,9 @@
 //! sealed and shown masked, their reveal audited; households linked to one member at a time (a
 //! batch with one taken refused whole, eight members racing for one household leaving one);
 //! contacts only with a household linked to the member; the coverage of each grid equal to a
-//! count made by hand; a member leaving unlinks their households; activities expecting the
-//! members of the organisation and those under it; in-service members' service; the tally.
+//! count made by hand; a member leaving unlinks their households; a member moving within the
+//! community keeps them and one moving to another community does not; activities expecting
+//! the members of the organisation and those under it; in-service members' service; the tally.
 
 mod support;
 
@@ -14,7 +15,7 @@ use grassroots_domain::calendar::beijing_day;
 use grassroots_domain::party::{ActivityKind, Attendance, ContactMeans, LinkCoverage, MemberRole, OrgKind};
 use grassroots_domain::{Actor, Role, Scope};
 use grassroots_store::party::{
-    NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration, PartyMember, PartyOrg, SealedPerson,
+    MemberPlace, NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration, PartyMember, PartyOrg, SealedPerson,
 };
 use grassroots_store::prelude::*;
 use grassroots_store::{AuditFilter, Household, PlaceFilter, StoreError};
@@ -179,6 +180,58 @@ async fn members_keep_contact_and_the_coverage_adds_up(db: TestDb) {
     s.link_households(&street(), li.id, &ids(&first[..1]), today(), now).await.unwrap();
 }
 
+async fn a_member_moves_keeping_their_households_within_the_community(db: TestDb) {
+    let s = &*db.store;
+    let (first, _) = setup(s).await;
+    let now = Utc::now();
+    let committee = org(s, OrgKind::Committee, None, "110101001", None).await;
+    let branch = org(s, OrgKind::Branch, Some(&committee), GRID, None).await;
+    let group = org(s, OrgKind::Group, Some(&branch), GRID, Some("3号楼")).await;
+    let next_community = org(s, OrgKind::Branch, Some(&committee), "110101001002", None).await;
+    let zhao = member(s, &branch, "赵红", GRID).await;
+    let ids: Vec<Uuid> = first[..3].iter().map(|h| h.id).collect();
+    s.link_households(&street(), zhao.id, &ids, today(), now).await.unwrap();
+    let place = |org: &PartyOrg, community: &str, role: MemberRole| MemberPlace {
+        org_id: org.id,
+        community_code: community.into(),
+        grid_code: None,
+        role,
+    };
+
+    // Into the building's group as its leader: the same community, the households stay hers.
+    let leader = place(&group, COMMUNITY, MemberRole::GroupLeader);
+    let moved = s.transfer_party_member(&street(), zhao.id, &leader, now).await.unwrap();
+    assert_eq!((moved.org_id, moved.role, moved.linked_households), (group.id, MemberRole::GroupLeader, 3));
+    // Staff of another street move nobody here, and nobody into their own organisations.
+    let elsewhere = staff(Role::Supervisor, Scope::parse("region:110101002").unwrap());
+    let back = place(&branch, COMMUNITY, MemberRole::Member);
+    assert!(matches!(s.transfer_party_member(&elsewhere, zhao.id, &back, now).await, Err(StoreError::NotFound)));
+    let grid_worker = staff(Role::GridWorker, Scope::parse(&format!("grid:{GRID}")).unwrap());
+    let out_of_reach = place(&next_community, "110101001002", MemberRole::Member);
+    assert!(matches!(
+        s.transfer_party_member(&grid_worker, zhao.id, &out_of_reach, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.party_member(zhao.id).await.unwrap().map(|m| m.org_id), Some(group.id), "nothing moved");
+
+    // To the next community's branch: her households are unlinked, free for another member.
+    let moved = s.transfer_party_member(&street(), zhao.id, &out_of_reach, now).await.unwrap();
+    assert_eq!(
+        (moved.org_id, moved.community_code.as_str(), moved.linked_households),
+        (next_community.id, "110101001002", 0)
+    );
+    assert!(s.linked_households(zhao.id).await.unwrap().is_empty());
+    let qian = member(s, &branch, "钱明", GRID).await;
+    assert_eq!(s.link_households(&street(), qian.id, &ids, today(), now).await.unwrap().len(), 3);
+    let filter = AuditFilter { action: Some("party_member_transferred".into()), limit: 10, ..AuditFilter::default() };
+    assert_eq!(s.audit_log(&filter).await.unwrap().len(), 2);
+
+    // A member who left moves nowhere.
+    s.party_member_leaves(&street(), zhao.id, "迁出本街道", now).await.unwrap();
+    let gone = s.transfer_party_member(&street(), zhao.id, &back, now).await;
+    assert!(matches!(&gone, Err(StoreError::Invalid(f)) if f.field == "member"), "{gone:?}");
+}
+
 async fn eight_members_racing_for_one_household_leave_it_with_one(db: TestDb) {
     let s = db.store.clone();
     let (first, _) = setup(&*s).await;
@@ -283,6 +336,7 @@ async fn activities_expect_the_tree_and_the_tally_counts_the_period(db: TestDb) 
 
 conformance!(
     members_keep_contact_and_the_coverage_adds_up,
+    a_member_moves_keeping_their_households_within_the_community,
     eight_members_racing_for_one_household_leave_it_with_one,
     activities_expect_the_tree_and_the_tally_counts_the_period,
 );

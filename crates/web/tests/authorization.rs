@@ -235,6 +235,7 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/party/members/{id}/households"
             | "/api/v1/party/members/{id}/contacts"
             | "/api/v1/party/members/{id}/leave"
+            | "/api/v1/party/members/{id}/transfer"
             | "/api/v1/party/registrations"
             | "/api/v1/party/registrations/{id}/services"
             | "/api/v1/party/activities",

@@ -2,7 +2,8 @@
 //! may stand and under which parent; members enrolled with their names sealed; households
 //! linked and contacts recorded, a problem found becoming a case; staff of another community
 //! finding nothing; activities expecting only the tree's members; in-service members and
-//! their hours; the figures for a leader, who reads no member; bad input names its field.
+//! their hours; the figures for a leader, who reads no member; a member moved to another
+//! organisation of the tree; bad input names its field.
 
 mod support;
 
@@ -53,7 +54,7 @@ async fn the_tree_members_and_their_households_over_the_api(app: TestApp) {
     let supervisor = app.login("supervisor").await;
     let worker = app.login("gridworker").await;
     let leader = app.login("leader").await;
-    let (committee, branch, _group) = tree(&app, &supervisor).await;
+    let (committee, branch, group) = tree(&app, &supervisor).await;
     // Where each kind may stand, and under which.
     let misplaced = org(&app, &supervisor, json!({ "kind": "branch", "name": "x支部", "place_code": STREET })).await;
     assert_eq!(misplaced.error_field().as_deref(), Some("place_code"));
@@ -133,6 +134,21 @@ async fn the_tree_members_and_their_households_over_the_api(app: TestApp) {
     assert_eq!(figures["coverage"]["households"].as_i64(), Some(sum("households")));
     let bad_region = app.get("/api/v1/party/figures?region=abc").bearer(&leader).send().await;
     assert_eq!(bad_region.error_field().as_deref(), Some("region"));
+
+    // Wang moves into the building's group as its leader, in his community: his households
+    // stay his. A role the group lacks, the place he has, another community's worker: refused.
+    let transfer = format!("/api/v1/party/members/{wang}/transfer");
+    let moving = |token: &str, org_id: &str, role: &str| {
+        app.post(&transfer).bearer(token).json(&json!({ "org_id": org_id, "role": role })).send()
+    };
+    assert_eq!(moving(&worker, &group, "secretary").await.error_field().as_deref(), Some("role"));
+    assert_eq!(moving(&worker, &branch, "secretary").await.error_field().as_deref(), Some("org_id"));
+    assert_eq!(moving(&other, &group, "group_leader").await.status, 404);
+    let moved = moving(&worker, &group, "group_leader").await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    let moved = moved.json();
+    assert_eq!((moved["org_id"].as_str(), moved["role"].as_str()), (Some(group.as_str()), Some("group_leader")));
+    assert_eq!(moved["linked_households"], 3);
 
     // The name in full for a reason; leaving unlinks his households.
     let reveal = format!("/api/v1/party/members/{wang}/reveal");
@@ -253,6 +269,17 @@ async fn activities_registrations_and_the_pages(app: TestApp) {
     assert!(to.starts_with("/party/members/"));
     let page = app.get(&to).header("cookie", &cookie).send().await.text();
     assert!(page.contains("吴*") && page.contains("第一网格党支部"), "{page}");
+    assert!(page.contains("id=\"member-transfers\"") && !page.contains(&format!("value=\"{committee}\"")), "{page}");
+    // Moved on the page to the building's group as its leader.
+    let moved = app
+        .post(&to)
+        .header("cookie", &cookie)
+        .body_with_type("application/x-www-form-urlencoded", format!("form=transfer&org_id={group}&role=group_leader"))
+        .send()
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.text());
+    let page = app.get(&to).header("cookie", &cookie).send().await.text();
+    assert!(page.contains("id=\"member-facts\">党小组长 · 3号楼党小组"), "{page}");
 
     let leader = session(&app.login("leader").await);
     assert_eq!(app.get("/party").header("cookie", &leader).send().await.status, 403);

@@ -19,8 +19,9 @@ use super::rows::{coded, date_column, holding, optional_day, optional_uuid, reac
 use super::{from_ms, ms, Args, SqlStore};
 use crate::crypto::context;
 use crate::party::{
-    GridParty, LinkedHousehold, NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration, OrgCount,
-    PartyActivity, PartyContact, PartyMember, PartyOrg, PartyRegistration, PartyTally, SealedPerson, ServiceRecord,
+    GridParty, LinkedHousehold, MemberPlace, NewActivity, NewContact, NewMember, NewOrg, NewPartyRegistration,
+    OrgCount, PartyActivity, PartyContact, PartyMember, PartyOrg, PartyRegistration, PartyTally, SealedPerson,
+    ServiceRecord,
 };
 use crate::{PlaceFilter, Result, StoreError};
 
@@ -153,6 +154,16 @@ async fn org_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyOrg>> 
         .as_ref()
         .map(org)
         .transpose()
+}
+
+/// Ends a member's household links; how many were ended.
+async fn end_links(conn: &mut AnyConnection, member_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+    let ended = sqlx::query("UPDATE party_links SET ended_at = $1 WHERE member_id = $2 AND ended_at IS NULL")
+        .bind(ms(now))
+        .bind(member_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(ended.rows_affected())
 }
 
 async fn member_in(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyMember>> {
@@ -349,16 +360,49 @@ impl crate::PartyStore for SqlStore {
         if left.rows_affected() == 0 {
             return Err(FieldError::new("member", "该党员已转出", "the member has left already").into());
         }
-        sqlx::query("UPDATE party_links SET ended_at = $1 WHERE member_id = $2 AND ended_at IS NULL")
-            .bind(ms(now))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        end_links(&mut tx, id, now).await?;
         let detail = serde_json::json!({ "reason": reason });
         events::audit(&mut tx, now, actor, "party_member_left", Some(Subject { kind: MEMBER_KIND, id }), detail)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn transfer_party_member(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to: &MemberPlace,
+        now: DateTime<Utc>,
+    ) -> Result<PartyMember> {
+        let mut tx = self.write.begin().await?;
+        let member = member_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        if member.left_at.is_some() {
+            return Err(FieldError::new("member", "该党员已转出", "the member has left already").into());
+        }
+        for org_id in [member.org_id, to.org_id] {
+            let org = org_in(&mut tx, org_id).await?.ok_or(StoreError::NotFound)?;
+            holding(actor, &org.place_code)?;
+        }
+        sqlx::query(
+            "UPDATE party_members SET org_id = $1, community_code = $2, grid_code = $3, role = $4 WHERE id = $5",
+        )
+        .bind(to.org_id.to_string())
+        .bind(to.community_code.clone())
+        .bind(to.grid_code.clone())
+        .bind(to.role.as_str())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let unlinked = if member.community_code == to.community_code { 0 } else { end_links(&mut tx, id, now).await? };
+        let detail = serde_json::json!({
+            "from_org": member.org_id, "to_org": to.org_id, "role": to.role.as_str(), "households_unlinked": unlinked,
+        });
+        events::audit(&mut tx, now, actor, "party_member_transferred", Some(Subject { kind: MEMBER_KIND, id }), detail)
+            .await?;
+        let moved = member_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn link_households(

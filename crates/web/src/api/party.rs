@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use grassroots_app::party::{
-    self, ActivityForm, ContactForm, MemberForm, OrgForm, PersonForm, RegistrationForm, ServiceForm,
+    self, ActivityForm, ContactForm, MemberForm, OrgForm, PersonForm, RegistrationForm, ServiceForm, TransferForm,
 };
 use grassroots_app::visits::RaisedCase;
 use grassroots_domain::party::LinkCoverage;
@@ -40,6 +40,7 @@ pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(record_contact))
         .routes(routes!(reveal))
         .routes(routes!(leave))
+        .routes(routes!(transfer))
         .routes(routes!(contacts))
         .routes(routes!(registrations, register))
         .routes(routes!(registration))
@@ -290,6 +291,34 @@ pub async fn leave(
 ) -> Result<StatusCode, ApiError> {
     party::leave(&state, &staff.user, id_in_path(&id)?, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyTransferBody {
+    /// The branch or group they move to.
+    #[serde(default)]
+    pub org_id: String,
+    /// Their role there (as when enrolled).
+    #[serde(default)]
+    pub role: String,
+    /// The grid they live in or serve (the organisation's when it stands in a grid).
+    pub grid_code: Option<String>,
+}
+
+/// A member moves to another branch or group the caller holds, with their role there
+/// (组织关系转接); moving to another community ends their household links.
+#[utoipa::path(post, path = "/v1/party/members/{id}/transfer", tag = "party", params(("id" = Uuid, Path)), request_body = PartyTransferBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = PartyMember), (status = "default", description = "A role the organisation lacks, the same place as now, a member who left (422), …", body = ErrorBody)))]
+pub async fn transfer(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::OrganiseParty>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PartyTransferBody>,
+) -> Result<Json<PartyMember>, ApiError> {
+    let form = TransferForm { org_id: b.org_id, role: b.role, grid_code: b.grid_code };
+    Ok(Json(party::transfer(&state, &staff.user, id_in_path(&id)?, form).await?))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::party::{
     self, ActivityForm, ContactForm, MemberForm, MemberView, OrgForm, PartyFigures, PersonForm, RegistrationForm,
-    ServiceForm,
+    ServiceForm, TransferForm,
 };
 use grassroots_app::visits::RaisedCase;
 use grassroots_domain::party::{ActivityKind, ContactMeans, MemberRole, OrgKind};
@@ -349,6 +349,9 @@ struct MemberPage {
     /// (household id, label)
     linkable: Vec<(String, String)>,
     means: Vec<(String, String)>,
+    /// The branches and groups they may move to, and the roles: (id or code, label).
+    org_choices: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
     revealed: Option<SealedPerson>,
     reveals: bool,
     today: String,
@@ -377,6 +380,8 @@ fn member_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, v: Member
             .collect(),
         linkable: v.linkable.iter().map(|h| (h.id.to_string(), h.label.clone())).collect(),
         means: choices!(lang, ContactMeans),
+        org_choices: v.orgs.iter().map(|o| (o.id.to_string(), org_label(&lang, o))).collect(),
+        roles: choices!(lang, MemberRole),
         revealed: None,
         reveals: staff.may(grassroots_domain::Capability::RevealPersonalData),
         today: grassroots_app::care::today().to_string(),
@@ -397,7 +402,8 @@ pub async fn member(
     Ok(Html(member_page(&state, &staff, lang, &uri, v, Filled::default()).render()?))
 }
 
-/// One of a member's forms, by the `form` field: link households, a contact, a reveal, leaving.
+/// One of a member's forms, by the `form` field: link households, a contact, a reveal, a
+/// transfer, leaving.
 pub async fn member_submit(
     State(state): State<Arc<AppState>>,
     staff: Can<need::OrganiseParty>,
@@ -418,6 +424,14 @@ pub async fn member_submit(
         "unlink" => party::unlink(&state, user, id, typed.value("household_id")).await.map(|_| None),
         "reveal" => party::reveal(&state, user, id, typed.given("reason").as_deref()).await.map(Some),
         "leave" => party::leave(&state, user, id, typed.value("reason")).await.map(|_| None),
+        "transfer" => {
+            let form = TransferForm {
+                org_id: typed.value("org_id").to_string(),
+                role: typed.value("role").to_string(),
+                grid_code: typed.given("grid_code"),
+            };
+            party::transfer(&state, user, id, form).await.map(|_| None)
+        }
         _ => {
             let raise_case = typed
                 .given("case_description")
