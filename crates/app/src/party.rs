@@ -229,6 +229,22 @@ pub async fn create_org(platform: &Platform, staff: &User, form: OrgForm) -> Res
     placed("place_code", platform.store.create_party_org(&staff.actor(), &new, Utc::now()).await)
 }
 
+/// Renames an organisation of the caller's places.
+pub async fn rename_org(platform: &Platform, staff: &User, org_id: &str, name: &str) -> Result<PartyOrg> {
+    may_organise(staff)?;
+    let org = org_in_scope(platform, staff, "org_id", org_id).await?;
+    let name = short_text("name", name, 60)?;
+    placed("org_id", platform.store.rename_party_org(&staff.actor(), org.id, &name, Utc::now()).await)
+}
+
+/// Removes an organisation set up by mistake: one with no organisation under it, no member
+/// (now or before) and no activity. One with a history stays, renamed if need be.
+pub async fn remove_org(platform: &Platform, staff: &User, org_id: &str) -> Result<()> {
+    may_organise(staff)?;
+    let org = org_in_scope(platform, staff, "org_id", org_id).await?;
+    placed("org_id", platform.store.remove_party_org(&staff.actor(), org.id, Utc::now()).await)
+}
+
 /// An organisation of the caller's places.
 async fn org_in_scope(platform: &Platform, staff: &User, field: &'static str, raw: &str) -> Result<PartyOrg> {
     let org = platform.store.party_org(id(field, raw)?).await?;

@@ -234,6 +234,13 @@ pub trait PartyStore: Send + Sync {
     /// Sets up an organisation at a place the actor holds (`NotFound` otherwise); audited.
     async fn create_party_org(&self, actor: &Actor, new: &NewOrg, now: DateTime<Utc>) -> Result<PartyOrg>;
     async fn party_org(&self, id: Uuid) -> Result<Option<PartyOrg>>;
+
+    /// Renames an organisation the actor holds; the organisation as renamed.
+    async fn rename_party_org(&self, actor: &Actor, id: Uuid, name: &str, now: DateTime<Utc>) -> Result<PartyOrg>;
+
+    /// Removes an organisation the actor holds that has no organisation under it, no member
+    /// (now or before) and no activity.
+    async fn remove_party_org(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<()>;
     /// The organisations of the places, by place and rank: the tree's order.
     async fn party_orgs(&self, places: &PlaceFilter) -> Result<Vec<PartyOrg>>;
     /// Enrols a member in a branch or group at a place the actor holds: name and phone sealed,

@@ -4,7 +4,8 @@
 //! contacts only with a household linked to the member; the coverage of each grid equal to a
 //! count made by hand; a member leaving unlinks their households; a member moving within the
 //! community keeps them and one moving to another community does not; activities expecting
-//! the members of the organisation and those under it; in-service members' service; the tally.
+//! the members of the organisation and those under it; in-service members' service; the tally;
+//! organisations renamed, and removed only when nothing hangs on them.
 
 mod support;
 
@@ -232,6 +233,37 @@ async fn a_member_moves_keeping_their_households_within_the_community(db: TestDb
     assert!(matches!(&gone, Err(StoreError::Invalid(f)) if f.field == "member"), "{gone:?}");
 }
 
+async fn organisations_are_renamed_and_removed_only_when_nothing_hangs_on_them(db: TestDb) {
+    let s = &*db.store;
+    setup(s).await;
+    let now = Utc::now();
+    let committee = org(s, OrgKind::Committee, None, "110101001", None).await;
+    let branch = org(s, OrgKind::Branch, Some(&committee), GRID, None).await;
+    let mistaken = org(s, OrgKind::Branch, Some(&committee), SECOND_GRID, None).await;
+    let renamed = s.rename_party_org(&street(), branch.id, "第一网格党支部", now).await.unwrap();
+    assert_eq!((renamed.id, renamed.name.as_str(), renamed.kind), (branch.id, "第一网格党支部", OrgKind::Branch));
+    let elsewhere = staff(Role::Supervisor, Scope::parse("region:110101002").unwrap());
+    assert!(matches!(s.rename_party_org(&elsewhere, branch.id, "x", now).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.remove_party_org(&elsewhere, mistaken.id, now).await, Err(StoreError::NotFound)));
+
+    // A committee with branches under it, a branch with a member (even one who left): kept.
+    let held = s.remove_party_org(&street(), committee.id, now).await;
+    assert!(matches!(&held, Err(StoreError::Invalid(f)) if f.field == "org_id"), "{held:?}");
+    let sun = member(s, &branch, "孙丽", GRID).await;
+    s.party_member_leaves(&street(), sun.id, "迁出", now).await.unwrap();
+    let held = s.remove_party_org(&street(), branch.id, now).await;
+    assert!(matches!(&held, Err(StoreError::Invalid(f)) if f.field == "org_id"), "{held:?}");
+    // The empty one set up by mistake goes, audited.
+    s.remove_party_org(&street(), mistaken.id, now).await.unwrap();
+    assert_eq!(s.party_org(mistaken.id).await.unwrap(), None);
+    let orgs = s.party_orgs(&PlaceFilter::Within(vec!["110101001".into()])).await.unwrap();
+    assert_eq!(orgs.iter().map(|o| o.id).collect::<Vec<_>>(), [committee.id, branch.id]);
+    for action in ["party_org_renamed", "party_org_removed"] {
+        let filter = AuditFilter { action: Some(action.into()), limit: 10, ..AuditFilter::default() };
+        assert_eq!(s.audit_log(&filter).await.unwrap().len(), 1, "{action}");
+    }
+}
+
 async fn eight_members_racing_for_one_household_leave_it_with_one(db: TestDb) {
     let s = db.store.clone();
     let (first, _) = setup(&*s).await;
@@ -335,6 +367,7 @@ async fn activities_expect_the_tree_and_the_tally_counts_the_period(db: TestDb) 
 }
 
 conformance!(
+    organisations_are_renamed_and_removed_only_when_nothing_hangs_on_them,
     members_keep_contact_and_the_coverage_adds_up,
     a_member_moves_keeping_their_households_within_the_community,
     eight_members_racing_for_one_household_leave_it_with_one,

@@ -231,6 +231,7 @@ fn rule(method: &str, path: &str) -> Rule {
         | (
             "post",
             "/api/v1/party/orgs"
+            | "/api/v1/party/orgs/{id}/rename"
             | "/api/v1/party/members"
             | "/api/v1/party/members/{id}/households"
             | "/api/v1/party/members/{id}/contacts"
@@ -240,7 +241,9 @@ fn rule(method: &str, path: &str) -> Rule {
             | "/api/v1/party/registrations/{id}/services"
             | "/api/v1/party/activities",
         )
-        | ("delete", "/api/v1/party/members/{id}/households/{household}") => Rule::Can(&[OrganiseParty]),
+        | ("delete", "/api/v1/party/members/{id}/households/{household}" | "/api/v1/party/orgs/{id}") => {
+            Rule::Can(&[OrganiseParty])
+        }
         ("post", "/api/v1/party/members/{id}/reveal") => Rule::Can(&[OrganiseParty, RevealPersonalData]),
         ("get", "/api/v1/party/figures") => Rule::Can(&[ViewStatistics]),
         (

@@ -71,6 +71,23 @@ async fn the_tree_members_and_their_households_over_the_api(app: TestApp) {
         "a grid worker holds only grids"
     );
     assert_eq!(org(&app, &leader, json!({ "kind": "committee", "name": "x", "place_code": STREET })).await.status, 403);
+    // Renamed; one set up by mistake removed; one with something under it kept.
+    let rename = format!("/api/v1/party/orgs/{branch}/rename");
+    let empty_name = app.post(&rename).bearer(&supervisor).json(&json!({ "name": " " })).send().await;
+    assert_eq!(empty_name.error_field().as_deref(), Some("name"));
+    let renamed = app.post(&rename).bearer(&supervisor).json(&json!({ "name": "第一网格党支部（新）" })).send().await;
+    assert_eq!(renamed.json()["name"], "第一网格党支部（新）", "{}", renamed.text());
+    let mistaken = org(
+        &app,
+        &supervisor,
+        json!({ "kind": "branch", "name": "误建", "parent_id": committee, "place_code": COMMUNITY }),
+    )
+    .await
+    .json();
+    let remove = |id: &str| app.delete(&format!("/api/v1/party/orgs/{id}")).bearer(&supervisor).send();
+    assert_eq!(remove(&committee).await.error_field().as_deref(), Some("org_id"), "branches stand under it");
+    assert_eq!(remove(mistaken["id"].as_str().unwrap()).await.status, 204);
+    assert_eq!(remove(mistaken["id"].as_str().unwrap()).await.error_field().as_deref(), Some("org_id"), "gone");
 
     // Members: in a branch or group, with a role it has; names sealed.
     let body = |org_id: &str, role: &str, phone: &str| json!({ "org_id": org_id, "role": role, "name": "王建国", "phone": phone });
@@ -238,32 +255,19 @@ async fn activities_registrations_and_the_pages(app: TestApp) {
 
     // The pages: the tree and the members, a refused form with its error, a member's page.
     let cookie = session(&supervisor);
+    let submit = |path: &str, form: String| {
+        app.post(path).header("cookie", &cookie).body_with_type("application/x-www-form-urlencoded", form).send()
+    };
     let page = app.get("/party").header("cookie", &cookie).send().await;
     assert_eq!(page.status, 200);
     let text = page.text();
     assert!(text.contains("第一网格党支部") && text.contains("3号楼党小组") && text.contains("赵*"), "{text}");
     assert!(text.contains("学习居委会组织法") && text.contains("区教委机关党支部"));
     assert!(!text.contains("赵一"), "names are masked on the pages");
-    let refused = app
-        .post("/party")
-        .header("cookie", &cookie)
-        .body_with_type(
-            "application/x-www-form-urlencoded",
-            format!("form=org&kind=group&org_name=x&place_code={STREET}"),
-        )
-        .send()
-        .await;
+    let refused = submit("/party", format!("form=org&kind=group&org_name=x&place_code={STREET}")).await;
     assert_eq!(refused.status, 422);
     assert!(refused.text().contains("id=\"party-error\""));
-    let added = app
-        .post("/party")
-        .header("cookie", &cookie)
-        .body_with_type(
-            "application/x-www-form-urlencoded",
-            format!("form=member&org_id={branch}&role=member&name={}&phone=", enc("吴五")),
-        )
-        .send()
-        .await;
+    let added = submit("/party", format!("form=member&org_id={branch}&role=member&name={}&phone=", enc("吴五"))).await;
     assert_eq!(added.status, 303, "{}", added.text());
     let to = added.header("location").unwrap().to_string();
     assert!(to.starts_with("/party/members/"));
@@ -271,15 +275,15 @@ async fn activities_registrations_and_the_pages(app: TestApp) {
     assert!(page.contains("吴*") && page.contains("第一网格党支部"), "{page}");
     assert!(page.contains("id=\"member-transfers\"") && !page.contains(&format!("value=\"{committee}\"")), "{page}");
     // Moved on the page to the building's group as its leader.
-    let moved = app
-        .post(&to)
-        .header("cookie", &cookie)
-        .body_with_type("application/x-www-form-urlencoded", format!("form=transfer&org_id={group}&role=group_leader"))
-        .send()
-        .await;
+    let moved = submit(&to, format!("form=transfer&org_id={group}&role=group_leader")).await;
     assert_eq!(moved.status, 303, "{}", moved.text());
     let page = app.get(&to).header("cookie", &cookie).send().await.text();
     assert!(page.contains("id=\"member-facts\">党小组长 · 3号楼党小组"), "{page}");
+    // The group renamed on the organisations' page.
+    let renamed = submit("/party", format!("form=rename_org&org_id={group}&org_name={}", enc("三号楼党小组"))).await;
+    assert_eq!(renamed.status, 303, "{}", renamed.text());
+    let tree = app.get("/party").header("cookie", &cookie).send().await.text();
+    assert!(tree.contains("<strong>三号楼党小组</strong>") && tree.contains("id=\"remove-org\""), "{tree}");
 
     let leader = session(&app.login("leader").await);
     assert_eq!(app.get("/party").header("cookie", &leader).send().await.status, 403);

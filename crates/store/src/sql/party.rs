@@ -26,6 +26,7 @@ use crate::party::{
 use crate::{PlaceFilter, Result, StoreError};
 
 const MEMBER_KIND: &str = "party_member";
+const ORG_KIND: &str = "party_org";
 const REGISTRATION_KIND: &str = "party_registration";
 
 /// The context of a member's sealed name and phone (for re-sealing too).
@@ -255,8 +256,7 @@ impl crate::PartyStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "kind": new.kind.as_str(), "place_code": new.place_code, "name": new.name });
-        events::audit(&mut tx, now, actor, "party_org_created", Some(Subject { kind: "party_org", id }), detail)
-            .await?;
+        events::audit(&mut tx, now, actor, "party_org_created", Some(Subject { kind: ORG_KIND, id }), detail).await?;
         let created = org_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(created)
@@ -265,6 +265,50 @@ impl crate::PartyStore for SqlStore {
     async fn party_org(&self, id: Uuid) -> Result<Option<PartyOrg>> {
         let mut conn = self.read.acquire().await?;
         org_in(&mut conn, id).await
+    }
+
+    async fn rename_party_org(&self, actor: &Actor, id: Uuid, name: &str, now: DateTime<Utc>) -> Result<PartyOrg> {
+        let mut tx = self.write.begin().await?;
+        let org = org_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        holding(actor, &org.place_code)?;
+        sqlx::query("UPDATE party_orgs SET name = $1 WHERE id = $2")
+            .bind(name.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({ "from": org.name, "to": name });
+        events::audit(&mut tx, now, actor, "party_org_renamed", Some(Subject { kind: ORG_KIND, id }), detail).await?;
+        let renamed = org_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(renamed)
+    }
+
+    async fn remove_party_org(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let org = org_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        holding(actor, &org.place_code)?;
+        let attached: i64 = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM party_orgs WHERE parent_id = $1) \
+             + (SELECT COUNT(*) FROM party_members WHERE org_id = $1) \
+             + (SELECT COUNT(*) FROM party_activities WHERE org_id = $1) AS n",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if attached > 0 {
+            return Err(FieldError::new(
+                "org_id",
+                "该组织下有党组织、党员或活动记录，不能删除，可以改名",
+                "it has organisations, members or activities: it cannot be removed, only renamed",
+            )
+            .into());
+        }
+        sqlx::query("DELETE FROM party_orgs WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        let detail = serde_json::json!({ "name": org.name, "kind": org.kind.as_str(), "place_code": org.place_code });
+        events::audit(&mut tx, now, actor, "party_org_removed", Some(Subject { kind: ORG_KIND, id }), detail).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn party_orgs(&self, places: &PlaceFilter) -> Result<Vec<PartyOrg>> {

@@ -33,6 +33,8 @@ use crate::AppState;
 pub(crate) fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(orgs, create_org))
+        .routes(routes!(remove_org))
+        .routes(routes!(rename_org))
         .routes(routes!(members, add_member))
         .routes(routes!(member))
         .routes(routes!(link))
@@ -93,6 +95,41 @@ pub async fn create_org(
     let form =
         OrgForm { kind: b.kind, name: b.name, parent_id: b.parent_id, place_code: b.place_code, building: b.building };
     Ok((StatusCode::CREATED, Json(party::create_org(&state, &staff.user, form).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyOrgNameBody {
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Renames an organisation of the caller's places.
+#[utoipa::path(post, path = "/v1/party/orgs/{id}/rename", tag = "party", params(("id" = Uuid, Path)), request_body = PartyOrgNameBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = PartyOrg), (status = "default", description = "An empty or overlong name (422), …", body = ErrorBody)))]
+pub async fn rename_org(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::OrganiseParty>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PartyOrgNameBody>,
+) -> Result<Json<PartyOrg>, ApiError> {
+    let id = id_in_path(&id)?.to_string();
+    Ok(Json(party::rename_org(&state, &staff.user, &id, &b.name).await?))
+}
+
+/// Removes an organisation set up by mistake: only one with no organisation under it, no
+/// member (now or before) and no activity.
+#[utoipa::path(delete, path = "/v1/party/orgs/{id}", tag = "party", params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204), (status = "default", description = "An organisation with a history (422), …", body = ErrorBody)))]
+pub async fn remove_org(
+    State(state): State<Arc<AppState>>,
+    staff: Can<need::OrganiseParty>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    party::remove_org(&state, &staff.user, &id_in_path(&id)?.to_string()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -282,6 +282,12 @@ pub async fn submit(
         )
         .await
         .map(|_| "/party#orgs".to_string()),
+        "rename_org" => party::rename_org(&state, user, typed.value("org_id"), typed.value("org_name"))
+            .await
+            .map(|_| "/party#orgs".to_string()),
+        "remove_org" => {
+            party::remove_org(&state, user, typed.value("org_id")).await.map(|()| "/party#orgs".to_string())
+        }
         "member" => party::add_member(
             &state,
             user,
