@@ -127,8 +127,6 @@ pub struct MemberView {
     pub linkable: Vec<Household>,
     /// Whether the reader may change their links and record contacts.
     pub keeps: bool,
-    /// The branches and groups of the caller's places, where the member may move.
-    pub orgs: Vec<PartyOrg>,
 }
 
 /// The party figures of a region: each grid's, and the totals.
@@ -351,9 +349,14 @@ pub async fn member(platform: &Platform, staff: &User, member_id: Uuid) -> Resul
     };
     let linkable = linkable.into_iter().filter(|h| !linked.iter().any(|l| l.household_id == h.id)).collect();
     let keeps = member.left_at.is_none();
+    Ok(MemberView { member, org, linked, linkable, keeps })
+}
+
+/// The branches and groups of the caller's places: where members are moved to.
+pub async fn member_orgs(platform: &Platform, staff: &User) -> Result<Vec<PartyOrg>> {
+    may_organise(staff)?;
     let orgs = platform.store.party_orgs(&crate::staff_places(staff)).await?;
-    let orgs = orgs.into_iter().filter(|o| o.kind.holds_members()).collect();
-    Ok(MemberView { member, org, linked, linkable, keeps, orgs })
+    Ok(orgs.into_iter().filter(|o| o.kind.holds_members()).collect())
 }
 
 /// Links households to a member; each must be in a grid the caller holds, in the member's

@@ -13,8 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use grassroots_app::party::{
-    self, ActivityForm, ContactForm, MemberForm, MemberView, OrgForm, PartyFigures, PersonForm, RegistrationForm,
-    ServiceForm, TransferForm,
+    self, ActivityForm, ContactForm, MemberForm, OrgForm, PartyFigures, PersonForm, RegistrationForm, ServiceForm,
+    TransferForm,
 };
 use grassroots_app::visits::RaisedCase;
 use grassroots_domain::party::{ActivityKind, ContactMeans, MemberRole, OrgKind};
@@ -364,8 +364,17 @@ struct MemberPage {
     form: Filled,
 }
 
-fn member_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, v: MemberView, form: Filled) -> MemberPage {
-    MemberPage {
+/// A member's page: their view and the organisations they may move to.
+async fn member_page(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    uri: &Uri,
+    id: Uuid,
+    form: Filled,
+) -> Result<MemberPage, ApiError> {
+    let (v, orgs) = tokio::try_join!(party::member(state, &staff.user, id), party::member_orgs(state, &staff.user))?;
+    Ok(MemberPage {
         id: v.member.id.to_string(),
         name: v.member.name_masked.clone(),
         role: lang.t(v.member.role.label_zh(), v.member.role.label_en()).to_string(),
@@ -386,7 +395,7 @@ fn member_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, v: Member
             .collect(),
         linkable: v.linkable.iter().map(|h| (h.id.to_string(), h.label.clone())).collect(),
         means: choices!(lang, ContactMeans),
-        org_choices: v.orgs.iter().map(|o| (o.id.to_string(), org_label(&lang, o))).collect(),
+        org_choices: orgs.iter().map(|o| (o.id.to_string(), org_label(&lang, o))).collect(),
         roles: choices!(lang, MemberRole),
         revealed: None,
         reveals: staff.may(grassroots_domain::Capability::RevealPersonalData),
@@ -394,7 +403,7 @@ fn member_page(state: &AppState, staff: &Staff, lang: Lang, uri: &Uri, v: Member
         form,
         chrome: Chrome::new(lang, Some(staff), uri),
         lang,
-    }
+    })
 }
 
 pub async fn member(
@@ -404,8 +413,7 @@ pub async fn member(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Result<Html<String>, ApiError> {
-    let v = party::member(&state, &staff.user, id_in_path(&id)?).await?;
-    Ok(Html(member_page(&state, &staff, lang, &uri, v, Filled::default()).render()?))
+    Ok(Html(member_page(&state, &staff, lang, &uri, id_in_path(&id)?, Filled::default()).await?.render()?))
 }
 
 /// One of a member's forms, by the `form` field: link households, a contact, a reveal, a
@@ -456,15 +464,13 @@ pub async fn member_submit(
     match done {
         Ok(None) => Ok(see_other(&back, None)),
         Ok(Some(person)) => {
-            let v = party::member(&state, user, id).await?;
-            let mut page = member_page(&state, &staff, lang, &uri, v, Filled::default());
+            let mut page = member_page(&state, &staff, lang, &uri, id, Filled::default()).await?;
             page.revealed = Some(person);
             Ok(Html(page.render()?).into_response())
         }
         Err(e) => {
             let (status, form) = typed.refused(e, &lang)?;
-            let v = party::member(&state, user, id).await?;
-            Ok((status, Html(member_page(&state, &staff, lang, &uri, v, form).render()?)).into_response())
+            Ok((status, Html(member_page(&state, &staff, lang, &uri, id, form).await?.render()?)).into_response())
         }
     }
 }
